@@ -1,0 +1,1 @@
+//! Channel transactions in the LN-Symmetry layout. No I/O.
