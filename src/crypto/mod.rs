@@ -2,4 +2,6 @@
 //! signature ([`musig`]), single-signer adaptor signatures ([`adaptor`]), and the BIP118
 //! ANYPREVOUT signature digest ([`bip118`]). No I/O.
 
+pub mod adaptor;
 pub mod bip118;
+pub mod musig;

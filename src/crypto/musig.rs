@@ -1,0 +1,441 @@
+//! 2-of-2 MuSig2 (BIP327) sessions for channel signatures, and the payment point of a partial
+//! signature (PROTOCOL.md §2).
+//!
+//! Built on the `musig2` crate (see `docs/adr/0001-musig2-backend.md`). This module adds what
+//! the protocol needs on top of it:
+//! - [`SecretNonce`] is neither `Clone` nor `Copy` and is consumed by [`SigningSession::sign`],
+//!   so one secret nonce can sign at most once within a process. Persisting it (encrypted,
+//!   by the store) goes through [`SecretNonce::to_storage_bytes`], and the store must mark it
+//!   consumed durably before the partial signature leaves the process (PROTOCOL.md §7.3).
+//! - [`SigningSession::payment_point`] computes `T_i = s_i·G` of a signer's partial signature
+//!   from public data only.
+//! - [`PartialSignature`] never prints its value: `s_A` is the secret A sells.
+
+use std::fmt;
+
+use musig2::{AggNonce, KeyAggContext, PubNonce, SecNonce};
+use secp::{MaybePoint, MaybeScalar, Point, Scalar, G};
+
+/// What went wrong in a MuSig2 session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MusigError {
+    /// The two channel keys are the same key.
+    #[error("the two channel keys are equal; a 2-of-2 channel needs two distinct keys")]
+    DuplicateKey,
+    /// Key aggregation failed (the aggregate is the point at infinity).
+    #[error("key aggregation failed: {0}")]
+    KeyAgg(String),
+    /// The signer's key is not one of the two aggregated keys.
+    #[error("public key {0} is not part of this 2-of-2 aggregate key")]
+    UnknownSigner(String),
+    /// A public nonce for one of the signers is missing or given twice.
+    #[error("public nonces must be given once for each of the two signers")]
+    NonceSet,
+    /// The secret nonce was generated for another key.
+    #[error("secret nonce was generated for another public key")]
+    NonceKeyMismatch,
+    /// A partial signature does not verify.
+    #[error("partial signature of {signer} does not verify")]
+    InvalidPartialSignature {
+        /// The signer, compressed public key in hex.
+        signer: String,
+    },
+    /// The aggregated signature does not verify under the aggregate key.
+    #[error("aggregated signature does not verify under the aggregate key")]
+    InvalidAggregateSignature,
+    /// The session is tweaked; payment points are defined for untweaked sessions only.
+    #[error("payment points exist only for untweaked sessions (the eltoo update signature)")]
+    TweakedSession,
+    /// Bytes that should encode a nonce, key or scalar are invalid.
+    #[error("invalid {what} encoding")]
+    Encoding {
+        /// What was being decoded.
+        what: &'static str,
+    },
+}
+
+/// The aggregate key `Q = KeyAgg(KeySort(P_1, P_2))` of a 2-of-2 channel.
+#[derive(Debug, Clone)]
+pub struct AggregateKey {
+    ctx: KeyAggContext,
+    tweaked: bool,
+}
+
+impl AggregateKey {
+    /// Aggregates two distinct public keys (sorted first, so both sides agree on the order).
+    pub fn new(p1: Point, p2: Point) -> Result<Self, MusigError> {
+        if p1 == p2 {
+            return Err(MusigError::DuplicateKey);
+        }
+        let mut keys = [p1, p2];
+        keys.sort_by_key(|p| p.serialize());
+        let ctx = KeyAggContext::new(keys).map_err(|e| MusigError::KeyAgg(e.to_string()))?;
+        Ok(Self {
+            ctx,
+            tweaked: false,
+        })
+    }
+
+    /// The same key with a BIP341 taproot tweak for `merkle_root` (for key-path spends of
+    /// an output whose internal key is this aggregate key).
+    pub fn with_taproot_tweak(&self, merkle_root: &[u8; 32]) -> Result<Self, MusigError> {
+        let ctx = self
+            .ctx
+            .clone()
+            .with_taproot_tweak(merkle_root)
+            .map_err(|e| MusigError::KeyAgg(e.to_string()))?;
+        Ok(Self { ctx, tweaked: true })
+    }
+
+    /// The (possibly tweaked) aggregate point.
+    pub fn point(&self) -> Point {
+        self.ctx.aggregated_pubkey()
+    }
+
+    /// The x-only aggregate key, 32 bytes: what BIP340 signatures verify under.
+    pub fn xonly(&self) -> [u8; 32] {
+        self.point().serialize_xonly()
+    }
+
+    /// The two keys in aggregation order.
+    pub fn keys(&self) -> [Point; 2] {
+        [
+            self.ctx.get_pubkey(0).expect("two keys"),
+            self.ctx.get_pubkey(1).expect("two keys"),
+        ]
+    }
+
+    fn coefficient(&self, signer: Point) -> Result<MaybeScalar, MusigError> {
+        self.ctx
+            .key_coefficient(signer)
+            .ok_or_else(|| MusigError::UnknownSigner(hex(&signer.serialize())))
+    }
+}
+
+/// A signer's public nonce `R_i1 || R_i2` (66 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PublicNonce(PubNonce);
+
+impl PublicNonce {
+    /// The 66-byte encoding.
+    pub fn to_bytes(&self) -> [u8; 66] {
+        let mut out = [0u8; 66];
+        out[..33].copy_from_slice(&self.0.R1.serialize());
+        out[33..].copy_from_slice(&self.0.R2.serialize());
+        out
+    }
+
+    /// Decodes 66 bytes (two compressed points, neither at infinity).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MusigError> {
+        let err = MusigError::Encoding {
+            what: "public nonce",
+        };
+        if bytes.len() != 66 {
+            return Err(err);
+        }
+        let r1 = Point::from_slice(&bytes[..33]).map_err(|_| err.clone())?;
+        let r2 = Point::from_slice(&bytes[33..]).map_err(|_| err)?;
+        Ok(Self(PubNonce::new(r1, r2)))
+    }
+}
+
+/// A secret nonce: used for at most one partial signature. Not `Clone`; consumed by signing.
+pub struct SecretNonce(SecNonce);
+
+impl fmt::Debug for SecretNonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretNonce(<secret>)")
+    }
+}
+
+impl SecretNonce {
+    /// Generates a secret nonce for signer `seckey` under `key`, from 32 bytes of fresh
+    /// randomness `rand` (the caller draws them from the OS), binding the message if known.
+    pub fn generate(
+        rand: [u8; 32],
+        seckey: Scalar,
+        key: &AggregateKey,
+        message: Option<&[u8; 32]>,
+    ) -> Self {
+        let builder =
+            SecNonce::build_with_seckey(rand, seckey).with_aggregated_pubkey(key.point());
+        let nonce = match message {
+            Some(m) => builder.with_message(m).build(),
+            None => builder.build(),
+        };
+        Self(nonce)
+    }
+
+    /// The public nonce to send to the other signer.
+    pub fn public_nonce(&self) -> PublicNonce {
+        PublicNonce(self.0.public_nonce())
+    }
+
+    /// The BIP327 97-byte encoding (`k1 || k2 || pk`), only for encrypted persistence.
+    /// Whoever stores it must record its consumption durably before using the restored copy.
+    pub fn to_storage_bytes(&self) -> [u8; 97] {
+        self.0.serialize()
+    }
+
+    /// Restores a secret nonce stored with [`SecretNonce::to_storage_bytes`].
+    pub fn from_storage_bytes(bytes: &[u8; 97]) -> Result<Self, MusigError> {
+        SecNonce::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| MusigError::Encoding {
+                what: "secret nonce",
+            })
+    }
+}
+
+/// A partial signature `s_i`, a scalar. Its value is secret until its owner releases it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PartialSignature(MaybeScalar);
+
+impl fmt::Debug for PartialSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PartialSignature(<secret>)")
+    }
+}
+
+impl PartialSignature {
+    /// The 32-byte big-endian encoding.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.serialize()
+    }
+
+    /// Decodes 32 bytes (a scalar below the group order).
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, MusigError> {
+        MaybeScalar::try_from(bytes.as_slice())
+            .map(Self)
+            .map_err(|_| MusigError::Encoding {
+                what: "partial signature",
+            })
+    }
+
+    /// The scalar.
+    pub fn scalar(&self) -> MaybeScalar {
+        self.0
+    }
+
+    /// `s·G`; equals the signer's payment point when the signature is valid.
+    pub fn point(&self) -> MaybePoint {
+        self.0 * G
+    }
+}
+
+/// One 2-of-2 signing session: aggregate key, both public nonces and the 32-byte message.
+#[derive(Debug, Clone)]
+pub struct SigningSession {
+    key: AggregateKey,
+    nonces: [(Point, PublicNonce); 2],
+    agg_nonce: AggNonce,
+    message: [u8; 32],
+}
+
+impl SigningSession {
+    /// A session over `message` with each signer's public nonce, `(signer key, nonce)` pairs
+    /// in any order.
+    pub fn new(
+        key: &AggregateKey,
+        nonces: [(Point, PublicNonce); 2],
+        message: [u8; 32],
+    ) -> Result<Self, MusigError> {
+        let [k1, k2] = key.keys();
+        let find = |k: Point| -> Result<(Point, PublicNonce), MusigError> {
+            let mut it = nonces.iter().filter(|(p, _)| *p == k);
+            match (it.next(), it.next()) {
+                (Some(n), None) => Ok(n.clone()),
+                _ => Err(MusigError::NonceSet),
+            }
+        };
+        let ordered = [find(k1)?, find(k2)?];
+        let agg_nonce = AggNonce::sum([&ordered[0].1 .0, &ordered[1].1 .0]);
+        Ok(Self {
+            key: key.clone(),
+            nonces: ordered,
+            agg_nonce,
+            message,
+        })
+    }
+
+    /// The message being signed.
+    pub fn message(&self) -> &[u8; 32] {
+        &self.message
+    }
+
+    /// The aggregate key of the session.
+    pub fn key(&self) -> &AggregateKey {
+        &self.key
+    }
+
+    /// The aggregate public nonce, 66 bytes (`R1 || R2`, infinity encoded as 33 zero bytes).
+    pub fn aggregate_nonce_bytes(&self) -> [u8; 66] {
+        let mut out = [0u8; 66];
+        out[..33].copy_from_slice(&self.agg_nonce.R1.serialize());
+        out[33..].copy_from_slice(&self.agg_nonce.R2.serialize());
+        out
+    }
+
+    fn nonce_of(&self, signer: Point) -> Result<&PubNonce, MusigError> {
+        self.nonces
+            .iter()
+            .find(|(p, _)| *p == signer)
+            .map(|(_, n)| &n.0)
+            .ok_or_else(|| MusigError::UnknownSigner(hex(&signer.serialize())))
+    }
+
+    /// The final nonce `R = R1 + b·R2` (G if that is infinity, per BIP327).
+    pub fn final_nonce(&self) -> Point {
+        let b: MaybeScalar = self
+            .agg_nonce
+            .nonce_coefficient(self.key.point(), self.message);
+        self.agg_nonce.final_nonce(b)
+    }
+
+    /// The payment point of `signer`'s partial signature, from public data only:
+    /// `T_i = Re_i + e·a_i·g·P_i`, `Re_i = ±(R_i1 + b·R_i2)` negated iff `R` has odd y,
+    /// `g = -1` iff `Q` has odd y (PROTOCOL.md §2). A valid partial signature `s_i` has
+    /// `s_i·G == T_i`.
+    pub fn payment_point(&self, signer: Point) -> Result<MaybePoint, MusigError> {
+        if self.key.tweaked {
+            return Err(MusigError::TweakedSession);
+        }
+        let q = self.key.point();
+        let a = self.key.coefficient(signer)?;
+        let nonce = self.nonce_of(signer)?;
+        let b: MaybeScalar = self.agg_nonce.nonce_coefficient(q, self.message);
+        let r = self.agg_nonce.final_nonce::<Point>(b);
+        let e: MaybeScalar =
+            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, self.message);
+        let mut re = nonce.R1 + b * nonce.R2;
+        if r.has_odd_y() {
+            re = -re;
+        }
+        let mut p = signer;
+        if q.has_odd_y() {
+            p = -p;
+        }
+        Ok(re + e * a * p)
+    }
+
+    /// Signs with `seckey`, consuming `secnonce`. The result is verified before it is returned.
+    pub fn sign(
+        &self,
+        seckey: Scalar,
+        secnonce: SecretNonce,
+    ) -> Result<PartialSignature, MusigError> {
+        let signer = seckey.base_point_mul();
+        self.key.coefficient(signer)?;
+        musig2::sign_partial(
+            &self.key.ctx,
+            seckey,
+            secnonce.0,
+            &self.agg_nonce,
+            self.message,
+        )
+        .map(PartialSignature)
+        .map_err(|e| match e {
+            musig2::errors::SigningError::SecNoncePubkeyMismatch => MusigError::NonceKeyMismatch,
+            _ => MusigError::InvalidPartialSignature {
+                signer: hex(&signer.serialize()),
+            },
+        })
+    }
+
+    /// Verifies the other signer's partial signature.
+    pub fn verify_partial(
+        &self,
+        signer: Point,
+        signature: PartialSignature,
+    ) -> Result<(), MusigError> {
+        let nonce = self.nonce_of(signer)?;
+        musig2::verify_partial(
+            &self.key.ctx,
+            signature.0,
+            &self.agg_nonce,
+            signer,
+            nonce,
+            self.message,
+        )
+        .map_err(|_| MusigError::InvalidPartialSignature {
+            signer: hex(&signer.serialize()),
+        })
+    }
+
+    /// Aggregates both partial signatures into a 64-byte BIP340 signature and verifies it.
+    pub fn aggregate(
+        &self,
+        s1: PartialSignature,
+        s2: PartialSignature,
+    ) -> Result<[u8; 64], MusigError> {
+        let sig: musig2::CompactSignature = musig2::aggregate_partial_signatures(
+            &self.key.ctx,
+            &self.agg_nonce,
+            [s1.0, s2.0],
+            self.message,
+        )
+        .map_err(|_| MusigError::InvalidAggregateSignature)?;
+        Ok(sig.serialize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(byte: u8) -> Scalar {
+        Scalar::try_from([byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn two_party_session_signs_and_payment_point_matches() {
+        let (a, s) = (scalar(7), scalar(9));
+        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+        let key = AggregateKey::new(pa, ps).unwrap();
+        let msg = [0x42; 32];
+        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
+        let ns = SecretNonce::generate([2; 32], s, &key, None);
+        let session = SigningSession::new(
+            &key,
+            [(ps, ns.public_nonce()), (pa, na.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        let t_a = session.payment_point(pa).unwrap();
+        let sa = session.sign(a, na).unwrap();
+        assert_eq!(sa.point(), t_a);
+        let ss = session.sign(s, ns).unwrap();
+        session.verify_partial(pa, sa).unwrap();
+        let sig = session.aggregate(sa, ss).unwrap();
+        musig2::verify_single(key.point(), sig, msg).unwrap();
+        assert_eq!(format!("{sa:?}"), "PartialSignature(<secret>)");
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_and_foreign_signers() {
+        let p = scalar(3).base_point_mul();
+        assert_eq!(AggregateKey::new(p, p).unwrap_err(), MusigError::DuplicateKey);
+        let key = AggregateKey::new(p, scalar(4).base_point_mul()).unwrap();
+        let n = SecretNonce::generate([5; 32], scalar(3), &key, None).public_nonce();
+        assert_eq!(
+            SigningSession::new(&key, [(p, n.clone()), (p, n)], [0; 32]).unwrap_err(),
+            MusigError::NonceSet
+        );
+    }
+
+    #[test]
+    fn nonce_encodings_round_trip() {
+        let key = AggregateKey::new(scalar(1).base_point_mul(), scalar(2).base_point_mul())
+            .unwrap();
+        let n = SecretNonce::generate([8; 32], scalar(1), &key, None);
+        let pn = n.public_nonce();
+        assert_eq!(PublicNonce::from_bytes(&pn.to_bytes()).unwrap(), pn);
+        let restored = SecretNonce::from_storage_bytes(&n.to_storage_bytes()).unwrap();
+        assert_eq!(restored.public_nonce(), pn);
+        assert!(PublicNonce::from_bytes(&[0; 66]).is_err());
+    }
+}
