@@ -1,0 +1,176 @@
+//! Channel parameters and channel states, with checked amount arithmetic.
+
+use bitcoin::key::XOnlyPublicKey;
+use bitcoin::{Amount, ScriptBuf, TxOut};
+
+use super::scripts::{self, TapTree, MAX_STATE};
+use super::EltooError;
+use crate::crypto::musig::AggregateKey;
+
+/// The two parties of a channel: a client (A or B) and the server S.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    /// The client's side.
+    Client,
+    /// The server's side.
+    Server,
+}
+
+impl Party {
+    /// The other party.
+    pub fn other(self) -> Party {
+        match self {
+            Party::Client => Party::Server,
+            Party::Server => Party::Client,
+        }
+    }
+}
+
+/// One party's public keys in a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyKeys {
+    /// MuSig2 key for the funding/update outputs (full point: BIP327 sorts compressed keys).
+    pub funding: secp::Point,
+    /// Key of this party's `to_node` settlement output (key-path P2TR).
+    pub settlement: XOnlyPublicKey,
+    /// Key this party uses in PTLC scripts.
+    pub ptlc: XOnlyPublicKey,
+}
+
+/// Dust limit of P2TR outputs: smaller balances are trimmed into the anchor.
+pub const DUST_LIMIT: Amount = Amount::from_sat(330);
+
+/// What both parties agreed on when the channel was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelParams {
+    /// The client's keys.
+    pub client: PartyKeys,
+    /// The server's keys.
+    pub server: PartyKeys,
+    /// Funding amount; every update output carries it whole.
+    pub capacity: Amount,
+    /// Blocks a settlement waits after its update confirmed (BIP68 nSequence).
+    pub shared_delay: u16,
+    /// Outputs below this are trimmed into the anchor.
+    pub dust_limit: Amount,
+}
+
+impl ChannelParams {
+    /// The keys of `party`.
+    pub fn keys(&self, party: Party) -> &PartyKeys {
+        match party {
+            Party::Client => &self.client,
+            Party::Server => &self.server,
+        }
+    }
+
+    /// `Q = KeyAgg(KeySort(P_client, P_server))`, untweaked.
+    pub fn aggregate_key(&self) -> Result<AggregateKey, EltooError> {
+        Ok(AggregateKey::new(self.client.funding, self.server.funding)?)
+    }
+
+    /// `xonly(Q)`: the taproot internal key of the funding, update and PTLC outputs.
+    pub fn internal_key(&self) -> Result<XOnlyPublicKey, EltooError> {
+        let q = self.aggregate_key()?.xonly();
+        Ok(XOnlyPublicKey::from_slice(&q).expect("aggregate key is a valid point"))
+    }
+
+    /// The funding output's tree: `tr(Q, EXPR_UPDATE(0))`.
+    pub fn funding_tree(&self) -> Result<TapTree, EltooError> {
+        let leaf = scripts::leaf_hash(&scripts::update_leaf(0));
+        Ok(TapTree::new(self.internal_key()?, &[leaf]))
+    }
+
+    /// The funding output.
+    pub fn funding_output(&self) -> Result<TxOut, EltooError> {
+        Ok(TxOut {
+            value: self.capacity,
+            script_pubkey: self.funding_tree()?.script_pubkey(),
+        })
+    }
+
+    /// The `to_node` output script of `party`: key-path-only P2TR of its settlement key.
+    pub fn to_node_script(&self, party: Party) -> ScriptBuf {
+        ScriptBuf::new_p2tr(&scripts::SECP, self.keys(party).settlement, None)
+    }
+}
+
+/// A PTLC: pays `amount` to the receiver against the discrete log of `point`, or back to the
+/// offerer after block height `expiry`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ptlc {
+    /// Who offers (and gets it back on timeout).
+    pub offerer: Party,
+    /// Amount locked.
+    pub amount: Amount,
+    /// Payment point `T`.
+    pub point: secp::Point,
+    /// Absolute block height after which the offerer may take the PTLC back.
+    pub expiry: u32,
+}
+
+/// One channel state: balances and pending PTLCs. Outputs + PTLCs = capacity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelState {
+    /// State number `k`.
+    pub number: u32,
+    /// The client's balance.
+    pub client: Amount,
+    /// The server's balance.
+    pub server: Amount,
+    /// Pending PTLCs.
+    pub ptlcs: Vec<Ptlc>,
+}
+
+impl ChannelState {
+    /// The balance of `party`.
+    pub fn balance(&self, party: Party) -> Amount {
+        match party {
+            Party::Client => self.client,
+            Party::Server => self.server,
+        }
+    }
+
+    /// Checks the state number range and that balances and PTLCs add up to `capacity`
+    /// (PROTOCOL.md §7.5), without overflow.
+    pub fn check(&self, capacity: Amount) -> Result<(), EltooError> {
+        if self.number > MAX_STATE {
+            return Err(EltooError::StateNumberTooLarge(self.number));
+        }
+        let total = self
+            .ptlcs
+            .iter()
+            .try_fold(self.client.checked_add(self.server), |acc, p| {
+                acc.map(|a| a.checked_add(p.amount))
+            })
+            .flatten()
+            .ok_or(EltooError::AmountOverflow)?;
+        if total != capacity {
+            return Err(EltooError::Conservation { capacity, total });
+        }
+        Ok(())
+    }
+
+    /// The next state: number + 1, with `amount` moved from `from` to the other party.
+    pub fn pay(&self, from: Party, amount: Amount) -> Result<ChannelState, EltooError> {
+        let mut next = self.clone();
+        next.number = self
+            .number
+            .checked_add(1)
+            .ok_or(EltooError::StateNumberTooLarge(u32::MAX))?;
+        let (payer, payee) = match from {
+            Party::Client => (&mut next.client, &mut next.server),
+            Party::Server => (&mut next.server, &mut next.client),
+        };
+        *payer = payer
+            .checked_sub(amount)
+            .ok_or(EltooError::InsufficientBalance {
+                party: from,
+                balance: *payer,
+                amount,
+            })?;
+        *payee = payee.checked_add(amount).ok_or(EltooError::AmountOverflow)?;
+        Ok(next)
+    }
+}
