@@ -69,9 +69,8 @@ impl PreSignature {
     /// Extracts the adaptor secret from a signature completed from this pre-signature, e.g.
     /// one seen in a transaction witness. Checks the result against `adaptor`.
     pub fn extract(&self, signature: &[u8; 64], adaptor: Point) -> Result<Scalar, AdaptorError> {
-        let sig = LiftedSignature::from_bytes(signature).map_err(|_| AdaptorError::Encoding {
-            what: "signature",
-        })?;
+        let sig = LiftedSignature::from_bytes(signature)
+            .map_err(|_| AdaptorError::Encoding { what: "signature" })?;
         let t: MaybeScalar = self.0.reveal_secret(&sig).ok_or(AdaptorError::Unrelated)?;
         let t = t.not_zero().map_err(|_| AdaptorError::Unrelated)?;
         if t * G == adaptor {

@@ -157,8 +157,7 @@ impl SecretNonce {
         key: &AggregateKey,
         message: Option<&[u8; 32]>,
     ) -> Self {
-        let builder =
-            SecNonce::build_with_seckey(rand, seckey).with_aggregated_pubkey(key.point());
+        let builder = SecNonce::build_with_seckey(rand, seckey).with_aggregated_pubkey(key.point());
         let nonce = match message {
             Some(m) => builder.with_message(m).build(),
             None => builder.build(),
@@ -418,7 +417,10 @@ mod tests {
     #[test]
     fn rejects_duplicate_keys_and_foreign_signers() {
         let p = scalar(3).base_point_mul();
-        assert_eq!(AggregateKey::new(p, p).unwrap_err(), MusigError::DuplicateKey);
+        assert_eq!(
+            AggregateKey::new(p, p).unwrap_err(),
+            MusigError::DuplicateKey
+        );
         let key = AggregateKey::new(p, scalar(4).base_point_mul()).unwrap();
         let n = SecretNonce::generate([5; 32], scalar(3), &key, None).public_nonce();
         assert_eq!(
@@ -429,8 +431,8 @@ mod tests {
 
     #[test]
     fn nonce_encodings_round_trip() {
-        let key = AggregateKey::new(scalar(1).base_point_mul(), scalar(2).base_point_mul())
-            .unwrap();
+        let key =
+            AggregateKey::new(scalar(1).base_point_mul(), scalar(2).base_point_mul()).unwrap();
         let n = SecretNonce::generate([8; 32], scalar(1), &key, None);
         let pn = n.public_nonce();
         assert_eq!(PublicNonce::from_bytes(&pn.to_bytes()).unwrap(), pn);

@@ -170,7 +170,9 @@ impl ChannelState {
                 balance: *payer,
                 amount,
             })?;
-        *payee = payee.checked_add(amount).ok_or(EltooError::AmountOverflow)?;
+        *payee = payee
+            .checked_add(amount)
+            .ok_or(EltooError::AmountOverflow)?;
         Ok(next)
     }
 }

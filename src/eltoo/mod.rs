@@ -14,7 +14,7 @@ mod tx;
 
 pub use channel::{ChannelParams, ChannelState, Party, PartyKeys, Ptlc, DUST_LIMIT};
 pub use tx::{
-    published_update_input, ptlc_tree, xonly, CooperativeClose, PtlcClaim, PtlcPath,
+    ptlc_tree, published_update_input, xonly, CooperativeClose, PtlcClaim, PtlcPath,
     StateTransactions, UpdateInput, CLAIM_SEQUENCE, UPDATE_SEQUENCE,
 };
 

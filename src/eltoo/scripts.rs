@@ -4,10 +4,10 @@ use std::sync::LazyLock;
 
 use bitcoin::hashes::Hash;
 use bitcoin::key::{Parity, Secp256k1, TapTweak, UntweakedPublicKey, XOnlyPublicKey};
-use bitcoin::secp256k1::VerifyOnly;
 use bitcoin::opcodes::all::{OP_CHECKSIG, OP_CHECKSIGVERIFY, OP_CLTV};
 use bitcoin::opcodes::OP_TRUE;
 use bitcoin::script::{Builder, PushBytesBuf};
+use bitcoin::secp256k1::VerifyOnly;
 use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TapNodeHash, TaprootMerkleBranch};
 use bitcoin::{absolute, ScriptBuf};
 
@@ -35,7 +35,9 @@ pub fn state_locktime(k: u32) -> absolute::LockTime {
 
 /// The state number encoded in an nLockTime, if it is one.
 pub fn state_from_locktime(lock_time: absolute::LockTime) -> Option<u32> {
-    lock_time.to_consensus_u32().checked_sub(STATE_LOCKTIME_BASE)
+    lock_time
+        .to_consensus_u32()
+        .checked_sub(STATE_LOCKTIME_BASE)
 }
 
 /// `EXPR_UPDATE(0) = OP_1 OP_CHECKSIG`;
@@ -144,9 +146,9 @@ impl TapTree {
 
     /// `OP_1 <output key>`.
     pub fn script_pubkey(&self) -> ScriptBuf {
-        ScriptBuf::new_p2tr_tweaked(
-            bitcoin::key::TweakedPublicKey::dangerous_assume_tweaked(self.output_key),
-        )
+        ScriptBuf::new_p2tr_tweaked(bitcoin::key::TweakedPublicKey::dangerous_assume_tweaked(
+            self.output_key,
+        ))
     }
 
     /// The control block of leaf `index`.
@@ -191,7 +193,9 @@ mod tests {
         let spk = tree.script_pubkey();
         let out = XOnlyPublicKey::from_slice(&spk.as_bytes()[2..]).unwrap();
         for (i, script) in [update_leaf(1), update_leaf(0)].iter().enumerate() {
-            assert!(tree.control_block(i).verify_taproot_commitment(&SECP, out, script));
+            assert!(tree
+                .control_block(i)
+                .verify_taproot_commitment(&SECP, out, script));
         }
     }
 }

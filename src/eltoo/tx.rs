@@ -6,9 +6,7 @@ use bitcoin::hashes::Hash;
 use bitcoin::key::XOnlyPublicKey;
 use bitcoin::taproot::TapLeafHash;
 use bitcoin::transaction::Version;
-use bitcoin::{
-    absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness,
-};
+use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
 
 use super::channel::{ChannelParams, ChannelState, Party, Ptlc};
 use super::scripts::{self, TapTree, SIGHASH_APOAS_ALL, SIGHASH_APO_ALL};
@@ -117,7 +115,9 @@ impl StateTransactions {
         let settlement = Transaction {
             version: Version(3),
             lock_time: scripts::state_locktime(k),
-            input: vec![placeholder_input(Sequence::from_height(params.shared_delay))],
+            input: vec![placeholder_input(Sequence::from_height(
+                params.shared_delay,
+            ))],
             output: outputs,
         };
         let funding = params.funding_output()?;
