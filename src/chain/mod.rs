@@ -1,1 +1,73 @@
 //! The local regtest ledger.
+//!
+//! It stands in for `bitcoind -regtest`: blocks with a deterministic clock (genesis at
+//! [`GENESIS_TIME`], +600 s per block), a UTXO set, all confirmed transactions, a mempool,
+//! mining, and a built-in faucet. Every transaction is validated as Bitcoin would:
+//! Bitcoin Core's own script interpreter (libbitcoinconsensus), locktimes, BIP68, double
+//! spends, value conservation, coinbase maturity, plus a BIP118 (ANYPREVOUT) signature
+//! check that Core 26 lacks ([`tapscript`]).
+//!
+//! - [`validate`]: pure validation of one transaction against a [`validate::UtxoView`].
+//! - [`tapscript`]: the BIP118 tapscript evaluator.
+//! - [`Chain`]: the chain in memory (no I/O).
+//! - [`Ledger`]: a directory holding the chain, shared safely by several processes.
+
+pub mod ledger;
+pub mod store;
+pub mod tapscript;
+pub mod validate;
+
+use std::path::PathBuf;
+
+pub use ledger::{
+    block_subsidy, faucet_keypair, faucet_script, BlockInfo, Chain, Tip, TxInfo, Utxo,
+    BLOCK_INTERVAL, FAUCET_SECRET_KEY, GENESIS_TIME, HALVING_INTERVAL,
+};
+pub use store::{Ledger, STATE_VERSION};
+pub use tapscript::TapscriptError;
+pub use validate::{Coin, RejectError, COINBASE_MATURITY};
+
+/// Errors of the ledger: a rejected transaction, or a storage problem.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The transaction is invalid.
+    #[error(transparent)]
+    Rejected(RejectError),
+    /// Reading or writing a file failed.
+    #[error("ledger i/o error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The state file cannot be parsed or is inconsistent.
+    #[error("ledger state file {} is corrupt: {reason}", path.display())]
+    Corrupt {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The state file has a version this build does not know.
+    #[error("ledger state file {} has unsupported version {found} (this build reads version {})", path.display(), STATE_VERSION)]
+    UnsupportedVersion {
+        /// The state file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+    },
+    /// The faucet cannot pay.
+    #[error("faucet: {0}")]
+    Faucet(String),
+}
+
+impl LedgerError {
+    /// The rejection reason, if this error is a rejected transaction.
+    pub fn rejection(&self) -> Option<&RejectError> {
+        match self {
+            LedgerError::Rejected(e) => Some(e),
+            _ => None,
+        }
+    }
+}

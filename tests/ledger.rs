@@ -1,0 +1,840 @@
+//! Integration tests of the local regtest ledger: real files in temporary directories,
+//! real signatures, Bitcoin Core's interpreter plus the ledger's BIP118 check.
+
+use std::process::Command;
+
+use asyncpay::chain::{
+    faucet_script, Ledger, LedgerError, RejectError, TapscriptError, BLOCK_INTERVAL, GENESIS_TIME,
+};
+use asyncpay::crypto::bip118::{self, KeyVersion, SpendPath};
+use bitcoin::absolute::LockTime;
+use bitcoin::hashes::Hash;
+use bitcoin::key::{Keypair, TapTweak};
+use bitcoin::opcodes::all::*;
+use bitcoin::script::{Builder, PushBytesBuf};
+use bitcoin::secp256k1::{Message, Secp256k1, XOnlyPublicKey};
+use bitcoin::sighash::{Prevouts, SighashCache};
+use bitcoin::taproot::{ControlBlock, LeafVersion, TaprootBuilder, TaprootSpendInfo};
+use bitcoin::transaction::Version;
+use bitcoin::{
+    Amount, OutPoint, ScriptBuf, Sequence, TapLeafHash, TapSighashType, Transaction, TxIn, TxOut,
+    Witness,
+};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+fn keypair(seed: u8) -> Keypair {
+    Keypair::from_seckey_slice(&Secp256k1::new(), &[seed; 32]).unwrap()
+}
+
+fn xonly(kp: &Keypair) -> XOnlyPublicKey {
+    kp.x_only_public_key().0
+}
+
+/// Key-path-only P2TR output script of `kp`.
+fn p2tr(kp: &Keypair) -> ScriptBuf {
+    ScriptBuf::new_p2tr(&Secp256k1::new(), xonly(kp), None)
+}
+
+fn anchor() -> ScriptBuf {
+    ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73])
+}
+
+fn input(outpoint: OutPoint, sequence: u32) -> TxIn {
+    TxIn {
+        previous_output: outpoint,
+        script_sig: ScriptBuf::new(),
+        sequence: Sequence(sequence),
+        witness: Witness::new(),
+    }
+}
+
+fn tx(inputs: Vec<TxIn>, outputs: Vec<(ScriptBuf, u64)>) -> Transaction {
+    Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: inputs,
+        output: outputs
+            .into_iter()
+            .map(|(script_pubkey, sat)| TxOut {
+                value: Amount::from_sat(sat),
+                script_pubkey,
+            })
+            .collect(),
+    }
+}
+
+fn prevouts(ledger: &Ledger, tx: &Transaction) -> Vec<TxOut> {
+    tx.input
+        .iter()
+        .map(|i| ledger.output(&i.previous_output).unwrap().unwrap())
+        .collect()
+}
+
+/// Signs input `index` as a key-path spend of `kp`'s P2TR output.
+fn sign_key_path(tx: &mut Transaction, index: usize, spent: &[TxOut], kp: &Keypair) {
+    let secp = Secp256k1::new();
+    let sighash = SighashCache::new(&*tx)
+        .taproot_key_spend_signature_hash(index, &Prevouts::All(spent), TapSighashType::Default)
+        .unwrap();
+    let tweaked = kp.tap_tweak(&secp, None).to_keypair();
+    let sig =
+        secp.sign_schnorr_no_aux_rand(&Message::from_digest(sighash.to_byte_array()), &tweaked);
+    tx.input[index].witness = Witness::p2tr_key_spend(&bitcoin::taproot::Signature {
+        signature: sig,
+        sighash_type: TapSighashType::Default,
+    });
+}
+
+/// A P2TR output with internal key `internal` and a single tapscript leaf.
+struct Leaf {
+    script: ScriptBuf,
+    info: TaprootSpendInfo,
+}
+
+impl Leaf {
+    fn new(internal: &Keypair, script: ScriptBuf) -> Leaf {
+        let info = TaprootBuilder::new()
+            .add_leaf(0, script.clone())
+            .unwrap()
+            .finalize(&Secp256k1::new(), xonly(internal))
+            .unwrap();
+        Leaf { script, info }
+    }
+
+    fn script_pubkey(&self) -> ScriptBuf {
+        ScriptBuf::new_p2tr_tweaked(self.info.output_key())
+    }
+
+    fn control_block(&self) -> ControlBlock {
+        self.info
+            .control_block(&(self.script.clone(), LeafVersion::TapScript))
+            .unwrap()
+    }
+
+    fn leaf_hash(&self) -> TapLeafHash {
+        TapLeafHash::from_script(&self.script, LeafVersion::TapScript)
+    }
+
+    /// Witness: `stack…, script, control block`.
+    fn witness(&self, stack: &[Vec<u8>]) -> Witness {
+        let mut w = Witness::new();
+        for e in stack {
+            w.push(e);
+        }
+        w.push(self.script.as_bytes());
+        w.push(self.control_block().serialize());
+        w
+    }
+
+    /// BIP342 signature (key version 0, SIGHASH_DEFAULT) for input `index`.
+    fn sign_bip342(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        spent: &[TxOut],
+        kp: &Keypair,
+    ) -> Vec<u8> {
+        let sighash = SighashCache::new(tx)
+            .taproot_script_spend_signature_hash(
+                index,
+                &Prevouts::All(spent),
+                self.leaf_hash(),
+                TapSighashType::Default,
+            )
+            .unwrap();
+        Secp256k1::new()
+            .sign_schnorr_no_aux_rand(&Message::from_digest(sighash.to_byte_array()), kp)
+            .as_ref()
+            .to_vec()
+    }
+
+    /// BIP118 signature with `hash_type` (appended unless 0x00) for input `index`.
+    fn sign_bip118(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        spent: &[TxOut],
+        kp: &Keypair,
+        hash_type: u8,
+    ) -> Vec<u8> {
+        let digest = bip118::signature_hash(
+            tx,
+            index,
+            spent,
+            hash_type,
+            SpendPath::Tapscript {
+                leaf_hash: self.leaf_hash(),
+                key_version: KeyVersion::AnyPrevout,
+                codesep_pos: 0xffff_ffff,
+            },
+            None,
+        )
+        .unwrap();
+        let mut sig = Secp256k1::new()
+            .sign_schnorr_no_aux_rand(&Message::from_digest(digest), kp)
+            .as_ref()
+            .to_vec();
+        if hash_type != 0 {
+            sig.push(hash_type);
+        }
+        sig
+    }
+}
+
+fn rejection(result: Result<impl std::fmt::Debug, LedgerError>) -> RejectError {
+    match result {
+        Err(LedgerError::Rejected(e)) => e,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+fn new_ledger() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path().join("chain")).unwrap();
+    (dir, ledger)
+}
+
+// ---------------------------------------------------------------------------------------
+// Basics
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn genesis_and_deterministic_clock() {
+    let (_dir, ledger) = new_ledger();
+    let tip = ledger.tip().unwrap();
+    assert_eq!(tip.height, 0);
+    assert_eq!(tip.time, GENESIS_TIME);
+    let hashes = ledger.mine(3, None).unwrap();
+    let tip = ledger.tip().unwrap();
+    assert_eq!(tip.height, 3);
+    assert_eq!(tip.time, GENESIS_TIME + 3 * BLOCK_INTERVAL);
+    assert_eq!(tip.hash, hashes[2]);
+    assert_eq!(ledger.block(3).unwrap().unwrap().hash, hashes[2]);
+    // Two ledgers with the same history have the same block hashes.
+    let (_dir2, other) = new_ledger();
+    assert_eq!(other.mine(3, None).unwrap(), hashes);
+}
+
+#[test]
+fn fund_mine_and_spend_key_path() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let bob = keypair(2);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(100_000))
+        .unwrap();
+    let utxo = ledger.utxo(&funded).unwrap().unwrap();
+    assert_eq!(utxo.output.value, Amount::from_sat(100_000));
+    assert_eq!(utxo.output.script_pubkey, p2tr(&alice));
+    assert!(!utxo.is_coinbase);
+    let funding = ledger.tx(&funded.txid).unwrap().unwrap();
+    assert_eq!(
+        funding.confirmation_height,
+        Some(ledger.tip().unwrap().height)
+    );
+
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&bob), 60_000), (p2tr(&alice), 39_000)],
+    );
+    let spent = prevouts(&ledger, &spend);
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    let txid = ledger.submit(&spend).unwrap();
+    assert_eq!(ledger.mempool().unwrap(), vec![spend.clone()]);
+    assert_eq!(ledger.tx(&txid).unwrap().unwrap().confirmation_height, None);
+    assert_eq!(ledger.spending_tx(&funded).unwrap().unwrap().tx, spend);
+    // Still a confirmed UTXO until mined.
+    assert!(ledger.utxo(&funded).unwrap().is_some());
+
+    let hashes = ledger.mine(1, None).unwrap();
+    let tip = ledger.tip().unwrap();
+    assert!(ledger.mempool().unwrap().is_empty());
+    assert_eq!(
+        ledger.tx(&txid).unwrap().unwrap().confirmation_height,
+        Some(tip.height)
+    );
+    assert!(ledger
+        .block(tip.height)
+        .unwrap()
+        .unwrap()
+        .txids
+        .contains(&txid));
+    assert_eq!(tip.hash, hashes[0]);
+    assert!(ledger.utxo(&funded).unwrap().is_none());
+    assert_eq!(ledger.spending_tx(&funded).unwrap().unwrap().tx, spend);
+    let bobs = ledger.utxos_for_script(&p2tr(&bob)).unwrap();
+    assert_eq!(bobs.len(), 1);
+    assert_eq!(bobs[0].0, OutPoint::new(txid, 0));
+    // The 1000 sat fee went to the miner (the faucet): coinbase = subsidy + fee.
+    let coinbase = ledger.block(tip.height).unwrap().unwrap().txids[0];
+    let cb = ledger.tx(&coinbase).unwrap().unwrap().tx;
+    assert_eq!(
+        cb.output[0].value,
+        asyncpay::chain::block_subsidy(tip.height) + Amount::from_sat(1_000)
+    );
+    assert_eq!(cb.output[0].script_pubkey, faucet_script());
+}
+
+#[test]
+fn flipped_key_path_signature_byte_is_rejected() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(50_000))
+        .unwrap();
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&alice), 49_000)],
+    );
+    let spent = prevouts(&ledger, &spend);
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    let mut bad = spend.clone();
+    let mut sig = bad.input[0].witness.nth(0).unwrap().to_vec();
+    sig[10] ^= 0x01;
+    bad.input[0].witness = Witness::from_slice(&[sig]);
+    let err = rejection(ledger.submit(&bad));
+    assert_eq!(
+        err.to_string(),
+        "input 0: Bitcoin Core script interpreter rejected the spend: ERR_SCRIPT"
+    );
+    // A rejection does not touch the mempool; the honest spend still goes through.
+    assert!(ledger.mempool().unwrap().is_empty());
+    ledger.submit(&spend).unwrap();
+}
+
+#[test]
+fn double_spends_are_rejected() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(50_000))
+        .unwrap();
+    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
+    let mut first = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&keypair(2)), 49_000)],
+    );
+    sign_key_path(&mut first, 0, &spent, &alice);
+    let mut second = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&keypair(3)), 48_000)],
+    );
+    sign_key_path(&mut second, 0, &spent, &alice);
+
+    let first_id = ledger.submit(&first).unwrap();
+    // Against the mempool.
+    let err = rejection(ledger.submit(&second));
+    assert_eq!(
+        err,
+        RejectError::AlreadySpent {
+            index: 0,
+            outpoint: funded,
+            by: first_id,
+            in_mempool: true
+        }
+    );
+    assert!(err
+        .to_string()
+        .contains("already spent by mempool transaction"));
+    // The same transaction again.
+    assert!(matches!(
+        rejection(ledger.submit(&first)),
+        RejectError::AlreadyKnown {
+            confirmed: false,
+            ..
+        }
+    ));
+    ledger.mine(1, None).unwrap();
+    // Against the confirmed chain.
+    let err = rejection(ledger.submit(&second));
+    assert_eq!(
+        err,
+        RejectError::AlreadySpent {
+            index: 0,
+            outpoint: funded,
+            by: first_id,
+            in_mempool: false
+        }
+    );
+    assert!(matches!(
+        rejection(ledger.submit(&first)),
+        RejectError::AlreadyKnown {
+            confirmed: true,
+            ..
+        }
+    ));
+    // Within one transaction.
+    let other = ledger.fund(&p2tr(&alice), Amount::from_sat(1_000)).unwrap();
+    let mut dup = tx(
+        vec![input(other, 0xffff_fffd), input(other, 0xffff_fffd)],
+        vec![(p2tr(&alice), 500)],
+    );
+    let o = ledger.output(&other).unwrap().unwrap();
+    let spent2 = vec![o.clone(), o];
+    sign_key_path(&mut dup, 0, &spent2, &alice);
+    sign_key_path(&mut dup, 1, &spent2, &alice);
+    assert!(matches!(
+        rejection(ledger.submit(&dup)),
+        RejectError::DuplicateInput {
+            index: 1,
+            first_index: 0,
+            ..
+        }
+    ));
+    // A made-up outpoint.
+    let ghost = OutPoint::new(bitcoin::Txid::from_byte_array([0x1a; 32]), 1);
+    let err = rejection(ledger.submit(&tx(vec![input(ghost, 0)], vec![(anchor(), 0)])));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "input 0 spends {}:1 which does not exist or is already spent",
+            ghost.txid
+        )
+    );
+}
+
+#[test]
+fn value_creation_is_rejected() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(50_000))
+        .unwrap();
+    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&alice), 50_001)],
+    );
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    let err = rejection(ledger.submit(&spend));
+    assert_eq!(
+        err,
+        RejectError::ValueCreation {
+            inputs_sat: 50_000,
+            outputs_sat: 50_001
+        }
+    );
+    // Exactly the input value (zero fee) is fine.
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&alice), 50_000)],
+    );
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    ledger.submit(&spend).unwrap();
+    // More than 21M BTC in one output.
+    let huge = tx(
+        vec![input(funded, 0)],
+        vec![(anchor(), 21_000_000 * 100_000_000 + 1)],
+    );
+    assert!(matches!(
+        rejection(ledger.submit(&huge)),
+        RejectError::OutputTooLarge { index: 0, .. }
+    ));
+    // No inputs, no outputs.
+    assert_eq!(
+        rejection(ledger.submit(&tx(vec![], vec![(anchor(), 0)]))),
+        RejectError::NoInputs
+    );
+    assert_eq!(
+        rejection(ledger.submit(&tx(vec![input(funded, 0)], vec![]))),
+        RejectError::NoOutputs
+    );
+}
+
+#[test]
+fn immature_coinbase_rejected_until_100_blocks() {
+    let (_dir, ledger) = new_ledger();
+    let miner = keypair(7);
+    ledger.mine(1, Some(p2tr(&miner))).unwrap();
+    let cb_txid = ledger.block(1).unwrap().unwrap().txids[0];
+    let coinbase = OutPoint::new(cb_txid, 0);
+    let utxo = ledger.utxo(&coinbase).unwrap().unwrap();
+    assert!(utxo.is_coinbase);
+    assert_eq!(utxo.output.value, Amount::from_btc(50.0).unwrap());
+    let mut spend = tx(
+        vec![input(coinbase, 0xffff_fffd)],
+        vec![(p2tr(&miner), 1_000)],
+    );
+    let spent = vec![utxo.output.clone()];
+    sign_key_path(&mut spend, 0, &spent, &miner);
+    let err = rejection(ledger.submit(&spend));
+    assert_eq!(
+        err,
+        RejectError::ImmatureCoinbase {
+            index: 0,
+            outpoint: coinbase,
+            coinbase_height: 1,
+            spend_height: 2
+        }
+    );
+    ledger.mine(98, None).unwrap(); // tip 99: next block 100 is only 99 above
+    assert!(matches!(
+        rejection(ledger.submit(&spend)),
+        RejectError::ImmatureCoinbase {
+            spend_height: 100,
+            ..
+        }
+    ));
+    ledger.mine(1, None).unwrap(); // tip 100
+    ledger.submit(&spend).unwrap();
+    ledger.mine(1, None).unwrap();
+    assert_eq!(
+        ledger
+            .tx(&spend.compute_txid())
+            .unwrap()
+            .unwrap()
+            .confirmation_height,
+        Some(101)
+    );
+}
+
+#[test]
+fn absolute_height_and_time_locktimes() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let a = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(10_000))
+        .unwrap();
+    let b = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(10_000))
+        .unwrap();
+    let tip = ledger.tip().unwrap();
+
+    // Height: locktime tip+2 may enter block tip+3 at the earliest.
+    let mut by_height = tx(vec![input(a, 0xffff_fffe)], vec![(p2tr(&alice), 9_000)]);
+    by_height.lock_time = LockTime::from_consensus(tip.height + 2);
+    let spent = prevouts(&ledger, &by_height);
+    sign_key_path(&mut by_height, 0, &spent, &alice);
+    let err = rejection(ledger.submit(&by_height));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "absolute locktime of height {} not reached (next block height {})",
+            tip.height + 2,
+            tip.height + 1
+        )
+    );
+    ledger.mine(1, None).unwrap();
+    assert!(matches!(
+        rejection(ledger.submit(&by_height)),
+        RejectError::LocktimeHeight { .. }
+    ));
+    ledger.mine(1, None).unwrap();
+    ledger.submit(&by_height).unwrap();
+
+    // Time: compared against the median time past (BIP113), which lags the tip by 5 blocks.
+    let tip = ledger.tip().unwrap();
+    assert_eq!(tip.median_time_past, tip.time - 5 * BLOCK_INTERVAL);
+    let locktime = tip.time + 1;
+    let mut by_time = tx(vec![input(b, 0xffff_fffe)], vec![(p2tr(&alice), 9_000)]);
+    by_time.lock_time = LockTime::from_consensus(locktime);
+    let spent = prevouts(&ledger, &by_time);
+    sign_key_path(&mut by_time, 0, &spent, &alice);
+    assert_eq!(
+        rejection(ledger.submit(&by_time)),
+        RejectError::LocktimeTime {
+            locktime,
+            median_time_past: tip.median_time_past
+        }
+    );
+    ledger.mine(5, None).unwrap(); // MTP = tip.time: still not past
+    assert!(matches!(
+        rejection(ledger.submit(&by_time)),
+        RejectError::LocktimeTime { .. }
+    ));
+    ledger.mine(1, None).unwrap(); // MTP = tip.time + 600 > locktime
+    ledger.submit(&by_time).unwrap();
+
+    // All-final sequences disable the locktime entirely.
+    let c = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(10_000))
+        .unwrap();
+    let mut final_seq = tx(vec![input(c, 0xffff_ffff)], vec![(p2tr(&alice), 9_000)]);
+    final_seq.lock_time = LockTime::from_consensus(1_000_000);
+    let spent = prevouts(&ledger, &final_seq);
+    sign_key_path(&mut final_seq, 0, &spent, &alice);
+    ledger.submit(&final_seq).unwrap();
+}
+
+#[test]
+fn bip68_relative_locktime_in_a_tapscript_leaf() {
+    let (_dir, ledger) = new_ledger();
+    let internal = keypair(9);
+    let key = keypair(10);
+    let script = Builder::new()
+        .push_int(144)
+        .push_opcode(OP_CSV)
+        .push_opcode(OP_DROP)
+        .push_x_only_key(&xonly(&key))
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    let leaf = Leaf::new(&internal, script);
+    let funded = ledger
+        .fund(&leaf.script_pubkey(), Amount::from_sat(20_000))
+        .unwrap();
+    let confirmed_at = ledger.tip().unwrap().height;
+    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
+
+    let build = |sequence: u32| {
+        let mut t = tx(vec![input(funded, sequence)], vec![(p2tr(&key), 19_000)]);
+        let sig = leaf.sign_bip342(&t, 0, &spent, &key);
+        t.input[0].witness = leaf.witness(&[sig]);
+        t
+    };
+    let spend = build(144);
+    let err = rejection(ledger.submit(&spend));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "input 0: relative locktime of 144 blocks not reached (confirmed at {confirmed_at}, tip {confirmed_at})"
+        )
+    );
+    ledger.mine(142, None).unwrap();
+    assert_eq!(
+        rejection(ledger.submit(&spend)),
+        RejectError::RelativeHeight {
+            index: 0,
+            blocks: 144,
+            confirmed_at: Some(confirmed_at),
+            tip: confirmed_at + 142
+        }
+    );
+    ledger.mine(1, None).unwrap(); // next block is confirmed_at + 144
+                                   // A sequence below the script's 144 fails OP_CHECKSEQUENCEVERIFY in Core.
+    let short = build(143);
+    assert!(matches!(
+        rejection(ledger.submit(&short)),
+        RejectError::Script { index: 0, .. }
+    ));
+    // A flipped BIP340 signature byte is caught by Core.
+    let mut bad = spend.clone();
+    let mut sig = bad.input[0].witness.nth(0).unwrap().to_vec();
+    sig[0] ^= 0x80;
+    bad.input[0].witness = leaf.witness(&[sig]);
+    assert!(matches!(
+        rejection(ledger.submit(&bad)),
+        RejectError::Script { index: 0, .. }
+    ));
+    ledger.submit(&spend).unwrap();
+    ledger.mine(1, None).unwrap();
+    assert_eq!(
+        ledger
+            .tx(&spend.compute_txid())
+            .unwrap()
+            .unwrap()
+            .confirmation_height,
+        Some(confirmed_at + 144)
+    );
+}
+
+#[test]
+fn pay_to_anchor_spend_with_cpfp() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let a = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(30_000))
+        .unwrap();
+    let fee_coin = ledger.fund(&p2tr(&alice), Amount::from_sat(5_000)).unwrap();
+    // Parent pays zero fee and carries a zero-value anchor.
+    let mut parent = tx(
+        vec![input(a, 0xffff_fffd)],
+        vec![(p2tr(&keypair(2)), 30_000), (anchor(), 0)],
+    );
+    let spent = prevouts(&ledger, &parent);
+    sign_key_path(&mut parent, 0, &spent, &alice);
+    let parent_id = ledger.submit(&parent).unwrap();
+    // Child spends the unconfirmed anchor (empty witness) plus a fee coin.
+    let mut child = tx(
+        vec![
+            input(OutPoint::new(parent_id, 1), 0xffff_fffd),
+            input(fee_coin, 0xffff_fffd),
+        ],
+        vec![(p2tr(&alice), 4_000)],
+    );
+    let spent = prevouts(&ledger, &child);
+    sign_key_path(&mut child, 1, &spent, &alice);
+    assert!(child.input[0].witness.is_empty());
+    let child_id = ledger.submit(&child).unwrap();
+    ledger.mine(1, None).unwrap();
+    let height = ledger.tip().unwrap().height;
+    assert_eq!(
+        ledger.tx(&parent_id).unwrap().unwrap().confirmation_height,
+        Some(height)
+    );
+    assert_eq!(
+        ledger.tx(&child_id).unwrap().unwrap().confirmation_height,
+        Some(height)
+    );
+    let block = ledger.block(height).unwrap().unwrap();
+    assert_eq!(&block.txids[1..], &[parent_id, child_id]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Persistence and concurrency
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn state_file_round_trips_and_reads_do_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).unwrap();
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(70_000))
+        .unwrap();
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&alice), 69_000)],
+    );
+    let spent = prevouts(&ledger, &spend);
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    ledger.submit(&spend).unwrap();
+
+    let state = path.join("state.json");
+    let before = std::fs::read(&state).unwrap();
+    let mtime = std::fs::metadata(&state).unwrap().modified().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    assert_eq!(value["version"], 1);
+
+    // A second handle sees the same chain, including the mempool.
+    let other = Ledger::open(&path).unwrap();
+    assert_eq!(other.tip().unwrap(), ledger.tip().unwrap());
+    assert_eq!(other.utxo(&funded).unwrap(), ledger.utxo(&funded).unwrap());
+    assert_eq!(other.mempool().unwrap(), vec![spend.clone()]);
+    other.utxos_for_script(&p2tr(&alice)).unwrap();
+    other.tx(&funded.txid).unwrap();
+    other.check(&spend).unwrap_err();
+    // A rejected submission does not write either.
+    rejection(other.submit(&spend));
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&state).unwrap().modified().unwrap(),
+        mtime
+    );
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    // An unknown version is a clear error.
+    let mut v2 = value.clone();
+    v2["version"] = serde_json::json!(2);
+    std::fs::write(&state, serde_json::to_vec(&v2).unwrap()).unwrap();
+    let err = Ledger::open(&path).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::UnsupportedVersion { found: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("unsupported version 2"), "{err}");
+    // Garbage is reported as corruption.
+    std::fs::write(&state, b"{\"version\":1,\"blocks\":7}").unwrap();
+    assert!(matches!(
+        ledger.tip().unwrap_err(),
+        LedgerError::Corrupt { .. }
+    ));
+    // Restoring the bytes restores the chain.
+    std::fs::write(&state, &before).unwrap();
+    assert_eq!(ledger.mempool().unwrap(), vec![spend]);
+}
+
+#[test]
+fn concurrent_handles_in_threads_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).unwrap();
+    let owners: Vec<Keypair> = (20..26).map(keypair).collect();
+    let coins: Vec<OutPoint> = owners
+        .iter()
+        .map(|k| ledger.fund(&p2tr(k), Amount::from_sat(10_000)).unwrap())
+        .collect();
+    let start_height = ledger.tip().unwrap().height;
+    let handles: Vec<_> = owners
+        .iter()
+        .zip(coins)
+        .map(|(kp, coin)| {
+            let path = path.clone();
+            let kp = *kp;
+            std::thread::spawn(move || {
+                let ledger = Ledger::open(&path).unwrap();
+                let spent = vec![ledger.output(&coin).unwrap().unwrap()];
+                let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 9_000)]);
+                sign_key_path(&mut spend, 0, &spent, &kp);
+                let id = ledger.submit(&spend).unwrap();
+                let funded = ledger.fund(&p2tr(&kp), Amount::from_sat(1_234)).unwrap();
+                (id, funded)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(
+        ledger.tip().unwrap().height,
+        start_height + owners.len() as u32
+    );
+    for ((id, funded), kp) in results.iter().zip(&owners) {
+        assert!(ledger.tx(id).unwrap().is_some(), "spend {id} lost");
+        assert_eq!(
+            ledger.utxo(funded).unwrap().unwrap().output.script_pubkey,
+            p2tr(kp)
+        );
+    }
+}
+
+const CHILD_ENV: &str = "ASYNCPAY_LEDGER_TEST_CHILD_DIR";
+
+/// Runs only as a child process of `concurrent_processes_lose_nothing`.
+#[test]
+fn child_process_worker() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let seed: u8 = std::env::var("ASYNCPAY_LEDGER_TEST_CHILD_SEED")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ledger = Ledger::open(&dir).unwrap();
+    for _ in 0..4 {
+        ledger
+            .fund(&p2tr(&keypair(seed)), Amount::from_sat(777))
+            .unwrap();
+    }
+}
+
+#[test]
+fn concurrent_processes_lose_nothing() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    Ledger::open(&path).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (40..44u8)
+        .map(|seed| {
+            Command::new(&exe)
+                .args(["--exact", "child_process_worker", "--test-threads=1"])
+                .env(CHILD_ENV, &path)
+                .env("ASYNCPAY_LEDGER_TEST_CHILD_SEED", seed.to_string())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    for seed in 40..44u8 {
+        assert_eq!(
+            ledger
+                .utxos_for_script(&p2tr(&keypair(seed)))
+                .unwrap()
+                .len(),
+            4,
+            "seed {seed}"
+        );
+    }
+}
