@@ -7,7 +7,7 @@ use asyncpay::crypto::musig::{AggregateKey, SecretNonce, SigningSession};
 use asyncpay::eltoo::{ChannelState, Party, Ptlc, PtlcClaim, PtlcPath};
 use bitcoin::{Amount, OutPoint, ScriptBuf};
 use proptest::prelude::*;
-use secp::{MaybePoint, Scalar, G};
+use secp::{Scalar, G};
 
 fn scalar() -> impl Strategy<Value = Scalar> {
     any::<[u8; 32]>().prop_filter_map("not a valid scalar", |b| Scalar::try_from(b).ok())
@@ -41,7 +41,7 @@ proptest! {
         let sum = s_a.scalar() + s_s.scalar();
         prop_assert_eq!(&sig[32..], &sum.serialize()[..]);
         // T_A + T_S = s·G: S, holding s_S, sees that learning s_A completes the signature.
-        prop_assert_eq!(t_a + t_s, MaybePoint::from(sum * G));
+        prop_assert_eq!(t_a + t_s, sum * G);
     }
 
     /// Pre-sign, verify, complete and extract, for random keys, adaptors and messages.
