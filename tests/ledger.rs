@@ -673,6 +673,267 @@ fn pay_to_anchor_spend_with_cpfp() {
 }
 
 // ---------------------------------------------------------------------------------------
+// BIP118 (ANYPREVOUT): Core 26 accepts any signature for these keys; the ledger does not.
+// ---------------------------------------------------------------------------------------
+
+fn bip118_key(kp: &Keypair) -> PushBytesBuf {
+    let mut key = vec![0x01];
+    key.extend_from_slice(&xonly(kp).serialize());
+    PushBytesBuf::try_from(key).unwrap()
+}
+
+/// Two outputs paying the same `leaf` (same script, same amount).
+fn two_coins(ledger: &Ledger, leaf: &Leaf) -> (OutPoint, OutPoint) {
+    let a = ledger
+        .fund(&leaf.script_pubkey(), Amount::from_sat(40_000))
+        .unwrap();
+    let b = ledger
+        .fund(&leaf.script_pubkey(), Amount::from_sat(40_000))
+        .unwrap();
+    (a, b)
+}
+
+/// Core alone (libbitcoinconsensus with our flags) on input `index`.
+fn core_accepts(tx: &Transaction, spent: &[TxOut], index: usize) -> bool {
+    let utxos: Vec<bitcoinconsensus::Utxo> = spent
+        .iter()
+        .map(|o| bitcoinconsensus::Utxo {
+            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+            script_pubkey_len: o.script_pubkey.len() as u32,
+            value: o.value.to_sat() as i64,
+        })
+        .collect();
+    bitcoinconsensus::verify_with_flags(
+        spent[index].script_pubkey.as_bytes(),
+        spent[index].value.to_sat(),
+        &bitcoin::consensus::serialize(tx),
+        Some(&utxos),
+        index,
+        asyncpay::chain::validate::SCRIPT_FLAGS,
+    )
+    .is_ok()
+}
+
+fn bip118_spend_scenario(leaf: &Leaf, signer: &Keypair) {
+    let (_dir, ledger) = new_ledger();
+    let (a, b) = two_coins(&ledger, leaf);
+    let dest = p2tr(&keypair(30));
+    let unsigned =
+        |coin: OutPoint| tx(vec![input(coin, 0xffff_fffd)], vec![(dest.clone(), 39_000)]);
+
+    // Valid APOAS|ALL signature, made for coin `a`.
+    let mut spend_a = unsigned(a);
+    let spent_a = prevouts(&ledger, &spend_a);
+    let sig = leaf.sign_bip118(&spend_a, 0, &spent_a, signer, 0xc1);
+    assert_eq!(sig.len(), 65);
+
+    // A flipped byte: Core alone accepts it (unknown key type), the ledger rejects it.
+    let mut flipped = sig.clone();
+    flipped[5] ^= 0x01;
+    spend_a.input[0].witness = leaf.witness(&[flipped]);
+    assert!(
+        core_accepts(&spend_a, &spent_a, 0),
+        "core 26 should not know bip118 keys"
+    );
+    let err = rejection(ledger.submit(&spend_a));
+    assert!(
+        matches!(
+            err,
+            RejectError::Tapscript {
+                index: 0,
+                error: TapscriptError::Bip118InvalidSignature {
+                    hash_type: 0xc1,
+                    ..
+                }
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("input 0: invalid bip118 signature (hash type 0xc1)"),
+        "{err}"
+    );
+
+    // A different (valid) hash type byte on the same signature: the digest changes.
+    let mut wrong_type = sig.clone();
+    wrong_type[64] = 0x41;
+    spend_a.input[0].witness = leaf.witness(&[wrong_type]);
+    assert!(matches!(
+        rejection(ledger.submit(&spend_a)),
+        RejectError::Tapscript {
+            error: TapscriptError::Bip118InvalidSignature {
+                hash_type: 0x41,
+                ..
+            },
+            ..
+        }
+    ));
+    // Undefined hash types.
+    for bad in [0x00u8, 0x04, 0x40, 0xc4] {
+        let mut t = sig.clone();
+        t[64] = bad;
+        spend_a.input[0].witness = leaf.witness(&[t]);
+        assert_eq!(
+            rejection(ledger.submit(&spend_a)),
+            RejectError::Tapscript {
+                index: 0,
+                error: TapscriptError::Bip118HashType(bad)
+            }
+        );
+    }
+    // A signature of the wrong size.
+    spend_a.input[0].witness = leaf.witness(&[sig[..63].to_vec()]);
+    assert_eq!(
+        rejection(ledger.submit(&spend_a)),
+        RejectError::Tapscript {
+            index: 0,
+            error: TapscriptError::Bip118SignatureSize(63)
+        }
+    );
+
+    // The honest signature is accepted...
+    spend_a.input[0].witness = leaf.witness(std::slice::from_ref(&sig));
+    ledger.check(&spend_a).unwrap();
+    ledger.submit(&spend_a).unwrap();
+    // ...and rebinds, unchanged, to coin `b` (same script): that is what ANYPREVOUT is for.
+    let mut spend_b = unsigned(b);
+    spend_b.input[0].witness = leaf.witness(&[sig]);
+    ledger.submit(&spend_b).unwrap();
+    ledger.mine(1, None).unwrap();
+    let height = ledger.tip().unwrap().height;
+    for t in [&spend_a, &spend_b] {
+        assert_eq!(
+            ledger
+                .tx(&t.compute_txid())
+                .unwrap()
+                .unwrap()
+                .confirmation_height,
+            Some(height)
+        );
+    }
+}
+
+#[test]
+fn bip118_internal_key_leaf_op1_checksig() {
+    let internal = keypair(11);
+    let script = Builder::new()
+        .push_opcode(OP_PUSHNUM_1)
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    bip118_spend_scenario(&Leaf::new(&internal, script), &internal);
+}
+
+#[test]
+fn bip118_explicit_key_leaf() {
+    let internal = keypair(12);
+    let key = keypair(13);
+    let script = Builder::new()
+        .push_slice(bip118_key(&key))
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    bip118_spend_scenario(&Leaf::new(&internal, script), &key);
+}
+
+#[test]
+fn bip118_default_hash_type_64_byte_signature_and_apo_rebinding() {
+    let (_dir, ledger) = new_ledger();
+    let key = keypair(14);
+    let script = Builder::new()
+        .push_slice(bip118_key(&key))
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    let leaf = Leaf::new(&keypair(15), script);
+    let (a, b) = two_coins(&ledger, &leaf);
+    // SIGHASH_DEFAULT (64 bytes) commits to the outpoint: no rebinding.
+    let mut spend_a = tx(vec![input(a, 0xffff_fffd)], vec![(anchor(), 39_000)]);
+    let spent = prevouts(&ledger, &spend_a);
+    let sig = leaf.sign_bip118(&spend_a, 0, &spent, &key, 0x00);
+    assert_eq!(sig.len(), 64);
+    spend_a.input[0].witness = leaf.witness(std::slice::from_ref(&sig));
+    ledger.check(&spend_a).unwrap();
+    let mut spend_b = tx(vec![input(b, 0xffff_fffd)], vec![(anchor(), 39_000)]);
+    spend_b.input[0].witness = leaf.witness(&[sig]);
+    assert!(matches!(
+        rejection(ledger.submit(&spend_b)),
+        RejectError::Tapscript {
+            error: TapscriptError::Bip118InvalidSignature {
+                hash_type: 0x00,
+                ..
+            },
+            ..
+        }
+    ));
+    // APO|ALL (0x41) commits to the script but not the outpoint: rebinding works.
+    let sig = leaf.sign_bip118(&spend_a, 0, &spent, &key, 0x41);
+    spend_b.input[0].witness = leaf.witness(&[sig]);
+    ledger.submit(&spend_b).unwrap();
+}
+
+#[test]
+fn bip118_two_of_two_with_checksigadd() {
+    let (_dir, ledger) = new_ledger();
+    let (k1, k2) = (keypair(16), keypair(17));
+    let script = Builder::new()
+        .push_slice(bip118_key(&k1))
+        .push_opcode(OP_CHECKSIG)
+        .push_slice(bip118_key(&k2))
+        .push_opcode(OP_CHECKSIGADD)
+        .push_int(2)
+        .push_opcode(OP_NUMEQUAL)
+        .into_script();
+    let leaf = Leaf::new(&keypair(18), script);
+    let coin = ledger
+        .fund(&leaf.script_pubkey(), Amount::from_sat(10_000))
+        .unwrap();
+    let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 10_000)]);
+    let spent = prevouts(&ledger, &spend);
+    let s1 = leaf.sign_bip118(&spend, 0, &spent, &k1, 0xc1);
+    let s2 = leaf.sign_bip118(&spend, 0, &spent, &k2, 0xc1);
+    // Witness stack bottom to top: s2 (for CHECKSIGADD), s1 (for the first CHECKSIG).
+    let mut bad = s2.clone();
+    bad[0] ^= 1;
+    spend.input[0].witness = leaf.witness(&[bad, s1.clone()]);
+    assert!(core_accepts(&spend, &spent, 0));
+    assert!(matches!(
+        rejection(ledger.submit(&spend)),
+        RejectError::Tapscript {
+            error: TapscriptError::Bip118InvalidSignature { .. },
+            ..
+        }
+    ));
+    spend.input[0].witness = leaf.witness(&[s2, s1]);
+    ledger.submit(&spend).unwrap();
+}
+
+#[test]
+fn unsupported_opcode_with_bip118_key_is_rejected_clearly() {
+    let (_dir, ledger) = new_ledger();
+    let internal = keypair(19);
+    let script = Builder::new()
+        .push_slice([0xab; 4])
+        .push_opcode(OP_HASH256)
+        .push_opcode(OP_DROP)
+        .push_opcode(OP_PUSHNUM_1)
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    let leaf = Leaf::new(&internal, script);
+    let coin = ledger
+        .fund(&leaf.script_pubkey(), Amount::from_sat(10_000))
+        .unwrap();
+    let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 10_000)]);
+    let spent = prevouts(&ledger, &spend);
+    let sig = leaf.sign_bip118(&spend, 0, &spent, &internal, 0xc1);
+    spend.input[0].witness = leaf.witness(&[sig]);
+    assert!(core_accepts(&spend, &spent, 0));
+    let err = rejection(ledger.submit(&spend));
+    assert_eq!(
+        err.to_string(),
+        "input 0: tapscript opcode OP_HASH256 not supported by the ledger's BIP118 checker"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // Persistence and concurrency
 // ---------------------------------------------------------------------------------------
 
@@ -819,6 +1080,7 @@ fn concurrent_processes_lose_nothing() {
                 .args(["--exact", "child_process_worker", "--test-threads=1"])
                 .env(CHILD_ENV, &path)
                 .env("ASYNCPAY_LEDGER_TEST_CHILD_SEED", seed.to_string())
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })

@@ -286,7 +286,7 @@ impl Chain {
             .filter(|(_, u)| u.output.script_pubkey.as_script() == script)
             .map(|(o, u)| (*o, u.clone()))
             .collect();
-        v.sort_by(|a, b| (a.1.height, a.0).cmp(&(b.1.height, b.0)));
+        v.sort_by_key(|(o, u)| (u.height, *o));
         v
     }
 
@@ -684,5 +684,45 @@ mod tests {
         let copy = Chain::from_parts(blocks, Vec::new()).unwrap();
         assert_eq!(copy.tip(), chain.tip());
         assert_eq!(copy.utxos, chain.utxos);
+    }
+
+    #[test]
+    fn mining_drops_invalid_mempool_txs_with_descendants() {
+        let mut chain = Chain::new();
+        let anchor = ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73]);
+        let good = chain.fund(&anchor, Amount::from_sat(1_000)).unwrap();
+        let faucet_coin = chain.utxos_for_script(&faucet_script())[0].0;
+        let spend = |prev: OutPoint, witness: Witness| Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: prev,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness,
+            }],
+            output: vec![TxOut {
+                value: Amount::from_sat(1),
+                script_pubkey: anchor.clone(),
+            }],
+        };
+        // An invalid parent (garbage signature) slipped into the mempool, and its child.
+        let bad_parent = spend(faucet_coin, Witness::from_slice(&[[7u8; 64]]));
+        let bad_id = bad_parent.compute_txid();
+        let bad_child = spend(OutPoint::new(bad_id, 0), Witness::new());
+        let child_id = bad_child.compute_txid();
+        chain.add_to_mempool(bad_id, bad_parent);
+        chain.add_to_mempool(child_id, bad_child);
+        let good_id = chain.submit(spend(good, Witness::new())).unwrap();
+        assert_eq!(chain.mempool().len(), 3);
+        let (_, dropped) = chain.mine_block(&faucet_script());
+        assert_eq!(dropped, vec![bad_id, child_id]);
+        assert!(chain.mempool().is_empty());
+        assert_eq!(
+            chain.tx(&good_id).unwrap().confirmation_height,
+            Some(chain.height())
+        );
+        assert!(chain.tx(&bad_id).is_none());
+        assert!(chain.utxo(&faucet_coin).is_some());
     }
 }

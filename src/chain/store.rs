@@ -329,3 +329,34 @@ impl From<RejectError> for LedgerError {
         LedgerError::Rejected(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn thousands_of_transactions_load_and_save_quickly() {
+        let mut chain = Chain::new();
+        let target = ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73]);
+        for i in 0..1500u64 {
+            chain.fund(&target, Amount::from_sat(i)).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path()).unwrap();
+        let start = Instant::now();
+        ledger.save(&chain).unwrap();
+        let saved = start.elapsed();
+        let start = Instant::now();
+        let (loaded, created) = ledger.load().unwrap();
+        let loaded_in = start.elapsed();
+        assert!(!created);
+        assert_eq!(loaded.tip(), chain.tip());
+        assert_eq!(loaded.utxos_for_script(&target).len(), 1500);
+        eprintln!(
+            "{} blocks: save {saved:?}, load {loaded_in:?}",
+            chain.blocks().len()
+        );
+        assert!(saved.as_secs() < 2 && loaded_in.as_secs() < 2);
+    }
+}
