@@ -631,6 +631,45 @@ fn bip68_relative_locktime_in_a_tapscript_leaf() {
 }
 
 #[test]
+fn bip68_time_based_relative_locktime() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let coin = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(10_000))
+        .unwrap();
+    let confirmed_at = ledger.tip().unwrap().height;
+    // 2 units of 512 s = 1024 s after the median time past of the block before the one
+    // that confirmed the coin.
+    let mut spend = tx(
+        vec![input(coin, (1 << 22) | 2)],
+        vec![(p2tr(&alice), 9_000)],
+    );
+    let spent = prevouts(&ledger, &spend);
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    let err = rejection(ledger.submit(&spend));
+    assert!(
+        matches!(
+            err,
+            RejectError::RelativeTime { index: 0, seconds: 1024, confirmed_at: Some(h), .. } if h == confirmed_at
+        ),
+        "{err}"
+    );
+    ledger.mine(1, None).unwrap();
+    ledger.submit(&spend).unwrap();
+    // Unconfirmed parents never satisfy a non-zero relative locktime.
+    let mut child = tx(
+        vec![input(OutPoint::new(spend.compute_txid(), 0), 1)],
+        vec![(p2tr(&alice), 8_000)],
+    );
+    let spent = prevouts(&ledger, &child);
+    sign_key_path(&mut child, 0, &spent, &alice);
+    let err = rejection(ledger.submit(&child));
+    assert!(err.to_string().contains("(unconfirmed, tip"), "{err}");
+    ledger.mine(1, None).unwrap();
+    ledger.submit(&child).unwrap();
+}
+
+#[test]
 fn pay_to_anchor_spend_with_cpfp() {
     let (_dir, ledger) = new_ledger();
     let alice = keypair(1);

@@ -48,6 +48,9 @@ pub enum TapscriptError {
     /// OP_VERIFY, OP_EQUALVERIFY, OP_NUMEQUALVERIFY or OP_CHECKSIGVERIFY failed.
     #[error("tapscript {0} failed")]
     VerifyFailed(String),
+    /// A signature opcode got an empty public key (BIP342: always an error).
+    #[error("tapscript {0} with an empty public key")]
+    EmptyPublicKey(String),
     /// OP_RETURN was executed.
     #[error("tapscript executed OP_RETURN")]
     OpReturn,
@@ -100,7 +103,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Whether `hash_type` is a valid BIP118 hash type for a 65-byte signature.
 pub fn is_valid_bip118_hash_type(hash_type: u8) -> bool {
-    matches!(hash_type & 0x3f, 0x01..=0x03) && hash_type & 0x3c == 0
+    matches!(hash_type & 0x3f, 0x01..=0x03)
 }
 
 /// Checks input `index` of `tx` (spending `spent_outputs`, one per input): if it spends a
@@ -164,9 +167,9 @@ struct SigContext<'a> {
 impl SigContext<'_> {
     /// BIP342/BIP118 signature check. `Ok(true)`/`Ok(false)` is the pushed result;
     /// `Err` aborts the script.
-    fn check_sig(&self, sig: &[u8], pubkey: &[u8]) -> Result<bool, TapscriptError> {
+    fn check_sig(&self, op: Opcode, sig: &[u8], pubkey: &[u8]) -> Result<bool, TapscriptError> {
         let bip118_key = match pubkey {
-            [] => return Err(TapscriptError::VerifyFailed("public key of size 0".into())),
+            [] => return Err(TapscriptError::EmptyPublicKey(op.to_string())),
             [0x01] => Some(self.internal_key),
             [0x01, rest @ ..] if rest.len() == 32 => Some(rest),
             _ => None,
@@ -424,7 +427,7 @@ fn eval(
             OP_CHECKSIG | OP_CHECKSIGVERIFY => {
                 let pubkey = pop(&mut stack, op)?;
                 let sig = pop(&mut stack, op)?;
-                let ok = ctx.check_sig(&sig, &pubkey)?;
+                let ok = ctx.check_sig(op, &sig, &pubkey)?;
                 if op == OP_CHECKSIG {
                     stack.push(bool_vec(ok));
                 } else if !ok {
@@ -435,7 +438,7 @@ fn eval(
                 let pubkey = pop(&mut stack, op)?;
                 let n = decode_num(&pop(&mut stack, op)?)?;
                 let sig = pop(&mut stack, op)?;
-                let ok = ctx.check_sig(&sig, &pubkey)?;
+                let ok = ctx.check_sig(op, &sig, &pubkey)?;
                 stack.push(encode_num(n + i64::from(ok)));
             }
             other => return Err(TapscriptError::UnsupportedOpcode(other.to_string())),
@@ -483,5 +486,81 @@ mod tests {
         for t in [0x00, 0x04, 0x80, 0x84, 0x40, 0x44, 0xc0, 0xc4, 0x21, 0xff] {
             assert!(!is_valid_bip118_hash_type(t), "{t:#x}");
         }
+    }
+
+    fn spend_with(witness: Vec<Vec<u8>>) -> (Transaction, Vec<TxOut>) {
+        use bitcoin::{absolute::LockTime, transaction::Version, Amount, OutPoint, ScriptBuf};
+        use bitcoin::{Sequence, TxIn, Witness};
+        let mut p2tr = vec![0x51, 0x20];
+        p2tr.extend_from_slice(&[0x11; 32]);
+        let tx = Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: OutPoint::null(),
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::from_slice(&witness),
+            }],
+            output: vec![],
+        };
+        let spent = vec![TxOut {
+            value: Amount::from_sat(1),
+            script_pubkey: ScriptBuf::from_bytes(p2tr),
+        }];
+        (tx, spent)
+    }
+
+    fn control_block(version: u8) -> Vec<u8> {
+        let mut cb = vec![version];
+        cb.extend_from_slice(&[0x22; 32]);
+        cb
+    }
+
+    #[test]
+    fn evaluator_follows_conditionals_and_checks_the_final_stack() {
+        // OP_IF OP_1 OP_ELSE OP_0 OP_ENDIF
+        let script = vec![0x63, 0x51, 0x67, 0x00, 0x68];
+        let (tx, spent) = spend_with(vec![vec![1], script.clone(), control_block(0xc0)]);
+        check_input(&tx, 0, &spent).unwrap();
+        let (tx, spent) = spend_with(vec![vec![], script.clone(), control_block(0xc1)]);
+        assert_eq!(
+            check_input(&tx, 0, &spent),
+            Err(TapscriptError::FinalStack(1))
+        );
+        // The annex is removed before finding script and control block.
+        let (tx, spent) = spend_with(vec![vec![1], script, control_block(0xc0), vec![0x50, 1]]);
+        check_input(&tx, 0, &spent).unwrap();
+    }
+
+    #[test]
+    fn evaluator_rejects_what_it_cannot_check() {
+        // OP_SHA256 anywhere, even in an unexecuted branch.
+        let script = vec![0x00, 0x63, 0xa8, 0x68, 0x51];
+        let (tx, spent) = spend_with(vec![script, control_block(0xc0)]);
+        let err = check_input(&tx, 0, &spent).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "tapscript opcode OP_SHA256 not supported by the ledger's BIP118 checker"
+        );
+        let (tx, spent) = spend_with(vec![vec![0x51], control_block(0xc2)]);
+        assert_eq!(
+            check_input(&tx, 0, &spent),
+            Err(TapscriptError::UnsupportedLeafVersion(0xc2))
+        );
+        let (tx, spent) = spend_with(vec![vec![0x51], vec![0xc0; 40]]);
+        assert_eq!(
+            check_input(&tx, 0, &spent),
+            Err(TapscriptError::MalformedControlBlock { len: 40 })
+        );
+        // Empty public key.
+        let (tx, spent) = spend_with(vec![vec![1], vec![0x00, 0xac], control_block(0xc0)]);
+        assert_eq!(
+            check_input(&tx, 0, &spent),
+            Err(TapscriptError::EmptyPublicKey("OP_CHECKSIG".into()))
+        );
+        // A key-path spend (one element) is Core's business only.
+        let (tx, spent) = spend_with(vec![vec![0xab; 64]]);
+        check_input(&tx, 0, &spent).unwrap();
     }
 }
