@@ -1,0 +1,546 @@
+//! eltoo channel scenarios on the local regtest ledger: open, state advances, force close
+//! with an old state losing, settlement delays, rebinding limits, PTLC success and timeout,
+//! cooperative close, and "flip any witness byte and the ledger rejects".
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use asyncpay::chain::{Ledger, RejectError};
+use asyncpay::crypto::adaptor::PreSignature;
+use asyncpay::crypto::musig::{AggregateKey, SecretNonce, SigningSession};
+use asyncpay::eltoo::{
+    published_update_input, ChannelParams, ChannelState, CooperativeClose, Party, Ptlc, PtlcClaim,
+    PtlcPath, StateTransactions, UpdateInput,
+};
+use bitcoin::hashes::Hash;
+use bitcoin::key::{Keypair, Secp256k1, TapTweak};
+use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
+use bitcoin::taproot::TapLeafHash;
+use bitcoin::transaction::Version;
+use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use common::PartySecrets;
+use secp::{Scalar, G};
+
+const CAPACITY: u64 = 1_000_000;
+const DELAY: u16 = 6;
+
+fn random32() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+/// Both sides of one channel in one process, with the regtest ledger.
+struct Channel {
+    ledger: Ledger,
+    _dir: tempfile::TempDir,
+    client: PartySecrets,
+    server: PartySecrets,
+    params: ChannelParams,
+    key: AggregateKey,
+    funding: OutPoint,
+    /// Every signed state: its transactions and 2-of-2 update signature.
+    states: BTreeMap<u32, (StateTransactions, [u8; 64])>,
+    /// Settle-leaf hash of every signed state (what a party keeps to rebind).
+    history: BTreeMap<u32, TapLeafHash>,
+}
+
+impl Channel {
+    /// Opens a channel funded by the client: update 0 and settlement 0 are built and signed
+    /// before the funding transaction is published.
+    fn open(seed: u8) -> Channel {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path()).unwrap();
+        let client = PartySecrets::from_seed(seed);
+        let server = PartySecrets::from_seed(seed + 100);
+        let params = common::params(&client, &server, CAPACITY, DELAY);
+        let key = params.aggregate_key().unwrap();
+
+        // The client's on-chain coin: a key-path P2TR output from the faucet.
+        let secp = Secp256k1::new();
+        let wallet = Keypair::from_seckey_slice(&secp, &[seed + 50; 32]).unwrap();
+        let wallet_spk = ScriptBuf::new_p2tr(&secp, wallet.x_only_public_key().0, None);
+        let coin = ledger
+            .fund(&wallet_spk, Amount::from_sat(CAPACITY + 50_000))
+            .unwrap();
+        let coin_out = ledger.output(&coin).unwrap().unwrap();
+        let mut funding_tx = Transaction {
+            version: Version::TWO,
+            lock_time: absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: coin,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::new(),
+            }],
+            output: vec![
+                params.funding_output().unwrap(),
+                TxOut {
+                    value: Amount::from_sat(49_000),
+                    script_pubkey: wallet_spk,
+                },
+            ],
+        };
+        let sighash = SighashCache::new(&funding_tx)
+            .taproot_key_spend_signature_hash(
+                0,
+                &Prevouts::All(&[coin_out]),
+                TapSighashType::Default,
+            )
+            .unwrap();
+        let msg = bitcoin::secp256k1::Message::from_digest(sighash.to_byte_array());
+        let sig = secp.sign_schnorr_no_aux_rand(&msg, &wallet.tap_tweak(&secp, None).to_keypair());
+        funding_tx.input[0].witness = Witness::from_slice(&[sig.as_ref()]);
+        let funding = OutPoint::new(funding_tx.compute_txid(), 0);
+
+        let mut channel = Channel {
+            ledger,
+            _dir: dir,
+            client,
+            server,
+            params,
+            key,
+            funding,
+            states: BTreeMap::new(),
+            history: BTreeMap::new(),
+        };
+        channel.sign_state(channel.state(0, CAPACITY, 0, vec![]));
+        assert!(
+            channel.states.contains_key(&0),
+            "update 0 signed before funding"
+        );
+        channel.ledger.submit(&funding_tx).unwrap();
+        channel.ledger.mine(1, None).unwrap();
+        channel
+    }
+
+    fn state(&self, number: u32, client: u64, server: u64, ptlcs: Vec<Ptlc>) -> ChannelState {
+        ChannelState {
+            number,
+            client: Amount::from_sat(client),
+            server: Amount::from_sat(server),
+            ptlcs,
+        }
+    }
+
+    /// Both parties sign update `k` with a fresh MuSig2 session.
+    fn sign_state(&mut self, state: ChannelState) -> [u8; 64] {
+        let txs = StateTransactions::build(&self.params, &state).unwrap();
+        let msg = txs.update_sighash;
+        let (c, s) = (self.client.funding, self.server.funding);
+        let nc = SecretNonce::generate(random32(), c, &self.key, Some(&msg));
+        let ns = SecretNonce::generate(random32(), s, &self.key, Some(&msg));
+        let session = SigningSession::new(
+            &self.key,
+            [(c * G, nc.public_nonce()), (s * G, ns.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        let (sc, ss) = (session.sign(c, nc).unwrap(), session.sign(s, ns).unwrap());
+        session.verify_partial(c * G, sc).unwrap();
+        session.verify_partial(s * G, ss).unwrap();
+        let sig = session.aggregate(sc, ss).unwrap();
+        self.history.insert(state.number, txs.settle_leaf_hash());
+        self.states.insert(state.number, (txs, sig));
+        sig
+    }
+
+    /// Update `k` bound to `input`.
+    fn update(&self, k: u32, input: &UpdateInput) -> Transaction {
+        let (txs, sig) = &self.states[&k];
+        txs.signed_update(&self.params, input, sig).unwrap()
+    }
+
+    fn submit(&self, tx: &Transaction) -> Result<(), RejectError> {
+        self.ledger.submit(tx).map(|_| ()).map_err(|e| {
+            e.rejection()
+                .cloned()
+                .expect("a rejection, not an i/o error")
+        })
+    }
+
+    fn mine(&self, n: u32) {
+        self.ledger.mine(n, None).unwrap();
+    }
+
+    fn confirmed(&self, tx: &Transaction) -> bool {
+        let info = self.ledger.tx(&tx.compute_txid()).unwrap();
+        info.is_some_and(|i| i.confirmation_height.is_some())
+    }
+
+    fn value_at(&self, script: &ScriptBuf) -> u64 {
+        self.ledger
+            .utxos_for_script(script)
+            .unwrap()
+            .iter()
+            .map(|(_, u)| u.output.value.to_sat())
+            .sum()
+    }
+
+    /// Client pays the server `amount` in each of `n` new states. Returns the last number.
+    fn advance(&mut self, n: u32, amount: u64) -> u32 {
+        for _ in 0..n {
+            let last = *self.states.keys().last().unwrap();
+            let next = self.states[&last]
+                .0
+                .state
+                .pay(Party::Client, Amount::from_sat(amount));
+            self.sign_state(next.unwrap());
+        }
+        *self.states.keys().last().unwrap()
+    }
+}
+
+fn assert_rejected(result: Result<(), RejectError>, what: &str) -> RejectError {
+    match result {
+        Err(e) => e,
+        Ok(()) => panic!("ledger accepted {what}"),
+    }
+}
+
+#[test]
+fn open_advance_and_force_close_with_the_latest_state() {
+    let mut ch = Channel::open(1);
+    let last = ch.advance(3, 10_000);
+    assert_eq!(last, 3);
+    let update = ch.update(3, &UpdateInput::Funding(ch.funding));
+    ch.submit(&update).unwrap();
+    ch.mine(1);
+    assert!(ch.confirmed(&update));
+
+    let settlement = ch.states[&3]
+        .0
+        .signed_settlement(OutPoint::new(update.compute_txid(), 0));
+    // Settlement before shared_delay: BIP68 rejects it, for each block short of the delay.
+    for _ in 1..DELAY {
+        let err = assert_rejected(ch.submit(&settlement), "an early settlement");
+        assert!(err.to_string().contains("relative locktime"), "{err}");
+        ch.mine(1);
+    }
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    assert!(ch.confirmed(&settlement));
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Client)),
+        970_000
+    );
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Server)),
+        30_000
+    );
+}
+
+#[test]
+fn old_update_published_is_rebound_over_and_loses() {
+    let mut ch = Channel::open(2);
+    ch.advance(4, 25_000);
+    // The client cheats: publishes update 1 (it had more money then).
+    let old = ch.update(1, &UpdateInput::Funding(ch.funding));
+    ch.submit(&old).unwrap();
+    ch.mine(1);
+    // The server sees it, rebuilds the control block from the kept settle-leaf hash and
+    // rebinds update 4 over it.
+    let input = published_update_input(&old, &ch.history).unwrap();
+    assert!(matches!(input, UpdateInput::Update { number: 1, .. }));
+    let latest = ch.update(4, &input);
+    ch.submit(&latest).unwrap();
+    ch.mine(1);
+    assert!(ch.confirmed(&latest));
+
+    // Settlement 1 can no longer be published: its update output is spent.
+    ch.mine(u32::from(DELAY));
+    let stale = ch.states[&1]
+        .0
+        .signed_settlement(OutPoint::new(old.compute_txid(), 0));
+    let err = assert_rejected(ch.submit(&stale), "settlement of the old state");
+    assert!(matches!(err, RejectError::AlreadySpent { .. }), "{err}");
+
+    let settlement = ch.states[&4]
+        .0
+        .signed_settlement(OutPoint::new(latest.compute_txid(), 0));
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Client)),
+        900_000
+    );
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Server)),
+        100_000
+    );
+}
+
+#[test]
+fn updates_rebind_only_forward_and_settlements_match_their_update() {
+    let mut ch = Channel::open(3);
+    ch.advance(4, 1_000);
+    let u2 = ch.update(2, &UpdateInput::Funding(ch.funding));
+    ch.submit(&u2).unwrap();
+    ch.mine(u32::from(DELAY) + 1);
+    let u2_out = OutPoint::new(u2.compute_txid(), 0);
+
+    // Settlement k cannot spend update output j != k.
+    for k in [0, 1, 3, 4] {
+        let wrong = ch.states[&k].0.signed_settlement(u2_out);
+        assert_rejected(
+            ch.submit(&wrong),
+            &format!("settlement {k} on update output 2"),
+        );
+    }
+    // An older (or the same) update cannot spend update output 2 (CLTV on TL(3)).
+    let input = published_update_input(&u2, &ch.history).unwrap();
+    for k in [0, 1] {
+        let (txs, sig) = &ch.states[&k];
+        let older = txs.signed_update(&ch.params, &input, sig);
+        assert!(
+            older.is_err(),
+            "the builder refuses to bind update {k} backwards"
+        );
+        // Forge it anyway: update k's valid signature with update 3's leaf and control
+        // block. The signature verifies (APOAS), but CLTV needs TL(3) and the ledger refuses.
+        let template = ch.update(3, &input).input[0].witness.clone();
+        let mut signature = sig.to_vec();
+        signature.push(0xc1);
+        let mut forged = txs.update.clone();
+        forged.input[0].previous_output = u2_out;
+        forged.input[0].witness = Witness::from_slice(&[
+            signature,
+            template.nth(1).unwrap().to_vec(),
+            template.nth(2).unwrap().to_vec(),
+        ]);
+        assert_rejected(
+            ch.submit(&forged),
+            &format!("update {k} spending update output 2"),
+        );
+    }
+    // Newer ones can.
+    let u3 = ch.update(3, &input);
+    ch.submit(&u3).unwrap();
+    ch.mine(1);
+    // And the newest can rebind over update 3 as well.
+    let input3 = published_update_input(&u3, &ch.history).unwrap();
+    ch.submit(&ch.update(4, &input3)).unwrap();
+}
+
+#[test]
+fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
+    let mut ch = Channel::open(4);
+    let t = Scalar::try_from(random32()).unwrap();
+    let t2 = Scalar::try_from(random32()).unwrap();
+    let tip = ch.ledger.tip().unwrap().height;
+    let expiry = tip + 2 * u32::from(DELAY) + 20;
+    let ptlc = Ptlc {
+        offerer: Party::Server,
+        amount: Amount::from_sat(40_000),
+        point: t * G,
+        expiry,
+    };
+    let second = Ptlc {
+        point: t2 * G,
+        ..ptlc.clone()
+    };
+    // The client funded 1,000,000 and paid the server 100,000; the server offers two PTLCs
+    // of 40,000 back (like S paying B).
+    let state = ch.state(1, 900_000, 20_000, vec![ptlc.clone(), second.clone()]);
+    ch.sign_state(state);
+    let update = ch.update(1, &UpdateInput::Funding(ch.funding));
+    ch.submit(&update).unwrap();
+    ch.mine(u32::from(DELAY));
+    let txs = &ch.states[&1].0;
+    let settlement = txs.signed_settlement(OutPoint::new(update.compute_txid(), 0));
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    let vout = |i: usize| OutPoint::new(settlement.compute_txid(), txs.ptlc_vouts[i].unwrap());
+
+    // Success: the server pre-signed (APO, adaptor T) before knowing which settlement txid
+    // would exist; the client completes with t and claims; the server extracts t.
+    let dest = ch.params.to_node_script(Party::Client);
+    let claim = PtlcClaim::new(
+        &ch.params,
+        &ptlc,
+        vout(0),
+        PtlcPath::Success,
+        dest,
+        Amount::ZERO,
+    )
+    .unwrap();
+    let digest = claim.offerer_apo_sighash().unwrap();
+    let pre = PreSignature::sign(ch.server.ptlc, &digest, ptlc.point, random32());
+    pre.verify(ch.server.ptlc * G, &digest, ptlc.point).unwrap();
+    let offerer_sig = pre.complete(t, ptlc.point).unwrap();
+    let receiver_sig: musig2::LiftedSignature =
+        musig2::sign_solo(ch.client.ptlc, claim.sighash().unwrap(), random32());
+    let success = claim
+        .signed_success(&offerer_sig, &receiver_sig.serialize())
+        .unwrap();
+    // Without the right t the claim is invalid.
+    let wrong = pre.complete(t2, second.point).unwrap();
+    let bad = claim
+        .signed_success(&wrong, &receiver_sig.serialize())
+        .unwrap();
+    assert_rejected(ch.submit(&bad), "a claim with the wrong scalar");
+    ch.submit(&success).unwrap();
+    ch.mine(1);
+    let seen = ch.ledger.tx(&success.compute_txid()).unwrap().unwrap().tx;
+    let sig_in_witness = PtlcClaim::offerer_signature_in(&seen).unwrap();
+    assert_eq!(pre.extract(&sig_in_witness, ptlc.point).unwrap(), t);
+
+    // Timeout: the second PTLC goes back to the server only after expiry.
+    let back = ch.params.to_node_script(Party::Server);
+    let timeout = PtlcClaim::new(
+        &ch.params,
+        &second,
+        vout(1),
+        PtlcPath::Timeout,
+        back.clone(),
+        Amount::ZERO,
+    )
+    .unwrap();
+    let sig: musig2::LiftedSignature =
+        musig2::sign_solo(ch.server.ptlc, timeout.sighash().unwrap(), random32());
+    let timeout_tx = timeout.signed_timeout(&sig.serialize()).unwrap();
+    let err = assert_rejected(ch.submit(&timeout_tx), "a PTLC timeout before expiry");
+    assert!(err.to_string().contains("locktime"), "{err}");
+    let now = ch.ledger.tip().unwrap().height;
+    ch.mine(expiry - now - 1);
+    assert_rejected(ch.submit(&timeout_tx), "a PTLC timeout one block early");
+    ch.mine(1);
+    ch.submit(&timeout_tx).unwrap();
+    ch.mine(1);
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Client)),
+        940_000
+    );
+    assert_eq!(ch.value_at(&back), 60_000);
+}
+
+#[test]
+fn cooperative_close_spends_the_funding_output_by_key_path() {
+    let mut ch = Channel::open(5);
+    ch.advance(2, 100_000);
+    let close = CooperativeClose::new(
+        &ch.params,
+        ch.funding,
+        Amount::from_sat(800_000),
+        Amount::from_sat(200_000),
+        Amount::from_sat(500),
+        Party::Client,
+    )
+    .unwrap();
+    let key = CooperativeClose::signing_key(&ch.params).unwrap();
+    let msg = close.sighash().unwrap();
+    let (c, s) = (ch.client.funding, ch.server.funding);
+    let nc = SecretNonce::generate(random32(), c, &key, Some(&msg));
+    let ns = SecretNonce::generate(random32(), s, &key, Some(&msg));
+    let session = SigningSession::new(
+        &key,
+        [(c * G, nc.public_nonce()), (s * G, ns.public_nonce())],
+        msg,
+    )
+    .unwrap();
+    let sig = session
+        .aggregate(session.sign(c, nc).unwrap(), session.sign(s, ns).unwrap())
+        .unwrap();
+    let tx = close.signed(&sig);
+    assert_eq!(
+        assert_every_flip_rejected(&ch, &tx, "cooperative close"),
+        64
+    );
+    ch.submit(&tx).unwrap();
+    ch.mine(1);
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Client)),
+        799_500
+    );
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Server)),
+        200_000
+    );
+    // The channel is closed: no update can be published any more.
+    let err = assert_rejected(
+        ch.submit(&ch.update(2, &UpdateInput::Funding(ch.funding))),
+        "an update after the close",
+    );
+    assert!(matches!(err, RejectError::AlreadySpent { .. }), "{err}");
+}
+
+/// Flips each bit 0 of each byte of each witness element of input 0 in turn; the ledger must
+/// reject every variant. Returns how many variants were checked.
+fn assert_every_flip_rejected(ch: &Channel, tx: &Transaction, what: &str) -> usize {
+    assert!(
+        ch.ledger.check(tx).is_ok(),
+        "{what} is valid before flipping"
+    );
+    let elements: Vec<Vec<u8>> = tx.input[0].witness.iter().map(<[u8]>::to_vec).collect();
+    let mut checked = 0;
+    for (e, element) in elements.iter().enumerate() {
+        for i in 0..element.len() {
+            let mut flipped = elements.clone();
+            flipped[e][i] ^= 0x01;
+            let mut bad = tx.clone();
+            bad.input[0].witness = Witness::from_slice(&flipped);
+            assert!(
+                ch.ledger.check(&bad).is_err(),
+                "{what}: flipping byte {i} of witness element {e} was accepted"
+            );
+            checked += 1;
+        }
+    }
+    checked
+}
+
+/// Every byte of every witness element of an update (fresh and rebound), a settlement, a
+/// PTLC success claim and a cooperative close: flipping it makes the ledger reject.
+#[test]
+fn flipping_any_witness_byte_is_rejected() {
+    let mut ch = Channel::open(6);
+    let t = Scalar::try_from(random32()).unwrap();
+    let ptlc = Ptlc {
+        offerer: Party::Server,
+        amount: Amount::from_sat(30_000),
+        point: t * G,
+        expiry: 1_000,
+    };
+    ch.sign_state(ch.state(1, 970_000, 0, vec![ptlc.clone()]));
+    ch.advance(1, 1_000);
+
+    let u1 = ch.update(1, &UpdateInput::Funding(ch.funding));
+    ch.submit(&u1).unwrap();
+    ch.mine(u32::from(DELAY));
+    let rebound = ch.update(2, &published_update_input(&u1, &ch.history).unwrap());
+    let settlement = ch.states[&1]
+        .0
+        .signed_settlement(OutPoint::new(u1.compute_txid(), 0));
+    let vout = OutPoint::new(
+        settlement.compute_txid(),
+        ch.states[&1].0.ptlc_vouts[0].unwrap(),
+    );
+    let claim = PtlcClaim::new(
+        &ch.params,
+        &ptlc,
+        vout,
+        PtlcPath::Success,
+        ch.params.to_node_script(Party::Client),
+        Amount::ZERO,
+    )
+    .unwrap();
+    let pre = PreSignature::sign(
+        ch.server.ptlc,
+        &claim.offerer_apo_sighash().unwrap(),
+        ptlc.point,
+        random32(),
+    );
+    let receiver: musig2::LiftedSignature =
+        musig2::sign_solo(ch.client.ptlc, claim.sighash().unwrap(), random32());
+    let success = claim
+        .signed_success(&pre.complete(t, ptlc.point).unwrap(), &receiver.serialize())
+        .unwrap();
+
+    let mut checked = assert_every_flip_rejected(&ch, &rebound, "rebound update 2");
+    checked += assert_every_flip_rejected(&ch, &settlement, "settlement 1");
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    checked += assert_every_flip_rejected(&ch, &success, "PTLC success claim");
+    assert!(checked > 400, "checked {checked} flips");
+}
