@@ -127,6 +127,19 @@ fn benches(c: &mut Criterion) {
             (update, settlement)
         })
     });
+
+    // Ledger validation of an update transaction: Core's interpreter plus our BIP118 check.
+    let mut chain = asyncpay::chain::Chain::new();
+    let funding_out = chain
+        .fund(&funding.script_pubkey, funding.value)
+        .expect("faucet pays the funding output");
+    let sig = musig_session(&f, &key, txs.update_sighash);
+    let update = txs
+        .signed_update(&f.params, &UpdateInput::Funding(funding_out), &sig)
+        .unwrap();
+    g.bench_function("ledger_validate_update", |b| {
+        b.iter(|| chain.check(black_box(&update)).unwrap())
+    });
     g.finish();
 }
 
@@ -161,6 +174,7 @@ fn main() {
         "payment_point",
         "bip118_digest",
         "state_build_and_sign",
+        "ledger_validate_update",
     ] {
         if let Some(ns) = mean_ns(name) {
             println!("{name:<24} {:>9.1} µs {:>16.2}", ns / 1000.0, ns / base);
