@@ -11,3 +11,4 @@
 pub mod chain;
 pub mod crypto;
 pub mod eltoo;
+pub mod keys;

@@ -1,0 +1,296 @@
+//! Every key of a wallet, derived from one BIP39 seed. The derivation paths are documented in
+//! `docs/derivation.md`; changing any of them changes users' keys, so they are fixed by
+//! golden tests below.
+//!
+//! - on-chain wallet: BIP86 `m/86'/coin'/0'/{0,1}/*` (coin 0 on mainnet, 1 elsewhere);
+//! - asyncpay keys under the purpose `9735'`, all hardened:
+//!   node key `m/9735'/coin'/0'/0'`, channel `i` funding / settlement / PTLC keys
+//!   `m/9735'/coin'/1'/i'/{0',1',2'}`, mailbox (age X25519) key `m/9735'/coin'/2'/0'`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
+use bitcoin::key::Secp256k1;
+use bitcoin::secp256k1::{PublicKey, SecretKey};
+use bitcoin::{Network, NetworkKind};
+use zeroize::Zeroizing;
+
+/// The purpose level of asyncpay's own keys.
+pub const PURPOSE: u32 = 9735;
+
+/// What is wrong with a mnemonic or a key string.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The mnemonic is not a valid BIP39 English mnemonic.
+    #[error("invalid mnemonic: {0}; expected 12 to 24 English BIP39 words with a valid checksum")]
+    Mnemonic(String),
+    /// A node id is not a 33-byte compressed public key in hex.
+    #[error("invalid node id '{0}': expected 66 hex characters (a compressed public key)")]
+    NodeId(String),
+}
+
+/// The wallet seed: a BIP39 mnemonic. Never printed by `Debug`.
+pub struct Seed {
+    mnemonic: bip39::Mnemonic,
+}
+
+impl fmt::Debug for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Seed(<secret>)")
+    }
+}
+
+impl Seed {
+    /// A new 24-word mnemonic from 32 bytes of OS randomness.
+    pub fn generate(entropy: &[u8; 32]) -> Seed {
+        let mnemonic = bip39::Mnemonic::from_entropy(entropy).expect("32 bytes is valid entropy");
+        Seed { mnemonic }
+    }
+
+    /// Parses a mnemonic (whitespace and case are normalised).
+    pub fn from_phrase(phrase: &str) -> Result<Seed, KeyError> {
+        let normalised = Zeroizing::new(
+            phrase
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        bip39::Mnemonic::parse_in(bip39::Language::English, normalised.as_str())
+            .map(|mnemonic| Seed { mnemonic })
+            .map_err(|e| KeyError::Mnemonic(e.to_string()))
+    }
+
+    /// The mnemonic words, for an explicit backup only.
+    pub fn phrase(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.mnemonic.to_string())
+    }
+
+    /// The wallet's keys on `network` (no BIP39 passphrase).
+    pub fn keys(&self, network: Network) -> WalletKeys {
+        let seed = Zeroizing::new(self.mnemonic.to_seed(""));
+        let master = Xpriv::new_master(network, seed.as_slice()).expect("64-byte seed");
+        WalletKeys { master, network }
+    }
+}
+
+/// The keys of one wallet on one network.
+pub struct WalletKeys {
+    master: Xpriv,
+    network: Network,
+}
+
+impl fmt::Debug for WalletKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WalletKeys({:?}, <secret>)", self.network)
+    }
+}
+
+/// Secret keys of one channel.
+pub struct ChannelSecrets {
+    /// MuSig2 key of the funding and update outputs.
+    pub funding: SecretKey,
+    /// Key of this party's `to_node` settlement output.
+    pub settlement: SecretKey,
+    /// Key used in PTLC scripts.
+    pub ptlc: SecretKey,
+}
+
+impl WalletKeys {
+    /// The network these keys are for.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// BIP44-style coin type: 0 on mainnet, 1 on test networks.
+    pub fn coin_type(&self) -> u32 {
+        match NetworkKind::from(self.network) {
+            NetworkKind::Main => 0,
+            NetworkKind::Test => 1,
+        }
+    }
+
+    fn derive(&self, path: &[ChildNumber]) -> Xpriv {
+        let secp = Secp256k1::signing_only();
+        self.master
+            .derive_priv(&secp, &DerivationPath::from(path.to_vec()))
+            .expect("hardened derivation from a valid master key")
+    }
+
+    fn own(&self, rest: &[u32]) -> SecretKey {
+        let mut path = vec![
+            ChildNumber::Hardened { index: PURPOSE },
+            ChildNumber::Hardened {
+                index: self.coin_type(),
+            },
+        ];
+        path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
+        self.derive(&path).private_key
+    }
+
+    /// BIP86 descriptors (external, internal) with the private key, for the on-chain wallet.
+    /// They contain secrets: keep them in memory only.
+    pub fn onchain_descriptors(&self) -> (Zeroizing<String>, Zeroizing<String>) {
+        let fingerprint = self.master.fingerprint(&Secp256k1::signing_only());
+        let coin = self.coin_type();
+        let account = self.derive(&[
+            ChildNumber::Hardened { index: 86 },
+            ChildNumber::Hardened { index: coin },
+            ChildNumber::Hardened { index: 0 },
+        ]);
+        let desc = |chain: u32| {
+            Zeroizing::new(format!(
+                "tr([{fingerprint}/86'/{coin}'/0']{account}/{chain}/*)"
+            ))
+        };
+        (desc(0), desc(1))
+    }
+
+    /// The node key: the wallet's identity towards servers and payers.
+    pub fn node_secret(&self) -> SecretKey {
+        self.own(&[0, 0])
+    }
+
+    /// The node id (compressed public key of the node key).
+    pub fn node_id(&self) -> NodeId {
+        NodeId(self.node_secret().public_key(&Secp256k1::signing_only()))
+    }
+
+    /// The secret keys of channel number `index`.
+    pub fn channel(&self, index: u32) -> ChannelSecrets {
+        ChannelSecrets {
+            funding: self.own(&[1, index, 0]),
+            settlement: self.own(&[1, index, 1]),
+            ptlc: self.own(&[1, index, 2]),
+        }
+    }
+
+    /// The mailbox identity: payers encrypt update packages to its recipient.
+    pub fn mailbox_identity(&self) -> age::x25519::Identity {
+        let secret = Zeroizing::new(self.own(&[2, 0]).secret_bytes());
+        let hrp = bitcoin::bech32::Hrp::parse("age-secret-key-").expect("valid hrp");
+        let encoded = Zeroizing::new(
+            bitcoin::bech32::encode::<bitcoin::bech32::Bech32>(hrp, secret.as_slice())
+                .expect("32 bytes fit in bech32")
+                .to_uppercase(),
+        );
+        age::x25519::Identity::from_str(&encoded).expect("a valid age identity")
+    }
+}
+
+/// A node id: the 33-byte compressed public key of a node key, shown as 66 hex characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub PublicKey);
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for NodeId {
+    type Err = KeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 66 {
+            return Err(KeyError::NodeId(s.to_owned()));
+        }
+        PublicKey::from_str(s)
+            .map(NodeId)
+            .map_err(|_| KeyError::NodeId(s.to_owned()))
+    }
+}
+
+impl serde::Serialize for NodeId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NodeId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use age::secrecy::ExposeSecret;
+
+    /// The BIP86 test mnemonic: its first receive address is in BIP86's test vectors.
+    const BIP86_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon \
+        abandon abandon abandon abandon about";
+
+    #[test]
+    fn bip86_descriptor_matches_the_bip() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Bitcoin);
+        let (external, internal) = keys.onchain_descriptors();
+        // BIP86: m/86'/0'/0' account xprv of the test mnemonic.
+        assert!(external.starts_with("tr([73c5da0a/86'/0'/0']xprv9xgqHN7yz9MwCkxsBPN5qetuNdQSUttZNKw1dcYTV4mkaAFiBVGQziHs3NRSWMkCzvgjEe3n9xV8oYywvM8at9yRqyaZVz6TYYhX98VjsUk/0/*)"));
+        assert!(internal.ends_with("/1/*)"));
+    }
+
+    #[test]
+    fn derived_keys_are_fixed() {
+        // Golden values: a change here changes every user's keys.
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        assert_eq!(keys.coin_type(), 1);
+        let node = keys.node_id().to_string();
+        assert_eq!(node.len(), 66);
+        assert_eq!(node.parse::<NodeId>().unwrap(), keys.node_id());
+        let c0 = keys.channel(0);
+        let c1 = keys.channel(1);
+        assert_ne!(c0.funding, c1.funding);
+        assert_ne!(c0.funding, c0.settlement);
+        let mailbox = keys.mailbox_identity();
+        assert!(mailbox.to_public().to_string().starts_with("age1"));
+        assert!(mailbox
+            .to_string()
+            .expose_secret()
+            .starts_with("AGE-SECRET-KEY-1"));
+        let secp = Secp256k1::signing_only();
+        let golden = [
+            ("node id", node),
+            (
+                "channel 0 funding",
+                c0.funding.public_key(&secp).to_string(),
+            ),
+            ("channel 1 ptlc", c1.ptlc.public_key(&secp).to_string()),
+            ("mailbox", mailbox.to_public().to_string()),
+        ];
+        let want = [
+            "03d109254b90c06a9947e2033ebbdf2e4e91ede654e79317d48a8993401e5dab16",
+            "02e1a8cc40c4a56b83c60380b1dfb88c58acd078526196dfdb427002a09af730eb",
+            "03277c2a97e4a1b24f70a9fcbfb3478a792928d4270191b2752b3083386240997e",
+            "age1nt7dmrfga0tq3l3vmquvmsyeedugsv9pwyc3xuxmygzywh0n657swc0qg2",
+        ];
+        for ((what, got), want) in golden.iter().zip(want) {
+            assert_eq!(got, want, "{what} changed");
+        }
+    }
+
+    #[test]
+    fn phrase_normalisation_and_errors() {
+        let upper = BIP86_MNEMONIC.to_uppercase().replace(' ', "  ");
+        assert_eq!(
+            Seed::from_phrase(&upper).unwrap().phrase().as_str(),
+            BIP86_MNEMONIC
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(matches!(
+            Seed::from_phrase("abandon abandon"),
+            Err(KeyError::Mnemonic(_))
+        ));
+        assert_eq!(format!("{:?}", Seed::generate(&[7; 32])), "Seed(<secret>)");
+        assert_eq!(Seed::generate(&[7; 32]).phrase().split(' ').count(), 24);
+    }
+}
