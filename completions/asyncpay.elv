@@ -1,0 +1,406 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[asyncpay] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'asyncpay'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'asyncpay'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a wallet: a new 24-word seed, or restore one with --restore'
+            cand wallet 'On-chain wallet: addresses, balance, sending, history'
+            cand passphrase 'Change the wallet passphrase'
+            cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand repl 'Interactive shell: the same commands, unlocked once'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;init'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --restore 'Restore from an existing mnemonic (read from the terminal, or stdin when piped)'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand address 'Show a new receive address'
+            cand balance 'Show the balance (confirmed, pending, immature)'
+            cand send 'Send AMOUNT to ADDRESS'
+            cand transactions 'List wallet transactions'
+            cand utxos 'List unspent outputs'
+            cand backup 'Show the mnemonic (only on explicit request)'
+            cand info 'Show the node id and the storage identity''s public recipient'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;wallet;address'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;balance'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;send'= {
+            cand --fee-rate 'Fee rate in sat/vB'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;transactions'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;utxos'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;backup'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --force 'Print the mnemonic even when stdout is not a terminal'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;info'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;wallet;help'= {
+            cand address 'Show a new receive address'
+            cand balance 'Show the balance (confirmed, pending, immature)'
+            cand send 'Send AMOUNT to ADDRESS'
+            cand transactions 'List wallet transactions'
+            cand utxos 'List unspent outputs'
+            cand backup 'Show the mnemonic (only on explicit request)'
+            cand info 'Show the node id and the storage identity''s public recipient'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;wallet;help;address'= {
+        }
+        &'asyncpay;wallet;help;balance'= {
+        }
+        &'asyncpay;wallet;help;send'= {
+        }
+        &'asyncpay;wallet;help;transactions'= {
+        }
+        &'asyncpay;wallet;help;utxos'= {
+        }
+        &'asyncpay;wallet;help;backup'= {
+        }
+        &'asyncpay;wallet;help;info'= {
+        }
+        &'asyncpay;wallet;help;help'= {
+        }
+        &'asyncpay;passphrase'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand change 'Change the passphrase (the state files need no re-encryption)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;passphrase;change'= {
+            cand --new-passphrase-file 'Read the new passphrase from the first line of FILE'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;passphrase;help'= {
+            cand change 'Change the passphrase (the state files need no re-encryption)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;passphrase;help;change'= {
+        }
+        &'asyncpay;passphrase;help;help'= {
+        }
+        &'asyncpay;regtest'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand mine 'Mine N blocks'
+            cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
+            cand info 'Show the ledger''s tip and mempool'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;regtest;mine'= {
+            cand --to 'Pay the coinbases to ADDRESS [default: the ledger''s faucet]'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;regtest;fund'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;regtest;info'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;regtest;help'= {
+            cand mine 'Mine N blocks'
+            cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
+            cand info 'Show the ledger''s tip and mempool'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;regtest;help;mine'= {
+        }
+        &'asyncpay;regtest;help;fund'= {
+        }
+        &'asyncpay;regtest;help;info'= {
+        }
+        &'asyncpay;regtest;help;help'= {
+        }
+        &'asyncpay;repl'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;completions'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;help'= {
+            cand init 'Create a wallet: a new 24-word seed, or restore one with --restore'
+            cand wallet 'On-chain wallet: addresses, balance, sending, history'
+            cand passphrase 'Change the wallet passphrase'
+            cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand repl 'Interactive shell: the same commands, unlocked once'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;help;init'= {
+        }
+        &'asyncpay;help;wallet'= {
+            cand address 'Show a new receive address'
+            cand balance 'Show the balance (confirmed, pending, immature)'
+            cand send 'Send AMOUNT to ADDRESS'
+            cand transactions 'List wallet transactions'
+            cand utxos 'List unspent outputs'
+            cand backup 'Show the mnemonic (only on explicit request)'
+            cand info 'Show the node id and the storage identity''s public recipient'
+        }
+        &'asyncpay;help;wallet;address'= {
+        }
+        &'asyncpay;help;wallet;balance'= {
+        }
+        &'asyncpay;help;wallet;send'= {
+        }
+        &'asyncpay;help;wallet;transactions'= {
+        }
+        &'asyncpay;help;wallet;utxos'= {
+        }
+        &'asyncpay;help;wallet;backup'= {
+        }
+        &'asyncpay;help;wallet;info'= {
+        }
+        &'asyncpay;help;passphrase'= {
+            cand change 'Change the passphrase (the state files need no re-encryption)'
+        }
+        &'asyncpay;help;passphrase;change'= {
+        }
+        &'asyncpay;help;regtest'= {
+            cand mine 'Mine N blocks'
+            cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
+            cand info 'Show the ledger''s tip and mempool'
+        }
+        &'asyncpay;help;regtest;mine'= {
+        }
+        &'asyncpay;help;regtest;fund'= {
+        }
+        &'asyncpay;help;regtest;info'= {
+        }
+        &'asyncpay;help;repl'= {
+        }
+        &'asyncpay;help;completions'= {
+        }
+        &'asyncpay;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

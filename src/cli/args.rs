@@ -1,0 +1,196 @@
+//! The command line: clap definitions. Completions and man pages are generated from these
+//! (`completions/`, `man/`; `tests/generated.rs` fails when they are stale).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::types::{AmountArg, FeeRateArg};
+
+/// Exit status table, shown in `--help` and the man page.
+pub const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  the operation failed (e.g. insufficient funds, transaction rejected, not found)
+  2  usage or input error (bad arguments, invalid address or amount, wallet not initialized)
+  3  wallet locked: wrong or missing passphrase, identity does not match
+  4  unreachable: the chain source or server cannot be reached
+  5  still pending
+  6  wallet in use by another asyncpay process (try --wait)
+  7  wallet data is corrupt or from a newer asyncpay";
+
+/// asyncpay: asynchronous Lightning payments over eltoo channels.
+///
+/// Pay while the payee is offline; get paid when you come online; the server never holds
+/// money it could run away with. Without a command on a terminal, starts the REPL.
+#[derive(Debug, Parser)]
+#[command(name = "asyncpay", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Wallet data directory [default: the platform data dir, per network]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_DATADIR",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
+    pub datadir: Option<PathBuf>,
+
+    /// Bitcoin network (channels need BIP118: regtest or signet)
+    #[arg(long, global = true, env = "ASYNCPAY_NETWORK", hide_env_values = true, value_enum, default_value_t = NetworkArg::Regtest)]
+    pub network: NetworkArg,
+
+    /// Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL
+    /// [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_CHAIN",
+        hide_env_values = true,
+        value_name = "SPEC"
+    )]
+    pub chain: Option<String>,
+
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print only the result: no progress, no hints
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Read the wallet passphrase from the first line of FILE
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["passphrase_fd", "identity"])]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Read the wallet passphrase from file descriptor N
+    #[arg(long, global = true, value_name = "N", conflicts_with = "identity")]
+    pub passphrase_fd: Option<u32>,
+
+    /// Unlock with a plain age identity file instead of a passphrase
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+
+    /// Wait for another asyncpay process using the wallet instead of failing
+    #[arg(long, global = true)]
+    pub wait: bool,
+}
+
+/// Networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    /// Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)
+    Regtest,
+    /// Signet (Bitcoin Inquisition's signet has BIP118 active)
+    Signet,
+    /// Mainnet: on-chain only; channel commands refuse (BIP118 is not active)
+    Bitcoin,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a wallet: a new 24-word seed, or restore one with --restore
+    Init(InitArgs),
+    /// On-chain wallet: addresses, balance, sending, history
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Change the wallet passphrase
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+    /// The local regtest ledger: mine blocks, fund addresses, show the tip
+    #[command(subcommand)]
+    Regtest(RegtestCommand),
+    /// Interactive shell: the same commands, unlocked once
+    Repl,
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `init` options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Restore from an existing mnemonic (read from the terminal, or stdin when piped)
+    #[arg(long)]
+    pub restore: bool,
+}
+
+/// `wallet` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Show a new receive address
+    Address,
+    /// Show the balance (confirmed, pending, immature)
+    Balance,
+    /// Send AMOUNT to ADDRESS
+    Send {
+        /// Destination address
+        address: String,
+        /// Amount: 1000, 1000sat or 0.00001btc
+        amount: AmountArg,
+        /// Fee rate in sat/vB
+        #[arg(long, default_value = "2")]
+        fee_rate: FeeRateArg,
+    },
+    /// List wallet transactions
+    Transactions,
+    /// List unspent outputs
+    Utxos,
+    /// Show the mnemonic (only on explicit request)
+    Backup {
+        /// Print the mnemonic even when stdout is not a terminal
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the node id and the storage identity's public recipient
+    Info,
+}
+
+/// `passphrase` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCommand {
+    /// Change the passphrase (the state files need no re-encryption)
+    Change {
+        /// Read the new passphrase from the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// `regtest` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RegtestCommand {
+    /// Mine N blocks
+    Mine {
+        /// Number of blocks
+        #[arg(value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        blocks: u32,
+        /// Pay the coinbases to ADDRESS [default: the ledger's faucet]
+        #[arg(long, value_name = "ADDRESS")]
+        to: Option<String>,
+    },
+    /// Pay AMOUNT to ADDRESS from the faucet and mine it
+    Fund {
+        /// Destination address
+        address: String,
+        /// Amount: 1000, 1000sat or 0.00001btc
+        amount: AmountArg,
+    },
+    /// Show the ledger's tip and mempool
+    Info,
+}

@@ -1,0 +1,99 @@
+//! User-facing errors: what happened, what to do, and the documented exit code.
+
+use std::fmt;
+
+/// Classes of failure, each with its exit code (the table is in `args::EXIT_CODES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The operation failed.
+    Failed,
+    /// Usage or input error.
+    Usage,
+    /// Wallet locked: wrong or missing passphrase.
+    Locked,
+    /// Chain source or server unreachable.
+    Unreachable,
+    /// Still pending.
+    Pending,
+    /// Wallet in use by another process.
+    InUse,
+    /// Corrupt or unsupported wallet data.
+    Data,
+}
+
+impl ExitKind {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitKind::Failed => 1,
+            ExitKind::Usage => 2,
+            ExitKind::Locked => 3,
+            ExitKind::Unreachable => 4,
+            ExitKind::Pending => 5,
+            ExitKind::InUse => 6,
+            ExitKind::Data => 7,
+        }
+    }
+
+    /// A stable name for `--json` errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitKind::Failed => "failed",
+            ExitKind::Usage => "usage",
+            ExitKind::Locked => "locked",
+            ExitKind::Unreachable => "unreachable",
+            ExitKind::Pending => "pending",
+            ExitKind::InUse => "in_use",
+            ExitKind::Data => "data",
+        }
+    }
+}
+
+/// An error as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// Its class and exit code.
+    pub kind: ExitKind,
+    /// What happened.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    /// An error of `kind`.
+    pub fn new(kind: ExitKind, message: impl Into<String>) -> Self {
+        CliError {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds what to do next.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A usage or input error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitKind::Usage, message)
+    }
+
+    /// A failed operation.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(ExitKind::Failed, message)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The CLI's result type.
+pub type CliResult<T> = Result<T, CliError>;

@@ -1,0 +1,80 @@
+//! The one place that writes to the terminal: results on stdout (text or one JSON document),
+//! errors, notes and progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::error::CliError;
+
+/// A command's result: serializable for `--json`, with a human rendering.
+pub trait Render: Serialize {
+    /// Text for a person on a terminal (no trailing newline needed).
+    fn human(&self) -> String;
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// One JSON document per command on stdout.
+    pub json: bool,
+    /// Only the result: no notes, no progress.
+    pub quiet: bool,
+}
+
+impl Output {
+    /// Prints a result on stdout.
+    pub fn result<R: Render>(&self, value: &R) {
+        let text = if self.json {
+            serde_json::to_string_pretty(value).expect("results serialize")
+        } else {
+            value.human()
+        };
+        let mut out = std::io::stdout().lock();
+        // A closed stdout (e.g. `| head`) is not an error worth reporting.
+        let _ = writeln!(out, "{}", text.trim_end());
+    }
+
+    /// Prints an error: a JSON document on stdout with `--json`, text on stderr otherwise.
+    pub fn error(&self, error: &CliError) {
+        if self.json {
+            let doc = serde_json::json!({ "error": {
+                "code": error.kind.code(),
+                "kind": error.kind.name(),
+                "message": error.message,
+                "hint": error.hint,
+            }});
+            let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
+        } else {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {}", error.message);
+            if let Some(hint) = &error.hint {
+                let _ = writeln!(err, "hint: {hint}");
+            }
+        }
+    }
+
+    /// A note for a person (stderr), unless `--quiet` or `--json`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet && !self.json {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
+
+    /// A spinner on stderr for work that may take more than a second; hidden unless stderr
+    /// is a terminal and neither `--json` nor `--quiet` is given.
+    pub fn spinner(&self, message: &str) -> ProgressBar {
+        if self.json || self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+        );
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    }
+}
