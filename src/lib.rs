@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod chain;
+pub mod cli;
 pub mod crypto;
 pub mod eltoo;
 pub mod keys;
