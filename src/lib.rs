@@ -13,3 +13,4 @@ pub mod cli;
 pub mod crypto;
 pub mod eltoo;
 pub mod keys;
+pub mod store;

@@ -1,0 +1,201 @@
+//! [`StoreError`]: everything that can go wrong with the data dir, each with what to do next.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// An error from the encrypted state directory.
+///
+/// Every message says what happened and what to do next. Variants are public so that the
+/// CLI can map them to exit codes; [`StoreError::is_unlock_failure`] groups the ones that
+/// mean "the wallet stays locked".
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process (or another handle in this process) holds the data dir's lock.
+    #[error(
+        "wallet data dir {} is in use by another asyncpay process; wait for it to finish or pass --wait",
+        path.display()
+    )]
+    InUse {
+        /// The data dir.
+        path: PathBuf,
+    },
+    /// An operating-system error while reading or writing a file of the data dir.
+    #[error("cannot {action} {}: {source}; check that the path exists and is accessible", path.display())]
+    Io {
+        /// What was being done ("read", "write", "create", "lock", ...).
+        action: &'static str,
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The data dir has no storage identity yet.
+    #[error("no wallet in {}; create one with `asyncpay init`", path.display())]
+    NotInitialized {
+        /// The data dir.
+        path: PathBuf,
+    },
+    /// The data dir already has a storage identity; creating another would orphan its files.
+    #[error(
+        "a wallet already exists in {}; unlock it, or choose another --datadir",
+        path.display()
+    )]
+    AlreadyInitialized {
+        /// The data dir.
+        path: PathBuf,
+    },
+    /// The passphrase does not decrypt `identity.age`.
+    ///
+    /// age cannot tell a wrong passphrase from a damaged passphrase stanza (salt or wrapped
+    /// key), so this is also what a byte flipped there gives.
+    #[error(
+        "wrong passphrase for {}; try again (if you are sure of it, the file may be damaged: restore it from a backup)",
+        path.display()
+    )]
+    WrongPassphrase {
+        /// The `identity.age` file.
+        path: PathBuf,
+    },
+    /// A passphrase was given but this wallet keeps its storage identity in an identity file.
+    #[error(
+        "the wallet in {} has no passphrase: its storage identity is kept in an identity file; unlock it with --identity-file",
+        path.display()
+    )]
+    NoPassphrase {
+        /// The data dir.
+        path: PathBuf,
+    },
+    /// The identity file holds no identity for this wallet's recipient.
+    #[error(
+        "identity file {} does not hold this wallet's storage identity (the wallet uses {expected}); pass the identity file this wallet was created with",
+        path.display()
+    )]
+    IdentityMismatch {
+        /// The identity file given.
+        path: PathBuf,
+        /// The wallet's recipient (`age1...`).
+        expected: String,
+    },
+    /// The identity file given cannot be used (unreadable, not a plain age identity file, ...).
+    #[error("cannot use identity file {}: {reason}", path.display())]
+    BadIdentityFile {
+        /// The identity file given.
+        path: PathBuf,
+        /// What is wrong with it and what to do.
+        reason: String,
+    },
+    /// An empty passphrase was offered for a new `identity.age`.
+    #[error("the new passphrase is empty; choose a non-empty passphrase or use an identity file")]
+    EmptyPassphrase,
+    /// A scrypt work factor outside the supported range.
+    #[error("scrypt work factor {found} is out of range; choose one from {min} to {max}")]
+    InvalidWorkFactor {
+        /// The work factor asked for.
+        found: u8,
+        /// Smallest accepted.
+        min: u8,
+        /// Largest accepted.
+        max: u8,
+    },
+    /// A file failed to decrypt or parse: truncated, tampered with, or not what it should be.
+    #[error(
+        "{} {reason}; restore it from a backup or run `asyncpay init --restore`",
+        path.display()
+    )]
+    Corrupt {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is wrong, as a phrase following the path ("is truncated or ...").
+        reason: String,
+    },
+    /// A file written by a newer asyncpay.
+    #[error(
+        "{} has format version {found} but this asyncpay reads versions up to {max}; upgrade asyncpay",
+        path.display()
+    )]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: u32,
+        /// The newest version this build reads.
+        max: u32,
+    },
+    /// A file of an older format that [`StateFile::migrate`](super::StateFile::migrate)
+    /// refused to upgrade.
+    #[error(
+        "{} has format version {found}, which this asyncpay cannot upgrade to version {current} ({reason}); open it with the asyncpay release that wrote it, or restore with `asyncpay init --restore`",
+        path.display()
+    )]
+    MigrationFailed {
+        /// The file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: u32,
+        /// The version this build writes.
+        current: u32,
+        /// Why the upgrade was refused.
+        reason: String,
+    },
+    /// A value could not be serialized for saving (a bug in its `Serialize` impl).
+    #[error("cannot serialize the data for {}: {reason}; this is a bug in asyncpay, please report it", path.display())]
+    Serialize {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The serializer's message.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// True for errors that leave the wallet locked because the credentials offered are not
+    /// this wallet's: wrong passphrase, identity mismatch, unusable identity file, passphrase
+    /// offered to an identity-file wallet.
+    pub fn is_unlock_failure(&self) -> bool {
+        matches!(
+            self,
+            StoreError::WrongPassphrase { .. }
+                | StoreError::IdentityMismatch { .. }
+                | StoreError::BadIdentityFile { .. }
+                | StoreError::NoPassphrase { .. }
+        )
+    }
+
+    /// True if the passphrase was wrong.
+    pub fn is_wrong_passphrase(&self) -> bool {
+        matches!(self, StoreError::WrongPassphrase { .. })
+    }
+
+    /// True if another process holds the data dir.
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, StoreError::InUse { .. })
+    }
+
+    /// True if a file is damaged or of an unreadable format (corrupt, newer version, or a
+    /// refused migration).
+    pub fn is_corrupt_or_unsupported(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Corrupt { .. }
+                | StoreError::UnsupportedVersion { .. }
+                | StoreError::MigrationFailed { .. }
+        )
+    }
+
+    pub(crate) fn io(action: &'static str, path: &Path, source: io::Error) -> Self {
+        StoreError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn corrupt(path: &Path, reason: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! The wallet's encrypted state directory.
+//!
+//! Layout of a data dir (mode 0700 on unix; files 0600):
+//!
+//! - `identity.age`: the X25519 *storage identity*, encrypted to the user's passphrase with
+//!   age's scrypt recipient (ASCII armored). Absent in identity-file mode.
+//! - `recipient`: the storage identity's public recipient (`age1...`), plain text. Written
+//!   in both modes; in identity-file mode it is the only trace of the identity.
+//! - `*.age` state files (e.g. `seed.age`, see [`SeedFile`]): each is age-encrypted (binary)
+//!   to the storage recipient, so saving never needs the passphrase. The plaintext is the
+//!   JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`].
+//! - `lock`: an empty file on which [`DataDir`] holds an exclusive `flock` (advisory) for as
+//!   long as it, or a [`Store`] made from it, lives.
+//! - `.<name>.<16 hex>.tmp`: a temp file of [`write_atomic`], only present after a crash;
+//!   [`DataDir::open`] removes them.
+//!
+//! Every write is an atomic replace ([`write_atomic`]); every read leaves the directory as it
+//! was. Errors are [`StoreError`]s whose messages say what to do next.
+//!
+//! ```no_run
+//! use asyncpay::store::{DataDir, LockWait, SeedFile, Unlock};
+//! use age::secrecy::SecretString;
+//! # fn main() -> Result<(), asyncpay::store::StoreError> {
+//! let dir = DataDir::open("/tmp/wallet".as_ref(), LockWait::Fail)?;
+//! let pass = SecretString::from("correct horse".to_owned());
+//! let store = if dir.is_initialized() {
+//!     dir.unlock(&Unlock::Passphrase(pass))?
+//! } else {
+//!     dir.create_with_passphrase(&pass, asyncpay::store::DEFAULT_WORK_FACTOR)?
+//! };
+//! let seed: Option<SeedFile> = store.load()?;
+//! # Ok(()) }
+//! ```
+
+mod atomic;
+mod envelope;
+mod error;
+mod identity;
+mod seed;
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+
+pub use atomic::write_atomic;
+pub use envelope::StateFile;
+pub use error::StoreError;
+pub use seed::SeedFile;
+
+/// Name of the passphrase-encrypted storage identity in the data dir.
+pub const IDENTITY_FILE: &str = "identity.age";
+/// Name of the plain file holding the storage recipient in the data dir.
+pub const RECIPIENT_FILE: &str = "recipient";
+/// Name of the lock file in the data dir.
+pub const LOCK_FILE: &str = "lock";
+/// Smallest scrypt work factor (log2 N) accepted for a new `identity.age`. Low values are
+/// only for tests.
+pub const MIN_WORK_FACTOR: u8 = 1;
+/// Largest scrypt work factor accepted, when writing and when reading `identity.age`
+/// (2^22 needs 4 GiB of memory; a higher value in a file means it was tampered with).
+pub const MAX_WORK_FACTOR: u8 = 22;
+/// A sensible work factor for a new passphrase: 2^18 (256 MiB, around a second on a
+/// current machine; the value age falls back to when it cannot measure).
+pub const DEFAULT_WORK_FACTOR: u8 = 18;
+
+/// What [`DataDir::open`] does when another process holds the data dir.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockWait {
+    /// Return [`StoreError::InUse`] at once.
+    Fail,
+    /// Block until the other process releases the lock.
+    Wait,
+}
+
+/// How to unlock the storage identity.
+pub enum Unlock {
+    /// Decrypt `identity.age` with this passphrase.
+    Passphrase(SecretString),
+    /// Read the storage identity from this plain age identity file (`AGE-SECRET-KEY-1...`
+    /// lines, as written by `age-keygen`). Works in both modes, as long as the file holds
+    /// the identity of this wallet's recipient.
+    IdentityFile(PathBuf),
+}
+
+impl fmt::Debug for Unlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unlock::Passphrase(_) => f.write_str("Passphrase(<redacted>)"),
+            Unlock::IdentityFile(path) => f.debug_tuple("IdentityFile").field(path).finish(),
+        }
+    }
+}
+
+/// The exclusive lock on a data dir; released when the file closes.
+#[derive(Debug)]
+struct DirLock {
+    _file: File,
+}
+
+/// An open data dir, holding its exclusive lock until it and every [`Store`] made from it are
+/// dropped.
+#[derive(Debug)]
+pub struct DataDir {
+    path: PathBuf,
+    lock: Arc<DirLock>,
+}
+
+impl DataDir {
+    /// Opens the data dir at `path`, creating it (mode 0700 on unix) if missing, and takes its
+    /// exclusive lock: with [`LockWait::Fail`], [`StoreError::InUse`] if another process (or
+    /// another `DataDir` in this process) holds it; with [`LockWait::Wait`], blocks until it
+    /// is free. Then removes temp files left by interrupted writes.
+    pub fn open(path: &Path, wait: LockWait) -> Result<DataDir, StoreError> {
+        create_private_dir(path).map_err(|e| StoreError::io("create", path, e))?;
+        let lock_path = path.join(LOCK_FILE);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(&lock_path)
+            .map_err(|e| StoreError::io("open", &lock_path, e))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => match wait {
+                LockWait::Fail => {
+                    return Err(StoreError::InUse {
+                        path: path.to_path_buf(),
+                    })
+                }
+                LockWait::Wait => {
+                    fs4::FileExt::lock(&file).map_err(|e| StoreError::io("lock", &lock_path, e))?
+                }
+            },
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(StoreError::io("lock", &lock_path, e));
+            }
+        }
+        atomic::remove_stale_temps(path)
+            .map_err(|e| StoreError::io("clean up temp files in", path, e))?;
+        Ok(DataDir {
+            path: path.to_path_buf(),
+            lock: Arc::new(DirLock { _file: file }),
+        })
+    }
+
+    /// The data dir's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True if a storage identity is set up: `identity.age` (passphrase mode) or `recipient`
+    /// (identity-file mode) exists.
+    pub fn is_initialized(&self) -> bool {
+        self.file(IDENTITY_FILE).exists() || self.file(RECIPIENT_FILE).exists()
+    }
+
+    /// True if the storage identity is passphrase-protected (`identity.age` exists).
+    pub fn has_passphrase(&self) -> bool {
+        self.file(IDENTITY_FILE).exists()
+    }
+
+    /// Creates a new random X25519 storage identity and saves it as `identity.age`,
+    /// encrypted to `passphrase` with scrypt work factor `work_factor` (log2 N; see
+    /// [`DEFAULT_WORK_FACTOR`]); also writes `recipient`. Refuses if the dir is initialized.
+    pub fn create_with_passphrase(
+        &self,
+        passphrase: &SecretString,
+        work_factor: u8,
+    ) -> Result<Store, StoreError> {
+        check_new_passphrase(passphrase, work_factor)?;
+        self.refuse_if_initialized()?;
+        let identity = x25519::Identity::generate();
+        // identity.age first: a crash before `recipient` is written leaves a wallet that
+        // unlocks with the passphrase (the other order would leave a recipient without
+        // identity).
+        self.write_identity_age(&identity, passphrase, work_factor)?;
+        self.write_recipient(&identity.to_public())?;
+        Ok(self.store(identity))
+    }
+
+    /// Sets up identity-file mode: the storage identity is the one in `file` (a plain age
+    /// identity file holding exactly one X25519 identity); only its public recipient is
+    /// written, to `recipient`. Refuses if the dir is initialized.
+    pub fn create_with_identity_file(&self, file: &Path) -> Result<Store, StoreError> {
+        let mut identities = identity::read_identity_file(file)?;
+        if identities.len() != 1 {
+            return Err(StoreError::BadIdentityFile {
+                path: file.to_path_buf(),
+                reason: format!(
+                    "it holds {} identities; give a file with exactly one",
+                    identities.len()
+                ),
+            });
+        }
+        self.refuse_if_initialized()?;
+        let identity = identities.remove(0);
+        self.write_recipient(&identity.to_public())?;
+        Ok(self.store(identity))
+    }
+
+    /// Unlocks the storage identity. Reads only; changes nothing.
+    ///
+    /// Errors: [`StoreError::NotInitialized`]; [`StoreError::WrongPassphrase`];
+    /// [`StoreError::NoPassphrase`] (a passphrase for an identity-file wallet);
+    /// [`StoreError::IdentityMismatch`] (an identity file without this wallet's identity);
+    /// [`StoreError::BadIdentityFile`]; [`StoreError::Corrupt`] /
+    /// [`StoreError::UnsupportedVersion`] for a damaged or newer `identity.age` or
+    /// `recipient`.
+    pub fn unlock(&self, unlock: &Unlock) -> Result<Store, StoreError> {
+        if !self.is_initialized() {
+            return Err(StoreError::NotInitialized {
+                path: self.path.clone(),
+            });
+        }
+        let identity = match unlock {
+            Unlock::Passphrase(passphrase) => self.unlock_with_passphrase(passphrase)?,
+            Unlock::IdentityFile(file) => self.unlock_with_identity_file(file)?,
+        };
+        Ok(self.store(identity))
+    }
+
+    /// Re-encrypts the storage identity to a `new` passphrase, atomically replacing
+    /// `identity.age` (the state files are untouched: they are encrypted to the recipient,
+    /// which does not change). `current` may be the old passphrase or, to move an
+    /// identity-file wallet to a passphrase, its identity file.
+    pub fn change_passphrase(
+        &self,
+        current: &Unlock,
+        new: &SecretString,
+        work_factor: u8,
+    ) -> Result<(), StoreError> {
+        check_new_passphrase(new, work_factor)?;
+        let store = self.unlock(current)?;
+        if !self.file(RECIPIENT_FILE).exists() {
+            self.write_recipient(&store.recipient)?;
+        }
+        self.write_identity_age(&store.identity, new, work_factor)
+    }
+
+    /// The storage identity as `AGE-SECRET-KEY-1...`, for an explicit export (e.g. to keep
+    /// it in an identity file). Whoever has it can read every state file.
+    pub fn export_identity(&self, store: &Store) -> SecretString {
+        store.identity.to_string()
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    fn store(&self, identity: x25519::Identity) -> Store {
+        Store {
+            dir: self.path.clone(),
+            recipient: identity.to_public(),
+            identity,
+            _lock: Arc::clone(&self.lock),
+        }
+    }
+
+    fn refuse_if_initialized(&self) -> Result<(), StoreError> {
+        if self.is_initialized() {
+            return Err(StoreError::AlreadyInitialized {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn write_identity_age(
+        &self,
+        identity: &x25519::Identity,
+        passphrase: &SecretString,
+        work_factor: u8,
+    ) -> Result<(), StoreError> {
+        let path = self.file(IDENTITY_FILE);
+        let plaintext = identity::identity_plaintext(identity);
+        let ciphertext =
+            identity::encrypt_to_passphrase(plaintext.as_bytes(), passphrase, work_factor)
+                .map_err(|e| encrypt_error(&path, e))?;
+        write_atomic(&path, &ciphertext).map_err(|e| StoreError::io("write", &path, e))
+    }
+
+    fn write_recipient(&self, recipient: &x25519::Recipient) -> Result<(), StoreError> {
+        let path = self.file(RECIPIENT_FILE);
+        write_atomic(&path, identity::recipient_text(recipient).as_bytes())
+            .map_err(|e| StoreError::io("write", &path, e))
+    }
+
+    /// The recipient recorded in `recipient`, if the file exists.
+    fn recorded_recipient(&self) -> Result<Option<x25519::Recipient>, StoreError> {
+        let path = self.file(RECIPIENT_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| StoreError::corrupt(&path, "is not UTF-8 text"))?;
+                identity::parse_recipient_text(&path, text).map(Some)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io("read", &path, e)),
+        }
+    }
+
+    fn unlock_with_passphrase(
+        &self,
+        passphrase: &SecretString,
+    ) -> Result<x25519::Identity, StoreError> {
+        let path = self.file(IDENTITY_FILE);
+        let ciphertext = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::NoPassphrase {
+                    path: self.path.clone(),
+                })
+            }
+            Err(e) => return Err(StoreError::io("read", &path, e)),
+        };
+        let mut key = age::scrypt::Identity::new(passphrase.clone());
+        key.set_max_work_factor(MAX_WORK_FACTOR);
+        let plaintext = identity::decrypt_with(&key, &ciphertext).map_err(|e| match e {
+            age::DecryptError::DecryptionFailed => {
+                StoreError::WrongPassphrase { path: path.clone() }
+            }
+            age::DecryptError::NoMatchingKeys => StoreError::corrupt(
+                &path,
+                "is not passphrase-encrypted (was another file copied over it?)",
+            ),
+            other => StoreError::corrupt(&path, identity::decrypt_failure_reason(&other)),
+        })?;
+        let text = std::str::from_utf8(&plaintext)
+            .map_err(|_| StoreError::corrupt(&path, "decrypts, but is not UTF-8 text"))?;
+        let identity = identity::parse_identity_plaintext(&path, text)?;
+        if let Some(recorded) = self.recorded_recipient()? {
+            if recorded != identity.to_public() {
+                return Err(StoreError::corrupt(
+                    &self.file(RECIPIENT_FILE),
+                    format!(
+                        "names {recorded}, but identity.age holds the identity of {}",
+                        identity.to_public()
+                    ),
+                ));
+            }
+        }
+        Ok(identity)
+    }
+
+    fn unlock_with_identity_file(&self, file: &Path) -> Result<x25519::Identity, StoreError> {
+        let identities = identity::read_identity_file(file)?;
+        let recorded = self.recorded_recipient()?.ok_or_else(|| {
+            StoreError::corrupt(
+                &self.file(RECIPIENT_FILE),
+                "is missing, so an identity file cannot be checked against this wallet (unlock with the passphrase and change it to recreate the file)",
+            )
+        })?;
+        identities
+            .into_iter()
+            .find(|i| i.to_public() == recorded)
+            .ok_or_else(|| StoreError::IdentityMismatch {
+                path: file.to_path_buf(),
+                expected: recorded.to_string(),
+            })
+    }
+}
+
+/// An unlocked data dir: the storage identity in memory (zeroized on drop; `Debug` shows only
+/// the recipient). Keeps the data dir's lock alive.
+pub struct Store {
+    dir: PathBuf,
+    identity: x25519::Identity,
+    recipient: x25519::Recipient,
+    _lock: Arc<DirLock>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("recipient", &self.recipient.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// The storage recipient every state file is encrypted to.
+    pub fn recipient(&self) -> x25519::Recipient {
+        self.recipient.clone()
+    }
+
+    /// The data dir's path.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where `T` is stored.
+    pub fn path_of<T: StateFile>(&self) -> PathBuf {
+        self.dir.join(T::FILE)
+    }
+
+    /// Loads `T`, or `None` if its file does not exist. Reads only.
+    ///
+    /// Errors: [`StoreError::Corrupt`] (truncated, tampered with, encrypted to another
+    /// identity, wrong kind, invalid data), [`StoreError::UnsupportedVersion`] (newer
+    /// version), [`StoreError::MigrationFailed`] (older version that `T::migrate` refused).
+    pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
+        let path = self.path_of::<T>();
+        let ciphertext = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::io("read", &path, e)),
+        };
+        if ciphertext.is_empty() {
+            return Err(StoreError::corrupt(&path, "is empty (truncated)"));
+        }
+        let plaintext = identity::decrypt_with(&self.identity, &ciphertext)
+            .map_err(|e| StoreError::corrupt(&path, identity::decrypt_failure_reason(&e)))?;
+        envelope::decode::<T>(&path, &plaintext).map(Some)
+    }
+
+    /// Saves `value`: serializes it in its envelope, encrypts it to the storage recipient and
+    /// atomically replaces its file. The plaintext never touches the disk.
+    pub fn save<T: StateFile>(&self, value: &T) -> Result<(), StoreError> {
+        let path = self.path_of::<T>();
+        let plaintext = envelope::encode(value).map_err(|e| StoreError::Serialize {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let ciphertext = identity::encrypt_to_recipient(&plaintext, &self.recipient)
+            .map_err(|e| encrypt_error(&path, e))?;
+        write_atomic(&path, &ciphertext).map_err(|e| StoreError::io("write", &path, e))
+    }
+}
+
+fn check_new_passphrase(passphrase: &SecretString, work_factor: u8) -> Result<(), StoreError> {
+    if passphrase.expose_secret().is_empty() {
+        return Err(StoreError::EmptyPassphrase);
+    }
+    if !(MIN_WORK_FACTOR..=MAX_WORK_FACTOR).contains(&work_factor) {
+        return Err(StoreError::InvalidWorkFactor {
+            found: work_factor,
+            min: MIN_WORK_FACTOR,
+            max: MAX_WORK_FACTOR,
+        });
+    }
+    Ok(())
+}
+
+fn encrypt_error(path: &Path, error: age::EncryptError) -> StoreError {
+    match error {
+        age::EncryptError::Io(e) => StoreError::io("encrypt", path, e),
+        other => StoreError::io("encrypt", path, io::Error::other(other.to_string())),
+    }
+}
+
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pass(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    #[test]
+    fn store_debug_hides_identity() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+        let secret = dir.export_identity(&store);
+        let shown = format!("{store:?}");
+        assert!(!shown.contains(secret.expose_secret()), "{shown}");
+        assert!(!shown.contains("AGE-SECRET-KEY"), "{shown}");
+        assert!(shown.contains(&store.recipient().to_string()));
+    }
+
+    #[test]
+    fn refuses_bad_new_passphrases() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        assert!(matches!(
+            dir.create_with_passphrase(&pass(""), 10),
+            Err(StoreError::EmptyPassphrase)
+        ));
+        assert!(matches!(
+            dir.create_with_passphrase(&pass("x"), 0),
+            Err(StoreError::InvalidWorkFactor { .. })
+        ));
+        assert!(matches!(
+            dir.create_with_passphrase(&pass("x"), 64),
+            Err(StoreError::InvalidWorkFactor { .. })
+        ));
+        assert!(!dir.is_initialized());
+    }
+
+    #[test]
+    fn store_keeps_lock_alive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+        drop(dir);
+        assert!(DataDir::open(tmp.path(), LockWait::Fail)
+            .unwrap_err()
+            .is_in_use());
+        drop(store);
+        DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dir_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a/b");
+        DataDir::open(&path, LockWait::Fail).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}
