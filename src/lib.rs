@@ -14,3 +14,4 @@ pub mod crypto;
 pub mod eltoo;
 pub mod keys;
 pub mod store;
+pub mod wallet;

@@ -147,6 +147,18 @@ pub(crate) fn block_hash(prev: BlockHash, time: u32, txids: &[Txid]) -> BlockHas
     .block_hash()
 }
 
+/// The header of a block with these fields: [`block_hash`] is its hash.
+pub(crate) fn block_header(prev: BlockHash, time: u32, txids: &[Txid]) -> Header {
+    Header {
+        version: BlockVersion::TWO,
+        prev_blockhash: prev,
+        merkle_root: merkle_root(txids),
+        time,
+        bits: CompactTarget::from_consensus(REGTEST_BITS),
+        nonce: 0,
+    }
+}
+
 /// The coinbase of block `height` paying `value` to `to` (BIP34 height in the scriptSig,
 /// which also makes every coinbase txid unique).
 fn coinbase_tx(height: u32, value: Amount, to: ScriptBuf) -> Transaction {
@@ -626,6 +638,39 @@ impl Chain {
             .collect()
     }
 
+    /// The header of block `height`, exactly as hashed into [`BlockInfo::hash`] (version 2,
+    /// the previous block's hash, the merkle root of its txids, its time, regtest bits,
+    /// nonce 0; genesis has an all-zero previous hash and merkle root).
+    pub fn header(&self, height: u32) -> Option<Header> {
+        let block = self.blocks.get(height as usize)?;
+        let prev = match height.checked_sub(1) {
+            Some(p) => self.blocks[p as usize].hash,
+            None => BlockHash::all_zeros(),
+        };
+        let header = block_header(prev, block.time, &block.txids);
+        debug_assert_eq!(header.block_hash(), block.hash, "header of block {height}");
+        Some(header)
+    }
+
+    /// Block `height` as a full [`bitcoin::Block`] (header and transactions, coinbase
+    /// first), for chain clients such as an on-chain wallet. Its `block_hash()` is
+    /// [`BlockInfo::hash`]. Genesis has no transactions.
+    pub fn full_block(&self, height: u32) -> Option<bitcoin::Block> {
+        let header = self.header(height)?;
+        let txdata = self
+            .block_transactions(height)
+            .into_iter()
+            .cloned()
+            .collect();
+        Some(bitcoin::Block { header, txdata })
+    }
+
+    /// The hash of the genesis block (the same for every ledger: no transactions, time
+    /// [`GENESIS_TIME`]; it is not Bitcoin's regtest genesis).
+    pub fn genesis_hash(&self) -> BlockHash {
+        self.blocks[0].hash
+    }
+
     /// The x-only internal key of the faucet.
     pub fn faucet_internal_key() -> XOnlyPublicKey {
         faucet_keypair().x_only_public_key().0
@@ -662,6 +707,29 @@ mod tests {
         assert_eq!(chain.utxos_for_script(&target).len(), 2);
         // Block times are deterministic.
         assert_eq!(chain.tip().time, GENESIS_TIME + 102 * BLOCK_INTERVAL);
+    }
+
+    #[test]
+    fn full_blocks_hash_to_the_stored_hashes() {
+        let mut chain = Chain::new();
+        let target = ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73]);
+        chain.fund(&target, Amount::from_sat(5)).unwrap();
+        assert_eq!(chain.genesis_hash(), Chain::new().tip().hash);
+        for info in chain.blocks() {
+            let block = chain.full_block(info.height).unwrap();
+            assert_eq!(block.block_hash(), info.hash);
+            assert_eq!(block.header.time, info.time);
+            let txids: Vec<Txid> = block.txdata.iter().map(|t| t.compute_txid()).collect();
+            assert_eq!(txids, info.txids);
+            if info.height > 0 {
+                assert!(block.check_merkle_root());
+                assert_eq!(
+                    block.header.prev_blockhash,
+                    chain.block(info.height - 1).unwrap().hash
+                );
+            }
+        }
+        assert!(chain.full_block(chain.height() + 1).is_none());
     }
 
     #[test]

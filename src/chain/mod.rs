@@ -13,6 +13,7 @@
 //! - [`Ledger`]: a directory holding the chain, shared safely by several processes.
 
 pub mod ledger;
+pub mod source;
 pub mod store;
 pub mod tapscript;
 pub mod validate;

@@ -1,0 +1,816 @@
+//! Chain sources: where an on-chain wallet learns about blocks and the mempool, and where it
+//! broadcasts its transactions, behind one trait, [`ChainSource`].
+//!
+//! - [`RegtestSource`]: the local regtest [`Ledger`] in a directory. Sync reads the ledger's
+//!   blocks as full [`bitcoin::Block`]s ([`Chain::full_block`](super::Chain::full_block),
+//!   whose hashes are the ledger's) from the wallet's last checkpoint up to the tip, then the
+//!   mempool.
+//! - [`BitcoindSource`]: a `bitcoind` (Bitcoin Inquisition on regtest or signet, for
+//!   ANYPREVOUT) over JSON-RPC, through `bdk_bitcoind_rpc`'s [`Emitter`]. No bitcoind runs in
+//!   this project's tests: only its address parsing and the "cannot reach bitcoind" error
+//!   are tested.
+//!
+//! Which source to use is a [`ChainSpec`], parsed from a string (see its docs for the
+//! syntax): `regtest:DIR` or `bitcoind:URL`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use bdk_bitcoind_rpc::bitcoincore_rpc::{self, RpcApi};
+use bdk_bitcoind_rpc::Emitter;
+use bdk_wallet::chain::{BlockId, ChainPosition};
+use bdk_wallet::Wallet;
+use bitcoin::{BlockHash, Network, Transaction, Txid};
+
+use super::{Ledger, LedgerError};
+
+/// What one sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Height of the chain tip the wallet is now synced to.
+    pub tip_height: u32,
+    /// Blocks applied to the wallet (new blocks since its last checkpoint).
+    pub blocks_applied: u32,
+    /// Mempool transactions seen (relevant or not; the wallet keeps only its own).
+    pub mempool_txs: usize,
+    /// The wallet's unconfirmed transactions found gone from the mempool, now ignored.
+    pub evicted: usize,
+}
+
+/// Errors of a chain source.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainSourceError {
+    /// The regtest ledger failed (i/o, corrupt state file).
+    #[error("regtest ledger: {0}")]
+    Ledger(#[source] LedgerError),
+    /// The chain source rejected a transaction.
+    #[error("{source_name} rejected transaction {txid}: {reason}")]
+    Rejected {
+        /// The chain source ([`ChainSource::describe`]).
+        source_name: String,
+        /// The transaction.
+        txid: Txid,
+        /// Why.
+        reason: String,
+    },
+    /// A block the wallet synced earlier is not on the chain any more: the chain was
+    /// replaced (for the regtest ledger: the ledger directory was reset).
+    #[error(
+        "the chain changed under the wallet: block {height} ({hash}) that the wallet synced \
+         is not on the {source_name} any more (was it reset?); use the chain the wallet was \
+         synced with, or restore the wallet from its seed to start over on this chain"
+    )]
+    ChainChanged {
+        /// The chain source.
+        source_name: String,
+        /// Height of the wallet's last synced block.
+        height: u32,
+        /// Its hash.
+        hash: BlockHash,
+    },
+    /// The wallet belongs to another chain (different genesis block).
+    #[error(
+        "the wallet was created for another chain (genesis {wallet}) than the {source_name} \
+         (genesis {chain}); pick the chain the wallet was created for"
+    )]
+    GenesisMismatch {
+        /// The chain source.
+        source_name: String,
+        /// The wallet's genesis hash.
+        wallet: BlockHash,
+        /// The source's genesis hash.
+        chain: BlockHash,
+    },
+    /// No connection to bitcoind.
+    #[error(
+        "cannot reach bitcoind at {url}: {reason}; check that bitcoind is running with \
+         -server and that the address and port are right"
+    )]
+    Unreachable {
+        /// The RPC URL (without credentials).
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// bitcoind refused the credentials.
+    #[error(
+        "bitcoind at {url} refused the credentials (http 401); check the user and \
+         password, or the cookie file"
+    )]
+    Unauthorized {
+        /// The RPC URL (without credentials).
+        url: String,
+    },
+    /// The cookie file cannot be read.
+    #[error("cannot read the bitcoind cookie file {}: {reason}; check the path (it is in bitcoind's data directory while bitcoind runs)", path.display())]
+    Cookie {
+        /// The cookie file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// bitcoind answered with an error or something unexpected.
+    #[error("bitcoind at {url}: {reason}")]
+    Rpc {
+        /// The RPC URL (without credentials).
+        url: String,
+        /// The error.
+        reason: String,
+    },
+    /// A block did not connect to the wallet's chain (a bug or a misbehaving source).
+    #[error(
+        "block {height} from the {source_name} does not connect to the wallet's chain: {reason}"
+    )]
+    CannotConnect {
+        /// The chain source.
+        source_name: String,
+        /// The block height.
+        height: u32,
+        /// Details.
+        reason: String,
+    },
+}
+
+/// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
+/// broadcast transactions.
+pub trait ChainSource: fmt::Debug {
+    /// A short name for messages, e.g. `regtest ledger at /tmp/l` or
+    /// `bitcoind at http://127.0.0.1:18443`.
+    fn describe(&self) -> String;
+
+    /// The hash of the chain's genesis block (wallets are created with it).
+    fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError>;
+
+    /// The height of the chain tip.
+    fn tip_height(&self) -> Result<u32, ChainSourceError>;
+
+    /// The network the chain belongs to (the regtest ledger is [`Network::Regtest`]).
+    fn network(&self) -> Result<Network, ChainSourceError>;
+
+    /// Brings `wallet` up to the chain: the blocks after its last checkpoint, then the
+    /// mempool (and evictions of its unconfirmed transactions the mempool lost).
+    /// `progress(applied, total)` is called after each block. The changes are staged in the
+    /// wallet (`Wallet::take_staged`); nothing is persisted here.
+    fn sync(
+        &self,
+        wallet: &mut Wallet,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<SyncReport, ChainSourceError>;
+
+    /// Broadcasts `tx` (the regtest ledger validates it and adds it to its mempool).
+    fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError>;
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn check_genesis(
+    wallet: &Wallet,
+    genesis: BlockHash,
+    source_name: impl FnOnce() -> String,
+) -> Result<(), ChainSourceError> {
+    let wallet_genesis = wallet.local_chain().genesis_hash();
+    if wallet_genesis != genesis {
+        return Err(ChainSourceError::GenesisMismatch {
+            source_name: source_name(),
+            wallet: wallet_genesis,
+            chain: genesis,
+        });
+    }
+    Ok(())
+}
+
+/// The wallet's canonical unconfirmed transactions.
+fn unconfirmed_txs(wallet: &Wallet) -> Vec<Arc<Transaction>> {
+    wallet
+        .transactions()
+        .filter(|t| !t.chain_position.is_confirmed())
+        .map(|t| t.tx_node.tx.clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Regtest ledger
+// ---------------------------------------------------------------------------------------
+
+/// The local regtest [`Ledger`] as a chain source.
+///
+/// Sync is incremental: it checks that the wallet's last checkpoint is still on the ledger
+/// (else [`ChainSourceError::ChainChanged`]), applies each later block with
+/// `Wallet::apply_block_connected_to`, then the mempool with `apply_unconfirmed_txs` and
+/// evicts the wallet's unconfirmed transactions that are neither in the mempool nor
+/// confirmed (dropped by mining, replaced).
+#[derive(Debug, Clone)]
+pub struct RegtestSource {
+    ledger: Ledger,
+}
+
+impl RegtestSource {
+    /// Opens (creating if needed) the ledger in `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<RegtestSource, ChainSourceError> {
+        Ok(RegtestSource {
+            ledger: Ledger::open(dir).map_err(ChainSourceError::Ledger)?,
+        })
+    }
+
+    /// Wraps an open ledger.
+    pub fn new(ledger: Ledger) -> RegtestSource {
+        RegtestSource { ledger }
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+}
+
+impl ChainSource for RegtestSource {
+    fn describe(&self) -> String {
+        format!("regtest ledger at {}", self.ledger.dir().display())
+    }
+
+    fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {
+        self.ledger
+            .with_chain(|c| c.genesis_hash())
+            .map_err(ChainSourceError::Ledger)
+    }
+
+    fn tip_height(&self) -> Result<u32, ChainSourceError> {
+        Ok(self.ledger.tip().map_err(ChainSourceError::Ledger)?.height)
+    }
+
+    fn network(&self) -> Result<Network, ChainSourceError> {
+        Ok(Network::Regtest)
+    }
+
+    fn sync(
+        &self,
+        wallet: &mut Wallet,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<SyncReport, ChainSourceError> {
+        let wallet_tip = wallet.latest_checkpoint().block_id();
+        // One consistent snapshot under the ledger lock.
+        let snapshot = self
+            .ledger
+            .with_chain(|c| {
+                let genesis = c.genesis_hash();
+                let on_chain = c.block(wallet_tip.height).map(|b| b.hash) == Some(wallet_tip.hash);
+                if !on_chain {
+                    return (genesis, None);
+                }
+                let blocks: Vec<(u32, bitcoin::Block)> = (wallet_tip.height + 1..=c.height())
+                    .map(|h| (h, c.full_block(h).expect("height below the tip")))
+                    .collect();
+                let mempool = c.mempool().to_vec();
+                (genesis, Some((blocks, mempool, c.height())))
+            })
+            .map_err(ChainSourceError::Ledger)?;
+        let (genesis, rest) = snapshot;
+        check_genesis(wallet, genesis, || self.describe())?;
+        let Some((blocks, mempool, tip_height)) = rest else {
+            return Err(ChainSourceError::ChainChanged {
+                source_name: self.describe(),
+                height: wallet_tip.height,
+                hash: wallet_tip.hash,
+            });
+        };
+
+        let total = blocks.len() as u32;
+        for (i, (height, block)) in blocks.iter().enumerate() {
+            let connected_to = BlockId {
+                height: height - 1,
+                hash: block.header.prev_blockhash,
+            };
+            wallet
+                .apply_block_connected_to(block, *height, connected_to)
+                .map_err(|e| ChainSourceError::CannotConnect {
+                    source_name: self.describe(),
+                    height: *height,
+                    reason: e.to_string(),
+                })?;
+            progress(i as u32 + 1, total);
+        }
+
+        // Mempool: newly seen (or still seen) transactions, then evictions of the wallet's
+        // unconfirmed transactions the ledger no longer has.
+        let now = unix_now();
+        let in_mempool: HashSet<Txid> = mempool.iter().map(|t| t.compute_txid()).collect();
+        let graph = wallet.tx_graph();
+        let seen: Vec<(Transaction, u64)> = mempool
+            .iter()
+            .map(|tx| {
+                // A transaction evicted in this same second and seen again must count as
+                // seen after its eviction.
+                let evicted = graph.get_last_evicted(tx.compute_txid()).unwrap_or(0);
+                (tx.clone(), now.max(evicted + 1))
+            })
+            .collect();
+        let mempool_txs = seen.len();
+        wallet.apply_unconfirmed_txs(seen);
+        // Evicted at no earlier than last seen (an eviction counts if it is not older).
+        let evicted: Vec<(Txid, u64)> = wallet
+            .transactions()
+            .filter(|t| !in_mempool.contains(&t.tx_node.txid))
+            .filter_map(|t| match t.chain_position {
+                ChainPosition::Unconfirmed { last_seen, .. } => {
+                    Some((t.tx_node.txid, now.max(last_seen.unwrap_or(0))))
+                }
+                ChainPosition::Confirmed { .. } => None,
+            })
+            .collect();
+        let evicted_count = evicted.len();
+        wallet.apply_evicted_txs(evicted);
+
+        Ok(SyncReport {
+            tip_height,
+            blocks_applied: total,
+            mempool_txs,
+            evicted: evicted_count,
+        })
+    }
+
+    fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
+        self.ledger.submit(tx).map_err(|e| match e {
+            LedgerError::Rejected(reason) => ChainSourceError::Rejected {
+                source_name: self.describe(),
+                txid: tx.compute_txid(),
+                reason: reason.to_string(),
+            },
+            other => ChainSourceError::Ledger(other),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// bitcoind
+// ---------------------------------------------------------------------------------------
+
+/// How to authenticate to bitcoind's RPC server.
+#[derive(Clone, PartialEq, Eq)]
+pub enum BitcoindAuth {
+    /// No credentials (bitcoind will refuse unless a proxy adds them).
+    None,
+    /// `-rpcuser`/`-rpcpassword` (or `-rpcauth`) credentials.
+    UserPass {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// The cookie file bitcoind writes into its data directory (`.cookie`), read when the
+    /// source is created.
+    Cookie(PathBuf),
+}
+
+impl fmt::Debug for BitcoindAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BitcoindAuth::None => f.write_str("None"),
+            BitcoindAuth::UserPass { user, .. } => {
+                write!(f, "UserPass {{ user: {user:?}, password: <redacted> }}")
+            }
+            BitcoindAuth::Cookie(p) => f.debug_tuple("Cookie").field(p).finish(),
+        }
+    }
+}
+
+/// A bitcoind JSON-RPC server as a chain source (Bitcoin Inquisition on regtest or signet).
+///
+/// Sync uses `bdk_bitcoind_rpc`'s [`Emitter`] from the wallet's last checkpoint (it follows
+/// reorgs), then its mempool snapshot and evictions. Broadcast is `sendrawtransaction`.
+/// Only plain `http://` is supported (bitcoind does not serve TLS).
+pub struct BitcoindSource {
+    url: String,
+    client: bitcoincore_rpc::Client,
+}
+
+impl fmt::Debug for BitcoindSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BitcoindSource")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BitcoindSource {
+    /// A client for the RPC server at `url` (`http://host:port[/path]`, no credentials in
+    /// it). Does not connect yet; a cookie file is read now.
+    pub fn new(url: &str, auth: BitcoindAuth) -> Result<BitcoindSource, ChainSourceError> {
+        let rpc_auth = match auth {
+            BitcoindAuth::None => bitcoincore_rpc::Auth::None,
+            BitcoindAuth::UserPass { user, password } => {
+                bitcoincore_rpc::Auth::UserPass(user, password)
+            }
+            BitcoindAuth::Cookie(path) => {
+                // Read it here for a clear error (bitcoincore_rpc's is terse).
+                if let Err(e) = std::fs::read_to_string(&path) {
+                    return Err(ChainSourceError::Cookie {
+                        path,
+                        reason: e.to_string(),
+                    });
+                }
+                bitcoincore_rpc::Auth::CookieFile(path)
+            }
+        };
+        let cookie_path = match &rpc_auth {
+            bitcoincore_rpc::Auth::CookieFile(p) => Some(p.clone()),
+            _ => None,
+        };
+        let client =
+            bitcoincore_rpc::Client::new(url, rpc_auth).map_err(|e| match cookie_path {
+                Some(path) if matches!(e, bitcoincore_rpc::Error::InvalidCookieFile) => {
+                    ChainSourceError::Cookie {
+                        path,
+                        reason: "expected one line `user:password`".into(),
+                    }
+                }
+                _ => ChainSourceError::Rpc {
+                    url: url.to_owned(),
+                    reason: e.to_string(),
+                },
+            })?;
+        Ok(BitcoindSource {
+            url: url.to_owned(),
+            client,
+        })
+    }
+
+    /// The RPC URL (without credentials).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn error(&self, e: bitcoincore_rpc::Error) -> ChainSourceError {
+        rpc_error(&self.url, e)
+    }
+}
+
+fn rpc_error(url: &str, e: bitcoincore_rpc::Error) -> ChainSourceError {
+    use bitcoincore_rpc::jsonrpc;
+    let url = url.to_owned();
+    match e {
+        bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Transport(t)) => {
+            // Lower-case like our own messages: "couldn't connect to host: …".
+            let text = t.to_string();
+            let mut chars = text.chars();
+            let reason = match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            };
+            if let Some(jsonrpc::simple_http::Error::HttpErrorCode(401)) =
+                t.downcast_ref::<jsonrpc::simple_http::Error>()
+            {
+                return ChainSourceError::Unauthorized { url };
+            }
+            ChainSourceError::Unreachable { url, reason }
+        }
+        bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Rpc(r)) => ChainSourceError::Rpc {
+            url,
+            reason: format!("rpc error {}: {}", r.code, r.message),
+        },
+        other => ChainSourceError::Rpc {
+            url,
+            reason: other.to_string(),
+        },
+    }
+}
+
+impl ChainSource for BitcoindSource {
+    fn describe(&self) -> String {
+        format!("bitcoind at {}", self.url)
+    }
+
+    fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {
+        self.client.get_block_hash(0).map_err(|e| self.error(e))
+    }
+
+    fn tip_height(&self) -> Result<u32, ChainSourceError> {
+        let count = self.client.get_block_count().map_err(|e| self.error(e))?;
+        u32::try_from(count).map_err(|_| ChainSourceError::Rpc {
+            url: self.url.clone(),
+            reason: format!("block count {count} out of range"),
+        })
+    }
+
+    fn network(&self) -> Result<Network, ChainSourceError> {
+        Ok(self
+            .client
+            .get_blockchain_info()
+            .map_err(|e| self.error(e))?
+            .chain)
+    }
+
+    fn sync(
+        &self,
+        wallet: &mut Wallet,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<SyncReport, ChainSourceError> {
+        let genesis = self.genesis_hash()?;
+        check_genesis(wallet, genesis, || self.describe())?;
+        let wallet_tip = wallet.latest_checkpoint();
+        let total = self.tip_height()?.saturating_sub(wallet_tip.height());
+        let mut emitter = Emitter::new(
+            &self.client,
+            wallet_tip.clone(),
+            wallet_tip.height(),
+            unconfirmed_txs(wallet),
+        );
+        let mut applied = 0u32;
+        while let Some(event) = emitter.next_block().map_err(|e| self.error(e))? {
+            let height = event.block_height();
+            wallet
+                .apply_block_connected_to(&event.block, height, event.connected_to())
+                .map_err(|e| ChainSourceError::CannotConnect {
+                    source_name: self.describe(),
+                    height,
+                    reason: e.to_string(),
+                })?;
+            applied += 1;
+            progress(applied, total.max(applied));
+        }
+        let mempool = emitter.mempool().map_err(|e| self.error(e))?;
+        let mempool_txs = mempool.update.len();
+        let evicted = mempool.evicted.len();
+        wallet.apply_evicted_txs(mempool.evicted);
+        wallet.apply_unconfirmed_txs(mempool.update);
+        Ok(SyncReport {
+            tip_height: wallet.latest_checkpoint().height(),
+            blocks_applied: applied,
+            mempool_txs,
+            evicted,
+        })
+    }
+
+    fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
+        self.client.send_raw_transaction(tx).map_err(|e| match e {
+            bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r)) => {
+                ChainSourceError::Rejected {
+                    source_name: self.describe(),
+                    txid: tx.compute_txid(),
+                    reason: r.message,
+                }
+            }
+            other => self.error(other),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ChainSpec
+// ---------------------------------------------------------------------------------------
+
+/// Which chain source to use, parsed from a string:
+///
+/// - `regtest:DIR` — the local regtest ledger in directory `DIR` (created if missing);
+/// - `bitcoind:URL` — a bitcoind JSON-RPC server, `URL` being
+///   `http://[USER:PASSWORD@]HOST[:PORT][/PATH][?cookie=COOKIE_FILE]`, e.g.
+///   `bitcoind:http://user:pass@127.0.0.1:18443` (user and password; the password may
+///   contain `:` but not `@` or `/`) or
+///   `bitcoind:http://127.0.0.1:18443?cookie=/home/me/.bitcoin/regtest/.cookie` (bitcoind's
+///   cookie file). Without either, no credentials are sent. Only `http` is supported.
+///
+/// [`Display`](fmt::Display) prints the same syntax with the password replaced by `***`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainSpec {
+    /// The local regtest ledger in this directory.
+    Regtest(PathBuf),
+    /// A bitcoind RPC server.
+    Bitcoind {
+        /// `http://host:port[/path]`, without credentials or query.
+        url: String,
+        /// The credentials.
+        auth: BitcoindAuth,
+    },
+}
+
+/// A chain source string that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid chain source '{input}': {reason}; expected `regtest:DIR` or `bitcoind:http://USER:PASSWORD@HOST:PORT` or `bitcoind:http://HOST:PORT?cookie=FILE`")]
+pub struct ChainSpecError {
+    /// The string given (with any password replaced by `***`).
+    pub input: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// `input` with the password of a `bitcoind:http://user:password@` URL replaced by `***`.
+fn redact(input: &str) -> String {
+    let Some(scheme_end) = input.find("://") else {
+        return input.to_owned();
+    };
+    let rest = &input[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &input[..scheme_end + 3], &rest[at..])
+        }
+        None => input.to_owned(),
+    }
+}
+
+impl FromStr for ChainSpec {
+    type Err = ChainSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason: &str| ChainSpecError {
+            input: redact(s),
+            reason: reason.to_owned(),
+        };
+        if let Some(dir) = s.strip_prefix("regtest:") {
+            if dir.is_empty() {
+                return Err(err("the ledger directory is missing"));
+            }
+            return Ok(ChainSpec::Regtest(PathBuf::from(dir)));
+        }
+        let Some(url) = s.strip_prefix("bitcoind:") else {
+            return Err(err("unknown kind of chain source"));
+        };
+        let rest = if let Some(rest) = url.strip_prefix("http://") {
+            rest
+        } else if url.starts_with("https://") {
+            return Err(err("https is not supported (bitcoind serves plain http)"));
+        } else {
+            return Err(err("the bitcoind url must start with http://"));
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (userinfo, host) = match authority.rfind('@') {
+            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+            None => (None, authority),
+        };
+        if host.is_empty() {
+            return Err(err("the host is missing"));
+        }
+        // `[v6 address]:port` or `name:port`; the port is optional.
+        let port = match host.strip_prefix('[') {
+            Some(v6) => match v6.split_once(']') {
+                Some((_, "")) => None,
+                Some((_, rest)) => Some(rest.strip_prefix(':').unwrap_or(rest)),
+                None => return Err(err("the ipv6 address lacks its closing ]")),
+            },
+            None => host.rsplit_once(':').map(|(_, port)| port),
+        };
+        if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+            return Err(err("the port is not a number from 0 to 65535"));
+        }
+        let mut cookie = None;
+        for param in query.into_iter().flat_map(|q| q.split('&')) {
+            match param.split_once('=') {
+                Some(("cookie", path)) if !path.is_empty() => {
+                    cookie = Some(PathBuf::from(path));
+                }
+                Some(("cookie", _)) => return Err(err("the cookie file path is empty")),
+                _ => {
+                    return Err(err(&format!(
+                        "unknown url parameter '{param}' (only cookie=FILE is known)"
+                    )))
+                }
+            }
+        }
+        let auth = match (userinfo, cookie) {
+            (Some(_), Some(_)) => {
+                return Err(err("give either user:password or a cookie file, not both"))
+            }
+            (Some(info), None) => match info.split_once(':') {
+                Some((user, password)) if !user.is_empty() => BitcoindAuth::UserPass {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                },
+                _ => return Err(err("credentials must be USER:PASSWORD")),
+            },
+            (None, Some(path)) => BitcoindAuth::Cookie(path),
+            (None, None) => BitcoindAuth::None,
+        };
+        Ok(ChainSpec::Bitcoind {
+            url: format!("http://{host}{path}"),
+            auth,
+        })
+    }
+}
+
+impl fmt::Display for ChainSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainSpec::Regtest(dir) => write!(f, "regtest:{}", dir.display()),
+            ChainSpec::Bitcoind { url, auth } => {
+                let rest = url.strip_prefix("http://").unwrap_or(url);
+                match auth {
+                    BitcoindAuth::None => write!(f, "bitcoind:{url}"),
+                    BitcoindAuth::UserPass { user, .. } => {
+                        write!(f, "bitcoind:http://{user}:***@{rest}")
+                    }
+                    BitcoindAuth::Cookie(p) => write!(f, "bitcoind:{url}?cookie={}", p.display()),
+                }
+            }
+        }
+    }
+}
+
+impl ChainSpec {
+    /// Opens the chain source (the regtest ledger directory is created if missing; nothing
+    /// connects to bitcoind yet).
+    pub fn connect(&self) -> Result<Box<dyn ChainSource>, ChainSourceError> {
+        Ok(match self {
+            ChainSpec::Regtest(dir) => Box::new(RegtestSource::open(dir)?),
+            ChainSpec::Bitcoind { url, auth } => Box::new(BitcoindSource::new(url, auth.clone())?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_regtest_and_bitcoind_specs() {
+        assert_eq!(
+            "regtest:/tmp/ledger".parse::<ChainSpec>().unwrap(),
+            ChainSpec::Regtest("/tmp/ledger".into())
+        );
+        assert_eq!(
+            "bitcoind:http://alice:s3:cr3t@127.0.0.1:18443"
+                .parse::<ChainSpec>()
+                .unwrap(),
+            ChainSpec::Bitcoind {
+                url: "http://127.0.0.1:18443".into(),
+                auth: BitcoindAuth::UserPass {
+                    user: "alice".into(),
+                    password: "s3:cr3t".into()
+                }
+            }
+        );
+        let cookie: ChainSpec = "bitcoind:http://localhost:38332/wallet/w?cookie=/d/.cookie"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            cookie,
+            ChainSpec::Bitcoind {
+                url: "http://localhost:38332/wallet/w".into(),
+                auth: BitcoindAuth::Cookie("/d/.cookie".into())
+            }
+        );
+        assert_eq!(
+            cookie.to_string(),
+            "bitcoind:http://localhost:38332/wallet/w?cookie=/d/.cookie"
+        );
+        assert_eq!(
+            "bitcoind:http://127.0.0.1:18443"
+                .parse::<ChainSpec>()
+                .unwrap(),
+            ChainSpec::Bitcoind {
+                url: "http://127.0.0.1:18443".into(),
+                auth: BitcoindAuth::None
+            }
+        );
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let spec: ChainSpec = "bitcoind:http://u:hunter2@h:1".parse().unwrap();
+        assert_eq!(spec.to_string(), "bitcoind:http://u:***@h:1");
+        assert!(!format!("{spec:?}").contains("hunter2"));
+        let e = "bitcoind:http://u:hunter2@h:99999"
+            .parse::<ChainSpec>()
+            .unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(e.to_string().contains("u:***@h:99999"), "{e}");
+    }
+
+    #[test]
+    fn rejects_bad_specs_clearly() {
+        for (input, reason) in [
+            ("esplora:https://x", "unknown kind"),
+            ("/tmp/x", "unknown kind"),
+            ("regtest:", "directory is missing"),
+            ("bitcoind:https://h:1", "https is not supported"),
+            ("bitcoind:127.0.0.1:18443", "must start with http://"),
+            ("bitcoind:http://", "host is missing"),
+            ("bitcoind:http://h:port", "port is not a number"),
+            ("bitcoind:http://[::1]x", "port is not a number"),
+            ("bitcoind:http://[::1:1", "closing ]"),
+            ("bitcoind:http://u@h:1", "USER:PASSWORD"),
+            ("bitcoind:http://u:p@h:1?cookie=/c", "not both"),
+            ("bitcoind:http://h:1?wallet=x", "unknown url parameter"),
+        ] {
+            let e = input.parse::<ChainSpec>().unwrap_err();
+            assert!(e.reason.contains(reason), "{input}: {e}");
+            assert!(e.to_string().contains("expected `regtest:DIR`"), "{e}");
+        }
+    }
+}

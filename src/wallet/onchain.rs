@@ -1,0 +1,670 @@
+//! The on-chain wallet: a [`bdk_wallet::Wallet`] on the BIP86 descriptors
+//! (`tr(…/86'/coin'/0'/{0,1}/*)`) of a [`WalletKeys`], with amounts as [`Amount`] and
+//! errors that say what to do.
+//!
+//! Life cycle: [`OnchainWallet::create`] (first run: the network and the chain's genesis
+//! hash are fixed then) or [`OnchainWallet::load`] (from the stored [`ChangeSet`]); then
+//! [`OnchainWallet::sync`] against a [`ChainSource`], [`OnchainWallet::next_address`],
+//! [`OnchainWallet::send`] and [`OnchainWallet::broadcast`]; after any of them,
+//! [`OnchainWallet::take_changeset`] (or [`OnchainWallet::persist_into`]) for the caller to
+//! save.
+
+use std::cmp::Reverse;
+use std::fmt;
+
+use bdk_wallet::chain::{ChainPosition, Merge};
+use bdk_wallet::coin_selection::InsufficientFunds;
+use bdk_wallet::error::CreateTxError;
+use bdk_wallet::miniscript::descriptor::{Descriptor, DescriptorPublicKey, KeyMap, KeyMapWrapper};
+use bdk_wallet::{ChangeSet, KeychainKind, LoadError, SignOptions, Wallet};
+use bitcoin::address::NetworkUnchecked;
+use bitcoin::secp256k1::Secp256k1;
+use bitcoin::{
+    Address, Amount, BlockHash, FeeRate, Network, NetworkKind, OutPoint, SignedAmount, Transaction,
+    Txid,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::chain::source::{ChainSource, ChainSourceError, SyncReport};
+use crate::keys::WalletKeys;
+
+/// An amount in bitcoin, as short as exact: `0.001`, `1`, `0.00012345`.
+fn btc(amount: Amount) -> String {
+    let sat = amount.to_sat();
+    let s = format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The address prefix of `network`, for messages.
+fn hrp_hint(network: Network) -> &'static str {
+    match network {
+        Network::Bitcoin => "bc1…",
+        Network::Regtest => "bcrt1…",
+        _ => "tb1…",
+    }
+}
+
+/// Errors of the on-chain wallet.
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    /// The keys and the requested wallet network disagree.
+    #[error(
+        "the keys are for {keys} but the on-chain wallet is for {wallet}; derive the keys \
+         for {wallet} (or open the {keys} wallet)"
+    )]
+    NetworkMismatch {
+        /// The keys' network.
+        keys: Network,
+        /// The wallet's network.
+        wallet: Network,
+    },
+    /// The stored wallet state was made with other keys (or another network).
+    #[error(
+        "the stored on-chain wallet state belongs to other keys ({detail}); open it with \
+         the seed it was created with"
+    )]
+    WrongKeys {
+        /// What differs.
+        detail: String,
+    },
+    /// The stored wallet state cannot be loaded.
+    #[error(
+        "the stored on-chain wallet state is unusable: {0}; restore the wallet from its \
+         seed to rebuild it"
+    )]
+    CorruptState(String),
+    /// A descriptor could not be parsed or used (a bug: descriptors come from the keys).
+    #[error("invalid wallet descriptor: {0}")]
+    Descriptor(String),
+    /// The address belongs to another network.
+    #[error(
+        "address {address} is not a {network} address; use a {network} address \
+         ({hint}) or open the wallet of the address's network"
+    )]
+    WrongNetwork {
+        /// The address as given.
+        address: String,
+        /// The wallet's network.
+        network: Network,
+        /// The expected prefix.
+        hint: &'static str,
+    },
+    /// The amount is too small for an output to be relayed.
+    #[error(
+        "amount {amount} sat is below the dust limit of {minimum} sat for this address; \
+         send at least {minimum} sat"
+    )]
+    BelowDust {
+        /// The amount asked for, in satoshis.
+        amount: u64,
+        /// The smallest amount allowed, in satoshis.
+        minimum: u64,
+    },
+    /// The spendable coins do not cover the amount plus the fee.
+    #[error(
+        "insufficient funds: {} btc available, {} btc + fee needed; {hint}",
+        btc(*available),
+        btc(*needed)
+    )]
+    InsufficientFunds {
+        /// Spendable coins (confirmed, plus unconfirmed change).
+        available: Amount,
+        /// The amount to send (without the fee).
+        needed: Amount,
+        /// What to do.
+        hint: String,
+    },
+    /// The transaction cannot be built for another reason.
+    #[error("cannot build the transaction: {0}")]
+    Build(String),
+    /// The transaction cannot be signed completely (a bug: every input is the wallet's).
+    #[error("cannot sign the transaction: {0}")]
+    Sign(String),
+    /// The chain source failed.
+    #[error(transparent)]
+    Chain(#[from] ChainSourceError),
+}
+
+/// What the CLI stores (encrypted) for the on-chain wallet: the merged BDK [`ChangeSet`].
+/// It holds public descriptors, revealed indexes, block checkpoints and the wallet's
+/// transactions — no secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WalletState {
+    /// Everything the wallet staged since creation, merged.
+    pub changeset: ChangeSet,
+}
+
+impl WalletState {
+    /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state.
+    pub fn merge(&mut self, staged: ChangeSet) {
+        self.changeset.merge(staged);
+    }
+}
+
+/// The balance, split by how spendable the coins are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OnchainBalance {
+    /// Confirmed and spendable (serialized in satoshis).
+    pub confirmed: Amount,
+    /// Unconfirmed change of the wallet's own transactions (spendable).
+    pub trusted_pending: Amount,
+    /// Unconfirmed payments from others: they could still be replaced or dropped (coin
+    /// selection may nevertheless use them).
+    pub untrusted_pending: Amount,
+    /// Mined coins (coinbase outputs) younger than 100 blocks: not spendable yet.
+    pub immature: Amount,
+}
+
+impl OnchainBalance {
+    /// Everything: confirmed + pending + immature.
+    pub fn total(&self) -> Amount {
+        self.confirmed + self.trusted_pending + self.untrusted_pending + self.immature
+    }
+
+    /// What is safe to spend now: confirmed + trusted pending.
+    pub fn spendable(&self) -> Amount {
+        self.confirmed + self.trusted_pending
+    }
+}
+
+/// A revealed receive address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WalletAddress {
+    /// Its index on the receive chain (`…/0/index`).
+    pub index: u32,
+    /// The address.
+    pub address: Address,
+}
+
+/// Where a transaction confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Confirmation {
+    /// Block height.
+    pub height: u32,
+    /// Block time (UNIX seconds).
+    pub time: u64,
+}
+
+/// One transaction of the wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxSummary {
+    /// Its id.
+    pub txid: Txid,
+    /// Sum of the wallet's coins it spends.
+    pub sent: Amount,
+    /// Sum of its outputs paying the wallet.
+    pub received: Amount,
+    /// Its fee, when all its inputs are known (always for the wallet's own payments;
+    /// `None` for coinbases and payments from others).
+    pub fee: Option<Amount>,
+    /// `received - sent`: what it did to the balance (serialized in signed satoshis).
+    #[serde(with = "bitcoin::amount::serde::as_sat")]
+    pub net: SignedAmount,
+    /// Its block, `None` while unconfirmed.
+    pub confirmation: Option<Confirmation>,
+    /// Whether it is a coinbase (mined coins).
+    pub is_coinbase: bool,
+}
+
+/// The BIP86 chain an output belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keychain {
+    /// `…/0/*`: addresses given out to be paid.
+    Receive,
+    /// `…/1/*`: change of the wallet's own payments.
+    Change,
+}
+
+impl From<KeychainKind> for Keychain {
+    fn from(k: KeychainKind) -> Self {
+        match k {
+            KeychainKind::External => Keychain::Receive,
+            KeychainKind::Internal => Keychain::Change,
+        }
+    }
+}
+
+/// One unspent output of the wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WalletUtxo {
+    /// The outpoint.
+    pub outpoint: OutPoint,
+    /// Its value.
+    pub amount: Amount,
+    /// Height of its block, `None` while unconfirmed.
+    pub confirmation_height: Option<u32>,
+    /// Its chain (receive or change).
+    pub keychain: Keychain,
+    /// Its derivation index on that chain.
+    pub index: u32,
+}
+
+/// The on-chain wallet. See the [module docs](self).
+///
+/// It keeps the private keys of its two descriptors itself (BDK's wallet-held signers are
+/// deprecated) and signs with [`bitcoin::Psbt::sign`]; `Debug` does not show them.
+pub struct OnchainWallet {
+    wallet: Wallet,
+    signer: KeyMapWrapper,
+}
+
+impl fmt::Debug for OnchainWallet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnchainWallet")
+            .field("network", &self.wallet.network())
+            .field("synced_tip", &self.synced_tip())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One signer for both descriptors' keys.
+fn signer(external: &KeyMap, internal: &KeyMap) -> KeyMapWrapper {
+    let mut all = external.clone();
+    all.extend(internal.iter().map(|(k, v)| (k.clone(), v.clone())));
+    KeyMapWrapper::from(all)
+}
+
+/// Sort key of the history: unconfirmed first, then by last-seen time or height, newest
+/// first.
+type TxOrder = Reverse<(bool, u64)>;
+
+type KeyedDescriptor = (Descriptor<DescriptorPublicKey>, KeyMap);
+
+/// The wallet's two descriptors with their private keys, parsed without copying the
+/// descriptor strings.
+fn descriptors(keys: &WalletKeys) -> Result<(KeyedDescriptor, KeyedDescriptor), WalletError> {
+    let secp = Secp256k1::new();
+    let (external, internal) = keys.onchain_descriptors();
+    let parse = |s: &str| {
+        Descriptor::<DescriptorPublicKey>::parse_descriptor(&secp, s)
+            .map_err(|e| WalletError::Descriptor(e.to_string()))
+    };
+    Ok((parse(&external)?, parse(&internal)?))
+}
+
+impl OnchainWallet {
+    /// A new wallet on `network` for the chain whose genesis block is `genesis` (a
+    /// [`ChainSource::genesis_hash`]). `keys` must be for the same kind of network
+    /// (mainnet keys for [`Network::Bitcoin`], test keys otherwise).
+    /// Take the initial state with [`take_changeset`](Self::take_changeset) and store it.
+    pub fn create(
+        keys: &WalletKeys,
+        network: Network,
+        genesis: BlockHash,
+    ) -> Result<OnchainWallet, WalletError> {
+        if NetworkKind::from(network) != NetworkKind::from(keys.network()) {
+            return Err(WalletError::NetworkMismatch {
+                keys: keys.network(),
+                wallet: network,
+            });
+        }
+        let ((external, external_keys), (internal, internal_keys)) = descriptors(keys)?;
+        let wallet = Wallet::create(external, internal)
+            .network(network)
+            .genesis_hash(genesis)
+            .create_wallet_no_persist()
+            .map_err(|e| WalletError::Descriptor(e.to_string()))?;
+        Ok(OnchainWallet {
+            wallet,
+            signer: signer(&external_keys, &internal_keys),
+        })
+    }
+
+    /// The wallet stored as `changeset` (a [`WalletState::changeset`]), with the private
+    /// keys from `keys`. Fails with [`WalletError::WrongKeys`] if the stored descriptors
+    /// are not those of `keys` (or are for another network).
+    pub fn load(keys: &WalletKeys, changeset: ChangeSet) -> Result<OnchainWallet, WalletError> {
+        if let Some(stored) = changeset.network {
+            if NetworkKind::from(stored) != NetworkKind::from(keys.network()) {
+                return Err(WalletError::NetworkMismatch {
+                    keys: keys.network(),
+                    wallet: stored,
+                });
+            }
+        }
+        let ((external, external_keys), (internal, internal_keys)) = descriptors(keys)?;
+        let signer = signer(&external_keys, &internal_keys);
+        let loaded = Wallet::load()
+            .descriptor(KeychainKind::External, Some(external))
+            .descriptor(KeychainKind::Internal, Some(internal))
+            .load_wallet_no_persist(changeset)
+            .map_err(|e| match e {
+                LoadError::Mismatch(m) => WalletError::WrongKeys {
+                    detail: match m {
+                        bdk_wallet::LoadMismatch::Network { loaded, expected } => {
+                            format!("network {loaded}, expected {expected}")
+                        }
+                        bdk_wallet::LoadMismatch::Genesis { .. } => "genesis hash".into(),
+                        bdk_wallet::LoadMismatch::Descriptor { keychain, .. } => {
+                            format!("{} descriptor", Keychain::from(keychain).name())
+                        }
+                    },
+                },
+                LoadError::Descriptor(d) => WalletError::WrongKeys {
+                    detail: d.to_string(),
+                },
+                other => WalletError::CorruptState(other.to_string()),
+            })?;
+        let wallet =
+            loaded.ok_or_else(|| WalletError::CorruptState("the stored state is empty".into()))?;
+        Ok(OnchainWallet { wallet, signer })
+    }
+
+    /// The changes staged since the last call (or since creation/loading), to merge into
+    /// the stored [`WalletState`]; `None` if nothing changed.
+    pub fn take_changeset(&mut self) -> Option<ChangeSet> {
+        self.wallet.take_staged()
+    }
+
+    /// Merges the staged changes into `state`; returns whether there were any (and so
+    /// whether `state` must be saved).
+    pub fn persist_into(&mut self, state: &mut WalletState) -> bool {
+        match self.take_changeset() {
+            Some(staged) => {
+                state.merge(staged);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The wallet's network.
+    pub fn network(&self) -> Network {
+        self.wallet.network()
+    }
+
+    /// The genesis hash of the chain the wallet was created for.
+    pub fn genesis_hash(&self) -> BlockHash {
+        self.wallet.local_chain().genesis_hash()
+    }
+
+    /// Height and hash of the last block the wallet synced.
+    pub fn synced_tip(&self) -> (u32, BlockHash) {
+        let cp = self.wallet.latest_checkpoint();
+        (cp.height(), cp.hash())
+    }
+
+    /// The underlying BDK wallet, for what this type does not cover.
+    pub fn bdk(&self) -> &Wallet {
+        &self.wallet
+    }
+
+    /// Reveals the next receive address (its index is staged: persist it).
+    pub fn next_address(&mut self) -> WalletAddress {
+        let info = self.wallet.reveal_next_address(KeychainKind::External);
+        WalletAddress {
+            index: info.index,
+            address: info.address,
+        }
+    }
+
+    /// The receive address at `index`, without revealing it.
+    pub fn peek_address(&self, index: u32) -> WalletAddress {
+        let info = self.wallet.peek_address(KeychainKind::External, index);
+        WalletAddress {
+            index: info.index,
+            address: info.address,
+        }
+    }
+
+    /// The receive addresses revealed so far, oldest first.
+    pub fn revealed_addresses(&self) -> Vec<WalletAddress> {
+        match self.wallet.derivation_index(KeychainKind::External) {
+            Some(last) => (0..=last).map(|i| self.peek_address(i)).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The balance as of the last sync.
+    pub fn balance(&self) -> OnchainBalance {
+        let b = self.wallet.balance();
+        OnchainBalance {
+            confirmed: b.confirmed,
+            trusted_pending: b.trusted_pending,
+            untrusted_pending: b.untrusted_pending,
+            immature: b.immature,
+        }
+    }
+
+    /// Checks that `address` is for the wallet's network.
+    pub fn check_address(
+        &self,
+        address: &Address<NetworkUnchecked>,
+    ) -> Result<Address, WalletError> {
+        let network = self.network();
+        address
+            .clone()
+            .require_network(network)
+            .map_err(|_| WalletError::WrongNetwork {
+                address: address.clone().assume_checked().to_string(),
+                network,
+                hint: hrp_hint(network),
+            })
+    }
+
+    /// Builds and signs a payment of `amount` to `address` at `fee_rate`, change back to
+    /// the wallet. The transaction is not broadcast: pass it to
+    /// [`broadcast`](Self::broadcast). Persist the staged change index afterwards.
+    pub fn send(
+        &mut self,
+        address: &Address<NetworkUnchecked>,
+        amount: Amount,
+        fee_rate: FeeRate,
+    ) -> Result<Transaction, WalletError> {
+        let address = self.check_address(address)?;
+        let script = address.script_pubkey();
+        let minimum = script.minimal_non_dust();
+        if amount < minimum {
+            return Err(WalletError::BelowDust {
+                amount: amount.to_sat(),
+                minimum: minimum.to_sat(),
+            });
+        }
+        let mut builder = self.wallet.build_tx();
+        builder.add_recipient(script, amount).fee_rate(fee_rate);
+        let mut psbt = builder.finish().map_err(|e| match e {
+            CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
+                self.insufficient(available, amount)
+            }
+            CreateTxError::OutputBelowDustLimit(_) => WalletError::BelowDust {
+                amount: amount.to_sat(),
+                minimum: minimum.to_sat(),
+            },
+            other => WalletError::Build(other.to_string()),
+        })?;
+        psbt.sign(&self.signer, self.wallet.secp_ctx())
+            .map_err(|(_, errors)| WalletError::Sign(format!("{errors:?}")))?;
+        let finalized = self
+            .wallet
+            .finalize_psbt(&mut psbt, SignOptions::default())
+            .map_err(|e| WalletError::Sign(e.to_string()))?;
+        if !finalized {
+            return Err(WalletError::Sign(
+                "some inputs could not be finalized".into(),
+            ));
+        }
+        psbt.extract_tx()
+            .map_err(|e| WalletError::Build(e.to_string()))
+    }
+
+    fn insufficient(&self, available: Amount, needed: Amount) -> WalletError {
+        let balance = self.balance();
+        let mut hint = match self.network() {
+            Network::Regtest => {
+                "fund the wallet with `asyncpay regtest fund ADDRESS AMOUNT`".to_owned()
+            }
+            _ => "receive more coins to an address of this wallet, then sync".to_owned(),
+        };
+        if balance.immature > Amount::ZERO {
+            hint.push_str(&format!(
+                " ({} btc of mined coins become spendable 100 blocks after their block)",
+                btc(balance.immature)
+            ));
+        }
+        WalletError::InsufficientFunds {
+            available,
+            needed,
+            hint,
+        }
+    }
+
+    /// Syncs the wallet with `source` (new blocks since the last sync, then the mempool).
+    pub fn sync(&mut self, source: &dyn ChainSource) -> Result<SyncReport, WalletError> {
+        self.sync_with_progress(source, &mut |_, _| {})
+    }
+
+    /// [`sync`](Self::sync), calling `progress(blocks_applied, blocks_total)` per block.
+    pub fn sync_with_progress(
+        &mut self,
+        source: &dyn ChainSource,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<SyncReport, WalletError> {
+        Ok(source.sync(&mut self.wallet, progress)?)
+    }
+
+    /// Broadcasts `tx` through `source` and records it as unconfirmed in the wallet at
+    /// once (its change shows as pending, its coins as spent) without waiting for a sync.
+    pub fn broadcast(
+        &mut self,
+        source: &dyn ChainSource,
+        tx: &Transaction,
+    ) -> Result<Txid, WalletError> {
+        let txid = source.broadcast(tx)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // Seen after any earlier eviction of the same transaction.
+        let last_evicted = self.wallet.tx_graph().get_last_evicted(txid).unwrap_or(0);
+        self.wallet
+            .apply_unconfirmed_txs([(tx.clone(), now.max(last_evicted + 1))]);
+        Ok(txid)
+    }
+
+    /// The wallet's transactions: unconfirmed first (newest first), then confirmed from
+    /// the highest block down.
+    pub fn transactions(&self) -> Vec<TxSummary> {
+        let mut txs: Vec<(TxOrder, TxSummary)> = self
+            .wallet
+            .transactions()
+            .map(|wtx| {
+                let tx = &wtx.tx_node.tx;
+                let (sent, received) = self.wallet.sent_and_received(tx);
+                let is_coinbase = tx.is_coinbase();
+                let fee = if is_coinbase {
+                    None
+                } else {
+                    self.wallet.calculate_fee(tx).ok()
+                };
+                let (confirmation, key) = match &wtx.chain_position {
+                    ChainPosition::Confirmed { anchor, .. } => (
+                        Some(Confirmation {
+                            height: anchor.block_id.height,
+                            time: anchor.confirmation_time,
+                        }),
+                        (false, u64::from(anchor.block_id.height)),
+                    ),
+                    ChainPosition::Unconfirmed { last_seen, .. } => {
+                        (None, (true, last_seen.unwrap_or(0)))
+                    }
+                };
+                let net = received
+                    .to_signed()
+                    .and_then(|r| sent.to_signed().map(|s| r - s))
+                    .unwrap_or(SignedAmount::ZERO);
+                (
+                    Reverse(key),
+                    TxSummary {
+                        txid: wtx.tx_node.txid,
+                        sent,
+                        received,
+                        fee,
+                        net,
+                        confirmation,
+                        is_coinbase,
+                    },
+                )
+            })
+            .collect();
+        txs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.txid.cmp(&b.1.txid)));
+        txs.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// The wallet's unspent outputs, confirmed oldest first, then unconfirmed.
+    pub fn utxos(&self) -> Vec<WalletUtxo> {
+        let mut utxos: Vec<WalletUtxo> = self
+            .wallet
+            .list_unspent()
+            .map(|o| WalletUtxo {
+                outpoint: o.outpoint,
+                amount: o.txout.value,
+                confirmation_height: match o.chain_position {
+                    ChainPosition::Confirmed { anchor, .. } => Some(anchor.block_id.height),
+                    ChainPosition::Unconfirmed { .. } => None,
+                },
+                keychain: o.keychain.into(),
+                index: o.derivation_index,
+            })
+            .collect();
+        utxos.sort_by_key(|u| (u.confirmation_height.unwrap_or(u32::MAX), u.outpoint));
+        utxos
+    }
+}
+
+impl Keychain {
+    /// `receive` or `change`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Keychain::Receive => "receive",
+            Keychain::Change => "change",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Seed;
+
+    const BIP86_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon \
+        abandon abandon abandon abandon about";
+
+    #[test]
+    fn bip86_first_receive_address() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Bitcoin);
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin).block_hash();
+        let mut wallet = OnchainWallet::create(&keys, Network::Bitcoin, genesis).unwrap();
+        let first = wallet.next_address();
+        assert_eq!(first.index, 0);
+        // BIP86 test vector: m/86'/0'/0'/0/0.
+        assert_eq!(
+            first.address.to_string(),
+            "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
+        );
+        assert_eq!(wallet.next_address().index, 1);
+    }
+
+    #[test]
+    fn btc_formatting_is_short_and_exact() {
+        assert_eq!(btc(Amount::from_sat(100_000)), "0.001");
+        assert_eq!(btc(Amount::from_sat(100_000_000)), "1");
+        assert_eq!(btc(Amount::from_sat(12_345)), "0.00012345");
+        assert_eq!(btc(Amount::ZERO), "0");
+    }
+
+    #[test]
+    fn network_kinds_must_match() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin).block_hash();
+        let e = OnchainWallet::create(&keys, Network::Bitcoin, genesis).unwrap_err();
+        assert!(matches!(e, WalletError::NetworkMismatch { .. }), "{e}");
+        assert!(e.to_string().starts_with("the keys are for regtest"), "{e}");
+        // Signet and regtest keys are the same test keys.
+        OnchainWallet::create(&keys, Network::Signet, genesis).unwrap();
+    }
+}
