@@ -194,9 +194,11 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 Ok(Line::Text(e.to_string()))
             }
-            _ => Err(CliError::usage(
-                e.render().to_string().trim_end().to_owned(),
-            )),
+            _ => {
+                let text = e.render().to_string();
+                let text = text.trim_end().trim_start_matches("error: ");
+                Err(CliError::usage(text.to_owned()))
+            }
         },
     }
 }

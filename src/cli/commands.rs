@@ -1,0 +1,640 @@
+//! One handler per command. Handlers return data ([`Render`] values); `output` prints them.
+
+use std::io::IsTerminal;
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+use bitcoin::address::NetworkUnchecked;
+use bitcoin::{Address, Amount, Network, Txid};
+use serde::Serialize;
+
+use super::args::{Command, InitArgs, PassphraseCommand, RegtestCommand, WalletCommand};
+use super::context::{store_error, Context};
+use super::error::{CliError, CliResult, ExitKind};
+use super::output::{Output, Render};
+use super::secrets;
+use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
+use crate::chain::Ledger;
+use crate::keys::{Seed, WalletKeys};
+use crate::store::{DataDir, SeedFile, Store, Unlock};
+use crate::wallet::{OnchainWallet, WalletError, WalletState};
+
+/// Runs one command (not `repl`, which the caller handles).
+pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
+    let out = ctx.out;
+    match command {
+        Command::Init(args) => out.result(&init(ctx, args)?),
+        Command::Wallet(cmd) => wallet(ctx, cmd)?,
+        Command::Passphrase(PassphraseCommand::Change {
+            new_passphrase_file,
+        }) => out.result(&passphrase_change(ctx, new_passphrase_file)?),
+        Command::Regtest(cmd) => regtest(ctx, cmd)?,
+        Command::Completions { shell } => {
+            let mut cmd = <super::args::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "asyncpay", &mut std::io::stdout());
+        }
+        Command::Repl => return Err(CliError::usage("the REPL is already running")),
+    }
+    Ok(())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn random32() -> CliResult<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CliError::failed(format!("the operating system gave no randomness: {e}")))?;
+    Ok(bytes)
+}
+
+fn btc(amount: Amount) -> String {
+    format!("{:.8} btc", amount.to_btc())
+}
+
+// ---------------------------------------------------------------------------------------
+// init
+
+/// Result of `init`.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    datadir: String,
+    network: String,
+    node_id: String,
+    restored: bool,
+    unlock: &'static str,
+}
+
+impl Render for InitReport {
+    fn human(&self) -> String {
+        let what = if self.restored { "Restored" } else { "Created" };
+        let mut s = format!(
+            "{what} wallet in {}\nnetwork: {}\nnode id: {}\nunlock with: {}",
+            self.datadir, self.network, self.node_id, self.unlock
+        );
+        if !self.restored {
+            s.push_str(
+                "\nWrite down your mnemonic now and keep it offline: asyncpay wallet backup",
+            );
+        }
+        s
+    }
+}
+
+fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
+    let source = ctx.unlock_source()?;
+    let (out, work_factor) = (ctx.out, ctx.work_factor()?);
+    let dir = ctx.data_dir()?;
+    if dir.is_initialized() {
+        return Err(CliError::usage(format!(
+            "a wallet already exists in {}",
+            ctx.datadir.display()
+        ))
+        .hint("unlock it with any wallet command, or choose another --datadir"));
+    }
+    let seed = if args.restore {
+        let words = secrets::read_mnemonic()?;
+        Seed::from_phrase(&words).map_err(|e| CliError::usage(e.to_string()))?
+    } else {
+        Seed::generate(&random32()?)
+    };
+    let (store, unlock) = match source {
+        Some(Unlock::IdentityFile(path)) => (
+            dir.create_with_identity_file(&path).map_err(store_error)?,
+            "the identity file",
+        ),
+        Some(Unlock::Passphrase(p)) => (
+            create_with_passphrase(out, work_factor, dir, &p)?,
+            "the passphrase",
+        ),
+        None => {
+            let p = secrets::prompt_passphrase("New wallet passphrase: ", true)?;
+            (
+                create_with_passphrase(out, work_factor, dir, &p)?,
+                "the passphrase",
+            )
+        }
+    };
+    let file = SeedFile {
+        mnemonic: seed.phrase().to_string(),
+        network: ctx.network.to_string(),
+        created_at: now(),
+    };
+    store.save(&file).map_err(store_error)?;
+    ctx.set_store(store);
+    Ok(InitReport {
+        datadir: ctx.datadir.display().to_string(),
+        network: ctx.network.to_string(),
+        node_id: seed.keys(ctx.network).node_id().to_string(),
+        restored: args.restore,
+        unlock,
+    })
+}
+
+fn create_with_passphrase(
+    out: Output,
+    work_factor: u8,
+    dir: &DataDir,
+    passphrase: &age::secrecy::SecretString,
+) -> CliResult<Store> {
+    let spinner = out.spinner("protecting the storage key with scrypt");
+    let store = dir.create_with_passphrase(passphrase, work_factor);
+    spinner.finish_and_clear();
+    store.map_err(store_error)
+}
+
+// ---------------------------------------------------------------------------------------
+// wallet
+
+/// The unlocked wallet of one command: keys, on-chain wallet, and where to save it.
+struct Unlocked<'a> {
+    store: &'a Store,
+    keys: WalletKeys,
+    seed: Seed,
+}
+
+fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
+    let network = ctx.network;
+    let store = ctx.store()?;
+    let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
+        CliError::new(
+            ExitKind::Data,
+            format!("{} is missing", store.path_of::<SeedFile>().display()),
+        )
+        .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
+    })?;
+    if file.network != network.to_string() {
+        return Err(CliError::usage(format!(
+            "this wallet was created for {}, not {network}",
+            file.network
+        ))
+        .hint(format!("pass --network {}", file.network)));
+    }
+    let seed = Seed::from_phrase(&file.mnemonic).map_err(|e| {
+        CliError::new(
+            ExitKind::Data,
+            format!("the stored mnemonic is invalid: {e}"),
+        )
+    })?;
+    Ok(Unlocked {
+        store,
+        keys: seed.keys(network),
+        seed,
+    })
+}
+
+impl crate::store::StateFile for WalletState {
+    const FILE: &'static str = "wallet.age";
+    const KIND: &'static str = "asyncpay/onchain-wallet";
+    const VERSION: u32 = 1;
+}
+
+fn wallet_error(e: WalletError) -> CliError {
+    let kind = match &e {
+        WalletError::Chain(c) => return chain_error(c),
+        WalletError::WrongNetwork { .. } | WalletError::BelowDust { .. } => ExitKind::Usage,
+        WalletError::CorruptState(_)
+        | WalletError::WrongKeys { .. }
+        | WalletError::NetworkMismatch { .. } => ExitKind::Data,
+        _ => ExitKind::Failed,
+    };
+    CliError::new(kind, e.to_string())
+}
+
+fn chain_error(e: &ChainSourceError) -> CliError {
+    let kind = match e {
+        ChainSourceError::Unreachable { .. }
+        | ChainSourceError::Unauthorized { .. }
+        | ChainSourceError::Cookie { .. } => ExitKind::Unreachable,
+        _ => ExitKind::Failed,
+    };
+    CliError::new(kind, e.to_string())
+}
+
+fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
+    ctx.chain_spec()?.connect().map_err(|e| chain_error(&e))
+}
+
+/// Loads (or creates, on first use) the on-chain wallet and syncs it.
+fn onchain(
+    out: Output,
+    network: Network,
+    w: &Unlocked<'_>,
+    source: &dyn ChainSource,
+) -> CliResult<(OnchainWallet, WalletState)> {
+    let state: Option<WalletState> = w.store.load().map_err(store_error)?;
+    let (mut wallet, state) = match state {
+        Some(state) => (
+            OnchainWallet::load(&w.keys, state.changeset.clone()).map_err(wallet_error)?,
+            state,
+        ),
+        None => {
+            let genesis = source.genesis_hash().map_err(|e| chain_error(&e))?;
+            let wallet = OnchainWallet::create(&w.keys, network, genesis).map_err(wallet_error)?;
+            (wallet, WalletState::default())
+        }
+    };
+    let spinner = out.spinner(&format!("syncing with {}", source.describe()));
+    let synced = wallet.sync(source);
+    spinner.finish_and_clear();
+    synced.map_err(wallet_error)?;
+    Ok((wallet, state))
+}
+
+fn save_wallet(
+    w: &Unlocked<'_>,
+    wallet: &mut OnchainWallet,
+    mut state: WalletState,
+) -> CliResult<()> {
+    if wallet.persist_into(&mut state) {
+        w.store.save(&state).map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// `wallet address`.
+#[derive(Debug, Serialize)]
+pub struct AddressReport {
+    address: String,
+    index: u32,
+}
+
+impl Render for AddressReport {
+    fn human(&self) -> String {
+        self.address.clone()
+    }
+}
+
+/// `wallet balance`, in satoshis.
+#[derive(Debug, Serialize)]
+pub struct BalanceReport {
+    confirmed_sat: u64,
+    trusted_pending_sat: u64,
+    untrusted_pending_sat: u64,
+    immature_sat: u64,
+    spendable_sat: u64,
+    total_sat: u64,
+    tip_height: u32,
+}
+
+impl Render for BalanceReport {
+    fn human(&self) -> String {
+        let b = |s: u64| btc(Amount::from_sat(s));
+        format!(
+            "confirmed:   {}\npending:     {} (own change) + {} (incoming)\nimmature:    {}\nspendable:   {}\ntotal:       {}\nchain tip:   {}",
+            b(self.confirmed_sat),
+            b(self.trusted_pending_sat),
+            b(self.untrusted_pending_sat),
+            b(self.immature_sat),
+            b(self.spendable_sat),
+            b(self.total_sat),
+            self.tip_height
+        )
+    }
+}
+
+/// `wallet send`.
+#[derive(Debug, Serialize)]
+pub struct SendReport {
+    txid: Txid,
+    amount_sat: u64,
+    fee_sat: u64,
+    address: String,
+}
+
+impl Render for SendReport {
+    fn human(&self) -> String {
+        format!(
+            "sent {} to {} (fee {})\ntxid: {}",
+            btc(Amount::from_sat(self.amount_sat)),
+            self.address,
+            btc(Amount::from_sat(self.fee_sat)),
+            self.txid
+        )
+    }
+}
+
+/// A list of rows.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ListReport<T: Serialize>(Vec<T>, #[serde(skip)] fn(&T) -> String);
+
+impl<T: Serialize> Render for ListReport<T> {
+    fn human(&self) -> String {
+        if self.0.is_empty() {
+            return "(none)".to_owned();
+        }
+        self.0.iter().map(self.1).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// `wallet backup`.
+#[derive(Serialize)]
+pub struct BackupReport {
+    mnemonic: String,
+}
+
+impl Drop for BackupReport {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.mnemonic);
+    }
+}
+
+impl Render for BackupReport {
+    fn human(&self) -> String {
+        let words: Vec<String> = self
+            .mnemonic
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| format!("{:>2}. {w}", i + 1))
+            .collect();
+        format!(
+            "Your mnemonic. Anyone who sees it can take your funds; write it down offline.\n{}",
+            words.join("\n")
+        )
+    }
+}
+
+/// `wallet info`.
+#[derive(Debug, Serialize)]
+pub struct InfoReport {
+    datadir: String,
+    network: String,
+    node_id: String,
+    mailbox_recipient: String,
+    storage_recipient: String,
+}
+
+impl Render for InfoReport {
+    fn human(&self) -> String {
+        format!(
+            "data dir:          {}\nnetwork:           {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}",
+            self.datadir, self.network, self.node_id, self.mailbox_recipient, self.storage_recipient
+        )
+    }
+}
+
+fn parse_address(s: &str, network: Network) -> CliResult<Address> {
+    let unchecked = Address::<NetworkUnchecked>::from_str(s)
+        .map_err(|e| CliError::usage(format!("invalid address '{s}': {e}")))?;
+    unchecked.require_network(network).map_err(|_| {
+        CliError::usage(format!("address '{s}' is not a {network} address")).hint(format!(
+            "use an address of the wallet's network ({network})"
+        ))
+    })
+}
+
+fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
+    let out = ctx.out;
+    if let WalletCommand::Backup { force } = cmd {
+        if !force && !std::io::stdout().is_terminal() {
+            return Err(CliError::usage(
+                "refusing to print the mnemonic to something that is not a terminal",
+            )
+            .hint("pass --force if you really mean to write it there"));
+        }
+        let w = unlocked(ctx)?;
+        out.result(&BackupReport {
+            mnemonic: w.seed.phrase().to_string(),
+        });
+        return Ok(());
+    }
+    if let WalletCommand::Info = cmd {
+        let network = ctx.network;
+        let datadir = ctx.datadir.display().to_string();
+        let w = unlocked(ctx)?;
+        out.result(&InfoReport {
+            datadir,
+            network: network.to_string(),
+            node_id: w.keys.node_id().to_string(),
+            mailbox_recipient: w.keys.mailbox_identity().to_public().to_string(),
+            storage_recipient: w.store.recipient().to_string(),
+        });
+        return Ok(());
+    }
+    let source = connect(ctx)?;
+    let network = ctx.network;
+    let w = unlocked(ctx)?;
+    let (mut wallet, state) = onchain(out, network, &w, source.as_ref())?;
+    match cmd {
+        WalletCommand::Address => {
+            let a = wallet.next_address();
+            save_wallet(&w, &mut wallet, state)?;
+            out.result(&AddressReport {
+                address: a.address.to_string(),
+                index: a.index,
+            });
+        }
+        WalletCommand::Balance => {
+            save_wallet(&w, &mut wallet, state)?;
+            let b = wallet.balance();
+            out.result(&BalanceReport {
+                confirmed_sat: b.confirmed.to_sat(),
+                trusted_pending_sat: b.trusted_pending.to_sat(),
+                untrusted_pending_sat: b.untrusted_pending.to_sat(),
+                immature_sat: b.immature.to_sat(),
+                spendable_sat: b.spendable().to_sat(),
+                total_sat: b.total().to_sat(),
+                tip_height: wallet.synced_tip().0,
+            });
+        }
+        WalletCommand::Send {
+            address,
+            amount,
+            fee_rate,
+        } => {
+            let dest = Address::<NetworkUnchecked>::from_str(&address)
+                .map_err(|e| CliError::usage(format!("invalid address '{address}': {e}")))?;
+            let tx = wallet
+                .send(&dest, amount.0, fee_rate.0)
+                .map_err(wallet_error)?;
+            let fee = wallet.bdk().calculate_fee(&tx).unwrap_or(Amount::ZERO);
+            let txid = wallet
+                .broadcast(source.as_ref(), &tx)
+                .map_err(wallet_error)?;
+            save_wallet(&w, &mut wallet, state)?;
+            out.result(&SendReport {
+                txid,
+                amount_sat: amount.0.to_sat(),
+                fee_sat: fee.to_sat(),
+                address,
+            });
+        }
+        WalletCommand::Transactions => {
+            save_wallet(&w, &mut wallet, state)?;
+            out.result(&ListReport(wallet.transactions(), |t| {
+                let when = match &t.confirmation {
+                    Some(c) => format!("block {}", c.height),
+                    None => "unconfirmed".to_owned(),
+                };
+                format!("{}  {:>+16} sat  {when}", t.txid, t.net.to_sat())
+            }));
+        }
+        WalletCommand::Utxos => {
+            save_wallet(&w, &mut wallet, state)?;
+            out.result(&ListReport(wallet.utxos(), |u| {
+                let when = u
+                    .confirmation_height
+                    .map_or("unconfirmed".to_owned(), |h| format!("block {h}"));
+                format!("{}  {:>14} sat  {when}", u.outpoint, u.amount.to_sat())
+            }));
+        }
+        WalletCommand::Backup { .. } | WalletCommand::Info => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// passphrase
+
+/// `passphrase change`.
+#[derive(Debug, Serialize)]
+pub struct PassphraseReport {
+    changed: bool,
+}
+
+impl Render for PassphraseReport {
+    fn human(&self) -> String {
+        "Passphrase changed. The state files did not need re-encryption.".to_owned()
+    }
+}
+
+fn passphrase_change(
+    ctx: &mut Context,
+    new_file: Option<std::path::PathBuf>,
+) -> CliResult<PassphraseReport> {
+    let current = match ctx.unlock_source()? {
+        Some(u) => u,
+        None => Unlock::Passphrase(secrets::prompt_passphrase("Current passphrase: ", false)?),
+    };
+    let new = match new_file {
+        Some(path) => {
+            let global = super::args::GlobalArgs {
+                passphrase_file: Some(path),
+                passphrase_fd: None,
+                ..ctx.global.clone()
+            };
+            secrets::passphrase_from_args(&global)?.expect("a file was given")
+        }
+        None => secrets::prompt_passphrase("New passphrase: ", true)?,
+    };
+    if let Unlock::Passphrase(old) = &current {
+        if old.expose_secret() == new.expose_secret() {
+            return Err(CliError::usage("the new passphrase is the current one"));
+        }
+    }
+    let (out, work_factor, datadir) = (ctx.out, ctx.work_factor()?, ctx.datadir.clone());
+    let dir = ctx.data_dir()?;
+    if !dir.is_initialized() {
+        return Err(
+            CliError::usage(format!("no wallet in {}", datadir.display()))
+                .hint("create one with `asyncpay init`"),
+        );
+    }
+    let spinner = out.spinner("re-protecting the storage key");
+    let changed = dir.change_passphrase(&current, &new, work_factor);
+    spinner.finish_and_clear();
+    changed.map_err(store_error)?;
+    ctx.forget_store();
+    Ok(PassphraseReport { changed: true })
+}
+
+// ---------------------------------------------------------------------------------------
+// regtest
+
+fn ledger(ctx: &Context) -> CliResult<Ledger> {
+    match ctx.chain_spec()? {
+        ChainSpec::Regtest(dir) => Ledger::open(&dir).map_err(|e| {
+            CliError::failed(format!(
+                "cannot open the regtest ledger in {}: {e}",
+                dir.display()
+            ))
+        }),
+        other => Err(CliError::usage(format!(
+            "`regtest` commands work on the local regtest ledger, but the chain is {other}"
+        ))
+        .hint("use bitcoin-cli against a bitcoind node, or pass --chain regtest:DIR")),
+    }
+}
+
+/// `regtest info` and the result of `mine` / `fund`.
+#[derive(Debug, Serialize)]
+pub struct LedgerReport {
+    ledger: String,
+    height: u32,
+    tip: String,
+    time: u32,
+    mempool: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    funded: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mined: Vec<String>,
+}
+
+impl Render for LedgerReport {
+    fn human(&self) -> String {
+        let mut s = String::new();
+        if let Some(outpoint) = &self.funded {
+            s.push_str(&format!("funded: {outpoint}\n"));
+        }
+        if !self.mined.is_empty() {
+            s.push_str(&format!("mined {} block(s)\n", self.mined.len()));
+        }
+        s.push_str(&format!(
+            "ledger:  {}\nheight:  {}\ntip:     {}\nmempool: {} transaction(s)",
+            self.ledger, self.height, self.tip, self.mempool
+        ));
+        s
+    }
+}
+
+fn ledger_report(ledger: &Ledger) -> CliResult<LedgerReport> {
+    let fail = |e: crate::chain::LedgerError| CliError::failed(e.to_string());
+    let tip = ledger.tip().map_err(fail)?;
+    Ok(LedgerReport {
+        ledger: ledger.dir().display().to_string(),
+        height: tip.height,
+        tip: tip.hash.to_string(),
+        time: tip.time,
+        mempool: ledger.mempool().map_err(fail)?.len(),
+        funded: None,
+        mined: Vec::new(),
+    })
+}
+
+fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
+    if ctx.network != Network::Regtest {
+        return Err(CliError::usage("`regtest` commands need --network regtest"));
+    }
+    let ledger = ledger(ctx)?;
+    let fail = |e: crate::chain::LedgerError| match e.rejection() {
+        Some(r) => CliError::failed(format!("the ledger rejected the transaction: {r}")),
+        None => CliError::failed(e.to_string()),
+    };
+    let mut report = match cmd {
+        RegtestCommand::Info => ledger_report(&ledger)?,
+        RegtestCommand::Mine { blocks, to } => {
+            let to = to
+                .map(|a| parse_address(&a, Network::Regtest).map(|a| a.script_pubkey()))
+                .transpose()?;
+            let hashes = ledger.mine(blocks, to).map_err(fail)?;
+            let mut r = ledger_report(&ledger)?;
+            r.mined = hashes.iter().map(ToString::to_string).collect();
+            r
+        }
+        RegtestCommand::Fund { address, amount } => {
+            let dest = parse_address(&address, Network::Regtest)?;
+            let outpoint = ledger.fund(&dest.script_pubkey(), amount.0).map_err(fail)?;
+            let mut r = ledger_report(&ledger)?;
+            r.funded = Some(outpoint.to_string());
+            r
+        }
+    };
+    report.ledger = ledger.dir().display().to_string();
+    ctx.out.result(&report);
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! The context of a command, resolved once: network, data dir, chain source, output, and the
+//! unlocked store (kept for a whole REPL session).
+
+use std::path::PathBuf;
+
+use bitcoin::Network;
+
+use super::args::{GlobalArgs, NetworkArg};
+use super::error::{CliError, CliResult, ExitKind};
+use super::output::Output;
+use super::secrets;
+use crate::chain::source::ChainSpec;
+use crate::store::{DataDir, LockWait, StoreError, Unlock};
+
+/// scrypt work factor (log2 N) for new passphrases; `ASYNCPAY_SCRYPT_WORK_FACTOR` overrides it
+/// (tests and slow machines).
+pub const DEFAULT_WORK_FACTOR: u8 = 18;
+
+/// Everything a handler needs besides its own arguments.
+pub struct Context {
+    /// The global options.
+    pub global: GlobalArgs,
+    /// Where results go.
+    pub out: Output,
+    /// The network.
+    pub network: Network,
+    /// The wallet's data dir.
+    pub datadir: PathBuf,
+    dir: Option<DataDir>,
+    unlocked: Option<crate::store::Store>,
+}
+
+fn project_dirs() -> CliResult<directories::ProjectDirs> {
+    directories::ProjectDirs::from("org", "asyncpay", "asyncpay").ok_or_else(|| {
+        CliError::usage("cannot find a home directory for the default data dir")
+            .hint("pass --datadir DIR (or set ASYNCPAY_DATADIR) and --chain regtest:DIR")
+    })
+}
+
+impl Context {
+    /// Resolves the context from the global options.
+    pub fn new(global: GlobalArgs) -> CliResult<Context> {
+        let network = match global.network {
+            NetworkArg::Regtest => Network::Regtest,
+            NetworkArg::Signet => Network::Signet,
+            NetworkArg::Bitcoin => Network::Bitcoin,
+        };
+        let datadir = match &global.datadir {
+            Some(dir) => dir.clone(),
+            None => project_dirs()?.data_dir().join(network.to_string()),
+        };
+        Ok(Context {
+            out: Output {
+                json: global.json,
+                quiet: global.quiet,
+            },
+            global,
+            network,
+            datadir,
+            dir: None,
+            unlocked: None,
+        })
+    }
+
+    /// Applies a REPL line's output options (`--json`, `-q`) for that line only.
+    pub fn with_output(&mut self, line: &GlobalArgs) -> Output {
+        Output {
+            json: self.global.json || line.json,
+            quiet: self.global.quiet || line.quiet,
+        }
+    }
+
+    /// The chain source: `--chain`, `ASYNCPAY_CHAIN`, or the user's shared regtest ledger.
+    pub fn chain_spec(&self) -> CliResult<ChainSpec> {
+        match &self.global.chain {
+            Some(spec) => spec
+                .parse()
+                .map_err(|e| CliError::usage(format!("invalid --chain: {e}"))),
+            None => Ok(ChainSpec::Regtest(
+                project_dirs()?.data_dir().join("regtest-chain"),
+            )),
+        }
+    }
+
+    /// The data dir, locked (waiting with `--wait`). The lock is taken once and held for
+    /// the rest of the process (a REPL session holds it until it ends).
+    pub fn data_dir(&mut self) -> CliResult<&DataDir> {
+        if self.dir.is_none() {
+            let wait = if self.global.wait {
+                LockWait::Wait
+            } else {
+                LockWait::Fail
+            };
+            let spinner = self.out.spinner("waiting for the wallet lock");
+            let dir = DataDir::open(&self.datadir, wait).map_err(store_error);
+            spinner.finish_and_clear();
+            self.dir = Some(dir?);
+        }
+        Ok(self.dir.as_ref().expect("set above"))
+    }
+
+    /// How to unlock, from the options (`None`: ask on the terminal).
+    pub fn unlock_source(&self) -> CliResult<Option<Unlock>> {
+        if let Some(path) = &self.global.identity {
+            return Ok(Some(Unlock::IdentityFile(path.clone())));
+        }
+        Ok(secrets::passphrase_from_args(&self.global)?.map(Unlock::Passphrase))
+    }
+
+    /// The unlocked store, unlocking once (a REPL session reuses it).
+    pub fn store(&mut self) -> CliResult<&crate::store::Store> {
+        if self.unlocked.is_none() {
+            let unlock = self.unlock_source()?;
+            let out = self.out;
+            let datadir = self.datadir.clone();
+            let dir = self.data_dir()?;
+            if !dir.is_initialized() {
+                return Err(store_error(StoreError::NotInitialized { path: datadir }));
+            }
+            let unlock = match unlock {
+                Some(u) => u,
+                None => {
+                    Unlock::Passphrase(secrets::prompt_passphrase("Wallet passphrase: ", false)?)
+                }
+            };
+            let spinner = out.spinner("unlocking");
+            let store = dir.unlock(&unlock).map_err(store_error);
+            spinner.finish_and_clear();
+            self.unlocked = Some(store?);
+        }
+        Ok(self.unlocked.as_ref().expect("set above"))
+    }
+
+    /// Keeps a store just created (`init`) for the rest of the session.
+    pub fn set_store(&mut self, store: crate::store::Store) {
+        self.unlocked = Some(store);
+    }
+
+    /// Forgets the unlocked store (after a passphrase change).
+    pub fn forget_store(&mut self) {
+        self.unlocked = None;
+    }
+
+    /// scrypt work factor for a new passphrase.
+    pub fn work_factor(&self) -> CliResult<u8> {
+        match std::env::var("ASYNCPAY_SCRYPT_WORK_FACTOR") {
+            Ok(v) => v.parse().map_err(|_| {
+                CliError::usage(format!(
+                    "ASYNCPAY_SCRYPT_WORK_FACTOR must be a number from 1 to 30, not '{v}'"
+                ))
+            }),
+            Err(_) => Ok(DEFAULT_WORK_FACTOR),
+        }
+    }
+}
+
+/// The user-facing form of a store error.
+pub fn store_error(e: StoreError) -> CliError {
+    let kind = if e.is_in_use() {
+        ExitKind::InUse
+    } else if e.is_unlock_failure() {
+        ExitKind::Locked
+    } else if e.is_corrupt_or_unsupported() {
+        ExitKind::Data
+    } else {
+        match e {
+            StoreError::Io { .. } | StoreError::Serialize { .. } => ExitKind::Failed,
+            _ => ExitKind::Usage,
+        }
+    };
+    CliError::new(kind, e.to_string())
+}
