@@ -378,9 +378,15 @@ impl Render for InfoReport {
     }
 }
 
+fn invalid_address(s: &str, e: bitcoin::address::ParseError) -> CliError {
+    CliError::usage(format!(
+        "invalid address '{s}': not a Bitcoin address ({e})"
+    ))
+    .hint("copy the address again; regtest addresses start with bcrt1")
+}
+
 fn parse_address(s: &str, network: Network) -> CliResult<Address> {
-    let unchecked = Address::<NetworkUnchecked>::from_str(s)
-        .map_err(|e| CliError::usage(format!("invalid address '{s}': {e}")))?;
+    let unchecked = Address::<NetworkUnchecked>::from_str(s).map_err(|e| invalid_address(s, e))?;
     unchecked.require_network(network).map_err(|_| {
         CliError::usage(format!("address '{s}' is not a {network} address")).hint(format!(
             "use an address of the wallet's network ({network})"
@@ -448,7 +454,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             fee_rate,
         } => {
             let dest = Address::<NetworkUnchecked>::from_str(&address)
-                .map_err(|e| CliError::usage(format!("invalid address '{address}': {e}")))?;
+                .map_err(|e| invalid_address(&address, e))?;
             let tx = wallet
                 .send(&dest, amount.0, fee_rate.0)
                 .map_err(wallet_error)?;

@@ -1,0 +1,513 @@
+//! The wallet through the real binary: a JSON walkthrough on the regtest ledger, the REPL
+//! over piped stdin, user errors with their exact messages and exit codes, snapshots of
+//! `--help`, a scan of the data dir for secrets, the data-dir lock between processes, and
+//! SIGKILL while state is being written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// One wallet: its data dir and passphrase file, on a shared ledger.
+struct Wallet {
+    dir: PathBuf,
+    chain: PathBuf,
+    pass: PathBuf,
+}
+
+struct Env {
+    root: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn chain(&self) -> PathBuf {
+        self.root.path().join("chain")
+    }
+
+    /// A wallet named `name`, created with `init`.
+    fn wallet(&self, name: &str) -> Wallet {
+        let w = self.uninit(name);
+        let out = w.json(&["init"]);
+        assert_eq!(out["network"], "regtest");
+        w
+    }
+
+    fn uninit(&self, name: &str) -> Wallet {
+        let pass = self.root.path().join(format!("{name}.pass"));
+        std::fs::write(&pass, format!("passphrase of {name}\n")).unwrap();
+        Wallet {
+            dir: self.root.path().join(name),
+            chain: self.chain(),
+            pass,
+        }
+    }
+
+    /// A command without a wallet (regtest commands).
+    fn bare(&self) -> Command {
+        let mut c = base();
+        c.arg("--chain")
+            .arg(format!("regtest:{}", self.chain().display()));
+        c
+    }
+}
+
+fn base() -> Command {
+    let mut c = Command::cargo_bin("asyncpay").unwrap();
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ASYNCPAY_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+    c.timeout(Duration::from_secs(60));
+    c
+}
+
+impl Wallet {
+    fn cmd(&self) -> Command {
+        let mut c = base();
+        c.arg("--datadir")
+            .arg(&self.dir)
+            .arg("--chain")
+            .arg(format!("regtest:{}", self.chain.display()))
+            .arg("--passphrase-file")
+            .arg(&self.pass);
+        c
+    }
+
+    /// Runs with `--json`, expects success, returns the document.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "asyncpay {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON document on stdout")
+    }
+
+    fn address(&self) -> String {
+        self.json(&["wallet", "address"])["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn balance(&self) -> Value {
+        self.json(&["wallet", "balance"])
+    }
+}
+
+fn sat(v: &Value) -> u64 {
+    v.as_u64().unwrap()
+}
+
+#[test]
+fn json_walkthrough_init_fund_mine_send_balances() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let b = env.wallet("b");
+    let addr = a.address();
+    let out = env
+        .bare()
+        .args(["--json", "regtest", "fund", &addr, "0.5btc"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let funded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(funded["height"], 101);
+
+    let bal = a.balance();
+    assert_eq!(sat(&bal["confirmed_sat"]), 50_000_000);
+    assert_eq!(sat(&bal["spendable_sat"]), 50_000_000);
+
+    let sent = a.json(&[
+        "wallet",
+        "send",
+        &b.address(),
+        "10000000",
+        "--fee-rate",
+        "3",
+    ]);
+    let fee = sat(&sent["fee_sat"]);
+    assert!(fee > 0 && fee < 2_000, "fee {fee}");
+    // Before mining: pending on both sides.
+    assert_eq!(sat(&b.balance()["untrusted_pending_sat"]), 10_000_000);
+    assert_eq!(sat(&a.balance()["trusted_pending_sat"]), 40_000_000 - fee);
+
+    let mined: Value = serde_json::from_slice(
+        &env.bare()
+            .args(["--json", "regtest", "mine", "1"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(mined["height"], 102);
+    assert_eq!(sat(&a.balance()["confirmed_sat"]), 40_000_000 - fee);
+    assert_eq!(sat(&b.balance()["confirmed_sat"]), 10_000_000);
+
+    let txs = a.json(&["wallet", "transactions"]);
+    assert_eq!(txs.as_array().unwrap().len(), 2);
+    let utxos = b.json(&["wallet", "utxos"]);
+    assert_eq!(sat(&utxos[0]["amount"]), 10_000_000);
+}
+
+#[test]
+fn repl_over_piped_stdin() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let out = a
+        .cmd()
+        .arg("repl")
+        .write_stdin(
+            "wallet info\nwallet fly\n--json wallet address\n# a comment\n\nexit\nwallet balance\n",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.contains("node id:"), "{stdout}");
+    assert!(stdout.contains("\"address\": \"bcrt1p"), "{stdout}");
+    // The error printed and the loop went on; nothing after `exit` ran.
+    assert!(
+        stderr.contains("error: unrecognized subcommand 'fly'"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("confirmed:"), "{stdout}");
+    // History is kept in the data dir.
+    let history = std::fs::read_to_string(a.dir.join("history.txt")).unwrap();
+    assert!(history.contains("--json wallet address"));
+    // Ctrl-D (end of input) leaves too.
+    a.cmd()
+        .arg("repl")
+        .write_stdin("wallet info\n")
+        .assert()
+        .success();
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+fn run(mut c: Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Compares with `tests/snapshots/NAME.txt`; `ASYNCPAY_UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, got: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("ASYNCPAY_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!("missing snapshot {name}; run with ASYNCPAY_UPDATE_SNAPSHOTS=1")
+    });
+    assert_eq!(
+        got, want,
+        "snapshot {name} differs (ASYNCPAY_UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
+
+#[test]
+fn help_snapshots() {
+    for args in [
+        vec!["--help"],
+        vec!["wallet", "--help"],
+        vec!["wallet", "send", "--help"],
+        vec!["regtest", "--help"],
+        vec!["init", "--help"],
+    ] {
+        let mut c = base();
+        c.args(&args).env("COLUMNS", "100");
+        let (code, stdout, stderr) = run(c);
+        assert_eq!(code, 0);
+        assert!(stderr.is_empty());
+        snapshot(
+            &format!("help-{}", args.join("-").trim_start_matches("--")),
+            &stdout,
+        );
+    }
+}
+
+/// Each user error: its exact message (with the temp dir replaced by `$DIR`) and exit code.
+#[test]
+fn user_errors_have_exact_messages_and_exit_codes() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let fresh = env.uninit("fresh");
+    let root = env.root.path().display().to_string();
+    let wrong = env.root.path().join("wrong.pass");
+    std::fs::write(&wrong, "not it\n").unwrap();
+
+    let mut cases: Vec<(&str, Command)> = Vec::new();
+    let mut c = fresh.cmd();
+    c.args(["wallet", "balance"]);
+    cases.push(("not-initialized", c));
+    let mut c = a.cmd();
+    c.arg("init");
+    cases.push(("init-twice", c));
+    let mut c = base();
+    c.args(["--datadir", a.dir.to_str().unwrap()]);
+    c.args([
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
+        "wallet",
+        "balance",
+    ]);
+    cases.push(("wrong-passphrase", c));
+    let mut c = base();
+    c.args(["--datadir", a.dir.to_str().unwrap(), "wallet", "balance"]);
+    c.write_stdin("");
+    cases.push(("no-passphrase", c));
+    let mut c = a.cmd();
+    c.args(["wallet", "send", "bcrt1qnotanaddress", "1000"]);
+    cases.push(("bad-address", c));
+    let mut c = a.cmd();
+    c.args([
+        "wallet",
+        "send",
+        "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr",
+        "1000",
+    ]);
+    cases.push(("wrong-network-address", c));
+    let mut c = a.cmd();
+    c.args([
+        "wallet",
+        "send",
+        "bcrt1p47ge6wdqs37w3rc9z3nmgajl7eacq3uv2fljav0y0g0auzq7h4tqxewgyg",
+        "0",
+    ]);
+    cases.push(("zero-amount", c));
+    let mut c = a.cmd();
+    c.args([
+        "wallet",
+        "send",
+        "bcrt1p47ge6wdqs37w3rc9z3nmgajl7eacq3uv2fljav0y0g0auzq7h4tqxewgyg",
+        "2btc",
+    ]);
+    cases.push(("insufficient-funds", c));
+    let mut c = a.cmd();
+    c.args(["wallet", "backup"]);
+    cases.push(("backup-not-a-terminal", c));
+    for (name, chain) in [
+        ("bad-chain", "carrier-pigeon:x"),
+        ("bitcoind-unreachable", "bitcoind:http://127.0.0.1:9"),
+    ] {
+        let mut c = base();
+        c.args(["--datadir", a.dir.to_str().unwrap()]);
+        c.args(["--passphrase-file", a.pass.to_str().unwrap()]);
+        c.args(["--chain", chain, "wallet", "balance"]);
+        cases.push((name, c));
+    }
+    let mut c = env.bare();
+    c.args(["regtest", "mine", "0"]);
+    cases.push(("mine-zero", c));
+    let mut c = env.bare();
+    c.args(["wallet", "fly"]);
+    cases.push(("unknown-command", c));
+    let mut c = env.bare();
+    c.args(["--network", "signet", "regtest", "info"]);
+    cases.push(("regtest-on-signet", c));
+
+    let mut all = String::new();
+    for (name, c) in cases {
+        let (code, stdout, stderr) = run(c);
+        assert!(stdout.is_empty(), "{name}: nothing on stdout, got {stdout}");
+        all.push_str(&format!(
+            "## {name} (exit {code})\n{}\n",
+            stderr.replace(&root, "$DIR").trim_end()
+        ));
+    }
+    snapshot("user-errors", &all);
+
+    // --json puts the error document on stdout.
+    let mut c = fresh.cmd();
+    c.args(["--json", "wallet", "balance"]);
+    let (code, stdout, _) = run(c);
+    assert_eq!(code, 2);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert_eq!(doc["error"]["code"], 2);
+}
+
+/// After init, funding and a send, no file of the data dir (or the chain) holds the
+/// mnemonic, an extended private key, a private key or the storage identity in plain form.
+#[test]
+fn data_dir_holds_no_plain_secret() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let b = env.wallet("b");
+    env.bare()
+        .args(["regtest", "fund", &a.address(), "1btc"])
+        .assert()
+        .success();
+    a.json(&["wallet", "send", &b.address(), "0.2btc"]);
+    env.bare().args(["regtest", "mine", "1"]).assert().success();
+    b.json(&["wallet", "balance"]);
+
+    let mnemonic = a.json(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let words: Vec<&str> = mnemonic.split(' ').collect();
+    assert_eq!(words.len(), 24);
+    let seed = asyncpay::keys::Seed::from_phrase(&mnemonic).unwrap();
+    let keys = seed.keys(bitcoin::Network::Regtest);
+    let mut needles: Vec<(String, Vec<u8>)> = vec![
+        ("mnemonic".into(), mnemonic.as_bytes().to_vec()),
+        ("tprv".into(), b"tprv".to_vec()),
+        ("xprv".into(), b"xprv".to_vec()),
+        ("age secret key".into(), b"AGE-SECRET-KEY".to_vec()),
+    ];
+    for pair in words.windows(2) {
+        needles.push(("two mnemonic words".into(), pair.join(" ").into_bytes()));
+    }
+    let mut secrets = vec![("node key", keys.node_secret().secret_bytes())];
+    let c = keys.channel(0);
+    secrets.push(("channel funding key", c.funding.secret_bytes()));
+    for (what, key) in secrets {
+        needles.push((format!("{what} (raw)"), key.to_vec()));
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        needles.push((format!("{what} (hex)"), hex.into_bytes()));
+    }
+
+    let mut scanned = 0;
+    for dir in [&a.dir, &b.dir, &env.chain()] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            scanned += 1;
+            for (what, needle) in &needles {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "{} contains the {what} in plain form",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(scanned >= 9, "scanned {scanned} files");
+}
+
+fn spawn_repl(w: &Wallet) -> Child {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("asyncpay"));
+    c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
+        .arg("--datadir")
+        .arg(&w.dir)
+        .arg("--chain")
+        .arg(format!("regtest:{}", w.chain.display()))
+        .arg("--passphrase-file")
+        .arg(&w.pass)
+        .arg("--wait")
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c.spawn().unwrap()
+}
+
+/// While a REPL holds the wallet, another process gets the lock error (exit 6) and changes
+/// nothing; with --wait it proceeds once the REPL leaves.
+#[test]
+fn second_process_gets_the_lock_error_or_waits() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let before = a.address();
+    let mut repl = spawn_repl(&a);
+    // Wait until the REPL holds the lock (it takes it, waiting if need be, when it first
+    // unlocks; it keeps it for the session).
+    std::io::Write::write_all(repl.stdin.as_mut().unwrap(), b"wallet info\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (code, _, stderr) = run({
+            let mut c = a.cmd();
+            c.args(["wallet", "address"]);
+            c
+        });
+        if code == 6 {
+            assert!(
+                stderr.contains("is in use by another asyncpay process"),
+                "{stderr}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "REPL never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // --wait blocks until the REPL exits.
+    let waiter = std::thread::spawn({
+        let mut c = a.cmd();
+        c.args(["--wait", "--json", "wallet", "address"]);
+        move || c.output().unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !waiter.is_finished(),
+        "--wait returned while the wallet was in use"
+    );
+    drop(repl.stdin.take()); // end of input: the REPL leaves
+    repl.wait().unwrap();
+    let out = waiter.join().unwrap();
+    assert!(out.status.success());
+    // Nothing was corrupted: the next address follows the ones handed out.
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(doc["address"].as_str().unwrap(), before);
+    a.json(&["wallet", "balance"]);
+}
+
+/// SIGKILL at random points while `wallet address` writes state, many times: the data dir
+/// always opens, with the old or the new state.
+#[test]
+fn sigkill_while_writing_state_leaves_a_usable_wallet() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    env.bare()
+        .args(["regtest", "fund", &a.address(), "1btc"])
+        .assert()
+        .success();
+    let mut seen_indexes = Vec::new();
+    for i in 0..30u64 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("asyncpay"))
+            .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
+            .args(["--datadir", a.dir.to_str().unwrap()])
+            .args(["--chain", &format!("regtest:{}", a.chain.display())])
+            .args(["--passphrase-file", a.pass.to_str().unwrap()])
+            .args(["wallet", "address"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread the kill over the command's life (a few ms to tens of ms).
+        std::thread::sleep(Duration::from_micros((i * 7919) % 40_000));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let doc = a.json(&["wallet", "address"]);
+        seen_indexes.push(doc["index"].as_u64().unwrap());
+        assert_eq!(sat(&a.balance()["confirmed_sat"]), 100_000_000);
+    }
+    // Indexes only move forward: no state went back to an older file.
+    assert!(
+        seen_indexes.windows(2).all(|w| w[0] < w[1]),
+        "{seen_indexes:?}"
+    );
+}
