@@ -32,6 +32,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand demo 'Walk through the story on a local regtest ledger with three wallets'
             cand init 'Create a wallet: a new 24-word seed, or restore one with --restore'
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
@@ -39,6 +40,21 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand repl 'Interactive shell: the same commands, unlocked once'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;demo'= {
+            cand --keep 'Keep the wallets in DIR (new or empty) for exploring afterwards'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;init'= {
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
@@ -346,6 +362,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;help'= {
+            cand demo 'Walk through the story on a local regtest ledger with three wallets'
             cand init 'Create a wallet: a new 24-word seed, or restore one with --restore'
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
@@ -353,6 +370,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand repl 'Interactive shell: the same commands, unlocked once'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;help;demo'= {
         }
         &'asyncpay;help;init'= {
         }

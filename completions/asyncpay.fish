@@ -37,6 +37,7 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -s q -l quiet -d 'Print 
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s V -l version -d 'Print version'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "passphrase" -d 'Change the wallet passphrase'
@@ -44,6 +45,19 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "regtest" -d 'The 
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l keep -d 'Keep the wallets in DIR (new or empty) for exploring afterwards' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -281,13 +295,14 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from init wallet passphrase regtest repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'

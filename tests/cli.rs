@@ -511,3 +511,39 @@ fn sigkill_while_writing_state_leaves_a_usable_wallet() {
         "{seen_indexes:?}"
     );
 }
+
+/// The README's main command: it runs, checks its balances, and with --keep leaves wallets
+/// that the CLI opens.
+#[test]
+fn demo_runs_and_keeps_explorable_wallets() {
+    let root = tempfile::tempdir().unwrap();
+    let keep = root.path().join("demo");
+    let out = base()
+        .args(["--json", "demo", "--keep", keep.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["steps"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["kept"], true);
+    let mut c = base();
+    c.args(["--json", "--datadir", keep.join("b").to_str().unwrap()])
+        .args(["--identity", keep.join("b.identity").to_str().unwrap()])
+        .args([
+            "--chain",
+            &format!("regtest:{}", keep.join("chain").display()),
+        ])
+        .args(["wallet", "balance"]);
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    let bal: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(sat(&bal["confirmed_sat"]), 250_000);
+    // --keep refuses a directory that is not empty.
+    let mut c = base();
+    c.args(["demo", "--keep", keep.to_str().unwrap()]);
+    assert_eq!(run(c).0, 2);
+}

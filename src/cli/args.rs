@@ -101,6 +101,12 @@ pub enum NetworkArg {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Walk through the story on a local regtest ledger with three wallets
+    Demo {
+        /// Keep the wallets in DIR (new or empty) for exploring afterwards
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
     /// Create a wallet: a new 24-word seed, or restore one with --restore
     Init(InitArgs),
     /// On-chain wallet: addresses, balance, sending, history

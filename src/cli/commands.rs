@@ -23,6 +23,7 @@ use crate::wallet::{OnchainWallet, WalletError, WalletState};
 pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
     let out = ctx.out;
     match command {
+        Command::Demo { keep } => out.result(&super::demo::run(out, keep)?),
         Command::Init(args) => out.result(&init(ctx, args)?),
         Command::Wallet(cmd) => wallet(ctx, cmd)?,
         Command::Passphrase(PassphraseCommand::Change {

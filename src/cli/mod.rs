@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod context;
+pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod output;
