@@ -991,6 +991,45 @@ fn golden_files_still_load() {
         .unwrap();
 }
 
+/// Answers age's passphrase request with the golden passphrase.
+#[derive(Clone)]
+struct GoldenPassphrase;
+impl age::Callbacks for GoldenPassphrase {
+    fn display_message(&self, _: &str) {}
+    fn confirm(&self, _: &str, _: &str, _: Option<&str>) -> Option<bool> {
+        None
+    }
+    fn request_public_string(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn request_passphrase(&self, _: &str) -> Option<SecretString> {
+        Some(pass(GOLDEN_PASSPHRASE))
+    }
+}
+
+/// Last-resort recovery with the age tools alone: `identity.age` is an age passphrase-
+/// encrypted identity file (what `age -d -i identity.age seed.age` reads), and the state
+/// files are plain age files.
+#[test]
+fn golden_files_decrypt_with_plain_age() {
+    let data = data_dir();
+    let identity_age = fs::read(data.join("identity-v1.age")).unwrap();
+    let identity = age::encrypted::Identity::from_buffer(
+        age::armor::ArmoredReader::new(&identity_age[..]),
+        Some("identity-v1.age".into()),
+        GoldenPassphrase,
+        None,
+    )
+    .unwrap()
+    .expect("passphrase-encrypted");
+    let seed_age = fs::read(data.join("seed-v1.age")).unwrap();
+    let plaintext = age::decrypt(&identity, &seed_age).unwrap();
+    let envelope: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
+    assert_eq!(envelope["kind"], "asyncpay/seed");
+    assert_eq!(envelope["version"], 1);
+    assert_eq!(envelope["data"]["mnemonic"], TEST_MNEMONIC);
+}
+
 /// Regenerates the golden files when `GOLDEN_REGENERATE=1`. Only do this for a new format
 /// version (and then keep the old files under their versioned names).
 #[test]

@@ -77,7 +77,8 @@ pub enum LockWait {
     Wait,
 }
 
-/// How to unlock the storage identity.
+/// How to unlock the storage identity. `Debug` does not print the passphrase.
+#[derive(Clone)]
 pub enum Unlock {
     /// Decrypt `identity.age` with this passphrase.
     Passphrase(SecretString),
