@@ -188,12 +188,6 @@ fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
     })
 }
 
-impl crate::store::StateFile for WalletState {
-    const FILE: &'static str = "wallet.age";
-    const KIND: &'static str = "asyncpay/onchain-wallet";
-    const VERSION: u32 = 1;
-}
-
 fn wallet_error(e: WalletError) -> CliError {
     let kind = match &e {
         WalletError::Chain(c) => return chain_error(c),

@@ -60,7 +60,7 @@ pub enum StoreError {
     },
     /// A passphrase was given but this wallet keeps its storage identity in an identity file.
     #[error(
-        "the wallet in {} has no passphrase: its storage identity is kept in an identity file; unlock it with --identity-file",
+        "the wallet in {} has no passphrase: its storage identity is kept in an identity file; unlock it with --identity FILE",
         path.display()
     )]
     NoPassphrase {

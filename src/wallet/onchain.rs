@@ -134,6 +134,12 @@ pub struct WalletState {
     pub changeset: ChangeSet,
 }
 
+impl crate::store::StateFile for WalletState {
+    const FILE: &'static str = "wallet.age";
+    const KIND: &'static str = "asyncpay/onchain-wallet";
+    const VERSION: u32 = 1;
+}
+
 impl WalletState {
     /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state.
     pub fn merge(&mut self, staged: ChangeSet) {
