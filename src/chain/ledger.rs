@@ -136,15 +136,7 @@ fn merkle_root(txids: &[Txid]) -> TxMerkleNode {
 
 /// The header hash of a block with these fields.
 pub(crate) fn block_hash(prev: BlockHash, time: u32, txids: &[Txid]) -> BlockHash {
-    Header {
-        version: BlockVersion::TWO,
-        prev_blockhash: prev,
-        merkle_root: merkle_root(txids),
-        time,
-        bits: CompactTarget::from_consensus(REGTEST_BITS),
-        nonce: 0,
-    }
-    .block_hash()
+    block_header(prev, time, txids).block_hash()
 }
 
 /// The header of a block with these fields: [`block_hash`] is its hash.
