@@ -1121,3 +1121,36 @@ fn measure_unlock_times() {
     }
     println!("age default work factor on this machine: {age_default}");
 }
+
+/// Keyed state files (one file per channel): save, list, load, and invalid keys refused.
+#[test]
+fn keyed_state_files() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Item {
+        n: u32,
+    }
+    impl StateFile for Item {
+        const FILE: &'static str = "items";
+        const KIND: &'static str = "test/item";
+        const VERSION: u32 = 1;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    let id_file = tmp.path().join("id.txt");
+    write_identity_file(&id_file);
+    let store = dir.create_with_identity_file(&id_file).unwrap();
+    assert!(store.keys_of::<Item>().unwrap().is_empty());
+    store.save_keyed("b2", &Item { n: 2 }).unwrap();
+    store.save_keyed("a1", &Item { n: 1 }).unwrap();
+    assert_eq!(store.keys_of::<Item>().unwrap(), ["a1", "b2"]);
+    assert_eq!(store.load_keyed::<Item>("b2").unwrap(), Some(Item { n: 2 }));
+    assert_eq!(store.load_keyed::<Item>("zz").unwrap(), None);
+    for bad in ["", "../x", "A", "a/b", "a.b"] {
+        assert!(store.save_keyed(bad, &Item { n: 0 }).is_err(), "{bad}");
+    }
+    let bytes = fs::read(tmp.path().join("items/a1.age")).unwrap();
+    assert!(
+        !bytes.windows(5).any(|w| w == b"\"n\":1"),
+        "stored encrypted"
+    );
+}

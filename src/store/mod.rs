@@ -410,31 +410,94 @@ impl Store {
     /// identity, wrong kind, invalid data), [`StoreError::UnsupportedVersion`] (newer
     /// version), [`StoreError::MigrationFailed`] (older version that `T::migrate` refused).
     pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
-        let path = self.path_of::<T>();
-        let ciphertext = match fs::read(&path) {
+        self.load_path(&self.path_of::<T>())
+    }
+
+    /// Where the `key` instance of a keyed `T` is stored: `T::FILE` names a directory and
+    /// each instance is `<T::FILE>/<key>.age` (e.g. one file per channel).
+    pub fn keyed_path_of<T: StateFile>(&self, key: &str) -> Result<PathBuf, StoreError> {
+        let valid = !key.is_empty()
+            && key.len() <= 128
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(StoreError::Serialize {
+                path: self.dir.join(T::FILE),
+                reason: format!("invalid file key '{key}': use a-z, 0-9, '-' and '_'"),
+            });
+        }
+        Ok(self.dir.join(T::FILE).join(format!("{key}.age")))
+    }
+
+    /// Loads the `key` instance of a keyed `T` (see [`Store::keyed_path_of`]).
+    pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.load_path(&self.keyed_path_of::<T>(key)?)
+    }
+
+    /// Saves the `key` instance of a keyed `T`, creating its directory if needed.
+    pub fn save_keyed<T: StateFile>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let path = self.keyed_path_of::<T>(key)?;
+        let sub = self.dir.join(T::FILE);
+        if !sub.is_dir() {
+            fs::create_dir_all(&sub).map_err(|e| StoreError::io("create", &sub, e))?;
+            fs::File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io("sync", &self.dir, e))?;
+        }
+        self.save_path(&path, value)
+    }
+
+    /// The keys of every stored instance of a keyed `T`, sorted.
+    pub fn keys_of<T: StateFile>(&self) -> Result<Vec<String>, StoreError> {
+        let sub = self.dir.join(T::FILE);
+        let entries = match fs::read_dir(&sub) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io("read", &sub, e)),
+        };
+        let mut keys = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io("read", &sub, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(key) = name.strip_suffix(".age") {
+                if !key.starts_with('.') {
+                    keys.push(key.to_owned());
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    fn load_path<T: StateFile>(&self, path: &Path) -> Result<Option<T>, StoreError> {
+        let ciphertext = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::io("read", &path, e)),
+            Err(e) => return Err(StoreError::io("read", path, e)),
         };
         if ciphertext.is_empty() {
-            return Err(StoreError::corrupt(&path, "is empty (truncated)"));
+            return Err(StoreError::corrupt(path, "is empty (truncated)"));
         }
         let plaintext = identity::decrypt_with(&self.identity, &ciphertext)
-            .map_err(|e| StoreError::corrupt(&path, identity::decrypt_failure_reason(&e)))?;
-        envelope::decode::<T>(&path, &plaintext).map(Some)
+            .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
+        envelope::decode::<T>(path, &plaintext).map(Some)
     }
 
     /// Saves `value`: serializes it in its envelope, encrypts it to the storage recipient and
     /// atomically replaces its file. The plaintext never touches the disk.
     pub fn save<T: StateFile>(&self, value: &T) -> Result<(), StoreError> {
-        let path = self.path_of::<T>();
+        self.save_path(&self.path_of::<T>(), value)
+    }
+
+    fn save_path<T: StateFile>(&self, path: &Path, value: &T) -> Result<(), StoreError> {
         let plaintext = envelope::encode(value).map_err(|e| StoreError::Serialize {
-            path: path.clone(),
+            path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
         let ciphertext = identity::encrypt_to_recipient(&plaintext, &self.recipient)
-            .map_err(|e| encrypt_error(&path, e))?;
-        write_atomic(&path, &ciphertext).map_err(|e| StoreError::io("write", &path, e))
+            .map_err(|e| encrypt_error(path, e))?;
+        write_atomic(path, &ciphertext).map_err(|e| StoreError::io("write", path, e))
     }
 }
 
