@@ -13,5 +13,6 @@ pub mod cli;
 pub mod crypto;
 pub mod eltoo;
 pub mod keys;
+pub mod protocol;
 pub mod store;
 pub mod wallet;

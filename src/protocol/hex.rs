@@ -1,0 +1,98 @@
+//! Lower-case hex for fixed-size byte arrays in JSON (serde `with` helpers).
+
+use std::fmt::Write as _;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Decodes exactly `N` bytes of hex (either case).
+pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
+    if s.len() != 2 * N {
+        return Err(format!(
+            "expected {} hex digits ({N} bytes), got {}",
+            2 * N,
+            s.len()
+        ));
+    }
+    let mut out = [0u8; N];
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        let digit = |c: u8| -> Result<u8, String> {
+            (c as char)
+                .to_digit(16)
+                .map(|d| d as u8)
+                .ok_or_else(|| format!("invalid hex digit {:?}", c as char))
+        };
+        out[i] = digit(chunk[0])? << 4 | digit(chunk[1])?;
+    }
+    Ok(out)
+}
+
+/// `#[serde(with = "hex::array")]` for `[u8; N]`.
+pub(crate) mod array {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer, const N: usize>(
+        bytes: &[u8; N],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
+        let s = String::deserialize(d)?;
+        decode(&s).map_err(D::Error::custom)
+    }
+}
+
+/// `#[serde(with = "hex::option")]` for `Option<[u8; N]>` (JSON `null` when absent).
+#[allow(dead_code)]
+pub(crate) mod option {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer, const N: usize>(
+        bytes: &Option<[u8; N]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_some(&encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| decode(&s).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let b = [0x00, 0xab, 0xff];
+        assert_eq!(encode(&b), "00abff");
+        assert_eq!(decode::<3>("00ABff").unwrap(), b);
+        assert!(decode::<3>("00abf")
+            .unwrap_err()
+            .contains("expected 6 hex digits"));
+        assert!(decode::<1>("zz").unwrap_err().contains("invalid hex digit"));
+        // Multi-byte UTF-8 of the right byte length is rejected, not a panic.
+        assert!(decode::<1>("é").is_err());
+    }
+}
