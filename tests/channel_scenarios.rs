@@ -544,3 +544,53 @@ fn flipping_any_witness_byte_is_rejected() {
     checked += assert_every_flip_rejected(&ch, &success, "PTLC success claim");
     assert!(checked > 400, "checked {checked} flips");
 }
+
+/// States and parameters that would be unsafe or unspendable are refused before anything is
+/// signed: the last state number (its update output needs TL(k+1)), PTLC expiries that are
+/// not block heights, a zero shared_delay (a settlement could confirm with the old update),
+/// and a cooperative close that pays nobody.
+#[test]
+fn unsafe_states_and_params_are_refused() {
+    use asyncpay::eltoo::{scripts::MAX_STATE, EltooError};
+    let client = PartySecrets::from_seed(40);
+    let server = PartySecrets::from_seed(41);
+    let params = common::params(&client, &server, CAPACITY, DELAY);
+    let state = |number, ptlcs| ChannelState {
+        number,
+        client: Amount::from_sat(CAPACITY - 1_000),
+        server: Amount::ZERO,
+        ptlcs,
+    };
+    let ptlc = |expiry| Ptlc {
+        offerer: Party::Client,
+        amount: Amount::from_sat(1_000),
+        point: client.ptlc * G,
+        expiry,
+    };
+    assert!(StateTransactions::build(&params, &state(MAX_STATE - 1, vec![ptlc(10)])).is_ok());
+    assert_eq!(
+        StateTransactions::build(&params, &state(MAX_STATE, vec![ptlc(10)])).unwrap_err(),
+        EltooError::StateNumberTooLarge(MAX_STATE)
+    );
+    for expiry in [0, 500_000_000] {
+        assert_eq!(
+            StateTransactions::build(&params, &state(1, vec![ptlc(expiry)])).unwrap_err(),
+            EltooError::BadExpiry(expiry)
+        );
+    }
+    let mut no_delay = params.clone();
+    no_delay.shared_delay = 0;
+    assert!(matches!(
+        StateTransactions::build(&no_delay, &state(1, vec![ptlc(10)])),
+        Err(EltooError::BadParams(_))
+    ));
+    let close = CooperativeClose::new(
+        &params,
+        OutPoint::null(),
+        Amount::from_sat(CAPACITY - 100),
+        Amount::from_sat(100),
+        Amount::from_sat(CAPACITY - 200),
+        Party::Client,
+    );
+    assert!(matches!(close, Err(EltooError::BadParams(_))));
+}

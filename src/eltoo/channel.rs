@@ -41,6 +41,10 @@ pub struct PartyKeys {
 /// Dust limit of P2TR outputs: smaller balances are trimmed into the anchor.
 pub const DUST_LIMIT: Amount = Amount::from_sat(330);
 
+/// The smallest `shared_delay`: with 0 a settlement could confirm in the same block as an old
+/// update, leaving no time to rebind the latest update over it.
+pub const MIN_SHARED_DELAY: u16 = 2;
+
 /// What both parties agreed on when the channel was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelParams {
@@ -57,6 +61,30 @@ pub struct ChannelParams {
 }
 
 impl ChannelParams {
+    /// Checks the parameters: `shared_delay` at least [`MIN_SHARED_DELAY`], dust limit at
+    /// least [`DUST_LIMIT`] and below the capacity, distinct funding keys.
+    pub fn check(&self) -> Result<(), EltooError> {
+        if self.shared_delay < MIN_SHARED_DELAY {
+            return Err(EltooError::BadParams(format!(
+                "shared_delay of {} blocks is below the minimum of {MIN_SHARED_DELAY}",
+                self.shared_delay
+            )));
+        }
+        if self.dust_limit < DUST_LIMIT || self.dust_limit >= self.capacity {
+            return Err(EltooError::BadParams(format!(
+                "dust limit of {} sat must be at least {} sat and below the capacity",
+                self.dust_limit.to_sat(),
+                DUST_LIMIT.to_sat()
+            )));
+        }
+        if self.client.funding == self.server.funding {
+            return Err(EltooError::BadParams(
+                "client and server funding keys are the same key".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The keys of `party`.
     pub fn keys(&self, party: Party) -> &PartyKeys {
         match party {
@@ -135,8 +163,16 @@ impl ChannelState {
     /// Checks the state number range and that balances and PTLCs add up to `capacity`
     /// (PROTOCOL.md §7.5), without overflow.
     pub fn check(&self, capacity: Amount) -> Result<(), EltooError> {
-        if self.number > MAX_STATE {
+        // State k's update output carries EXPR_UPDATE(k+1), so k+1 must be a state number too.
+        if self.number >= MAX_STATE {
             return Err(EltooError::StateNumberTooLarge(self.number));
+        }
+        if let Some(p) = self
+            .ptlcs
+            .iter()
+            .find(|p| p.expiry == 0 || p.expiry >= bitcoin::absolute::LOCK_TIME_THRESHOLD)
+        {
+            return Err(EltooError::BadExpiry(p.expiry));
         }
         let total = self
             .ptlcs

@@ -12,7 +12,9 @@ mod channel;
 pub mod scripts;
 mod tx;
 
-pub use channel::{ChannelParams, ChannelState, Party, PartyKeys, Ptlc, DUST_LIMIT};
+pub use channel::{
+    ChannelParams, ChannelState, Party, PartyKeys, Ptlc, DUST_LIMIT, MIN_SHARED_DELAY,
+};
 pub use tx::{
     ptlc_tree, published_update_input, xonly, CooperativeClose, PtlcClaim, PtlcPath,
     StateTransactions, UpdateInput, CLAIM_SEQUENCE, UPDATE_SEQUENCE,
@@ -48,7 +50,7 @@ pub enum EltooError {
         amount: Amount,
     },
     /// The state number does not fit in nLockTime.
-    #[error("state number {0} is too large for nLockTime (at most {max})", max = scripts::MAX_STATE)]
+    #[error("state number {0} is too large for nLockTime (below {max})", max = scripts::MAX_STATE)]
     StateNumberTooLarge(u32),
     /// An update may only spend the output of an older state.
     #[error("update {state} cannot spend update output {spent}: only older states can be spent")]
@@ -64,9 +66,12 @@ pub enum EltooError {
     /// No settle leaf hash is known for this state.
     #[error("no settle leaf hash kept for state {0}; cannot rebuild its control block")]
     UnknownState(u32),
-    /// The PTLC expiry is not a block height.
-    #[error("PTLC expiry {0} is not a block height")]
+    /// The PTLC expiry is not a block height above 0.
+    #[error("PTLC expiry {0} is not a block height (1 to 499999999)")]
     BadExpiry(u32),
+    /// The channel parameters are unsafe or inconsistent.
+    #[error("invalid channel parameters: {0}")]
+    BadParams(String),
     /// A PTLC claim was finalized on the other path.
     #[error("this PTLC claim was built for the other spend path")]
     WrongPath,

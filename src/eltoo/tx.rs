@@ -109,6 +109,7 @@ pub struct StateTransactions {
 impl StateTransactions {
     /// Builds update and settlement `k` of `state`.
     pub fn build(params: &ChannelParams, state: &ChannelState) -> Result<Self, EltooError> {
+        params.check()?;
         state.check(params.capacity)?;
         let k = state.number;
         let (outputs, ptlc_vouts) = settlement_outputs(params, state)?;
@@ -482,6 +483,11 @@ impl CooperativeClose {
                     script_pubkey: params.to_node_script(party),
                 });
             }
+        }
+        if outputs.is_empty() {
+            return Err(EltooError::BadParams(
+                "cooperative close would pay nobody: both balances after the fee are dust".into(),
+            ));
         }
         let mut input = placeholder_input(Sequence::ENABLE_LOCKTIME_NO_RBF);
         input.previous_output = funding;
