@@ -13,6 +13,7 @@ pub mod cli;
 pub mod crypto;
 pub mod eltoo;
 pub mod keys;
+pub mod net;
 pub mod protocol;
 pub mod store;
 pub mod wallet;

@@ -1,0 +1,423 @@
+//! The blocking HTTP client of the wallet: signs every request with the node key and maps
+//! every failure to a [`NetError`] variant (see its documentation for the exit codes).
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bitcoin::secp256k1::{Secp256k1, SecretKey};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use ureq::http::{Response, Uri};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::{Agent, Body};
+
+use super::auth::AuthHeader;
+use super::{ErrorBody, NetError};
+use crate::keys::NodeId;
+
+/// Default time to establish a connection (DNS, TCP and TLS handshakes included).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time to wait for the response and to read its body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest accepted response body.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where system CA bundles usually are (when `SSL_CERT_FILE` is not set).
+const SYSTEM_CA_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/etc/openssl/cert.pem",
+];
+
+/// Timeouts and limits of a [`Client`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// See [`DEFAULT_CONNECT_TIMEOUT`].
+    pub connect_timeout: Duration,
+    /// See [`DEFAULT_READ_TIMEOUT`].
+    pub read_timeout: Duration,
+    /// See [`DEFAULT_MAX_RESPONSE_BYTES`].
+    pub max_response_bytes: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// A client of one server, identified by one node key.
+pub struct Client {
+    agent: Agent,
+    base: String,
+    secret: SecretKey,
+    node: NodeId,
+    max_response_bytes: u64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client of the server at `base_url` (`http://HOST[:PORT][/PREFIX]` or `https://…`),
+    /// signing with `node_secret`. For HTTPS it trusts the system CA bundle plus `tls_ca`
+    /// (a PEM file with one or more CA certificates, e.g. a self-signed server certificate).
+    pub fn new(
+        base_url: &str,
+        node_secret: SecretKey,
+        tls_ca: Option<PathBuf>,
+    ) -> Result<Client, NetError> {
+        Client::with_options(base_url, node_secret, tls_ca, ClientOptions::default())
+    }
+
+    /// [`Client::new`] with other timeouts and limits.
+    pub fn with_options(
+        base_url: &str,
+        node_secret: SecretKey,
+        tls_ca: Option<PathBuf>,
+        options: ClientOptions,
+    ) -> Result<Client, NetError> {
+        let (base, https) = parse_base_url(base_url)?;
+        let mut roots: Vec<Certificate<'static>> = Vec::new();
+        if https {
+            roots.extend(system_roots());
+        }
+        if let Some(path) = &tls_ca {
+            let ca = load_ca(path)?;
+            roots.extend(ca);
+        }
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::new_with_certs(&roots))
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .build();
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .tls_config(tls)
+            .timeout_resolve(Some(options.connect_timeout))
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_send_request(Some(options.read_timeout))
+            .timeout_send_body(Some(options.read_timeout))
+            .timeout_recv_response(Some(options.read_timeout))
+            .timeout_recv_body(Some(options.read_timeout))
+            .user_agent(concat!("asyncpay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let node = NodeId(node_secret.public_key(&Secp256k1::signing_only()));
+        Ok(Client {
+            agent,
+            base,
+            secret: node_secret,
+            node,
+            max_response_bytes: options.max_response_bytes,
+        })
+    }
+
+    /// The node id requests are signed as.
+    pub fn node_id(&self) -> NodeId {
+        self.node
+    }
+
+    /// The server's base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET path` (e.g. `/v1/info`), signed; decodes the JSON answer.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, NetError> {
+        self.request("GET", path, None)
+    }
+
+    /// `POST path` with `body` as JSON, signed; decodes the JSON answer.
+    pub fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, NetError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| NetError::Protocol {
+            reason: format!("cannot encode the request as JSON: {e}"),
+        })?;
+        self.request("POST", path, Some(bytes))
+    }
+
+    fn request<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, NetError> {
+        if !path.starts_with('/') {
+            return Err(NetError::InvalidUrl {
+                url: format!("{}{path}", self.base),
+                reason: "the request path must start with '/'".into(),
+            });
+        }
+        let url = format!("{}{path}", self.base);
+        let uri: Uri = url.parse().map_err(|e| NetError::InvalidUrl {
+            url: url.clone(),
+            reason: format!("{e}"),
+        })?;
+        let target = uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).map_err(|e| NetError::Protocol {
+            reason: format!("cannot get OS randomness for the request nonce: {e}"),
+        })?;
+        let signed_body = body.as_deref().unwrap_or(&[]);
+        let auth = AuthHeader::sign(&self.secret, method, &target, signed_body, ts, nonce);
+        let auth = auth.to_string();
+        let result = match body {
+            None => self
+                .agent
+                .get(uri)
+                .header("authorization", &auth)
+                .header("accept", "application/json")
+                .call(),
+            Some(bytes) => self
+                .agent
+                .post(uri)
+                .header("authorization", &auth)
+                .header("accept", "application/json")
+                .content_type("application/json")
+                .send(&bytes[..]),
+        };
+        let response = result.map_err(|e| map_error(e, &url))?;
+        self.decode(response, &url)
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        mut response: Response<Body>,
+        url: &str,
+    ) -> Result<T, NetError> {
+        let status = response.status();
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?")
+                .to_owned();
+            return Err(NetError::Protocol {
+                reason: format!(
+                    "{url} answered with a redirect ({status}) to {to}; use the final URL as the server URL"
+                ),
+            });
+        }
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+            .map_err(|e| map_error(e, url))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol {
+                reason: format!(
+                    "{url} answered {status} with a body that is not the expected JSON ({e}): {}",
+                    snippet(&bytes)
+                ),
+            });
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(NetError::Api {
+                status: status.as_u16(),
+                code: body.error.code,
+                message: body.error.message,
+            }),
+            Err(_) => Err(NetError::Protocol {
+                reason: format!(
+                    "{url} answered {status} without an asyncpay error body: {}",
+                    snippet(&bytes)
+                ),
+            }),
+        }
+    }
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty body)".into();
+    }
+    let mut out: String = text.chars().take(200).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    format!("'{out}'")
+}
+
+fn parse_base_url(base_url: &str) -> Result<(String, bool), NetError> {
+    let invalid = |reason: &str| NetError::InvalidUrl {
+        url: base_url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let uri: Uri = base_url
+        .parse()
+        .map_err(|e| invalid(&format!("it is not a URL ({e})")))?;
+    let https = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
+        Some(other) => {
+            return Err(invalid(&format!(
+                "the scheme '{other}' is not supported, only http and https"
+            )))
+        }
+        None => return Err(invalid("it has no scheme")),
+    };
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if uri.query().is_some() {
+        return Err(invalid("it must not have a query"));
+    }
+    if base_url.contains('#') {
+        return Err(invalid("it must not have a fragment"));
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(invalid("it must not contain credentials"));
+    }
+    let path = uri.path().trim_end_matches('/');
+    let base = format!(
+        "{}://{}{path}",
+        uri.scheme_str().unwrap_or_default(),
+        uri.authority().map_or("", |a| a.as_str())
+    );
+    Ok((base, https))
+}
+
+fn load_ca(path: &Path) -> Result<Vec<Certificate<'static>>, NetError> {
+    let err = |reason: String| NetError::CertificateFile {
+        what: "trusted CA certificate",
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item.map_err(|e| err(e.to_string()))? {
+            PemItem::Certificate(c) => certs.push(c),
+            _ => continue,
+        }
+    }
+    if certs.is_empty() {
+        return Err(err("no PEM CERTIFICATE block in it".into()));
+    }
+    Ok(certs)
+}
+
+/// The system's trusted CAs: `SSL_CERT_FILE`, else the first bundle found at the usual
+/// places. Empty if none (then only `tls_ca` is trusted).
+fn system_roots() -> Vec<Certificate<'static>> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("SSL_CERT_FILE") {
+        Some(file) => vec![PathBuf::from(file)],
+        None => SYSTEM_CA_BUNDLES.iter().map(PathBuf::from).collect(),
+    };
+    for path in candidates {
+        let Ok(pem) = std::fs::read(&path) else {
+            continue;
+        };
+        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if !certs.is_empty() {
+            return certs;
+        }
+    }
+    Vec::new()
+}
+
+fn is_tls_io(e: &io::Error) -> Option<String> {
+    let inner = e.get_ref()?;
+    inner.downcast_ref::<rustls::Error>().map(|r| r.to_string())
+}
+
+fn map_error(e: ureq::Error, url: &str) -> NetError {
+    let unreachable = |reason: String| NetError::Unreachable {
+        url: url.to_owned(),
+        reason,
+    };
+    match e {
+        ureq::Error::Io(io) => match is_tls_io(&io) {
+            Some(reason) => NetError::Tls { reason },
+            None => unreachable(io.to_string()),
+        },
+        ureq::Error::Timeout(t) => unreachable(format!("no answer in time ({t})")),
+        ureq::Error::HostNotFound => unreachable("the host name does not resolve".into()),
+        ureq::Error::ConnectionFailed => unreachable("the connection failed".into()),
+        ureq::Error::Rustls(r) => NetError::Tls {
+            reason: r.to_string(),
+        },
+        ureq::Error::Tls(reason) => NetError::Tls {
+            reason: reason.to_owned(),
+        },
+        ureq::Error::Pem(p) => NetError::Tls {
+            reason: p.to_string(),
+        },
+        ureq::Error::BadUri(reason) => NetError::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        },
+        ureq::Error::BodyExceedsLimit(limit) => NetError::Protocol {
+            reason: format!("the response from {url} is larger than {limit} bytes"),
+        },
+        other => NetError::Protocol {
+            reason: format!("{url}: {other}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        let ok = |s: &str| parse_base_url(s).unwrap();
+        assert_eq!(
+            ok("http://127.0.0.1:9737"),
+            ("http://127.0.0.1:9737".into(), false)
+        );
+        assert_eq!(ok("https://s.example/"), ("https://s.example".into(), true));
+        assert_eq!(
+            ok("https://s.example/api/"),
+            ("https://s.example/api".into(), true)
+        );
+        assert_eq!(ok("http://[::1]:80"), ("http://[::1]:80".into(), false));
+        for (bad, why) in [
+            ("ftp://host", "scheme 'ftp'"),
+            ("127.0.0.1:9737", "scheme"),
+            ("host", "no scheme"),
+            ("http://", "URL"),
+            ("http://h/?q=1", "query"),
+            ("http://u:p@h/", "credentials"),
+            ("http://h/#x", "fragment"),
+        ] {
+            let e = parse_base_url(bad).unwrap_err();
+            assert!(matches!(e, NetError::InvalidUrl { .. }), "{bad}");
+            assert!(e.to_string().contains(why), "{bad}: {e}");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The authenticated HTTP layer shared by the client wallet and the server S.
+//!
+//! - [`auth`]: the `Authorization: asyncpay-v1 …` scheme: every request is signed with the
+//!   client's node key (BIP340), checked against a ±120 s clock window and a replay cache.
+//!   Pure: no I/O, no clock.
+//! - [`server`]: serving an axum [`Router`](axum::Router) over HTTP or HTTPS (rustls, ring),
+//!   the [`Authenticated`](server::Authenticated) extractor, JSON error bodies
+//!   ([`ApiError`](server::ApiError)).
+//! - [`client`]: a blocking client (ureq) that signs every request and maps failures to
+//!   [`NetError`] variants the CLI turns into exit codes.
+//!
+//! The wire rules (versioning, the exact signed preimage, limits, error codes) are in
+//! `docs/api.md`.
+
+pub mod auth;
+pub mod client;
+pub mod server;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use auth::{AuthError, AuthHeader, ReplayCache};
+pub use client::Client;
+pub use server::{
+    serve, ApiError, ApiJson, AuthState, Authenticated, ServerConfig, ServerHandle, TlsFiles,
+};
+
+/// The API version prefix of every path.
+pub const API_PREFIX: &str = "/v1";
+
+/// The JSON body of every error response: `{"error": {"code": .., "message": ..}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The inside of an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable snake_case code (see `docs/api.md`); scripts match on it.
+    pub code: String,
+    /// What happened and what to do, for humans.
+    pub message: String,
+}
+
+/// Failures of the HTTP layer, on either side.
+///
+/// Exit codes the CLI is expected to use: [`NetError::Unreachable`] → 4 (server unreachable);
+/// [`NetError::InvalidUrl`] and [`NetError::CertificateFile`] → 2 (usage or input);
+/// everything else → 1.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The URL is not an `http://` or `https://` URL with a host.
+    #[error(
+        "invalid server URL '{url}': {reason}; expected http://HOST[:PORT] or https://HOST[:PORT]"
+    )]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Connection refused, DNS failure, timeout: nothing answered.
+    #[error("cannot reach the server at {url}: {reason}; check that it runs and the URL is right")]
+    Unreachable {
+        /// The URL of the request.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS handshake failed (untrusted or invalid certificate, protocol mismatch).
+    #[error(
+        "TLS error: {reason}; if the server uses a self-signed certificate, pass its CA \
+         certificate (PEM) as the trusted CA"
+    )]
+    Tls {
+        /// Why.
+        reason: String,
+    },
+    /// The server answered with its JSON error body.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The stable error code.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The server answered something this client does not understand.
+    #[error("unexpected answer from the server: {reason}; check that the URL points to an asyncpay server of a compatible version")]
+    Protocol {
+        /// What was wrong with the answer.
+        reason: String,
+    },
+    /// A certificate or key file cannot be read or parsed.
+    #[error("cannot use the {what} file {}: {reason}", path.display())]
+    CertificateFile {
+        /// Which file ("TLS certificate", "TLS private key", "trusted CA certificate").
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The server cannot listen on its address.
+    #[error(
+        "cannot listen on {addr}: {reason}; choose another address or stop the process using it"
+    )]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        reason: String,
+    },
+    /// The server stopped with an I/O error.
+    #[error("the server stopped: {reason}")]
+    Serve {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl NetError {
+    /// Whether nothing answered at the URL (the CLI's exit code 4).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, NetError::Unreachable { .. })
+    }
+}
