@@ -170,7 +170,7 @@ fn repl_over_piped_stdin() {
         .cmd()
         .arg("repl")
         .write_stdin(
-            "wallet info\nwallet fly\n--json wallet address\n# a comment\n\nexit\nwallet balance\n",
+            "wallet info\nwallet fly\n--json wallet address\nwallet info --datadir /x\n# a comment\n\nexit\nwallet balance\n",
         )
         .output()
         .unwrap();
@@ -182,6 +182,10 @@ fn repl_over_piped_stdin() {
     // The error printed and the loop went on; nothing after `exit` ran.
     assert!(
         stderr.contains("error: unrecognized subcommand 'fly'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--datadir is set when the REPL starts"),
         "{stderr}"
     );
     assert!(!stdout.contains("confirmed:"), "{stdout}");
@@ -326,6 +330,22 @@ fn user_errors_have_exact_messages_and_exit_codes() {
     c.args(["--network", "signet", "regtest", "info"]);
     cases.push(("regtest-on-signet", c));
 
+    let mut c = base();
+    c.write_stdin("");
+    cases.push(("no-command", c));
+    let mut c = a.cmd();
+    c.args(["--network", "signet", "wallet", "balance"]);
+    cases.push(("chain-of-another-network", c));
+    let mut c = base();
+    c.args(["--datadir", a.dir.to_str().unwrap(), "--network", "signet"]);
+    c.args([
+        "--passphrase-file",
+        a.pass.to_str().unwrap(),
+        "wallet",
+        "balance",
+    ]);
+    cases.push(("signet-without-chain", c));
+
     let mut all = String::new();
     for (name, c) in cases {
         let (code, stdout, stderr) = run(c);
@@ -345,6 +365,16 @@ fn user_errors_have_exact_messages_and_exit_codes() {
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(doc["error"]["kind"], "usage");
     assert_eq!(doc["error"]["code"], 2);
+    // ... and so does a usage error found by the argument parser.
+    let mut c = fresh.cmd();
+    c.args(["--json", "wallet", "send", "x", "0"]);
+    let (code, stdout, _) = run(c);
+    assert_eq!(code, 2);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("must be more than zero"));
 }
 
 /// After init, funding and a send, no file of the data dir (or the chain) holds the

@@ -105,7 +105,12 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     };
     let (store, unlock) = match source {
         Some(Unlock::IdentityFile(path)) => (
-            dir.create_with_identity_file(&path).map_err(store_error)?,
+            dir.create_with_identity_file(&path).map_err(|e| {
+                // Creating a wallet: an unusable identity file is an input error, not a lock.
+                let mut err = store_error(e);
+                err.kind = ExitKind::Usage;
+                err
+            })?,
             "the identity file",
         ),
         Some(Unlock::Passphrase(p)) => (
@@ -210,8 +215,19 @@ fn chain_error(e: &ChainSourceError) -> CliError {
     CliError::new(kind, e.to_string())
 }
 
+/// Connects to the chain source and checks it serves the wallet's network.
 fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
-    ctx.chain_spec()?.connect().map_err(|e| chain_error(&e))
+    let source = ctx.chain_spec()?.connect().map_err(|e| chain_error(&e))?;
+    let network = source.network().map_err(|e| chain_error(&e))?;
+    if network != ctx.network {
+        return Err(CliError::usage(format!(
+            "the chain source {} serves {network}, but the wallet is on {}",
+            source.describe(),
+            ctx.network
+        ))
+        .hint("pass the --network of the chain, or a --chain of the wallet's network"));
+    }
+    Ok(source)
 }
 
 /// Loads (or creates, on first use) the on-chain wallet and syncs it.
@@ -457,7 +473,13 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             let txid = wallet
                 .broadcast(source.as_ref(), &tx)
                 .map_err(wallet_error)?;
-            save_wallet(&w, &mut wallet, state)?;
+            save_wallet(&w, &mut wallet, state).map_err(|e| {
+                CliError::failed(format!(
+                    "payment {txid} was broadcast, but saving the wallet state failed: {}",
+                    e.message
+                ))
+                .hint("do not send it again: the next command's sync finds the transaction")
+            })?;
             out.result(&SendReport {
                 txid,
                 amount_sat: amount.0.to_sat(),

@@ -76,9 +76,14 @@ impl Context {
             Some(spec) => spec
                 .parse()
                 .map_err(|e| CliError::usage(format!("invalid --chain: {e}"))),
-            None => Ok(ChainSpec::Regtest(
+            None if self.network == Network::Regtest => Ok(ChainSpec::Regtest(
                 project_dirs()?.data_dir().join("regtest-chain"),
             )),
+            None => Err(CliError::usage(format!(
+                "no chain source for {}: the embedded ledger is regtest only",
+                self.network
+            ))
+            .hint("pass --chain bitcoind:URL (or set ASYNCPAY_CHAIN) for a node of that network")),
         }
     }
 
@@ -146,7 +151,7 @@ impl Context {
         match std::env::var("ASYNCPAY_SCRYPT_WORK_FACTOR") {
             Ok(v) => v.parse().map_err(|_| {
                 CliError::usage(format!(
-                    "ASYNCPAY_SCRYPT_WORK_FACTOR must be a number from 1 to 30, not '{v}'"
+                    "ASYNCPAY_SCRYPT_WORK_FACTOR must be a number from 1 to 22, not '{v}'"
                 ))
             }),
             Err(_) => Ok(DEFAULT_WORK_FACTOR),

@@ -14,7 +14,7 @@ pub mod types;
 
 use std::io::IsTerminal;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use args::{Cli, Command};
 use context::Context;
@@ -26,7 +26,18 @@ pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2);
+            // with --json a usage error is a JSON document like every other error.
+            if e.use_stderr() && std::env::args().any(|a| a == "--json") {
+                let text = e.render().to_string();
+                let message = text.trim_end().trim_start_matches("error: ");
+                Output {
+                    json: true,
+                    quiet: false,
+                }
+                .error(&CliError::usage(message));
+                return 2;
+            }
             let _ = e.print();
             return if e.use_stderr() { 2 } else { 0 };
         }
@@ -49,10 +60,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Repl) => repl(&mut ctx),
         None if std::io::stdin().is_terminal() => repl(&mut ctx),
-        None => {
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        None => Err(CliError::usage("no command given").hint(
+            "run `asyncpay --help` for the commands, or `asyncpay repl` for the interactive shell",
+        )),
         Some(command) => commands::run(&mut ctx, command),
     }
 }

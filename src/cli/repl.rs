@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
@@ -187,21 +187,48 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
         _ => {}
     }
     let argv = std::iter::once("asyncpay".to_owned()).chain(words);
-    match Cli::try_parse_from(argv) {
-        Ok(cli) if cli.command.is_none() => Ok(Line::Empty),
-        Ok(cli) => Ok(Line::Command(Box::new(cli))),
-        Err(e) => match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                Ok(Line::Text(e.to_string()))
+    let matches = match Cli::command().try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(e) => {
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Ok(Line::Text(e.to_string()))
+                }
+                _ => {
+                    let text = e.render().to_string();
+                    let text = text.trim_end().trim_start_matches("error: ");
+                    Err(CliError::usage(text.to_owned()))
+                }
             }
-            _ => {
-                let text = e.render().to_string();
-                let text = text.trim_end().trim_start_matches("error: ");
-                Err(CliError::usage(text.to_owned()))
-            }
-        },
+        }
+    };
+    // The wallet, chain and unlocking are the session's: a line cannot switch them.
+    for id in SESSION_OPTIONS {
+        if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            return Err(CliError::usage(format!(
+                "--{} is set when the REPL starts, not per line",
+                id.replace('_', "-")
+            ))
+            .hint("leave the REPL and start it again with that option"));
+        }
     }
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(match cli.command {
+        None => Line::Empty,
+        Some(_) => Line::Command(Box::new(cli)),
+    })
 }
+
+/// Global options fixed for a whole REPL session.
+const SESSION_OPTIONS: [&str; 7] = [
+    "datadir",
+    "network",
+    "chain",
+    "identity",
+    "passphrase_file",
+    "passphrase_fd",
+    "wait",
+];
 
 /// Runs the REPL until `exit` or end of input; `run` executes one parsed command and reports
 /// its error (the loop continues). History goes to `history` when given.

@@ -101,7 +101,7 @@ pub enum StoreError {
     },
     /// A file failed to decrypt or parse: truncated, tampered with, or not what it should be.
     #[error(
-        "{} {reason}; restore it from a backup or run `asyncpay init --restore`",
+        "{} {reason}; restore it from a backup, or run `asyncpay init --restore` with a new --datadir",
         path.display()
     )]
     Corrupt {
@@ -126,7 +126,7 @@ pub enum StoreError {
     /// A file of an older format that [`StateFile::migrate`](super::StateFile::migrate)
     /// refused to upgrade.
     #[error(
-        "{} has format version {found}, which this asyncpay cannot upgrade to version {current} ({reason}); open it with the asyncpay release that wrote it, or restore with `asyncpay init --restore`",
+        "{} has format version {found}, which this asyncpay cannot upgrade to version {current} ({reason}); open it with the asyncpay release that wrote it, or restore with `asyncpay init --restore` in a new --datadir",
         path.display()
     )]
     MigrationFailed {
