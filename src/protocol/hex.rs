@@ -56,7 +56,6 @@ pub(crate) mod array {
 }
 
 /// `#[serde(with = "hex::option")]` for `Option<[u8; N]>` (JSON `null` when absent).
-#[allow(dead_code)]
 pub(crate) mod option {
     use super::*;
 

@@ -6,7 +6,7 @@
 //! (an unknown version is rejected before anything else is parsed), then the body; unknown
 //! fields in a body are rejected. Decoding checks only the encoding: points are valid,
 //! amounts are at most 21 million bitcoin. Whether a message makes sense for a channel is
-//! checked by the channel state machine before it touches the channel.
+//! checked by [`crate::protocol::Channel`] before it touches the channel.
 
 use std::fmt;
 use std::str::FromStr;

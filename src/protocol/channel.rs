@@ -1,0 +1,1442 @@
+//! One eltoo channel as seen by one side: configuration, the latest fully signed state, the
+//! settle-leaf-hash history, and at most one pending update with its MuSig2 session.
+//!
+//! Every transition borrows the channel and returns a new [`Channel`] (and, for some, a
+//! message). A rejected input returns an error and leaves the channel untouched.
+//!
+//! **Persistence rule.** Persist the returned channel (encrypted, atomically) before sending
+//! the returned message or anything derived from it, then drop the old value. In particular
+//! [`Channel::sign`] removes the secret nonce from the returned channel: once that channel is
+//! on disk the nonce can never sign again, and a crash before that point only repeats the
+//! byte-identical signature (the session — message and both public nonces — is fixed as soon
+//! as the remote nonce is recorded, and [`Channel::on_accept`] refuses to change it).
+//!
+//! An update runs: proposer [`Channel::propose`] → [`UpdateProposal`]; peer
+//! [`Channel::accept`] → [`UpdateAccept`]; proposer [`Channel::on_accept`]; each side
+//! [`Channel::sign`] and sends [`Channel::update_signature`]; each side
+//! [`Channel::on_signature`] with the other's. When both partial signatures are present
+//! (whichever arrives last), they are aggregated, the result is verified, and the update
+//! becomes the latest signed state.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use bitcoin::hashes::Hash;
+use bitcoin::taproot::TapLeafHash;
+use bitcoin::{Amount, OutPoint, Transaction};
+use secp::{Point, Scalar};
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::hex;
+use super::messages::{
+    self, AcceptChannel, ChannelId, FundingPublished, MessageError, OpenChannel, UpdateAccept,
+    UpdateProposal, UpdateSignature, WireKeys, WireParams, WireState, MAX_PTLCS,
+};
+use crate::crypto::musig::{
+    AggregateKey, MusigError, PartialSignature, PublicNonce, SecretNonce, SigningSession,
+};
+use crate::eltoo::scripts::{self, TapTree, MAX_STATE};
+use crate::eltoo::{
+    published_update_input, ChannelParams, ChannelState, CooperativeClose, EltooError, Party,
+    PartyKeys, StateTransactions, UpdateInput, DUST_LIMIT,
+};
+
+/// The version of the persisted channel format ([`Channel`]'s serde form).
+pub const CHANNEL_FORMAT_VERSION: u32 = 1;
+
+/// Block heights are below this; PTLC expiries must be heights.
+const LOCKTIME_THRESHOLD: u32 = 500_000_000;
+
+/// What is wrong with a transition. Whatever the error, the channel is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    /// A message for another channel.
+    #[error("message for channel {got}, but this is channel {expected}")]
+    WrongChannel {
+        /// This channel.
+        expected: ChannelId,
+        /// The message's channel.
+        got: ChannelId,
+    },
+    /// A proposal with a number other than latest + 1 (or 0 for the first state).
+    #[error("{what} for state {got} but {}", latest_text(*latest))]
+    WrongNumber {
+        /// What carried the number.
+        what: &'static str,
+        /// The number received.
+        got: u32,
+        /// The latest signed state.
+        latest: Option<u32>,
+    },
+    /// A message about a state other than the pending update.
+    #[error("{what} for state {got} but the pending update is for state {pending}")]
+    NotThePendingUpdate {
+        /// What carried the number.
+        what: &'static str,
+        /// The number received.
+        got: u32,
+        /// The pending update's number.
+        pending: u32,
+    },
+    /// A new update while one is pending.
+    #[error("the update to state {0} is still pending; finish or cancel it first")]
+    UpdatePending(u32),
+    /// No update is pending.
+    #[error("no update is pending")]
+    NoPendingUpdate,
+    /// No state is signed yet.
+    #[error("no state is signed yet; sign state 0 first")]
+    NoSignedState,
+    /// The action is not possible in the channel's status.
+    #[error("cannot {action} while the channel is {status}")]
+    WrongStatus {
+        /// What was attempted.
+        action: &'static str,
+        /// The channel's status.
+        status: ChannelStatus,
+    },
+    /// The state is invalid (conservation, amounts, number range).
+    #[error("invalid state {number}: {source}")]
+    InvalidState {
+        /// The state's number.
+        number: u32,
+        /// What is wrong.
+        source: EltooError,
+    },
+    /// A PTLC in the state is not acceptable.
+    #[error("invalid state {number}: PTLC {index}: {reason}")]
+    InvalidPtlc {
+        /// The state's number.
+        number: u32,
+        /// Index of the PTLC in the state.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// State 0 does not match the opening terms.
+    #[error(
+        "state 0 must give the client {client} and the server {server} with no PTLCs, as agreed \
+         when opening"
+    )]
+    InitialState {
+        /// The client's agreed initial balance.
+        client: Amount,
+        /// The server's agreed initial balance.
+        server: Amount,
+    },
+    /// The state number is at the end of the nLockTime range.
+    #[error("state number {0} is the last one nLockTime can carry; close the channel")]
+    StateNumbersExhausted(u32),
+    /// The caller's policy refused the proposed state.
+    #[error("update to state {number} refused: {reason}")]
+    Refused {
+        /// The proposed number.
+        number: u32,
+        /// The policy's reason.
+        reason: String,
+    },
+    /// An update accept for an update we did not propose.
+    #[error("update accept for state {0}, but the peer proposed that update, not us")]
+    NotOurProposal(u32),
+    /// The peer sent a second, different nonce for the same update.
+    #[error(
+        "update accept for state {0} carries a different nonce than the one already recorded; \
+         a session's nonces never change"
+    )]
+    NonceConflict(u32),
+    /// The remote nonce is not known yet.
+    #[error("the peer's nonce for state {0} is not known yet (wait for its update accept)")]
+    RemoteNonceMissing(u32),
+    /// The secret nonce was already used.
+    #[error("the secret nonce for state {0} was already used; a nonce signs at most once")]
+    NonceConsumed(u32),
+    /// We have not signed the update.
+    #[error("we have not signed state {0} yet")]
+    NotSigned(u32),
+    /// A pending update we signed cannot be dropped.
+    #[error(
+        "cannot cancel the update to state {0}: we signed it already, so the peer may complete \
+         it"
+    )]
+    CannotCancelSigned(u32),
+    /// The secret key is not this side's funding key.
+    #[error("the secret key given is not the {0} funding key of this channel")]
+    WrongKey(&'static str),
+    /// The peer's partial signature does not verify.
+    #[error("the {signer} partial signature on state {number} does not verify")]
+    InvalidPartialSignature {
+        /// Whose signature.
+        signer: &'static str,
+        /// The state.
+        number: u32,
+    },
+    /// The funding outpoint is not known yet.
+    #[error("the funding outpoint is not known yet")]
+    FundingUnknown,
+    /// A second, different funding outpoint.
+    #[error("the funding outpoint is already {known}, not {got}")]
+    FundingConflict {
+        /// The recorded outpoint.
+        known: OutPoint,
+        /// The outpoint received.
+        got: OutPoint,
+    },
+    /// The channel cannot be opened with these terms.
+    #[error("cannot open the channel: {0}")]
+    OpenRefused(String),
+    /// The transaction is not an update of this channel.
+    #[error("transaction {0} is not an update transaction of this channel")]
+    NotOurUpdate(bitcoin::Txid),
+    /// A published update newer than our latest signed state.
+    #[error(
+        "published update is state {published}, newer than our latest signed state {latest} \
+         (the peer completed an update we signed but never finished)"
+    )]
+    PublishedNewer {
+        /// The published state.
+        published: u32,
+        /// Our latest.
+        latest: u32,
+    },
+    /// The cooperative close needs a state without PTLCs.
+    #[error("the latest state has {0} PTLCs; resolve them before closing cooperatively")]
+    PtlcsOutstanding(usize),
+    /// A persisted channel is inconsistent.
+    #[error("persisted channel is corrupt: {0}")]
+    Corrupt(String),
+    /// A message field is invalid.
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// Building a transaction failed.
+    #[error(transparent)]
+    Eltoo(#[from] EltooError),
+    /// A MuSig2 operation failed.
+    #[error(transparent)]
+    Musig(#[from] MusigError),
+}
+
+fn latest_text(latest: Option<u32>) -> String {
+    match latest {
+        Some(n) => format!("the latest signed state is {n}"),
+        None => "no state is signed yet (the first state is 0)".to_string(),
+    }
+}
+
+fn party_name(p: Party) -> &'static str {
+    match p {
+        Party::Client => "client",
+        Party::Server => "server",
+    }
+}
+
+/// Where a channel is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    /// Parameters agreed; state 0 not signed yet.
+    Opening,
+    /// State 0 signed; the funding transaction is not confirmed deep enough yet.
+    AwaitingFunding,
+    /// Usable: states can be updated.
+    Open,
+    /// A close (cooperative or force) is under way; no more updates.
+    Closing,
+    /// The funding output is spent for good.
+    Closed,
+}
+
+impl fmt::Display for ChannelStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChannelStatus::Opening => "opening",
+            ChannelStatus::AwaitingFunding => "awaiting funding",
+            ChannelStatus::Open => "open",
+            ChannelStatus::Closing => "closing",
+            ChannelStatus::Closed => "closed",
+        })
+    }
+}
+
+/// What S accepts when a client opens a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPolicy {
+    /// Settlement delay S uses when the client does not ask for one.
+    pub default_shared_delay: u16,
+    /// Smallest settlement delay S accepts.
+    pub min_shared_delay: u16,
+    /// Largest settlement delay S accepts.
+    pub max_shared_delay: u16,
+    /// Smallest capacity.
+    pub min_capacity: Amount,
+    /// Largest capacity.
+    pub max_capacity: Amount,
+    /// Whether S funds channels (inbound liquidity for payees).
+    pub server_funds: bool,
+    /// Dust limit of settlement outputs.
+    pub dust_limit: Amount,
+    /// Confirmations of the funding transaction before the channel is open.
+    pub minimum_depth: u32,
+}
+
+impl Default for OpenPolicy {
+    fn default() -> Self {
+        OpenPolicy {
+            default_shared_delay: 144,
+            min_shared_delay: 6,
+            max_shared_delay: 2016,
+            min_capacity: Amount::from_sat(20_000),
+            max_capacity: Amount::from_sat(100_000_000),
+            server_funds: true,
+            dust_limit: DUST_LIMIT,
+            minimum_depth: 3,
+        }
+    }
+}
+
+/// The latest state both parties signed: the state and its 64-byte update signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedState {
+    /// The state.
+    pub state: ChannelState,
+    /// The 2-of-2 BIP340 signature over the state's update digest (APOAS|ALL).
+    pub signature: [u8; 64],
+}
+
+/// A secret nonce at rest: the BIP327 97-byte encoding, wiped on drop, never printed.
+struct StoredNonce(Zeroizing<[u8; 97]>);
+
+impl fmt::Debug for StoredNonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredNonce(<secret>)")
+    }
+}
+
+impl StoredNonce {
+    fn new(nonce: &SecretNonce) -> Self {
+        StoredNonce(Zeroizing::new(nonce.to_storage_bytes()))
+    }
+
+    fn restore(&self) -> Result<SecretNonce, MusigError> {
+        SecretNonce::from_storage_bytes(&self.0)
+    }
+
+    /// A copy for the next channel value (the old value is dropped by the caller).
+    fn duplicate(&self) -> Self {
+        StoredNonce(Zeroizing::new(*self.0))
+    }
+}
+
+impl Serialize for StoredNonce {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = Zeroizing::new(hex::encode(self.0.as_slice()));
+        s.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredNonce {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut text = String::deserialize(d)?;
+        let bytes = hex::decode::<97>(&text).map(|b| StoredNonce(Zeroizing::new(b)));
+        text.zeroize();
+        bytes.map_err(|e| serde::de::Error::custom(format!("secret nonce: {e}")))
+    }
+}
+
+/// An update being signed: the next state and this side's view of the MuSig2 session.
+#[derive(Debug)]
+pub struct PendingUpdate {
+    next: ChannelState,
+    proposer: Party,
+    secret_nonce: Option<StoredNonce>,
+    local_nonce: PublicNonce,
+    remote_nonce: Option<PublicNonce>,
+    local_partial: Option<PartialSignature>,
+    remote_partial: Option<PartialSignature>,
+}
+
+impl PendingUpdate {
+    /// The state being signed.
+    pub fn next(&self) -> &ChannelState {
+        &self.next
+    }
+
+    /// Who proposed it.
+    pub fn proposer(&self) -> Party {
+        self.proposer
+    }
+
+    /// Our public nonce.
+    pub fn local_nonce(&self) -> &PublicNonce {
+        &self.local_nonce
+    }
+
+    /// The peer's public nonce, once known.
+    pub fn remote_nonce(&self) -> Option<&PublicNonce> {
+        self.remote_nonce.as_ref()
+    }
+
+    /// Our partial signature, once we signed.
+    pub fn local_partial(&self) -> Option<PartialSignature> {
+        self.local_partial
+    }
+
+    /// The peer's (verified) partial signature, once received.
+    pub fn remote_partial(&self) -> Option<PartialSignature> {
+        self.remote_partial
+    }
+
+    /// Whether our secret nonce is gone (used for our partial signature).
+    pub fn nonce_consumed(&self) -> bool {
+        self.secret_nonce.is_none()
+    }
+
+    fn duplicate(&self) -> Self {
+        PendingUpdate {
+            next: self.next.clone(),
+            proposer: self.proposer,
+            secret_nonce: self.secret_nonce.as_ref().map(StoredNonce::duplicate),
+            local_nonce: self.local_nonce.clone(),
+            remote_nonce: self.remote_nonce.clone(),
+            local_partial: self.local_partial,
+            remote_partial: self.remote_partial,
+        }
+    }
+}
+
+/// One channel as seen by one side (`local`). Serialize it (JSON) to persist it — only
+/// inside an encrypted file: a pending update holds a secret nonce.
+///
+/// Not `Clone`: a copy of a channel with a pending update is a copy of a secret nonce.
+#[derive(Debug)]
+pub struct Channel {
+    id: ChannelId,
+    local: Party,
+    params: ChannelParams,
+    funder: Party,
+    push: Amount,
+    minimum_depth: u32,
+    funding: Option<OutPoint>,
+    confirmations: u32,
+    status: ChannelStatus,
+    latest: Option<SignedState>,
+    latest_local_partial: Option<PartialSignature>,
+    history: BTreeMap<u32, TapLeafHash>,
+    pending: Option<PendingUpdate>,
+}
+
+impl Channel {
+    /// A new channel in status `Opening`: parameters agreed, nothing signed. State 0 gives
+    /// the funder the capacity minus `push` and the other party `push`.
+    pub fn new(
+        id: ChannelId,
+        local: Party,
+        params: ChannelParams,
+        funder: Party,
+        push: Amount,
+        minimum_depth: u32,
+    ) -> Result<Channel, ChannelError> {
+        params.aggregate_key()?;
+        if params.capacity > Amount::MAX_MONEY || params.capacity < params.dust_limit {
+            return Err(ChannelError::OpenRefused(format!(
+                "capacity {} is not between the dust limit {} and 21 million bitcoin",
+                params.capacity, params.dust_limit
+            )));
+        }
+        if push > params.capacity {
+            return Err(ChannelError::OpenRefused(format!(
+                "push {push} is more than the capacity {}",
+                params.capacity
+            )));
+        }
+        if params.shared_delay == 0 {
+            return Err(ChannelError::OpenRefused(
+                "a shared delay of 0 blocks gives no time to react to an old state".to_string(),
+            ));
+        }
+        Ok(Channel {
+            id,
+            local,
+            params,
+            funder,
+            push,
+            minimum_depth,
+            funding: None,
+            confirmations: 0,
+            status: ChannelStatus::Opening,
+            latest: None,
+            latest_local_partial: None,
+            history: BTreeMap::new(),
+            pending: None,
+        })
+    }
+
+    /// S's side of [`OpenChannel`]: checks the request against `policy` and answers with
+    /// [`AcceptChannel`]. Persist the returned channel before sending the answer.
+    pub fn accept_open(
+        open: &OpenChannel,
+        server_keys: &PartyKeys,
+        policy: &OpenPolicy,
+    ) -> Result<(Channel, AcceptChannel), ChannelError> {
+        let capacity = messages::amount("capacity", open.capacity_sat)?;
+        open.initial_balances()?;
+        if capacity < policy.min_capacity || capacity > policy.max_capacity {
+            return Err(ChannelError::OpenRefused(format!(
+                "capacity {capacity} is outside {}..={}",
+                policy.min_capacity, policy.max_capacity
+            )));
+        }
+        if open.funder == Party::Server && !policy.server_funds {
+            return Err(ChannelError::OpenRefused(
+                "this server does not fund channels".to_string(),
+            ));
+        }
+        let shared_delay = open.shared_delay.unwrap_or(policy.default_shared_delay);
+        if !(policy.min_shared_delay..=policy.max_shared_delay).contains(&shared_delay) {
+            return Err(ChannelError::OpenRefused(format!(
+                "shared delay {shared_delay} blocks is outside {}..={}",
+                policy.min_shared_delay, policy.max_shared_delay
+            )));
+        }
+        let params = ChannelParams {
+            client: PartyKeys::try_from(&open.client_keys)?,
+            server: server_keys.clone(),
+            capacity,
+            shared_delay,
+            dust_limit: policy.dust_limit,
+        };
+        let push = messages::amount("push", open.push_sat)?;
+        let channel = Channel::new(
+            open.channel_id,
+            Party::Server,
+            params,
+            open.funder,
+            push,
+            policy.minimum_depth,
+        )?;
+        let accept = AcceptChannel {
+            channel_id: open.channel_id,
+            server_keys: WireKeys::from(server_keys),
+            shared_delay,
+            dust_limit_sat: policy.dust_limit.to_sat(),
+            minimum_depth: policy.minimum_depth,
+        };
+        Ok((channel, accept))
+    }
+
+    /// The client's side of [`AcceptChannel`] for the [`OpenChannel`] it sent.
+    pub fn on_accept_channel(
+        open: &OpenChannel,
+        accept: &AcceptChannel,
+    ) -> Result<Channel, ChannelError> {
+        if accept.channel_id != open.channel_id {
+            return Err(ChannelError::WrongChannel {
+                expected: open.channel_id,
+                got: accept.channel_id,
+            });
+        }
+        if let Some(asked) = open.shared_delay {
+            if asked != accept.shared_delay {
+                return Err(ChannelError::OpenRefused(format!(
+                    "asked for a shared delay of {asked} blocks, the server set {}",
+                    accept.shared_delay
+                )));
+            }
+        }
+        let dust_limit = messages::amount("dust limit", accept.dust_limit_sat)?;
+        if dust_limit > DUST_LIMIT * 10 {
+            return Err(ChannelError::OpenRefused(format!(
+                "dust limit {dust_limit} is unreasonably high"
+            )));
+        }
+        let params = ChannelParams {
+            client: PartyKeys::try_from(&open.client_keys)?,
+            server: PartyKeys::try_from(&accept.server_keys)?,
+            capacity: messages::amount("capacity", open.capacity_sat)?,
+            shared_delay: accept.shared_delay,
+            dust_limit,
+        };
+        Channel::new(
+            open.channel_id,
+            Party::Client,
+            params,
+            open.funder,
+            messages::amount("push", open.push_sat)?,
+            accept.minimum_depth,
+        )
+    }
+
+    fn duplicate(&self) -> Channel {
+        Channel {
+            id: self.id,
+            local: self.local,
+            params: self.params.clone(),
+            funder: self.funder,
+            push: self.push,
+            minimum_depth: self.minimum_depth,
+            funding: self.funding,
+            confirmations: self.confirmations,
+            status: self.status,
+            latest: self.latest.clone(),
+            latest_local_partial: self.latest_local_partial,
+            history: self.history.clone(),
+            pending: self.pending.as_ref().map(PendingUpdate::duplicate),
+        }
+    }
+
+    // ----- accessors -----
+
+    /// The channel id.
+    pub fn id(&self) -> ChannelId {
+        self.id
+    }
+
+    /// Which side this is.
+    pub fn local(&self) -> Party {
+        self.local
+    }
+
+    /// The agreed parameters.
+    pub fn params(&self) -> &ChannelParams {
+        &self.params
+    }
+
+    /// Who funds the channel.
+    pub fn funder(&self) -> Party {
+        self.funder
+    }
+
+    /// Confirmations the funding needs before the channel is open.
+    pub fn minimum_depth(&self) -> u32 {
+        self.minimum_depth
+    }
+
+    /// The funding outpoint, once published.
+    pub fn funding_outpoint(&self) -> Option<OutPoint> {
+        self.funding
+    }
+
+    /// Confirmations of the funding transaction last reported.
+    pub fn confirmations(&self) -> u32 {
+        self.confirmations
+    }
+
+    /// The status.
+    pub fn status(&self) -> ChannelStatus {
+        self.status
+    }
+
+    /// The latest fully signed state.
+    pub fn latest(&self) -> Option<&SignedState> {
+        self.latest.as_ref()
+    }
+
+    /// The settle-leaf hash of every state signed so far (to rebind over any of them).
+    pub fn history(&self) -> &BTreeMap<u32, TapLeafHash> {
+        &self.history
+    }
+
+    /// The pending update.
+    pub fn pending(&self) -> Option<&PendingUpdate> {
+        self.pending.as_ref()
+    }
+
+    /// Our partial signature on the pending update, if we signed it.
+    pub fn local_partial(&self) -> Option<PartialSignature> {
+        self.pending.as_ref().and_then(|p| p.local_partial)
+    }
+
+    /// State 0 as agreed when opening.
+    pub fn initial_state(&self) -> ChannelState {
+        let other = self.params.capacity - self.push;
+        let (client, server) = match self.funder {
+            Party::Client => (other, self.push),
+            Party::Server => (self.push, other),
+        };
+        ChannelState {
+            number: 0,
+            client,
+            server,
+            ptlcs: vec![],
+        }
+    }
+
+    /// The number the next update must carry.
+    pub fn next_number(&self) -> u32 {
+        self.latest.as_ref().map_or(0, |l| l.state.number + 1)
+    }
+
+    // ----- update transitions -----
+
+    fn check_channel(&self, got: ChannelId) -> Result<(), ChannelError> {
+        if got != self.id {
+            return Err(ChannelError::WrongChannel {
+                expected: self.id,
+                got,
+            });
+        }
+        Ok(())
+    }
+
+    fn pending_ref(&self) -> Result<&PendingUpdate, ChannelError> {
+        self.pending.as_ref().ok_or(ChannelError::NoPendingUpdate)
+    }
+
+    fn remote_key(&self) -> Point {
+        self.params.keys(self.local.other()).funding
+    }
+
+    fn local_key(&self) -> Point {
+        self.params.keys(self.local).funding
+    }
+
+    /// Checks that `next` may be the next state: status, no pending update, number, range,
+    /// conservation, opening terms for state 0, PTLC sanity.
+    fn check_next(&self, next: &ChannelState, what: &'static str) -> Result<(), ChannelError> {
+        let action = "sign a new state";
+        match (self.latest.is_some(), self.status) {
+            (false, ChannelStatus::Opening) | (true, ChannelStatus::Open) => {}
+            (_, status) => return Err(ChannelError::WrongStatus { action, status }),
+        }
+        if let Some(p) = &self.pending {
+            return Err(ChannelError::UpdatePending(p.next.number));
+        }
+        let latest = self.latest.as_ref().map(|l| l.state.number);
+        if next.number != self.next_number() {
+            return Err(ChannelError::WrongNumber {
+                what,
+                got: next.number,
+                latest,
+            });
+        }
+        // update_leaf(k + 1) must exist for update output k.
+        if next.number >= MAX_STATE {
+            return Err(ChannelError::StateNumbersExhausted(next.number));
+        }
+        next.check(self.params.capacity)
+            .map_err(|source| ChannelError::InvalidState {
+                number: next.number,
+                source,
+            })?;
+        if next.number == 0 {
+            let initial = self.initial_state();
+            if *next != initial {
+                return Err(ChannelError::InitialState {
+                    client: initial.client,
+                    server: initial.server,
+                });
+            }
+        }
+        if next.ptlcs.len() > MAX_PTLCS {
+            return Err(ChannelError::InvalidPtlc {
+                number: next.number,
+                index: MAX_PTLCS,
+                reason: format!("more than {MAX_PTLCS} PTLCs"),
+            });
+        }
+        for (index, ptlc) in next.ptlcs.iter().enumerate() {
+            let bad = |reason: String| ChannelError::InvalidPtlc {
+                number: next.number,
+                index,
+                reason,
+            };
+            if ptlc.amount < self.params.dust_limit {
+                return Err(bad(format!(
+                    "amount {} is below the dust limit {}",
+                    ptlc.amount, self.params.dust_limit
+                )));
+            }
+            if ptlc.expiry == 0 || ptlc.expiry >= LOCKTIME_THRESHOLD {
+                return Err(bad(format!("expiry {} is not a block height", ptlc.expiry)));
+            }
+            if next.ptlcs[..index].iter().any(|p| p.point == ptlc.point) {
+                return Err(bad("the same payment point is used twice".to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    fn new_nonce(
+        &self,
+        rand: [u8; 32],
+        key: &AggregateKey,
+        message: &[u8; 32],
+        number: u32,
+        remote: Option<&PublicNonce>,
+    ) -> SecretNonce {
+        // BIP327 NonceGen with every optional input: the signer's key, the aggregate key, the
+        // message and, as extra input, the session's identity (channel, state, the peer's
+        // nonce when known). A repeated `rand` then still gives distinct nonces for distinct
+        // sessions.
+        let mut extra = b"asyncpay/channel-update".to_vec();
+        extra.extend_from_slice(&self.id.0);
+        extra.extend_from_slice(&number.to_be_bytes());
+        if let Some(r) = remote {
+            extra.extend_from_slice(&r.to_bytes());
+        }
+        let nonce = musig2::SecNonce::build_with_pubkey(rand, self.local_key())
+            .with_aggregated_pubkey(key.point())
+            .with_message(message)
+            .with_extra_input(&extra)
+            .build();
+        let bytes = Zeroizing::new(nonce.serialize());
+        SecretNonce::from_storage_bytes(&bytes).expect("a freshly built nonce encodes")
+    }
+
+    /// Proposes `next` (number = latest + 1, or 0 for the opening state) with a fresh nonce
+    /// from `rand` (32 bytes from the OS). Persist the returned channel before sending the
+    /// proposal: it holds the secret nonce the proposal's public nonce belongs to.
+    pub fn propose(
+        &self,
+        next: ChannelState,
+        rand: [u8; 32],
+    ) -> Result<(Channel, UpdateProposal), ChannelError> {
+        self.check_next(&next, "update proposal")?;
+        let key = self.params.aggregate_key()?;
+        let txs = StateTransactions::build(&self.params, &next)?;
+        let nonce = self.new_nonce(rand, &key, &txs.update_sighash, next.number, None);
+        let local_nonce = nonce.public_nonce();
+        let proposal = UpdateProposal {
+            channel_id: self.id,
+            number: next.number,
+            state: WireState::from(&next),
+            proposer_nonce: local_nonce.to_bytes(),
+        };
+        let mut channel = self.duplicate();
+        channel.pending = Some(PendingUpdate {
+            next,
+            proposer: self.local,
+            secret_nonce: Some(StoredNonce::new(&nonce)),
+            local_nonce,
+            remote_nonce: None,
+            local_partial: None,
+            remote_partial: None,
+        });
+        Ok((channel, proposal))
+    }
+
+    /// Accepts the peer's proposal: checks channel, number, conservation, PTLCs and then the
+    /// caller's policy `check(latest, next)` (e.g. S refuses a state that takes its money;
+    /// `latest` is `None` for state 0), and creates our nonce from `rand`. Persist the
+    /// returned channel before sending the accept.
+    pub fn accept(
+        &self,
+        proposal: &UpdateProposal,
+        rand: [u8; 32],
+        check: impl Fn(Option<&ChannelState>, &ChannelState) -> Result<(), String>,
+    ) -> Result<(Channel, UpdateAccept), ChannelError> {
+        self.check_channel(proposal.channel_id)?;
+        let next = proposal.next_state()?;
+        let remote_nonce = proposal.nonce()?;
+        self.check_next(&next, "update proposal")?;
+        check(self.latest.as_ref().map(|l| &l.state), &next).map_err(|reason| {
+            ChannelError::Refused {
+                number: next.number,
+                reason,
+            }
+        })?;
+        let key = self.params.aggregate_key()?;
+        let txs = StateTransactions::build(&self.params, &next)?;
+        let nonce = self.new_nonce(
+            rand,
+            &key,
+            &txs.update_sighash,
+            next.number,
+            Some(&remote_nonce),
+        );
+        let local_nonce = nonce.public_nonce();
+        let accept = UpdateAccept {
+            channel_id: self.id,
+            number: next.number,
+            nonce: local_nonce.to_bytes(),
+        };
+        let mut channel = self.duplicate();
+        channel.pending = Some(PendingUpdate {
+            next,
+            proposer: self.local.other(),
+            secret_nonce: Some(StoredNonce::new(&nonce)),
+            local_nonce,
+            remote_nonce: Some(remote_nonce),
+            local_partial: None,
+            remote_partial: None,
+        });
+        Ok((channel, accept))
+    }
+
+    /// The proposer records the peer's nonce. The same accept twice is harmless; a
+    /// different nonce for the same update is refused (the session must never change).
+    pub fn on_accept(&self, accept: &UpdateAccept) -> Result<Channel, ChannelError> {
+        self.check_channel(accept.channel_id)?;
+        let pending = self.pending_ref()?;
+        if accept.number != pending.next.number {
+            return Err(ChannelError::NotThePendingUpdate {
+                what: "update accept",
+                got: accept.number,
+                pending: pending.next.number,
+            });
+        }
+        if pending.proposer != self.local {
+            return Err(ChannelError::NotOurProposal(accept.number));
+        }
+        let nonce = accept.public_nonce()?;
+        let mut channel = self.duplicate();
+        let p = channel.pending.as_mut().expect("checked above");
+        match &p.remote_nonce {
+            Some(known) if *known == nonce => {}
+            Some(_) => return Err(ChannelError::NonceConflict(accept.number)),
+            None => p.remote_nonce = Some(nonce),
+        }
+        Ok(channel)
+    }
+
+    fn session(&self, pending: &PendingUpdate) -> Result<SigningSession, ChannelError> {
+        let remote = pending
+            .remote_nonce
+            .clone()
+            .ok_or(ChannelError::RemoteNonceMissing(pending.next.number))?;
+        let key = self.params.aggregate_key()?;
+        let txs = StateTransactions::build(&self.params, &pending.next)?;
+        Ok(SigningSession::new(
+            &key,
+            [
+                (self.local_key(), pending.local_nonce.clone()),
+                (self.remote_key(), remote),
+            ],
+            txs.update_sighash,
+        )?)
+    }
+
+    /// The payment point `T = s·G` of `signer`'s partial signature on the pending update,
+    /// from public data only (PROTOCOL.md §2). Needs both nonces.
+    pub fn payment_point(&self, signer: Party) -> Result<Point, ChannelError> {
+        let pending = self.pending_ref()?;
+        let session = self.session(pending)?;
+        let point = session.payment_point(self.params.keys(signer).funding)?;
+        Ok(point
+            .not_inf()
+            .map_err(|_| MusigError::InvalidAggregateSignature)?)
+    }
+
+    /// Signs the pending update with our funding secret key, consuming the secret nonce: the
+    /// returned channel no longer holds it, and holds our partial signature instead. If the
+    /// peer's partial signature is already here, the update is completed as well.
+    ///
+    /// No message is returned: the caller decides where the partial goes (to the peer with
+    /// [`Channel::update_signature`], or — the asynchronous payment — withheld from S).
+    /// **Persist the returned channel before the partial signature leaves the process.**
+    /// Signing again on the returned channel fails ([`ChannelError::NonceConsumed`]);
+    /// signing again on the persisted pre-sign copy after a crash gives the identical
+    /// partial signature.
+    pub fn sign(
+        &self,
+        local_funding_secret: Scalar,
+    ) -> Result<(Channel, PartialSignature), ChannelError> {
+        let pending = self.pending_ref()?;
+        let number = pending.next.number;
+        if local_funding_secret.base_point_mul() != self.local_key() {
+            return Err(ChannelError::WrongKey(party_name(self.local)));
+        }
+        let stored = pending
+            .secret_nonce
+            .as_ref()
+            .ok_or(ChannelError::NonceConsumed(number))?;
+        let session = self.session(pending)?;
+        let secret_nonce = stored.restore()?;
+        if secret_nonce.public_nonce() != pending.local_nonce {
+            return Err(ChannelError::Corrupt(format!(
+                "the stored secret nonce for state {number} does not match our public nonce"
+            )));
+        }
+        let partial = session.sign(local_funding_secret, secret_nonce)?;
+        let mut channel = self.duplicate();
+        let p = channel.pending.as_mut().expect("checked above");
+        p.secret_nonce = None;
+        p.local_partial = Some(partial);
+        if p.remote_partial.is_some() {
+            channel = channel.complete(&session)?;
+        }
+        Ok((channel, partial))
+    }
+
+    /// Our [`UpdateSignature`] for the pending update or, once completed, for the latest
+    /// state (to resend it). Send it only after the channel holding the partial is persisted.
+    pub fn update_signature(&self) -> Result<UpdateSignature, ChannelError> {
+        let (number, partial) = match (&self.pending, &self.latest) {
+            (Some(p), _) => (
+                p.next.number,
+                p.local_partial
+                    .ok_or(ChannelError::NotSigned(p.next.number))?,
+            ),
+            (None, Some(l)) => (
+                l.state.number,
+                self.latest_local_partial
+                    .ok_or(ChannelError::NotSigned(l.state.number))?,
+            ),
+            (None, None) => return Err(ChannelError::NoPendingUpdate),
+        };
+        Ok(UpdateSignature {
+            channel_id: self.id,
+            number,
+            partial_signature: partial.to_bytes(),
+        })
+    }
+
+    /// Records the peer's partial signature after verifying it. When ours is there too, the
+    /// two are aggregated, the signature is verified, and the update becomes the latest
+    /// signed state (its settle-leaf hash joins the history; state 0 moves the channel to
+    /// awaiting funding).
+    pub fn on_signature(&self, msg: &UpdateSignature) -> Result<Channel, ChannelError> {
+        self.check_channel(msg.channel_id)?;
+        let pending = self.pending_ref()?;
+        let number = pending.next.number;
+        if msg.number != number {
+            return Err(ChannelError::NotThePendingUpdate {
+                what: "update signature",
+                got: msg.number,
+                pending: number,
+            });
+        }
+        let partial = msg.partial()?;
+        let session = self.session(pending)?;
+        session
+            .verify_partial(self.remote_key(), partial)
+            .map_err(|_| ChannelError::InvalidPartialSignature {
+                signer: party_name(self.local.other()),
+                number,
+            })?;
+        let mut channel = self.duplicate();
+        let p = channel.pending.as_mut().expect("checked above");
+        p.remote_partial = Some(partial);
+        if p.local_partial.is_some() {
+            channel = channel.complete(&session)?;
+        }
+        Ok(channel)
+    }
+
+    /// Aggregates both partial signatures of the pending update and makes it the latest.
+    fn complete(mut self, session: &SigningSession) -> Result<Channel, ChannelError> {
+        let p = self.pending.take().expect("completing a pending update");
+        let (Some(local), Some(remote)) = (p.local_partial, p.remote_partial) else {
+            unreachable!("both partial signatures are present when completing");
+        };
+        let signature = session.aggregate(local, remote)?;
+        musig2::verify_single(session.key().point(), signature, session.message())
+            .map_err(|_| MusigError::InvalidAggregateSignature)?;
+        let txs = StateTransactions::build(&self.params, &p.next)?;
+        self.history.insert(p.next.number, txs.settle_leaf_hash());
+        if p.next.number == 0 && self.status == ChannelStatus::Opening {
+            self.status = ChannelStatus::AwaitingFunding;
+        }
+        self.latest = Some(SignedState {
+            state: p.next,
+            signature,
+        });
+        self.latest_local_partial = Some(local);
+        Ok(self)
+    }
+
+    /// Drops a pending update we have not signed (the peer refused, or went away). A
+    /// pending update we signed cannot be dropped: the peer may complete it.
+    pub fn cancel_pending(&self) -> Result<Channel, ChannelError> {
+        let pending = self.pending_ref()?;
+        if pending.local_partial.is_some() {
+            return Err(ChannelError::CannotCancelSigned(pending.next.number));
+        }
+        let mut channel = self.duplicate();
+        channel.pending = None;
+        Ok(channel)
+    }
+
+    // ----- funding and status -----
+
+    /// The funder published the funding transaction (after state 0 was signed). Persist the
+    /// returned channel before sending the message.
+    pub fn funding_published(
+        &self,
+        outpoint: OutPoint,
+    ) -> Result<(Channel, FundingPublished), ChannelError> {
+        let channel = self.record_funding(outpoint)?;
+        let msg = FundingPublished {
+            channel_id: self.id,
+            funding_outpoint: outpoint.to_string(),
+        };
+        Ok((channel, msg))
+    }
+
+    /// The peer published the funding transaction. (The caller watches the chain for it and
+    /// reports its depth with [`Channel::on_funding_confirmed`].)
+    pub fn on_funding_published(&self, msg: &FundingPublished) -> Result<Channel, ChannelError> {
+        self.check_channel(msg.channel_id)?;
+        self.record_funding(msg.outpoint()?)
+    }
+
+    fn record_funding(&self, outpoint: OutPoint) -> Result<Channel, ChannelError> {
+        if self.status != ChannelStatus::AwaitingFunding {
+            return Err(ChannelError::WrongStatus {
+                action: "record the funding transaction",
+                status: self.status,
+            });
+        }
+        if let Some(known) = self.funding {
+            if known != outpoint {
+                return Err(ChannelError::FundingConflict {
+                    known,
+                    got: outpoint,
+                });
+            }
+        }
+        let mut channel = self.duplicate();
+        channel.funding = Some(outpoint);
+        Ok(channel)
+    }
+
+    /// The funding transaction has `confirmations` confirmations; at the minimum depth the
+    /// channel is open.
+    pub fn on_funding_confirmed(&self, confirmations: u32) -> Result<Channel, ChannelError> {
+        if self.funding.is_none() {
+            return Err(ChannelError::FundingUnknown);
+        }
+        if !matches!(
+            self.status,
+            ChannelStatus::AwaitingFunding | ChannelStatus::Open
+        ) {
+            return Err(ChannelError::WrongStatus {
+                action: "confirm the funding",
+                status: self.status,
+            });
+        }
+        let mut channel = self.duplicate();
+        channel.confirmations = confirmations;
+        if confirmations >= self.minimum_depth {
+            channel.status = ChannelStatus::Open;
+        }
+        Ok(channel)
+    }
+
+    /// A close is under way (cooperative or force): no more updates. A pending update we
+    /// did not sign is dropped.
+    pub fn closing(&self) -> Result<Channel, ChannelError> {
+        if self.status == ChannelStatus::Closed {
+            return Err(ChannelError::WrongStatus {
+                action: "close",
+                status: self.status,
+            });
+        }
+        let mut channel = self.duplicate();
+        if channel
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.local_partial.is_none())
+        {
+            channel.pending = None;
+        }
+        channel.status = ChannelStatus::Closing;
+        Ok(channel)
+    }
+
+    /// The funding output is spent for good (close or settlement confirmed deep enough).
+    pub fn closed(&self) -> Channel {
+        let mut channel = self.duplicate();
+        channel.pending = None;
+        channel.status = ChannelStatus::Closed;
+        channel
+    }
+
+    // ----- transactions -----
+
+    fn latest_ref(&self) -> Result<&SignedState, ChannelError> {
+        self.latest.as_ref().ok_or(ChannelError::NoSignedState)
+    }
+
+    /// Update and settlement transactions of the latest signed state.
+    pub fn latest_transactions(&self) -> Result<StateTransactions, ChannelError> {
+        Ok(StateTransactions::build(
+            &self.params,
+            &self.latest_ref()?.state,
+        )?)
+    }
+
+    /// The latest update, signed, spending `input` (the funding output or an older update).
+    pub fn signed_update_tx(&self, input: &UpdateInput) -> Result<Transaction, ChannelError> {
+        let latest = self.latest_ref()?;
+        Ok(self
+            .latest_transactions()?
+            .signed_update(&self.params, input, &latest.signature)?)
+    }
+
+    /// The latest update spending the funding output: what a force close publishes first.
+    pub fn funding_update_tx(&self) -> Result<Transaction, ChannelError> {
+        let funding = self.funding.ok_or(ChannelError::FundingUnknown)?;
+        self.signed_update_tx(&UpdateInput::Funding(funding))
+    }
+
+    /// The latest settlement spending the latest update output at `update_outpoint`
+    /// (valid `shared_delay` blocks after that update confirmed).
+    pub fn settlement_tx(&self, update_outpoint: OutPoint) -> Result<Transaction, ChannelError> {
+        Ok(self
+            .latest_transactions()?
+            .signed_settlement(update_outpoint))
+    }
+
+    /// Reacts to an update transaction of this channel seen on chain. An older state: returns
+    /// the latest update rebound over it (publish it). The latest state: `None` (wait
+    /// `shared_delay` blocks and publish [`Channel::settlement_tx`]). Anything else is an
+    /// error: not an update of this channel, or newer than our latest.
+    pub fn react_to_published_update(
+        &self,
+        tx: &Transaction,
+    ) -> Result<Option<Transaction>, ChannelError> {
+        let latest = self.latest_ref()?;
+        let txid = tx.compute_txid();
+        let number = scripts::state_from_locktime(tx.lock_time)
+            .filter(|n| *n < MAX_STATE)
+            .ok_or(ChannelError::NotOurUpdate(txid))?;
+        if number > latest.state.number {
+            return Err(ChannelError::PublishedNewer {
+                published: number,
+                latest: latest.state.number,
+            });
+        }
+        let input = published_update_input(tx, &self.history).map_err(|e| match e {
+            EltooError::NotAnUpdate => ChannelError::NotOurUpdate(txid),
+            other => ChannelError::Eltoo(other),
+        })?;
+        let UpdateInput::Update {
+            settle_leaf_hash, ..
+        } = &input
+        else {
+            return Err(ChannelError::NotOurUpdate(txid));
+        };
+        let tree = TapTree::new(
+            self.params.internal_key()?,
+            &[
+                scripts::leaf_hash(&scripts::update_leaf(number + 1)),
+                *settle_leaf_hash,
+            ],
+        );
+        let out = &tx.output[0];
+        if out.script_pubkey != tree.script_pubkey() || out.value != self.params.capacity {
+            return Err(ChannelError::NotOurUpdate(txid));
+        }
+        if number == latest.state.number {
+            return Ok(None);
+        }
+        self.signed_update_tx(&input).map(Some)
+    }
+
+    /// The unsigned cooperative close paying the latest balances, `fee` from `fee_payer`.
+    /// Both sides then MuSig2-sign [`CooperativeClose::sighash`] under
+    /// [`CooperativeClose::signing_key`] (a separate session with fresh nonces).
+    pub fn cooperative_close(
+        &self,
+        fee: Amount,
+        fee_payer: Party,
+    ) -> Result<CooperativeClose, ChannelError> {
+        let funding = self.funding.ok_or(ChannelError::FundingUnknown)?;
+        if let Some(p) = &self.pending {
+            return Err(ChannelError::UpdatePending(p.next.number));
+        }
+        let state = &self.latest_ref()?.state;
+        if !state.ptlcs.is_empty() {
+            return Err(ChannelError::PtlcsOutstanding(state.ptlcs.len()));
+        }
+        Ok(CooperativeClose::new(
+            &self.params,
+            funding,
+            state.client,
+            state.server,
+            fee,
+            fee_payer,
+        )?)
+    }
+}
+
+// ----- persisted form -----
+
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct Hex32(#[serde(with = "hex::array")] [u8; 32]);
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedStateRecord {
+    state: WireState,
+    #[serde(with = "hex::array")]
+    signature: [u8; 64],
+    #[serde(with = "hex::option")]
+    local_partial: Option<[u8; 32]>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingRecord {
+    next: WireState,
+    proposer: Party,
+    secret_nonce: Option<StoredNonce>,
+    #[serde(with = "hex::array")]
+    local_nonce: [u8; 66],
+    #[serde(with = "hex::option")]
+    remote_nonce: Option<[u8; 66]>,
+    #[serde(with = "hex::option")]
+    local_partial: Option<[u8; 32]>,
+    #[serde(with = "hex::option")]
+    remote_partial: Option<[u8; 32]>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelRecord {
+    format: u32,
+    channel_id: ChannelId,
+    local: Party,
+    params: WireParams,
+    funder: Party,
+    push_sat: u64,
+    minimum_depth: u32,
+    funding_outpoint: Option<String>,
+    confirmations: u32,
+    status: ChannelStatus,
+    latest: Option<SignedStateRecord>,
+    settle_leaf_hashes: BTreeMap<u32, Hex32>,
+    pending: Option<PendingRecord>,
+}
+
+impl From<&Channel> for ChannelRecord {
+    fn from(c: &Channel) -> Self {
+        ChannelRecord {
+            format: CHANNEL_FORMAT_VERSION,
+            channel_id: c.id,
+            local: c.local,
+            params: WireParams::from(&c.params),
+            funder: c.funder,
+            push_sat: c.push.to_sat(),
+            minimum_depth: c.minimum_depth,
+            funding_outpoint: c.funding.map(|o| o.to_string()),
+            confirmations: c.confirmations,
+            status: c.status,
+            latest: c.latest.as_ref().map(|l| SignedStateRecord {
+                state: WireState::from(&l.state),
+                signature: l.signature,
+                local_partial: c.latest_local_partial.map(|s| s.to_bytes()),
+            }),
+            settle_leaf_hashes: c
+                .history
+                .iter()
+                .map(|(k, h)| (*k, Hex32(h.to_byte_array())))
+                .collect(),
+            pending: c.pending.as_ref().map(|p| PendingRecord {
+                next: WireState::from(&p.next),
+                proposer: p.proposer,
+                secret_nonce: p.secret_nonce.as_ref().map(StoredNonce::duplicate),
+                local_nonce: p.local_nonce.to_bytes(),
+                remote_nonce: p.remote_nonce.as_ref().map(PublicNonce::to_bytes),
+                local_partial: p.local_partial.map(|s| s.to_bytes()),
+                remote_partial: p.remote_partial.map(|s| s.to_bytes()),
+            }),
+        }
+    }
+}
+
+fn corrupt(what: impl fmt::Display) -> ChannelError {
+    ChannelError::Corrupt(what.to_string())
+}
+
+fn partial(bytes: &[u8; 32]) -> Result<PartialSignature, ChannelError> {
+    PartialSignature::from_bytes(bytes).map_err(corrupt)
+}
+
+impl TryFrom<ChannelRecord> for Channel {
+    type Error = ChannelError;
+
+    fn try_from(r: ChannelRecord) -> Result<Channel, ChannelError> {
+        if r.format != CHANNEL_FORMAT_VERSION {
+            return Err(corrupt(format_args!(
+                "format {} is not supported (this build reads format {CHANNEL_FORMAT_VERSION})",
+                r.format
+            )));
+        }
+        let params = ChannelParams::try_from(&r.params)?;
+        let push = messages::amount("push", r.push_sat)?;
+        let mut c = Channel::new(
+            r.channel_id,
+            r.local,
+            params,
+            r.funder,
+            push,
+            r.minimum_depth,
+        )?;
+        c.funding = r
+            .funding_outpoint
+            .map(|s| s.parse::<OutPoint>().map_err(corrupt))
+            .transpose()?;
+        c.confirmations = r.confirmations;
+        c.status = r.status;
+        c.history = r
+            .settle_leaf_hashes
+            .into_iter()
+            .map(|(k, h)| (k, TapLeafHash::from_byte_array(h.0)))
+            .collect();
+        let key = c.params.aggregate_key()?;
+        if let Some(l) = r.latest {
+            let state = ChannelState::try_from(&l.state)?;
+            let txs = StateTransactions::build(&c.params, &state)?;
+            musig2::verify_single(key.point(), l.signature, txs.update_sighash)
+                .map_err(|_| corrupt(format_args!("signature of state {}", state.number)))?;
+            if c.history.get(&state.number) != Some(&txs.settle_leaf_hash()) {
+                return Err(corrupt(format_args!(
+                    "settle-leaf hash of state {} is missing or wrong",
+                    state.number
+                )));
+            }
+            c.latest_local_partial = l.local_partial.as_ref().map(partial).transpose()?;
+            c.latest = Some(SignedState {
+                state,
+                signature: l.signature,
+            });
+        } else if c.status != ChannelStatus::Opening {
+            return Err(corrupt(format_args!(
+                "status {} without a signed state",
+                c.status
+            )));
+        }
+        if let Some(p) = r.pending {
+            let local_nonce = PublicNonce::from_bytes(&p.local_nonce).map_err(corrupt)?;
+            if let Some(s) = &p.secret_nonce {
+                if s.restore().map_err(corrupt)?.public_nonce() != local_nonce {
+                    return Err(corrupt("secret nonce does not match the public nonce"));
+                }
+            }
+            if p.secret_nonce.is_some() == p.local_partial.is_some() {
+                return Err(corrupt(
+                    "a pending update must hold either the secret nonce or our partial signature",
+                ));
+            }
+            c.pending = Some(PendingUpdate {
+                next: ChannelState::try_from(&p.next)?,
+                proposer: p.proposer,
+                secret_nonce: p.secret_nonce,
+                local_nonce,
+                remote_nonce: p
+                    .remote_nonce
+                    .map(|n| PublicNonce::from_bytes(&n).map_err(corrupt))
+                    .transpose()?,
+                local_partial: p.local_partial.as_ref().map(partial).transpose()?,
+                remote_partial: p.remote_partial.as_ref().map(partial).transpose()?,
+            });
+        }
+        Ok(c)
+    }
+}
+
+impl Serialize for Channel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ChannelRecord::from(self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Channel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let record = ChannelRecord::deserialize(d)?;
+        Channel::try_from(record).map_err(serde::de::Error::custom)
+    }
+}

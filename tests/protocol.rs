@@ -1,0 +1,974 @@
+//! The sans-I/O channel state machine (`asyncpay::protocol`) driven by an in-process
+//! two-party harness (after rust-lightning's `functional_test_utils`): a client and the
+//! server exchange encoded messages, every channel value is persisted (JSON round trip) after
+//! every transition and the test continues from the restored copy, and every signed state is
+//! checked on the regtest ledger.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use asyncpay::chain::Chain;
+use asyncpay::crypto::musig::{SecretNonce, SigningSession};
+use asyncpay::eltoo::{ChannelState, Party, Ptlc};
+use asyncpay::protocol::{
+    Channel, ChannelError, ChannelId, ChannelStatus, Message, MessageError, OpenChannel,
+    OpenPolicy, UpdateProposal, UpdateSignature, WireKeys, WireState, MAX_MESSAGE_SIZE,
+};
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::{Amount, OutPoint, Transaction};
+use common::PartySecrets;
+use proptest::prelude::*;
+use secp::{Scalar, G};
+
+const CAPACITY: u64 = 1_000_000;
+const DELAY: u16 = 6;
+
+/// Deterministic "OS randomness" for the test: SHA-256 of a counter and a label.
+struct Rand(u64, &'static str);
+
+impl Rand {
+    fn next(&mut self) -> [u8; 32] {
+        self.0 += 1;
+        let mut input = self.1.as_bytes().to_vec();
+        input.extend_from_slice(&self.0.to_be_bytes());
+        sha256::Hash::hash(&input).to_byte_array()
+    }
+}
+
+/// Persists a channel the way a wallet would (serialize, drop, load) and returns the
+/// loaded copy, checking that the round trip is exact.
+fn persist(channel: Channel) -> Channel {
+    let json = serde_json::to_string(&channel).unwrap();
+    drop(channel);
+    let restored: Channel = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&restored).unwrap(), json);
+    restored
+}
+
+/// A message over the wire: encode, size-bounded decode.
+fn wire<M: Into<Message>>(m: M) -> Message {
+    Message::decode(&m.into().encode()).unwrap()
+}
+
+fn json(channel: &Channel) -> String {
+    serde_json::to_string(channel).unwrap()
+}
+
+fn accept_all(_: Option<&ChannelState>, _: &ChannelState) -> Result<(), String> {
+    Ok(())
+}
+
+/// The server's policy: the client may only propose states that do not lower what the
+/// server holds (its balance plus PTLCs it receives).
+fn server_policy(latest: Option<&ChannelState>, next: &ChannelState) -> Result<(), String> {
+    let holds = |s: &ChannelState| {
+        s.server
+            + s.ptlcs
+                .iter()
+                .filter(|p| p.offerer == Party::Client)
+                .map(|p| p.amount)
+                .sum::<Amount>()
+    };
+    match latest {
+        Some(l) if holds(next) < holds(l) => Err(format!(
+            "the server would hold {} instead of {}",
+            holds(next),
+            holds(l)
+        )),
+        _ => Ok(()),
+    }
+}
+
+struct Node {
+    channel: Channel,
+    secrets: PartySecrets,
+}
+
+impl Node {
+    fn key(&self) -> Scalar {
+        self.secrets.funding
+    }
+}
+
+/// Both sides of one channel plus the ledger.
+struct Harness {
+    client: Node,
+    server: Node,
+    chain: Chain,
+    funding: OutPoint,
+    rand: Rand,
+    /// The latest update spending the funding output, for every signed state (what a
+    /// cheater could publish later).
+    updates: BTreeMap<u32, Transaction>,
+}
+
+impl Harness {
+    fn node(&mut self, party: Party) -> &mut Node {
+        match party {
+            Party::Client => &mut self.client,
+            Party::Server => &mut self.server,
+        }
+    }
+
+    /// Applies a transition result to `party`: persists it, continues from the loaded copy.
+    fn set(&mut self, party: Party, channel: Channel) {
+        self.node(party).channel = persist(channel);
+    }
+
+    /// Opens a channel funded by the client: open/accept, state 0 signed by both, then the
+    /// funding transaction confirmed on the ledger.
+    fn open(seed: u8) -> Harness {
+        let client = PartySecrets::from_seed(seed);
+        let server = PartySecrets::from_seed(seed + 100);
+        let open = OpenChannel {
+            channel_id: ChannelId([seed; 32]),
+            client_keys: WireKeys::from(&client.keys()),
+            capacity_sat: CAPACITY,
+            funder: Party::Client,
+            push_sat: 0,
+            shared_delay: Some(DELAY),
+        };
+        let Message::OpenChannel(open) = wire(open) else {
+            panic!("open")
+        };
+        let policy = OpenPolicy {
+            minimum_depth: 1,
+            ..OpenPolicy::default()
+        };
+        let (server_channel, accept) =
+            Channel::accept_open(&open, &server.keys(), &policy).unwrap();
+        let Message::AcceptChannel(accept) = wire(accept) else {
+            panic!("accept")
+        };
+        let client_channel = Channel::on_accept_channel(&open, &accept).unwrap();
+        assert_eq!(client_channel.params(), server_channel.params());
+        let mut h = Harness {
+            client: Node {
+                channel: persist(client_channel),
+                secrets: client,
+            },
+            server: Node {
+                channel: persist(server_channel),
+                secrets: server,
+            },
+            chain: Chain::new(),
+            funding: OutPoint::null(),
+            rand: Rand(0, "harness"),
+            updates: BTreeMap::new(),
+        };
+        let initial = h.client.channel.initial_state();
+        h.update(Party::Client, initial, Party::Server);
+        for party in [Party::Client, Party::Server] {
+            assert_eq!(
+                h.node(party).channel.status(),
+                ChannelStatus::AwaitingFunding
+            );
+        }
+        // Update 0 is signed: now the funder publishes the funding transaction.
+        let params = h.client.channel.params().clone();
+        h.funding = h
+            .chain
+            .fund(
+                &params.funding_output().unwrap().script_pubkey,
+                params.capacity,
+            )
+            .unwrap();
+        let (c, published) = h.client.channel.funding_published(h.funding).unwrap();
+        h.set(Party::Client, c);
+        let Message::FundingPublished(published) = wire(published) else {
+            panic!("funding")
+        };
+        let s = h.server.channel.on_funding_published(&published).unwrap();
+        h.set(Party::Server, s);
+        for party in [Party::Client, Party::Server] {
+            let c = h.node(party).channel.on_funding_confirmed(1).unwrap();
+            assert_eq!(c.status(), ChannelStatus::Open);
+            h.set(party, c);
+        }
+        h.check_latest_on_chain();
+        h
+    }
+
+    /// One full update of `next`, proposed by `proposer`; `first` signs and sends first.
+    /// Every message goes through the codec, every channel through persistence.
+    fn update(&mut self, proposer: Party, next: ChannelState, first: Party) {
+        let acceptor = proposer.other();
+        let rand = self.rand.next();
+        let (c, proposal) = self.node(proposer).channel.propose(next, rand).unwrap();
+        self.set(proposer, c);
+        let Message::UpdateProposal(proposal) = wire(proposal) else {
+            panic!("proposal")
+        };
+        let rand = self.rand.next();
+        let policy = if acceptor == Party::Server && proposer == Party::Client {
+            server_policy
+        } else {
+            accept_all
+        };
+        let (c, accept) = self
+            .node(acceptor)
+            .channel
+            .accept(&proposal, rand, policy)
+            .unwrap();
+        self.set(acceptor, c);
+        let Message::UpdateAccept(accept) = wire(accept) else {
+            panic!("accept")
+        };
+        let c = self.node(proposer).channel.on_accept(&accept).unwrap();
+        self.set(proposer, c);
+
+        // Both compute both payment points; each side's partial matches its point.
+        let points: Vec<_> = [Party::Client, Party::Server]
+            .iter()
+            .map(|p| self.node(*p).channel.payment_point(Party::Client).unwrap())
+            .collect();
+        assert_eq!(points[0], points[1]);
+
+        let second = first.other();
+        let sig_first = self.sign(first);
+        let c = self.node(second).channel.on_signature(&sig_first).unwrap();
+        self.set(second, c);
+        assert!(self.node(second).channel.pending().is_some());
+        let sig_second = self.sign(second);
+        assert!(self.node(second).channel.pending().is_none(), "completed");
+        let c = self.node(first).channel.on_signature(&sig_second).unwrap();
+        self.set(first, c);
+
+        let (client, server) = (&self.client.channel, &self.server.channel);
+        assert!(client.pending().is_none() && server.pending().is_none());
+        assert_eq!(client.latest(), server.latest());
+        assert_eq!(client.history(), server.history());
+        assert_eq!(
+            client.payment_point(Party::Client).unwrap_err(),
+            ChannelError::NoPendingUpdate
+        );
+    }
+
+    /// `party` signs the pending update, persists, and returns the message it sends.
+    fn sign(&mut self, party: Party) -> UpdateSignature {
+        let key = self.node(party).key();
+        let point = self.node(party).channel.payment_point(party).unwrap();
+        let (c, partial) = self.node(party).channel.sign(key).unwrap();
+        assert_eq!(
+            partial.point(),
+            point.into(),
+            "s·G equals the payment point"
+        );
+        self.set(party, c);
+        let msg = self.node(party).channel.update_signature().unwrap();
+        let Message::UpdateSignature(msg) = wire(msg) else {
+            panic!("signature")
+        };
+        msg
+    }
+
+    /// The latest update (on the funding output) is valid on the ledger, and both sides
+    /// build the identical transaction.
+    fn check_latest_on_chain(&mut self) {
+        let tx = self.client.channel.funding_update_tx().unwrap();
+        assert_eq!(tx, self.server.channel.funding_update_tx().unwrap());
+        self.chain.check(&tx).unwrap();
+        let number = self.client.channel.latest().unwrap().state.number;
+        self.updates.insert(number, tx);
+    }
+
+    fn latest(&self) -> ChannelState {
+        self.client.channel.latest().unwrap().state.clone()
+    }
+}
+
+fn point(seed: u64) -> secp::Point {
+    let bytes = sha256::Hash::hash(&seed.to_be_bytes()).to_byte_array();
+    Scalar::try_from(bytes).unwrap() * G
+}
+
+/// A random next state from `latest`: move money, add a PTLC, or resolve one.
+fn random_next(latest: &ChannelState, op: u8, amount: u64, seed: u64) -> ChannelState {
+    let mut next = latest.clone();
+    next.number += 1;
+    let payer = if seed % 2 == 0 {
+        Party::Client
+    } else {
+        Party::Server
+    };
+    let balance = |s: &ChannelState, p: Party| s.balance(p).to_sat();
+    let set = |s: &mut ChannelState, p: Party, v: u64| match p {
+        Party::Client => s.client = Amount::from_sat(v),
+        Party::Server => s.server = Amount::from_sat(v),
+    };
+    match op % 3 {
+        1 if next.ptlcs.len() < 4 && balance(latest, payer) >= 1_000 => {
+            let amt = 330 + amount % (balance(latest, payer) - 330);
+            set(&mut next, payer, balance(latest, payer) - amt);
+            next.ptlcs.push(Ptlc {
+                offerer: payer,
+                amount: Amount::from_sat(amt),
+                point: point(seed),
+                expiry: 1_000 + (seed % 1_000) as u32,
+            });
+        }
+        2 if !next.ptlcs.is_empty() => {
+            let p = next.ptlcs.remove(amount as usize % next.ptlcs.len());
+            // Fulfilled (to the receiver) or failed (back to the offerer).
+            let to = if seed % 3 == 0 {
+                p.offerer
+            } else {
+                p.offerer.other()
+            };
+            let v = balance(&next, to) + p.amount.to_sat();
+            set(&mut next, to, v);
+        }
+        _ => {
+            let amt = amount % (balance(latest, payer) + 1);
+            let (from, to) = (payer, payer.other());
+            set(&mut next, from, balance(latest, from) - amt);
+            set(&mut next, to, balance(latest, to) + amt);
+        }
+    }
+    next
+}
+
+#[test]
+fn open_signs_state_zero_before_funding() {
+    let h = Harness::open(1);
+    let latest = h.client.channel.latest().unwrap();
+    assert_eq!(latest.state.number, 0);
+    assert_eq!(latest.state.client, Amount::from_sat(CAPACITY));
+    assert_eq!(h.client.channel.funding_outpoint(), Some(h.funding));
+    assert_eq!(h.server.channel.history().len(), 1);
+}
+
+#[test]
+fn fifty_advances_by_either_side_agree_and_are_valid_on_chain() {
+    let mut h = Harness::open(2);
+    let mut r = Rand(0, "advances");
+    for i in 0..50u64 {
+        let b = r.next();
+        let proposer = if b[0] % 2 == 0 {
+            Party::Client
+        } else {
+            Party::Server
+        };
+        let first = if b[1] % 2 == 0 {
+            Party::Client
+        } else {
+            Party::Server
+        };
+        let amount = u64::from_be_bytes(b[2..10].try_into().unwrap()) % 200_000;
+        let next = random_next(&h.latest(), b[10], amount, i);
+        // The client only proposes what the server's policy accepts; the server the rest.
+        let proposer = match server_policy(Some(&h.latest()), &next) {
+            Ok(()) => proposer,
+            Err(_) => Party::Server,
+        };
+        h.update(proposer, next, first);
+        h.check_latest_on_chain();
+    }
+    assert_eq!(h.latest().number, 50);
+    assert_eq!(h.client.channel.history().len(), 51);
+    assert_eq!(
+        h.client.channel.latest().unwrap().signature,
+        h.server.channel.latest().unwrap().signature
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// Random sequences of updates (moves, PTLC adds and removals), proposed by either side,
+    /// either side signing first: both sides always end with the same latest state, whose
+    /// update the ledger accepts.
+    #[test]
+    fn random_update_sequences_stay_in_agreement(
+        steps in proptest::collection::vec((any::<bool>(), any::<bool>(), any::<u8>(), 0u64..300_000), 1..15)
+    ) {
+        let mut h = Harness::open(3);
+        for (i, (by_client, client_first, op, amount)) in steps.into_iter().enumerate() {
+            let next = random_next(&h.latest(), op, amount, i as u64);
+            let proposer = if by_client && server_policy(Some(&h.latest()), &next).is_ok() {
+                Party::Client
+            } else {
+                Party::Server
+            };
+            let first = if client_first { Party::Client } else { Party::Server };
+            h.update(proposer, next.clone(), first);
+            prop_assert_eq!(h.latest(), next);
+            h.check_latest_on_chain();
+        }
+    }
+}
+
+#[test]
+fn restart_replays_sign_with_a_byte_identical_partial() {
+    let mut h = Harness::open(4);
+    let next = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(1_234))
+        .unwrap();
+    let (c, proposal) = h.client.channel.propose(next, h.rand.next()).unwrap();
+    h.set(Party::Client, c);
+    let (s, accept) = h
+        .server
+        .channel
+        .accept(&proposal, h.rand.next(), server_policy)
+        .unwrap();
+    h.set(Party::Server, s);
+    let c = h.client.channel.on_accept(&accept).unwrap();
+    h.set(Party::Client, c);
+
+    // The persisted pre-sign state carries the secret nonce.
+    let pre_sign = json(&h.client.channel);
+    let v: serde_json::Value = serde_json::from_str(&pre_sign).unwrap();
+    assert_eq!(
+        v["pending"]["secret_nonce"].as_str().map(str::len),
+        Some(194)
+    );
+
+    let key = h.client.key();
+    let (signed, s1) = h.client.channel.sign(key).unwrap();
+    // Crash before the signed channel was persisted: restart from disk and sign again.
+    let restored: Channel = serde_json::from_str(&pre_sign).unwrap();
+    let (_, s2) = restored.sign(key).unwrap();
+    assert_eq!(s1.to_bytes(), s2.to_bytes());
+
+    // Once the signed channel is persisted, the nonce is gone for good.
+    let signed = persist(signed);
+    let v: serde_json::Value = serde_json::from_str(&json(&signed)).unwrap();
+    assert!(v["pending"]["secret_nonce"].is_null());
+    assert!(signed.pending().unwrap().nonce_consumed());
+    assert_eq!(
+        signed.sign(key).unwrap_err(),
+        ChannelError::NonceConsumed(1)
+    );
+    assert!(signed
+        .sign(key)
+        .unwrap_err()
+        .to_string()
+        .contains("already used"));
+    assert_eq!(signed.local_partial(), Some(s1));
+    // A second, different accept cannot change the session of a nonce already recorded.
+    let mut other = accept.clone();
+    other.nonce = h.client.channel.pending().unwrap().local_nonce().to_bytes();
+    assert_eq!(
+        h.client.channel.on_accept(&other).unwrap_err(),
+        ChannelError::NonceConflict(1)
+    );
+    // The same accept again is harmless.
+    h.client.channel.on_accept(&accept).unwrap();
+}
+
+#[test]
+fn bad_proposals_are_rejected_and_change_nothing() {
+    let mut h = Harness::open(5);
+    h.update(
+        Party::Client,
+        h.latest()
+            .pay(Party::Client, Amount::from_sat(10_000))
+            .unwrap(),
+        Party::Client,
+    );
+    let before = json(&h.server.channel);
+    let good = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(5_000))
+        .unwrap();
+    let (_, proposal) = h.client.channel.propose(good, h.rand.next()).unwrap();
+
+    let try_accept = |h: &mut Harness, p: &UpdateProposal| {
+        let r = h.rand.next();
+        h.server
+            .channel
+            .accept(p, r, server_policy)
+            .map(|_| ())
+            .unwrap_err()
+    };
+
+    // Wrong number.
+    let mut wrong = proposal.clone();
+    wrong.number = 7;
+    wrong.state.number = 7;
+    let err = try_accept(&mut h, &wrong);
+    assert_eq!(
+        err.to_string(),
+        "update proposal for state 7 but the latest signed state is 1"
+    );
+    // Number and state disagree.
+    let mut wrong = proposal.clone();
+    wrong.state.number = 3;
+    assert!(matches!(
+        try_accept(&mut h, &wrong),
+        ChannelError::Message(MessageError::InvalidField { .. })
+    ));
+    // Broken conservation.
+    let mut wrong = proposal.clone();
+    wrong.state.client_sat += 1;
+    let err = try_accept(&mut h, &wrong);
+    assert!(
+        err.to_string().contains("but the channel capacity is"),
+        "{err}"
+    );
+    // The client takes money: the server's policy refuses.
+    let mut wrong = proposal.clone();
+    wrong.state.client_sat += 6_000;
+    wrong.state.server_sat -= 6_000;
+    let err = try_accept(&mut h, &wrong);
+    assert!(
+        matches!(err, ChannelError::Refused { number: 2, .. }),
+        "{err}"
+    );
+    // A PTLC below dust, and one with a timestamp expiry.
+    let mut wrong = proposal.clone();
+    wrong.state.client_sat -= 100;
+    wrong.state.ptlcs.push(asyncpay::protocol::WirePtlc {
+        offerer: Party::Client,
+        amount_sat: 100,
+        point: point(1).serialize(),
+        expiry: 500,
+    });
+    assert!(try_accept(&mut h, &wrong)
+        .to_string()
+        .contains("dust limit"));
+    wrong.state.client_sat -= 900;
+    wrong.state.ptlcs[0].amount_sat = 1_000;
+    wrong.state.ptlcs[0].expiry = 600_000_000;
+    assert!(try_accept(&mut h, &wrong)
+        .to_string()
+        .contains("not a block height"));
+    // Another channel's proposal.
+    let mut wrong = proposal.clone();
+    wrong.channel_id = ChannelId([0xee; 32]);
+    assert!(matches!(
+        try_accept(&mut h, &wrong),
+        ChannelError::WrongChannel { .. }
+    ));
+    // A bad nonce.
+    let mut wrong = proposal.clone();
+    wrong.proposer_nonce = [0; 66];
+    assert!(try_accept(&mut h, &wrong).to_string().contains("nonce"));
+
+    assert_eq!(json(&h.server.channel), before, "nothing changed");
+    // The proposer cannot propose over its own pending update, and a bad proposal of its own
+    // is refused before anything is recorded.
+    let (c, _) = h
+        .client
+        .channel
+        .propose(
+            h.latest().pay(Party::Client, Amount::from_sat(1)).unwrap(),
+            h.rand.next(),
+        )
+        .unwrap();
+    assert_eq!(
+        c.propose(h.latest(), h.rand.next()).unwrap_err(),
+        ChannelError::UpdatePending(2)
+    );
+    let mut broken = h.latest();
+    broken.number = 2;
+    broken.client += Amount::from_sat(1);
+    assert!(matches!(
+        h.client.channel.propose(broken, h.rand.next()).unwrap_err(),
+        ChannelError::InvalidState { number: 2, .. }
+    ));
+    // And the original proposal still goes through.
+    let (s, _) = h
+        .server
+        .channel
+        .accept(&proposal, h.rand.next(), server_policy)
+        .unwrap();
+    assert_eq!(s.pending().unwrap().next().number, 2);
+}
+
+#[test]
+fn a_bad_partial_signature_is_rejected_and_changes_nothing() {
+    let mut h = Harness::open(6);
+    let next = h.latest().pay(Party::Client, Amount::from_sat(1)).unwrap();
+    let (c, proposal) = h.client.channel.propose(next, h.rand.next()).unwrap();
+    h.set(Party::Client, c);
+    let (s, accept) = h
+        .server
+        .channel
+        .accept(&proposal, h.rand.next(), server_policy)
+        .unwrap();
+    h.set(Party::Server, s);
+    let c = h.client.channel.on_accept(&accept).unwrap();
+    h.set(Party::Client, c);
+    let good = h.sign(Party::Client);
+    let before = json(&h.server.channel);
+
+    let mut bad = good.clone();
+    bad.partial_signature[31] ^= 1;
+    let err = h.server.channel.on_signature(&bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the client partial signature on state 1 does not verify"
+    );
+    let mut wrong_number = good.clone();
+    wrong_number.number = 2;
+    assert!(h
+        .server
+        .channel
+        .on_signature(&wrong_number)
+        .unwrap_err()
+        .to_string()
+        .contains("update signature for state 2 but the pending update is for state 1"));
+    // The server's own partial replayed as the client's does not verify either.
+    let (signed, server_partial) = h.server.channel.sign(h.server.key()).unwrap();
+    drop(signed);
+    let mut mirrored = good.clone();
+    mirrored.partial_signature = server_partial.to_bytes();
+    assert!(h.server.channel.on_signature(&mirrored).is_err());
+    assert_eq!(json(&h.server.channel), before, "nothing changed");
+
+    let s = h.server.channel.on_signature(&good).unwrap();
+    h.set(Party::Server, s);
+    let sig = h.sign(Party::Server);
+    let c = h.client.channel.on_signature(&sig).unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(h.client.channel.latest(), h.server.channel.latest());
+    h.check_latest_on_chain();
+}
+
+/// The asynchronous payment's use: A signs without sending `s_A` to S; S signs and keeps
+/// `s_S`; S completes only with `s_A` learned elsewhere (from B), and `s_A·G = T_A`.
+#[test]
+fn a_withheld_partial_completes_the_state_when_it_arrives_later() {
+    let mut h = Harness::open(7);
+    let next = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    let (c, proposal) = h.client.channel.propose(next, h.rand.next()).unwrap();
+    h.set(Party::Client, c);
+    let (s, accept) = h
+        .server
+        .channel
+        .accept(&proposal, h.rand.next(), server_policy)
+        .unwrap();
+    h.set(Party::Server, s);
+    let c = h.client.channel.on_accept(&accept).unwrap();
+    h.set(Party::Client, c);
+
+    let t_a = h.server.channel.payment_point(Party::Client).unwrap();
+    let (c, s_a) = h.client.channel.sign(h.client.key()).unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(s_a.point(), t_a.into());
+    assert_eq!(
+        h.client.channel.cancel_pending().unwrap_err(),
+        ChannelError::CannotCancelSigned(1)
+    );
+    let (s, _) = h.server.channel.sign(h.server.key()).unwrap();
+    h.set(Party::Server, s);
+    assert!(h.server.channel.pending().is_some(), "S waits for s_A");
+
+    // B sells s_A to S: S builds the signature message itself.
+    let from_b = UpdateSignature {
+        channel_id: h.server.channel.id(),
+        number: 1,
+        partial_signature: s_a.to_bytes(),
+    };
+    let s = h.server.channel.on_signature(&from_b).unwrap();
+    h.set(Party::Server, s);
+    assert_eq!(h.server.channel.latest().unwrap().state.number, 1);
+    // A comes back: S delivers its partial signature, resent from the completed state.
+    let s_s = h.server.channel.update_signature().unwrap();
+    let c = h.client.channel.on_signature(&s_s).unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(h.client.channel.latest(), h.server.channel.latest());
+    h.check_latest_on_chain();
+}
+
+#[test]
+fn an_unsigned_pending_update_can_be_cancelled() {
+    let mut h = Harness::open(8);
+    let paid = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(5_000))
+        .unwrap();
+    h.update(Party::Client, paid, Party::Client);
+    let take = h
+        .latest()
+        .pay(Party::Server, Amount::from_sat(1_000))
+        .unwrap();
+    let (c, proposal) = h.client.channel.propose(take, h.rand.next()).unwrap();
+    h.set(Party::Client, c);
+    let err = h
+        .server
+        .channel
+        .accept(&proposal, h.rand.next(), server_policy)
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("update to state 2 refused: the server would hold"));
+    let c = h.client.channel.cancel_pending().unwrap();
+    h.set(Party::Client, c);
+    assert!(h.client.channel.pending().is_none());
+    assert_eq!(
+        h.client.channel.cancel_pending().unwrap_err(),
+        ChannelError::NoPendingUpdate
+    );
+    h.update(
+        Party::Client,
+        h.latest()
+            .pay(Party::Client, Amount::from_sat(1_000))
+            .unwrap(),
+        Party::Server,
+    );
+    assert_eq!(h.latest().number, 2);
+}
+
+#[test]
+fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
+    let mut h = Harness::open(9);
+    for _ in 0..5 {
+        let next = h
+            .latest()
+            .pay(Party::Client, Amount::from_sat(20_000))
+            .unwrap();
+        h.update(Party::Client, next, Party::Client);
+        h.check_latest_on_chain();
+    }
+    // The client cheats with state 2 (it had more money then).
+    let old = h.updates[&2].clone();
+    h.chain.submit(old.clone()).unwrap();
+    h.chain.mine(1, None);
+    let rebound = h
+        .server
+        .channel
+        .react_to_published_update(&old)
+        .unwrap()
+        .expect("an old state is answered");
+    assert_eq!(rebound.input[0].previous_output.txid, old.compute_txid());
+    h.chain.check(&rebound).unwrap();
+    h.chain.submit(rebound.clone()).unwrap();
+    h.chain.mine(1, None);
+    // The latest state needs no answer; other transactions are not updates of this channel.
+    assert_eq!(
+        h.client
+            .channel
+            .react_to_published_update(&rebound)
+            .unwrap(),
+        None
+    );
+    let other = Harness::open(10);
+    assert!(matches!(
+        h.server
+            .channel
+            .react_to_published_update(&other.updates[&0])
+            .unwrap_err(),
+        ChannelError::NotOurUpdate(_)
+    ));
+    let mut not_update = old.clone();
+    not_update.lock_time = bitcoin::absolute::LockTime::ZERO;
+    assert!(h
+        .server
+        .channel
+        .react_to_published_update(&not_update)
+        .is_err());
+
+    let settlement = h
+        .server
+        .channel
+        .settlement_tx(OutPoint::new(rebound.compute_txid(), 0))
+        .unwrap();
+    assert!(h.chain.check(&settlement).is_err(), "too early");
+    h.chain.mine(u32::from(DELAY) - 1, None);
+    h.chain.submit(settlement).unwrap();
+    h.chain.mine(1, None);
+    let params = h.client.channel.params();
+    let paid = |p: Party| -> u64 {
+        h.chain
+            .utxos_for_script(&params.to_node_script(p))
+            .iter()
+            .map(|(_, u)| u.output.value.to_sat())
+            .sum()
+    };
+    assert_eq!(paid(Party::Client), 900_000);
+    assert_eq!(paid(Party::Server), 100_000);
+}
+
+#[test]
+fn cooperative_close_from_the_latest_state_is_valid_on_chain() {
+    let mut h = Harness::open(11);
+    let next = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(300_000))
+        .unwrap();
+    h.update(Party::Client, next, Party::Server);
+    let close = h
+        .client
+        .channel
+        .cooperative_close(Amount::from_sat(500), Party::Client)
+        .unwrap();
+    let params = h.client.channel.params().clone();
+    let key = asyncpay::eltoo::CooperativeClose::signing_key(&params).unwrap();
+    let msg = close.sighash().unwrap();
+    let (c, s) = (h.client.key(), h.server.key());
+    let nc = SecretNonce::generate(h.rand.next(), c, &key, Some(&msg));
+    let ns = SecretNonce::generate(h.rand.next(), s, &key, Some(&msg));
+    let session = SigningSession::new(
+        &key,
+        [(c * G, nc.public_nonce()), (s * G, ns.public_nonce())],
+        msg,
+    )
+    .unwrap();
+    let sig = session
+        .aggregate(session.sign(c, nc).unwrap(), session.sign(s, ns).unwrap())
+        .unwrap();
+    h.chain.submit(close.signed(&sig)).unwrap();
+    let c = h.client.channel.closing().unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(h.client.channel.status(), ChannelStatus::Closing);
+    assert!(matches!(
+        h.client
+            .channel
+            .propose(
+                h.latest().pay(Party::Client, Amount::ONE_SAT).unwrap(),
+                h.rand.next()
+            )
+            .unwrap_err(),
+        ChannelError::WrongStatus { .. }
+    ));
+}
+
+#[test]
+fn updates_wait_for_the_opening_and_state_zero_must_match_it() {
+    let client = PartySecrets::from_seed(12);
+    let server = PartySecrets::from_seed(112);
+    let open = OpenChannel {
+        channel_id: ChannelId([12; 32]),
+        client_keys: WireKeys::from(&client.keys()),
+        capacity_sat: CAPACITY,
+        funder: Party::Server,
+        push_sat: 1_000,
+        shared_delay: None,
+    };
+    let policy = OpenPolicy::default();
+    let (s, accept) = Channel::accept_open(&open, &server.keys(), &policy).unwrap();
+    assert_eq!(accept.shared_delay, policy.default_shared_delay);
+    let c = Channel::on_accept_channel(&open, &accept).unwrap();
+    assert_eq!(c.initial_state().client, Amount::from_sat(1_000));
+    // State 1 before state 0; state 0 with other balances.
+    let mut one = c.initial_state();
+    one.number = 1;
+    assert_eq!(
+        c.propose(one, [1; 32]).unwrap_err().to_string(),
+        "update proposal for state 1 but no state is signed yet (the first state is 0)"
+    );
+    let mut skewed = c.initial_state();
+    skewed.client = Amount::ZERO;
+    skewed.server = Amount::from_sat(CAPACITY);
+    assert!(matches!(
+        c.propose(skewed, [1; 32]).unwrap_err(),
+        ChannelError::InitialState { .. }
+    ));
+    let (s, proposal) = s.propose(s.initial_state(), [2; 32]).unwrap();
+    let (c, accept0) = c.accept(&proposal, [3; 32], accept_all).unwrap();
+    let s = s.on_accept(&accept0).unwrap();
+    let (s, _) = s.sign(server.funding).unwrap();
+    // Signing with the wrong key is refused before the nonce is touched.
+    assert_eq!(
+        c.sign(server.funding).unwrap_err(),
+        ChannelError::WrongKey("client")
+    );
+    let (c, _) = c.sign(client.funding).unwrap();
+    let c = c.on_signature(&s.update_signature().unwrap()).unwrap();
+    let s = s.on_signature(&c.update_signature().unwrap()).unwrap();
+    assert_eq!(c.status(), ChannelStatus::AwaitingFunding);
+    assert_eq!(s.latest(), c.latest());
+    // No updates before the funding is confirmed.
+    let next = c
+        .latest()
+        .unwrap()
+        .state
+        .pay(Party::Client, Amount::ONE_SAT)
+        .unwrap();
+    assert!(c
+        .propose(next, [4; 32])
+        .unwrap_err()
+        .to_string()
+        .contains("while the channel is awaiting funding"));
+    assert_eq!(
+        c.on_funding_confirmed(3).unwrap_err(),
+        ChannelError::FundingUnknown
+    );
+
+    // Open requests the server refuses.
+    let mut big = open.clone();
+    big.capacity_sat = 200_000_000;
+    assert!(Channel::accept_open(&big, &server.keys(), &policy).is_err());
+    let mut slow = open.clone();
+    slow.shared_delay = Some(5_000);
+    assert!(Channel::accept_open(&slow, &server.keys(), &policy)
+        .unwrap_err()
+        .to_string()
+        .contains("shared delay 5000 blocks"));
+    let mut same_keys = open.clone();
+    same_keys.client_keys = WireKeys::from(&server.keys());
+    assert!(Channel::accept_open(&same_keys, &server.keys(), &policy).is_err());
+}
+
+#[test]
+fn message_decode_rejects_oversized_input_and_unknown_versions() {
+    let msg = Message::UpdateProposal(UpdateProposal {
+        channel_id: ChannelId([1; 32]),
+        number: 1,
+        state: WireState {
+            number: 1,
+            client_sat: 1,
+            server_sat: 2,
+            ptlcs: vec![],
+        },
+        proposer_nonce: [3; 66],
+    });
+    let bytes = msg.encode();
+    assert_eq!(Message::decode(&bytes).unwrap(), msg);
+    let mut padded = bytes.clone();
+    padded.resize(MAX_MESSAGE_SIZE + 1, b' ');
+    assert_eq!(
+        Message::decode(&padded).unwrap_err(),
+        MessageError::TooLarge {
+            size: MAX_MESSAGE_SIZE + 1,
+            limit: MAX_MESSAGE_SIZE
+        }
+    );
+    let text = String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"version\":1", "\"version\":9");
+    let err = Message::decode(text.as_bytes()).unwrap_err();
+    assert_eq!(err, MessageError::UnsupportedVersion { found: 9 });
+    assert!(err.to_string().contains("version 9 is not supported"));
+    assert!(Message::decode(b"not json").is_err());
+}
+
+#[test]
+fn persisted_channels_are_validated_on_load() {
+    let h = Harness::open(13);
+    let text = json(&h.client.channel);
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["latest"]["state"]["client_sat"] = 999_999.into();
+    let err = serde_json::from_value::<Channel>(v).unwrap_err();
+    assert!(err.to_string().contains("capacity"), "{err}");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["format"] = 2.into();
+    let err = serde_json::from_value::<Channel>(v).unwrap_err();
+    assert!(
+        err.to_string().contains("format 2 is not supported"),
+        "{err}"
+    );
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sig = v["latest"]["signature"].as_str().unwrap().to_string();
+    let flipped = if sig.starts_with('0') { "1" } else { "0" };
+    v["latest"]["signature"] = format!("{flipped}{}", &sig[1..]).into();
+    let err = serde_json::from_value::<Channel>(v).unwrap_err();
+    assert!(err.to_string().contains("signature of state 0"), "{err}");
+    // The Debug form never shows a secret nonce or partial signature.
+    let mut h = h;
+    let next = h.latest().pay(Party::Client, Amount::ONE_SAT).unwrap();
+    let (c, _) = h.client.channel.propose(next, h.rand.next()).unwrap();
+    let nonce_hex = serde_json::to_value(&c).unwrap()["pending"]["secret_nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let debug = format!("{c:?}");
+    assert!(debug.contains("<secret>") && !debug.contains(&nonce_hex[..16]));
+}
