@@ -355,7 +355,9 @@ fn truncated_state_file_is_corrupt_and_unchanged() {
             "{msg}"
         );
         assert!(
-            msg.contains("restore it from a backup or run `asyncpay init --restore`"),
+            msg.contains(
+                "restore it from a backup, or run `asyncpay init --restore` with a new --datadir"
+            ),
             "{msg}"
         );
         assert_eq!(snapshot(tmp.path()), before);
