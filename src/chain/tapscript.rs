@@ -27,6 +27,14 @@ pub const TAPSCRIPT_LEAF_VERSION: u8 = 0xc0;
 /// Why the BIP118 tapscript check rejected an input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TapscriptError {
+    /// The caller did not pass one spent output per input (or the index is out of range).
+    #[error("{given} spent outputs given for a transaction with {inputs} inputs")]
+    SpentOutputs {
+        /// How many were given.
+        given: usize,
+        /// How many inputs the transaction has.
+        inputs: usize,
+    },
     /// The control block has an impossible size.
     #[error("taproot control block of {len} bytes is malformed")]
     MalformedControlBlock {
@@ -114,9 +122,13 @@ pub fn check_input(
     index: usize,
     spent_outputs: &[TxOut],
 ) -> Result<(), TapscriptError> {
-    let Some(spent) = spent_outputs.get(index) else {
-        return Ok(());
-    };
+    if spent_outputs.len() != tx.input.len() || index >= tx.input.len() {
+        return Err(TapscriptError::SpentOutputs {
+            given: spent_outputs.len(),
+            inputs: tx.input.len(),
+        });
+    }
+    let spent = &spent_outputs[index];
     if !spent.script_pubkey.is_p2tr() {
         return Ok(());
     }

@@ -441,6 +441,12 @@ impl Store {
         let sub = self.dir.join(T::FILE);
         if !sub.is_dir() {
             fs::create_dir_all(&sub).map_err(|e| StoreError::io("create", &sub, e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&sub, fs::Permissions::from_mode(0o700))
+                    .map_err(|e| StoreError::io("protect", &sub, e))?;
+            }
             fs::File::open(&self.dir)
                 .and_then(|d| d.sync_all())
                 .map_err(|e| StoreError::io("sync", &self.dir, e))?;
