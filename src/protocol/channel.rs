@@ -543,6 +543,11 @@ impl Channel {
                 )));
             }
         }
+        if open.funder == Party::Server && accept.minimum_depth == 0 {
+            return Err(ChannelError::OpenRefused(
+                "the server funds the channel but wants no confirmation of its funding".to_string(),
+            ));
+        }
         let dust_limit = messages::amount("dust limit", accept.dust_limit_sat)?;
         if dust_limit > DUST_LIMIT * 10 {
             return Err(ChannelError::OpenRefused(format!(
@@ -1345,6 +1350,18 @@ fn partial(bytes: &[u8; 32]) -> Result<PartialSignature, ChannelError> {
     PartialSignature::from_bytes(bytes).map_err(corrupt)
 }
 
+/// A persisted state, with the number range every transaction builder relies on.
+fn persisted_state(wire: &WireState) -> Result<ChannelState, ChannelError> {
+    let state = ChannelState::try_from(wire)?;
+    if state.number >= MAX_STATE {
+        return Err(corrupt(format_args!(
+            "state number {} is out of range",
+            state.number
+        )));
+    }
+    Ok(state)
+}
+
 impl TryFrom<ChannelRecord> for Channel {
     type Error = ChannelError;
 
@@ -1378,7 +1395,7 @@ impl TryFrom<ChannelRecord> for Channel {
             .collect();
         let key = c.params.aggregate_key()?;
         if let Some(l) = r.latest {
-            let state = ChannelState::try_from(&l.state)?;
+            let state = persisted_state(&l.state)?;
             let txs = StateTransactions::build(&c.params, &state)?;
             musig2::verify_single(key.point(), l.signature, txs.update_sighash)
                 .map_err(|_| corrupt(format_args!("signature of state {}", state.number)))?;
@@ -1412,7 +1429,7 @@ impl TryFrom<ChannelRecord> for Channel {
                 ));
             }
             c.pending = Some(PendingUpdate {
-                next: ChannelState::try_from(&p.next)?,
+                next: persisted_state(&p.next)?,
                 proposer: p.proposer,
                 secret_nonce: p.secret_nonce,
                 local_nonce,
@@ -1438,5 +1455,147 @@ impl<'de> Deserialize<'de> for Channel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let record = ChannelRecord::deserialize(d)?;
         Channel::try_from(record).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eltoo::xonly;
+
+    fn keys(seed: u8) -> (Scalar, PartyKeys) {
+        let s = |i: u8| Scalar::try_from([seed, i].repeat(16).as_slice()).unwrap();
+        let funding = s(1);
+        let keys = PartyKeys {
+            funding: funding.base_point_mul(),
+            settlement: xonly(&s(2).base_point_mul()),
+            ptlc: xonly(&s(3).base_point_mul()),
+        };
+        (funding, keys)
+    }
+
+    fn pair() -> (Channel, Channel, Scalar, Scalar) {
+        let (cs, ck) = keys(1);
+        let (ss, sk) = keys(2);
+        let params = ChannelParams {
+            client: ck,
+            server: sk,
+            capacity: Amount::from_sat(100_000),
+            shared_delay: 6,
+            dust_limit: DUST_LIMIT,
+        };
+        let id = ChannelId([5; 32]);
+        let new = |local| Channel::new(id, local, params.clone(), Party::Client, Amount::ZERO, 1);
+        (
+            new(Party::Client).unwrap(),
+            new(Party::Server).unwrap(),
+            cs,
+            ss,
+        )
+    }
+
+    fn ok(_: Option<&ChannelState>, _: &ChannelState) -> Result<(), String> {
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let (client, _, _, _) = pair();
+        let (c, _) = client.propose(client.initial_state(), [9; 32]).unwrap();
+        let bytes = c
+            .pending()
+            .unwrap()
+            .secret_nonce
+            .as_ref()
+            .unwrap()
+            .0
+            .to_vec();
+        let debug = format!("{c:?}");
+        assert!(debug.contains("StoredNonce(<secret>)"));
+        assert!(!debug.contains(&hex::encode(&bytes[..8])));
+    }
+
+    #[test]
+    fn the_same_randomness_gives_distinct_nonces_for_distinct_sessions() {
+        let (client, server, _, _) = pair();
+        let (_, p1) = client.propose(client.initial_state(), [1; 32]).unwrap();
+        let (_, p2) = client.propose(client.initial_state(), [2; 32]).unwrap();
+        assert_ne!(p1.proposer_nonce, p2.proposer_nonce);
+        // The acceptor reuses its randomness by mistake: the proposer's nonce is an input.
+        let (_, a1) = server.accept(&p1, [7; 32], ok).unwrap();
+        let (_, a2) = server.accept(&p2, [7; 32], ok).unwrap();
+        assert_ne!(a1.nonce, a2.nonce);
+        // The same session again is the same nonce (deterministic given the inputs).
+        let (_, a3) = server.accept(&p1, [7; 32], ok).unwrap();
+        assert_eq!(a1.nonce, a3.nonce);
+    }
+
+    #[test]
+    fn sign_needs_the_remote_nonce_and_the_right_key() {
+        let (client, _, cs, ss) = pair();
+        let (c, _) = client.propose(client.initial_state(), [1; 32]).unwrap();
+        assert_eq!(c.sign(cs).unwrap_err(), ChannelError::RemoteNonceMissing(0));
+        assert_eq!(c.sign(ss).unwrap_err(), ChannelError::WrongKey("client"));
+        assert_eq!(
+            c.update_signature().unwrap_err(),
+            ChannelError::NotSigned(0)
+        );
+        assert_eq!(client.sign(cs).unwrap_err(), ChannelError::NoPendingUpdate);
+    }
+
+    #[test]
+    fn persisted_pending_updates_are_checked() {
+        let (client, server, cs, _) = pair();
+        let (c, p) = client.propose(client.initial_state(), [1; 32]).unwrap();
+        let (_, a) = server.accept(&p, [2; 32], ok).unwrap();
+        let c = c.on_accept(&a).unwrap();
+        let before: serde_json::Value = serde_json::to_value(&c).unwrap();
+        let (signed, partial) = c.sign(cs).unwrap();
+        let after: serde_json::Value = serde_json::to_value(&signed).unwrap();
+
+        // Neither the nonce nor our partial: the nonce's fate is unknown.
+        let mut v = after.clone();
+        v["pending"]["local_partial"] = serde_json::Value::Null;
+        let err = serde_json::from_value::<Channel>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("either the secret nonce or our partial"),
+            "{err}"
+        );
+        // Both: a consumed nonce must not come back.
+        let mut v = before.clone();
+        v["pending"]["local_partial"] = hex::encode(&partial.to_bytes()).into();
+        assert!(serde_json::from_value::<Channel>(v).is_err());
+        // A secret nonce that does not belong to our public nonce.
+        let mut v = before.clone();
+        v["pending"]["local_nonce"] = hex::encode(&a.nonce).into();
+        assert!(serde_json::from_value::<Channel>(v).is_err());
+        // A state number no transaction can carry does not panic.
+        let mut v = before;
+        v["pending"]["next"]["number"] = MAX_STATE.into();
+        assert!(serde_json::from_value::<Channel>(v).is_err());
+    }
+
+    #[test]
+    fn initial_state_follows_funder_and_push() {
+        let (client, _, _, _) = pair();
+        assert_eq!(client.next_number(), 0);
+        let s = client.initial_state();
+        assert_eq!(
+            (s.client, s.server),
+            (Amount::from_sat(100_000), Amount::ZERO)
+        );
+        let mut params = client.params().clone();
+        params.capacity = Amount::from_sat(100);
+        let err = Channel::new(
+            client.id(),
+            Party::Client,
+            params,
+            Party::Client,
+            Amount::ZERO,
+            1,
+        );
+        assert!(err.unwrap_err().to_string().contains("dust limit"));
     }
 }
