@@ -8,9 +8,12 @@
 //! **Persistence rule** (PROTOCOL.md §7.3, §7.4): every transition returns a new [`Channel`].
 //! The caller persists it (encrypted, atomically) *before* sending any message the
 //! transition returned or that is built from it, and from then on uses only the returned
-//! value. A crash before persisting loses nothing: the message was never sent, and replaying
-//! the transition on the persisted copy yields the same result (for `sign`, byte-identical
-//! partial signatures: the session is fixed once both public nonces are recorded).
+//! value. A crash before persisting loses nothing: the message was never sent, and the
+//! caller resumes from the persisted copy. Replaying `sign` there gives the byte-identical
+//! partial signature (the session is fixed once both public nonces are recorded), and once
+//! the signed channel is persisted its secret nonce is gone, so a nonce never signs two
+//! different messages, across crashes and restarts. Restoring an older backup that still
+//! holds a used nonce is the caller's hazard to prevent (PROTOCOL.md §7.3).
 
 pub mod channel;
 mod hex;
@@ -24,5 +27,5 @@ pub use channel::{
 pub use messages::{
     AcceptChannel, ChannelId, FundingPublished, Message, MessageError, OpenChannel, UpdateAccept,
     UpdateProposal, UpdateSignature, WireKeys, WireParams, WirePtlc, WireState, MAX_MESSAGE_SIZE,
-    MESSAGE_VERSION,
+    MAX_PTLCS, MESSAGE_VERSION,
 };
