@@ -25,6 +25,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default largest accepted response body.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Bodies larger than this are sent with `Expect: 100-continue`.
+const EXPECT_CONTINUE_ABOVE: usize = 16 * 1024;
+
 /// Where system CA bundles usually are (when `SSL_CERT_FILE` is not set).
 const SYSTEM_CA_BUNDLES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt",
@@ -192,13 +195,20 @@ impl Client {
                 .header("authorization", &auth)
                 .header("accept", "application/json")
                 .call(),
-            Some(bytes) => self
-                .agent
-                .post(uri)
-                .header("authorization", &auth)
-                .header("accept", "application/json")
-                .content_type("application/json")
-                .send(&bytes[..]),
+            Some(bytes) => {
+                let mut request = self
+                    .agent
+                    .post(uri)
+                    .header("authorization", &auth)
+                    .header("accept", "application/json")
+                    .content_type("application/json");
+                if bytes.len() > EXPECT_CONTINUE_ABOVE {
+                    // Lets the server refuse a too-large body (413) before it is sent, instead
+                    // of the upload dying with a broken pipe.
+                    request = request.header("expect", "100-continue");
+                }
+                request.send(&bytes[..])
+            }
         };
         let response = result.map_err(|e| map_error(e, &url))?;
         self.decode(response, &url)
