@@ -97,6 +97,30 @@ pub struct ChannelSecrets {
     pub ptlc: SecretKey,
 }
 
+impl ChannelSecrets {
+    /// The public keys the channel's peer learns.
+    pub fn party_keys(&self) -> crate::eltoo::PartyKeys {
+        let secp = Secp256k1::signing_only();
+        let xonly = |k: &SecretKey| k.x_only_public_key(&secp).0;
+        crate::eltoo::PartyKeys {
+            funding: secp::Point::from_slice(&self.funding.public_key(&secp).serialize())
+                .expect("a valid public key"),
+            settlement: xonly(&self.settlement),
+            ptlc: xonly(&self.ptlc),
+        }
+    }
+
+    /// The funding key as a MuSig2 signing scalar.
+    pub fn funding_scalar(&self) -> secp::Scalar {
+        secp::Scalar::try_from(self.funding.secret_bytes().as_slice()).expect("a valid key")
+    }
+
+    /// The settlement key as a signing scalar (for `to_node` outputs).
+    pub fn settlement_scalar(&self) -> secp::Scalar {
+        secp::Scalar::try_from(self.settlement.secret_bytes().as_slice()).expect("a valid key")
+    }
+}
+
 impl WalletKeys {
     /// The network these keys are for.
     pub fn network(&self) -> Network {

@@ -15,5 +15,6 @@ pub mod eltoo;
 pub mod keys;
 pub mod net;
 pub mod protocol;
+pub mod server;
 pub mod store;
 pub mod wallet;

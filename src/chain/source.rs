@@ -136,7 +136,7 @@ pub enum ChainSourceError {
 
 /// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
 /// broadcast transactions.
-pub trait ChainSource: fmt::Debug {
+pub trait ChainSource: fmt::Debug + Send + Sync {
     /// A short name for messages, e.g. `regtest ledger at /tmp/l` or
     /// `bitcoind at http://127.0.0.1:18443`.
     fn describe(&self) -> String;
