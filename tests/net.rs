@@ -459,6 +459,14 @@ fn routing_errors_are_json() {
 
     let (status, code, _) = api_error(client.get("/v1/echo"));
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+    let header = sign(7, "GET", "/v1/echo", b"", now()).to_string();
+    let (status, value, headers) = raw(&server.url(), "GET", "/v1/echo", Some(&header), b"");
+    assert_eq!(status, 405);
+    assert_error(&value, "method_not_allowed");
+    assert_eq!(headers["allow"], "POST");
+    // Without a signature, the wrong method is refused before anything else is said.
+    let (status, value, _) = raw(&server.url(), "GET", "/v1/echo", None, b"");
+    assert_eq!(status, 401, "{value}");
 
     let (status, code, message) = api_error(client.get("/v1/forbidden"));
     assert_eq!((status, code.as_str()), (403, "not_your_channel"));
@@ -559,7 +567,20 @@ fn https_with_a_self_signed_certificate() {
 
     // Plain HTTP to the HTTPS port does not pass for an answer.
     let plain = Client::new(&server.url().replace("https", "http"), secret(7), None).unwrap();
-    assert!(plain.get::<Value>("/v1/info").is_err());
+    let err = plain.get::<Value>("/v1/info").unwrap_err();
+    assert!(matches!(err, NetError::Protocol { .. }), "{err:?}");
+
+    // HTTPS to a plain HTTP server is a TLS error.
+    let http = TestServer::plain();
+    let err = Client::new(
+        &http.url().replace("http", "https"),
+        secret(7),
+        Some(ca.clone()),
+    )
+    .unwrap()
+    .get::<Value>("/v1/info")
+    .unwrap_err();
+    assert!(matches!(err, NetError::Tls { .. }), "{err:?}");
 
     server.stop().unwrap();
 }

@@ -679,3 +679,38 @@ mod tests {
         assert_eq!(cache.horizon(), Some(NOW + 1));
     }
 }
+
+#[cfg(test)]
+mod doc_vector {
+    use super::*;
+
+    /// The worked example in docs/api.md ("Authentication"); if this changes, the wire
+    /// format changed.
+    #[test]
+    fn documented_vector() {
+        let secret = SecretKey::from_slice(&[1; 32]).unwrap();
+        let node = NodeId(secret.public_key(secp()));
+        assert_eq!(
+            node.to_string(),
+            "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f"
+        );
+        let body = br#"{"version":1}"#;
+        let nonce = <[u8; 16]>::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let (method, target, ts) = ("POST", "/v1/echo?x=1", 1_700_000_000);
+        let pre = signing_preimage(&node, method, target, ts, &nonce, body);
+        assert_eq!(
+            String::from_utf8(pre).unwrap(),
+            "asyncpay/request/v1\n\
+             031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f\n\
+             POST\n/v1/echo?x=1\n1700000000\n000102030405060708090a0b0c0d0e0f\n\
+             2430f1a2ad2982d0067885488a4c89e21ad1d7c83b115ba8f1b20acc88dfaea8"
+        );
+        let digest = signing_digest(&node, method, target, ts, &nonce, body);
+        assert_eq!(
+            digest.to_lower_hex_string(),
+            "22a3235bc7d0d0e36af926f86da150f4699c1ad120c1b946f4cfef25c5d73b31"
+        );
+        let header = AuthHeader::sign(&secret, method, target, body, ts, nonce);
+        header.verify_signature(method, target, body).unwrap();
+    }
+}
