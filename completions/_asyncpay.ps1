@@ -40,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('channel', 'channel', [CompletionResultType]::ParameterValue, 'Channels with a server S: open, request inbound capacity, pay S, close')
+            [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run this wallet as the server S')
             [CompletionResult]::new('repl', 'repl', [CompletionResultType]::ParameterValue, 'Interactive shell: the same commands, unlocked once')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -370,6 +372,248 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;regtest;help;help' {
             break
         }
+        'asyncpay;channel' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
+            [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'asyncpay;channel;open' {
+            [CompletionResult]::new('--fee-rate', '--fee-rate', [CompletionResultType]::ParameterName, 'Fee rate of the funding transaction in sat/vB')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;request-inbound' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;list' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;show' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;push' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;close' {
+            [CompletionResult]::new('--fee', '--fee', [CompletionResultType]::ParameterName, 'Fee of the cooperative close transaction, paid from this wallet''s balance')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;channel;help' {
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
+            [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'asyncpay;channel;help;open' {
+            break
+        }
+        'asyncpay;channel;help;request-inbound' {
+            break
+        }
+        'asyncpay;channel;help;list' {
+            break
+        }
+        'asyncpay;channel;help;show' {
+            break
+        }
+        'asyncpay;channel;help;push' {
+            break
+        }
+        'asyncpay;channel;help;close' {
+            break
+        }
+        'asyncpay;channel;help;help' {
+            break
+        }
+        'asyncpay;server' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'asyncpay;server;init' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
+            [CompletionResult]::new('--shared-delay', '--shared-delay', [CompletionResultType]::ParameterName, 'Settlement delay in blocks for new channels')
+            [CompletionResult]::new('--min-shared-delay', '--min-shared-delay', [CompletionResultType]::ParameterName, 'Smallest settlement delay a client may ask for')
+            [CompletionResult]::new('--max-capacity', '--max-capacity', [CompletionResultType]::ParameterName, 'Largest channel capacity')
+            [CompletionResult]::new('--dust-limit', '--dust-limit', [CompletionResultType]::ParameterName, 'Dust limit of settlement outputs')
+            [CompletionResult]::new('--min-confirmations', '--min-confirmations', [CompletionResultType]::ParameterName, 'Confirmations before a channel is usable')
+            [CompletionResult]::new('--fee-ppm', '--fee-ppm', [CompletionResultType]::ParameterName, 'S''s fee for a payment, parts per million')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--no-inbound', '--no-inbound', [CompletionResultType]::ParameterName, 'Do not fund channels for clients')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;server;run' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on [default: the one from `server init`]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'HTTPS certificate chain (PEM); needs --tls-key')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'HTTPS private key (PEM)')
+            [CompletionResult]::new('--watch-interval-ms', '--watch-interval-ms', [CompletionResultType]::ParameterName, 'Milliseconds between two passes of the chain watcher')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;server;info' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;server;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'asyncpay;server;help;init' {
+            break
+        }
+        'asyncpay;server;help;run' {
+            break
+        }
+        'asyncpay;server;help;info' {
+            break
+        }
+        'asyncpay;server;help;help' {
+            break
+        }
         'asyncpay;repl' {
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
@@ -406,6 +650,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('channel', 'channel', [CompletionResultType]::ParameterValue, 'Channels with a server S: open, request inbound capacity, pay S, close')
+            [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run this wallet as the server S')
             [CompletionResult]::new('repl', 'repl', [CompletionResultType]::ParameterValue, 'Interactive shell: the same commands, unlocked once')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -468,6 +714,48 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;regtest;info' {
+            break
+        }
+        'asyncpay;help;channel' {
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
+            [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
+            break
+        }
+        'asyncpay;help;channel;open' {
+            break
+        }
+        'asyncpay;help;channel;request-inbound' {
+            break
+        }
+        'asyncpay;help;channel;list' {
+            break
+        }
+        'asyncpay;help;channel;show' {
+            break
+        }
+        'asyncpay;help;channel;push' {
+            break
+        }
+        'asyncpay;help;channel;close' {
+            break
+        }
+        'asyncpay;help;server' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            break
+        }
+        'asyncpay;help;server;init' {
+            break
+        }
+        'asyncpay;help;server;run' {
+            break
+        }
+        'asyncpay;help;server;info' {
             break
         }
         'asyncpay;help;repl' {

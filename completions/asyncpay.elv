@@ -37,6 +37,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
+            cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -333,6 +335,224 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         }
         &'asyncpay;regtest;help;help'= {
         }
+        &'asyncpay;channel'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+            cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+            cand list 'List channels (and update their confirmations from the chain)'
+            cand show 'Show one channel'
+            cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
+            cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;channel;open'= {
+            cand --fee-rate 'Fee rate of the funding transaction in sat/vB'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;request-inbound'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;list'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;show'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;push'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;close'= {
+            cand --fee 'Fee of the cooperative close transaction, paid from this wallet''s balance'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --force 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement'
+            cand --no-wait 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;channel;help'= {
+            cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+            cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+            cand list 'List channels (and update their confirmations from the chain)'
+            cand show 'Show one channel'
+            cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
+            cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;channel;help;open'= {
+        }
+        &'asyncpay;channel;help;request-inbound'= {
+        }
+        &'asyncpay;channel;help;list'= {
+        }
+        &'asyncpay;channel;help;show'= {
+        }
+        &'asyncpay;channel;help;push'= {
+        }
+        &'asyncpay;channel;help;close'= {
+        }
+        &'asyncpay;channel;help;help'= {
+        }
+        &'asyncpay;server'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Set this wallet up as a server S (channel policy shown to clients)'
+            cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+            cand info 'Show the server''s settings and channels'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;server;init'= {
+            cand --listen 'Address to listen on'
+            cand --shared-delay 'Settlement delay in blocks for new channels'
+            cand --min-shared-delay 'Smallest settlement delay a client may ask for'
+            cand --max-capacity 'Largest channel capacity'
+            cand --dust-limit 'Dust limit of settlement outputs'
+            cand --min-confirmations 'Confirmations before a channel is usable'
+            cand --fee-ppm 'S''s fee for a payment, parts per million'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --no-inbound 'Do not fund channels for clients'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;server;run'= {
+            cand --listen 'Address to listen on [default: the one from `server init`]'
+            cand --tls-cert 'HTTPS certificate chain (PEM); needs --tls-key'
+            cand --tls-key 'HTTPS private key (PEM)'
+            cand --watch-interval-ms 'Milliseconds between two passes of the chain watcher'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;server;info'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;server;help'= {
+            cand init 'Set this wallet up as a server S (channel policy shown to clients)'
+            cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+            cand info 'Show the server''s settings and channels'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;server;help;init'= {
+        }
+        &'asyncpay;server;help;run'= {
+        }
+        &'asyncpay;server;help;info'= {
+        }
+        &'asyncpay;server;help;help'= {
+        }
         &'asyncpay;repl'= {
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
@@ -367,6 +587,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
+            cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -413,6 +635,37 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;regtest;fund'= {
         }
         &'asyncpay;help;regtest;info'= {
+        }
+        &'asyncpay;help;channel'= {
+            cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+            cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+            cand list 'List channels (and update their confirmations from the chain)'
+            cand show 'Show one channel'
+            cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
+            cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
+        }
+        &'asyncpay;help;channel;open'= {
+        }
+        &'asyncpay;help;channel;request-inbound'= {
+        }
+        &'asyncpay;help;channel;list'= {
+        }
+        &'asyncpay;help;channel;show'= {
+        }
+        &'asyncpay;help;channel;push'= {
+        }
+        &'asyncpay;help;channel;close'= {
+        }
+        &'asyncpay;help;server'= {
+            cand init 'Set this wallet up as a server S (channel policy shown to clients)'
+            cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+            cand info 'Show the server''s settings and channels'
+        }
+        &'asyncpay;help;server;init'= {
+        }
+        &'asyncpay;help;server;run'= {
+        }
+        &'asyncpay;help;server;info'= {
         }
         &'asyncpay;help;repl'= {
         }

@@ -42,6 +42,8 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "init" -d 'Create 
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "passphrase" -d 'Change the wallet passphrase'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "server" -d 'Run this wallet as the server S'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -271,6 +273,176 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the ledger\'s tip and mempool'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "show" -d 'Show one channel'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l fee-rate -d 'Fee rate of the funding transaction in sat/vB' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l fee -d 'Fee of the cooperative close transaction, paid from this wallet\'s balance' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l force -d 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l no-wait -d 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one channel'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l listen -d 'Address to listen on' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l shared-delay -d 'Settlement delay in blocks for new channels' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-shared-delay -d 'Smallest settlement delay a client may ask for' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-capacity -d 'Largest channel capacity' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l dust-limit -d 'Dust limit of settlement outputs' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-confirmations -d 'Confirmations before a channel is usable' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l fee-ppm -d 'S\'s fee for a payment, parts per million' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l no-inbound -d 'Do not fund channels for clients'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l listen -d 'Address to listen on [default: the one from `server init`]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert -d 'HTTPS certificate chain (PEM); needs --tls-key' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-key -d 'HTTPS private key (PEM)' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l watch-interval-ms -d 'Milliseconds between two passes of the chain watcher' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -295,14 +467,16 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "server" -d 'Run this wallet as the server S'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'
@@ -314,3 +488,12 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "mine" -d 'Mine N blocks'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "info" -d 'Show the ledger\'s tip and mempool'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "show" -d 'Show one channel'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels'

@@ -137,6 +137,12 @@ pub enum ChainSourceError {
 /// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
 /// broadcast transactions.
 pub trait ChainSource: fmt::Debug + Send + Sync {
+    /// The local regtest ledger behind this source, if it is one (the channel watcher
+    /// follows spends through it; bitcoind has no spending index).
+    fn ledger(&self) -> Option<&Ledger> {
+        None
+    }
+
     /// A short name for messages, e.g. `regtest ledger at /tmp/l` or
     /// `bitcoind at http://127.0.0.1:18443`.
     fn describe(&self) -> String;
@@ -232,6 +238,10 @@ impl RegtestSource {
 }
 
 impl ChainSource for RegtestSource {
+    fn ledger(&self) -> Option<&Ledger> {
+        Some(&self.ledger)
+    }
+
     fn describe(&self) -> String {
         format!("regtest ledger at {}", self.ledger.dir().display())
     }

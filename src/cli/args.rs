@@ -118,6 +118,12 @@ pub enum Command {
     /// The local regtest ledger: mine blocks, fund addresses, show the tip
     #[command(subcommand)]
     Regtest(RegtestCommand),
+    /// Channels with a server S: open, request inbound capacity, pay S, close
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Run this wallet as the server S
+    #[command(subcommand)]
+    Server(ServerCommand),
     /// Interactive shell: the same commands, unlocked once
     Repl,
     /// Print a shell completion script
@@ -198,5 +204,107 @@ pub enum RegtestCommand {
         amount: AmountArg,
     },
     /// Show the ledger's tip and mempool
+    Info,
+}
+
+/// `channel` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT
+    Open {
+        /// The server's URL, e.g. http://127.0.0.1:9737
+        server_url: String,
+        /// Capacity: 100000, 100000sat or 0.001btc
+        amount: AmountArg,
+        /// Fee rate of the funding transaction in sat/vB
+        #[arg(long, default_value = "2")]
+        fee_rate: FeeRateArg,
+    },
+    /// Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound
+    /// capacity, so this wallet can be paid)
+    RequestInbound {
+        /// The server's URL
+        server_url: String,
+        /// Capacity
+        amount: AmountArg,
+    },
+    /// List channels (and update their confirmations from the chain)
+    List,
+    /// Show one channel
+    Show {
+        /// Channel id (64 hex characters)
+        id: String,
+    },
+    /// Pay the server AMOUNT inside the channel (a new signed state)
+    Push {
+        /// Channel id
+        id: String,
+        /// Amount
+        amount: AmountArg,
+    },
+    /// Close a channel: cooperatively with the server, or on chain alone with --force
+    Close {
+        /// Channel id
+        id: String,
+        /// Publish the latest state on chain without the server, wait shared_delay blocks,
+        /// then publish the settlement
+        #[arg(long)]
+        force: bool,
+        /// With --force: publish what can be published now and return (exit 5 while the
+        /// settlement is not yet final) instead of waiting
+        #[arg(long, requires = "force")]
+        no_wait: bool,
+        /// Fee of the cooperative close transaction, paid from this wallet's balance
+        #[arg(long, default_value = "500", conflicts_with = "force")]
+        fee: AmountArg,
+    },
+}
+
+/// `server` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ServerCommand {
+    /// Set this wallet up as a server S (channel policy shown to clients)
+    Init {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:9737")]
+        listen: String,
+        /// Settlement delay in blocks for new channels
+        #[arg(long, default_value_t = 144)]
+        shared_delay: u16,
+        /// Smallest settlement delay a client may ask for
+        #[arg(long, default_value_t = 6)]
+        min_shared_delay: u16,
+        /// Largest channel capacity
+        #[arg(long, default_value = "0.1btc")]
+        max_capacity: AmountArg,
+        /// Dust limit of settlement outputs
+        #[arg(long, default_value = "330")]
+        dust_limit: AmountArg,
+        /// Confirmations before a channel is usable
+        #[arg(long, default_value_t = 3)]
+        min_confirmations: u32,
+        /// S's fee for a payment, parts per million
+        #[arg(long, default_value_t = 1000)]
+        fee_ppm: u32,
+        /// Do not fund channels for clients
+        #[arg(long)]
+        no_inbound: bool,
+    },
+    /// Run the server until interrupted (Ctrl-C or SIGTERM)
+    Run {
+        /// Address to listen on [default: the one from `server init`]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// HTTPS certificate chain (PEM); needs --tls-key
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// HTTPS private key (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Milliseconds between two passes of the chain watcher
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=600_000))]
+        watch_interval_ms: u64,
+    },
+    /// Show the server's settings and channels
     Info,
 }

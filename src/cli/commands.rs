@@ -34,6 +34,8 @@ pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
             let mut cmd = <super::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "asyncpay", &mut std::io::stdout());
         }
+        Command::Channel(cmd) => super::channel::run(ctx, cmd)?,
+        Command::Server(cmd) => super::server::run(ctx, cmd)?,
         Command::Repl => return Err(CliError::usage("the REPL is already running")),
     }
     Ok(())
@@ -46,14 +48,14 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn random32() -> CliResult<[u8; 32]> {
+pub(super) fn random32() -> CliResult<[u8; 32]> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| CliError::failed(format!("the operating system gave no randomness: {e}")))?;
     Ok(bytes)
 }
 
-fn btc(amount: Amount) -> String {
+pub(super) fn btc(amount: Amount) -> String {
     format!("{:.8} btc", amount.to_btc())
 }
 
@@ -157,13 +159,13 @@ fn create_with_passphrase(
 // wallet
 
 /// The unlocked wallet of one command: keys, on-chain wallet, and where to save it.
-struct Unlocked<'a> {
-    store: &'a Store,
-    keys: WalletKeys,
-    seed: Seed,
+pub(super) struct Unlocked<'a> {
+    pub(super) store: &'a Store,
+    pub(super) keys: WalletKeys,
+    pub(super) seed: Seed,
 }
 
-fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
+pub(super) fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
     let network = ctx.network;
     let store = ctx.store()?;
     let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
@@ -193,7 +195,7 @@ fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
     })
 }
 
-fn wallet_error(e: WalletError) -> CliError {
+pub(super) fn wallet_error(e: WalletError) -> CliError {
     let kind = match &e {
         WalletError::Chain(c) => return chain_error(c),
         WalletError::WrongNetwork { .. } | WalletError::BelowDust { .. } => ExitKind::Usage,
@@ -205,7 +207,7 @@ fn wallet_error(e: WalletError) -> CliError {
     CliError::new(kind, e.to_string())
 }
 
-fn chain_error(e: &ChainSourceError) -> CliError {
+pub(super) fn chain_error(e: &ChainSourceError) -> CliError {
     let kind = match e {
         ChainSourceError::Unreachable { .. }
         | ChainSourceError::Unauthorized { .. }
@@ -216,7 +218,7 @@ fn chain_error(e: &ChainSourceError) -> CliError {
 }
 
 /// Connects to the chain source and checks it serves the wallet's network.
-fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
+pub(super) fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
     let source = ctx.chain_spec()?.connect().map_err(|e| chain_error(&e))?;
     let network = source.network().map_err(|e| chain_error(&e))?;
     if network != ctx.network {
@@ -231,7 +233,7 @@ fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
 }
 
 /// Loads (or creates, on first use) the on-chain wallet and syncs it.
-fn onchain(
+pub(super) fn onchain(
     out: Output,
     network: Network,
     w: &Unlocked<'_>,
@@ -256,7 +258,7 @@ fn onchain(
     Ok((wallet, state))
 }
 
-fn save_wallet(
+pub(super) fn save_wallet(
     w: &Unlocked<'_>,
     wallet: &mut OnchainWallet,
     mut state: WalletState,
@@ -396,7 +398,7 @@ fn invalid_address(s: &str, e: bitcoin::address::ParseError) -> CliError {
     .hint("copy the address again; regtest addresses start with bcrt1")
 }
 
-fn parse_address(s: &str, network: Network) -> CliResult<Address> {
+pub(super) fn parse_address(s: &str, network: Network) -> CliResult<Address> {
     let unchecked = Address::<NetworkUnchecked>::from_str(s).map_err(|e| invalid_address(s, e))?;
     unchecked.require_network(network).map_err(|_| {
         CliError::usage(format!("address '{s}' is not a {network} address")).hint(format!(

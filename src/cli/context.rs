@@ -136,6 +136,11 @@ impl Context {
         Ok(self.unlocked.as_ref().expect("set above"))
     }
 
+    /// Takes the unlocked store out of the context (a long-running server owns it).
+    pub fn take_store(&mut self) -> Option<crate::store::Store> {
+        self.unlocked.take()
+    }
+
     /// Keeps a store just created (`init`) for the rest of the session.
     pub fn set_store(&mut self, store: crate::store::Store) {
         self.unlocked = Some(store);

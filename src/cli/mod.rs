@@ -2,6 +2,7 @@
 //! render through [`output`]. Handlers return data; only [`output`] prints.
 
 pub mod args;
+pub mod channel;
 pub mod commands;
 pub mod context;
 pub mod demo;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod output;
 pub mod repl;
 pub mod secrets;
+pub mod server;
 pub mod types;
 
 use std::io::IsTerminal;

@@ -658,6 +658,73 @@ impl ServerCore {
     }
 }
 
+/// One watcher pass over `channel` on `chain`: the decision, the channel transition it calls
+/// for (persist it), and the transaction to publish, if any. `force` publishes our latest
+/// update even when nothing else is on chain (a unilateral close).
+pub fn watch_pass(
+    channel: &Channel,
+    chain: &dyn ChainSource,
+    force: bool,
+) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
+    let ledger = chain.ledger().ok_or(
+        "watching channels needs the local regtest ledger (no spending index on bitcoind yet)",
+    )?;
+    let outcome = if force {
+        crate::watch::force_close_step_ledger(channel, ledger)
+    } else {
+        crate::watch::watch_ledger(channel, ledger)
+    }
+    .map_err(|e| e.to_string())?;
+    let next = crate::watch::next_channel(channel, &outcome).map_err(|e| e.to_string())?;
+    Ok((outcome, next))
+}
+
+impl ServerCore {
+    /// One pass of the chain watcher over every channel with a funding outpoint: count
+    /// funding confirmations, rebind the latest update over old ones, publish settlements.
+    /// Returns a log line per action.
+    pub fn watch_once(&self) -> Vec<String> {
+        let mut inner = self.lock();
+        let mut log = Vec::new();
+        for ch in inner.channels.values_mut() {
+            if ch.channel.funding_outpoint().is_none()
+                || ch.channel.status() == ChannelStatus::Closed
+            {
+                continue;
+            }
+            let id = ch.channel.id();
+            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                Ok(r) => r,
+                Err(e) => {
+                    log.push(format!("channel {id}: {e}"));
+                    continue;
+                }
+            };
+            if let Some(next) = next {
+                ch.channel = next;
+                if let Err(e) = self.save(ch) {
+                    log.push(format!("channel {id}: {}", e.message()));
+                    continue;
+                }
+            }
+            if let Some(b) = outcome.broadcast() {
+                match self.chain.broadcast(&b.tx) {
+                    Ok(txid) => {
+                        ch.published.push(txid);
+                        let _ = self.save(ch);
+                        log.push(format!("channel {id}: published {txid}: {}", b.reason));
+                    }
+                    Err(e) => log.push(format!("channel {id}: publishing failed: {e}")),
+                }
+            }
+            if let crate::watch::WatchOutcome::Alert(a) = &outcome {
+                log.push(format!("channel {id}: ALERT: {a}"));
+            }
+        }
+        log
+    }
+}
+
 fn bad_field(field: &'static str) -> impl Fn(crate::crypto::musig::MusigError) -> ApiError {
     move |e| ApiError::bad_request("invalid_field", format!("{field}: {e}"))
 }

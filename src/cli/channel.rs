@@ -1,0 +1,588 @@
+//! `asyncpay channel …`: the client's side of channels with a server S. Every channel
+//! transition is written (encrypted) before the message that depends on it is sent.
+
+use std::str::FromStr;
+
+use bitcoin::{Address, Amount, Network, OutPoint};
+use serde::{Deserialize, Serialize};
+
+use super::args::ChannelCommand;
+use super::commands::{
+    chain_error, connect, onchain, random32, save_wallet, unlocked, wallet_error, Unlocked,
+};
+use super::context::{store_error, Context};
+use super::error::{CliError, CliResult, ExitKind};
+use super::output::Render;
+use crate::chain::source::ChainSource;
+use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSession};
+use crate::eltoo::{CooperativeClose, Party};
+use crate::keys::NodeId;
+use crate::net::client::Client;
+use crate::net::NetError;
+use crate::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
+use crate::server::{
+    summary, ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
+};
+use crate::store::StateFile;
+use crate::watch::WatchOutcome;
+
+/// One channel of this wallet (`channels/<id>.age`).
+#[derive(Serialize, Deserialize)]
+pub struct ClientChannel {
+    /// The server's URL.
+    pub server_url: String,
+    /// The server's node id.
+    pub server: NodeId,
+    /// This wallet's channel key index.
+    pub key_index: u32,
+    /// The channel.
+    pub channel: Channel,
+}
+
+impl StateFile for ClientChannel {
+    const FILE: &'static str = "channels";
+    const KIND: &'static str = "asyncpay/client-channel";
+    const VERSION: u32 = 1;
+}
+
+fn net_error(e: NetError) -> CliError {
+    let kind = if e.is_unreachable() {
+        ExitKind::Unreachable
+    } else {
+        ExitKind::Failed
+    };
+    CliError::new(kind, e.to_string())
+}
+
+fn refused(e: impl std::fmt::Display) -> CliError {
+    CliError::failed(e.to_string())
+}
+
+/// Sends one channel message and decodes the replies.
+fn send(client: &Client, message: Message) -> CliResult<Vec<Message>> {
+    let body: serde_json::Value =
+        serde_json::from_slice(&message.encode()).expect("messages are JSON");
+    let replies: Replies = client
+        .post("/v1/channel-messages", &body)
+        .map_err(net_error)?;
+    replies
+        .messages
+        .iter()
+        .map(|m| {
+            let bytes = serde_json::to_vec(m).expect("JSON value");
+            Message::decode(&bytes)
+                .map_err(|e| CliError::failed(format!("the server sent an invalid message: {e}")))
+        })
+        .collect()
+}
+
+struct Session<'a> {
+    w: Unlocked<'a>,
+    network: Network,
+}
+
+impl Session<'_> {
+    fn client(&self, url: &str) -> CliResult<Client> {
+        Client::new(url, self.w.keys.node_secret(), None).map_err(net_error)
+    }
+
+    fn save(&self, ch: &ClientChannel) -> CliResult<()> {
+        self.w
+            .store
+            .save_keyed(&ch.channel.id().to_string(), ch)
+            .map_err(store_error)
+    }
+
+    fn load(&self, id: &str) -> CliResult<ClientChannel> {
+        let id = ChannelId::from_str(id).map_err(|_| {
+            CliError::usage(format!(
+                "invalid channel id '{id}': expected 64 hex characters"
+            ))
+        })?;
+        self.w
+            .store
+            .load_keyed(&id.to_string())
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                CliError::new(ExitKind::Failed, format!("no channel {id} in this wallet"))
+                    .hint("list your channels with `asyncpay channel list`")
+            })
+    }
+
+    fn all(&self) -> CliResult<Vec<ClientChannel>> {
+        let store = self.w.store;
+        store
+            .keys_of::<ClientChannel>()
+            .map_err(store_error)?
+            .iter()
+            .map(|k| {
+                store
+                    .load_keyed::<ClientChannel>(k)
+                    .map_err(store_error)?
+                    .ok_or_else(|| {
+                        CliError::new(ExitKind::Data, format!("channel file {k} vanished"))
+                    })
+            })
+            .collect()
+    }
+
+    /// One full state update with S: propose, accept, sign, countersign. Returns the replies
+    /// that came with S's signature (e.g. S's funding of an inbound channel).
+    fn update(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+        next: crate::eltoo::ChannelState,
+    ) -> CliResult<Vec<Message>> {
+        let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
+        ch.channel = c;
+        self.save(ch)?;
+        let accept = match send(client, Message::UpdateProposal(proposal))?.pop() {
+            Some(Message::UpdateAccept(a)) => a,
+            _ => return Err(CliError::failed("the server did not accept the update")),
+        };
+        ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
+        let secret = self.w.keys.channel(ch.key_index).funding_scalar();
+        let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+        ch.channel = c;
+        // Our nonce is consumed in what we write before our partial signature leaves.
+        self.save(ch)?;
+        let ours = ch.channel.update_signature().map_err(refused)?;
+        let mut replies = send(client, Message::UpdateSignature(ours))?;
+        let theirs = match replies.first() {
+            Some(Message::UpdateSignature(s)) => s.clone(),
+            _ => {
+                return Err(CliError::failed(
+                    "the server did not countersign the update",
+                ))
+            }
+        };
+        ch.channel = ch.channel.on_signature(&theirs).map_err(refused)?;
+        self.save(ch)?;
+        replies.remove(0);
+        Ok(replies)
+    }
+
+    fn next_key_index(&self) -> CliResult<u32> {
+        Ok(self
+            .all()?
+            .iter()
+            .map(|c| c.key_index + 1)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Opens a channel; `funder` is this wallet (client) or the server (inbound).
+    fn open(
+        &self,
+        url: &str,
+        amount: Amount,
+        funder: Party,
+        fee_rate: bitcoin::FeeRate,
+        source: &dyn ChainSource,
+        out: super::output::Output,
+    ) -> CliResult<ChannelReport> {
+        let client = self.client(url)?;
+        let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
+        if info.network != self.network.to_string() {
+            return Err(CliError::usage(format!(
+                "the server is on {}, this wallet on {}",
+                info.network, self.network
+            )));
+        }
+        let key_index = self.next_key_index()?;
+        let keys = self.w.keys.channel(key_index).party_keys();
+        let open = OpenChannel {
+            channel_id: ChannelId(random32()?),
+            client_keys: WireKeys::from(&keys),
+            capacity_sat: amount.to_sat(),
+            funder,
+            push_sat: 0,
+            shared_delay: None,
+        };
+        let accept = match send(&client, Message::OpenChannel(open.clone()))?.pop() {
+            Some(Message::AcceptChannel(a)) => a,
+            _ => return Err(CliError::failed("the server did not accept the channel")),
+        };
+        let channel = Channel::on_accept_channel(&open, &accept).map_err(refused)?;
+        let mut ch = ClientChannel {
+            server_url: url.to_owned(),
+            server: info.node_id,
+            key_index,
+            channel,
+        };
+        self.save(&ch)?;
+        out.note("state 0 signed by both sides before any funding is published");
+        let initial = ch.channel.initial_state();
+        let replies = self.update(&client, &mut ch, initial)?;
+        match funder {
+            Party::Server => {
+                let funded = replies.into_iter().find_map(|m| match m {
+                    Message::FundingPublished(f) => Some(f),
+                    _ => None,
+                });
+                let funded = funded
+                    .ok_or_else(|| CliError::failed("the server did not fund the channel"))?;
+                ch.channel = ch.channel.on_funding_published(&funded).map_err(refused)?;
+                self.save(&ch)?;
+            }
+            Party::Client => {
+                let script = ch.channel.params().funding_output().map_err(refused)?;
+                let address = Address::from_script(&script.script_pubkey, self.network)
+                    .map_err(|e| CliError::failed(e.to_string()))?;
+                let (mut wallet, state) = onchain(out, self.network, &self.w, source)?;
+                let tx = wallet
+                    .send(address.as_unchecked(), amount, fee_rate)
+                    .map_err(wallet_error)?;
+                let vout = tx
+                    .output
+                    .iter()
+                    .position(|o| *o == script)
+                    .expect("the wallet pays the funding output");
+                let outpoint = OutPoint::new(tx.compute_txid(), vout as u32);
+                let (c, published) = ch.channel.funding_published(outpoint).map_err(refused)?;
+                ch.channel = c;
+                self.save(&ch)?;
+                wallet.broadcast(source, &tx).map_err(wallet_error)?;
+                save_wallet(&self.w, &mut wallet, state)?;
+                send(&client, Message::FundingPublished(published))?;
+            }
+        }
+        Ok(ChannelReport::of(&ch))
+    }
+
+    /// Watches one channel's chain activity (confirmations, rebinding, settlement) and
+    /// publishes what it calls for.
+    fn watch(
+        &self,
+        ch: &mut ClientChannel,
+        source: &dyn ChainSource,
+        force: bool,
+    ) -> CliResult<WatchOutcome> {
+        let (outcome, next) =
+            crate::server::watch_pass(&ch.channel, source, force).map_err(CliError::failed)?;
+        if let Some(next) = next {
+            ch.channel = next;
+            self.save(ch)?;
+        }
+        if let Some(b) = outcome.broadcast() {
+            source.broadcast(&b.tx).map_err(|e| chain_error(&e))?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// A channel as the CLI shows it.
+#[derive(Debug, Serialize)]
+pub struct ChannelReport {
+    #[serde(flatten)]
+    summary: ChannelSummary,
+    server_url: String,
+    server_node_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<String>,
+}
+
+impl ChannelReport {
+    fn of(ch: &ClientChannel) -> Self {
+        ChannelReport {
+            summary: summary(&ch.channel),
+            server_url: ch.server_url.clone(),
+            server_node_id: ch.server.to_string(),
+            chain: None,
+        }
+    }
+
+    fn line(&self) -> String {
+        let s = &self.summary;
+        format!(
+            "{}  {:<16} capacity {:>10} sat  you {:>10} sat  server {:>10} sat  state {}",
+            s.channel_id,
+            s.status,
+            s.capacity_sat,
+            s.client_sat.map_or("-".into(), |v| v.to_string()),
+            s.server_sat.map_or("-".into(), |v| v.to_string()),
+            s.state.map_or("-".into(), |v| v.to_string()),
+        )
+    }
+}
+
+impl Render for ChannelReport {
+    fn human(&self) -> String {
+        let s = &self.summary;
+        let mut text = format!(
+            "channel:        {}\nstatus:         {}\nserver:         {} ({})\ncapacity:       {} sat\nstate:          {}\nyour balance:   {} sat\nserver balance: {} sat\nfunding:        {} ({} confirmations)",
+            s.channel_id,
+            s.status,
+            self.server_url,
+            self.server_node_id,
+            s.capacity_sat,
+            s.state.map_or("-".into(), |v| v.to_string()),
+            s.client_sat.map_or("-".into(), |v| v.to_string()),
+            s.server_sat.map_or("-".into(), |v| v.to_string()),
+            s.funding_outpoint.as_deref().unwrap_or("-"),
+            s.confirmations
+        );
+        if let Some(chain) = &self.chain {
+            text.push_str(&format!("\non chain:       {chain}"));
+        }
+        text
+    }
+}
+
+/// `channel list`.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ChannelList(Vec<ChannelReport>);
+
+impl Render for ChannelList {
+    fn human(&self) -> String {
+        if self.0.is_empty() {
+            return "(no channels)".into();
+        }
+        self.0
+            .iter()
+            .map(ChannelReport::line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn describe(outcome: &WatchOutcome) -> String {
+    match outcome {
+        WatchOutcome::AwaitingFunding {
+            confirmations,
+            minimum_depth,
+            ..
+        } => {
+            format!("funding has {confirmations} of {minimum_depth} confirmations")
+        }
+        WatchOutcome::Idle {
+            funding_confirmations,
+        } => {
+            format!("open, funding has {funding_confirmations} confirmations")
+        }
+        WatchOutcome::Broadcast(b) => format!("published: {}", b.reason),
+        WatchOutcome::WaitingForDelay {
+            state, blocks_left, ..
+        } => {
+            format!("update {state} on chain; settlement in {blocks_left} block(s)")
+        }
+        WatchOutcome::ClosedCooperatively {
+            txid,
+            confirmations,
+        } => {
+            format!("closed cooperatively by {txid} ({confirmations} confirmations)")
+        }
+        WatchOutcome::Settled {
+            txid,
+            state,
+            confirmations,
+        } => {
+            format!("settled state {state} in {txid} ({confirmations} confirmations)")
+        }
+        WatchOutcome::Alert(a) => format!("ALERT: {a}"),
+    }
+}
+
+/// Runs a `channel` subcommand.
+pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
+    let out = ctx.out;
+    let network = ctx.network;
+    if network == Network::Bitcoin {
+        return Err(CliError::usage(
+            "channels need BIP118 (ANYPREVOUT), which is not active on mainnet",
+        )
+        .hint("use --network regtest or signet (Bitcoin Inquisition)"));
+    }
+    let source = connect(ctx)?;
+    let w = unlocked(ctx)?;
+    let s = Session { w, network };
+    match cmd {
+        ChannelCommand::Open {
+            server_url,
+            amount,
+            fee_rate,
+        } => {
+            let report = s.open(
+                &server_url,
+                amount.0,
+                Party::Client,
+                fee_rate.0,
+                source.as_ref(),
+                out,
+            )?;
+            out.result(&report);
+        }
+        ChannelCommand::RequestInbound { server_url, amount } => {
+            let report = s.open(
+                &server_url,
+                amount.0,
+                Party::Server,
+                bitcoin::FeeRate::BROADCAST_MIN,
+                source.as_ref(),
+                out,
+            )?;
+            out.result(&report);
+        }
+        ChannelCommand::List => {
+            let mut reports = Vec::new();
+            for mut ch in s.all()? {
+                let chain = if ch.channel.funding_outpoint().is_some() {
+                    Some(describe(&s.watch(&mut ch, source.as_ref(), false)?))
+                } else {
+                    None
+                };
+                let mut r = ChannelReport::of(&ch);
+                r.chain = chain;
+                reports.push(r);
+            }
+            out.result(&ChannelList(reports));
+        }
+        ChannelCommand::Show { id } => {
+            let mut ch = s.load(&id)?;
+            let chain = if ch.channel.funding_outpoint().is_some() {
+                Some(describe(&s.watch(&mut ch, source.as_ref(), false)?))
+            } else {
+                None
+            };
+            let mut r = ChannelReport::of(&ch);
+            r.chain = chain;
+            out.result(&r);
+        }
+        ChannelCommand::Push { id, amount } => {
+            let mut ch = s.load(&id)?;
+            s.watch(&mut ch, source.as_ref(), false)?;
+            let latest = ch
+                .channel
+                .latest()
+                .ok_or_else(|| CliError::failed("the channel has no signed state yet"))?
+                .state
+                .clone();
+            let next = latest
+                .pay(Party::Client, amount.0)
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            let client = s.client(&ch.server_url)?;
+            s.update(&client, &mut ch, next)?;
+            out.result(&ChannelReport::of(&ch));
+        }
+        ChannelCommand::Close {
+            id,
+            force,
+            no_wait,
+            fee,
+        } => {
+            let mut ch = s.load(&id)?;
+            if force {
+                force_close(&s, &mut ch, source.as_ref(), out, no_wait)?;
+            } else {
+                cooperative_close(&s, &mut ch, fee.0, source.as_ref())?;
+            }
+            out.result(&ChannelReport::of(&ch));
+        }
+    }
+    Ok(())
+}
+
+fn cooperative_close(
+    s: &Session<'_>,
+    ch: &mut ClientChannel,
+    fee: Amount,
+    source: &dyn ChainSource,
+) -> CliResult<()> {
+    let client = s.client(&ch.server_url)?;
+    let close = ch
+        .channel
+        .cooperative_close(fee, Party::Client)
+        .map_err(refused)?;
+    let key = CooperativeClose::signing_key(ch.channel.params()).map_err(refused)?;
+    let msg = close.sighash().map_err(refused)?;
+    let secrets = s.w.keys.channel(ch.key_index);
+    let nonce = SecretNonce::generate(random32()?, secrets.funding_scalar(), &key, Some(&msg));
+    let public = nonce.public_nonce();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let accept: CloseAccept = client
+        .post(
+            "/v1/channels/close/request",
+            &CloseRequest {
+                channel_id: ch.channel.id(),
+                fee_sat: fee.to_sat(),
+                nonce: hex(&public.to_bytes()),
+            },
+        )
+        .map_err(net_error)?;
+    let server_nonce = (0..accept.nonce.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(accept.nonce.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .ok()
+        .and_then(|b| PublicNonce::from_bytes(&b).ok())
+        .ok_or_else(|| CliError::failed("the server sent an invalid nonce"))?;
+    let params = ch.channel.params();
+    let session = SigningSession::new(
+        &key,
+        [
+            (params.client.funding, public.clone()),
+            (params.server.funding, server_nonce),
+        ],
+        msg,
+    )
+    .map_err(refused)?;
+    let partial: PartialSignature = session
+        .sign(secrets.funding_scalar(), nonce)
+        .map_err(refused)?;
+    let done: CloseDone = client
+        .post(
+            "/v1/channels/close/sign",
+            &CloseSign {
+                channel_id: ch.channel.id(),
+                fee_sat: fee.to_sat(),
+                nonce: hex(&public.to_bytes()),
+                server_nonce: accept.nonce.clone(),
+                partial_signature: hex(&partial.to_bytes()),
+            },
+        )
+        .map_err(net_error)?;
+    ch.channel = ch.channel.closing().map_err(refused)?;
+    s.save(ch)?;
+    // S published it; make sure the chain has it (idempotent).
+    let tx: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(&done.tx_hex)
+        .map_err(|e| {
+            CliError::failed(format!("the server sent an invalid close transaction: {e}"))
+        })?;
+    if tx.compute_txid() != done.txid {
+        return Err(CliError::failed(
+            "the server's close transaction does not match its txid",
+        ));
+    }
+    let _ = source.broadcast(&tx);
+    Ok(())
+}
+
+fn force_close(
+    s: &Session<'_>,
+    ch: &mut ClientChannel,
+    source: &dyn ChainSource,
+    out: super::output::Output,
+    no_wait: bool,
+) -> CliResult<()> {
+    let spinner = out.spinner("force closing");
+    loop {
+        let outcome = s.watch(ch, source, true)?;
+        spinner.set_message(describe(&outcome));
+        out.note(&describe(&outcome));
+        match outcome {
+            WatchOutcome::Settled { .. } | WatchOutcome::ClosedCooperatively { .. } => break,
+            WatchOutcome::Alert(a) => return Err(CliError::failed(a.to_string())),
+            WatchOutcome::Broadcast(_) => continue,
+            _ if no_wait => {
+                spinner.finish_and_clear();
+                return Err(CliError::new(ExitKind::Pending, "the force close is still in progress")
+                    .hint("run the same command again later; the settlement is published once shared_delay blocks have passed"));
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(500)),
+        }
+    }
+    spinner.finish_and_clear();
+    Ok(())
+}
