@@ -423,6 +423,13 @@ impl ServerCore {
     ) -> Result<Vec<Message>, ApiError> {
         let rand = random32()?;
         let ch = Self::owned(inner, client, &p.channel_id)?;
+        if ch.channel.status() == ChannelStatus::AwaitingFunding {
+            // The watcher may not have passed since the funding confirmed: look now.
+            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                ch.channel = next;
+                self.save(ch)?;
+            }
+        }
         let (channel, accept): (Channel, UpdateAccept) = ch
             .channel
             .accept(&p, rand, server_policy)

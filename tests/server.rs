@@ -1,0 +1,381 @@
+//! The server S and channels with real processes: `server run` on 127.0.0.1 with a random
+//! port, client wallets in their own data dirs, the shared regtest ledger. Channels opened
+//! both ways, states advanced, a cooperative close, a force close, and a force close from an
+//! old backup that S's watcher defeats with the latest state — final on-chain balances
+//! checked to the satoshi. Hostile requests get clear errors and change nothing.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use asyncpay::chain::Ledger;
+use asyncpay::keys::Seed;
+use bitcoin::{Network, ScriptBuf};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
+
+struct Env {
+    root: tempfile::TempDir,
+}
+
+#[derive(Clone)]
+struct Wallet {
+    dir: PathBuf,
+    chain: PathBuf,
+    pass: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn chain(&self) -> PathBuf {
+        self.root.path().join("chain")
+    }
+
+    fn wallet(&self, name: &str) -> Wallet {
+        let pass = self.root.path().join(format!("{name}.pass"));
+        std::fs::write(&pass, "pw\n").unwrap();
+        let w = Wallet {
+            dir: self.root.path().join(name),
+            chain: self.chain(),
+            pass,
+        };
+        w.ok(&["init"]);
+        w
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::open(self.chain()).unwrap()
+    }
+
+    fn mine(&self, n: u32) {
+        self.ledger().mine(n, None).unwrap();
+    }
+}
+
+fn command() -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ASYNCPAY_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+    c
+}
+
+impl Wallet {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = command();
+        c.arg("--json")
+            .arg("--datadir")
+            .arg(&self.dir)
+            .arg("--chain")
+            .arg(format!("regtest:{}", self.chain.display()))
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(args);
+        c
+    }
+
+    /// Runs, expects success, returns the JSON result.
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "asyncpay {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn fund(&self, env: &Env, sat: u64) {
+        let addr = self.ok(&["wallet", "address"])["address"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let script = bitcoin::Address::from_str(&addr)
+            .unwrap()
+            .assume_checked()
+            .script_pubkey();
+        env.ledger()
+            .fund(&script, bitcoin::Amount::from_sat(sat))
+            .unwrap();
+    }
+
+    /// The `to_node` script of this wallet's channel number `index`.
+    fn to_node(&self, index: u32) -> ScriptBuf {
+        let phrase = self.ok(&["wallet", "backup", "--force"])["mnemonic"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
+        let key = keys.channel(index).party_keys().settlement;
+        let secp = bitcoin::key::Secp256k1::verification_only();
+        ScriptBuf::new_p2tr(&secp, key, None)
+    }
+}
+
+use std::str::FromStr;
+
+/// A running `server run`, killed and reaped on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(s: &Wallet) -> Server {
+        let mut child = s
+            .cmd(&[
+                "server",
+                "run",
+                "--listen",
+                "127.0.0.1:0",
+                "--watch-interval-ms",
+                "100",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&line).expect("the listening line");
+        Server {
+            child,
+            url: doc["url"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn value_at(env: &Env, script: &ScriptBuf) -> u64 {
+    env.ledger()
+        .utxos_for_script(script)
+        .unwrap()
+        .iter()
+        .map(|(_, u)| u.output.value.to_sat())
+        .sum()
+}
+
+/// Waits (mining nothing) until `f` holds, or panics after 20 s.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn channel_id(v: &Value) -> String {
+    v["channel_id"].as_str().unwrap().to_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn channels_with_a_real_server_to_the_satoshi() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    s.ok(&[
+        "server",
+        "init",
+        "--shared-delay",
+        "6",
+        "--min-shared-delay",
+        "2",
+        "--min-confirmations",
+        "1",
+    ]);
+    s.fund(&env, 1_000_000);
+    // S's to_node scripts of its channels 0..3 (S's wallet is locked while it runs).
+    let s_to_node: Vec<ScriptBuf> = (0..3).map(|i| s.to_node(i)).collect();
+    let server = Server::start(&s);
+    let url = server.url.as_str();
+    let info: Value = serde_json::from_str(
+        &ureq::get(format!("{url}/v1/info"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(info["shared_delay"], 6);
+
+    // A funds a channel to S; state 0 is signed before the funding is published.
+    let a = env.wallet("a");
+    a.fund(&env, 500_000);
+    let opened = a.ok(&["channel", "open", url, "200000"]);
+    assert_eq!(opened["status"], "awaiting funding");
+    let a1 = channel_id(&opened);
+    env.mine(1);
+    let listed = a.ok(&["channel", "list"]);
+    assert_eq!(listed[0]["status"], "open");
+
+    // States advance; a backup is taken at state 1.
+    let s1 = a.ok(&["channel", "push", &a1, "10000"]);
+    assert_eq!(
+        (s1["state"].as_u64(), s1["client_sat"].as_u64()),
+        (Some(1), Some(190_000))
+    );
+    let backup = env.root.path().join("a-backup");
+    copy_dir(&a.dir, &backup);
+    let s2 = a.ok(&["channel", "push", &a1, "20000"]);
+    assert_eq!(
+        (s2["state"].as_u64(), s2["server_sat"].as_u64()),
+        (Some(2), Some(30_000))
+    );
+
+    // B asks S for inbound capacity: S funds it from its wallet.
+    let b = env.wallet("b");
+    let inbound = b.ok(&["channel", "request-inbound", url, "300000"]);
+    assert_eq!(inbound["server_sat"], 300_000);
+    env.mine(1);
+    let b1 = channel_id(&b.ok(&["channel", "list"])[0]);
+
+    // A second A channel, closed cooperatively (A pays the 500 sat fee).
+    let a2 = channel_id(&a.ok(&["channel", "open", url, "100000"]));
+    env.mine(1);
+    a.ok(&["channel", "push", &a2, "5000"]);
+    a.ok(&["channel", "close", &a2, "--fee", "500"]);
+    env.mine(1);
+    assert_eq!(value_at(&env, &a.to_node(1)), 94_500);
+    assert_eq!(value_at(&env, &s_to_node[2]), 5_000);
+
+    // A, restored from the old backup, force-closes with state 1. S's watcher rebinds the
+    // latest state 2 over it and settles it after the delay.
+    let old = Wallet {
+        dir: backup,
+        ..a.clone()
+    };
+    let out = old
+        .cmd(&["channel", "close", &a1, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.mine(1);
+    eventually("S to rebind the latest state", || {
+        env.ledger().mempool().unwrap().len() == 1
+    });
+    for _ in 0..6 {
+        env.mine(1);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    eventually("S to publish the settlement", || {
+        !env.ledger().mempool().unwrap().is_empty()
+    });
+    env.mine(1);
+    assert_eq!(value_at(&env, &a.to_node(0)), 170_000);
+    assert_eq!(value_at(&env, &s_to_node[0]), 30_000);
+    let shown = a.ok(&["channel", "show", &a1]);
+    assert_eq!(shown["status"], "closed");
+
+    // B force-closes its channel alone: the latest update, the delay, the settlement.
+    let out = b
+        .cmd(&["channel", "close", &b1, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    for _ in 0..7 {
+        env.mine(1);
+    }
+    let closed = b.ok(&["channel", "close", &b1, "--force", "--no-wait"]);
+    assert_eq!(closed["state"], 0);
+    env.mine(1);
+    assert_eq!(value_at(&env, &s_to_node[1]), 300_000);
+    drop(server);
+}
+
+#[test]
+fn hostile_requests_get_clear_errors_and_change_nothing() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    s.ok(&["server", "init", "--min-confirmations", "1"]);
+    let server = Server::start(&s);
+    let url = server.url.clone();
+    let a = env.wallet("a");
+    a.fund(&env, 300_000);
+    let a1 = channel_id(&a.ok(&["channel", "open", &url, "100000"]));
+    env.mine(1);
+
+    // Another node tries to act on A's channel.
+    let mallory = bitcoin::secp256k1::SecretKey::from_slice(&[7u8; 32]).unwrap();
+    let client = asyncpay::net::client::Client::new(&url, mallory, None).unwrap();
+    let proposal = serde_json::json!({
+        "version": 1, "type": "funding_published",
+        "body": {"channel_id": a1, "funding_outpoint": format!("{}:0", "00".repeat(32))}
+    });
+    let err = client
+        .post::<_, Value>("/v1/channel-messages", &proposal)
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown_channel"), "{err}");
+    let mine: Vec<Value> = client.get("/v1/channels").unwrap();
+    assert!(mine.is_empty(), "a stranger sees no channel");
+
+    // Malformed and unknown-version messages.
+    for (body, code) in [
+        (serde_json::json!({"hello": 1}), "invalid_message"),
+        (
+            serde_json::json!({"version": 9, "type": "x", "body": {}}),
+            "invalid_message",
+        ),
+    ] {
+        let err = client
+            .post::<_, Value>("/v1/channel-messages", &body)
+            .unwrap_err();
+        assert!(err.to_string().contains(code), "{err}");
+    }
+    // Oversized body.
+    let big = serde_json::json!({ "pad": "x".repeat(100_000) });
+    let err = client
+        .post::<_, Value>("/v1/channel-messages", &big)
+        .unwrap_err();
+    assert!(err.to_string().contains("body_too_large"), "{err}");
+    // Unsigned request.
+    let status = ureq::post(format!("{url}/v1/channel-messages"))
+        .header("content-type", "application/json")
+        .send(proposal.to_string().as_bytes())
+        .map(|r| r.status().as_u16())
+        .unwrap_or_else(|e| match e {
+            ureq::Error::StatusCode(c) => c,
+            other => panic!("{other}"),
+        });
+    assert_eq!(status, 401);
+
+    // A's channel is intact and usable.
+    let pushed = a.ok(&["channel", "push", &a1, "1000"]);
+    assert_eq!(pushed["state"], 1);
+}
