@@ -18,3 +18,4 @@ pub mod protocol;
 pub mod server;
 pub mod store;
 pub mod wallet;
+pub mod watch;

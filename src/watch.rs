@@ -1,0 +1,477 @@
+//! The channel watcher: notices on-chain activity of a channel and decides what enforces the
+//! latest state (PROTOCOL.md §3: force close, rebinding).
+//!
+//! [`watch`] is a pure decision over a read-only [`ChainView`]: it follows the spend chain
+//! from the funding outpoint (funding → update → … → the last spend) and returns one
+//! [`WatchOutcome`]. It never broadcasts: the caller submits [`Broadcast::tx`], persists the
+//! channel transitions [`next_channel`] suggests, and calls [`watch`] again later (on every
+//! new block, say). The decision is idempotent: once a broadcast transaction is in the
+//! mempool the spend chain contains it, so the next pass waits instead of broadcasting again.
+//!
+//! | last spend found                                   | outcome                                   |
+//! |----------------------------------------------------|-------------------------------------------|
+//! | funding tx unknown, or below the minimum depth     | [`WatchOutcome::AwaitingFunding`]         |
+//! | funding output unspent, deep enough                | [`WatchOutcome::Idle`]                    |
+//! | key-path spend of the funding output               | [`WatchOutcome::ClosedCooperatively`]     |
+//! | update of a state older than our latest            | [`WatchOutcome::Broadcast`] (rebind)      |
+//! | our latest update, fewer than `shared_delay` confs | [`WatchOutcome::WaitingForDelay`]         |
+//! | our latest update, mature                          | [`WatchOutcome::Broadcast`] (settlement)  |
+//! | update newer than our latest                       | [`WatchOutcome::Alert`]                   |
+//! | settlement (any state) in the mempool or confirmed | [`WatchOutcome::Settled`]                 |
+//!
+//! [`force_close_step`] is the same decision for a party that wants to close: while the
+//! funding output is unspent it broadcasts the latest update bound to it.
+//!
+//! The chain is read through [`ChainView`], implemented for the in-memory
+//! [`Chain`]; for the on-disk [`Ledger`] use [`watch_ledger`] and [`force_close_step_ledger`],
+//! which run one pass under one [`Ledger::with_chain`] call (one consistent snapshot).
+
+use std::fmt;
+
+use bitcoin::{OutPoint, Transaction, Txid};
+
+use crate::chain::{Chain, Ledger, LedgerError};
+use crate::eltoo::scripts;
+use crate::protocol::{Channel, ChannelError, ChannelStatus};
+
+/// At most this many transactions are followed from the funding output: state numbers grow
+/// strictly along the chain, so a longer chain means an inconsistent view.
+const MAX_SPEND_CHAIN: usize = 100_000;
+
+/// What the watcher reads from the chain.
+pub trait ChainView {
+    /// Height of the chain tip.
+    fn tip_height(&self) -> u32;
+
+    /// A confirmed or mempool transaction and its confirmation height (`None`: mempool).
+    fn tx(&self, txid: &Txid) -> Option<(Transaction, Option<u32>)>;
+
+    /// The transaction spending `outpoint`: a confirmed one, else a mempool one, with its
+    /// confirmation height (`None`: mempool).
+    fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)>;
+}
+
+impl ChainView for Chain {
+    fn tip_height(&self) -> u32 {
+        self.height()
+    }
+
+    fn tx(&self, txid: &Txid) -> Option<(Transaction, Option<u32>)> {
+        Chain::tx(self, txid).map(|i| (i.tx, i.confirmation_height))
+    }
+
+    fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)> {
+        Chain::spending_tx(self, outpoint).map(|i| (i.tx, i.confirmation_height))
+    }
+}
+
+impl<T: ChainView + ?Sized> ChainView for &T {
+    fn tip_height(&self) -> u32 {
+        (**self).tip_height()
+    }
+
+    fn tx(&self, txid: &Txid) -> Option<(Transaction, Option<u32>)> {
+        (**self).tx(txid)
+    }
+
+    fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)> {
+        (**self).spending_tx(outpoint)
+    }
+}
+
+/// Why a transaction should be broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastKind {
+    /// Force close: our latest update bound to the (unspent) funding output.
+    ForceClose {
+        /// Our latest state.
+        state: u32,
+    },
+    /// Our latest update rebound over an older published update.
+    Rebind {
+        /// The published (older) state.
+        published: u32,
+        /// Our latest state.
+        latest: u32,
+    },
+    /// The settlement of our latest state, `shared_delay` blocks after its update confirmed.
+    Settlement {
+        /// Our latest state.
+        state: u32,
+    },
+}
+
+/// A transaction to submit, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broadcast {
+    /// The transaction (fee-less: bump it through its pay-to-anchor output if needed).
+    pub tx: Transaction,
+    /// What it is.
+    pub kind: BroadcastKind,
+    /// A sentence for logs, e.g. "rebind latest update 7 over published update 3".
+    pub reason: String,
+}
+
+/// Something the watcher cannot fix: the operator must look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// An update newer than our latest signed state is on chain (the peer completed an update
+    /// we signed but never finished). We cannot spend it; its settlement is the peer's.
+    PublishedNewer {
+        /// The update transaction.
+        txid: Txid,
+        /// Its state.
+        published: u32,
+        /// Our latest signed state.
+        latest: u32,
+    },
+}
+
+impl fmt::Display for Alert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Alert::PublishedNewer {
+                txid,
+                published,
+                latest,
+            } => write!(
+                f,
+                "update {txid} publishes state {published}, newer than our latest signed state \
+                 {latest}"
+            ),
+        }
+    }
+}
+
+/// What the watcher decided for one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchOutcome {
+    /// The funding output is unspent and the funding transaction has fewer than
+    /// `minimum_depth` confirmations (0: in the mempool, or not `seen` at all). Report
+    /// `confirmations` with [`Channel::on_funding_confirmed`] (see [`next_channel`]).
+    AwaitingFunding {
+        /// Confirmations of the funding transaction.
+        confirmations: u32,
+        /// Confirmations the channel needs to open.
+        minimum_depth: u32,
+        /// Whether the funding transaction is known to the view (confirmed or mempool).
+        seen: bool,
+    },
+    /// Nothing to do: the funding output is unspent and confirmed deep enough.
+    Idle {
+        /// Confirmations of the funding transaction.
+        funding_confirmations: u32,
+    },
+    /// Submit this transaction.
+    Broadcast(Broadcast),
+    /// Our latest update is on chain (or in the mempool); its settlement becomes valid for
+    /// the next block once the update has `shared_delay` confirmations.
+    WaitingForDelay {
+        /// The update transaction.
+        update_txid: Txid,
+        /// Its state (our latest).
+        state: u32,
+        /// Its confirmations (0: mempool).
+        confirmations: u32,
+        /// Blocks still to be mined before the settlement can be submitted.
+        blocks_left: u32,
+    },
+    /// The funding output was spent by a key-path spend: a cooperative close.
+    ClosedCooperatively {
+        /// The close transaction.
+        txid: Txid,
+        /// Its confirmations (0: mempool).
+        confirmations: u32,
+    },
+    /// An update output was spent by its settlement. `state` below our latest means an old
+    /// state won (it was not answered within `shared_delay` blocks).
+    Settled {
+        /// The settlement transaction.
+        txid: Txid,
+        /// The settled state.
+        state: u32,
+        /// Its confirmations (0: mempool).
+        confirmations: u32,
+    },
+    /// Something is wrong that no broadcast can fix.
+    Alert(Alert),
+}
+
+impl WatchOutcome {
+    /// Whether the funding output is spent (on chain or in the mempool).
+    pub fn funding_spent(&self) -> bool {
+        !matches!(
+            self,
+            WatchOutcome::AwaitingFunding { .. }
+                | WatchOutcome::Idle { .. }
+                | WatchOutcome::Broadcast(Broadcast {
+                    kind: BroadcastKind::ForceClose { .. },
+                    ..
+                })
+        )
+    }
+
+    /// The transaction to submit, if any.
+    pub fn broadcast(&self) -> Option<&Broadcast> {
+        match self {
+            WatchOutcome::Broadcast(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Why the watcher could not decide.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// The channel has no funding outpoint yet.
+    #[error("the channel's funding outpoint is not known yet")]
+    FundingUnknown,
+    /// The channel has no signed state.
+    #[error("the channel has no signed state")]
+    NoSignedState,
+    /// A transaction in the spend chain is not what this channel's scripts allow.
+    #[error("unexpected transaction {txid} in the channel's spend chain: {reason}")]
+    Unexpected {
+        /// The transaction.
+        txid: Txid,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Building a transaction of the channel failed (e.g. a published old state whose
+    /// settle-leaf hash is not in the history).
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    /// Reading the ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// The last transaction of the spend chain from the funding output.
+enum Last {
+    /// Nothing spends the funding output.
+    Unspent,
+    /// A key-path (cooperative) spend of the funding output.
+    Cooperative(Transaction, Option<u32>),
+    /// An update whose update output is unspent.
+    Update(Transaction, Option<u32>, u32),
+    /// A settlement of update output `state`.
+    Settlement(Transaction, Option<u32>, u32),
+}
+
+/// Whether `tx` spends its input 0 through the update leaf `leaf` (an update transaction).
+fn spends_by_update_leaf(tx: &Transaction, leaf: &bitcoin::ScriptBuf) -> bool {
+    tx.input
+        .first()
+        .is_some_and(|i| i.witness.len() == 3 && i.witness.nth(1) == Some(leaf.as_bytes()))
+}
+
+/// Follows the spend chain from `funding` to its last transaction.
+fn last_spend(funding: OutPoint, view: &impl ChainView) -> Result<Last, WatchError> {
+    let Some((first, height)) = view.spending_tx(&funding) else {
+        return Ok(Last::Unspent);
+    };
+    if !spends_by_update_leaf(&first, &scripts::update_leaf(0)) {
+        return Ok(Last::Cooperative(first, height));
+    }
+    let (mut tx, mut height) = (first, height);
+    for _ in 0..MAX_SPEND_CHAIN {
+        let txid = tx.compute_txid();
+        let number = scripts::state_from_locktime(tx.lock_time)
+            .filter(|n| *n < scripts::MAX_STATE)
+            .ok_or_else(|| WatchError::Unexpected {
+                txid,
+                reason: format!(
+                    "spends through an update leaf but nLockTime {} is no state number",
+                    tx.lock_time
+                ),
+            })?;
+        let Some((next, next_height)) = view.spending_tx(&OutPoint::new(txid, 0)) else {
+            return Ok(Last::Update(tx, height, number));
+        };
+        if !spends_by_update_leaf(&next, &scripts::update_leaf(number + 1)) {
+            return Ok(Last::Settlement(next, next_height, number));
+        }
+        (tx, height) = (next, next_height);
+    }
+    Err(WatchError::Unexpected {
+        txid: tx.compute_txid(),
+        reason: format!("spend chain longer than {MAX_SPEND_CHAIN} transactions"),
+    })
+}
+
+/// Confirmations of a transaction confirmed at `height` (0: mempool).
+fn confirmations(view: &impl ChainView, height: Option<u32>) -> u32 {
+    height.map_or(0, |h| view.tip_height().saturating_sub(h) + 1)
+}
+
+/// Decides what `channel` needs given the chain as `view` sees it. No I/O besides reading
+/// `view`; see the module documentation for the decision table.
+pub fn watch(channel: &Channel, view: &impl ChainView) -> Result<WatchOutcome, WatchError> {
+    decide(channel, view, false)
+}
+
+/// [`watch`] for a party that wants to close unilaterally: while the funding output is
+/// unspent (the funding transaction confirmed or in the mempool), broadcast our latest update
+/// bound to it; once anything spends it, exactly [`watch`] (rebind, wait, settle).
+pub fn force_close_step(
+    channel: &Channel,
+    view: &impl ChainView,
+) -> Result<WatchOutcome, WatchError> {
+    decide(channel, view, true)
+}
+
+/// [`watch`] on the on-disk ledger, in one consistent read.
+pub fn watch_ledger(channel: &Channel, ledger: &Ledger) -> Result<WatchOutcome, WatchError> {
+    ledger.with_chain(|c| watch(channel, c))?
+}
+
+/// [`force_close_step`] on the on-disk ledger, in one consistent read.
+pub fn force_close_step_ledger(
+    channel: &Channel,
+    ledger: &Ledger,
+) -> Result<WatchOutcome, WatchError> {
+    ledger.with_chain(|c| force_close_step(channel, c))?
+}
+
+fn decide(
+    channel: &Channel,
+    view: &impl ChainView,
+    force_close: bool,
+) -> Result<WatchOutcome, WatchError> {
+    let funding = channel
+        .funding_outpoint()
+        .ok_or(WatchError::FundingUnknown)?;
+    let latest = channel
+        .latest()
+        .ok_or(WatchError::NoSignedState)?
+        .state
+        .number;
+    let delay = u32::from(channel.params().shared_delay);
+    match last_spend(funding, view)? {
+        Last::Unspent => {
+            let funding_tx = view.tx(&funding.txid);
+            let seen = funding_tx.is_some();
+            let confs = funding_tx.map_or(0, |(_, h)| confirmations(view, h));
+            if force_close && seen {
+                return Ok(WatchOutcome::Broadcast(Broadcast {
+                    tx: channel.funding_update_tx()?,
+                    kind: BroadcastKind::ForceClose { state: latest },
+                    reason: format!(
+                        "force close: publish latest update {latest} on the funding output"
+                    ),
+                }));
+            }
+            if confs < channel.minimum_depth() {
+                Ok(WatchOutcome::AwaitingFunding {
+                    confirmations: confs,
+                    minimum_depth: channel.minimum_depth(),
+                    seen,
+                })
+            } else {
+                Ok(WatchOutcome::Idle {
+                    funding_confirmations: confs,
+                })
+            }
+        }
+        Last::Cooperative(tx, height) => Ok(WatchOutcome::ClosedCooperatively {
+            txid: tx.compute_txid(),
+            confirmations: confirmations(view, height),
+        }),
+        Last::Settlement(tx, height, state) => Ok(WatchOutcome::Settled {
+            txid: tx.compute_txid(),
+            state,
+            confirmations: confirmations(view, height),
+        }),
+        Last::Update(tx, height, number) => {
+            let txid = tx.compute_txid();
+            match channel.react_to_published_update(&tx) {
+                Err(ChannelError::PublishedNewer { published, latest }) => {
+                    Ok(WatchOutcome::Alert(Alert::PublishedNewer {
+                        txid,
+                        published,
+                        latest,
+                    }))
+                }
+                Err(e) => Err(e.into()),
+                Ok(Some(rebound)) => Ok(WatchOutcome::Broadcast(Broadcast {
+                    tx: rebound,
+                    kind: BroadcastKind::Rebind {
+                        published: number,
+                        latest,
+                    },
+                    reason: format!(
+                        "rebind latest update {latest} over published update {number} ({txid})"
+                    ),
+                })),
+                Ok(None) => {
+                    let confs = confirmations(view, height);
+                    if confs >= delay {
+                        Ok(WatchOutcome::Broadcast(Broadcast {
+                            tx: channel.settlement_tx(OutPoint::new(txid, 0))?,
+                            kind: BroadcastKind::Settlement { state: latest },
+                            reason: format!(
+                                "settle latest state {latest}: its update {txid} has {confs} \
+                                 confirmations (delay {delay})"
+                            ),
+                        }))
+                    } else {
+                        Ok(WatchOutcome::WaitingForDelay {
+                            update_txid: txid,
+                            state: latest,
+                            confirmations: confs,
+                            blocks_left: delay - confs,
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The channel transition an outcome calls for, if any (persist the returned channel):
+/// funding confirmations while awaiting funding or open ([`Channel::on_funding_confirmed`],
+/// only when the count changed), [`Channel::closing`] once the funding output is spent, and
+/// [`Channel::closed`] once a cooperative close or a settlement has `minimum_depth`
+/// confirmations (at least one).
+pub fn next_channel(
+    channel: &Channel,
+    outcome: &WatchOutcome,
+) -> Result<Option<Channel>, ChannelError> {
+    let status = channel.status();
+    if status == ChannelStatus::Closed {
+        return Ok(None);
+    }
+    let final_depth = channel.minimum_depth().max(1);
+    match outcome {
+        WatchOutcome::AwaitingFunding { confirmations, .. }
+        | WatchOutcome::Idle {
+            funding_confirmations: confirmations,
+        } => {
+            if matches!(status, ChannelStatus::AwaitingFunding | ChannelStatus::Open)
+                && *confirmations != channel.confirmations()
+            {
+                return channel.on_funding_confirmed(*confirmations).map(Some);
+            }
+            Ok(None)
+        }
+        WatchOutcome::ClosedCooperatively { confirmations, .. }
+        | WatchOutcome::Settled { confirmations, .. }
+            if *confirmations >= final_depth =>
+        {
+            Ok(Some(channel.closed()))
+        }
+        o if (o.funding_spent()
+            || matches!(
+                o.broadcast(),
+                Some(Broadcast {
+                    kind: BroadcastKind::ForceClose { .. },
+                    ..
+                })
+            ))
+            && status != ChannelStatus::Closing =>
+        {
+            channel.closing().map(Some)
+        }
+        _ => Ok(None),
+    }
+}
