@@ -379,3 +379,141 @@ fn hostile_requests_get_clear_errors_and_change_nothing() {
     let pushed = a.ok(&["channel", "push", &a1, "1000"]);
     assert_eq!(pushed["state"], 1);
 }
+
+/// S is killed with SIGKILL at random points while a client advances states, and restarted,
+/// many times. Afterwards the client and S agree on the latest state, the channel still
+/// works and force-closes to the satoshi, and the nonce-use log shows no secret nonce that
+/// signed two different messages (client and S both log to it).
+#[test]
+fn sigkill_of_s_during_updates_loses_nothing() {
+    let env = Env::new();
+    let log = env.root.path().join("nonce-use.log");
+    let s = env.wallet("s");
+    s.ok(&[
+        "server",
+        "init",
+        "--shared-delay",
+        "6",
+        "--min-shared-delay",
+        "2",
+        "--min-confirmations",
+        "1",
+    ]);
+    let s_to_node = s.to_node(0);
+    let start = |s: &Wallet| {
+        let mut c = s.cmd(&[
+            "server",
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--watch-interval-ms",
+            "100",
+        ]);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&line).unwrap();
+        Server {
+            child,
+            url: doc["url"].as_str().unwrap().to_owned(),
+        }
+    };
+    let a = env.wallet("a");
+    a.fund(&env, 400_000);
+    let mut server = start(&s);
+    let id = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
+    env.mine(1);
+    let phrase = a.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a_keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
+
+    let push = |_url: &str| {
+        let mut c = a.cmd(&["channel", "push", &id, "1000"]);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    for i in 0..20u64 {
+        // A push races with the kill at a different point each round; S restarts on the
+        // same port (the client keeps the URL it opened the channel with).
+        let port = server.url.rsplit(':').next().unwrap().to_owned();
+        let mut client = push(&server.url).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros((i * 7_919) % 60_000));
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        let _ = client.wait();
+        // Restart S on the same port (the client stored this URL).
+        let mut c = s.cmd(&[
+            "server",
+            "run",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--watch-interval-ms",
+            "100",
+        ]);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        server = Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        // The next push completes (recovering an interrupted update first).
+        let mut c = a.cmd(&["channel", "push", &id, "1000"]);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &log);
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "round {i}: push after restart failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    // Client and S agree on the latest state.
+    let mine = a.ok(&["channel", "show", &id]);
+    let client =
+        asyncpay::net::client::Client::new(&server.url, a_keys.node_secret(), None).unwrap();
+    let theirs: Vec<Value> = client.get("/v1/channels").unwrap();
+    assert_eq!(theirs[0]["state"], mine["state"]);
+    assert_eq!(theirs[0]["client_sat"], mine["client_sat"]);
+    let pushes = 200_000 - mine["client_sat"].as_u64().unwrap();
+    assert!(pushes >= 20_000 && pushes % 1_000 == 0, "{pushes}");
+
+    // No secret nonce signed two different messages.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for line in text.lines() {
+        let (nonce, msg) = line.split_once(' ').unwrap();
+        let first = seen
+            .entry(nonce.to_owned())
+            .or_insert_with(|| msg.to_owned());
+        assert_eq!(first, msg, "nonce {nonce} signed two messages");
+    }
+    assert!(seen.len() >= 40, "both sides logged: {}", seen.len());
+
+    // The channel force-closes to the satoshi with the agreed state.
+    drop(server);
+    let out = a
+        .cmd(&["channel", "close", &id, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    env.mine(7);
+    a.ok(&["channel", "close", &id, "--force", "--no-wait"]);
+    env.mine(1);
+    assert_eq!(value_at(&env, &a.to_node(0)), 200_000 - pushes);
+    assert_eq!(value_at(&env, &s_to_node), pushes);
+}

@@ -134,6 +134,7 @@ impl Session<'_> {
         ch: &mut ClientChannel,
         next: crate::eltoo::ChannelState,
     ) -> CliResult<Vec<Message>> {
+        self.recover(client, ch)?;
         let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
         ch.channel = c;
         self.save(ch)?;
@@ -143,6 +144,7 @@ impl Session<'_> {
         };
         ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
         let secret = self.w.keys.channel(ch.key_index).funding_scalar();
+        crate::server::record_nonce_use(&ch.channel);
         let (c, _) = ch.channel.sign(secret).map_err(refused)?;
         ch.channel = c;
         // Our nonce is consumed in what we write before our partial signature leaves.
@@ -161,6 +163,30 @@ impl Session<'_> {
         self.save(ch)?;
         replies.remove(0);
         Ok(replies)
+    }
+
+    /// Finishes or drops an update a crash interrupted: one we signed is completed by
+    /// resending our signature (S answers with its own, or again if it already completed);
+    /// one we did not sign is dropped (S drops its side when a new proposal comes).
+    fn recover(&self, client: &Client, ch: &mut ClientChannel) -> CliResult<()> {
+        let Some(pending) = ch.channel.pending() else {
+            return Ok(());
+        };
+        if pending.local_partial().is_none() {
+            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+            return self.save(ch);
+        }
+        let ours = ch.channel.update_signature().map_err(refused)?;
+        let replies = send(client, Message::UpdateSignature(ours))?;
+        match replies.first() {
+            Some(Message::UpdateSignature(theirs)) => {
+                ch.channel = ch.channel.on_signature(theirs).map_err(refused)?;
+                self.save(ch)
+            }
+            _ => Err(CliError::failed(
+                "the server did not countersign the interrupted update",
+            )),
+        }
     }
 
     fn next_key_index(&self) -> CliResult<u32> {
@@ -453,6 +479,9 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
         ChannelCommand::Push { id, amount } => {
             let mut ch = s.load(&id)?;
             s.watch(&mut ch, source.as_ref(), false)?;
+            let client = s.client(&ch.server_url)?;
+            // An update a crash interrupted is finished first: the new one builds on it.
+            s.recover(&client, &mut ch)?;
             let latest = ch
                 .channel
                 .latest()
@@ -462,7 +491,6 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             let next = latest
                 .pay(Party::Client, amount.0)
                 .map_err(|e| CliError::failed(e.to_string()))?;
-            let client = s.client(&ch.server_url)?;
             s.update(&client, &mut ch, next)?;
             out.result(&ChannelReport::of(&ch));
         }

@@ -430,6 +430,15 @@ impl ServerCore {
                 self.save(ch)?;
             }
         }
+        if ch
+            .channel
+            .pending()
+            .is_some_and(|p| p.local_partial().is_none())
+        {
+            // A client that restarts an update after a crash: S has not signed the old
+            // one, so it is dropped (its secret nonce is never used).
+            ch.channel = ch.channel.cancel_pending().map_err(channel_error)?;
+        }
         let (channel, accept): (Channel, UpdateAccept) = ch
             .channel
             .accept(&p, rand, server_policy)
@@ -450,8 +459,19 @@ impl ServerCore {
     ) -> Result<Vec<Message>, ApiError> {
         let fee_rate = inner.settings.fee_rate_sat_vb;
         let ch = Self::owned(inner, client, &s.channel_id)?;
+        let completed = ch.channel.pending().is_none()
+            && ch
+                .channel
+                .latest()
+                .is_some_and(|l| l.state.number == s.number);
+        if completed {
+            // The client resends after a crash: S already completed this state.
+            let again = ch.channel.update_signature().map_err(channel_error)?;
+            return Ok(vec![Message::UpdateSignature(again)]);
+        }
         let with_remote = ch.channel.on_signature(&s).map_err(channel_error)?;
         let secret = self.keys.channel(ch.key_index).funding_scalar();
+        record_nonce_use(&with_remote);
         // Our nonce is consumed here: the channel without it is written before our partial
         // signature leaves (PROTOCOL.md §7.3).
         let (signed, _partial) = with_remote.sign(secret).map_err(channel_error)?;
@@ -662,6 +682,35 @@ impl ServerCore {
             txid,
             tx_hex: bitcoin::consensus::encode::serialize_hex(&tx),
         })
+    }
+}
+
+/// Test-only audit of secret nonce use: when `ASYNCPAY_TEST_NONCE_LOG` names a file, each
+/// signing of a pending update appends `public nonce, message` to it before the signature is
+/// made, so a test can check that no nonce ever signed two different messages.
+pub fn record_nonce_use(channel: &Channel) {
+    let Some(path) = std::env::var_os("ASYNCPAY_TEST_NONCE_LOG") else {
+        return;
+    };
+    let Some(pending) = channel.pending() else {
+        return;
+    };
+    let Ok(txs) = crate::eltoo::StateTransactions::build(channel.params(), pending.next()) else {
+        return;
+    };
+    let line = format!(
+        "{} {}\n",
+        hex(&pending.local_nonce().to_bytes()),
+        hex(&txs.update_sighash)
+    );
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+        let _ = f.sync_all();
     }
 }
 
