@@ -293,7 +293,7 @@ _asyncpay() {
 
     case "${cmd}" in
         asyncpay)
-            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help --version demo init wallet passphrase regtest channel server repl completions help"
+            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,6 +323,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -331,7 +335,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help open request-inbound list show push close help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help open request-inbound list show push close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +365,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -369,7 +377,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__close)
-            opts="-q -h --force --no-wait --fee --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --force --no-wait --fee --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +408,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -523,7 +535,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__list)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +565,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -561,7 +577,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__open)
-            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +611,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -603,7 +623,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__push)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -630,6 +650,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -641,7 +665,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__request__subcmd__inbound)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +692,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -679,7 +707,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__show)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,6 +737,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -717,7 +749,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__completions)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help bash elvish fish powershell zsh"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +779,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -755,7 +791,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__demo)
-            opts="-q -h --keep --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --keep --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +822,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1231,7 +1271,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__init)
-            opts="-q -h --restore --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --restore --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,6 +1298,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1269,7 +1313,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__passphrase)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help change help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1299,6 +1343,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1307,7 +1355,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__passphrase__subcmd__change)
-            opts="-q -h --new-passphrase-file --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --new-passphrase-file --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1338,6 +1386,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1391,7 +1443,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help mine fund info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help mine fund info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1421,6 +1473,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1429,7 +1485,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__fund)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1456,6 +1512,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1537,7 +1597,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1567,6 +1627,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1575,7 +1639,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__mine)
-            opts="-q -h --to --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --to --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1609,6 +1673,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1617,7 +1685,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__repl)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1644,6 +1712,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1655,7 +1727,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help init run info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help init run info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1682,6 +1754,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1763,7 +1839,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1793,6 +1869,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1801,7 +1881,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__init)
-            opts="-q -h --listen --shared-delay --min-shared-delay --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --listen --shared-delay --min-shared-delay --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1859,6 +1939,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1867,7 +1951,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__run)
-            opts="-q -h --listen --tls-cert --tls-key --watch-interval-ms --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --listen --tls-cert --tls-key --watch-interval-ms --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1913,6 +1997,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1921,7 +2009,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help address balance send transactions utxos backup info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help address balance send transactions utxos backup info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1951,6 +2039,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1959,7 +2051,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__address)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1986,6 +2078,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1997,7 +2093,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__backup)
-            opts="-q -h --force --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --force --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2024,6 +2120,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2035,7 +2135,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__balance)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2062,6 +2162,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2199,7 +2303,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2229,6 +2333,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2237,7 +2345,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__send)
-            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2271,6 +2379,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2279,7 +2391,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__transactions)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2306,6 +2418,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2317,7 +2433,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__utxos)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2344,6 +2460,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_asyncpay_global_optspecs
-    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait h/help V/version
+    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait server-ca= h/help V/version
 end
 
 function __fish_asyncpay_needs_command
@@ -32,6 +32,7 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -l chain -d 'Chain sourc
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -56,6 +57,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l chain -d 'Cha
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -68,6 +70,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l chain -d 'Cha
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l restore -d 'Restore from an existing mnemonic (read from the terminal, or stdin when piped)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -81,6 +84,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -101,6 +105,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -113,6 +118,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -126,6 +132,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -138,6 +145,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -150,6 +158,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -162,6 +171,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l force -d 'Print the mnemonic even when stdout is not a terminal'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -175,6 +185,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -195,6 +206,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -210,6 +222,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -224,6 +237,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -241,6 +255,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -253,6 +268,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -265,6 +281,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -281,6 +298,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -301,6 +319,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -313,6 +332,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -325,6 +345,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -337,6 +358,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -349,6 +371,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -362,6 +385,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l force -d 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l no-wait -d 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print one JSON document on stdout instead of text'
@@ -383,6 +407,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -406,6 +431,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l no-inbound -d 'Do not fund channels for clients'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -423,6 +449,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -435,6 +462,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -451,6 +479,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l chain -d 'Cha
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -463,6 +492,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l chain 
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'

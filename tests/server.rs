@@ -517,3 +517,61 @@ fn sigkill_of_s_during_updates_loses_nothing() {
     assert_eq!(value_at(&env, &a.to_node(0)), 200_000 - pushes);
     assert_eq!(value_at(&env, &s_to_node), pushes);
 }
+
+/// `server run` over HTTPS with a self-signed certificate: a client that trusts it with
+/// `--server-ca` opens a channel; one that does not gets a TLS error.
+#[test]
+fn https_server_with_a_self_signed_certificate() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    s.ok(&["server", "init", "--min-confirmations", "1"]);
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert_pem = env.root.path().join("cert.pem");
+    let key_pem = env.root.path().join("key.pem");
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, signing_key.serialize_pem()).unwrap();
+    let mut child = s
+        .cmd(&["server", "run", "--listen", "127.0.0.1:0"])
+        .args([
+            "--tls-cert",
+            cert_pem.to_str().unwrap(),
+            "--tls-key",
+            key_pem.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let doc: Value = serde_json::from_str(&line).unwrap();
+    let server = Server {
+        child,
+        url: doc["url"].as_str().unwrap().to_owned(),
+    };
+    assert!(server.url.starts_with("https://"));
+    let a = env.wallet("a");
+    a.fund(&env, 300_000);
+    let out = a
+        .cmd(&["channel", "open", &server.url, "100000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("certificate"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let opened = a.ok(&[
+        "--server-ca",
+        cert_pem.to_str().unwrap(),
+        "channel",
+        "open",
+        &server.url,
+        "100000",
+    ]);
+    assert_eq!(opened["status"], "awaiting funding");
+}

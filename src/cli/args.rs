@@ -85,6 +85,16 @@ pub struct GlobalArgs {
     /// Wait for another asyncpay process using the wallet instead of failing
     #[arg(long, global = true)]
     pub wait: bool,
+
+    /// Trust this CA certificate (PEM) for an https server, e.g. a self-signed S
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_SERVER_CA",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub server_ca: Option<PathBuf>,
 }
 
 /// Networks.

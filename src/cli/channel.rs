@@ -79,11 +79,12 @@ fn send(client: &Client, message: Message) -> CliResult<Vec<Message>> {
 struct Session<'a> {
     w: Unlocked<'a>,
     network: Network,
+    server_ca: Option<std::path::PathBuf>,
 }
 
 impl Session<'_> {
     fn client(&self, url: &str) -> CliResult<Client> {
-        Client::new(url, self.w.keys.node_secret(), None).map_err(net_error)
+        Client::new(url, self.w.keys.node_secret(), self.server_ca.clone()).map_err(net_error)
     }
 
     fn save(&self, ch: &ClientChannel) -> CliResult<()> {
@@ -422,8 +423,13 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
         .hint("use --network regtest or signet (Bitcoin Inquisition)"));
     }
     let source = connect(ctx)?;
+    let server_ca = ctx.global.server_ca.clone();
     let w = unlocked(ctx)?;
-    let s = Session { w, network };
+    let s = Session {
+        w,
+        network,
+        server_ca,
+    };
     match cmd {
         ChannelCommand::Open {
             server_url,

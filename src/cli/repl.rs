@@ -220,7 +220,8 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
 }
 
 /// Global options fixed for a whole REPL session.
-const SESSION_OPTIONS: [&str; 7] = [
+const SESSION_OPTIONS: [&str; 8] = [
+    "server_ca",
     "datadir",
     "network",
     "chain",
