@@ -575,3 +575,87 @@ fn https_server_with_a_self_signed_certificate() {
     ]);
     assert_eq!(opened["status"], "awaiting funding");
 }
+
+/// S is killed at random points while clients open channels, and restarted, many times.
+/// Afterwards every funded channel is usable (the client tells S its funding again), every
+/// unfunded one is abandoned with nothing on chain, and the client's coins add up: wallet
+/// balance + funded capacities + fees = what the faucet paid.
+#[test]
+fn sigkill_of_s_during_channel_open_loses_nothing() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    s.ok(&[
+        "server",
+        "init",
+        "--min-confirmations",
+        "1",
+        "--min-shared-delay",
+        "2",
+    ]);
+    let a = env.wallet("a");
+    a.fund(&env, 2_000_000);
+    let start = |port: &str| {
+        let mut child = s
+            .cmd(&["server", "run", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&line).unwrap();
+        Server {
+            child,
+            url: doc["url"].as_str().unwrap().to_owned(),
+        }
+    };
+    let mut server = start("0");
+    let url = server.url.clone();
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    for i in 0..10u64 {
+        let mut client = a
+            .cmd(&["channel", "open", &url, "50000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros((i * 6_151) % 45_000));
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        let _ = client.wait();
+        server = start(&port);
+    }
+    env.mine(1);
+    let channels = a.ok(&["channel", "list"]);
+    let mut funded = 0u64;
+    for ch in channels.as_array().unwrap() {
+        let id = channel_id(ch);
+        if ch["funding_outpoint"].is_null() {
+            let closed = a.ok(&["channel", "close", &id]);
+            assert_eq!(closed["status"], "closed");
+        } else {
+            funded += ch["capacity_sat"].as_u64().unwrap();
+            let pushed = a.ok(&["channel", "push", &id, "1000"]);
+            assert_eq!(pushed["state"], 1, "funded channel {id} is usable");
+        }
+    }
+    let fees: u64 = a
+        .ok(&["wallet", "transactions"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["fee"].as_u64())
+        .sum();
+    let balance = a.ok(&["wallet", "balance"])["total_sat"].as_u64().unwrap();
+    eprintln!(
+        "{} channels after the kills, {} sat funded",
+        channels.as_array().unwrap().len(),
+        funded
+    );
+    assert_eq!(balance + funded + fees, 2_000_000);
+    // And a new channel opens normally.
+    a.ok(&["channel", "open", &url, "50000"]);
+    drop(server);
+}

@@ -170,6 +170,19 @@ impl Session<'_> {
     /// resending our signature (S answers with its own, or again if it already completed);
     /// one we did not sign is dropped (S drops its side when a new proposal comes).
     fn recover(&self, client: &Client, ch: &mut ClientChannel) -> CliResult<()> {
+        let just_opened = ch.channel.latest().is_some_and(|l| l.state.number == 0);
+        if let (Party::Client, Some(outpoint), true) = (
+            ch.channel.funder(),
+            ch.channel.funding_outpoint(),
+            just_opened,
+        ) {
+            // S may have missed our funding (it was down when we published): tell it again.
+            let msg = crate::protocol::FundingPublished {
+                channel_id: ch.channel.id(),
+                funding_outpoint: outpoint.to_string(),
+            };
+            send(client, Message::FundingPublished(msg))?;
+        }
         let Some(pending) = ch.channel.pending() else {
             return Ok(());
         };
@@ -507,7 +520,12 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             fee,
         } => {
             let mut ch = s.load(&id)?;
-            if force {
+            if ch.channel.funding_outpoint().is_none() {
+                // Never funded: nothing on chain to close; the channel is abandoned.
+                ch.channel = ch.channel.closed();
+                s.save(&ch)?;
+                out.note("the channel was never funded: nothing to close on chain; marked closed");
+            } else if force {
                 force_close(&s, &mut ch, source.as_ref(), out, no_wait)?;
             } else {
                 cooperative_close(&s, &mut ch, fee.0, source.as_ref())?;

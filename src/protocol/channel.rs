@@ -1410,7 +1410,8 @@ impl TryFrom<ChannelRecord> for Channel {
                 state,
                 signature: l.signature,
             });
-        } else if c.status != ChannelStatus::Opening {
+        } else if !matches!(c.status, ChannelStatus::Opening | ChannelStatus::Closed) {
+            // Closed without a signed state: an opening abandoned before anything was signed.
             return Err(corrupt(format_args!(
                 "status {} without a signed state",
                 c.status

@@ -593,6 +593,9 @@ impl ServerCore {
                 "S funds this channel; the client cannot name its funding",
             ));
         }
+        if f.outpoint().ok() == ch.channel.funding_outpoint() {
+            return Ok(Vec::new()); // already known: a client resending after a crash
+        }
         let channel = ch.channel.on_funding_published(&f).map_err(channel_error)?;
         ch.channel = channel;
         self.save(ch)?;
