@@ -558,7 +558,7 @@ fn demo_runs_and_keeps_explorable_wallets() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["steps"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["steps"].as_array().unwrap().len(), 6);
     assert_eq!(doc["kept"], true);
     let mut c = base();
     c.args(["--json", "--datadir", keep.join("b").to_str().unwrap()])
@@ -571,7 +571,19 @@ fn demo_runs_and_keeps_explorable_wallets() {
     let (code, stdout, stderr) = run(c);
     assert_eq!(code, 0, "{stderr}");
     let bal: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(sat(&bal["confirmed_sat"]), 250_000);
+    assert_eq!(sat(&bal["confirmed_sat"]), 0);
+    let mut c = base();
+    c.args(["--json", "--datadir", keep.join("a").to_str().unwrap()])
+        .args(["--identity", keep.join("a.identity").to_str().unwrap()])
+        .args([
+            "--chain",
+            &format!("regtest:{}", keep.join("chain").display()),
+        ])
+        .args(["channel", "list"]);
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    let channels: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(channels[0]["status"], "closed");
     // --keep refuses a directory that is not empty.
     let mut c = base();
     c.args(["demo", "--keep", keep.to_str().unwrap()]);
