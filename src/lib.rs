@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod eltoo;
 pub mod keys;
 pub mod net;
+pub mod payment;
 pub mod protocol;
 pub mod server;
 pub mod store;

@@ -1,0 +1,171 @@
+//! The asynchronous payment's data types (PROTOCOL.md §5), sans I/O: nothing here reads a
+//! clock, a file or a socket; times (unix seconds) and randomness are passed in.
+//!
+//! - [`PaymentAddress`] ([`address`]): B's shareable bech32m string (node id, mailbox
+//!   recipient, server URL).
+//! - [`PaymentId`] and [`Invoice`] ([`invoice`]): B's offer to sell `s_A` for `T_A`, signed by
+//!   B's node key.
+//! - [`UpdatePackage`] ([`package`]): what A sends B through B's mailbox, encrypted with age to
+//!   B's mailbox recipient; B checks `s_A·G == T_A` with [`UpdatePackage::check`].
+//!
+//! JSON conventions follow [`crate::protocol::messages`]: a versioned envelope
+//! `{"version":1,"type":"<snake_case>","body":{…}}`, lower-case hex for bytes, amounts in
+//! satoshis (`*_sat`), unknown fields refused, size checked first and version second.
+
+pub mod address;
+pub mod invoice;
+pub mod package;
+
+pub use address::{AddressError, AddressNetwork, PaymentAddress, MAX_SERVER_URL_LEN};
+pub use invoice::{Invoice, InvoiceError, InvoiceFields, PaymentId, INVOICE_TAG};
+pub use package::{
+    PackageError, UpdatePackage, UpdatePackageView, MAX_PACKAGE_PLAINTEXT, MAX_SEALED_PACKAGE,
+};
+
+/// The version of the JSON envelopes written and read by this module (invoice, package).
+pub const PAYMENT_FORMAT_VERSION: u32 = 1;
+
+/// Lower-case hex and serde helpers for fixed-size byte arrays.
+pub(crate) mod hex {
+    use std::fmt::Write as _;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Lower-case hex of `bytes`.
+    pub(crate) fn encode(bytes: &[u8]) -> String {
+        let mut s = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+
+    /// Decodes exactly `N` bytes of lower-case hex.
+    pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
+        if s.len() != 2 * N {
+            return Err(format!(
+                "expected {} hex digits ({N} bytes), got {}",
+                2 * N,
+                s.len()
+            ));
+        }
+        let digit = |c: u8| -> Result<u8, String> {
+            match c {
+                b'0'..=b'9' => Ok(c - b'0'),
+                b'a'..=b'f' => Ok(c - b'a' + 10),
+                _ => Err(format!(
+                    "invalid hex digit {:?} (lower-case hex expected)",
+                    c as char
+                )),
+            }
+        };
+        let mut out = [0u8; N];
+        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+            out[i] = (digit(chunk[0])? << 4) | digit(chunk[1])?;
+        }
+        Ok(out)
+    }
+
+    /// `#[serde(with = "hex::array")]` for `[u8; N]`.
+    pub(crate) mod array {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer, const N: usize>(
+            bytes: &[u8; N],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&encode(bytes))
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+            d: D,
+        ) -> Result<[u8; N], D::Error> {
+            let s = String::deserialize(d)?;
+            decode(&s).map_err(D::Error::custom)
+        }
+    }
+}
+
+/// BIP340 tagged hash: `SHA256(SHA256(tag) || SHA256(tag) || msg)`.
+pub(crate) fn tagged_hash(tag: &str, msg: &[u8]) -> [u8; 32] {
+    use bitcoin::hashes::{sha256, Hash, HashEngine};
+    let tag_hash = sha256::Hash::hash(tag.as_bytes());
+    let mut engine = sha256::Hash::engine();
+    engine.input(tag_hash.as_byte_array());
+    engine.input(tag_hash.as_byte_array());
+    engine.input(msg);
+    sha256::Hash::from_engine(engine).to_byte_array()
+}
+
+/// What the first decoding passes found wrong with a JSON envelope.
+pub(crate) enum EnvelopeError {
+    /// Not JSON or not an envelope.
+    Malformed(String),
+    /// A version other than [`PAYMENT_FORMAT_VERSION`].
+    Version(u64),
+    /// Another `type`.
+    Type(String),
+}
+
+/// Checks an envelope's version, then its type, before its body is read; then decodes the
+/// whole envelope (unknown fields refused).
+pub(crate) fn decode_envelope<B: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    kind: &str,
+) -> Result<B, EnvelopeError> {
+    #[derive(serde::Deserialize)]
+    struct VersionOnly {
+        version: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Envelope<B> {
+        #[allow(dead_code)]
+        version: u64,
+        #[allow(dead_code)]
+        #[serde(rename = "type")]
+        kind: String,
+        body: B,
+    }
+    let malformed = |e: serde_json::Error| EnvelopeError::Malformed(e.to_string());
+    let v: VersionOnly = serde_json::from_slice(bytes).map_err(malformed)?;
+    if v.version != u64::from(PAYMENT_FORMAT_VERSION) {
+        return Err(EnvelopeError::Version(v.version));
+    }
+    let t: TypeOnly = serde_json::from_slice(bytes).map_err(malformed)?;
+    if t.kind != kind {
+        return Err(EnvelopeError::Type(t.kind));
+    }
+    let e: Envelope<B> = serde_json::from_slice(bytes).map_err(malformed)?;
+    Ok(e.body)
+}
+
+/// Writes `{"version":1,"type":kind,"body":body}` into `out`.
+pub(crate) fn encode_envelope<B: serde::Serialize, W: std::io::Write>(
+    out: W,
+    kind: &str,
+    body: &B,
+) {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a, B> {
+        version: u32,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        body: &'a B,
+    }
+    serde_json::to_writer(
+        out,
+        &Envelope {
+            version: PAYMENT_FORMAT_VERSION,
+            kind,
+            body,
+        },
+    )
+    .expect("payment types serialize to JSON infallibly");
+}
