@@ -133,19 +133,26 @@ struct Server {
 
 impl Server {
     fn start(s: &Wallet) -> Server {
-        let mut child = s
-            .cmd(&[
-                "server",
-                "run",
-                "--listen",
-                "127.0.0.1:0",
-                "--watch-interval-ms",
-                "100",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        Server::start_with(s, "0", &[], None)
+    }
+
+    /// `server run` on 127.0.0.1:`port` (0: a free port) with extra arguments, logging nonce
+    /// use to `nonce_log` if given; returns once it printed its URL.
+    fn start_with(s: &Wallet, port: &str, extra: &[&str], nonce_log: Option<&Path>) -> Server {
+        let listen = format!("127.0.0.1:{port}");
+        let mut c = s.cmd(&[
+            "server",
+            "run",
+            "--listen",
+            &listen,
+            "--watch-interval-ms",
+            "100",
+        ]);
+        c.args(extra).stdout(Stdio::piped()).stderr(Stdio::null());
+        if let Some(log) = nonce_log {
+            c.env("ASYNCPAY_TEST_NONCE_LOG", log);
+        }
+        let mut child = c.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -155,6 +162,10 @@ impl Server {
             child,
             url: doc["url"].as_str().unwrap().to_owned(),
         }
+    }
+
+    fn port(&self) -> String {
+        self.url.rsplit(':').next().unwrap().to_owned()
     }
 }
 
@@ -400,32 +411,9 @@ fn sigkill_of_s_during_updates_loses_nothing() {
         "1",
     ]);
     let s_to_node = s.to_node(0);
-    let start = |s: &Wallet| {
-        let mut c = s.cmd(&[
-            "server",
-            "run",
-            "--listen",
-            "127.0.0.1:0",
-            "--watch-interval-ms",
-            "100",
-        ]);
-        c.env("ASYNCPAY_TEST_NONCE_LOG", &log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let doc: Value = serde_json::from_str(&line).unwrap();
-        Server {
-            child,
-            url: doc["url"].as_str().unwrap().to_owned(),
-        }
-    };
     let a = env.wallet("a");
     a.fund(&env, 400_000);
-    let mut server = start(&s);
+    let mut server = Server::start_with(&s, "0", &[], Some(&log));
     let id = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     env.mine(1);
     let phrase = a.ok(&["wallet", "backup", "--force"])["mnemonic"]
@@ -444,33 +432,14 @@ fn sigkill_of_s_during_updates_loses_nothing() {
     for i in 0..20u64 {
         // A push races with the kill at a different point each round; S restarts on the
         // same port (the client keeps the URL it opened the channel with).
-        let port = server.url.rsplit(':').next().unwrap().to_owned();
+        let port = server.port();
         let mut client = push(&server.url).spawn().unwrap();
         std::thread::sleep(Duration::from_micros((i * 7_919) % 60_000));
         let _ = server.child.kill();
         let _ = server.child.wait();
         let _ = client.wait();
         // Restart S on the same port (the client stored this URL).
-        let mut c = s.cmd(&[
-            "server",
-            "run",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--watch-interval-ms",
-            "100",
-        ]);
-        c.env("ASYNCPAY_TEST_NONCE_LOG", &log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        server = Server {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
+        server = Server::start_with(&s, &port, &[], Some(&log));
         // The next push completes (recovering an interrupted update first).
         let mut c = a.cmd(&["channel", "push", &id, "1000"]);
         c.env("ASYNCPAY_TEST_NONCE_LOG", &log);
@@ -531,27 +500,9 @@ fn https_server_with_a_self_signed_certificate() {
     let key_pem = env.root.path().join("key.pem");
     std::fs::write(&cert_pem, cert.pem()).unwrap();
     std::fs::write(&key_pem, signing_key.serialize_pem()).unwrap();
-    let mut child = s
-        .cmd(&["server", "run", "--listen", "127.0.0.1:0"])
-        .args([
-            "--tls-cert",
-            cert_pem.to_str().unwrap(),
-            "--tls-key",
-            key_pem.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let doc: Value = serde_json::from_str(&line).unwrap();
-    let server = Server {
-        child,
-        url: doc["url"].as_str().unwrap().to_owned(),
-    };
+    let cert = cert_pem.to_str().unwrap();
+    let key = key_pem.to_str().unwrap();
+    let server = Server::start_with(&s, "0", &["--tls-cert", cert, "--tls-key", key], None);
     assert!(server.url.starts_with("https://"));
     let a = env.wallet("a");
     a.fund(&env, 300_000);
@@ -594,26 +545,9 @@ fn sigkill_of_s_during_channel_open_loses_nothing() {
     ]);
     let a = env.wallet("a");
     a.fund(&env, 2_000_000);
-    let start = |port: &str| {
-        let mut child = s
-            .cmd(&["server", "run", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let doc: Value = serde_json::from_str(&line).unwrap();
-        Server {
-            child,
-            url: doc["url"].as_str().unwrap().to_owned(),
-        }
-    };
-    let mut server = start("0");
+    let mut server = Server::start(&s);
     let url = server.url.clone();
-    let port = url.rsplit(':').next().unwrap().to_owned();
+    let port = server.port();
     for i in 0..10u64 {
         let mut client = a
             .cmd(&["channel", "open", &url, "50000"])
@@ -625,7 +559,7 @@ fn sigkill_of_s_during_channel_open_loses_nothing() {
         let _ = server.child.kill();
         let _ = server.child.wait();
         let _ = client.wait();
-        server = start(&port);
+        server = Server::start_with(&s, &port, &[], None);
     }
     env.mine(1);
     let channels = a.ok(&["channel", "list"]);
