@@ -141,7 +141,10 @@ fn main() {
         .unwrap();
     store
         .save(&ServerSettings {
-            minimum_depth: 1,
+            policy: asyncpay::server::ChannelPolicy {
+                minimum_depth: 1,
+                ..Default::default()
+            },
             ..ServerSettings::default()
         })
         .unwrap();

@@ -41,14 +41,14 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             let mut settings: ServerSettings =
                 w.store.load().map_err(store_error)?.unwrap_or_default();
             settings.listen = listen;
-            settings.shared_delay = shared_delay;
-            settings.min_shared_delay = min_shared_delay;
-            settings.max_shared_delay = settings.max_shared_delay.max(shared_delay);
-            settings.max_capacity_sat = max_capacity.0.to_sat();
-            settings.dust_limit_sat = dust_limit.0.to_sat();
-            settings.minimum_depth = min_confirmations;
-            settings.fee_ppm = fee_ppm;
-            settings.server_funds = !no_inbound;
+            settings.policy.shared_delay = shared_delay;
+            settings.policy.min_shared_delay = min_shared_delay;
+            settings.policy.max_shared_delay = settings.policy.max_shared_delay.max(shared_delay);
+            settings.policy.max_capacity_sat = max_capacity.0.to_sat();
+            settings.policy.dust_limit_sat = dust_limit.0.to_sat();
+            settings.policy.minimum_depth = min_confirmations;
+            settings.policy.fee_ppm = fee_ppm;
+            settings.policy.server_funds = !no_inbound;
             w.store.save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys.node_id().to_string(),
@@ -127,20 +127,21 @@ struct SettingsReport {
 
 impl Render for SettingsReport {
     fn human(&self) -> String {
+        let p = &self.settings.policy;
         let s = &self.settings;
         format!(
             "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{})\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
-            s.shared_delay,
-            s.min_shared_delay,
-            s.max_shared_delay,
-            s.min_capacity_sat,
-            s.max_capacity_sat,
-            s.dust_limit_sat,
-            s.minimum_depth,
-            if s.server_funds { "funded by this server" } else { "refused" },
-            s.fee_ppm
+            p.shared_delay,
+            p.min_shared_delay,
+            p.max_shared_delay,
+            p.min_capacity_sat,
+            p.max_capacity_sat,
+            p.dust_limit_sat,
+            p.minimum_depth,
+            if p.server_funds { "funded by this server" } else { "refused" },
+            p.fee_ppm
         )
     }
 }

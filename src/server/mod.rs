@@ -25,15 +25,12 @@ use crate::protocol::{
 use crate::store::{StateFile, Store};
 use crate::wallet::{OnchainWallet, WalletState};
 
-/// S's settings (`server.age`): the channel policy shown to clients, and the next channel key
-/// index (written before any channel key derived from it is used).
+/// The channel policy S enforces and shows to clients (`GET /v1/info`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerSettings {
-    /// Address to listen on.
-    pub listen: String,
+pub struct ChannelPolicy {
     /// Settlement delay S uses when the client does not ask for one.
     pub shared_delay: u16,
-    /// Smallest and largest settlement delay S accepts.
+    /// Smallest settlement delay S accepts.
     pub min_shared_delay: u16,
     /// Largest settlement delay S accepts.
     pub max_shared_delay: u16,
@@ -49,17 +46,12 @@ pub struct ServerSettings {
     pub server_funds: bool,
     /// S's fee for a payment, parts per million of the amount (used by payments).
     pub fee_ppm: u32,
-    /// Fee rate of funding and close transactions S publishes, sat/vB.
-    pub fee_rate_sat_vb: u64,
-    /// Next channel key index (`m/9735'/coin'/1'/i'`).
-    pub next_key_index: u32,
 }
 
-impl Default for ServerSettings {
+impl Default for ChannelPolicy {
     fn default() -> Self {
         let p = OpenPolicy::default();
-        ServerSettings {
-            listen: crate::net::server::DEFAULT_LISTEN.to_string(),
+        ChannelPolicy {
             shared_delay: p.default_shared_delay,
             min_shared_delay: p.min_shared_delay,
             max_shared_delay: p.max_shared_delay,
@@ -69,15 +61,13 @@ impl Default for ServerSettings {
             minimum_depth: p.minimum_depth,
             server_funds: p.server_funds,
             fee_ppm: 1_000,
-            fee_rate_sat_vb: 2,
-            next_key_index: 0,
         }
     }
 }
 
-impl ServerSettings {
+impl ChannelPolicy {
     /// The policy the protocol enforces on channel opens.
-    pub fn policy(&self) -> OpenPolicy {
+    pub fn open_policy(&self) -> OpenPolicy {
         OpenPolicy {
             default_shared_delay: self.shared_delay,
             min_shared_delay: self.min_shared_delay,
@@ -87,6 +77,32 @@ impl ServerSettings {
             server_funds: self.server_funds,
             dust_limit: Amount::from_sat(self.dust_limit_sat),
             minimum_depth: self.minimum_depth,
+        }
+    }
+}
+
+/// S's settings (`server.age`): the channel policy, where to listen, and the next channel
+/// key index (written before any channel key derived from it is used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub listen: String,
+    /// The channel policy.
+    #[serde(flatten)]
+    pub policy: ChannelPolicy,
+    /// Fee rate of funding and close transactions S publishes, sat/vB.
+    pub fee_rate_sat_vb: u64,
+    /// Next channel key index (`m/9735'/coin'/1'/i'`).
+    pub next_key_index: u32,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: crate::net::server::DEFAULT_LISTEN.to_string(),
+            policy: ChannelPolicy::default(),
+            fee_rate_sat_vb: 2,
+            next_key_index: 0,
         }
     }
 }
@@ -129,24 +145,9 @@ pub struct ServerInfo {
     pub network: String,
     /// asyncpay version.
     pub version: String,
-    /// Settlement delay S uses by default, and the range it accepts.
-    pub shared_delay: u16,
-    /// Smallest settlement delay accepted.
-    pub min_shared_delay: u16,
-    /// Largest settlement delay accepted.
-    pub max_shared_delay: u16,
-    /// Capacity range, satoshis.
-    pub min_capacity_sat: u64,
-    /// Largest capacity.
-    pub max_capacity_sat: u64,
-    /// Dust limit, satoshis.
-    pub dust_limit_sat: u64,
-    /// Confirmations before a channel is usable.
-    pub minimum_depth: u32,
-    /// Whether S funds channels for clients.
-    pub server_funds: bool,
-    /// S's fee for a payment, parts per million.
-    pub fee_ppm: u32,
+    /// The channel policy.
+    #[serde(flatten)]
+    pub policy: ChannelPolicy,
 }
 
 /// A channel as a client sees it over the API (`GET /v1/channels`).
@@ -318,20 +319,11 @@ impl ServerCore {
 
     /// What `GET /v1/info` shows.
     pub fn info(&self) -> ServerInfo {
-        let s = self.lock().settings.clone();
         ServerInfo {
             node_id: self.node_id(),
             network: self.network.to_string(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            shared_delay: s.shared_delay,
-            min_shared_delay: s.min_shared_delay,
-            max_shared_delay: s.max_shared_delay,
-            min_capacity_sat: s.min_capacity_sat,
-            max_capacity_sat: s.max_capacity_sat,
-            dust_limit_sat: s.dust_limit_sat,
-            minimum_depth: s.minimum_depth,
-            server_funds: s.server_funds,
-            fee_ppm: s.fee_ppm,
+            policy: self.lock().settings.policy.clone(),
         }
     }
 
@@ -401,8 +393,9 @@ impl ServerCore {
         // The index is spent before any key derived from it is used.
         self.store.save(&inner.settings).map_err(store_error)?;
         let keys = self.keys.channel(index).party_keys();
-        let (channel, accept) = Channel::accept_open(&open, &keys, &inner.settings.policy())
-            .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
+        let (channel, accept) =
+            Channel::accept_open(&open, &keys, &inner.settings.policy.open_policy())
+                .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
         let ch = ServerChannel {
             client: *client,
             key_index: index,
