@@ -298,7 +298,10 @@ impl UpdatePackage {
             });
         }
         let reader = ArmoredReader::new(sealed);
-        let decryptor = age::Decryptor::new(reader).map_err(map_decrypt_error)?;
+        let decryptor = age::Decryptor::new(reader).map_err(|e| match e {
+            age::DecryptError::Io(io) => PackageError::NotAge(io.to_string()),
+            other => map_decrypt_error(other),
+        })?;
         if decryptor.is_scrypt() {
             return Err(PackageError::NotAge(
                 "it is passphrase-encrypted, not encrypted to a mailbox key".into(),
