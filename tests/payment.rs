@@ -697,3 +697,49 @@ proptest! {
         prop_assert_eq!(moved.check().unwrap_err(), PackageError::BadPartialSignature);
     }
 }
+
+#[test]
+fn error_messages_are_lower_case_and_actionable() {
+    let (_, p) = real();
+    let b = wallet(2).mailbox_identity();
+    let s = address(Network::Regtest, "http://127.0.0.1:9737").to_string();
+    let mut changed = s.clone();
+    changed.replace_range(10..11, if &s[10..11] == "q" { "p" } else { "q" });
+    let sealed = p.seal(&b.to_public());
+    let errors: Vec<String> = vec![
+        changed.parse::<PaymentAddress>().unwrap_err().to_string(),
+        PaymentAddress::parse_for(&s, Network::Bitcoin)
+            .unwrap_err()
+            .to_string(),
+        reencode(&address(Network::Regtest, "http://h"), |d| d[0] = 9)
+            .parse::<PaymentAddress>()
+            .unwrap_err()
+            .to_string(),
+        "rasp1".parse::<PaymentAddress>().unwrap_err().to_string(),
+        UpdatePackage::open(&sealed[..40], &b)
+            .unwrap_err()
+            .to_string(),
+        UpdatePackage::open(&sealed, &wallet(5).mailbox_identity())
+            .unwrap_err()
+            .to_string(),
+        {
+            let mut bad = sealed.clone();
+            let i = bad.len() - 3;
+            bad[i] ^= 1;
+            UpdatePackage::open(&bad, &b).unwrap_err().to_string()
+        },
+        {
+            let mut t = p.clone();
+            t.message[0] ^= 1;
+            t.check().unwrap_err().to_string()
+        },
+    ];
+    for e in errors {
+        println!("{e}");
+        assert!(
+            e.starts_with(|c: char| c.is_lowercase() || c == '\''),
+            "{e}"
+        );
+        assert!(!e.ends_with('.'), "{e}");
+    }
+}

@@ -299,6 +299,9 @@ impl UpdatePackage {
         }
         let reader = ArmoredReader::new(sealed);
         let decryptor = age::Decryptor::new(reader).map_err(|e| match e {
+            age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                PackageError::NotAge("the input ends inside the age header: it is truncated".into())
+            }
             age::DecryptError::Io(io) => PackageError::NotAge(io.to_string()),
             other => map_decrypt_error(other),
         })?;
