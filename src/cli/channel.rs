@@ -552,7 +552,7 @@ fn cooperative_close(
     let secrets = s.w.keys.channel(ch.key_index);
     let nonce = SecretNonce::generate(random32()?, secrets.funding_scalar(), &key, Some(&msg));
     let public = nonce.public_nonce();
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = crate::protocol::hex::encode;
     let accept: CloseAccept = client
         .post(
             "/v1/channels/close/request",
@@ -563,10 +563,7 @@ fn cooperative_close(
             },
         )
         .map_err(net_error)?;
-    let server_nonce = (0..accept.nonce.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(accept.nonce.get(i..i + 2).unwrap_or("zz"), 16))
-        .collect::<Result<Vec<u8>, _>>()
+    let server_nonce = crate::protocol::hex::decode::<66>(&accept.nonce)
         .ok()
         .and_then(|b| PublicNonce::from_bytes(&b).ok())
         .ok_or_else(|| CliError::failed("the server sent an invalid nonce"))?;

@@ -25,67 +25,7 @@ pub use package::{
 /// The version of the JSON envelopes written and read by this module (invoice, package).
 pub const PAYMENT_FORMAT_VERSION: u32 = 1;
 
-/// Lower-case hex and serde helpers for fixed-size byte arrays.
-pub(crate) mod hex {
-    use std::fmt::Write as _;
-
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Lower-case hex of `bytes`.
-    pub(crate) fn encode(bytes: &[u8]) -> String {
-        let mut s = String::with_capacity(bytes.len() * 2);
-        for b in bytes {
-            let _ = write!(s, "{b:02x}");
-        }
-        s
-    }
-
-    /// Decodes exactly `N` bytes of lower-case hex.
-    pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
-        if s.len() != 2 * N {
-            return Err(format!(
-                "expected {} hex digits ({N} bytes), got {}",
-                2 * N,
-                s.len()
-            ));
-        }
-        let digit = |c: u8| -> Result<u8, String> {
-            match c {
-                b'0'..=b'9' => Ok(c - b'0'),
-                b'a'..=b'f' => Ok(c - b'a' + 10),
-                _ => Err(format!(
-                    "invalid hex digit {:?} (lower-case hex expected)",
-                    c as char
-                )),
-            }
-        };
-        let mut out = [0u8; N];
-        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-            out[i] = (digit(chunk[0])? << 4) | digit(chunk[1])?;
-        }
-        Ok(out)
-    }
-
-    /// `#[serde(with = "hex::array")]` for `[u8; N]`.
-    pub(crate) mod array {
-        use super::*;
-
-        pub(crate) fn serialize<S: Serializer, const N: usize>(
-            bytes: &[u8; N],
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            s.serialize_str(&encode(bytes))
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-            d: D,
-        ) -> Result<[u8; N], D::Error> {
-            let s = String::deserialize(d)?;
-            decode(&s).map_err(D::Error::custom)
-        }
-    }
-}
+pub(crate) use crate::protocol::hex;
 
 /// BIP340 tagged hash: `SHA256(SHA256(tag) || SHA256(tag) || msg)`.
 pub(crate) fn tagged_hash(tag: &str, msg: &[u8]) -> [u8; 32] {

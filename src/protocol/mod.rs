@@ -16,7 +16,7 @@
 //! holds a used nonce is the caller's hazard to prevent (PROTOCOL.md §7.3).
 
 pub mod channel;
-mod hex;
+pub(crate) mod hex;
 pub mod messages;
 
 pub use channel::{

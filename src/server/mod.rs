@@ -245,21 +245,12 @@ fn random32() -> Result<[u8; 32], ApiError> {
     Ok(b)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::protocol::hex::encode as hex;
 
-fn unhex(field: &str, s: &str) -> Result<Vec<u8>, ApiError> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{field} is not hex"),
-        ));
-    }
-    Ok((0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("checked hex"))
-        .collect())
+/// Exactly `N` bytes of hex from a request field.
+fn unhex<const N: usize>(field: &str, s: &str) -> Result<[u8; N], ApiError> {
+    crate::protocol::hex::decode::<N>(s)
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("{field}: {e}")))
 }
 
 fn channel_error(e: crate::protocol::ChannelError) -> ApiError {
@@ -629,14 +620,12 @@ impl ServerCore {
         })?;
         // Consumed durably before it signs anything.
         self.save(ch)?;
-        let bytes: [u8; 97] = unhex("stored nonce", &stored)?
-            .try_into()
-            .map_err(|_| internal("stored close nonce has the wrong size"))?;
+        let bytes: [u8; 97] = crate::protocol::hex::decode(&stored).map_err(internal)?;
         let secnonce = SecretNonce::from_storage_bytes(&bytes).map_err(internal)?;
         let (close, key) = close_tx(&ch.channel, req.fee_sat)?;
         let msg = close.sighash().map_err(internal)?;
-        let client_nonce =
-            PublicNonce::from_bytes(&unhex("nonce", &req.nonce)?).map_err(bad_field("nonce"))?;
+        let client_nonce = PublicNonce::from_bytes(&unhex::<66>("nonce", &req.nonce)?)
+            .map_err(bad_field("nonce"))?;
         if hex(&secnonce.public_nonce().to_bytes()) != req.server_nonce {
             return Err(ApiError::conflict(
                 "stale_close",
@@ -654,11 +643,7 @@ impl ServerCore {
             msg,
         )
         .map_err(bad_field("nonce"))?;
-        let partial: [u8; 32] = unhex("partial_signature", &req.partial_signature)?
-            .try_into()
-            .map_err(|_| {
-                ApiError::bad_request("invalid_field", "partial_signature is not 32 bytes")
-            })?;
+        let partial: [u8; 32] = unhex("partial_signature", &req.partial_signature)?;
         let client_partial =
             PartialSignature::from_bytes(&partial).map_err(bad_field("partial_signature"))?;
         session
