@@ -41,6 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show this wallet''s payment address: what payers need to pay it while it is offline')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id')
             [CompletionResult]::new('channel', 'channel', [CompletionResultType]::ParameterValue, 'Channels with a server S: open, request inbound capacity, pay S, close')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run this wallet as the server S')
             [CompletionResult]::new('repl', 'repl', [CompletionResultType]::ParameterValue, 'Interactive shell: the same commands, unlocked once')
@@ -389,6 +391,39 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;regtest;help;help' {
             break
         }
+        'asyncpay;address' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server whose mailbox receives payments [default: the server of this wallet''s first channel]')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;decode' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'asyncpay;channel' {
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
@@ -680,6 +715,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show this wallet''s payment address: what payers need to pay it while it is offline')
+            [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id')
             [CompletionResult]::new('channel', 'channel', [CompletionResultType]::ParameterValue, 'Channels with a server S: open, request inbound capacity, pay S, close')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run this wallet as the server S')
             [CompletionResult]::new('repl', 'repl', [CompletionResultType]::ParameterValue, 'Interactive shell: the same commands, unlocked once')
@@ -744,6 +781,12 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;regtest;info' {
+            break
+        }
+        'asyncpay;help;address' {
+            break
+        }
+        'asyncpay;help;decode' {
             break
         }
         'asyncpay;help;channel' {

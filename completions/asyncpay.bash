@@ -16,11 +16,17 @@ _asyncpay() {
             ",$1")
                 cmd="asyncpay"
                 ;;
+            asyncpay,address)
+                cmd="asyncpay__subcmd__address"
+                ;;
             asyncpay,channel)
                 cmd="asyncpay__subcmd__channel"
                 ;;
             asyncpay,completions)
                 cmd="asyncpay__subcmd__completions"
+                ;;
+            asyncpay,decode)
+                cmd="asyncpay__subcmd__decode"
                 ;;
             asyncpay,demo)
                 cmd="asyncpay__subcmd__demo"
@@ -88,11 +94,17 @@ _asyncpay() {
             asyncpay__subcmd__channel__subcmd__help,show)
                 cmd="asyncpay__subcmd__channel__subcmd__help__subcmd__show"
                 ;;
+            asyncpay__subcmd__help,address)
+                cmd="asyncpay__subcmd__help__subcmd__address"
+                ;;
             asyncpay__subcmd__help,channel)
                 cmd="asyncpay__subcmd__help__subcmd__channel"
                 ;;
             asyncpay__subcmd__help,completions)
                 cmd="asyncpay__subcmd__help__subcmd__completions"
+                ;;
+            asyncpay__subcmd__help,decode)
+                cmd="asyncpay__subcmd__help__subcmd__decode"
                 ;;
             asyncpay__subcmd__help,demo)
                 cmd="asyncpay__subcmd__help__subcmd__demo"
@@ -293,12 +305,58 @@ _asyncpay() {
 
     case "${cmd}" in
         asyncpay)
-            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest channel server repl completions help"
+            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest address decode channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__address)
+            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -790,6 +848,48 @@ _asyncpay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        asyncpay__subcmd__decode)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         asyncpay__subcmd__demo)
             opts="-q -h --keep --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -837,8 +937,22 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help)
-            opts="demo init wallet passphrase regtest channel server repl completions help"
+            opts="demo init wallet passphrase regtest address decode channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__address)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -949,6 +1063,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__decode)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

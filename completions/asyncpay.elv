@@ -38,6 +38,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
+            cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
             cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
             cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
@@ -352,6 +354,37 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         }
         &'asyncpay;regtest;help;help'= {
         }
+        &'asyncpay;address'= {
+            cand --server 'The server whose mailbox receives payments [default: the server of this wallet''s first channel]'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;decode'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'asyncpay;channel'= {
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
@@ -617,6 +650,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
+            cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
             cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
             cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
@@ -665,6 +700,10 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;regtest;fund'= {
         }
         &'asyncpay;help;regtest;info'= {
+        }
+        &'asyncpay;help;address'= {
+        }
+        &'asyncpay;help;decode'= {
         }
         &'asyncpay;help;channel'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'

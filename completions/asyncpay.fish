@@ -43,6 +43,8 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "init" -d 'Create 
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "passphrase" -d 'Change the wallet passphrase'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "address" -d 'Show this wallet\'s payment address: what payers need to pay it while it is offline'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "decode" -d 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "server" -d 'Run this wallet as the server S'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
@@ -290,6 +292,33 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the ledger\'s tip and mempool'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l server -d 'The server whose mailbox receives payments [default: the server of this wallet\'s first channel]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -497,16 +526,18 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "server" -d 'Run this wallet as the server S'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "address" -d 'Show this wallet\'s payment address: what payers need to pay it while it is offline'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "decode" -d 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "server" -d 'Run this wallet as the server S'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'

@@ -346,6 +346,16 @@ fn user_errors_have_exact_messages_and_exit_codes() {
     ]);
     cases.push(("signet-without-chain", c));
 
+    let mut c = a.cmd();
+    c.arg("address");
+    cases.push(("address-without-server", c));
+    let mut c = base();
+    c.args(["decode", "rasp1qqqqqq"]);
+    cases.push(("decode-bad-checksum", c));
+    let mut c = base();
+    c.args(["decode", "hello"]);
+    cases.push(("decode-unknown", c));
+
     let mut all = String::new();
     for (name, c) in cases {
         let (code, stdout, stderr) = run(c);
@@ -588,4 +598,38 @@ fn demo_runs_and_keeps_explorable_wallets() {
     let mut c = base();
     c.args(["demo", "--keep", keep.to_str().unwrap()]);
     assert_eq!(run(c).0, 2);
+}
+
+/// The payee's address names its node, mailbox key and server; `decode` explains it, and a
+/// changed character is caught.
+#[test]
+fn address_and_decode() {
+    let env = Env::new();
+    let b = env.wallet("b");
+    let addr = b.json(&["address", "--server", "https://s.example:9737"]);
+    let text = addr["address"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("rasp1"), "{text}");
+    let info = b.json(&["wallet", "info"]);
+    let out = base().args(["--json", "decode", &text]).output().unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "payment address");
+    assert_eq!(doc["node_id"], info["node_id"]);
+    assert_eq!(doc["mailbox_recipient"], info["mailbox_recipient"]);
+    assert_eq!(doc["server_url"], "https://s.example:9737");
+    let mut tampered = text.clone().into_bytes();
+    let i = tampered.len() - 10;
+    tampered[i] = if tampered[i] == b'q' { b'p' } else { b'q' };
+    let out = base()
+        .args(["decode", std::str::from_utf8(&tampered).unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checksum"));
+    let out = base()
+        .args(["--json", "decode", info["node_id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "node id");
 }

@@ -128,6 +128,18 @@ pub enum Command {
     /// The local regtest ledger: mine blocks, fund addresses, show the tip
     #[command(subcommand)]
     Regtest(RegtestCommand),
+    /// Show this wallet's payment address: what payers need to pay it while it is offline
+    Address {
+        /// The server whose mailbox receives payments [default: the server of this wallet's
+        /// first channel]
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
+    /// Explain any asyncpay string: a payment address, an invoice, a node id, a channel id
+    Decode {
+        /// The string (or @FILE to read it from a file)
+        string: String,
+    },
     /// Channels with a server S: open, request inbound capacity, pay S, close
     #[command(subcommand)]
     Channel(ChannelCommand),

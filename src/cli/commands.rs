@@ -34,6 +34,8 @@ pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
             let mut cmd = <super::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "asyncpay", &mut std::io::stdout());
         }
+        Command::Address { server } => super::payment::address(ctx, server)?,
+        Command::Decode { string } => out.result(&super::payment::decode(&string)?),
         Command::Channel(cmd) => super::channel::run(ctx, cmd)?,
         Command::Server(cmd) => super::server::run(ctx, cmd)?,
         Command::Repl => return Err(CliError::usage("the REPL is already running")),

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod output;
+pub mod payment;
 pub mod repl;
 pub mod secrets;
 pub mod server;
