@@ -642,7 +642,7 @@ fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
         Some(r) => CliError::failed(format!("the ledger rejected the transaction: {r}")),
         None => CliError::failed(e.to_string()),
     };
-    let mut report = match cmd {
+    let report = match cmd {
         RegtestCommand::Info => ledger_report(&ledger)?,
         RegtestCommand::Mine { blocks, to } => {
             let to = to
@@ -661,7 +661,6 @@ fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
             r
         }
     };
-    report.ledger = ledger.dir().display().to_string();
     ctx.out.result(&report);
     Ok(())
 }
