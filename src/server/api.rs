@@ -1,6 +1,8 @@
 //! S's HTTP API (documented in `docs/api.md`): `GET /v1/info` (open), and behind request
 //! authentication `POST /v1/channel-messages`, `GET /v1/channels`,
-//! `POST /v1/channels/close/request`, `POST /v1/channels/close/sign`.
+//! `POST /v1/channels/close/request`, `POST /v1/channels/close/sign`, and the mailbox
+//! (`POST /v1/mailbox/{recipient}`, `GET /v1/mailbox`, `GET|DELETE /v1/mailbox/{id}`, see
+//! [`super::mailbox`]).
 
 use std::sync::Arc;
 
@@ -82,8 +84,10 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
             .route("/v1/channels/close/request", post(close_request))
             .route("/v1/channels/close/sign", post(close_sign)),
     );
+    let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
     Router::new()
         .route("/v1/info", get(info))
         .merge(protected)
         .with_state(core)
+        .merge(super::mailbox::routes(mailbox, auth))
 }

@@ -6,6 +6,7 @@
 //! the HTTP layer calls it from blocking tasks.
 
 pub mod api;
+pub mod mailbox;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
