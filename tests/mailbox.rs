@@ -6,9 +6,7 @@
 //! JSON bodies), B lists, fetches and deletes, C cannot see B's items, limits map to 413/409,
 //! expired items are gone, items survive a restart of S, unsigned requests get 401.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use age::secrecy::SecretString;
@@ -289,92 +287,9 @@ fn item_ids() {
 
 // ---- over HTTP, with S as a real process ----
 
-const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
+mod common;
 
-struct Wallet {
-    dir: PathBuf,
-    chain: PathBuf,
-    pass: PathBuf,
-}
-
-impl Wallet {
-    fn new(root: &Path, name: &str) -> Wallet {
-        let pass = root.join(format!("{name}.pass"));
-        std::fs::write(&pass, "pw\n").unwrap();
-        let w = Wallet {
-            dir: root.join(name),
-            chain: root.join("chain"),
-            pass,
-        };
-        w.ok(&["init"]);
-        w
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ASYNCPAY_") {
-                c.env_remove(k);
-            }
-        }
-        c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
-            .arg("--json")
-            .arg("--datadir")
-            .arg(&self.dir)
-            .arg("--chain")
-            .arg(format!("regtest:{}", self.chain.display()))
-            .arg("--passphrase-file")
-            .arg(&self.pass)
-            .args(args);
-        c
-    }
-
-    fn ok(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "asyncpay {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-/// A running `server run`, killed and reaped on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(s: &Wallet, port: &str) -> Server {
-        let listen = format!("127.0.0.1:{port}");
-        let mut c = s.cmd(&["server", "run", "--listen", &listen]);
-        c.stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let doc: Value = serde_json::from_str(&line).expect("the listening line");
-        Server {
-            child,
-            url: doc["url"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    fn port(&self) -> String {
-        self.url.rsplit(':').next().unwrap().to_owned()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::procs::{Server, Wallet};
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -489,7 +404,7 @@ fn api_code(e: NetError) -> (u16, String) {
 }
 
 fn s_wallet(root: &Path) -> Wallet {
-    let s = Wallet::new(root, "s");
+    let s = Wallet::create(root, "s", &root.join("chain"));
     s.ok(&["server", "init"]);
     s
 }
@@ -498,7 +413,7 @@ fn s_wallet(root: &Path) -> Wallet {
 fn http_mailbox_between_nodes() {
     let root = tempfile::tempdir().unwrap();
     let s = s_wallet(root.path());
-    let server = Server::start(&s, "0");
+    let server = Server::start(&s);
     let base = server.url.as_str();
     let (a, b, c) = (1u8, 2u8, 3u8);
 
@@ -630,7 +545,7 @@ fn http_mailbox_between_nodes() {
 fn http_limits_expiry_restart_and_authentication() {
     let root = tempfile::tempdir().unwrap();
     let s = s_wallet(root.path());
-    let mut server = Server::start(&s, "0");
+    let mut server = Server::start(&s);
     let base = server.url.clone();
     let (a, b) = (1u8, 2u8);
 
@@ -695,7 +610,7 @@ fn http_limits_expiry_restart_and_authentication() {
     let port = server.port();
     let _ = server.child.kill();
     let _ = server.child.wait();
-    server = Server::start(&s, &port);
+    server = Server::start_with(&s, &port, &[], None);
     assert_eq!(server.url, base);
     let again = raw(
         &base,

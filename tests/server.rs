@@ -4,9 +4,9 @@
 //! old backup that S's watcher defeats with the latest state — final on-chain balances
 //! checked to the satoshi. Hostile requests get clear errors and change nothing.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use asyncpay::chain::Ledger;
@@ -14,17 +14,12 @@ use asyncpay::keys::Seed;
 use bitcoin::{Network, ScriptBuf};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
+mod common;
+
+use common::procs::{Server, Wallet};
 
 struct Env {
     root: tempfile::TempDir,
-}
-
-#[derive(Clone)]
-struct Wallet {
-    dir: PathBuf,
-    chain: PathBuf,
-    pass: PathBuf,
 }
 
 impl Env {
@@ -39,15 +34,7 @@ impl Env {
     }
 
     fn wallet(&self, name: &str) -> Wallet {
-        let pass = self.root.path().join(format!("{name}.pass"));
-        std::fs::write(&pass, "pw\n").unwrap();
-        let w = Wallet {
-            dir: self.root.path().join(name),
-            chain: self.chain(),
-            pass,
-        };
-        w.ok(&["init"]);
-        w
+        Wallet::create(self.root.path(), name, &self.chain())
     }
 
     fn ledger(&self) -> Ledger {
@@ -59,121 +46,31 @@ impl Env {
     }
 }
 
-fn command() -> Command {
-    let mut c = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ASYNCPAY_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
-    c
+/// Funds `w`'s on-chain wallet from the ledger's faucet.
+fn fund(w: &Wallet, env: &Env, sat: u64) {
+    let addr = w.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let script = bitcoin::Address::from_str(&addr)
+        .unwrap()
+        .assume_checked()
+        .script_pubkey();
+    env.ledger()
+        .fund(&script, bitcoin::Amount::from_sat(sat))
+        .unwrap();
 }
 
-impl Wallet {
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = command();
-        c.arg("--json")
-            .arg("--datadir")
-            .arg(&self.dir)
-            .arg("--chain")
-            .arg(format!("regtest:{}", self.chain.display()))
-            .arg("--passphrase-file")
-            .arg(&self.pass)
-            .args(args);
-        c
-    }
-
-    /// Runs, expects success, returns the JSON result.
-    fn ok(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "asyncpay {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    fn fund(&self, env: &Env, sat: u64) {
-        let addr = self.ok(&["wallet", "address"])["address"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let script = bitcoin::Address::from_str(&addr)
-            .unwrap()
-            .assume_checked()
-            .script_pubkey();
-        env.ledger()
-            .fund(&script, bitcoin::Amount::from_sat(sat))
-            .unwrap();
-    }
-
-    /// The `to_node` script of this wallet's channel number `index`.
-    fn to_node(&self, index: u32) -> ScriptBuf {
-        let phrase = self.ok(&["wallet", "backup", "--force"])["mnemonic"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
-        let key = keys.channel(index).party_keys().settlement;
-        let secp = bitcoin::key::Secp256k1::verification_only();
-        ScriptBuf::new_p2tr(&secp, key, None)
-    }
-}
-
-use std::str::FromStr;
-
-/// A running `server run`, killed and reaped on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(s: &Wallet) -> Server {
-        Server::start_with(s, "0", &[], None)
-    }
-
-    /// `server run` on 127.0.0.1:`port` (0: a free port) with extra arguments, logging nonce
-    /// use to `nonce_log` if given; returns once it printed its URL.
-    fn start_with(s: &Wallet, port: &str, extra: &[&str], nonce_log: Option<&Path>) -> Server {
-        let listen = format!("127.0.0.1:{port}");
-        let mut c = s.cmd(&[
-            "server",
-            "run",
-            "--listen",
-            &listen,
-            "--watch-interval-ms",
-            "100",
-        ]);
-        c.args(extra).stdout(Stdio::piped()).stderr(Stdio::null());
-        if let Some(log) = nonce_log {
-            c.env("ASYNCPAY_TEST_NONCE_LOG", log);
-        }
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let doc: Value = serde_json::from_str(&line).expect("the listening line");
-        Server {
-            child,
-            url: doc["url"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    fn port(&self) -> String {
-        self.url.rsplit(':').next().unwrap().to_owned()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The `to_node` script of this wallet's channel number `index`.
+fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
+    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
+    let key = keys.channel(index).party_keys().settlement;
+    let secp = bitcoin::key::Secp256k1::verification_only();
+    ScriptBuf::new_p2tr(&secp, key, None)
 }
 
 fn value_at(env: &Env, script: &ScriptBuf) -> u64 {
@@ -225,9 +122,9 @@ fn channels_with_a_real_server_to_the_satoshi() {
         "--min-confirmations",
         "1",
     ]);
-    s.fund(&env, 1_000_000);
+    fund(&s, &env, 1_000_000);
     // S's to_node scripts of its channels 0..3 (S's wallet is locked while it runs).
-    let s_to_node: Vec<ScriptBuf> = (0..3).map(|i| s.to_node(i)).collect();
+    let s_to_node: Vec<ScriptBuf> = (0..3).map(|i| to_node(&s, i)).collect();
     let server = Server::start(&s);
     let url = server.url.as_str();
     let info: Value = serde_json::from_str(
@@ -243,7 +140,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
 
     // A funds a channel to S; state 0 is signed before the funding is published.
     let a = env.wallet("a");
-    a.fund(&env, 500_000);
+    fund(&a, &env, 500_000);
     let opened = a.ok(&["channel", "open", url, "200000"]);
     assert_eq!(opened["status"], "awaiting funding");
     let a1 = channel_id(&opened);
@@ -278,7 +175,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
     a.ok(&["channel", "push", &a2, "5000"]);
     a.ok(&["channel", "close", &a2, "--fee", "500"]);
     env.mine(1);
-    assert_eq!(value_at(&env, &a.to_node(1)), 94_500);
+    assert_eq!(value_at(&env, &to_node(&a, 1)), 94_500);
     assert_eq!(value_at(&env, &s_to_node[2]), 5_000);
 
     // A, restored from the old backup, force-closes with state 1. S's watcher rebinds the
@@ -309,7 +206,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
         !env.ledger().mempool().unwrap().is_empty()
     });
     env.mine(1);
-    assert_eq!(value_at(&env, &a.to_node(0)), 170_000);
+    assert_eq!(value_at(&env, &to_node(&a, 0)), 170_000);
     assert_eq!(value_at(&env, &s_to_node[0]), 30_000);
     let shown = a.ok(&["channel", "show", &a1]);
     assert_eq!(shown["status"], "closed");
@@ -338,7 +235,7 @@ fn hostile_requests_get_clear_errors_and_change_nothing() {
     let server = Server::start(&s);
     let url = server.url.clone();
     let a = env.wallet("a");
-    a.fund(&env, 300_000);
+    fund(&a, &env, 300_000);
     let a1 = channel_id(&a.ok(&["channel", "open", &url, "100000"]));
     env.mine(1);
 
@@ -410,9 +307,9 @@ fn sigkill_of_s_during_updates_loses_nothing() {
         "--min-confirmations",
         "1",
     ]);
-    let s_to_node = s.to_node(0);
+    let s_to_node = to_node(&s, 0);
     let a = env.wallet("a");
-    a.fund(&env, 400_000);
+    fund(&a, &env, 400_000);
     let mut server = Server::start_with(&s, "0", &[], Some(&log));
     let id = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     env.mine(1);
@@ -483,7 +380,7 @@ fn sigkill_of_s_during_updates_loses_nothing() {
     env.mine(7);
     a.ok(&["channel", "close", &id, "--force", "--no-wait"]);
     env.mine(1);
-    assert_eq!(value_at(&env, &a.to_node(0)), 200_000 - pushes);
+    assert_eq!(value_at(&env, &to_node(&a, 0)), 200_000 - pushes);
     assert_eq!(value_at(&env, &s_to_node), pushes);
 }
 
@@ -505,7 +402,7 @@ fn https_server_with_a_self_signed_certificate() {
     let server = Server::start_with(&s, "0", &["--tls-cert", cert, "--tls-key", key], None);
     assert!(server.url.starts_with("https://"));
     let a = env.wallet("a");
-    a.fund(&env, 300_000);
+    fund(&a, &env, 300_000);
     let out = a
         .cmd(&["channel", "open", &server.url, "100000"])
         .output()
@@ -544,7 +441,7 @@ fn sigkill_of_s_during_channel_open_loses_nothing() {
         "2",
     ]);
     let a = env.wallet("a");
-    a.fund(&env, 2_000_000);
+    fund(&a, &env, 2_000_000);
     let mut server = Server::start(&s);
     let url = server.url.clone();
     let port = server.port();

@@ -1,6 +1,8 @@
 //! Shared test fixtures: channel keys and parameters from small seeds.
 #![allow(dead_code)]
 
+pub mod procs;
+
 use asyncpay::eltoo::{xonly, ChannelParams, PartyKeys, DUST_LIMIT};
 use bitcoin::Amount;
 use secp::{Point, Scalar};

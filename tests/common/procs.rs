@@ -1,0 +1,126 @@
+//! Real asyncpay processes for integration tests: wallets (a data dir and a passphrase file
+//! on a shared regtest ledger) driven through the binary, and a running `server run` that is
+//! killed and reaped when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
+
+/// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
+pub fn command() -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ASYNCPAY_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+    c
+}
+
+/// One wallet: its data dir and passphrase file, on the ledger at `chain`.
+#[derive(Clone)]
+pub struct Wallet {
+    pub dir: PathBuf,
+    pub chain: PathBuf,
+    pub pass: PathBuf,
+}
+
+impl Wallet {
+    /// Creates wallet `name` under `root` (with `init`) on the ledger at `chain`.
+    pub fn create(root: &Path, name: &str, chain: &Path) -> Wallet {
+        let pass = root.join(format!("{name}.pass"));
+        std::fs::write(&pass, "pw\n").unwrap();
+        let w = Wallet {
+            dir: root.join(name),
+            chain: chain.to_path_buf(),
+            pass,
+        };
+        w.ok(&["init"]);
+        w
+    }
+
+    /// `asyncpay --json` as this wallet, with `args`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = command();
+        c.arg("--json")
+            .arg("--datadir")
+            .arg(&self.dir)
+            .arg("--chain")
+            .arg(format!("regtest:{}", self.chain.display()))
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(args);
+        c
+    }
+
+    /// Runs, expects success, returns the JSON result.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "asyncpay {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// A running `server run`, killed and reaped on drop.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// `server run` of wallet `s` on a free port.
+    pub fn start(s: &Wallet) -> Server {
+        Server::start_with(s, "0", &[], None)
+    }
+
+    /// `server run` on 127.0.0.1:`port` (0: a free port) with extra arguments, logging nonce
+    /// use to `nonce_log` if given; returns once it printed its URL.
+    pub fn start_with(s: &Wallet, port: &str, extra: &[&str], nonce_log: Option<&Path>) -> Server {
+        let listen = format!("127.0.0.1:{port}");
+        let mut c = s.cmd(&[
+            "server",
+            "run",
+            "--listen",
+            &listen,
+            "--watch-interval-ms",
+            "100",
+        ]);
+        c.args(extra).stdout(Stdio::piped()).stderr(Stdio::null());
+        if let Some(log) = nonce_log {
+            c.env("ASYNCPAY_TEST_NONCE_LOG", log);
+        }
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&line).expect("the listening line");
+        Server {
+            child,
+            url: doc["url"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> String {
+        self.url.rsplit(':').next().unwrap().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
