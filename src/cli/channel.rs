@@ -291,6 +291,21 @@ impl Session<'_> {
         Ok(ChannelReport::of(&ch))
     }
 
+    /// The report of a channel after a watch pass (when it has a funding outpoint).
+    fn watched_report(
+        &self,
+        ch: &mut ClientChannel,
+        source: &dyn ChainSource,
+    ) -> CliResult<ChannelReport> {
+        let chain = match ch.channel.funding_outpoint() {
+            Some(_) => Some(describe(&self.watch(ch, source, false)?)),
+            None => None,
+        };
+        let mut report = ChannelReport::of(ch);
+        report.chain = chain;
+        Ok(report)
+    }
+
     /// Watches one channel's chain activity (confirmations, rebinding, settlement) and
     /// publishes what it calls for.
     fn watch(
@@ -471,29 +486,16 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             out.result(&report);
         }
         ChannelCommand::List => {
-            let mut reports = Vec::new();
-            for mut ch in s.all()? {
-                let chain = if ch.channel.funding_outpoint().is_some() {
-                    Some(describe(&s.watch(&mut ch, source.as_ref(), false)?))
-                } else {
-                    None
-                };
-                let mut r = ChannelReport::of(&ch);
-                r.chain = chain;
-                reports.push(r);
-            }
+            let reports = s
+                .all()?
+                .into_iter()
+                .map(|mut ch| s.watched_report(&mut ch, source.as_ref()))
+                .collect::<CliResult<_>>()?;
             out.result(&ChannelList(reports));
         }
         ChannelCommand::Show { id } => {
             let mut ch = s.load(&id)?;
-            let chain = if ch.channel.funding_outpoint().is_some() {
-                Some(describe(&s.watch(&mut ch, source.as_ref(), false)?))
-            } else {
-                None
-            };
-            let mut r = ChannelReport::of(&ch);
-            r.chain = chain;
-            out.result(&r);
+            out.result(&s.watched_report(&mut ch, source.as_ref())?);
         }
         ChannelCommand::Push { id, amount } => {
             let mut ch = s.load(&id)?;

@@ -270,7 +270,7 @@ pub fn signature_message(
 }
 
 /// BIP340 tagged hash: `SHA256(SHA256(tag) || SHA256(tag) || msg)`.
-fn tagged_hash(tag: &str, msg: &[u8]) -> [u8; 32] {
+pub fn tagged_hash(tag: &str, msg: &[u8]) -> [u8; 32] {
     let tag_hash = sha256::Hash::hash(tag.as_bytes());
     let mut engine = sha256::Hash::engine();
     engine.input(tag_hash.as_byte_array());

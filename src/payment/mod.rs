@@ -27,16 +27,7 @@ pub const PAYMENT_FORMAT_VERSION: u32 = 1;
 
 pub(crate) use crate::protocol::hex;
 
-/// BIP340 tagged hash: `SHA256(SHA256(tag) || SHA256(tag) || msg)`.
-pub(crate) fn tagged_hash(tag: &str, msg: &[u8]) -> [u8; 32] {
-    use bitcoin::hashes::{sha256, Hash, HashEngine};
-    let tag_hash = sha256::Hash::hash(tag.as_bytes());
-    let mut engine = sha256::Hash::engine();
-    engine.input(tag_hash.as_byte_array());
-    engine.input(tag_hash.as_byte_array());
-    engine.input(msg);
-    sha256::Hash::from_engine(engine).to_byte_array()
-}
+pub(crate) use crate::crypto::bip118::tagged_hash;
 
 /// What the first decoding passes found wrong with a JSON envelope.
 pub(crate) enum EnvelopeError {
