@@ -645,3 +645,48 @@ fn http_limits_expiry_restart_and_authentication() {
     assert_eq!(list(&base, c).len(), 1);
     drop(server);
 }
+
+/// S's run loop drops expired items by itself: their files disappear without anyone
+/// touching the mailbox.
+#[test]
+fn the_run_loop_prunes_expired_items() {
+    let root = tempfile::tempdir().unwrap();
+    let s = s_wallet(root.path());
+    let server = Server::start(&s);
+    let expires = unix_now() + 1;
+    let posted = post_raw(
+        &server.url,
+        1,
+        2,
+        b"short-lived",
+        &format!("?expires_at={expires}"),
+    );
+    assert_eq!(
+        posted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&posted.body)
+    );
+    let dir = s.dir.join("mailbox");
+    let files = || {
+        std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".age"))
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(files(), 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while files() != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired item was never pruned"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+}

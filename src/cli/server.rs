@@ -173,13 +173,10 @@ fn serve(
             }
         };
         let auth = AuthState::new();
-        let handle = crate::net::server::serve(
-            crate::server::api::router(core.clone(), &auth),
-            config,
-            shutdown,
-        )
-        .await
-        .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
+        let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
+        let handle = crate::net::server::serve(router, config, shutdown)
+            .await
+            .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
         let url = handle.url();
         let info: ServerInfo = core.info();
         let line = if json {
@@ -196,7 +193,8 @@ fn serve(
             let _ = writeln!(stdout, "{line}");
             let _ = stdout.flush();
         }
-        // The chain watcher: S enforces the latest state without operator action.
+        // The chain watcher: S enforces the latest state without operator action (and drops
+        // expired mailbox items).
         let watcher = {
             let core = core.clone();
             let mut stop = stop_rx.clone();
@@ -208,8 +206,18 @@ fn serve(
                         _ = stop.wait_for(|s| *s) => break,
                     }
                     let core = core.clone();
-                    if let Ok(lines) = tokio::task::spawn_blocking(move || core.watch_once()).await
-                    {
+                    let mailbox = mailbox.clone();
+                    let pass = move || {
+                        let mut lines = core.watch_once();
+                        let now = crate::net::server::system_clock();
+                        match mailbox.prune(now) {
+                            Ok(0) => {}
+                            Ok(n) => lines.push(format!("mailbox: dropped {n} expired item(s)")),
+                            Err(e) => lines.push(format!("mailbox: {e}")),
+                        }
+                        lines
+                    };
+                    if let Ok(lines) = tokio::task::spawn_blocking(pass).await {
                         for line in lines {
                             eprintln!("{line}");
                         }

@@ -77,6 +77,11 @@ async fn close_sign(
 
 /// The router of S.
 pub fn router(core: Core, auth: &AuthState) -> Router {
+    app(core, auth).0
+}
+
+/// The router of S and its mailbox (for the run loop to prune expired items).
+pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox>) {
     let protected = auth.protect(
         Router::new()
             .route("/v1/channel-messages", post(channel_message))
@@ -85,9 +90,10 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
             .route("/v1/channels/close/sign", post(close_sign)),
     );
     let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
-    Router::new()
+    let router = Router::new()
         .route("/v1/info", get(info))
         .merge(protected)
         .with_state(core)
-        .merge(super::mailbox::routes(mailbox, auth))
+        .merge(super::mailbox::routes(mailbox.clone(), auth));
+    (router, mailbox)
 }
