@@ -600,7 +600,13 @@ fn http_limits_expiry_restart_and_authentication() {
         None,
         None,
     );
-    assert_eq!((gone.status, gone.code().as_str()), (404, "item_expired"));
+    // Either the fetch finds it expired, or S's run loop pruned it first.
+    assert_eq!(gone.status, 404);
+    assert!(
+        matches!(gone.code().as_str(), "item_expired" | "unknown_item"),
+        "{}",
+        gone.code()
+    );
     assert_eq!(
         list(&base, c).iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![kept.id]
