@@ -17,6 +17,7 @@ use asyncpay::protocol::{
 };
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::{Amount, OutPoint, Transaction};
+use common::protocol::{accept_all, persist, wire, Rand};
 use common::PartySecrets;
 use proptest::prelude::*;
 use secp::{Scalar, G};
@@ -24,39 +25,8 @@ use secp::{Scalar, G};
 const CAPACITY: u64 = 1_000_000;
 const DELAY: u16 = 6;
 
-/// Deterministic "OS randomness" for the test: SHA-256 of a counter and a label.
-struct Rand(u64, &'static str);
-
-impl Rand {
-    fn next(&mut self) -> [u8; 32] {
-        self.0 += 1;
-        let mut input = self.1.as_bytes().to_vec();
-        input.extend_from_slice(&self.0.to_be_bytes());
-        sha256::Hash::hash(&input).to_byte_array()
-    }
-}
-
-/// Persists a channel the way a wallet would (serialize, drop, load) and returns the
-/// loaded copy, checking that the round trip is exact.
-fn persist(channel: Channel) -> Channel {
-    let json = serde_json::to_string(&channel).unwrap();
-    drop(channel);
-    let restored: Channel = serde_json::from_str(&json).unwrap();
-    assert_eq!(serde_json::to_string(&restored).unwrap(), json);
-    restored
-}
-
-/// A message over the wire: encode, size-bounded decode.
-fn wire<M: Into<Message>>(m: M) -> Message {
-    Message::decode(&m.into().encode()).unwrap()
-}
-
 fn json(channel: &Channel) -> String {
     serde_json::to_string(channel).unwrap()
-}
-
-fn accept_all(_: Option<&ChannelState>, _: &ChannelState) -> Result<(), String> {
-    Ok(())
 }
 
 /// The server's policy: the client may only propose states that do not lower what the

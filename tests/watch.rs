@@ -13,8 +13,9 @@ use asyncpay::protocol::{
     Channel, ChannelId, ChannelStatus, Message, OpenChannel, OpenPolicy, UpdateSignature, WireKeys,
 };
 use asyncpay::watch::{self, Alert, Broadcast, BroadcastKind, ChainView, WatchError, WatchOutcome};
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, OutPoint, Script, Transaction, Txid};
+use common::protocol::{accept_all, persist, wire, Rand};
 use common::PartySecrets;
 use secp::{Scalar, G};
 
@@ -112,35 +113,9 @@ fn on_both(scenario: fn(&mut dyn TestChain)) {
 
 // ----- a minimal two-party harness (from tests/protocol.rs) -----
 
-/// Deterministic "OS randomness": SHA-256 of a counter and a label.
-struct Rand(u64);
-
-impl Rand {
-    fn next(&mut self) -> [u8; 32] {
-        self.0 += 1;
-        let mut input = b"watch".to_vec();
-        input.extend_from_slice(&self.0.to_be_bytes());
-        sha256::Hash::hash(&input).to_byte_array()
-    }
-}
-
-/// Persists a channel (JSON round trip) and continues from the loaded copy.
-fn persist(channel: Channel) -> Channel {
-    let json = serde_json::to_string(&channel).unwrap();
-    serde_json::from_str(&json).unwrap()
-}
-
 /// An independent copy of a channel (channels are not `Clone`).
 fn copy(channel: &Channel) -> Channel {
     serde_json::from_str(&serde_json::to_string(channel).unwrap()).unwrap()
-}
-
-fn wire<M: Into<Message>>(m: M) -> Message {
-    Message::decode(&m.into().encode()).unwrap()
-}
-
-fn accept_all(_: Option<&ChannelState>, _: &ChannelState) -> Result<(), String> {
-    Ok(())
 }
 
 struct Node {
@@ -198,7 +173,7 @@ impl Harness {
                 secrets: server,
             },
             funding: OutPoint::null(),
-            rand: Rand(u64::from(seed) << 32),
+            rand: Rand(u64::from(seed) << 32, "watch"),
             updates: BTreeMap::new(),
         };
         let initial = h.client.channel.initial_state();

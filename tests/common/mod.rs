@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod procs;
+pub mod protocol;
 
 use asyncpay::eltoo::{xonly, ChannelParams, PartyKeys, DUST_LIMIT};
 use bitcoin::Amount;
