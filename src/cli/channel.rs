@@ -127,7 +127,8 @@ impl Session<'_> {
             .collect()
     }
 
-    /// One full state update with S: propose, accept, sign, countersign. Returns the replies
+    /// One full state update with S: propose, accept, sign, countersign (after
+    /// [`Session::recover`] for a channel that may hold an interrupted update). Returns the replies
     /// that came with S's signature (e.g. S's funding of an inbound channel).
     fn update(
         &self,
@@ -135,7 +136,6 @@ impl Session<'_> {
         ch: &mut ClientChannel,
         next: crate::eltoo::ChannelState,
     ) -> CliResult<Vec<Message>> {
-        self.recover(client, ch)?;
         let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
         ch.channel = c;
         self.save(ch)?;
