@@ -1,6 +1,7 @@
 //! eltoo channel scenarios on the local regtest ledger: open, state advances, force close
 //! with an old state losing, settlement delays, rebinding limits, PTLC success and timeout,
-//! cooperative close, and "flip any witness byte and the ledger rejects".
+//! cooperative close, "flip any witness byte and the ledger rejects", and a cancelled
+//! asynchronous payment whose superseded update is published later and loses.
 
 mod common;
 
@@ -13,12 +14,15 @@ use asyncpay::eltoo::{
     published_update_input, ChannelParams, ChannelState, CooperativeClose, Party, Ptlc, PtlcClaim,
     PtlcPath, StateTransactions, UpdateInput,
 };
+use asyncpay::protocol::{self, ChannelError, ChannelId, OpenChannel, OpenPolicy, WireKeys};
+use asyncpay::watch::{watch_ledger, Alert, BroadcastKind, WatchOutcome};
 use bitcoin::hashes::Hash;
 use bitcoin::key::{Keypair, Secp256k1, TapTweak};
 use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
 use bitcoin::taproot::TapLeafHash;
 use bitcoin::transaction::Version;
 use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use common::protocol::{accept_all, persist, Rand};
 use common::PartySecrets;
 use secp::{Scalar, G};
 
@@ -593,4 +597,238 @@ fn unsafe_states_and_params_are_refused() {
         Party::Client,
     );
     assert!(matches!(close, Err(EltooError::BadParams(_))));
+}
+
+/// Both sides' `asyncpay::protocol::Channel` of one channel, driven through the protocol
+/// (every channel value persisted and reloaded after each transition).
+struct ProtocolPair {
+    client: protocol::Channel,
+    server: protocol::Channel,
+    client_secrets: PartySecrets,
+    server_secrets: PartySecrets,
+    rand: Rand,
+}
+
+impl ProtocolPair {
+    /// Opens a client-funded channel on `ledger`: open/accept, state 0 signed, funding
+    /// transaction confirmed, both sides open.
+    fn open(seed: u8, ledger: &Ledger) -> ProtocolPair {
+        let client_secrets = PartySecrets::from_seed(seed);
+        let server_secrets = PartySecrets::from_seed(seed + 100);
+        let open = OpenChannel {
+            channel_id: ChannelId([seed; 32]),
+            client_keys: WireKeys::from(&client_secrets.keys()),
+            capacity_sat: CAPACITY,
+            funder: Party::Client,
+            push_sat: 0,
+            shared_delay: Some(DELAY),
+        };
+        let policy = OpenPolicy {
+            minimum_depth: 1,
+            ..OpenPolicy::default()
+        };
+        let (server, accept) =
+            protocol::Channel::accept_open(&open, &server_secrets.keys(), &policy).unwrap();
+        let client = protocol::Channel::on_accept_channel(&open, &accept).unwrap();
+        let mut pair = ProtocolPair {
+            client,
+            server,
+            client_secrets,
+            server_secrets,
+            rand: Rand(0, "protocol pair"),
+        };
+        let initial = pair.client.initial_state();
+        pair.begin(initial);
+        pair.sign_both();
+        let params = pair.client.params().clone();
+        let funding = ledger
+            .fund(
+                &params.funding_output().unwrap().script_pubkey,
+                params.capacity,
+            )
+            .unwrap();
+        let (c, published) = pair.client.funding_published(funding).unwrap();
+        pair.client = persist(c);
+        pair.server = persist(pair.server.on_funding_published(&published).unwrap());
+        pair.client = persist(pair.client.on_funding_confirmed(1).unwrap());
+        pair.server = persist(pair.server.on_funding_confirmed(1).unwrap());
+        pair
+    }
+
+    /// The client proposes `next`, the server accepts, the client records the accept.
+    fn begin(&mut self, next: ChannelState) {
+        let (c, proposal) = self.client.propose(next, self.rand.next()).unwrap();
+        self.client = persist(c);
+        let (s, accept) = self
+            .server
+            .accept(&proposal, self.rand.next(), accept_all)
+            .unwrap();
+        self.server = persist(s);
+        self.client = persist(self.client.on_accept(&accept).unwrap());
+    }
+
+    /// Both sign the pending update and exchange their partials: the update completes.
+    fn sign_both(&mut self) {
+        let (c, _) = self.client.sign(self.client_secrets.funding).unwrap();
+        self.client = persist(c);
+        let (s, _) = self.server.sign(self.server_secrets.funding).unwrap();
+        self.server = persist(s);
+        let from_client = self.client.update_signature().unwrap();
+        let from_server = self.server.update_signature().unwrap();
+        self.server = persist(self.server.on_signature(&from_client).unwrap());
+        self.client = persist(self.client.on_signature(&from_server).unwrap());
+        assert!(self.client.pending().is_none() && self.server.pending().is_none());
+        assert_eq!(self.client.latest(), self.server.latest());
+    }
+
+    fn latest(&self) -> ChannelState {
+        self.client.latest().unwrap().state.clone()
+    }
+}
+
+/// PROTOCOL.md §5 step 6 on the ledger: A withholds `s_A` on update `n+1`, S signs it too,
+/// then the payment is cancelled: both supersede `n+1` and sign `n+2` restoring A's
+/// balance. S (who later learned `s_A` from B) completes `n+1` off-protocol and publishes it:
+/// each side's watcher rebinds `n+2` over it, and `n+2` settles with its balances.
+#[test]
+fn a_superseded_payment_update_published_later_is_rebound_by_n_plus_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path()).unwrap();
+    let mut pair = ProtocolPair::open(7, &ledger);
+    let funding = pair.client.funding_outpoint().unwrap();
+    let params = pair.client.params().clone();
+
+    // State n = 1: A paid S 100,000.
+    let n = pair
+        .latest()
+        .pay(Party::Client, Amount::from_sat(100_000))
+        .unwrap();
+    pair.begin(n.clone());
+    pair.sign_both();
+
+    // The asynchronous payment: update n+1 = 2, s_A withheld from S; S signs it as well.
+    let payment = n.pay(Party::Client, Amount::from_sat(50_000)).unwrap();
+    pair.begin(payment.clone());
+    let (c, s_a) = pair
+        .client
+        .sign_withheld(pair.client_secrets.funding)
+        .unwrap();
+    pair.client = persist(c);
+    let (s, s_s) = pair.server.sign(pair.server_secrets.funding).unwrap();
+    pair.server = persist(s);
+    let pending = pair.client.pending().unwrap();
+    let nonces = [
+        (
+            pair.client_secrets.funding * G,
+            pending.local_nonce().clone(),
+        ),
+        (
+            pair.server_secrets.funding * G,
+            pending.remote_nonce().unwrap().clone(),
+        ),
+    ];
+    assert_eq!(
+        pair.client.update_signature().unwrap_err(),
+        ChannelError::Withheld(2)
+    );
+
+    // Cancel: both supersede n+1 ...
+    pair.client = persist(pair.client.supersede_pending().unwrap());
+    pair.server = persist(pair.server.supersede_pending().unwrap());
+    let between = serde_json::to_string(&pair.client).unwrap();
+    // ... and sign n+2 = 3, restoring A's balance.
+    let mut restored = n.clone();
+    restored.number = 3;
+    pair.begin(restored.clone());
+    pair.sign_both();
+    assert_eq!(pair.latest(), restored);
+    assert_eq!(pair.client.history().len(), 4, "states 0..=3, 2 superseded");
+
+    // S completes n+1 with s_A (bought from B) and its own s_S, and publishes it.
+    let payment_txs = StateTransactions::build(&params, &payment).unwrap();
+    let session = SigningSession::new(
+        &params.aggregate_key().unwrap(),
+        nonces,
+        payment_txs.update_sighash,
+    )
+    .unwrap();
+    let sig = session.aggregate(s_a, s_s).unwrap();
+    let old = payment_txs
+        .signed_update(&params, &UpdateInput::Funding(funding), &sig)
+        .unwrap();
+    ledger.submit(&old).unwrap();
+    ledger.mine(1, None).unwrap();
+
+    // Had A not signed n+2 yet, n+1 would be newer than its latest: an alert, no rebind.
+    let before_n2: protocol::Channel = serde_json::from_str(&between).unwrap();
+    assert_eq!(before_n2.superseded(), Some(2));
+    assert_eq!(
+        before_n2.react_to_published_update(&old).unwrap_err(),
+        ChannelError::PublishedNewer {
+            published: 2,
+            latest: 1
+        }
+    );
+    assert!(matches!(
+        watch_ledger(&before_n2, &ledger).unwrap(),
+        WatchOutcome::Alert(Alert::PublishedNewer {
+            published: 2,
+            latest: 1,
+            ..
+        })
+    ));
+
+    // With n+2 signed, both watchers rebind it over n+1 (the same transaction).
+    let outcome = watch_ledger(&pair.client, &ledger).unwrap();
+    let rebind = outcome.broadcast().expect("a rebind").clone();
+    assert_eq!(
+        rebind.kind,
+        BroadcastKind::Rebind {
+            published: 2,
+            latest: 3
+        }
+    );
+    assert_eq!(watch_ledger(&pair.server, &ledger).unwrap(), outcome);
+    assert_eq!(
+        pair.client.react_to_published_update(&old).unwrap(),
+        Some(rebind.tx.clone())
+    );
+    assert_eq!(
+        rebind.tx.input[0].previous_output,
+        OutPoint::new(old.compute_txid(), 0)
+    );
+    ledger.submit(&rebind.tx).unwrap();
+    ledger.mine(1, None).unwrap();
+    assert!(matches!(
+        watch_ledger(&pair.client, &ledger).unwrap(),
+        WatchOutcome::WaitingForDelay { state: 3, .. }
+    ));
+
+    // Settlement n+1 is dead (its update output is spent); settlement n+2 after the delay.
+    let stale = payment_txs.signed_settlement(OutPoint::new(old.compute_txid(), 0));
+    let err = ledger.submit(&stale).unwrap_err();
+    assert!(
+        matches!(err.rejection(), Some(RejectError::AlreadySpent { .. })),
+        "{err}"
+    );
+    ledger.mine(u32::from(DELAY) - 1, None).unwrap();
+    let settle = watch_ledger(&pair.server, &ledger).unwrap();
+    let settle = settle.broadcast().expect("the settlement");
+    assert_eq!(settle.kind, BroadcastKind::Settlement { state: 3 });
+    ledger.submit(&settle.tx).unwrap();
+    ledger.mine(1, None).unwrap();
+    assert!(matches!(
+        watch_ledger(&pair.client, &ledger).unwrap(),
+        WatchOutcome::Settled { state: 3, .. }
+    ));
+    let value_at = |script: &ScriptBuf| -> u64 {
+        ledger
+            .utxos_for_script(script)
+            .unwrap()
+            .iter()
+            .map(|(_, u)| u.output.value.to_sat())
+            .sum()
+    };
+    assert_eq!(value_at(&params.to_node_script(Party::Client)), 900_000);
+    assert_eq!(value_at(&params.to_node_script(Party::Server)), 100_000);
 }

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use asyncpay::chain::Chain;
-use asyncpay::crypto::musig::{SecretNonce, SigningSession};
+use asyncpay::crypto::musig::{PartialSignature, SecretNonce, SigningSession};
 use asyncpay::eltoo::{ChannelState, Party, Ptlc};
 use asyncpay::protocol::{
     Channel, ChannelError, ChannelId, ChannelStatus, Message, MessageError, OpenChannel,
@@ -245,6 +245,48 @@ impl Harness {
 
     fn latest(&self) -> ChannelState {
         self.client.channel.latest().unwrap().state.clone()
+    }
+
+    /// The first half of an update: `proposer` proposes `next`, the other side accepts (the
+    /// server with its policy), the proposer records the accept. Nobody has signed yet.
+    fn begin(&mut self, proposer: Party, next: ChannelState) {
+        let acceptor = proposer.other();
+        let rand = self.rand.next();
+        let (c, proposal) = self.node(proposer).channel.propose(next, rand).unwrap();
+        self.set(proposer, c);
+        let Message::UpdateProposal(proposal) = wire(proposal) else {
+            panic!("proposal")
+        };
+        let policy = if acceptor == Party::Server {
+            server_policy
+        } else {
+            accept_all
+        };
+        let rand = self.rand.next();
+        let (c, accept) = self
+            .node(acceptor)
+            .channel
+            .accept(&proposal, rand, policy)
+            .unwrap();
+        self.set(acceptor, c);
+        let Message::UpdateAccept(accept) = wire(accept) else {
+            panic!("accept")
+        };
+        let c = self.node(proposer).channel.on_accept(&accept).unwrap();
+        self.set(proposer, c);
+    }
+
+    /// The client (A) signs the pending update withheld and persists; returns `s_A`.
+    fn sign_withheld(&mut self) -> PartialSignature {
+        let point = self.client.channel.payment_point(Party::Client).unwrap();
+        let (c, s_a) = self
+            .client
+            .channel
+            .sign_withheld(self.client.key())
+            .unwrap();
+        assert_eq!(s_a.point(), point.into(), "s_A·G = T_A");
+        self.set(Party::Client, c);
+        s_a
     }
 }
 
@@ -941,4 +983,385 @@ fn persisted_channels_are_validated_on_load() {
         .to_string();
     let debug = format!("{c:?}");
     assert!(debug.contains("<secret>") && !debug.contains(&nonce_hex[..16]));
+}
+
+// ----- the asynchronous payment: a withheld partial, and a cancel superseding it -----
+
+/// The payer A signs update `n+1` with `sign_withheld`: the signature is the one `sign`
+/// gives, the nonce is consumed, but `update_signature` never hands `s_A` out and the
+/// signed update cannot be cancelled.
+#[test]
+fn a_withheld_partial_is_never_handed_to_the_peer() {
+    let mut h = Harness::open(20);
+    let payment = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    h.begin(Party::Client, payment);
+    let pre_sign = json(&h.client.channel);
+    assert!(!pre_sign.contains("withheld"), "absent while not withheld");
+    assert!(!h.client.channel.pending().unwrap().withheld());
+
+    let s_a = h.sign_withheld();
+    let key = h.client.key();
+    let pending = h.client.channel.pending().unwrap();
+    assert!(pending.withheld() && pending.nonce_consumed());
+    assert_eq!(h.client.channel.local_partial(), Some(s_a));
+    let err = h.client.channel.update_signature().unwrap_err();
+    assert_eq!(err, ChannelError::Withheld(1));
+    assert_eq!(
+        err.to_string(),
+        "our partial signature on state 1 is withheld (sold to the payee in an asynchronous \
+         payment) and is never sent to the peer"
+    );
+    // The same partial as `sign` from the persisted pre-sign copy (a crash replay).
+    let restored: Channel = serde_json::from_str(&pre_sign).unwrap();
+    assert_eq!(restored.sign_withheld(key).unwrap().1, s_a);
+    assert_eq!(restored.sign(key).unwrap().1, s_a);
+    // The nonce signs once; a signed update is not cancelled.
+    for result in [
+        h.client.channel.sign_withheld(key),
+        h.client.channel.sign(key),
+    ] {
+        assert_eq!(result.unwrap_err(), ChannelError::NonceConsumed(1));
+    }
+    assert_eq!(
+        h.client.channel.cancel_pending().unwrap_err(),
+        ChannelError::CannotCancelSigned(1)
+    );
+    let v: serde_json::Value = serde_json::from_str(&json(&h.client.channel)).unwrap();
+    assert_eq!(v["pending"]["withheld"], true);
+    assert!(v["pending"]["secret_nonce"].is_null());
+    assert_eq!(
+        v["pending"]["local_partial"].as_str(),
+        Some(hex(&s_a.to_bytes()).as_str())
+    );
+
+    // S signs normally; its partial goes to A as usual.
+    let s_s = h.sign(Party::Server);
+    assert!(!h.server.channel.pending().unwrap().withheld());
+    assert_eq!(s_s.number, 1);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The peer's partial completes a withheld update on A's side (S delivering `s_S`, here even
+/// before B sold `s_A`); A still never answers with `s_A`; S completes with `s_A` from B.
+#[test]
+fn the_peers_partial_completes_a_withheld_update() {
+    let mut h = Harness::open(21);
+    let payment = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    h.begin(Party::Client, payment.clone());
+    let s_a = h.sign_withheld();
+    let s_s = h.sign(Party::Server);
+    assert!(h.server.channel.pending().is_some(), "S waits for s_A");
+
+    let c = h.client.channel.on_signature(&s_s).unwrap();
+    h.set(Party::Client, c);
+    assert!(h.client.channel.pending().is_none());
+    assert_eq!(h.client.channel.latest().unwrap().state, payment);
+    // Completed from a withheld partial: A's resend path does not leak s_A either.
+    assert_eq!(
+        h.client.channel.update_signature().unwrap_err(),
+        ChannelError::Withheld(1)
+    );
+    let v: serde_json::Value = serde_json::from_str(&json(&h.client.channel)).unwrap();
+    assert_eq!(v["latest"]["withheld"], true);
+
+    // B sells s_A to S, who completes state 1 too.
+    let from_b = UpdateSignature {
+        channel_id: h.server.channel.id(),
+        number: 1,
+        partial_signature: s_a.to_bytes(),
+    };
+    let s = h.server.channel.on_signature(&from_b).unwrap();
+    h.set(Party::Server, s);
+    assert_eq!(h.client.channel.latest(), h.server.channel.latest());
+    h.check_latest_on_chain();
+
+    // The next update is an ordinary one, and resending works again.
+    let next = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(1_000))
+        .unwrap();
+    h.update(Party::Client, next, Party::Client);
+    assert_eq!(h.client.channel.update_signature().unwrap().number, 2);
+    assert!(!json(&h.client.channel).contains("withheld"));
+    h.check_latest_on_chain();
+}
+
+/// The cancel: A withheld `s_A` on `n+1` and S signed it too; both supersede it, refuse to
+/// sign `n+1` again, and sign `n+2` restoring A's balance, which becomes the latest state.
+#[test]
+fn a_superseded_withheld_payment_is_replaced_by_state_n_plus_2() {
+    let mut h = Harness::open(22);
+    let paid = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(100_000))
+        .unwrap();
+    h.update(Party::Client, paid, Party::Client);
+    let n = h.latest();
+    assert_eq!(n.number, 1);
+    let payment = n.pay(Party::Client, Amount::from_sat(50_000)).unwrap();
+    h.begin(Party::Client, payment.clone());
+    let old_nonce = h.client.channel.pending().unwrap().local_nonce().to_bytes();
+    h.sign_withheld();
+    let (s, _s_s) = h.server.channel.sign(h.server.key()).unwrap();
+    h.set(Party::Server, s);
+
+    let payment_leaf =
+        asyncpay::eltoo::StateTransactions::build(h.client.channel.params(), &payment)
+            .unwrap()
+            .settle_leaf_hash();
+    for party in [Party::Client, Party::Server] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+        let ch = &h.node(party).channel;
+        assert!(ch.pending().is_none());
+        assert_eq!(ch.superseded(), Some(2));
+        assert_eq!(ch.next_number(), 3);
+        assert_eq!(ch.latest().unwrap().state, n);
+        assert_eq!(ch.history().keys().copied().collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(ch.history()[&2], payment_leaf);
+        assert_eq!(
+            ch.supersede_pending().unwrap_err(),
+            ChannelError::NoPendingUpdate
+        );
+    }
+    // Neither side signs another state 2.
+    let mut again = payment.clone();
+    again.client += Amount::from_sat(1);
+    again.server -= Amount::from_sat(1);
+    let err = h
+        .client
+        .channel
+        .propose(again.clone(), h.rand.next())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ChannelError::WrongNumber {
+            what: "update proposal",
+            got: 2,
+            latest: Some(1),
+            superseded: Some(2),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "update proposal for state 2 but the latest signed state is 1 and the update to state \
+         2 was superseded (the next state is 3)"
+    );
+    let replay = UpdateProposal {
+        channel_id: h.server.channel.id(),
+        number: 2,
+        state: WireState::from(&again),
+        proposer_nonce: old_nonce,
+    };
+    assert!(matches!(
+        h.server
+            .channel
+            .accept(&replay, h.rand.next(), server_policy)
+            .unwrap_err(),
+        ChannelError::WrongNumber { got: 2, .. }
+    ));
+
+    // State n+2 restores A's balance (S's policy accepts it: S holds what it held at n).
+    let mut restored = n.clone();
+    restored.number = 3;
+    h.update(Party::Client, restored.clone(), Party::Server);
+    for party in [Party::Client, Party::Server] {
+        let ch = &h.node(party).channel;
+        assert_eq!(ch.latest().unwrap().state, restored);
+        assert_eq!(ch.superseded(), None);
+        assert_eq!(ch.next_number(), 4);
+        assert_eq!(
+            ch.history().keys().copied().collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        assert_eq!(ch.history()[&2], payment_leaf, "kept to rebind over it");
+        assert!(!json(ch).contains("superseded"));
+    }
+    h.check_latest_on_chain();
+    let next = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(2_000))
+        .unwrap();
+    h.update(Party::Client, next, Party::Client);
+    assert_eq!(h.latest().number, 4);
+    h.check_latest_on_chain();
+}
+
+/// S never signed the payment update (it signs only at the sale): superseding it discards
+/// S's secret nonce unused. An unsigned update proposed by S is superseded the same way.
+#[test]
+fn supersede_drops_an_update_the_server_never_signed() {
+    let mut h = Harness::open(23);
+    let payment = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    h.begin(Party::Client, payment);
+    h.sign_withheld();
+    let server_nonce = serde_json::to_value(&h.server.channel).unwrap()["pending"]["secret_nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!h.server.channel.pending().unwrap().nonce_consumed());
+    for party in [Party::Server, Party::Client] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+    }
+    let after = json(&h.server.channel);
+    assert!(!after.contains(&server_nonce), "the nonce is gone, unused");
+    assert_eq!(
+        h.server.channel.sign(h.server.key()).unwrap_err(),
+        ChannelError::NoPendingUpdate
+    );
+    assert_eq!(h.server.channel.superseded(), Some(1));
+    assert_eq!(h.client.channel.history(), h.server.channel.history());
+
+    // An update S proposed, nobody signed: superseded as well (2 above 1).
+    let mut proposed_by_s = h.latest();
+    proposed_by_s.number = 2;
+    h.begin(Party::Server, proposed_by_s);
+    for party in [Party::Client, Party::Server] {
+        assert!(!h.node(party).channel.pending().unwrap().nonce_consumed());
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+        let ch = &h.node(party).channel;
+        assert_eq!((ch.superseded(), ch.next_number()), (Some(2), 3));
+        assert_eq!(ch.latest().unwrap().state.number, 0);
+        assert_eq!(ch.history().keys().copied().collect::<Vec<_>>(), [0, 1, 2]);
+    }
+    let mut next = h.latest();
+    next.number = 3;
+    h.update(Party::Server, next, Party::Client);
+    assert_eq!(h.latest().number, 3);
+    assert_eq!(h.client.channel.superseded(), None);
+    h.check_latest_on_chain();
+}
+
+#[test]
+fn supersede_needs_an_open_channel_with_a_pending_update() {
+    let mut h = Harness::open(24);
+    assert_eq!(
+        h.client.channel.supersede_pending().unwrap_err(),
+        ChannelError::NoPendingUpdate
+    );
+    let payment = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    h.begin(Party::Client, payment);
+    h.sign_withheld();
+    // A close under way keeps a signed pending update, and nothing is superseded any more.
+    let closing = h.client.channel.closing().unwrap();
+    assert!(closing.pending().is_some());
+    assert_eq!(
+        closing.supersede_pending().unwrap_err(),
+        ChannelError::WrongStatus {
+            action: "supersede the pending update",
+            status: ChannelStatus::Closing,
+        }
+    );
+    assert_eq!(
+        closing.closed().supersede_pending().unwrap_err(),
+        ChannelError::WrongStatus {
+            action: "supersede the pending update",
+            status: ChannelStatus::Closed,
+        }
+    );
+}
+
+/// Withheld and superseded channels survive the JSON round trip; files without the new
+/// fields load as before; inconsistent records are refused.
+#[test]
+fn withheld_and_superseded_records_round_trip_and_are_validated() {
+    let mut h = Harness::open(25);
+    let plain = json(&h.client.channel);
+    assert!(!plain.contains("withheld") && !plain.contains("superseded"));
+    let payment = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(50_000))
+        .unwrap();
+    h.begin(Party::Client, payment);
+    let pre_sign: serde_json::Value = serde_json::to_value(&h.client.channel).unwrap();
+    h.sign_withheld();
+    let withheld: serde_json::Value = serde_json::to_value(&h.client.channel).unwrap();
+    let loaded: Channel = serde_json::from_value(withheld.clone()).unwrap();
+    assert!(loaded.pending().unwrap().withheld());
+    assert_eq!(
+        loaded.update_signature().unwrap_err(),
+        ChannelError::Withheld(1)
+    );
+
+    let refused = |v: serde_json::Value, expect: &str| {
+        let err = serde_json::from_value::<Channel>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{err}");
+    };
+    // Withheld needs our partial signature.
+    let mut v = pre_sign.clone();
+    v["pending"]["withheld"] = true.into();
+    refused(v, "marked withheld without our partial signature");
+
+    for party in [Party::Client, Party::Server] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+    }
+    let superseded: serde_json::Value = serde_json::to_value(&h.client.channel).unwrap();
+    assert_eq!(superseded["superseded"], 1);
+    assert!(superseded["pending"].is_null());
+    let loaded: Channel = serde_json::from_value(superseded.clone()).unwrap();
+    assert_eq!((loaded.superseded(), loaded.next_number()), (Some(1), 2));
+
+    for (number, expect) in [
+        (0, "is not between the latest signed state 0"),
+        (asyncpay::eltoo::scripts::MAX_STATE, "is not between"),
+        (5, "settle-leaf hash of the superseded update 5 is missing"),
+    ] {
+        let mut v = superseded.clone();
+        v["superseded"] = number.into();
+        refused(v, expect);
+    }
+    let mut v = superseded.clone();
+    v["settle_leaf_hashes"]
+        .as_object_mut()
+        .unwrap()
+        .remove("1")
+        .unwrap();
+    refused(v, "settle-leaf hash of the superseded update 1 is missing");
+    let mut v = superseded.clone();
+    v.as_object_mut().unwrap().remove("superseded").unwrap();
+    refused(
+        v,
+        "settle-leaf hash of state 1, which is neither signed nor superseded",
+    );
+
+    // A pending update after the supersede must carry the next number (2, not 1).
+    let next = h.latest().pay(Party::Client, Amount::ONE_SAT).unwrap();
+    let next = asyncpay::eltoo::ChannelState { number: 2, ..next };
+    h.begin(Party::Client, next);
+    let mut v: serde_json::Value = serde_json::to_value(&h.client.channel).unwrap();
+    v["pending"]["next"]["number"] = 1.into();
+    refused(
+        v,
+        "the pending update is for state 1 but the next state is 2",
+    );
+
+    // A completed withheld state needs our partial too.
+    let mut v = withheld;
+    v["pending"] = serde_json::Value::Null;
+    v["latest"]["withheld"] = true.into();
+    v["latest"]["local_partial"] = serde_json::Value::Null;
+    refused(
+        v,
+        "state 0 is marked withheld without our partial signature",
+    );
 }

@@ -17,6 +17,14 @@
 //! [`Channel::on_signature`] with the other's. When both partial signatures are present
 //! (whichever arrives last), they are aggregated, the result is verified, and the update
 //! becomes the latest signed state.
+//!
+//! **The asynchronous payment** (PROTOCOL.md §5). The payer A signs update `n+1` with
+//! [`Channel::sign_withheld`]: its partial `s_A` is for the payee B (who sells it to S), so
+//! [`Channel::update_signature`] refuses to hand it out ([`ChannelError::Withheld`]). The
+//! update still completes when S's partial arrives ([`Channel::on_signature`]). On a cancel,
+//! both sides call [`Channel::supersede_pending`]: the update `n+1` is dropped, its
+//! settle-leaf hash stays in the history (so a later state can be rebound over it, should S
+//! ever publish it) and the next update is `n+2`, which supersedes `n+1` in eltoo.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -59,8 +67,9 @@ pub enum ChannelError {
         /// The message's channel.
         got: ChannelId,
     },
-    /// A proposal with a number other than latest + 1 (or 0 for the first state).
-    #[error("{what} for state {got} but {}", latest_text(*latest))]
+    /// A proposal with a number other than [`Channel::next_number`]: latest + 1 (or 0 for
+    /// the first state), or superseded + 1 after [`Channel::supersede_pending`].
+    #[error("{what} for state {got} but {}", latest_text(*latest, *superseded))]
     WrongNumber {
         /// What carried the number.
         what: &'static str,
@@ -68,6 +77,8 @@ pub enum ChannelError {
         got: u32,
         /// The latest signed state.
         latest: Option<u32>,
+        /// The superseded update above the latest state, if any.
+        superseded: Option<u32>,
     },
     /// A message about a state other than the pending update.
     #[error("{what} for state {got} but the pending update is for state {pending}")]
@@ -154,6 +165,12 @@ pub enum ChannelError {
     /// We have not signed the update.
     #[error("we have not signed state {0} yet")]
     NotSigned(u32),
+    /// Our partial signature is for the payee of an asynchronous payment, not the peer.
+    #[error(
+        "our partial signature on state {0} is withheld (sold to the payee in an asynchronous \
+         payment) and is never sent to the peer"
+    )]
+    Withheld(u32),
     /// A pending update we signed cannot be dropped.
     #[error(
         "cannot cancel the update to state {0}: we signed it already, so the peer may complete \
@@ -216,10 +233,15 @@ pub enum ChannelError {
     Musig(#[from] MusigError),
 }
 
-fn latest_text(latest: Option<u32>) -> String {
-    match latest {
-        Some(n) => format!("the latest signed state is {n}"),
-        None => "no state is signed yet (the first state is 0)".to_string(),
+fn latest_text(latest: Option<u32>, superseded: Option<u32>) -> String {
+    match (latest, superseded) {
+        (Some(n), Some(s)) => format!(
+            "the latest signed state is {n} and the update to state {s} was superseded (the \
+             next state is {})",
+            s.saturating_add(1)
+        ),
+        (Some(n), None) => format!("the latest signed state is {n}"),
+        (None, _) => "no state is signed yet (the first state is 0)".to_string(),
     }
 }
 
@@ -353,6 +375,7 @@ pub struct PendingUpdate {
     remote_nonce: Option<PublicNonce>,
     local_partial: Option<PartialSignature>,
     remote_partial: Option<PartialSignature>,
+    withheld: bool,
 }
 
 impl PendingUpdate {
@@ -391,6 +414,12 @@ impl PendingUpdate {
         self.secret_nonce.is_none()
     }
 
+    /// Whether we signed with [`Channel::sign_withheld`]: our partial signature is for the
+    /// payee of an asynchronous payment and [`Channel::update_signature`] never returns it.
+    pub fn withheld(&self) -> bool {
+        self.withheld
+    }
+
     fn duplicate(&self) -> Self {
         PendingUpdate {
             next: self.next.clone(),
@@ -400,6 +429,7 @@ impl PendingUpdate {
             remote_nonce: self.remote_nonce.clone(),
             local_partial: self.local_partial,
             remote_partial: self.remote_partial,
+            withheld: self.withheld,
         }
     }
 }
@@ -421,7 +451,12 @@ pub struct Channel {
     status: ChannelStatus,
     latest: Option<SignedState>,
     latest_local_partial: Option<PartialSignature>,
+    /// The latest state was completed from a withheld partial of ours (never resent).
+    latest_withheld: bool,
     history: BTreeMap<u32, TapLeafHash>,
+    /// The update superseded by [`Channel::supersede_pending`] above `latest`, until the next
+    /// update completes.
+    superseded: Option<u32>,
     pending: Option<PendingUpdate>,
 }
 
@@ -466,7 +501,9 @@ impl Channel {
             status: ChannelStatus::Opening,
             latest: None,
             latest_local_partial: None,
+            latest_withheld: false,
             history: BTreeMap::new(),
+            superseded: None,
             pending: None,
         })
     }
@@ -584,7 +621,9 @@ impl Channel {
             status: self.status,
             latest: self.latest.clone(),
             latest_local_partial: self.latest_local_partial,
+            latest_withheld: self.latest_withheld,
             history: self.history.clone(),
+            superseded: self.superseded,
             pending: self.pending.as_ref().map(PendingUpdate::duplicate),
         }
     }
@@ -636,9 +675,16 @@ impl Channel {
         self.latest.as_ref()
     }
 
-    /// The settle-leaf hash of every state signed so far (to rebind over any of them).
+    /// The settle-leaf hash of every state signed so far, and of every update superseded
+    /// by [`Channel::supersede_pending`] (to rebind over any of them).
     pub fn history(&self) -> &BTreeMap<u32, TapLeafHash> {
         &self.history
+    }
+
+    /// The update dropped by [`Channel::supersede_pending`] above the latest signed state,
+    /// until the next update (which supersedes it) completes.
+    pub fn superseded(&self) -> Option<u32> {
+        self.superseded
     }
 
     /// The pending update.
@@ -666,9 +712,12 @@ impl Channel {
         }
     }
 
-    /// The number the next update must carry.
+    /// The number the next update must carry: latest + 1 (0 before the first state), or
+    /// superseded + 1 after [`Channel::supersede_pending`].
     pub fn next_number(&self) -> u32 {
-        self.latest.as_ref().map_or(0, |l| l.state.number + 1)
+        let after_latest = self.latest.as_ref().map_or(0, |l| l.state.number + 1);
+        self.superseded
+            .map_or(after_latest, |s| after_latest.max(s.saturating_add(1)))
     }
 
     // ----- update transitions -----
@@ -712,6 +761,7 @@ impl Channel {
                 what,
                 got: next.number,
                 latest,
+                superseded: self.superseded,
             });
         }
         // update_leaf(k + 1) must exist for update output k.
@@ -816,6 +866,7 @@ impl Channel {
             remote_nonce: None,
             local_partial: None,
             remote_partial: None,
+            withheld: false,
         });
         Ok((channel, proposal))
     }
@@ -864,6 +915,7 @@ impl Channel {
             remote_nonce: Some(remote_nonce),
             local_partial: None,
             remote_partial: None,
+            withheld: false,
         });
         Ok((channel, accept))
     }
@@ -936,6 +988,29 @@ impl Channel {
         &self,
         local_funding_secret: Scalar,
     ) -> Result<(Channel, PartialSignature), ChannelError> {
+        self.sign_pending(local_funding_secret, false)
+    }
+
+    /// [`Channel::sign`] for the payer of an asynchronous payment (PROTOCOL.md §5): the same
+    /// signature, nonce consumption and persist-before-send rule, but the pending update is
+    /// marked withheld. Our partial `s_A` goes only to the payee, encrypted (who sells it to
+    /// the peer); [`Channel::update_signature`] refuses to return it
+    /// ([`ChannelError::Withheld`]), for the pending update and for the state once completed.
+    /// The peer's partial still completes the update ([`Channel::on_signature`]); a cancel
+    /// drops it with [`Channel::supersede_pending`] ([`Channel::cancel_pending`] refuses, as
+    /// for any signed update).
+    pub fn sign_withheld(
+        &self,
+        local_funding_secret: Scalar,
+    ) -> Result<(Channel, PartialSignature), ChannelError> {
+        self.sign_pending(local_funding_secret, true)
+    }
+
+    fn sign_pending(
+        &self,
+        local_funding_secret: Scalar,
+        withheld: bool,
+    ) -> Result<(Channel, PartialSignature), ChannelError> {
         let pending = self.pending_ref()?;
         let number = pending.next.number;
         if local_funding_secret.base_point_mul() != self.local_key() {
@@ -957,6 +1032,7 @@ impl Channel {
         let p = channel.pending.as_mut().expect("checked above");
         p.secret_nonce = None;
         p.local_partial = Some(partial);
+        p.withheld = withheld;
         if p.remote_partial.is_some() {
             channel = channel.complete(&session)?;
         }
@@ -965,18 +1041,28 @@ impl Channel {
 
     /// Our [`UpdateSignature`] for the pending update or, once completed, for the latest
     /// state (to resend it). Send it only after the channel holding the partial is persisted.
+    /// A partial signed with [`Channel::sign_withheld`] is never returned
+    /// ([`ChannelError::Withheld`]).
     pub fn update_signature(&self) -> Result<UpdateSignature, ChannelError> {
         let (number, partial) = match (&self.pending, &self.latest) {
-            (Some(p), _) => (
-                p.next.number,
-                p.local_partial
-                    .ok_or(ChannelError::NotSigned(p.next.number))?,
-            ),
-            (None, Some(l)) => (
-                l.state.number,
-                self.latest_local_partial
-                    .ok_or(ChannelError::NotSigned(l.state.number))?,
-            ),
+            (Some(p), _) => {
+                let partial = p
+                    .local_partial
+                    .ok_or(ChannelError::NotSigned(p.next.number))?;
+                if p.withheld {
+                    return Err(ChannelError::Withheld(p.next.number));
+                }
+                (p.next.number, partial)
+            }
+            (None, Some(l)) => {
+                let partial = self
+                    .latest_local_partial
+                    .ok_or(ChannelError::NotSigned(l.state.number))?;
+                if self.latest_withheld {
+                    return Err(ChannelError::Withheld(l.state.number));
+                }
+                (l.state.number, partial)
+            }
             (None, None) => return Err(ChannelError::NoPendingUpdate),
         };
         Ok(UpdateSignature {
@@ -1037,6 +1123,9 @@ impl Channel {
             signature,
         });
         self.latest_local_partial = Some(local);
+        self.latest_withheld = p.withheld;
+        // The new latest state supersedes on chain whatever update was superseded before it.
+        self.superseded = None;
         Ok(self)
     }
 
@@ -1049,6 +1138,35 @@ impl Channel {
         }
         let mut channel = self.duplicate();
         channel.pending = None;
+        Ok(channel)
+    }
+
+    /// Drops the pending update whatever its signing status — proposed by either side, our
+    /// nonce used or not, withheld or not — and makes the next update supersede it: the
+    /// cancel of an asynchronous payment (PROTOCOL.md §5 step 6), on both sides, once the
+    /// peer has agreed to the cancel (S refuses any later sale atomically with it).
+    ///
+    /// Our secret nonce, if still here, is discarded unused. The pending state's settle-leaf
+    /// hash joins the history, so that once the next state is signed it can be rebound over
+    /// the dropped update should the peer ever complete and publish it (e.g. S with `s_A`
+    /// bought from the payee), and [`Channel::next_number`] becomes the dropped number + 1.
+    /// Until that next state is signed, the dropped update is newer than our latest state:
+    /// sign the next state promptly. Needs an open channel with a signed state.
+    pub fn supersede_pending(&self) -> Result<Channel, ChannelError> {
+        if self.status != ChannelStatus::Open {
+            return Err(ChannelError::WrongStatus {
+                action: "supersede the pending update",
+                status: self.status,
+            });
+        }
+        self.latest_ref()?;
+        let pending = self.pending_ref()?;
+        let number = pending.next.number;
+        let txs = StateTransactions::build(&self.params, &pending.next)?;
+        let mut channel = self.duplicate();
+        channel.pending = None;
+        channel.history.insert(number, txs.settle_leaf_hash());
+        channel.superseded = Some(number);
         Ok(channel)
     }
 
@@ -1270,6 +1388,13 @@ struct SignedStateRecord {
     signature: [u8; 64],
     #[serde(with = "hex::option")]
     local_partial: Option<[u8; 32]>,
+    /// Completed from a withheld partial of ours (absent: false, the format before it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    withheld: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Serialize, Deserialize)]
@@ -1286,6 +1411,9 @@ struct PendingRecord {
     local_partial: Option<[u8; 32]>,
     #[serde(with = "hex::option")]
     remote_partial: Option<[u8; 32]>,
+    /// Signed with `sign_withheld` (absent: false, the format before it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    withheld: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -1303,6 +1431,9 @@ struct ChannelRecord {
     status: ChannelStatus,
     latest: Option<SignedStateRecord>,
     settle_leaf_hashes: BTreeMap<u32, Hex32>,
+    /// The update superseded above the latest state (absent: none, the format before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    superseded: Option<u32>,
     pending: Option<PendingRecord>,
 }
 
@@ -1323,12 +1454,14 @@ impl From<&Channel> for ChannelRecord {
                 state: WireState::from(&l.state),
                 signature: l.signature,
                 local_partial: c.latest_local_partial.map(|s| s.to_bytes()),
+                withheld: c.latest_withheld,
             }),
             settle_leaf_hashes: c
                 .history
                 .iter()
                 .map(|(k, h)| (*k, Hex32(h.to_byte_array())))
                 .collect(),
+            superseded: c.superseded,
             pending: c.pending.as_ref().map(|p| PendingRecord {
                 next: WireState::from(&p.next),
                 proposer: p.proposer,
@@ -1337,6 +1470,7 @@ impl From<&Channel> for ChannelRecord {
                 remote_nonce: p.remote_nonce.as_ref().map(PublicNonce::to_bytes),
                 local_partial: p.local_partial.map(|s| s.to_bytes()),
                 remote_partial: p.remote_partial.map(|s| s.to_bytes()),
+                withheld: p.withheld,
             }),
         }
     }
@@ -1406,6 +1540,13 @@ impl TryFrom<ChannelRecord> for Channel {
                 )));
             }
             c.latest_local_partial = l.local_partial.as_ref().map(partial).transpose()?;
+            if l.withheld && c.latest_local_partial.is_none() {
+                return Err(corrupt(format_args!(
+                    "state {} is marked withheld without our partial signature",
+                    state.number
+                )));
+            }
+            c.latest_withheld = l.withheld;
             c.latest = Some(SignedState {
                 state,
                 signature: l.signature,
@@ -1417,7 +1558,47 @@ impl TryFrom<ChannelRecord> for Channel {
                 c.status
             )));
         }
+        let latest = c.latest.as_ref().map(|l| l.state.number);
+        if let Some(s) = r.superseded {
+            let Some(n) = latest else {
+                return Err(corrupt(format_args!(
+                    "update {s} is superseded but no state is signed"
+                )));
+            };
+            if s <= n || s >= MAX_STATE {
+                return Err(corrupt(format_args!(
+                    "superseded update {s} is not between the latest signed state {n} and \
+                     {MAX_STATE}"
+                )));
+            }
+            if !c.history.contains_key(&s) {
+                return Err(corrupt(format_args!(
+                    "settle-leaf hash of the superseded update {s} is missing"
+                )));
+            }
+            c.superseded = Some(s);
+        }
+        // Nothing above the latest state is kept but superseded updates (below the last one).
+        if let Some((&k, _)) = c.history.last_key_value() {
+            if r.superseded.or(latest).is_none_or(|top| k > top) {
+                return Err(corrupt(format_args!(
+                    "settle-leaf hash of state {k}, which is neither signed nor superseded"
+                )));
+            }
+        }
         if let Some(p) = r.pending {
+            if p.next.number != c.next_number() {
+                return Err(corrupt(format_args!(
+                    "the pending update is for state {} but the next state is {}",
+                    p.next.number,
+                    c.next_number()
+                )));
+            }
+            if p.withheld && p.local_partial.is_none() {
+                return Err(corrupt(
+                    "the pending update is marked withheld without our partial signature",
+                ));
+            }
             let local_nonce = PublicNonce::from_bytes(&p.local_nonce).map_err(corrupt)?;
             if let Some(s) = &p.secret_nonce {
                 if s.restore().map_err(corrupt)?.public_nonce() != local_nonce {
@@ -1440,6 +1621,7 @@ impl TryFrom<ChannelRecord> for Channel {
                     .transpose()?,
                 local_partial: p.local_partial.as_ref().map(partial).transpose()?,
                 remote_partial: p.remote_partial.as_ref().map(partial).transpose()?,
+                withheld: p.withheld,
             });
         }
         Ok(c)
@@ -1576,6 +1758,19 @@ mod tests {
         let mut v = before;
         v["pending"]["next"]["number"] = MAX_STATE.into();
         assert!(serde_json::from_value::<Channel>(v).is_err());
+    }
+
+    #[test]
+    fn supersede_needs_an_open_channel() {
+        let (client, _, _, _) = pair();
+        let (c, _) = client.propose(client.initial_state(), [1; 32]).unwrap();
+        assert_eq!(
+            c.supersede_pending().unwrap_err(),
+            ChannelError::WrongStatus {
+                action: "supersede the pending update",
+                status: ChannelStatus::Opening,
+            }
+        );
     }
 
     #[test]
