@@ -158,6 +158,12 @@ impl Client {
         self.request("POST", path, Some(bytes))
     }
 
+    /// `DELETE path`, signed; succeeds on any 2xx answer (e.g. 204 without a body).
+    pub fn delete(&self, path: &str) -> Result<(), NetError> {
+        self.request::<Option<serde::de::IgnoredAny>>("DELETE", path, None)
+            .map(|_| ())
+    }
+
     fn request<T: DeserializeOwned>(
         &self,
         method: &str,
@@ -189,6 +195,12 @@ impl Client {
         let auth = AuthHeader::sign(&self.secret, method, &target, signed_body, ts, nonce);
         let auth = auth.to_string();
         let result = match body {
+            None if method == "DELETE" => self
+                .agent
+                .delete(uri)
+                .header("authorization", &auth)
+                .header("accept", "application/json")
+                .call(),
             None => self
                 .agent
                 .get(uri)
@@ -240,6 +252,12 @@ impl Client {
             .read_to_vec()
             .map_err(|e| map_error(e, url))?;
         if status.is_success() {
+            // An empty answer (204) reads as JSON `null`.
+            let bytes = if bytes.is_empty() {
+                b"null".to_vec()
+            } else {
+                bytes
+            };
             return serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol {
                 reason: format!(
                     "{url} answered {status} with a body that is not the expected JSON ({e}): {}",

@@ -15,6 +15,7 @@
 pub mod address;
 pub mod invoice;
 pub mod package;
+pub mod sale;
 
 pub use address::{AddressError, AddressNetwork, PaymentAddress, MAX_SERVER_URL_LEN};
 pub use invoice::{Invoice, InvoiceError, InvoiceFields, PaymentId, INVOICE_TAG};

@@ -36,6 +36,22 @@ pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
     Ok(out)
 }
 
+/// Decodes hex of any even length (either case).
+pub(crate) fn decode_vec(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err(format!("odd number of hex digits ({})", s.len()));
+    }
+    s.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("invalid hex digits {:?}", String::from_utf8_lossy(pair)))
+        })
+        .collect()
+}
+
 /// `#[serde(with = "hex::array")]` for `[u8; N]`.
 pub(crate) mod array {
     use super::*;

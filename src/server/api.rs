@@ -7,17 +7,21 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use super::payments::{
+    CancelRequest, ClaimRequest, PaymentRequest, PaymentView, SaleAccepted, SaleRequest,
+};
 use super::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerCore,
     ServerInfo,
 };
 use crate::net::server::{ApiJson, AuthState, Authenticated};
 use crate::net::ApiError;
-use crate::protocol::Message;
+use crate::payment::{InvoiceError, PaymentId};
+use crate::protocol::{Message, UpdateAccept};
 
 type Core = Arc<ServerCore>;
 
@@ -75,6 +79,58 @@ async fn close_sign(
         .map(Json)
 }
 
+async fn create_payment(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    ApiJson(req): ApiJson<PaymentRequest>,
+) -> Result<Json<UpdateAccept>, ApiError> {
+    blocking(move || core.create_payment(&node, req))
+        .await
+        .map(Json)
+}
+
+async fn list_payments(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+) -> Json<Vec<PaymentView>> {
+    Json(core.payments_of(&node))
+}
+
+async fn show_payment(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
+    let id: PaymentId = id
+        .parse()
+        .map_err(|e: InvoiceError| ApiError::bad_request("invalid_payment_id", e.to_string()))?;
+    core.payment(&node, &id).map(Json)
+}
+
+async fn sell(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    ApiJson(req): ApiJson<SaleRequest>,
+) -> Result<Json<SaleAccepted>, ApiError> {
+    blocking(move || core.sell(&node, req)).await.map(Json)
+}
+
+async fn claim(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    ApiJson(req): ApiJson<ClaimRequest>,
+) -> Result<Json<UpdateAccept>, ApiError> {
+    blocking(move || core.claim(&node, req)).await.map(Json)
+}
+
+async fn cancel(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> Result<Json<PaymentView>, ApiError> {
+    blocking(move || core.cancel(&node, req)).await.map(Json)
+}
+
 /// The router of S.
 pub fn router(core: Core, auth: &AuthState) -> Router {
     app(core, auth).0
@@ -87,7 +143,12 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
             .route("/v1/channel-messages", post(channel_message))
             .route("/v1/channels", get(channels))
             .route("/v1/channels/close/request", post(close_request))
-            .route("/v1/channels/close/sign", post(close_sign)),
+            .route("/v1/channels/close/sign", post(close_sign))
+            .route("/v1/payments", get(list_payments).post(create_payment))
+            .route("/v1/payments/sell", post(sell))
+            .route("/v1/payments/claim", post(claim))
+            .route("/v1/payments/cancel", post(cancel))
+            .route("/v1/payments/{id}", get(show_payment)),
     );
     let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
     let router = Router::new()

@@ -263,21 +263,6 @@ impl StateFile for StoredItem {
     const VERSION: u32 = 1;
 }
 
-fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", s.len()));
-    }
-    s.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| format!("invalid hex digits {:?}", String::from_utf8_lossy(pair)))
-        })
-        .collect()
-}
-
 /// Where the mailbox's files live: its own store, or the one of S's core.
 enum Backing {
     Own(Store),
@@ -569,7 +554,7 @@ impl Mailbox {
                 "mailbox file of item {id} does not match its index"
             )));
         }
-        let payload = decode_hex(&item.payload)
+        let payload = crate::protocol::hex::decode_vec(&item.payload)
             .map_err(|e| MailboxError::Storage(format!("mailbox item {id}: {e}")))?;
         Ok((meta, payload))
     }
@@ -712,7 +697,7 @@ async fn post_item(
         if form.expires_at.is_some() {
             expires_at = form.expires_at;
         }
-        decode_hex(&form.payload)
+        crate::protocol::hex::decode_vec(&form.payload)
             .map_err(|e| ApiError::bad_request("invalid_body", format!("payload: {e}")))?
     } else {
         body.to_vec()

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod mailbox;
+pub mod payments;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -224,6 +225,7 @@ pub struct Replies {
 struct Inner {
     settings: ServerSettings,
     channels: BTreeMap<ChannelId, ServerChannel>,
+    payments: BTreeMap<crate::payment::PaymentId, payments::ServerPayment>,
     onchain: Option<(OnchainWallet, WalletState)>,
 }
 
@@ -233,6 +235,7 @@ pub struct ServerCore {
     keys: WalletKeys,
     network: Network,
     chain: Box<dyn ChainSource>,
+    manual: std::sync::atomic::AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -285,17 +288,50 @@ impl ServerCore {
                 .ok_or("a channel file vanished while loading")?;
             channels.insert(ch.channel.id(), ch);
         }
-        Ok(ServerCore {
+        let mut payments = BTreeMap::new();
+        for key in store
+            .keys_of::<payments::ServerPayment>()
+            .map_err(|e| e.to_string())?
+        {
+            let p: payments::ServerPayment = store
+                .load_keyed(&key)
+                .map_err(|e| e.to_string())?
+                .ok_or("a payment file vanished while loading")?;
+            if !channels.contains_key(&p.payer_channel)
+                || p.payee_channel.is_some_and(|c| !channels.contains_key(&c))
+            {
+                return Err(format!(
+                    "payment {} names a channel S does not have; S's data directory is incomplete",
+                    p.payment_id
+                ));
+            }
+            payments.insert(p.payment_id, p);
+        }
+        let core = ServerCore {
             store,
             keys,
             network,
             chain,
+            manual: std::sync::atomic::AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 settings,
                 channels,
+                payments,
                 onchain: None,
             }),
-        })
+        };
+        core.reconcile_payments()?;
+        Ok(core)
+    }
+
+    /// With `true`, each sale waits for the operator's approval (`server run --manual`).
+    pub fn set_manual(&self, manual: bool) {
+        self.manual
+            .store(manual, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn manual(&self) -> bool {
+        self.manual.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -407,7 +443,8 @@ impl ServerCore {
         p: UpdateProposal,
     ) -> Result<Vec<Message>, ApiError> {
         let rand = random32()?;
-        let ch = Self::owned(inner, client, &p.channel_id)?;
+        let id = p.channel_id;
+        let ch = Self::owned(inner, client, &id)?;
         if ch.channel.status() == ChannelStatus::AwaitingFunding {
             // The watcher may not have passed since the funding confirmed: look now.
             if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
@@ -415,24 +452,15 @@ impl ServerCore {
                 self.save(ch)?;
             }
         }
-        if ch
-            .channel
-            .pending()
-            .is_some_and(|p| p.local_partial().is_none())
-        {
-            // A client that restarts an update after a crash: S has not signed the old
-            // one, so it is dropped (its secret nonce is never used).
-            ch.channel = ch.channel.cancel_pending().map_err(channel_error)?;
-        }
-        let (channel, accept): (Channel, UpdateAccept) = ch
+        Self::refuse_payment_pending(inner, &id)?;
+        // A client that restarts an update after a crash: S has not signed the old one, so
+        // it is dropped (its secret nonce is never used).
+        self.drop_stale_pending(inner, &id)?;
+        let (channel, accept): (Channel, UpdateAccept) = inner.channels[&id]
             .channel
             .accept(&p, rand, server_policy)
             .map_err(channel_error)?;
-        let old = std::mem::replace(&mut ch.channel, channel);
-        if let Err(e) = self.save(ch) {
-            ch.channel = old;
-            return Err(e);
-        }
+        self.commit_channel(inner, &id, channel)?;
         Ok(vec![Message::UpdateAccept(accept)])
     }
 
@@ -454,6 +482,8 @@ impl ServerCore {
             let again = ch.channel.update_signature().map_err(channel_error)?;
             return Ok(vec![Message::UpdateSignature(again)]);
         }
+        Self::refuse_payment_pending(inner, &s.channel_id)?;
+        let ch = Self::owned(inner, client, &s.channel_id)?;
         let with_remote = ch.channel.on_signature(&s).map_err(channel_error)?;
         let secret = self.keys.channel(ch.key_index).funding_scalar();
         record_nonce_use(&with_remote);
@@ -476,6 +506,21 @@ impl ServerCore {
             replies.push(Message::FundingPublished(funded));
         }
         Ok(replies)
+    }
+
+    /// A payment holds the channel's pending update: plain channel messages may neither
+    /// replace it nor complete it (the payer's partial comes only through B's sale).
+    fn refuse_payment_pending(inner: &Inner, id: &ChannelId) -> Result<(), ApiError> {
+        match payments::payment_of_pending(inner, &inner.channels[id].channel) {
+            Some(p) => Err(ApiError::conflict(
+                "payment_pending",
+                format!(
+                    "payment {} is pending on this channel; wait for it or cancel it                      (`asyncpay payments cancel {}`)",
+                    p.payment_id, p.payment_id
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// S funds a channel whose state 0 is fully signed: builds the funding transaction,

@@ -1,0 +1,117 @@
+//! The channel states and the PTLC claim of an asynchronous payment (PROTOCOL.md §4–§5),
+//! computed the same way by every role: A's payment state `n+1`, the B–S state offering
+//! B a PTLC for `T_A`, the state folding the claimed PTLC into B's balance, S's fee, the
+//! PTLC expiry window, and the digest of S's APO adaptor pre-signature for B's claim.
+
+use bitcoin::{Amount, OutPoint};
+use secp::Point;
+
+use crate::eltoo::{ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath};
+
+/// Blocks of margin a PTLC expiry leaves beyond `2·shared_delay` (PROTOCOL.md §4: a peer
+/// may publish the penultimate state late).
+pub const PTLC_MARGIN_BLOCKS: u32 = 6;
+
+/// How far beyond its earliest allowed height S accepts a PTLC expiry, in blocks.
+pub const PTLC_EXPIRY_SLACK_BLOCKS: u32 = 144;
+
+/// The longest a payment may stay pending, seconds (the mailbox keeps items ≤ 30 days).
+pub const MAX_PAYMENT_EXPIRY_SECS: u64 = 30 * 24 * 3600;
+
+/// S's fee for forwarding `amount_sat`: `ceil(amount · ppm / 10⁶)` satoshis.
+pub fn server_fee(amount_sat: u64, ppm: u32) -> u64 {
+    let fee = (u128::from(amount_sat) * u128::from(ppm)).div_ceil(1_000_000);
+    u64::try_from(fee).unwrap_or(u64::MAX)
+}
+
+/// A's payment state: `latest` with `amount + fee` moved from A (client) to S, numbered
+/// `number` (the channel's next number).
+pub fn payment_state(
+    latest: &ChannelState,
+    number: u32,
+    amount: Amount,
+    fee: Amount,
+) -> Result<ChannelState, EltooError> {
+    let total = amount.checked_add(fee).ok_or(EltooError::AmountOverflow)?;
+    let mut next = latest.pay(Party::Client, total)?;
+    next.number = number;
+    Ok(next)
+}
+
+/// The earliest PTLC expiry height S accepts at chain height `tip`.
+pub fn min_ptlc_expiry(tip: u32, shared_delay: u16) -> u32 {
+    tip + 2 * u32::from(shared_delay) + PTLC_MARGIN_BLOCKS
+}
+
+/// The PTLC S offers B for a sold payment.
+pub fn sale_ptlc(amount: Amount, point: Point, expiry: u32) -> Ptlc {
+    Ptlc {
+        offerer: Party::Server,
+        amount,
+        point,
+        expiry,
+    }
+}
+
+/// The B–S state of a sale: `latest` with `ptlc.amount` moved from S into `ptlc`,
+/// numbered `number`.
+pub fn sale_state(
+    latest: &ChannelState,
+    number: u32,
+    ptlc: Ptlc,
+) -> Result<ChannelState, EltooError> {
+    let mut next = latest.clone();
+    next.number = number;
+    next.server = next
+        .server
+        .checked_sub(ptlc.amount)
+        .ok_or(EltooError::InsufficientBalance {
+            party: Party::Server,
+            balance: latest.server,
+            amount: ptlc.amount,
+        })?;
+    next.ptlcs.push(ptlc);
+    Ok(next)
+}
+
+/// The B–S state after B's claim: the PTLC for `point` removed and its amount added to B.
+/// `None` when `latest` has no PTLC for `point` offered by S.
+pub fn claimed_state(latest: &ChannelState, number: u32, point: Point) -> Option<ChannelState> {
+    let index = latest
+        .ptlcs
+        .iter()
+        .position(|p| p.point == point && p.offerer == Party::Server)?;
+    let mut next = latest.clone();
+    let ptlc = next.ptlcs.remove(index);
+    next.number = number;
+    next.client = next.client.checked_add(ptlc.amount)?;
+    Some(next)
+}
+
+/// B's on-chain success claim of `ptlc` (to B's settlement key, no fee: the regtest ledger
+/// needs none), whose offerer APO digest S pre-signs with adaptor point `ptlc.point`.
+/// The outpoint is a placeholder: the APO digest does not commit to it.
+pub fn success_claim(params: &ChannelParams, ptlc: &Ptlc) -> Result<PtlcClaim, EltooError> {
+    PtlcClaim::new(
+        params,
+        ptlc,
+        OutPoint::null(),
+        PtlcPath::Success,
+        params.to_node_script(Party::Client),
+        Amount::ZERO,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_rounds_up() {
+        assert_eq!(server_fee(0, 1000), 0);
+        assert_eq!(server_fee(1, 1000), 1);
+        assert_eq!(server_fee(10_000, 1000), 10);
+        assert_eq!(server_fee(10_001, 1000), 11);
+        assert_eq!(server_fee(u64::MAX, u32::MAX), u64::MAX);
+    }
+}

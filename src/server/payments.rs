@@ -1,0 +1,853 @@
+//! S's side of the asynchronous payment (PROTOCOL.md §5): A's pending payment over A–S
+//! state `n+1`, B's sale of `s_A` for a PTLC in the B–S channel, B's claim (S completes
+//! A's update), delivery to A, and A's cancel.
+//!
+//! The sale and a cancel are decided under S's one lock and written to the payment's file
+//! before any reply (PROTOCOL.md §7.2); each channel transition is written before the
+//! message that depends on it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{channel_error, internal, random32, store_error, unhex, Inner, ServerCore};
+use crate::crypto::adaptor::PreSignature;
+use crate::eltoo::{ChannelState, Party};
+use crate::keys::NodeId;
+use crate::net::ApiError;
+use crate::payment::sale::{
+    claimed_state, min_ptlc_expiry, payment_state, sale_ptlc, sale_state, server_fee,
+    success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_EXPIRY_SLACK_BLOCKS,
+};
+use crate::payment::{Invoice, PaymentId};
+use crate::protocol::hex::encode as hex;
+use crate::protocol::{
+    Channel, ChannelId, ChannelStatus, UpdateAccept, UpdateProposal, UpdateSignature,
+};
+use crate::store::StateFile;
+
+/// Where a payment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentStatus {
+    /// A signed state `n+1` and sent `s_A` to B; S has not bought it.
+    Pending,
+    /// B sold `s_A`: S offered B the PTLC for `T_A`; B has not claimed yet.
+    Sold,
+    /// B claimed: S completed A's update; A can collect invoice, scalar and S's partial.
+    Paid,
+    /// A cancelled before any sale; state `n+1` is superseded.
+    Cancelled,
+}
+
+impl std::fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Sold => "sold",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
+/// S's record of one payment (`server-payments/<id>.age`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerPayment {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// A's node id.
+    pub payer: NodeId,
+    /// The A–S channel.
+    pub payer_channel: ChannelId,
+    /// B's node id.
+    pub payee: NodeId,
+    /// Amount B receives, satoshis.
+    pub amount_sat: u64,
+    /// S's fee, satoshis.
+    pub fee_sat: u64,
+    /// Unix time from which S no longer buys.
+    pub expiry: u64,
+    /// The A–S state number `n+1`.
+    pub state_number: u32,
+    /// Unix time S recorded the payment.
+    pub created_at: u64,
+    /// Where it is.
+    pub status: PaymentStatus,
+    /// B asked to sell while S runs with `--manual`: the sale waits for the operator.
+    #[serde(default)]
+    pub sale_queued: bool,
+    /// The operator approved the sale (`server sales approve`).
+    #[serde(default)]
+    pub approved: bool,
+    /// B's invoice, once B sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<Invoice>,
+    /// The B–S channel carrying the PTLC, once sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee_channel: Option<ChannelId>,
+    /// `s_A`, once B claimed (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar: Option<String>,
+    /// S's partial signature on A–S state `n+1`, once B claimed (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_partial: Option<String>,
+}
+
+impl StateFile for ServerPayment {
+    const FILE: &'static str = "server-payments";
+    const KIND: &'static str = "asyncpay/server-payment";
+    const VERSION: u32 = 1;
+}
+
+/// A → S, `POST /v1/payments`: a payment over the next A–S state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// A fresh payment id.
+    pub payment_id: PaymentId,
+    /// B's node id.
+    pub payee: NodeId,
+    /// Amount B receives, satoshis.
+    pub amount_sat: u64,
+    /// S's fee A pays, satoshis (at least S's policy fee).
+    pub fee_sat: u64,
+    /// Unix time from which S no longer buys.
+    pub expiry: u64,
+    /// A's proposal of state `n+1` (A's balance − amount − fee, S's + amount + fee).
+    pub proposal: UpdateProposal,
+}
+
+/// B → S, `POST /v1/payments/sell`: B's invoice and B's proposal of the B–S state with the
+/// PTLC for `T_A`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaleRequest {
+    /// B's signed invoice.
+    pub invoice: Invoice,
+    /// B's proposal: the latest B–S state with the invoice amount moved from S into a PTLC
+    /// offered by S for the invoice's payment point.
+    pub proposal: UpdateProposal,
+}
+
+/// S's answer to a sale: its nonce for the PTLC state and its APO adaptor pre-signature
+/// for B's success claim.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SaleAccepted {
+    /// S accepts the B–S state.
+    pub accept: UpdateAccept,
+    /// S's adaptor pre-signature (65 bytes, hex) of B's claim, locked to `T_A`.
+    pub adaptor_signature: String,
+}
+
+/// B → S, `POST /v1/payments/claim`: the scalar and B's proposal folding the PTLC into its
+/// balance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// `t = s_A` (32 bytes, hex).
+    pub scalar: String,
+    /// The B–S state without the PTLC, its amount added to B.
+    pub proposal: UpdateProposal,
+}
+
+/// A → S, `POST /v1/payments/cancel`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// The payment.
+    pub payment_id: PaymentId,
+}
+
+/// A payment as S shows it to its payer or payee (`GET /v1/payments[/{id}]`). Invoice,
+/// scalar and S's partial signature are shown to the payer only, once paid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentView {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Where it is.
+    pub status: PaymentStatus,
+    /// Whether the expiry has passed (S no longer buys).
+    pub expired: bool,
+    /// A's node id.
+    pub payer: NodeId,
+    /// B's node id.
+    pub payee: NodeId,
+    /// Amount, satoshis.
+    pub amount_sat: u64,
+    /// Fee, satoshis.
+    pub fee_sat: u64,
+    /// Expiry, unix seconds.
+    pub expiry: u64,
+    /// The A–S state number.
+    pub state_number: u32,
+    /// A sale waits for the operator's approval.
+    pub sale_queued: bool,
+    /// B's invoice (payer, once paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<Invoice>,
+    /// `s_A` (payer, once paid; hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar: Option<String>,
+    /// S's partial signature on state `n+1` (payer, once paid; hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_partial: Option<String>,
+}
+
+fn now() -> u64 {
+    crate::net::server::system_clock()
+}
+
+fn refused(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::conflict(code, message)
+}
+
+fn unknown_payment(id: &PaymentId) -> ApiError {
+    ApiError::not_found(
+        "unknown_payment",
+        format!("no payment {id} for this node on this server"),
+    )
+}
+
+impl ServerPayment {
+    fn view(&self, viewer: &NodeId, now: u64) -> PaymentView {
+        let delivered = *viewer == self.payer && self.status == PaymentStatus::Paid;
+        PaymentView {
+            payment_id: self.payment_id,
+            status: self.status,
+            expired: now >= self.expiry,
+            payer: self.payer,
+            payee: self.payee,
+            amount_sat: self.amount_sat,
+            fee_sat: self.fee_sat,
+            expiry: self.expiry,
+            state_number: self.state_number,
+            sale_queued: self.sale_queued && !self.approved,
+            invoice: delivered.then(|| self.invoice.clone()).flatten(),
+            scalar: delivered.then(|| self.scalar.clone()).flatten(),
+            server_partial: delivered.then(|| self.server_partial.clone()).flatten(),
+        }
+    }
+
+    /// Whether this payment holds the pending update of its A–S channel.
+    fn holds_pending(&self) -> bool {
+        matches!(self.status, PaymentStatus::Pending | PaymentStatus::Sold)
+    }
+}
+
+/// The payment (pending or sold) whose A–S state is `channel`'s pending update, if any.
+pub(super) fn payment_of_pending<'a>(
+    inner: &'a Inner,
+    channel: &Channel,
+) -> Option<&'a ServerPayment> {
+    let pending = channel.pending()?;
+    inner.payments.values().find(|p| {
+        p.payer_channel == channel.id()
+            && p.state_number == pending.next().number
+            && p.holds_pending()
+    })
+}
+
+impl ServerCore {
+    fn save_payment(&self, p: &ServerPayment) -> Result<(), ApiError> {
+        self.store
+            .save_keyed(&p.payment_id.to_string(), p)
+            .map_err(store_error)
+    }
+
+    /// Writes `p` and keeps it in memory (only once written).
+    fn commit_payment(&self, inner: &mut Inner, p: ServerPayment) -> Result<(), ApiError> {
+        self.save_payment(&p)?;
+        inner.payments.insert(p.payment_id, p);
+        Ok(())
+    }
+
+    /// Replaces the channel `id` with `next` once `next` is written.
+    pub(super) fn commit_channel(
+        &self,
+        inner: &mut Inner,
+        id: &ChannelId,
+        next: Channel,
+    ) -> Result<(), ApiError> {
+        let ch = inner
+            .channels
+            .get_mut(id)
+            .expect("the caller checked the channel");
+        let old = std::mem::replace(&mut ch.channel, next);
+        if let Err(e) = self.save(ch) {
+            ch.channel = old;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Drops the pending update of channel `id` when S has not signed it and no payment
+    /// holds it (a client restarting an update after a crash).
+    pub(super) fn drop_stale_pending(
+        &self,
+        inner: &mut Inner,
+        id: &ChannelId,
+    ) -> Result<(), ApiError> {
+        let ch = &inner.channels[id];
+        let stale = ch
+            .channel
+            .pending()
+            .is_some_and(|p| p.local_partial().is_none())
+            && payment_of_pending(inner, &ch.channel).is_none();
+        if stale {
+            let next = ch.channel.cancel_pending().map_err(channel_error)?;
+            self.commit_channel(inner, id, next)?;
+        }
+        Ok(())
+    }
+
+    /// A asks for a payment over state `n+1` (PROTOCOL.md §5 step 1). S records it as
+    /// pending with its nonce for `n+1` and answers with that nonce; S does not sign.
+    pub fn create_payment(
+        &self,
+        payer: &NodeId,
+        req: PaymentRequest,
+    ) -> Result<UpdateAccept, ApiError> {
+        let rand = random32()?;
+        let now = now();
+        let mut inner = self.lock();
+        let id = req.proposal.channel_id;
+        Self::owned(&mut inner, payer, &id)?;
+        if let Some(known) = inner.payments.get(&req.payment_id) {
+            return self.payment_again(&inner, payer, known, &req);
+        }
+        if req.payee == *payer {
+            return Err(ApiError::bad_request(
+                "invalid_payment",
+                "a payment to yourself through S changes nothing; use another payee",
+            ));
+        }
+        if req.amount_sat == 0 {
+            return Err(ApiError::bad_request(
+                "invalid_payment",
+                "the amount must be positive",
+            ));
+        }
+        if req.expiry <= now || req.expiry > now + MAX_PAYMENT_EXPIRY_SECS {
+            return Err(ApiError::bad_request(
+                "invalid_expiry",
+                format!(
+                    "the expiry must be in the future and at most {} days away",
+                    MAX_PAYMENT_EXPIRY_SECS / 86_400
+                ),
+            ));
+        }
+        let fee = server_fee(req.amount_sat, inner.settings.policy.fee_ppm);
+        if req.fee_sat < fee {
+            return Err(ApiError::bad_request(
+                "fee_too_low",
+                format!(
+                    "S's fee for {} sat is {fee} sat ({} ppm); the request offers {}",
+                    req.amount_sat, inner.settings.policy.fee_ppm, req.fee_sat
+                ),
+            ));
+        }
+        let ch = &inner.channels[&id];
+        if let Some(p) = payment_of_pending(&inner, &ch.channel) {
+            return Err(refused(
+                "payment_pending",
+                format!(
+                    "payment {} is still pending on this channel; one pending payment per \
+                     channel in this version: wait for it or cancel it",
+                    p.payment_id
+                ),
+            ));
+        }
+        self.drop_stale_pending(&mut inner, &id)?;
+        let ch = &inner.channels[&id];
+        if ch.channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "channel_not_open",
+                format!("the channel is {}, not open", ch.channel.status()),
+            ));
+        }
+        let latest = ch
+            .channel
+            .latest()
+            .expect("an open channel has a signed state");
+        let expected = payment_state(
+            &latest.state,
+            ch.channel.next_number(),
+            bitcoin::Amount::from_sat(req.amount_sat),
+            bitcoin::Amount::from_sat(req.fee_sat),
+        )
+        .map_err(|e| refused("insufficient_balance", e.to_string()))?;
+        let (channel, accept) = ch
+            .channel
+            .accept(&req.proposal, rand, exactly(&expected))
+            .map_err(channel_error)?;
+        let payment = ServerPayment {
+            payment_id: req.payment_id,
+            payer: *payer,
+            payer_channel: id,
+            payee: req.payee,
+            amount_sat: req.amount_sat,
+            fee_sat: req.fee_sat,
+            expiry: req.expiry,
+            state_number: expected.number,
+            created_at: now,
+            status: PaymentStatus::Pending,
+            sale_queued: false,
+            approved: false,
+            invoice: None,
+            payee_channel: None,
+            scalar: None,
+            server_partial: None,
+        };
+        // The channel (with S's nonce) first: a payment record always has its pending
+        // update; a pending update without a record is dropped as stale.
+        self.commit_channel(&mut inner, &id, channel)?;
+        self.commit_payment(&mut inner, payment)?;
+        Ok(accept)
+    }
+
+    /// The same payment request again (A resending after a crash): the same answer, or a
+    /// clear error when the id is reused for something else.
+    fn payment_again(
+        &self,
+        inner: &Inner,
+        payer: &NodeId,
+        known: &ServerPayment,
+        req: &PaymentRequest,
+    ) -> Result<UpdateAccept, ApiError> {
+        let same = known.payer == *payer
+            && known.payee == req.payee
+            && known.amount_sat == req.amount_sat
+            && known.fee_sat == req.fee_sat
+            && known.expiry == req.expiry
+            && known.payer_channel == req.proposal.channel_id
+            && known.state_number == req.proposal.number;
+        if !same {
+            return Err(refused(
+                "payment_exists",
+                format!(
+                    "payment id {} is already used; pay with a new id",
+                    known.payment_id
+                ),
+            ));
+        }
+        let ch = &inner.channels[&known.payer_channel];
+        match ch.channel.pending() {
+            Some(p) if known.holds_pending() && p.next().number == known.state_number => {
+                Ok(UpdateAccept {
+                    channel_id: known.payer_channel,
+                    number: known.state_number,
+                    nonce: p.local_nonce().to_bytes(),
+                })
+            }
+            _ => Err(refused(
+                "payment_exists",
+                format!("payment {} is already {}", known.payment_id, known.status),
+            )),
+        }
+    }
+
+    /// B sells `s_A` (PROTOCOL.md §5 step 3): S checks every condition of the sale, marks
+    /// the payment sold (durably, before anything leaves), accepts B's PTLC state and
+    /// gives B its adaptor pre-signature for the claim.
+    pub fn sell(&self, payee: &NodeId, req: SaleRequest) -> Result<SaleAccepted, ApiError> {
+        let rand = random32()?;
+        let aux = random32()?;
+        let now = now();
+        let manual = self.manual();
+        let mut inner = self.lock();
+        let invoice = req.invoice;
+        invoice
+            .verify()
+            .map_err(|e| ApiError::bad_request("invalid_invoice", e.to_string()))?;
+        let id = invoice.payment_id();
+        let mut payment = match inner.payments.get(&id) {
+            Some(p) if p.payee == *payee => p.clone(),
+            _ => return Err(unknown_payment(&id)),
+        };
+        if invoice.payee() != *payee {
+            return Err(ApiError::forbidden(
+                "wrong_payee",
+                "the invoice must be signed by the payee the payer named (this node)",
+            ));
+        }
+        match payment.status {
+            PaymentStatus::Pending => {}
+            PaymentStatus::Sold if payment.invoice.as_ref() == Some(&invoice) => {
+                // B resending after a crash: fine while the PTLC state is not signed.
+                let signed = payment.payee_channel.is_some_and(|b| {
+                    inner.channels[&b].channel.latest().is_some_and(|l| {
+                        l.state
+                            .ptlcs
+                            .iter()
+                            .any(|p| p.point == invoice.payment_point())
+                    })
+                });
+                if signed {
+                    return Err(refused(
+                        "already_sold",
+                        format!("payment {id} is already sold to you: claim it"),
+                    ));
+                }
+            }
+            PaymentStatus::Sold => {
+                return Err(refused(
+                    "already_sold",
+                    format!("payment {id} is already sold"),
+                ))
+            }
+            PaymentStatus::Paid => {
+                return Err(refused(
+                    "already_paid",
+                    format!("payment {id} is already paid"),
+                ))
+            }
+            PaymentStatus::Cancelled => {
+                return Err(refused(
+                    "payment_cancelled",
+                    format!("payment {id} was cancelled by the payer; S does not buy it"),
+                ))
+            }
+        }
+        if payment.status == PaymentStatus::Pending && now >= payment.expiry {
+            return Err(refused(
+                "payment_expired",
+                format!("payment {id} expired; S no longer buys it"),
+            ));
+        }
+        if invoice.amount_sat() != payment.amount_sat || invoice.expiry() != payment.expiry {
+            return Err(ApiError::bad_request(
+                "invoice_mismatch",
+                format!(
+                    "the invoice says {} sat expiring at {}, the payment is {} sat expiring at {}",
+                    invoice.amount_sat(),
+                    invoice.expiry(),
+                    payment.amount_sat,
+                    payment.expiry
+                ),
+            ));
+        }
+        // State n+1 is still A–S's newest, pending, unsigned by S; T_A is S's own point.
+        let payer_channel = &inner.channels[&payment.payer_channel].channel;
+        let newest = payer_channel.pending().is_some_and(|p| {
+            p.next().number == payment.state_number && p.local_partial().is_none()
+        });
+        if !newest {
+            return Err(refused(
+                "payment_superseded",
+                format!(
+                    "state {} is no longer the newest A–S state",
+                    payment.state_number
+                ),
+            ));
+        }
+        let point = payer_channel
+            .payment_point(Party::Client)
+            .map_err(channel_error)?;
+        if invoice.payment_point() != point {
+            return Err(ApiError::bad_request(
+                "wrong_point",
+                "the invoice's payment point is not the point of the payer's partial signature \
+                 in S's session; S does not buy it",
+            ));
+        }
+        if manual && !payment.approved && payment.status == PaymentStatus::Pending {
+            if !payment.sale_queued {
+                payment.sale_queued = true;
+                self.commit_payment(&mut inner, payment)?;
+            }
+            return Err(refused(
+                "sale_queued",
+                format!(
+                    "S's operator approves each sale by hand; payment {id} waits for \
+                     `asyncpay server sales approve {id}`; try again after that"
+                ),
+            ));
+        }
+        // The B–S channel: B's proposal must be exactly the PTLC state.
+        let b_id = req.proposal.channel_id;
+        Self::owned(&mut inner, payee, &b_id)?;
+        if let Some(known) = payment.payee_channel {
+            if known != b_id {
+                return Err(refused("already_sold", "the sale runs on another channel"));
+            }
+        }
+        let tip = self.chain.tip_height().map_err(internal)?;
+        self.drop_stale_pending(&mut inner, &b_id)?;
+        let b = &inner.channels[&b_id];
+        let ptlc_ok = |expiry: u32| {
+            let min = min_ptlc_expiry(tip, b.channel.params().shared_delay);
+            (min..=min + PTLC_EXPIRY_SLACK_BLOCKS).contains(&expiry)
+        };
+        let proposed = req
+            .proposal
+            .next_state()
+            .map_err(|e| ApiError::bad_request("invalid_message", e.to_string()))?;
+        let expiry = match proposed.ptlcs.last() {
+            Some(p) if ptlc_ok(p.expiry) => p.expiry,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_ptlc",
+                    format!(
+                        "the PTLC must expire between heights {} and {} (now {tip})",
+                        min_ptlc_expiry(tip, b.channel.params().shared_delay),
+                        min_ptlc_expiry(tip, b.channel.params().shared_delay)
+                            + PTLC_EXPIRY_SLACK_BLOCKS
+                    ),
+                ))
+            }
+        };
+        if b.channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "channel_not_open",
+                format!("the payee's channel is {}, not open", b.channel.status()),
+            ));
+        }
+        let latest = &b.channel.latest().expect("open channel").state;
+        let ptlc = sale_ptlc(bitcoin::Amount::from_sat(payment.amount_sat), point, expiry);
+        let expected = sale_state(latest, b.channel.next_number(), ptlc.clone())
+            .map_err(|e| refused("server_cannot_pay", format!("S cannot offer the PTLC: {e}")))?;
+        let (channel, accept) = b
+            .channel
+            .accept(&req.proposal, rand, exactly(&expected))
+            .map_err(channel_error)?;
+        let digest = success_claim(channel.params(), &ptlc)
+            .and_then(|c| c.offerer_apo_sighash())
+            .map_err(internal)?;
+        let secret = self.keys.channel(b.key_index).ptlc;
+        let scalar = secp::Scalar::try_from(secret.secret_bytes().as_slice()).map_err(internal)?;
+        let pre = PreSignature::sign(scalar, &digest, point, aux);
+        // The sale is decided and written before S's nonce or pre-signature leaves.
+        payment.status = PaymentStatus::Sold;
+        payment.invoice = Some(invoice);
+        payment.payee_channel = Some(b_id);
+        self.commit_payment(&mut inner, payment)?;
+        self.commit_channel(&mut inner, &b_id, channel)?;
+        Ok(SaleAccepted {
+            accept,
+            adaptor_signature: hex(&pre.to_bytes()),
+        })
+    }
+
+    /// B claims (PROTOCOL.md §5 step 4): S checks `t·G = T_A` as A's partial signature,
+    /// completes A's update `n+1` and writes it, then accepts B's state folding the PTLC
+    /// into B's balance.
+    pub fn claim(&self, payee: &NodeId, req: ClaimRequest) -> Result<UpdateAccept, ApiError> {
+        let rand = random32()?;
+        let mut inner = self.lock();
+        let id = req.payment_id;
+        let mut payment = match inner.payments.get(&id) {
+            Some(p) if p.payee == *payee => p.clone(),
+            _ => return Err(unknown_payment(&id)),
+        };
+        let scalar: [u8; 32] = unhex("scalar", &req.scalar)?;
+        match payment.status {
+            PaymentStatus::Sold => {
+                let a_id = payment.payer_channel;
+                let a = &inner.channels[&a_id];
+                let msg = UpdateSignature {
+                    channel_id: a_id,
+                    number: payment.state_number,
+                    partial_signature: scalar,
+                };
+                // Verifying A's partial signature is the check t·G = T_A.
+                let with_remote = a.channel.on_signature(&msg).map_err(|_| {
+                    ApiError::bad_request(
+                        "wrong_scalar",
+                        "the scalar is not the payer's partial signature (t·G != T_A)",
+                    )
+                })?;
+                let secret = self.keys.channel(a.key_index).funding_scalar();
+                super::record_nonce_use(&with_remote);
+                let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
+                let ours = completed.update_signature().map_err(channel_error)?;
+                self.commit_channel(&mut inner, &a_id, completed)?;
+                payment.status = PaymentStatus::Paid;
+                payment.scalar = Some(hex(&scalar));
+                payment.server_partial = Some(hex(&ours.partial_signature));
+                self.commit_payment(&mut inner, payment.clone())?;
+            }
+            PaymentStatus::Paid => {} // B resending after a crash
+            status => {
+                return Err(refused(
+                    "not_sold",
+                    format!("payment {id} is {status}; only a sold payment can be claimed"),
+                ))
+            }
+        }
+        if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
+            return Err(ApiError::bad_request(
+                "wrong_scalar",
+                "the scalar is not the payer's partial signature (t·G != T_A)",
+            ));
+        }
+        let b_id = payment
+            .payee_channel
+            .expect("a sold payment names its channel");
+        if req.proposal.channel_id != b_id {
+            return Err(ApiError::bad_request(
+                "wrong_channel",
+                "the claim must settle the channel that carries the PTLC",
+            ));
+        }
+        self.drop_stale_pending(&mut inner, &b_id)?;
+        let b = &inner.channels[&b_id];
+        let point = payment
+            .invoice
+            .as_ref()
+            .expect("a sold payment has its invoice")
+            .payment_point();
+        let latest = &b
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state;
+        let expected = claimed_state(latest, b.channel.next_number(), point).ok_or_else(|| {
+            refused(
+                "ptlc_missing",
+                "the latest signed state of the channel has no PTLC for this payment; finish \
+                 signing the PTLC state first (or it is already claimed)",
+            )
+        })?;
+        let (channel, accept) = b
+            .channel
+            .accept(&req.proposal, rand, exactly(&expected))
+            .map_err(channel_error)?;
+        self.commit_channel(&mut inner, &b_id, channel)?;
+        Ok(accept)
+    }
+
+    /// A cancels a pending payment (PROTOCOL.md §5 step 6): decided and written first, then
+    /// S's nonce for `n+1` is dropped unused and state `n+1` superseded, so A can sign
+    /// `n+2` restoring its balance. Refused once B sold.
+    pub fn cancel(&self, payer: &NodeId, req: CancelRequest) -> Result<PaymentView, ApiError> {
+        let now = now();
+        let mut inner = self.lock();
+        let id = req.payment_id;
+        let mut payment = match inner.payments.get(&id) {
+            Some(p) if p.payer == *payer => p.clone(),
+            _ => return Err(unknown_payment(&id)),
+        };
+        match payment.status {
+            PaymentStatus::Pending => {
+                payment.status = PaymentStatus::Cancelled;
+                self.commit_payment(&mut inner, payment.clone())?;
+            }
+            PaymentStatus::Cancelled => {}
+            PaymentStatus::Sold => {
+                return Err(refused(
+                    "already_sold",
+                    format!(
+                        "payment {id} is sold: the payee holds S's PTLC; S refuses to cancel \
+                         until the PTLC times out"
+                    ),
+                ))
+            }
+            PaymentStatus::Paid => {
+                return Err(refused(
+                    "already_paid",
+                    format!("payment {id} is already paid"),
+                ))
+            }
+        }
+        self.supersede_cancelled(&mut inner, &payment)?;
+        Ok(payment.view(payer, now))
+    }
+
+    /// Supersedes the A–S pending update of a cancelled payment if it is still there.
+    fn supersede_cancelled(&self, inner: &mut Inner, p: &ServerPayment) -> Result<(), ApiError> {
+        let ch = &inner.channels[&p.payer_channel];
+        let still = ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.next().number == p.state_number);
+        if still {
+            let next = ch.channel.supersede_pending().map_err(channel_error)?;
+            self.commit_channel(inner, &p.payer_channel, next)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes what a crash interrupted: cancelled payments whose update is still pending.
+    pub(super) fn reconcile_payments(&self) -> Result<(), String> {
+        let mut inner = self.lock();
+        let cancelled: Vec<ServerPayment> = inner
+            .payments
+            .values()
+            .filter(|p| p.status == PaymentStatus::Cancelled)
+            .cloned()
+            .collect();
+        for p in cancelled {
+            self.supersede_cancelled(&mut inner, &p)
+                .map_err(|e| e.message().to_owned())?;
+        }
+        Ok(())
+    }
+
+    /// One payment, for its payer or payee.
+    pub fn payment(&self, node: &NodeId, id: &PaymentId) -> Result<PaymentView, ApiError> {
+        let inner = self.lock();
+        match inner.payments.get(id) {
+            Some(p) if p.payer == *node || p.payee == *node => Ok(p.view(node, now())),
+            _ => Err(unknown_payment(id)),
+        }
+    }
+
+    /// The payments `node` pays or receives.
+    pub fn payments_of(&self, node: &NodeId) -> Vec<PaymentView> {
+        let now = now();
+        self.lock()
+            .payments
+            .values()
+            .filter(|p| p.payer == *node || p.payee == *node)
+            .map(|p| p.view(node, now))
+            .collect()
+    }
+
+    /// Sales waiting for the operator (`server run --manual`).
+    pub fn queued_sales(&self) -> Vec<ServerPayment> {
+        self.lock()
+            .payments
+            .values()
+            .filter(|p| p.status == PaymentStatus::Pending && p.sale_queued && !p.approved)
+            .cloned()
+            .collect()
+    }
+
+    /// The operator approves a queued sale: B's next attempt goes through.
+    pub fn approve_sale(&self, id: &PaymentId) -> Result<ServerPayment, ApiError> {
+        let mut inner = self.lock();
+        let mut payment = inner
+            .payments
+            .get(id)
+            .cloned()
+            .ok_or_else(|| unknown_payment(id))?;
+        if payment.status != PaymentStatus::Pending {
+            return Err(refused(
+                "not_pending",
+                format!(
+                    "payment {id} is {}; only a pending sale can be approved",
+                    payment.status
+                ),
+            ));
+        }
+        payment.approved = true;
+        self.commit_payment(&mut inner, payment.clone())?;
+        Ok(payment)
+    }
+}
+
+/// A policy accepting exactly `expected`.
+fn exactly(
+    expected: &ChannelState,
+) -> impl Fn(Option<&ChannelState>, &ChannelState) -> Result<(), String> + '_ {
+    move |_, next| {
+        if next == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "the proposed state is not the one S computes: expected {expected:?}, got {next:?}"
+            ))
+        }
+    }
+}
