@@ -40,6 +40,11 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
             cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
             cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
+            cand pay 'Pay a payment address, even while the payee is offline (asynchronous payment)'
+            cand receive 'Collect payments: fetch update packages, sell them to S, and claim'
+            cand claim 'Claim sold payments: reveal the scalar to S and take the PTLC into your balance'
+            cand sync 'Collect what S holds for your payments: invoices, scalars, signatures; cancel expired ones'
+            cand payments 'Payments sent and received: list, show, wait, cancel'
             cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
             cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
@@ -385,6 +390,169 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'asyncpay;pay'= {
+            cand --expiry 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)'
+            cand --package-out 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)'
+            cand --channel 'Pay through this channel [default: one with enough balance]'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;receive'= {
+            cand --package 'Read one armored or binary package from FILE instead of the mailbox'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --no-claim 'Sell, but do not claim yet (run `asyncpay claim` later)'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;claim'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;sync'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;payments'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List payments sent and received'
+            cand show 'Show one payment'
+            cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
+            cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;payments;list'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;payments;show'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;payments;wait'= {
+            cand --timeout 'Give up after this long (exit code 5)'
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;payments;cancel'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;payments;help'= {
+            cand list 'List payments sent and received'
+            cand show 'Show one payment'
+            cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
+            cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncpay;payments;help;list'= {
+        }
+        &'asyncpay;payments;help;show'= {
+        }
+        &'asyncpay;payments;help;wait'= {
+        }
+        &'asyncpay;payments;help;cancel'= {
+        }
+        &'asyncpay;payments;help;help'= {
+        }
         &'asyncpay;channel'= {
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
@@ -578,6 +746,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --manual 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -652,6 +821,11 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
             cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
             cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
+            cand pay 'Pay a payment address, even while the payee is offline (asynchronous payment)'
+            cand receive 'Collect payments: fetch update packages, sell them to S, and claim'
+            cand claim 'Claim sold payments: reveal the scalar to S and take the PTLC into your balance'
+            cand sync 'Collect what S holds for your payments: invoices, scalars, signatures; cancel expired ones'
+            cand payments 'Payments sent and received: list, show, wait, cancel'
             cand channel 'Channels with a server S: open, request inbound capacity, pay S, close'
             cand server 'Run this wallet as the server S'
             cand repl 'Interactive shell: the same commands, unlocked once'
@@ -704,6 +878,28 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;address'= {
         }
         &'asyncpay;help;decode'= {
+        }
+        &'asyncpay;help;pay'= {
+        }
+        &'asyncpay;help;receive'= {
+        }
+        &'asyncpay;help;claim'= {
+        }
+        &'asyncpay;help;sync'= {
+        }
+        &'asyncpay;help;payments'= {
+            cand list 'List payments sent and received'
+            cand show 'Show one payment'
+            cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
+            cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
+        }
+        &'asyncpay;help;payments;list'= {
+        }
+        &'asyncpay;help;payments;show'= {
+        }
+        &'asyncpay;help;payments;wait'= {
+        }
+        &'asyncpay;help;payments;cancel'= {
         }
         &'asyncpay;help;channel'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'

@@ -45,6 +45,11 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "passphrase" -d 'C
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "address" -d 'Show this wallet\'s payment address: what payers need to pay it while it is offline'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "decode" -d 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "pay" -d 'Pay a payment address, even while the payee is offline (asynchronous payment)'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "receive" -d 'Collect payments: fetch update packages, sell them to S, and claim'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "claim" -d 'Claim sold payments: reveal the scalar to S and take the PTLC into your balance'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "sync" -d 'Collect what S holds for your payments: invoices, scalars, signatures; cancel expired ones'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "payments" -d 'Payments sent and received: list, show, wait, cancel'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "server" -d 'Run this wallet as the server S'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
@@ -319,6 +324,139 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l json -d 'Pr
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l expiry -d 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l package-out -d 'Write the armored, encrypted update package to FILE instead of posting it to the payee\'s mailbox (give it to the payee yourself)' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l channel -d 'Pay through this channel [default: one with enough balance]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l package -d 'Read one armored or binary package from FILE instead of the mailbox' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l no-claim -d 'Sell, but do not claim yet (run `asyncpay claim` later)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "show" -d 'Show one payment'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this long (exit code 5)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one payment'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -479,6 +617,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l manual -d 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -526,18 +665,23 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "address" -d 'Show this wallet\'s payment address: what payers need to pay it while it is offline'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "decode" -d 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "server" -d 'Run this wallet as the server S'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "wallet" -d 'On-chain wallet: addresses, balance, sending, history'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "passphrase" -d 'Change the wallet passphrase'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "regtest" -d 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "address" -d 'Show this wallet\'s payment address: what payers need to pay it while it is offline'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "decode" -d 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "pay" -d 'Pay a payment address, even while the payee is offline (asynchronous payment)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "receive" -d 'Collect payments: fetch update packages, sell them to S, and claim'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "claim" -d 'Claim sold payments: reveal the scalar to S and take the PTLC into your balance'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "sync" -d 'Collect what S holds for your payments: invoices, scalars, signatures; cancel expired ones'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "payments" -d 'Payments sent and received: list, show, wait, cancel'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "channel" -d 'Channels with a server S: open, request inbound capacity, pay S, close'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "server" -d 'Run this wallet as the server S'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "repl" -d 'Interactive shell: the same commands, unlocked once'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'
@@ -549,6 +693,10 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "mine" -d 'Mine N blocks'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "info" -d 'Show the ledger\'s tip and mempool'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "show" -d 'Show one payment'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "list" -d 'List channels (and update their confirmations from the chain)'

@@ -4,96 +4,17 @@
 //! old backup that S's watcher defeats with the latest state — final on-chain balances
 //! checked to the satoshi. Hostile requests get clear errors and change nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use asyncpay::chain::Ledger;
 use asyncpay::keys::Seed;
 use bitcoin::{Network, ScriptBuf};
 use serde_json::Value;
 
 mod common;
 
-use common::procs::{Server, Wallet};
-
-struct Env {
-    root: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            root: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn chain(&self) -> PathBuf {
-        self.root.path().join("chain")
-    }
-
-    fn wallet(&self, name: &str) -> Wallet {
-        Wallet::create(self.root.path(), name, &self.chain())
-    }
-
-    fn ledger(&self) -> Ledger {
-        Ledger::open(self.chain()).unwrap()
-    }
-
-    fn mine(&self, n: u32) {
-        self.ledger().mine(n, None).unwrap();
-    }
-}
-
-/// Funds `w`'s on-chain wallet from the ledger's faucet.
-fn fund(w: &Wallet, env: &Env, sat: u64) {
-    let addr = w.ok(&["wallet", "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let script = bitcoin::Address::from_str(&addr)
-        .unwrap()
-        .assume_checked()
-        .script_pubkey();
-    env.ledger()
-        .fund(&script, bitcoin::Amount::from_sat(sat))
-        .unwrap();
-}
-
-/// The `to_node` script of this wallet's channel number `index`.
-fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
-    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
-    let key = keys.channel(index).party_keys().settlement;
-    let secp = bitcoin::key::Secp256k1::verification_only();
-    ScriptBuf::new_p2tr(&secp, key, None)
-}
-
-fn value_at(env: &Env, script: &ScriptBuf) -> u64 {
-    env.ledger()
-        .utxos_for_script(script)
-        .unwrap()
-        .iter()
-        .map(|(_, u)| u.output.value.to_sat())
-        .sum()
-}
-
-/// Waits (mining nothing) until `f` holds, or panics after 20 s.
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn channel_id(v: &Value) -> String {
-    v["channel_id"].as_str().unwrap().to_owned()
-}
+use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::types::{AmountArg, FeeRateArg};
+use super::types::{AmountArg, DurationArg, FeeRateArg};
 
 /// Exit status table, shown in `--help` and the man page.
 pub const EXIT_CODES: &str = "\
@@ -140,6 +140,43 @@ pub enum Command {
         /// The string (or @FILE to read it from a file)
         string: String,
     },
+    /// Pay a payment address, even while the payee is offline (asynchronous payment)
+    Pay {
+        /// The payee's payment address (from `asyncpay address`)
+        address: String,
+        /// Amount the payee receives: 1000, 1000sat or 0.00001btc (S's fee is added)
+        amount: AmountArg,
+        /// How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)
+        #[arg(long, default_value = "24h", value_name = "DURATION")]
+        expiry: DurationArg,
+        /// Write the armored, encrypted update package to FILE instead of posting it to the
+        /// payee's mailbox (give it to the payee yourself)
+        #[arg(long, value_name = "FILE")]
+        package_out: Option<PathBuf>,
+        /// Pay through this channel [default: one with enough balance]
+        #[arg(long, value_name = "ID")]
+        channel: Option<String>,
+    },
+    /// Collect payments: fetch update packages, sell them to S, and claim
+    Receive {
+        /// Read one armored or binary package from FILE instead of the mailbox
+        #[arg(long, value_name = "FILE")]
+        package: Option<PathBuf>,
+        /// Sell, but do not claim yet (run `asyncpay claim` later)
+        #[arg(long)]
+        no_claim: bool,
+    },
+    /// Claim sold payments: reveal the scalar to S and take the PTLC into your balance
+    Claim {
+        /// The payment [default: every sold, unclaimed payment]
+        id: Option<String>,
+    },
+    /// Collect what S holds for your payments: invoices, scalars, signatures; cancel
+    /// expired ones
+    Sync,
+    /// Payments sent and received: list, show, wait, cancel
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
     /// Channels with a server S: open, request inbound capacity, pay S, close
     #[command(subcommand)]
     Channel(ChannelCommand),
@@ -282,6 +319,31 @@ pub enum ChannelCommand {
     },
 }
 
+/// `payments` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// List payments sent and received
+    List,
+    /// Show one payment
+    Show {
+        /// The payment id
+        id: String,
+    },
+    /// Wait until a payment is paid or cancelled (syncing with S)
+    Wait {
+        /// The payment id
+        id: String,
+        /// Give up after this long (exit code 5)
+        #[arg(long, default_value = "10m", value_name = "DURATION")]
+        timeout: DurationArg,
+    },
+    /// Cancel a pending payment: S refuses any later sale, your balance comes back
+    Cancel {
+        /// The payment id
+        id: String,
+    },
+}
+
 /// `server` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
@@ -326,6 +388,9 @@ pub enum ServerCommand {
         /// Milliseconds between two passes of the chain watcher
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=600_000))]
         watch_interval_ms: u64,
+        /// Queue each sale until the operator approves it (`asyncpay server sales approve`)
+        #[arg(long)]
+        manual: bool,
     },
     /// Show the server's settings and channels
     Info,

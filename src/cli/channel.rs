@@ -45,7 +45,7 @@ impl StateFile for ClientChannel {
     const VERSION: u32 = 1;
 }
 
-fn net_error(e: NetError) -> CliError {
+pub(super) fn net_error(e: NetError) -> CliError {
     let kind = if e.is_unreachable() {
         ExitKind::Unreachable
     } else {
@@ -54,12 +54,12 @@ fn net_error(e: NetError) -> CliError {
     CliError::new(kind, e.to_string())
 }
 
-fn refused(e: impl std::fmt::Display) -> CliError {
+pub(super) fn refused(e: impl std::fmt::Display) -> CliError {
     CliError::failed(e.to_string())
 }
 
 /// Sends one channel message and decodes the replies.
-fn send(client: &Client, message: Message) -> CliResult<Vec<Message>> {
+pub(super) fn send(client: &Client, message: Message) -> CliResult<Vec<Message>> {
     let body: serde_json::Value =
         serde_json::from_slice(&message.encode()).expect("messages are JSON");
     let replies: Replies = client
@@ -76,25 +76,47 @@ fn send(client: &Client, message: Message) -> CliResult<Vec<Message>> {
         .collect()
 }
 
-struct Session<'a> {
-    w: Unlocked<'a>,
-    network: Network,
+pub(super) struct Session<'a> {
+    pub(super) w: Unlocked<'a>,
+    pub(super) network: Network,
     server_ca: Option<std::path::PathBuf>,
 }
 
+/// The chain source and an unlocked session for channel work (not on mainnet).
+pub(super) fn session(ctx: &mut Context) -> CliResult<(Box<dyn ChainSource>, Session<'_>)> {
+    let network = ctx.network;
+    if network == Network::Bitcoin {
+        return Err(CliError::usage(
+            "channels need BIP118 (ANYPREVOUT), which is not active on mainnet",
+        )
+        .hint("use --network regtest or signet (Bitcoin Inquisition)"));
+    }
+    let source = connect(ctx)?;
+    let server_ca = ctx.global.server_ca.clone();
+    let w = unlocked(ctx)?;
+    Ok((
+        source,
+        Session {
+            w,
+            network,
+            server_ca,
+        },
+    ))
+}
+
 impl Session<'_> {
-    fn client(&self, url: &str) -> CliResult<Client> {
+    pub(super) fn client(&self, url: &str) -> CliResult<Client> {
         Client::new(url, self.w.keys.node_secret(), self.server_ca.clone()).map_err(net_error)
     }
 
-    fn save(&self, ch: &ClientChannel) -> CliResult<()> {
+    pub(super) fn save(&self, ch: &ClientChannel) -> CliResult<()> {
         self.w
             .store
             .save_keyed(&ch.channel.id().to_string(), ch)
             .map_err(store_error)
     }
 
-    fn load(&self, id: &str) -> CliResult<ClientChannel> {
+    pub(super) fn load(&self, id: &str) -> CliResult<ClientChannel> {
         let id = ChannelId::from_str(id).map_err(|_| {
             CliError::usage(format!(
                 "invalid channel id '{id}': expected 64 hex characters"
@@ -110,7 +132,7 @@ impl Session<'_> {
             })
     }
 
-    fn all(&self) -> CliResult<Vec<ClientChannel>> {
+    pub(super) fn all(&self) -> CliResult<Vec<ClientChannel>> {
         let store = self.w.store;
         store
             .keys_of::<ClientChannel>()
@@ -130,20 +152,45 @@ impl Session<'_> {
     /// One full state update with S: propose, accept, sign, countersign (after
     /// [`Session::recover`] for a channel that may hold an interrupted update). Returns the replies
     /// that came with S's signature (e.g. S's funding of an inbound channel).
-    fn update(
+    pub(super) fn update(
         &self,
         client: &Client,
         ch: &mut ClientChannel,
         next: crate::eltoo::ChannelState,
     ) -> CliResult<Vec<Message>> {
+        self.agree(ch, next, |proposal| {
+            match send(client, Message::UpdateProposal(proposal))?.pop() {
+                Some(Message::UpdateAccept(a)) => Ok(a),
+                _ => Err(CliError::failed("the server did not accept the update")),
+            }
+        })?;
+        self.countersign(client, ch)
+    }
+
+    /// Proposes `next` (written first), has S accept it through `ask` and records S's
+    /// nonce (written with what the caller does next).
+    pub(super) fn agree(
+        &self,
+        ch: &mut ClientChannel,
+        next: crate::eltoo::ChannelState,
+        ask: impl FnOnce(crate::protocol::UpdateProposal) -> CliResult<crate::protocol::UpdateAccept>,
+    ) -> CliResult<()> {
         let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
         ch.channel = c;
         self.save(ch)?;
-        let accept = match send(client, Message::UpdateProposal(proposal))?.pop() {
-            Some(Message::UpdateAccept(a)) => a,
-            _ => return Err(CliError::failed("the server did not accept the update")),
-        };
+        let accept = ask(proposal)?;
         ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
+        Ok(())
+    }
+
+    /// Signs the agreed update (our nonce consumed in what is written before the partial
+    /// leaves), sends our partial and completes with S's. Returns the replies that came
+    /// with S's signature.
+    pub(super) fn countersign(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+    ) -> CliResult<Vec<Message>> {
         let secret = self.w.keys.channel(ch.key_index).funding_scalar();
         crate::server::record_nonce_use(&ch.channel);
         let (c, _) = ch.channel.sign(secret).map_err(refused)?;
@@ -169,7 +216,7 @@ impl Session<'_> {
     /// Finishes or drops an update a crash interrupted: one we signed is completed by
     /// resending our signature (S answers with its own, or again if it already completed);
     /// one we did not sign is dropped (S drops its side when a new proposal comes).
-    fn recover(&self, client: &Client, ch: &mut ClientChannel) -> CliResult<()> {
+    pub(super) fn recover(&self, client: &Client, ch: &mut ClientChannel) -> CliResult<()> {
         let just_opened = ch.channel.latest().is_some_and(|l| l.state.number == 0);
         if let (Party::Client, Some(outpoint), true) = (
             ch.channel.funder(),
@@ -186,6 +233,15 @@ impl Session<'_> {
         let Some(pending) = ch.channel.pending() else {
             return Ok(());
         };
+        if pending.withheld() {
+            // An asynchronous payment: our partial is sold by the payee, never sent to S.
+            return Err(CliError::failed(format!(
+                "a payment is pending on channel {} (state {}); wait for it or cancel it",
+                ch.channel.id(),
+                pending.next().number
+            ))
+            .hint("see `asyncpay payments list`; `asyncpay payments cancel ID` returns the money while it is unsold"));
+        }
         if pending.local_partial().is_none() {
             ch.channel = ch.channel.cancel_pending().map_err(refused)?;
             return self.save(ch);
@@ -308,7 +364,7 @@ impl Session<'_> {
 
     /// Watches one channel's chain activity (confirmations, rebinding, settlement) and
     /// publishes what it calls for.
-    fn watch(
+    pub(super) fn watch(
         &self,
         ch: &mut ClientChannel,
         source: &dyn ChainSource,
@@ -443,21 +499,7 @@ fn describe(outcome: &WatchOutcome) -> String {
 /// Runs a `channel` subcommand.
 pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
     let out = ctx.out;
-    let network = ctx.network;
-    if network == Network::Bitcoin {
-        return Err(CliError::usage(
-            "channels need BIP118 (ANYPREVOUT), which is not active on mainnet",
-        )
-        .hint("use --network regtest or signet (Bitcoin Inquisition)"));
-    }
-    let source = connect(ctx)?;
-    let server_ca = ctx.global.server_ca.clone();
-    let w = unlocked(ctx)?;
-    let s = Session {
-        w,
-        network,
-        server_ca,
-    };
+    let (source, s) = session(ctx)?;
     match cmd {
         ChannelCommand::Open {
             server_url,

@@ -36,6 +36,17 @@ pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
         }
         Command::Address { server } => super::payment::address(ctx, server)?,
         Command::Decode { string } => out.result(&super::payment::decode(&string)?),
+        Command::Pay {
+            address,
+            amount,
+            expiry,
+            package_out,
+            channel,
+        } => super::payments::pay(ctx, &address, amount.0, expiry.0, package_out, channel)?,
+        Command::Receive { package, no_claim } => super::payments::receive(ctx, package, no_claim)?,
+        Command::Claim { id } => super::payments::claim(ctx, id)?,
+        Command::Sync => super::payments::sync(ctx)?,
+        Command::Payments(cmd) => super::payments::payments(ctx, cmd)?,
         Command::Channel(cmd) => super::channel::run(ctx, cmd)?,
         Command::Server(cmd) => super::server::run(ctx, cmd)?,
         Command::Repl => return Err(CliError::usage("the REPL is already running")),

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod error;
 pub mod output;
 pub mod payment;
+pub mod payments;
 pub mod repl;
 pub mod secrets;
 pub mod server;

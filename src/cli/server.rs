@@ -72,6 +72,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             tls_cert,
             tls_key,
             watch_interval_ms,
+            manual,
         } => {
             let source = connect(ctx)?;
             let network = ctx.network;
@@ -86,6 +87,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             let store = ctx.take_store().expect("unlocked above");
             let core = ServerCore::open(store, keys, network, source)
                 .map_err(|e| CliError::new(ExitKind::Data, e))?;
+            core.set_manual(manual);
             let config = ServerConfig {
                 listen,
                 tls: tls_cert

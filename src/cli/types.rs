@@ -77,3 +77,33 @@ mod tests {
         );
     }
 }
+
+/// A duration: a number with a unit `s`, `m`, `h` or `d` (e.g. `30s`, `24h`, `7d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationArg(pub std::time::Duration);
+
+impl FromStr for DurationArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!("invalid duration '{s}': expected a number and a unit s, m, h or d (e.g. 30s, 24h, 7d)")
+        };
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (number, unit) = s.split_at(split);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let scale = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(bad()),
+        };
+        let secs = number.checked_mul(scale).ok_or_else(bad)?;
+        if secs == 0 {
+            return Err(format!("invalid duration '{s}': it must be positive"));
+        }
+        Ok(DurationArg(std::time::Duration::from_secs(secs)))
+    }
+}

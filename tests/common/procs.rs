@@ -5,7 +5,12 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
 
+use asyncpay::chain::Ledger;
+use asyncpay::keys::Seed;
+use bitcoin::{Network, ScriptBuf};
 use serde_json::Value;
 
 /// The binary under test.
@@ -123,4 +128,82 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A temporary directory with a regtest ledger (`chain`) and wallets.
+pub struct Env {
+    pub root: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn chain(&self) -> PathBuf {
+        self.root.path().join("chain")
+    }
+
+    pub fn wallet(&self, name: &str) -> Wallet {
+        Wallet::create(self.root.path(), name, &self.chain())
+    }
+
+    pub fn ledger(&self) -> Ledger {
+        Ledger::open(self.chain()).unwrap()
+    }
+
+    pub fn mine(&self, n: u32) {
+        self.ledger().mine(n, None).unwrap();
+    }
+}
+
+/// Funds `w`'s on-chain wallet from the ledger's faucet.
+pub fn fund(w: &Wallet, env: &Env, sat: u64) {
+    let addr = w.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let script = bitcoin::Address::from_str(&addr)
+        .unwrap()
+        .assume_checked()
+        .script_pubkey();
+    env.ledger()
+        .fund(&script, bitcoin::Amount::from_sat(sat))
+        .unwrap();
+}
+
+/// The `to_node` script of this wallet's channel number `index`.
+pub fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
+    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
+    let key = keys.channel(index).party_keys().settlement;
+    let secp = bitcoin::key::Secp256k1::verification_only();
+    ScriptBuf::new_p2tr(&secp, key, None)
+}
+
+pub fn value_at(env: &Env, script: &ScriptBuf) -> u64 {
+    env.ledger()
+        .utxos_for_script(script)
+        .unwrap()
+        .iter()
+        .map(|(_, u)| u.output.value.to_sat())
+        .sum()
+}
+
+/// Waits (mining nothing) until `f` holds, or panics after 20 s.
+pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn channel_id(v: &Value) -> String {
+    v["channel_id"].as_str().unwrap().to_owned()
 }

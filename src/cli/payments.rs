@@ -1,0 +1,1242 @@
+//! `asyncpay pay | receive | claim | sync | payments …`: the asynchronous payment from the
+//! clients' side (PROTOCOL.md §5). The payer A signs state `n+1` with S but withholds `s_A`,
+//! which travels only inside the package sealed to B; B sells it to S for a PTLC and claims;
+//! A later collects B's invoice, the scalar and S's partial signature.
+//!
+//! Every step is written (encrypted) before the message that depends on it; every command
+//! first finishes what an interrupted run left (`resume_*`).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use bitcoin::Amount;
+use serde::{Deserialize, Serialize};
+
+use super::args::PaymentsCommand;
+use super::channel::{net_error, refused, session, ClientChannel, Session};
+use super::commands::random32;
+use super::context::{store_error, Context};
+use super::error::{CliError, CliResult, ExitKind};
+use super::output::{Output, Render};
+use crate::chain::source::ChainSource;
+use crate::crypto::adaptor::PreSignature;
+use crate::eltoo::{Party, StateTransactions};
+use crate::keys::NodeId;
+use crate::net::NetError;
+use crate::payment::sale::{
+    claimed_state, min_ptlc_expiry, payment_state, sale_ptlc, sale_state, server_fee,
+    success_claim, MAX_PAYMENT_EXPIRY_SECS,
+};
+use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
+use crate::protocol::hex;
+use crate::protocol::{ChannelId, ChannelStatus, UpdateSignature};
+use crate::server::mailbox::{FetchedItem, ItemMeta, PostItem, Posted};
+use crate::server::payments::{
+    CancelRequest, ClaimRequest, PaymentRequest, PaymentStatus, PaymentView, SaleAccepted,
+    SaleRequest,
+};
+use crate::server::ServerInfo;
+use crate::store::StateFile;
+
+/// Which way a payment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// We pay (A).
+    Outgoing,
+    /// We are paid (B).
+    Incoming,
+}
+
+/// Where a payment is, as this wallet sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalStatus {
+    /// A asked S for the payment; `s_A` not made yet.
+    Proposed,
+    /// A signed state `n+1` and sent the package; B has not been paid yet.
+    Pending,
+    /// A asked S to cancel.
+    Cancelling,
+    /// B holds the package and has not sold it.
+    Received,
+    /// B's sale waits for S's operator.
+    Queued,
+    /// B sold: the PTLC is in the B–S state; not claimed yet.
+    Sold,
+    /// Done: A holds invoice, scalar and the full update signature; B has the amount.
+    Paid,
+    /// A cancelled before any sale; its balance is back.
+    Cancelled,
+    /// S refused B's sale for good (cancelled, expired or superseded by the payer).
+    Failed,
+}
+
+impl LocalStatus {
+    fn is_final(self) -> bool {
+        matches!(
+            self,
+            LocalStatus::Paid | LocalStatus::Cancelled | LocalStatus::Failed
+        )
+    }
+}
+
+/// One payment of this wallet (`payments/<id>.age`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientPayment {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Which way.
+    pub direction: Direction,
+    /// Where it is.
+    pub status: LocalStatus,
+    /// Amount the payee receives, satoshis.
+    pub amount_sat: u64,
+    /// S's fee (paid by the payer), satoshis.
+    pub fee_sat: u64,
+    /// Unix time from which S no longer buys.
+    pub expiry: u64,
+    /// Unix time this wallet recorded the payment.
+    pub created_at: u64,
+    /// The payee (outgoing) or payer (incoming).
+    pub counterparty: NodeId,
+    /// The channel: A–S (outgoing), B–S (incoming, once selling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<ChannelId>,
+    /// Outgoing: the payee's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Outgoing: our request to S (public data; resent after a crash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<PaymentRequest>,
+    /// Outgoing: write the package to this file instead of the payee's mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_out: Option<PathBuf>,
+    /// Outgoing: where the package went, once delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<String>,
+    /// Incoming: the sealed package (hex; encrypted to our mailbox key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+    /// Incoming: S's adaptor pre-signature of our PTLC claim (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptor_signature: Option<String>,
+    /// B's invoice: made by B (incoming), delivered by S (outgoing, once paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<Invoice>,
+    /// Why it failed or waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl StateFile for ClientPayment {
+    const FILE: &'static str = "payments";
+    const KIND: &'static str = "asyncpay/client-payment";
+    const VERSION: u32 = 1;
+}
+
+fn now() -> u64 {
+    crate::net::server::system_clock()
+}
+
+fn api_code(e: &NetError) -> Option<&str> {
+    match e {
+        NetError::Api { code, .. } => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+/// The server URL without a trailing slash, for comparing.
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+struct Payments<'s, 'a> {
+    s: &'s Session<'a>,
+    source: &'s dyn ChainSource,
+    out: Output,
+}
+
+impl Payments<'_, '_> {
+    fn save(&self, p: &ClientPayment) -> CliResult<()> {
+        self.s
+            .w
+            .store
+            .save_keyed(&p.payment_id.to_string(), p)
+            .map_err(store_error)
+    }
+
+    fn load(&self, id: &str) -> CliResult<ClientPayment> {
+        let id = PaymentId::from_str(id).map_err(|_| {
+            CliError::usage(format!("invalid payment id '{id}': expected 64 hex digits"))
+        })?;
+        self.s
+            .w
+            .store
+            .load_keyed(&id.to_string())
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                CliError::failed(format!("no payment {id} in this wallet"))
+                    .hint("list them with `asyncpay payments list`")
+            })
+    }
+
+    fn all(&self) -> CliResult<Vec<ClientPayment>> {
+        load_all(self.s.w.store)
+    }
+
+    fn channel(&self, id: Option<ChannelId>) -> CliResult<ClientChannel> {
+        let id = id.ok_or_else(|| CliError::new(ExitKind::Data, "the payment names no channel"))?;
+        self.s.load(&id.to_string())
+    }
+
+    // ----- A: pay -----
+
+    fn pay(
+        &self,
+        address: &str,
+        amount: Amount,
+        expiry: Duration,
+        package_out: Option<PathBuf>,
+        channel: Option<String>,
+    ) -> CliResult<ClientPayment> {
+        let addr = PaymentAddress::parse_for(address.trim(), self.s.network)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        let me = self.s.w.keys.node_id();
+        if addr.node_id() == me {
+            return Err(CliError::usage("this is your own payment address"));
+        }
+        if expiry.as_secs() > MAX_PAYMENT_EXPIRY_SECS {
+            return Err(CliError::usage("--expiry is at most 30d"));
+        }
+        let mut ch = self.pick_payer_channel(&addr, amount, channel)?;
+        let client = self.s.client(&ch.server_url)?;
+        self.s.recover(&client, &mut ch)?;
+        let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
+        let fee = Amount::from_sat(server_fee(amount.to_sat(), info.policy.fee_ppm));
+        let latest = ch
+            .channel
+            .latest()
+            .ok_or_else(|| CliError::failed("the channel has no signed state yet"))?;
+        let next = payment_state(&latest.state, ch.channel.next_number(), amount, fee)
+            .map_err(|e| CliError::failed(format!("cannot pay {amount} + fee {fee}: {e}")))?;
+        let payment_id = PaymentId::random().map_err(|e| CliError::failed(e.to_string()))?;
+        let created_at = now();
+        let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
+        ch.channel = c;
+        self.s.save(&ch)?;
+        let request = PaymentRequest {
+            payment_id,
+            payee: addr.node_id(),
+            amount_sat: amount.to_sat(),
+            fee_sat: fee.to_sat(),
+            expiry: created_at + expiry.as_secs(),
+            proposal,
+        };
+        let mut p = ClientPayment {
+            payment_id,
+            direction: Direction::Outgoing,
+            status: LocalStatus::Proposed,
+            amount_sat: amount.to_sat(),
+            fee_sat: fee.to_sat(),
+            expiry: request.expiry,
+            created_at,
+            counterparty: addr.node_id(),
+            channel_id: Some(ch.channel.id()),
+            address: Some(addr.to_string()),
+            request: Some(request),
+            package_out,
+            delivered: None,
+            sealed: None,
+            adaptor_signature: None,
+            invoice: None,
+            reason: None,
+        };
+        self.save(&p)?;
+        self.resume_outgoing(&mut p)?;
+        Ok(p)
+    }
+
+    /// The A–S channel to pay through: open, at the payee's server, no pending update,
+    /// enough balance (S's fee is checked when the state is built).
+    fn pick_payer_channel(
+        &self,
+        addr: &PaymentAddress,
+        amount: Amount,
+        wanted: Option<String>,
+    ) -> CliResult<ClientChannel> {
+        let candidates = match wanted {
+            Some(id) => vec![self.s.load(&id)?],
+            None => self.s.all()?,
+        };
+        let mut reasons = Vec::new();
+        for mut ch in candidates {
+            let id = ch.channel.id();
+            if !same_server(&ch.server_url, addr.server_url()) {
+                reasons.push(format!(
+                    "{id}: at {}, not the payee's server",
+                    ch.server_url
+                ));
+                continue;
+            }
+            if ch.channel.funding_outpoint().is_some() {
+                self.s.watch(&mut ch, self.source, false)?;
+            }
+            if ch.channel.status() != ChannelStatus::Open {
+                reasons.push(format!("{id}: {}", ch.channel.status()));
+                continue;
+            }
+            if let Some(p) = ch.channel.pending().filter(|p| p.withheld()) {
+                reasons.push(format!(
+                    "{id}: a payment is pending (state {}); one pending payment per channel",
+                    p.next().number
+                ));
+                continue;
+            }
+            match ch.channel.latest() {
+                Some(l) if l.state.client > amount => return Ok(ch),
+                Some(l) => reasons.push(format!("{id}: balance {} sat", l.state.client.to_sat())),
+                None => reasons.push(format!("{id}: nothing signed yet")),
+            }
+        }
+        let why = if reasons.is_empty() {
+            "this wallet has no channel".to_owned()
+        } else {
+            reasons.join("; ")
+        };
+        Err(CliError::failed(format!(
+            "no channel can pay {} sat to this address: {why}",
+            amount.to_sat()
+        ))
+        .hint(format!(
+            "open one with `asyncpay channel open {} AMOUNT` (payments across two servers are later work)",
+            addr.server_url()
+        )))
+    }
+
+    /// Takes an outgoing payment as far as it goes without the payee: S's accept, `s_A`
+    /// (withheld), the package delivered; a cancel finished.
+    fn resume_outgoing(&self, p: &mut ClientPayment) -> CliResult<()> {
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.client(&ch.server_url)?;
+        if p.status == LocalStatus::Proposed {
+            let request = p
+                .request
+                .clone()
+                .expect("a proposed payment keeps its request");
+            let accept = match client.post("/v1/payments", &request) {
+                Ok(a) => a,
+                Err(e) if matches!(e, NetError::Api { .. }) => {
+                    // S refused: nothing was signed; drop our side.
+                    if ch
+                        .channel
+                        .pending()
+                        .is_some_and(|u| u.local_partial().is_none())
+                    {
+                        ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                        self.s.save(&ch)?;
+                    }
+                    p.status = LocalStatus::Failed;
+                    p.reason = Some(e.to_string());
+                    self.save(p)?;
+                    return Err(net_error(e));
+                }
+                Err(e) => return Err(net_error(e)),
+            };
+            ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
+            let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
+            ch.channel = c;
+            // s_A exists only in this (encrypted) file until it is sealed to B.
+            self.s.save(&ch)?;
+            p.status = LocalStatus::Pending;
+            self.save(p)?;
+        }
+        if p.status == LocalStatus::Pending && p.delivered.is_none() {
+            self.deliver(p, &ch)?;
+        }
+        if p.status == LocalStatus::Cancelling {
+            self.cancel(p)?;
+        }
+        Ok(())
+    }
+
+    /// Seals the package to the payee and posts it to its mailbox (or writes the file).
+    fn deliver(&self, p: &mut ClientPayment, ch: &ClientChannel) -> CliResult<()> {
+        let addr =
+            PaymentAddress::parse_for(p.address.as_deref().unwrap_or_default(), self.s.network)
+                .map_err(|e| CliError::new(ExitKind::Data, e.to_string()))?;
+        let package = self.package(p, ch)?;
+        package
+            .check()
+            .map_err(|e| CliError::failed(format!("our own package does not check: {e}")))?;
+        p.delivered = Some(match &p.package_out {
+            Some(path) => {
+                let armored = package.seal_armored(addr.mailbox());
+                crate::store::write_atomic(path, armored.as_bytes()).map_err(|e| {
+                    CliError::failed(format!("cannot write {}: {e}", path.display()))
+                })?;
+                format!("file {}", path.display())
+            }
+            None => {
+                let mailbox = self.s.client(addr.server_url())?;
+                let posted: Posted = mailbox
+                    .post(
+                        &format!("/v1/mailbox/{}", addr.node_id()),
+                        &PostItem {
+                            payload: hex::encode(&package.seal(addr.mailbox())),
+                            expires_at: Some(p.expiry),
+                        },
+                    )
+                    .map_err(net_error)?;
+                format!("mailbox {} item {}", addr.server_url(), posted.id)
+            }
+        });
+        self.save(p)
+    }
+
+    /// The update package of a pending outgoing payment, from the A–S channel.
+    fn package(&self, p: &ClientPayment, ch: &ClientChannel) -> CliResult<UpdatePackage> {
+        let pending = ch
+            .channel
+            .pending()
+            .filter(|u| u.withheld())
+            .ok_or_else(|| {
+                CliError::new(ExitKind::Data, "the payment's signed update is missing")
+            })?;
+        let params = ch.channel.params();
+        let txs = StateTransactions::build(params, pending.next()).map_err(refused)?;
+        Ok(UpdatePackage {
+            payment_id: p.payment_id,
+            amount_sat: p.amount_sat,
+            fee_sat: p.fee_sat,
+            expiry: p.expiry,
+            payee: p.counterparty,
+            payer: self.s.w.keys.node_id(),
+            payer_funding: params.client.funding,
+            server_funding: params.server.funding,
+            payer_nonce: pending.local_nonce().clone(),
+            server_nonce: pending
+                .remote_nonce()
+                .cloned()
+                .ok_or_else(|| CliError::new(ExitKind::Data, "S's nonce is missing"))?,
+            message: txs.update_sighash,
+            state_number: pending.next().number,
+            partial_signature: pending
+                .local_partial()
+                .ok_or_else(|| CliError::new(ExitKind::Data, "s_A is missing"))?,
+        })
+    }
+
+    // ----- A: sync and cancel -----
+
+    /// Collects what S holds for an outgoing payment: when paid, verifies invoice, scalar
+    /// and S's partial and completes state `n+1`; cancels it once expired and unsold.
+    fn sync_outgoing(&self, p: &mut ClientPayment) -> CliResult<()> {
+        self.resume_outgoing(p)?;
+        if p.status != LocalStatus::Pending {
+            return Ok(());
+        }
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.client(&ch.server_url)?;
+        let view: PaymentView = client
+            .get(&format!("/v1/payments/{}", p.payment_id))
+            .map_err(net_error)?;
+        match view.status {
+            PaymentStatus::Paid => self.collect(p, &mut ch, view),
+            PaymentStatus::Pending if view.expired => {
+                self.out.note(&format!(
+                    "payment {} expired unsold: cancelling",
+                    p.payment_id
+                ));
+                self.cancel(p)
+            }
+            PaymentStatus::Cancelled => self.cancel(p),
+            PaymentStatus::Pending | PaymentStatus::Sold => {
+                p.reason = (view.status == PaymentStatus::Sold)
+                    .then(|| "the payee sold it; waiting for the claim".to_owned());
+                self.save(p)
+            }
+        }
+    }
+
+    fn collect(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        view: PaymentView,
+    ) -> CliResult<()> {
+        let bad = |what: &str| {
+            CliError::failed(format!(
+                "S delivered an invalid {what} for payment {}; it is kept pending",
+                p.payment_id
+            ))
+        };
+        let invoice = view.invoice.ok_or_else(|| bad("payment (no invoice)"))?;
+        invoice.verify().map_err(|_| bad("invoice signature"))?;
+        let point = ch.channel.payment_point(Party::Client).map_err(refused)?;
+        let f = invoice.fields();
+        if f.payment_id != p.payment_id
+            || f.payee != p.counterparty
+            || f.amount_sat != p.amount_sat
+            || f.payment_point != point
+        {
+            return Err(bad("invoice (terms differ from the payment)"));
+        }
+        let ours = ch
+            .channel
+            .pending()
+            .and_then(|u| u.local_partial())
+            .ok_or_else(|| bad("payment (our update is gone)"))?;
+        if view.scalar.as_deref() != Some(hex::encode(&ours.to_bytes()).as_str()) {
+            return Err(bad("scalar"));
+        }
+        let partial = view
+            .server_partial
+            .as_deref()
+            .and_then(|h| hex::decode::<32>(h).ok())
+            .ok_or_else(|| bad("partial signature"))?;
+        let number = ch.channel.pending().expect("checked").next().number;
+        ch.channel = ch
+            .channel
+            .on_signature(&UpdateSignature {
+                channel_id: ch.channel.id(),
+                number,
+                partial_signature: partial,
+            })
+            .map_err(|_| bad("partial signature"))?;
+        self.s.save(ch)?;
+        p.status = LocalStatus::Paid;
+        p.invoice = Some(invoice);
+        p.reason = None;
+        self.save(p)
+    }
+
+    /// Cancels an outgoing payment: S decides (refusing once sold), then state `n+1` is
+    /// superseded and `n+2` restores our balance.
+    fn cancel(&self, p: &mut ClientPayment) -> CliResult<()> {
+        if p.status == LocalStatus::Proposed {
+            self.resume_outgoing(p)?;
+        }
+        if !matches!(p.status, LocalStatus::Pending | LocalStatus::Cancelling) {
+            return Err(CliError::failed(format!(
+                "payment {} is {}; only a pending payment can be cancelled",
+                p.payment_id,
+                status_name(p.status)
+            )));
+        }
+        p.status = LocalStatus::Cancelling;
+        self.save(p)?;
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.client(&ch.server_url)?;
+        let request = CancelRequest {
+            payment_id: p.payment_id,
+        };
+        if let Err(e) = client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
+            if matches!(api_code(&e), Some("already_sold" | "already_paid")) {
+                p.status = LocalStatus::Pending;
+                self.save(p)?;
+            }
+            return Err(net_error(e).hint(
+                "a sold payment completes when the payee claims; `asyncpay sync` collects it",
+            ));
+        }
+        let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        if ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.next().number == number)
+        {
+            ch.channel = ch.channel.supersede_pending().map_err(refused)?;
+            self.s.save(&ch)?;
+        }
+        self.s.recover(&client, &mut ch)?;
+        let latest = ch.channel.latest().expect("open channel").state.clone();
+        if latest.number <= number {
+            let mut restored = latest;
+            restored.number = ch.channel.next_number();
+            self.s.update(&client, &mut ch, restored)?;
+        }
+        p.status = LocalStatus::Cancelled;
+        p.reason = None;
+        self.save(p)
+    }
+
+    // ----- B: receive, sell, claim -----
+
+    /// Stores a sealed package after checking it; `None` when it is already known.
+    fn accept_package(&self, sealed: &[u8]) -> CliResult<Option<ClientPayment>> {
+        let package = UpdatePackage::open(sealed, &self.s.w.keys.mailbox_identity())
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        let me = self.s.w.keys.node_id();
+        if package.payee != me {
+            return Err(CliError::failed(format!(
+                "the package pays {}, not this wallet",
+                package.payee
+            )));
+        }
+        package
+            .check()
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        let known: Option<ClientPayment> = self
+            .s
+            .w
+            .store
+            .load_keyed(&package.payment_id.to_string())
+            .map_err(store_error)?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        let p = ClientPayment {
+            payment_id: package.payment_id,
+            direction: Direction::Incoming,
+            status: LocalStatus::Received,
+            amount_sat: package.amount_sat,
+            fee_sat: package.fee_sat,
+            expiry: package.expiry,
+            created_at: now(),
+            counterparty: package.payer,
+            channel_id: None,
+            address: None,
+            request: None,
+            package_out: None,
+            delivered: None,
+            sealed: Some(hex::encode(sealed)),
+            adaptor_signature: None,
+            invoice: None,
+            reason: None,
+        };
+        self.save(&p)?;
+        Ok(Some(p))
+    }
+
+    fn open_package(&self, p: &ClientPayment) -> CliResult<UpdatePackage> {
+        let sealed = p
+            .sealed
+            .as_deref()
+            .and_then(|h| hex::decode_vec(h).ok())
+            .ok_or_else(|| CliError::new(ExitKind::Data, "the stored package is missing"))?;
+        UpdatePackage::open(&sealed, &self.s.w.keys.mailbox_identity())
+            .map_err(|e| CliError::new(ExitKind::Data, e.to_string()))
+    }
+
+    /// Fetches every package in our mailboxes; each stored one is deleted from S. Returns
+    /// the rejected items (id, why).
+    fn fetch_mailboxes(&self) -> CliResult<Vec<String>> {
+        let mut urls: Vec<String> = Vec::new();
+        for ch in self.s.all()? {
+            if !urls.iter().any(|u| same_server(u, &ch.server_url)) {
+                urls.push(ch.server_url);
+            }
+        }
+        let mut rejected = Vec::new();
+        for url in urls {
+            let client = self.s.client(&url)?;
+            let items: Vec<ItemMeta> = client.get("/v1/mailbox").map_err(net_error)?;
+            for item in items {
+                let fetched: FetchedItem = client
+                    .get(&format!("/v1/mailbox/{}", item.id))
+                    .map_err(net_error)?;
+                let result = hex::decode_vec(&fetched.payload)
+                    .map_err(|e| CliError::failed(format!("not hex: {e}")))
+                    .and_then(|bytes| self.accept_package(&bytes));
+                match result {
+                    Ok(_) => client
+                        .delete(&format!("/v1/mailbox/{}", item.id))
+                        .map_err(net_error)?,
+                    Err(e) => {
+                        let line = format!(
+                            "mailbox item {} from {}: {}",
+                            item.id, item.sender, e.message
+                        );
+                        self.out.note(&format!("rejected {line}"));
+                        rejected.push(line);
+                    }
+                }
+            }
+        }
+        Ok(rejected)
+    }
+
+    /// The B–S channel to receive on: open, no pending update, S can afford the amount.
+    fn pick_payee_channel(&self, p: &ClientPayment) -> CliResult<ClientChannel> {
+        if let Some(id) = p.channel_id {
+            return self.s.load(&id.to_string());
+        }
+        let amount = Amount::from_sat(p.amount_sat);
+        for mut ch in self.s.all()? {
+            if ch.channel.funding_outpoint().is_some() {
+                self.s.watch(&mut ch, self.source, false)?;
+            }
+            let ok = ch.channel.status() == ChannelStatus::Open
+                && ch.channel.pending().is_none_or(|u| !u.withheld())
+                && ch
+                    .channel
+                    .latest()
+                    .is_some_and(|l| l.state.server >= amount);
+            if ok {
+                return Ok(ch);
+            }
+        }
+        Err(CliError::failed(format!(
+            "no channel has {} sat of inbound capacity to receive payment {}",
+            p.amount_sat, p.payment_id
+        ))
+        .hint("get inbound capacity with `asyncpay channel request-inbound URL AMOUNT`"))
+    }
+
+    /// Sells `s_A` to S: signs the invoice, proposes the B–S state with S's PTLC for
+    /// `T_A`, checks S's adaptor pre-signature, and signs that state.
+    fn sell(&self, p: &mut ClientPayment) -> CliResult<()> {
+        let package = self.open_package(p)?;
+        let point = package
+            .check()
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        let mut ch = self.pick_payee_channel(p)?;
+        let client = self.s.client(&ch.server_url)?;
+        self.s.recover(&client, &mut ch)?;
+        let latest = ch
+            .channel
+            .latest()
+            .ok_or_else(|| CliError::failed("the channel has no signed state"))?
+            .state
+            .clone();
+        if latest.ptlcs.iter().any(|x| x.point == point) {
+            return self.mark(p, LocalStatus::Sold, None); // sold before a crash
+        }
+        let tip = self
+            .source
+            .tip_height()
+            .map_err(|e| super::commands::chain_error(&e))?;
+        let ptlc = sale_ptlc(
+            Amount::from_sat(p.amount_sat),
+            point,
+            min_ptlc_expiry(tip, ch.channel.params().shared_delay) + 2,
+        );
+        let next = sale_state(&latest, ch.channel.next_number(), ptlc.clone())
+            .map_err(|e| CliError::failed(format!("S cannot offer the PTLC: {e}")))?;
+        let fields = InvoiceFields {
+            payment_id: p.payment_id,
+            amount_sat: p.amount_sat,
+            payment_point: point,
+            expiry: p.expiry,
+            payee: self.s.w.keys.node_id(),
+        };
+        let invoice = Invoice::sign(fields, &self.s.w.keys.node_secret(), random32()?)
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        p.channel_id = Some(ch.channel.id());
+        p.invoice = Some(invoice.clone());
+        self.save(p)?;
+        let params = ch.channel.params().clone();
+        let mut api_error = None;
+        let mut adaptor = None;
+        let agreed = self.s.agree(&mut ch, next, |proposal| {
+            let sold: SaleAccepted = client
+                .post("/v1/payments/sell", &SaleRequest { invoice, proposal })
+                .map_err(|e| {
+                    api_error = api_code(&e).map(str::to_owned);
+                    net_error(e)
+                })?;
+            let digest = success_claim(&params, &ptlc)
+                .and_then(|c| c.offerer_apo_sighash())
+                .map_err(refused)?;
+            let key = secp::Point::lift_x(params.server.ptlc.serialize())
+                .map_err(|_| CliError::failed("S's PTLC key is not a point"))?;
+            let pre = hex::decode::<65>(&sold.adaptor_signature)
+                .ok()
+                .and_then(|b| PreSignature::from_bytes(&b).ok())
+                .filter(|pre| pre.verify(key, &digest, point).is_ok())
+                .ok_or_else(|| {
+                    CliError::failed(
+                        "S's adaptor pre-signature for the PTLC claim is invalid; not signing",
+                    )
+                })?;
+            adaptor = Some(hex::encode(&pre.to_bytes()));
+            Ok(sold.accept)
+        });
+        if let Err(e) = agreed {
+            if ch
+                .channel
+                .pending()
+                .is_some_and(|u| u.local_partial().is_none())
+            {
+                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                self.s.save(&ch)?;
+            }
+            return match api_error.as_deref() {
+                Some("sale_queued") => self.mark(p, LocalStatus::Queued, Some(e.message)),
+                Some(
+                    "payment_cancelled" | "payment_expired" | "payment_superseded" | "wrong_point"
+                    | "invoice_mismatch" | "already_paid" | "unknown_payment" | "already_sold",
+                ) => {
+                    p.channel_id = None;
+                    self.mark(p, LocalStatus::Failed, Some(e.message.clone()))?;
+                    Err(e)
+                }
+                _ => Err(e),
+            };
+        }
+        // S's pre-signature is our way to claim on chain: written before we sign.
+        p.adaptor_signature = adaptor;
+        self.save(p)?;
+        self.s.countersign(&client, &mut ch)?;
+        self.mark(p, LocalStatus::Sold, None)
+    }
+
+    fn mark(
+        &self,
+        p: &mut ClientPayment,
+        status: LocalStatus,
+        reason: Option<String>,
+    ) -> CliResult<()> {
+        p.status = status;
+        p.reason = reason;
+        self.save(p)
+    }
+
+    /// Claims a sold payment: reveals `t = s_A` to S with the state folding the PTLC into
+    /// our balance, and signs it.
+    fn claim(&self, p: &mut ClientPayment) -> CliResult<()> {
+        let package = self.open_package(p)?;
+        let point = p
+            .invoice
+            .as_ref()
+            .map(Invoice::payment_point)
+            .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.client(&ch.server_url)?;
+        self.s.recover(&client, &mut ch)?;
+        let latest = &ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state;
+        let Some(next) = claimed_state(latest, ch.channel.next_number(), point) else {
+            return self.mark(p, LocalStatus::Paid, None); // claimed before a crash
+        };
+        let scalar = hex::encode(&package.partial_signature.to_bytes());
+        let payment_id = p.payment_id;
+        self.s.agree(&mut ch, next, |proposal| {
+            client
+                .post(
+                    "/v1/payments/claim",
+                    &ClaimRequest {
+                        payment_id,
+                        scalar,
+                        proposal,
+                    },
+                )
+                .map_err(net_error)
+        })?;
+        self.s.countersign(&client, &mut ch)?;
+        self.mark(p, LocalStatus::Paid, None)
+    }
+
+    /// Moves every incoming payment forward: sell what is received or queued, claim what is
+    /// sold (unless `no_claim`). Errors of one payment are reported, not fatal.
+    fn progress_incoming(&self, no_claim: bool, only: Option<PaymentId>) -> CliResult<Vec<String>> {
+        let mut problems = Vec::new();
+        for mut p in self.all()? {
+            if p.direction != Direction::Incoming || only.is_some_and(|id| id != p.payment_id) {
+                continue;
+            }
+            let result = match p.status {
+                LocalStatus::Received | LocalStatus::Queued => self.sell(&mut p).and_then(|()| {
+                    if p.status == LocalStatus::Sold && !no_claim {
+                        self.claim(&mut p)
+                    } else {
+                        Ok(())
+                    }
+                }),
+                LocalStatus::Sold if !no_claim => self.claim(&mut p),
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                if e.kind == ExitKind::Unreachable {
+                    return Err(e);
+                }
+                problems.push(format!("payment {}: {}", p.payment_id, e.message));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+fn status_name(s: LocalStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+// ----- reports -----
+
+/// A payment as the CLI shows it (never `s_A` or the package).
+#[derive(Debug, Serialize)]
+pub struct PaymentReport {
+    payment_id: PaymentId,
+    direction: Direction,
+    status: LocalStatus,
+    amount_sat: u64,
+    fee_sat: u64,
+    expiry: u64,
+    counterparty: NodeId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel_id: Option<ChannelId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivered: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invoice: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<&ClientPayment> for PaymentReport {
+    fn from(p: &ClientPayment) -> Self {
+        PaymentReport {
+            payment_id: p.payment_id,
+            direction: p.direction,
+            status: p.status,
+            amount_sat: p.amount_sat,
+            fee_sat: p.fee_sat,
+            expiry: p.expiry,
+            counterparty: p.counterparty,
+            channel_id: p.channel_id,
+            delivered: p.delivered.clone(),
+            invoice: p
+                .invoice
+                .as_ref()
+                .and_then(|i| serde_json::from_slice(&i.encode()).ok()),
+            reason: p.reason.clone(),
+        }
+    }
+}
+
+impl PaymentReport {
+    fn line(&self) -> String {
+        let (arrow, who) = match self.direction {
+            Direction::Outgoing => ("sent    ", "to"),
+            Direction::Incoming => ("received", "from"),
+        };
+        format!(
+            "{}  {arrow} {:>10} sat  {:<10} {who} {}",
+            self.payment_id,
+            self.amount_sat,
+            status_name(self.status),
+            self.counterparty
+        )
+    }
+}
+
+impl Render for PaymentReport {
+    fn human(&self) -> String {
+        let mut lines = vec![
+            format!("payment:   {}", self.payment_id),
+            format!(
+                "direction: {}",
+                match self.direction {
+                    Direction::Outgoing => "outgoing (you pay)",
+                    Direction::Incoming => "incoming (you are paid)",
+                }
+            ),
+            format!("status:    {}", status_name(self.status)),
+            format!(
+                "amount:    {} sat (S's fee {} sat)",
+                self.amount_sat, self.fee_sat
+            ),
+            format!("expiry:    {} (unix time)", self.expiry),
+            format!(
+                "{}:     {}",
+                if self.direction == Direction::Outgoing {
+                    "payee"
+                } else {
+                    "payer"
+                },
+                self.counterparty
+            ),
+        ];
+        if let Some(c) = self.channel_id {
+            lines.push(format!("channel:   {c}"));
+        }
+        if let Some(d) = &self.delivered {
+            lines.push(format!("package:   {d}"));
+        }
+        if self.invoice.is_some() {
+            lines.push("invoice:   signed by the payee (see --json)".into());
+        }
+        if let Some(r) = &self.reason {
+            lines.push(format!("note:      {r}"));
+        }
+        lines.join("\n")
+    }
+}
+
+/// `payments list`, `receive`, `claim`, `sync`: payments and problems.
+#[derive(Debug, Serialize)]
+pub struct PaymentsReport {
+    payments: Vec<PaymentReport>,
+    #[serde(skip)]
+    problems: Vec<String>,
+}
+
+impl Render for PaymentsReport {
+    fn human(&self) -> String {
+        let lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
+        if lines.is_empty() {
+            return "(no payments)".into();
+        }
+        lines.join("\n")
+    }
+}
+
+fn report_of(ps: &[ClientPayment], filter: impl Fn(&ClientPayment) -> bool) -> Vec<PaymentReport> {
+    ps.iter()
+        .filter(|p| filter(p))
+        .map(PaymentReport::from)
+        .collect()
+}
+
+/// Every payment of the wallet, oldest first.
+fn load_all(store: &crate::store::Store) -> CliResult<Vec<ClientPayment>> {
+    let mut all: Vec<ClientPayment> = store
+        .keys_of::<ClientPayment>()
+        .map_err(store_error)?
+        .iter()
+        .filter_map(|k| store.load_keyed(k).transpose())
+        .collect::<Result<_, _>>()
+        .map_err(store_error)?;
+    all.sort_by_key(|p| (p.created_at, p.payment_id));
+    Ok(all)
+}
+
+fn read_package(path: &Path) -> CliResult<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(crate::payment::MAX_SEALED_PACKAGE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok(bytes)
+}
+
+// ----- commands -----
+
+/// `pay`.
+pub fn pay(
+    ctx: &mut Context,
+    address: &str,
+    amount: Amount,
+    expiry: Duration,
+    package_out: Option<PathBuf>,
+    channel: Option<String>,
+) -> CliResult<()> {
+    let out = ctx.out;
+    let (source, s) = session(ctx)?;
+    let ps = Payments {
+        s: &s,
+        source: source.as_ref(),
+        out,
+    };
+    let p = ps.pay(address, amount, expiry, package_out, channel)?;
+    out.result(&PaymentReport::from(&p));
+    Ok(())
+}
+
+/// `receive`.
+pub fn receive(ctx: &mut Context, package: Option<PathBuf>, no_claim: bool) -> CliResult<()> {
+    let out = ctx.out;
+    let (source, s) = session(ctx)?;
+    let ps = Payments {
+        s: &s,
+        source: source.as_ref(),
+        out,
+    };
+    let mut problems = match package {
+        Some(path) => {
+            ps.accept_package(&read_package(&path)?)?;
+            Vec::new()
+        }
+        None => ps.fetch_mailboxes()?,
+    };
+    // What this run works on: every incoming payment not finished yet.
+    let open: Vec<PaymentId> = ps
+        .all()?
+        .iter()
+        .filter(|p| p.direction == Direction::Incoming && !p.status.is_final())
+        .map(|p| p.payment_id)
+        .collect();
+    problems.extend(ps.progress_incoming(no_claim, None)?);
+    let payments = report_of(&ps.all()?, |p| open.contains(&p.payment_id));
+    finish(out, PaymentsReport { payments, problems })
+}
+
+/// The report, or (one document per run) an error naming every problem.
+fn finish(out: Output, report: PaymentsReport) -> CliResult<()> {
+    if report.problems.is_empty() {
+        out.result(&report);
+        return Ok(());
+    }
+    Err(CliError::failed(format!(
+        "{} payment(s) could not go on: {}",
+        report.problems.len(),
+        report.problems.join("; ")
+    ))
+    .hint("`asyncpay payments list` shows where each payment is"))
+}
+
+/// `claim`.
+pub fn claim(ctx: &mut Context, id: Option<String>) -> CliResult<()> {
+    let out = ctx.out;
+    let (source, s) = session(ctx)?;
+    let ps = Payments {
+        s: &s,
+        source: source.as_ref(),
+        out,
+    };
+    let only = match &id {
+        Some(id) => {
+            let p = ps.load(id)?;
+            if p.direction != Direction::Incoming || p.status != LocalStatus::Sold {
+                return Err(CliError::failed(format!(
+                    "payment {} is {} {}; only a sold incoming payment can be claimed",
+                    p.payment_id,
+                    if p.direction == Direction::Incoming {
+                        "an incoming payment"
+                    } else {
+                        "an outgoing payment"
+                    },
+                    status_name(p.status)
+                )));
+            }
+            Some(p.payment_id)
+        }
+        None => None,
+    };
+    let problems = ps.progress_incoming(false, only)?;
+    let all = ps.all()?;
+    let payments = report_of(&all, |p| {
+        p.direction == Direction::Incoming && only.is_none_or(|id| id == p.payment_id)
+    });
+    finish(out, PaymentsReport { payments, problems })
+}
+
+/// `sync`.
+pub fn sync(ctx: &mut Context) -> CliResult<()> {
+    let out = ctx.out;
+    let (source, s) = session(ctx)?;
+    let ps = Payments {
+        s: &s,
+        source: source.as_ref(),
+        out,
+    };
+    let mut problems = Vec::new();
+    let mut touched = Vec::new();
+    for mut p in ps.all()? {
+        if p.direction != Direction::Outgoing || p.status.is_final() {
+            continue;
+        }
+        if let Err(e) = ps.sync_outgoing(&mut p) {
+            if e.kind == ExitKind::Unreachable {
+                return Err(e);
+            }
+            problems.push(format!("payment {}: {}", p.payment_id, e.message));
+        }
+        touched.push(p);
+    }
+    let payments = report_of(&touched, |_| true);
+    finish(out, PaymentsReport { payments, problems })
+}
+
+/// `payments …`.
+pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
+    let out = ctx.out;
+    if let PaymentsCommand::List | PaymentsCommand::Show { .. } = cmd {
+        // Local only: no server, no chain.
+        let all = load_all(ctx.store()?)?;
+        match cmd {
+            PaymentsCommand::Show { id } => {
+                let id = PaymentId::from_str(&id).map_err(|_| {
+                    CliError::usage(format!("invalid payment id '{id}': expected 64 hex digits"))
+                })?;
+                let p = all.iter().find(|p| p.payment_id == id).ok_or_else(|| {
+                    CliError::failed(format!("no payment {id} in this wallet"))
+                        .hint("list them with `asyncpay payments list`")
+                })?;
+                out.result(&PaymentReport::from(p));
+            }
+            _ => out.result(&PaymentsReport {
+                payments: report_of(&all, |_| true),
+                problems: Vec::new(),
+            }),
+        }
+        return Ok(());
+    }
+    let (source, s) = session(ctx)?;
+    let ps = Payments {
+        s: &s,
+        source: source.as_ref(),
+        out,
+    };
+    match cmd {
+        PaymentsCommand::Cancel { id } => {
+            let mut p = ps.load(&id)?;
+            if p.direction != Direction::Outgoing {
+                return Err(CliError::failed("only the payer can cancel a payment"));
+            }
+            if p.status == LocalStatus::Cancelled {
+                out.note("the payment is already cancelled");
+            } else {
+                ps.cancel(&mut p)?;
+            }
+            out.result(&PaymentReport::from(&p));
+        }
+        PaymentsCommand::Wait { id, timeout } => {
+            let mut p = ps.load(&id)?;
+            let deadline = Instant::now() + timeout.0;
+            let spinner = out.spinner(&format!("waiting for payment {}", p.payment_id));
+            loop {
+                let step = match p.direction {
+                    Direction::Outgoing => ps.sync_outgoing(&mut p),
+                    Direction::Incoming => {
+                        ps.progress_incoming(false, Some(p.payment_id)).map(|_| ())
+                    }
+                };
+                if let Err(e) = step {
+                    if e.kind != ExitKind::Unreachable {
+                        spinner.finish_and_clear();
+                        return Err(e);
+                    }
+                }
+                p = ps.load(&id)?;
+                if p.status.is_final() {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    spinner.finish_and_clear();
+                    return Err(CliError::new(
+                        ExitKind::Pending,
+                        format!(
+                            "payment {} is still {}",
+                            p.payment_id,
+                            status_name(p.status)
+                        ),
+                    )
+                    .hint("run `asyncpay payments wait ID` again later"));
+                }
+                spinner.set_message(format!(
+                    "payment {}: {}",
+                    p.payment_id,
+                    status_name(p.status)
+                ));
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            spinner.finish_and_clear();
+            out.result(&PaymentReport::from(&p));
+        }
+        PaymentsCommand::List | PaymentsCommand::Show { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}

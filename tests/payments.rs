@@ -1,0 +1,401 @@
+//! The asynchronous payment with real processes (PROTOCOL.md §5): a real `server run` on
+//! 127.0.0.1, wallets A and B as separate `asyncpay` processes on the shared regtest ledger.
+//! A pays while B is offline, B sells and claims, A collects — every balance checked to the
+//! satoshi; cancels, expiry and hostile cases end with clear errors and no change.
+
+use serde_json::Value;
+
+mod common;
+
+use common::procs::{channel_id, fund, Env, Server, Wallet};
+
+/// S (fee 1000 ppm), A with a 200 000 sat channel it funded, B with 300 000 sat of
+/// inbound capacity S funded; both channels confirmed.
+struct Story {
+    env: Env,
+    server: Server,
+    a: Wallet,
+    b: Wallet,
+    a_channel: String,
+    b_channel: String,
+    address: String,
+}
+
+impl Story {
+    fn new(server_args: &[&str]) -> Story {
+        let env = Env::new();
+        let s = env.wallet("s");
+        s.ok(&[
+            "server",
+            "init",
+            "--shared-delay",
+            "6",
+            "--min-shared-delay",
+            "2",
+            "--min-confirmations",
+            "1",
+        ]);
+        fund(&s, &env, 1_000_000);
+        let server = Server::start_with(&s, "0", server_args, None);
+        let url = server.url.clone();
+        let a = env.wallet("a");
+        fund(&a, &env, 500_000);
+        let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
+        let b = env.wallet("b");
+        let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
+        env.mine(1);
+        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+        Story {
+            env,
+            server,
+            a,
+            b,
+            a_channel,
+            b_channel,
+            address,
+        }
+    }
+
+    /// (client, server) balances of a channel as its client sees it.
+    fn balances(w: &Wallet, id: &str) -> (u64, u64) {
+        let v = w.ok(&["channel", "show", id]);
+        (
+            v["client_sat"].as_u64().unwrap(),
+            v["server_sat"].as_u64().unwrap(),
+        )
+    }
+
+    fn a_balances(&self) -> (u64, u64) {
+        Self::balances(&self.a, &self.a_channel)
+    }
+
+    fn b_balances(&self) -> (u64, u64) {
+        Self::balances(&self.b, &self.b_channel)
+    }
+}
+
+/// Runs `w` with `args`, expects failure with exit code `code`, returns the JSON error.
+fn fails(w: &Wallet, args: &[&str], code: i32) -> Value {
+    let out = w.cmd(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "asyncpay {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+fn id(v: &Value) -> String {
+    v["payment_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_pays_while_b_is_offline_and_everyone_ends_right_to_the_satoshi() {
+    let st = Story::new(&[]);
+    let (a, b) = (&st.a, &st.b);
+
+    // A pays 10 000 sat; B has not run anything since it shared its address.
+    let paid = a.ok(&["pay", &st.address, "10000"]);
+    assert_eq!(paid["status"], "pending");
+    assert_eq!(paid["fee_sat"], 10);
+    let pid = id(&paid);
+    // A's balance is committed in the pending state, not yet in a signed one.
+    assert_eq!(st.a_balances(), (200_000, 0));
+    // A second payment on the same channel is refused clearly.
+    let second = fails(a, &["pay", &st.address, "1000"], 1);
+    assert!(
+        second["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pending"),
+        "{second}"
+    );
+
+    // A goes offline. B comes online: fetch, sell, claim.
+    let received = b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
+    assert_eq!(received["payments"][0]["status"], "paid");
+    assert_eq!(st.b_balances(), (10_000, 290_000));
+    // Nothing left in B's mailbox; receiving again changes nothing.
+    let again = b.ok(&["receive"]);
+    assert_eq!(again["payments"].as_array().unwrap().len(), 0, "{again}");
+    assert_eq!(st.b_balances(), (10_000, 290_000));
+
+    // A returns: invoice, scalar and S's partial signature; state n+1 is complete.
+    let synced = a.ok(&["sync"]);
+    assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
+    let shown = a.ok(&["payments", "show", &pid]);
+    assert_eq!(shown["status"], "paid");
+    assert_eq!(
+        shown["invoice"]["body"]["payee"],
+        b.ok(&["address"])["node_id"]
+    );
+    assert_eq!(st.a_balances(), (189_990, 10_010));
+
+    // A cancelled payment: A's balance comes back in state n+2; B's later sale fails.
+    let p2 = id(&a.ok(&["pay", &st.address, "5000"]));
+    let cancelled = a.ok(&["payments", "cancel", &p2]);
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(st.a_balances(), (189_990, 10_010));
+    let shown = a.ok(&["channel", "show", &st.a_channel]);
+    assert_eq!(shown["state"], 3, "{shown}");
+    let late = fails(b, &["receive"], 1);
+    assert!(
+        late["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not"),
+        "{late}"
+    );
+    let listed = b.ok(&["payments", "list"]);
+    let failed = listed["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["payment_id"] == p2.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cancelled"),
+        "{failed} {late}"
+    );
+    assert_eq!(st.b_balances(), (10_000, 290_000));
+
+    // Channels keep working after payments.
+    a.ok(&["channel", "push", &st.a_channel, "1000"]);
+    assert_eq!(st.a_balances(), (188_990, 11_010));
+    drop(st.server);
+}
+
+/// This wallet's keys, from its mnemonic (its data dir is not locked between commands).
+fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
+    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    asyncpay::keys::Seed::from_phrase(&phrase)
+        .unwrap()
+        .keys(bitcoin::Network::Regtest)
+}
+
+/// `POST path` to S signed by `keys`' node key; the error code S answers (`None`: success).
+fn post_as(
+    url: &str,
+    keys: &asyncpay::keys::WalletKeys,
+    path: &str,
+    body: &Value,
+) -> Option<String> {
+    let client = asyncpay::net::client::Client::new(url, keys.node_secret(), None).unwrap();
+    match client.post::<_, Value>(path, body) {
+        Ok(_) => None,
+        Err(asyncpay::net::NetError::Api { code, .. }) => Some(code),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// An invoice signed by `keys` for `fields`, as JSON.
+fn invoice_json(
+    keys: &asyncpay::keys::WalletKeys,
+    fields: asyncpay::payment::InvoiceFields,
+) -> Value {
+    let invoice = asyncpay::payment::Invoice::sign(fields, &keys.node_secret(), [7; 32]).unwrap();
+    serde_json::from_slice::<Value>(&invoice.encode()).unwrap()["body"].clone()
+}
+
+#[test]
+fn hostile_and_unlucky_sales_get_clear_errors_and_change_nothing() {
+    let st = Story::new(&[]);
+    let (a, b) = (&st.a, &st.b);
+    let dir = st.env.root.path();
+    let file = dir.join("package.age");
+    let paid = a.ok(&[
+        "pay",
+        &st.address,
+        "7000",
+        "--package-out",
+        file.to_str().unwrap(),
+    ]);
+    let pid = id(&paid);
+    assert!(paid["delivered"].as_str().unwrap().starts_with("file "));
+    let sealed = std::fs::read(&file).unwrap();
+    assert!(sealed.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
+
+    // Tampered and truncated packages: clear errors, nothing stored or sold.
+    let mut tampered = String::from_utf8(sealed.clone()).unwrap();
+    let at = tampered.len() / 2;
+    let flipped = if &tampered[at..at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(at..at + 1, flipped);
+    let bad = dir.join("tampered.age");
+    std::fs::write(&bad, &tampered).unwrap();
+    let e = fails(b, &["receive", "--package", bad.to_str().unwrap()], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("package"),
+        "{e}"
+    );
+    std::fs::write(&bad, &sealed[..sealed.len() / 2]).unwrap();
+    let e = fails(b, &["receive", "--package", bad.to_str().unwrap()], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("package"),
+        "{e}"
+    );
+    assert_eq!(
+        b.ok(&["payments", "list"])["payments"],
+        serde_json::json!([])
+    );
+
+    // Another node C cannot open B's package, nor sell B's payment.
+    let c = st.env.wallet("c");
+    c.ok(&["channel", "request-inbound", &st.server.url, "100000"]);
+    st.env.mine(1);
+    let e = fails(&c, &["receive", "--package", file.to_str().unwrap()], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not encrypted to this wallet"),
+        "{e}"
+    );
+    let (b_keys, c_keys) = (keys_of(b), keys_of(&c));
+    let package =
+        asyncpay::payment::UpdatePackage::open(&sealed, &b_keys.mailbox_identity()).unwrap();
+    let t_a = package.check().unwrap();
+    let fields = asyncpay::payment::InvoiceFields {
+        payment_id: package.payment_id,
+        amount_sat: 7000,
+        payment_point: t_a,
+        expiry: package.expiry,
+        payee: b_keys.node_id(),
+    };
+    let proposal = serde_json::json!({
+        "channel_id": st.b_channel,
+        "number": 1,
+        "state": {"number": 1, "client_sat": 0, "server_sat": 293000,
+                  "ptlcs": []},
+        "proposer_nonce": package.payer_nonce.to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    });
+    let sell = |keys, invoice: Value| {
+        post_as(
+            &st.server.url,
+            keys,
+            "/v1/payments/sell",
+            &serde_json::json!({"invoice": invoice, "proposal": proposal}),
+        )
+    };
+    let as_c = asyncpay::payment::InvoiceFields {
+        payee: c_keys.node_id(),
+        ..fields
+    };
+    assert_eq!(
+        sell(&c_keys, invoice_json(&c_keys, as_c)).as_deref(),
+        Some("unknown_payment")
+    );
+    assert_eq!(
+        sell(&c_keys, invoice_json(&b_keys, fields)).as_deref(),
+        Some("unknown_payment")
+    );
+    // B's invoice with a wrong amount or a wrong point.
+    let wrong_amount = asyncpay::payment::InvoiceFields {
+        amount_sat: 7001,
+        ..fields
+    };
+    assert_eq!(
+        sell(&b_keys, invoice_json(&b_keys, wrong_amount)).as_deref(),
+        Some("invoice_mismatch")
+    );
+    let wrong_point = asyncpay::payment::InvoiceFields {
+        payment_point: package.payer_funding,
+        ..fields
+    };
+    assert_eq!(
+        sell(&b_keys, invoice_json(&b_keys, wrong_point)).as_deref(),
+        Some("wrong_point")
+    );
+    // A garbled signature.
+    let mut forged = invoice_json(&b_keys, fields);
+    forged["amount_sat"] = 7000.into();
+    forged["expiry"] = (package.expiry + 1).into();
+    assert_eq!(sell(&b_keys, forged).as_deref(), Some("invalid_invoice"));
+    // C cannot see B's mailbox or A's payment either.
+    assert_eq!(
+        post_as(
+            &st.server.url,
+            &c_keys,
+            "/v1/payments/cancel",
+            &serde_json::json!({"payment_id": pid})
+        )
+        .as_deref(),
+        Some("unknown_payment")
+    );
+    assert_eq!(st.b_balances(), (0, 300_000));
+    assert_eq!(st.a_balances(), (200_000, 0));
+
+    // The real package still sells once: B is paid, a second sale is refused.
+    let got = b.ok(&["receive", "--package", file.to_str().unwrap(), "--no-claim"]);
+    assert_eq!(got["payments"][0]["status"], "sold", "{got}");
+    assert_eq!(
+        sell(&b_keys, invoice_json(&b_keys, fields)).as_deref(),
+        Some("already_sold")
+    );
+    // A cannot cancel once sold; the claim goes through and A collects.
+    let e = fails(a, &["payments", "cancel", &pid], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("sold"),
+        "{e}"
+    );
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "pending");
+    let claimed = b.ok(&["claim", &pid]);
+    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    assert_eq!(st.b_balances(), (7_000, 293_000));
+    assert_eq!(a.ok(&["payments", "wait", &pid])["status"], "paid");
+    assert_eq!(st.a_balances(), (192_993, 7_007));
+    // Claiming again, receiving the same package again: nothing changes.
+    let e = fails(b, &["claim", &pid], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("paid"),
+        "{e}"
+    );
+    b.ok(&["receive", "--package", file.to_str().unwrap()]);
+    assert_eq!(st.b_balances(), (7_000, 293_000));
+    drop(st.server);
+}
+
+#[test]
+fn an_expired_payment_is_not_bought_and_comes_back_to_the_payer() {
+    let st = Story::new(&[]);
+    let (a, b) = (&st.a, &st.b);
+    let file = st.env.root.path().join("p.age");
+    let file = file.to_str().unwrap();
+    let pid = id(&a.ok(&[
+        "pay",
+        &st.address,
+        "4000",
+        "--expiry",
+        "2s",
+        "--package-out",
+        file,
+    ]));
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let e = fails(b, &["receive", "--package", file], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("expired"),
+        "{e}"
+    );
+    assert_eq!(st.b_balances(), (0, 300_000));
+    let synced = a.ok(&["sync"]);
+    assert_eq!(synced["payments"][0]["status"], "cancelled", "{synced}");
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "cancelled");
+    assert_eq!(st.a_balances(), (200_000, 0));
+    let shown = a.ok(&["channel", "show", &st.a_channel]);
+    assert_eq!(shown["state"], 2, "state 1 superseded by 2: {shown}");
+    drop(st.server);
+}
