@@ -202,6 +202,13 @@ fn refused(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::conflict(code, message)
 }
 
+fn wrong_scalar() -> ApiError {
+    ApiError::bad_request(
+        "wrong_scalar",
+        "the scalar is not the payer's partial signature (t·G != T_A)",
+    )
+}
+
 fn unknown_payment(id: &PaymentId) -> ApiError {
     ApiError::not_found(
         "unknown_payment",
@@ -641,74 +648,65 @@ impl ServerCore {
             _ => return Err(unknown_payment(&id)),
         };
         let scalar: [u8; 32] = unhex("scalar", &req.scalar)?;
-        match payment.status {
-            PaymentStatus::Sold => {
-                let a_id = payment.payer_channel;
-                let a = &inner.channels[&a_id];
-                let msg = UpdateSignature {
-                    channel_id: a_id,
-                    number: payment.state_number,
-                    partial_signature: scalar,
-                };
-                // Verifying A's partial signature is the check t·G = T_A.
-                let with_remote = a.channel.on_signature(&msg).map_err(|_| {
-                    ApiError::bad_request(
-                        "wrong_scalar",
-                        "the scalar is not the payer's partial signature (t·G != T_A)",
-                    )
-                })?;
-                let secret = self.keys.channel(a.key_index).funding_scalar();
-                super::record_nonce_use(&with_remote);
-                let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
-                let ours = completed.update_signature().map_err(channel_error)?;
-                self.commit_channel(&mut inner, &a_id, completed)?;
-                payment.status = PaymentStatus::Paid;
-                payment.scalar = Some(hex(&scalar));
-                payment.server_partial = Some(hex(&ours.partial_signature));
-                self.commit_payment(&mut inner, payment.clone())?;
-            }
-            PaymentStatus::Paid => {} // B resending after a crash
-            status => {
+        let b_id = match (payment.status, payment.payee_channel) {
+            (PaymentStatus::Sold | PaymentStatus::Paid, Some(b_id)) => b_id,
+            (status, _) => {
                 return Err(refused(
                     "not_sold",
                     format!("payment {id} is {status}; only a sold payment can be claimed"),
                 ))
             }
-        }
-        if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
-            return Err(ApiError::bad_request(
-                "wrong_scalar",
-                "the scalar is not the payer's partial signature (t·G != T_A)",
-            ));
-        }
-        let b_id = payment
-            .payee_channel
-            .expect("a sold payment names its channel");
+        };
         if req.proposal.channel_id != b_id {
             return Err(ApiError::bad_request(
                 "wrong_channel",
                 "the claim must settle the channel that carries the PTLC",
             ));
         }
-        self.drop_stale_pending(&mut inner, &b_id)?;
-        let b = &inner.channels[&b_id];
         let point = payment
             .invoice
             .as_ref()
             .expect("a sold payment has its invoice")
             .payment_point();
-        let latest = &b
+        // B is paid only through a signed PTLC state: S completes A's update only then.
+        let ptlc_signed = inner.channels[&b_id]
             .channel
             .latest()
-            .expect("a sold payment's channel is signed")
-            .state;
-        let expected = claimed_state(latest, b.channel.next_number(), point).ok_or_else(|| {
-            refused(
+            .is_some_and(|l| l.state.ptlcs.iter().any(|p| p.point == point));
+        if !ptlc_signed {
+            return Err(refused(
                 "ptlc_missing",
                 "the latest signed state of the channel has no PTLC for this payment; finish \
                  signing the PTLC state first (or it is already claimed)",
-            )
-        })?;
+            ));
+        }
+        if payment.status == PaymentStatus::Sold {
+            let a_id = payment.payer_channel;
+            let a = &inner.channels[&a_id];
+            let msg = UpdateSignature {
+                channel_id: a_id,
+                number: payment.state_number,
+                partial_signature: scalar,
+            };
+            // Verifying A's partial signature is the check t·G = T_A.
+            let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
+            let secret = self.keys.channel(a.key_index).funding_scalar();
+            super::record_nonce_use(&with_remote);
+            let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
+            let ours = completed.update_signature().map_err(channel_error)?;
+            self.commit_channel(&mut inner, &a_id, completed)?;
+            payment.status = PaymentStatus::Paid;
+            payment.scalar = Some(hex(&scalar));
+            payment.server_partial = Some(hex(&ours.partial_signature));
+            self.commit_payment(&mut inner, payment.clone())?;
+        } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
+            return Err(wrong_scalar());
+        }
+        self.drop_stale_pending(&mut inner, &b_id)?;
+        let b = &inner.channels[&b_id];
+        let latest = &b.channel.latest().expect("checked above").state;
+        let expected = claimed_state(latest, b.channel.next_number(), point)
+            .expect("the PTLC is in the latest state (checked above)");
         let (channel, accept) = b
             .channel
             .accept(&req.proposal, rand, exactly(&expected))
