@@ -113,6 +113,23 @@ fn a_pays_while_b_is_offline_and_everyone_ends_right_to_the_satoshi() {
         "{second}"
     );
 
+    // Only B sees the package in its mailbox: another node gets "unknown item".
+    let item = paid["delivered"]
+        .as_str()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let c = st.env.wallet("c");
+    let c_client =
+        asyncpay::net::client::Client::new(&st.server.url, keys_of(&c).node_secret(), None)
+            .unwrap();
+    match c_client.get::<Value>(&format!("/v1/mailbox/{item}")) {
+        Err(asyncpay::net::NetError::Api { code, .. }) => assert_eq!(code, "unknown_item"),
+        other => panic!("C fetched B's mailbox item: {other:?}"),
+    }
+
     // A goes offline. B comes online: fetch, sell, claim.
     let received = b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
@@ -342,6 +359,9 @@ fn hostile_and_unlucky_sales_get_clear_errors_and_change_nothing() {
     // The real package still sells once: B is paid, a second sale is refused.
     let got = b.ok(&["receive", "--package", file.to_str().unwrap(), "--no-claim"]);
     assert_eq!(got["payments"][0]["status"], "sold", "{got}");
+    let shown = b.ok(&["payments", "show", &pid]);
+    assert_eq!(shown["package"]["state_number"], 1, "{shown}");
+    assert!(shown["package"].get("partial_signature").is_none());
     assert_eq!(
         sell(&b_keys, invoice_json(&b_keys, fields)).as_deref(),
         Some("already_sold")

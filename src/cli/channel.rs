@@ -243,6 +243,13 @@ impl Session<'_> {
             .hint("see `asyncpay payments list`; `asyncpay payments cancel ID` returns the money while it is unsold"));
         }
         if pending.local_partial().is_none() {
+            if let Some(id) = super::payments::payment_in_setup(self.w.store, ch.channel.id())? {
+                return Err(CliError::failed(format!(
+                    "payment {id} was interrupted while it was set up on channel {}",
+                    ch.channel.id()
+                ))
+                .hint("run `asyncpay sync` to finish it (or `asyncpay payments cancel ID`)"));
+            }
             ch.channel = ch.channel.cancel_pending().map_err(refused)?;
             return self.save(ch);
         }

@@ -320,11 +320,26 @@ impl Payments<'_, '_> {
     fn resume_outgoing(&self, p: &mut ClientPayment) -> CliResult<()> {
         let mut ch = self.channel(p.channel_id)?;
         let client = self.s.client(&ch.server_url)?;
-        if p.status == LocalStatus::Proposed {
+        let signed = ch.channel.pending().is_some_and(|u| u.withheld());
+        if p.status == LocalStatus::Proposed && !signed {
             let request = p
                 .request
                 .clone()
                 .expect("a proposed payment keeps its request");
+            let ours = ch.channel.pending().filter(|u| {
+                u.next().number == request.proposal.number
+                    && u.local_nonce().to_bytes() == request.proposal.proposer_nonce
+            });
+            if ours.is_none() {
+                return Err(CliError::new(
+                    ExitKind::Data,
+                    format!(
+                        "the update of payment {} is missing from channel {}",
+                        p.payment_id,
+                        ch.channel.id()
+                    ),
+                ));
+            }
             let accept = match client.post("/v1/payments", &request) {
                 Ok(a) => a,
                 Err(e) if matches!(e, NetError::Api { .. }) => {
@@ -351,6 +366,8 @@ impl Payments<'_, '_> {
             ch.channel = c;
             // s_A exists only in this (encrypted) file until it is sealed to B.
             self.s.save(&ch)?;
+        }
+        if p.status == LocalStatus::Proposed {
             p.status = LocalStatus::Pending;
             self.save(p)?;
         }
@@ -724,8 +741,12 @@ impl Payments<'_, '_> {
             expiry: p.expiry,
             payee: self.s.w.keys.node_id(),
         };
-        let invoice = Invoice::sign(fields, &self.s.w.keys.node_secret(), random32()?)
-            .map_err(|e| CliError::failed(e.to_string()))?;
+        // The invoice of an interrupted attempt is sold again as it is.
+        let invoice = match p.invoice.clone().filter(|i| *i.fields() == fields) {
+            Some(known) => known,
+            None => Invoice::sign(fields, &self.s.w.keys.node_secret(), random32()?)
+                .map_err(|e| CliError::failed(e.to_string()))?,
+        };
         p.channel_id = Some(ch.channel.id());
         p.invoice = Some(invoice.clone());
         self.save(p)?;
@@ -891,6 +912,9 @@ pub struct PaymentReport {
     invoice: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    /// Incoming, `payments show`: the public parts of the update package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<serde_json::Value>,
 }
 
 impl From<&ClientPayment> for PaymentReport {
@@ -910,6 +934,7 @@ impl From<&ClientPayment> for PaymentReport {
                 .as_ref()
                 .and_then(|i| serde_json::from_slice(&i.encode()).ok()),
             reason: p.reason.clone(),
+            package: None,
         }
     }
 }
@@ -969,6 +994,12 @@ impl Render for PaymentReport {
         if let Some(r) = &self.reason {
             lines.push(format!("note:      {r}"));
         }
+        if let Some(pkg) = &self.package {
+            lines.push(format!(
+                "package:   A–S state {} of the payer's channel, signed by the payer (s_A kept secret)",
+                pkg["state_number"]
+            ));
+        }
         lines.join("\n")
     }
 }
@@ -996,6 +1027,18 @@ fn report_of(ps: &[ClientPayment], filter: impl Fn(&ClientPayment) -> bool) -> V
         .filter(|p| filter(p))
         .map(PaymentReport::from)
         .collect()
+}
+
+/// The outgoing payment being set up with S on `channel` (S may hold its update as
+/// pending): its unsigned update must not be dropped as an interrupted one.
+pub(super) fn payment_in_setup(
+    store: &crate::store::Store,
+    channel: ChannelId,
+) -> CliResult<Option<PaymentId>> {
+    Ok(load_all(store)?
+        .into_iter()
+        .find(|p| p.status == LocalStatus::Proposed && p.channel_id == Some(channel))
+        .map(|p| p.payment_id))
 }
 
 /// Every payment of the wallet, oldest first.
@@ -1155,7 +1198,8 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     let out = ctx.out;
     if let PaymentsCommand::List | PaymentsCommand::Show { .. } = cmd {
         // Local only: no server, no chain.
-        let all = load_all(ctx.store()?)?;
+        let w = super::commands::unlocked(ctx)?;
+        let all = load_all(w.store)?;
         match cmd {
             PaymentsCommand::Show { id } => {
                 let id = PaymentId::from_str(&id).map_err(|_| {
@@ -1165,7 +1209,15 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
                     CliError::failed(format!("no payment {id} in this wallet"))
                         .hint("list them with `asyncpay payments list`")
                 })?;
-                out.result(&PaymentReport::from(p));
+                let mut report = PaymentReport::from(p);
+                // What B received, without s_A (the package is sealed to our mailbox key).
+                report.package = p
+                    .sealed
+                    .as_deref()
+                    .and_then(|h| hex::decode_vec(h).ok())
+                    .and_then(|b| UpdatePackage::open(&b, &w.keys.mailbox_identity()).ok())
+                    .and_then(|pkg| serde_json::to_value(pkg.public_view()).ok());
+                out.result(&report);
             }
             _ => out.result(&PaymentsReport {
                 payments: report_of(&all, |_| true),

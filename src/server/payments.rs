@@ -480,7 +480,9 @@ impl ServerCore {
         }
         match payment.status {
             PaymentStatus::Pending => {}
-            PaymentStatus::Sold if payment.invoice.as_ref() == Some(&invoice) => {
+            PaymentStatus::Sold
+                if payment.invoice.as_ref().map(Invoice::fields) == Some(invoice.fields()) =>
+            {
                 // B resending after a crash: fine while the PTLC state is not signed.
                 let signed = payment.payee_channel.is_some_and(|b| {
                     inner.channels[&b].channel.latest().is_some_and(|l| {
