@@ -7,7 +7,8 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{channel_id, fund, Env, Server, Wallet};
+use bitcoin::ScriptBuf;
+use common::procs::{channel_id, fund, to_node, value_at, Env, Server, Wallet};
 
 /// S (fee 1000 ppm), A with a 200 000 sat channel it funded, B with 300 000 sat of
 /// inbound capacity S funded; both channels confirmed.
@@ -19,6 +20,8 @@ struct Story {
     a_channel: String,
     b_channel: String,
     address: String,
+    /// S's `to_node` scripts of its channels with A (0) and B (1).
+    s_to_node: Vec<ScriptBuf>,
 }
 
 impl Story {
@@ -36,6 +39,8 @@ impl Story {
             "1",
         ]);
         fund(&s, &env, 1_000_000);
+        // S's wallet is locked while it runs.
+        let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
         let server = Server::start_with(&s, "0", server_args, None);
         let url = server.url.clone();
         let a = env.wallet("a");
@@ -53,7 +58,52 @@ impl Story {
             a_channel,
             b_channel,
             address,
+            s_to_node,
         }
+    }
+
+    /// A and B force-close their channels alone; after the delay the settlements pay
+    /// exactly `(a, s_with_a, b, s_with_b)` on chain.
+    fn force_close_and_check(&self, expected: (u64, u64, u64, u64)) {
+        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
+            let out = w
+                .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(5),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        self.env.mine(7);
+        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
+            let mut closed = w
+                .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                .output()
+                .unwrap();
+            if !closed.status.success() {
+                self.env.mine(1);
+                closed = w
+                    .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                    .output()
+                    .unwrap();
+            }
+            assert!(
+                closed.status.success(),
+                "{}",
+                String::from_utf8_lossy(&closed.stdout)
+            );
+        }
+        self.env.mine(1);
+        let got = (
+            value_at(&self.env, &to_node(&self.a, 0)),
+            value_at(&self.env, &self.s_to_node[0]),
+            value_at(&self.env, &to_node(&self.b, 0)),
+            value_at(&self.env, &self.s_to_node[1]),
+        );
+        assert_eq!(got, expected, "on-chain balances after the force closes");
     }
 
     /// (client, server) balances of a channel as its client sees it.
@@ -187,6 +237,9 @@ fn a_pays_while_b_is_offline_and_everyone_ends_right_to_the_satoshi() {
     // Channels keep working after payments.
     a.ok(&["channel", "push", &st.a_channel, "1000"]);
     assert_eq!(st.a_balances(), (188_990, 11_010));
+
+    // Both force-close alone: the latest states settle on chain, to the satoshi.
+    st.force_close_and_check((188_990, 11_010, 10_000, 290_000));
     drop(st.server);
 }
 

@@ -444,14 +444,7 @@ impl ServerCore {
     ) -> Result<Vec<Message>, ApiError> {
         let rand = random32()?;
         let id = p.channel_id;
-        let ch = Self::owned(inner, client, &id)?;
-        if ch.channel.status() == ChannelStatus::AwaitingFunding {
-            // The watcher may not have passed since the funding confirmed: look now.
-            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
-                ch.channel = next;
-                self.save(ch)?;
-            }
-        }
+        self.refresh_funding(Self::owned(inner, client, &id)?)?;
         Self::refuse_payment_pending(inner, &id)?;
         // A client that restarts an update after a crash: S has not signed the old one, so
         // it is dropped (its secret nonce is never used).
@@ -506,6 +499,18 @@ impl ServerCore {
             replies.push(Message::FundingPublished(funded));
         }
         Ok(replies)
+    }
+
+    /// Counts the funding confirmations of a channel still awaiting them: the watcher may
+    /// not have passed since the funding confirmed.
+    fn refresh_funding(&self, ch: &mut ServerChannel) -> Result<(), ApiError> {
+        if ch.channel.status() == ChannelStatus::AwaitingFunding {
+            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                ch.channel = next;
+                self.save(ch)?;
+            }
+        }
+        Ok(())
     }
 
     /// A payment holds the channel's pending update: plain channel messages may neither

@@ -319,7 +319,7 @@ impl ServerCore {
         let now = now();
         let mut inner = self.lock();
         let id = req.proposal.channel_id;
-        Self::owned(&mut inner, payer, &id)?;
+        self.refresh_funding(Self::owned(&mut inner, payer, &id)?)?;
         if let Some(known) = inner.payments.get(&req.payment_id) {
             return self.payment_again(&inner, payer, known, &req);
         }
@@ -575,7 +575,7 @@ impl ServerCore {
         }
         // The B–S channel: B's proposal must be exactly the PTLC state.
         let b_id = req.proposal.channel_id;
-        Self::owned(&mut inner, payee, &b_id)?;
+        self.refresh_funding(Self::owned(&mut inner, payee, &b_id)?)?;
         if let Some(known) = payment.payee_channel {
             if known != b_id {
                 return Err(refused("already_sold", "the sale runs on another channel"));
