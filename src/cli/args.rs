@@ -394,4 +394,37 @@ pub enum ServerCommand {
     },
     /// Show the server's settings and channels
     Info,
+    /// Sales waiting for the operator of a running `server run --manual`: list, approve
+    #[command(subcommand)]
+    Sales(SalesCommand),
+}
+
+/// `server sales` subcommands: requests to the running `server run --manual`, signed with
+/// this (S's) wallet's node key. They unlock the wallet read-only, so they work while
+/// `server run` holds it.
+#[derive(Debug, Subcommand)]
+pub enum SalesCommand {
+    /// List the sales waiting for approval
+    List {
+        /// The running server.
+        #[command(flatten)]
+        server: RunningServer,
+    },
+    /// Approve a queued sale: the payee's next `asyncpay receive` sells and claims it
+    Approve {
+        /// The payment id (from `server sales list`)
+        id: String,
+        /// The running server.
+        #[command(flatten)]
+        server: RunningServer,
+    },
+}
+
+/// Where the running `server run` of this wallet answers.
+#[derive(Debug, Clone, Args)]
+pub struct RunningServer {
+    /// URL of the running `server run` [default: http:// and the listen address from
+    /// `server init`]
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
 }

@@ -1,5 +1,7 @@
 //! The context of a command, resolved once: network, data dir, chain source, output, and the
-//! unlocked store (kept for a whole REPL session).
+//! unlocked store (kept for a whole REPL session) — or, for commands that only read next to
+//! a process holding the data dir (the operator's `server sales` while `server run` runs),
+//! a read-only store opened without the lock.
 
 use std::path::PathBuf;
 
@@ -10,7 +12,7 @@ use super::error::{CliError, CliResult, ExitKind};
 use super::output::Output;
 use super::secrets;
 use crate::chain::source::ChainSpec;
-use crate::store::{DataDir, LockWait, StoreError, Unlock};
+use crate::store::{DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, StoreError, Unlock};
 
 /// scrypt work factor (log2 N) for new passphrases; `ASYNCPAY_SCRYPT_WORK_FACTOR` overrides it
 /// (tests and slow machines).
@@ -28,6 +30,7 @@ pub struct Context {
     pub datadir: PathBuf,
     dir: Option<DataDir>,
     unlocked: Option<crate::store::Store>,
+    read_only: Option<ReadOnlyStore>,
 }
 
 fn project_dirs() -> CliResult<directories::ProjectDirs> {
@@ -59,6 +62,7 @@ impl Context {
             datadir,
             dir: None,
             unlocked: None,
+            read_only: None,
         })
     }
 
@@ -136,6 +140,41 @@ impl Context {
         Ok(self.unlocked.as_ref().expect("set above"))
     }
 
+    /// The store unlocked for reading only, *without* the data dir's lock: for a command
+    /// that must work while another process (a running `server run`) holds the lock. It
+    /// never writes anything (see [`ReadOnlyDir`]: the seed, identity and settings files are
+    /// only ever replaced atomically, so a lock-free read is consistent). Reuses the store
+    /// this context already unlocked, if any; unlocks once per REPL session otherwise.
+    pub fn store_read_only(&mut self) -> CliResult<&ReadOnlyStore> {
+        if self.read_only.is_none() {
+            let store = match &self.unlocked {
+                Some(store) => store.read_only(),
+                None => {
+                    let unlock = self.unlock_source()?;
+                    let dir = ReadOnlyDir::open(&self.datadir).map_err(store_error)?;
+                    if !dir.is_initialized() {
+                        return Err(store_error(StoreError::NotInitialized {
+                            path: self.datadir.clone(),
+                        }));
+                    }
+                    let unlock = match unlock {
+                        Some(u) => u,
+                        None => Unlock::Passphrase(secrets::prompt_passphrase(
+                            "Wallet passphrase: ",
+                            false,
+                        )?),
+                    };
+                    let spinner = self.out.spinner("unlocking");
+                    let store = dir.unlock(&unlock).map_err(store_error);
+                    spinner.finish_and_clear();
+                    store?
+                }
+            };
+            self.read_only = Some(store);
+        }
+        Ok(self.read_only.as_ref().expect("set above"))
+    }
+
     /// Takes the unlocked store out of the context (a long-running server owns it).
     pub fn take_store(&mut self) -> Option<crate::store::Store> {
         self.unlocked.take()
@@ -149,6 +188,7 @@ impl Context {
     /// Forgets the unlocked store (after a passphrase change).
     pub fn forget_store(&mut self) {
         self.unlocked = None;
+        self.read_only = None;
     }
 
     /// scrypt work factor for a new passphrase.

@@ -1,4 +1,7 @@
-//! `asyncpay server init|run|info`: this wallet as the server S.
+//! `asyncpay server init|run|info|sales`: this wallet as the server S. `server sales` talks
+//! to the running `server run --manual` over its operator routes (`docs/api.md`,
+//! "Operator"), signed with S's node key, and unlocks the wallet read-only so that it works
+//! while `server run` holds the data dir (docs/adr/0003-operator-requests.md).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -7,13 +10,19 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::args::ServerCommand;
+use super::args::{RunningServer, SalesCommand, ServerCommand};
 use super::commands::{connect, unlocked};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
+use crate::keys::{Seed, WalletKeys};
+use crate::net::client::Client;
 use crate::net::server::{AuthState, ServerConfig, TlsFiles};
+use crate::net::NetError;
+use crate::payment::PaymentId;
+use crate::server::api::{OperatorSale, QueuedSales};
 use crate::server::{ServerCore, ServerInfo, ServerSettings};
+use crate::store::SeedFile;
 
 /// Runs a `server` subcommand.
 pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
@@ -102,6 +111,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                 out.json,
             )?;
         }
+        ServerCommand::Sales(cmd) => sales(ctx, cmd)?,
     }
     Ok(())
 }
@@ -117,6 +127,259 @@ fn parse_listen(s: &str) -> CliResult<SocketAddr> {
             "invalid listen address '{s}': expected IP:PORT, e.g. 127.0.0.1:9737"
         ))
     })
+}
+
+// ----- server sales -----
+
+/// `server sales list|approve`: one signed request to the running server.
+fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
+    let out = ctx.out;
+    let (target, id) = match &cmd {
+        SalesCommand::List { server } => (server, None),
+        SalesCommand::Approve { id, server } => (server, Some(parse_payment_id(id)?)),
+    };
+    let operator = Operator::connect(ctx, target)?;
+    match id {
+        None => {
+            let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
+            if !queued.sales.is_empty() {
+                out.note("approve one with `asyncpay server sales approve ID`");
+            }
+            out.result(&SalesReport {
+                server: operator.url,
+                manual: queued.manual,
+                now: crate::net::server::system_clock(),
+                sales: queued.sales,
+            });
+        }
+        Some(id) => {
+            let path = format!("/v1/admin/sales/{id}/approve");
+            let sale: OperatorSale = operator.request(|c| c.post(&path, &serde_json::json!({})))?;
+            out.result(&ApprovedReport {
+                server: operator.url,
+                sale,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn parse_payment_id(id: &str) -> CliResult<PaymentId> {
+    id.parse().map_err(|e| {
+        CliError::usage(format!("invalid payment id '{id}': {e}"))
+            .hint("copy the id from `asyncpay server sales list`")
+    })
+}
+
+/// The client of the running server, signing as S.
+struct Operator {
+    client: Client,
+    url: String,
+}
+
+impl Operator {
+    /// Unlocks S's wallet read-only (the running server holds its lock), checks it is a
+    /// server, and makes a client of `target` (default: S's listen address) signing with
+    /// S's node key.
+    fn connect(ctx: &mut Context, target: &RunningServer) -> CliResult<Operator> {
+        let network = ctx.network;
+        let server_ca = ctx.global.server_ca.clone();
+        let store = ctx.store_read_only()?;
+        let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
+            CliError::new(
+                ExitKind::Data,
+                format!("{} is missing", store.path_of::<SeedFile>().display()),
+            )
+            .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
+        })?;
+        if file.network != network.to_string() {
+            return Err(CliError::usage(format!(
+                "this wallet was created for {}, not {network}",
+                file.network
+            ))
+            .hint(format!("pass --network {}", file.network)));
+        }
+        let keys: WalletKeys = Seed::from_phrase(&file.mnemonic)
+            .map_err(|e| {
+                CliError::new(
+                    ExitKind::Data,
+                    format!("the stored mnemonic is invalid: {e}"),
+                )
+            })?
+            .keys(network);
+        let settings: ServerSettings = store.load().map_err(store_error)?.ok_or_else(|| {
+            CliError::usage("this wallet is not set up as a server, so it has no sales")
+                .hint("run `asyncpay server sales` as the server's wallet (its --datadir)")
+        })?;
+        let url = match &target.server {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => default_url(&settings.listen)?,
+        };
+        let client = Client::new(&url, keys.node_secret(), server_ca).map_err(|e| {
+            let kind = match e {
+                NetError::InvalidUrl { .. } | NetError::CertificateFile { .. } => ExitKind::Usage,
+                _ => ExitKind::Failed,
+            };
+            CliError::new(kind, e.to_string())
+        })?;
+        Ok(Operator { client, url })
+    }
+
+    /// Runs one request and maps its failure to what the operator should do.
+    fn request<T>(&self, f: impl FnOnce(&Client) -> Result<T, NetError>) -> CliResult<T> {
+        f(&self.client).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: NetError) -> CliError {
+        let url = &self.url;
+        match e {
+            NetError::Unreachable { reason, .. } => CliError::new(
+                ExitKind::Unreachable,
+                format!("the server is not running at {url} ({reason})"),
+            )
+            .hint(
+                "start it with `asyncpay server run --manual`; if it listens elsewhere, pass \
+                 --server URL",
+            ),
+            NetError::Api { code, message, .. } => {
+                let err = CliError::failed(message.clone());
+                match code.as_str() {
+                    "not_operator" => err.hint(format!(
+                        "the server at {url} is not this wallet's server; pass --server with \
+                         the URL of this wallet's own `server run`"
+                    )),
+                    "unknown_payment" => err
+                        .hint("`asyncpay server sales list` shows the sales waiting for approval"),
+                    "not_pending" => err.hint(
+                        "nothing to approve: `asyncpay server sales list` shows the sales \
+                         waiting for approval",
+                    ),
+                    "not_found" | "method_not_allowed" => CliError::failed(format!(
+                        "the server at {url} has no operator routes ({message})"
+                    ))
+                    .hint("upgrade the server to this asyncpay version"),
+                    _ => err,
+                }
+            }
+            NetError::InvalidUrl { .. } | NetError::CertificateFile { .. } => {
+                CliError::usage(e.to_string())
+            }
+            other => CliError::failed(other.to_string()),
+        }
+    }
+}
+
+/// `http://` and the listen address; an unspecified address (`0.0.0.0`, `[::]`) is reached
+/// on the loopback address of its family.
+fn default_url(listen: &str) -> CliResult<String> {
+    let mut addr = parse_listen(listen)?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    Ok(format!("http://{addr}"))
+}
+
+/// "3d 4h", "2h 5m", "4m 10s", "12s".
+fn span(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+fn expires(expiry: u64, now: u64) -> String {
+    if now >= expiry {
+        format!("expired {} ago", span(now - expiry))
+    } else {
+        format!("in {}", span(expiry - now))
+    }
+}
+
+/// The first hex digits of a node id, for a table (the full ids are in `--json`).
+fn short(node: &crate::keys::NodeId) -> String {
+    let full = node.to_string();
+    format!("{}…", &full[..12])
+}
+
+/// `server sales list`.
+#[derive(Debug, Serialize)]
+struct SalesReport {
+    server: String,
+    manual: bool,
+    #[serde(skip)]
+    now: u64,
+    sales: Vec<OperatorSale>,
+}
+
+impl Render for SalesReport {
+    fn human(&self) -> String {
+        let mut lines = Vec::new();
+        if !self.manual {
+            lines.push(format!(
+                "the server at {} does not run with --manual: it sells without asking \
+                 (restart it with `asyncpay server run --manual` to approve each sale)",
+                self.server
+            ));
+        }
+        if self.sales.is_empty() {
+            lines.push("no sales waiting for approval".to_owned());
+            return lines.join("\n");
+        }
+        lines.push(format!(
+            "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  EXPIRES",
+            "PAYMENT ID", "AMOUNT SAT", "FEE", "PAYER", "PAYEE", "CREATED"
+        ));
+        for s in &self.sales {
+            lines.push(format!(
+                "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  {}",
+                s.payment_id.to_string(),
+                s.amount_sat,
+                s.fee_sat,
+                short(&s.payer),
+                short(&s.payee),
+                format!("{} ago", span(self.now.saturating_sub(s.created_at))),
+                expires(s.expiry, self.now),
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+/// `server sales approve`.
+#[derive(Debug, Serialize)]
+struct ApprovedReport {
+    server: String,
+    #[serde(flatten)]
+    sale: OperatorSale,
+}
+
+impl Render for ApprovedReport {
+    fn human(&self) -> String {
+        let s = &self.sale;
+        let now = crate::net::server::system_clock();
+        let next = if s.expired {
+            "but it has expired: S will not buy it".to_owned()
+        } else if s.sale_queued {
+            "the payee's next `asyncpay receive` sells and claims it".to_owned()
+        } else {
+            "the payee has not asked yet; its first `asyncpay receive` goes through".to_owned()
+        };
+        format!(
+            "approved payment {}\namount:  {} sat (fee {} sat)\npayer:   {}\npayee:   {}\nexpires: {}\n{next}",
+            s.payment_id,
+            s.amount_sat,
+            s.fee_sat,
+            s.payer,
+            s.payee,
+            expires(s.expiry, now),
+        )
+    }
 }
 
 /// `server init` and `server info`.

@@ -3,6 +3,10 @@
 //! `POST /v1/channels/close/request`, `POST /v1/channels/close/sign`, and the mailbox
 //! (`POST /v1/mailbox/{recipient}`, `GET /v1/mailbox`, `GET|DELETE /v1/mailbox/{id}`, see
 //! [`super::mailbox`]).
+//!
+//! The operator's routes, `GET /v1/admin/sales` and `POST /v1/admin/sales/{id}/approve`, sit
+//! behind the same authentication and answer only requests signed with S's own node key
+//! (403 `not_operator` otherwise): `asyncpay server sales` signs them with S's wallet.
 
 use std::sync::Arc;
 
@@ -10,14 +14,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
 
 use super::payments::{
-    CancelRequest, ClaimRequest, PaymentRequest, PaymentView, SaleAccepted, SaleRequest,
+    CancelRequest, ClaimRequest, PaymentRequest, PaymentStatus, PaymentView, SaleAccepted,
+    SaleRequest, ServerPayment,
 };
 use super::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerCore,
     ServerInfo,
 };
+use crate::keys::NodeId;
 use crate::net::server::{ApiJson, AuthState, Authenticated};
 use crate::net::ApiError;
 use crate::payment::{InvoiceError, PaymentId};
@@ -131,6 +138,125 @@ async fn cancel(
     blocking(move || core.cancel(&node, req)).await.map(Json)
 }
 
+// ----- the operator's routes -----
+
+/// A sale as S's operator sees it: an item of `GET /v1/admin/sales`, and the answer of
+/// `POST /v1/admin/sales/{id}/approve`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorSale {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Where it is (`pending` until the payee sells it).
+    pub status: PaymentStatus,
+    /// A's node id.
+    pub payer: NodeId,
+    /// B's node id.
+    pub payee: NodeId,
+    /// Amount B receives, satoshis.
+    pub amount_sat: u64,
+    /// S's fee, satoshis.
+    pub fee_sat: u64,
+    /// Unix time from which S no longer buys.
+    pub expiry: u64,
+    /// Whether the expiry has passed (an approval then changes nothing: S does not buy).
+    pub expired: bool,
+    /// Unix time S recorded the payment.
+    pub created_at: u64,
+    /// The payee asked to sell and waits for the approval.
+    pub sale_queued: bool,
+    /// The operator approved the sale.
+    pub approved: bool,
+}
+
+impl OperatorSale {
+    fn of(p: &ServerPayment, now: u64) -> OperatorSale {
+        OperatorSale {
+            payment_id: p.payment_id,
+            status: p.status,
+            payer: p.payer,
+            payee: p.payee,
+            amount_sat: p.amount_sat,
+            fee_sat: p.fee_sat,
+            expiry: p.expiry,
+            expired: now >= p.expiry,
+            created_at: p.created_at,
+            sale_queued: p.sale_queued,
+            approved: p.approved,
+        }
+    }
+}
+
+/// `GET /v1/admin/sales`: whether S queues sales (`server run --manual`) and the queued
+/// ones, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedSales {
+    /// S runs with `--manual`: every sale waits for the operator.
+    pub manual: bool,
+    /// The sales waiting for approval.
+    pub sales: Vec<OperatorSale>,
+}
+
+/// Only S itself (requests signed with S's node key) is the operator.
+fn operator(core: &ServerCore, node: &NodeId) -> Result<(), ApiError> {
+    if *node == core.node_id() {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "not_operator",
+        format!(
+            "only the operator of this server may do this: sign the request with the server's \
+             own node key ({}), e.g. with `asyncpay server sales` run as the server's wallet",
+            core.node_id()
+        ),
+    ))
+}
+
+async fn admin_sales(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+) -> Result<Json<QueuedSales>, ApiError> {
+    operator(&core, &node)?;
+    let now = crate::net::server::system_clock();
+    let mut sales: Vec<OperatorSale> = core
+        .queued_sales()
+        .iter()
+        .map(|p| OperatorSale::of(p, now))
+        .collect();
+    sales.sort_by_key(|s| (s.created_at, s.payment_id));
+    Ok(Json(QueuedSales {
+        manual: core.manual(),
+        sales,
+    }))
+}
+
+async fn admin_approve(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<OperatorSale>, ApiError> {
+    operator(&core, &node)?;
+    let id: PaymentId = id
+        .parse()
+        .map_err(|e: InvoiceError| ApiError::bad_request("invalid_payment_id", e.to_string()))?;
+    let approved = blocking(move || {
+        core.approve_sale(&id).map_err(|e| {
+            if e.code() == "unknown_payment" {
+                ApiError::not_found(
+                    "unknown_payment",
+                    format!("this server has no payment {id}"),
+                )
+            } else {
+                e
+            }
+        })
+    })
+    .await?;
+    Ok(Json(OperatorSale::of(
+        &approved,
+        crate::net::server::system_clock(),
+    )))
+}
+
 /// The router of S.
 pub fn router(core: Core, auth: &AuthState) -> Router {
     app(core, auth).0
@@ -148,7 +274,9 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
             .route("/v1/payments/sell", post(sell))
             .route("/v1/payments/claim", post(claim))
             .route("/v1/payments/cancel", post(cancel))
-            .route("/v1/payments/{id}", get(show_payment)),
+            .route("/v1/payments/{id}", get(show_payment))
+            .route("/v1/admin/sales", get(admin_sales))
+            .route("/v1/admin/sales/{id}/approve", post(admin_approve)),
     );
     let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
     let router = Router::new()

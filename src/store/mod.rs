@@ -17,6 +17,12 @@
 //! Every write is an atomic replace ([`write_atomic`]); every read leaves the directory as it
 //! was. Errors are [`StoreError`]s whose messages say what to do next.
 //!
+//! [`ReadOnlyDir`] opens a data dir *without* its lock, for a process that only reads while
+//! another one holds the lock (the operator's `server sales` next to a running `server run`).
+//! Because every file is only ever replaced atomically, a lock-free read sees either the old
+//! or the new version of a file, never a mix. A [`ReadOnlyStore`] has no way to write: it
+//! creates, removes and changes nothing (not even the lock file or stale temp files).
+//!
 //! ```no_run
 //! use asyncpay::store::{DataDir, LockWait, SeedFile, Unlock};
 //! use age::secrecy::SecretString;
@@ -161,7 +167,7 @@ impl DataDir {
     /// True if a storage identity is set up: `identity.age` (passphrase mode) or `recipient`
     /// (identity-file mode) exists.
     pub fn is_initialized(&self) -> bool {
-        self.file(IDENTITY_FILE).exists() || self.file(RECIPIENT_FILE).exists()
+        is_initialized(&self.path)
     }
 
     /// True if the storage identity is passphrase-protected (`identity.age` exists).
@@ -217,16 +223,7 @@ impl DataDir {
     /// [`StoreError::UnsupportedVersion`] for a damaged or newer `identity.age` or
     /// `recipient`.
     pub fn unlock(&self, unlock: &Unlock) -> Result<Store, StoreError> {
-        if !self.is_initialized() {
-            return Err(StoreError::NotInitialized {
-                path: self.path.clone(),
-            });
-        }
-        let identity = match unlock {
-            Unlock::Passphrase(passphrase) => self.unlock_with_passphrase(passphrase)?,
-            Unlock::IdentityFile(file) => self.unlock_with_identity_file(file)?,
-        };
-        Ok(self.store(identity))
+        Ok(self.store(unlock_identity(&self.path, unlock)?))
     }
 
     /// Re-encrypts the storage identity to a `new` passphrase, atomically replacing
@@ -242,15 +239,15 @@ impl DataDir {
         check_new_passphrase(new, work_factor)?;
         let store = self.unlock(current)?;
         if !self.file(RECIPIENT_FILE).exists() {
-            self.write_recipient(&store.recipient)?;
+            self.write_recipient(&store.reader.recipient)?;
         }
-        self.write_identity_age(&store.identity, new, work_factor)
+        self.write_identity_age(&store.reader.identity, new, work_factor)
     }
 
     /// The storage identity as `AGE-SECRET-KEY-1...`, for an explicit export (e.g. to keep
     /// it in an identity file). Whoever has it can read every state file.
     pub fn export_identity(&self, store: &Store) -> SecretString {
-        store.identity.to_string()
+        store.reader.identity.to_string()
     }
 
     fn file(&self, name: &str) -> PathBuf {
@@ -259,9 +256,7 @@ impl DataDir {
 
     fn store(&self, identity: x25519::Identity) -> Store {
         Store {
-            dir: self.path.clone(),
-            recipient: identity.to_public(),
-            identity,
+            reader: ReadOnlyStore::new(self.path.clone(), identity),
             _lock: Arc::clone(&self.lock),
         }
     }
@@ -294,101 +289,179 @@ impl DataDir {
         write_atomic(&path, identity::recipient_text(recipient).as_bytes())
             .map_err(|e| StoreError::io("write", &path, e))
     }
-
-    /// The recipient recorded in `recipient`, if the file exists.
-    fn recorded_recipient(&self) -> Result<Option<x25519::Recipient>, StoreError> {
-        let path = self.file(RECIPIENT_FILE);
-        match fs::read(&path) {
-            Ok(bytes) => {
-                let text = std::str::from_utf8(&bytes)
-                    .map_err(|_| StoreError::corrupt(&path, "is not UTF-8 text"))?;
-                identity::parse_recipient_text(&path, text).map(Some)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::io("read", &path, e)),
-        }
-    }
-
-    fn unlock_with_passphrase(
-        &self,
-        passphrase: &SecretString,
-    ) -> Result<x25519::Identity, StoreError> {
-        let path = self.file(IDENTITY_FILE);
-        let ciphertext = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(StoreError::NoPassphrase {
-                    path: self.path.clone(),
-                })
-            }
-            Err(e) => return Err(StoreError::io("read", &path, e)),
-        };
-        let mut key = age::scrypt::Identity::new(passphrase.clone());
-        key.set_max_work_factor(MAX_WORK_FACTOR);
-        let plaintext = identity::decrypt_with(&key, &ciphertext).map_err(|e| match e {
-            age::DecryptError::DecryptionFailed => {
-                StoreError::WrongPassphrase { path: path.clone() }
-            }
-            age::DecryptError::NoMatchingKeys => StoreError::corrupt(
-                &path,
-                "is not passphrase-encrypted (was another file copied over it?)",
-            ),
-            other => StoreError::corrupt(&path, identity::decrypt_failure_reason(&other)),
-        })?;
-        let text = std::str::from_utf8(&plaintext)
-            .map_err(|_| StoreError::corrupt(&path, "decrypts, but is not UTF-8 text"))?;
-        let identity = identity::parse_identity_plaintext(&path, text)?;
-        if let Some(recorded) = self.recorded_recipient()? {
-            if recorded != identity.to_public() {
-                return Err(StoreError::corrupt(
-                    &self.file(RECIPIENT_FILE),
-                    format!(
-                        "names {recorded}, but identity.age holds the identity of {}",
-                        identity.to_public()
-                    ),
-                ));
-            }
-        }
-        Ok(identity)
-    }
-
-    fn unlock_with_identity_file(&self, file: &Path) -> Result<x25519::Identity, StoreError> {
-        let identities = identity::read_identity_file(file)?;
-        let recorded = self.recorded_recipient()?.ok_or_else(|| {
-            StoreError::corrupt(
-                &self.file(RECIPIENT_FILE),
-                "is missing, so an identity file cannot be checked against this wallet (unlock with the passphrase and change it to recreate the file)",
-            )
-        })?;
-        identities
-            .into_iter()
-            .find(|i| i.to_public() == recorded)
-            .ok_or_else(|| StoreError::IdentityMismatch {
-                path: file.to_path_buf(),
-                expected: recorded.to_string(),
-            })
-    }
 }
 
 /// An unlocked data dir: the storage identity in memory (zeroized on drop; `Debug` shows only
-/// the recipient). Keeps the data dir's lock alive.
+/// the recipient). Keeps the data dir's lock alive. Reads like a [`ReadOnlyStore`] (see
+/// [`Store::read_only`]) and also writes.
 pub struct Store {
-    dir: PathBuf,
-    identity: x25519::Identity,
-    recipient: x25519::Recipient,
+    reader: ReadOnlyStore,
     _lock: Arc<DirLock>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
+            .field("dir", &self.reader.dir)
+            .field("recipient", &self.reader.recipient.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// The storage recipient every state file is encrypted to.
+    pub fn recipient(&self) -> x25519::Recipient {
+        self.reader.recipient()
+    }
+
+    /// The data dir's path.
+    pub fn dir(&self) -> &Path {
+        self.reader.dir()
+    }
+
+    /// Where `T` is stored.
+    pub fn path_of<T: StateFile>(&self) -> PathBuf {
+        self.reader.path_of::<T>()
+    }
+
+    /// Loads `T`, or `None` if its file does not exist. Reads only.
+    ///
+    /// Errors: [`StoreError::Corrupt`] (truncated, tampered with, encrypted to another
+    /// identity, wrong kind, invalid data), [`StoreError::UnsupportedVersion`] (newer
+    /// version), [`StoreError::MigrationFailed`] (older version that `T::migrate` refused).
+    pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
+        self.reader.load()
+    }
+
+    /// Where the `key` instance of a keyed `T` is stored: `T::FILE` names a directory and
+    /// each instance is `<T::FILE>/<key>.age` (e.g. one file per channel).
+    pub fn keyed_path_of<T: StateFile>(&self, key: &str) -> Result<PathBuf, StoreError> {
+        self.reader.keyed_path_of::<T>(key)
+    }
+
+    /// Loads the `key` instance of a keyed `T` (see [`Store::keyed_path_of`]).
+    pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.reader.load_keyed(key)
+    }
+
+    /// The keys of every stored instance of a keyed `T`, sorted.
+    pub fn keys_of<T: StateFile>(&self) -> Result<Vec<String>, StoreError> {
+        self.reader.keys_of::<T>()
+    }
+
+    /// A read-only view of this store (the same storage identity; it does not hold the
+    /// lock).
+    pub fn read_only(&self) -> ReadOnlyStore {
+        self.reader.clone()
+    }
+
+    /// Saves the `key` instance of a keyed `T`, creating its directory if needed.
+    pub fn save_keyed<T: StateFile>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let path = self.keyed_path_of::<T>(key)?;
+        let dir = self.dir();
+        let sub = dir.join(T::FILE);
+        if !sub.is_dir() {
+            fs::create_dir_all(&sub).map_err(|e| StoreError::io("create", &sub, e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&sub, fs::Permissions::from_mode(0o700))
+                    .map_err(|e| StoreError::io("protect", &sub, e))?;
+            }
+            fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io("sync", dir, e))?;
+        }
+        self.save_path(&path, value)
+    }
+
+    /// Saves `value`: serializes it in its envelope, encrypts it to the storage recipient and
+    /// atomically replaces its file. The plaintext never touches the disk.
+    pub fn save<T: StateFile>(&self, value: &T) -> Result<(), StoreError> {
+        self.save_path(&self.path_of::<T>(), value)
+    }
+
+    fn save_path<T: StateFile>(&self, path: &Path, value: &T) -> Result<(), StoreError> {
+        let plaintext = envelope::encode(value).map_err(|e| StoreError::Serialize {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let ciphertext = identity::encrypt_to_recipient(&plaintext, &self.reader.recipient)
+            .map_err(|e| encrypt_error(path, e))?;
+        write_atomic(path, &ciphertext).map_err(|e| StoreError::io("write", path, e))
+    }
+}
+
+/// A data dir opened for reading only, *without* its lock (see the module documentation):
+/// for a process that reads next to another one holding the lock, e.g. the operator's
+/// `server sales` next to a running `server run`. Opening and unlocking create, remove and
+/// change nothing.
+#[derive(Debug, Clone)]
+pub struct ReadOnlyDir {
+    path: PathBuf,
+}
+
+impl ReadOnlyDir {
+    /// Opens the data dir at `path` without taking its lock and without touching it:
+    /// [`StoreError::NotInitialized`] if it is not a directory (it is never created).
+    pub fn open(path: &Path) -> Result<ReadOnlyDir, StoreError> {
+        if !path.is_dir() {
+            return Err(StoreError::NotInitialized {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(ReadOnlyDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The data dir's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True if a storage identity is set up (see [`DataDir::is_initialized`]).
+    pub fn is_initialized(&self) -> bool {
+        is_initialized(&self.path)
+    }
+
+    /// Unlocks the storage identity, with the errors of [`DataDir::unlock`]. Reads only.
+    pub fn unlock(&self, unlock: &Unlock) -> Result<ReadOnlyStore, StoreError> {
+        Ok(ReadOnlyStore::new(
+            self.path.clone(),
+            unlock_identity(&self.path, unlock)?,
+        ))
+    }
+}
+
+/// An unlocked data dir that can only be read: no method writes, and it holds no lock. Made
+/// by [`ReadOnlyDir::unlock`] or [`Store::read_only`]. The storage identity is in memory
+/// (zeroized on drop; `Debug` shows only the recipient).
+#[derive(Clone)]
+pub struct ReadOnlyStore {
+    dir: PathBuf,
+    identity: x25519::Identity,
+    recipient: x25519::Recipient,
+}
+
+impl fmt::Debug for ReadOnlyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOnlyStore")
             .field("dir", &self.dir)
             .field("recipient", &self.recipient.to_string())
             .finish_non_exhaustive()
     }
 }
 
-impl Store {
+impl ReadOnlyStore {
+    fn new(dir: PathBuf, identity: x25519::Identity) -> ReadOnlyStore {
+        ReadOnlyStore {
+            dir,
+            recipient: identity.to_public(),
+            identity,
+        }
+    }
+
     /// The storage recipient every state file is encrypted to.
     pub fn recipient(&self) -> x25519::Recipient {
         self.recipient.clone()
@@ -404,17 +477,12 @@ impl Store {
         self.dir.join(T::FILE)
     }
 
-    /// Loads `T`, or `None` if its file does not exist. Reads only.
-    ///
-    /// Errors: [`StoreError::Corrupt`] (truncated, tampered with, encrypted to another
-    /// identity, wrong kind, invalid data), [`StoreError::UnsupportedVersion`] (newer
-    /// version), [`StoreError::MigrationFailed`] (older version that `T::migrate` refused).
+    /// Loads `T`, or `None` if its file does not exist (see [`Store::load`]).
     pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
         self.load_path(&self.path_of::<T>())
     }
 
-    /// Where the `key` instance of a keyed `T` is stored: `T::FILE` names a directory and
-    /// each instance is `<T::FILE>/<key>.age` (e.g. one file per channel).
+    /// Where the `key` instance of a keyed `T` is stored (see [`Store::keyed_path_of`]).
     pub fn keyed_path_of<T: StateFile>(&self, key: &str) -> Result<PathBuf, StoreError> {
         let valid = !key.is_empty()
             && key.len() <= 128
@@ -430,28 +498,9 @@ impl Store {
         Ok(self.dir.join(T::FILE).join(format!("{key}.age")))
     }
 
-    /// Loads the `key` instance of a keyed `T` (see [`Store::keyed_path_of`]).
+    /// Loads the `key` instance of a keyed `T`.
     pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
         self.load_path(&self.keyed_path_of::<T>(key)?)
-    }
-
-    /// Saves the `key` instance of a keyed `T`, creating its directory if needed.
-    pub fn save_keyed<T: StateFile>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let path = self.keyed_path_of::<T>(key)?;
-        let sub = self.dir.join(T::FILE);
-        if !sub.is_dir() {
-            fs::create_dir_all(&sub).map_err(|e| StoreError::io("create", &sub, e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(&sub, fs::Permissions::from_mode(0o700))
-                    .map_err(|e| StoreError::io("protect", &sub, e))?;
-            }
-            fs::File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| StoreError::io("sync", &self.dir, e))?;
-        }
-        self.save_path(&path, value)
     }
 
     /// The keys of every stored instance of a keyed `T`, sorted.
@@ -489,22 +538,96 @@ impl Store {
             .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
         envelope::decode::<T>(path, &plaintext).map(Some)
     }
+}
 
-    /// Saves `value`: serializes it in its envelope, encrypts it to the storage recipient and
-    /// atomically replaces its file. The plaintext never touches the disk.
-    pub fn save<T: StateFile>(&self, value: &T) -> Result<(), StoreError> {
-        self.save_path(&self.path_of::<T>(), value)
-    }
+/// True if `dir` holds a storage identity: `identity.age` or `recipient`.
+fn is_initialized(dir: &Path) -> bool {
+    dir.join(IDENTITY_FILE).exists() || dir.join(RECIPIENT_FILE).exists()
+}
 
-    fn save_path<T: StateFile>(&self, path: &Path, value: &T) -> Result<(), StoreError> {
-        let plaintext = envelope::encode(value).map_err(|e| StoreError::Serialize {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let ciphertext = identity::encrypt_to_recipient(&plaintext, &self.recipient)
-            .map_err(|e| encrypt_error(path, e))?;
-        write_atomic(path, &ciphertext).map_err(|e| StoreError::io("write", path, e))
+/// Unlocks the storage identity of the data dir `dir`, reading only.
+fn unlock_identity(dir: &Path, unlock: &Unlock) -> Result<x25519::Identity, StoreError> {
+    if !is_initialized(dir) {
+        return Err(StoreError::NotInitialized {
+            path: dir.to_path_buf(),
+        });
     }
+    match unlock {
+        Unlock::Passphrase(passphrase) => unlock_with_passphrase(dir, passphrase),
+        Unlock::IdentityFile(file) => unlock_with_identity_file(dir, file),
+    }
+}
+
+/// The recipient recorded in `recipient`, if the file exists.
+fn recorded_recipient(dir: &Path) -> Result<Option<x25519::Recipient>, StoreError> {
+    let path = dir.join(RECIPIENT_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => {
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| StoreError::corrupt(&path, "is not UTF-8 text"))?;
+            identity::parse_recipient_text(&path, text).map(Some)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io("read", &path, e)),
+    }
+}
+
+fn unlock_with_passphrase(
+    dir: &Path,
+    passphrase: &SecretString,
+) -> Result<x25519::Identity, StoreError> {
+    let path = dir.join(IDENTITY_FILE);
+    let ciphertext = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(StoreError::NoPassphrase {
+                path: dir.to_path_buf(),
+            })
+        }
+        Err(e) => return Err(StoreError::io("read", &path, e)),
+    };
+    let mut key = age::scrypt::Identity::new(passphrase.clone());
+    key.set_max_work_factor(MAX_WORK_FACTOR);
+    let plaintext = identity::decrypt_with(&key, &ciphertext).map_err(|e| match e {
+        age::DecryptError::DecryptionFailed => StoreError::WrongPassphrase { path: path.clone() },
+        age::DecryptError::NoMatchingKeys => StoreError::corrupt(
+            &path,
+            "is not passphrase-encrypted (was another file copied over it?)",
+        ),
+        other => StoreError::corrupt(&path, identity::decrypt_failure_reason(&other)),
+    })?;
+    let text = std::str::from_utf8(&plaintext)
+        .map_err(|_| StoreError::corrupt(&path, "decrypts, but is not UTF-8 text"))?;
+    let identity = identity::parse_identity_plaintext(&path, text)?;
+    if let Some(recorded) = recorded_recipient(dir)? {
+        if recorded != identity.to_public() {
+            return Err(StoreError::corrupt(
+                &dir.join(RECIPIENT_FILE),
+                format!(
+                    "names {recorded}, but identity.age holds the identity of {}",
+                    identity.to_public()
+                ),
+            ));
+        }
+    }
+    Ok(identity)
+}
+
+fn unlock_with_identity_file(dir: &Path, file: &Path) -> Result<x25519::Identity, StoreError> {
+    let identities = identity::read_identity_file(file)?;
+    let recorded = recorded_recipient(dir)?.ok_or_else(|| {
+        StoreError::corrupt(
+            &dir.join(RECIPIENT_FILE),
+            "is missing, so an identity file cannot be checked against this wallet (unlock with the passphrase and change it to recreate the file)",
+        )
+    })?;
+    identities
+        .into_iter()
+        .find(|i| i.to_public() == recorded)
+        .ok_or_else(|| StoreError::IdentityMismatch {
+            path: file.to_path_buf(),
+            expected: recorded.to_string(),
+        })
 }
 
 fn check_new_passphrase(passphrase: &SecretString, work_factor: u8) -> Result<(), StoreError> {
@@ -589,6 +712,115 @@ mod tests {
             .is_in_use());
         drop(store);
         DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    }
+
+    fn seed() -> SeedFile {
+        SeedFile {
+            mnemonic: "abandon ".repeat(11) + "about",
+            network: "regtest".into(),
+            created_at: 7,
+        }
+    }
+
+    /// A keyed state file for the tests (one file per key under `notes/`).
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Note {
+        n: u32,
+    }
+
+    impl StateFile for Note {
+        const FILE: &'static str = "notes";
+        const KIND: &'static str = "asyncpay/test-note";
+        const VERSION: u32 = 1;
+    }
+
+    /// Every entry under `dir`, recursively: path, length, modification time.
+    fn listing(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+        let mut all = Vec::new();
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            all.push((entry.path(), meta.len(), meta.modified().unwrap()));
+            if meta.is_dir() {
+                all.extend(listing(&entry.path()));
+            }
+        }
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn read_only_reads_while_another_handle_holds_the_lock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+        store.save(&seed()).unwrap();
+        store.save_keyed("a1", &Note { n: 1 }).unwrap();
+
+        let ro = ReadOnlyDir::open(tmp.path()).unwrap();
+        assert!(ro.is_initialized());
+        let reader = ro.unlock(&Unlock::Passphrase(pass("pw"))).unwrap();
+        assert_eq!(reader.recipient(), store.recipient());
+        let loaded: SeedFile = reader.load().unwrap().unwrap();
+        assert_eq!(loaded.mnemonic, seed().mnemonic);
+        assert_eq!(reader.keys_of::<Note>().unwrap(), vec!["a1".to_owned()]);
+        assert_eq!(reader.load_keyed::<Note>("a1").unwrap().unwrap().n, 1);
+        // The lock is still the writer's alone.
+        assert!(DataDir::open(tmp.path(), LockWait::Fail)
+            .unwrap_err()
+            .is_in_use());
+        // A writer's later atomic replace is seen by the reader.
+        let mut newer = seed();
+        newer.created_at = 8;
+        store.save(&newer).unwrap();
+        assert_eq!(reader.load::<SeedFile>().unwrap().unwrap().created_at, 8);
+        // A view of the writer's store reads the same without unlocking again.
+        let view = store.read_only();
+        assert_eq!(view.load::<SeedFile>().unwrap().unwrap().created_at, 8);
+        assert!(!format!("{reader:?}").contains("AGE-SECRET-KEY"));
+    }
+
+    #[test]
+    fn read_only_open_and_unlock_change_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+            let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+            store.save(&seed()).unwrap();
+        }
+        // No lock file and a stale temp file: a locking open would create the one and
+        // remove the other.
+        fs::remove_file(tmp.path().join(LOCK_FILE)).unwrap();
+        let stale = tmp.path().join(".seed.age.0123456789abcdef.tmp");
+        fs::write(&stale, b"half").unwrap();
+        let before = listing(tmp.path());
+
+        let ro = ReadOnlyDir::open(tmp.path()).unwrap();
+        let wrong = ro.unlock(&Unlock::Passphrase(pass("nope"))).unwrap_err();
+        assert!(wrong.is_wrong_passphrase(), "{wrong}");
+        let reader = ro.unlock(&Unlock::Passphrase(pass("pw"))).unwrap();
+        assert!(reader.load::<SeedFile>().unwrap().is_some());
+        assert!(reader.keys_of::<Note>().unwrap().is_empty());
+        assert!(reader.load_keyed::<Note>("missing").unwrap().is_none());
+
+        assert_eq!(listing(tmp.path()), before);
+        assert!(stale.exists());
+        assert!(!tmp.path().join(LOCK_FILE).exists());
+    }
+
+    #[test]
+    fn read_only_open_never_creates_a_data_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("nowhere");
+        let e = ReadOnlyDir::open(&missing).unwrap_err();
+        assert!(matches!(e, StoreError::NotInitialized { .. }), "{e}");
+        assert!(!missing.exists());
+        // An empty directory: open works, unlocking says there is no wallet.
+        let ro = ReadOnlyDir::open(tmp.path()).unwrap();
+        assert!(!ro.is_initialized());
+        let e = ro.unlock(&Unlock::Passphrase(pass("pw"))).unwrap_err();
+        assert!(matches!(e, StoreError::NotInitialized { .. }), "{e}");
+        assert!(listing(tmp.path()).is_empty());
     }
 
     #[cfg(unix)]
