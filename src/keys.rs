@@ -119,6 +119,11 @@ impl ChannelSecrets {
     pub fn settlement_scalar(&self) -> secp::Scalar {
         secp::Scalar::try_from(self.settlement.secret_bytes().as_slice()).expect("a valid key")
     }
+
+    /// The PTLC key as a signing scalar (adaptor pre-signatures and PTLC claims).
+    pub fn ptlc_scalar(&self) -> secp::Scalar {
+        secp::Scalar::try_from(self.ptlc.secret_bytes().as_slice()).expect("a valid key")
+    }
 }
 
 impl WalletKeys {

@@ -14,6 +14,7 @@ use common::procs::{channel_id, fund, to_node, value_at, Env, Server, Wallet};
 /// inbound capacity S funded; both channels confirmed.
 struct Story {
     env: Env,
+    s: Wallet,
     server: Server,
     a: Wallet,
     b: Wallet,
@@ -52,6 +53,7 @@ impl Story {
         let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
         Story {
             env,
+            s,
             server,
             a,
             b,
@@ -471,4 +473,86 @@ fn an_expired_payment_is_not_bought_and_comes_back_to_the_payer() {
     let shown = a.ok(&["channel", "show", &st.a_channel]);
     assert_eq!(shown["state"], 2, "state 1 superseded by 2: {shown}");
     drop(st.server);
+}
+
+/// Mines `n` blocks one by one, giving S's watcher time to act after each.
+fn mine_slowly(env: &Env, n: u32) {
+    for _ in 0..n {
+        env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn b_claims_on_chain_when_s_is_gone_and_s_completes_a_from_the_chain() {
+    let mut st = Story::new(&[]);
+    let port = st.server.port();
+    let (a, b) = (st.a.clone(), st.b.clone());
+    let pid = id(&a.ok(&["pay", &st.address, "10000"]));
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    // S disappears. B closes alone and takes the PTLC on chain with S's pre-signature.
+    st.server.child.kill().unwrap();
+    st.server.child.wait().unwrap();
+    let out = b
+        .cmd(&["channel", "close", &st.b_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    st.env.mine(7);
+    let _ = b
+        .cmd(&["channel", "close", &st.b_channel, "--force", "--no-wait"])
+        .output();
+    st.env.mine(1);
+    let claimed = b.ok(&["claim", &pid]);
+    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    assert!(claimed["payments"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("on chain"));
+    st.env.mine(1);
+    assert_eq!(value_at(&st.env, &to_node(&b, 0)), 10_000);
+    assert_eq!(value_at(&st.env, &st.s_to_node[1]), 290_000);
+    // S comes back: its watcher extracts s_A from B's claim and completes A's update.
+    st.server = Server::start_with(&st.s, &port, &[], None);
+    common::procs::eventually("S to complete A's update from the chain", || {
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    assert_eq!(st.a_balances(), (189_990, 10_010));
+}
+
+#[test]
+fn an_unclaimed_ptlc_goes_back_to_s_after_expiry_and_a_is_refunded() {
+    let st = Story::new(&[]);
+    let (a, b) = (&st.a, &st.b);
+    let pid = id(&a.ok(&["pay", &st.address, "10000"]));
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let e = fails(a, &["payments", "cancel", &pid], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("sold"),
+        "{e}"
+    );
+    // B stays away. S force-closes before the PTLC expires, settles, and takes it back.
+    mine_slowly(&st.env, 30);
+    common::procs::eventually("S to take the PTLC back", || {
+        st.env.mine(1);
+        value_at(&st.env, &st.s_to_node[1]) == 300_000
+    });
+    // A's payment is cancelled and its balance restored in state n+2.
+    common::procs::eventually("A to see the cancel", || {
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "cancelled"
+    });
+    assert_eq!(st.a_balances(), (200_000, 0));
+    let e = fails(b, &["claim", &pid], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("took the PTLC back"),
+        "{e}"
+    );
+    assert_eq!(b.ok(&["payments", "show", &pid])["status"], "failed");
 }

@@ -466,7 +466,7 @@ impl Render for ChannelList {
     }
 }
 
-fn describe(outcome: &WatchOutcome) -> String {
+pub(super) fn describe(outcome: &WatchOutcome) -> String {
     match outcome {
         WatchOutcome::AwaitingFunding {
             confirmations,

@@ -25,8 +25,8 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claimed_state, min_ptlc_expiry, payment_state, sale_ptlc, sale_state, server_fee,
-    success_claim, MAX_PAYMENT_EXPIRY_SECS,
+    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
+    sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -38,6 +38,7 @@ use crate::server::payments::{
 };
 use crate::server::ServerInfo;
 use crate::store::StateFile;
+use crate::watch::WatchOutcome;
 
 /// Which way a payment goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -760,9 +761,7 @@ impl Payments<'_, '_> {
                     api_error = api_code(&e).map(str::to_owned);
                     net_error(e)
                 })?;
-            let digest = success_claim(&params, &ptlc)
-                .and_then(|c| c.offerer_apo_sighash())
-                .map_err(refused)?;
+            let digest = claim_digest(&params, &ptlc).map_err(refused)?;
             let key = secp::Point::lift_x(params.server.ptlc.serialize())
                 .map_err(|_| CliError::failed("S's PTLC key is not a point"))?;
             let pre = hex::decode::<65>(&sold.adaptor_signature)
@@ -827,6 +826,13 @@ impl Payments<'_, '_> {
             .map(Invoice::payment_point)
             .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
         let mut ch = self.channel(p.channel_id)?;
+        self.s.watch(&mut ch, self.source, false)?;
+        if matches!(
+            ch.channel.status(),
+            ChannelStatus::Closing | ChannelStatus::Closed
+        ) {
+            return self.claim_on_chain(p, &mut ch, point, &package);
+        }
         let client = self.s.client(&ch.server_url)?;
         self.s.recover(&client, &mut ch)?;
         let latest = &ch
@@ -853,6 +859,90 @@ impl Payments<'_, '_> {
         })?;
         self.s.countersign(&client, &mut ch)?;
         self.mark(p, LocalStatus::Paid, None)
+    }
+
+    /// The claim when the B–S channel is closed on chain (S went away, or refused to fold
+    /// the PTLC): once the settlement with the PTLC has confirmed, B completes S's adaptor
+    /// pre-signature with `t = s_A` and spends the PTLC output to its settlement key.
+    fn claim_on_chain(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        point: secp::Point,
+        package: &UpdatePackage,
+    ) -> CliResult<()> {
+        let outcome = self.s.watch(ch, self.source, false)?;
+        let latest = ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state
+            .clone();
+        let params = ch.channel.params().clone();
+        let settlement = match outcome {
+            WatchOutcome::Settled { txid, state, confirmations } if confirmations > 0 => {
+                if state != latest.number {
+                    let why = format!("state {state} settled on chain, not state {} with the PTLC", latest.number);
+                    self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+                    return Err(CliError::failed(why));
+                }
+                txid
+            }
+            other => {
+                return Err(CliError::new(
+                    ExitKind::Pending,
+                    format!(
+                        "channel {} is closing on chain ({}); the PTLC is claimed once the settlement confirms",
+                        ch.channel.id(),
+                        super::channel::describe(&other)
+                    ),
+                )
+                .hint("run `asyncpay claim` again after more blocks"))
+            }
+        };
+        let (outpoint, ptlc) = ptlc_outpoint(&params, &latest, settlement, point)
+            .map_err(refused)?
+            .ok_or_else(|| CliError::failed("the settlement has no output for this PTLC"))?;
+        let ledger = self.source.ledger().ok_or_else(|| {
+            CliError::failed("claiming a PTLC on chain needs the local regtest ledger (no spending index on bitcoind yet)")
+        })?;
+        let spend = ledger
+            .with_chain(|c| c.spending_tx(&outpoint).map(|t| t.tx))
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        let ours = params.to_node_script(Party::Client);
+        if let Some(tx) = spend {
+            return if tx.output.iter().any(|o| o.script_pubkey == ours) {
+                self.mark(
+                    p,
+                    LocalStatus::Paid,
+                    Some(format!("claimed on chain in {}", tx.compute_txid())),
+                )
+            } else {
+                let why = "S took the PTLC back on chain after its expiry".to_owned();
+                self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+                Err(CliError::failed(why))
+            };
+        }
+        let pre = p
+            .adaptor_signature
+            .as_deref()
+            .and_then(|h| hex::decode::<65>(h).ok())
+            .and_then(|b| PreSignature::from_bytes(&b).ok())
+            .ok_or_else(|| CliError::new(ExitKind::Data, "S's adaptor pre-signature is missing"))?;
+        let t = secp::Scalar::try_from(package.partial_signature.to_bytes().as_slice())
+            .map_err(|_| CliError::new(ExitKind::Data, "the payer's partial signature is zero"))?;
+        let receiver = self.s.w.keys.channel(ch.key_index).ptlc_scalar();
+        let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
+            .map_err(CliError::failed)?;
+        let txid = self
+            .source
+            .broadcast(&tx)
+            .map_err(|e| super::commands::chain_error(&e))?;
+        self.mark(
+            p,
+            LocalStatus::Paid,
+            Some(format!("claimed on chain in {txid}")),
+        )
     }
 
     /// Moves every incoming payment forward: sell what is received or queued, claim what is

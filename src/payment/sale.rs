@@ -3,10 +3,13 @@
 //! B a PTLC for `T_A`, the state folding the claimed PTLC into B's balance, S's fee, the
 //! PTLC expiry window, and the digest of S's APO adaptor pre-signature for B's claim.
 
-use bitcoin::{Amount, OutPoint};
-use secp::Point;
+use bitcoin::{Amount, OutPoint, Transaction, Txid};
+use secp::{Point, Scalar};
 
-use crate::eltoo::{ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath};
+use crate::crypto::adaptor::PreSignature;
+use crate::eltoo::{
+    ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath, StateTransactions,
+};
 
 /// Blocks of margin a PTLC expiry leaves beyond `2·shared_delay` (PROTOCOL.md §4: a peer
 /// may publish the penultimate state late).
@@ -88,18 +91,84 @@ pub fn claimed_state(latest: &ChannelState, number: u32, point: Point) -> Option
     Some(next)
 }
 
-/// B's on-chain success claim of `ptlc` (to B's settlement key, no fee: the regtest ledger
-/// needs none), whose offerer APO digest S pre-signs with adaptor point `ptlc.point`.
-/// The outpoint is a placeholder: the APO digest does not commit to it.
-pub fn success_claim(params: &ChannelParams, ptlc: &Ptlc) -> Result<PtlcClaim, EltooError> {
+/// B's on-chain success claim of `ptlc` at `outpoint` (to B's settlement key, no fee: the
+/// regtest ledger needs none), whose offerer APO digest S pre-signs with adaptor point
+/// `ptlc.point`. The APO digest does not commit to the outpoint: S pre-signs with any.
+pub fn success_claim(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    outpoint: OutPoint,
+) -> Result<PtlcClaim, EltooError> {
     PtlcClaim::new(
         params,
         ptlc,
-        OutPoint::null(),
+        outpoint,
         PtlcPath::Success,
         params.to_node_script(Party::Client),
         Amount::ZERO,
     )
+}
+
+/// The digest S's adaptor pre-signature signs for B's success claim of `ptlc`.
+pub fn claim_digest(params: &ChannelParams, ptlc: &Ptlc) -> Result<[u8; 32], EltooError> {
+    success_claim(params, ptlc, OutPoint::null())?.offerer_apo_sighash()
+}
+
+/// The PTLC for `point` in the settlement `settlement` of `state`, and its outpoint
+/// (`None`: no such PTLC, or it was trimmed as dust).
+pub fn ptlc_outpoint(
+    params: &ChannelParams,
+    state: &ChannelState,
+    settlement: Txid,
+    point: Point,
+) -> Result<Option<(OutPoint, Ptlc)>, EltooError> {
+    let Some(index) = state.ptlcs.iter().position(|p| p.point == point) else {
+        return Ok(None);
+    };
+    let txs = StateTransactions::build(params, state)?;
+    Ok(txs.ptlc_vouts[index]
+        .map(|vout| (OutPoint::new(settlement, vout), state.ptlcs[index].clone())))
+}
+
+/// B's signed success claim: S's pre-signature completed with `t`, and B's signature with
+/// its PTLC key `receiver` (`aux`: fresh randomness).
+pub fn signed_success_claim(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    outpoint: OutPoint,
+    pre: &PreSignature,
+    t: Scalar,
+    receiver: Scalar,
+    aux: [u8; 32],
+) -> Result<Transaction, String> {
+    let claim = success_claim(params, ptlc, outpoint).map_err(|e| e.to_string())?;
+    let offerer = pre.complete(t, ptlc.point).map_err(|e| e.to_string())?;
+    let digest = claim.sighash().map_err(|e| e.to_string())?;
+    let ours: musig2::LiftedSignature = musig2::sign_solo(receiver, digest, aux);
+    claim
+        .signed_success(&offerer, &ours.serialize())
+        .map_err(|e| e.to_string())
+}
+
+/// S's signed timeout claim of `ptlc` at `outpoint` back to S's settlement key, valid from
+/// the PTLC's expiry height.
+pub fn signed_timeout_claim(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    outpoint: OutPoint,
+    offerer: Scalar,
+    aux: [u8; 32],
+) -> Result<Transaction, EltooError> {
+    let claim = PtlcClaim::new(
+        params,
+        ptlc,
+        outpoint,
+        PtlcPath::Timeout,
+        params.to_node_script(Party::Server),
+        Amount::ZERO,
+    )?;
+    let sig: musig2::LiftedSignature = musig2::sign_solo(offerer, claim.sighash()?, aux);
+    claim.signed_timeout(&sig.serialize())
 }
 
 #[cfg(test)]

@@ -809,6 +809,7 @@ impl ServerCore {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
         }
+        self.watch_sold(&mut inner, &mut log);
         log
     }
 }

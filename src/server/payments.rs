@@ -14,8 +14,9 @@ use crate::eltoo::{ChannelState, Party};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
-    claimed_state, min_ptlc_expiry, payment_state, sale_ptlc, sale_state, server_fee,
-    success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_EXPIRY_SLACK_BLOCKS,
+    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
+    sale_state, server_fee, signed_timeout_claim, MAX_PAYMENT_EXPIRY_SECS,
+    PTLC_EXPIRY_SLACK_BLOCKS,
 };
 use crate::payment::{Invoice, PaymentId};
 use crate::protocol::hex::encode as hex;
@@ -84,6 +85,9 @@ pub struct ServerPayment {
     /// The B–S channel carrying the PTLC, once sold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payee_channel: Option<ChannelId>,
+    /// S's adaptor pre-signature of B's claim (hex), once sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptor_signature: Option<String>,
     /// `s_A`, once B claimed (hex).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scalar: Option<String>,
@@ -403,6 +407,7 @@ impl ServerCore {
             approved: false,
             invoice: None,
             payee_channel: None,
+            adaptor_signature: None,
             scalar: None,
             server_partial: None,
         };
@@ -620,16 +625,15 @@ impl ServerCore {
             .channel
             .accept(&req.proposal, rand, exactly(&expected))
             .map_err(channel_error)?;
-        let digest = success_claim(channel.params(), &ptlc)
-            .and_then(|c| c.offerer_apo_sighash())
-            .map_err(internal)?;
-        let secret = self.keys.channel(b.key_index).ptlc;
-        let scalar = secp::Scalar::try_from(secret.secret_bytes().as_slice()).map_err(internal)?;
-        let pre = PreSignature::sign(scalar, &digest, point, aux);
-        // The sale is decided and written before S's nonce or pre-signature leaves.
+        let digest = claim_digest(channel.params(), &ptlc).map_err(internal)?;
+        let secret = self.keys.channel(b.key_index).ptlc_scalar();
+        let pre = PreSignature::sign(secret, &digest, point, aux);
+        // The sale is decided and written before S's nonce or pre-signature leaves; S keeps
+        // its pre-signature to extract `t` from B's claim if B claims on chain.
         payment.status = PaymentStatus::Sold;
         payment.invoice = Some(invoice);
         payment.payee_channel = Some(b_id);
+        payment.adaptor_signature = Some(hex(&pre.to_bytes()));
         self.commit_payment(&mut inner, payment)?;
         self.commit_channel(&mut inner, &b_id, channel)?;
         Ok(SaleAccepted {
@@ -683,24 +687,7 @@ impl ServerCore {
             ));
         }
         if payment.status == PaymentStatus::Sold {
-            let a_id = payment.payer_channel;
-            let a = &inner.channels[&a_id];
-            let msg = UpdateSignature {
-                channel_id: a_id,
-                number: payment.state_number,
-                partial_signature: scalar,
-            };
-            // Verifying A's partial signature is the check t·G = T_A.
-            let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
-            let secret = self.keys.channel(a.key_index).funding_scalar();
-            super::record_nonce_use(&with_remote);
-            let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
-            let ours = completed.update_signature().map_err(channel_error)?;
-            self.commit_channel(&mut inner, &a_id, completed)?;
-            payment.status = PaymentStatus::Paid;
-            payment.scalar = Some(hex(&scalar));
-            payment.server_partial = Some(hex(&ours.partial_signature));
-            self.commit_payment(&mut inner, payment.clone())?;
+            self.complete_payer_update(&mut inner, &mut payment, scalar)?;
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
             return Err(wrong_scalar());
         }
@@ -715,6 +702,150 @@ impl ServerCore {
             .map_err(channel_error)?;
         self.commit_channel(&mut inner, &b_id, channel)?;
         Ok(accept)
+    }
+
+    /// With `scalar = s_A` (from B's claim, or extracted from B's claim on chain): checks it
+    /// as A's partial signature on `n+1` (this is `t·G = T_A`), signs `n+1` with S's stored
+    /// nonce, writes the completed A–S channel, then the payment as paid.
+    fn complete_payer_update(
+        &self,
+        inner: &mut Inner,
+        payment: &mut ServerPayment,
+        scalar: [u8; 32],
+    ) -> Result<(), ApiError> {
+        let a_id = payment.payer_channel;
+        let a = &inner.channels[&a_id];
+        let msg = UpdateSignature {
+            channel_id: a_id,
+            number: payment.state_number,
+            partial_signature: scalar,
+        };
+        let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
+        let secret = self.keys.channel(a.key_index).funding_scalar();
+        super::record_nonce_use(&with_remote);
+        let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
+        let ours = completed.update_signature().map_err(channel_error)?;
+        self.commit_channel(inner, &a_id, completed)?;
+        payment.status = PaymentStatus::Paid;
+        payment.scalar = Some(hex(&scalar));
+        payment.server_partial = Some(hex(&ours.partial_signature));
+        self.commit_payment(inner, payment.clone())
+    }
+
+    /// The chain side of sold payments whose B–S channel is closing or closed (run by the
+    /// watcher): once the settlement with the PTLC is on chain, B's success claim reveals
+    /// `t` (S completes A's update: paid); from the PTLC's expiry S takes the amount back
+    /// with the timeout path (cancelled). An open channel whose PTLC comes within
+    /// `shared_delay + 6` blocks of its expiry is force-closed so that S can enforce it.
+    pub(super) fn watch_sold(&self, inner: &mut Inner, log: &mut Vec<String>) {
+        let Some(ledger) = self.chain.ledger() else {
+            return;
+        };
+        let Ok(tip) = self.chain.tip_height() else {
+            return;
+        };
+        let sold: Vec<ServerPayment> = inner
+            .payments
+            .values()
+            .filter(|p| p.status == PaymentStatus::Sold)
+            .cloned()
+            .collect();
+        for mut p in sold {
+            let (Some(b_id), Some(invoice)) = (p.payee_channel, p.invoice.clone()) else {
+                continue;
+            };
+            let point = invoice.payment_point();
+            let ch = &inner.channels[&b_id].channel;
+            let Some(latest) = ch.latest().map(|l| l.state.clone()) else {
+                continue;
+            };
+            let Some(ptlc) = latest.ptlcs.iter().find(|x| x.point == point).cloned() else {
+                continue; // the PTLC state is not signed yet, or already folded
+            };
+            let what = format!("payment {}", p.payment_id);
+            if ch.status() == ChannelStatus::Open {
+                let margin = u32::from(ch.params().shared_delay) + 6;
+                if tip + margin >= ptlc.expiry {
+                    match super::watch_pass(ch, self.chain.as_ref(), true) {
+                        Ok((outcome, next)) => {
+                            if let Some(next) = next {
+                                let _ = self.commit_channel(inner, &b_id, next);
+                            }
+                            if let Some(b) = outcome.broadcast() {
+                                let r = self.chain.broadcast(&b.tx);
+                                log.push(format!(
+                                    "{what}: the payee has not claimed and the PTLC expires at \
+                                     {}: force-closing channel {b_id}: {r:?}",
+                                    ptlc.expiry
+                                ));
+                            }
+                        }
+                        Err(e) => log.push(format!("{what}: {e}")),
+                    }
+                }
+                continue;
+            }
+            let settled = match super::watch_pass(ch, self.chain.as_ref(), false) {
+                Ok((crate::watch::WatchOutcome::Settled { txid, state, .. }, _)) => {
+                    (state == latest.number).then_some(txid)
+                }
+                _ => None,
+            };
+            let Some(settlement) = settled else {
+                continue;
+            };
+            let Ok(Some((outpoint, _))) = ptlc_outpoint(ch.params(), &latest, settlement, point)
+            else {
+                continue;
+            };
+            let spend = ledger.with_chain(|c| c.spending_tx(&outpoint).map(|t| t.tx));
+            match spend {
+                Ok(Some(tx)) => {
+                    let pre = p
+                        .adaptor_signature
+                        .as_deref()
+                        .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
+                        .and_then(|b| PreSignature::from_bytes(&b).ok());
+                    let t = crate::eltoo::PtlcClaim::offerer_signature_in(&tx)
+                        .zip(pre)
+                        .and_then(|(sig, pre)| pre.extract(&sig, point).ok());
+                    let result = match t {
+                        Some(t) => self
+                            .complete_payer_update(inner, &mut p, t.serialize())
+                            .map(|()| "paid: the payee claimed the PTLC on chain".to_owned()),
+                        None => {
+                            p.status = PaymentStatus::Cancelled;
+                            self.commit_payment(inner, p.clone())
+                                .and_then(|()| self.supersede_cancelled(inner, &p))
+                                .map(|()| "cancelled: S took the expired PTLC back".to_owned())
+                        }
+                    };
+                    log.push(match result {
+                        Ok(m) => format!("{what}: {m}"),
+                        Err(e) => format!("{what}: {}", e.message()),
+                    });
+                }
+                Ok(None) if tip >= ptlc.expiry => {
+                    let secret = self
+                        .keys
+                        .channel(inner.channels[&b_id].key_index)
+                        .ptlc_scalar();
+                    let r = signed_timeout_claim(
+                        ch.params(),
+                        &ptlc,
+                        outpoint,
+                        secret,
+                        random32().unwrap_or_default(),
+                    )
+                    .map_err(|e| e.to_string())
+                    .and_then(|tx| self.chain.broadcast(&tx).map_err(|e| e.to_string()));
+                    log.push(format!(
+                        "{what}: PTLC expired unclaimed; timeout claim: {r:?}"
+                    ));
+                }
+                _ => {}
+            }
+        }
     }
 
     /// A cancels a pending payment (PROTOCOL.md §5 step 6): decided and written first, then
