@@ -494,7 +494,22 @@ impl Payments<'_, '_> {
         };
         let invoice = view.invoice.ok_or_else(|| bad("payment (no invoice)"))?;
         invoice.verify().map_err(|_| bad("invoice signature"))?;
-        let point = ch.channel.payment_point(Party::Client).map_err(refused)?;
+        // A crash after our channel completed state n+1 with S's (verified) partial and
+        // before this payment was written: the point is the scalar's (`s_A` no longer sits
+        // in a pending update), and only the payment is left to write.
+        let number = p.request.as_ref().map(|r| r.proposal.number);
+        let completed_before =
+            ch.channel.pending().is_none() && ch.channel.latest().map(|l| l.state.number) == number;
+        let point = if completed_before {
+            view.scalar
+                .as_deref()
+                .and_then(|h| hex::decode::<32>(h).ok())
+                .and_then(|t| secp::Scalar::try_from(t.as_slice()).ok())
+                .map(|t| t.base_point_mul())
+                .ok_or_else(|| bad("scalar"))?
+        } else {
+            ch.channel.payment_point(Party::Client).map_err(refused)?
+        };
         let f = invoice.fields();
         if f.payment_id != p.payment_id
             || f.payee != p.counterparty
@@ -502,6 +517,9 @@ impl Payments<'_, '_> {
             || f.payment_point != point
         {
             return Err(bad("invoice (terms differ from the payment)"));
+        }
+        if completed_before {
+            return self.mark_paid(p, invoice);
         }
         let ours = ch
             .channel
@@ -526,6 +544,10 @@ impl Payments<'_, '_> {
             })
             .map_err(|_| bad("partial signature"))?;
         self.s.save(ch)?;
+        self.mark_paid(p, invoice)
+    }
+
+    fn mark_paid(&self, p: &mut ClientPayment, invoice: Invoice) -> CliResult<()> {
         p.status = LocalStatus::Paid;
         p.invoice = Some(invoice);
         p.reason = None;

@@ -706,7 +706,9 @@ impl ServerCore {
 
     /// With `scalar = s_A` (from B's claim, or extracted from B's claim on chain): checks it
     /// as A's partial signature on `n+1` (this is `t·G = T_A`), signs `n+1` with S's stored
-    /// nonce, writes the completed A–S channel, then the payment as paid.
+    /// nonce, writes the completed A–S channel, then the payment as paid. After a crash
+    /// between those two writes, `n+1` is already completed: `t·G = T_A` is checked against
+    /// the invoice's point (S's own point, checked at the sale) and only the payment is written.
     fn complete_payer_update(
         &self,
         inner: &mut Inner,
@@ -715,17 +717,31 @@ impl ServerCore {
     ) -> Result<(), ApiError> {
         let a_id = payment.payer_channel;
         let a = &inner.channels[&a_id];
-        let msg = UpdateSignature {
-            channel_id: a_id,
-            number: payment.state_number,
-            partial_signature: scalar,
+        let completed_before = a.channel.pending().is_none()
+            && a.channel
+                .latest()
+                .is_some_and(|l| l.state.number == payment.state_number);
+        let ours = if completed_before {
+            let point = payment.invoice.as_ref().map(Invoice::payment_point);
+            let t = secp::Scalar::try_from(scalar.as_slice()).map_err(|_| wrong_scalar())?;
+            if point != Some(t.base_point_mul()) {
+                return Err(wrong_scalar());
+            }
+            a.channel.update_signature().map_err(channel_error)?
+        } else {
+            let msg = UpdateSignature {
+                channel_id: a_id,
+                number: payment.state_number,
+                partial_signature: scalar,
+            };
+            let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
+            let secret = self.keys.channel(a.key_index).funding_scalar();
+            super::record_nonce_use(&with_remote);
+            let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
+            let ours = completed.update_signature().map_err(channel_error)?;
+            self.commit_channel(inner, &a_id, completed)?;
+            ours
         };
-        let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
-        let secret = self.keys.channel(a.key_index).funding_scalar();
-        super::record_nonce_use(&with_remote);
-        let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
-        let ours = completed.update_signature().map_err(channel_error)?;
-        self.commit_channel(inner, &a_id, completed)?;
         payment.status = PaymentStatus::Paid;
         payment.scalar = Some(hex(&scalar));
         payment.server_partial = Some(hex(&ours.partial_signature));

@@ -1,0 +1,686 @@
+//! SIGKILL during asynchronous payments (PROTOCOL.md §5, §7.3–7.5), with real processes: a
+//! real `server run` S on 127.0.0.1, wallets A (payer) and B (payee) as `asyncpay` processes
+//! on the shared regtest ledger.
+//!
+//! `sigkills_during_payments_lose_nothing` runs many payments; at random points of each step
+//! (A's `pay`, `payments cancel`, `sync`, `payments wait`; B's `receive`, `claim`) it kills
+//! the client running the step or S with SIGKILL, restarts S on the same port, and lets the
+//! killed side run its command again until every payment is `paid` or `cancelled`. Then:
+//! A, B and S agree on every payment; each channel's balances add up to its capacity and
+//! move by exactly the paid payments (A pays amount + fee, B gets the amount, S keeps the
+//! fee); no public nonce ever signed two different messages (S and the clients log each
+//! signing through `ASYNCPAY_TEST_NONCE_LOG`).
+//!
+//! The kill points come from a seed (printed; set `ASYNCPAY_KILL_SEED` to replay one):
+//! which process is killed and after how many milliseconds of the step. Timing still
+//! depends on the machine, so a replay hits nearby, not identical, points.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+
+use common::procs::{channel_id, fund, Env, Server, Wallet};
+
+const A_CAPACITY: u64 = 200_000;
+const B_CAPACITY: u64 = 300_000;
+/// Attempts of one step before the test gives up on it.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// splitmix64: small, deterministic, good enough to pick kill points.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    A,
+    B,
+}
+
+/// S, A with a 200 000 sat channel it funded, B with 300 000 sat of inbound capacity; every
+/// process logs its nonce use.
+struct World {
+    server: Server,
+    /// The temporary directory of the ledger and the wallets (removed last).
+    _env: Env,
+    s: Wallet,
+    port: String,
+    a: Wallet,
+    b: Wallet,
+    a_channel: String,
+    b_channel: String,
+    address: String,
+    log: PathBuf,
+    seed: u64,
+    rng: Rng,
+    /// Kills that interrupted something: "A", "B", "S" (S while a client command ran).
+    kills: BTreeMap<&'static str, u32>,
+    /// Kills of S after the client command had already finished.
+    idle_s_kills: u32,
+    /// What happened, for the failure message.
+    trace: Vec<String>,
+}
+
+impl World {
+    fn new(seed: u64) -> World {
+        let env = Env::new();
+        let log = env.root.path().join("nonce-use.log");
+        let s = env.wallet("s");
+        s.ok(&[
+            "server",
+            "init",
+            "--shared-delay",
+            "6",
+            "--min-shared-delay",
+            "2",
+            "--min-confirmations",
+            "1",
+        ]);
+        fund(&s, &env, 1_000_000);
+        let server = Server::start_with(&s, "0", &[], Some(&log));
+        let url = server.url.clone();
+        let port = server.port();
+        let a = env.wallet("a");
+        fund(&a, &env, 500_000);
+        let a_channel = channel_id(&a.ok(&["channel", "open", &url, &A_CAPACITY.to_string()]));
+        let b = env.wallet("b");
+        let b_channel =
+            channel_id(&b.ok(&["channel", "request-inbound", &url, &B_CAPACITY.to_string()]));
+        env.mine(1);
+        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+        World {
+            _env: env,
+            s,
+            server,
+            port,
+            a,
+            b,
+            a_channel,
+            b_channel,
+            address,
+            log,
+            seed,
+            rng: Rng(seed),
+            kills: BTreeMap::new(),
+            idle_s_kills: 0,
+            trace: Vec::new(),
+        }
+    }
+
+    fn wallet(&self, who: Role) -> &Wallet {
+        match who {
+            Role::A => &self.a,
+            Role::B => &self.b,
+        }
+    }
+
+    fn cmd(&self, who: Role, args: &[&str]) -> Command {
+        let mut c = self.wallet(who).cmd(args);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &self.log);
+        c
+    }
+
+    /// Everything that happened so far, and the seed to replay it.
+    fn context(&self) -> String {
+        format!(
+            "seed {} (ASYNCPAY_KILL_SEED={} replays it); trace:\n  {}",
+            self.seed,
+            self.seed,
+            self.trace.join("\n  ")
+        )
+    }
+
+    fn kill_s(&mut self) {
+        let _ = self.server.child.kill();
+        let _ = self.server.child.wait();
+    }
+
+    fn start_s(&mut self) {
+        self.server = Server::start_with(&self.s, &self.port, &[], Some(&self.log));
+    }
+
+    /// Runs `args` as `who`; with probability `kill_percent` kills `who` or S (even odds)
+    /// after a seed-chosen 0..`max_ms` milliseconds. S is restarted on the same port.
+    /// Returns the command's output unless the command itself was killed.
+    fn step(&mut self, who: Role, args: &[&str], kill_percent: u64, max_ms: u64) -> Option<Output> {
+        let kill = self.rng.chance(kill_percent);
+        let kill_s = self.rng.chance(50);
+        let delay = Duration::from_millis(self.rng.below(max_ms));
+        let started = Instant::now();
+        let mut child = self
+            .cmd(who, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let line = |what: &str, out: &Output| {
+            format!(
+                "{who:?} {args:?}{what}: {} in {} ms {}",
+                out.status,
+                started.elapsed().as_millis(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            )
+        };
+        if !kill {
+            let out = child.wait_with_output().unwrap();
+            self.trace.push(line("", &out));
+            return Some(out);
+        }
+        std::thread::sleep(delay);
+        if kill_s {
+            let running = child.try_wait().unwrap().is_none();
+            self.kill_s();
+            if running {
+                *self.kills.entry("S").or_default() += 1;
+            } else {
+                self.idle_s_kills += 1;
+            }
+            let out = child.wait_with_output().unwrap();
+            let what = format!(
+                " (S killed after {} ms{})",
+                delay.as_millis(),
+                if running { "" } else { ", command done" }
+            );
+            self.trace.push(line(&what, &out));
+            self.start_s();
+            return Some(out);
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        if out.status.signal() == Some(9) {
+            *self
+                .kills
+                .entry(if who == Role::A { "A" } else { "B" })
+                .or_default() += 1;
+            self.trace.push(format!(
+                "{who:?} {args:?} killed after {} ms",
+                delay.as_millis()
+            ));
+            None
+        } else {
+            self.trace.push(line(" (done before the kill)", &out));
+            Some(out)
+        }
+    }
+
+    fn payments(&self, who: Role) -> Vec<Value> {
+        let out = self.cmd(who, &["payments", "list"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{who:?} payments list: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            self.context()
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["payments"].as_array().unwrap().clone()
+    }
+
+    fn payment(&self, who: Role, id: &str) -> Option<Value> {
+        self.payments(who)
+            .into_iter()
+            .find(|p| p["payment_id"] == id)
+    }
+
+    fn status(&self, who: Role, id: &str) -> Option<String> {
+        self.payment(who, id)
+            .map(|p| p["status"].as_str().unwrap().to_owned())
+    }
+
+    /// Runs steps chosen by `next` until `done`; each step may be killed (the first more
+    /// likely than the retries).
+    fn until(
+        &mut self,
+        what: &str,
+        who: Role,
+        max_ms: u64,
+        mut done: impl FnMut(&World) -> bool,
+        mut next: impl FnMut(&mut World, u32) -> Vec<String>,
+    ) {
+        let mut kills = 0;
+        for attempt in 0..MAX_ATTEMPTS {
+            if done(self) {
+                return;
+            }
+            let percent = match (attempt, kills) {
+                (_, 3..) => 0,
+                (0, _) => 85,
+                _ => 35,
+            };
+            let args = next(self, attempt);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if self.step(who, &args, percent, max_ms).is_none() {
+                kills += 1;
+            }
+        }
+        assert!(
+            done(self),
+            "{what}: not done after {MAX_ATTEMPTS} attempts\nA: {:#?}\nB: {:#?}\n{}",
+            self.payments(Role::A),
+            self.payments(Role::B),
+            self.context()
+        );
+    }
+}
+
+/// This wallet's keys, from its mnemonic.
+fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
+    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    asyncpay::keys::Seed::from_phrase(&phrase)
+        .unwrap()
+        .keys(bitcoin::Network::Regtest)
+}
+
+/// `GET path` from S, signed by `keys`' node key.
+fn get_as(url: &str, keys: &asyncpay::keys::WalletKeys, path: &str) -> Value {
+    asyncpay::net::client::Client::new(url, keys.node_secret(), None)
+        .unwrap()
+        .get(path)
+        .unwrap()
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn sigkills_during_payments_lose_nothing() {
+    let seed = std::env::var("ASYNCPAY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2024);
+    eprintln!("kill seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
+    let started = Instant::now();
+    let mut w = World::new(seed);
+    let rounds = 12u64;
+    let mut ids: Vec<String> = Vec::new();
+    for round in 0..rounds {
+        let amount = (5_000 + 1_000 * round).to_string();
+        let cancel = w.rng.chance(30);
+        let claim_apart = w.rng.chance(40);
+        w.trace.push(format!(
+            "--- round {round}: {amount} sat{}{}",
+            if cancel { ", cancelled" } else { "" },
+            if claim_apart { ", claimed apart" } else { "" }
+        ));
+
+        // A pays; a killed `pay` is resumed by `sync` or by running `pay` again.
+        let known = ids.clone();
+        let new_payment = |w: &World| {
+            w.payments(Role::A)
+                .into_iter()
+                .filter(|p| !known.contains(&str_of(p, "payment_id")))
+                .find(|p| p["status"] != "failed" && p["status"] != "cancelled")
+        };
+        let address = w.address.clone();
+        w.until(
+            "A's pay",
+            Role::A,
+            130,
+            |w| {
+                new_payment(w)
+                    .is_some_and(|p| p["status"] == "pending" && !p["delivered"].is_null())
+            },
+            |w, attempt| {
+                if attempt > 0 && new_payment(w).is_some() && w.rng.chance(50) {
+                    vec!["sync".into()]
+                } else {
+                    vec!["pay".into(), address.clone(), amount.clone()]
+                }
+            },
+        );
+        let pid = str_of(&new_payment(&w).unwrap(), "payment_id");
+        ids.extend(
+            w.payments(Role::A)
+                .iter()
+                .map(|p| str_of(p, "payment_id"))
+                .filter(|id| !ids.contains(id))
+                .collect::<Vec<_>>(),
+        );
+
+        // A cancels before B comes online.
+        if cancel {
+            w.until(
+                "A's cancel",
+                Role::A,
+                110,
+                |w| w.status(Role::A, &pid).as_deref() == Some("cancelled"),
+                |w, attempt| {
+                    if attempt > 0 && w.rng.chance(40) {
+                        vec!["sync".into()]
+                    } else {
+                        vec!["payments".into(), "cancel".into(), pid.clone()]
+                    }
+                },
+            );
+        }
+
+        // B comes online: receive (sell and claim), or sell first and claim apart.
+        let b_final =
+            |w: &World| matches!(w.status(Role::B, &pid).as_deref(), Some("paid" | "failed"));
+        if claim_apart {
+            w.until(
+                "B's receive --no-claim",
+                Role::B,
+                80,
+                |w| {
+                    matches!(
+                        w.status(Role::B, &pid).as_deref(),
+                        Some("sold" | "paid" | "failed")
+                    )
+                },
+                |_, _| vec!["receive".into(), "--no-claim".into()],
+            );
+            let id = pid.clone();
+            w.until("B's claim", Role::B, 70, b_final, |w, _| {
+                if w.rng.chance(50) {
+                    vec!["claim".into(), id.clone()]
+                } else {
+                    vec!["claim".into()]
+                }
+            });
+        } else {
+            w.until("B's receive", Role::B, 100, b_final, |_, _| {
+                vec!["receive".into()]
+            });
+        }
+        let b_status = w.status(Role::B, &pid).unwrap();
+        assert_eq!(
+            b_status == "paid",
+            !cancel,
+            "payment {pid} at B: {b_status}\n{}",
+            w.context()
+        );
+
+        // A comes back and collects.
+        let id = pid.clone();
+        w.until(
+            "A's sync",
+            Role::A,
+            70,
+            |w| {
+                matches!(
+                    w.status(Role::A, &pid).as_deref(),
+                    Some("paid" | "cancelled")
+                )
+            },
+            |w, _| {
+                if w.rng.chance(50) {
+                    vec!["sync".into()]
+                } else {
+                    vec![
+                        "payments".into(),
+                        "wait".into(),
+                        id.clone(),
+                        "--timeout".into(),
+                        "3s".into(),
+                    ]
+                }
+            },
+        );
+        let a_status = w.status(Role::A, &pid).unwrap();
+        assert_eq!(
+            a_status,
+            if cancel { "cancelled" } else { "paid" },
+            "payment {pid} at A\n{}",
+            w.context()
+        );
+    }
+    let killing = started.elapsed();
+
+    // Everything final; A, B and S agree on every payment.
+    let a_keys = keys_of(&w.a);
+    let b_keys = keys_of(&w.b);
+    let url = w.server.url.clone();
+    let at_s: HashMap<String, Value> = get_as(&url, &a_keys, "/v1/payments")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (str_of(p, "payment_id"), p.clone()))
+        .collect();
+    let at_a = w.payments(Role::A);
+    let at_b: HashMap<String, Value> = w
+        .payments(Role::B)
+        .into_iter()
+        .map(|p| (str_of(&p, "payment_id"), p))
+        .collect();
+    let (mut paid, mut cancelled, mut amounts, mut fees) = (0, 0, 0u64, 0u64);
+    for p in &at_a {
+        let id = str_of(p, "payment_id");
+        let status = str_of(p, "status");
+        match (status.as_str(), at_s.get(&id)) {
+            ("paid", Some(s)) => {
+                assert_eq!(s["status"], "paid", "{id}\n{}", w.context());
+                assert_eq!(at_b[&id]["status"], "paid", "{id}\n{}", w.context());
+                paid += 1;
+                amounts += p["amount_sat"].as_u64().unwrap();
+                fees += p["fee_sat"].as_u64().unwrap();
+            }
+            ("cancelled", Some(s)) => {
+                assert_eq!(s["status"], "cancelled", "{id}\n{}", w.context());
+                assert!(
+                    at_b.get(&id).is_none_or(|b| b["status"] == "failed"),
+                    "{id} at B: {:?}\n{}",
+                    at_b.get(&id),
+                    w.context()
+                );
+                cancelled += 1;
+            }
+            // S refused the request: nothing was signed.
+            ("failed", None) => {}
+            (status, s) => panic!("payment {id}: {status} at A, {s:?} at S\n{}", w.context()),
+        }
+    }
+    assert_eq!(
+        at_a.iter().filter(|p| p["status"] != "failed").count(),
+        at_s.len(),
+        "S knows exactly A's payments\n{}",
+        w.context()
+    );
+    for (id, p) in &at_b {
+        let s = &at_s[id];
+        let expected = if s["status"] == "paid" {
+            "paid"
+        } else {
+            "failed"
+        };
+        assert_eq!(p["status"], expected, "{id} at B\n{}", w.context());
+    }
+    assert_eq!(paid + cancelled, rounds, "{}", w.context());
+
+    // Money: each channel adds up to its capacity, A and S agree on it, and the balances
+    // moved by exactly the paid payments. The channels still work afterwards.
+    let a_before = (A_CAPACITY - amounts - fees, amounts + fees);
+    let b_before = (amounts, B_CAPACITY - amounts);
+    let check = |w: &World,
+                 who: Role,
+                 id: &str,
+                 keys: &asyncpay::keys::WalletKeys,
+                 (client, server): (u64, u64)| {
+        let mine = w.wallet(who).ok(&["channel", "show", id]);
+        let theirs = get_as(&w.server.url, keys, "/v1/channels");
+        let theirs = theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel_id"] == id)
+            .unwrap()
+            .clone();
+        for v in [&mine, &theirs] {
+            assert_eq!(v["client_sat"], client, "{who:?}: {v}\n{}", w.context());
+            assert_eq!(v["server_sat"], server, "{who:?}: {v}\n{}", w.context());
+        }
+        assert_eq!(mine["state"], theirs["state"], "{who:?}\n{}", w.context());
+        assert_eq!(
+            client + server,
+            mine["capacity_sat"].as_u64().unwrap(),
+            "{}",
+            w.context()
+        );
+    };
+    check(&w, Role::A, &w.a_channel, &a_keys, a_before);
+    check(&w, Role::B, &w.b_channel, &b_keys, b_before);
+    w.a.ok(&["channel", "push", &w.a_channel, "1000"]);
+    w.b.ok(&["channel", "push", &w.b_channel, "500"]);
+    check(
+        &w,
+        Role::A,
+        &w.a_channel,
+        &a_keys,
+        (a_before.0 - 1000, a_before.1 + 1000),
+    );
+    check(
+        &w,
+        Role::B,
+        &w.b_channel,
+        &b_keys,
+        (b_before.0 - 500, b_before.1 + 500),
+    );
+
+    // No public nonce signed two different messages (S, A and B all log).
+    let text = std::fs::read_to_string(&w.log).unwrap();
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for line in text.lines() {
+        let (nonce, msg) = line.split_once(' ').unwrap();
+        let first = seen.entry(nonce).or_insert(msg);
+        assert_eq!(
+            *first,
+            msg,
+            "nonce {nonce} signed two messages\n{}",
+            w.context()
+        );
+    }
+
+    if std::env::var_os("ASYNCPAY_KILL_TRACE").is_some() {
+        eprintln!("{}", w.context());
+    }
+    let total: u32 = w.kills.values().sum();
+    eprintln!(
+        "{rounds} payments ({paid} paid, {cancelled} cancelled), {total} kills {:?} (+{} of S between commands), {} nonces logged, {:.1} s",
+        w.kills,
+        w.idle_s_kills,
+        seen.len(),
+        killing.as_secs_f64()
+    );
+    assert!(total >= 20, "only {total} kills: {:?}", w.kills);
+    assert!(
+        paid >= 4 && cancelled >= 1,
+        "{paid} paid, {cancelled} cancelled"
+    );
+}
+
+/// A file of a data dir (`dir/kind/key.age`), to put back the version a crash would leave.
+fn state_file(dir: &std::path::Path, kind: &str, key: &str) -> PathBuf {
+    dir.join(kind).join(format!("{key}.age"))
+}
+
+/// Regression: A is killed in `sync` after it wrote state `n+1` completed with S's partial
+/// signature and before it wrote the payment as paid. Its next `sync` finishes the payment
+/// (it used to fail for good with "no update is pending").
+#[test]
+fn a_killed_between_completing_the_update_and_writing_the_payment_resumes() {
+    let mut w = World::new(1);
+    let paid = w.a.ok(&["pay", &w.address, "10000"]);
+    let pid = str_of(&paid, "payment_id");
+    assert_eq!(w.b.ok(&["receive"])["payments"][0]["status"], "paid");
+    // The payment record as it was before `sync`, the channel as `sync` leaves it.
+    let file = state_file(&w.a.dir, "payments", &pid);
+    let before = std::fs::read(&file).unwrap();
+    assert_eq!(w.a.ok(&["sync"])["payments"][0]["status"], "paid");
+    std::fs::write(&file, before).unwrap();
+    assert_eq!(w.status(Role::A, &pid).as_deref(), Some("pending"));
+
+    let synced = w.a.ok(&["sync"]);
+    assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
+    let shown = w.a.ok(&["payments", "show", &pid]);
+    assert_eq!(shown["invoice"]["body"]["amount_sat"], 10_000, "{shown}");
+    let a = w.a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(
+        (a["client_sat"].as_u64(), a["state"].as_u64()),
+        (Some(189_990), Some(1))
+    );
+    // The channel goes on.
+    w.a.ok(&["channel", "push", &w.a_channel, "1000"]);
+    let url = w.server.url.clone();
+    w.kill_s();
+    w.start_s();
+    assert_eq!(w.server.url, url);
+}
+
+/// Regression: S is killed in B's claim after it wrote A–S state `n+1` completed with `s_A`
+/// and before it wrote the payment as paid (and before it accepted B's claim state). B's
+/// next `claim` completes the payment (S used to refuse it for good as a wrong scalar).
+#[test]
+fn s_killed_between_completing_a_and_writing_the_payment_resumes() {
+    let mut w = World::new(2);
+    let pid = str_of(&w.a.ok(&["pay", &w.address, "10000"]), "payment_id");
+    let sold = w.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    // Before the claim: S's payment record and B–S channel, B's payment and channel.
+    let s_files = [
+        state_file(&w.s.dir, "server-payments", &pid),
+        state_file(&w.s.dir, "server-channels", &w.b_channel),
+    ];
+    let b_files = [
+        state_file(&w.b.dir, "payments", &pid),
+        state_file(&w.b.dir, "channels", &w.b_channel),
+    ];
+    let saved: Vec<Vec<u8>> = s_files
+        .iter()
+        .chain(&b_files)
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    assert_eq!(w.b.ok(&["claim"])["payments"][0]["status"], "paid");
+    // S crashes with A–S state n+1 written and nothing else of the claim; B never heard
+    // back (its unsigned claim proposal is dropped when it runs again).
+    w.kill_s();
+    for (f, bytes) in s_files.iter().chain(&b_files).zip(&saved) {
+        std::fs::write(f, bytes).unwrap();
+    }
+    w.start_s();
+    assert_eq!(w.status(Role::B, &pid).as_deref(), Some("sold"));
+
+    let claimed = w.b.ok(&["claim"]);
+    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    assert_eq!(w.a.ok(&["sync"])["payments"][0]["status"], "paid");
+    let b = w.b.ok(&["channel", "show", &w.b_channel]);
+    assert_eq!(
+        (b["client_sat"].as_u64(), b["server_sat"].as_u64()),
+        (Some(10_000), Some(290_000))
+    );
+    let a = w.a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(
+        (a["client_sat"].as_u64(), a["server_sat"].as_u64()),
+        (Some(189_990), Some(10_010))
+    );
+    // S agrees, and both channels go on.
+    let theirs = get_as(&w.server.url, &keys_of(&w.b), "/v1/channels");
+    assert_eq!(theirs[0]["client_sat"], 10_000);
+    assert_eq!(theirs[0]["state"], b["state"]);
+    w.b.ok(&["channel", "push", &w.b_channel, "100"]);
+    w.a.ok(&["channel", "push", &w.a_channel, "100"]);
+}
