@@ -552,8 +552,9 @@ fn sigkill_while_writing_state_leaves_a_usable_wallet() {
     );
 }
 
-/// The README's main command: it runs, checks its balances, and with --keep leaves wallets
-/// that the CLI opens.
+/// The README's main command: it tells the whole story (channels, the asynchronous payment
+/// while the payee is offline, a cancelled one, a force close from an old backup), checks
+/// it, logs it as JSON, and with --keep leaves wallets that the CLI opens.
 #[test]
 fn demo_runs_and_keeps_explorable_wallets() {
     let root = tempfile::tempdir().unwrap();
@@ -564,36 +565,123 @@ fn demo_runs_and_keeps_explorable_wallets() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["steps"].as_array().unwrap().len(), 6);
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 12);
     assert_eq!(doc["kept"], true);
-    let mut c = base();
-    c.args(["--json", "--datadir", keep.join("b").to_str().unwrap()])
-        .args(["--identity", keep.join("b.identity").to_str().unwrap()])
-        .args([
-            "--chain",
-            &format!("regtest:{}", keep.join("chain").display()),
-        ])
-        .args(["wallet", "balance"]);
-    let (code, stdout, stderr) = run(c);
-    assert_eq!(code, 0, "{stderr}");
-    let bal: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(sat(&bal["confirmed_sat"]), 0);
-    let mut c = base();
-    c.args(["--json", "--datadir", keep.join("a").to_str().unwrap()])
-        .args(["--identity", keep.join("a.identity").to_str().unwrap()])
-        .args([
-            "--chain",
-            &format!("regtest:{}", keep.join("chain").display()),
-        ])
-        .args(["channel", "list"]);
-    let (code, stdout, stderr) = run(c);
-    assert_eq!(code, 0, "{stderr}");
-    let channels: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(channels[0]["status"], "closed");
+    assert!(doc["checks_passed"].as_u64().unwrap() >= 70, "{doc}");
+    // The story runs the real commands, each as its own process, in this order.
+    let ran: Vec<(String, String, i64)> = steps
+        .iter()
+        .flat_map(|s| s["log"].as_array().unwrap())
+        .filter_map(|e| e.get("ran"))
+        .map(|r| {
+            (
+                r["by"].as_str().unwrap().to_owned(),
+                r["command"].as_str().unwrap().to_owned(),
+                r["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let position = |by: &str, prefix: &str, code: i64| {
+        ran.iter()
+            .position(|(b, c, e)| b == by && c.starts_with(prefix) && *e == code)
+            .unwrap_or_else(|| panic!("{by}: {prefix} (exit {code}) not in {ran:?}"))
+    };
+    let order = [
+        position("S", "asyncpay server run", 0),
+        position("A", "asyncpay channel open", 0),
+        position("B", "asyncpay channel request-inbound", 0),
+        position("B", "asyncpay address", 0),
+        position("A", "asyncpay pay rasp1", 0),
+        position("B", "asyncpay receive", 0),
+        position("A", "asyncpay sync", 0),
+        position("A", "asyncpay payments cancel", 0),
+        position("B", "asyncpay receive", 1),
+        position("A-old", "asyncpay channel close", 5),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{ran:?}");
+    // Both channels at every step from the channels on; S's records while A is away.
+    let channel = |step: usize, seen_by: &str, name: &str| -> (u64, u64, u64) {
+        let c = steps[step - 1]["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["seen_by"] == seen_by && c["channel"] == name)
+            .unwrap_or_else(|| panic!("step {step}: no {name} of {seen_by}"));
+        (
+            c["state"].as_u64().unwrap(),
+            c["client_sat"].as_u64().unwrap(),
+            c["server_sat"].as_u64().unwrap(),
+        )
+    };
+    for step in &steps[3..11] {
+        assert!(step["channels"].as_array().unwrap().len() >= 2, "{step}");
+    }
+    assert_eq!(channel(6, "S", "A–S"), (0, 400_000, 0));
+    assert_eq!(channel(7, "S", "A–S"), (1, 389_990, 10_010));
+    assert_eq!(channel(7, "A", "A–S"), (0, 400_000, 0));
+    assert_eq!(channel(7, "B", "B–S"), (2, 10_000, 290_000));
+    assert_eq!(channel(8, "A", "A–S"), (1, 389_990, 10_010));
+    assert_eq!(channel(10, "A", "A–S"), (3, 389_990, 10_010));
+    assert_eq!(channel(10, "B", "B–S"), (2, 10_000, 290_000));
+    let onchain: Vec<u64> = steps[11]["onchain_sat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["sat"].as_u64().unwrap())
+        .collect();
+    assert_eq!(onchain, [339_990, 60_010]);
+    // The scalar A holds is never printed.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("scalar\""));
+
+    // The kept wallets open with the CLI and tell the same story.
+    let kept = |wallet: &str, args: &[&str]| -> Value {
+        let mut c = base();
+        c.args(["--json", "--datadir", keep.join(wallet).to_str().unwrap()])
+            .args([
+                "--identity",
+                keep.join(format!("{wallet}.identity")).to_str().unwrap(),
+            ])
+            .args([
+                "--chain",
+                &format!("regtest:{}", keep.join("chain").display()),
+            ])
+            .args(args);
+        let (code, stdout, stderr) = run(c);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    };
+    assert_eq!(sat(&kept("b", &["wallet", "balance"])["confirmed_sat"]), 0);
+    assert_eq!(kept("a", &["channel", "list"])[0]["status"], "closed");
+    let pid = steps[6 - 1]["facts"]["payment_id"].as_str().unwrap();
+    let shown = kept("a", &["payments", "show", pid]);
+    assert_eq!(shown["status"], "paid");
+    assert_eq!(
+        shown["invoice"]["body"]["payee"],
+        steps[0]["facts"]["b_node_id"]
+    );
+    assert_eq!(
+        shown["invoice"]["body"]["payment_point"],
+        steps[8 - 1]["facts"]["payment_point"]
+    );
+    // (Payments made within one second are listed in payment id order.)
+    let statuses = |wallet: &str| -> Vec<String> {
+        let mut all: Vec<String> = kept(wallet, &["payments", "list"])["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["status"].as_str().unwrap().to_owned())
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(statuses("a"), ["cancelled", "paid"]);
+    assert_eq!(statuses("b"), ["failed", "paid"]);
     // --keep refuses a directory that is not empty.
     let mut c = base();
     c.args(["demo", "--keep", keep.to_str().unwrap()]);
