@@ -79,6 +79,8 @@ struct World {
     kills: BTreeMap<&'static str, u32>,
     /// Kills of S after the client command had already finished.
     idle_s_kills: u32,
+    /// How long each kind of command took when it last ran whole.
+    durations: HashMap<String, Duration>,
     /// What happened, for the failure message.
     trace: Vec<String>,
 }
@@ -125,6 +127,7 @@ impl World {
             rng: Rng(seed),
             kills: BTreeMap::new(),
             idle_s_kills: 0,
+            durations: HashMap::new(),
             trace: Vec::new(),
         }
     }
@@ -162,12 +165,20 @@ impl World {
     }
 
     /// Runs `args` as `who`; with probability `kill_percent` kills `who` or S (even odds)
-    /// after a seed-chosen 0..`max_ms` milliseconds. S is restarted on the same port.
-    /// Returns the command's output unless the command itself was killed.
-    fn step(&mut self, who: Role, args: &[&str], kill_percent: u64, max_ms: u64) -> Option<Output> {
+    /// at a seed-chosen point of the command: a fraction of how long the same kind of
+    /// command took when it last ran whole (so the kills land inside commands on a fast or
+    /// a loaded machine alike). S is restarted on the same port. Returns the command's
+    /// output unless the command itself was killed.
+    fn step(&mut self, who: Role, args: &[&str], kill_percent: u64) -> Option<Output> {
         let kill = self.rng.chance(kill_percent);
         let kill_s = self.rng.chance(50);
-        let delay = Duration::from_millis(self.rng.below(max_ms));
+        let permille = self.rng.below(1_100);
+        let kind = format!("{who:?} {}", kind_of(args));
+        let whole = *self
+            .durations
+            .get(&kind)
+            .unwrap_or(&Duration::from_millis(60));
+        let delay = whole * permille as u32 / 1_000;
         let started = Instant::now();
         let mut child = self
             .cmd(who, args)
@@ -183,8 +194,12 @@ impl World {
                 String::from_utf8_lossy(&out.stdout).trim()
             )
         };
+        let at = format!("{permille}‰ of {} ms", whole.as_millis());
         if !kill {
             let out = child.wait_with_output().unwrap();
+            if out.status.success() {
+                self.durations.insert(kind, started.elapsed());
+            }
             self.trace.push(line("", &out));
             return Some(out);
         }
@@ -199,8 +214,7 @@ impl World {
             }
             let out = child.wait_with_output().unwrap();
             let what = format!(
-                " (S killed after {} ms{})",
-                delay.as_millis(),
+                " (S killed at {at}{})",
                 if running { "" } else { ", command done" }
             );
             self.trace.push(line(&what, &out));
@@ -214,10 +228,7 @@ impl World {
                 .kills
                 .entry(if who == Role::A { "A" } else { "B" })
                 .or_default() += 1;
-            self.trace.push(format!(
-                "{who:?} {args:?} killed after {} ms",
-                delay.as_millis()
-            ));
+            self.trace.push(format!("{who:?} {args:?} killed at {at}"));
             None
         } else {
             self.trace.push(line(" (done before the kill)", &out));
@@ -254,7 +265,6 @@ impl World {
         &mut self,
         what: &str,
         who: Role,
-        max_ms: u64,
         mut done: impl FnMut(&World) -> bool,
         mut next: impl FnMut(&mut World, u32) -> Vec<String>,
     ) {
@@ -270,7 +280,7 @@ impl World {
             };
             let args = next(self, attempt);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            if self.step(who, &args, percent, max_ms).is_none() {
+            if self.step(who, &args, percent).is_none() {
                 kills += 1;
             }
         }
@@ -282,6 +292,19 @@ impl World {
             self.context()
         );
     }
+}
+
+/// The kind of a command, for its usual duration: `pay`, `payments cancel`, `receive
+/// --no-claim`, ...
+fn kind_of(args: &[&str]) -> String {
+    let mut words: Vec<&str> = args.iter().take(2).copied().collect();
+    if args[0] != "payments" {
+        words.truncate(1);
+    }
+    if args.contains(&"--no-claim") {
+        words.push("--no-claim");
+    }
+    words.join(" ")
 }
 
 /// This wallet's keys, from its mnemonic.
@@ -316,10 +339,10 @@ fn sigkills_during_payments_lose_nothing() {
     eprintln!("kill seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
     let started = Instant::now();
     let mut w = World::new(seed);
-    let rounds = 12u64;
+    let rounds = 20u64;
     let mut ids: Vec<String> = Vec::new();
     for round in 0..rounds {
-        let amount = (5_000 + 1_000 * round).to_string();
+        let amount = (2_000 + 300 * round).to_string();
         let cancel = w.rng.chance(30);
         let claim_apart = w.rng.chance(40);
         w.trace.push(format!(
@@ -340,13 +363,13 @@ fn sigkills_during_payments_lose_nothing() {
         w.until(
             "A's pay",
             Role::A,
-            130,
             |w| {
                 new_payment(w)
                     .is_some_and(|p| p["status"] == "pending" && !p["delivered"].is_null())
             },
             |w, attempt| {
-                if attempt > 0 && new_payment(w).is_some() && w.rng.chance(50) {
+                // Running `pay` again gets a clear error while the killed one is unfinished.
+                if attempt > 0 && new_payment(w).is_some() && !w.rng.chance(30) {
                     vec!["sync".into()]
                 } else {
                     vec!["pay".into(), address.clone(), amount.clone()]
@@ -367,7 +390,6 @@ fn sigkills_during_payments_lose_nothing() {
             w.until(
                 "A's cancel",
                 Role::A,
-                110,
                 |w| w.status(Role::A, &pid).as_deref() == Some("cancelled"),
                 |w, attempt| {
                     if attempt > 0 && w.rng.chance(40) {
@@ -386,7 +408,6 @@ fn sigkills_during_payments_lose_nothing() {
             w.until(
                 "B's receive --no-claim",
                 Role::B,
-                80,
                 |w| {
                     matches!(
                         w.status(Role::B, &pid).as_deref(),
@@ -395,8 +416,24 @@ fn sigkills_during_payments_lose_nothing() {
                 },
                 |_, _| vec!["receive".into(), "--no-claim".into()],
             );
+            if !cancel && w.rng.chance(50) {
+                // A tries to cancel a sold payment (killed or not): S refuses, it stays
+                // pending and ends paid.
+                let out = w.step(Role::A, &["payments", "cancel", &pid], 85);
+                assert!(
+                    out.is_none_or(|o| !o.status.success()),
+                    "cancel of a sold payment\n{}",
+                    w.context()
+                );
+                w.until(
+                    "A's refused cancel",
+                    Role::A,
+                    |w| w.status(Role::A, &pid).as_deref() == Some("pending"),
+                    |_, _| vec!["sync".into()],
+                );
+            }
             let id = pid.clone();
-            w.until("B's claim", Role::B, 70, b_final, |w, _| {
+            w.until("B's claim", Role::B, b_final, |w, _| {
                 if w.rng.chance(50) {
                     vec!["claim".into(), id.clone()]
                 } else {
@@ -404,7 +441,7 @@ fn sigkills_during_payments_lose_nothing() {
                 }
             });
         } else {
-            w.until("B's receive", Role::B, 100, b_final, |_, _| {
+            w.until("B's receive", Role::B, b_final, |_, _| {
                 vec!["receive".into()]
             });
         }
@@ -421,7 +458,6 @@ fn sigkills_during_payments_lose_nothing() {
         w.until(
             "A's sync",
             Role::A,
-            70,
             |w| {
                 matches!(
                     w.status(Role::A, &pid).as_deref(),
@@ -483,7 +519,9 @@ fn sigkills_during_payments_lose_nothing() {
             ("cancelled", Some(s)) => {
                 assert_eq!(s["status"], "cancelled", "{id}\n{}", w.context());
                 assert!(
-                    at_b.get(&id).is_none_or(|b| b["status"] == "failed"),
+                    at_b.get(&id)
+                        .is_none_or(|b| b["status"] == "failed"
+                            && str_of(b, "reason").contains("cancelled")),
                     "{id} at B: {:?}\n{}",
                     at_b.get(&id),
                     w.context()
