@@ -520,7 +520,7 @@ impl ServerCore {
             Some(p) => Err(ApiError::conflict(
                 "payment_pending",
                 format!(
-                    "payment {} is pending on this channel; wait for it or cancel it                      (`asyncpay payments cancel {}`)",
+                    "payment {} is pending on this channel; wait for it or cancel it (`asyncpay payments cancel {}`)",
                     p.payment_id, p.payment_id
                 ),
             )),
