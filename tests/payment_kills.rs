@@ -25,7 +25,8 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{channel_id, fund, Env, Server, Wallet};
+use common::procs::{Env, Server, Wallet};
+use common::story::{keys_of, Story};
 
 const A_CAPACITY: u64 = 200_000;
 const B_CAPACITY: u64 = 300_000;
@@ -87,31 +88,20 @@ struct World {
 
 impl World {
     fn new(seed: u64) -> World {
-        let env = Env::new();
-        let log = env.root.path().join("nonce-use.log");
-        let s = env.wallet("s");
-        s.ok(&[
-            "server",
-            "init",
-            "--shared-delay",
-            "6",
-            "--min-shared-delay",
-            "2",
-            "--min-confirmations",
-            "1",
-        ]);
-        fund(&s, &env, 1_000_000);
-        let server = Server::start_with(&s, "0", &[], Some(&log));
-        let url = server.url.clone();
-        let port = server.port();
-        let a = env.wallet("a");
-        fund(&a, &env, 500_000);
-        let a_channel = channel_id(&a.ok(&["channel", "open", &url, &A_CAPACITY.to_string()]));
-        let b = env.wallet("b");
-        let b_channel =
-            channel_id(&b.ok(&["channel", "request-inbound", &url, &B_CAPACITY.to_string()]));
-        env.mine(1);
-        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+        let story = Story::with(None, &[], true);
+        let log = story.nonce_log();
+        let port = story.server.port();
+        let Story {
+            env,
+            s,
+            server,
+            a,
+            b,
+            a_channel,
+            b_channel,
+            address,
+            ..
+        } = story;
         World {
             _env: env,
             s,
@@ -305,17 +295,6 @@ fn kind_of(args: &[&str]) -> String {
         words.push("--no-claim");
     }
     words.join(" ")
-}
-
-/// This wallet's keys, from its mnemonic.
-fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
-    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    asyncpay::keys::Seed::from_phrase(&phrase)
-        .unwrap()
-        .keys(bitcoin::Network::Regtest)
 }
 
 /// `GET path` from S, signed by `keys`' node key.

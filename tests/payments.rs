@@ -7,137 +7,8 @@ use serde_json::Value;
 
 mod common;
 
-use bitcoin::ScriptBuf;
-use common::procs::{channel_id, fund, to_node, value_at, Env, Server, Wallet};
-
-/// S (fee 1000 ppm), A with a 200 000 sat channel it funded, B with 300 000 sat of
-/// inbound capacity S funded; both channels confirmed.
-struct Story {
-    env: Env,
-    s: Wallet,
-    server: Server,
-    a: Wallet,
-    b: Wallet,
-    a_channel: String,
-    b_channel: String,
-    address: String,
-    /// S's `to_node` scripts of its channels with A (0) and B (1).
-    s_to_node: Vec<ScriptBuf>,
-}
-
-impl Story {
-    fn new(server_args: &[&str]) -> Story {
-        let env = Env::new();
-        let s = env.wallet("s");
-        s.ok(&[
-            "server",
-            "init",
-            "--shared-delay",
-            "6",
-            "--min-shared-delay",
-            "2",
-            "--min-confirmations",
-            "1",
-        ]);
-        fund(&s, &env, 1_000_000);
-        // S's wallet is locked while it runs.
-        let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
-        let server = Server::start_with(&s, "0", server_args, None);
-        let url = server.url.clone();
-        let a = env.wallet("a");
-        fund(&a, &env, 500_000);
-        let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
-        let b = env.wallet("b");
-        let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
-        env.mine(1);
-        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-        Story {
-            env,
-            s,
-            server,
-            a,
-            b,
-            a_channel,
-            b_channel,
-            address,
-            s_to_node,
-        }
-    }
-
-    /// A and B force-close their channels alone; after the delay the settlements pay
-    /// exactly `(a, s_with_a, b, s_with_b)` on chain.
-    fn force_close_and_check(&self, expected: (u64, u64, u64, u64)) {
-        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
-            let out = w
-                .cmd(&["channel", "close", id, "--force", "--no-wait"])
-                .output()
-                .unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(5),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-        }
-        self.env.mine(7);
-        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
-            let mut closed = w
-                .cmd(&["channel", "close", id, "--force", "--no-wait"])
-                .output()
-                .unwrap();
-            if !closed.status.success() {
-                self.env.mine(1);
-                closed = w
-                    .cmd(&["channel", "close", id, "--force", "--no-wait"])
-                    .output()
-                    .unwrap();
-            }
-            assert!(
-                closed.status.success(),
-                "{}",
-                String::from_utf8_lossy(&closed.stdout)
-            );
-        }
-        self.env.mine(1);
-        let got = (
-            value_at(&self.env, &to_node(&self.a, 0)),
-            value_at(&self.env, &self.s_to_node[0]),
-            value_at(&self.env, &to_node(&self.b, 0)),
-            value_at(&self.env, &self.s_to_node[1]),
-        );
-        assert_eq!(got, expected, "on-chain balances after the force closes");
-    }
-
-    /// (client, server) balances of a channel as its client sees it.
-    fn balances(w: &Wallet, id: &str) -> (u64, u64) {
-        let v = w.ok(&["channel", "show", id]);
-        (
-            v["client_sat"].as_u64().unwrap(),
-            v["server_sat"].as_u64().unwrap(),
-        )
-    }
-
-    fn a_balances(&self) -> (u64, u64) {
-        Self::balances(&self.a, &self.a_channel)
-    }
-
-    fn b_balances(&self) -> (u64, u64) {
-        Self::balances(&self.b, &self.b_channel)
-    }
-}
-
-/// Runs `w` with `args`, expects failure with exit code `code`, returns the JSON error.
-fn fails(w: &Wallet, args: &[&str], code: i32) -> Value {
-    let out = w.cmd(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "asyncpay {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
+use common::procs::{to_node, value_at, Env, Server};
+use common::story::{fails, keys_of, Story};
 
 fn id(v: &Value) -> String {
     v["payment_id"].as_str().unwrap().to_owned()
@@ -243,17 +114,6 @@ fn a_pays_while_b_is_offline_and_everyone_ends_right_to_the_satoshi() {
     // Both force-close alone: the latest states settle on chain, to the satoshi.
     st.force_close_and_check((188_990, 11_010, 10_000, 290_000));
     drop(st.server);
-}
-
-/// This wallet's keys, from its mnemonic (its data dir is not locked between commands).
-fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
-    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    asyncpay::keys::Seed::from_phrase(&phrase)
-        .unwrap()
-        .keys(bitcoin::Network::Regtest)
 }
 
 /// `POST path` to S signed by `keys`' node key; the error code S answers (`None`: success).

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{channel_id, command, fund, Env, Server, Wallet};
+use common::procs::{command, Env, Server, Wallet};
+use common::story::{fails, server_init, Story};
 
 /// A port that was free a moment ago (for a server whose listen address is in its settings).
 fn free_port() -> u16 {
@@ -21,96 +22,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// `server init` of `s` listening on 127.0.0.1:`port` (delays and confirmations as in
-/// tests/payments.rs).
-fn server_init(s: &Wallet, port: u16) {
-    s.ok(&[
-        "server",
-        "init",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--shared-delay",
-        "6",
-        "--min-shared-delay",
-        "2",
-        "--min-confirmations",
-        "1",
-    ]);
-}
-
-/// S running with `--manual` on the port of its settings (fee 1000 ppm), A with a
-/// 200 000 sat channel it funded, B with 300 000 sat of inbound capacity S funded; both
-/// channels confirmed.
-struct Story {
-    env: Env,
-    s: Wallet,
-    server: Server,
-    a: Wallet,
-    b: Wallet,
-    a_channel: String,
-    b_channel: String,
-    address: String,
-}
-
-impl Story {
-    fn new() -> Story {
-        let env = Env::new();
-        let s = env.wallet("s");
-        let port = free_port();
-        server_init(&s, port);
-        fund(&s, &env, 1_000_000);
-        let server = Server::start_with(&s, &port.to_string(), &["--manual"], None);
-        let url = server.url.clone();
-        let a = env.wallet("a");
-        fund(&a, &env, 500_000);
-        let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
-        let b = env.wallet("b");
-        let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
-        env.mine(1);
-        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-        Story {
-            env,
-            s,
-            server,
-            a,
-            b,
-            a_channel,
-            b_channel,
-            address,
-        }
-    }
-
-    /// (client, server) balances of a channel as its client sees it.
-    fn balances(w: &Wallet, id: &str) -> (u64, u64) {
-        let v = w.ok(&["channel", "show", id]);
-        (
-            v["client_sat"].as_u64().unwrap(),
-            v["server_sat"].as_u64().unwrap(),
-        )
-    }
-
-    fn a_balances(&self) -> (u64, u64) {
-        Self::balances(&self.a, &self.a_channel)
-    }
-
-    fn b_balances(&self) -> (u64, u64) {
-        Self::balances(&self.b, &self.b_channel)
-    }
-}
-
-/// Runs `w` with `args`, expects failure with exit code `code`, returns the JSON error.
-fn fails(w: &Wallet, args: &[&str], code: i32) -> Value {
-    let out = w.cmd(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "asyncpay {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// `asyncpay` as `w` without `--json` (human output).
@@ -155,7 +66,7 @@ fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
 
 #[test]
 fn the_operator_approves_a_queued_sale_and_everyone_ends_right_to_the_satoshi() {
-    let st = Story::new();
+    let st = Story::with(Some(free_port()), &["--manual"], false);
     let (s, a, b) = (&st.s, &st.a, &st.b);
 
     // Nothing is queued yet: the server runs with --manual, B has not asked.
@@ -259,7 +170,7 @@ fn only_the_operator_may_list_or_approve_sales() {
     let env = Env::new();
     let s = env.wallet("s");
     let port = free_port();
-    server_init(&s, port);
+    server_init(&s, Some(port));
     let a = env.wallet("a");
     // The keys, read while no process holds the wallets.
     let (s_keys, a_keys) = (keys_of(&s), keys_of(&a));
@@ -307,7 +218,7 @@ fn only_the_operator_may_list_or_approve_sales() {
     }
     // Another server's wallet pointed at this server: the CLI says so.
     let s2 = env.wallet("s2");
-    server_init(&s2, free_port());
+    server_init(&s2, Some(free_port()));
     let e = fails(&s2, &["server", "sales", "list", "--server", &url], 1);
     assert!(message(&e).contains("only the operator"), "{e}");
     assert!(hint(&e).contains("not this wallet's server"), "{e}");

@@ -3,6 +3,7 @@
 
 pub mod procs;
 pub mod protocol;
+pub mod story;
 
 use asyncpay::eltoo::{xonly, ChannelParams, PartyKeys, DUST_LIMIT};
 use bitcoin::Amount;

@@ -1,0 +1,173 @@
+//! The payment story's setup, shared by the payment, sales and kill tests: S (fee 1000
+//! ppm, `shared_delay` 6, one confirmation) funded on a fresh regtest ledger and running, A
+//! with a 200 000 sat channel it funded, B with 300 000 sat of inbound capacity S funded,
+//! both channels confirmed, and B's payment address.
+
+use bitcoin::ScriptBuf;
+use serde_json::Value;
+
+use super::procs::{channel_id, fund, to_node, value_at, Env, Server, Wallet};
+
+/// S (fee 1000 ppm), A with a 200 000 sat channel it funded, B with 300 000 sat of
+/// inbound capacity S funded; both channels confirmed.
+pub struct Story {
+    pub env: Env,
+    pub s: Wallet,
+    pub server: Server,
+    pub a: Wallet,
+    pub b: Wallet,
+    pub a_channel: String,
+    pub b_channel: String,
+    pub address: String,
+    /// S's `to_node` scripts of its channels with A (0) and B (1).
+    pub s_to_node: Vec<ScriptBuf>,
+}
+
+impl Story {
+    pub fn new(server_args: &[&str]) -> Story {
+        Story::with(None, server_args, false)
+    }
+
+    /// The story with S's `server init --listen 127.0.0.1:PORT` (`None`: a free port at
+    /// run time), `server run` arguments, and (with `nonce_log`) every process of the story
+    /// logging its nonce use to [`Story::nonce_log`].
+    pub fn with(listen_port: Option<u16>, server_args: &[&str], nonce_log: bool) -> Story {
+        let env = Env::new();
+        let s = env.wallet("s");
+        server_init(&s, listen_port);
+        fund(&s, &env, 1_000_000);
+        // S's wallet is locked while it runs.
+        let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
+        let port = listen_port.map_or("0".to_owned(), |p| p.to_string());
+        let log = nonce_log.then(|| env.root.path().join("nonce-use.log"));
+        let server = Server::start_with(&s, &port, server_args, log.as_deref());
+        let url = server.url.clone();
+        let a = env.wallet("a");
+        fund(&a, &env, 500_000);
+        let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
+        let b = env.wallet("b");
+        let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
+        env.mine(1);
+        let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+        Story {
+            env,
+            s,
+            server,
+            a,
+            b,
+            a_channel,
+            b_channel,
+            address,
+            s_to_node,
+        }
+    }
+
+    /// A and B force-close their channels alone; after the delay the settlements pay
+    /// exactly `(a, s_with_a, b, s_with_b)` on chain.
+    pub fn force_close_and_check(&self, expected: (u64, u64, u64, u64)) {
+        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
+            let out = w
+                .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(5),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        self.env.mine(7);
+        for (w, id) in [(&self.a, &self.a_channel), (&self.b, &self.b_channel)] {
+            let mut closed = w
+                .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                .output()
+                .unwrap();
+            if !closed.status.success() {
+                self.env.mine(1);
+                closed = w
+                    .cmd(&["channel", "close", id, "--force", "--no-wait"])
+                    .output()
+                    .unwrap();
+            }
+            assert!(
+                closed.status.success(),
+                "{}",
+                String::from_utf8_lossy(&closed.stdout)
+            );
+        }
+        self.env.mine(1);
+        let got = (
+            value_at(&self.env, &to_node(&self.a, 0)),
+            value_at(&self.env, &self.s_to_node[0]),
+            value_at(&self.env, &to_node(&self.b, 0)),
+            value_at(&self.env, &self.s_to_node[1]),
+        );
+        assert_eq!(got, expected, "on-chain balances after the force closes");
+    }
+
+    /// (client, server) balances of a channel as its client sees it.
+    /// Where the processes log their nonce use (with `nonce_log`).
+    pub fn nonce_log(&self) -> std::path::PathBuf {
+        self.env.root.path().join("nonce-use.log")
+    }
+
+    pub fn balances(w: &Wallet, id: &str) -> (u64, u64) {
+        let v = w.ok(&["channel", "show", id]);
+        (
+            v["client_sat"].as_u64().unwrap(),
+            v["server_sat"].as_u64().unwrap(),
+        )
+    }
+
+    pub fn a_balances(&self) -> (u64, u64) {
+        Self::balances(&self.a, &self.a_channel)
+    }
+
+    pub fn b_balances(&self) -> (u64, u64) {
+        Self::balances(&self.b, &self.b_channel)
+    }
+}
+
+/// Runs `w` with `args`, expects failure with exit code `code`, returns the JSON error.
+pub fn fails(w: &Wallet, args: &[&str], code: i32) -> Value {
+    let out = w.cmd(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "asyncpay {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+/// This wallet's keys, from its mnemonic (its data dir is not locked between commands).
+pub fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
+    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    asyncpay::keys::Seed::from_phrase(&phrase)
+        .unwrap()
+        .keys(bitcoin::Network::Regtest)
+}
+
+/// `server init` of `s` as in the story: `shared_delay` 6, one confirmation, listening on
+/// 127.0.0.1:`listen_port` when given.
+pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
+    let mut init = vec![
+        "server".to_owned(),
+        "init".to_owned(),
+        "--shared-delay".to_owned(),
+        "6".to_owned(),
+        "--min-shared-delay".to_owned(),
+        "2".to_owned(),
+        "--min-confirmations".to_owned(),
+        "1".to_owned(),
+    ];
+    if let Some(port) = listen_port {
+        init.extend(["--listen".to_owned(), format!("127.0.0.1:{port}")]);
+    }
+    s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
+}
