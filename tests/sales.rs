@@ -13,7 +13,7 @@ use serde_json::Value;
 mod common;
 
 use common::procs::{command, Env, Server, Wallet};
-use common::story::{fails, server_init, Story};
+use common::story::{fails, keys_of, server_init, Story};
 
 /// A port that was free a moment ago (for a server whose listen address is in its settings).
 fn free_port() -> u16 {
@@ -51,17 +51,6 @@ fn node_id(w: &Wallet) -> String {
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-/// This wallet's keys, from its mnemonic.
-fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
-    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    asyncpay::keys::Seed::from_phrase(&phrase)
-        .unwrap()
-        .keys(bitcoin::Network::Regtest)
 }
 
 #[test]

@@ -181,6 +181,19 @@ pub(super) struct Unlocked<'a> {
 pub(super) fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
     let network = ctx.network;
     let store = ctx.store()?;
+    let seed = stored_seed(&store.read_only(), network)?;
+    Ok(Unlocked {
+        store,
+        keys: seed.keys(network),
+        seed,
+    })
+}
+
+/// The wallet's seed from its (unlocked) store, checked to be for `network`.
+pub(super) fn stored_seed(
+    store: &crate::store::ReadOnlyStore,
+    network: Network,
+) -> CliResult<Seed> {
     let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
         CliError::new(
             ExitKind::Data,
@@ -195,16 +208,11 @@ pub(super) fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
         ))
         .hint(format!("pass --network {}", file.network)));
     }
-    let seed = Seed::from_phrase(&file.mnemonic).map_err(|e| {
+    Seed::from_phrase(&file.mnemonic).map_err(|e| {
         CliError::new(
             ExitKind::Data,
             format!("the stored mnemonic is invalid: {e}"),
         )
-    })?;
-    Ok(Unlocked {
-        store,
-        keys: seed.keys(network),
-        seed,
     })
 }
 

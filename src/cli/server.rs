@@ -15,14 +15,13 @@ use super::commands::{connect, unlocked};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
-use crate::keys::{Seed, WalletKeys};
+use crate::keys::WalletKeys;
 use crate::net::client::Client;
 use crate::net::server::{AuthState, ServerConfig, TlsFiles};
 use crate::net::NetError;
 use crate::payment::PaymentId;
 use crate::server::api::{OperatorSale, QueuedSales};
 use crate::server::{ServerCore, ServerInfo, ServerSettings};
-use crate::store::SeedFile;
 
 /// Runs a `server` subcommand.
 pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
@@ -185,28 +184,7 @@ impl Operator {
         let network = ctx.network;
         let server_ca = ctx.global.server_ca.clone();
         let store = ctx.store_read_only()?;
-        let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
-            CliError::new(
-                ExitKind::Data,
-                format!("{} is missing", store.path_of::<SeedFile>().display()),
-            )
-            .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
-        })?;
-        if file.network != network.to_string() {
-            return Err(CliError::usage(format!(
-                "this wallet was created for {}, not {network}",
-                file.network
-            ))
-            .hint(format!("pass --network {}", file.network)));
-        }
-        let keys: WalletKeys = Seed::from_phrase(&file.mnemonic)
-            .map_err(|e| {
-                CliError::new(
-                    ExitKind::Data,
-                    format!("the stored mnemonic is invalid: {e}"),
-                )
-            })?
-            .keys(network);
+        let keys: WalletKeys = super::commands::stored_seed(store, network)?.keys(network);
         let settings: ServerSettings = store.load().map_err(store_error)?.ok_or_else(|| {
             CliError::usage("this wallet is not set up as a server, so it has no sales")
                 .hint("run `asyncpay server sales` as the server's wallet (its --datadir)")
