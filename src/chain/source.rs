@@ -347,7 +347,14 @@ impl ChainSource for RegtestSource {
     }
 
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
-        self.ledger.submit(tx).map_err(|e| match e {
+        match self.ledger.submit(tx) {
+            // Published before (e.g. by the peer's watcher too): that is success.
+            Err(LedgerError::Rejected(crate::chain::RejectError::AlreadyKnown {
+                txid, ..
+            })) => return Ok(txid),
+            result => result,
+        }
+        .map_err(|e| match e {
             LedgerError::Rejected(reason) => ChainSourceError::Rejected {
                 source_name: self.describe(),
                 txid: tx.compute_txid(),
@@ -559,15 +566,21 @@ impl ChainSource for BitcoindSource {
     }
 
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
-        self.client.send_raw_transaction(tx).map_err(|e| match e {
-            bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r)) => {
+        self.client.send_raw_transaction(tx).or_else(|e| match e {
+            // RPC_VERIFY_ALREADY_IN_CHAIN: published before (in the mempool or a block).
+            bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r))
+                if r.code == -27 =>
+            {
+                Ok(tx.compute_txid())
+            }
+            bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r)) => Err({
                 ChainSourceError::Rejected {
                     source_name: self.describe(),
                     txid: tx.compute_txid(),
                     reason: r.message,
                 }
-            }
-            other => self.error(other),
+            }),
+            other => Err(self.error(other)),
         })
     }
 }
