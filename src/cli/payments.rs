@@ -117,6 +117,10 @@ pub struct ClientPayment {
     /// Outgoing: where the package went, once delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
+    /// Incoming: the server whose mailbox delivered the package (the payment is sold
+    /// there; unknown for a package given as a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_url: Option<String>,
     /// Incoming: the sealed package (hex; encrypted to our mailbox key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sealed: Option<String>,
@@ -249,6 +253,7 @@ impl Payments<'_, '_> {
             request: Some(request),
             package_out,
             delivered: None,
+            server_url: None,
             sealed: None,
             adaptor_signature: None,
             invoice: None,
@@ -343,7 +348,11 @@ impl Payments<'_, '_> {
             }
             let accept = match client.post("/v1/payments", &request) {
                 Ok(a) => a,
-                Err(e) if matches!(e, NetError::Api { .. }) => {
+                // S refused for good (4xx): nothing was signed; drop our side. A busy or
+                // failing S (429, 5xx) is asked again later.
+                Err(e @ NetError::Api { status, .. })
+                    if (400..500).contains(&status) && status != 429 =>
+                {
                     // S refused: nothing was signed; drop our side.
                     if ch
                         .channel
@@ -557,10 +566,11 @@ impl Payments<'_, '_> {
     /// Cancels an outgoing payment: S decides (refusing once sold), then state `n+1` is
     /// superseded and `n+2` restores our balance.
     fn cancel(&self, p: &mut ClientPayment) -> CliResult<()> {
-        if p.status == LocalStatus::Proposed {
-            self.resume_outgoing(p)?;
-        }
-        if !matches!(p.status, LocalStatus::Pending | LocalStatus::Cancelling) {
+        // A payment still being set up is cancelled as it is: its package is never made.
+        if !matches!(
+            p.status,
+            LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
+        ) {
             return Err(CliError::failed(format!(
                 "payment {} is {}; only a pending payment can be cancelled",
                 p.payment_id,
@@ -574,16 +584,30 @@ impl Payments<'_, '_> {
         let request = CancelRequest {
             payment_id: p.payment_id,
         };
-        if let Err(e) = client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
-            if matches!(api_code(&e), Some("already_sold" | "already_paid")) {
-                p.status = LocalStatus::Pending;
-                self.save(p)?;
-            }
-            return Err(net_error(e).hint(
-                "a sold payment completes when the payee claims; `asyncpay sync` collects it",
-            ));
-        }
         let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        let ours = ch
+            .channel
+            .pending()
+            .filter(|u| u.next().number == number)
+            .map(|u| u.withheld());
+        match client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
+            Ok(_) => {}
+            Err(e) if api_code(&e) == Some("unknown_payment") && ours == Some(false) => {
+                // S never recorded it (the request did not arrive): nothing to supersede.
+                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                self.s.save(&ch)?;
+                return self.mark(p, LocalStatus::Cancelled, None);
+            }
+            Err(e) => {
+                if matches!(api_code(&e), Some("already_sold" | "already_paid")) {
+                    p.status = LocalStatus::Pending;
+                    self.save(p)?;
+                }
+                return Err(net_error(e).hint(
+                    "a sold payment completes when the payee claims; `asyncpay sync` collects it",
+                ));
+            }
+        }
         if ch
             .channel
             .pending()
@@ -607,7 +631,11 @@ impl Payments<'_, '_> {
     // ----- B: receive, sell, claim -----
 
     /// Stores a sealed package after checking it; `None` when it is already known.
-    fn accept_package(&self, sealed: &[u8]) -> CliResult<Option<ClientPayment>> {
+    fn accept_package(
+        &self,
+        sealed: &[u8],
+        server_url: Option<&str>,
+    ) -> CliResult<Option<ClientPayment>> {
         let package = UpdatePackage::open(sealed, &self.s.w.keys.mailbox_identity())
             .map_err(|e| CliError::failed(e.to_string()))?;
         let me = self.s.w.keys.node_id();
@@ -643,6 +671,7 @@ impl Payments<'_, '_> {
             request: None,
             package_out: None,
             delivered: None,
+            server_url: server_url.map(str::to_owned),
             sealed: Some(hex::encode(sealed)),
             adaptor_signature: None,
             invoice: None,
@@ -681,7 +710,7 @@ impl Payments<'_, '_> {
                     .map_err(net_error)?;
                 let result = hex::decode_vec(&fetched.payload)
                     .map_err(|e| CliError::failed(format!("not hex: {e}")))
-                    .and_then(|bytes| self.accept_package(&bytes));
+                    .and_then(|bytes| self.accept_package(&bytes, Some(&url)));
                 match result {
                     Ok(_) => client
                         .delete(&format!("/v1/mailbox/{}", item.id))
@@ -706,7 +735,12 @@ impl Payments<'_, '_> {
             return self.s.load(&id.to_string());
         }
         let amount = Amount::from_sat(p.amount_sat);
-        for mut ch in self.s.all()? {
+        let at_server = |ch: &ClientChannel| {
+            p.server_url
+                .as_deref()
+                .is_none_or(|url| same_server(url, &ch.server_url))
+        };
+        for mut ch in self.s.all()?.into_iter().filter(at_server) {
             if ch.channel.funding_outpoint().is_some() {
                 self.s.watch(&mut ch, self.source, false)?;
             }
@@ -1211,7 +1245,7 @@ pub fn receive(ctx: &mut Context, package: Option<PathBuf>, no_claim: bool) -> C
     };
     let mut problems = match package {
         Some(path) => {
-            ps.accept_package(&read_package(&path)?)?;
+            ps.accept_package(&read_package(&path)?, None)?;
             Vec::new()
         }
         None => ps.fetch_mailboxes()?,

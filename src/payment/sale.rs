@@ -8,7 +8,8 @@ use secp::{Point, Scalar};
 
 use crate::crypto::adaptor::PreSignature;
 use crate::eltoo::{
-    ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath, StateTransactions,
+    scripts, ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath,
+    StateTransactions,
 };
 
 /// Blocks of margin a PTLC expiry leaves beyond `2·shared_delay` (PROTOCOL.md §4: a peer
@@ -128,6 +129,47 @@ pub fn ptlc_outpoint(
     let txs = StateTransactions::build(params, state)?;
     Ok(txs.ptlc_vouts[index]
         .map(|vout| (OutPoint::new(settlement, vout), state.ptlcs[index].clone())))
+}
+
+/// How the PTLC output `outpoint` was spent by `tx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PtlcSpend {
+    /// By the success path: the offerer's (completed adaptor) signature in that input.
+    Success([u8; 64]),
+    /// By the timeout path.
+    Timeout,
+    /// `tx` does not spend it by one of its two leaves.
+    Unknown,
+}
+
+/// Which path of `ptlc` the input of `tx` spending `outpoint` took (any input position).
+pub fn ptlc_spend(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    outpoint: OutPoint,
+    tx: &Transaction,
+) -> PtlcSpend {
+    let Some(input) = tx.input.iter().find(|i| i.previous_output == outpoint) else {
+        return PtlcSpend::Unknown;
+    };
+    let w = &input.witness;
+    let n = w.len();
+    let Some(leaf) = n.checked_sub(2).and_then(|i| w.nth(i)) else {
+        return PtlcSpend::Unknown;
+    };
+    let offerer = &params.keys(ptlc.offerer).ptlc;
+    let receiver = &params.keys(ptlc.offerer.other()).ptlc;
+    if n == 4 && leaf == scripts::ptlc_success_leaf(offerer, receiver).as_bytes() {
+        return w
+            .nth(1)
+            .and_then(|sig| sig.get(..64))
+            .and_then(|sig| sig.try_into().ok())
+            .map_or(PtlcSpend::Unknown, PtlcSpend::Success);
+    }
+    if n == 3 && leaf == scripts::ptlc_timeout_leaf(offerer, ptlc.expiry).as_bytes() {
+        return PtlcSpend::Timeout;
+    }
+    PtlcSpend::Unknown
 }
 
 /// B's signed success claim: S's pre-signature completed with `t`, and B's signature with

@@ -1236,8 +1236,10 @@ impl Channel {
         Ok(channel)
     }
 
-    /// A close is under way (cooperative or force): no more updates. A pending update we
-    /// did not sign is dropped.
+    /// A close is under way (cooperative or force): no new updates. A proposal the peer has
+    /// not accepted is dropped; an agreed update stays, so that it can still be completed
+    /// (and rebound over the published one) while the close is not settled — e.g. S
+    /// completing a payer's update when the payee's claim reveals its partial signature.
     pub fn closing(&self) -> Result<Channel, ChannelError> {
         if self.status == ChannelStatus::Closed {
             return Err(ChannelError::WrongStatus {
@@ -1249,7 +1251,7 @@ impl Channel {
         if channel
             .pending
             .as_ref()
-            .is_some_and(|p| p.local_partial.is_none())
+            .is_some_and(|p| p.local_partial.is_none() && p.remote_nonce.is_none())
         {
             channel.pending = None;
         }

@@ -513,6 +513,21 @@ impl ServerCore {
         Ok(())
     }
 
+    /// One watcher pass over channel `id` now (it may be closing since the last pass).
+    fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
+        let ch = inner
+            .channels
+            .get_mut(id)
+            .expect("the caller checked the channel");
+        if ch.channel.funding_outpoint().is_some() && ch.channel.status() != ChannelStatus::Closed {
+            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                ch.channel = next;
+                self.save(ch)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A payment holds the channel's pending update: plain channel messages may neither
     /// replace it nor complete it (the payer's partial comes only through B's sale).
     fn refuse_payment_pending(inner: &Inner, id: &ChannelId) -> Result<(), ApiError> {

@@ -14,9 +14,9 @@ use crate::eltoo::{ChannelState, Party};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
-    sale_state, server_fee, signed_timeout_claim, MAX_PAYMENT_EXPIRY_SECS,
-    PTLC_EXPIRY_SLACK_BLOCKS,
+    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, ptlc_spend,
+    sale_ptlc, sale_state, server_fee, signed_timeout_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
+    PTLC_EXPIRY_SLACK_BLOCKS, PTLC_MARGIN_BLOCKS,
 };
 use crate::payment::{Invoice, PaymentId};
 use crate::protocol::hex::encode as hex;
@@ -333,12 +333,14 @@ impl ServerCore {
                 "a payment to yourself through S changes nothing; use another payee",
             ));
         }
-        if req.amount_sat == 0 {
+        let dust = inner.settings.policy.dust_limit_sat;
+        if req.amount_sat < dust {
             return Err(ApiError::bad_request(
                 "invalid_payment",
-                "the amount must be positive",
+                format!("the amount must be at least the dust limit of {dust} sat (a smaller PTLC could not be enforced on chain)"),
             ));
         }
+
         if req.expiry <= now || req.expiry > now + MAX_PAYMENT_EXPIRY_SECS {
             return Err(ApiError::bad_request(
                 "invalid_expiry",
@@ -541,8 +543,19 @@ impl ServerCore {
                 ),
             ));
         }
-        // State n+1 is still A–S's newest, pending, unsigned by S; T_A is S's own point.
+        // The A–S channel is open (no close under way: S must be able to enforce n+1), and
+        // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point.
+        self.refresh_channel(&mut inner, &payment.payer_channel)?;
         let payer_channel = &inner.channels[&payment.payer_channel].channel;
+        if payer_channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "payment_superseded",
+                format!(
+                    "the payer's channel is {}; S does not buy a payment it could not enforce",
+                    payer_channel.status()
+                ),
+            ));
+        }
         let newest = payer_channel.pending().is_some_and(|p| {
             p.next().number == payment.state_number && p.local_partial().is_none()
         });
@@ -563,19 +576,6 @@ impl ServerCore {
                 "wrong_point",
                 "the invoice's payment point is not the point of the payer's partial signature \
                  in S's session; S does not buy it",
-            ));
-        }
-        if manual && !payment.approved && payment.status == PaymentStatus::Pending {
-            if !payment.sale_queued {
-                payment.sale_queued = true;
-                self.commit_payment(&mut inner, payment)?;
-            }
-            return Err(refused(
-                "sale_queued",
-                format!(
-                    "S's operator approves each sale by hand; payment {id} waits for \
-                     `asyncpay server sales approve {id}`; try again after that"
-                ),
             ));
         }
         // The B–S channel: B's proposal must be exactly the PTLC state.
@@ -625,8 +625,24 @@ impl ServerCore {
             .channel
             .accept(&req.proposal, rand, exactly(&expected))
             .map_err(channel_error)?;
+        let key_index = b.key_index;
+        // Everything checks: with `--manual` the sale now waits for the operator (S's new
+        // nonce is dropped unused).
+        if manual && !payment.approved && payment.status == PaymentStatus::Pending {
+            if !payment.sale_queued {
+                payment.sale_queued = true;
+                self.commit_payment(&mut inner, payment)?;
+            }
+            return Err(refused(
+                "sale_queued",
+                format!(
+                    "S's operator approves each sale by hand; payment {id} waits for \
+                     `asyncpay server sales approve {id}`; try again after that"
+                ),
+            ));
+        }
         let digest = claim_digest(channel.params(), &ptlc).map_err(internal)?;
-        let secret = self.keys.channel(b.key_index).ptlc_scalar();
+        let secret = self.keys.channel(key_index).ptlc_scalar();
         let pre = PreSignature::sign(secret, &digest, point, aux);
         // The sale is decided and written before S's nonce or pre-signature leaves; S keeps
         // its pre-signature to extract `t` from B's claim if B claims on chain.
@@ -674,12 +690,14 @@ impl ServerCore {
             .as_ref()
             .expect("a sold payment has its invoice")
             .payment_point();
+        if inner.channels[&b_id].channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "channel_not_open",
+                "the channel carrying the PTLC is closing: claim it on chain (`asyncpay claim`)",
+            ));
+        }
         // B is paid only through a signed PTLC state: S completes A's update only then.
-        let ptlc_signed = inner.channels[&b_id]
-            .channel
-            .latest()
-            .is_some_and(|l| l.state.ptlcs.iter().any(|p| p.point == point));
-        if !ptlc_signed {
+        if !Self::ptlc_signed(&inner, &payment) {
             return Err(refused(
                 "ptlc_missing",
                 "the latest signed state of the channel has no PTLC for this payment; finish \
@@ -734,7 +752,10 @@ impl ServerCore {
                 number: payment.state_number,
                 partial_signature: scalar,
             };
-            let with_remote = a.channel.on_signature(&msg).map_err(|_| wrong_scalar())?;
+            let with_remote = a.channel.on_signature(&msg).map_err(|e| match e {
+                crate::protocol::ChannelError::InvalidPartialSignature { .. } => wrong_scalar(),
+                other => channel_error(other),
+            })?;
             let secret = self.keys.channel(a.key_index).funding_scalar();
             super::record_nonce_use(&with_remote);
             let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
@@ -779,13 +800,20 @@ impl ServerCore {
                 continue; // the PTLC state is not signed yet, or already folded
             };
             let what = format!("payment {}", p.payment_id);
+            let payer_completed = inner.channels[&p.payer_channel]
+                .channel
+                .latest()
+                .is_some_and(|l| l.state.number >= p.state_number);
             if ch.status() == ChannelStatus::Open {
-                let margin = u32::from(ch.params().shared_delay) + 6;
+                let margin = u32::from(ch.params().shared_delay) + PTLC_MARGIN_BLOCKS;
                 if tip + margin >= ptlc.expiry {
                     match super::watch_pass(ch, self.chain.as_ref(), true) {
                         Ok((outcome, next)) => {
                             if let Some(next) = next {
-                                let _ = self.commit_channel(inner, &b_id, next);
+                                if let Err(e) = self.commit_channel(inner, &b_id, next) {
+                                    log.push(format!("{what}: {}", e.message()));
+                                    continue;
+                                }
                             }
                             if let Some(b) = outcome.broadcast() {
                                 let r = self.chain.broadcast(&b.tx);
@@ -822,25 +850,44 @@ impl ServerCore {
                         .as_deref()
                         .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
                         .and_then(|b| PreSignature::from_bytes(&b).ok());
-                    let t = crate::eltoo::PtlcClaim::offerer_signature_in(&tx)
-                        .zip(pre)
-                        .and_then(|(sig, pre)| pre.extract(&sig, point).ok());
-                    let result = match t {
-                        Some(t) => self
-                            .complete_payer_update(inner, &mut p, t.serialize())
-                            .map(|()| "paid: the payee claimed the PTLC on chain".to_owned()),
-                        None => {
+                    let result = match ptlc_spend(ch.params(), &ptlc, outpoint, &tx) {
+                        PtlcSpend::Success(sig) => {
+                            match pre.and_then(|pre| pre.extract(&sig, point).ok()) {
+                                Some(t) => self
+                                    .complete_payer_update(inner, &mut p, t.serialize())
+                                    .map(|()| {
+                                        "paid: the payee claimed the PTLC on chain".to_owned()
+                                    }),
+                                None => Ok(format!(
+                                    "ALERT: the PTLC was claimed in {} but s_A cannot be \
+                                     extracted from it",
+                                    tx.compute_txid()
+                                )),
+                            }
+                        }
+                        PtlcSpend::Timeout if payer_completed => Ok(format!(
+                            "ALERT: S took the PTLC back but already holds the payer's state {}",
+                            p.state_number
+                        )),
+                        PtlcSpend::Timeout => {
                             p.status = PaymentStatus::Cancelled;
                             self.commit_payment(inner, p.clone())
                                 .and_then(|()| self.supersede_cancelled(inner, &p))
                                 .map(|()| "cancelled: S took the expired PTLC back".to_owned())
                         }
+                        PtlcSpend::Unknown => Ok(format!(
+                            "ALERT: the PTLC output was spent in {} by neither of its paths",
+                            tx.compute_txid()
+                        )),
                     };
                     log.push(match result {
                         Ok(m) => format!("{what}: {m}"),
                         Err(e) => format!("{what}: {}", e.message()),
                     });
                 }
+                // S already holds the payer's completed update (a crash before the payment
+                // was written): the claim path finishes it; never take the PTLC back then.
+                Ok(None) if tip >= ptlc.expiry && payer_completed => {}
                 Ok(None) if tip >= ptlc.expiry => {
                     let secret = self
                         .keys
@@ -881,6 +928,20 @@ impl ServerCore {
                 self.commit_payment(&mut inner, payment.clone())?;
             }
             PaymentStatus::Cancelled => {}
+            PaymentStatus::Sold if !Self::ptlc_signed(&inner, &payment) => {
+                // The payee never signed the PTLC state: its sale is abandoned. S drops that
+                // state (written first, so it can never complete), then the payment.
+                let b_id = payment
+                    .payee_channel
+                    .expect("a sold payment names its channel");
+                let ch = &inner.channels[&b_id].channel;
+                if ch.pending().is_some_and(|u| u.local_partial().is_none()) {
+                    let next = ch.cancel_pending().map_err(channel_error)?;
+                    self.commit_channel(&mut inner, &b_id, next)?;
+                }
+                payment.status = PaymentStatus::Cancelled;
+                self.commit_payment(&mut inner, payment.clone())?;
+            }
             PaymentStatus::Sold => {
                 return Err(refused(
                     "already_sold",
@@ -899,6 +960,17 @@ impl ServerCore {
         }
         self.supersede_cancelled(&mut inner, &payment)?;
         Ok(payment.view(payer, now))
+    }
+
+    /// Whether the B–S channel of a sold payment has a signed state with its PTLC.
+    fn ptlc_signed(inner: &Inner, p: &ServerPayment) -> bool {
+        let point = p.invoice.as_ref().map(Invoice::payment_point);
+        p.payee_channel.is_some_and(|b| {
+            inner.channels[&b]
+                .channel
+                .latest()
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| Some(x.point) == point))
+        })
     }
 
     /// Supersedes the A–S pending update of a cancelled payment if it is still there.
