@@ -416,6 +416,29 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
         ch.value_at(&ch.params.to_node_script(Party::Client)),
         940_000
     );
+
+    // S tells the two spends apart by the input that spends the PTLC and its leaf, at any
+    // input position (APO signs neither the other inputs nor the index).
+    use asyncpay::payment::sale::{ptlc_spend, PtlcSpend};
+    assert_eq!(
+        ptlc_spend(&ch.params, &ptlc, vout(0), &success),
+        PtlcSpend::Success(sig_in_witness)
+    );
+    let mut second_input = success.clone();
+    second_input.input.insert(0, timeout_tx.input[0].clone());
+    assert_eq!(
+        ptlc_spend(&ch.params, &ptlc, vout(0), &second_input),
+        PtlcSpend::Success(sig_in_witness)
+    );
+    assert_eq!(
+        ptlc_spend(&ch.params, &second, vout(1), &timeout_tx),
+        PtlcSpend::Timeout
+    );
+    assert_eq!(
+        ptlc_spend(&ch.params, &ptlc, vout(0), &timeout_tx),
+        PtlcSpend::Unknown,
+        "a transaction not spending that output"
+    );
     assert_eq!(ch.value_at(&back), 60_000);
 }
 

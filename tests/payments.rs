@@ -19,6 +19,17 @@ fn a_pays_while_b_is_offline_and_everyone_ends_right_to_the_satoshi() {
     let st = Story::new(&[]);
     let (a, b) = (&st.a, &st.b);
 
+    // An amount below the dust limit could not be enforced on chain: refused up front.
+    let dust = fails(a, &["pay", &st.address, "100"], 2);
+    assert!(
+        dust["error"]["message"].as_str().unwrap().contains("dust"),
+        "{dust}"
+    );
+    assert_eq!(
+        a.ok(&["payments", "list"])["payments"],
+        serde_json::json!([])
+    );
+
     // A pays 10 000 sat; B has not run anything since it shared its address.
     let paid = a.ok(&["pay", &st.address, "10000"]);
     assert_eq!(paid["status"], "pending");

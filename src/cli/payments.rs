@@ -219,6 +219,14 @@ impl Payments<'_, '_> {
         let client = self.s.client(&ch.server_url)?;
         self.s.recover(&client, &mut ch)?;
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
+        if amount.to_sat() < info.policy.dust_limit_sat {
+            return Err(CliError::usage(format!(
+                "{} sat is below the dust limit of {} sat: a PTLC that small could not be \
+                 enforced on chain",
+                amount.to_sat(),
+                info.policy.dust_limit_sat
+            )));
+        }
         let fee = Amount::from_sat(server_fee(amount.to_sat(), info.policy.fee_ppm));
         let latest = ch
             .channel
