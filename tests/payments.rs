@@ -362,18 +362,43 @@ fn b_claims_on_chain_when_s_is_gone_and_s_completes_a_from_the_chain() {
     let pid = id(&a.ok(&["pay", &st.address, "10000"]));
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    // S disappears. B closes alone and takes the PTLC on chain with S's pre-signature.
+    // S disappears. While the PTLC's expiry is far, B's claim just waits for S.
     st.server.child.kill().unwrap();
     st.server.child.wait().unwrap();
-    let out = b
-        .cmd(&["channel", "close", &st.b_channel, "--force", "--no-wait"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5));
+    let e = fails(&b, &["claim", &pid], 4);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1"),
+        "{e}"
+    );
+    assert_eq!(b.ok(&["channel", "show", &st.b_channel])["status"], "open");
+    // Near the expiry (6 blocks of delay + 6 of margin), the claim force-closes the channel
+    // to take the PTLC on chain with S's pre-signature.
+    st.env.mine(8);
+    let e = fails(&b, &["claim", &pid], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("force-closed"),
+        "{e}"
+    );
     st.env.mine(7);
-    let _ = b
-        .cmd(&["channel", "close", &st.b_channel, "--force", "--no-wait"])
-        .output();
+    let waiting = b.cmd(&["claim", &pid]).output().unwrap();
+    assert_eq!(
+        waiting.status.code(),
+        Some(1),
+        "the settlement is published, not confirmed"
+    );
+    st.env.mine(1);
+    let published = b.ok(&["claim", &pid]);
+    assert_eq!(published["payments"][0]["status"], "sold", "{published}");
+    assert!(published["payments"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("published"));
     st.env.mine(1);
     let claimed = b.ok(&["claim", &pid]);
     assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
@@ -381,7 +406,6 @@ fn b_claims_on_chain_when_s_is_gone_and_s_completes_a_from_the_chain() {
         .as_str()
         .unwrap()
         .contains("on chain"));
-    st.env.mine(1);
     assert_eq!(value_at(&st.env, &to_node(&b, 0)), 10_000);
     assert_eq!(value_at(&st.env, &st.s_to_node[1]), 290_000);
     // S comes back: its watcher extracts s_A from B's claim and completes A's update.

@@ -26,7 +26,7 @@ use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
     claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
-    sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS,
+    sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_MARGIN_BLOCKS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -639,11 +639,14 @@ impl Payments<'_, '_> {
     // ----- B: receive, sell, claim -----
 
     /// Stores a sealed package after checking it; `None` when it is already known.
+    /// `from`: the mailbox server and the node that posted the package (it must be the
+    /// payer the package names).
     fn accept_package(
         &self,
         sealed: &[u8],
-        server_url: Option<&str>,
+        from: Option<(&str, NodeId)>,
     ) -> CliResult<Option<ClientPayment>> {
+        let server_url = from.map(|(url, _)| url);
         let package = UpdatePackage::open(sealed, &self.s.w.keys.mailbox_identity())
             .map_err(|e| CliError::failed(e.to_string()))?;
         let me = self.s.w.keys.node_id();
@@ -651,6 +654,12 @@ impl Payments<'_, '_> {
             return Err(CliError::failed(format!(
                 "the package pays {}, not this wallet",
                 package.payee
+            )));
+        }
+        if let Some((_, sender)) = from.filter(|(_, sender)| *sender != package.payer) {
+            return Err(CliError::failed(format!(
+                "the package names payer {} but was posted by {sender}",
+                package.payer
             )));
         }
         package
@@ -718,7 +727,7 @@ impl Payments<'_, '_> {
                     .map_err(net_error)?;
                 let result = hex::decode_vec(&fetched.payload)
                     .map_err(|e| CliError::failed(format!("not hex: {e}")))
-                    .and_then(|bytes| self.accept_package(&bytes, Some(&url)));
+                    .and_then(|bytes| self.accept_package(&bytes, Some((&url, item.sender))));
                 match result {
                     Ok(_) => client
                         .delete(&format!("/v1/mailbox/{}", item.id))
@@ -897,8 +906,56 @@ impl Payments<'_, '_> {
         ) {
             return self.claim_on_chain(p, &mut ch, point, &package);
         }
+        let expiry = ch
+            .channel
+            .latest()
+            .and_then(|l| l.state.ptlcs.iter().find(|x| x.point == point))
+            .map(|x| x.expiry);
+        match self.claim_off_chain(p, &mut ch, point, &package) {
+            Ok(()) => Ok(()),
+            Err(e) => match expiry {
+                // S did not fold the PTLC and its expiry comes near: close the channel now
+                // so that the PTLC can be claimed on chain before S may take it back.
+                Some(expiry) if self.near_expiry(&ch, expiry)? => {
+                    let outcome = self.s.watch(&mut ch, self.source, true)?;
+                    Err(CliError::new(
+                        ExitKind::Pending,
+                        format!(
+                            "{}; the PTLC expires at height {expiry}, so channel {} is being \
+                             force-closed to claim it on chain ({})",
+                            e.message,
+                            ch.channel.id(),
+                            super::channel::describe(&outcome)
+                        ),
+                    )
+                    .hint("run `asyncpay claim` again after shared_delay blocks"))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Whether a PTLC expiring at `expiry` must be enforced on chain now: a force close
+    /// needs `shared_delay` blocks before its settlement, plus a margin.
+    fn near_expiry(&self, ch: &ClientChannel, expiry: u32) -> CliResult<bool> {
+        let tip = self
+            .source
+            .tip_height()
+            .map_err(|e| super::commands::chain_error(&e))?;
+        let needed = u32::from(ch.channel.params().shared_delay) + PTLC_MARGIN_BLOCKS;
+        Ok(tip + needed >= expiry)
+    }
+
+    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.
+    fn claim_off_chain(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        point: secp::Point,
+        package: &UpdatePackage,
+    ) -> CliResult<()> {
         let client = self.s.client(&ch.server_url)?;
-        self.s.recover(&client, &mut ch)?;
+        self.s.recover(&client, ch)?;
         let latest = &ch
             .channel
             .latest()
@@ -909,7 +966,7 @@ impl Payments<'_, '_> {
         };
         let scalar = hex::encode(&package.partial_signature.to_bytes());
         let payment_id = p.payment_id;
-        self.s.agree(&mut ch, next, |proposal| {
+        self.s.agree(ch, next, |proposal| {
             client
                 .post(
                     "/v1/payments/claim",
@@ -921,7 +978,7 @@ impl Payments<'_, '_> {
                 )
                 .map_err(net_error)
         })?;
-        self.s.countersign(&client, &mut ch)?;
+        self.s.countersign(&client, ch)?;
         self.mark(p, LocalStatus::Paid, None)
     }
 
@@ -971,16 +1028,25 @@ impl Payments<'_, '_> {
             CliError::failed("claiming a PTLC on chain needs the local regtest ledger (no spending index on bitcoind yet)")
         })?;
         let spend = ledger
-            .with_chain(|c| c.spending_tx(&outpoint).map(|t| t.tx))
+            .with_chain(|c| c.spending_tx(&outpoint))
             .map_err(|e| CliError::failed(e.to_string()))?;
         let ours = params.to_node_script(Party::Client);
-        if let Some(tx) = spend {
+        if let Some(info) = spend {
+            let tx = info.tx;
             return if tx.output.iter().any(|o| o.script_pubkey == ours) {
-                self.mark(
-                    p,
-                    LocalStatus::Paid,
-                    Some(format!("claimed on chain in {}", tx.compute_txid())),
-                )
+                let txid = tx.compute_txid();
+                match info.confirmation_height {
+                    Some(_) => self.mark(
+                        p,
+                        LocalStatus::Paid,
+                        Some(format!("claimed on chain in {txid}")),
+                    ),
+                    None => self.mark(
+                        p,
+                        LocalStatus::Sold,
+                        Some(format!("claim {txid} published; paid once it confirms")),
+                    ),
+                }
             } else {
                 let why = "S took the PTLC back on chain after its expiry".to_owned();
                 self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
@@ -1004,8 +1070,10 @@ impl Payments<'_, '_> {
             .map_err(|e| super::commands::chain_error(&e))?;
         self.mark(
             p,
-            LocalStatus::Paid,
-            Some(format!("claimed on chain in {txid}")),
+            LocalStatus::Sold,
+            Some(format!(
+                "claim {txid} published; paid once it confirms (run `asyncpay claim` again)"
+            )),
         )
     }
 

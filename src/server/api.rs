@@ -99,8 +99,10 @@ async fn create_payment(
 async fn list_payments(
     State(core): State<Core>,
     Authenticated(node): Authenticated,
-) -> Json<Vec<PaymentView>> {
-    Json(core.payments_of(&node))
+) -> Result<Json<Vec<PaymentView>>, ApiError> {
+    blocking(move || Ok(core.payments_of(&node)))
+        .await
+        .map(Json)
 }
 
 async fn show_payment(
@@ -111,7 +113,7 @@ async fn show_payment(
     let id: PaymentId = id
         .parse()
         .map_err(|e: InvoiceError| ApiError::bad_request("invalid_payment_id", e.to_string()))?;
-    core.payment(&node, &id).map(Json)
+    blocking(move || core.payment(&node, &id)).await.map(Json)
 }
 
 async fn sell(
