@@ -1471,18 +1471,21 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             let mut p = ps.load(&id)?;
             let deadline = Instant::now() + timeout.0;
             let spinner = out.spinner(&format!("waiting for payment {}", p.payment_id));
+            let mut last_problem = None;
             loop {
                 let step = match p.direction {
                     Direction::Outgoing => ps.sync_outgoing(&mut p),
-                    Direction::Incoming => {
-                        ps.progress_incoming(false, Some(p.payment_id)).map(|_| ())
-                    }
+                    Direction::Incoming => ps
+                        .progress_incoming(false, Some(p.payment_id))
+                        .map(|problems| last_problem = problems.into_iter().next()),
                 };
-                if let Err(e) = step {
-                    if e.kind != ExitKind::Unreachable {
+                match step {
+                    Err(e) if e.kind == ExitKind::Unreachable => last_problem = Some(e.message),
+                    Err(e) => {
                         spinner.finish_and_clear();
                         return Err(e);
                     }
+                    Ok(()) => {}
                 }
                 p = ps.load(&id)?;
                 if p.status.is_final() {
@@ -1490,10 +1493,11 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
                 }
                 if Instant::now() >= deadline {
                     spinner.finish_and_clear();
+                    let why = last_problem.map_or(String::new(), |m| format!(" (last: {m})"));
                     return Err(CliError::new(
                         ExitKind::Pending,
                         format!(
-                            "payment {} is still {}",
+                            "payment {} is still {}{why}",
                             p.payment_id,
                             status_name(p.status)
                         ),
