@@ -191,6 +191,19 @@ impl Payments<'_, '_> {
         load_all(self.s.w.store)
     }
 
+    /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
+    fn drop_unsigned(&self, ch: &mut ClientChannel) -> CliResult<()> {
+        if ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.local_partial().is_none())
+        {
+            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+            self.s.save(ch)?;
+        }
+        Ok(())
+    }
+
     fn channel(&self, id: Option<ChannelId>) -> CliResult<ClientChannel> {
         let id = id.ok_or_else(|| CliError::new(ExitKind::Data, "the payment names no channel"))?;
         self.s.load(&id.to_string())
@@ -362,14 +375,7 @@ impl Payments<'_, '_> {
                     if (400..500).contains(&status) && status != 429 =>
                 {
                     // S refused: nothing was signed; drop our side.
-                    if ch
-                        .channel
-                        .pending()
-                        .is_some_and(|u| u.local_partial().is_none())
-                    {
-                        ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                        self.s.save(&ch)?;
-                    }
+                    self.drop_unsigned(&mut ch)?;
                     p.status = LocalStatus::Failed;
                     p.reason = Some(e.to_string());
                     self.save(p)?;
@@ -850,14 +856,7 @@ impl Payments<'_, '_> {
             Ok(sold.accept)
         });
         if let Err(e) = agreed {
-            if ch
-                .channel
-                .pending()
-                .is_some_and(|u| u.local_partial().is_none())
-            {
-                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                self.s.save(&ch)?;
-            }
+            self.drop_unsigned(&mut ch)?;
             return match api_error.as_deref() {
                 Some("sale_queued") => self.mark(p, LocalStatus::Queued, Some(e.message)),
                 Some(
