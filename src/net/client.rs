@@ -295,42 +295,17 @@ fn snippet(bytes: &[u8]) -> String {
 }
 
 fn parse_base_url(base_url: &str) -> Result<(String, bool), NetError> {
-    let invalid = |reason: &str| NetError::InvalidUrl {
+    let uri = super::check_server_url(base_url).map_err(|reason| NetError::InvalidUrl {
         url: base_url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let uri: Uri = base_url
-        .parse()
-        .map_err(|e| invalid(&format!("it is not a URL ({e})")))?;
-    let https = match uri.scheme_str() {
-        Some("http") => false,
-        Some("https") => true,
-        Some(other) => {
-            return Err(invalid(&format!(
-                "the scheme '{other}' is not supported, only http and https"
-            )))
-        }
-        None => return Err(invalid("it has no scheme")),
-    };
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(invalid("it has no host"));
-    }
-    if uri.query().is_some() {
-        return Err(invalid("it must not have a query"));
-    }
-    if base_url.contains('#') {
-        return Err(invalid("it must not have a fragment"));
-    }
-    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(invalid("it must not contain credentials"));
-    }
+        reason,
+    })?;
     let path = uri.path().trim_end_matches('/');
     let base = format!(
         "{}://{}{path}",
         uri.scheme_str().unwrap_or_default(),
         uri.authority().map_or("", |a| a.as_str())
     );
-    Ok((base, https))
+    Ok((base, uri.scheme_str() == Some("https")))
 }
 
 fn load_ca(path: &Path) -> Result<Vec<Certificate<'static>>, NetError> {

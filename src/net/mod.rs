@@ -129,3 +129,31 @@ impl NetError {
         matches!(self, NetError::Unreachable { .. })
     }
 }
+
+/// Checks a server's base URL: `http` or `https`, a host, and no query, fragment or
+/// credentials. Returns it parsed, or why it is not one (for the caller's error).
+pub fn check_server_url(url: &str) -> Result<ureq::http::Uri, String> {
+    let uri: ureq::http::Uri = url.parse().map_err(|e| format!("it is not a URL ({e})"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(format!(
+                "the scheme '{other}' is not supported, only http and https"
+            ))
+        }
+        None => return Err("it has no scheme".into()),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("it has no host".into());
+    }
+    if uri.query().is_some() {
+        return Err("it must not have a query".into());
+    }
+    if url.contains('#') {
+        return Err("it must not have a fragment".into());
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err("it must not contain credentials".into());
+    }
+    Ok(uri)
+}

@@ -347,30 +347,7 @@ fn check_url(bytes: &[u8]) -> Result<&str, AddressError> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid("it contains whitespace or control characters"));
     }
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|e| invalid(&format!("it is not a URL ({e})")))?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(other) => {
-            return Err(invalid(&format!(
-                "the scheme '{other}' is not supported, only http and https"
-            )))
-        }
-        None => return Err(invalid("it has no scheme")),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(invalid("it has no host"));
-    }
-    if uri.query().is_some() {
-        return Err(invalid("it must not have a query"));
-    }
-    if url.contains('#') {
-        return Err(invalid("it must not have a fragment"));
-    }
-    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(invalid("it must not contain credentials"));
-    }
+    crate::net::check_server_url(url).map_err(|reason| invalid(&reason))?;
     Ok(url)
 }
 
