@@ -23,11 +23,10 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::hex::{DisplayHex, FromHex};
-use bitcoin::secp256k1::{schnorr, All, Keypair, Message, Secp256k1, SecretKey};
+use bitcoin::secp256k1::{schnorr, Keypair, Message, SecretKey};
 
 use crate::keys::NodeId;
 
@@ -118,10 +117,7 @@ impl AuthError {
     }
 }
 
-fn secp() -> &'static Secp256k1<All> {
-    static SECP: OnceLock<Secp256k1<All>> = OnceLock::new();
-    SECP.get_or_init(Secp256k1::new)
-}
+use crate::crypto::secp;
 
 /// The exact bytes whose SHA256 is signed (see the module documentation).
 pub fn signing_preimage(

@@ -30,9 +30,8 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
-use bitcoin::secp256k1::{schnorr, All, Keypair, Message, Secp256k1, SecretKey};
+use bitcoin::secp256k1::{schnorr, Keypair, Message, SecretKey};
 use bitcoin::Amount;
 use secp::Point;
 use serde::{Deserialize, Serialize};
@@ -46,10 +45,7 @@ pub const INVOICE_TAG: &str = "asyncpay/invoice/v1";
 /// The largest encoded invoice [`Invoice::decode`] accepts, in bytes.
 pub const MAX_INVOICE_SIZE: usize = 4 * 1024;
 
-fn secp() -> &'static Secp256k1<All> {
-    static SECP: OnceLock<Secp256k1<All>> = OnceLock::new();
-    SECP.get_or_init(Secp256k1::new)
-}
+use crate::crypto::secp;
 
 /// What is wrong with an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
