@@ -671,10 +671,19 @@ fn force_close(
         let outcome = s.watch(ch, source, true)?;
         spinner.set_message(describe(&outcome));
         out.note(&describe(&outcome));
+        // Our update just went out: its settlement must wait shared_delay blocks whatever
+        // the peer answers, so --no-wait stops here (not after a second, racy look).
+        let update_published = matches!(
+            &outcome,
+            WatchOutcome::Broadcast(crate::watch::Broadcast {
+                kind: crate::watch::BroadcastKind::ForceClose { .. },
+                ..
+            })
+        );
         match outcome {
             WatchOutcome::Settled { .. } | WatchOutcome::ClosedCooperatively { .. } => break,
             WatchOutcome::Alert(a) => return Err(CliError::failed(a.to_string())),
-            WatchOutcome::Broadcast(_) => continue,
+            WatchOutcome::Broadcast(_) if !(update_published && no_wait) => continue,
             _ if no_wait => {
                 spinner.finish_and_clear();
                 return Err(CliError::new(ExitKind::Pending, "the force close is still in progress")
