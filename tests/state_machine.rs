@@ -1,0 +1,547 @@
+//! Adversary tier: a state-machine fuzzer of one eltoo channel, after rust-lightning's
+//! `chanmon_consistency`. The client and the server drive the sans-I/O
+//! [`asyncpay::protocol::Channel`] through random interleavings of updates (either side
+//! proposes, either side signs first), updates interrupted by a crash and then finished or
+//! abandoned, backups taken and restored (the restored side is now stale: a cheater or a
+//! careless user), a hostile peer that answers a restored proposal with a new nonce, and
+//! blocks mined on the real embedded ledger. Every channel value goes through persistence
+//! after every transition. At the end somebody publishes any update it ever held — with a fee
+//! input placed before or after the channel's input — and the honest side enforces.
+//!
+//! Invariants checked after every step:
+//! - conservation: every side's latest state adds up to the capacity;
+//! - the honest side's latest state never goes back and is valid on the ledger;
+//! - no public nonce of ours ever signs two different sessions (state or peer nonce);
+//! - whatever is published, the honest side's latest state settles on chain, to the satoshi.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use asyncpay::chain::Chain;
+use asyncpay::eltoo::{ChannelState, Party};
+use asyncpay::protocol::{
+    Channel, ChannelId, Message, OpenChannel, OpenPolicy, UpdateAccept, UpdateProposal, WireKeys,
+};
+use bitcoin::blockdata::opcodes::OP_TRUE;
+use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, Witness};
+use common::protocol::{accept_all, persist, wire, Rand};
+use common::PartySecrets;
+use proptest::prelude::*;
+
+const CAPACITY: u64 = 1_000_000;
+const DELAY: u16 = 6;
+
+/// One step of a case.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A full update of a random next state.
+    Update {
+        client_proposes: bool,
+        client_signs_first: bool,
+        amount: u64,
+    },
+    /// Propose and accept, crash both sides (persist, reload), then finish or abandon.
+    Interrupted { client_proposes: bool, finish: bool },
+    /// A backup of one side.
+    Backup { client: bool },
+    /// One side goes back to one of its backups.
+    Restore { client: bool, which: usize },
+    /// The client proposes, keeps a backup from before the server's accept, signs; then it
+    /// is restored from that backup and the (hostile) server answers with a new nonce.
+    HostileReaccept,
+    /// Blocks pass.
+    Mine(u8),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (any::<bool>(), any::<bool>(), 0u64..200_000).prop_map(|(p, f, amount)| {
+            Step::Update { client_proposes: p, client_signs_first: f, amount }
+        }),
+        1 => (any::<bool>(), any::<bool>())
+            .prop_map(|(p, finish)| Step::Interrupted { client_proposes: p, finish }),
+        1 => any::<bool>().prop_map(|client| Step::Backup { client }),
+        1 => (any::<bool>(), 0usize..8).prop_map(|(client, which)| Step::Restore { client, which }),
+        1 => Just(Step::HostileReaccept),
+        1 => (1u8..4).prop_map(Step::Mine),
+    ]
+}
+
+fn party(client: bool) -> Party {
+    if client {
+        Party::Client
+    } else {
+        Party::Server
+    }
+}
+
+struct Side {
+    channel: Channel,
+    secrets: PartySecrets,
+    backups: Vec<String>,
+    /// Every session our nonce signed: public nonce -> (state, peer nonce).
+    signed: BTreeMap<Vec<u8>, (ChannelState, Vec<u8>)>,
+    /// Restored from a backup older than its peer's state: it may no longer be trusted
+    /// to be in step, and the other side is the honest one.
+    stale: bool,
+}
+
+struct World {
+    client: Side,
+    server: Side,
+    chain: Chain,
+    rand: Rand,
+    /// Every update ever signed by both, bound to the funding output, by state number.
+    updates: BTreeMap<u32, Transaction>,
+    /// The highest state the honest side has seen signed.
+    honest_latest: u32,
+}
+
+fn json(channel: &Channel) -> String {
+    serde_json::to_string(channel).unwrap()
+}
+
+fn load(json: &str) -> Channel {
+    serde_json::from_str(json).unwrap()
+}
+
+impl World {
+    fn side(&mut self, p: Party) -> &mut Side {
+        match p {
+            Party::Client => &mut self.client,
+            Party::Server => &mut self.server,
+        }
+    }
+
+    fn set(&mut self, p: Party, channel: Channel) {
+        self.side(p).channel = persist(channel);
+    }
+
+    fn open(seed: u8) -> World {
+        let client = PartySecrets::from_seed(seed);
+        let server = PartySecrets::from_seed(seed.wrapping_add(100));
+        let open = OpenChannel {
+            channel_id: ChannelId([seed; 32]),
+            client_keys: WireKeys::from(&client.keys()),
+            capacity_sat: CAPACITY,
+            funder: Party::Client,
+            push_sat: 0,
+            shared_delay: Some(DELAY),
+        };
+        let Message::OpenChannel(open) = wire(open) else {
+            panic!("open")
+        };
+        let policy = OpenPolicy {
+            minimum_depth: 1,
+            ..OpenPolicy::default()
+        };
+        let (server_channel, accept) =
+            Channel::accept_open(&open, &server.keys(), &policy).unwrap();
+        let Message::AcceptChannel(accept) = wire(accept) else {
+            panic!("accept")
+        };
+        let client_channel = Channel::on_accept_channel(&open, &accept).unwrap();
+        let side = |channel, secrets| Side {
+            channel: persist(channel),
+            secrets,
+            backups: Vec::new(),
+            signed: BTreeMap::new(),
+            stale: false,
+        };
+        let mut w = World {
+            client: side(client_channel, client),
+            server: side(server_channel, server),
+            chain: Chain::new(),
+            rand: Rand(u64::from(seed) << 32, "state machine"),
+            updates: BTreeMap::new(),
+            honest_latest: 0,
+        };
+        let initial = w.client.channel.initial_state();
+        w.update(Party::Client, initial, Party::Server).unwrap();
+        let params = w.client.channel.params().clone();
+        let funding = w
+            .chain
+            .fund(
+                &params.funding_output().unwrap().script_pubkey,
+                params.capacity,
+            )
+            .unwrap();
+        let (c, published) = w.client.channel.funding_published(funding).unwrap();
+        w.set(Party::Client, c);
+        let Message::FundingPublished(published) = wire(published) else {
+            panic!("funding")
+        };
+        let s = w.server.channel.on_funding_published(&published).unwrap();
+        w.set(Party::Server, s);
+        for p in [Party::Client, Party::Server] {
+            let c = w.side(p).channel.on_funding_confirmed(1).unwrap();
+            w.set(p, c);
+        }
+        w.record_latest();
+        w
+    }
+
+    fn in_step(&self) -> bool {
+        !self.client.stale && !self.server.stale
+    }
+
+    /// The honest side: the one not restored from an old backup (the server when neither).
+    fn honest(&self) -> Party {
+        if self.server.stale {
+            Party::Client
+        } else {
+            Party::Server
+        }
+    }
+
+    /// Records the latest update bound to the funding output (what a cheater may publish
+    /// later) once both sides hold it.
+    fn record_latest(&mut self) {
+        let tx = self.client.channel.funding_update_tx().unwrap();
+        assert_eq!(tx, self.server.channel.funding_update_tx().unwrap());
+        self.chain.check(&tx).unwrap();
+        let n = self.client.channel.latest().unwrap().state.number;
+        self.updates.insert(n, tx);
+    }
+
+    fn propose(&mut self, proposer: Party, next: ChannelState) -> Option<UpdateProposal> {
+        let rand = self.rand.next();
+        let (c, proposal) = self.side(proposer).channel.propose(next, rand).ok()?;
+        self.set(proposer, c);
+        let Message::UpdateProposal(proposal) = wire(proposal) else {
+            panic!("proposal")
+        };
+        Some(proposal)
+    }
+
+    fn accept(&mut self, acceptor: Party, proposal: &UpdateProposal) -> Option<UpdateAccept> {
+        let rand = self.rand.next();
+        let (c, accept) = self
+            .side(acceptor)
+            .channel
+            .accept(proposal, rand, accept_all)
+            .ok()?;
+        self.set(acceptor, c);
+        let Message::UpdateAccept(accept) = wire(accept) else {
+            panic!("accept")
+        };
+        Some(accept)
+    }
+
+    /// `p` signs its pending update; records the session its nonce signed, failing the case
+    /// if that nonce already signed another.
+    fn sign(&mut self, p: Party) -> Option<Message> {
+        let side = self.side(p);
+        let pending = side.channel.pending()?;
+        let nonce = pending.local_nonce().to_bytes().to_vec();
+        let session = (
+            pending.next().clone(),
+            pending.remote_nonce()?.to_bytes().to_vec(),
+        );
+        let key = side.secrets.funding;
+        let (c, _) = side.channel.sign(key).ok()?;
+        if let Some(earlier) = side.signed.insert(nonce, session.clone()) {
+            assert_eq!(
+                earlier, session,
+                "{p:?} signed two different sessions with one nonce"
+            );
+        }
+        self.set(p, c);
+        Some(wire(self.side(p).channel.update_signature().unwrap()))
+    }
+
+    fn receive_signature(&mut self, p: Party, msg: Message) -> Option<()> {
+        let Message::UpdateSignature(sig) = msg else {
+            panic!("signature")
+        };
+        let c = self.side(p).channel.on_signature(&sig).ok()?;
+        self.set(p, c);
+        Some(())
+    }
+
+    /// One full update; `None` where a side refused (which must change nothing of it).
+    fn update(&mut self, proposer: Party, next: ChannelState, first: Party) -> Option<()> {
+        let proposal = self.propose(proposer, next)?;
+        let accept = self.accept(proposer.other(), &proposal)?;
+        let c = self.side(proposer).channel.on_accept(&accept).ok()?;
+        self.set(proposer, c);
+        let sig = self.sign(first)?;
+        self.receive_signature(first.other(), sig)?;
+        let sig = self.sign(first.other())?;
+        self.receive_signature(first, sig)?;
+        Some(())
+    }
+
+    /// Drops whatever is pending on both sides that was never signed.
+    fn abandon(&mut self) {
+        for p in [Party::Client, Party::Server] {
+            if let Ok(c) = self.side(p).channel.cancel_pending() {
+                self.set(p, c);
+            }
+        }
+    }
+
+    fn latest(&self, p: Party) -> ChannelState {
+        let side = match p {
+            Party::Client => &self.client,
+            Party::Server => &self.server,
+        };
+        side.channel.latest().unwrap().state.clone()
+    }
+
+    fn run(&mut self, step: &Step) {
+        match *step {
+            Step::Update {
+                client_proposes,
+                client_signs_first,
+                amount,
+            } => {
+                let proposer = party(client_proposes);
+                let latest = self.latest(proposer);
+                let payer = party(amount % 2 == 0);
+                let Ok(next) = latest.pay(payer, Amount::from_sat(amount % 150_000)) else {
+                    return;
+                };
+                let done = self
+                    .update(proposer, next, party(client_signs_first))
+                    .is_some();
+                if done && self.in_step() {
+                    self.record_latest();
+                }
+                self.abandon();
+            }
+            Step::Interrupted {
+                client_proposes,
+                finish,
+            } => {
+                let proposer = party(client_proposes);
+                let Ok(next) = self.latest(proposer).pay(proposer, Amount::from_sat(1_000)) else {
+                    return;
+                };
+                let Some(proposal) = self.propose(proposer, next) else {
+                    return;
+                };
+                let accept = self.accept(proposer.other(), &proposal);
+                // The crash: both sides continue from what they persisted.
+                for p in [Party::Client, Party::Server] {
+                    let saved = json(&self.side(p).channel);
+                    self.side(p).channel = load(&saved);
+                }
+                let finished = finish
+                    && accept
+                        .and_then(|accept| {
+                            let c = self.side(proposer).channel.on_accept(&accept).ok()?;
+                            self.set(proposer, c);
+                            let sig = self.sign(proposer)?;
+                            self.receive_signature(proposer.other(), sig)?;
+                            let sig = self.sign(proposer.other())?;
+                            self.receive_signature(proposer, sig)
+                        })
+                        .is_some();
+                if finished && self.in_step() {
+                    self.record_latest();
+                }
+                self.abandon();
+            }
+            Step::Backup { client } => {
+                let saved = json(&self.side(party(client)).channel);
+                self.side(party(client)).backups.push(saved);
+            }
+            Step::Restore { client, which } => {
+                let p = party(client);
+                // Only one side goes stale: the other one is the honest side of the case.
+                if self.side(p.other()).stale || self.side(p).backups.is_empty() {
+                    return;
+                }
+                let side = self.side(p);
+                let saved = side.backups[which % side.backups.len()].clone();
+                side.channel = load(&saved);
+                let restored = self.latest(p).number;
+                let peer = self.latest(p.other()).number;
+                if restored < peer {
+                    self.side(p).stale = true;
+                }
+                self.abandon();
+            }
+            Step::HostileReaccept => self.hostile_reaccept(),
+            Step::Mine(n) => {
+                self.chain.mine(u32::from(n), None);
+            }
+        }
+    }
+
+    /// PROTOCOL §7 invariant 3 against a hostile server: the client proposes (its nonce
+    /// leaves), keeps a backup, gets S's accept and signs; restored from the backup, it gets
+    /// a *different* accept from S for the same proposal. It must not sign again.
+    fn hostile_reaccept(&mut self) {
+        if !self.in_step() {
+            return;
+        }
+        let Ok(next) = self
+            .latest(Party::Client)
+            .pay(Party::Client, Amount::from_sat(500))
+        else {
+            return;
+        };
+        let server_before = json(&self.server.channel);
+        let Some(proposal) = self.propose(Party::Client, next) else {
+            return;
+        };
+        let backup = json(&self.client.channel);
+        let Some(accept) = self.accept(Party::Server, &proposal) else {
+            return;
+        };
+        let c = self.client.channel.on_accept(&accept).unwrap();
+        self.set(Party::Client, c);
+        let _ = self.sign(Party::Client);
+        // Restore, and S answers the same proposal again with a fresh nonce.
+        self.client.channel = load(&backup);
+        self.server.channel = load(&server_before);
+        if let Some(second) = self.accept(Party::Server, &proposal) {
+            if let Ok(c) = self.client.channel.on_accept(&second) {
+                self.set(Party::Client, c);
+                // `sign` fails the case if this nonce signs a second session.
+                let _ = self.sign(Party::Client);
+            }
+        }
+        // Both sides go back to where they were before this step (nothing was completed)
+        // and drop the unsigned proposal.
+        self.client.channel = load(&backup);
+        self.server.channel = load(&server_before);
+        self.abandon();
+    }
+
+    /// Invariants after every step.
+    fn check(&mut self) {
+        for p in [Party::Client, Party::Server] {
+            let latest = self.latest(p);
+            latest.check(Amount::from_sat(CAPACITY)).unwrap();
+        }
+        let honest = self.honest();
+        let latest = self.latest(honest).number;
+        assert!(latest >= self.honest_latest, "the honest side went back");
+        self.honest_latest = latest;
+        let tx = self.side(honest).channel.funding_update_tx().unwrap();
+        self.chain.check(&tx).unwrap();
+        if self.in_step() {
+            assert_eq!(self.latest(Party::Client), self.latest(Party::Server));
+        }
+    }
+
+    /// Someone publishes an update it ever held (by number), with a fee input first or
+    /// last; the honest side rebinds as often as needed and settles its latest state.
+    fn publish_and_enforce(&mut self, number: usize, fee_first: bool) {
+        let numbers: Vec<u32> = self.updates.keys().copied().collect();
+        let n = numbers[number % numbers.len()];
+        let mut tx = self.updates[&n].clone();
+        // A fee input from an anyone-can-spend output: APOAS signatures commit to no other
+        // input, so a third party may add it anywhere.
+        let fee_script =
+            ScriptBuf::new_p2wsh(&ScriptBuf::from(vec![OP_TRUE.to_u8()]).wscript_hash());
+        let fee = self
+            .chain
+            .fund(&fee_script, Amount::from_sat(10_000))
+            .unwrap();
+        let fee_in = TxIn {
+            previous_output: fee,
+            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+            witness: Witness::from_slice(&[vec![OP_TRUE.to_u8()]]),
+            ..TxIn::default()
+        };
+        if fee_first {
+            tx.input.insert(0, fee_in);
+        } else {
+            tx.input.push(fee_in);
+        }
+        let honest = self.honest();
+        let mut published = tx;
+        self.chain.submit(published.clone()).unwrap();
+        self.chain.mine(1, None);
+        // The honest side answers every older update with its latest, rebound over it.
+        while let Some(answer) = self
+            .side(honest)
+            .channel
+            .react_to_published_update(&published)
+            .unwrap()
+        {
+            self.chain.submit(answer.clone()).unwrap();
+            self.chain.mine(1, None);
+            published = answer;
+        }
+        let update_out = update_outpoint(&published);
+        let settlement = self.side(honest).channel.settlement_tx(update_out).unwrap();
+        self.chain.mine(u32::from(DELAY), None);
+        self.chain.submit(settlement.clone()).unwrap();
+        self.chain.mine(1, None);
+        // Settled to the satoshi: the honest side's latest state, whatever was published.
+        let expected = self
+            .side(honest)
+            .channel
+            .latest_transactions()
+            .unwrap()
+            .signed_settlement(update_out);
+        assert_eq!(settlement.output, expected.output);
+        for (vout, out) in settlement.output.iter().enumerate() {
+            let outpoint = OutPoint::new(settlement.compute_txid(), vout as u32);
+            assert_eq!(self.chain.output(&outpoint).as_ref(), Some(out));
+        }
+    }
+}
+
+/// The channel's update output in a published update: the output 0 (fixed by the
+/// signature: SIGHASH_ALL commits to every output).
+fn update_outpoint(tx: &Transaction) -> OutPoint {
+    OutPoint::new(tx.compute_txid(), 0)
+}
+
+fn run_case(seed: u8, steps: &[Step], published: usize, fee_first: bool) {
+    let mut w = World::open(seed);
+    w.check();
+    for step in steps {
+        w.run(step);
+        w.check();
+    }
+    w.publish_and_enforce(published, fee_first);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn random_interleavings_keep_every_invariant(
+        seed in 1u8..90,
+        steps in proptest::collection::vec(step(), 1..24),
+        published in any::<usize>(),
+        fee_first in any::<bool>(),
+    ) {
+        run_case(seed, &steps, published, fee_first);
+    }
+}
+
+#[test]
+fn a_restored_client_publishes_its_oldest_state_behind_a_fee_input_and_loses() {
+    let steps = [
+        Step::Backup { client: true },
+        Step::Update {
+            client_proposes: true,
+            client_signs_first: true,
+            amount: 100_000,
+        },
+        Step::Update {
+            client_proposes: false,
+            client_signs_first: false,
+            amount: 50_000,
+        },
+        Step::Restore {
+            client: true,
+            which: 0,
+        },
+    ];
+    run_case(7, &steps, 0, true);
+}
+
+#[test]
+fn a_hostile_reaccept_after_a_restore_never_signs_twice_with_one_nonce() {
+    run_case(8, &[Step::HostileReaccept, Step::Mine(1)], 0, false);
+}
