@@ -141,6 +141,15 @@ impl StateFile for ClientPayment {
     const VERSION: u32 = 1;
 }
 
+/// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
+/// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
+/// adversary tests use it to stop a role between two steps of the protocol.
+fn crash_point(name: &str) {
+    if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::exit(137);
+    }
+}
+
 fn now() -> u64 {
     crate::net::server::system_clock()
 }
@@ -281,6 +290,7 @@ impl Payments<'_, '_> {
             reason: None,
         };
         self.save(&p)?;
+        crash_point("payment-proposed");
         self.resume_outgoing(&mut p, true)?;
         Ok(p)
     }
@@ -421,6 +431,7 @@ impl Payments<'_, '_> {
             })?;
             // S's nonce is written next to our secret nonce before we sign with it.
             self.s.save(&ch)?;
+            crash_point("payment-nonces-recorded");
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
@@ -661,6 +672,19 @@ impl Payments<'_, '_> {
                     "a sold payment completes when the payee claims; `asyncpay sync` collects it",
                 ));
             }
+        }
+        if ch.channel.status() != ChannelStatus::Open {
+            // The channel is closing: nothing new is signed on it. S refuses any sale and
+            // never signs `n+1`, so it can never complete; an unused nonce is dropped.
+            if ch
+                .channel
+                .pending()
+                .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
+            {
+                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                self.s.save(&ch)?;
+            }
+            return self.mark(p, LocalStatus::Cancelled, p.reason.clone());
         }
         if ch
             .channel
@@ -913,6 +937,16 @@ impl Payments<'_, '_> {
         // S's pre-signature is our way to claim on chain: written before we sign.
         p.adaptor_signature = adaptor;
         self.save(p)?;
+        if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == "sale-signed") {
+            // Signed and written, our partial not sent yet (what a crash or a lost reply
+            // leaves): S must not drop the sale state under us.
+            let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+            ch.channel = c;
+            self.s.save(&ch)?;
+            crash_point("sale-signed");
+        }
         self.s.countersign(&client, &mut ch)?;
         self.mark(p, LocalStatus::Sold, None)
     }
