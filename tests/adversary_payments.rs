@@ -184,6 +184,32 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
         "{listed}"
     );
 
+    // The same for a wallet: a junk payment file is reported, the rest goes on.
+    std::fs::write(
+        story
+            .a
+            .dir
+            .join("payments")
+            .join(format!("{}.age", "dd".repeat(32))),
+        b"junk",
+    )
+    .unwrap();
+    let listed = story.a.ok(&["payments", "list"]);
+    assert_eq!(
+        listed["payments"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert!(
+        listed["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("quarantined"),
+        "{listed}"
+    );
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+
     // S keeps watching: its watcher publishes the settlement of the closing A–S channel
     // after the delay, at the state before the (cancelled) payment. B's channel is untouched.
     story.env.mine(7);

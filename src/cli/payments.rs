@@ -197,7 +197,11 @@ impl Payments<'_, '_> {
     }
 
     fn all(&self) -> CliResult<Vec<ClientPayment>> {
-        load_all(self.s.w.store)
+        let (all, problems) = load_all_reporting(self.s.w.store)?;
+        for problem in problems {
+            self.out.note(&problem);
+        }
+        Ok(all)
     }
 
     /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
@@ -1370,16 +1374,18 @@ impl Render for PaymentReport {
 #[derive(Debug, Serialize)]
 pub struct PaymentsReport {
     payments: Vec<PaymentReport>,
-    #[serde(skip)]
+    /// What could not be done or read (quarantined files in `payments list`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     problems: Vec<String>,
 }
 
 impl Render for PaymentsReport {
     fn human(&self) -> String {
-        let lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
+        let mut lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
         if lines.is_empty() {
-            return "(no payments)".into();
+            lines.push("(no payments)".into());
         }
+        lines.extend(self.problems.iter().map(|p| format!("problem: {p}")));
         lines.join("\n")
     }
 }
@@ -1405,15 +1411,27 @@ pub(super) fn payment_in_setup(
 
 /// Every payment of the wallet, oldest first.
 fn load_all(store: &crate::store::Store) -> CliResult<Vec<ClientPayment>> {
-    let mut all: Vec<ClientPayment> = store
-        .keys_of::<ClientPayment>()
-        .map_err(store_error)?
-        .iter()
-        .filter_map(|k| store.load_keyed(k).transpose())
-        .collect::<Result<_, _>>()
-        .map_err(store_error)?;
+    Ok(load_all_reporting(store)?.0)
+}
+
+/// Every readable payment of the wallet, oldest first, and a problem line per payment file
+/// that cannot be read: one bad file never stops the wallet (it is quarantined: left as it
+/// is, reported, and every other payment goes on).
+fn load_all_reporting(store: &crate::store::Store) -> CliResult<(Vec<ClientPayment>, Vec<String>)> {
+    let mut all = Vec::new();
+    let mut problems = Vec::new();
+    for key in store.keys_of::<ClientPayment>().map_err(store_error)? {
+        match store.load_keyed::<ClientPayment>(&key) {
+            Ok(Some(p)) => all.push(p),
+            Ok(None) => {}
+            Err(e) => problems.push(format!(
+                "payment file {key} is quarantined: {e}; restore it from a backup (the other \
+                 payments go on)"
+            )),
+        }
+    }
     all.sort_by_key(|p| (p.created_at, p.payment_id));
-    Ok(all)
+    Ok((all, problems))
 }
 
 fn read_package(path: &Path) -> CliResult<Vec<u8>> {
@@ -1561,7 +1579,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     if let PaymentsCommand::List | PaymentsCommand::Show { .. } = cmd {
         // Local only: no server, no chain.
         let w = super::commands::unlocked(ctx)?;
-        let all = load_all(w.store)?;
+        let (all, problems) = load_all_reporting(w.store)?;
         match cmd {
             PaymentsCommand::Show { id } => {
                 let id = PaymentId::from_str(&id).map_err(|_| {
@@ -1583,7 +1601,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             }
             _ => out.result(&PaymentsReport {
                 payments: report_of(&all, |_| true),
-                problems: Vec::new(),
+                problems,
             }),
         }
         return Ok(());
