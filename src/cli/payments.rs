@@ -33,8 +33,8 @@ use crate::protocol::hex;
 use crate::protocol::{ChannelId, ChannelStatus, UpdateSignature};
 use crate::server::mailbox::{FetchedItem, ItemMeta, PostItem, Posted};
 use crate::server::payments::{
-    CancelRequest, ClaimRequest, PaymentRequest, PaymentStatus, PaymentView, SaleAccepted,
-    SaleRequest,
+    failed_state, CancelRequest, ClaimRequest, FailRequest, PaymentRequest, PaymentStatus,
+    PaymentView, SaleAccepted, SaleRequest,
 };
 use crate::server::ServerInfo;
 use crate::store::StateFile;
@@ -141,6 +141,15 @@ impl StateFile for ClientPayment {
     const VERSION: u32 = 1;
 }
 
+/// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
+/// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
+/// adversary tests use it to stop a role between two steps of the protocol.
+fn crash_point(name: &str) {
+    if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::exit(137);
+    }
+}
+
 fn now() -> u64 {
     crate::net::server::system_clock()
 }
@@ -188,7 +197,11 @@ impl Payments<'_, '_> {
     }
 
     fn all(&self) -> CliResult<Vec<ClientPayment>> {
-        load_all(self.s.w.store)
+        let (all, problems) = load_all_reporting(self.s.w.store)?;
+        for problem in problems {
+            self.out.note(&problem);
+        }
+        Ok(all)
     }
 
     /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
@@ -281,7 +294,8 @@ impl Payments<'_, '_> {
             reason: None,
         };
         self.save(&p)?;
-        self.resume_outgoing(&mut p)?;
+        crash_point("payment-proposed");
+        self.resume_outgoing(&mut p, true)?;
         Ok(p)
     }
 
@@ -344,7 +358,16 @@ impl Payments<'_, '_> {
 
     /// Takes an outgoing payment as far as it goes without the payee: S's accept, `s_A`
     /// (withheld), the package delivered; a cancel finished.
-    fn resume_outgoing(&self, p: &mut ClientPayment) -> CliResult<()> {
+    ///
+    /// `fresh`: this process proposed the update (`pay`). Our secret nonce for `n+1` signs
+    /// only in the session it is bound to (PROTOCOL.md §7.3): S's nonce is written next to it
+    /// before we sign, and a later answer of S with another nonce is refused. A proposal
+    /// found on disk without S's nonce (a crash, or a restored backup taken between the
+    /// nonce exchange and the signature) is never signed: an earlier run whose record the
+    /// backup lost may have signed it with another nonce of S, and a second signature with
+    /// the same secret nonce would give S our key. The payment is cancelled instead (pay
+    /// again: a fresh nonce).
+    fn resume_outgoing(&self, p: &mut ClientPayment, fresh: bool) -> CliResult<()> {
         let mut ch = self.channel(p.channel_id)?;
         let client = self.s.client(&ch.server_url)?;
         let signed = ch.channel.pending().is_some_and(|u| u.withheld());
@@ -357,7 +380,7 @@ impl Payments<'_, '_> {
                 u.next().number == request.proposal.number
                     && u.local_nonce().to_bytes() == request.proposal.proposer_nonce
             });
-            if ours.is_none() {
+            let Some(ours) = ours else {
                 return Err(CliError::new(
                     ExitKind::Data,
                     format!(
@@ -366,6 +389,20 @@ impl Payments<'_, '_> {
                         ch.channel.id()
                     ),
                 ));
+            };
+            if !fresh && ours.remote_nonce().is_none() {
+                self.out.note(&format!(
+                    "payment {} was interrupted before S's nonce was recorded (a crash or a \
+                     restored backup): its nonce may already have signed, so it is never used \
+                     again; cancelling the payment (pay again)",
+                    p.payment_id
+                ));
+                p.reason = Some(
+                    "interrupted before S's nonce was recorded; cancelled so that our nonce \
+                     never signs twice: pay again"
+                        .to_owned(),
+                );
+                return self.cancel(p);
             }
             let accept = match client.post("/v1/payments", &request) {
                 Ok(a) => a,
@@ -383,7 +420,22 @@ impl Payments<'_, '_> {
                 }
                 Err(e) => return Err(net_error(e)),
             };
-            ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
+            // A different nonce of S for the same update is refused here (the session
+            // never changes): S restored from an old backup, or hostile.
+            ch.channel = ch.channel.on_accept(&accept).map_err(|e| {
+                CliError::failed(format!(
+                    "payment {}: {e}; S answered with another nonce than the one recorded for \
+                     this payment, so it is not signed (signing would reuse our nonce)",
+                    p.payment_id
+                ))
+                .hint(format!(
+                    "cancel it with `asyncpay payments cancel {}` and pay again",
+                    p.payment_id
+                ))
+            })?;
+            // S's nonce is written next to our secret nonce before we sign with it.
+            self.s.save(&ch)?;
+            crash_point("payment-nonces-recorded");
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
@@ -476,7 +528,7 @@ impl Payments<'_, '_> {
     /// Collects what S holds for an outgoing payment: when paid, verifies invoice, scalar
     /// and S's partial and completes state `n+1`; cancels it once expired and unsold.
     fn sync_outgoing(&self, p: &mut ClientPayment) -> CliResult<()> {
-        self.resume_outgoing(p)?;
+        self.resume_outgoing(p, false)?;
         if p.status != LocalStatus::Pending {
             return Ok(());
         }
@@ -613,7 +665,10 @@ impl Payments<'_, '_> {
                 return self.mark(p, LocalStatus::Cancelled, None);
             }
             Err(e) => {
-                if matches!(api_code(&e), Some("already_sold" | "already_paid")) {
+                if matches!(
+                    api_code(&e),
+                    Some("already_sold" | "already_paid" | "sale_in_progress")
+                ) {
                     p.status = LocalStatus::Pending;
                     self.save(p)?;
                 }
@@ -621,6 +676,19 @@ impl Payments<'_, '_> {
                     "a sold payment completes when the payee claims; `asyncpay sync` collects it",
                 ));
             }
+        }
+        if ch.channel.status() != ChannelStatus::Open {
+            // The channel is closing: nothing new is signed on it. S refuses any sale and
+            // never signs `n+1`, so it can never complete; an unused nonce is dropped.
+            if ch
+                .channel
+                .pending()
+                .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
+            {
+                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                self.s.save(&ch)?;
+            }
+            return self.mark(p, LocalStatus::Cancelled, p.reason.clone());
         }
         if ch
             .channel
@@ -873,6 +941,16 @@ impl Payments<'_, '_> {
         // S's pre-signature is our way to claim on chain: written before we sign.
         p.adaptor_signature = adaptor;
         self.save(p)?;
+        if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == "sale-signed") {
+            // Signed and written, our partial not sent yet (what a crash or a lost reply
+            // leaves): S must not drop the sale state under us.
+            let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+            ch.channel = c;
+            self.s.save(&ch)?;
+            crash_point("sale-signed");
+        }
         self.s.countersign(&client, &mut ch)?;
         self.mark(p, LocalStatus::Sold, None)
     }
@@ -979,6 +1057,73 @@ impl Payments<'_, '_> {
         })?;
         self.s.countersign(&client, ch)?;
         self.mark(p, LocalStatus::Paid, None)
+    }
+
+    /// The payee gives a sold PTLC back to S off-chain (`payments cancel ID` on an incoming
+    /// payment): the B–S state without the PTLC, its amount returned to S. No close, no
+    /// on-chain fee; S cancels the payment and the payer gets its money back. Marked failed
+    /// before anything is sent: we never claim a PTLC we decided to give back.
+    fn give_back(&self, p: &mut ClientPayment) -> CliResult<()> {
+        if p.status != LocalStatus::Sold {
+            return Err(CliError::failed(format!(
+                "payment {} is {}; only a sold payment can be given back",
+                p.payment_id,
+                status_name(p.status)
+            )));
+        }
+        let point = p
+            .invoice
+            .as_ref()
+            .map(Invoice::payment_point)
+            .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.client(&ch.server_url)?;
+        self.s.recover(&client, &mut ch)?;
+        if ch.channel.status() != ChannelStatus::Open {
+            return Err(CliError::failed(format!(
+                "channel {} is {}: the PTLC is settled on chain",
+                ch.channel.id(),
+                ch.channel.status()
+            )));
+        }
+        let latest = ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state
+            .clone();
+        let Some(next) = failed_state(&latest, ch.channel.next_number(), point) else {
+            return Err(CliError::failed(format!(
+                "the PTLC of payment {} is not in the latest state of channel {}",
+                p.payment_id,
+                ch.channel.id()
+            )));
+        };
+        self.mark(
+            p,
+            LocalStatus::Failed,
+            Some("given back to S (failed off-chain)".to_owned()),
+        )?;
+        let payment_id = p.payment_id;
+        let agreed = self.s.agree(&mut ch, next, |proposal| {
+            client
+                .post(
+                    "/v1/payments/fail",
+                    &FailRequest {
+                        payment_id,
+                        proposal,
+                    },
+                )
+                .map_err(net_error)
+        });
+        if let Err(e) = agreed {
+            // S refused (nothing signed): the PTLC is ours to claim again.
+            self.drop_unsigned(&mut ch)?;
+            self.mark(p, LocalStatus::Sold, None)?;
+            return Err(e);
+        }
+        self.s.countersign(&client, &mut ch)?;
+        Ok(())
     }
 
     /// The claim when the B–S channel is closed on chain (S went away, or refused to fold
@@ -1229,16 +1374,18 @@ impl Render for PaymentReport {
 #[derive(Debug, Serialize)]
 pub struct PaymentsReport {
     payments: Vec<PaymentReport>,
-    #[serde(skip)]
+    /// What could not be done or read (quarantined files in `payments list`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     problems: Vec<String>,
 }
 
 impl Render for PaymentsReport {
     fn human(&self) -> String {
-        let lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
+        let mut lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
         if lines.is_empty() {
-            return "(no payments)".into();
+            lines.push("(no payments)".into());
         }
+        lines.extend(self.problems.iter().map(|p| format!("problem: {p}")));
         lines.join("\n")
     }
 }
@@ -1264,15 +1411,27 @@ pub(super) fn payment_in_setup(
 
 /// Every payment of the wallet, oldest first.
 fn load_all(store: &crate::store::Store) -> CliResult<Vec<ClientPayment>> {
-    let mut all: Vec<ClientPayment> = store
-        .keys_of::<ClientPayment>()
-        .map_err(store_error)?
-        .iter()
-        .filter_map(|k| store.load_keyed(k).transpose())
-        .collect::<Result<_, _>>()
-        .map_err(store_error)?;
+    Ok(load_all_reporting(store)?.0)
+}
+
+/// Every readable payment of the wallet, oldest first, and a problem line per payment file
+/// that cannot be read: one bad file never stops the wallet (it is quarantined: left as it
+/// is, reported, and every other payment goes on).
+fn load_all_reporting(store: &crate::store::Store) -> CliResult<(Vec<ClientPayment>, Vec<String>)> {
+    let mut all = Vec::new();
+    let mut problems = Vec::new();
+    for key in store.keys_of::<ClientPayment>().map_err(store_error)? {
+        match store.load_keyed::<ClientPayment>(&key) {
+            Ok(Some(p)) => all.push(p),
+            Ok(None) => {}
+            Err(e) => problems.push(format!(
+                "payment file {key} is quarantined: {e}; restore it from a backup (the other \
+                 payments go on)"
+            )),
+        }
+    }
     all.sort_by_key(|p| (p.created_at, p.payment_id));
-    Ok(all)
+    Ok((all, problems))
 }
 
 fn read_package(path: &Path) -> CliResult<Vec<u8>> {
@@ -1420,7 +1579,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     if let PaymentsCommand::List | PaymentsCommand::Show { .. } = cmd {
         // Local only: no server, no chain.
         let w = super::commands::unlocked(ctx)?;
-        let all = load_all(w.store)?;
+        let (all, problems) = load_all_reporting(w.store)?;
         match cmd {
             PaymentsCommand::Show { id } => {
                 let id = PaymentId::from_str(&id).map_err(|_| {
@@ -1442,7 +1601,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             }
             _ => out.result(&PaymentsReport {
                 payments: report_of(&all, |_| true),
-                problems: Vec::new(),
+                problems,
             }),
         }
         return Ok(());
@@ -1456,10 +1615,15 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     match cmd {
         PaymentsCommand::Cancel { id } => {
             let mut p = ps.load(&id)?;
-            if p.direction != Direction::Outgoing {
-                return Err(CliError::failed("only the payer can cancel a payment"));
-            }
-            if p.status == LocalStatus::Cancelled {
+            if p.direction == Direction::Incoming && p.status == LocalStatus::Sold {
+                // The payee refuses a payment it sold: the PTLC goes back to S off-chain.
+                ps.give_back(&mut p)?;
+            } else if p.direction != Direction::Outgoing {
+                return Err(CliError::failed(
+                    "only the payer can cancel a payment; the payee can only give back a sold \
+                     one (its PTLC returns to S)",
+                ));
+            } else if p.status == LocalStatus::Cancelled {
                 out.note("the payment is already cancelled");
             } else {
                 ps.cancel(&mut p)?;

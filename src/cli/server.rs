@@ -149,6 +149,7 @@ fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
                 manual: queued.manual,
                 now: crate::net::server::system_clock(),
                 sales: queued.sales,
+                quarantined: queued.quarantined,
             });
         }
         Some(id) => {
@@ -293,6 +294,9 @@ struct SalesReport {
     #[serde(skip)]
     now: u64,
     sales: Vec<OperatorSale>,
+    /// What S set aside instead of refusing to start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quarantined: Vec<crate::server::Quarantined>,
 }
 
 impl Render for SalesReport {
@@ -304,6 +308,9 @@ impl Render for SalesReport {
                  (restart it with `asyncpay server run --manual` to approve each sale)",
                 self.server
             ));
+        }
+        for q in &self.quarantined {
+            lines.push(format!("QUARANTINED {}: {}", q.what, q.reason));
         }
         if self.sales.is_empty() {
             lines.push("no sales waiting for approval".to_owned());
@@ -394,6 +401,9 @@ impl Render for SettingsReport {
 struct Listening<'a> {
     url: &'a str,
     node_id: String,
+    /// What S set aside instead of refusing to start (also logged to stderr).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quarantined: Vec<crate::server::Quarantined>,
 }
 
 fn serve(
@@ -422,14 +432,27 @@ fn serve(
             .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
         let url = handle.url();
         let info: ServerInfo = core.info();
+        let quarantined = core.quarantined();
+        for q in &quarantined {
+            eprintln!("QUARANTINED {}: {}", q.what, q.reason);
+        }
         let line = if json {
             serde_json::to_string(&Listening {
                 url: &url,
                 node_id: info.node_id.to_string(),
+                quarantined,
             })
             .expect("serializes")
         } else {
-            format!("listening on {url} (node id {})", info.node_id)
+            let set_aside = if quarantined.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} item(s) QUARANTINED (see the log and `asyncpay server sales list`)",
+                    quarantined.len()
+                )
+            };
+            format!("listening on {url} (node id {}){set_aside}", info.node_id)
         };
         {
             let mut stdout = std::io::stdout().lock();

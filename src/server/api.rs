@@ -17,8 +17,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::payments::{
-    CancelRequest, ClaimRequest, PaymentRequest, PaymentStatus, PaymentView, SaleAccepted,
-    SaleRequest, ServerPayment,
+    CancelRequest, ClaimRequest, FailRequest, PaymentRequest, PaymentStatus, PaymentView,
+    SaleAccepted, SaleRequest, ServerPayment,
 };
 use super::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerCore,
@@ -140,6 +140,14 @@ async fn cancel(
     blocking(move || core.cancel(&node, req)).await.map(Json)
 }
 
+async fn fail(
+    State(core): State<Core>,
+    Authenticated(node): Authenticated,
+    ApiJson(req): ApiJson<FailRequest>,
+) -> Result<Json<UpdateAccept>, ApiError> {
+    blocking(move || core.fail(&node, req)).await.map(Json)
+}
+
 // ----- the operator's routes -----
 
 /// A sale as S's operator sees it: an item of `GET /v1/admin/sales`, and the answer of
@@ -196,6 +204,9 @@ pub struct QueuedSales {
     pub manual: bool,
     /// The sales waiting for approval.
     pub sales: Vec<OperatorSale>,
+    /// Channels, payments or files S set aside instead of refusing to start.
+    #[serde(default)]
+    pub quarantined: Vec<super::Quarantined>,
 }
 
 /// Only S itself (requests signed with S's node key) is the operator.
@@ -228,6 +239,7 @@ async fn admin_sales(
     Ok(Json(QueuedSales {
         manual: core.manual(),
         sales,
+        quarantined: core.quarantined(),
     }))
 }
 
@@ -276,6 +288,7 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
             .route("/v1/payments/sell", post(sell))
             .route("/v1/payments/claim", post(claim))
             .route("/v1/payments/cancel", post(cancel))
+            .route("/v1/payments/fail", post(fail))
             .route("/v1/payments/{id}", get(show_payment))
             .route("/v1/admin/sales", get(admin_sales))
             .route("/v1/admin/sales/{id}/approve", post(admin_approve)),

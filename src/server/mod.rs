@@ -227,6 +227,19 @@ struct Inner {
     channels: BTreeMap<ChannelId, ServerChannel>,
     payments: BTreeMap<crate::payment::PaymentId, payments::ServerPayment>,
     onchain: Option<(OnchainWallet, WalletState)>,
+    /// What S set aside at startup (or since) instead of refusing to start.
+    quarantined: Vec<Quarantined>,
+}
+
+/// A channel, payment or file S could not load or finish and set aside: S starts and keeps
+/// watching everything else; the operator sees these in the startup line, the log and
+/// `asyncpay server sales list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    /// What: `channel ID`, `payment ID` or the file's key.
+    pub what: String,
+    /// What went wrong and what to do.
+    pub reason: String,
 }
 
 /// The server's state and logic, shared by the HTTP handlers and the chain watcher.
@@ -277,33 +290,58 @@ impl ServerCore {
             .load()
             .map_err(|e| e.to_string())?
             .ok_or("this wallet is not set up as a server; run `asyncpay server init` first")?;
+        // Nothing about one channel or payment keeps S from starting: what cannot be loaded
+        // is set aside (quarantined) and reported; S watches everything else.
+        let mut quarantined = Vec::new();
         let mut channels = BTreeMap::new();
         for key in store
             .keys_of::<ServerChannel>()
             .map_err(|e| e.to_string())?
         {
-            let ch: ServerChannel = store
-                .load_keyed(&key)
-                .map_err(|e| e.to_string())?
-                .ok_or("a channel file vanished while loading")?;
-            channels.insert(ch.channel.id(), ch);
+            match store.load_keyed::<ServerChannel>(&key) {
+                Ok(Some(ch)) => {
+                    channels.insert(ch.channel.id(), ch);
+                }
+                Ok(None) => {}
+                Err(e) => quarantined.push(Quarantined {
+                    what: format!("channel file {key}"),
+                    reason: format!(
+                        "cannot be loaded ({e}); S does not watch this channel: restore the \
+                         file from a backup, or close the channel from the client's side"
+                    ),
+                }),
+            }
         }
         let mut payments = BTreeMap::new();
         for key in store
             .keys_of::<payments::ServerPayment>()
             .map_err(|e| e.to_string())?
         {
-            let p: payments::ServerPayment = store
-                .load_keyed(&key)
-                .map_err(|e| e.to_string())?
-                .ok_or("a payment file vanished while loading")?;
+            let p: payments::ServerPayment = match store.load_keyed(&key) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(e) => {
+                    quarantined.push(Quarantined {
+                        what: format!("payment file {key}"),
+                        reason: format!(
+                            "cannot be loaded ({e}); S neither sells nor cancels it: restore \
+                             the file from a backup"
+                        ),
+                    });
+                    continue;
+                }
+            };
             if !channels.contains_key(&p.payer_channel)
                 || p.payee_channel.is_some_and(|c| !channels.contains_key(&c))
             {
-                return Err(format!(
-                    "payment {} names a channel S does not have; S's data directory is incomplete",
-                    p.payment_id
-                ));
+                quarantined.push(Quarantined {
+                    what: format!("payment {}", p.payment_id),
+                    reason: "names a channel S does not have (S's data directory is \
+                             incomplete); S neither sells nor cancels it: restore the channel \
+                             file from a backup"
+                        .to_owned(),
+                });
+                continue;
             }
             payments.insert(p.payment_id, p);
         }
@@ -318,9 +356,10 @@ impl ServerCore {
                 channels,
                 payments,
                 onchain: None,
+                quarantined,
             }),
         };
-        core.reconcile_payments()?;
+        core.reconcile_payments();
         Ok(core)
     }
 
@@ -338,6 +377,11 @@ impl ServerCore {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What S set aside instead of refusing to start (see [`Quarantined`]).
+    pub fn quarantined(&self) -> Vec<Quarantined> {
+        self.lock().quarantined.clone()
     }
 
     /// S's node id.
@@ -490,6 +534,9 @@ impl ServerCore {
             return Err(e);
         }
         let mut replies = vec![Message::UpdateSignature(reply)];
+        // A completed B–S state may have given a sold PTLC back to S.
+        self.reconcile_failed_sales(inner);
+        let ch = Self::owned(inner, client, &s.channel_id)?;
         let opening = ch.channel.status() == ChannelStatus::AwaitingFunding
             && ch.channel.funder() == Party::Server
             && ch.channel.funding_outpoint().is_none();
@@ -733,8 +780,8 @@ impl ServerCore {
 }
 
 /// Test-only audit of secret nonce use: when `ASYNCPAY_TEST_NONCE_LOG` names a file, each
-/// signing of a pending update appends `public nonce, message` to it before the signature is
-/// made, so a test can check that no nonce ever signed two different messages.
+/// signing of a pending update appends `public nonce, message:peer's nonce` to it before the
+/// signature is made, so a test can check that no nonce ever signed two different sessions.
 pub fn record_nonce_use(channel: &Channel) {
     let Some(path) = std::env::var_os("ASYNCPAY_TEST_NONCE_LOG") else {
         return;
@@ -745,8 +792,14 @@ pub fn record_nonce_use(channel: &Channel) {
     let Ok(txs) = crate::eltoo::StateTransactions::build(channel.params(), pending.next()) else {
         return;
     };
+    // The whole session after the public nonce: the message and the peer's nonce (a second
+    // signature with one nonce over another aggregate nonce leaks the key as surely as one
+    // over another message).
+    let remote = pending
+        .remote_nonce()
+        .map_or_else(|| "-".to_owned(), |n| hex(&n.to_bytes()));
     let line = format!(
-        "{} {}\n",
+        "{} {}:{remote}\n",
         hex(&pending.local_nonce().to_bytes()),
         hex(&txs.update_sighash)
     );

@@ -85,6 +85,9 @@ pub struct ServerPayment {
     /// The B–S channel carrying the PTLC, once sold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payee_channel: Option<ChannelId>,
+    /// The number of the B–S state that carries the PTLC, once sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptlc_state: Option<u32>,
     /// S's adaptor pre-signature of B's claim (hex), once sold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptor_signature: Option<String>,
@@ -153,6 +156,37 @@ pub struct ClaimRequest {
     pub scalar: String,
     /// The B–S state without the PTLC, its amount added to B.
     pub proposal: UpdateProposal,
+}
+
+/// B → S, `POST /v1/payments/fail`: the payee gives a sold PTLC back to S off-chain
+/// (it will not claim it, or the PTLC expired), with its proposal of the B–S state without
+/// the PTLC, its amount returned to S.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailRequest {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// The B–S state without the PTLC, its amount added to S.
+    pub proposal: UpdateProposal,
+}
+
+/// The B–S state after the payee gave the PTLC for `point` back: the PTLC removed and its
+/// amount returned to S (its offerer). `None` when `latest` has no PTLC for `point` offered
+/// by S.
+pub fn failed_state(
+    latest: &ChannelState,
+    number: u32,
+    point: secp::Point,
+) -> Option<ChannelState> {
+    let index = latest
+        .ptlcs
+        .iter()
+        .position(|p| p.point == point && p.offerer == Party::Server)?;
+    let mut next = latest.clone();
+    let ptlc = next.ptlcs.remove(index);
+    next.number = number;
+    next.server = next.server.checked_add(ptlc.amount)?;
+    Some(next)
 }
 
 /// A → S, `POST /v1/payments/cancel`.
@@ -409,6 +443,7 @@ impl ServerCore {
             approved: false,
             invoice: None,
             payee_channel: None,
+            ptlc_state: None,
             adaptor_signature: None,
             scalar: None,
             server_partial: None,
@@ -649,6 +684,7 @@ impl ServerCore {
         payment.status = PaymentStatus::Sold;
         payment.invoice = Some(invoice);
         payment.payee_channel = Some(b_id);
+        payment.ptlc_state = Some(expected.number);
         payment.adaptor_signature = Some(hex(&pre.to_bytes()));
         self.commit_payment(&mut inner, payment)?;
         self.commit_channel(&mut inner, &b_id, channel)?;
@@ -720,6 +756,113 @@ impl ServerCore {
             .map_err(channel_error)?;
         self.commit_channel(&mut inner, &b_id, channel)?;
         Ok(accept)
+    }
+
+    /// The payee gives a sold PTLC back off-chain (issue 9 item 10): B proposes the B–S state
+    /// without the PTLC, its amount returned to S. S accepts it whenever the PTLC is in the
+    /// latest signed state of an open channel (a state that only returns S's money). The
+    /// payment becomes cancelled — and A's state `n+1` superseded, A's balance coming back
+    /// with its next sync — only once that state is completed ([`Self::reconcile_failed_sales`]),
+    /// never on the proposal alone: until then B can still claim on chain.
+    pub fn fail(&self, payee: &NodeId, req: FailRequest) -> Result<UpdateAccept, ApiError> {
+        let rand = random32()?;
+        let mut inner = self.lock();
+        let id = req.payment_id;
+        let payment = match inner.payments.get(&id) {
+            Some(p) if p.payee == *payee => p.clone(),
+            _ => return Err(unknown_payment(&id)),
+        };
+        let b_id = match (payment.status, payment.payee_channel) {
+            (PaymentStatus::Sold, Some(b_id)) => b_id,
+            (status, _) => {
+                return Err(refused(
+                    "not_sold",
+                    format!("payment {id} is {status}; only a sold PTLC can be given back"),
+                ))
+            }
+        };
+        if req.proposal.channel_id != b_id {
+            return Err(ApiError::bad_request(
+                "wrong_channel",
+                "the PTLC must be given back on the channel that carries it",
+            ));
+        }
+        if inner.channels[&b_id].channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "channel_not_open",
+                "the channel carrying the PTLC is closing: it is settled on chain",
+            ));
+        }
+        if !Self::ptlc_signed(&inner, &payment) {
+            return Err(refused(
+                "ptlc_missing",
+                "the latest signed state of the channel has no PTLC for this payment; finish \
+                 signing the PTLC state first (or it is already claimed or given back)",
+            ));
+        }
+        let point = payment
+            .invoice
+            .as_ref()
+            .expect("a sold payment has its invoice")
+            .payment_point();
+        self.drop_stale_pending(&mut inner, &b_id)?;
+        let b = &inner.channels[&b_id];
+        let latest = &b.channel.latest().expect("checked above").state;
+        let expected = failed_state(latest, b.channel.next_number(), point).ok_or_else(|| {
+            refused(
+                "ptlc_missing",
+                "the PTLC cannot be returned to S in this state",
+            )
+        })?;
+        let (channel, accept) = b
+            .channel
+            .accept(&req.proposal, rand, exactly(&expected))
+            .map_err(channel_error)?;
+        self.commit_channel(&mut inner, &b_id, channel)?;
+        Ok(accept)
+    }
+
+    /// Sold payments whose PTLC left the latest signed B–S state without a claim (the payee
+    /// gave it back): cancelled, and A's state `n+1` superseded. Run when S completes a B–S
+    /// state and at startup (a crash between the two writes).
+    pub(super) fn reconcile_failed_sales(&self, inner: &mut Inner) {
+        let failed: Vec<ServerPayment> = inner
+            .payments
+            .values()
+            .filter(|p| {
+                let (Some(b), Some(k), Some(invoice)) = (p.payee_channel, p.ptlc_state, &p.invoice)
+                else {
+                    return false;
+                };
+                let point = invoice.payment_point();
+                let payer_completed = inner.channels[&p.payer_channel]
+                    .channel
+                    .latest()
+                    .is_some_and(|l| l.state.number >= p.state_number);
+                p.status == PaymentStatus::Sold
+                    && !payer_completed
+                    && inner.channels[&b].channel.latest().is_some_and(|l| {
+                        l.state.number > k && !l.state.ptlcs.iter().any(|x| x.point == point)
+                    })
+            })
+            .cloned()
+            .collect();
+        for mut p in failed {
+            p.status = PaymentStatus::Cancelled;
+            let done = self
+                .commit_payment(inner, p.clone())
+                .and_then(|()| self.supersede_cancelled(inner, &p));
+            if let Err(e) = done {
+                inner.quarantined.push(super::Quarantined {
+                    what: format!("payment {}", p.payment_id),
+                    reason: format!(
+                        "the payee gave its PTLC back but the payment could not be cancelled \
+                         ({}); S keeps watching both channels",
+                        e.message()
+                    ),
+                });
+            }
+        }
     }
 
     /// With `scalar = s_A` (from B's claim, or extracted from B's claim on chain): checks it
@@ -928,17 +1071,25 @@ impl ServerCore {
                 self.commit_payment(&mut inner, payment.clone())?;
             }
             PaymentStatus::Cancelled => {}
+            // Once S's accept and pre-signature of the sale state left, the payee may have
+            // signed that state: S never drops it under the payee (its channel would be
+            // stranded with a signed update S no longer wants). The cancel waits until the
+            // payee finishes the sale (then: claim, give back, or the PTLC's expiry) or drops
+            // the unsigned sale itself.
+            PaymentStatus::Sold if Self::sale_state_pending(&inner, &payment) => {
+                return Err(refused(
+                    "sale_in_progress",
+                    format!(
+                        "payment {id} is being sold: S gave the payee its PTLC and the payee \
+                         may already have signed it; S refuses to cancel now. Try again later: \
+                         once the payee gives the PTLC back or it expires, the payment is \
+                         cancelled"
+                    ),
+                ))
+            }
             PaymentStatus::Sold if !Self::ptlc_signed(&inner, &payment) => {
-                // The payee never signed the PTLC state: its sale is abandoned. S drops that
-                // state (written first, so it can never complete), then the payment.
-                let b_id = payment
-                    .payee_channel
-                    .expect("a sold payment names its channel");
-                let ch = &inner.channels[&b_id].channel;
-                if ch.pending().is_some_and(|u| u.local_partial().is_none()) {
-                    let next = ch.cancel_pending().map_err(channel_error)?;
-                    self.commit_channel(&mut inner, &b_id, next)?;
-                }
+                // The payee dropped its unsigned sale state itself (S no longer holds it):
+                // nothing of the sale can complete any more.
                 payment.status = PaymentStatus::Cancelled;
                 self.commit_payment(&mut inner, payment.clone())?;
             }
@@ -947,7 +1098,7 @@ impl ServerCore {
                     "already_sold",
                     format!(
                         "payment {id} is sold: the payee holds S's PTLC; S refuses to cancel \
-                         until the PTLC times out"
+                         until the payee gives it back or the PTLC times out"
                     ),
                 ))
             }
@@ -962,6 +1113,18 @@ impl ServerCore {
         Ok(payment.view(payer, now))
     }
 
+    /// Whether the B–S channel of a sold payment has its sale state pending (S accepted it;
+    /// the payee may have signed it).
+    fn sale_state_pending(inner: &Inner, p: &ServerPayment) -> bool {
+        let point = p.invoice.as_ref().map(Invoice::payment_point);
+        p.payee_channel.is_some_and(|b| {
+            inner.channels[&b]
+                .channel
+                .pending()
+                .is_some_and(|u| u.next().ptlcs.iter().any(|x| Some(x.point) == point))
+        })
+    }
+
     /// Whether the B–S channel of a sold payment has a signed state with its PTLC.
     fn ptlc_signed(inner: &Inner, p: &ServerPayment) -> bool {
         let point = p.invoice.as_ref().map(Invoice::payment_point);
@@ -973,23 +1136,35 @@ impl ServerCore {
         })
     }
 
-    /// Supersedes the A–S pending update of a cancelled payment if it is still there.
+    /// Supersedes the A–S pending update of a cancelled payment if it is still there. On a
+    /// channel that is no longer open nothing new will be signed: S only drops its unused
+    /// nonce for `n+1` (S never signs a cancelled payment's state, so `n+1` can never
+    /// complete).
     fn supersede_cancelled(&self, inner: &mut Inner, p: &ServerPayment) -> Result<(), ApiError> {
         let ch = &inner.channels[&p.payer_channel];
-        let still = ch
+        let Some(pending) = ch
             .channel
             .pending()
-            .is_some_and(|u| u.next().number == p.state_number);
-        if still {
-            let next = ch.channel.supersede_pending().map_err(channel_error)?;
-            self.commit_channel(inner, &p.payer_channel, next)?;
-        }
-        Ok(())
+            .filter(|u| u.next().number == p.state_number)
+        else {
+            return Ok(());
+        };
+        let next = if ch.channel.status() == ChannelStatus::Open {
+            ch.channel.supersede_pending().map_err(channel_error)?
+        } else if pending.local_partial().is_none() {
+            ch.channel.cancel_pending().map_err(channel_error)?
+        } else {
+            return Ok(());
+        };
+        self.commit_channel(inner, &p.payer_channel, next)
     }
 
-    /// Finishes what a crash interrupted: cancelled payments whose update is still pending.
-    pub(super) fn reconcile_payments(&self) -> Result<(), String> {
+    /// Finishes what a crash interrupted: cancelled payments whose update is still pending,
+    /// and sold payments whose PTLC the payee gave back. A payment that cannot be finished
+    /// is quarantined and reported, never a reason for S not to start.
+    pub(super) fn reconcile_payments(&self) {
         let mut inner = self.lock();
+        self.reconcile_failed_sales(&mut inner);
         let cancelled: Vec<ServerPayment> = inner
             .payments
             .values()
@@ -997,10 +1172,20 @@ impl ServerCore {
             .cloned()
             .collect();
         for p in cancelled {
-            self.supersede_cancelled(&mut inner, &p)
-                .map_err(|e| e.message().to_owned())?;
+            if let Err(e) = self.supersede_cancelled(&mut inner, &p) {
+                inner.quarantined.push(super::Quarantined {
+                    what: format!("payment {}", p.payment_id),
+                    reason: format!(
+                        "cancelled, but its state {} on channel {} could not be superseded \
+                         ({}); S refuses any sale of it and keeps watching the channel; the \
+                         payer's next cancel or a close of the channel finishes it",
+                        p.state_number,
+                        p.payer_channel,
+                        e.message()
+                    ),
+                });
+            }
         }
-        Ok(())
     }
 
     /// One payment, for its payer or payee.

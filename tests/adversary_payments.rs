@@ -1,0 +1,448 @@
+//! The adversary against the payment lifecycle (issue 9, items 6, 9, 10, 11), with real
+//! processes: a real S on 127.0.0.1, the real clients, transactions on the embedded ledger,
+//! old backups copied back over a data dir. Each test ends with balances to the satoshi.
+//!
+//! - S starts whatever one channel or payment holds: a payment cancelled on a closing
+//!   channel, an unreadable payment file and an unreadable channel file are quarantined and
+//!   reported, and S goes on watching (it settles the closing channel on chain).
+//! - A cancel racing a sale the payee already signed: S refuses the cancel, the payee's
+//!   channel is not stranded, the payment completes.
+//! - A sold PTLC the payee does not claim goes back to S off-chain: no transaction.
+//! - A restored backup never makes A sign a second session with one nonce.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use common::procs::{eventually, to_node, value_at, Server, Wallet};
+use common::story::{fails, Story};
+use serde_json::Value;
+
+const AMOUNT: u64 = 20_000;
+/// S's fee for `AMOUNT` at 1000 ppm.
+const FEE: u64 = 20;
+
+fn pay(story: &Story) -> String {
+    let v = story.a.ok(&["pay", &story.address, &AMOUNT.to_string()]);
+    v["payment_id"].as_str().unwrap().to_owned()
+}
+
+fn status(w: &Wallet, id: &str) -> String {
+    w.ok(&["payments", "show", id])["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `server run` of `s` on `port`, returning the server and its JSON listening line.
+fn start_s(s: &Wallet, port: &str, nonce_log: Option<&Path>) -> (Server, Value) {
+    use std::io::{BufRead, BufReader};
+    let listen = format!("127.0.0.1:{port}");
+    let mut c = s.cmd(&[
+        "server",
+        "run",
+        "--listen",
+        &listen,
+        "--watch-interval-ms",
+        "100",
+    ]);
+    c.stdout(Stdio::piped()).stderr(Stdio::null());
+    if let Some(log) = nonce_log {
+        c.env("ASYNCPAY_TEST_NONCE_LOG", log);
+    }
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let doc: Value =
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("S did not start: {line:?}"));
+    let url = doc["url"].as_str().unwrap().to_owned();
+    (Server { child, url }, doc)
+}
+
+/// Stops the story's S and starts it again on the same port; returns its listening line.
+fn restart_s(story: &mut Story, nonce_log: Option<&Path>) -> Value {
+    let port = story.server.port();
+    let _ = story.server.child.kill();
+    let _ = story.server.child.wait();
+    let (server, line) = start_s(&story.s, &port, nonce_log);
+    story.server = server;
+    line
+}
+
+fn stop_s(story: &mut Story) {
+    let _ = story.server.child.kill();
+    let _ = story.server.child.wait();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    if to.exists() {
+        std::fs::remove_dir_all(to).unwrap();
+    }
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(from).unwrap().permissions().mode();
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+fn funding_outpoint(w: &Wallet, channel: &str) -> bitcoin::OutPoint {
+    w.ok(&["channel", "show", channel])["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn spent(story: &Story, outpoint: &bitcoin::OutPoint) -> bool {
+    story.env.ledger().spending_tx(outpoint).unwrap().is_some()
+}
+
+/// Item 6: a payment cancelled on a closing channel, an unreadable payment file and an
+/// unreadable channel file never keep S from starting. S reports them (listening line,
+/// `server sales list`) and keeps watching: it settles the closing channel at the state
+/// before the payment, to the satoshi.
+#[test]
+fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
+    let mut story = Story::new(&[]);
+    let id = pay(&story);
+    // A force-closes its channel with the payment pending, then cancels the payment: S
+    // writes the cancel while the channel is closing (this used to leave a cancelled payment
+    // S could not supersede, and S then refused to start).
+    let out = story
+        .a
+        .cmd(&["channel", "close", &story.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    story.env.mine(1);
+    let a_keys = common::story::keys_of(&story.a);
+    eventually("S sees the channel closing", || {
+        let channels: Value =
+            asyncpay::net::client::Client::new(&story.server.url, a_keys.node_secret(), None)
+                .unwrap()
+                .get("/v1/channels")
+                .unwrap();
+        channels
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] != "open")
+    });
+    story.a.ok(&["payments", "cancel", &id]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+
+    // Junk next to S's real state: an unreadable payment file and channel file.
+    let sdir = story.s.dir.clone();
+    std::fs::write(
+        sdir.join("server-payments")
+            .join(format!("{}.age", "ff".repeat(32))),
+        b"not an age file",
+    )
+    .unwrap();
+    std::fs::write(
+        sdir.join("server-channels")
+            .join(format!("{}.age", "ee".repeat(32))),
+        b"not an age file either",
+    )
+    .unwrap();
+
+    let line = restart_s(&mut story, None);
+    let quarantined = line["quarantined"].as_array().cloned().unwrap_or_default();
+    let whats: Vec<&str> = quarantined
+        .iter()
+        .map(|q| q["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(quarantined.len(), 2, "{line}");
+    assert!(whats.iter().any(|w| w.contains("payment file")), "{line}");
+    assert!(whats.iter().any(|w| w.contains("channel file")), "{line}");
+    // The operator sees them too.
+    let listed = story
+        .s
+        .ok(&["server", "sales", "list", "--server", &story.server.url]);
+    assert_eq!(
+        listed["quarantined"].as_array().map(Vec::len),
+        Some(2),
+        "{listed}"
+    );
+
+    // The same for a wallet: a junk payment file is reported, the rest goes on.
+    std::fs::write(
+        story
+            .a
+            .dir
+            .join("payments")
+            .join(format!("{}.age", "dd".repeat(32))),
+        b"junk",
+    )
+    .unwrap();
+    let listed = story.a.ok(&["payments", "list"]);
+    assert_eq!(
+        listed["payments"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert!(
+        listed["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("quarantined"),
+        "{listed}"
+    );
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+
+    // S keeps watching: its watcher publishes the settlement of the closing A–S channel
+    // after the delay, at the state before the (cancelled) payment. B's channel is untouched.
+    story.env.mine(7);
+    let a_out = to_node(&story.a, 0);
+    let s_out = story.s_to_node[0].clone();
+    eventually("S's settlement of the closing channel", || {
+        story.env.mine(1);
+        value_at(&story.env, &a_out) == 200_000
+    });
+    assert_eq!(value_at(&story.env, &a_out), 200_000);
+    assert_eq!(value_at(&story.env, &s_out), 0);
+    // The other channel is open and still pays.
+    assert_eq!(story.b_balances(), (0, 300_000));
+    let b_funding = funding_outpoint(&story.b, &story.b_channel);
+    assert!(!spent(&story, &b_funding));
+}
+
+/// Item 9: the payee signed the sale state (written, partial not yet sent: a crash or a
+/// lost reply) when the payer cancels. S refuses the cancel (it used to drop the state and
+/// strand B's channel with a signed update S no longer wanted); B's next `receive` finishes
+/// the sale and claims; every balance is right to the satoshi, on chain too.
+#[test]
+fn cancel_racing_a_signed_sale_is_refused_and_strands_nothing() {
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    let out = story
+        .b
+        .cmd(&["receive", "--no-claim"])
+        .env("ASYNCPAY_TEST_CRASH_AT", "sale-signed")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A cancels now: S refuses, changes nothing.
+    let err = story.a.cmd(&["payments", "cancel", &id]).output().unwrap();
+    assert!(!err.status.success());
+    let text = String::from_utf8_lossy(&err.stdout);
+    assert!(
+        text.contains("sale_in_progress") || text.contains("being sold"),
+        "{text}"
+    );
+    assert_eq!(status(&story.a, &id), "pending");
+
+    // B comes back: its signed sale state completes, it claims.
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    // The cancel still changes nothing once paid.
+    fails(&story.a, &["payments", "cancel", &id], 1);
+
+    let a = (200_000 - AMOUNT - FEE, AMOUNT + FEE);
+    let b = (AMOUNT, 300_000 - AMOUNT);
+    assert_eq!(story.a_balances(), a);
+    assert_eq!(story.b_balances(), b);
+    story.force_close_and_check((a.0, a.1, b.0, b.1));
+}
+
+/// Item 10: a sold PTLC the payee does not claim goes back to S off-chain, one block before
+/// S would have to close the channel to take it back: no transaction, no close. S cancels
+/// the payment, the payer gets its money back; after the expiry S closes nothing.
+#[test]
+fn unclaimed_ptlc_goes_back_to_s_off_chain() {
+    use asyncpay::payment::sale::{min_ptlc_expiry, PTLC_MARGIN_BLOCKS};
+    let story = Story::new(&[]);
+    let a_funding = funding_outpoint(&story.a, &story.a_channel);
+    let b_funding = funding_outpoint(&story.b, &story.b_channel);
+    let id = pay(&story);
+    let tip = story.env.ledger().tip().unwrap().height;
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &id), "sold");
+    assert_eq!(story.b_balances(), (0, 300_000 - AMOUNT));
+
+    // The payee does not claim. Blocks pass up to one before S's deadline to close.
+    let expiry = min_ptlc_expiry(tip, 6) + 2;
+    let deadline = expiry - 6 - PTLC_MARGIN_BLOCKS;
+    let now = story.env.ledger().tip().unwrap().height;
+    story.env.mine(deadline - 1 - now);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!spent(&story, &b_funding), "S closed before its deadline");
+
+    // B gives the PTLC back (`payments cancel` on a sold incoming payment).
+    let v = story.b.ok(&["payments", "cancel", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(story.b_balances(), (0, 300_000));
+    // The payer's sync sees the cancel and restores its balance.
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(story.a_balances(), (200_000, 0));
+    // B cannot claim what it gave back.
+    let _ = story.b.cmd(&["claim", &id]).output().unwrap();
+    assert_eq!(story.b_balances(), (0, 300_000));
+
+    // Past the expiry: nothing went on chain, nothing will.
+    story.env.mine(expiry - deadline + 3);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    story.env.mine(1);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!spent(&story, &a_funding), "the A–S channel was closed");
+    assert!(!spent(&story, &b_funding), "the B–S channel was closed");
+    assert!(story.env.ledger().mempool().unwrap().is_empty());
+    // Both channels still pay: A pays B again and B is paid.
+    let again = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &again), "paid");
+    story.a.ok(&["sync"]);
+    assert_eq!(story.a_balances(), (200_000 - AMOUNT - FEE, AMOUNT + FEE));
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+}
+
+/// Item 11: a backup of A taken between the nonce exchange and the signature, restored
+/// after A signed, while S (restored from its own older backup, or hostile) answers the same
+/// payment with another nonce: A refuses to sign. A backup taken before S's nonce was
+/// recorded is never signed either: the payment is cancelled. No public nonce of anyone
+/// ever signs two sessions; A pays again with a fresh nonce; balances to the satoshi.
+#[test]
+fn restored_backup_never_signs_a_second_session_with_one_nonce() {
+    let mut story = Story::with(None, &[], true);
+    let log = story.nonce_log();
+    let root = story.env.root.path().to_path_buf();
+    let a_cmd = |story: &Story, args: &[&str]| {
+        let mut c = story.a.cmd(args);
+        c.env("ASYNCPAY_TEST_NONCE_LOG", &log);
+        c
+    };
+
+    // S's backup before the payment.
+    stop_s(&mut story);
+    copy_dir(&story.s.dir, &root.join("s-backup"));
+    restart_s(&mut story, Some(&log));
+
+    // A pays and stops right after S's nonce is written next to its own: the backup.
+    let out = a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()])
+        .env("ASYNCPAY_TEST_CRASH_AT", "payment-nonces-recorded")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    copy_dir(&story.a.dir, &root.join("a-backup"));
+    // A resumes: same nonces (S still has the payment), signs once, delivers.
+    let out = a_cmd(&story, &["sync"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let payments = story.a.ok(&["payments", "list"]);
+    let id = payments["payments"][0]["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status(&story.a, &id), "pending");
+
+    // Both restored from their backups: S no longer knows the payment and answers with a
+    // new nonce; A still holds its secret nonce, unconsumed.
+    stop_s(&mut story);
+    copy_dir(&root.join("s-backup"), &story.s.dir);
+    copy_dir(&root.join("a-backup"), &story.a.dir);
+    restart_s(&mut story, Some(&log));
+    let out = a_cmd(&story, &["sync"]).output().unwrap();
+    assert!(!out.status.success(), "A signed after a nonce change");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("another nonce"), "{text}");
+    // However often it is asked.
+    let out = a_cmd(&story, &["sync"]).output().unwrap();
+    assert!(!out.status.success());
+
+    // The payment is cancelled (S cancels its new record, A drops its nonce unused).
+    a_cmd(&story, &["payments", "cancel", &id])
+        .output()
+        .unwrap();
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(story.a_balances(), (200_000, 0));
+
+    // A backup taken before S's nonce was recorded (A stops right after writing its
+    // proposal): never signed, the payment is cancelled.
+    let out = a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()])
+        .env("ASYNCPAY_TEST_CRASH_AT", "payment-proposed")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = a_cmd(&story, &["sync"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let listed = story.a.ok(&["payments", "list"]);
+    assert!(
+        listed["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "cancelled"),
+        "{listed}"
+    );
+    assert_eq!(story.a_balances(), (200_000, 0));
+
+    // A pays again with fresh nonces; B is paid.
+    let out = a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    story.b.ok(&["receive"]);
+    a_cmd(&story, &["sync"]).output().unwrap();
+    assert_eq!(story.a_balances(), (200_000 - AMOUNT - FEE, AMOUNT + FEE));
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+
+    // No public nonce signed two sessions (A and S log every signing).
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for line in text.lines() {
+        let (nonce, session) = line.split_once(' ').unwrap();
+        let first = seen.entry(nonce.to_owned()).or_insert(session.to_owned());
+        assert_eq!(first, session, "nonce {nonce} signed two sessions\n{text}");
+    }
+    assert!(seen.len() >= 2, "{text}");
+}
