@@ -344,6 +344,24 @@ mod tests {
     }
 
     #[test]
+    fn wiping_clears_extended_keys() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        let mut x = keys.derive(&[ChildNumber::Hardened { index: 86 }]);
+        let before = x.private_key;
+        wipe_xpriv(&mut x);
+        assert_ne!(x.private_key, before);
+        assert_eq!(AsRef::<[u8; 32]>::as_ref(&x.chain_code), &[0u8; 32]);
+        // The keys still derive as before after a wiped copy (wiping touches the copy only).
+        assert_eq!(
+            keys.derive(&[ChildNumber::Hardened { index: 86 }])
+                .private_key,
+            before
+        );
+    }
+
+    #[test]
     fn phrase_normalisation_and_errors() {
         let upper = BIP86_MNEMONIC.to_uppercase().replace(' ', "  ");
         assert_eq!(

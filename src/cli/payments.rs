@@ -829,8 +829,7 @@ impl Payments<'_, '_> {
         client: &crate::net::client::Client,
         package: &UpdatePackage,
     ) -> CliResult<Result<(), String>> {
-        let view: PaymentView = match client.get(&format!("/v1/payments/{}", package.payment_id))
-        {
+        let view: PaymentView = match client.get(&format!("/v1/payments/{}", package.payment_id)) {
             Ok(v) => v,
             Err(e) if api_code(&e) == Some("unknown_payment") => {
                 return Ok(Err(format!(

@@ -95,7 +95,7 @@ pub fn parse_work_factor(value: &str, allow_weak: bool) -> Result<u8, String> {
     let found: u8 = value.trim().parse().map_err(|_| {
         format!("{WORK_FACTOR_ENV} must be a number from {min} to {MAX_WORK_FACTOR}, not '{value}'")
     })?;
-    if found > MAX_WORK_FACTOR || found < MIN_WORK_FACTOR {
+    if !(MIN_WORK_FACTOR..=MAX_WORK_FACTOR).contains(&found) {
         return Err(format!(
             "{WORK_FACTOR_ENV}={found} is out of range; choose one from {min} to {MAX_WORK_FACTOR}"
         ));
@@ -113,8 +113,7 @@ pub fn parse_work_factor(value: &str, allow_weak: bool) -> Result<u8, String> {
 /// True when this build accepts weak work factors: a debug build (the test suite), or
 /// [`INSECURE_WORK_FACTOR_ENV`]`=1`.
 pub fn weak_work_factor_allowed() -> bool {
-    cfg!(debug_assertions)
-        || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1")
+    cfg!(debug_assertions) || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1")
 }
 
 /// The work factor for a new passphrase: [`WORK_FACTOR_ENV`] if set (checked by
@@ -805,7 +804,11 @@ mod tests {
             assert!(parse_work_factor(bad, true).is_err(), "{bad}");
             assert!(parse_work_factor(bad, false).is_err(), "{bad}");
         }
-        assert_eq!(weak_work_factor_allowed(), cfg!(debug_assertions) || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1"));
+        assert_eq!(
+            weak_work_factor_allowed(),
+            cfg!(debug_assertions)
+                || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1")
+        );
     }
 
     #[test]
