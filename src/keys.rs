@@ -14,7 +14,7 @@ use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
 use bitcoin::key::Secp256k1;
 use bitcoin::secp256k1::{PublicKey, SecretKey};
 use bitcoin::{Network, NetworkKind};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The purpose level of asyncpay's own keys.
 pub const PURPOSE: u32 = 9735;
@@ -30,7 +30,8 @@ pub enum KeyError {
     NodeId(String),
 }
 
-/// The wallet seed: a BIP39 mnemonic. Never printed by `Debug`.
+/// The wallet seed: a BIP39 mnemonic. Never printed by `Debug`; its words are wiped when it
+/// drops (bip39's `zeroize` feature).
 pub struct Seed {
     mnemonic: bip39::Mnemonic,
 }
@@ -50,13 +51,14 @@ impl Seed {
 
     /// Parses a mnemonic (whitespace and case are normalised).
     pub fn from_phrase(phrase: &str) -> Result<Seed, KeyError> {
-        let normalised = Zeroizing::new(
-            phrase
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        // One buffer, wiped on drop, and no intermediate copies of the words.
+        let mut normalised = Zeroizing::new(String::with_capacity(phrase.len()));
+        for word in phrase.split_whitespace() {
+            if !normalised.is_empty() {
+                normalised.push(' ');
+            }
+            normalised.extend(word.chars().flat_map(char::to_lowercase));
+        }
         bip39::Mnemonic::parse_in(bip39::Language::English, normalised.as_str())
             .map(|mnemonic| Seed { mnemonic })
             .map_err(|e| KeyError::Mnemonic(e.to_string()))
@@ -64,21 +66,43 @@ impl Seed {
 
     /// The mnemonic words, for an explicit backup only.
     pub fn phrase(&self) -> Zeroizing<String> {
-        Zeroizing::new(self.mnemonic.to_string())
+        // Room for 24 words of up to 8 letters: the string never reallocates (a reallocation
+        // would leave a copy of the first words behind, unwiped).
+        let mut words = Zeroizing::new(String::with_capacity(24 * 9));
+        for (i, word) in self.mnemonic.words().enumerate() {
+            if i > 0 {
+                words.push(' ');
+            }
+            words.push_str(word);
+        }
+        words
     }
 
     /// The wallet's keys on `network` (no BIP39 passphrase).
     pub fn keys(&self, network: Network) -> WalletKeys {
-        let seed = Zeroizing::new(self.mnemonic.to_seed(""));
+        let mut seed = Zeroizing::new([0u8; 64]);
+        *seed = self.mnemonic.to_seed("");
         let master = Xpriv::new_master(network, seed.as_slice()).expect("64-byte seed");
         WalletKeys { master, network }
     }
 }
 
-/// The keys of one wallet on one network.
+/// The keys of one wallet on one network. The master key is wiped when it drops.
 pub struct WalletKeys {
     master: Xpriv,
     network: Network,
+}
+
+/// Overwrites the secret parts of an extended private key (its key and chain code).
+fn wipe_xpriv(x: &mut Xpriv) {
+    x.private_key.non_secure_erase();
+    AsMut::<[u8; 32]>::as_mut(&mut x.chain_code).zeroize();
+}
+
+impl Drop for WalletKeys {
+    fn drop(&mut self) {
+        wipe_xpriv(&mut self.master);
+    }
 }
 
 impl fmt::Debug for WalletKeys {
@@ -87,7 +111,7 @@ impl fmt::Debug for WalletKeys {
     }
 }
 
-/// Secret keys of one channel.
+/// Secret keys of one channel (wiped when it drops).
 pub struct ChannelSecrets {
     /// MuSig2 key of the funding and update outputs.
     pub funding: SecretKey,
@@ -95,6 +119,14 @@ pub struct ChannelSecrets {
     pub settlement: SecretKey,
     /// Key used in PTLC scripts.
     pub ptlc: SecretKey,
+}
+
+impl Drop for ChannelSecrets {
+    fn drop(&mut self) {
+        self.funding.non_secure_erase();
+        self.settlement.non_secure_erase();
+        self.ptlc.non_secure_erase();
+    }
 }
 
 impl ChannelSecrets {
@@ -140,6 +172,7 @@ impl WalletKeys {
         }
     }
 
+    /// The extended key at `path`; the caller wipes it ([`wipe_xpriv`]) when done.
     fn derive(&self, path: &[ChildNumber]) -> Xpriv {
         let secp = Secp256k1::signing_only();
         self.master
@@ -155,7 +188,10 @@ impl WalletKeys {
             },
         ];
         path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
-        self.derive(&path).private_key
+        let mut xpriv = self.derive(&path);
+        let key = xpriv.private_key;
+        wipe_xpriv(&mut xpriv);
+        key
     }
 
     /// BIP86 descriptors (external, internal) with the private key, for the on-chain wallet.
@@ -163,7 +199,7 @@ impl WalletKeys {
     pub fn onchain_descriptors(&self) -> (Zeroizing<String>, Zeroizing<String>) {
         let fingerprint = self.master.fingerprint(&Secp256k1::signing_only());
         let coin = self.coin_type();
-        let account = self.derive(&[
+        let mut account = self.derive(&[
             ChildNumber::Hardened { index: 86 },
             ChildNumber::Hardened { index: coin },
             ChildNumber::Hardened { index: 0 },
@@ -173,7 +209,9 @@ impl WalletKeys {
                 "tr([{fingerprint}/86'/{coin}'/0']{account}/{chain}/*)"
             ))
         };
-        (desc(0), desc(1))
+        let descriptors = (desc(0), desc(1));
+        wipe_xpriv(&mut account);
+        descriptors
     }
 
     /// The node key: the wallet's identity towards servers and payers.
@@ -303,6 +341,24 @@ mod tests {
         for ((what, got), want) in golden.iter().zip(want) {
             assert_eq!(got, want, "{what} changed");
         }
+    }
+
+    #[test]
+    fn wiping_clears_extended_keys() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        let mut x = keys.derive(&[ChildNumber::Hardened { index: 86 }]);
+        let before = x.private_key;
+        wipe_xpriv(&mut x);
+        assert_ne!(x.private_key, before);
+        assert_eq!(AsRef::<[u8; 32]>::as_ref(&x.chain_code), &[0u8; 32]);
+        // The keys still derive as before after a wiped copy (wiping touches the copy only).
+        assert_eq!(
+            keys.derive(&[ChildNumber::Hardened { index: 86 }])
+                .private_key,
+            before
+        );
     }
 
     #[test]

@@ -103,7 +103,14 @@ impl Context {
             let spinner = self.out.spinner("waiting for the wallet lock");
             let dir = DataDir::open(&self.datadir, wait).map_err(store_error);
             spinner.finish_and_clear();
-            self.dir = Some(dir?);
+            let dir = dir?;
+            if let Some(mode) = dir.fixed_permissions() {
+                self.out.note(&format!(
+                    "note: data dir {} had mode {mode:04o} (open to other users); changed it to 0700",
+                    self.datadir.display()
+                ));
+            }
+            self.dir = Some(dir);
         }
         Ok(self.dir.as_ref().expect("set above"))
     }
@@ -193,14 +200,7 @@ impl Context {
 
     /// scrypt work factor for a new passphrase.
     pub fn work_factor(&self) -> CliResult<u8> {
-        match std::env::var("ASYNCPAY_SCRYPT_WORK_FACTOR") {
-            Ok(v) => v.parse().map_err(|_| {
-                CliError::usage(format!(
-                    "ASYNCPAY_SCRYPT_WORK_FACTOR must be a number from 1 to 22, not '{v}'"
-                ))
-            }),
-            Err(_) => Ok(DEFAULT_WORK_FACTOR),
-        }
+        crate::store::work_factor_from_env(DEFAULT_WORK_FACTOR).map_err(CliError::usage)
     }
 }
 

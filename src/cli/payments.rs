@@ -720,25 +720,42 @@ impl Payments<'_, '_> {
         sealed: &[u8],
         from: Option<(&str, NodeId)>,
     ) -> CliResult<Option<ClientPayment>> {
-        let server_url = from.map(|(url, _)| url);
+        let package = self.check_package(sealed, from).map_err(CliError::failed)?;
+        self.store_package(&package, sealed, from.map(|(url, _)| url))
+    }
+
+    /// Opens and checks a sealed package; the error says why it is not a payment to us.
+    fn check_package(
+        &self,
+        sealed: &[u8],
+        from: Option<(&str, NodeId)>,
+    ) -> Result<UpdatePackage, String> {
         let package = UpdatePackage::open(sealed, &self.s.w.keys.mailbox_identity())
-            .map_err(|e| CliError::failed(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         let me = self.s.w.keys.node_id();
         if package.payee != me {
-            return Err(CliError::failed(format!(
+            return Err(format!(
                 "the package pays {}, not this wallet",
                 package.payee
-            )));
+            ));
         }
         if let Some((_, sender)) = from.filter(|(_, sender)| *sender != package.payer) {
-            return Err(CliError::failed(format!(
+            return Err(format!(
                 "the package names payer {} but was posted by {sender}",
                 package.payer
-            )));
+            ));
         }
-        package
-            .check()
-            .map_err(|e| CliError::failed(e.to_string()))?;
+        package.check().map_err(|e| e.to_string())?;
+        Ok(package)
+    }
+
+    /// Stores a checked package as a received payment; `None` when it is already known.
+    fn store_package(
+        &self,
+        package: &UpdatePackage,
+        sealed: &[u8],
+        server_url: Option<&str>,
+    ) -> CliResult<Option<ClientPayment>> {
         let known: Option<ClientPayment> = self
             .s
             .w
@@ -782,8 +799,14 @@ impl Payments<'_, '_> {
             .map_err(|e| CliError::new(ExitKind::Data, e.to_string()))
     }
 
-    /// Fetches every package in our mailboxes; each stored one is deleted from S. Returns
-    /// the rejected items (id, why).
+    /// Fetches every package in our mailboxes; each stored one is deleted from S. An item
+    /// that is not a payment to us is quarantined: skipped, reported as a warning (never an
+    /// error: a stranger's junk must not make `receive` fail, nor keep a real payment from
+    /// being received) and deleted from S, so that it does not come back. Junk is: not hex,
+    /// not sealed to our mailbox key, not a valid package, paying another node, posted by
+    /// another node than the payer it names, or naming a payment that the mailbox's server
+    /// (the server the payment is sold to) does not have with the same terms. Errors only
+    /// for an unreachable server and local storage failures. Returns the warnings.
     fn fetch_mailboxes(&self) -> CliResult<Vec<String>> {
         let mut urls: Vec<String> = Vec::new();
         for ch in self.s.all()? {
@@ -791,33 +814,113 @@ impl Payments<'_, '_> {
                 urls.push(ch.server_url);
             }
         }
-        let mut rejected = Vec::new();
+        let mut warnings = Vec::new();
+        let mut warn = |line: String| {
+            self.out.note(&format!("warning: {line}"));
+            warnings.push(line);
+        };
+        // Only an unreachable server stops the run; any other failure is about one item.
+        let soft = |e: NetError| -> CliResult<String> {
+            if e.is_unreachable() {
+                Err(net_error(e))
+            } else {
+                Ok(e.to_string())
+            }
+        };
         for url in urls {
             let client = self.s.client(&url)?;
             let items: Vec<ItemMeta> = client.get("/v1/mailbox").map_err(net_error)?;
             for item in items {
-                let fetched: FetchedItem = client
-                    .get(&format!("/v1/mailbox/{}", item.id))
-                    .map_err(net_error)?;
-                let result = hex::decode_vec(&fetched.payload)
-                    .map_err(|e| CliError::failed(format!("not hex: {e}")))
-                    .and_then(|bytes| self.accept_package(&bytes, Some((&url, item.sender))));
-                match result {
-                    Ok(_) => client
-                        .delete(&format!("/v1/mailbox/{}", item.id))
-                        .map_err(net_error)?,
+                let path = format!("/v1/mailbox/{}", item.id);
+                let fetched: FetchedItem = match client.get(&path) {
+                    Ok(f) => f,
                     Err(e) => {
-                        let line = format!(
-                            "mailbox item {} from {}: {}",
-                            item.id, item.sender, e.message
-                        );
-                        self.out.note(&format!("rejected {line}"));
-                        rejected.push(line);
+                        let why = soft(e)?;
+                        warn(format!(
+                            "mailbox item {} from {}: cannot fetch it ({why}); skipped",
+                            item.id, item.sender
+                        ));
+                        continue;
                     }
+                };
+                let checked = hex::decode_vec(&fetched.payload)
+                    .map_err(|e| format!("not hex: {e}"))
+                    .and_then(|bytes| {
+                        let package = self.check_package(&bytes, Some((&url, item.sender)))?;
+                        Ok((bytes, package))
+                    });
+                let checked = match checked {
+                    Ok((bytes, package)) => match self.known_to_server(&client, &package)? {
+                        Ok(()) => Ok((bytes, package)),
+                        Err(why) => Err(why),
+                    },
+                    Err(why) => Err(why),
+                };
+                let quarantined = match checked {
+                    Ok((bytes, package)) => {
+                        self.store_package(&package, &bytes, Some(&url))?;
+                        None
+                    }
+                    Err(why) => Some(why),
+                };
+                let dropped = match client.delete(&path) {
+                    Ok(()) => None,
+                    Err(e) => Some(soft(e)?),
+                };
+                match (quarantined, dropped) {
+                    (None, None) => {}
+                    (None, Some(e)) => warn(format!(
+                        "mailbox item {} from {}: received, but the server kept it ({e}); \
+                         it is skipped as known next time",
+                        item.id, item.sender
+                    )),
+                    (Some(why), None) => warn(format!(
+                        "mailbox item {} from {}: {why}; ignored and deleted from the server",
+                        item.id, item.sender
+                    )),
+                    (Some(why), Some(e)) => warn(format!(
+                        "mailbox item {} from {}: {why}; ignored (the server kept it: {e})",
+                        item.id, item.sender
+                    )),
                 }
             }
         }
-        Ok(rejected)
+        Ok(warnings)
+    }
+
+    /// Whether the mailbox's server has the payment a package names, with its terms (it
+    /// records every payment before the payer posts the package): `Err(why)` when it does
+    /// not (the package is junk), `Ok(Ok(()))` when it does or cannot tell now (the sale
+    /// then decides). Errs only when the server is unreachable.
+    fn known_to_server(
+        &self,
+        client: &crate::net::client::Client,
+        package: &UpdatePackage,
+    ) -> CliResult<Result<(), String>> {
+        let view: PaymentView = match client.get(&format!("/v1/payments/{}", package.payment_id)) {
+            Ok(v) => v,
+            Err(e) if api_code(&e) == Some("unknown_payment") => {
+                return Ok(Err(format!(
+                    "the server knows no payment {} (the package is not from a real payment)",
+                    package.payment_id
+                )))
+            }
+            Err(e) if e.is_unreachable() => return Err(net_error(e)),
+            Err(_) => return Ok(Ok(())),
+        };
+        let same = view.payer == package.payer
+            && view.payee == package.payee
+            && view.amount_sat == package.amount_sat
+            && view.fee_sat == package.fee_sat
+            && view.expiry == package.expiry;
+        Ok(if same {
+            Ok(())
+        } else {
+            Err(format!(
+                "the package's terms differ from payment {} at the server",
+                package.payment_id
+            ))
+        })
     }
 
     /// The B–S channel to receive on: open, no pending update, S can afford the amount.
@@ -1374,6 +1477,10 @@ impl Render for PaymentReport {
 #[derive(Debug, Serialize)]
 pub struct PaymentsReport {
     payments: Vec<PaymentReport>,
+    /// What was skipped without failing the command (e.g. junk mailbox items); also noted
+    /// on stderr.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
     /// What could not be done or read (quarantined files in `payments list`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     problems: Vec<String>,
@@ -1477,7 +1584,7 @@ pub fn receive(ctx: &mut Context, package: Option<PathBuf>, no_claim: bool) -> C
         source: source.as_ref(),
         out,
     };
-    let mut problems = match package {
+    let warnings = match package {
         Some(path) => {
             ps.accept_package(&read_package(&path)?, None)?;
             Vec::new()
@@ -1491,9 +1598,16 @@ pub fn receive(ctx: &mut Context, package: Option<PathBuf>, no_claim: bool) -> C
         .filter(|p| p.direction == Direction::Incoming && !p.status.is_final())
         .map(|p| p.payment_id)
         .collect();
-    problems.extend(ps.progress_incoming(no_claim, None)?);
+    let problems = ps.progress_incoming(no_claim, None)?;
     let payments = report_of(&ps.all()?, |p| open.contains(&p.payment_id));
-    finish(out, PaymentsReport { payments, problems })
+    finish(
+        out,
+        PaymentsReport {
+            payments,
+            warnings,
+            problems,
+        },
+    )
 }
 
 /// The report, or (one document per run) an error naming every problem.
@@ -1543,7 +1657,14 @@ pub fn claim(ctx: &mut Context, id: Option<String>) -> CliResult<()> {
     let payments = report_of(&all, |p| {
         p.direction == Direction::Incoming && only.is_none_or(|id| id == p.payment_id)
     });
-    finish(out, PaymentsReport { payments, problems })
+    finish(
+        out,
+        PaymentsReport {
+            payments,
+            warnings: Vec::new(),
+            problems,
+        },
+    )
 }
 
 /// `sync`.
@@ -1570,7 +1691,14 @@ pub fn sync(ctx: &mut Context) -> CliResult<()> {
         touched.push(p);
     }
     let payments = report_of(&touched, |_| true);
-    finish(out, PaymentsReport { payments, problems })
+    finish(
+        out,
+        PaymentsReport {
+            payments,
+            warnings: Vec::new(),
+            problems,
+        },
+    )
 }
 
 /// `payments …`.
@@ -1601,6 +1729,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             }
             _ => out.result(&PaymentsReport {
                 payments: report_of(&all, |_| true),
+                warnings: Vec::new(),
                 problems,
             }),
         }

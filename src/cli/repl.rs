@@ -71,6 +71,57 @@ pub fn split_words(line: &str) -> CliResult<Vec<String>> {
     Ok(words)
 }
 
+/// Hides the credentials of every URL in `word`: whatever lies between a `://` and the last
+/// `@` after it (`user:password@`, a token) becomes `***`. Errs on the side of hiding (a
+/// password may hold `/` or `@`).
+pub fn redact_word(word: &str) -> String {
+    match word.find("://") {
+        Some(i) => {
+            let start = i + 3;
+            match word[start..].rfind('@') {
+                Some(at) => format!("{}***{}", &word[..start], &word[start + at..]),
+                None => word.to_owned(),
+            }
+        }
+        None => word.to_owned(),
+    }
+}
+
+/// Quotes a word so that [`split_words`] gives it back unchanged.
+fn quote_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && !word
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '\\'));
+    if plain {
+        return word.to_owned();
+    }
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('"');
+    for c in word.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// What the history keeps of a line: nothing for a line the parser refused (a mistyped
+/// line may hold anything, e.g. a mnemonic or a session option's credentials), for an empty
+/// line or a comment; otherwise its words with every URL's credentials hidden
+/// ([`redact_word`]), re-quoted so that the entry runs as typed.
+pub fn history_entry(line: &str) -> Option<String> {
+    match parse_line(line) {
+        Ok(Line::Empty) | Err(_) => return None,
+        Ok(Line::Exit | Line::Text(_) | Line::Command(_)) => {}
+    }
+    let words = split_words(line).ok()?;
+    let words: Vec<String> = words.iter().map(|w| quote_word(&redact_word(w))).collect();
+    Some(words.join(" "))
+}
+
 /// Tab completion of subcommands and long options from the clap command tree.
 pub struct CommandCompleter {
     root: clap::Command,
@@ -242,13 +293,25 @@ pub fn run_loop(
         Editor::new().map_err(|e| CliError::failed(format!("cannot start the REPL: {e}")))?;
     editor.set_helper(Some(CommandCompleter::new()));
     if let Some(path) = history {
-        let _ = editor.load_history(path);
+        if editor.load_history(path).is_ok() {
+            // A history written by an older version may hold refused lines and credentials:
+            // keep only what `history_entry` would keep today (saved over it at the end).
+            let old: Vec<String> = editor.history().iter().cloned().collect();
+            let kept: Vec<String> = old.iter().filter_map(|l| history_entry(l)).collect();
+            if kept != old {
+                let _ = editor.clear_history();
+                for entry in &kept {
+                    let _ = editor.add_history_entry(entry.as_str());
+                }
+                let _ = editor.save_history(path);
+            }
+        }
     }
     loop {
         match editor.readline("asyncpay> ") {
             Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
+                if let Some(entry) = history_entry(&line) {
+                    let _ = editor.add_history_entry(entry.as_str());
                 }
                 match parse_line(&line) {
                     Ok(Line::Empty) => {}
@@ -285,6 +348,37 @@ mod tests {
         );
         assert!(split_words("'open").is_err());
         assert!(split_words("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn history_hides_credentials_and_refused_lines() {
+        // A session option is refused per line, credentials and all: not recorded.
+        assert_eq!(
+            history_entry("wallet balance --chain bitcoind:http://user:secret@127.0.0.1:1"),
+            None
+        );
+        assert_eq!(history_entry("wallet fly secret"), None);
+        assert_eq!(history_entry("abandon abandon about"), None);
+        assert_eq!(history_entry("'unterminated secret"), None);
+        assert_eq!(history_entry("# secret"), None);
+        assert_eq!(history_entry("   "), None);
+        assert_eq!(
+            history_entry("wallet  balance").as_deref(),
+            Some("wallet balance")
+        );
+        // A command that parses keeps its words, with any URL credentials hidden.
+        let entry = history_entry("channel open http://u:p%40ss@127.0.0.1:9 10000").unwrap();
+        assert!(!entry.contains("p%40ss"), "{entry}");
+        assert!(entry.contains("http://***@127.0.0.1:9"), "{entry}");
+        assert_eq!(
+            redact_word("--chain=bitcoind:http://user:se/cr@t@host:1/x"),
+            "--chain=bitcoind:http://***@host:1/x"
+        );
+        assert_eq!(redact_word("http://host:1/a"), "http://host:1/a");
+        // Re-quoting gives the same words back.
+        for word in ["a b", "it's", "say \"hi\"", "back\\slash", ""] {
+            assert_eq!(split_words(&quote_word(word)).unwrap(), [word]);
+        }
     }
 
     #[test]

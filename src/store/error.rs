@@ -86,6 +86,18 @@ pub enum StoreError {
         /// What is wrong with it and what to do.
         reason: String,
     },
+    /// The data dir is open to other users (group or world permission bits) and cannot be
+    /// made private (mode 0700), or is not a directory.
+    #[error(
+        "wallet data dir {} {problem}; make it private with `chmod 700 {}` (as its owner), or choose another --datadir",
+        path.display(), path.display()
+    )]
+    NotPrivate {
+        /// The data dir.
+        path: PathBuf,
+        /// What is wrong ("has mode 0755 and cannot be changed: ...").
+        problem: String,
+    },
     /// An empty passphrase was offered for a new `identity.age`.
     #[error("the new passphrase is empty; choose a non-empty passphrase or use an identity file")]
     EmptyPassphrase,

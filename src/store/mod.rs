@@ -73,6 +73,57 @@ pub const MAX_WORK_FACTOR: u8 = 22;
 /// A sensible work factor for a new passphrase: 2^18 (256 MiB, around a second on a
 /// current machine; the value age falls back to when it cannot measure).
 pub const DEFAULT_WORK_FACTOR: u8 = 18;
+/// Smallest work factor a release build accepts from [`WORK_FACTOR_ENV`]: 2^16 (64 MiB per
+/// guess). Lower values make a stolen `identity.age` cheap to brute-force; debug builds (the
+/// test suite) and [`INSECURE_WORK_FACTOR_ENV`] allow them.
+pub const MIN_RELEASE_WORK_FACTOR: u8 = 16;
+/// Environment variable overriding the work factor of new passphrases.
+pub const WORK_FACTOR_ENV: &str = "ASYNCPAY_SCRYPT_WORK_FACTOR";
+/// Set to `1` to accept a [`WORK_FACTOR_ENV`] below [`MIN_RELEASE_WORK_FACTOR`] in a release
+/// build: for test runs of a release binary only, never for a real wallet.
+pub const INSECURE_WORK_FACTOR_ENV: &str = "ASYNCPAY_INSECURE_TEST_WORK_FACTOR";
+
+/// Parses a work factor given in [`WORK_FACTOR_ENV`]: a number from
+/// [`MIN_RELEASE_WORK_FACTOR`] (or [`MIN_WORK_FACTOR`] when `allow_weak`) to
+/// [`MAX_WORK_FACTOR`]. The error says what to do.
+pub fn parse_work_factor(value: &str, allow_weak: bool) -> Result<u8, String> {
+    let min = if allow_weak {
+        MIN_WORK_FACTOR
+    } else {
+        MIN_RELEASE_WORK_FACTOR
+    };
+    let found: u8 = value.trim().parse().map_err(|_| {
+        format!("{WORK_FACTOR_ENV} must be a number from {min} to {MAX_WORK_FACTOR}, not '{value}'")
+    })?;
+    if !(MIN_WORK_FACTOR..=MAX_WORK_FACTOR).contains(&found) {
+        return Err(format!(
+            "{WORK_FACTOR_ENV}={found} is out of range; choose one from {min} to {MAX_WORK_FACTOR}"
+        ));
+    }
+    if found < min {
+        return Err(format!(
+            "{WORK_FACTOR_ENV}={found} is too weak: a stolen identity.age would be cheap to \
+             brute-force; choose one from {min} to {MAX_WORK_FACTOR} (default \
+             {DEFAULT_WORK_FACTOR}), or unset it"
+        ));
+    }
+    Ok(found)
+}
+
+/// True when this build accepts weak work factors: a debug build (the test suite), or
+/// [`INSECURE_WORK_FACTOR_ENV`]`=1`.
+pub fn weak_work_factor_allowed() -> bool {
+    cfg!(debug_assertions) || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1")
+}
+
+/// The work factor for a new passphrase: [`WORK_FACTOR_ENV`] if set (checked by
+/// [`parse_work_factor`]), else `default`.
+pub fn work_factor_from_env(default: u8) -> Result<u8, String> {
+    match std::env::var(WORK_FACTOR_ENV) {
+        Ok(v) => parse_work_factor(&v, weak_work_factor_allowed()),
+        Err(_) => Ok(default),
+    }
+}
 
 /// What [`DataDir::open`] does when another process holds the data dir.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +166,7 @@ struct DirLock {
 pub struct DataDir {
     path: PathBuf,
     lock: Arc<DirLock>,
+    fixed_mode: Option<u32>,
 }
 
 impl DataDir {
@@ -122,8 +174,14 @@ impl DataDir {
     /// exclusive lock: with [`LockWait::Fail`], [`StoreError::InUse`] if another process (or
     /// another `DataDir` in this process) holds it; with [`LockWait::Wait`], blocks until it
     /// is free. Then removes temp files left by interrupted writes.
+    ///
+    /// An existing dir that other users may enter (any group or world bit, e.g. 0755) is made
+    /// private (0700); [`DataDir::fixed_permissions`] then tells its old mode, for a note.
+    /// [`StoreError::NotPrivate`] if that fails (e.g. another user owns it) or if the path
+    /// is not a directory.
     pub fn open(path: &Path, wait: LockWait) -> Result<DataDir, StoreError> {
         create_private_dir(path).map_err(|e| StoreError::io("create", path, e))?;
+        let fixed_mode = make_private(path)?;
         let lock_path = path.join(LOCK_FILE);
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -156,7 +214,14 @@ impl DataDir {
         Ok(DataDir {
             path: path.to_path_buf(),
             lock: Arc::new(DirLock { _file: file }),
+            fixed_mode,
         })
+    }
+
+    /// The mode the data dir had when [`DataDir::open`] found it open to other users and
+    /// changed it to 0700; `None` if it was private already (or just created).
+    pub fn fixed_permissions(&self) -> Option<u32> {
+        self.fixed_mode
     }
 
     /// The data dir's path.
@@ -651,6 +716,45 @@ fn encrypt_error(path: &Path, error: age::EncryptError) -> StoreError {
     }
 }
 
+/// Makes the existing data dir private: mode 0700 if any group or world bit is set. Returns
+/// the old mode when it changed it.
+fn make_private(path: &Path) -> Result<Option<u32>, StoreError> {
+    let meta = fs::metadata(path).map_err(|e| StoreError::io("inspect", path, e))?;
+    if !meta.is_dir() {
+        return Err(StoreError::NotPrivate {
+            path: path.to_path_buf(),
+            problem: "is not a directory".to_owned(),
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(|e| {
+                StoreError::NotPrivate {
+                    path: path.to_path_buf(),
+                    problem: format!(
+                        "has mode {mode:04o}, open to other users, and cannot be made private ({e})"
+                    ),
+                }
+            })?;
+            let now = fs::metadata(path)
+                .map_err(|e| StoreError::io("inspect", path, e))?
+                .permissions()
+                .mode();
+            if now & 0o077 != 0 {
+                return Err(StoreError::NotPrivate {
+                    path: path.to_path_buf(),
+                    problem: format!("keeps mode {:04o} after a change to 0700", now & 0o7777),
+                });
+            }
+            return Ok(Some(mode));
+        }
+    }
+    Ok(None)
+}
+
 fn create_private_dir(path: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -680,6 +784,31 @@ mod tests {
         assert!(!shown.contains(secret.expose_secret()), "{shown}");
         assert!(!shown.contains("AGE-SECRET-KEY"), "{shown}");
         assert!(shown.contains(&store.recipient().to_string()));
+    }
+
+    #[test]
+    fn work_factor_floor_outside_debug_builds() {
+        // A release build (allow_weak = false) refuses the test suite's cheap factors.
+        for weak in ["1", "10", "15"] {
+            let err = parse_work_factor(weak, false).unwrap_err();
+            assert!(err.contains("too weak"), "{err}");
+            assert!(err.contains(WORK_FACTOR_ENV), "{err}");
+        }
+        assert_eq!(parse_work_factor("16", false), Ok(16));
+        assert_eq!(parse_work_factor(" 18 ", false), Ok(18));
+        assert_eq!(parse_work_factor("22", false), Ok(22));
+        // Debug builds and the explicit testing variable allow them.
+        assert_eq!(parse_work_factor("1", true), Ok(1));
+        assert_eq!(parse_work_factor("10", true), Ok(10));
+        for bad in ["0", "23", "255", "256", "-1", "", "abc", "1e3"] {
+            assert!(parse_work_factor(bad, true).is_err(), "{bad}");
+            assert!(parse_work_factor(bad, false).is_err(), "{bad}");
+        }
+        assert_eq!(
+            weak_work_factor_allowed(),
+            cfg!(debug_assertions)
+                || std::env::var(INSECURE_WORK_FACTOR_ENV).is_ok_and(|v| v.trim() == "1")
+        );
     }
 
     #[test]
@@ -832,5 +961,29 @@ mod tests {
         DataDir::open(&path, LockWait::Fail).unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_open_existing_dir_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("wallet");
+        fs::create_dir(&path).unwrap();
+        for mode in [0o755, 0o770, 0o701, 0o777] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let dir = DataDir::open(&path, LockWait::Fail).unwrap();
+            assert_eq!(dir.fixed_permissions(), Some(mode));
+            let now = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(now & 0o777, 0o700, "{mode:o}");
+            drop(dir);
+            // Private already: nothing to report.
+            let dir = DataDir::open(&path, LockWait::Fail).unwrap();
+            assert_eq!(dir.fixed_permissions(), None);
+        }
+        // Not a directory: refused before anything is written there.
+        let file = tmp.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        assert!(DataDir::open(&file, LockWait::Fail).is_err());
     }
 }
