@@ -162,7 +162,7 @@ impl Default for OpenLimits {
             inbound_stake_pct: 100,
             max_inbound_sat: 100_000_000,
             max_inbound_per_node_sat: 10_000_000,
-            max_channels_per_node: 16,
+            max_channels_per_node: 32,
             max_unfunded_per_node: 16,
             max_unfunded: 1_000,
             open_expiry_blocks: 144,
@@ -969,8 +969,7 @@ impl ServerCore {
                     "channel {id}: inbound capacity unused for {idle} blocks; closing it"
                 ));
             }
-            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), idle_inbound)
-            {
+            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), idle_inbound) {
                 Ok(r) => r,
                 Err(e) => {
                     log.push(format!("channel {id}: {e}"));
@@ -1113,8 +1112,7 @@ fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Resu
         InboundPolicy::Stake => {
             let stake: u64 = mine()
                 .filter(|c| {
-                    c.channel.funder() == Party::Client
-                        && c.channel.status() == ChannelStatus::Open
+                    c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open
                 })
                 .map(|c| c.channel.params().capacity.to_sat())
                 .sum();
