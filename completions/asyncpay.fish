@@ -591,6 +591,13 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l dust-limit -d 'Dust limit of settlement outputs' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-confirmations -d 'Confirmations before a channel is usable' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l fee-ppm -d 'S\'s fee for a payment, parts per million' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound -d 'Whom S funds inbound channels for: stake (nodes with their own open channel, up to --inbound-stake-pct of it, and the allow-list), allow-list, or anyone (Sybil-prone: demos and tests)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-allow -d 'A node S funds inbound channels for whatever the policy (repeat for more)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-stake-pct -d 'Inbound capacity per node, in percent of what it funds itself (policy stake)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-inbound -d 'Total capacity of all channels S funds' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-unfunded-per-node -d 'Channels a node may have open but not funded yet' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l open-expiry-blocks -d 'Blocks after which an open whose funding S has not seen confirmed is forgotten' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l idle-inbound-blocks -d 'Blocks after which S closes a channel it funded that was never used (0: never)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'

@@ -11,6 +11,7 @@
 //! | last spend found                                   | outcome                                   |
 //! |----------------------------------------------------|-------------------------------------------|
 //! | funding tx unknown, or below the minimum depth     | [`WatchOutcome::AwaitingFunding`]         |
+//! | funding outpoint not the channel's script/capacity | [`WatchOutcome::Alert`] (never opens)     |
 //! | funding output unspent, deep enough                | [`WatchOutcome::Idle`]                    |
 //! | key-path spend of the funding output               | [`WatchOutcome::ClosedCooperatively`]     |
 //! | update of a state older than our latest            | [`WatchOutcome::Broadcast`] (rebind)      |
@@ -125,6 +126,14 @@ pub enum Alert {
         /// Our latest signed state.
         latest: u32,
     },
+    /// The funding outpoint does not pay the channel's funding script and capacity (a
+    /// peer named a fake funding): no confirmations count, the channel never opens.
+    FundingMismatch {
+        /// The outpoint the channel records.
+        outpoint: OutPoint,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Alert {
@@ -138,6 +147,11 @@ impl fmt::Display for Alert {
                 f,
                 "update {txid} publishes state {published}, newer than our latest signed state \
                  {latest}"
+            ),
+            Alert::FundingMismatch { reason, .. } => write!(
+                f,
+                "{reason}; this channel is not funded and never opens (close it; nothing of \
+                 ours is on chain for it)"
             ),
         }
     }
@@ -204,6 +218,7 @@ impl WatchOutcome {
             self,
             WatchOutcome::AwaitingFunding { .. }
                 | WatchOutcome::Idle { .. }
+                | WatchOutcome::Alert(Alert::FundingMismatch { .. })
                 | WatchOutcome::Broadcast(Broadcast {
                     kind: BroadcastKind::ForceClose { .. },
                     ..
@@ -350,6 +365,16 @@ fn decide(
     match last_spend(funding, view)? {
         Last::Unspent => {
             let funding_tx = view.tx(&funding.txid);
+            // Confirmations count only for an output that pays this channel's funding
+            // script and capacity: a peer's word for the outpoint is not enough.
+            if let Some((tx, _)) = &funding_tx {
+                if let Err(e) = channel.check_funding_output(tx, funding) {
+                    return Ok(WatchOutcome::Alert(Alert::FundingMismatch {
+                        outpoint: funding,
+                        reason: e.to_string(),
+                    }));
+                }
+            }
             let seen = funding_tx.is_some();
             let confs = funding_tx.map_or(0, |(_, h)| confirmations(view, h));
             if force_close && seen {

@@ -846,19 +846,38 @@ fn cooperative_close_from_the_latest_state_is_valid_on_chain() {
 fn updates_wait_for_the_opening_and_state_zero_must_match_it() {
     let client = PartySecrets::from_seed(12);
     let server = PartySecrets::from_seed(112);
+    let policy = OpenPolicy::default();
+    // A push on a channel S funds would give the client S's coins in state 0: refused,
+    // whatever the amount (one satoshi up to the whole capacity).
+    for push_sat in [1, 1_000, CAPACITY] {
+        let gift = OpenChannel {
+            channel_id: ChannelId([12; 32]),
+            client_keys: WireKeys::from(&client.keys()),
+            capacity_sat: CAPACITY,
+            funder: Party::Server,
+            push_sat,
+            shared_delay: None,
+        };
+        let err = Channel::accept_open(&gift, &server.keys(), &policy).unwrap_err();
+        assert!(
+            matches!(&err, ChannelError::OpenRefused(m) if m.contains("push_sat must be 0")),
+            "{err}"
+        );
+    }
+    // The funder may give the other side something: here the client pushes 1 000 sat to S.
     let open = OpenChannel {
         channel_id: ChannelId([12; 32]),
         client_keys: WireKeys::from(&client.keys()),
         capacity_sat: CAPACITY,
-        funder: Party::Server,
+        funder: Party::Client,
         push_sat: 1_000,
         shared_delay: None,
     };
-    let policy = OpenPolicy::default();
     let (s, accept) = Channel::accept_open(&open, &server.keys(), &policy).unwrap();
     assert_eq!(accept.shared_delay, policy.default_shared_delay);
     let c = Channel::on_accept_channel(&open, &accept).unwrap();
-    assert_eq!(c.initial_state().client, Amount::from_sat(1_000));
+    assert_eq!(c.initial_state().server, Amount::from_sat(1_000));
+    assert_eq!(c.initial_state().client, Amount::from_sat(CAPACITY - 1_000));
     // State 1 before state 0; state 0 with other balances.
     let mut one = c.initial_state();
     one.number = 1;

@@ -373,6 +373,29 @@ pub enum ServerCommand {
         /// Do not fund channels for clients
         #[arg(long)]
         no_inbound: bool,
+        /// Whom S funds inbound channels for: stake (nodes with their own open channel, up
+        /// to --inbound-stake-pct of it, and the allow-list), allow-list, or anyone (Sybil-prone:
+        /// demos and tests)
+        #[arg(long, default_value = "stake", value_name = "POLICY")]
+        inbound: crate::server::InboundPolicy,
+        /// A node S funds inbound channels for whatever the policy (repeat for more)
+        #[arg(long, value_name = "NODE_ID")]
+        inbound_allow: Vec<crate::keys::NodeId>,
+        /// Inbound capacity per node, in percent of what it funds itself (policy stake)
+        #[arg(long, default_value_t = 100)]
+        inbound_stake_pct: u32,
+        /// Total capacity of all channels S funds
+        #[arg(long, default_value = "1btc")]
+        max_inbound: AmountArg,
+        /// Channels a node may have open but not funded yet
+        #[arg(long, default_value_t = 16)]
+        max_unfunded_per_node: u32,
+        /// Blocks after which an open whose funding S has not seen confirmed is forgotten
+        #[arg(long, default_value_t = 144, value_parser = clap::value_parser!(u32).range(1..))]
+        open_expiry_blocks: u32,
+        /// Blocks after which S closes a channel it funded that was never used (0: never)
+        #[arg(long, default_value_t = 4032)]
+        idle_inbound_blocks: u32,
     },
     /// Run the server until interrupted (Ctrl-C or SIGTERM)
     Run {

@@ -326,6 +326,7 @@ impl Session<'_> {
                 });
                 let funded = funded
                     .ok_or_else(|| CliError::failed("the server did not fund the channel"))?;
+                check_server_funding(&ch.channel, &funded, source)?;
                 ch.channel = ch.channel.on_funding_published(&funded).map_err(refused)?;
                 self.save(&ch)?;
             }
@@ -388,6 +389,42 @@ impl Session<'_> {
         }
         Ok(outcome)
     }
+}
+
+/// S's word for the funding of a channel it funds is checked against the chain: the
+/// output must exist (S published it before answering) and pay this channel's funding
+/// script with its capacity. (The watcher also counts confirmations only for such an
+/// output, so a lie S tells later, or on a chain we cannot look into, never opens it.)
+fn check_server_funding(
+    channel: &Channel,
+    funded: &crate::protocol::FundingPublished,
+    source: &dyn ChainSource,
+) -> CliResult<()> {
+    let outpoint = funded
+        .outpoint()
+        .map_err(|e| CliError::failed(format!("the server named an invalid funding: {e}")))?;
+    let Some(ledger) = source.ledger() else {
+        return Ok(());
+    };
+    let tx = ledger
+        .with_chain(|c| c.tx(&outpoint.txid).map(|i| i.tx))
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let lie = |what: String| {
+        CliError::failed(format!(
+            "the server's funding of channel {} is not real: {what}",
+            channel.id()
+        ))
+        .hint("do not use this server: nothing of yours is in this channel; `asyncpay channel close ID` forgets it")
+    };
+    let tx = tx.ok_or_else(|| {
+        lie(format!(
+            "transaction {} is neither on chain nor in the mempool",
+            outpoint.txid
+        ))
+    })?;
+    channel
+        .check_funding_output(&tx, outpoint)
+        .map_err(|e| lie(e.to_string()))
 }
 
 /// A channel as the CLI shows it.

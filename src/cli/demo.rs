@@ -686,6 +686,8 @@ fn tell(st: &mut Story) -> CliResult<String> {
             "2",
             "--min-confirmations",
             "1",
+            "--inbound",
+            "anyone",
         ],
     )?;
     let s_to_node_a = st.w.to_node("s", 0)?;

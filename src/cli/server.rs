@@ -36,6 +36,13 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             min_confirmations,
             fee_ppm,
             no_inbound,
+            inbound,
+            inbound_allow,
+            inbound_stake_pct,
+            max_inbound,
+            max_unfunded_per_node,
+            open_expiry_blocks,
+            idle_inbound_blocks,
         } => {
             parse_listen(&listen)?;
             if min_shared_delay < crate::eltoo::MIN_SHARED_DELAY || shared_delay < min_shared_delay
@@ -57,6 +64,14 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             settings.policy.minimum_depth = min_confirmations;
             settings.policy.fee_ppm = fee_ppm;
             settings.policy.server_funds = !no_inbound;
+            let limits = &mut settings.limits;
+            limits.inbound = inbound;
+            limits.inbound_allow = inbound_allow;
+            limits.inbound_stake_pct = inbound_stake_pct;
+            limits.max_inbound_sat = max_inbound.0.to_sat();
+            limits.max_unfunded_per_node = max_unfunded_per_node;
+            limits.open_expiry_blocks = open_expiry_blocks;
+            limits.idle_inbound_blocks = idle_inbound_blocks;
             w.store.save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys.node_id().to_string(),
@@ -390,7 +405,11 @@ impl Render for SettingsReport {
             p.max_capacity_sat,
             p.dust_limit_sat,
             p.minimum_depth,
-            if p.server_funds { "funded by this server" } else { "refused" },
+            if p.server_funds {
+                format!("funded by this server (policy {})", s.limits.inbound)
+            } else {
+                "refused".to_owned()
+            },
             p.fee_ppm
         )
     }

@@ -191,6 +191,14 @@ pub enum ChannelError {
     /// The funding outpoint is not known yet.
     #[error("the funding outpoint is not known yet")]
     FundingUnknown,
+    /// The named funding outpoint does not pay this channel's funding script and capacity.
+    #[error("funding outpoint {outpoint} is not this channel's funding output: {reason}")]
+    FundingMismatch {
+        /// The outpoint named.
+        outpoint: OutPoint,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A second, different funding outpoint.
     #[error("the funding outpoint is already {known}, not {got}")]
     FundingConflict {
@@ -527,6 +535,15 @@ impl Channel {
             return Err(ChannelError::OpenRefused(
                 "this server does not fund channels".to_string(),
             ));
+        }
+        // S funds nothing it does not get back: a push on a channel S funds would hand the
+        // client S's coins in state 0, paid out by the first close.
+        if open.funder == Party::Server && open.push_sat != 0 {
+            return Err(ChannelError::OpenRefused(format!(
+                "a channel the server funds starts with the whole capacity on the server's \
+                 side; push_sat must be 0, not {}",
+                open.push_sat
+            )));
         }
         let shared_delay = open.shared_delay.unwrap_or(policy.default_shared_delay);
         if !(policy.min_shared_delay..=policy.max_shared_delay).contains(&shared_delay) {
@@ -1191,6 +1208,46 @@ impl Channel {
     pub fn on_funding_published(&self, msg: &FundingPublished) -> Result<Channel, ChannelError> {
         self.check_channel(msg.channel_id)?;
         self.record_funding(msg.outpoint()?)
+    }
+
+    /// Checks that output `outpoint` of `tx` (the funding transaction as the chain shows it)
+    /// pays exactly this channel's funding script with exactly its capacity. Nobody's word
+    /// stands in for this check (PROTOCOL.md §7.8): S checks what a client names, the client
+    /// checks what S names, and the watcher counts confirmations only for such an output.
+    pub fn check_funding_output(
+        &self,
+        tx: &Transaction,
+        outpoint: OutPoint,
+    ) -> Result<(), ChannelError> {
+        let mismatch = |reason: String| ChannelError::FundingMismatch { outpoint, reason };
+        let txid = tx.compute_txid();
+        if txid != outpoint.txid {
+            return Err(mismatch(format!("the transaction given is {txid}")));
+        }
+        let expected = self.params.funding_output()?;
+        let Some(out) = usize::try_from(outpoint.vout)
+            .ok()
+            .and_then(|i| tx.output.get(i))
+        else {
+            return Err(mismatch(format!(
+                "transaction {txid} has only {} outputs",
+                tx.output.len()
+            )));
+        };
+        if out.script_pubkey != expected.script_pubkey {
+            return Err(mismatch(format!(
+                "it pays script {}, not the channel's funding script {}",
+                out.script_pubkey.to_hex_string(),
+                expected.script_pubkey.to_hex_string()
+            )));
+        }
+        if out.value != expected.value {
+            return Err(mismatch(format!(
+                "it pays {}, not the channel's capacity {}",
+                out.value, expected.value
+            )));
+        }
+        Ok(())
     }
 
     fn record_funding(&self, outpoint: OutPoint) -> Result<Channel, ChannelError> {

@@ -83,6 +83,94 @@ impl ChannelPolicy {
     }
 }
 
+/// Whom S funds channels for (inbound capacity). Node ids cost nothing to make, so a limit
+/// per node alone does not bound what strangers make S lock up; each policy ties S's coins
+/// to something a stranger cannot multiply for free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InboundPolicy {
+    /// Nodes on the operator's allow-list, and any node with its own stake: S funds up to
+    /// `inbound_stake_pct` % of the capacity that node funded itself in channels with S that
+    /// are open (confirmed). Getting inbound costs a Sybil as many coins, locked as long.
+    #[default]
+    Stake,
+    /// Only nodes on the operator's allow-list.
+    AllowList,
+    /// Any node, within the limits only (for demos and tests on regtest: Sybil-prone).
+    Anyone,
+}
+
+impl std::fmt::Display for InboundPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InboundPolicy::Stake => "stake",
+            InboundPolicy::AllowList => "allow-list",
+            InboundPolicy::Anyone => "anyone",
+        })
+    }
+}
+
+impl std::str::FromStr for InboundPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "stake" => Ok(InboundPolicy::Stake),
+            "allow-list" => Ok(InboundPolicy::AllowList),
+            "anyone" => Ok(InboundPolicy::Anyone),
+            _ => Err(format!(
+                "unknown inbound policy '{s}': expected stake, allow-list or anyone"
+            )),
+        }
+    }
+}
+
+/// The limits S puts on channel opens, and whom it funds (`server.age`; not shown to
+/// clients: the allow-list is the operator's business).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OpenLimits {
+    /// Whom S funds inbound channels for (with `server_funds`).
+    pub inbound: InboundPolicy,
+    /// Nodes S funds inbound channels for whatever the policy (still within the limits).
+    pub inbound_allow: Vec<NodeId>,
+    /// Under [`InboundPolicy::Stake`]: S-funded capacity a node may hold, in percent of the
+    /// capacity it funded itself in open channels with S.
+    pub inbound_stake_pct: u32,
+    /// Total capacity of channels S funds that are not closed (reserved from the open on).
+    pub max_inbound_sat: u64,
+    /// S-funded capacity one node may hold (channels not closed).
+    pub max_inbound_per_node_sat: u64,
+    /// Channels one node may have that are not closed.
+    pub max_channels_per_node: u32,
+    /// Channels one node may have that are not funded yet (opening or awaiting funding).
+    pub max_unfunded_per_node: u32,
+    /// Channels of all nodes together that are not funded yet.
+    pub max_unfunded: u32,
+    /// A channel whose funding S has not seen confirmed this many blocks after its open is
+    /// forgotten (marked closed). S-funded channels S published the funding of never expire.
+    pub open_expiry_blocks: u32,
+    /// S force-closes a channel it funded whose latest state is still state 0 this many
+    /// blocks after its funding confirmed (0: never), returning its liquidity.
+    pub idle_inbound_blocks: u32,
+}
+
+impl Default for OpenLimits {
+    fn default() -> Self {
+        OpenLimits {
+            inbound: InboundPolicy::Stake,
+            inbound_allow: Vec::new(),
+            inbound_stake_pct: 100,
+            max_inbound_sat: 100_000_000,
+            max_inbound_per_node_sat: 10_000_000,
+            max_channels_per_node: 32,
+            max_unfunded_per_node: 16,
+            max_unfunded: 1_000,
+            open_expiry_blocks: 144,
+            idle_inbound_blocks: 4_032,
+        }
+    }
+}
+
 /// S's settings (`server.age`): the channel policy, where to listen, and the next channel
 /// key index (written before any channel key derived from it is used).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +184,9 @@ pub struct ServerSettings {
     pub fee_rate_sat_vb: u64,
     /// Next channel key index (`m/9735'/coin'/1'/i'`).
     pub next_key_index: u32,
+    /// Limits on opens and whom S funds.
+    #[serde(default)]
+    pub limits: OpenLimits,
 }
 
 impl Default for ServerSettings {
@@ -105,6 +196,7 @@ impl Default for ServerSettings {
             policy: ChannelPolicy::default(),
             fee_rate_sat_vb: 2,
             next_key_index: 0,
+            limits: OpenLimits::default(),
         }
     }
 }
@@ -130,6 +222,9 @@ pub struct ServerChannel {
     /// Transactions S published for this channel (funding, close, rebinding, settlement).
     #[serde(default)]
     pub published: Vec<bitcoin::Txid>,
+    /// Chain height when the client opened the channel (unfunded opens expire from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_height: Option<u32>,
 }
 
 impl StateFile for ServerChannel {
@@ -458,26 +553,65 @@ impl ServerCore {
                 format!("channel {} already exists", open.channel_id),
             ));
         }
+        let tip = self.chain.tip_height().ok();
+        if let Some(tip) = tip {
+            // Opens that were never funded stop counting against anyone's limits.
+            let _ = self.expire_unfunded(inner, tip);
+        }
+        check_open_limits(inner, client, &open)?;
         let index = inner.settings.next_key_index;
-        inner.settings.next_key_index = index
+        let next_index = index
             .checked_add(1)
             .ok_or_else(|| internal("channel key indexes exhausted"))?;
-        // The index is spent before any key derived from it is used.
-        self.store.save(&inner.settings).map_err(store_error)?;
         let keys = self.keys.channel(index).party_keys();
         let (channel, accept) =
             Channel::accept_open(&open, &keys, &inner.settings.policy.open_policy())
                 .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
+        // The index is spent (written) before the key derived from it leaves in the reply.
+        inner.settings.next_key_index = next_index;
+        self.store.save(&inner.settings).map_err(store_error)?;
         let ch = ServerChannel {
             client: *client,
             key_index: index,
             channel,
             close_nonce: None,
             published: Vec::new(),
+            opened_height: tip,
         };
         self.save(&ch)?;
         inner.channels.insert(open.channel_id, ch);
         Ok(vec![Message::AcceptChannel(accept)])
+    }
+
+    /// Forgets (marks closed) every channel whose funding S has not seen confirmed
+    /// `open_expiry_blocks` after its open, except those S funded and published itself.
+    /// Returns a log line per channel.
+    fn expire_unfunded(&self, inner: &mut Inner, tip: u32) -> Vec<String> {
+        let expiry = inner.settings.limits.open_expiry_blocks;
+        let mut log = Vec::new();
+        for ch in inner.channels.values_mut() {
+            if !unfunded(&ch.channel) {
+                continue;
+            }
+            let Some(opened) = ch.opened_height else {
+                // Opened before S recorded heights: the expiry runs from now.
+                ch.opened_height = Some(tip);
+                let _ = self.save(ch);
+                continue;
+            };
+            if tip < opened.saturating_add(expiry) {
+                continue;
+            }
+            ch.channel = ch.channel.closed();
+            let id = ch.channel.id();
+            match self.save(ch) {
+                Ok(()) => log.push(format!(
+                    "channel {id}: never funded {expiry} blocks after its open; forgotten"
+                )),
+                Err(e) => log.push(format!("channel {id}: {}", e.message())),
+            }
+        }
+        log
     }
 
     fn on_proposal(
@@ -693,6 +827,29 @@ impl ServerCore {
         if f.outpoint().ok() == ch.channel.funding_outpoint() {
             return Ok(Vec::new()); // already known: a client resending after a crash
         }
+        let outpoint = f
+            .outpoint()
+            .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
+        // The client's word is not a funding: the output must be on chain (or in the
+        // mempool) and pay this channel's funding script with its capacity.
+        if let Some(ledger) = self.chain.ledger() {
+            let tx = ledger
+                .with_chain(|c| c.tx(&outpoint.txid).map(|i| i.tx))
+                .map_err(internal)?;
+            let Some(tx) = tx else {
+                return Err(ApiError::conflict(
+                    "funding_not_found",
+                    format!(
+                        "S does not see funding transaction {} on chain or in the mempool; \
+                         publish it first, then tell S again",
+                        outpoint.txid
+                    ),
+                ));
+            };
+            ch.channel
+                .check_funding_output(&tx, outpoint)
+                .map_err(|e| ApiError::conflict("funding_mismatch", e.to_string()))?;
+        }
         let channel = ch.channel.on_funding_published(&f).map_err(channel_error)?;
         ch.channel = channel;
         self.save(ch)?;
@@ -842,6 +999,10 @@ impl ServerCore {
     pub fn watch_once(&self) -> Vec<String> {
         let mut inner = self.lock();
         let mut log = Vec::new();
+        if let Ok(tip) = self.chain.tip_height() {
+            log.extend(self.expire_unfunded(&mut inner, tip));
+        }
+        let idle = inner.settings.limits.idle_inbound_blocks;
         for ch in inner.channels.values_mut() {
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
@@ -849,7 +1010,19 @@ impl ServerCore {
                 continue;
             }
             let id = ch.channel.id();
-            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+            // Inbound capacity nobody ever used goes back to S's wallet.
+            let idle_inbound = idle > 0
+                && ch.channel.funder() == Party::Server
+                && ch.channel.status() == ChannelStatus::Open
+                && ch.channel.pending().is_none()
+                && ch.channel.latest().is_some_and(|l| l.state.number == 0)
+                && ch.channel.confirmations() >= idle;
+            if idle_inbound {
+                log.push(format!(
+                    "channel {id}: inbound capacity unused for {idle} blocks; closing it"
+                ));
+            }
+            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), idle_inbound) {
                 Ok(r) => r,
                 Err(e) => {
                     log.push(format!("channel {id}: {e}"));
@@ -897,6 +1070,136 @@ fn close_tx(
         .map_err(channel_error)?;
     let key = CooperativeClose::signing_key(channel.params()).map_err(internal)?;
     Ok((close, key))
+}
+
+/// Whether S has no funding of `channel` to stand on yet: not opened, or awaiting a
+/// funding S did not publish itself (a client's funding is only real once confirmed).
+fn unfunded(channel: &Channel) -> bool {
+    match channel.status() {
+        ChannelStatus::Opening => true,
+        ChannelStatus::AwaitingFunding => {
+            channel.funder() == Party::Client || channel.funding_outpoint().is_none()
+        }
+        _ => false,
+    }
+}
+
+/// The limits on opens (per node and overall) and, for a channel S would fund, the policy
+/// for whom S funds (PROTOCOL.md §7.10). Nothing is written; a refusal changes nothing.
+fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Result<(), ApiError> {
+    let limits = &inner.settings.limits;
+    let live = || {
+        inner
+            .channels
+            .values()
+            .filter(|c| c.channel.status() != ChannelStatus::Closed)
+    };
+    let mine = || live().filter(|c| c.client == *client);
+    let expiry = limits.open_expiry_blocks;
+    let too_many = |code: &'static str, message: String| {
+        ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code,
+            format!(
+                "{message}; fund or close the channels you have (an open never funded is \
+                 forgotten {expiry} blocks after it was made), then try again"
+            ),
+        )
+    };
+    let channels = mine().count();
+    if channels >= limits.max_channels_per_node as usize {
+        return Err(too_many(
+            "too_many_channels",
+            format!(
+                "this node already has {channels} channels with S (at most {})",
+                limits.max_channels_per_node
+            ),
+        ));
+    }
+    let unfunded_mine = mine().filter(|c| unfunded(&c.channel)).count();
+    if unfunded_mine >= limits.max_unfunded_per_node as usize {
+        return Err(too_many(
+            "too_many_unfunded",
+            format!(
+                "this node already has {unfunded_mine} channels with S that are not funded \
+                 (at most {})",
+                limits.max_unfunded_per_node
+            ),
+        ));
+    }
+    let unfunded_all = live().filter(|c| unfunded(&c.channel)).count();
+    if unfunded_all >= limits.max_unfunded as usize {
+        return Err(too_many(
+            "server_busy",
+            format!(
+                "S has {unfunded_all} channels awaiting funding, its limit for all nodes together"
+            ),
+        ));
+    }
+    if open.funder != Party::Server || !inner.settings.policy.server_funds {
+        return Ok(()); // accept_open refuses S-funded opens when S does not fund
+    }
+    let capacity = open.capacity_sat;
+    let inbound = |c: &&ServerChannel| c.channel.funder() == Party::Server;
+    let held: u64 = mine()
+        .filter(inbound)
+        .map(|c| c.channel.params().capacity.to_sat())
+        .sum();
+    let total: u64 = live()
+        .filter(inbound)
+        .map(|c| c.channel.params().capacity.to_sat())
+        .sum();
+    let allowed = limits.inbound_allow.contains(client);
+    let refuse = |message: String| ApiError::forbidden("inbound_refused", message);
+    match limits.inbound {
+        InboundPolicy::Anyone => {}
+        InboundPolicy::AllowList if !allowed => {
+            return Err(refuse(
+                "this server funds channels only for nodes its operator allows; open a \
+                 channel you fund yourself (`asyncpay channel open`)"
+                    .to_string(),
+            ))
+        }
+        InboundPolicy::AllowList => {}
+        InboundPolicy::Stake if allowed => {}
+        InboundPolicy::Stake => {
+            let stake: u64 = mine()
+                .filter(|c| {
+                    c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open
+                })
+                .map(|c| c.channel.params().capacity.to_sat())
+                .sum();
+            let cap = u128::from(stake) * u128::from(limits.inbound_stake_pct) / 100;
+            if u128::from(held) + u128::from(capacity) > cap {
+                return Err(refuse(format!(
+                    "this server funds inbound capacity up to {}% of what a node funds itself \
+                     in open channels with it: you fund {stake} sat, hold {held} sat of inbound, \
+                     so at most {} sat more; open (and confirm) a channel you fund yourself \
+                     first (`asyncpay channel open`)",
+                    limits.inbound_stake_pct,
+                    cap.saturating_sub(u128::from(held))
+                )));
+            }
+        }
+    }
+    if held.saturating_add(capacity) > limits.max_inbound_per_node_sat {
+        return Err(refuse(format!(
+            "this node holds {held} sat of inbound capacity S funded; {capacity} sat more is \
+             over S's limit of {} sat per node",
+            limits.max_inbound_per_node_sat
+        )));
+    }
+    if total.saturating_add(capacity) > limits.max_inbound_sat {
+        return Err(ApiError::conflict(
+            "server_cannot_fund",
+            format!(
+                "S has committed {total} sat to channels it funds; {capacity} sat more is over \
+                 its total of {} sat; try a smaller amount or later",
+                limits.max_inbound_sat
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// S's policy for client proposals after state 0: S's balance never goes down and PTLCs

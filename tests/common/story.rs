@@ -165,6 +165,9 @@ pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
         "2".to_owned(),
         "--min-confirmations".to_owned(),
         "1".to_owned(),
+        // B asks for inbound capacity without a channel of its own (regtest only).
+        "--inbound".to_owned(),
+        "anyone".to_owned(),
     ];
     if let Some(port) = listen_port {
         init.extend(["--listen".to_owned(), format!("127.0.0.1:{port}")]);
