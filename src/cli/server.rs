@@ -31,6 +31,8 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             listen,
             shared_delay,
             min_shared_delay,
+            inbound_shared_delay,
+            confirmation_budget,
             max_capacity,
             dust_limit,
             min_confirmations,
@@ -57,6 +59,12 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             settings.policy.minimum_depth = min_confirmations;
             settings.policy.fee_ppm = fee_ppm;
             settings.policy.server_funds = !no_inbound;
+            settings.policy.inbound_shared_delay = inbound_shared_delay;
+            settings.policy.confirmation_budget = confirmation_budget;
+            settings.policy.check_timing().map_err(|e| {
+                CliError::usage(format!("{e}"))
+                    .hint("raise --shared-delay, or lower --inbound-shared-delay or --confirmation-budget")
+            })?;
             w.store.save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys.node_id().to_string(),
