@@ -126,11 +126,15 @@ fn payer_and_payee_together_cannot_make_s_pay_for_nothing() {
     );
     await_mempool(env, "B's claim in the mempool");
     env.mine(1); // block E: B is paid on chain
-    assert_eq!(value_at(env, &to_node(b, 0)), 100_000, "B's claim confirmed");
+    assert_eq!(
+        value_at(env, &to_node(b, 0)),
+        100_000,
+        "B's claim confirmed"
+    );
     // S extracts t from the claim, completes n+1 and rebinds it over A's old update at once.
     await_mempool(env, "S's rebinding of state n+1");
     env.mine(1); // block E+1 = h+15, before h+16
-    // The attacker A tries its old settlement at every block; it never confirms.
+                 // The attacker A tries its old settlement at every block; it never confirms.
     for _ in 0..3 {
         let _ = a_old
             .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
@@ -345,7 +349,10 @@ fn a_completed_claim_signature_for_one_ptlc_fails_on_its_twin() {
         20_000,
         "B took exactly the PTLC it had the scalar for"
     );
-    assert!(ledger.output(&out2).unwrap().is_some(), "the twin is unspent");
+    assert!(
+        ledger.output(&out2).unwrap().is_some(),
+        "the twin is unspent"
+    );
 
     // The old layout, for contrast: internal key Q in both, identical outputs, and the
     // completed signature spends the twin (what the measured attack did).

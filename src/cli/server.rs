@@ -381,12 +381,14 @@ impl Render for SettingsReport {
         let p = &self.settings.policy;
         let s = &self.settings;
         format!(
-            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{})\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
+            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
             p.shared_delay,
             p.min_shared_delay,
             p.max_shared_delay,
+            p.inbound_shared_delay,
+            p.confirmation_budget,
             p.min_capacity_sat,
             p.max_capacity_sat,
             p.dust_limit_sat,

@@ -176,9 +176,9 @@ impl ChannelState {
         }
         for (i, p) in self.ptlcs.iter().enumerate() {
             if self.ptlcs[..i].iter().any(|q| q.point == p.point) {
-                return Err(EltooError::DuplicatePtlc(
-                    crate::protocol::hex::encode(&p.point.serialize()),
-                ));
+                return Err(EltooError::DuplicatePtlc(crate::protocol::hex::encode(
+                    &p.point.serialize(),
+                )));
             }
         }
         let total = self

@@ -317,11 +317,9 @@ pub fn ptlc_internal_key(
     let mut msg = Vec::with_capacity(65);
     msg.extend_from_slice(&q.serialize());
     msg.extend_from_slice(&point.serialize());
-    let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(bip118::tagged_hash(
-        PTLC_POINT_TAG,
-        &msg,
-    ))
-    .map_err(|_| EltooError::BadParams("PTLC point commitment is not a scalar".into()))?;
+    let tweak =
+        bitcoin::secp256k1::Scalar::from_be_bytes(bip118::tagged_hash(PTLC_POINT_TAG, &msg))
+            .map_err(|_| EltooError::BadParams("PTLC point commitment is not a scalar".into()))?;
     let (key, _) = q
         .add_tweak(&scripts::SECP, &tweak)
         .map_err(|_| EltooError::BadParams("PTLC internal key is the point at infinity".into()))?;

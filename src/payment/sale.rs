@@ -363,17 +363,39 @@ mod tests {
         assert_eq!(t.offered_expiry(100), 114);
         assert_eq!(t.min_payer_delay(), 15);
         // At the bound the window is one height; one block short it is empty.
-        let at = PtlcTiming { payer_delay: 15, ..t };
+        let at = PtlcTiming {
+            payer_delay: 15,
+            ..t
+        };
         assert_eq!(at.window(100), Ok((114, 114)));
-        let short = PtlcTiming { payer_delay: 14, ..t };
-        assert!(matches!(short.window(100), Err(TimingError::Infeasible { needed: 15, .. })));
+        let short = PtlcTiming {
+            payer_delay: 14,
+            ..t
+        };
+        assert!(matches!(
+            short.window(100),
+            Err(TimingError::Infeasible { needed: 15, .. })
+        ));
         // Equal delays (the old default) never work.
-        let equal = PtlcTiming { payer_delay: 144, payee_delay: 144, budget: 6 };
+        let equal = PtlcTiming {
+            payer_delay: 144,
+            payee_delay: 144,
+            budget: 6,
+        };
         assert!(equal.window(800_000).is_err());
         // Budget 6: A–S needs B–S + 34.
-        let main = PtlcTiming { payer_delay: 144, payee_delay: 110, budget: 6 };
+        let main = PtlcTiming {
+            payer_delay: 144,
+            payee_delay: 110,
+            budget: 6,
+        };
         assert!(main.window(800_000).is_ok());
-        assert!(PtlcTiming { payee_delay: 111, ..main }.window(800_000).is_err());
+        assert!(PtlcTiming {
+            payee_delay: 111,
+            ..main
+        }
+        .window(800_000)
+        .is_err());
         assert_eq!(server_close_margin(6, 1), 12);
         assert_eq!(server_close_margin(6, 6), 17);
     }

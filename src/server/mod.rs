@@ -512,9 +512,12 @@ impl ServerCore {
         // The index is spent before any key derived from it is used.
         self.store.save(&inner.settings).map_err(store_error)?;
         let keys = self.keys.channel(index).party_keys();
-        let (channel, accept) =
-            Channel::accept_open(&open, &keys, &inner.settings.policy.open_policy_for(open.funder))
-                .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
+        let (channel, accept) = Channel::accept_open(
+            &open,
+            &keys,
+            &inner.settings.policy.open_policy_for(open.funder),
+        )
+        .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
         let ch = ServerChannel {
             client: *client,
             key_index: index,

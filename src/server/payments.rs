@@ -14,8 +14,8 @@ use crate::eltoo::{ChannelState, Party};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, payment_state, ptlc_outpoint, ptlc_spend, sale_ptlc,
-    sale_state, server_close_margin, server_fee, signed_timeout_claim, PtlcSpend, PtlcTiming,
+    claim_digest, claimed_state, payment_state, ptlc_outpoint, ptlc_spend, sale_ptlc, sale_state,
+    server_close_margin, server_fee, signed_timeout_claim, PtlcSpend, PtlcTiming,
     MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, PaymentId};
