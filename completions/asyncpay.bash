@@ -2770,7 +2770,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__init)
-            opts="-q -h --listen --shared-delay --min-shared-delay --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --listen --shared-delay --min-shared-delay --inbound-shared-delay --confirmation-budget --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2785,6 +2785,14 @@ _asyncpay() {
                     return 0
                     ;;
                 --min-shared-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inbound-shared-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmation-budget)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
