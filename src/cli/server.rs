@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             settings.policy.inbound_shared_delay = inbound_shared_delay;
             settings.policy.confirmation_budget = confirmation_budget;
             settings.policy.check_timing().map_err(|e| {
-                CliError::usage(format!("{e}"))
+                CliError::usage(e)
                     .hint("raise --shared-delay, or lower --inbound-shared-delay or --confirmation-budget")
             })?;
             w.store.save(&settings).map_err(store_error)?;
