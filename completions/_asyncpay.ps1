@@ -786,6 +786,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--shared-delay', '--shared-delay', [CompletionResultType]::ParameterName, 'Settlement delay in blocks for new channels')
             [CompletionResult]::new('--min-shared-delay', '--min-shared-delay', [CompletionResultType]::ParameterName, 'Smallest settlement delay a client may ask for')
+            [CompletionResult]::new('--inbound-shared-delay', '--inbound-shared-delay', [CompletionResultType]::ParameterName, 'Settlement delay of channels S funds (where payees receive); client-funded channels need at least this + 5 x budget + 4')
+            [CompletionResult]::new('--confirmation-budget', '--confirmation-budget', [CompletionResultType]::ParameterName, 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)')
             [CompletionResult]::new('--max-capacity', '--max-capacity', [CompletionResultType]::ParameterName, 'Largest channel capacity')
             [CompletionResult]::new('--dust-limit', '--dust-limit', [CompletionResultType]::ParameterName, 'Dust limit of settlement outputs')
             [CompletionResult]::new('--min-confirmations', '--min-confirmations', [CompletionResultType]::ParameterName, 'Confirmations before a channel is usable')

@@ -716,6 +716,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --listen 'Address to listen on'
             cand --shared-delay 'Settlement delay in blocks for new channels'
             cand --min-shared-delay 'Smallest settlement delay a client may ask for'
+            cand --inbound-shared-delay 'Settlement delay of channels S funds (where payees receive); client-funded channels need at least this + 5 x budget + 4'
+            cand --confirmation-budget 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)'
             cand --max-capacity 'Largest channel capacity'
             cand --dust-limit 'Dust limit of settlement outputs'
             cand --min-confirmations 'Confirmations before a channel is usable'

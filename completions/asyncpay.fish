@@ -587,6 +587,8 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l listen -d 'Address to listen on' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l shared-delay -d 'Settlement delay in blocks for new channels' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-shared-delay -d 'Smallest settlement delay a client may ask for' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-shared-delay -d 'Settlement delay of channels S funds (where payees receive); client-funded channels need at least this + 5 x budget + 4' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l confirmation-budget -d 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-capacity -d 'Largest channel capacity' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l dust-limit -d 'Dust limit of settlement outputs' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-confirmations -d 'Confirmations before a channel is usable' -r

@@ -278,7 +278,7 @@ fn cancel_racing_a_signed_sale_is_refused_and_strands_nothing() {
 /// the payment, the payer gets its money back; after the expiry S closes nothing.
 #[test]
 fn unclaimed_ptlc_goes_back_to_s_off_chain() {
-    use asyncpay::payment::sale::{min_ptlc_expiry, PTLC_MARGIN_BLOCKS};
+    use asyncpay::payment::sale::{offered_ptlc_expiry, server_close_margin};
     let story = Story::new(&[]);
     let a_funding = funding_outpoint(&story.a, &story.a_channel);
     let b_funding = funding_outpoint(&story.b, &story.b_channel);
@@ -289,8 +289,9 @@ fn unclaimed_ptlc_goes_back_to_s_off_chain() {
     assert_eq!(story.b_balances(), (0, 300_000 - AMOUNT));
 
     // The payee does not claim. Blocks pass up to one before S's deadline to close.
-    let expiry = min_ptlc_expiry(tip, 6) + 2;
-    let deadline = expiry - 6 - PTLC_MARGIN_BLOCKS;
+    // The story: B–S delay 6, confirmation budget 1.
+    let expiry = offered_ptlc_expiry(tip, 6, 1) + 2;
+    let deadline = expiry - server_close_margin(6, 1);
     let now = story.env.ledger().tip().unwrap().height;
     story.env.mine(deadline - 1 - now);
     std::thread::sleep(std::time::Duration::from_millis(500));

@@ -49,7 +49,9 @@ fn channels_with_a_real_server_to_the_satoshi() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(info["shared_delay"], 6);
+    assert_eq!(info["shared_delay"], 15);
+    assert_eq!(info["inbound_shared_delay"], 6);
+    assert_eq!(info["confirmation_budget"], 1);
 
     // A funds a channel to S; state 0 is signed before the funding is published.
     let a = env.wallet("a");
@@ -276,7 +278,7 @@ fn sigkill_of_s_during_updates_loses_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
-    env.mine(7);
+    env.mine(16); // A funded the channel: the 15-block delay of client-funded channels
     a.ok(&["channel", "close", &id, "--force", "--no-wait"]);
     env.mine(1);
     assert_eq!(value_at(&env, &to_node(&a, 0)), 200_000 - pushes);

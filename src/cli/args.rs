@@ -358,6 +358,13 @@ pub enum ServerCommand {
         /// Smallest settlement delay a client may ask for
         #[arg(long, default_value_t = 6)]
         min_shared_delay: u16,
+        /// Settlement delay of channels S funds (where payees receive); client-funded
+        /// channels need at least this + 5 x budget + 4
+        #[arg(long, default_value_t = 24)]
+        inbound_shared_delay: u16,
+        /// Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)
+        #[arg(long, default_value_t = 6)]
+        confirmation_budget: u16,
         /// Largest channel capacity
         #[arg(long, default_value = "0.1btc")]
         max_capacity: AmountArg,

@@ -681,9 +681,13 @@ fn tell(st: &mut Story) -> CliResult<String> {
             "server",
             "init",
             "--shared-delay",
-            "6",
+            "15",
             "--min-shared-delay",
             "2",
+            "--inbound-shared-delay",
+            "6",
+            "--confirmation-budget",
+            "1",
             "--min-confirmations",
             "1",
             "--inbound",
@@ -697,7 +701,7 @@ fn tell(st: &mut Story) -> CliResult<String> {
         command: format!("asyncpay {} &", SERVER_RUN.join(" ")),
         exit_code: 0,
     }));
-    st.note(format!("listening on {url}; policy: channels usable after 1 confirmation, shared_delay 6 blocks, S's fee 1,000 ppm of each asynchronous payment"));
+    st.note(format!("listening on {url}; policy: channels usable after 1 confirmation, shared_delay 15 blocks for channels clients fund and 6 for channels S funds (so S can sell payments safely, docs/protocol.md 4.1), S's fee 1,000 ppm of each asynchronous payment"));
     st.fact("server_url", url.clone());
     st.end();
 
@@ -886,14 +890,14 @@ fn tell(st: &mut Story) -> CliResult<String> {
         &["channel", "close", &ids.a, "--force", "--no-wait"],
         5,
     )?;
-    // One block confirms the old update; S's watcher publishes state 5 over it. Six blocks
+    // One block confirms the old update; S's watcher publishes state 5 over it. Fifteen blocks
     // confirm that and give it shared_delay's depth; S's watcher publishes the settlement.
     // (If S answered while the old update was in the mempool, both are mined together; if
     // S is slow, the loop below mines until S's settlement is out.)
     st.w.mine(1)?;
     st.w.await_mempool(Duration::from_secs(2))?;
-    st.w.mine(6)?;
-    let mut blocks = 7;
+    st.w.mine(15)?;
+    let mut blocks = 16;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last_block = Instant::now();
     while st.w.value_at(&s_to_node_a)? == 0 {

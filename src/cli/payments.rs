@@ -25,7 +25,7 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
+    claim_digest, claimed_state, offered_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
     sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_MARGIN_BLOCKS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
@@ -978,10 +978,17 @@ impl Payments<'_, '_> {
             .source
             .tip_height()
             .map_err(|e| super::commands::chain_error(&e))?;
+        // S chooses the expiry from its tip, the channel's delay and its published
+        // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
+        let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
         let ptlc = sale_ptlc(
             Amount::from_sat(p.amount_sat),
             point,
-            min_ptlc_expiry(tip, ch.channel.params().shared_delay) + 2,
+            offered_ptlc_expiry(
+                tip,
+                ch.channel.params().shared_delay,
+                info.policy.confirmation_budget,
+            ),
         );
         let next = sale_state(&latest, ch.channel.next_number(), ptlc.clone())
             .map_err(|e| CliError::failed(format!("S cannot offer the PTLC: {e}")))?;

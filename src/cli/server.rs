@@ -31,6 +31,8 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             listen,
             shared_delay,
             min_shared_delay,
+            inbound_shared_delay,
+            confirmation_budget,
             max_capacity,
             dust_limit,
             min_confirmations,
@@ -72,6 +74,12 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             limits.max_unfunded_per_node = max_unfunded_per_node;
             limits.open_expiry_blocks = open_expiry_blocks;
             limits.idle_inbound_blocks = idle_inbound_blocks;
+            settings.policy.inbound_shared_delay = inbound_shared_delay;
+            settings.policy.confirmation_budget = confirmation_budget;
+            settings.policy.check_timing().map_err(|e| {
+                CliError::usage(e)
+                    .hint("raise --shared-delay, or lower --inbound-shared-delay or --confirmation-budget")
+            })?;
             w.store.save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys.node_id().to_string(),
@@ -395,12 +403,14 @@ impl Render for SettingsReport {
         let p = &self.settings.policy;
         let s = &self.settings;
         format!(
-            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{})\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
+            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
             p.shared_delay,
             p.min_shared_delay,
             p.max_shared_delay,
+            p.inbound_shared_delay,
+            p.confirmation_budget,
             p.min_capacity_sat,
             p.max_capacity_sat,
             p.dust_limit_sat,

@@ -174,6 +174,13 @@ impl ChannelState {
         {
             return Err(EltooError::BadExpiry(p.expiry));
         }
+        for (i, p) in self.ptlcs.iter().enumerate() {
+            if self.ptlcs[..i].iter().any(|q| q.point == p.point) {
+                return Err(EltooError::DuplicatePtlc(crate::protocol::hex::encode(
+                    &p.point.serialize(),
+                )));
+            }
+        }
         let total = self
             .ptlcs
             .iter()

@@ -16,8 +16,8 @@ pub use channel::{
     ChannelParams, ChannelState, Party, PartyKeys, Ptlc, DUST_LIMIT, MIN_SHARED_DELAY,
 };
 pub use tx::{
-    ptlc_tree, published_update_input, xonly, CooperativeClose, PtlcClaim, PtlcPath,
-    StateTransactions, UpdateInput, CLAIM_SEQUENCE, UPDATE_SEQUENCE,
+    ptlc_internal_key, ptlc_tree, published_update_input, xonly, CooperativeClose, PtlcClaim,
+    PtlcPath, StateTransactions, UpdateInput, CLAIM_SEQUENCE, PTLC_POINT_TAG, UPDATE_SEQUENCE,
 };
 
 use bitcoin::Amount;
@@ -66,6 +66,10 @@ pub enum EltooError {
     /// No settle leaf hash is known for this state.
     #[error("no settle leaf hash kept for state {0}; cannot rebuild its control block")]
     UnknownState(u32),
+    /// Two PTLCs of one state have the same payment point: their outputs would be identical
+    /// and one completed claim signature would take both.
+    #[error("two PTLCs of the state have the payment point {0}: refused, one claim signature would take both")]
+    DuplicatePtlc(String),
     /// The PTLC expiry is not a block height above 0.
     #[error("PTLC expiry {0} is not a block height (1 to 499999999)")]
     BadExpiry(u32),

@@ -289,13 +289,41 @@ pub fn published_update_input(
     })
 }
 
-/// The PTLC output tree: `tr(Q, {SUCCESS, TIMEOUT})`.
+/// The PTLC output tree: `tr(Q_T, {SUCCESS, TIMEOUT})` with the internal key
+/// [`ptlc_internal_key`], which commits to the payment point.
 pub fn ptlc_tree(params: &ChannelParams, ptlc: &Ptlc) -> Result<TapTree, EltooError> {
     let [success, timeout] = ptlc_leaves(params, ptlc);
     Ok(TapTree::new(
-        params.internal_key()?,
+        ptlc_internal_key(params, &ptlc.point)?,
         &[scripts::leaf_hash(&success), scripts::leaf_hash(&timeout)],
     ))
+}
+
+/// Tag of the payment-point commitment in a PTLC's internal key.
+pub const PTLC_POINT_TAG: &str = "asyncpay/ptlc-point";
+
+/// The internal key of a PTLC output for payment point `point`:
+/// `Q_T = lift_x(xonly(Q)) + int(TaggedHash("asyncpay/ptlc-point", xonly(Q) ‖ ser33(T)))·G`.
+///
+/// The offerer's APO (`0x41`) signature commits to the spent scriptPubKey, so with `T` in
+/// the output key a signature completed for one PTLC is invalid on any other PTLC of the
+/// same channel, amount and expiry ("twin" PTLCs, PROTOCOL.md §4). `Q` still controls the
+/// key path (the tweak is public).
+pub fn ptlc_internal_key(
+    params: &ChannelParams,
+    point: &secp::Point,
+) -> Result<XOnlyPublicKey, EltooError> {
+    let q = params.internal_key()?;
+    let mut msg = Vec::with_capacity(65);
+    msg.extend_from_slice(&q.serialize());
+    msg.extend_from_slice(&point.serialize());
+    let tweak =
+        bitcoin::secp256k1::Scalar::from_be_bytes(bip118::tagged_hash(PTLC_POINT_TAG, &msg))
+            .map_err(|_| EltooError::BadParams("PTLC point commitment is not a scalar".into()))?;
+    let (key, _) = q
+        .add_tweak(&scripts::SECP, &tweak)
+        .map_err(|_| EltooError::BadParams("PTLC internal key is the point at infinity".into()))?;
+    Ok(key)
 }
 
 fn ptlc_leaves(params: &ChannelParams, ptlc: &Ptlc) -> [ScriptBuf; 2] {

@@ -12,12 +12,140 @@ use crate::eltoo::{
     StateTransactions,
 };
 
-/// Blocks of margin a PTLC expiry leaves beyond `2·shared_delay` (PROTOCOL.md §4: a peer
-/// may publish the penultimate state late).
+/// Blocks of margin a PTLC expiry leaves the payee beyond what it needs to take the PTLC on
+/// chain (`shared_delay(B–S) + 3·C − 1`, PROTOCOL.md §4.1): time to try the off-chain claim
+/// first, or to come online.
 pub const PTLC_MARGIN_BLOCKS: u32 = 6;
 
-/// How far beyond its earliest allowed height S accepts a PTLC expiry, in blocks.
-pub const PTLC_EXPIRY_SLACK_BLOCKS: u32 = 144;
+/// The timing of one sale (PROTOCOL.md §4.1): the A–S and B–S settlement delays and the
+/// confirmation budget `C` (a time-critical transaction broadcast at tip `x` confirms in a
+/// block `≤ x + C`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtlcTiming {
+    /// `shared_delay` of the payer's channel A–S.
+    pub payer_delay: u16,
+    /// `shared_delay` of the payee's channel B–S.
+    pub payee_delay: u16,
+    /// S's confirmation budget `C`, blocks (at least 1).
+    pub budget: u16,
+}
+
+/// Why S cannot offer a PTLC with a given expiry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimingError {
+    /// No expiry is safe for S and enforceable by the payee.
+    #[error(
+        "the payer's channel settles {payer_delay} blocks after a force close, too soon for a          PTLC on a channel with a {payee_delay}-block delay: S needs          delay(A–S) >= delay(B–S) + 5·{budget} + {margin} - 2 = {needed} blocks"
+    )]
+    Infeasible {
+        /// A–S delay.
+        payer_delay: u16,
+        /// B–S delay.
+        payee_delay: u16,
+        /// Confirmation budget.
+        budget: u16,
+        /// [`PTLC_MARGIN_BLOCKS`].
+        margin: u32,
+        /// The smallest A–S delay that works.
+        needed: u32,
+    },
+    /// The expiry is outside S's window.
+    #[error(
+        "the PTLC must expire between heights {earliest} and {latest} at height {tip}          (asked {asked}): S chooses the expiry (offered: {offered})"
+    )]
+    OutOfWindow {
+        /// The asked expiry.
+        asked: u32,
+        /// S's tip.
+        tip: u32,
+        /// Earliest accepted.
+        earliest: u32,
+        /// Latest accepted.
+        latest: u32,
+        /// What S offers at this tip.
+        offered: u32,
+    },
+}
+
+impl PtlcTiming {
+    fn c(&self) -> u32 {
+        u32::from(self.budget.max(1))
+    }
+
+    /// `E_min = tip + delay(B–S) + 3·C − 1 + margin`: the payee, starting at the sale, gets
+    /// its update, settlement and claim confirmed by block `E` (S's timeout claim can be in
+    /// block `E+1`), with [`PTLC_MARGIN_BLOCKS`] to spare.
+    pub fn earliest_expiry(&self, tip: u32) -> u32 {
+        tip + u32::from(self.payee_delay) + 3 * self.c() - 1 + PTLC_MARGIN_BLOCKS
+    }
+
+    /// `E_max = tip + delay(A–S) − 2·C + 1`: the last success claim confirms by block
+    /// `E + C − 1`, S's state `n+1` completed from it by `E + 2·C − 1`, before the payer's
+    /// settlement of state `n` can confirm (block `tip + 1 + delay(A–S)` at the earliest).
+    /// `None` when no height works.
+    pub fn latest_expiry(&self, tip: u32) -> Option<u32> {
+        (tip + u32::from(self.payer_delay) + 1).checked_sub(2 * self.c())
+    }
+
+    /// The smallest A–S delay for which the window is not empty:
+    /// `delay(B–S) + 5·C + margin − 2`.
+    pub fn min_payer_delay(&self) -> u32 {
+        u32::from(self.payee_delay) + 5 * self.c() + PTLC_MARGIN_BLOCKS - 2
+    }
+
+    /// The expiry S offers at `tip` (and the payee proposes): `E_min`, the shortest lock of
+    /// S's liquidity that still leaves the payee its margin.
+    pub fn offered_expiry(&self, tip: u32) -> u32 {
+        offered_ptlc_expiry(tip, self.payee_delay, self.budget)
+    }
+
+    /// The heights S accepts at `tip`: `E_min ..= E_max`.
+    pub fn window(&self, tip: u32) -> Result<(u32, u32), TimingError> {
+        let earliest = self.earliest_expiry(tip);
+        match self.latest_expiry(tip) {
+            Some(latest) if latest >= earliest => Ok((earliest, latest)),
+            _ => Err(TimingError::Infeasible {
+                payer_delay: self.payer_delay,
+                payee_delay: self.payee_delay,
+                budget: self.budget,
+                margin: PTLC_MARGIN_BLOCKS,
+                needed: self.min_payer_delay(),
+            }),
+        }
+    }
+
+    /// Checks a proposed expiry `asked` at S's `tip`.
+    pub fn check(&self, tip: u32, asked: u32) -> Result<(), TimingError> {
+        let (earliest, latest) = self.window(tip)?;
+        if (earliest..=latest).contains(&asked) {
+            Ok(())
+        } else {
+            Err(TimingError::OutOfWindow {
+                asked,
+                tip,
+                earliest,
+                latest,
+                offered: self.offered_expiry(tip),
+            })
+        }
+    }
+}
+
+/// The PTLC expiry S offers at `tip` on a B–S channel with delay `payee_delay`, under
+/// confirmation budget `budget`: `E_min = tip + delay(B–S) + 3·C − 1 + margin`. The payee
+/// computes the same from S's published budget (`GET /v1/info`); S accepts nothing below.
+pub fn offered_ptlc_expiry(tip: u32, payee_delay: u16, budget: u16) -> u32 {
+    let c = u32::from(budget.max(1));
+    tip + u32::from(payee_delay) + 3 * c - 1 + PTLC_MARGIN_BLOCKS
+}
+
+/// Blocks before a sold PTLC's expiry at which S force-closes the B–S channel if the payee
+/// has not claimed: its latest settlement then confirms by the expiry (`delay + 2·C − 1`),
+/// and never later than the old rule (`delay + margin`).
+pub fn server_close_margin(payee_delay: u16, budget: u16) -> u32 {
+    let c = u32::from(budget.max(1));
+    u32::from(payee_delay) + (2 * c - 1).max(PTLC_MARGIN_BLOCKS)
+}
 
 /// The longest a payment may stay pending, seconds (the mailbox keeps items ≤ 30 days).
 pub const MAX_PAYMENT_EXPIRY_SECS: u64 = 30 * 24 * 3600;
@@ -40,11 +168,6 @@ pub fn payment_state(
     let mut next = latest.pay(Party::Client, total)?;
     next.number = number;
     Ok(next)
-}
-
-/// The earliest PTLC expiry height S accepts at chain height `tip`.
-pub fn min_ptlc_expiry(tip: u32, shared_delay: u16) -> u32 {
-    tip + 2 * u32::from(shared_delay) + PTLC_MARGIN_BLOCKS
 }
 
 /// The PTLC S offers B for a sold payment.
@@ -224,5 +347,56 @@ mod tests {
         assert_eq!(server_fee(10_000, 1000), 10);
         assert_eq!(server_fee(10_001, 1000), 11);
         assert_eq!(server_fee(u64::MAX, u32::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn the_window_is_the_derived_inequality_to_the_block() {
+        let t = PtlcTiming {
+            payer_delay: 20,
+            payee_delay: 6,
+            budget: 1,
+        };
+        // E_min = 100 + 6 + 3 - 1 + 6 = 114; E_max = 100 + 20 + 1 - 2 = 119.
+        assert_eq!(t.window(100), Ok((114, 119)));
+        assert!(t.check(100, 114).is_ok() && t.check(100, 119).is_ok());
+        assert!(t.check(100, 113).is_err() && t.check(100, 120).is_err());
+        assert_eq!(t.offered_expiry(100), 114);
+        assert_eq!(t.min_payer_delay(), 15);
+        // At the bound the window is one height; one block short it is empty.
+        let at = PtlcTiming {
+            payer_delay: 15,
+            ..t
+        };
+        assert_eq!(at.window(100), Ok((114, 114)));
+        let short = PtlcTiming {
+            payer_delay: 14,
+            ..t
+        };
+        assert!(matches!(
+            short.window(100),
+            Err(TimingError::Infeasible { needed: 15, .. })
+        ));
+        // Equal delays (the old default) never work.
+        let equal = PtlcTiming {
+            payer_delay: 144,
+            payee_delay: 144,
+            budget: 6,
+        };
+        assert!(equal.window(800_000).is_err());
+        // Budget 6: A–S needs B–S + 34.
+        let main = PtlcTiming {
+            payer_delay: 144,
+            payee_delay: 110,
+            budget: 6,
+        };
+        assert!(main.window(800_000).is_ok());
+        assert!(PtlcTiming {
+            payee_delay: 111,
+            ..main
+        }
+        .window(800_000)
+        .is_err());
+        assert_eq!(server_close_margin(6, 1), 12);
+        assert_eq!(server_close_margin(6, 6), 17);
     }
 }

@@ -48,6 +48,23 @@ pub struct ChannelPolicy {
     pub server_funds: bool,
     /// S's fee for a payment, parts per million of the amount (used by payments).
     pub fee_ppm: u32,
+    /// Settlement delay of the channels S funds (inbound capacity: where payees receive).
+    /// Short, so that a PTLC S offers there expires before a payer's channel could settle
+    /// (PROTOCOL.md §4.1).
+    #[serde(default = "default_inbound_shared_delay")]
+    pub inbound_shared_delay: u16,
+    /// Blocks S allows a time-critical transaction (a rebinding update, a settlement, a PTLC
+    /// claim) to confirm in: `C` of PROTOCOL.md §4.1. Payees compute S's PTLC expiry with it.
+    #[serde(default = "default_confirmation_budget")]
+    pub confirmation_budget: u16,
+}
+
+fn default_inbound_shared_delay() -> u16 {
+    24
+}
+
+fn default_confirmation_budget() -> u16 {
+    6
 }
 
 impl Default for ChannelPolicy {
@@ -63,11 +80,85 @@ impl Default for ChannelPolicy {
             minimum_depth: p.minimum_depth,
             server_funds: p.server_funds,
             fee_ppm: 1_000,
+            inbound_shared_delay: default_inbound_shared_delay(),
+            confirmation_budget: default_confirmation_budget(),
         }
     }
 }
 
 impl ChannelPolicy {
+    /// The smallest settlement delay of a channel S accepts: above the confirmation budget,
+    /// so that S (and the client) can rebind the latest update over an old one in time.
+    pub fn min_delay(&self) -> u16 {
+        self.min_shared_delay
+            .max(self.confirmation_budget.saturating_add(1))
+            .max(crate::eltoo::MIN_SHARED_DELAY)
+    }
+
+    /// The smallest delay of a channel the client funds (a payer's channel): long enough
+    /// that S can sell its payments into a channel S funds (PROTOCOL.md §4.1:
+    /// `delay(A–S) ≥ delay(B–S) + 5·C + margin − 2`).
+    pub fn min_payer_delay(&self) -> u16 {
+        let timing = crate::payment::sale::PtlcTiming {
+            payer_delay: 0,
+            payee_delay: self.inbound_shared_delay,
+            budget: self.confirmation_budget,
+        };
+        u16::try_from(timing.min_payer_delay())
+            .unwrap_or(u16::MAX)
+            .max(self.min_delay())
+    }
+
+    /// Checks that the delays of this policy allow sales between its own channels: inbound
+    /// channels above the budget, the default delay at least [`ChannelPolicy::min_payer_delay`].
+    pub fn check_timing(&self) -> Result<(), String> {
+        if self.confirmation_budget == 0 {
+            return Err("the confirmation budget must be at least 1 block".into());
+        }
+        if self.inbound_shared_delay < self.min_delay() {
+            return Err(format!(
+                "the delay of inbound channels ({} blocks) must be at least {} (above the \
+                 confirmation budget of {} blocks and the minimum delay)",
+                self.inbound_shared_delay,
+                self.min_delay(),
+                self.confirmation_budget
+            ));
+        }
+        if self.shared_delay < self.min_payer_delay() {
+            return Err(format!(
+                "the delay of client-funded channels ({} blocks) must be at least {} blocks: \
+                 inbound delay {} + 5 x confirmation budget {} + PTLC margin {} - 2, or S \
+                 could not sell their payments safely (PROTOCOL.md 4.1)",
+                self.shared_delay,
+                self.min_payer_delay(),
+                self.inbound_shared_delay,
+                self.confirmation_budget,
+                crate::payment::sale::PTLC_MARGIN_BLOCKS
+            ));
+        }
+        Ok(())
+    }
+
+    /// The policy S applies to an open funded by `funder`: channels S funds get the short
+    /// inbound delay (at most that), channels the client funds a delay of at least
+    /// [`ChannelPolicy::min_payer_delay`]; every delay is above the confirmation budget.
+    pub fn open_policy_for(&self, funder: Party) -> OpenPolicy {
+        let mut p = self.open_policy();
+        match funder {
+            Party::Server => {
+                p.default_shared_delay = self.inbound_shared_delay;
+                p.min_shared_delay = self.min_delay().min(self.inbound_shared_delay);
+                p.max_shared_delay = self.inbound_shared_delay;
+            }
+            Party::Client => {
+                p.min_shared_delay = self.min_payer_delay();
+                p.default_shared_delay = self.shared_delay.max(p.min_shared_delay);
+                p.max_shared_delay = self.max_shared_delay.max(p.default_shared_delay);
+            }
+        }
+        p
+    }
+
     /// The policy the protocol enforces on channel opens.
     pub fn open_policy(&self) -> OpenPolicy {
         OpenPolicy {
@@ -564,9 +655,12 @@ impl ServerCore {
             .checked_add(1)
             .ok_or_else(|| internal("channel key indexes exhausted"))?;
         let keys = self.keys.channel(index).party_keys();
-        let (channel, accept) =
-            Channel::accept_open(&open, &keys, &inner.settings.policy.open_policy())
-                .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
+        let (channel, accept) = Channel::accept_open(
+            &open,
+            &keys,
+            &inner.settings.policy.open_policy_for(open.funder),
+        )
+        .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
         // The index is spent (written) before the key derived from it leaves in the reply.
         inner.settings.next_key_index = next_index;
         self.store.save(&inner.settings).map_err(store_error)?;

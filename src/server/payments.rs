@@ -14,9 +14,9 @@ use crate::eltoo::{ChannelState, Party};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, min_ptlc_expiry, payment_state, ptlc_outpoint, ptlc_spend,
-    sale_ptlc, sale_state, server_fee, signed_timeout_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
-    PTLC_EXPIRY_SLACK_BLOCKS, PTLC_MARGIN_BLOCKS,
+    claim_digest, claimed_state, payment_state, ptlc_outpoint, ptlc_spend, sale_ptlc, sale_state,
+    server_close_margin, server_fee, signed_timeout_claim, PtlcSpend, PtlcTiming,
+    MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, PaymentId};
 use crate::protocol::hex::encode as hex;
@@ -624,28 +624,51 @@ impl ServerCore {
         let tip = self.chain.tip_height().map_err(internal)?;
         self.drop_stale_pending(&mut inner, &b_id)?;
         let b = &inner.channels[&b_id];
-        let ptlc_ok = |expiry: u32| {
-            let min = min_ptlc_expiry(tip, b.channel.params().shared_delay);
-            (min..=min + PTLC_EXPIRY_SLACK_BLOCKS).contains(&expiry)
+        // S's expiry (PROTOCOL.md §4.1): late enough that the payee can take the PTLC on
+        // chain, early enough that S completes state n+1 from a claim before the payer's
+        // channel could settle an older state.
+        let timing = PtlcTiming {
+            payer_delay: inner.channels[&payment.payer_channel]
+                .channel
+                .params()
+                .shared_delay,
+            payee_delay: b.channel.params().shared_delay,
+            budget: inner.settings.policy.confirmation_budget,
         };
+        timing
+            .window(tip)
+            .map_err(|e| refused("ptlc_timing", format!("S does not sell this payment: {e}")))?;
         let proposed = req
             .proposal
             .next_state()
             .map_err(|e| ApiError::bad_request("invalid_message", e.to_string()))?;
         let expiry = match proposed.ptlcs.last() {
-            Some(p) if ptlc_ok(p.expiry) => p.expiry,
-            _ => {
+            Some(p) => {
+                timing
+                    .check(tip, p.expiry)
+                    .map_err(|e| ApiError::bad_request("invalid_ptlc", e.to_string()))?;
+                p.expiry
+            }
+            None => {
                 return Err(ApiError::bad_request(
                     "invalid_ptlc",
                     format!(
-                        "the PTLC must expire between heights {} and {} (now {tip})",
-                        min_ptlc_expiry(tip, b.channel.params().shared_delay),
-                        min_ptlc_expiry(tip, b.channel.params().shared_delay)
-                            + PTLC_EXPIRY_SLACK_BLOCKS
+                        "the proposal has no PTLC; S offers one expiring at height {}",
+                        timing.offered_expiry(tip)
                     ),
                 ))
             }
         };
+        // One PTLC per payment point in a channel (twin outputs would share a claim).
+        if b.channel
+            .latest()
+            .is_some_and(|l| l.state.ptlcs.iter().any(|p| p.point == point))
+        {
+            return Err(refused(
+                "duplicate_ptlc",
+                "the channel already holds a PTLC for this payment point; S offers no second",
+            ));
+        }
         if b.channel.status() != ChannelStatus::Open {
             return Err(refused(
                 "channel_not_open",
@@ -948,7 +971,10 @@ impl ServerCore {
                 .latest()
                 .is_some_and(|l| l.state.number >= p.state_number);
             if ch.status() == ChannelStatus::Open {
-                let margin = u32::from(ch.params().shared_delay) + PTLC_MARGIN_BLOCKS;
+                let margin = server_close_margin(
+                    ch.params().shared_delay,
+                    inner.settings.policy.confirmation_budget,
+                );
                 if tip + margin >= ptlc.expiry {
                     match super::watch_pass(ch, self.chain.as_ref(), true) {
                         Ok((outcome, next)) => {

@@ -18,7 +18,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
 
 /// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
 pub fn command() -> Command {
-    let mut c = Command::new(BIN);
+    // ASYNCPAY_TEST_BIN: a copy of the binary under test (the shared target dir may be
+    // rebuilt from another checkout while the tests run).
+    let mut c = Command::new(std::env::var("ASYNCPAY_TEST_BIN").unwrap_or_else(|_| BIN.into()));
     for (k, _) in std::env::vars() {
         if k.starts_with("ASYNCPAY_") {
             c.env_remove(k);

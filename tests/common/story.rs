@@ -1,5 +1,5 @@
 //! The payment story's setup, shared by the payment, sales and kill tests: S (fee 1000
-//! ppm, `shared_delay` 6, one confirmation) funded on a fresh regtest ledger and running, A
+//! ppm, `shared_delay` 15 for A–S and 6 for B–S, one confirmation) funded on a fresh regtest ledger and running, A
 //! with a 200 000 sat channel it funded, B with 300 000 sat of inbound capacity S funded,
 //! both channels confirmed, and B's payment address.
 
@@ -83,7 +83,11 @@ impl Story {
                 .cmd(&["channel", "close", id, "--force", "--no-wait"])
                 .output()
                 .unwrap();
-            if !closed.status.success() {
+            // A–S waits 15 blocks, B–S 6: mine until each settlement may go out.
+            for _ in 0..12 {
+                if closed.status.success() {
+                    break;
+                }
                 self.env.mine(1);
                 closed = w
                     .cmd(&["channel", "close", id, "--force", "--no-wait"])
@@ -153,16 +157,22 @@ pub fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
         .keys(bitcoin::Network::Regtest)
 }
 
-/// `server init` of `s` as in the story: `shared_delay` 6, one confirmation, listening on
-/// 127.0.0.1:`listen_port` when given.
+/// `server init` of `s` as in the story: `shared_delay` 15 for channels clients fund, 6 for
+/// channels S funds, a confirmation budget of 1 block (regtest; PROTOCOL.md §4.1: 15 is the
+/// least A–S delay that lets S sell into a 6-block B–S channel), one confirmation,
+/// listening on 127.0.0.1:`listen_port` when given.
 pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
     let mut init = vec![
         "server".to_owned(),
         "init".to_owned(),
         "--shared-delay".to_owned(),
-        "6".to_owned(),
+        "15".to_owned(),
         "--min-shared-delay".to_owned(),
         "2".to_owned(),
+        "--inbound-shared-delay".to_owned(),
+        "6".to_owned(),
+        "--confirmation-budget".to_owned(),
+        "1".to_owned(),
         "--min-confirmations".to_owned(),
         "1".to_owned(),
         // B asks for inbound capacity without a channel of its own (regtest only).
