@@ -193,7 +193,10 @@ impl Operator {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => default_url(&settings.listen)?,
         };
-        let client = Client::new(&url, keys.node_secret(), server_ca).map_err(|e| {
+        // The operator's server is its own node: sign for it, whatever the URL answers.
+        let client = Client::new(&url, keys.node_secret(), server_ca)
+            .map(|c| c.with_server_id(keys.node_id()))
+            .map_err(|e| {
             let kind = match e {
                 NetError::InvalidUrl { .. } | NetError::CertificateFile { .. } => ExitKind::Usage,
                 _ => ExitKind::Failed,
@@ -415,7 +418,7 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        let auth = AuthState::new();
+        let auth = AuthState::new(core.node_id());
         let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
         let handle = crate::net::server::serve(router, config, shutdown)
             .await

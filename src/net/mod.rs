@@ -1,8 +1,9 @@
 //! The authenticated HTTP layer shared by the client wallet and the server S.
 //!
-//! - [`auth`]: the `Authorization: asyncpay-v1 …` scheme: every request is signed with the
-//!   client's node key (BIP340), checked against a ±120 s clock window and a replay cache.
-//!   Pure: no I/O, no clock.
+//! - [`auth`]: the `Authorization: asyncpay-v2 …` scheme: every request is signed with the
+//!   client's node key (BIP340) for one server (its node id), checked against a clock window
+//!   (120 s back, 30 s ahead) and a replay cache with per-node budgets. Pure: no I/O, no
+//!   clock.
 //! - [`server`]: serving an axum [`Router`](axum::Router) over HTTP or HTTPS (rustls, ring),
 //!   the [`Authenticated`](server::Authenticated) extractor, JSON error bodies
 //!   ([`ApiError`](server::ApiError)).
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use auth::{AuthError, AuthHeader, ReplayCache};
+pub use auth::{AuthError, AuthHeader, ReplayCache, ReplayLimits};
 pub use client::Client;
 pub use server::{
     serve, ApiError, ApiJson, AuthState, Authenticated, ServerConfig, ServerHandle, TlsFiles,
@@ -121,6 +122,35 @@ pub enum NetError {
         /// Why.
         reason: String,
     },
+}
+
+/// Longest text from the network that [`sanitize`] keeps, in characters.
+pub const MAX_REMOTE_TEXT_CHARS: usize = 500;
+
+/// Makes text that came from the network safe to show on a terminal: control characters
+/// (C0 including ESC, DEL, C1) and Unicode bidirectional overrides are removed (line breaks
+/// and tabs become spaces), and the text is cut at [`MAX_REMOTE_TEXT_CHARS`] characters. A
+/// hostile server cannot move the cursor, rewrite earlier output, change colours or the
+/// window title, or reorder what the user reads.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * MAX_REMOTE_TEXT_CHARS));
+    let mut kept = 0;
+    for c in text.chars() {
+        if kept == MAX_REMOTE_TEXT_CHARS {
+            out.push('…');
+            break;
+        }
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c == '\n' || c == '\r' || c == '\t' {
+            out.push(' ');
+        } else if c.is_control() || bidi {
+            continue;
+        } else {
+            out.push(c);
+        }
+        kept += 1;
+    }
+    out
 }
 
 impl NetError {
