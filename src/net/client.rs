@@ -310,13 +310,18 @@ impl Client {
             } else {
                 bytes
             };
-            return serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol {
+            let wrong = |e: serde_json::Error| NetError::Protocol {
                 reason: format!(
                     "{url} answered {status} with a body that is not the expected JSON ({}): {}",
                     sanitize(&e.to_string()),
                     snippet(&bytes)
                 ),
-            });
+            };
+            // Every string the server sent loses its control characters before anyone can
+            // show it (the wire format has no free text: an honest server sends none).
+            let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(wrong)?;
+            super::scrub_json(&mut value);
+            return serde_json::from_value(value).map_err(wrong);
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(NetError::Api {

@@ -140,10 +140,9 @@ pub fn sanitize(text: &str) -> String {
             out.push('…');
             break;
         }
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
         if c == '\n' || c == '\r' || c == '\t' {
             out.push(' ');
-        } else if c.is_control() || bidi {
+        } else if is_unsafe_char(c) {
             continue;
         } else {
             out.push(c);
@@ -151,6 +150,38 @@ pub fn sanitize(text: &str) -> String {
         kept += 1;
     }
     out
+}
+
+/// Whether `c` must not reach a terminal: a control character (C0, DEL, C1) or a Unicode
+/// bidirectional formatting character.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Removes, in place, every character [`sanitize`] would remove from every string (and
+/// object key) of a JSON document from the network, without cutting anything. The wire
+/// format has no free-text fields, so an honest server never sends such characters; a hostile
+/// one cannot get them to the terminal through any field the CLI shows.
+pub fn scrub_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.chars().any(is_unsafe_char) => {
+            s.retain(|c| !is_unsafe_char(c));
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.chars().any(is_unsafe_char)) {
+                let old = std::mem::take(map);
+                for (mut k, v) in old {
+                    k.retain(|c| !is_unsafe_char(c));
+                    map.insert(k, v);
+                }
+            }
+            map.values_mut().for_each(scrub_json);
+        }
+        _ => {}
+    }
 }
 
 impl NetError {
@@ -186,4 +217,34 @@ pub fn check_server_url(url: &str) -> Result<ureq::http::Uri, String> {
         return Err("it must not contain credentials".into());
     }
     Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_strips_what_a_terminal_would_obey() {
+        let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}pay \u{1b}[31mred\u{9b}31m\r\nnext\u{202e}txt\u{7f}";
+        let clean = sanitize(hostile);
+        assert_eq!(clean, "[2J]0;ownedpay [31mred31m  nexttxt");
+        assert!(!clean.chars().any(is_unsafe_char));
+        let long = "x".repeat(MAX_REMOTE_TEXT_CHARS + 10);
+        assert_eq!(sanitize(&long).chars().count(), MAX_REMOTE_TEXT_CHARS + 1);
+        assert_eq!(sanitize("ünïcode ✓ ok"), "ünïcode ✓ ok");
+    }
+
+    #[test]
+    fn scrub_json_cleans_every_string_and_key() {
+        let mut v = serde_json::json!({
+            "network": "regtest\u{1b}[2J",
+            "list": ["a\u{7}b", 1, {"k\u{1b}": "\u{9b}v"}],
+            "hex": "00ff",
+        });
+        scrub_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"network": "regtest[2J", "list": ["ab", 1, {"k": "v"}], "hex": "00ff"})
+        );
+    }
 }
