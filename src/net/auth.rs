@@ -994,7 +994,7 @@ mod doc_vector {
         let digest = signing_digest(&node, &server, method, target, ts, &nonce, &body_hash(body));
         assert_eq!(
             digest.to_lower_hex_string(),
-            "0000000000000000000000000000000000000000000000000000000000000000"
+            "de598031c3b9c1525b21946753b05d2c61800a16a1850bde78aacfff05d34cf1"
         );
         let header = AuthHeader::sign(&secret, &server, method, target, body, ts, nonce);
         header.verify_signature(method, target).unwrap();
