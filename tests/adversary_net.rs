@@ -107,7 +107,11 @@ fn junk_from_fresh_keys_does_not_stop_a_real_payment() {
     let st = Story::new(&[]);
     let (a, b) = (&st.a, &st.b);
     let url = st.server.url.clone();
-    let b_node: NodeId = b.ok(&["address"])["node_id"].as_str().unwrap().parse().unwrap();
+    let b_node: NodeId = b.ok(&["address"])["node_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let junk_target = format!("/v1/mailbox/{b_node}");
 
     // Twelve fresh node ids (they cost nothing) post as much junk as S lets them.
@@ -289,7 +293,8 @@ fn idle_connections_do_not_starve_s() {
     // A slowloris header (bytes trickling in) is cut at the same deadline.
     let mut slow = TcpStream::connect(server.addr()).unwrap();
     let t = Instant::now();
-    slow.write_all(b"GET /v1/info HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.write_all(b"GET /v1/info HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let mut cut = false;
     for _ in 0..30 {
         std::thread::sleep(Duration::from_millis(500));
@@ -330,11 +335,13 @@ impl NetServer {
                 "/v1/info",
                 get(move || async move { Json(json!({ "node_id": id })) }),
             )
-            .merge(auth.protect(
-                Router::new()
-                    .route("/v1/whoami", get(whoami))
-                    .route("/v1/echo", post(whoami)),
-            ));
+            .merge(
+                auth.protect(
+                    Router::new()
+                        .route("/v1/whoami", get(whoami))
+                        .route("/v1/echo", post(whoami)),
+                ),
+            );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = rt
             .block_on(serve(router, &config, async {
@@ -363,9 +370,9 @@ impl Drop for NetServer {
             let _ = tx.send(());
         }
         if let Some(handle) = self.handle.take() {
-            let _ = self
-                .rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(15), handle.wait()).await });
+            let _ = self.rt.block_on(async {
+                tokio::time::timeout(Duration::from_secs(15), handle.wait()).await
+            });
         }
     }
 }
@@ -401,7 +408,15 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
 
     // A signed request whose body never fully arrives: 408 after the body timeout, closed.
     let body = br#"{"x":1}"#;
-    let auth = AuthHeader::sign(&secret(1), &server_node, "POST", "/v1/echo", body, now(), [1; 16]);
+    let auth = AuthHeader::sign(
+        &secret(1),
+        &server_node,
+        "POST",
+        "/v1/echo",
+        body,
+        now(),
+        [1; 16],
+    );
     let mut stream = TcpStream::connect(net.addr()).unwrap();
     let t = Instant::now();
     write!(
@@ -429,11 +444,26 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
     let answer = read_all(&mut stream, Duration::from_secs(5));
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("auth_missing"), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
-    assert!(t.elapsed() < Duration::from_millis(900), "{:?}", t.elapsed());
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
 
     // A request signed for another server is refused before its body too.
-    let other = AuthHeader::sign(&secret(1), &node_of(&secret(901)), "POST", "/v1/echo", body, now(), [2; 16]);
+    let other = AuthHeader::sign(
+        &secret(1),
+        &node_of(&secret(901)),
+        "POST",
+        "/v1/echo",
+        body,
+        now(),
+        [2; 16],
+    );
     let mut stream = TcpStream::connect(net.addr()).unwrap();
     write!(
         stream,
@@ -489,7 +519,8 @@ fn a_flood_from_one_fresh_key_locks_out_no_one_else() {
     let flooder = secret(7);
     let (mut ok, mut limited) = (0, 0);
     for _ in 0..300 {
-        let (status, body) = signed_get(&flood, &url, &flooder, &s_node, "/v1/channels", now() + 29);
+        let (status, body) =
+            signed_get(&flood, &url, &flooder, &s_node, "/v1/channels", now() + 29);
         match status {
             200 => ok += 1,
             429 => {
@@ -499,17 +530,38 @@ fn a_flood_from_one_fresh_key_locks_out_no_one_else() {
             other => panic!("{other}: {body}"),
         }
     }
-    assert_eq!((ok, limited), (100, 200), "a stranger's budget is 100 requests");
+    assert_eq!(
+        (ok, limited),
+        (100, 200),
+        "a stranger's budget is 100 requests"
+    );
     // Stamping further ahead is refused outright: the future skew is small.
     let (status, body) = signed_get(&flood, &url, &flooder, &s_node, "/v1/channels", now() + 119);
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("auth_stale_timestamp")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("auth_stale_timestamp"))
+    );
 
     // Nobody else is locked out: the operator, the channel peer, another stranger, and the
     // operator's CLI.
     let other = agent();
-    let (status, body) = signed_get(&other, &url, &s_keys.node_secret(), &s_node, "/v1/admin/sales", now());
+    let (status, body) = signed_get(
+        &other,
+        &url,
+        &s_keys.node_secret(),
+        &s_node,
+        "/v1/admin/sales",
+        now(),
+    );
     assert_eq!(status, 200, "{body}");
-    let (status, body) = signed_get(&other, &url, &a_keys.node_secret(), &s_node, "/v1/channels", now());
+    let (status, body) = signed_get(
+        &other,
+        &url,
+        &a_keys.node_secret(),
+        &s_node,
+        "/v1/channels",
+        now(),
+    );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body.as_array().unwrap().len(), 1);
     let (status, body) = signed_get(&other, &url, &secret(8), &s_node, "/v1/channels", now());
@@ -541,13 +593,24 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
     let mut statuses = std::collections::BTreeMap::new();
     for k in 1000..1020u16 {
         for _ in 0..5 {
-            let (status, body) = signed_get(&flood, &url, &secret(k), &server_node, "/v1/whoami", now() + 29);
+            let (status, body) = signed_get(
+                &flood,
+                &url,
+                &secret(k),
+                &server_node,
+                "/v1/whoami",
+                now() + 29,
+            );
             let code = body["error"]["code"].as_str().unwrap_or("ok").to_owned();
             *statuses.entry((status, code)).or_insert(0) += 1;
         }
     }
     assert_eq!(statuses[&(200, "ok".to_owned())], 60, "{statuses:?}");
-    assert_eq!(statuses[&(429, "server_busy".to_owned())], 40, "{statuses:?}");
+    assert_eq!(
+        statuses[&(429, "server_busy".to_owned())],
+        40,
+        "{statuses:?}"
+    );
     // The operator (the server's own key) and a known peer are not affected.
     let other = agent();
     for key in [&server_key, &peer] {
@@ -561,8 +624,16 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
         .get(&format!("{url}/v1/whoami"))
         .header(
             "authorization",
-            &AuthHeader::sign(&secret(2000), &server_node, "GET", "/v1/whoami", b"", now(), [3; 16])
-                .to_string(),
+            &AuthHeader::sign(
+                &secret(2000),
+                &server_node,
+                "GET",
+                "/v1/whoami",
+                b"",
+                now(),
+                [3; 16],
+            )
+            .to_string(),
         )
         .call()
         .unwrap();
@@ -671,11 +742,8 @@ fn recording_proxy(upstream: String) -> (String, Recorded) {
 /// Sends raw request bytes on a fresh connection; the whole answer.
 fn replay(addr: &str, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr.trim_start_matches("http://")).unwrap();
-    let text = String::from_utf8_lossy(request).replacen(
-        "\r\n\r\n",
-        "\r\nConnection: close\r\n\r\n",
-        1,
-    );
+    let text =
+        String::from_utf8_lossy(request).replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1);
     stream.write_all(text.as_bytes()).unwrap();
     read_all(&mut stream, Duration::from_secs(10))
 }
@@ -747,7 +815,8 @@ fn a_request_captured_for_one_server_is_refused_by_another() {
 // Item 16b: what a hostile server says reaches the terminal without escape sequences.
 // ---------------------------------------------------------------------------------------
 
-const EVIL: &str = "\u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}all good, \u{1b}[31msend more\u{1b}[0m\r\u{202e}gnirts";
+const EVIL: &str =
+    "\u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}all good, \u{1b}[31msend more\u{1b}[0m\r\u{202e}gnirts";
 
 /// A hostile "server": answers every request with `status` and an error body carrying
 /// terminal escapes; also its /v1/info is hostile. Serves until the test process ends.
@@ -770,7 +839,11 @@ fn hostile_server() -> String {
                     } else {
                         json!({"error": {"code": format!("nope{EVIL}"), "message": EVIL}})
                     };
-                    let status = if head.starts_with("GET /v1/info ") { 200 } else { 409 };
+                    let status = if head.starts_with("GET /v1/info ") {
+                        200
+                    } else {
+                        409
+                    };
                     let body = body.to_string();
                     let _ = write!(
                         writer,
@@ -796,8 +869,14 @@ fn escape_sequences_from_a_hostile_server_are_stripped() {
     let client = Client::new(&url, secret(1), None).unwrap();
     let (status, code, message) = api_code(client.get("/v1/channels"));
     assert_eq!(status, 409);
-    assert!(!has_escapes(&code) && !has_escapes(&message), "{code:?} {message:?}");
-    assert!(message.contains("all good") && message.contains("send more"), "{message}");
+    assert!(
+        !has_escapes(&code) && !has_escapes(&message),
+        "{code:?} {message:?}"
+    );
+    assert!(
+        message.contains("all good") && message.contains("send more"),
+        "{message}"
+    );
     let info: Value = client.get("/v1/info").unwrap();
     assert!(!has_escapes(info["network"].as_str().unwrap()), "{info}");
 

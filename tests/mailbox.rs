@@ -602,7 +602,10 @@ fn http_limits_expiry_restart_and_authentication() {
     let after = list(&base, b);
     assert_eq!(after.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
     assert!(after.iter().any(|i| i.id == fresh.id));
-    assert!(!after.iter().any(|i| i.id == before[0].id), "the oldest went");
+    assert!(
+        !after.iter().any(|i| i.id == before[0].id),
+        "the oldest went"
+    );
 
     // Expiry: an item for C that expires in 1 s is gone after it.
     let c = 3u8;

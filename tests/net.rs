@@ -199,7 +199,15 @@ fn raw(
 fn sign(key: u8, method: &str, target: &str, body: &[u8], ts: u64) -> AuthHeader {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
-    AuthHeader::sign(&secret(key), &server_node(), method, target, body, ts, nonce)
+    AuthHeader::sign(
+        &secret(key),
+        &server_node(),
+        method,
+        target,
+        body,
+        ts,
+        nonce,
+    )
 }
 
 fn assert_error(value: &Value, code: &str) {
@@ -361,7 +369,10 @@ fn stale_timestamps_are_401() {
     assert_eq!(status, 200);
 
     // A server whose clock is 10 minutes ahead refuses the real client, with a hint.
-    let skewed = TestServer::start(ephemeral(), AuthState::new(server_node()).with_clock(|| now() + 600));
+    let skewed = TestServer::start(
+        ephemeral(),
+        AuthState::new(server_node()).with_clock(|| now() + 600),
+    );
     let (status, code, message) = api_error(skewed.client(7).get::<Value>("/v1/whoami"));
     assert_eq!((status, code.as_str()), (401, "auth_stale_timestamp"));
     assert!(message.contains("clock"), "{message}");

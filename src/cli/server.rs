@@ -193,16 +193,15 @@ impl Operator {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => default_url(&settings.listen)?,
         };
-        // The operator's server is its own node: sign for it, whatever the URL answers.
-        let client = Client::new(&url, keys.node_secret(), server_ca)
-            .map(|c| c.with_server_id(keys.node_id()))
-            .map_err(|e| {
+        let client = Client::new(&url, keys.node_secret(), server_ca).map_err(|e| {
             let kind = match e {
                 NetError::InvalidUrl { .. } | NetError::CertificateFile { .. } => ExitKind::Usage,
                 _ => ExitKind::Failed,
             };
             CliError::new(kind, e.to_string())
         })?;
+        // The operator's server is its own node: sign for it, whatever the URL answers.
+        let client = client.with_server_id(keys.node_id());
         Ok(Operator { client, url })
     }
 

@@ -250,7 +250,15 @@ impl AuthHeader {
         let keypair = Keypair::from_secret_key(secp(), secret);
         let node = NodeId(keypair.public_key());
         let body_hash = body_hash(body);
-        let digest = signing_digest(&node, server, method, path_and_query, ts, &nonce, &body_hash);
+        let digest = signing_digest(
+            &node,
+            server,
+            method,
+            path_and_query,
+            ts,
+            &nonce,
+            &body_hash,
+        );
         let mut aux = [0u8; 32];
         // Auxiliary randomness only hardens against side channels; BIP340 signing stays
         // secure (deterministic) without it.
@@ -358,8 +366,11 @@ fn truncate(value: &str) -> String {
 
 fn node_id(name: &str, value: &str) -> Result<NodeId, AuthError> {
     let bytes: [u8; 33] = lower_hex(name, value)?;
-    NodeId::from_str(&bytes.to_lower_hex_string())
-        .map_err(|_| malformed(format!("{name} is not a valid compressed secp256k1 public key")))
+    NodeId::from_str(&bytes.to_lower_hex_string()).map_err(|_| {
+        malformed(format!(
+            "{name} is not a valid compressed secp256k1 public key"
+        ))
+    })
 }
 
 impl FromStr for AuthHeader {
@@ -775,9 +786,16 @@ mod tests {
     #[test]
     fn a_request_for_another_server_is_refused() {
         let secret = key(7);
-        let for_other =
-            AuthHeader::sign(&secret, &node(98), "POST", "/v1/echo?x=1", b"", NOW, [1; 16])
-                .to_string();
+        let for_other = AuthHeader::sign(
+            &secret,
+            &node(98),
+            "POST",
+            "/v1/echo?x=1",
+            b"",
+            NOW,
+            [1; 16],
+        )
+        .to_string();
         let mut cache = ReplayCache::default();
         let err = verify(&mut cache, &for_other, b"", NOW).unwrap_err();
         assert_eq!(
@@ -826,8 +844,8 @@ mod tests {
             assert!(err.to_string().contains(expect), "{value}: {err}");
         }
         let mut cache = ReplayCache::default();
-        let err = verify_request(None, &server(), "GET", "/", b"", NOW, false, &mut cache)
-            .unwrap_err();
+        let err =
+            verify_request(None, &server(), "GET", "/", b"", NOW, false, &mut cache).unwrap_err();
         assert_eq!(err, AuthError::Missing);
         assert_eq!(err.code(), "auth_missing");
         // Spaces after commas are optional.

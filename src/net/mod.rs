@@ -225,7 +225,8 @@ mod tests {
 
     #[test]
     fn sanitize_strips_what_a_terminal_would_obey() {
-        let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}pay \u{1b}[31mred\u{9b}31m\r\nnext\u{202e}txt\u{7f}";
+        let hostile =
+            "\u{1b}[2J\u{1b}]0;owned\u{7}pay \u{1b}[31mred\u{9b}31m\r\nnext\u{202e}txt\u{7f}";
         let clean = sanitize(hostile);
         assert_eq!(clean, "[2J]0;ownedpay [31mred31m  nexttxt");
         assert!(!clean.chars().any(is_unsafe_char));

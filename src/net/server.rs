@@ -153,7 +153,9 @@ pub fn connection_cap(wanted: usize) -> usize {
 #[cfg(unix)]
 fn fd_limit() -> Option<usize> {
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
-    limit.current.map(|c| usize::try_from(c).unwrap_or(usize::MAX))
+    limit
+        .current
+        .map(|c| usize::try_from(c).unwrap_or(usize::MAX))
 }
 
 #[cfg(not(unix))]
@@ -420,7 +422,10 @@ impl AuthState {
     /// node, like the server's own key, instead of sharing the strangers' one. `known` may
     /// block (it runs on a blocking thread) and is asked only when a node is over the
     /// strangers' budgets.
-    pub fn with_known_nodes(mut self, known: impl Fn(&NodeId) -> bool + Send + Sync + 'static) -> Self {
+    pub fn with_known_nodes(
+        mut self,
+        known: impl Fn(&NodeId) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.known = Some(Arc::new(known));
         self
     }
@@ -540,7 +545,9 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
     let (limit, body_timeout) = req
         .extensions()
         .get::<BodyLimit>()
-        .map_or((DEFAULT_MAX_BODY_BYTES, DEFAULT_BODY_TIMEOUT), |l| (l.0, l.1));
+        .map_or((DEFAULT_MAX_BODY_BYTES, DEFAULT_BODY_TIMEOUT), |l| {
+            (l.0, l.1)
+        });
     let (mut parts, body) = req.into_parts();
     // A refusal before the body is read closes the connection: the unread body must not be
     // taken for the next request, and nothing is read from an unauthenticated peer.
@@ -579,23 +586,25 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
         Ok(admitted) => admitted,
         Err(e) => return refuse(ApiError::from(e)),
     };
-    let bytes = match tokio::time::timeout(body_timeout, read_body(&parts.headers, body, limit))
-        .await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => return refuse(e),
-        Err(_) => {
-            return refuse(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
-                format!(
+    let bytes =
+        match tokio::time::timeout(body_timeout, read_body(&parts.headers, body, limit)).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => return refuse(e),
+            Err(_) => {
+                return refuse(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!(
                     "the request body did not arrive within {} s; send it at once after the header",
                     body_timeout.as_secs()
                 ),
-            ))
-        }
-    };
-    if let Err(e) = signed.check_body(&bytes).and_then(|()| auth.record(&signed, known)) {
+                ))
+            }
+        };
+    if let Err(e) = signed
+        .check_body(&bytes)
+        .and_then(|()| auth.record(&signed, known))
+    {
         return ApiError::from(e).into_response();
     }
     parts.extensions.insert(Verified(signed.node));
@@ -806,7 +815,7 @@ impl Slots {
     /// Makes room for one more connection under `cap`: true if there is room, possibly after
     /// closing the connection idle the longest; false if every connection is busy.
     fn make_room(&self, cap: usize) -> bool {
-        let slots = self.lock();
+        let mut slots = self.lock();
         if slots.len() < cap {
             return true;
         }
@@ -815,10 +824,11 @@ impl Slots {
             .filter(|(_, s)| s.busy == 0)
             .min_by_key(|(_, s)| s.idle_since)
             .map(|(id, _)| *id);
-        match victim {
-            Some(id) => {
-                slots[&id].close.notify_one();
-                // It leaves the map when its task ends; count the room as made.
+        match victim.and_then(|id| slots.remove(&id)) {
+            Some(slot) => {
+                // Out of the map at once (so a burst does not pick it again); its task closes
+                // the connection when it sees the notification.
+                slot.close.notify_one();
                 true
             }
             None => false,
@@ -860,7 +870,10 @@ where
 {
     let app = router
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(Extension(BodyLimit(config.max_body_bytes, config.body_timeout)))
+        .layer(Extension(BodyLimit(
+            config.max_body_bytes,
+            config.body_timeout,
+        )))
         .layer(middleware::from_fn(outer));
     let tls = match &config.tls {
         Some(files) => Some(tokio_rustls::TlsAcceptor::from(rustls_config(files)?)),
@@ -1017,16 +1030,17 @@ impl Conn {
             mut stop,
         } = self;
         let tower = hyper_util::service::TowerToHyperService::new(app);
-        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-            slots.set_busy(id, 1);
-            let answer = tower.call(req);
-            let slots = slots.clone();
-            async move {
-                let response = answer.await;
-                slots.set_busy(id, -1);
-                response
-            }
-        });
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                slots.set_busy(id, 1);
+                let answer = tower.call(req);
+                let slots = slots.clone();
+                async move {
+                    let response = answer.await;
+                    slots.set_busy(id, -1);
+                    response
+                }
+            });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(hyper_util::rt::TokioTimer::new())

@@ -273,9 +273,10 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
 /// the operator) get their own request budget instead of sharing the strangers' one
 /// ([`AuthState::with_known_nodes`]).
 fn has_channel(core: &ServerCore, node: &NodeId) -> bool {
-    core.lock().channels.values().any(|c| {
-        c.client == *node && c.channel.status() != crate::protocol::ChannelStatus::Closed
-    })
+    core.lock()
+        .channels
+        .values()
+        .any(|c| c.client == *node && c.channel.status() != crate::protocol::ChannelStatus::Closed)
 }
 
 /// The router of S and its mailbox (for the run loop to prune expired items). `auth` must

@@ -367,7 +367,10 @@ impl Mailbox {
 
     /// Uses `members` to tell members from strangers (by default: for S's mailbox, S itself
     /// and nodes with an open channel with S; for a mailbox of its own store, every sender).
-    pub fn with_members(mut self, members: impl Fn(&NodeId) -> bool + Send + Sync + 'static) -> Self {
+    pub fn with_members(
+        mut self,
+        members: impl Fn(&NodeId) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.members = Some(Arc::new(members));
         self
     }
@@ -527,9 +530,8 @@ impl Mailbox {
         let mut guard = self.index()?;
         let index = guard.get();
         self.drop_expired(index, Some(&recipient), now)?;
-        let strangers_total = |index: &BTreeMap<ItemId, Entry>| {
-            index.values().filter(|e| e.stranger).count()
-        };
+        let strangers_total =
+            |index: &BTreeMap<ItemId, Entry>| index.values().filter(|e| e.stranger).count();
         let server_full = |index: &BTreeMap<ItemId, Entry>| {
             index.len() >= limits.max_total_items
                 || (!member && strangers_total(index) >= limits.max_stranger_items_total)
@@ -546,22 +548,24 @@ impl Mailbox {
             }
         }
         let count = |index: &BTreeMap<ItemId, Entry>| {
-            index
-                .values()
-                .filter(|e| e.recipient == recipient)
-                .fold((0, 0, 0), |(all, mine, strangers), e| {
+            index.values().filter(|e| e.recipient == recipient).fold(
+                (0, 0, 0),
+                |(all, mine, strangers), e| {
                     (
                         all + 1,
                         mine + usize::from(e.meta.sender == sender),
                         strangers + usize::from(e.stranger),
                     )
-                })
+                },
+            )
         };
         let (_, from_sender, _) = count(index);
         let sender_max = if member {
             limits.max_items_per_sender
         } else {
-            limits.max_items_per_sender.min(limits.max_items_per_stranger)
+            limits
+                .max_items_per_sender
+                .min(limits.max_items_per_stranger)
         };
         if from_sender >= sender_max {
             return Err(MailboxError::SenderLimit {
