@@ -714,7 +714,14 @@ fn shutdown_finishes_in_flight_requests_then_stops_listening() {
 #[test]
 #[ignore]
 fn echo_throughput() {
-    let server = TestServer::plain();
+    // A known node (its own, large budget), as a channel peer of S would be.
+    let auth = AuthState::new(server_node())
+        .with_limits(asyncpay::net::ReplayLimits {
+            per_node: 10_000_000,
+            ..Default::default()
+        })
+        .with_known_nodes(|n| *n == node_of(&secret(7)));
+    let server = TestServer::start(ephemeral(), auth);
     let client = server.client(7);
     let body = json!({"payment_id": "p".repeat(64), "amount_sat": 1000});
     let count = Arc::new(AtomicUsize::new(0));

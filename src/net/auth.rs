@@ -107,10 +107,10 @@ pub enum AuthError {
          the node id this server shows at /v1/info (a signed request is valid for one server only)"
     )]
     WrongServer {
-        /// The server named in the request.
-        signed_for: NodeId,
-        /// This server.
-        this: NodeId,
+        /// The node id of the server named in the request (hex).
+        signed_for: String,
+        /// This server's node id (hex).
+        this: String,
     },
     /// The timestamp is too far from the server's clock.
     #[error(
@@ -308,8 +308,8 @@ impl AuthHeader {
             Ok(())
         } else {
             Err(AuthError::WrongServer {
-                signed_for: self.server,
-                this: *server,
+                signed_for: self.server.to_string(),
+                this: server.to_string(),
             })
         }
     }
@@ -801,8 +801,8 @@ mod tests {
         assert_eq!(
             err,
             AuthError::WrongServer {
-                signed_for: node(98),
-                this: server()
+                signed_for: node(98).to_string(),
+                this: server().to_string()
             }
         );
         assert_eq!(err.code(), "auth_wrong_server");
