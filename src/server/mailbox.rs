@@ -541,7 +541,7 @@ impl Mailbox {
         }
         if server_full(index) {
             // Room is made by the oldest stranger item anywhere; members' items stay.
-            if !self.evict_oldest_stranger(index, None)? {
+            if !self.evict_oldest_stranger(index, None, &sender)? {
                 return Err(MailboxError::ServerFull {
                     max: limits.max_total_items,
                 });
@@ -576,11 +576,16 @@ impl Mailbox {
         let (_, _, strangers) = count(index);
         if !member && strangers >= limits.max_stranger_items_per_recipient {
             // The strangers' share of this mailbox is full: the oldest of them goes.
-            self.evict_oldest_stranger(index, Some(&recipient))?;
+            if !self.evict_oldest_stranger(index, Some(&recipient), &sender)? {
+                return Err(MailboxError::MailboxFull {
+                    recipient,
+                    max: limits.max_stranger_items_per_recipient,
+                });
+            }
         }
         let (all, _, _) = count(index);
         if all >= limits.max_items_per_recipient
-            && !self.evict_oldest_stranger(index, Some(&recipient))?
+            && !self.evict_oldest_stranger(index, Some(&recipient), &sender)?
         {
             return Err(MailboxError::MailboxFull {
                 recipient,
@@ -622,15 +627,22 @@ impl Mailbox {
         Ok(meta)
     }
 
-    /// Deletes the oldest stranger item (of `recipient`, or anyone's); false if there is none.
+    /// Deletes the oldest stranger item (of `recipient`, or anyone's) not posted by `poster`
+    /// (a sender never displaces its own items, so its quota stays exact); false if there is
+    /// none.
     fn evict_oldest_stranger(
         &self,
         index: &mut BTreeMap<ItemId, Entry>,
         recipient: Option<&NodeId>,
+        poster: &NodeId,
     ) -> Result<bool, MailboxError> {
         let oldest = index
             .values()
-            .filter(|e| e.stranger && recipient.is_none_or(|r| e.recipient == *r))
+            .filter(|e| {
+                e.stranger
+                    && e.meta.sender != *poster
+                    && recipient.is_none_or(|r| e.recipient == *r)
+            })
             .min_by_key(|e| (e.meta.posted_at, e.meta.id))
             .map(|e| e.meta.id);
         match oldest {
