@@ -170,7 +170,7 @@ fn main() {
             ..ServerConfig::default()
         };
         asyncpay::net::server::serve(
-            asyncpay::server::api::router(core.clone(), &AuthState::new()),
+            asyncpay::server::api::router(core.clone(), &AuthState::new(core.node_id())),
             &config,
             async {
                 let _ = stopped.await;

@@ -16,7 +16,8 @@ use asyncpay::net::client::Client;
 use asyncpay::net::NetError;
 use asyncpay::server::mailbox::{
     FetchedItem, ItemId, ItemMeta, Mailbox, MailboxError, MailboxLimits, Posted, DEFAULT_TTL_SECS,
-    MAX_ITEMS_PER_RECIPIENT, MAX_ITEMS_PER_SENDER, MAX_ITEM_BYTES, MAX_TTL_SECS,
+    MAX_ITEMS_PER_RECIPIENT, MAX_ITEMS_PER_SENDER, MAX_ITEMS_PER_STRANGER, MAX_ITEM_BYTES,
+    MAX_STRANGER_ITEMS_PER_RECIPIENT, MAX_TTL_SECS,
 };
 use asyncpay::store::{DataDir, LockWait, Store, Unlock};
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
@@ -315,6 +316,13 @@ impl Answer {
     }
 }
 
+/// S's node id, which every request is signed for (from `GET /v1/info`).
+fn server_id(agent: &ureq::Agent, base: &str) -> NodeId {
+    let mut info = agent.get(&format!("{base}/v1/info")).call().unwrap();
+    let info: Value = serde_json::from_slice(&info.body_mut().read_to_vec().unwrap()).unwrap();
+    info["node_id"].as_str().unwrap().parse().unwrap()
+}
+
 /// One request signed by `signer` (unsigned when `None`), raw body and answer.
 fn raw(
     base: &str,
@@ -332,8 +340,18 @@ fn raw(
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
     let signed_body = body.map_or(&[][..], |(_, b)| b);
+    let server = server_id(&agent, base);
     let auth = signer.map(|n| {
-        AuthHeader::sign(&secret(n), method, target, signed_body, unix_now(), nonce).to_string()
+        AuthHeader::sign(
+            &secret(n),
+            &server,
+            method,
+            target,
+            signed_body,
+            unix_now(),
+            nonce,
+        )
+        .to_string()
     });
     let result = match (method, body) {
         ("POST", Some((content_type, bytes))) => {
@@ -561,20 +579,33 @@ fn http_limits_expiry_restart_and_authentication() {
         200
     );
 
-    // Counts: A's share of B's mailbox, then B's whole mailbox → 409.
-    for _ in 1..MAX_ITEMS_PER_SENDER {
+    // Counts: A has no channel with S, so it is a stranger with a small share of B's
+    // mailbox → 409 sender_limit.
+    for _ in 1..MAX_ITEMS_PER_STRANGER {
         assert_eq!(post_raw(&base, a, b, b"p", "").status, 200);
     }
     let over = post_raw(&base, a, b, b"p", "");
     assert_eq!((over.status, over.code().as_str()), (409, "sender_limit"));
-    for sender in 10..10 + (MAX_ITEMS_PER_RECIPIENT / MAX_ITEMS_PER_SENDER - 1) as u8 {
-        for _ in 0..MAX_ITEMS_PER_SENDER {
+    // Strangers together hold at most their share of B's mailbox (the rest is kept for
+    // senders with a channel): once it is full, a stranger's post is not refused (409
+    // mailbox_full would let junk block a real payment) but replaces the oldest stranger item.
+    for sender in 10..10 + (MAX_STRANGER_ITEMS_PER_RECIPIENT / MAX_ITEMS_PER_STRANGER - 1) as u8 {
+        for _ in 0..MAX_ITEMS_PER_STRANGER {
             assert_eq!(post_raw(&base, sender, b, b"p", "").status, 200);
         }
     }
-    let full = post_raw(&base, 60, b, b"p", "");
-    assert_eq!((full.status, full.code().as_str()), (409, "mailbox_full"));
-    assert_eq!(list(&base, b).len(), MAX_ITEMS_PER_RECIPIENT);
+    let before = list(&base, b);
+    assert_eq!(before.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
+    let fresh = post_raw(&base, 60, b, b"p", "");
+    assert_eq!(fresh.status, 200);
+    let fresh: Posted = serde_json::from_slice(&fresh.body).unwrap();
+    let after = list(&base, b);
+    assert_eq!(after.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
+    assert!(after.iter().any(|i| i.id == fresh.id));
+    assert!(
+        !after.iter().any(|i| i.id == before[0].id),
+        "the oldest went"
+    );
 
     // Expiry: an item for C that expires in 1 s is gone after it.
     let c = 3u8;
@@ -628,7 +659,7 @@ fn http_limits_expiry_restart_and_authentication() {
     );
     assert_eq!(again.status, 200);
     assert_eq!(again.body, b"kept across a restart");
-    assert_eq!(list(&base, b).len(), MAX_ITEMS_PER_RECIPIENT);
+    assert_eq!(list(&base, b).len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
 
     // Unsigned requests: 401 on every mailbox route, and nothing changes.
     let item = format!("/v1/mailbox/{}", kept.id);

@@ -34,8 +34,13 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// The test server's identity: requests are signed for this node id.
+fn server_node() -> NodeId {
+    node_of(&secret(99))
+}
+
 async fn info() -> Json<Value> {
-    Json(json!({"version": 1, "name": "asyncpay-test"}))
+    Json(json!({"version": 1, "name": "asyncpay-test", "node_id": server_node()}))
 }
 
 async fn echo(Authenticated(node): Authenticated, ApiJson(body): ApiJson<Value>) -> Json<Value> {
@@ -105,7 +110,7 @@ impl TestServer {
     }
 
     fn plain() -> TestServer {
-        TestServer::start(ephemeral(), AuthState::new())
+        TestServer::start(ephemeral(), AuthState::new(server_node()))
     }
 
     fn url(&self) -> String {
@@ -194,7 +199,15 @@ fn raw(
 fn sign(key: u8, method: &str, target: &str, body: &[u8], ts: u64) -> AuthHeader {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
-    AuthHeader::sign(&secret(key), method, target, body, ts, nonce)
+    AuthHeader::sign(
+        &secret(key),
+        &server_node(),
+        method,
+        target,
+        body,
+        ts,
+        nonce,
+    )
 }
 
 fn assert_error(value: &Value, code: &str) {
@@ -253,7 +266,7 @@ fn unsigned_request_is_401_with_a_code() {
     let (status, body, headers) = raw(&server.url(), "POST", "/v1/echo", None, b"{}");
     assert_eq!(status, 401);
     assert_error(&body, "auth_missing");
-    assert_eq!(headers["www-authenticate"], "asyncpay-v1");
+    assert_eq!(headers["www-authenticate"], "asyncpay-v2");
     let (status, body, _) = raw(&server.url(), "GET", "/v1/whoami", None, b"");
     assert_eq!(status, 401);
     assert_error(&body, "auth_missing");
@@ -356,7 +369,10 @@ fn stale_timestamps_are_401() {
     assert_eq!(status, 200);
 
     // A server whose clock is 10 minutes ahead refuses the real client, with a hint.
-    let skewed = TestServer::start(ephemeral(), AuthState::new().with_clock(|| now() + 600));
+    let skewed = TestServer::start(
+        ephemeral(),
+        AuthState::new(server_node()).with_clock(|| now() + 600),
+    );
     let (status, code, message) = api_error(skewed.client(7).get::<Value>("/v1/whoami"));
     assert_eq!((status, code.as_str()), (401, "auth_stale_timestamp"));
     assert!(message.contains("clock"), "{message}");
@@ -374,7 +390,7 @@ fn altered_body_or_path_is_401() {
         br#"{"amount":1000}"#,
     );
     assert_eq!(status, 401);
-    assert_error(&value, "auth_bad_signature");
+    assert_error(&value, "auth_body_mismatch");
 
     let header = sign(7, "POST", "/v1/echo?channel=1", b"{}", now()).to_string();
     let (status, value, _) = raw(
@@ -418,7 +434,7 @@ fn oversized_body_is_413() {
             max_body_bytes: 100,
             ..ephemeral()
         },
-        AuthState::new(),
+        AuthState::new(server_node()),
     );
     let (status, code, _) = api_error(
         small
@@ -546,7 +562,7 @@ fn https_with_a_self_signed_certificate() {
             tls: Some(files),
             ..ephemeral()
         },
-        AuthState::new(),
+        AuthState::new(server_node()),
     );
     assert!(server.url().starts_with("https://127.0.0.1:"));
 
@@ -654,7 +670,7 @@ fn shutdown_finishes_in_flight_requests_then_stops_listening() {
             tls: tls.then_some(files),
             ..ephemeral()
         };
-        let server = TestServer::start(config, AuthState::new());
+        let server = TestServer::start(config, AuthState::new(server_node()));
         let url = server.url();
         let addr = server.addr();
         let ca = tls.then_some(ca);
@@ -698,7 +714,14 @@ fn shutdown_finishes_in_flight_requests_then_stops_listening() {
 #[test]
 #[ignore]
 fn echo_throughput() {
-    let server = TestServer::plain();
+    // A known node (its own, large budget), as a channel peer of S would be.
+    let auth = AuthState::new(server_node())
+        .with_limits(asyncpay::net::ReplayLimits {
+            per_node: 10_000_000,
+            ..Default::default()
+        })
+        .with_known_nodes(|n| *n == node_of(&secret(7)));
+    let server = TestServer::start(ephemeral(), auth);
     let client = server.client(7);
     let body = json!({"payment_id": "p".repeat(64), "amount_sat": 1000});
     let count = Arc::new(AtomicUsize::new(0));

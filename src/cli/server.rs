@@ -224,6 +224,8 @@ impl Operator {
             };
             CliError::new(kind, e.to_string())
         })?;
+        // The operator's server is its own node: sign for it, whatever the URL answers.
+        let client = client.with_server_id(keys.node_id());
         Ok(Operator { client, url })
     }
 
@@ -454,7 +456,7 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        let auth = AuthState::new();
+        let auth = AuthState::new(core.node_id());
         let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
         let handle = crate::net::server::serve(router, config, shutdown)
             .await

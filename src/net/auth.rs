@@ -1,5 +1,6 @@
 //! Request authentication: every client request carries a BIP340 signature by the client's
-//! node key over the request (method, path and query, timestamp, nonce, body hash).
+//! node key over the request (the server it is for, method, path and query, timestamp, nonce,
+//! body hash).
 //!
 //! No I/O and no clock here: callers pass `now` (unix seconds), so the rules are unit-tested
 //! directly. The exact layout is documented in `docs/api.md` ("Authentication").
@@ -7,20 +8,27 @@
 //! Header grammar (one line, single spaces):
 //!
 //! ```text
-//! Authorization: asyncpay-v1 node=<66 hex>, ts=<unix seconds>, nonce=<32 hex>, sig=<128 hex>
+//! Authorization: asyncpay-v2 node=<66 hex>, server=<66 hex>, ts=<unix seconds>,
+//!                nonce=<32 hex>, body=<64 hex>, sig=<128 hex>
 //! ```
 //!
 //! Signed message: `SHA256(preimage)` with
 //!
 //! ```text
-//! preimage = "asyncpay/request/v1\n" || node_hex || "\n" || METHOD || "\n" || path_and_query
-//!            || "\n" || ts || "\n" || nonce_hex || "\n" || hex(SHA256(body))
+//! preimage = "asyncpay/request/v2\n" || node_hex || "\n" || server_hex || "\n" || METHOD
+//!            || "\n" || path_and_query || "\n" || ts || "\n" || nonce_hex || "\n"
+//!            || hex(SHA256(body))
 //! ```
 //!
-//! The node id is part of the preimage: BIP340 verifies against the x-only key, so without it
-//! a captured request could be replayed under the other parity of the same x coordinate.
+//! - The node id is part of the preimage: BIP340 verifies against the x-only key, so without
+//!   it a captured request could be replayed under the other parity of the same x coordinate.
+//! - The server's node id is part of the preimage (new in v2): a request signed for one
+//!   server is refused by every other one, so a server (or anyone who captured the request)
+//!   cannot replay it elsewhere.
+//! - The body hash travels in the header (new in v2), so the server verifies the signature
+//!   before it reads the body and then only checks that the body matches.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -31,18 +39,33 @@ use bitcoin::secp256k1::{schnorr, Keypair, Message, SecretKey};
 use crate::keys::NodeId;
 
 /// The scheme name in the `Authorization` header.
-pub const SCHEME: &str = "asyncpay-v1";
+pub const SCHEME: &str = "asyncpay-v2";
+
+/// The scheme of the first version, which did not name the server; refused.
+pub const OLD_SCHEME: &str = "asyncpay-v1";
 
 /// The domain-separation tag that starts every signed preimage.
-pub const DOMAIN_TAG: &str = "asyncpay/request/v1";
+pub const DOMAIN_TAG: &str = "asyncpay/request/v2";
 
-/// How far (seconds) a request timestamp may be from the server's clock, either way.
+/// How far (seconds) a request timestamp may lie in the past of the server's clock.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 120;
 
-/// Default number of (node, nonce) pairs the replay cache remembers.
-pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+/// How far (seconds) a request timestamp may lie in the future of the server's clock. Small,
+/// so that a request cannot be kept alive (and its replay-cache entry with it) for long.
+pub const MAX_FUTURE_SKEW_SECS: u64 = 30;
 
-/// Why a request is not authenticated. Every variant maps to HTTP 401 and a stable `code`.
+/// Default number of live requests one node the server knows (the operator, a channel peer)
+/// may have in the replay cache; more are refused (429) until the oldest leave the window.
+pub const DEFAULT_MAX_PER_NODE: usize = 10_000;
+
+/// Default number of live requests one node without a channel may have in the replay cache.
+pub const DEFAULT_MAX_PER_STRANGER: usize = 100;
+
+/// Default number of live requests of all nodes without a channel together.
+pub const DEFAULT_MAX_STRANGERS_TOTAL: usize = 50_000;
+
+/// Why a request is not authenticated or not admitted. Every variant maps to HTTP 401, except
+/// the two budget variants (429), and has a stable `code`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization` header.
@@ -51,25 +74,49 @@ pub enum AuthError {
          (scheme {SCHEME}, see docs/api.md)"
     )]
     Missing,
+    /// The header uses the first version of the scheme, which does not name the server.
+    #[error(
+        "the request is signed with {OLD_SCHEME}, which does not name the server it is for and \
+         is no longer accepted; upgrade the client (scheme {SCHEME})"
+    )]
+    UnsupportedScheme,
     /// The header does not follow the grammar.
-    #[error("malformed Authorization header: {reason}; expected '{SCHEME} node=<66 hex>, ts=<unix seconds>, nonce=<32 hex>, sig=<128 hex>'")]
+    #[error("malformed Authorization header: {reason}; expected '{SCHEME} node=<66 hex>, server=<66 hex>, ts=<unix seconds>, nonce=<32 hex>, body=<64 hex>, sig=<128 hex>'")]
     Malformed {
         /// What is wrong with it.
         reason: String,
     },
     /// The signature does not verify for the claimed node id and this request.
     #[error(
-        "the request signature does not verify for node {node}; sign the exact method, path, \
-         query and body with the key of that node id"
+        "the request signature does not verify for node {node}; sign the exact server, method, \
+         path, query and body hash with the key of that node id"
     )]
     BadSignature {
         /// The node id the header claims.
         node: NodeId,
     },
+    /// The body is not the one whose hash was signed.
+    #[error(
+        "the request body does not match the body hash signed in the Authorization header; \
+         sign the exact body you send"
+    )]
+    BodyMismatch,
+    /// The request was signed for another server.
+    #[error(
+        "the request was signed for server {signed_for}, but this server is {this}; sign it for \
+         the node id this server shows at /v1/info (a signed request is valid for one server only)"
+    )]
+    WrongServer {
+        /// The node id of the server named in the request (hex).
+        signed_for: String,
+        /// This server's node id (hex).
+        this: String,
+    },
     /// The timestamp is too far from the server's clock.
     #[error(
         "the request timestamp {ts} is {skew} s away from the server clock ({now}); \
-         at most {MAX_CLOCK_SKEW_SECS} s is allowed: check the system clock"
+         at most {MAX_CLOCK_SKEW_SECS} s in the past and {MAX_FUTURE_SKEW_SECS} s in the future \
+         are allowed: check the system clock"
     )]
     Stale {
         /// The request's timestamp.
@@ -88,17 +135,25 @@ pub enum AuthError {
         /// The node id of the request.
         node: NodeId,
     },
-    /// The replay cache overflowed and forgot requests this old: the server can no longer tell
-    /// whether this one is a replay.
+    /// This node sent more requests within the clock window than its budget.
     #[error(
-        "the request timestamp {ts} is at or below the server's replay horizon {horizon} \
-         (the server is under load); sign the request again with the current time and a fresh nonce"
+        "node {node} sent more than {limit} requests in the last {MAX_CLOCK_SKEW_SECS} s; \
+         slow down and try again in a minute"
     )]
-    BeyondReplayHorizon {
-        /// The request's timestamp.
-        ts: u64,
-        /// Requests with a timestamp at or below this are refused.
-        horizon: u64,
+    RateLimited {
+        /// The node id of the request.
+        node: NodeId,
+        /// Its budget.
+        limit: usize,
+    },
+    /// Nodes without a channel with this server together used their budget.
+    #[error(
+        "the server is answering too many requests from nodes without a channel (more than \
+         {limit} in the last {MAX_CLOCK_SKEW_SECS} s); try again in a minute"
+    )]
+    Busy {
+        /// The shared budget.
+        limit: usize,
     },
 }
 
@@ -107,30 +162,43 @@ impl AuthError {
     pub fn code(&self) -> &'static str {
         match self {
             AuthError::Missing => "auth_missing",
+            AuthError::UnsupportedScheme => "auth_unsupported_scheme",
             AuthError::Malformed { .. } => "auth_malformed",
             AuthError::BadSignature { .. } => "auth_bad_signature",
-            AuthError::Stale { .. } | AuthError::BeyondReplayHorizon { .. } => {
-                "auth_stale_timestamp"
-            }
+            AuthError::BodyMismatch => "auth_body_mismatch",
+            AuthError::WrongServer { .. } => "auth_wrong_server",
+            AuthError::Stale { .. } => "auth_stale_timestamp",
             AuthError::Replayed { .. } => "auth_replayed",
+            AuthError::RateLimited { .. } => "rate_limited",
+            AuthError::Busy { .. } => "server_busy",
         }
+    }
+
+    /// Whether this is a budget refusal (HTTP 429) rather than an authentication failure.
+    pub fn is_budget(&self) -> bool {
+        matches!(self, AuthError::RateLimited { .. } | AuthError::Busy { .. })
     }
 }
 
 use crate::crypto::secp;
 
+/// `SHA256(body)`.
+pub fn body_hash(body: &[u8]) -> [u8; 32] {
+    sha256::Hash::hash(body).to_byte_array()
+}
+
 /// The exact bytes whose SHA256 is signed (see the module documentation).
 pub fn signing_preimage(
     node: &NodeId,
+    server: &NodeId,
     method: &str,
     path_and_query: &str,
     ts: u64,
     nonce: &[u8; 16],
-    body: &[u8],
+    body_hash: &[u8; 32],
 ) -> Vec<u8> {
-    let body_hash = sha256::Hash::hash(body).to_byte_array();
     format!(
-        "{DOMAIN_TAG}\n{node}\n{method}\n{path_and_query}\n{ts}\n{}\n{}",
+        "{DOMAIN_TAG}\n{node}\n{server}\n{method}\n{path_and_query}\n{ts}\n{}\n{}",
         nonce.to_lower_hex_string(),
         body_hash.to_lower_hex_string()
     )
@@ -140,13 +208,14 @@ pub fn signing_preimage(
 /// The 32-byte message the BIP340 signature covers: `SHA256(signing_preimage(..))`.
 pub fn signing_digest(
     node: &NodeId,
+    server: &NodeId,
     method: &str,
     path_and_query: &str,
     ts: u64,
     nonce: &[u8; 16],
-    body: &[u8],
+    body_hash: &[u8; 32],
 ) -> [u8; 32] {
-    let preimage = signing_preimage(node, method, path_and_query, ts, nonce, body);
+    let preimage = signing_preimage(node, server, method, path_and_query, ts, nonce, body_hash);
     sha256::Hash::hash(&preimage).to_byte_array()
 }
 
@@ -155,18 +224,23 @@ pub fn signing_digest(
 pub struct AuthHeader {
     /// The node id the request claims to come from.
     pub node: NodeId,
+    /// The node id of the server the request is for.
+    pub server: NodeId,
     /// Unix seconds when the client signed.
     pub ts: u64,
     /// 16 random bytes, never reused by a node.
     pub nonce: [u8; 16],
+    /// `SHA256(body)`.
+    pub body_hash: [u8; 32],
     /// BIP340 signature by `node` over [`signing_digest`].
     pub sig: schnorr::Signature,
 }
 
 impl AuthHeader {
-    /// Signs a request with `secret` (the node key) at time `ts` with `nonce`.
+    /// Signs a request for `server` with `secret` (the node key) at time `ts` with `nonce`.
     pub fn sign(
         secret: &SecretKey,
+        server: &NodeId,
         method: &str,
         path_and_query: &str,
         body: &[u8],
@@ -175,7 +249,16 @@ impl AuthHeader {
     ) -> AuthHeader {
         let keypair = Keypair::from_secret_key(secp(), secret);
         let node = NodeId(keypair.public_key());
-        let digest = signing_digest(&node, method, path_and_query, ts, &nonce, body);
+        let body_hash = body_hash(body);
+        let digest = signing_digest(
+            &node,
+            server,
+            method,
+            path_and_query,
+            ts,
+            &nonce,
+            &body_hash,
+        );
         let mut aux = [0u8; 32];
         // Auxiliary randomness only hardens against side channels; BIP340 signing stays
         // secure (deterministic) without it.
@@ -183,32 +266,52 @@ impl AuthHeader {
         let sig = secp().sign_schnorr_with_aux_rand(&Message::from_digest(digest), &keypair, &aux);
         AuthHeader {
             node,
+            server: *server,
             ts,
             nonce,
+            body_hash,
             sig,
         }
     }
 
-    /// Checks the signature against this request. Does not look at the clock or the replay
-    /// cache: see [`verify_request`].
-    pub fn verify_signature(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        body: &[u8],
-    ) -> Result<(), AuthError> {
+    /// Checks the signature against this request, with the body hash the header declares.
+    /// Does not look at the body ([`AuthHeader::check_body`]), the clock or the replay cache
+    /// ([`verify_request`]).
+    pub fn verify_signature(&self, method: &str, path_and_query: &str) -> Result<(), AuthError> {
         let digest = signing_digest(
             &self.node,
+            &self.server,
             method,
             path_and_query,
             self.ts,
             &self.nonce,
-            body,
+            &self.body_hash,
         );
         let (xonly, _parity) = self.node.0.x_only_public_key();
         secp()
             .verify_schnorr(&self.sig, &Message::from_digest(digest), &xonly)
             .map_err(|_| AuthError::BadSignature { node: self.node })
+    }
+
+    /// `Ok` when `body` is the body whose hash was signed.
+    pub fn check_body(&self, body: &[u8]) -> Result<(), AuthError> {
+        if body_hash(body) == self.body_hash {
+            Ok(())
+        } else {
+            Err(AuthError::BodyMismatch)
+        }
+    }
+
+    /// `Ok` when the request is for `server`.
+    pub fn check_server(&self, server: &NodeId) -> Result<(), AuthError> {
+        if self.server == *server {
+            Ok(())
+        } else {
+            Err(AuthError::WrongServer {
+                signed_for: self.server.to_string(),
+                this: server.to_string(),
+            })
+        }
     }
 }
 
@@ -216,10 +319,12 @@ impl fmt::Display for AuthHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{SCHEME} node={}, ts={}, nonce={}, sig={}",
+            "{SCHEME} node={}, server={}, ts={}, nonce={}, body={}, sig={}",
             self.node,
+            self.server,
             self.ts,
             self.nonce.to_lower_hex_string(),
+            self.body_hash.to_lower_hex_string(),
             self.sig.serialize().to_lower_hex_string()
         )
     }
@@ -259,12 +364,26 @@ fn truncate(value: &str) -> String {
     }
 }
 
+fn node_id(name: &str, value: &str) -> Result<NodeId, AuthError> {
+    let bytes: [u8; 33] = lower_hex(name, value)?;
+    NodeId::from_str(&bytes.to_lower_hex_string()).map_err(|_| {
+        malformed(format!(
+            "{name} is not a valid compressed secp256k1 public key"
+        ))
+    })
+}
+
 impl FromStr for AuthHeader {
     type Err = AuthError;
 
-    /// Parses `asyncpay-v1 node=.., ts=.., nonce=.., sig=..` (parameters in any order, each
-    /// exactly once, optional spaces after commas).
+    /// Parses `asyncpay-v2 node=.., server=.., ts=.., nonce=.., body=.., sig=..` (parameters
+    /// in any order, each exactly once, optional spaces after commas).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.strip_prefix(OLD_SCHEME)
+            .is_some_and(|r| r.starts_with(' '))
+        {
+            return Err(AuthError::UnsupportedScheme);
+        }
         let rest = s
             .strip_prefix(SCHEME)
             .and_then(|r| r.strip_prefix(' '))
@@ -274,7 +393,8 @@ impl FromStr for AuthHeader {
                     truncate(s)
                 ))
             })?;
-        let (mut node, mut ts, mut nonce, mut sig) = (None, None, None, None);
+        let (mut node, mut server, mut ts, mut nonce, mut body, mut sig) =
+            (None, None, None, None, None, None);
         for param in rest.split(',') {
             let param = param.trim_start_matches(' ');
             let (key, value) = param
@@ -282,8 +402,10 @@ impl FromStr for AuthHeader {
                 .ok_or_else(|| malformed(format!("parameter '{}' has no '='", truncate(param))))?;
             let slot = match key {
                 "node" => &mut node,
+                "server" => &mut server,
                 "ts" => &mut ts,
                 "nonce" => &mut nonce,
+                "body" => &mut body,
                 "sig" => &mut sig,
                 other => {
                     return Err(malformed(format!(
@@ -298,13 +420,14 @@ impl FromStr for AuthHeader {
         }
         let missing = |name: &str| malformed(format!("parameter '{name}' is missing"));
         let node = node.ok_or_else(|| missing("node"))?;
+        let server = server.ok_or_else(|| missing("server"))?;
         let ts = ts.ok_or_else(|| missing("ts"))?;
         let nonce = nonce.ok_or_else(|| missing("nonce"))?;
+        let body = body.ok_or_else(|| missing("body"))?;
         let sig = sig.ok_or_else(|| missing("sig"))?;
 
-        let node_bytes: [u8; 33] = lower_hex("node", node)?;
-        let node = NodeId::from_str(&node_bytes.to_lower_hex_string())
-            .map_err(|_| malformed("node is not a valid compressed secp256k1 public key"))?;
+        let node = node_id("node", node)?;
+        let server = node_id("server", server)?;
         let canonical_ts = !ts.is_empty()
             && ts.len() <= 20
             && ts.bytes().all(|b| b.is_ascii_digit())
@@ -316,148 +439,228 @@ impl FromStr for AuthHeader {
             ))
         })?;
         let nonce: [u8; 16] = lower_hex("nonce", nonce)?;
+        let body_hash: [u8; 32] = lower_hex("body", body)?;
         let sig_bytes: [u8; 64] = lower_hex("sig", sig)?;
         let sig = schnorr::Signature::from_slice(&sig_bytes)
             .map_err(|e| malformed(format!("sig: {e}")))?;
         Ok(AuthHeader {
             node,
+            server,
             ts,
             nonce,
+            body_hash,
             sig,
         })
     }
 }
 
-/// Verifies a request completely: header present and well-formed, timestamp within
-/// ±[`MAX_CLOCK_SKEW_SECS`] of `now`, signature valid, nonce not seen before. Records the nonce
-/// in `cache` only when everything else passed. Returns the authenticated node id.
+/// Verifies a request completely: header present and well-formed, for `server`, timestamp
+/// within the window of `now`, signature valid, body matching, nonce not seen before and
+/// within the node's budget. Records the nonce in `cache` only when everything else passed.
+/// Returns the authenticated node id. `privileged` says whether the node is one the server
+/// knows (its operator, a channel peer): such nodes have their own, larger budget.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_request(
     header: Option<&str>,
+    server: &NodeId,
     method: &str,
     path_and_query: &str,
     body: &[u8],
     now: u64,
+    privileged: bool,
     cache: &mut ReplayCache,
 ) -> Result<NodeId, AuthError> {
-    let header = verify_signed(header, method, path_and_query, body, now)?;
-    cache.check_and_insert(&header.node, &header.nonce, header.ts, now)?;
+    let header = verify_signed(header, server, method, path_and_query, now)?;
+    header.check_body(body)?;
+    cache.check_and_insert(&header.node, &header.nonce, header.ts, now, privileged)?;
     Ok(header.node)
 }
 
-/// The stateless part of [`verify_request`]: header present and well-formed, timestamp within
-/// the window, signature valid. The caller must still record the nonce
-/// ([`ReplayCache::check_and_insert`]) before accepting the request.
+/// The stateless part of [`verify_request`], done before the body is read: header present
+/// and well-formed, for `server`, timestamp within the window, signature valid over the
+/// declared body hash. The caller must still check the body ([`AuthHeader::check_body`]) and
+/// record the nonce ([`ReplayCache::check_and_insert`]) before accepting the request.
 pub fn verify_signed(
     header: Option<&str>,
+    server: &NodeId,
     method: &str,
     path_and_query: &str,
-    body: &[u8],
     now: u64,
 ) -> Result<AuthHeader, AuthError> {
     let header: AuthHeader = header.ok_or(AuthError::Missing)?.parse()?;
     check_clock(header.ts, now)?;
-    header.verify_signature(method, path_and_query, body)?;
+    header.check_server(server)?;
+    header.verify_signature(method, path_and_query)?;
     Ok(header)
 }
 
-/// `Ok` when `ts` is within ±[`MAX_CLOCK_SKEW_SECS`] of `now`.
+/// `Ok` when `ts` is at most [`MAX_CLOCK_SKEW_SECS`] before and [`MAX_FUTURE_SKEW_SECS`]
+/// after `now`.
 pub fn check_clock(ts: u64, now: u64) -> Result<(), AuthError> {
     let skew = ts.abs_diff(now);
-    if skew > MAX_CLOCK_SKEW_SECS {
+    let max = if ts > now {
+        MAX_FUTURE_SKEW_SECS
+    } else {
+        MAX_CLOCK_SKEW_SECS
+    };
+    if skew > max {
         return Err(AuthError::Stale { ts, now, skew });
     }
     Ok(())
 }
 
-type ReplayKey = ([u8; 33], [u8; 16]);
-
-/// The (node, nonce) pairs accepted within the clock window, bounded in memory.
-///
-/// An entry is kept while its request timestamp could still pass the clock check
-/// (`ts + MAX_CLOCK_SKEW_SECS >= now`). When more than `capacity` entries are live, the oldest
-/// is evicted and the *replay horizon* rises to its timestamp: from then on requests stamped
-/// at or before the horizon are refused ([`AuthError::BeyondReplayHorizon`]), so an evicted
-/// request can never be replayed. Honest clients, which stamp requests with the current time,
-/// are affected only when more than `capacity` requests arrive within one second.
-#[derive(Debug, Clone)]
-pub struct ReplayCache {
-    capacity: usize,
-    seen: HashSet<ReplayKey>,
-    by_time: BTreeSet<(u64, ReplayKey)>,
-    horizon: Option<u64>,
+/// The budgets of a [`ReplayCache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayLimits {
+    /// Live requests of one node the server knows. See [`DEFAULT_MAX_PER_NODE`].
+    pub per_node: usize,
+    /// Live requests of one node without a channel. See [`DEFAULT_MAX_PER_STRANGER`].
+    pub per_stranger: usize,
+    /// Live requests of all nodes without a channel. See [`DEFAULT_MAX_STRANGERS_TOTAL`].
+    pub strangers_total: usize,
 }
 
-impl Default for ReplayCache {
+impl Default for ReplayLimits {
     fn default() -> Self {
-        ReplayCache::new(DEFAULT_REPLAY_CAPACITY)
+        ReplayLimits {
+            per_node: DEFAULT_MAX_PER_NODE,
+            per_stranger: DEFAULT_MAX_PER_STRANGER,
+            strangers_total: DEFAULT_MAX_STRANGERS_TOTAL,
+        }
     }
 }
 
+type NodeKey = [u8; 33];
+
+/// The (node, nonce) pairs accepted within the clock window, in one bucket per node.
+///
+/// An entry is kept while its request timestamp could still pass the clock check
+/// (`ts + MAX_CLOCK_SKEW_SECS >= now`), and nothing live is ever forgotten: memory is bounded
+/// by refusing requests instead. Each node has a budget of live entries: a node the server
+/// knows (`privileged`) [`ReplayLimits::per_node`], any other node
+/// [`ReplayLimits::per_stranger`], and all entries recorded for nodes without a channel share
+/// [`ReplayLimits::strangers_total`]. A node over its budget is refused
+/// ([`AuthError::RateLimited`]) until its own entries age out; it cannot lock out anyone else.
+/// When the strangers' shared budget is used up, strangers are refused ([`AuthError::Busy`]),
+/// but never a privileged node. Since timestamps may lie at most
+/// [`MAX_FUTURE_SKEW_SECS`] ahead, every entry leaves after at most 150 s.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayCache {
+    limits: ReplayLimits,
+    /// node → nonce → whether it was recorded as a stranger's.
+    buckets: HashMap<NodeKey, HashMap<[u8; 16], bool>>,
+    /// Every entry by timestamp, for expiry.
+    by_time: BTreeSet<(u64, NodeKey, [u8; 16])>,
+    /// Entries recorded as a stranger's.
+    strangers: usize,
+}
+
 impl ReplayCache {
-    /// An empty cache remembering at most `capacity` (at least 1) pairs.
-    pub fn new(capacity: usize) -> ReplayCache {
+    /// An empty cache with these budgets (each at least 1).
+    pub fn new(limits: ReplayLimits) -> ReplayCache {
         ReplayCache {
-            capacity: capacity.max(1),
-            seen: HashSet::new(),
-            by_time: BTreeSet::new(),
-            horizon: None,
+            limits: ReplayLimits {
+                per_node: limits.per_node.max(1),
+                per_stranger: limits.per_stranger.max(1),
+                strangers_total: limits.strangers_total.max(1),
+            },
+            ..ReplayCache::default()
         }
+    }
+
+    /// The budgets.
+    pub fn limits(&self) -> ReplayLimits {
+        self.limits
     }
 
     /// Number of remembered pairs.
     pub fn len(&self) -> usize {
-        self.seen.len()
+        self.by_time.len()
     }
 
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.by_time.is_empty()
     }
 
-    /// Requests stamped at or before this time are refused (set after an eviction).
-    pub fn horizon(&self) -> Option<u64> {
-        self.horizon
+    /// Number of remembered pairs of `node`.
+    pub fn len_of(&self, node: &NodeId) -> usize {
+        self.buckets
+            .get(&node.0.serialize())
+            .map_or(0, HashMap::len)
     }
 
     /// Forgets entries whose timestamp can no longer pass the clock check at `now`.
     pub fn prune(&mut self, now: u64) {
         let oldest_valid = now.saturating_sub(MAX_CLOCK_SKEW_SECS);
-        while let Some(&(ts, key)) = self.by_time.first() {
+        while let Some(&(ts, node, nonce)) = self.by_time.first() {
             if ts >= oldest_valid {
                 break;
             }
             self.by_time.pop_first();
-            self.seen.remove(&key);
+            if let Some(bucket) = self.buckets.get_mut(&node) {
+                if bucket.remove(&nonce) == Some(true) {
+                    self.strangers -= 1;
+                }
+                if bucket.is_empty() {
+                    self.buckets.remove(&node);
+                }
+            }
         }
     }
 
-    /// Records (node, nonce) for a request stamped `ts`, or fails if it was seen already or
-    /// is at or below the replay horizon.
+    /// Whether (node, nonce) could be recorded now: not seen, within the budgets. Changes
+    /// nothing but expiry.
+    pub fn check(
+        &mut self,
+        node: &NodeId,
+        nonce: &[u8; 16],
+        now: u64,
+        privileged: bool,
+    ) -> Result<(), AuthError> {
+        self.prune(now);
+        let key = node.0.serialize();
+        let live = match self.buckets.get(&key) {
+            Some(bucket) if bucket.contains_key(nonce) => {
+                return Err(AuthError::Replayed { node: *node })
+            }
+            Some(bucket) => bucket.len(),
+            None => 0,
+        };
+        let limit = if privileged {
+            self.limits.per_node
+        } else {
+            self.limits.per_stranger
+        };
+        if live >= limit {
+            return Err(AuthError::RateLimited { node: *node, limit });
+        }
+        if !privileged && self.strangers >= self.limits.strangers_total {
+            return Err(AuthError::Busy {
+                limit: self.limits.strangers_total,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records (node, nonce) for a request stamped `ts`, or fails as [`ReplayCache::check`].
     pub fn check_and_insert(
         &mut self,
         node: &NodeId,
         nonce: &[u8; 16],
         ts: u64,
         now: u64,
+        privileged: bool,
     ) -> Result<(), AuthError> {
-        self.prune(now);
-        let key = (node.0.serialize(), *nonce);
-        if self.seen.contains(&key) {
-            return Err(AuthError::Replayed { node: *node });
-        }
-        if let Some(horizon) = self.horizon {
-            if ts <= horizon {
-                return Err(AuthError::BeyondReplayHorizon { ts, horizon });
-            }
-        }
-        self.seen.insert(key);
-        self.by_time.insert((ts, key));
-        while self.seen.len() > self.capacity {
-            let Some((old_ts, old_key)) = self.by_time.pop_first() else {
-                break;
-            };
-            self.seen.remove(&old_key);
-            self.horizon = Some(self.horizon.map_or(old_ts, |h| h.max(old_ts)));
+        self.check(node, nonce, now, privileged)?;
+        let key = node.0.serialize();
+        self.buckets
+            .entry(key)
+            .or_default()
+            .insert(*nonce, !privileged);
+        self.by_time.insert((ts, key, *nonce));
+        if !privileged {
+            self.strangers += 1;
         }
         Ok(())
     }
@@ -477,16 +680,47 @@ mod tests {
         NodeId(key(byte).public_key(secp()))
     }
 
+    fn server() -> NodeId {
+        node(99)
+    }
+
     fn signed(secret: &SecretKey, body: &[u8], ts: u64, nonce: [u8; 16]) -> String {
-        AuthHeader::sign(secret, "POST", "/v1/echo?x=1", body, ts, nonce).to_string()
+        AuthHeader::sign(secret, &server(), "POST", "/v1/echo?x=1", body, ts, nonce).to_string()
+    }
+
+    fn verify(
+        cache: &mut ReplayCache,
+        value: &str,
+        body: &[u8],
+        now: u64,
+    ) -> Result<NodeId, AuthError> {
+        verify_request(
+            Some(value),
+            &server(),
+            "POST",
+            "/v1/echo?x=1",
+            body,
+            now,
+            false,
+            cache,
+        )
     }
 
     #[test]
     fn preimage_layout_is_exact() {
         let node = node(1);
-        let pre = signing_preimage(&node, "POST", "/v1/a?b=c", 42, &[0xab; 16], b"{}");
+        let server = server();
+        let pre = signing_preimage(
+            &node,
+            &server,
+            "POST",
+            "/v1/a?b=c",
+            42,
+            &[0xab; 16],
+            &body_hash(b"{}"),
+        );
         let expected = format!(
-            "asyncpay/request/v1\n{node}\nPOST\n/v1/a?b=c\n42\n{}\n\
+            "asyncpay/request/v2\n{node}\n{server}\nPOST\n/v1/a?b=c\n42\n{}\n\
              44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
             "ab".repeat(16)
         );
@@ -498,21 +732,14 @@ mod tests {
         let secret = key(7);
         let value = signed(&secret, b"{\"a\":1}", NOW, [3; 16]);
         assert!(
-            value.starts_with("asyncpay-v1 node=02") || value.starts_with("asyncpay-v1 node=03")
+            value.starts_with("asyncpay-v2 node=02") || value.starts_with("asyncpay-v2 node=03")
         );
         let parsed: AuthHeader = value.parse().unwrap();
         assert_eq!(parsed.to_string(), value);
         assert_eq!(parsed.node, NodeId(secret.public_key(secp())));
+        assert_eq!(parsed.server, server());
         let mut cache = ReplayCache::default();
-        let got = verify_request(
-            Some(&value),
-            "POST",
-            "/v1/echo?x=1",
-            b"{\"a\":1}",
-            NOW + 5,
-            &mut cache,
-        )
-        .unwrap();
+        let got = verify(&mut cache, &value, b"{\"a\":1}", NOW + 5).unwrap();
         assert_eq!(got, parsed.node);
         assert_eq!(cache.len(), 1);
     }
@@ -525,27 +752,61 @@ mod tests {
         let bad = |r: Result<(), AuthError>| {
             assert!(matches!(r, Err(AuthError::BadSignature { .. })), "{r:?}")
         };
-        bad(h.verify_signature("GET", "/v1/echo?x=1", b"body"));
-        bad(h.verify_signature("POST", "/v1/echo?x=2", b"body"));
-        bad(h.verify_signature("POST", "/v1/echo", b"body"));
-        bad(h.verify_signature("POST", "/v1/echo?x=1", b"bodY"));
+        bad(h.verify_signature("GET", "/v1/echo?x=1"));
+        bad(h.verify_signature("POST", "/v1/echo?x=2"));
+        bad(h.verify_signature("POST", "/v1/echo"));
+        assert_eq!(h.check_body(b"bodY"), Err(AuthError::BodyMismatch));
+        h.check_body(b"body").unwrap();
+        let mut other = h.clone();
+        other.body_hash = body_hash(b"bodY");
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
         let mut other = h.clone();
         other.ts += 1;
-        bad(other.verify_signature("POST", "/v1/echo?x=1", b"body"));
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
         let mut other = h.clone();
         other.nonce[0] ^= 1;
-        bad(other.verify_signature("POST", "/v1/echo?x=1", b"body"));
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
+        // Another server in the header: the signature does not cover it.
+        let mut other = h.clone();
+        other.server = node(98);
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
         // The same key with the other parity claims a different node id: refused.
         let mut other = h.clone();
         let mut ser = h.node.0.serialize();
         ser[0] ^= 1;
         other.node = NodeId(bitcoin::secp256k1::PublicKey::from_slice(&ser).unwrap());
-        bad(other.verify_signature("POST", "/v1/echo?x=1", b"body"));
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
         // Another key than the one node= claims.
         let mut other = h.clone();
         other.node = node(8);
-        bad(other.verify_signature("POST", "/v1/echo?x=1", b"body"));
-        h.verify_signature("POST", "/v1/echo?x=1", b"body").unwrap();
+        bad(other.verify_signature("POST", "/v1/echo?x=1"));
+        h.verify_signature("POST", "/v1/echo?x=1").unwrap();
+    }
+
+    #[test]
+    fn a_request_for_another_server_is_refused() {
+        let secret = key(7);
+        let for_other = AuthHeader::sign(
+            &secret,
+            &node(98),
+            "POST",
+            "/v1/echo?x=1",
+            b"",
+            NOW,
+            [1; 16],
+        )
+        .to_string();
+        let mut cache = ReplayCache::default();
+        let err = verify(&mut cache, &for_other, b"", NOW).unwrap_err();
+        assert_eq!(
+            err,
+            AuthError::WrongServer {
+                signed_for: node(98).to_string(),
+                this: server().to_string()
+            }
+        );
+        assert_eq!(err.code(), "auth_wrong_server");
+        assert!(cache.is_empty());
     }
 
     #[test]
@@ -554,13 +815,17 @@ mod tests {
         let cases: Vec<(String, &str)> = vec![
             ("".into(), "scheme"),
             ("Bearer abc".into(), "scheme"),
-            (good.replacen("asyncpay-v1 ", "asyncpay-v2 ", 1), "scheme"),
+            (good.replacen("asyncpay-v2 ", "asyncpay-v3 ", 1), "scheme"),
             (good.replacen("ts=", "tz=", 1), "unknown parameter 'tz'"),
             (good.replacen(", sig=", ", x", 1), "has no '='"),
             (format!("{good}, ts=1"), "appears twice"),
             (
                 good.split(", sig=").next().unwrap().to_owned(),
                 "'sig' is missing",
+            ),
+            (
+                good.replacen(", server=", ", x=", 1),
+                "unknown parameter 'x'",
             ),
             (good.replacen("ts=", "ts=0", 1), "leading zeros"),
             (good.replacen("ts=", "ts=-", 1), "decimal"),
@@ -569,7 +834,9 @@ mod tests {
                 good.replacen("nonce=03", "nonce=0A", 1),
                 "32 lower-case hex",
             ),
+            (good.replacen("body=", "body=0", 1), "64 lower-case hex"),
             (good.replacen("node=0", "node=4", 1), "compressed secp256k1"),
+            (good.replacen("server=0", "server=4", 1), "server is not"),
         ];
         for (value, expect) in cases {
             let err = value.parse::<AuthHeader>().unwrap_err();
@@ -577,27 +844,34 @@ mod tests {
             assert!(err.to_string().contains(expect), "{value}: {err}");
         }
         let mut cache = ReplayCache::default();
-        let err = verify_request(None, "GET", "/", b"", NOW, &mut cache).unwrap_err();
+        let err =
+            verify_request(None, &server(), "GET", "/", b"", NOW, false, &mut cache).unwrap_err();
         assert_eq!(err, AuthError::Missing);
         assert_eq!(err.code(), "auth_missing");
         // Spaces after commas are optional.
         let compact = good.replace(", ", ",");
         assert_eq!(compact.parse::<AuthHeader>().unwrap().to_string(), good);
+        // The first version is refused as such.
+        let v1 = good.replacen("asyncpay-v2 ", "asyncpay-v1 ", 1);
+        let err = v1.parse::<AuthHeader>().unwrap_err();
+        assert_eq!(err, AuthError::UnsupportedScheme);
+        assert_eq!(err.code(), "auth_unsupported_scheme");
     }
 
     #[test]
-    fn clock_window_is_plus_minus_120_seconds() {
+    fn clock_window_is_120_seconds_back_and_30_ahead() {
         let secret = key(7);
         for (ts, ok) in [
             (NOW - 120, true),
-            (NOW + 120, true),
+            (NOW + 30, true),
             (NOW - 121, false),
-            (NOW + 121, false),
+            (NOW + 31, false),
+            (NOW + 119, false),
             (0, false),
         ] {
             let mut cache = ReplayCache::default();
             let value = signed(&secret, b"", ts, [1; 16]);
-            let r = verify_request(Some(&value), "POST", "/v1/echo?x=1", b"", NOW, &mut cache);
+            let r = verify(&mut cache, &value, b"", NOW);
             assert_eq!(r.is_ok(), ok, "ts {ts}: {r:?}");
             if let Err(e) = r {
                 assert_eq!(e.code(), "auth_stale_timestamp");
@@ -611,14 +885,11 @@ mod tests {
         let secret = key(7);
         let mut cache = ReplayCache::default();
         let value = signed(&secret, b"x", NOW, [9; 16]);
-        let verify = |c: &mut ReplayCache, v: &str, body: &[u8], now| {
-            verify_request(Some(v), "POST", "/v1/echo?x=1", body, now, c)
-        };
         // A wrong body does not burn the nonce.
-        assert!(matches!(
+        assert_eq!(
             verify(&mut cache, &value, b"y", NOW),
-            Err(AuthError::BadSignature { .. })
-        ));
+            Err(AuthError::BodyMismatch)
+        );
         assert!(cache.is_empty());
         verify(&mut cache, &value, b"x", NOW).unwrap();
         let err = verify(&mut cache, &value, b"x", NOW + 1).unwrap_err();
@@ -644,35 +915,66 @@ mod tests {
     }
 
     #[test]
-    fn cache_is_bounded_and_eviction_raises_the_horizon() {
-        let n = node(1);
-        let mut cache = ReplayCache::new(3);
+    fn budgets_are_per_node_and_strangers_share_one() {
+        let limits = ReplayLimits {
+            per_node: 5,
+            per_stranger: 3,
+            strangers_total: 4,
+        };
+        let mut cache = ReplayCache::new(limits);
+        let (flooder, other, peer) = (node(1), node(2), node(3));
+        // A stranger flooding with timestamps ahead hits its own budget only.
         for i in 0..3u8 {
             cache
-                .check_and_insert(&n, &[i; 16], NOW + u64::from(i), NOW)
+                .check_and_insert(&flooder, &[i; 16], NOW + 30, NOW, false)
                 .unwrap();
         }
-        assert_eq!(cache.horizon(), None);
-        cache.check_and_insert(&n, &[3; 16], NOW + 3, NOW).unwrap();
-        assert_eq!(cache.len(), 3);
-        assert_eq!(cache.horizon(), Some(NOW));
-        // The evicted request (ts NOW) cannot come back.
-        let err = cache.check_and_insert(&n, &[0; 16], NOW, NOW).unwrap_err();
+        let err = cache
+            .check_and_insert(&flooder, &[9; 16], NOW + 30, NOW, false)
+            .unwrap_err();
         assert_eq!(
             err,
-            AuthError::BeyondReplayHorizon {
-                ts: NOW,
-                horizon: NOW
+            AuthError::RateLimited {
+                node: flooder,
+                limit: 3
             }
         );
-        // Still-remembered ones are replays; fresh ones pass.
+        assert_eq!(err.code(), "rate_limited");
+        assert!(err.is_budget());
+        // Another stranger still gets in, until the strangers' shared budget is used.
+        cache
+            .check_and_insert(&other, &[0; 16], NOW, NOW, false)
+            .unwrap();
+        let err = cache
+            .check_and_insert(&node(4), &[0; 16], NOW, NOW, false)
+            .unwrap_err();
+        assert_eq!(err, AuthError::Busy { limit: 4 });
+        assert_eq!(err.code(), "server_busy");
+        // A privileged node is never refused for the strangers' traffic.
+        for i in 0..5u8 {
+            cache
+                .check_and_insert(&peer, &[i; 16], NOW, NOW, true)
+                .unwrap();
+        }
+        // Its own flood stops it alone.
         assert!(matches!(
-            cache.check_and_insert(&n, &[2; 16], NOW + 2, NOW),
+            cache.check_and_insert(&peer, &[9; 16], NOW, NOW, true),
+            Err(AuthError::RateLimited { limit: 5, .. })
+        ));
+        // Replays are refused whatever the class.
+        assert!(matches!(
+            cache.check_and_insert(&flooder, &[0; 16], NOW, NOW, true),
             Err(AuthError::Replayed { .. })
         ));
-        cache.check_and_insert(&n, &[4; 16], NOW + 4, NOW).unwrap();
-        assert_eq!(cache.len(), 3);
-        assert_eq!(cache.horizon(), Some(NOW + 1));
+        // Entries leave with their window: the flooder's last 150 s after NOW (30 s ahead).
+        cache.prune(NOW + 121);
+        assert_eq!(cache.len_of(&peer), 0);
+        assert_eq!(cache.len_of(&flooder), 3);
+        cache.prune(NOW + 151);
+        assert!(cache.is_empty());
+        cache
+            .check_and_insert(&node(4), &[0; 16], NOW + 151, NOW + 151, false)
+            .unwrap();
     }
 }
 
@@ -690,23 +992,30 @@ mod doc_vector {
             node.to_string(),
             "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f"
         );
+        let server = NodeId(SecretKey::from_slice(&[2; 32]).unwrap().public_key(secp()));
+        assert_eq!(
+            server.to_string(),
+            "024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766"
+        );
         let body = br#"{"version":1}"#;
         let nonce = <[u8; 16]>::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
         let (method, target, ts) = ("POST", "/v1/echo?x=1", 1_700_000_000);
-        let pre = signing_preimage(&node, method, target, ts, &nonce, body);
+        let pre = signing_preimage(&node, &server, method, target, ts, &nonce, &body_hash(body));
         assert_eq!(
             String::from_utf8(pre).unwrap(),
-            "asyncpay/request/v1\n\
+            "asyncpay/request/v2\n\
              031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f\n\
+             024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766\n\
              POST\n/v1/echo?x=1\n1700000000\n000102030405060708090a0b0c0d0e0f\n\
              2430f1a2ad2982d0067885488a4c89e21ad1d7c83b115ba8f1b20acc88dfaea8"
         );
-        let digest = signing_digest(&node, method, target, ts, &nonce, body);
+        let digest = signing_digest(&node, &server, method, target, ts, &nonce, &body_hash(body));
         assert_eq!(
             digest.to_lower_hex_string(),
-            "22a3235bc7d0d0e36af926f86da150f4699c1ad120c1b946f4cfef25c5d73b31"
+            "de598031c3b9c1525b21946753b05d2c61800a16a1850bde78aacfff05d34cf1"
         );
-        let header = AuthHeader::sign(&secret, method, target, body, ts, nonce);
-        header.verify_signature(method, target, body).unwrap();
+        let header = AuthHeader::sign(&secret, &server, method, target, body, ts, nonce);
+        header.verify_signature(method, target).unwrap();
+        header.check_body(body).unwrap();
     }
 }

@@ -1,10 +1,20 @@
-//! The blocking HTTP client of the wallet: signs every request with the node key and maps
-//! every failure to a [`NetError`] variant (see its documentation for the exit codes).
+//! The blocking HTTP client of the wallet: signs every request with the node key for one
+//! server and maps every failure to a [`NetError`] variant (see its documentation for the
+//! exit codes).
+//!
+//! Each signature names the server it is for (its node id), so no server can replay a
+//! request elsewhere. The client signs for the id given with [`Client::with_server_id`] (the
+//! channel record's or the operator's own); without one it reads it once from the server's
+//! `GET /v1/info`.
+//!
+//! Text from the server (error codes and messages, snippets of unexpected answers) is passed
+//! through [`super::sanitize`] before it lands in a [`NetError`], so it cannot carry terminal
+//! escape sequences to the user's screen.
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
@@ -15,7 +25,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
 use super::auth::AuthHeader;
-use super::{ErrorBody, NetError};
+use super::{sanitize, ErrorBody, NetError};
 use crate::keys::NodeId;
 
 /// Default time to establish a connection (DNS, TCP and TLS handshakes included).
@@ -64,6 +74,8 @@ pub struct Client {
     base: String,
     secret: SecretKey,
     node: NodeId,
+    /// The server's node id requests are signed for (pinned, or read from `/v1/info`).
+    server: OnceLock<NodeId>,
     max_response_bytes: u64,
 }
 
@@ -127,8 +139,38 @@ impl Client {
             base,
             secret: node_secret,
             node,
+            server: OnceLock::new(),
             max_response_bytes: options.max_response_bytes,
         })
+    }
+
+    /// Signs every request for the server with node id `server` (e.g. the one recorded with
+    /// a channel), without asking the server who it is. A server with another id refuses the
+    /// requests (`401 auth_wrong_server`).
+    pub fn with_server_id(self, server: NodeId) -> Client {
+        let _ = self.server.set(server);
+        self
+    }
+
+    /// The node id requests are signed for: the pinned one, else the one the server shows at
+    /// `GET /v1/info` (asked once, unsigned).
+    pub fn server_id(&self) -> Result<NodeId, NetError> {
+        if let Some(id) = self.server.get() {
+            return Ok(*id);
+        }
+        #[derive(serde::Deserialize)]
+        struct Info {
+            node_id: NodeId,
+        }
+        let url = format!("{}{}/info", self.base, super::API_PREFIX);
+        let response = self
+            .agent
+            .get(&url)
+            .header("accept", "application/json")
+            .call()
+            .map_err(|e| map_error(e, &url))?;
+        let info: Info = self.decode(response, &url)?;
+        Ok(*self.server.get_or_init(|| info.node_id))
     }
 
     /// The node id requests are signed as.
@@ -191,8 +233,17 @@ impl Client {
         getrandom::fill(&mut nonce).map_err(|e| NetError::Protocol {
             reason: format!("cannot get OS randomness for the request nonce: {e}"),
         })?;
+        let server = self.server_id()?;
         let signed_body = body.as_deref().unwrap_or(&[]);
-        let auth = AuthHeader::sign(&self.secret, method, &target, signed_body, ts, nonce);
+        let auth = AuthHeader::sign(
+            &self.secret,
+            &server,
+            method,
+            &target,
+            signed_body,
+            ts,
+            nonce,
+        );
         let auth = auth.to_string();
         let result = match body {
             None if method == "DELETE" => self
@@ -241,7 +292,8 @@ impl Client {
                 .to_owned();
             return Err(NetError::Protocol {
                 reason: format!(
-                    "{url} answered with a redirect ({status}) to {to}; use the final URL as the server URL"
+                    "{url} answered with a redirect ({status}) to {}; use the final URL as the server URL",
+                    sanitize(&to)
                 ),
             });
         }
@@ -258,18 +310,24 @@ impl Client {
             } else {
                 bytes
             };
-            return serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol {
+            let wrong = |e: serde_json::Error| NetError::Protocol {
                 reason: format!(
-                    "{url} answered {status} with a body that is not the expected JSON ({e}): {}",
+                    "{url} answered {status} with a body that is not the expected JSON ({}): {}",
+                    sanitize(&e.to_string()),
                     snippet(&bytes)
                 ),
-            });
+            };
+            // Every string the server sent loses its control characters before anyone can
+            // show it (the wire format has no free text: an honest server sends none).
+            let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(wrong)?;
+            super::scrub_json(&mut value);
+            return serde_json::from_value(value).map_err(wrong);
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(NetError::Api {
                 status: status.as_u16(),
-                code: body.error.code,
-                message: body.error.message,
+                code: sanitize(&body.error.code),
+                message: sanitize(&body.error.message),
             }),
             Err(_) => Err(NetError::Protocol {
                 reason: format!(
@@ -291,7 +349,7 @@ fn snippet(bytes: &[u8]) -> String {
     if out.len() < text.len() {
         out.push('…');
     }
-    format!("'{out}'")
+    format!("'{}'", sanitize(&out))
 }
 
 fn parse_base_url(base_url: &str) -> Result<(String, bool), NetError> {
@@ -387,7 +445,7 @@ fn map_error(e: ureq::Error, url: &str) -> NetError {
             reason: format!("the response from {url} is larger than {limit} bytes"),
         },
         other => NetError::Protocol {
-            reason: format!("{url}: {other}"),
+            reason: sanitize(&format!("{url}: {other}")),
         },
     }
 }

@@ -1,8 +1,9 @@
 //! The authenticated HTTP layer shared by the client wallet and the server S.
 //!
-//! - [`auth`]: the `Authorization: asyncpay-v1 …` scheme: every request is signed with the
-//!   client's node key (BIP340), checked against a ±120 s clock window and a replay cache.
-//!   Pure: no I/O, no clock.
+//! - [`auth`]: the `Authorization: asyncpay-v2 …` scheme: every request is signed with the
+//!   client's node key (BIP340) for one server (its node id), checked against a clock window
+//!   (120 s back, 30 s ahead) and a replay cache with per-node budgets. Pure: no I/O, no
+//!   clock.
 //! - [`server`]: serving an axum [`Router`](axum::Router) over HTTP or HTTPS (rustls, ring),
 //!   the [`Authenticated`](server::Authenticated) extractor, JSON error bodies
 //!   ([`ApiError`](server::ApiError)).
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use auth::{AuthError, AuthHeader, ReplayCache};
+pub use auth::{AuthError, AuthHeader, ReplayCache, ReplayLimits};
 pub use client::Client;
 pub use server::{
     serve, ApiError, ApiJson, AuthState, Authenticated, ServerConfig, ServerHandle, TlsFiles,
@@ -123,6 +124,66 @@ pub enum NetError {
     },
 }
 
+/// Longest text from the network that [`sanitize`] keeps, in characters.
+pub const MAX_REMOTE_TEXT_CHARS: usize = 500;
+
+/// Makes text that came from the network safe to show on a terminal: control characters
+/// (C0 including ESC, DEL, C1) and Unicode bidirectional overrides are removed (line breaks
+/// and tabs become spaces), and the text is cut at [`MAX_REMOTE_TEXT_CHARS`] characters. A
+/// hostile server cannot move the cursor, rewrite earlier output, change colours or the
+/// window title, or reorder what the user reads.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * MAX_REMOTE_TEXT_CHARS));
+    let mut kept = 0;
+    for c in text.chars() {
+        if kept == MAX_REMOTE_TEXT_CHARS {
+            out.push('…');
+            break;
+        }
+        if c == '\n' || c == '\r' || c == '\t' {
+            out.push(' ');
+        } else if is_unsafe_char(c) {
+            continue;
+        } else {
+            out.push(c);
+        }
+        kept += 1;
+    }
+    out
+}
+
+/// Whether `c` must not reach a terminal: a control character (C0, DEL, C1) or a Unicode
+/// bidirectional formatting character.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Removes, in place, every character [`sanitize`] would remove from every string (and
+/// object key) of a JSON document from the network, without cutting anything. The wire
+/// format has no free-text fields, so an honest server never sends such characters; a hostile
+/// one cannot get them to the terminal through any field the CLI shows.
+pub fn scrub_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.chars().any(is_unsafe_char) => {
+            s.retain(|c| !is_unsafe_char(c));
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.chars().any(is_unsafe_char)) {
+                let old = std::mem::take(map);
+                for (mut k, v) in old {
+                    k.retain(|c| !is_unsafe_char(c));
+                    map.insert(k, v);
+                }
+            }
+            map.values_mut().for_each(scrub_json);
+        }
+        _ => {}
+    }
+}
+
 impl NetError {
     /// Whether nothing answered at the URL (the CLI's exit code 4).
     pub fn is_unreachable(&self) -> bool {
@@ -156,4 +217,35 @@ pub fn check_server_url(url: &str) -> Result<ureq::http::Uri, String> {
         return Err("it must not contain credentials".into());
     }
     Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_strips_what_a_terminal_would_obey() {
+        let hostile =
+            "\u{1b}[2J\u{1b}]0;owned\u{7}pay \u{1b}[31mred\u{9b}31m\r\nnext\u{202e}txt\u{7f}";
+        let clean = sanitize(hostile);
+        assert_eq!(clean, "[2J]0;ownedpay [31mred31m  nexttxt");
+        assert!(!clean.chars().any(is_unsafe_char));
+        let long = "x".repeat(MAX_REMOTE_TEXT_CHARS + 10);
+        assert_eq!(sanitize(&long).chars().count(), MAX_REMOTE_TEXT_CHARS + 1);
+        assert_eq!(sanitize("ünïcode ✓ ok"), "ünïcode ✓ ok");
+    }
+
+    #[test]
+    fn scrub_json_cleans_every_string_and_key() {
+        let mut v = serde_json::json!({
+            "network": "regtest\u{1b}[2J",
+            "list": ["a\u{7}b", 1, {"k\u{1b}": "\u{9b}v"}],
+            "hex": "00ff",
+        });
+        scrub_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"network": "regtest[2J", "list": ["ab", 1, {"k": "v"}], "hex": "00ff"})
+        );
+    }
 }

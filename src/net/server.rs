@@ -20,7 +20,10 @@
 //! }
 //!
 //! # async fn run() -> Result<(), asyncpay::net::NetError> {
-//! let auth = AuthState::new();
+//! # let server_id: asyncpay::keys::NodeId =
+//! #     "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f".parse().unwrap();
+//! // Requests must be signed for this server's node id.
+//! let auth = AuthState::new(server_id);
 //! // Routes behind `protect` need a valid signature; the others are open.
 //! let signed = auth.protect(Router::new().route("/v1/echo", post(echo)));
 //! let router = Router::new().route("/v1/info", get(info)).merge(signed);
@@ -35,17 +38,28 @@
 //!
 //! Every error response, including axum's own (unknown path, wrong method, extractor
 //! rejections) and handler panics, leaves as `{"error": {"code": .., "message": ..}}`.
+//!
+//! Connections are served by our own accept loop over hyper (HTTP/1.1), so that a peer that
+//! opens connections and sends nothing cannot starve the process: at most
+//! [`ServerConfig::max_connections`] connections are open (and never more than the file
+//! descriptor limit allows, with room left for the rest of the process); when the cap is
+//! reached, the connection idle the longest is closed to make room, or the new one if none is
+//! idle. A connection must complete its TLS handshake and each request header within
+//! [`ServerConfig::header_timeout`] (which is also the keep-alive idle timeout), and a
+//! request body within [`ServerConfig::body_timeout`]. Signed requests are authenticated from
+//! their header before the body is read.
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::future::{poll_fn, Future, IntoFuture};
+use std::collections::BTreeMap;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::rejection::JsonRejection;
@@ -60,7 +74,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
-use super::auth::{self, AuthError, ReplayCache, DEFAULT_REPLAY_CAPACITY};
+use super::auth::{self, AuthError, AuthHeader, ReplayCache, ReplayLimits};
 use super::{ErrorBody, ErrorDetail, NetError};
 use crate::keys::NodeId;
 
@@ -73,6 +87,16 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long in-flight requests may take to finish once shutdown is requested.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Default cap of open connections (lowered to fit the file descriptor limit).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Default time for a TLS handshake and for each request header, counted from the connection
+/// (or from the end of the previous answer: it is also the keep-alive idle timeout).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time to receive a whole request body.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Certificate chain and private key files (PEM) for HTTPS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +116,14 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Largest accepted request body; larger ones get 413 `body_too_large`.
     pub max_body_bytes: usize,
+    /// Most connections open at once. [`serve`] lowers it to fit the process's file
+    /// descriptor limit ([`connection_cap`]).
+    pub max_connections: usize,
+    /// Time for the TLS handshake and for each request header (also the idle timeout of a
+    /// kept-alive connection); the connection is closed when it passes.
+    pub header_timeout: Duration,
+    /// Time to receive a request body; 408 `request_timeout` when it passes.
+    pub body_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -100,8 +132,35 @@ impl Default for ServerConfig {
             listen: DEFAULT_LISTEN,
             tls: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
+}
+
+/// The connection cap actually used: `wanted`, but at most three quarters of the soft
+/// limit of open file descriptors (`RLIMIT_NOFILE`) minus 32, so that the store, the chain
+/// source and the watcher always have descriptors left. At least 1.
+pub fn connection_cap(wanted: usize) -> usize {
+    let cap = match fd_limit() {
+        Some(limit) => wanted.min((limit / 4 * 3).saturating_sub(32)),
+        None => wanted,
+    };
+    cap.max(1)
+}
+
+#[cfg(unix)]
+fn fd_limit() -> Option<usize> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    limit
+        .current
+        .map(|c| usize::try_from(c).unwrap_or(usize::MAX))
+}
+
+#[cfg(not(unix))]
+fn fd_limit() -> Option<usize> {
+    None
 }
 
 /// An error response: HTTP status, stable snake_case code, and a message saying what happened
@@ -221,13 +280,22 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static(auth::SCHEME),
             );
         }
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         response
     }
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        ApiError::unauthorized(e.code(), e.to_string())
+        if e.is_budget() {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.code(), e.to_string())
+        } else {
+            ApiError::unauthorized(e.code(), e.to_string())
+        }
     }
 }
 
@@ -291,23 +359,26 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 /// The clock of the authentication layer: unix seconds.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
-/// Shared state of the authentication layer: the replay cache and the clock. Clones share
-/// the cache, so use one `AuthState` for all routes of a server.
+/// Which nodes, besides the server itself, have their own request budget (the operator and
+/// channel peers); see [`AuthState::with_known_nodes`].
+pub type KnownNodes = Arc<dyn Fn(&NodeId) -> bool + Send + Sync>;
+
+/// Shared state of the authentication layer: the server's own node id (requests must be
+/// signed for it), the replay cache with its budgets, the clock, and who counts as known.
+/// Clones share the cache, so use one `AuthState` for all routes of a server.
 #[derive(Clone)]
 pub struct AuthState {
+    server: NodeId,
     replay: Arc<Mutex<ReplayCache>>,
     clock: Clock,
+    known: Option<KnownNodes>,
 }
 
 impl std::fmt::Debug for AuthState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthState").finish_non_exhaustive()
-    }
-}
-
-impl Default for AuthState {
-    fn default() -> Self {
-        AuthState::new()
+        f.debug_struct("AuthState")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
     }
 }
 
@@ -319,12 +390,20 @@ pub fn system_clock() -> u64 {
 }
 
 impl AuthState {
-    /// The system clock and a replay cache of [`DEFAULT_REPLAY_CAPACITY`] entries.
-    pub fn new() -> AuthState {
+    /// Authentication for the server whose node id is `server`: the system clock and a
+    /// replay cache with the default budgets. Only `server` itself (the operator) is known.
+    pub fn new(server: NodeId) -> AuthState {
         AuthState {
-            replay: Arc::new(Mutex::new(ReplayCache::new(DEFAULT_REPLAY_CAPACITY))),
+            server,
+            replay: Arc::new(Mutex::new(ReplayCache::new(ReplayLimits::default()))),
             clock: Arc::new(system_clock),
+            known: None,
         }
+    }
+
+    /// The node id requests must be signed for.
+    pub fn server(&self) -> NodeId {
+        self.server
     }
 
     /// Uses `clock` (unix seconds) instead of the system clock, e.g. in tests.
@@ -333,9 +412,21 @@ impl AuthState {
         self
     }
 
-    /// Uses a fresh replay cache of `capacity` entries.
-    pub fn with_replay_capacity(mut self, capacity: usize) -> AuthState {
-        self.replay = Arc::new(Mutex::new(ReplayCache::new(capacity)));
+    /// Uses a fresh replay cache with these budgets.
+    pub fn with_limits(mut self, limits: ReplayLimits) -> AuthState {
+        self.replay = Arc::new(Mutex::new(ReplayCache::new(limits)));
+        self
+    }
+
+    /// Nodes for which `known` answers true (S: its channel peers) get the budget of a known
+    /// node, like the server's own key, instead of sharing the strangers' one. `known` may
+    /// block (it runs on a blocking thread) and is asked only when a node is over the
+    /// strangers' budgets.
+    pub fn with_known_nodes(
+        mut self,
+        known: impl Fn(&NodeId) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.known = Some(Arc::new(known));
         self
     }
 
@@ -349,7 +440,18 @@ impl AuthState {
         router.route_layer(middleware::from_fn_with_state(self.clone(), authenticate))
     }
 
-    /// Verifies one request (parsed header, clock, signature, replay) and records its nonce.
+    fn cache(&self) -> std::sync::MutexGuard<'_, ReplayCache> {
+        self.replay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn is_known_now(&self, node: &NodeId) -> bool {
+        *node == self.server || self.known.as_ref().is_some_and(|k| k(node))
+    }
+
+    /// Verifies one whole request (parsed header, server, clock, signature, body, replay and
+    /// budget) and records its nonce. Synchronous: asks `known` inline.
     pub fn verify(
         &self,
         header: Option<&str>,
@@ -358,14 +460,51 @@ impl AuthState {
         body: &[u8],
     ) -> Result<NodeId, AuthError> {
         let now = (self.clock)();
-        // The signature is checked before taking the lock; only the cache update is serial.
-        let header = auth::verify_signed(header, method, path_and_query, body, now)?;
-        let mut cache = self
-            .replay
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache.check_and_insert(&header.node, &header.nonce, header.ts, now)?;
+        let header = auth::verify_signed(header, &self.server, method, path_and_query, now)?;
+        header.check_body(body)?;
+        let known = self.is_known_now(&header.node);
+        self.cache()
+            .check_and_insert(&header.node, &header.nonce, header.ts, now, known)?;
         Ok(header.node)
+    }
+
+    /// Everything that can be checked from the header, before the body is read: grammar,
+    /// server, clock, signature over the declared body hash, replay and budget. Returns the
+    /// header and whether the node counts as known.
+    async fn admit(
+        &self,
+        header: Option<&str>,
+        method: &str,
+        path_and_query: &str,
+    ) -> Result<(AuthHeader, bool), AuthError> {
+        let now = (self.clock)();
+        let header = auth::verify_signed(header, &self.server, method, path_and_query, now)?;
+        let mut known = header.node == self.server;
+        let first = self.cache().check(&header.node, &header.nonce, now, known);
+        match first {
+            Ok(()) => {}
+            Err(e) if e.is_budget() && !known && self.known.is_some() => {
+                // Over a stranger's budget: is it a node S knows? (May block on S's state.)
+                let this = self.clone();
+                let node = header.node;
+                known = tokio::task::spawn_blocking(move || this.is_known_now(&node))
+                    .await
+                    .unwrap_or(false);
+                if !known {
+                    return Err(e);
+                }
+                self.cache().check(&header.node, &header.nonce, now, true)?;
+            }
+            Err(e) => return Err(e),
+        }
+        Ok((header, known))
+    }
+
+    /// Records the nonce of an admitted request whose body matched.
+    fn record(&self, header: &AuthHeader, known: bool) -> Result<(), AuthError> {
+        let now = (self.clock)();
+        self.cache()
+            .check_and_insert(&header.node, &header.nonce, header.ts, now, known)
     }
 }
 
@@ -384,9 +523,9 @@ struct Verified(NodeId);
 #[derive(Clone)]
 struct SignedTarget(String);
 
-/// Request extension set by [`serve`]: the body limit.
+/// Request extension set by [`serve`]: the body limit and the body timeout.
 #[derive(Clone, Copy)]
-struct BodyLimit(usize);
+struct BodyLimit(usize, Duration);
 
 impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = ApiError;
@@ -403,14 +542,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 }
 
 async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -> Response {
-    let limit = req
+    let (limit, body_timeout) = req
         .extensions()
         .get::<BodyLimit>()
-        .map_or(DEFAULT_MAX_BODY_BYTES, |l| l.0);
+        .map_or((DEFAULT_MAX_BODY_BYTES, DEFAULT_BODY_TIMEOUT), |l| {
+            (l.0, l.1)
+        });
     let (mut parts, body) = req.into_parts();
-    let bytes = match read_body(&parts.headers, body, limit).await {
-        Ok(bytes) => bytes,
-        Err(e) => return e.into_response(),
+    // A refusal before the body is read closes the connection: the unread body must not be
+    // taken for the next request, and nothing is read from an unauthenticated peer.
+    let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let refuse = |e: ApiError| {
+        let mut response = e.into_response();
+        if has_body {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     };
     let header = match parts
         .headers
@@ -420,24 +573,43 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(_)) => {
-            return ApiError::from(AuthError::Malformed {
+            return refuse(ApiError::from(AuthError::Malformed {
                 reason: "the header is not visible ASCII".into(),
-            })
-            .into_response()
+            }))
         }
     };
     let target = match parts.extensions.get::<SignedTarget>() {
         Some(SignedTarget(t)) => t.clone(),
         None => request_target(&parts.uri),
     };
-    match auth.verify(header, parts.method.as_str(), &target, &bytes) {
-        Ok(node) => {
-            parts.extensions.insert(Verified(node));
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Err(e) => ApiError::from(e).into_response(),
+    let (signed, known) = match auth.admit(header, parts.method.as_str(), &target).await {
+        Ok(admitted) => admitted,
+        Err(e) => return refuse(ApiError::from(e)),
+    };
+    let bytes =
+        match tokio::time::timeout(body_timeout, read_body(&parts.headers, body, limit)).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => return refuse(e),
+            Err(_) => {
+                return refuse(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!(
+                    "the request body did not arrive within {} s; send it at once after the header",
+                    body_timeout.as_secs()
+                ),
+                ))
+            }
+        };
+    if let Err(e) = signed
+        .check_body(&bytes)
+        .and_then(|()| auth.record(&signed, known))
+    {
+        return ApiError::from(e).into_response();
     }
+    parts.extensions.insert(Verified(signed.node));
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn request_target(uri: &axum::http::Uri) -> String {
@@ -581,6 +753,7 @@ async fn outer(mut req: Request, next: Next) -> Response {
 pub struct ServerHandle {
     local_addr: SocketAddr,
     tls: bool,
+    max_connections: usize,
     task: JoinHandle<Result<(), NetError>>,
 }
 
@@ -594,6 +767,11 @@ impl ServerHandle {
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// The connection cap in force ([`connection_cap`] of the configured one).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
     /// Whether the server has stopped.
@@ -613,6 +791,69 @@ impl ServerHandle {
     }
 }
 
+/// One open connection, as the accept loop sees it.
+struct Slot {
+    /// Requests being handled now.
+    busy: usize,
+    /// Since when no request is handled (accept time for a fresh connection).
+    idle_since: Instant,
+    /// Closes the connection when notified.
+    close: Arc<tokio::sync::Notify>,
+}
+
+/// The open connections, by a sequence number.
+#[derive(Default)]
+struct Slots(Mutex<BTreeMap<u64, Slot>>);
+
+impl Slots {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Slot>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes room for one more connection under `cap`: true if there is room, possibly after
+    /// closing the connection idle the longest; false if every connection is busy.
+    fn make_room(&self, cap: usize) -> bool {
+        let mut slots = self.lock();
+        if slots.len() < cap {
+            return true;
+        }
+        let victim = slots
+            .iter()
+            .filter(|(_, s)| s.busy == 0)
+            .min_by_key(|(_, s)| s.idle_since)
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| slots.remove(&id)) {
+            Some(slot) => {
+                // Out of the map at once (so a burst does not pick it again); its task closes
+                // the connection when it sees the notification.
+                slot.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn set_busy(&self, id: u64, delta: isize) {
+        if let Some(slot) = self.lock().get_mut(&id) {
+            slot.busy = slot.busy.saturating_add_signed(delta);
+            if slot.busy == 0 {
+                slot.idle_since = Instant::now();
+            }
+        }
+    }
+}
+
+/// Removes a connection from [`Slots`] when its task ends (however it ends).
+struct SlotGuard(Arc<Slots>, u64);
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.0.lock().remove(&self.1);
+    }
+}
+
 /// Binds `config.listen` and serves `router` in a background task until `shutdown`
 /// resolves. Returns once the socket is bound, with the actual address, so the caller can
 /// print it (port 0 → a free port). HTTPS when `config.tls` is set.
@@ -629,10 +870,13 @@ where
 {
     let app = router
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(Extension(BodyLimit(config.max_body_bytes)))
+        .layer(Extension(BodyLimit(
+            config.max_body_bytes,
+            config.body_timeout,
+        )))
         .layer(middleware::from_fn(outer));
     let tls = match &config.tls {
-        Some(files) => Some(rustls_config(files)?),
+        Some(files) => Some(tokio_rustls::TlsAcceptor::from(rustls_config(files)?)),
         None => None,
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -645,52 +889,174 @@ where
         addr: config.listen,
         reason: e.to_string(),
     })?;
-    let serve_error = |e: std::io::Error| NetError::Serve {
-        reason: e.to_string(),
-    };
     let is_tls = tls.is_some();
-    let task = match tls {
-        None => tokio::spawn(async move {
-            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            let signal = async move {
-                shutdown.await;
-                let _ = tx.send(());
-            };
-            let server = axum::serve(listener, app.into_make_service())
-                .with_graceful_shutdown(signal)
-                .into_future();
-            let grace_over = async move {
-                if rx.await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            };
-            tokio::select! {
-                result = server => result.map_err(serve_error),
-                () = grace_over => Ok(()),
-            }
-        }),
-        Some(tls) => tokio::spawn(async move {
-            let handle = axum_server::Handle::new();
-            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(
-                axum_server::tls_rustls::RustlsConfig::from_config(tls),
-            );
-            let server = axum_server::Server::<SocketAddr>::from_listener(listener)
-                .acceptor(acceptor)
-                .handle(handle.clone());
-            let mut serving = pin!(server.serve(app.into_make_service()));
-            tokio::select! {
-                result = &mut serving => return result.map_err(serve_error),
-                () = shutdown => handle.graceful_shutdown(Some(SHUTDOWN_GRACE)),
-            }
-            serving.await.map_err(serve_error)
-        }),
-    };
+    let cap = connection_cap(config.max_connections);
+    let header_timeout = config.header_timeout;
+    let task = tokio::spawn(accept_loop(
+        listener,
+        app,
+        tls,
+        cap,
+        header_timeout,
+        shutdown,
+    ));
     Ok(ServerHandle {
         local_addr,
         tls: is_tls,
+        max_connections: cap,
         task,
     })
+}
+
+async fn accept_loop<F>(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    cap: usize,
+    header_timeout: Duration,
+    shutdown: F,
+) -> Result<(), NetError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(Slots::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut next_id: u64 = 0;
+    let mut shutdown = pin!(shutdown);
+    let mut accept_failing = false;
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => {
+                accept_failing = false;
+                stream
+            }
+            Err(e) => {
+                // Out of descriptors (EMFILE/ENFILE), or a connection reset before accept:
+                // keep serving; say it once per episode.
+                if !accept_failing {
+                    eprintln!("asyncpay server: cannot accept a connection: {e}");
+                    accept_failing = true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !slots.make_room(cap) {
+            // Every connection is busy with a request: close this one at once.
+            drop(stream);
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let id = next_id;
+        next_id += 1;
+        let close = Arc::new(tokio::sync::Notify::new());
+        slots.lock().insert(
+            id,
+            Slot {
+                busy: 0,
+                idle_since: Instant::now(),
+                close: close.clone(),
+            },
+        );
+        let guard = SlotGuard(slots.clone(), id);
+        let conn = Conn {
+            app: app.clone(),
+            slots: slots.clone(),
+            id,
+            header_timeout,
+            close,
+            stop: stop_rx.clone(),
+        };
+        match &tls {
+            None => tasks.spawn(async move {
+                let _guard = guard;
+                conn.run(stream).await;
+            }),
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tasks.spawn(async move {
+                    let _guard = guard;
+                    let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
+                    tokio::select! {
+                        done = handshake => {
+                            if let Ok(Ok(stream)) = done {
+                                conn.run(stream).await;
+                            }
+                        }
+                        () = conn.close.notified() => {}
+                    }
+                })
+            }
+        };
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        tasks.shutdown().await;
+    }
+    Ok(())
+}
+
+/// One connection's service: the router, with the connection marked busy while a request is
+/// handled.
+struct Conn {
+    app: Router,
+    slots: Arc<Slots>,
+    id: u64,
+    header_timeout: Duration,
+    close: Arc<tokio::sync::Notify>,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Conn {
+    async fn run<I>(self, io: I)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        use hyper::service::Service as _;
+        let Conn {
+            app,
+            slots,
+            id,
+            header_timeout,
+            close,
+            mut stop,
+        } = self;
+        let tower = hyper_util::service::TowerToHyperService::new(app);
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                slots.set_busy(id, 1);
+                let answer = tower.call(req);
+                let slots = slots.clone();
+                async move {
+                    let response = answer.await;
+                    slots.set_busy(id, -1);
+                    response
+                }
+            });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .keep_alive(true);
+        let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+        let mut conn = pin!(conn);
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = close.notified() => return,
+            _ = stop.wait_for(|stop| *stop) => {}
+        }
+        // Shutdown: finish the request in flight, then close.
+        conn.as_mut().graceful_shutdown();
+        let _ = conn.await;
+    }
 }
 
 fn cert_error(what: &'static str, path: &Path, reason: impl std::fmt::Display) -> NetError {

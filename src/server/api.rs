@@ -7,6 +7,11 @@
 //! The operator's routes, `GET /v1/admin/sales` and `POST /v1/admin/sales/{id}/approve`, sit
 //! behind the same authentication and answer only requests signed with S's own node key
 //! (403 `not_operator` otherwise): `asyncpay server sales` signs them with S's wallet.
+//!
+//! Every signed request must name S's node id (a request signed for another server is
+//! refused). The operator and S's channel peers each have their own request budget; all
+//! other nodes share the strangers' budget (`net::auth::ReplayCache`), so a flood from fresh
+//! keys cannot lock out the operator or a peer.
 
 use std::sync::Arc;
 
@@ -276,8 +281,24 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
     app(core, auth).0
 }
 
-/// The router of S and its mailbox (for the run loop to prune expired items).
+/// Whether `node` has a channel with S that is not closed: such nodes (and S's own key,
+/// the operator) get their own request budget instead of sharing the strangers' one
+/// ([`AuthState::with_known_nodes`]).
+fn has_channel(core: &ServerCore, node: &NodeId) -> bool {
+    core.lock()
+        .channels
+        .values()
+        .any(|c| c.client == *node && c.channel.status() != crate::protocol::ChannelStatus::Closed)
+}
+
+/// The router of S and its mailbox (for the run loop to prune expired items). `auth` must
+/// be for S's node id; S's channel peers are made known nodes of it here.
 pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox>) {
+    debug_assert_eq!(auth.server(), core.node_id(), "requests are signed for S");
+    let known = core.clone();
+    let auth = &auth
+        .clone()
+        .with_known_nodes(move |node| has_channel(&known, node));
     let protected = auth.protect(
         Router::new()
             .route("/v1/channel-messages", post(channel_message))

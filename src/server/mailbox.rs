@@ -13,6 +13,16 @@
 //! Time is always passed in (unix seconds): the core logic has no clock. Expired items are
 //! dropped when their recipient touches the mailbox, and by [`Mailbox::prune`].
 //!
+//! Senders with something at stake and strangers are kept apart, so that junk from fresh
+//! node ids (which cost nothing) cannot stop a real payment. A *member* is S itself or a node
+//! with an open (funded) channel with S; every other sender is a *stranger* (which may be an
+//! honest payer: the payer need not be a client of the payee's server). Strangers get small
+//! quotas — few items per stranger and recipient, a share of each mailbox, a share of the
+//! whole server, a shorter lifetime — and when a quota or a mailbox is full, the oldest
+//! stranger item makes room: a post from a member always finds room unless members filled
+//! the mailbox themselves, and a fresh post from a stranger is never refused because of other
+//! strangers' items. Junk can at worst displace strangers' items, never a member's.
+//!
 //! HTTP (see `docs/api.md`, "Mailbox"): [`routes`] serves `POST /v1/mailbox/{recipient}`,
 //! `GET /v1/mailbox`, `GET /v1/mailbox/{id}` and `DELETE /v1/mailbox/{id}`, all signed.
 
@@ -46,6 +56,15 @@ pub const MAX_ITEMS_PER_SENDER: usize = 20;
 pub const MAX_TOTAL_ITEMS: usize = 100_000;
 /// Longest lifetime a sender may choose: 30 days.
 pub const MAX_TTL_SECS: u64 = 30 * 24 * 3600;
+/// Most items one stranger may have waiting for one recipient.
+pub const MAX_ITEMS_PER_STRANGER: usize = 5;
+/// Most strangers' items waiting for one recipient (the rest of the mailbox is reserved for
+/// members).
+pub const MAX_STRANGER_ITEMS_PER_RECIPIENT: usize = 40;
+/// Most strangers' items S holds in all mailboxes together.
+pub const MAX_STRANGER_ITEMS_TOTAL: usize = 10_000;
+/// Longest lifetime of a stranger's item: 7 days.
+pub const MAX_STRANGER_TTL_SECS: u64 = 7 * 24 * 3600;
 /// Lifetime of an item whose sender chose none: 7 days.
 pub const DEFAULT_TTL_SECS: u64 = 7 * 24 * 3600;
 
@@ -64,6 +83,14 @@ pub struct MailboxLimits {
     pub max_ttl_secs: u64,
     /// See [`DEFAULT_TTL_SECS`].
     pub default_ttl_secs: u64,
+    /// See [`MAX_ITEMS_PER_STRANGER`].
+    pub max_items_per_stranger: usize,
+    /// See [`MAX_STRANGER_ITEMS_PER_RECIPIENT`].
+    pub max_stranger_items_per_recipient: usize,
+    /// See [`MAX_STRANGER_ITEMS_TOTAL`].
+    pub max_stranger_items_total: usize,
+    /// See [`MAX_STRANGER_TTL_SECS`].
+    pub max_stranger_ttl_secs: u64,
 }
 
 impl Default for MailboxLimits {
@@ -75,6 +102,10 @@ impl Default for MailboxLimits {
             max_total_items: MAX_TOTAL_ITEMS,
             max_ttl_secs: MAX_TTL_SECS,
             default_ttl_secs: DEFAULT_TTL_SECS,
+            max_items_per_stranger: MAX_ITEMS_PER_STRANGER,
+            max_stranger_items_per_recipient: MAX_STRANGER_ITEMS_PER_RECIPIENT,
+            max_stranger_items_total: MAX_STRANGER_ITEMS_TOTAL,
+            max_stranger_ttl_secs: MAX_STRANGER_TTL_SECS,
         }
     }
 }
@@ -253,6 +284,10 @@ struct StoredItem {
     sender: NodeId,
     posted_at: u64,
     expires_at: u64,
+    /// Posted by a stranger (no funded channel with S at the time); items of older versions
+    /// have none and count as members'.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    stranger: bool,
     /// The package, lower-case hex.
     payload: String,
 }
@@ -281,12 +316,19 @@ impl Backing {
 struct Entry {
     recipient: NodeId,
     meta: ItemMeta,
+    /// Posted by a stranger: the first to go when room is needed.
+    stranger: bool,
 }
+
+/// Which senders are members (see the module documentation).
+pub type Members = Arc<dyn Fn(&NodeId) -> bool + Send + Sync>;
 
 /// The mailbox: items on disk (encrypted with S's store), their index in memory.
 pub struct Mailbox {
     backing: Backing,
     limits: MailboxLimits,
+    /// `None`: S's rule (itself or an open channel) with S's backing, everyone otherwise.
+    members: Option<Members>,
     /// `None` until loaded from the files.
     index: Mutex<Option<BTreeMap<ItemId, Entry>>>,
 }
@@ -305,6 +347,7 @@ impl Mailbox {
         let mailbox = Mailbox {
             backing: Backing::Own(store),
             limits: MailboxLimits::default(),
+            members: None,
             index: Mutex::new(None),
         };
         drop(mailbox.index()?);
@@ -317,7 +360,33 @@ impl Mailbox {
         Mailbox {
             backing: Backing::Server(core),
             limits: MailboxLimits::default(),
+            members: None,
             index: Mutex::new(None),
+        }
+    }
+
+    /// Uses `members` to tell members from strangers (by default: for S's mailbox, S itself
+    /// and nodes with an open channel with S; for a mailbox of its own store, every sender).
+    pub fn with_members(
+        mut self,
+        members: impl Fn(&NodeId) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.members = Some(Arc::new(members));
+        self
+    }
+
+    /// Whether `sender` posts as a member now.
+    pub fn is_member(&self, sender: &NodeId) -> bool {
+        match (&self.members, &self.backing) {
+            (Some(members), _) => members(sender),
+            (None, Backing::Own(_)) => true,
+            (None, Backing::Server(core)) => {
+                *sender == core.node_id()
+                    || core.lock().channels.values().any(|c| {
+                        c.client == *sender
+                            && c.channel.status() == crate::protocol::ChannelStatus::Open
+                    })
+            }
         }
     }
 
@@ -360,6 +429,7 @@ impl Mailbox {
                     item.id,
                     Entry {
                         recipient: item.recipient,
+                        stranger: item.stranger,
                         meta: ItemMeta {
                             id: item.id,
                             sender: item.sender,
@@ -438,39 +508,85 @@ impl Mailbox {
                 max: limits.max_item_bytes,
             });
         }
-        let expires_at = expires_at.unwrap_or(now.saturating_add(limits.default_ttl_secs));
+        // Asked before the index is locked (it may look at S's channels).
+        let member = self.is_member(&sender);
+        let max_ttl = if member {
+            limits.max_ttl_secs
+        } else {
+            limits.max_ttl_secs.min(limits.max_stranger_ttl_secs)
+        };
+        let expires_at =
+            expires_at.unwrap_or(now.saturating_add(limits.default_ttl_secs.min(max_ttl)));
         if expires_at <= now {
             return Err(MailboxError::ExpiryPassed { expires_at, now });
         }
-        if expires_at - now > limits.max_ttl_secs {
+        if expires_at - now > max_ttl {
             return Err(MailboxError::ExpiryTooFar {
                 expires_at,
                 now,
-                max_ttl_secs: limits.max_ttl_secs,
+                max_ttl_secs: max_ttl,
             });
         }
         let mut guard = self.index()?;
         let index = guard.get();
         self.drop_expired(index, Some(&recipient), now)?;
-        if index.len() >= limits.max_total_items {
+        let strangers_total =
+            |index: &BTreeMap<ItemId, Entry>| index.values().filter(|e| e.stranger).count();
+        let server_full = |index: &BTreeMap<ItemId, Entry>| {
+            index.len() >= limits.max_total_items
+                || (!member && strangers_total(index) >= limits.max_stranger_items_total)
+        };
+        if server_full(index) {
             self.drop_expired(index, None, now)?;
-            if index.len() >= limits.max_total_items {
+        }
+        if server_full(index) {
+            // Room is made by the oldest stranger item anywhere; members' items stay.
+            if !self.evict_oldest_stranger(index, None, &sender)? {
                 return Err(MailboxError::ServerFull {
                     max: limits.max_total_items,
                 });
             }
         }
-        let waiting = index.values().filter(|e| e.recipient == recipient);
-        let (all, from_sender) = waiting.fold((0, 0), |(all, mine), e| {
-            (all + 1, mine + usize::from(e.meta.sender == sender))
-        });
-        if from_sender >= limits.max_items_per_sender {
+        let count = |index: &BTreeMap<ItemId, Entry>| {
+            index.values().filter(|e| e.recipient == recipient).fold(
+                (0, 0, 0),
+                |(all, mine, strangers), e| {
+                    (
+                        all + 1,
+                        mine + usize::from(e.meta.sender == sender),
+                        strangers + usize::from(e.stranger),
+                    )
+                },
+            )
+        };
+        let (_, from_sender, _) = count(index);
+        let sender_max = if member {
+            limits.max_items_per_sender
+        } else {
+            limits
+                .max_items_per_sender
+                .min(limits.max_items_per_stranger)
+        };
+        if from_sender >= sender_max {
             return Err(MailboxError::SenderLimit {
                 recipient,
-                max: limits.max_items_per_sender,
+                max: sender_max,
             });
         }
-        if all >= limits.max_items_per_recipient {
+        let (_, _, strangers) = count(index);
+        if !member && strangers >= limits.max_stranger_items_per_recipient {
+            // The strangers' share of this mailbox is full: the oldest of them goes.
+            if !self.evict_oldest_stranger(index, Some(&recipient), &sender)? {
+                return Err(MailboxError::MailboxFull {
+                    recipient,
+                    max: limits.max_stranger_items_per_recipient,
+                });
+            }
+        }
+        let (all, _, _) = count(index);
+        if all >= limits.max_items_per_recipient
+            && !self.evict_oldest_stranger(index, Some(&recipient), &sender)?
+        {
             return Err(MailboxError::MailboxFull {
                 recipient,
                 max: limits.max_items_per_recipient,
@@ -488,6 +604,7 @@ impl Mailbox {
             sender,
             posted_at: now,
             expires_at,
+            stranger: !member,
             payload: crate::protocol::hex::encode(&payload),
         };
         // Durable before it is indexed and acknowledged.
@@ -504,9 +621,37 @@ impl Mailbox {
             Entry {
                 recipient,
                 meta: meta.clone(),
+                stranger: !member,
             },
         );
         Ok(meta)
+    }
+
+    /// Deletes the oldest stranger item (of `recipient`, or anyone's) not posted by `poster`
+    /// (a sender never displaces its own items, so its quota stays exact); false if there is
+    /// none.
+    fn evict_oldest_stranger(
+        &self,
+        index: &mut BTreeMap<ItemId, Entry>,
+        recipient: Option<&NodeId>,
+        poster: &NodeId,
+    ) -> Result<bool, MailboxError> {
+        let oldest = index
+            .values()
+            .filter(|e| {
+                e.stranger
+                    && e.meta.sender != *poster
+                    && recipient.is_none_or(|r| e.recipient == *r)
+            })
+            .min_by_key(|e| (e.meta.posted_at, e.meta.id))
+            .map(|e| e.meta.id);
+        match oldest {
+            Some(id) => {
+                self.remove(index, &id)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// `recipient`'s unexpired items, oldest first (expired ones are dropped).
