@@ -294,7 +294,16 @@ impl Session<'_> {
             )));
         }
         let key_index = self.next_key_index()?;
-        let keys = self.w.keys.channel(key_index).party_keys();
+        let mut keys = self.w.keys.channel(key_index).party_keys();
+        // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
+        // claims) goes to a change address of our own wallet, revealed and written now,
+        // before the key leaves: `wallet balance` shows it, a restore from the seed finds it.
+        {
+            let (mut wallet, state) = onchain(out, self.network, &self.w, source)?;
+            let payout = wallet.reveal_channel_payout().map_err(wallet_error)?;
+            save_wallet(&self.w, &mut wallet, state)?;
+            keys.settlement = payout.internal_key;
+        }
         let open = OpenChannel {
             channel_id: ChannelId(random32()?),
             client_keys: WireKeys::from(&keys),
