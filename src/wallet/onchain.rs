@@ -745,6 +745,30 @@ mod tests {
     }
 
     #[test]
+    fn channel_payouts_are_fresh_bip86_change_addresses() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Bitcoin);
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin).block_hash();
+        let mut wallet = OnchainWallet::create(&keys, Network::Bitcoin, genesis).unwrap();
+        let first = wallet.reveal_channel_payout().unwrap();
+        let second = wallet.reveal_channel_payout().unwrap();
+        assert_eq!((first.index, second.index), (0, 1));
+        // BIP86 test vector: m/86'/0'/0'/1/0.
+        assert_eq!(
+            Address::from_script(&first.script_pubkey, Network::Bitcoin)
+                .unwrap()
+                .to_string(),
+            "bc1p3qkhfews2uk44qtvauqyr2ttdsw7svhkl9nkm9s9c3x4ax5h60wqwruhk7"
+        );
+        assert_eq!(first.internal_key, keys.channel_payout_key(0));
+        assert_eq!(second.internal_key, keys.channel_payout_key(1));
+        // The reveal is staged for the caller to write.
+        let staged = wallet.take_changeset().unwrap();
+        assert!(!staged.indexer.last_revealed.is_empty());
+    }
+
+    #[test]
     fn btc_formatting_is_short_and_exact() {
         assert_eq!(btc(Amount::from_sat(100_000)), "0.001");
         assert_eq!(btc(Amount::from_sat(100_000_000)), "1");

@@ -17,7 +17,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
 
 /// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
 pub fn command() -> Command {
-    let mut c = Command::new(BIN);
+    // `ASYNCPAY_TEST_BIN` runs another build of the binary (e.g. a copy taken right after
+    // it was built, when several checkouts share one target directory).
+    let bin = std::env::var_os("ASYNCPAY_TEST_BIN").unwrap_or_else(|| BIN.into());
+    let mut c = Command::new(bin);
     for (k, _) in std::env::vars() {
         if k.starts_with("ASYNCPAY_") {
             c.env_remove(k);
