@@ -139,8 +139,8 @@ fn a_cooperative_close_pays_both_wallets() {
     let a = st.a.clone();
     a.ok(&["channel", "push", &st.a_channel, "10000"]);
     let shown = a.ok(&["channel", "show", &st.a_channel]);
-    eprintln!("{shown}");
     let before = total(&a);
+    assert_eq!(before, 500_000 - 200_000 - fees(&a));
     a.ok(&["channel", "close", &st.a_channel, "--fee", "500"]);
     st.env.mine(1);
     // The close pays the addresses the channel named when it opened, to the satoshi.
@@ -150,7 +150,6 @@ fn a_cooperative_close_pays_both_wallets() {
     let shown_address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
         shown["payout_address"].as_str().unwrap().parse().unwrap();
     assert_eq!(shown_address.assume_checked().script_pubkey(), a_payout);
-    assert_eq!(before, 500_000 - 200_000 - fees(&a));
     payout_is_home(&st.env, &a, "a", before + 189_500, &[189_500]);
 
     stop_server(&mut st);
@@ -224,6 +223,7 @@ fn force_closes_with_an_old_state_pay_every_wallet() {
 fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
     let mut st = Story::new(&[]);
     let (a, b) = (st.a.clone(), st.b.clone());
+    let b_payout = to_node(&b, 0);
     let pid = id(&a.ok(&["pay", &st.address, "10000"]));
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
@@ -240,7 +240,9 @@ fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
             && serde_json::from_slice::<Value>(&out.stdout).unwrap()["payments"][0]["status"]
                 == "paid"
     });
-    assert_eq!(value_at(&st.env, &to_node(&b, 0)), 10_000);
+    let shown = b.cmd(&["channel", "show", &st.b_channel]).output().unwrap();
+    eprintln!("B's channel after the claim: {shown:?}");
+    assert_eq!(value_at(&st.env, &b_payout), 10_000);
     assert_eq!(value_at(&st.env, &st.s_to_node[1]), 290_000);
     payout_is_home(&st.env, &b, "b", 10_000, &[10_000]);
 
