@@ -241,7 +241,10 @@ fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
                 == "paid"
     });
     let shown = b.cmd(&["channel", "show", &st.b_channel]).output().unwrap();
-    eprintln!("B's channel after the claim: {shown:?}");
+    assert!(
+        shown.status.success(),
+        "B's channel after the claim: {shown:?}"
+    );
     assert_eq!(value_at(&st.env, &b_payout), 10_000);
     assert_eq!(value_at(&st.env, &st.s_to_node[1]), 290_000);
     payout_is_home(&st.env, &b, "b", 10_000, &[10_000]);
