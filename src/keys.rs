@@ -214,6 +214,24 @@ impl WalletKeys {
         descriptors
     }
 
+    /// The public key of the BIP86 change address `m/86'/coin'/0'/1/index`: a channel whose
+    /// payout was revealed at change index `index` carries it as this party's settlement
+    /// key, so its `to_node` output `P2TR(key)` (BIP86 tweak) is that wallet address
+    /// (`docs/derivation.md`, "Channel payouts").
+    pub fn channel_payout_key(&self, index: u32) -> bitcoin::key::XOnlyPublicKey {
+        let secp = Secp256k1::signing_only();
+        let key = self.derive(&[
+            ChildNumber::Hardened { index: 86 },
+            ChildNumber::Hardened {
+                index: self.coin_type(),
+            },
+            ChildNumber::Hardened { index: 0 },
+            ChildNumber::Normal { index: 1 },
+            ChildNumber::Normal { index },
+        ]);
+        key.private_key.x_only_public_key(&secp).0
+    }
+
     /// The node key: the wallet's identity towards servers and payers.
     pub fn node_secret(&self) -> SecretKey {
         self.own(&[0, 0])
@@ -359,6 +377,26 @@ mod tests {
                 .private_key,
             before
         );
+    }
+
+    #[test]
+    fn channel_payout_key_is_the_bip86_change_key() {
+        // BIP86 test vector: m/86'/0'/0'/1/0 of the test mnemonic.
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Bitcoin);
+        let key = keys.channel_payout_key(0);
+        assert_eq!(
+            key.to_string(),
+            "399f1b2f4393f29a18c937859c5dd8a77350103157eb880f02e8c08214277cef"
+        );
+        let secp = Secp256k1::verification_only();
+        let address = bitcoin::Address::p2tr(&secp, key, None, Network::Bitcoin);
+        assert_eq!(
+            address.to_string(),
+            "bc1p3qkhfews2uk44qtvauqyr2ttdsw7svhkl9nkm9s9c3x4ax5h60wqwruhk7"
+        );
+        assert_ne!(keys.channel_payout_key(1), key);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use asyncpay::keys::Seed;
-use bitcoin::{Network, ScriptBuf};
+use bitcoin::Network;
 use serde_json::Value;
 
 mod common;
@@ -36,8 +36,8 @@ fn channels_with_a_real_server_to_the_satoshi() {
     let s = env.wallet("s");
     server_init(&s, None);
     fund(&s, &env, 1_000_000);
-    // S's to_node scripts of its channels 0..3 (S's wallet is locked while it runs).
-    let s_to_node: Vec<ScriptBuf> = (0..3).map(|i| to_node(&s, i)).collect();
+    // S's to_node script of its channel i (read from S's channel files while it runs).
+    let s_to_node = |i: u32| to_node(&s, i);
     let server = Server::start(&s);
     let url = server.url.as_str();
     let info: Value = serde_json::from_str(
@@ -91,7 +91,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
     a.ok(&["channel", "close", &a2, "--fee", "500"]);
     env.mine(1);
     assert_eq!(value_at(&env, &to_node(&a, 1)), 94_500);
-    assert_eq!(value_at(&env, &s_to_node[2]), 5_000);
+    assert_eq!(value_at(&env, &s_to_node(2)), 5_000);
 
     // A, restored from the old backup, force-closes with state 1. S's watcher rebinds the
     // latest state 2 over it and settles it after the delay.
@@ -114,10 +114,10 @@ fn channels_with_a_real_server_to_the_satoshi() {
     eventually("S to settle state 2", || {
         env.mine(1);
         std::thread::sleep(Duration::from_millis(100));
-        value_at(&env, &s_to_node[0]) > 0
+        value_at(&env, &s_to_node(0)) > 0
     });
     assert_eq!(value_at(&env, &to_node(&a, 0)), 170_000);
-    assert_eq!(value_at(&env, &s_to_node[0]), 30_000);
+    assert_eq!(value_at(&env, &s_to_node(0)), 30_000);
     let shown = a.ok(&["channel", "show", &a1]);
     assert_eq!(shown["status"], "closed");
 
@@ -133,7 +133,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
     let closed = b.ok(&["channel", "close", &b1, "--force", "--no-wait"]);
     assert_eq!(closed["state"], 0);
     env.mine(1);
-    assert_eq!(value_at(&env, &s_to_node[1]), 300_000);
+    assert_eq!(value_at(&env, &s_to_node(1)), 300_000);
     drop(server);
 }
 
@@ -208,12 +208,12 @@ fn sigkill_of_s_during_updates_loses_nothing() {
     let log = env.root.path().join("nonce-use.log");
     let s = env.wallet("s");
     server_init(&s, None);
-    let s_to_node = to_node(&s, 0);
     let a = env.wallet("a");
     fund(&a, &env, 400_000);
     let mut server = Server::start_with(&s, "0", &[], Some(&log));
     let id = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     env.mine(1);
+    let s_to_node = to_node(&s, 0);
     let phrase = a.ok(&["wallet", "backup", "--force"])["mnemonic"]
         .as_str()
         .unwrap()

@@ -294,7 +294,16 @@ impl Session<'_> {
             )));
         }
         let key_index = self.next_key_index()?;
-        let keys = self.w.keys.channel(key_index).party_keys();
+        let mut keys = self.w.keys.channel(key_index).party_keys();
+        // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
+        // claims) goes to a change address of our own wallet, revealed and written now,
+        // before the key leaves: `wallet balance` shows it, a restore from the seed finds it.
+        {
+            let (mut wallet, state) = onchain(out, self.network, &self.w, source)?;
+            let payout = wallet.reveal_channel_payout().map_err(wallet_error)?;
+            save_wallet(&self.w, &mut wallet, state)?;
+            keys.settlement = payout.internal_key;
+        }
         let open = OpenChannel {
             channel_id: ChannelId(random32()?),
             client_keys: WireKeys::from(&keys),
@@ -352,7 +361,7 @@ impl Session<'_> {
                 send(&client, Message::FundingPublished(published))?;
             }
         }
-        Ok(ChannelReport::of(&ch))
+        Ok(ChannelReport::of(&ch, self.network))
     }
 
     /// The report of a channel after a watch pass (when it has a funding outpoint).
@@ -365,7 +374,7 @@ impl Session<'_> {
             Some(_) => Some(describe(&self.watch(ch, source, false)?)),
             None => None,
         };
-        let mut report = ChannelReport::of(ch);
+        let mut report = ChannelReport::of(ch, self.network);
         report.chain = chain;
         Ok(report)
     }
@@ -434,16 +443,26 @@ pub struct ChannelReport {
     summary: ChannelSummary,
     server_url: String,
     server_node_id: String,
+    /// This wallet's channel key index (`m/9735'/coin'/1'/i'`).
+    key_index: u32,
+    /// Where the channel pays this wallet when it ends: an address of the wallet's own
+    /// change chain (settlement, cooperative close, PTLC claims).
+    payout_address: String,
+    /// Where it pays the server.
+    server_payout_address: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     chain: Option<String>,
 }
 
 impl ChannelReport {
-    fn of(ch: &ClientChannel) -> Self {
+    fn of(ch: &ClientChannel, network: Network) -> Self {
         ChannelReport {
             summary: summary(&ch.channel),
             server_url: ch.server_url.clone(),
             server_node_id: ch.server.to_string(),
+            key_index: ch.key_index,
+            payout_address: payout_address(ch, Party::Client, network),
+            server_payout_address: payout_address(ch, Party::Server, network),
             chain: None,
         }
     }
@@ -462,6 +481,14 @@ impl ChannelReport {
     }
 }
 
+/// The address `party`'s `to_node` output pays (its channel payout).
+fn payout_address(ch: &ClientChannel, party: Party, network: Network) -> String {
+    let script = ch.channel.params().to_node_script(party);
+    Address::from_script(&script, network)
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| script.to_hex_string())
+}
+
 impl Render for ChannelReport {
     fn human(&self) -> String {
         let s = &self.summary;
@@ -478,6 +505,7 @@ impl Render for ChannelReport {
             s.funding_outpoint.as_deref().unwrap_or("-"),
             s.confirmations
         );
+        text.push_str(&format!("\npays you to:    {}", self.payout_address));
         if let Some(chain) = &self.chain {
             text.push_str(&format!("\non chain:       {chain}"));
         }
@@ -599,7 +627,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
                 .pay(Party::Client, amount.0)
                 .map_err(|e| CliError::failed(e.to_string()))?;
             s.update(&client, &mut ch, next)?;
-            out.result(&ChannelReport::of(&ch));
+            out.result(&ChannelReport::of(&ch, s.network));
         }
         ChannelCommand::Close {
             id,
@@ -618,7 +646,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             } else {
                 cooperative_close(&s, &mut ch, fee.0, source.as_ref())?;
             }
-            out.result(&ChannelReport::of(&ch));
+            out.result(&ChannelReport::of(&ch, s.network));
         }
     }
     Ok(())

@@ -297,15 +297,41 @@ impl World {
             .keys(Network::Regtest))
     }
 
-    /// The `to_node` script of `wallet`'s channel key `index` (where its channel balance
-    /// lands on chain).
+    /// The `to_node` script of `wallet`'s channel with key index `index` (where the channel
+    /// pays the wallet when it ends: an address of the wallet's own change chain), read from
+    /// its channel files without the data dir's lock (S runs meanwhile).
     fn to_node(&self, wallet: &str, index: u32) -> CliResult<ScriptBuf> {
-        let key = self.keys(wallet)?.channel(index).party_keys().settlement;
-        Ok(ScriptBuf::new_p2tr(
-            &bitcoin::key::Secp256k1::verification_only(),
-            key,
-            None,
-        ))
+        let store = crate::store::ReadOnlyDir::open(&self.root.join(wallet))
+            .and_then(|d| d.unlock(&crate::store::Unlock::IdentityFile(self.identity(wallet))))
+            .map_err(fail)?;
+        for key in store
+            .keys_of::<super::channel::ClientChannel>()
+            .map_err(fail)?
+        {
+            let ch: Option<super::channel::ClientChannel> = store.load_keyed(&key).map_err(fail)?;
+            if let Some(ch) = ch.filter(|c| c.key_index == index) {
+                return Ok(ch
+                    .channel
+                    .params()
+                    .to_node_script(crate::eltoo::Party::Client));
+            }
+        }
+        for key in store
+            .keys_of::<crate::server::ServerChannel>()
+            .map_err(fail)?
+        {
+            let ch: Option<crate::server::ServerChannel> = store.load_keyed(&key).map_err(fail)?;
+            if let Some(ch) = ch.filter(|c| c.key_index == index) {
+                return Ok(ch
+                    .channel
+                    .params()
+                    .to_node_script(crate::eltoo::Party::Server));
+            }
+        }
+        Err(fail(format!(
+            "{} has no channel with key index {index}",
+            label(wallet)
+        )))
     }
 
     fn value_at(&self, script: &ScriptBuf) -> CliResult<u64> {
@@ -694,7 +720,6 @@ fn tell(st: &mut Story) -> CliResult<String> {
             "anyone",
         ],
     )?;
-    let s_to_node_a = st.w.to_node("s", 0)?;
     let (server, url) = st.w.start_server()?;
     st.step().log.push(Event::Ran(Ran {
         by: "S".into(),
@@ -894,6 +919,7 @@ fn tell(st: &mut Story) -> CliResult<String> {
     // confirm that and give it shared_delay's depth; S's watcher publishes the settlement.
     // (If S answered while the old update was in the mempool, both are mined together; if
     // S is slow, the loop below mines until S's settlement is out.)
+    let s_to_node_a = st.w.to_node("s", 0)?;
     st.w.mine(1)?;
     st.w.await_mempool(Duration::from_secs(2))?;
     st.w.mine(15)?;

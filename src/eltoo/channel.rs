@@ -32,7 +32,9 @@ impl Party {
 pub struct PartyKeys {
     /// MuSig2 key for the funding/update outputs (full point: BIP327 sorts compressed keys).
     pub funding: secp::Point,
-    /// Key of this party's `to_node` settlement output (key-path P2TR).
+    /// Key of this party's `to_node` output (key-path-only P2TR, BIP86 tweak): the internal
+    /// key of a BIP86 address of the party's own on-chain wallet, so the `to_node` output,
+    /// the cooperative close output and PTLC claims pay that wallet address.
     pub settlement: XOnlyPublicKey,
     /// Key this party uses in PTLC scripts.
     pub ptlc: XOnlyPublicKey,
@@ -118,7 +120,9 @@ impl ChannelParams {
         })
     }
 
-    /// The `to_node` output script of `party`: key-path-only P2TR of its settlement key.
+    /// The `to_node` output script of `party`: key-path-only P2TR of its settlement key (the
+    /// party's wallet payout address). Settlements, cooperative closes and PTLC claims that
+    /// pay `party` pay this script.
     pub fn to_node_script(&self, party: Party) -> ScriptBuf {
         ScriptBuf::new_p2tr(&scripts::SECP, self.keys(party).settlement, None)
     }

@@ -135,7 +135,8 @@ pub struct WireKeys {
     /// MuSig2 funding key, compressed point (33 bytes).
     #[serde(with = "hex::array")]
     pub funding: [u8; 33],
-    /// x-only key of the party's `to_node` settlement output.
+    /// x-only key of the party's `to_node` output: the internal key of a BIP86 address of
+    /// the party's own wallet (its channel payout; any valid key is standard as P2TR).
     #[serde(with = "hex::array")]
     pub settlement: [u8; 32],
     /// x-only key for PTLC scripts.

@@ -654,16 +654,20 @@ impl ServerCore {
         let next_index = index
             .checked_add(1)
             .ok_or_else(|| internal("channel key indexes exhausted"))?;
-        let keys = self.keys.channel(index).party_keys();
-        let (channel, accept) = Channel::accept_open(
-            &open,
-            &keys,
-            &inner.settings.policy.open_policy_for(open.funder),
-        )
-        .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
-        // The index is spent (written) before the key derived from it leaves in the reply.
+        let mut keys = self.keys.channel(index).party_keys();
+        let policy = inner.settings.policy.open_policy_for(open.funder);
+        // Checked before a payout address is revealed: a refused open costs S no address
+        // (gaps of unused addresses are what a restore from the seed must scan across).
+        Channel::accept_open(&open, &keys, &policy)
+            .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
+        // The index is spent (written) before any key derived from it is used.
         inner.settings.next_key_index = next_index;
         self.store.save(&inner.settings).map_err(store_error)?;
+        // What the channel pays S when it ends goes to a change address of S's wallet,
+        // revealed and written before the key leaves (docs/derivation.md).
+        keys.settlement = self.reveal_payout(inner)?;
+        let (channel, accept) = Channel::accept_open(&open, &keys, &policy)
+            .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
         let ch = ServerChannel {
             client: *client,
             key_index: index,
@@ -892,6 +896,17 @@ impl ServerCore {
         let pair = inner.onchain.as_mut().expect("set above");
         pair.0.sync(self.chain.as_ref()).map_err(internal)?;
         Ok(pair)
+    }
+
+    /// Reveals the next change address of S's wallet as a channel's payout and writes the
+    /// wallet; returns its BIP86 internal key (the channel's settlement key of S).
+    fn reveal_payout(&self, inner: &mut Inner) -> Result<bitcoin::key::XOnlyPublicKey, ApiError> {
+        let (wallet, state) = self.onchain(inner)?;
+        let payout = wallet.reveal_channel_payout().map_err(internal)?;
+        if wallet.persist_into(state) {
+            self.store.save(&*state).map_err(store_error)?;
+        }
+        Ok(payout.internal_key)
     }
 
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {

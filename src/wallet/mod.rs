@@ -11,6 +11,6 @@
 pub mod onchain;
 
 pub use onchain::{
-    Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress, WalletError, WalletState,
-    WalletUtxo,
+    ChannelPayout, Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress, WalletError,
+    WalletState, WalletUtxo, RESTORE_LOOKAHEAD,
 };

@@ -231,6 +231,31 @@ impl From<KeychainKind> for Keychain {
     }
 }
 
+/// Where a channel pays this wallet when it ends: a BIP86 address of the change chain
+/// (`…/1/index`), revealed when the channel is opened (see `docs/derivation.md`).
+///
+/// Its x-only `internal_key` is what the channel carries as the party's settlement key: the
+/// `to_node` output (`P2TR(internal_key)`, BIP86 tweak, no script tree) is then exactly
+/// [`script_pubkey`](Self::script_pubkey), so every settlement, cooperative close and PTLC
+/// claim that pays this party pays the wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelPayout {
+    /// Its index on the change chain.
+    pub index: u32,
+    /// The untweaked BIP86 internal key of that address.
+    pub internal_key: bitcoin::key::XOnlyPublicKey,
+    /// The address's output script.
+    pub script_pubkey: bitcoin::ScriptBuf,
+}
+
+/// How far past its last revealed address a wallet created here looks for its outputs while
+/// it syncs for the first time (a restore from the seed scans the chain from its genesis).
+/// Each channel reserves a change address when it opens and uses it only when it ends, so a
+/// wallet with many channels open at once (a server) leaves long gaps of not-yet-used
+/// addresses; a restore finds payouts across gaps of up to this many addresses. Later loads
+/// use BDK's default of 25 past the last revealed index: everything revealed is watched.
+pub const RESTORE_LOOKAHEAD: u32 = 1_000;
+
 /// One unspent output of the wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WalletUtxo {
@@ -309,6 +334,7 @@ impl OnchainWallet {
         let wallet = Wallet::create(external, internal)
             .network(network)
             .genesis_hash(genesis)
+            .lookahead(RESTORE_LOOKAHEAD)
             .create_wallet_no_persist()
             .map_err(|e| WalletError::Descriptor(e.to_string()))?;
         Ok(OnchainWallet {
@@ -414,6 +440,52 @@ impl OnchainWallet {
         }
     }
 
+    /// Reveals the next change address as the payout of a channel being opened (its index
+    /// is staged: persist it before the channel's keys leave). Change of the wallet's own
+    /// payments never goes to an address revealed earlier (see [`send`](Self::send)), so
+    /// the payout address is used only by the channel.
+    pub fn reveal_channel_payout(&mut self) -> Result<ChannelPayout, WalletError> {
+        let info = self.wallet.reveal_next_address(KeychainKind::Internal);
+        self.channel_payout(info.index)
+    }
+
+    /// The channel payout at change index `index` (revealed or not).
+    pub fn channel_payout(&self, index: u32) -> Result<ChannelPayout, WalletError> {
+        let secp = Secp256k1::verification_only();
+        let descriptor = self
+            .wallet
+            .public_descriptor(KeychainKind::Internal)
+            .at_derivation_index(index)
+            .map_err(|e| WalletError::Descriptor(e.to_string()))?;
+        let Descriptor::Tr(tr) = &descriptor else {
+            return Err(WalletError::Descriptor(
+                "the change descriptor is not a taproot descriptor".into(),
+            ));
+        };
+        let internal_key = tr
+            .internal_key()
+            .derive_public_key(&secp)
+            .map_err(|e| WalletError::Descriptor(e.to_string()))?
+            .inner
+            .x_only_public_key()
+            .0;
+        let script_pubkey = self
+            .wallet
+            .peek_address(KeychainKind::Internal, index)
+            .script_pubkey();
+        // BIP86: the address is the internal key with the key-path-only tweak.
+        if bitcoin::ScriptBuf::new_p2tr(&secp, internal_key, None) != script_pubkey {
+            return Err(WalletError::Descriptor(
+                "the change address is not the BIP86 address of its key".into(),
+            ));
+        }
+        Ok(ChannelPayout {
+            index,
+            internal_key,
+            script_pubkey,
+        })
+    }
+
     /// The receive addresses revealed so far, oldest first.
     pub fn revealed_addresses(&self) -> Vec<WalletAddress> {
         match self.wallet.derivation_index(KeychainKind::External) {
@@ -467,8 +539,18 @@ impl OnchainWallet {
                 minimum: minimum.to_sat(),
             });
         }
+        // Change goes to the first change address never revealed: BDK would otherwise reuse
+        // a revealed but still unused one, which may be a channel's payout address.
+        let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
+        let change = self
+            .wallet
+            .peek_address(KeychainKind::Internal, change_index)
+            .script_pubkey();
         let mut builder = self.wallet.build_tx();
-        builder.add_recipient(script, amount).fee_rate(fee_rate);
+        builder
+            .add_recipient(script, amount)
+            .drain_to(change.clone())
+            .fee_rate(fee_rate);
         let mut psbt = builder.finish().map_err(|e| match e {
             CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
                 self.insufficient(available, amount)
@@ -490,8 +572,17 @@ impl OnchainWallet {
                 "some inputs could not be finalized".into(),
             ));
         }
-        psbt.extract_tx()
-            .map_err(|e| WalletError::Build(e.to_string()))
+        let tx = psbt
+            .extract_tx()
+            .map_err(|e| WalletError::Build(e.to_string()))?;
+        if tx.output.iter().any(|o| o.script_pubkey == change) {
+            // Staged with the transaction, so the index is never handed out again.
+            let _ = self
+                .wallet
+                .reveal_addresses_to(KeychainKind::Internal, change_index)
+                .count();
+        }
+        Ok(tx)
     }
 
     fn insufficient(&self, available: Amount, needed: Amount) -> WalletError {
@@ -651,6 +742,30 @@ mod tests {
             "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
         );
         assert_eq!(wallet.next_address().index, 1);
+    }
+
+    #[test]
+    fn channel_payouts_are_fresh_bip86_change_addresses() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Bitcoin);
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin).block_hash();
+        let mut wallet = OnchainWallet::create(&keys, Network::Bitcoin, genesis).unwrap();
+        let first = wallet.reveal_channel_payout().unwrap();
+        let second = wallet.reveal_channel_payout().unwrap();
+        assert_eq!((first.index, second.index), (0, 1));
+        // BIP86 test vector: m/86'/0'/0'/1/0.
+        assert_eq!(
+            Address::from_script(&first.script_pubkey, Network::Bitcoin)
+                .unwrap()
+                .to_string(),
+            "bc1p3qkhfews2uk44qtvauqyr2ttdsw7svhkl9nkm9s9c3x4ax5h60wqwruhk7"
+        );
+        assert_eq!(first.internal_key, keys.channel_payout_key(0));
+        assert_eq!(second.internal_key, keys.channel_payout_key(1));
+        // The reveal is staged for the caller to write.
+        let staged = wallet.take_changeset().unwrap();
+        assert!(!staged.indexer.last_revealed.is_empty());
     }
 
     #[test]

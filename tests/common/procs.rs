@@ -9,8 +9,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use asyncpay::chain::Ledger;
-use asyncpay::keys::Seed;
-use bitcoin::{Network, ScriptBuf};
+use bitcoin::ScriptBuf;
 use serde_json::Value;
 
 /// The binary under test.
@@ -18,9 +17,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
 
 /// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
 pub fn command() -> Command {
-    // ASYNCPAY_TEST_BIN: a copy of the binary under test (the shared target dir may be
-    // rebuilt from another checkout while the tests run).
-    let mut c = Command::new(std::env::var("ASYNCPAY_TEST_BIN").unwrap_or_else(|_| BIN.into()));
+    let mut c = Command::new(BIN);
     for (k, _) in std::env::vars() {
         if k.starts_with("ASYNCPAY_") {
             c.env_remove(k);
@@ -176,16 +173,34 @@ pub fn fund(w: &Wallet, env: &Env, sat: u64) {
         .unwrap();
 }
 
-/// The `to_node` script of this wallet's channel number `index`.
+/// The `to_node` script of this wallet's channel with key index `index` (a client's or a
+/// server's channel): where the channel pays this wallet when it ends, an address of the
+/// wallet's own change chain revealed when the channel was opened. Read from the channel's
+/// stored parameters without the data dir's lock (works while `server run` holds it).
 pub fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
-    let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
-        .as_str()
+    use asyncpay::cli::channel::ClientChannel;
+    use asyncpay::eltoo::Party;
+    use asyncpay::server::ServerChannel;
+    let pass = std::fs::read_to_string(&w.pass).unwrap();
+    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
         .unwrap()
-        .to_owned();
-    let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
-    let key = keys.channel(index).party_keys().settlement;
-    let secp = bitcoin::key::Secp256k1::verification_only();
-    ScriptBuf::new_p2tr(&secp, key, None)
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+        ))
+        .unwrap();
+    for key in store.keys_of::<ClientChannel>().unwrap() {
+        let ch: ClientChannel = store.load_keyed(&key).unwrap().unwrap();
+        if ch.key_index == index {
+            return ch.channel.params().to_node_script(Party::Client);
+        }
+    }
+    for key in store.keys_of::<ServerChannel>().unwrap() {
+        let ch: ServerChannel = store.load_keyed(&key).unwrap().unwrap();
+        if ch.key_index == index {
+            return ch.channel.params().to_node_script(Party::Server);
+        }
+    }
+    panic!("{} has no channel with key index {index}", w.dir.display());
 }
 
 pub fn value_at(env: &Env, script: &ScriptBuf) -> u64 {

@@ -36,8 +36,6 @@ impl Story {
         let s = env.wallet("s");
         server_init(&s, listen_port);
         fund(&s, &env, 1_000_000);
-        // S's wallet is locked while it runs.
-        let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
         let port = listen_port.map_or("0".to_owned(), |p| p.to_string());
         let log = nonce_log.then(|| env.root.path().join("nonce-use.log"));
         let server = Server::start_with(&s, &port, server_args, log.as_deref());
@@ -48,6 +46,8 @@ impl Story {
         let b = env.wallet("b");
         let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
         env.mine(1);
+        // S's payout scripts of its channels with A (0) and B (1), from its channel files.
+        let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
         let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
         Story {
             env,
