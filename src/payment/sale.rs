@@ -131,6 +131,25 @@ pub fn ptlc_outpoint(
         .map(|vout| (OutPoint::new(settlement, vout), state.ptlcs[index].clone())))
 }
 
+/// The outputs of `settlement`, the settlement of whichever state, that pay exactly `ptlc`
+/// (its output script and amount): what B claims and S watches when a state other than the
+/// latest settled. Settlements sign all outputs (ALL|APOAS), so they are fixed per state.
+pub fn ptlc_outputs(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    settlement: &Transaction,
+) -> Result<Vec<OutPoint>, EltooError> {
+    let script = crate::eltoo::ptlc_tree(params, ptlc)?.script_pubkey();
+    let txid = settlement.compute_txid();
+    Ok(settlement
+        .output
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.script_pubkey == script && o.value == ptlc.amount)
+        .filter_map(|(i, _)| u32::try_from(i).ok().map(|vout| OutPoint::new(txid, vout)))
+        .collect())
+}
+
 /// How the PTLC output `outpoint` was spent by `tx`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PtlcSpend {
