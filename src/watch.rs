@@ -331,7 +331,9 @@ fn classify(tx: &Transaction, outpoint: &OutPoint, update_leaf: &bitcoin::Script
         1 => InputKind::KeyPath,
         3 if w.nth(1) == Some(update_leaf.as_bytes()) => InputKind::UpdateLeaf,
         2 if w.nth(0).is_some_and(is_settle_leaf) => InputKind::SettleLeaf,
-        n => InputKind::Other(format!("a witness of {n} elements matching no channel leaf")),
+        n => InputKind::Other(format!(
+            "a witness of {n} elements matching no channel leaf"
+        )),
     }
 }
 

@@ -100,10 +100,7 @@ fn old_update_with_fee_inputs(chain: &mut dyn TestChain, seed: u8, before: usize
         },
         "{before} fee input(s) before, {after} after"
     );
-    assert_eq!(
-        b.tx.input[0].previous_output,
-        OutPoint::new(attack_txid, 0)
-    );
+    assert_eq!(b.tx.input[0].previous_output, OutPoint::new(attack_txid, 0));
     assert_eq!(h.server.channel.status(), ChannelStatus::Closing);
     assert_eq!(
         expect_broadcast(h.apply(Party::Client, chain)).tx,
@@ -121,9 +118,7 @@ fn old_update_with_fee_inputs(chain: &mut dyn TestChain, seed: u8, before: usize
             ..
         })
     ));
-    let old_settlement = backup
-        .settlement_tx(OutPoint::new(attack_txid, 0))
-        .unwrap();
+    let old_settlement = backup.settlement_tx(OutPoint::new(attack_txid, 0)).unwrap();
     settle_latest(&mut h, chain, rebound);
     assert!(
         chain.submit(&old_settlement).is_err(),
@@ -169,10 +164,7 @@ fn an_old_update_rebound_over_an_older_one_with_a_fee_input_first_is_rebound_aga
                 latest: 4
             }
         );
-        assert_eq!(
-            b.tx.input[0].previous_output,
-            OutPoint::new(attack_txid, 0)
-        );
+        assert_eq!(b.tx.input[0].previous_output, OutPoint::new(attack_txid, 0));
         let rebound = chain.submit(&b.tx).unwrap();
         settle_latest(&mut h, chain, rebound);
     });
@@ -221,8 +213,14 @@ fn an_unknown_spend_of_an_update_output_is_an_alarm_not_a_close() {
             .taproot_key_spend_signature_hash(0, &Prevouts::All(&[spent]), TapSighashType::Default)
             .unwrap();
         let mut keys = [
-            (h.client.secrets.funding.base_point_mul(), h.client.secrets.funding),
-            (h.server.secrets.funding.base_point_mul(), h.server.secrets.funding),
+            (
+                h.client.secrets.funding.base_point_mul(),
+                h.client.secrets.funding,
+            ),
+            (
+                h.server.secrets.funding.base_point_mul(),
+                h.server.secrets.funding,
+            ),
         ];
         keys.sort_by_key(|(p, _)| p.serialize());
         let ctx = musig2::KeyAggContext::new(keys.map(|(p, _)| p))
@@ -294,7 +292,9 @@ fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
         })
         .unwrap_or(0);
     assert!(
-        !head.to_ascii_lowercase().contains("transfer-encoding: chunked"),
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
         "the proxy reads bodies by length"
     );
     let mut body = vec![0u8; length];
@@ -435,11 +435,18 @@ fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
     let message = e["error"]["message"].as_str().unwrap();
     assert!(message.contains("did not sign the claimed state"), "{e}");
     assert!(message.contains("force-closed"), "{e}");
-    assert_eq!(p.stalled.load(Ordering::SeqCst), 1, "S got the claim with t");
+    assert_eq!(
+        p.stalled.load(Ordering::SeqCst),
+        1,
+        "S got the claim with t"
+    );
     // At once: no block was mined since the sale, the PTLC expiry (at least 2·6 + 6 blocks
     // after the sale) is far, and B's update is already published.
     assert_eq!(height(&w.env), sold_at);
-    assert_eq!(b.ok(&["channel", "show", &w.b_channel])["status"], "closing");
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
     let mempool = w.env.ledger().mempool().unwrap();
     assert_eq!(mempool.len(), 1, "B's update is published: {mempool:?}");
     // S did take t: A's payment is paid at S.
@@ -471,8 +478,7 @@ fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
     assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
     eventually("S to settle the B–S channel", || {
         w.env.mine(1);
-        value_at(&w.env, &to_node(b, 0)) == 10_000
-            && w.env.ledger().mempool().unwrap().is_empty()
+        value_at(&w.env, &to_node(b, 0)) == 10_000 && w.env.ledger().mempool().unwrap().is_empty()
     });
     assert_eq!(value_at(&w.env, &w.s_to_node[1]), 290_000);
 }
@@ -506,8 +512,7 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
         url: doc["url"].as_str().unwrap().to_owned(),
     };
     let keys = common::story::keys_of(&s);
-    let client =
-        asyncpay::net::client::Client::new(&server.url, keys.node_secret(), None).unwrap();
+    let client = asyncpay::net::client::Client::new(&server.url, keys.node_secret(), None).unwrap();
     let watcher = || -> Value { client.get::<Value>("/v1/info").unwrap()["watcher"].clone() };
     eventually("a first pass", || watcher()["status"] == "ok");
 
@@ -519,7 +524,10 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
     let w = watcher();
     assert!(w["consecutive_failures"].as_u64().unwrap() >= 3, "{w}");
     assert!(
-        w["last_error"].as_str().unwrap().contains("reading the chain failed"),
+        w["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("reading the chain failed"),
         "{w}"
     );
     assert!(w["failing_since"].as_u64().is_some(), "{w}");
@@ -577,20 +585,30 @@ fn s_recognises_the_settlement_of_an_older_b_s_state_and_is_paid() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(b.ok(&["receive", "--no-claim"])["payments"][0]["status"], "sold");
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
     let old = backup(&b, "b-old");
     let p2 = c.ok(&["pay", &w.address, "20000"])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(b.ok(&["receive", "--no-claim"])["payments"][0]["status"], "sold");
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
     assert_eq!(b.ok(&["channel", "show", &w.b_channel])["state"], 2);
     assert_eq!(old.ok(&["channel", "show", &w.b_channel])["state"], 1);
 
     // S goes down; B's old backup closes with state 1 and settles it after the delay.
     w.server.child.kill().unwrap();
     w.server.child.wait().unwrap();
-    fails(&old, &["channel", "close", &w.b_channel, "--force", "--no-wait"], 5);
+    fails(
+        &old,
+        &["channel", "close", &w.b_channel, "--force", "--no-wait"],
+        5,
+    );
     w.env.mine(7);
     let mut settled = false;
     for _ in 0..3 {
@@ -627,10 +645,13 @@ fn s_recognises_the_settlement_of_an_older_b_s_state_and_is_paid() {
     // S comes back: it reads B's claim in the settlement of state 1 and is paid by A; C's
     // PTLC is in no settled state, so C gets its money back.
     w.server = Server::start_with(&w.s, &port, &[], None);
-    eventually("S to complete A's update from the old state's claim", || {
-        a.cmd(&["sync"]).output().unwrap().status.success()
-            && a.ok(&["payments", "show", &p1])["status"] == "paid"
-    });
+    eventually(
+        "S to complete A's update from the old state's claim",
+        || {
+            a.cmd(&["sync"]).output().unwrap().status.success()
+                && a.ok(&["payments", "show", &p1])["status"] == "paid"
+        },
+    );
     assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
     eventually("S to refund C", || {
         c.cmd(&["sync"]).output().unwrap().status.success()

@@ -1060,7 +1060,9 @@ impl Payments<'_, '_> {
         let settlement_tx = ledger
             .with_chain(|c| c.tx(&settlement).map(|i| i.tx))
             .map_err(ledger_error)?
-            .ok_or_else(|| CliError::failed(format!("settlement {settlement} is not on the ledger")))?;
+            .ok_or_else(|| {
+                CliError::failed(format!("settlement {settlement} is not on the ledger"))
+            })?;
         let ours = params.to_node_script(Party::Client);
         // Whichever state settled (the latest or an older one that still holds the PTLC),
         // its outputs show where the PTLC is.
@@ -1074,14 +1076,21 @@ impl Payments<'_, '_> {
                 .filter(|o| o.script_pubkey == ours)
                 .map(|o| o.value.to_sat())
                 .sum();
-            if state > latest.number && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat()) {
+            if state > latest.number
+                && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat())
+            {
                 return self.mark(
                     p,
                     LocalStatus::Paid,
-                    Some(format!("S settled the claimed state {state} on chain in {settlement}")),
+                    Some(format!(
+                        "S settled the claimed state {state} on chain in {settlement}"
+                    )),
                 );
             }
-            let why = format!("state {state} settled on chain without the PTLC (our latest is {})", latest.number);
+            let why = format!(
+                "state {state} settled on chain without the PTLC (our latest is {})",
+                latest.number
+            );
             self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
             return Err(CliError::failed(why));
         }

@@ -43,9 +43,8 @@ impl FdReserve {
     /// Takes descriptors until `n` are held (best effort).
     pub fn refill(&mut self, n: usize) {
         while self.0.len() < n {
-            let f = File::open("/dev/null").or_else(|_| {
-                std::env::current_exe().and_then(File::open)
-            });
+            let f =
+                File::open("/dev/null").or_else(|_| std::env::current_exe().and_then(File::open));
             match f {
                 Ok(f) => self.0.push(f),
                 Err(_) => break,
@@ -105,9 +104,8 @@ impl WatchHealth {
                 last_error: None,
                 last_success: Some(now),
             };
-            return recovered.then(|| {
-                format!("watcher: recovered after {failures} failed passes in a row")
-            });
+            return recovered
+                .then(|| format!("watcher: recovered after {failures} failed passes in a row"));
         }
         s.consecutive_failures = s.consecutive_failures.saturating_add(1);
         s.failing_since.get_or_insert(now);
@@ -155,7 +153,11 @@ mod tests {
         assert!(alarm.contains("Too many open files"), "{alarm}");
         let st = h.status();
         assert_eq!(
-            (st.status.as_str(), st.consecutive_failures, st.failing_since),
+            (
+                st.status.as_str(),
+                st.consecutive_failures,
+                st.failing_since
+            ),
             ("alarm", 3, Some(10))
         );
         assert!(h.record(&e, 13).unwrap().contains("4 passes"));
