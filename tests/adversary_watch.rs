@@ -371,12 +371,13 @@ fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<Str
     // S's wallet is locked while it runs.
     let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
     let server = Server::start(&s);
-    let a = env.wallet("a");
-    fund(&a, &env, 500_000);
-    let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     let b = env.wallet("b");
     let via = b_server(&server);
     let b_url = via.clone().unwrap_or_else(|| server.url.clone());
+    // A pays through the same URL as B's address names (payments stay on one server).
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    let a_channel = channel_id(&a.ok(&["channel", "open", &b_url, "200000"]));
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &b_url, "300000"]));
     env.mine(1);
     let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
@@ -431,7 +432,8 @@ fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
     let sold_at = height(&w.env);
 
     p.stall.store(true, Ordering::SeqCst);
-    let e = fails(b, &["claim", &pid], 5);
+    // `claim` reports the payment it could not finish (exit 1) with the reason.
+    let e = fails(b, &["claim", &pid], 1);
     let message = e["error"]["message"].as_str().unwrap();
     assert!(message.contains("did not sign the claimed state"), "{e}");
     assert!(message.contains("force-closed"), "{e}");
@@ -490,6 +492,8 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
     let env = Env::new();
     let s = env.wallet("s");
     server_init(&s, None);
+    // S's wallet is locked while it runs.
+    let keys = common::story::keys_of(&s);
     let log = env.root.path().join("s.log");
     let mut c = s.cmd(&[
         "server",
@@ -511,7 +515,6 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
         child,
         url: doc["url"].as_str().unwrap().to_owned(),
     };
-    let keys = common::story::keys_of(&s);
     let client = asyncpay::net::client::Client::new(&server.url, keys.node_secret(), None).unwrap();
     let watcher = || -> Value { client.get::<Value>("/v1/info").unwrap()["watcher"].clone() };
     eventually("a first pass", || watcher()["status"] == "ok");
