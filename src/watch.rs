@@ -14,11 +14,18 @@
 //! | funding outpoint not the channel's script/capacity | [`WatchOutcome::Alert`] (never opens)     |
 //! | funding output unspent, deep enough                | [`WatchOutcome::Idle`]                    |
 //! | key-path spend of the funding output               | [`WatchOutcome::ClosedCooperatively`]     |
+//! | any other spend of the funding or an update output | [`WatchOutcome::Alert`] (unknown spend)   |
 //! | update of a state older than our latest            | [`WatchOutcome::Broadcast`] (rebind)      |
 //! | our latest update, fewer than `shared_delay` confs | [`WatchOutcome::WaitingForDelay`]         |
 //! | our latest update, mature                          | [`WatchOutcome::Broadcast`] (settlement)  |
 //! | update newer than our latest                       | [`WatchOutcome::Alert`]                   |
 //! | settlement (any state) in the mempool or confirmed | [`WatchOutcome::Settled`]                 |
+//!
+//! Every step is classified by the input that spends the watched outpoint, at whatever
+//! position: update and settlement signatures are ALL|APOAS, which commit to no other input
+//! and not to the input index, so anyone may add fee inputs before or after ours (and a
+//! transaction that spends the watched output in an unexpected way is an alarm, never a
+//! close).
 //!
 //! [`force_close_step`] is the same decision for a party that wants to close: while the
 //! funding output is unspent it broadcasts the latest update bound to it.
@@ -134,11 +141,30 @@ pub enum Alert {
         /// What is wrong with it.
         reason: String,
     },
+    /// The funding output or an update output is spent by something that is neither a
+    /// cooperative close (key path of the funding output), an update nor a settlement.
+    UnknownSpend {
+        /// The spending transaction.
+        txid: Txid,
+        /// The channel output it spends.
+        spent: OutPoint,
+        /// What it looks like.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Alert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Alert::UnknownSpend {
+                txid,
+                spent,
+                reason,
+            } => write!(
+                f,
+                "{txid} spends the channel's output {spent} in a way the channel does not \
+                 allow ({reason}): the channel is not closed, check it by hand"
+            ),
             Alert::PublishedNewer {
                 txid,
                 published,
@@ -271,22 +297,84 @@ enum Last {
     Update(Transaction, Option<u32>, u32),
     /// A settlement of update output `state`.
     Settlement(Transaction, Option<u32>, u32),
+    /// A spend of the funding output or of an update output that is none of the above.
+    Unknown {
+        /// The spending transaction.
+        tx: Transaction,
+        /// The channel output it spends.
+        spent: OutPoint,
+        /// What it looks like.
+        reason: String,
+    },
 }
 
-/// Whether `tx` spends its input 0 through the update leaf `leaf` (an update transaction).
-fn spends_by_update_leaf(tx: &Transaction, leaf: &bitcoin::ScriptBuf) -> bool {
-    tx.input
-        .first()
-        .is_some_and(|i| i.witness.len() == 3 && i.witness.nth(1) == Some(leaf.as_bytes()))
+/// How an input spends a channel output (funding or update output).
+#[derive(Debug, PartialEq, Eq)]
+enum InputKind {
+    /// Key path (one signature): only both parties together can sign it.
+    KeyPath,
+    /// Script path through `EXPR_UPDATE(k)` for the `k` given.
+    UpdateLeaf,
+    /// Script path through a leaf of the `EXPR_SETTLE` form.
+    SettleLeaf,
+    /// Anything else.
+    Other(String),
 }
 
-/// Follows the spend chain from `funding` to its last transaction.
+/// The input of `tx` that spends `outpoint`, wherever it is (`None`: `tx` does not spend it).
+pub fn spending_input<'a>(tx: &'a Transaction, outpoint: &OutPoint) -> Option<&'a bitcoin::TxIn> {
+    tx.input.iter().find(|i| i.previous_output == *outpoint)
+}
+
+/// Whether `leaf` is `EXPR_SETTLE(k)` for some covenant signature.
+fn is_settle_leaf(leaf: &[u8]) -> bool {
+    leaf.len() == 101
+        && leaf[0] == 65
+        && leaf[1..66]
+            .try_into()
+            .is_ok_and(|cov: [u8; 65]| scripts::settle_leaf(&cov).as_bytes() == leaf)
+}
+
+/// Classifies the input of `tx` spending `outpoint`, `update_leaf` being the update leaf
+/// that output offers.
+fn classify(tx: &Transaction, outpoint: &OutPoint, update_leaf: &bitcoin::ScriptBuf) -> InputKind {
+    let Some(input) = spending_input(tx, outpoint) else {
+        return InputKind::Other("it has no input spending the output".to_owned());
+    };
+    let w = &input.witness;
+    match w.len() {
+        1 => InputKind::KeyPath,
+        3 if w.nth(1) == Some(update_leaf.as_bytes()) => InputKind::UpdateLeaf,
+        2 if w.nth(0).is_some_and(is_settle_leaf) => InputKind::SettleLeaf,
+        n => InputKind::Other(format!(
+            "a witness of {n} elements matching no channel leaf"
+        )),
+    }
+}
+
+/// Follows the spend chain from `funding` to its last transaction, classifying each step by
+/// the input that spends the followed output (at any input position).
 fn last_spend(funding: OutPoint, view: &impl ChainView) -> Result<Last, WatchError> {
     let Some((first, height)) = view.spending_tx(&funding) else {
         return Ok(Last::Unspent);
     };
-    if !spends_by_update_leaf(&first, &scripts::update_leaf(0)) {
-        return Ok(Last::Cooperative(first, height));
+    match classify(&first, &funding, &scripts::update_leaf(0)) {
+        InputKind::KeyPath => return Ok(Last::Cooperative(first, height)),
+        InputKind::UpdateLeaf => {}
+        InputKind::SettleLeaf => {
+            return Ok(Last::Unknown {
+                tx: first,
+                spent: funding,
+                reason: "a settle leaf on the funding output".to_owned(),
+            })
+        }
+        InputKind::Other(reason) => {
+            return Ok(Last::Unknown {
+                tx: first,
+                spent: funding,
+                reason,
+            })
+        }
     }
     let (mut tx, mut height) = (first, height);
     for _ in 0..MAX_SPEND_CHAIN {
@@ -300,13 +388,28 @@ fn last_spend(funding: OutPoint, view: &impl ChainView) -> Result<Last, WatchErr
                     tx.lock_time
                 ),
             })?;
-        let Some((next, next_height)) = view.spending_tx(&OutPoint::new(txid, 0)) else {
+        let output = OutPoint::new(txid, 0);
+        let Some((next, next_height)) = view.spending_tx(&output) else {
             return Ok(Last::Update(tx, height, number));
         };
-        if !spends_by_update_leaf(&next, &scripts::update_leaf(number + 1)) {
-            return Ok(Last::Settlement(next, next_height, number));
+        match classify(&next, &output, &scripts::update_leaf(number + 1)) {
+            InputKind::UpdateLeaf => (tx, height) = (next, next_height),
+            InputKind::SettleLeaf => return Ok(Last::Settlement(next, next_height, number)),
+            InputKind::KeyPath => {
+                return Ok(Last::Unknown {
+                    tx: next,
+                    spent: output,
+                    reason: format!("a key-path spend of update output {number}"),
+                })
+            }
+            InputKind::Other(reason) => {
+                return Ok(Last::Unknown {
+                    tx: next,
+                    spent: output,
+                    reason,
+                })
+            }
         }
-        (tx, height) = (next, next_height);
     }
     Err(WatchError::Unexpected {
         txid: tx.compute_txid(),
@@ -402,6 +505,11 @@ fn decide(
             txid: tx.compute_txid(),
             confirmations: confirmations(view, height),
         }),
+        Last::Unknown { tx, spent, reason } => Ok(WatchOutcome::Alert(Alert::UnknownSpend {
+            txid: tx.compute_txid(),
+            spent,
+            reason,
+        })),
         Last::Settlement(tx, height, state) => Ok(WatchOutcome::Settled {
             txid: tx.compute_txid(),
             state,

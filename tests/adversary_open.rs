@@ -368,6 +368,7 @@ impl LyingServer {
                             minimum_depth: 1,
                             ..ChannelPolicy::default()
                         },
+                        watcher: None,
                     })
                     .unwrap()
                 } else {

@@ -25,7 +25,7 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, offered_ptlc_expiry, payment_state, ptlc_outpoint, sale_ptlc,
+    claim_digest, claimed_state, offered_ptlc_expiry, payment_state, ptlc_outputs, sale_ptlc,
     sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_MARGIN_BLOCKS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
@@ -133,6 +133,11 @@ pub struct ClientPayment {
     /// Why it failed or waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Incoming: unix time we first sent `t = s_A` to S with our claim (written before it
+    /// leaves). From then on S may know `t`: if S does not sign the claimed state, we close
+    /// the channel at once instead of waiting for the PTLC's expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar_revealed_at: Option<u64>,
 }
 
 impl StateFile for ClientPayment {
@@ -292,6 +297,7 @@ impl Payments<'_, '_> {
             adaptor_signature: None,
             invoice: None,
             reason: None,
+            scalar_revealed_at: None,
         };
         self.save(&p)?;
         crash_point("payment-proposed");
@@ -784,6 +790,7 @@ impl Payments<'_, '_> {
             adaptor_signature: None,
             invoice: None,
             reason: None,
+            scalar_revealed_at: None,
         };
         self.save(&p)?;
         Ok(Some(p))
@@ -1101,6 +1108,24 @@ impl Payments<'_, '_> {
         match self.claim_off_chain(p, &mut ch, point, &package) {
             Ok(()) => Ok(()),
             Err(e) => match expiry {
+                // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
+                // paid by A) while our PTLC waits for its expiry. Close the channel now and
+                // claim the PTLC on chain, whatever the expiry.
+                Some(expiry) if p.scalar_revealed_at.is_some() => {
+                    let outcome = self.s.watch(&mut ch, self.source, true)?;
+                    let why = format!(
+                        "{}; S was sent the payment scalar but did not sign the claimed state, \
+                         so channel {} is being force-closed to claim the PTLC (expiry height \
+                         {expiry}) on chain ({})",
+                        e.message,
+                        ch.channel.id(),
+                        super::channel::describe(&outcome)
+                    );
+                    p.reason = Some(why.clone());
+                    self.save(p)?;
+                    Err(CliError::new(ExitKind::Pending, why)
+                        .hint("run `asyncpay claim` again after shared_delay blocks"))
+                }
                 // S did not fold the PTLC and its expiry comes near: close the channel now
                 // so that the PTLC can be claimed on chain before S may take it back.
                 Some(expiry) if self.near_expiry(&ch, expiry)? => {
@@ -1153,6 +1178,13 @@ impl Payments<'_, '_> {
         };
         let scalar = hex::encode(&package.partial_signature.to_bytes());
         let payment_id = p.payment_id;
+        if p.scalar_revealed_at.is_none() {
+            // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
+            // is then enforced near its expiry as before.
+            let _: ServerInfo = client.get("/v1/info").map_err(net_error)?;
+            p.scalar_revealed_at = Some(now());
+            self.save(p)?;
+        }
         self.s.agree(ch, next, |proposal| {
             client
                 .post(
@@ -1254,14 +1286,9 @@ impl Payments<'_, '_> {
             .state
             .clone();
         let params = ch.channel.params().clone();
-        let settlement = match outcome {
+        let (settlement, state) = match outcome {
             WatchOutcome::Settled { txid, state, confirmations } if confirmations > 0 => {
-                if state != latest.number {
-                    let why = format!("state {state} settled on chain, not state {} with the PTLC", latest.number);
-                    self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
-                    return Err(CliError::failed(why));
-                }
-                txid
+                (txid, state)
             }
             other => {
                 return Err(CliError::new(
@@ -1275,38 +1302,88 @@ impl Payments<'_, '_> {
                 .hint("run `asyncpay claim` again after more blocks"))
             }
         };
-        let (outpoint, ptlc) = ptlc_outpoint(&params, &latest, settlement, point)
-            .map_err(refused)?
+        let ptlc = latest
+            .ptlcs
+            .iter()
+            .find(|x| x.point == point)
+            .cloned()
             .ok_or_else(|| CliError::failed("the settlement has no output for this PTLC"))?;
         let ledger = self.source.ledger().ok_or_else(|| {
             CliError::failed("claiming a PTLC on chain needs the local regtest ledger (no spending index on bitcoind yet)")
         })?;
-        let spend = ledger
-            .with_chain(|c| c.spending_tx(&outpoint))
-            .map_err(|e| CliError::failed(e.to_string()))?;
+        let ledger_error = |e: crate::chain::LedgerError| CliError::failed(e.to_string());
+        let settlement_tx = ledger
+            .with_chain(|c| c.tx(&settlement).map(|i| i.tx))
+            .map_err(ledger_error)?
+            .ok_or_else(|| {
+                CliError::failed(format!("settlement {settlement} is not on the ledger"))
+            })?;
         let ours = params.to_node_script(Party::Client);
-        if let Some(info) = spend {
+        // Whichever state settled (the latest or an older one that still holds the PTLC),
+        // its outputs show where the PTLC is.
+        let outputs = ptlc_outputs(&params, &ptlc, &settlement_tx).map_err(refused)?;
+        if outputs.is_empty() {
+            // S completed the claimed state we signed (newer than our latest) and settled
+            // it: the amount is in our `to_node` output.
+            let to_us: u64 = settlement_tx
+                .output
+                .iter()
+                .filter(|o| o.script_pubkey == ours)
+                .map(|o| o.value.to_sat())
+                .sum();
+            if state > latest.number
+                && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat())
+            {
+                return self.mark(
+                    p,
+                    LocalStatus::Paid,
+                    Some(format!(
+                        "S settled the claimed state {state} on chain in {settlement}"
+                    )),
+                );
+            }
+            let why = format!(
+                "state {state} settled on chain without the PTLC (our latest is {})",
+                latest.number
+            );
+            self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+            return Err(CliError::failed(why));
+        }
+        let mut unspent = None;
+        let mut taken_back = false;
+        for outpoint in outputs {
+            let spend = ledger
+                .with_chain(|c| c.spending_tx(&outpoint))
+                .map_err(ledger_error)?;
+            let Some(info) = spend else {
+                unspent.get_or_insert(outpoint);
+                continue;
+            };
             let tx = info.tx;
-            return if tx.output.iter().any(|o| o.script_pubkey == ours) {
-                let txid = tx.compute_txid();
-                match info.confirmation_height {
-                    Some(_) => self.mark(
-                        p,
-                        LocalStatus::Paid,
-                        Some(format!("claimed on chain in {txid}")),
-                    ),
-                    None => self.mark(
-                        p,
-                        LocalStatus::Sold,
-                        Some(format!("claim {txid} published; paid once it confirms")),
-                    ),
-                }
-            } else {
-                let why = "S took the PTLC back on chain after its expiry".to_owned();
-                self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
-                Err(CliError::failed(why))
+            if !tx.output.iter().any(|o| o.script_pubkey == ours) {
+                taken_back = true;
+                continue;
+            }
+            let txid = tx.compute_txid();
+            return match info.confirmation_height {
+                Some(_) => self.mark(
+                    p,
+                    LocalStatus::Paid,
+                    Some(format!("claimed on chain in {txid}")),
+                ),
+                None => self.mark(
+                    p,
+                    LocalStatus::Sold,
+                    Some(format!("claim {txid} published; paid once it confirms")),
+                ),
             };
         }
+        let Some(outpoint) = unspent else {
+            debug_assert!(taken_back);
+            let why = "S took the PTLC back on chain after its expiry".to_owned();
+            self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+            return Err(CliError::failed(why));
+        };
         let pre = p
             .adaptor_signature
             .as_deref()

@@ -495,6 +495,11 @@ fn serve(
         let watcher = {
             let core = core.clone();
             let mut stop = stop_rx.clone();
+            // Descriptors kept for the watcher, given back when a pass fails (idle HTTP
+            // connections must not starve it: ISSUE 9 item 14).
+            let reserve = std::sync::Arc::new(std::sync::Mutex::new(
+                crate::server::watcher::FdReserve::take(crate::server::watcher::RESERVE_FDS),
+            ));
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(interval);
                 loop {
@@ -504,8 +509,27 @@ fn serve(
                     }
                     let core = core.clone();
                     let mailbox = mailbox.clone();
+                    let reserve = reserve.clone();
                     let pass = move || {
-                        let mut lines = core.watch_once();
+                        use crate::server::watcher::{RESERVE_FDS, RETRY_BACKOFF};
+                        let mut reserve = reserve
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let (mut lines, mut errors) = core.watch_pass_checked();
+                        for pause in RETRY_BACKOFF {
+                            if errors.is_empty() {
+                                break;
+                            }
+                            reserve.release();
+                            std::thread::sleep(pause);
+                            let (l, e) = core.watch_pass_checked();
+                            (lines, errors) = (l, e);
+                        }
+                        reserve.refill(RESERVE_FDS);
+                        if let Some(alarm) = core.record_watch(&errors) {
+                            lines.push(alarm);
+                        }
+                        lines.extend(errors);
                         let now = crate::net::server::system_clock();
                         match mailbox.prune(now) {
                             Ok(0) => {}

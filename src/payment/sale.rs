@@ -3,13 +3,12 @@
 //! B a PTLC for `T_A`, the state folding the claimed PTLC into B's balance, S's fee, the
 //! PTLC expiry window, and the digest of S's APO adaptor pre-signature for B's claim.
 
-use bitcoin::{Amount, OutPoint, Transaction, Txid};
+use bitcoin::{Amount, OutPoint, Transaction};
 use secp::{Point, Scalar};
 
 use crate::crypto::adaptor::PreSignature;
 use crate::eltoo::{
     scripts, ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath,
-    StateTransactions,
 };
 
 /// Blocks of margin a PTLC expiry leaves the payee beyond what it needs to take the PTLC on
@@ -238,20 +237,23 @@ pub fn claim_digest(params: &ChannelParams, ptlc: &Ptlc) -> Result<[u8; 32], Elt
     success_claim(params, ptlc, OutPoint::null())?.offerer_apo_sighash()
 }
 
-/// The PTLC for `point` in the settlement `settlement` of `state`, and its outpoint
-/// (`None`: no such PTLC, or it was trimmed as dust).
-pub fn ptlc_outpoint(
+/// The outputs of `settlement`, the settlement of whichever state, that pay exactly `ptlc`
+/// (its output script and amount): what B claims and S watches when a state other than the
+/// latest settled. Settlements sign all outputs (ALL|APOAS), so they are fixed per state.
+pub fn ptlc_outputs(
     params: &ChannelParams,
-    state: &ChannelState,
-    settlement: Txid,
-    point: Point,
-) -> Result<Option<(OutPoint, Ptlc)>, EltooError> {
-    let Some(index) = state.ptlcs.iter().position(|p| p.point == point) else {
-        return Ok(None);
-    };
-    let txs = StateTransactions::build(params, state)?;
-    Ok(txs.ptlc_vouts[index]
-        .map(|vout| (OutPoint::new(settlement, vout), state.ptlcs[index].clone())))
+    ptlc: &Ptlc,
+    settlement: &Transaction,
+) -> Result<Vec<OutPoint>, EltooError> {
+    let script = crate::eltoo::ptlc_tree(params, ptlc)?.script_pubkey();
+    let txid = settlement.compute_txid();
+    Ok(settlement
+        .output
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.script_pubkey == script && o.value == ptlc.amount)
+        .filter_map(|(i, _)| u32::try_from(i).ok().map(|vout| OutPoint::new(txid, vout)))
+        .collect())
 }
 
 /// How the PTLC output `outpoint` was spent by `tx`.

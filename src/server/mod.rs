@@ -8,6 +8,7 @@
 pub mod api;
 pub mod mailbox;
 pub mod payments;
+pub mod watcher;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -336,6 +337,9 @@ pub struct ServerInfo {
     /// The channel policy.
     #[serde(flatten)]
     pub policy: ChannelPolicy,
+    /// The chain watcher's health (`server run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watcher: Option<watcher::WatcherStatus>,
 }
 
 /// A channel as a client sees it over the API (`GET /v1/channels`).
@@ -435,6 +439,7 @@ pub struct ServerCore {
     network: Network,
     chain: Box<dyn ChainSource>,
     manual: std::sync::atomic::AtomicBool,
+    watch_health: Mutex<watcher::WatchHealth>,
     inner: Mutex<Inner>,
 }
 
@@ -537,6 +542,7 @@ impl ServerCore {
             network,
             chain,
             manual: std::sync::atomic::AtomicBool::new(false),
+            watch_health: Mutex::default(),
             inner: Mutex::new(Inner {
                 settings,
                 channels,
@@ -582,7 +588,25 @@ impl ServerCore {
             network: self.network.to_string(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             policy: self.lock().settings.policy.clone(),
+            watcher: Some(self.watcher_status()),
         }
+    }
+
+    /// The chain watcher's health.
+    pub fn watcher_status(&self) -> watcher::WatcherStatus {
+        self.watch_health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .status()
+    }
+
+    /// Records the errors of a watcher pass (none: it worked); returns the alarm line to log
+    /// when passes keep failing.
+    pub fn record_watch(&self, errors: &[String]) -> Option<String> {
+        self.watch_health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .record(errors, crate::net::server::system_clock())
     }
 
     fn save(&self, ch: &ServerChannel) -> Result<(), ApiError> {
@@ -1106,8 +1130,22 @@ impl ServerCore {
     /// funding confirmations, rebind the latest update over old ones, publish settlements.
     /// Returns a log line per action.
     pub fn watch_once(&self) -> Vec<String> {
+        let (mut log, errors) = self.watch_pass_checked();
+        log.extend(errors);
+        log
+    }
+
+    /// [`ServerCore::watch_once`] with its failures apart: `(log lines, errors)`. A pass
+    /// with errors (a channel that could not be read from the chain, a state that could not
+    /// be written, a transaction that could not be published) did not watch everything.
+    pub fn watch_pass_checked(&self) -> (Vec<String>, Vec<String>) {
         let mut inner = self.lock();
         let mut log = Vec::new();
+        let mut errors = Vec::new();
+        if let Err(e) = self.chain.tip_height() {
+            errors.push(format!("reading the chain failed: {e}"));
+            return (log, errors);
+        }
         if let Ok(tip) = self.chain.tip_height() {
             log.extend(self.expire_unfunded(&mut inner, tip));
         }
@@ -1134,14 +1172,14 @@ impl ServerCore {
             let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), idle_inbound) {
                 Ok(r) => r,
                 Err(e) => {
-                    log.push(format!("channel {id}: {e}"));
+                    errors.push(format!("channel {id}: {e}"));
                     continue;
                 }
             };
             if let Some(next) = next {
                 ch.channel = next;
                 if let Err(e) = self.save(ch) {
-                    log.push(format!("channel {id}: {}", e.message()));
+                    errors.push(format!("channel {id}: {}", e.message()));
                     continue;
                 }
             }
@@ -1152,7 +1190,7 @@ impl ServerCore {
                         let _ = self.save(ch);
                         log.push(format!("channel {id}: published {txid}: {}", b.reason));
                     }
-                    Err(e) => log.push(format!("channel {id}: publishing failed: {e}")),
+                    Err(e) => errors.push(format!("channel {id}: publishing failed: {e}")),
                 }
             }
             if let crate::watch::WatchOutcome::Alert(a) = &outcome {
@@ -1160,7 +1198,7 @@ impl ServerCore {
             }
         }
         self.watch_sold(&mut inner, &mut log);
-        log
+        (log, errors)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::eltoo::{ChannelState, Party};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, payment_state, ptlc_outpoint, ptlc_spend, sale_ptlc, sale_state,
+    claim_digest, claimed_state, payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state,
     server_close_margin, server_fee, signed_timeout_claim, PtlcSpend, PtlcTiming,
     MAX_PAYMENT_EXPIRY_SECS,
 };
@@ -998,70 +998,117 @@ impl ServerCore {
                 }
                 continue;
             }
-            let settled = match super::watch_pass(ch, self.chain.as_ref(), false) {
-                Ok((crate::watch::WatchOutcome::Settled { txid, state, .. }, _)) => {
-                    (state == latest.number).then_some(txid)
+            // The channel is closing or closed: whichever B–S state settled (the latest or an
+            // older one, published with any inputs), find this PTLC among its outputs.
+            let (settlement, settled_state, confs) =
+                match super::watch_pass(ch, self.chain.as_ref(), false) {
+                    Ok((
+                        crate::watch::WatchOutcome::Settled {
+                            txid,
+                            state,
+                            confirmations,
+                        },
+                        _,
+                    )) => (txid, state, confirmations),
+                    _ => continue,
+                };
+            let outpoints = match ledger.with_chain(|c| c.tx(&settlement).map(|i| i.tx)) {
+                Ok(Some(tx)) => match ptlc_outputs(ch.params(), &ptlc, &tx) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        log.push(format!("{what}: {e}"));
+                        continue;
+                    }
+                },
+                Ok(None) => continue,
+                Err(e) => {
+                    log.push(format!("{what}: reading the ledger failed: {e}"));
+                    continue;
                 }
-                _ => None,
             };
-            let Some(settlement) = settled else {
+            if outpoints.is_empty() {
+                // The settled state does not hold the PTLC: it predates the sale (a claimed
+                // state would have made the payment paid first). B can never claim it now;
+                // once the settlement is final the payer gets its money back.
+                let final_depth = ch.minimum_depth().max(1);
+                if confs < final_depth || payer_completed {
+                    continue;
+                }
+                p.status = PaymentStatus::Cancelled;
+                let r = self
+                    .commit_payment(inner, p.clone())
+                    .and_then(|()| self.supersede_cancelled(inner, &p));
+                log.push(match r {
+                    Ok(()) => format!(
+                        "{what}: cancelled: the B–S channel settled state {settled_state} \
+                         ({settlement}), which has no PTLC for it"
+                    ),
+                    Err(e) => format!("{what}: {}", e.message()),
+                });
                 continue;
-            };
-            let Ok(Some((outpoint, _))) = ptlc_outpoint(ch.params(), &latest, settlement, point)
-            else {
-                continue;
-            };
-            let spend = ledger.with_chain(|c| c.spending_tx(&outpoint).map(|t| t.tx));
-            match spend {
-                Ok(Some(tx)) => {
-                    let pre = p
-                        .adaptor_signature
-                        .as_deref()
-                        .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
-                        .and_then(|b| PreSignature::from_bytes(&b).ok());
-                    let result = match ptlc_spend(ch.params(), &ptlc, outpoint, &tx) {
-                        PtlcSpend::Success(sig) => {
-                            match pre.and_then(|pre| pre.extract(&sig, point).ok()) {
-                                Some(t) => self
-                                    .complete_payer_update(inner, &mut p, t.serialize())
-                                    .map(|()| {
-                                        "paid: the payee claimed the PTLC on chain".to_owned()
-                                    }),
-                                None => Ok(format!(
-                                    "ALERT: the PTLC was claimed in {} but s_A cannot be \
-                                     extracted from it",
-                                    tx.compute_txid()
-                                )),
+            }
+            let pre = p
+                .adaptor_signature
+                .as_deref()
+                .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
+                .and_then(|b| PreSignature::from_bytes(&b).ok());
+            let (mut scalar, mut timeouts, mut unspent, mut alerts) = (None, 0, vec![], vec![]);
+            for outpoint in &outpoints {
+                let tx = match ledger.with_chain(|c| c.spending_tx(outpoint).map(|t| t.tx)) {
+                    Ok(Some(tx)) => tx,
+                    Ok(None) => {
+                        unspent.push(*outpoint);
+                        continue;
+                    }
+                    Err(e) => {
+                        alerts.push(format!("reading the ledger failed: {e}"));
+                        continue;
+                    }
+                };
+                let txid = tx.compute_txid();
+                match ptlc_spend(ch.params(), &ptlc, *outpoint, &tx) {
+                    PtlcSpend::Success(sig) => {
+                        match pre.as_ref().and_then(|pre| pre.extract(&sig, point).ok()) {
+                            Some(t) => {
+                                scalar = Some(t);
+                                break;
                             }
+                            None => alerts.push(format!(
+                                "ALERT: the PTLC {outpoint} was claimed in {txid} but s_A \
+                                 cannot be extracted from it"
+                            )),
                         }
-                        PtlcSpend::Timeout if payer_completed => Ok(format!(
-                            "ALERT: S took the PTLC back but already holds the payer's state {}",
-                            p.state_number
-                        )),
-                        PtlcSpend::Timeout => {
-                            p.status = PaymentStatus::Cancelled;
-                            self.commit_payment(inner, p.clone())
-                                .and_then(|()| self.supersede_cancelled(inner, &p))
-                                .map(|()| "cancelled: S took the expired PTLC back".to_owned())
-                        }
-                        PtlcSpend::Unknown => Ok(format!(
-                            "ALERT: the PTLC output was spent in {} by neither of its paths",
-                            tx.compute_txid()
-                        )),
-                    };
-                    log.push(match result {
-                        Ok(m) => format!("{what}: {m}"),
-                        Err(e) => format!("{what}: {}", e.message()),
-                    });
+                    }
+                    PtlcSpend::Timeout => timeouts += 1,
+                    PtlcSpend::Unknown => alerts.push(format!(
+                        "ALERT: the PTLC output {outpoint} was spent in {txid} by neither of \
+                         its paths"
+                    )),
                 }
+            }
+            if let Some(t) = scalar {
+                let r = self.complete_payer_update(inner, &mut p, t.serialize());
+                log.push(match r {
+                    Ok(()) => format!(
+                        "{what}: paid: the payee claimed the PTLC on chain (settled state \
+                         {settled_state})"
+                    ),
+                    Err(e) => format!("{what}: {}", e.message()),
+                });
+                continue;
+            }
+            log.extend(alerts.iter().map(|a| format!("{what}: {a}")));
+            if !unspent.is_empty() {
                 // S already holds the payer's completed update (a crash before the payment
                 // was written): the claim path finishes it; never take the PTLC back then.
-                Ok(None) if tip >= ptlc.expiry && payer_completed => {}
-                Ok(None) if tip >= ptlc.expiry => {
-                    let secret = self
-                        .keys
-                        .channel(inner.channels[&b_id].key_index)
-                        .ptlc_scalar();
+                if tip < ptlc.expiry || payer_completed {
+                    continue;
+                }
+                let secret = self
+                    .keys
+                    .channel(inner.channels[&b_id].key_index)
+                    .ptlc_scalar();
+                for outpoint in unspent {
                     let r = signed_timeout_claim(
                         ch.params(),
                         &ptlc,
@@ -1072,11 +1119,29 @@ impl ServerCore {
                     .map_err(|e| e.to_string())
                     .and_then(|tx| self.chain.broadcast(&tx).map_err(|e| e.to_string()));
                     log.push(format!(
-                        "{what}: PTLC expired unclaimed; timeout claim: {r:?}"
+                        "{what}: PTLC {outpoint} expired unclaimed; timeout claim: {r:?}"
                     ));
                 }
-                _ => {}
+                continue;
             }
+            if timeouts == 0 || !alerts.is_empty() {
+                continue;
+            }
+            if payer_completed {
+                log.push(format!(
+                    "{what}: ALERT: S took the PTLC back but already holds the payer's state {}",
+                    p.state_number
+                ));
+                continue;
+            }
+            p.status = PaymentStatus::Cancelled;
+            let r = self
+                .commit_payment(inner, p.clone())
+                .and_then(|()| self.supersede_cancelled(inner, &p));
+            log.push(match r {
+                Ok(()) => format!("{what}: cancelled: S took the expired PTLC back"),
+                Err(e) => format!("{what}: {}", e.message()),
+            });
         }
     }
 

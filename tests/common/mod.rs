@@ -1,6 +1,7 @@
 //! Shared test fixtures: channel keys and parameters from small seeds.
 #![allow(dead_code)]
 
+pub mod duo;
 pub mod procs;
 pub mod protocol;
 pub mod story;

@@ -1,0 +1,664 @@
+//! The watcher under attack (ISSUE 9 items 4, 8 and the watcher part of 14), through the real
+//! ledger and the real processes.
+//!
+//! - Update and settlement signatures are ALL|APOAS: they commit to no other input and not to
+//!   the input index, so an attacker publishes an OLD update with fee inputs before and after
+//!   the channel input. The watcher must find the channel input wherever it is, rebind the
+//!   latest state over it, and the latest state must win to the satoshi.
+//! - A spend of a channel output that is neither an update, a settlement nor a cooperative
+//!   close is an alarm, never a close.
+//! - S recognises the settlement of ANY B–S state holding a sold PTLC (not only the latest):
+//!   it extracts `t` from B's claim and gets paid by A; a PTLC missing from the settled state
+//!   refunds A.
+//! - B, after sending `t` to S, goes on chain at once when S does not sign the claimed state.
+//! - The running S raises a visible alarm when its watcher keeps failing.
+
+mod common;
+
+use asyncpay::eltoo::scripts::{self, TapTree};
+use asyncpay::eltoo::{Party, StateTransactions};
+use asyncpay::protocol::ChannelStatus;
+use asyncpay::watch::{Alert, Broadcast, BroadcastKind, WatchOutcome};
+use bitcoin::hashes::Hash;
+use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
+use bitcoin::{Amount, OutPoint, Sequence, Transaction, TxIn, TxOut, Witness};
+use common::duo::{fee_input, on_both, with_inputs, Harness, TestChain, CAPACITY, DELAY};
+
+fn expect_broadcast(outcome: WatchOutcome) -> Broadcast {
+    match outcome {
+        WatchOutcome::Broadcast(b) => b,
+        other => panic!("expected a broadcast, got {other:?}"),
+    }
+}
+
+/// After S published `rebound` (its latest update): mines until S's watcher publishes the
+/// settlement of the latest state, confirms it, and checks both `to_node` outputs pay the
+/// latest balances exactly.
+fn settle_latest(h: &mut Harness, chain: &mut dyn TestChain, rebound: bitcoin::Txid) {
+    let latest = h.latest();
+    for confs in 0..u32::from(DELAY) {
+        assert_eq!(
+            h.apply(Party::Server, chain),
+            WatchOutcome::WaitingForDelay {
+                update_txid: rebound,
+                state: latest.number,
+                confirmations: confs,
+                blocks_left: u32::from(DELAY) - confs,
+            }
+        );
+        chain.mine(1);
+    }
+    let b = expect_broadcast(h.apply(Party::Server, chain));
+    assert_eq!(
+        b.kind,
+        BroadcastKind::Settlement {
+            state: latest.number
+        }
+    );
+    let txid = chain.submit(&b.tx).unwrap();
+    chain.mine(1);
+    assert_eq!(
+        h.apply(Party::Server, chain),
+        WatchOutcome::Settled {
+            txid,
+            state: latest.number,
+            confirmations: 1
+        }
+    );
+    assert_eq!(h.server.channel.status(), ChannelStatus::Closed);
+    let params = h.server.channel.params().clone();
+    for party in [Party::Client, Party::Server] {
+        assert_eq!(
+            chain.paid(&params.to_node_script(party)),
+            latest.balance(party).to_sat(),
+            "{party:?} is paid the latest state to the satoshi"
+        );
+    }
+}
+
+/// The client publishes its state-1 update (it had 980 000 sat then, 920 000 now) with
+/// `before` fee inputs ahead of the channel input and `after` behind it.
+fn old_update_with_fee_inputs(chain: &mut dyn TestChain, seed: u8, before: usize, after: usize) {
+    let mut h = Harness::open(seed, chain);
+    h.pay(4);
+    assert_eq!(h.latest().balance(Party::Client).to_sat(), 920_000);
+    let fees_before = (0..before).map(|_| fee_input(chain, 5_000)).collect();
+    let fees_after = (0..after).map(|_| fee_input(chain, 7_000)).collect();
+    let attack = with_inputs(&h.updates[&1], fees_before, fees_after);
+    assert_eq!(attack.input[before].previous_output, h.funding);
+    let attack_txid = chain
+        .submit(&attack)
+        .expect("ALL|APOAS commits to no other input: the old update stays valid");
+    chain.mine(1);
+    // The honest client too sees an old update, not a cooperative close.
+    let b = expect_broadcast(h.apply(Party::Server, chain));
+    assert_eq!(
+        b.kind,
+        BroadcastKind::Rebind {
+            published: 1,
+            latest: 4
+        },
+        "{before} fee input(s) before, {after} after"
+    );
+    assert_eq!(b.tx.input[0].previous_output, OutPoint::new(attack_txid, 0));
+    assert_eq!(h.server.channel.status(), ChannelStatus::Closing);
+    assert_eq!(
+        expect_broadcast(h.apply(Party::Client, chain)).tx,
+        b.tx,
+        "the client rebinds the same latest update"
+    );
+    let rebound = chain.submit(&b.tx).unwrap();
+    // The attacker's own backup now sees a newer state than its own: it cannot settle.
+    let backup = h.backup(1);
+    assert!(matches!(
+        chain.watch(&backup).unwrap(),
+        WatchOutcome::Alert(Alert::PublishedNewer {
+            published: 4,
+            latest: 1,
+            ..
+        })
+    ));
+    let old_settlement = backup.settlement_tx(OutPoint::new(attack_txid, 0)).unwrap();
+    settle_latest(&mut h, chain, rebound);
+    assert!(
+        chain.submit(&old_settlement).is_err(),
+        "the old state can no longer settle"
+    );
+}
+
+#[test]
+fn an_old_update_with_a_fee_input_first_is_rebound_and_the_latest_state_wins() {
+    on_both(|chain| old_update_with_fee_inputs(chain, 1, 1, 0));
+}
+
+#[test]
+fn an_old_update_with_fee_inputs_around_or_after_the_channel_input_is_rebound() {
+    on_both(|chain| old_update_with_fee_inputs(chain, 2, 2, 1));
+    on_both(|chain| old_update_with_fee_inputs(chain, 3, 0, 2));
+}
+
+/// The client publishes state 0, then rebinds its state-2 backup over it with a fee input
+/// first: the watcher follows the spend chain through the reordered input and rebinds 4.
+#[test]
+fn an_old_update_rebound_over_an_older_one_with_a_fee_input_first_is_rebound_again() {
+    on_both(|chain| {
+        let mut h = Harness::open(4, chain);
+        h.pay(4);
+        let fee = fee_input(chain, 5_000);
+        let u0 = h.updates[&0].clone();
+        chain.submit(&u0).unwrap();
+        chain.mine(1);
+        let over = h
+            .backup(2)
+            .react_to_published_update(&u0)
+            .unwrap()
+            .expect("state 2 rebinds over state 0");
+        let attack = with_inputs(&over, vec![fee], vec![]);
+        let attack_txid = chain.submit(&attack).unwrap();
+        chain.mine(1);
+        let b = expect_broadcast(h.apply(Party::Server, chain));
+        assert_eq!(
+            b.kind,
+            BroadcastKind::Rebind {
+                published: 2,
+                latest: 4
+            }
+        );
+        assert_eq!(b.tx.input[0].previous_output, OutPoint::new(attack_txid, 0));
+        let rebound = chain.submit(&b.tx).unwrap();
+        settle_latest(&mut h, chain, rebound);
+    });
+}
+
+/// Both channel keys sign a key-path spend of the published update output: no update, no
+/// settlement, no cooperative close. Both watchers raise an alarm and never call the channel
+/// closed.
+#[test]
+fn an_unknown_spend_of_an_update_output_is_an_alarm_not_a_close() {
+    on_both(|chain| {
+        let mut h = Harness::open(5, chain);
+        h.pay(2);
+        let update = h.updates[&2].clone();
+        let update_txid = chain.submit(&update).unwrap();
+        chain.mine(1);
+        let params = h.client.channel.params().clone();
+        let txs = StateTransactions::build(&params, &h.latest()).unwrap();
+        let tree = TapTree::new(
+            params.internal_key().unwrap(),
+            &[
+                scripts::leaf_hash(&scripts::update_leaf(3)),
+                txs.settle_leaf_hash(),
+            ],
+        );
+        let spent = TxOut {
+            value: Amount::from_sat(CAPACITY),
+            script_pubkey: tree.script_pubkey(),
+        };
+        assert_eq!(update.output[0], spent);
+        let mut spend = Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: OutPoint::new(update_txid, 0),
+                script_sig: bitcoin::ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            }],
+            output: vec![TxOut {
+                value: Amount::from_sat(CAPACITY),
+                script_pubkey: params.to_node_script(Party::Client),
+            }],
+        };
+        let digest = SighashCache::new(&spend)
+            .taproot_key_spend_signature_hash(0, &Prevouts::All(&[spent]), TapSighashType::Default)
+            .unwrap();
+        let mut keys = [
+            (
+                h.client.secrets.funding.base_point_mul(),
+                h.client.secrets.funding,
+            ),
+            (
+                h.server.secrets.funding.base_point_mul(),
+                h.server.secrets.funding,
+            ),
+        ];
+        keys.sort_by_key(|(p, _)| p.serialize());
+        let ctx = musig2::KeyAggContext::new(keys.map(|(p, _)| p))
+            .unwrap()
+            .with_taproot_tweak(&tree.merkle_root().to_byte_array())
+            .unwrap();
+        let secret: secp::Scalar = ctx.aggregated_seckey(keys.map(|(_, s)| s)).unwrap();
+        let sig: musig2::LiftedSignature =
+            musig2::sign_solo(secret, digest.to_byte_array(), [7u8; 32]);
+        spend.input[0].witness = Witness::from_slice(&[sig.serialize()]);
+        let spend_txid = chain.submit(&spend).unwrap();
+        for _ in 0..3 {
+            chain.mine(1);
+            for party in [Party::Client, Party::Server] {
+                match h.apply(party, chain) {
+                    WatchOutcome::Alert(Alert::UnknownSpend { txid, spent, .. }) => {
+                        assert_eq!(txid, spend_txid);
+                        assert_eq!(spent, OutPoint::new(update_txid, 0));
+                    }
+                    other => panic!("{party:?}: expected an alarm, got {other:?}"),
+                }
+                assert_eq!(h.node(party).channel.status(), ChannelStatus::Closing);
+            }
+        }
+        let alarm = chain.watch(&h.server.channel).unwrap();
+        let WatchOutcome::Alert(a) = alarm else {
+            panic!()
+        };
+        assert!(a.to_string().contains("not closed"), "{a}");
+    });
+}
+
+// ----- the real processes -----
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
+use common::story::{fails, server_init};
+use serde_json::Value;
+
+/// A TCP proxy in front of S for B: it forwards every request (one per connection: it asks S
+/// for `Connection: close`) and, once `stall` is set, forwards `POST /v1/payments/claim` to
+/// S but never answers it. S receives `t` and B hears nothing: S took `t` and stalls.
+struct StallingProxy {
+    url: String,
+    stall: Arc<AtomicBool>,
+    stalled: Arc<AtomicUsize>,
+}
+
+fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).ok()?;
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "the proxy reads bodies by length"
+    );
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).ok()?;
+    // One request per connection to S.
+    let mut lines: Vec<&str> = head
+        .trim_end()
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect();
+    lines.push("Connection: close");
+    let mut request = lines.join("\r\n").into_bytes();
+    request.extend_from_slice(b"\r\n\r\n");
+    request.extend_from_slice(&body);
+    Some((head, request))
+}
+
+fn proxy(upstream: String) -> StallingProxy {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stall = Arc::new(AtomicBool::new(false));
+    let stalled = Arc::new(AtomicUsize::new(0));
+    let (st, sd) = (stall.clone(), stalled.clone());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let (upstream, st, sd) = (upstream.clone(), st.clone(), sd.clone());
+            std::thread::spawn(move || {
+                let Some((head, request)) = read_request(&mut conn) else {
+                    return;
+                };
+                let Ok(mut up) = TcpStream::connect(&upstream) else {
+                    return;
+                };
+                let _ = up.write_all(&request);
+                let mut response = Vec::new();
+                let _ = up.read_to_end(&mut response);
+                if st.load(Ordering::SeqCst) && head.starts_with("POST /v1/payments/claim ") {
+                    sd.fetch_add(1, Ordering::SeqCst);
+                    return; // S has the scalar; B gets nothing
+                }
+                let _ = conn.write_all(&response);
+            });
+        }
+    });
+    StallingProxy {
+        url,
+        stall,
+        stalled,
+    }
+}
+
+/// S (fee 1000 ppm, `shared_delay` 6), A with a 200 000 sat channel, B with 300 000 sat of
+/// inbound capacity whose channel (and payment address) goes through `b_server` (S's URL
+/// when `None`).
+struct World {
+    env: Env,
+    s: Wallet,
+    server: Server,
+    a: Wallet,
+    b: Wallet,
+    a_channel: String,
+    b_channel: String,
+    address: String,
+    /// S's `to_node` scripts of its channels with A (0) and B (1).
+    s_to_node: Vec<bitcoin::ScriptBuf>,
+}
+
+fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<String>) {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    // S's wallet is locked while it runs.
+    let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
+    let server = Server::start(&s);
+    let b = env.wallet("b");
+    let via = b_server(&server);
+    let b_url = via.clone().unwrap_or_else(|| server.url.clone());
+    // A pays through the same URL as B's address names (payments stay on one server).
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    let a_channel = channel_id(&a.ok(&["channel", "open", &b_url, "200000"]));
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &b_url, "300000"]));
+    env.mine(1);
+    let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    (
+        World {
+            env,
+            s,
+            server,
+            a,
+            b,
+            a_channel,
+            b_channel,
+            address,
+            s_to_node,
+        },
+        via,
+    )
+}
+
+fn balances(w: &Wallet, id: &str) -> (u64, u64) {
+    let v = w.ok(&["channel", "show", id]);
+    (
+        v["client_sat"].as_u64().unwrap(),
+        v["server_sat"].as_u64().unwrap(),
+    )
+}
+
+fn height(env: &Env) -> u32 {
+    env.ledger().tip().unwrap().height
+}
+
+/// Item 8: B sends `t` with its claim; S takes it (and completes A's payment) but never
+/// signs the claimed state. B does not wait for the PTLC's expiry: the same `claim` closes
+/// the channel, and B is paid on chain. Everyone ends right to the satoshi.
+#[test]
+fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
+    let mut stall = None;
+    let (w, _) = world(|server| {
+        let p = proxy(server.url.trim_start_matches("http://").to_owned());
+        let url = p.url.clone();
+        stall = Some(p);
+        Some(url)
+    });
+    let p = stall.unwrap();
+    let (a, b) = (&w.a, &w.b);
+    let pid = a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let sold_at = height(&w.env);
+
+    p.stall.store(true, Ordering::SeqCst);
+    // `claim` reports the payment it could not finish (exit 1) with the reason.
+    let e = fails(b, &["claim", &pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("did not sign the claimed state"), "{e}");
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(
+        p.stalled.load(Ordering::SeqCst),
+        1,
+        "S got the claim with t"
+    );
+    // At once: no block was mined since the sale, the PTLC expiry (at least 2·6 + 6 blocks
+    // after the sale) is far, and B's update is already published.
+    assert_eq!(height(&w.env), sold_at);
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert_eq!(mempool.len(), 1, "B's update is published: {mempool:?}");
+    // S did take t: A's payment is paid at S.
+    eventually("A to see its payment paid", || {
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
+
+    // B claims the PTLC on chain as soon as the settlement confirms.
+    let mut paid = false;
+    for _ in 0..30 {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let out = b.cmd(&["claim", &pid]).output().unwrap();
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v["payments"][0]["status"] == "paid" {
+                paid = true;
+                break;
+            }
+        }
+    }
+    assert!(paid, "B is paid on chain");
+    assert!(
+        height(&w.env) < sold_at + 2 * 6 + 6,
+        "paid before the PTLC could even expire"
+    );
+    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+    eventually("S to settle the B–S channel", || {
+        w.env.mine(1);
+        value_at(&w.env, &to_node(b, 0)) == 10_000 && w.env.ledger().mempool().unwrap().is_empty()
+    });
+    assert_eq!(value_at(&w.env, &w.s_to_node[1]), 290_000);
+}
+
+/// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an
+/// ALARM and `GET /v1/info` shows it; once the chain is readable again the status is `ok`.
+#[test]
+fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    // S's wallet is locked while it runs.
+    let keys = common::story::keys_of(&s);
+    let log = env.root.path().join("s.log");
+    let mut c = s.cmd(&[
+        "server",
+        "run",
+        "--listen",
+        "127.0.0.1:0",
+        "--watch-interval-ms",
+        "100",
+    ]);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let doc: Value = serde_json::from_str(&line).unwrap();
+    let server = Server {
+        child,
+        url: doc["url"].as_str().unwrap().to_owned(),
+    };
+    let client = asyncpay::net::client::Client::new(&server.url, keys.node_secret(), None).unwrap();
+    let watcher = || -> Value { client.get::<Value>("/v1/info").unwrap()["watcher"].clone() };
+    eventually("a first pass", || watcher()["status"] == "ok");
+
+    // The chain becomes unreadable (as with no descriptors left, or a broken ledger).
+    let state = env.ledger().state_path();
+    let good = std::fs::read(&state).unwrap();
+    std::fs::write(&state, b"not a ledger").unwrap();
+    eventually("the alarm", || watcher()["status"] == "alarm");
+    let w = watcher();
+    assert!(w["consecutive_failures"].as_u64().unwrap() >= 3, "{w}");
+    assert!(
+        w["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("reading the chain failed"),
+        "{w}"
+    );
+    assert!(w["failing_since"].as_u64().is_some(), "{w}");
+    eventually("the ALARM line in S's log", || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("ALARM: the chain watcher failed")
+    });
+
+    std::fs::write(&state, good).unwrap();
+    eventually("the recovery", || watcher()["status"] == "ok");
+    assert_eq!(watcher()["consecutive_failures"], 0);
+    eventually("the recovery line", || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("watcher: recovered")
+    });
+    drop(server);
+}
+
+/// A copy of `w`'s data dir as it is now (an old backup), as a wallet of its own.
+fn backup(w: &Wallet, name: &str) -> Wallet {
+    let dir = w.dir.with_file_name(name);
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&w.dir)
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -a");
+    Wallet {
+        dir,
+        chain: w.chain.clone(),
+        pass: w.pass.clone(),
+    }
+}
+
+/// Item 4, `watch_sold`: B holds two sold PTLCs (B–S state 2) and publishes the B–S state 1
+/// of an old backup, which holds only the first, while S is down; it settles, and B claims
+/// the first PTLC on chain with `t1`. S, back, must recognise that settlement of a
+/// non-latest state: extract `t1` from B's claim and collect A's payment; and refund the
+/// second payer, whose PTLC is in no settled state.
+#[test]
+fn s_recognises_the_settlement_of_an_older_b_s_state_and_is_paid() {
+    let (mut w, _) = world(|_| None);
+    let port = w.server.port();
+    let (a, b) = (w.a.clone(), w.b.clone());
+    let c = w.env.wallet("c");
+    fund(&c, &w.env, 500_000);
+    let c_channel = channel_id(&c.ok(&["channel", "open", &w.server.url, "200000"]));
+    w.env.mine(1);
+
+    let p1 = a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
+    let old = backup(&b, "b-old");
+    let p2 = c.ok(&["pay", &w.address, "20000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
+    assert_eq!(b.ok(&["channel", "show", &w.b_channel])["state"], 2);
+    assert_eq!(old.ok(&["channel", "show", &w.b_channel])["state"], 1);
+
+    // S goes down; B's old backup closes with state 1 and settles it after the delay.
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    fails(
+        &old,
+        &["channel", "close", &w.b_channel, "--force", "--no-wait"],
+        5,
+    );
+    w.env.mine(7);
+    let mut settled = false;
+    for _ in 0..3 {
+        if old
+            .cmd(&["channel", "close", &w.b_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            settled = true;
+            break;
+        }
+        w.env.mine(1);
+    }
+    assert!(settled, "the old state settles while S is away");
+    w.env.mine(1);
+    // B claims the first PTLC from the settlement of state 1 (its latest is 2).
+    let published = b.ok(&["claim", &p1]);
+    assert_eq!(published["payments"][0]["status"], "sold", "{published}");
+    w.env.mine(1);
+    assert_eq!(b.ok(&["claim", &p1])["payments"][0]["status"], "paid");
+    let e = fails(&b, &["claim", &p2], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("without the PTLC"),
+        "{e}"
+    );
+    assert_eq!(value_at(&w.env, &to_node(&b, 0)), 10_000);
+    assert_eq!(value_at(&w.env, &w.s_to_node[1]), 290_000);
+
+    // S comes back: it reads B's claim in the settlement of state 1 and is paid by A; C's
+    // PTLC is in no settled state, so C gets its money back.
+    w.server = Server::start_with(&w.s, &port, &[], None);
+    eventually(
+        "S to complete A's update from the old state's claim",
+        || {
+            a.cmd(&["sync"]).output().unwrap().status.success()
+                && a.ok(&["payments", "show", &p1])["status"] == "paid"
+        },
+    );
+    assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
+    eventually("S to refund C", || {
+        c.cmd(&["sync"]).output().unwrap().status.success()
+            && c.ok(&["payments", "show", &p2])["status"] == "cancelled"
+    });
+    assert_eq!(balances(&c, &c_channel), (200_000, 0));
+}
