@@ -281,14 +281,16 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
     app(core, auth).0
 }
 
-/// Whether `node` has a channel with S that is not closed: such nodes (and S's own key,
-/// the operator) get their own request budget instead of sharing the strangers' one
-/// ([`AuthState::with_known_nodes`]).
+/// Whether `node` has a funded channel with S (open, or closing on chain): such nodes (and
+/// S's own key, the operator) get their own request budget instead of sharing the
+/// strangers' one ([`AuthState::with_known_nodes`]). An open that was never funded costs
+/// nothing, so it earns nothing: node ids are free.
 fn has_channel(core: &ServerCore, node: &NodeId) -> bool {
+    use crate::protocol::ChannelStatus::{Closing, Open};
     core.lock()
         .channels
         .values()
-        .any(|c| c.client == *node && c.channel.status() != crate::protocol::ChannelStatus::Closed)
+        .any(|c| c.client == *node && matches!(c.channel.status(), Open | Closing))
 }
 
 /// The router of S and its mailbox (for the run loop to prune expired items). `auth` must
