@@ -165,7 +165,8 @@ fn package() -> UpdatePackage {
     let na = SecretNonce::generate([1; 32], a, &key, Some(&message));
     let ns = SecretNonce::generate([2; 32], s, &key, Some(&message));
     let (pna, pns) = (na.public_nonce(), ns.public_nonce());
-    let session = SigningSession::new(&key, [(pa, pna.clone()), (ps, pns.clone())], message).unwrap();
+    let session =
+        SigningSession::new(&key, [(pa, pna.clone()), (ps, pns.clone())], message).unwrap();
     let partial_signature = session.sign(a, na).unwrap();
     let package = UpdatePackage {
         payment_id: PaymentId([7; 32]),
@@ -221,9 +222,16 @@ fn addresses() -> Vec<Vec<u8>> {
 
 fn auth_headers() -> Vec<Vec<u8>> {
     vec![
-        AuthHeader::sign(&node_secret(1), "POST", "/v1/channels", b"{}", 1_764_000_000, [7; 16])
-            .to_string()
-            .into_bytes(),
+        AuthHeader::sign(
+            &node_secret(1),
+            "POST",
+            "/v1/channels",
+            b"{}",
+            1_764_000_000,
+            [7; 16],
+        )
+        .to_string()
+        .into_bytes(),
         AuthHeader::sign(&node_secret(3), "GET", "/v1/mailbox?x=1", b"", 0, [0; 16])
             .to_string()
             .into_bytes(),
@@ -236,7 +244,11 @@ fn ledger_states() -> Vec<Vec<u8>> {
     let mut funded = Chain::new();
     let script = ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73]);
     funded.fund(&script, Amount::from_sat(50_000)).unwrap();
-    vec![encode_state(&Chain::new()), encode_state(&small), encode_state(&funded)]
+    vec![
+        encode_state(&Chain::new()),
+        encode_state(&small),
+        encode_state(&funded),
+    ]
 }
 
 fn with_selector(selector: u8, bytes: &[u8]) -> Vec<u8> {
@@ -298,10 +310,15 @@ fn seal(plaintext: &[u8]) -> Vec<u8> {
 
 fn state_files() -> Vec<Vec<u8>> {
     let data = |name: &str| {
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name))
-            .unwrap()
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(name),
+        )
+        .unwrap()
     };
-    let seed: SeedFile = decode_state_ciphertext(decoders::identity(), &data("seed-v1.age")).unwrap();
+    let seed: SeedFile =
+        decode_state_ciphertext(decoders::identity(), &data("seed-v1.age")).unwrap();
     let wallet: WalletState =
         decode_state_ciphertext(decoders::identity(), &data("wallet-v1.age")).unwrap();
     let (opened, pending, _) = channels();
@@ -347,7 +364,14 @@ fn state_files() -> Vec<Vec<u8>> {
         with_selector(5, &plaintext(&server_channel)),
         with_selector(6, &plaintext(&server_payment)),
         with_selector(7, &seal(&payment)),
-        with_selector(8, &std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/recipient-v1.txt")).unwrap()),
+        with_selector(
+            8,
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/data/recipient-v1.txt"),
+            )
+            .unwrap(),
+        ),
         with_selector(
             9,
             format!(
@@ -394,7 +418,14 @@ fn api_bodies() -> Vec<Vec<u8>> {
         server_partial: Some("02".repeat(32)),
     };
     vec![
-        json(0, &CloseRequest { channel_id: CHANNEL, fee_sat: 300, nonce: hex66(proposal.proposer_nonce) }),
+        json(
+            0,
+            &CloseRequest {
+                channel_id: CHANNEL,
+                fee_sat: 300,
+                nonce: hex66(proposal.proposer_nonce),
+            },
+        ),
         json(
             1,
             &CloseSign {
@@ -406,10 +437,34 @@ fn api_bodies() -> Vec<Vec<u8>> {
             },
         ),
         json(2, &payment_request(proposal.clone())),
-        json(3, &SaleRequest { invoice: invoice(), proposal: ptlc_proposal(proposal.proposer_nonce) }),
-        json(4, &ClaimRequest { payment_id: PaymentId([7; 32]), scalar: "01".repeat(32), proposal: proposal.clone() }),
-        json(5, &CancelRequest { payment_id: PaymentId([7; 32]) }),
-        json(6, &PostItem { payload: "ab".repeat(40), expires_at: Some(1_764_000_000) }),
+        json(
+            3,
+            &SaleRequest {
+                invoice: invoice(),
+                proposal: ptlc_proposal(proposal.proposer_nonce),
+            },
+        ),
+        json(
+            4,
+            &ClaimRequest {
+                payment_id: PaymentId([7; 32]),
+                scalar: "01".repeat(32),
+                proposal: proposal.clone(),
+            },
+        ),
+        json(
+            5,
+            &CancelRequest {
+                payment_id: PaymentId([7; 32]),
+            },
+        ),
+        json(
+            6,
+            &PostItem {
+                payload: "ab".repeat(40),
+                expires_at: Some(1_764_000_000),
+            },
+        ),
         json(
             7,
             &ServerInfo {
@@ -428,19 +483,66 @@ fn api_bodies() -> Vec<Vec<u8>> {
                 state: Some(3),
                 client_sat: Some(900_000),
                 server_sat: Some(100_000),
-                funding_outpoint: Some(format!("{}:0", bitcoin::Txid::from_byte_array_ext([3; 32]))),
+                funding_outpoint: Some(format!(
+                    "{}:0",
+                    bitcoin::Txid::from_byte_array_ext([3; 32])
+                )),
                 confirmations: 6,
             }],
         ),
-        json(9, &CloseAccept { nonce: hex66(proposal.proposer_nonce) }),
-        json(10, &CloseDone { txid: bitcoin::Txid::from_byte_array_ext([3; 32]), tx_hex: "0200".into() }),
-        with_selector(11, format!("{{\"messages\":[{}]}}", String::from_utf8(Message::from(update_accept.clone()).encode()).unwrap()).as_bytes()),
-        json(12, &SaleAccepted { accept: update_accept, adaptor_signature: "ab".repeat(65) }),
+        json(
+            9,
+            &CloseAccept {
+                nonce: hex66(proposal.proposer_nonce),
+            },
+        ),
+        json(
+            10,
+            &CloseDone {
+                txid: bitcoin::Txid::from_byte_array_ext([3; 32]),
+                tx_hex: "0200".into(),
+            },
+        ),
+        with_selector(
+            11,
+            format!(
+                "{{\"messages\":[{}]}}",
+                String::from_utf8(Message::from(update_accept.clone()).encode()).unwrap()
+            )
+            .as_bytes(),
+        ),
+        json(
+            12,
+            &SaleAccepted {
+                accept: update_accept,
+                adaptor_signature: "ab".repeat(65),
+            },
+        ),
         json(13, &vec![view]),
-        json(14, &Posted { id: ItemId([5; 16]), expires_at: 1_764_000_000, size: 700 }),
-        json(15, &vec![FetchedItem { meta: meta.clone(), payload: "ab".repeat(40) }]),
+        json(
+            14,
+            &Posted {
+                id: ItemId([5; 16]),
+                expires_at: 1_764_000_000,
+                size: 700,
+            },
+        ),
+        json(
+            15,
+            &vec![FetchedItem {
+                meta: meta.clone(),
+                payload: "ab".repeat(40),
+            }],
+        ),
         json(16, &vec![meta]),
-        json(16, &WireParams::from(Channel::on_accept_channel(&open(), &accept()).unwrap().params())),
+        json(
+            16,
+            &WireParams::from(
+                Channel::on_accept_channel(&open(), &accept())
+                    .unwrap()
+                    .params(),
+            ),
+        ),
     ]
 }
 
@@ -456,11 +558,18 @@ fn targets() -> Vec<Target> {
     let recipient = decoders::identity().to_public();
     vec![
         ("message", decoders::message, messages()),
-        ("package_plaintext", decoders::package_plaintext, vec![package.plaintext().to_vec()]),
+        (
+            "package_plaintext",
+            decoders::package_plaintext,
+            vec![package.plaintext().to_vec()],
+        ),
         (
             "package_sealed",
             decoders::package_sealed,
-            vec![package.seal(&recipient), package.seal_armored(&recipient).into_bytes()],
+            vec![
+                package.seal(&recipient),
+                package.seal_armored(&recipient).into_bytes(),
+            ],
         ),
         ("invoice", decoders::invoice, {
             let i = invoice();
@@ -490,10 +599,16 @@ fn valid_encodings_decode_and_round_trip() {
     UpdatePackage::decode(&package().plaintext()).unwrap();
     Invoice::decode(&invoice().encode()).unwrap();
     for a in addresses() {
-        std::str::from_utf8(&a).unwrap().parse::<PaymentAddress>().unwrap();
+        std::str::from_utf8(&a)
+            .unwrap()
+            .parse::<PaymentAddress>()
+            .unwrap();
     }
     for h in auth_headers() {
-        std::str::from_utf8(&h).unwrap().parse::<AuthHeader>().unwrap();
+        std::str::from_utf8(&h)
+            .unwrap()
+            .parse::<AuthHeader>()
+            .unwrap();
     }
     for s in ledger_states() {
         asyncpay::chain::store::decode_state(&s, "state.json".as_ref()).unwrap();

@@ -90,7 +90,11 @@ pub fn wire_params(data: &[u8]) {
     if let Ok(w) = serde_json::from_slice::<asyncpay::protocol::WireParams>(data) {
         if let Ok(p) = ChannelParams::try_from(&w) {
             let back = asyncpay::protocol::WireParams::from(&p);
-            assert_eq!(ChannelParams::try_from(&back).ok(), Some(p), "params round trip");
+            assert_eq!(
+                ChannelParams::try_from(&back).ok(),
+                Some(p),
+                "params round trip"
+            );
         }
     }
 }
@@ -234,7 +238,9 @@ pub fn state_file(data: &[u8]) {
         8 => {
             if let Ok(text) = std::str::from_utf8(rest) {
                 if let Ok(r) = parse_recipient_file(text) {
-                    let again = parse_recipient_file(&format!("# asyncpay storage recipient, format 1\n{r}\n"));
+                    let again = parse_recipient_file(&format!(
+                        "# asyncpay storage recipient, format 1\n{r}\n"
+                    ));
                     assert_eq!(again.map(|a| a.to_string()).ok(), Some(r.to_string()));
                 }
             }
