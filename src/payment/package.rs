@@ -252,8 +252,10 @@ impl UpdatePackage {
         Ok(())
     }
 
-    /// The plaintext: the JSON envelope, in a zeroized buffer.
-    fn plaintext(&self) -> Zeroizing<Vec<u8>> {
+    /// The plaintext [`seal`](UpdatePackage::seal) encrypts: the JSON envelope
+    /// `{"version":1,"type":"update_package","body":{…}}`, in a zeroized buffer. It holds `s_A`:
+    /// never write it anywhere unencrypted.
+    pub fn plaintext(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(MAX_PACKAGE_PLAINTEXT));
         encode_envelope(&mut *out, PACKAGE_TYPE, &WireRef(self));
         out
@@ -327,8 +329,12 @@ impl UpdatePackage {
         UpdatePackage::decode(&plaintext)
     }
 
-    /// Decodes the plaintext JSON envelope.
-    fn decode(plaintext: &[u8]) -> Result<UpdatePackage, PackageError> {
+    /// Decodes a decrypted package (the JSON envelope of [`plaintext`](UpdatePackage::plaintext)):
+    /// version, then type, then body (unknown fields refused, terms checked). This is what
+    /// [`open`](UpdatePackage::open) runs after decryption; it is public so that the decoder of
+    /// these untrusted bytes can be fuzzed on its own. Does not [`check`](UpdatePackage::check)
+    /// the package.
+    pub fn decode(plaintext: &[u8]) -> Result<UpdatePackage, PackageError> {
         let wire: WirePackage = decode_envelope(plaintext, PACKAGE_TYPE).map_err(|e| match e {
             EnvelopeError::Malformed(m) => PackageError::Malformed(m),
             EnvelopeError::Version(v) => PackageError::UnsupportedVersion(v),

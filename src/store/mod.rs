@@ -605,6 +605,57 @@ impl ReadOnlyStore {
     }
 }
 
+/// The path named in the errors of the file-less decoders below.
+const UNNAMED_FILE: &str = "<state file>";
+
+/// Decodes the decrypted plaintext of a state file: the `{"kind","version","data"}`
+/// envelope of `T` (kind checked, newer versions refused, older ones migrated). This is the
+/// decoder [`Store::load`] runs after decryption; it is public so that these untrusted bytes
+/// can be fuzzed and checked without a data dir. Errors name the file `<state file>`.
+pub fn decode_state_plaintext<T: StateFile>(plaintext: &[u8]) -> Result<T, StoreError> {
+    envelope::decode::<T>(Path::new(UNNAMED_FILE), plaintext)
+}
+
+/// The plaintext [`Store::save`] encrypts for `value` (the inverse of
+/// [`decode_state_plaintext`]), in a zeroizing buffer: it may hold secrets, never write it
+/// anywhere unencrypted.
+pub fn encode_state_plaintext<T: StateFile>(
+    value: &T,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
+    envelope::encode(value).map_err(|e| StoreError::Serialize {
+        path: PathBuf::from(UNNAMED_FILE),
+        reason: e.to_string(),
+    })
+}
+
+/// Decrypts the bytes of a state file with the storage `identity` and decodes them, exactly
+/// as [`Store::load`] does with a file's contents (without the file). Public for fuzzing the
+/// whole read path of untrusted bytes.
+pub fn decode_state_ciphertext<T: StateFile>(
+    identity: &x25519::Identity,
+    ciphertext: &[u8],
+) -> Result<T, StoreError> {
+    let path = Path::new(UNNAMED_FILE);
+    if ciphertext.is_empty() {
+        return Err(StoreError::corrupt(path, "is empty (truncated)"));
+    }
+    let plaintext = identity::decrypt_with(identity, ciphertext)
+        .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
+    envelope::decode::<T>(path, &plaintext)
+}
+
+/// Parses the text of a data dir's `recipient` file (public for fuzzing; errors name it
+/// `<state file>`).
+pub fn parse_recipient_file(text: &str) -> Result<x25519::Recipient, StoreError> {
+    identity::parse_recipient_text(Path::new(UNNAMED_FILE), text)
+}
+
+/// Parses the decrypted plaintext of `identity.age` (public for fuzzing; errors name it
+/// `<state file>`).
+pub fn parse_identity_plaintext(text: &str) -> Result<x25519::Identity, StoreError> {
+    identity::parse_identity_plaintext(Path::new(UNNAMED_FILE), text)
+}
+
 /// True if `dir` holds a storage identity: `identity.age` or `recipient`.
 fn is_initialized(dir: &Path) -> bool {
     dir.join(IDENTITY_FILE).exists() || dir.join(RECIPIENT_FILE).exists()

@@ -1,0 +1,6 @@
+#![no_main]
+//! See `asyncpay_fuzz::decoders::ledger_state` (tests/common/decoders.rs).
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| asyncpay_fuzz::decoders::ledger_state(data));
