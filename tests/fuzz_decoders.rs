@@ -224,6 +224,7 @@ fn auth_headers() -> Vec<Vec<u8>> {
     vec![
         AuthHeader::sign(
             &node_secret(1),
+            &node_id(9),
             "POST",
             "/v1/channels",
             b"{}",
@@ -232,9 +233,17 @@ fn auth_headers() -> Vec<Vec<u8>> {
         )
         .to_string()
         .into_bytes(),
-        AuthHeader::sign(&node_secret(3), "GET", "/v1/mailbox?x=1", b"", 0, [0; 16])
-            .to_string()
-            .into_bytes(),
+        AuthHeader::sign(
+            &node_secret(3),
+            &node_id(9),
+            "GET",
+            "/v1/mailbox?x=1",
+            b"",
+            0,
+            [0; 16],
+        )
+        .to_string()
+        .into_bytes(),
     ]
 }
 
@@ -264,6 +273,7 @@ fn plaintext<T: StateFile>(value: &T) -> Vec<u8> {
 fn client_payment() -> ClientPayment {
     let (_, _, proposal) = channels();
     ClientPayment {
+        scalar_revealed_at: None,
         payment_id: PaymentId([7; 32]),
         direction: Direction::Outgoing,
         status: LocalStatus::Sold,
@@ -329,6 +339,7 @@ fn state_files() -> Vec<Vec<u8>> {
         channel: pending,
     };
     let server_channel = ServerChannel {
+        opened_height: None,
         client: node_id(1),
         key_index: 4,
         channel: opened,
@@ -336,6 +347,7 @@ fn state_files() -> Vec<Vec<u8>> {
         published: vec![bitcoin::Txid::from_byte_array_ext([3; 32])],
     };
     let server_payment = ServerPayment {
+        ptlc_state: None,
         payment_id: PaymentId([7; 32]),
         payer: node_id(1),
         payer_channel: CHANNEL,
@@ -468,6 +480,7 @@ fn api_bodies() -> Vec<Vec<u8>> {
         json(
             7,
             &ServerInfo {
+                watcher: None,
                 node_id: node_id(101),
                 network: "regtest".into(),
                 version: "0.1.0".into(),

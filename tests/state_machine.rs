@@ -47,9 +47,10 @@ enum Step {
     Backup { client: bool },
     /// One side goes back to one of its backups.
     Restore { client: bool, which: usize },
-    /// The client proposes, keeps a backup from before the server's accept, signs; then it
-    /// is restored from that backup and the (hostile) server answers with a new nonce.
-    HostileReaccept,
+    /// The client proposes, keeps a backup from before (or after) the server's accept,
+    /// signs; then it is restored from that backup and the (hostile) server answers with a
+    /// new nonce.
+    HostileReaccept { backup_after_accept: bool },
     /// Blocks pass.
     Mine(u8),
 }
@@ -63,7 +64,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(p, finish)| Step::Interrupted { client_proposes: p, finish }),
         1 => any::<bool>().prop_map(|client| Step::Backup { client }),
         1 => (any::<bool>(), 0usize..8).prop_map(|(client, which)| Step::Restore { client, which }),
-        1 => Just(Step::HostileReaccept),
+        1 => any::<bool>().prop_map(|backup_after_accept| Step::HostileReaccept { backup_after_accept }),
         1 => (1u8..4).prop_map(Step::Mine),
     ]
 }
@@ -364,7 +365,9 @@ impl World {
                 }
                 self.abandon();
             }
-            Step::HostileReaccept => self.hostile_reaccept(),
+            Step::HostileReaccept {
+                backup_after_accept,
+            } => self.hostile_reaccept(backup_after_accept),
             Step::Mine(n) => {
                 self.chain.mine(u32::from(n), None);
             }
@@ -372,9 +375,15 @@ impl World {
     }
 
     /// PROTOCOL §7 invariant 3 against a hostile server: the client proposes (its nonce
-    /// leaves), keeps a backup, gets S's accept and signs; restored from the backup, it gets
-    /// a *different* accept from S for the same proposal. It must not sign again.
-    fn hostile_reaccept(&mut self) {
+    /// leaves), keeps a backup — before S's accept arrives, or after it recorded it — gets
+    /// S's accept and signs; restored from the backup, it gets a *different* accept from S
+    /// for the same proposal. It must never sign a second session with its nonce:
+    /// - backup after the accept: the recorded session refuses S's new nonce
+    ///   (`on_accept` fails) — the protocol layer itself enforces it;
+    /// - backup before the accept: the restored proposal holds no peer nonce, and the rule
+    ///   of docs/protocol.md §7.3 applies — a proposal found on disk without the peer's
+    ///   nonce is never signed, only dropped (what `payments`/`channel` recovery does).
+    fn hostile_reaccept(&mut self, backup_after_accept: bool) {
         if !self.in_step() {
             return;
         }
@@ -385,31 +394,39 @@ impl World {
             return;
         };
         let server_before = json(&self.server.channel);
+        let client_before = json(&self.client.channel);
         let Some(proposal) = self.propose(Party::Client, next) else {
             return;
         };
-        let backup = json(&self.client.channel);
+        let mut backup = json(&self.client.channel);
         let Some(accept) = self.accept(Party::Server, &proposal) else {
             return;
         };
         let c = self.client.channel.on_accept(&accept).unwrap();
         self.set(Party::Client, c);
-        let _ = self.sign(Party::Client);
+        if backup_after_accept {
+            backup = json(&self.client.channel);
+        }
+        assert!(self.sign(Party::Client).is_some());
         // Restore, and S answers the same proposal again with a fresh nonce.
         self.client.channel = load(&backup);
         self.server.channel = load(&server_before);
-        if let Some(second) = self.accept(Party::Server, &proposal) {
-            if let Ok(c) = self.client.channel.on_accept(&second) {
-                self.set(Party::Client, c);
-                // `sign` fails the case if this nonce signs a second session.
-                let _ = self.sign(Party::Client);
-            }
+        let second = self.accept(Party::Server, &proposal).unwrap();
+        let restored = self.client.channel.pending().unwrap();
+        if backup_after_accept {
+            assert!(
+                self.client.channel.on_accept(&second).is_err(),
+                "a recorded session refuses another nonce of the peer"
+            );
+        } else {
+            assert!(restored.remote_nonce().is_none() && restored.local_partial().is_none());
+            // The §7.3 rule: dropped, never signed.
+            let c = self.client.channel.cancel_pending().unwrap();
+            self.set(Party::Client, c);
         }
-        // Both sides go back to where they were before this step (nothing was completed)
-        // and drop the unsigned proposal.
-        self.client.channel = load(&backup);
+        // Both sides go back to where they were before this step (nothing was completed).
+        self.client.channel = load(&client_before);
         self.server.channel = load(&server_before);
-        self.abandon();
     }
 
     /// Invariants after every step.
@@ -543,5 +560,13 @@ fn a_restored_client_publishes_its_oldest_state_behind_a_fee_input_and_loses() {
 
 #[test]
 fn a_hostile_reaccept_after_a_restore_never_signs_twice_with_one_nonce() {
-    run_case(8, &[Step::HostileReaccept, Step::Mine(1)], 0, false);
+    for backup_after_accept in [false, true] {
+        let steps = [
+            Step::HostileReaccept {
+                backup_after_accept,
+            },
+            Step::Mine(1),
+        ];
+        run_case(8, &steps, 0, false);
+    }
 }
