@@ -290,7 +290,7 @@ fn unclaimed_ptlc_goes_back_to_s_off_chain() {
 
     // The payee does not claim. Blocks pass up to one before S's deadline to close.
     // The story: B–S delay 6, confirmation budget 1.
-    let expiry = offered_ptlc_expiry(tip, 6, 1) + 2;
+    let expiry = offered_ptlc_expiry(tip, 6, 1);
     let deadline = expiry - server_close_margin(6, 1);
     let now = story.env.ledger().tip().unwrap().height;
     story.env.mine(deadline - 1 - now);

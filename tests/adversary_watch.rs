@@ -368,8 +368,6 @@ fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<Str
     let s = env.wallet("s");
     server_init(&s, None);
     fund(&s, &env, 1_000_000);
-    // S's wallet is locked while it runs.
-    let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
     let server = Server::start(&s);
     let b = env.wallet("b");
     let via = b_server(&server);
@@ -380,6 +378,8 @@ fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<Str
     let a_channel = channel_id(&a.ok(&["channel", "open", &b_url, "200000"]));
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &b_url, "300000"]));
     env.mine(1);
+    // S's payout scripts, revealed at open (read without the lock `server run` holds).
+    let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
     let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     (
         World {

@@ -484,6 +484,7 @@ fn sigkills_during_payments_lose_nothing() {
         .map(|p| (str_of(&p, "payment_id"), p))
         .collect();
     let (mut paid, mut cancelled, mut amounts, mut fees) = (0, 0, 0u64, 0u64);
+    let mut unrecorded = 0;
     for p in &at_a {
         let id = str_of(p, "payment_id");
         let status = str_of(p, "status");
@@ -509,11 +510,23 @@ fn sigkills_during_payments_lose_nothing() {
             }
             // S refused the request: nothing was signed.
             ("failed", None) => {}
+            // Killed between A's proposal and S's answer: A never signs a proposal whose S
+            // nonce it did not record (docs/protocol.md §7.3), so it cancelled; S never
+            // recorded it either. Nothing was signed.
+            ("cancelled", None) => {
+                assert!(
+                    str_of(p, "reason").contains("before S's nonce was recorded"),
+                    "{id}: {p}\n{}",
+                    w.context()
+                );
+                assert!(!at_b.contains_key(&id), "{id} reached B\n{}", w.context());
+                unrecorded += 1;
+            }
             (status, s) => panic!("payment {id}: {status} at A, {s:?} at S\n{}", w.context()),
         }
     }
     assert_eq!(
-        at_a.iter().filter(|p| p["status"] != "failed").count(),
+        at_a.iter().filter(|p| p["status"] != "failed").count() - unrecorded,
         at_s.len(),
         "S knows exactly A's payments\n{}",
         w.context()
