@@ -1264,6 +1264,15 @@ impl Payments<'_, '_> {
             self.mark(p, LocalStatus::Sold, None)?;
             return Err(e);
         }
+        if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == "fail-signed") {
+            // Signed and written, our partial not sent yet (a crash or a lost reply).
+            let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+            ch.channel = c;
+            self.s.save(&ch)?;
+            crash_point("fail-signed");
+        }
         self.s.countersign(&client, &mut ch)?;
         Ok(())
     }

@@ -776,6 +776,21 @@ impl ServerCore {
             return Ok(vec![Message::UpdateSignature(again)]);
         }
         Self::refuse_payment_pending(inner, &s.channel_id)?;
+        // A close may be under way since the watcher's last pass: S completes no update on
+        // a channel that is closing or closed (its pending state could never be enforced,
+        // and a late signature must not move money off chain while an older state settles).
+        self.refresh_channel(inner, &s.channel_id)?;
+        let status = inner.channels[&s.channel_id].channel.status();
+        if matches!(status, ChannelStatus::Closing | ChannelStatus::Closed) {
+            return Err(ApiError::conflict(
+                "channel_not_open",
+                format!(
+                    "the channel is {status}: S completes no update on it (it settles on chain)"
+                ),
+            ));
+        }
+        // A state adding a sold PTLC: the sale's conditions are checked again now.
+        self.recheck_sale_state(inner, &s.channel_id)?;
         let ch = Self::owned(inner, client, &s.channel_id)?;
         let with_remote = ch.channel.on_signature(&s).map_err(channel_error)?;
         let secret = self.keys.channel(ch.key_index).funding_scalar();

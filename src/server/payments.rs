@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{channel_error, internal, random32, store_error, unhex, Inner, ServerCore};
 use crate::crypto::adaptor::PreSignature;
-use crate::eltoo::{ChannelState, Party};
+use crate::eltoo::{ChannelState, Party, Ptlc};
 use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
@@ -845,6 +845,107 @@ impl ServerCore {
         Ok(accept)
     }
 
+    /// Before S completes the pending state of B–S channel `b_id`: every PTLC it adds must be
+    /// a sold payment's whose sale still holds now (PROTOCOL.md §4.1, §7.4): S can still
+    /// force-close in time (`tip + server_close_margin < expiry`), and the payer's channel is
+    /// open with state `n+1` pending, unsigned by S. Otherwise S drops its pending sale state
+    /// (first the payment goes back to pending) and refuses the signature: S never pays for
+    /// a `t` it could not use.
+    pub(super) fn recheck_sale_state(
+        &self,
+        inner: &mut Inner,
+        b_id: &ChannelId,
+    ) -> Result<(), ApiError> {
+        let ch = &inner.channels[b_id].channel;
+        let Some(pending) = ch.pending() else {
+            return Ok(());
+        };
+        let added: Vec<Ptlc> = pending
+            .next()
+            .ptlcs
+            .iter()
+            .filter(|x| {
+                !ch.latest()
+                    .is_some_and(|l| l.state.ptlcs.iter().any(|y| y.point == x.point))
+            })
+            .cloned()
+            .collect();
+        if added.is_empty() {
+            return Ok(());
+        }
+        let payee_delay = ch.params().shared_delay;
+        let budget = inner.settings.policy.confirmation_budget;
+        let tip = self.chain.tip_height().map_err(internal)?;
+        let mut problem = None;
+        let mut sold = Vec::new();
+        for ptlc in &added {
+            let payment = inner.payments.values().find(|p| {
+                p.status == PaymentStatus::Sold
+                    && p.payee_channel == Some(*b_id)
+                    && p.invoice.as_ref().map(Invoice::payment_point) == Some(ptlc.point)
+            });
+            let Some(payment) = payment.cloned() else {
+                problem = Some("the PTLC it adds belongs to no sold payment".to_string());
+                break;
+            };
+            let margin = server_close_margin(payee_delay, budget);
+            if tip + margin >= ptlc.expiry {
+                problem = Some(format!(
+                    "payment {}: at height {tip} the PTLC expiring at {} leaves S less than \
+                     {margin} blocks to enforce it",
+                    payment.payment_id, ptlc.expiry
+                ));
+            } else {
+                self.refresh_channel(inner, &payment.payer_channel)?;
+                let a = &inner.channels[&payment.payer_channel].channel;
+                let newest = a.pending().is_some_and(|p| {
+                    p.next().number == payment.state_number && p.local_partial().is_none()
+                });
+                if a.status() != ChannelStatus::Open {
+                    problem = Some(format!(
+                        "payment {}: the payer's channel is {}",
+                        payment.payment_id,
+                        a.status()
+                    ));
+                } else if !newest {
+                    problem = Some(format!(
+                        "payment {}: state {} is no longer the newest A–S state",
+                        payment.payment_id, payment.state_number
+                    ));
+                }
+            }
+            sold.push(payment);
+            if problem.is_some() {
+                break;
+            }
+        }
+        let Some(problem) = problem else {
+            return Ok(());
+        };
+        // The payments first: a crash before the channel is written leaves a pending state
+        // with no sold payment behind it, refused again on the next signature.
+        for mut p in sold {
+            p.status = PaymentStatus::Pending;
+            p.invoice = None;
+            p.payee_channel = None;
+            p.ptlc_state = None;
+            p.adaptor_signature = None;
+            self.commit_payment(inner, p)?;
+        }
+        let next = inner.channels[b_id]
+            .channel
+            .cancel_pending()
+            .map_err(channel_error)?;
+        self.commit_channel(inner, b_id, next)?;
+        Err(refused(
+            "sale_withdrawn",
+            format!(
+                "S does not complete this PTLC state: {problem}; S dropped it and no longer \
+                 stands by the sale"
+            ),
+        ))
+    }
+
     /// Sold payments whose PTLC left the latest signed B–S state without a claim (the payee
     /// gave it back): cancelled, and A's state `n+1` superseded. Run when S completes a B–S
     /// state and at startup (a crash between the two writes).
@@ -862,8 +963,11 @@ impl ServerCore {
                     .channel
                     .latest()
                     .is_some_and(|l| l.state.number >= p.state_number);
+                // Only an open B–S channel: on a closing one the settled state decides, and
+                // S's timeout claim takes the PTLC back (`watch_sold`).
                 p.status == PaymentStatus::Sold
                     && !payer_completed
+                    && inner.channels[&b].channel.status() == ChannelStatus::Open
                     && inner.channels[&b].channel.latest().is_some_and(|l| {
                         l.state.number > k && !l.state.ptlcs.iter().any(|x| x.point == point)
                     })

@@ -1,0 +1,238 @@
+//! Late signatures against S, with real processes: a real S on 127.0.0.1, the real
+//! clients, transactions on the embedded ledger. Each test ends with balances to the satoshi.
+//!
+//! - The payee alone gives a sold PTLC back (`/v1/payments/fail`, S accepts the state with
+//!   its nonce), does not sign, force-closes B–S with the PTLC state and only then sends its
+//!   signature: S completes nothing on a closing channel, keeps the payment sold and takes
+//!   the PTLC back on chain with its timeout claim.
+//! - The payee signs the sale state late (payer and payee together: S would pay for a `t`
+//!   it can no longer use): S re-checks the sale when the signature arrives, drops its
+//!   pending sale state and never completes it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::procs::{to_node, value_at, Wallet};
+use common::story::Story;
+
+const AMOUNT: u64 = 20_000;
+
+fn pay(story: &Story) -> String {
+    let v = story.a.ok(&["pay", &story.address, &AMOUNT.to_string()]);
+    v["payment_id"].as_str().unwrap().to_owned()
+}
+
+fn status(w: &Wallet, id: &str) -> String {
+    w.ok(&["payments", "show", id])["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn tip(story: &Story) -> u32 {
+    story.env.ledger().tip().unwrap().height
+}
+
+/// The expiry of the newest PTLC of the payee's channel (pending or signed), read from its
+/// channel file without the data dir's lock.
+fn ptlc_expiry(w: &Wallet) -> u32 {
+    use asyncpay::cli::channel::ClientChannel;
+    let pass = std::fs::read_to_string(&w.pass).unwrap();
+    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+        ))
+        .unwrap();
+    let key = store.keys_of::<ClientChannel>().unwrap().remove(0);
+    let ch: ClientChannel = store.load_keyed(&key).unwrap().unwrap();
+    let pending = ch.channel.pending().map(|p| p.next().clone());
+    let latest = ch.channel.latest().map(|l| l.state.clone());
+    pending
+        .into_iter()
+        .chain(latest)
+        .find_map(|s| s.ptlcs.last().map(|p| p.expiry))
+        .expect("a PTLC in the payee's channel")
+}
+
+fn crashed(w: &Wallet, args: &[&str], at: &str) {
+    let out = w
+        .cmd(args)
+        .env("ASYNCPAY_TEST_CRASH_AT", at)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `args`, expects failure, returns stdout and stderr.
+fn refused(w: &Wallet, args: &[&str]) -> String {
+    let out = w.cmd(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "asyncpay {args:?} succeeded: {text}");
+    text
+}
+
+/// Attack 1 (the payee alone): sell, give the PTLC back through `/v1/payments/fail` (S
+/// accepts state k+1 with its nonce), sign it without sending, force-close B–S with state
+/// k (the PTLC), then send the signature. S used to complete k+1, cancel the payment and
+/// refund the payer, never taking its timeout claim: B kept the PTLC on chain. Now S refuses
+/// the signature, the payment stays sold, S takes the PTLC back on chain at its expiry.
+#[test]
+fn late_fail_signature_on_a_closing_channel_is_refused() {
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &id), "sold");
+    assert_eq!(story.b_balances(), (0, 300_000 - AMOUNT));
+    let expiry = ptlc_expiry(&story.b);
+
+    // B gives the PTLC back: S accepts state k+1; B signs it but does not send it.
+    crashed(&story.b, &["payments", "cancel", &id], "fail-signed");
+
+    // B force-closes with state k (the PTLC), which confirms.
+    let out = story
+        .b
+        .cmd(&["channel", "close", &story.b_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    story.env.mine(1);
+    std::thread::sleep(Duration::from_millis(500));
+
+    // The late signature for k+1 (`channel push` resends an interrupted update first).
+    let text = refused(&story.b, &["channel", "push", &story.b_channel, "1000"]);
+    assert!(text.contains("channel_not_open"), "{text}");
+    // Again: still refused, nothing completed.
+    let text = refused(&story.b, &["channel", "push", &story.b_channel, "1000"]);
+    assert!(
+        text.contains("channel_not_open") || text.contains("closing"),
+        "{text}"
+    );
+
+    // The payment is still sold: A's state n+1 stands, A is not refunded.
+    story.a.ok(&["sync"]);
+    assert_ne!(status(&story.a, &id), "cancelled");
+
+    // B's settlement of state k goes out after the B–S delay.
+    story.env.mine(6);
+    let mut closed = story
+        .b
+        .cmd(&["channel", "close", &story.b_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    for _ in 0..8 {
+        if closed.status.success() {
+            break;
+        }
+        story.env.mine(1);
+        closed = story
+            .b
+            .cmd(&["channel", "close", &story.b_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+    }
+    assert!(
+        closed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&closed.stdout)
+    );
+    story.env.mine(1);
+    std::thread::sleep(Duration::from_millis(500));
+    // Even after the settlement, the signature completes nothing.
+    let _ = refused(&story.b, &["channel", "push", &story.b_channel, "1000"]);
+    let s_b = story.s_to_node[1].clone();
+    assert_eq!(value_at(&story.env, &s_b), 300_000 - AMOUNT);
+    assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), 0);
+
+    // From the PTLC's expiry S takes it back with its timeout claim (no fee), and only then
+    // cancels the payment: the payer is refunded by money S holds.
+    while tip(&story) < expiry + 3 && value_at(&story.env, &s_b) != 300_000 {
+        story.env.mine(1);
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    story.env.mine(1);
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(value_at(&story.env, &s_b), 300_000, "S's timeout claim");
+    assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), 0);
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(story.a_balances(), (200_000, 0));
+}
+
+/// Attack 2 (payer and payee together): B sells but signs the sale state only once S could
+/// no longer force-close in time to use `t` (`tip + server_close_margin >= expiry`). S
+/// re-checks the sale when the signature arrives: it refuses it, drops its pending sale state
+/// and the payment goes back to pending. Nothing moved, on chain either.
+#[test]
+fn sale_signed_too_late_is_refused_and_never_completed() {
+    use asyncpay::payment::sale::server_close_margin;
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
+    let expiry = ptlc_expiry(&story.b);
+
+    // Blocks pass up to S's deadline for a PTLC it holds: S can no longer enforce it.
+    let deadline = expiry - server_close_margin(6, 1);
+    let now = tip(&story);
+    story.env.mine(deadline - now);
+    std::thread::sleep(Duration::from_millis(500));
+
+    // B comes back and sends its signature of the sale state: refused.
+    let text = refused(&story.b, &["receive", "--no-claim"]);
+    assert!(text.contains("sale_withdrawn"), "{text}");
+    // Sending it again completes nothing either.
+    let _ = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
+    let _ = story.b.cmd(&["claim", &id]).output().unwrap();
+
+    // S completed neither the sale state nor A's state n+1.
+    assert_eq!(story.b_balances(), (0, 300_000));
+    story.a.ok(&["sync"]);
+    assert_ne!(status(&story.a, &id), "paid");
+    assert_eq!(story.a_balances(), (200_000, 0));
+    story.force_close_and_check((200_000, 0, 0, 300_000));
+}
+
+/// Attack 2, the other condition: the payer force-closes A–S after the sale, before the
+/// payee signs the sale state. S refuses the late signature (A's channel is not open).
+#[test]
+fn sale_signed_after_the_payer_closed_is_refused() {
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
+
+    let out = story
+        .a
+        .cmd(&["channel", "close", &story.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    story.env.mine(1);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let text = refused(&story.b, &["receive", "--no-claim"]);
+    assert!(text.contains("sale_withdrawn"), "{text}");
+    let _ = story.b.cmd(&["claim", &id]).output().unwrap();
+    assert_eq!(story.b_balances(), (0, 300_000));
+    story.force_close_and_check((200_000, 0, 0, 300_000));
+}
