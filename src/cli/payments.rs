@@ -657,17 +657,27 @@ impl Payments<'_, '_> {
             payment_id: p.payment_id,
         };
         let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        // Our pending update is the one of this payment's proposal (same number and nonce):
+        // a later payment may have proposed the same number after this one was dropped.
         let ours = ch
             .channel
             .pending()
-            .filter(|u| u.next().number == number)
+            .filter(|u| {
+                p.request.as_ref().is_some_and(|r| {
+                    u.next().number == r.proposal.number
+                        && u.local_nonce().to_bytes() == r.proposal.proposer_nonce
+                })
+            })
             .map(|u| u.withheld());
         match client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
             Ok(_) => {}
-            Err(e) if api_code(&e) == Some("unknown_payment") && ours == Some(false) => {
-                // S never recorded it (the request did not arrive): nothing to supersede.
-                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                self.s.save(&ch)?;
+            Err(e) if api_code(&e) == Some("unknown_payment") && ours != Some(true) => {
+                // S never recorded it (the request did not arrive, or we were stopped before
+                // our proposal was written): nothing was signed, nothing to supersede.
+                if ours == Some(false) {
+                    ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                    self.s.save(&ch)?;
+                }
                 return self.mark(p, LocalStatus::Cancelled, None);
             }
             Err(e) => {
