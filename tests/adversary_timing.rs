@@ -178,6 +178,9 @@ fn server_init(s: &Wallet, payer_delay: u16, payee_delay: u16, port: &str) {
         "1",
         "--min-confirmations",
         "1",
+        // B asks for inbound capacity without a channel of its own (regtest only).
+        "--inbound",
+        "anyone",
         "--listen",
         &format!("127.0.0.1:{port}"),
     ]);
