@@ -229,9 +229,11 @@ fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
     stop_server(&mut st);
     fails(&b, &["claim", &pid], 4);
-    // Near the expiry B force-closes, then claims with S's completed pre-signature.
-    st.env.mine(8);
-    fails(&b, &["claim", &pid], 1);
+    // Near the expiry B force-closes (E = h + 14; B closes from tip E − (6 + 3·1 − 1) − 2
+    // = h + 4), then claims with S's completed pre-signature.
+    st.env.mine(4);
+    let e = fails(&b, &["claim", &pid], 1);
+    assert!(e.to_string().contains("force-closed"), "{e}");
     st.env.mine(8);
     eventually("B's claim to be paid", || {
         let out = b.cmd(&["claim", &pid]).output().unwrap();

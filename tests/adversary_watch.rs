@@ -271,6 +271,8 @@ struct StallingProxy {
     url: String,
     stall: Arc<AtomicBool>,
     stalled: Arc<AtomicUsize>,
+    /// Every `POST /v1/payments/claim` B sent (stalled or not): each carries `t`.
+    claims: Arc<AtomicUsize>,
 }
 
 fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
@@ -317,15 +319,19 @@ fn proxy(upstream: String) -> StallingProxy {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let stall = Arc::new(AtomicBool::new(false));
     let stalled = Arc::new(AtomicUsize::new(0));
-    let (st, sd) = (stall.clone(), stalled.clone());
+    let claims = Arc::new(AtomicUsize::new(0));
+    let (st, sd, cl) = (stall.clone(), stalled.clone(), claims.clone());
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let (upstream, st, sd) = (upstream.clone(), st.clone(), sd.clone());
+            let (upstream, st, sd, cl) = (upstream.clone(), st.clone(), sd.clone(), cl.clone());
             std::thread::spawn(move || {
                 let Some((head, request)) = read_request(&mut conn) else {
                     return;
                 };
+                if head.starts_with("POST /v1/payments/claim ") {
+                    cl.fetch_add(1, Ordering::SeqCst);
+                }
                 let Ok(mut up) = TcpStream::connect(&upstream) else {
                     return;
                 };
@@ -344,6 +350,7 @@ fn proxy(upstream: String) -> StallingProxy {
         url,
         stall,
         stalled,
+        claims,
     }
 }
 
@@ -364,9 +371,17 @@ struct World {
 }
 
 fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<String>) {
+    world_with(|s| server_init(s, None), b_server)
+}
+
+/// [`world`] with S initialised by `init`.
+fn world_with(
+    init: impl FnOnce(&Wallet),
+    b_server: impl FnOnce(&Server) -> Option<String>,
+) -> (World, Option<String>) {
     let env = Env::new();
     let s = env.wallet("s");
-    server_init(&s, None);
+    init(&s);
     fund(&s, &env, 1_000_000);
     let server = Server::start(&s);
     let b = env.wallet("b");
@@ -483,6 +498,185 @@ fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
         value_at(&w.env, &to_node(b, 0)) == 10_000 && w.env.ledger().mempool().unwrap().is_empty()
     });
     assert_eq!(value_at(&w.env, &w.s_to_node[1]), 290_000);
+}
+
+// ----- B reveals `t` only while it could still enforce the PTLC on chain -----
+
+/// S with confirmation budget `C = 4`: B–S delay 6, A–S delay 40 (≥ 6 + 5·4 + 4). S offers
+/// `E = h + 6 + 3·4 − 1 + 6 = h + 23`; B needs `6 + 3·4 − 1 = 17` blocks to enforce on chain
+/// and stops revealing `t` off-chain `17 + 2 = 19` blocks before `E` (at tip `h + 4`; the
+/// old rule, `delay + 6 = 12`, ignored `C` and revealed up to tip `h + 10`). S, unclaimed,
+/// force-closes B–S `6 + max(2·4 − 1, 6) = 13` blocks before `E` (tip `h + 10`).
+const BUDGET: u16 = 4;
+
+fn budget_world() -> (World, StallingProxy) {
+    let mut stall = None;
+    let (w, _) = world_with(
+        |s| {
+            s.ok(&[
+                "server",
+                "init",
+                "--shared-delay",
+                "40",
+                "--min-shared-delay",
+                "5",
+                "--inbound-shared-delay",
+                "6",
+                "--confirmation-budget",
+                &BUDGET.to_string(),
+                "--min-confirmations",
+                "1",
+                "--inbound",
+                "anyone",
+            ]);
+        },
+        |server| {
+            let p = proxy(server.url.trim_start_matches("http://").to_owned());
+            let url = p.url.clone();
+            stall = Some(p);
+            Some(url)
+        },
+    );
+    (w, stall.unwrap())
+}
+
+/// Pays 10 000 sat from A to B and has B sell it (`receive --no-claim`); returns the
+/// payment id and the PTLC's expiry height (S's `E_min` at the sale's tip).
+fn sell_one(w: &World) -> (String, u32) {
+    let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = w.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, BUDGET);
+    (pid, expiry)
+}
+
+fn mine_to(w: &World, tip: u32) {
+    while height(&w.env) < tip {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Attacker review item 3 (with item 4): B comes online when off-chain there is no longer
+/// time to enforce the PTLC on chain should S take `t` and not sign (S stalls every claim).
+/// B sends S nothing: it force-closes B–S at once and claims on chain, revealing `t` only
+/// there, by the expiry. S learns `t` from B's claim and is paid by A. Everyone ends right
+/// to the satoshi.
+#[test]
+fn b_near_the_expiry_goes_on_chain_without_revealing_t() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, expiry) = sell_one(&w);
+    p.stall.store(true, Ordering::SeqCst);
+    let close_margin = asyncpay::payment::sale::payee_close_margin(6, BUDGET);
+    assert_eq!(close_margin, 19);
+    // The first tip at which B must not reveal `t` off-chain (the old rule still did).
+    let first = expiry - close_margin;
+    assert!(
+        first + 6 + 6 < expiry,
+        "the old threshold would reveal here"
+    );
+    mine_to(&w, first);
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "open",
+        "S did not close B–S yet"
+    );
+
+    let e = fails(b, &["claim", &pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("too near to reveal"), "{e}");
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
+    assert_eq!(
+        a.ok(&["payments", "show", &pid])["status"],
+        "pending",
+        "S cannot complete A's payment without t"
+    );
+
+    // B claims the PTLC on chain as soon as the settlement confirms, in time.
+    let mut paid = false;
+    for _ in 0..40 {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let out = b.cmd(&["claim", &pid]).output().unwrap();
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v["payments"][0]["status"] == "paid" {
+                paid = true;
+                break;
+            }
+        }
+    }
+    assert!(paid, "B is paid on chain");
+    assert!(height(&w.env) <= expiry, "B's claim confirmed by E");
+    assert_eq!(
+        p.claims.load(Ordering::SeqCst),
+        0,
+        "t never went to S off-chain"
+    );
+    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+    // S extracts t from B's claim and completes A's payment.
+    eventually("A to see its payment paid", || {
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
+    eventually("S's B–S output", || {
+        w.env.mine(1);
+        value_at(&w.env, &w.s_to_node[1]) == 290_000 && w.env.ledger().mempool().unwrap().is_empty()
+    });
+    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+}
+
+/// Attacker review item 3: B comes online when even going on chain could not claim the
+/// PTLC before S may take it back by timeout. B reveals `t` to no one (not off-chain, not
+/// on chain), closes nothing and says so; giving the PTLC back refunds A at once. Balances
+/// to the satoshi.
+#[test]
+fn b_too_late_to_enforce_reveals_nothing() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, expiry) = sell_one(&w);
+    p.stall.store(true, Ordering::SeqCst);
+    let enforce = asyncpay::payment::sale::payee_enforce_blocks(6, BUDGET);
+    assert_eq!(enforce, 17);
+    // One block past the last tip from which B could enforce on chain; S has not closed yet.
+    let too_late = expiry - enforce + 1;
+    assert!(too_late < expiry - asyncpay::payment::sale::server_close_margin(6, BUDGET));
+    mine_to(&w, too_late);
+
+    let e = fails(b, &["claim", &pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("too late to claim"), "{e}");
+    assert!(message.contains("not revealed"), "{e}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
+    assert_eq!(b.ok(&["channel", "show", &w.b_channel])["status"], "open");
+    assert!(
+        w.env.ledger().mempool().unwrap().is_empty(),
+        "nothing published"
+    );
+    assert_eq!(b.ok(&["payments", "show", &pid])["status"], "sold");
+    assert_eq!(balances(b, &w.b_channel), (0, 290_000));
+    // A second try reveals nothing either.
+    fails(b, &["claim", &pid], 1);
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
+
+    // B gives the PTLC back: A is refunded, both channels stay open.
+    let v = b.ok(&["payments", "cancel", &pid]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(balances(b, &w.b_channel), (0, 300_000));
+    a.ok(&["sync"]);
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "cancelled");
+    assert_eq!(balances(a, &w.a_channel), (200_000, 0));
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
 }
 
 /// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an

@@ -374,9 +374,11 @@ fn b_claims_on_chain_when_s_is_gone_and_s_completes_a_from_the_chain() {
         "{e}"
     );
     assert_eq!(b.ok(&["channel", "show", &st.b_channel])["status"], "open");
-    // Near the expiry (6 blocks of delay + 6 of margin), the claim force-closes the channel
-    // to take the PTLC on chain with S's pre-signature.
-    st.env.mine(8);
+    // Near the expiry, the claim force-closes the channel to take the PTLC on chain with
+    // S's pre-signature: E = h + 14 (delay 6, C = 1), and B needs update, settlement and
+    // claim confirmed by E (6 + 3·1 − 1 = 8 blocks) plus 2 of slack, so it closes at tip
+    // h + 4 (at h + 7 or later it would reveal nothing: too late).
+    st.env.mine(4);
     let e = fails(&b, &["claim", &pid], 1);
     assert!(
         e["error"]["message"]

@@ -25,8 +25,9 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, offered_ptlc_expiry, payment_state, ptlc_outputs, sale_ptlc,
-    sale_state, server_fee, signed_success_claim, MAX_PAYMENT_EXPIRY_SECS, PTLC_MARGIN_BLOCKS,
+    claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
+    payment_state, ptlc_outputs, sale_ptlc, sale_state, server_fee, signed_success_claim,
+    MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -83,6 +84,10 @@ impl LocalStatus {
     }
 }
 
+/// The least confirmation budget `C` (blocks) a payee plans its on-chain claim with,
+/// whatever S publishes (PROTOCOL.md §4.1).
+const MIN_CONFIRMATION_BUDGET: u16 = 1;
+
 /// One payment of this wallet (`payments/<id>.age`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientPayment {
@@ -138,6 +143,11 @@ pub struct ClientPayment {
     /// the channel at once instead of waiting for the PTLC's expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scalar_revealed_at: Option<u64>,
+    /// Incoming: S's published confirmation budget `C` when it bought the payment (blocks;
+    /// PROTOCOL.md §4.1). Kept so that an S that later publishes less cannot shrink the
+    /// time we leave ourselves to claim on chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation_budget: Option<u16>,
 }
 
 impl StateFile for ClientPayment {
@@ -298,6 +308,7 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
+            confirmation_budget: None,
         };
         self.save(&p)?;
         crash_point("payment-proposed");
@@ -801,6 +812,7 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
+            confirmation_budget: None,
         };
         self.save(&p)?;
         Ok(Some(p))
@@ -998,6 +1010,14 @@ impl Payments<'_, '_> {
         // S chooses the expiry from its tip, the channel's delay and its published
         // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
+        // The budget we plan our on-chain claim with: the largest S ever published for this
+        // payment (an interrupted attempt sold again keeps the first), at least 1.
+        let budget = info
+            .policy
+            .confirmation_budget
+            .max(p.confirmation_budget.unwrap_or(0))
+            .max(MIN_CONFIRMATION_BUDGET);
+        p.confirmation_budget = Some(budget);
         let ptlc = sale_ptlc(
             Amount::from_sat(p.amount_sat),
             point,
@@ -1115,6 +1135,43 @@ impl Payments<'_, '_> {
             .latest()
             .and_then(|l| l.state.ptlcs.iter().find(|x| x.point == point))
             .map(|x| x.expiry);
+        // `t` leaves off-chain only while we could still enforce the PTLC on chain should S
+        // take `t` and not sign (PROTOCOL.md §4.1, 4.): otherwise S could complete A's
+        // payment and take the PTLC back by its timeout.
+        if let (Some(expiry), None) = (expiry, p.scalar_revealed_at) {
+            let tip = self.tip()?;
+            let delay = ch.channel.params().shared_delay;
+            let budget = self.budget(p);
+            if tip + payee_enforce_blocks(delay, budget) > expiry {
+                let why = format!(
+                    "too late to claim: the PTLC expires at height {expiry} and the tip is {tip}, \
+                     but claiming it on chain takes {} blocks (shared_delay {delay} + 3 x \
+                     confirmation budget {budget} - 1); the payment scalar is not revealed, \
+                     so S cannot be paid by the payer either",
+                    payee_enforce_blocks(delay, budget)
+                );
+                p.reason = Some(why.clone());
+                self.save(p)?;
+                return Err(CliError::failed(why).hint(
+                    "give the payment back with `asyncpay payments cancel ID` so the payer \
+                     is refunded at once",
+                ));
+            }
+            if tip + payee_close_margin(delay, budget) >= expiry {
+                let outcome = self.s.watch(&mut ch, self.source, true)?;
+                let why = format!(
+                    "the PTLC expires at height {expiry} (tip {tip}): too near to reveal the \
+                     payment scalar to S off-chain, so channel {} is being force-closed to \
+                     claim it on chain ({})",
+                    ch.channel.id(),
+                    super::channel::describe(&outcome)
+                );
+                p.reason = Some(why.clone());
+                self.save(p)?;
+                return Err(CliError::new(ExitKind::Pending, why)
+                    .hint("run `asyncpay claim` again after shared_delay blocks"));
+            }
+        }
         match self.claim_off_chain(p, &mut ch, point, &package) {
             Ok(()) => Ok(()),
             Err(e) => match expiry {
@@ -1138,7 +1195,7 @@ impl Payments<'_, '_> {
                 }
                 // S did not fold the PTLC and its expiry comes near: close the channel now
                 // so that the PTLC can be claimed on chain before S may take it back.
-                Some(expiry) if self.near_expiry(&ch, expiry)? => {
+                Some(expiry) if self.near_expiry(p, &ch, expiry)? => {
                     let outcome = self.s.watch(&mut ch, self.source, true)?;
                     Err(CliError::new(
                         ExitKind::Pending,
@@ -1157,15 +1214,26 @@ impl Payments<'_, '_> {
         }
     }
 
-    /// Whether a PTLC expiring at `expiry` must be enforced on chain now: a force close
-    /// needs `shared_delay` blocks before its settlement, plus a margin.
-    fn near_expiry(&self, ch: &ClientChannel, expiry: u32) -> CliResult<bool> {
-        let tip = self
-            .source
+    /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
+    /// settlement and claim need `shared_delay + 3·C − 1` blocks (PROTOCOL.md §4.1, 4.),
+    /// plus a slack (`sale::payee_close_margin`).
+    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32) -> CliResult<bool> {
+        let needed = payee_close_margin(ch.channel.params().shared_delay, self.budget(p));
+        Ok(self.tip()? + needed >= expiry)
+    }
+
+    /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the
+    /// sale, never below the local minimum (payments sold before it was recorded: that).
+    fn budget(&self, p: &ClientPayment) -> u16 {
+        p.confirmation_budget
+            .unwrap_or(0)
+            .max(MIN_CONFIRMATION_BUDGET)
+    }
+
+    fn tip(&self) -> CliResult<u32> {
+        self.source
             .tip_height()
-            .map_err(|e| super::commands::chain_error(&e))?;
-        let needed = u32::from(ch.channel.params().shared_delay) + PTLC_MARGIN_BLOCKS;
-        Ok(tip + needed >= expiry)
+            .map_err(|e| super::commands::chain_error(&e))
     }
 
     /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.

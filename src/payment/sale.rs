@@ -146,6 +146,27 @@ pub fn server_close_margin(payee_delay: u16, budget: u16) -> u32 {
     u32::from(payee_delay) + (2 * c - 1).max(PTLC_MARGIN_BLOCKS)
 }
 
+/// Blocks of slack the payee keeps beyond what it needs to enforce a PTLC on chain
+/// ([`payee_close_margin`]): the rest of [`PTLC_MARGIN_BLOCKS`] is its off-chain window.
+pub const PAYEE_SLACK_BLOCKS: u32 = 2;
+
+/// The blocks a payee needs, from the tip at which it starts, to have its B–S update, the
+/// settlement and its PTLC claim confirmed under confirmation budget `budget`:
+/// `delay(B–S) + 3·C − 1` (PROTOCOL.md §4.1, 4.). Starting at tip `b` is safe iff
+/// `b + payee_enforce_blocks ≤ E` (S's timeout claim may be in block `E + 1`).
+pub fn payee_enforce_blocks(payee_delay: u16, budget: u16) -> u32 {
+    let c = u32::from(budget.max(1));
+    u32::from(payee_delay) + 3 * c - 1
+}
+
+/// Blocks before a sold PTLC's expiry at which the payee stops trying the off-chain claim
+/// (which reveals `t`) and force-closes the B–S channel to claim on chain:
+/// `delay(B–S) + 3·C − 1 +` [`PAYEE_SLACK_BLOCKS`]. The payee reveals `t` off-chain only
+/// while `tip + payee_close_margin < E`.
+pub fn payee_close_margin(payee_delay: u16, budget: u16) -> u32 {
+    payee_enforce_blocks(payee_delay, budget) + PAYEE_SLACK_BLOCKS
+}
+
 /// The longest a payment may stay pending, seconds (the mailbox keeps items ≤ 30 days).
 pub const MAX_PAYMENT_EXPIRY_SECS: u64 = 30 * 24 * 3600;
 
@@ -400,5 +421,37 @@ mod tests {
         .is_err());
         assert_eq!(server_close_margin(6, 1), 12);
         assert_eq!(server_close_margin(6, 6), 17);
+    }
+
+    #[test]
+    fn the_payee_goes_on_chain_in_time_to_the_block() {
+        for (delay, budget) in [(6u16, 1u16), (6, 4), (24, 6), (110, 6), (6, 0)] {
+            let tip = 800_000;
+            let e = offered_ptlc_expiry(tip, delay, budget);
+            let c = u32::from(budget.max(1));
+            let margin = payee_close_margin(delay, budget);
+            // At the sale the payee has an off-chain window, smaller than S's margin.
+            assert!(tip + margin < e);
+            assert_eq!(e - (tip + margin), PTLC_MARGIN_BLOCKS - PAYEE_SLACK_BLOCKS);
+            // The last tip at which B may still reveal `t` off-chain, and the first at
+            // which it force-closes instead.
+            let last_off_chain = e - margin - 1;
+            assert!(last_off_chain + margin < e);
+            assert!(last_off_chain + 1 + margin >= e);
+            // Starting the close then, update + settlement + claim confirm by `E`:
+            // `b + D_B + 3C − 1 ≤ E` (§4.1, 4.), with the slack to spare.
+            let b = e - margin;
+            assert_eq!(b + u32::from(delay) + 3 * c - 1 + PAYEE_SLACK_BLOCKS, e);
+            // The last tip from which enforcing on chain still works, and the first from
+            // which it does not (B then reveals nothing).
+            let last = e - payee_enforce_blocks(delay, budget);
+            assert_eq!(last + u32::from(delay) + 3 * c - 1, e);
+            assert!(last + 1 + payee_enforce_blocks(delay, budget) > e);
+        }
+        // The budget counts three times: C = 6 on a 24-block channel needs 41 + 2 blocks,
+        // not the old `delay + 6` = 30.
+        assert_eq!(payee_close_margin(24, 6), 43);
+        assert_eq!(payee_close_margin(6, 1), 10);
+        assert_eq!(payee_close_margin(6, 0), 10);
     }
 }
