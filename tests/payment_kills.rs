@@ -103,7 +103,7 @@ impl World {
             ..
         } = story;
         World {
-            env: env,
+            env,
             s,
             server,
             port,
