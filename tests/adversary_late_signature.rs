@@ -14,20 +14,12 @@ mod common;
 use std::time::Duration;
 
 use common::procs::{to_node, value_at, Wallet};
-use common::story::Story;
+use common::story::{status, Story};
 
 const AMOUNT: u64 = 20_000;
 
 fn pay(story: &Story) -> String {
-    let v = story.a.ok(&["pay", &story.address, &AMOUNT.to_string()]);
-    v["payment_id"].as_str().unwrap().to_owned()
-}
-
-fn status(w: &Wallet, id: &str) -> String {
-    w.ok(&["payments", "show", id])["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    story.pay(AMOUNT)
 }
 
 fn tip(story: &Story) -> u32 {

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use common::procs::{eventually, to_node, value_at, Server, Wallet};
-use common::story::{fails, Story};
+use common::story::{fails, status, Story};
 use serde_json::Value;
 
 const AMOUNT: u64 = 20_000;
@@ -24,15 +24,7 @@ const AMOUNT: u64 = 20_000;
 const FEE: u64 = 20;
 
 fn pay(story: &Story) -> String {
-    let v = story.a.ok(&["pay", &story.address, &AMOUNT.to_string()]);
-    v["payment_id"].as_str().unwrap().to_owned()
-}
-
-fn status(w: &Wallet, id: &str) -> String {
-    w.ok(&["payments", "show", id])["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    story.pay(AMOUNT)
 }
 
 /// `server run` of `s` on `port`, returning the server and its JSON listening line.

@@ -112,6 +112,12 @@ impl Story {
 
     /// (client, server) balances of a channel as its client sees it.
     /// Where the processes log their nonce use (with `nonce_log`).
+    /// A pays B's address `amount` sat; returns the payment id.
+    pub fn pay(&self, amount: u64) -> String {
+        let v = self.a.ok(&["pay", &self.address, &amount.to_string()]);
+        v["payment_id"].as_str().unwrap().to_owned()
+    }
+
     pub fn nonce_log(&self) -> std::path::PathBuf {
         self.env.root.path().join("nonce-use.log")
     }
@@ -134,6 +140,14 @@ impl Story {
 }
 
 /// Runs `w` with `args`, expects failure with exit code `code`, returns the JSON error.
+/// The status of payment `id` in `w`'s `payments show`.
+pub fn status(w: &Wallet, id: &str) -> String {
+    w.ok(&["payments", "show", id])["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn fails(w: &Wallet, args: &[&str], code: i32) -> Value {
     let out = w.cmd(args).output().unwrap();
     assert_eq!(
