@@ -738,31 +738,19 @@ impl ServerCore {
                 ))
             }
         };
-        if req.proposal.channel_id != b_id {
-            return Err(ApiError::bad_request(
-                "wrong_channel",
-                "the claim must settle the channel that carries the PTLC",
-            ));
-        }
+        // B is paid only through a signed PTLC state: S completes A's update only then.
+        Self::check_ptlc_channel(
+            &inner,
+            &payment,
+            b_id,
+            req.proposal.channel_id,
+            "claim it on chain (`asyncpay claim`)",
+        )?;
         let point = payment
             .invoice
             .as_ref()
             .expect("a sold payment has its invoice")
             .payment_point();
-        if inner.channels[&b_id].channel.status() != ChannelStatus::Open {
-            return Err(refused(
-                "channel_not_open",
-                "the channel carrying the PTLC is closing: claim it on chain (`asyncpay claim`)",
-            ));
-        }
-        // B is paid only through a signed PTLC state: S completes A's update only then.
-        if !Self::ptlc_signed(&inner, &payment) {
-            return Err(refused(
-                "ptlc_missing",
-                "the latest signed state of the channel has no PTLC for this payment; finish \
-                 signing the PTLC state first (or it is already claimed)",
-            ));
-        }
         if payment.status == PaymentStatus::Sold {
             self.complete_payer_update(&mut inner, &mut payment, scalar)?;
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
@@ -779,6 +767,38 @@ impl ServerCore {
             .map_err(channel_error)?;
         self.commit_channel(&mut inner, &b_id, channel)?;
         Ok(accept)
+    }
+
+    /// What a claim and a give-back of a sold PTLC both need: the proposal is for the
+    /// channel `b_id` carrying the PTLC, that channel is open (`on_closing` says what happens
+    /// instead), and its latest signed state holds the PTLC.
+    fn check_ptlc_channel(
+        inner: &Inner,
+        payment: &ServerPayment,
+        b_id: ChannelId,
+        proposal_channel: ChannelId,
+        on_closing: &str,
+    ) -> Result<(), ApiError> {
+        if proposal_channel != b_id {
+            return Err(ApiError::bad_request(
+                "wrong_channel",
+                "the proposal must update the channel that carries the PTLC",
+            ));
+        }
+        if inner.channels[&b_id].channel.status() != ChannelStatus::Open {
+            return Err(refused(
+                "channel_not_open",
+                format!("the channel carrying the PTLC is closing: {on_closing}"),
+            ));
+        }
+        if !Self::ptlc_signed(inner, payment) {
+            return Err(refused(
+                "ptlc_missing",
+                "the latest signed state of the channel has no PTLC for this payment; finish \
+                 signing the PTLC state first (or it is already claimed or given back)",
+            ));
+        }
+        Ok(())
     }
 
     /// The payee gives a sold PTLC back off-chain (issue 9 item 10): B proposes the B–S state
@@ -804,25 +824,13 @@ impl ServerCore {
                 ))
             }
         };
-        if req.proposal.channel_id != b_id {
-            return Err(ApiError::bad_request(
-                "wrong_channel",
-                "the PTLC must be given back on the channel that carries it",
-            ));
-        }
-        if inner.channels[&b_id].channel.status() != ChannelStatus::Open {
-            return Err(refused(
-                "channel_not_open",
-                "the channel carrying the PTLC is closing: it is settled on chain",
-            ));
-        }
-        if !Self::ptlc_signed(&inner, &payment) {
-            return Err(refused(
-                "ptlc_missing",
-                "the latest signed state of the channel has no PTLC for this payment; finish \
-                 signing the PTLC state first (or it is already claimed or given back)",
-            ));
-        }
+        Self::check_ptlc_channel(
+            &inner,
+            &payment,
+            b_id,
+            req.proposal.channel_id,
+            "it is settled on chain",
+        )?;
         let point = payment
             .invoice
             .as_ref()
