@@ -25,9 +25,9 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
-    payment_state, ptlc_outputs, sale_ptlc, sale_state, server_fee, signed_success_claim,
-    MAX_PAYMENT_EXPIRY_SECS,
+    claim_digest, claimed_state, offered_ptlc_expiry, payee_claim_deadline, payee_close_margin,
+    payee_enforce_blocks, payment_state, ptlc_outputs, sale_ptlc, sale_state, server_fee,
+    signed_success_claim, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -143,6 +143,12 @@ pub struct ClientPayment {
     /// the channel at once instead of waiting for the PTLC's expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scalar_revealed_at: Option<u64>,
+    /// Incoming: the chain tip when we first sent `t` (written with `scalar_revealed_at`).
+    /// S gets until [`PAYEE_CLAIM_GRACE_BLOCKS`] blocks later to sign the claimed state (a
+    /// restart of S, a dropped reply); then we close. Payments revealed before this was
+    /// recorded close at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar_revealed_height: Option<u32>,
     /// Incoming: S's published confirmation budget `C` when it bought the payment (blocks;
     /// PROTOCOL.md §4.1). Kept so that an S that later publishes less cannot shrink the
     /// time we leave ourselves to claim on chain.
@@ -308,6 +314,7 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
+            scalar_revealed_height: None,
             confirmation_budget: None,
         };
         self.save(&p)?;
@@ -812,6 +819,7 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
+            scalar_revealed_height: None,
             confirmation_budget: None,
         };
         self.save(&p)?;
@@ -1179,6 +1187,26 @@ impl Payments<'_, '_> {
                 // paid by A) while our PTLC waits for its expiry. Close the channel now and
                 // claim the PTLC on chain, whatever the expiry.
                 Some(expiry) if p.scalar_revealed_at.is_some() => {
+                    let deadline = payee_claim_deadline(
+                        p.scalar_revealed_height,
+                        expiry,
+                        ch.channel.params().shared_delay,
+                        self.budget(p),
+                    );
+                    if self.tip()? < deadline {
+                        let why = format!(
+                            "{}; S received the payment scalar but has not signed the claimed \
+                             state yet (it may be restarting): `asyncpay claim` tries again, \
+                             and from height {deadline} on closes channel {} to enforce the \
+                             PTLC (expiry height {expiry})",
+                            e.message,
+                            ch.channel.id()
+                        );
+                        p.reason = Some(why.clone());
+                        self.save(p)?;
+                        return Err(CliError::new(ExitKind::Pending, why)
+                            .hint("run `asyncpay claim` again (within the next block)"));
+                    }
                     let outcome = self.s.watch(&mut ch, self.source, true)?;
                     let why = format!(
                         "{}; S was sent the payment scalar but did not sign the claimed state, \
@@ -1261,6 +1289,7 @@ impl Payments<'_, '_> {
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info").map_err(net_error)?;
             p.scalar_revealed_at = Some(now());
+            p.scalar_revealed_height = Some(self.tip()?);
             self.save(p)?;
         }
         self.s.agree(ch, next, |proposal| {
