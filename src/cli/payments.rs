@@ -26,7 +26,7 @@ use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
     claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
-    payment_state, ptlc_outputs, sale_ptlc, sale_state, server_fee, signed_success_claim,
+    payment_state, ptlc_outputs, ptlc_spend, PtlcSpend, sale_ptlc, sale_state, server_fee, signed_success_claim,
     MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
@@ -1447,11 +1447,23 @@ impl Payments<'_, '_> {
                 continue;
             };
             let tx = info.tx;
-            if !tx.output.iter().any(|o| o.script_pubkey == ours) {
-                taken_back = true;
-                continue;
-            }
             let txid = tx.compute_txid();
+            // Which path spent it, read at the input spending the PTLC (any position), not
+            // from the outputs: S's timeout claim is S's own transaction and may pay our
+            // script too (with a fee input of its own) without paying us the PTLC.
+            match ptlc_spend(&params, &ptlc, outpoint, &tx) {
+                PtlcSpend::Success(_) => {}
+                PtlcSpend::Timeout => {
+                    taken_back = true;
+                    continue;
+                }
+                PtlcSpend::Unknown => {
+                    return Err(CliError::failed(format!(
+                        "the PTLC output {outpoint} was spent in {txid} by neither its claim \
+                         nor its timeout path; check the channel by hand"
+                    )))
+                }
+            }
             return match info.confirmation_height {
                 Some(_) => self.mark(
                     p,

@@ -846,6 +846,40 @@ impl ServerCore {
         Ok(())
     }
 
+    /// Enforces channel `id`'s latest state on chain at once when something of the channel
+    /// is on chain: the watcher's decision for it (rebind our latest update over an older
+    /// published one, publish our settlement) taken in the same pass in which our latest
+    /// state changed, not one pass later. Used when S completes the payer's state `n+1`
+    /// from a claim (PROTOCOL.md §4.1, 1.: S rebinds `n+1` at the tip at which it learns
+    /// `t`). Returns a line for the log, if anything was done or failed (the watcher's next
+    /// pass retries a failure).
+    fn enforce_now(&self, inner: &mut Inner, id: &ChannelId) -> Option<String> {
+        let ch = inner.channels.get_mut(id)?;
+        if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed
+        {
+            return None;
+        }
+        let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+            Ok(r) => r,
+            Err(e) => return Some(format!("channel {id}: {e}")),
+        };
+        if let Some(next) = next {
+            ch.channel = next;
+            if let Err(e) = self.save(ch) {
+                return Some(format!("channel {id}: {}", e.message()));
+            }
+        }
+        let b = outcome.broadcast()?;
+        Some(match self.chain.broadcast(&b.tx) {
+            Ok(txid) => {
+                ch.published.push(txid);
+                let _ = self.save(ch);
+                format!("channel {id}: published {txid}: {}", b.reason)
+            }
+            Err(e) => format!("channel {id}: publishing failed: {e}"),
+        })
+    }
+
     /// A payment holds the channel's pending update: plain channel messages may neither
     /// replace it nor complete it (the payer's partial comes only through B's sale).
     fn refuse_payment_pending(inner: &Inner, id: &ChannelId) -> Result<(), ApiError> {

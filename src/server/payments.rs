@@ -752,7 +752,9 @@ impl ServerCore {
             .expect("a sold payment has its invoice")
             .payment_point();
         if payment.status == PaymentStatus::Sold {
-            self.complete_payer_update(&mut inner, &mut payment, scalar)?;
+            if let Some(line) = self.complete_payer_update(&mut inner, &mut payment, scalar)? {
+                eprintln!("payment {id}: {line}");
+            }
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
             return Err(wrong_scalar());
         }
@@ -1010,7 +1012,7 @@ impl ServerCore {
         inner: &mut Inner,
         payment: &mut ServerPayment,
         scalar: [u8; 32],
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<String>, ApiError> {
         let a_id = payment.payer_channel;
         let a = &inner.channels[&a_id];
         let completed_before = a.channel.pending().is_none()
@@ -1041,10 +1043,16 @@ impl ServerCore {
             self.commit_channel(inner, &a_id, completed)?;
             ours
         };
+        // A payer's update already on chain (A force-closed, perhaps with an old state): S
+        // rebinds n+1 over it now, in the pass (or request) that learnt `t`, before the
+        // payment is written paid. Waiting for the watcher's next pass could cost a block,
+        // which PROTOCOL.md §4.1 does not budget.
+        let rebind = self.enforce_now(inner, &a_id);
         payment.status = PaymentStatus::Paid;
         payment.scalar = Some(hex(&scalar));
         payment.server_partial = Some(hex(&ours.partial_signature));
-        self.commit_payment(inner, payment.clone())
+        self.commit_payment(inner, payment.clone())?;
+        Ok(rebind)
     }
 
     /// The chain side of sold payments whose B–S channel is closing or closed (run by the
@@ -1200,13 +1208,16 @@ impl ServerCore {
             }
             if let Some(t) = scalar {
                 let r = self.complete_payer_update(inner, &mut p, t.serialize());
-                log.push(match r {
-                    Ok(()) => format!(
+                log.push(match &r {
+                    Ok(_) => format!(
                         "{what}: paid: the payee claimed the PTLC on chain (settled state \
                          {settled_state})"
                     ),
                     Err(e) => format!("{what}: {}", e.message()),
                 });
+                if let Ok(Some(line)) = r {
+                    log.push(format!("{what}: {line}"));
+                }
                 continue;
             }
             log.extend(alerts.iter().map(|a| format!("{what}: {a}")));
