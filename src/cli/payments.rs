@@ -965,7 +965,7 @@ impl Payments<'_, '_> {
         };
         for mut ch in self.s.all()?.into_iter().filter(at_server) {
             if ch.channel.funding_outpoint().is_some() {
-                self.s.watch(&mut ch, self.source, false)?;
+                self.look(&mut ch, "selling")?;
             }
             let ok = ch.channel.status() == ChannelStatus::Open
                 && ch.channel.pending().is_none_or(|u| !u.withheld())
@@ -991,7 +991,21 @@ impl Payments<'_, '_> {
         let point = package
             .check()
             .map_err(|e| CliError::failed(e.to_string()))?;
+        // The tip, read once and before we look at the channel (a view at least as new as
+        // it shows the channel open through it): the PTLC's expiry is computed from it.
+        let tip = self.tip()?;
         let mut ch = self.pick_payee_channel(p)?;
+        // A fresh look at the channel on chain (a resumed sale's channel too): no sale into
+        // a channel that is closing, and none on a view we could not refresh.
+        self.look(&mut ch, "selling")?;
+        if ch.channel.status() != ChannelStatus::Open {
+            return Err(CliError::failed(format!(
+                "channel {} is {} on chain: no PTLC can be sold into it",
+                ch.channel.id(),
+                ch.channel.status()
+            ))
+            .hint("the payment stays received; get inbound capacity on an open channel with `asyncpay channel request-inbound URL AMOUNT` and run `asyncpay receive` again"));
+        }
         let client = self.s.client(&ch.server_url)?;
         self.s.recover(&client, &mut ch)?;
         let latest = ch
@@ -1003,10 +1017,6 @@ impl Payments<'_, '_> {
         if latest.ptlcs.iter().any(|x| x.point == point) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
-        let tip = self
-            .source
-            .tip_height()
-            .map_err(|e| super::commands::chain_error(&e))?;
         // S chooses the expiry from its tip, the channel's delay and its published
         // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
@@ -1123,7 +1133,11 @@ impl Payments<'_, '_> {
             .map(Invoice::payment_point)
             .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
         let mut ch = self.channel(p.channel_id)?;
-        self.s.watch(&mut ch, self.source, false)?;
+        // The tip, read once and before we look at the channel: every timing check below
+        // (reveal `t` or not, close near the expiry) uses this one value, and the look, at
+        // least as new, shows whether the channel is still open through it.
+        let tip = self.tip()?;
+        self.look(&mut ch, "claiming")?;
         if matches!(
             ch.channel.status(),
             ChannelStatus::Closing | ChannelStatus::Closed
@@ -1139,7 +1153,6 @@ impl Payments<'_, '_> {
         // take `t` and not sign (PROTOCOL.md §4.1, 4.): otherwise S could complete A's
         // payment and take the PTLC back by its timeout.
         if let (Some(expiry), None) = (expiry, p.scalar_revealed_at) {
-            let tip = self.tip()?;
             let delay = ch.channel.params().shared_delay;
             let budget = self.budget(p);
             if tip + payee_enforce_blocks(delay, budget) > expiry {
@@ -1195,7 +1208,7 @@ impl Payments<'_, '_> {
                 }
                 // S did not fold the PTLC and its expiry comes near: close the channel now
                 // so that the PTLC can be claimed on chain before S may take it back.
-                Some(expiry) if self.near_expiry(p, &ch, expiry)? => {
+                Some(expiry) if self.near_expiry(p, &ch, expiry, tip) => {
                     let outcome = self.s.watch(&mut ch, self.source, true)?;
                     Err(CliError::new(
                         ExitKind::Pending,
@@ -1217,9 +1230,23 @@ impl Payments<'_, '_> {
     /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
     /// settlement and claim need `shared_delay + 3·C − 1` blocks (PROTOCOL.md §4.1, 4.),
     /// plus a slack (`sale::payee_close_margin`).
-    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32) -> CliResult<bool> {
+    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32, tip: u32) -> bool {
         let needed = payee_close_margin(ch.channel.params().shared_delay, self.budget(p));
-        Ok(self.tip()? + needed >= expiry)
+        tip + needed >= expiry
+    }
+
+    /// A fresh look at `ch` on chain before `doing` anything that relies on its status.
+    /// Fails closed: a look that fails stops `doing` with the reason.
+    fn look(&self, ch: &mut ClientChannel, doing: &str) -> CliResult<()> {
+        self.s.watch(ch, self.source, false).map(drop).map_err(|e| {
+            CliError::failed(format!(
+                "cannot look at channel {} on chain ({}): no {doing} on a view of the channel \
+                 that may be stale",
+                ch.channel.id(),
+                e.message
+            ))
+            .hint("check the chain source (--chain) and run the command again")
+        })
     }
 
     /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the

@@ -832,15 +832,24 @@ impl ServerCore {
     }
 
     /// One watcher pass over channel `id` now (it may be closing since the last pass).
+    /// Fails closed: when the chain cannot be read, S decides nothing on the stale view
+    /// (`503 chain_unavailable`; the caller signs, sells or completes nothing).
     fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
         let ch = inner
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.funding_outpoint().is_some() && ch.channel.status() != ChannelStatus::Closed {
-            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
-                ch.channel = next;
-                self.save(ch)?;
+            match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                Ok((_, Some(next))) => {
+                    ch.channel = next;
+                    self.save(ch)?;
+                }
+                Ok((_, None)) => {}
+                Err(e) => {
+                    eprintln!("channel {id}: looking at the chain failed: {e}");
+                    return Err(chain_unavailable(id));
+                }
             }
         }
         Ok(())
@@ -1249,6 +1258,20 @@ impl ServerCore {
         self.watch_sold(&mut inner, &mut log);
         (log, errors)
     }
+}
+
+/// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
+/// on nothing it would have to enforce there.
+pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "chain_unavailable",
+        format!(
+            "S cannot read the chain to check channel {id} right now (the details are in S's \
+             log); it signs, sells and completes nothing on a view of the channel it could not \
+             refresh. Nothing changed; try again later"
+        ),
+    )
 }
 
 fn bad_field(field: &'static str) -> impl Fn(crate::crypto::musig::MusigError) -> ApiError {

@@ -578,8 +578,14 @@ impl ServerCore {
                 ),
             ));
         }
+        // The tip `h` of PROTOCOL.md §4.1, read once and before S looks at A–S: a view of
+        // the channel at least as new as `h` then shows it open through block `h`, which the
+        // window assumes (a tip read after the look could be a block the look did not see,
+        // holding the payer's close). Every timing check of this sale uses this one value.
+        let tip = self.chain.tip_height().map_err(internal)?;
         // The A–S channel is open (no close under way: S must be able to enforce n+1), and
-        // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point.
+        // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point. A
+        // look that fails stops the sale (`chain_unavailable`).
         self.refresh_channel(&mut inner, &payment.payer_channel)?;
         let payer_channel = &inner.channels[&payment.payer_channel].channel;
         if payer_channel.status() != ChannelStatus::Open {
@@ -621,7 +627,6 @@ impl ServerCore {
                 return Err(refused("already_sold", "the sale runs on another channel"));
             }
         }
-        let tip = self.chain.tip_height().map_err(internal)?;
         self.drop_stale_pending(&mut inner, &b_id)?;
         let b = &inner.channels[&b_id];
         // S's expiry (PROTOCOL.md §4.1): late enough that the payee can take the PTLC on
