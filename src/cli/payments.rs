@@ -257,7 +257,7 @@ impl Payments<'_, '_> {
             return Err(CliError::usage("--expiry is at most 30d"));
         }
         let mut ch = self.pick_payer_channel(&addr, amount, channel)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
         if amount.to_sat() < info.policy.dust_limit_sat {
@@ -386,7 +386,7 @@ impl Payments<'_, '_> {
     /// again: a fresh nonce).
     fn resume_outgoing(&self, p: &mut ClientPayment, fresh: bool) -> CliResult<()> {
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let signed = ch.channel.pending().is_some_and(|u| u.withheld());
         if p.status == LocalStatus::Proposed && !signed {
             let request = p
@@ -550,7 +550,7 @@ impl Payments<'_, '_> {
             return Ok(());
         }
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let view: PaymentView = client
             .get(&format!("/v1/payments/{}", p.payment_id))
             .map_err(net_error)?;
@@ -663,7 +663,7 @@ impl Payments<'_, '_> {
         p.status = LocalStatus::Cancelling;
         self.save(p)?;
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let request = CancelRequest {
             payment_id: p.payment_id,
         };
@@ -837,10 +837,12 @@ impl Payments<'_, '_> {
     /// (the server the payment is sold to) does not have with the same terms. Errors only
     /// for an unreachable server and local storage failures. Returns the warnings.
     fn fetch_mailboxes(&self) -> CliResult<Vec<String>> {
-        let mut urls: Vec<String> = Vec::new();
+        // Each mailbox server is one of our channels' servers: pinned to the key that channel
+        // was opened with.
+        let mut urls: Vec<ClientChannel> = Vec::new();
         for ch in self.s.all()? {
-            if !urls.iter().any(|u| same_server(u, &ch.server_url)) {
-                urls.push(ch.server_url);
+            if !urls.iter().any(|u| same_server(&u.server_url, &ch.server_url)) {
+                urls.push(ch);
             }
         }
         let mut warnings = Vec::new();
@@ -856,8 +858,9 @@ impl Payments<'_, '_> {
                 Ok(e.to_string())
             }
         };
-        for url in urls {
-            let client = self.s.client(&url)?;
+        for ch in urls {
+            let url = ch.server_url.clone();
+            let client = self.s.channel_client(&ch)?;
             let items: Vec<ItemMeta> = client.get("/v1/mailbox").map_err(net_error)?;
             for item in items {
                 let path = format!("/v1/mailbox/{}", item.id);
@@ -1006,7 +1009,7 @@ impl Payments<'_, '_> {
             ))
             .hint("the payment stays received; get inbound capacity on an open channel with `asyncpay channel request-inbound URL AMOUNT` and run `asyncpay receive` again"));
         }
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         let latest = ch
             .channel
@@ -1271,7 +1274,7 @@ impl Payments<'_, '_> {
         point: secp::Point,
         package: &UpdatePackage,
     ) -> CliResult<()> {
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, ch)?;
         let latest = &ch
             .channel
@@ -1324,7 +1327,7 @@ impl Payments<'_, '_> {
             .map(Invoice::payment_point)
             .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         if ch.channel.status() != ChannelStatus::Open {
             return Err(CliError::failed(format!(
