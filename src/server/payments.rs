@@ -622,6 +622,10 @@ impl ServerCore {
         // The B–S channel: B's proposal must be exactly the PTLC state.
         let b_id = req.proposal.channel_id;
         self.refresh_funding(Self::owned(&mut inner, payee, &b_id)?)?;
+        // A fresh look at B–S too (fails closed): S offers no PTLC in a channel that is
+        // already closing on chain (its pre-signature would leave for a state that can
+        // never be signed, and the payment would stay sold with nothing to enforce).
+        self.refresh_channel(&mut inner, &b_id)?;
         if let Some(known) = payment.payee_channel {
             if known != b_id {
                 return Err(refused("already_sold", "the sale runs on another channel"));
