@@ -966,9 +966,13 @@ impl Payments<'_, '_> {
                 .as_deref()
                 .is_none_or(|url| same_server(url, &ch.server_url))
         };
+        let mut closing = Vec::new();
         for mut ch in self.s.all()?.into_iter().filter(at_server) {
             if ch.channel.funding_outpoint().is_some() {
                 self.look(&mut ch, "selling")?;
+            }
+            if matches!(ch.channel.status(), ChannelStatus::Closing) {
+                closing.push(ch.channel.id().to_string());
             }
             let ok = ch.channel.status() == ChannelStatus::Open
                 && ch.channel.pending().is_none_or(|u| !u.withheld())
@@ -980,8 +984,13 @@ impl Payments<'_, '_> {
                 return Ok(ch);
             }
         }
+        let closing = if closing.is_empty() {
+            String::new()
+        } else {
+            format!(" (closing on chain: {})", closing.join(", "))
+        };
         Err(CliError::failed(format!(
-            "no channel has {} sat of inbound capacity to receive payment {}",
+            "no open channel has {} sat of inbound capacity to receive payment {}{closing}",
             p.amount_sat, p.payment_id
         ))
         .hint("get inbound capacity with `asyncpay channel request-inbound URL AMOUNT`"))
