@@ -60,10 +60,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn backup(w: &Wallet, name: &str) -> Wallet {
     let dir = w.dir.with_file_name(name);
     copy_dir(&w.dir, &dir);
-    Wallet {
-        dir,
-        ..w.clone()
-    }
+    Wallet { dir, ..w.clone() }
 }
 
 /// `w`'s store, read without the data dir's lock (works while `server run` holds it).
@@ -155,11 +152,15 @@ fn fee_coin(env: &Env, sat: u64) -> (TxIn, TxOut) {
 
 /// BIP342 SIGHASH_DEFAULT signature by `secret` of input `index` of `tx`, spending `prevouts`
 /// through the leaf `leaf`.
-fn sign_leaf(tx: &Transaction, index: usize, prevouts: &[TxOut], leaf: &[u8], secret: [u8; 32]) -> Vec<u8> {
-    let leaf_hash = TapLeafHash::from_script(
-        bitcoin::Script::from_bytes(leaf),
-        LeafVersion::TapScript,
-    );
+fn sign_leaf(
+    tx: &Transaction,
+    index: usize,
+    prevouts: &[TxOut],
+    leaf: &[u8],
+    secret: [u8; 32],
+) -> Vec<u8> {
+    let leaf_hash =
+        TapLeafHash::from_script(bitcoin::Script::from_bytes(leaf), LeafVersion::TapScript);
     let digest = SighashCache::new(tx)
         .taproot_script_spend_signature_hash(
             index,
@@ -191,11 +192,21 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
     let c_channel = channel_id(&c.ok(&["channel", "open", &st.server.url, "200000"]));
     env.mine(1);
     let p1 = st.pay(10_000);
-    assert_eq!(b.ok(&["receive", "--no-claim"])["payments"][0]["status"], "sold");
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
     let p2 = id(&c.ok(&["pay", &st.address, "20000"]));
-    assert_eq!(b.ok(&["receive", "--no-claim"])["payments"][0]["status"], "sold");
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
     // B closes B–S and settles state 2 (both PTLCs) on chain.
-    fails(&b, &["channel", "close", &st.b_channel, "--force", "--no-wait"], 5);
+    fails(
+        &b,
+        &["channel", "close", &st.b_channel, "--force", "--no-wait"],
+        5,
+    );
     env.mine(6);
     let mut settled = false;
     for _ in 0..4 {
@@ -229,7 +240,11 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
     // The same claim with the fee input first: B's own (SIGHASH_DEFAULT) signature is made
     // again for the new transaction; S's completed APO signature stays as it is.
     let ptlc_in = honest.input[0].clone();
-    let ptlc_out = env.ledger().output(&ptlc_in.previous_output).unwrap().unwrap();
+    let ptlc_out = env
+        .ledger()
+        .output(&ptlc_in.previous_output)
+        .unwrap()
+        .unwrap();
     let mut attack = honest.clone();
     attack.input = vec![fee_in, ptlc_in.clone()];
     let w: Vec<Vec<u8>> = ptlc_in.witness.iter().map(<[u8]>::to_vec).collect();
@@ -276,8 +291,18 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
         value: Amount::from_sat(600),
         script_pubkey: b_script.clone(),
     });
-    let w: Vec<Vec<u8>> = timeout.input[0].witness.iter().map(<[u8]>::to_vec).collect();
-    let sig = sign_leaf(&hostile, 1, &[fee_out, utxo.output], &w[1], s_secret.serialize());
+    let w: Vec<Vec<u8>> = timeout.input[0]
+        .witness
+        .iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    let sig = sign_leaf(
+        &hostile,
+        1,
+        &[fee_out, utxo.output],
+        &w[1],
+        s_secret.serialize(),
+    );
     hostile.input[1].witness = Witness::from_slice(&[sig, w[1].clone(), w[2].clone()]);
     env.ledger().submit(&hostile).unwrap();
     env.mine(1);
@@ -289,14 +314,21 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
             .contains("took the PTLC back"),
         "{e}"
     );
-    assert_eq!(status(&b, &p2), "failed", "B does not count S's take-back as paid");
+    assert_eq!(
+        status(&b, &p2),
+        "failed",
+        "B does not count S's take-back as paid"
+    );
 
     // S comes back: it reads B's claim at input 1 and is paid by A; C is refunded.
     st.server = Server::start_with(&st.s, &port, &[], None);
-    eventually("S to extract t from the claim with a fee input first", || {
-        a.cmd(&["sync"]).output().unwrap().status.success()
-            && a.ok(&["payments", "show", &p1])["status"] == "paid"
-    });
+    eventually(
+        "S to extract t from the claim with a fee input first",
+        || {
+            a.cmd(&["sync"]).output().unwrap().status.success()
+                && a.ok(&["payments", "show", &p1])["status"] == "paid"
+        },
+    );
     assert_eq!(Story::balances(&a, &st.a_channel), (189_990, 10_010));
     eventually("S to refund C", || {
         c.cmd(&["sync"]).output().unwrap().status.success()
@@ -334,12 +366,23 @@ fn s_rebinds_the_payers_state_in_the_pass_that_learns_t() {
     let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let a_old = backup(&a, "a-old");
     let pid = id(&a.ok(&["pay", &address, "100000"]));
-    assert_eq!(b.ok(&["receive", "--no-claim"])["payments"][0]["status"], "sold");
+    assert_eq!(
+        b.ok(&["receive", "--no-claim"])["payments"][0]["status"],
+        "sold"
+    );
     let h = tip(&env);
     let expiry = h + 14;
     // A closes A–S with its old state 0; B closes B–S; both updates in block h+1.
-    fails(&a_old, &["channel", "close", &a_channel, "--force", "--no-wait"], 5);
-    fails(&b, &["channel", "close", &b_channel, "--force", "--no-wait"], 5);
+    fails(
+        &a_old,
+        &["channel", "close", &a_channel, "--force", "--no-wait"],
+        5,
+    );
+    fails(
+        &b,
+        &["channel", "close", &b_channel, "--force", "--no-wait"],
+        5,
+    );
     env.mine(1);
     // B–S settles (its settlement may be in block h+7).
     env.mine(5);
@@ -363,11 +406,18 @@ fn s_rebinds_the_payers_state_in_the_pass_that_learns_t() {
     assert_eq!(b.ok(&["claim", &pid])["payments"][0]["status"], "sold");
     env.mine(1);
     assert_eq!(tip(&env), expiry);
-    assert_eq!(value_at(&env, &to_node(&b, 0)), 100_000, "B's claim confirmed");
+    assert_eq!(
+        value_at(&env, &to_node(&b, 0)),
+        100_000,
+        "B's claim confirmed"
+    );
     // S's next pass extracts t; the moment it wrote the payment paid, block E+1 comes.
     let start = Instant::now();
     while s_status(&s, &pid).as_deref() != Some("paid") {
-        assert!(start.elapsed() < Duration::from_secs(20), "S never learnt t");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "S never learnt t"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     env.mine(1);
@@ -437,7 +487,10 @@ fn an_old_update_mined_ahead_of_a_rebinding_restarts_the_delay() {
             .unwrap()
             .expect("state 2 rebinds over state 0");
         let over_txid = chain.submit(&over).unwrap();
-        assert!(chain.submit(&first.tx).is_err(), "S's rebinding lost the race");
+        assert!(
+            chain.submit(&first.tx).is_err(),
+            "S's rebinding lost the race"
+        );
         chain.mine(1);
         let old0 = h.backup(0).settlement_tx(u0_outpoint(&u0)).unwrap();
         assert!(chain.submit(&old0).is_err(), "state 0 can never settle now");
@@ -470,13 +523,21 @@ fn an_old_update_mined_ahead_of_a_rebinding_restarts_the_delay() {
         let mut settlement = None;
         for _ in 0..=DELAY {
             if let WatchOutcome::Broadcast(b) = h.apply(Party::Server, chain) {
-                assert_eq!(b.kind, BroadcastKind::Settlement { state: latest.number });
+                assert_eq!(
+                    b.kind,
+                    BroadcastKind::Settlement {
+                        state: latest.number
+                    }
+                );
                 settlement = Some(chain.submit(&b.tx).unwrap());
                 break;
             }
             chain.mine(1);
         }
-        assert!(settlement.is_some(), "S settles its latest state over {rebound}");
+        assert!(
+            settlement.is_some(),
+            "S settles its latest state over {rebound}"
+        );
         chain.mine(1);
         let params = h.server.channel.params().clone();
         for party in [Party::Client, Party::Server] {
@@ -523,7 +584,11 @@ fn a_resumed_sale_is_not_made_into_a_channel_already_closing_on_chain() {
     let msg = e["error"]["message"].as_str().unwrap().to_owned();
     assert!(msg.contains("closing on chain"), "B says why: {e}");
     assert_ne!(status(b, &pid), "sold");
-    assert_eq!(s_status(&st.s, &pid).as_deref(), Some("pending"), "S sold nothing");
+    assert_eq!(
+        s_status(&st.s, &pid).as_deref(),
+        Some("pending"),
+        "S sold nothing"
+    );
     // A cancels and gets its money back.
     a.ok(&["payments", "cancel", &pid]);
     assert_eq!(status(a, &pid), "cancelled");
@@ -549,7 +614,10 @@ fn another_server_at_the_channels_url_is_refused() {
         (&st.b, vec!["receive"]),
     ] {
         let e = fails(w, &args, 1);
-        let msg = e["error"]["message"].as_str().unwrap_or_default().to_owned();
+        let msg = e["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(
             msg.contains("refusing to talk to another server"),
             "{args:?}: {e}"

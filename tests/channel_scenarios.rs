@@ -387,7 +387,8 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     ch.submit(&success).unwrap();
     ch.mine(1);
     let seen = ch.ledger.tx(&success.compute_txid()).unwrap().unwrap().tx;
-    let sig_in_witness = PtlcClaim::offerer_signature_in(&seen, success.input[0].previous_output).unwrap();
+    let sig_in_witness =
+        PtlcClaim::offerer_signature_in(&seen, success.input[0].previous_output).unwrap();
     assert_eq!(pre.extract(&sig_in_witness, ptlc.point).unwrap(), t);
 
     // Timeout: the second PTLC goes back to the server only after expiry.

@@ -666,7 +666,7 @@ fn cooperative_close(
     fee: Amount,
     source: &dyn ChainSource,
 ) -> CliResult<()> {
-    let client = s.channel_client(&ch)?;
+    let client = s.channel_client(ch)?;
     let close = ch
         .channel
         .cooperative_close(fee, Party::Client)

@@ -26,8 +26,8 @@ use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
     claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
-    payment_state, ptlc_outputs, ptlc_spend, PtlcSpend, sale_ptlc, sale_state, server_fee, signed_success_claim,
-    MAX_PAYMENT_EXPIRY_SECS,
+    payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state, server_fee,
+    signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -841,7 +841,10 @@ impl Payments<'_, '_> {
         // was opened with.
         let mut urls: Vec<ClientChannel> = Vec::new();
         for ch in self.s.all()? {
-            if !urls.iter().any(|u| same_server(&u.server_url, &ch.server_url)) {
+            if !urls
+                .iter()
+                .any(|u| same_server(&u.server_url, &ch.server_url))
+            {
                 urls.push(ch);
             }
         }
@@ -1283,7 +1286,7 @@ impl Payments<'_, '_> {
         point: secp::Point,
         package: &UpdatePackage,
     ) -> CliResult<()> {
-        let client = self.s.channel_client(&ch)?;
+        let client = self.s.channel_client(ch)?;
         self.s.recover(&client, ch)?;
         let latest = &ch
             .channel

@@ -864,8 +864,7 @@ impl ServerCore {
     /// pass retries a failure).
     fn enforce_now(&self, inner: &mut Inner, id: &ChannelId) -> Option<String> {
         let ch = inner.channels.get_mut(id)?;
-        if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed
-        {
+        if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed {
             return None;
         }
         let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
