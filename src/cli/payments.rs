@@ -1013,13 +1013,26 @@ impl Payments<'_, '_> {
         // A fresh look at the channel on chain (a resumed sale's channel too): no sale into
         // a channel that is closing, and none on a view we could not refresh.
         self.look(&mut ch, "selling")?;
+        let sold = |ch: &ClientChannel| {
+            ch.channel
+                .latest()
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| x.point == point))
+        };
+        if sold(&ch) {
+            return self.mark(p, LocalStatus::Sold, None); // sold before a crash
+        }
         if ch.channel.status() != ChannelStatus::Open {
+            // Nothing of the sale is pending on it: the next run picks an open channel.
+            if ch.channel.pending().is_none() {
+                p.channel_id = None;
+                self.save(p)?;
+            }
             return Err(CliError::failed(format!(
                 "channel {} is {} on chain: no PTLC can be sold into it",
                 ch.channel.id(),
                 ch.channel.status()
             ))
-            .hint("the payment stays received; get inbound capacity on an open channel with `asyncpay channel request-inbound URL AMOUNT` and run `asyncpay receive` again"));
+            .hint("the payment stays received; with inbound capacity on an open channel (`asyncpay channel request-inbound URL AMOUNT`), run `asyncpay receive` again"));
         }
         let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
@@ -1029,7 +1042,7 @@ impl Payments<'_, '_> {
             .ok_or_else(|| CliError::failed("the channel has no signed state"))?
             .state
             .clone();
-        if latest.ptlcs.iter().any(|x| x.point == point) {
+        if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
         // S chooses the expiry from its tip, the channel's delay and its published
