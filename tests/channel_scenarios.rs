@@ -387,7 +387,8 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     ch.submit(&success).unwrap();
     ch.mine(1);
     let seen = ch.ledger.tx(&success.compute_txid()).unwrap().unwrap().tx;
-    let sig_in_witness = PtlcClaim::offerer_signature_in(&seen).unwrap();
+    let sig_in_witness =
+        PtlcClaim::offerer_signature_in(&seen, success.input[0].previous_output).unwrap();
     assert_eq!(pre.extract(&sig_in_witness, ptlc.point).unwrap(), t);
 
     // Timeout: the second PTLC goes back to the server only after expiry.
@@ -429,6 +430,16 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     assert_eq!(
         ptlc_spend(&ch.params, &ptlc, vout(0), &second_input),
         PtlcSpend::Success(sig_in_witness)
+    );
+    // The signature S extracts `t` from is read at the PTLC's input, not at input 0.
+    assert_eq!(
+        PtlcClaim::offerer_signature_in(&second_input, vout(0)),
+        Some(sig_in_witness)
+    );
+    assert_eq!(
+        PtlcClaim::offerer_signature_in(&second_input, vout(1)),
+        None,
+        "the timeout spend first in the transaction is no success claim"
     );
     assert_eq!(
         ptlc_spend(&ch.params, &second, vout(1), &timeout_tx),

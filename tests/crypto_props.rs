@@ -73,7 +73,7 @@ proptest! {
         let offerer_sig = pre.complete(t, ptlc.point).unwrap();
         let receiver_sig: [u8; 64] = musig2::sign_solo::<musig2::LiftedSignature>(client.ptlc, claim.sighash().unwrap(), [1; 32]).serialize();
         let tx = claim.signed_success(&offerer_sig, &receiver_sig).unwrap();
-        let seen = PtlcClaim::offerer_signature_in(&tx).unwrap();
+        let seen = PtlcClaim::offerer_signature_in(&tx, OutPoint::null()).unwrap();
         prop_assert_eq!(pre.extract(&seen, ptlc.point).unwrap(), t);
     }
 }

@@ -109,6 +109,14 @@ impl Session<'_> {
         Client::new(url, self.w.keys.node_secret(), self.server_ca.clone()).map_err(net_error)
     }
 
+    /// The client of a channel's server: every request is signed for the node id the
+    /// channel was opened with (`ch.server`, never what the URL answers today), and a
+    /// server at that URL showing another id at `GET /v1/info` is refused before anything
+    /// is signed for it (`NetError::WrongServer`).
+    pub(super) fn channel_client(&self, ch: &ClientChannel) -> CliResult<Client> {
+        Ok(self.client(&ch.server_url)?.pinned_to(ch.server))
+    }
+
     pub(super) fn save(&self, ch: &ClientChannel) -> CliResult<()> {
         self.w
             .store
@@ -614,7 +622,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
         ChannelCommand::Push { id, amount } => {
             let mut ch = s.load(&id)?;
             s.watch(&mut ch, source.as_ref(), false)?;
-            let client = s.client(&ch.server_url)?;
+            let client = s.channel_client(&ch)?;
             // An update a crash interrupted is finished first: the new one builds on it.
             s.recover(&client, &mut ch)?;
             let latest = ch
@@ -658,7 +666,7 @@ fn cooperative_close(
     fee: Amount,
     source: &dyn ChainSource,
 ) -> CliResult<()> {
-    let client = s.client(&ch.server_url)?;
+    let client = s.channel_client(ch)?;
     let close = ch
         .channel
         .cooperative_close(fee, Party::Client)

@@ -26,8 +26,8 @@ use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
     claim_digest, claimed_state, offered_ptlc_expiry, payee_claim_deadline, payee_close_margin,
-    payee_enforce_blocks, payment_state, ptlc_outputs, sale_ptlc, sale_state, server_fee,
-    signed_success_claim, MAX_PAYMENT_EXPIRY_SECS,
+    payee_enforce_blocks, payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state,
+    server_fee, signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -263,7 +263,7 @@ impl Payments<'_, '_> {
             return Err(CliError::usage("--expiry is at most 30d"));
         }
         let mut ch = self.pick_payer_channel(&addr, amount, channel)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
         if amount.to_sat() < info.policy.dust_limit_sat {
@@ -393,7 +393,7 @@ impl Payments<'_, '_> {
     /// again: a fresh nonce).
     fn resume_outgoing(&self, p: &mut ClientPayment, fresh: bool) -> CliResult<()> {
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let signed = ch.channel.pending().is_some_and(|u| u.withheld());
         if p.status == LocalStatus::Proposed && !signed {
             let request = p
@@ -557,7 +557,7 @@ impl Payments<'_, '_> {
             return Ok(());
         }
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let view: PaymentView = client
             .get(&format!("/v1/payments/{}", p.payment_id))
             .map_err(net_error)?;
@@ -670,7 +670,7 @@ impl Payments<'_, '_> {
         p.status = LocalStatus::Cancelling;
         self.save(p)?;
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         let request = CancelRequest {
             payment_id: p.payment_id,
         };
@@ -845,10 +845,15 @@ impl Payments<'_, '_> {
     /// (the server the payment is sold to) does not have with the same terms. Errors only
     /// for an unreachable server and local storage failures. Returns the warnings.
     fn fetch_mailboxes(&self) -> CliResult<Vec<String>> {
-        let mut urls: Vec<String> = Vec::new();
+        // Each mailbox server is one of our channels' servers: pinned to the key that channel
+        // was opened with.
+        let mut urls: Vec<ClientChannel> = Vec::new();
         for ch in self.s.all()? {
-            if !urls.iter().any(|u| same_server(u, &ch.server_url)) {
-                urls.push(ch.server_url);
+            if !urls
+                .iter()
+                .any(|u| same_server(&u.server_url, &ch.server_url))
+            {
+                urls.push(ch);
             }
         }
         let mut warnings = Vec::new();
@@ -864,8 +869,9 @@ impl Payments<'_, '_> {
                 Ok(e.to_string())
             }
         };
-        for url in urls {
-            let client = self.s.client(&url)?;
+        for ch in urls {
+            let url = ch.server_url.clone();
+            let client = self.s.channel_client(&ch)?;
             let items: Vec<ItemMeta> = client.get("/v1/mailbox").map_err(net_error)?;
             for item in items {
                 let path = format!("/v1/mailbox/{}", item.id);
@@ -971,9 +977,13 @@ impl Payments<'_, '_> {
                 .as_deref()
                 .is_none_or(|url| same_server(url, &ch.server_url))
         };
+        let mut closing = Vec::new();
         for mut ch in self.s.all()?.into_iter().filter(at_server) {
             if ch.channel.funding_outpoint().is_some() {
-                self.s.watch(&mut ch, self.source, false)?;
+                self.look(&mut ch, "selling")?;
+            }
+            if matches!(ch.channel.status(), ChannelStatus::Closing) {
+                closing.push(ch.channel.id().to_string());
             }
             let ok = ch.channel.status() == ChannelStatus::Open
                 && ch.channel.pending().is_none_or(|u| !u.withheld())
@@ -985,8 +995,13 @@ impl Payments<'_, '_> {
                 return Ok(ch);
             }
         }
+        let closing = if closing.is_empty() {
+            String::new()
+        } else {
+            format!(" (closing on chain: {})", closing.join(", "))
+        };
         Err(CliError::failed(format!(
-            "no channel has {} sat of inbound capacity to receive payment {}",
+            "no open channel has {} sat of inbound capacity to receive payment {}{closing}",
             p.amount_sat, p.payment_id
         ))
         .hint("get inbound capacity with `asyncpay channel request-inbound URL AMOUNT`"))
@@ -999,8 +1014,35 @@ impl Payments<'_, '_> {
         let point = package
             .check()
             .map_err(|e| CliError::failed(e.to_string()))?;
+        // The tip, read once and before we look at the channel (a view at least as new as
+        // it shows the channel open through it): the PTLC's expiry is computed from it.
+        let tip = self.tip()?;
         let mut ch = self.pick_payee_channel(p)?;
-        let client = self.s.client(&ch.server_url)?;
+        // A fresh look at the channel on chain (a resumed sale's channel too): no sale into
+        // a channel that is closing, and none on a view we could not refresh.
+        self.look(&mut ch, "selling")?;
+        let sold = |ch: &ClientChannel| {
+            ch.channel
+                .latest()
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| x.point == point))
+        };
+        if sold(&ch) {
+            return self.mark(p, LocalStatus::Sold, None); // sold before a crash
+        }
+        if ch.channel.status() != ChannelStatus::Open {
+            // Nothing of the sale is pending on it: the next run picks an open channel.
+            if ch.channel.pending().is_none() {
+                p.channel_id = None;
+                self.save(p)?;
+            }
+            return Err(CliError::failed(format!(
+                "channel {} is {} on chain: no PTLC can be sold into it",
+                ch.channel.id(),
+                ch.channel.status()
+            ))
+            .hint("the payment stays received; with inbound capacity on an open channel (`asyncpay channel request-inbound URL AMOUNT`), run `asyncpay receive` again"));
+        }
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         let latest = ch
             .channel
@@ -1008,13 +1050,9 @@ impl Payments<'_, '_> {
             .ok_or_else(|| CliError::failed("the channel has no signed state"))?
             .state
             .clone();
-        if latest.ptlcs.iter().any(|x| x.point == point) {
+        if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
-        let tip = self
-            .source
-            .tip_height()
-            .map_err(|e| super::commands::chain_error(&e))?;
         // S chooses the expiry from its tip, the channel's delay and its published
         // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
         let info: ServerInfo = client.get("/v1/info").map_err(net_error)?;
@@ -1131,7 +1169,11 @@ impl Payments<'_, '_> {
             .map(Invoice::payment_point)
             .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
         let mut ch = self.channel(p.channel_id)?;
-        self.s.watch(&mut ch, self.source, false)?;
+        // The tip, read once and before we look at the channel: every timing check below
+        // (reveal `t` or not, close near the expiry) uses this one value, and the look, at
+        // least as new, shows whether the channel is still open through it.
+        let tip = self.tip()?;
+        self.look(&mut ch, "claiming")?;
         if matches!(
             ch.channel.status(),
             ChannelStatus::Closing | ChannelStatus::Closed
@@ -1147,7 +1189,6 @@ impl Payments<'_, '_> {
         // take `t` and not sign (PROTOCOL.md §4.1, 4.): otherwise S could complete A's
         // payment and take the PTLC back by its timeout.
         if let (Some(expiry), None) = (expiry, p.scalar_revealed_at) {
-            let tip = self.tip()?;
             let delay = ch.channel.params().shared_delay;
             let budget = self.budget(p);
             if tip + payee_enforce_blocks(delay, budget) > expiry {
@@ -1180,7 +1221,7 @@ impl Payments<'_, '_> {
                     .hint("run `asyncpay claim` again after shared_delay blocks"));
             }
         }
-        match self.claim_off_chain(p, &mut ch, point, &package) {
+        match self.claim_off_chain(p, &mut ch, point, &package, tip) {
             Ok(()) => Ok(()),
             Err(e) => match expiry {
                 // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
@@ -1193,6 +1234,7 @@ impl Payments<'_, '_> {
                         ch.channel.params().shared_delay,
                         self.budget(p),
                     );
+                    // A fresh tip: S's grace is counted in blocks since the reveal.
                     if self.tip()? < deadline {
                         let why = format!(
                             "{}; S received the payment scalar but has not signed the claimed \
@@ -1223,7 +1265,7 @@ impl Payments<'_, '_> {
                 }
                 // S did not fold the PTLC and its expiry comes near: close the channel now
                 // so that the PTLC can be claimed on chain before S may take it back.
-                Some(expiry) if self.near_expiry(p, &ch, expiry)? => {
+                Some(expiry) if self.near_expiry(p, &ch, expiry, tip) => {
                     let outcome = self.s.watch(&mut ch, self.source, true)?;
                     Err(CliError::new(
                         ExitKind::Pending,
@@ -1245,9 +1287,23 @@ impl Payments<'_, '_> {
     /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
     /// settlement and claim need `shared_delay + 3·C − 1` blocks (PROTOCOL.md §4.1, 4.),
     /// plus a slack (`sale::payee_close_margin`).
-    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32) -> CliResult<bool> {
+    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32, tip: u32) -> bool {
         let needed = payee_close_margin(ch.channel.params().shared_delay, self.budget(p));
-        Ok(self.tip()? + needed >= expiry)
+        tip + needed >= expiry
+    }
+
+    /// A fresh look at `ch` on chain before `doing` anything that relies on its status.
+    /// Fails closed: a look that fails stops `doing` with the reason.
+    fn look(&self, ch: &mut ClientChannel, doing: &str) -> CliResult<()> {
+        self.s.watch(ch, self.source, false).map(drop).map_err(|e| {
+            CliError::failed(format!(
+                "cannot look at channel {} on chain ({}): no {doing} on a view of the channel \
+                 that may be stale",
+                ch.channel.id(),
+                e.message
+            ))
+            .hint("check the chain source (--chain) and run the command again")
+        })
     }
 
     /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the
@@ -1264,15 +1320,17 @@ impl Payments<'_, '_> {
             .map_err(|e| super::commands::chain_error(&e))
     }
 
-    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.
+    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it. `tip` is
+    /// the one the reveal was decided at (recorded with it).
     fn claim_off_chain(
         &self,
         p: &mut ClientPayment,
         ch: &mut ClientChannel,
         point: secp::Point,
         package: &UpdatePackage,
+        tip: u32,
     ) -> CliResult<()> {
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(ch)?;
         self.s.recover(&client, ch)?;
         let latest = &ch
             .channel
@@ -1289,7 +1347,7 @@ impl Payments<'_, '_> {
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info").map_err(net_error)?;
             p.scalar_revealed_at = Some(now());
-            p.scalar_revealed_height = Some(self.tip()?);
+            p.scalar_revealed_height = Some(tip);
             self.save(p)?;
         }
         self.s.agree(ch, next, |proposal| {
@@ -1326,7 +1384,7 @@ impl Payments<'_, '_> {
             .map(Invoice::payment_point)
             .ok_or_else(|| CliError::new(ExitKind::Data, "the sold payment has no invoice"))?;
         let mut ch = self.channel(p.channel_id)?;
-        let client = self.s.client(&ch.server_url)?;
+        let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         if ch.channel.status() != ChannelStatus::Open {
             return Err(CliError::failed(format!(
@@ -1476,11 +1534,23 @@ impl Payments<'_, '_> {
                 continue;
             };
             let tx = info.tx;
-            if !tx.output.iter().any(|o| o.script_pubkey == ours) {
-                taken_back = true;
-                continue;
-            }
             let txid = tx.compute_txid();
+            // Which path spent it, read at the input spending the PTLC (any position), not
+            // from the outputs: S's timeout claim is S's own transaction and may pay our
+            // script too (with a fee input of its own) without paying us the PTLC.
+            match ptlc_spend(&params, &ptlc, outpoint, &tx) {
+                PtlcSpend::Success(_) => {}
+                PtlcSpend::Timeout => {
+                    taken_back = true;
+                    continue;
+                }
+                PtlcSpend::Unknown => {
+                    return Err(CliError::failed(format!(
+                        "the PTLC output {outpoint} was spent in {txid} by neither its claim \
+                         nor its timeout path; check the channel by hand"
+                    )))
+                }
+            }
             return match info.confirmation_height {
                 Some(_) => self.mark(
                     p,

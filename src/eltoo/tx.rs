@@ -459,10 +459,18 @@ impl PtlcClaim {
         Ok(tx)
     }
 
-    /// The offerer's signature (64 bytes) in a published success claim: what the offerer
-    /// extracts the adaptor secret from.
-    pub fn offerer_signature_in(tx: &Transaction) -> Option<[u8; 64]> {
-        let element = tx.input.first()?.witness.nth(1)?;
+    /// The offerer's signature (64 bytes) in a published success claim of the PTLC output
+    /// `outpoint`: what the offerer extracts the adaptor secret from. The claim is read from
+    /// the input that spends `outpoint`, at whatever position: the offerer's ALL|APO
+    /// signature commits to no other input and not to the input index, so the receiver may
+    /// put fee inputs before it. `None` when no input spends `outpoint` by a witness of the
+    /// success path's shape (4 elements).
+    pub fn offerer_signature_in(tx: &Transaction, outpoint: OutPoint) -> Option<[u8; 64]> {
+        let input = tx.input.iter().find(|i| i.previous_output == outpoint)?;
+        if input.witness.len() != 4 {
+            return None;
+        }
+        let element = input.witness.nth(1)?;
         element.get(..64)?.try_into().ok()
     }
 }

@@ -76,6 +76,10 @@ pub struct Client {
     node: NodeId,
     /// The server's node id requests are signed for (pinned, or read from `/v1/info`).
     server: OnceLock<NodeId>,
+    /// Pinned with [`Client::pinned_to`]: before the first signed request, the node id the
+    /// server shows at `GET /v1/info` must be the pinned one (set once it was).
+    verify_pinned: bool,
+    verified: OnceLock<()>,
     max_response_bytes: u64,
 }
 
@@ -140,6 +144,8 @@ impl Client {
             secret: node_secret,
             node,
             server: OnceLock::new(),
+            verify_pinned: false,
+            verified: OnceLock::new(),
             max_response_bytes: options.max_response_bytes,
         })
     }
@@ -152,12 +158,27 @@ impl Client {
         self
     }
 
+    /// Signs every request for the server with node id `server` (the key a channel was
+    /// opened with) and, before the first request, checks that the server at the URL shows
+    /// that id at `GET /v1/info`: another server at the same URL gets a clear error
+    /// ([`NetError::WrongServer`]) and no signed request, instead of having its id trusted.
+    pub fn pinned_to(mut self, server: NodeId) -> Client {
+        self.verify_pinned = true;
+        self.with_server_id(server)
+    }
+
     /// The node id requests are signed for: the pinned one, else the one the server shows at
     /// `GET /v1/info` (asked once, unsigned).
     pub fn server_id(&self) -> Result<NodeId, NetError> {
         if let Some(id) = self.server.get() {
             return Ok(*id);
         }
+        let shown = self.shown_id()?;
+        Ok(*self.server.get_or_init(|| shown))
+    }
+
+    /// The node id the server at the URL shows at `GET /v1/info` (unsigned).
+    fn shown_id(&self) -> Result<NodeId, NetError> {
         #[derive(serde::Deserialize)]
         struct Info {
             node_id: NodeId,
@@ -170,7 +191,26 @@ impl Client {
             .call()
             .map_err(|e| map_error(e, &url))?;
         let info: Info = self.decode(response, &url)?;
-        Ok(*self.server.get_or_init(|| info.node_id))
+        Ok(info.node_id)
+    }
+
+    /// For a client [`Client::pinned_to`] a node id: the server at the URL shows that id
+    /// (checked once per client).
+    fn check_pinned(&self) -> Result<(), NetError> {
+        if !self.verify_pinned || self.verified.get().is_some() {
+            return Ok(());
+        }
+        let expected = self.server_id()?;
+        let found = self.shown_id()?;
+        if found != expected {
+            return Err(NetError::WrongServer {
+                url: self.base.clone(),
+                expected: expected.to_string(),
+                found: sanitize(&found.to_string()),
+            });
+        }
+        let _ = self.verified.set(());
+        Ok(())
     }
 
     /// The node id requests are signed as.
@@ -233,6 +273,7 @@ impl Client {
         getrandom::fill(&mut nonce).map_err(|e| NetError::Protocol {
             reason: format!("cannot get OS randomness for the request nonce: {e}"),
         })?;
+        self.check_pinned()?;
         let server = self.server_id()?;
         let signed_body = body.as_deref().unwrap_or(&[]);
         let auth = AuthHeader::sign(

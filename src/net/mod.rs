@@ -90,6 +90,22 @@ pub enum NetError {
         /// The server's explanation.
         message: String,
     },
+    /// The server at the URL is not the node the channel (or payment) was made with: its
+    /// `GET /v1/info` shows another node id. Nothing was signed for it.
+    #[error(
+        "the server at {url} is node {found}, but this channel was opened with node \
+         {expected}: refusing to talk to another server at the channel's URL (nothing was \
+         sent to it). If the channel's server moved, it must answer with its own key; if \
+         this is unexpected, someone else may be answering at that address"
+    )]
+    WrongServer {
+        /// The server URL.
+        url: String,
+        /// The node id the channel was opened with (pinned).
+        expected: String,
+        /// The node id the server shows.
+        found: String,
+    },
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the server: {reason}; check that the URL points to an asyncpay server of a compatible version")]
     Protocol {

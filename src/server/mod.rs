@@ -832,18 +832,60 @@ impl ServerCore {
     }
 
     /// One watcher pass over channel `id` now (it may be closing since the last pass).
+    /// Fails closed: when the chain cannot be read, S decides nothing on the stale view
+    /// (`503 chain_unavailable`; the caller signs, sells or completes nothing).
     fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
         let ch = inner
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.funding_outpoint().is_some() && ch.channel.status() != ChannelStatus::Closed {
-            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
-                ch.channel = next;
-                self.save(ch)?;
+            match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+                Ok((_, Some(next))) => {
+                    ch.channel = next;
+                    self.save(ch)?;
+                }
+                Ok((_, None)) => {}
+                Err(e) => {
+                    eprintln!("channel {id}: looking at the chain failed: {e}");
+                    return Err(chain_unavailable(id));
+                }
             }
         }
         Ok(())
+    }
+
+    /// Enforces channel `id`'s latest state on chain at once when something of the channel
+    /// is on chain: the watcher's decision for it (rebind our latest update over an older
+    /// published one, publish our settlement) taken in the same pass in which our latest
+    /// state changed, not one pass later. Used when S completes the payer's state `n+1`
+    /// from a claim (PROTOCOL.md §4.1, 1.: S rebinds `n+1` at the tip at which it learns
+    /// `t`). Returns a line for the log, if anything was done or failed (the watcher's next
+    /// pass retries a failure).
+    fn enforce_now(&self, inner: &mut Inner, id: &ChannelId) -> Option<String> {
+        let ch = inner.channels.get_mut(id)?;
+        if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed {
+            return None;
+        }
+        let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+            Ok(r) => r,
+            Err(e) => return Some(format!("channel {id}: {e}")),
+        };
+        if let Some(next) = next {
+            ch.channel = next;
+            if let Err(e) = self.save(ch) {
+                return Some(format!("channel {id}: {}", e.message()));
+            }
+        }
+        let b = outcome.broadcast()?;
+        Some(match self.chain.broadcast(&b.tx) {
+            Ok(txid) => {
+                ch.published.push(txid);
+                let _ = self.save(ch);
+                format!("channel {id}: published {txid}: {}", b.reason)
+            }
+            Err(e) => format!("channel {id}: publishing failed: {e}"),
+        })
     }
 
     /// A payment holds the channel's pending update: plain channel messages may neither
@@ -1215,6 +1257,20 @@ impl ServerCore {
         self.watch_sold(&mut inner, &mut log);
         (log, errors)
     }
+}
+
+/// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
+/// on nothing it would have to enforce there.
+pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "chain_unavailable",
+        format!(
+            "S cannot read the chain to check channel {id} right now (the details are in S's \
+             log); it signs, sells and completes nothing on a view of the channel it could not \
+             refresh. Nothing changed; try again later"
+        ),
+    )
 }
 
 fn bad_field(field: &'static str) -> impl Fn(crate::crypto::musig::MusigError) -> ApiError {

@@ -578,8 +578,14 @@ impl ServerCore {
                 ),
             ));
         }
+        // The tip `h` of PROTOCOL.md §4.1, read once and before S looks at A–S: a view of
+        // the channel at least as new as `h` then shows it open through block `h`, which the
+        // window assumes (a tip read after the look could be a block the look did not see,
+        // holding the payer's close). Every timing check of this sale uses this one value.
+        let tip = self.chain.tip_height().map_err(internal)?;
         // The A–S channel is open (no close under way: S must be able to enforce n+1), and
-        // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point.
+        // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point. A
+        // look that fails stops the sale (`chain_unavailable`).
         self.refresh_channel(&mut inner, &payment.payer_channel)?;
         let payer_channel = &inner.channels[&payment.payer_channel].channel;
         if payer_channel.status() != ChannelStatus::Open {
@@ -616,12 +622,15 @@ impl ServerCore {
         // The B–S channel: B's proposal must be exactly the PTLC state.
         let b_id = req.proposal.channel_id;
         self.refresh_funding(Self::owned(&mut inner, payee, &b_id)?)?;
+        // A fresh look at B–S too (fails closed): S offers no PTLC in a channel that is
+        // already closing on chain (its pre-signature would leave for a state that can
+        // never be signed, and the payment would stay sold with nothing to enforce).
+        self.refresh_channel(&mut inner, &b_id)?;
         if let Some(known) = payment.payee_channel {
             if known != b_id {
                 return Err(refused("already_sold", "the sale runs on another channel"));
             }
         }
-        let tip = self.chain.tip_height().map_err(internal)?;
         self.drop_stale_pending(&mut inner, &b_id)?;
         let b = &inner.channels[&b_id];
         // S's expiry (PROTOCOL.md §4.1): late enough that the payee can take the PTLC on
@@ -752,7 +761,9 @@ impl ServerCore {
             .expect("a sold payment has its invoice")
             .payment_point();
         if payment.status == PaymentStatus::Sold {
-            self.complete_payer_update(&mut inner, &mut payment, scalar)?;
+            if let Some(line) = self.complete_payer_update(&mut inner, &mut payment, scalar)? {
+                eprintln!("payment {id}: {line}");
+            }
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
             return Err(wrong_scalar());
         }
@@ -1010,7 +1021,7 @@ impl ServerCore {
         inner: &mut Inner,
         payment: &mut ServerPayment,
         scalar: [u8; 32],
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<String>, ApiError> {
         let a_id = payment.payer_channel;
         let a = &inner.channels[&a_id];
         let completed_before = a.channel.pending().is_none()
@@ -1041,10 +1052,16 @@ impl ServerCore {
             self.commit_channel(inner, &a_id, completed)?;
             ours
         };
+        // A payer's update already on chain (A force-closed, perhaps with an old state): S
+        // rebinds n+1 over it now, in the pass (or request) that learnt `t`, before the
+        // payment is written paid. Waiting for the watcher's next pass could cost a block,
+        // which PROTOCOL.md §4.1 does not budget.
+        let rebind = self.enforce_now(inner, &a_id);
         payment.status = PaymentStatus::Paid;
         payment.scalar = Some(hex(&scalar));
         payment.server_partial = Some(hex(&ours.partial_signature));
-        self.commit_payment(inner, payment.clone())
+        self.commit_payment(inner, payment.clone())?;
+        Ok(rebind)
     }
 
     /// The chain side of sold payments whose B–S channel is closing or closed (run by the
@@ -1200,13 +1217,16 @@ impl ServerCore {
             }
             if let Some(t) = scalar {
                 let r = self.complete_payer_update(inner, &mut p, t.serialize());
-                log.push(match r {
-                    Ok(()) => format!(
+                log.push(match &r {
+                    Ok(_) => format!(
                         "{what}: paid: the payee claimed the PTLC on chain (settled state \
                          {settled_state})"
                     ),
                     Err(e) => format!("{what}: {}", e.message()),
                 });
+                if let Ok(Some(line)) = r {
+                    log.push(format!("{what}: {line}"));
+                }
                 continue;
             }
             log.extend(alerts.iter().map(|a| format!("{what}: {a}")));
