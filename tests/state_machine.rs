@@ -227,7 +227,9 @@ fn fuzz_inputs_run_through_the_harness() {
         &[0, 0, 0],
         &[0xff; 48],
         b"asyncpay: nobody loses money",
-        &[88, 3, 1, 0x08, 0x30, 0x01, 0x86, 0xa0, 0x1e, 0x2a, 0x1c, 0x0b, 0x20, 0, 0, 7],
+        &[
+            88, 3, 1, 0x08, 0x30, 0x01, 0x86, 0xa0, 0x1e, 0x2a, 0x1c, 0x0b, 0x20, 0, 0, 7,
+        ],
     ];
     for data in fixed {
         case_from_bytes(data).unwrap().run();
@@ -235,13 +237,24 @@ fn fuzz_inputs_run_through_the_harness() {
     let mut seeds: Vec<_> = std::fs::read_dir(corpus_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("seed-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("seed-")
+        })
         .collect();
     seeds.sort();
     assert_eq!(seeds.len(), seed_cases().len(), "seeds: write_fuzz_corpus");
     for (path, expected) in seeds.iter().zip(seed_cases()) {
         let case = case_from_bytes(&std::fs::read(path).unwrap()).unwrap();
-        assert_eq!(case, expected, "{} is stale: write_fuzz_corpus", path.display());
+        assert_eq!(
+            case,
+            expected,
+            "{} is stale: write_fuzz_corpus",
+            path.display()
+        );
         case.run();
     }
 }

@@ -512,7 +512,6 @@ pub fn run_case(seed: u8, steps: &[Step], published: usize, fee_first: bool) {
     w.publish_and_enforce(published, fee_first);
 }
 
-
 /// One case of the fuzzer: the channel's seed, the steps, which update is published at the
 /// end and where the fee input goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
