@@ -1,59 +1,20 @@
 //! Adversary tier: a state-machine fuzzer of one eltoo channel, after rust-lightning's
-//! `chanmon_consistency`. The client and the server drive the sans-I/O
-//! [`asyncpay::protocol::Channel`] through random interleavings of updates (either side
-//! proposes, either side signs first), updates interrupted by a crash and then finished or
-//! abandoned, backups taken and restored (the restored side is now stale: a cheater or a
-//! careless user), a hostile peer that answers a restored proposal with a new nonce, and
-//! blocks mined on the real embedded ledger. Every channel value goes through persistence
-//! after every transition. At the end somebody publishes any update it ever held — with a fee
-//! input placed before or after the channel's input — and the honest side enforces.
+//! `chanmon_consistency` — the bounded version, in every `cargo test`. The harness (steps,
+//! the two sides and the ledger, the invariants, the final publish-and-enforce) is
+//! `tests/common/state_machine.rs`, shared with the cargo-fuzz target `state_machine` of
+//! `fuzz/` for long runs; here proptest draws the cases, and the named regression cases, the
+//! fuzz target's seed corpus and a few fixed byte strings run through the same harness.
 //!
-//! Invariants checked after every step:
-//! - conservation: every side's latest state adds up to the capacity;
-//! - the honest side's latest state never goes back and is valid on the ledger;
-//! - no public nonce of ours ever signs two different sessions (state or peer nonce);
-//! - whatever is published, the honest side's latest state settles on chain, to the satoshi.
+//! `ASYNCPAY_WRITE_FUZZ_CORPUS=1 cargo test --test state_machine write_fuzz_corpus` writes the
+//! named cases below as the seed corpus `fuzz/corpus/state_machine/seed-*`.
 
 mod common;
 
-use std::collections::BTreeMap;
+#[path = "common/state_machine.rs"]
+mod harness;
 
-use asyncpay::chain::Chain;
-use asyncpay::eltoo::{ChannelState, Party};
-use asyncpay::protocol::{
-    Channel, ChannelId, Message, OpenChannel, OpenPolicy, UpdateAccept, UpdateProposal, WireKeys,
-};
-use bitcoin::blockdata::opcodes::OP_TRUE;
-use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, Witness};
-use common::protocol::{accept_all, persist, wire, Rand};
-use common::PartySecrets;
+use harness::{case_from_bytes, case_to_bytes, run_case, Case, Step, MAX_STEPS};
 use proptest::prelude::*;
-
-const CAPACITY: u64 = 1_000_000;
-const DELAY: u16 = 6;
-
-/// One step of a case.
-#[derive(Debug, Clone)]
-enum Step {
-    /// A full update of a random next state.
-    Update {
-        client_proposes: bool,
-        client_signs_first: bool,
-        amount: u64,
-    },
-    /// Propose and accept, crash both sides (persist, reload), then finish or abandon.
-    Interrupted { client_proposes: bool, finish: bool },
-    /// A backup of one side.
-    Backup { client: bool },
-    /// One side goes back to one of its backups.
-    Restore { client: bool, which: usize },
-    /// The client proposes, keeps a backup from before (or after) the server's accept,
-    /// signs; then it is restored from that backup and the (hostile) server answers with a
-    /// new nonce.
-    HostileReaccept { backup_after_accept: bool },
-    /// Blocks pass.
-    Mine(u8),
-}
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
@@ -69,457 +30,19 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn party(client: bool) -> Party {
-    if client {
-        Party::Client
-    } else {
-        Party::Server
-    }
-}
-
-struct Side {
-    channel: Channel,
-    secrets: PartySecrets,
-    backups: Vec<String>,
-    /// Every session our nonce signed: public nonce -> (state, peer nonce).
-    signed: BTreeMap<Vec<u8>, (ChannelState, Vec<u8>)>,
-    /// Restored from a backup older than its peer's state: it may no longer be trusted
-    /// to be in step, and the other side is the honest one.
-    stale: bool,
-}
-
-struct World {
-    client: Side,
-    server: Side,
-    chain: Chain,
-    rand: Rand,
-    /// Every update ever signed by both, bound to the funding output, by state number.
-    updates: BTreeMap<u32, Transaction>,
-    /// The highest state the honest side has seen signed.
-    honest_latest: u32,
-}
-
-fn json(channel: &Channel) -> String {
-    serde_json::to_string(channel).unwrap()
-}
-
-fn load(json: &str) -> Channel {
-    serde_json::from_str(json).unwrap()
-}
-
-impl World {
-    fn side(&mut self, p: Party) -> &mut Side {
-        match p {
-            Party::Client => &mut self.client,
-            Party::Server => &mut self.server,
-        }
-    }
-
-    fn set(&mut self, p: Party, channel: Channel) {
-        self.side(p).channel = persist(channel);
-    }
-
-    fn open(seed: u8) -> World {
-        let client = PartySecrets::from_seed(seed);
-        let server = PartySecrets::from_seed(seed.wrapping_add(100));
-        let open = OpenChannel {
-            channel_id: ChannelId([seed; 32]),
-            client_keys: WireKeys::from(&client.keys()),
-            capacity_sat: CAPACITY,
-            funder: Party::Client,
-            push_sat: 0,
-            shared_delay: Some(DELAY),
-        };
-        let Message::OpenChannel(open) = wire(open) else {
-            panic!("open")
-        };
-        let policy = OpenPolicy {
-            minimum_depth: 1,
-            ..OpenPolicy::default()
-        };
-        let (server_channel, accept) =
-            Channel::accept_open(&open, &server.keys(), &policy).unwrap();
-        let Message::AcceptChannel(accept) = wire(accept) else {
-            panic!("accept")
-        };
-        let client_channel = Channel::on_accept_channel(&open, &accept).unwrap();
-        let side = |channel, secrets| Side {
-            channel: persist(channel),
-            secrets,
-            backups: Vec::new(),
-            signed: BTreeMap::new(),
-            stale: false,
-        };
-        let mut w = World {
-            client: side(client_channel, client),
-            server: side(server_channel, server),
-            chain: Chain::new(),
-            rand: Rand(u64::from(seed) << 32, "state machine"),
-            updates: BTreeMap::new(),
-            honest_latest: 0,
-        };
-        let initial = w.client.channel.initial_state();
-        w.update(Party::Client, initial, Party::Server).unwrap();
-        let params = w.client.channel.params().clone();
-        let funding = w
-            .chain
-            .fund(
-                &params.funding_output().unwrap().script_pubkey,
-                params.capacity,
-            )
-            .unwrap();
-        let (c, published) = w.client.channel.funding_published(funding).unwrap();
-        w.set(Party::Client, c);
-        let Message::FundingPublished(published) = wire(published) else {
-            panic!("funding")
-        };
-        let s = w.server.channel.on_funding_published(&published).unwrap();
-        w.set(Party::Server, s);
-        for p in [Party::Client, Party::Server] {
-            let c = w.side(p).channel.on_funding_confirmed(1).unwrap();
-            w.set(p, c);
-        }
-        w.record_latest();
-        w
-    }
-
-    fn in_step(&self) -> bool {
-        !self.client.stale && !self.server.stale
-    }
-
-    /// The honest side: the one not restored from an old backup (the server when neither).
-    fn honest(&self) -> Party {
-        if self.server.stale {
-            Party::Client
-        } else {
-            Party::Server
-        }
-    }
-
-    /// Records the latest update bound to the funding output (what a cheater may publish
-    /// later) once both sides hold it.
-    fn record_latest(&mut self) {
-        let tx = self.client.channel.funding_update_tx().unwrap();
-        assert_eq!(tx, self.server.channel.funding_update_tx().unwrap());
-        self.chain.check(&tx).unwrap();
-        let n = self.client.channel.latest().unwrap().state.number;
-        self.updates.insert(n, tx);
-    }
-
-    fn propose(&mut self, proposer: Party, next: ChannelState) -> Option<UpdateProposal> {
-        let rand = self.rand.next();
-        let (c, proposal) = self.side(proposer).channel.propose(next, rand).ok()?;
-        self.set(proposer, c);
-        let Message::UpdateProposal(proposal) = wire(proposal) else {
-            panic!("proposal")
-        };
-        Some(proposal)
-    }
-
-    fn accept(&mut self, acceptor: Party, proposal: &UpdateProposal) -> Option<UpdateAccept> {
-        let rand = self.rand.next();
-        let (c, accept) = self
-            .side(acceptor)
-            .channel
-            .accept(proposal, rand, accept_all)
-            .ok()?;
-        self.set(acceptor, c);
-        let Message::UpdateAccept(accept) = wire(accept) else {
-            panic!("accept")
-        };
-        Some(accept)
-    }
-
-    /// `p` signs its pending update; records the session its nonce signed, failing the case
-    /// if that nonce already signed another.
-    fn sign(&mut self, p: Party) -> Option<Message> {
-        let side = self.side(p);
-        let pending = side.channel.pending()?;
-        let nonce = pending.local_nonce().to_bytes().to_vec();
-        let session = (
-            pending.next().clone(),
-            pending.remote_nonce()?.to_bytes().to_vec(),
-        );
-        let key = side.secrets.funding;
-        let (c, _) = side.channel.sign(key).ok()?;
-        if let Some(earlier) = side.signed.insert(nonce, session.clone()) {
-            assert_eq!(
-                earlier, session,
-                "{p:?} signed two different sessions with one nonce"
-            );
-        }
-        self.set(p, c);
-        Some(wire(self.side(p).channel.update_signature().unwrap()))
-    }
-
-    fn receive_signature(&mut self, p: Party, msg: Message) -> Option<()> {
-        let Message::UpdateSignature(sig) = msg else {
-            panic!("signature")
-        };
-        let c = self.side(p).channel.on_signature(&sig).ok()?;
-        self.set(p, c);
-        Some(())
-    }
-
-    /// One full update; `None` where a side refused (which must change nothing of it).
-    fn update(&mut self, proposer: Party, next: ChannelState, first: Party) -> Option<()> {
-        let proposal = self.propose(proposer, next)?;
-        let accept = self.accept(proposer.other(), &proposal)?;
-        let c = self.side(proposer).channel.on_accept(&accept).ok()?;
-        self.set(proposer, c);
-        let sig = self.sign(first)?;
-        self.receive_signature(first.other(), sig)?;
-        let sig = self.sign(first.other())?;
-        self.receive_signature(first, sig)?;
-        Some(())
-    }
-
-    /// Drops whatever is pending on both sides that was never signed.
-    fn abandon(&mut self) {
-        for p in [Party::Client, Party::Server] {
-            if let Ok(c) = self.side(p).channel.cancel_pending() {
-                self.set(p, c);
-            }
-        }
-    }
-
-    fn latest(&self, p: Party) -> ChannelState {
-        let side = match p {
-            Party::Client => &self.client,
-            Party::Server => &self.server,
-        };
-        side.channel.latest().unwrap().state.clone()
-    }
-
-    fn run(&mut self, step: &Step) {
-        match *step {
-            Step::Update {
-                client_proposes,
-                client_signs_first,
-                amount,
-            } => {
-                let proposer = party(client_proposes);
-                let latest = self.latest(proposer);
-                let payer = party(amount % 2 == 0);
-                let Ok(next) = latest.pay(payer, Amount::from_sat(amount % 150_000)) else {
-                    return;
-                };
-                let done = self
-                    .update(proposer, next, party(client_signs_first))
-                    .is_some();
-                if done && self.in_step() {
-                    self.record_latest();
-                }
-                self.abandon();
-            }
-            Step::Interrupted {
-                client_proposes,
-                finish,
-            } => {
-                let proposer = party(client_proposes);
-                let Ok(next) = self.latest(proposer).pay(proposer, Amount::from_sat(1_000)) else {
-                    return;
-                };
-                let Some(proposal) = self.propose(proposer, next) else {
-                    return;
-                };
-                let accept = self.accept(proposer.other(), &proposal);
-                // The crash: both sides continue from what they persisted.
-                for p in [Party::Client, Party::Server] {
-                    let saved = json(&self.side(p).channel);
-                    self.side(p).channel = load(&saved);
-                }
-                let finished = finish
-                    && accept
-                        .and_then(|accept| {
-                            let c = self.side(proposer).channel.on_accept(&accept).ok()?;
-                            self.set(proposer, c);
-                            let sig = self.sign(proposer)?;
-                            self.receive_signature(proposer.other(), sig)?;
-                            let sig = self.sign(proposer.other())?;
-                            self.receive_signature(proposer, sig)
-                        })
-                        .is_some();
-                if finished && self.in_step() {
-                    self.record_latest();
-                }
-                self.abandon();
-            }
-            Step::Backup { client } => {
-                let saved = json(&self.side(party(client)).channel);
-                self.side(party(client)).backups.push(saved);
-            }
-            Step::Restore { client, which } => {
-                let p = party(client);
-                // Only one side goes stale: the other one is the honest side of the case.
-                if self.side(p.other()).stale || self.side(p).backups.is_empty() {
-                    return;
-                }
-                let side = self.side(p);
-                let saved = side.backups[which % side.backups.len()].clone();
-                side.channel = load(&saved);
-                let restored = self.latest(p).number;
-                let peer = self.latest(p.other()).number;
-                if restored < peer {
-                    self.side(p).stale = true;
-                }
-                self.abandon();
-            }
-            Step::HostileReaccept {
-                backup_after_accept,
-            } => self.hostile_reaccept(backup_after_accept),
-            Step::Mine(n) => {
-                self.chain.mine(u32::from(n), None);
-            }
-        }
-    }
-
-    /// PROTOCOL §7 invariant 3 against a hostile server: the client proposes (its nonce
-    /// leaves), keeps a backup — before S's accept arrives, or after it recorded it — gets
-    /// S's accept and signs; restored from the backup, it gets a *different* accept from S
-    /// for the same proposal. It must never sign a second session with its nonce:
-    /// - backup after the accept: the recorded session refuses S's new nonce
-    ///   (`on_accept` fails) — the protocol layer itself enforces it;
-    /// - backup before the accept: the restored proposal holds no peer nonce, and the rule
-    ///   of docs/protocol.md §7.3 applies — a proposal found on disk without the peer's
-    ///   nonce is never signed, only dropped (what `payments`/`channel` recovery does).
-    fn hostile_reaccept(&mut self, backup_after_accept: bool) {
-        if !self.in_step() {
-            return;
-        }
-        let Ok(next) = self
-            .latest(Party::Client)
-            .pay(Party::Client, Amount::from_sat(500))
-        else {
-            return;
-        };
-        let server_before = json(&self.server.channel);
-        let client_before = json(&self.client.channel);
-        let Some(proposal) = self.propose(Party::Client, next) else {
-            return;
-        };
-        let mut backup = json(&self.client.channel);
-        let Some(accept) = self.accept(Party::Server, &proposal) else {
-            return;
-        };
-        let c = self.client.channel.on_accept(&accept).unwrap();
-        self.set(Party::Client, c);
-        if backup_after_accept {
-            backup = json(&self.client.channel);
-        }
-        assert!(self.sign(Party::Client).is_some());
-        // Restore, and S answers the same proposal again with a fresh nonce.
-        self.client.channel = load(&backup);
-        self.server.channel = load(&server_before);
-        let second = self.accept(Party::Server, &proposal).unwrap();
-        let restored = self.client.channel.pending().unwrap();
-        if backup_after_accept {
-            assert!(
-                self.client.channel.on_accept(&second).is_err(),
-                "a recorded session refuses another nonce of the peer"
-            );
-        } else {
-            assert!(restored.remote_nonce().is_none() && restored.local_partial().is_none());
-            // The §7.3 rule: dropped, never signed.
-            let c = self.client.channel.cancel_pending().unwrap();
-            self.set(Party::Client, c);
-        }
-        // Both sides go back to where they were before this step (nothing was completed).
-        self.client.channel = load(&client_before);
-        self.server.channel = load(&server_before);
-    }
-
-    /// Invariants after every step.
-    fn check(&mut self) {
-        for p in [Party::Client, Party::Server] {
-            let latest = self.latest(p);
-            latest.check(Amount::from_sat(CAPACITY)).unwrap();
-        }
-        let honest = self.honest();
-        let latest = self.latest(honest).number;
-        assert!(latest >= self.honest_latest, "the honest side went back");
-        self.honest_latest = latest;
-        let tx = self.side(honest).channel.funding_update_tx().unwrap();
-        self.chain.check(&tx).unwrap();
-        if self.in_step() {
-            assert_eq!(self.latest(Party::Client), self.latest(Party::Server));
-        }
-    }
-
-    /// Someone publishes an update it ever held (by number), with a fee input first or
-    /// last; the honest side rebinds as often as needed and settles its latest state.
-    fn publish_and_enforce(&mut self, number: usize, fee_first: bool) {
-        let numbers: Vec<u32> = self.updates.keys().copied().collect();
-        let n = numbers[number % numbers.len()];
-        let mut tx = self.updates[&n].clone();
-        // A fee input from an anyone-can-spend output: APOAS signatures commit to no other
-        // input, so a third party may add it anywhere.
-        let fee_script =
-            ScriptBuf::new_p2wsh(&ScriptBuf::from(vec![OP_TRUE.to_u8()]).wscript_hash());
-        let fee = self
-            .chain
-            .fund(&fee_script, Amount::from_sat(10_000))
-            .unwrap();
-        let fee_in = TxIn {
-            previous_output: fee,
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::from_slice(&[vec![OP_TRUE.to_u8()]]),
-            ..TxIn::default()
-        };
-        if fee_first {
-            tx.input.insert(0, fee_in);
-        } else {
-            tx.input.push(fee_in);
-        }
-        let honest = self.honest();
-        let mut published = tx;
-        self.chain.submit(published.clone()).unwrap();
-        self.chain.mine(1, None);
-        // The honest side answers every older update with its latest, rebound over it.
-        while let Some(answer) = self
-            .side(honest)
-            .channel
-            .react_to_published_update(&published)
-            .unwrap()
-        {
-            self.chain.submit(answer.clone()).unwrap();
-            self.chain.mine(1, None);
-            published = answer;
-        }
-        let update_out = update_outpoint(&published);
-        let settlement = self.side(honest).channel.settlement_tx(update_out).unwrap();
-        self.chain.mine(u32::from(DELAY), None);
-        self.chain.submit(settlement.clone()).unwrap();
-        self.chain.mine(1, None);
-        // Settled to the satoshi: the honest side's latest state, whatever was published.
-        let expected = self
-            .side(honest)
-            .channel
-            .latest_transactions()
-            .unwrap()
-            .signed_settlement(update_out);
-        assert_eq!(settlement.output, expected.output);
-        for (vout, out) in settlement.output.iter().enumerate() {
-            let outpoint = OutPoint::new(settlement.compute_txid(), vout as u32);
-            assert_eq!(self.chain.output(&outpoint).as_ref(), Some(out));
-        }
-    }
-}
-
-/// The channel's update output in a published update: the output 0 (fixed by the
-/// signature: SIGHASH_ALL commits to every output).
-fn update_outpoint(tx: &Transaction) -> OutPoint {
-    OutPoint::new(tx.compute_txid(), 0)
-}
-
-fn run_case(seed: u8, steps: &[Step], published: usize, fee_first: bool) {
-    let mut w = World::open(seed);
-    w.check();
-    for step in steps {
-        w.run(step);
-        w.check();
-    }
-    w.publish_and_enforce(published, fee_first);
+fn case() -> impl Strategy<Value = Case> {
+    (
+        1u8..90,
+        proptest::collection::vec(step(), 0..=MAX_STEPS),
+        0usize..256,
+        any::<bool>(),
+    )
+        .prop_map(|(seed, steps, published, fee_first)| Case {
+            seed,
+            steps,
+            published,
+            fee_first,
+        })
 }
 
 proptest! {
@@ -536,37 +59,215 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The fuzz target's decoder covers every case of the strategy: what the fuzzer mutates
+    /// is the same space proptest draws from.
+    #[test]
+    fn fuzz_input_decodes_back_to_the_case(case in case()) {
+        prop_assert_eq!(case_from_bytes(&case_to_bytes(&case)), Some(case));
+    }
+
+    /// Every byte string decodes (or is too short), within the step bound.
+    #[test]
+    fn any_fuzz_input_decodes_within_bounds(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+        match case_from_bytes(&data) {
+            None => prop_assert!(data.len() < 3),
+            Some(case) => {
+                prop_assert!((1..90).contains(&case.seed));
+                prop_assert!(case.steps.len() <= MAX_STEPS);
+            }
+        }
+    }
+}
+
+fn a_restored_client_publishes_its_oldest_state() -> Case {
+    Case {
+        seed: 7,
+        steps: vec![
+            Step::Backup { client: true },
+            Step::Update {
+                client_proposes: true,
+                client_signs_first: true,
+                amount: 100_000,
+            },
+            Step::Update {
+                client_proposes: false,
+                client_signs_first: false,
+                amount: 50_000,
+            },
+            Step::Restore {
+                client: true,
+                which: 0,
+            },
+        ],
+        published: 0,
+        fee_first: true,
+    }
+}
+
+fn a_hostile_reaccept(backup_after_accept: bool) -> Case {
+    Case {
+        seed: 8,
+        steps: vec![
+            Step::HostileReaccept {
+                backup_after_accept,
+            },
+            Step::Mine(1),
+        ],
+        published: 0,
+        fee_first: false,
+    }
+}
+
 #[test]
 fn a_restored_client_publishes_its_oldest_state_behind_a_fee_input_and_loses() {
-    let steps = [
-        Step::Backup { client: true },
-        Step::Update {
-            client_proposes: true,
-            client_signs_first: true,
-            amount: 100_000,
-        },
-        Step::Update {
-            client_proposes: false,
-            client_signs_first: false,
-            amount: 50_000,
-        },
-        Step::Restore {
-            client: true,
-            which: 0,
-        },
-    ];
-    run_case(7, &steps, 0, true);
+    a_restored_client_publishes_its_oldest_state().run();
 }
 
 #[test]
 fn a_hostile_reaccept_after_a_restore_never_signs_twice_with_one_nonce() {
     for backup_after_accept in [false, true] {
-        let steps = [
-            Step::HostileReaccept {
-                backup_after_accept,
+        a_hostile_reaccept(backup_after_accept).run();
+    }
+}
+
+/// The seed corpus of the fuzz target: the named cases, and a few that reach every step.
+fn seed_cases() -> Vec<Case> {
+    let every_step = Case {
+        seed: 42,
+        steps: vec![
+            Step::Update {
+                client_proposes: true,
+                client_signs_first: false,
+                amount: 120_001,
             },
-            Step::Mine(1),
-        ];
-        run_case(8, &steps, 0, false);
+            Step::Backup { client: false },
+            Step::Interrupted {
+                client_proposes: false,
+                finish: true,
+            },
+            Step::Mine(3),
+            Step::Interrupted {
+                client_proposes: true,
+                finish: false,
+            },
+            Step::Backup { client: true },
+            Step::Update {
+                client_proposes: false,
+                client_signs_first: true,
+                amount: 7_777,
+            },
+            Step::HostileReaccept {
+                backup_after_accept: true,
+            },
+            Step::Restore {
+                client: false,
+                which: 0,
+            },
+            Step::Update {
+                client_proposes: true,
+                client_signs_first: true,
+                amount: 30_000,
+            },
+        ],
+        published: 2,
+        fee_first: true,
+    };
+    let backups_and_restores = Case {
+        seed: 89,
+        steps: vec![
+            Step::Backup { client: true },
+            Step::Backup { client: false },
+            Step::Update {
+                client_proposes: false,
+                client_signs_first: false,
+                amount: 199_998,
+            },
+            Step::Backup { client: true },
+            Step::Update {
+                client_proposes: true,
+                client_signs_first: false,
+                amount: 3,
+            },
+            Step::Restore {
+                client: true,
+                which: 1,
+            },
+            Step::Restore {
+                client: false,
+                which: 7,
+            },
+            Step::Mine(2),
+        ],
+        published: 1,
+        fee_first: false,
+    };
+    vec![
+        a_restored_client_publishes_its_oldest_state(),
+        a_hostile_reaccept(false),
+        a_hostile_reaccept(true),
+        every_step,
+        backups_and_restores,
+    ]
+}
+
+fn corpus_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/state_machine")
+}
+
+/// The fuzz target's path, in every `cargo test`: a few fixed byte strings and every
+/// committed seed decode and run through the harness.
+#[test]
+fn fuzz_inputs_run_through_the_harness() {
+    assert_eq!(case_from_bytes(b""), None);
+    assert_eq!(case_from_bytes(&[9, 9]), None);
+    let fixed: [&[u8]; 4] = [
+        &[0, 0, 0],
+        &[0xff; 48],
+        b"asyncpay: nobody loses money",
+        &[
+            88, 3, 1, 0x08, 0x30, 0x01, 0x86, 0xa0, 0x1e, 0x2a, 0x1c, 0x0b, 0x20, 0, 0, 7,
+        ],
+    ];
+    for data in fixed {
+        case_from_bytes(data).unwrap().run();
+    }
+    let mut seeds: Vec<_> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("seed-")
+        })
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds.len(), seed_cases().len(), "seeds: write_fuzz_corpus");
+    for (path, expected) in seeds.iter().zip(seed_cases()) {
+        let case = case_from_bytes(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(
+            case,
+            expected,
+            "{} is stale: write_fuzz_corpus",
+            path.display()
+        );
+        case.run();
+    }
+}
+
+/// Writes the seed corpus of the fuzz target (only with `ASYNCPAY_WRITE_FUZZ_CORPUS=1`).
+#[test]
+fn write_fuzz_corpus() {
+    if std::env::var_os("ASYNCPAY_WRITE_FUZZ_CORPUS").is_none() {
+        return;
+    }
+    let dir = corpus_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, case) in seed_cases().iter().enumerate() {
+        std::fs::write(dir.join(format!("seed-{i:02}")), case_to_bytes(case)).unwrap();
     }
 }

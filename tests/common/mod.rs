@@ -6,35 +6,12 @@ pub mod procs;
 pub mod protocol;
 pub mod story;
 
-use asyncpay::eltoo::{xonly, ChannelParams, PartyKeys, DUST_LIMIT};
+use asyncpay::eltoo::{ChannelParams, DUST_LIMIT};
 use bitcoin::Amount;
-use secp::{Point, Scalar};
+use secp::Point;
 
-/// Secret keys of one party in a channel.
-pub struct PartySecrets {
-    pub funding: Scalar,
-    pub settlement: Scalar,
-    pub ptlc: Scalar,
-}
-
-impl PartySecrets {
-    pub fn from_seed(seed: u8) -> Self {
-        let key = |i: u8| Scalar::try_from([seed, i].repeat(16).as_slice()).unwrap();
-        Self {
-            funding: key(1),
-            settlement: key(2),
-            ptlc: key(3),
-        }
-    }
-
-    pub fn keys(&self) -> PartyKeys {
-        PartyKeys {
-            funding: self.funding.base_point_mul(),
-            settlement: xonly(&self.settlement.base_point_mul()),
-            ptlc: xonly(&self.ptlc.base_point_mul()),
-        }
-    }
-}
+/// Defined in `protocol.rs`, which the fuzz crate includes on its own (see `fuzz/src/lib.rs`).
+pub use protocol::PartySecrets;
 
 pub fn params(
     client: &PartySecrets,

@@ -1,8 +1,11 @@
-//! Small helpers of the in-process two-party harnesses (tests/protocol.rs, tests/watch.rs).
+//! Small helpers of the in-process two-party harnesses (tests/protocol.rs, tests/watch.rs,
+//! common/state_machine.rs). The fuzz crate includes this file with `#[path]` (see
+//! `fuzz/src/lib.rs`): it uses only `asyncpay`, `bitcoin`, `secp` and `serde_json`.
 
-use asyncpay::eltoo::ChannelState;
+use asyncpay::eltoo::{xonly, ChannelState, PartyKeys};
 use asyncpay::protocol::{Channel, Message};
 use bitcoin::hashes::{sha256, Hash};
+use secp::Scalar;
 
 /// Deterministic "OS randomness": SHA-256 of a label and a counter.
 pub struct Rand(pub u64, pub &'static str);
@@ -35,4 +38,30 @@ pub fn wire<M: Into<Message>>(m: M) -> Message {
 /// A policy that accepts every state the protocol itself accepts.
 pub fn accept_all(_: Option<&ChannelState>, _: &ChannelState) -> Result<(), String> {
     Ok(())
+}
+
+/// Secret keys of one party in a channel.
+pub struct PartySecrets {
+    pub funding: Scalar,
+    pub settlement: Scalar,
+    pub ptlc: Scalar,
+}
+
+impl PartySecrets {
+    pub fn from_seed(seed: u8) -> Self {
+        let key = |i: u8| Scalar::try_from([seed, i].repeat(16).as_slice()).unwrap();
+        Self {
+            funding: key(1),
+            settlement: key(2),
+            ptlc: key(3),
+        }
+    }
+
+    pub fn keys(&self) -> PartyKeys {
+        PartyKeys {
+            funding: self.funding.base_point_mul(),
+            settlement: xonly(&self.settlement.base_point_mul()),
+            ptlc: xonly(&self.ptlc.base_point_mul()),
+        }
+    }
 }
