@@ -234,7 +234,9 @@ fn recycled_stake_does_not_keep_inbound() {
     eventually("S to give a notice", || {
         let mine: Vec<Value> = a_api.get("/v1/channels").unwrap();
         let notice = &listed(&mine, &a_inbound)["close_notice"];
-        notice["reason"].as_str().is_some_and(|r| r.contains("stake"))
+        notice["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("stake"))
     });
     let mine: Vec<Value> = a_api.get("/v1/channels").unwrap();
     let notice = listed(&mine, &a_inbound)["close_notice"].clone();
@@ -271,7 +273,10 @@ fn recycled_stake_does_not_keep_inbound() {
     let theirs: Vec<Value> = b_api.get("/v1/channels").unwrap();
     let b_notice = listed(&theirs, &b_inbound)["close_notice"].clone();
     assert!(
-        b_notice["reason"].as_str().unwrap().contains("nothing has been paid"),
+        b_notice["reason"]
+            .as_str()
+            .unwrap()
+            .contains("nothing has been paid"),
         "{b_notice}"
     );
     let tip = env.ledger().with_chain(|c| c.height()).unwrap();
@@ -360,7 +365,10 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
         Some(Message::UpdateAccept(_))
     ));
     let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
-    assert_eq!((mine[0]["state"].clone(), mine[0]["client_sat"].clone()), (1.into(), 0.into()));
+    assert_eq!(
+        (mine[0]["state"].clone(), mine[0]["client_sat"].clone()),
+        (1.into(), 0.into())
+    );
 
     let s_payout = to_node(&s, 0);
     mine_until(&env, 40, "S's idle close", || {
@@ -393,22 +401,37 @@ fn a_thousand_junk_opens_do_not_hide_s_payout_from_a_restore() {
     let server = Server::start(&s);
     let keys = PartySecrets::from_seed(42);
     let started = std::time::Instant::now();
-    let (mut accepted, mut busy) = (0, 0);
-    for seed in 0..63u16 {
-        let sybil = stranger(&server.url, 100 + seed);
-        for n in 0..16 {
-            match post(
-                &sybil,
-                Message::OpenChannel(open_msg(100 + seed, n, &keys, Party::Client, 100_000)),
-            ) {
-                Ok(_) => accepted += 1,
-                Err(e) => {
-                    assert!(e.contains("server_busy"), "{e}");
-                    busy += 1;
-                }
-            }
-        }
-    }
+    // Four Sybil operators at once (S answers one request at a time; the exact counts do not
+    // depend on the order: 16 per node, 1000 for all nodes together).
+    let url = server.url.clone();
+    let (accepted, busy) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4u16)
+            .map(|w| {
+                let (url, keys) = (&url, &keys);
+                scope.spawn(move || {
+                    let (mut accepted, mut busy) = (0, 0);
+                    for seed in (0..63u16).filter(|s| s % 4 == w) {
+                        let sybil = stranger(url, 100 + seed);
+                        for n in 0..16 {
+                            let open = open_msg(100 + seed, n, keys, Party::Client, 100_000);
+                            match post(&sybil, Message::OpenChannel(open)) {
+                                Ok(_) => accepted += 1,
+                                Err(e) => {
+                                    assert!(e.contains("server_busy"), "{e}");
+                                    busy += 1;
+                                }
+                            }
+                        }
+                    }
+                    (accepted, busy)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+    });
     assert_eq!((accepted, busy), (1000, 8));
     eprintln!("1008 opens in {:?}", started.elapsed());
     // The junk expires; a real client opens, pays S 10 000 sat and closes cooperatively.

@@ -1236,7 +1236,9 @@ impl ServerCore {
                     || c.channel
                         .pending()
                         .is_some_and(|p| p.proposer() == Party::Server)
-                    || c.channel.latest().is_some_and(|l| !l.state.ptlcs.is_empty())
+                    || c.channel
+                        .latest()
+                        .is_some_and(|l| !l.state.ptlcs.is_empty())
             })
             .map(|c| c.channel.id())
             .collect();
@@ -1388,10 +1390,7 @@ fn uncovered_inbound(inner: &Inner) -> BTreeSet<ChannelId> {
             Party::Client if status == ChannelStatus::Open => node.0 += capacity,
             Party::Server
                 if c.channel.funding_outpoint().is_some()
-                    && matches!(
-                        status,
-                        ChannelStatus::AwaitingFunding | ChannelStatus::Open
-                    ) =>
+                    && matches!(status, ChannelStatus::AwaitingFunding | ChannelStatus::Open) =>
             {
                 node.1.push((c.opened_height, c.channel.id(), capacity))
             }
@@ -1600,7 +1599,9 @@ fn check_stake(inner: &Inner, client: &NodeId, capacity: u64) -> Result<(), ApiE
         .map(|c| c.channel.params().capacity.to_sat())
         .sum();
     let stake: u64 = mine()
-        .filter(|c| c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open)
+        .filter(|c| {
+            c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open
+        })
         .map(|c| c.channel.params().capacity.to_sat())
         .sum();
     let cap = u128::from(stake) * u128::from(limits.inbound_stake_pct) / 100;

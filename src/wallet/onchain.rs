@@ -455,7 +455,11 @@ impl OnchainWallet {
         held: impl Fn(&bitcoin::key::XOnlyPublicKey) -> bool,
     ) -> Result<ChannelPayout, WalletError> {
         if let Some(last) = self.wallet.derivation_index(KeychainKind::Internal) {
-            if !self.wallet.spk_index().is_used(KeychainKind::Internal, last) {
+            if !self
+                .wallet
+                .spk_index()
+                .is_used(KeychainKind::Internal, last)
+            {
                 let payout = self.channel_payout(last)?;
                 if !held(&payout.internal_key) {
                     return Ok(payout);
