@@ -491,3 +491,57 @@ fn refused_requests_burn_no_client_address() {
     let second = channel_id(&b.ok(&["channel", "open", &server.url, "50000"]));
     assert_eq!(show(&b, &second)["payout_address"], address(2));
 }
+
+/// The idle rule's other side: a payment received into inbound S funded restarts the idle
+/// clock (the close moves to `idle` blocks after S saw it), and the close, when it comes,
+/// pays both sides their balances to the satoshi.
+#[test]
+fn a_payment_received_moves_the_idle_close() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    init_s(&s, &["--inbound", "anyone", "--idle-inbound-blocks", "10"]);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let url = server.url.clone();
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    a.ok(&["channel", "open", &url, "200000"]);
+    let b = env.wallet("b");
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
+    env.mine(1);
+    let funded_at = env.ledger().with_chain(|c| c.height()).unwrap();
+    let b_api = Client::new(&url, keys_of(&b).node_secret(), None).unwrap();
+    let notice = || {
+        let mine: Vec<Value> = b_api.get("/v1/channels").unwrap();
+        listed(&mine, &b_channel)["close_notice"].clone()
+    };
+    eventually("S to see B's inbound open", || notice().is_object());
+    assert_eq!(notice()["at_height"], funded_at + 10);
+    env.mine(5);
+    let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    a.ok(&["pay", &address, "10000"]);
+    let received = b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(show(&b, &b_channel)["client_sat"], 10_000);
+    let paid_at = env.ledger().with_chain(|c| c.height()).unwrap();
+    eventually("S to see the payment", || {
+        notice()["at_height"] == paid_at + 10
+    });
+    // At the old idle height and up to the new one's eve, B's inbound stays open.
+    let s_payout = to_node(&s, 1);
+    let b_payout = to_node(&b, 0);
+    env.mine(funded_at + 10 - paid_at);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    env.mine(paid_at + 9 - (funded_at + 10));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(show(&b, &b_channel)["status"], "open");
+    let mine: Vec<Value> = b_api.get("/v1/channels").unwrap();
+    assert_eq!(listed(&mine, &b_channel)["status"], "open");
+    // From the new height on, S closes it: 290 000 back to S, 10 000 to B.
+    mine_until(&env, 40, "S's idle close after the payment", || {
+        value_at(&env, &s_payout) == 290_000
+    });
+    assert_eq!(value_at(&env, &b_payout), 10_000);
+    let mine: Vec<Value> = b_api.get("/v1/channels").unwrap();
+    assert_eq!(listed(&mine, &b_channel)["status"], "closed");
+}

@@ -1428,7 +1428,12 @@ fn idle_close_height(ch: &ServerChannel, limits: &OpenLimits) -> Option<u32> {
 
 /// The force close S has scheduled for a channel it funded, as the client sees it.
 fn close_notice(ch: &ServerChannel, limits: &OpenLimits) -> Option<CloseNotice> {
-    if ch.channel.funder() != Party::Server {
+    if ch.channel.funder() != Party::Server
+        || !matches!(
+            ch.channel.status(),
+            ChannelStatus::AwaitingFunding | ChannelStatus::Open
+        )
+    {
         return None;
     }
     if let Some(since) = ch.uncovered_since {

@@ -250,9 +250,10 @@ pub struct ChannelPayout {
 
 /// How far past its last revealed address a wallet created here looks for its outputs while
 /// it syncs for the first time (a restore from the seed scans the chain from its genesis).
-/// Each channel reserves a change address when it opens and uses it only when it ends, so a
-/// wallet with many channels open at once (a server) leaves long gaps of not-yet-used
-/// addresses; a restore finds payouts across gaps of up to this many addresses. Later loads
+/// Each funded channel holds a change address from its open and uses it only when it ends
+/// (opens never funded share one: [`OnchainWallet::reveal_channel_payout`]), so a wallet
+/// with many funded channels open at once (a server) leaves gaps of not-yet-used addresses;
+/// a restore finds payouts across gaps of up to this many addresses. Later loads
 /// use BDK's default of 25 past the last revealed index: everything revealed is watched.
 pub const RESTORE_LOOKAHEAD: u32 = 1_000;
 
