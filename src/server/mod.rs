@@ -1442,8 +1442,9 @@ fn close_notice(ch: &ServerChannel, limits: &OpenLimits) -> Option<CloseNotice> 
             reason: format!(
                 "S funds inbound capacity up to {}% of the capacity you fund yourself in open \
                  channels with it, and your live stake no longer covers this channel: open \
-                 (and confirm) a channel you fund, or close this one cooperatively \
-                 (`asyncpay channel close`), before this height; then S force-closes it",
+                 (and confirm) a channel you fund before this height, when S force-closes \
+                 it; holding a balance here, you may close this one cooperatively \
+                 (`asyncpay channel close`, the fee from your balance) before",
                 limits.inbound_stake_pct
             ),
         });
