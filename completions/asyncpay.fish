@@ -599,7 +599,8 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-inbound -d 'Total capacity of all channels S funds' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-unfunded-per-node -d 'Channels a node may have open but not funded yet' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l open-expiry-blocks -d 'Blocks after which an open whose funding S has not seen confirmed is forgotten' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l idle-inbound-blocks -d 'Blocks after which S closes a channel it funded that was never used (0: never)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l idle-inbound-blocks -d 'Blocks after which S closes a channel it funded that nothing was paid into since its funding or the last payment (0: never)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-notice-blocks -d 'Blocks of notice before S closes inbound channels a node\'s live stake no longer covers (policy stake)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'

@@ -342,6 +342,8 @@ fn state_files() -> Vec<Vec<u8>> {
     };
     let server_channel = ServerChannel {
         opened_height: None,
+        received: None,
+        uncovered_since: None,
         client: node_id(1),
         key_index: 4,
         channel: opened,
@@ -503,6 +505,7 @@ fn api_bodies() -> Vec<Vec<u8>> {
                     bitcoin::Txid::from_byte_array_ext([3; 32])
                 )),
                 confirmations: 6,
+                close_notice: None,
             }],
         ),
         json(

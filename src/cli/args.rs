@@ -400,9 +400,14 @@ pub enum ServerCommand {
         /// Blocks after which an open whose funding S has not seen confirmed is forgotten
         #[arg(long, default_value_t = 144, value_parser = clap::value_parser!(u32).range(1..))]
         open_expiry_blocks: u32,
-        /// Blocks after which S closes a channel it funded that was never used (0: never)
+        /// Blocks after which S closes a channel it funded that nothing was paid into since
+        /// its funding or the last payment (0: never)
         #[arg(long, default_value_t = 4032)]
         idle_inbound_blocks: u32,
+        /// Blocks of notice before S closes inbound channels a node's live stake no longer
+        /// covers (policy stake)
+        #[arg(long, default_value_t = 144)]
+        inbound_notice_blocks: u32,
     },
     /// Run the server until interrupted (Ctrl-C or SIGTERM)
     Run {

@@ -306,9 +306,19 @@ impl Session<'_> {
         // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
         // claims) goes to a change address of our own wallet, revealed and written now,
         // before the key leaves: `wallet balance` shows it, a restore from the seed finds it.
+        // The index advances only past an address a funded channel holds: opens S refuses
+        // or that are never funded reuse it (docs/derivation.md).
         {
+            let held: Vec<bitcoin::key::XOnlyPublicKey> = self
+                .all()?
+                .iter()
+                .filter(|c| c.channel.funding_outpoint().is_some())
+                .map(|c| c.channel.params().client.settlement)
+                .collect();
             let (mut wallet, state) = onchain(out, self.network, &self.w, source)?;
-            let payout = wallet.reveal_channel_payout().map_err(wallet_error)?;
+            let payout = wallet
+                .reveal_channel_payout(|k| held.contains(k))
+                .map_err(wallet_error)?;
             save_wallet(&self.w, &mut wallet, state)?;
             keys.settlement = payout.internal_key;
         }

@@ -45,6 +45,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             max_unfunded_per_node,
             open_expiry_blocks,
             idle_inbound_blocks,
+            inbound_notice_blocks,
         } => {
             parse_listen(&listen)?;
             if min_shared_delay < crate::eltoo::MIN_SHARED_DELAY || shared_delay < min_shared_delay
@@ -74,6 +75,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             limits.max_unfunded_per_node = max_unfunded_per_node;
             limits.open_expiry_blocks = open_expiry_blocks;
             limits.idle_inbound_blocks = idle_inbound_blocks;
+            limits.inbound_notice_blocks = inbound_notice_blocks;
             settings.policy.inbound_shared_delay = inbound_shared_delay;
             settings.policy.confirmation_budget = confirmation_budget;
             settings.policy.check_timing().map_err(|e| {

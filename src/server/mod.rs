@@ -10,7 +10,7 @@ pub mod mailbox;
 pub mod payments;
 pub mod watcher;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use bitcoin::{Address, Amount, FeeRate, Network, OutPoint, Transaction};
@@ -241,9 +241,13 @@ pub struct OpenLimits {
     /// A channel whose funding S has not seen confirmed this many blocks after its open is
     /// forgotten (marked closed). S-funded channels S published the funding of never expire.
     pub open_expiry_blocks: u32,
-    /// S force-closes a channel it funded whose latest state is still state 0 this many
-    /// blocks after its funding confirmed (0: never), returning its liquidity.
+    /// S force-closes a channel it funded into which nothing was paid (the client's balance
+    /// never rose) for this many blocks since its funding confirmed or the last payment
+    /// arrived (0: never), returning its liquidity. Updates that move nothing do not count.
     pub idle_inbound_blocks: u32,
+    /// Under [`InboundPolicy::Stake`]: blocks of notice S gives before it force-closes a
+    /// node's inbound channels that its live stake no longer covers.
+    pub inbound_notice_blocks: u32,
 }
 
 impl Default for OpenLimits {
@@ -259,6 +263,7 @@ impl Default for OpenLimits {
             max_unfunded: 1_000,
             open_expiry_blocks: 144,
             idle_inbound_blocks: 4_032,
+            inbound_notice_blocks: 144,
         }
     }
 }
@@ -317,6 +322,32 @@ pub struct ServerChannel {
     /// Chain height when the client opened the channel (unfunded opens expire from it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_height: Option<u32>,
+    /// Channels S funds: the client's balance when S last looked, and the height at which
+    /// it last rose (a payment into the node). Idle inbound is measured from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<Received>,
+    /// Channels S funds: the height since which the client's live stake no longer covers
+    /// this channel (policy stake); S force-closes it `inbound_notice_blocks` later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncovered_since: Option<u32>,
+}
+
+/// What S last saw paid into a channel it funds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Received {
+    /// The client's balance in the latest state S saw.
+    pub client_sat: u64,
+    /// The height at which S saw that balance rise above the one before.
+    pub height: u32,
+}
+
+/// S's notice that it will force-close a channel it funded (`GET /v1/channels`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseNotice {
+    /// The height from which S force-closes the channel.
+    pub at_height: u32,
+    /// Why, and what the client can do about it.
+    pub reason: String,
 }
 
 impl StateFile for ServerChannel {
@@ -361,6 +392,10 @@ pub struct ChannelSummary {
     pub funding_outpoint: Option<String>,
     /// Funding confirmations S counted.
     pub confirmations: u32,
+    /// For a channel S funded: the force close S has scheduled, if any (the client may
+    /// close it cooperatively before; `docs/protocol.md` §6, "What S risks at opening").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_notice: Option<CloseNotice>,
 }
 
 /// A request for a cooperative close, step 1: the client's nonce and the fee it pays.
@@ -632,11 +667,15 @@ impl ServerCore {
 
     /// The client's channels.
     pub fn channels_of(&self, client: &NodeId) -> Vec<ChannelSummary> {
-        self.lock()
+        let inner = self.lock();
+        inner
             .channels
             .values()
             .filter(|c| c.client == *client)
-            .map(|c| summary(&c.channel))
+            .map(|c| ChannelSummary {
+                close_notice: close_notice(c, &inner.settings.limits),
+                ..summary(&c.channel)
+            })
             .collect()
     }
 
@@ -688,7 +727,8 @@ impl ServerCore {
         inner.settings.next_key_index = next_index;
         self.store.save(&inner.settings).map_err(store_error)?;
         // What the channel pays S when it ends goes to a change address of S's wallet,
-        // revealed and written before the key leaves (docs/derivation.md).
+        // revealed and written before the key leaves; the index advances only past an
+        // address a funded channel holds (docs/derivation.md).
         keys.settlement = self.reveal_payout(inner)?;
         let (channel, accept) = Channel::accept_open(&open, &keys, &policy)
             .map_err(|e| ApiError::forbidden("open_refused", e.to_string()))?;
@@ -699,6 +739,8 @@ impl ServerCore {
             close_nonce: None,
             published: Vec::new(),
             opened_height: tip,
+            received: None,
+            uncovered_since: None,
         };
         self.save(&ch)?;
         inner.channels.insert(open.channel_id, ch);
@@ -791,6 +833,12 @@ impl ServerCore {
         }
         // A state adding a sold PTLC: the sale's conditions are checked again now.
         self.recheck_sale_state(inner, &s.channel_id)?;
+        // State 0 of a channel S funds: the stake it was granted against must still be live
+        // (a node that closed its stake since its open gets no funding).
+        let ch = &inner.channels[&s.channel_id];
+        if ch.channel.funder() == Party::Server && ch.channel.latest().is_none() {
+            check_stake(inner, client, 0)?;
+        }
         let ch = Self::owned(inner, client, &s.channel_id)?;
         let with_remote = ch.channel.on_signature(&s).map_err(channel_error)?;
         let secret = self.keys.channel(ch.key_index).funding_scalar();
@@ -982,8 +1030,18 @@ impl ServerCore {
     /// Reveals the next change address of S's wallet as a channel's payout and writes the
     /// wallet; returns its BIP86 internal key (the channel's settlement key of S).
     fn reveal_payout(&self, inner: &mut Inner) -> Result<bitcoin::key::XOnlyPublicKey, ApiError> {
+        // A payout address is spent for good only by a channel with a funding (published by
+        // S, or a client's funding S checked): junk opens all share one (docs/derivation.md).
+        let held: Vec<bitcoin::key::XOnlyPublicKey> = inner
+            .channels
+            .values()
+            .filter(|c| c.channel.funding_outpoint().is_some())
+            .map(|c| c.channel.params().server.settlement)
+            .collect();
         let (wallet, state) = self.onchain(inner)?;
-        let payout = wallet.reveal_channel_payout().map_err(internal)?;
+        let payout = wallet
+            .reveal_channel_payout(|k| held.contains(k))
+            .map_err(internal)?;
         if wallet.persist_into(state) {
             self.store.save(&*state).map_err(store_error)?;
         }
@@ -1203,10 +1261,29 @@ impl ServerCore {
             errors.push(format!("reading the chain failed: {e}"));
             return (log, errors);
         }
-        if let Ok(tip) = self.chain.tip_height() {
-            log.extend(self.expire_unfunded(&mut inner, tip));
-        }
-        let idle = inner.settings.limits.idle_inbound_blocks;
+        let Ok(tip) = self.chain.tip_height() else {
+            return (log, errors);
+        };
+        log.extend(self.expire_unfunded(&mut inner, tip));
+        let limits = inner.settings.limits.clone();
+        // Inbound S funded that its client's live stake no longer covers (policy stake).
+        let uncovered = uncovered_inbound(&inner);
+        // Channels a payment is under way on: S closes none of them for idleness or stake
+        // (the payment ends by its expiry at the latest).
+        let busy: BTreeSet<ChannelId> = inner
+            .channels
+            .values()
+            .filter(|c| {
+                payments::payment_of_pending(&inner, &c.channel).is_some()
+                    || c.channel
+                        .pending()
+                        .is_some_and(|p| p.proposer() == Party::Server)
+                    || c.channel
+                        .latest()
+                        .is_some_and(|l| !l.state.ptlcs.is_empty())
+            })
+            .map(|c| c.channel.id())
+            .collect();
         for ch in inner.channels.values_mut() {
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
@@ -1214,19 +1291,30 @@ impl ServerCore {
                 continue;
             }
             let id = ch.channel.id();
-            // Inbound capacity nobody ever used goes back to S's wallet.
-            let idle_inbound = idle > 0
-                && ch.channel.funder() == Party::Server
-                && ch.channel.status() == ChannelStatus::Open
-                && ch.channel.pending().is_none()
-                && ch.channel.latest().is_some_and(|l| l.state.number == 0)
-                && ch.channel.confirmations() >= idle;
+            log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
+            let open = ch.channel.status() == ChannelStatus::Open && !busy.contains(&id);
+            // Inbound capacity nothing was paid into goes back to S's wallet.
+            let idle_inbound = open && idle_close_height(ch, &limits).is_some_and(|h| tip >= h);
+            // So does inbound no live stake covers, once the notice has run out.
+            let uncovered_inbound = open
+                && ch
+                    .uncovered_since
+                    .is_some_and(|h| tip >= h.saturating_add(limits.inbound_notice_blocks));
             if idle_inbound {
                 log.push(format!(
-                    "channel {id}: inbound capacity unused for {idle} blocks; closing it"
+                    "channel {id}: nothing paid into this inbound capacity for {} blocks; \
+                     closing it",
+                    limits.idle_inbound_blocks
+                ));
+            } else if uncovered_inbound {
+                log.push(format!(
+                    "channel {id}: its client's live stake has not covered this inbound \
+                     capacity for {} blocks; closing it",
+                    limits.inbound_notice_blocks
                 ));
             }
-            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), idle_inbound) {
+            let force = idle_inbound || uncovered_inbound;
+            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), force) {
                 Ok(r) => r,
                 Err(e) => {
                     errors.push(format!("channel {id}: {e}"));
@@ -1271,6 +1359,159 @@ pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
              refresh. Nothing changed; try again later"
         ),
     )
+}
+
+impl ServerCore {
+    /// Keeps S's records of a channel it funds up to date: when something was last paid
+    /// into it, and whether (and since when) its client's stake no longer covers it.
+    /// Returns log lines.
+    fn track_inbound(
+        &self,
+        ch: &mut ServerChannel,
+        uncovered: &BTreeSet<ChannelId>,
+        limits: &OpenLimits,
+        tip: u32,
+    ) -> Vec<String> {
+        let mut log = Vec::new();
+        if ch.channel.funder() != Party::Server {
+            return log;
+        }
+        let id = ch.channel.id();
+        let before = (ch.received, ch.uncovered_since);
+        if ch.channel.status() == ChannelStatus::Open {
+            if let Some(latest) = ch.channel.latest() {
+                let now = latest.state.client.to_sat();
+                ch.received = match ch.received {
+                    // Idle is counted from the funding's confirmation first.
+                    None => Some(Received {
+                        client_sat: now,
+                        height: (tip + 1).saturating_sub(ch.channel.confirmations()),
+                    }),
+                    // A payment arrived: the client's balance rose.
+                    Some(r) if now > r.client_sat => Some(Received {
+                        client_sat: now,
+                        height: tip,
+                    }),
+                    // Moved nothing in (or the client spent): the clock runs on.
+                    Some(r) => Some(Received {
+                        client_sat: now,
+                        height: r.height,
+                    }),
+                };
+            }
+        }
+        if uncovered.contains(&id) {
+            if ch.uncovered_since.is_none() {
+                ch.uncovered_since = Some(tip);
+                log.push(format!(
+                    "channel {id}: its client's live stake no longer covers it; S closes it \
+                     at height {} unless the stake comes back",
+                    tip.saturating_add(limits.inbound_notice_blocks)
+                ));
+            }
+        } else if ch.uncovered_since.take().is_some() {
+            log.push(format!(
+                "channel {id}: covered by its client's stake again; no close"
+            ));
+        }
+        if (ch.received, ch.uncovered_since) != before {
+            if let Err(e) = self.save(ch) {
+                log.push(format!("channel {id}: {}", e.message()));
+            }
+        }
+        log
+    }
+}
+
+/// Under [`InboundPolicy::Stake`]: the channels S funded (funding published, not closing)
+/// that their client's live stake — the capacity it funded itself in channels with S that
+/// are open — no longer covers at `inbound_stake_pct` %: per node, the newest ones until the
+/// rest is covered. Allow-listed nodes have none.
+fn uncovered_inbound(inner: &Inner) -> BTreeSet<ChannelId> {
+    let limits = &inner.settings.limits;
+    let mut out = BTreeSet::new();
+    if limits.inbound != InboundPolicy::Stake {
+        return out;
+    }
+    type Inbound = Vec<(Option<u32>, ChannelId, u64)>;
+    let mut nodes: BTreeMap<NodeId, (u64, Inbound)> = BTreeMap::new();
+    for c in inner.channels.values() {
+        if limits.inbound_allow.contains(&c.client) {
+            continue;
+        }
+        let status = c.channel.status();
+        let capacity = c.channel.params().capacity.to_sat();
+        let node = nodes.entry(c.client).or_default();
+        match c.channel.funder() {
+            Party::Client if status == ChannelStatus::Open => node.0 += capacity,
+            Party::Server
+                if c.channel.funding_outpoint().is_some()
+                    && matches!(status, ChannelStatus::AwaitingFunding | ChannelStatus::Open) =>
+            {
+                node.1.push((c.opened_height, c.channel.id(), capacity))
+            }
+            _ => {}
+        }
+    }
+    for (stake, mut inbound) in nodes.into_values() {
+        let cap = u128::from(stake) * u128::from(limits.inbound_stake_pct) / 100;
+        let mut held: u128 = inbound.iter().map(|i| u128::from(i.2)).sum();
+        inbound.sort();
+        while held > cap {
+            let Some((_, id, capacity)) = inbound.pop() else {
+                break;
+            };
+            held -= u128::from(capacity);
+            out.insert(id);
+        }
+    }
+    out
+}
+
+/// For a channel S funded that is open: the height from which S closes it as idle (nothing
+/// paid into it for `idle_inbound_blocks` since its funding confirmed or the last payment
+/// arrived), once S has seen it open; `None` when S never closes it for idleness.
+fn idle_close_height(ch: &ServerChannel, limits: &OpenLimits) -> Option<u32> {
+    let idle = limits.idle_inbound_blocks;
+    if idle == 0
+        || ch.channel.funder() != Party::Server
+        || ch.channel.status() != ChannelStatus::Open
+    {
+        return None;
+    }
+    Some(ch.received?.height.saturating_add(idle))
+}
+
+/// The force close S has scheduled for a channel it funded, as the client sees it.
+fn close_notice(ch: &ServerChannel, limits: &OpenLimits) -> Option<CloseNotice> {
+    if ch.channel.funder() != Party::Server
+        || !matches!(
+            ch.channel.status(),
+            ChannelStatus::AwaitingFunding | ChannelStatus::Open
+        )
+    {
+        return None;
+    }
+    if let Some(since) = ch.uncovered_since {
+        return Some(CloseNotice {
+            at_height: since.saturating_add(limits.inbound_notice_blocks),
+            reason: format!(
+                "S funds inbound capacity up to {}% of the capacity you fund yourself in open \
+                 channels with it, and your live stake no longer covers this channel: open \
+                 (and confirm) a channel you fund before this height, when S force-closes \
+                 it; holding a balance here, you may close this one cooperatively \
+                 (`asyncpay channel close`, the fee from your balance) before",
+                limits.inbound_stake_pct
+            ),
+        });
+    }
+    idle_close_height(ch, limits).map(|at_height| CloseNotice {
+        at_height,
+        reason: "nothing has been paid into this channel: S force-closes inbound capacity \
+                 that receives no payment at this height (each payment received moves it \
+                 later)"
+            .to_owned(),
+    })
 }
 
 fn bad_field(field: &'static str) -> impl Fn(crate::crypto::musig::MusigError) -> ApiError {
@@ -1379,26 +1620,7 @@ fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Resu
             ))
         }
         InboundPolicy::AllowList => {}
-        InboundPolicy::Stake if allowed => {}
-        InboundPolicy::Stake => {
-            let stake: u64 = mine()
-                .filter(|c| {
-                    c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open
-                })
-                .map(|c| c.channel.params().capacity.to_sat())
-                .sum();
-            let cap = u128::from(stake) * u128::from(limits.inbound_stake_pct) / 100;
-            if u128::from(held) + u128::from(capacity) > cap {
-                return Err(refuse(format!(
-                    "this server funds inbound capacity up to {}% of what a node funds itself \
-                     in open channels with it: you fund {stake} sat, hold {held} sat of inbound, \
-                     so at most {} sat more; open (and confirm) a channel you fund yourself \
-                     first (`asyncpay channel open`)",
-                    limits.inbound_stake_pct,
-                    cap.saturating_sub(u128::from(held))
-                )));
-            }
-        }
+        InboundPolicy::Stake => check_stake(inner, client, capacity)?,
     }
     if held.saturating_add(capacity) > limits.max_inbound_per_node_sat {
         return Err(refuse(format!(
@@ -1414,6 +1636,47 @@ fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Resu
                 "S has committed {total} sat to channels it funds; {capacity} sat more is over \
                  its total of {} sat; try a smaller amount or later",
                 limits.max_inbound_sat
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Under [`InboundPolicy::Stake`] (allow-listed nodes aside): the S-funded channels of
+/// `client` that are not closed, plus `capacity` more, are within `inbound_stake_pct` % of
+/// its live stake (the capacity it funds itself in channels with S that are open).
+fn check_stake(inner: &Inner, client: &NodeId, capacity: u64) -> Result<(), ApiError> {
+    let limits = &inner.settings.limits;
+    if limits.inbound != InboundPolicy::Stake || limits.inbound_allow.contains(client) {
+        return Ok(());
+    }
+    let mine = || {
+        inner
+            .channels
+            .values()
+            .filter(|c| c.client == *client && c.channel.status() != ChannelStatus::Closed)
+    };
+    let held: u64 = mine()
+        .filter(|c| c.channel.funder() == Party::Server)
+        .map(|c| c.channel.params().capacity.to_sat())
+        .sum();
+    let stake: u64 = mine()
+        .filter(|c| {
+            c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Open
+        })
+        .map(|c| c.channel.params().capacity.to_sat())
+        .sum();
+    let cap = u128::from(stake) * u128::from(limits.inbound_stake_pct) / 100;
+    if u128::from(held) + u128::from(capacity) > cap {
+        return Err(ApiError::forbidden(
+            "inbound_refused",
+            format!(
+                "this server funds inbound capacity up to {}% of what a node funds itself in \
+                 open channels with it, for as long as those stay open: you fund {stake} sat, \
+                 hold {held} sat of inbound, so at most {} sat more; open (and confirm) a \
+                 channel you fund yourself first (`asyncpay channel open`)",
+                limits.inbound_stake_pct,
+                cap.saturating_sub(u128::from(held))
             ),
         ));
     }
@@ -1451,5 +1714,6 @@ pub fn summary(channel: &Channel) -> ChannelSummary {
         server_sat: latest.map(|l| l.state.server.to_sat()),
         funding_outpoint: channel.funding_outpoint().map(|o| o.to_string()),
         confirmations: channel.confirmations(),
+        close_notice: None,
     }
 }

@@ -250,9 +250,10 @@ pub struct ChannelPayout {
 
 /// How far past its last revealed address a wallet created here looks for its outputs while
 /// it syncs for the first time (a restore from the seed scans the chain from its genesis).
-/// Each channel reserves a change address when it opens and uses it only when it ends, so a
-/// wallet with many channels open at once (a server) leaves long gaps of not-yet-used
-/// addresses; a restore finds payouts across gaps of up to this many addresses. Later loads
+/// Each funded channel holds a change address from its open and uses it only when it ends
+/// (opens never funded share one: [`OnchainWallet::reveal_channel_payout`]), so a wallet
+/// with many funded channels open at once (a server) leaves gaps of not-yet-used addresses;
+/// a restore finds payouts across gaps of up to this many addresses. Later loads
 /// use BDK's default of 25 past the last revealed index: everything revealed is watched.
 pub const RESTORE_LOOKAHEAD: u32 = 1_000;
 
@@ -440,11 +441,32 @@ impl OnchainWallet {
         }
     }
 
-    /// Reveals the next change address as the payout of a channel being opened (its index
-    /// is staged: persist it before the channel's keys leave). Change of the wallet's own
-    /// payments never goes to an address revealed earlier (see [`send`](Self::send)), so
-    /// the payout address is used only by the channel.
-    pub fn reveal_channel_payout(&mut self) -> Result<ChannelPayout, WalletError> {
+    /// The payout of a channel being opened: the last revealed change address again while
+    /// no transaction pays it and no funded channel holds it (`held`: whether one of the
+    /// caller's channels whose funding is known names this internal key), else the next
+    /// change address, revealed (its index is staged: persist it before the channel's keys
+    /// leave). So the change index advances only for channels that got funded: opens that
+    /// are refused or never funded — however many — leave no run of unused addresses that
+    /// a restore from the seed would have to scan across (`RESTORE_LOOKAHEAD`). Channels
+    /// opened while another waits for its funding may share one payout address. Change of
+    /// the wallet's own payments never goes to an address revealed earlier (see
+    /// [`send`](Self::send)).
+    pub fn reveal_channel_payout(
+        &mut self,
+        held: impl Fn(&bitcoin::key::XOnlyPublicKey) -> bool,
+    ) -> Result<ChannelPayout, WalletError> {
+        if let Some(last) = self.wallet.derivation_index(KeychainKind::Internal) {
+            if !self
+                .wallet
+                .spk_index()
+                .is_used(KeychainKind::Internal, last)
+            {
+                let payout = self.channel_payout(last)?;
+                if !held(&payout.internal_key) {
+                    return Ok(payout);
+                }
+            }
+        }
         let info = self.wallet.reveal_next_address(KeychainKind::Internal);
         self.channel_payout(info.index)
     }
@@ -751,8 +773,13 @@ mod tests {
             .keys(Network::Bitcoin);
         let genesis = bitcoin::constants::genesis_block(Network::Bitcoin).block_hash();
         let mut wallet = OnchainWallet::create(&keys, Network::Bitcoin, genesis).unwrap();
-        let first = wallet.reveal_channel_payout().unwrap();
-        let second = wallet.reveal_channel_payout().unwrap();
+        let first = wallet.reveal_channel_payout(|_| false).unwrap();
+        // Not yet held by a funded channel: the next open gets the same address.
+        let again = wallet.reveal_channel_payout(|_| false).unwrap();
+        assert_eq!(again, first);
+        // Held by a funded channel: the next open gets the next address.
+        let held = first.internal_key;
+        let second = wallet.reveal_channel_payout(|k| *k == held).unwrap();
         assert_eq!((first.index, second.index), (0, 1));
         // BIP86 test vector: m/86'/0'/0'/1/0.
         assert_eq!(
