@@ -13,7 +13,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use asyncpay::keys::NodeId;
 use asyncpay::net::auth::AuthHeader;
 use asyncpay::net::client::Client;
-use asyncpay::net::NetError;
 use asyncpay::server::mailbox::ItemMeta;
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use serde_json::{json, Value};
@@ -99,7 +98,10 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
     assert_eq!(status, 200, "{answer}");
     let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
-    assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("auth_replayed")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (401, Some("auth_replayed"))
+    );
 
     // S restarts (killed: no clean shutdown), on the same port; the captured request is
     // replayed at once, well within its clock window.
@@ -137,4 +139,3 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     assert_eq!(status, 200, "{answer}");
     drop(server);
 }
-
