@@ -13,7 +13,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use asyncpay::keys::NodeId;
 use asyncpay::net::auth::AuthHeader;
 use asyncpay::net::client::Client;
-use asyncpay::server::mailbox::ItemMeta;
+use asyncpay::net::NetError;
+use asyncpay::server::mailbox::{
+    leading_zero_bits, post_package, solve_work, work_digest, work_prefix, FetchedItem, ItemMeta,
+    Mailbox, MailboxError, MailboxLimits, PostItem, Posted, WorkNeeded, MAX_ITEMS_PER_STRANGER,
+    MAX_STRANGER_ITEMS_PER_RECIPIENT, RECOMMENDED_WORK_BITS,
+};
+use asyncpay::store::{DataDir, LockWait};
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use serde_json::{json, Value};
 
@@ -138,4 +144,217 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let (status, answer) = send(&server.url, &target, &late, body.as_bytes());
     assert_eq!(status, 200, "{answer}");
     drop(server);
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 7: junk from fresh keys cannot displace (or keep out) a stranger's real package.
+// ---------------------------------------------------------------------------------------
+
+/// A junk post of `key` for `to`, proving exactly `bits` of work (none when 0).
+fn junk(url: &str, key: SecretKey, to: &NodeId, n: u16, bits: u8) -> Result<Posted, NetError> {
+    let client = Client::new(url, key, None).unwrap();
+    let payload = n.to_be_bytes().repeat(8);
+    let sender = client.node_id();
+    client.post_stamped(&format!("/v1/mailbox/{to}"), |server, ts, nonce| {
+        let prefix = work_prefix(server, &sender, to, &payload, ts, nonce);
+        PostItem {
+            payload: payload.iter().map(|b| format!("{b:02x}")).collect(),
+            expires_at: None,
+            work: (bits > 0).then(|| {
+                (0u64..)
+                    .find(|w| leading_zero_bits(&work_digest(&prefix, *w)) == bits)
+                    .unwrap()
+            }),
+        }
+    })
+}
+
+fn work_needed(url: &str, key: SecretKey, to: &NodeId) -> WorkNeeded {
+    Client::new(url, key, None)
+        .unwrap()
+        .get(&format!("/v1/mailbox/{to}/work"))
+        .unwrap()
+}
+
+fn code(result: Result<Posted, NetError>) -> (u16, String) {
+    match result {
+        Err(NetError::Api { status, code, .. }) => (status, code),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn junk_from_fresh_keys_cannot_displace_a_strangers_package() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let operator = keys_of(&s).node_secret();
+    let server = Server::start(&s);
+    let url = server.url.clone();
+    let b = secret(1);
+    let b_node = node_of(&b);
+    let list = || -> Vec<ItemMeta> {
+        Client::new(&url, b, None)
+            .unwrap()
+            .get("/v1/mailbox")
+            .unwrap()
+    };
+    let mut key = 100u16;
+    let mut fresh = || {
+        key += 1;
+        secret(key)
+    };
+
+    // Fresh keys (free) fill the strangers' share of B's mailbox; while it has room, posts
+    // cost nothing.
+    let per_key = MAX_ITEMS_PER_STRANGER as u16;
+    let keys = MAX_STRANGER_ITEMS_PER_RECIPIENT as u16 / per_key;
+    for _ in 0..keys {
+        let k = fresh();
+        for i in 0..per_key {
+            junk(&url, k, &b_node, i, 0).unwrap();
+        }
+    }
+    let flooded = list();
+    assert_eq!(flooded.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
+    // Now the share is full: more fresh keys without work displace nothing.
+    for n in 0..30 {
+        assert_eq!(
+            code(junk(&url, fresh(), &b_node, n, 0)),
+            (409, "work_required".to_owned())
+        );
+    }
+    assert_eq!(list(), flooded);
+    let needed = work_needed(&url, fresh(), &b_node);
+    assert_eq!(
+        needed,
+        WorkNeeded {
+            member: false,
+            required_bits: 1,
+            recommended_bits: RECOMMENDED_WORK_BITS
+        }
+    );
+    // The operator (a member) needs none.
+    assert!(work_needed(&url, operator, &b_node).member);
+    assert_eq!(work_needed(&url, operator, &b_node).required_bits, 0);
+
+    // A stranger payer (a client of another server, say) posts its package the way `pay`
+    // does: it gets in, proving the recommended work, and only the weakest (oldest
+    // zero-work) junk item went.
+    let payer = fresh();
+    let package = b"sealed package of a real payment".to_vec();
+    let payer_client = Client::new(&url, payer, None).unwrap();
+    let posted = post_package(&payer_client, &b_node, &package, None).unwrap();
+    let listed = list();
+    assert_eq!(listed.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
+    assert!(listed.iter().any(|i| i.id == posted.id));
+    assert!(!listed.iter().any(|i| i.id == flooded[0].id));
+
+    // The flood goes on with work: each post must beat the weakest stranger item and
+    // displaces it. 80 posts later the price has risen, and the payer's package is still
+    // there; a post below the price is refused.
+    let mut spent = 0f64;
+    for n in 0..80 {
+        let k = fresh();
+        let bits = work_needed(&url, k, &b_node).required_bits;
+        assert!(bits >= 1);
+        if n % 20 == 0 {
+            assert_eq!(
+                code(junk(&url, k, &b_node, n, bits - 1)),
+                (409, "work_required".to_owned())
+            );
+        }
+        junk(&url, k, &b_node, n, bits).unwrap();
+        spent += 2f64.powi(i32::from(bits));
+    }
+    let required = work_needed(&url, fresh(), &b_node).required_bits;
+    assert!(required >= 3, "{required}");
+    assert!(spent > 80.0 * 2.0);
+    let listed = list();
+    assert_eq!(listed.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
+    assert!(
+        listed.iter().any(|i| i.id == posted.id),
+        "the package stays"
+    );
+
+    // B receives it, intact.
+    let fetched: FetchedItem = Client::new(&url, b, None)
+        .unwrap()
+        .get(&format!("/v1/mailbox/{}", posted.id))
+        .unwrap();
+    assert_eq!(fetched.meta.sender, node_of(&payer));
+    assert_eq!(
+        fetched.payload,
+        package
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+
+    // A proof of work is good for its one request only: the same work nonce in another
+    // request (fresh nonce) proves (almost surely) nothing.
+    let prefix = work_prefix(&node_of(&operator), &b_node, &b_node, &package, 1, &[0; 16]);
+    let nonce = solve_work(&prefix, 12);
+    let other = work_prefix(&node_of(&operator), &b_node, &b_node, &package, 1, &[1; 16]);
+    assert!(leading_zero_bits(&work_digest(&prefix, nonce)) >= 12);
+    assert!(leading_zero_bits(&work_digest(&other, nonce)) < 12);
+    drop(server);
+}
+
+/// The bound of the doc, exactly, on S's mailbox logic with a small share: a package that
+/// proved `w` bits goes only after every other stranger item of the share proved at least
+/// `w`, and then only to a post proving `w + 1`.
+#[test]
+fn displacing_a_package_takes_the_whole_share_at_its_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DataDir::open(&dir.path().join("s"), LockWait::Fail)
+        .unwrap()
+        .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 2)
+        .unwrap();
+    let share = 4;
+    let mb = Mailbox::open(store)
+        .unwrap()
+        .with_members(|_| false)
+        .with_limits(MailboxLimits {
+            max_stranger_items_per_recipient: share,
+            ..MailboxLimits::default()
+        });
+    const NOW: u64 = 1_800_000_000;
+    let b = node_of(&secret(1));
+    let w = 20u8;
+    let mut n = 200u16;
+    // One post a second: among equal work, the oldest goes.
+    let mut post = |work: u8| {
+        n += 1;
+        let at = NOW + u64::from(n);
+        mb.post_with_work(node_of(&secret(n)), b, vec![1], None, at, work)
+    };
+    for _ in 0..share - 1 {
+        post(0).unwrap();
+    }
+    let package = post(w).unwrap();
+    let ids = |mb: &Mailbox| {
+        mb.list(&b, NOW + 1000)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>()
+    };
+    // Cheap junk only displaces the weaker junk.
+    for _ in 0..share - 1 {
+        post(w).unwrap();
+        assert!(ids(&mb).contains(&package.id));
+    }
+    // Now all others proved w: w bits are not enough, w + 1 are.
+    assert_eq!(
+        post(w).unwrap_err(),
+        MailboxError::WorkRequired {
+            recipient: b,
+            required: w + 1,
+            proven: w
+        }
+    );
+    assert!(ids(&mb).contains(&package.id));
+    post(w + 1).unwrap();
+    assert!(!ids(&mb).contains(&package.id));
 }

@@ -562,6 +562,34 @@ pub struct Authenticated(pub NodeId);
 #[derive(Clone, Copy)]
 struct Verified(NodeId);
 
+/// The stamp of an authenticated request: the timestamp and nonce it was signed with (the
+/// replay cache admits each (node, nonce) once, also across restarts), e.g. to bind a proof
+/// of work to this one request. Only routes behind [`AuthState::protect`] have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestStamp {
+    /// The signed timestamp, unix seconds.
+    pub ts: u64,
+    /// The signed nonce.
+    pub nonce: [u8; 16],
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestStamp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestStamp>()
+            .copied()
+            .ok_or_else(|| {
+                ApiError::internal(format_args!(
+                    "the route {} uses RequestStamp but is not behind AuthState::protect",
+                    parts.uri.path()
+                ))
+            })
+    }
+}
+
 /// Request extension set by [`serve`]: the target as the client sent it, before any
 /// `Router::nest` strips a prefix.
 #[derive(Clone)]
@@ -662,6 +690,10 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
         }
     }
     parts.extensions.insert(Verified(signed.node));
+    parts.extensions.insert(RequestStamp {
+        ts: signed.ts,
+        nonce: signed.nonce,
+    });
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
