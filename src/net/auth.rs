@@ -966,6 +966,39 @@ mod tests {
     }
 
     #[test]
+    fn restored_entries_are_replays_until_they_leave_the_window() {
+        let secret = key(7);
+        let value = signed(&secret, b"x", NOW, [9; 16]);
+        // A fresh cache (a restarted server) that read back the entry of that request.
+        let mut cache = ReplayCache::default();
+        cache.restore(NOW, replay_digest(&node(7), &[9; 16]), NOW + 5);
+        // An entry already out of the window is not kept.
+        cache.restore(NOW - 200, replay_digest(&node(7), &[1; 16]), NOW + 5);
+        assert_eq!(cache.restored_len(), 1);
+        assert!(matches!(
+            verify(&mut cache, &value, b"x", NOW + 5),
+            Err(AuthError::Replayed { .. })
+        ));
+        // Another nonce of the same node, and the same nonce of another node, pass.
+        verify(
+            &mut cache,
+            &signed(&secret, b"x", NOW, [8; 16]),
+            b"x",
+            NOW + 5,
+        )
+        .unwrap();
+        verify(
+            &mut cache,
+            &signed(&key(8), b"x", NOW, [9; 16]),
+            b"x",
+            NOW + 5,
+        )
+        .unwrap();
+        cache.prune(NOW + 121);
+        assert_eq!(cache.restored_len(), 0);
+    }
+
+    #[test]
     fn budgets_are_per_node_and_strangers_share_one() {
         let limits = ReplayLimits {
             per_node: 5,

@@ -19,6 +19,9 @@ use bitcoin::hex::{DisplayHex, FromHex};
 
 use super::auth::{replay_entry_live, MAX_CLOCK_SKEW_SECS};
 
+/// One journaled entry: the request's timestamp and its (node, nonce) digest.
+pub type JournalEntry = (u64, [u8; 32]);
+
 /// The replay journal of one server: a directory of per-minute files.
 #[derive(Debug)]
 pub struct ReplayJournal {
@@ -46,7 +49,7 @@ impl ReplayJournal {
     /// Opens (creating it 0700) the journal in `dir`, deletes the files that hold only
     /// entries past the clock window at `now`, and returns the live entries
     /// `(ts, digest)` to restore.
-    pub fn open(dir: &Path, now: u64) -> io::Result<(ReplayJournal, Vec<(u64, [u8; 32])>)> {
+    pub fn open(dir: &Path, now: u64) -> io::Result<(ReplayJournal, Vec<JournalEntry>)> {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
