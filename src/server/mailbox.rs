@@ -18,10 +18,11 @@
 //! with an open (funded) channel with S; every other sender is a *stranger* (which may be an
 //! honest payer: the payer need not be a client of the payee's server). Strangers get small
 //! quotas — few items per stranger and recipient, a share of each mailbox, a share of the
-//! whole server, a shorter lifetime — and when a quota or a mailbox is full, the oldest
-//! stranger item makes room: a post from a member always finds room unless members filled
-//! the mailbox themselves, and a fresh post from a stranger is never refused because of other
-//! strangers' items. Junk can at worst displace strangers' items, never a member's.
+//! whole server, a shorter lifetime — and when a quota or a mailbox is full, the weakest
+//! stranger item (least work, then oldest) makes room: a post from a member always finds room
+//! unless members filled the mailbox themselves, and a stranger's post is never refused for
+//! good because of other strangers' items (more work gets it in). Junk can at worst displace
+//! strangers' items, never a member's.
 //!
 //! Among strangers, room costs work (issue 9 item 7: node ids are free, so a quota per node
 //! alone lets fresh keys displace a stranger's real package). A stranger's post may carry a
@@ -664,7 +665,7 @@ impl Mailbox {
             self.drop_expired(index, None, now)?;
         }
         if server_full(index) {
-            // Room is made by the oldest stranger item anywhere; members' items stay.
+            // Room is made by the weakest stranger item anywhere; members' items stay.
             if !self.make_room(index, None, &sender, proven, recipient)? {
                 return Err(MailboxError::ServerFull {
                     max: limits.max_total_items,
