@@ -75,6 +75,7 @@ fn post(client: &Client, to: NodeId, payload: &[u8]) -> Posted {
             &PostItem {
                 payload: payload.iter().map(|b| format!("{b:02x}")).collect(),
                 expires_at: None,
+                work: None,
             },
         )
         .expect("S takes the stranger's item")

@@ -124,6 +124,11 @@ fn junk_from_fresh_keys_does_not_stop_a_real_payment() {
                     client.post(&junk_target, &json!({"payload": format!("{k:04x}{i:04x}")}));
                 match posted {
                     Ok(_) => accepted += 1,
+                    Err(NetError::Api { status, code, .. }) if code == "work_required" => {
+                        // Once the strangers' share is full, room costs work: junk without
+                        // any displaces nothing.
+                        assert_eq!(status, 409);
+                    }
                     Err(NetError::Api { status, code, .. }) => {
                         // Each stranger only gets a small share.
                         assert_eq!((status, code.as_str()), (409, "sender_limit"));
@@ -135,7 +140,8 @@ fn junk_from_fresh_keys_does_not_stop_a_real_payment() {
         }
         accepted
     };
-    assert_eq!(junk(1, 12), 12 * MAX_ITEMS_PER_STRANGER);
+    // The share fills; the rest, without work, is refused (work_required).
+    assert_eq!(junk(1, 12), MAX_STRANGER_ITEMS_PER_RECIPIENT);
     let b_client = Client::new(&url, keys_of(b).node_secret(), None).unwrap();
     let listed: Vec<ItemMeta> = b_client.get("/v1/mailbox").unwrap();
     // The strangers together never hold more than their share: the rest is kept for senders
@@ -147,8 +153,9 @@ fn junk_from_fresh_keys_does_not_stop_a_real_payment() {
     assert_eq!(paid["status"], "pending");
     let a_node = keys_of(a).node_id();
 
-    // More junk afterwards cannot push A's package out: strangers only displace strangers.
-    assert_eq!(junk(100, 12), 12 * MAX_ITEMS_PER_STRANGER);
+    // More junk afterwards cannot push A's package out: strangers only displace strangers
+    // (and, without work, not even those).
+    assert_eq!(junk(100, 12), 0);
     let listed: Vec<ItemMeta> = b_client.get("/v1/mailbox").unwrap();
     assert_eq!(listed.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT + 1);
     assert_eq!(listed.iter().filter(|i| i.sender == a_node).count(), 1);

@@ -479,6 +479,7 @@ fn api_bodies() -> Vec<Vec<u8>> {
             &PostItem {
                 payload: "ab".repeat(40),
                 expires_at: Some(1_764_000_000),
+                work: None,
             },
         ),
         json(

@@ -587,8 +587,10 @@ fn http_limits_expiry_restart_and_authentication() {
     let over = post_raw(&base, a, b, b"p", "");
     assert_eq!((over.status, over.code().as_str()), (409, "sender_limit"));
     // Strangers together hold at most their share of B's mailbox (the rest is kept for
-    // senders with a channel): once it is full, a stranger's post is not refused (409
-    // mailbox_full would let junk block a real payment) but replaces the oldest stranger item.
+    // senders with a channel): once it is full, a stranger's post is not refused for good
+    // (409 mailbox_full would let junk block a real payment) but must prove more work than
+    // the weakest stranger item, which it replaces (issue 9 item 7: without work, fresh keys
+    // would displace a real package for free).
     for sender in 10..10 + (MAX_STRANGER_ITEMS_PER_RECIPIENT / MAX_ITEMS_PER_STRANGER - 1) as u8 {
         for _ in 0..MAX_ITEMS_PER_STRANGER {
             assert_eq!(post_raw(&base, sender, b, b"p", "").status, 200);
@@ -596,9 +598,16 @@ fn http_limits_expiry_restart_and_authentication() {
     }
     let before = list(&base, b);
     assert_eq!(before.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
-    let fresh = post_raw(&base, 60, b, b"p", "");
-    assert_eq!(fresh.status, 200);
-    let fresh: Posted = serde_json::from_slice(&fresh.body).unwrap();
+    let free = post_raw(&base, 60, b, b"p", "");
+    assert_eq!((free.status, free.code().as_str()), (409, "work_required"));
+    assert_eq!(list(&base, b), before);
+    let fresh = asyncpay::server::mailbox::post_package(
+        &Client::new(&base, secret(60), None).unwrap(),
+        &node(b),
+        b"p",
+        None,
+    )
+    .unwrap();
     let after = list(&base, b);
     assert_eq!(after.len(), MAX_STRANGER_ITEMS_PER_RECIPIENT);
     assert!(after.iter().any(|i| i.id == fresh.id));

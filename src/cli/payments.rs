@@ -32,7 +32,7 @@ use crate::payment::sale::{
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
 use crate::protocol::{ChannelId, ChannelStatus, UpdateSignature};
-use crate::server::mailbox::{FetchedItem, ItemMeta, PostItem, Posted};
+use crate::server::mailbox::{FetchedItem, ItemMeta, Posted};
 use crate::server::payments::{
     failed_state, CancelRequest, ClaimRequest, FailRequest, PaymentRequest, PaymentStatus,
     PaymentView, SaleAccepted, SaleRequest,
@@ -499,15 +499,14 @@ impl Payments<'_, '_> {
             }
             None => {
                 let mailbox = self.s.client(addr.server_url())?;
-                let posted: Posted = mailbox
-                    .post(
-                        &format!("/v1/mailbox/{}", addr.node_id()),
-                        &PostItem {
-                            payload: hex::encode(&package.seal(addr.mailbox())),
-                            expires_at: Some(p.expiry),
-                        },
-                    )
-                    .map_err(net_error)?;
+                // A stranger at the payee's server proves the work it asks (issue 9 item 7).
+                let posted: Posted = crate::server::mailbox::post_package(
+                    &mailbox,
+                    &addr.node_id(),
+                    &package.seal(addr.mailbox()),
+                    Some(p.expiry),
+                )
+                .map_err(net_error)?;
                 format!("mailbox {} item {}", addr.server_url(), posted.id)
             }
         });

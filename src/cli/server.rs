@@ -458,7 +458,18 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        let auth = AuthState::new(core.node_id());
+        // The replay cache outlives restarts: a request captured before one is refused after
+        // it (issue 9 item 15).
+        let journal = core.data_dir().join("replay");
+        let auth = AuthState::new(core.node_id())
+            .with_journal(&journal)
+            .map_err(|e| {
+                CliError::failed(format!(
+                    "cannot open the replay journal {}: {e}",
+                    journal.display()
+                ))
+                .hint("check the permissions and free space of the server's data dir")
+            })?;
         let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
         let handle = crate::net::server::serve(router, config, shutdown)
             .await

@@ -553,6 +553,28 @@ pub struct ReplayCache {
     by_time: BTreeSet<(u64, NodeKey, [u8; 16])>,
     /// Entries recorded as a stranger's.
     strangers: usize,
+    /// Entries of an earlier run of the server ([`ReplayCache::restore`]), by
+    /// [`replay_digest`]: refused as replays until their timestamp leaves the window.
+    restored: HashMap<[u8; 32], u64>,
+    /// The restored entries by timestamp, for expiry.
+    restored_by_time: BTreeSet<(u64, [u8; 32])>,
+}
+
+/// The digest a (node, nonce) pair is kept under on disk:
+/// `SHA256("asyncpay/replay/v1" ‖ node (33) ‖ nonce (16))`. It names neither the node nor
+/// the nonce, and a new pair matches it only by being that pair.
+pub fn replay_digest(node: &NodeId, nonce: &[u8; 16]) -> [u8; 32] {
+    let mut data = Vec::with_capacity(18 + 33 + 16);
+    data.extend_from_slice(b"asyncpay/replay/v1");
+    data.extend_from_slice(&node.0.serialize());
+    data.extend_from_slice(nonce);
+    sha256::Hash::hash(&data).to_byte_array()
+}
+
+/// Whether a request stamped `ts` can still pass the clock check at `now`, so that its
+/// replay-cache entry must be kept.
+pub fn replay_entry_live(ts: u64, now: u64) -> bool {
+    ts >= now.saturating_sub(MAX_CLOCK_SKEW_SECS)
 }
 
 impl ReplayCache {
@@ -590,9 +612,35 @@ impl ReplayCache {
             .map_or(0, HashMap::len)
     }
 
+    /// Remembers an entry of an earlier run (its [`replay_digest`] and timestamp), read back
+    /// from where the server kept it: the same (node, nonce) is then refused as a replay until
+    /// `ts` leaves the window. It counts against no budget (its node is not known).
+    pub fn restore(&mut self, ts: u64, digest: [u8; 32], now: u64) {
+        if !replay_entry_live(ts, now) {
+            return;
+        }
+        let previous = self.restored.insert(digest, ts);
+        if let Some(old) = previous {
+            self.restored_by_time.remove(&(old, digest));
+        }
+        self.restored_by_time.insert((ts, digest));
+    }
+
+    /// Number of entries of an earlier run still remembered.
+    pub fn restored_len(&self) -> usize {
+        self.restored.len()
+    }
+
     /// Forgets entries whose timestamp can no longer pass the clock check at `now`.
     pub fn prune(&mut self, now: u64) {
         let oldest_valid = now.saturating_sub(MAX_CLOCK_SKEW_SECS);
+        while let Some(&(ts, digest)) = self.restored_by_time.first() {
+            if ts >= oldest_valid {
+                break;
+            }
+            self.restored_by_time.pop_first();
+            self.restored.remove(&digest);
+        }
         while let Some(&(ts, node, nonce)) = self.by_time.first() {
             if ts >= oldest_valid {
                 break;
@@ -619,6 +667,9 @@ impl ReplayCache {
         privileged: bool,
     ) -> Result<(), AuthError> {
         self.prune(now);
+        if !self.restored.is_empty() && self.restored.contains_key(&replay_digest(node, nonce)) {
+            return Err(AuthError::Replayed { node: *node });
+        }
         let key = node.0.serialize();
         let live = match self.buckets.get(&key) {
             Some(bucket) if bucket.contains_key(nonce) => {
@@ -912,6 +963,39 @@ mod tests {
             verify(&mut cache, &value, b"x", NOW + 121),
             Err(AuthError::Stale { .. })
         ));
+    }
+
+    #[test]
+    fn restored_entries_are_replays_until_they_leave_the_window() {
+        let secret = key(7);
+        let value = signed(&secret, b"x", NOW, [9; 16]);
+        // A fresh cache (a restarted server) that read back the entry of that request.
+        let mut cache = ReplayCache::default();
+        cache.restore(NOW, replay_digest(&node(7), &[9; 16]), NOW + 5);
+        // An entry already out of the window is not kept.
+        cache.restore(NOW - 200, replay_digest(&node(7), &[1; 16]), NOW + 5);
+        assert_eq!(cache.restored_len(), 1);
+        assert!(matches!(
+            verify(&mut cache, &value, b"x", NOW + 5),
+            Err(AuthError::Replayed { .. })
+        ));
+        // Another nonce of the same node, and the same nonce of another node, pass.
+        verify(
+            &mut cache,
+            &signed(&secret, b"x", NOW, [8; 16]),
+            b"x",
+            NOW + 5,
+        )
+        .unwrap();
+        verify(
+            &mut cache,
+            &signed(&key(8), b"x", NOW, [9; 16]),
+            b"x",
+            NOW + 5,
+        )
+        .unwrap();
+        cache.prune(NOW + 121);
+        assert_eq!(cache.restored_len(), 0);
     }
 
     #[test]

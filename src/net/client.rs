@@ -240,6 +240,23 @@ impl Client {
         self.request("POST", path, Some(bytes))
     }
 
+    /// `POST path` whose JSON body is made from the request's stamp — the server's node id,
+    /// the timestamp and the nonce the request is signed with — e.g. to bind a proof of work
+    /// to this one request; decodes the JSON answer.
+    pub fn post_stamped<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: impl FnOnce(&NodeId, u64, &[u8; 16]) -> B,
+    ) -> Result<T, NetError> {
+        self.request_with("POST", path, |server, ts, nonce| {
+            serde_json::to_vec(&body(server, ts, nonce))
+                .map(Some)
+                .map_err(|e| NetError::Protocol {
+                    reason: format!("cannot encode the request as JSON: {e}"),
+                })
+        })
+    }
+
     /// `DELETE path`, signed; succeeds on any 2xx answer (e.g. 204 without a body).
     pub fn delete(&self, path: &str) -> Result<(), NetError> {
         self.request::<Option<serde::de::IgnoredAny>>("DELETE", path, None)
@@ -251,6 +268,15 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<Vec<u8>>,
+    ) -> Result<T, NetError> {
+        self.request_with(method, path, |_, _, _| Ok(body))
+    }
+
+    fn request_with<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: impl FnOnce(&NodeId, u64, &[u8; 16]) -> Result<Option<Vec<u8>>, NetError>,
     ) -> Result<T, NetError> {
         if !path.starts_with('/') {
             return Err(NetError::InvalidUrl {
@@ -275,6 +301,7 @@ impl Client {
         })?;
         self.check_pinned()?;
         let server = self.server_id()?;
+        let body = body(&server, ts, &nonce)?;
         let signed_body = body.as_deref().unwrap_or(&[]);
         let auth = AuthHeader::sign(
             &self.secret,

@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod journal;
 pub mod server;
 
 use std::path::PathBuf;

@@ -75,6 +75,7 @@ use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use super::auth::{self, AuthError, AuthHeader, ReplayCache, ReplayLimits};
+use super::journal::ReplayJournal;
 use super::{ErrorBody, ErrorDetail, NetError};
 use crate::keys::NodeId;
 
@@ -372,6 +373,8 @@ pub struct AuthState {
     replay: Arc<Mutex<ReplayCache>>,
     clock: Clock,
     known: Option<KnownNodes>,
+    /// Where admitted requests are recorded durably (S: its data dir), if anywhere.
+    journal: Option<Arc<ReplayJournal>>,
 }
 
 impl std::fmt::Debug for AuthState {
@@ -398,7 +401,47 @@ impl AuthState {
             replay: Arc::new(Mutex::new(ReplayCache::new(ReplayLimits::default()))),
             clock: Arc::new(system_clock),
             known: None,
+            journal: None,
         }
+    }
+
+    /// Keeps the replay cache's entries in `dir` (created 0700), so that a request admitted
+    /// before a restart is still refused as a replay after it: the live entries of earlier
+    /// runs are read back now, and every request admitted from now on is written (and
+    /// synced) there before its handler runs ([`super::journal`]). Call it after
+    /// [`AuthState::with_limits`] (which starts a fresh cache).
+    pub fn with_journal(mut self, dir: &std::path::Path) -> std::io::Result<AuthState> {
+        let now = (self.clock)();
+        let (journal, live) = ReplayJournal::open(dir, now)?;
+        {
+            let mut cache = self.cache();
+            for (ts, digest) in live {
+                cache.restore(ts, digest, now);
+            }
+        }
+        self.journal = Some(Arc::new(journal));
+        Ok(self)
+    }
+
+    /// Writes an admitted request's entry to the journal (if any) before it is acted upon.
+    fn persist(&self, header: &AuthHeader) -> Result<(), ApiError> {
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        let digest = auth::replay_digest(&header.node, &header.nonce);
+        journal
+            .append(header.ts, &digest, (self.clock)())
+            .map_err(|e| {
+                eprintln!(
+                    "cannot record a request in the replay journal {}: {e}",
+                    journal.dir().display()
+                );
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "server_storage",
+                    "the server cannot record the request durably right now, so it did not act                      on it; try again later (the operator should check the server's disk)",
+                )
+            })
     }
 
     /// The node id requests must be signed for.
@@ -451,7 +494,8 @@ impl AuthState {
     }
 
     /// Verifies one whole request (parsed header, server, clock, signature, body, replay and
-    /// budget) and records its nonce. Synchronous: asks `known` inline.
+    /// budget) and records its nonce (in memory only: not in the journal). Synchronous: asks
+    /// `known` inline.
     pub fn verify(
         &self,
         header: Option<&str>,
@@ -517,6 +561,34 @@ pub struct Authenticated(pub NodeId);
 /// Request extension set by the authentication layer (private: nothing else can forge it).
 #[derive(Clone, Copy)]
 struct Verified(NodeId);
+
+/// The stamp of an authenticated request: the timestamp and nonce it was signed with (the
+/// replay cache admits each (node, nonce) once, also across restarts), e.g. to bind a proof
+/// of work to this one request. Only routes behind [`AuthState::protect`] have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestStamp {
+    /// The signed timestamp, unix seconds.
+    pub ts: u64,
+    /// The signed nonce.
+    pub nonce: [u8; 16],
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestStamp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestStamp>()
+            .copied()
+            .ok_or_else(|| {
+                ApiError::internal(format_args!(
+                    "the route {} uses RequestStamp but is not behind AuthState::protect",
+                    parts.uri.path()
+                ))
+            })
+    }
+}
 
 /// Request extension set by [`serve`]: the target as the client sent it, before any
 /// `Router::nest` strips a prefix.
@@ -607,7 +679,21 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
     {
         return ApiError::from(e).into_response();
     }
+    // Durable before anything acts on the request: a restart must not forget it.
+    if auth.journal.is_some() {
+        let (this, header) = (auth.clone(), signed.clone());
+        let persisted = tokio::task::spawn_blocking(move || this.persist(&header))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::internal(e)));
+        if let Err(e) = persisted {
+            return e.into_response();
+        }
+    }
     parts.extensions.insert(Verified(signed.node));
+    parts.extensions.insert(RequestStamp {
+        ts: signed.ts,
+        nonce: signed.nonce,
+    });
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }

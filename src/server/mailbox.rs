@@ -18,10 +18,24 @@
 //! with an open (funded) channel with S; every other sender is a *stranger* (which may be an
 //! honest payer: the payer need not be a client of the payee's server). Strangers get small
 //! quotas — few items per stranger and recipient, a share of each mailbox, a share of the
-//! whole server, a shorter lifetime — and when a quota or a mailbox is full, the oldest
-//! stranger item makes room: a post from a member always finds room unless members filled
-//! the mailbox themselves, and a fresh post from a stranger is never refused because of other
-//! strangers' items. Junk can at worst displace strangers' items, never a member's.
+//! whole server, a shorter lifetime — and when a quota or a mailbox is full, the weakest
+//! stranger item (least work, then oldest) makes room: a post from a member always finds room
+//! unless members filled the mailbox themselves, and a stranger's post is never refused for
+//! good because of other strangers' items (more work gets it in). Junk can at worst displace
+//! strangers' items, never a member's.
+//!
+//! Among strangers, room costs work (issue 9 item 7: node ids are free, so a quota per node
+//! alone lets fresh keys displace a stranger's real package). A stranger's post may carry a
+//! proof of work bound to that one signed request ([`work_digest`]); the item keeps the
+//! number of bits it proved. While the strangers' share of the mailbox and of the server has
+//! room, a post needs none. Once a stranger's post needs room, the stranger item that goes is
+//! the one with the least work (the oldest among equals), and the post must prove strictly
+//! more bits than it ([`MailboxError::WorkRequired`]; `GET /v1/mailbox/{recipient}/work`
+//! tells how many). So junk from fresh keys with no work displaces nothing once the share is
+//! full, and displacing an item that proved `w` bits takes the whole share proving at least
+//! `w` bits and one post `w + 1`: about `share · 2^w` hash evaluations, for every package, in
+//! every interval between two fetches of the recipient. An honest stranger proves
+//! [`RECOMMENDED_WORK_BITS`] (or more when asked), well under a second.
 //!
 //! HTTP (see `docs/api.md`, "Mailbox"): [`routes`] serves `POST /v1/mailbox/{recipient}`,
 //! `GET /v1/mailbox`, `GET /v1/mailbox/{id}` and `DELETE /v1/mailbox/{id}`, all signed.
@@ -37,11 +51,12 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use bitcoin::hashes::{sha256, Hash, HashEngine};
 use serde::{Deserialize, Serialize};
 
 use super::ServerCore;
 use crate::keys::NodeId;
-use crate::net::server::{system_clock, AuthState, Authenticated};
+use crate::net::server::{system_clock, AuthState, Authenticated, RequestStamp};
 use crate::net::ApiError;
 use crate::store::{StateFile, Store, StoreError};
 
@@ -67,6 +82,12 @@ pub const MAX_STRANGER_ITEMS_TOTAL: usize = 10_000;
 pub const MAX_STRANGER_TTL_SECS: u64 = 7 * 24 * 3600;
 /// Lifetime of an item whose sender chose none: 7 days.
 pub const DEFAULT_TTL_SECS: u64 = 7 * 24 * 3600;
+/// Bits of work an honest stranger's package proves at least ([`post_package`]): about a
+/// million hash evaluations (well under a second); displacing it then takes about
+/// `MAX_STRANGER_ITEMS_PER_RECIPIENT · 2^20` (4·10^7) of them.
+pub const RECOMMENDED_WORK_BITS: u8 = 20;
+/// The domain-separation tag of the proof of work of a post.
+pub const WORK_TAG: &str = "asyncpay/mailbox-work/v1";
 
 /// The limits a [`Mailbox`] enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +264,16 @@ pub enum MailboxError {
         /// What was given.
         id: String,
     },
+    /// A stranger's post needs room that only a stranger item with less work can make.
+    #[error("the strangers' share of the mailbox of {recipient} is full: a post from a node without a channel with this server must prove at least {required} bits of work to displace the weakest item (this one proved {proven}); prove more work (GET /v1/mailbox/{recipient}/work tells how much) or try again after the recipient fetched its items")]
+    WorkRequired {
+        /// The recipient.
+        recipient: NodeId,
+        /// The least number of bits that makes room now.
+        required: u8,
+        /// What the post proved.
+        proven: u8,
+    },
     /// S's storage failed (the detail is for S's log only).
     #[error("the mailbox storage failed: {0}")]
     Storage(String),
@@ -265,6 +296,7 @@ impl From<MailboxError> for ApiError {
             MailboxError::MailboxFull { .. } => ApiError::conflict("mailbox_full", message),
             MailboxError::SenderLimit { .. } => ApiError::conflict("sender_limit", message),
             MailboxError::ServerFull { .. } => ApiError::conflict("server_mailbox_full", message),
+            MailboxError::WorkRequired { .. } => ApiError::conflict("work_required", message),
             MailboxError::ExpiryPassed { .. } | MailboxError::ExpiryTooFar { .. } => {
                 ApiError::bad_request("invalid_expiry", message)
             }
@@ -288,8 +320,15 @@ struct StoredItem {
     /// have none and count as members'.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     stranger: bool,
+    /// Bits of work the post proved (none: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    work: u8,
     /// The package, lower-case hex.
     payload: String,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl StateFile for StoredItem {
@@ -318,6 +357,8 @@ struct Entry {
     meta: ItemMeta,
     /// Posted by a stranger: the first to go when room is needed.
     stranger: bool,
+    /// Bits of work the post proved: among strangers' items, the least goes first.
+    work: u8,
 }
 
 /// Which senders are members (see the module documentation).
@@ -430,6 +471,7 @@ impl Mailbox {
                     Entry {
                         recipient: item.recipient,
                         stranger: item.stranger,
+                        work: item.work,
                         meta: ItemMeta {
                             id: item.id,
                             sender: item.sender,
@@ -489,7 +531,8 @@ impl Mailbox {
     }
 
     /// `sender` posts `payload` for `recipient`, to be dropped at `expires_at` (default: now +
-    /// [`MailboxLimits::default_ttl_secs`]). The item is written before this returns.
+    /// [`MailboxLimits::default_ttl_secs`]), proving no work. The item is written before this
+    /// returns.
     pub fn post(
         &self,
         sender: NodeId,
@@ -497,6 +540,72 @@ impl Mailbox {
         payload: Vec<u8>,
         expires_at: Option<u64>,
         now: u64,
+    ) -> Result<ItemMeta, MailboxError> {
+        self.post_with_work(sender, recipient, payload, expires_at, now, 0)
+    }
+
+    /// Whether `sender` posts to `recipient` as a member, and how many bits of work its post
+    /// must prove now (0 while nothing has to make room for it).
+    pub fn work_required(
+        &self,
+        sender: &NodeId,
+        recipient: &NodeId,
+        now: u64,
+    ) -> Result<(bool, u8), MailboxError> {
+        let member = self.is_member(sender);
+        if member {
+            return Ok((true, 0));
+        }
+        let mut guard = self.index()?;
+        let index = guard.get();
+        self.drop_expired(index, Some(recipient), now)?;
+        Ok((false, self.required_of_stranger(index, recipient, sender)))
+    }
+
+    /// The bits a stranger's post must prove: one more than every stranger item it would
+    /// displace (the weakest of each full scope), 0 when nothing is full.
+    fn required_of_stranger(
+        &self,
+        index: &BTreeMap<ItemId, Entry>,
+        recipient: &NodeId,
+        sender: &NodeId,
+    ) -> u8 {
+        let limits = self.limits;
+        let mut required = 0u8;
+        let strangers_total = index.values().filter(|e| e.stranger).count();
+        if index.len() >= limits.max_total_items
+            || strangers_total >= limits.max_stranger_items_total
+        {
+            if let Some((_, w)) = weakest_stranger(index, None, sender) {
+                required = required.max(w.saturating_add(1));
+            }
+        }
+        let (all, strangers) = index
+            .values()
+            .filter(|e| e.recipient == *recipient)
+            .fold((0, 0), |(all, st), e| {
+                (all + 1, st + usize::from(e.stranger))
+            });
+        if strangers >= limits.max_stranger_items_per_recipient
+            || all >= limits.max_items_per_recipient
+        {
+            if let Some((_, w)) = weakest_stranger(index, Some(recipient), sender) {
+                required = required.max(w.saturating_add(1));
+            }
+        }
+        required
+    }
+
+    /// [`Mailbox::post`] with `work` bits proven (see the module documentation: a stranger's
+    /// post that needs room must prove more than the item it displaces).
+    pub fn post_with_work(
+        &self,
+        sender: NodeId,
+        recipient: NodeId,
+        payload: Vec<u8>,
+        expires_at: Option<u64>,
+        now: u64,
+        work: u8,
     ) -> Result<ItemMeta, MailboxError> {
         let limits = self.limits;
         if payload.is_empty() {
@@ -530,6 +639,22 @@ impl Mailbox {
         let mut guard = self.index()?;
         let index = guard.get();
         self.drop_expired(index, Some(&recipient), now)?;
+        // A stranger pays for the room it takes from other strangers, before anything goes.
+        let proven = (!member).then_some(work);
+        if let Some(proven) = proven {
+            let mut required = self.required_of_stranger(index, &recipient, &sender);
+            if required > proven {
+                self.drop_expired(index, None, now)?;
+                required = self.required_of_stranger(index, &recipient, &sender);
+            }
+            if required > proven {
+                return Err(MailboxError::WorkRequired {
+                    recipient,
+                    required,
+                    proven,
+                });
+            }
+        }
         let strangers_total =
             |index: &BTreeMap<ItemId, Entry>| index.values().filter(|e| e.stranger).count();
         let server_full = |index: &BTreeMap<ItemId, Entry>| {
@@ -540,8 +665,8 @@ impl Mailbox {
             self.drop_expired(index, None, now)?;
         }
         if server_full(index) {
-            // Room is made by the oldest stranger item anywhere; members' items stay.
-            if !self.evict_oldest_stranger(index, None, &sender)? {
+            // Room is made by the weakest stranger item anywhere; members' items stay.
+            if !self.make_room(index, None, &sender, proven, recipient)? {
                 return Err(MailboxError::ServerFull {
                     max: limits.max_total_items,
                 });
@@ -576,7 +701,7 @@ impl Mailbox {
         let (_, _, strangers) = count(index);
         if !member && strangers >= limits.max_stranger_items_per_recipient {
             // The strangers' share of this mailbox is full: the oldest of them goes.
-            if !self.evict_oldest_stranger(index, Some(&recipient), &sender)? {
+            if !self.make_room(index, Some(&recipient), &sender, proven, recipient)? {
                 return Err(MailboxError::MailboxFull {
                     recipient,
                     max: limits.max_stranger_items_per_recipient,
@@ -585,7 +710,7 @@ impl Mailbox {
         }
         let (all, _, _) = count(index);
         if all >= limits.max_items_per_recipient
-            && !self.evict_oldest_stranger(index, Some(&recipient), &sender)?
+            && !self.make_room(index, Some(&recipient), &sender, proven, recipient)?
         {
             return Err(MailboxError::MailboxFull {
                 recipient,
@@ -605,6 +730,7 @@ impl Mailbox {
             posted_at: now,
             expires_at,
             stranger: !member,
+            work,
             payload: crate::protocol::hex::encode(&payload),
         };
         // Durable before it is indexed and acknowledged.
@@ -622,31 +748,33 @@ impl Mailbox {
                 recipient,
                 meta: meta.clone(),
                 stranger: !member,
+                work,
             },
         );
         Ok(meta)
     }
 
-    /// Deletes the oldest stranger item (of `recipient`, or anyone's) not posted by `poster`
-    /// (a sender never displaces its own items, so its quota stays exact); false if there is
-    /// none.
-    fn evict_oldest_stranger(
+    /// Deletes the weakest stranger item (of `scope`, or anyone's; see [`weakest_stranger`])
+    /// not posted by `poster` (a sender never displaces its own items, so its quota stays
+    /// exact); false if there is none. A stranger poster (`proven` bits) displaces only an
+    /// item with less work.
+    fn make_room(
         &self,
         index: &mut BTreeMap<ItemId, Entry>,
-        recipient: Option<&NodeId>,
+        scope: Option<&NodeId>,
         poster: &NodeId,
+        proven: Option<u8>,
+        recipient: NodeId,
     ) -> Result<bool, MailboxError> {
-        let oldest = index
-            .values()
-            .filter(|e| {
-                e.stranger
-                    && e.meta.sender != *poster
-                    && recipient.is_none_or(|r| e.recipient == *r)
-            })
-            .min_by_key(|e| (e.meta.posted_at, e.meta.id))
-            .map(|e| e.meta.id);
-        match oldest {
-            Some(id) => {
+        match weakest_stranger(index, scope, poster) {
+            Some((id, work)) => {
+                if let Some(proven) = proven.filter(|p| *p <= work) {
+                    return Err(MailboxError::WorkRequired {
+                        recipient,
+                        required: work.saturating_add(1),
+                        proven,
+                    });
+                }
                 self.remove(index, &id)?;
                 Ok(true)
             }
@@ -731,6 +859,79 @@ impl Mailbox {
     }
 }
 
+/// The stranger item (of `scope`, or anyone's) not posted by `poster` that goes first when
+/// room is needed: the least work, then the oldest. With its work.
+fn weakest_stranger(
+    index: &BTreeMap<ItemId, Entry>,
+    scope: Option<&NodeId>,
+    poster: &NodeId,
+) -> Option<(ItemId, u8)> {
+    index
+        .values()
+        .filter(|e| {
+            e.stranger && e.meta.sender != *poster && scope.is_none_or(|r| e.recipient == *r)
+        })
+        .min_by_key(|e| (e.work, e.meta.posted_at, e.meta.id))
+        .map(|e| (e.meta.id, e.work))
+}
+
+/// The hash state of a post's proof of work before its work nonce: `SHA256(WORK_TAG ‖
+/// server (33) ‖ sender (33) ‖ recipient (33) ‖ SHA256(payload) (32) ‖ ts (8, BE) ‖
+/// request nonce (16) ‖ work nonce (8, BE))`, where `ts` and the request nonce are the ones
+/// the post is signed with: a proof is good for that one request of that sender, for that
+/// package, recipient and server (the replay cache admits each request once).
+pub fn work_prefix(
+    server: &NodeId,
+    sender: &NodeId,
+    recipient: &NodeId,
+    payload: &[u8],
+    ts: u64,
+    request_nonce: &[u8; 16],
+) -> sha256::HashEngine {
+    let mut engine = sha256::Hash::engine();
+    engine.input(WORK_TAG.as_bytes());
+    engine.input(&server.0.serialize());
+    engine.input(&sender.0.serialize());
+    engine.input(&recipient.0.serialize());
+    engine.input(sha256::Hash::hash(payload).as_byte_array());
+    engine.input(&ts.to_be_bytes());
+    engine.input(request_nonce);
+    engine
+}
+
+/// The proof-of-work digest for `work_nonce` (see [`work_prefix`]).
+pub fn work_digest(prefix: &sha256::HashEngine, work_nonce: u64) -> [u8; 32] {
+    let mut engine = prefix.clone();
+    engine.input(&work_nonce.to_be_bytes());
+    sha256::Hash::from_engine(engine).to_byte_array()
+}
+
+/// Number of leading zero bits of `digest`: the bits of work it proves.
+pub fn leading_zero_bits(digest: &[u8; 32]) -> u8 {
+    let mut bits = 0u32;
+    for byte in digest {
+        if *byte == 0 {
+            bits += 8;
+        } else {
+            bits += byte.leading_zeros();
+            break;
+        }
+    }
+    u8::try_from(bits).unwrap_or(u8::MAX)
+}
+
+/// A work nonce whose digest proves at least `bits` (expected `2^bits` tries).
+pub fn solve_work(prefix: &sha256::HashEngine, bits: u8) -> u64 {
+    let mut start = [0u8; 8];
+    // Any start is as good; a random one keeps two solvers of one prefix apart.
+    let _ = getrandom::fill(&mut start);
+    let mut nonce = u64::from_be_bytes(start);
+    while leading_zero_bits(&work_digest(prefix, nonce)) < bits {
+        nonce = nonce.wrapping_add(1);
+    }
+    nonce
+}
+
 /// The locked, loaded index.
 struct IndexGuard<'a>(MutexGuard<'a, Option<BTreeMap<ItemId, Entry>>>);
 
@@ -742,7 +943,13 @@ impl IndexGuard<'_> {
 
 // ---- HTTP ----
 
-type Shared = Arc<Mailbox>;
+/// The state of the mailbox routes: the mailbox and the server's node id (which every proof
+/// of work names).
+#[derive(Clone)]
+struct Shared {
+    mailbox: Arc<Mailbox>,
+    server: NodeId,
+}
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, MailboxError> + Send + 'static,
@@ -761,6 +968,68 @@ pub struct PostItem {
     /// When S drops it, unix seconds (default: in [`DEFAULT_TTL_SECS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The work nonce of a stranger's proof of work ([`work_prefix`]), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<u64>,
+}
+
+/// S's answer to `GET /v1/mailbox/{recipient}/work`: what a post of the caller to that
+/// recipient must prove now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkNeeded {
+    /// The caller posts as a member (S itself or an open channel with S): no work needed.
+    pub member: bool,
+    /// The least bits a post must prove now (0: none).
+    pub required_bits: u8,
+    /// What an honest stranger proves at least ([`RECOMMENDED_WORK_BITS`]).
+    pub recommended_bits: u8,
+}
+
+/// Posts `payload` (a sealed package) for `recipient` with `client`, proving the work S asks
+/// of the caller: none as a member, else at least [`RECOMMENDED_WORK_BITS`] or what S
+/// requires now (asked again, a few times, if the mailbox filled meanwhile).
+pub fn post_package(
+    client: &crate::net::client::Client,
+    recipient: &NodeId,
+    payload: &[u8],
+    expires_at: Option<u64>,
+) -> Result<Posted, crate::net::NetError> {
+    let path = format!("/v1/mailbox/{recipient}");
+    let sender = client.node_id();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let needed: WorkNeeded = match client.get(&format!("{path}/work")) {
+            Ok(needed) => needed,
+            // A server without the route asks no work.
+            Err(crate::net::NetError::Api { status: 404, .. }) => WorkNeeded {
+                member: true,
+                required_bits: 0,
+                recommended_bits: 0,
+            },
+            Err(e) => return Err(e),
+        };
+        let bits = if needed.member {
+            0
+        } else {
+            needed.required_bits.max(needed.recommended_bits)
+        };
+        let posted = client.post_stamped(&path, |server, ts, nonce| PostItem {
+            payload: crate::protocol::hex::encode(payload),
+            expires_at,
+            work: (bits > 0).then(|| {
+                solve_work(
+                    &work_prefix(server, &sender, recipient, payload, ts, nonce),
+                    bits,
+                )
+            }),
+        });
+        match posted {
+            Err(crate::net::NetError::Api { ref code, .. })
+                if code == "work_required" && attempts < 3 => {}
+            other => return other,
+        }
+    }
 }
 
 /// S's answer to a post.
@@ -784,8 +1053,9 @@ pub struct FetchedItem {
     pub payload: String,
 }
 
-fn expires_from_query(uri: &Uri) -> Result<Option<u64>, ApiError> {
-    let mut found = None;
+/// `expires_at` and `work` from the query of a raw post.
+fn expires_from_query(uri: &Uri) -> Result<(Option<u64>, Option<u64>), ApiError> {
+    let (mut found, mut work) = (None, None);
     for pair in uri
         .query()
         .unwrap_or("")
@@ -793,10 +1063,19 @@ fn expires_from_query(uri: &Uri) -> Result<Option<u64>, ApiError> {
         .filter(|p| !p.is_empty())
     {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key == "work" {
+            work = Some(value.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_work",
+                    format!("work '{value}' is not a work nonce (an unsigned 64-bit integer)"),
+                )
+            })?);
+            continue;
+        }
         if key != "expires_at" {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                format!("unknown query parameter '{key}'; only expires_at is accepted"),
+                format!("unknown query parameter '{key}'; only expires_at and work are accepted"),
             ));
         }
         let value = value.parse::<u64>().map_err(|_| {
@@ -807,7 +1086,7 @@ fn expires_from_query(uri: &Uri) -> Result<Option<u64>, ApiError> {
         })?;
         found = Some(value);
     }
-    Ok(found)
+    Ok((found, work))
 }
 
 fn is_json(headers: &HeaderMap, name: header::HeaderName) -> bool {
@@ -817,21 +1096,26 @@ fn is_json(headers: &HeaderMap, name: header::HeaderName) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
+fn parse_recipient(recipient: &str) -> Result<NodeId, ApiError> {
+    recipient.parse().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_recipient",
+            format!("'{recipient}' is not a node id (66 hex digits); post to /v1/mailbox/<recipient node id>"),
+        )
+    })
+}
+
 async fn post_item(
-    State(mailbox): State<Shared>,
+    State(shared): State<Shared>,
     Authenticated(sender): Authenticated,
+    stamp: RequestStamp,
     Path(recipient): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Posted>, ApiError> {
-    let recipient: NodeId = recipient.parse().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_recipient",
-            format!("'{recipient}' is not a node id (66 hex digits); post to /v1/mailbox/<recipient node id>"),
-        )
-    })?;
-    let mut expires_at = expires_from_query(&uri)?;
+    let recipient = parse_recipient(&recipient)?;
+    let (mut expires_at, mut work) = expires_from_query(&uri)?;
     let payload = if is_json(&headers, header::CONTENT_TYPE) {
         let form: PostItem = serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request(
@@ -842,13 +1126,31 @@ async fn post_item(
         if form.expires_at.is_some() {
             expires_at = form.expires_at;
         }
+        if form.work.is_some() {
+            work = form.work;
+        }
         crate::protocol::hex::decode_vec(&form.payload)
             .map_err(|e| ApiError::bad_request("invalid_body", format!("payload: {e}")))?
     } else {
         body.to_vec()
     };
     let now = system_clock();
-    let meta = blocking(move || mailbox.post(sender, recipient, payload, expires_at, now)).await?;
+    let Shared { mailbox, server } = shared;
+    let meta = blocking(move || {
+        let proven = work.map_or(0, |nonce| {
+            let prefix = work_prefix(
+                &server,
+                &sender,
+                &recipient,
+                &payload,
+                stamp.ts,
+                &stamp.nonce,
+            );
+            leading_zero_bits(&work_digest(&prefix, nonce))
+        });
+        mailbox.post_with_work(sender, recipient, payload, expires_at, now, proven)
+    })
+    .await?;
     Ok(Json(Posted {
         id: meta.id,
         expires_at: meta.expires_at,
@@ -856,8 +1158,24 @@ async fn post_item(
     }))
 }
 
+async fn work_needed(
+    State(Shared { mailbox, .. }): State<Shared>,
+    Authenticated(sender): Authenticated,
+    Path(recipient): Path<String>,
+) -> Result<Json<WorkNeeded>, ApiError> {
+    let recipient = parse_recipient(&recipient)?;
+    let now = system_clock();
+    let (member, required_bits) =
+        blocking(move || mailbox.work_required(&sender, &recipient, now)).await?;
+    Ok(Json(WorkNeeded {
+        member,
+        required_bits,
+        recommended_bits: RECOMMENDED_WORK_BITS,
+    }))
+}
+
 async fn list_items(
-    State(mailbox): State<Shared>,
+    State(Shared { mailbox, .. }): State<Shared>,
     Authenticated(node): Authenticated,
 ) -> Result<Json<Vec<ItemMeta>>, ApiError> {
     let now = system_clock();
@@ -865,7 +1183,7 @@ async fn list_items(
 }
 
 async fn fetch_item(
-    State(mailbox): State<Shared>,
+    State(Shared { mailbox, .. }): State<Shared>,
     Authenticated(node): Authenticated,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -892,7 +1210,7 @@ async fn fetch_item(
 }
 
 async fn delete_item(
-    State(mailbox): State<Shared>,
+    State(Shared { mailbox, .. }): State<Shared>,
     Authenticated(node): Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -902,11 +1220,19 @@ async fn delete_item(
 }
 
 /// The mailbox routes, all behind `auth`: `POST /v1/mailbox/{recipient}`, `GET /v1/mailbox`,
-/// `GET /v1/mailbox/{id}`, `DELETE /v1/mailbox/{id}`.
+/// `GET /v1/mailbox/{id}`, `DELETE /v1/mailbox/{id}`, `GET /v1/mailbox/{recipient}/work`.
 pub fn routes(mailbox: Arc<Mailbox>, auth: &AuthState) -> Router {
-    auth.protect(Router::new().route("/v1/mailbox", get(list_items)).route(
-        "/v1/mailbox/{key}",
-        get(fetch_item).post(post_item).delete(delete_item),
-    ))
-    .with_state(mailbox)
+    auth.protect(
+        Router::new()
+            .route("/v1/mailbox", get(list_items))
+            .route(
+                "/v1/mailbox/{key}",
+                get(fetch_item).post(post_item).delete(delete_item),
+            )
+            .route("/v1/mailbox/{key}/work", get(work_needed)),
+    )
+    .with_state(Shared {
+        mailbox,
+        server: auth.server(),
+    })
 }

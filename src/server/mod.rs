@@ -616,6 +616,11 @@ impl ServerCore {
         self.keys.node_id()
     }
 
+    /// S's data dir (where the replay journal lives, next to the store's files).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.store.dir()
+    }
+
     /// What `GET /v1/info` shows.
     pub fn info(&self) -> ServerInfo {
         ServerInfo {
