@@ -274,7 +274,6 @@ fn client_payment() -> ClientPayment {
     let (_, _, proposal) = channels();
     ClientPayment {
         scalar_revealed_at: None,
-        scalar_revealed_height: None,
         confirmation_budget: None,
         payment_id: PaymentId([7; 32]),
         direction: Direction::Outgoing,

@@ -157,8 +157,8 @@ impl World {
     /// Runs `args` as `who`; with probability `kill_percent` kills `who` or S (even odds)
     /// at a seed-chosen point of the command: a fraction of how long the same kind of
     /// command took when it last ran whole (so the kills land inside commands on a fast or
-    /// a loaded machine alike). S is restarted on the same port. Returns the command's
-    /// output unless the command itself was killed.
+    /// a loaded machine alike). S is restarted on the same port at once, as by a supervisor.
+    /// Returns the command's output unless the command itself was killed.
     fn step(&mut self, who: Role, args: &[&str], kill_percent: u64) -> Option<Output> {
         let kill = self.rng.chance(kill_percent);
         let kill_s = self.rng.chance(50);
@@ -196,7 +196,9 @@ impl World {
         std::thread::sleep(delay);
         if kill_s {
             let running = child.try_wait().unwrap().is_none();
+            // S crashes and its supervisor restarts it at once, while the command runs on.
             self.kill_s();
+            self.start_s();
             if running {
                 *self.kills.entry("S").or_default() += 1;
             } else {
@@ -208,7 +210,6 @@ impl World {
                 if running { "" } else { ", command done" }
             );
             self.trace.push(line(&what, &out));
-            self.start_s();
             return Some(out);
         }
         let _ = child.kill();

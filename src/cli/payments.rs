@@ -25,9 +25,9 @@ use crate::eltoo::{Party, StateTransactions};
 use crate::keys::NodeId;
 use crate::net::NetError;
 use crate::payment::sale::{
-    claim_digest, claimed_state, offered_ptlc_expiry, payee_claim_deadline, payee_close_margin,
-    payee_enforce_blocks, payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state,
-    server_fee, signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
+    claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
+    payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state, server_fee,
+    signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -88,6 +88,10 @@ impl LocalStatus {
 /// whatever S publishes (PROTOCOL.md §4.1).
 const MIN_CONFIRMATION_BUDGET: u16 = 1;
 
+/// How long the payee keeps retrying its claim, once `t` has left, for S to sign the
+/// claimed state (S restarting, a reply lost) before it force-closes the channel.
+const CLAIM_RETRY: Duration = Duration::from_secs(15);
+
 /// One payment of this wallet (`payments/<id>.age`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientPayment {
@@ -143,12 +147,6 @@ pub struct ClientPayment {
     /// the channel at once instead of waiting for the PTLC's expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scalar_revealed_at: Option<u64>,
-    /// Incoming: the chain tip when we first sent `t` (written with `scalar_revealed_at`).
-    /// S gets until [`PAYEE_CLAIM_GRACE_BLOCKS`] blocks later to sign the claimed state (a
-    /// restart of S, a dropped reply); then we close. Payments revealed before this was
-    /// recorded close at once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scalar_revealed_height: Option<u32>,
     /// Incoming: S's published confirmation budget `C` when it bought the payment (blocks;
     /// PROTOCOL.md §4.1). Kept so that an S that later publishes less cannot shrink the
     /// time we leave ourselves to claim on chain.
@@ -314,7 +312,6 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
-            scalar_revealed_height: None,
             confirmation_budget: None,
         };
         self.save(&p)?;
@@ -818,7 +815,6 @@ impl Payments<'_, '_> {
             invoice: None,
             reason: None,
             scalar_revealed_at: None,
-            scalar_revealed_height: None,
             confirmation_budget: None,
         };
         self.save(&p)?;
@@ -1220,34 +1216,22 @@ impl Payments<'_, '_> {
                     .hint("run `asyncpay claim` again after shared_delay blocks"));
             }
         }
-        match self.claim_off_chain(p, &mut ch, point, &package, tip) {
+        let mut claimed = self.claim_off_chain(p, &mut ch, point, &package);
+        // Once `t` has left, S may hold it (and be paid by A): we leave this command either
+        // paid or with the channel closing, never waiting for a later run that may come too
+        // late. S gets a few seconds to come back (a restart, a lost reply) first.
+        let retry_until = Instant::now() + CLAIM_RETRY;
+        while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
+            std::thread::sleep(Duration::from_secs(1));
+            claimed = self.claim_off_chain(p, &mut ch, point, &package);
+        }
+        match claimed {
             Ok(()) => Ok(()),
             Err(e) => match expiry {
                 // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
                 // paid by A) while our PTLC waits for its expiry. Close the channel now and
                 // claim the PTLC on chain, whatever the expiry.
                 Some(expiry) if p.scalar_revealed_at.is_some() => {
-                    let deadline = payee_claim_deadline(
-                        p.scalar_revealed_height,
-                        expiry,
-                        ch.channel.params().shared_delay,
-                        self.budget(p),
-                    );
-                    // A fresh tip: S's grace is counted in blocks since the reveal.
-                    if self.tip()? < deadline {
-                        let why = format!(
-                            "{}; S received the payment scalar but has not signed the claimed \
-                             state yet (it may be restarting): `asyncpay claim` tries again, \
-                             and from height {deadline} on closes channel {} to enforce the \
-                             PTLC (expiry height {expiry})",
-                            e.message,
-                            ch.channel.id()
-                        );
-                        p.reason = Some(why.clone());
-                        self.save(p)?;
-                        return Err(CliError::new(ExitKind::Pending, why)
-                            .hint("run `asyncpay claim` again (within the next block)"));
-                    }
                     let outcome = self.s.watch(&mut ch, self.source, true)?;
                     let why = format!(
                         "{}; S was sent the payment scalar but did not sign the claimed state, \
@@ -1319,15 +1303,13 @@ impl Payments<'_, '_> {
             .map_err(|e| super::commands::chain_error(&e))
     }
 
-    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it. `tip` is
-    /// the one the reveal was decided at (recorded with it).
+    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.
     fn claim_off_chain(
         &self,
         p: &mut ClientPayment,
         ch: &mut ClientChannel,
         point: secp::Point,
         package: &UpdatePackage,
-        tip: u32,
     ) -> CliResult<()> {
         let client = self.s.channel_client(ch)?;
         self.s.recover(&client, ch)?;
@@ -1346,7 +1328,6 @@ impl Payments<'_, '_> {
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info").map_err(net_error)?;
             p.scalar_revealed_at = Some(now());
-            p.scalar_revealed_height = Some(tip);
             self.save(p)?;
         }
         self.s.agree(ch, next, |proposal| {

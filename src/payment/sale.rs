@@ -167,30 +167,6 @@ pub fn payee_close_margin(payee_delay: u16, budget: u16) -> u32 {
     payee_enforce_blocks(payee_delay, budget) + PAYEE_SLACK_BLOCKS
 }
 
-/// Blocks the payee gives S, after first sending `t` with its claim, to sign the claimed
-/// state (S restarting, a reply lost) before it force-closes the B–S channel to claim the
-/// PTLC on chain. `t` leaves only while `tip + payee_close_margin < E`, so closing at
-/// `tip + PAYEE_CLAIM_GRACE_BLOCKS` still leaves `PAYEE_SLACK_BLOCKS + 1 −` this many blocks
-/// of the payee's own lateness before the on-chain claim is no longer safe.
-pub const PAYEE_CLAIM_GRACE_BLOCKS: u32 = 1;
-const _: () = assert!(PAYEE_CLAIM_GRACE_BLOCKS <= PAYEE_SLACK_BLOCKS);
-
-/// The height from which the payee, having sent `t` at tip `revealed` (unknown: at once),
-/// stops waiting for S's signature of the claimed state and closes: `revealed +`
-/// [`PAYEE_CLAIM_GRACE_BLOCKS`], never later than the last safe start of an on-chain claim
-/// of a PTLC expiring at `expiry`.
-pub fn payee_claim_deadline(
-    revealed: Option<u32>,
-    expiry: u32,
-    payee_delay: u16,
-    budget: u16,
-) -> u32 {
-    let last_safe = expiry.saturating_sub(payee_enforce_blocks(payee_delay, budget));
-    revealed.map_or(0, |h| {
-        h.saturating_add(PAYEE_CLAIM_GRACE_BLOCKS).min(last_safe)
-    })
-}
-
 /// The longest a payment may stay pending, seconds (the mailbox keeps items ≤ 30 days).
 pub const MAX_PAYMENT_EXPIRY_SECS: u64 = 30 * 24 * 3600;
 
@@ -474,16 +450,6 @@ mod tests {
         }
         // The budget counts three times: C = 6 on a 24-block channel needs 41 + 2 blocks,
         // not the old `delay + 6` = 30.
-        // A claim revealed at the last tip allowed still closes in time after the grace.
-        for (delay, budget) in [(6, 1), (24, 6), (40, 4)] {
-            let e = 1_000;
-            let revealed = e - payee_close_margin(delay, budget) - 1;
-            let deadline = payee_claim_deadline(Some(revealed), e, delay, budget);
-            assert_eq!(deadline, revealed + PAYEE_CLAIM_GRACE_BLOCKS);
-            assert!(deadline + payee_enforce_blocks(delay, budget) <= e);
-        }
-        assert_eq!(payee_claim_deadline(None, 1_000, 6, 1), 0);
-        assert_eq!(payee_claim_deadline(Some(995), 1_000, 6, 1), 1_000 - 8);
         assert_eq!(payee_close_margin(24, 6), 43);
         assert_eq!(payee_close_margin(6, 1), 10);
         assert_eq!(payee_close_margin(6, 0), 10);
