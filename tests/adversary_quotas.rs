@@ -3,6 +3,8 @@
 //!
 //! - a request captured before S restarts does not replay after the restart: S keeps the
 //!   replay cache's live entries on disk (`replay/`), so the second effect never happens;
+//! - the journal is no fsync flood: reads are not journaled, and a stranger stamping its
+//!   requests just inside the clock window's past edge gets no more than its budget;
 //! - junk from fresh node keys cannot displace a stranger's real package: once the
 //!   strangers' share of a mailbox is full, a stranger's post must prove more work than the
 //!   weakest stranger item it displaces, so free keys alone change nothing, and displacing a
