@@ -10,7 +10,9 @@
 //!   neither the operator nor a channel peer (nor, for the one-key flood, other strangers);
 //! - a signed request captured on its way to one server is refused by another;
 //! - error text with terminal escape sequences from a hostile server reaches the user
-//!   stripped.
+//!   stripped;
+//! - a closed channel's server replaced at its URL (another node id) is a warning of
+//!   `receive`, which still fetches B's other mailboxes and gets B paid.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -935,4 +937,80 @@ fn run_as(w: &Wallet, args: &[&str]) -> (Option<i32>, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// One mailbox server that refuses does not keep B from its other servers' mailboxes.
+// ---------------------------------------------------------------------------------------
+
+/// B's `receive` (JSON): the document and every warning of it.
+fn receive(b: &Wallet) -> (Value, Vec<String>) {
+    let out = b.cmd(&["receive"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "receive failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = doc["warnings"]
+        .as_array()
+        .map(|w| w.iter().map(|l| l.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default();
+    (doc, warnings)
+}
+
+#[test]
+fn a_closed_channels_server_replaced_at_its_url_does_not_stop_receive() {
+    let st = Story::new(&[]);
+    let (env, a, b) = (&st.env, &st.a, &st.b);
+    // B had a channel with S2 (B funded it), closed cooperatively.
+    let s2 = env.wallet("s2");
+    server_init(&s2, None);
+    let server2 = Server::start(&s2);
+    let url2 = server2.url.clone();
+    let s2_node = server_id(&url2);
+    fund(b, env, 200_000);
+    let old = common::procs::channel_id(&b.ok(&["channel", "open", &url2, "100000"]));
+    env.mine(1);
+    b.ok(&["channel", "close", &old, "--fee", "500"]);
+    env.mine(1);
+    let shown = b.ok(&["channel", "show", &old]);
+    assert_ne!(shown["status"], "open", "{shown}");
+    // S2 is gone; another server, with another node id, now answers at its URL.
+    let port = server2.port();
+    drop(server2);
+    let s3 = env.wallet("s3");
+    server_init(&s3, None);
+    fund(&s3, env, 500_000);
+    let _server3 = Server::start_with(&s3, &port, &[], None);
+
+    // A pays B through S: B is paid; the server at the old URL is a warning naming it.
+    let pid = st.pay(10_000);
+    let (received, warnings) = receive(b);
+    assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(st.b_balances(), (10_000, 290_000));
+    a.ok(&["sync"]);
+    assert_eq!(st.a_balances(), (189_990, 10_010));
+    let refusal = warnings
+        .iter()
+        .find(|w| w.contains(&url2))
+        .unwrap_or_else(|| panic!("no warning names {url2}: {warnings:?}"));
+    assert!(refusal.contains(&s2_node.to_string()), "{refusal}");
+    assert!(refusal.contains("refusing to talk"), "{refusal}");
+
+    // B opens a channel with the new server at that URL: its mailbox there is asked with
+    // the open channel's key, never the closed one's, and nothing is refused.
+    let new = common::procs::channel_id(&b.ok(&["channel", "request-inbound", &url2, "100000"]));
+    env.mine(1);
+    assert_eq!(b.ok(&["channel", "show", &new])["status"], "open");
+    let pid = st.pay(5_000);
+    let (received, warnings) = receive(b);
+    assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(st.b_balances(), (15_000, 285_000));
+    a.ok(&["sync"]);
+    assert_eq!(st.a_balances(), (184_985, 15_015));
 }

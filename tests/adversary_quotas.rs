@@ -3,6 +3,8 @@
 //!
 //! - a request captured before S restarts does not replay after the restart: S keeps the
 //!   replay cache's live entries on disk (`replay/`), so the second effect never happens;
+//! - the journal is no fsync flood: reads are not journaled, and a stranger stamping its
+//!   requests just inside the clock window's past edge gets no more than its budget;
 //! - junk from fresh node keys cannot displace a stranger's real package: once the
 //!   strangers' share of a mailbox is full, a stranger's post must prove more work than the
 //!   weakest stranger item it displaces, so free keys alone change nothing, and displacing a
@@ -11,7 +13,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use asyncpay::keys::NodeId;
-use asyncpay::net::auth::AuthHeader;
+use asyncpay::net::auth::{AuthHeader, DEFAULT_MAX_PER_STRANGER};
 use asyncpay::net::client::Client;
 use asyncpay::net::NetError;
 use asyncpay::server::mailbox::{
@@ -143,6 +145,97 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     .to_string();
     let (status, answer) = send(&server.url, &target, &late, body.as_bytes());
     assert_eq!(status, 200, "{answer}");
+    drop(server);
+}
+
+/// Sends a signed GET (empty body) to `base`: (status, JSON answer).
+fn send_get(base: &str, target: &str, auth: &str) -> (u16, Value) {
+    let mut response = agent()
+        .get(&format!("{base}{target}"))
+        .header("authorization", auth)
+        .call()
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_vec().unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// Bytes in the replay journal of wallet `s`'s server.
+fn journaled(s: &common::procs::Wallet) -> u64 {
+    std::fs::read_dir(s.dir.join("replay"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum()
+}
+
+// ---------------------------------------------------------------------------------------
+// The journal is no fsync flood: a stranger stamping its requests just inside the clock
+// window still gets only its budget per window, and reads are not journaled.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_not_journaled() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let operator = keys_of(&s).node_secret();
+    let server = Server::start(&s);
+    let s_node = server_id(&server.url);
+    let ask = |key: &SecretKey, ts: u64| {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).unwrap();
+        let auth = AuthHeader::sign(key, &s_node, "GET", "/v1/mailbox", b"", ts, nonce);
+        send_get(&server.url, "/v1/mailbox", &auth.to_string())
+    };
+    let refused = |(status, answer): (u16, Value)| {
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (429, Some("rate_limited")),
+            "{answer}"
+        );
+    };
+    let before = journaled(&s);
+
+    // With current stamps: the budget, then refused.
+    let honest = secret(900);
+    for _ in 0..DEFAULT_MAX_PER_STRANGER {
+        let (status, answer) = ask(&honest, now());
+        assert_eq!(status, 200, "{answer}");
+    }
+    refused(ask(&honest, now()));
+
+    // Stamped 119 s back, each stamp leaves the clock window within a second or two; the
+    // budget does not: it counts requests by when S admitted them.
+    let flooder = secret(901);
+    for _ in 0..DEFAULT_MAX_PER_STRANGER {
+        let (status, answer) = ask(&flooder, now() - 119);
+        assert_eq!(status, 200, "{answer}");
+    }
+    refused(ask(&flooder, now() - 119));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    for _ in 0..5 {
+        refused(ask(&flooder, now() - 119));
+    }
+
+    // None of these reads was journaled (no sync each); a request that changes state is.
+    assert_eq!(journaled(&s), before);
+    let target = format!("/v1/mailbox/{}", node_of(&secret(7)));
+    let body = json!({"payload": "c0ffee"}).to_string();
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).unwrap();
+    let auth = AuthHeader::sign(
+        &operator,
+        &s_node,
+        "POST",
+        &target,
+        body.as_bytes(),
+        now(),
+        nonce,
+    )
+    .to_string();
+    let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
+    assert_eq!(status, 200, "{answer}");
+    assert!(journaled(&s) > before);
     drop(server);
 }
 

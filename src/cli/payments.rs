@@ -837,18 +837,25 @@ impl Payments<'_, '_> {
     /// being received) and deleted from S, so that it does not come back. Junk is: not hex,
     /// not sealed to our mailbox key, not a valid package, paying another node, posted by
     /// another node than the payer it names, or naming a payment that the mailbox's server
-    /// (the server the payment is sold to) does not have with the same terms. Errors only
-    /// for an unreachable server and local storage failures. Returns the warnings.
+    /// (the server the payment is sold to) does not have with the same terms. A server that
+    /// cannot be asked (unreachable, or showing another node id than our channel there was
+    /// opened with) is a warning too, and the other servers' mailboxes are still fetched;
+    /// errors only when no mailbox server could be asked at all, and for local storage
+    /// failures. Returns the warnings.
     fn fetch_mailboxes(&self) -> CliResult<Vec<String>> {
         // Each mailbox server is one of our channels' servers: pinned to the key that channel
-        // was opened with.
+        // was opened with, an open channel's when we have one there (a closed channel's
+        // server may since have been replaced at its URL).
         let mut urls: Vec<ClientChannel> = Vec::new();
         for ch in self.s.all()? {
-            if !urls
-                .iter()
-                .any(|u| same_server(&u.server_url, &ch.server_url))
+            let open = ch.channel.status() == ChannelStatus::Open;
+            match urls
+                .iter_mut()
+                .find(|u| same_server(&u.server_url, &ch.server_url))
             {
-                urls.push(ch);
+                None => urls.push(ch),
+                Some(u) if open && u.channel.status() != ChannelStatus::Open => *u = ch,
+                Some(_) => {}
             }
         }
         let mut warnings = Vec::new();
@@ -856,74 +863,109 @@ impl Payments<'_, '_> {
             self.out.note(&format!("warning: {line}"));
             warnings.push(line);
         };
-        // Only an unreachable server stops the run; any other failure is about one item.
-        let soft = |e: NetError| -> CliResult<String> {
-            if e.is_unreachable() {
-                Err(net_error(e))
-            } else {
-                Ok(e.to_string())
-            }
-        };
-        for ch in urls {
-            let url = ch.server_url.clone();
-            let client = self.s.channel_client(&ch)?;
-            let items: Vec<ItemMeta> = client.get("/v1/mailbox").map_err(net_error)?;
-            for item in items {
-                let path = format!("/v1/mailbox/{}", item.id);
-                let fetched: FetchedItem = match client.get(&path) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        let why = soft(e)?;
-                        warn(format!(
-                            "mailbox item {} from {}: cannot fetch it ({why}); skipped",
-                            item.id, item.sender
-                        ));
-                        continue;
-                    }
-                };
-                let checked = hex::decode_vec(&fetched.payload)
-                    .map_err(|e| format!("not hex: {e}"))
-                    .and_then(|bytes| {
-                        let package = self.check_package(&bytes, Some((&url, item.sender)))?;
-                        Ok((bytes, package))
-                    });
-                let checked = match checked {
-                    Ok((bytes, package)) => match self.known_to_server(&client, &package)? {
-                        Ok(()) => Ok((bytes, package)),
-                        Err(why) => Err(why),
-                    },
-                    Err(why) => Err(why),
-                };
-                let quarantined = match checked {
-                    Ok((bytes, package)) => {
-                        self.store_package(&package, &bytes, Some(&url))?;
-                        None
-                    }
-                    Err(why) => Some(why),
-                };
-                let dropped = match client.delete(&path) {
-                    Ok(()) => None,
-                    Err(e) => Some(soft(e)?),
-                };
-                match (quarantined, dropped) {
-                    (None, None) => {}
-                    (None, Some(e)) => warn(format!(
-                        "mailbox item {} from {}: received, but the server kept it ({e}); \
-                         it is skipped as known next time",
-                        item.id, item.sender
-                    )),
-                    (Some(why), None) => warn(format!(
-                        "mailbox item {} from {}: {why}; ignored and deleted from the server",
-                        item.id, item.sender
-                    )),
-                    (Some(why), Some(e)) => warn(format!(
-                        "mailbox item {} from {}: {why}; ignored (the server kept it: {e})",
-                        item.id, item.sender
-                    )),
-                }
+        let mut failed = Vec::new();
+        for ch in &urls {
+            if let Err(e) = self.fetch_mailbox(ch, &mut warn)? {
+                failed.push((ch, e));
             }
         }
+        if !failed.is_empty() && failed.len() == urls.len() {
+            // Nothing could be fetched: as before, the (first) server's error.
+            return Err(failed.swap_remove(0).1);
+        }
+        for (ch, e) in failed {
+            warn(format!(
+                "mailbox at {} (server {}): cannot fetch it ({e}); skipped, the other \
+                 servers' mailboxes were fetched",
+                ch.server_url, ch.server
+            ));
+        }
         Ok(warnings)
+    }
+
+    /// Fetches the packages in our mailbox at the server of `ch` (see
+    /// [`Payments::fetch_mailboxes`]): `Ok(Err(e))` when that server cannot be asked.
+    fn fetch_mailbox(
+        &self,
+        ch: &ClientChannel,
+        warn: &mut impl FnMut(String),
+    ) -> CliResult<Result<(), CliError>> {
+        let url = ch.server_url.clone();
+        let client = match self.s.channel_client(ch) {
+            Ok(client) => client,
+            Err(e) => return Ok(Err(e)),
+        };
+        let items: Vec<ItemMeta> = match client.get("/v1/mailbox") {
+            Ok(items) => items,
+            Err(e) => return Ok(Err(net_error(e))),
+        };
+        for item in items {
+            // Only an unreachable server stops this server's run; any other failure is about
+            // one item.
+            macro_rules! soft {
+                ($e:expr) => {{
+                    let e: NetError = $e;
+                    if e.is_unreachable() {
+                        return Ok(Err(net_error(e)));
+                    }
+                    e.to_string()
+                }};
+            }
+            let path = format!("/v1/mailbox/{}", item.id);
+            let fetched: FetchedItem = match client.get(&path) {
+                Ok(f) => f,
+                Err(e) => {
+                    let why = soft!(e);
+                    warn(format!(
+                        "mailbox item {} from {}: cannot fetch it ({why}); skipped",
+                        item.id, item.sender
+                    ));
+                    continue;
+                }
+            };
+            let checked = hex::decode_vec(&fetched.payload)
+                .map_err(|e| format!("not hex: {e}"))
+                .and_then(|bytes| {
+                    let package = self.check_package(&bytes, Some((&url, item.sender)))?;
+                    Ok((bytes, package))
+                });
+            let checked = match checked {
+                Ok((bytes, package)) => match self.known_to_server(&client, &package) {
+                    Ok(Ok(())) => Ok((bytes, package)),
+                    Ok(Err(why)) => Err(why),
+                    Err(e) => return Ok(Err(e)), // unreachable
+                },
+                Err(why) => Err(why),
+            };
+            let quarantined = match checked {
+                Ok((bytes, package)) => {
+                    self.store_package(&package, &bytes, Some(&url))?;
+                    None
+                }
+                Err(why) => Some(why),
+            };
+            let dropped = match client.delete(&path) {
+                Ok(()) => None,
+                Err(e) => Some(soft!(e)),
+            };
+            match (quarantined, dropped) {
+                (None, None) => {}
+                (None, Some(e)) => warn(format!(
+                    "mailbox item {} from {}: received, but the server kept it ({e}); \
+                     it is skipped as known next time",
+                    item.id, item.sender
+                )),
+                (Some(why), None) => warn(format!(
+                    "mailbox item {} from {}: {why}; ignored and deleted from the server",
+                    item.id, item.sender
+                )),
+                (Some(why), Some(e)) => warn(format!(
+                    "mailbox item {} from {}: {why}; ignored (the server kept it: {e})",
+                    item.id, item.sender
+                )),
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// Whether the mailbox's server has the payment a package names, with its terms (it

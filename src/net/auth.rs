@@ -542,14 +542,18 @@ type NodeKey = [u8; 33];
 /// [`ReplayLimits::strangers_total`]. A node over its budget is refused
 /// ([`AuthError::RateLimited`]) until its own entries age out; it cannot lock out anyone else.
 /// When the strangers' shared budget is used up, strangers are refused ([`AuthError::Busy`]),
-/// but never a privileged node. Since timestamps may lie at most
+/// but never a privileged node. A stranger's entry is kept from the later of its timestamp
+/// and its admission, so a stranger stamping its requests in the past still gets at most
+/// [`ReplayLimits::per_stranger`] requests admitted per [`MAX_CLOCK_SKEW_SECS`] (and all
+/// strangers [`ReplayLimits::strangers_total`]). Since timestamps may lie at most
 /// [`MAX_FUTURE_SKEW_SECS`] ahead, every entry leaves after at most 150 s.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayCache {
     limits: ReplayLimits,
     /// node → nonce → whether it was recorded as a stranger's.
     buckets: HashMap<NodeKey, HashMap<[u8; 16], bool>>,
-    /// Every entry by timestamp, for expiry.
+    /// Every entry by timestamp (a stranger's: by the later of timestamp and admission),
+    /// for expiry.
     by_time: BTreeSet<(u64, NodeKey, [u8; 16])>,
     /// Entries recorded as a stranger's.
     strangers: usize,
@@ -709,7 +713,11 @@ impl ReplayCache {
             .entry(key)
             .or_default()
             .insert(*nonce, !privileged);
-        self.by_time.insert((ts, key, *nonce));
+        // A stranger's entry is kept (and counted) for the whole window after it was
+        // admitted, even if stamped in the past: its budget is then a rate by admission time,
+        // whatever timestamps it sends.
+        let kept_from = if privileged { ts } else { ts.max(now) };
+        self.by_time.insert((kept_from, key, *nonce));
         if !privileged {
             self.strangers += 1;
         }
@@ -1059,6 +1067,47 @@ mod tests {
         cache
             .check_and_insert(&node(4), &[0; 16], NOW + 151, NOW + 151, false)
             .unwrap();
+    }
+
+    #[test]
+    fn a_stranger_stamping_in_the_past_holds_its_budget_for_a_whole_window() {
+        let limits = ReplayLimits {
+            per_node: 5,
+            per_stranger: 3,
+            strangers_total: 4,
+        };
+        let mut cache = ReplayCache::new(limits);
+        let (stranger, peer) = (node(1), node(3));
+        for i in 0..3u8 {
+            cache
+                .check_and_insert(&stranger, &[i; 16], NOW - 119, NOW, false)
+                .unwrap();
+        }
+        // Its stamps leave the clock window at once, its budget does not.
+        for now in [NOW + 2, NOW + 120] {
+            assert!(matches!(
+                cache.check_and_insert(&stranger, &[9; 16], now - 119, now, false),
+                Err(AuthError::RateLimited { limit: 3, .. })
+            ));
+        }
+        cache
+            .check_and_insert(&node(2), &[0; 16], NOW + 2 - 119, NOW + 2, false)
+            .unwrap();
+        assert!(matches!(
+            cache.check_and_insert(&node(4), &[0; 16], NOW + 5 - 119, NOW + 5, false),
+            Err(AuthError::Busy { limit: 4 })
+        ));
+        cache.prune(NOW + 121);
+        assert_eq!(cache.len_of(&stranger), 0);
+        cache
+            .check_and_insert(&stranger, &[9; 16], NOW + 2, NOW + 121, false)
+            .unwrap();
+        // A known node's entries still leave with their stamps.
+        cache
+            .check_and_insert(&peer, &[0; 16], NOW - 119, NOW, true)
+            .unwrap();
+        cache.prune(NOW + 2);
+        assert_eq!(cache.len_of(&peer), 0);
     }
 }
 

@@ -1,7 +1,8 @@
 //! The replay cache's entries on disk, so that a request captured before the server restarts
 //! is still refused as a replay after it (issue 9, item 15).
 //!
-//! Every request the server admits is appended (and synced) here before its handler runs:
+//! Every request the server admits that can change state (any method but GET and HEAD: a
+//! replayed read has no effect) is appended (and synced) here before its handler runs:
 //! one line `<ts> <hex digest>` with the request's timestamp and
 //! [`auth::replay_digest`](super::auth::replay_digest) of its (node, nonce) — neither the
 //! node nor the nonce is written, so the files tell nothing about who talks to the server.

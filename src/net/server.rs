@@ -64,7 +64,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
@@ -407,8 +407,9 @@ impl AuthState {
 
     /// Keeps the replay cache's entries in `dir` (created 0700), so that a request admitted
     /// before a restart is still refused as a replay after it: the live entries of earlier
-    /// runs are read back now, and every request admitted from now on is written (and
-    /// synced) there before its handler runs ([`super::journal`]). Call it after
+    /// runs are read back now, and every request admitted from now on that can change state
+    /// (not GET or HEAD) is written (and synced) there before its handler runs
+    /// ([`super::journal`]). Call it after
     /// [`AuthState::with_limits`] (which starts a fresh cache).
     pub fn with_journal(mut self, dir: &std::path::Path) -> std::io::Result<AuthState> {
         let now = (self.clock)();
@@ -679,8 +680,11 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
     {
         return ApiError::from(e).into_response();
     }
-    // Durable before anything acts on the request: a restart must not forget it.
-    if auth.journal.is_some() {
+    // Durable before anything acts on the request: a restart must not forget it. Only
+    // requests that can change state: replaying a read (GET, HEAD) has no effect, and
+    // journaling it would cost a sync per read.
+    let changes_state = !matches!(parts.method, Method::GET | Method::HEAD);
+    if changes_state && auth.journal.is_some() {
         let (this, header) = (auth.clone(), signed.clone());
         let persisted = tokio::task::spawn_blocking(move || this.persist(&header))
             .await
