@@ -8,7 +8,7 @@ use asyncpay::crypto::musig::{
 use asyncpay::keys::{NodeId, Seed, WalletKeys};
 use asyncpay::payment::{
     AddressError, AddressNetwork, Invoice, InvoiceError, InvoiceFields, PackageError,
-    PaymentAddress, PaymentId, UpdatePackage, MAX_SEALED_PACKAGE,
+    PaymentAddress, PaymentId, UpdatePackage, MAX_SEALED_HEADER, MAX_SEALED_PACKAGE,
 };
 use bitcoin::bech32::{Bech32m, Hrp};
 use bitcoin::Network;
@@ -580,6 +580,44 @@ fn oversized_input_is_refused() {
     // A validly encrypted but huge plaintext is refused too.
     let err = UpdatePackage::open(&seal_raw(&vec![b' '; 40_000], &b), &b).unwrap_err();
     assert!(matches!(err, PackageError::TooLarge { .. }), "{err:?}");
+}
+
+/// A stranger's package whose age header is thousands of tiny stanzas is refused before age
+/// parses it (age's header parser restarts for every line: a 60 KB such header cost 40 s of
+/// CPU per package), armored or not; real packages, grease stanza and all, stay far below the
+/// header limit.
+#[test]
+fn a_package_with_a_huge_age_header_is_refused_unparsed() {
+    let b = wallet(2).mailbox_identity();
+    let mut sealed = b"age-encryption.org/v1\n".to_vec();
+    while sealed.len() < 40_000 {
+        sealed.extend_from_slice(b"-> a\n\n");
+    }
+    sealed.extend_from_slice(b"--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+    for input in [sealed.clone(), armor(&sealed)] {
+        let err = UpdatePackage::open(&input, &b).unwrap_err();
+        assert!(
+            matches!(err, PackageError::TooLarge { what: "age header", limit } if limit == MAX_SEALED_HEADER),
+            "{err:?}"
+        );
+    }
+    let (_, p) = real();
+    for _ in 0..200 {
+        let sealed = p.seal(&b.to_public());
+        let header = sealed.windows(5).position(|w| w == b"\n--- ").unwrap();
+        assert!(
+            header < MAX_SEALED_HEADER / 2,
+            "a real header of {header} bytes"
+        );
+        assert!(UpdatePackage::open(&sealed, &b).unwrap() == p);
+    }
+}
+
+fn armor(binary: &[u8]) -> Vec<u8> {
+    use age::armor::{ArmoredWriter, Format};
+    let mut w = ArmoredWriter::wrap_output(Vec::new(), Format::AsciiArmor).unwrap();
+    w.write_all(binary).unwrap();
+    w.finish().unwrap()
 }
 
 fn seal_raw(plaintext: &[u8], identity: &age::x25519::Identity) -> Vec<u8> {

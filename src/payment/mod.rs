@@ -20,7 +20,8 @@ pub mod sale;
 pub use address::{AddressError, AddressNetwork, PaymentAddress, MAX_SERVER_URL_LEN};
 pub use invoice::{Invoice, InvoiceError, InvoiceFields, PaymentId, INVOICE_TAG};
 pub use package::{
-    PackageError, UpdatePackage, UpdatePackageView, MAX_PACKAGE_PLAINTEXT, MAX_SEALED_PACKAGE,
+    PackageError, UpdatePackage, UpdatePackageView, MAX_PACKAGE_PLAINTEXT, MAX_SEALED_HEADER,
+    MAX_SEALED_PACKAGE,
 };
 
 /// The version of the JSON envelopes written and read by this module (invoice, package).

@@ -37,6 +37,13 @@ use crate::keys::NodeId;
 /// The largest sealed package [`UpdatePackage::open`] accepts, in bytes (armored or binary).
 pub const MAX_SEALED_PACKAGE: usize = 64 * 1024;
 
+/// The largest age header (everything before the payload) [`UpdatePackage::open`] parses,
+/// in bytes: a package is sealed to one recipient.
+pub const MAX_SEALED_HEADER: usize = 2 * 1024;
+
+/// The line that ends an age header (its MAC follows).
+const HEADER_END: &[u8] = b"\n--- ";
+
 /// The largest decrypted package [`UpdatePackage::open`] reads, in bytes.
 pub const MAX_PACKAGE_PLAINTEXT: usize = 16 * 1024;
 
@@ -299,8 +306,24 @@ impl UpdatePackage {
                 limit: MAX_SEALED_PACKAGE,
             });
         }
-        let reader = ArmoredReader::new(sealed);
-        let decryptor = age::Decryptor::new(reader).map_err(|e| match e {
+        // De-armor first (bounded by the size check above), then bound the age header before
+        // age parses it: age's header parser starts again from the first byte for every line
+        // it reads, so a stranger's package of thousands of tiny stanzas costs seconds of CPU
+        // per package. One recipient and age's grease stanza take a few hundred bytes.
+        let mut binary = Vec::with_capacity(sealed.len());
+        ArmoredReader::new(sealed)
+            .read_to_end(&mut binary)
+            .map_err(|e| PackageError::NotAge(e.to_string()))?;
+        let header_end = binary
+            .windows(HEADER_END.len())
+            .position(|w| w == HEADER_END);
+        if header_end.map_or(binary.len(), |end| end + HEADER_END.len()) > MAX_SEALED_HEADER {
+            return Err(PackageError::TooLarge {
+                what: "age header",
+                limit: MAX_SEALED_HEADER,
+            });
+        }
+        let decryptor = age::Decryptor::new_buffered(&binary[..]).map_err(|e| match e {
             age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
                 PackageError::NotAge("the input ends inside the age header: it is truncated".into())
             }
