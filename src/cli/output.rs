@@ -15,6 +15,21 @@ pub trait Render: Serialize {
     fn human(&self) -> String;
 }
 
+thread_local! {
+    /// Results captured on this thread instead of printed (see [`capture`]).
+    static CAPTURED: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the results it prints on this thread captured instead (notes and errors
+/// still go to stderr): for driving commands in-process (tests, the state-machine fuzzer of
+/// A, B and S). Returns what `f` returned and each result as it would have been printed.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = CAPTURED.with(|c| c.borrow_mut().replace(Vec::new()));
+    let value = f();
+    let results = CAPTURED.with(|c| std::mem::replace(&mut *c.borrow_mut(), outer));
+    (value, results.unwrap_or_default())
+}
+
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -32,9 +47,16 @@ impl Output {
         } else {
             value.human()
         };
-        let mut out = std::io::stdout().lock();
-        // A closed stdout (e.g. `| head`) is not an error worth reporting.
-        let _ = writeln!(out, "{}", text.trim_end());
+        let captured = CAPTURED.with(|c| {
+            c.borrow_mut()
+                .as_mut()
+                .map(|results| results.push(text.trim_end().to_owned()))
+        });
+        if captured.is_none() {
+            let mut out = std::io::stdout().lock();
+            // A closed stdout (e.g. `| head`) is not an error worth reporting.
+            let _ = writeln!(out, "{}", text.trim_end());
+        }
     }
 
     /// Prints an error: a JSON document on stdout with `--json`, text on stderr otherwise.

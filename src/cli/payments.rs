@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bitcoin::Amount;
@@ -162,11 +163,42 @@ impl StateFile for ClientPayment {
 
 /// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
 /// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
-/// adversary tests use it to stop a role between two steps of the protocol.
-fn crash_point(name: &str) {
-    if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name) {
+/// adversary tests use it to stop a role between two steps of the protocol. A role run in
+/// the test's own process (the state-machine fuzzer of A, B and S) arms it with
+/// [`crash_in_process_at`] instead: the command then stops there with an error, writing
+/// nothing more, as if the process had died.
+fn crash_point(name: &str) -> CliResult<()> {
+    if crashing_at(name) {
+        if IN_PROCESS_CRASH
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+        {
+            return Err(CliError::failed(format!("test crash at {name}")));
+        }
         std::process::exit(137);
     }
+    Ok(())
+}
+
+fn crashing_at(name: &str) -> bool {
+    let armed = IN_PROCESS_CRASH
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    armed.as_deref() == Some(name)
+        || std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name)
+}
+
+static IN_PROCESS_CRASH: Mutex<Option<String>> = Mutex::new(None);
+
+/// Test-only: arms (or with `None` disarms) the crash point `name` for roles run in this
+/// process (see `crash_point`): `payment-proposed`, `payment-nonces-recorded`,
+/// `sale-signed`, `fail-signed`.
+#[doc(hidden)]
+pub fn crash_in_process_at(name: Option<&str>) {
+    *IN_PROCESS_CRASH
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = name.map(str::to_owned);
 }
 
 fn now() -> u64 {
@@ -315,7 +347,7 @@ impl Payments<'_, '_> {
             confirmation_budget: None,
         };
         self.save(&p)?;
-        crash_point("payment-proposed");
+        crash_point("payment-proposed")?;
         self.resume_outgoing(&mut p, true)?;
         Ok(p)
     }
@@ -456,7 +488,7 @@ impl Payments<'_, '_> {
             })?;
             // S's nonce is written next to our secret nonce before we sign with it.
             self.s.save(&ch)?;
-            crash_point("payment-nonces-recorded");
+            crash_point("payment-nonces-recorded")?;
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
@@ -1171,7 +1203,7 @@ impl Payments<'_, '_> {
         // S's pre-signature is our way to claim on chain: written before we sign.
         p.adaptor_signature = adaptor;
         self.save(p)?;
-        if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == "sale-signed") {
+        if crashing_at("sale-signed") {
             // Signed and written, our partial not sent yet (what a crash or a lost reply
             // leaves): S must not drop the sale state under us.
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
@@ -1179,7 +1211,7 @@ impl Payments<'_, '_> {
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
             self.s.save(&ch)?;
-            crash_point("sale-signed");
+            crash_point("sale-signed")?;
         }
         self.s.countersign(&client, &mut ch)?;
         self.mark(p, LocalStatus::Sold, None)
@@ -1451,14 +1483,14 @@ impl Payments<'_, '_> {
             self.mark(p, LocalStatus::Sold, None)?;
             return Err(e);
         }
-        if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == "fail-signed") {
+        if crashing_at("fail-signed") {
             // Signed and written, our partial not sent yet (a crash or a lost reply).
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
             self.s.save(&ch)?;
-            crash_point("fail-signed");
+            crash_point("fail-signed")?;
         }
         self.s.countersign(&client, &mut ch)?;
         Ok(())

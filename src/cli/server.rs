@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -17,10 +17,12 @@ use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
 use crate::keys::WalletKeys;
 use crate::net::client::Client;
-use crate::net::server::{AuthState, ServerConfig, TlsFiles};
+use crate::net::server::{AuthState, ServerConfig, ServerHandle, TlsFiles};
 use crate::net::NetError;
 use crate::payment::PaymentId;
 use crate::server::api::{OperatorSale, QueuedSales};
+use crate::server::mailbox::Mailbox;
+use crate::server::watcher::{FdReserve, RESERVE_FDS, RETRY_BACKOFF};
 use crate::server::{ServerCore, ServerInfo, ServerSettings};
 
 /// Runs a `server` subcommand.
@@ -107,20 +109,9 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             watch_interval_ms,
             manual,
         } => {
-            let source = connect(ctx)?;
-            let network = ctx.network;
-            let w = unlocked(ctx)?;
-            let keys = w.seed.keys(network);
-            let settings: ServerSettings = w
-                .store
-                .load()
-                .map_err(store_error)?
-                .ok_or_else(not_server)?;
-            let listen = parse_listen(listen.as_deref().unwrap_or(&settings.listen))?;
-            let store = ctx.take_store().expect("unlocked above");
-            let core = ServerCore::open(store, keys, network, source)
-                .map_err(|e| CliError::new(ExitKind::Data, e))?;
+            let core = open_core(ctx)?;
             core.set_manual(manual);
+            let listen = parse_listen(&listen.unwrap_or_else(|| core.listen()))?;
             let config = ServerConfig {
                 listen,
                 tls: tls_cert
@@ -138,6 +129,20 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
         ServerCommand::Sales(cmd) => sales(ctx, cmd)?,
     }
     Ok(())
+}
+
+/// Opens S's core from this wallet: its settings, channels and payments, and the chain.
+fn open_core(ctx: &mut Context) -> CliResult<ServerCore> {
+    let source = connect(ctx)?;
+    let network = ctx.network;
+    let w = unlocked(ctx)?;
+    let keys = w.seed.keys(network);
+    w.store
+        .load::<ServerSettings>()
+        .map_err(store_error)?
+        .ok_or_else(not_server)?;
+    let store = ctx.take_store().expect("unlocked above");
+    ServerCore::open(store, keys, network, source).map_err(|e| CliError::new(ExitKind::Data, e))
 }
 
 fn not_server() -> CliError {
@@ -458,22 +463,7 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        // The replay cache outlives restarts: a request captured before one is refused after
-        // it (issue 9 item 15).
-        let journal = core.data_dir().join("replay");
-        let auth = AuthState::new(core.node_id())
-            .with_journal(&journal)
-            .map_err(|e| {
-                CliError::failed(format!(
-                    "cannot open the replay journal {}: {e}",
-                    journal.display()
-                ))
-                .hint("check the permissions and free space of the server's data dir")
-            })?;
-        let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
-        let handle = crate::net::server::serve(router, config, shutdown)
-            .await
-            .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
+        let (handle, mailbox) = listen_http(&core, config, shutdown).await?;
         let url = handle.url();
         let info: ServerInfo = core.info();
         let quarantined = core.quarantined();
@@ -510,9 +500,7 @@ fn serve(
             let mut stop = stop_rx.clone();
             // Descriptors kept for the watcher, given back when a pass fails (idle HTTP
             // connections must not starve it: ISSUE 9 item 14).
-            let reserve = std::sync::Arc::new(std::sync::Mutex::new(
-                crate::server::watcher::FdReserve::take(crate::server::watcher::RESERVE_FDS),
-            ));
+            let reserve = Arc::new(Mutex::new(FdReserve::take(RESERVE_FDS)));
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(interval);
                 loop {
@@ -523,34 +511,7 @@ fn serve(
                     let core = core.clone();
                     let mailbox = mailbox.clone();
                     let reserve = reserve.clone();
-                    let pass = move || {
-                        use crate::server::watcher::{RESERVE_FDS, RETRY_BACKOFF};
-                        let mut reserve = reserve
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        let (mut lines, mut errors) = core.watch_pass_checked();
-                        for pause in RETRY_BACKOFF {
-                            if errors.is_empty() {
-                                break;
-                            }
-                            reserve.release();
-                            std::thread::sleep(pause);
-                            let (l, e) = core.watch_pass_checked();
-                            (lines, errors) = (l, e);
-                        }
-                        reserve.refill(RESERVE_FDS);
-                        if let Some(alarm) = core.record_watch(&errors) {
-                            lines.push(alarm);
-                        }
-                        lines.extend(errors);
-                        let now = crate::net::server::system_clock();
-                        match mailbox.prune(now) {
-                            Ok(0) => {}
-                            Ok(n) => lines.push(format!("mailbox: dropped {n} expired item(s)")),
-                            Err(e) => lines.push(format!("mailbox: {e}")),
-                        }
-                        lines
-                    };
+                    let pass = move || watch_pass(&core, &mailbox, &reserve);
                     if let Ok(lines) = tokio::task::spawn_blocking(pass).await {
                         for line in lines {
                             eprintln!("{line}");
@@ -568,6 +529,128 @@ fn serve(
             .await
             .map_err(|e| CliError::failed(e.to_string()))
     })
+}
+
+/// S's HTTP service on `config.listen`: the API of `core`, with the replay journal in its
+/// data dir (a request captured before a restart is refused after it: issue 9 item 15).
+async fn listen_http(
+    core: &Arc<ServerCore>,
+    config: &ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> CliResult<(ServerHandle, Arc<Mailbox>)> {
+    let journal = core.data_dir().join("replay");
+    let auth = AuthState::new(core.node_id())
+        .with_journal(&journal)
+        .map_err(|e| {
+            CliError::failed(format!(
+                "cannot open the replay journal {}: {e}",
+                journal.display()
+            ))
+            .hint("check the permissions and free space of the server's data dir")
+        })?;
+    let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
+    let handle = crate::net::server::serve(router, config, shutdown)
+        .await
+        .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
+    Ok((handle, mailbox))
+}
+
+/// One pass of S's chain watcher (S enforces the latest state without operator action) and
+/// of the mailbox's expiry; the lines to log. A failed pass is retried after giving back the
+/// descriptors kept for it (idle HTTP connections must not starve it: issue 9 item 14).
+fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) -> Vec<String> {
+    let mut reserve = reserve.lock().unwrap_or_else(PoisonError::into_inner);
+    let (mut lines, mut errors) = core.watch_pass_checked();
+    for pause in RETRY_BACKOFF {
+        if errors.is_empty() {
+            break;
+        }
+        reserve.release();
+        std::thread::sleep(pause);
+        (lines, errors) = core.watch_pass_checked();
+    }
+    reserve.refill(RESERVE_FDS);
+    if let Some(alarm) = core.record_watch(&errors) {
+        lines.push(alarm);
+    }
+    lines.extend(errors);
+    let now = crate::net::server::system_clock();
+    match mailbox.prune(now) {
+        Ok(0) => {}
+        Ok(n) => lines.push(format!("mailbox: dropped {n} expired item(s)")),
+        Err(e) => lines.push(format!("mailbox: {e}")),
+    }
+    lines
+}
+
+/// S in this process, for tests, fuzzing and benchmarks: the core, HTTP API and replay
+/// journal of `server run` on 127.0.0.1, with its chain watcher run by the caller
+/// ([`InProcessServer::watch_pass`]) instead of a timer. Stops (and releases the data dir)
+/// when dropped.
+pub struct InProcessServer {
+    core: Arc<ServerCore>,
+    mailbox: Arc<Mailbox>,
+    reserve: Mutex<FdReserve>,
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<ServerHandle>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl InProcessServer {
+    /// Opens the server wallet of `ctx` and serves it on `listen` (port 0: any free port).
+    pub fn start(ctx: &mut Context, listen: SocketAddr) -> CliResult<InProcessServer> {
+        let core = Arc::new(open_core(ctx)?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::failed(format!("cannot start the server runtime: {e}")))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let config = ServerConfig {
+            listen,
+            ..ServerConfig::default()
+        };
+        let (handle, mailbox) = runtime.block_on(listen_http(&core, &config, async {
+            let _ = stopped.await;
+        }))?;
+        Ok(InProcessServer {
+            url: handle.url(),
+            core,
+            mailbox,
+            reserve: Mutex::new(FdReserve::take(0)),
+            stop: Some(stop),
+            handle: Some(handle),
+            runtime,
+        })
+    }
+
+    /// Where S listens (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// S's core.
+    pub fn core(&self) -> &ServerCore {
+        &self.core
+    }
+
+    /// One pass of the chain watcher and the mailbox expiry, as `server run`'s timer runs it;
+    /// the lines it would log.
+    pub fn watch_pass(&self) -> Vec<String> {
+        watch_pass(&self.core, &self.mailbox, &self.reserve)
+    }
+}
+
+impl Drop for InProcessServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = self.runtime.block_on(handle.wait());
+        }
+    }
 }
 
 async fn wait_for_signal() {

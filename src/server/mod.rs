@@ -590,6 +590,11 @@ impl ServerCore {
         Ok(core)
     }
 
+    /// Where S listens unless told otherwise (`server init --listen`).
+    pub fn listen(&self) -> String {
+        self.lock().settings.listen.clone()
+    }
+
     /// With `true`, each sale waits for the operator's approval (`server run --manual`).
     pub fn set_manual(&self, manual: bool) {
         self.manual
