@@ -1,0 +1,713 @@
+//! The state-machine fuzzer of asynchronous payments, after rust-lightning's
+//! `chanmon_consistency`: the payer A, the payee B and the server S in one process, shared by
+//! the bounded proptest version `tests/payments_state_machine.rs` (every `cargo test`) and the
+//! cargo-fuzz target `fuzz/fuzz_targets/payments.rs` (long runs), which includes this file
+//! with `#[path]`.
+//!
+//! Each role is the real code: A and B are wallets driven through the command handlers
+//! in-process (one [`Context`] per role, as a REPL session holds it; a crash or a restart
+//! drops it), S is [`InProcessServer`] (the core and HTTP API of `server run` on 127.0.0.1,
+//! its watcher run as a step), all on one embedded regtest ledger. A case is a sequence of
+//! [`Step`]s: payments, receives with or without the claim, claims, syncs, cancels, S's
+//! watcher, blocks, backups and restores of A's or B's data dir (the restored role is stale
+//! from then on: a cheater or a careless user), S restarted, and crashes at the protocol's
+//! crash points (`payment-proposed`, `payment-nonces-recorded`, `sale-signed`). A step that
+//! fails is part of the story (S refuses, a stale wallet is out of step); only a violated
+//! invariant panics.
+//!
+//! After every step:
+//! - conservation: every channel state each role holds adds up to its capacity;
+//! - S's latest state of each channel (and an honest client's) never goes back;
+//! - no public nonce ever signed two different sessions (every role logs its signings to
+//!   `ASYNCPAY_TEST_NONCE_LOG`).
+//!
+//! At the end every role resumes honestly (B receives and claims, A syncs and cancels what is
+//! left, S watches), both clients force-close, blocks pass until both channels settle, and
+//! the chain must pay, to the satoshi from S's payment records: S at least what it is owed in
+//! each channel (it never paid for a scalar it could not use), and an honest A or B exactly
+//! its balance.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use asyncpay::chain::Ledger;
+use asyncpay::cli::args::Cli;
+use asyncpay::cli::channel::ClientChannel;
+use asyncpay::cli::context::Context;
+use asyncpay::cli::error::CliError;
+use asyncpay::cli::payments::{crash_in_process_at, ClientPayment, LocalStatus};
+use asyncpay::cli::repl::{parse_line, Line};
+use asyncpay::cli::server::InProcessServer;
+use asyncpay::cli::{commands, output};
+use asyncpay::eltoo::Party;
+use asyncpay::protocol::{Channel, ChannelId};
+use asyncpay::server::payments::PaymentStatus;
+use asyncpay::server::ServerChannel;
+use asyncpay::store::{ReadOnlyDir, Unlock};
+use bitcoin::{Amount, ScriptBuf};
+use clap::Parser;
+use serde_json::Value;
+
+pub const A_CAPACITY: u64 = 200_000;
+pub const B_CAPACITY: u64 = 300_000;
+/// Payment amounts a step picks from.
+pub const AMOUNTS: [u64; 4] = [1_000, 7_500, 20_000, 90_000];
+/// Backups kept per client (a restore picks one).
+pub const MAX_BACKUPS: usize = 4;
+
+/// The two clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Client {
+    A,
+    B,
+}
+
+/// One step of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A pays B's address `AMOUNTS[amount]`.
+    Pay { amount: usize },
+    /// B collects: receive and sell, and claim unless `no_claim`.
+    Receive { no_claim: bool },
+    /// B claims what it sold.
+    Claim,
+    /// A client collects what S holds for it (`sync`).
+    Sync(Client),
+    /// A cancels one of its unfinished payments (the `which`-th, cyclically).
+    Cancel { which: usize },
+    /// One pass of S's chain watcher.
+    Watch,
+    /// Blocks pass.
+    Mine(u8),
+    /// A copy of a client's data dir (at most [`MAX_BACKUPS`], oldest dropped).
+    Backup(Client),
+    /// A client's data dir replaced by one of its backups (cyclically): it is stale now.
+    Restore { who: Client, which: usize },
+    /// S stops and starts again from what it persisted (same port).
+    RestartS,
+    /// A crashes in `pay` right after writing the proposal (`nonces: false`) or S's nonce
+    /// (`nonces: true`).
+    CrashPay { amount: usize, nonces: bool },
+    /// B crashes in `receive --no-claim` with the sale state signed and written, its partial
+    /// not sent.
+    CrashSale,
+}
+
+/// A role driven in this process: a data dir on the shared ledger, and the session
+/// ([`Context`]) its commands run in while it is "running".
+pub struct Role {
+    pub dir: PathBuf,
+    pass: PathBuf,
+    chain: PathBuf,
+    ctx: Option<Context>,
+}
+
+impl Role {
+    fn new(root: &Path, name: &str, chain: &Path) -> Role {
+        let pass = root.join(format!("{name}.pass"));
+        std::fs::write(&pass, "pw\n").unwrap();
+        Role {
+            dir: root.join(name),
+            pass,
+            chain: chain.to_path_buf(),
+            ctx: None,
+        }
+    }
+
+    fn context(&mut self) -> &mut Context {
+        if self.ctx.is_none() {
+            let chain = format!("regtest:{}", self.chain.display());
+            let argv = [
+                "asyncpay",
+                "--json",
+                "--datadir",
+                self.dir.to_str().unwrap(),
+                "--chain",
+                &chain,
+                "--passphrase-file",
+                self.pass.to_str().unwrap(),
+            ];
+            let cli = Cli::try_parse_from(argv).unwrap();
+            self.ctx = Some(Context::new(cli.global).unwrap());
+        }
+        self.ctx.as_mut().unwrap()
+    }
+
+    /// Runs one command line (as typed in the REPL); its results as JSON.
+    pub fn run(&mut self, line: &str) -> Result<Vec<Value>, CliError> {
+        let Line::Command(cli) = parse_line(line)? else {
+            panic!("not a command: {line}");
+        };
+        let ctx = self.context();
+        let (done, results) = output::capture(|| commands::run(ctx, cli.command.unwrap()));
+        done.map(|()| {
+            results
+                .iter()
+                .map(|r| serde_json::from_str(r).unwrap())
+                .collect()
+        })
+    }
+
+    /// Runs a command that must succeed; its (first) result.
+    pub fn ok(&mut self, line: &str) -> Value {
+        match self.run(line) {
+            Ok(mut results) => results.swap_remove(0),
+            Err(e) => panic!("{}: `{line}` failed: {e:?}", self.dir.display()),
+        }
+    }
+
+    /// The process ends: the session (lock, unlocked store) is dropped.
+    pub fn stop(&mut self) {
+        self.ctx = None;
+    }
+
+    /// The store for reading, without the lock (as `server sales` reads a running S).
+    fn read<T>(&self, f: impl FnOnce(&asyncpay::store::ReadOnlyStore) -> T) -> T {
+        let store = ReadOnlyDir::open(&self.dir)
+            .unwrap()
+            .unlock(&Unlock::Passphrase(age::secrecy::SecretString::from(
+                "pw".to_owned(),
+            )))
+            .unwrap();
+        f(&store)
+    }
+
+    /// This client's channels.
+    pub fn channels(&self) -> Vec<ClientChannel> {
+        self.read(|s| {
+            s.keys_of::<ClientChannel>()
+                .unwrap()
+                .iter()
+                .filter_map(|k| s.load_keyed::<ClientChannel>(k).unwrap())
+                .collect()
+        })
+    }
+
+    /// This client's payments.
+    pub fn payments(&self) -> Vec<ClientPayment> {
+        self.read(|s| {
+            s.keys_of::<ClientPayment>()
+                .unwrap()
+                .iter()
+                .filter_map(|k| s.load_keyed::<ClientPayment>(k).unwrap())
+                .collect()
+        })
+    }
+
+    /// S's channels (this role is S).
+    pub fn server_channels(&self) -> Vec<ServerChannel> {
+        self.read(|s| {
+            s.keys_of::<ServerChannel>()
+                .unwrap()
+                .iter()
+                .filter_map(|k| s.load_keyed::<ServerChannel>(k).unwrap())
+                .collect()
+        })
+    }
+}
+
+/// Cheap scrypt for every wallet of this process, and one nonce log for all of them (nonces
+/// are random: one log across worlds is as good as one per world).
+fn process_setup() -> &'static Path {
+    static LOG: OnceLock<PathBuf> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = std::env::temp_dir().join(format!(
+            "asyncpay-nonce-log-{}-{}",
+            std::process::id(),
+            rand_u64()
+        ));
+        std::env::set_var("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+        std::env::set_var("ASYNCPAY_TEST_NONCE_LOG", &log);
+        log
+    })
+}
+
+fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    u64::from_le_bytes(b)
+}
+
+/// A, B and S on a fresh ledger: S (fee 1000 ppm; A–S delay 15, B–S 6), A with a
+/// [`A_CAPACITY`] channel it funded, B with [`B_CAPACITY`] of inbound capacity S funded.
+pub struct World {
+    root: tempfile::TempDir,
+    chain: PathBuf,
+    pub a: Role,
+    pub b: Role,
+    pub s: Role,
+    server: Option<InProcessServer>,
+    listen: SocketAddr,
+    address: String,
+    backups: BTreeMap<Client, Vec<PathBuf>>,
+    backups_taken: usize,
+    /// Restored from a backup at some point: no longer trusted to be in step.
+    stale: BTreeMap<Client, bool>,
+    /// The highest state number S (and each client) ever held per channel.
+    high: BTreeMap<(char, ChannelId), u32>,
+    nonce_log: &'static Path,
+    pub log: Vec<String>,
+}
+
+impl World {
+    pub fn new() -> World {
+        let nonce_log = process_setup();
+        let root = tempfile::tempdir().unwrap();
+        let chain = root.path().join("chain");
+        let mut s = Role::new(root.path(), "s", &chain);
+        s.ok("init");
+        s.ok(
+            "server init --shared-delay 15 --min-shared-delay 2 --inbound-shared-delay 6 \
+             --confirmation-budget 1 --min-confirmations 1 --inbound anyone",
+        );
+        fund(&mut s, &chain, 1_000_000);
+        let mut world = World {
+            a: Role::new(root.path(), "a", &chain),
+            b: Role::new(root.path(), "b", &chain),
+            s,
+            root,
+            chain,
+            server: None,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            address: String::new(),
+            backups: BTreeMap::new(),
+            backups_taken: 0,
+            stale: BTreeMap::new(),
+            high: BTreeMap::new(),
+            nonce_log,
+            log: Vec::new(),
+        };
+        world.start_s();
+        let url = world.server.as_ref().unwrap().url().to_owned();
+        world.listen = url.trim_start_matches("http://").parse().unwrap();
+        world.a.ok("init");
+        fund(&mut world.a, &world.chain, 500_000);
+        world.a.ok(&format!("channel open {url} {A_CAPACITY}"));
+        world.b.ok("init");
+        world
+            .b
+            .ok(&format!("channel request-inbound {url} {B_CAPACITY}"));
+        world.ledger().mine(1, None).unwrap();
+        world.address = world.b.ok("address")["address"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        world
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::open(&self.chain).unwrap()
+    }
+
+    fn start_s(&mut self) {
+        let ctx = self.s.context();
+        self.server = Some(InProcessServer::start(ctx, self.listen).unwrap());
+    }
+
+    fn stop_s(&mut self) {
+        self.server = None;
+        self.s.stop();
+    }
+
+    fn role(&mut self, who: Client) -> &mut Role {
+        match who {
+            Client::A => &mut self.a,
+            Client::B => &mut self.b,
+        }
+    }
+
+    fn is_stale(&self, who: Client) -> bool {
+        self.stale.get(&who).copied().unwrap_or(false)
+    }
+
+    /// A's unfinished payments.
+    fn unfinished(&self) -> Vec<String> {
+        self.a
+            .payments()
+            .into_iter()
+            .filter(|p| {
+                matches!(
+                    p.status,
+                    LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
+                )
+            })
+            .map(|p| p.payment_id.to_string())
+            .collect()
+    }
+
+    fn note(&mut self, step: &Step, result: Result<Vec<Value>, CliError>) {
+        let outcome = match result {
+            Ok(results) => {
+                let mut text = Value::from(results).to_string();
+                text.truncate(400);
+                format!("ok {text}")
+            }
+            Err(e) => format!("refused: {}", e.message),
+        };
+        self.log.push(format!("{step:?}: {outcome}"));
+    }
+
+    /// Runs one step, then checks the invariants.
+    pub fn run(&mut self, step: &Step) {
+        let address = self.address.clone();
+        let result = match *step {
+            Step::Pay { amount } => self.a.run(&format!(
+                "pay {address} {}",
+                AMOUNTS[amount % AMOUNTS.len()]
+            )),
+            Step::Receive { no_claim } => self.b.run(if no_claim {
+                "receive --no-claim"
+            } else {
+                "receive"
+            }),
+            Step::Claim => self.b.run("claim"),
+            Step::Sync(who) => self.role(who).run("sync"),
+            Step::Cancel { which } => {
+                let ids = self.unfinished();
+                if ids.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    let id = &ids[which % ids.len()];
+                    self.a.run(&format!("payments cancel {id}"))
+                }
+            }
+            Step::Watch => {
+                self.server.as_ref().unwrap().watch_pass();
+                Ok(Vec::new())
+            }
+            Step::Mine(n) => {
+                self.ledger().mine(u32::from(n % 8) + 1, None).unwrap();
+                Ok(Vec::new())
+            }
+            Step::Backup(who) => {
+                let to = self
+                    .root
+                    .path()
+                    .join(format!("backup-{}", self.backups_taken));
+                self.backups_taken += 1;
+                copy_dir(&self.role(who).dir.clone(), &to);
+                let kept = self.backups.entry(who).or_default();
+                kept.push(to);
+                if kept.len() > MAX_BACKUPS {
+                    kept.remove(0);
+                }
+                Ok(Vec::new())
+            }
+            Step::Restore { who, which } => {
+                let Some(from) = self
+                    .backups
+                    .get(&who)
+                    .filter(|b| !b.is_empty())
+                    .map(|b| b[which % b.len()].clone())
+                else {
+                    return self.check();
+                };
+                let role = self.role(who);
+                role.stop();
+                let dir = role.dir.clone();
+                std::fs::remove_dir_all(&dir).unwrap();
+                copy_dir(&from, &dir);
+                self.stale.insert(who, true);
+                Ok(Vec::new())
+            }
+            Step::RestartS => {
+                self.stop_s();
+                self.start_s();
+                Ok(Vec::new())
+            }
+            Step::CrashPay { amount, nonces } => {
+                crash_in_process_at(Some(if nonces {
+                    "payment-nonces-recorded"
+                } else {
+                    "payment-proposed"
+                }));
+                let r = self.a.run(&format!(
+                    "pay {address} {}",
+                    AMOUNTS[amount % AMOUNTS.len()]
+                ));
+                crash_in_process_at(None);
+                self.a.stop();
+                r
+            }
+            Step::CrashSale => {
+                crash_in_process_at(Some("sale-signed"));
+                let r = self.b.run("receive --no-claim");
+                crash_in_process_at(None);
+                self.b.stop();
+                r
+            }
+        };
+        self.note(step, result);
+        self.check();
+    }
+
+    /// The invariants that hold after every step.
+    pub fn check(&mut self) {
+        let mut held: Vec<(char, Channel)> = Vec::new();
+        for (tag, role) in [('a', &self.a), ('b', &self.b)] {
+            held.extend(role.channels().into_iter().map(|c| (tag, c.channel)));
+        }
+        held.extend(
+            self.s
+                .server_channels()
+                .into_iter()
+                .map(|c| ('s', c.channel)),
+        );
+        for (tag, channel) in held {
+            let capacity = channel.params().capacity;
+            if let Some(latest) = channel.latest() {
+                latest.state.check(capacity).unwrap_or_else(|e| {
+                    panic!("{tag}: conservation broken in {}: {e}", channel.id())
+                });
+                let client = match tag {
+                    'a' => Some(Client::A),
+                    'b' => Some(Client::B),
+                    _ => None,
+                };
+                if client.is_none_or(|c| !self.is_stale(c)) {
+                    let high = self.high.entry((tag, channel.id())).or_insert(0);
+                    assert!(
+                        latest.state.number >= *high,
+                        "{tag}: latest state of {} went back from {high} to {}\n{}",
+                        channel.id(),
+                        latest.state.number,
+                        self.log.join("\n")
+                    );
+                    *high = latest.state.number;
+                }
+            }
+            if let Some(pending) = channel.pending() {
+                pending.next().check(capacity).unwrap_or_else(|e| {
+                    panic!(
+                        "{tag}: pending state breaks conservation in {}: {e}",
+                        channel.id()
+                    )
+                });
+            }
+        }
+        check_nonce_log(self.nonce_log);
+    }
+
+    /// Every role resumes honestly, both clients force-close, blocks pass until both
+    /// channels settle; then the chain must pay each side what S's records say, to the
+    /// satoshi (S at least that, an honest client exactly that).
+    pub fn settle(mut self) {
+        crash_in_process_at(None);
+        for _ in 0..2 {
+            for step in [
+                Step::Receive { no_claim: false },
+                Step::Claim,
+                Step::Sync(Client::A),
+                Step::Watch,
+            ] {
+                self.run(&step);
+            }
+        }
+        for id in self.unfinished() {
+            let _ = self.a.run(&format!("payments cancel {id}"));
+        }
+        self.run(&Step::Sync(Client::A));
+        self.check();
+
+        let s_channels = self.s.server_channels();
+        let s_to_node = |client_channel: &Channel| -> ScriptBuf {
+            s_channels
+                .iter()
+                .find(|c| c.channel.id() == client_channel.id())
+                .expect("S holds every client channel")
+                .channel
+                .params()
+                .to_node_script(Party::Server)
+        };
+        let a_channel = self.a.channels().remove(0).channel;
+        let b_channel = self.b.channels().remove(0).channel;
+        let scripts = [
+            a_channel.params().to_node_script(Party::Client),
+            s_to_node(&a_channel),
+            b_channel.params().to_node_script(Party::Client),
+            s_to_node(&b_channel),
+        ];
+        let (a_id, b_id) = (a_channel.id(), b_channel.id());
+        // What S's records say was paid and sold.
+        let server = self.server.as_ref().unwrap();
+        let a_node = s_channels
+            .iter()
+            .find(|c| c.channel.id() == a_channel.id())
+            .unwrap()
+            .client;
+        let views = server.core().payments_of(&a_node);
+        let paid: Vec<_> = views
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Paid)
+            .collect();
+        let paid_with_fee: u64 = paid.iter().map(|p| p.amount_sat + p.fee_sat).sum();
+        let paid_to_b: u64 = paid.iter().map(|p| p.amount_sat).sum();
+        let sold: u64 = views
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Sold)
+            .map(|p| p.amount_sat)
+            .sum();
+        if !self.is_stale(Client::A) {
+            let a_paid: u64 = self
+                .a
+                .payments()
+                .iter()
+                .filter(|p| p.status == LocalStatus::Paid)
+                .map(|p| p.amount_sat + p.fee_sat)
+                .sum();
+            assert_eq!(
+                a_paid,
+                paid_with_fee,
+                "A and S disagree on what A paid\n{}",
+                self.log.join("\n")
+            );
+        }
+
+        // Both clients force-close; blocks pass; S's watcher and the clients act.
+        let mut settled = false;
+        for _ in 0..60 {
+            for (who, id) in [(Client::A, a_id), (Client::B, b_id)] {
+                let _ = self
+                    .role(who)
+                    .run(&format!("channel close {id} --force --no-wait"));
+            }
+            self.server.as_ref().unwrap().watch_pass();
+            self.ledger().mine(1, None).unwrap();
+            let ledger = self.ledger();
+            settled = scripts[..2].iter().any(|s| value_at(&ledger, s) > 0)
+                && scripts[2..].iter().any(|s| value_at(&ledger, s) > 0);
+            if settled {
+                break;
+            }
+        }
+        let ledger = self.ledger();
+        let got: Vec<u64> = scripts.iter().map(|s| value_at(&ledger, s)).collect();
+        let log = self.log.join("\n");
+        eprintln!(
+            "{log}\nS: {} paid ({paid_with_fee} sat with fees), {sold} sat sold; on chain \
+             (A, S with A, B, S with B) = {got:?}",
+            paid.len()
+        );
+        assert!(settled, "the channels never settled: {got:?}\n{log}");
+        assert!(
+            got[1] >= paid_with_fee,
+            "S got {} from A for {paid_with_fee} it paid out\n{log}",
+            got[1]
+        );
+        assert!(
+            got[3] >= B_CAPACITY - paid_to_b - sold,
+            "S kept {} of B's channel, owed {}\n{log}",
+            got[3],
+            B_CAPACITY - paid_to_b - sold
+        );
+        if !self.is_stale(Client::A) {
+            assert_eq!(
+                (got[0], got[1]),
+                (A_CAPACITY - paid_with_fee, paid_with_fee),
+                "A–S settled wrong\n{log}"
+            );
+        }
+        if !self.is_stale(Client::B) && sold == 0 {
+            assert_eq!(got[2], paid_to_b, "B was not paid what S paid\n{log}");
+        }
+    }
+}
+
+fn fund(role: &mut Role, chain: &Path, sat: u64) {
+    let address = role.ok("wallet address")["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let script = bitcoin::Address::from_str(&address)
+        .unwrap()
+        .assume_checked()
+        .script_pubkey();
+    Ledger::open(chain)
+        .unwrap()
+        .fund(&script, Amount::from_sat(sat))
+        .unwrap();
+}
+
+fn value_at(ledger: &Ledger, script: &ScriptBuf) -> u64 {
+    ledger
+        .utxos_for_script(script)
+        .unwrap()
+        .iter()
+        .map(|(_, u)| u.output.value.to_sat())
+        .sum()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else if entry.file_name() != "lock" {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// No public nonce signed two different sessions (message and peer nonce).
+pub fn check_nonce_log(path: &Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let mut seen = BTreeMap::new();
+    for line in text.lines() {
+        let Some((nonce, session)) = line.split_once(' ') else {
+            continue;
+        };
+        let first = seen.entry(nonce).or_insert(session);
+        assert_eq!(*first, session, "nonce {nonce} signed two sessions");
+    }
+}
+
+/// Runs a case from a fresh world and settles it.
+pub fn run_case(steps: &[Step]) {
+    let mut world = World::new();
+    for step in steps {
+        world.run(step);
+    }
+    world.settle();
+}
+
+/// A case from fuzzer bytes: one byte per step (the low bits choose the step, the high bits
+/// its argument), at most 24 steps.
+pub fn case_from_bytes(data: &[u8]) -> Vec<Step> {
+    data.iter().take(24).map(|&b| step_from_byte(b)).collect()
+}
+
+pub fn step_from_byte(b: u8) -> Step {
+    let arg = usize::from(b >> 4);
+    let who = if arg % 2 == 0 { Client::A } else { Client::B };
+    match b & 0x0f {
+        0..=2 => Step::Pay { amount: arg },
+        3 => Step::Receive {
+            no_claim: arg % 2 == 1,
+        },
+        4 => Step::Claim,
+        5 => Step::Sync(who),
+        6 => Step::Cancel { which: arg },
+        7 | 8 => Step::Watch,
+        9 => Step::Mine(b >> 4),
+        10 => Step::Backup(who),
+        11 => Step::Restore {
+            who,
+            which: arg / 2,
+        },
+        12 => Step::RestartS,
+        13 => Step::CrashPay {
+            amount: arg,
+            nonces: arg % 2 == 1,
+        },
+        14 => Step::CrashSale,
+        _ => Step::Receive { no_claim: true },
+    }
+}

@@ -1,0 +1,83 @@
+//! Adversary tier: the state-machine fuzzer of asynchronous payments — A, B and S in one
+//! process, random interleavings of payments, receives, claims, syncs, cancels, S's watcher,
+//! blocks, backups and restores, S's restarts and crashes at the protocol's crash points —
+//! the bounded version, in every `cargo test`. The harness and its invariants are
+//! `tests/common/network.rs`, shared with the cargo-fuzz target `payments` of `fuzz/`.
+
+#[path = "common/network.rs"]
+mod network;
+
+use network::{case_from_bytes, run_case, step_from_byte, Client, Step};
+use proptest::prelude::*;
+
+fn step() -> impl Strategy<Value = Step> {
+    any::<u8>().prop_map(step_from_byte)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn random_interleavings_keep_every_invariant(steps in proptest::collection::vec(step(), 1..16)) {
+        run_case(&steps);
+    }
+}
+
+/// The honest story: A pays twice, B receives one and claims later, S watches.
+#[test]
+fn honest_payments_settle_to_the_satoshi() {
+    run_case(&[
+        Step::Pay { amount: 1 },
+        Step::Pay { amount: 2 },
+        Step::Receive { no_claim: true },
+        Step::Watch,
+        Step::Claim,
+        Step::Sync(Client::A),
+    ]);
+}
+
+/// A keeps a backup, pays, B sells and claims, A goes back to the backup (it cheats with the
+/// state before the payment): S still ends with what A paid.
+#[test]
+fn a_payer_restored_to_before_its_payment_cannot_take_it_back() {
+    run_case(&[
+        Step::Backup(Client::A),
+        Step::Pay { amount: 3 },
+        Step::Receive { no_claim: true },
+        Step::Mine(1),
+        Step::Restore {
+            who: Client::A,
+            which: 0,
+        },
+        Step::Claim,
+        Step::Watch,
+    ]);
+}
+
+/// Crashes at each crash point, then everything resumes.
+#[test]
+fn crashes_at_every_crash_point_resume() {
+    run_case(&[
+        Step::CrashPay {
+            amount: 0,
+            nonces: false,
+        },
+        Step::CrashPay {
+            amount: 1,
+            nonces: true,
+        },
+        Step::Pay { amount: 2 },
+        Step::CrashSale,
+        Step::RestartS,
+        Step::Receive { no_claim: false },
+        Step::Sync(Client::A),
+    ]);
+}
+
+/// Fixed byte strings through the fuzz target's decoder.
+#[test]
+fn fuzzer_bytes_decode_to_cases() {
+    run_case(&case_from_bytes(&[
+        0x10, 0x03, 0x0a, 0x21, 0x13, 0x0b, 0x04, 0x09, 0x0c, 0x15,
+    ]));
+}
