@@ -9,15 +9,10 @@
 //!   exist, a real output with the wrong script, the right script with the wrong amount) is
 //!   refused by S, never counted by the watcher, and refused by a client whose S lies.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use asyncpay::eltoo::Party;
-use asyncpay::net::client::Client;
-use asyncpay::protocol::{
-    Channel, ChannelId, FundingPublished, Message, OpenChannel, OpenPolicy, WireKeys,
-};
+use asyncpay::protocol::{Channel, ChannelId, FundingPublished, Message, OpenPolicy};
 use asyncpay::server::{ChannelPolicy, Replies, ServerInfo};
 use asyncpay::watch::{Alert, WatchOutcome};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Txid};
@@ -25,6 +20,7 @@ use serde_json::Value;
 
 mod common;
 
+use common::hostile::{node_of, secret, serve, Hostile, Response};
 use common::procs::{fund, Env, Server, Wallet};
 use common::protocol::{accept_all, Rand};
 use common::story::server_init;
@@ -32,35 +28,9 @@ use common::PartySecrets;
 
 const CAPACITY: u64 = 100_000;
 
-/// A stranger: a fresh node key and its signed HTTP client to `url`.
-fn stranger(url: &str, seed: u8) -> Client {
-    let key = bitcoin::secp256k1::SecretKey::from_slice(&[seed; 32]).unwrap();
-    Client::new(url, key, None).unwrap()
-}
-
-fn post(client: &Client, m: Message) -> Result<Vec<Message>, String> {
-    let body: Value = serde_json::from_slice(&m.encode()).unwrap();
-    let replies: Replies = client
-        .post("/v1/channel-messages", &body)
-        .map_err(|e| e.to_string())?;
-    Ok(replies
-        .messages
-        .iter()
-        .map(|v| Message::decode(&serde_json::to_vec(v).unwrap()).unwrap())
-        .collect())
-}
-
-fn open_msg(id: u8, n: u32, keys: &PartySecrets, funder: Party, push: u64) -> OpenChannel {
-    let mut channel_id = [id; 32];
-    channel_id[..4].copy_from_slice(&n.to_be_bytes());
-    OpenChannel {
-        channel_id: ChannelId(channel_id),
-        client_keys: WireKeys::from(&keys.keys()),
-        capacity_sat: CAPACITY,
-        funder,
-        push_sat: push,
-        shared_delay: None,
-    }
+/// A stranger: a fresh node key speaking signed HTTP to `url`.
+fn stranger(url: &str, seed: u8) -> Hostile {
+    Hostile::new(url, secret(0x0e, seed.into()))
 }
 
 /// S's on-chain wallet balance (its wallet is locked while it runs: stop it first).
@@ -79,17 +49,15 @@ fn a_stranger_cannot_take_s_coins_with_a_push() {
     let mallory = stranger(&server.url, 7);
     let keys = PartySecrets::from_seed(70);
     for (n, push) in [(0, CAPACITY), (1, CAPACITY - 330), (2, 1)] {
-        let err = post(
-            &mallory,
-            Message::OpenChannel(open_msg(7, n, &keys, Party::Server, push)),
-        )
-        .unwrap_err();
+        let err = mallory
+            .open(n, &keys, Party::Server, CAPACITY, push)
+            .unwrap_err();
         assert!(
             err.contains("open_refused") && err.contains("push_sat must be 0"),
             "{err}"
         );
     }
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert!(mine.is_empty(), "no channel was made: {mine:?}");
     assert!(env.ledger().with_chain(|c| c.mempool().is_empty()).unwrap());
     drop(server);
@@ -111,21 +79,17 @@ fn sixty_opens_hit_the_limits_and_lock_nothing_and_unfunded_opens_expire() {
     // the request budget of a node without a channel is 100 per 120 s, item 15).
     let greedy = stranger(&server.url, 8);
     for n in 0..50 {
-        let err = post(
-            &greedy,
-            Message::OpenChannel(open_msg(9, n, &keys, Party::Server, 0)),
-        )
-        .unwrap_err();
+        let err = greedy
+            .open(n, &keys, Party::Server, CAPACITY, 0)
+            .unwrap_err();
         assert!(err.contains("inbound_refused"), "open {n}: {err}");
         assert!(err.contains("channel you fund yourself"), "{err}");
     }
     // Twenty Sybils (fresh node ids) fare no better.
     for seed in 100..120u8 {
-        let err = post(
-            &stranger(&server.url, seed),
-            Message::OpenChannel(open_msg(seed, 0, &keys, Party::Server, 0)),
-        )
-        .unwrap_err();
+        let err = stranger(&server.url, seed)
+            .open(0, &keys, Party::Server, CAPACITY, 0)
+            .unwrap_err();
         assert!(err.contains("inbound_refused"), "{err}");
     }
     // Sixty opens it would fund itself and never does: the per-node limit (16) hits (an
@@ -133,10 +97,7 @@ fn sixty_opens_hit_the_limits_and_lock_nothing_and_unfunded_opens_expire() {
     let mut accepted = 0;
     let mut refused = 0;
     for n in 100..160 {
-        match post(
-            &mallory,
-            Message::OpenChannel(open_msg(9, n, &keys, Party::Client, 0)),
-        ) {
+        match mallory.open(n, &keys, Party::Client, CAPACITY, 0) {
             Ok(_) => accepted += 1,
             Err(e) => {
                 assert!(e.contains("too_many_unfunded"), "{e}");
@@ -146,18 +107,16 @@ fn sixty_opens_hit_the_limits_and_lock_nothing_and_unfunded_opens_expire() {
         }
     }
     assert_eq!((accepted, refused), (16, 44));
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine.len(), 16);
     assert!(mine.iter().all(|c| c["status"] == "opening"));
 
     // 144 blocks later the never-funded opens are forgotten, and the node may open again.
     env.mine(144);
-    post(
-        &mallory,
-        Message::OpenChannel(open_msg(9, 500, &keys, Party::Client, 0)),
-    )
-    .unwrap();
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    mallory
+        .open(500, &keys, Party::Client, CAPACITY, 0)
+        .unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine.iter().filter(|c| c["status"] == "closed").count(), 16);
     assert_eq!(mine.iter().filter(|c| c["status"] == "opening").count(), 1);
 
@@ -185,51 +144,17 @@ fn inbound_for_anyone_is_still_bounded_in_total() {
     let keys = PartySecrets::from_seed(50);
     // Two Sybils reserve 200 000 sat; the third is over the total.
     for seed in 50..52u8 {
-        post(
-            &stranger(&server.url, seed),
-            Message::OpenChannel(open_msg(seed, 0, &keys, Party::Server, 0)),
-        )
-        .unwrap();
+        stranger(&server.url, seed)
+            .open(0, &keys, Party::Server, CAPACITY, 0)
+            .unwrap();
     }
-    let err = post(
-        &stranger(&server.url, 52),
-        Message::OpenChannel(open_msg(52, 0, &keys, Party::Server, 0)),
-    )
-    .unwrap_err();
+    let err = stranger(&server.url, 52)
+        .open(0, &keys, Party::Server, CAPACITY, 0)
+        .unwrap_err();
     assert!(err.contains("server_cannot_fund"), "{err}");
     assert!(err.contains("over its total of 250000 sat"), "{err}");
     drop(server);
     assert_eq!(balance(&s), 1_000_000);
-}
-
-/// Mallory opens a channel it says it funds and signs state 0 with S, all over signed HTTP;
-/// returns its side of the channel.
-fn open_and_sign_state_zero(mallory: &Client, keys: &PartySecrets, rand: &mut Rand) -> Channel {
-    let open = open_msg(11, 0, keys, Party::Client, 0);
-    let accept = match post(mallory, Message::OpenChannel(open.clone()))
-        .unwrap()
-        .pop()
-    {
-        Some(Message::AcceptChannel(a)) => a,
-        other => panic!("{other:?}"),
-    };
-    let c = Channel::on_accept_channel(&open, &accept).unwrap();
-    let (c, proposal) = c.propose(c.initial_state(), rand.next()).unwrap();
-    let accepted = match post(mallory, Message::UpdateProposal(proposal))
-        .unwrap()
-        .pop()
-    {
-        Some(Message::UpdateAccept(a)) => a,
-        other => panic!("{other:?}"),
-    };
-    let c = c.on_accept(&accepted).unwrap();
-    let (c, _) = c.sign(keys.funding).unwrap();
-    let ours = c.update_signature().unwrap();
-    let theirs = match post(mallory, Message::UpdateSignature(ours)).unwrap().pop() {
-        Some(Message::UpdateSignature(s)) => s,
-        other => panic!("{other:?}"),
-    };
-    c.on_signature(&theirs).unwrap()
 }
 
 #[test]
@@ -241,7 +166,7 @@ fn s_refuses_fake_fundings_and_never_counts_them() {
     let mallory = stranger(&server.url, 11);
     let keys = PartySecrets::from_seed(110);
     let mut rand = Rand(0, "adversary-open");
-    let c = open_and_sign_state_zero(&mallory, &keys, &mut rand);
+    let (c, _) = mallory.open_and_sign_state_zero(0, &keys, Party::Client, CAPACITY, &mut rand);
     let funding = c.params().funding_output().unwrap();
     let ledger = env.ledger();
     let elsewhere = ScriptBuf::new_p2tr(
@@ -265,18 +190,15 @@ fn s_refuses_fake_fundings_and_never_counts_them() {
         (short, "not the channel's capacity"),
     ];
     let tell = |outpoint: OutPoint| {
-        post(
-            &mallory,
-            Message::FundingPublished(FundingPublished {
-                channel_id: c.id(),
-                funding_outpoint: outpoint.to_string(),
-            }),
-        )
+        mallory.post(Message::FundingPublished(FundingPublished {
+            channel_id: c.id(),
+            funding_outpoint: outpoint.to_string(),
+        }))
     };
     for (fake, why) in fakes {
         let err = tell(fake).unwrap_err();
         assert!(err.contains(why), "{fake}: {err}");
-        let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+        let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
         assert_eq!(mine[0]["status"], "awaiting funding", "{fake}");
         assert!(mine[0]["funding_outpoint"].is_null(), "{fake}");
         // The watcher counts no confirmation for it either, however deep it is.
@@ -301,7 +223,7 @@ fn s_refuses_fake_fundings_and_never_counts_them() {
             .is_none());
     }
     env.mine(5);
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine[0]["status"], "awaiting funding");
 
     // The real funding is accepted and opens the channel.
@@ -312,17 +234,17 @@ fn s_refuses_fake_fundings_and_never_counts_them() {
     tell(good).unwrap();
     env.mine(1);
     common::procs::eventually("S to count the funding", || {
-        let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+        let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
         mine[0]["status"] == "open"
     });
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine[0]["funding_outpoint"], good.to_string());
     assert_eq!(mine[0]["server_sat"], 0);
     assert_eq!(mine[0]["client_sat"], CAPACITY);
 }
 
 /// A lying S: it speaks the protocol honestly up to state 0, then names a funding outpoint
-/// that is not the channel's. One HTTP/1.1 request per connection.
+/// that is not the channel's.
 struct LyingServer {
     url: String,
     lie: Arc<Mutex<OutPoint>>,
@@ -330,103 +252,70 @@ struct LyingServer {
 
 impl LyingServer {
     fn start() -> LyingServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let lie = Arc::new(Mutex::new(OutPoint::null()));
         let told = lie.clone();
-        std::thread::spawn(move || {
-            let secrets = PartySecrets::from_seed(200);
-            let mut rand = Rand(0, "lying-server");
-            let mut channels: std::collections::HashMap<ChannelId, Channel> = Default::default();
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let path = line.split(' ').nth(1).unwrap_or("").to_owned();
-                let mut length = 0;
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).unwrap();
-                    if h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let reply: Value = if path == "/v1/info" {
-                    serde_json::to_value(ServerInfo {
-                        node_id: asyncpay::keys::NodeId(
-                            bitcoin::secp256k1::PublicKey::from_secret_key(
-                                &bitcoin::secp256k1::Secp256k1::new(),
-                                &bitcoin::secp256k1::SecretKey::from_slice(&[5; 32]).unwrap(),
-                            ),
-                        ),
-                        network: "regtest".into(),
-                        version: "0".into(),
-                        policy: ChannelPolicy {
+        let secrets = PartySecrets::from_seed(200);
+        let state = Mutex::new((
+            Rand(0, "lying-server"),
+            std::collections::HashMap::<ChannelId, Channel>::new(),
+        ));
+        let url = serve(move |request| {
+            let reply: Value = if request.target == "/v1/info" {
+                serde_json::to_value(ServerInfo {
+                    node_id: node_of(&secret(0x0e, 5)),
+                    network: "regtest".into(),
+                    version: "0".into(),
+                    policy: ChannelPolicy {
+                        minimum_depth: 1,
+                        ..ChannelPolicy::default()
+                    },
+                    watcher: None,
+                })
+                .unwrap()
+            } else {
+                let (rand, channels) = &mut *state.lock().unwrap();
+                let out = match Message::decode(&request.body).unwrap() {
+                    Message::OpenChannel(o) => {
+                        let policy = OpenPolicy {
                             minimum_depth: 1,
-                            ..ChannelPolicy::default()
-                        },
-                        watcher: None,
-                    })
-                    .unwrap()
-                } else {
-                    let out = match Message::decode(&body).unwrap() {
-                        Message::OpenChannel(o) => {
-                            let (ch, a) = Channel::accept_open(
-                                &o,
-                                &secrets.keys(),
-                                &OpenPolicy {
-                                    minimum_depth: 1,
-                                    ..OpenPolicy::default()
-                                },
-                            )
-                            .unwrap();
-                            channels.insert(o.channel_id, ch);
-                            vec![Message::AcceptChannel(a)]
-                        }
-                        Message::UpdateProposal(p) => {
-                            let ch = channels.remove(&p.channel_id).unwrap();
-                            let (ch, a) = ch.accept(&p, rand.next(), accept_all).unwrap();
-                            channels.insert(p.channel_id, ch);
-                            vec![Message::UpdateAccept(a)]
-                        }
-                        Message::UpdateSignature(sig) => {
-                            let ch = channels.remove(&sig.channel_id).unwrap();
-                            let ch = ch.on_signature(&sig).unwrap();
-                            let (ch, _) = ch.sign(secrets.funding).unwrap();
-                            let ours = ch.update_signature().unwrap();
-                            let id = ch.id();
-                            channels.insert(id, ch);
-                            vec![
-                                Message::UpdateSignature(ours),
-                                Message::FundingPublished(FundingPublished {
-                                    channel_id: id,
-                                    funding_outpoint: told.lock().unwrap().to_string(),
-                                }),
-                            ]
-                        }
-                        other => panic!("{other:?}"),
-                    };
-                    serde_json::to_value(Replies {
-                        messages: out
-                            .iter()
-                            .map(|m| serde_json::from_slice(&m.encode()).unwrap())
-                            .collect(),
-                    })
-                    .unwrap()
+                            ..OpenPolicy::default()
+                        };
+                        let (ch, a) = Channel::accept_open(&o, &secrets.keys(), &policy).unwrap();
+                        channels.insert(o.channel_id, ch);
+                        vec![Message::AcceptChannel(a)]
+                    }
+                    Message::UpdateProposal(p) => {
+                        let ch = channels.remove(&p.channel_id).unwrap();
+                        let (ch, a) = ch.accept(&p, rand.next(), accept_all).unwrap();
+                        channels.insert(p.channel_id, ch);
+                        vec![Message::UpdateAccept(a)]
+                    }
+                    Message::UpdateSignature(sig) => {
+                        let ch = channels.remove(&sig.channel_id).unwrap();
+                        let ch = ch.on_signature(&sig).unwrap();
+                        let (ch, _) = ch.sign(secrets.funding).unwrap();
+                        let ours = ch.update_signature().unwrap();
+                        let id = ch.id();
+                        channels.insert(id, ch);
+                        vec![
+                            Message::UpdateSignature(ours),
+                            Message::FundingPublished(FundingPublished {
+                                channel_id: id,
+                                funding_outpoint: told.lock().unwrap().to_string(),
+                            }),
+                        ]
+                    }
+                    other => panic!("{other:?}"),
                 };
-                let text = reply.to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-                    text.len()
-                );
-            }
+                serde_json::to_value(Replies {
+                    messages: out
+                        .iter()
+                        .map(|m| serde_json::from_slice(&m.encode()).unwrap())
+                        .collect(),
+                })
+                .unwrap()
+            };
+            Response::json(200, &reply)
         });
         LyingServer { url, lie }
     }

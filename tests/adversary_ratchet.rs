@@ -14,79 +14,22 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use asyncpay::eltoo::{ChannelState, Party};
+use asyncpay::eltoo::Party;
 use asyncpay::net::client::Client;
-use asyncpay::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
-use asyncpay::server::Replies;
+use asyncpay::protocol::Message;
 use serde_json::Value;
 
 mod common;
 
+use common::hostile::{secret, Hostile};
 use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
 use common::protocol::Rand;
 use common::story::keys_of;
 use common::PartySecrets;
 
-/// A stranger: a fresh node key and its signed HTTP client to `url`.
-fn stranger(url: &str, seed: u16) -> Client {
-    let mut bytes = [7u8; 32];
-    bytes[..2].copy_from_slice(&seed.to_be_bytes());
-    let key = bitcoin::secp256k1::SecretKey::from_slice(&bytes).unwrap();
-    Client::new(url, key, None).unwrap()
-}
-
-fn post(client: &Client, m: Message) -> Result<Vec<Message>, String> {
-    let body: Value = serde_json::from_slice(&m.encode()).unwrap();
-    let replies: Replies = client
-        .post("/v1/channel-messages", &body)
-        .map_err(|e| e.to_string())?;
-    Ok(replies
-        .messages
-        .iter()
-        .map(|v| Message::decode(&serde_json::to_vec(v).unwrap()).unwrap())
-        .collect())
-}
-
-fn open_msg(seed: u16, n: u32, keys: &PartySecrets, funder: Party, capacity: u64) -> OpenChannel {
-    let mut channel_id = [0x5a; 32];
-    channel_id[..2].copy_from_slice(&seed.to_be_bytes());
-    channel_id[2..6].copy_from_slice(&n.to_be_bytes());
-    OpenChannel {
-        channel_id: ChannelId(channel_id),
-        client_keys: WireKeys::from(&keys.keys()),
-        capacity_sat: capacity,
-        funder,
-        push_sat: 0,
-        shared_delay: None,
-    }
-}
-
-/// One update of `c` to `next` over signed HTTP, signed by both; returns the new channel
-/// and S's other replies.
-fn update(
-    client: &Client,
-    c: Channel,
-    next: ChannelState,
-    keys: &PartySecrets,
-    rand: &mut Rand,
-) -> (Channel, Vec<Message>) {
-    let (c, proposal) = c.propose(next, rand.next()).unwrap();
-    let accepted = match post(client, Message::UpdateProposal(proposal))
-        .unwrap()
-        .pop()
-    {
-        Some(Message::UpdateAccept(a)) => a,
-        other => panic!("{other:?}"),
-    };
-    let c = c.on_accept(&accepted).unwrap();
-    let (c, _) = c.sign(keys.funding).unwrap();
-    let ours = c.update_signature().unwrap();
-    let mut replies = post(client, Message::UpdateSignature(ours)).unwrap();
-    let theirs = match replies.remove(0) {
-        Message::UpdateSignature(s) => s,
-        other => panic!("{other:?}"),
-    };
-    (c.on_signature(&theirs).unwrap(), replies)
+/// A stranger: a fresh node key speaking signed HTTP to `url`.
+fn stranger(url: &str, seed: u16) -> Hostile {
+    Hostile::new(url, secret(0x07, seed))
 }
 
 /// `server init` with the story's delays (15 for client-funded channels, 6 for channels S
@@ -323,17 +266,8 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
     let mallory = stranger(&server.url, 1);
     let keys = PartySecrets::from_seed(41);
     let mut rand = Rand(0, "adversary-ratchet");
-    let open = open_msg(1, 0, &keys, Party::Server, 100_000);
-    let accept = match post(&mallory, Message::OpenChannel(open.clone()))
-        .unwrap()
-        .pop()
-    {
-        Some(Message::AcceptChannel(a)) => a,
-        other => panic!("{other:?}"),
-    };
-    let c = Channel::on_accept_channel(&open, &accept).unwrap();
-    let initial = c.initial_state();
-    let (c, replies) = update(&mallory, c, initial, &keys, &mut rand);
+    let (c, replies) =
+        mallory.open_and_sign_state_zero(0, &keys, Party::Server, 100_000, &mut rand);
     let funded = match &replies[..] {
         [Message::FundingPublished(f)] => f.clone(),
         other => panic!("{other:?}"),
@@ -341,7 +275,7 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
     let c = c.on_funding_published(&funded).unwrap();
     env.mine(1);
     eventually("the channel to open", || {
-        let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+        let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
         mine[0]["status"] == "open"
     });
     // Mallory's side counts the confirmation too.
@@ -352,19 +286,20 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
     // State 1 moves nothing.
     let mut noop = c.latest().unwrap().state.clone();
     noop.number = 1;
-    let (c, _) = update(&mallory, c, noop, &keys, &mut rand);
+    let (c, _) = mallory.update(c, noop, &keys, &mut rand);
     assert_eq!(c.latest().unwrap().state.number, 1);
     // And a proposal for state 2 that mallory never signs.
     let mut hang = c.latest().unwrap().state.clone();
     hang.number = 2;
     let (_, proposal) = c.propose(hang, rand.next()).unwrap();
     assert!(matches!(
-        post(&mallory, Message::UpdateProposal(proposal))
+        mallory
+            .post(Message::UpdateProposal(proposal))
             .unwrap()
             .pop(),
         Some(Message::UpdateAccept(_))
     ));
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(
         (mine[0]["state"].clone(), mine[0]["client_sat"].clone()),
         (1.into(), 0.into())
@@ -374,7 +309,7 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
     mine_until(&env, 40, "S's idle close", || {
         value_at(&env, &s_payout) == 100_000
     });
-    let mine: Vec<Value> = mallory.get("/v1/channels").unwrap();
+    let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine[0]["status"], "closed");
     drop(server);
     let fees: u64 = s
@@ -413,8 +348,7 @@ fn a_thousand_junk_opens_do_not_hide_s_payout_from_a_restore() {
                     for seed in (0..63u16).filter(|s| s % 4 == w) {
                         let sybil = stranger(url, 100 + seed);
                         for n in 0..16 {
-                            let open = open_msg(100 + seed, n, keys, Party::Client, 100_000);
-                            match post(&sybil, Message::OpenChannel(open)) {
+                            match sybil.open(n, keys, Party::Client, 100_000, 0) {
                                 Ok(_) => accepted += 1,
                                 Err(e) => {
                                     assert!(e.contains("server_busy"), "{e}");

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod duo;
+pub mod hostile;
 pub mod procs;
 pub mod protocol;
 pub mod story;
