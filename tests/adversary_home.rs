@@ -14,7 +14,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{eventually, to_node, value_at, Env, Wallet};
+use common::procs::{copy_dir, eventually, to_node, value_at, Env, Wallet};
 use common::story::{fails, Story};
 
 fn id(v: &Value) -> String {
@@ -312,18 +312,5 @@ fn channel_payouts_are_not_reused_as_change() {
             0,
             "change went to a payout address"
         );
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }

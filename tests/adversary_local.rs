@@ -11,26 +11,16 @@ use asyncpay::keys::NodeId;
 use asyncpay::net::client::Client;
 use asyncpay::payment::{PaymentAddress, PaymentId, UpdatePackage};
 use asyncpay::server::mailbox::{ItemMeta, PostItem, Posted};
-use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
+use bitcoin::secp256k1::SecretKey;
 use bitcoin::Network;
 use secp::Scalar;
 use serde_json::Value;
 
 mod common;
 
+use common::hostile::{node_of, now};
 use common::procs::{command, Env};
 use common::story::{keys_of, Story};
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn node_of(secret: &SecretKey) -> NodeId {
-    NodeId(PublicKey::from_secret_key(&Secp256k1::new(), secret))
-}
 
 /// A package that passes every check B can make alone (a genuine MuSig2 session, `s_A`
 /// matching the payment point), made up by a stranger who holds both session keys: no
@@ -51,7 +41,7 @@ fn forged_package(payment_id: [u8; 32], payee: NodeId, payer: NodeId, seed: u8) 
         payment_id: PaymentId(payment_id),
         amount_sat: 10_000,
         fee_sat: 10,
-        expiry: unix_now() + 3600,
+        expiry: now() + 3600,
         payee,
         payer,
         payer_funding: pa,

@@ -15,10 +15,10 @@
 //!   `receive`, which still fetches B's other mailboxes and gets B paid.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use asyncpay::keys::NodeId;
 use asyncpay::net::auth::{AuthHeader, ReplayLimits};
@@ -29,39 +29,15 @@ use asyncpay::server::mailbox::{
 };
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bitcoin::secp256k1::{Secp256k1, SecretKey};
+use bitcoin::secp256k1::SecretKey;
 use serde_json::{json, Value};
 
 mod common;
 
+use common::hostile::{self, agent, forward, node_of, now, secret, server_id, Response};
 use common::procs::{command, fund, Env, Server, Wallet, BIN};
 use common::story::{keys_of, server_init, Story};
 
-fn secret(n: u16) -> SecretKey {
-    let mut b = [0x5au8; 32];
-    b[..2].copy_from_slice(&n.to_be_bytes());
-    SecretKey::from_slice(&b).unwrap()
-}
-
-fn node_of(secret: &SecretKey) -> NodeId {
-    NodeId(secret.public_key(&Secp256k1::signing_only()))
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-/// A signed GET with a chosen timestamp, through `agent`: (status, JSON body).
 fn signed_get(
     agent: &ureq::Agent,
     base: &str,
@@ -81,12 +57,6 @@ fn signed_get(
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_vec().unwrap();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn server_id(base: &str) -> NodeId {
-    let mut info = agent().get(&format!("{base}/v1/info")).call().unwrap();
-    let info: Value = serde_json::from_slice(&info.body_mut().read_to_vec().unwrap()).unwrap();
-    info["node_id"].as_str().unwrap().parse().unwrap()
 }
 
 fn api_code(result: Result<Value, NetError>) -> (u16, String, String) {
@@ -120,7 +90,7 @@ fn junk_from_fresh_keys_does_not_stop_a_real_payment() {
     let junk = |first: u16, keys: u16| {
         let mut accepted = 0;
         for k in first..first + keys {
-            let client = Client::new(&url, secret(k), None).unwrap();
+            let client = Client::new(&url, secret(0x5a, k), None).unwrap();
             for i in 0..MAX_ITEMS_PER_STRANGER + 2 {
                 let posted: Result<Posted, _> =
                     client.post(&junk_target, &json!({"payload": format!("{k:04x}{i:04x}")}));
@@ -402,7 +372,7 @@ fn read_all(stream: &mut TcpStream, wait: Duration) -> String {
 
 #[test]
 fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
-    let server_key = secret(900);
+    let server_key = secret(0x5a, 900);
     let server_node = node_of(&server_key);
     let net = NetServer::start(
         ServerConfig {
@@ -418,7 +388,7 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
     // A signed request whose body never fully arrives: 408 after the body timeout, closed.
     let body = br#"{"x":1}"#;
     let auth = AuthHeader::sign(
-        &secret(1),
+        &secret(0x5a, 1),
         &server_node,
         "POST",
         "/v1/echo",
@@ -465,8 +435,8 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
 
     // A request signed for another server is refused before its body too.
     let other = AuthHeader::sign(
-        &secret(1),
-        &node_of(&secret(901)),
+        &secret(0x5a, 1),
+        &node_of(&secret(0x5a, 901)),
         "POST",
         "/v1/echo",
         body,
@@ -490,9 +460,9 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
         .map(|_| TcpStream::connect(net.addr()).unwrap())
         .collect();
     std::thread::sleep(Duration::from_millis(100));
-    let client = Client::new(&net.url(), secret(2), None).unwrap();
+    let client = Client::new(&net.url(), secret(0x5a, 2), None).unwrap();
     let me: Value = client.get("/v1/whoami").unwrap();
-    assert_eq!(me["node"], node_of(&secret(2)).to_string());
+    assert_eq!(me["node"], node_of(&secret(0x5a, 2)).to_string());
     assert!(closed_within(&idle[0], Duration::from_millis(500)));
     // Idle ones time out after the header timeout.
     for c in &idle {
@@ -525,7 +495,7 @@ fn a_flood_from_one_fresh_key_locks_out_no_one_else() {
     // The flood: one fresh key, every request stamped as far ahead as S allows (30 s), so
     // that each would stay in the replay cache as long as possible.
     let flood = agent();
-    let flooder = secret(7);
+    let flooder = secret(0x5a, 7);
     let (mut ok, mut limited) = (0, 0);
     for _ in 0..300 {
         let (status, body) =
@@ -573,7 +543,14 @@ fn a_flood_from_one_fresh_key_locks_out_no_one_else() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body.as_array().unwrap().len(), 1);
-    let (status, body) = signed_get(&other, &url, &secret(8), &s_node, "/v1/channels", now());
+    let (status, body) = signed_get(
+        &other,
+        &url,
+        &secret(0x5a, 8),
+        &s_node,
+        "/v1/channels",
+        now(),
+    );
     assert_eq!(status, 200, "{body}");
     let listed = s.ok(&["server", "sales", "list", "--server", &url]);
     assert_eq!(listed["manual"], false, "{listed}");
@@ -584,9 +561,9 @@ fn a_flood_from_one_fresh_key_locks_out_no_one_else() {
 
 #[test]
 fn many_fresh_keys_exhaust_only_the_strangers_budget() {
-    let server_key = secret(900);
+    let server_key = secret(0x5a, 900);
     let server_node = node_of(&server_key);
-    let peer = secret(50);
+    let peer = secret(0x5a, 50);
     let peer_node = node_of(&peer);
     let auth = AuthState::new(server_node)
         .with_limits(ReplayLimits {
@@ -605,7 +582,7 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
             let (status, body) = signed_get(
                 &flood,
                 &url,
-                &secret(k),
+                &secret(0x5a, k),
                 &server_node,
                 "/v1/whoami",
                 now() + 29,
@@ -634,7 +611,7 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
         .header(
             "authorization",
             &AuthHeader::sign(
-                &secret(2000),
+                &secret(0x5a, 2000),
                 &server_node,
                 "GET",
                 "/v1/whoami",
@@ -659,91 +636,14 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
 /// One recorded request: the raw bytes as the client sent them.
 type Recorded = Arc<Mutex<Vec<Vec<u8>>>>;
 
-/// Reads one HTTP/1.1 request (head and Content-Length body) from `stream`.
-fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if stream.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())
-                .flatten()
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    stream.read_exact(&mut body).ok()?;
-    Some((head, body))
-}
-
-/// A recording proxy in front of `upstream`: every request is recorded, forwarded with ureq,
-/// and answered back. It serves until the test process ends (a background thread).
+/// A recording proxy in front of `upstream`: every request is recorded (its bytes as sent),
+/// forwarded, and answered back.
 fn recording_proxy(upstream: String) -> (String, Recorded) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let recorded: Recorded = Arc::default();
     let log = recorded.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { break };
-            let upstream = upstream.clone();
-            let log = log.clone();
-            std::thread::spawn(move || {
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                while let Some((head, body)) = read_request(&mut reader) {
-                    let mut raw = head.clone().into_bytes();
-                    raw.extend_from_slice(&body);
-                    log.lock().unwrap().push(raw);
-                    let mut lines = head.lines();
-                    let mut first = lines.next().unwrap().split(' ');
-                    let (method, target) = (first.next().unwrap(), first.next().unwrap());
-                    let header = |name: &str| {
-                        head.lines().find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                        })
-                    };
-                    let agent = agent();
-                    let full = format!("{upstream}{target}");
-                    let result = match method {
-                        "GET" => {
-                            let mut r = agent.get(&full);
-                            if let Some(a) = header("authorization") {
-                                r = r.header("authorization", &a);
-                            }
-                            r.call()
-                        }
-                        _ => {
-                            let mut r = agent.post(&full).content_type("application/json");
-                            if let Some(a) = header("authorization") {
-                                r = r.header("authorization", &a);
-                            }
-                            r.send(&body[..])
-                        }
-                    };
-                    let mut response = result.unwrap();
-                    let answer = response.body_mut().read_to_vec().unwrap();
-                    let _ = write!(
-                        writer,
-                        "HTTP/1.1 {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        response.status().as_u16(),
-                        answer.len()
-                    );
-                    let _ = writer.write_all(&answer);
-                }
-            });
-        }
+    let url = hostile::serve(move |request| {
+        log.lock().unwrap().push(request.raw());
+        forward(&upstream, request)
     });
     (url, recorded)
 }
@@ -770,7 +670,7 @@ fn a_request_captured_for_one_server_is_refused_by_another() {
 
     // A client of S2 (through a recorder: S2, or anyone on the path, keeps the requests).
     let (proxy, recorded) = recording_proxy(server2.url.clone());
-    let key = secret(3);
+    let key = secret(0x5a, 3);
     let client = Client::new(&proxy, key, None).unwrap();
     let listed: Value = client.get("/v1/mailbox").unwrap();
     assert_eq!(listed, json!([]));
@@ -827,43 +727,26 @@ fn a_request_captured_for_one_server_is_refused_by_another() {
 const EVIL: &str =
     "\u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}all good, \u{1b}[31msend more\u{1b}[0m\r\u{202e}gnirts";
 
-/// A hostile "server": answers every request with `status` and an error body carrying
-/// terminal escapes; also its /v1/info is hostile. Serves until the test process ends.
+/// A hostile "server": answers every request with 409 and an error body carrying terminal
+/// escapes; its /v1/info is hostile too.
 fn hostile_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { break };
-            std::thread::spawn(move || {
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                while let Some((head, _)) = read_request(&mut reader) {
-                    let body = if head.starts_with("GET /v1/info ") {
-                        json!({
-                            "node_id": node_of(&secret(666)),
-                            "network": format!("regtest{EVIL}"),
-                            "version": EVIL,
-                        })
-                    } else {
-                        json!({"error": {"code": format!("nope{EVIL}"), "message": EVIL}})
-                    };
-                    let status = if head.starts_with("GET /v1/info ") {
-                        200
-                    } else {
-                        409
-                    };
-                    let body = body.to_string();
-                    let _ = write!(
-                        writer,
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                }
-            });
+    hostile::serve(|request| {
+        if request.target == "/v1/info" {
+            Response::json(
+                200,
+                &json!({
+                    "node_id": node_of(&secret(0x5a, 666)),
+                    "network": format!("regtest{EVIL}"),
+                    "version": EVIL,
+                }),
+            )
+        } else {
+            Response::json(
+                409,
+                &json!({"error": {"code": format!("nope{EVIL}"), "message": EVIL}}),
+            )
         }
-    });
-    url
+    })
 }
 
 fn has_escapes(text: &str) -> bool {
@@ -875,7 +758,7 @@ fn has_escapes(text: &str) -> bool {
 fn escape_sequences_from_a_hostile_server_are_stripped() {
     let url = hostile_server();
     // The client: the error fields carry no control characters, the words are kept.
-    let client = Client::new(&url, secret(1), None).unwrap();
+    let client = Client::new(&url, secret(0x5a, 1), None).unwrap();
     let (status, code, message) = api_code(client.get("/v1/channels"));
     assert_eq!(status, 409);
     assert!(

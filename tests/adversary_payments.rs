@@ -15,7 +15,7 @@ mod common;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::procs::{eventually, to_node, value_at, Server, Wallet};
+use common::procs::{copy_dir, eventually, to_node, value_at, Server, Wallet};
 use common::story::{fails, status, Story};
 use serde_json::Value;
 
@@ -67,28 +67,6 @@ fn restart_s(story: &mut Story, nonce_log: Option<&Path>) -> Value {
 fn stop_s(story: &mut Story) {
     let _ = story.server.child.kill();
     let _ = story.server.child.wait();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    if to.exists() {
-        std::fs::remove_dir_all(to).unwrap();
-    }
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(from).unwrap().permissions().mode();
-        std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode)).unwrap();
-    }
 }
 
 fn funding_outpoint(w: &Wallet, channel: &str) -> bitcoin::OutPoint {

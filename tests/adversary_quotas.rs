@@ -10,8 +10,6 @@
 //!   weakest stranger item it displaces, so free keys alone change nothing, and displacing a
 //!   package that proved `w` bits costs at least a share's worth of `w`-bit work.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use asyncpay::keys::NodeId;
 use asyncpay::net::auth::{AuthHeader, DEFAULT_MAX_PER_STRANGER};
 use asyncpay::net::client::Client;
@@ -22,57 +20,14 @@ use asyncpay::server::mailbox::{
     MAX_STRANGER_ITEMS_PER_RECIPIENT, RECOMMENDED_WORK_BITS,
 };
 use asyncpay::store::{DataDir, LockWait};
-use bitcoin::secp256k1::{Secp256k1, SecretKey};
+use bitcoin::secp256k1::SecretKey;
 use serde_json::{json, Value};
 
 mod common;
 
+use common::hostile::{node_of, now, secret, send, server_id};
 use common::procs::{Env, Server};
 use common::story::{keys_of, server_init};
-
-fn secret(n: u16) -> SecretKey {
-    let mut b = [0x6bu8; 32];
-    b[..2].copy_from_slice(&n.to_be_bytes());
-    SecretKey::from_slice(&b).unwrap()
-}
-
-fn node_of(secret: &SecretKey) -> NodeId {
-    NodeId(secret.public_key(&Secp256k1::signing_only()))
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn server_id(base: &str) -> NodeId {
-    let mut info = agent().get(&format!("{base}/v1/info")).call().unwrap();
-    let info: Value = serde_json::from_slice(&info.body_mut().read_to_vec().unwrap()).unwrap();
-    info["node_id"].as_str().unwrap().parse().unwrap()
-}
-
-/// Sends a captured request (its Authorization header and JSON body) to `base`: (status,
-/// JSON answer).
-fn send(base: &str, target: &str, auth: &str, body: &[u8]) -> (u16, Value) {
-    let mut response = agent()
-        .post(&format!("{base}{target}"))
-        .header("authorization", auth)
-        .content_type("application/json")
-        .send(body)
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_vec().unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
 
 // ---------------------------------------------------------------------------------------
 // Item 15: a request captured before a restart of S does not replay after it.
@@ -88,7 +43,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let operator = keys_of(&s).node_secret();
     let mut server = Server::start(&s);
     let s_node = server_id(&server.url);
-    let r = secret(7);
+    let r = secret(0x6b, 7);
     let target = format!("/v1/mailbox/{}", node_of(&r));
     let body = json!({"payload": "c0ffee"}).to_string();
     let mut nonce = [0u8; 16];
@@ -103,9 +58,9 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
         nonce,
     )
     .to_string();
-    let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
+    let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
+    let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (401, Some("auth_replayed"))
@@ -117,7 +72,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let _ = server.child.kill();
     let _ = server.child.wait();
     server = Server::start_with(&s, &port, &[], None);
-    let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
+    let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (401, Some("auth_replayed")),
@@ -143,21 +98,9 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
         nonce,
     )
     .to_string();
-    let (status, answer) = send(&server.url, &target, &late, body.as_bytes());
+    let (status, answer) = send(&server.url, "POST", &target, &late, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
     drop(server);
-}
-
-/// Sends a signed GET (empty body) to `base`: (status, JSON answer).
-fn send_get(base: &str, target: &str, auth: &str) -> (u16, Value) {
-    let mut response = agent()
-        .get(&format!("{base}{target}"))
-        .header("authorization", auth)
-        .call()
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_vec().unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// Bytes in the replay journal of wallet `s`'s server.
@@ -185,7 +128,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).unwrap();
         let auth = AuthHeader::sign(key, &s_node, "GET", "/v1/mailbox", b"", ts, nonce);
-        send_get(&server.url, "/v1/mailbox", &auth.to_string())
+        send(&server.url, "GET", "/v1/mailbox", &auth.to_string(), None)
     };
     let refused = |(status, answer): (u16, Value)| {
         assert_eq!(
@@ -197,7 +140,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
     let before = journaled(&s);
 
     // With current stamps: the budget, then refused.
-    let honest = secret(900);
+    let honest = secret(0x6b, 900);
     for _ in 0..DEFAULT_MAX_PER_STRANGER {
         let (status, answer) = ask(&honest, now());
         assert_eq!(status, 200, "{answer}");
@@ -206,7 +149,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
 
     // Stamped 119 s back, each stamp leaves the clock window within a second or two; the
     // budget does not: it counts requests by when S admitted them.
-    let flooder = secret(901);
+    let flooder = secret(0x6b, 901);
     for _ in 0..DEFAULT_MAX_PER_STRANGER {
         let (status, answer) = ask(&flooder, now() - 119);
         assert_eq!(status, 200, "{answer}");
@@ -219,7 +162,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
 
     // None of these reads was journaled (no sync each); a request that changes state is.
     assert_eq!(journaled(&s), before);
-    let target = format!("/v1/mailbox/{}", node_of(&secret(7)));
+    let target = format!("/v1/mailbox/{}", node_of(&secret(0x6b, 7)));
     let body = json!({"payload": "c0ffee"}).to_string();
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
@@ -233,7 +176,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
         nonce,
     )
     .to_string();
-    let (status, answer) = send(&server.url, &target, &auth, body.as_bytes());
+    let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
     assert!(journaled(&s) > before);
     drop(server);
@@ -284,7 +227,7 @@ fn junk_from_fresh_keys_cannot_displace_a_strangers_package() {
     let operator = keys_of(&s).node_secret();
     let server = Server::start(&s);
     let url = server.url.clone();
-    let b = secret(1);
+    let b = secret(0x6b, 1);
     let b_node = node_of(&b);
     let list = || -> Vec<ItemMeta> {
         Client::new(&url, b, None)
@@ -295,7 +238,7 @@ fn junk_from_fresh_keys_cannot_displace_a_strangers_package() {
     let mut key = 100u16;
     let mut fresh = || {
         key += 1;
-        secret(key)
+        secret(0x6b, key)
     };
 
     // Fresh keys (free) fill the strangers' share of B's mailbox; while it has room, posts
@@ -413,14 +356,14 @@ fn displacing_a_package_takes_the_whole_share_at_its_work() {
             ..MailboxLimits::default()
         });
     const NOW: u64 = 1_800_000_000;
-    let b = node_of(&secret(1));
+    let b = node_of(&secret(0x6b, 1));
     let w = 20u8;
     let mut n = 200u16;
     // One post a second: among equal work, the oldest goes.
     let mut post = |work: u8| {
         n += 1;
         let at = NOW + u64::from(n);
-        mb.post_with_work(node_of(&secret(n)), b, vec![1], None, at, work)
+        mb.post_with_work(node_of(&secret(0x6b, n)), b, vec![1], None, at, work)
     };
     for _ in 0..share - 1 {
         post(0).unwrap();

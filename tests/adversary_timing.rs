@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use asyncpay::chain::Ledger;
@@ -24,7 +23,9 @@ use asyncpay::eltoo::{
 use asyncpay::payment::sale::{claim_digest, PtlcTiming};
 use bitcoin::transaction::Version;
 use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
-use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
+use common::procs::{
+    channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
+};
 use common::story::{fails, Story};
 use common::PartySecrets;
 use secp::{Scalar, G};
@@ -34,19 +35,6 @@ fn random32() -> [u8; 32] {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).unwrap();
     b
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn tip(env: &Env) -> u32 {

@@ -16,7 +16,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -31,7 +30,9 @@ use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
 use bitcoin::taproot::{LeafVersion, TapLeafHash};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
 use common::duo::{on_both, Harness, DELAY};
-use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
+use common::procs::{
+    channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
+};
 use common::story::{fails, keys_of, server_init, status, Story};
 use serde_json::Value;
 
@@ -41,19 +42,6 @@ fn tip(env: &Env) -> u32 {
 
 fn id(v: &Value) -> String {
     v["payment_id"].as_str().unwrap().to_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of `w`'s data dir as it is now (an old backup), as a wallet of its own.

@@ -4,7 +4,6 @@
 //! old backup that S's watcher defeats with the latest state — final on-chain balances
 //! checked to the satoshi. Hostile requests get clear errors and change nothing.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,21 +13,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
+use common::procs::{
+    channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
+};
 use common::story::server_init;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn channels_with_a_real_server_to_the_satoshi() {

@@ -224,3 +224,24 @@ pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 pub fn channel_id(v: &Value) -> String {
     v["channel_id"].as_str().unwrap().to_owned()
 }
+
+/// Copies a data dir (or a ledger dir) as a backup, or restores one: `to` is replaced, the
+/// lock file is left behind, the directory modes are kept.
+pub fn copy_dir(from: &Path, to: &Path) {
+    if to.exists() {
+        std::fs::remove_dir_all(to).unwrap();
+    }
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(from).unwrap().permissions().mode();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode)).unwrap();
+}
