@@ -7,7 +7,7 @@
 #[path = "common/network.rs"]
 mod network;
 
-use network::{case_from_bytes, run_case, step_from_byte, Client, Step};
+use network::{case_from_bytes, run_case, step_from_byte, Step, Who};
 use proptest::prelude::*;
 
 fn step() -> impl Strategy<Value = Step> {
@@ -15,10 +15,10 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(ProptestConfig::with_cases(8))]
 
     #[test]
-    fn random_interleavings_keep_every_invariant(steps in proptest::collection::vec(step(), 1..16)) {
+    fn random_interleavings_keep_every_invariant(steps in proptest::collection::vec(step(), 1..20)) {
         run_case(&steps);
     }
 }
@@ -32,7 +32,7 @@ fn honest_payments_settle_to_the_satoshi() {
         Step::Receive { no_claim: true },
         Step::Watch,
         Step::Claim,
-        Step::Sync(Client::A),
+        Step::Sync(Who::A),
     ]);
 }
 
@@ -41,16 +41,48 @@ fn honest_payments_settle_to_the_satoshi() {
 #[test]
 fn a_payer_restored_to_before_its_payment_cannot_take_it_back() {
     run_case(&[
-        Step::Backup(Client::A),
+        Step::Backup(Who::A),
         Step::Pay { amount: 3 },
         Step::Receive { no_claim: true },
         Step::Mine(1),
         Step::Restore {
-            who: Client::A,
+            who: Who::A,
             which: 0,
         },
         Step::Claim,
         Step::Watch,
+    ]);
+}
+
+/// A goes back to its backup from before a paid payment and publishes that old state: S
+/// rebinds its latest and loses nothing; B keeps what it was paid.
+#[test]
+fn a_stale_payer_publishing_its_old_state_takes_nothing() {
+    run_case(&[
+        Step::Backup(Who::A),
+        Step::Pay { amount: 2 },
+        Step::Receive { no_claim: false },
+        Step::Sync(Who::A),
+        Step::Restore { who: Who::A, which: 0 },
+        Step::ForceClose(Who::A),
+        Step::Mine(3),
+        Step::Watch,
+    ]);
+}
+
+/// S goes back to its backup from before a payment (it "forgets" it was paid): the honest A
+/// and B still get exactly their balances.
+#[test]
+fn a_server_restored_from_a_backup_cannot_take_the_clients_money() {
+    run_case(&[
+        Step::Backup(Who::S),
+        Step::Pay { amount: 3 },
+        Step::Receive { no_claim: false },
+        Step::Sync(Who::A),
+        Step::Restore { who: Who::S, which: 0 },
+        Step::Watch,
+        Step::Mine(2),
+        Step::Sync(Who::B),
     ]);
 }
 
@@ -70,7 +102,7 @@ fn crashes_at_every_crash_point_resume() {
         Step::CrashSale,
         Step::RestartS,
         Step::Receive { no_claim: false },
-        Step::Sync(Client::A),
+        Step::Sync(Who::A),
     ]);
 }
 

@@ -59,11 +59,12 @@ pub const AMOUNTS: [u64; 4] = [1_000, 7_500, 20_000, 90_000];
 /// Backups kept per client (a restore picks one).
 pub const MAX_BACKUPS: usize = 4;
 
-/// The two clients.
+/// The three roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Client {
+pub enum Who {
     A,
     B,
+    S,
 }
 
 /// One step of a case.
@@ -75,18 +76,22 @@ pub enum Step {
     Receive { no_claim: bool },
     /// B claims what it sold.
     Claim,
-    /// A client collects what S holds for it (`sync`).
-    Sync(Client),
+    /// A client collects what S holds for it (`sync`); for S, a watcher pass.
+    Sync(Who),
     /// A cancels one of its unfinished payments (the `which`-th, cyclically).
     Cancel { which: usize },
     /// One pass of S's chain watcher.
     Watch,
     /// Blocks pass.
     Mine(u8),
-    /// A copy of a client's data dir (at most [`MAX_BACKUPS`], oldest dropped).
-    Backup(Client),
-    /// A client's data dir replaced by one of its backups (cyclically): it is stale now.
-    Restore { who: Client, which: usize },
+    /// A copy of a role's data dir (at most [`MAX_BACKUPS`] each, oldest dropped).
+    Backup(Who),
+    /// A role's data dir replaced by one of its backups (cyclically): it is stale now, and
+    /// the others are the honest ones.
+    Restore { who: Who, which: usize },
+    /// A client force-closes its channel (publishes the latest update it holds: an old one
+    /// if it is stale); for S, a watcher pass.
+    ForceClose(Who),
     /// S stops and starts again from what it persisted (same port).
     RestartS,
     /// A crashes in `pay` right after writing the proposal (`nonces: false`) or S's nonce
@@ -210,7 +215,7 @@ impl Role {
     }
 }
 
-/// Cheap scrypt for every wallet of this process, and one nonce log for all of them (nonces
+/// Cheap scrypt for every wallet of this process (release builds too: the fuzz target), and one nonce log for all of them (nonces
 /// are random: one log across worlds is as good as one per world).
 fn process_setup() -> &'static Path {
     static LOG: OnceLock<PathBuf> = OnceLock::new();
@@ -221,6 +226,8 @@ fn process_setup() -> &'static Path {
             rand_u64()
         ));
         std::env::set_var("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+        // The fuzz target is a release build.
+        std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
         std::env::set_var("ASYNCPAY_TEST_NONCE_LOG", &log);
         log
     })
@@ -243,10 +250,10 @@ pub struct World {
     server: Option<InProcessServer>,
     listen: SocketAddr,
     address: String,
-    backups: BTreeMap<Client, Vec<PathBuf>>,
+    backups: BTreeMap<Who, Vec<PathBuf>>,
     backups_taken: usize,
     /// Restored from a backup at some point: no longer trusted to be in step.
-    stale: BTreeMap<Client, bool>,
+    stale: BTreeMap<Who, bool>,
     /// The highest state number S (and each client) ever held per channel.
     high: BTreeMap<(char, ChannelId), u32>,
     nonce_log: &'static Path,
@@ -313,14 +320,15 @@ impl World {
         self.s.stop();
     }
 
-    fn role(&mut self, who: Client) -> &mut Role {
+    fn role(&mut self, who: Who) -> &mut Role {
         match who {
-            Client::A => &mut self.a,
-            Client::B => &mut self.b,
+            Who::A => &mut self.a,
+            Who::B => &mut self.b,
+            Who::S => &mut self.s,
         }
     }
 
-    fn is_stale(&self, who: Client) -> bool {
+    fn is_stale(&self, who: Who) -> bool {
         self.stale.get(&who).copied().unwrap_or(false)
     }
 
@@ -365,7 +373,16 @@ impl World {
                 "receive"
             }),
             Step::Claim => self.b.run("claim"),
+            Step::Sync(Who::S) | Step::ForceClose(Who::S) => {
+                self.server.as_ref().unwrap().watch_pass();
+                Ok(Vec::new())
+            }
             Step::Sync(who) => self.role(who).run("sync"),
+            Step::ForceClose(who) => {
+                let role = self.role(who);
+                let id = role.channels()[0].channel.id();
+                role.run(&format!("channel close {id} --force --no-wait"))
+            }
             Step::Cancel { which } => {
                 let ids = self.unfinished();
                 if ids.is_empty() {
@@ -406,12 +423,18 @@ impl World {
                 else {
                     return self.check();
                 };
+                if who == Who::S {
+                    self.stop_s();
+                }
                 let role = self.role(who);
                 role.stop();
                 let dir = role.dir.clone();
                 std::fs::remove_dir_all(&dir).unwrap();
                 copy_dir(&from, &dir);
                 self.stale.insert(who, true);
+                if who == Who::S {
+                    self.start_s();
+                }
                 Ok(Vec::new())
             }
             Step::RestartS => {
@@ -463,12 +486,12 @@ impl World {
                 latest.state.check(capacity).unwrap_or_else(|e| {
                     panic!("{tag}: conservation broken in {}: {e}", channel.id())
                 });
-                let client = match tag {
-                    'a' => Some(Client::A),
-                    'b' => Some(Client::B),
-                    _ => None,
+                let who = match tag {
+                    'a' => Who::A,
+                    'b' => Who::B,
+                    _ => Who::S,
                 };
-                if client.is_none_or(|c| !self.is_stale(c)) {
+                if !self.is_stale(who) {
                     let high = self.high.entry((tag, channel.id())).or_insert(0);
                     assert!(
                         latest.state.number >= *high,
@@ -501,7 +524,7 @@ impl World {
             for step in [
                 Step::Receive { no_claim: false },
                 Step::Claim,
-                Step::Sync(Client::A),
+                Step::Sync(Who::A),
                 Step::Watch,
             ] {
                 self.run(&step);
@@ -510,7 +533,7 @@ impl World {
         for id in self.unfinished() {
             let _ = self.a.run(&format!("payments cancel {id}"));
         }
-        self.run(&Step::Sync(Client::A));
+        self.run(&Step::Sync(Who::A));
         self.check();
 
         let s_channels = self.s.server_channels();
@@ -551,14 +574,33 @@ impl World {
             .filter(|p| p.status == PaymentStatus::Sold)
             .map(|p| p.amount_sat)
             .sum();
-        if !self.is_stale(Client::A) {
-            let a_paid: u64 = self
-                .a
-                .payments()
-                .iter()
-                .filter(|p| p.status == LocalStatus::Paid)
-                .map(|p| p.amount_sat + p.fee_sat)
-                .sum();
+        // What each client's own records say.
+        let (a_payments, b_payments) = (self.a.payments(), self.b.payments());
+        let amount_of = |ps: &[ClientPayment], status: &[LocalStatus], fee: bool| -> u64 {
+            ps.iter()
+                .filter(|p| status.contains(&p.status))
+                .map(|p| p.amount_sat + if fee { p.fee_sat } else { 0 })
+                .sum()
+        };
+        let a_paid = amount_of(&a_payments, &[LocalStatus::Paid], true);
+        let a_committed = a_paid
+            + amount_of(
+                &a_payments,
+                &[
+                    LocalStatus::Proposed,
+                    LocalStatus::Pending,
+                    LocalStatus::Cancelling,
+                ],
+                true,
+            );
+        let b_paid = amount_of(&b_payments, &[LocalStatus::Paid], false);
+        let b_unclaimed = amount_of(&b_payments, &[LocalStatus::Sold], false);
+        let (a_honest, b_honest, s_honest) = (
+            !self.is_stale(Who::A),
+            !self.is_stale(Who::B),
+            !self.is_stale(Who::S),
+        );
+        if a_honest && s_honest {
             assert_eq!(
                 a_paid,
                 paid_with_fee,
@@ -570,7 +612,7 @@ impl World {
         // Both clients force-close; blocks pass; S's watcher and the clients act.
         let mut settled = false;
         for _ in 0..60 {
-            for (who, id) in [(Client::A, a_id), (Client::B, b_id)] {
+            for (who, id) in [(Who::A, a_id), (Who::B, b_id)] {
                 let _ = self
                     .role(who)
                     .run(&format!("channel close {id} --force --no-wait"));
@@ -593,26 +635,45 @@ impl World {
             paid.len()
         );
         assert!(settled, "the channels never settled: {got:?}\n{log}");
-        assert!(
-            got[1] >= paid_with_fee,
-            "S got {} from A for {paid_with_fee} it paid out\n{log}",
-            got[1]
-        );
-        assert!(
-            got[3] >= B_CAPACITY - paid_to_b - sold,
-            "S kept {} of B's channel, owed {}\n{log}",
-            got[3],
-            B_CAPACITY - paid_to_b - sold
-        );
-        if !self.is_stale(Client::A) {
-            assert_eq!(
-                (got[0], got[1]),
-                (A_CAPACITY - paid_with_fee, paid_with_fee),
-                "A–S settled wrong\n{log}"
+        if s_honest {
+            // S never pays for a scalar it cannot use, nor loses what it holds.
+            assert!(
+                got[1] >= paid_with_fee,
+                "S got {} from A for {paid_with_fee} it paid out\n{log}",
+                got[1]
+            );
+            assert!(
+                got[3] >= B_CAPACITY - paid_to_b - sold,
+                "S kept {} of B's channel, owed {}\n{log}",
+                got[3],
+                B_CAPACITY - paid_to_b - sold
             );
         }
-        if !self.is_stale(Client::B) && sold == 0 {
-            assert_eq!(got[2], paid_to_b, "B was not paid what S paid\n{log}");
+        if a_honest {
+            // A never loses more than it set out to pay.
+            assert!(
+                got[0] >= A_CAPACITY - a_committed,
+                "A got {} back, committed {a_committed}\n{log}",
+                got[0]
+            );
+            if s_honest {
+                assert_eq!(
+                    (got[0], got[1]),
+                    (A_CAPACITY - paid_with_fee, paid_with_fee),
+                    "A–S settled wrong\n{log}"
+                );
+            }
+        }
+        if b_honest && b_unclaimed == 0 {
+            // B keeps every payment it was paid.
+            assert!(
+                got[2] >= b_paid,
+                "B got {} of {b_paid} it was paid\n{log}",
+                got[2]
+            );
+            if s_honest && sold == 0 {
+                assert_eq!(got[2], paid_to_b, "B was not paid what S paid\n{log}");
+            }
         }
     }
 }
@@ -686,7 +747,7 @@ pub fn case_from_bytes(data: &[u8]) -> Vec<Step> {
 
 pub fn step_from_byte(b: u8) -> Step {
     let arg = usize::from(b >> 4);
-    let who = if arg % 2 == 0 { Client::A } else { Client::B };
+    let who = [Who::A, Who::B, Who::S][arg % 3];
     match b & 0x0f {
         0..=2 => Step::Pay { amount: arg },
         3 => Step::Receive {
@@ -703,11 +764,11 @@ pub fn step_from_byte(b: u8) -> Step {
             which: arg / 2,
         },
         12 => Step::RestartS,
+        15 => Step::ForceClose(who),
         13 => Step::CrashPay {
             amount: arg,
             nonces: arg % 2 == 1,
         },
-        14 => Step::CrashSale,
-        _ => Step::Receive { no_claim: true },
+        _ => Step::CrashSale,
     }
 }
