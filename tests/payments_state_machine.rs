@@ -63,7 +63,10 @@ fn a_stale_payer_publishing_its_old_state_takes_nothing() {
         Step::Pay { amount: 2 },
         Step::Receive { no_claim: false },
         Step::Sync(Who::A),
-        Step::Restore { who: Who::A, which: 0 },
+        Step::Restore {
+            who: Who::A,
+            which: 0,
+        },
         Step::ForceClose(Who::A),
         Step::Mine(3),
         Step::Watch,
@@ -79,10 +82,33 @@ fn a_server_restored_from_a_backup_cannot_take_the_clients_money() {
         Step::Pay { amount: 3 },
         Step::Receive { no_claim: false },
         Step::Sync(Who::A),
-        Step::Restore { who: Who::S, which: 0 },
+        Step::Restore {
+            who: Who::S,
+            which: 0,
+        },
         Step::Watch,
         Step::Mine(2),
         Step::Sync(Who::B),
+    ]);
+}
+
+/// B sells, then gives the payment back off-chain (once crashing after signing the fail
+/// state): A's money comes back, S pays nothing.
+#[test]
+fn a_sale_given_back_returns_the_money() {
+    run_case(&[
+        Step::Pay { amount: 2 },
+        Step::Receive { no_claim: true },
+        Step::GiveBack {
+            which: 0,
+            crash: true,
+        },
+        Step::GiveBack {
+            which: 0,
+            crash: false,
+        },
+        Step::Watch,
+        Step::Sync(Who::A),
     ]);
 }
 
@@ -94,13 +120,22 @@ fn crashes_at_every_crash_point_resume() {
             amount: 0,
             nonces: false,
         },
+        Step::Sync(Who::A),
         Step::CrashPay {
             amount: 1,
             nonces: true,
         },
+        Step::Sync(Who::A),
         Step::Pay { amount: 2 },
         Step::CrashSale,
         Step::RestartS,
+        Step::Receive { no_claim: true },
+        Step::GiveBack {
+            which: 0,
+            crash: true,
+        },
+        Step::Sync(Who::A),
+        Step::Pay { amount: 1 },
         Step::Receive { no_claim: false },
         Step::Sync(Who::A),
     ]);

@@ -24,8 +24,18 @@ thread_local! {
 /// still go to stderr): for driving commands in-process (tests, the state-machine fuzzer of
 /// A, B and S). Returns what `f` returned and each result as it would have been printed.
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    let outer = CAPTURED.with(|c| c.borrow_mut().replace(Vec::new()));
+    /// Puts the outer capture back, also when `f` panics.
+    struct Restore(Option<Option<Vec<String>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                CAPTURED.with(|c| *c.borrow_mut() = outer);
+            }
+        }
+    }
+    let mut restore = Restore(Some(CAPTURED.with(|c| c.borrow_mut().replace(Vec::new()))));
     let value = f();
+    let outer = restore.0.take().expect("set above");
     let results = CAPTURED.with(|c| std::mem::replace(&mut *c.borrow_mut(), outer));
     (value, results.unwrap_or_default())
 }

@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bitcoin::Amount;
@@ -164,41 +163,47 @@ impl StateFile for ClientPayment {
 /// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
 /// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
 /// adversary tests use it to stop a role between two steps of the protocol. A role run in
-/// the test's own process (the state-machine fuzzer of A, B and S) arms it with
-/// [`crash_in_process_at`] instead: the command then stops there with an error, writing
-/// nothing more, as if the process had died.
-fn crash_point(name: &str) -> CliResult<()> {
-    if crashing_at(name) {
-        if IN_PROCESS_CRASH
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
-        {
-            return Err(CliError::failed(format!("test crash at {name}")));
+/// the test's own thread (the state-machine fuzzer of A, B and S) arms it with
+/// [`crash_in_process_at`] instead: the command then unwinds from there with a [`TestCrash`]
+/// panic (nothing more is written, as if the process had died), once.
+fn crash_point(name: &str) {
+    let armed = IN_PROCESS_CRASH.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.as_deref() == Some(name) {
+            c.take()
+        } else {
+            None
         }
+    });
+    if armed.is_some() {
+        std::panic::panic_any(TestCrash(name.to_owned()));
+    }
+    if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name) {
         std::process::exit(137);
     }
-    Ok(())
 }
 
 fn crashing_at(name: &str) -> bool {
-    let armed = IN_PROCESS_CRASH
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    armed.as_deref() == Some(name)
+    IN_PROCESS_CRASH.with(|c| c.borrow().as_deref() == Some(name))
         || std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name)
 }
 
-static IN_PROCESS_CRASH: Mutex<Option<String>> = Mutex::new(None);
+thread_local! {
+    static IN_PROCESS_CRASH: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
 
-/// Test-only: arms (or with `None` disarms) the crash point `name` for roles run in this
-/// process (see `crash_point`): `payment-proposed`, `payment-nonces-recorded`,
-/// `sale-signed`, `fail-signed`.
+/// The panic payload of an in-process crash point (see [`crash_in_process_at`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TestCrash(pub String);
+
+/// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
+/// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-signed`,
+/// `fail-signed`. The first command to reach it unwinds with a [`TestCrash`] panic.
 #[doc(hidden)]
 pub fn crash_in_process_at(name: Option<&str>) {
-    *IN_PROCESS_CRASH
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner) = name.map(str::to_owned);
+    IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));
 }
 
 fn now() -> u64 {
@@ -347,7 +352,7 @@ impl Payments<'_, '_> {
             confirmation_budget: None,
         };
         self.save(&p)?;
-        crash_point("payment-proposed")?;
+        crash_point("payment-proposed");
         self.resume_outgoing(&mut p, true)?;
         Ok(p)
     }
@@ -488,7 +493,7 @@ impl Payments<'_, '_> {
             })?;
             // S's nonce is written next to our secret nonce before we sign with it.
             self.s.save(&ch)?;
-            crash_point("payment-nonces-recorded")?;
+            crash_point("payment-nonces-recorded");
             let secret = self.s.w.keys.channel(ch.key_index).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
@@ -1211,7 +1216,7 @@ impl Payments<'_, '_> {
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
             self.s.save(&ch)?;
-            crash_point("sale-signed")?;
+            crash_point("sale-signed");
         }
         self.s.countersign(&client, &mut ch)?;
         self.mark(p, LocalStatus::Sold, None)
@@ -1490,7 +1495,7 @@ impl Payments<'_, '_> {
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
             self.s.save(&ch)?;
-            crash_point("fail-signed")?;
+            crash_point("fail-signed");
         }
         self.s.countersign(&client, &mut ch)?;
         Ok(())

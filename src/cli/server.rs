@@ -109,9 +109,14 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             watch_interval_ms,
             manual,
         } => {
+            // A bad --listen fails before anything is opened.
+            let listen = listen.as_deref().map(parse_listen).transpose()?;
             let core = open_core(ctx)?;
             core.set_manual(manual);
-            let listen = parse_listen(&listen.unwrap_or_else(|| core.listen()))?;
+            let listen = match listen {
+                Some(listen) => listen,
+                None => parse_listen(&core.listen())?,
+            };
             let config = ServerConfig {
                 listen,
                 tls: tls_cert
@@ -598,8 +603,14 @@ pub struct InProcessServer {
 }
 
 impl InProcessServer {
-    /// Opens the server wallet of `ctx` and serves it on `listen` (port 0: any free port).
+    /// Opens the server wallet of `ctx` and serves it on `listen`, a loopback address (port
+    /// 0: any free port).
     pub fn start(ctx: &mut Context, listen: SocketAddr) -> CliResult<InProcessServer> {
+        if !listen.ip().is_loopback() {
+            return Err(CliError::usage(format!(
+                "an in-process S listens on 127.0.0.1 only, not {listen}"
+            )));
+        }
         let core = Arc::new(open_core(ctx)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -38,7 +38,9 @@ use crate::keys::NodeId;
 pub const MAX_SEALED_PACKAGE: usize = 64 * 1024;
 
 /// The largest age header (everything before the payload) [`UpdatePackage::open`] parses,
-/// in bytes: a package is sealed to one recipient.
+/// in bytes: a package is sealed to one X25519 recipient (with age's grease stanza, under
+/// 400 bytes). A recipient type with larger stanzas (post-quantum keys take about 1.5 KB)
+/// needs this raised.
 pub const MAX_SEALED_HEADER: usize = 2 * 1024;
 
 /// The line that ends an age header (its MAC follows).
@@ -313,7 +315,7 @@ impl UpdatePackage {
         let mut binary = Vec::with_capacity(sealed.len());
         ArmoredReader::new(sealed)
             .read_to_end(&mut binary)
-            .map_err(|e| PackageError::NotAge(e.to_string()))?;
+            .map_err(not_age)?;
         let header_end = binary
             .windows(HEADER_END.len())
             .position(|w| w == HEADER_END);
@@ -324,10 +326,7 @@ impl UpdatePackage {
             });
         }
         let decryptor = age::Decryptor::new_buffered(&binary[..]).map_err(|e| match e {
-            age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                PackageError::NotAge("the input ends inside the age header: it is truncated".into())
-            }
-            age::DecryptError::Io(io) => PackageError::NotAge(io.to_string()),
+            age::DecryptError::Io(io) => not_age(io),
             other => map_decrypt_error(other),
         })?;
         if decryptor.is_scrypt() {
@@ -366,6 +365,15 @@ impl UpdatePackage {
             }
         })?;
         wire.try_into()
+    }
+}
+
+/// An input that is not age data: truncated (in its armor or its header), or not age at all.
+fn not_age(e: std::io::Error) -> PackageError {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        PackageError::NotAge("the input ends inside the age header: it is truncated".into())
+    } else {
+        PackageError::NotAge(e.to_string())
     }
 }
 
