@@ -62,8 +62,8 @@ pub fn server_id(base: &str) -> NodeId {
     info["node_id"].as_str().unwrap().parse().unwrap()
 }
 
-/// Sends a request with the given `Authorization` header (`GET` when `body` is `None`):
-/// (status, JSON answer or `Null`).
+/// Sends a request with the given `Authorization` header (any method; `body` for POST and
+/// PUT): (status, JSON answer or `Null`).
 pub fn send(
     base: &str,
     method: &str,
@@ -71,19 +71,56 @@ pub fn send(
     auth: &str,
     body: Option<&[u8]>,
 ) -> (u16, Value) {
+    let mut headers = vec![("authorization".to_owned(), auth.to_owned())];
+    if body.is_some() {
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    }
+    let response = request(base, method, target, &headers, body.unwrap_or_default());
+    let status = response.status;
+    (
+        status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+/// One request with any method, headers and body: the answer (a transport error is a
+/// `Response` with status 0, as when S is down).
+pub fn request(
+    base: &str,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Response {
     let url = format!("{base}{target}");
-    let result = match (method, body) {
-        ("GET", _) | (_, None) => agent().get(&url).header("authorization", auth).call(),
-        (_, Some(body)) => agent()
-            .post(&url)
-            .header("authorization", auth)
-            .content_type("application/json")
-            .send(body),
+    let agent = agent();
+    macro_rules! with_headers {
+        ($r:expr) => {{
+            let mut r = $r;
+            for (k, v) in headers {
+                r = r.header(k.as_str(), v.as_str());
+            }
+            r
+        }};
+    }
+    let result = match method {
+        "GET" => with_headers!(agent.get(&url)).call(),
+        "DELETE" => with_headers!(agent.delete(&url)).call(),
+        "HEAD" => with_headers!(agent.head(&url)).call(),
+        "POST" => with_headers!(agent.post(&url)).send(body),
+        "PUT" => with_headers!(agent.put(&url)).send(body),
+        other => panic!("no such method in the hostile peer: {other}"),
     };
-    let mut response = result.unwrap();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_vec().unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    match result {
+        Ok(mut response) => Response {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_vec().unwrap_or_default(),
+        },
+        Err(e) => Response {
+            status: 0,
+            body: e.to_string().into_bytes(),
+        },
+    }
 }
 
 /// A hostile client: its own node key and the real signed-HTTP client of a server at `base`.
@@ -256,7 +293,8 @@ impl Response {
     }
 }
 
-/// Reads one HTTP/1.1 request (head and Content-Length body) from `stream`.
+/// Reads one HTTP/1.1 request (head and a Content-Length body of at most 1 MiB) from
+/// `stream`.
 pub fn read_request(stream: &mut BufReader<TcpStream>) -> Option<Request> {
     let mut head = String::new();
     loop {
@@ -277,10 +315,13 @@ pub fn read_request(stream: &mut BufReader<TcpStream>) -> Option<Request> {
         head,
         body: Vec::new(),
     };
-    let len = request
+    let len: usize = request
         .header("content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    if len > 1 << 20 {
+        return None;
+    }
     request.body = vec![0; len];
     stream.read_exact(&mut request.body).ok()?;
     Some(request)
@@ -315,27 +356,26 @@ pub fn serve(handler: impl Fn(&Request) -> Response + Send + Sync + 'static) -> 
     url
 }
 
-/// Forwards `request` to the real server at `upstream` (with its `Authorization` header) and
-/// returns the real answer: for proxies that record, alter or stall.
+/// Forwards `request` to the real server at `upstream` (same method, `Authorization` and
+/// `Content-Type` headers, body) and returns the real answer: for proxies that record, alter
+/// or stall. S down is a 502.
 pub fn forward(upstream: &str, request: &Request) -> Response {
-    let url = format!("{upstream}{}", request.target);
-    let auth = request.header("authorization");
-    let result = if request.method == "GET" {
-        let mut r = agent().get(&url);
-        if let Some(a) = &auth {
-            r = r.header("authorization", a);
-        }
-        r.call()
-    } else {
-        let mut r = agent().post(&url).content_type("application/json");
-        if let Some(a) = &auth {
-            r = r.header("authorization", a);
-        }
-        r.send(&request.body[..])
-    };
-    let mut response = result.unwrap();
-    Response {
-        status: response.status().as_u16(),
-        body: response.body_mut().read_to_vec().unwrap(),
+    let headers: Vec<(String, String)> = ["authorization", "content-type"]
+        .into_iter()
+        .filter_map(|name| request.header(name).map(|v| (name.to_owned(), v)))
+        .collect();
+    let answer = self::request(
+        upstream,
+        &request.method,
+        &request.target,
+        &headers,
+        &request.body,
+    );
+    if answer.status == 0 {
+        return Response {
+            status: 502,
+            ..answer
+        };
     }
+    answer
 }
