@@ -275,6 +275,7 @@ fn client_payment() -> ClientPayment {
     ClientPayment {
         scalar_revealed_at: None,
         confirmation_budget: None,
+        payment_point: None,
         payment_id: PaymentId([7; 32]),
         direction: Direction::Outgoing,
         status: LocalStatus::Sold,

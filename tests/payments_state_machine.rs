@@ -148,3 +148,13 @@ fn fuzzer_bytes_decode_to_cases() {
         0x10, 0x03, 0x0a, 0x21, 0x13, 0x0b, 0x04, 0x09, 0x0c, 0x15,
     ]));
 }
+
+/// Found by the fuzzer: B sells, blocks pass until the PTLC is too near its expiry to reveal
+/// the scalar off-chain, so B claims on chain; S learns the scalar there and is paid by A's
+/// update. A's record must say paid too.
+#[test]
+fn a_claim_on_chain_near_the_expiry_is_paid_in_every_record() {
+    run_case(&case_from_bytes(&[
+        0x10, 0x20, 0x13, 0x07, 0x10, 0x59, 0x04, 0x32,
+    ]));
+}

@@ -152,6 +152,11 @@ pub struct ClientPayment {
     /// time we leave ourselves to claim on chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmation_budget: Option<u16>,
+    /// Outgoing: the payment point `T_A = s_A·G` of our signed update (hex, compressed),
+    /// written when the package is delivered. Once the channel has closed, S's scalar is
+    /// checked against it: the pending update that held `s_A` is gone then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_point: Option<String>,
 }
 
 impl StateFile for ClientPayment {
@@ -350,6 +355,7 @@ impl Payments<'_, '_> {
             reason: None,
             scalar_revealed_at: None,
             confirmation_budget: None,
+            payment_point: None,
         };
         self.save(&p)?;
         crash_point("payment-proposed");
@@ -523,6 +529,8 @@ impl Payments<'_, '_> {
         package
             .check()
             .map_err(|e| CliError::failed(format!("our own package does not check: {e}")))?;
+        let point = ch.channel.payment_point(Party::Client).map_err(refused)?;
+        p.payment_point = Some(hex::encode(&point.serialize()));
         p.delivered = Some(match &p.package_out {
             Some(path) => {
                 let armored = package.seal_armored(addr.mailbox());
@@ -632,13 +640,35 @@ impl Payments<'_, '_> {
         let number = p.request.as_ref().map(|r| r.proposal.number);
         let completed_before =
             ch.channel.pending().is_none() && ch.channel.latest().map(|l| l.state.number) == number;
-        let point = if completed_before {
+        // The channel closed on chain with S's state n+1 (S completed it with the scalar the
+        // payee revealed, on chain or off): our pending update is gone, and the scalar is
+        // checked against the payment point recorded at delivery.
+        let closed_paid = !completed_before
+            && ch.channel.status() != ChannelStatus::Open
+            && ch.channel.pending().is_none();
+        let scalar_point = || {
             view.scalar
                 .as_deref()
                 .and_then(|h| hex::decode::<32>(h).ok())
                 .and_then(|t| secp::Scalar::try_from(t.as_slice()).ok())
                 .map(|t| t.base_point_mul())
-                .ok_or_else(|| bad("scalar"))?
+                .ok_or_else(|| bad("scalar"))
+        };
+        let point = if completed_before {
+            scalar_point()?
+        } else if closed_paid {
+            let recorded = p
+                .payment_point
+                .as_deref()
+                .and_then(|h| hex::decode::<33>(h).ok())
+                .and_then(|b| secp::Point::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    bad("payment (our update is gone and no payment point was recorded)")
+                })?;
+            if scalar_point()? != recorded {
+                return Err(bad("scalar"));
+            }
+            recorded
         } else {
             ch.channel.payment_point(Party::Client).map_err(refused)?
         };
@@ -650,7 +680,7 @@ impl Payments<'_, '_> {
         {
             return Err(bad("invoice (terms differ from the payment)"));
         }
-        if completed_before {
+        if completed_before || closed_paid {
             return self.mark_paid(p, invoice);
         }
         let ours = ch
@@ -853,6 +883,7 @@ impl Payments<'_, '_> {
             reason: None,
             scalar_revealed_at: None,
             confirmation_budget: None,
+            payment_point: None,
         };
         self.save(&p)?;
         Ok(Some(p))

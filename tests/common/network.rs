@@ -639,6 +639,12 @@ impl World {
             "the channels never settled: {got:?}\n{log}"
         );
 
+        // Each client collects what S learned on chain (a claim there pays the payer too).
+        for who in [Who::A, Who::B] {
+            let step = Step::Sync(who);
+            let result = self.role(who).run("sync");
+            self.note(&step, result);
+        }
         // What S's records say was paid (read last: a claim on chain tells S too).
         let views = self.server.as_ref().unwrap().core().payments_of(&a_node);
         let paid: Vec<_> = views
@@ -676,10 +682,24 @@ impl World {
             !self.is_stale(Who::B),
             !self.is_stale(Who::S),
         );
+        let statuses = |ps: &[ClientPayment]| -> Vec<String> {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{:.8} {:?} {:?}",
+                        p.payment_id.to_string(),
+                        p.status,
+                        p.reason
+                    )
+                })
+                .collect()
+        };
         eprintln!(
-            "{log}\nS: {} paid ({paid_with_fee} sat with fees); on chain (A, S with A, B, S with \
-             B) = {got:?}",
-            paid.len()
+            "{log}\nS: {} paid ({paid_with_fee} sat with fees); A: {:?}; B: {:?}; on chain (A, S \
+             with A, B, S with B) = {got:?}",
+            paid.len(),
+            statuses(&a_payments),
+            statuses(&b_payments)
         );
         if s_honest {
             // S never pays for a scalar it cannot use: it ends with what it put in and its
