@@ -200,37 +200,30 @@ impl Role {
         f(&store)
     }
 
-    /// This client's channels.
-    pub fn channels(&self) -> Vec<ClientChannel> {
+    /// Every record of one kind in this role's store.
+    fn all<T: asyncpay::store::StateFile>(&self) -> Vec<T> {
         self.read(|s| {
-            s.keys_of::<ClientChannel>()
+            s.keys_of::<T>()
                 .unwrap()
                 .iter()
-                .filter_map(|k| s.load_keyed::<ClientChannel>(k).unwrap())
+                .filter_map(|k| s.load_keyed::<T>(k).unwrap())
                 .collect()
         })
+    }
+
+    /// This client's channels.
+    pub fn channels(&self) -> Vec<ClientChannel> {
+        self.all()
     }
 
     /// This client's payments.
     pub fn payments(&self) -> Vec<ClientPayment> {
-        self.read(|s| {
-            s.keys_of::<ClientPayment>()
-                .unwrap()
-                .iter()
-                .filter_map(|k| s.load_keyed::<ClientPayment>(k).unwrap())
-                .collect()
-        })
+        self.all()
     }
 
     /// S's channels (this role is S).
     pub fn server_channels(&self) -> Vec<ServerChannel> {
-        self.read(|s| {
-            s.keys_of::<ServerChannel>()
-                .unwrap()
-                .iter()
-                .filter_map(|k| s.load_keyed::<ServerChannel>(k).unwrap())
-                .collect()
-        })
+        self.all()
     }
 }
 
