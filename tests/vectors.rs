@@ -310,7 +310,7 @@ fn check_invalid_case(v: &Value) -> Result<(), String> {
 }
 
 fn verify_bip340(pubkey_x: [u8; 32], sig: &[u8], msg: &[u8]) -> bool {
-    let Ok(pk) = Point::lift_x(&pubkey_x) else {
+    let Ok(pk) = Point::lift_x(pubkey_x) else {
         return false;
     };
     let Ok(sig) = <[u8; 64]>::try_from(sig) else {
@@ -1104,9 +1104,6 @@ fn apply_tweaks(
     for (tweak, &xonly) in tweaks.iter().zip(is_xonly) {
         let tweak = MaybeScalar::from_slice(tweak)
             .map_err(|_| Bip327Error::Value("the tweak must be less than n".into()))?;
-        // musig2 0.1 takes non-zero tweaks only; no vector tweaks by zero.
-        let tweak = Scalar::try_from(tweak)
-            .map_err(|_| Bip327Error::Harness("a zero tweak is not supported".into()))?;
         ctx = ctx
             .with_tweak(tweak, xonly)
             .map_err(|_| Bip327Error::Value("the result of tweaking cannot be infinity".into()))?;
@@ -1252,7 +1249,7 @@ fn bip327_nonce_gen(doc: &Value, failures: &mut Vec<String>) -> Counts {
         if let Some(aggpk) = opt_hex(case, "aggpk")? {
             let aggpk = <[u8; 32]>::try_from(aggpk.as_slice()).map_err(|_| "aggpk length")?;
             builder = builder
-                .with_aggregated_pubkey(Point::lift_x(&aggpk).map_err(|_| "aggpk not on curve")?);
+                .with_aggregated_pubkey(Point::lift_x(aggpk).map_err(|_| "aggpk not on curve")?);
         }
         let msg = opt_hex(case, "msg")?;
         if let Some(msg) = &msg {

@@ -1207,7 +1207,7 @@ impl Payments<'_, '_> {
                     net_error(e)
                 })?;
             let digest = claim_digest(&params, &ptlc).map_err(refused)?;
-            let key = secp::Point::lift_x(&params.server.ptlc.serialize())
+            let key = secp::Point::lift_x(params.server.ptlc.serialize())
                 .map_err(|_| CliError::failed("S's PTLC key is not a point"))?;
             let pre = hex::decode::<65>(&sold.adaptor_signature)
                 .ok()
