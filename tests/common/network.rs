@@ -326,6 +326,11 @@ impl World {
         world
     }
 
+    /// B's payment address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     fn ledger(&self) -> Ledger {
         Ledger::open(&self.chain).unwrap()
     }
