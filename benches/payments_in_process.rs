@@ -8,7 +8,6 @@
 //! `cargo bench --bench payments_in_process`.
 
 #[path = "../tests/common/network.rs"]
-#[allow(dead_code)]
 mod network;
 
 use std::time::Instant;
