@@ -174,12 +174,7 @@ impl Channel {
     }
 
     fn value_at(&self, script: &ScriptBuf) -> u64 {
-        self.ledger
-            .utxos_for_script(script)
-            .unwrap()
-            .iter()
-            .map(|(_, u)| u.output.value.to_sat())
-            .sum()
+        self.ledger.value_at(script).unwrap().to_sat()
     }
 
     /// Client pays the server `amount` in each of `n` new states. Returns the last number.
@@ -855,14 +850,7 @@ fn a_superseded_payment_update_published_later_is_rebound_by_n_plus_2() {
         watch_ledger(&pair.client, &ledger).unwrap(),
         WatchOutcome::Settled { state: 3, .. }
     ));
-    let value_at = |script: &ScriptBuf| -> u64 {
-        ledger
-            .utxos_for_script(script)
-            .unwrap()
-            .iter()
-            .map(|(_, u)| u.output.value.to_sat())
-            .sum()
-    };
+    let value_at = |script: &ScriptBuf| -> u64 { ledger.value_at(script).unwrap().to_sat() };
     assert_eq!(value_at(&params.to_node_script(Party::Client)), 900_000);
     assert_eq!(value_at(&params.to_node_script(Party::Server)), 100_000);
 }

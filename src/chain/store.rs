@@ -258,6 +258,15 @@ impl Ledger {
         self.read(|c| c.utxos_for_script(script))
     }
 
+    /// What the confirmed unspent outputs paying `script` hold in total.
+    pub fn value_at(&self, script: &Script) -> Result<Amount, LedgerError> {
+        Ok(self
+            .utxos_for_script(script)?
+            .iter()
+            .map(|(_, u)| u.output.value)
+            .sum())
+    }
+
     /// A confirmed or mempool transaction with its confirmation height.
     pub fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
         self.read(|c| c.tx(txid))

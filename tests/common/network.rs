@@ -779,12 +779,7 @@ fn fund(role: &mut Role, chain: &Path, sat: u64) {
 }
 
 fn value_at(ledger: &Ledger, script: &ScriptBuf) -> u64 {
-    ledger
-        .utxos_for_script(script)
-        .unwrap()
-        .iter()
-        .map(|(_, u)| u.output.value.to_sat())
-        .sum()
+    ledger.value_at(script).unwrap().to_sat()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

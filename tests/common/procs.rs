@@ -204,12 +204,7 @@ pub fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
 }
 
 pub fn value_at(env: &Env, script: &ScriptBuf) -> u64 {
-    env.ledger()
-        .utxos_for_script(script)
-        .unwrap()
-        .iter()
-        .map(|(_, u)| u.output.value.to_sat())
-        .sum()
+    env.ledger().value_at(script).unwrap().to_sat()
 }
 
 /// Waits (mining nothing) until `f` holds, or panics after 20 s.
