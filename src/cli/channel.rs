@@ -434,7 +434,8 @@ fn check_server_funding(
         return Ok(());
     };
     let tx = ledger
-        .with_chain(|c| c.tx(&outpoint.txid).map(|i| i.tx))
+        .tx(&outpoint.txid)
+        .map(|t| t.map(|i| i.tx))
         .map_err(|e| CliError::failed(e.to_string()))?;
     let lie = |what: String| {
         CliError::failed(format!(

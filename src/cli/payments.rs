@@ -1577,7 +1577,8 @@ impl Payments<'_, '_> {
         })?;
         let ledger_error = |e: crate::chain::LedgerError| CliError::failed(e.to_string());
         let settlement_tx = ledger
-            .with_chain(|c| c.tx(&settlement).map(|i| i.tx))
+            .tx(&settlement)
+            .map(|t| t.map(|i| i.tx))
             .map_err(ledger_error)?
             .ok_or_else(|| {
                 CliError::failed(format!("settlement {settlement} is not on the ledger"))
@@ -1616,9 +1617,7 @@ impl Payments<'_, '_> {
         let mut unspent = None;
         let mut taken_back = false;
         for outpoint in outputs {
-            let spend = ledger
-                .with_chain(|c| c.spending_tx(&outpoint))
-                .map_err(ledger_error)?;
+            let spend = ledger.spending_tx(&outpoint).map_err(ledger_error)?;
             let Some(info) = spend else {
                 unspent.get_or_insert(outpoint);
                 continue;

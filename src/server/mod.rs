@@ -1092,7 +1092,8 @@ impl ServerCore {
         // mempool) and pay this channel's funding script with its capacity.
         if let Some(ledger) = self.chain.ledger() {
             let tx = ledger
-                .with_chain(|c| c.tx(&outpoint.txid).map(|i| i.tx))
+                .tx(&outpoint.txid)
+                .map(|t| t.map(|i| i.tx))
                 .map_err(internal)?;
             let Some(tx) = tx else {
                 return Err(ApiError::conflict(

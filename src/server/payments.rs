@@ -1141,7 +1141,7 @@ impl ServerCore {
                     )) => (txid, state, confirmations),
                     _ => continue,
                 };
-            let outpoints = match ledger.with_chain(|c| c.tx(&settlement).map(|i| i.tx)) {
+            let outpoints = match ledger.tx(&settlement).map(|t| t.map(|i| i.tx)) {
                 Ok(Some(tx)) => match ptlc_outputs(ch.params(), &ptlc, &tx) {
                     Ok(o) => o,
                     Err(e) => {
@@ -1183,7 +1183,7 @@ impl ServerCore {
                 .and_then(|b| PreSignature::from_bytes(&b).ok());
             let (mut scalar, mut timeouts, mut unspent, mut alerts) = (None, 0, vec![], vec![]);
             for outpoint in &outpoints {
-                let tx = match ledger.with_chain(|c| c.spending_tx(outpoint).map(|t| t.tx)) {
+                let tx = match ledger.spending_tx(outpoint).map(|t| t.map(|i| i.tx)) {
                     Ok(Some(tx)) => tx,
                     Ok(None) => {
                         unspent.push(*outpoint);
