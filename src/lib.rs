@@ -10,6 +10,7 @@
 
 pub mod chain;
 pub mod cli;
+pub mod client;
 pub mod crypto;
 pub mod eltoo;
 pub mod keys;

@@ -438,6 +438,58 @@ pub fn force_close_step(
     decide(channel, view, true)
 }
 
+/// A short description, as `channel show` prints it.
+impl fmt::Display for WatchOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatchOutcome::AwaitingFunding {
+                confirmations,
+                minimum_depth,
+                ..
+            } => {
+                write!(
+                    f,
+                    "funding has {confirmations} of {minimum_depth} confirmations"
+                )
+            }
+            WatchOutcome::Idle {
+                funding_confirmations,
+            } => {
+                write!(f, "open, funding has {funding_confirmations} confirmations")
+            }
+            WatchOutcome::Broadcast(b) => write!(f, "published: {}", b.reason),
+            WatchOutcome::WaitingForDelay {
+                state, blocks_left, ..
+            } => {
+                write!(
+                    f,
+                    "update {state} on chain; settlement in {blocks_left} block(s)"
+                )
+            }
+            WatchOutcome::ClosedCooperatively {
+                txid,
+                confirmations,
+            } => {
+                write!(
+                    f,
+                    "closed cooperatively by {txid} ({confirmations} confirmations)"
+                )
+            }
+            WatchOutcome::Settled {
+                txid,
+                state,
+                confirmations,
+            } => {
+                write!(
+                    f,
+                    "settled state {state} in {txid} ({confirmations} confirmations)"
+                )
+            }
+            WatchOutcome::Alert(a) => write!(f, "ALERT: {a}"),
+        }
+    }
+}
+
 /// [`watch`] on the on-disk ledger, in one consistent read.
 pub fn watch_ledger(channel: &Channel, ledger: &Ledger) -> Result<WatchOutcome, WatchError> {
     ledger.with_chain(|c| watch(channel, c))?

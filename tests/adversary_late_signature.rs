@@ -29,7 +29,7 @@ fn tip(story: &Story) -> u32 {
 /// The expiry of the newest PTLC of the payee's channel (pending or signed), read from its
 /// channel file without the data dir's lock.
 fn ptlc_expiry(w: &Wallet) -> u32 {
-    use asyncpay::cli::channel::ClientChannel;
+    use asyncpay::client::ClientChannel;
     let pass = std::fs::read_to_string(&w.pass).unwrap();
     let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
         .unwrap()

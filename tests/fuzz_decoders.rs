@@ -13,8 +13,8 @@ use std::io::Write;
 
 use asyncpay::chain::store::encode_state;
 use asyncpay::chain::Chain;
-use asyncpay::cli::channel::ClientChannel;
-use asyncpay::cli::payments::{ClientPayment, Direction, LocalStatus};
+use asyncpay::client::ClientChannel;
+use asyncpay::client::{ClientPayment, Direction, LocalStatus};
 use asyncpay::crypto::musig::{AggregateKey, SecretNonce, SigningSession};
 use asyncpay::eltoo::{xonly, Party, PartyKeys, DUST_LIMIT};
 use asyncpay::keys::NodeId;

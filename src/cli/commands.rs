@@ -11,13 +11,14 @@ use serde::Serialize;
 use super::args::{Command, InitArgs, PassphraseCommand, RegtestCommand, WalletCommand};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
-use super::output::{Output, Render};
+use super::output::{Feedback, Output, Render};
 use super::secrets;
 use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
 use crate::chain::Ledger;
-use crate::keys::{Seed, WalletKeys};
+use crate::client::{ClientError, Engine};
+use crate::keys::Seed;
 use crate::store::{DataDir, SeedFile, Store, Unlock};
-use crate::wallet::{OnchainWallet, WalletError, WalletState};
+use crate::wallet::WalletError;
 
 /// Runs one command (not `repl`, which the caller handles).
 pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
@@ -59,13 +60,6 @@ fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-pub(super) fn random32() -> CliResult<[u8; 32]> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| CliError::failed(format!("the operating system gave no randomness: {e}")))?;
-    Ok(bytes)
 }
 
 pub(super) fn btc(amount: Amount) -> String {
@@ -116,7 +110,7 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
         let words = secrets::read_mnemonic()?;
         Seed::from_phrase(&words).map_err(|e| CliError::usage(e.to_string()))?
     } else {
-        Seed::generate(&random32()?)
+        Seed::generate(&crate::client::random32()?)
     };
     let (store, unlock) = match source {
         Some(Unlock::IdentityFile(path)) => (
@@ -171,71 +165,18 @@ fn create_with_passphrase(
 // ---------------------------------------------------------------------------------------
 // wallet
 
-/// The unlocked wallet of one command: keys, on-chain wallet, and where to save it.
-pub(super) struct Unlocked<'a> {
-    pub(super) store: &'a Store,
-    pub(super) keys: WalletKeys,
-    pub(super) seed: Seed,
-}
-
-pub(super) fn unlocked(ctx: &mut Context) -> CliResult<Unlocked<'_>> {
+/// The client engine of this wallet, without a chain source (local work only).
+pub(super) fn engine(ctx: &mut Context) -> CliResult<Engine<'_>> {
     let network = ctx.network;
-    let store = ctx.store()?;
-    let seed = stored_seed(&store.read_only(), network)?;
-    Ok(Unlocked {
-        store,
-        keys: seed.keys(network),
-        seed,
-    })
-}
-
-/// The wallet's seed from its (unlocked) store, checked to be for `network`.
-pub(super) fn stored_seed(
-    store: &crate::store::ReadOnlyStore,
-    network: Network,
-) -> CliResult<Seed> {
-    let file: SeedFile = store.load().map_err(store_error)?.ok_or_else(|| {
-        CliError::new(
-            ExitKind::Data,
-            format!("{} is missing", store.path_of::<SeedFile>().display()),
-        )
-        .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
-    })?;
-    if file.network != network.to_string() {
-        return Err(CliError::usage(format!(
-            "this wallet was created for {}, not {network}",
-            file.network
-        ))
-        .hint(format!("pass --network {}", file.network)));
-    }
-    Seed::from_phrase(&file.mnemonic).map_err(|e| {
-        CliError::new(
-            ExitKind::Data,
-            format!("the stored mnemonic is invalid: {e}"),
-        )
-    })
+    Ok(Engine::new(ctx.store()?, network)?)
 }
 
 pub(super) fn wallet_error(e: WalletError) -> CliError {
-    let kind = match &e {
-        WalletError::Chain(c) => return chain_error(c),
-        WalletError::WrongNetwork { .. } | WalletError::BelowDust { .. } => ExitKind::Usage,
-        WalletError::CorruptState(_)
-        | WalletError::WrongKeys { .. }
-        | WalletError::NetworkMismatch { .. } => ExitKind::Data,
-        _ => ExitKind::Failed,
-    };
-    CliError::new(kind, e.to_string())
+    ClientError::from(e).into()
 }
 
 pub(super) fn chain_error(e: &ChainSourceError) -> CliError {
-    let kind = match e {
-        ChainSourceError::Unreachable { .. }
-        | ChainSourceError::Unauthorized { .. }
-        | ChainSourceError::Cookie { .. } => ExitKind::Unreachable,
-        _ => ExitKind::Failed,
-    };
-    CliError::new(kind, e.to_string())
+    ClientError::from(e).into()
 }
 
 /// Connects to the chain source and checks it serves the wallet's network.
@@ -251,43 +192,6 @@ pub(super) fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
         .hint("pass the --network of the chain, or a --chain of the wallet's network"));
     }
     Ok(source)
-}
-
-/// Loads (or creates, on first use) the on-chain wallet and syncs it.
-pub(super) fn onchain(
-    out: Output,
-    network: Network,
-    w: &Unlocked<'_>,
-    source: &dyn ChainSource,
-) -> CliResult<(OnchainWallet, WalletState)> {
-    let state: Option<WalletState> = w.store.load().map_err(store_error)?;
-    let (mut wallet, state) = match state {
-        Some(state) => (
-            OnchainWallet::load(&w.keys, state.changeset.clone()).map_err(wallet_error)?,
-            state,
-        ),
-        None => {
-            let genesis = source.genesis_hash().map_err(|e| chain_error(&e))?;
-            let wallet = OnchainWallet::create(&w.keys, network, genesis).map_err(wallet_error)?;
-            (wallet, WalletState::default())
-        }
-    };
-    let spinner = out.spinner(&format!("syncing with {}", source.describe()));
-    let synced = wallet.sync(source);
-    spinner.finish_and_clear();
-    synced.map_err(wallet_error)?;
-    Ok((wallet, state))
-}
-
-pub(super) fn save_wallet(
-    w: &Unlocked<'_>,
-    wallet: &mut OnchainWallet,
-    mut state: WalletState,
-) -> CliResult<()> {
-    if wallet.persist_into(&mut state) {
-        w.store.save(&state).map_err(store_error)?;
-    }
-    Ok(())
 }
 
 /// `wallet address`.
@@ -437,40 +341,42 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             )
             .hint("pass --force if you really mean to write it there"));
         }
-        let w = unlocked(ctx)?;
+        let w = engine(ctx)?;
         out.result(&BackupReport {
-            mnemonic: w.seed.phrase().to_string(),
+            mnemonic: w.seed().phrase().to_string(),
         });
         return Ok(());
     }
     if let WalletCommand::Info = cmd {
         let network = ctx.network;
         let datadir = ctx.datadir.display().to_string();
-        let w = unlocked(ctx)?;
+        let w = engine(ctx)?;
         out.result(&InfoReport {
             datadir,
             network: network.to_string(),
-            node_id: w.keys.node_id().to_string(),
-            mailbox_recipient: w.keys.mailbox_identity().to_public().to_string(),
-            storage_recipient: w.store.recipient().to_string(),
+            node_id: w.keys().node_id().to_string(),
+            mailbox_recipient: w.keys().mailbox_identity().to_public().to_string(),
+            storage_recipient: w.store().recipient().to_string(),
         });
         return Ok(());
     }
     let source = connect(ctx)?;
-    let network = ctx.network;
-    let w = unlocked(ctx)?;
-    let (mut wallet, state) = onchain(out, network, &w, source.as_ref())?;
+    let w = engine(ctx)?
+        .with_chain(source)
+        .with_observer(Feedback::new(out));
+    let source = w.chain()?;
+    let (mut wallet, state) = w.onchain()?;
     match cmd {
         WalletCommand::Address => {
             let a = wallet.next_address();
-            save_wallet(&w, &mut wallet, state)?;
+            w.save_onchain(&mut wallet, state)?;
             out.result(&AddressReport {
                 address: a.address.to_string(),
                 index: a.index,
             });
         }
         WalletCommand::Balance => {
-            save_wallet(&w, &mut wallet, state)?;
+            w.save_onchain(&mut wallet, state)?;
             let b = wallet.balance();
             out.result(&BalanceReport {
                 confirmed_sat: b.confirmed.to_sat(),
@@ -493,10 +399,8 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
                 .send(&dest, amount.0, fee_rate.0)
                 .map_err(wallet_error)?;
             let fee = wallet.bdk().calculate_fee(&tx).unwrap_or(Amount::ZERO);
-            let txid = wallet
-                .broadcast(source.as_ref(), &tx)
-                .map_err(wallet_error)?;
-            save_wallet(&w, &mut wallet, state).map_err(|e| {
+            let txid = wallet.broadcast(source, &tx).map_err(wallet_error)?;
+            w.save_onchain(&mut wallet, state).map_err(|e| {
                 CliError::failed(format!(
                     "payment {txid} was broadcast, but saving the wallet state failed: {}",
                     e.message
@@ -511,7 +415,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             });
         }
         WalletCommand::Transactions => {
-            save_wallet(&w, &mut wallet, state)?;
+            w.save_onchain(&mut wallet, state)?;
             out.result(&ListReport(wallet.transactions(), |t| {
                 let when = match &t.confirmation {
                     Some(c) => format!("block {}", c.height),
@@ -521,7 +425,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             }));
         }
         WalletCommand::Utxos => {
-            save_wallet(&w, &mut wallet, state)?;
+            w.save_onchain(&mut wallet, state)?;
             out.result(&ListReport(wallet.utxos(), |u| {
                 let when = u
                     .confirmation_height

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bitcoin::Network;
 
 use super::args::{GlobalArgs, NetworkArg};
-use super::error::{CliError, CliResult, ExitKind};
+use super::error::{CliError, CliResult};
 use super::output::Output;
 use super::secrets;
 use crate::chain::source::ChainSpec;
@@ -206,17 +206,5 @@ impl Context {
 
 /// The user-facing form of a store error.
 pub fn store_error(e: StoreError) -> CliError {
-    let kind = if e.is_in_use() {
-        ExitKind::InUse
-    } else if e.is_unlock_failure() {
-        ExitKind::Locked
-    } else if e.is_corrupt_or_unsupported() {
-        ExitKind::Data
-    } else {
-        match e {
-            StoreError::Io { .. } | StoreError::Serialize { .. } => ExitKind::Failed,
-            _ => ExitKind::Usage,
-        }
-    };
-    CliError::new(kind, e.to_string())
+    crate::client::ClientError::from(e).into()
 }

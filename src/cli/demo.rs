@@ -305,10 +305,10 @@ impl World {
             .and_then(|d| d.unlock(&crate::store::Unlock::IdentityFile(self.identity(wallet))))
             .map_err(fail)?;
         for key in store
-            .keys_of::<super::channel::ClientChannel>()
+            .keys_of::<crate::client::ClientChannel>()
             .map_err(fail)?
         {
-            let ch: Option<super::channel::ClientChannel> = store.load_keyed(&key).map_err(fail)?;
+            let ch: Option<crate::client::ClientChannel> = store.load_keyed(&key).map_err(fail)?;
             if let Some(ch) = ch.filter(|c| c.key_index == index) {
                 return Ok(ch
                     .channel

@@ -97,3 +97,23 @@ impl std::error::Error for CliError {}
 
 /// The CLI's result type.
 pub type CliResult<T> = Result<T, CliError>;
+
+impl From<crate::client::ClientError> for CliError {
+    fn from(e: crate::client::ClientError) -> Self {
+        use crate::client::ClientErrorKind as K;
+        let kind = match e.kind {
+            K::Failed => ExitKind::Failed,
+            K::Invalid => ExitKind::Usage,
+            K::Locked => ExitKind::Locked,
+            K::Unreachable => ExitKind::Unreachable,
+            K::Pending => ExitKind::Pending,
+            K::InUse => ExitKind::InUse,
+            K::Corrupt => ExitKind::Data,
+        };
+        CliError {
+            kind,
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}

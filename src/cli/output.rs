@@ -110,3 +110,46 @@ impl Output {
         bar
     }
 }
+
+/// What the client engine tells while it works, shown as notes and one spinner on stderr.
+pub struct Feedback {
+    out: Output,
+    spinner: std::cell::RefCell<Option<ProgressBar>>,
+}
+
+impl Feedback {
+    /// Feedback printed as `out` says.
+    pub fn new(out: Output) -> Self {
+        Feedback {
+            out,
+            spinner: std::cell::RefCell::new(None),
+        }
+    }
+}
+
+impl crate::client::Observer for Feedback {
+    fn note(&self, line: &str) {
+        self.out.note(line);
+    }
+
+    fn busy(&self, what: Option<&str>) {
+        let mut spinner = self.spinner.borrow_mut();
+        match (what, spinner.as_ref()) {
+            (Some(what), Some(bar)) => bar.set_message(what.to_owned()),
+            (Some(what), None) => *spinner = Some(self.out.spinner(what)),
+            (None, _) => {
+                if let Some(bar) = spinner.take() {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Feedback {
+    fn drop(&mut self) {
+        if let Some(bar) = self.spinner.get_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -6,9 +6,8 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::channel::ClientChannel;
-use super::commands::unlocked;
-use super::context::{store_error, Context};
+use super::commands::engine;
+use super::context::Context;
 use super::error::{CliError, CliResult};
 use super::output::Render;
 use crate::keys::NodeId;
@@ -33,36 +32,13 @@ impl Render for AddressReport {
 /// Shows this wallet's payment address.
 pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
     let out = ctx.out;
-    let network = ctx.network;
-    let w = unlocked(ctx)?;
-    let server = match server {
-        Some(url) => url,
-        None => {
-            let first = w
-                .store
-                .keys_of::<ClientChannel>()
-                .map_err(store_error)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    CliError::usage("this wallet has no channel, so no server to name")
-                        .hint("pass --server URL, or get inbound capacity first: `asyncpay channel request-inbound URL AMOUNT`")
-                })?;
-            w.store
-                .load_keyed::<ClientChannel>(&first)
-                .map_err(store_error)?
-                .map(|c| c.server_url)
-                .unwrap_or_default()
-        }
-    };
-    let mailbox = w.keys.mailbox_identity().to_public();
-    let addr = PaymentAddress::new(network, w.keys.node_id(), mailbox.clone(), &server)
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let w = engine(ctx)?;
+    let addr = w.payment_address(server.as_deref())?;
     out.result(&AddressReport {
         address: addr.to_string(),
-        node_id: w.keys.node_id().to_string(),
-        mailbox_recipient: mailbox.to_string(),
-        server_url: server,
+        node_id: addr.node_id().to_string(),
+        mailbox_recipient: addr.mailbox().to_string(),
+        server_url: addr.server_url().to_owned(),
     });
     Ok(())
 }

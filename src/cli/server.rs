@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::args::{RunningServer, SalesCommand, ServerCommand};
-use super::commands::{connect, unlocked};
+use super::commands::{connect, engine};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
@@ -57,9 +57,9 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                     crate::eltoo::MIN_SHARED_DELAY
                 )));
             }
-            let w = unlocked(ctx)?;
+            let w = engine(ctx)?;
             let mut settings: ServerSettings =
-                w.store.load().map_err(store_error)?.unwrap_or_default();
+                w.store().load().map_err(store_error)?.unwrap_or_default();
             settings.listen = listen;
             settings.policy.shared_delay = shared_delay;
             settings.policy.min_shared_delay = min_shared_delay;
@@ -84,21 +84,21 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                 CliError::usage(e)
                     .hint("raise --shared-delay, or lower --inbound-shared-delay or --confirmation-budget")
             })?;
-            w.store.save(&settings).map_err(store_error)?;
+            w.store().save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
-                node_id: w.keys.node_id().to_string(),
+                node_id: w.keys().node_id().to_string(),
                 settings,
             });
         }
         ServerCommand::Info => {
-            let w = unlocked(ctx)?;
+            let w = engine(ctx)?;
             let settings: ServerSettings = w
-                .store
+                .store()
                 .load()
                 .map_err(store_error)?
                 .ok_or_else(not_server)?;
             out.result(&SettingsReport {
-                node_id: w.keys.node_id().to_string(),
+                node_id: w.keys().node_id().to_string(),
                 settings,
             });
         }
@@ -140,9 +140,9 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
 fn open_core(ctx: &mut Context) -> CliResult<ServerCore> {
     let source = connect(ctx)?;
     let network = ctx.network;
-    let w = unlocked(ctx)?;
-    let keys = w.seed.keys(network);
-    w.store
+    let store = ctx.store()?;
+    let keys = crate::client::stored_seed(&store.read_only(), network)?.keys(network);
+    store
         .load::<ServerSettings>()
         .map_err(store_error)?
         .ok_or_else(not_server)?;
@@ -220,7 +220,7 @@ impl Operator {
         let network = ctx.network;
         let server_ca = ctx.global.server_ca.clone();
         let store = ctx.store_read_only()?;
-        let keys: WalletKeys = super::commands::stored_seed(store, network)?.keys(network);
+        let keys: WalletKeys = crate::client::stored_seed(store, network)?.keys(network);
         let settings: ServerSettings = store.load().map_err(store_error)?.ok_or_else(|| {
             CliError::usage("this wallet is not set up as a server, so it has no sales")
                 .hint("run `asyncpay server sales` as the server's wallet (its --datadir)")

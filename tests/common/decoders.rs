@@ -16,8 +16,8 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use asyncpay::chain::store::{decode_state, encode_state};
-use asyncpay::cli::channel::ClientChannel;
-use asyncpay::cli::payments::ClientPayment;
+use asyncpay::client::ClientChannel;
+use asyncpay::client::ClientPayment;
 use asyncpay::eltoo::{ChannelParams, PartyKeys};
 use asyncpay::net::auth::AuthHeader;
 use asyncpay::payment::{Invoice, PaymentAddress, UpdatePackage};

@@ -36,13 +36,13 @@ use std::sync::OnceLock;
 
 use asyncpay::chain::Ledger;
 use asyncpay::cli::args::Cli;
-use asyncpay::cli::channel::ClientChannel;
 use asyncpay::cli::context::Context;
 use asyncpay::cli::error::CliError;
-use asyncpay::cli::payments::{crash_in_process_at, ClientPayment, LocalStatus, TestCrash};
 use asyncpay::cli::repl::{parse_line, Line};
 use asyncpay::cli::server::InProcessServer;
 use asyncpay::cli::{commands, output};
+use asyncpay::client::ClientChannel;
+use asyncpay::client::{crash_in_process_at, ClientPayment, LocalStatus, TestCrash};
 use asyncpay::eltoo::Party;
 use asyncpay::protocol::{Channel, ChannelId};
 use asyncpay::server::payments::PaymentStatus;

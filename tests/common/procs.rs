@@ -178,7 +178,7 @@ pub fn fund(w: &Wallet, env: &Env, sat: u64) {
 /// wallet's own change chain revealed when the channel was opened. Read from the channel's
 /// stored parameters without the data dir's lock (works while `server run` holds it).
 pub fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
-    use asyncpay::cli::channel::ClientChannel;
+    use asyncpay::client::ClientChannel;
     use asyncpay::eltoo::Party;
     use asyncpay::server::ServerChannel;
     let pass = std::fs::read_to_string(&w.pass).unwrap();

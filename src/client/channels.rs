@@ -1,0 +1,573 @@
+//! Channels with a server S, the client's side: open (funded by us or inbound), push,
+//! recovery of an interrupted update, watching, cooperative and force close.
+
+use std::str::FromStr;
+
+use bitcoin::{Address, Amount, OutPoint};
+use serde::{Deserialize, Serialize};
+
+use super::error::{refused, ClientError, ClientErrorKind, ClientResult};
+use super::{random32, Engine};
+use crate::chain::source::ChainSource;
+use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSession};
+use crate::eltoo::{CooperativeClose, Party};
+use crate::keys::NodeId;
+use crate::net::client::Client;
+use crate::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
+use crate::server::{CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo};
+use crate::store::StateFile;
+use crate::watch::WatchOutcome;
+
+/// How [`Engine::close`] closes a channel.
+#[derive(Debug, Clone, Copy)]
+pub enum ChannelClose {
+    /// With S: one transaction paying each side its balance, `fee` paid by the client.
+    Cooperative {
+        /// The close transaction's fee.
+        fee: Amount,
+    },
+    /// Alone: the latest update on chain, then its settlement after the delay;
+    /// `no_wait` returns (`Pending`) once the update is out instead of waiting.
+    Force {
+        /// Return once the update is published.
+        no_wait: bool,
+    },
+}
+
+/// One channel of this wallet (`channels/<id>.age`).
+#[derive(Serialize, Deserialize)]
+pub struct ClientChannel {
+    /// The server's URL.
+    pub server_url: String,
+    /// The server's node id.
+    pub server: NodeId,
+    /// This wallet's channel key index.
+    pub key_index: u32,
+    /// The channel.
+    pub channel: Channel,
+}
+
+impl StateFile for ClientChannel {
+    const FILE: &'static str = "channels";
+    const KIND: &'static str = "asyncpay/client-channel";
+    const VERSION: u32 = 1;
+}
+
+/// Sends one channel message and decodes the replies.
+pub(crate) fn send(client: &Client, message: Message) -> ClientResult<Vec<Message>> {
+    let body: serde_json::Value =
+        serde_json::from_slice(&message.encode()).expect("messages are JSON");
+    let replies: Replies = client.post("/v1/channel-messages", &body)?;
+    replies
+        .messages
+        .iter()
+        .map(|m| {
+            let bytes = serde_json::to_vec(m).expect("JSON value");
+            Message::decode(&bytes).map_err(|e| {
+                ClientError::failed(format!("the server sent an invalid message: {e}"))
+            })
+        })
+        .collect()
+}
+
+impl Engine<'_> {
+    pub(crate) fn client(&self, url: &str) -> ClientResult<Client> {
+        Ok(Client::new(
+            url,
+            self.keys.node_secret(),
+            self.server_ca.clone(),
+        )?)
+    }
+
+    /// The client of a channel's server: every request is signed for the node id the
+    /// channel was opened with (`ch.server`, never what the URL answers today), and a
+    /// server at that URL showing another id at `GET /v1/info` is refused before anything
+    /// is signed for it (`NetError::WrongServer`).
+    pub(crate) fn channel_client(&self, ch: &ClientChannel) -> ClientResult<Client> {
+        Ok(self.client(&ch.server_url)?.pinned_to(ch.server))
+    }
+
+    pub(crate) fn save(&self, ch: &ClientChannel) -> ClientResult<()> {
+        self.store
+            .save_keyed(&ch.channel.id().to_string(), ch)
+            .map_err(ClientError::from)
+    }
+
+    /// The channel `id` (64 hex digits) of this wallet.
+    pub fn channel(&self, id: &str) -> ClientResult<ClientChannel> {
+        let id = ChannelId::from_str(id).map_err(|_| {
+            ClientError::invalid(format!(
+                "invalid channel id '{id}': expected 64 hex characters"
+            ))
+        })?;
+        self.store.load_keyed(&id.to_string())?.ok_or_else(|| {
+            ClientError::new(
+                ClientErrorKind::Failed,
+                format!("no channel {id} in this wallet"),
+            )
+            .hint("list your channels with `asyncpay channel list`")
+        })
+    }
+
+    pub(crate) fn all(&self) -> ClientResult<Vec<ClientChannel>> {
+        let store = self.store;
+        store
+            .keys_of::<ClientChannel>()?
+            .iter()
+            .map(|k| {
+                store.load_keyed::<ClientChannel>(k)?.ok_or_else(|| {
+                    ClientError::new(
+                        ClientErrorKind::Corrupt,
+                        format!("channel file {k} vanished"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// One full state update with S: propose, accept, sign, countersign (after
+    /// [`Session::recover`] for a channel that may hold an interrupted update). Returns the replies
+    /// that came with S's signature (e.g. S's funding of an inbound channel).
+    pub(crate) fn update(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+        next: crate::eltoo::ChannelState,
+    ) -> ClientResult<Vec<Message>> {
+        self.agree(ch, next, |proposal| {
+            match send(client, Message::UpdateProposal(proposal))?.pop() {
+                Some(Message::UpdateAccept(a)) => Ok(a),
+                _ => Err(ClientError::failed("the server did not accept the update")),
+            }
+        })?;
+        self.countersign(client, ch)
+    }
+
+    /// Proposes `next` (written first), has S accept it through `ask` and records S's
+    /// nonce (written with what the caller does next).
+    pub(crate) fn agree(
+        &self,
+        ch: &mut ClientChannel,
+        next: crate::eltoo::ChannelState,
+        ask: impl FnOnce(crate::protocol::UpdateProposal) -> ClientResult<crate::protocol::UpdateAccept>,
+    ) -> ClientResult<()> {
+        let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
+        ch.channel = c;
+        self.save(ch)?;
+        let accept = ask(proposal)?;
+        ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
+        Ok(())
+    }
+
+    /// Signs the agreed update (our nonce consumed in what is written before the partial
+    /// leaves), sends our partial and completes with S's. Returns the replies that came
+    /// with S's signature.
+    pub(crate) fn countersign(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+    ) -> ClientResult<Vec<Message>> {
+        let secret = self.keys.channel(ch.key_index).funding_scalar();
+        crate::server::record_nonce_use(&ch.channel);
+        let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+        ch.channel = c;
+        // Our nonce is consumed in what we write before our partial signature leaves.
+        self.save(ch)?;
+        let ours = ch.channel.update_signature().map_err(refused)?;
+        let mut replies = send(client, Message::UpdateSignature(ours))?;
+        let theirs = match replies.first() {
+            Some(Message::UpdateSignature(s)) => s.clone(),
+            _ => {
+                return Err(ClientError::failed(
+                    "the server did not countersign the update",
+                ))
+            }
+        };
+        ch.channel = ch.channel.on_signature(&theirs).map_err(refused)?;
+        self.save(ch)?;
+        replies.remove(0);
+        Ok(replies)
+    }
+
+    /// Finishes or drops an update a crash interrupted: one we signed is completed by
+    /// resending our signature (S answers with its own, or again if it already completed);
+    /// one we did not sign is dropped (S drops its side when a new proposal comes).
+    pub(crate) fn recover(&self, client: &Client, ch: &mut ClientChannel) -> ClientResult<()> {
+        let just_opened = ch.channel.latest().is_some_and(|l| l.state.number == 0);
+        if let (Party::Client, Some(outpoint), true) = (
+            ch.channel.funder(),
+            ch.channel.funding_outpoint(),
+            just_opened,
+        ) {
+            // S may have missed our funding (it was down when we published): tell it again.
+            let msg = crate::protocol::FundingPublished {
+                channel_id: ch.channel.id(),
+                funding_outpoint: outpoint.to_string(),
+            };
+            send(client, Message::FundingPublished(msg))?;
+        }
+        let Some(pending) = ch.channel.pending() else {
+            return Ok(());
+        };
+        if pending.withheld() {
+            // An asynchronous payment: our partial is sold by the payee, never sent to S.
+            return Err(ClientError::failed(format!(
+                "a payment is pending on channel {} (state {}); wait for it or cancel it",
+                ch.channel.id(),
+                pending.next().number
+            ))
+            .hint("see `asyncpay payments list`; `asyncpay payments cancel ID` returns the money while it is unsold"));
+        }
+        if pending.local_partial().is_none() {
+            if let Some(id) = super::payments::payment_in_setup(self.store, ch.channel.id())? {
+                return Err(ClientError::failed(format!(
+                    "payment {id} was interrupted while it was set up on channel {}",
+                    ch.channel.id()
+                ))
+                .hint("run `asyncpay sync` to finish it (or `asyncpay payments cancel ID`)"));
+            }
+            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+            return self.save(ch);
+        }
+        let ours = ch.channel.update_signature().map_err(refused)?;
+        let replies = send(client, Message::UpdateSignature(ours))?;
+        match replies.first() {
+            Some(Message::UpdateSignature(theirs)) => {
+                ch.channel = ch.channel.on_signature(theirs).map_err(refused)?;
+                self.save(ch)
+            }
+            _ => Err(ClientError::failed(
+                "the server did not countersign the interrupted update",
+            )),
+        }
+    }
+
+    fn next_key_index(&self) -> ClientResult<u32> {
+        Ok(self
+            .all()?
+            .iter()
+            .map(|c| c.key_index + 1)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Opens a channel of `amount` with the server at `url`; `funder` is this wallet
+    /// (`Party::Client`, paying `fee_rate` for the funding) or the server (inbound).
+    pub fn open_channel(
+        &self,
+        url: &str,
+        amount: Amount,
+        funder: Party,
+        fee_rate: bitcoin::FeeRate,
+    ) -> ClientResult<ClientChannel> {
+        self.check_channels_allowed()?;
+        let source = self.chain()?;
+        let client = self.client(url)?;
+        let info: ServerInfo = client.get("/v1/info")?;
+        if info.network != self.network.to_string() {
+            return Err(ClientError::invalid(format!(
+                "the server is on {}, this wallet on {}",
+                info.network, self.network
+            )));
+        }
+        let key_index = self.next_key_index()?;
+        let mut keys = self.keys.channel(key_index).party_keys();
+        // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
+        // claims) goes to a change address of our own wallet, revealed and written now,
+        // before the key leaves: `wallet balance` shows it, a restore from the seed finds it.
+        // The index advances only past an address a funded channel holds: opens S refuses
+        // or that are never funded reuse it (docs/derivation.md).
+        {
+            let held: Vec<bitcoin::key::XOnlyPublicKey> = self
+                .all()?
+                .iter()
+                .filter(|c| c.channel.funding_outpoint().is_some())
+                .map(|c| c.channel.params().client.settlement)
+                .collect();
+            let (mut wallet, state) = self.onchain()?;
+            let payout = wallet.reveal_channel_payout(|k| held.contains(k))?;
+            self.save_onchain(&mut wallet, state)?;
+            keys.settlement = payout.internal_key;
+        }
+        let open = OpenChannel {
+            channel_id: ChannelId(random32()?),
+            client_keys: WireKeys::from(&keys),
+            capacity_sat: amount.to_sat(),
+            funder,
+            push_sat: 0,
+            shared_delay: None,
+        };
+        let accept = match send(&client, Message::OpenChannel(open.clone()))?.pop() {
+            Some(Message::AcceptChannel(a)) => a,
+            _ => return Err(ClientError::failed("the server did not accept the channel")),
+        };
+        let channel = Channel::on_accept_channel(&open, &accept).map_err(refused)?;
+        let mut ch = ClientChannel {
+            server_url: url.to_owned(),
+            server: info.node_id,
+            key_index,
+            channel,
+        };
+        self.save(&ch)?;
+        self.note("state 0 signed by both sides before any funding is published");
+        let initial = ch.channel.initial_state();
+        let replies = self.update(&client, &mut ch, initial)?;
+        match funder {
+            Party::Server => {
+                let funded = replies.into_iter().find_map(|m| match m {
+                    Message::FundingPublished(f) => Some(f),
+                    _ => None,
+                });
+                let funded = funded
+                    .ok_or_else(|| ClientError::failed("the server did not fund the channel"))?;
+                check_server_funding(&ch.channel, &funded, source)?;
+                ch.channel = ch.channel.on_funding_published(&funded).map_err(refused)?;
+                self.save(&ch)?;
+            }
+            Party::Client => {
+                let script = ch.channel.params().funding_output().map_err(refused)?;
+                let address = Address::from_script(&script.script_pubkey, self.network)
+                    .map_err(|e| ClientError::failed(e.to_string()))?;
+                let (mut wallet, state) = self.onchain()?;
+                let tx = wallet.send(address.as_unchecked(), amount, fee_rate)?;
+                let vout = tx
+                    .output
+                    .iter()
+                    .position(|o| *o == script)
+                    .expect("the wallet pays the funding output");
+                let outpoint = OutPoint::new(tx.compute_txid(), vout as u32);
+                let (c, published) = ch.channel.funding_published(outpoint).map_err(refused)?;
+                ch.channel = c;
+                self.save(&ch)?;
+                wallet.broadcast(source, &tx)?;
+                self.save_onchain(&mut wallet, state)?;
+                send(&client, Message::FundingPublished(published))?;
+            }
+        }
+        Ok(ch)
+    }
+
+    /// Every channel of this wallet.
+    pub fn channels(&self) -> ClientResult<Vec<ClientChannel>> {
+        self.all()
+    }
+
+    /// A watch pass over one channel (publishing what it calls for): what the chain says of
+    /// it, or `None` before it has a funding outpoint.
+    pub fn look_at(&self, ch: &mut ClientChannel) -> ClientResult<Option<WatchOutcome>> {
+        self.check_channels_allowed()?;
+        match ch.channel.funding_outpoint() {
+            Some(_) => Ok(Some(self.watch(ch, self.chain()?, false)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Pays `amount` to the server in the channel `id` (a synchronous update).
+    pub fn push(&self, id: &str, amount: Amount) -> ClientResult<ClientChannel> {
+        self.check_channels_allowed()?;
+        let source = self.chain()?;
+        let mut ch = self.channel(id)?;
+        self.watch(&mut ch, source, false)?;
+        let client = self.channel_client(&ch)?;
+        // An update a crash interrupted is finished first: the new one builds on it.
+        self.recover(&client, &mut ch)?;
+        let latest = ch
+            .channel
+            .latest()
+            .ok_or_else(|| ClientError::failed("the channel has no signed state yet"))?
+            .state
+            .clone();
+        let next = latest
+            .pay(Party::Client, amount)
+            .map_err(|e| ClientError::failed(e.to_string()))?;
+        self.update(&client, &mut ch, next)?;
+        Ok(ch)
+    }
+
+    /// Closes the channel `id` as `how` says.
+    pub fn close(&self, id: &str, how: ChannelClose) -> ClientResult<ClientChannel> {
+        self.check_channels_allowed()?;
+        let source = self.chain()?;
+        let mut ch = self.channel(id)?;
+        if ch.channel.funding_outpoint().is_none() {
+            // Never funded: nothing on chain to close; the channel is abandoned.
+            ch.channel = ch.channel.closed();
+            self.save(&ch)?;
+            self.note("the channel was never funded: nothing to close on chain; marked closed");
+        } else {
+            match how {
+                ChannelClose::Force { no_wait } => self.force_close(&mut ch, source, no_wait)?,
+                ChannelClose::Cooperative { fee } => {
+                    self.cooperative_close(&mut ch, fee, source)?
+                }
+            }
+        }
+        Ok(ch)
+    }
+
+    /// Watches one channel's chain activity (confirmations, rebinding, settlement) and
+    /// publishes what it calls for.
+    pub(crate) fn watch(
+        &self,
+        ch: &mut ClientChannel,
+        source: &dyn ChainSource,
+        force: bool,
+    ) -> ClientResult<WatchOutcome> {
+        let (outcome, next) =
+            crate::server::watch_pass(&ch.channel, source, force).map_err(ClientError::failed)?;
+        if let Some(next) = next {
+            ch.channel = next;
+            self.save(ch)?;
+        }
+        if let Some(b) = outcome.broadcast() {
+            source.broadcast(&b.tx)?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// S's word for the funding of a channel it funds is checked against the chain: the
+/// output must exist (S published it before answering) and pay this channel's funding
+/// script with its capacity. (The watcher also counts confirmations only for such an
+/// output, so a lie S tells later, or on a chain we cannot look into, never opens it.)
+fn check_server_funding(
+    channel: &Channel,
+    funded: &crate::protocol::FundingPublished,
+    source: &dyn ChainSource,
+) -> ClientResult<()> {
+    let outpoint = funded
+        .outpoint()
+        .map_err(|e| ClientError::failed(format!("the server named an invalid funding: {e}")))?;
+    let Some(ledger) = source.ledger() else {
+        return Ok(());
+    };
+    let tx = ledger
+        .tx(&outpoint.txid)
+        .map(|t| t.map(|i| i.tx))
+        .map_err(|e| ClientError::failed(e.to_string()))?;
+    let lie = |what: String| {
+        ClientError::failed(format!(
+            "the server's funding of channel {} is not real: {what}",
+            channel.id()
+        ))
+        .hint("do not use this server: nothing of yours is in this channel; `asyncpay channel close ID` forgets it")
+    };
+    let tx = tx.ok_or_else(|| {
+        lie(format!(
+            "transaction {} is neither on chain nor in the mempool",
+            outpoint.txid
+        ))
+    })?;
+    channel
+        .check_funding_output(&tx, outpoint)
+        .map_err(|e| lie(e.to_string()))
+}
+
+impl Engine<'_> {
+    fn cooperative_close(
+        &self,
+        ch: &mut ClientChannel,
+        fee: Amount,
+        source: &dyn ChainSource,
+    ) -> ClientResult<()> {
+        let client = self.channel_client(ch)?;
+        let close = ch
+            .channel
+            .cooperative_close(fee, Party::Client)
+            .map_err(refused)?;
+        let key = CooperativeClose::signing_key(ch.channel.params()).map_err(refused)?;
+        let msg = close.sighash().map_err(refused)?;
+        let secrets = self.keys.channel(ch.key_index);
+        let nonce = SecretNonce::generate(random32()?, secrets.funding_scalar(), &key, Some(&msg));
+        let public = nonce.public_nonce();
+        let hex = crate::protocol::hex::encode;
+        let accept: CloseAccept = client.post(
+            "/v1/channels/close/request",
+            &CloseRequest {
+                channel_id: ch.channel.id(),
+                fee_sat: fee.to_sat(),
+                nonce: hex(&public.to_bytes()),
+            },
+        )?;
+        let server_nonce = crate::protocol::hex::decode::<66>(&accept.nonce)
+            .ok()
+            .and_then(|b| PublicNonce::from_bytes(&b).ok())
+            .ok_or_else(|| ClientError::failed("the server sent an invalid nonce"))?;
+        let params = ch.channel.params();
+        let session = SigningSession::new(
+            &key,
+            [
+                (params.client.funding, public.clone()),
+                (params.server.funding, server_nonce),
+            ],
+            msg,
+        )
+        .map_err(refused)?;
+        let partial: PartialSignature = session
+            .sign(secrets.funding_scalar(), nonce)
+            .map_err(refused)?;
+        let done: CloseDone = client.post(
+            "/v1/channels/close/sign",
+            &CloseSign {
+                channel_id: ch.channel.id(),
+                fee_sat: fee.to_sat(),
+                nonce: hex(&public.to_bytes()),
+                server_nonce: accept.nonce.clone(),
+                partial_signature: hex(&partial.to_bytes()),
+            },
+        )?;
+        ch.channel = ch.channel.closing().map_err(refused)?;
+        self.save(ch)?;
+        // S published it; make sure the chain has it (idempotent).
+        let tx: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(&done.tx_hex)
+            .map_err(|e| {
+                ClientError::failed(format!("the server sent an invalid close transaction: {e}"))
+            })?;
+        if tx.compute_txid() != done.txid {
+            return Err(ClientError::failed(
+                "the server's close transaction does not match its txid",
+            ));
+        }
+        let _ = source.broadcast(&tx);
+        Ok(())
+    }
+
+    fn force_close(
+        &self,
+        ch: &mut ClientChannel,
+        source: &dyn ChainSource,
+        no_wait: bool,
+    ) -> ClientResult<()> {
+        self.busy(Some("force closing"));
+        loop {
+            let outcome = self.watch(ch, source, true)?;
+            self.busy(Some(&outcome.to_string()));
+            self.note(&outcome.to_string());
+            // Our update just went out: its settlement must wait shared_delay blocks whatever
+            // the peer answers, so --no-wait stops here (not after a second, racy look).
+            let update_published = matches!(
+                &outcome,
+                WatchOutcome::Broadcast(crate::watch::Broadcast {
+                    kind: crate::watch::BroadcastKind::ForceClose { .. },
+                    ..
+                })
+            );
+            match outcome {
+                WatchOutcome::Settled { .. } | WatchOutcome::ClosedCooperatively { .. } => break,
+                WatchOutcome::Alert(a) => {
+                    self.busy(None);
+                    return Err(ClientError::failed(a.to_string()));
+                }
+                WatchOutcome::Broadcast(_) if !(update_published && no_wait) => continue,
+                _ if no_wait => {
+                    self.busy(None);
+                    return Err(ClientError::new(ClientErrorKind::Pending, "the force close is still in progress")
+                    .hint("run the same command again later; the settlement is published once shared_delay blocks have passed"));
+                }
+                _ => std::thread::sleep(std::time::Duration::from_millis(500)),
+            }
+        }
+        self.busy(None);
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! The engine of a client role — the payer A and the payee B: channels with a server S,
+//! payments in both directions, recovery from interrupted steps, and watching the chain.
+//!
+//! An [`Engine`] is one unlocked wallet: its store, its keys, its network, and (for
+//! anything that touches channels) a chain source. It has no terminal, argv or printing:
+//! what a caller may want to show while it works goes to an [`Observer`], and every
+//! failure is a [`ClientError`] whose kind the caller maps (the CLI to exit codes). The
+//! CLI, the demo, the tests and the benchmarks all drive this same engine.
+//!
+//! Every channel transition is written (encrypted) before the message that depends on it
+//! is sent.
+
+mod channels;
+mod error;
+mod payments;
+
+use std::path::PathBuf;
+
+use bitcoin::Network;
+
+pub use channels::{ChannelClose, ClientChannel};
+pub use error::{ClientError, ClientErrorKind, ClientResult};
+pub use payments::{
+    crash_in_process_at, ClientPayment, Direction, LocalStatus, PaymentDetails, Progress, TestCrash,
+};
+
+use crate::chain::source::ChainSource;
+use crate::keys::{Seed, WalletKeys};
+use crate::store::{ReadOnlyStore, SeedFile, Store};
+use crate::wallet::{OnchainWallet, WalletState};
+
+/// What a caller may show while the engine works. Every method has a silent default.
+pub trait Observer {
+    /// A line worth telling the user: a step taken, a warning, a problem skipped.
+    fn note(&self, _line: &str) {}
+    /// Work that may take a while started or goes on (`Some`: what it is doing now), or
+    /// ended (`None`).
+    fn busy(&self, _what: Option<&str>) {}
+}
+
+/// An observer that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// One unlocked client wallet. See the module documentation.
+pub struct Engine<'a> {
+    store: &'a Store,
+    keys: WalletKeys,
+    seed: Seed,
+    network: Network,
+    chain: Option<Box<dyn ChainSource>>,
+    server_ca: Option<PathBuf>,
+    observer: Box<dyn Observer + 'a>,
+}
+
+impl<'a> Engine<'a> {
+    /// The engine of the wallet in `store` (unlocked), which must be a wallet of `network`.
+    /// Without [`Engine::with_chain`] it does what needs neither chain nor server (reading
+    /// payments, addresses, keys).
+    pub fn new(store: &'a Store, network: Network) -> ClientResult<Engine<'a>> {
+        let seed = stored_seed(&store.read_only(), network)?;
+        Ok(Engine {
+            store,
+            keys: seed.keys(network),
+            seed,
+            network,
+            chain: None,
+            server_ca: None,
+            observer: Box::new(Silent),
+        })
+    }
+
+    /// Uses `source` for the chain (it must serve the wallet's network).
+    pub fn with_chain(mut self, source: Box<dyn ChainSource>) -> Self {
+        self.chain = Some(source);
+        self
+    }
+
+    /// Trusts `ca` (a PEM certificate) for `https://` servers besides the system roots.
+    pub fn with_server_ca(mut self, ca: Option<PathBuf>) -> Self {
+        self.server_ca = ca;
+        self
+    }
+
+    /// Tells `observer` what the engine does.
+    pub fn with_observer(mut self, observer: impl Observer + 'a) -> Self {
+        self.observer = Box::new(observer);
+        self
+    }
+
+    /// The wallet's keys.
+    pub fn keys(&self) -> &WalletKeys {
+        &self.keys
+    }
+
+    /// The wallet's seed.
+    pub fn seed(&self) -> &Seed {
+        &self.seed
+    }
+
+    /// The wallet's store.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    /// The wallet's network.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// The chain source.
+    pub fn chain(&self) -> ClientResult<&dyn ChainSource> {
+        self.chain
+            .as_deref()
+            .ok_or_else(|| ClientError::invalid("this needs a chain source"))
+    }
+
+    pub(crate) fn note(&self, line: &str) {
+        self.observer.note(line);
+    }
+
+    pub(crate) fn busy(&self, what: Option<&str>) {
+        self.observer.busy(what);
+    }
+
+    /// Channels need BIP118 (ANYPREVOUT): refused on mainnet.
+    pub(crate) fn check_channels_allowed(&self) -> ClientResult<()> {
+        if self.network == Network::Bitcoin {
+            return Err(ClientError::invalid(
+                "channels need BIP118 (ANYPREVOUT), which is not active on mainnet",
+            )
+            .hint("use --network regtest or signet (Bitcoin Inquisition)"));
+        }
+        Ok(())
+    }
+
+    /// Loads (or creates, on first use) the on-chain wallet and syncs it with the chain.
+    pub fn onchain(&self) -> ClientResult<(OnchainWallet, WalletState)> {
+        let source = self.chain()?;
+        let state: Option<WalletState> = self.store.load()?;
+        let (mut wallet, state) = match state {
+            Some(state) => (
+                OnchainWallet::load(&self.keys, state.changeset.clone())?,
+                state,
+            ),
+            None => {
+                let genesis = source.genesis_hash()?;
+                let wallet = OnchainWallet::create(&self.keys, self.network, genesis)?;
+                (wallet, WalletState::default())
+            }
+        };
+        self.busy(Some(&format!("syncing with {}", source.describe())));
+        let synced = wallet.sync(source);
+        self.busy(None);
+        synced?;
+        Ok((wallet, state))
+    }
+
+    /// Writes what changed in the on-chain wallet.
+    pub fn save_onchain(
+        &self,
+        wallet: &mut OnchainWallet,
+        mut state: WalletState,
+    ) -> ClientResult<()> {
+        if wallet.persist_into(&mut state) {
+            self.store.save(&state)?;
+        }
+        Ok(())
+    }
+}
+
+/// The wallet's seed from its (unlocked) store, checked to be for `network`.
+pub fn stored_seed(store: &ReadOnlyStore, network: Network) -> ClientResult<Seed> {
+    let file: SeedFile = store.load()?.ok_or_else(|| {
+        ClientError::corrupt(format!(
+            "{} is missing",
+            store.path_of::<SeedFile>().display()
+        ))
+        .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
+    })?;
+    if file.network != network.to_string() {
+        return Err(ClientError::invalid(format!(
+            "this wallet was created for {}, not {network}",
+            file.network
+        ))
+        .hint(format!("pass --network {}", file.network)));
+    }
+    Seed::from_phrase(&file.mnemonic)
+        .map_err(|e| ClientError::corrupt(format!("the stored mnemonic is invalid: {e}")))
+}
+
+/// 32 bytes from the operating system.
+pub(crate) fn random32() -> ClientResult<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        ClientError::failed(format!("the operating system gave no randomness: {e}"))
+    })?;
+    Ok(bytes)
+}

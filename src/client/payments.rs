@@ -1,0 +1,1990 @@
+//! `asyncpay pay | receive | claim | sync | payments …`: the asynchronous payment from the
+//! clients' side (PROTOCOL.md §5). The payer A signs state `n+1` with S but withholds `s_A`,
+//! which travels only inside the package sealed to B; B sells it to S for a PTLC and claims;
+//! A later collects B's invoice, the scalar and S's partial signature.
+//!
+//! Every step is written (encrypted) before the message that depends on it; every command
+//! first finishes what an interrupted run left (`resume_*`).
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use bitcoin::Amount;
+use serde::{Deserialize, Serialize};
+
+use super::channels::ClientChannel;
+use super::error::{refused, ClientError, ClientErrorKind, ClientResult};
+use super::{random32, Engine};
+use crate::chain::source::ChainSource;
+use crate::crypto::adaptor::PreSignature;
+use crate::eltoo::{Party, StateTransactions};
+use crate::keys::NodeId;
+use crate::net::NetError;
+use crate::payment::sale::{
+    claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
+    payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state, server_fee,
+    signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
+};
+use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
+use crate::protocol::hex;
+use crate::protocol::{ChannelId, ChannelStatus, UpdateSignature};
+use crate::server::mailbox::{FetchedItem, ItemMeta, Posted};
+use crate::server::payments::{
+    failed_state, CancelRequest, ClaimRequest, FailRequest, PaymentRequest, PaymentStatus,
+    PaymentView, SaleAccepted, SaleRequest,
+};
+use crate::server::ServerInfo;
+use crate::store::StateFile;
+use crate::watch::WatchOutcome;
+
+/// Which way a payment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// We pay (A).
+    Outgoing,
+    /// We are paid (B).
+    Incoming,
+}
+
+/// Where a payment is, as this wallet sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalStatus {
+    /// A asked S for the payment; `s_A` not made yet.
+    Proposed,
+    /// A signed state `n+1` and sent the package; B has not been paid yet.
+    Pending,
+    /// A asked S to cancel.
+    Cancelling,
+    /// B holds the package and has not sold it.
+    Received,
+    /// B's sale waits for S's operator.
+    Queued,
+    /// B sold: the PTLC is in the B–S state; not claimed yet.
+    Sold,
+    /// Done: A holds invoice, scalar and the full update signature; B has the amount.
+    Paid,
+    /// A cancelled before any sale; its balance is back.
+    Cancelled,
+    /// S refused B's sale for good (cancelled, expired or superseded by the payer).
+    Failed,
+}
+
+impl LocalStatus {
+    /// Its name, as in JSON (`paid`, `sold`, …).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Paid, cancelled or failed: nothing more happens to the payment.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            LocalStatus::Paid | LocalStatus::Cancelled | LocalStatus::Failed
+        )
+    }
+}
+
+/// The least confirmation budget `C` (blocks) a payee plans its on-chain claim with,
+/// whatever S publishes (PROTOCOL.md §4.1).
+const MIN_CONFIRMATION_BUDGET: u16 = 1;
+
+/// How long the payee keeps retrying its claim, once `t` has left, for S to sign the
+/// claimed state (S restarting, a reply lost) before it force-closes the channel.
+const CLAIM_RETRY: Duration = Duration::from_secs(15);
+
+/// One payment of this wallet (`payments/<id>.age`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientPayment {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Which way.
+    pub direction: Direction,
+    /// Where it is.
+    pub status: LocalStatus,
+    /// Amount the payee receives, satoshis.
+    pub amount_sat: u64,
+    /// S's fee (paid by the payer), satoshis.
+    pub fee_sat: u64,
+    /// Unix time from which S no longer buys.
+    pub expiry: u64,
+    /// Unix time this wallet recorded the payment.
+    pub created_at: u64,
+    /// The payee (outgoing) or payer (incoming).
+    pub counterparty: NodeId,
+    /// The channel: A–S (outgoing), B–S (incoming, once selling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<ChannelId>,
+    /// Outgoing: the payee's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Outgoing: our request to S (public data; resent after a crash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<PaymentRequest>,
+    /// Outgoing: write the package to this file instead of the payee's mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_out: Option<PathBuf>,
+    /// Outgoing: where the package went, once delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<String>,
+    /// Incoming: the server whose mailbox delivered the package (the payment is sold
+    /// there; unknown for a package given as a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_url: Option<String>,
+    /// Incoming: the sealed package (hex; encrypted to our mailbox key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+    /// Incoming: S's adaptor pre-signature of our PTLC claim (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptor_signature: Option<String>,
+    /// B's invoice: made by B (incoming), delivered by S (outgoing, once paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<Invoice>,
+    /// Why it failed or waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Incoming: unix time we first sent `t = s_A` to S with our claim (written before it
+    /// leaves). From then on S may know `t`: if S does not sign the claimed state, we close
+    /// the channel at once instead of waiting for the PTLC's expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar_revealed_at: Option<u64>,
+    /// Incoming: S's published confirmation budget `C` when it bought the payment (blocks;
+    /// PROTOCOL.md §4.1). Kept so that an S that later publishes less cannot shrink the
+    /// time we leave ourselves to claim on chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation_budget: Option<u16>,
+    /// Outgoing: the payment point `T_A = s_A·G` of our signed update (hex, compressed),
+    /// written when the package is delivered. Once the channel has closed, S's scalar is
+    /// checked against it: the pending update that held `s_A` is gone then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_point: Option<String>,
+}
+
+impl StateFile for ClientPayment {
+    const FILE: &'static str = "payments";
+    const KIND: &'static str = "asyncpay/client-payment";
+    const VERSION: u32 = 1;
+}
+
+/// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
+/// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
+/// adversary tests use it to stop a role between two steps of the protocol. A role run in
+/// the test's own thread (the state-machine fuzzer of A, B and S) arms it with
+/// [`crash_in_process_at`] instead: the command then unwinds from there with a [`TestCrash`]
+/// panic (nothing more is written, as if the process had died), once.
+fn crash_point(name: &str) {
+    let armed = IN_PROCESS_CRASH.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.as_deref() == Some(name) {
+            c.take()
+        } else {
+            None
+        }
+    });
+    if armed.is_some() {
+        std::panic::panic_any(TestCrash(name.to_owned()));
+    }
+    if std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::exit(137);
+    }
+}
+
+fn crashing_at(name: &str) -> bool {
+    IN_PROCESS_CRASH.with(|c| c.borrow().as_deref() == Some(name))
+        || std::env::var_os("ASYNCPAY_TEST_CRASH_AT").is_some_and(|v| v == name)
+}
+
+thread_local! {
+    static IN_PROCESS_CRASH: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The panic payload of an in-process crash point (see [`crash_in_process_at`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TestCrash(pub String);
+
+/// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
+/// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-signed`,
+/// `fail-signed`. The first command to reach it unwinds with a [`TestCrash`] panic.
+#[doc(hidden)]
+pub fn crash_in_process_at(name: Option<&str>) {
+    IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));
+}
+
+fn now() -> u64 {
+    crate::net::server::system_clock()
+}
+
+fn api_code(e: &NetError) -> Option<&str> {
+    match e {
+        NetError::Api { code, .. } => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+/// The server URL without a trailing slash, for comparing.
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The payment steps of an engine, with its chain source at hand.
+struct Payments<'s, 'a> {
+    s: &'s Engine<'a>,
+    source: &'s dyn ChainSource,
+}
+
+impl Payments<'_, '_> {
+    fn save(&self, p: &ClientPayment) -> ClientResult<()> {
+        self.s
+            .store
+            .save_keyed(&p.payment_id.to_string(), p)
+            .map_err(ClientError::from)
+    }
+
+    fn load(&self, id: &str) -> ClientResult<ClientPayment> {
+        let id = parse_payment_id(id)?;
+        self.s.store.load_keyed(&id.to_string())?.ok_or_else(|| {
+            ClientError::failed(format!("no payment {id} in this wallet"))
+                .hint("list them with `asyncpay payments list`")
+        })
+    }
+
+    fn all(&self) -> ClientResult<Vec<ClientPayment>> {
+        let (all, problems) = load_all_reporting(self.s.store)?;
+        for problem in problems {
+            self.s.note(&problem);
+        }
+        Ok(all)
+    }
+
+    /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
+    fn drop_unsigned(&self, ch: &mut ClientChannel) -> ClientResult<()> {
+        if ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.local_partial().is_none())
+        {
+            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+            self.s.save(ch)?;
+        }
+        Ok(())
+    }
+
+    fn channel(&self, id: Option<ChannelId>) -> ClientResult<ClientChannel> {
+        let id = id.ok_or_else(|| ClientError::corrupt("the payment names no channel"))?;
+        self.s.channel(&id.to_string())
+    }
+
+    // ----- A: pay -----
+
+    fn pay(
+        &self,
+        address: &str,
+        amount: Amount,
+        expiry: Duration,
+        package_out: Option<PathBuf>,
+        channel: Option<String>,
+    ) -> ClientResult<ClientPayment> {
+        let addr = PaymentAddress::parse_for(address.trim(), self.s.network)
+            .map_err(|e| ClientError::invalid(e.to_string()))?;
+        let me = self.s.keys.node_id();
+        if addr.node_id() == me {
+            return Err(ClientError::invalid("this is your own payment address"));
+        }
+        if expiry.as_secs() > MAX_PAYMENT_EXPIRY_SECS {
+            return Err(ClientError::invalid("--expiry is at most 30d"));
+        }
+        let mut ch = self.pick_payer_channel(&addr, amount, channel)?;
+        let client = self.s.channel_client(&ch)?;
+        self.s.recover(&client, &mut ch)?;
+        let info: ServerInfo = client.get("/v1/info")?;
+        if amount.to_sat() < info.policy.dust_limit_sat {
+            return Err(ClientError::invalid(format!(
+                "{} sat is below the dust limit of {} sat: a PTLC that small could not be \
+                 enforced on chain",
+                amount.to_sat(),
+                info.policy.dust_limit_sat
+            )));
+        }
+        let fee = Amount::from_sat(server_fee(amount.to_sat(), info.policy.fee_ppm));
+        let latest = ch
+            .channel
+            .latest()
+            .ok_or_else(|| ClientError::failed("the channel has no signed state yet"))?;
+        let next = payment_state(&latest.state, ch.channel.next_number(), amount, fee)
+            .map_err(|e| ClientError::failed(format!("cannot pay {amount} + fee {fee}: {e}")))?;
+        let payment_id = PaymentId::random().map_err(|e| ClientError::failed(e.to_string()))?;
+        let created_at = now();
+        let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
+        ch.channel = c;
+        self.s.save(&ch)?;
+        let request = PaymentRequest {
+            payment_id,
+            payee: addr.node_id(),
+            amount_sat: amount.to_sat(),
+            fee_sat: fee.to_sat(),
+            expiry: created_at + expiry.as_secs(),
+            proposal,
+        };
+        let mut p = ClientPayment {
+            payment_id,
+            direction: Direction::Outgoing,
+            status: LocalStatus::Proposed,
+            amount_sat: amount.to_sat(),
+            fee_sat: fee.to_sat(),
+            expiry: request.expiry,
+            created_at,
+            counterparty: addr.node_id(),
+            channel_id: Some(ch.channel.id()),
+            address: Some(addr.to_string()),
+            request: Some(request),
+            package_out,
+            delivered: None,
+            server_url: None,
+            sealed: None,
+            adaptor_signature: None,
+            invoice: None,
+            reason: None,
+            scalar_revealed_at: None,
+            confirmation_budget: None,
+            payment_point: None,
+        };
+        self.save(&p)?;
+        crash_point("payment-proposed");
+        self.resume_outgoing(&mut p, true)?;
+        Ok(p)
+    }
+
+    /// The A–S channel to pay through: open, at the payee's server, no pending update,
+    /// enough balance (S's fee is checked when the state is built).
+    fn pick_payer_channel(
+        &self,
+        addr: &PaymentAddress,
+        amount: Amount,
+        wanted: Option<String>,
+    ) -> ClientResult<ClientChannel> {
+        let candidates = match wanted {
+            Some(id) => vec![self.s.channel(&id)?],
+            None => self.s.all()?,
+        };
+        let mut reasons = Vec::new();
+        for mut ch in candidates {
+            let id = ch.channel.id();
+            if !same_server(&ch.server_url, addr.server_url()) {
+                reasons.push(format!(
+                    "{id}: at {}, not the payee's server",
+                    ch.server_url
+                ));
+                continue;
+            }
+            if ch.channel.funding_outpoint().is_some() {
+                self.s.watch(&mut ch, self.source, false)?;
+            }
+            if ch.channel.status() != ChannelStatus::Open {
+                reasons.push(format!("{id}: {}", ch.channel.status()));
+                continue;
+            }
+            if let Some(p) = ch.channel.pending().filter(|p| p.withheld()) {
+                reasons.push(format!(
+                    "{id}: a payment is pending (state {}); one pending payment per channel",
+                    p.next().number
+                ));
+                continue;
+            }
+            match ch.channel.latest() {
+                Some(l) if l.state.client > amount => return Ok(ch),
+                Some(l) => reasons.push(format!("{id}: balance {} sat", l.state.client.to_sat())),
+                None => reasons.push(format!("{id}: nothing signed yet")),
+            }
+        }
+        let why = if reasons.is_empty() {
+            "this wallet has no channel".to_owned()
+        } else {
+            reasons.join("; ")
+        };
+        Err(ClientError::failed(format!(
+            "no channel can pay {} sat to this address: {why}",
+            amount.to_sat()
+        ))
+        .hint(format!(
+            "open one with `asyncpay channel open {} AMOUNT` (payments across two servers are later work)",
+            addr.server_url()
+        )))
+    }
+
+    /// Takes an outgoing payment as far as it goes without the payee: S's accept, `s_A`
+    /// (withheld), the package delivered; a cancel finished.
+    ///
+    /// `fresh`: this process proposed the update (`pay`). Our secret nonce for `n+1` signs
+    /// only in the session it is bound to (PROTOCOL.md §7.3): S's nonce is written next to it
+    /// before we sign, and a later answer of S with another nonce is refused. A proposal
+    /// found on disk without S's nonce (a crash, or a restored backup taken between the
+    /// nonce exchange and the signature) is never signed: an earlier run whose record the
+    /// backup lost may have signed it with another nonce of S, and a second signature with
+    /// the same secret nonce would give S our key. The payment is cancelled instead (pay
+    /// again: a fresh nonce).
+    fn resume_outgoing(&self, p: &mut ClientPayment, fresh: bool) -> ClientResult<()> {
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.channel_client(&ch)?;
+        let signed = ch.channel.pending().is_some_and(|u| u.withheld());
+        if p.status == LocalStatus::Proposed && !signed {
+            let request = p
+                .request
+                .clone()
+                .expect("a proposed payment keeps its request");
+            let ours = ch.channel.pending().filter(|u| {
+                u.next().number == request.proposal.number
+                    && u.local_nonce().to_bytes() == request.proposal.proposer_nonce
+            });
+            let Some(ours) = ours else {
+                return Err(ClientError::new(
+                    ClientErrorKind::Corrupt,
+                    format!(
+                        "the update of payment {} is missing from channel {}",
+                        p.payment_id,
+                        ch.channel.id()
+                    ),
+                ));
+            };
+            if !fresh && ours.remote_nonce().is_none() {
+                self.s.note(&format!(
+                    "payment {} was interrupted before S's nonce was recorded (a crash or a \
+                     restored backup): its nonce may already have signed, so it is never used \
+                     again; cancelling the payment (pay again)",
+                    p.payment_id
+                ));
+                p.reason = Some(
+                    "interrupted before S's nonce was recorded; cancelled so that our nonce \
+                     never signs twice: pay again"
+                        .to_owned(),
+                );
+                return self.cancel(p);
+            }
+            let accept = match client.post("/v1/payments", &request) {
+                Ok(a) => a,
+                // S refused for good (4xx): nothing was signed; drop our side. A busy or
+                // failing S (429, 5xx) is asked again later.
+                Err(e @ NetError::Api { status, .. })
+                    if (400..500).contains(&status) && status != 429 =>
+                {
+                    // S refused: nothing was signed; drop our side.
+                    self.drop_unsigned(&mut ch)?;
+                    p.status = LocalStatus::Failed;
+                    p.reason = Some(e.to_string());
+                    self.save(p)?;
+                    return Err(ClientError::from(e));
+                }
+                Err(e) => return Err(ClientError::from(e)),
+            };
+            // A different nonce of S for the same update is refused here (the session
+            // never changes): S restored from an old backup, or hostile.
+            ch.channel = ch.channel.on_accept(&accept).map_err(|e| {
+                ClientError::failed(format!(
+                    "payment {}: {e}; S answered with another nonce than the one recorded for \
+                     this payment, so it is not signed (signing would reuse our nonce)",
+                    p.payment_id
+                ))
+                .hint(format!(
+                    "cancel it with `asyncpay payments cancel {}` and pay again",
+                    p.payment_id
+                ))
+            })?;
+            // S's nonce is written next to our secret nonce before we sign with it.
+            self.s.save(&ch)?;
+            crash_point("payment-nonces-recorded");
+            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
+            ch.channel = c;
+            // s_A exists only in this (encrypted) file until it is sealed to B.
+            self.s.save(&ch)?;
+        }
+        if p.status == LocalStatus::Proposed {
+            p.status = LocalStatus::Pending;
+            self.save(p)?;
+        }
+        if p.status == LocalStatus::Pending && p.delivered.is_none() {
+            self.deliver(p, &ch)?;
+        }
+        if p.status == LocalStatus::Cancelling {
+            self.cancel(p)?;
+        }
+        Ok(())
+    }
+
+    /// Seals the package to the payee and posts it to its mailbox (or writes the file).
+    fn deliver(&self, p: &mut ClientPayment, ch: &ClientChannel) -> ClientResult<()> {
+        let addr =
+            PaymentAddress::parse_for(p.address.as_deref().unwrap_or_default(), self.s.network)
+                .map_err(|e| ClientError::corrupt(e.to_string()))?;
+        let package = self.package(p, ch)?;
+        package
+            .check()
+            .map_err(|e| ClientError::failed(format!("our own package does not check: {e}")))?;
+        let point = ch.channel.payment_point(Party::Client).map_err(refused)?;
+        p.payment_point = Some(hex::encode(&point.serialize()));
+        p.delivered = Some(match &p.package_out {
+            Some(path) => {
+                let armored = package.seal_armored(addr.mailbox());
+                crate::store::write_atomic(path, armored.as_bytes()).map_err(|e| {
+                    ClientError::failed(format!("cannot write {}: {e}", path.display()))
+                })?;
+                format!("file {}", path.display())
+            }
+            None => {
+                let mailbox = self.s.client(addr.server_url())?;
+                // A stranger at the payee's server proves the work it asks (issue 9 item 7).
+                let posted: Posted = crate::server::mailbox::post_package(
+                    &mailbox,
+                    &addr.node_id(),
+                    &package.seal(addr.mailbox()),
+                    Some(p.expiry),
+                )?;
+                format!("mailbox {} item {}", addr.server_url(), posted.id)
+            }
+        });
+        self.save(p)
+    }
+
+    /// The update package of a pending outgoing payment, from the A–S channel.
+    fn package(&self, p: &ClientPayment, ch: &ClientChannel) -> ClientResult<UpdatePackage> {
+        let pending = ch
+            .channel
+            .pending()
+            .filter(|u| u.withheld())
+            .ok_or_else(|| ClientError::corrupt("the payment's signed update is missing"))?;
+        let params = ch.channel.params();
+        let txs = StateTransactions::build(params, pending.next()).map_err(refused)?;
+        Ok(UpdatePackage {
+            payment_id: p.payment_id,
+            amount_sat: p.amount_sat,
+            fee_sat: p.fee_sat,
+            expiry: p.expiry,
+            payee: p.counterparty,
+            payer: self.s.keys.node_id(),
+            payer_funding: params.client.funding,
+            server_funding: params.server.funding,
+            payer_nonce: pending.local_nonce().clone(),
+            server_nonce: pending
+                .remote_nonce()
+                .cloned()
+                .ok_or_else(|| ClientError::corrupt("S's nonce is missing"))?,
+            message: txs.update_sighash,
+            state_number: pending.next().number,
+            partial_signature: pending
+                .local_partial()
+                .ok_or_else(|| ClientError::corrupt("s_A is missing"))?,
+        })
+    }
+
+    // ----- A: sync and cancel -----
+
+    /// Collects what S holds for an outgoing payment: when paid, verifies invoice, scalar
+    /// and S's partial and completes state `n+1`; cancels it once expired and unsold.
+    fn sync_outgoing(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        self.resume_outgoing(p, false)?;
+        if p.status != LocalStatus::Pending {
+            return Ok(());
+        }
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.channel_client(&ch)?;
+        let view: PaymentView = client.get(&format!("/v1/payments/{}", p.payment_id))?;
+        match view.status {
+            PaymentStatus::Paid => self.collect(p, &mut ch, view),
+            PaymentStatus::Pending if view.expired => {
+                self.s.note(&format!(
+                    "payment {} expired unsold: cancelling",
+                    p.payment_id
+                ));
+                self.cancel(p)
+            }
+            PaymentStatus::Cancelled => self.cancel(p),
+            PaymentStatus::Pending | PaymentStatus::Sold => {
+                p.reason = (view.status == PaymentStatus::Sold)
+                    .then(|| "the payee sold it; waiting for the claim".to_owned());
+                self.save(p)
+            }
+        }
+    }
+
+    fn collect(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        view: PaymentView,
+    ) -> ClientResult<()> {
+        let bad = |what: &str| {
+            ClientError::failed(format!(
+                "S delivered an invalid {what} for payment {}; it is kept pending",
+                p.payment_id
+            ))
+        };
+        let invoice = view.invoice.ok_or_else(|| bad("payment (no invoice)"))?;
+        invoice.verify().map_err(|_| bad("invoice signature"))?;
+        // A crash after our channel completed state n+1 with S's (verified) partial and
+        // before this payment was written: the point is the scalar's (`s_A` no longer sits
+        // in a pending update), and only the payment is left to write.
+        let number = p.request.as_ref().map(|r| r.proposal.number);
+        let completed_before =
+            ch.channel.pending().is_none() && ch.channel.latest().map(|l| l.state.number) == number;
+        // The channel closed on chain with S's state n+1 (S completed it with the scalar the
+        // payee revealed, on chain or off): our pending update is gone, and the scalar is
+        // checked against the payment point recorded at delivery.
+        let closed_paid = !completed_before
+            && ch.channel.status() != ChannelStatus::Open
+            && ch.channel.pending().is_none();
+        let scalar_point = || {
+            view.scalar
+                .as_deref()
+                .and_then(|h| hex::decode::<32>(h).ok())
+                .and_then(|t| secp::Scalar::try_from(t.as_slice()).ok())
+                .map(|t| t.base_point_mul())
+                .ok_or_else(|| bad("scalar"))
+        };
+        let point = if completed_before {
+            scalar_point()?
+        } else if closed_paid {
+            let recorded = p
+                .payment_point
+                .as_deref()
+                .and_then(|h| hex::decode::<33>(h).ok())
+                .and_then(|b| secp::Point::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    bad("payment (our update is gone and no payment point was recorded)")
+                })?;
+            if scalar_point()? != recorded {
+                return Err(bad("scalar"));
+            }
+            recorded
+        } else {
+            ch.channel.payment_point(Party::Client).map_err(refused)?
+        };
+        let f = invoice.fields();
+        if f.payment_id != p.payment_id
+            || f.payee != p.counterparty
+            || f.amount_sat != p.amount_sat
+            || f.payment_point != point
+        {
+            return Err(bad("invoice (terms differ from the payment)"));
+        }
+        if completed_before || closed_paid {
+            return self.mark_paid(p, invoice);
+        }
+        let ours = ch
+            .channel
+            .pending()
+            .and_then(|u| u.local_partial())
+            .ok_or_else(|| bad("payment (our update is gone)"))?;
+        if view.scalar.as_deref() != Some(hex::encode(&ours.to_bytes()).as_str()) {
+            return Err(bad("scalar"));
+        }
+        let partial = view
+            .server_partial
+            .as_deref()
+            .and_then(|h| hex::decode::<32>(h).ok())
+            .ok_or_else(|| bad("partial signature"))?;
+        let number = ch.channel.pending().expect("checked").next().number;
+        ch.channel = ch
+            .channel
+            .on_signature(&UpdateSignature {
+                channel_id: ch.channel.id(),
+                number,
+                partial_signature: partial,
+            })
+            .map_err(|_| bad("partial signature"))?;
+        self.s.save(ch)?;
+        self.mark_paid(p, invoice)
+    }
+
+    fn mark_paid(&self, p: &mut ClientPayment, invoice: Invoice) -> ClientResult<()> {
+        p.status = LocalStatus::Paid;
+        p.invoice = Some(invoice);
+        p.reason = None;
+        self.save(p)
+    }
+
+    /// Cancels an outgoing payment: S decides (refusing once sold), then state `n+1` is
+    /// superseded and `n+2` restores our balance.
+    fn cancel(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        // A payment still being set up is cancelled as it is: its package is never made.
+        if !matches!(
+            p.status,
+            LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
+        ) {
+            return Err(ClientError::failed(format!(
+                "payment {} is {}; only a pending payment can be cancelled",
+                p.payment_id,
+                p.status.name()
+            )));
+        }
+        p.status = LocalStatus::Cancelling;
+        self.save(p)?;
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.channel_client(&ch)?;
+        let request = CancelRequest {
+            payment_id: p.payment_id,
+        };
+        let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        // Our pending update is the one of this payment's proposal (same number and nonce):
+        // a later payment may have proposed the same number after this one was dropped.
+        let ours = ch
+            .channel
+            .pending()
+            .filter(|u| {
+                p.request.as_ref().is_some_and(|r| {
+                    u.next().number == r.proposal.number
+                        && u.local_nonce().to_bytes() == r.proposal.proposer_nonce
+                })
+            })
+            .map(|u| u.withheld());
+        match client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
+            Ok(_) => {}
+            Err(e) if api_code(&e) == Some("unknown_payment") && ours != Some(true) => {
+                // S never recorded it (the request did not arrive, or we were stopped before
+                // our proposal was written): nothing was signed, nothing to supersede.
+                if ours == Some(false) {
+                    ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                    self.s.save(&ch)?;
+                }
+                return self.mark(p, LocalStatus::Cancelled, None);
+            }
+            Err(e) => {
+                if matches!(
+                    api_code(&e),
+                    Some("already_sold" | "already_paid" | "sale_in_progress")
+                ) {
+                    p.status = LocalStatus::Pending;
+                    self.save(p)?;
+                }
+                return Err(ClientError::from(e).hint(
+                    "a sold payment completes when the payee claims; `asyncpay sync` collects it",
+                ));
+            }
+        }
+        if ch.channel.status() != ChannelStatus::Open {
+            // The channel is closing: nothing new is signed on it. S refuses any sale and
+            // never signs `n+1`, so it can never complete; an unused nonce is dropped.
+            if ch
+                .channel
+                .pending()
+                .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
+            {
+                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+                self.s.save(&ch)?;
+            }
+            return self.mark(p, LocalStatus::Cancelled, p.reason.clone());
+        }
+        if ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.next().number == number)
+        {
+            ch.channel = ch.channel.supersede_pending().map_err(refused)?;
+            self.s.save(&ch)?;
+        }
+        self.s.recover(&client, &mut ch)?;
+        let latest = ch.channel.latest().expect("open channel").state.clone();
+        if latest.number <= number {
+            let mut restored = latest;
+            restored.number = ch.channel.next_number();
+            self.s.update(&client, &mut ch, restored)?;
+        }
+        p.status = LocalStatus::Cancelled;
+        p.reason = None;
+        self.save(p)
+    }
+
+    // ----- B: receive, sell, claim -----
+
+    /// Stores a sealed package after checking it; `None` when it is already known.
+    /// `from`: the mailbox server and the node that posted the package (it must be the
+    /// payer the package names).
+    fn accept_package(
+        &self,
+        sealed: &[u8],
+        from: Option<(&str, NodeId)>,
+    ) -> ClientResult<Option<ClientPayment>> {
+        let package = self
+            .check_package(sealed, from)
+            .map_err(ClientError::failed)?;
+        self.store_package(&package, sealed, from.map(|(url, _)| url))
+    }
+
+    /// Opens and checks a sealed package; the error says why it is not a payment to us.
+    fn check_package(
+        &self,
+        sealed: &[u8],
+        from: Option<(&str, NodeId)>,
+    ) -> Result<UpdatePackage, String> {
+        let package = UpdatePackage::open(sealed, &self.s.keys.mailbox_identity())
+            .map_err(|e| e.to_string())?;
+        let me = self.s.keys.node_id();
+        if package.payee != me {
+            return Err(format!(
+                "the package pays {}, not this wallet",
+                package.payee
+            ));
+        }
+        if let Some((_, sender)) = from.filter(|(_, sender)| *sender != package.payer) {
+            return Err(format!(
+                "the package names payer {} but was posted by {sender}",
+                package.payer
+            ));
+        }
+        package.check().map_err(|e| e.to_string())?;
+        Ok(package)
+    }
+
+    /// Stores a checked package as a received payment; `None` when it is already known.
+    fn store_package(
+        &self,
+        package: &UpdatePackage,
+        sealed: &[u8],
+        server_url: Option<&str>,
+    ) -> ClientResult<Option<ClientPayment>> {
+        let known: Option<ClientPayment> =
+            self.s.store.load_keyed(&package.payment_id.to_string())?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        let p = ClientPayment {
+            payment_id: package.payment_id,
+            direction: Direction::Incoming,
+            status: LocalStatus::Received,
+            amount_sat: package.amount_sat,
+            fee_sat: package.fee_sat,
+            expiry: package.expiry,
+            created_at: now(),
+            counterparty: package.payer,
+            channel_id: None,
+            address: None,
+            request: None,
+            package_out: None,
+            delivered: None,
+            server_url: server_url.map(str::to_owned),
+            sealed: Some(hex::encode(sealed)),
+            adaptor_signature: None,
+            invoice: None,
+            reason: None,
+            scalar_revealed_at: None,
+            confirmation_budget: None,
+            payment_point: None,
+        };
+        self.save(&p)?;
+        Ok(Some(p))
+    }
+
+    fn open_package(&self, p: &ClientPayment) -> ClientResult<UpdatePackage> {
+        let sealed = p
+            .sealed
+            .as_deref()
+            .and_then(|h| hex::decode_vec(h).ok())
+            .ok_or_else(|| ClientError::corrupt("the stored package is missing"))?;
+        UpdatePackage::open(&sealed, &self.s.keys.mailbox_identity())
+            .map_err(|e| ClientError::corrupt(e.to_string()))
+    }
+
+    /// Fetches every package in our mailboxes; each stored one is deleted from S. An item
+    /// that is not a payment to us is quarantined: skipped, reported as a warning (never an
+    /// error: a stranger's junk must not make `receive` fail, nor keep a real payment from
+    /// being received) and deleted from S, so that it does not come back. Junk is: not hex,
+    /// not sealed to our mailbox key, not a valid package, paying another node, posted by
+    /// another node than the payer it names, or naming a payment that the mailbox's server
+    /// (the server the payment is sold to) does not have with the same terms. A server that
+    /// cannot be asked (unreachable, or showing another node id than our channel there was
+    /// opened with) is a warning too, and the other servers' mailboxes are still fetched;
+    /// errors only when no mailbox server could be asked at all, and for local storage
+    /// failures. Returns the warnings.
+    fn fetch_mailboxes(&self) -> ClientResult<Vec<String>> {
+        // Each mailbox server is one of our channels' servers: pinned to the key that channel
+        // was opened with, an open channel's when we have one there (a closed channel's
+        // server may since have been replaced at its URL).
+        let mut urls: Vec<ClientChannel> = Vec::new();
+        for ch in self.s.all()? {
+            let open = ch.channel.status() == ChannelStatus::Open;
+            match urls
+                .iter_mut()
+                .find(|u| same_server(&u.server_url, &ch.server_url))
+            {
+                None => urls.push(ch),
+                Some(u) if open && u.channel.status() != ChannelStatus::Open => *u = ch,
+                Some(_) => {}
+            }
+        }
+        let mut warnings = Vec::new();
+        let mut warn = |line: String| {
+            self.s.note(&format!("warning: {line}"));
+            warnings.push(line);
+        };
+        let mut failed = Vec::new();
+        for ch in &urls {
+            if let Err(e) = self.fetch_mailbox(ch, &mut warn)? {
+                failed.push((ch, e));
+            }
+        }
+        if !failed.is_empty() && failed.len() == urls.len() {
+            // Nothing could be fetched: as before, the (first) server's error.
+            return Err(failed.swap_remove(0).1);
+        }
+        for (ch, e) in failed {
+            warn(format!(
+                "mailbox at {} (server {}): cannot fetch it ({e}); skipped, the other \
+                 servers' mailboxes were fetched",
+                ch.server_url, ch.server
+            ));
+        }
+        Ok(warnings)
+    }
+
+    /// Fetches the packages in our mailbox at the server of `ch` (see
+    /// [`Payments::fetch_mailboxes`]): `Ok(Err(e))` when that server cannot be asked.
+    fn fetch_mailbox(
+        &self,
+        ch: &ClientChannel,
+        warn: &mut impl FnMut(String),
+    ) -> ClientResult<Result<(), ClientError>> {
+        let url = ch.server_url.clone();
+        let client = match self.s.channel_client(ch) {
+            Ok(client) => client,
+            Err(e) => return Ok(Err(e)),
+        };
+        let items: Vec<ItemMeta> = match client.get("/v1/mailbox") {
+            Ok(items) => items,
+            Err(e) => return Ok(Err(ClientError::from(e))),
+        };
+        for item in items {
+            // Only an unreachable server stops this server's run; any other failure is about
+            // one item.
+            macro_rules! soft {
+                ($e:expr) => {{
+                    let e: NetError = $e;
+                    if e.is_unreachable() {
+                        return Ok(Err(ClientError::from(e)));
+                    }
+                    e.to_string()
+                }};
+            }
+            let path = format!("/v1/mailbox/{}", item.id);
+            let fetched: FetchedItem = match client.get(&path) {
+                Ok(f) => f,
+                Err(e) => {
+                    let why = soft!(e);
+                    warn(format!(
+                        "mailbox item {} from {}: cannot fetch it ({why}); skipped",
+                        item.id, item.sender
+                    ));
+                    continue;
+                }
+            };
+            let checked = hex::decode_vec(&fetched.payload)
+                .map_err(|e| format!("not hex: {e}"))
+                .and_then(|bytes| {
+                    let package = self.check_package(&bytes, Some((&url, item.sender)))?;
+                    Ok((bytes, package))
+                });
+            let checked = match checked {
+                Ok((bytes, package)) => match self.known_to_server(&client, &package) {
+                    Ok(Ok(())) => Ok((bytes, package)),
+                    Ok(Err(why)) => Err(why),
+                    Err(e) => return Ok(Err(e)), // unreachable
+                },
+                Err(why) => Err(why),
+            };
+            let quarantined = match checked {
+                Ok((bytes, package)) => {
+                    self.store_package(&package, &bytes, Some(&url))?;
+                    None
+                }
+                Err(why) => Some(why),
+            };
+            let dropped = match client.delete(&path) {
+                Ok(()) => None,
+                Err(e) => Some(soft!(e)),
+            };
+            match (quarantined, dropped) {
+                (None, None) => {}
+                (None, Some(e)) => warn(format!(
+                    "mailbox item {} from {}: received, but the server kept it ({e}); \
+                     it is skipped as known next time",
+                    item.id, item.sender
+                )),
+                (Some(why), None) => warn(format!(
+                    "mailbox item {} from {}: {why}; ignored and deleted from the server",
+                    item.id, item.sender
+                )),
+                (Some(why), Some(e)) => warn(format!(
+                    "mailbox item {} from {}: {why}; ignored (the server kept it: {e})",
+                    item.id, item.sender
+                )),
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Whether the mailbox's server has the payment a package names, with its terms (it
+    /// records every payment before the payer posts the package): `Err(why)` when it does
+    /// not (the package is junk), `Ok(Ok(()))` when it does or cannot tell now (the sale
+    /// then decides). Errs only when the server is unreachable.
+    fn known_to_server(
+        &self,
+        client: &crate::net::client::Client,
+        package: &UpdatePackage,
+    ) -> ClientResult<Result<(), String>> {
+        let view: PaymentView = match client.get(&format!("/v1/payments/{}", package.payment_id)) {
+            Ok(v) => v,
+            Err(e) if api_code(&e) == Some("unknown_payment") => {
+                return Ok(Err(format!(
+                    "the server knows no payment {} (the package is not from a real payment)",
+                    package.payment_id
+                )))
+            }
+            Err(e) if e.is_unreachable() => return Err(ClientError::from(e)),
+            Err(_) => return Ok(Ok(())),
+        };
+        let same = view.payer == package.payer
+            && view.payee == package.payee
+            && view.amount_sat == package.amount_sat
+            && view.fee_sat == package.fee_sat
+            && view.expiry == package.expiry;
+        Ok(if same {
+            Ok(())
+        } else {
+            Err(format!(
+                "the package's terms differ from payment {} at the server",
+                package.payment_id
+            ))
+        })
+    }
+
+    /// The B–S channel to receive on: open, no pending update, S can afford the amount.
+    fn pick_payee_channel(&self, p: &ClientPayment) -> ClientResult<ClientChannel> {
+        if let Some(id) = p.channel_id {
+            return self.s.channel(&id.to_string());
+        }
+        let amount = Amount::from_sat(p.amount_sat);
+        let at_server = |ch: &ClientChannel| {
+            p.server_url
+                .as_deref()
+                .is_none_or(|url| same_server(url, &ch.server_url))
+        };
+        let mut closing = Vec::new();
+        for mut ch in self.s.all()?.into_iter().filter(at_server) {
+            if ch.channel.funding_outpoint().is_some() {
+                self.look(&mut ch, "selling")?;
+            }
+            if matches!(ch.channel.status(), ChannelStatus::Closing) {
+                closing.push(ch.channel.id().to_string());
+            }
+            let ok = ch.channel.status() == ChannelStatus::Open
+                && ch.channel.pending().is_none_or(|u| !u.withheld())
+                && ch
+                    .channel
+                    .latest()
+                    .is_some_and(|l| l.state.server >= amount);
+            if ok {
+                return Ok(ch);
+            }
+        }
+        let closing = if closing.is_empty() {
+            String::new()
+        } else {
+            format!(" (closing on chain: {})", closing.join(", "))
+        };
+        Err(ClientError::failed(format!(
+            "no open channel has {} sat of inbound capacity to receive payment {}{closing}",
+            p.amount_sat, p.payment_id
+        ))
+        .hint("get inbound capacity with `asyncpay channel request-inbound URL AMOUNT`"))
+    }
+
+    /// Sells `s_A` to S: signs the invoice, proposes the B–S state with S's PTLC for
+    /// `T_A`, checks S's adaptor pre-signature, and signs that state.
+    fn sell(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        let package = self.open_package(p)?;
+        let point = package
+            .check()
+            .map_err(|e| ClientError::failed(e.to_string()))?;
+        // The tip, read once and before we look at the channel (a view at least as new as
+        // it shows the channel open through it): the PTLC's expiry is computed from it.
+        let tip = self.tip()?;
+        let mut ch = self.pick_payee_channel(p)?;
+        // A fresh look at the channel on chain (a resumed sale's channel too): no sale into
+        // a channel that is closing, and none on a view we could not refresh.
+        self.look(&mut ch, "selling")?;
+        let sold = |ch: &ClientChannel| {
+            ch.channel
+                .latest()
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| x.point == point))
+        };
+        if sold(&ch) {
+            return self.mark(p, LocalStatus::Sold, None); // sold before a crash
+        }
+        if ch.channel.status() != ChannelStatus::Open {
+            // Nothing of the sale is pending on it: the next run picks an open channel.
+            if ch.channel.pending().is_none() {
+                p.channel_id = None;
+                self.save(p)?;
+            }
+            return Err(ClientError::failed(format!(
+                "channel {} is {} on chain: no PTLC can be sold into it",
+                ch.channel.id(),
+                ch.channel.status()
+            ))
+            .hint("the payment stays received; with inbound capacity on an open channel (`asyncpay channel request-inbound URL AMOUNT`), run `asyncpay receive` again"));
+        }
+        let client = self.s.channel_client(&ch)?;
+        self.s.recover(&client, &mut ch)?;
+        let latest = ch
+            .channel
+            .latest()
+            .ok_or_else(|| ClientError::failed("the channel has no signed state"))?
+            .state
+            .clone();
+        if sold(&ch) {
+            return self.mark(p, LocalStatus::Sold, None); // sold before a crash
+        }
+        // S chooses the expiry from its tip, the channel's delay and its published
+        // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
+        let info: ServerInfo = client.get("/v1/info")?;
+        // The budget we plan our on-chain claim with: the largest S ever published for this
+        // payment (an interrupted attempt sold again keeps the first), at least 1.
+        let budget = info
+            .policy
+            .confirmation_budget
+            .max(p.confirmation_budget.unwrap_or(0))
+            .max(MIN_CONFIRMATION_BUDGET);
+        p.confirmation_budget = Some(budget);
+        let ptlc = sale_ptlc(
+            Amount::from_sat(p.amount_sat),
+            point,
+            offered_ptlc_expiry(
+                tip,
+                ch.channel.params().shared_delay,
+                info.policy.confirmation_budget,
+            ),
+        );
+        let next = sale_state(&latest, ch.channel.next_number(), ptlc.clone())
+            .map_err(|e| ClientError::failed(format!("S cannot offer the PTLC: {e}")))?;
+        let fields = InvoiceFields {
+            payment_id: p.payment_id,
+            amount_sat: p.amount_sat,
+            payment_point: point,
+            expiry: p.expiry,
+            payee: self.s.keys.node_id(),
+        };
+        // The invoice of an interrupted attempt is sold again as it is.
+        let invoice = match p.invoice.clone().filter(|i| *i.fields() == fields) {
+            Some(known) => known,
+            None => Invoice::sign(fields, &self.s.keys.node_secret(), random32()?)
+                .map_err(|e| ClientError::failed(e.to_string()))?,
+        };
+        p.channel_id = Some(ch.channel.id());
+        p.invoice = Some(invoice.clone());
+        self.save(p)?;
+        let params = ch.channel.params().clone();
+        let mut api_error = None;
+        let mut adaptor = None;
+        let agreed = self.s.agree(&mut ch, next, |proposal| {
+            let sold: SaleAccepted = client
+                .post("/v1/payments/sell", &SaleRequest { invoice, proposal })
+                .map_err(|e| {
+                    api_error = api_code(&e).map(str::to_owned);
+                    ClientError::from(e)
+                })?;
+            let digest = claim_digest(&params, &ptlc).map_err(refused)?;
+            let key = secp::Point::lift_x(params.server.ptlc.serialize())
+                .map_err(|_| ClientError::failed("S's PTLC key is not a point"))?;
+            let pre = hex::decode::<65>(&sold.adaptor_signature)
+                .ok()
+                .and_then(|b| PreSignature::from_bytes(&b).ok())
+                .filter(|pre| pre.verify(key, &digest, point).is_ok())
+                .ok_or_else(|| {
+                    ClientError::failed(
+                        "S's adaptor pre-signature for the PTLC claim is invalid; not signing",
+                    )
+                })?;
+            adaptor = Some(hex::encode(&pre.to_bytes()));
+            Ok(sold.accept)
+        });
+        if let Err(e) = agreed {
+            self.drop_unsigned(&mut ch)?;
+            return match api_error.as_deref() {
+                Some("sale_queued") => self.mark(p, LocalStatus::Queued, Some(e.message)),
+                Some(
+                    "payment_cancelled" | "payment_expired" | "payment_superseded" | "wrong_point"
+                    | "invoice_mismatch" | "already_paid" | "unknown_payment" | "already_sold",
+                ) => {
+                    p.channel_id = None;
+                    self.mark(p, LocalStatus::Failed, Some(e.message.clone()))?;
+                    Err(e)
+                }
+                _ => Err(e),
+            };
+        }
+        // S's pre-signature is our way to claim on chain: written before we sign.
+        p.adaptor_signature = adaptor;
+        self.save(p)?;
+        if crashing_at("sale-signed") {
+            // Signed and written, our partial not sent yet (what a crash or a lost reply
+            // leaves): S must not drop the sale state under us.
+            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+            ch.channel = c;
+            self.s.save(&ch)?;
+            crash_point("sale-signed");
+        }
+        self.s.countersign(&client, &mut ch)?;
+        self.mark(p, LocalStatus::Sold, None)
+    }
+
+    fn mark(
+        &self,
+        p: &mut ClientPayment,
+        status: LocalStatus,
+        reason: Option<String>,
+    ) -> ClientResult<()> {
+        p.status = status;
+        p.reason = reason;
+        self.save(p)
+    }
+
+    /// Claims a sold payment: reveals `t = s_A` to S with the state folding the PTLC into
+    /// our balance, and signs it.
+    fn claim(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        let package = self.open_package(p)?;
+        let point = p
+            .invoice
+            .as_ref()
+            .map(Invoice::payment_point)
+            .ok_or_else(|| ClientError::corrupt("the sold payment has no invoice"))?;
+        let mut ch = self.channel(p.channel_id)?;
+        // The tip, read once and before we look at the channel: every timing check below
+        // (reveal `t` or not, close near the expiry) uses this one value, and the look, at
+        // least as new, shows whether the channel is still open through it.
+        let tip = self.tip()?;
+        self.look(&mut ch, "claiming")?;
+        if matches!(
+            ch.channel.status(),
+            ChannelStatus::Closing | ChannelStatus::Closed
+        ) {
+            return self.claim_on_chain(p, &mut ch, point, &package);
+        }
+        let expiry = ch
+            .channel
+            .latest()
+            .and_then(|l| l.state.ptlcs.iter().find(|x| x.point == point))
+            .map(|x| x.expiry);
+        // `t` leaves off-chain only while we could still enforce the PTLC on chain should S
+        // take `t` and not sign (PROTOCOL.md §4.1, 4.): otherwise S could complete A's
+        // payment and take the PTLC back by its timeout.
+        if let (Some(expiry), None) = (expiry, p.scalar_revealed_at) {
+            let delay = ch.channel.params().shared_delay;
+            let budget = self.budget(p);
+            if tip + payee_enforce_blocks(delay, budget) > expiry {
+                let why = format!(
+                    "too late to claim: the PTLC expires at height {expiry} and the tip is {tip}, \
+                     but claiming it on chain takes {} blocks (shared_delay {delay} + 3 x \
+                     confirmation budget {budget} - 1); the payment scalar is not revealed, \
+                     so S cannot be paid by the payer either",
+                    payee_enforce_blocks(delay, budget)
+                );
+                p.reason = Some(why.clone());
+                self.save(p)?;
+                return Err(ClientError::failed(why).hint(
+                    "give the payment back with `asyncpay payments cancel ID` so the payer \
+                     is refunded at once",
+                ));
+            }
+            if tip + payee_close_margin(delay, budget) >= expiry {
+                let outcome = self.s.watch(&mut ch, self.source, true)?;
+                let why = format!(
+                    "the PTLC expires at height {expiry} (tip {tip}): too near to reveal the \
+                     payment scalar to S off-chain, so channel {} is being force-closed to \
+                     claim it on chain ({})",
+                    ch.channel.id(),
+                    outcome
+                );
+                p.reason = Some(why.clone());
+                self.save(p)?;
+                return Err(ClientError::new(ClientErrorKind::Pending, why)
+                    .hint("run `asyncpay claim` again after shared_delay blocks"));
+            }
+        }
+        let mut claimed = self.claim_off_chain(p, &mut ch, point, &package);
+        // Once `t` has left, S may hold it (and be paid by A): we leave this command either
+        // paid or with the channel closing, never waiting for a later run that may come too
+        // late. S gets a few seconds to come back (a restart, a lost reply) first.
+        let retry_until = Instant::now() + CLAIM_RETRY;
+        while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
+            std::thread::sleep(Duration::from_secs(1));
+            claimed = self.claim_off_chain(p, &mut ch, point, &package);
+        }
+        match claimed {
+            Ok(()) => Ok(()),
+            Err(e) => match expiry {
+                // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
+                // paid by A) while our PTLC waits for its expiry. Close the channel now and
+                // claim the PTLC on chain, whatever the expiry.
+                Some(expiry) if p.scalar_revealed_at.is_some() => {
+                    let outcome = self.s.watch(&mut ch, self.source, true)?;
+                    let why = format!(
+                        "{}; S was sent the payment scalar but did not sign the claimed state, \
+                         so channel {} is being force-closed to claim the PTLC (expiry height \
+                         {expiry}) on chain ({})",
+                        e.message,
+                        ch.channel.id(),
+                        outcome
+                    );
+                    p.reason = Some(why.clone());
+                    self.save(p)?;
+                    Err(ClientError::new(ClientErrorKind::Pending, why)
+                        .hint("run `asyncpay claim` again after shared_delay blocks"))
+                }
+                // S did not fold the PTLC and its expiry comes near: close the channel now
+                // so that the PTLC can be claimed on chain before S may take it back.
+                Some(expiry) if self.near_expiry(p, &ch, expiry, tip) => {
+                    let outcome = self.s.watch(&mut ch, self.source, true)?;
+                    Err(ClientError::new(
+                        ClientErrorKind::Pending,
+                        format!(
+                            "{}; the PTLC expires at height {expiry}, so channel {} is being \
+                             force-closed to claim it on chain ({})",
+                            e.message,
+                            ch.channel.id(),
+                            outcome
+                        ),
+                    )
+                    .hint("run `asyncpay claim` again after shared_delay blocks"))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
+    /// settlement and claim need `shared_delay + 3·C − 1` blocks (PROTOCOL.md §4.1, 4.),
+    /// plus a slack (`sale::payee_close_margin`).
+    fn near_expiry(&self, p: &ClientPayment, ch: &ClientChannel, expiry: u32, tip: u32) -> bool {
+        let needed = payee_close_margin(ch.channel.params().shared_delay, self.budget(p));
+        tip + needed >= expiry
+    }
+
+    /// A fresh look at `ch` on chain before `doing` anything that relies on its status.
+    /// Fails closed: a look that fails stops `doing` with the reason.
+    fn look(&self, ch: &mut ClientChannel, doing: &str) -> ClientResult<()> {
+        self.s.watch(ch, self.source, false).map(drop).map_err(|e| {
+            ClientError::failed(format!(
+                "cannot look at channel {} on chain ({}): no {doing} on a view of the channel \
+                 that may be stale",
+                ch.channel.id(),
+                e.message
+            ))
+            .hint("check the chain source (--chain) and run the command again")
+        })
+    }
+
+    /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the
+    /// sale, never below the local minimum (payments sold before it was recorded: that).
+    fn budget(&self, p: &ClientPayment) -> u16 {
+        p.confirmation_budget
+            .unwrap_or(0)
+            .max(MIN_CONFIRMATION_BUDGET)
+    }
+
+    fn tip(&self) -> ClientResult<u32> {
+        self.source.tip_height().map_err(ClientError::from)
+    }
+
+    /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.
+    fn claim_off_chain(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        point: secp::Point,
+        package: &UpdatePackage,
+    ) -> ClientResult<()> {
+        let client = self.s.channel_client(ch)?;
+        self.s.recover(&client, ch)?;
+        let latest = &ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state;
+        let Some(next) = claimed_state(latest, ch.channel.next_number(), point) else {
+            return self.mark(p, LocalStatus::Paid, None); // claimed before a crash
+        };
+        let scalar = hex::encode(&package.partial_signature.to_bytes());
+        let payment_id = p.payment_id;
+        if p.scalar_revealed_at.is_none() {
+            // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
+            // is then enforced near its expiry as before.
+            let _: ServerInfo = client.get("/v1/info")?;
+            p.scalar_revealed_at = Some(now());
+            self.save(p)?;
+        }
+        self.s.agree(ch, next, |proposal| {
+            client
+                .post(
+                    "/v1/payments/claim",
+                    &ClaimRequest {
+                        payment_id,
+                        scalar,
+                        proposal,
+                    },
+                )
+                .map_err(ClientError::from)
+        })?;
+        self.s.countersign(&client, ch)?;
+        self.mark(p, LocalStatus::Paid, None)
+    }
+
+    /// The payee gives a sold PTLC back to S off-chain (`payments cancel ID` on an incoming
+    /// payment): the B–S state without the PTLC, its amount returned to S. No close, no
+    /// on-chain fee; S cancels the payment and the payer gets its money back. Marked failed
+    /// before anything is sent: we never claim a PTLC we decided to give back.
+    fn give_back(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        if p.status != LocalStatus::Sold {
+            return Err(ClientError::failed(format!(
+                "payment {} is {}; only a sold payment can be given back",
+                p.payment_id,
+                p.status.name()
+            )));
+        }
+        let point = p
+            .invoice
+            .as_ref()
+            .map(Invoice::payment_point)
+            .ok_or_else(|| ClientError::corrupt("the sold payment has no invoice"))?;
+        let mut ch = self.channel(p.channel_id)?;
+        let client = self.s.channel_client(&ch)?;
+        self.s.recover(&client, &mut ch)?;
+        if ch.channel.status() != ChannelStatus::Open {
+            return Err(ClientError::failed(format!(
+                "channel {} is {}: the PTLC is settled on chain",
+                ch.channel.id(),
+                ch.channel.status()
+            )));
+        }
+        let latest = ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state
+            .clone();
+        let Some(next) = failed_state(&latest, ch.channel.next_number(), point) else {
+            return Err(ClientError::failed(format!(
+                "the PTLC of payment {} is not in the latest state of channel {}",
+                p.payment_id,
+                ch.channel.id()
+            )));
+        };
+        self.mark(
+            p,
+            LocalStatus::Failed,
+            Some("given back to S (failed off-chain)".to_owned()),
+        )?;
+        let payment_id = p.payment_id;
+        let agreed = self.s.agree(&mut ch, next, |proposal| {
+            client
+                .post(
+                    "/v1/payments/fail",
+                    &FailRequest {
+                        payment_id,
+                        proposal,
+                    },
+                )
+                .map_err(ClientError::from)
+        });
+        if let Err(e) = agreed {
+            // S refused (nothing signed): the PTLC is ours to claim again.
+            self.drop_unsigned(&mut ch)?;
+            self.mark(p, LocalStatus::Sold, None)?;
+            return Err(e);
+        }
+        if crashing_at("fail-signed") {
+            // Signed and written, our partial not sent yet (a crash or a lost reply).
+            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            crate::server::record_nonce_use(&ch.channel);
+            let (c, _) = ch.channel.sign(secret).map_err(refused)?;
+            ch.channel = c;
+            self.s.save(&ch)?;
+            crash_point("fail-signed");
+        }
+        self.s.countersign(&client, &mut ch)?;
+        Ok(())
+    }
+
+    /// The claim when the B–S channel is closed on chain (S went away, or refused to fold
+    /// the PTLC): once the settlement with the PTLC has confirmed, B completes S's adaptor
+    /// pre-signature with `t = s_A` and spends the PTLC output to its settlement key.
+    fn claim_on_chain(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        point: secp::Point,
+        package: &UpdatePackage,
+    ) -> ClientResult<()> {
+        let outcome = self.s.watch(ch, self.source, false)?;
+        let latest = ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state
+            .clone();
+        let params = ch.channel.params().clone();
+        let (settlement, state) = match outcome {
+            WatchOutcome::Settled { txid, state, confirmations } if confirmations > 0 => {
+                (txid, state)
+            }
+            other => {
+                return Err(ClientError::new(
+                    ClientErrorKind::Pending,
+                    format!(
+                        "channel {} is closing on chain ({}); the PTLC is claimed once the settlement confirms",
+                        ch.channel.id(),
+                        other
+                    ),
+                )
+                .hint("run `asyncpay claim` again after more blocks"))
+            }
+        };
+        let ptlc = latest
+            .ptlcs
+            .iter()
+            .find(|x| x.point == point)
+            .cloned()
+            .ok_or_else(|| ClientError::failed("the settlement has no output for this PTLC"))?;
+        let ledger = self.source.ledger().ok_or_else(|| {
+            ClientError::failed("claiming a PTLC on chain needs the local regtest ledger (no spending index on bitcoind yet)")
+        })?;
+        let ledger_error = |e: crate::chain::LedgerError| ClientError::failed(e.to_string());
+        let settlement_tx = ledger
+            .tx(&settlement)
+            .map(|t| t.map(|i| i.tx))
+            .map_err(ledger_error)?
+            .ok_or_else(|| {
+                ClientError::failed(format!("settlement {settlement} is not on the ledger"))
+            })?;
+        let ours = params.to_node_script(Party::Client);
+        // Whichever state settled (the latest or an older one that still holds the PTLC),
+        // its outputs show where the PTLC is.
+        let outputs = ptlc_outputs(&params, &ptlc, &settlement_tx).map_err(refused)?;
+        if outputs.is_empty() {
+            // S completed the claimed state we signed (newer than our latest) and settled
+            // it: the amount is in our `to_node` output.
+            let to_us: u64 = settlement_tx
+                .output
+                .iter()
+                .filter(|o| o.script_pubkey == ours)
+                .map(|o| o.value.to_sat())
+                .sum();
+            if state > latest.number
+                && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat())
+            {
+                return self.mark(
+                    p,
+                    LocalStatus::Paid,
+                    Some(format!(
+                        "S settled the claimed state {state} on chain in {settlement}"
+                    )),
+                );
+            }
+            let why = format!(
+                "state {state} settled on chain without the PTLC (our latest is {})",
+                latest.number
+            );
+            self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+            return Err(ClientError::failed(why));
+        }
+        let mut unspent = None;
+        let mut taken_back = false;
+        for outpoint in outputs {
+            let spend = ledger.spending_tx(&outpoint).map_err(ledger_error)?;
+            let Some(info) = spend else {
+                unspent.get_or_insert(outpoint);
+                continue;
+            };
+            let tx = info.tx;
+            let txid = tx.compute_txid();
+            // Which path spent it, read at the input spending the PTLC (any position), not
+            // from the outputs: S's timeout claim is S's own transaction and may pay our
+            // script too (with a fee input of its own) without paying us the PTLC.
+            match ptlc_spend(&params, &ptlc, outpoint, &tx) {
+                PtlcSpend::Success(_) => {}
+                PtlcSpend::Timeout => {
+                    taken_back = true;
+                    continue;
+                }
+                PtlcSpend::Unknown => {
+                    return Err(ClientError::failed(format!(
+                        "the PTLC output {outpoint} was spent in {txid} by neither its claim \
+                         nor its timeout path; check the channel by hand"
+                    )))
+                }
+            }
+            return match info.confirmation_height {
+                Some(_) => self.mark(
+                    p,
+                    LocalStatus::Paid,
+                    Some(format!("claimed on chain in {txid}")),
+                ),
+                None => self.mark(
+                    p,
+                    LocalStatus::Sold,
+                    Some(format!("claim {txid} published; paid once it confirms")),
+                ),
+            };
+        }
+        let Some(outpoint) = unspent else {
+            debug_assert!(taken_back);
+            let why = "S took the PTLC back on chain after its expiry".to_owned();
+            self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+            return Err(ClientError::failed(why));
+        };
+        let pre = p
+            .adaptor_signature
+            .as_deref()
+            .and_then(|h| hex::decode::<65>(h).ok())
+            .and_then(|b| PreSignature::from_bytes(&b).ok())
+            .ok_or_else(|| ClientError::corrupt("S's adaptor pre-signature is missing"))?;
+        let t = secp::Scalar::try_from(package.partial_signature.to_bytes().as_slice())
+            .map_err(|_| ClientError::corrupt("the payer's partial signature is zero"))?;
+        let receiver = self.s.keys.channel(ch.key_index).ptlc_scalar();
+        let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
+            .map_err(ClientError::failed)?;
+        let txid = self.source.broadcast(&tx).map_err(ClientError::from)?;
+        self.mark(
+            p,
+            LocalStatus::Sold,
+            Some(format!(
+                "claim {txid} published; paid once it confirms (run `asyncpay claim` again)"
+            )),
+        )
+    }
+
+    /// Moves every incoming payment forward: sell what is received or queued, claim what is
+    /// sold (unless `no_claim`). Errors of one payment are reported, not fatal.
+    fn progress_incoming(
+        &self,
+        no_claim: bool,
+        only: Option<PaymentId>,
+    ) -> ClientResult<Vec<String>> {
+        let mut problems = Vec::new();
+        for mut p in self.all()? {
+            if p.direction != Direction::Incoming || only.is_some_and(|id| id != p.payment_id) {
+                continue;
+            }
+            let result = match p.status {
+                LocalStatus::Received | LocalStatus::Queued => self.sell(&mut p).and_then(|()| {
+                    if p.status == LocalStatus::Sold && !no_claim {
+                        self.claim(&mut p)
+                    } else {
+                        Ok(())
+                    }
+                }),
+                LocalStatus::Sold if !no_claim => self.claim(&mut p),
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                if e.kind == ClientErrorKind::Unreachable {
+                    return Err(e);
+                }
+                problems.push(format!("payment {}: {}", p.payment_id, e.message));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// The outgoing payment being set up with S on `channel` (S may hold its update as
+/// pending): its unsigned update must not be dropped as an interrupted one.
+pub(crate) fn payment_in_setup(
+    store: &crate::store::Store,
+    channel: ChannelId,
+) -> ClientResult<Option<PaymentId>> {
+    Ok(load_all(store)?
+        .into_iter()
+        .find(|p| p.status == LocalStatus::Proposed && p.channel_id == Some(channel))
+        .map(|p| p.payment_id))
+}
+
+/// Every payment of the wallet, oldest first.
+fn load_all(store: &crate::store::Store) -> ClientResult<Vec<ClientPayment>> {
+    Ok(load_all_reporting(store)?.0)
+}
+
+/// Every readable payment of the wallet, oldest first, and a problem line per payment file
+/// that cannot be read: one bad file never stops the wallet (it is quarantined: left as it
+/// is, reported, and every other payment goes on).
+fn load_all_reporting(
+    store: &crate::store::Store,
+) -> ClientResult<(Vec<ClientPayment>, Vec<String>)> {
+    let mut all = Vec::new();
+    let mut problems = Vec::new();
+    for key in store.keys_of::<ClientPayment>()? {
+        match store.load_keyed::<ClientPayment>(&key) {
+            Ok(Some(p)) => all.push(p),
+            Ok(None) => {}
+            Err(e) => problems.push(format!(
+                "payment file {key} is quarantined: {e}; restore it from a backup (the other \
+                 payments go on)"
+            )),
+        }
+    }
+    all.sort_by_key(|p| (p.created_at, p.payment_id));
+    Ok((all, problems))
+}
+
+/// What a `receive`, `claim` or `sync` did.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The payments it worked on, as they are now.
+    pub payments: Vec<ClientPayment>,
+    /// What it skipped without failing (e.g. junk mailbox items); each also noted.
+    pub warnings: Vec<String>,
+    /// A line per payment that could not go on.
+    pub problems: Vec<String>,
+}
+
+/// One payment with, for an incoming one, the public parts of its update package.
+#[derive(Debug)]
+pub struct PaymentDetails {
+    /// The payment.
+    pub payment: ClientPayment,
+    /// Incoming: the package's public view (never `s_A`), if it opens.
+    pub package: Option<serde_json::Value>,
+}
+
+fn parse_payment_id(id: &str) -> ClientResult<PaymentId> {
+    PaymentId::from_str(id).map_err(|_| {
+        ClientError::invalid(format!("invalid payment id '{id}': expected 64 hex digits"))
+    })
+}
+
+/// The engine's payment operations (PROTOCOL.md §5).
+impl Engine<'_> {
+    fn payment_steps(&self) -> ClientResult<Payments<'_, '_>> {
+        self.check_channels_allowed()?;
+        Ok(Payments {
+            s: self,
+            source: self.chain()?,
+        })
+    }
+
+    /// A pays `amount` to the payment address `address`, the package expiring after
+    /// `expiry`; also written to `package_out` if given (for delivery by hand); over the
+    /// channel `channel` or the first that can carry it.
+    pub fn pay(
+        &self,
+        address: &str,
+        amount: Amount,
+        expiry: Duration,
+        package_out: Option<PathBuf>,
+        channel: Option<String>,
+    ) -> ClientResult<ClientPayment> {
+        self.payment_steps()?
+            .pay(address, amount, expiry, package_out, channel)
+    }
+
+    /// B takes `package` (sealed bytes), or without one fetches its mailboxes, and moves
+    /// every unfinished incoming payment on: sells it and (unless `no_claim`) claims it.
+    pub fn receive(&self, package: Option<&[u8]>, no_claim: bool) -> ClientResult<Progress> {
+        let ps = self.payment_steps()?;
+        let warnings = match package {
+            Some(bytes) => {
+                ps.accept_package(bytes, None)?;
+                Vec::new()
+            }
+            None => ps.fetch_mailboxes()?,
+        };
+        // What this run works on: every incoming payment not finished yet.
+        let open: Vec<PaymentId> = ps
+            .all()?
+            .iter()
+            .filter(|p| p.direction == Direction::Incoming && !p.status.is_final())
+            .map(|p| p.payment_id)
+            .collect();
+        let problems = ps.progress_incoming(no_claim, None)?;
+        let mut payments = ps.all()?;
+        payments.retain(|p| open.contains(&p.payment_id));
+        Ok(Progress {
+            payments,
+            warnings,
+            problems,
+        })
+    }
+
+    /// B claims its sold payment `id`, or every sold incoming payment.
+    pub fn claim(&self, id: Option<&str>) -> ClientResult<Progress> {
+        let ps = self.payment_steps()?;
+        let only = match id {
+            Some(id) => {
+                let p = ps.load(id)?;
+                if p.direction != Direction::Incoming || p.status != LocalStatus::Sold {
+                    return Err(ClientError::failed(format!(
+                        "payment {} is {} {}; only a sold incoming payment can be claimed",
+                        p.payment_id,
+                        if p.direction == Direction::Incoming {
+                            "an incoming payment"
+                        } else {
+                            "an outgoing payment"
+                        },
+                        p.status.name()
+                    )));
+                }
+                Some(p.payment_id)
+            }
+            None => None,
+        };
+        let problems = ps.progress_incoming(false, only)?;
+        let mut payments = ps.all()?;
+        payments.retain(|p| {
+            p.direction == Direction::Incoming && only.is_none_or(|id| id == p.payment_id)
+        });
+        Ok(Progress {
+            payments,
+            warnings: Vec::new(),
+            problems,
+        })
+    }
+
+    /// A moves every unfinished outgoing payment on (collects what B's sale left at S).
+    pub fn sync(&self) -> ClientResult<Progress> {
+        let ps = self.payment_steps()?;
+        let mut problems = Vec::new();
+        let mut payments = Vec::new();
+        for mut p in ps.all()? {
+            if p.direction != Direction::Outgoing || p.status.is_final() {
+                continue;
+            }
+            if let Err(e) = ps.sync_outgoing(&mut p) {
+                if e.kind == ClientErrorKind::Unreachable {
+                    return Err(e);
+                }
+                problems.push(format!("payment {}: {}", p.payment_id, e.message));
+            }
+            payments.push(p);
+        }
+        Ok(Progress {
+            payments,
+            warnings: Vec::new(),
+            problems,
+        })
+    }
+
+    /// A cancels its unsold payment `id`; B gives back a sold one (its PTLC returns to S).
+    pub fn cancel(&self, id: &str) -> ClientResult<ClientPayment> {
+        let ps = self.payment_steps()?;
+        let mut p = ps.load(id)?;
+        if p.direction == Direction::Incoming && p.status == LocalStatus::Sold {
+            // The payee refuses a payment it sold: the PTLC goes back to S off-chain.
+            ps.give_back(&mut p)?;
+        } else if p.direction != Direction::Outgoing {
+            return Err(ClientError::failed(
+                "only the payer can cancel a payment; the payee can only give back a sold \
+                 one (its PTLC returns to S)",
+            ));
+        } else if p.status == LocalStatus::Cancelled {
+            self.note("the payment is already cancelled");
+        } else {
+            ps.cancel(&mut p)?;
+        }
+        Ok(p)
+    }
+
+    /// Moves the payment `id` on until it is final, or fails with `Pending` after `timeout`.
+    pub fn wait(&self, id: &str, timeout: Duration) -> ClientResult<ClientPayment> {
+        let ps = self.payment_steps()?;
+        let mut p = ps.load(id)?;
+        let deadline = Instant::now() + timeout;
+        self.busy(Some(&format!("waiting for payment {}", p.payment_id)));
+        let mut last_problem = None;
+        let result = loop {
+            let step = match p.direction {
+                Direction::Outgoing => ps.sync_outgoing(&mut p),
+                Direction::Incoming => ps
+                    .progress_incoming(false, Some(p.payment_id))
+                    .map(|problems| last_problem = problems.into_iter().next()),
+            };
+            match step {
+                Err(e) if e.kind == ClientErrorKind::Unreachable => last_problem = Some(e.message),
+                Err(e) => break Err(e),
+                Ok(()) => {}
+            }
+            p = ps.load(id)?;
+            if p.status.is_final() {
+                break Ok(p);
+            }
+            if Instant::now() >= deadline {
+                let why = last_problem.map_or(String::new(), |m| format!(" (last: {m})"));
+                break Err(ClientError::new(
+                    ClientErrorKind::Pending,
+                    format!("payment {} is still {}{why}", p.payment_id, p.status.name()),
+                )
+                .hint("run `asyncpay payments wait ID` again later"));
+            }
+            self.busy(Some(&format!(
+                "payment {}: {}",
+                p.payment_id,
+                p.status.name()
+            )));
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        self.busy(None);
+        result
+    }
+
+    /// B's payment address: its node id and mailbox at the server `server` (default: the
+    /// server of its first channel).
+    pub fn payment_address(&self, server: Option<&str>) -> ClientResult<PaymentAddress> {
+        let server = match server {
+            Some(url) => url.to_owned(),
+            None => self
+                .all()?
+                .into_iter()
+                .next()
+                .map(|c| c.server_url)
+                .ok_or_else(|| {
+                    ClientError::invalid("this wallet has no channel, so no server to name")
+                        .hint("pass --server URL, or get inbound capacity first: `asyncpay channel request-inbound URL AMOUNT`")
+                })?,
+        };
+        let mailbox = self.keys.mailbox_identity().to_public();
+        PaymentAddress::new(self.network, self.keys.node_id(), mailbox, &server)
+            .map_err(|e| ClientError::invalid(e.to_string()))
+    }
+
+    /// Every readable payment of the wallet, oldest first, and a problem line per payment
+    /// record that cannot be read (it is quarantined; the others go on). Local only.
+    pub fn payments(&self) -> ClientResult<(Vec<ClientPayment>, Vec<String>)> {
+        load_all_reporting(self.store)
+    }
+
+    /// The payment `id`, with the public parts of its package (local only).
+    pub fn payment(&self, id: &str) -> ClientResult<PaymentDetails> {
+        let id = parse_payment_id(id)?;
+        let (all, _) = load_all_reporting(self.store)?;
+        let payment = all
+            .into_iter()
+            .find(|p| p.payment_id == id)
+            .ok_or_else(|| {
+                ClientError::failed(format!("no payment {id} in this wallet"))
+                    .hint("list them with `asyncpay payments list`")
+            })?;
+        // What B received, without s_A (the package is sealed to our mailbox key).
+        let package = payment
+            .sealed
+            .as_deref()
+            .and_then(|h| hex::decode_vec(h).ok())
+            .and_then(|b| UpdatePackage::open(&b, &self.keys.mailbox_identity()).ok())
+            .and_then(|pkg| serde_json::to_value(pkg.public_view()).ok());
+        Ok(PaymentDetails { payment, package })
+    }
+}
