@@ -1,0 +1,320 @@
+//! A network in one process, after rust-lightning's functional test harness:
+//! [`create_network`]`(payers, payees, servers)` on one fresh regtest ledger. Each server S is
+//! an [`InProcessServer`] (the core, HTTP API and durable store of `server run`) on
+//! 127.0.0.1; each payer and payee is a client wallet driven through the client engine
+//! ([`asyncpay::client::Engine`]) over real HTTP. Wallets are made the way a user makes them
+//! (`init`, `server init` through the command handlers); everything after that goes through
+//! the engines.
+//!
+//! Topology: every payer has a channel it funded with every server; payee `j` has inbound
+//! capacity from server `j % servers`, and its payment address names that server.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use age::secrecy::SecretString;
+use asyncpay::chain::source::RegtestSource;
+use asyncpay::chain::Ledger;
+use asyncpay::cli::args::Cli;
+use asyncpay::cli::commands;
+use asyncpay::cli::context::Context;
+use asyncpay::cli::server::InProcessServer;
+use asyncpay::client::{ClientPayment, Engine, LocalStatus};
+use asyncpay::eltoo::Party;
+use asyncpay::store::{DataDir, LockWait, Store, Unlock};
+use bitcoin::{Amount, FeeRate, Network};
+use clap::Parser;
+
+/// Capacity of each payer's channel with each server.
+pub const PAYER_CAPACITY: u64 = 2_000_000;
+/// Inbound capacity each payee gets from its server.
+pub const PAYEE_CAPACITY: u64 = 2_000_000;
+/// A payment's expiry.
+pub const EXPIRY: Duration = Duration::from_secs(3600);
+
+/// The command-line context of a wallet at `dir` on `chain` (identity file: no scrypt).
+fn context(dir: &Path, chain: &Path, pass: &Path) -> Context {
+    let chain = format!("regtest:{}", chain.display());
+    let argv = [
+        "asyncpay",
+        "--json",
+        "--quiet",
+        "--datadir",
+        dir.to_str().unwrap(),
+        "--chain",
+        &chain,
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ];
+    Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap()
+}
+
+/// Runs one command line in `ctx`, as the REPL would.
+fn run(ctx: &mut Context, line: &str) {
+    let asyncpay::cli::repl::Line::Command(cli) = asyncpay::cli::repl::parse_line(line).unwrap()
+    else {
+        panic!("not a command: {line}");
+    };
+    let (done, _) = asyncpay::cli::output::capture(|| commands::run(ctx, cli.command.unwrap()));
+    done.unwrap_or_else(|e| panic!("`{line}` failed: {e:?}"));
+}
+
+/// One client wallet (payer or payee), unlocked for the whole test.
+pub struct Node {
+    pub name: String,
+    pub dir: PathBuf,
+    chain: PathBuf,
+    store: Store,
+    _dir: DataDir,
+}
+
+impl Node {
+    fn create(root: &Path, name: &str, chain: &Path) -> Node {
+        let dir = root.join(name);
+        let pass = root.join("pass");
+        run(&mut context(&dir, chain, &pass), "init");
+        let data_dir = DataDir::open(&dir, LockWait::Fail).unwrap();
+        let store = data_dir
+            .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+            .unwrap();
+        Node {
+            name: name.to_owned(),
+            dir,
+            chain: chain.to_path_buf(),
+            store,
+            _dir: data_dir,
+        }
+    }
+
+    /// This wallet's client engine, on the shared ledger.
+    pub fn engine(&self) -> Engine<'_> {
+        Engine::new(&self.store, Network::Regtest)
+            .unwrap()
+            .with_chain(Box::new(RegtestSource::open(&self.chain).unwrap()))
+    }
+
+    /// Pays `sat` to this wallet's on-chain wallet from the ledger's faucet (confirmed).
+    fn fund(&self, sat: u64) {
+        let engine = self.engine();
+        let (mut wallet, state) = engine.onchain().unwrap();
+        let address = wallet.next_address().address;
+        engine.save_onchain(&mut wallet, state).unwrap();
+        Ledger::open(&self.chain)
+            .unwrap()
+            .fund_address(&address, Amount::from_sat(sat))
+            .unwrap();
+    }
+
+    /// This wallet's payments.
+    pub fn payments(&self) -> Vec<ClientPayment> {
+        self.engine().payments().unwrap().0
+    }
+}
+
+/// One server S.
+pub struct Server {
+    pub dir: PathBuf,
+    ctx: Context,
+    pub s: InProcessServer,
+}
+
+impl Server {
+    pub fn url(&self) -> &str {
+        self.s.url()
+    }
+
+    /// The keys of S's records of one kind (read without the lock, as `server sales` does).
+    pub fn records<T: asyncpay::store::StateFile>(&self) -> Vec<String> {
+        asyncpay::store::ReadOnlyDir::open(&self.dir)
+            .unwrap()
+            .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+            .unwrap()
+            .keys_of::<T>()
+            .unwrap()
+    }
+}
+
+/// See the module documentation.
+pub struct Net {
+    root: tempfile::TempDir,
+    pub chain: PathBuf,
+    pub servers: Vec<Server>,
+    pub payers: Vec<Node>,
+    pub payees: Vec<Node>,
+    /// Payee `j`'s payment address.
+    pub addresses: Vec<String>,
+}
+
+/// See the module documentation.
+pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
+    assert!(servers > 0);
+    std::env::set_var("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let root = tempfile::tempdir().unwrap();
+    let chain = root.path().join("chain");
+    let pass = root.path().join("pass");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let ledger = Ledger::open(&chain).unwrap();
+
+    let servers: Vec<Server> = (0..servers)
+        .map(|i| {
+            let dir = root.path().join(format!("s{i}"));
+            let mut ctx = context(&dir, &chain, &pass);
+            run(&mut ctx, "init");
+            run(
+                &mut ctx,
+                "server init --shared-delay 15 --min-shared-delay 2 --inbound-shared-delay 6 \
+                 --confirmation-budget 1 --min-confirmations 1 --inbound anyone",
+            );
+            let address = {
+                let store = ctx.store().unwrap();
+                let engine = Engine::new(store, Network::Regtest)
+                    .unwrap()
+                    .with_chain(Box::new(RegtestSource::open(&chain).unwrap()));
+                let (mut wallet, state) = engine.onchain().unwrap();
+                let address = wallet.next_address().address;
+                engine.save_onchain(&mut wallet, state).unwrap();
+                address
+            };
+            ledger
+                .fund_address(
+                    &address,
+                    Amount::from_sat(PAYEE_CAPACITY * (payees as u64 + 1)),
+                )
+                .unwrap();
+            let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
+            let s = InProcessServer::start(&mut ctx, listen).unwrap();
+            Server { dir, ctx, s }
+        })
+        .collect();
+
+    let payers: Vec<Node> = (0..payers)
+        .map(|i| {
+            let node = Node::create(root.path(), &format!("payer{i}"), &chain);
+            node.fund((PAYER_CAPACITY + 100_000) * servers.len() as u64);
+            for s in &servers {
+                node.engine()
+                    .open_channel(
+                        s.url(),
+                        Amount::from_sat(PAYER_CAPACITY),
+                        Party::Client,
+                        FeeRate::from_sat_per_vb_u32(2),
+                    )
+                    .unwrap();
+            }
+            node
+        })
+        .collect();
+    let payees: Vec<Node> = (0..payees)
+        .map(|j| {
+            let node = Node::create(root.path(), &format!("payee{j}"), &chain);
+            node.engine()
+                .open_channel(
+                    servers[j % servers.len()].url(),
+                    Amount::from_sat(PAYEE_CAPACITY),
+                    Party::Server,
+                    FeeRate::BROADCAST_MIN,
+                )
+                .unwrap();
+            node
+        })
+        .collect();
+    ledger.mine(1, None).unwrap();
+    let addresses = payees
+        .iter()
+        .map(|n| n.engine().payment_address(None).unwrap().to_string())
+        .collect();
+    Net {
+        root,
+        chain,
+        servers,
+        payers,
+        payees,
+        addresses,
+    }
+}
+
+impl Net {
+    /// The shared ledger.
+    pub fn ledger(&self) -> Ledger {
+        Ledger::open(&self.chain).unwrap()
+    }
+
+    /// Payer `i` pays `sat` to payee `j` (who is offline); returns the payment.
+    pub fn pay(&self, i: usize, j: usize, sat: u64) -> ClientPayment {
+        let payee_server = self.servers[j % self.servers.len()].url().to_owned();
+        let engine = self.payers[i].engine();
+        let channel = engine
+            .channels()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.server_url == payee_server)
+            .expect("every payer has a channel with every server");
+        engine
+            .pay(
+                &self.addresses[j],
+                Amount::from_sat(sat),
+                EXPIRY,
+                None,
+                Some(channel.channel.id().to_string()),
+            )
+            .unwrap()
+    }
+
+    /// Payee `j` comes online: receives, sells and claims whatever waits for it.
+    pub fn receive(&self, j: usize) -> Vec<ClientPayment> {
+        let progress = self.payees[j].engine().receive(None, false).unwrap();
+        assert!(progress.problems.is_empty(), "{:?}", progress.problems);
+        progress.payments
+    }
+
+    /// Payer `i` syncs: collects invoice and scalar of what was paid.
+    pub fn sync(&self, i: usize) -> Vec<ClientPayment> {
+        let progress = self.payers[i].engine().sync().unwrap();
+        assert!(progress.problems.is_empty(), "{:?}", progress.problems);
+        progress.payments
+    }
+
+    /// One whole payment: pay, receive, sync; asserts both sides end `paid`.
+    pub fn pay_and_settle(&self, i: usize, j: usize, sat: u64) -> ClientPayment {
+        let p = self.pay(i, j, sat);
+        let got = self.receive(j);
+        assert!(
+            got.iter()
+                .any(|q| q.payment_id == p.payment_id && q.status == LocalStatus::Paid),
+            "payee {j} not paid: {got:?}"
+        );
+        let synced = self.sync(i);
+        let done = synced
+            .into_iter()
+            .find(|q| q.payment_id == p.payment_id)
+            .expect("sync reports the payment");
+        assert_eq!(done.status, LocalStatus::Paid, "{done:?}");
+        done
+    }
+
+    /// A payee's balance in its channel with its server, as its latest state says.
+    pub fn payee_balance(&self, j: usize) -> u64 {
+        self.payees[j]
+            .engine()
+            .channels()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.channel.latest().map(|l| l.state.balance(Party::Client)))
+            .map(Amount::to_sat)
+            .sum()
+    }
+
+    /// The root of every data dir.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+/// A payment id from the hex a report shows.
+pub fn payment_id(hex: &str) -> asyncpay::payment::PaymentId {
+    asyncpay::payment::PaymentId::from_str(hex).unwrap()
+}

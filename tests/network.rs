@@ -1,0 +1,68 @@
+//! Asynchronous payments in a network in one process (`tests/common/functional.rs`): several
+//! payers, payees and servers, every client driven through the client engine over real HTTP
+//! on 127.0.0.1, every server the real core and API.
+
+#[path = "common/functional.rs"]
+mod functional;
+
+use asyncpay::client::{Direction, LocalStatus};
+use asyncpay::server::payments::ServerPayment;
+use functional::create_network;
+
+/// Two payers pay two offline payees through one S, interleaved; every payment ends paid on
+/// both sides and each payee's balance grows by exactly what it was paid.
+#[test]
+fn two_payers_two_payees_one_server() {
+    let net = create_network(2, 2, 1);
+    let before: Vec<u64> = (0..2).map(|j| net.payee_balance(j)).collect();
+    // Both payees offline while four payments are made.
+    let paid = [net.pay(0, 0, 10_000), net.pay(1, 1, 20_000)];
+    for p in &paid {
+        assert_eq!(p.status, LocalStatus::Pending, "{p:?}");
+    }
+    // Payee 1 comes online first, then payee 0.
+    assert_eq!(net.receive(1)[0].status, LocalStatus::Paid);
+    assert_eq!(net.receive(0)[0].status, LocalStatus::Paid);
+    for i in 0..2 {
+        let synced = net.sync(i);
+        assert!(
+            synced.iter().all(|p| p.status == LocalStatus::Paid),
+            "{synced:?}"
+        );
+    }
+    assert_eq!(net.payee_balance(0), before[0] + 10_000);
+    assert_eq!(net.payee_balance(1), before[1] + 20_000);
+    // A second round, crosswise.
+    net.pay_and_settle(0, 1, 3_000);
+    net.pay_and_settle(1, 0, 4_000);
+    assert_eq!(net.payee_balance(0), before[0] + 14_000);
+    assert_eq!(net.payee_balance(1), before[1] + 23_000);
+    for payee in &net.payees {
+        let incoming = payee.payments();
+        assert_eq!(incoming.len(), 2);
+        assert!(incoming
+            .iter()
+            .all(|p| p.direction == Direction::Incoming && p.status == LocalStatus::Paid));
+    }
+}
+
+/// Two servers: each payee is reached through its own S, and a payer with a channel to
+/// each pays both; neither S sees the other's payments.
+#[test]
+fn one_payer_two_payees_two_servers() {
+    let net = create_network(1, 2, 2);
+    net.pay_and_settle(0, 0, 5_000);
+    net.pay_and_settle(0, 1, 6_000);
+    let outgoing = net.payers[0].payments();
+    assert_eq!(outgoing.len(), 2);
+    let channels: std::collections::BTreeSet<_> =
+        outgoing.iter().map(|p| p.channel_id.unwrap()).collect();
+    assert_eq!(
+        channels.len(),
+        2,
+        "each payment went over its payee's server"
+    );
+    for s in &net.servers {
+        assert_eq!(s.records::<ServerPayment>().len(), 1, "{}", s.url());
+    }
+}
