@@ -5,24 +5,12 @@ use bitcoin::{Address, Network};
 use serde::Serialize;
 
 use super::args::ChannelCommand;
-use super::commands::{connect, engine};
 use super::context::Context;
 use super::error::CliResult;
-use super::output::{Feedback, Render};
+use super::output::Render;
 use crate::client::{ChannelClose, ClientChannel, Engine};
 use crate::eltoo::Party;
 use crate::server::{summary, ChannelSummary};
-
-/// The client engine with the chain source, for channel and payment work (not on mainnet).
-pub(super) fn engine_with_chain(ctx: &mut Context) -> CliResult<Engine<'_>> {
-    let source = connect(ctx)?;
-    let server_ca = ctx.global.server_ca.clone();
-    let out = ctx.out;
-    Ok(engine(ctx)?
-        .with_chain(source)
-        .with_server_ca(server_ca)
-        .with_observer(Feedback::new(out)))
-}
 
 /// A channel as the CLI shows it.
 #[derive(Debug, Serialize)]
@@ -122,7 +110,7 @@ impl Render for ChannelList {
 /// Runs a `channel` subcommand.
 pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
     let out = ctx.out;
-    let e = engine_with_chain(ctx)?;
+    let e = ctx.engine_with_chain()?;
     let network = e.network();
     let report = match cmd {
         ChannelCommand::Open {

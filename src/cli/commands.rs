@@ -11,11 +11,11 @@ use serde::Serialize;
 use super::args::{Command, InitArgs, PassphraseCommand, RegtestCommand, WalletCommand};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
-use super::output::{Feedback, Output, Render};
+use super::output::{Output, Render};
 use super::secrets;
-use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
+use crate::chain::source::ChainSpec;
 use crate::chain::Ledger;
-use crate::client::{ClientError, Engine};
+use crate::client::ClientError;
 use crate::keys::Seed;
 use crate::store::{DataDir, SeedFile, Store, Unlock};
 use crate::wallet::WalletError;
@@ -165,33 +165,8 @@ fn create_with_passphrase(
 // ---------------------------------------------------------------------------------------
 // wallet
 
-/// The client engine of this wallet, without a chain source (local work only).
-pub(super) fn engine(ctx: &mut Context) -> CliResult<Engine<'_>> {
-    let network = ctx.network;
-    Ok(Engine::new(ctx.store()?, network)?)
-}
-
 pub(super) fn wallet_error(e: WalletError) -> CliError {
     ClientError::from(e).into()
-}
-
-pub(super) fn chain_error(e: &ChainSourceError) -> CliError {
-    ClientError::from(e).into()
-}
-
-/// Connects to the chain source and checks it serves the wallet's network.
-pub(super) fn connect(ctx: &Context) -> CliResult<Box<dyn ChainSource>> {
-    let source = ctx.chain_spec()?.connect().map_err(|e| chain_error(&e))?;
-    let network = source.network().map_err(|e| chain_error(&e))?;
-    if network != ctx.network {
-        return Err(CliError::usage(format!(
-            "the chain source {} serves {network}, but the wallet is on {}",
-            source.describe(),
-            ctx.network
-        ))
-        .hint("pass the --network of the chain, or a --chain of the wallet's network"));
-    }
-    Ok(source)
 }
 
 /// `wallet address`.
@@ -341,7 +316,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             )
             .hint("pass --force if you really mean to write it there"));
         }
-        let w = engine(ctx)?;
+        let w = ctx.engine()?;
         out.result(&BackupReport {
             mnemonic: w.seed().phrase().to_string(),
         });
@@ -350,7 +325,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
     if let WalletCommand::Info = cmd {
         let network = ctx.network;
         let datadir = ctx.datadir.display().to_string();
-        let w = engine(ctx)?;
+        let w = ctx.engine()?;
         out.result(&InfoReport {
             datadir,
             network: network.to_string(),
@@ -360,10 +335,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         });
         return Ok(());
     }
-    let source = connect(ctx)?;
-    let w = engine(ctx)?
-        .with_chain(source)
-        .with_observer(Feedback::new(out));
+    let w = ctx.engine_with_chain()?;
     let source = w.chain()?;
     let (mut wallet, state) = w.onchain()?;
     match cmd {

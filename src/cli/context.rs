@@ -9,9 +9,10 @@ use bitcoin::Network;
 
 use super::args::{GlobalArgs, NetworkArg};
 use super::error::{CliError, CliResult};
-use super::output::Output;
+use super::output::{Feedback, Output};
 use super::secrets;
-use crate::chain::source::ChainSpec;
+use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
+use crate::client::{ClientError, Engine};
 use crate::store::{DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, StoreError, Unlock};
 
 /// scrypt work factor (log2 N) for new passphrases; `ASYNCPAY_SCRYPT_WORK_FACTOR` overrides it
@@ -196,6 +197,41 @@ impl Context {
     pub fn forget_store(&mut self) {
         self.unlocked = None;
         self.read_only = None;
+    }
+
+    /// Connects to the chain source and checks it serves the wallet's network.
+    pub fn connect(&self) -> CliResult<Box<dyn ChainSource>> {
+        let chain_error = |e: ChainSourceError| CliError::from(ClientError::from(e));
+        let source = self.chain_spec()?.connect().map_err(chain_error)?;
+        let network = source.network().map_err(chain_error)?;
+        if network != self.network {
+            return Err(CliError::usage(format!(
+                "the chain source {} serves {network}, but the wallet is on {}",
+                source.describe(),
+                self.network
+            ))
+            .hint("pass the --network of the chain, or a --chain of the wallet's network"));
+        }
+        Ok(source)
+    }
+
+    /// The client engine of this wallet, without a chain source (local work only).
+    pub fn engine(&mut self) -> CliResult<Engine<'_>> {
+        let network = self.network;
+        Ok(Engine::new(self.store()?, network)?)
+    }
+
+    /// The client engine with the chain source and the server CA, telling its progress on
+    /// stderr.
+    pub fn engine_with_chain(&mut self) -> CliResult<Engine<'_>> {
+        let source = self.connect()?;
+        let server_ca = self.global.server_ca.clone();
+        let out = self.out;
+        Ok(self
+            .engine()?
+            .with_chain(source)
+            .with_server_ca(server_ca)
+            .with_observer(Feedback::new(out)))
     }
 
     /// scrypt work factor for a new passphrase.

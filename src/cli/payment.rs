@@ -6,7 +6,6 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::commands::engine;
 use super::context::Context;
 use super::error::{CliError, CliResult};
 use super::output::Render;
@@ -32,7 +31,7 @@ impl Render for AddressReport {
 /// Shows this wallet's payment address.
 pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
     let out = ctx.out;
-    let w = engine(ctx)?;
+    let w = ctx.engine()?;
     let addr = w.payment_address(server.as_deref())?;
     out.result(&AddressReport {
         address: addr.to_string(),

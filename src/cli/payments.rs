@@ -8,8 +8,6 @@ use bitcoin::Amount;
 use serde::Serialize;
 
 use super::args::PaymentsCommand;
-use super::channel::engine_with_chain;
-use super::commands::engine;
 use super::context::Context;
 use super::error::{CliError, CliResult};
 use super::output::{Output, Render};
@@ -177,7 +175,9 @@ pub fn pay(
     channel: Option<String>,
 ) -> CliResult<()> {
     let out = ctx.out;
-    let p = engine_with_chain(ctx)?.pay(address, amount, expiry, package_out, channel)?;
+    let p = ctx
+        .engine_with_chain()?
+        .pay(address, amount, expiry, package_out, channel)?;
     out.result(&PaymentReport::from(&p));
     Ok(())
 }
@@ -186,21 +186,23 @@ pub fn pay(
 pub fn receive(ctx: &mut Context, package: Option<PathBuf>, no_claim: bool) -> CliResult<()> {
     let out = ctx.out;
     let package = package.as_deref().map(read_package).transpose()?;
-    let progress = engine_with_chain(ctx)?.receive(package.as_deref(), no_claim)?;
+    let progress = ctx
+        .engine_with_chain()?
+        .receive(package.as_deref(), no_claim)?;
     finish(out, progress)
 }
 
 /// `claim`.
 pub fn claim(ctx: &mut Context, id: Option<String>) -> CliResult<()> {
     let out = ctx.out;
-    let progress = engine_with_chain(ctx)?.claim(id.as_deref())?;
+    let progress = ctx.engine_with_chain()?.claim(id.as_deref())?;
     finish(out, progress)
 }
 
 /// `sync`.
 pub fn sync(ctx: &mut Context) -> CliResult<()> {
     let out = ctx.out;
-    let progress = engine_with_chain(ctx)?.sync()?;
+    let progress = ctx.engine_with_chain()?.sync()?;
     finish(out, progress)
 }
 
@@ -228,7 +230,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     match cmd {
         // Local only: no server, no chain.
         PaymentsCommand::List => {
-            let (all, problems) = engine(ctx)?.payments()?;
+            let (all, problems) = ctx.engine()?.payments()?;
             out.result(&PaymentsReport {
                 payments: all.iter().map(PaymentReport::from).collect(),
                 warnings: Vec::new(),
@@ -236,17 +238,17 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             });
         }
         PaymentsCommand::Show { id } => {
-            let details = engine(ctx)?.payment(&id)?;
+            let details = ctx.engine()?.payment(&id)?;
             let mut report = PaymentReport::from(&details.payment);
             report.package = details.package;
             out.result(&report);
         }
         PaymentsCommand::Cancel { id } => {
-            let p = engine_with_chain(ctx)?.cancel(&id)?;
+            let p = ctx.engine_with_chain()?.cancel(&id)?;
             out.result(&PaymentReport::from(&p));
         }
         PaymentsCommand::Wait { id, timeout } => {
-            let p = engine_with_chain(ctx)?.wait(&id, timeout.0)?;
+            let p = ctx.engine_with_chain()?.wait(&id, timeout.0)?;
             out.result(&PaymentReport::from(&p));
         }
     }

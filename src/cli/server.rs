@@ -11,7 +11,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::args::{RunningServer, SalesCommand, ServerCommand};
-use super::commands::{connect, engine};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
@@ -57,7 +56,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                     crate::eltoo::MIN_SHARED_DELAY
                 )));
             }
-            let w = engine(ctx)?;
+            let w = ctx.engine()?;
             let mut settings: ServerSettings =
                 w.store().load().map_err(store_error)?.unwrap_or_default();
             settings.listen = listen;
@@ -91,7 +90,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             });
         }
         ServerCommand::Info => {
-            let w = engine(ctx)?;
+            let w = ctx.engine()?;
             let settings: ServerSettings = w
                 .store()
                 .load()
@@ -138,7 +137,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
 
 /// Opens S's core from this wallet: its settings, channels and payments, and the chain.
 fn open_core(ctx: &mut Context) -> CliResult<ServerCore> {
-    let source = connect(ctx)?;
+    let source = ctx.connect()?;
     let network = ctx.network;
     let store = ctx.store()?;
     let keys = crate::client::stored_seed(&store.read_only(), network)?.keys(network);
