@@ -110,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
+            [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -227,6 +228,22 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'asyncpay;wallet;upgrade' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'asyncpay;wallet;help' {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
@@ -235,6 +252,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
+            [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -257,6 +275,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;help;info' {
+            break
+        }
+        'asyncpay;wallet;help;upgrade' {
             break
         }
         'asyncpay;wallet;help;help' {
@@ -1018,6 +1039,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
+            [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)')
             break
         }
         'asyncpay;help;wallet;address' {
@@ -1039,6 +1061,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;wallet;info' {
+            break
+        }
+        'asyncpay;help;wallet;upgrade' {
             break
         }
         'asyncpay;help;passphrase' {

@@ -238,6 +238,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions"
                 ;;
+            asyncpay__subcmd__help__subcmd__wallet,upgrade)
+                cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__upgrade"
+                ;;
             asyncpay__subcmd__help__subcmd__wallet,utxos)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__utxos"
                 ;;
@@ -382,6 +385,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__transactions"
                 ;;
+            asyncpay__subcmd__wallet,upgrade)
+                cmd="asyncpay__subcmd__wallet__subcmd__upgrade"
+                ;;
             asyncpay__subcmd__wallet,utxos)
                 cmd="asyncpay__subcmd__wallet__subcmd__utxos"
                 ;;
@@ -405,6 +411,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions"
+                ;;
+            asyncpay__subcmd__wallet__subcmd__help,upgrade)
+                cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__upgrade"
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,utxos)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__utxos"
@@ -1608,7 +1617,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet)
-            opts="address balance send transactions utxos backup info"
+            opts="address balance send transactions utxos backup info upgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1692,6 +1701,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__wallet__subcmd__upgrade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3170,7 +3193,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help address balance send transactions utxos backup info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help address balance send transactions utxos backup info upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3338,7 +3361,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help)
-            opts="address balance send transactions utxos backup info help"
+            opts="address balance send transactions utxos backup info upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3436,6 +3459,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__help__subcmd__upgrade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3552,6 +3589,48 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__transactions)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__upgrade)
             opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -104,6 +104,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
+            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;wallet;address'= {
@@ -213,6 +214,21 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'asyncpay;wallet;upgrade'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'asyncpay;wallet;help'= {
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
@@ -221,6 +237,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
+            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;wallet;help;address'= {
@@ -236,6 +253,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;wallet;help;backup'= {
         }
         &'asyncpay;wallet;help;info'= {
+        }
+        &'asyncpay;wallet;help;upgrade'= {
         }
         &'asyncpay;wallet;help;help'= {
         }
@@ -925,6 +944,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
+            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
         }
         &'asyncpay;help;wallet;address'= {
         }
@@ -939,6 +959,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;wallet;backup'= {
         }
         &'asyncpay;help;wallet;info'= {
+        }
+        &'asyncpay;help;wallet;upgrade'= {
         }
         &'asyncpay;help;passphrase'= {
             cand change 'Change the passphrase (the state files need no re-encryption)'

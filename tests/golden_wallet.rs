@@ -46,6 +46,8 @@ fn golden_wallet_state_v1_still_loads() {
     }
 
     std::fs::copy(data().join("wallet-v1.age"), store.path_of::<WalletState>()).unwrap();
+    // Written before records were authenticated: loads once the user vouches for it.
+    store.authenticate_legacy_records().unwrap();
     let state: WalletState = store.load().unwrap().expect("golden file present");
     let wallet = OnchainWallet::load(&keys, state.changeset).unwrap();
     let revealed = wallet.revealed_addresses();

@@ -965,9 +965,18 @@ fn golden_files_still_load() {
             store.recipient()
         )
     );
+    // Written before records were authenticated: refused until the user vouches for it.
+    let err = store.load::<SeedFile>().unwrap_err();
+    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+    assert!(err.to_string().contains("asyncpay wallet upgrade"), "{err}");
+    assert_eq!(
+        store.authenticate_legacy_records().unwrap(),
+        vec![a.join(SeedFile::FILE)]
+    );
     let loaded = store.load::<SeedFile>().unwrap().unwrap();
     assert_eq!(loaded, golden_seed());
     assert_eq!(loaded.mnemonic, TEST_MNEMONIC);
+    assert!(store.authenticate_legacy_records().unwrap().is_empty());
 
     // Passphrase mode: identity-v1.age holds the same identity.
     let b = tmp.path().join("b");
@@ -982,10 +991,22 @@ fn golden_files_still_load() {
     let store = dir
         .unlock(&Unlock::Passphrase(pass(GOLDEN_PASSPHRASE)))
         .unwrap();
-    assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
     let exported = dir.export_identity(&store);
     assert!(id_text.contains(exported.expose_secret()));
     assert_eq!(snapshot(&b), before);
+    store.authenticate_legacy_records().unwrap();
+    assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
+
+    // The authenticated format (seed-v1-auth1.age: the same seed, tagged for `seed.age`).
+    let c = tmp.path().join("c");
+    fs::create_dir(&c).unwrap();
+    fs::copy(data.join("recipient-v1.txt"), c.join(RECIPIENT_FILE)).unwrap();
+    fs::copy(data.join("seed-v1-auth1.age"), c.join(SeedFile::FILE)).unwrap();
+    let store = DataDir::open(&c, LockWait::Fail)
+        .unwrap()
+        .unlock(&Unlock::IdentityFile(id_file.clone()))
+        .unwrap();
+    assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
 
     // identity.age alone (no recipient file) unlocks too.
     fs::remove_file(b.join(RECIPIENT_FILE)).unwrap();
@@ -1070,6 +1091,28 @@ fn golden_regenerate() {
     )
     .unwrap();
     fs::copy(tmp.path().join(IDENTITY_FILE), data.join("identity-v1.age")).unwrap();
+}
+
+/// `GOLDEN_REGENERATE=auth1 cargo test --test store golden_regenerate_authenticated` writes
+/// `seed-v1-auth1.age`: the golden seed in the authenticated record format, for the committed
+/// test identity (which it does not change).
+#[test]
+fn golden_regenerate_authenticated() {
+    if std::env::var_os("GOLDEN_REGENERATE").as_deref() != Some("auth1".as_ref()) {
+        return;
+    }
+    let data = data_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    let store = dir
+        .create_with_identity_file(&data.join("identity-file.txt"))
+        .unwrap();
+    store.save(&golden_seed()).unwrap();
+    fs::copy(
+        tmp.path().join(SeedFile::FILE),
+        data.join("seed-v1-auth1.age"),
+    )
+    .unwrap();
 }
 
 // ---------------------------------------------------------------------------------------

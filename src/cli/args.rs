@@ -230,6 +230,9 @@ pub enum WalletCommand {
     },
     /// Show the node id and the storage identity's public recipient
     Info,
+    /// Authenticate the files an older asyncpay wrote in this data dir (once, after
+    /// upgrading; only for a data dir you trust)
+    Upgrade,
 }
 
 /// `passphrase` subcommands.

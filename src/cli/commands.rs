@@ -322,6 +322,22 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         });
         return Ok(());
     }
+    if let WalletCommand::Upgrade = cmd {
+        let files = ctx
+            .store()?
+            .authenticate_legacy_records()
+            .map_err(store_error)?;
+        let datadir = ctx.datadir.clone();
+        let w = ctx.engine()?;
+        out.result(&UpgradeReport {
+            node_id: w.keys().node_id().to_string(),
+            authenticated: files
+                .iter()
+                .map(|f| f.strip_prefix(&datadir).unwrap_or(f).display().to_string())
+                .collect(),
+        });
+        return Ok(());
+    }
     if let WalletCommand::Info = cmd {
         let network = ctx.network;
         let datadir = ctx.datadir.display().to_string();
@@ -405,9 +421,36 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
                 format!("{}  {:>14} sat  {when}", u.outpoint, u.amount.to_sat())
             }));
         }
-        WalletCommand::Backup { .. } | WalletCommand::Info => unreachable!("handled above"),
+        WalletCommand::Backup { .. } | WalletCommand::Info | WalletCommand::Upgrade => {
+            unreachable!("handled above")
+        }
     }
     Ok(())
+}
+
+/// `wallet upgrade`.
+#[derive(Debug, Serialize)]
+pub struct UpgradeReport {
+    node_id: String,
+    /// The files that were authenticated (relative to the data dir).
+    authenticated: Vec<String>,
+}
+
+impl Render for UpgradeReport {
+    fn human(&self) -> String {
+        if self.authenticated.is_empty() {
+            return format!(
+                "every file is already authenticated (node {})",
+                self.node_id
+            );
+        }
+        format!(
+            "authenticated {} file(s) of node {}: {}",
+            self.authenticated.len(),
+            self.node_id,
+            self.authenticated.join(", ")
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -122,6 +122,26 @@ pub enum StoreError {
         /// What is wrong, as a phrase following the path ("is truncated or ...").
         reason: String,
     },
+    /// A state file without an authentication tag: written by an asyncpay from before
+    /// records were authenticated, or put there by someone who can write the data dir.
+    #[error(
+        "{} is not authenticated: it was written by an older asyncpay, or by someone else who can write the data dir; if you upgraded asyncpay and trust this data dir, run `asyncpay wallet upgrade` once to authenticate its files",
+        path.display()
+    )]
+    Unauthenticated {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A state file whose authentication tag is wrong: replaced, or copied from another
+    /// record or another wallet.
+    #[error(
+        "{} fails its authentication: it was replaced, or copied from another record or another wallet; do not use it, restore it from your own backup",
+        path.display()
+    )]
+    Forged {
+        /// The file.
+        path: PathBuf,
+    },
     /// A file written by a newer asyncpay.
     #[error(
         "{} has format version {found} but this asyncpay reads versions up to {max}; upgrade asyncpay",
@@ -191,6 +211,8 @@ impl StoreError {
         matches!(
             self,
             StoreError::Corrupt { .. }
+                | StoreError::Unauthenticated { .. }
+                | StoreError::Forged { .. }
                 | StoreError::UnsupportedVersion { .. }
                 | StoreError::MigrationFailed { .. }
         )

@@ -7,8 +7,10 @@
 //! - `recipient`: the storage identity's public recipient (`age1...`), plain text. Written
 //!   in both modes; in identity-file mode it is the only trace of the identity.
 //! - `*.age` state files (e.g. `seed.age`, see [`SeedFile`]): each is age-encrypted (binary)
-//!   to the storage recipient, so saving never needs the passphrase. The plaintext is the
-//!   JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`].
+//!   to the storage recipient, so saving never needs the passphrase. The plaintext is a tag
+//!   that authenticates the file's contents and place under a key only the storage identity
+//!   gives (see `auth.rs`: a file made by anyone else, or moved, is refused), then the JSON
+//!   envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`].
 //! - `lock`: an empty file on which [`DataDir`] holds an exclusive `flock` (advisory) for as
 //!   long as it, or a [`Store`] made from it, lives.
 //! - `.<name>.<16 hex>.tmp`: a temp file of [`write_atomic`], only present after a crash;
@@ -39,6 +41,7 @@
 //! ```
 
 mod atomic;
+mod auth;
 mod envelope;
 mod error;
 mod identity;
@@ -451,10 +454,72 @@ impl Store {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let ciphertext = identity::encrypt_to_recipient(&plaintext, &self.reader.recipient)
+        self.write_sealed(path, &plaintext)
+    }
+
+    /// Tags `envelope` for its place (`path`), encrypts it and atomically replaces the file.
+    fn write_sealed(&self, path: &Path, envelope: &[u8]) -> Result<(), StoreError> {
+        let r = &self.reader;
+        let sealed = r.record_key.seal(&r.record_id(path), envelope);
+        let ciphertext = identity::encrypt_to_recipient(&sealed, &r.recipient)
             .map_err(|e| encrypt_error(path, e))?;
         write_atomic(path, &ciphertext).map_err(|e| StoreError::io("write", path, e))
     }
+
+    /// Authenticates the state files an asyncpay from before record authentication wrote
+    /// (`asyncpay wallet upgrade`): each `*.age` file of the data dir but `identity.age`
+    /// whose plaintext has no tag gets one, in place. Files already authenticated are left
+    /// alone; one that is not ours (fails to decrypt, or carries a wrong tag) stops the
+    /// upgrade with its error before anything is written. Returns the files authenticated. Run it only on a data dir
+    /// you trust: it vouches for whatever is there.
+    pub fn authenticate_legacy_records(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let r = &self.reader;
+        let mut files = Vec::new();
+        collect_state_files(&r.dir, &mut files)?;
+        files.sort();
+        // Check every file before changing any: one that is not ours stops the upgrade
+        // with nothing written.
+        let mut legacy = Vec::new();
+        for path in files {
+            let ciphertext = fs::read(&path).map_err(|e| StoreError::io("read", &path, e))?;
+            let plaintext = identity::decrypt_with(&r.identity, &ciphertext)
+                .map_err(|e| StoreError::corrupt(&path, identity::decrypt_failure_reason(&e)))?;
+            match r.record_key.open(&r.record_id(&path), &plaintext) {
+                Ok(_) => {}
+                Err(auth::AuthFailure::Forged) => return Err(StoreError::Forged { path }),
+                Err(auth::AuthFailure::Unauthenticated) => legacy.push((path, plaintext)),
+            }
+        }
+        let mut done = Vec::new();
+        for (path, plaintext) in legacy {
+            self.write_sealed(&path, &plaintext)?;
+            done.push(path);
+        }
+        Ok(done)
+    }
+}
+
+/// Every `*.age` state file under `dir` (not `identity.age`, not temp files).
+fn collect_state_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), StoreError> {
+    let entries = fs::read_dir(dir).map_err(|e| StoreError::io("read", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| StoreError::io("read", dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry
+            .file_type()
+            .map_err(|e| StoreError::io("read", &path, e))?;
+        if kind.is_dir() && !name.starts_with('.') {
+            collect_state_files(&path, out)?;
+        } else if kind.is_file()
+            && name.ends_with(".age")
+            && !name.starts_with('.')
+            && name != IDENTITY_FILE
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// A data dir opened for reading only, *without* its lock (see the module documentation):
@@ -507,6 +572,7 @@ pub struct ReadOnlyStore {
     dir: PathBuf,
     identity: x25519::Identity,
     recipient: x25519::Recipient,
+    record_key: Arc<auth::RecordKey>,
 }
 
 impl fmt::Debug for ReadOnlyStore {
@@ -523,6 +589,7 @@ impl ReadOnlyStore {
         ReadOnlyStore {
             dir,
             recipient: identity.to_public(),
+            record_key: Arc::new(auth::RecordKey::derive(&identity)),
             identity,
         }
     }
@@ -601,7 +668,29 @@ impl ReadOnlyStore {
         }
         let plaintext = identity::decrypt_with(&self.identity, &ciphertext)
             .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
-        envelope::decode::<T>(path, &plaintext).map(Some)
+        let envelope = self
+            .record_key
+            .open(&self.record_id(path), &plaintext)
+            .map_err(|failure| match failure {
+                auth::AuthFailure::Unauthenticated => StoreError::Unauthenticated {
+                    path: path.to_path_buf(),
+                },
+                auth::AuthFailure::Forged => StoreError::Forged {
+                    path: path.to_path_buf(),
+                },
+            })?;
+        envelope::decode::<T>(path, envelope).map(Some)
+    }
+
+    /// A state file's place in the data dir, as its tag binds it: the path relative to the
+    /// data dir with `/` separators (`seed.age`, `channels/<id>.age`).
+    fn record_id(&self, path: &Path) -> String {
+        let relative = path.strip_prefix(&self.dir).unwrap_or(path);
+        relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -628,9 +717,10 @@ pub fn encode_state_plaintext<T: StateFile>(
     })
 }
 
-/// Decrypts the bytes of a state file with the storage `identity` and decodes them, exactly
-/// as [`Store::load`] does with a file's contents (without the file). Public for fuzzing the
-/// whole read path of untrusted bytes.
+/// Decrypts the bytes of a state file with the storage `identity` and decodes them as
+/// [`Store::load`] does with a file's contents, except that it does *not* check the
+/// authentication tag (it has no file, so no record id; a tag present is skipped). Public
+/// for fuzzing the whole read path of untrusted bytes; never a way to read a record.
 pub fn decode_state_ciphertext<T: StateFile>(
     identity: &x25519::Identity,
     ciphertext: &[u8],
@@ -641,7 +731,7 @@ pub fn decode_state_ciphertext<T: StateFile>(
     }
     let plaintext = identity::decrypt_with(identity, ciphertext)
         .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
-    envelope::decode::<T>(path, &plaintext)
+    envelope::decode::<T>(path, auth::strip_unchecked(&plaintext))
 }
 
 /// Parses the text of a data dir's `recipient` file (public for fuzzing; errors name it
