@@ -89,7 +89,9 @@ fn setup(root: &Path, height: u32) -> (Ledger, OutPoint) {
     ledger
         .fund_address(&address.assume_checked(), Amount::from_sat(500_000))
         .unwrap();
-    let coin = ledger.fund(&anchor(), Amount::from_btc(1.0).unwrap()).unwrap();
+    let coin = ledger
+        .fund(&anchor(), Amount::from_btc(1.0).unwrap())
+        .unwrap();
     // The first balance syncs the whole chain into the wallet; the measured ones sync nothing.
     let start = Instant::now();
     check(asyncpay(root, &["wallet", "balance"]));
