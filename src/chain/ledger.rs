@@ -2,7 +2,7 @@
 //! transactions, mempool, mining and the faucet.
 //!
 //! The rules (what a submission checks, what mining includes and drops, how the faucet pays)
-//! are written once, over the [`ChainStore`] trait: [`Chain`] implements it in memory (no
+//! are written once, over the `ChainStore` trait: [`Chain`] implements it in memory (no
 //! I/O), and the on-disk [`super::Ledger`] implements it on a transaction of its SQLite
 //! database, so both follow exactly the same rules.
 

@@ -2,9 +2,10 @@
 //! broadcasts its transactions, behind one trait, [`ChainSource`].
 //!
 //! - [`RegtestSource`]: the local regtest [`Ledger`] in a directory. Sync reads, in one
-//!   snapshot ([`Ledger::view`]), only the ledger's blocks above the wallet's last checkpoint
-//!   as full [`bitcoin::Block`]s ([`LedgerView::full_blocks_after`](super::LedgerView::full_blocks_after),
-//!   whose hashes are the ledger's), then the mempool.
+//!   snapshot ([`Ledger::view`]), only the ledger's blocks above the wallet's last checkpoint,
+//!   as full [`bitcoin::Block`]s whose hashes are the ledger's
+//!   ([`LedgerView::full_blocks_after`](super::LedgerView::full_blocks_after)), then the
+//!   mempool.
 //! - [`BitcoindSource`]: a `bitcoind` (Bitcoin Inquisition on regtest or signet, for
 //!   ANYPREVOUT) over JSON-RPC, through `bdk_bitcoind_rpc`'s [`Emitter`]. No bitcoind runs in
 //!   this project's tests: only its address parsing and the "cannot reach bitcoind" error

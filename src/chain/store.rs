@@ -2,8 +2,9 @@
 //!
 //! Layout of a ledger directory:
 //! - `ledger.sqlite`: the database, in WAL mode (so `ledger.sqlite-wal` and
-//!   `ledger.sqlite-shm` exist while a process uses it; copy a ledger with
-//!   [`Ledger::copy_to`], not by copying files). Its schema version is
+//!   `ledger.sqlite-shm` exist while a process uses it: copy a ledger with
+//!   [`Ledger::copy_to`], not by copying files, and reset one by deleting all three files or
+//!   the directory). Its schema version is
 //!   `PRAGMA user_version` ([`SCHEMA_VERSION`]); a newer one is refused. Tables:
 //!   - `blocks(height, hash, prev_hash, merkle_root, time, version, bits, nonce)`: every block
 //!     header, genesis at height 0;
