@@ -1320,6 +1320,48 @@ fn concurrent_handles_in_threads_lose_nothing() {
     }
 }
 
+#[test]
+fn concurrent_conflicting_spends_admit_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).unwrap();
+    let alice = keypair(30);
+    let coin = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(20_000))
+        .unwrap();
+    let spent = vec![ledger.output(&coin).unwrap().unwrap()];
+    // Eight spends of the same coin, each paying a different fee, from eight handles at once.
+    let handles: Vec<_> = (0..8u64)
+        .map(|i| {
+            let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 19_000 - i)]);
+            sign_key_path(&mut spend, 0, &spent, &alice);
+            let path = path.clone();
+            std::thread::spawn(move || (Ledger::open(&path).unwrap().submit(&spend), spend))
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let winners: Vec<_> = results
+        .iter()
+        .filter_map(|(r, spend)| r.as_ref().ok().map(|id| (*id, spend.clone())))
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    let (winner, winning_tx) = &winners[0];
+    for (result, _) in &results {
+        if let Err(e) = result {
+            assert_eq!(
+                e.rejection(),
+                Some(&RejectError::AlreadySpent {
+                    index: 0,
+                    outpoint: coin,
+                    by: *winner,
+                    in_mempool: true
+                })
+            );
+        }
+    }
+    assert_eq!(ledger.mempool().unwrap(), vec![winning_tx.clone()]);
+}
+
 const CHILD_ENV: &str = "ASYNCPAY_LEDGER_TEST_CHILD_DIR";
 
 /// Runs only as a child process of `concurrent_processes_lose_nothing`.
