@@ -30,15 +30,16 @@
 //! [`force_close_step`] is the same decision for a party that wants to close: while the
 //! funding output is unspent it broadcasts the latest update bound to it.
 //!
-//! The chain is read through [`ChainView`], implemented for the in-memory
-//! [`Chain`]; for the on-disk [`Ledger`] use [`watch_ledger`] and [`force_close_step_ledger`],
-//! which run one pass under one [`Ledger::with_chain`] call (one consistent snapshot).
+//! The chain is read through [`ChainView`], implemented for the in-memory [`Chain`] and for
+//! a [`LedgerView`] (one read transaction on the on-disk ledger); for the on-disk [`Ledger`]
+//! use [`watch_ledger`] and [`force_close_step_ledger`], which run one pass in one
+//! [`Ledger::view`] (one consistent snapshot, a few indexed reads per step).
 
 use std::fmt;
 
 use bitcoin::{OutPoint, Transaction, Txid};
 
-use crate::chain::{Chain, Ledger, LedgerError};
+use crate::chain::{Chain, Ledger, LedgerError, LedgerView};
 use crate::eltoo::scripts;
 use crate::protocol::{Channel, ChannelError, ChannelStatus};
 
@@ -70,6 +71,24 @@ impl ChainView for Chain {
 
     fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)> {
         Chain::spending_tx(self, outpoint).map(|i| (i.tx, i.confirmation_height))
+    }
+}
+
+/// A read error is kept in the view and makes [`Ledger::view`] fail, so a pass never
+/// decides on a partial read.
+impl ChainView for LedgerView<'_> {
+    fn tip_height(&self) -> u32 {
+        self.keep(LedgerView::tip_height(self), 0)
+    }
+
+    fn tx(&self, txid: &Txid) -> Option<(Transaction, Option<u32>)> {
+        self.keep(LedgerView::tx(self, txid), None)
+            .map(|i| (i.tx, i.confirmation_height))
+    }
+
+    fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)> {
+        self.keep(LedgerView::spending_tx(self, outpoint), None)
+            .map(|i| (i.tx, i.confirmation_height))
     }
 }
 
@@ -492,7 +511,7 @@ impl fmt::Display for WatchOutcome {
 
 /// [`watch`] on the on-disk ledger, in one consistent read.
 pub fn watch_ledger(channel: &Channel, ledger: &Ledger) -> Result<WatchOutcome, WatchError> {
-    ledger.with_chain(|c| watch(channel, c))?
+    ledger.view(|v| watch(channel, v))?
 }
 
 /// [`force_close_step`] on the on-disk ledger, in one consistent read.
@@ -500,7 +519,7 @@ pub fn force_close_step_ledger(
     channel: &Channel,
     ledger: &Ledger,
 ) -> Result<WatchOutcome, WatchError> {
-    ledger.with_chain(|c| force_close_step(channel, c))?
+    ledger.view(|v| force_close_step(channel, v))?
 }
 
 fn decide(

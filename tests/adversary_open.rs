@@ -59,7 +59,7 @@ fn a_stranger_cannot_take_s_coins_with_a_push() {
     }
     let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert!(mine.is_empty(), "no channel was made: {mine:?}");
-    assert!(env.ledger().with_chain(|c| c.mempool().is_empty()).unwrap());
+    assert!(env.ledger().mempool().unwrap().is_empty());
     drop(server);
     assert_eq!(balance(&s), 1_000_000);
 }

@@ -172,7 +172,7 @@ fn recycled_stake_does_not_keep_inbound() {
     // The stake goes away (a cooperative close); the inbound S funded against it stays
     // for now: S shows a the close it is going to make, and why.
     a.ok(&["channel", "close", &a_stake, "--fee", "500"]);
-    let closed_at = env.ledger().with_chain(|c| c.height()).unwrap();
+    let closed_at = env.ledger().tip().unwrap().height;
     let a_api = Client::new(&url, keys_of(&a).node_secret(), None).unwrap();
     eventually("S to give a notice", || {
         let mine: Vec<Value> = a_api.get("/v1/channels").unwrap();
@@ -222,7 +222,7 @@ fn recycled_stake_does_not_keep_inbound() {
             .contains("nothing has been paid"),
         "{b_notice}"
     );
-    let tip = env.ledger().with_chain(|c| c.height()).unwrap();
+    let tip = env.ledger().tip().unwrap().height;
     assert_eq!(b_notice["at_height"], tip + 4032, "{b_notice}");
     // Without a live stake a gets nothing more.
     let text = refused(&a, &["channel", "request-inbound", &url, "1000"]);
@@ -443,7 +443,7 @@ fn a_payment_received_moves_the_idle_close() {
     let b = env.wallet("b");
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
     env.mine(1);
-    let funded_at = env.ledger().with_chain(|c| c.height()).unwrap();
+    let funded_at = env.ledger().tip().unwrap().height;
     let b_api = Client::new(&url, keys_of(&b).node_secret(), None).unwrap();
     let notice = || {
         let mine: Vec<Value> = b_api.get("/v1/channels").unwrap();
@@ -457,7 +457,7 @@ fn a_payment_received_moves_the_idle_close() {
     let received = b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["status"], "paid", "{received}");
     assert_eq!(show(&b, &b_channel)["client_sat"], 10_000);
-    let paid_at = env.ledger().with_chain(|c| c.height()).unwrap();
+    let paid_at = env.ledger().tip().unwrap().height;
     eventually("S to see the payment", || {
         notice()["at_height"] == paid_at + 10
     });

@@ -713,10 +713,12 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
     let watcher = || -> Value { client.get::<Value>("/v1/info").unwrap()["watcher"].clone() };
     eventually("a first pass", || watcher()["status"] == "ok");
 
-    // The chain becomes unreadable (as with no descriptors left, or a broken ledger).
-    let state = env.ledger().state_path();
-    let good = std::fs::read(&state).unwrap();
-    std::fs::write(&state, b"not a ledger").unwrap();
+    // The chain becomes unreadable (as with no descriptors left, or a broken ledger): a
+    // file takes the ledger directory's place.
+    let chain_dir = env.ledger().dir().to_path_buf();
+    let moved = chain_dir.with_file_name("chain.moved");
+    std::fs::rename(&chain_dir, &moved).unwrap();
+    std::fs::write(&chain_dir, b"not a ledger").unwrap();
     eventually("the alarm", || watcher()["status"] == "alarm");
     let w = watcher();
     assert!(w["consecutive_failures"].as_u64().unwrap() >= 3, "{w}");
@@ -734,7 +736,8 @@ fn a_failing_watcher_raises_a_visible_alarm_and_recovers() {
             .contains("ALARM: the chain watcher failed")
     });
 
-    std::fs::write(&state, good).unwrap();
+    std::fs::remove_file(&chain_dir).unwrap();
+    std::fs::rename(&moved, &chain_dir).unwrap();
     eventually("the recovery", || watcher()["status"] == "ok");
     assert_eq!(watcher()["consecutive_failures"], 0);
     eventually("the recovery line", || {

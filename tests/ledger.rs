@@ -3,8 +3,10 @@
 
 use std::process::Command;
 
+use asyncpay::chain::store::decode_state;
 use asyncpay::chain::{
-    faucet_script, Ledger, LedgerError, RejectError, TapscriptError, BLOCK_INTERVAL, GENESIS_TIME,
+    faucet_script, Ledger, LedgerError, RejectError, TapscriptError, TxInfo, BLOCK_INTERVAL,
+    GENESIS_TIME,
 };
 use asyncpay::crypto::bip118::{self, KeyVersion, SpendPath};
 use bitcoin::absolute::LockTime;
@@ -977,7 +979,7 @@ fn unsupported_opcode_with_bip118_key_is_rejected_clearly() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn state_file_round_trips_and_reads_do_not_write() {
+fn database_round_trips_and_reads_do_not_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain");
     let ledger = Ledger::open(&path).unwrap();
@@ -993,11 +995,15 @@ fn state_file_round_trips_and_reads_do_not_write() {
     sign_key_path(&mut spend, 0, &spent, &alice);
     ledger.submit(&spend).unwrap();
 
-    let state = path.join("state.json");
-    let before = std::fs::read(&state).unwrap();
-    let mtime = std::fs::metadata(&state).unwrap().modified().unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&before).unwrap();
-    assert_eq!(value["version"], 1);
+    let db = ledger.database_path();
+    assert_eq!(db, path.join("ledger.sqlite"));
+    let version: u32 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, asyncpay::chain::SCHEMA_VERSION);
+    let before = std::fs::read(&db).unwrap();
+    let mtime = std::fs::metadata(&db).unwrap().modified().unwrap();
 
     // A second handle sees the same chain, including the mempool.
     let other = Ledger::open(&path).unwrap();
@@ -1005,41 +1011,271 @@ fn state_file_round_trips_and_reads_do_not_write() {
     assert_eq!(other.utxo(&funded).unwrap(), ledger.utxo(&funded).unwrap());
     assert_eq!(other.mempool().unwrap(), vec![spend.clone()]);
     other.utxos_for_script(&p2tr(&alice)).unwrap();
+    other.value_at(&p2tr(&alice)).unwrap();
     other.tx(&funded.txid).unwrap();
+    other.spending_tx(&funded).unwrap();
+    other.block(3).unwrap();
+    other.full_block(3).unwrap();
     other.check(&spend).unwrap_err();
     // A rejected submission does not write either.
     rejection(other.submit(&spend));
-    assert_eq!(std::fs::read(&state).unwrap(), before);
-    assert_eq!(
-        std::fs::metadata(&state).unwrap().modified().unwrap(),
-        mtime
-    );
-    // No temporary files are left behind.
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), mtime);
+    // Nothing but the database is left behind between operations.
     let names: Vec<String> = std::fs::read_dir(&path)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names, vec!["ledger.sqlite".to_owned()]);
 
-    // An unknown version is a clear error.
-    let mut v2 = value.clone();
-    v2["version"] = serde_json::json!(2);
-    std::fs::write(&state, serde_json::to_vec(&v2).unwrap()).unwrap();
+    // A database of a newer schema is refused clearly, by new and existing handles.
+    let set_version = |v: u32| {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", v)
+            .unwrap()
+    };
+    set_version(asyncpay::chain::SCHEMA_VERSION + 1);
     let err = Ledger::open(&path).unwrap_err();
     assert!(
-        matches!(err, LedgerError::UnsupportedVersion { found: 2, .. }),
+        matches!(
+            err,
+            LedgerError::UnsupportedVersion {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
         "{err}"
     );
-    assert!(err.to_string().contains("unsupported version 2"), "{err}");
-    // Garbage is reported as corruption.
-    std::fs::write(&state, b"{\"version\":1,\"blocks\":7}").unwrap();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("ledger.sqlite has unsupported version 2"),
+        "{msg}"
+    );
+    assert!(msg.contains("use a newer asyncpay"), "{msg}");
     assert!(matches!(
         ledger.tip().unwrap_err(),
-        LedgerError::Corrupt { .. }
+        LedgerError::UnsupportedVersion { found: 2, .. }
     ));
-    // Restoring the bytes restores the chain.
-    std::fs::write(&state, &before).unwrap();
+    // It was not touched: with the version back, the chain is all there.
+    set_version(asyncpay::chain::SCHEMA_VERSION);
     assert_eq!(ledger.mempool().unwrap(), vec![spend]);
+
+    // Garbage is reported as a database error that names the file.
+    let junk = dir.path().join("junk");
+    std::fs::create_dir_all(&junk).unwrap();
+    std::fs::write(junk.join("ledger.sqlite"), vec![0x5a; 4096]).unwrap();
+    let err = Ledger::open(&junk).unwrap_err();
+    assert!(matches!(err, LedgerError::Database { .. }), "{err}");
+    assert!(err.to_string().contains("ledger.sqlite"), "{err}");
+}
+
+#[test]
+fn an_old_state_json_ledger_is_imported_once() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ledger-v1");
+    let bytes = std::fs::read(golden.join("state.json")).unwrap();
+    let old = decode_state(&bytes, &golden.join("state.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("state.json"), &bytes).unwrap();
+
+    let ledger = Ledger::open(&path).unwrap();
+    // Imported, and the old file renamed, unchanged.
+    assert!(!path.join("state.json").exists());
+    assert_eq!(
+        std::fs::read(path.join("state.json.migrated")).unwrap(),
+        bytes
+    );
+    // The tip (as recorded in tests/data/README.md) and every block.
+    let tip = ledger.tip().unwrap();
+    assert_eq!(tip, old.tip());
+    assert_eq!(tip.height, 104);
+    assert_eq!(
+        tip.hash.to_string(),
+        "170b4b63add0d8959cd0d00e30b5efed18309190a111646b4f29f379157bc7fb"
+    );
+    assert_eq!(ledger.genesis_hash().unwrap(), old.genesis_hash());
+    for info in old.blocks() {
+        assert_eq!(ledger.block(info.height).unwrap().as_ref(), Some(info));
+        assert_eq!(
+            ledger.full_block(info.height).unwrap(),
+            old.full_block(info.height)
+        );
+    }
+    // The UTXOs, the funded ones and the faucet's.
+    let owner = p2tr(&keypair(7));
+    let utxos = ledger.utxos_for_script(&owner).unwrap();
+    assert_eq!(utxos, old.utxos_for_script(&owner));
+    let outpoints: Vec<String> = utxos.iter().map(|(o, _)| o.to_string()).collect();
+    assert_eq!(
+        outpoints,
+        [
+            "9522e6fd4520c896a0452166469b5c60f85c121ac33de6feae37d714c746a307:0",
+            "52c56bea6262e91804dbb2c5dbdef37a71146240424f23e98e98f055e1e17deb:0"
+        ]
+    );
+    assert_eq!(ledger.value_at(&owner).unwrap(), Amount::from_sat(173_456));
+    assert_eq!(
+        ledger.utxos_for_script(&faucet_script()).unwrap(),
+        old.utxos_for_script(&faucet_script())
+    );
+    // The mempool, and its spend of the second funded output.
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool, old.mempool());
+    let pending = mempool[0].compute_txid();
+    assert_eq!(
+        pending.to_string(),
+        "2f714514d20cd2cf9b4d4abde6171a97ae45fd24955c091f0e1bf5cf2e0f94ad"
+    );
+    assert_eq!(
+        ledger.spending_tx(&utxos[1].0).unwrap().unwrap().tx,
+        mempool[0]
+    );
+    assert!(matches!(
+        rejection(ledger.submit(&mempool[0])),
+        RejectError::AlreadyKnown {
+            confirmed: false,
+            ..
+        }
+    ));
+
+    // The chain goes on: mining confirms the migrated mempool transaction.
+    ledger.mine(1, None).unwrap();
+    assert!(ledger.mempool().unwrap().is_empty());
+    assert_eq!(
+        ledger.tx(&pending).unwrap().unwrap().confirmation_height,
+        Some(105)
+    );
+    // Opening again does not import again.
+    let again = Ledger::open(&path).unwrap();
+    assert_eq!(again.tip().unwrap().height, 105);
+
+    // A migration interrupted after the import but before the rename is finished by the
+    // next open, without importing twice.
+    std::fs::rename(path.join("state.json.migrated"), path.join("state.json")).unwrap();
+    let again = Ledger::open(&path).unwrap();
+    assert!(!path.join("state.json").exists());
+    assert!(path.join("state.json.migrated").exists());
+    assert_eq!(again.tip().unwrap().height, 105);
+}
+
+#[test]
+fn the_state_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    let alice = keypair(3);
+    let (tip, funded, spend) = {
+        let ledger = Ledger::open(&path).unwrap();
+        let funded = ledger
+            .fund(&p2tr(&alice), Amount::from_sat(40_000))
+            .unwrap();
+        let mut spend = tx(
+            vec![input(funded, 0xffff_fffd)],
+            vec![(p2tr(&alice), 39_000)],
+        );
+        let spent = prevouts(&ledger, &spend);
+        sign_key_path(&mut spend, 0, &spent, &alice);
+        ledger.submit(&spend).unwrap();
+        (ledger.tip().unwrap(), funded, spend)
+    };
+    // Another process opens it later.
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.tip().unwrap(), tip);
+    assert_eq!(ledger.mempool().unwrap(), vec![spend.clone()]);
+    assert_eq!(
+        ledger.utxo(&funded).unwrap().unwrap().output.value,
+        Amount::from_sat(40_000)
+    );
+    assert_eq!(
+        ledger.spending_tx(&funded).unwrap().unwrap(),
+        TxInfo {
+            tx: spend,
+            confirmation_height: None
+        }
+    );
+}
+
+#[test]
+fn mining_moves_transactions_from_the_mempool_into_the_block() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(4);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(30_000))
+        .unwrap();
+    let mut parent = tx(vec![input(funded, 0xffff_fffd)], vec![(anchor(), 29_000)]);
+    let spent = prevouts(&ledger, &parent);
+    sign_key_path(&mut parent, 0, &spent, &alice);
+    let parent_id = ledger.submit(&parent).unwrap();
+    // A child of the unconfirmed parent.
+    let child = tx(
+        vec![input(OutPoint::new(parent_id, 0), 0xffff_fffd)],
+        vec![(anchor(), 28_000)],
+    );
+    let child_id = ledger.submit(&child).unwrap();
+    assert_eq!(
+        ledger.mempool().unwrap(),
+        vec![parent.clone(), child.clone()]
+    );
+    let height = ledger.tip().unwrap().height + 1;
+    let hash = ledger.mine(1, None).unwrap()[0];
+
+    assert!(ledger.mempool().unwrap().is_empty());
+    let block = ledger.block(height).unwrap().unwrap();
+    assert_eq!(block.hash, hash);
+    assert_eq!(block.txids[1..], [parent_id, child_id]);
+    for id in [parent_id, child_id] {
+        assert_eq!(
+            ledger.tx(&id).unwrap().unwrap().confirmation_height,
+            Some(height)
+        );
+    }
+    assert!(ledger.utxo(&funded).unwrap().is_none());
+    assert!(ledger.utxo(&OutPoint::new(parent_id, 0)).unwrap().is_none());
+    assert_eq!(
+        ledger
+            .utxo(&OutPoint::new(child_id, 0))
+            .unwrap()
+            .unwrap()
+            .height,
+        height
+    );
+    assert_eq!(
+        ledger
+            .spending_tx(&OutPoint::new(parent_id, 0))
+            .unwrap()
+            .unwrap(),
+        TxInfo {
+            tx: child,
+            confirmation_height: Some(height)
+        }
+    );
+    // The coinbase collected both fees.
+    let coinbase = ledger.tx(&block.txids[0]).unwrap().unwrap().tx;
+    assert_eq!(
+        coinbase.output[0].value,
+        asyncpay::chain::block_subsidy(height) + Amount::from_sat(2_000)
+    );
+    let full = ledger.full_block(height).unwrap().unwrap();
+    assert_eq!(full.block_hash(), hash);
+    assert!(full.check_merkle_root());
+}
+
+#[test]
+fn a_copy_is_a_separate_ledger_with_the_same_chain() {
+    let (dir, ledger) = new_ledger();
+    let alice = keypair(5);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(20_000))
+        .unwrap();
+    let copy = ledger.copy_to(dir.path().join("copy")).unwrap();
+    assert_eq!(copy.tip().unwrap(), ledger.tip().unwrap());
+    assert_eq!(copy.utxo(&funded).unwrap(), ledger.utxo(&funded).unwrap());
+    copy.mine(1, None).unwrap();
+    assert_eq!(copy.tip().unwrap().height, ledger.tip().unwrap().height + 1);
+    // A copy never overwrites a ledger.
+    assert!(ledger.copy_to(dir.path().join("copy")).is_err());
 }
 
 #[test]
@@ -1082,6 +1318,48 @@ fn concurrent_handles_in_threads_lose_nothing() {
             p2tr(kp)
         );
     }
+}
+
+#[test]
+fn concurrent_conflicting_spends_admit_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).unwrap();
+    let alice = keypair(30);
+    let coin = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(20_000))
+        .unwrap();
+    let spent = vec![ledger.output(&coin).unwrap().unwrap()];
+    // Eight spends of the same coin, each paying a different fee, from eight handles at once.
+    let handles: Vec<_> = (0..8u64)
+        .map(|i| {
+            let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 19_000 - i)]);
+            sign_key_path(&mut spend, 0, &spent, &alice);
+            let path = path.clone();
+            std::thread::spawn(move || (Ledger::open(&path).unwrap().submit(&spend), spend))
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let winners: Vec<_> = results
+        .iter()
+        .filter_map(|(r, spend)| r.as_ref().ok().map(|id| (*id, spend.clone())))
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    let (winner, winning_tx) = &winners[0];
+    for (result, _) in &results {
+        if let Err(e) = result {
+            assert_eq!(
+                e.rejection(),
+                Some(&RejectError::AlreadySpent {
+                    index: 0,
+                    outpoint: coin,
+                    by: *winner,
+                    in_mempool: true
+                })
+            );
+        }
+    }
+    assert_eq!(ledger.mempool().unwrap(), vec![winning_tx.clone()]);
 }
 
 const CHILD_ENV: &str = "ASYNCPAY_LEDGER_TEST_CHILD_DIR";

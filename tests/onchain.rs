@@ -309,12 +309,7 @@ fn a_transaction_the_mempool_lost_is_evicted_on_sync() {
     let addr = alice.next_address().address;
     source.ledger().fund_address(&addr, sat(500_000)).unwrap();
     alice.sync(&source).unwrap();
-    std::fs::create_dir_all(dir.path().join("b")).unwrap();
-    std::fs::copy(
-        source.ledger().state_path(),
-        dir.path().join("b").join("state.json"),
-    )
-    .unwrap();
+    source.ledger().copy_to(dir.path().join("b")).unwrap();
     let copy = RegtestSource::open(dir.path().join("b")).unwrap();
     let tx = alice
         .send(&unchecked(&addr), sat(1_000), fee_rate())
@@ -337,6 +332,19 @@ fn a_transaction_the_mempool_lost_is_evicted_on_sync() {
     assert_eq!(alice.balance().confirmed, Amount::ZERO);
 }
 
+/// Deletes the ledger's database (and its WAL files): the next use starts a new chain.
+fn remove_ledger_files(ledger: &asyncpay::chain::Ledger) {
+    let db = ledger.database_path();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("{e}"),
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn a_reset_ledger_is_detected() {
     let dir = tempfile::tempdir().unwrap();
@@ -348,7 +356,7 @@ fn a_reset_ledger_is_detected() {
     let (height, hash) = alice.synced_tip();
 
     // Reset: a new ledger in the same directory with a different history.
-    std::fs::remove_file(source.ledger().state_path()).unwrap();
+    remove_ledger_files(source.ledger());
     let source = RegtestSource::open(dir.path()).unwrap();
     source.ledger().fund_address(&addr, sat(20_000)).unwrap();
     let e = alice.sync(&source).unwrap_err();
@@ -365,7 +373,7 @@ fn a_reset_ledger_is_detected() {
     );
     assert!(msg.contains("was it reset?"), "{msg}");
     // A ledger at a lower height than the wallet is a reset too.
-    std::fs::remove_file(source.ledger().state_path()).unwrap();
+    remove_ledger_files(source.ledger());
     let e = alice.sync(&source).unwrap_err();
     assert!(e.to_string().starts_with("the chain changed"), "{e}");
     // The wallet is untouched.

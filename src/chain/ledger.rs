@@ -1,6 +1,12 @@
-//! The in-memory regtest chain: blocks, UTXO set, confirmed transactions, mempool, mining
-//! and the faucet. [`Chain`] does no I/O; [`super::Ledger`] persists it.
+//! The regtest chain's rules and the in-memory chain: blocks, UTXO set, confirmed
+//! transactions, mempool, mining and the faucet.
+//!
+//! The rules (what a submission checks, what mining includes and drops, how the faucet pays)
+//! are written once, over the `ChainStore` trait: [`Chain`] implements it in memory (no
+//! I/O), and the on-disk [`super::Ledger`] implements it on a transaction of its SQLite
+//! database, so both follow exactly the same rules.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use bitcoin::absolute::LockTime;
@@ -16,7 +22,9 @@ use bitcoin::{
     Transaction, TxIn, TxMerkleNode, TxOut, Txid, Witness, XOnlyPublicKey,
 };
 
-use super::validate::{self, Coin, CoinLookup, RejectError, UtxoView, COINBASE_MATURITY};
+use super::validate::{
+    self, BlockTimes, Coin, CoinLookup, RejectError, UtxoView, Validated, COINBASE_MATURITY,
+};
 use super::LedgerError;
 
 /// Time of the genesis block (UNIX seconds). Block `h` has time `GENESIS_TIME + 600 * h`.
@@ -173,48 +181,439 @@ fn coinbase_tx(height: u32, value: Amount, to: ScriptBuf) -> Transaction {
     }
 }
 
-/// A view of the chain for validation: confirmed UTXOs, plus the mempool if requested.
-struct ChainView<'a> {
-    chain: &'a Chain,
-    with_mempool: bool,
+/// The storage the chain's rules act on: the in-memory [`Chain`], or a transaction on the
+/// ledger's database. Every method may fail with a storage error ([`Chain`]'s never do).
+pub(crate) trait ChainStore {
+    /// Height of the tip.
+    fn tip_height(&self) -> Result<u32, LedgerError>;
+    /// Time of the block at `height` (at most the tip).
+    fn block_time(&self, height: u32) -> Result<u32, LedgerError>;
+    /// Hash of the block at `height` (at most the tip).
+    fn block_hash_at(&self, height: u32) -> Result<BlockHash, LedgerError>;
+    /// Whether `txid` is confirmed.
+    fn is_confirmed(&self, txid: &Txid) -> Result<bool, LedgerError>;
+    /// Whether `txid` is in the mempool.
+    fn in_mempool(&self, txid: &Txid) -> Result<bool, LedgerError>;
+    /// A confirmed unspent output (whether or not a mempool transaction spends it).
+    fn unspent(&self, outpoint: &OutPoint) -> Result<Option<Utxo>, LedgerError>;
+    /// The confirmed transaction that spent `outpoint`.
+    fn confirmed_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError>;
+    /// The mempool transaction that spends `outpoint`.
+    fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError>;
+    /// An output of a mempool transaction.
+    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError>;
+    /// Calls `f` on the confirmed unspent outputs paying `script`, oldest first (by height,
+    /// then outpoint), until it returns `false`.
+    fn scan_unspent_for_script(
+        &self,
+        script: &Script,
+        f: &mut dyn FnMut(OutPoint, Utxo) -> Result<bool, LedgerError>,
+    ) -> Result<(), LedgerError>;
+    /// Appends a validated transaction to the mempool.
+    fn mempool_add(&mut self, txid: Txid, tx: &Transaction) -> Result<(), LedgerError>;
+    /// Empties the mempool, returning it in acceptance order.
+    fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError>;
+    /// Applies a transaction to the UTXO set without validation: it is transaction number
+    /// `position` (0: the coinbase) of the block at `height`, which is pushed afterwards.
+    fn connect_tx(
+        &mut self,
+        tx: &Transaction,
+        txid: Txid,
+        height: u32,
+        position: u32,
+    ) -> Result<(), LedgerError>;
+    /// Appends a block whose transactions were connected; `header` hashes to `block.hash`.
+    fn push_block(&mut self, header: &Header, block: BlockInfo) -> Result<(), LedgerError>;
 }
 
-impl UtxoView for ChainView<'_> {
-    fn lookup(&self, outpoint: &OutPoint) -> CoinLookup {
-        let chain = self.chain;
+/// A store seen by the validator: its UTXO set (plus the mempool if `with_mempool`) and its
+/// block times. Lookups cannot fail in [`UtxoView`], so the first storage error is kept and
+/// [`StoreView::validate`] returns it instead of the verdict.
+struct StoreView<'a, S: ?Sized> {
+    store: &'a S,
+    with_mempool: bool,
+    tip: u32,
+    error: RefCell<Option<LedgerError>>,
+}
+
+impl<'a, S: ChainStore + ?Sized> StoreView<'a, S> {
+    fn new(store: &'a S, with_mempool: bool) -> Result<Self, LedgerError> {
+        Ok(StoreView {
+            store,
+            with_mempool,
+            tip: store.tip_height()?,
+            error: RefCell::new(None),
+        })
+    }
+
+    fn keep<T>(&self, result: Result<T, LedgerError>, fallback: T) -> T {
+        result.unwrap_or_else(|e| {
+            self.error.borrow_mut().get_or_insert(e);
+            fallback
+        })
+    }
+
+    fn try_lookup(&self, outpoint: &OutPoint) -> Result<CoinLookup, LedgerError> {
+        let store = self.store;
         if self.with_mempool {
-            if let Some(by) = chain.mempool_spends.get(outpoint) {
-                return CoinLookup::Spent {
-                    by: *by,
+            if let Some(by) = store.mempool_spender(outpoint)? {
+                return Ok(CoinLookup::Spent {
+                    by,
                     in_mempool: true,
-                };
+                });
             }
         }
-        if let Some(u) = chain.utxos.get(outpoint) {
-            return CoinLookup::Unspent(Coin {
-                output: u.output.clone(),
+        if let Some(u) = store.unspent(outpoint)? {
+            return Ok(CoinLookup::Unspent(Coin {
+                output: u.output,
                 height: u.height,
                 is_coinbase: u.is_coinbase,
-            });
+            }));
         }
         if self.with_mempool {
-            if let Some(&i) = chain.mempool_index.get(&outpoint.txid) {
-                if let Some(output) = chain.mempool[i].output.get(outpoint.vout as usize) {
-                    return CoinLookup::Unspent(Coin {
-                        output: output.clone(),
-                        height: chain.height() + 1,
-                        is_coinbase: false,
-                    });
-                }
+            if let Some(output) = store.mempool_output(outpoint)? {
+                return Ok(CoinLookup::Unspent(Coin {
+                    output,
+                    height: self.tip + 1,
+                    is_coinbase: false,
+                }));
             }
         }
-        if let Some(by) = chain.spent_by.get(outpoint) {
-            return CoinLookup::Spent {
-                by: *by,
+        if let Some(by) = store.confirmed_spender(outpoint)? {
+            return Ok(CoinLookup::Spent {
+                by,
                 in_mempool: false,
-            };
+            });
         }
-        CoinLookup::Missing
+        Ok(CoinLookup::Missing)
+    }
+
+    /// [`validate::validate_transaction`] for the block above the tip.
+    fn validate(self, tx: &Transaction) -> Result<Result<Validated, RejectError>, LedgerError> {
+        let verdict = validate::validate_transaction(tx, &self, &self);
+        match self.error.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(verdict),
+        }
+    }
+}
+
+impl<S: ChainStore + ?Sized> UtxoView for StoreView<'_, S> {
+    fn lookup(&self, outpoint: &OutPoint) -> CoinLookup {
+        self.keep(self.try_lookup(outpoint), CoinLookup::Missing)
+    }
+}
+
+impl<S: ChainStore + ?Sized> BlockTimes for StoreView<'_, S> {
+    fn tip_height(&self) -> u32 {
+        self.tip
+    }
+
+    fn time_at(&self, height: u32) -> u32 {
+        self.keep(self.store.block_time(height), 0)
+    }
+}
+
+/// The tip of a store.
+pub(crate) fn store_tip<S: ChainStore + ?Sized>(store: &S) -> Result<Tip, LedgerError> {
+    let height = store.tip_height()?;
+    let window = (height.saturating_sub(10)..=height)
+        .map(|h| store.block_time(h))
+        .collect::<Result<Vec<u32>, _>>()?;
+    Ok(Tip {
+        height,
+        time: *window.last().expect("the window holds the tip"),
+        hash: store.block_hash_at(height)?,
+        median_time_past: validate::median_time_past(&window, (window.len() - 1) as u32),
+    })
+}
+
+/// Validates `tx` for the mempool (against confirmed UTXOs plus the mempool, for the next
+/// block) without adding it. Returns the fee.
+pub(crate) fn store_check<S: ChainStore + ?Sized>(
+    store: &S,
+    tx: &Transaction,
+) -> Result<Result<Amount, RejectError>, LedgerError> {
+    let txid = tx.compute_txid();
+    if store.is_confirmed(&txid)? {
+        return Ok(Err(RejectError::AlreadyKnown {
+            txid,
+            confirmed: true,
+        }));
+    }
+    if store.in_mempool(&txid)? {
+        return Ok(Err(RejectError::AlreadyKnown {
+            txid,
+            confirmed: false,
+        }));
+    }
+    Ok(StoreView::new(store, true)?.validate(tx)?.map(|v| v.fee))
+}
+
+/// Validates `tx` and adds it to the mempool. Unconfirmed parents are allowed.
+pub(crate) fn store_submit<S: ChainStore + ?Sized>(
+    store: &mut S,
+    tx: &Transaction,
+) -> Result<Result<Txid, RejectError>, LedgerError> {
+    if let Err(e) = store_check(store, tx)? {
+        return Ok(Err(e));
+    }
+    let txid = tx.compute_txid();
+    store.mempool_add(txid, tx)?;
+    Ok(Ok(txid))
+}
+
+/// Mines one block: the valid mempool transactions (re-validated at the new height;
+/// invalid ones are dropped, and with them their descendants), then the coinbase paying
+/// subsidy plus fees to `to`. Returns the block hash and the dropped txids.
+pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
+    store: &mut S,
+    to: &Script,
+) -> Result<(BlockHash, Vec<Txid>), LedgerError> {
+    let tip = store.tip_height()?;
+    let height = tip + 1;
+    let time = GENESIS_TIME + BLOCK_INTERVAL * height;
+    let mut txids = Vec::new();
+    let mut dropped = Vec::new();
+    let mut fees = Amount::ZERO;
+    for tx in store.mempool_take()? {
+        let txid = tx.compute_txid();
+        // Transactions connected earlier in this block are in the UTXO set already, at
+        // height `height`, which is right for children in the same block.
+        let verdict = StoreView::new(&*store, false)?.validate(&tx)?;
+        let included = match verdict {
+            Ok(v) => (!store.is_confirmed(&txid)?).then_some(v),
+            Err(_) => None,
+        };
+        match included {
+            Some(v) => {
+                fees += v.fee;
+                // Connect now so later children can spend it.
+                store.connect_tx(&tx, txid, height, txids.len() as u32 + 1)?;
+                txids.push(txid);
+            }
+            None => dropped.push(txid),
+        }
+    }
+    let coinbase = coinbase_tx(height, block_subsidy(height) + fees, to.to_owned());
+    let coinbase_txid = coinbase.compute_txid();
+    store.connect_tx(&coinbase, coinbase_txid, height, 0)?;
+    let mut all = Vec::with_capacity(txids.len() + 1);
+    all.push(coinbase_txid);
+    all.extend(txids);
+    let prev = store.block_hash_at(tip)?;
+    let header = block_header(prev, time, &all);
+    let hash = header.block_hash();
+    store.push_block(
+        &header,
+        BlockInfo {
+            height,
+            time,
+            hash,
+            txids: all,
+        },
+    )?;
+    Ok((hash, dropped))
+}
+
+/// Mines `n` blocks, the coinbases paying `to` (default: the faucet). The first block
+/// takes the mempool's valid transactions. Returns the new block hashes.
+pub(crate) fn store_mine<S: ChainStore + ?Sized>(
+    store: &mut S,
+    n: u32,
+    to: Option<&Script>,
+) -> Result<Vec<BlockHash>, LedgerError> {
+    let faucet = faucet_script();
+    let to = to.unwrap_or(&faucet);
+    (0..n)
+        .map(|_| store_mine_block(store, to).map(|(hash, _)| hash))
+        .collect()
+}
+
+/// Pays `amount` to `script_pubkey` from the faucet in a normal, fully validated
+/// transaction and mines it (with the rest of the mempool) into a block. Mines blocks to the
+/// faucet first as long as its mature coins do not cover `amount`. Returns the funded
+/// outpoint (output 0 of the funding transaction).
+pub(crate) fn store_fund<S: ChainStore + ?Sized>(
+    store: &mut S,
+    script_pubkey: &Script,
+    amount: Amount,
+) -> Result<OutPoint, LedgerError> {
+    if amount > Amount::MAX_MONEY {
+        return Err(LedgerError::Faucet(format!(
+            "cannot fund {} sat: more than 21 million btc",
+            amount.to_sat()
+        )));
+    }
+    let faucet = faucet_script();
+    let mut blocks_mined = 0u32;
+    loop {
+        let next = store.tip_height()? + 1;
+        // The oldest mature faucet coins no mempool transaction spends, until they cover
+        // `amount`.
+        let mut selected: Vec<(OutPoint, Utxo)> = Vec::new();
+        let mut total = Amount::ZERO;
+        let reader: &S = store;
+        reader.scan_unspent_for_script(&faucet, &mut |o, u| {
+            if total >= amount && !selected.is_empty() {
+                return Ok(false);
+            }
+            let usable = reader.mempool_spender(&o)?.is_none()
+                && (!u.is_coinbase || next - u.height >= COINBASE_MATURITY);
+            if usable {
+                total += u.output.value;
+                selected.push((o, u));
+            }
+            Ok(true)
+        })?;
+        if !selected.is_empty() && total >= amount {
+            let tx = faucet_payment(&selected, script_pubkey, amount, total, &faucet);
+            let txid = store_submit(store, &tx)??;
+            store_mine_block(store, &faucet)?;
+            return Ok(OutPoint::new(txid, 0));
+        }
+        if blocks_mined >= 10_000 || block_subsidy(next) == Amount::ZERO {
+            return Err(LedgerError::Faucet(format!(
+                "faucet cannot gather {} sat (it has {} sat mature)",
+                amount.to_sat(),
+                total.to_sat()
+            )));
+        }
+        store_mine_block(store, &faucet)?;
+        blocks_mined += 1;
+    }
+}
+
+/// The faucet's signed payment of `amount` to `to` from `coins` (worth `total`), the change
+/// back to the faucet.
+fn faucet_payment(
+    coins: &[(OutPoint, Utxo)],
+    to: &Script,
+    amount: Amount,
+    total: Amount,
+    faucet: &Script,
+) -> Transaction {
+    let mut output = vec![TxOut {
+        value: amount,
+        script_pubkey: to.to_owned(),
+    }];
+    if total > amount {
+        output.push(TxOut {
+            value: total - amount,
+            script_pubkey: faucet.to_owned(),
+        });
+    }
+    let mut tx = Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: coins
+            .iter()
+            .map(|(o, _)| TxIn {
+                previous_output: *o,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::new(),
+            })
+            .collect(),
+        output,
+    };
+    let prevouts: Vec<TxOut> = coins.iter().map(|(_, u)| u.output.clone()).collect();
+    let secp = Secp256k1::new();
+    let tweaked = faucet_keypair().tap_tweak(&secp, None).to_keypair();
+    let mut witnesses = Vec::with_capacity(coins.len());
+    {
+        let mut cache = SighashCache::new(&tx);
+        for i in 0..coins.len() {
+            let sighash = cache
+                .taproot_key_spend_signature_hash(
+                    i,
+                    &Prevouts::All(&prevouts),
+                    TapSighashType::Default,
+                )
+                .expect("inputs and prevouts match");
+            let signature = secp
+                .sign_schnorr_no_aux_rand(&Message::from_digest(sighash.to_byte_array()), &tweaked);
+            witnesses.push(Witness::p2tr_key_spend(&bitcoin::taproot::Signature {
+                signature,
+                sighash_type: TapSighashType::Default,
+            }));
+        }
+    }
+    for (input, w) in tx.input.iter_mut().zip(witnesses) {
+        input.witness = w;
+    }
+    tx
+}
+
+/// A result of the in-memory chain, which has no storage to fail.
+fn infallible<T>(result: Result<T, LedgerError>) -> T {
+    result.expect("the in-memory chain has no storage errors")
+}
+
+impl ChainStore for Chain {
+    fn tip_height(&self) -> Result<u32, LedgerError> {
+        Ok(self.height())
+    }
+    fn block_time(&self, height: u32) -> Result<u32, LedgerError> {
+        Ok(self.block_times[height as usize])
+    }
+    fn block_hash_at(&self, height: u32) -> Result<BlockHash, LedgerError> {
+        Ok(self.blocks[height as usize].hash)
+    }
+    fn is_confirmed(&self, txid: &Txid) -> Result<bool, LedgerError> {
+        Ok(self.txs.contains_key(txid))
+    }
+    fn in_mempool(&self, txid: &Txid) -> Result<bool, LedgerError> {
+        Ok(self.mempool_index.contains_key(txid))
+    }
+    fn unspent(&self, outpoint: &OutPoint) -> Result<Option<Utxo>, LedgerError> {
+        Ok(self.utxos.get(outpoint).cloned())
+    }
+    fn confirmed_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
+        Ok(self.spent_by.get(outpoint).copied())
+    }
+    fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
+        Ok(self.mempool_spends.get(outpoint).copied())
+    }
+    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+        Ok(self
+            .mempool_index
+            .get(&outpoint.txid)
+            .and_then(|&i| self.mempool[i].output.get(outpoint.vout as usize))
+            .cloned())
+    }
+    fn scan_unspent_for_script(
+        &self,
+        script: &Script,
+        f: &mut dyn FnMut(OutPoint, Utxo) -> Result<bool, LedgerError>,
+    ) -> Result<(), LedgerError> {
+        for (o, u) in self.utxos_for_script(script) {
+            if !f(o, u)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+    fn mempool_add(&mut self, txid: Txid, tx: &Transaction) -> Result<(), LedgerError> {
+        self.add_to_mempool(txid, tx.clone());
+        Ok(())
+    }
+    fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError> {
+        Ok(self.clear_mempool())
+    }
+    fn connect_tx(
+        &mut self,
+        tx: &Transaction,
+        _txid: Txid,
+        height: u32,
+        _position: u32,
+    ) -> Result<(), LedgerError> {
+        Chain::connect_tx(self, tx.clone(), height);
+        Ok(())
+    }
+    fn push_block(&mut self, _header: &Header, block: BlockInfo) -> Result<(), LedgerError> {
+        Chain::push_block(self, block);
+        Ok(())
     }
 }
 
@@ -253,13 +652,7 @@ impl Chain {
 
     /// The tip.
     pub fn tip(&self) -> Tip {
-        let b = self.blocks.last().expect("genesis exists");
-        Tip {
-            height: b.height,
-            time: b.time,
-            hash: b.hash,
-            median_time_past: validate::median_time_past(&self.block_times, b.height),
-        }
+        infallible(store_tip(self))
     }
 
     /// All blocks, genesis first.
@@ -332,35 +725,15 @@ impl Chain {
         tx.output.get(outpoint.vout as usize).cloned()
     }
 
-    /// Validates `tx` for the mempool (against confirmed UTXOs plus the mempool, for the
-    /// next block) without adding it. Returns the fee.
+    /// Validates `tx` for the mempool (against confirmed UTXOs plus the mempool, for the next
+    /// block) without adding it. Returns the fee.
     pub fn check(&self, tx: &Transaction) -> Result<Amount, RejectError> {
-        let txid = tx.compute_txid();
-        if self.txs.contains_key(&txid) {
-            return Err(RejectError::AlreadyKnown {
-                txid,
-                confirmed: true,
-            });
-        }
-        if self.mempool_index.contains_key(&txid) {
-            return Err(RejectError::AlreadyKnown {
-                txid,
-                confirmed: false,
-            });
-        }
-        let view = ChainView {
-            chain: self,
-            with_mempool: true,
-        };
-        Ok(validate::validate_transaction(tx, &view, &self.block_times)?.fee)
+        infallible(store_check(self, tx))
     }
 
     /// Validates `tx` and adds it to the mempool. Unconfirmed parents are allowed.
     pub fn submit(&mut self, tx: Transaction) -> Result<Txid, RejectError> {
-        self.check(&tx)?;
-        let txid = tx.compute_txid();
-        self.add_to_mempool(txid, tx);
-        Ok(txid)
+        infallible(store_submit(self, &tx))
     }
 
     fn add_to_mempool(&mut self, txid: Txid, tx: Transaction) {
@@ -404,55 +777,17 @@ impl Chain {
         txid
     }
 
-    /// Mines one block: the valid mempool transactions (re-validated at the new height;
-    /// invalid ones are dropped, and with them their descendants), then the coinbase
-    /// paying subsidy plus fees to `to`. Returns the block hash and the dropped txids.
+    /// Mines one block (see [`store_mine_block`]). Returns its hash and the dropped txids.
+    #[cfg(test)]
     fn mine_block(&mut self, to: &Script) -> (BlockHash, Vec<Txid>) {
-        let height = self.height() + 1;
-        let time = GENESIS_TIME + BLOCK_INTERVAL * height;
-        let mut included = Vec::new();
-        let mut dropped = Vec::new();
-        let mut fees = Amount::ZERO;
-        for tx in self.clear_mempool() {
-            let txid = tx.compute_txid();
-            let view = ChainView {
-                chain: self,
-                with_mempool: false,
-            };
-            // Transactions connected earlier in this block are in the UTXO set already,
-            // at height `height`, which is right for children in the same block.
-            match validate::validate_transaction(&tx, &view, &self.block_times) {
-                Ok(v) if !self.txs.contains_key(&txid) => {
-                    fees += v.fee;
-                    included.push(tx);
-                    // Connect now so later children can spend it.
-                    self.connect_tx(included.last().expect("pushed").clone(), height);
-                }
-                _ => dropped.push(txid),
-            }
-        }
-        let coinbase = coinbase_tx(height, block_subsidy(height) + fees, to.to_owned());
-        let coinbase_txid = self.connect_tx(coinbase, height);
-        let mut txids = vec![coinbase_txid];
-        txids.extend(included.iter().map(|t| t.compute_txid()));
-        let prev = self.tip().hash;
-        let hash = block_hash(prev, time, &txids);
-        self.push_block(BlockInfo {
-            height,
-            time,
-            hash,
-            txids,
-        });
-        (hash, dropped)
+        infallible(store_mine_block(self, to))
     }
 
     /// Mines `n` blocks, the coinbases paying `to` (default: the faucet). The first block
     /// takes the mempool's valid transactions; the rest of the mempool is dropped.
     /// Returns the new block hashes.
     pub fn mine(&mut self, n: u32, to: Option<&Script>) -> Vec<BlockHash> {
-        let faucet = faucet_script();
-        let to = to.unwrap_or(&faucet);
-        (0..n).map(|_| self.mine_block(to).0).collect()
+        infallible(store_mine(self, n, to))
     }
 
     /// Pays `amount` to `script_pubkey` from the faucet in a normal, fully validated
@@ -464,111 +799,7 @@ impl Chain {
         script_pubkey: &Script,
         amount: Amount,
     ) -> Result<OutPoint, LedgerError> {
-        if amount > Amount::MAX_MONEY {
-            return Err(LedgerError::Faucet(format!(
-                "cannot fund {} sat: more than 21 million btc",
-                amount.to_sat()
-            )));
-        }
-        let faucet = faucet_script();
-        let mut blocks_mined = 0u32;
-        loop {
-            let next = self.height() + 1;
-            let mut coins: Vec<(OutPoint, Utxo)> = self
-                .utxos_for_script(&faucet)
-                .into_iter()
-                .filter(|(o, u)| {
-                    !self.mempool_spends.contains_key(o)
-                        && (!u.is_coinbase || next - u.height >= COINBASE_MATURITY)
-                })
-                .collect();
-            let mut selected = Vec::new();
-            let mut total = Amount::ZERO;
-            for coin in coins.drain(..) {
-                if total >= amount && !selected.is_empty() {
-                    break;
-                }
-                total += coin.1.output.value;
-                selected.push(coin);
-            }
-            if !selected.is_empty() && total >= amount {
-                let tx = self.faucet_payment(&selected, script_pubkey, amount, total, &faucet);
-                let txid = self.submit(tx)?;
-                self.mine_block(&faucet);
-                return Ok(OutPoint::new(txid, 0));
-            }
-            if blocks_mined >= 10_000 || block_subsidy(next) == Amount::ZERO {
-                return Err(LedgerError::Faucet(format!(
-                    "faucet cannot gather {} sat (it has {} sat mature)",
-                    amount.to_sat(),
-                    total.to_sat()
-                )));
-            }
-            self.mine_block(&faucet);
-            blocks_mined += 1;
-        }
-    }
-
-    fn faucet_payment(
-        &self,
-        coins: &[(OutPoint, Utxo)],
-        to: &Script,
-        amount: Amount,
-        total: Amount,
-        faucet: &Script,
-    ) -> Transaction {
-        let mut output = vec![TxOut {
-            value: amount,
-            script_pubkey: to.to_owned(),
-        }];
-        if total > amount {
-            output.push(TxOut {
-                value: total - amount,
-                script_pubkey: faucet.to_owned(),
-            });
-        }
-        let mut tx = Transaction {
-            version: Version::TWO,
-            lock_time: LockTime::ZERO,
-            input: coins
-                .iter()
-                .map(|(o, _)| TxIn {
-                    previous_output: *o,
-                    script_sig: ScriptBuf::new(),
-                    sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-                    witness: Witness::new(),
-                })
-                .collect(),
-            output,
-        };
-        let prevouts: Vec<TxOut> = coins.iter().map(|(_, u)| u.output.clone()).collect();
-        let secp = Secp256k1::new();
-        let tweaked = faucet_keypair().tap_tweak(&secp, None).to_keypair();
-        let mut witnesses = Vec::with_capacity(coins.len());
-        {
-            let mut cache = SighashCache::new(&tx);
-            for i in 0..coins.len() {
-                let sighash = cache
-                    .taproot_key_spend_signature_hash(
-                        i,
-                        &Prevouts::All(&prevouts),
-                        TapSighashType::Default,
-                    )
-                    .expect("inputs and prevouts match");
-                let signature = secp.sign_schnorr_no_aux_rand(
-                    &Message::from_digest(sighash.to_byte_array()),
-                    &tweaked,
-                );
-                witnesses.push(Witness::p2tr_key_spend(&bitcoin::taproot::Signature {
-                    signature,
-                    sighash_type: TapSighashType::Default,
-                }));
-            }
-        }
-        for (input, w) in tx.input.iter_mut().zip(witnesses) {
-            input.witness = w;
-        }
-        tx
+        store_fund(self, script_pubkey, amount)
     }
 
     /// Rebuilds a chain from stored blocks (each with its transactions, coinbase first)

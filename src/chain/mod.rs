@@ -10,7 +10,8 @@
 //! - [`validate`]: pure validation of one transaction against a [`validate::UtxoView`].
 //! - [`tapscript`]: the BIP118 tapscript evaluator.
 //! - [`Chain`]: the chain in memory (no I/O).
-//! - [`Ledger`]: a directory holding the chain, shared safely by several processes.
+//! - [`Ledger`]: a directory holding the chain in a SQLite database, shared safely by
+//!   several processes; every operation is a few indexed queries in one transaction.
 
 pub mod ledger;
 pub mod source;
@@ -24,7 +25,7 @@ pub use ledger::{
     block_subsidy, faucet_keypair, faucet_script, BlockInfo, Chain, Tip, TxInfo, Utxo,
     BLOCK_INTERVAL, FAUCET_SECRET_KEY, GENESIS_TIME, HALVING_INTERVAL,
 };
-pub use store::{Ledger, STATE_VERSION};
+pub use store::{Ledger, LedgerView, SCHEMA_VERSION, STATE_VERSION};
 pub use tapscript::TapscriptError;
 pub use validate::{Coin, RejectError, COINBASE_MATURITY};
 
@@ -42,21 +43,32 @@ pub enum LedgerError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The state file cannot be parsed or is inconsistent.
-    #[error("ledger state file {} is corrupt: {reason}", path.display())]
+    /// The database (or an old state file being imported) is unreadable or inconsistent.
+    #[error("ledger file {} is corrupt: {reason}", path.display())]
     Corrupt {
-        /// The state file.
+        /// The database or state file.
         path: PathBuf,
         /// What is wrong.
         reason: String,
     },
-    /// The state file has a version this build does not know.
-    #[error("ledger state file {} has unsupported version {found} (this build reads version {})", path.display(), STATE_VERSION)]
+    /// The database, or an old state file being imported, has a version this build does
+    /// not know (written by a newer asyncpay).
+    #[error("ledger file {} has unsupported version {found}: this build of asyncpay reads version {supported}; use a newer asyncpay for this ledger", path.display())]
     UnsupportedVersion {
-        /// The state file.
+        /// The database or state file.
         path: PathBuf,
         /// The version found.
         found: u64,
+        /// The version this build reads.
+        supported: u64,
+    },
+    /// The database failed (cannot be opened, is not a database, stayed busy, ...).
+    #[error("ledger database {}: {source}", path.display())]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
     },
     /// The faucet cannot pay.
     #[error("faucet: {0}")]

@@ -1,9 +1,10 @@
 //! Chain sources: where an on-chain wallet learns about blocks and the mempool, and where it
 //! broadcasts its transactions, behind one trait, [`ChainSource`].
 //!
-//! - [`RegtestSource`]: the local regtest [`Ledger`] in a directory. Sync reads the ledger's
-//!   blocks as full [`bitcoin::Block`]s ([`Chain::full_block`](super::Chain::full_block),
-//!   whose hashes are the ledger's) from the wallet's last checkpoint up to the tip, then the
+//! - [`RegtestSource`]: the local regtest [`Ledger`] in a directory. Sync reads, in one
+//!   snapshot ([`Ledger::view`]), only the ledger's blocks above the wallet's last checkpoint,
+//!   as full [`bitcoin::Block`]s whose hashes are the ledger's
+//!   ([`LedgerView::full_blocks_after`](super::LedgerView::full_blocks_after)), then the
 //!   mempool.
 //! - [`BitcoindSource`]: a `bitcoind` (Bitcoin Inquisition on regtest or signet, for
 //!   ANYPREVOUT) over JSON-RPC, through `bdk_bitcoind_rpc`'s [`Emitter`]. No bitcoind runs in
@@ -247,9 +248,7 @@ impl ChainSource for RegtestSource {
     }
 
     fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {
-        self.ledger
-            .with_chain(|c| c.genesis_hash())
-            .map_err(ChainSourceError::Ledger)
+        self.ledger.genesis_hash().map_err(ChainSourceError::Ledger)
     }
 
     fn tip_height(&self) -> Result<u32, ChainSourceError> {
@@ -266,21 +265,21 @@ impl ChainSource for RegtestSource {
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<SyncReport, ChainSourceError> {
         let wallet_tip = wallet.latest_checkpoint().block_id();
-        // One consistent snapshot under the ledger lock.
+        // One consistent snapshot: the blocks above the wallet's checkpoint and the mempool.
         let snapshot = self
             .ledger
-            .with_chain(|c| {
-                let genesis = c.genesis_hash();
-                let on_chain = c.block(wallet_tip.height).map(|b| b.hash) == Some(wallet_tip.hash);
+            .view(|v| -> Result<_, LedgerError> {
+                let genesis = v.genesis_hash()?;
+                let on_chain = v.block_hash(wallet_tip.height)? == Some(wallet_tip.hash);
                 if !on_chain {
-                    return (genesis, None);
+                    return Ok((genesis, None));
                 }
-                let blocks: Vec<(u32, bitcoin::Block)> = (wallet_tip.height + 1..=c.height())
-                    .map(|h| (h, c.full_block(h).expect("height below the tip")))
-                    .collect();
-                let mempool = c.mempool().to_vec();
-                (genesis, Some((blocks, mempool, c.height())))
+                let tip_height = v.tip_height()?;
+                let blocks = v.full_blocks_after(wallet_tip.height)?;
+                let mempool = v.mempool()?;
+                Ok((genesis, Some((blocks, mempool, tip_height))))
             })
+            .and_then(|r| r)
             .map_err(ChainSourceError::Ledger)?;
         let (genesis, rest) = snapshot;
         check_genesis(wallet, genesis, || self.describe())?;

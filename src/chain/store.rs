@@ -1,32 +1,111 @@
-//! Persistence: the [`Ledger`] handle, the versioned JSON state file and the lock file.
+//! Persistence: the [`Ledger`] handle on a directory holding the chain in a SQLite database.
 //!
 //! Layout of a ledger directory:
-//! - `state.json`: `{"version":1,"blocks":[{"height","time","hash","txs":[hex…]}…],"mempool":[hex…]}`
-//!   (transactions in consensus hex, coinbase first in each block). The UTXO set and the
-//!   indexes are rebuilt from the blocks on load.
-//! - `lock`: every operation holds an exclusive `flock` on it while it loads, acts and saves.
+//! - `ledger.sqlite`: the database, in WAL mode (so `ledger.sqlite-wal` and
+//!   `ledger.sqlite-shm` exist while a process uses it: copy a ledger with
+//!   [`Ledger::copy_to`], not by copying files, and reset one by deleting all three files or
+//!   the directory). Its schema version is
+//!   `PRAGMA user_version` ([`SCHEMA_VERSION`]); a newer one is refused. Tables:
+//!   - `blocks(height, hash, prev_hash, merkle_root, time, version, bits, nonce)`: every block
+//!     header, genesis at height 0;
+//!   - `transactions(txid, raw, height, position)`: every confirmed transaction (consensus
+//!     bytes, the height of its block and its index in it, the coinbase being 0) and every
+//!     mempool transaction (`height` NULL, `position` its order of acceptance);
+//!   - `outputs(txid, vout, value, script_pubkey, height, coinbase, spent_by)`: the outputs
+//!     of confirmed transactions (OP_RETURN ones excepted), `spent_by` the confirmed
+//!     transaction that spent it (NULL: unspent); the unspent ones are indexed by script;
+//!   - `mempool_spends(txid, vout, spender)`: the outpoints mempool transactions spend;
+//!   - `meta(key, value)`: `imported_from` = `state.json` if the ledger was migrated.
+//! - `state.json.migrated`: the JSON state file of earlier builds (version 1, see
+//!   [`decode_state`]). A `state.json` found when the database does not exist yet is
+//!   imported into it, then renamed so. A `lock` file of those versions is no longer used.
 //!
-//! Saving writes a temporary file in the same directory, fsyncs it, renames it over
-//! `state.json` and fsyncs the directory, so a crash leaves either the old or the new state.
+//! Every operation opens the database and runs in one SQLite transaction: reads in one
+//! snapshot, writes (submit, mine, fund) in one `BEGIN IMMEDIATE` transaction committed with
+//! `synchronous=FULL`, so concurrent processes are serialized (a busy timeout makes them
+//! wait) and a crash leaves either the old or the new state. Each query is an index lookup,
+//! so an operation's cost does not grow with the chain (only with its own result).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::cell::RefCell;
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
-use bitcoin::{Address, Amount, BlockHash, OutPoint, Script, ScriptBuf, Transaction, Txid};
+use bitcoin::block::{Header, Version as BlockVersion};
+use bitcoin::consensus::encode::{deserialize, deserialize_hex, serialize, serialize_hex};
+use bitcoin::hashes::Hash;
+use bitcoin::{
+    Address, Amount, BlockHash, CompactTarget, OutPoint, Script, ScriptBuf, Transaction,
+    TxMerkleNode, TxOut, Txid,
+};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{BlockInfo, Chain, Tip, TxInfo, Utxo};
+use super::ledger::{
+    store_check, store_fund, store_mine, store_submit, store_tip, BlockInfo, Chain, ChainStore,
+    Tip, TxInfo, Utxo,
+};
 use super::validate::RejectError;
 use super::LedgerError;
 
-/// The state file format version this build reads and writes.
+/// The version of the old JSON state file ([`decode_state`]), imported on first open.
 pub const STATE_VERSION: u64 = 1;
-/// Name of the state file inside the ledger directory.
+/// Name of the old JSON state file inside the ledger directory.
 pub const STATE_FILE: &str = "state.json";
-/// Name of the lock file inside the ledger directory.
-pub const LOCK_FILE: &str = "lock";
+/// What [`STATE_FILE`] is renamed to once imported.
+pub const MIGRATED_STATE_FILE: &str = "state.json.migrated";
+/// The database schema version this build reads and writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: u32 = 1;
+/// Name of the database inside the ledger directory.
+pub const DATABASE_FILE: &str = "ledger.sqlite";
+/// How long an operation waits for another process's write to finish before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+
+const SCHEMA: &str = "
+CREATE TABLE blocks (
+    height INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    prev_hash BLOB NOT NULL,
+    merkle_root BLOB NOT NULL,
+    time INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    bits INTEGER NOT NULL,
+    nonce INTEGER NOT NULL
+);
+CREATE TABLE transactions (
+    id INTEGER PRIMARY KEY,
+    txid BLOB NOT NULL UNIQUE,
+    raw BLOB NOT NULL,
+    height INTEGER,
+    position INTEGER NOT NULL
+);
+CREATE INDEX transactions_by_block ON transactions (height, position);
+CREATE TABLE outputs (
+    txid BLOB NOT NULL,
+    vout INTEGER NOT NULL,
+    value INTEGER NOT NULL,
+    script_pubkey BLOB NOT NULL,
+    height INTEGER NOT NULL,
+    coinbase INTEGER NOT NULL,
+    spent_by BLOB,
+    PRIMARY KEY (txid, vout)
+) WITHOUT ROWID;
+CREATE INDEX unspent_by_script ON outputs (script_pubkey, height, txid, vout, value, coinbase)
+    WHERE spent_by IS NULL;
+CREATE INDEX outputs_by_spender ON outputs (spent_by) WHERE spent_by IS NOT NULL;
+CREATE TABLE mempool_spends (
+    txid BLOB NOT NULL,
+    vout INTEGER NOT NULL,
+    spender BLOB NOT NULL,
+    PRIMARY KEY (txid, vout)
+) WITHOUT ROWID;
+CREATE INDEX mempool_spends_by_spender ON mempool_spends (spender);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
 
 #[derive(Deserialize)]
 struct VersionProbe {
@@ -55,7 +134,8 @@ fn io_err(path: &Path, source: std::io::Error) -> LedgerError {
     }
 }
 
-/// Serializes a chain to the state file's JSON bytes.
+/// Serializes a chain to the old state file's JSON bytes (version 1; for tests and fuzzing:
+/// the ledger itself no longer writes it).
 pub fn encode_state(chain: &Chain) -> Vec<u8> {
     let state = StateFile {
         version: STATE_VERSION,
@@ -78,7 +158,8 @@ pub fn encode_state(chain: &Chain) -> Vec<u8> {
     serde_json::to_vec(&state).expect("state serializes")
 }
 
-/// Parses the state file's JSON bytes (`path` only names the file in errors).
+/// Parses the old state file's JSON bytes (`path` only names the file in errors), checking
+/// heights and block hashes.
 pub fn decode_state(bytes: &[u8], path: &Path) -> Result<Chain, LedgerError> {
     let corrupt = |reason: String| LedgerError::Corrupt {
         path: path.to_path_buf(),
@@ -90,6 +171,7 @@ pub fn decode_state(bytes: &[u8], path: &Path) -> Result<Chain, LedgerError> {
         return Err(LedgerError::UnsupportedVersion {
             path: path.to_path_buf(),
             found: probe.version,
+            supported: STATE_VERSION,
         });
     }
     let state: StateFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
@@ -117,32 +199,634 @@ pub fn decode_state(bytes: &[u8], path: &Path) -> Result<Chain, LedgerError> {
     Chain::from_parts(blocks, mempool).map_err(corrupt)
 }
 
+/// The chain in an open database transaction (or a plain connection while importing).
+struct Sql<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+fn txid_param(txid: &Txid) -> &[u8] {
+    txid.as_byte_array()
+}
+
+impl Sql<'_> {
+    fn db(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Database {
+            path: self.path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> LedgerError {
+        LedgerError::Corrupt {
+            path: self.path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+
+    fn hash32(&self, bytes: Vec<u8>, what: &str) -> Result<[u8; 32], LedgerError> {
+        bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| self.corrupt(format!("{what} of {} bytes", b.len())))
+    }
+
+    fn txid(&self, bytes: Vec<u8>) -> Result<Txid, LedgerError> {
+        Ok(Txid::from_byte_array(self.hash32(bytes, "txid")?))
+    }
+
+    fn decode_tx(&self, raw: &[u8]) -> Result<Transaction, LedgerError> {
+        deserialize(raw).map_err(|e| self.corrupt(format!("bad transaction: {e}")))
+    }
+
+    fn u32_col(&self, value: i64, what: &str) -> Result<u32, LedgerError> {
+        u32::try_from(value).map_err(|_| self.corrupt(format!("{what} {value} out of range")))
+    }
+
+    /// The confirmation height of a known transaction: `Some(None)` in the mempool.
+    fn tx_height(&self, txid: &Txid) -> Result<Option<Option<u32>>, LedgerError> {
+        let row: Option<Option<i64>> = self
+            .conn
+            .prepare_cached("SELECT height FROM transactions WHERE txid = ?1")
+            .and_then(|mut s| s.query_row([txid_param(txid)], |r| r.get(0)).optional())
+            .map_err(|e| self.db(e))?;
+        row.map(|h| h.map(|h| self.u32_col(h, "height")).transpose())
+            .transpose()
+    }
+
+    fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
+        let row: Option<(Vec<u8>, Option<i64>)> = self
+            .conn
+            .prepare_cached("SELECT raw, height FROM transactions WHERE txid = ?1")
+            .and_then(|mut s| {
+                s.query_row([txid_param(txid)], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        let Some((raw, height)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(TxInfo {
+            tx: self.decode_tx(&raw)?,
+            confirmation_height: height.map(|h| self.u32_col(h, "height")).transpose()?,
+        }))
+    }
+
+    fn spending_tx(&self, outpoint: &OutPoint) -> Result<Option<TxInfo>, LedgerError> {
+        let spender = match self.confirmed_spender(outpoint)? {
+            Some(t) => Some(t),
+            None => self.mempool_spender(outpoint)?,
+        };
+        match spender {
+            Some(txid) => self.tx(&txid),
+            None => Ok(None),
+        }
+    }
+
+    fn output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+        Ok(self
+            .tx(&outpoint.txid)?
+            .and_then(|t| t.tx.output.get(outpoint.vout as usize).cloned()))
+    }
+
+    /// Transactions in the mempool (`height` None) or in a block, in order.
+    fn txs_at(&self, height: Option<u32>) -> Result<Vec<Transaction>, LedgerError> {
+        let raws: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT raw FROM transactions WHERE height IS ?1 ORDER BY position")
+            .and_then(|mut s| {
+                s.query_map([height], |r| r.get(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.db(e))?;
+        raws.iter().map(|r| self.decode_tx(r)).collect()
+    }
+
+    fn mempool(&self) -> Result<Vec<Transaction>, LedgerError> {
+        self.txs_at(None)
+    }
+
+    fn utxos_for_script(&self, script: &Script) -> Result<Vec<(OutPoint, Utxo)>, LedgerError> {
+        let mut all = Vec::new();
+        self.scan_unspent_for_script(script, &mut |o, u| {
+            all.push((o, u));
+            Ok(true)
+        })?;
+        Ok(all)
+    }
+
+    fn value_at(&self, script: &Script) -> Result<Amount, LedgerError> {
+        let values: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT value FROM outputs WHERE script_pubkey = ?1 AND spent_by IS NULL",
+            )
+            .and_then(|mut s| {
+                s.query_map([script.as_bytes()], |r| r.get(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.db(e))?;
+        let mut total = Amount::ZERO;
+        for v in values {
+            let v = u64::try_from(v).map_err(|_| self.corrupt(format!("output value {v}")))?;
+            total = total
+                .checked_add(Amount::from_sat(v))
+                .ok_or_else(|| self.corrupt("output values overflow"))?;
+        }
+        Ok(total)
+    }
+
+    fn header(&self, height: u32) -> Result<Option<Header>, LedgerError> {
+        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, i64, i64, i64, i64);
+        let row: Option<Row> = self
+            .conn
+            .prepare_cached(
+                "SELECT hash, prev_hash, merkle_root, time, version, bits, nonce \
+                 FROM blocks WHERE height = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([height], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        let Some((hash, prev, merkle, time, version, bits, nonce)) = row else {
+            return Ok(None);
+        };
+        let header = Header {
+            version: BlockVersion::from_consensus(
+                i32::try_from(version).map_err(|_| self.corrupt("block version"))?,
+            ),
+            prev_blockhash: BlockHash::from_byte_array(self.hash32(prev, "previous hash")?),
+            merkle_root: TxMerkleNode::from_byte_array(self.hash32(merkle, "merkle root")?),
+            time: self.u32_col(time, "block time")?,
+            bits: CompactTarget::from_consensus(self.u32_col(bits, "block bits")?),
+            nonce: self.u32_col(nonce, "block nonce")?,
+        };
+        let hash = BlockHash::from_byte_array(self.hash32(hash, "block hash")?);
+        if header.block_hash() != hash {
+            return Err(self.corrupt(format!(
+                "block {height}: the stored header does not hash to {hash}"
+            )));
+        }
+        Ok(Some(header))
+    }
+
+    fn block(&self, height: u32) -> Result<Option<BlockInfo>, LedgerError> {
+        let Some(header) = self.header(height)? else {
+            return Ok(None);
+        };
+        let txids: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT txid FROM transactions WHERE height = ?1 ORDER BY position")
+            .and_then(|mut s| {
+                s.query_map([height], |r| r.get(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.db(e))?;
+        Ok(Some(BlockInfo {
+            height,
+            time: header.time,
+            hash: header.block_hash(),
+            txids: txids
+                .into_iter()
+                .map(|t| self.txid(t))
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    fn full_block(&self, height: u32) -> Result<Option<bitcoin::Block>, LedgerError> {
+        let Some(header) = self.header(height)? else {
+            return Ok(None);
+        };
+        Ok(Some(bitcoin::Block {
+            header,
+            txdata: self.txs_at(Some(height))?,
+        }))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.db(e))
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.db(e))
+    }
+
+    /// Writes a whole in-memory chain into empty tables (the migration from `state.json`).
+    fn import(&mut self, chain: &Chain) -> Result<(), LedgerError> {
+        for info in chain.blocks() {
+            for (position, tx) in chain
+                .block_transactions(info.height)
+                .into_iter()
+                .enumerate()
+            {
+                self.connect_tx(tx, tx.compute_txid(), info.height, position as u32)?;
+            }
+            let header = chain.header(info.height).expect("the block exists");
+            self.push_block(&header, info.clone())?;
+        }
+        for tx in chain.mempool() {
+            self.mempool_add(tx.compute_txid(), tx)?;
+        }
+        Ok(())
+    }
+}
+
+impl ChainStore for Sql<'_> {
+    fn tip_height(&self) -> Result<u32, LedgerError> {
+        let height: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MAX(height) FROM blocks")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(|e| self.db(e))?;
+        let height = height.ok_or_else(|| self.corrupt("no genesis block"))?;
+        self.u32_col(height, "height")
+    }
+
+    fn block_time(&self, height: u32) -> Result<u32, LedgerError> {
+        let time: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT time FROM blocks WHERE height = ?1")
+            .and_then(|mut s| s.query_row([height], |r| r.get(0)).optional())
+            .map_err(|e| self.db(e))?;
+        let time = time.ok_or_else(|| self.corrupt(format!("block {height} is missing")))?;
+        self.u32_col(time, "block time")
+    }
+
+    fn block_hash_at(&self, height: u32) -> Result<BlockHash, LedgerError> {
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT hash FROM blocks WHERE height = ?1")
+            .and_then(|mut s| s.query_row([height], |r| r.get(0)).optional())
+            .map_err(|e| self.db(e))?;
+        let hash = hash.ok_or_else(|| self.corrupt(format!("block {height} is missing")))?;
+        Ok(BlockHash::from_byte_array(self.hash32(hash, "block hash")?))
+    }
+
+    fn is_confirmed(&self, txid: &Txid) -> Result<bool, LedgerError> {
+        Ok(matches!(self.tx_height(txid)?, Some(Some(_))))
+    }
+
+    fn in_mempool(&self, txid: &Txid) -> Result<bool, LedgerError> {
+        Ok(matches!(self.tx_height(txid)?, Some(None)))
+    }
+
+    fn unspent(&self, outpoint: &OutPoint) -> Result<Option<Utxo>, LedgerError> {
+        let row: Option<(i64, Vec<u8>, i64, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT value, script_pubkey, height, coinbase FROM outputs \
+                 WHERE txid = ?1 AND vout = ?2 AND spent_by IS NULL",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![txid_param(&outpoint.txid), outpoint.vout], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        row.map(|(value, script, height, is_coinbase)| {
+            Ok(Utxo {
+                output: TxOut {
+                    value: Amount::from_sat(
+                        u64::try_from(value)
+                            .map_err(|_| self.corrupt(format!("output value {value}")))?,
+                    ),
+                    script_pubkey: ScriptBuf::from_bytes(script),
+                },
+                height: self.u32_col(height, "height")?,
+                is_coinbase,
+            })
+        })
+        .transpose()
+    }
+
+    fn confirmed_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
+        let by: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT spent_by FROM outputs \
+                 WHERE txid = ?1 AND vout = ?2 AND spent_by IS NOT NULL",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![txid_param(&outpoint.txid), outpoint.vout], |r| {
+                    r.get(0)
+                })
+                .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        by.map(|b| self.txid(b)).transpose()
+    }
+
+    fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
+        let by: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT spender FROM mempool_spends WHERE txid = ?1 AND vout = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![txid_param(&outpoint.txid), outpoint.vout], |r| {
+                    r.get(0)
+                })
+                .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        by.map(|b| self.txid(b)).transpose()
+    }
+
+    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+        let raw: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT raw FROM transactions WHERE txid = ?1 AND height IS NULL")
+            .and_then(|mut s| {
+                s.query_row([txid_param(&outpoint.txid)], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        match raw {
+            Some(raw) => Ok(self
+                .decode_tx(&raw)?
+                .output
+                .get(outpoint.vout as usize)
+                .cloned()),
+            None => Ok(None),
+        }
+    }
+
+    fn scan_unspent_for_script(
+        &self,
+        script: &Script,
+        f: &mut dyn FnMut(OutPoint, Utxo) -> Result<bool, LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT txid, vout, value, height, coinbase FROM outputs \
+                 WHERE script_pubkey = ?1 AND spent_by IS NULL \
+                 ORDER BY height, txid, vout",
+            )
+            .map_err(|e| self.db(e))?;
+        let mut rows = stmt.query([script.as_bytes()]).map_err(|e| self.db(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.db(e))? {
+            let (txid, vout, value, height, is_coinbase): (Vec<u8>, u32, i64, i64, bool) = (|| {
+                Ok::<_, rusqlite::Error>((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })(
+            )
+            .map_err(|e| self.db(e))?;
+            let utxo = Utxo {
+                output: TxOut {
+                    value: Amount::from_sat(
+                        u64::try_from(value)
+                            .map_err(|_| self.corrupt(format!("output value {value}")))?,
+                    ),
+                    script_pubkey: script.to_owned(),
+                },
+                height: self.u32_col(height, "height")?,
+                is_coinbase,
+            };
+            if !f(OutPoint::new(self.txid(txid)?, vout), utxo)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn mempool_add(&mut self, txid: Txid, tx: &Transaction) -> Result<(), LedgerError> {
+        let conn = self.conn;
+        (|| -> rusqlite::Result<()> {
+            let next: i64 = conn
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(position) + 1, 0) FROM transactions WHERE height IS NULL",
+                )?
+                .query_row([], |r| r.get(0))?;
+            conn.prepare_cached(
+                "INSERT INTO transactions (txid, raw, height, position) VALUES (?1, ?2, NULL, ?3)",
+            )?
+            .execute(params![txid_param(&txid), serialize(tx), next])?;
+            let mut spend = conn.prepare_cached(
+                "INSERT OR REPLACE INTO mempool_spends (txid, vout, spender) VALUES (?1, ?2, ?3)",
+            )?;
+            for input in &tx.input {
+                let prev = input.previous_output;
+                spend.execute(params![
+                    txid_param(&prev.txid),
+                    prev.vout,
+                    txid_param(&txid)
+                ])?;
+            }
+            Ok(())
+        })()
+        .map_err(|e| self.db(e))
+    }
+
+    fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError> {
+        let txs = self.mempool()?;
+        if !txs.is_empty() {
+            self.conn
+                .execute_batch(
+                    "DELETE FROM transactions WHERE height IS NULL; DELETE FROM mempool_spends;",
+                )
+                .map_err(|e| self.db(e))?;
+        }
+        Ok(txs)
+    }
+
+    fn connect_tx(
+        &mut self,
+        tx: &Transaction,
+        txid: Txid,
+        height: u32,
+        position: u32,
+    ) -> Result<(), LedgerError> {
+        let conn = self.conn;
+        let is_coinbase = tx.is_coinbase();
+        (|| -> rusqlite::Result<()> {
+            conn.prepare_cached(
+                "INSERT INTO transactions (txid, raw, height, position) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![txid_param(&txid), serialize(tx), height, position])?;
+            if !is_coinbase {
+                let mut spend = conn.prepare_cached(
+                    "UPDATE outputs SET spent_by = ?3 WHERE txid = ?1 AND vout = ?2",
+                )?;
+                for input in &tx.input {
+                    let prev = input.previous_output;
+                    spend.execute(params![
+                        txid_param(&prev.txid),
+                        prev.vout,
+                        txid_param(&txid)
+                    ])?;
+                }
+            }
+            let mut add = conn.prepare_cached(
+                "INSERT INTO outputs (txid, vout, value, script_pubkey, height, coinbase, spent_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
+            )?;
+            for (vout, output) in tx.output.iter().enumerate() {
+                if output.script_pubkey.is_op_return() {
+                    continue;
+                }
+                add.execute(params![
+                    txid_param(&txid),
+                    vout as u32,
+                    output.value.to_sat() as i64,
+                    output.script_pubkey.as_bytes(),
+                    height,
+                    is_coinbase
+                ])?;
+            }
+            Ok(())
+        })()
+        .map_err(|e| self.db(e))
+    }
+
+    fn push_block(&mut self, header: &Header, block: BlockInfo) -> Result<(), LedgerError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO blocks (height, hash, prev_hash, merkle_root, time, version, bits, nonce) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    block.height,
+                    block.hash.as_byte_array().as_slice(),
+                    header.prev_blockhash.as_byte_array().as_slice(),
+                    header.merkle_root.as_byte_array().as_slice(),
+                    block.time,
+                    header.version.to_consensus(),
+                    header.bits.to_consensus(),
+                    header.nonce
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.db(e))
+    }
+}
+
 /// A handle on a ledger directory shared by any number of handles and processes.
 ///
-/// Every method takes the directory's exclusive lock, loads the state, acts, writes the
-/// state back if it changed and unlocks. Methods that only read never rewrite the file.
+/// Every method opens the database, runs one transaction and closes it; methods that only
+/// read never write. The handle holds no open file between calls.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     dir: PathBuf,
 }
 
-struct LockGuard(File);
+/// One consistent read-only snapshot of the ledger (one SQLite read transaction), for a
+/// caller that needs several reads to agree: a wallet sync, a watcher pass. Made by
+/// [`Ledger::view`].
+pub struct LedgerView<'a> {
+    sql: Sql<'a>,
+    error: RefCell<Option<LedgerError>>,
+}
 
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let _ = fs4::FileExt::unlock(&self.0);
+impl LedgerView<'_> {
+    /// The tip.
+    pub fn tip(&self) -> Result<Tip, LedgerError> {
+        store_tip(&self.sql)
+    }
+
+    /// Height of the tip.
+    pub fn tip_height(&self) -> Result<u32, LedgerError> {
+        self.sql.tip_height()
+    }
+
+    /// The hash of the genesis block.
+    pub fn genesis_hash(&self) -> Result<BlockHash, LedgerError> {
+        self.sql.block_hash_at(0)
+    }
+
+    /// The hash of the block at `height`, if any.
+    pub fn block_hash(&self, height: u32) -> Result<Option<BlockHash>, LedgerError> {
+        Ok(self.sql.header(height)?.map(|h| h.block_hash()))
+    }
+
+    /// The block at `height`, if any.
+    pub fn block(&self, height: u32) -> Result<Option<BlockInfo>, LedgerError> {
+        self.sql.block(height)
+    }
+
+    /// Block `height` as a full [`bitcoin::Block`] (see [`Ledger::full_block`]).
+    pub fn full_block(&self, height: u32) -> Result<Option<bitcoin::Block>, LedgerError> {
+        self.sql.full_block(height)
+    }
+
+    /// The blocks above `height` up to the tip, as full blocks with their heights, lowest
+    /// first (what a wallet synced to `height` is missing).
+    pub fn full_blocks_after(
+        &self,
+        height: u32,
+    ) -> Result<Vec<(u32, bitcoin::Block)>, LedgerError> {
+        let tip = self.sql.tip_height()?;
+        (height.saturating_add(1)..=tip)
+            .map(|h| {
+                let block = self
+                    .sql
+                    .full_block(h)?
+                    .ok_or_else(|| self.sql.corrupt(format!("block {h} is missing")))?;
+                Ok((h, block))
+            })
+            .collect()
+    }
+
+    /// The mempool in acceptance order.
+    pub fn mempool(&self) -> Result<Vec<Transaction>, LedgerError> {
+        self.sql.mempool()
+    }
+
+    /// A confirmed or mempool transaction with its confirmation height.
+    pub fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
+        self.sql.tx(txid)
+    }
+
+    /// The confirmed, else mempool, transaction spending `outpoint`.
+    pub fn spending_tx(&self, outpoint: &OutPoint) -> Result<Option<TxInfo>, LedgerError> {
+        self.sql.spending_tx(outpoint)
+    }
+
+    /// For readers that cannot return an error (such as the watcher's
+    /// [`ChainView`](crate::watch::ChainView)): `result`'s value, or `fallback` after keeping
+    /// the error, which [`Ledger::view`] then returns instead of the reader's result.
+    pub fn keep<T>(&self, result: Result<T, LedgerError>, fallback: T) -> T {
+        result.unwrap_or_else(|e| {
+            self.error.borrow_mut().get_or_insert(e);
+            fallback
+        })
     }
 }
 
 impl Ledger {
     /// Opens the ledger in `dir`, creating the directory and a chain holding only the
-    /// genesis block if there is none yet.
+    /// genesis block if there is none yet. An old `state.json` is imported (and renamed
+    /// `state.json.migrated`) the first time.
     pub fn open(dir: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
         let ledger = Ledger { dir };
-        // Loading creates and saves the genesis state if absent, and checks the version.
-        ledger.read(|_| ())?;
+        let conn = ledger.connect()?;
+        ledger.finish_migration(&conn)?;
         Ok(ledger)
     }
 
@@ -151,160 +835,270 @@ impl Ledger {
         &self.dir
     }
 
-    /// Path of the state file.
-    pub fn state_path(&self) -> PathBuf {
-        self.dir.join(STATE_FILE)
+    /// Path of the database file (the directory also holds its `-wal` and `-shm` files).
+    pub fn database_path(&self) -> PathBuf {
+        self.dir.join(DATABASE_FILE)
     }
 
-    fn lock(&self) -> Result<LockGuard, LedgerError> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io_err(&path, e))?;
-        fs4::FileExt::lock(&file).map_err(|e| io_err(&path, e))?;
-        Ok(LockGuard(file))
-    }
-
-    /// Loads the state; `Ok((chain, true))` if the file was absent and a genesis chain
-    /// was created (which must then be saved).
-    fn load(&self) -> Result<(Chain, bool), LedgerError> {
-        let path = self.state_path();
-        match fs::read(&path) {
-            Ok(bytes) => Ok((decode_state(&bytes, &path)?, false)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok((Chain::new(), true)),
-            Err(e) => Err(io_err(&path, e)),
+    fn db_err(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Database {
+            path: self.database_path(),
+            source,
         }
     }
 
-    fn save(&self, chain: &Chain) -> Result<(), LedgerError> {
-        let path = self.state_path();
-        let mut nonce = [0u8; 8];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| io_err(&self.dir, std::io::Error::other(e.to_string())))?;
-        let tmp = self.dir.join(format!(
-            ".{STATE_FILE}.{}.{}.tmp",
-            std::process::id(),
-            u64::from_le_bytes(nonce)
-        ));
-        let result = (|| {
-            let mut file = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
-            file.write_all(&encode_state(chain))
-                .map_err(|e| io_err(&tmp, e))?;
-            file.sync_all().map_err(|e| io_err(&tmp, e))?;
-            drop(file);
-            fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
-            File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| io_err(&self.dir, e))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+    /// Opens the database, creating and initializing it (or importing `state.json`) if
+    /// it is new, and refusing a newer schema.
+    fn connect(&self) -> Result<Connection, LedgerError> {
+        let path = self.database_path();
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| self.db_err(e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| self.db_err(e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.db_err(e))?;
+        let version = user_version(&conn).map_err(|e| self.db_err(e))?;
+        if version != SCHEMA_VERSION {
+            self.check_version(version)?;
+            self.initialize(&mut conn)?;
         }
-        result
+        Ok(conn)
     }
 
-    /// Runs a read-only operation under the lock.
-    fn read<R>(&self, f: impl FnOnce(&Chain) -> R) -> Result<R, LedgerError> {
-        let _guard = self.lock()?;
-        let (chain, created) = self.load()?;
-        if created {
-            self.save(&chain)?;
+    fn check_version(&self, found: u32) -> Result<(), LedgerError> {
+        if found > SCHEMA_VERSION {
+            return Err(LedgerError::UnsupportedVersion {
+                path: self.database_path(),
+                found: found.into(),
+                supported: SCHEMA_VERSION.into(),
+            });
         }
-        Ok(f(&chain))
+        Ok(())
     }
 
-    /// Runs a mutating operation under the lock; saves if it succeeded.
+    /// Creates the schema in a new database, with the genesis block or the chain of an old
+    /// `state.json`, in one transaction (another process may be doing the same: the first
+    /// one wins, the other finds the schema).
+    fn initialize(&self, conn: &mut Connection) -> Result<(), LedgerError> {
+        // WAL: readers never wait for a writer. Persistent in the file; outside a transaction.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            .map_err(|e| self.db_err(e))?;
+        let path = self.database_path();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.db_err(e))?;
+        let version = user_version(&tx).map_err(|e| self.db_err(e))?;
+        self.check_version(version)?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        tx.execute_batch(SCHEMA).map_err(|e| self.db_err(e))?;
+        let mut sql = Sql {
+            conn: &tx,
+            path: &path,
+        };
+        let legacy = self.dir.join(STATE_FILE);
+        match fs::read(&legacy) {
+            Ok(bytes) => {
+                let chain = decode_state(&bytes, &legacy)?;
+                sql.import(&chain)?;
+                sql.set_meta("imported_from", STATE_FILE)?;
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                sql.import(&Chain::new())?;
+            }
+            Err(e) => return Err(io_err(&legacy, e)),
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(|e| self.db_err(e))?;
+        tx.commit().map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    /// Renames an imported `state.json` to `state.json.migrated`, once its chain is in the
+    /// database (a crash between the two leaves it for the next open to finish).
+    fn finish_migration(&self, conn: &Connection) -> Result<(), LedgerError> {
+        let legacy = self.dir.join(STATE_FILE);
+        let migrated = self.dir.join(MIGRATED_STATE_FILE);
+        if !legacy.exists() || migrated.exists() {
+            return Ok(());
+        }
+        let path = self.database_path();
+        let sql = Sql { conn, path: &path };
+        if sql.meta("imported_from")?.as_deref() != Some(STATE_FILE) {
+            return Ok(());
+        }
+        match fs::rename(&legacy, &migrated) {
+            Ok(()) => {}
+            // Another process finished it.
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(&legacy, e)),
+        }
+        fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_err(&self.dir, e))
+    }
+
+    /// Runs a read-only operation in one read transaction (one snapshot).
+    fn read<R>(
+        &self,
+        f: impl FnOnce(&Sql<'_>) -> Result<R, LedgerError>,
+    ) -> Result<R, LedgerError> {
+        let mut conn = self.connect()?;
+        let path = self.database_path();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| self.db_err(e))?;
+        let result = f(&Sql {
+            conn: &tx,
+            path: &path,
+        })?;
+        tx.commit().map_err(|e| self.db_err(e))?;
+        Ok(result)
+    }
+
+    /// Runs a mutating operation in one `BEGIN IMMEDIATE` transaction, committed if it
+    /// succeeded and rolled back otherwise.
     fn write<R>(
         &self,
-        f: impl FnOnce(&mut Chain) -> Result<R, LedgerError>,
+        f: impl FnOnce(&mut Sql<'_>) -> Result<R, LedgerError>,
     ) -> Result<R, LedgerError> {
-        let _guard = self.lock()?;
-        let (mut chain, created) = self.load()?;
-        match f(&mut chain) {
-            Ok(r) => {
-                self.save(&chain)?;
-                Ok(r)
+        let mut conn = self.connect()?;
+        let path = self.database_path();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.db_err(e))?;
+        let result = f(&mut Sql {
+            conn: &tx,
+            path: &path,
+        })?;
+        tx.commit().map_err(|e| self.db_err(e))?;
+        Ok(result)
+    }
+
+    /// Runs `f` on one consistent read-only snapshot of the ledger. If a read that could not
+    /// return its error ([`LedgerView::keep`]) failed, that error is returned instead.
+    pub fn view<R>(&self, f: impl FnOnce(&LedgerView<'_>) -> R) -> Result<R, LedgerError> {
+        self.read(|sql| {
+            let view = LedgerView {
+                sql: Sql {
+                    conn: sql.conn,
+                    path: sql.path,
+                },
+                error: RefCell::new(None),
+            };
+            let result = f(&view);
+            match view.error.into_inner() {
+                Some(e) => Err(e),
+                None => Ok(result),
             }
-            Err(e) => {
-                if created {
-                    self.save(&Chain::new())?;
-                }
-                Err(e)
-            }
-        }
+        })
+    }
+
+    /// Copies the ledger, consistently, into a new ledger in `dir` (created if needed; it
+    /// must not hold a ledger yet) and opens the copy.
+    pub fn copy_to(&self, dir: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
+        let dir = dir.as_ref();
+        fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let target = dir.join(DATABASE_FILE);
+        let target_str = target.to_str().ok_or_else(|| {
+            io_err(
+                &target,
+                std::io::Error::new(ErrorKind::InvalidInput, "the path is not valid UTF-8"),
+            )
+        })?;
+        let conn = self.connect()?;
+        conn.execute("VACUUM INTO ?1", [target_str])
+            .map_err(|e| self.db_err(e))?;
+        drop(conn);
+        let copy = Ledger {
+            dir: dir.to_path_buf(),
+        };
+        copy.connect()?
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            .map_err(|e| copy.db_err(e))?;
+        Ok(copy)
     }
 
     /// The chain tip.
     pub fn tip(&self) -> Result<Tip, LedgerError> {
-        self.read(|c| c.tip())
+        self.read(|s| store_tip(s))
     }
 
     /// The block at `height`, if any.
     pub fn block(&self, height: u32) -> Result<Option<BlockInfo>, LedgerError> {
-        self.read(|c| c.block(height).cloned())
+        self.read(|s| s.block(height))
+    }
+
+    /// The header of block `height`, if any (see [`Chain::header`]).
+    pub fn header(&self, height: u32) -> Result<Option<Header>, LedgerError> {
+        self.read(|s| s.header(height))
+    }
+
+    /// Block `height` as a full [`bitcoin::Block`] (header and transactions, coinbase
+    /// first); its `block_hash()` is [`BlockInfo::hash`].
+    pub fn full_block(&self, height: u32) -> Result<Option<bitcoin::Block>, LedgerError> {
+        self.read(|s| s.full_block(height))
+    }
+
+    /// The hash of the genesis block (see [`Chain::genesis_hash`]).
+    pub fn genesis_hash(&self) -> Result<BlockHash, LedgerError> {
+        self.read(|s| s.block_hash_at(0))
     }
 
     /// A confirmed unspent output (also returned while a mempool tx spends it).
     pub fn utxo(&self, outpoint: &OutPoint) -> Result<Option<Utxo>, LedgerError> {
-        self.read(|c| c.utxo(outpoint))
+        self.read(|s| s.unspent(outpoint))
     }
 
     /// All confirmed unspent outputs paying `script`, oldest first.
     pub fn utxos_for_script(&self, script: &Script) -> Result<Vec<(OutPoint, Utxo)>, LedgerError> {
-        self.read(|c| c.utxos_for_script(script))
+        self.read(|s| s.utxos_for_script(script))
     }
 
     /// What the confirmed unspent outputs paying `script` hold in total.
     pub fn value_at(&self, script: &Script) -> Result<Amount, LedgerError> {
-        Ok(self
-            .utxos_for_script(script)?
-            .iter()
-            .map(|(_, u)| u.output.value)
-            .sum())
+        self.read(|s| s.value_at(script))
     }
 
     /// A confirmed or mempool transaction with its confirmation height.
     pub fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
-        self.read(|c| c.tx(txid))
+        self.read(|s| s.tx(txid))
     }
 
     /// The confirmed, else mempool, transaction spending `outpoint`.
     pub fn spending_tx(&self, outpoint: &OutPoint) -> Result<Option<TxInfo>, LedgerError> {
-        self.read(|c| c.spending_tx(outpoint))
+        self.read(|s| s.spending_tx(outpoint))
     }
 
     /// The output an outpoint refers to (confirmed, spent or not, or in the mempool):
     /// handy for building `spent_outputs` when signing.
-    pub fn output(&self, outpoint: &OutPoint) -> Result<Option<bitcoin::TxOut>, LedgerError> {
-        self.read(|c| c.output(outpoint))
+    pub fn output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+        self.read(|s| s.output(outpoint))
     }
 
     /// The mempool in acceptance order.
     pub fn mempool(&self) -> Result<Vec<Transaction>, LedgerError> {
-        self.read(|c| c.mempool().to_vec())
+        self.read(|s| s.mempool())
     }
 
     /// Validates `tx` as [`Ledger::submit`] would, without adding it (like
     /// `testmempoolaccept`). Returns the fee; never writes.
     pub fn check(&self, tx: &Transaction) -> Result<Amount, LedgerError> {
-        self.read(|c| c.check(tx))?.map_err(LedgerError::from)
+        self.read(|s| store_check(s, tx))?
+            .map_err(LedgerError::from)
     }
 
     /// Validates `tx` against the UTXO set plus the mempool and adds it to the mempool.
-    /// A rejection is [`LedgerError::Rejected`] (see [`LedgerError::rejection`]).
+    /// A rejection is [`LedgerError::Rejected`] (see [`LedgerError::rejection`]) and writes
+    /// nothing.
     pub fn submit(&self, tx: &Transaction) -> Result<Txid, LedgerError> {
-        // A rejection leaves the file untouched.
-        let _guard = self.lock()?;
-        let (mut chain, created) = self.load()?;
-        let result = chain.submit(tx.clone());
-        if result.is_ok() || created {
-            self.save(&chain)?;
-        }
-        Ok(result?)
+        self.write(|s| store_submit(s, tx)?.map_err(LedgerError::from))
     }
 
     /// Mines `n` blocks with coinbases paying `to` (default: the faucet); the first one
@@ -313,59 +1107,27 @@ impl Ledger {
         if n == 0 {
             return Ok(Vec::new());
         }
-        self.write(|c| Ok(c.mine(n, to.as_deref())))
+        self.write(|s| store_mine(s, n, to.as_deref()))
     }
 
     /// Pays `amount` from the faucet to `script_pubkey` and confirms it (see
     /// [`Chain::fund`]). Returns the funded outpoint.
     pub fn fund(&self, script_pubkey: &Script, amount: Amount) -> Result<OutPoint, LedgerError> {
-        self.write(|c| c.fund(script_pubkey, amount))
+        self.write(|s| store_fund(s, script_pubkey, amount))
     }
 
     /// [`Ledger::fund`] to an address.
     pub fn fund_address(&self, address: &Address, amount: Amount) -> Result<OutPoint, LedgerError> {
         self.fund(&address.script_pubkey(), amount)
     }
+}
 
-    /// Runs `f` on the in-memory chain under the lock, for queries not covered above.
-    pub fn with_chain<R>(&self, f: impl FnOnce(&Chain) -> R) -> Result<R, LedgerError> {
-        self.read(f)
-    }
+fn user_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
 }
 
 impl From<RejectError> for LedgerError {
     fn from(e: RejectError) -> Self {
         LedgerError::Rejected(e)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Instant;
-
-    #[test]
-    fn thousands_of_transactions_load_and_save_quickly() {
-        let mut chain = Chain::new();
-        let target = ScriptBuf::from_bytes(vec![0x51, 0x02, 0x4e, 0x73]);
-        for i in 0..1500u64 {
-            chain.fund(&target, Amount::from_sat(i)).unwrap();
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path()).unwrap();
-        let start = Instant::now();
-        ledger.save(&chain).unwrap();
-        let saved = start.elapsed();
-        let start = Instant::now();
-        let (loaded, created) = ledger.load().unwrap();
-        let loaded_in = start.elapsed();
-        assert!(!created);
-        assert_eq!(loaded.tip(), chain.tip());
-        assert_eq!(loaded.utxos_for_script(&target).len(), 1500);
-        eprintln!(
-            "{} blocks: save {saved:?}, load {loaded_in:?}",
-            chain.blocks().len()
-        );
-        assert!(saved.as_secs() < 2 && loaded_in.as_secs() < 2);
     }
 }

@@ -271,15 +271,51 @@ pub enum RejectError {
     },
 }
 
+/// The times of the blocks a transaction is validated on top of: blocks 0 to
+/// [`BlockTimes::tip_height`]. A slice `t` is one, `t[i]` being the time of block `i`; the
+/// on-disk ledger looks the few times it needs up in its database.
+pub trait BlockTimes {
+    /// Height of the last block (the tip).
+    fn tip_height(&self) -> u32;
+
+    /// Time of the block at `height`, at most [`BlockTimes::tip_height`].
+    fn time_at(&self, height: u32) -> u32;
+}
+
+impl BlockTimes for [u32] {
+    fn tip_height(&self) -> u32 {
+        assert!(!self.is_empty(), "validation needs a genesis block");
+        (self.len() - 1) as u32
+    }
+
+    fn time_at(&self, height: u32) -> u32 {
+        self[height as usize]
+    }
+}
+
+impl BlockTimes for Vec<u32> {
+    fn tip_height(&self) -> u32 {
+        self.as_slice().tip_height()
+    }
+
+    fn time_at(&self, height: u32) -> u32 {
+        self.as_slice().time_at(height)
+    }
+}
+
 /// Median time past of the block at `height`: the median of the times of the up to 11
 /// blocks ending at `height` (`block_times[i]` is the time of block `i`).
 ///
 /// # Panics
 /// If `height` is not a valid index into `block_times`.
 pub fn median_time_past(block_times: &[u32], height: u32) -> u32 {
-    let end = height as usize + 1;
-    let start = end.saturating_sub(11);
-    let mut window: Vec<u32> = block_times[start..end].to_vec();
+    median_time_past_of(block_times, height)
+}
+
+/// [`median_time_past`] over any [`BlockTimes`] (reads at most 11 block times).
+pub fn median_time_past_of<T: BlockTimes + ?Sized>(block_times: &T, height: u32) -> u32 {
+    let start = height.saturating_sub(10);
+    let mut window: Vec<u32> = (start..=height).map(|h| block_times.time_at(h)).collect();
     window.sort_unstable();
     window[window.len() / 2]
 }
@@ -327,22 +363,22 @@ pub fn check_transaction(tx: &Transaction) -> Result<(), RejectError> {
     Ok(())
 }
 
-/// Validates `tx` for inclusion in the block at height `block_times.len()`, on top of the
-/// blocks whose times are `block_times` (block `i` has time `block_times[i]`), spending
-/// coins from `view`. Returns the fee and spent coins.
+/// Validates `tx` for inclusion in the block above `block_times.tip_height()`, on top of
+/// the blocks whose times are `block_times` (for a slice, block `i` has time
+/// `block_times[i]` and the new block is at height `block_times.len()`), spending coins from
+/// `view`. Returns the fee and spent coins.
 ///
 /// # Panics
-/// If `block_times` is empty (there is always a genesis block).
-pub fn validate_transaction(
+/// If `block_times` is an empty slice (there is always a genesis block).
+pub fn validate_transaction<V: UtxoView + ?Sized, T: BlockTimes + ?Sized>(
     tx: &Transaction,
-    view: &impl UtxoView,
-    block_times: &[u32],
+    view: &V,
+    block_times: &T,
 ) -> Result<Validated, RejectError> {
-    assert!(!block_times.is_empty(), "validation needs a genesis block");
+    let tip = block_times.tip_height();
     check_transaction(tx)?;
-    let tip = (block_times.len() - 1) as u32;
     let next_height = tip + 1;
-    let mtp = median_time_past(block_times, tip);
+    let mtp = median_time_past_of(block_times, tip);
 
     // Inputs exist, are unspent and mature.
     let mut spent = Vec::with_capacity(tx.input.len());
@@ -427,18 +463,18 @@ pub fn check_final(
 }
 
 /// BIP68 relative locktimes (Core's `CalculateSequenceLocks` + `EvaluateSequenceLocks`)
-/// for inclusion in block `block_times.len()`.
-pub fn check_sequence_locks(
+/// for inclusion in the block above `block_times.tip_height()`.
+pub fn check_sequence_locks<T: BlockTimes + ?Sized>(
     tx: &Transaction,
     spent: &[Coin],
-    block_times: &[u32],
+    block_times: &T,
 ) -> Result<(), RejectError> {
     if (tx.version.0 as u32) < 2 {
         return Ok(());
     }
-    let tip = (block_times.len() - 1) as u32;
+    let tip = block_times.tip_height();
     let next_height = tip + 1;
-    let mtp = median_time_past(block_times, tip);
+    let mtp = median_time_past_of(block_times, tip);
     for (index, (input, coin)) in tx.input.iter().zip(spent).enumerate() {
         let seq = input.sequence.0;
         if seq & SEQUENCE_LOCKTIME_DISABLE_FLAG != 0 {
@@ -448,7 +484,7 @@ pub fn check_sequence_locks(
         let value = seq & SEQUENCE_LOCKTIME_MASK;
         if seq & SEQUENCE_LOCKTIME_TYPE_FLAG != 0 {
             let reference_height = coin.height.saturating_sub(1).min(tip);
-            let reference_time = median_time_past(block_times, reference_height);
+            let reference_time = median_time_past_of(block_times, reference_height);
             let seconds = value << SEQUENCE_LOCKTIME_GRANULARITY;
             let min_time = i64::from(reference_time) + i64::from(seconds) - 1;
             if min_time >= i64::from(mtp) {

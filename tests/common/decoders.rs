@@ -171,8 +171,8 @@ pub fn auth_header(data: &[u8]) {
     assert_eq!(again.to_string(), text, "auth header display is stable");
 }
 
-/// The regtest ledger's `state.json` (`chain::store::decode_state`), the read paths used
-/// after a load, round trip.
+/// The regtest ledger's old `state.json` (`chain::store::decode_state`, what a ledger
+/// directory's first open imports), the read paths used after a load, round trip.
 pub fn ledger_state(data: &[u8]) {
     let path = Path::new("state.json");
     let Ok(chain) = decode_state(data, path) else {
