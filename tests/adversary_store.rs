@@ -12,6 +12,7 @@ use asyncpay::store::{
     encode_state_plaintext, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock,
     RECIPIENT_FILE,
 };
+use asyncpay::wallet::WalletState;
 use serde::{Deserialize, Serialize};
 
 mod common;
@@ -89,11 +90,14 @@ fn a_forged_seed_is_refused() {
         .unwrap();
     let path = store.path_of::<SeedFile>();
 
-    // No tag (as an older asyncpay wrote, or a forger who knows the format of old files).
+    // No tag (as an older asyncpay wrote): in a data dir whose files are tagged, it was
+    // planted, and the error does not invite an upgrade.
+    store.save_keyed("other", &Thing { amount_sat: 1 }).unwrap();
     std::fs::write(&path, forge(tmp.path(), &forger_seed(), b"")).unwrap();
     let err = store.load::<SeedFile>().unwrap_err();
-    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
     assert!(err.is_corrupt_or_unsupported());
+    assert!(store.authenticate_legacy_records().is_err());
 
     // The current format with a tag the forger made up (they cannot compute ours).
     let mut prefix = b"asyncpay-record-v1\n".to_vec();
@@ -141,78 +145,125 @@ fn swapped_records_are_refused() {
     assert!(matches!(err, StoreError::Forged { .. }), "{err}");
 }
 
-/// `wallet upgrade` vouches for files an older asyncpay wrote, once; it stops at a file
-/// with a wrong tag instead of vouching for it, and a second run changes nothing.
+/// `wallet upgrade` vouches for the files of a data dir an older asyncpay wrote (none
+/// tagged), once. In a dir that already holds tagged files it vouches for nothing: an
+/// untagged file there was planted, and so is refused as `Forged` — by the upgrade and by
+/// every read (whose error then gives no upgrade hint). A wrong tag stops the upgrade too,
+/// with nothing written.
 #[test]
-fn upgrade_authenticates_old_files_but_not_forged_ones() {
+fn upgrade_authenticates_an_old_data_dir_but_never_a_planted_file() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
     let tmp = tempfile::tempdir().unwrap();
     let (_dir, store) = new_store(tmp.path());
-    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
-    // An old (untagged) record, as the previous release wrote it.
-    let old = store.keyed_path_of::<Thing>("b").unwrap();
-    std::fs::write(&old, forge(tmp.path(), &Thing { amount_sat: 6 }, b"")).unwrap();
-    // A file with a made-up tag.
+    // An old data dir: every record untagged, as the previous release wrote them.
+    let a = store.keyed_path_of::<Thing>("a").unwrap();
+    let b = store.keyed_path_of::<Thing>("b").unwrap();
+    std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+    std::fs::write(&a, forge(tmp.path(), &Thing { amount_sat: 5 }, b"")).unwrap();
+    std::fs::write(&b, forge(tmp.path(), &Thing { amount_sat: 6 }, b"")).unwrap();
+    let err = store.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+
+    // A file with a made-up tag among them: nothing is written.
     let mut prefix = b"asyncpay-record-v1\n".to_vec();
     prefix.extend_from_slice(&[1; 32]);
     let bad = store.keyed_path_of::<Thing>("c").unwrap();
     std::fs::write(&bad, forge(tmp.path(), &Thing { amount_sat: 7 }, &prefix)).unwrap();
-
+    let before = std::fs::read(&b).unwrap();
     let err = store.authenticate_legacy_records().unwrap_err();
     assert!(
         matches!(err, StoreError::Forged { ref path } if *path == bad),
         "{err}"
     );
+    assert_eq!(std::fs::read(&b).unwrap(), before, "nothing written");
     std::fs::remove_file(&bad).unwrap();
-    assert_eq!(store.authenticate_legacy_records().unwrap(), vec![old]);
+
+    assert_eq!(
+        store.authenticate_legacy_records().unwrap(),
+        vec![a, b.clone()]
+    );
     assert_eq!(
         store.load_keyed::<Thing>("b").unwrap(),
         Some(Thing { amount_sat: 6 })
     );
     assert!(store.authenticate_legacy_records().unwrap().is_empty());
+
+    // Now an untagged file is planted next to the tagged ones: refused everywhere.
+    std::fs::write(
+        &b,
+        forge(
+            tmp.path(),
+            &Thing {
+                amount_sat: 1_000_000,
+            },
+            b"",
+        ),
+    )
+    .unwrap();
+    let err = store.load_keyed::<Thing>("b").unwrap_err();
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+    assert!(!err.to_string().contains("upgrade"), "{err}");
+    let err = store.authenticate_legacy_records().unwrap_err();
+    assert!(
+        matches!(err, StoreError::Forged { ref path } if *path == b),
+        "{err}"
+    );
 }
 
 /// Through the binary: a forged seed makes every command that reads it fail with exit 7 and
-/// the reason, instead of handing out the forger's addresses; a data dir an older release
-/// wrote works again after `wallet upgrade`.
+/// the reason, instead of handing out the forger's addresses, and the error does not invite
+/// an upgrade; a data dir an older release wrote works again after `wallet upgrade`.
 #[test]
 fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
     let env = Env::new();
     let a = env.wallet("a");
     let genuine = a.ok(&["wallet", "info"])["node_id"].clone();
+    a.ok(&["wallet", "address"]); // writes wallet.age (tagged) next to seed.age
     let seed_path = a.dir.join(SeedFile::FILE);
     let genuine_file = std::fs::read(&seed_path).unwrap();
+    let error_of = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(7), "{out:?}");
+        // `--json`: the error is the one JSON document on stdout.
+        let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(error["error"]["kind"], "data", "{error}");
+        error["error"]["message"].as_str().unwrap().to_owned()
+    };
 
     std::fs::write(&seed_path, forge(&a.dir, &forger_seed(), b"")).unwrap();
-    let out = a.cmd(&["wallet", "address"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(7), "{out:?}");
-    // `--json`: the error is the one JSON document on stdout.
-    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(error["error"]["kind"], "data", "{error}");
-    let message = error["error"]["message"].as_str().unwrap();
-    assert!(message.contains("is not authenticated"), "{message}");
-    assert!(!message.contains("bcrt1"), "{message}");
+    let message = error_of(a.cmd(&["wallet", "address"]).output().unwrap());
+    assert!(message.contains("fails its authentication"), "{message}");
+    assert!(
+        !message.contains("upgrade") && !message.contains("bcrt1"),
+        "{message}"
+    );
+    let message = error_of(a.cmd(&["wallet", "upgrade"]).output().unwrap());
+    assert!(message.contains("fails its authentication"), "{message}");
 
     // The genuine file back: the wallet is itself again.
     std::fs::write(&seed_path, &genuine_file).unwrap();
     assert_eq!(a.ok(&["wallet", "info"])["node_id"], genuine);
 
     // An old data dir (every record untagged, as the previous release wrote them): refused
-    // until `wallet upgrade`, then the same wallet.
-    let (dir, store) = {
+    // with the upgrade hint until `wallet upgrade`, then the same wallet.
+    {
         let dir = DataDir::open(&a.dir, LockWait::Fail).unwrap();
         let store = dir
             .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
             .unwrap();
-        (dir, store)
-    };
-    let seed: SeedFile = store.load().unwrap().unwrap();
-    std::fs::write(&seed_path, forge(&a.dir, &seed, b"")).unwrap();
-    drop((store, dir));
-    let out = a.cmd(&["wallet", "info"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(7), "{out:?}");
+        let seed: SeedFile = store.load().unwrap().unwrap();
+        let wallet: WalletState = store.load().unwrap().unwrap();
+        std::fs::write(&seed_path, forge(&a.dir, &seed, b"")).unwrap();
+        std::fs::write(store.path_of::<WalletState>(), forge(&a.dir, &wallet, b"")).unwrap();
+    }
+    let message = error_of(a.cmd(&["wallet", "info"]).output().unwrap());
+    assert!(message.contains("is not authenticated"), "{message}");
+    assert!(message.contains("asyncpay wallet upgrade"), "{message}");
     let upgraded = a.ok(&["wallet", "upgrade"]);
-    assert_eq!(upgraded["authenticated"], serde_json::json!(["seed.age"]));
+    assert_eq!(
+        upgraded["authenticated"],
+        serde_json::json!(["seed.age", "wallet.age"])
+    );
     assert_eq!(upgraded["node_id"], genuine);
     assert_eq!(a.ok(&["wallet", "info"])["node_id"], genuine);
+    a.ok(&["wallet", "balance"]);
 }

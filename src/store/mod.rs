@@ -468,9 +468,9 @@ impl Store {
 
     /// Authenticates the state files an asyncpay from before record authentication wrote
     /// (`asyncpay wallet upgrade`): each `*.age` file of the data dir but `identity.age`
-    /// whose plaintext has no tag gets one, in place. Files already authenticated are left
-    /// alone; one that is not ours (fails to decrypt, or carries a wrong tag) stops the
-    /// upgrade with its error before anything is written. Returns the files authenticated. Run it only on a data dir
+    /// whose plaintext has no tag gets one, in place — only in a data dir with no tagged
+    /// file at all (as an older release left it): an untagged file next to tagged ones, or a
+    /// file with a wrong tag, is `Forged` and stops the upgrade before anything is written. Returns the files authenticated. Run it only on a data dir
     /// you trust: it vouches for whatever is there.
     pub fn authenticate_legacy_records(&self) -> Result<Vec<PathBuf>, StoreError> {
         let r = &self.reader;
@@ -478,17 +478,25 @@ impl Store {
         collect_state_files(&r.dir, &mut files)?;
         files.sort();
         // Check every file before changing any: one that is not ours stops the upgrade
-        // with nothing written.
+        // with nothing written. A data dir of an older release has no tagged file at all;
+        // untagged files next to tagged ones were put there by someone else.
         let mut legacy = Vec::new();
+        let mut tagged = false;
         for path in files {
             let ciphertext = fs::read(&path).map_err(|e| StoreError::io("read", &path, e))?;
             let plaintext = identity::decrypt_with(&r.identity, &ciphertext)
                 .map_err(|e| StoreError::corrupt(&path, identity::decrypt_failure_reason(&e)))?;
             match r.record_key.open(&r.record_id(&path), &plaintext) {
-                Ok(_) => {}
+                Ok(_) => tagged = true,
                 Err(auth::AuthFailure::Forged) => return Err(StoreError::Forged { path }),
                 Err(auth::AuthFailure::Unauthenticated) => legacy.push((path, plaintext)),
             }
+        }
+        if tagged {
+            if let Some((path, _)) = legacy.into_iter().next() {
+                return Err(StoreError::Forged { path });
+            }
+            return Ok(Vec::new());
         }
         let mut done = Vec::new();
         for (path, plaintext) in legacy {
@@ -672,14 +680,34 @@ impl ReadOnlyStore {
             .record_key
             .open(&self.record_id(path), &plaintext)
             .map_err(|failure| match failure {
-                auth::AuthFailure::Unauthenticated => StoreError::Unauthenticated {
-                    path: path.to_path_buf(),
-                },
-                auth::AuthFailure::Forged => StoreError::Forged {
+                // asyncpay never writes an untagged file into a data dir that holds tagged
+                // ones: such a file was put there by someone else (no upgrade hint then).
+                auth::AuthFailure::Unauthenticated if !self.any_tagged_file() => {
+                    StoreError::Unauthenticated {
+                        path: path.to_path_buf(),
+                    }
+                }
+                _ => StoreError::Forged {
                     path: path.to_path_buf(),
                 },
             })?;
         envelope::decode::<T>(path, envelope).map(Some)
+    }
+
+    /// Whether any state file of the data dir carries a tag (right or wrong): then the dir
+    /// was written by an asyncpay that authenticates, and an untagged file in it is not one
+    /// of ours. Only asked on the error path (it decrypts every state file).
+    fn any_tagged_file(&self) -> bool {
+        let mut files = Vec::new();
+        if collect_state_files(&self.dir, &mut files).is_err() {
+            return true;
+        }
+        files.iter().any(|path| {
+            fs::read(path)
+                .ok()
+                .and_then(|c| identity::decrypt_with(&self.identity, &c).ok())
+                .is_some_and(|p| p.starts_with(auth::MAGIC))
+        })
     }
 
     /// A state file's place in the data dir, as its tag binds it: the path relative to the
