@@ -347,7 +347,6 @@ fn state_files() -> Vec<Vec<u8>> {
         client: node_id(1),
         key_index: 4,
         channel: opened,
-        close_nonce: Some("cd".repeat(97)),
         published: vec![bitcoin::Txid::from_byte_array_ext([3; 32])],
     };
     let server_payment = ServerPayment {

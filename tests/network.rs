@@ -66,3 +66,60 @@ fn one_payer_two_payees_two_servers() {
         assert_eq!(s.records::<ServerPayment>().len(), 1, "{}", s.url());
     }
 }
+
+/// S's secret nonce of a cooperative close signs once, and lives in memory only: a second
+/// `close/sign` (another fee, or the same after a restart, when an old copy of the channel's
+/// file could have brought a stored nonce back) finds no close in progress. Two signatures
+/// with one nonce would reveal S's funding key of the channel.
+#[test]
+fn the_servers_close_nonce_signs_once_and_never_outlives_the_process() {
+    use asyncpay::net::client::Client;
+    use asyncpay::net::NetError;
+    use asyncpay::server::{CloseAccept, CloseRequest, CloseSign};
+
+    let mut net = create_network(1, 0, 1);
+    let payer = &net.payers[0];
+    let channel = payer.engine().channels().unwrap().remove(0);
+    let id = channel.channel.id();
+    let secret = payer.engine().keys().node_secret();
+    let client = |url: &str| Client::new(url, secret, None).unwrap();
+    let request = |url: &str, fee_sat| -> CloseAccept {
+        client(url)
+            .post(
+                "/v1/channels/close/request",
+                &CloseRequest {
+                    channel_id: id,
+                    fee_sat,
+                    nonce: "02".repeat(66),
+                },
+            )
+            .unwrap()
+    };
+    let sign = |url: &str, fee_sat, server_nonce: &str| -> String {
+        let err = client(url)
+            .post::<_, serde_json::Value>(
+                "/v1/channels/close/sign",
+                &CloseSign {
+                    channel_id: id,
+                    fee_sat,
+                    nonce: "02".repeat(66),
+                    server_nonce: server_nonce.to_owned(),
+                    partial_signature: "00".repeat(32),
+                },
+            )
+            .unwrap_err();
+        match err {
+            NetError::Api { code, .. } => code,
+            other => panic!("{other:?}"),
+        }
+    };
+    let url = net.servers[0].url().to_owned();
+    let accept = request(&url, 1_000);
+    // Another fee than requested: refused, and the nonce is gone with the attempt.
+    assert_eq!(sign(&url, 2_000, &accept.nonce), "stale_close");
+    assert_eq!(sign(&url, 1_000, &accept.nonce), "no_close");
+    // A fresh request, then S restarts: the nonce did not survive it.
+    let accept = request(&url, 1_000);
+    net.servers[0].restart();
+    assert_eq!(sign(&url, 1_000, &accept.nonce), "no_close");
+}

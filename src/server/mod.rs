@@ -313,9 +313,6 @@ pub struct ServerChannel {
     pub key_index: u32,
     /// The channel.
     pub channel: Channel,
-    /// S's secret nonce for a cooperative close in progress (97 bytes, hex; consumed once).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub close_nonce: Option<String>,
     /// Transactions S published for this channel (funding, close, rebinding, settlement).
     #[serde(default)]
     pub published: Vec<bitcoin::Txid>,
@@ -454,6 +451,11 @@ struct Inner {
     onchain: Option<(OnchainWallet, WalletState)>,
     /// What S set aside at startup (or since) instead of refusing to start.
     quarantined: Vec<Quarantined>,
+    /// S's secret nonce of each cooperative close in progress, with the fee it was asked
+    /// for. In memory only: a nonce on disk could be put back from an old copy of the
+    /// channel's file (still authentic) and sign a second close, which would reveal S's
+    /// funding key. After a restart the client requests a new close.
+    close_nonces: BTreeMap<ChannelId, (SecretNonce, u64)>,
 }
 
 /// A channel, payment or file S could not load or finish and set aside: S starts and keeps
@@ -584,6 +586,7 @@ impl ServerCore {
                 payments,
                 onchain: None,
                 quarantined,
+                close_nonces: BTreeMap::new(),
             }),
         };
         core.reconcile_payments();
@@ -723,7 +726,11 @@ impl ServerCore {
             let _ = self.expire_unfunded(inner, tip);
         }
         check_open_limits(inner, client, &open)?;
-        let index = inner.settings.next_key_index;
+        // Never below an index a loaded channel uses: `server.age` put back from an old copy
+        // (still authentic) must not hand out a channel key twice (a second channel with the
+        // same funding key would take the first's APOAS-signed states).
+        let in_use = inner.channels.values().map(|c| c.key_index + 1).max();
+        let index = inner.settings.next_key_index.max(in_use.unwrap_or(0));
         let next_index = index
             .checked_add(1)
             .ok_or_else(|| internal("channel key indexes exhausted"))?;
@@ -746,7 +753,6 @@ impl ServerCore {
             client: *client,
             key_index: index,
             channel,
-            close_nonce: None,
             published: Vec::new(),
             opened_height: tip,
             received: None,
@@ -1115,7 +1121,7 @@ impl ServerCore {
         Ok(Vec::new())
     }
 
-    /// A cooperative close, step 1: S makes and stores its nonce for the close.
+    /// A cooperative close, step 1: S makes its nonce for the close (kept in memory only).
     pub fn close_request(
         &self,
         client: &NodeId,
@@ -1129,38 +1135,37 @@ impl ServerCore {
         let secret = self.keys.channel(ch.key_index).funding_scalar();
         let nonce = SecretNonce::generate(rand, secret, &key, Some(&msg));
         let public = nonce.public_nonce();
-        ch.close_nonce = Some(hex(&nonce.to_storage_bytes()));
-        self.save(ch)?;
+        inner
+            .close_nonces
+            .insert(req.channel_id, (nonce, req.fee_sat));
         Ok(CloseAccept {
             nonce: hex(&public.to_bytes()),
         })
     }
 
-    /// A cooperative close, step 2: S checks the client's partial, signs (consuming its
-    /// stored nonce first), publishes the close and reports it.
+    /// A cooperative close, step 2: S takes its nonce (it never signs with it again),
+    /// checks the client's partial, signs, publishes the close and reports it.
     pub fn close_sign(&self, client: &NodeId, req: CloseSign) -> Result<CloseDone, ApiError> {
         let mut inner = self.lock();
-        let ch = Self::owned(&mut inner, client, &req.channel_id)?;
-        let stored = ch.close_nonce.take().ok_or_else(|| {
+        Self::owned(&mut inner, client, &req.channel_id)?;
+        let (secnonce, fee_sat) = inner.close_nonces.remove(&req.channel_id).ok_or_else(|| {
             ApiError::conflict(
                 "no_close",
                 "no cooperative close in progress; request one first",
             )
         })?;
-        // Consumed durably before it signs anything.
-        self.save(ch)?;
-        let bytes: [u8; 97] = crate::protocol::hex::decode(&stored).map_err(internal)?;
-        let secnonce = SecretNonce::from_storage_bytes(&bytes).map_err(internal)?;
+        let ch = Self::owned(&mut inner, client, &req.channel_id)?;
+        if hex(&secnonce.public_nonce().to_bytes()) != req.server_nonce || req.fee_sat != fee_sat {
+            return Err(ApiError::conflict(
+                "stale_close",
+                "the server nonce or the fee does not match the close in progress; request a \
+                 new close",
+            ));
+        }
         let (close, key) = close_tx(&ch.channel, req.fee_sat)?;
         let msg = close.sighash().map_err(internal)?;
         let client_nonce = PublicNonce::from_bytes(&unhex::<66>("nonce", &req.nonce)?)
             .map_err(bad_field("nonce"))?;
-        if hex(&secnonce.public_nonce().to_bytes()) != req.server_nonce {
-            return Err(ApiError::conflict(
-                "stale_close",
-                "the server nonce does not match the close in progress; request a new close",
-            ));
-        }
         let params = ch.channel.params().clone();
         let secret = self.keys.channel(ch.key_index).funding_scalar();
         let session = SigningSession::new(

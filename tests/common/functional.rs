@@ -118,12 +118,21 @@ impl Node {
 pub struct Server {
     pub dir: PathBuf,
     ctx: Context,
-    pub s: InProcessServer,
+    s: Option<InProcessServer>,
+    listen: SocketAddr,
 }
 
 impl Server {
     pub fn url(&self) -> &str {
-        self.s.url()
+        self.s.as_ref().expect("running").url()
+    }
+
+    /// S's process ends and starts again on the same address: everything it did not write
+    /// is gone.
+    pub fn restart(&mut self) {
+        drop(self.s.take());
+        self.ctx.forget_store();
+        self.s = Some(InProcessServer::start(&mut self.ctx, self.listen).unwrap());
     }
 
     /// The keys of S's records of one kind (read without the lock, as `server sales` does).
@@ -185,9 +194,14 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
                     Amount::from_sat(PAYEE_CAPACITY * (payees as u64 + 1)),
                 )
                 .unwrap();
-            let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-            let s = InProcessServer::start(&mut ctx, listen).unwrap();
-            Server { dir, ctx, s }
+            let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
+            let listen = s.url().trim_start_matches("http://").parse().unwrap();
+            Server {
+                dir,
+                ctx,
+                s: Some(s),
+                listen,
+            }
         })
         .collect();
 
