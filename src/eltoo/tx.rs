@@ -1,6 +1,7 @@
 //! Update, settlement, PTLC claim and cooperative close transactions.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use bitcoin::hashes::Hash;
 use bitcoin::key::XOnlyPublicKey;
@@ -106,9 +107,40 @@ pub struct StateTransactions {
     update_tree: TapTree,
 }
 
+/// The states built most recently, newest last (issue 10: one update built the same state
+/// up to eight times on each side — nonce, session, signing, completion, history — each with
+/// a covenant signature, two key aggregations and four taproot tweaks). The transactions are
+/// a deterministic function of the parameters and the state, both compared in full, so a
+/// cached copy is what building again would give; nothing secret is in them. Bounded: a
+/// flood of states only evicts.
+static STATE_CACHE: Mutex<Vec<(ChannelParams, StateTransactions)>> = Mutex::new(Vec::new());
+
+const STATE_CACHE_SIZE: usize = 32;
+
 impl StateTransactions {
-    /// Builds update and settlement `k` of `state`.
+    /// Builds update and settlement `k` of `state` (or copies them from the cache of recent
+    /// states).
     pub fn build(params: &ChannelParams, state: &ChannelState) -> Result<Self, EltooError> {
+        {
+            let cache = STATE_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, txs)) = cache
+                .iter()
+                .rev()
+                .find(|(p, txs)| txs.state == *state && p == params)
+            {
+                return Ok(txs.clone());
+            }
+        }
+        let txs = Self::build_uncached(params, state)?;
+        let mut cache = STATE_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= STATE_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((params.clone(), txs.clone()));
+        Ok(txs)
+    }
+
+    fn build_uncached(params: &ChannelParams, state: &ChannelState) -> Result<Self, EltooError> {
         params.check()?;
         state.check(params.capacity)?;
         let k = state.number;
