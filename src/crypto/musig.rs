@@ -411,7 +411,6 @@ impl SigningSession {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
         let bytes = zeroize::Zeroizing::new(secnonce.0.serialize());
-        drop(secnonce);
         if bytes[64..] != signer.serialize()[..] {
             return Err(MusigError::NonceKeyMismatch);
         }
