@@ -116,9 +116,37 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // S's side of a session: the client's partial arrives, S signs second
+    // (`SigningSession::sign_and_aggregate`: one BIP340 verification of the final signature).
+    g.bench_function("musig2_session_second_signer", |b| {
+        b.iter(|| {
+            let (pa, ps) = (f.a * G, f.s * G);
+            let na = SecretNonce::generate([1; 32], f.a, &key, Some(&msg));
+            let ns = SecretNonce::generate([2; 32], f.s, &key, Some(&msg));
+            let session = SigningSession::new(
+                &key,
+                [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+                msg,
+            )
+            .unwrap();
+            let sa = session.sign(f.a, na).unwrap();
+            session
+                .sign_and_aggregate(ps, f.s, ns, black_box(sa))
+                .unwrap()
+        })
+    });
+
+    // A distinct state each iteration: `StateTransactions::build` caches recent states, and
+    // this measures building one.
+    let mut number = f.state.number;
     g.bench_function("state_build_and_sign", |b| {
         b.iter(|| {
-            let txs = StateTransactions::build(&f.params, black_box(&f.state)).unwrap();
+            number = 5 + (number + 1) % 1_000_000;
+            let state = ChannelState {
+                number,
+                ..f.state.clone()
+            };
+            let txs = StateTransactions::build(&f.params, black_box(&state)).unwrap();
             let sig = musig_session(&f, &key, txs.update_sighash);
             let update = txs
                 .signed_update(&f.params, &UpdateInput::Funding(OutPoint::null()), &sig)
@@ -171,6 +199,7 @@ fn main() {
     for name in [
         "bip340_verify",
         "musig2_session",
+        "musig2_session_second_signer",
         "payment_point",
         "bip118_digest",
         "state_build_and_sign",

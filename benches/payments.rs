@@ -155,7 +155,9 @@ fn main() {
     )
     .unwrap();
 
-    // S: fee 1000 ppm, one confirmation, funds the payees' inbound channels.
+    // S: fee 1000 ppm, one confirmation, funds the payees' inbound channels. The delays of
+    // the A–S and B–S channels satisfy the sale's timing inequality (docs/protocol.md §4.1),
+    // as in the tests' network harness.
     wallet(root, "s", 10_000_000);
     ok(
         root,
@@ -164,11 +166,17 @@ fn main() {
             "server",
             "init",
             "--shared-delay",
-            "6",
+            "15",
             "--min-shared-delay",
             "2",
+            "--inbound-shared-delay",
+            "6",
+            "--confirmation-budget",
+            "1",
             "--min-confirmations",
             "1",
+            "--inbound",
+            "anyone",
         ],
     );
     let mut child = asyncpay(

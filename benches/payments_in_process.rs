@@ -4,8 +4,10 @@
 //! in-process over real HTTP, one regtest ledger. One payment: A `pay`, B `receive` (sell
 //! and claim), A `sync` (invoice, scalar, S's partial). Reported: payments per second, one
 //! after the other; the whole process's CPU per payment (all three roles together), also as
-//! a multiple of one BIP340 verification measured in this run.
-//! `cargo bench --bench payments_in_process`.
+//! a multiple of one BIP340 verification measured in this run; and S's share of it: A and B
+//! run on the main thread (blocking HTTP), S on its runtime's threads, so S's CPU is the
+//! process's minus the main thread's (`/proc/thread-self/stat` read on the main thread).
+//! `cargo bench --bench payments_in_process [-- PAYMENTS]`.
 
 #[path = "../tests/common/network.rs"]
 mod network;
@@ -16,7 +18,16 @@ const PAYMENTS: usize = 40;
 
 /// User + system CPU seconds of this process so far (`/proc/self/stat`, all threads).
 fn cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    ticks("/proc/self/stat")
+}
+
+/// User + system CPU seconds of the calling thread so far: on the main thread, A's and B's.
+fn main_thread_cpu() -> f64 {
+    ticks("/proc/thread-self/stat")
+}
+
+fn ticks(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap();
     let fields: Vec<&str> = stat
         .rsplit(')')
         .next()
@@ -27,7 +38,30 @@ fn cpu() -> f64 {
     ticks / 100.0
 }
 
+/// `n` BIP340 verifications (the unit of the figures). Not inlined, so that a callgrind run
+/// can count its instructions (`--dump-after=*bip340_verifications*`).
+#[inline(never)]
+fn bip340_verifications(n: u32) {
+    let sk = secp::Scalar::try_from([9u8; 32]).unwrap();
+    let pk = sk.base_point_mul();
+    let sig: musig2::LiftedSignature = musig2::sign_solo(sk, [1u8; 32], [2u8; 32]);
+    for _ in 0..n {
+        musig2::verify_single(pk, std::hint::black_box(sig), [1u8; 32]).unwrap();
+    }
+}
+
+/// The measured payments. Not inlined, so that a callgrind run can count exactly them, S's
+/// threads included (`--zero-before=*measured_payments* --dump-after=*measured_payments*`).
+#[inline(never)]
+fn measured_payments(payments: usize, pay: &mut dyn FnMut() -> f64) -> Vec<f64> {
+    (0..payments).map(|_| pay()).collect()
+}
+
 fn main() {
+    let payments: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(PAYMENTS);
     let mut world = network::World::new();
     let address = world.address().to_owned();
     let pay = |world: &mut network::World| {
@@ -40,18 +74,21 @@ fn main() {
     };
     pay(&mut world); // warm-up: the fundings confirmed, sessions unlocked
 
-    let sk = secp::Scalar::try_from([9u8; 32]).unwrap();
-    let sig: musig2::LiftedSignature = musig2::sign_solo(sk, [1u8; 32], [2u8; 32]);
-    let n = 5_000;
+    // Fewer under callgrind: `BENCH_VERIFICATIONS=100`.
+    let n: u32 = std::env::var("BENCH_VERIFICATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
     let t = Instant::now();
-    for _ in 0..n {
-        musig2::verify_single(sk.base_point_mul(), sig, [1u8; 32]).unwrap();
-    }
+    bip340_verifications(n);
     let verify_s = t.elapsed().as_secs_f64() / f64::from(n);
 
-    let (c0, t0) = (cpu(), Instant::now());
-    let mut each: Vec<f64> = (0..PAYMENTS).map(|_| pay(&mut world)).collect();
-    let (cpu_per, wall) = ((cpu() - c0) / PAYMENTS as f64, t0.elapsed().as_secs_f64());
+    let (c0, m0, t0) = (cpu(), main_thread_cpu(), Instant::now());
+    let mut each = measured_payments(payments, &mut || pay(&mut world));
+    let (all, clients) = (cpu() - c0, main_thread_cpu() - m0);
+    let n = payments as f64;
+    let (cpu_per, wall) = (all / n, t0.elapsed().as_secs_f64());
+    let s_per = (all - clients) / n;
     each.sort_by(f64::total_cmp);
     println!(
         "asynchronous payments, A, B and S in one process over HTTP on 127.0.0.1, one after \
@@ -59,12 +96,19 @@ fn main() {
         verify_s * 1e6
     );
     println!(
-        "{PAYMENTS} payments in {wall:.2} s: {:.1} payments/s; CPU {:.2} ms per payment (all \
+        "{payments} payments in {wall:.2} s: {:.1} payments/s; CPU {:.2} ms per payment (all \
          roles) = {:.0} x BIP340; payment p50 {:.1} ms, p95 {:.1} ms",
-        PAYMENTS as f64 / wall,
+        n / wall,
         cpu_per * 1e3,
         cpu_per / verify_s,
-        each[PAYMENTS / 2] * 1e3,
-        each[PAYMENTS * 95 / 100] * 1e3
+        each[payments / 2] * 1e3,
+        each[payments * 95 / 100] * 1e3
+    );
+    println!(
+        "S: CPU {:.2} ms per payment = {:.0} x BIP340; A and B: {:.2} ms = {:.0} x BIP340",
+        s_per * 1e3,
+        s_per / verify_s,
+        clients / n * 1e3,
+        clients / n / verify_s
     );
 }

@@ -7,8 +7,10 @@
 //!   node key `m/9735'/coin'/0'/0'`, channel `i` funding / settlement / PTLC keys
 //!   `m/9735'/coin'/1'/i'/{0',1',2'}`, mailbox (age X25519) key `m/9735'/coin'/2'/0'`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
 use bitcoin::key::Secp256k1;
@@ -83,14 +85,31 @@ impl Seed {
         let mut seed = Zeroizing::new([0u8; 64]);
         *seed = self.mnemonic.to_seed("");
         let master = Xpriv::new_master(network, seed.as_slice()).expect("64-byte seed");
-        WalletKeys { master, network }
+        WalletKeys::new(master, network)
     }
 }
 
 /// The keys of one wallet on one network. The master key is wiped when it drops.
+///
+/// Derivations are cached (issue 10: S derived its channel keys from the master key on every
+/// request, 30 hardened BIP32 steps per signature, each with a public key for the parent
+/// fingerprint): the purpose-level key `m/9735'/coin'` is derived once, each channel's
+/// secrets once per index, the node id once. The caches hold nothing the master key held
+/// in the same memory does not already give, and are wiped with it.
 pub struct WalletKeys {
     master: Xpriv,
     network: Network,
+    /// `m/9735'/coin'`, the root of asyncpay's own keys.
+    own_root: Xpriv,
+    channels: Mutex<BTreeMap<u32, ChannelSecrets>>,
+    node_id: OnceLock<NodeId>,
+}
+
+/// The process's one signing context for derivations (a context per derivation cost a
+/// context randomisation each time).
+fn secp() -> &'static Secp256k1<bitcoin::secp256k1::SignOnly> {
+    static SECP: OnceLock<Secp256k1<bitcoin::secp256k1::SignOnly>> = OnceLock::new();
+    SECP.get_or_init(Secp256k1::signing_only)
 }
 
 /// Overwrites the secret parts of an extended private key (its key and chain code).
@@ -102,6 +121,12 @@ fn wipe_xpriv(x: &mut Xpriv) {
 impl Drop for WalletKeys {
     fn drop(&mut self) {
         wipe_xpriv(&mut self.master);
+        wipe_xpriv(&mut self.own_root);
+        // Each cached `ChannelSecrets` wipes itself when dropped.
+        self.channels
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -132,10 +157,10 @@ impl Drop for ChannelSecrets {
 impl ChannelSecrets {
     /// The public keys the channel's peer learns.
     pub fn party_keys(&self) -> crate::eltoo::PartyKeys {
-        let secp = Secp256k1::signing_only();
-        let xonly = |k: &SecretKey| k.x_only_public_key(&secp).0;
+        let secp = secp();
+        let xonly = |k: &SecretKey| k.x_only_public_key(secp).0;
         crate::eltoo::PartyKeys {
-            funding: secp::Point::from_slice(&self.funding.public_key(&secp).serialize())
+            funding: secp::Point::from_slice(&self.funding.public_key(secp).serialize())
                 .expect("a valid public key"),
             settlement: xonly(&self.settlement),
             ptlc: xonly(&self.ptlc),
@@ -159,6 +184,29 @@ impl ChannelSecrets {
 }
 
 impl WalletKeys {
+    fn new(master: Xpriv, network: Network) -> WalletKeys {
+        let coin = match NetworkKind::from(network) {
+            NetworkKind::Main => 0,
+            NetworkKind::Test => 1,
+        };
+        let own_root = master
+            .derive_priv(
+                secp(),
+                &DerivationPath::from(vec![
+                    ChildNumber::Hardened { index: PURPOSE },
+                    ChildNumber::Hardened { index: coin },
+                ]),
+            )
+            .expect("hardened derivation from a valid master key");
+        WalletKeys {
+            master,
+            network,
+            own_root,
+            channels: Mutex::new(BTreeMap::new()),
+            node_id: OnceLock::new(),
+        }
+    }
+
     /// The network these keys are for.
     pub fn network(&self) -> Network {
         self.network
@@ -174,21 +222,22 @@ impl WalletKeys {
 
     /// The extended key at `path`; the caller wipes it ([`wipe_xpriv`]) when done.
     fn derive(&self, path: &[ChildNumber]) -> Xpriv {
-        let secp = Secp256k1::signing_only();
         self.master
-            .derive_priv(&secp, &DerivationPath::from(path.to_vec()))
+            .derive_priv(secp(), &DerivationPath::from(path.to_vec()))
             .expect("hardened derivation from a valid master key")
     }
 
+    /// The key at `m/9735'/coin'/rest'` (every level hardened), from the cached
+    /// `m/9735'/coin'`.
     fn own(&self, rest: &[u32]) -> SecretKey {
-        let mut path = vec![
-            ChildNumber::Hardened { index: PURPOSE },
-            ChildNumber::Hardened {
-                index: self.coin_type(),
-            },
-        ];
-        path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
-        let mut xpriv = self.derive(&path);
+        let path: Vec<ChildNumber> = rest
+            .iter()
+            .map(|&index| ChildNumber::Hardened { index })
+            .collect();
+        let mut xpriv = self
+            .own_root
+            .derive_priv(secp(), &DerivationPath::from(path))
+            .expect("hardened derivation from a valid master key");
         let key = xpriv.private_key;
         wipe_xpriv(&mut xpriv);
         key
@@ -197,7 +246,7 @@ impl WalletKeys {
     /// BIP86 descriptors (external, internal) with the private key, for the on-chain wallet.
     /// They contain secrets: keep them in memory only.
     pub fn onchain_descriptors(&self) -> (Zeroizing<String>, Zeroizing<String>) {
-        let fingerprint = self.master.fingerprint(&Secp256k1::signing_only());
+        let fingerprint = self.master.fingerprint(secp());
         let coin = self.coin_type();
         let mut account = self.derive(&[
             ChildNumber::Hardened { index: 86 },
@@ -219,7 +268,6 @@ impl WalletKeys {
     /// key, so its `to_node` output `P2TR(key)` (BIP86 tweak) is that wallet address
     /// (`docs/derivation.md`, "Channel payouts").
     pub fn channel_payout_key(&self, index: u32) -> bitcoin::key::XOnlyPublicKey {
-        let secp = Secp256k1::signing_only();
         let key = self.derive(&[
             ChildNumber::Hardened { index: 86 },
             ChildNumber::Hardened {
@@ -229,7 +277,7 @@ impl WalletKeys {
             ChildNumber::Normal { index: 1 },
             ChildNumber::Normal { index },
         ]);
-        key.private_key.x_only_public_key(&secp).0
+        key.private_key.x_only_public_key(secp()).0
     }
 
     /// The node key: the wallet's identity towards servers and payers.
@@ -237,17 +285,26 @@ impl WalletKeys {
         self.own(&[0, 0])
     }
 
-    /// The node id (compressed public key of the node key).
+    /// The node id (compressed public key of the node key), derived once.
     pub fn node_id(&self) -> NodeId {
-        NodeId(self.node_secret().public_key(&Secp256k1::signing_only()))
+        *self
+            .node_id
+            .get_or_init(|| NodeId(self.node_secret().public_key(secp())))
     }
 
-    /// The secret keys of channel number `index`.
+    /// The secret keys of channel number `index` (derived once per index, then copied from
+    /// the cache).
     pub fn channel(&self, index: u32) -> ChannelSecrets {
-        ChannelSecrets {
+        let mut cache = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let c = cache.entry(index).or_insert_with(|| ChannelSecrets {
             funding: self.own(&[1, index, 0]),
             settlement: self.own(&[1, index, 1]),
             ptlc: self.own(&[1, index, 2]),
+        });
+        ChannelSecrets {
+            funding: c.funding,
+            settlement: c.settlement,
+            ptlc: c.ptlc,
         }
     }
 

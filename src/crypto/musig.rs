@@ -12,6 +12,7 @@
 //! - [`PartialSignature`] never prints its value: `s_A` is the secret A sells.
 
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 use musig2::{AggNonce, KeyAggContext, PubNonce, SecNonce};
 use secp::{MaybePoint, MaybeScalar, Point, Scalar, G};
@@ -69,7 +70,15 @@ impl AggregateKey {
         }
         let mut keys = [p1, p2];
         keys.sort_by_key(|p| p.serialize());
+        let id = [keys[0].serialize(), keys[1].serialize()];
+        if let Some(ctx) = KEY_AGG_CACHE.get(&id) {
+            return Ok(Self {
+                ctx,
+                tweaked: false,
+            });
+        }
         let ctx = KeyAggContext::new(keys).map_err(|e| MusigError::KeyAgg(e.to_string()))?;
+        KEY_AGG_CACHE.put(id, &ctx);
         Ok(Self {
             ctx,
             tweaked: false,
@@ -109,6 +118,36 @@ impl AggregateKey {
         self.ctx
             .key_coefficient(signer)
             .ok_or_else(|| MusigError::UnknownSigner(hex(&signer.serialize())))
+    }
+}
+
+/// Key aggregation of the channels in use, most recent last (issue 10: every state built,
+/// nonce drawn and session opened aggregated the same two keys again, two point
+/// multiplications each time). Aggregation is a deterministic function of the two public
+/// keys, so a cached context is the one `KeyAggContext::new` would return; nothing secret
+/// is cached. Bounded: a flood of channels only evicts.
+static KEY_AGG_CACHE: KeyAggCache = KeyAggCache(Mutex::new(Vec::new()));
+
+const KEY_AGG_CACHE_SIZE: usize = 64;
+
+struct KeyAggCache(Mutex<Vec<([[u8; 33]; 2], KeyAggContext)>>);
+
+impl KeyAggCache {
+    fn get(&self, id: &[[u8; 33]; 2]) -> Option<KeyAggContext> {
+        let cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .iter()
+            .rev()
+            .find(|(k, _)| k == id)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, id: [[u8; 33]; 2], ctx: &KeyAggContext) {
+        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= KEY_AGG_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((id, ctx.clone()));
     }
 }
 
@@ -341,6 +380,61 @@ impl SigningSession {
         })
     }
 
+    /// Signs with `seckey` (the secret key of `signer`), consuming `secnonce`, adds the
+    /// other signer's partial signature `other`, and verifies the resulting BIP340 signature
+    /// under the aggregate key: our partial signature and the final signature, or
+    /// [`MusigError::InvalidAggregateSignature`] and nothing.
+    ///
+    /// For the signer that signs second. It does the work of [`SigningSession::verify_partial`]
+    /// of `other`, [`SigningSession::sign`] and [`SigningSession::aggregate`] with one BIP340
+    /// verification instead of two partial-signature verifications (the other's, and the
+    /// crate's check of our own) and a BIP340 verification (issue 10): our partial is
+    /// computed from our own secret nonce and key and does not depend on `other`, so the
+    /// final signature verifies exactly when both halves are valid (`s·G = R + e·Q` with
+    /// `s_own·G = T_own` leaves `s_other·G = T_other`). A failure does not say whose half is
+    /// wrong: ask [`SigningSession::verify_partial`] of `other` then. Our partial signature is
+    /// returned only with a final signature that verifies.
+    ///
+    /// The partial signature is BIP327's `Sign` for an untweaked key (`s = k + e·a·d`, `k`
+    /// the secret nonce `k1 + b·k2` negated iff `R` has odd y, `d` the secret key negated iff
+    /// `Q` has odd y), the value [`SigningSession::sign`] returns for the same nonce.
+    pub fn sign_and_aggregate(
+        &self,
+        signer: Point,
+        seckey: Scalar,
+        secnonce: SecretNonce,
+        other: PartialSignature,
+    ) -> Result<(PartialSignature, [u8; 64]), MusigError> {
+        if self.key.tweaked {
+            return Err(MusigError::TweakedSession);
+        }
+        let a = self.key.coefficient(signer)?;
+        // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
+        let bytes = zeroize::Zeroizing::new(secnonce.0.serialize());
+        if bytes[64..] != signer.serialize()[..] {
+            return Err(MusigError::NonceKeyMismatch);
+        }
+        let encoding = || MusigError::Encoding {
+            what: "secret nonce",
+        };
+        let k1 = Scalar::try_from(&bytes[..32]).map_err(|_| encoding())?;
+        let k2 = Scalar::try_from(&bytes[32..64]).map_err(|_| encoding())?;
+        let q = self.key.point();
+        let b: MaybeScalar = self.agg_nonce.nonce_coefficient(q, self.message);
+        let r: Point = self.agg_nonce.final_nonce(b);
+        let e: MaybeScalar =
+            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, self.message);
+        let k = (k1 + b * k2).negate_if(r.parity());
+        let d = seckey.negate_if(q.parity());
+        let own = k + e * a * d;
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(&r.serialize_xonly());
+        signature[32..].copy_from_slice(&(own + other.0).serialize());
+        musig2::verify_single(q, signature, self.message)
+            .map_err(|_| MusigError::InvalidAggregateSignature)?;
+        Ok((PartialSignature(own), signature))
+    }
+
     /// Verifies the other signer's partial signature.
     pub fn verify_partial(
         &self,
@@ -412,6 +506,72 @@ mod tests {
         let sig = session.aggregate(sa, ss).unwrap();
         musig2::verify_single(key.point(), sig, msg).unwrap();
         assert_eq!(format!("{sa:?}"), "PartialSignature(<secret>)");
+    }
+
+    #[test]
+    fn sign_and_aggregate_equals_sign_then_aggregate() {
+        let (a, s) = (scalar(7), scalar(9));
+        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+        let key = AggregateKey::new(pa, ps).unwrap();
+        for i in 0..16u8 {
+            let msg = [i; 32];
+            let na = SecretNonce::generate([i; 32], a, &key, Some(&msg));
+            let ns = SecretNonce::generate([i ^ 0x55; 32], s, &key, None);
+            let session = SigningSession::new(
+                &key,
+                [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+                msg,
+            )
+            .unwrap();
+            let ns_copy = SecretNonce::from_storage_bytes(&ns.to_storage_bytes()).unwrap();
+            let sa = session.sign(a, na).unwrap();
+            let ss = session.sign(s, ns).unwrap();
+            let (own, sig) = session.sign_and_aggregate(ps, s, ns_copy, sa).unwrap();
+            assert_eq!(own, ss);
+            assert_eq!(sig, session.aggregate(sa, ss).unwrap());
+            musig2::verify_single(key.point(), sig, msg).unwrap();
+        }
+    }
+
+    #[test]
+    fn sign_and_aggregate_refuses_a_wrong_other_half_and_a_foreign_nonce() {
+        let (a, s) = (scalar(7), scalar(9));
+        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+        let key = AggregateKey::new(pa, ps).unwrap();
+        let msg = [3; 32];
+        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
+        let ns = SecretNonce::generate([2; 32], s, &key, None);
+        let session = SigningSession::new(
+            &key,
+            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        let copy = || SecretNonce::from_storage_bytes(&ns.to_storage_bytes()).unwrap();
+        let sa = session.sign(a, na).unwrap();
+        let wrong = PartialSignature(sa.scalar() + MaybeScalar::one());
+        assert_eq!(
+            session
+                .sign_and_aggregate(ps, s, copy(), wrong)
+                .unwrap_err(),
+            MusigError::InvalidAggregateSignature
+        );
+        // A secret nonce of the right key but not the one whose public nonce is in the
+        // session: the final signature does not verify, nothing is returned.
+        let other_nonce = SecretNonce::generate([4; 32], s, &key, None);
+        assert_eq!(
+            session
+                .sign_and_aggregate(ps, s, other_nonce, sa)
+                .unwrap_err(),
+            MusigError::InvalidAggregateSignature
+        );
+        // The other signer's nonce (bound to its key) is refused outright.
+        let foreign = SecretNonce::generate([5; 32], a, &key, None);
+        assert_eq!(
+            session.sign_and_aggregate(ps, s, foreign, sa).unwrap_err(),
+            MusigError::NonceKeyMismatch
+        );
+        session.sign_and_aggregate(ps, s, copy(), sa).unwrap();
     }
 
     #[test]

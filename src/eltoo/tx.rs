@@ -1,6 +1,7 @@
 //! Update, settlement, PTLC claim and cooperative close transactions.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use bitcoin::hashes::Hash;
 use bitcoin::key::XOnlyPublicKey;
@@ -106,9 +107,40 @@ pub struct StateTransactions {
     update_tree: TapTree,
 }
 
+/// The states built most recently, newest last (issue 10: one update built the same state
+/// up to eight times on each side — nonce, session, signing, completion, history — each with
+/// a covenant signature, two key aggregations and four taproot tweaks). The transactions are
+/// a deterministic function of the parameters and the state, both compared in full, so a
+/// cached copy is what building again would give; nothing secret is in them. Bounded: a
+/// flood of states only evicts.
+static STATE_CACHE: Mutex<Vec<(ChannelParams, StateTransactions)>> = Mutex::new(Vec::new());
+
+const STATE_CACHE_SIZE: usize = 32;
+
 impl StateTransactions {
-    /// Builds update and settlement `k` of `state`.
+    /// Builds update and settlement `k` of `state` (or copies them from the cache of recent
+    /// states).
     pub fn build(params: &ChannelParams, state: &ChannelState) -> Result<Self, EltooError> {
+        {
+            let cache = STATE_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, txs)) = cache
+                .iter()
+                .rev()
+                .find(|(p, txs)| txs.state == *state && p == params)
+            {
+                return Ok(txs.clone());
+            }
+        }
+        let txs = Self::build_uncached(params, state)?;
+        let mut cache = STATE_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= STATE_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((params.clone(), txs.clone()));
+        Ok(txs)
+    }
+
+    fn build_uncached(params: &ChannelParams, state: &ChannelState) -> Result<Self, EltooError> {
         params.check()?;
         state.check(params.capacity)?;
         let k = state.number;
@@ -565,4 +597,63 @@ impl CooperativeClose {
 /// The x-only form of a MuSig2/secp point, as rust-bitcoin uses it.
 pub fn xonly(point: &secp::Point) -> XOnlyPublicKey {
     XOnlyPublicKey::from_slice(&point.serialize_xonly()).expect("valid point")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eltoo::{PartyKeys, DUST_LIMIT};
+    use secp::Scalar;
+
+    fn params(seed: u8) -> ChannelParams {
+        let party = |s: u8| PartyKeys {
+            funding: Scalar::try_from([s; 32]).unwrap().base_point_mul(),
+            settlement: xonly(&Scalar::try_from([s + 1; 32]).unwrap().base_point_mul()),
+            ptlc: xonly(&Scalar::try_from([s + 2; 32]).unwrap().base_point_mul()),
+        };
+        ChannelParams {
+            client: party(seed),
+            server: party(seed + 10),
+            capacity: Amount::from_sat(1_000_000),
+            shared_delay: 144,
+            dust_limit: DUST_LIMIT,
+        }
+    }
+
+    #[test]
+    fn cached_states_are_the_states_built_afresh() {
+        let state = |number, client| ChannelState {
+            number,
+            client: Amount::from_sat(client),
+            server: Amount::from_sat(1_000_000 - client),
+            ptlcs: vec![],
+        };
+        let cases = [
+            (params(1), state(3, 600_000)),
+            (params(1), state(3, 500_000)),
+            (params(1), state(4, 600_000)),
+            (params(2), state(3, 600_000)),
+        ];
+        for _ in 0..2 {
+            for (p, s) in &cases {
+                let cached = StateTransactions::build(p, s).unwrap();
+                let fresh = StateTransactions::build_uncached(p, s).unwrap();
+                assert_eq!(cached.update_sighash, fresh.update_sighash);
+                assert_eq!(cached.update, fresh.update);
+                assert_eq!(cached.settlement, fresh.settlement);
+                assert_eq!(cached.state, *s);
+            }
+        }
+        // Distinct inputs, distinct transactions: nothing is served for a near miss.
+        let sighashes: std::collections::BTreeSet<_> = cases
+            .iter()
+            .map(|(p, s)| StateTransactions::build(p, s).unwrap().update_sighash)
+            .collect();
+        assert_eq!(sighashes.len(), cases.len());
+        // A failed build is not cached.
+        let mut bad = params(1);
+        bad.shared_delay = 1;
+        assert!(StateTransactions::build(&bad, &cases[0].1).is_err());
+        assert!(StateTransactions::build(&bad, &cases[0].1).is_err());
+    }
 }

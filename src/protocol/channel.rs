@@ -1121,15 +1121,105 @@ impl Channel {
         Ok(channel)
     }
 
+    /// [`Channel::on_signature`] with the peer's partial signature, then [`Channel::sign`]:
+    /// for the side that signs second (S, completing every update and the payer's state
+    /// from B's claim). The same checks, the same result, and the same persistence rule
+    /// as `sign` (persist the returned channel before the partial signature leaves).
+    ///
+    /// Cheaper (issue 10): one session instead of two, and one BIP340 verification of the
+    /// final signature instead of a verification of the peer's partial, the crate's check of
+    /// our own and a verification of the final signature
+    /// ([`SigningSession::sign_and_aggregate`]). The peer's partial is still checked: our
+    /// partial is computed from our own nonce and key alone, so the final signature verifies
+    /// only if the peer's partial is valid; when it does not verify the peer's partial is
+    /// verified on its own to report whose half is wrong, exactly as `on_signature` would.
+    /// Our partial signature is computed before the peer's is known to be good, but leaves
+    /// nothing: it is returned only with a verified final signature, and signing the same
+    /// session again with the same nonce gives the identical partial (the session is fixed).
+    ///
+    /// Anything but a pending update awaiting both partials goes through `on_signature` and
+    /// `sign` themselves.
+    pub fn countersign(
+        &self,
+        msg: &UpdateSignature,
+        local_funding_secret: Scalar,
+    ) -> Result<(Channel, PartialSignature), ChannelError> {
+        let fresh = self.id == msg.channel_id
+            && self.pending.as_ref().is_some_and(|p| {
+                p.next.number == msg.number
+                    && p.local_partial.is_none()
+                    && p.remote_partial.is_none()
+                    && p.secret_nonce.is_some()
+                    && p.remote_nonce.is_some()
+            });
+        if !fresh {
+            return self.on_signature(msg)?.sign(local_funding_secret);
+        }
+        let pending = self.pending_ref()?;
+        let number = pending.next.number;
+        let remote = msg.partial()?;
+        if local_funding_secret.base_point_mul() != self.local_key() {
+            return Err(ChannelError::WrongKey(party_name(self.local)));
+        }
+        let stored = pending
+            .secret_nonce
+            .as_ref()
+            .ok_or(ChannelError::NonceConsumed(number))?;
+        let session = self.session(pending)?;
+        let signed = session.sign_and_aggregate(
+            self.local_key(),
+            local_funding_secret,
+            stored.restore()?,
+            remote,
+        );
+        let (local, signature) = match signed {
+            Ok(done) => done,
+            Err(MusigError::InvalidAggregateSignature) => {
+                // Whose half is wrong: the peer's (what `on_signature` reports), or ours.
+                session
+                    .verify_partial(self.remote_key(), remote)
+                    .map_err(|_| ChannelError::InvalidPartialSignature {
+                        signer: party_name(self.local.other()),
+                        number,
+                    })?;
+                if stored.restore()?.public_nonce() != pending.local_nonce {
+                    return Err(ChannelError::Corrupt(format!(
+                        "the stored secret nonce for state {number} does not match our public \
+                         nonce"
+                    )));
+                }
+                return Err(MusigError::InvalidAggregateSignature.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut channel = self.duplicate();
+        let p = channel.pending.as_mut().expect("checked above");
+        p.secret_nonce = None;
+        p.local_partial = Some(local);
+        p.remote_partial = Some(remote);
+        p.withheld = false;
+        Ok((channel.completed(signature)?, local))
+    }
+
     /// Aggregates both partial signatures of the pending update and makes it the latest.
-    fn complete(mut self, session: &SigningSession) -> Result<Channel, ChannelError> {
-        let p = self.pending.take().expect("completing a pending update");
+    fn complete(self, session: &SigningSession) -> Result<Channel, ChannelError> {
+        let p = self.pending.as_ref().expect("completing a pending update");
         let (Some(local), Some(remote)) = (p.local_partial, p.remote_partial) else {
             unreachable!("both partial signatures are present when completing");
         };
         let signature = session.aggregate(local, remote)?;
         musig2::verify_single(session.key().point(), signature, session.message())
             .map_err(|_| MusigError::InvalidAggregateSignature)?;
+        self.completed(signature)
+    }
+
+    /// Makes the pending update, with both partial signatures, the latest signed state with
+    /// `signature`, their aggregate, verified by the caller.
+    fn completed(mut self, signature: [u8; 64]) -> Result<Channel, ChannelError> {
+        let p = self.pending.take().expect("completing a pending update");
+        let (Some(local), Some(_)) = (p.local_partial, p.remote_partial) else {
+            unreachable!("both partial signatures are present when completing");
+        };
         let txs = StateTransactions::build(&self.params, &p.next)?;
         self.history.insert(p.next.number, txs.settle_leaf_hash());
         if p.next.number == 0 && self.status == ChannelStatus::Opening {
@@ -1770,6 +1860,57 @@ mod tests {
         // The same session again is the same nonce (deterministic given the inputs).
         let (_, a3) = server.accept(&p1, [7; 32], ok).unwrap();
         assert_eq!(a1.nonce, a3.nonce);
+    }
+
+    #[test]
+    fn countersign_is_on_signature_then_sign() {
+        let (client, server, cs, ss) = pair();
+        let (c, proposal) = client.propose(client.initial_state(), [1; 32]).unwrap();
+        let (s, accept) = server.accept(&proposal, [2; 32], ok).unwrap();
+        let c = c.on_accept(&accept).unwrap();
+        let (c, _) = c.sign(cs).unwrap();
+        let msg = c.update_signature().unwrap();
+
+        let (slow, slow_partial) = s.on_signature(&msg).unwrap().sign(ss).unwrap();
+        let (fast, fast_partial) = s.countersign(&msg, ss).unwrap();
+        assert_eq!(fast_partial, slow_partial);
+        assert_eq!(
+            serde_json::to_value(&fast).unwrap(),
+            serde_json::to_value(&slow).unwrap()
+        );
+        assert_eq!(fast.latest().unwrap().state.number, 0);
+        let reply = fast.update_signature().unwrap();
+        let c = c.on_signature(&reply).unwrap();
+        assert_eq!(
+            c.latest().unwrap().signature,
+            fast.latest().unwrap().signature
+        );
+
+        // A wrong partial: the error on_signature gives, and nothing changes.
+        let mut bad = msg.clone();
+        bad.partial_signature[31] ^= 1;
+        assert_eq!(
+            s.countersign(&bad, ss).unwrap_err(),
+            s.on_signature(&bad).unwrap_err()
+        );
+        assert!(matches!(
+            s.countersign(&bad, ss).unwrap_err(),
+            ChannelError::InvalidPartialSignature { number: 0, .. }
+        ));
+        // The wrong key, and a signature for another state, as `sign` and `on_signature`.
+        assert_eq!(
+            s.countersign(&msg, cs).unwrap_err(),
+            ChannelError::WrongKey("server")
+        );
+        let mut other = msg.clone();
+        other.number = 1;
+        assert_eq!(
+            s.countersign(&other, ss).unwrap_err(),
+            s.on_signature(&other).unwrap_err()
+        );
+        // Once signed, the nonce is gone: countersigning the completed channel fails as
+        // signing it again would.
+        assert!(fast.countersign(&msg, ss).is_err());
     }
 
     #[test]

@@ -856,12 +856,12 @@ impl ServerCore {
             check_stake(inner, client, 0)?;
         }
         let ch = Self::owned(inner, client, &s.channel_id)?;
-        let with_remote = ch.channel.on_signature(&s).map_err(channel_error)?;
         let secret = self.keys.channel(ch.key_index).funding_scalar();
-        record_nonce_use(&with_remote);
-        // Our nonce is consumed here: the channel without it is written before our partial
-        // signature leaves (PROTOCOL.md §7.3).
-        let (signed, _partial) = with_remote.sign(secret).map_err(channel_error)?;
+        record_nonce_use(&ch.channel);
+        // The client's partial is checked (through the final signature, see
+        // `Channel::countersign`) and our nonce is consumed here: the channel without it is
+        // written before our partial signature leaves (PROTOCOL.md §7.3).
+        let (signed, _partial) = ch.channel.countersign(&s, secret).map_err(channel_error)?;
         let reply = signed.update_signature().map_err(channel_error)?;
         let old = std::mem::replace(&mut ch.channel, signed);
         if let Err(e) = self.save(ch) {

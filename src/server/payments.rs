@@ -1041,13 +1041,14 @@ impl ServerCore {
                 number: payment.state_number,
                 partial_signature: scalar,
             };
-            let with_remote = a.channel.on_signature(&msg).map_err(|e| match e {
+            let secret = self.keys.channel(a.key_index).funding_scalar();
+            super::record_nonce_use(&a.channel);
+            // `t` is checked as A's partial signature through the final signature of n+1
+            // (`Channel::countersign`): it verifies only if `t·G = T_A`.
+            let (completed, _) = a.channel.countersign(&msg, secret).map_err(|e| match e {
                 crate::protocol::ChannelError::InvalidPartialSignature { .. } => wrong_scalar(),
                 other => channel_error(other),
             })?;
-            let secret = self.keys.channel(a.key_index).funding_scalar();
-            super::record_nonce_use(&with_remote);
-            let (completed, _) = with_remote.sign(secret).map_err(channel_error)?;
             let ours = completed.update_signature().map_err(channel_error)?;
             self.commit_channel(inner, &a_id, completed)?;
             ours
