@@ -105,6 +105,9 @@ pub struct WalletKeys {
     node_id: OnceLock<NodeId>,
 }
 
+/// How many channels' secrets a [`WalletKeys`] keeps derived.
+const MAX_CACHED_CHANNELS: usize = 1024;
+
 /// The process's one signing context for derivations (a context per derivation cost a
 /// context randomisation each time).
 fn secp() -> &'static Secp256k1<bitcoin::secp256k1::SignOnly> {
@@ -295,12 +298,18 @@ impl WalletKeys {
     /// The secret keys of channel number `index` (derived once per index, then copied from
     /// the cache).
     pub fn channel(&self, index: u32) -> ChannelSecrets {
-        let mut cache = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        let c = cache.entry(index).or_insert_with(|| ChannelSecrets {
+        let derive = || ChannelSecrets {
             funding: self.own(&[1, index, 0]),
             settlement: self.own(&[1, index, 1]),
             ptlc: self.own(&[1, index, 2]),
-        });
+        };
+        let mut cache = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        // Bounded: S's index advances with every open, funded or not (a stranger's opens
+        // must not grow it for the life of the process).
+        if !cache.contains_key(&index) && cache.len() >= MAX_CACHED_CHANNELS {
+            return derive();
+        }
+        let c = cache.entry(index).or_insert_with(derive);
         ChannelSecrets {
             funding: c.funding,
             settlement: c.settlement,

@@ -389,8 +389,11 @@ impl SigningSession {
     /// of `other`, [`SigningSession::sign`] and [`SigningSession::aggregate`] with one BIP340
     /// verification instead of two partial-signature verifications (the other's, and the
     /// crate's check of our own) and a BIP340 verification (issue 10): our partial is
-    /// computed from our own secret nonce and key and does not depend on `other`, so the
-    /// final signature verifies exactly when both halves are valid (`s·G = R + e·Q` with
+    /// computed from our own secret nonce and key and does not depend on `other`; with the
+    /// secret nonce checked to be the one the session holds for `signer` and `seckey` to be
+    /// `signer`'s (two base-point multiplications, refused with
+    /// [`MusigError::NonceKeyMismatch`]), ours is right, so the final signature verifies
+    /// exactly when both halves are valid (`s·G = R + e·Q` with
     /// `s_own·G = T_own` leaves `s_other·G = T_other`). A failure does not say whose half is
     /// wrong: ask [`SigningSession::verify_partial`] of `other` then. Our partial signature is
     /// returned only with a final signature that verifies.
@@ -411,7 +414,14 @@ impl SigningSession {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
         let bytes = zeroize::Zeroizing::new(secnonce.0.serialize());
-        if bytes[64..] != signer.serialize()[..] {
+        if bytes[64..] != signer.serialize()[..] || seckey.base_point_mul() != signer {
+            return Err(MusigError::NonceKeyMismatch);
+        }
+        // Our own partial is not verified on its own, so the final signature proves the
+        // other's half only if ours is right: the secret nonce must be the one this session
+        // holds for us (else a peer choosing its nonce after ours could make a wrong partial
+        // pass, and ours would be a second use of a stored nonce).
+        if secnonce.0.public_nonce() != *self.nonce_of(signer)? {
             return Err(MusigError::NonceKeyMismatch);
         }
         let encoding = || MusigError::Encoding {
@@ -557,13 +567,19 @@ mod tests {
             MusigError::InvalidAggregateSignature
         );
         // A secret nonce of the right key but not the one whose public nonce is in the
-        // session: the final signature does not verify, nothing is returned.
+        // session: refused before anything is signed (review finding: a peer choosing its
+        // nonce after ours could otherwise make a wrong half pass the final check).
         let other_nonce = SecretNonce::generate([4; 32], s, &key, None);
         assert_eq!(
             session
                 .sign_and_aggregate(ps, s, other_nonce, sa)
                 .unwrap_err(),
-            MusigError::InvalidAggregateSignature
+            MusigError::NonceKeyMismatch
+        );
+        // A secret key that is not the signer's: refused too.
+        assert_eq!(
+            session.sign_and_aggregate(ps, a, copy(), sa).unwrap_err(),
+            MusigError::NonceKeyMismatch
         );
         // The other signer's nonce (bound to its key) is refused outright.
         let foreign = SecretNonce::generate([5; 32], a, &key, None);

@@ -1130,8 +1130,9 @@ impl Channel {
     /// final signature instead of a verification of the peer's partial, the crate's check of
     /// our own and a verification of the final signature
     /// ([`SigningSession::sign_and_aggregate`]). The peer's partial is still checked: our
-    /// partial is computed from our own nonce and key alone, so the final signature verifies
-    /// only if the peer's partial is valid; when it does not verify the peer's partial is
+    /// partial is computed from our own nonce and key alone — `sign_and_aggregate` refuses a
+    /// secret nonce or key that is not the session's for us, so ours is right — and the final
+    /// signature then verifies only if the peer's partial is valid; when it does not verify the peer's partial is
     /// verified on its own to report whose half is wrong, exactly as `on_signature` would.
     /// Our partial signature is computed before the peer's is known to be good, but leaves
     /// nothing: it is returned only with a verified final signature, and signing the same
