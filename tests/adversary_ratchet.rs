@@ -112,6 +112,16 @@ fn show(w: &Wallet, id: &str) -> Value {
 }
 
 /// The channel `id` as S reports it to its client over the API (`GET /v1/channels`).
+/// Waits until S lists the channel `id` as open: S counts a stake once its own watcher has
+/// seen the funding confirmed, and its pass runs on a timer, so it may follow the client's
+/// own view by a moment.
+fn s_counts_open(api: &Client, id: &str) {
+    eventually("S to count the stake as open", || {
+        let theirs: Vec<Value> = api.get("/v1/channels").unwrap();
+        listed(&theirs, id)["status"] == "open"
+    });
+}
+
 fn listed(client_channels: &[Value], id: &str) -> Value {
     client_channels
         .iter()
@@ -164,6 +174,8 @@ fn recycled_stake_does_not_keep_inbound() {
     eventually("a's stake to open", || {
         show(&a, &a_stake)["status"] == "open"
     });
+    let a_api = Client::new(&url, keys_of(&a).node_secret(), None).unwrap();
+    s_counts_open(&a_api, &a_stake);
     let a_inbound = channel_id(&a.ok(&["channel", "request-inbound", &url, "100000"]));
     env.mine(1);
     // More than the stake is refused.
@@ -173,7 +185,6 @@ fn recycled_stake_does_not_keep_inbound() {
     // for now: S shows a the close it is going to make, and why.
     a.ok(&["channel", "close", &a_stake, "--fee", "500"]);
     let closed_at = env.ledger().tip().unwrap().height;
-    let a_api = Client::new(&url, keys_of(&a).node_secret(), None).unwrap();
     eventually("S to give a notice", || {
         let mine: Vec<Value> = a_api.get("/v1/channels").unwrap();
         let notice = &listed(&mine, &a_inbound)["close_notice"];
@@ -205,10 +216,11 @@ fn recycled_stake_does_not_keep_inbound() {
     eventually("b's stake to open", || {
         show(&b, &b_stake)["status"] == "open"
     });
+    let b_api = Client::new(&url, keys_of(&b).node_secret(), None).unwrap();
+    s_counts_open(&b_api, &b_stake);
     let b_inbound = channel_id(&b.ok(&["channel", "request-inbound", &url, "100000"]));
     env.mine(1);
     // b's inbound is covered: its only notice is the far idle close (4032 blocks).
-    let b_api = Client::new(&url, keys_of(&b).node_secret(), None).unwrap();
     eventually("S to see b's inbound open", || {
         let theirs: Vec<Value> = b_api.get("/v1/channels").unwrap();
         listed(&theirs, &b_inbound)["close_notice"].is_object()
