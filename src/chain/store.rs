@@ -242,13 +242,25 @@ impl Sql<'_> {
         u32::try_from(value).map_err(|_| self.corrupt(format!("{what} {value} out of range")))
     }
 
+    /// The one column of the one row `sql` selects with `params`, if there is a row (the
+    /// statement is prepared once per connection).
+    fn row<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<T>, LedgerError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params, |r| r.get(0)).optional())
+            .map_err(|e| self.db(e))
+    }
+
     /// The confirmation height of a known transaction: `Some(None)` in the mempool.
     fn tx_height(&self, txid: &Txid) -> Result<Option<Option<u32>>, LedgerError> {
-        let row: Option<Option<i64>> = self
-            .conn
-            .prepare_cached("SELECT height FROM transactions WHERE txid = ?1")
-            .and_then(|mut s| s.query_row([txid_param(txid)], |r| r.get(0)).optional())
-            .map_err(|e| self.db(e))?;
+        let row: Option<Option<i64>> = self.row(
+            "SELECT height FROM transactions WHERE txid = ?1",
+            [txid_param(txid)],
+        )?;
         row.map(|h| h.map(|h| self.u32_col(h, "height")).transpose())
             .transpose()
     }
@@ -462,21 +474,14 @@ impl ChainStore for Sql<'_> {
     }
 
     fn block_time(&self, height: u32) -> Result<u32, LedgerError> {
-        let time: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT time FROM blocks WHERE height = ?1")
-            .and_then(|mut s| s.query_row([height], |r| r.get(0)).optional())
-            .map_err(|e| self.db(e))?;
+        let time: Option<i64> = self.row("SELECT time FROM blocks WHERE height = ?1", [height])?;
         let time = time.ok_or_else(|| self.corrupt(format!("block {height} is missing")))?;
         self.u32_col(time, "block time")
     }
 
     fn block_hash_at(&self, height: u32) -> Result<BlockHash, LedgerError> {
-        let hash: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT hash FROM blocks WHERE height = ?1")
-            .and_then(|mut s| s.query_row([height], |r| r.get(0)).optional())
-            .map_err(|e| self.db(e))?;
+        let hash: Option<Vec<u8>> =
+            self.row("SELECT hash FROM blocks WHERE height = ?1", [height])?;
         let hash = hash.ok_or_else(|| self.corrupt(format!("block {height} is missing")))?;
         Ok(BlockHash::from_byte_array(self.hash32(hash, "block hash")?))
     }
@@ -520,45 +525,26 @@ impl ChainStore for Sql<'_> {
     }
 
     fn confirmed_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
-        let by: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached(
-                "SELECT spent_by FROM outputs \
-                 WHERE txid = ?1 AND vout = ?2 AND spent_by IS NOT NULL",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![txid_param(&outpoint.txid), outpoint.vout], |r| {
-                    r.get(0)
-                })
-                .optional()
-            })
-            .map_err(|e| self.db(e))?;
+        let by: Option<Vec<u8>> = self.row(
+            "SELECT spent_by FROM outputs WHERE txid = ?1 AND vout = ?2 AND spent_by IS NOT NULL",
+            params![txid_param(&outpoint.txid), outpoint.vout],
+        )?;
         by.map(|b| self.txid(b)).transpose()
     }
 
     fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
-        let by: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT spender FROM mempool_spends WHERE txid = ?1 AND vout = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![txid_param(&outpoint.txid), outpoint.vout], |r| {
-                    r.get(0)
-                })
-                .optional()
-            })
-            .map_err(|e| self.db(e))?;
+        let by: Option<Vec<u8>> = self.row(
+            "SELECT spender FROM mempool_spends WHERE txid = ?1 AND vout = ?2",
+            params![txid_param(&outpoint.txid), outpoint.vout],
+        )?;
         by.map(|b| self.txid(b)).transpose()
     }
 
     fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
-        let raw: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT raw FROM transactions WHERE txid = ?1 AND height IS NULL")
-            .and_then(|mut s| {
-                s.query_row([txid_param(&outpoint.txid)], |r| r.get(0))
-                    .optional()
-            })
-            .map_err(|e| self.db(e))?;
+        let raw: Option<Vec<u8>> = self.row(
+            "SELECT raw FROM transactions WHERE txid = ?1 AND height IS NULL",
+            [txid_param(&outpoint.txid)],
+        )?;
         match raw {
             Some(raw) => Ok(self
                 .decode_tx(&raw)?
