@@ -1023,11 +1023,12 @@ impl Channel {
         self.sign_pending(local_funding_secret, true)
     }
 
-    fn sign_pending(
+    /// What signing the pending update needs, checked: our key is `local_funding_secret`'s,
+    /// the secret nonce is still stored and is the one whose public nonce the session holds.
+    fn signing(
         &self,
         local_funding_secret: Scalar,
-        withheld: bool,
-    ) -> Result<(Channel, PartialSignature), ChannelError> {
+    ) -> Result<(SigningSession, SecretNonce), ChannelError> {
         let pending = self.pending_ref()?;
         let number = pending.next.number;
         if local_funding_secret.base_point_mul() != self.local_key() {
@@ -1037,13 +1038,21 @@ impl Channel {
             .secret_nonce
             .as_ref()
             .ok_or(ChannelError::NonceConsumed(number))?;
-        let session = self.session(pending)?;
         let secret_nonce = stored.restore()?;
         if secret_nonce.public_nonce() != pending.local_nonce {
             return Err(ChannelError::Corrupt(format!(
                 "the stored secret nonce for state {number} does not match our public nonce"
             )));
         }
+        Ok((self.session(pending)?, secret_nonce))
+    }
+
+    fn sign_pending(
+        &self,
+        local_funding_secret: Scalar,
+        withheld: bool,
+    ) -> Result<(Channel, PartialSignature), ChannelError> {
+        let (session, secret_nonce) = self.signing(local_funding_secret)?;
         let partial = session.sign(local_funding_secret, secret_nonce)?;
         let mut channel = self.duplicate();
         let p = channel.pending.as_mut().expect("checked above");
@@ -1156,39 +1165,26 @@ impl Channel {
         if !fresh {
             return self.on_signature(msg)?.sign(local_funding_secret);
         }
-        let pending = self.pending_ref()?;
-        let number = pending.next.number;
+        let number = self.pending_ref()?.next.number;
         let remote = msg.partial()?;
-        if local_funding_secret.base_point_mul() != self.local_key() {
-            return Err(ChannelError::WrongKey(party_name(self.local)));
-        }
-        let stored = pending
-            .secret_nonce
-            .as_ref()
-            .ok_or(ChannelError::NonceConsumed(number))?;
-        let session = self.session(pending)?;
+        let (session, secret_nonce) = self.signing(local_funding_secret)?;
         let signed = session.sign_and_aggregate(
             self.local_key(),
             local_funding_secret,
-            stored.restore()?,
+            secret_nonce,
             remote,
         );
         let (local, signature) = match signed {
             Ok(done) => done,
             Err(MusigError::InvalidAggregateSignature) => {
-                // Whose half is wrong: the peer's (what `on_signature` reports), or ours.
+                // Ours is right (checked above and by `sign_and_aggregate`): the peer's half
+                // is wrong, reported as `on_signature` reports it.
                 session
                     .verify_partial(self.remote_key(), remote)
                     .map_err(|_| ChannelError::InvalidPartialSignature {
                         signer: party_name(self.local.other()),
                         number,
                     })?;
-                if stored.restore()?.public_nonce() != pending.local_nonce {
-                    return Err(ChannelError::Corrupt(format!(
-                        "the stored secret nonce for state {number} does not match our public \
-                         nonce"
-                    )));
-                }
                 return Err(MusigError::InvalidAggregateSignature.into());
             }
             Err(e) => return Err(e.into()),
