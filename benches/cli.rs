@@ -2,6 +2,10 @@
 //! `--identity` (process start, unlock, sync with the regtest ledger, render), and unlocking
 //! with a passphrase at the default scrypt work factor. `cargo bench --bench cli`.
 
+mod common;
+
+use common::check;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -20,29 +24,11 @@ fn asyncpay(dir: &Path, wallet: &str, unlock: &[&str], args: &[&str]) -> Command
     c
 }
 
-fn check(mut c: Command) -> String {
-    let out = c.output().expect("asyncpay runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let identity = root.join("identity.txt");
-    let id = age::x25519::Identity::generate();
-    std::fs::write(
-        &identity,
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&id.to_string())
-        ),
-    )
-    .unwrap();
+    common::write_identity(&identity);
     let id_arg = ["--identity", identity.to_str().unwrap()];
     check(asyncpay(root, "a", &id_arg, &["init"]));
     let addr: serde_json::Value =

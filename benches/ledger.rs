@@ -7,6 +7,10 @@
 //! and submitting make the chain grow while they are measured (by a few hundred blocks at
 //! most); the heights printed are those at the start.
 
+mod common;
+
+use common::check;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -54,28 +58,10 @@ fn asyncpay(root: &Path, args: &[&str]) -> Command {
     c
 }
 
-fn check(mut c: Command) -> String {
-    let out = c.output().expect("asyncpay runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A ledger at about `height` blocks with a wallet synced to its tip: returns the ledger and
 /// an anchor coin of 1 BTC to spend from.
 fn setup(root: &Path, height: u32) -> (Ledger, OutPoint) {
-    let id = age::x25519::Identity::generate();
-    std::fs::write(
-        root.join("identity.txt"),
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&id.to_string())
-        ),
-    )
-    .unwrap();
+    common::write_identity(&root.join("identity.txt"));
     check(asyncpay(root, &["init"]));
     let addr: serde_json::Value =
         serde_json::from_str(&check(asyncpay(root, &["wallet", "address"]))).unwrap();

@@ -8,6 +8,8 @@
 //! `/proc/self/task`) and the whole process's (all roles), each also as a multiple of one
 //! BIP340 verification measured in this run. `cargo bench --bench network`.
 
+mod common;
+
 #[path = "../tests/common/functional.rs"]
 mod functional;
 
@@ -18,28 +20,18 @@ const PAYMENTS_PER_PAIR: usize = 20;
 /// CPU seconds (user + system) of the threads of this process whose name starts with
 /// `prefix` (`None`: the whole process).
 fn cpu(prefix: Option<&str>) -> f64 {
-    let ticks = |stat: &str| -> f64 {
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .collect();
-        fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()
-    };
     let Some(prefix) = prefix else {
-        return ticks(&std::fs::read_to_string("/proc/self/stat").unwrap()) / 100.0;
+        return common::cpu_seconds("/proc/self/stat");
     };
-    let mut total = 0.0;
-    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if comm.starts_with(prefix) {
-            if let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) {
-                total += ticks(&stat);
-            }
-        }
-    }
-    total / 100.0
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| comm.starts_with(prefix))
+        })
+        .map(|task| common::cpu_seconds(task.path().join("stat")))
+        .sum()
 }
 
 /// CPU seconds of one BIP340 verification (CPU time, not wall time: the ratio holds on a

@@ -17,6 +17,8 @@
 //! credited (the claim signed and written: `receive` exits), median and p95.
 //! `cargo bench --bench payments`.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -145,15 +147,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let root: PathBuf = dir.path().to_path_buf();
     let root = root.as_path();
-    let id = age::x25519::Identity::generate();
-    std::fs::write(
-        root.join("identity.txt"),
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&id.to_string())
-        ),
-    )
-    .unwrap();
+    common::write_identity(&root.join("identity.txt"));
 
     // S: fee 1000 ppm, one confirmation, funds the payees' inbound channels. The delays of
     // the A–S and B–S channels satisfy the sale's timing inequality (docs/protocol.md §4.1),

@@ -9,6 +9,8 @@
 //! process's minus the main thread's (`/proc/thread-self/stat` read on the main thread).
 //! `cargo bench --bench payments_in_process [-- PAYMENTS]`.
 
+mod common;
+
 #[path = "../tests/common/network.rs"]
 mod network;
 
@@ -18,24 +20,12 @@ const PAYMENTS: usize = 40;
 
 /// User + system CPU seconds of this process so far (`/proc/self/stat`, all threads).
 fn cpu() -> f64 {
-    ticks("/proc/self/stat")
+    common::cpu_seconds("/proc/self/stat")
 }
 
 /// User + system CPU seconds of the calling thread so far: on the main thread, A's and B's.
 fn main_thread_cpu() -> f64 {
-    ticks("/proc/thread-self/stat")
-}
-
-fn ticks(path: &str) -> f64 {
-    let stat = std::fs::read_to_string(path).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0
+    common::cpu_seconds("/proc/thread-self/stat")
 }
 
 /// `n` BIP340 verifications (the unit of the figures). Not inlined, so that a callgrind run

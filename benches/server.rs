@@ -5,6 +5,8 @@
 //!
 //! Also reports S's CPU time per update as a ratio to one BIP340 verification.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -101,34 +103,14 @@ impl Peer {
 }
 
 fn cpu_seconds() -> f64 {
-    // utime + stime of this process from /proc (Linux), in seconds.
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
+    common::cpu_seconds("/proc/self/stat")
 }
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(dir.path().join("chain")).unwrap();
     let id_file = dir.path().join("s.identity");
-    let identity = age::x25519::Identity::generate();
-    std::fs::write(
-        &id_file,
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&identity.to_string())
-        ),
-    )
-    .unwrap();
+    common::write_identity(&id_file);
     let data = DataDir::open(&dir.path().join("s"), LockWait::Fail).unwrap();
     let store = data.create_with_identity_file(&id_file).unwrap();
     let seed = Seed::generate(&[200; 32]);
