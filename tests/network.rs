@@ -123,3 +123,45 @@ fn the_servers_close_nonce_signs_once_and_never_outlives_the_process() {
     net.servers[0].restart();
     assert_eq!(sign(&url, 1_000, &accept.nonce), "no_close");
 }
+
+/// S's settings file (which holds its next channel key index) put back from an old,
+/// authentic copy while S is down: S still never derives a channel key it already uses.
+/// (Two channels with one funding key would let APOAS-signed states of one spend the other.)
+#[test]
+fn an_old_settings_file_never_makes_s_reuse_a_channel_key() {
+    use asyncpay::eltoo::Party;
+    use bitcoin::{Amount, FeeRate};
+
+    let mut net = create_network(1, 0, 1);
+    let payer = &net.payers[0];
+    payer.fund(1_000_000);
+    net.ledger().mine(1, None).unwrap();
+    let settings = net.servers[0].dir.join("server.age");
+    let old = std::fs::read(&settings).unwrap();
+    let url = net.servers[0].url().to_owned();
+    let open = |net: &functional::Net| {
+        let ch = net.payers[0]
+            .engine()
+            .open_channel(
+                &url,
+                Amount::from_sat(100_000),
+                Party::Client,
+                FeeRate::from_sat_per_vb_u32(2),
+            )
+            .unwrap();
+        net.ledger().mine(1, None).unwrap();
+        ch.channel.params().server.funding
+    };
+    let second = open(&net);
+    net.servers[0].restart_with(|_| std::fs::write(&settings, &old).unwrap());
+    let third = open(&net);
+    let keys: std::collections::BTreeSet<_> = net.payers[0]
+        .engine()
+        .channels()
+        .unwrap()
+        .iter()
+        .map(|c| c.channel.params().server.funding)
+        .collect();
+    assert_eq!(keys.len(), 3, "S reused a channel key");
+    assert_ne!(second, third);
+}

@@ -97,7 +97,7 @@ impl Node {
     }
 
     /// Pays `sat` to this wallet's on-chain wallet from the ledger's faucet (confirmed).
-    fn fund(&self, sat: u64) {
+    pub fn fund(&self, sat: u64) {
         let engine = self.engine();
         let (mut wallet, state) = engine.onchain().unwrap();
         let address = wallet.next_address().address;
@@ -130,8 +130,15 @@ impl Server {
     /// S's process ends and starts again on the same address: everything it did not write
     /// is gone.
     pub fn restart(&mut self) {
+        self.restart_with(|_| {});
+    }
+
+    /// [`Server::restart`], with `meddle` acting on S's data dir while S is down (an
+    /// attacker who can write it, a restore from a backup).
+    pub fn restart_with(&mut self, meddle: impl FnOnce(&Path)) {
         drop(self.s.take());
         self.ctx.forget_store();
+        meddle(&self.dir);
         self.s = Some(InProcessServer::start(&mut self.ctx, self.listen).unwrap());
     }
 
