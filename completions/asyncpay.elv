@@ -104,7 +104,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
-            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
+            cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;wallet;address'= {
@@ -237,7 +237,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
-            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
+            cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;wallet;help;address'= {
@@ -272,7 +272,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand change 'Change the passphrase (the state files need no re-encryption)'
+            cand change 'Change the passphrase (the records need no re-encryption)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;passphrase;change'= {
@@ -292,7 +292,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;passphrase;help'= {
-            cand change 'Change the passphrase (the state files need no re-encryption)'
+            cand change 'Change the passphrase (the records need no re-encryption)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;passphrase;help;change'= {
@@ -944,7 +944,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
-            cand upgrade 'Authenticate the files an older asyncpay wrote in this data dir (once, after upgrading; only for a data dir you trust)'
+            cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
         }
         &'asyncpay;help;wallet;address'= {
         }
@@ -963,7 +963,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;wallet;upgrade'= {
         }
         &'asyncpay;help;passphrase'= {
-            cand change 'Change the passphrase (the state files need no re-encryption)'
+            cand change 'Change the passphrase (the records need no re-encryption)'
         }
         &'asyncpay;help;passphrase;change'= {
         }

@@ -1,15 +1,18 @@
 //! Issue 10 (authenticated records): someone who can write the data dir but does not hold
 //! the storage identity (a shared backup folder, a sync service, another local user with
-//! write access) tries to make the wallet use data of their choosing. Every state file is
-//! encrypted to the *public* recipient, so they can make one that decrypts; the record tag
-//! is what stops them.
+//! write access) tries to make the wallet use data of their choosing: a forged record or
+//! database, records swapped between places, an old record put back, a record deleted, or
+//! state files of the format before the database planted. The data key is wrapped to the
+//! *public* recipient, so a forger can make one that unwraps; its tag under the identity,
+//! the AEAD of every record and the sealed summary of all of them are what stop them.
 
 use std::io::Write;
+use std::path::Path;
 
 use age::secrecy::SecretString;
 use asyncpay::keys::Seed;
 use asyncpay::store::{
-    encode_state_plaintext, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock,
+    encode_state_plaintext, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock, DB_FILE,
     RECIPIENT_FILE,
 };
 use asyncpay::wallet::WalletState;
@@ -22,7 +25,7 @@ use common::procs::Env;
 const FORGER_MNEMONIC: &str = "legal winner thank year wave sausage worth useful legal winner \
     thank yellow";
 
-/// A keyed record type of this test (like a channel: `things/<key>.age`).
+/// A keyed record type of this test (like a channel).
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Thing {
     amount_sat: u64,
@@ -34,24 +37,31 @@ impl StateFile for Thing {
     const VERSION: u32 = 1;
 }
 
-/// What a forger can make: `value`'s plaintext envelope (optionally behind `prefix`),
-/// age-encrypted to the data dir's public recipient.
-fn forge<T: StateFile>(dir: &std::path::Path, value: &T, prefix: &[u8]) -> Vec<u8> {
+/// The data dir's public storage recipient, as anyone can read it.
+fn recipient_of(dir: &Path) -> age::x25519::Recipient {
     let text = std::fs::read_to_string(dir.join(RECIPIENT_FILE)).unwrap();
-    let recipient: age::x25519::Recipient = text
-        .lines()
+    text.lines()
         .find(|l| l.starts_with("age1"))
         .unwrap()
         .parse()
-        .unwrap();
+        .unwrap()
+}
+
+/// What a forger can make: `value`'s plaintext envelope (optionally behind `prefix`),
+/// age-encrypted to the data dir's public recipient: a state file of the format before the
+/// database.
+fn forge<T: StateFile>(dir: &Path, value: &T, prefix: &[u8]) -> Vec<u8> {
     let mut plaintext = prefix.to_vec();
     plaintext.extend_from_slice(&encode_state_plaintext(value).unwrap());
+    encrypt_to(&recipient_of(dir), &plaintext)
+}
+
+fn encrypt_to(recipient: &age::x25519::Recipient, plaintext: &[u8]) -> Vec<u8> {
     let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .unwrap();
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient)).unwrap();
     let mut out = Vec::new();
     let mut writer = encryptor.wrap_output(&mut out).unwrap();
-    writer.write_all(&plaintext).unwrap();
+    writer.write_all(plaintext).unwrap();
     writer.finish().unwrap();
     out
 }
@@ -64,7 +74,7 @@ fn forger_seed() -> SeedFile {
     }
 }
 
-fn new_store(root: &std::path::Path) -> (DataDir, asyncpay::store::Store) {
+fn new_store(root: &Path) -> (DataDir, asyncpay::store::Store) {
     let dir = DataDir::open(root, LockWait::Fail).unwrap();
     let store = dir
         .create_with_passphrase(&SecretString::from("pw".to_owned()), 4)
@@ -72,47 +82,132 @@ fn new_store(root: &std::path::Path) -> (DataDir, asyncpay::store::Store) {
     (dir, store)
 }
 
-/// The measured attack of the issue: a `seed.age` of the forger's mnemonic, encrypted to the
-/// public recipient, used to load without error (and the wallet then handed out the forger's
-/// addresses). Now it is refused, with or without a made-up tag.
+fn unlock(root: &Path) -> Result<asyncpay::store::Store, StoreError> {
+    DataDir::open(root, LockWait::Fail)
+        .unwrap()
+        .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+}
+
+fn raw_db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(DB_FILE)).unwrap()
+}
+
+/// Record `coll`/`key` as it is in the database: (seq, body).
+fn row(dir: &Path, coll: &str, key: &str) -> (i64, Vec<u8>) {
+    raw_db(dir)
+        .query_row(
+            "SELECT seq, body FROM records WHERE coll = ?1 AND key = ?2",
+            [coll, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+/// Puts `row` in as record `coll`/`key`, whatever was there.
+fn put_row(dir: &Path, coll: &str, key: &str, (seq, body): &(i64, Vec<u8>)) {
+    raw_db(dir)
+        .execute(
+            "INSERT OR REPLACE INTO records (coll, key, seq, body) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![coll, key, seq, body],
+        )
+        .unwrap();
+}
+
+fn meta(dir: &Path, name: &str) -> Vec<u8> {
+    raw_db(dir)
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+fn set_meta(dir: &Path, name: &str, value: &[u8]) {
+    raw_db(dir)
+        .execute(
+            "UPDATE meta SET value = ?2 WHERE name = ?1",
+            rusqlite::params![name, value],
+        )
+        .unwrap();
+}
+
+/// Removes the database, leaving the data dir as a release before it left it (identity
+/// and recipient only), for the tests of what that release wrote.
+fn remove_database(dir: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
+    }
+}
+
+/// The measured attack of the issue, against the database: a seed of the forger's mnemonic
+/// in place of ours is refused, whether they put in bytes of their own, a record sealed in
+/// their own wallet's database, or a whole database of their own whose data key they
+/// wrapped to our public recipient (it unwraps; only its tag under our identity is
+/// missing).
 #[test]
 fn a_forged_seed_is_refused() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
     let tmp = tempfile::tempdir().unwrap();
-    let (_dir, store) = new_store(tmp.path());
-    let ours = Seed::generate(&[7; 32]);
+    let (ours, theirs) = (tmp.path().join("ours"), tmp.path().join("theirs"));
+    let (dir, store) = new_store(&ours);
+    let seed = Seed::generate(&[7; 32]);
     store
         .save(&SeedFile {
-            mnemonic: ours.phrase().to_string(),
+            mnemonic: seed.phrase().to_string(),
             network: "regtest".to_owned(),
             created_at: 1,
         })
         .unwrap();
-    let path = store.path_of::<SeedFile>();
+    let genuine = row(&ours, SeedFile::FILE, "");
+    let (forger_dir, forger_store) = new_store(&theirs);
+    forger_store.save(&forger_seed()).unwrap();
 
-    // No tag (as an older asyncpay wrote): in a data dir whose files are tagged, it was
-    // planted, and the error does not invite an upgrade.
-    store.save_keyed("other", &Thing { amount_sat: 1 }).unwrap();
-    std::fs::write(&path, forge(tmp.path(), &forger_seed(), b"")).unwrap();
-    let err = store.load::<SeedFile>().unwrap_err();
-    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
-    assert!(err.is_corrupt_or_unsupported());
-    assert!(store.authenticate_legacy_records().is_err());
+    // Bytes of their own, and their own sealed record.
+    for forged in [
+        (genuine.0, vec![0x42; genuine.1.len()]),
+        row(&theirs, SeedFile::FILE, ""),
+    ] {
+        put_row(&ours, SeedFile::FILE, "", &(genuine.0, forged.1));
+        let err = store.load::<SeedFile>().unwrap_err();
+        assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+        assert!(err.is_corrupt_or_unsupported());
+        assert!(
+            err.to_string().contains("restore it from your own backup"),
+            "{err}"
+        );
+    }
+    put_row(&ours, SeedFile::FILE, "", &genuine);
+    drop((store, dir, forger_store, forger_dir));
 
-    // The current format with a tag the forger made up (they cannot compute ours).
-    let mut prefix = b"asyncpay-record-v1\n".to_vec();
-    prefix.extend_from_slice(&[0x42; 32]);
-    std::fs::write(&path, forge(tmp.path(), &forger_seed(), &prefix)).unwrap();
-    let err = store.load::<SeedFile>().unwrap_err();
-    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
-    assert!(
-        err.to_string().contains("restore it from your own backup"),
-        "{err}"
+    // A whole database of theirs, its data key re-wrapped to our recipient.
+    let forger_identity = {
+        // The forger knows their own identity: they exported it.
+        let dir = DataDir::open(&theirs, LockWait::Fail).unwrap();
+        let store = dir
+            .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+            .unwrap();
+        let text = dir.export_identity(&store);
+        use age::secrecy::ExposeSecret;
+        text.expose_secret()
+            .parse::<age::x25519::Identity>()
+            .unwrap()
+    };
+    let data_key = age::decrypt(&forger_identity, &meta(&theirs, "data_key")).unwrap();
+    std::fs::copy(theirs.join(DB_FILE), ours.join(DB_FILE)).unwrap();
+    let _ = std::fs::remove_file(ours.join(format!("{DB_FILE}-wal")));
+    let _ = std::fs::remove_file(ours.join(format!("{DB_FILE}-shm")));
+    set_meta(
+        &ours,
+        "data_key",
+        &encrypt_to(&recipient_of(&ours), &data_key),
     );
+    let err = unlock(&ours).unwrap_err();
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+    assert!(err.to_string().contains(DB_FILE), "{err}");
 }
 
-/// Authentic records moved: one channel's file copied over another's, or a record copied to
-/// another kind's place, are refused (the tag binds the place).
+/// Authentic records moved: one channel's record copied over another's (with or without
+/// its sequence number), or a record copied to another kind's place, are refused (the
+/// associated data binds the place).
 #[test]
 fn swapped_records_are_refused() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
@@ -127,11 +222,21 @@ fn swapped_records_are_refused() {
             },
         )
         .unwrap();
-    let small = store.keyed_path_of::<Thing>("small").unwrap();
-    let large = store.keyed_path_of::<Thing>("large").unwrap();
-    std::fs::copy(&large, &small).unwrap();
+    let small = row(tmp.path(), Thing::FILE, "small");
+    let large = row(tmp.path(), Thing::FILE, "large");
+    // With the indexed sequence number the body fails to open; with its own, the row is not
+    // the version the wallet indexed.
+    put_row(
+        tmp.path(),
+        Thing::FILE,
+        "small",
+        &(small.0, large.1.clone()),
+    );
     let err = store.load_keyed::<Thing>("small").unwrap_err();
     assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+    put_row(tmp.path(), Thing::FILE, "small", &large);
+    let err = store.load_keyed::<Thing>("small").unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
     assert_eq!(
         store.load_keyed::<Thing>("large").unwrap(),
         Some(Thing {
@@ -140,74 +245,200 @@ fn swapped_records_are_refused() {
     );
 
     store.save(&forger_seed()).unwrap();
-    std::fs::copy(store.path_of::<SeedFile>(), &small).unwrap();
+    put_row(
+        tmp.path(),
+        Thing::FILE,
+        "small",
+        &(small.0, row(tmp.path(), SeedFile::FILE, "").1),
+    );
     let err = store.load_keyed::<Thing>("small").unwrap_err();
     assert!(matches!(err, StoreError::Forged { .. }), "{err}");
 }
 
-/// `wallet upgrade` vouches for the files of a data dir an older asyncpay wrote (none
-/// tagged), once. In a dir that already holds tagged files it vouches for nothing: an
-/// untagged file there was planted, and so is refused as `Forged` — by the upgrade and by
-/// every read (whose error then gives no upgrade hint). A wrong tag stops the upgrade too,
-/// with nothing written.
+/// The gap ADR 0005 left open, closed: an authentic record put back from an older copy
+/// (a channel's state before its last update, with the secret nonce it has since used), a
+/// record deleted (a payment), or an authentic record of an older copy added back are
+/// each refused when the database is opened, with nothing changed; the genuine rows back
+/// make it open again.
 #[test]
-fn upgrade_authenticates_an_old_data_dir_but_never_a_planted_file() {
+fn a_rolled_back_deleted_or_added_record_is_refused() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
     let tmp = tempfile::tempdir().unwrap();
-    let (_dir, store) = new_store(tmp.path());
-    // An old data dir: every record untagged, as the previous release wrote them.
-    let a = store.keyed_path_of::<Thing>("a").unwrap();
-    let b = store.keyed_path_of::<Thing>("b").unwrap();
-    std::fs::create_dir_all(a.parent().unwrap()).unwrap();
-    std::fs::write(&a, forge(tmp.path(), &Thing { amount_sat: 5 }, b"")).unwrap();
-    std::fs::write(&b, forge(tmp.path(), &Thing { amount_sat: 6 }, b"")).unwrap();
+    let (dir, store) = new_store(tmp.path());
+    store.save_keyed("ch", &Thing { amount_sat: 5 }).unwrap();
+    store.save_keyed("gone", &Thing { amount_sat: 9 }).unwrap();
+    let old = row(tmp.path(), Thing::FILE, "ch");
+    let gone = row(tmp.path(), Thing::FILE, "gone");
+    store
+        .transaction(|tx| {
+            tx.save_keyed("ch", &Thing { amount_sat: 6 })?;
+            tx.remove_keyed::<Thing>("gone").map(drop)
+        })
+        .unwrap();
+    let new = row(tmp.path(), Thing::FILE, "ch");
+    drop((store, dir));
+    unlock(tmp.path()).unwrap();
+
+    let refused = |what: &str| {
+        let err = unlock(tmp.path()).unwrap_err();
+        assert!(
+            matches!(err, StoreError::RolledBack { .. }),
+            "{what}: {err}"
+        );
+        assert!(err.is_corrupt_or_unsupported());
+        assert!(
+            err.to_string().contains("restore the whole data dir"),
+            "{err}"
+        );
+    };
+    put_row(tmp.path(), Thing::FILE, "ch", &old);
+    refused("rolled back");
+    put_row(tmp.path(), Thing::FILE, "ch", &new);
+    put_row(tmp.path(), Thing::FILE, "gone", &gone);
+    refused("added back");
+    raw_db(tmp.path())
+        .execute("DELETE FROM records WHERE key IN ('gone', 'ch')", [])
+        .unwrap();
+    refused("deleted");
+    put_row(tmp.path(), Thing::FILE, "ch", &new);
+    let store = unlock(tmp.path()).unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("ch").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+}
+
+/// The database itself as the attack surface (issue 10 review): a trigger that turns every
+/// write into a no-op (the wallet would believe a consumed nonce or a completed state was
+/// saved), an index that answers with other rows, a damaged body (a channel S could not
+/// read would go unwatched), a row changed under a running process, and a write-ahead log
+/// to delete (which would take back every commit since its checkpoint). Each is refused.
+#[test]
+fn tampering_with_the_database_itself_is_refused() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    store.save_keyed("b", &Thing { amount_sat: 6 }).unwrap();
+    // Committed data lives in the database file: no write-ahead log to delete.
+    assert!(!root.join(format!("{DB_FILE}-wal")).exists());
+
+    // A row changed under the running process: the next read refuses it.
+    let a = row(root, Thing::FILE, "a");
+    store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap();
+    let new_a = row(root, Thing::FILE, "a");
+    put_row(root, Thing::FILE, "a", &a);
     let err = store.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    put_row(root, Thing::FILE, "a", &new_a);
+
+    // A trigger that swallows writes: refused by the next write, and at open.
+    raw_db(root)
+        .execute_batch(
+            "CREATE TRIGGER swallow BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;",
+        )
+        .unwrap();
+    let err = store.save_keyed("b", &Thing { amount_sat: 1 }).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    drop((store, dir));
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    raw_db(root).execute_batch("DROP TRIGGER swallow;").unwrap();
+    assert_eq!(
+        unlock(root).unwrap().load_keyed::<Thing>("b").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+
+    // An extra index (one that could answer with other rows than the table's).
+    raw_db(root)
+        .execute_batch("CREATE INDEX other ON records (seq, coll, key);")
+        .unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    raw_db(root).execute_batch("DROP INDEX other;").unwrap();
+
+    // A damaged body is found when the database opens, not when the record is needed.
+    let (seq, mut body) = row(root, Thing::FILE, "b");
+    *body.last_mut().unwrap() ^= 1;
+    put_row(root, Thing::FILE, "b", &(seq, body.clone()));
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+    assert!(err.to_string().contains("record things/b"), "{err}");
+    *body.last_mut().unwrap() ^= 1;
+    put_row(root, Thing::FILE, "b", &(seq, body));
+    unlock(root).unwrap();
+}
+
+/// `wallet upgrade` vouches for the state files of a data dir a release before
+/// authentication wrote (none tagged), once, moving them into the database. A file with a
+/// made-up tag among them stops it with nothing written; once the database exists, files
+/// planted beside it are never read, and removed.
+#[test]
+fn upgrade_moves_an_old_data_dir_but_never_a_planted_file() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    drop(new_store(root));
+    remove_database(root);
+    // An old data dir: every record untagged, as the release before authentication wrote.
+    let things = root.join(Thing::FILE);
+    std::fs::create_dir(&things).unwrap();
+    let (a, b) = (things.join("a.age"), things.join("b.age"));
+    std::fs::write(&a, forge(root, &Thing { amount_sat: 5 }, b"")).unwrap();
+    std::fs::write(&b, forge(root, &Thing { amount_sat: 6 }, b"")).unwrap();
+    let err = unlock(root).unwrap_err();
     assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+    assert!(!root.join(DB_FILE).exists(), "nothing written");
 
     // A file with a made-up tag among them: nothing is written.
     let mut prefix = b"asyncpay-record-v1\n".to_vec();
     prefix.extend_from_slice(&[1; 32]);
-    let bad = store.keyed_path_of::<Thing>("c").unwrap();
-    std::fs::write(&bad, forge(tmp.path(), &Thing { amount_sat: 7 }, &prefix)).unwrap();
-    let before = std::fs::read(&b).unwrap();
-    let err = store.authenticate_legacy_records().unwrap_err();
+    let bad = things.join("c.age");
+    std::fs::write(&bad, forge(root, &Thing { amount_sat: 7 }, &prefix)).unwrap();
+    let dir = DataDir::open(root, LockWait::Fail).unwrap();
+    let pw = Unlock::Passphrase(SecretString::from("pw".to_owned()));
+    let err = dir.unlock_upgrading(&pw).unwrap_err();
     assert!(
         matches!(err, StoreError::Forged { ref path } if *path == bad),
         "{err}"
     );
-    assert_eq!(std::fs::read(&b).unwrap(), before, "nothing written");
+    assert!(
+        !root.join(DB_FILE).exists() && a.exists(),
+        "nothing written"
+    );
     std::fs::remove_file(&bad).unwrap();
 
-    assert_eq!(
-        store.authenticate_legacy_records().unwrap(),
-        vec![a, b.clone()]
+    let (store, moved) = dir.unlock_upgrading(&pw).unwrap();
+    assert_eq!(moved, vec![a.clone(), b.clone()]);
+    assert!(
+        !things.exists(),
+        "the moved files and their directory are gone"
     );
     assert_eq!(
         store.load_keyed::<Thing>("b").unwrap(),
         Some(Thing { amount_sat: 6 })
     );
-    assert!(store.authenticate_legacy_records().unwrap().is_empty());
+    drop(store);
 
-    // Now an untagged file is planted next to the tagged ones: refused everywhere.
-    std::fs::write(
-        &b,
-        forge(
-            tmp.path(),
-            &Thing {
-                amount_sat: 1_000_000,
-            },
-            b"",
-        ),
-    )
-    .unwrap();
-    let err = store.load_keyed::<Thing>("b").unwrap_err();
-    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
-    assert!(!err.to_string().contains("upgrade"), "{err}");
-    let err = store.authenticate_legacy_records().unwrap_err();
-    assert!(
-        matches!(err, StoreError::Forged { ref path } if *path == b),
-        "{err}"
+    // Now a file is planted in the old format: never read (the database's record stands)
+    // and removed, so that it could not be imported if the database were taken away.
+    std::fs::create_dir(&things).unwrap();
+    let planted = forge(
+        root,
+        &Thing {
+            amount_sat: 1_000_000,
+        },
+        b"",
     );
+    std::fs::write(&b, &planted).unwrap();
+    let (store, moved) = dir.unlock_upgrading(&pw).unwrap();
+    assert!(moved.is_empty());
+    assert_eq!(
+        store.load_keyed::<Thing>("b").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+    assert!(!b.exists());
 }
 
 /// Through the binary: a forged seed makes every command that reads it fail with exit 7 and
@@ -218,9 +449,8 @@ fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
     let env = Env::new();
     let a = env.wallet("a");
     let genuine = a.ok(&["wallet", "info"])["node_id"].clone();
-    a.ok(&["wallet", "address"]); // writes wallet.age (tagged) next to seed.age
-    let seed_path = a.dir.join(SeedFile::FILE);
-    let genuine_file = std::fs::read(&seed_path).unwrap();
+    a.ok(&["wallet", "address"]); // saves the on-chain wallet next to the seed
+    let genuine_row = row(&a.dir, SeedFile::FILE, "");
     let error_of = |out: std::process::Output| {
         assert_eq!(out.status.code(), Some(7), "{out:?}");
         // `--json`: the error is the one JSON document on stdout.
@@ -229,7 +459,12 @@ fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
         error["error"]["message"].as_str().unwrap().to_owned()
     };
 
-    std::fs::write(&seed_path, forge(&a.dir, &forger_seed(), b"")).unwrap();
+    put_row(
+        &a.dir,
+        SeedFile::FILE,
+        "",
+        &(genuine_row.0, forge(&a.dir, &forger_seed(), b"")),
+    );
     let message = error_of(a.cmd(&["wallet", "address"]).output().unwrap());
     assert!(message.contains("fails its authentication"), "{message}");
     assert!(
@@ -239,28 +474,28 @@ fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
     let message = error_of(a.cmd(&["wallet", "upgrade"]).output().unwrap());
     assert!(message.contains("fails its authentication"), "{message}");
 
-    // The genuine file back: the wallet is itself again.
-    std::fs::write(&seed_path, &genuine_file).unwrap();
+    // The genuine record back: the wallet is itself again.
+    put_row(&a.dir, SeedFile::FILE, "", &genuine_row);
     assert_eq!(a.ok(&["wallet", "info"])["node_id"], genuine);
 
-    // An old data dir (every record untagged, as the previous release wrote them): refused
-    // with the upgrade hint until `wallet upgrade`, then the same wallet.
+    // An old data dir (every record an untagged file, as the release before authentication
+    // wrote them): refused with the upgrade hint until `wallet upgrade`, then the same
+    // wallet.
     {
-        let dir = DataDir::open(&a.dir, LockWait::Fail).unwrap();
-        let store = dir
-            .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
-            .unwrap();
+        let store = unlock(&a.dir).unwrap();
         let seed: SeedFile = store.load().unwrap().unwrap();
         let wallet: WalletState = store.load().unwrap().unwrap();
-        std::fs::write(&seed_path, forge(&a.dir, &seed, b"")).unwrap();
-        std::fs::write(store.path_of::<WalletState>(), forge(&a.dir, &wallet, b"")).unwrap();
+        drop(store);
+        remove_database(&a.dir);
+        std::fs::write(a.dir.join(SeedFile::FILE), forge(&a.dir, &seed, b"")).unwrap();
+        std::fs::write(a.dir.join(WalletState::FILE), forge(&a.dir, &wallet, b"")).unwrap();
     }
     let message = error_of(a.cmd(&["wallet", "info"]).output().unwrap());
     assert!(message.contains("is not authenticated"), "{message}");
     assert!(message.contains("asyncpay wallet upgrade"), "{message}");
     let upgraded = a.ok(&["wallet", "upgrade"]);
     assert_eq!(
-        upgraded["authenticated"],
+        upgraded["migrated"],
         serde_json::json!(["seed.age", "wallet.age"])
     );
     assert_eq!(upgraded["node_id"], genuine);

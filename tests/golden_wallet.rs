@@ -1,13 +1,13 @@
-//! The on-chain wallet's state file (`wallet.age`, kind `asyncpay/onchain-wallet`, v1) has a
-//! golden file, `tests/data/wallet-v1.age`, that must keep loading. It is encrypted to the
-//! test-only `tests/data/identity-file.txt`. Regenerate (only when adding a format version):
-//! `GOLDEN_REGENERATE=1 cargo test --test golden_wallet`.
+//! The on-chain wallet's record (`wallet.age`, kind `asyncpay/onchain-wallet`, v1) has a
+//! golden file, `tests/data/wallet-v1.age`, that must keep loading: a state file of the
+//! format before the records database (and before record authentication), encrypted to the
+//! test-only `tests/data/identity-file.txt`, which `wallet upgrade` moves into the
+//! database. It is frozen: this release no longer writes that format.
 
 use std::path::{Path, PathBuf};
 
-use asyncpay::chain::source::{ChainSource, RegtestSource};
 use asyncpay::keys::Seed;
-use asyncpay::store::{DataDir, LockWait, StateFile};
+use asyncpay::store::{DataDir, LockWait, StateFile, Unlock, DB_FILE};
 use asyncpay::wallet::{OnchainWallet, WalletState};
 use bitcoin::{Amount, Network};
 
@@ -22,32 +22,25 @@ fn data() -> PathBuf {
 #[test]
 fn golden_wallet_state_v1_still_loads() {
     let tmp = tempfile::tempdir().unwrap();
+    let id_file = data().join("identity-file.txt");
     let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
-    let store = dir
-        .create_with_identity_file(&data().join("identity-file.txt"))
-        .unwrap();
-    let keys = Seed::from_phrase(MNEMONIC).unwrap().keys(Network::Regtest);
-
-    if std::env::var_os("GOLDEN_REGENERATE").is_some() {
-        let source = RegtestSource::open(tmp.path().join("chain")).unwrap();
-        let genesis = source.genesis_hash().unwrap();
-        let mut wallet = OnchainWallet::create(&keys, Network::Regtest, genesis).unwrap();
-        let first = wallet.next_address().address;
-        wallet.next_address();
-        source
-            .ledger()
-            .fund(&first.script_pubkey(), Amount::from_sat(123_456))
-            .unwrap();
-        wallet.sync(&source).unwrap();
-        let mut state = WalletState::default();
-        wallet.persist_into(&mut state);
-        store.save(&state).unwrap();
-        std::fs::copy(store.path_of::<WalletState>(), data().join("wallet-v1.age")).unwrap();
+    drop(dir.create_with_identity_file(&id_file).unwrap());
+    // The data dir as the release before the database left it: identity, recipient and the
+    // state file.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(tmp.path().join(format!("{DB_FILE}{suffix}")));
     }
-
-    std::fs::copy(data().join("wallet-v1.age"), store.path_of::<WalletState>()).unwrap();
-    // Written before records were authenticated: loads once the user vouches for it.
-    store.authenticate_legacy_records().unwrap();
+    std::fs::copy(
+        data().join("wallet-v1.age"),
+        tmp.path().join(WalletState::FILE),
+    )
+    .unwrap();
+    let keys = Seed::from_phrase(MNEMONIC).unwrap().keys(Network::Regtest);
+    // Written before records were authenticated: moved in once the user vouches for it.
+    let (store, moved) = dir
+        .unlock_upgrading(&Unlock::IdentityFile(id_file))
+        .unwrap();
+    assert_eq!(moved, vec![tmp.path().join(WalletState::FILE)]);
     let state: WalletState = store.load().unwrap().expect("golden file present");
     let wallet = OnchainWallet::load(&keys, state.changeset).unwrap();
     let revealed = wallet.revealed_addresses();

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use asyncpay::store::{
-    write_atomic, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock, IDENTITY_FILE,
-    RECIPIENT_FILE,
+    write_atomic, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock, DB_FILE,
+    IDENTITY_FILE, RECIPIENT_FILE,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,39 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
+}
+
+/// The records database of data dir `dir`, opened beside the wallet as an attacker who can
+/// write the data dir would.
+fn raw_db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(DB_FILE)).unwrap()
+}
+
+/// The sealed body of record `coll`/`key` (`key` empty for a singleton like `seed.age`).
+fn body(dir: &Path, coll: &str, key: &str) -> Vec<u8> {
+    raw_db(dir)
+        .query_row(
+            "SELECT body FROM records WHERE coll = ?1 AND key = ?2",
+            [coll, key],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// Overwrites the sealed body of record `coll`/`key`.
+fn set_body(dir: &Path, coll: &str, key: &str, body: &[u8]) {
+    let n = raw_db(dir)
+        .execute(
+            "UPDATE records SET body = ?3 WHERE coll = ?1 AND key = ?2",
+            rusqlite::params![coll, key, body],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+/// How errors name record `coll` of data dir `dir`.
+fn record_label(dir: &Path, coll: &str) -> String {
+    format!("{} record {coll}", dir.join(DB_FILE).display())
 }
 
 /// Writes a plain age identity file, as `age-keygen` would, and returns the identity.
@@ -113,7 +146,7 @@ fn create_and_unlock_with_passphrase() {
         assert!(dir.is_initialized());
         assert_eq!(store.load::<SeedFile>().unwrap(), None);
         store.save(&seed()).unwrap();
-        assert_eq!(store.path_of::<SeedFile>(), path.join("seed.age"));
+        assert_eq!(store.database_path(), path.join(DB_FILE));
     }
     let dir = DataDir::open(&path, LockWait::Fail).unwrap();
     assert!(dir.is_initialized());
@@ -326,62 +359,56 @@ fn wrong_passphrase_changes_nothing() {
 }
 
 #[test]
-fn truncated_state_file_is_corrupt_and_unchanged() {
+fn truncated_record_is_refused_and_unchanged() {
     let tmp = tempfile::tempdir().unwrap();
     wallet_with_seed(tmp.path(), "pw");
-    let seed_path = tmp.path().join(SeedFile::FILE);
-    let good = fs::read(&seed_path).unwrap();
+    let good = body(tmp.path(), SeedFile::FILE, "");
     let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     let store = dir.unlock(&Unlock::Passphrase(pass("pw"))).unwrap();
     for len in [
         0,
         1,
         20,
-        100,
+        24,
         good.len() / 2,
         good.len() - 17,
         good.len() - 1,
     ] {
-        fs::write(&seed_path, &good[..len]).unwrap();
+        set_body(tmp.path(), SeedFile::FILE, "", &good[..len]);
         let before = snapshot(tmp.path());
         let err = store.load::<SeedFile>().unwrap_err();
-        assert!(
-            matches!(err, StoreError::Corrupt { .. }),
-            "len {len}: {err}"
-        );
+        assert!(matches!(err, StoreError::Forged { .. }), "len {len}: {err}");
+        assert!(err.is_corrupt_or_unsupported());
         let msg = err.to_string();
         assert!(
-            msg.starts_with(&format!("{} is ", seed_path.display())),
+            msg.starts_with(&format!(
+                "{} fails its authentication",
+                record_label(tmp.path(), "seed.age")
+            )),
             "{msg}"
         );
-        assert!(
-            msg.contains(
-                "restore it from a backup, or run `asyncpay init --restore` with a new --datadir"
-            ),
-            "{msg}"
-        );
+        assert!(msg.contains("restore it from your own backup"), "{msg}");
         assert_eq!(snapshot(tmp.path()), before);
     }
-    fs::write(&seed_path, &good).unwrap();
+    set_body(tmp.path(), SeedFile::FILE, "", &good);
     assert_eq!(store.load::<SeedFile>().unwrap(), Some(seed()));
 }
 
 #[test]
-fn flipped_byte_in_state_file_is_corrupt_and_unchanged() {
+fn flipped_byte_in_record_is_refused_and_unchanged() {
     let tmp = tempfile::tempdir().unwrap();
     wallet_with_seed(tmp.path(), "pw");
-    let seed_path = tmp.path().join(SeedFile::FILE);
-    let good = fs::read(&seed_path).unwrap();
+    let good = body(tmp.path(), SeedFile::FILE, "");
     let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     let store = dir.unlock(&Unlock::Passphrase(pass("pw"))).unwrap();
-    // Every byte: header (recipient stanza, MAC), nonce, payload, tag.
+    // Every byte: nonce, ciphertext, tag.
     for i in 0..good.len() {
         let mut bad = good.clone();
         bad[i] ^= 0x01;
-        fs::write(&seed_path, &bad).unwrap();
+        set_body(tmp.path(), SeedFile::FILE, "", &bad);
         let err = store.load::<SeedFile>().unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "byte {i}: {err}");
-        assert_eq!(fs::read(&seed_path).unwrap(), bad);
+        assert!(matches!(err, StoreError::Forged { .. }), "byte {i}: {err}");
+        assert_eq!(body(tmp.path(), SeedFile::FILE, ""), bad);
     }
 }
 
@@ -482,10 +509,11 @@ fn state_file_from_another_wallet_is_refused() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     wallet_with_seed(&a, "pw");
     wallet_with_seed(&b, "pw");
-    fs::copy(a.join(SeedFile::FILE), b.join(SeedFile::FILE)).unwrap();
+    set_body(&b, SeedFile::FILE, "", &body(&a, SeedFile::FILE, ""));
     let dir = DataDir::open(&b, LockWait::Fail).unwrap();
-    let store = dir.unlock(&Unlock::Passphrase(pass("pw"))).unwrap();
-    let err = store.load::<SeedFile>().unwrap_err();
+    // Found when the database opens (every row is checked then).
+    let err = dir.unlock(&Unlock::Passphrase(pass("pw"))).unwrap_err();
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
     assert!(err.to_string().contains("another wallet"), "{err}");
 }
 
@@ -547,7 +575,7 @@ fn future_version_is_refused() {
         err.to_string(),
         format!(
             "{} has format version 7 but this asyncpay reads versions up to 1; upgrade asyncpay",
-            tmp.path().join("seed.age").display()
+            record_label(tmp.path(), "seed.age")
         )
     );
     assert!(err.is_corrupt_or_unsupported());
@@ -642,8 +670,7 @@ fn migration_hook_upgrades_without_writing() {
 fn passphrase_change_keeps_state_files() {
     let tmp = tempfile::tempdir().unwrap();
     wallet_with_seed(tmp.path(), "old");
-    let seed_path = tmp.path().join(SeedFile::FILE);
-    let seed_bytes = fs::read(&seed_path).unwrap();
+    let seed_bytes = body(tmp.path(), SeedFile::FILE, "");
     let recipient_bytes = fs::read(tmp.path().join(RECIPIENT_FILE)).unwrap();
     let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     let err = dir
@@ -657,7 +684,7 @@ fn passphrase_change_keeps_state_files() {
     let store = dir.unlock(&Unlock::Passphrase(pass("new"))).unwrap();
     assert_eq!(store.load::<SeedFile>().unwrap(), Some(seed()));
     assert_eq!(
-        fs::read(&seed_path).unwrap(),
+        body(tmp.path(), SeedFile::FILE, ""),
         seed_bytes,
         "not re-encrypted"
     );
@@ -769,7 +796,7 @@ fn wait_blocks_until_released() {
 // ---------------------------------------------------------------------------------------
 // Crash safety
 
-/// A big state file so that a save takes long enough to be killed in the middle.
+/// A big record so that a save takes long enough to be killed in the middle.
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
 struct Big {
     tag: u32,
@@ -782,6 +809,27 @@ impl StateFile for Big {
 }
 
 const BIG_VALUES: u32 = 3;
+
+/// A second record the child saves in the same transaction as each `Big`: its `tag`.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct BigTag {
+    tag: u32,
+}
+impl StateFile for BigTag {
+    const FILE: &'static str = "big-tags";
+    const KIND: &'static str = "test/big-tag";
+    const VERSION: u32 = 1;
+}
+
+/// Saves `value` and its tag as one transaction.
+fn save_big(store: &asyncpay::store::Store, value: &Big) {
+    store
+        .transaction(|tx| {
+            tx.save(value)?;
+            tx.save_keyed("last", &BigTag { tag: value.tag })
+        })
+        .unwrap();
+}
 
 fn big(tag: u32) -> Big {
     let c = char::from(b'a' + tag as u8);
@@ -809,14 +857,14 @@ fn child_save_loop() {
         .unwrap();
     let values: Vec<Big> = (0..BIG_VALUES).map(big).collect();
     let start = Instant::now();
-    store.save(&values[1]).unwrap();
+    save_big(&store, &values[1]);
     println!("CHILD-READY {}", start.elapsed().as_micros());
     // Bounded, so that a child whose parent died does not run forever.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut i = 1;
     while Instant::now() < deadline {
         i += 1;
-        store.save(&values[i % values.len()]).unwrap();
+        save_big(&store, &values[i % values.len()]);
     }
 }
 
@@ -831,8 +879,11 @@ impl XorShift {
     }
 }
 
+/// A writer killed at random moments leaves, for each transaction, all of it or none of it:
+/// both records of the last committed transaction agree, and the database opens (its
+/// sealed summary matches).
 #[test]
-fn killed_writer_leaves_old_or_new_file() {
+fn killed_writer_leaves_old_or_new_transaction() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("w");
     let id_file = tmp.path().join("id.txt");
@@ -840,13 +891,13 @@ fn killed_writer_leaves_old_or_new_file() {
     {
         let dir = DataDir::open(&path, LockWait::Fail).unwrap();
         let store = dir.create_with_identity_file(&id_file).unwrap();
-        store.save(&big(0)).unwrap();
+        save_big(&store, &big(0));
     }
     let values: Vec<Big> = (0..BIG_VALUES).map(big).collect();
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).unwrap();
     let mut rng = XorShift(u64::from_le_bytes(seed) | 1);
-    let (mut temps_left, mut seen) = (0, [0u32; BIG_VALUES as usize]);
+    let mut seen = [0u32; BIG_VALUES as usize];
     let mut save_times = Vec::new();
     const RUNS: usize = 40;
     for run in 0..RUNS {
@@ -873,14 +924,8 @@ fn killed_writer_leaves_old_or_new_file() {
         child.kill().unwrap(); // SIGKILL on unix
         child.wait().unwrap();
 
-        let temps = temp_files(&path);
-        assert!(temps.len() <= 1, "run {run}: temp files {temps:?}");
-        temps_left += temps.len();
+        assert!(temp_files(&path).is_empty(), "run {run}");
         let dir = DataDir::open(&path, LockWait::Fail).unwrap();
-        assert!(
-            temp_files(&path).is_empty(),
-            "run {run}: open did not clean"
-        );
         let store = dir.unlock(&Unlock::IdentityFile(id_file.clone())).unwrap();
         let loaded = store
             .load::<Big>()
@@ -891,11 +936,16 @@ fn killed_writer_leaves_old_or_new_file() {
             values.contains(&loaded),
             "run {run}: a value that was never saved"
         );
+        assert_eq!(
+            store.load_keyed::<BigTag>("last").unwrap(),
+            Some(BigTag { tag: loaded.tag }),
+            "run {run}: half a transaction"
+        );
         seen[tag] += 1;
     }
     save_times.sort_unstable();
     eprintln!(
-        "crash test: {RUNS} kills, {temps_left} left a temp file behind, values seen {seen:?}, median save {} us",
+        "crash test: {RUNS} kills, values seen {seen:?}, median transaction {} us",
         save_times[save_times.len() / 2]
     );
 }
@@ -957,7 +1007,19 @@ fn golden_files_still_load() {
     fs::copy(data.join("recipient-v1.txt"), a.join(RECIPIENT_FILE)).unwrap();
     fs::copy(data.join("seed-v1.age"), a.join(SeedFile::FILE)).unwrap();
     let dir = DataDir::open(&a, LockWait::Fail).unwrap();
-    let store = dir.unlock(&Unlock::IdentityFile(id_file.clone())).unwrap();
+    // Written before records were authenticated: refused until the user vouches for it,
+    // and nothing is changed by the refusal.
+    let before = snapshot(&a);
+    let err = dir
+        .unlock(&Unlock::IdentityFile(id_file.clone()))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+    assert!(err.to_string().contains("asyncpay wallet upgrade"), "{err}");
+    assert_eq!(snapshot(&a), before);
+    let (store, moved) = dir
+        .unlock_upgrading(&Unlock::IdentityFile(id_file.clone()))
+        .unwrap();
+    assert_eq!(moved, vec![a.join(SeedFile::FILE)]);
     assert_eq!(
         recipient_text,
         format!(
@@ -965,18 +1027,15 @@ fn golden_files_still_load() {
             store.recipient()
         )
     );
-    // Written before records were authenticated: refused until the user vouches for it.
-    let err = store.load::<SeedFile>().unwrap_err();
-    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
-    assert!(err.to_string().contains("asyncpay wallet upgrade"), "{err}");
-    assert_eq!(
-        store.authenticate_legacy_records().unwrap(),
-        vec![a.join(SeedFile::FILE)]
-    );
+    assert!(!a.join(SeedFile::FILE).exists(), "moved into the database");
     let loaded = store.load::<SeedFile>().unwrap().unwrap();
     assert_eq!(loaded, golden_seed());
     assert_eq!(loaded.mnemonic, TEST_MNEMONIC);
-    assert!(store.authenticate_legacy_records().unwrap().is_empty());
+    drop(store);
+    let (_, moved) = dir
+        .unlock_upgrading(&Unlock::IdentityFile(id_file.clone()))
+        .unwrap();
+    assert!(moved.is_empty());
 
     // Passphrase mode: identity-v1.age holds the same identity.
     let b = tmp.path().join("b");
@@ -988,21 +1047,35 @@ fn golden_files_still_load() {
     let before = snapshot(&b);
     let err = dir.unlock(&Unlock::Passphrase(pass("not it"))).unwrap_err();
     assert!(err.is_wrong_passphrase(), "{err}");
-    let store = dir
-        .unlock(&Unlock::Passphrase(pass(GOLDEN_PASSPHRASE)))
+    assert_eq!(snapshot(&b), before);
+    let (store, _) = dir
+        .unlock_upgrading(&Unlock::Passphrase(pass(GOLDEN_PASSPHRASE)))
         .unwrap();
     let exported = dir.export_identity(&store);
     assert!(id_text.contains(exported.expose_secret()));
-    assert_eq!(snapshot(&b), before);
-    store.authenticate_legacy_records().unwrap();
     assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
+    drop(store);
 
-    // The authenticated format (seed-v1-auth1.age: the same seed, tagged for `seed.age`).
+    // The authenticated file format (seed-v1-auth1.age: the same seed, tagged for
+    // `seed.age`): moved into the database by a plain unlock.
     let c = tmp.path().join("c");
     fs::create_dir(&c).unwrap();
     fs::copy(data.join("recipient-v1.txt"), c.join(RECIPIENT_FILE)).unwrap();
     fs::copy(data.join("seed-v1-auth1.age"), c.join(SeedFile::FILE)).unwrap();
     let store = DataDir::open(&c, LockWait::Fail)
+        .unwrap()
+        .unlock(&Unlock::IdentityFile(id_file.clone()))
+        .unwrap();
+    assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
+    assert!(!c.join(SeedFile::FILE).exists());
+    drop(store);
+
+    // The database, schema 1 (records-v1.sqlite: the same seed).
+    let d = tmp.path().join("d");
+    fs::create_dir(&d).unwrap();
+    fs::copy(data.join("recipient-v1.txt"), d.join(RECIPIENT_FILE)).unwrap();
+    fs::copy(data.join("records-v1.sqlite"), d.join(DB_FILE)).unwrap();
+    let store = DataDir::open(&d, LockWait::Fail)
         .unwrap()
         .unlock(&Unlock::IdentityFile(id_file.clone()))
         .unwrap();
@@ -1053,52 +1126,14 @@ fn golden_files_decrypt_with_plain_age() {
     assert_eq!(envelope["data"]["mnemonic"], TEST_MNEMONIC);
 }
 
-/// Regenerates the golden files when `GOLDEN_REGENERATE=1`. Only do this for a new format
-/// version (and then keep the old files under their versioned names).
+/// `GOLDEN_REGENERATE=db1 cargo test --test store golden_regenerate_database` writes
+/// `records-v1.sqlite`: the golden seed in a records database of schema 1, for the committed
+/// test identity (which it does not change). Only for a new schema version; the files of
+/// the formats before the database (`seed-v1.age`, `seed-v1-auth1.age`, `identity-v1.age`)
+/// are frozen: this release reads them but no longer writes them.
 #[test]
-fn golden_regenerate() {
-    if std::env::var_os("GOLDEN_REGENERATE").as_deref() != Some("1".as_ref()) {
-        return;
-    }
-    let data = data_dir();
-    fs::create_dir_all(&data).unwrap();
-    let identity = age::x25519::Identity::generate();
-    fs::write(
-        data.join("identity-file.txt"),
-        format!(
-            "# test-only identity, never use for funds\n# public key: {}\n{}\n",
-            identity.to_public(),
-            identity.to_string().expose_secret()
-        ),
-    )
-    .unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
-    let store = dir
-        .create_with_identity_file(&data.join("identity-file.txt"))
-        .unwrap();
-    store.save(&golden_seed()).unwrap();
-    fs::copy(tmp.path().join(SeedFile::FILE), data.join("seed-v1.age")).unwrap();
-    fs::copy(
-        tmp.path().join(RECIPIENT_FILE),
-        data.join("recipient-v1.txt"),
-    )
-    .unwrap();
-    dir.change_passphrase(
-        &Unlock::IdentityFile(data.join("identity-file.txt")),
-        &pass(GOLDEN_PASSPHRASE),
-        WF,
-    )
-    .unwrap();
-    fs::copy(tmp.path().join(IDENTITY_FILE), data.join("identity-v1.age")).unwrap();
-}
-
-/// `GOLDEN_REGENERATE=auth1 cargo test --test store golden_regenerate_authenticated` writes
-/// `seed-v1-auth1.age`: the golden seed in the authenticated record format, for the committed
-/// test identity (which it does not change).
-#[test]
-fn golden_regenerate_authenticated() {
-    if std::env::var_os("GOLDEN_REGENERATE").as_deref() != Some("auth1".as_ref()) {
+fn golden_regenerate_database() {
+    if std::env::var_os("GOLDEN_REGENERATE").as_deref() != Some("db1".as_ref()) {
         return;
     }
     let data = data_dir();
@@ -1108,11 +1143,9 @@ fn golden_regenerate_authenticated() {
         .create_with_identity_file(&data.join("identity-file.txt"))
         .unwrap();
     store.save(&golden_seed()).unwrap();
-    fs::copy(
-        tmp.path().join(SeedFile::FILE),
-        data.join("seed-v1-auth1.age"),
-    )
-    .unwrap();
+    drop(store);
+    drop(dir); // closes the database: its WAL is checkpointed into the file
+    fs::copy(tmp.path().join(DB_FILE), data.join("records-v1.sqlite")).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1193,9 +1226,20 @@ fn keyed_state_files() {
     for bad in ["", "../x", "A", "a/b", "a.b"] {
         assert!(store.save_keyed(bad, &Item { n: 0 }).is_err(), "{bad}");
     }
-    let bytes = fs::read(tmp.path().join("items/a1.age")).unwrap();
+    let bytes = body(tmp.path(), "items", "a1");
     assert!(
         !bytes.windows(5).any(|w| w == b"\"n\":1"),
         "stored encrypted"
     );
+    assert!(store.remove_keyed::<Item>("a1").unwrap());
+    assert!(!store.remove_keyed::<Item>("a1").unwrap());
+    assert_eq!(store.keys_of::<Item>().unwrap(), ["b2"]);
+    drop(store);
+    drop(dir);
+    // The removal is part of the sealed summary: the database still opens.
+    let store = DataDir::open(tmp.path(), LockWait::Fail)
+        .unwrap()
+        .unlock(&Unlock::IdentityFile(id_file))
+        .unwrap();
+    assert_eq!(store.keys_of::<Item>().unwrap(), ["b2"]);
 }

@@ -230,15 +230,16 @@ pub enum WalletCommand {
     },
     /// Show the node id and the storage identity's public recipient
     Info,
-    /// Authenticate the files an older asyncpay wrote in this data dir (once, after
-    /// upgrading; only for a data dir you trust)
+    /// Move the state files an older asyncpay wrote in this data dir into records.sqlite,
+    /// vouching for files written before record authentication (once, after upgrading;
+    /// only for a data dir you trust)
     Upgrade,
 }
 
 /// `passphrase` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PassphraseCommand {
-    /// Change the passphrase (the state files need no re-encryption)
+    /// Change the passphrase (the records need no re-encryption)
     Change {
         /// Read the new passphrase from the first line of FILE
         #[arg(long, value_name = "FILE")]

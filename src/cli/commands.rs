@@ -323,15 +323,12 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         return Ok(());
     }
     if let WalletCommand::Upgrade = cmd {
-        let files = ctx
-            .store()?
-            .authenticate_legacy_records()
-            .map_err(store_error)?;
+        let files = ctx.upgrade_store()?;
         let datadir = ctx.datadir.clone();
         let w = ctx.engine()?;
         out.result(&UpgradeReport {
             node_id: w.keys().node_id().to_string(),
-            authenticated: files
+            migrated: files
                 .iter()
                 .map(|f| f.strip_prefix(&datadir).unwrap_or(f).display().to_string())
                 .collect(),
@@ -432,23 +429,24 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
 #[derive(Debug, Serialize)]
 pub struct UpgradeReport {
     node_id: String,
-    /// The files that were authenticated (relative to the data dir).
-    authenticated: Vec<String>,
+    /// The state files of an older release moved into `records.sqlite` (relative to the
+    /// data dir).
+    migrated: Vec<String>,
 }
 
 impl Render for UpgradeReport {
     fn human(&self) -> String {
-        if self.authenticated.is_empty() {
+        if self.migrated.is_empty() {
             return format!(
-                "every file is already authenticated (node {})",
+                "nothing to upgrade: every record is in records.sqlite (node {})",
                 self.node_id
             );
         }
         format!(
-            "authenticated {} file(s) of node {}: {}",
-            self.authenticated.len(),
+            "moved {} file(s) of node {} into records.sqlite: {}",
+            self.migrated.len(),
             self.node_id,
-            self.authenticated.join(", ")
+            self.migrated.join(", ")
         )
     }
 }

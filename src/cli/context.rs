@@ -127,25 +127,41 @@ impl Context {
     /// The unlocked store, unlocking once (a REPL session reuses it).
     pub fn store(&mut self) -> CliResult<&crate::store::Store> {
         if self.unlocked.is_none() {
-            let unlock = self.unlock_source()?;
-            let out = self.out;
-            let datadir = self.datadir.clone();
-            let dir = self.data_dir()?;
-            if !dir.is_initialized() {
-                return Err(store_error(StoreError::NotInitialized { path: datadir }));
-            }
-            let unlock = match unlock {
-                Some(u) => u,
-                None => {
-                    Unlock::Passphrase(secrets::prompt_passphrase("Wallet passphrase: ", false)?)
-                }
-            };
-            let spinner = out.spinner("unlocking");
-            let store = dir.unlock(&unlock).map_err(store_error);
-            spinner.finish_and_clear();
-            self.unlocked = Some(store?);
+            self.unlock_store(false)?;
         }
         Ok(self.unlocked.as_ref().expect("set above"))
+    }
+
+    /// Unlocks the store for `wallet upgrade` (see [`DataDir::unlock_upgrading`]): returns
+    /// the state files of an older release moved into the database.
+    pub fn upgrade_store(&mut self) -> CliResult<Vec<std::path::PathBuf>> {
+        self.unlocked = None;
+        self.read_only = None;
+        self.unlock_store(true)
+    }
+
+    fn unlock_store(&mut self, upgrading: bool) -> CliResult<Vec<std::path::PathBuf>> {
+        let unlock = self.unlock_source()?;
+        let out = self.out;
+        let datadir = self.datadir.clone();
+        let dir = self.data_dir()?;
+        if !dir.is_initialized() {
+            return Err(store_error(StoreError::NotInitialized { path: datadir }));
+        }
+        let unlock = match unlock {
+            Some(u) => u,
+            None => Unlock::Passphrase(secrets::prompt_passphrase("Wallet passphrase: ", false)?),
+        };
+        let spinner = out.spinner("unlocking");
+        let opened = if upgrading {
+            dir.unlock_upgrading(&unlock)
+        } else {
+            dir.unlock(&unlock).map(|store| (store, Vec::new()))
+        };
+        spinner.finish_and_clear();
+        let (store, moved) = opened.map_err(store_error)?;
+        self.unlocked = Some(store);
+        Ok(moved)
     }
 
     /// The store unlocked for reading only, *without* the data dir's lock: for a command

@@ -175,8 +175,8 @@ impl<'a> Engine<'a> {
 pub fn stored_seed(store: &ReadOnlyStore, network: Network) -> ClientResult<Seed> {
     let file: SeedFile = store.load()?.ok_or_else(|| {
         ClientError::corrupt(format!(
-            "{} is missing",
-            store.path_of::<SeedFile>().display()
+            "the seed record of {} is missing",
+            store.dir().display()
         ))
         .hint("restore the wallet with `asyncpay init --restore` in a new data dir")
     })?;

@@ -5,10 +5,9 @@
 //! that node id, can list, fetch and delete its items. Another node's item id answers exactly
 //! like an unknown one, so ids are not disclosed.
 //!
-//! Each item is one encrypted file of S's store, `mailbox/<id>.age` (written atomically),
-//! saved before the post is answered; a deletion removes the file (and syncs the directory)
-//! before it is answered. The index (everything but the payloads) lives in memory behind a
-//! mutex and is loaded from the files on first use.
+//! Each item is one record of S's store (collection `mailbox`, sealed and committed durably)
+//! saved before the post is answered; a deletion is committed before it is answered. The index (everything but the payloads) lives in memory behind a
+//! mutex and is loaded from the records on first use.
 //!
 //! Time is always passed in (unix seconds): the core logic has no clock. Expired items are
 //! dropped when their recipient touches the mailbox, and by [`Mailbox::prune`].
@@ -487,27 +486,9 @@ impl Mailbox {
         Ok(IndexGuard(guard))
     }
 
-    /// Removes an item's file (durably) and then its index entry.
+    /// Removes an item's record (durably) and then its index entry.
     fn remove(&self, index: &mut BTreeMap<ItemId, Entry>, id: &ItemId) -> Result<(), MailboxError> {
-        let store = self.store();
-        let path = store.keyed_path_of::<StoredItem>(&id.to_string())?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(MailboxError::Storage(format!(
-                    "cannot remove {}: {e}",
-                    path.display()
-                )))
-            }
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| {
-                    MailboxError::Storage(format!("cannot sync {}: {e}", dir.display()))
-                })?;
-        }
+        self.store().remove_keyed::<StoredItem>(&id.to_string())?;
         index.remove(id);
         Ok(())
     }

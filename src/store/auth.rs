@@ -56,7 +56,25 @@ impl RecordKey {
         hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
     }
 
-    /// The authenticated plaintext of `envelope` stored as `record_id`.
+    /// The tag that binds a records database's data key to the storage identity (see
+    /// `db.rs`): only the identity's holder can make a database this wallet opens.
+    pub(crate) fn data_key_tag(&self, db_id: &[u8], data_key: &[u8]) -> [u8; TAG_LEN] {
+        let mut engine = hmac::HmacEngine::<sha256::Hash>::new(&self.0[..]);
+        engine.input(b"asyncpay/data-key\0");
+        engine.input(db_id);
+        engine.input(data_key);
+        hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
+    }
+
+    /// Whether `tag` is [`RecordKey::data_key_tag`] of `db_id` and `data_key` (constant
+    /// time).
+    pub(crate) fn data_key_tag_matches(&self, db_id: &[u8], data_key: &[u8], tag: &[u8]) -> bool {
+        tag.len() == TAG_LEN && constant_time_eq(tag, &self.data_key_tag(db_id, data_key))
+    }
+
+    /// The authenticated plaintext of `envelope` stored as `record_id` (the legacy file
+    /// format, which this release only reads, to move it into the database).
+    #[cfg(test)]
     pub(crate) fn seal(&self, record_id: &str, envelope: &[u8]) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(MAGIC.len() + TAG_LEN + envelope.len()));
         out.extend_from_slice(MAGIC);
@@ -78,17 +96,16 @@ impl RecordKey {
             return Err(AuthFailure::Forged);
         }
         let (tag, envelope) = rest.split_at(TAG_LEN);
-        let expected = self.tag(record_id, envelope);
-        // Constant time: the comparison says nothing about how much of a guess was right.
-        let diff = tag
-            .iter()
-            .zip(expected.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if diff != 0 {
+        if !constant_time_eq(tag, &self.tag(record_id, envelope)) {
             return Err(AuthFailure::Forged);
         }
         Ok(envelope)
     }
+}
+
+/// Constant time: the comparison says nothing about how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The envelope of a plaintext whether or not it carries a tag, *without* checking it: for

@@ -142,6 +142,37 @@ pub enum StoreError {
         /// The file.
         path: PathBuf,
     },
+    /// The records database failed (SQLite error: disk full, locked, damaged file...).
+    #[error(
+        "cannot use the records database {}: {reason}; check the disk and the file's permissions, or restore the data dir from a backup",
+        path.display()
+    )]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's message.
+        reason: String,
+    },
+    /// The records database does not match its own sealed summary: a record was put back
+    /// from an older copy, deleted, or added from elsewhere.
+    #[error(
+        "{} has been tampered with: a record was put back from an older copy, deleted, or added from elsewhere; do not use it (an old secret nonce could sign twice and give away a key): restore the whole data dir from your latest backup, or run `asyncpay init --restore` with a new --datadir",
+        path.display()
+    )]
+    RolledBack {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A data dir of an older release, whose state files have not been moved into
+    /// `records.sqlite` yet, opened for reading only.
+    #[error(
+        "{} holds state files of an older asyncpay that are not moved into records.sqlite yet; run a command that writes (e.g. `asyncpay wallet upgrade`) on it once",
+        path.display()
+    )]
+    NotMigrated {
+        /// The data dir.
+        path: PathBuf,
+    },
     /// A file written by a newer asyncpay.
     #[error(
         "{} has format version {found} but this asyncpay reads versions up to {max}; upgrade asyncpay",
@@ -213,6 +244,7 @@ impl StoreError {
             StoreError::Corrupt { .. }
                 | StoreError::Unauthenticated { .. }
                 | StoreError::Forged { .. }
+                | StoreError::RolledBack { .. }
                 | StoreError::UnsupportedVersion { .. }
                 | StoreError::MigrationFailed { .. }
         )

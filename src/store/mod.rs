@@ -6,24 +6,30 @@
 //!   age's scrypt recipient (ASCII armored). Absent in identity-file mode.
 //! - `recipient`: the storage identity's public recipient (`age1...`), plain text. Written
 //!   in both modes; in identity-file mode it is the only trace of the identity.
-//! - `*.age` state files (e.g. `seed.age`, see [`SeedFile`]): each is age-encrypted (binary)
-//!   to the storage recipient, so saving never needs the passphrase. The plaintext is a tag
-//!   that authenticates the file's contents and place under a key only the storage identity
-//!   gives (see `auth.rs`: a file made by anyone else, or moved, is refused), then the JSON
-//!   envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`].
+//! - `records.sqlite` (with SQLite's `-journal` next to it): every record of the
+//!   wallet (the seed, the on-chain wallet, channels, payments, S's mailbox...), each the
+//!   JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`] sealed
+//!   under a random data key that is age-encrypted to the storage recipient (so saving
+//!   never needs the passphrase) and bound to the storage identity; see `db.rs` for the
+//!   format, the authentication of every record and the rollback check.
 //! - `lock`: an empty file on which [`DataDir`] holds an exclusive `flock` (advisory) for as
-//!   long as it, or a [`Store`] made from it, lives.
-//! - `.<name>.<16 hex>.tmp`: a temp file of [`write_atomic`], only present after a crash;
-//!   [`DataDir::open`] removes them.
+//!   long as it, or a [`Store`] made from it, lives: one writing process at a time.
+//! - `.<name>.<16 hex>.tmp`: a temp file of [`write_atomic`] (`identity.age`, `recipient`),
+//!   only present after a crash; [`DataDir::open`] removes them.
 //!
-//! Every write is an atomic replace ([`write_atomic`]); every read leaves the directory as it
-//! was. Errors are [`StoreError`]s whose messages say what to do next.
+//! A data dir of a release before the database holds one `*.age` file per record instead;
+//! the first unlock moves them into `records.sqlite` in one transaction (see
+//! [`DataDir::unlock`]).
+//!
+//! Writes are transactions ([`Store::transaction`]): everything a protocol step saves is
+//! committed together, durably (`synchronous=FULL`), or not at all. Errors are
+//! [`StoreError`]s whose messages say what to do next.
 //!
 //! [`ReadOnlyDir`] opens a data dir *without* its lock, for a process that only reads while
 //! another one holds the lock (the operator's `server sales` next to a running `server run`).
-//! Because every file is only ever replaced atomically, a lock-free read sees either the old
-//! or the new version of a file, never a mix. A [`ReadOnlyStore`] has no way to write: it
-//! creates, removes and changes nothing (not even the lock file or stale temp files).
+//! SQLite gives the reader a consistent snapshot of each read (a read waits while the writer
+//! commits). A [`ReadOnlyStore`] has no way to write: it creates, removes and changes
+//! nothing (not even the lock file or stale temp files).
 //!
 //! ```no_run
 //! use asyncpay::store::{DataDir, LockWait, SeedFile, Unlock};
@@ -42,6 +48,7 @@
 
 mod atomic;
 mod auth;
+mod db;
 mod envelope;
 mod error;
 mod identity;
@@ -57,6 +64,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 
 pub use atomic::write_atomic;
+pub use db::{Txn, DB_FILE};
 pub use envelope::StateFile;
 pub use error::StoreError;
 pub use seed::SeedFile;
@@ -259,7 +267,7 @@ impl DataDir {
         // identity).
         self.write_identity_age(&identity, passphrase, work_factor)?;
         self.write_recipient(&identity.to_public())?;
-        Ok(self.store(identity))
+        Ok(self.store(identity, false)?.0)
     }
 
     /// Sets up identity-file mode: the storage identity is the one in `file` (a plain age
@@ -279,10 +287,14 @@ impl DataDir {
         self.refuse_if_initialized()?;
         let identity = identities.remove(0);
         self.write_recipient(&identity.to_public())?;
-        Ok(self.store(identity))
+        Ok(self.store(identity, false)?.0)
     }
 
-    /// Unlocks the storage identity. Reads only; changes nothing.
+    /// Unlocks the storage identity and opens the records database, checking it against
+    /// its sealed summary. A data dir of an older release, whose records are still one
+    /// `*.age` file each, is moved into `records.sqlite` first (in one transaction; the
+    /// files are removed once it has committed), if every file carries this identity's tag
+    /// (else [`StoreError::Unauthenticated`]: see [`DataDir::unlock_upgrading`]).
     ///
     /// Errors: [`StoreError::NotInitialized`]; [`StoreError::WrongPassphrase`];
     /// [`StoreError::NoPassphrase`] (a passphrase for an identity-file wallet);
@@ -291,7 +303,17 @@ impl DataDir {
     /// [`StoreError::UnsupportedVersion`] for a damaged or newer `identity.age` or
     /// `recipient`.
     pub fn unlock(&self, unlock: &Unlock) -> Result<Store, StoreError> {
-        Ok(self.store(unlock_identity(&self.path, unlock)?))
+        Ok(self.store(unlock_identity(&self.path, unlock)?, false)?.0)
+    }
+
+    /// [`DataDir::unlock`] for `asyncpay wallet upgrade`: also moves the state files of a
+    /// release from before record authentication (untagged) into the database — only if
+    /// none at all is tagged, as such a release left the dir (an untagged file next to
+    /// tagged ones is [`StoreError::Forged`] and stops the upgrade with nothing written).
+    /// Returns the files moved (none if the dir has its database already). Run it only on
+    /// a data dir you trust: it vouches for whatever is there.
+    pub fn unlock_upgrading(&self, unlock: &Unlock) -> Result<(Store, Vec<PathBuf>), StoreError> {
+        self.store(unlock_identity(&self.path, unlock)?, true)
     }
 
     /// Re-encrypts the storage identity to a `new` passphrase, atomically replacing
@@ -322,11 +344,38 @@ impl DataDir {
         self.path.join(name)
     }
 
-    fn store(&self, identity: x25519::Identity) -> Store {
-        Store {
-            reader: ReadOnlyStore::new(self.path.clone(), identity),
-            _lock: Arc::clone(&self.lock),
+    fn store(
+        &self,
+        identity: x25519::Identity,
+        trust_untagged: bool,
+    ) -> Result<(Store, Vec<PathBuf>), StoreError> {
+        let record_key = auth::RecordKey::derive(&identity);
+        let mut moved = Vec::new();
+        let db = db::Db::open_or_create(&self.path, &identity, &record_key, || {
+            let legacy = Legacy::read(&self.path, &identity, &record_key, trust_untagged)?;
+            moved = legacy.files;
+            Ok(legacy.records)
+        })?;
+        // The files are in the committed database now. Copies a crash left before they were
+        // all gone are removed at the next open: nothing reads them, and they must not be
+        // there to import again if the database were ever taken away.
+        if moved.is_empty() {
+            let mut leftovers = Vec::new();
+            collect_state_files(&self.path, &mut leftovers)?;
+            remove_migrated(&self.path, &leftovers)?;
+        } else {
+            remove_migrated(&self.path, &moved)?;
         }
+        let store = Store {
+            reader: ReadOnlyStore {
+                dir: self.path.clone(),
+                recipient: identity.to_public(),
+                identity,
+                db: Some(Arc::new(db)),
+            },
+            _lock: Arc::clone(&self.lock),
+        };
+        Ok((store, moved))
     }
 
     fn refuse_if_initialized(&self) -> Result<(), StoreError> {
@@ -377,7 +426,8 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
-    /// The storage recipient every state file is encrypted to.
+    /// The storage recipient the data key (and nothing else written from now on) is
+    /// encrypted to.
     pub fn recipient(&self) -> x25519::Recipient {
         self.reader.recipient()
     }
@@ -387,27 +437,23 @@ impl Store {
         self.reader.dir()
     }
 
-    /// Where `T` is stored.
-    pub fn path_of<T: StateFile>(&self) -> PathBuf {
-        self.reader.path_of::<T>()
+    /// The records database (`records.sqlite` in the data dir).
+    pub fn database_path(&self) -> PathBuf {
+        self.db().path().to_path_buf()
     }
 
-    /// Loads `T`, or `None` if its file does not exist. Reads only.
+    /// Loads `T`, or `None` if it was never saved. Reads only.
     ///
-    /// Errors: [`StoreError::Corrupt`] (truncated, tampered with, encrypted to another
-    /// identity, wrong kind, invalid data), [`StoreError::UnsupportedVersion`] (newer
-    /// version), [`StoreError::MigrationFailed`] (older version that `T::migrate` refused).
+    /// Errors: [`StoreError::Forged`] (not sealed by this wallet's data key at this place),
+    /// [`StoreError::Corrupt`] (wrong kind, invalid data), [`StoreError::UnsupportedVersion`]
+    /// (newer version), [`StoreError::MigrationFailed`] (older version that `T::migrate`
+    /// refused), [`StoreError::Database`].
     pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
         self.reader.load()
     }
 
-    /// Where the `key` instance of a keyed `T` is stored: `T::FILE` names a directory and
-    /// each instance is `<T::FILE>/<key>.age` (e.g. one file per channel).
-    pub fn keyed_path_of<T: StateFile>(&self, key: &str) -> Result<PathBuf, StoreError> {
-        self.reader.keyed_path_of::<T>(key)
-    }
-
-    /// Loads the `key` instance of a keyed `T` (see [`Store::keyed_path_of`]).
+    /// Loads the `key` instance of a keyed `T` (one record per channel, say): keys are
+    /// `a-z`, `0-9`, `-` and `_`.
     pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
         self.reader.load_keyed(key)
     }
@@ -417,94 +463,129 @@ impl Store {
         self.reader.keys_of::<T>()
     }
 
-    /// A read-only view of this store (the same storage identity; it does not hold the
-    /// lock).
+    /// A read-only view of this store (the same storage identity and database; it does not
+    /// hold the lock).
     pub fn read_only(&self) -> ReadOnlyStore {
         self.reader.clone()
     }
 
-    /// Saves the `key` instance of a keyed `T`, creating its directory if needed.
+    /// Saves the `key` instance of a keyed `T`, in a transaction of its own.
     pub fn save_keyed<T: StateFile>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let path = self.keyed_path_of::<T>(key)?;
-        let dir = self.dir();
-        let sub = dir.join(T::FILE);
-        if !sub.is_dir() {
-            fs::create_dir_all(&sub).map_err(|e| StoreError::io("create", &sub, e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(&sub, fs::Permissions::from_mode(0o700))
-                    .map_err(|e| StoreError::io("protect", &sub, e))?;
-            }
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| StoreError::io("sync", dir, e))?;
-        }
-        self.save_path(&path, value)
+        self.transaction(|tx| tx.save_keyed(key, value))
     }
 
-    /// Saves `value`: serializes it in its envelope, encrypts it to the storage recipient and
-    /// atomically replaces its file. The plaintext never touches the disk.
+    /// Saves `value`, in a transaction of its own: serialized in its envelope, sealed under
+    /// the data key and committed durably. The plaintext never touches the disk.
     pub fn save<T: StateFile>(&self, value: &T) -> Result<(), StoreError> {
-        self.save_path(&self.path_of::<T>(), value)
+        self.transaction(|tx| tx.save(value))
     }
 
-    fn save_path<T: StateFile>(&self, path: &Path, value: &T) -> Result<(), StoreError> {
-        let plaintext = envelope::encode(value).map_err(|e| StoreError::Serialize {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        self.write_sealed(path, &plaintext)
+    /// Removes the `key` instance of a keyed `T`, in a transaction of its own; false if
+    /// there was none.
+    pub fn remove_keyed<T: StateFile>(&self, key: &str) -> Result<bool, StoreError> {
+        self.transaction(|tx| tx.remove_keyed::<T>(key))
     }
 
-    /// Tags `envelope` for its place (`path`), encrypts it and atomically replaces the file.
-    fn write_sealed(&self, path: &Path, envelope: &[u8]) -> Result<(), StoreError> {
-        let r = &self.reader;
-        let sealed = r.record_key.seal(&r.record_id(path), envelope);
-        let ciphertext = identity::encrypt_to_recipient(&sealed, &r.recipient)
-            .map_err(|e| encrypt_error(path, e))?;
-        write_atomic(path, &ciphertext).map_err(|e| StoreError::io("write", path, e))
+    /// Runs `f` as one transaction: every save and removal it makes is committed together
+    /// (durably, before this returns) if it returns `Ok`, and none of them if it returns
+    /// `Err` or panics. A protocol step saves its consumed nonce, its channel state and its
+    /// payment record in one of these before the message that depends on them leaves.
+    pub fn transaction<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Txn<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.db().write(f)
     }
 
-    /// Authenticates the state files an asyncpay from before record authentication wrote
-    /// (`asyncpay wallet upgrade`): each `*.age` file of the data dir but `identity.age`
-    /// whose plaintext has no tag gets one, in place — only in a data dir with no tagged
-    /// file at all (as an older release left it): an untagged file next to tagged ones, or a
-    /// file with a wrong tag, is `Forged` and stops the upgrade before anything is written. Returns the files authenticated. Run it only on a data dir
-    /// you trust: it vouches for whatever is there.
-    pub fn authenticate_legacy_records(&self) -> Result<Vec<PathBuf>, StoreError> {
-        let r = &self.reader;
+    fn db(&self) -> &db::Db {
+        self.reader
+            .db
+            .as_deref()
+            .expect("a writable store always has its database")
+    }
+}
+
+/// The state files an older asyncpay left in a data dir (`*.age` but `identity.age`), ready
+/// to be carried into `records.sqlite`.
+struct Legacy {
+    records: Vec<db::Imported>,
+    files: Vec<PathBuf>,
+}
+
+impl Legacy {
+    /// Reads every legacy state file of `dir`. Each must carry this identity's tag, except
+    /// when `trust_untagged` (`asyncpay wallet upgrade`) and no file at all carries one (as
+    /// a release from before authentication left the dir): an untagged file next to tagged
+    /// ones was put there by someone else ([`StoreError::Forged`]).
+    fn read(
+        dir: &Path,
+        identity: &x25519::Identity,
+        record_key: &auth::RecordKey,
+        trust_untagged: bool,
+    ) -> Result<Legacy, StoreError> {
         let mut files = Vec::new();
-        collect_state_files(&r.dir, &mut files)?;
+        collect_state_files(dir, &mut files)?;
         files.sort();
-        // Check every file before changing any: one that is not ours stops the upgrade
-        // with nothing written. A data dir of an older release has no tagged file at all;
-        // untagged files next to tagged ones were put there by someone else.
-        let mut legacy = Vec::new();
-        let mut tagged = false;
-        for path in files {
-            let ciphertext = fs::read(&path).map_err(|e| StoreError::io("read", &path, e))?;
-            let plaintext = identity::decrypt_with(&r.identity, &ciphertext)
-                .map_err(|e| StoreError::corrupt(&path, identity::decrypt_failure_reason(&e)))?;
-            match r.record_key.open(&r.record_id(&path), &plaintext) {
-                Ok(_) => tagged = true,
-                Err(auth::AuthFailure::Forged) => return Err(StoreError::Forged { path }),
-                Err(auth::AuthFailure::Unauthenticated) => legacy.push((path, plaintext)),
+        let mut records = Vec::new();
+        let mut untagged = Vec::new();
+        for path in &files {
+            let ciphertext = fs::read(path).map_err(|e| StoreError::io("read", path, e))?;
+            if ciphertext.is_empty() {
+                return Err(StoreError::corrupt(path, "is empty (truncated)"));
+            }
+            let plaintext = identity::decrypt_with(identity, &ciphertext)
+                .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
+            let (coll, key) = legacy_record_id(dir, path);
+            let envelope = match record_key.open(&legacy_tag_id(dir, path), &plaintext) {
+                Ok(envelope) => envelope,
+                Err(auth::AuthFailure::Forged) => {
+                    return Err(StoreError::Forged { path: path.clone() })
+                }
+                Err(auth::AuthFailure::Unauthenticated) => {
+                    untagged.push(path.clone());
+                    &plaintext[..]
+                }
+            };
+            records.push(db::Imported {
+                coll,
+                key,
+                envelope: zeroize::Zeroizing::new(envelope.to_vec()),
+            });
+        }
+        if let Some(path) = untagged.first() {
+            if untagged.len() < files.len() {
+                return Err(StoreError::Forged { path: path.clone() });
+            }
+            if !trust_untagged {
+                return Err(StoreError::Unauthenticated { path: path.clone() });
             }
         }
-        if tagged {
-            if let Some((path, _)) = legacy.into_iter().next() {
-                return Err(StoreError::Forged { path });
-            }
-            return Ok(Vec::new());
-        }
-        let mut done = Vec::new();
-        for (path, plaintext) in legacy {
-            self.write_sealed(&path, &plaintext)?;
-            done.push(path);
-        }
-        Ok(done)
+        Ok(Legacy { records, files })
     }
+}
+
+/// The record a legacy state file becomes: `seed.age` → (`seed.age`, ``), `channels/x.age`
+/// → (`channels`, `x`).
+fn legacy_record_id(dir: &Path, path: &Path) -> (String, String) {
+    let id = legacy_tag_id(dir, path);
+    match id.split_once('/') {
+        Some((coll, file)) => (
+            coll.to_owned(),
+            file.strip_suffix(".age").unwrap_or(file).to_owned(),
+        ),
+        None => (id, String::new()),
+    }
+}
+
+/// A legacy state file's place as its tag binds it: the path relative to the data dir with
+/// `/` separators (`seed.age`, `channels/<id>.age`).
+fn legacy_tag_id(dir: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Every `*.age` state file under `dir` (not `identity.age`, not temp files).
@@ -528,6 +609,23 @@ fn collect_state_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), StoreEr
         }
     }
     Ok(())
+}
+
+/// Removes the legacy files now in the database, and the directories they leave empty.
+fn remove_migrated(dir: &Path, files: &[PathBuf]) -> Result<(), StoreError> {
+    for file in files {
+        match fs::remove_file(file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::io("remove", file, e)),
+        }
+        if let Some(parent) = file.parent().filter(|p| *p != dir) {
+            let _ = fs::remove_dir(parent); // only succeeds once empty
+        }
+    }
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io("sync", dir, e))
 }
 
 /// A data dir opened for reading only, *without* its lock (see the module documentation):
@@ -565,10 +663,24 @@ impl ReadOnlyDir {
 
     /// Unlocks the storage identity, with the errors of [`DataDir::unlock`]. Reads only.
     pub fn unlock(&self, unlock: &Unlock) -> Result<ReadOnlyStore, StoreError> {
-        Ok(ReadOnlyStore::new(
-            self.path.clone(),
-            unlock_identity(&self.path, unlock)?,
-        ))
+        let identity = unlock_identity(&self.path, unlock)?;
+        let record_key = auth::RecordKey::derive(&identity);
+        let db = db::Db::open_read_only(&self.path, &identity, &record_key)?;
+        if db.is_none() {
+            let mut files = Vec::new();
+            collect_state_files(&self.path, &mut files)?;
+            if !files.is_empty() {
+                return Err(StoreError::NotMigrated {
+                    path: self.path.clone(),
+                });
+            }
+        }
+        Ok(ReadOnlyStore {
+            dir: self.path.clone(),
+            recipient: identity.to_public(),
+            identity,
+            db: db.map(Arc::new),
+        })
     }
 }
 
@@ -580,7 +692,8 @@ pub struct ReadOnlyStore {
     dir: PathBuf,
     identity: x25519::Identity,
     recipient: x25519::Recipient,
-    record_key: Arc<auth::RecordKey>,
+    /// `None`: the data dir has no database yet (nothing saved): every read finds nothing.
+    db: Option<Arc<db::Db>>,
 }
 
 impl fmt::Debug for ReadOnlyStore {
@@ -593,16 +706,7 @@ impl fmt::Debug for ReadOnlyStore {
 }
 
 impl ReadOnlyStore {
-    fn new(dir: PathBuf, identity: x25519::Identity) -> ReadOnlyStore {
-        ReadOnlyStore {
-            dir,
-            recipient: identity.to_public(),
-            record_key: Arc::new(auth::RecordKey::derive(&identity)),
-            identity,
-        }
-    }
-
-    /// The storage recipient every state file is encrypted to.
+    /// The storage recipient the data key is encrypted to.
     pub fn recipient(&self) -> x25519::Recipient {
         self.recipient.clone()
     }
@@ -612,113 +716,29 @@ impl ReadOnlyStore {
         &self.dir
     }
 
-    /// Where `T` is stored.
-    pub fn path_of<T: StateFile>(&self) -> PathBuf {
-        self.dir.join(T::FILE)
-    }
-
-    /// Loads `T`, or `None` if its file does not exist (see [`Store::load`]).
+    /// Loads `T`, or `None` if it was never saved (see [`Store::load`]).
     pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
-        self.load_path(&self.path_of::<T>())
-    }
-
-    /// Where the `key` instance of a keyed `T` is stored (see [`Store::keyed_path_of`]).
-    pub fn keyed_path_of<T: StateFile>(&self, key: &str) -> Result<PathBuf, StoreError> {
-        let valid = !key.is_empty()
-            && key.len() <= 128
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if !valid {
-            return Err(StoreError::Serialize {
-                path: self.dir.join(T::FILE),
-                reason: format!("invalid file key '{key}': use a-z, 0-9, '-' and '_'"),
-            });
+        match &self.db {
+            Some(db) => db.load(&db::RecordId::single::<T>()),
+            None => Ok(None),
         }
-        Ok(self.dir.join(T::FILE).join(format!("{key}.age")))
     }
 
     /// Loads the `key` instance of a keyed `T`.
     pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        self.load_path(&self.keyed_path_of::<T>(key)?)
+        let id = db::RecordId::keyed::<T>(&self.dir.join(DB_FILE), key)?;
+        match &self.db {
+            Some(db) => db.load(&id),
+            None => Ok(None),
+        }
     }
 
     /// The keys of every stored instance of a keyed `T`, sorted.
     pub fn keys_of<T: StateFile>(&self) -> Result<Vec<String>, StoreError> {
-        let sub = self.dir.join(T::FILE);
-        let entries = match fs::read_dir(&sub) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::io("read", &sub, e)),
-        };
-        let mut keys = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| StoreError::io("read", &sub, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(key) = name.strip_suffix(".age") {
-                if !key.starts_with('.') {
-                    keys.push(key.to_owned());
-                }
-            }
+        match &self.db {
+            Some(db) => db.keys_of(T::FILE),
+            None => Ok(Vec::new()),
         }
-        keys.sort();
-        Ok(keys)
-    }
-
-    fn load_path<T: StateFile>(&self, path: &Path) -> Result<Option<T>, StoreError> {
-        let ciphertext = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::io("read", path, e)),
-        };
-        if ciphertext.is_empty() {
-            return Err(StoreError::corrupt(path, "is empty (truncated)"));
-        }
-        let plaintext = identity::decrypt_with(&self.identity, &ciphertext)
-            .map_err(|e| StoreError::corrupt(path, identity::decrypt_failure_reason(&e)))?;
-        let envelope = self
-            .record_key
-            .open(&self.record_id(path), &plaintext)
-            .map_err(|failure| match failure {
-                // asyncpay never writes an untagged file into a data dir that holds tagged
-                // ones: such a file was put there by someone else (no upgrade hint then).
-                auth::AuthFailure::Unauthenticated if !self.any_tagged_file() => {
-                    StoreError::Unauthenticated {
-                        path: path.to_path_buf(),
-                    }
-                }
-                _ => StoreError::Forged {
-                    path: path.to_path_buf(),
-                },
-            })?;
-        envelope::decode::<T>(path, envelope).map(Some)
-    }
-
-    /// Whether any state file of the data dir carries a tag (right or wrong): then the dir
-    /// was written by an asyncpay that authenticates, and an untagged file in it is not one
-    /// of ours. Only asked on the error path (it decrypts every state file).
-    fn any_tagged_file(&self) -> bool {
-        let mut files = Vec::new();
-        if collect_state_files(&self.dir, &mut files).is_err() {
-            return true;
-        }
-        files.iter().any(|path| {
-            fs::read(path)
-                .ok()
-                .and_then(|c| identity::decrypt_with(&self.identity, &c).ok())
-                .is_some_and(|p| p.starts_with(auth::MAGIC))
-        })
-    }
-
-    /// A state file's place in the data dir, as its tag binds it: the path relative to the
-    /// data dir with `/` separators (`seed.age`, `channels/<id>.age`).
-    fn record_id(&self, path: &Path) -> String {
-        let relative = path.strip_prefix(&self.dir).unwrap_or(path);
-        relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
     }
 }
 

@@ -1,0 +1,973 @@
+//! The records of a data dir in one SQLite database, `records.sqlite` (schema version 1).
+//!
+//! ```text
+//! meta(name, value)              db_id, data_key, data_key_tag, digest
+//! records(coll, key, seq, body)  one row per record; body = nonce(24) || ciphertext
+//! ```
+//!
+//! - **Encryption.** Every record's envelope is sealed with XChaCha20-Poly1305 under the
+//!   32-byte *data key*, with `"asyncpay/record/v2\0" || db_id || coll || "\0" || key ||
+//!   "\0" || seq` as associated data: a row copied to another place, another database or
+//!   another sequence number fails to open. The data key is random, kept age-encrypted to
+//!   the storage recipient (`data_key`, so saving needs no passphrase) and bound to the
+//!   storage *identity* by `data_key_tag = HMAC(record_key, "asyncpay/data-key\0" || db_id
+//!   || data_key)`: a database made by anyone who only knows the public recipient is refused.
+//! - **Rollback and deletion.** Every write gets the next value of a global counter as its
+//!   `seq`. `digest` (sealed under the data key) holds the counter, the number of records and
+//!   `Σ HMAC(digest_key, coll || 0 || key || 0 || seq) mod 2^256` over every record: an
+//!   additive multiset MAC, updated in O(1) per write. Opening the database checks every
+//!   row (it must open under the data key at its place and `seq`) and the sum, and keeps
+//!   the `seq` of every record in memory (the *index*): an old row put back (older `seq`),
+//!   a row deleted, added from elsewhere or damaged is refused ([`StoreError::RolledBack`],
+//!   [`StoreError::Forged`]), at open and, for a row changed under a running process, at
+//!   the read that meets it. Only the two tables may exist (no index, trigger or view an
+//!   attacker could plant), and every write must change exactly one row. Putting back a
+//!   copy of the *whole* database is not detectable from inside it (an old backup looks the
+//!   same); see ADR 0007.
+//! - **Transactions.** [`Txn`] groups any number of reads and writes into one SQLite
+//!   transaction (`BEGIN IMMEDIATE`, a rollback journal, `synchronous=FULL`): a protocol step
+//!   commits its secret nonce, channel state and payment record together, or not at all.
+//!   Not WAL: with a write-ahead log, deleting the `-wal` file after a crash would take back
+//!   every commit since its last checkpoint.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use age::x25519;
+use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use super::auth::RecordKey;
+use super::envelope::{self, StateFile};
+use super::{identity, StoreError};
+
+/// Name of the records database in the data dir.
+pub const DB_FILE: &str = "records.sqlite";
+/// The schema this build writes (SQLite's `user_version`).
+const SCHEMA_VERSION: u32 = 1;
+const NONCE_LEN: usize = 24;
+
+/// The keys of one database, from its data key (zeroized on drop).
+struct Keys {
+    db_id: [u8; 16],
+    aead: XChaCha20Poly1305,
+    digest: Zeroizing<[u8; 32]>,
+}
+
+fn hmac32(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut engine = hmac::HmacEngine::<sha256::Hash>::new(key);
+    for part in parts {
+        engine.input(part);
+    }
+    hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
+}
+
+impl Keys {
+    fn new(db_id: [u8; 16], data_key: &[u8; 32]) -> Keys {
+        Keys {
+            db_id,
+            aead: XChaCha20Poly1305::new(data_key.into()),
+            digest: Zeroizing::new(hmac32(data_key, &[b"asyncpay/record-digest/v1"])),
+        }
+    }
+
+    fn record_aad(&self, id: &RecordId<'_>, seq: u64) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(64 + id.coll.len() + id.key.len());
+        aad.extend_from_slice(b"asyncpay/record/v2\0");
+        aad.extend_from_slice(&self.db_id);
+        aad.extend_from_slice(id.coll.as_bytes());
+        aad.push(0);
+        aad.extend_from_slice(id.key.as_bytes());
+        aad.push(0);
+        aad.extend_from_slice(&seq.to_be_bytes());
+        aad
+    }
+
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| StoreError::Database {
+            path: PathBuf::from(DB_FILE),
+            reason: format!("no randomness for a nonce: {e}"),
+        })?;
+        let sealed = self
+            .aead
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .expect("XChaCha20-Poly1305 encrypts any message of a record's size");
+        let mut body = Vec::with_capacity(NONCE_LEN + sealed.len());
+        body.extend_from_slice(&nonce);
+        body.extend_from_slice(&sealed);
+        Ok(body)
+    }
+
+    fn open(&self, aad: &[u8], body: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if body.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = body.split_at(NONCE_LEN);
+        self.aead
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad })
+            .ok()
+            .map(Zeroizing::new)
+    }
+
+    fn entry(&self, coll: &str, key: &str, seq: u64) -> [u8; 32] {
+        hmac32(
+            &self.digest[..],
+            &[
+                coll.as_bytes(),
+                b"\0",
+                key.as_bytes(),
+                b"\0",
+                &seq.to_be_bytes(),
+            ],
+        )
+    }
+
+    fn digest_aad(&self) -> Vec<u8> {
+        [&b"asyncpay/digest/v1\0"[..], &self.db_id].concat()
+    }
+}
+
+/// Where a record lives: its collection (a [`StateFile::FILE`]) and key (empty for a
+/// singleton such as `seed.age`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordId<'a> {
+    pub(crate) coll: &'a str,
+    pub(crate) key: &'a str,
+}
+
+impl<'a> RecordId<'a> {
+    pub(crate) fn single<T: StateFile>() -> RecordId<'static> {
+        RecordId {
+            coll: T::FILE,
+            key: "",
+        }
+    }
+
+    /// The `key` instance of a keyed `T`; keys are `a-z`, `0-9`, `-` and `_`, 1 to 128 long.
+    pub(crate) fn keyed<T: StateFile>(
+        path: &Path,
+        key: &'a str,
+    ) -> Result<RecordId<'a>, StoreError> {
+        let valid = !key.is_empty()
+            && key.len() <= 128
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(StoreError::Serialize {
+                path: label(
+                    path,
+                    &RecordId {
+                        coll: T::FILE,
+                        key: "",
+                    },
+                ),
+                reason: format!("invalid record key '{key}': use a-z, 0-9, '-' and '_'"),
+            });
+        }
+        Ok(RecordId { coll: T::FILE, key })
+    }
+}
+
+fn encode<T: StateFile>(
+    path: &Path,
+    id: &RecordId<'_>,
+    value: &T,
+) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+    envelope::encode(value).map_err(|e| StoreError::Serialize {
+        path: label(path, id),
+        reason: e.to_string(),
+    })
+}
+
+/// The sealed summary of every record (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest {
+    counter: u64,
+    count: u64,
+    sum: [u64; 4],
+}
+
+impl Digest {
+    const EMPTY: Digest = Digest {
+        counter: 0,
+        count: 0,
+        sum: [0; 4],
+    };
+
+    fn limbs(entry: &[u8; 32]) -> [u64; 4] {
+        std::array::from_fn(|i| {
+            u64::from_le_bytes(entry[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+        })
+    }
+
+    fn add(&mut self, entry: &[u8; 32]) {
+        let e = Self::limbs(entry);
+        let mut carry = false;
+        for (s, e) in self.sum.iter_mut().zip(e) {
+            let (a, c1) = s.overflowing_add(e);
+            let (b, c2) = a.overflowing_add(u64::from(carry));
+            *s = b;
+            carry = c1 || c2;
+        }
+        self.count += 1;
+    }
+
+    fn sub(&mut self, entry: &[u8; 32]) {
+        let e = Self::limbs(entry);
+        let mut borrow = false;
+        for (s, e) in self.sum.iter_mut().zip(e) {
+            let (a, b1) = s.overflowing_sub(e);
+            let (b, b2) = a.overflowing_sub(u64::from(borrow));
+            *s = b;
+            borrow = b1 || b2;
+        }
+        self.count = self.count.wrapping_sub(1);
+    }
+
+    fn encode(&self) -> [u8; 48] {
+        let mut out = [0u8; 48];
+        out[..8].copy_from_slice(&self.counter.to_be_bytes());
+        out[8..16].copy_from_slice(&self.count.to_be_bytes());
+        for (i, limb) in self.sum.iter().enumerate() {
+            out[16 + i * 8..24 + i * 8].copy_from_slice(&limb.to_le_bytes());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Digest> {
+        if bytes.len() != 48 {
+            return None;
+        }
+        let u = |r: std::ops::Range<usize>| u64::from_be_bytes(bytes[r].try_into().ok()?).into();
+        let counter: Option<u64> = u(0..8);
+        let count: Option<u64> = u(8..16);
+        let mut sum = [0u64; 4];
+        for (i, limb) in sum.iter_mut().enumerate() {
+            *limb = u64::from_le_bytes(bytes[16 + i * 8..24 + i * 8].try_into().ok()?);
+        }
+        Some(Digest {
+            counter: counter?,
+            count: count?,
+            sum,
+        })
+    }
+}
+
+/// What the open database holds, as authenticated by the last full check: the digest row
+/// it was checked against and the `seq` of every record. Every read goes through it: a
+/// row whose `seq` is not the indexed one (put back, or changed under a running process)
+/// is refused, and the keys of a collection are the indexed ones.
+struct Index {
+    digest_body: Vec<u8>,
+    digest: Digest,
+    seqs: BTreeMap<(String, String), u64>,
+}
+
+struct Inner {
+    conn: Connection,
+    index: Index,
+}
+
+/// One records database, shared by a [`super::Store`] and the read-only views made from it.
+pub(crate) struct Db {
+    path: PathBuf,
+    keys: Keys,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A legacy state file to carry into a new database: its record id and its envelope.
+pub(crate) struct Imported {
+    pub(crate) coll: String,
+    pub(crate) key: String,
+    pub(crate) envelope: Zeroizing<Vec<u8>>,
+}
+
+impl Db {
+    /// Opens `dir`'s database for writing, creating it (with `imported` as its first
+    /// records, in the same transaction) if it does not exist yet.
+    pub(crate) fn open_or_create(
+        dir: &Path,
+        identity: &x25519::Identity,
+        record_key: &RecordKey,
+        imported: impl FnOnce() -> Result<Vec<Imported>, StoreError>,
+    ) -> Result<Db, StoreError> {
+        let path = dir.join(DB_FILE);
+        // What to import is read (and checked) before the file is created: a refusal
+        // leaves the data dir as it was.
+        let mut imported = Some(imported);
+        let mut read_imported = || imported.take().map_or(Ok(Vec::new()), |f| f());
+        let records = if path.exists() {
+            None
+        } else {
+            Some(read_imported()?)
+        };
+        let mut conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
+        protect(&path)?;
+        // A rollback journal, not WAL: committed data lives in the database file only, so
+        // removing a side file after a crash cannot take commits back (deleting a WAL
+        // file would roll back everything since its last checkpoint).
+        conn.pragma_update(None, "journal_mode", "TRUNCATE")
+            .and_then(|()| conn.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(10)))
+            .map_err(|e| db_error(&path, e))?;
+        let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
+        if version == 0 {
+            // New, or its creation was interrupted (nothing of it was committed).
+            let records = match records {
+                Some(records) => records,
+                None => read_imported()?,
+            };
+            create(&mut conn, &path, identity, record_key, records)?;
+        }
+        Db::finish_open(path, conn, identity, record_key)
+    }
+
+    /// Opens `dir`'s database for reading only; `None` if it has none.
+    pub(crate) fn open_read_only(
+        dir: &Path,
+        identity: &x25519::Identity,
+        record_key: &RecordKey,
+    ) -> Result<Option<Db>, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_error(&path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| db_error(&path, e))?;
+        if user_version(&conn).map_err(|e| db_error(&path, e))? == 0 {
+            return Ok(None); // being created by its writer right now: nothing in it yet
+        }
+        Db::finish_open(path, conn, identity, record_key).map(Some)
+    }
+
+    fn finish_open(
+        path: PathBuf,
+        mut conn: Connection,
+        identity: &x25519::Identity,
+        record_key: &RecordKey,
+    ) -> Result<Db, StoreError> {
+        let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::UnsupportedVersion {
+                path,
+                found: version,
+                max: SCHEMA_VERSION,
+            });
+        }
+        // One read transaction: the keys, the digest and the scan see the same snapshot.
+        let tx = conn.transaction().map_err(|e| db_error(&path, e))?;
+        check_schema(&tx, &path)?;
+        let keys = load_keys(&tx, &path, identity, record_key)?;
+        let index = build_index(&tx, &path, &keys)?;
+        tx.finish().map_err(|e| db_error(&path, e))?;
+        Ok(Db {
+            path,
+            keys,
+            inner: Mutex::new(Inner { conn, index }),
+        })
+    }
+
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
+    /// digest written since by the writer, seen from a read-only view, is checked in full).
+    fn read<R>(
+        &self,
+        f: impl FnOnce(&Connection, &Index) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut guard = self.lock();
+        let Inner { conn, index } = &mut *guard;
+        let tx = conn.transaction().map_err(|e| db_error(&self.path, e))?;
+        refresh(&tx, &self.path, &self.keys, index)?;
+        let out = f(&tx, index)?;
+        tx.finish().map_err(|e| db_error(&self.path, e))?;
+        Ok(out)
+    }
+
+    /// The record `id`, decoded as `T`; `None` if there is none.
+    pub(crate) fn load<T: StateFile>(&self, id: &RecordId<'_>) -> Result<Option<T>, StoreError> {
+        self.read(|conn, index| {
+            let seq = index.seqs.get(&id.owned()).copied();
+            load(conn, &self.path, &self.keys, id, seq)
+        })
+    }
+
+    /// The keys of the records of collection `coll`, sorted.
+    pub(crate) fn keys_of(&self, coll: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|_, index| Ok(index.keys_of(coll, &BTreeMap::new())))
+    }
+
+    /// Runs `f` in one write transaction: everything it saved and removed is committed
+    /// together when it returns `Ok`, nothing when it returns `Err` (or panics).
+    pub(crate) fn write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Txn<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut guard = self.lock();
+        let Inner { conn, index } = &mut *guard;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&self.path, e))?;
+        // Nothing but our two tables (a planted trigger could turn writes into no-ops).
+        check_schema(&tx, &self.path)?;
+        refresh(&tx, &self.path, &self.keys, index)?;
+        let digest = index.digest;
+        let mut txn = Txn {
+            tx,
+            path: &self.path,
+            keys: &self.keys,
+            index,
+            digest,
+            changes: BTreeMap::new(),
+        };
+        let out = f(&mut txn)?;
+        txn.commit()?;
+        Ok(out)
+    }
+}
+
+impl Index {
+    fn keys_of(
+        &self,
+        coll: &str,
+        changes: &BTreeMap<(String, String), Option<u64>>,
+    ) -> Vec<String> {
+        let in_coll = |(c, _): &&(String, String)| c == coll;
+        let mut keys: BTreeMap<&str, bool> = self
+            .seqs
+            .keys()
+            .filter(in_coll)
+            .map(|(_, k)| (k.as_str(), true))
+            .collect();
+        for ((_, k), seq) in changes.iter().filter(|(id, _)| in_coll(id)) {
+            keys.insert(k.as_str(), seq.is_some());
+        }
+        keys.into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(k, _)| k.to_owned())
+            .collect()
+    }
+}
+
+impl RecordId<'_> {
+    fn owned(&self) -> (String, String) {
+        (self.coll.to_owned(), self.key.to_owned())
+    }
+}
+
+/// An open write transaction on the records (see [`super::Store::transaction`]).
+pub struct Txn<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+    keys: &'a Keys,
+    index: &'a mut Index,
+    digest: Digest,
+    /// What this transaction wrote: the new `seq` of each record, `None` if removed.
+    changes: BTreeMap<(String, String), Option<u64>>,
+}
+
+impl Txn<'_> {
+    /// Loads `T` (see [`super::Store::load`]), as this transaction sees it.
+    pub fn load<T: StateFile>(&self) -> Result<Option<T>, StoreError> {
+        self.load_id(&RecordId::single::<T>())
+    }
+
+    /// Loads the `key` instance of a keyed `T` (see [`super::Store::load_keyed`]).
+    pub fn load_keyed<T: StateFile>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.load_id(&RecordId::keyed::<T>(self.path, key)?)
+    }
+
+    /// The keys of every instance of a keyed `T`, sorted.
+    pub fn keys_of<T: StateFile>(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.index.keys_of(T::FILE, &self.changes))
+    }
+
+    /// Saves `value` when the transaction commits.
+    pub fn save<T: StateFile>(&mut self, value: &T) -> Result<(), StoreError> {
+        let id = RecordId::single::<T>();
+        self.put(&id, &encode(self.path, &id, value)?)
+    }
+
+    /// Saves the `key` instance of a keyed `T` when the transaction commits.
+    pub fn save_keyed<T: StateFile>(&mut self, key: &str, value: &T) -> Result<(), StoreError> {
+        let id = RecordId::keyed::<T>(self.path, key)?;
+        self.put(&id, &encode(self.path, &id, value)?)
+    }
+
+    /// Removes the `key` instance of a keyed `T` when the transaction commits; false if
+    /// there is none.
+    pub fn remove_keyed<T: StateFile>(&mut self, key: &str) -> Result<bool, StoreError> {
+        self.delete(&RecordId::keyed::<T>(self.path, key)?)
+    }
+
+    fn load_id<T: StateFile>(&self, id: &RecordId<'_>) -> Result<Option<T>, StoreError> {
+        load(&self.tx, self.path, self.keys, id, self.current_seq(id))
+    }
+
+    /// The record's `seq` as this transaction sees it (its own writes first).
+    fn current_seq(&self, id: &RecordId<'_>) -> Option<u64> {
+        let owned = id.owned();
+        match self.changes.get(&owned) {
+            Some(seq) => *seq,
+            None => self.index.seqs.get(&owned).copied(),
+        }
+    }
+
+    /// Saves `envelope` as record `id` (replacing any earlier version).
+    pub(crate) fn put(&mut self, id: &RecordId<'_>, envelope: &[u8]) -> Result<(), StoreError> {
+        let keys = self.keys;
+        if let Some(old) = self.current_seq(id) {
+            self.digest.sub(&keys.entry(id.coll, id.key, old));
+        }
+        self.digest.counter += 1;
+        let seq = self.digest.counter;
+        let body = keys.seal(&keys.record_aad(id, seq), envelope)?;
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO records (coll, key, seq, body) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![id.coll, id.key, seq as i64, body]))
+            .map_err(|e| db_error(self.path, e))?;
+        expect_one(self.path, n)?;
+        self.digest.add(&keys.entry(id.coll, id.key, seq));
+        self.changes.insert(id.owned(), Some(seq));
+        Ok(())
+    }
+
+    /// Removes record `id`; false if there was none.
+    pub(crate) fn delete(&mut self, id: &RecordId<'_>) -> Result<bool, StoreError> {
+        let Some(old) = self.current_seq(id) else {
+            return Ok(false);
+        };
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
+            .and_then(|mut s| s.execute(params![id.coll, id.key, old as i64]))
+            .map_err(|e| db_error(self.path, e))?;
+        if n != 1 {
+            return Err(rolled_back(self.path));
+        }
+        self.digest.sub(&self.keys.entry(id.coll, id.key, old));
+        self.changes.insert(id.owned(), None);
+        Ok(true)
+    }
+
+    fn commit(self) -> Result<(), StoreError> {
+        let path = self.path;
+        let digest_body = if self.changes.is_empty() {
+            None
+        } else {
+            Some(write_digest(&self.tx, path, self.keys, &self.digest)?)
+        };
+        self.tx.commit().map_err(|e| db_error(path, e))?;
+        // Only what is committed enters the index.
+        if let Some(body) = digest_body {
+            for (id, seq) in self.changes {
+                match seq {
+                    Some(seq) => self.index.seqs.insert(id, seq),
+                    None => self.index.seqs.remove(&id),
+                };
+            }
+            self.index.digest = self.digest;
+            self.index.digest_body = body;
+        }
+        Ok(())
+    }
+}
+
+/// A write that SQLite reports as changing no row was turned into a no-op (a trigger, a
+/// damaged database): never believe it was saved.
+fn expect_one(path: &Path, changed: usize) -> Result<(), StoreError> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(rolled_back(path))
+    }
+}
+
+/// The tables of schema 1, exactly as SQLite keeps their definitions: anything else in
+/// `sqlite_schema` (an index that answers with other rows, a trigger that swallows writes,
+/// a view) was put there by someone else.
+const META_TABLE: &str =
+    "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID";
+const RECORDS_TABLE: &str = "CREATE TABLE records (coll TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (coll, key)) WITHOUT ROWID";
+
+fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name")
+        .map_err(|e| db_error(path, e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| db_error(path, e))?;
+    let expected = [("meta", META_TABLE), ("records", RECORDS_TABLE)];
+    let matches = rows.len() == expected.len()
+        && rows
+            .iter()
+            .zip(expected)
+            .all(|((ty, name, tbl, sql), (n, def))| {
+                ty == "table" && name == n && tbl == n && sql.as_deref() == Some(def)
+            });
+    if matches {
+        Ok(())
+    } else {
+        Err(rolled_back(path))
+    }
+}
+
+/// Brings `index` up to date with the database as `conn` sees it: when the digest row is
+/// not the one the index was built from, everything is checked again.
+fn refresh(
+    conn: &Connection,
+    path: &Path,
+    keys: &Keys,
+    index: &mut Index,
+) -> Result<(), StoreError> {
+    if read_digest_body(conn, path)? != index.digest_body {
+        check_schema(conn, path)?;
+        *index = build_index(conn, path, keys)?;
+    }
+    Ok(())
+}
+
+/// Checks every record against the sealed digest (each row must open under the data key at
+/// its place and `seq`, and together they must sum to the digest) and indexes them.
+fn build_index(conn: &Connection, path: &Path, keys: &Keys) -> Result<Index, StoreError> {
+    let digest_body = read_digest_body(conn, path)?;
+    let stored = open_digest(path, keys, &digest_body)?;
+    let mut scanned = Digest {
+        counter: stored.counter,
+        ..Digest::EMPTY
+    };
+    let mut seqs = BTreeMap::new();
+    let mut stmt = conn
+        .prepare("SELECT coll, key, seq, body FROM records")
+        .map_err(|e| db_error(path, e))?;
+    let mut rows = stmt.query([]).map_err(|e| db_error(path, e))?;
+    while let Some(row) = rows.next().map_err(|e| db_error(path, e))? {
+        let coll: String = row.get(0).map_err(|e| db_error(path, e))?;
+        let key: String = row.get(1).map_err(|e| db_error(path, e))?;
+        let seq: i64 = row.get(2).map_err(|e| db_error(path, e))?;
+        let body: Vec<u8> = row.get(3).map_err(|e| db_error(path, e))?;
+        let seq = u64::try_from(seq).map_err(|_| rolled_back(path))?;
+        if seq > stored.counter {
+            return Err(rolled_back(path));
+        }
+        let id = RecordId {
+            coll: &coll,
+            key: &key,
+        };
+        // A damaged or replaced body is found now, not when the record is first needed
+        // (a channel S could not read would silently go unwatched).
+        if keys.open(&keys.record_aad(&id, seq), &body).is_none() {
+            return Err(StoreError::Forged {
+                path: label(path, &id),
+            });
+        }
+        scanned.add(&keys.entry(&coll, &key, seq));
+        seqs.insert((coll, key), seq);
+    }
+    if scanned != stored {
+        return Err(rolled_back(path));
+    }
+    Ok(Index {
+        digest_body,
+        digest: stored,
+        seqs,
+    })
+}
+
+fn label(path: &Path, id: &RecordId<'_>) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(" record ");
+    s.push(id.coll);
+    if !id.key.is_empty() {
+        s.push("/");
+        s.push(id.key);
+    }
+    PathBuf::from(s)
+}
+
+fn load<T: StateFile>(
+    conn: &Connection,
+    path: &Path,
+    keys: &Keys,
+    id: &RecordId<'_>,
+    seq: Option<u64>,
+) -> Result<Option<T>, StoreError> {
+    let Some(seq) = seq else {
+        return Ok(None);
+    };
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT body FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
+        .and_then(|mut s| {
+            s.query_row(params![id.coll, id.key, seq as i64], |r| r.get(0))
+                .optional()
+        })
+        .map_err(|e| db_error(path, e))?;
+    // The indexed version is gone: put back from another copy, or deleted, under us.
+    let body = body.ok_or_else(|| rolled_back(path))?;
+    let label = label(path, id);
+    let envelope =
+        keys.open(&keys.record_aad(id, seq), &body)
+            .ok_or_else(|| StoreError::Forged {
+                path: label.clone(),
+            })?;
+    envelope::decode::<T>(&label, &envelope).map(Some)
+}
+
+fn create(
+    conn: &mut Connection,
+    path: &Path,
+    identity: &x25519::Identity,
+    record_key: &RecordKey,
+    imported: Vec<Imported>,
+) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| db_error(path, e))?;
+    tx.execute_batch(&format!("{META_TABLE}; {RECORDS_TABLE};"))
+        .map_err(|e| db_error(path, e))?;
+    let mut db_id = [0u8; 16];
+    let mut data_key = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut db_id)
+        .and_then(|()| getrandom::fill(&mut data_key[..]))
+        .map_err(|e| StoreError::Database {
+            path: path.to_path_buf(),
+            reason: format!("no randomness for a data key: {e}"),
+        })?;
+    let wrapped =
+        identity::encrypt_to_recipient(&data_key[..], &identity.to_public()).map_err(|e| {
+            StoreError::Database {
+                path: path.to_path_buf(),
+                reason: format!("cannot encrypt the data key: {e}"),
+            }
+        })?;
+    let tag = record_key.data_key_tag(&db_id, &data_key[..]);
+    for (name, value) in [
+        ("db_id", &db_id[..]),
+        ("data_key", &wrapped[..]),
+        ("data_key_tag", &tag[..]),
+    ] {
+        tx.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)",
+            params![name, value],
+        )
+        .map_err(|e| db_error(path, e))?;
+    }
+    let keys = Keys::new(db_id, &data_key);
+    // The imported records go in through the same writer as every later one.
+    let mut index = Index {
+        digest_body: Vec::new(),
+        digest: Digest::EMPTY,
+        seqs: BTreeMap::new(),
+    };
+    let mut txn = Txn {
+        tx,
+        path,
+        keys: &keys,
+        index: &mut index,
+        digest: Digest::EMPTY,
+        changes: BTreeMap::new(),
+    };
+    for record in &imported {
+        let id = RecordId {
+            coll: &record.coll,
+            key: &record.key,
+        };
+        txn.put(&id, &record.envelope)?;
+    }
+    txn.tx
+        .pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(|e| db_error(path, e))?;
+    // The digest is written even with nothing imported.
+    write_digest(&txn.tx, path, &keys, &txn.digest)?;
+    txn.commit()
+}
+
+fn load_keys(
+    conn: &Connection,
+    path: &Path,
+    identity: &x25519::Identity,
+    record_key: &RecordKey,
+) -> Result<Keys, StoreError> {
+    let meta = |name: &str| -> Result<Vec<u8>, StoreError> {
+        conn.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| db_error(path, e))?
+        .ok_or_else(|| StoreError::corrupt(path, format!("has no `{name}` (damaged)")))
+    };
+    let db_id: [u8; 16] = meta("db_id")?
+        .try_into()
+        .map_err(|_| StoreError::corrupt(path, "has a damaged `db_id`"))?;
+    let wrapped = meta("data_key")?;
+    let tag = meta("data_key_tag")?;
+    let plain = identity::decrypt_with(identity, &wrapped).map_err(|e| {
+        StoreError::corrupt(
+            path,
+            format!(
+                "has a data key that {}",
+                identity::decrypt_failure_reason(&e)
+            ),
+        )
+    })?;
+    let data_key: Zeroizing<[u8; 32]> = Zeroizing::new(
+        plain[..]
+            .try_into()
+            .map_err(|_| StoreError::corrupt(path, "has a data key of the wrong length"))?,
+    );
+    if !record_key.data_key_tag_matches(&db_id, &data_key[..], &tag) {
+        return Err(StoreError::Forged {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Keys::new(db_id, &data_key))
+}
+
+fn read_digest_body(conn: &Connection, path: &Path) -> Result<Vec<u8>, StoreError> {
+    conn.prepare_cached("SELECT value FROM meta WHERE name = 'digest'")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+        .map_err(|e| db_error(path, e))?
+        .ok_or_else(|| rolled_back(path))
+}
+
+fn open_digest(path: &Path, keys: &Keys, body: &[u8]) -> Result<Digest, StoreError> {
+    keys.open(&keys.digest_aad(), body)
+        .and_then(|plain| Digest::decode(&plain))
+        .ok_or_else(|| StoreError::Forged {
+            path: path.to_path_buf(),
+        })
+}
+
+/// Seals and writes `digest`; returns the row's new value.
+fn write_digest(
+    conn: &Connection,
+    path: &Path,
+    keys: &Keys,
+    digest: &Digest,
+) -> Result<Vec<u8>, StoreError> {
+    let body = keys.seal(&keys.digest_aad(), &digest.encode())?;
+    let n = conn
+        .prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES ('digest', ?1)")
+        .and_then(|mut s| s.execute([&body]))
+        .map_err(|e| db_error(path, e))?;
+    expect_one(path, n)?;
+    Ok(body)
+}
+
+fn user_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+fn rolled_back(path: &Path) -> StoreError {
+    StoreError::RolledBack {
+        path: path.to_path_buf(),
+    }
+}
+
+pub(crate) fn db_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Database {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Makes the database file 0600 (SQLite creates it with the umask's mode).
+fn protect(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| StoreError::io("protect", path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_adds_and_subtracts_back_to_where_it_was() {
+        let keys = Keys::new([7; 16], &[9; 32]);
+        let mut d = Digest::EMPTY;
+        let (a, b) = (keys.entry("c", "a", 1), keys.entry("c", "b", 2));
+        d.add(&a);
+        d.add(&b);
+        let both = d;
+        d.sub(&a);
+        d.sub(&b);
+        assert_eq!(d.sum, Digest::EMPTY.sum);
+        assert_eq!(d.count, 0);
+        assert_eq!(Digest::decode(&both.encode()), Some(both));
+        assert_ne!(keys.entry("c", "a", 1), keys.entry("c", "a", 2));
+    }
+
+    #[test]
+    fn a_row_opens_only_at_its_place_and_sequence() {
+        let keys = Keys::new([1; 16], &[2; 32]);
+        let id = RecordId {
+            coll: "channels",
+            key: "x",
+        };
+        let body = keys.seal(&keys.record_aad(&id, 5), b"secret").unwrap();
+        assert_eq!(
+            keys.open(&keys.record_aad(&id, 5), &body).unwrap()[..],
+            b"secret"[..]
+        );
+        assert!(keys.open(&keys.record_aad(&id, 4), &body).is_none());
+        let other = RecordId {
+            coll: "channels",
+            key: "y",
+        };
+        assert!(keys.open(&keys.record_aad(&other, 5), &body).is_none());
+        let elsewhere = Keys::new([3; 16], &[2; 32]);
+        assert!(elsewhere
+            .open(&elsewhere.record_aad(&id, 5), &body)
+            .is_none());
+    }
+}
