@@ -77,12 +77,52 @@ fn funding_outpoint(w: &Wallet, channel: &str) -> bitcoin::OutPoint {
         .unwrap()
 }
 
+/// Record types of a newer asyncpay (format version 99): authentic records of S's or a
+/// wallet's collections that this release cannot read.
+macro_rules! future_record {
+    ($name:ident, $file:literal, $kind:literal) => {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct $name {
+            from_the_future: bool,
+        }
+        impl asyncpay::store::StateFile for $name {
+            const FILE: &'static str = $file;
+            const KIND: &'static str = $kind;
+            const VERSION: u32 = 99;
+        }
+    };
+}
+future_record!(
+    FutureServerPayment,
+    "server-payments",
+    "asyncpay/server-payment"
+);
+future_record!(
+    FutureServerChannel,
+    "server-channels",
+    "asyncpay/server-channel"
+);
+future_record!(FutureClientPayment, "payments", "asyncpay/client-payment");
+
+/// Saves `value` as record `key` in the (unlocked, not running) data dir `dir`.
+fn plant<T: asyncpay::store::StateFile>(dir: &Path, key: &str, value: &T) {
+    asyncpay::store::DataDir::open(dir, asyncpay::store::LockWait::Fail)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from("pw".to_owned()),
+        ))
+        .unwrap()
+        .save_keyed(key, value)
+        .unwrap();
+}
+
 fn spent(story: &Story, outpoint: &bitcoin::OutPoint) -> bool {
     story.env.ledger().spending_tx(outpoint).unwrap().is_some()
 }
 
-/// Item 6: a payment cancelled on a closing channel, an unreadable payment file and an
-/// unreadable channel file never keep S from starting. S reports them (listening line,
+/// Item 6: a payment cancelled on a closing channel, an unreadable payment record and an
+/// unreadable channel record (of a newer asyncpay: S was downgraded) never keep S from
+/// starting. S reports them (listening line,
 /// `server sales list`) and keeps watching: it settles the closing channel at the state
 /// before the payment, to the satoshi.
 #[test]
@@ -120,20 +160,22 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
     story.a.ok(&["payments", "cancel", &id]);
     assert_eq!(status(&story.a, &id), "cancelled");
 
-    // Junk next to S's real state: an unreadable payment file and channel file.
-    let sdir = story.s.dir.clone();
-    std::fs::write(
-        sdir.join("server-payments")
-            .join(format!("{}.age", "ff".repeat(32))),
-        b"not an age file",
-    )
-    .unwrap();
-    std::fs::write(
-        sdir.join("server-channels")
-            .join(format!("{}.age", "ee".repeat(32))),
-        b"not an age file either",
-    )
-    .unwrap();
+    // Next to S's real state: a payment record and a channel record it cannot read.
+    stop_s(&mut story);
+    plant(
+        &story.s.dir,
+        &"ff".repeat(32),
+        &FutureServerPayment {
+            from_the_future: true,
+        },
+    );
+    plant(
+        &story.s.dir,
+        &"ee".repeat(32),
+        &FutureServerChannel {
+            from_the_future: true,
+        },
+    );
 
     let line = restart_s(&mut story, None);
     let quarantined = line["quarantined"].as_array().cloned().unwrap_or_default();
@@ -142,8 +184,8 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
         .map(|q| q["what"].as_str().unwrap())
         .collect();
     assert_eq!(quarantined.len(), 2, "{line}");
-    assert!(whats.iter().any(|w| w.contains("payment file")), "{line}");
-    assert!(whats.iter().any(|w| w.contains("channel file")), "{line}");
+    assert!(whats.iter().any(|w| w.contains("payment record")), "{line}");
+    assert!(whats.iter().any(|w| w.contains("channel record")), "{line}");
     // The operator sees them too.
     let listed = story
         .s
@@ -154,16 +196,14 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
         "{listed}"
     );
 
-    // The same for a wallet: a junk payment file is reported, the rest goes on.
-    std::fs::write(
-        story
-            .a
-            .dir
-            .join("payments")
-            .join(format!("{}.age", "dd".repeat(32))),
-        b"junk",
-    )
-    .unwrap();
+    // The same for a wallet: an unreadable payment record is reported, the rest goes on.
+    plant(
+        &story.a.dir,
+        &"dd".repeat(32),
+        &FutureClientPayment {
+            from_the_future: true,
+        },
+    );
     let listed = story.a.ok(&["payments", "list"]);
     assert_eq!(
         listed["payments"].as_array().map(Vec::len),

@@ -124,11 +124,13 @@ fn the_servers_close_nonce_signs_once_and_never_outlives_the_process() {
     assert_eq!(sign(&url, 1_000, &accept.nonce), "no_close");
 }
 
-/// S's settings file (which holds its next channel key index) put back from an old,
-/// authentic copy while S is down: S still never derives a channel key it already uses.
-/// (Two channels with one funding key would let APOAS-signed states of one spend the other.)
+/// S's settings record (which holds its next channel key index) put back from an old,
+/// authentic copy while S is down: S refuses to start on it (the records database no
+/// longer matches its sealed summary) instead of risking a channel key it already uses
+/// (two channels with one funding key would let APOAS-signed states of one spend the
+/// other); with the genuine record back it starts and derives a new key.
 #[test]
-fn an_old_settings_file_never_makes_s_reuse_a_channel_key() {
+fn an_old_settings_record_never_makes_s_reuse_a_channel_key() {
     use asyncpay::eltoo::Party;
     use bitcoin::{Amount, FeeRate};
 
@@ -136,8 +138,26 @@ fn an_old_settings_file_never_makes_s_reuse_a_channel_key() {
     let payer = &net.payers[0];
     payer.fund(1_000_000);
     net.ledger().mine(1, None).unwrap();
-    let settings = net.servers[0].dir.join("server.age");
-    let old = std::fs::read(&settings).unwrap();
+    let settings = |dir: &std::path::Path| -> (i64, Vec<u8>) {
+        rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
+            .unwrap()
+            .query_row(
+                "SELECT seq, body FROM records WHERE coll = 'server.age'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let put_back = |dir: &std::path::Path, (seq, body): &(i64, Vec<u8>)| {
+        rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
+            .unwrap()
+            .execute(
+                "UPDATE records SET seq = ?1, body = ?2 WHERE coll = 'server.age'",
+                rusqlite::params![seq, body],
+            )
+            .unwrap();
+    };
+    let old = settings(&net.servers[0].dir);
     let url = net.servers[0].url().to_owned();
     let open = |net: &functional::Net| {
         let ch = net.payers[0]
@@ -153,7 +173,13 @@ fn an_old_settings_file_never_makes_s_reuse_a_channel_key() {
         ch.channel.params().server.funding
     };
     let second = open(&net);
-    net.servers[0].restart_with(|_| std::fs::write(&settings, &old).unwrap());
+    let new = settings(&net.servers[0].dir);
+    assert_ne!(old, new);
+    let refused = net.servers[0]
+        .try_restart_with(|dir| put_back(dir, &old))
+        .unwrap_err();
+    assert!(refused.contains("tampered with"), "{refused}");
+    net.servers[0].restart_with(|dir| put_back(dir, &new));
     let third = open(&net);
     let keys: std::collections::BTreeSet<_> = net.payers[0]
         .engine()

@@ -651,29 +651,49 @@ fn sigkills_during_payments_lose_nothing() {
     );
 }
 
-/// A file of a data dir (`dir/kind/key.age`), to put back the version a crash would leave.
-fn state_file(dir: &std::path::Path, kind: &str, key: &str) -> PathBuf {
-    dir.join(kind).join(format!("{key}.age"))
+/// Record `coll`/`key` of data dir `dir` as it is in its database: (seq, body).
+fn record(dir: &std::path::Path, coll: &str, key: &str) -> (i64, Vec<u8>) {
+    rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
+        .unwrap()
+        .query_row(
+            "SELECT seq, body FROM records WHERE coll = ?1 AND key = ?2",
+            [coll, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
 }
 
-/// Regression: A is killed in `sync` after it wrote state `n+1` completed with S's partial
-/// signature and before it wrote the payment as paid. Its next `sync` finishes the payment
-/// (it used to fail for good with "no update is pending").
+/// Puts `row` back as record `coll`/`key` of data dir `dir`.
+fn put_back(dir: &std::path::Path, coll: &str, key: &str, (seq, body): &(i64, Vec<u8>)) {
+    rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
+        .unwrap()
+        .execute(
+            "UPDATE records SET seq = ?3, body = ?4 WHERE coll = ?1 AND key = ?2",
+            rusqlite::params![coll, key, seq, body],
+        )
+        .unwrap();
+}
+
+/// The crash window these two writes had (A's state `n+1` completed with S's partial
+/// signature, then the payment written paid) is one transaction now: the payment record as
+/// it was before `sync`, put back beside the channel `sync` left, is no state a crash can
+/// leave but a rollback, refused by every command; the genuine record back, A goes on.
 #[test]
-fn a_killed_between_completing_the_update_and_writing_the_payment_resumes() {
-    let mut w = World::new(1);
+fn a_payment_record_put_back_from_before_sync_is_refused() {
+    let w = World::new(1);
     let paid = w.a.ok(&["pay", &w.address, "10000"]);
     let pid = str_of(&paid, "payment_id");
     assert_eq!(w.b.ok(&["receive"])["payments"][0]["status"], "paid");
-    // The payment record as it was before `sync`, the channel as `sync` leaves it.
-    let file = state_file(&w.a.dir, "payments", &pid);
-    let before = std::fs::read(&file).unwrap();
+    let before = record(&w.a.dir, "payments", &pid);
     assert_eq!(w.a.ok(&["sync"])["payments"][0]["status"], "paid");
-    std::fs::write(&file, before).unwrap();
-    assert_eq!(w.status(Role::A, &pid).as_deref(), Some("pending"));
-
-    let synced = w.a.ok(&["sync"]);
-    assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
+    let after = record(&w.a.dir, "payments", &pid);
+    put_back(&w.a.dir, "payments", &pid, &before);
+    let out = w.a.cmd(&["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("tampered with"), "{text}");
+    put_back(&w.a.dir, "payments", &pid, &after);
+    assert_eq!(w.status(Role::A, &pid).as_deref(), Some("paid"));
     let shown = w.a.ok(&["payments", "show", &pid]);
     assert_eq!(shown["invoice"]["body"]["amount_sat"], 10_000, "{shown}");
     let a = w.a.ok(&["channel", "show", &w.a_channel]);
@@ -681,49 +701,51 @@ fn a_killed_between_completing_the_update_and_writing_the_payment_resumes() {
         (a["client_sat"].as_u64(), a["state"].as_u64()),
         (Some(189_990), Some(1))
     );
-    // The channel goes on.
     w.a.ok(&["channel", "push", &w.a_channel, "1000"]);
-    let url = w.server.url.clone();
-    w.kill_s();
-    w.start_s();
-    assert_eq!(w.server.url, url);
 }
 
-/// Regression: S is killed in B's claim after it wrote A–S state `n+1` completed with `s_A`
-/// and before it wrote the payment as paid (and before it accepted B's claim state). B's
-/// next `claim` completes the payment (S used to refuse it for good as a wrong scalar).
+/// The same for S: its A–S state `n+1` completed with `s_A` and the payment written paid
+/// are one transaction. S's payment and B–S channel records put back from before B's
+/// claim (what a crash between the old writes left) keep S's database from opening: S
+/// refuses to start on it rather than sell or sign from an old state; the genuine records
+/// back, S starts and both channels go on.
 #[test]
-fn s_killed_between_completing_a_and_writing_the_payment_resumes() {
+fn s_records_put_back_from_before_a_claim_are_refused() {
     let mut w = World::new(2);
     let pid = str_of(&w.a.ok(&["pay", &w.address, "10000"]), "payment_id");
     let sold = w.b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    // Before the claim: S's payment record and B–S channel, B's payment and channel.
-    let s_files = [
-        state_file(&w.s.dir, "server-payments", &pid),
-        state_file(&w.s.dir, "server-channels", &w.b_channel),
+    let s_records = [
+        ("server-payments", pid.clone()),
+        ("server-channels", w.b_channel.clone()),
     ];
-    let b_files = [
-        state_file(&w.b.dir, "payments", &pid),
-        state_file(&w.b.dir, "channels", &w.b_channel),
-    ];
-    let saved: Vec<Vec<u8>> = s_files
+    let before: Vec<_> = s_records
         .iter()
-        .chain(&b_files)
-        .map(|f| std::fs::read(f).unwrap())
+        .map(|(coll, key)| record(&w.s.dir, coll, key))
         .collect();
     assert_eq!(w.b.ok(&["claim"])["payments"][0]["status"], "paid");
-    // S crashes with A–S state n+1 written and nothing else of the claim; B never heard
-    // back (its unsigned claim proposal is dropped when it runs again).
     w.kill_s();
-    for (f, bytes) in s_files.iter().chain(&b_files).zip(&saved) {
-        std::fs::write(f, bytes).unwrap();
+    let after: Vec<_> = s_records
+        .iter()
+        .map(|(coll, key)| record(&w.s.dir, coll, key))
+        .collect();
+    for ((coll, key), row) in s_records.iter().zip(&before) {
+        put_back(&w.s.dir, coll, key, row);
+    }
+    let err = asyncpay::store::DataDir::open(&w.s.dir, asyncpay::store::LockWait::Fail)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from("pw".to_owned()),
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(err, asyncpay::store::StoreError::RolledBack { .. }),
+        "{err}"
+    );
+    for ((coll, key), row) in s_records.iter().zip(&after) {
+        put_back(&w.s.dir, coll, key, row);
     }
     w.start_s();
-    assert_eq!(w.status(Role::B, &pid).as_deref(), Some("sold"));
-
-    let claimed = w.b.ok(&["claim"]);
-    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
     assert_eq!(w.a.ok(&["sync"])["payments"][0]["status"], "paid");
     let b = w.b.ok(&["channel", "show", &w.b_channel]);
     assert_eq!(

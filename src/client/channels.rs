@@ -118,7 +118,7 @@ impl Engine<'_> {
                 store.load_keyed::<ClientChannel>(k)?.ok_or_else(|| {
                     ClientError::new(
                         ClientErrorKind::Corrupt,
-                        format!("channel file {k} vanished"),
+                        format!("channel record {k} vanished"),
                     )
                 })
             })

@@ -247,6 +247,17 @@ impl Payments<'_, '_> {
             .map_err(ClientError::from)
     }
 
+    /// Saves a channel and a payment as one step: both or neither.
+    fn commit(&self, ch: &ClientChannel, p: &ClientPayment) -> ClientResult<()> {
+        self.s
+            .store
+            .transaction(|tx| {
+                tx.save_keyed(&ch.channel.id().to_string(), ch)?;
+                tx.save_keyed(&p.payment_id.to_string(), p)
+            })
+            .map_err(ClientError::from)
+    }
+
     fn load(&self, id: &str) -> ClientResult<ClientPayment> {
         let id = parse_payment_id(id)?;
         self.s.store.load_keyed(&id.to_string())?.ok_or_else(|| {
@@ -502,8 +513,10 @@ impl Payments<'_, '_> {
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
             ch.channel = c;
-            // s_A exists only in this (encrypted) file until it is sealed to B.
-            self.s.save(&ch)?;
+            // s_A exists only in this (encrypted) record until it is sealed to B; the
+            // payment is pending from the same commit on.
+            p.status = LocalStatus::Pending;
+            self.commit(&ch, p)?;
         }
         if p.status == LocalStatus::Proposed {
             p.status = LocalStatus::Pending;
@@ -698,14 +711,18 @@ impl Payments<'_, '_> {
                 partial_signature: partial,
             })
             .map_err(|_| bad("partial signature"))?;
-        self.s.save(ch)?;
-        self.mark_paid(p, invoice)
+        Self::paid(p, invoice);
+        self.commit(ch, p)
     }
 
-    fn mark_paid(&self, p: &mut ClientPayment, invoice: Invoice) -> ClientResult<()> {
+    fn paid(p: &mut ClientPayment, invoice: Invoice) {
         p.status = LocalStatus::Paid;
         p.invoice = Some(invoice);
         p.reason = None;
+    }
+
+    fn mark_paid(&self, p: &mut ClientPayment, invoice: Invoice) -> ClientResult<()> {
+        Self::paid(p, invoice);
         self.save(p)
     }
 
@@ -748,11 +765,13 @@ impl Payments<'_, '_> {
             Err(e) if api_code(&e) == Some("unknown_payment") && ours != Some(true) => {
                 // S never recorded it (the request did not arrive, or we were stopped before
                 // our proposal was written): nothing was signed, nothing to supersede.
+                p.status = LocalStatus::Cancelled;
+                p.reason = None;
                 if ours == Some(false) {
                     ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                    self.s.save(&ch)?;
+                    return self.commit(&ch, p);
                 }
-                return self.mark(p, LocalStatus::Cancelled, None);
+                return self.save(p);
             }
             Err(e) => {
                 if matches!(
@@ -776,7 +795,8 @@ impl Payments<'_, '_> {
                 .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
             {
                 ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                self.s.save(&ch)?;
+                p.status = LocalStatus::Cancelled;
+                return self.commit(&ch, p);
             }
             return self.mark(p, LocalStatus::Cancelled, p.reason.clone());
         }
@@ -788,7 +808,16 @@ impl Payments<'_, '_> {
             ch.channel = ch.channel.supersede_pending().map_err(refused)?;
             self.s.save(&ch)?;
         }
-        self.s.recover(&client, &mut ch)?;
+        // Interrupted after our balance was restored, and since then a newer payment put
+        // its own update on the channel: this one is done (recovering would trip over the
+        // newer one, which is not ours to finish here).
+        let newer_payment = ch
+            .channel
+            .pending()
+            .is_some_and(|u| u.withheld() && u.next().number > number);
+        if !newer_payment {
+            self.s.recover(&client, &mut ch)?;
+        }
         let latest = ch.channel.latest().expect("open channel").state.clone();
         if latest.number <= number {
             let mut restored = latest;
@@ -1720,7 +1749,7 @@ fn load_all(store: &crate::store::Store) -> ClientResult<Vec<ClientPayment>> {
     Ok(load_all_reporting(store)?.0)
 }
 
-/// Every readable payment of the wallet, oldest first, and a problem line per payment file
+/// Every readable payment of the wallet, oldest first, and a problem line per payment record
 /// that cannot be read: one bad file never stops the wallet (it is quarantined: left as it
 /// is, reported, and every other payment goes on).
 fn load_all_reporting(
@@ -1733,7 +1762,7 @@ fn load_all_reporting(
             Ok(Some(p)) => all.push(p),
             Ok(None) => {}
             Err(e) => problems.push(format!(
-                "payment file {key} is quarantined: {e}; restore it from a backup (the other \
+                "payment record {key} is quarantined: {e}; restore it from a backup (the other \
                  payments go on)"
             )),
         }

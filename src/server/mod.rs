@@ -532,7 +532,7 @@ impl ServerCore {
                 }
                 Ok(None) => {}
                 Err(e) => quarantined.push(Quarantined {
-                    what: format!("channel file {key}"),
+                    what: format!("channel record {key}"),
                     reason: format!(
                         "cannot be loaded ({e}); S does not watch this channel: restore the \
                          file from a backup, or close the channel from the client's side"
@@ -550,7 +550,7 @@ impl ServerCore {
                 Ok(None) => continue,
                 Err(e) => {
                     quarantined.push(Quarantined {
-                        what: format!("payment file {key}"),
+                        what: format!("payment record {key}"),
                         reason: format!(
                             "cannot be loaded ({e}); S neither sells nor cancels it: restore \
                              the file from a backup"

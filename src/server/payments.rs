@@ -314,14 +314,50 @@ impl ServerCore {
         id: &ChannelId,
         next: Channel,
     ) -> Result<(), ApiError> {
-        let ch = inner
-            .channels
-            .get_mut(id)
-            .expect("the caller checked the channel");
-        let old = std::mem::replace(&mut ch.channel, next);
-        if let Err(e) = self.save(ch) {
-            ch.channel = old;
-            return Err(e);
+        self.commit_step(inner, vec![(*id, next)], Vec::new())
+    }
+
+    /// One protocol step: the channels' next states and the payments, written in one
+    /// transaction (all or none), then taken in memory.
+    pub(super) fn commit_step(
+        &self,
+        inner: &mut Inner,
+        channels: Vec<(ChannelId, Channel)>,
+        payments: Vec<ServerPayment>,
+    ) -> Result<(), ApiError> {
+        let mut old = Vec::with_capacity(channels.len());
+        for (id, next) in channels {
+            let ch = inner
+                .channels
+                .get_mut(&id)
+                .expect("the caller checked the channel");
+            old.push((id, std::mem::replace(&mut ch.channel, next)));
+        }
+        // A panic while writing (a serializer bug) reverts memory too: memory never runs
+        // ahead of the disk.
+        let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.store.transaction(|tx| {
+                for (id, _) in &old {
+                    tx.save_keyed(&id.to_string(), &inner.channels[id])?;
+                }
+                for p in &payments {
+                    tx.save_keyed(&p.payment_id.to_string(), p)?;
+                }
+                Ok(())
+            })
+        }));
+        if !matches!(saved, Ok(Ok(()))) {
+            for (id, channel) in old {
+                inner.channels.get_mut(&id).expect("swapped above").channel = channel;
+            }
+            match saved {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(Err(e)) => return Err(store_error(e)),
+                Ok(Ok(())) => unreachable!("matched above"),
+            }
+        }
+        for p in payments {
+            inner.payments.insert(p.payment_id, p);
         }
         Ok(())
     }
@@ -448,10 +484,8 @@ impl ServerCore {
             scalar: None,
             server_partial: None,
         };
-        // The channel (with S's nonce) first: a payment record always has its pending
-        // update; a pending update without a record is dropped as stale.
-        self.commit_channel(&mut inner, &id, channel)?;
-        self.commit_payment(&mut inner, payment)?;
+        // The channel (with S's nonce) and the payment record in one step.
+        self.commit_step(&mut inner, vec![(id, channel)], vec![payment])?;
         Ok(accept)
     }
 
@@ -718,8 +752,7 @@ impl ServerCore {
         payment.payee_channel = Some(b_id);
         payment.ptlc_state = Some(expected.number);
         payment.adaptor_signature = Some(hex(&pre.to_bytes()));
-        self.commit_payment(&mut inner, payment)?;
-        self.commit_channel(&mut inner, &b_id, channel)?;
+        self.commit_step(&mut inner, vec![(b_id, channel)], vec![payment])?;
         Ok(SaleAccepted {
             accept,
             adaptor_signature: hex(&pre.to_bytes()),
@@ -941,21 +974,19 @@ impl ServerCore {
         let Some(problem) = problem else {
             return Ok(());
         };
-        // The payments first: a crash before the channel is written leaves a pending state
-        // with no sold payment behind it, refused again on the next signature.
-        for mut p in sold {
+        // The payments back to pending and the PTLC state dropped, in one step.
+        for p in &mut sold {
             p.status = PaymentStatus::Pending;
             p.invoice = None;
             p.payee_channel = None;
             p.ptlc_state = None;
             p.adaptor_signature = None;
-            self.commit_payment(inner, p)?;
         }
         let next = inner.channels[b_id]
             .channel
             .cancel_pending()
             .map_err(channel_error)?;
-        self.commit_channel(inner, b_id, next)?;
+        self.commit_step(inner, vec![(*b_id, next)], sold)?;
         Err(refused(
             "sale_withdrawn",
             format!(
@@ -1013,9 +1044,10 @@ impl ServerCore {
 
     /// With `scalar = s_A` (from B's claim, or extracted from B's claim on chain): checks it
     /// as A's partial signature on `n+1` (this is `t·G = T_A`), signs `n+1` with S's stored
-    /// nonce, writes the completed A–S channel, then the payment as paid. After a crash
-    /// between those two writes, `n+1` is already completed: `t·G = T_A` is checked against
-    /// the invoice's point (S's own point, checked at the sale) and only the payment is written.
+    /// nonce, and writes the completed A–S channel and the payment as paid in one
+    /// transaction. `n+1` found completed already (a data dir of a release that wrote the
+    /// two apart, interrupted between them): `t·G = T_A` is checked against the invoice's
+    /// point (S's own point, checked at the sale) and only the payment is written.
     fn complete_payer_update(
         &self,
         inner: &mut Inner,
@@ -1028,13 +1060,13 @@ impl ServerCore {
             && a.channel
                 .latest()
                 .is_some_and(|l| l.state.number == payment.state_number);
-        let ours = if completed_before {
+        let (ours, completed) = if completed_before {
             let point = payment.invoice.as_ref().map(Invoice::payment_point);
             let t = secp::Scalar::try_from(scalar.as_slice()).map_err(|_| wrong_scalar())?;
             if point != Some(t.base_point_mul()) {
                 return Err(wrong_scalar());
             }
-            a.channel.update_signature().map_err(channel_error)?
+            (a.channel.update_signature().map_err(channel_error)?, None)
         } else {
             let msg = UpdateSignature {
                 channel_id: a_id,
@@ -1050,19 +1082,20 @@ impl ServerCore {
                 other => channel_error(other),
             })?;
             let ours = completed.update_signature().map_err(channel_error)?;
-            self.commit_channel(inner, &a_id, completed)?;
-            ours
+            (ours, Some((a_id, completed)))
         };
-        // A payer's update already on chain (A force-closed, perhaps with an old state): S
-        // rebinds n+1 over it now, in the pass (or request) that learnt `t`, before the
-        // payment is written paid. Waiting for the watcher's next pass could cost a block,
-        // which PROTOCOL.md §4.1 does not budget.
-        let rebind = self.enforce_now(inner, &a_id);
         payment.status = PaymentStatus::Paid;
         payment.scalar = Some(hex(&scalar));
         payment.server_partial = Some(hex(&ours.partial_signature));
-        self.commit_payment(inner, payment.clone())?;
-        Ok(rebind)
+        self.commit_step(
+            inner,
+            completed.into_iter().collect(),
+            vec![payment.clone()],
+        )?;
+        // A payer's update already on chain (A force-closed, perhaps with an old state): S
+        // rebinds n+1 over it now, in the pass (or request) that learnt `t`. Waiting for the
+        // watcher's next pass could cost a block, which PROTOCOL.md §4.1 does not budget.
+        Ok(self.enforce_now(inner, &a_id))
     }
 
     /// The chain side of sold payments whose B–S channel is closing or closed (run by the

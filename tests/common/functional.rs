@@ -136,10 +136,17 @@ impl Server {
     /// [`Server::restart`], with `meddle` acting on S's data dir while S is down (an
     /// attacker who can write it, a restore from a backup).
     pub fn restart_with(&mut self, meddle: impl FnOnce(&Path)) {
+        self.try_restart_with(meddle).unwrap();
+    }
+
+    /// [`Server::restart_with`], returning S's refusal to start (the error's message).
+    pub fn try_restart_with(&mut self, meddle: impl FnOnce(&Path)) -> Result<(), String> {
         drop(self.s.take());
         self.ctx.forget_store();
         meddle(&self.dir);
-        self.s = Some(InProcessServer::start(&mut self.ctx, self.listen).unwrap());
+        let s = InProcessServer::start(&mut self.ctx, self.listen).map_err(|e| e.to_string())?;
+        self.s = Some(s);
+        Ok(())
     }
 
     /// The keys of S's records of one kind (read without the lock, as `server sales` does).
