@@ -548,7 +548,7 @@ impl Txn<'_> {
     }
 
     /// Saves `envelope` as record `id` (replacing any earlier version).
-    pub(crate) fn put(&mut self, id: &RecordId<'_>, envelope: &[u8]) -> Result<(), StoreError> {
+    fn put(&mut self, id: &RecordId<'_>, envelope: &[u8]) -> Result<(), StoreError> {
         let keys = self.keys;
         if let Some(old) = self.current_seq(id) {
             self.digest.sub(&keys.entry(id.coll, id.key, old));
@@ -570,7 +570,7 @@ impl Txn<'_> {
     }
 
     /// Removes record `id`; false if there was none.
-    pub(crate) fn delete(&mut self, id: &RecordId<'_>) -> Result<bool, StoreError> {
+    fn delete(&mut self, id: &RecordId<'_>) -> Result<bool, StoreError> {
         let Some(old) = self.current_seq(id) else {
             return Ok(false);
         };
@@ -909,7 +909,7 @@ fn rolled_back(path: &Path) -> StoreError {
     }
 }
 
-pub(crate) fn db_error(path: &Path, e: rusqlite::Error) -> StoreError {
+fn db_error(path: &Path, e: rusqlite::Error) -> StoreError {
     StoreError::Database {
         path: path.to_path_buf(),
         reason: e.to_string(),
