@@ -1,0 +1,283 @@
+//! Issue 10: a network's data dirs written by the release before the records database (one
+//! age file per record; `tests/data/files-v1/`, made by the binary of commit 378d298, see
+//! `tests/data/README.md`) are migrated by this binary and go on: S, a payer A with a paid
+//! and a pending payment, and an offline payee B.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::procs::{Server, Wallet};
+use serde_json::Value;
+
+/// The port S of the fixture was set up on (its clients' channels name it); below the
+/// ephemeral range, so that no other test is given it.
+const PORT: u16 = 29437;
+const FIXTURE: &str = "tests/data/files-v1";
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every `*.age` state file under `dir` but `identity.age`.
+fn state_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(state_files(&path));
+        } else if path.extension().is_some_and(|e| e == "age")
+            && path.file_name().is_some_and(|n| n != "identity.age")
+        {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn wallet(root: &Path, name: &str) -> Wallet {
+    Wallet {
+        dir: root.join(name),
+        chain: root.join("chain"),
+        pass: root.join("pw"),
+    }
+}
+
+#[test]
+fn a_network_of_the_file_format_is_migrated_and_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_tree(&fixture(), root);
+    let (s, a, b) = (wallet(root, "s"), wallet(root, "a"), wallet(root, "b"));
+    for w in [&s, &a, &b] {
+        assert!(
+            !state_files(&w.dir).is_empty(),
+            "the fixture is of the file format"
+        );
+    }
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("facts.json")).unwrap()).unwrap();
+    let (paid, pending) = (
+        facts["paid"].as_str().unwrap(),
+        facts["pending"].as_str().unwrap(),
+    );
+
+    // S starts on the migrated data dir and serves the channels it had.
+    let server = Server::start_with(&s, &PORT.to_string(), &[], None);
+    assert_eq!(server.url, format!("http://127.0.0.1:{PORT}"));
+    let a_list = a.ok(&["payments", "list"]);
+    let status = |list: &Value, id: &str| {
+        list["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["payment_id"] == id)
+            .map(|p| p["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(status(&a_list, paid).as_deref(), Some("paid"), "{a_list}");
+    assert_eq!(
+        status(&a_list, pending).as_deref(),
+        Some("pending"),
+        "{a_list}"
+    );
+
+    // The payment made before the upgrade, still pending (its signed update and nonces went
+    // through the migration), is cancelled: A's balance comes back. (Cancelled rather than
+    // received, so that the test does not depend on the day it runs: the payment expires
+    // after the fixture's 30 days, and an expired one is cancelled too.)
+    let a_channel = facts["a_channel"].as_str().unwrap();
+    let cancelled = a.ok(&["payments", "cancel", pending]);
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    let shown = a.ok(&["channel", "show", a_channel]);
+    assert_eq!(
+        shown["client_sat"].as_u64(),
+        facts["a_client_sat_before"].as_u64(),
+        "{shown}"
+    );
+
+    // A new payment on the migrated channels, received by the migrated payee.
+    let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let id = a.ok(&["pay", &address, "1000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // (B also meets the cancelled payment's package, if it has not expired: not an error
+    // to this test.)
+    let _ = b.cmd(&["receive"]).output().unwrap();
+    let b_list = b.ok(&["payments", "list"]);
+    assert_eq!(status(&b_list, &id).as_deref(), Some("paid"), "{b_list}");
+    assert_eq!(status(&b_list, paid).as_deref(), Some("paid"), "{b_list}");
+    let synced = a.ok(&["sync"]);
+    assert_eq!(status(&synced, &id).as_deref(), Some("paid"), "{synced}");
+
+    // Every state file went into the database and is gone.
+    drop(server);
+    for w in [&s, &a, &b] {
+        assert!(w.dir.join(asyncpay::store::DB_FILE).exists());
+        assert_eq!(state_files(&w.dir), Vec::<PathBuf>::new());
+    }
+}
+
+/// Writes `tests/data/files-v1/` with the binary of the release before the records
+/// database: `ASYNCPAY_OLD_BIN=/path/to/asyncpay-378d298 cargo test --test migration
+/// generate_fixture -- --ignored`. Only when the fixture must change.
+#[test]
+#[ignore]
+fn generate_fixture() {
+    let old = PathBuf::from(std::env::var_os("ASYNCPAY_OLD_BIN").expect("ASYNCPAY_OLD_BIN"));
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(root.join("pw"), "pw\n").unwrap();
+    let run = |w: &Wallet, args: &[&str]| -> Value {
+        let mut c = Command::new(&old);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ASYNCPAY_") {
+                c.env_remove(k);
+            }
+        }
+        let out = c
+            .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
+            .env("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1")
+            .arg("--json")
+            .arg("--datadir")
+            .arg(&w.dir)
+            .arg("--chain")
+            .arg(format!("regtest:{}", w.chain.display()))
+            .arg("--passphrase-file")
+            .arg(&w.pass)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ledger = || asyncpay::chain::Ledger::open(root.join("chain")).unwrap();
+    let fund = |w: &Wallet, sat: u64| {
+        let addr: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+            run(w, &["wallet", "address"])["address"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+        ledger()
+            .fund(
+                &addr.assume_checked().script_pubkey(),
+                bitcoin::Amount::from_sat(sat),
+            )
+            .unwrap();
+    };
+    let (s, a, b) = (wallet(root, "s"), wallet(root, "a"), wallet(root, "b"));
+    for w in [&s, &a, &b] {
+        run(w, &["init"]);
+    }
+    let listen = format!("127.0.0.1:{PORT}");
+    run(
+        &s,
+        &[
+            "server",
+            "init",
+            "--shared-delay",
+            "15",
+            "--min-shared-delay",
+            "2",
+            "--inbound-shared-delay",
+            "6",
+            "--confirmation-budget",
+            "1",
+            "--min-confirmations",
+            "1",
+            "--inbound",
+            "anyone",
+            "--listen",
+            &listen,
+        ],
+    );
+    fund(&s, 1_000_000);
+    fund(&a, 500_000);
+    let mut server = Command::new(&old)
+        .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
+        .env("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1")
+        .arg("--json")
+        .arg("--datadir")
+        .arg(&s.dir)
+        .arg("--chain")
+        .arg(format!("regtest:{}", s.chain.display()))
+        .arg("--passphrase-file")
+        .arg(&s.pass)
+        .args(["server", "run", "--listen", &listen])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+    }
+    let url = format!("http://{listen}");
+    let a_channel = run(&a, &["channel", "open", &url, "200000"])["channel_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run(&b, &["channel", "request-inbound", &url, "300000"]);
+    ledger().mine(1, None).unwrap();
+    let address = run(&b, &["address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paid = run(&a, &["pay", &address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run(&b, &["receive"]);
+    run(&a, &["sync"]);
+    // B is offline from here on: this payment waits in S's mailbox.
+    let pending = run(&a, &["pay", &address, "5000", "--expiry", "30d"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client_sat = run(&a, &["channel", "show", &a_channel])["client_sat"]
+        .as_u64()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let facts = serde_json::json!({
+        "made_by": "asyncpay 378d298 (one age file per record)",
+        "paid": paid,
+        "pending": pending,
+        "a_channel": a_channel,
+        // A's balance in the channel, the 5,000 sat payment still pending.
+        "a_client_sat_before": client_sat,
+    });
+    std::fs::write(
+        root.join("facts.json"),
+        serde_json::to_string_pretty(&facts).unwrap(),
+    )
+    .unwrap();
+    // Not the REPL history nor lock files: what a data dir holds at rest.
+    let target = fixture();
+    let _ = std::fs::remove_dir_all(&target);
+    copy_tree(root, &target);
+    for name in ["s", "a", "b"] {
+        let _ = std::fs::remove_file(target.join(name).join("lock"));
+    }
+}
