@@ -130,6 +130,12 @@ fn set_meta(dir: &Path, name: &str, value: &[u8]) {
         .unwrap();
 }
 
+/// `other`'s sealed bytes behind `genuine`'s nonce: a body that passes the running
+/// process's version check (place, seq and nonce as indexed) and so meets the AEAD check.
+fn with_nonce_of(genuine: &[u8], other: &[u8]) -> Vec<u8> {
+    [&genuine[..24], &other[24..]].concat()
+}
+
 /// Removes the database, leaving the data dir as a release before it left it (identity
 /// and recipient only), for the tests of what that release wrote.
 fn remove_database(dir: &Path) {
@@ -166,7 +172,12 @@ fn a_forged_seed_is_refused() {
         (genuine.0, vec![0x42; genuine.1.len()]),
         row(&theirs, SeedFile::FILE, ""),
     ] {
-        put_row(&ours, SeedFile::FILE, "", &(genuine.0, forged.1));
+        put_row(
+            &ours,
+            SeedFile::FILE,
+            "",
+            &(genuine.0, with_nonce_of(&genuine.1, &forged.1)),
+        );
         let err = store.load::<SeedFile>().unwrap_err();
         assert!(matches!(err, StoreError::Forged { .. }), "{err}");
         assert!(err.is_corrupt_or_unsupported());
@@ -224,13 +235,13 @@ fn swapped_records_are_refused() {
         .unwrap();
     let small = row(tmp.path(), Thing::FILE, "small");
     let large = row(tmp.path(), Thing::FILE, "large");
-    // With the indexed sequence number the body fails to open; with its own, the row is not
-    // the version the wallet indexed.
+    // With the indexed sequence number and nonce the body fails to open; with its own, the
+    // row is not the version the wallet indexed.
     put_row(
         tmp.path(),
         Thing::FILE,
         "small",
-        &(small.0, large.1.clone()),
+        &(small.0, with_nonce_of(&small.1, &large.1)),
     );
     let err = store.load_keyed::<Thing>("small").unwrap_err();
     assert!(matches!(err, StoreError::Forged { .. }), "{err}");
@@ -249,7 +260,10 @@ fn swapped_records_are_refused() {
         tmp.path(),
         Thing::FILE,
         "small",
-        &(small.0, row(tmp.path(), SeedFile::FILE, "").1),
+        &(
+            small.0,
+            with_nonce_of(&small.1, &row(tmp.path(), SeedFile::FILE, "").1),
+        ),
     );
     let err = store.load_keyed::<Thing>("small").unwrap_err();
     assert!(matches!(err, StoreError::Forged { .. }), "{err}");
@@ -370,6 +384,88 @@ fn tampering_with_the_database_itself_is_refused() {
     unlock(root).unwrap();
 }
 
+/// The second review's attacks on a running process: the whole database put back from an
+/// older copy under it (every row and the digest: consistent, but not what the writer
+/// last wrote), the schema changed under it, the journal switched to a write-ahead log by
+/// another connection (whose file could then be deleted after a crash), and a full
+/// database claiming to be a new one. Each is refused; a read-only view accepts only a
+/// newer digest than the one it checked.
+#[test]
+fn a_database_changed_under_a_running_process_is_refused() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    let db = root.join(DB_FILE);
+    let old = std::fs::read(&db).unwrap();
+    store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    let new = std::fs::read(&db).unwrap();
+
+    // The whole older copy written back under the writer.
+    std::fs::write(&db, &old).unwrap();
+    let err = store.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    let err = store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    std::fs::write(&db, &new).unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+
+    // A read-only view follows the writer forward, never back.
+    let reader = asyncpay::store::ReadOnlyDir::open(root)
+        .unwrap()
+        .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+        .unwrap();
+    store.save_keyed("a", &Thing { amount_sat: 8 }).unwrap();
+    assert_eq!(
+        reader.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 8 })
+    );
+    let newest = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &new).unwrap();
+    let err = reader.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    std::fs::write(&db, &newest).unwrap();
+
+    // The schema changed under the writer (a table added, then taken away again).
+    raw_db(root)
+        .execute_batch("CREATE TABLE planted (x); DROP TABLE planted;")
+        .unwrap();
+    let err = store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    drop((store, dir));
+    let store = unlock(root).unwrap();
+
+    // A write-ahead log switched on by someone else: the writer refuses to commit into it.
+    let other = raw_db(root);
+    let mode: String = other
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let err = store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    drop(store);
+    let _: String = other
+        .query_row("PRAGMA journal_mode=TRUNCATE", [], |r| r.get(0))
+        .unwrap();
+    drop(other);
+
+    // A full database that says it is new.
+    raw_db(root)
+        .execute_batch("PRAGMA user_version = 0;")
+        .unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    let err = asyncpay::store::ReadOnlyDir::open(root)
+        .unwrap()
+        .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+}
+
 /// `wallet upgrade` vouches for the state files of a data dir a release before
 /// authentication wrote (none tagged), once, moving them into the database. A file with a
 /// made-up tag among them stops it with nothing written; once the database exists, files
@@ -388,7 +484,7 @@ fn upgrade_moves_an_old_data_dir_but_never_a_planted_file() {
     std::fs::write(&a, forge(root, &Thing { amount_sat: 5 }, b"")).unwrap();
     std::fs::write(&b, forge(root, &Thing { amount_sat: 6 }, b"")).unwrap();
     let err = unlock(root).unwrap_err();
-    assert!(matches!(err, StoreError::Unauthenticated { .. }), "{err}");
+    assert!(matches!(err, StoreError::NotMigrated { .. }), "{err}");
     assert!(!root.join(DB_FILE).exists(), "nothing written");
 
     // A file with a made-up tag among them: nothing is written.
@@ -491,7 +587,7 @@ fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
         std::fs::write(a.dir.join(WalletState::FILE), forge(&a.dir, &wallet, b"")).unwrap();
     }
     let message = error_of(a.cmd(&["wallet", "info"]).output().unwrap());
-    assert!(message.contains("is not authenticated"), "{message}");
+    assert!(message.contains("not in records.sqlite yet"), "{message}");
     assert!(message.contains("asyncpay wallet upgrade"), "{message}");
     let upgraded = a.ok(&["wallet", "upgrade"]);
     assert_eq!(

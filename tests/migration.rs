@@ -76,6 +76,14 @@ fn a_network_of_the_file_format_is_migrated_and_goes_on() {
         facts["pending"].as_str().unwrap(),
     );
 
+    // Each data dir is refused until its owner moves it in, once.
+    for w in [&s, &a, &b] {
+        let out = w.cmd(&["wallet", "info"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(7), "{out:?}");
+        let moved = w.ok(&["wallet", "upgrade"]);
+        assert!(!moved["migrated"].as_array().unwrap().is_empty(), "{moved}");
+    }
+
     // S starts on the migrated data dir and serves the channels it had.
     let server = Server::start_with(&s, &PORT.to_string(), &[], None);
     assert_eq!(server.url, format!("http://127.0.0.1:{PORT}"));

@@ -120,7 +120,10 @@ impl Keys {
             .map(Zeroizing::new)
     }
 
-    fn entry(&self, coll: &str, key: &str, seq: u64) -> [u8; 32] {
+    /// A record's entry in the digest: its place, `seq` and the nonce of its body (two
+    /// bodies sealed for the same place and `seq`, after a counter went back in a crash or
+    /// a restore, still differ in it).
+    fn entry(&self, coll: &str, key: &str, version: &Version) -> [u8; 32] {
         hmac32(
             &self.digest[..],
             &[
@@ -128,13 +131,30 @@ impl Keys {
                 b"\0",
                 key.as_bytes(),
                 b"\0",
-                &seq.to_be_bytes(),
+                &version.seq.to_be_bytes(),
+                &version.nonce,
             ],
         )
     }
 
     fn digest_aad(&self) -> Vec<u8> {
         [&b"asyncpay/digest/v1\0"[..], &self.db_id].concat()
+    }
+}
+
+/// Which version of a record: its `seq` and its body's nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Version {
+    seq: u64,
+    nonce: [u8; NONCE_LEN],
+}
+
+impl Version {
+    fn of(seq: u64, body: &[u8]) -> Option<Version> {
+        Some(Version {
+            seq,
+            nonce: body.get(..NONCE_LEN)?.try_into().ok()?,
+        })
     }
 }
 
@@ -272,7 +292,13 @@ impl Digest {
 struct Index {
     digest_body: Vec<u8>,
     digest: Digest,
-    seqs: BTreeMap<(String, String), u64>,
+    seqs: BTreeMap<(String, String), Version>,
+    /// `PRAGMA schema_version` when the schema was checked: any later change (a trigger
+    /// planted and its schema row hidden again) is refused.
+    schema_version: i64,
+    /// A commit of ours failed after it may have reached the disk: the next digest found
+    /// may be ours.
+    uncertain: bool,
 }
 
 struct Inner {
@@ -284,6 +310,8 @@ struct Inner {
 pub(crate) struct Db {
     path: PathBuf,
     keys: Keys,
+    /// The writer (it holds the data dir's lock: no digest but its own may appear).
+    writable: bool,
     inner: Mutex<Inner>,
 }
 
@@ -323,6 +351,7 @@ impl Db {
         };
         let mut conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
         protect(&path)?;
+        harden(&conn, &path)?;
         // A rollback journal, not WAL: committed data lives in the database file only, so
         // removing a side file after a crash cannot take commits back (deleting a WAL
         // file would roll back everything since its last checkpoint).
@@ -332,14 +361,17 @@ impl Db {
             .map_err(|e| db_error(&path, e))?;
         let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
         if version == 0 {
-            // New, or its creation was interrupted (nothing of it was committed).
+            // New, or its creation was interrupted (nothing of it was committed: no table).
+            if !schema_is_empty(&conn, &path)? {
+                return Err(rolled_back(&path));
+            }
             let records = match records {
                 Some(records) => records,
                 None => read_imported()?,
             };
             create(&mut conn, &path, identity, record_key, records)?;
         }
-        Db::finish_open(path, conn, identity, record_key)
+        Db::finish_open(path, conn, identity, record_key, true)
     }
 
     /// Opens `dir`'s database for reading only; `None` if it has none.
@@ -359,10 +391,14 @@ impl Db {
         .map_err(|e| db_error(&path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| db_error(&path, e))?;
+        harden(&conn, &path)?;
         if user_version(&conn).map_err(|e| db_error(&path, e))? == 0 {
-            return Ok(None); // being created by its writer right now: nothing in it yet
+            if schema_is_empty(&conn, &path)? {
+                return Ok(None); // being created by its writer right now: nothing in it yet
+            }
+            return Err(rolled_back(&path));
         }
-        Db::finish_open(path, conn, identity, record_key).map(Some)
+        Db::finish_open(path, conn, identity, record_key, false).map(Some)
     }
 
     fn finish_open(
@@ -370,6 +406,7 @@ impl Db {
         mut conn: Connection,
         identity: &x25519::Identity,
         record_key: &RecordKey,
+        writable: bool,
     ) -> Result<Db, StoreError> {
         let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
         if version > SCHEMA_VERSION {
@@ -388,6 +425,7 @@ impl Db {
         Ok(Db {
             path,
             keys,
+            writable,
             inner: Mutex::new(Inner { conn, index }),
         })
     }
@@ -412,7 +450,7 @@ impl Db {
         let mut guard = self.lock();
         let Inner { conn, index } = &mut *guard;
         let tx = conn.transaction().map_err(|e| db_error(&self.path, e))?;
-        refresh(&tx, &self.path, &self.keys, index)?;
+        self.refresh(&tx, index)?;
         let out = f(&tx, index)?;
         tx.finish().map_err(|e| db_error(&self.path, e))?;
         Ok(out)
@@ -421,8 +459,8 @@ impl Db {
     /// The record `id`, decoded as `T`; `None` if there is none.
     pub(crate) fn load<T: StateFile>(&self, id: &RecordId<'_>) -> Result<Option<T>, StoreError> {
         self.read(|conn, index| {
-            let seq = index.seqs.get(&id.owned()).copied();
-            load(conn, &self.path, &self.keys, id, seq)
+            let version = index.seqs.get(&id.owned()).copied();
+            load(conn, &self.path, &self.keys, id, version)
         })
     }
 
@@ -442,9 +480,17 @@ impl Db {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db_error(&self.path, e))?;
-        // Nothing but our two tables (a planted trigger could turn writes into no-ops).
+        // Nothing but our two tables (a planted trigger could turn writes into no-ops),
+        // and still the rollback journal (a write-ahead log switched on by someone else
+        // would hold our commits where deleting one file takes them back).
         check_schema(&tx, &self.path)?;
-        refresh(&tx, &self.path, &self.keys, index)?;
+        let journal: String = tx
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(|e| db_error(&self.path, e))?;
+        if !journal.eq_ignore_ascii_case("truncate") {
+            return Err(rolled_back(&self.path).into());
+        }
+        self.refresh(&tx, index)?;
         let digest = index.digest;
         let mut txn = Txn {
             tx,
@@ -458,13 +504,42 @@ impl Db {
         txn.commit()?;
         Ok(out)
     }
+
+    /// Brings `index` up to date with the database as `conn` sees it. The schema must not
+    /// have changed since it was checked. A digest the index was not built from is never
+    /// the writer's to accept (no one else writes: it is a copy put back under it), unless
+    /// its own last commit failed after it may have landed; a read-only view accepts it
+    /// after the full check, if it is newer than the one it had.
+    fn refresh(&self, conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
+        if schema_version(conn, &self.path)? != index.schema_version {
+            return Err(rolled_back(&self.path));
+        }
+        if read_digest_body(conn, &self.path)? == index.digest_body {
+            return Ok(());
+        }
+        if self.writable && !index.uncertain {
+            return Err(rolled_back(&self.path));
+        }
+        check_schema(conn, &self.path)?;
+        let fresh = build_index(conn, &self.path, &self.keys)?;
+        let newer = if index.uncertain {
+            fresh.digest.counter >= index.digest.counter
+        } else {
+            fresh.digest.counter > index.digest.counter
+        };
+        if !newer {
+            return Err(rolled_back(&self.path));
+        }
+        *index = fresh;
+        Ok(())
+    }
 }
 
 impl Index {
     fn keys_of(
         &self,
         coll: &str,
-        changes: &BTreeMap<(String, String), Option<u64>>,
+        changes: &BTreeMap<(String, String), Option<Version>>,
     ) -> Vec<String> {
         let in_coll = |(c, _): &&(String, String)| c == coll;
         let mut keys: BTreeMap<&str, bool> = self
@@ -496,8 +571,8 @@ pub struct Txn<'a> {
     keys: &'a Keys,
     index: &'a mut Index,
     digest: Digest,
-    /// What this transaction wrote: the new `seq` of each record, `None` if removed.
-    changes: BTreeMap<(String, String), Option<u64>>,
+    /// What this transaction wrote: the new version of each record, `None` if removed.
+    changes: BTreeMap<(String, String), Option<Version>>,
 }
 
 impl Txn<'_> {
@@ -535,11 +610,11 @@ impl Txn<'_> {
     }
 
     fn load_id<T: StateFile>(&self, id: &RecordId<'_>) -> Result<Option<T>, StoreError> {
-        load(&self.tx, self.path, self.keys, id, self.current_seq(id))
+        load(&self.tx, self.path, self.keys, id, self.current(id))
     }
 
-    /// The record's `seq` as this transaction sees it (its own writes first).
-    fn current_seq(&self, id: &RecordId<'_>) -> Option<u64> {
+    /// The record's version as this transaction sees it (its own writes first).
+    fn current(&self, id: &RecordId<'_>) -> Option<Version> {
         let owned = id.owned();
         match self.changes.get(&owned) {
             Some(seq) => *seq,
@@ -550,12 +625,9 @@ impl Txn<'_> {
     /// Saves `envelope` as record `id` (replacing any earlier version).
     fn put(&mut self, id: &RecordId<'_>, envelope: &[u8]) -> Result<(), StoreError> {
         let keys = self.keys;
-        if let Some(old) = self.current_seq(id) {
-            self.digest.sub(&keys.entry(id.coll, id.key, old));
-        }
-        self.digest.counter += 1;
-        let seq = self.digest.counter;
+        let seq = self.digest.counter + 1;
         let body = keys.seal(&keys.record_aad(id, seq), envelope)?;
+        let version = Version::of(seq, &body).expect("a sealed body starts with its nonce");
         let n = self
             .tx
             .prepare_cached(
@@ -564,25 +636,30 @@ impl Txn<'_> {
             .and_then(|mut s| s.execute(params![id.coll, id.key, seq as i64, body]))
             .map_err(|e| db_error(self.path, e))?;
         expect_one(self.path, n)?;
-        self.digest.add(&keys.entry(id.coll, id.key, seq));
-        self.changes.insert(id.owned(), Some(seq));
+        // The digest follows only a write that happened.
+        if let Some(old) = self.current(id) {
+            self.digest.sub(&keys.entry(id.coll, id.key, &old));
+        }
+        self.digest.counter = seq;
+        self.digest.add(&keys.entry(id.coll, id.key, &version));
+        self.changes.insert(id.owned(), Some(version));
         Ok(())
     }
 
     /// Removes record `id`; false if there was none.
     fn delete(&mut self, id: &RecordId<'_>) -> Result<bool, StoreError> {
-        let Some(old) = self.current_seq(id) else {
+        let Some(old) = self.current(id) else {
             return Ok(false);
         };
         let n = self
             .tx
             .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
-            .and_then(|mut s| s.execute(params![id.coll, id.key, old as i64]))
+            .and_then(|mut s| s.execute(params![id.coll, id.key, old.seq as i64]))
             .map_err(|e| db_error(self.path, e))?;
         if n != 1 {
             return Err(rolled_back(self.path));
         }
-        self.digest.sub(&self.keys.entry(id.coll, id.key, old));
+        self.digest.sub(&self.keys.entry(id.coll, id.key, &old));
         self.changes.insert(id.owned(), None);
         Ok(true)
     }
@@ -594,12 +671,17 @@ impl Txn<'_> {
         } else {
             Some(write_digest(&self.tx, path, self.keys, &self.digest)?)
         };
-        self.tx.commit().map_err(|e| db_error(path, e))?;
+        if let Err(e) = self.tx.commit() {
+            // SQLite may have made it durable before failing (an error while deleting the
+            // journal): the next digest found may be this one.
+            self.index.uncertain = true;
+            return Err(db_error(path, e));
+        }
         // Only what is committed enters the index.
         if let Some(body) = digest_body {
-            for (id, seq) in self.changes {
-                match seq {
-                    Some(seq) => self.index.seqs.insert(id, seq),
+            for (id, version) in self.changes {
+                match version {
+                    Some(version) => self.index.seqs.insert(id, version),
                     None => self.index.seqs.remove(&id),
                 };
             }
@@ -657,17 +739,31 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// Brings `index` up to date with the database as `conn` sees it: when the digest row is
-/// not the one the index was built from, everything is checked again.
-fn refresh(
-    conn: &Connection,
-    path: &Path,
-    keys: &Keys,
-    index: &mut Index,
-) -> Result<(), StoreError> {
-    if read_digest_body(conn, path)? != index.digest_body {
-        check_schema(conn, path)?;
-        *index = build_index(conn, path, keys)?;
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    conn.pragma_query_value(None, "schema_version", |r| r.get(0))
+        .map_err(|e| db_error(path, e))
+}
+
+fn schema_is_empty(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n == 0)
+    .map_err(|e| db_error(path, e))
+}
+
+/// Turns off what this database never uses and an attacker could plant: triggers and
+/// views do not run on our connections at all, and the defensive mode refuses writes to the
+/// schema table through them.
+fn harden(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    use rusqlite::config::DbConfig;
+    for (config, on) in [
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+    ] {
+        conn.set_db_config(config, on)
+            .map_err(|e| db_error(path, e))?;
     }
     Ok(())
 }
@@ -701,13 +797,13 @@ fn build_index(conn: &Connection, path: &Path, keys: &Keys) -> Result<Index, Sto
         };
         // A damaged or replaced body is found now, not when the record is first needed
         // (a channel S could not read would silently go unwatched).
-        if keys.open(&keys.record_aad(&id, seq), &body).is_none() {
-            return Err(StoreError::Forged {
+        let version = Version::of(seq, &body)
+            .filter(|_| keys.open(&keys.record_aad(&id, seq), &body).is_some())
+            .ok_or_else(|| StoreError::Forged {
                 path: label(path, &id),
-            });
-        }
-        scanned.add(&keys.entry(&coll, &key, seq));
-        seqs.insert((coll, key), seq);
+            })?;
+        scanned.add(&keys.entry(&coll, &key, &version));
+        seqs.insert((coll, key), version);
     }
     if scanned != stored {
         return Err(rolled_back(path));
@@ -716,6 +812,8 @@ fn build_index(conn: &Connection, path: &Path, keys: &Keys) -> Result<Index, Sto
         digest_body,
         digest: stored,
         seqs,
+        schema_version: schema_version(conn, path)?,
+        uncertain: false,
     })
 }
 
@@ -735,9 +833,9 @@ fn load<T: StateFile>(
     path: &Path,
     keys: &Keys,
     id: &RecordId<'_>,
-    seq: Option<u64>,
+    version: Option<Version>,
 ) -> Result<Option<T>, StoreError> {
-    let Some(seq) = seq else {
+    let Some(Version { seq, nonce }) = version else {
         return Ok(None);
     };
     let body: Option<Vec<u8>> = conn
@@ -748,7 +846,9 @@ fn load<T: StateFile>(
         })
         .map_err(|e| db_error(path, e))?;
     // The indexed version is gone: put back from another copy, or deleted, under us.
-    let body = body.ok_or_else(|| rolled_back(path))?;
+    let body = body
+        .filter(|b| b.get(..NONCE_LEN) == Some(&nonce[..]))
+        .ok_or_else(|| rolled_back(path))?;
     let label = label(path, id);
     let envelope =
         keys.open(&keys.record_aad(id, seq), &body)
@@ -803,6 +903,8 @@ fn create(
         digest_body: Vec::new(),
         digest: Digest::EMPTY,
         seqs: BTreeMap::new(),
+        schema_version: 0,
+        uncertain: false,
     };
     let mut txn = Txn {
         tx,
@@ -935,7 +1037,14 @@ mod tests {
     fn digest_adds_and_subtracts_back_to_where_it_was() {
         let keys = Keys::new([7; 16], &[9; 32]);
         let mut d = Digest::EMPTY;
-        let (a, b) = (keys.entry("c", "a", 1), keys.entry("c", "b", 2));
+        let v = |seq, n| Version {
+            seq,
+            nonce: [n; NONCE_LEN],
+        };
+        let (a, b) = (
+            keys.entry("c", "a", &v(1, 0)),
+            keys.entry("c", "b", &v(2, 0)),
+        );
         d.add(&a);
         d.add(&b);
         let both = d;
@@ -944,7 +1053,15 @@ mod tests {
         assert_eq!(d.sum, Digest::EMPTY.sum);
         assert_eq!(d.count, 0);
         assert_eq!(Digest::decode(&both.encode()), Some(both));
-        assert_ne!(keys.entry("c", "a", 1), keys.entry("c", "a", 2));
+        assert_ne!(
+            keys.entry("c", "a", &v(1, 0)),
+            keys.entry("c", "a", &v(2, 0))
+        );
+        // Same place and seq, another body: another entry.
+        assert_ne!(
+            keys.entry("c", "a", &v(1, 0)),
+            keys.entry("c", "a", &v(1, 1))
+        );
     }
 
     #[test]

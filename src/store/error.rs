@@ -122,16 +122,6 @@ pub enum StoreError {
         /// What is wrong, as a phrase following the path ("is truncated or ...").
         reason: String,
     },
-    /// A state file without an authentication tag: written by an asyncpay from before
-    /// records were authenticated, or put there by someone who can write the data dir.
-    #[error(
-        "{} is not authenticated: it was written by an older asyncpay, or by someone else who can write the data dir; if you upgraded asyncpay and trust this data dir, run `asyncpay wallet upgrade` once to authenticate its files",
-        path.display()
-    )]
-    Unauthenticated {
-        /// The file.
-        path: PathBuf,
-    },
     /// A state file whose authentication tag is wrong: replaced, or copied from another
     /// record or another wallet.
     #[error(
@@ -164,9 +154,9 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// A data dir of an older release, whose state files have not been moved into
-    /// `records.sqlite` yet, opened for reading only.
+    /// `records.sqlite` yet.
     #[error(
-        "{} holds state files of an older asyncpay that are not moved into records.sqlite yet; run a command that writes (e.g. `asyncpay wallet upgrade`) on it once",
+        "{} holds state files of an older asyncpay that are not in records.sqlite yet; if you just upgraded asyncpay, run `asyncpay wallet upgrade` once to move them in (if this wallet already had a records.sqlite, someone removed it: do not upgrade, restore the data dir from your latest backup)",
         path.display()
     )]
     NotMigrated {
@@ -242,9 +232,9 @@ impl StoreError {
         matches!(
             self,
             StoreError::Corrupt { .. }
-                | StoreError::Unauthenticated { .. }
                 | StoreError::Forged { .. }
                 | StoreError::RolledBack { .. }
+                | StoreError::NotMigrated { .. }
                 | StoreError::UnsupportedVersion { .. }
                 | StoreError::MigrationFailed { .. }
         )

@@ -292,9 +292,8 @@ impl DataDir {
 
     /// Unlocks the storage identity and opens the records database, checking it against
     /// its sealed summary. A data dir of an older release, whose records are still one
-    /// `*.age` file each, is moved into `records.sqlite` first (in one transaction; the
-    /// files are removed once it has committed), if every file carries this identity's tag
-    /// (else [`StoreError::Unauthenticated`]: see [`DataDir::unlock_upgrading`]).
+    /// `*.age` file each, is refused ([`StoreError::NotMigrated`]) until
+    /// [`DataDir::unlock_upgrading`] (`asyncpay wallet upgrade`) moves them in.
     ///
     /// Errors: [`StoreError::NotInitialized`]; [`StoreError::WrongPassphrase`];
     /// [`StoreError::NoPassphrase`] (a passphrase for an identity-file wallet);
@@ -306,12 +305,13 @@ impl DataDir {
         Ok(self.store(unlock_identity(&self.path, unlock)?, false)?.0)
     }
 
-    /// [`DataDir::unlock`] for `asyncpay wallet upgrade`: also moves the state files of a
-    /// release from before record authentication (untagged) into the database — only if
-    /// none at all is tagged, as such a release left the dir (an untagged file next to
-    /// tagged ones is [`StoreError::Forged`] and stops the upgrade with nothing written).
-    /// Returns the files moved (none if the dir has its database already). Run it only on
-    /// a data dir you trust: it vouches for whatever is there.
+    /// [`DataDir::unlock`] for `asyncpay wallet upgrade`: moves the state files of an older
+    /// release into a new database, in the transaction that creates it (the files are
+    /// removed once it has committed). Each file must carry this identity's tag, or none
+    /// may (a release from before record authentication): an untagged file next to tagged
+    /// ones, or a wrong tag, is [`StoreError::Forged`] and stops the upgrade with nothing
+    /// written. Returns the files moved (none if the dir has its database already). Run it
+    /// only on a data dir you trust: it vouches for whatever is there.
     pub fn unlock_upgrading(&self, unlock: &Unlock) -> Result<(Store, Vec<PathBuf>), StoreError> {
         self.store(unlock_identity(&self.path, unlock)?, true)
     }
@@ -344,15 +344,30 @@ impl DataDir {
         self.path.join(name)
     }
 
+    /// The store of this data dir, its database created if it has none. State files of the
+    /// format before the database are imported only when `upgrading` (`wallet upgrade`):
+    /// found by a plain unlock, they are refused ([`StoreError::NotMigrated`]), so that
+    /// files kept from before the migration can never come back silently in place of a
+    /// database someone removed.
     fn store(
         &self,
         identity: x25519::Identity,
-        trust_untagged: bool,
+        upgrading: bool,
     ) -> Result<(Store, Vec<PathBuf>), StoreError> {
         let record_key = auth::RecordKey::derive(&identity);
         let mut moved = Vec::new();
         let db = db::Db::open_or_create(&self.path, &identity, &record_key, || {
-            let legacy = Legacy::read(&self.path, &identity, &record_key, trust_untagged)?;
+            if !upgrading {
+                let mut files = Vec::new();
+                collect_state_files(&self.path, &mut files)?;
+                if !files.is_empty() {
+                    return Err(StoreError::NotMigrated {
+                        path: self.path.clone(),
+                    });
+                }
+                return Ok(Vec::new());
+            }
+            let legacy = Legacy::read(&self.path, &identity, &record_key)?;
             moved = legacy.files;
             Ok(legacy.records)
         })?;
@@ -513,15 +528,13 @@ struct Legacy {
 }
 
 impl Legacy {
-    /// Reads every legacy state file of `dir`. Each must carry this identity's tag, except
-    /// when `trust_untagged` (`asyncpay wallet upgrade`) and no file at all carries one (as
-    /// a release from before authentication left the dir): an untagged file next to tagged
-    /// ones was put there by someone else ([`StoreError::Forged`]).
+    /// Reads every legacy state file of `dir`. Each must carry this identity's tag, or none
+    /// may (as a release from before authentication left the dir): an untagged file next to
+    /// tagged ones was put there by someone else ([`StoreError::Forged`]).
     fn read(
         dir: &Path,
         identity: &x25519::Identity,
         record_key: &auth::RecordKey,
-        trust_untagged: bool,
     ) -> Result<Legacy, StoreError> {
         let mut files = Vec::new();
         collect_state_files(dir, &mut files)?;
@@ -552,13 +565,8 @@ impl Legacy {
                 envelope: zeroize::Zeroizing::new(envelope.to_vec()),
             });
         }
-        if let Some(path) = untagged.first() {
-            if untagged.len() < files.len() {
-                return Err(StoreError::Forged { path: path.clone() });
-            }
-            if !trust_untagged {
-                return Err(StoreError::Unauthenticated { path: path.clone() });
-            }
+        if let Some(path) = untagged.first().filter(|_| untagged.len() < files.len()) {
+            return Err(StoreError::Forged { path: path.clone() });
         }
         Ok(Legacy { records, files })
     }
