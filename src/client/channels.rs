@@ -7,7 +7,7 @@ use bitcoin::{Address, Amount, OutPoint};
 use serde::{Deserialize, Serialize};
 
 use super::error::{refused, ClientError, ClientErrorKind, ClientResult};
-use super::{random32, Engine};
+use super::{random32, ClientPayment, Engine};
 use crate::chain::source::ChainSource;
 use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSession};
 use crate::eltoo::{CooperativeClose, Party};
@@ -211,12 +211,7 @@ impl Engine<'_> {
         };
         if pending.withheld() {
             // An asynchronous payment: our partial is sold by the payee, never sent to S.
-            return Err(ClientError::failed(format!(
-                "a payment is pending on channel {} (state {}); wait for it or cancel it",
-                ch.channel.id(),
-                pending.next().number
-            ))
-            .hint("see `asyncpay payments list`; `asyncpay payments cancel ID` returns the money while it is unsold"));
+            return Err(self.payment_pending_error(ch, "new state"));
         }
         if pending.local_partial().is_none() {
             if let Some(id) = super::payments::payment_in_setup(self.store, ch.channel.id())? {
@@ -239,6 +234,38 @@ impl Engine<'_> {
             _ => Err(ClientError::failed(
                 "the server did not countersign the interrupted update",
             )),
+        }
+    }
+
+    /// The outgoing payment pending on `ch` (being set up, pending or being cancelled), if
+    /// any: `channel show` and `channel list` show it.
+    pub fn pending_payment(&self, ch: &ClientChannel) -> ClientResult<Option<ClientPayment>> {
+        super::payments::pending_on(self.store, ch.channel.id())
+    }
+
+    /// The refusal of `what` (a new state, a cooperative close) on `ch` while a payment
+    /// holds its pending update: which payment, and what to do about it.
+    fn payment_pending_error(&self, ch: &ClientChannel, what: &str) -> ClientError {
+        let id = ch.channel.id();
+        let number = ch.channel.pending().map(|u| u.next().number);
+        let state = number.map_or(String::new(), |n| format!(" (the update to state {n})"));
+        match self.pending_payment(ch) {
+            Ok(Some(p)) => ClientError::failed(format!(
+                "payment {} ({} sat, {}) is pending on channel {id}{state}: no {what} until it \
+                 is paid or cancelled",
+                p.payment_id,
+                p.amount_sat,
+                p.status.name()
+            ))
+            .hint(format!(
+                "{}; then try again",
+                super::payments::pending_hint(p.payment_id)
+            )),
+            _ => ClientError::failed(format!(
+                "a payment is pending on channel {id}{state}: no {what} until it is paid or \
+                 cancelled"
+            ))
+            .hint("see `asyncpay payments list`; `asyncpay payments wait ID` waits for it, `asyncpay payments cancel ID` returns the money while it is unsold"),
         }
     }
 
@@ -397,6 +424,11 @@ impl Engine<'_> {
         } else {
             match how {
                 ChannelClose::Force { no_wait } => self.force_close(&mut ch, source, no_wait)?,
+                ChannelClose::Cooperative { .. }
+                    if ch.channel.pending().is_some() && self.pending_payment(&ch)?.is_some() =>
+                {
+                    return Err(self.payment_pending_error(&ch, "cooperative close"));
+                }
                 ChannelClose::Cooperative { fee } => {
                     self.cooperative_close(&mut ch, fee, source)?
                 }

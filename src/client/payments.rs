@@ -401,6 +401,7 @@ impl Payments<'_, '_> {
             None => self.s.all()?,
         };
         let mut reasons = Vec::new();
+        let mut pending = Vec::new();
         for mut ch in candidates {
             let id = ch.channel.id();
             if !same_server(&ch.server_url, addr.server_url()) {
@@ -417,11 +418,24 @@ impl Payments<'_, '_> {
                 reasons.push(format!("{id}: {}", ch.channel.status()));
                 continue;
             }
-            if let Some(p) = ch.channel.pending().filter(|p| p.withheld()) {
-                reasons.push(format!(
-                    "{id}: a payment is pending (state {}); one pending payment per channel",
-                    p.next().number
-                ));
+            if let Some(u) = ch.channel.pending().filter(|u| u.withheld()) {
+                let number = u.next().number;
+                match pending_on(self.s.store, id)? {
+                    Some(p) => {
+                        reasons.push(format!(
+                            "{id}: payment {} ({} sat, {}) is pending on it (state {number}); one \
+                             pending payment per channel",
+                            p.payment_id,
+                            p.amount_sat,
+                            p.status.name()
+                        ));
+                        pending.push(p.payment_id);
+                    }
+                    None => reasons.push(format!(
+                        "{id}: a payment is pending (state {number}); one pending payment per \
+                         channel"
+                    )),
+                }
                 continue;
             }
             match ch.channel.latest() {
@@ -435,14 +449,16 @@ impl Payments<'_, '_> {
         } else {
             reasons.join("; ")
         };
+        let open = format!("`asyncpay channel open {} AMOUNT`", addr.server_url());
+        let hint = match pending.first() {
+            Some(id) => format!("{}; or open another channel with {open}", pending_hint(*id)),
+            None => format!("open one with {open} (payments across two servers are later work)"),
+        };
         Err(ClientError::failed(format!(
             "no channel can pay {} sat to this address: {why}",
             amount.to_sat()
         ))
-        .hint(format!(
-            "open one with `asyncpay channel open {} AMOUNT` (payments across two servers are later work)",
-            addr.server_url()
-        )))
+        .hint(hint))
     }
 
     /// Takes an outgoing payment as far as it goes without the payee: S's accept, `s_A`
@@ -1792,6 +1808,30 @@ pub(crate) fn payment_in_setup(
         .into_iter()
         .find(|p| p.status == LocalStatus::Proposed && p.channel_id == Some(channel))
         .map(|p| p.payment_id))
+}
+
+/// The outgoing payment that holds (or is setting up, or cancelling) the pending update of
+/// `channel`: not final yet, the newest if there were ever more than one.
+pub(crate) fn pending_on(
+    store: &crate::store::Store,
+    channel: ChannelId,
+) -> ClientResult<Option<ClientPayment>> {
+    Ok(load_all(store)?.into_iter().rev().find(|p| {
+        p.direction == Direction::Outgoing
+            && p.channel_id == Some(channel)
+            && matches!(
+                p.status,
+                LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
+            )
+    }))
+}
+
+/// What to do about the pending payment `id` (a hint).
+pub(crate) fn pending_hint(id: PaymentId) -> String {
+    format!(
+        "wait for it with `asyncpay payments wait {id}`, or while it is unsold cancel it with \
+         `asyncpay payments cancel {id}`"
+    )
 }
 
 /// Every payment of the wallet, oldest first.
