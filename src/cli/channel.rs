@@ -189,10 +189,11 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             )?,
             network,
         ),
-        ChannelCommand::List => {
+        ChannelCommand::List { all } => {
             let reports = e
                 .channels()?
                 .into_iter()
+                .filter(|ch| all || !ch.abandoned())
                 .map(|mut ch| watched_report(&e, &mut ch))
                 .collect::<CliResult<_>>()?;
             out.result(&ChannelList(reports));
