@@ -633,6 +633,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --all 'Also list abandoned channels: closed without ever being funded (failed opens)'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'

@@ -8,6 +8,9 @@
 //! - a fake funding outpoint (a txid that does not exist, an output index that does not
 //!   exist, a real output with the wrong script, the right script with the wrong amount) is
 //!   refused by S, never counted by the watcher, and refused by a client whose S lies.
+//! - a failed `channel open` leaves no ghost in `channel list` (issue 12, item 5): S refuses,
+//!   is down, vanishes after the record is written, cannot fund, or our funding fails; but
+//!   an open whose funding may be on chain is never hidden, whatever S says after.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +23,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::hostile::{node_of, secret, serve, Hostile, Response};
+use common::hostile::{forward, node_of, secret, serve, Hostile, Response};
 use common::procs::{fund, Env, Server, Wallet};
 use common::protocol::{accept_all, Rand};
 use common::story::server_init;
@@ -362,4 +365,231 @@ fn a_client_refuses_a_servers_fake_funding() {
     }
     // B's wallet holds nothing and lost nothing.
     assert_eq!(b.ok(&["wallet", "balance"])["total_sat"], 0);
+}
+
+/// A proxy in front of the real S that hands each channel message to `meddle` first:
+/// `Some(answer)` is answered instead of S (S never sees the message), `None` forwards it.
+fn meddling_proxy(
+    upstream: String,
+    meddle: impl Fn(&Message) -> Option<Response> + Send + Sync + 'static,
+) -> String {
+    serve(move |request| {
+        if request.target == "/v1/channel-messages" {
+            if let Some(answer) = Message::decode(&request.body).ok().and_then(|m| meddle(&m)) {
+                return answer;
+            }
+        }
+        forward(&upstream, request)
+    })
+}
+
+fn refusal(code: &str, message: &str) -> Response {
+    Response::json(
+        403,
+        &serde_json::json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+/// `channel list` shows nothing, in JSON and in text.
+fn no_channels(w: &Wallet) {
+    assert_eq!(w.ok(&["channel", "list"]), serde_json::json!([]));
+    let (code, text, _) = w.human(&["channel", "list"]);
+    assert_eq!((code, text.trim()), (0, "(no channels)"));
+}
+
+/// Issue 12, item 5: every way an open fails before any funding could exist leaves no
+/// channel in `channel list`. Nothing signed: the record is gone. State 0 signed but never
+/// funded (our funding failed; S could not fund): marked closed, listed only with `--all`,
+/// its key index never used again. The wallets' coins are untouched.
+#[test]
+fn a_failed_open_leaves_no_ghost() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    let server = Arc::new(Mutex::new(Some(Server::start(&s))));
+    let url = server.lock().unwrap().as_ref().unwrap().url.clone();
+    let a = env.wallet("a");
+    fund(&a, &env, 150_000);
+
+    // S refuses the open itself (below its minimum capacity).
+    let err = common::story::fails(&a, &["channel", "open", &url, "1000"], 1);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("open_refused"),
+        "{err}"
+    );
+    no_channels(&a);
+
+    // S answers the open, then refuses state 0 (hostile): nothing was signed.
+    let hostile = meddling_proxy(url.clone(), |m| {
+        matches!(m, Message::UpdateProposal(_)).then(|| refusal("nope", "no state 0 for you"))
+    });
+    let (code, _, stderr) = a.human(&["channel", "open", &hostile, "100000"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("no state 0") && stderr.contains("its record is removed"),
+        "{stderr}"
+    );
+    no_channels(&a);
+    assert_eq!(a.ok(&["channel", "list", "--all"]), serde_json::json!([]));
+
+    // S goes down after the channel is written (it dies as state 0 is proposed).
+    let dying = {
+        let server = server.clone();
+        meddling_proxy(url.clone(), move |m| {
+            if matches!(m, Message::UpdateProposal(_)) {
+                server.lock().unwrap().take(); // killed and reaped
+                return Some(Response {
+                    status: 502,
+                    body: Vec::new(),
+                });
+            }
+            None
+        })
+    };
+    let (code, _, stderr) = a.human(&["channel", "open", &dying, "100000"]);
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("its record is removed"), "{stderr}");
+    no_channels(&a);
+    assert_eq!(a.ok(&["channel", "list", "--all"]), serde_json::json!([]));
+
+    // S down from the start.
+    let err = common::story::fails(&a, &["channel", "open", &url, "100000"], 4);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach"),
+        "{err}"
+    );
+    no_channels(&a);
+
+    // S back; our funding fails (150 000 sat cannot fund 200 000): state 0 was signed by
+    // both, nothing was ever published. Hidden, but kept under --all as closed.
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    *server.lock().unwrap() = Some(Server::start_with(&s, &port, &[], None));
+    let out = a
+        .cmd(&["channel", "open", &url, "200000"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    no_channels(&a);
+    let all = a.ok(&["channel", "list", "--all"]);
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+    assert_eq!(all[0]["status"], "closed", "{all}");
+    assert!(all[0]["funding_outpoint"].is_null(), "{all}");
+    assert_eq!(all[0]["key_index"], 0, "{all}");
+    assert!(env.ledger().mempool().unwrap().is_empty());
+    assert_eq!(a.ok(&["wallet", "balance"])["total_sat"], 150_000);
+
+    // A real open still works, with a fresh channel key (index 0 signed state 0 above).
+    let opened = a.ok(&["channel", "open", &url, "100000"]);
+    assert_eq!(opened["key_index"], 1, "{opened}");
+    let listed = a.ok(&["channel", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["channel_id"], opened["channel_id"]);
+
+    // Inbound: S cannot fund (its coins are spent elsewhere) after it countersigned state 0.
+    drop(server.lock().unwrap().take());
+    let poor = env.wallet("poor");
+    server_init(&poor, None);
+    let poor_server = Server::start(&poor);
+    let b = env.wallet("b");
+    let err = common::story::fails(
+        &b,
+        &["channel", "request-inbound", &poor_server.url, "100000"],
+        1,
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("server_cannot_fund"),
+        "{err}"
+    );
+    no_channels(&b);
+    let all = b.ok(&["channel", "list", "--all"]);
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+    assert_eq!(all[0]["status"], "closed", "{all}");
+    assert_eq!(b.ok(&["wallet", "balance"])["total_sat"], 0);
+}
+
+/// Issue 12, item 5: an open whose funding transaction was published is never hidden,
+/// whatever S answers after (here a hostile S refuses to hear of the funding): the channel
+/// stays in `channel list` with its funding outpoint and the money in it, and once S hears
+/// of the funding (the next update resends it) the channel works.
+#[test]
+fn an_open_whose_funding_was_published_is_never_hidden() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let refusing = Arc::new(Mutex::new(true));
+    let proxy = {
+        let refusing = refusing.clone();
+        meddling_proxy(server.url.clone(), move |m| {
+            (matches!(m, Message::FundingPublished(_)) && *refusing.lock().unwrap())
+                .then(|| refusal("funding_refused", "S will not hear of this funding"))
+        })
+    };
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    let err = common::story::fails(&a, &["channel", "open", &proxy, "200000"], 1);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("will not hear"),
+        "{err}"
+    );
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("the channel is kept"),
+        "{err}"
+    );
+    let mempool = env.ledger().mempool().unwrap();
+    assert_eq!(mempool.len(), 1, "the funding was published");
+    env.mine(1);
+    for listed in [
+        a.ok(&["channel", "list"]),
+        a.ok(&["channel", "list", "--all"]),
+    ] {
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert!(listed[0]["funding_outpoint"].is_string(), "{listed}");
+        assert_eq!(listed[0]["client_sat"], 200_000, "{listed}");
+        assert_ne!(listed[0]["status"], "closed", "{listed}");
+    }
+    let id = a.ok(&["channel", "list"])[0]["channel_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outpoint: OutPoint = a.ok(&["channel", "show", &id])["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let funding = env.ledger().tx(&outpoint.txid).unwrap().unwrap().tx;
+    assert_eq!(
+        funding.output[outpoint.vout as usize].value.to_sat(),
+        200_000
+    );
+
+    // S listens again: the next update tells it of the funding first, and goes through.
+    *refusing.lock().unwrap() = false;
+    let pushed = a.ok(&["channel", "push", &id, "1000"]);
+    assert_eq!(
+        (pushed["client_sat"].as_u64(), pushed["server_sat"].as_u64()),
+        (Some(199_000), Some(1_000))
+    );
 }

@@ -9,6 +9,8 @@
 //!   channel is not stranded, the payment completes.
 //! - A sold PTLC the payee does not claim goes back to S off-chain: no transaction.
 //! - A restored backup never makes A sign a second session with one nonce.
+//! - A cancel that S could not hear (S down) and the payee's sale that came first: A's next
+//!   `sync` (or its retried cancel) takes the payment to paid, never calls it a failure.
 
 mod common;
 
@@ -456,4 +458,61 @@ fn restored_backup_never_signs_a_second_session_with_one_nonce() {
         assert_eq!(first, session, "nonce {nonce} signed two sessions\n{text}");
     }
     assert!(seen.len() >= 2, "{text}");
+}
+
+/// Issue 12, item 6: A cancels while S is down (exit 4: the cancel is recorded, not done);
+/// S comes back and B is paid first. A's `sync` finishes the payment as the paid payment it
+/// is (S answers the cancel with `409 already_paid`: that is not a failure), exit 0, with
+/// the invoice collected. The same with A retrying `payments cancel` instead: it says it
+/// could not cancel because the payment was paid (exit 1) and leaves it paid, collected.
+#[test]
+fn a_cancel_s_never_heard_before_the_payee_was_paid_ends_paid() {
+    let mut story = Story::new(&[]);
+    let a = story.a.clone();
+    for (n, retry) in [(1, "sync"), (2, "cancel")] {
+        let id = pay(&story);
+        stop_s(&mut story);
+        let err = fails(&a, &["payments", "cancel", &id], 4);
+        assert!(
+            err["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("asyncpay payments cancel {id}")),
+            "{err}"
+        );
+        assert_eq!(status(&a, &id), "cancelling");
+        restart_s(&mut story, None);
+        story.b.ok(&["receive"]);
+        assert_eq!(status(&story.b, &id), "paid");
+
+        if retry == "sync" {
+            let synced = a.ok(&["sync"]);
+            assert_eq!(synced["payments"][0]["payment_id"], id.as_str(), "{synced}");
+            assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
+            // Once more: nothing left to do, still exit 0.
+            a.ok(&["sync"]);
+        } else {
+            let err = fails(&a, &["payments", "cancel", &id], 1);
+            let message = err["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains("could not be cancelled") && message.contains("already paid"),
+                "{err}"
+            );
+            a.ok(&["sync"]);
+        }
+        let shown = a.ok(&["payments", "show", &id]);
+        assert_eq!(shown["status"], "paid", "{shown}");
+        assert_eq!(
+            shown["invoice"]["body"]["payment_id"],
+            id.as_str(),
+            "{shown}"
+        );
+        assert!(shown.get("reason").is_none(), "{shown}");
+        // The channel completed the payment's state: nothing pending on it.
+        let ch = a.ok(&["channel", "show", &story.a_channel]);
+        assert!(ch.get("pending_payment").is_none(), "{ch}");
+        let paid = n * (AMOUNT + FEE);
+        assert_eq!(story.a_balances(), (200_000 - paid, paid));
+        assert_eq!(story.b_balances(), (n * AMOUNT, 300_000 - n * AMOUNT));
+    }
 }

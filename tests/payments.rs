@@ -453,3 +453,120 @@ fn an_unclaimed_ptlc_goes_back_to_s_after_expiry_and_a_is_refunded() {
     );
     assert_eq!(b.ok(&["payments", "show", &pid])["status"], "failed");
 }
+
+/// Issue 12, item 4: a payment pending on A's channel shows on it (`channel show|list`, JSON
+/// and text: id, amount, status, state), and whatever it blocks says which payment and what
+/// to do: a second `pay`, a `channel push`, a cooperative `channel close`. A cancel S did not
+/// hear shows as `cancelling`; once the payment is cancelled (or paid) nothing is pending.
+#[test]
+fn a_pending_payment_shows_on_its_channel_and_what_it_blocks_names_it() {
+    let mut st = Story::new(&[]);
+    let a = st.a.clone();
+    let ch = st.a_channel.clone();
+    let pid = st.pay(7_000);
+
+    let shown = a.ok(&["channel", "show", &ch]);
+    let pending = &shown["pending_payment"];
+    assert_eq!(pending["payment_id"], pid.as_str(), "{shown}");
+    assert_eq!(pending["amount_sat"], 7_000, "{shown}");
+    assert_eq!(pending["fee_sat"], 7, "{shown}");
+    assert_eq!(pending["status"], "pending", "{shown}");
+    assert_eq!(pending["state"], 1, "{shown}");
+    // The balances are those of the state before it.
+    assert_eq!(
+        (shown["state"].as_u64(), shown["client_sat"].as_u64()),
+        (Some(0), Some(200_000))
+    );
+    let listed = a.ok(&["channel", "list"]);
+    assert_eq!(listed[0]["pending_payment"], *pending, "{listed}");
+    let (code, text, _) = a.human(&["channel", "show", &ch]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains(&format!(
+            "pending:        payment {pid} (7000 sat + fee 7 sat, pending, state 1)"
+        )) && text.contains(&format!("asyncpay payments wait {pid}")),
+        "{text}"
+    );
+    let (code, text, _) = a.human(&["channel", "list"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains(&format!("\n    pending: payment {pid} (")),
+        "{text}"
+    );
+    // Nothing is pending on B's channel (B is offline; it knows nothing yet).
+    let b_shown = st.b.ok(&["channel", "show", &st.b_channel]);
+    assert!(b_shown.get("pending_payment").is_none(), "{b_shown}");
+
+    // What the pending payment blocks names it and says what to do.
+    let err = fails(&a, &["pay", &st.address, "1000"], 1);
+    let (message, hint) = (
+        err["error"]["message"].as_str().unwrap(),
+        err["error"]["hint"].as_str().unwrap(),
+    );
+    assert!(
+        message.contains(&format!(
+            "payment {pid} (7000 sat, pending) is pending on it (state 1)"
+        )) && message.contains("one pending payment per channel"),
+        "{err}"
+    );
+    assert!(
+        hint.contains(&format!("asyncpay payments wait {pid}"))
+            && hint.contains(&format!("asyncpay payments cancel {pid}"))
+            && hint.contains("asyncpay channel open"),
+        "{err}"
+    );
+    for args in [
+        vec!["channel", "push", &ch, "1000"],
+        vec!["channel", "close", &ch],
+    ] {
+        let err = fails(&a, &args, 1);
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("payment {pid}"))
+                && message.contains("the update to state 1"),
+            "{args:?}: {err}"
+        );
+        let hint = err["error"]["hint"].as_str().unwrap();
+        assert!(
+            hint.contains(&format!("asyncpay payments wait {pid}"))
+                && hint.contains(&format!("asyncpay payments cancel {pid}")),
+            "{args:?}: {err}"
+        );
+    }
+    let (code, _, stderr) = a.human(&["channel", "close", &ch]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!("asyncpay payments cancel {pid}")),
+        "{stderr}"
+    );
+
+    // Unlucky: A cancels while S is down. The channel shows the cancel under way.
+    let port = st.server.port();
+    let _ = st.server.child.kill();
+    let _ = st.server.child.wait();
+    fails(&a, &["payments", "cancel", &pid], 4);
+    let shown = a.ok(&["channel", "show", &ch]);
+    assert_eq!(shown["pending_payment"]["status"], "cancelling", "{shown}");
+    st.server = Server::start_with(&st.s, &port, &[], None);
+    a.ok(&["payments", "cancel", &pid]);
+    let shown = a.ok(&["channel", "show", &ch]);
+    assert!(shown.get("pending_payment").is_none(), "{shown}");
+    assert_eq!(st.a_balances(), (200_000, 0));
+
+    // The next payment shows until it is paid; then nothing is pending.
+    let next = st.pay(5_000);
+    let listed = a.ok(&["channel", "list"]);
+    assert_eq!(
+        listed[0]["pending_payment"]["payment_id"],
+        next.as_str(),
+        "{listed}"
+    );
+    // (B's receive also meets the cancelled payment's package, which S no longer buys: a
+    // problem it reports, exit 1.)
+    fails(&st.b, &["receive"], 1);
+    assert_eq!(common::story::status(&st.b, &next), "paid");
+    a.ok(&["sync"]);
+    let listed = a.ok(&["channel", "list"]);
+    assert!(listed[0].get("pending_payment").is_none(), "{listed}");
+    assert_eq!(st.a_balances(), (200_000 - 5_005, 5_005));
+}

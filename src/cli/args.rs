@@ -292,7 +292,11 @@ pub enum ChannelCommand {
         amount: AmountArg,
     },
     /// List channels (and update their confirmations from the chain)
-    List,
+    List {
+        /// Also list abandoned channels: closed without ever being funded (failed opens)
+        #[arg(long)]
+        all: bool,
+    },
     /// Show one channel
     Show {
         /// Channel id (64 hex characters)

@@ -8,8 +8,9 @@ use super::args::ChannelCommand;
 use super::context::Context;
 use super::error::CliResult;
 use super::output::Render;
-use crate::client::{ChannelClose, ClientChannel, Engine};
+use crate::client::{ChannelClose, ClientChannel, ClientPayment, Engine, LocalStatus};
 use crate::eltoo::Party;
+use crate::payment::PaymentId;
 use crate::server::{summary, ChannelSummary};
 
 /// A channel as the CLI shows it.
@@ -28,10 +29,56 @@ pub struct ChannelReport {
     server_payout_address: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     chain: Option<String>,
+    /// The outgoing payment pending on the channel: the balances above are those of the
+    /// state before it, until it is paid (or cancelled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_payment: Option<PendingPayment>,
+}
+
+/// A payment pending on a channel, as `channel show|list` show it.
+#[derive(Debug, Serialize)]
+struct PendingPayment {
+    payment_id: PaymentId,
+    amount_sat: u64,
+    fee_sat: u64,
+    status: LocalStatus,
+    /// The state the payment's update brings the channel to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<u32>,
+}
+
+impl PendingPayment {
+    fn of(p: &ClientPayment) -> Self {
+        PendingPayment {
+            payment_id: p.payment_id,
+            amount_sat: p.amount_sat,
+            fee_sat: p.fee_sat,
+            status: p.status,
+            state: p.request.as_ref().map(|r| r.proposal.number),
+        }
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "payment {} ({} sat + fee {} sat, {}{})",
+            self.payment_id,
+            self.amount_sat,
+            self.fee_sat,
+            self.status.name(),
+            self.state.map_or(String::new(), |n| format!(", state {n}"))
+        )
+    }
 }
 
 impl ChannelReport {
-    fn of(ch: &ClientChannel, network: Network) -> Self {
+    /// The report of `ch`, with the payment pending on it.
+    fn of(e: &Engine<'_>, ch: &ClientChannel) -> CliResult<Self> {
+        let mut report = Self::plain(ch, e.network());
+        report.pending_payment = e.pending_payment(ch)?.as_ref().map(PendingPayment::of);
+        Ok(report)
+    }
+
+    fn plain(ch: &ClientChannel, network: Network) -> Self {
         ChannelReport {
             summary: summary(&ch.channel),
             server_url: ch.server_url.clone(),
@@ -40,12 +87,13 @@ impl ChannelReport {
             payout_address: payout_address(ch, Party::Client, network),
             server_payout_address: payout_address(ch, Party::Server, network),
             chain: None,
+            pending_payment: None,
         }
     }
 
     fn line(&self) -> String {
         let s = &self.summary;
-        format!(
+        let mut line = format!(
             "{}  {:<16} capacity {:>10} sat  you {:>10} sat  server {:>10} sat  state {}",
             s.channel_id,
             s.status,
@@ -53,7 +101,11 @@ impl ChannelReport {
             s.client_sat.map_or("-".into(), |v| v.to_string()),
             s.server_sat.map_or("-".into(), |v| v.to_string()),
             s.state.map_or("-".into(), |v| v.to_string()),
-        )
+        );
+        if let Some(p) = &self.pending_payment {
+            line.push_str(&format!("\n    pending: {}", p.text()));
+        }
+        line
     }
 }
 
@@ -81,6 +133,13 @@ impl Render for ChannelReport {
             s.funding_outpoint.as_deref().unwrap_or("-"),
             s.confirmations
         );
+        if let Some(p) = &self.pending_payment {
+            text.push_str(&format!(
+                "\npending:        {}\n                (balances are before it; `asyncpay payments wait {}`)",
+                p.text(),
+                p.payment_id
+            ));
+        }
         text.push_str(&format!("\npays you to:    {}", self.payout_address));
         if let Some(chain) = &self.chain {
             text.push_str(&format!("\non chain:       {chain}"));
@@ -117,11 +176,11 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             server_url,
             amount,
             fee_rate,
-        } => ChannelReport::of(
+        } => ChannelReport::plain(
             &e.open_channel(&server_url, amount.0, Party::Client, fee_rate.0)?,
             network,
         ),
-        ChannelCommand::RequestInbound { server_url, amount } => ChannelReport::of(
+        ChannelCommand::RequestInbound { server_url, amount } => ChannelReport::plain(
             &e.open_channel(
                 &server_url,
                 amount.0,
@@ -130,17 +189,20 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             )?,
             network,
         ),
-        ChannelCommand::List => {
+        ChannelCommand::List { all } => {
             let reports = e
                 .channels()?
                 .into_iter()
+                .filter(|ch| all || !ch.abandoned())
                 .map(|mut ch| watched_report(&e, &mut ch))
                 .collect::<CliResult<_>>()?;
             out.result(&ChannelList(reports));
             return Ok(());
         }
         ChannelCommand::Show { id } => watched_report(&e, &mut e.channel(&id)?)?,
-        ChannelCommand::Push { id, amount } => ChannelReport::of(&e.push(&id, amount.0)?, network),
+        ChannelCommand::Push { id, amount } => {
+            ChannelReport::plain(&e.push(&id, amount.0)?, network)
+        }
         ChannelCommand::Close {
             id,
             force,
@@ -152,7 +214,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             } else {
                 ChannelClose::Cooperative { fee: fee.0 }
             };
-            ChannelReport::of(&e.close(&id, how)?, network)
+            ChannelReport::of(&e, &e.close(&id, how)?)?
         }
     };
     out.result(&report);
@@ -162,7 +224,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
 /// The report of a channel after a watch pass (when it has a funding outpoint).
 fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel) -> CliResult<ChannelReport> {
     let chain = e.look_at(ch)?.map(|outcome| outcome.to_string());
-    let mut report = ChannelReport::of(ch, e.network());
+    let mut report = ChannelReport::of(e, ch)?;
     report.chain = chain;
     Ok(report)
 }

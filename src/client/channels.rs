@@ -7,14 +7,16 @@ use bitcoin::{Address, Amount, OutPoint};
 use serde::{Deserialize, Serialize};
 
 use super::error::{refused, ClientError, ClientErrorKind, ClientResult};
-use super::{random32, Engine};
+use super::{random32, ClientPayment, Engine};
 use crate::chain::source::ChainSource;
 use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSession};
 use crate::eltoo::{CooperativeClose, Party};
 use crate::keys::NodeId;
 use crate::net::client::Client;
 use crate::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
-use crate::server::{CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo};
+use crate::server::{
+    ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
+};
 use crate::store::StateFile;
 use crate::watch::WatchOutcome;
 
@@ -45,6 +47,16 @@ pub struct ClientChannel {
     pub key_index: u32,
     /// The channel.
     pub channel: Channel,
+}
+
+impl ClientChannel {
+    /// Closed without ever having a funding outpoint: an open that failed, or a channel
+    /// never funded and closed by hand. It never held money; `channel list` hides it
+    /// unless `--all`.
+    pub fn abandoned(&self) -> bool {
+        self.channel.status() == crate::protocol::ChannelStatus::Closed
+            && self.channel.funding_outpoint().is_none()
+    }
 }
 
 impl StateFile for ClientChannel {
@@ -211,12 +223,7 @@ impl Engine<'_> {
         };
         if pending.withheld() {
             // An asynchronous payment: our partial is sold by the payee, never sent to S.
-            return Err(ClientError::failed(format!(
-                "a payment is pending on channel {} (state {}); wait for it or cancel it",
-                ch.channel.id(),
-                pending.next().number
-            ))
-            .hint("see `asyncpay payments list`; `asyncpay payments cancel ID` returns the money while it is unsold"));
+            return Err(self.payment_pending_error(ch, "new state"));
         }
         if pending.local_partial().is_none() {
             if let Some(id) = super::payments::payment_in_setup(self.store, ch.channel.id())? {
@@ -239,6 +246,38 @@ impl Engine<'_> {
             _ => Err(ClientError::failed(
                 "the server did not countersign the interrupted update",
             )),
+        }
+    }
+
+    /// The outgoing payment pending on `ch` (being set up, pending or being cancelled), if
+    /// any: `channel show` and `channel list` show it.
+    pub fn pending_payment(&self, ch: &ClientChannel) -> ClientResult<Option<ClientPayment>> {
+        super::payments::pending_on(self.store, ch.channel.id())
+    }
+
+    /// The refusal of `what` (a new state, a cooperative close) on `ch` while a payment
+    /// holds its pending update: which payment, and what to do about it.
+    fn payment_pending_error(&self, ch: &ClientChannel, what: &str) -> ClientError {
+        let id = ch.channel.id();
+        let number = ch.channel.pending().map(|u| u.next().number);
+        let state = number.map_or(String::new(), |n| format!(" (the update to state {n})"));
+        match self.pending_payment(ch) {
+            Ok(Some(p)) => ClientError::failed(format!(
+                "payment {} ({} sat, {}) is pending on channel {id}{state}: no {what} until it \
+                 is paid or cancelled",
+                p.payment_id,
+                p.amount_sat,
+                p.status.name()
+            ))
+            .hint(format!(
+                "{}; then try again",
+                super::payments::pending_hint(p.payment_id)
+            )),
+            _ => ClientError::failed(format!(
+                "a payment is pending on channel {id}{state}: no {what} until it is paid or \
+                 cancelled"
+            ))
+            .hint("see `asyncpay payments list`; `asyncpay payments wait ID` waits for it, `asyncpay payments cancel ID` returns the money while it is unsold"),
         }
     }
 
@@ -309,10 +348,36 @@ impl Engine<'_> {
             channel,
         };
         self.save(&ch)?;
+        let mut named_funding = false;
+        match self.sign_and_fund(
+            &client,
+            &mut ch,
+            amount,
+            fee_rate,
+            source,
+            &mut named_funding,
+        ) {
+            Ok(()) => Ok(ch),
+            Err(e) => Err(self.failed_open(&client, ch.channel.id(), named_funding, e)),
+        }
+    }
+
+    /// The rest of an open once S accepted it and the channel is written: state 0 signed by
+    /// both sides, then the funding (ours published, or S's checked). `named_funding` is
+    /// set once S has told us it published its funding.
+    fn sign_and_fund(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+        amount: Amount,
+        fee_rate: bitcoin::FeeRate,
+        source: &dyn ChainSource,
+        named_funding: &mut bool,
+    ) -> ClientResult<()> {
         self.note("state 0 signed by both sides before any funding is published");
         let initial = ch.channel.initial_state();
-        let replies = self.update(&client, &mut ch, initial)?;
-        match funder {
+        let replies = self.update(client, ch, initial)?;
+        match ch.channel.funder() {
             Party::Server => {
                 let funded = replies.into_iter().find_map(|m| match m {
                     Message::FundingPublished(f) => Some(f),
@@ -320,9 +385,10 @@ impl Engine<'_> {
                 });
                 let funded = funded
                     .ok_or_else(|| ClientError::failed("the server did not fund the channel"))?;
+                *named_funding = true;
                 check_server_funding(&ch.channel, &funded, source)?;
                 ch.channel = ch.channel.on_funding_published(&funded).map_err(refused)?;
-                self.save(&ch)?;
+                self.save(ch)?;
             }
             Party::Client => {
                 let script = ch.channel.params().funding_output().map_err(refused)?;
@@ -338,13 +404,90 @@ impl Engine<'_> {
                 let outpoint = OutPoint::new(tx.compute_txid(), vout as u32);
                 let (c, published) = ch.channel.funding_published(outpoint).map_err(refused)?;
                 ch.channel = c;
-                self.save(&ch)?;
+                // The funding outpoint is written before the transaction may leave: from
+                // here on a failed open never hides the channel (see `failed_open`).
+                self.save(ch)?;
                 wallet.broadcast(source, &tx)?;
                 self.save_onchain(&mut wallet, state)?;
-                send(&client, Message::FundingPublished(published))?;
+                send(client, Message::FundingPublished(published))?;
             }
         }
-        Ok(ch)
+        Ok(())
+    }
+
+    /// Cleans up after an open that failed (`e`) once the channel `id` was written, so that
+    /// no ghost stays in `channel list`, without ever losing a channel that may hold money:
+    ///
+    /// - a funding may be on chain (ours was written before it was published, or S named
+    ///   one): the channel is kept as it is, to be watched and closed like any other;
+    /// - nothing was signed with the channel's key (S refused or vanished before our
+    ///   partial signature was made): the record is removed, and its key index may serve
+    ///   again (no signature under that key exists);
+    /// - state 0 was signed but no funding can exist (ours was never built; S says it has
+    ///   none): the channel is marked closed, kept so that its key index is never used
+    ///   again, and hidden from `channel list` (see [`ClientChannel::abandoned`]).
+    ///
+    /// Returns `e`, with a hint when the channel is kept.
+    fn failed_open(
+        &self,
+        client: &Client,
+        id: ChannelId,
+        named_funding: bool,
+        e: ClientError,
+    ) -> ClientError {
+        let key = id.to_string();
+        // What was written is what counts (not what this run held in memory).
+        let Ok(Some(mut saved)) = self.store.load_keyed::<ClientChannel>(&key) else {
+            return e;
+        };
+        let keep = |e: ClientError| {
+            if e.hint.is_some() {
+                return e;
+            }
+            e.hint(format!(
+                "the channel is kept, its funding may be on chain: `asyncpay channel show {id}`"
+            ))
+        };
+        if saved.channel.funding_outpoint().is_some() || named_funding {
+            return keep(e);
+        }
+        let signed = saved.channel.latest().is_some()
+            || saved
+                .channel
+                .pending()
+                .is_some_and(|u| u.local_partial().is_some());
+        if !signed {
+            return match self.store.remove_keyed::<ClientChannel>(&key) {
+                Ok(_) => {
+                    self.note(&format!(
+                        "nothing was signed for channel {id}: its record is removed"
+                    ));
+                    e
+                }
+                Err(_) => e,
+            };
+        }
+        let unfunded = match saved.channel.funder() {
+            // Our funding is built only after state 0 and written before it is published.
+            Party::Client => true,
+            // S funds only as it countersigns state 0; it says whether it did.
+            Party::Server => client
+                .get::<Vec<ChannelSummary>>("/v1/channels")
+                .is_ok_and(|all| {
+                    !all.iter()
+                        .any(|c| c.channel_id == id && c.funding_outpoint.is_some())
+                }),
+        };
+        if !unfunded {
+            return keep(e);
+        }
+        saved.channel = saved.channel.closed();
+        if self.save(&saved).is_ok() {
+            self.note(&format!(
+                "channel {id} was never funded: marked closed (shown by `asyncpay channel list --all`)"
+            ));
+        }
+        e
     }
 
     /// Every channel of this wallet.
@@ -397,6 +540,11 @@ impl Engine<'_> {
         } else {
             match how {
                 ChannelClose::Force { no_wait } => self.force_close(&mut ch, source, no_wait)?,
+                ChannelClose::Cooperative { .. }
+                    if ch.channel.pending().is_some() && self.pending_payment(&ch)?.is_some() =>
+                {
+                    return Err(self.payment_pending_error(&ch, "cooperative close"));
+                }
                 ChannelClose::Cooperative { fee } => {
                     self.cooperative_close(&mut ch, fee, source)?
                 }

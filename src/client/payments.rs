@@ -221,6 +221,22 @@ fn now() -> u64 {
     crate::net::server::system_clock()
 }
 
+fn api_message(e: &NetError) -> String {
+    match e {
+        NetError::Api { code, message, .. } => format!("{message} ({code})"),
+        other => other.to_string(),
+    }
+}
+
+/// What became of a cancel S was asked for.
+enum Cancel {
+    /// Cancelled: our balance is back.
+    Done,
+    /// S refused: the payee sold the payment (or is selling it, or it is paid). Nothing of
+    /// ours changed; the payment is pending again.
+    TooLate(ClientError),
+}
+
 fn api_code(e: &NetError) -> Option<&str> {
     match e {
         NetError::Api { code, .. } => Some(code.as_str()),
@@ -385,6 +401,7 @@ impl Payments<'_, '_> {
             None => self.s.all()?,
         };
         let mut reasons = Vec::new();
+        let mut pending = Vec::new();
         for mut ch in candidates {
             let id = ch.channel.id();
             if !same_server(&ch.server_url, addr.server_url()) {
@@ -401,11 +418,24 @@ impl Payments<'_, '_> {
                 reasons.push(format!("{id}: {}", ch.channel.status()));
                 continue;
             }
-            if let Some(p) = ch.channel.pending().filter(|p| p.withheld()) {
-                reasons.push(format!(
-                    "{id}: a payment is pending (state {}); one pending payment per channel",
-                    p.next().number
-                ));
+            if let Some(u) = ch.channel.pending().filter(|u| u.withheld()) {
+                let number = u.next().number;
+                match pending_on(self.s.store, id)? {
+                    Some(p) => {
+                        reasons.push(format!(
+                            "{id}: payment {} ({} sat, {}) is pending on it (state {number}); one \
+                             pending payment per channel",
+                            p.payment_id,
+                            p.amount_sat,
+                            p.status.name()
+                        ));
+                        pending.push(p.payment_id);
+                    }
+                    None => reasons.push(format!(
+                        "{id}: a payment is pending (state {number}); one pending payment per \
+                         channel"
+                    )),
+                }
                 continue;
             }
             match ch.channel.latest() {
@@ -419,14 +449,16 @@ impl Payments<'_, '_> {
         } else {
             reasons.join("; ")
         };
+        let open = format!("`asyncpay channel open {} AMOUNT`", addr.server_url());
+        let hint = match pending.first() {
+            Some(id) => format!("{}; or open another channel with {open}", pending_hint(*id)),
+            None => format!("open one with {open} (payments across two servers are later work)"),
+        };
         Err(ClientError::failed(format!(
             "no channel can pay {} sat to this address: {why}",
             amount.to_sat()
         ))
-        .hint(format!(
-            "open one with `asyncpay channel open {} AMOUNT` (payments across two servers are later work)",
-            addr.server_url()
-        )))
+        .hint(hint))
     }
 
     /// Takes an outgoing payment as far as it goes without the payee: S's accept, `s_A`
@@ -526,7 +558,15 @@ impl Payments<'_, '_> {
             self.deliver(p, &ch)?;
         }
         if p.status == LocalStatus::Cancelling {
-            self.cancel(p)?;
+            // A cancel an earlier run could not finish (S unreachable). If S answers that
+            // the payee sold it meanwhile (or it is paid), the cancel is over: the payment
+            // goes on to its true end like any sold one, and that is no failure.
+            if let Cancel::TooLate(e) = self.try_cancel(p)? {
+                self.s.note(&format!(
+                    "payment {}: too late to cancel ({}); it goes on",
+                    p.payment_id, e.message
+                ));
+            }
         }
         Ok(())
     }
@@ -727,8 +767,19 @@ impl Payments<'_, '_> {
     }
 
     /// Cancels an outgoing payment: S decides (refusing once sold), then state `n+1` is
-    /// superseded and `n+2` restores our balance.
+    /// superseded and `n+2` restores our balance. S's refusal because the payee sold it (or
+    /// is selling it, or the payment is paid) is an error here; see [`Payments::try_cancel`].
     fn cancel(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        match self.try_cancel(p)? {
+            Cancel::Done => Ok(()),
+            Cancel::TooLate(e) => Err(e),
+        }
+    }
+
+    /// [`Payments::cancel`], with S's refusal because the payee sold the payment (or is
+    /// selling it, or it is paid) as an outcome: the payment is pending again (written),
+    /// the cancel is over, and the payment goes on to its end (`sync`, `payments wait`).
+    fn try_cancel(&self, p: &mut ClientPayment) -> ClientResult<Cancel> {
         // A payment still being set up is cancelled as it is: its package is never made.
         if !matches!(
             p.status,
@@ -769,21 +820,33 @@ impl Payments<'_, '_> {
                 p.reason = None;
                 if ours == Some(false) {
                     ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                    return self.commit(&ch, p);
+                    self.commit(&ch, p)?;
+                } else {
+                    self.save(p)?;
                 }
-                return self.save(p);
+                return Ok(Cancel::Done);
             }
-            Err(e) => {
+            Err(e)
                 if matches!(
                     api_code(&e),
                     Some("already_sold" | "already_paid" | "sale_in_progress")
-                ) {
-                    p.status = LocalStatus::Pending;
-                    self.save(p)?;
-                }
-                return Err(ClientError::from(e).hint(
+                ) =>
+            {
+                // Too late: nothing of ours changed (the channel is as it was); the payment
+                // is pending again and completes as any sold payment does.
+                p.status = LocalStatus::Pending;
+                p.reason = Some(format!("not cancelled: {}", api_message(&e)));
+                self.save(p)?;
+                return Ok(Cancel::TooLate(ClientError::from(e).hint(
                     "a sold payment completes when the payee claims; `asyncpay sync` collects it",
-                ));
+                )));
+            }
+            Err(e) => {
+                return Err(ClientError::from(e).hint(format!(
+                    "the cancel is recorded: `asyncpay payments cancel {}` again (or \
+                     `asyncpay sync`) finishes it",
+                    p.payment_id
+                )))
             }
         }
         if ch.channel.status() != ChannelStatus::Open {
@@ -796,9 +859,11 @@ impl Payments<'_, '_> {
             {
                 ch.channel = ch.channel.cancel_pending().map_err(refused)?;
                 p.status = LocalStatus::Cancelled;
-                return self.commit(&ch, p);
+                self.commit(&ch, p)?;
+            } else {
+                self.mark(p, LocalStatus::Cancelled, p.reason.clone())?;
             }
-            return self.mark(p, LocalStatus::Cancelled, p.reason.clone());
+            return Ok(Cancel::Done);
         }
         if ch
             .channel
@@ -826,7 +891,8 @@ impl Payments<'_, '_> {
         }
         p.status = LocalStatus::Cancelled;
         p.reason = None;
-        self.save(p)
+        self.save(p)?;
+        Ok(Cancel::Done)
     }
 
     // ----- B: receive, sell, claim -----
@@ -1744,6 +1810,30 @@ pub(crate) fn payment_in_setup(
         .map(|p| p.payment_id))
 }
 
+/// The outgoing payment that holds (or is setting up, or cancelling) the pending update of
+/// `channel`: not final yet, the newest if there were ever more than one.
+pub(crate) fn pending_on(
+    store: &crate::store::Store,
+    channel: ChannelId,
+) -> ClientResult<Option<ClientPayment>> {
+    Ok(load_all(store)?.into_iter().rev().find(|p| {
+        p.direction == Direction::Outgoing
+            && p.channel_id == Some(channel)
+            && matches!(
+                p.status,
+                LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
+            )
+    }))
+}
+
+/// What to do about the pending payment `id` (a hint).
+pub(crate) fn pending_hint(id: PaymentId) -> String {
+    format!(
+        "wait for it with `asyncpay payments wait {id}`, or while it is unsold cancel it with \
+         `asyncpay payments cancel {id}`"
+    )
+}
+
 /// Every payment of the wallet, oldest first.
 fn load_all(store: &crate::store::Store) -> ClientResult<Vec<ClientPayment>> {
     Ok(load_all_reporting(store)?.0)
@@ -1922,8 +2012,27 @@ impl Engine<'_> {
             ));
         } else if p.status == LocalStatus::Cancelled {
             self.note("the payment is already cancelled");
-        } else {
-            ps.cancel(&mut p)?;
+        } else if let Cancel::TooLate(refusal) = ps.try_cancel(&mut p)? {
+            // S would not cancel: the payee sold it, or it is paid. The payment is taken to
+            // where it truly is (a paid one's invoice collected, as `sync` does), and the
+            // cancel fails saying so.
+            if let Err(e) = ps.sync_outgoing(&mut p) {
+                self.note(&format!("payment {}: {}", p.payment_id, e.message));
+            }
+            let id = p.payment_id;
+            return Err(if p.status == LocalStatus::Paid {
+                ClientError::failed(format!(
+                    "payment {id} could not be cancelled: it was already paid; the payee's \
+                     invoice is collected"
+                ))
+                .hint(format!("`asyncpay payments show {id}` shows it"))
+            } else {
+                ClientError::failed(format!(
+                    "payment {id} could not be cancelled: {}",
+                    refusal.message
+                ))
+                .hint(refusal.hint.unwrap_or_default())
+            });
         }
         Ok(p)
     }

@@ -63,6 +63,26 @@ impl Wallet {
         c
     }
 
+    /// `asyncpay` as this wallet with `args`, without `--json` (the output for a person):
+    /// (exit code, stdout, stderr).
+    pub fn human(&self, args: &[&str]) -> (i32, String, String) {
+        let out = command()
+            .arg("--datadir")
+            .arg(&self.dir)
+            .arg("--chain")
+            .arg(format!("regtest:{}", self.chain.display()))
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// Runs, expects success, returns the JSON result.
     pub fn ok(&self, args: &[&str]) -> Value {
         let out = self.cmd(args).output().unwrap();
