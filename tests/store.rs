@@ -913,7 +913,7 @@ fn killed_writer_leaves_old_or_new_transaction() {
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).unwrap();
     let mut rng = XorShift(u64::from_le_bytes(seed) | 1);
-    let mut seen = [0u32; BIG_VALUES as usize];
+    let (mut seen, mut hot) = ([0u32; BIG_VALUES as usize], 0);
     let mut save_times = Vec::new();
     const RUNS: usize = 40;
     for run in 0..RUNS {
@@ -941,6 +941,15 @@ fn killed_writer_leaves_old_or_new_transaction() {
         child.wait().unwrap();
 
         assert!(temp_files(&path).is_empty(), "run {run}");
+        let journal = path.join(format!("{DB_FILE}-journal"));
+        hot += usize::from(fs::metadata(&journal).is_ok_and(|m| m.len() > 0));
+        // A read-only view first: a kill inside a commit left a journal it must roll back.
+        let reader = asyncpay::store::ReadOnlyDir::open(&path)
+            .unwrap()
+            .unlock(&Unlock::IdentityFile(id_file.clone()))
+            .unwrap_or_else(|e| panic!("run {run} (delay {delay} ms), read-only: {e}"));
+        let seen_by_reader = reader.load::<Big>().unwrap().unwrap().tag;
+        drop(reader);
         let dir = DataDir::open(&path, LockWait::Fail).unwrap();
         let store = dir.unlock(&Unlock::IdentityFile(id_file.clone())).unwrap();
         let loaded = store
@@ -948,6 +957,7 @@ fn killed_writer_leaves_old_or_new_transaction() {
             .unwrap_or_else(|e| panic!("run {run} (delay {delay} ms): {e}"))
             .unwrap();
         let tag = loaded.tag as usize;
+        assert_eq!(loaded.tag, seen_by_reader, "run {run}");
         assert!(
             values.contains(&loaded),
             "run {run}: a value that was never saved"
@@ -961,7 +971,7 @@ fn killed_writer_leaves_old_or_new_transaction() {
     }
     save_times.sort_unstable();
     eprintln!(
-        "crash test: {RUNS} kills, values seen {seen:?}, median transaction {} us",
+        "crash test: {RUNS} kills, {hot} inside a commit (a journal to roll back), values seen {seen:?}, median transaction {} us",
         save_times[save_times.len() / 2]
     );
 }

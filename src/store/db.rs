@@ -384,6 +384,7 @@ impl Db {
         if !path.exists() {
             return Ok(None);
         }
+        recover_crashed_commit(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -737,6 +738,29 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     } else {
         Err(rolled_back(path))
     }
+}
+
+/// A writer killed in the middle of a commit leaves its journal behind ("hot"): the
+/// database must be rolled back to its last commit before anyone reads it, which a
+/// read-only connection cannot do. A read-write connection does it on its first read (and
+/// leaves the journal of a live writer alone: that one holds its lock). This is the one
+/// change a read-only view may make, and it only restores what was committed.
+fn recover_crashed_commit(path: &Path) -> Result<(), StoreError> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    if !std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| db_error(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| db_error(path, e))?;
+    harden(&conn, path)?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| db_error(path, e))?;
+    Ok(())
 }
 
 fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {

@@ -29,7 +29,9 @@
 //! another one holds the lock (the operator's `server sales` next to a running `server run`).
 //! SQLite gives the reader a consistent snapshot of each read (a read waits while the writer
 //! commits). A [`ReadOnlyStore`] has no way to write: it creates, removes and changes
-//! nothing (not even the lock file or stale temp files).
+//! nothing (not even the lock file or stale temp files), but for one thing any opener of
+//! the database must do: rolling back the commit a writer killed midway left in its
+//! journal, to the last commit.
 //!
 //! ```no_run
 //! use asyncpay::store::{DataDir, LockWait, SeedFile, Unlock};
