@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The wallet at a glance: balances, pending payments, channels, servers (only reads)')
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show this wallet''s payment address: what payers need to pay it while it is offline')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id')
             [CompletionResult]::new('pay', 'pay', [CompletionResultType]::ParameterValue, 'Pay a payment address, even while the payee is offline (asynchronous payment)')
@@ -415,6 +416,22 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;regtest;help;help' {
+            break
+        }
+        'asyncpay;status' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'asyncpay;address' {
@@ -1012,6 +1029,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('wallet', 'wallet', [CompletionResultType]::ParameterValue, 'On-chain wallet: addresses, balance, sending, history')
             [CompletionResult]::new('passphrase', 'passphrase', [CompletionResultType]::ParameterValue, 'Change the wallet passphrase')
             [CompletionResult]::new('regtest', 'regtest', [CompletionResultType]::ParameterValue, 'The local regtest ledger: mine blocks, fund addresses, show the tip')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The wallet at a glance: balances, pending payments, channels, servers (only reads)')
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show this wallet''s payment address: what payers need to pay it while it is offline')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id')
             [CompletionResult]::new('pay', 'pay', [CompletionResultType]::ParameterValue, 'Pay a payment address, even while the payee is offline (asynchronous payment)')
@@ -1087,6 +1105,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;regtest;info' {
+            break
+        }
+        'asyncpay;help;status' {
             break
         }
         'asyncpay;help;address' {

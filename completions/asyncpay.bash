@@ -61,6 +61,9 @@ _asyncpay() {
             asyncpay,server)
                 cmd="asyncpay__subcmd__server"
                 ;;
+            asyncpay,status)
+                cmd="asyncpay__subcmd__status"
+                ;;
             asyncpay,sync)
                 cmd="asyncpay__subcmd__sync"
                 ;;
@@ -153,6 +156,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__help,server)
                 cmd="asyncpay__subcmd__help__subcmd__server"
+                ;;
+            asyncpay__subcmd__help,status)
+                cmd="asyncpay__subcmd__help__subcmd__status"
                 ;;
             asyncpay__subcmd__help,sync)
                 cmd="asyncpay__subcmd__help__subcmd__sync"
@@ -425,7 +431,7 @@ _asyncpay() {
 
     case "${cmd}" in
         asyncpay)
-            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help"
+            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,7 +1105,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help)
-            opts="demo init wallet passphrase regtest address decode pay receive claim sync payments channel server repl completions help"
+            opts="demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1591,6 +1597,20 @@ _asyncpay() {
         asyncpay__subcmd__help__subcmd__server__subcmd__sales__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3115,6 +3135,48 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__status)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand status 'The wallet at a glance: balances, pending payments, channels, servers (only reads)'
             cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
             cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
             cand pay 'Pay a payment address, even while the payee is offline (asynchronous payment)'
@@ -377,6 +378,21 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;regtest;help;info'= {
         }
         &'asyncpay;regtest;help;help'= {
+        }
+        &'asyncpay;status'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;address'= {
             cand --server 'The server whose mailbox receives payments [default: the server of this wallet''s first channel]'
@@ -920,6 +936,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand wallet 'On-chain wallet: addresses, balance, sending, history'
             cand passphrase 'Change the wallet passphrase'
             cand regtest 'The local regtest ledger: mine blocks, fund addresses, show the tip'
+            cand status 'The wallet at a glance: balances, pending payments, channels, servers (only reads)'
             cand address 'Show this wallet''s payment address: what payers need to pay it while it is offline'
             cand decode 'Explain any asyncpay string: a payment address, an invoice, a node id, a channel id'
             cand pay 'Pay a payment address, even while the payee is offline (asynchronous payment)'
@@ -978,6 +995,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;regtest;fund'= {
         }
         &'asyncpay;help;regtest;info'= {
+        }
+        &'asyncpay;help;status'= {
         }
         &'asyncpay;help;address'= {
         }

@@ -128,6 +128,15 @@ pub enum Command {
     /// The local regtest ledger: mine blocks, fund addresses, show the tip
     #[command(subcommand)]
     Regtest(RegtestCommand),
+    /// The wallet at a glance: balances, pending payments, channels, servers (only reads)
+    ///
+    /// Node id, network, chain tip height, on-chain balance (confirmed, unconfirmed), your
+    /// side of the open channels, pending payments (outgoing with S's fee, incoming; with
+    /// counts), channels by status, and whether each server of a channel answers. Channel
+    /// statuses are as last recorded (`asyncpay channel list` refreshes them from the
+    /// chain). A server that does not answer within a few seconds is reported unreachable;
+    /// that is not an error. With --json: one object, amounts in `*_sat` fields.
+    Status,
     /// Show this wallet's payment address: what payers need to pay it while it is offline
     Address {
         /// The server whose mailbox receives payments [default: the server of this wallet's

@@ -35,6 +35,7 @@ pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
             let mut cmd = <super::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "asyncpay", &mut std::io::stdout());
         }
+        Command::Status => super::status::status(ctx)?,
         Command::Address { server } => super::payment::address(ctx, server)?,
         Command::Decode { string } => out.result(&super::payment::decode(&string)?),
         Command::Pay {

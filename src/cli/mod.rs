@@ -14,6 +14,7 @@ pub mod payments;
 pub mod repl;
 pub mod secrets;
 pub mod server;
+pub mod status;
 pub mod types;
 
 use std::io::IsTerminal;

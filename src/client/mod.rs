@@ -13,6 +13,7 @@
 mod channels;
 mod error;
 mod payments;
+mod status;
 
 use std::path::PathBuf;
 
@@ -23,6 +24,7 @@ pub use error::{ClientError, ClientErrorKind, ClientResult};
 pub use payments::{
     crash_in_process_at, ClientPayment, Direction, LocalStatus, PaymentDetails, Progress, TestCrash,
 };
+pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
 use crate::chain::source::ChainSource;
 use crate::keys::{Seed, WalletKeys};

@@ -66,9 +66,10 @@ pub enum LocalStatus {
     Sold,
     /// Done: A holds invoice, scalar and the full update signature; B has the amount.
     Paid,
-    /// A cancelled before any sale; its balance is back.
+    /// A cancelled before any sale; its balance is back. Incoming: S refused B's sale
+    /// because the payer cancelled it or it expired first (`reason` says which).
     Cancelled,
-    /// S refused B's sale for good (cancelled, expired or superseded by the payer).
+    /// S refused B's sale for good (e.g. superseded by the payer, or terms that differ).
     Failed,
 }
 
@@ -1311,9 +1312,23 @@ impl Payments<'_, '_> {
             self.drop_unsigned(&mut ch)?;
             return match api_error.as_deref() {
                 Some("sale_queued") => self.mark(p, LocalStatus::Queued, Some(e.message)),
+                // Not our failure: the payer cancelled, or the payment expired, before we
+                // came to sell it. Nothing was signed; the payment is over, cancelled, and
+                // the payer gets its balance back from S.
+                Some(code @ ("payment_cancelled" | "payment_expired")) => {
+                    let why = if code == "payment_cancelled" {
+                        "the payer cancelled it before it was sold; S does not buy it"
+                    } else {
+                        "it expired before it was sold; S no longer buys it"
+                    };
+                    self.s
+                        .note(&format!("payment {}: {why}; cancelled", p.payment_id));
+                    p.channel_id = None;
+                    self.mark(p, LocalStatus::Cancelled, Some(why.to_owned()))
+                }
                 Some(
-                    "payment_cancelled" | "payment_expired" | "payment_superseded" | "wrong_point"
-                    | "invoice_mismatch" | "already_paid" | "unknown_payment" | "already_sold",
+                    "payment_superseded" | "wrong_point" | "invoice_mismatch" | "already_paid"
+                    | "unknown_payment" | "already_sold",
                 ) => {
                     p.channel_id = None;
                     self.mark(p, LocalStatus::Failed, Some(e.message.clone()))?;
