@@ -618,7 +618,7 @@ impl Txn<'_> {
     fn current(&self, id: &RecordId<'_>) -> Option<Version> {
         let owned = id.owned();
         match self.changes.get(&owned) {
-            Some(seq) => *seq,
+            Some(version) => *version,
             None => self.index.seqs.get(&owned).copied(),
         }
     }
@@ -657,9 +657,7 @@ impl Txn<'_> {
             .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
             .and_then(|mut s| s.execute(params![id.coll, id.key, old.seq as i64]))
             .map_err(|e| db_error(self.path, e))?;
-        if n != 1 {
-            return Err(rolled_back(self.path));
-        }
+        expect_one(self.path, n)?;
         self.digest.sub(&self.keys.entry(id.coll, id.key, &old));
         self.changes.insert(id.owned(), None);
         Ok(true)
@@ -688,6 +686,7 @@ impl Txn<'_> {
             }
             self.index.digest = self.digest;
             self.index.digest_body = body;
+            self.index.uncertain = false;
         }
         Ok(())
     }
