@@ -8,7 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::procs::{Server, Wallet};
+use common::procs::{copy_dir, Server, Wallet};
+use common::story::server_init_args;
 use serde_json::Value;
 
 /// The port S of the fixture was set up on (its clients' channels name it); below the
@@ -18,19 +19,6 @@ const FIXTURE: &str = "tests/data/files-v1";
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every `*.age` state file under `dir` but `identity.age`.
@@ -61,7 +49,7 @@ fn wallet(root: &Path, name: &str) -> Wallet {
 fn a_network_of_the_file_format_is_migrated_and_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_tree(&fixture(), root);
+    copy_dir(&fixture(), root);
     let (s, a, b) = (wallet(root, "s"), wallet(root, "a"), wallet(root, "b"));
     for w in [&s, &a, &b] {
         assert!(
@@ -197,27 +185,8 @@ fn generate_fixture() {
         run(w, &["init"]);
     }
     let listen = format!("127.0.0.1:{PORT}");
-    run(
-        &s,
-        &[
-            "server",
-            "init",
-            "--shared-delay",
-            "15",
-            "--min-shared-delay",
-            "2",
-            "--inbound-shared-delay",
-            "6",
-            "--confirmation-budget",
-            "1",
-            "--min-confirmations",
-            "1",
-            "--inbound",
-            "anyone",
-            "--listen",
-            &listen,
-        ],
-    );
+    let init = server_init_args(Some(PORT));
+    run(&s, &init.iter().map(String::as_str).collect::<Vec<_>>());
     fund(&s, 1_000_000);
     fund(&a, 500_000);
     let mut server = Command::new(&old)
@@ -281,11 +250,6 @@ fn generate_fixture() {
         serde_json::to_string_pretty(&facts).unwrap(),
     )
     .unwrap();
-    // Not the REPL history nor lock files: what a data dir holds at rest.
-    let target = fixture();
-    let _ = std::fs::remove_dir_all(&target);
-    copy_tree(root, &target);
-    for name in ["s", "a", "b"] {
-        let _ = std::fs::remove_file(target.join(name).join("lock"));
-    }
+    // What the data dirs hold at rest (not their lock files).
+    copy_dir(root, &fixture());
 }

@@ -176,6 +176,12 @@ pub fn keys_of(w: &Wallet) -> asyncpay::keys::WalletKeys {
 /// least A–S delay that lets S sell into a 6-block B–S channel), one confirmation,
 /// listening on 127.0.0.1:`listen_port` when given.
 pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
+    let init = server_init_args(listen_port);
+    s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// The arguments of [`server_init`] (for a binary other than the one under test too).
+pub fn server_init_args(listen_port: Option<u16>) -> Vec<String> {
     let mut init = vec![
         "server".to_owned(),
         "init".to_owned(),
@@ -196,5 +202,5 @@ pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
     if let Some(port) = listen_port {
         init.extend(["--listen".to_owned(), format!("127.0.0.1:{port}")]);
     }
-    s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
+    init
 }
