@@ -868,6 +868,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Queue each sale until the operator approves it (`asyncpay server sales approve`)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')

@@ -794,6 +794,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
             cand --manual 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
+            cand -v 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)'
+            cand --verbose 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'

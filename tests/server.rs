@@ -16,7 +16,7 @@ mod common;
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::server_init;
+use common::story::{server_init, Story};
 
 #[test]
 fn channels_with_a_real_server_to_the_satoshi() {
@@ -378,4 +378,114 @@ fn sigkill_of_s_during_channel_open_loses_nothing() {
     // And a new channel opens normally.
     a.ok(&["channel", "open", &url, "50000"]);
     drop(server);
+}
+
+/// `server run` logs one line per request on stderr (method, path, status, the signing
+/// node) and never a secret of the run: not the payee's claim scalar, not a mnemonic or a
+/// node key, not a request body. Its stdout stays the one listening line.
+#[test]
+fn the_request_log_has_one_line_per_request_and_no_secrets() {
+    let st = Story::logged(&[]);
+    let pid = st.pay(10_000);
+    let received = st.b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    st.a.ok(&["sync"]);
+
+    // Stop S so that its log is complete (and its wallet can be backed up).
+    let Story { mut server, .. } = st;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+
+    // The secrets of the run: the claim scalar s_A B revealed to S (in a request body) and
+    // S's signatures, from S's record of the payment; what B's `payments show` has under a
+    // secret-sounding name; the mnemonics and node keys of A, B and S.
+    let pass = std::fs::read_to_string(&st.s.pass).unwrap();
+    let record: asyncpay::server::payments::ServerPayment =
+        asyncpay::store::ReadOnlyDir::open(&st.s.dir)
+            .unwrap()
+            .unlock(&asyncpay::store::Unlock::Passphrase(
+                age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+            ))
+            .unwrap()
+            .load_keyed(&pid)
+            .unwrap()
+            .unwrap();
+    let scalar = record.scalar.clone().expect("B claimed: S knows s_A");
+    let mut secrets = vec![scalar];
+    secrets.extend(record.adaptor_signature.clone());
+    secrets.extend(record.server_partial.clone());
+    collect_secrets(&st.b.ok(&["payments", "show", &pid]), &mut secrets);
+    for w in [&st.a, &st.b, &st.s] {
+        let phrase = w.ok(&["wallet", "backup", "--force"])["mnemonic"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let keys = Seed::from_phrase(&phrase).unwrap().keys(Network::Regtest);
+        secrets.push(hex_of(&keys.node_secret().secret_bytes()));
+        secrets.push(phrase);
+    }
+
+    let log = std::fs::read_to_string(st.env.root.path().join("server.log")).unwrap();
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log has a secret: {log}"
+        );
+    }
+    let requests: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" /v1/") && l.contains(" node="))
+        .collect();
+    // A's open, B's inbound request, A's payment, B's receive, A's sync: many requests.
+    assert!(requests.len() >= 5, "{log}");
+    for line in &requests {
+        assert!(line.contains(" INFO ") || line.contains(" WARN "), "{line}");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words
+            .iter()
+            .position(|w| ["GET", "POST", "PUT", "DELETE"].contains(w))
+            .unwrap_or_else(|| panic!("no method: {line}"));
+        assert!(words[at + 1].starts_with("/v1/"), "{line}");
+        let status: u16 = words[at + 2].parse().unwrap();
+        assert!((200..600).contains(&status), "{line}");
+        assert!(line.ends_with("ms"), "{line}");
+    }
+    // B's sale and claim, one line each (their bodies carried the scalar and signatures).
+    for route in [
+        "POST /v1/payments/sell 200 ",
+        "POST /v1/payments/claim 200 ",
+    ] {
+        let n = requests.iter().filter(|l| l.contains(route)).count();
+        assert_eq!(n, 1, "{route}: {log}");
+    }
+    // The signed requests name their node, abbreviated.
+    assert!(
+        requests
+            .iter()
+            .any(|l| l.contains(" POST ") && !l.contains("node=-")),
+        "{log}"
+    );
+}
+
+/// Every string under a key that names a secret (scalar, secret, nonce, signature).
+fn collect_secrets(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let secret = ["scalar", "secret", "nonce", "signature"]
+                    .iter()
+                    .any(|s| k.contains(s));
+                match v {
+                    Value::String(s) if secret && s.len() >= 16 => out.push(s.clone()),
+                    _ => collect_secrets(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_secrets(v, out)),
+        _ => {}
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -443,6 +443,10 @@ pub enum ServerCommand {
         /// Queue each sale until the operator approves it (`asyncpay server sales approve`)
         #[arg(long)]
         manual: bool,
+        /// Log more on stderr: request body sizes and the watcher's passes (`--quiet`: only
+        /// warnings and errors)
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Show the server's settings and channels
     Info,

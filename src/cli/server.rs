@@ -107,7 +107,14 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             tls_key,
             watch_interval_ms,
             manual,
+            verbose,
         } => {
+            if verbose && out.quiet {
+                return Err(CliError::usage(
+                    "--verbose and --quiet contradict each other; pass one",
+                ));
+            }
+            init_log(verbose, out.quiet);
             // A bad --listen fails before anything is opened.
             let listen = listen.as_deref().map(parse_listen).transpose()?;
             let core = open_core(ctx)?;
@@ -472,7 +479,7 @@ fn serve(
         let info: ServerInfo = core.info();
         let quarantined = core.quarantined();
         for q in &quarantined {
-            eprintln!("QUARANTINED {}: {}", q.what, q.reason);
+            tracing::warn!("QUARANTINED {}: {}", q.what, q.reason);
         }
         let line = if json {
             serde_json::to_string(&Listening {
@@ -516,16 +523,21 @@ fn serve(
                     let mailbox = mailbox.clone();
                     let reserve = reserve.clone();
                     let pass = move || watch_pass(&core, &mailbox, &reserve);
-                    if let Ok(lines) = tokio::task::spawn_blocking(pass).await {
-                        for line in lines {
-                            eprintln!("{line}");
+                    let started = std::time::Instant::now();
+                    if let Ok(log) = tokio::task::spawn_blocking(pass).await {
+                        for line in log.events {
+                            tracing::info!("{line}");
+                        }
+                        for line in log.alarms {
+                            tracing::warn!("{line}");
                         }
                     }
+                    tracing::debug!("watcher pass: {} ms", started.elapsed().as_millis());
                 }
             })
         };
         wait_for_signal().await;
-        eprintln!("shutting down");
+        tracing::info!("shutting down");
         let _ = stop_tx.send(true);
         let _ = watcher.await;
         handle
@@ -562,7 +574,7 @@ async fn listen_http(
 /// One pass of S's chain watcher (S enforces the latest state without operator action) and
 /// of the mailbox's expiry; the lines to log. A failed pass is retried after giving back the
 /// descriptors kept for it (idle HTTP connections must not starve it: issue 9 item 14).
-fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) -> Vec<String> {
+fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) -> WatchLog {
     let mut reserve = reserve.lock().unwrap_or_else(PoisonError::into_inner);
     let (mut lines, mut errors) = core.watch_pass_checked();
     for pause in RETRY_BACKOFF {
@@ -574,17 +586,51 @@ fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) 
         (lines, errors) = core.watch_pass_checked();
     }
     reserve.refill(RESERVE_FDS);
+    let mut alarms = Vec::new();
     if let Some(alarm) = core.record_watch(&errors) {
-        lines.push(alarm);
+        alarms.push(alarm);
     }
-    lines.extend(errors);
+    alarms.extend(errors);
     let now = crate::net::server::system_clock();
     match mailbox.prune(now) {
         Ok(0) => {}
         Ok(n) => lines.push(format!("mailbox: dropped {n} expired item(s)")),
-        Err(e) => lines.push(format!("mailbox: {e}")),
+        Err(e) => alarms.push(format!("mailbox: {e}")),
     }
-    lines
+    WatchLog {
+        events: lines,
+        alarms,
+    }
+}
+
+/// What a watcher pass logs: its publications and other events (info) and its alarms and
+/// failures (warn).
+struct WatchLog {
+    events: Vec<String>,
+    alarms: Vec<String>,
+}
+
+/// `server run`'s log on stderr (stdout keeps only the listening line): one line per
+/// request and the watcher's events at info, `--verbose` adds debug, `--quiet` keeps
+/// warnings and errors. No colours, so that a redirected log stays plain text.
+fn init_log(verbose: bool, quiet: bool) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let level = match (verbose, quiet) {
+        (true, _) => LevelFilter::DEBUG,
+        (false, true) => LevelFilter::WARN,
+        (false, false) => LevelFilter::INFO,
+    };
+    // Only asyncpay's own events: a dependency's debug output could show what it handles.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_target(false)
+        .finish()
+        .with(Targets::new().with_target("asyncpay", level))
+        .try_init();
 }
 
 /// S in this process, for tests, fuzzing and benchmarks: the core, HTTP API and replay
@@ -648,7 +694,8 @@ impl InProcessServer {
     /// One pass of the chain watcher and the mailbox expiry, as `server run`'s timer runs it;
     /// the lines it would log.
     pub fn watch_pass(&self) -> Vec<String> {
-        watch_pass(&self.core, &self.mailbox, &self.reserve)
+        let log = watch_pass(&self.core, &self.mailbox, &self.reserve);
+        log.events.into_iter().chain(log.alarms).collect()
     }
 }
 

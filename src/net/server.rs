@@ -224,7 +224,7 @@ impl ApiError {
     /// 500 `internal`. `detail` goes to the server's stderr, never to the client: it must not
     /// contain secrets either.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        eprintln!("asyncpay server: internal error: {detail}");
+        tracing::error!("internal error: {detail}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -275,6 +275,10 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
+        // For the request log ([`outer`]): the code, never the message.
+        response
+            .extensions_mut()
+            .insert(LoggedCode(self.code.clone()));
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -433,7 +437,7 @@ impl AuthState {
         journal
             .append(header.ts, &digest, (self.clock)())
             .map_err(|e| {
-                eprintln!(
+                tracing::error!(
                     "cannot record a request in the replay journal {}: {e}",
                     journal.dir().display()
                 );
@@ -659,6 +663,9 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
         Ok(admitted) => admitted,
         Err(e) => return refuse(ApiError::from(e)),
     };
+    if let Some(LoggedNode(slot)) = parts.extensions.get::<LoggedNode>() {
+        let _ = slot.set(signed.node);
+    }
     let bytes =
         match tokio::time::timeout(body_timeout, read_body(&parts.headers, body, limit)).await {
             Ok(Ok(bytes)) => bytes,
@@ -674,6 +681,14 @@ async fn authenticate(State(auth): State<AuthState>, req: Request, next: Next) -
                 ))
             }
         };
+    // The size only: a body's contents (signatures, nonces, payloads) are never logged.
+    tracing::debug!(
+        "{} {} from {}: {} byte body",
+        parts.method,
+        parts.uri.path(),
+        short_node(&signed.node),
+        bytes.len()
+    );
     if let Err(e) = signed
         .check_body(&bytes)
         .and_then(|()| auth.record(&signed, known))
@@ -748,9 +763,51 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
-/// Outermost layer: records the signed target, catches panics, and rewrites every error
-/// response that is not JSON yet into an [`ErrorBody`].
+/// Response extension set by [`ApiError`]: its stable code, for the request log.
+#[derive(Clone)]
+struct LoggedCode(Cow<'static, str>);
+
+/// Request extension set by [`outer`] and filled by the authentication layer: the node that
+/// signed the request, for the request log.
+#[derive(Clone)]
+struct LoggedNode(Arc<std::sync::OnceLock<NodeId>>);
+
+/// The first hex digits of a node id, for the log.
+fn short_node(node: &NodeId) -> String {
+    let full = node.to_string();
+    format!("{}…", &full[..full.len().min(12)])
+}
+
+/// Outermost layer: logs each request (method, path without the query, the signing node,
+/// status, error code and time taken: never a header's or body's contents) at info, and
+/// see [`answer`].
 async fn outer(mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let node = LoggedNode(Arc::default());
+    req.extensions_mut().insert(node.clone());
+    let response = answer(req, next).await;
+    let status = response.status();
+    let code = response
+        .extensions()
+        .get::<LoggedCode>()
+        .filter(|_| status.is_client_error() || status.is_server_error())
+        .map_or_else(String::new, |c| format!(" {}", c.0));
+    let node = node.0.get().map_or_else(|| "-".to_owned(), short_node);
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let status = status.as_u16();
+    if status >= 500 {
+        tracing::warn!("{method} {path} {status}{code} node={node} {ms:.1}ms");
+    } else {
+        tracing::info!("{method} {path} {status}{code} node={node} {ms:.1}ms");
+    }
+    response
+}
+
+/// Records the signed target, catches panics, and rewrites every error response that is not
+/// JSON yet into an [`ErrorBody`].
+async fn answer(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let target = request_target(req.uri());
@@ -1030,7 +1087,7 @@ where
                 // Out of descriptors (EMFILE/ENFILE), or a connection reset before accept:
                 // keep serving; say it once per episode.
                 if !accept_failing {
-                    eprintln!("asyncpay server: cannot accept a connection: {e}");
+                    tracing::warn!("cannot accept a connection: {e}");
                     accept_failing = true;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;

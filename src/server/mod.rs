@@ -911,7 +911,7 @@ impl ServerCore {
                 }
                 Ok((_, None)) => {}
                 Err(e) => {
-                    eprintln!("channel {id}: looking at the chain failed: {e}");
+                    tracing::warn!("channel {id}: looking at the chain failed: {e}");
                     return Err(chain_unavailable(id));
                 }
             }

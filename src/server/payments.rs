@@ -795,7 +795,7 @@ impl ServerCore {
             .payment_point();
         if payment.status == PaymentStatus::Sold {
             if let Some(line) = self.complete_payer_update(&mut inner, &mut payment, scalar)? {
-                eprintln!("payment {id}: {line}");
+                tracing::info!("payment {id}: {line}");
             }
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
             return Err(wrong_scalar());

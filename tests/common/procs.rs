@@ -111,6 +111,18 @@ impl Server {
     /// `server run` on 127.0.0.1:`port` (0: a free port) with extra arguments, logging nonce
     /// use to `nonce_log` if given; returns once it printed its URL.
     pub fn start_with(s: &Wallet, port: &str, extra: &[&str], nonce_log: Option<&Path>) -> Server {
+        Server::start_logged(s, port, extra, nonce_log, None)
+    }
+
+    /// [`Server::start_with`], writing its stderr (the request log) to `log` if given
+    /// (otherwise it is discarded).
+    pub fn start_logged(
+        s: &Wallet,
+        port: &str,
+        extra: &[&str],
+        nonce_log: Option<&Path>,
+        log: Option<&Path>,
+    ) -> Server {
         let listen = format!("127.0.0.1:{port}");
         let mut c = s.cmd(&[
             "server",
@@ -120,7 +132,11 @@ impl Server {
             "--watch-interval-ms",
             "100",
         ]);
-        c.args(extra).stdout(Stdio::piped()).stderr(Stdio::null());
+        let stderr = match log {
+            Some(log) => Stdio::from(std::fs::File::create(log).unwrap()),
+            None => Stdio::null(),
+        };
+        c.args(extra).stdout(Stdio::piped()).stderr(stderr);
         if let Some(log) = nonce_log {
             c.env("ASYNCPAY_TEST_NONCE_LOG", log);
         }

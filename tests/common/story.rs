@@ -32,13 +32,34 @@ impl Story {
     /// run time), `server run` arguments, and (with `nonce_log`) every process of the story
     /// logging its nonce use to [`Story::nonce_log`].
     pub fn with(listen_port: Option<u16>, server_args: &[&str], nonce_log: bool) -> Story {
+        Story::build(listen_port, server_args, nonce_log, false)
+    }
+
+    /// The story with S's stderr (its request log) kept in [`Story::server_log`].
+    pub fn logged(server_args: &[&str]) -> Story {
+        Story::build(None, server_args, false, true)
+    }
+
+    /// Where S's stderr goes with [`Story::logged`].
+    pub fn server_log(&self) -> std::path::PathBuf {
+        self.env.root.path().join("server.log")
+    }
+
+    fn build(listen_port: Option<u16>, server_args: &[&str], nonce_log: bool, log: bool) -> Story {
         let env = Env::new();
         let s = env.wallet("s");
         server_init(&s, listen_port);
         fund(&s, &env, 1_000_000);
         let port = listen_port.map_or("0".to_owned(), |p| p.to_string());
-        let log = nonce_log.then(|| env.root.path().join("nonce-use.log"));
-        let server = Server::start_with(&s, &port, server_args, log.as_deref());
+        let nonce_log = nonce_log.then(|| env.root.path().join("nonce-use.log"));
+        let server_log = log.then(|| env.root.path().join("server.log"));
+        let server = Server::start_logged(
+            &s,
+            &port,
+            server_args,
+            nonce_log.as_deref(),
+            server_log.as_deref(),
+        );
         let url = server.url.clone();
         let a = env.wallet("a");
         fund(&a, &env, 500_000);
