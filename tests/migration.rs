@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::procs::{copy_dir, Server, Wallet};
+use common::procs::{command_of, copy_dir, Server, Wallet};
 use common::story::server_init_args;
 use serde_json::Value;
 
@@ -138,26 +137,15 @@ fn generate_fixture() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     std::fs::write(root.join("pw"), "pw\n").unwrap();
+    // The old binary is a release build: it takes the tests' cheap work factor only when
+    // told it is a test.
+    let old_cmd = |w: &Wallet, args: &[&str]| {
+        let mut c = w.command_with(command_of(&old), true, args);
+        c.env("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+        c
+    };
     let run = |w: &Wallet, args: &[&str]| -> Value {
-        let mut c = Command::new(&old);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ASYNCPAY_") {
-                c.env_remove(k);
-            }
-        }
-        let out = c
-            .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
-            .env("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1")
-            .arg("--json")
-            .arg("--datadir")
-            .arg(&w.dir)
-            .arg("--chain")
-            .arg(format!("regtest:{}", w.chain.display()))
-            .arg("--passphrase-file")
-            .arg(&w.pass)
-            .args(args)
-            .output()
-            .unwrap();
+        let out = old_cmd(w, args).output().unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -189,17 +177,7 @@ fn generate_fixture() {
     run(&s, &init.iter().map(String::as_str).collect::<Vec<_>>());
     fund(&s, 1_000_000);
     fund(&a, 500_000);
-    let mut server = Command::new(&old)
-        .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
-        .env("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1")
-        .arg("--json")
-        .arg("--datadir")
-        .arg(&s.dir)
-        .arg("--chain")
-        .arg(format!("regtest:{}", s.chain.display()))
-        .arg("--passphrase-file")
-        .arg(&s.pass)
-        .args(["server", "run", "--listen", &listen])
+    let mut server = old_cmd(&s, &["server", "run", "--listen", &listen])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

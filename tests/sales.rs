@@ -26,16 +26,7 @@ fn free_port() -> u16 {
 
 /// `asyncpay` as `w` without `--json` (human output).
 fn human(w: &Wallet, args: &[&str]) -> Output {
-    command()
-        .arg("--datadir")
-        .arg(&w.dir)
-        .arg("--chain")
-        .arg(format!("regtest:{}", w.chain.display()))
-        .arg("--passphrase-file")
-        .arg(&w.pass)
-        .args(args)
-        .output()
-        .unwrap()
+    w.command_with(command(), false, args).output().unwrap()
 }
 
 fn message(e: &Value) -> &str {

@@ -17,7 +17,12 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
 
 /// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
 pub fn command() -> Command {
-    let mut c = Command::new(BIN);
+    command_of(Path::new(BIN))
+}
+
+/// [`command`] for another asyncpay binary `bin` (an older release, say).
+pub fn command_of(bin: &Path) -> Command {
+    let mut c = Command::new(bin);
     for (k, _) in std::env::vars() {
         if k.starts_with("ASYNCPAY_") {
             c.env_remove(k);
@@ -51,31 +56,29 @@ impl Wallet {
 
     /// `asyncpay --json` as this wallet, with `args`.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = command();
-        c.arg("--json")
-            .arg("--datadir")
+        self.command_with(command(), true, args)
+    }
+
+    /// `base` (an asyncpay [`command`]) as this wallet (data dir, ledger, passphrase file),
+    /// with `--json` when `json`, then `args`.
+    pub fn command_with(&self, mut base: Command, json: bool, args: &[&str]) -> Command {
+        if json {
+            base.arg("--json");
+        }
+        base.arg("--datadir")
             .arg(&self.dir)
             .arg("--chain")
             .arg(format!("regtest:{}", self.chain.display()))
             .arg("--passphrase-file")
             .arg(&self.pass)
             .args(args);
-        c
+        base
     }
 
     /// `asyncpay` as this wallet with `args`, without `--json` (the output for a person):
     /// (exit code, stdout, stderr).
     pub fn human(&self, args: &[&str]) -> (i32, String, String) {
-        let out = command()
-            .arg("--datadir")
-            .arg(&self.dir)
-            .arg("--chain")
-            .arg(format!("regtest:{}", self.chain.display()))
-            .arg("--passphrase-file")
-            .arg(&self.pass)
-            .args(args)
-            .output()
-            .unwrap();
+        let out = self.command_with(command(), false, args).output().unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
