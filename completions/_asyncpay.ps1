@@ -817,6 +817,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -879,6 +880,23 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;server;info' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'asyncpay;server;status' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the running `server run` [default: http:// and the listen address from `server init`]')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -966,6 +984,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -977,6 +996,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;server;help;info' {
+            break
+        }
+        'asyncpay;server;help;status' {
             break
         }
         'asyncpay;server;help;sales' {
@@ -1180,6 +1202,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             break
         }
@@ -1190,6 +1213,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;server;info' {
+            break
+        }
+        'asyncpay;help;server;status' {
             break
         }
         'asyncpay;help;server;sales' {

@@ -220,6 +220,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__server,sales)
                 cmd="asyncpay__subcmd__help__subcmd__server__subcmd__sales"
                 ;;
+            asyncpay__subcmd__help__subcmd__server,status)
+                cmd="asyncpay__subcmd__help__subcmd__server__subcmd__status"
+                ;;
             asyncpay__subcmd__help__subcmd__server__subcmd__sales,approve)
                 cmd="asyncpay__subcmd__help__subcmd__server__subcmd__sales__subcmd__approve"
                 ;;
@@ -331,6 +334,9 @@ _asyncpay() {
             asyncpay__subcmd__server,sales)
                 cmd="asyncpay__subcmd__server__subcmd__sales"
                 ;;
+            asyncpay__subcmd__server,status)
+                cmd="asyncpay__subcmd__server__subcmd__status"
+                ;;
             asyncpay__subcmd__server__subcmd__help,help)
                 cmd="asyncpay__subcmd__server__subcmd__help__subcmd__help"
                 ;;
@@ -345,6 +351,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__server__subcmd__help,sales)
                 cmd="asyncpay__subcmd__server__subcmd__help__subcmd__sales"
+                ;;
+            asyncpay__subcmd__server__subcmd__help,status)
+                cmd="asyncpay__subcmd__server__subcmd__help__subcmd__status"
                 ;;
             asyncpay__subcmd__server__subcmd__help__subcmd__sales,approve)
                 cmd="asyncpay__subcmd__server__subcmd__help__subcmd__sales__subcmd__approve"
@@ -1511,7 +1520,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__server)
-            opts="init run info sales"
+            opts="init run info status sales"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1597,6 +1606,20 @@ _asyncpay() {
         asyncpay__subcmd__help__subcmd__server__subcmd__sales__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__server__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2617,7 +2640,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help init run info sales help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help init run info status sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2659,7 +2682,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__help)
-            opts="init run info sales help"
+            opts="init run info status sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2759,6 +2782,20 @@ _asyncpay() {
         asyncpay__subcmd__server__subcmd__help__subcmd__sales__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__server__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3127,6 +3164,52 @@ _asyncpay() {
         asyncpay__subcmd__server__subcmd__sales__subcmd__list)
             opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__server__subcmd__status)
+            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

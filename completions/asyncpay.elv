@@ -745,6 +745,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
             cand info 'Show the server''s settings and channels'
+            cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -804,6 +805,22 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;server;info'= {
+            cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'asyncpay;server;status'= {
+            cand --server 'URL of the running `server run` [default: http:// and the listen address from `server init`]'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -883,6 +900,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
             cand info 'Show the server''s settings and channels'
+            cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -891,6 +909,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;server;help;run'= {
         }
         &'asyncpay;server;help;info'= {
+        }
+        &'asyncpay;server;help;status'= {
         }
         &'asyncpay;server;help;sales'= {
             cand list 'List the sales waiting for approval'
@@ -1050,6 +1070,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
             cand info 'Show the server''s settings and channels'
+            cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
         }
         &'asyncpay;help;server;init'= {
@@ -1057,6 +1078,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;server;run'= {
         }
         &'asyncpay;help;server;info'= {
+        }
+        &'asyncpay;help;server;status'= {
         }
         &'asyncpay;help;server;sales'= {
             cand list 'List the sales waiting for approval'

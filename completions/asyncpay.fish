@@ -596,24 +596,25 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l json -d 'Print one JSON document on stdout instead of text'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "info" -d 'Show the server\'s settings and channels'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l listen -d 'Address to listen on' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l shared-delay -d 'Settlement delay in blocks for new channels' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-shared-delay -d 'Smallest settlement delay a client may ask for' -r
@@ -677,6 +678,20 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l server -d 'URL of the running `server run` [default: http:// and the listen address from `server init`]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -696,6 +711,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
@@ -767,4 +783,5 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'

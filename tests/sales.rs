@@ -71,7 +71,34 @@ fn the_operator_approves_a_queued_sale_and_everyone_ends_right_to_the_satoshi() 
         assert_eq!(st.b_balances(), (0, 300_000));
     }
 
-    // The operator sees it, while the running server holds S's data dir.
+    // `server status` counts it, while the running server holds S's data dir.
+    let status = s.ok(&["server", "status"]);
+    assert_eq!(status["server"], st.server.url.as_str(), "{status}");
+    assert_eq!(status["node_id"].as_str().unwrap().len(), 66, "{status}");
+    assert_eq!(status["manual"], true);
+    assert_eq!(status["queued_sales"], 1);
+    assert_eq!(status["payments"], serde_json::json!({"pending": 1}));
+    assert_eq!(status["in_flight_sat"], 10_010);
+    assert_eq!(status["channels"], serde_json::json!({"open": 2}));
+    assert_eq!(status["watcher"]["status"], "ok");
+    assert_eq!(status["quarantined"], 0);
+    assert!(status["tip_height"].as_u64().unwrap() > 100, "{status}");
+    let (started, now) = (&status["started_at"], &status["now"]);
+    assert!(
+        started.as_u64().unwrap() <= now.as_u64().unwrap(),
+        "{status}"
+    );
+    let out = human(s, &["server", "status"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("server       running at {}, up ", st.server.url)),
+        "{text}"
+    );
+    assert!(text.contains("manual, 1 waiting for approval"), "{text}");
+    assert!(text.contains("1 pending; 10010 sat in flight"), "{text}");
+
+    // The operator sees it in the queue.
     let listed = s.ok(&["server", "sales", "list"]);
     let sales = listed["sales"].as_array().unwrap();
     assert_eq!(sales.len(), 1, "{listed}");
@@ -117,6 +144,17 @@ fn the_operator_approves_a_queued_sale_and_everyone_ends_right_to_the_satoshi() 
     assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
     assert_eq!(a.ok(&["payments", "show", &pid])["status"], "paid");
     assert_eq!(st.a_balances(), (189_990, 10_010));
+    let status = s.ok(&["server", "status"]);
+    assert_eq!(
+        status["payments"],
+        serde_json::json!({"paid": 1}),
+        "{status}"
+    );
+    assert_eq!(status["in_flight_sat"], 0);
+    assert_eq!(status["queued_sales"], 0);
+    // Both channels' latest states: S has A's 10 010 and B's 290 000.
+    assert_eq!(status["server_balance_sat"], 300_010, "{status}");
+    assert_eq!(status["clients_balance_sat"], 199_990, "{status}");
 
     // Approving it again, or a payment S does not have: clear errors, exit 1.
     let e = fails(s, &["server", "sales", "approve", &pid], 1);
@@ -142,6 +180,15 @@ fn the_operator_approves_a_queued_sale_and_everyone_ends_right_to_the_satoshi() 
     assert_eq!(e["error"]["kind"], "unreachable");
     assert!(message(&e).contains(&url), "{e}");
     assert!(hint(&e).contains("asyncpay server run --manual"), "{e}");
+    let e = fails(s, &["server", "status"], 4);
+    assert!(
+        message(&e).contains(&format!("not running at {url}")),
+        "{e}"
+    );
+    assert!(
+        hint(&e).contains("start it with `asyncpay server run`"),
+        "{e}"
+    );
     drop(st.env);
 }
 
@@ -171,9 +218,12 @@ fn only_the_operator_may_list_or_approve_sales() {
     let server = Server::start_with(&s, &port.to_string(), &["--manual"], None);
     let url = server.url.clone();
 
-    // A wallet that is not a server has no sales.
-    let e = fails(&a, &["server", "sales", "list", "--server", &url], 2);
-    assert!(message(&e).contains("not set up as a server"), "{e}");
+    // A wallet that is not a server has no sales and no server to ask.
+    for args in [["sales", "list"].as_slice(), &["status"]] {
+        let args = [&["server"], args, &["--server", &url]].concat();
+        let e = fails(&a, &args, 2);
+        assert!(message(&e).contains("not set up as a server"), "{e}");
+    }
 
     // Another node signing the operator's requests: 403 not_operator.
     let client = asyncpay::net::client::Client::new(&url, a_keys.node_secret(), None).unwrap();
@@ -184,6 +234,7 @@ fn only_the_operator_may_list_or_approve_sales() {
         other => panic!("expected 403 not_operator, got {other:?}"),
     };
     not_operator(client.get("/v1/admin/sales"));
+    not_operator(client.get("/v1/admin/status"));
     let path = format!("/v1/admin/sales/{}/approve", "cd".repeat(32));
     not_operator(client.post(&path, &serde_json::json!({})));
     // S's own node key is the operator.

@@ -450,6 +450,13 @@ pub enum ServerCommand {
     },
     /// Show the server's settings and channels
     Info,
+    /// Ask the running `server run` how it is: uptime, chain tip, watcher, channels,
+    /// balances, payments, mailbox, queued sales (works while it runs; signed as S)
+    Status {
+        /// The running server.
+        #[command(flatten)]
+        server: RunningServer,
+    },
     /// Sales waiting for the operator of a running `server run --manual`: list, approve
     #[command(subcommand)]
     Sales(SalesCommand),

@@ -1,7 +1,8 @@
-//! `asyncpay server init|run|info|sales`: this wallet as the server S. `server sales` talks
-//! to the running `server run --manual` over its operator routes (`docs/api.md`,
-//! "Operator"), signed with S's node key, and unlocks the wallet read-only so that it works
-//! while `server run` holds the data dir (docs/adr/0003-operator-requests.md).
+//! `asyncpay server init|run|info|status|sales`: this wallet as the server S. `server
+//! status` and `server sales` talk to the running `server run` over its operator routes
+//! (`docs/api.md`, "Operator"), signed with S's node key, and unlock the wallet read-only so
+//! that they work while `server run` holds the data dir
+//! (docs/adr/0003-operator-requests.md).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ use crate::net::client::Client;
 use crate::net::server::{AuthState, ServerConfig, ServerHandle, TlsFiles};
 use crate::net::NetError;
 use crate::payment::PaymentId;
-use crate::server::api::{OperatorSale, QueuedSales};
+use crate::server::api::{OperatorSale, OperatorStatus, QueuedSales};
 use crate::server::mailbox::Mailbox;
 use crate::server::watcher::{FdReserve, RESERVE_FDS, RETRY_BACKOFF};
 use crate::server::{ServerCore, ServerInfo, ServerSettings};
@@ -137,6 +138,14 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                 out.json,
             )?;
         }
+        ServerCommand::Status { server } => {
+            let operator = Operator::connect(ctx, &server, "asyncpay server run")?;
+            let status: OperatorStatus = operator.request(|c| c.get("/v1/admin/status"))?;
+            out.result(&StatusReport {
+                server: operator.url,
+                status,
+            });
+        }
         ServerCommand::Sales(cmd) => sales(ctx, cmd)?,
     }
     Ok(())
@@ -178,7 +187,7 @@ fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
         SalesCommand::List { server } => (server, None),
         SalesCommand::Approve { id, server } => (server, Some(parse_payment_id(id)?)),
     };
-    let operator = Operator::connect(ctx, target)?;
+    let operator = Operator::connect(ctx, target, "asyncpay server run --manual")?;
     match id {
         None => {
             let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
@@ -216,20 +225,26 @@ fn parse_payment_id(id: &str) -> CliResult<PaymentId> {
 struct Operator {
     client: Client,
     url: String,
+    /// How to start the server, for the error when it does not answer.
+    start: &'static str,
 }
 
 impl Operator {
     /// Unlocks S's wallet read-only (the running server holds its lock), checks it is a
     /// server, and makes a client of `target` (default: S's listen address) signing with
-    /// S's node key.
-    fn connect(ctx: &mut Context, target: &RunningServer) -> CliResult<Operator> {
+    /// S's node key. `start` is the command that starts the server the request needs.
+    fn connect(
+        ctx: &mut Context,
+        target: &RunningServer,
+        start: &'static str,
+    ) -> CliResult<Operator> {
         let network = ctx.network;
         let server_ca = ctx.global.server_ca.clone();
         let store = ctx.store_read_only()?;
         let keys: WalletKeys = crate::client::stored_seed(store, network)?.keys(network);
         let settings: ServerSettings = store.load().map_err(store_error)?.ok_or_else(|| {
-            CliError::usage("this wallet is not set up as a server, so it has no sales")
-                .hint("run `asyncpay server sales` as the server's wallet (its --datadir)")
+            CliError::usage("this wallet is not set up as a server, so it has no server to ask")
+                .hint("run the command as the server's wallet (its --datadir)")
         })?;
         let url = match &target.server {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -244,7 +259,7 @@ impl Operator {
         })?;
         // The operator's server is its own node: sign for it, whatever the URL answers.
         let client = client.with_server_id(keys.node_id());
-        Ok(Operator { client, url })
+        Ok(Operator { client, url, start })
     }
 
     /// Runs one request and maps its failure to what the operator should do.
@@ -259,10 +274,10 @@ impl Operator {
                 ExitKind::Unreachable,
                 format!("the server is not running at {url} ({reason})"),
             )
-            .hint(
-                "start it with `asyncpay server run --manual`; if it listens elsewhere, pass \
-                 --server URL",
-            ),
+            .hint(format!(
+                "start it with `{}`; if it listens elsewhere, pass --server URL",
+                self.start
+            )),
             NetError::Api { code, message, .. } => {
                 let err = CliError::failed(message.clone());
                 match code.as_str() {
@@ -373,6 +388,101 @@ impl Render for SalesReport {
                 short(&s.payee),
                 format!("{} ago", span(self.now.saturating_sub(s.created_at))),
                 expires(s.expiry, self.now),
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+/// `server status`.
+#[derive(Debug, Serialize)]
+struct StatusReport {
+    server: String,
+    #[serde(flatten)]
+    status: OperatorStatus,
+}
+
+/// "3 open, 1 closing" from counts by machine word.
+fn counts(map: &std::collections::BTreeMap<String, usize>, order: &[&str]) -> String {
+    let mut parts: Vec<String> = order
+        .iter()
+        .filter_map(|key| {
+            map.get(*key)
+                .map(|n| format!("{n} {}", key.replace('_', " ")))
+        })
+        .collect();
+    parts.extend(
+        map.iter()
+            .filter(|(key, _)| !order.contains(&key.as_str()))
+            .map(|(key, n)| format!("{n} {}", key.replace('_', " "))),
+    );
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+impl Render for StatusReport {
+    fn human(&self) -> String {
+        let s = &self.status;
+        let watcher = match (&s.watcher.last_success, s.watcher.status.as_str()) {
+            (Some(at), "ok") => format!("ok, last pass {} ago", span(s.now.saturating_sub(*at))),
+            (None, "ok") => "ok, no pass yet".to_owned(),
+            (_, state) => format!(
+                "{state}: {} failed passes in a row ({})",
+                s.watcher.consecutive_failures,
+                s.watcher.last_error.as_deref().unwrap_or("no detail")
+            ),
+        };
+        let sales = if s.manual {
+            format!(
+                "manual, {} waiting for approval (`asyncpay server sales list`)",
+                s.queued_sales
+            )
+        } else {
+            "automatic (run with --manual to approve each sale)".to_owned()
+        };
+        let mut lines = vec![
+            format!(
+                "server       running at {}, up {} (asyncpay {})",
+                self.server,
+                span(s.now.saturating_sub(s.started_at)),
+                s.version
+            ),
+            format!("node id      {}", s.node_id),
+            format!(
+                "chain        {}, tip {}",
+                s.network,
+                s.tip_height.map_or_else(
+                    || "unknown (the chain source does not answer)".to_owned(),
+                    |h| h.to_string()
+                )
+            ),
+            format!("watcher      {watcher}"),
+            format!(
+                "channels     {}",
+                counts(
+                    &s.channels,
+                    &["open", "awaiting_funding", "opening", "closing", "closed"]
+                )
+            ),
+            format!(
+                "balances     S {} sat, clients {} sat (open channels)",
+                s.server_balance_sat, s.clients_balance_sat
+            ),
+            format!(
+                "payments     {}; {} sat in flight",
+                counts(&s.payments, &["pending", "sold", "paid", "cancelled"]),
+                s.in_flight_sat
+            ),
+            format!("sales        {sales}"),
+            format!("mailbox      {} package(s)", s.mailbox_items),
+        ];
+        if s.quarantined > 0 {
+            lines.push(format!(
+                "quarantined  {} (see `asyncpay server sales list`)",
+                s.quarantined
             ));
         }
         lines.join("\n")

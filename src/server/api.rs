@@ -4,7 +4,8 @@
 //! (`POST /v1/mailbox/{recipient}`, `GET /v1/mailbox`, `GET|DELETE /v1/mailbox/{id}`, see
 //! [`super::mailbox`]).
 //!
-//! The operator's routes, `GET /v1/admin/sales` and `POST /v1/admin/sales/{id}/approve`, sit
+//! The operator's routes, `GET /v1/admin/status`, `GET /v1/admin/sales` and
+//! `POST /v1/admin/sales/{id}/approve`, sit
 //! behind the same authentication and answer only requests signed with S's own node key
 //! (403 `not_operator` otherwise): `asyncpay server sales` signs them with S's wallet.
 //!
@@ -214,6 +215,94 @@ pub struct QueuedSales {
     pub quarantined: Vec<super::Quarantined>,
 }
 
+/// `GET /v1/admin/status`: the running server as its operator sees it (`asyncpay server
+/// status`). Counts and sums, no secrets; keys of the maps are machine words
+/// (`awaiting_funding`, `sold`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorStatus {
+    /// S's node id.
+    pub node_id: NodeId,
+    /// The network.
+    pub network: String,
+    /// asyncpay version of the running server.
+    pub version: String,
+    /// Unix time the server started.
+    pub started_at: u64,
+    /// Unix time of this answer.
+    pub now: u64,
+    /// Sales wait for the operator (`server run --manual`).
+    pub manual: bool,
+    /// The chain tip the server's chain source reports (`None`: it did not answer).
+    pub tip_height: Option<u32>,
+    /// The chain watcher's health.
+    pub watcher: super::watcher::WatcherStatus,
+    /// Channels by status.
+    pub channels: std::collections::BTreeMap<String, usize>,
+    /// S's side of the latest state of its open channels, satoshis.
+    pub server_balance_sat: u64,
+    /// The clients' side of the latest state of S's open channels, satoshis.
+    pub clients_balance_sat: u64,
+    /// Payments by status.
+    pub payments: std::collections::BTreeMap<String, usize>,
+    /// Amount plus fee of the payments not final yet (pending or sold), satoshis.
+    pub in_flight_sat: u64,
+    /// Sales waiting for the operator's approval.
+    pub queued_sales: usize,
+    /// Packages waiting in the mailbox.
+    pub mailbox_items: usize,
+    /// Channels, payments or files S set aside instead of refusing to start.
+    pub quarantined: usize,
+}
+
+fn operator_status(core: &ServerCore, mailbox_items: usize) -> OperatorStatus {
+    use crate::protocol::ChannelStatus;
+    let tip_height = core.chain.tip_height().ok();
+    let inner = core.lock();
+    let mut channels = std::collections::BTreeMap::new();
+    let (mut server_balance_sat, mut clients_balance_sat) = (0, 0);
+    for ch in inner.channels.values() {
+        let status = ch.channel.status();
+        *channels
+            .entry(status.to_string().replace(' ', "_"))
+            .or_default() += 1;
+        if let (ChannelStatus::Open, Some(latest)) = (status, ch.channel.latest()) {
+            server_balance_sat += latest.state.server.to_sat();
+            clients_balance_sat += latest.state.client.to_sat();
+        }
+    }
+    let mut payments = std::collections::BTreeMap::new();
+    let mut in_flight_sat = 0;
+    for p in inner.payments.values() {
+        *payments.entry(p.status.to_string()).or_default() += 1;
+        if matches!(p.status, PaymentStatus::Pending | PaymentStatus::Sold) {
+            in_flight_sat += p.amount_sat + p.fee_sat;
+        }
+    }
+    let queued_sales = inner
+        .payments
+        .values()
+        .filter(|p| p.status == PaymentStatus::Pending && p.sale_queued && !p.approved)
+        .count();
+    OperatorStatus {
+        node_id: core.node_id(),
+        network: core.network.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at: core.started_at,
+        now: crate::net::server::system_clock(),
+        manual: core.manual(),
+        tip_height,
+        watcher: core.watcher_status(),
+        channels,
+        server_balance_sat,
+        clients_balance_sat,
+        payments,
+        in_flight_sat,
+        queued_sales,
+        mailbox_items,
+        quarantined: inner.quarantined.len(),
+    }
+}
+
 /// Only S itself (requests signed with S's node key) is the operator.
 fn operator(core: &ServerCore, node: &NodeId) -> Result<(), ApiError> {
     if *node == core.node_id() {
@@ -276,6 +365,20 @@ async fn admin_approve(
     )))
 }
 
+async fn admin_status(
+    core: Core,
+    mailbox: Arc<super::mailbox::Mailbox>,
+    node: NodeId,
+) -> Result<Json<OperatorStatus>, ApiError> {
+    operator(&core, &node)?;
+    blocking(move || {
+        let items = mailbox.len().map_err(ApiError::from)?;
+        Ok(operator_status(&core, items))
+    })
+    .await
+    .map(Json)
+}
+
 /// The router of S.
 pub fn router(core: Core, auth: &AuthState) -> Router {
     app(core, auth).0
@@ -301,6 +404,8 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
     let auth = &auth
         .clone()
         .with_known_nodes(move |node| has_channel(&known, node));
+    let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
+    let status_mailbox = mailbox.clone();
     let protected = auth.protect(
         Router::new()
             .route("/v1/channel-messages", post(channel_message))
@@ -314,9 +419,16 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
             .route("/v1/payments/fail", post(fail))
             .route("/v1/payments/{id}", get(show_payment))
             .route("/v1/admin/sales", get(admin_sales))
-            .route("/v1/admin/sales/{id}/approve", post(admin_approve)),
+            .route("/v1/admin/sales/{id}/approve", post(admin_approve))
+            .route(
+                "/v1/admin/status",
+                get(
+                    move |State(core): State<Core>, Authenticated(node): Authenticated| {
+                        admin_status(core, status_mailbox.clone(), node)
+                    },
+                ),
+            ),
     );
-    let mailbox = Arc::new(super::mailbox::Mailbox::for_server(core.clone()));
     let router = Router::new()
         .route("/v1/info", get(info))
         .merge(protected)

@@ -477,6 +477,8 @@ pub struct ServerCore {
     chain: Box<dyn ChainSource>,
     manual: std::sync::atomic::AtomicBool,
     watch_health: Mutex<watcher::WatchHealth>,
+    /// Unix time this core was opened (`server run` started).
+    started_at: u64,
     inner: Mutex<Inner>,
 }
 
@@ -580,6 +582,7 @@ impl ServerCore {
             chain,
             manual: std::sync::atomic::AtomicBool::new(false),
             watch_health: Mutex::default(),
+            started_at: crate::net::server::system_clock(),
             inner: Mutex::new(Inner {
                 settings,
                 channels,
