@@ -854,3 +854,81 @@ fn a_superseded_payment_update_published_later_is_rebound_by_n_plus_2() {
     assert_eq!(value_at(&params.to_node_script(Party::Client)), 900_000);
     assert_eq!(value_at(&params.to_node_script(Party::Server)), 100_000);
 }
+
+/// `asyncpay decode` explains a channel's real update and settlement transactions (raw hex),
+/// and a bitcoin address; a hex string that is no transaction is refused (exit 2).
+#[test]
+fn decode_explains_channel_transactions_and_addresses() {
+    let decode = |text: &str| {
+        let out = common::procs::command()
+            .args(["--json", "decode", text])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), doc)
+    };
+    let hex = |tx: &Transaction| bitcoin::consensus::encode::serialize_hex(tx);
+    let mut ch = Channel::open(7);
+    ch.advance(2, 10_000);
+    let update = ch.update(2, &UpdateInput::Funding(ch.funding));
+    let settlement = ch.states[&2]
+        .0
+        .signed_settlement(OutPoint::new(update.compute_txid(), 0));
+
+    let (code, doc) = decode(&hex(&update));
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["kind"], "raw transaction");
+    assert_eq!(doc["role"], "eltoo channel update to state 2");
+    assert_eq!(doc["txid"], update.compute_txid().to_string());
+    assert_eq!(doc["version"], 3);
+    assert_eq!(doc["inputs"][0]["previous_output"], ch.funding.to_string());
+    assert_eq!(doc["outputs"][0]["type"], "p2tr");
+    assert_eq!(doc["outputs"][0]["value_sat"], CAPACITY);
+    assert_eq!(doc["outputs"][1]["type"], "pay-to-anchor");
+    assert_eq!(doc["outputs"][1]["value_sat"], 0);
+
+    let (code, doc) = decode(&hex(&settlement));
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(
+        doc["role"],
+        format!("eltoo channel settlement of state 2 ({DELAY} blocks after its update)")
+    );
+    assert_eq!(doc["total_out_sat"], CAPACITY);
+    assert_eq!(doc["outputs"][0]["value_sat"], CAPACITY - 20_000);
+
+    // A bitcoin address: its networks, type and script.
+    let address = bitcoin::Address::from_script(
+        &ch.params.to_node_script(Party::Client),
+        bitcoin::Network::Regtest,
+    )
+    .unwrap();
+    let (code, doc) = decode(&address.to_string());
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["kind"], "bitcoin address");
+    assert_eq!(doc["networks"], serde_json::json!(["regtest"]));
+    assert_eq!(doc["type"], "p2tr");
+    assert_eq!(
+        doc["script_pubkey"],
+        ch.params.to_node_script(Party::Client).to_hex_string()
+    );
+
+    // One character changed: the checksum catches it.
+    let mut typo = address.to_string().into_bytes();
+    let i = typo.len() - 3;
+    typo[i] = if typo[i] == b'q' { b'p' } else { b'q' };
+    let (code, doc) = decode(std::str::from_utf8(&typo).unwrap());
+    assert_eq!(code, Some(2), "{doc}");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not a valid bitcoin address"), "{doc}");
+
+    // Hex that is not a whole transaction: one byte short, one byte extra.
+    let full = hex(&update);
+    for bad in [&full[..full.len() - 2], &format!("{full}00")] {
+        let (code, doc) = decode(bad);
+        assert_eq!(code, Some(2), "{doc}");
+        assert!(doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot decode"));
+    }
+}

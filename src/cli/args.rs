@@ -144,7 +144,8 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         server: Option<String>,
     },
-    /// Explain any asyncpay string: a payment address, an invoice, a node id, a channel id
+    /// Explain a string: a payment address, an invoice, a node id, a channel id, a bitcoin
+    /// address or a raw transaction (hex; channel updates and settlements are recognized)
     Decode {
         /// The string (or @FILE to read it from a file)
         string: String,

@@ -1,5 +1,5 @@
 //! `asyncpay address` and `asyncpay decode`: the payee's shareable address, and an
-//! explanation of any asyncpay string.
+//! explanation of any asyncpay string, bitcoin address or raw transaction.
 
 use std::str::FromStr;
 
@@ -48,19 +48,191 @@ pub struct Decoded {
     kind: &'static str,
     #[serde(flatten)]
     fields: Value,
+    /// Text for a person, where the generic rendering of `fields` would not read well.
+    #[serde(skip)]
+    text: Option<String>,
 }
 
 impl Render for Decoded {
     fn human(&self) -> String {
+        if let Some(text) = &self.text {
+            return text.clone();
+        }
+        let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
         let mut lines = vec![format!("{}:", self.kind)];
         if let Value::Object(map) = &self.fields {
             for (k, v) in map {
-                let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                lines.push(format!("  {k:<18} {v}"));
+                match v {
+                    Value::Array(items) => {
+                        let items: Vec<String> = items.iter().map(text).collect();
+                        lines.push(format!("  {k:<18} {}", items.join(", ")));
+                    }
+                    _ => lines.push(format!("  {k:<18} {}", text(v))),
+                }
             }
         }
         lines.join("\n")
     }
+}
+
+/// A bitcoin address: which networks it is valid for, its type and output script.
+fn onchain_address(text: &str) -> Option<Decoded> {
+    use bitcoin::address::NetworkUnchecked;
+    use bitcoin::Network;
+    let addr = bitcoin::Address::<NetworkUnchecked>::from_str(text).ok()?;
+    let networks: Vec<&str> = [
+        (Network::Bitcoin, "bitcoin"),
+        (Network::Testnet, "testnet"),
+        (Network::Signet, "signet"),
+        (Network::Regtest, "regtest"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| addr.is_valid_for_network(*n))
+    .map(|(_, name)| name)
+    .collect();
+    let checked = addr.assume_checked_ref();
+    let script = checked.script_pubkey();
+    Some(Decoded {
+        kind: "bitcoin address",
+        fields: json!({
+            "networks": networks,
+            "type": checked
+                .address_type()
+                .map_or_else(|| "non-standard".to_owned(), |t| t.to_string()),
+            "script_pubkey": crate::protocol::hex::encode(script.as_bytes()),
+            "note": "an on-chain address: pay it with `asyncpay wallet send`; an asyncpay \
+                     payment address (from `asyncpay address`) starts with asp1",
+        }),
+        text: None,
+    })
+}
+
+/// The pay-to-anchor script (`OP_1 <0x4e73>`) of the channel transactions.
+fn is_anchor(script: &bitcoin::Script) -> bool {
+    *script == *bitcoin::ScriptBuf::new_p2a()
+}
+
+/// What kind of output a script is.
+fn script_type(script: &bitcoin::Script) -> &'static str {
+    if is_anchor(script) {
+        "pay-to-anchor"
+    } else if script.is_p2tr() {
+        "p2tr"
+    } else if script.is_p2wpkh() {
+        "p2wpkh"
+    } else if script.is_p2wsh() {
+        "p2wsh"
+    } else if script.is_p2pkh() {
+        "p2pkh"
+    } else if script.is_p2sh() {
+        "p2sh"
+    } else if script.is_op_return() {
+        "op_return"
+    } else {
+        "other"
+    }
+}
+
+/// A raw transaction in hex: its ids, sizes, inputs and outputs, and what it is in an eltoo
+/// channel when its shape says so (docs/protocol.md: updates and settlements are version 3,
+/// carry the state number in nLockTime and pay to an anchor).
+fn raw_transaction(text: &str) -> Option<Decoded> {
+    use crate::eltoo::{scripts::state_from_locktime, UPDATE_SEQUENCE};
+    const ORDINARY: &str = "not an eltoo update or settlement";
+    // A node id (66) or channel id (64) is hex too, but far shorter than any transaction.
+    if text.len() <= 66 || text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let tx: bitcoin::Transaction = bitcoin::consensus::deserialize(&bytes).ok()?;
+    let anchored = tx.output.iter().any(|o| is_anchor(&o.script_pubkey));
+    let state = state_from_locktime(tx.lock_time).filter(|_| tx.version.0 == 3 && anchored);
+    let role = match (state, tx.input.as_slice()) {
+        (Some(k), [input]) if input.sequence == UPDATE_SEQUENCE => {
+            format!("eltoo channel update to state {k}")
+        }
+        (Some(k), [input]) => match input.sequence.to_relative_lock_time() {
+            Some(bitcoin::relative::LockTime::Blocks(h)) => format!(
+                "eltoo channel settlement of state {k} ({} blocks after its update)",
+                h.value()
+            ),
+            _ => ORDINARY.to_owned(),
+        },
+        _ => ORDINARY.to_owned(),
+    };
+    let inputs: Vec<Value> = tx
+        .input
+        .iter()
+        .map(|i| {
+            json!({
+                "previous_output": i.previous_output.to_string(),
+                "sequence": i.sequence.0,
+                "witness_items": i.witness.len(),
+            })
+        })
+        .collect();
+    let outputs: Vec<Value> = tx
+        .output
+        .iter()
+        .map(|o| {
+            json!({
+                "value_sat": o.value.to_sat(),
+                "type": script_type(&o.script_pubkey),
+                "script_pubkey": crate::protocol::hex::encode(o.script_pubkey.as_bytes()),
+            })
+        })
+        .collect();
+    let total_out: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
+    let mut lines = vec![
+        format!("raw transaction: {role}"),
+        format!("  txid       {}", tx.compute_txid()),
+        format!("  wtxid      {}", tx.compute_wtxid()),
+        format!(
+            "  version {}, lock time {}, {} bytes, {} vbytes",
+            tx.version.0,
+            tx.lock_time.to_consensus_u32(),
+            tx.total_size(),
+            tx.vsize()
+        ),
+    ];
+    for (n, i) in tx.input.iter().enumerate() {
+        lines.push(format!(
+            "  input {n}    {} sequence {:#010x}, {} witness items",
+            i.previous_output,
+            i.sequence.0,
+            i.witness.len()
+        ));
+    }
+    for (n, o) in tx.output.iter().enumerate() {
+        lines.push(format!(
+            "  output {n}   {} sat to {} {}",
+            o.value.to_sat(),
+            script_type(&o.script_pubkey),
+            o.script_pubkey.to_hex_string()
+        ));
+    }
+    lines.push(format!("  total out  {total_out} sat"));
+    Some(Decoded {
+        kind: "raw transaction",
+        fields: json!({
+            "role": role,
+            "txid": tx.compute_txid().to_string(),
+            "wtxid": tx.compute_wtxid().to_string(),
+            "version": tx.version.0,
+            "lock_time": tx.lock_time.to_consensus_u32(),
+            "size": tx.total_size(),
+            "vsize": tx.vsize(),
+            "weight": tx.weight().to_wu(),
+            "inputs": inputs,
+            "outputs": outputs,
+            "total_out_sat": total_out,
+        }),
+        text: Some(lines.join("\n")),
+    })
 }
 
 /// Explains `input` (a string, or `@FILE`).
@@ -79,6 +251,7 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
             fields: json!({
                 "note": "encrypted to the payee's mailbox key; only the payee can open it (`asyncpay receive --package FILE`)"
             }),
+            text: None,
         });
     }
     if let Ok(addr) = PaymentAddress::from_str(text) {
@@ -90,6 +263,7 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
                 "mailbox_recipient": addr.mailbox().to_string(),
                 "server_url": addr.server_url(),
             }),
+            text: None,
         });
     }
     if text.starts_with('{') {
@@ -105,24 +279,41 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
                 "expiry": f.expiry,
                 "payee": f.payee.to_string(),
             }),
+            text: None,
         });
+    }
+    if let Some(decoded) = onchain_address(text) {
+        return Ok(decoded);
+    }
+    if let Some(decoded) = raw_transaction(text) {
+        return Ok(decoded);
     }
     if let Ok(node) = NodeId::from_str(text) {
         return Ok(Decoded {
             kind: "node id",
             fields: json!({ "node_id": node.to_string() }),
+            text: None,
         });
     }
     if let Ok(id) = ChannelId::from_str(text) {
         return Ok(Decoded {
             kind: "channel id (or payment id)",
             fields: json!({ "id": id.to_string() }),
+            text: None,
         });
     }
     // Say why the likeliest reading failed.
+    let lower = text.to_ascii_lowercase();
     let why = match PaymentAddress::from_str(text) {
         Err(e) if text.contains("asp1") => e.to_string(),
-        _ => "not a payment address, invoice, node id or channel id".to_owned(),
+        _ if ["bc1", "tb1", "bcrt1"].iter().any(|p| lower.starts_with(p)) => {
+            "not a valid bitcoin address: a character is wrong (the checksum does not match) \
+             or the length is"
+                .to_owned()
+        }
+        _ => "not a payment address, invoice, bitcoin address, raw transaction, node id or \
+              channel id"
+            .to_owned(),
     };
     Err(CliError::usage(format!(
         "cannot decode '{}': {why}",
