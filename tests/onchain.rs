@@ -299,6 +299,72 @@ fn state_round_trips_through_json_and_sync_continues() {
     assert!(matches!(e, WalletError::CorruptState(_)), "{e}");
 }
 
+/// The stored wallet keeps a block checkpoint where its transactions are anchored and a few
+/// below the tip, not one per block: what a command loads stays the same size however tall
+/// the chain grows, and the reloaded wallet sees every coin confirmed where it was.
+#[test]
+fn the_stored_wallet_does_not_grow_with_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let alice_keys = keys(9);
+    let mut alice = OnchainWallet::create(
+        &alice_keys,
+        Network::Regtest,
+        source.genesis_hash().unwrap(),
+    )
+    .unwrap();
+    let mut state = WalletState::default();
+    let a0 = alice.next_address();
+    ledger.fund_address(&a0.address, sat(400_000)).unwrap();
+    ledger.mine(300, None).unwrap();
+    // Mined to the wallet: immature until 100 blocks on, in the reloaded wallet too.
+    let a1 = alice.next_address();
+    ledger.mine(1, Some(a1.address.script_pubkey())).unwrap();
+    ledger.mine(50, None).unwrap();
+    alice.sync(&source).unwrap();
+    assert!(alice.persist_into(&mut state));
+    let checkpoints = |state: &WalletState| state.changeset.local_chain.blocks.len();
+    let bound = 1 + 2 + asyncpay::wallet::RECENT_CHECKPOINTS;
+    assert!(
+        checkpoints(&state) <= bound,
+        "{} checkpoints",
+        checkpoints(&state)
+    );
+    let tip = alice.synced_tip();
+
+    let mut reloaded = OnchainWallet::load(&alice_keys, state.changeset.clone()).unwrap();
+    assert_eq!(reloaded.synced_tip(), tip);
+    assert_eq!(reloaded.balance(), alice.balance());
+    assert!(reloaded.balance().immature > Amount::ZERO);
+    assert_eq!(reloaded.transactions(), alice.transactions());
+    assert_eq!(reloaded.utxos(), alice.utxos());
+
+    // More blocks and a payment out: still bounded, still exact after a reload.
+    ledger.mine(250, None).unwrap();
+    let tx = reloaded
+        .send(&unchecked(&a0.address), sat(100_000), fee_rate())
+        .unwrap();
+    reloaded.broadcast(&source, &tx).unwrap();
+    ledger.mine(1, None).unwrap();
+    reloaded.sync(&source).unwrap();
+    assert!(reloaded.persist_into(&mut state));
+    assert!(
+        checkpoints(&state) <= bound + 1,
+        "{} checkpoints",
+        checkpoints(&state)
+    );
+    let again = OnchainWallet::load(&alice_keys, state.changeset.clone()).unwrap();
+    assert_eq!(again.balance(), reloaded.balance());
+    assert_eq!(again.balance().immature, Amount::ZERO);
+    assert_eq!(again.transactions(), reloaded.transactions());
+    assert_eq!(again.synced_tip().0, ledger.tip().unwrap().height);
+    assert!(again
+        .transactions()
+        .iter()
+        .all(|t| t.confirmation.is_some()));
+}
+
 #[test]
 fn a_transaction_the_mempool_lost_is_evicted_on_sync() {
     // Two ledgers with the same chain: the payment is broadcast to the copy only, so the

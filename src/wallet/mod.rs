@@ -12,5 +12,5 @@ pub mod onchain;
 
 pub use onchain::{
     ChannelPayout, Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress, WalletError,
-    WalletState, WalletUtxo, RESTORE_LOOKAHEAD,
+    WalletState, WalletUtxo, RECENT_CHECKPOINTS, RESTORE_LOOKAHEAD,
 };

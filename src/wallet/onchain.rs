@@ -140,10 +140,39 @@ impl crate::store::StateFile for WalletState {
     const VERSION: u32 = 1;
 }
 
+/// Block checkpoints kept below the tip in the stored wallet besides those its transactions
+/// are anchored in: the depth of a chain reorganization a sync can follow without going back
+/// to an older checkpoint (a deeper one is still followed, from further back).
+pub const RECENT_CHECKPOINTS: usize = 20;
+
 impl WalletState {
-    /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state.
+    /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state, and
+    /// keeps of the block checkpoints only genesis, the blocks the wallet's transactions are
+    /// anchored in and the [`RECENT_CHECKPOINTS`] highest: a sync applies every block and
+    /// stages a checkpoint for each, which would make the stored wallet (and every command
+    /// that loads it) grow with the chain's height. Sparse checkpoints are what BDK's own
+    /// Esplora and Electrum syncs keep.
     pub fn merge(&mut self, staged: ChangeSet) {
         self.changeset.merge(staged);
+        let anchored: std::collections::BTreeSet<u32> = self
+            .changeset
+            .tx_graph
+            .anchors
+            .iter()
+            .map(|(anchor, _)| anchor.block_id.height)
+            .collect();
+        let blocks = &mut self.changeset.local_chain.blocks;
+        // A height whose block was removed (a reorg) and not replaced: nothing to keep.
+        blocks.retain(|_, hash| hash.is_some());
+        let recent: std::collections::BTreeSet<u32> = blocks
+            .keys()
+            .rev()
+            .take(RECENT_CHECKPOINTS)
+            .copied()
+            .collect();
+        blocks.retain(|height, _| {
+            *height == 0 || anchored.contains(height) || recent.contains(height)
+        });
     }
 }
 
