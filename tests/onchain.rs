@@ -317,7 +317,7 @@ fn the_stored_wallet_does_not_grow_with_the_chain() {
     let mut state = WalletState::default();
     let a0 = alice.next_address();
     ledger.fund_address(&a0.address, sat(400_000)).unwrap();
-    ledger.mine(300, None).unwrap();
+    ledger.mine(1300, None).unwrap();
     // Mined to the wallet: immature until 100 blocks on, in the reloaded wallet too.
     let a1 = alice.next_address();
     ledger.mine(1, Some(a1.address.script_pubkey())).unwrap();

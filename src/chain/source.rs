@@ -546,7 +546,15 @@ impl ChainSource for BitcoindSource {
                 .map_err(|e| ChainSourceError::CannotConnect {
                     source_name: self.describe(),
                     height,
-                    reason: e.to_string(),
+                    // The stored wallet keeps every block's checkpoint only for the last
+                    // `RECENT_CHECKPOINTS` (`WalletState::merge`); below them BDK cannot
+                    // tell which of its checkpoints a reorganization replaced.
+                    reason: format!(
+                        "{e}; the node's chain was reorganized below the last {} blocks the \
+                         wallet remembers: restore the wallet from its seed (`asyncpay init \
+                         --restore` in a new data dir) to scan the chain again",
+                        crate::wallet::RECENT_CHECKPOINTS
+                    ),
                 })?;
             applied += 1;
             progress(applied, total.max(applied));
