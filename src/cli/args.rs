@@ -16,7 +16,7 @@ Exit status:
   3  wallet locked: wrong or missing passphrase, identity does not match
   4  unreachable: the chain source or server cannot be reached
   5  still pending
-  6  wallet in use by another asyncpay process (try --wait)
+  6  wallet in use by another asyncpay process, named in the message (try --wait-lock)
   7  wallet data is corrupt or from a newer asyncpay";
 
 /// asyncpay: asynchronous Lightning payments over eltoo channels.
@@ -37,7 +37,8 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Wallet data directory [default: the platform data dir, per network]
+    /// Wallet data directory [default: the config file's datadir, else the platform data
+    /// dir, per network]
     #[arg(
         long,
         global = true,
@@ -47,12 +48,20 @@ pub struct GlobalArgs {
     )]
     pub datadir: Option<PathBuf>,
 
-    /// Bitcoin network (channels need BIP118: regtest or signet)
-    #[arg(long, global = true, env = "ASYNCPAY_NETWORK", hide_env_values = true, value_enum, default_value_t = NetworkArg::Regtest)]
-    pub network: NetworkArg,
+    /// Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet's,
+    /// else the config file's, else regtest]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_NETWORK",
+        hide_env_values = true,
+        value_enum
+    )]
+    pub network: Option<NetworkArg>,
 
-    /// Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL
-    /// [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]
+    /// Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init`
+    /// remembers it in the wallet [default: the wallet's, else the config file's, else
+    /// regtest:<platform data dir>/regtest-chain, shared by all your wallets]
     #[arg(
         long,
         global = true,
@@ -82,9 +91,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub identity: Option<PathBuf>,
 
-    /// Wait for another asyncpay process using the wallet instead of failing
+    /// Wait for another asyncpay process holding the wallet instead of failing (commands
+    /// that only read never wait)
     #[arg(long, global = true)]
-    pub wait: bool,
+    pub wait_lock: bool,
+
+    /// Config file of defaults (TOML) [default: config.toml in the platform config dir]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
 
     /// Trust this CA certificate (PEM) for an https server, e.g. a self-signed S
     #[arg(
@@ -165,6 +185,10 @@ pub enum Command {
         /// Pay through this channel [default: one with enough balance]
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
+        /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
+        /// expires]; exit 5 if it is still pending then
+        #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]
+        wait: Option<Option<DurationArg>>,
     },
     /// Collect payments: fetch update packages, sell them to S, and claim
     Receive {
@@ -239,6 +263,12 @@ pub enum WalletCommand {
     },
     /// Show the node id and the storage identity's public recipient
     Info,
+    /// Switch the wallet to another chain source for good (the one `init` remembered is
+    /// used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere
+    SetChain {
+        /// regtest:DIR or bitcoind:URL (it must serve the wallet's network)
+        spec: String,
+    },
     /// Move the state files an older asyncpay wrote in this data dir into records.sqlite,
     /// vouching for files written before record authentication (once, after upgrading;
     /// only for a data dir you trust)
