@@ -241,6 +241,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__wallet,send)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__send"
                 ;;
+            asyncpay__subcmd__help__subcmd__wallet,set-chain)
+                cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__chain"
+                ;;
             asyncpay__subcmd__help__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -388,6 +391,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet,send)
                 cmd="asyncpay__subcmd__wallet__subcmd__send"
                 ;;
+            asyncpay__subcmd__wallet,set-chain)
+                cmd="asyncpay__subcmd__wallet__subcmd__set__subcmd__chain"
+                ;;
             asyncpay__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -415,6 +421,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet__subcmd__help,send)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__send"
                 ;;
+            asyncpay__subcmd__wallet__subcmd__help,set-chain)
+                cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__chain"
+                ;;
             asyncpay__subcmd__wallet__subcmd__help,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions"
                 ;;
@@ -431,7 +440,7 @@ _asyncpay() {
 
     case "${cmd}" in
         asyncpay)
-            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help --version demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help"
+            opts="-q -h -V --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help --version demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +470,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -473,7 +486,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__address)
-            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +520,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -519,7 +536,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help open request-inbound list show push close help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help open request-inbound list show push close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -549,6 +566,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -561,7 +582,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__close)
-            opts="-q -h --force --no-wait --fee --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --force --no-wait --fee --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +613,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -719,7 +744,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__list)
-            opts="-q -h --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,6 +774,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -761,7 +790,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__open)
-            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +824,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -807,7 +840,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__push)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,6 +867,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -849,7 +886,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__request__subcmd__inbound)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -876,6 +913,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -891,7 +932,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__show)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -921,6 +962,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -933,7 +978,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__claim)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -960,6 +1005,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -975,7 +1024,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__completions)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help bash elvish fish powershell zsh"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1002,6 +1051,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1017,7 +1070,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__decode)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1047,6 +1100,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1059,7 +1116,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__demo)
-            opts="-q -h --keep --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --keep --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1090,6 +1147,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1637,7 +1698,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet)
-            opts="address balance send transactions utxos backup info upgrade"
+            opts="address balance send transactions utxos backup info set-chain upgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1720,6 +1781,20 @@ _asyncpay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__chain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1763,7 +1838,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__init)
-            opts="-q -h --restore --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --restore --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1790,6 +1865,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1805,7 +1884,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__passphrase)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help change help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1835,6 +1914,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1847,7 +1930,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__passphrase__subcmd__change)
-            opts="-q -h --new-passphrase-file --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --new-passphrase-file --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1878,6 +1961,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1935,7 +2022,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__pay)
-            opts="-q -h --expiry --package-out --channel --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --expiry --package-out --channel --wait --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1953,6 +2040,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1977,6 +2068,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1989,7 +2084,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help list show wait cancel help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help list show wait cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2019,6 +2114,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2031,7 +2130,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments__subcmd__cancel)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2058,6 +2157,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2157,7 +2260,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments__subcmd__list)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2184,6 +2287,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2199,7 +2306,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments__subcmd__show)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2229,6 +2336,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2241,7 +2352,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments__subcmd__wait)
-            opts="-q -h --timeout --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --timeout --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2275,6 +2386,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2287,7 +2402,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__receive)
-            opts="-q -h --package --no-claim --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --package --no-claim --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2321,6 +2436,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2333,7 +2452,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help mine fund info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help mine fund info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2363,6 +2482,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2375,7 +2498,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__fund)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2402,6 +2525,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2487,7 +2614,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2517,6 +2644,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2529,7 +2660,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__mine)
-            opts="-q -h --to --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --to --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2563,6 +2694,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2575,7 +2710,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__repl)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2602,6 +2737,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2617,7 +2756,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help init run info sales help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help init run info sales help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2644,6 +2783,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2771,7 +2914,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2801,6 +2944,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2813,7 +2960,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__init)
-            opts="-q -h --listen --shared-delay --min-shared-delay --inbound-shared-delay --confirmation-budget --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --inbound --inbound-allow --inbound-stake-pct --max-inbound --max-unfunded-per-node --open-expiry-blocks --idle-inbound-blocks --inbound-notice-blocks --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --listen --shared-delay --min-shared-delay --inbound-shared-delay --confirmation-budget --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --inbound --inbound-allow --inbound-stake-pct --max-inbound --max-unfunded-per-node --open-expiry-blocks --idle-inbound-blocks --inbound-notice-blocks --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2911,6 +3058,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2923,7 +3074,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__run)
-            opts="-v -q -h --listen --tls-cert --tls-key --watch-interval-ms --manual --verbose --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-v -q -h --listen --tls-cert --tls-key --watch-interval-ms --manual --verbose --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2969,6 +3120,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2981,7 +3136,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__sales)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help list approve help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help list approve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3011,6 +3166,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3023,7 +3182,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__sales__subcmd__approve)
-            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3054,6 +3213,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3125,7 +3288,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__sales__subcmd__list)
-            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3159,6 +3322,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3171,7 +3338,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__status)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3198,6 +3365,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3213,7 +3384,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__sync)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3240,6 +3411,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3255,7 +3430,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help address balance send transactions utxos backup info upgrade help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help address balance send transactions utxos backup info set-chain upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3285,6 +3460,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3297,7 +3476,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__address)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3324,6 +3503,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3339,7 +3522,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__backup)
-            opts="-q -h --force --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --force --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3366,6 +3549,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3381,7 +3568,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__balance)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3411,6 +3598,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3423,7 +3614,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help)
-            opts="address balance send transactions utxos backup info upgrade help"
+            opts="address balance send transactions utxos backup info set-chain upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3520,6 +3711,20 @@ _asyncpay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__chain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -3563,7 +3768,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3593,6 +3798,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3605,7 +3814,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__send)
-            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3639,6 +3848,10 @@ _asyncpay() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3650,8 +3863,8 @@ _asyncpay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        asyncpay__subcmd__wallet__subcmd__transactions)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+        asyncpay__subcmd__wallet__subcmd__set__subcmd__chain)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3678,6 +3891,56 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__transactions)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3693,7 +3956,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__upgrade)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3720,6 +3983,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3735,7 +4002,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__utxos)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait --server-ca --help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3762,6 +4029,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

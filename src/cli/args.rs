@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::types::{AmountArg, DurationArg, FeeRateArg};
 
-/// Exit status table, shown in `--help` and the man page.
-pub const EXIT_CODES: &str = "\
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit status:
   0  success
   1  the operation failed (e.g. insufficient funds, transaction rejected, not found)
@@ -17,14 +18,46 @@ Exit status:
   4  unreachable: the chain source or server cannot be reached
   5  still pending
   6  wallet in use by another asyncpay process, named in the message (try --wait-lock)
-  7  wallet data is corrupt or from a newer asyncpay";
+  7  wallet data is corrupt or from a newer asyncpay"
+    };
+}
+
+/// Exit status table, shown in `--help` and the man page.
+pub const EXIT_CODES: &str = exit_codes!();
+
+/// `--help` (and the man page): the exit status table and the files.
+pub const AFTER_LONG_HELP: &str = concat!(
+    exit_codes!(),
+    "
+
+Files:
+  config.toml            Defaults for every wallet (TOML): in the platform config dir
+                         (~/.config/asyncpay/config.toml on Linux), or --config FILE
+                         (ASYNCPAY_CONFIG). Keys, all optional: network, datadir, chain,
+                         server, server_ca. An unknown key is an error.
+  DATADIR                One wallet: --datadir, else the config file's datadir, else the
+                         platform data dir per network (~/.local/share/asyncpay/regtest).
+  DATADIR/settings.toml  What the wallet was made with (network, chain source, default
+                         server): a plain copy of the settings sealed in records.sqlite,
+                         which decide. Change the chain with `asyncpay wallet set-chain`.
+  DATADIR/lock           Held by the process using the wallet; records its pid and command.
+Precedence: a flag, then its ASYNCPAY_* variable, then what the wallet remembers, then the
+config file, then the built-in default. A --network or --chain that contradicts the wallet
+is refused."
+);
 
 /// asyncpay: asynchronous Lightning payments over eltoo channels.
 ///
 /// Pay while the payee is offline; get paid when you come online; the server never holds
 /// money it could run away with. Without a command on a terminal, starts the REPL.
 #[derive(Debug, Parser)]
-#[command(name = "asyncpay", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(
+    name = "asyncpay",
+    version,
+    after_help = EXIT_CODES,
+    after_long_help = AFTER_LONG_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options for every command.
     #[command(flatten)]

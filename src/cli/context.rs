@@ -524,7 +524,10 @@ impl Context {
                 source.describe(),
                 self.network
             ))
-            .hint("pass the --network of the chain, or a --chain of the wallet's network"));
+            .hint(
+                "give the wallet a chain source of its network: `asyncpay wallet set-chain SPEC` \
+                 (or --chain SPEC for a wallet that remembers none)",
+            ));
         }
         Ok(source)
     }
@@ -538,8 +541,19 @@ impl Context {
     /// The client engine with the chain source and the server CA, telling its progress on
     /// stderr. Unlocks first: the chain source is the one the wallet remembers.
     pub fn engine_with_chain(&mut self) -> CliResult<Engine<'_>> {
-        self.store()?;
+        let detached = self.store()?.is_detached();
         let source = self.connect()?;
+        // A wallet that remembers no chain source (made on signet without one) remembers
+        // the first one that served it.
+        if let Some(settings) = self.sealed.clone().filter(|s| s.chain.is_none()) {
+            if !detached {
+                let chain = self.chain_spec()?.to_spec_string();
+                self.save_settings(WalletSettings {
+                    chain: Some(chain),
+                    ..settings
+                })?;
+            }
+        }
         let server_ca = self
             .global
             .server_ca
