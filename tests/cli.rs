@@ -687,17 +687,14 @@ fn demo_runs_and_keeps_explorable_wallets() {
     // The scalar A holds is never printed.
     assert!(!String::from_utf8_lossy(&out.stdout).contains("scalar\""));
 
-    // The kept wallets open with the CLI and tell the same story.
+    // The kept wallets open with the CLI and tell the same story; they remember their
+    // ledger (no --chain).
     let kept = |wallet: &str, args: &[&str]| -> Value {
         let mut c = base();
         c.args(["--json", "--datadir", keep.join(wallet).to_str().unwrap()])
             .args([
                 "--identity",
                 keep.join(format!("{wallet}.identity")).to_str().unwrap(),
-            ])
-            .args([
-                "--chain",
-                &format!("regtest:{}", keep.join("chain").display()),
             ])
             .args(args);
         let (code, stdout, stderr) = run(c);
