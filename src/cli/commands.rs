@@ -785,3 +785,38 @@ fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
     ctx.out.result(&report);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn command(args: &[&str]) -> Command {
+        let argv = std::iter::once("asyncpay").chain(args.iter().copied());
+        super::super::args::Cli::parse_from(argv)
+            .command
+            .expect("a command")
+    }
+
+    #[test]
+    fn a_command_is_named_as_typed_and_never_by_its_values() {
+        for (args, name_) in [
+            (&["server", "run"][..], "server run"),
+            (&["wallet", "balance"], "wallet balance"),
+            (&["init"], "init"),
+            (
+                &["channel", "request-inbound", "http://x:1", "1000"],
+                "channel request-inbound",
+            ),
+            (&["pay", "Rasp1SECRET", "1000", "--wait=1m"], "pay"),
+            (&["server", "sales", "list"], "server sales"),
+            (&["wallet", "set-chain", "regtest:/Tmp"], "wallet set-chain"),
+        ] {
+            assert_eq!(name(&command(args)), name_, "{args:?}");
+        }
+        assert!(only_reads(&command(&["wallet", "balance"])));
+        assert!(only_reads(&command(&["server", "info"])));
+        assert!(!only_reads(&command(&["wallet", "address"])));
+        assert!(!only_reads(&command(&["pay", "x", "1"])));
+    }
+}

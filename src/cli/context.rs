@@ -139,6 +139,37 @@ impl Context {
         self.dir = None;
     }
 
+    /// "No wallet in DIR", and, when DIR is the default of a network nobody chose, the
+    /// wallets of the other networks' default dirs: the default data dir is per network,
+    /// so a signet wallet is found with `--network signet` (or the config file's `network`).
+    fn not_initialized(&self, datadir: PathBuf) -> CliError {
+        let mut err = store_error(StoreError::NotInitialized { path: datadir });
+        let defaulted = self.global.datadir.is_none()
+            && self.config.datadir.is_none()
+            && self.global.network.is_none();
+        if !defaulted {
+            return err;
+        }
+        let Ok(dirs) = project_dirs() else {
+            return err;
+        };
+        let others: Vec<String> = [Network::Signet, Network::Bitcoin, Network::Regtest]
+            .into_iter()
+            .filter(|n| *n != self.network)
+            .filter(|n| crate::store::is_initialized(&dirs.data_dir().join(n.to_string())))
+            .map(|n| n.to_string())
+            .collect();
+        if let Some(first) = others.first() {
+            err.hint = Some(format!(
+                "you have a {} wallet: pass --network {first} (the default data dir is per \
+                 network), or set network = \"{first}\" in the config file; or create one \
+                 here with `asyncpay init`",
+                others.join(" and a ")
+            ));
+        }
+        err
+    }
+
     /// Fails with the problem found in the settings, if the data dir holds a wallet.
     fn check_settings(&self) -> CliResult<()> {
         match &self.problem {
@@ -410,7 +441,7 @@ impl Context {
         };
         let dir = self.dir.as_ref().expect("opened above");
         if !dir.is_initialized() {
-            return Err(store_error(StoreError::NotInitialized { path: datadir }));
+            return Err(self.not_initialized(datadir));
         }
         let (store, moved) = match (&key, unlock) {
             (Some(key), _) if !upgrading => {
@@ -457,9 +488,7 @@ impl Context {
     fn open_read_only(&mut self) -> CliResult<ReadOnlyStore> {
         let dir = ReadOnlyDir::open(&self.datadir).map_err(store_error)?;
         if !dir.is_initialized() {
-            return Err(store_error(StoreError::NotInitialized {
-                path: self.datadir.clone(),
-            }));
+            return Err(self.not_initialized(self.datadir.clone()));
         }
         if let Some(key) = &self.key {
             return dir.unlock_with_key(key).map_err(store_error);
