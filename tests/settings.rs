@@ -463,6 +463,9 @@ fn the_repl_does_not_block_other_commands_between_lines() {
 fn pay_wait_waits_until_paid_and_times_out_with_exit_5() {
     let st = Story::new(&[]);
     let (a, b) = (&st.a, &st.b);
+    // The first channel's server became each client's default server.
+    assert_eq!(a.ok(&["wallet", "info"])["server"], st.server.url.as_str());
+    assert_eq!(b.ok(&["wallet", "info"])["server"], st.server.url.as_str());
     let payer = std::thread::spawn({
         let mut c = a.cmd(&["pay", &st.address, "10000", "--wait=60s"]);
         move || c.output().unwrap()
