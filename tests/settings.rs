@@ -420,6 +420,69 @@ fn a_stale_or_forged_holder_record_names_nobody() {
     );
     drop(held);
     a.ok(&["wallet", "address"]);
+
+    // A link in place of the lock file is refused: the holder record is never written
+    // through it.
+    let target = env.root.path().join("precious.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let (code, _, err) = a.human(&["wallet", "address"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+}
+
+/// With no --datadir, the default data dir is per network: a signet wallet is found with
+/// --network signet, or the config file's network; the error says so.
+#[test]
+fn the_default_data_dir_follows_the_network_and_the_error_says_so() {
+    let env = Env::new();
+    let home = env.root.path();
+    let pass = home.join("pw");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = command();
+        c.env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("HOME", home)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .args(args);
+        c
+    };
+    let chain = format!("regtest:{}", env.chain().display());
+    let made = json_ok(cmd(&[
+        "--json",
+        "--network",
+        "signet",
+        "--chain",
+        &chain,
+        "init",
+    ]));
+    let signet_dir = home.join("data/asyncpay/signet");
+    assert_eq!(made["datadir"], signet_dir.display().to_string());
+    let (code, _, err) = run(cmd(&["wallet", "info"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no wallet in")
+            && err.contains("you have a signet wallet: pass --network signet"),
+        "{err}"
+    );
+    assert_eq!(
+        json_ok(cmd(&["--json", "--network", "signet", "wallet", "info"]))["network"],
+        "signet"
+    );
+    // The default config file (in the platform config dir) sets the network.
+    std::fs::create_dir_all(home.join("config/asyncpay")).unwrap();
+    std::fs::write(
+        home.join("config/asyncpay/config.toml"),
+        "network = \"signet\"\n",
+    )
+    .unwrap();
+    let info = json_ok(cmd(&["--json", "wallet", "info"]));
+    assert_eq!(info["network"], "signet");
+    assert_eq!(info["datadir"], signet_dir.display().to_string());
 }
 
 /// The REPL takes the wallet per command: between two lines another process uses it, and

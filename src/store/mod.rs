@@ -212,6 +212,15 @@ impl DataDir {
         create_private_dir(path).map_err(|e| StoreError::io("create", path, e))?;
         let fixed_mode = make_private(path)?;
         let lock_path = path.join(LOCK_FILE);
+        // The holder writes its record into the lock file: never through a link someone
+        // put in its place (it would write to the file it points to).
+        if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::io(
+                "open",
+                &lock_path,
+                io::Error::other("it is a symbolic link, not asyncpay's lock file; remove it"),
+            ));
+        }
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
