@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_asyncpay_global_optspecs
-    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait server-ca= h/help V/version
+    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait-lock config= server-ca= h/help V/version
 end
 
 function __fish_asyncpay_needs_command
@@ -24,18 +24,19 @@ function __fish_asyncpay_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c asyncpay -n "__fish_asyncpay_needs_command" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_needs_command" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_needs_command" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_needs_command" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s V -l version -d 'Print version'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
@@ -57,160 +58,186 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "repl" -d 'Interac
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l keep -d 'Keep the wallets in DIR (new or empty) for exploring afterwards' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l restore -d 'Restore from an existing mnemonic (read from the terminal, or stdin when piped)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l json -d 'Print one JSON document on stdout instead of text'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "address" -d 'Show a new receive address'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "transactions" -d 'List wallet transactions'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "utxos" -d 'List unspent outputs'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "upgrade" -d 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info upgrade help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "address" -d 'Show a new receive address'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "transactions" -d 'List wallet transactions'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "utxos" -d 'List unspent outputs'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "set-chain" -d 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "upgrade" -d 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l fee-rate -d 'Fee rate in sat/vB' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l force -d 'Print the mnemonic even when stdout is not a terminal'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -s q -l quiet -d 'Print only the result: no progress, no hints'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
+bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
@@ -219,285 +246,306 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "set-chain" -d 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "upgrade" -d 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -f -a "change" -d 'Change the passphrase (the records need no re-encryption)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l new-passphrase-file -d 'Read the new passphrase from the first line of FILE' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from help" -f -a "change" -d 'Change the passphrase (the records need no re-encryption)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -f -a "mine" -d 'Mine N blocks'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -f -a "info" -d 'Show the ledger\'s tip and mempool'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l to -d 'Pay the coinbases to ADDRESS [default: the ledger\'s faucet]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "mine" -d 'Mine N blocks'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the ledger\'s tip and mempool'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l server -d 'The server whose mailbox receives payments [default: the server of this wallet\'s first channel]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l expiry -d 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l package-out -d 'Write the armored, encrypted update package to FILE instead of posting it to the payee\'s mailbox (give it to the payee yourself)' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l channel -d 'Pay through this channel [default: one with enough balance]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait -d 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l package -d 'Read one armored or binary package from FILE instead of the mailbox' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l no-claim -d 'Sell, but do not claim yet (run `asyncpay claim` later)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "list" -d 'List payments sent and received'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "show" -d 'Show one payment'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this long (exit code 5)' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "list" -d 'List payments sent and received'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one payment'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
@@ -507,87 +555,93 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l fee-rate -d 'Fee rate of the funding transaction in sat/vB' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l all -d 'Also list abandoned channels: closed without ever being funded (failed opens)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l fee -d 'Fee of the cooperative close transaction, paid from this wallet\'s balance' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l force -d 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l no-wait -d 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
@@ -596,18 +650,19 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
@@ -632,78 +687,83 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l open-expiry-blocks -d 'Blocks after which an open whose funding S has not seen confirmed is forgotten' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l idle-inbound-blocks -d 'Blocks after which S closes a channel it funded that nothing was paid into since its funding or the last payment (0: never)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-notice-blocks -d 'Blocks of notice before S closes inbound channels a node\'s live stake no longer covers (policy stake)' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l no-inbound -d 'Do not fund channels for clients'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l listen -d 'Address to listen on [default: the one from `server init`]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert -d 'HTTPS certificate chain (PEM); needs --tls-key' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-key -d 'HTTPS private key (PEM)' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l watch-interval-ms -d 'Milliseconds between two passes of the chain watcher' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l manual -d 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Log more on stderr: request body sizes and the watcher\'s passes (`--quiet`: only warnings and errors)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l server -d 'URL of the running `server run` [default: http:// and the listen address from `server init`]' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -f -a "list" -d 'List the sales waiting for approval'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -f -a "approve" -d 'Approve a queued sale: the payee\'s next `asyncpay receive` sells and claims it'
@@ -714,31 +774,33 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet)' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
 bitcoin\t'Mainnet: on-chain only; channel commands refuse (BIP118 is not active)'"
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l chain -d 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet\'s, else the config file\'s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passphrase-file -d 'Read the wallet passphrase from the first line of FILE' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help" -f -a "demo" -d 'Walk through the story on a local regtest ledger with three wallets'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help" -f -a "init" -d 'Create a wallet: a new 24-word seed, or restore one with --restore'
@@ -765,6 +827,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "set-chain" -d 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "upgrade" -d 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from passphrase" -f -a "change" -d 'Change the passphrase (the records need no re-encryption)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "mine" -d 'Mine N blocks'

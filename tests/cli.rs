@@ -310,16 +310,43 @@ fn user_errors_have_exact_messages_and_exit_codes() {
     let mut c = a.cmd();
     c.args(["wallet", "backup"]);
     cases.push(("backup-not-a-terminal", c));
-    for (name, chain) in [
-        ("bad-chain", "carrier-pigeon:x"),
-        ("bitcoind-unreachable", "bitcoind:http://127.0.0.1:9"),
-    ] {
+    let mut c = base();
+    c.args(["--datadir", a.dir.to_str().unwrap()]);
+    c.args(["--passphrase-file", a.pass.to_str().unwrap()]);
+    c.args(["--chain", "carrier-pigeon:x", "wallet", "balance"]);
+    cases.push(("bad-chain", c));
+    // Wallets made with another network or chain source remember them: later commands
+    // name neither.
+    let made_with = |name: &str, made: &[&str]| {
+        let dir = env.root.path().join(name);
+        base()
+            .args(["--datadir", dir.to_str().unwrap()])
+            .args(["--passphrase-file", a.pass.to_str().unwrap()])
+            .args(made)
+            .arg("init")
+            .assert()
+            .success();
         let mut c = base();
-        c.args(["--datadir", a.dir.to_str().unwrap()]);
+        c.args(["--datadir", dir.to_str().unwrap()]);
         c.args(["--passphrase-file", a.pass.to_str().unwrap()]);
-        c.args(["--chain", chain, "wallet", "balance"]);
-        cases.push((name, c));
-    }
+        c.args(["wallet", "balance"]);
+        c
+    };
+    let chain = format!("regtest:{}", env.chain().display());
+    cases.push((
+        "bitcoind-unreachable",
+        made_with("u", &["--chain", "bitcoind:http://127.0.0.1:9"]),
+    ));
+    let mut c = base();
+    c.args(["--datadir", a.dir.to_str().unwrap()]);
+    c.args(["--passphrase-file", a.pass.to_str().unwrap()]);
+    c.args([
+        "--chain",
+        "bitcoind:http://127.0.0.1:9",
+        "wallet",
+        "balance",
+    ]);
+    cases.push(("chain-not-the-wallets", c));
     let mut c = env.bare();
     c.args(["regtest", "mine", "0"]);
     cases.push(("mine-zero", c));
@@ -335,16 +362,15 @@ fn user_errors_have_exact_messages_and_exit_codes() {
     cases.push(("no-command", c));
     let mut c = a.cmd();
     c.args(["--network", "signet", "wallet", "balance"]);
-    cases.push(("chain-of-another-network", c));
-    let mut c = base();
-    c.args(["--datadir", a.dir.to_str().unwrap(), "--network", "signet"]);
-    c.args([
-        "--passphrase-file",
-        a.pass.to_str().unwrap(),
-        "wallet",
-        "balance",
-    ]);
-    cases.push(("signet-without-chain", c));
+    cases.push(("network-not-the-wallets", c));
+    cases.push((
+        "chain-of-another-network",
+        made_with("sig", &["--network", "signet", "--chain", &chain]),
+    ));
+    cases.push((
+        "signet-without-chain",
+        made_with("sig2", &["--network", "signet"]),
+    ));
 
     let mut c = a.cmd();
     c.arg("address");
@@ -446,67 +472,80 @@ fn data_dir_holds_no_plain_secret() {
     assert!(scanned >= 9, "scanned {scanned} files");
 }
 
-fn spawn_repl(w: &Wallet) -> Child {
+/// A child process killed and reaped when dropped (also when a test fails).
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `server run` of `w` (after `server init`), holding the wallet until killed.
+fn spawn_server(w: &Wallet) -> Reaped {
+    w.json(&["server", "init", "--listen", "127.0.0.1:0"]);
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("asyncpay"));
     c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10")
         .arg("--datadir")
         .arg(&w.dir)
-        .arg("--chain")
-        .arg(format!("regtest:{}", w.chain.display()))
         .arg("--passphrase-file")
         .arg(&w.pass)
-        .arg("--wait")
-        .arg("repl")
-        .stdin(Stdio::piped())
+        .args(["server", "run"])
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    c.spawn().unwrap()
+    Reaped(c.spawn().unwrap())
 }
 
-/// While a REPL holds the wallet, another process gets the lock error (exit 6) and changes
-/// nothing; with --wait it proceeds once the REPL leaves.
+/// While `server run` holds the wallet, another process that writes gets the lock error
+/// (exit 6, naming the holder) and changes nothing; one that only reads works; with
+/// --wait-lock the writer proceeds once the server stops. (A REPL no longer holds the
+/// wallet between commands: see tests/settings.rs.)
 #[test]
 fn second_process_gets_the_lock_error_or_waits() {
     let env = Env::new();
     let a = env.wallet("a");
     let before = a.address();
-    let mut repl = spawn_repl(&a);
-    // Wait until the REPL holds the lock (it takes it, waiting if need be, when it first
-    // unlocks; it keeps it for the session).
-    std::io::Write::write_all(repl.stdin.as_mut().unwrap(), b"wallet info\n").unwrap();
+    let server = spawn_server(&a);
+    // The server records itself in the lock file once it holds the lock.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (code, _, stderr) = run({
-            let mut c = a.cmd();
-            c.args(["wallet", "address"]);
-            c
-        });
-        if code == 6 {
-            assert!(
-                stderr.contains("is in use by another asyncpay process"),
-                "{stderr}"
-            );
-            break;
-        }
+    while !std::fs::read_to_string(a.dir.join("lock"))
+        .unwrap_or_default()
+        .contains("command server run")
+    {
         assert!(
             std::time::Instant::now() < deadline,
-            "REPL never took the lock"
+            "the server never took the lock"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    // --wait blocks until the REPL exits.
+    let (code, _, stderr) = run({
+        let mut c = a.cmd();
+        c.args(["wallet", "address"]);
+        c
+    });
+    assert_eq!(code, 6, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "is in use by `asyncpay server run` (pid {})",
+            server.0.id()
+        )),
+        "{stderr}"
+    );
+    a.json(&["wallet", "balance"]);
+    // --wait-lock blocks until the server exits.
     let waiter = std::thread::spawn({
         let mut c = a.cmd();
-        c.args(["--wait", "--json", "wallet", "address"]);
+        c.args(["--wait-lock", "--json", "wallet", "address"]);
         move || c.output().unwrap()
     });
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         !waiter.is_finished(),
-        "--wait returned while the wallet was in use"
+        "--wait-lock returned while the wallet was in use"
     );
-    drop(repl.stdin.take()); // end of input: the REPL leaves
-    repl.wait().unwrap();
+    drop(server);
     let out = waiter.join().unwrap();
     assert!(out.status.success());
     // Nothing was corrupted: the next address follows the ones handed out.
@@ -648,17 +687,14 @@ fn demo_runs_and_keeps_explorable_wallets() {
     // The scalar A holds is never printed.
     assert!(!String::from_utf8_lossy(&out.stdout).contains("scalar\""));
 
-    // The kept wallets open with the CLI and tell the same story.
+    // The kept wallets open with the CLI and tell the same story; they remember their
+    // ledger (no --chain).
     let kept = |wallet: &str, args: &[&str]| -> Value {
         let mut c = base();
         c.args(["--json", "--datadir", keep.join(wallet).to_str().unwrap()])
             .args([
                 "--identity",
                 keep.join(format!("{wallet}.identity")).to_str().unwrap(),
-            ])
-            .args([
-                "--chain",
-                &format!("regtest:{}", keep.join("chain").display()),
             ])
             .args(args);
         let (code, stdout, stderr) = run(c);

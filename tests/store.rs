@@ -740,14 +740,32 @@ fn second_open_in_same_process_is_in_use() {
     let first = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     let err = DataDir::open(tmp.path(), LockWait::Fail).unwrap_err();
     assert!(err.is_in_use(), "{err}");
+    // The holder recorded itself in the lock file: this process, which named no command.
     assert_eq!(
         err.to_string(),
         format!(
-            "wallet data dir {} is in use by another asyncpay process; wait for it to finish or pass --wait",
-            tmp.path().display()
+            "wallet data dir {} is in use by another asyncpay process (pid {}); commands that \
+             only read still work, others must wait for it to finish (or pass --wait-lock to wait)",
+            tmp.path().display(),
+            std::process::id()
         )
     );
     drop(first);
+    // Released: the record is cleared; a holder that names its command is named by it.
+    assert_eq!(
+        std::fs::read(tmp.path().join(asyncpay::store::LOCK_FILE)).unwrap(),
+        b""
+    );
+    let named = DataDir::open_as(tmp.path(), LockWait::Fail, "server run").unwrap();
+    match DataDir::open(tmp.path(), LockWait::Fail).unwrap_err() {
+        asyncpay::store::StoreError::InUse { holder, .. } => {
+            let holder = holder.expect("a live holder");
+            assert_eq!(holder.pid, std::process::id());
+            assert_eq!(holder.command, "server run");
+        }
+        other => panic!("{other}"),
+    }
+    drop(named);
     DataDir::open(tmp.path(), LockWait::Fail).unwrap();
 }
 

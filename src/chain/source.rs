@@ -753,6 +753,21 @@ impl fmt::Display for ChainSpec {
 }
 
 impl ChainSpec {
+    /// The spec in the syntax it was parsed from, credentials included (unlike
+    /// [`Display`](fmt::Display)): for sealed storage only, never for output.
+    pub fn to_spec_string(&self) -> String {
+        match self {
+            ChainSpec::Bitcoind {
+                url,
+                auth: BitcoindAuth::UserPass { user, password },
+            } => {
+                let rest = url.strip_prefix("http://").unwrap_or(url);
+                format!("bitcoind:http://{user}:{password}@{rest}")
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Opens the chain source (the regtest ledger directory is created if missing; nothing
     /// connects to bitcoind yet).
     pub fn connect(&self) -> Result<Box<dyn ChainSource>, ChainSourceError> {

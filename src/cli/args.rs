@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::types::{AmountArg, DurationArg, FeeRateArg};
 
-/// Exit status table, shown in `--help` and the man page.
-pub const EXIT_CODES: &str = "\
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit status:
   0  success
   1  the operation failed (e.g. insufficient funds, transaction rejected, not found)
@@ -16,15 +17,47 @@ Exit status:
   3  wallet locked: wrong or missing passphrase, identity does not match
   4  unreachable: the chain source or server cannot be reached
   5  still pending
-  6  wallet in use by another asyncpay process (try --wait)
-  7  wallet data is corrupt or from a newer asyncpay";
+  6  wallet in use by another asyncpay process, named in the message (try --wait-lock)
+  7  wallet data is corrupt or from a newer asyncpay"
+    };
+}
+
+/// Exit status table, shown in `--help` and the man page.
+pub const EXIT_CODES: &str = exit_codes!();
+
+/// `--help` (and the man page): the exit status table and the files.
+pub const AFTER_LONG_HELP: &str = concat!(
+    exit_codes!(),
+    "
+
+Files:
+  config.toml            Defaults for every wallet (TOML): in the platform config dir
+                         (~/.config/asyncpay/config.toml on Linux), or --config FILE
+                         (ASYNCPAY_CONFIG). Keys, all optional: network, datadir, chain,
+                         server, server_ca. An unknown key is an error.
+  DATADIR                One wallet: --datadir, else the config file's datadir, else the
+                         platform data dir per network (~/.local/share/asyncpay/regtest).
+  DATADIR/settings.toml  What the wallet was made with (network, chain source, default
+                         server): a plain copy of the settings sealed in records.sqlite,
+                         which decide. Change the chain with `asyncpay wallet set-chain`.
+  DATADIR/lock           Held by the process using the wallet; records its pid and command.
+Precedence: a flag, then its ASYNCPAY_* variable, then what the wallet remembers, then the
+config file, then the built-in default. A --network or --chain that contradicts the wallet
+is refused."
+);
 
 /// asyncpay: asynchronous Lightning payments over eltoo channels.
 ///
 /// Pay while the payee is offline; get paid when you come online; the server never holds
 /// money it could run away with. Without a command on a terminal, starts the REPL.
 #[derive(Debug, Parser)]
-#[command(name = "asyncpay", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(
+    name = "asyncpay",
+    version,
+    after_help = EXIT_CODES,
+    after_long_help = AFTER_LONG_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options for every command.
     #[command(flatten)]
@@ -37,7 +70,8 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Wallet data directory [default: the platform data dir, per network]
+    /// Wallet data directory [default: the config file's datadir, else the platform data
+    /// dir, per network]
     #[arg(
         long,
         global = true,
@@ -47,12 +81,20 @@ pub struct GlobalArgs {
     )]
     pub datadir: Option<PathBuf>,
 
-    /// Bitcoin network (channels need BIP118: regtest or signet)
-    #[arg(long, global = true, env = "ASYNCPAY_NETWORK", hide_env_values = true, value_enum, default_value_t = NetworkArg::Regtest)]
-    pub network: NetworkArg,
+    /// Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet's,
+    /// else the config file's, else regtest]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_NETWORK",
+        hide_env_values = true,
+        value_enum
+    )]
+    pub network: Option<NetworkArg>,
 
-    /// Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL
-    /// [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]
+    /// Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init`
+    /// remembers it in the wallet [default: the wallet's, else the config file's, else
+    /// regtest:<platform data dir>/regtest-chain, shared by all your wallets]
     #[arg(
         long,
         global = true,
@@ -82,9 +124,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub identity: Option<PathBuf>,
 
-    /// Wait for another asyncpay process using the wallet instead of failing
+    /// Wait for another asyncpay process holding the wallet instead of failing (commands
+    /// that only read never wait)
     #[arg(long, global = true)]
-    pub wait: bool,
+    pub wait_lock: bool,
+
+    /// Config file of defaults (TOML) [default: config.toml in the platform config dir]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
 
     /// Trust this CA certificate (PEM) for an https server, e.g. a self-signed S
     #[arg(
@@ -166,6 +219,10 @@ pub enum Command {
         /// Pay through this channel [default: one with enough balance]
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
+        /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
+        /// expires]; exit 5 if it is still pending then
+        #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]
+        wait: Option<Option<DurationArg>>,
     },
     /// Collect payments: fetch update packages, sell them to S, and claim
     Receive {
@@ -240,6 +297,12 @@ pub enum WalletCommand {
     },
     /// Show the node id and the storage identity's public recipient
     Info,
+    /// Switch the wallet to another chain source for good (the one `init` remembered is
+    /// used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere
+    SetChain {
+        /// regtest:DIR or bitcoind:URL (it must serve the wallet's network)
+        spec: String,
+    },
     /// Move the state files an older asyncpay wrote in this data dir into records.sqlite,
     /// vouching for files written before record authentication (once, after upgrading;
     /// only for a data dir you trust)

@@ -118,6 +118,10 @@ fn payout_address(ch: &ClientChannel, party: Party, network: Network) -> String 
 }
 
 impl Render for ChannelReport {
+    fn terse(&self) -> Option<String> {
+        Some(self.summary.channel_id.to_string())
+    }
+
     fn human(&self) -> String {
         let s = &self.summary;
         let mut text = format!(
@@ -169,6 +173,12 @@ impl Render for ChannelList {
 /// Runs a `channel` subcommand.
 pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
     let out = ctx.out;
+    // The first server a channel is opened with becomes the wallet's default server.
+    let server = match &cmd {
+        ChannelCommand::Open { server_url, .. }
+        | ChannelCommand::RequestInbound { server_url, .. } => Some(server_url.clone()),
+        _ => None,
+    };
     let e = ctx.engine_with_chain()?;
     let network = e.network();
     let report = match cmd {
@@ -217,13 +227,22 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             ChannelReport::of(&e, &e.close(&id, how)?)?
         }
     };
+    drop(e);
+    if let Some(url) = server {
+        ctx.remember_server(&url)?;
+    }
     out.result(&report);
     Ok(())
 }
 
 /// The report of a channel after a watch pass (when it has a funding outpoint).
 fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel) -> CliResult<ChannelReport> {
-    let chain = e.look_at(ch)?.map(|outcome| outcome.to_string());
+    // Read without the lock (another process holds the wallet): as last recorded, no watch
+    // pass (it may publish and save).
+    let chain = match e.store().is_detached() {
+        true => None,
+        false => e.look_at(ch)?.map(|outcome| outcome.to_string()),
+    };
     let mut report = ChannelReport::of(e, ch)?;
     report.chain = chain;
     Ok(report)

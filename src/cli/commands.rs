@@ -20,9 +20,61 @@ use crate::keys::Seed;
 use crate::store::{DataDir, SeedFile, Store, Unlock};
 use crate::wallet::WalletError;
 
+/// The command's name as a person types it (`channel list`, `server run`): recorded as the
+/// holder of the wallet's lock.
+pub fn name(command: &Command) -> String {
+    // The leading variant names of the command's `Debug` form: `Channel(List { all: .. })`
+    // is `channel list`. Only names are taken, never an argument's value.
+    let debug = format!("{command:?}");
+    let mut words = Vec::new();
+    for token in debug.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if token.is_empty() || token.ends_with("Args") {
+            continue;
+        }
+        if !token.starts_with(|c: char| c.is_ascii_uppercase()) || words.len() == 2 {
+            break;
+        }
+        let mut word = String::new();
+        for (i, c) in token.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                word.push('-');
+            }
+            word.push(c.to_ascii_lowercase());
+        }
+        words.push(word);
+    }
+    words.join(" ")
+}
+
+/// True for a command that only reads the wallet: it works while another process holds
+/// the wallet (reading without the lock, saving nothing).
+pub fn only_reads(command: &Command) -> bool {
+    use super::args::{ChannelCommand, PaymentsCommand, ServerCommand};
+    matches!(
+        command,
+        Command::Status
+            | Command::Address { .. }
+            | Command::Wallet(
+                WalletCommand::Balance
+                    | WalletCommand::Transactions
+                    | WalletCommand::Utxos
+                    | WalletCommand::Info
+                    | WalletCommand::Backup { .. }
+            )
+            | Command::Channel(ChannelCommand::List { .. } | ChannelCommand::Show { .. })
+            | Command::Payments(PaymentsCommand::List | PaymentsCommand::Show { .. })
+            | Command::Server(ServerCommand::Info)
+    )
+}
+
 /// Runs one command (not `repl`, which the caller handles).
 pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
     let out = ctx.out;
+    ctx.reading = only_reads(&command);
+    ctx.command = match ctx.in_repl {
+        true => format!("repl {}", name(&command)),
+        false => name(&command),
+    };
     match command {
         Command::Demo { keep } => out.result(&super::demo::run(out, keep)?),
         Command::Init(args) => out.result(&init(ctx, args)?),
@@ -44,7 +96,16 @@ pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
             expiry,
             package_out,
             channel,
-        } => super::payments::pay(ctx, &address, amount.0, expiry.0, package_out, channel)?,
+            wait,
+        } => super::payments::pay(
+            ctx,
+            &address,
+            amount.0,
+            expiry.0,
+            package_out,
+            channel,
+            wait.map(|w| w.map(|d| d.0)),
+        )?,
         Command::Receive { package, no_claim } => super::payments::receive(ctx, package, no_claim)?,
         Command::Claim { id } => super::payments::claim(ctx, id)?,
         Command::Sync => super::payments::sync(ctx)?,
@@ -75,6 +136,9 @@ pub(super) fn btc(amount: Amount) -> String {
 pub struct InitReport {
     datadir: String,
     network: String,
+    /// The chain source the wallet remembers (password shown as `***`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<String>,
     node_id: String,
     restored: bool,
     unlock: &'static str,
@@ -84,8 +148,14 @@ impl Render for InitReport {
     fn human(&self) -> String {
         let what = if self.restored { "Restored" } else { "Created" };
         let mut s = format!(
-            "{what} wallet in {}\nnetwork: {}\nnode id: {}\nunlock with: {}",
-            self.datadir, self.network, self.node_id, self.unlock
+            "{what} wallet in {}\nnetwork: {}\nchain:   {}\nnode id: {}\nunlock with: {}",
+            self.datadir,
+            self.network,
+            self.chain
+                .as_deref()
+                .unwrap_or("none yet (pass --chain once)"),
+            self.node_id,
+            self.unlock
         );
         if !self.restored {
             s.push_str(
@@ -94,10 +164,15 @@ impl Render for InitReport {
         }
         s
     }
+
+    fn terse(&self) -> Option<String> {
+        Some(self.node_id.clone())
+    }
 }
 
 fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     let source = ctx.unlock_source()?;
+    let settings = ctx.new_wallet_settings()?;
     let (out, work_factor) = (ctx.out, ctx.work_factor()?);
     let dir = ctx.data_dir()?;
     if dir.is_initialized() {
@@ -140,11 +215,19 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
         network: ctx.network.to_string(),
         created_at: now(),
     };
-    store.save(&file).map_err(store_error)?;
-    ctx.set_store(store);
+    store
+        .transaction(|tx| {
+            tx.save(&file)?;
+            tx.save(&settings)
+        })
+        .map_err(store_error)?;
+    let plain = settings.plain()?;
+    plain.write(&ctx.datadir)?;
+    ctx.set_store(store, settings);
     Ok(InitReport {
         datadir: ctx.datadir.display().to_string(),
         network: ctx.network.to_string(),
+        chain: plain.chain,
         node_id: seed.keys(ctx.network).node_id().to_string(),
         restored: args.restore,
         unlock,
@@ -278,6 +361,12 @@ impl Render for BackupReport {
 pub struct InfoReport {
     datadir: String,
     network: String,
+    /// The chain source the wallet remembers (password shown as `***`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<String>,
+    /// The default server the wallet remembers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<String>,
     node_id: String,
     mailbox_recipient: String,
     storage_recipient: String,
@@ -286,8 +375,14 @@ pub struct InfoReport {
 impl Render for InfoReport {
     fn human(&self) -> String {
         format!(
-            "data dir:          {}\nnetwork:           {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}",
-            self.datadir, self.network, self.node_id, self.mailbox_recipient, self.storage_recipient
+            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}",
+            self.datadir,
+            self.network,
+            self.chain.as_deref().unwrap_or("(none yet)"),
+            self.server.as_deref().unwrap_or("(none yet)"),
+            self.node_id,
+            self.mailbox_recipient,
+            self.storage_recipient
         )
     }
 }
@@ -336,13 +431,21 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         });
         return Ok(());
     }
+    if let WalletCommand::SetChain { spec } = cmd {
+        out.result(&set_chain(ctx, &spec)?);
+        return Ok(());
+    }
     if let WalletCommand::Info = cmd {
+        ctx.store()?;
         let network = ctx.network;
         let datadir = ctx.datadir.display().to_string();
+        let plain = ctx.settings().map(|s| s.plain()).transpose()?;
         let w = ctx.engine()?;
         out.result(&InfoReport {
             datadir,
             network: network.to_string(),
+            chain: plain.as_ref().and_then(|p| p.chain.clone()),
+            server: plain.and_then(|p| p.server),
             node_id: w.keys().node_id().to_string(),
             mailbox_recipient: w.keys().mailbox_identity().to_public().to_string(),
             storage_recipient: w.store().recipient().to_string(),
@@ -419,11 +522,84 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
                 format!("{}  {:>14} sat  {when}", u.outpoint, u.amount.to_sat())
             }));
         }
-        WalletCommand::Backup { .. } | WalletCommand::Info | WalletCommand::Upgrade => {
+        WalletCommand::Backup { .. }
+        | WalletCommand::Info
+        | WalletCommand::Upgrade
+        | WalletCommand::SetChain { .. } => {
             unreachable!("handled above")
         }
     }
     Ok(())
+}
+
+/// `wallet set-chain`.
+#[derive(Debug, Serialize)]
+pub struct SetChainReport {
+    /// The chain source before (password shown as `***`).
+    previous: Option<String>,
+    /// The chain source now.
+    chain: String,
+    /// The new source's tip height.
+    tip_height: u32,
+}
+
+impl Render for SetChainReport {
+    fn human(&self) -> String {
+        format!(
+            "chain source: {} (was {}); its tip is at height {}",
+            self.chain,
+            self.previous.as_deref().unwrap_or("none"),
+            self.tip_height
+        )
+    }
+}
+
+/// `wallet set-chain SPEC`: checks that SPEC serves the wallet's network, then remembers it.
+fn set_chain(ctx: &mut Context, spec: &str) -> CliResult<SetChainReport> {
+    if ctx.global.chain.is_some() {
+        return Err(CliError::usage(
+            "`wallet set-chain` takes the new chain source as its argument; drop --chain (and ASYNCPAY_CHAIN)",
+        ));
+    }
+    let new: ChainSpec = spec
+        .parse()
+        .map(super::settings::absolute_chain)
+        .map_err(|e| CliError::usage(format!("invalid chain source: {e}")))?;
+    if let ChainSpec::Regtest(dir) = &new {
+        if !dir.join(crate::chain::store::DATABASE_FILE).exists()
+            && !dir.join(crate::chain::store::STATE_FILE).exists()
+        {
+            return Err(CliError::usage(format!(
+                "there is no regtest ledger in {}",
+                dir.display()
+            ))
+            .hint("give the directory of the ledger the wallet's coins are on"));
+        }
+    }
+    ctx.store()?;
+    let Some(mut settings) = ctx.settings().cloned() else {
+        return Err(CliError::failed("the wallet's settings could not be read"));
+    };
+    let chain_error =
+        |e: crate::chain::source::ChainSourceError| CliError::from(ClientError::from(e));
+    let source = new.connect().map_err(chain_error)?;
+    let network = source.network().map_err(chain_error)?;
+    if network != ctx.network {
+        return Err(CliError::usage(format!(
+            "the chain source {new} serves {network}, but the wallet is on {}",
+            ctx.network
+        ))
+        .hint("give a chain source of the wallet's network"));
+    }
+    let tip_height = source.tip_height().map_err(chain_error)?;
+    let previous = settings.plain()?.chain;
+    settings.chain = Some(new.to_spec_string());
+    ctx.save_settings(settings)?;
+    Ok(SetChainReport {
+        previous,
+        chain: new.to_string(),
+        tip_height,
+    })
 }
 
 /// `wallet upgrade`.
@@ -554,6 +730,14 @@ impl Render for LedgerReport {
         ));
         s
     }
+
+    fn terse(&self) -> Option<String> {
+        match (&self.funded, self.mined.is_empty()) {
+            (Some(outpoint), _) => Some(outpoint.clone()),
+            (None, false) => Some(self.mined.join("\n")),
+            (None, true) => None,
+        }
+    }
 }
 
 fn ledger_report(ledger: &Ledger) -> CliResult<LedgerReport> {
@@ -600,4 +784,39 @@ fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
     };
     ctx.out.result(&report);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn command(args: &[&str]) -> Command {
+        let argv = std::iter::once("asyncpay").chain(args.iter().copied());
+        super::super::args::Cli::parse_from(argv)
+            .command
+            .expect("a command")
+    }
+
+    #[test]
+    fn a_command_is_named_as_typed_and_never_by_its_values() {
+        for (args, name_) in [
+            (&["server", "run"][..], "server run"),
+            (&["wallet", "balance"], "wallet balance"),
+            (&["init"], "init"),
+            (
+                &["channel", "request-inbound", "http://x:1", "1000"],
+                "channel request-inbound",
+            ),
+            (&["pay", "Rasp1SECRET", "1000", "--wait=1m"], "pay"),
+            (&["server", "sales", "list"], "server sales"),
+            (&["wallet", "set-chain", "regtest:/Tmp"], "wallet set-chain"),
+        ] {
+            assert_eq!(name(&command(args)), name_, "{args:?}");
+        }
+        assert!(only_reads(&command(&["wallet", "balance"])));
+        assert!(only_reads(&command(&["server", "info"])));
+        assert!(!only_reads(&command(&["wallet", "address"])));
+        assert!(!only_reads(&command(&["pay", "x", "1"])));
+    }
 }

@@ -11,9 +11,12 @@ use super::args::{GlobalArgs, NetworkArg};
 use super::error::{CliError, CliResult};
 use super::output::{Feedback, Output};
 use super::secrets;
+use super::settings::{absolute_chain, parse_network, Config, DirSettings, WalletSettings};
 use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
 use crate::client::{ClientError, Engine};
-use crate::store::{DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, StoreError, Unlock};
+use crate::store::{
+    DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, SeedFile, StorageKey, StoreError, Unlock,
+};
 
 /// scrypt work factor (log2 N) for new passphrases; `ASYNCPAY_SCRYPT_WORK_FACTOR` overrides it
 /// (tests and slow machines).
@@ -25,10 +28,29 @@ pub struct Context {
     pub global: GlobalArgs,
     /// Where results go.
     pub out: Output,
-    /// The network.
+    /// The network: `--network`, else the wallet's remembered one, else the config file's,
+    /// else regtest (the wallet's sealed settings decide once it is unlocked).
     pub network: Network,
     /// The wallet's data dir.
     pub datadir: PathBuf,
+    /// The config file.
+    pub config: Config,
+    /// The command running (`pay`, `server run`), recorded as the lock's holder.
+    pub command: String,
+    /// Commands run in the REPL (the lock's holder says so).
+    pub in_repl: bool,
+    /// The command only reads: if another process holds the wallet, it reads without the
+    /// lock (a detached store) instead of failing.
+    pub reading: bool,
+    /// What `settings.toml` of the data dir says.
+    remembered: Option<DirSettings>,
+    /// `--network` contradicts the wallet, or `settings.toml` is unreadable: reported by
+    /// the first use of the data dir.
+    problem: Option<CliError>,
+    /// The wallet's sealed settings, once unlocked.
+    sealed: Option<WalletSettings>,
+    /// The storage key of this session, to take the lock again without asking.
+    key: Option<StorageKey>,
     dir: Option<DataDir>,
     unlocked: Option<crate::store::Store>,
     read_only: Option<ReadOnlyStore>,
@@ -41,18 +63,51 @@ fn project_dirs() -> CliResult<directories::ProjectDirs> {
     })
 }
 
+fn network_of(arg: NetworkArg) -> Network {
+    match arg {
+        NetworkArg::Regtest => Network::Regtest,
+        NetworkArg::Signet => Network::Signet,
+        NetworkArg::Bitcoin => Network::Bitcoin,
+    }
+}
+
+/// The refusal of a `--network` the wallet was not made for.
+fn network_mismatch(datadir: &std::path::Path, wallet: &str, given: Network) -> CliError {
+    CliError::usage(format!(
+        "this data dir ({}) holds a {wallet} wallet, not a {given} one",
+        datadir.display()
+    ))
+    .hint(format!(
+        "drop --network (the wallet remembers its network), or pass --datadir of a {given} wallet"
+    ))
+}
+
 impl Context {
-    /// Resolves the context from the global options.
+    /// Resolves the context from the global options, the config file and the data dir's
+    /// remembered settings.
     pub fn new(global: GlobalArgs) -> CliResult<Context> {
-        let network = match global.network {
-            NetworkArg::Regtest => Network::Regtest,
-            NetworkArg::Signet => Network::Signet,
-            NetworkArg::Bitcoin => Network::Bitcoin,
+        let (config, _) = Config::load(global.config.as_deref())?;
+        let explicit = global.network.map(network_of);
+        let datadir = match (&global.datadir, &config.datadir) {
+            (Some(dir), _) | (None, Some(dir)) => dir.clone(),
+            (None, None) => {
+                let network = explicit.or(config.network()).unwrap_or(Network::Regtest);
+                project_dirs()?.data_dir().join(network.to_string())
+            }
         };
-        let datadir = match &global.datadir {
-            Some(dir) => dir.clone(),
-            None => project_dirs()?.data_dir().join(network.to_string()),
+        let (remembered, mut problem) = match DirSettings::read(&datadir) {
+            Ok(r) => (r, None),
+            Err(e) => (None, Some(e)),
         };
+        let network = explicit
+            .or(remembered.as_ref().map(DirSettings::network))
+            .or(config.network())
+            .unwrap_or(Network::Regtest);
+        if let (Some(given), Some(r)) = (explicit, &remembered) {
+            if given != r.network() {
+                problem = Some(network_mismatch(&datadir, &r.network, given));
+            }
+        }
         Ok(Context {
             out: Output {
                 json: global.json,
@@ -61,10 +116,66 @@ impl Context {
             global,
             network,
             datadir,
+            config,
+            command: String::new(),
+            in_repl: false,
+            reading: false,
+            remembered,
+            problem,
+            sealed: None,
+            key: None,
             dir: None,
             unlocked: None,
             read_only: None,
         })
+    }
+
+    /// Lets go of the data dir's lock and the stores, keeping the storage key: the next
+    /// command (a REPL line, the next poll of a wait) takes the lock again without asking
+    /// for the passphrase.
+    pub fn release(&mut self) {
+        self.unlocked = None;
+        self.read_only = None;
+        self.dir = None;
+    }
+
+    /// "No wallet in DIR", and, when DIR is the default of a network nobody chose, the
+    /// wallets of the other networks' default dirs: the default data dir is per network,
+    /// so a signet wallet is found with `--network signet` (or the config file's `network`).
+    fn not_initialized(&self, datadir: PathBuf) -> CliError {
+        let mut err = store_error(StoreError::NotInitialized { path: datadir });
+        let defaulted = self.global.datadir.is_none()
+            && self.config.datadir.is_none()
+            && self.global.network.is_none();
+        if !defaulted {
+            return err;
+        }
+        let Ok(dirs) = project_dirs() else {
+            return err;
+        };
+        let others: Vec<String> = [Network::Signet, Network::Bitcoin, Network::Regtest]
+            .into_iter()
+            .filter(|n| *n != self.network)
+            .filter(|n| crate::store::is_initialized(&dirs.data_dir().join(n.to_string())))
+            .map(|n| n.to_string())
+            .collect();
+        if let Some(first) = others.first() {
+            err.hint = Some(format!(
+                "you have a {} wallet: pass --network {first} (the default data dir is per \
+                 network), or set network = \"{first}\" in the config file; or create one \
+                 here with `asyncpay init`",
+                others.join(" and a ")
+            ));
+        }
+        err
+    }
+
+    /// Fails with the problem found in the settings, if the data dir holds a wallet.
+    fn check_settings(&self) -> CliResult<()> {
+        match &self.problem {
+            Some(e) if crate::store::is_initialized(&self.datadir) => Err(e.clone()),
+            _ => Ok(()),
+        }
     }
 
     /// Applies a REPL line's output options (`--json`, `-q`) for that line only.
@@ -75,34 +186,203 @@ impl Context {
         }
     }
 
-    /// The chain source: `--chain`, `ASYNCPAY_CHAIN`, or the user's shared regtest ledger.
-    pub fn chain_spec(&self) -> CliResult<ChainSpec> {
-        match &self.global.chain {
-            Some(spec) => spec
+    /// The chain source given by `--chain` or `ASYNCPAY_CHAIN`, a regtest ledger's dir
+    /// made absolute.
+    fn explicit_chain(&self) -> CliResult<Option<ChainSpec>> {
+        self.global
+            .chain
+            .as_deref()
+            .map(|spec| {
+                spec.parse()
+                    .map(absolute_chain)
+                    .map_err(|e| CliError::usage(format!("invalid --chain: {e}")))
+            })
+            .transpose()
+    }
+
+    /// The chain source of a wallet that remembers none: the config file's, else the user's
+    /// shared regtest ledger on regtest; `None` on another network.
+    fn default_chain(&self) -> CliResult<Option<ChainSpec>> {
+        if let Some(spec) = &self.config.chain {
+            return spec
                 .parse()
-                .map_err(|e| CliError::usage(format!("invalid --chain: {e}"))),
-            None if self.network == Network::Regtest => Ok(ChainSpec::Regtest(
+                .map(|c| Some(absolute_chain(c)))
+                .map_err(|e| CliError::usage(format!("config file: invalid chain: {e}")));
+        }
+        if self.network == Network::Regtest {
+            return Ok(Some(ChainSpec::Regtest(
                 project_dirs()?.data_dir().join("regtest-chain"),
-            )),
-            None => Err(CliError::usage(format!(
-                "no chain source for {}: the embedded ledger is regtest only",
-                self.network
-            ))
-            .hint("pass --chain bitcoind:URL (or set ASYNCPAY_CHAIN) for a node of that network")),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The chain source: `--chain` / `ASYNCPAY_CHAIN`, else the one the wallet remembers,
+    /// else the config file's, else the user's shared regtest ledger. Once the wallet is
+    /// unlocked, a `--chain` that is not the one it remembers is refused (say which, and how
+    /// to switch deliberately); before (the `regtest` commands), the plain `settings.toml`
+    /// stands in for what it remembers.
+    pub fn chain_spec(&self) -> CliResult<ChainSpec> {
+        self.check_settings()?;
+        let explicit = self.explicit_chain()?;
+        let remembered = match &self.sealed {
+            Some(sealed) => sealed.chain_spec()?,
+            None => self
+                .remembered
+                .as_ref()
+                .and_then(|r| r.chain.as_deref())
+                .and_then(|c| c.parse::<ChainSpec>().ok())
+                .filter(|c| matches!(c, ChainSpec::Regtest(_))),
+        };
+        match (explicit, remembered) {
+            (Some(given), Some(wallet)) if self.sealed.is_some() && given != wallet => {
+                Err(CliError::usage(format!(
+                    "this wallet uses the chain source {wallet} (remembered since it was made), \
+                     but --chain (or ASYNCPAY_CHAIN) gives {given}"
+                ))
+                .hint(format!(
+                    "drop --chain to use {wallet}; to move the wallet to the other chain source for \
+                     good, run `asyncpay wallet set-chain {given}`"
+                )))
+            }
+            (Some(spec), _) | (None, Some(spec)) => Ok(spec),
+            (None, None) => self.default_chain()?.ok_or_else(|| {
+                CliError::usage(format!(
+                    "no chain source for {}: the embedded ledger is regtest only",
+                    self.network
+                ))
+                .hint("pass --chain bitcoind:URL once (the wallet remembers it), or set chain in the config file")
+            }),
         }
     }
 
-    /// The data dir, locked (waiting with `--wait`). The lock is taken once and held for
-    /// the rest of the process (a REPL session holds it until it ends).
+    /// The wallet's remembered default server (`address`, ...), else the config file's.
+    pub fn default_server(&self) -> Option<String> {
+        self.sealed
+            .as_ref()
+            .and_then(|s| s.server.clone())
+            .or_else(|| self.config.server.clone())
+    }
+
+    /// The wallet's sealed settings (after an unlock).
+    pub fn settings(&self) -> Option<&WalletSettings> {
+        self.sealed.as_ref()
+    }
+
+    /// Remembers `url` as the wallet's default server if it has none yet (the first
+    /// `channel open` / `request-inbound`).
+    pub fn remember_server(&mut self, url: &str) -> CliResult<()> {
+        let Some(mut settings) = self.sealed.clone() else {
+            return Ok(());
+        };
+        if settings.server.is_some() {
+            return Ok(());
+        }
+        settings.server = Some(url.to_owned());
+        self.save_settings(settings)
+    }
+
+    /// Saves new settings for the wallet: sealed, then the plain copy.
+    pub fn save_settings(&mut self, settings: WalletSettings) -> CliResult<()> {
+        let store = self.store()?;
+        store.save(&settings).map_err(store_error)?;
+        settings.plain()?.write(&self.datadir)?;
+        self.sealed = Some(settings);
+        Ok(())
+    }
+
+    /// After an unlock: reads the wallet's sealed settings (adopting this command's for a
+    /// data dir of an older release that has none), checks `--network` against them, and
+    /// writes `settings.toml` again if it does not match them.
+    fn load_settings(&mut self, store: &crate::store::Store) -> CliResult<()> {
+        let sealed: Option<WalletSettings> = store.load().map_err(store_error)?;
+        let explicit = self.global.network.map(network_of);
+        let settings = match sealed {
+            Some(s) => s,
+            None => {
+                // An older release's wallet: the seed says its network.
+                let Some(seed) = store.load::<SeedFile>().map_err(store_error)? else {
+                    return Ok(()); // the engine reports the missing seed
+                };
+                if explicit.is_some_and(|n| n.to_string() != seed.network) {
+                    return Err(network_mismatch(
+                        &self.datadir,
+                        &seed.network,
+                        explicit.expect("checked"),
+                    ));
+                }
+                self.network = parse_network(&seed.network).map_err(CliError::usage)?;
+                let chain = match self.explicit_chain()? {
+                    Some(c) => Some(c),
+                    None => self.default_chain()?,
+                };
+                let adopted = WalletSettings {
+                    network: seed.network.clone(),
+                    chain: chain.map(|c| chain_text(&c)),
+                    server: self.config.server.clone(),
+                };
+                if !store.is_detached() {
+                    store.save(&adopted).map_err(store_error)?;
+                }
+                adopted
+            }
+        };
+        let network = parse_network(&settings.network).map_err(CliError::usage)?;
+        if let Some(given) = explicit.filter(|n| *n != network) {
+            return Err(network_mismatch(&self.datadir, &settings.network, given));
+        }
+        self.network = network;
+        let plain = settings.plain()?;
+        if !store.is_detached()
+            && DirSettings::read(&self.datadir).ok().flatten() != Some(plain.clone())
+        {
+            if self.remembered.is_some() {
+                self.out.note(&format!(
+                    "note: {} did not match the wallet's sealed settings; wrote it again from them",
+                    self.datadir
+                        .join(super::settings::DIR_SETTINGS_FILE)
+                        .display()
+                ));
+            }
+            plain.write(&self.datadir)?;
+        }
+        self.problem = None;
+        self.remembered = Some(plain);
+        self.sealed = Some(settings);
+        Ok(())
+    }
+
+    /// The settings of a wallet `init` creates: this command's network, its chain source
+    /// (`--chain`, the config file's, the shared regtest ledger) and the config file's
+    /// server.
+    pub fn new_wallet_settings(&self) -> CliResult<WalletSettings> {
+        let chain = match self.explicit_chain()? {
+            Some(c) => Some(c),
+            None => self.default_chain()?,
+        };
+        Ok(WalletSettings {
+            network: self.network.to_string(),
+            chain: chain.map(|c| chain_text(&c)),
+            server: self.config.server.clone(),
+        })
+    }
+
+    /// The data dir, locked (waiting with `--wait-lock`). The lock is held until
+    /// [`Context::release`] (after each REPL line) or the end of the process.
     pub fn data_dir(&mut self) -> CliResult<&DataDir> {
+        self.open_dir().map_err(store_error)?;
+        Ok(self.dir.as_ref().expect("set above"))
+    }
+
+    fn open_dir(&mut self) -> Result<(), StoreError> {
         if self.dir.is_none() {
-            let wait = if self.global.wait {
+            let wait = if self.global.wait_lock {
                 LockWait::Wait
             } else {
                 LockWait::Fail
             };
             let spinner = self.out.spinner("waiting for the wallet lock");
-            let dir = DataDir::open(&self.datadir, wait).map_err(store_error);
+            let dir = DataDir::open_as(&self.datadir, wait, &self.command);
             spinner.finish_and_clear();
             let dir = dir?;
             if let Some(mode) = dir.fixed_permissions() {
@@ -113,7 +393,7 @@ impl Context {
             }
             self.dir = Some(dir);
         }
-        Ok(self.dir.as_ref().expect("set above"))
+        Ok(())
     }
 
     /// How to unlock, from the options (`None`: ask on the terminal).
@@ -124,7 +404,9 @@ impl Context {
         Ok(secrets::passphrase_from_args(&self.global)?.map(Unlock::Passphrase))
     }
 
-    /// The unlocked store, unlocking once (a REPL session reuses it).
+    /// The unlocked store, unlocking once (a REPL session reuses the key). For a command
+    /// that only reads ([`Context::reading`]), a wallet another process holds is read
+    /// without the lock: a detached store that saves nothing (noted on stderr).
     pub fn store(&mut self) -> CliResult<&crate::store::Store> {
         if self.unlocked.is_none() {
             self.unlock_store(false)?;
@@ -141,58 +423,98 @@ impl Context {
     }
 
     fn unlock_store(&mut self, upgrading: bool) -> CliResult<Vec<std::path::PathBuf>> {
-        let unlock = self.unlock_source()?;
-        let out = self.out;
+        self.check_settings()?;
         let datadir = self.datadir.clone();
-        let dir = self.data_dir()?;
-        if !dir.is_initialized() {
-            return Err(store_error(StoreError::NotInitialized { path: datadir }));
+        if let Err(e) = self.open_dir() {
+            return match e {
+                StoreError::InUse { holder, .. } if self.reading && !upgrading => {
+                    self.unlock_detached(holder).map(|()| Vec::new())
+                }
+                e => Err(store_error(e)),
+            };
         }
-        let unlock = match unlock {
-            Some(u) => u,
-            None => Unlock::Passphrase(secrets::prompt_passphrase("Wallet passphrase: ", false)?),
+        let out = self.out;
+        let key = self.key.clone();
+        let unlock = match key {
+            Some(_) => None,
+            None => Some(self.unlock_source()?),
         };
-        let spinner = out.spinner("unlocking");
-        let opened = if upgrading {
-            dir.unlock_upgrading(&unlock)
-        } else {
-            dir.unlock(&unlock).map(|store| (store, Vec::new()))
+        let dir = self.dir.as_ref().expect("opened above");
+        if !dir.is_initialized() {
+            return Err(self.not_initialized(datadir));
+        }
+        let (store, moved) = match (&key, unlock) {
+            (Some(key), _) if !upgrading => {
+                (dir.unlock_with_key(key).map_err(store_error)?, Vec::new())
+            }
+            (_, unlock) => {
+                let unlock = match unlock.flatten() {
+                    Some(u) => u,
+                    None => Unlock::Passphrase(secrets::prompt_passphrase(
+                        "Wallet passphrase: ",
+                        false,
+                    )?),
+                };
+                let spinner = out.spinner("unlocking");
+                let opened = if upgrading {
+                    dir.unlock_upgrading(&unlock)
+                } else {
+                    dir.unlock(&unlock).map(|store| (store, Vec::new()))
+                };
+                spinner.finish_and_clear();
+                opened.map_err(store_error)?
+            }
         };
-        spinner.finish_and_clear();
-        let (store, moved) = opened.map_err(store_error)?;
+        self.load_settings(&store)?;
+        self.key = Some(store.key());
         self.unlocked = Some(store);
         Ok(moved)
     }
 
+    /// Unlocks the wallet `holder` holds, read-only and without its lock.
+    fn unlock_detached(&mut self, holder: Option<crate::store::LockHolder>) -> CliResult<()> {
+        let reader = self.open_read_only()?;
+        let store = crate::store::Store::detached(reader);
+        self.load_settings(&store)?;
+        let who = holder.map_or_else(|| "another asyncpay process".to_owned(), |h| h.to_string());
+        self.out.note(&format!(
+            "note: {who} holds the wallet: showing what it recorded, refreshed in memory only (nothing is saved)"
+        ));
+        self.key = Some(store.key());
+        self.unlocked = Some(store);
+        Ok(())
+    }
+
+    fn open_read_only(&mut self) -> CliResult<ReadOnlyStore> {
+        let dir = ReadOnlyDir::open(&self.datadir).map_err(store_error)?;
+        if !dir.is_initialized() {
+            return Err(self.not_initialized(self.datadir.clone()));
+        }
+        if let Some(key) = &self.key {
+            return dir.unlock_with_key(key).map_err(store_error);
+        }
+        let unlock = match self.unlock_source()? {
+            Some(u) => u,
+            None => Unlock::Passphrase(secrets::prompt_passphrase("Wallet passphrase: ", false)?),
+        };
+        let spinner = self.out.spinner("unlocking");
+        let store = dir.unlock(&unlock).map_err(store_error);
+        spinner.finish_and_clear();
+        let store = store?;
+        self.key = Some(store.key());
+        Ok(store)
+    }
+
     /// The store unlocked for reading only, *without* the data dir's lock: for a command
     /// that must work while another process (a running `server run`) holds the lock. It
-    /// never writes anything (see [`ReadOnlyDir`]: the seed, identity and settings files are
-    /// only ever replaced atomically, so a lock-free read is consistent). Reuses the store
-    /// this context already unlocked, if any; unlocks once per REPL session otherwise.
+    /// never writes anything (see [`ReadOnlyDir`]). Reuses the store this context already
+    /// unlocked, if any, and the session's key.
     pub fn store_read_only(&mut self) -> CliResult<&ReadOnlyStore> {
+        self.check_settings()?;
         if self.read_only.is_none() {
             let store = match &self.unlocked {
                 Some(store) => store.read_only(),
-                None => {
-                    let unlock = self.unlock_source()?;
-                    let dir = ReadOnlyDir::open(&self.datadir).map_err(store_error)?;
-                    if !dir.is_initialized() {
-                        return Err(store_error(StoreError::NotInitialized {
-                            path: self.datadir.clone(),
-                        }));
-                    }
-                    let unlock = match unlock {
-                        Some(u) => u,
-                        None => Unlock::Passphrase(secrets::prompt_passphrase(
-                            "Wallet passphrase: ",
-                            false,
-                        )?),
-                    };
-                    let spinner = self.out.spinner("unlocking");
-                    let store = dir.unlock(&unlock).map_err(store_error);
-                    spinner.finish_and_clear();
-                    store?
-                }
+                None => self.open_read_only()?,
             };
             self.read_only = Some(store);
         }
@@ -204,15 +526,20 @@ impl Context {
         self.unlocked.take()
     }
 
-    /// Keeps a store just created (`init`) for the rest of the session.
-    pub fn set_store(&mut self, store: crate::store::Store) {
+    /// Keeps a store just created (`init`, with its `settings`) for the rest of the
+    /// session.
+    pub fn set_store(&mut self, store: crate::store::Store, settings: WalletSettings) {
+        self.key = Some(store.key());
+        self.problem = None;
+        self.sealed = Some(settings);
         self.unlocked = Some(store);
     }
 
-    /// Forgets the unlocked store (after a passphrase change).
+    /// Forgets the unlocked store and the key (after a passphrase change).
     pub fn forget_store(&mut self) {
         self.unlocked = None;
         self.read_only = None;
+        self.key = None;
     }
 
     /// Connects to the chain source and checks it serves the wallet's network.
@@ -226,7 +553,10 @@ impl Context {
                 source.describe(),
                 self.network
             ))
-            .hint("pass the --network of the chain, or a --chain of the wallet's network"));
+            .hint(
+                "give the wallet a chain source of its network: `asyncpay wallet set-chain SPEC` \
+                 (or --chain SPEC for a wallet that remembers none)",
+            ));
         }
         Ok(source)
     }
@@ -238,10 +568,26 @@ impl Context {
     }
 
     /// The client engine with the chain source and the server CA, telling its progress on
-    /// stderr.
+    /// stderr. Unlocks first: the chain source is the one the wallet remembers.
     pub fn engine_with_chain(&mut self) -> CliResult<Engine<'_>> {
+        let detached = self.store()?.is_detached();
         let source = self.connect()?;
-        let server_ca = self.global.server_ca.clone();
+        // A wallet that remembers no chain source (made on signet without one) remembers
+        // the first one that served it.
+        if let Some(settings) = self.sealed.clone().filter(|s| s.chain.is_none()) {
+            if !detached {
+                let chain = self.chain_spec()?.to_spec_string();
+                self.save_settings(WalletSettings {
+                    chain: Some(chain),
+                    ..settings
+                })?;
+            }
+        }
+        let server_ca = self
+            .global
+            .server_ca
+            .clone()
+            .or_else(|| self.config.server_ca.clone());
         let out = self.out;
         Ok(self
             .engine()?
@@ -254,6 +600,12 @@ impl Context {
     pub fn work_factor(&self) -> CliResult<u8> {
         crate::store::work_factor_from_env(DEFAULT_WORK_FACTOR).map_err(CliError::usage)
     }
+}
+
+/// A chain spec as a wallet's sealed settings keep it (the full form, a password
+/// included).
+fn chain_text(spec: &ChainSpec) -> String {
+    spec.to_spec_string()
 }
 
 /// The user-facing form of a store error.

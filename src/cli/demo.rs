@@ -60,7 +60,8 @@ pub struct OnchainBalance {
 pub struct Ran {
     /// Who runs it: "A", "B", "S", "A-old" (A's old backup) or "ledger" (no wallet).
     by: String,
-    /// The command line, without the demo's `--json --chain --datadir --identity`.
+    /// The command line, without the demo's `--json --chain --datadir --identity` (`--chain`
+    /// only at `init` and for the commands without a wallet: the wallets remember it).
     command: String,
     exit_code: i32,
 }
@@ -177,10 +178,11 @@ impl Render for DemoReport {
             let port = self.server_url.rsplit(':').next().unwrap_or("9737");
             s.push_str(&format!(
                 "\nThe wallets are kept in {0}; explore them, e.g.:\n  \
-                 asyncpay --datadir {0}/a --identity {0}/a.identity --chain regtest:{0}/chain payments list\n  \
-                 asyncpay --datadir {0}/b --identity {0}/b.identity --chain regtest:{0}/chain channel list\n\
+                 asyncpay --datadir {0}/a --identity {0}/a.identity payments list\n  \
+                 asyncpay --datadir {0}/b --identity {0}/b.identity channel list\n\
+                 (each wallet remembers its ledger, {0}/chain)\n\
                  S's server has stopped; to go on, start it again on the same address:\n  \
-                 asyncpay --datadir {0}/s --identity {0}/s.identity --chain regtest:{0}/chain server run --listen 127.0.0.1:{port}\n",
+                 asyncpay --datadir {0}/s --identity {0}/s.identity server run --listen 127.0.0.1:{port}\n",
                 self.directory
             ));
         }
@@ -225,10 +227,13 @@ impl World {
     /// `asyncpay --json` as `wallet` (no wallet when empty), in the demo directory.
     fn command(&self, wallet: &str, args: &[&str]) -> Command {
         let mut c = Command::new(&self.exe);
-        c.current_dir(&self.root)
-            .arg("--json")
-            .arg("--chain")
-            .arg(format!("regtest:{}", self.root.join("chain").display()));
+        c.current_dir(&self.root).arg("--json");
+        // A wallet remembers the ledger it was made with: only `init` and the commands
+        // without a wallet name it.
+        if wallet.is_empty() || args.first() == Some(&"init") {
+            c.arg("--chain")
+                .arg(format!("regtest:{}", self.root.join("chain").display()));
+        }
         if !wallet.is_empty() {
             c.arg("--datadir")
                 .arg(self.root.join(wallet))

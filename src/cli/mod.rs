@@ -14,6 +14,7 @@ pub mod payments;
 pub mod repl;
 pub mod secrets;
 pub mod server;
+pub mod settings;
 pub mod status;
 pub mod types;
 
@@ -79,6 +80,7 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
         .then(|| ctx.datadir.join("history.txt"));
     ctx.out
         .note("asyncpay REPL: commands as on the command line, `help`, `exit` or Ctrl-D to leave");
+    ctx.in_repl = true;
     let base = ctx.out;
     repl::run_loop(
         history.as_deref(),
@@ -91,6 +93,9 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
                 Some(command) => commands::run(ctx, command),
                 None => Ok(()),
             };
+            // The wallet is held only while a command runs: other asyncpay processes use
+            // it between lines (the storage key stays in memory: no new passphrase prompt).
+            ctx.release();
             ctx.out = base;
             if let Err(e) = &result {
                 out.error(e);

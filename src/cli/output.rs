@@ -13,6 +13,12 @@ use super::error::CliError;
 pub trait Render: Serialize {
     /// Text for a person on a terminal (no trailing newline needed).
     fn human(&self) -> String;
+
+    /// The result alone, for `--quiet` (a payment id, a node id): `None` prints
+    /// [`Render::human`].
+    fn terse(&self) -> Option<String> {
+        None
+    }
 }
 
 thread_local! {
@@ -54,6 +60,8 @@ impl Output {
     pub fn result<R: Render>(&self, value: &R) {
         let text = if self.json {
             serde_json::to_string_pretty(value).expect("results serialize")
+        } else if self.quiet {
+            value.terse().unwrap_or_else(|| value.human())
         } else {
             value.human()
         };

@@ -31,6 +31,8 @@ impl Render for AddressReport {
 /// Shows this wallet's payment address.
 pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
     let out = ctx.out;
+    ctx.store()?;
+    let server = server.or_else(|| ctx.default_server());
     let w = ctx.engine()?;
     let addr = w.payment_address(server.as_deref())?;
     out.result(&AddressReport {

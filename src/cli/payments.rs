@@ -2,16 +2,16 @@
 //! (PROTOCOL.md §5) driven through the client engine ([`crate::client`]), rendered.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bitcoin::Amount;
 use serde::Serialize;
 
 use super::args::PaymentsCommand;
 use super::context::Context;
-use super::error::{CliError, CliResult};
+use super::error::{CliError, CliResult, ExitKind};
 use super::output::{Output, Render};
-use crate::client::{ClientPayment, Direction, LocalStatus, Progress};
+use crate::client::{still_pending, ClientPayment, Direction, LocalStatus, Progress, WAIT_POLL};
 use crate::keys::NodeId;
 use crate::payment::PaymentId;
 use crate::protocol::ChannelId;
@@ -39,6 +39,9 @@ pub struct PaymentReport {
     /// Incoming, `payments show`: the public parts of the update package.
     #[serde(skip_serializing_if = "Option::is_none")]
     package: Option<serde_json::Value>,
+    /// `pay`: with `--quiet`, the result is the payment id alone.
+    #[serde(skip)]
+    id_is_result: bool,
 }
 
 impl From<&ClientPayment> for PaymentReport {
@@ -59,6 +62,7 @@ impl From<&ClientPayment> for PaymentReport {
                 .and_then(|i| serde_json::from_slice(&i.encode()).ok()),
             reason: p.reason.clone(),
             package: None,
+            id_is_result: false,
         }
     }
 }
@@ -80,6 +84,10 @@ impl PaymentReport {
 }
 
 impl Render for PaymentReport {
+    fn terse(&self) -> Option<String> {
+        self.id_is_result.then(|| self.payment_id.to_string())
+    }
+
     fn human(&self) -> String {
         let mut lines = vec![
             format!("payment:   {}", self.payment_id),
@@ -165,7 +173,8 @@ fn read_package(path: &Path) -> CliResult<Vec<u8>> {
 
 // ----- commands -----
 
-/// `pay`.
+/// `pay`; with `wait`, then waits until the payment is paid or cancelled (at most the
+/// given duration; `Some(None)`: until it expires).
 pub fn pay(
     ctx: &mut Context,
     address: &str,
@@ -173,13 +182,78 @@ pub fn pay(
     expiry: Duration,
     package_out: Option<PathBuf>,
     channel: Option<String>,
+    wait: Option<Option<Duration>>,
 ) -> CliResult<()> {
     let out = ctx.out;
     let p = ctx
         .engine_with_chain()?
         .pay(address, amount, expiry, package_out, channel)?;
-    out.result(&PaymentReport::from(&p));
+    let report = |p: &ClientPayment| PaymentReport {
+        id_is_result: true,
+        ..PaymentReport::from(p)
+    };
+    let Some(timeout) = wait else {
+        out.result(&report(&p));
+        return Ok(());
+    };
+    if p.status.is_final() {
+        out.result(&report(&p));
+        return Ok(());
+    }
+    out.note(&format!(
+        "payment {} is pending; waiting until the payee collects it (Ctrl-C stops waiting, not the payment)",
+        p.payment_id
+    ));
+    // Until it expires, and a little more for S to tell us it was cancelled.
+    let timeout = timeout.unwrap_or(expiry + Duration::from_secs(60));
+    let p = wait_final(ctx, &p.payment_id.to_string(), timeout)?;
+    out.result(&report(&p));
     Ok(())
+}
+
+/// Polls payment `id` until it is final or `timeout` passes (exit 5), holding the wallet
+/// only while a poll runs: between polls other commands use it. A poll that finds the
+/// wallet held by another process is skipped.
+pub fn wait_final(ctx: &mut Context, id: &str, timeout: Duration) -> CliResult<ClientPayment> {
+    let deadline = Instant::now() + timeout;
+    let spinner = ctx.out.spinner(&format!("waiting for payment {id}"));
+    let mut last_problem = None;
+    let mut last = None;
+    let result = loop {
+        let polled = ctx
+            .engine_with_chain()
+            .and_then(|w| Ok(w.poll_payment(id)?));
+        ctx.release();
+        match polled {
+            Ok((p, problem)) => {
+                last_problem = problem.or(last_problem);
+                if p.status.is_final() {
+                    break Ok(p);
+                }
+                spinner.set_message(format!("payment {}: {}", p.payment_id, p.status.name()));
+                last = Some(p);
+            }
+            // Another command holds the wallet for a moment: poll again next time.
+            Err(e) if e.kind == ExitKind::InUse => last_problem = Some(e.message),
+            Err(e) => break Err(e),
+        }
+        if Instant::now() >= deadline {
+            break Err(match &last {
+                Some(p) => still_pending(p, last_problem).into(),
+                None => CliError::new(
+                    ExitKind::Pending,
+                    format!(
+                        "payment {id} is still pending{}",
+                        last_problem.map_or(String::new(), |m| format!(" (last: {m})"))
+                    ),
+                )
+                .hint(format!("run `asyncpay payments wait {id}` again later")),
+            });
+        }
+        std::thread::sleep(WAIT_POLL);
+    };
+    spinner.finish_and_clear();
+    result
 }
 
 /// `receive`.
@@ -248,7 +322,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             out.result(&PaymentReport::from(&p));
         }
         PaymentsCommand::Wait { id, timeout } => {
-            let p = ctx.engine_with_chain()?.wait(&id, timeout.0)?;
+            let p = wait_final(ctx, &id, timeout.0)?;
             out.result(&PaymentReport::from(&p));
         }
     }

@@ -271,7 +271,7 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
 }
 
 /// Global options fixed for a whole REPL session.
-const SESSION_OPTIONS: [&str; 8] = [
+const SESSION_OPTIONS: [&str; 9] = [
     "server_ca",
     "datadir",
     "network",
@@ -279,7 +279,8 @@ const SESSION_OPTIONS: [&str; 8] = [
     "identity",
     "passphrase_file",
     "passphrase_fd",
-    "wait",
+    "wait_lock",
+    "config",
 ];
 
 /// Runs the REPL until `exit` or end of input; `run` executes one parsed command and reports

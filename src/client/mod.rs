@@ -22,7 +22,8 @@ use bitcoin::Network;
 pub use channels::{ChannelClose, ClientChannel};
 pub use error::{ClientError, ClientErrorKind, ClientResult};
 pub use payments::{
-    crash_in_process_at, ClientPayment, Direction, LocalStatus, PaymentDetails, Progress, TestCrash,
+    crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PaymentDetails,
+    Progress, TestCrash, WAIT_POLL,
 };
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
@@ -166,7 +167,9 @@ impl<'a> Engine<'a> {
         wallet: &mut OnchainWallet,
         mut state: WalletState,
     ) -> ClientResult<()> {
-        if wallet.persist_into(&mut state) {
+        // A detached store (a command that only reads while another process holds the
+        // wallet) keeps the sync in memory.
+        if wallet.persist_into(&mut state) && !self.store.is_detached() {
             self.store.save(&state)?;
         }
         Ok(())
@@ -184,10 +187,13 @@ pub fn stored_seed(store: &ReadOnlyStore, network: Network) -> ClientResult<Seed
     })?;
     if file.network != network.to_string() {
         return Err(ClientError::invalid(format!(
-            "this wallet was created for {}, not {network}",
+            "this data dir ({}) holds a {} wallet, not a {network} one",
+            store.dir().display(),
             file.network
         ))
-        .hint(format!("pass --network {}", file.network)));
+        .hint(format!(
+            "drop --network (the wallet remembers its network), or pass --datadir of a {network} wallet"
+        )));
     }
     Seed::from_phrase(&file.mnemonic)
         .map_err(|e| ClientError::corrupt(format!("the stored mnemonic is invalid: {e}")))

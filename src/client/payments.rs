@@ -1903,6 +1903,22 @@ fn parse_payment_id(id: &str) -> ClientResult<PaymentId> {
 }
 
 /// The engine's payment operations (PROTOCOL.md §5).
+/// How long [`Engine::wait`] sleeps between two polls.
+pub const WAIT_POLL: Duration = Duration::from_millis(500);
+
+/// The error of a wait that ended with payment `p` still pending (exit 5).
+pub fn still_pending(p: &ClientPayment, last_problem: Option<String>) -> ClientError {
+    let why = last_problem.map_or(String::new(), |m| format!(" (last: {m})"));
+    ClientError::new(
+        ClientErrorKind::Pending,
+        format!("payment {} is still {}{why}", p.payment_id, p.status.name()),
+    )
+    .hint(format!(
+        "run `asyncpay payments wait {}` again later",
+        p.payment_id
+    ))
+}
+
 impl Engine<'_> {
     fn payment_steps(&self) -> ClientResult<Payments<'_, '_>> {
         self.check_channels_allowed()?;
@@ -2054,44 +2070,54 @@ impl Engine<'_> {
 
     /// Moves the payment `id` on until it is final, or fails with `Pending` after `timeout`.
     pub fn wait(&self, id: &str, timeout: Duration) -> ClientResult<ClientPayment> {
-        let ps = self.payment_steps()?;
-        let mut p = ps.load(id)?;
         let deadline = Instant::now() + timeout;
-        self.busy(Some(&format!("waiting for payment {}", p.payment_id)));
         let mut last_problem = None;
         let result = loop {
-            let step = match p.direction {
-                Direction::Outgoing => ps.sync_outgoing(&mut p),
-                Direction::Incoming => ps
-                    .progress_incoming(false, Some(p.payment_id))
-                    .map(|problems| last_problem = problems.into_iter().next()),
-            };
-            match step {
-                Err(e) if e.kind == ClientErrorKind::Unreachable => last_problem = Some(e.message),
+            let (p, problem) = match self.poll_payment(id) {
+                Ok(polled) => polled,
                 Err(e) => break Err(e),
-                Ok(()) => {}
-            }
-            p = ps.load(id)?;
+            };
+            last_problem = problem.or(last_problem);
             if p.status.is_final() {
                 break Ok(p);
             }
             if Instant::now() >= deadline {
-                let why = last_problem.map_or(String::new(), |m| format!(" (last: {m})"));
-                break Err(ClientError::new(
-                    ClientErrorKind::Pending,
-                    format!("payment {} is still {}{why}", p.payment_id, p.status.name()),
-                )
-                .hint("run `asyncpay payments wait ID` again later"));
+                break Err(still_pending(&p, last_problem));
             }
             self.busy(Some(&format!(
                 "payment {}: {}",
                 p.payment_id,
                 p.status.name()
             )));
-            std::thread::sleep(Duration::from_millis(500));
+            std::thread::sleep(WAIT_POLL);
         };
         self.busy(None);
         result
+    }
+
+    /// One step of [`Engine::wait`]: moves payment `id` on as far as it goes now (an
+    /// outgoing one synced with S, an incoming one sold and claimed) and returns it, with
+    /// why it could not go on if S was unreachable (that is no error: S may come back). A
+    /// caller that waits between two polls need not hold the wallet meanwhile.
+    pub fn poll_payment(&self, id: &str) -> ClientResult<(ClientPayment, Option<String>)> {
+        let ps = self.payment_steps()?;
+        let mut p = ps.load(id)?;
+        if p.status.is_final() {
+            return Ok((p, None));
+        }
+        let mut problem = None;
+        let step = match p.direction {
+            Direction::Outgoing => ps.sync_outgoing(&mut p),
+            Direction::Incoming => ps
+                .progress_incoming(false, Some(p.payment_id))
+                .map(|problems| problem = problems.into_iter().next()),
+        };
+        match step {
+            Err(e) if e.kind == ClientErrorKind::Unreachable => problem = Some(e.message),
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+        Ok((ps.load(id)?, problem))
     }
 
     /// B's payment address: its node id and mailbox at the server `server` (default: the

@@ -13,12 +13,17 @@ use std::path::{Path, PathBuf};
 pub enum StoreError {
     /// Another process (or another handle in this process) holds the data dir's lock.
     #[error(
-        "wallet data dir {} is in use by another asyncpay process; wait for it to finish or pass --wait",
-        path.display()
+        "wallet data dir {} is in use by {}; commands that only read still work, others must \
+         wait for it to finish (or pass --wait-lock to wait)",
+        path.display(),
+        holder.as_ref().map_or_else(|| "another asyncpay process".to_owned(), |h| h.to_string())
     )]
     InUse {
         /// The data dir.
         path: PathBuf,
+        /// Who holds it, as the holder recorded in the lock file (`None`: unknown, or the
+        /// record is stale: its process is gone).
+        holder: Option<super::LockHolder>,
     },
     /// An operating-system error while reading or writing a file of the data dir.
     #[error("cannot {action} {}: {source}; check that the path exists and is accessible", path.display())]

@@ -53,6 +53,7 @@ mod auth;
 mod db;
 mod envelope;
 mod error;
+mod holder;
 mod identity;
 mod seed;
 
@@ -69,6 +70,7 @@ pub use atomic::write_atomic;
 pub use db::{Txn, DB_FILE};
 pub use envelope::StateFile;
 pub use error::StoreError;
+pub use holder::LockHolder;
 pub use seed::SeedFile;
 
 /// Name of the passphrase-encrypted storage identity in the data dir.
@@ -167,10 +169,17 @@ impl fmt::Debug for Unlock {
     }
 }
 
-/// The exclusive lock on a data dir; released when the file closes.
+/// The exclusive lock on a data dir; released when the file closes (the holder record in
+/// it is cleared first).
 #[derive(Debug)]
 struct DirLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        holder::clear(&self.file);
+    }
 }
 
 /// An open data dir, holding its exclusive lock until it and every [`Store`] made from it are
@@ -193,9 +202,25 @@ impl DataDir {
     /// [`StoreError::NotPrivate`] if that fails (e.g. another user owns it) or if the path
     /// is not a directory.
     pub fn open(path: &Path, wait: LockWait) -> Result<DataDir, StoreError> {
+        DataDir::open_as(path, wait, "")
+    }
+
+    /// [`DataDir::open`], recording this process (its pid and `command`, e.g. `server run`)
+    /// as the holder in the lock file, so that a process refused the lock can name it in
+    /// its [`StoreError::InUse`] (see [`LockHolder`]).
+    pub fn open_as(path: &Path, wait: LockWait, command: &str) -> Result<DataDir, StoreError> {
         create_private_dir(path).map_err(|e| StoreError::io("create", path, e))?;
         let fixed_mode = make_private(path)?;
         let lock_path = path.join(LOCK_FILE);
+        // The holder writes its record into the lock file: never through a link someone
+        // put in its place (it would write to the file it points to).
+        if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::io(
+                "open",
+                &lock_path,
+                io::Error::other("it is a symbolic link, not asyncpay's lock file; remove it"),
+            ));
+        }
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -203,7 +228,7 @@ impl DataDir {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options
+        let mut file = options
             .open(&lock_path)
             .map_err(|e| StoreError::io("open", &lock_path, e))?;
         match fs4::FileExt::try_lock(&file) {
@@ -212,6 +237,7 @@ impl DataDir {
                 LockWait::Fail => {
                     return Err(StoreError::InUse {
                         path: path.to_path_buf(),
+                        holder: holder::read(&lock_path),
                     })
                 }
                 LockWait::Wait => {
@@ -222,11 +248,12 @@ impl DataDir {
                 return Err(StoreError::io("lock", &lock_path, e));
             }
         }
+        holder::record(&mut file, command);
         atomic::remove_stale_temps(path)
             .map_err(|e| StoreError::io("clean up temp files in", path, e))?;
         Ok(DataDir {
             path: path.to_path_buf(),
-            lock: Arc::new(DirLock { _file: file }),
+            lock: Arc::new(DirLock { file }),
             fixed_mode,
         })
     }
@@ -305,6 +332,14 @@ impl DataDir {
     /// `recipient`.
     pub fn unlock(&self, unlock: &Unlock) -> Result<Store, StoreError> {
         Ok(self.store(unlock_identity(&self.path, unlock)?, false)?.0)
+    }
+
+    /// Opens the store again with a storage key an earlier unlock of this data dir gave
+    /// ([`Store::key`]): a REPL session unlocks once and takes the lock per command.
+    /// [`StoreError::Corrupt`] if the data dir holds another wallet now.
+    pub fn unlock_with_key(&self, key: &StorageKey) -> Result<Store, StoreError> {
+        check_key(&self.path, key)?;
+        Ok(self.store(key.0.clone(), false)?.0)
     }
 
     /// [`DataDir::unlock`] for `asyncpay wallet upgrade`: moves the state files of an older
@@ -390,7 +425,7 @@ impl DataDir {
                 identity,
                 db: Some(Arc::new(db)),
             },
-            _lock: Arc::clone(&self.lock),
+            lock: Some(Arc::clone(&self.lock)),
         };
         Ok((store, moved))
     }
@@ -430,7 +465,8 @@ impl DataDir {
 /// [`Store::read_only`]) and also writes.
 pub struct Store {
     reader: ReadOnlyStore,
-    _lock: Arc<DirLock>,
+    /// `None`: a detached store ([`Store::detached`]), which cannot write.
+    lock: Option<Arc<DirLock>>,
 }
 
 impl fmt::Debug for Store {
@@ -443,6 +479,27 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
+    /// A store over a read-only view of a data dir another process holds: it reads as a
+    /// [`ReadOnlyStore`] does, and every write fails with [`StoreError::InUse`] naming the
+    /// holder. For commands that only read (a balance, a list) while, say, `server run`
+    /// holds the wallet: they run the same code and skip their saves
+    /// ([`Store::is_detached`]).
+    pub fn detached(reader: ReadOnlyStore) -> Store {
+        Store { reader, lock: None }
+    }
+
+    /// True for a [`Store::detached`] store: it holds no lock and cannot write.
+    pub fn is_detached(&self) -> bool {
+        self.lock.is_none()
+    }
+
+    /// The storage key, to open this data dir again without the passphrase
+    /// ([`DataDir::unlock_with_key`]). Whoever has it can read every record: keep it in
+    /// memory only.
+    pub fn key(&self) -> StorageKey {
+        self.reader.key()
+    }
+
     /// The storage recipient the data key (and nothing else written from now on) is
     /// encrypted to.
     pub fn recipient(&self) -> x25519::Recipient {
@@ -511,6 +568,14 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Txn<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
+        if self.lock.is_none() {
+            let lock_path = self.reader.dir.join(LOCK_FILE);
+            return Err(StoreError::InUse {
+                path: self.reader.dir.clone(),
+                holder: holder::read(&lock_path),
+            }
+            .into());
+        }
         self.db().write(f)
     }
 
@@ -673,7 +738,17 @@ impl ReadOnlyDir {
 
     /// Unlocks the storage identity, with the errors of [`DataDir::unlock`]. Reads only.
     pub fn unlock(&self, unlock: &Unlock) -> Result<ReadOnlyStore, StoreError> {
-        let identity = unlock_identity(&self.path, unlock)?;
+        self.open_store(unlock_identity(&self.path, unlock)?)
+    }
+
+    /// [`ReadOnlyDir::unlock`] with a key an earlier unlock gave (see
+    /// [`DataDir::unlock_with_key`]).
+    pub fn unlock_with_key(&self, key: &StorageKey) -> Result<ReadOnlyStore, StoreError> {
+        check_key(&self.path, key)?;
+        self.open_store(key.0.clone())
+    }
+
+    fn open_store(&self, identity: x25519::Identity) -> Result<ReadOnlyStore, StoreError> {
         let record_key = auth::RecordKey::derive(&identity);
         let db = db::Db::open_read_only(&self.path, &identity, &record_key)?;
         if db.is_none() {
@@ -716,6 +791,11 @@ impl fmt::Debug for ReadOnlyStore {
 }
 
 impl ReadOnlyStore {
+    /// The storage key (see [`Store::key`]).
+    pub fn key(&self) -> StorageKey {
+        StorageKey(self.identity.clone())
+    }
+
     /// The storage recipient the data key is encrypted to.
     pub fn recipient(&self) -> x25519::Recipient {
         self.recipient.clone()
@@ -749,6 +829,36 @@ impl ReadOnlyStore {
             Some(db) => db.keys_of(T::FILE),
             None => Ok(Vec::new()),
         }
+    }
+}
+
+/// An unlocked storage identity, kept in memory to open its data dir again without the
+/// passphrase (a REPL session, a wait that lets go of the lock between polls). Zeroized on
+/// drop; `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct StorageKey(x25519::Identity);
+
+impl fmt::Debug for StorageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StorageKey({})", self.0.to_public())
+    }
+}
+
+/// Refuses `key` for the data dir at `dir` unless its recipient is the one the dir records
+/// (the dir was replaced by another wallet's since the key was taken).
+fn check_key(dir: &Path, key: &StorageKey) -> Result<(), StoreError> {
+    if !is_initialized(dir) {
+        return Err(StoreError::NotInitialized {
+            path: dir.to_path_buf(),
+        });
+    }
+    match recorded_recipient(dir)? {
+        Some(r) if r.to_string() != key.0.to_public().to_string() => Err(StoreError::corrupt(
+            &dir.join(RECIPIENT_FILE),
+            "names another wallet than the one unlocked earlier (was the data dir replaced?); \
+             unlock it again",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -804,8 +914,9 @@ pub fn parse_identity_plaintext(text: &str) -> Result<x25519::Identity, StoreErr
     identity::parse_identity_plaintext(Path::new(UNNAMED_FILE), text)
 }
 
-/// True if `dir` holds a storage identity: `identity.age` or `recipient`.
-fn is_initialized(dir: &Path) -> bool {
+/// True if the data dir at `dir` holds a wallet (a storage identity:
+/// `identity.age` or `recipient`).
+pub fn is_initialized(dir: &Path) -> bool {
     dir.join(IDENTITY_FILE).exists() || dir.join(RECIPIENT_FILE).exists()
 }
 
