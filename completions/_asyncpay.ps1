@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -165,6 +165,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;transactions' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the newest)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -181,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;utxos' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -249,7 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -470,7 +472,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;pay' {
             [CompletionResult]::new('--expiry', '--expiry', [CompletionResultType]::ParameterName, 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)')
             [CompletionResult]::new('--package-out', '--package-out', [CompletionResultType]::ParameterName, 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)')
-            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Pay through this channel [default: one with enough balance]')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -550,7 +552,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process using the wallet instead of failing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -558,6 +560,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;payments;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only entries with this status (e.g. pending, paid, open, closed)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the most recent)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -565,6 +569,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list what is over: closed and abandoned channels, cancelled and failed payments')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -623,7 +628,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;payments;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -661,7 +666,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
@@ -702,6 +707,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;channel;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only entries with this status (e.g. pending, paid, open, closed)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the most recent)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -709,7 +716,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list abandoned channels: closed without ever being funded (failed opens)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list what is over: closed and abandoned channels, cancelled and failed payments')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -772,7 +779,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;channel;help' {
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
@@ -914,6 +921,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;server;sales;list' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the oldest)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the running `server run` [default: http:// and the listen address from `server init`]')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet)')
@@ -1056,7 +1064,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -1131,7 +1139,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;payments' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -1152,7 +1160,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;help;channel' {
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')

@@ -101,7 +101,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -155,6 +155,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;wallet;transactions'= {
+            cand --limit 'Show at most N (the newest)'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -170,6 +171,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;wallet;utxos'= {
+            cand --limit 'Show at most N'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -234,7 +236,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -428,7 +430,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;pay'= {
             cand --expiry 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)'
             cand --package-out 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)'
-            cand --channel 'Pay through this channel [default: one with enough balance]'
+            cand --channel 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -504,13 +506,15 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --wait 'Wait for another asyncpay process using the wallet instead of failing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;payments;list'= {
+            cand --status 'Only entries with this status (e.g. pending, paid, open, closed)'
+            cand --limit 'Show at most N (the most recent)'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -518,6 +522,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --all 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -572,7 +577,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;payments;help'= {
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
@@ -604,7 +609,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -642,6 +647,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;channel;list'= {
+            cand --status 'Only entries with this status (e.g. pending, paid, open, closed)'
+            cand --limit 'Show at most N (the most recent)'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL [default: regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -649,7 +656,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
-            cand --all 'Also list abandoned channels: closed without ever being funded (failed opens)'
+            cand --all 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -708,7 +715,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;channel;help'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -837,6 +844,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;server;sales;list'= {
+            cand --limit 'Show at most N (the oldest)'
             cand --server 'URL of the running `server run` [default: http:// and the listen address from `server init`]'
             cand --datadir 'Wallet data directory [default: the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet)'
@@ -960,7 +968,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -1013,7 +1021,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;sync'= {
         }
         &'asyncpay;help;payments'= {
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
@@ -1029,7 +1037,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;channel'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'

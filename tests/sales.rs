@@ -94,9 +94,12 @@ fn the_operator_approves_a_queued_sale_and_everyone_ends_right_to_the_satoshi() 
     let out = human(s, &["server", "sales", "list"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("PAYMENT ID"), "{text}");
+    assert!(text.starts_with("PAYMENT "), "{text}");
     let line = text.lines().nth(1).unwrap();
-    assert!(line.starts_with(&pid) && line.contains("10000"), "{text}");
+    assert!(
+        line.starts_with(&pid[..8]) && line.contains("10,000 sat"),
+        "{text}"
+    );
 
     // Approve: B's next receive sells and claims.
     let approved = s.ok(&["server", "sales", "approve", &pid]);

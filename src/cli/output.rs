@@ -52,10 +52,12 @@ pub struct Output {
 impl Output {
     /// Prints a result on stdout.
     pub fn result<R: Render>(&self, value: &R) {
+        let captured = CAPTURED.with(|c| c.borrow().is_some());
         let text = if self.json {
             serde_json::to_string_pretty(value).expect("results serialize")
         } else {
-            value.human()
+            let colour = !captured && super::text::stdout_colour(self.json);
+            super::text::with_colour(colour, || value.human())
         };
         let captured = CAPTURED.with(|c| {
             c.borrow_mut()
@@ -71,6 +73,7 @@ impl Output {
 
     /// Prints an error: a JSON document on stdout with `--json`, text on stderr otherwise.
     pub fn error(&self, error: &CliError) {
+        let error = &error.clone().split_hint();
         if self.json {
             let doc = serde_json::json!({ "error": {
                 "code": error.kind.code(),
@@ -80,8 +83,13 @@ impl Output {
             }});
             let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
         } else {
+            let label = if super::text::stderr_colour(false) {
+                super::text::ansi("error:", super::text::Paint::Bad)
+            } else {
+                "error:".to_owned()
+            };
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {}", error.message);
+            let _ = writeln!(err, "{label} {}", error.message);
             if let Some(hint) = &error.hint {
                 let _ = writeln!(err, "hint: {hint}");
             }

@@ -45,17 +45,26 @@ pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
 /// What `decode` found.
 #[derive(Debug, Serialize)]
 pub struct Decoded {
+    /// `payment_address`, `invoice`, `node_id`, `channel_id` or `encrypted_package`.
     kind: &'static str,
+    /// What it is, in words.
+    description: &'static str,
     #[serde(flatten)]
     fields: Value,
 }
 
 impl Render for Decoded {
     fn human(&self) -> String {
-        let mut lines = vec![format!("{}:", self.kind)];
+        let mut lines = vec![format!("{}:", self.description)];
         if let Value::Object(map) = &self.fields {
+            let now = crate::units::now();
             for (k, v) in map {
-                let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                let v = match (k.as_str(), v.as_u64()) {
+                    ("signature_valid", _) => continue,
+                    ("expiry", Some(at)) => crate::units::when(at, now),
+                    (k, Some(sat)) if k.ends_with("_sat") => crate::units::sat(sat),
+                    _ => v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                };
                 lines.push(format!("  {k:<18} {v}"));
             }
         }
@@ -75,7 +84,8 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
         || text.starts_with("age-encryption.org/")
     {
         return Ok(Decoded {
-            kind: "encrypted update package",
+            kind: "encrypted_package",
+            description: "encrypted update package",
             fields: json!({
                 "note": "encrypted to the payee's mailbox key; only the payee can open it (`asyncpay receive --package FILE`)"
             }),
@@ -83,7 +93,8 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
     }
     if let Ok(addr) = PaymentAddress::from_str(text) {
         return Ok(Decoded {
-            kind: "payment address",
+            kind: "payment_address",
+            description: "payment address",
             fields: json!({
                 "network": format!("{:?}", addr.network()).to_lowercase(),
                 "node_id": addr.node_id().to_string(),
@@ -97,8 +108,10 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
             .map_err(|e| CliError::usage(format!("not a valid invoice: {e}")))?;
         let f = invoice.fields();
         return Ok(Decoded {
-            kind: "invoice (signature valid)",
+            kind: "invoice",
+            description: "invoice (signature valid)",
             fields: json!({
+                "signature_valid": true,
                 "payment_id": f.payment_id.to_string(),
                 "amount_sat": f.amount_sat,
                 "payment_point": crate::protocol::hex::encode(&f.payment_point.serialize()),
@@ -109,13 +122,15 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
     }
     if let Ok(node) = NodeId::from_str(text) {
         return Ok(Decoded {
-            kind: "node id",
+            kind: "node_id",
+            description: "node id",
             fields: json!({ "node_id": node.to_string() }),
         });
     }
     if let Ok(id) = ChannelId::from_str(text) {
         return Ok(Decoded {
-            kind: "channel id (or payment id)",
+            kind: "channel_id",
+            description: "channel id (or payment id)",
             fields: json!({ "id": id.to_string() }),
         });
     }

@@ -14,6 +14,8 @@ use super::args::{RunningServer, SalesCommand, ServerCommand};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
+use super::text::{self, Align, Table};
+use crate::client::ids::{self, IdError};
 use crate::keys::WalletKeys;
 use crate::net::client::Client;
 use crate::net::server::{AuthState, ServerConfig, ServerHandle, TlsFiles};
@@ -23,6 +25,7 @@ use crate::server::api::{OperatorSale, QueuedSales};
 use crate::server::mailbox::Mailbox;
 use crate::server::watcher::{FdReserve, RESERVE_FDS, RETRY_BACKOFF};
 use crate::server::{ServerCore, ServerInfo, ServerSettings};
+use crate::units;
 
 /// Runs a `server` subcommand.
 pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
@@ -171,29 +174,63 @@ fn parse_listen(s: &str) -> CliResult<SocketAddr> {
 
 // ----- server sales -----
 
-/// `server sales list|approve`: one signed request to the running server.
+/// `server sales list|approve`: one signed request to the running server (two for an
+/// approval by id prefix: the queued sales first, to resolve it).
 fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
     let out = ctx.out;
-    let (target, id) = match &cmd {
-        SalesCommand::List { server } => (server, None),
-        SalesCommand::Approve { id, server } => (server, Some(parse_payment_id(id)?)),
+    let (target, typed, limit) = match &cmd {
+        SalesCommand::List { server, limit } => (server, None, *limit),
+        SalesCommand::Approve { id, server } => (server, Some(id.clone()), None),
     };
+    // A malformed or too short id fails before anything is unlocked or sent.
+    if let Some(typed) = &typed {
+        if let Err(e @ (IdError::Malformed | IdError::TooShort)) =
+            ids::resolve(typed, std::iter::empty::<&str>())
+        {
+            return Err(ids::id_error(e, "payment", typed, "asyncpay server sales list").into());
+        }
+    }
     let operator = Operator::connect(ctx, target)?;
-    match id {
+    match typed {
         None => {
             let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
             if !queued.sales.is_empty() {
                 out.note("approve one with `asyncpay server sales approve ID`");
             }
+            let total = queued.sales.len();
+            let mut sales = queued.sales;
+            if let Some(limit) = limit {
+                sales.truncate(limit);
+            }
             out.result(&SalesReport {
                 server: operator.url,
                 manual: queued.manual,
                 now: crate::net::server::system_clock(),
-                sales: queued.sales,
+                hidden: total - sales.len(),
+                sales,
                 quarantined: queued.quarantined,
             });
         }
-        Some(id) => {
+        Some(typed) => {
+            let id = match typed.trim().parse::<PaymentId>() {
+                // A full id is sent as typed: S may hold a payment not queued yet.
+                Ok(id) => id,
+                Err(_) => {
+                    let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
+                    let listed = queued.sales.iter().map(|s| s.payment_id.to_string());
+                    let found = ids::resolve(&typed, listed).map_err(|e| {
+                        CliError::from(ids::id_error(
+                            e,
+                            "queued sale",
+                            &typed,
+                            "asyncpay server sales list",
+                        ))
+                    })?;
+                    found.parse().map_err(|e| {
+                        CliError::failed(format!("the server listed a bad payment id: {e}"))
+                    })?
+                }
+            };
             let path = format!("/v1/admin/sales/{id}/approve");
             let sale: OperatorSale = operator.request(|c| c.post(&path, &serde_json::json!({})))?;
             out.result(&ApprovedReport {
@@ -203,13 +240,6 @@ fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
         }
     }
     Ok(())
-}
-
-fn parse_payment_id(id: &str) -> CliResult<PaymentId> {
-    id.parse().map_err(|e| {
-        CliError::usage(format!("invalid payment id '{id}': {e}"))
-            .hint("copy the id from `asyncpay server sales list`")
-    })
 }
 
 /// The client of the running server, signing as S.
@@ -304,25 +334,6 @@ fn default_url(listen: &str) -> CliResult<String> {
     Ok(format!("http://{addr}"))
 }
 
-/// "3d 4h", "2h 5m", "4m 10s", "12s".
-fn span(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {s}s"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
-fn expires(expiry: u64, now: u64) -> String {
-    if now >= expiry {
-        format!("expired {} ago", span(now - expiry))
-    } else {
-        format!("in {}", span(expiry - now))
-    }
-}
-
 /// The first hex digits of a node id, for a table (the full ids are in `--json`).
 fn short(node: &crate::keys::NodeId) -> String {
     let full = node.to_string();
@@ -337,6 +348,8 @@ struct SalesReport {
     #[serde(skip)]
     now: u64,
     sales: Vec<OperatorSale>,
+    /// How many `--limit` left out.
+    hidden: usize,
     /// What S set aside instead of refusing to start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     quarantined: Vec<crate::server::Quarantined>,
@@ -359,21 +372,39 @@ impl Render for SalesReport {
             lines.push("no sales waiting for approval".to_owned());
             return lines.join("\n");
         }
-        lines.push(format!(
-            "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  EXPIRES",
-            "PAYMENT ID", "AMOUNT SAT", "FEE", "PAYER", "PAYEE", "CREATED"
-        ));
-        for s in &self.sales {
-            lines.push(format!(
-                "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  {}",
-                s.payment_id.to_string(),
-                s.amount_sat,
-                s.fee_sat,
+        let ids: Vec<String> = self
+            .sales
+            .iter()
+            .map(|s| s.payment_id.to_string())
+            .collect();
+        let len = ids::short_len(ids.iter().map(String::as_str));
+        let mut table = Table::new(&[
+            ("PAYMENT", Align::Left),
+            ("AMOUNT", Align::Right),
+            ("FEE", Align::Right),
+            ("PAYER", Align::Left),
+            ("PAYEE", Align::Left),
+            ("CREATED", Align::Left),
+            ("EXPIRES", Align::Left),
+        ]);
+        for (s, id) in self.sales.iter().zip(&ids) {
+            table.row(vec![
+                text::short(id, len),
+                units::sat(s.amount_sat),
+                units::sat(s.fee_sat),
                 short(&s.payer),
                 short(&s.payee),
-                format!("{} ago", span(self.now.saturating_sub(s.created_at))),
-                expires(s.expiry, self.now),
-            ));
+                units::relative(s.created_at, self.now),
+                if s.expiry <= self.now {
+                    text::status("expired")
+                } else {
+                    units::relative(s.expiry, self.now)
+                },
+            ]);
+        }
+        lines.push(table.render());
+        if let Some(note) = text::hidden_note(self.hidden, "sale", "raise --limit") {
+            lines.push(note);
         }
         lines.join("\n")
     }
@@ -399,13 +430,13 @@ impl Render for ApprovedReport {
             "the payee has not asked yet; its first `asyncpay receive` goes through".to_owned()
         };
         format!(
-            "approved payment {}\namount:  {} sat (fee {} sat)\npayer:   {}\npayee:   {}\nexpires: {}\n{next}",
+            "approved payment {}\namount:  {} (fee {})\npayer:   {}\npayee:   {}\nexpires: {}\n{next}",
             s.payment_id,
-            s.amount_sat,
-            s.fee_sat,
+            units::sat(s.amount_sat),
+            units::sat(s.fee_sat),
             s.payer,
             s.payee,
-            expires(s.expiry, now),
+            units::when(s.expiry, now),
         )
     }
 }
@@ -423,7 +454,7 @@ impl Render for SettingsReport {
         let p = &self.settings.policy;
         let s = &self.settings;
         format!(
-            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
+            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {} to {}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {} to {}\ndust limit:        {}\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
             p.shared_delay,
@@ -431,9 +462,9 @@ impl Render for SettingsReport {
             p.max_shared_delay,
             p.inbound_shared_delay,
             p.confirmation_budget,
-            p.min_capacity_sat,
-            p.max_capacity_sat,
-            p.dust_limit_sat,
+            units::sat(p.min_capacity_sat),
+            units::sat(p.max_capacity_sat),
+            units::sat(p.dust_limit_sat),
             p.minimum_depth,
             if p.server_funds {
                 format!("funded by this server (policy {})", s.limits.inbound)
