@@ -823,7 +823,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -893,6 +893,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list closed and abandoned channels')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -973,7 +974,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;server;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1187,7 +1188,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;help;server' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             break
         }

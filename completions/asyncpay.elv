@@ -751,7 +751,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -818,6 +818,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --all 'Also list closed and abandoned channels'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -890,7 +891,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;server;help'= {
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1057,7 +1058,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;server'= {
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
         }
         &'asyncpay;help;server;init'= {

@@ -618,7 +618,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l listen -d 'Address to listen on' -r
@@ -680,6 +680,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l all -d 'Also list closed and abandoned channels'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait -d 'Wait for another asyncpay process using the wallet instead of failing'
@@ -702,7 +703,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l datadir -d 'Wallet data directory [default: the platform data dir, per network]' -r -F
@@ -773,5 +774,5 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'

@@ -486,6 +486,18 @@ fn every_command_prints_a_documented_json_document() {
     );
     let e: Value = serde_json::from_slice(&missing.stdout).unwrap();
     schema.check("error", &e, "a missing identity file");
+
+    // S stopped: `server info` lists its channels (A's, closed, only with --all).
+    drop(st.server);
+    let info = ok(&schema, sw, &["server", "info"], "server_settings");
+    let all = ok(&schema, sw, &["server", "info", "--all"], "server_settings");
+    let shown = info["channels"].as_array().unwrap().len() as u64;
+    assert_eq!(shown + info["hidden"].as_u64().unwrap(), 2, "{info}");
+    assert_eq!(all["channels"].as_array().unwrap().len(), 2, "{all}");
+    let (code, text, _) = sw.human(&["server", "info", "--all"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("\nCHANNEL "), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
 }
 
 /// Rewrites the id of a copy of `w`'s payment `from` to `to` in its store (as a second

@@ -469,8 +469,12 @@ pub enum ServerCommand {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Show the server's settings and channels
-    Info,
+    /// Show the server's settings and channels (closed and abandoned ones with --all)
+    Info {
+        /// Also list closed and abandoned channels
+        #[arg(long)]
+        all: bool,
+    },
     /// Sales waiting for the operator of a running `server run --manual`: list, approve
     #[command(subcommand)]
     Sales(SalesCommand),

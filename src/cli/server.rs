@@ -24,7 +24,7 @@ use crate::payment::PaymentId;
 use crate::server::api::{OperatorSale, QueuedSales};
 use crate::server::mailbox::Mailbox;
 use crate::server::watcher::{FdReserve, RESERVE_FDS, RETRY_BACKOFF};
-use crate::server::{ServerCore, ServerInfo, ServerSettings};
+use crate::server::{ServerChannel, ServerCore, ServerInfo, ServerSettings};
 use crate::units;
 
 /// Runs a `server` subcommand.
@@ -89,18 +89,34 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             w.store().save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys().node_id().to_string(),
+                channels: None,
+                hidden: None,
                 settings,
             });
         }
-        ServerCommand::Info => {
+        ServerCommand::Info { all } => {
             let w = ctx.engine()?;
             let settings: ServerSettings = w
                 .store()
                 .load()
                 .map_err(store_error)?
                 .ok_or_else(not_server)?;
+            let store = w.store();
+            let mut channels = Vec::new();
+            for key in store.keys_of::<ServerChannel>().map_err(store_error)? {
+                if let Some(ch) = store
+                    .load_keyed::<ServerChannel>(&key)
+                    .map_err(store_error)?
+                {
+                    channels.push(ServerChannelRow::of(&ch));
+                }
+            }
+            let total = channels.len();
+            channels.retain(|c| all || !matches!(c.status, "closed" | "abandoned"));
             out.result(&SettingsReport {
                 node_id: w.keys().node_id().to_string(),
+                hidden: Some(total - channels.len()),
+                channels: Some(channels),
                 settings,
             });
         }
@@ -447,13 +463,57 @@ struct SettingsReport {
     node_id: String,
     #[serde(flatten)]
     settings: ServerSettings,
+    /// `server info`: S's channels (closed and abandoned ones only with `--all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channels: Option<Vec<ServerChannelRow>>,
+    /// `server info`: how many channels `--all` would add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<usize>,
+}
+
+/// One of S's channels in `server info`.
+#[derive(Debug, Serialize)]
+struct ServerChannelRow {
+    channel_id: String,
+    /// The client's node id.
+    client: String,
+    /// `opening`, `awaiting_funding`, `open`, `closing`, `closed` or `abandoned`.
+    status: &'static str,
+    capacity_sat: u64,
+    client_sat: Option<u64>,
+    server_sat: Option<u64>,
+    state: Option<u32>,
+}
+
+impl ServerChannelRow {
+    fn of(ch: &ServerChannel) -> Self {
+        use crate::protocol::ChannelStatus as S;
+        let c = &ch.channel;
+        let latest = c.latest();
+        ServerChannelRow {
+            channel_id: c.id().to_string(),
+            client: ch.client.to_string(),
+            status: match c.status() {
+                S::Closed if c.funding_outpoint().is_none() => "abandoned",
+                S::Opening => "opening",
+                S::AwaitingFunding => "awaiting_funding",
+                S::Open => "open",
+                S::Closing => "closing",
+                S::Closed => "closed",
+            },
+            capacity_sat: c.params().capacity.to_sat(),
+            client_sat: latest.map(|l| l.state.client.to_sat()),
+            server_sat: latest.map(|l| l.state.server.to_sat()),
+            state: latest.map(|l| l.state.number),
+        }
+    }
 }
 
 impl Render for SettingsReport {
     fn human(&self) -> String {
         let p = &self.settings.policy;
         let s = &self.settings;
-        format!(
+        let mut out = format!(
             "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {} to {}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {} to {}\ndust limit:        {}\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
@@ -472,7 +532,47 @@ impl Render for SettingsReport {
                 "refused".to_owned()
             },
             p.fee_ppm
-        )
+        );
+        if let Some(channels) = &self.channels {
+            out.push_str("\n\n");
+            if channels.is_empty() {
+                out.push_str("(no channels)");
+            } else {
+                let ids: Vec<&str> = channels.iter().map(|c| c.channel_id.as_str()).collect();
+                let len = ids::short_len(ids.iter().copied());
+                let amount = |v: Option<u64>| v.map_or("-".into(), units::sat);
+                let mut table = Table::new(&[
+                    ("CHANNEL", Align::Left),
+                    ("CLIENT", Align::Left),
+                    ("STATUS", Align::Left),
+                    ("CAPACITY", Align::Right),
+                    ("CLIENT'S", Align::Right),
+                    ("SERVER'S", Align::Right),
+                    ("STATE", Align::Right),
+                ]);
+                for c in channels {
+                    table.row(vec![
+                        text::short(&c.channel_id, len),
+                        format!("{}…", text::short(&c.client, 12)),
+                        text::status(c.status),
+                        units::sat(c.capacity_sat),
+                        amount(c.client_sat),
+                        amount(c.server_sat),
+                        c.state.map_or("-".into(), |v| v.to_string()),
+                    ]);
+                }
+                out.push_str(&table.render());
+            }
+            if let Some(note) = text::hidden_note(
+                self.hidden.unwrap_or(0),
+                "closed channel",
+                "`asyncpay server info --all` shows them",
+            ) {
+                out.push('\n');
+                out.push_str(&note);
+            }
+        }
+        out
     }
 }
 
