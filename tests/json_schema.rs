@@ -343,7 +343,12 @@ fn every_command_prints_a_documented_json_document() {
 
     // A second payment, cancelled: hidden from the list unless --all or --status.
     let second = s(
-        &ok(&schema, a, &["pay", &st.address, "5000"], "payment"),
+        &ok(
+            &schema,
+            a,
+            &["pay", &st.address, "5000", "--channel", &st.a_channel[..8]],
+            "payment",
+        ),
         "payment_id",
     );
     let (code, pending) = doc(

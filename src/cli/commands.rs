@@ -673,7 +673,8 @@ pub struct LedgerReport {
     ledger: String,
     height: u32,
     tip: String,
-    time: u32,
+    /// The tip's block time, unix seconds.
+    tip_at: u32,
     mempool: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     funded: Option<String>,
@@ -705,7 +706,7 @@ fn ledger_report(ledger: &Ledger) -> CliResult<LedgerReport> {
         ledger: ledger.dir().display().to_string(),
         height: tip.height,
         tip: tip.hash.to_string(),
-        time: tip.time,
+        tip_at: tip.time,
         mempool: ledger.mempool().map_err(fail)?.len(),
         funded: None,
         mined: Vec::new(),
