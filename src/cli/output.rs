@@ -88,10 +88,12 @@ impl Output {
             } else {
                 "error:".to_owned()
             };
+            // An error may quote what a server said: no control characters reach the terminal.
+            let clean = super::text::clean;
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{label} {}", error.message);
+            let _ = writeln!(err, "{label} {}", clean(&error.message));
             if let Some(hint) = &error.hint {
-                let _ = writeln!(err, "hint: {hint}");
+                let _ = writeln!(err, "hint: {}", clean(hint));
             }
         }
     }

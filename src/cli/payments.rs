@@ -150,13 +150,13 @@ impl Render for PaymentReport {
             lines.push(format!("channel:   {c}"));
         }
         if let Some(d) = &self.delivered {
-            lines.push(format!("package:   {d}"));
+            lines.push(format!("package:   {}", text::clean(d)));
         }
         if self.invoice.is_some() {
             lines.push("invoice:   signed by the payee (see --json)".into());
         }
         if let Some(r) = &self.reason {
-            lines.push(format!("note:      {r}"));
+            lines.push(format!("note:      {}", text::clean(r)));
         }
         if let Some(pkg) = &self.package {
             lines.push(format!(

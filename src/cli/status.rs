@@ -103,10 +103,17 @@ impl Render for StatusReport {
             lines.push("servers       (none with a channel that is not closed)".into());
         }
         for s in &self.servers {
+            let clean = super::text::clean;
             let state = if s.reachable {
-                format!("answers (asyncpay {})", s.version.as_deref().unwrap_or("?"))
+                format!(
+                    "answers (asyncpay {})",
+                    clean(s.version.as_deref().unwrap_or("?"))
+                )
             } else {
-                format!("unreachable: {}", s.error.as_deref().unwrap_or("no answer"))
+                format!(
+                    "unreachable: {}",
+                    clean(s.error.as_deref().unwrap_or("no answer"))
+                )
             };
             lines.push(format!(
                 "server        {}  {} channel{}  {state}",

@@ -102,6 +102,15 @@ pub fn visible_len(s: &str) -> usize {
     n
 }
 
+/// `s` (text another party chose: a server's refusal, a URL, a version) safe for a
+/// terminal: control characters (escape sequences that could recolour, move the cursor or
+/// rewrite what is shown) become `?`; line breaks stay.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
+}
+
 /// The first `len` characters of `id` (a hex id).
 pub fn short(id: &str, len: usize) -> String {
     id.chars().take(len).collect()
@@ -259,6 +268,15 @@ mod tests {
             "ID       AMOUNT\nab    1,000 sat\nabcd      5 sat\n    pending: x"
         );
         assert_eq!(visible_len(&ansi("open", Paint::Good)), 4);
+    }
+
+    #[test]
+    fn text_from_others_cannot_drive_the_terminal() {
+        assert_eq!(
+            clean("refused\x1b[2J\x1b[31mpaid\r\nok\u{9b}"),
+            "refused?[2J?[31mpaid?\nok?"
+        );
+        assert_eq!(clean("plain – text"), "plain – text");
     }
 
     #[test]
