@@ -111,7 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -173,6 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;transactions' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the newest)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -190,6 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;utxos' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -279,7 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -513,7 +515,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;pay' {
             [CompletionResult]::new('--expiry', '--expiry', [CompletionResultType]::ParameterName, 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)')
             [CompletionResult]::new('--package-out', '--package-out', [CompletionResultType]::ParameterName, 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)')
-            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Pay through this channel [default: one with enough balance]')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
@@ -599,7 +601,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--wait-lock', '--wait-lock', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -607,6 +609,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;payments;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only entries with this status (e.g. pending, paid, open, closed)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the most recent)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -615,6 +619,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file of defaults (TOML) [default: config.toml in the platform config dir]')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list what is over: closed and abandoned channels, cancelled and failed payments')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -676,7 +681,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;payments;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -715,7 +720,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
@@ -758,6 +763,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;channel;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only entries with this status (e.g. pending, paid, open, closed)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the most recent)')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
             [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
@@ -766,7 +773,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file of defaults (TOML) [default: config.toml in the platform config dir]')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list abandoned channels: closed without ever being funded (failed opens)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list what is over: closed and abandoned channels, cancelled and failed payments')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -832,7 +839,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;channel;help' {
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
@@ -877,7 +884,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -951,6 +958,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file of defaults (TOML) [default: config.toml in the platform config dir]')
             [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list closed and abandoned channels')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
@@ -998,6 +1006,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;server;sales;list' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N (the oldest)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the running `server run` [default: http:// and the listen address from `server init`]')
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
@@ -1051,7 +1060,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;server;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1148,7 +1157,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Show a new receive address')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show the balance (confirmed, pending, immature)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send AMOUNT to ADDRESS')
-            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions')
+            [CompletionResult]::new('transactions', 'transactions', [CompletionResultType]::ParameterValue, 'List wallet transactions, newest first')
             [CompletionResult]::new('utxos', 'utxos', [CompletionResultType]::ParameterValue, 'List unspent outputs')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Show the mnemonic (only on explicit request)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
@@ -1227,7 +1236,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;payments' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one payment')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until a payment is paid or cancelled (syncing with S)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a pending payment: S refuses any later sale, your balance comes back')
@@ -1248,7 +1257,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;help;channel' {
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT')
             [CompletionResult]::new('request-inbound', 'request-inbound', [CompletionResultType]::ParameterValue, 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one channel')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Pay the server AMOUNT inside the channel (a new signed state)')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a channel: cooperatively with the server, or on chain alone with --force')
@@ -1275,7 +1284,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
         'asyncpay;help;server' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set this wallet up as a server S (channel policy shown to clients)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the server until interrupted (Ctrl-C or SIGTERM)')
-            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the server''s settings and channels (closed and abandoned ones with --all)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)')
             [CompletionResult]::new('sales', 'sales', [CompletionResultType]::ParameterValue, 'Sales waiting for the operator of a running `server run --manual`: list, approve')
             break

@@ -753,12 +753,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__channel__subcmd__list)
-            opts="-q -h --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --status --limit --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2283,12 +2291,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__payments__subcmd__list)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --status --limit --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2951,7 +2967,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__info)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --all --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3325,12 +3341,16 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__sales__subcmd__list)
-            opts="-q -h --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --limit --server --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3997,12 +4017,16 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__transactions)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --limit --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -4089,12 +4113,16 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__utxos)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --limit --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -105,7 +105,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -163,6 +163,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;wallet;transactions'= {
+            cand --limit 'Show at most N (the newest)'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -179,6 +180,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;wallet;utxos'= {
+            cand --limit 'Show at most N'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -263,7 +265,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -469,7 +471,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;pay'= {
             cand --expiry 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)'
             cand --package-out 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)'
-            cand --channel 'Pay through this channel [default: one with enough balance]'
+            cand --channel 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]'
             cand --wait 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
@@ -551,13 +553,15 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --wait-lock 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;payments;list'= {
+            cand --status 'Only entries with this status (e.g. pending, paid, open, closed)'
+            cand --limit 'Show at most N (the most recent)'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -566,6 +570,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --config 'Config file of defaults (TOML) [default: config.toml in the platform config dir]'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --all 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -623,7 +628,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;payments;help'= {
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
@@ -656,7 +661,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -696,6 +701,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;channel;list'= {
+            cand --status 'Only entries with this status (e.g. pending, paid, open, closed)'
+            cand --limit 'Show at most N (the most recent)'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -704,7 +711,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --config 'Config file of defaults (TOML) [default: config.toml in the platform config dir]'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
-            cand --all 'Also list abandoned channels: closed without ever being funded (failed opens)'
+            cand --all 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -766,7 +773,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;channel;help'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -803,7 +810,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -874,6 +881,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --identity 'Unlock with a plain age identity file instead of a passphrase'
             cand --config 'Config file of defaults (TOML) [default: config.toml in the platform config dir]'
             cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --all 'Also list closed and abandoned channels'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'
@@ -918,6 +926,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;server;sales;list'= {
+            cand --limit 'Show at most N (the oldest)'
             cand --server 'URL of the running `server run` [default: http:// and the listen address from `server init`]'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
@@ -965,7 +974,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;server;help'= {
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1048,7 +1057,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand address 'Show a new receive address'
             cand balance 'Show the balance (confirmed, pending, immature)'
             cand send 'Send AMOUNT to ADDRESS'
-            cand transactions 'List wallet transactions'
+            cand transactions 'List wallet transactions, newest first'
             cand utxos 'List unspent outputs'
             cand backup 'Show the mnemonic (only on explicit request)'
             cand info 'Show the node id and the storage identity''s public recipient'
@@ -1104,7 +1113,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;sync'= {
         }
         &'asyncpay;help;payments'= {
-            cand list 'List payments sent and received'
+            cand list 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
             cand show 'Show one payment'
             cand wait 'Wait until a payment is paid or cancelled (syncing with S)'
             cand cancel 'Cancel a pending payment: S refuses any later sale, your balance comes back'
@@ -1120,7 +1129,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;channel'= {
             cand open 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
             cand request-inbound 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-            cand list 'List channels (and update their confirmations from the chain)'
+            cand list 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
             cand show 'Show one channel'
             cand push 'Pay the server AMOUNT inside the channel (a new signed state)'
             cand close 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -1140,7 +1149,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;server'= {
             cand init 'Set this wallet up as a server S (channel policy shown to clients)'
             cand run 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-            cand info 'Show the server''s settings and channels'
+            cand info 'Show the server''s settings and channels (closed and abandoned ones with --all)'
             cand status 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
             cand sales 'Sales waiting for the operator of a running `server run --manual`: list, approve'
         }

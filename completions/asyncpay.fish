@@ -104,7 +104,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "transactions" -d 'List wallet transactions'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
@@ -154,6 +154,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l limit -d 'Show at most N (the newest)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -168,6 +169,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l limit -d 'Show at most N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -242,7 +244,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "transactions" -d 'List wallet transactions'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
@@ -392,7 +394,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l wait-lock -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l expiry -d 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l package-out -d 'Write the armored, encrypted update package to FILE instead of posting it to the payee\'s mailbox (give it to the payee yourself)' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l channel -d 'Pay through this channel [default: one with enough balance]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l channel -d 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait -d 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
@@ -466,11 +468,13 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "list" -d 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "show" -d 'Show one payment'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l status -d 'Only entries with this status (e.g. pending, paid, open, closed)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l limit -d 'Show at most N (the most recent)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -481,6 +485,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l all -d 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
@@ -528,7 +533,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "list" -d 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one payment'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
@@ -549,7 +554,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "list" -d 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "show" -d 'Show one channel'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -583,6 +588,8 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l status -d 'Only entries with this status (e.g. pending, paid, open, closed)' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l limit -d 'Show at most N (the most recent)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'
 signet\t'Signet (Bitcoin Inquisition\'s signet has BIP118 active)'
@@ -593,7 +600,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l all -d 'Also list abandoned channels: closed without ever being funded (failed opens)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l all -d 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
@@ -645,7 +652,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "list" -d 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one channel'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
@@ -666,7 +673,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -732,6 +739,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l all -d 'Also list closed and abandoned channels'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
@@ -770,7 +778,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -823,7 +831,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "transactions" -d 'List wallet transactions'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "info" -d 'Show the node id and the storage identity\'s public recipient'
@@ -833,18 +841,18 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "mine" -d 'Mine N blocks'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "fund" -d 'Pay AMOUNT to ADDRESS from the faucet and mine it'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from regtest" -f -a "info" -d 'Show the ledger\'s tip and mempool'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "list" -d 'List payments sent and received'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "list" -d 'List payments sent and received, oldest first; cancelled and failed ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "show" -d 'Show one payment'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "wait" -d 'Wait until a payment is paid or cancelled (syncing with S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from payments" -f -a "cancel" -d 'Cancel a pending payment: S refuses any later sale, your balance comes back'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "open" -d 'Open a channel to the server at SERVER_URL, funded by this wallet with AMOUNT'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "request-inbound" -d 'Ask the server at SERVER_URL to fund a channel of AMOUNT to this wallet (inbound capacity, so this wallet can be paid)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "list" -d 'List channels (and update their confirmations from the chain)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "list" -d 'List channels (and update their confirmations from the chain); closed and abandoned ones only with --all or --status'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "show" -d 'Show one channel'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "push" -d 'Pay the server AMOUNT inside the channel (a new signed state)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "close" -d 'Close a channel: cooperatively with the server, or on chain alone with --force'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "init" -d 'Set this wallet up as a server S (channel policy shown to clients)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "run" -d 'Run the server until interrupted (Ctrl-C or SIGTERM)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "info" -d 'Show the server\'s settings and channels (closed and abandoned ones with --all)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "status" -d 'Ask the running `server run` how it is: uptime, chain tip, watcher, channels, balances, payments, mailbox, queued sales (works while it runs; signed as S)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "sales" -d 'Sales waiting for the operator of a running `server run --manual`: list, approve'

@@ -19,5 +19,6 @@ pub mod payment;
 pub mod protocol;
 pub mod server;
 pub mod store;
+pub mod units;
 pub mod wallet;
 pub mod watch;

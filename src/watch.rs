@@ -257,6 +257,20 @@ pub enum WatchOutcome {
 }
 
 impl WatchOutcome {
+    /// A stable machine name (`--json`): `awaiting_funding`, `open`, `published`,
+    /// `waiting_for_delay`, `closed_cooperatively`, `settled` or `alert`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WatchOutcome::AwaitingFunding { .. } => "awaiting_funding",
+            WatchOutcome::Idle { .. } => "open",
+            WatchOutcome::Broadcast(_) => "published",
+            WatchOutcome::WaitingForDelay { .. } => "waiting_for_delay",
+            WatchOutcome::ClosedCooperatively { .. } => "closed_cooperatively",
+            WatchOutcome::Settled { .. } => "settled",
+            WatchOutcome::Alert(_) => "alert",
+        }
+    }
+
     /// Whether the funding output is spent (on chain or in the mempool).
     pub fn funding_spent(&self) -> bool {
         !matches!(

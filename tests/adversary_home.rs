@@ -28,23 +28,25 @@ fn total(w: &Wallet) -> u64 {
 /// What the wallet's own payments cost in fees (transactions paying others have no known
 /// fee: settlements, closes and claims pay the wallet, they are not its payments).
 fn fees(w: &Wallet) -> u64 {
-    w.ok(&["wallet", "transactions"])
+    w.ok(&["wallet", "transactions"])["transactions"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|t| t["fee"].as_u64())
+        .filter_map(|t| t["fee_sat"].as_u64())
         .sum()
 }
 
 /// The wallet's unspent outputs as (amount, keychain).
 fn utxos(w: &Wallet) -> Vec<(u64, String)> {
-    w.ok(&["wallet", "utxos"])
+    w.ok(&["wallet", "utxos"])["utxos"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
         .map(|u| {
             (
-                u["amount"].as_u64().unwrap(),
+                u["amount_sat"].as_u64().unwrap(),
                 u["keychain"].as_str().unwrap().to_owned(),
             )
         })

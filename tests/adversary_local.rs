@@ -144,7 +144,7 @@ fn junk_in_the_mailbox_neither_fails_receive_nor_blocks_a_real_payment() {
     assert_eq!(again["payments"].as_array().unwrap().len(), 0, "{again}");
     assert!(again.get("warnings").is_none(), "{again}");
     // Only the real payment is stored at B.
-    let listed = b.ok(&["payments", "list"]);
+    let listed = b.ok(&["payments", "list", "--all"]);
     assert_eq!(listed["payments"].as_array().unwrap().len(), 1, "{listed}");
 
     // Every balance to the satoshi: B got 10 000, A paid 10 000 + 10 fee.

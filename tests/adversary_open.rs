@@ -355,11 +355,11 @@ fn a_client_refuses_a_servers_fake_funding() {
         assert!(text.contains("is not real") && text.contains(why), "{text}");
     }
     env.mine(3);
-    let list = b.ok(&["channel", "list"]);
+    let list = b.ok(&["channel", "list"])["channels"].clone();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 3);
     for ch in list {
-        assert_eq!(ch["status"], "awaiting funding", "{ch}");
+        assert_eq!(ch["status"], "awaiting_funding", "{ch}");
         assert!(ch["funding_outpoint"].is_null(), "{ch}");
         assert_eq!(ch["client_sat"], 0);
     }
@@ -392,9 +392,13 @@ fn refusal(code: &str, message: &str) -> Response {
 
 /// `channel list` shows nothing, in JSON and in text.
 fn no_channels(w: &Wallet) {
-    assert_eq!(w.ok(&["channel", "list"]), serde_json::json!([]));
+    assert_eq!(
+        w.ok(&["channel", "list"])["channels"].clone(),
+        serde_json::json!([])
+    );
     let (code, text, _) = w.human(&["channel", "list"]);
-    assert_eq!((code, text.trim()), (0, "(no channels)"));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(text.lines().next(), Some("(no channels)"), "{text}");
 }
 
 /// Issue 12, item 5: every way an open fails before any funding could exist leaves no
@@ -434,7 +438,10 @@ fn a_failed_open_leaves_no_ghost() {
         "{stderr}"
     );
     no_channels(&a);
-    assert_eq!(a.ok(&["channel", "list", "--all"]), serde_json::json!([]));
+    assert_eq!(
+        a.ok(&["channel", "list", "--all"])["channels"].clone(),
+        serde_json::json!([])
+    );
 
     // S goes down after the channel is written (it dies as state 0 is proposed).
     let dying = {
@@ -454,7 +461,10 @@ fn a_failed_open_leaves_no_ghost() {
     assert_ne!(code, 0, "{stderr}");
     assert!(stderr.contains("its record is removed"), "{stderr}");
     no_channels(&a);
-    assert_eq!(a.ok(&["channel", "list", "--all"]), serde_json::json!([]));
+    assert_eq!(
+        a.ok(&["channel", "list", "--all"])["channels"].clone(),
+        serde_json::json!([])
+    );
 
     // S down from the start.
     let err = common::story::fails(&a, &["channel", "open", &url, "100000"], 4);
@@ -482,9 +492,9 @@ fn a_failed_open_leaves_no_ghost() {
         String::from_utf8_lossy(&out.stdout)
     );
     no_channels(&a);
-    let all = a.ok(&["channel", "list", "--all"]);
+    let all = a.ok(&["channel", "list", "--all"])["channels"].clone();
     assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
-    assert_eq!(all[0]["status"], "closed", "{all}");
+    assert_eq!(all[0]["status"], "abandoned", "{all}");
     assert!(all[0]["funding_outpoint"].is_null(), "{all}");
     assert_eq!(all[0]["key_index"], 0, "{all}");
     assert!(env.ledger().mempool().unwrap().is_empty());
@@ -493,7 +503,7 @@ fn a_failed_open_leaves_no_ghost() {
     // A real open still works, with a fresh channel key (index 0 signed state 0 above).
     let opened = a.ok(&["channel", "open", &url, "100000"]);
     assert_eq!(opened["key_index"], 1, "{opened}");
-    let listed = a.ok(&["channel", "list"]);
+    let listed = a.ok(&["channel", "list"])["channels"].clone();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["channel_id"], opened["channel_id"]);
 
@@ -516,9 +526,9 @@ fn a_failed_open_leaves_no_ghost() {
         "{err}"
     );
     no_channels(&b);
-    let all = b.ok(&["channel", "list", "--all"]);
+    let all = b.ok(&["channel", "list", "--all"])["channels"].clone();
     assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
-    assert_eq!(all[0]["status"], "closed", "{all}");
+    assert_eq!(all[0]["status"], "abandoned", "{all}");
     assert_eq!(b.ok(&["wallet", "balance"])["total_sat"], 0);
 }
 
@@ -562,15 +572,15 @@ fn an_open_whose_funding_was_published_is_never_hidden() {
     assert_eq!(mempool.len(), 1, "the funding was published");
     env.mine(1);
     for listed in [
-        a.ok(&["channel", "list"]),
-        a.ok(&["channel", "list", "--all"]),
+        a.ok(&["channel", "list"])["channels"].clone(),
+        a.ok(&["channel", "list", "--all"])["channels"].clone(),
     ] {
         assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
         assert!(listed[0]["funding_outpoint"].is_string(), "{listed}");
         assert_eq!(listed[0]["client_sat"], 200_000, "{listed}");
         assert_ne!(listed[0]["status"], "closed", "{listed}");
     }
-    let id = a.ok(&["channel", "list"])[0]["channel_id"]
+    let id = a.ok(&["channel", "list"])["channels"].clone()[0]["channel_id"]
         .as_str()
         .unwrap()
         .to_owned();

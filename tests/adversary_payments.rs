@@ -206,7 +206,7 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
             from_the_future: true,
         },
     );
-    let listed = story.a.ok(&["payments", "list"]);
+    let listed = story.a.ok(&["payments", "list", "--all"]);
     assert_eq!(
         listed["payments"].as_array().map(Vec::len),
         Some(1),
@@ -378,7 +378,7 @@ fn restored_backup_never_signs_a_second_session_with_one_nonce() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let payments = story.a.ok(&["payments", "list"]);
+    let payments = story.a.ok(&["payments", "list", "--all"]);
     let id = payments["payments"][0]["payment_id"]
         .as_str()
         .unwrap()
@@ -424,7 +424,7 @@ fn restored_backup_never_signs_a_second_session_with_one_nonce() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let listed = story.a.ok(&["payments", "list"]);
+    let listed = story.a.ok(&["payments", "list", "--all"]);
     assert!(
         listed["payments"]
             .as_array()

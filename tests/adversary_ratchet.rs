@@ -59,13 +59,14 @@ fn total(w: &Wallet) -> u64 {
 
 /// The wallet's unspent outputs as (amount, keychain, index).
 fn utxos(w: &Wallet) -> Vec<(u64, String, u64)> {
-    w.ok(&["wallet", "utxos"])
+    w.ok(&["wallet", "utxos"])["utxos"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
         .map(|u| {
             (
-                u["amount"].as_u64().unwrap(),
+                u["amount_sat"].as_u64().unwrap(),
                 u["keychain"].as_str().unwrap().to_owned(),
                 u["index"].as_u64().unwrap(),
             )
@@ -255,12 +256,12 @@ fn recycled_stake_does_not_keep_inbound() {
     assert_eq!(value_at(&env, &to_node(&s, 3)), 0);
     drop(server);
     // S: faucet - b's inbound - the two funding fees + a's inbound returned in full.
-    let fees: u64 = s
-        .ok(&["wallet", "transactions"])
+    let fees: u64 = s.ok(&["wallet", "transactions"])["transactions"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|t| t["fee"].as_u64())
+        .filter_map(|t| t["fee_sat"].as_u64())
         .sum();
     assert_eq!(total(&s), 1_000_000 - 100_000 - fees);
 }
@@ -324,12 +325,12 @@ fn a_no_op_update_does_not_dodge_the_idle_close() {
     let mine: Vec<Value> = mallory.client.get("/v1/channels").unwrap();
     assert_eq!(mine[0]["status"], "closed");
     drop(server);
-    let fees: u64 = s
-        .ok(&["wallet", "transactions"])
+    let fees: u64 = s.ok(&["wallet", "transactions"])["transactions"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|t| t["fee"].as_u64())
+        .filter_map(|t| t["fee_sat"].as_u64())
         .sum();
     assert_eq!(total(&s), 1_000_000 - fees);
 }

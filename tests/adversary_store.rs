@@ -552,7 +552,12 @@ fn the_binary_refuses_a_forged_seed_and_upgrades_an_old_data_dir() {
         // `--json`: the error is the one JSON document on stdout.
         let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(error["error"]["kind"], "data", "{error}");
-        error["error"]["message"].as_str().unwrap().to_owned()
+        // What happened, then what to do (in `hint`).
+        format!(
+            "{}\nhint: {}",
+            error["error"]["message"].as_str().unwrap(),
+            error["error"]["hint"].as_str().unwrap_or_default()
+        )
     };
 
     put_row(

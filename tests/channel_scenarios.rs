@@ -877,7 +877,7 @@ fn decode_explains_channel_transactions_and_addresses() {
 
     let (code, doc) = decode(&hex(&update));
     assert_eq!(code, Some(0), "{doc}");
-    assert_eq!(doc["kind"], "raw transaction");
+    assert_eq!(doc["kind"], "raw_transaction");
     assert_eq!(doc["role"], "eltoo channel update to state 2");
     assert_eq!(doc["txid"], update.compute_txid().to_string());
     assert_eq!(doc["version"], 3);
@@ -904,7 +904,7 @@ fn decode_explains_channel_transactions_and_addresses() {
     .unwrap();
     let (code, doc) = decode(&address.to_string());
     assert_eq!(code, Some(0), "{doc}");
-    assert_eq!(doc["kind"], "bitcoin address");
+    assert_eq!(doc["kind"], "bitcoin_address");
     assert_eq!(doc["networks"], serde_json::json!(["regtest"]));
     assert_eq!(doc["type"], "p2tr");
     assert_eq!(

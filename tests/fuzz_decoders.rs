@@ -276,6 +276,7 @@ fn client_payment() -> ClientPayment {
         scalar_revealed_at: None,
         confirmation_budget: None,
         payment_point: None,
+        finished_at: None,
         payment_id: PaymentId([7; 32]),
         direction: Direction::Outgoing,
         status: LocalStatus::Sold,

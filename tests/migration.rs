@@ -74,7 +74,7 @@ fn a_network_of_the_file_format_is_migrated_and_goes_on() {
     // S starts on the migrated data dir and serves the channels it had.
     let server = Server::start_with(&s, &PORT.to_string(), &[], None);
     assert_eq!(server.url, format!("http://127.0.0.1:{PORT}"));
-    let a_list = a.ok(&["payments", "list"]);
+    let a_list = a.ok(&["payments", "list", "--all"]);
     let status = |list: &Value, id: &str| {
         list["payments"]
             .as_array()
@@ -113,7 +113,7 @@ fn a_network_of_the_file_format_is_migrated_and_goes_on() {
     // B also meets the cancelled payment's package (unless it expired): recorded as
     // cancelled, not a failure.
     b.ok(&["receive"]);
-    let b_list = b.ok(&["payments", "list"]);
+    let b_list = b.ok(&["payments", "list", "--all"]);
     assert_eq!(status(&b_list, &id).as_deref(), Some("paid"), "{b_list}");
     assert_eq!(status(&b_list, paid).as_deref(), Some("paid"), "{b_list}");
     let synced = a.ok(&["sync"]);

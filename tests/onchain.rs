@@ -157,12 +157,12 @@ fn mined_coins_are_immature_for_100_blocks_like_the_ledger_says() {
     let msg = e.to_string();
     assert!(
         msg.starts_with(
-            "insufficient funds: 0 btc available, 0.001 btc + fee needed; fund the wallet \
+            "insufficient funds: 0 sat available, 100,000 sat + fee needed; fund the wallet \
              with `asyncpay regtest fund ADDRESS AMOUNT`"
         ),
         "{msg}"
     );
-    assert!(msg.contains("50 btc of mined coins"), "{msg}");
+    assert!(msg.contains("5,000,000,000 sat of mined coins"), "{msg}");
 
     // 98 more blocks: still immature (the next block would be 99 after it).
     ledger.mine(98, None).unwrap();
@@ -190,7 +190,7 @@ fn insufficient_funds_with_confirmed_coins() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "insufficient funds: 0.001 btc available, 0.002 btc + fee needed; fund the wallet \
+        "insufficient funds: 100,000 sat available, 200,000 sat + fee needed; fund the wallet \
          with `asyncpay regtest fund ADDRESS AMOUNT`"
     );
     // Exactly the balance is not enough either: the fee is on top.

@@ -228,7 +228,10 @@ impl World {
     }
 
     fn payments(&self, who: Role) -> Vec<Value> {
-        let out = self.cmd(who, &["payments", "list"]).output().unwrap();
+        let out = self
+            .cmd(who, &["payments", "list", "--all"])
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{who:?} payments list: {}\n{}",

@@ -45,10 +45,10 @@ fn channels_with_a_real_server_to_the_satoshi() {
     let a = env.wallet("a");
     fund(&a, &env, 500_000);
     let opened = a.ok(&["channel", "open", url, "200000"]);
-    assert_eq!(opened["status"], "awaiting funding");
+    assert_eq!(opened["status"], "awaiting_funding");
     let a1 = channel_id(&opened);
     env.mine(1);
-    let listed = a.ok(&["channel", "list"]);
+    let listed = a.ok(&["channel", "list"])["channels"].clone();
     assert_eq!(listed[0]["status"], "open");
 
     // States advance; a backup is taken at state 1.
@@ -70,7 +70,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
     let inbound = b.ok(&["channel", "request-inbound", url, "300000"]);
     assert_eq!(inbound["server_sat"], 300_000);
     env.mine(1);
-    let b1 = channel_id(&b.ok(&["channel", "list"])[0]);
+    let b1 = channel_id(&b.ok(&["channel", "list"])["channels"].clone()[0]);
 
     // A second A channel, closed cooperatively (A pays the 500 sat fee).
     let a2 = channel_id(&a.ok(&["channel", "open", url, "100000"]));
@@ -310,7 +310,7 @@ fn https_server_with_a_self_signed_certificate() {
         &server.url,
         "100000",
     ]);
-    assert_eq!(opened["status"], "awaiting funding");
+    assert_eq!(opened["status"], "awaiting_funding");
 }
 
 /// S is killed at random points while clients open channels, and restarted, many times.
@@ -348,25 +348,25 @@ fn sigkill_of_s_during_channel_open_loses_nothing() {
         server = Server::start_with(&s, &port, &[], None);
     }
     env.mine(1);
-    let channels = a.ok(&["channel", "list"]);
+    let channels = a.ok(&["channel", "list"])["channels"].clone();
     let mut funded = 0u64;
     for ch in channels.as_array().unwrap() {
         let id = channel_id(ch);
         if ch["funding_outpoint"].is_null() {
             let closed = a.ok(&["channel", "close", &id]);
-            assert_eq!(closed["status"], "closed");
+            assert_eq!(closed["status"], "abandoned");
         } else {
             funded += ch["capacity_sat"].as_u64().unwrap();
             let pushed = a.ok(&["channel", "push", &id, "1000"]);
             assert_eq!(pushed["state"], 1, "funded channel {id} is usable");
         }
     }
-    let fees: u64 = a
-        .ok(&["wallet", "transactions"])
+    let fees: u64 = a.ok(&["wallet", "transactions"])["transactions"]
+        .clone()
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|t| t["fee"].as_u64())
+        .filter_map(|t| t["fee_sat"].as_u64())
         .sum();
     let balance = a.ok(&["wallet", "balance"])["total_sat"].as_u64().unwrap();
     eprintln!(

@@ -171,7 +171,7 @@ fn a_tampered_settings_file_does_not_redirect_the_wallet() {
     .unwrap();
     let (code, out, err) = run(plain(&a, &["wallet", "balance"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("0.00070000 btc"), "{out}");
+    assert!(out.contains("70,000 sat"), "{out}");
     assert!(
         err.contains("did not match the wallet's sealed settings"),
         "{err}"
@@ -334,7 +334,7 @@ fn reads_work_while_server_run_holds_the_wallet_and_the_holder_is_named() {
             "{args:?}: {err}"
         );
     }
-    assert!(s.human(&["wallet", "balance"]).1.contains("0.00123456 btc"));
+    assert!(s.human(&["wallet", "balance"]).1.contains("123,456 sat"));
     // -q: only the result, no note.
     let (code, _, err) = s.human(&["-q", "wallet", "balance"]);
     assert_eq!((code, err.as_str()), (0, ""));

@@ -113,8 +113,8 @@ fn status_shows_balances_pending_payments_channels_and_servers() {
         // The values start in one column.
         assert_eq!(line[..14].trim_end(), label, "{line}");
     }
-    assert!(text.contains("200000 sat"), "{text}");
-    assert!(text.contains("10010 sat  1 payment "), "{text}");
+    assert!(text.contains("200,000 sat"), "{text}");
+    assert!(text.contains("10,010 sat  1 payment "), "{text}");
     assert!(text.contains("1 open"), "{text}");
     assert!(text.contains("1 channel  answers"), "{text}");
 

@@ -216,7 +216,8 @@ pub enum Command {
         /// payee's mailbox (give it to the payee yourself)
         #[arg(long, value_name = "FILE")]
         package_out: Option<PathBuf>,
-        /// Pay through this channel [default: one with enough balance]
+        /// Pay through this channel (its id or a unique prefix) [default: one with enough
+        /// balance]
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
         /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
@@ -235,7 +236,7 @@ pub enum Command {
     },
     /// Claim sold payments: reveal the scalar to S and take the PTLC into your balance
     Claim {
-        /// The payment [default: every sold, unclaimed payment]
+        /// The payment id or a unique prefix [default: every sold, unclaimed payment]
         id: Option<String>,
     },
     /// Collect what S holds for your payments: invoices, scalars, signatures; cancel
@@ -285,10 +286,18 @@ pub enum WalletCommand {
         #[arg(long, default_value = "2")]
         fee_rate: FeeRateArg,
     },
-    /// List wallet transactions
-    Transactions,
+    /// List wallet transactions, newest first
+    Transactions {
+        /// Show at most N (the newest)
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// List unspent outputs
-    Utxos,
+    Utxos {
+        /// Show at most N
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// Show the mnemonic (only on explicit request)
     Backup {
         /// Print the mnemonic even when stdout is not a terminal
@@ -325,8 +334,8 @@ pub enum PassphraseCommand {
 pub enum RegtestCommand {
     /// Mine N blocks
     Mine {
-        /// Number of blocks
-        #[arg(value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        /// Number of blocks (1 to 10000)
+        #[arg(value_parser = super::types::parse_blocks)]
         blocks: u32,
         /// Pay the coinbases to ADDRESS [default: the ledger's faucet]
         #[arg(long, value_name = "ADDRESS")]
@@ -364,27 +373,24 @@ pub enum ChannelCommand {
         /// Capacity
         amount: AmountArg,
     },
-    /// List channels (and update their confirmations from the chain)
-    List {
-        /// Also list abandoned channels: closed without ever being funded (failed opens)
-        #[arg(long)]
-        all: bool,
-    },
+    /// List channels (and update their confirmations from the chain); closed and abandoned
+    /// ones only with --all or --status
+    List(ListArgs),
     /// Show one channel
     Show {
-        /// Channel id (64 hex characters)
+        /// Channel id: 64 hex digits, or a unique prefix of at least 4
         id: String,
     },
     /// Pay the server AMOUNT inside the channel (a new signed state)
     Push {
-        /// Channel id
+        /// Channel id (or a unique prefix)
         id: String,
         /// Amount
         amount: AmountArg,
     },
     /// Close a channel: cooperatively with the server, or on chain alone with --force
     Close {
-        /// Channel id
+        /// Channel id (or a unique prefix)
         id: String,
         /// Publish the latest state on chain without the server, wait shared_delay blocks,
         /// then publish the settlement
@@ -400,19 +406,34 @@ pub enum ChannelCommand {
     },
 }
 
+/// Filters of a list.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only entries with this status (e.g. pending, paid, open, closed)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Show at most N (the most recent)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Also list what is over: closed and abandoned channels, cancelled and failed payments
+    #[arg(long)]
+    pub all: bool,
+}
+
 /// `payments` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PaymentsCommand {
-    /// List payments sent and received
-    List,
+    /// List payments sent and received, oldest first; cancelled and failed ones only with
+    /// --all or --status
+    List(ListArgs),
     /// Show one payment
     Show {
-        /// The payment id
+        /// The payment id: 64 hex digits, or a unique prefix of at least 4
         id: String,
     },
     /// Wait until a payment is paid or cancelled (syncing with S)
     Wait {
-        /// The payment id
+        /// The payment id (or a unique prefix)
         id: String,
         /// Give up after this long (exit code 5)
         #[arg(long, default_value = "10m", value_name = "DURATION")]
@@ -420,7 +441,7 @@ pub enum PaymentsCommand {
     },
     /// Cancel a pending payment: S refuses any later sale, your balance comes back
     Cancel {
-        /// The payment id
+        /// The payment id (or a unique prefix)
         id: String,
     },
 }
@@ -512,8 +533,12 @@ pub enum ServerCommand {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Show the server's settings and channels
-    Info,
+    /// Show the server's settings and channels (closed and abandoned ones with --all)
+    Info {
+        /// Also list closed and abandoned channels
+        #[arg(long)]
+        all: bool,
+    },
     /// Ask the running `server run` how it is: uptime, chain tip, watcher, channels,
     /// balances, payments, mailbox, queued sales (works while it runs; signed as S)
     Status {
@@ -533,13 +558,17 @@ pub enum ServerCommand {
 pub enum SalesCommand {
     /// List the sales waiting for approval
     List {
+        /// Show at most N (the oldest)
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
         /// The running server.
         #[command(flatten)]
         server: RunningServer,
     },
     /// Approve a queued sale: the payee's next `asyncpay receive` sells and claims it
     Approve {
-        /// The payment id (from `server sales list`)
+        /// The payment id (from `server sales list`; a unique prefix of at least 4 hex
+        /// digits will do)
         id: String,
         /// The running server.
         #[command(flatten)]

@@ -8,10 +8,12 @@ use super::args::ChannelCommand;
 use super::context::Context;
 use super::error::CliResult;
 use super::output::Render;
+use super::text::{self, Align, Table};
 use crate::client::{ChannelClose, ClientChannel, ClientPayment, Engine, LocalStatus};
 use crate::eltoo::Party;
 use crate::payment::PaymentId;
 use crate::server::{summary, ChannelSummary};
+use crate::units;
 
 /// A channel as the CLI shows it.
 #[derive(Debug, Serialize)]
@@ -27,13 +29,59 @@ pub struct ChannelReport {
     payout_address: String,
     /// Where it pays the server.
     server_payout_address: String,
+    /// The status in words, for people.
+    description: String,
+    /// What the chain says of the channel (after a watch pass; `channel list` and `show`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    chain: Option<String>,
+    chain: Option<ChainView>,
     /// The outgoing payment pending on the channel: the balances above are those of the
     /// state before it, until it is paid (or cancelled).
     #[serde(skip_serializing_if = "Option::is_none")]
     pending_payment: Option<PendingPayment>,
 }
+
+/// What a watch pass saw on chain: a machine name and a sentence.
+#[derive(Debug, Serialize)]
+struct ChainView {
+    /// `awaiting_funding`, `open`, `published`, `waiting_for_delay`,
+    /// `closed_cooperatively`, `settled` or `alert`.
+    status: &'static str,
+    description: String,
+}
+
+/// A channel status as a machine word, and what it means.
+fn channel_status(ch: &ClientChannel) -> (&'static str, &'static str) {
+    use crate::protocol::ChannelStatus as S;
+    if ch.abandoned() {
+        return (
+            "abandoned",
+            "closed without ever being funded (a failed open)",
+        );
+    }
+    match ch.channel.status() {
+        S::Opening => (
+            "opening",
+            "parameters agreed; the first state is not signed yet",
+        ),
+        S::AwaitingFunding => (
+            "awaiting_funding",
+            "waiting for the funding transaction to confirm",
+        ),
+        S::Open => ("open", "usable for payments"),
+        S::Closing => ("closing", "a close is under way; no more payments"),
+        S::Closed => ("closed", "the funding output is spent for good"),
+    }
+}
+
+/// The statuses `channel list --status` takes.
+const CHANNEL_STATUSES: &[&str] = &[
+    "opening",
+    "awaiting_funding",
+    "open",
+    "closing",
+    "closed",
+    "abandoned",
+];
 
 /// A payment pending on a channel, as `channel show|list` show it.
 #[derive(Debug, Serialize)]
@@ -60,11 +108,11 @@ impl PendingPayment {
 
     fn text(&self) -> String {
         format!(
-            "payment {} ({} sat + fee {} sat, {}{})",
+            "payment {} ({} + fee {}, {}{})",
             self.payment_id,
-            self.amount_sat,
-            self.fee_sat,
-            self.status.name(),
+            units::sat(self.amount_sat),
+            units::sat(self.fee_sat),
+            text::status(&self.status.name()),
             self.state.map_or(String::new(), |n| format!(", state {n}"))
         )
     }
@@ -79,8 +127,12 @@ impl ChannelReport {
     }
 
     fn plain(ch: &ClientChannel, network: Network) -> Self {
+        let (status, description) = channel_status(ch);
+        let mut summary = summary(&ch.channel);
+        summary.status = status.to_owned();
         ChannelReport {
-            summary: summary(&ch.channel),
+            summary,
+            description: description.to_owned(),
             server_url: ch.server_url.clone(),
             server_node_id: ch.server.to_string(),
             key_index: ch.key_index,
@@ -89,23 +141,6 @@ impl ChannelReport {
             chain: None,
             pending_payment: None,
         }
-    }
-
-    fn line(&self) -> String {
-        let s = &self.summary;
-        let mut line = format!(
-            "{}  {:<16} capacity {:>10} sat  you {:>10} sat  server {:>10} sat  state {}",
-            s.channel_id,
-            s.status,
-            s.capacity_sat,
-            s.client_sat.map_or("-".into(), |v| v.to_string()),
-            s.server_sat.map_or("-".into(), |v| v.to_string()),
-            s.state.map_or("-".into(), |v| v.to_string()),
-        );
-        if let Some(p) = &self.pending_payment {
-            line.push_str(&format!("\n    pending: {}", p.text()));
-        }
-        line
     }
 }
 
@@ -124,16 +159,18 @@ impl Render for ChannelReport {
 
     fn human(&self) -> String {
         let s = &self.summary;
+        let amount = |v: Option<u64>| v.map_or("-".into(), units::sat);
         let mut text = format!(
-            "channel:        {}\nstatus:         {}\nserver:         {} ({})\ncapacity:       {} sat\nstate:          {}\nyour balance:   {} sat\nserver balance: {} sat\nfunding:        {} ({} confirmations)",
+            "channel:        {}\nstatus:         {} ({})\nserver:         {}\nserver node:    {}\ncapacity:       {}\nstate:          {}\nyour balance:   {}\nserver balance: {}\nfunding:        {} ({} confirmations)",
             s.channel_id,
-            s.status,
+            text::status(&s.status),
+            self.description,
             self.server_url,
             self.server_node_id,
-            s.capacity_sat,
+            units::sat(s.capacity_sat),
             s.state.map_or("-".into(), |v| v.to_string()),
-            s.client_sat.map_or("-".into(), |v| v.to_string()),
-            s.server_sat.map_or("-".into(), |v| v.to_string()),
+            amount(s.client_sat),
+            amount(s.server_sat),
             s.funding_outpoint.as_deref().unwrap_or("-"),
             s.confirmations
         );
@@ -146,7 +183,7 @@ impl Render for ChannelReport {
         }
         text.push_str(&format!("\npays you to:    {}", self.payout_address));
         if let Some(chain) = &self.chain {
-            text.push_str(&format!("\non chain:       {chain}"));
+            text.push_str(&format!("\non chain:       {}", chain.description));
         }
         text
     }
@@ -154,19 +191,66 @@ impl Render for ChannelReport {
 
 /// `channel list`.
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct ChannelList(Vec<ChannelReport>);
+pub struct ChannelList {
+    channels: Vec<ChannelReport>,
+    /// How many channels the filters left out (closed and abandoned ones without `--all`,
+    /// other statuses with `--status`, older ones with `--limit`).
+    hidden: usize,
+}
 
 impl Render for ChannelList {
     fn human(&self) -> String {
-        if self.0.is_empty() {
-            return "(no channels)".into();
+        let mut lines = Vec::new();
+        if self.channels.is_empty() {
+            lines.push("(no channels)".to_owned());
+        } else {
+            let ids: Vec<String> = self
+                .channels
+                .iter()
+                .map(|c| c.summary.channel_id.to_string())
+                .collect();
+            let len = crate::client::ids::short_len(ids.iter().map(String::as_str));
+            let amount = |v: Option<u64>| v.map_or("-".into(), units::sat);
+            let mut table = Table::new(&[
+                ("ID", Align::Left),
+                ("STATUS", Align::Left),
+                ("CAPACITY", Align::Right),
+                ("YOURS", Align::Right),
+                ("SERVER'S", Align::Right),
+                ("STATE", Align::Right),
+                ("CONF", Align::Right),
+            ]);
+            for (c, id) in self.channels.iter().zip(&ids) {
+                let s = &c.summary;
+                table.row(vec![
+                    text::short(id, len),
+                    text::status(&s.status),
+                    units::sat(s.capacity_sat),
+                    amount(s.client_sat),
+                    amount(s.server_sat),
+                    s.state.map_or("-".into(), |v| v.to_string()),
+                    s.confirmations.to_string(),
+                ]);
+                if let Some(p) = &c.pending_payment {
+                    table.note(format!(
+                        "pending: payment {} ({} + fee {}, {})",
+                        text::short(&p.payment_id.to_string(), len),
+                        units::sat(p.amount_sat),
+                        units::sat(p.fee_sat),
+                        text::status(&p.status.name()),
+                    ));
+                }
+            }
+            lines.push(table.render());
         }
-        self.0
-            .iter()
-            .map(ChannelReport::line)
-            .collect::<Vec<_>>()
-            .join("\n")
+        if let Some(note) = text::hidden_note(
+            self.hidden,
+            "channel",
+            "--all or --status shows closed and abandoned ones",
+        ) {
+            lines.push(note);
+        }
+        lines.join("\n")
     }
 }
 
@@ -199,14 +283,21 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             )?,
             network,
         ),
-        ChannelCommand::List { all } => {
+        ChannelCommand::List(filters) => {
+            // Watched first: a pass may close a channel, and the filter sees it closed.
             let reports = e
                 .channels()?
                 .into_iter()
-                .filter(|ch| all || !ch.abandoned())
                 .map(|mut ch| watched_report(&e, &mut ch))
-                .collect::<CliResult<_>>()?;
-            out.result(&ChannelList(reports));
+                .collect::<CliResult<Vec<_>>>()?;
+            let (channels, hidden) = text::filter_list(
+                reports,
+                &filters,
+                CHANNEL_STATUSES,
+                |r| r.summary.status.clone(),
+                |r| matches!(r.summary.status.as_str(), "closed" | "abandoned"),
+            )?;
+            out.result(&ChannelList { channels, hidden });
             return Ok(());
         }
         ChannelCommand::Show { id } => watched_report(&e, &mut e.channel(&id)?)?,
@@ -241,7 +332,10 @@ fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel) -> CliResult<ChannelRe
     // pass (it may publish and save).
     let chain = match e.store().is_detached() {
         true => None,
-        false => e.look_at(ch)?.map(|outcome| outcome.to_string()),
+        false => e.look_at(ch)?.map(|outcome| ChainView {
+            status: outcome.name(),
+            description: outcome.to_string(),
+        }),
     };
     let mut report = ChannelReport::of(e, ch)?;
     report.chain = chain;

@@ -13,11 +13,13 @@ use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::{Output, Render};
 use super::secrets;
+use super::text::{self, Align, Table};
 use crate::chain::source::ChainSpec;
 use crate::chain::Ledger;
 use crate::client::ClientError;
 use crate::keys::Seed;
 use crate::store::{DataDir, SeedFile, Store, Unlock};
+use crate::units;
 use crate::wallet::WalletError;
 
 /// The command's name as a person types it (`channel list`, `server run`): recorded as the
@@ -56,14 +58,14 @@ pub fn only_reads(command: &Command) -> bool {
             | Command::Address { .. }
             | Command::Wallet(
                 WalletCommand::Balance
-                    | WalletCommand::Transactions
-                    | WalletCommand::Utxos
+                    | WalletCommand::Transactions { .. }
+                    | WalletCommand::Utxos { .. }
                     | WalletCommand::Info
                     | WalletCommand::Backup { .. }
             )
             | Command::Channel(ChannelCommand::List { .. } | ChannelCommand::Show { .. })
-            | Command::Payments(PaymentsCommand::List | PaymentsCommand::Show { .. })
-            | Command::Server(ServerCommand::Info)
+            | Command::Payments(PaymentsCommand::List(_) | PaymentsCommand::Show { .. })
+            | Command::Server(ServerCommand::Info { .. })
     )
 }
 
@@ -124,10 +126,6 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-pub(super) fn btc(amount: Amount) -> String {
-    format!("{:.8} btc", amount.to_btc())
-}
-
 // ---------------------------------------------------------------------------------------
 // init
 
@@ -141,6 +139,7 @@ pub struct InitReport {
     chain: Option<String>,
     node_id: String,
     restored: bool,
+    /// `passphrase` or `identity_file`.
     unlock: &'static str,
 }
 
@@ -155,7 +154,10 @@ impl Render for InitReport {
                 .as_deref()
                 .unwrap_or("none yet (pass --chain once)"),
             self.node_id,
-            self.unlock
+            match self.unlock {
+                "identity_file" => "the identity file",
+                _ => "the passphrase",
+            }
         );
         if !self.restored {
             s.push_str(
@@ -196,17 +198,17 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
                 err.kind = ExitKind::Usage;
                 err
             })?,
-            "the identity file",
+            "identity_file",
         ),
         Some(Unlock::Passphrase(p)) => (
             create_with_passphrase(out, work_factor, dir, &p)?,
-            "the passphrase",
+            "passphrase",
         ),
         None => {
             let p = secrets::prompt_passphrase("New wallet passphrase: ", true)?;
             (
                 create_with_passphrase(out, work_factor, dir, &p)?,
-                "the passphrase",
+                "passphrase",
             )
         }
     };
@@ -280,7 +282,7 @@ pub struct BalanceReport {
 
 impl Render for BalanceReport {
     fn human(&self) -> String {
-        let b = |s: u64| btc(Amount::from_sat(s));
+        let b = units::sat;
         format!(
             "confirmed:   {}\npending:     {} (own change) + {} (incoming)\nimmature:    {}\nspendable:   {}\ntotal:       {}\nchain tip:   {}",
             b(self.confirmed_sat),
@@ -307,26 +309,143 @@ impl Render for SendReport {
     fn human(&self) -> String {
         format!(
             "sent {} to {} (fee {})\ntxid: {}",
-            btc(Amount::from_sat(self.amount_sat)),
+            units::sat(self.amount_sat),
             self.address,
-            btc(Amount::from_sat(self.fee_sat)),
+            units::sat(self.fee_sat),
             self.txid
         )
     }
 }
 
-/// A list of rows.
+/// One transaction in `wallet transactions`.
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct ListReport<T: Serialize>(Vec<T>, #[serde(skip)] fn(&T) -> String);
+pub struct TxRow {
+    txid: Txid,
+    /// What it did to the balance: received minus sent (negative: money left).
+    net_sat: i64,
+    /// The wallet's coins it spends.
+    sent_sat: u64,
+    /// Its outputs paying the wallet.
+    received_sat: u64,
+    /// Its fee, when all its inputs are the wallet's (`null` for coinbases and payments
+    /// from others).
+    fee_sat: Option<u64>,
+    /// Its block height, `null` while unconfirmed.
+    confirmation_height: Option<u32>,
+    /// Its block's time (unix seconds), `null` while unconfirmed.
+    confirmed_at: Option<u64>,
+    is_coinbase: bool,
+}
 
-impl<T: Serialize> Render for ListReport<T> {
+/// `wallet transactions`: newest first.
+#[derive(Debug, Serialize)]
+pub struct TransactionsReport {
+    transactions: Vec<TxRow>,
+    /// How many older ones `--limit` left out.
+    hidden: usize,
+    #[serde(skip)]
+    now: u64,
+}
+
+impl Render for TransactionsReport {
     fn human(&self) -> String {
-        if self.0.is_empty() {
-            return "(none)".to_owned();
+        if self.transactions.is_empty() {
+            return "(no transactions)".to_owned();
         }
-        self.0.iter().map(self.1).collect::<Vec<_>>().join("\n")
+        let ids: Vec<String> = self
+            .transactions
+            .iter()
+            .map(|t| t.txid.to_string())
+            .collect();
+        let len = crate::client::ids::short_len(ids.iter().map(String::as_str));
+        let mut table = Table::new(&[
+            ("TXID", Align::Left),
+            ("AMOUNT", Align::Right),
+            ("FEE", Align::Right),
+            ("BLOCK", Align::Right),
+            ("CONFIRMED", Align::Left),
+        ]);
+        for (t, id) in self.transactions.iter().zip(&ids) {
+            table.row(vec![
+                text::short(id, len),
+                units::signed_sat(t.net_sat),
+                t.fee_sat.map_or("-".into(), units::sat),
+                t.confirmation_height.map_or("-".into(), |h| h.to_string()),
+                match t.confirmed_at {
+                    Some(at) => units::when(at, self.now),
+                    None => text::status("unconfirmed"),
+                },
+            ]);
+        }
+        let mut s = table.render();
+        if let Some(note) = text::hidden_note(self.hidden, "older transaction", "raise --limit") {
+            s.push('\n');
+            s.push_str(&note);
+        }
+        s
     }
+}
+
+/// One output in `wallet utxos`.
+#[derive(Debug, Serialize)]
+pub struct UtxoRow {
+    outpoint: String,
+    amount_sat: u64,
+    /// Its block height, `null` while unconfirmed.
+    confirmation_height: Option<u32>,
+    /// `receive` or `change`.
+    keychain: crate::wallet::Keychain,
+    /// Its derivation index on that chain.
+    index: u32,
+}
+
+/// `wallet utxos`.
+#[derive(Debug, Serialize)]
+pub struct UtxosReport {
+    utxos: Vec<UtxoRow>,
+    /// How many `--limit` left out.
+    hidden: usize,
+}
+
+impl Render for UtxosReport {
+    fn human(&self) -> String {
+        if self.utxos.is_empty() {
+            return "(no unspent outputs)".to_owned();
+        }
+        let ids: Vec<&str> = self.utxos.iter().map(|u| u.outpoint.as_str()).collect();
+        let len = crate::client::ids::short_len(ids.iter().copied());
+        let mut table = Table::new(&[
+            ("OUTPOINT", Align::Left),
+            ("AMOUNT", Align::Right),
+            ("BLOCK", Align::Right),
+            ("KEYCHAIN", Align::Left),
+        ]);
+        for u in &self.utxos {
+            let (txid, vout) = u.outpoint.split_once(':').unwrap_or((&u.outpoint, "?"));
+            table.row(vec![
+                format!("{}:{vout}", text::short(txid, len)),
+                units::sat(u.amount_sat),
+                u.confirmation_height
+                    .map_or_else(|| text::status("unconfirmed"), |h| h.to_string()),
+                format!("{} {}", u.keychain.name(), u.index),
+            ]);
+        }
+        let mut s = table.render();
+        if let Some(note) = text::hidden_note(self.hidden, "output", "raise --limit") {
+            s.push('\n');
+            s.push_str(&note);
+        }
+        s
+    }
+}
+
+fn limited<T>(mut items: Vec<T>, limit: Option<usize>) -> (Vec<T>, usize) {
+    let total = items.len();
+    if let Some(limit) = limit {
+        items.truncate(limit);
+    }
+    let hidden = total - items.len();
+    (items, hidden)
 }
 
 /// `wallet backup`.
@@ -503,24 +622,44 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
                 address,
             });
         }
-        WalletCommand::Transactions => {
+        WalletCommand::Transactions { limit } => {
             w.save_onchain(&mut wallet, state)?;
-            out.result(&ListReport(wallet.transactions(), |t| {
-                let when = match &t.confirmation {
-                    Some(c) => format!("block {}", c.height),
-                    None => "unconfirmed".to_owned(),
-                };
-                format!("{}  {:>+16} sat  {when}", t.txid, t.net.to_sat())
-            }));
+            let rows = wallet
+                .transactions()
+                .into_iter()
+                .map(|t| TxRow {
+                    txid: t.txid,
+                    net_sat: t.net.to_sat(),
+                    sent_sat: t.sent.to_sat(),
+                    received_sat: t.received.to_sat(),
+                    fee_sat: t.fee.map(Amount::to_sat),
+                    confirmation_height: t.confirmation.as_ref().map(|c| c.height),
+                    confirmed_at: t.confirmation.as_ref().map(|c| c.time),
+                    is_coinbase: t.is_coinbase,
+                })
+                .collect();
+            let (transactions, hidden) = limited(rows, limit);
+            out.result(&TransactionsReport {
+                transactions,
+                hidden,
+                now: units::now(),
+            });
         }
-        WalletCommand::Utxos => {
+        WalletCommand::Utxos { limit } => {
             w.save_onchain(&mut wallet, state)?;
-            out.result(&ListReport(wallet.utxos(), |u| {
-                let when = u
-                    .confirmation_height
-                    .map_or("unconfirmed".to_owned(), |h| format!("block {h}"));
-                format!("{}  {:>14} sat  {when}", u.outpoint, u.amount.to_sat())
-            }));
+            let rows = wallet
+                .utxos()
+                .into_iter()
+                .map(|u| UtxoRow {
+                    outpoint: u.outpoint.to_string(),
+                    amount_sat: u.amount.to_sat(),
+                    confirmation_height: u.confirmation_height,
+                    keychain: u.keychain,
+                    index: u.index,
+                })
+                .collect();
+            let (utxos, hidden) = limited(rows, limit);
+            out.result(&UtxosReport { utxos, hidden });
         }
         WalletCommand::Backup { .. }
         | WalletCommand::Info
@@ -707,7 +846,8 @@ pub struct LedgerReport {
     ledger: String,
     height: u32,
     tip: String,
-    time: u32,
+    /// The tip's block time, unix seconds.
+    tip_at: u32,
     mempool: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     funded: Option<String>,
@@ -747,7 +887,7 @@ fn ledger_report(ledger: &Ledger) -> CliResult<LedgerReport> {
         ledger: ledger.dir().display().to_string(),
         height: tip.height,
         tip: tip.hash.to_string(),
-        time: tip.time,
+        tip_at: tip.time,
         mempool: ledger.mempool().map_err(fail)?.len(),
         funded: None,
         mined: Vec::new(),

@@ -81,6 +81,50 @@ impl CliError {
         Self::new(ExitKind::Usage, message)
     }
 
+    /// Moves what to do out of the message into the hint: library errors (store, network)
+    /// say both in one sentence ("no wallet in DIR; create one with `asyncpay init`"). The
+    /// message is cut at the first "; " followed by advice; an error with a hint is kept.
+    pub fn split_hint(mut self) -> Self {
+        if self.hint.is_some() {
+            return self;
+        }
+        const ADVICE: &[&str] = &[
+            "check ",
+            "create ",
+            "expected ",
+            "wait ",
+            "try ",
+            "make ",
+            "choose ",
+            "restore ",
+            "pass ",
+            "upgrade ",
+            "open ",
+            "unlock ",
+            "if ",
+            "this is a bug",
+            "do not ",
+            "run ",
+            "use ",
+            "start ",
+            "copy ",
+            "give ",
+            "fund ",
+            "receive ",
+        ];
+        let mut from = 0;
+        while let Some(at) = self.message[from..].find("; ").map(|i| i + from) {
+            let tail = &self.message[at + 2..];
+            if ADVICE.iter().any(|a| tail.starts_with(a)) {
+                self.hint = Some(tail.to_owned());
+                self.message.truncate(at);
+                break;
+            }
+            from = at + 2;
+        }
+        self
+    }
+
     /// A failed operation.
     pub fn failed(message: impl Into<String>) -> Self {
         Self::new(ExitKind::Failed, message)
@@ -115,5 +159,23 @@ impl From<crate::client::ClientError> for CliError {
             message: e.message,
             hint: e.hint,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_moves_into_the_hint() {
+        let e = CliError::usage("no wallet in /x; create one with `asyncpay init`").split_hint();
+        assert_eq!(e.message, "no wallet in /x");
+        assert_eq!(e.hint.as_deref(), Some("create one with `asyncpay init`"));
+        let e = CliError::failed("2 problems: a; b; check the server").split_hint();
+        assert_eq!(e.message, "2 problems: a; b");
+        let e = CliError::failed("a; b").split_hint();
+        assert_eq!((e.message.as_str(), e.hint), ("a; b", None));
+        let e = CliError::failed("x; check y").hint("z").split_hint();
+        assert_eq!(e.message, "x; check y");
     }
 }

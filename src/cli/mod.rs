@@ -16,6 +16,7 @@ pub mod secrets;
 pub mod server;
 pub mod settings;
 pub mod status;
+pub mod text;
 pub mod types;
 
 use std::io::IsTerminal;
@@ -36,12 +37,21 @@ pub fn main() -> u8 {
             // with --json a usage error is a JSON document like every other error.
             if e.use_stderr() && std::env::args().any(|a| a == "--json") {
                 let text = e.render().to_string();
-                let message = text.trim_end().trim_start_matches("error: ");
+                let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+                let message = lines.next().unwrap_or("usage error");
+                let message = message.trim_start_matches("error: ");
+                // clap's tips are the hint; its usage line and "try --help" are for a person.
+                let tips: Vec<&str> = lines.filter_map(|l| l.strip_prefix("tip: ")).collect();
+                let hint = if tips.is_empty() {
+                    "run `asyncpay --help` (or `asyncpay COMMAND --help`) for the usage".to_owned()
+                } else {
+                    tips.join("; ")
+                };
                 Output {
                     json: true,
                     quiet: false,
                 }
-                .error(&CliError::usage(message));
+                .error(&CliError::usage(message).hint(hint));
                 return 2;
             }
             let _ = e.print();

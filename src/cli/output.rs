@@ -58,12 +58,14 @@ pub struct Output {
 impl Output {
     /// Prints a result on stdout.
     pub fn result<R: Render>(&self, value: &R) {
+        let captured = CAPTURED.with(|c| c.borrow().is_some());
         let text = if self.json {
             serde_json::to_string_pretty(value).expect("results serialize")
         } else if self.quiet {
             value.terse().unwrap_or_else(|| value.human())
         } else {
-            value.human()
+            let colour = !captured && super::text::stdout_colour(self.json);
+            super::text::with_colour(colour, || value.human())
         };
         let captured = CAPTURED.with(|c| {
             c.borrow_mut()
@@ -79,6 +81,7 @@ impl Output {
 
     /// Prints an error: a JSON document on stdout with `--json`, text on stderr otherwise.
     pub fn error(&self, error: &CliError) {
+        let error = &error.clone().split_hint();
         if self.json {
             let doc = serde_json::json!({ "error": {
                 "code": error.kind.code(),
@@ -88,10 +91,17 @@ impl Output {
             }});
             let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
         } else {
+            let label = if super::text::stderr_colour(false) {
+                super::text::ansi("error:", super::text::Paint::Bad)
+            } else {
+                "error:".to_owned()
+            };
+            // An error may quote what a server said: no control characters reach the terminal.
+            let clean = super::text::clean;
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {}", error.message);
+            let _ = writeln!(err, "{label} {}", clean(&error.message));
             if let Some(hint) = &error.hint {
-                let _ = writeln!(err, "hint: {hint}");
+                let _ = writeln!(err, "hint: {}", clean(hint));
             }
         }
     }

@@ -47,7 +47,10 @@ pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
 /// What `decode` found.
 #[derive(Debug, Serialize)]
 pub struct Decoded {
+    /// `payment_address`, `invoice`, `node_id`, `channel_id` or `encrypted_package`.
     kind: &'static str,
+    /// What it is, in words.
+    description: &'static str,
     #[serde(flatten)]
     fields: Value,
     /// Text for a person, where the generic rendering of `fields` would not read well.
@@ -60,17 +63,26 @@ impl Render for Decoded {
         if let Some(text) = &self.text {
             return text.clone();
         }
-        let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        let mut lines = vec![format!("{}:", self.kind)];
+        let mut lines = vec![format!("{}:", self.description)];
         if let Value::Object(map) = &self.fields {
+            let now = crate::units::now();
             for (k, v) in map {
-                match v {
-                    Value::Array(items) => {
-                        let items: Vec<String> = items.iter().map(text).collect();
-                        lines.push(format!("  {k:<18} {}", items.join(", ")));
+                let v = match (k.as_str(), v) {
+                    ("signature_valid", _) => continue,
+                    ("expiry", v) if v.is_u64() => crate::units::when(v.as_u64().unwrap_or(0), now),
+                    (k, v) if k.ends_with("_sat") && v.is_u64() => {
+                        crate::units::sat(v.as_u64().unwrap_or(0))
                     }
-                    _ => lines.push(format!("  {k:<18} {}", text(v))),
-                }
+                    (_, Value::Array(items)) => {
+                        let items: Vec<String> = items
+                            .iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                            .collect();
+                        items.join(", ")
+                    }
+                    _ => v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                };
+                lines.push(format!("  {k:<18} {v}"));
             }
         }
         lines.join("\n")
@@ -95,7 +107,8 @@ fn onchain_address(text: &str) -> Option<Decoded> {
     let checked = addr.assume_checked_ref();
     let script = checked.script_pubkey();
     Some(Decoded {
-        kind: "bitcoin address",
+        kind: "bitcoin_address",
+        description: "bitcoin address",
         fields: json!({
             "networks": networks,
             "type": checked
@@ -219,7 +232,8 @@ fn raw_transaction(text: &str) -> Option<Decoded> {
     }
     lines.push(format!("  total out  {total_out} sat"));
     Some(Decoded {
-        kind: "raw transaction",
+        kind: "raw_transaction",
+        description: "raw transaction",
         fields: json!({
             "role": role,
             "txid": tx.compute_txid().to_string(),
@@ -249,7 +263,8 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
         || text.starts_with("age-encryption.org/")
     {
         return Ok(Decoded {
-            kind: "encrypted update package",
+            kind: "encrypted_package",
+            description: "encrypted update package",
             fields: json!({
                 "note": "encrypted to the payee's mailbox key; only the payee can open it (`asyncpay receive --package FILE`)"
             }),
@@ -258,7 +273,8 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
     }
     if let Ok(addr) = PaymentAddress::from_str(text) {
         return Ok(Decoded {
-            kind: "payment address",
+            kind: "payment_address",
+            description: "payment address",
             fields: json!({
                 "network": format!("{:?}", addr.network()).to_lowercase(),
                 "node_id": addr.node_id().to_string(),
@@ -273,8 +289,10 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
             .map_err(|e| CliError::usage(format!("not a valid invoice: {e}")))?;
         let f = invoice.fields();
         return Ok(Decoded {
-            kind: "invoice (signature valid)",
+            kind: "invoice",
+            description: "invoice (signature valid)",
             fields: json!({
+                "signature_valid": true,
                 "payment_id": f.payment_id.to_string(),
                 "amount_sat": f.amount_sat,
                 "payment_point": crate::protocol::hex::encode(&f.payment_point.serialize()),
@@ -292,14 +310,16 @@ pub fn decode(input: &str) -> CliResult<Decoded> {
     }
     if let Ok(node) = NodeId::from_str(text) {
         return Ok(Decoded {
-            kind: "node id",
+            kind: "node_id",
+            description: "node id",
             fields: json!({ "node_id": node.to_string() }),
             text: None,
         });
     }
     if let Ok(id) = ChannelId::from_str(text) {
         return Ok(Decoded {
-            kind: "channel id (or payment id)",
+            kind: "channel_id",
+            description: "channel id (or payment id)",
             fields: json!({ "id": id.to_string() }),
             text: None,
         });

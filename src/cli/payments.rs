@@ -11,10 +11,12 @@ use super::args::PaymentsCommand;
 use super::context::Context;
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::{Output, Render};
+use super::text::{self, Align, Table};
 use crate::client::{still_pending, ClientPayment, Direction, LocalStatus, Progress, WAIT_POLL};
 use crate::keys::NodeId;
 use crate::payment::PaymentId;
 use crate::protocol::ChannelId;
+use crate::units;
 
 // ----- reports -----
 
@@ -24,9 +26,17 @@ pub struct PaymentReport {
     payment_id: PaymentId,
     direction: Direction,
     status: LocalStatus,
+    /// The status in words, for people.
+    description: String,
     amount_sat: u64,
     fee_sat: u64,
+    /// Unix time from which S no longer buys the payment.
     expiry: u64,
+    /// Unix time this wallet recorded the payment.
+    created_at: u64,
+    /// Unix time this wallet saw it paid, cancelled or failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<u64>,
     counterparty: NodeId,
     #[serde(skip_serializing_if = "Option::is_none")]
     channel_id: Option<ChannelId>,
@@ -42,6 +52,26 @@ pub struct PaymentReport {
     /// `pay`: with `--quiet`, the result is the payment id alone.
     #[serde(skip)]
     id_is_result: bool,
+    #[serde(skip)]
+    now: u64,
+}
+
+/// What a payment's status means, in words.
+fn describe(direction: Direction, status: LocalStatus) -> &'static str {
+    use LocalStatus as S;
+    match (direction, status) {
+        (_, S::Proposed) => "asked the server for the payment; nothing signed yet",
+        (_, S::Pending) => "sent; waiting for the payee to collect it",
+        (_, S::Cancelling) => "cancelling at the server",
+        (_, S::Received) => "received; not sold to the server yet",
+        (_, S::Queued) => "waiting for the server's operator to approve the sale",
+        (_, S::Sold) => "sold to the server; not claimed yet",
+        (Direction::Outgoing, S::Paid) => "paid: the payee's invoice is collected",
+        (Direction::Incoming, S::Paid) => "paid: the amount is in your channel balance",
+        (Direction::Outgoing, S::Cancelled) => "cancelled: your balance is back",
+        (Direction::Incoming, S::Cancelled) => "cancelled by the payer or expired before the sale",
+        (_, S::Failed) => "failed: the server refused it for good",
+    }
 }
 
 impl From<&ClientPayment> for PaymentReport {
@@ -50,9 +80,12 @@ impl From<&ClientPayment> for PaymentReport {
             payment_id: p.payment_id,
             direction: p.direction,
             status: p.status,
+            description: describe(p.direction, p.status).to_owned(),
             amount_sat: p.amount_sat,
             fee_sat: p.fee_sat,
             expiry: p.expiry,
+            created_at: p.created_at,
+            finished_at: p.finished_at,
             counterparty: p.counterparty,
             channel_id: p.channel_id,
             delivered: p.delivered.clone(),
@@ -63,23 +96,8 @@ impl From<&ClientPayment> for PaymentReport {
             reason: p.reason.clone(),
             package: None,
             id_is_result: false,
+            now: units::now(),
         }
-    }
-}
-
-impl PaymentReport {
-    fn line(&self) -> String {
-        let (arrow, who) = match self.direction {
-            Direction::Outgoing => ("sent    ", "to"),
-            Direction::Incoming => ("received", "from"),
-        };
-        format!(
-            "{}  {arrow} {:>10} sat  {:<10} {who} {}",
-            self.payment_id,
-            self.amount_sat,
-            self.status.name(),
-            self.counterparty
-        )
     }
 }
 
@@ -98,33 +116,55 @@ impl Render for PaymentReport {
                     Direction::Incoming => "incoming (you are paid)",
                 }
             ),
-            format!("status:    {}", self.status.name()),
             format!(
-                "amount:    {} sat (S's fee {} sat)",
-                self.amount_sat, self.fee_sat
+                "status:    {} ({})",
+                text::status(&self.status.name()),
+                self.description
             ),
-            format!("expiry:    {} (unix time)", self.expiry),
             format!(
-                "{}:     {}",
-                if self.direction == Direction::Outgoing {
-                    "payee"
-                } else {
-                    "payer"
-                },
-                self.counterparty
+                "amount:    {} (S's fee {})",
+                units::sat(self.amount_sat),
+                units::sat(self.fee_sat)
             ),
+            format!("created:   {}", units::when(self.created_at, self.now)),
         ];
+        if let Some(at) = self.finished_at {
+            let word = match self.status {
+                LocalStatus::Paid => "paid:     ",
+                LocalStatus::Cancelled => "cancelled:",
+                _ => "failed:   ",
+            };
+            lines.push(format!("{word} {}", units::when(at, self.now)));
+        }
+        let expiry_word = if self.expiry <= self.now {
+            "expired:  "
+        } else {
+            "expires:  "
+        };
+        lines.push(format!(
+            "{expiry_word} {}",
+            units::when(self.expiry, self.now)
+        ));
+        lines.push(format!(
+            "{}:     {}",
+            if self.direction == Direction::Outgoing {
+                "payee"
+            } else {
+                "payer"
+            },
+            self.counterparty
+        ));
         if let Some(c) = self.channel_id {
             lines.push(format!("channel:   {c}"));
         }
         if let Some(d) = &self.delivered {
-            lines.push(format!("package:   {d}"));
+            lines.push(format!("package:   {}", text::clean(d)));
         }
         if self.invoice.is_some() {
             lines.push("invoice:   signed by the payee (see --json)".into());
         }
         if let Some(r) = &self.reason {
-            lines.push(format!("note:      {r}"));
+            lines.push(format!("note:      {}", text::clean(r)));
         }
         if let Some(pkg) = &self.package {
             lines.push(format!(
@@ -140,6 +180,10 @@ impl Render for PaymentReport {
 #[derive(Debug, Serialize)]
 pub struct PaymentsReport {
     payments: Vec<PaymentReport>,
+    /// `payments list`: how many payments the filters left out (cancelled and failed ones
+    /// without `--all`, other statuses with `--status`, older ones with `--limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<usize>,
     /// What was skipped without failing the command (e.g. junk mailbox items); also noted
     /// on stderr.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -151,9 +195,48 @@ pub struct PaymentsReport {
 
 impl Render for PaymentsReport {
     fn human(&self) -> String {
-        let mut lines: Vec<String> = self.payments.iter().map(PaymentReport::line).collect();
-        if lines.is_empty() {
-            lines.push("(no payments)".into());
+        let mut lines = Vec::new();
+        if self.payments.is_empty() {
+            lines.push("(no payments)".to_owned());
+        } else {
+            let ids: Vec<String> = self
+                .payments
+                .iter()
+                .map(|p| p.payment_id.to_string())
+                .collect();
+            let len = crate::client::ids::short_len(ids.iter().map(String::as_str));
+            let mut table = Table::new(&[
+                ("ID", Align::Left),
+                ("DIRECTION", Align::Left),
+                ("AMOUNT", Align::Right),
+                ("FEE", Align::Right),
+                ("STATUS", Align::Left),
+                ("CREATED", Align::Left),
+                ("COUNTERPARTY", Align::Left),
+            ]);
+            for (p, id) in self.payments.iter().zip(&ids) {
+                table.row(vec![
+                    text::short(id, len),
+                    match p.direction {
+                        Direction::Outgoing => "sent",
+                        Direction::Incoming => "received",
+                    }
+                    .to_owned(),
+                    units::sat(p.amount_sat),
+                    units::sat(p.fee_sat),
+                    text::status(&p.status.name()),
+                    units::relative(p.created_at, p.now),
+                    format!("{}…", text::short(&p.counterparty.to_string(), 12)),
+                ]);
+            }
+            lines.push(table.render());
+        }
+        if let Some(note) = text::hidden_note(
+            self.hidden.unwrap_or(0),
+            "payment",
+            "--all, --status or a larger --limit shows them",
+        ) {
+            lines.push(note);
         }
         lines.extend(self.problems.iter().map(|p| format!("problem: {p}")));
         lines.join("\n")
@@ -170,6 +253,19 @@ fn read_package(path: &Path) -> CliResult<Vec<u8>> {
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
     Ok(bytes)
 }
+
+/// The statuses `payments list --status` takes.
+const PAYMENT_STATUSES: &[&str] = &[
+    "proposed",
+    "pending",
+    "cancelling",
+    "received",
+    "queued",
+    "sold",
+    "paid",
+    "cancelled",
+    "failed",
+];
 
 // ----- commands -----
 
@@ -292,6 +388,7 @@ fn finish(out: Output, progress: Progress) -> CliResult<()> {
     }
     out.result(&PaymentsReport {
         payments: progress.payments.iter().map(PaymentReport::from).collect(),
+        hidden: None,
         warnings: progress.warnings,
         problems: Vec::new(),
     });
@@ -303,10 +400,18 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
     let out = ctx.out;
     match cmd {
         // Local only: no server, no chain.
-        PaymentsCommand::List => {
+        PaymentsCommand::List(filters) => {
             let (all, problems) = ctx.engine()?.payments()?;
+            let (shown, hidden) = text::filter_list(
+                all,
+                &filters,
+                PAYMENT_STATUSES,
+                |p| p.status.name(),
+                |p| matches!(p.status, LocalStatus::Cancelled | LocalStatus::Failed),
+            )?;
             out.result(&PaymentsReport {
-                payments: all.iter().map(PaymentReport::from).collect(),
+                payments: shown.iter().map(PaymentReport::from).collect(),
+                hidden: Some(hidden),
                 warnings: Vec::new(),
                 problems,
             });

@@ -15,6 +15,8 @@ use super::args::{RunningServer, SalesCommand, ServerCommand};
 use super::context::{store_error, Context};
 use super::error::{CliError, CliResult, ExitKind};
 use super::output::Render;
+use super::text::{self, Align, Table};
+use crate::client::ids::{self, IdError};
 use crate::keys::WalletKeys;
 use crate::net::client::Client;
 use crate::net::server::{AuthState, ServerConfig, ServerHandle, TlsFiles};
@@ -23,7 +25,8 @@ use crate::payment::PaymentId;
 use crate::server::api::{OperatorSale, OperatorStatus, QueuedSales};
 use crate::server::mailbox::Mailbox;
 use crate::server::watcher::{FdReserve, RESERVE_FDS, RETRY_BACKOFF};
-use crate::server::{ServerCore, ServerInfo, ServerSettings};
+use crate::server::{ServerChannel, ServerCore, ServerInfo, ServerSettings};
+use crate::units;
 
 /// Runs a `server` subcommand.
 pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
@@ -87,18 +90,34 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             w.store().save(&settings).map_err(store_error)?;
             out.result(&SettingsReport {
                 node_id: w.keys().node_id().to_string(),
+                channels: None,
+                hidden: None,
                 settings,
             });
         }
-        ServerCommand::Info => {
+        ServerCommand::Info { all } => {
             let w = ctx.engine()?;
             let settings: ServerSettings = w
                 .store()
                 .load()
                 .map_err(store_error)?
                 .ok_or_else(not_server)?;
+            let store = w.store();
+            let mut channels = Vec::new();
+            for key in store.keys_of::<ServerChannel>().map_err(store_error)? {
+                if let Some(ch) = store
+                    .load_keyed::<ServerChannel>(&key)
+                    .map_err(store_error)?
+                {
+                    channels.push(ServerChannelRow::of(&ch));
+                }
+            }
+            let total = channels.len();
+            channels.retain(|c| all || !matches!(c.status, "closed" | "abandoned"));
             out.result(&SettingsReport {
                 node_id: w.keys().node_id().to_string(),
+                hidden: Some(total - channels.len()),
+                channels: Some(channels),
                 settings,
             });
         }
@@ -180,29 +199,63 @@ fn parse_listen(s: &str) -> CliResult<SocketAddr> {
 
 // ----- server sales -----
 
-/// `server sales list|approve`: one signed request to the running server.
+/// `server sales list|approve`: one signed request to the running server (two for an
+/// approval by id prefix: the queued sales first, to resolve it).
 fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
     let out = ctx.out;
-    let (target, id) = match &cmd {
-        SalesCommand::List { server } => (server, None),
-        SalesCommand::Approve { id, server } => (server, Some(parse_payment_id(id)?)),
+    let (target, typed, limit) = match &cmd {
+        SalesCommand::List { server, limit } => (server, None, *limit),
+        SalesCommand::Approve { id, server } => (server, Some(id.clone()), None),
     };
+    // A malformed or too short id fails before anything is unlocked or sent.
+    if let Some(typed) = &typed {
+        if let Err(e @ (IdError::Malformed | IdError::TooShort)) =
+            ids::resolve(typed, std::iter::empty::<&str>())
+        {
+            return Err(ids::id_error(e, "payment", typed, "asyncpay server sales list").into());
+        }
+    }
     let operator = Operator::connect(ctx, target, "asyncpay server run --manual")?;
-    match id {
+    match typed {
         None => {
             let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
             if !queued.sales.is_empty() {
                 out.note("approve one with `asyncpay server sales approve ID`");
             }
+            let total = queued.sales.len();
+            let mut sales = queued.sales;
+            if let Some(limit) = limit {
+                sales.truncate(limit);
+            }
             out.result(&SalesReport {
                 server: operator.url,
                 manual: queued.manual,
                 now: crate::net::server::system_clock(),
-                sales: queued.sales,
+                hidden: total - sales.len(),
+                sales,
                 quarantined: queued.quarantined,
             });
         }
-        Some(id) => {
+        Some(typed) => {
+            let id = match typed.trim().parse::<PaymentId>() {
+                // A full id is sent as typed: S may hold a payment not queued yet.
+                Ok(id) => id,
+                Err(_) => {
+                    let queued: QueuedSales = operator.request(|c| c.get("/v1/admin/sales"))?;
+                    let listed = queued.sales.iter().map(|s| s.payment_id.to_string());
+                    let found = ids::resolve(&typed, listed).map_err(|e| {
+                        CliError::from(ids::id_error(
+                            e,
+                            "queued sale",
+                            &typed,
+                            "asyncpay server sales list",
+                        ))
+                    })?;
+                    found.parse().map_err(|e| {
+                        CliError::failed(format!("the server listed a bad payment id: {e}"))
+                    })?
+                }
+            };
             let path = format!("/v1/admin/sales/{id}/approve");
             let sale: OperatorSale = operator.request(|c| c.post(&path, &serde_json::json!({})))?;
             out.result(&ApprovedReport {
@@ -212,13 +265,6 @@ fn sales(ctx: &mut Context, cmd: SalesCommand) -> CliResult<()> {
         }
     }
     Ok(())
-}
-
-fn parse_payment_id(id: &str) -> CliResult<PaymentId> {
-    id.parse().map_err(|e| {
-        CliError::usage(format!("invalid payment id '{id}': {e}"))
-            .hint("copy the id from `asyncpay server sales list`")
-    })
 }
 
 /// The client of the running server, signing as S.
@@ -319,25 +365,6 @@ fn default_url(listen: &str) -> CliResult<String> {
     Ok(format!("http://{addr}"))
 }
 
-/// "3d 4h", "2h 5m", "4m 10s", "12s".
-fn span(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {s}s"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
-fn expires(expiry: u64, now: u64) -> String {
-    if now >= expiry {
-        format!("expired {} ago", span(now - expiry))
-    } else {
-        format!("in {}", span(expiry - now))
-    }
-}
-
 /// The first hex digits of a node id, for a table (the full ids are in `--json`).
 fn short(node: &crate::keys::NodeId) -> String {
     let full = node.to_string();
@@ -352,6 +379,8 @@ struct SalesReport {
     #[serde(skip)]
     now: u64,
     sales: Vec<OperatorSale>,
+    /// How many `--limit` left out.
+    hidden: usize,
     /// What S set aside instead of refusing to start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     quarantined: Vec<crate::server::Quarantined>,
@@ -374,21 +403,39 @@ impl Render for SalesReport {
             lines.push("no sales waiting for approval".to_owned());
             return lines.join("\n");
         }
-        lines.push(format!(
-            "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  EXPIRES",
-            "PAYMENT ID", "AMOUNT SAT", "FEE", "PAYER", "PAYEE", "CREATED"
-        ));
-        for s in &self.sales {
-            lines.push(format!(
-                "{:<64}  {:>10}  {:>6}  {:<13}  {:<13}  {:<10}  {}",
-                s.payment_id.to_string(),
-                s.amount_sat,
-                s.fee_sat,
+        let ids: Vec<String> = self
+            .sales
+            .iter()
+            .map(|s| s.payment_id.to_string())
+            .collect();
+        let len = ids::short_len(ids.iter().map(String::as_str));
+        let mut table = Table::new(&[
+            ("PAYMENT", Align::Left),
+            ("AMOUNT", Align::Right),
+            ("FEE", Align::Right),
+            ("PAYER", Align::Left),
+            ("PAYEE", Align::Left),
+            ("CREATED", Align::Left),
+            ("EXPIRES", Align::Left),
+        ]);
+        for (s, id) in self.sales.iter().zip(&ids) {
+            table.row(vec![
+                text::short(id, len),
+                units::sat(s.amount_sat),
+                units::sat(s.fee_sat),
                 short(&s.payer),
                 short(&s.payee),
-                format!("{} ago", span(self.now.saturating_sub(s.created_at))),
-                expires(s.expiry, self.now),
-            ));
+                units::relative(s.created_at, self.now),
+                if s.expiry <= self.now {
+                    text::status("expired")
+                } else {
+                    units::relative(s.expiry, self.now)
+                },
+            ]);
+        }
+        lines.push(table.render());
+        if let Some(note) = text::hidden_note(self.hidden, "sale", "raise --limit") {
+            lines.push(note);
         }
         lines.join("\n")
     }
@@ -427,7 +474,7 @@ impl Render for StatusReport {
     fn human(&self) -> String {
         let s = &self.status;
         let watcher = match (&s.watcher.last_success, s.watcher.status.as_str()) {
-            (Some(at), "ok") => format!("ok, last pass {} ago", span(s.now.saturating_sub(*at))),
+            (Some(at), "ok") => format!("ok, last pass {}", units::relative(*at, s.now)),
             (None, "ok") => "ok, no pass yet".to_owned(),
             (_, state) => format!(
                 "{state}: {} failed passes in a row ({})",
@@ -445,9 +492,9 @@ impl Render for StatusReport {
         };
         let mut lines = vec![
             format!(
-                "server       running at {}, up {} (asyncpay {})",
+                "server       running at {}, up since {} (asyncpay {})",
                 self.server,
-                span(s.now.saturating_sub(s.started_at)),
+                units::when(s.started_at, s.now),
                 s.version
             ),
             format!("node id      {}", s.node_id),
@@ -468,13 +515,14 @@ impl Render for StatusReport {
                 )
             ),
             format!(
-                "balances     S {} sat, clients {} sat (open channels)",
-                s.server_balance_sat, s.clients_balance_sat
+                "balances     S {}, clients {} (open channels)",
+                units::sat(s.server_balance_sat),
+                units::sat(s.clients_balance_sat)
             ),
             format!(
-                "payments     {}; {} sat in flight",
+                "payments     {}; {} in flight",
                 counts(&s.payments, &["pending", "sold", "paid", "cancelled"]),
-                s.in_flight_sat
+                units::sat(s.in_flight_sat)
             ),
             format!("sales        {sales}"),
             format!("mailbox      {} package(s)", s.mailbox_items),
@@ -509,13 +557,13 @@ impl Render for ApprovedReport {
             "the payee has not asked yet; its first `asyncpay receive` goes through".to_owned()
         };
         format!(
-            "approved payment {}\namount:  {} sat (fee {} sat)\npayer:   {}\npayee:   {}\nexpires: {}\n{next}",
+            "approved payment {}\namount:  {} (fee {})\npayer:   {}\npayee:   {}\nexpires: {}\n{next}",
             s.payment_id,
-            s.amount_sat,
-            s.fee_sat,
+            units::sat(s.amount_sat),
+            units::sat(s.fee_sat),
             s.payer,
             s.payee,
-            expires(s.expiry, now),
+            units::when(s.expiry, now),
         )
     }
 }
@@ -526,14 +574,58 @@ struct SettingsReport {
     node_id: String,
     #[serde(flatten)]
     settings: ServerSettings,
+    /// `server info`: S's channels (closed and abandoned ones only with `--all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channels: Option<Vec<ServerChannelRow>>,
+    /// `server info`: how many channels `--all` would add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<usize>,
+}
+
+/// One of S's channels in `server info`.
+#[derive(Debug, Serialize)]
+struct ServerChannelRow {
+    channel_id: String,
+    /// The client's node id.
+    client: String,
+    /// `opening`, `awaiting_funding`, `open`, `closing`, `closed` or `abandoned`.
+    status: &'static str,
+    capacity_sat: u64,
+    client_sat: Option<u64>,
+    server_sat: Option<u64>,
+    state: Option<u32>,
+}
+
+impl ServerChannelRow {
+    fn of(ch: &ServerChannel) -> Self {
+        use crate::protocol::ChannelStatus as S;
+        let c = &ch.channel;
+        let latest = c.latest();
+        ServerChannelRow {
+            channel_id: c.id().to_string(),
+            client: ch.client.to_string(),
+            status: match c.status() {
+                S::Closed if c.funding_outpoint().is_none() => "abandoned",
+                S::Opening => "opening",
+                S::AwaitingFunding => "awaiting_funding",
+                S::Open => "open",
+                S::Closing => "closing",
+                S::Closed => "closed",
+            },
+            capacity_sat: c.params().capacity.to_sat(),
+            client_sat: latest.map(|l| l.state.client.to_sat()),
+            server_sat: latest.map(|l| l.state.server.to_sat()),
+            state: latest.map(|l| l.state.number),
+        }
+    }
 }
 
 impl Render for SettingsReport {
     fn human(&self) -> String {
         let p = &self.settings.policy;
         let s = &self.settings;
-        format!(
-            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {}..{}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {}..{} sat\ndust limit:        {} sat\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
+        let mut out = format!(
+            "node id:           {}\nlisten:            {}\nshared delay:      {} blocks (clients may ask {} to {}); {} for channels S funds\nconf. budget:      {} blocks (sets PTLC expiries)\ncapacity:          {} to {}\ndust limit:        {}\nconfirmations:     {}\ninbound channels:  {}\nfee:               {} ppm",
             self.node_id,
             s.listen,
             p.shared_delay,
@@ -541,9 +633,9 @@ impl Render for SettingsReport {
             p.max_shared_delay,
             p.inbound_shared_delay,
             p.confirmation_budget,
-            p.min_capacity_sat,
-            p.max_capacity_sat,
-            p.dust_limit_sat,
+            units::sat(p.min_capacity_sat),
+            units::sat(p.max_capacity_sat),
+            units::sat(p.dust_limit_sat),
             p.minimum_depth,
             if p.server_funds {
                 format!("funded by this server (policy {})", s.limits.inbound)
@@ -551,7 +643,47 @@ impl Render for SettingsReport {
                 "refused".to_owned()
             },
             p.fee_ppm
-        )
+        );
+        if let Some(channels) = &self.channels {
+            out.push_str("\n\n");
+            if channels.is_empty() {
+                out.push_str("(no channels)");
+            } else {
+                let ids: Vec<&str> = channels.iter().map(|c| c.channel_id.as_str()).collect();
+                let len = ids::short_len(ids.iter().copied());
+                let amount = |v: Option<u64>| v.map_or("-".into(), units::sat);
+                let mut table = Table::new(&[
+                    ("CHANNEL", Align::Left),
+                    ("CLIENT", Align::Left),
+                    ("STATUS", Align::Left),
+                    ("CAPACITY", Align::Right),
+                    ("CLIENT'S", Align::Right),
+                    ("SERVER'S", Align::Right),
+                    ("STATE", Align::Right),
+                ]);
+                for c in channels {
+                    table.row(vec![
+                        text::short(&c.channel_id, len),
+                        format!("{}…", text::short(&c.client, 12)),
+                        text::status(c.status),
+                        units::sat(c.capacity_sat),
+                        amount(c.client_sat),
+                        amount(c.server_sat),
+                        c.state.map_or("-".into(), |v| v.to_string()),
+                    ]);
+                }
+                out.push_str(&table.render());
+            }
+            if let Some(note) = text::hidden_note(
+                self.hidden.unwrap_or(0),
+                "closed channel",
+                "`asyncpay server info --all` shows them",
+            ) {
+                out.push('\n');
+                out.push_str(&note);
+            }
+        }
+        out
     }
 }
 

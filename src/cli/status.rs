@@ -59,7 +59,7 @@ fn payments(n: usize) -> String {
 
 impl Render for StatusReport {
     fn human(&self) -> String {
-        let sat = |v: u64| format!("{v:>12} sat");
+        let sat = |v: u64| format!("{:>16}", crate::units::sat(v));
         let counts: Vec<String> = [
             ("open", "open"),
             ("awaiting_funding", "awaiting funding"),
@@ -79,9 +79,9 @@ impl Render for StatusReport {
             format!("network       {}", self.network),
             format!("chain tip     {}", self.tip_height),
             format!(
-                "on-chain      {}  confirmed, {} sat unconfirmed",
+                "on-chain      {}  confirmed, {} unconfirmed",
                 sat(self.onchain_confirmed_sat),
-                self.onchain_unconfirmed_sat
+                crate::units::sat(self.onchain_unconfirmed_sat)
             ),
             format!(
                 "in channels   {}  channels: {}",
@@ -103,10 +103,17 @@ impl Render for StatusReport {
             lines.push("servers       (none with a channel that is not closed)".into());
         }
         for s in &self.servers {
+            let clean = super::text::clean;
             let state = if s.reachable {
-                format!("answers (asyncpay {})", s.version.as_deref().unwrap_or("?"))
+                format!(
+                    "answers (asyncpay {})",
+                    clean(s.version.as_deref().unwrap_or("?"))
+                )
             } else {
-                format!("unreachable: {}", s.error.as_deref().unwrap_or("no answer"))
+                format!(
+                    "unreachable: {}",
+                    clean(s.error.as_deref().unwrap_or("no answer"))
+                )
             };
             lines.push(format!(
                 "server        {}  {} channel{}  {state}",

@@ -78,6 +78,16 @@ mod tests {
     }
 }
 
+/// A number of blocks to mine, 1 to 10000 (said in words, not as a Rust range).
+pub fn parse_blocks(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n @ 1..=10_000) => Ok(n),
+        _ => Err(format!(
+            "invalid number of blocks '{s}': a whole number from 1 to 10000"
+        )),
+    }
+}
+
 /// A duration: a number with a unit `s`, `m`, `h` or `d` (e.g. `30s`, `24h`, `7d`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationArg(pub std::time::Duration);

@@ -105,13 +105,10 @@ impl Engine<'_> {
             .map_err(ClientError::from)
     }
 
-    /// The channel `id` (64 hex digits) of this wallet.
+    /// The channel `id` of this wallet: 64 hex digits, or a unique prefix of them
+    /// ([`super::ids`]).
     pub fn channel(&self, id: &str) -> ClientResult<ClientChannel> {
-        let id = ChannelId::from_str(id).map_err(|_| {
-            ClientError::invalid(format!(
-                "invalid channel id '{id}': expected 64 hex characters"
-            ))
-        })?;
+        let id = self.resolve_channel_id(id)?;
         self.store.load_keyed(&id.to_string())?.ok_or_else(|| {
             ClientError::new(
                 ClientErrorKind::Failed,
@@ -119,6 +116,17 @@ impl Engine<'_> {
             )
             .hint("list your channels with `asyncpay channel list`")
         })
+    }
+
+    /// The id of this wallet's channel that `typed` names: all 64 hex digits or a unique
+    /// prefix of at least [`super::ids::MIN_PREFIX`]. Ambiguous or too short: `Invalid`.
+    pub fn resolve_channel_id(&self, typed: &str) -> ClientResult<ChannelId> {
+        let keys = self.store.keys_of::<ClientChannel>()?;
+        let id = super::ids::resolve(typed, &keys).map_err(|e| {
+            super::ids::id_error(e, "channel", typed, "asyncpay channel list --all")
+        })?;
+        ChannelId::from_str(&id)
+            .map_err(|_| ClientError::corrupt(format!("the channel record {id} has a bad key")))
     }
 
     pub(crate) fn all(&self) -> ClientResult<Vec<ClientChannel>> {

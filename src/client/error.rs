@@ -90,6 +90,8 @@ impl From<StoreError> for ClientError {
     fn from(e: StoreError) -> Self {
         let kind = if e.is_in_use() {
             ClientErrorKind::InUse
+        } else if e.is_unreadable_identity_file() {
+            ClientErrorKind::Invalid
         } else if e.is_unlock_failure() {
             ClientErrorKind::Locked
         } else if e.is_corrupt_or_unsupported() {
@@ -108,6 +110,12 @@ impl From<NetError> for ClientError {
     fn from(e: NetError) -> Self {
         let kind = if e.is_unreachable() {
             ClientErrorKind::Unreachable
+        } else if matches!(
+            e,
+            NetError::InvalidUrl { .. } | NetError::CertificateFile { .. }
+        ) {
+            // A URL without a scheme, an unreadable CA file: input errors (exit 2).
+            ClientErrorKind::Invalid
         } else {
             ClientErrorKind::Failed
         };

@@ -12,6 +12,7 @@
 
 mod channels;
 mod error;
+pub mod ids;
 mod payments;
 mod status;
 

@@ -164,6 +164,10 @@ pub struct ClientPayment {
     /// checked against it: the pending update that held `s_A` is gone then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_point: Option<String>,
+    /// Unix time this wallet saw the payment become final (paid, cancelled or failed);
+    /// `None` while it is not, and for payments finished by an older asyncpay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
 }
 
 impl StateFile for ClientPayment {
@@ -250,6 +254,16 @@ fn same_server(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
+/// Records when a payment became final (once); forgets it if it is not final (a payment
+/// taken back to where it truly is).
+fn stamp_finished(p: &mut ClientPayment) {
+    if !p.status.is_final() {
+        p.finished_at = None;
+    } else if p.finished_at.is_none() {
+        p.finished_at = Some(now());
+    }
+}
+
 /// The payment steps of an engine, with its chain source at hand.
 struct Payments<'s, 'a> {
     s: &'s Engine<'a>,
@@ -257,7 +271,8 @@ struct Payments<'s, 'a> {
 }
 
 impl Payments<'_, '_> {
-    fn save(&self, p: &ClientPayment) -> ClientResult<()> {
+    fn save(&self, p: &mut ClientPayment) -> ClientResult<()> {
+        stamp_finished(p);
         self.s
             .store
             .save_keyed(&p.payment_id.to_string(), p)
@@ -265,7 +280,8 @@ impl Payments<'_, '_> {
     }
 
     /// Saves a channel and a payment as one step: both or neither.
-    fn commit(&self, ch: &ClientChannel, p: &ClientPayment) -> ClientResult<()> {
+    fn commit(&self, ch: &ClientChannel, p: &mut ClientPayment) -> ClientResult<()> {
+        stamp_finished(p);
         self.s
             .store
             .transaction(|tx| {
@@ -276,7 +292,7 @@ impl Payments<'_, '_> {
     }
 
     fn load(&self, id: &str) -> ClientResult<ClientPayment> {
-        let id = parse_payment_id(id)?;
+        let id = self.s.resolve_payment_id(id)?;
         self.s.store.load_keyed(&id.to_string())?.ok_or_else(|| {
             ClientError::failed(format!("no payment {id} in this wallet"))
                 .hint("list them with `asyncpay payments list`")
@@ -382,8 +398,9 @@ impl Payments<'_, '_> {
             scalar_revealed_at: None,
             confirmation_budget: None,
             payment_point: None,
+            finished_at: None,
         };
-        self.save(&p)?;
+        self.save(&mut p)?;
         crash_point("payment-proposed");
         self.resume_outgoing(&mut p, true)?;
         Ok(p)
@@ -949,7 +966,7 @@ impl Payments<'_, '_> {
         if known.is_some() {
             return Ok(None);
         }
-        let p = ClientPayment {
+        let mut p = ClientPayment {
             payment_id: package.payment_id,
             direction: Direction::Incoming,
             status: LocalStatus::Received,
@@ -971,8 +988,9 @@ impl Payments<'_, '_> {
             scalar_revealed_at: None,
             confirmation_budget: None,
             payment_point: None,
+            finished_at: None,
         };
-        self.save(&p)?;
+        self.save(&mut p)?;
         Ok(Some(p))
     }
 
@@ -1896,12 +1914,6 @@ pub struct PaymentDetails {
     pub package: Option<serde_json::Value>,
 }
 
-fn parse_payment_id(id: &str) -> ClientResult<PaymentId> {
-    PaymentId::from_str(id).map_err(|_| {
-        ClientError::invalid(format!("invalid payment id '{id}': expected 64 hex digits"))
-    })
-}
-
 /// The engine's payment operations (PROTOCOL.md §5).
 /// How long [`Engine::wait`] sleeps between two polls.
 pub const WAIT_POLL: Duration = Duration::from_millis(500);
@@ -2146,9 +2158,20 @@ impl Engine<'_> {
         load_all_reporting(self.store)
     }
 
+    /// The id of this wallet's payment that `typed` names: all 64 hex digits or a unique
+    /// prefix of at least [`super::ids::MIN_PREFIX`]. Ambiguous or too short: `Invalid`.
+    pub fn resolve_payment_id(&self, typed: &str) -> ClientResult<PaymentId> {
+        let keys = self.store.keys_of::<ClientPayment>()?;
+        let id = super::ids::resolve(typed, &keys).map_err(|e| {
+            super::ids::id_error(e, "payment", typed, "asyncpay payments list --all")
+        })?;
+        PaymentId::from_str(&id)
+            .map_err(|_| ClientError::corrupt(format!("the payment record {id} has a bad key")))
+    }
+
     /// The payment `id`, with the public parts of its package (local only).
     pub fn payment(&self, id: &str) -> ClientResult<PaymentDetails> {
-        let id = parse_payment_id(id)?;
+        let id = self.resolve_payment_id(id)?;
         let (all, _) = load_all_reporting(self.store)?;
         let payment = all
             .into_iter()

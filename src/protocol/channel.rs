@@ -527,8 +527,10 @@ impl Channel {
         open.initial_balances()?;
         if capacity < policy.min_capacity || capacity > policy.max_capacity {
             return Err(ChannelError::OpenRefused(format!(
-                "capacity {capacity} is outside {}..={}",
-                policy.min_capacity, policy.max_capacity
+                "capacity {} sat is outside the server's range of {} to {} sat",
+                capacity.to_sat(),
+                policy.min_capacity.to_sat(),
+                policy.max_capacity.to_sat()
             )));
         }
         if open.funder == Party::Server && !policy.server_funds {
@@ -548,7 +550,7 @@ impl Channel {
         let shared_delay = open.shared_delay.unwrap_or(policy.default_shared_delay);
         if !(policy.min_shared_delay..=policy.max_shared_delay).contains(&shared_delay) {
             return Err(ChannelError::OpenRefused(format!(
-                "shared delay {shared_delay} blocks is outside {}..={}",
+                "shared delay {shared_delay} blocks is outside the server's range of {} to {} blocks",
                 policy.min_shared_delay, policy.max_shared_delay
             )));
         }

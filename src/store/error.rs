@@ -221,6 +221,13 @@ impl StoreError {
         )
     }
 
+    /// True if the identity file given cannot be opened or read (missing, a directory, no
+    /// permission): an input error like an unreadable passphrase file, not a lock.
+    pub fn is_unreadable_identity_file(&self) -> bool {
+        matches!(self, StoreError::BadIdentityFile { reason, .. }
+            if reason.starts_with("cannot open it") || reason.starts_with("cannot read it"))
+    }
+
     /// True if the passphrase was wrong.
     pub fn is_wrong_passphrase(&self) -> bool {
         matches!(self, StoreError::WrongPassphrase { .. })

@@ -28,13 +28,6 @@ use serde::{Deserialize, Serialize};
 use crate::chain::source::{ChainSource, ChainSourceError, SyncReport};
 use crate::keys::WalletKeys;
 
-/// An amount in bitcoin, as short as exact: `0.001`, `1`, `0.00012345`.
-fn btc(amount: Amount) -> String {
-    let sat = amount.to_sat();
-    let s = format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000);
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 /// The address prefix of `network`, for messages.
 fn hrp_hint(network: Network) -> &'static str {
     match network {
@@ -102,9 +95,9 @@ pub enum WalletError {
     },
     /// The spendable coins do not cover the amount plus the fee.
     #[error(
-        "insufficient funds: {} btc available, {} btc + fee needed; {hint}",
-        btc(*available),
-        btc(*needed)
+        "insufficient funds: {} available, {} + fee needed; {hint}",
+        crate::units::sat(available.to_sat()),
+        crate::units::sat(needed.to_sat())
     )]
     InsufficientFunds {
         /// Spendable coins (confirmed, plus unconfirmed change).
@@ -649,8 +642,8 @@ impl OnchainWallet {
         };
         if balance.immature > Amount::ZERO {
             hint.push_str(&format!(
-                " ({} btc of mined coins become spendable 100 blocks after their block)",
-                btc(balance.immature)
+                " ({} of mined coins become spendable 100 blocks after their block)",
+                crate::units::sat(balance.immature.to_sat())
             ));
         }
         WalletError::InsufficientFunds {
@@ -880,14 +873,6 @@ mod tests {
         // The reveal is staged for the caller to write.
         let staged = wallet.take_changeset().unwrap();
         assert!(!staged.indexer.last_revealed.is_empty());
-    }
-
-    #[test]
-    fn btc_formatting_is_short_and_exact() {
-        assert_eq!(btc(Amount::from_sat(100_000)), "0.001");
-        assert_eq!(btc(Amount::from_sat(100_000_000)), "1");
-        assert_eq!(btc(Amount::from_sat(12_345)), "0.00012345");
-        assert_eq!(btc(Amount::ZERO), "0");
     }
 
     #[test]
