@@ -377,13 +377,24 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         WalletCommand::Send {
             address,
             amount,
+            all,
             fee_rate,
         } => {
             let dest = Address::<NetworkUnchecked>::from_str(&address)
                 .map_err(|e| invalid_address(&address, e))?;
-            let tx = wallet
-                .send(&dest, amount.0, fee_rate.0)
-                .map_err(wallet_error)?;
+            let tx = match amount {
+                Some(amount) if !all => wallet.send(&dest, amount.0, fee_rate.0),
+                _ => wallet.send_all(&dest, fee_rate.0),
+            }
+            .map_err(wallet_error)?;
+            // What the destination gets: the amount, or with --all the one output.
+            let script = dest.assume_checked_ref().script_pubkey();
+            let amount = tx
+                .output
+                .iter()
+                .filter(|o| o.script_pubkey == script)
+                .map(|o| o.value)
+                .sum::<Amount>();
             let fee = wallet.bdk().calculate_fee(&tx).unwrap_or(Amount::ZERO);
             let txid = wallet.broadcast(source, &tx).map_err(wallet_error)?;
             w.save_onchain(&mut wallet, state).map_err(|e| {
@@ -395,7 +406,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             })?;
             out.result(&SendReport {
                 txid,
-                amount_sat: amount.0.to_sat(),
+                amount_sat: amount.to_sat(),
                 fee_sat: fee.to_sat(),
                 address,
             });
