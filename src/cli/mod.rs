@@ -8,6 +8,7 @@ pub mod context;
 pub mod demo;
 pub mod docs;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod payment;
 pub mod payments;
@@ -78,10 +79,12 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
         .exists()
         .then(|| ctx.datadir.join("history.txt"));
     ctx.out
-        .note("asyncpay REPL: commands as on the command line, `help`, `exit` or Ctrl-D to leave");
+        .note("asyncpay REPL: commands as on the command line; `help` lists them, Tab completes, Ctrl-C stops a command, `exit` or Ctrl-D leaves");
     let base = ctx.out;
+    let prompt = repl::prompt(ctx.network, &ctx.datadir);
     repl::run_loop(
         history.as_deref(),
+        &prompt,
         |line| {
             // Per line, only --json and -q apply; the other global options are the REPL's.
             let out = ctx.with_output(&line.global);
@@ -95,7 +98,7 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
             if let Err(e) = &result {
                 out.error(e);
             }
-            Ok(())
+            Ok(repl::known_ids(ctx))
         },
         |e| base.error(e),
     )

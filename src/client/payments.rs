@@ -2088,7 +2088,20 @@ impl Engine<'_> {
                 p.payment_id,
                 p.status.name()
             )));
-            std::thread::sleep(Duration::from_millis(500));
+            if self.pause(Duration::from_millis(500)) {
+                break Err(ClientError::new(
+                    ClientErrorKind::Pending,
+                    format!(
+                        "stopped waiting (interrupted): payment {} is still {}",
+                        p.payment_id,
+                        p.status.name()
+                    ),
+                )
+                .hint(format!(
+                    "`asyncpay payments wait {}` waits again; nothing was cancelled",
+                    p.payment_id
+                )));
+            }
         };
         self.busy(None);
         result
