@@ -821,3 +821,80 @@ fn wallet_send_all_sweeps_every_confirmed_coin() {
     assert_eq!(mempool_before.stdout, mempool_after.stdout);
     assert_eq!(sat(&a.balance()["confirmed_sat"]), 400);
 }
+
+/// Without a terminal `init` stays non-interactive: no mnemonic shown (it says how to see
+/// it), a weak passphrase from a file gets a warning on stderr (none with --json, whose
+/// stdout stays one document); `init --restore` counts word positions from 1 and names no
+/// word; a failed restore creates no wallet.
+#[test]
+fn init_without_a_terminal_warns_of_a_weak_passphrase_and_restore_counts_from_one() {
+    let env = Env::new();
+    let w = env.uninit("weak");
+    std::fs::write(&w.pass, "abc\n").unwrap();
+    let mut c = w.cmd();
+    c.arg("init");
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: the passphrase is weak: it has 3 characters (fewer than 8)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("asyncpay wallet backup"), "{stdout}");
+    let mnemonic = w.json(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for word in mnemonic.split(' ') {
+        assert!(
+            !stdout.split_whitespace().any(|w| w == word)
+                && !stderr.split_whitespace().any(|w| w == word),
+            "{word} shown without a terminal"
+        );
+    }
+    let json = env.uninit("weak-json");
+    std::fs::write(&json.pass, "aaaaaaaaaaaa\n").unwrap();
+    let out = json.cmd().args(["--json", "init"]).output().unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mnemonic_confirmed"], false);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Restore: the first word misspelt is word 1; a swapped pair fails the checksum.
+    let mut words: Vec<String> = mnemonic.split(' ').map(str::to_owned).collect();
+    let first = words[0].clone();
+    words[0] = format!("{first}x");
+    let r = env.uninit("restored");
+    let mut c = r.cmd();
+    c.args(["init", "--restore"]).write_stdin(words.join(" "));
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("word 1 is not in the BIP39 English word list"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&words[0]),
+        "the word is not repeated: {stderr}"
+    );
+    assert!(!r.dir.join("identity.age").exists());
+    words[0] = first;
+    // Twelve times "abandon": every word known, the checksum wrong.
+    let mut c = r.cmd();
+    c.args(["init", "--restore"])
+        .write_stdin(["abandon"; 12].join(" "));
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("checksum does not match"), "{stderr}");
+    assert!(!r.dir.join("identity.age").exists());
+    let mut c = r.cmd();
+    c.args(["--json", "init", "--restore"])
+        .write_stdin(words.join(" "));
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["restored"], true);
+}

@@ -77,6 +77,8 @@ pub struct InitReport {
     network: String,
     node_id: String,
     restored: bool,
+    /// The new mnemonic was shown on the terminal and the user typed some of its words back.
+    mnemonic_confirmed: bool,
     unlock: &'static str,
 }
 
@@ -87,7 +89,9 @@ impl Render for InitReport {
             "{what} wallet in {}\nnetwork: {}\nnode id: {}\nunlock with: {}",
             self.datadir, self.network, self.node_id, self.unlock
         );
-        if !self.restored {
+        if self.mnemonic_confirmed {
+            s.push_str("\nYou wrote down your mnemonic: keep it offline (`asyncpay wallet backup` shows it again)");
+        } else if !self.restored {
             s.push_str(
                 "\nWrite down your mnemonic now and keep it offline: asyncpay wallet backup",
             );
@@ -99,13 +103,18 @@ impl Render for InitReport {
 fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     let source = ctx.unlock_source()?;
     let (out, work_factor) = (ctx.out, ctx.work_factor()?);
-    let dir = ctx.data_dir()?;
-    if dir.is_initialized() {
-        return Err(CliError::usage(format!(
-            "a wallet already exists in {}",
-            ctx.datadir.display()
-        ))
-        .hint("unlock it with any wallet command, or choose another --datadir"));
+    // Refused before anything is asked (the lock is taken, and the data dir created, only
+    // once everything is settled: an init stopped halfway leaves nothing behind).
+    let datadir = ctx.datadir.clone();
+    let exists = || {
+        CliError::usage(format!("a wallet already exists in {}", datadir.display()))
+            .hint("unlock it with any wallet command, or choose another --datadir")
+    };
+    if [crate::store::IDENTITY_FILE, crate::store::RECIPIENT_FILE]
+        .iter()
+        .any(|f| datadir.join(f).exists())
+    {
+        return Err(exists());
     }
     let seed = if args.restore {
         let words = secrets::read_mnemonic()?;
@@ -113,8 +122,29 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     } else {
         Seed::generate(&crate::client::random32()?)
     };
-    let (store, unlock) = match source {
-        Some(Unlock::IdentityFile(path)) => (
+    // How the new wallet is unlocked: an identity file, a given passphrase (a note if it is
+    // weak), or one asked twice on the terminal.
+    let passphrase = match source {
+        Some(Unlock::IdentityFile(path)) => Err(path),
+        Some(Unlock::Passphrase(p)) => {
+            if let Some(why) = secrets::passphrase_weakness(p.expose_secret()) {
+                out.note(&secrets::weak_warning(&why));
+            }
+            Ok(p)
+        }
+        None => Ok(secrets::prompt_passphrase("New wallet passphrase: ", true)?),
+    };
+    // On a terminal, a new mnemonic is shown once and checked before anything is written.
+    let mnemonic_confirmed = !args.restore && secrets::interactive();
+    if mnemonic_confirmed {
+        secrets::confirm_mnemonic(&seed.phrase(), crate::client::random32()?)?;
+    }
+    let dir = ctx.data_dir()?;
+    if dir.is_initialized() {
+        return Err(exists());
+    }
+    let (store, unlock) = match passphrase {
+        Err(path) => (
             dir.create_with_identity_file(&path).map_err(|e| {
                 // Creating a wallet: an unusable identity file is an input error, not a lock.
                 let mut err = store_error(e);
@@ -123,17 +153,10 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
             })?,
             "the identity file",
         ),
-        Some(Unlock::Passphrase(p)) => (
+        Ok(p) => (
             create_with_passphrase(out, work_factor, dir, &p)?,
             "the passphrase",
         ),
-        None => {
-            let p = secrets::prompt_passphrase("New wallet passphrase: ", true)?;
-            (
-                create_with_passphrase(out, work_factor, dir, &p)?,
-                "the passphrase",
-            )
-        }
     };
     let file = SeedFile {
         mnemonic: seed.phrase().to_string(),
@@ -147,6 +170,7 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
         network: ctx.network.to_string(),
         node_id: seed.keys(ctx.network).node_id().to_string(),
         restored: args.restore,
+        mnemonic_confirmed,
         unlock,
     })
 }
@@ -493,7 +517,11 @@ fn passphrase_change(
                 passphrase_fd: None,
                 ..ctx.global.clone()
             };
-            secrets::passphrase_from_args(&global)?.expect("a file was given")
+            let new = secrets::passphrase_from_args(&global)?.expect("a file was given");
+            if let Some(why) = secrets::passphrase_weakness(new.expose_secret()) {
+                ctx.out.note(&secrets::weak_warning(&why));
+            }
+            new
         }
         None => secrets::prompt_passphrase("New passphrase: ", true)?,
     };
