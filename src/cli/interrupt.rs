@@ -7,7 +7,7 @@
 //! (SIGINT ends the process at once).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use super::error::{CliError, CliResult};
@@ -29,6 +29,9 @@ static ALTERNATE_SCREEN: AtomicBool = AtomicBool::new(false);
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
+
+/// Counts the REPL's commands: tells whether the one Ctrl-C stopped is still running.
+static COMMAND: AtomicU64 = AtomicU64::new(0);
 
 /// For a REPL on a terminal: see [`IGNORE_WHEN_IDLE`].
 pub fn ignore_when_idle() {
@@ -77,8 +80,19 @@ fn start() -> CliResult<()> {
                             {
                                 continue; // the command ended meanwhile: look again
                             }
+                            let command = COMMAND.load(Ordering::SeqCst);
                             INTERRUPTED.store(true, Ordering::SeqCst);
-                            eprintln!("\ninterrupting the command (Ctrl-C again leaves the REPL)");
+                            // Most commands stop at once and say so; one that goes on gets
+                            // a word (not printed for one that already ended: the prompt
+                            // is back).
+                            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                            if RUNNING.load(Ordering::SeqCst) == 2
+                                && COMMAND.load(Ordering::SeqCst) == command
+                            {
+                                eprintln!(
+                                    "\nstopping the command at its next step (Ctrl-C again leaves the REPL)"
+                                );
+                            }
                         } else if state == 0 && IGNORE_WHEN_IDLE.load(Ordering::SeqCst) {
                             // Came as a command ended: nothing runs to stop.
                         } else {
@@ -142,6 +156,7 @@ impl Running {
     /// A command starts.
     pub fn start() -> Running {
         INTERRUPTED.store(false, Ordering::SeqCst);
+        COMMAND.fetch_add(1, Ordering::SeqCst);
         RUNNING.store(1, Ordering::SeqCst);
         Running(())
     }
