@@ -178,6 +178,24 @@ impl CommandCompleter {
                 .map(str::to_owned)
                 .collect()
         });
+        // `help COMMAND…`: command names only.
+        if words.first().map(String::as_str) == Some("help") {
+            let mut current = &self.root;
+            for word in &words[1..] {
+                match current.find_subcommand(word) {
+                    Some(sub) => current = sub,
+                    None => return (start, Vec::new()),
+                }
+            }
+            let mut names: Vec<String> = current
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && !NOT_IN_REPL.contains(&s.get_name()))
+                .map(|s| s.get_name().to_owned())
+                .filter(|n| n.starts_with(partial))
+                .collect();
+            names.sort();
+            return (start, names);
+        }
         let mut path: Vec<&clap::Command> = vec![&self.root];
         let mut positionals = 0usize;
         let mut pending_value: Option<&clap::Arg> = None;
@@ -624,6 +642,10 @@ mod tests {
         );
         assert_eq!(c.candidates("wallet send x --all --").1.len(), 4);
         assert_eq!(c.candidates("re").1, ["receive", "regtest"]);
+        assert_eq!(c.candidates("help wal").1, ["wallet"]);
+        assert_eq!(c.candidates("help wallet ba").1, ["backup", "balance"]);
+        assert!(c.candidates("help re").1.iter().all(|n| n != "repl"));
+        assert!(c.candidates("help wallet nothing ").1.is_empty());
         assert!(c.candidates("--json ").1.contains(&"wallet".to_owned()));
         // Values: possible values of options and arguments; an option's value is no
         // subcommand.
