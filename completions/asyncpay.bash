@@ -3921,7 +3921,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__send)
-            opts="-q -h --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
+            opts="-q -h --all --fee-rate --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

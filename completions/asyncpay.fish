@@ -103,7 +103,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "send" -d 'Send AMOUNT to ADDRESS, or with --all every confirmed coin (less the fee)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
@@ -150,6 +150,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l all -d 'Send every confirmed coin, less the fee: one output, no change (unconfirmed coins stay)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
@@ -243,7 +244,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send AMOUNT to ADDRESS'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send AMOUNT to ADDRESS, or with --all every confirmed coin (less the fee)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'
@@ -830,7 +831,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and not __fish_seen_subcommand_from demo init wallet passphrase regtest status address decode pay receive claim sync payments channel server repl completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Show a new receive address'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Show the balance (confirmed, pending, immature)'
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "send" -d 'Send AMOUNT to ADDRESS, or with --all every confirmed coin (less the fee)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "transactions" -d 'List wallet transactions, newest first'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "utxos" -d 'List unspent outputs'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "backup" -d 'Show the mnemonic (only on explicit request)'

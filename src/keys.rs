@@ -32,6 +32,24 @@ pub enum KeyError {
     NodeId(String),
 }
 
+/// What is wrong with a mnemonic, for a person: word positions count from 1 (bip39 counts
+/// from 0), and the words themselves are not repeated (they may be secret).
+fn mnemonic_problem(e: bip39::Error) -> String {
+    match e {
+        bip39::Error::UnknownWord(i) => format!(
+            "word {} is not in the BIP39 English word list (check its spelling)",
+            i + 1
+        ),
+        bip39::Error::BadWordCount(n) => {
+            format!("{n} words given; a mnemonic has 12, 15, 18, 21 or 24")
+        }
+        bip39::Error::InvalidChecksum => "the checksum does not match: a word is wrong, \
+                                          missing or out of order"
+            .to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// The wallet seed: a BIP39 mnemonic. Never printed by `Debug`; its words are wiped when it
 /// drops (bip39's `zeroize` feature).
 pub struct Seed {
@@ -63,7 +81,7 @@ impl Seed {
         }
         bip39::Mnemonic::parse_in(bip39::Language::English, normalised.as_str())
             .map(|mnemonic| Seed { mnemonic })
-            .map_err(|e| KeyError::Mnemonic(e.to_string()))
+            .map_err(|e| KeyError::Mnemonic(mnemonic_problem(e)))
     }
 
     /// The mnemonic words, for an explicit backup only.
@@ -479,6 +497,16 @@ mod tests {
             Seed::from_phrase("abandon abandon"),
             Err(KeyError::Mnemonic(_))
         ));
+        // Word positions count from 1, as a person counts them.
+        let mut words: Vec<&str> = BIP86_MNEMONIC.split_whitespace().collect();
+        words[0] = "abandonn";
+        let e = Seed::from_phrase(&words.join(" ")).unwrap_err().to_string();
+        assert!(e.contains("word 1 is not in the BIP39"), "{e}");
+        assert!(!e.contains("abandonn"), "the word is not repeated: {e}");
+        words[0] = "abandon";
+        words[3] = "zoo";
+        let e = Seed::from_phrase(&words.join(" ")).unwrap_err().to_string();
+        assert!(e.contains("checksum does not match"), "{e}");
         assert_eq!(format!("{:?}", Seed::generate(&[7; 32])), "Seed(<secret>)");
         assert_eq!(Seed::generate(&[7; 32]).phrase().split(' ').count(), 24);
     }

@@ -773,3 +773,182 @@ fn address_and_decode() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["kind"], "node_id");
 }
+
+/// `wallet send ADDRESS --all` sweeps every confirmed coin: the sender ends at 0, the
+/// receiver gets the total less the fee; unconfirmed coins stay; with nothing confirmed, or
+/// only dust after the fee, it refuses and broadcasts nothing; an amount with --all is a
+/// usage error.
+#[test]
+fn wallet_send_all_sweeps_every_confirmed_coin() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let b = env.wallet("b");
+    let fund = |w: &Wallet, amount: &str| {
+        let out = env
+            .bare()
+            .args(["--json", "regtest", "fund", &w.address(), amount])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    // Nothing at all: refused, exit 1.
+    let mut c = a.cmd();
+    c.args(["wallet", "send", &b.address(), "--all"]);
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error: nothing to send"), "{stderr}");
+    // An amount and --all: usage error.
+    let mut c = a.cmd();
+    c.args(["wallet", "send", &b.address(), "1000", "--all"]);
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    // Neither: usage error naming what is missing.
+    let mut c = a.cmd();
+    c.args(["wallet", "send", &b.address()]);
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("<AMOUNT>"), "{stderr}");
+
+    // Three confirmed coins, then one unconfirmed (sent by b, not mined).
+    fund(&a, "0.1btc");
+    fund(&a, "20000");
+    fund(&a, "0.05btc");
+    fund(&b, "0.01btc");
+    let total = 10_000_000 + 20_000 + 5_000_000;
+    assert_eq!(sat(&a.balance()["confirmed_sat"]), total);
+    let pending = b.json(&["wallet", "send", &a.address(), "300000"]);
+    assert!(pending["txid"].is_string());
+    assert_eq!(sat(&a.balance()["untrusted_pending_sat"]), 300_000);
+
+    let c_wallet = env.wallet("c");
+    let dest = c_wallet.address();
+    let sent = a.json(&["wallet", "send", &dest, "--all", "--fee-rate", "3"]);
+    let fee = sat(&sent["fee_sat"]);
+    assert!(fee > 0 && fee < 3_000, "fee {fee}");
+    assert_eq!(sat(&sent["amount_sat"]), total - fee);
+    env.bare().args(["regtest", "mine", "1"]).assert().success();
+    let after = a.balance();
+    // The swept coins are gone; the coin that was unconfirmed at the sweep stayed (and
+    // confirmed with the block).
+    assert_eq!(sat(&after["confirmed_sat"]), 300_000, "{after}");
+    assert_eq!(sat(&after["total_sat"]), 300_000, "{after}");
+    assert_eq!(sat(&c_wallet.balance()["confirmed_sat"]), total - fee);
+    // Sweep the rest: a at 0.
+    let sent = a.json(&["wallet", "send", &dest, "--all"]);
+    let fee2 = sat(&sent["fee_sat"]);
+    env.bare().args(["regtest", "mine", "1"]).assert().success();
+    assert_eq!(sat(&a.balance()["total_sat"]), 0);
+    assert_eq!(
+        sat(&c_wallet.balance()["confirmed_sat"]),
+        total - fee + 300_000 - fee2
+    );
+
+    // Dust: a coin smaller than the fee of spending it is refused, nothing broadcast.
+    fund(&a, "400");
+    let mempool_before = env
+        .bare()
+        .args(["--json", "regtest", "info"])
+        .output()
+        .unwrap();
+    let mut c = a.cmd();
+    c.args(["wallet", "send", &dest, "--all", "--fee-rate", "50"]);
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("nothing to send"), "{stderr}");
+    let mempool_after = env
+        .bare()
+        .args(["--json", "regtest", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(mempool_before.stdout, mempool_after.stdout);
+    assert_eq!(sat(&a.balance()["confirmed_sat"]), 400);
+}
+
+/// Without a terminal `init` stays non-interactive: no mnemonic shown (it says how to see
+/// it), a weak passphrase from a file gets a warning on stderr (none with --json, whose
+/// stdout stays one document); `init --restore` counts word positions from 1 and names no
+/// word; a failed restore creates no wallet.
+#[test]
+fn init_without_a_terminal_warns_of_a_weak_passphrase_and_restore_counts_from_one() {
+    let env = Env::new();
+    let w = env.uninit("weak");
+    std::fs::write(&w.pass, "abc\n").unwrap();
+    let mut c = w.cmd();
+    c.arg("init");
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: the passphrase is weak: it has 3 characters (fewer than 8)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("asyncpay wallet backup"), "{stdout}");
+    let mnemonic = w.json(&["wallet", "backup", "--force"])["mnemonic"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The mnemonic is not shown: no two of its words in a row, and no more than a few of
+    // them at all (the output's own English may contain a BIP39 word, such as "copy").
+    let words: Vec<&str> = mnemonic.split(' ').collect();
+    let shown: Vec<&str> = stdout
+        .split_whitespace()
+        .chain(stderr.split_whitespace())
+        .collect();
+    let found = words.iter().filter(|w| shown.contains(w)).count();
+    assert!(
+        found <= 3,
+        "{found} mnemonic words shown without a terminal"
+    );
+    for pair in words.windows(2) {
+        assert!(
+            !shown.windows(2).any(|s| s == pair),
+            "{pair:?} shown without a terminal"
+        );
+    }
+    let json = env.uninit("weak-json");
+    std::fs::write(&json.pass, "aaaaaaaaaaaa\n").unwrap();
+    let out = json.cmd().args(["--json", "init"]).output().unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mnemonic_confirmed"], false);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Restore: the first word misspelt is word 1; a swapped pair fails the checksum.
+    let mut words: Vec<String> = mnemonic.split(' ').map(str::to_owned).collect();
+    let first = words[0].clone();
+    words[0] = format!("{first}x");
+    let r = env.uninit("restored");
+    let mut c = r.cmd();
+    c.args(["init", "--restore"]).write_stdin(words.join(" "));
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("word 1 is not in the BIP39 English word list"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&words[0]),
+        "the word is not repeated: {stderr}"
+    );
+    assert!(!r.dir.join("identity.age").exists());
+    words[0] = first;
+    // Twelve times "abandon": every word known, the checksum wrong.
+    let mut c = r.cmd();
+    c.args(["init", "--restore"])
+        .write_stdin(["abandon"; 12].join(" "));
+    let (code, _, stderr) = run(c);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("checksum does not match"), "{stderr}");
+    assert!(!r.dir.join("identity.age").exists());
+    let mut c = r.cmd();
+    c.args(["--json", "init", "--restore"])
+        .write_stdin(words.join(" "));
+    let (code, stdout, stderr) = run(c);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["restored"], true);
+}

@@ -276,12 +276,17 @@ pub enum WalletCommand {
     Address,
     /// Show the balance (confirmed, pending, immature)
     Balance,
-    /// Send AMOUNT to ADDRESS
+    /// Send AMOUNT to ADDRESS, or with --all every confirmed coin (less the fee)
     Send {
         /// Destination address
         address: String,
         /// Amount: 1000, 1000sat or 0.00001btc
-        amount: AmountArg,
+        #[arg(required_unless_present = "all")]
+        amount: Option<AmountArg>,
+        /// Send every confirmed coin, less the fee: one output, no change (unconfirmed coins
+        /// stay)
+        #[arg(long, conflicts_with = "amount")]
+        all: bool,
         /// Fee rate in sat/vB
         #[arg(long, default_value = "2")]
         fee_rate: FeeRateArg,

@@ -139,6 +139,8 @@ pub struct InitReport {
     chain: Option<String>,
     node_id: String,
     restored: bool,
+    /// The new mnemonic was shown on the terminal and the user typed some of its words back.
+    mnemonic_confirmed: bool,
     /// `passphrase` or `identity_file`.
     unlock: &'static str,
 }
@@ -159,7 +161,9 @@ impl Render for InitReport {
                 _ => "the passphrase",
             }
         );
-        if !self.restored {
+        if self.mnemonic_confirmed {
+            s.push_str("\nYou wrote down your mnemonic: keep it offline (`asyncpay wallet backup` shows it again)");
+        } else if !self.restored {
             s.push_str(
                 "\nWrite down your mnemonic now and keep it offline: asyncpay wallet backup",
             );
@@ -176,13 +180,18 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     let source = ctx.unlock_source()?;
     let settings = ctx.new_wallet_settings()?;
     let (out, work_factor) = (ctx.out, ctx.work_factor()?);
-    let dir = ctx.data_dir()?;
-    if dir.is_initialized() {
-        return Err(CliError::usage(format!(
-            "a wallet already exists in {}",
-            ctx.datadir.display()
-        ))
-        .hint("unlock it with any wallet command, or choose another --datadir"));
+    // Refused before anything is asked (the lock is taken, and the data dir created, only
+    // once everything is settled: an init stopped halfway leaves nothing behind).
+    let datadir = ctx.datadir.clone();
+    let exists = || {
+        CliError::usage(format!("a wallet already exists in {}", datadir.display()))
+            .hint("unlock it with any wallet command, or choose another --datadir")
+    };
+    if [crate::store::IDENTITY_FILE, crate::store::RECIPIENT_FILE]
+        .iter()
+        .any(|f| datadir.join(f).exists())
+    {
+        return Err(exists());
     }
     let seed = if args.restore {
         let words = secrets::read_mnemonic()?;
@@ -190,8 +199,29 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     } else {
         Seed::generate(&crate::client::random32()?)
     };
-    let (store, unlock) = match source {
-        Some(Unlock::IdentityFile(path)) => (
+    // How the new wallet is unlocked: an identity file, a given passphrase (a note if it is
+    // weak), or one asked twice on the terminal.
+    let passphrase = match source {
+        Some(Unlock::IdentityFile(path)) => Err(path),
+        Some(Unlock::Passphrase(p)) => {
+            if let Some(why) = secrets::passphrase_weakness(p.expose_secret()) {
+                out.note(&secrets::weak_warning(&why));
+            }
+            Ok(p)
+        }
+        None => Ok(secrets::prompt_passphrase("New wallet passphrase: ", true)?),
+    };
+    // On a terminal, a new mnemonic is shown once and checked before anything is written.
+    let mnemonic_confirmed = !args.restore && secrets::interactive();
+    if mnemonic_confirmed {
+        secrets::confirm_mnemonic(&seed.phrase(), crate::client::random32()?)?;
+    }
+    let dir = ctx.data_dir()?;
+    if dir.is_initialized() {
+        return Err(exists());
+    }
+    let (store, unlock) = match passphrase {
+        Err(path) => (
             dir.create_with_identity_file(&path).map_err(|e| {
                 // Creating a wallet: an unusable identity file is an input error, not a lock.
                 let mut err = store_error(e);
@@ -200,17 +230,10 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
             })?,
             "identity_file",
         ),
-        Some(Unlock::Passphrase(p)) => (
+        Ok(p) => (
             create_with_passphrase(out, work_factor, dir, &p)?,
             "passphrase",
         ),
-        None => {
-            let p = secrets::prompt_passphrase("New wallet passphrase: ", true)?;
-            (
-                create_with_passphrase(out, work_factor, dir, &p)?,
-                "passphrase",
-            )
-        }
     };
     let file = SeedFile {
         mnemonic: seed.phrase().to_string(),
@@ -232,6 +255,7 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
         chain: plain.chain,
         node_id: seed.keys(ctx.network).node_id().to_string(),
         restored: args.restore,
+        mnemonic_confirmed,
         unlock,
     })
 }
@@ -599,13 +623,24 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         WalletCommand::Send {
             address,
             amount,
+            all,
             fee_rate,
         } => {
             let dest = Address::<NetworkUnchecked>::from_str(&address)
                 .map_err(|e| invalid_address(&address, e))?;
-            let tx = wallet
-                .send(&dest, amount.0, fee_rate.0)
-                .map_err(wallet_error)?;
+            let tx = match amount {
+                Some(amount) if !all => wallet.send(&dest, amount.0, fee_rate.0),
+                _ => wallet.send_all(&dest, fee_rate.0),
+            }
+            .map_err(wallet_error)?;
+            // What the destination gets: the amount, or with --all the one output.
+            let script = dest.assume_checked_ref().script_pubkey();
+            let amount = tx
+                .output
+                .iter()
+                .filter(|o| o.script_pubkey == script)
+                .map(|o| o.value)
+                .sum::<Amount>();
             let fee = wallet.bdk().calculate_fee(&tx).unwrap_or(Amount::ZERO);
             let txid = wallet.broadcast(source, &tx).map_err(wallet_error)?;
             w.save_onchain(&mut wallet, state).map_err(|e| {
@@ -617,7 +652,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             })?;
             out.result(&SendReport {
                 txid,
-                amount_sat: amount.0.to_sat(),
+                amount_sat: amount.to_sat(),
                 fee_sat: fee.to_sat(),
                 address,
             });
@@ -797,7 +832,11 @@ fn passphrase_change(
                 passphrase_fd: None,
                 ..ctx.global.clone()
             };
-            secrets::passphrase_from_args(&global)?.expect("a file was given")
+            let new = secrets::passphrase_from_args(&global)?.expect("a file was given");
+            if let Some(why) = secrets::passphrase_weakness(new.expose_secret()) {
+                ctx.out.note(&secrets::weak_warning(&why));
+            }
+            new
         }
         None => secrets::prompt_passphrase("New passphrase: ", true)?,
     };

@@ -521,6 +521,11 @@ impl Context {
         Ok(self.read_only.as_ref().expect("set above"))
     }
 
+    /// The store, if this context has unlocked it already; never unlocks (nor asks).
+    pub fn unlocked_store(&self) -> Option<&crate::store::Store> {
+        self.unlocked.as_ref()
+    }
+
     /// Takes the unlocked store out of the context (a long-running server owns it).
     pub fn take_store(&mut self) -> Option<crate::store::Store> {
         self.unlocked.take()

@@ -8,6 +8,7 @@ pub mod context;
 pub mod demo;
 pub mod docs;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod payment;
 pub mod payments;
@@ -89,11 +90,13 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
         .exists()
         .then(|| ctx.datadir.join("history.txt"));
     ctx.out
-        .note("asyncpay REPL: commands as on the command line, `help`, `exit` or Ctrl-D to leave");
+        .note("asyncpay REPL: commands as on the command line; `help` lists them, Tab completes, Ctrl-C stops a command, `exit` or Ctrl-D leaves");
     ctx.in_repl = true;
     let base = ctx.out;
+    let prompt = repl::prompt(ctx.network, &ctx.datadir);
     repl::run_loop(
         history.as_deref(),
+        &prompt,
         |line| {
             // Per line, only --json and -q apply; the other global options are the REPL's.
             let out = ctx.with_output(&line.global);
@@ -103,6 +106,8 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
                 Some(command) => commands::run(ctx, command),
                 None => Ok(()),
             };
+            // Ids for completion, read while the wallet is still held.
+            let ids = repl::known_ids(ctx);
             // The wallet is held only while a command runs: other asyncpay processes use
             // it between lines (the storage key stays in memory: no new passphrase prompt).
             ctx.release();
@@ -110,7 +115,7 @@ fn repl(ctx: &mut Context) -> Result<(), CliError> {
             if let Err(e) = &result {
                 out.error(e);
             }
-            Ok(())
+            Ok(ids)
         },
         |e| base.error(e),
     )

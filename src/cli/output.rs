@@ -150,6 +150,10 @@ impl crate::client::Observer for Feedback {
         self.out.note(line);
     }
 
+    fn cancelled(&self) -> bool {
+        super::interrupt::interrupted()
+    }
+
     fn busy(&self, what: Option<&str>) {
         let mut spinner = self.spinner.borrow_mut();
         match (what, spinner.as_ref()) {

@@ -346,7 +346,18 @@ pub fn wait_final(ctx: &mut Context, id: &str, timeout: Duration) -> CliResult<C
                 .hint(format!("run `asyncpay payments wait {id}` again later")),
             });
         }
-        std::thread::sleep(WAIT_POLL);
+        if super::interrupt::pause(WAIT_POLL) {
+            let status = last
+                .as_ref()
+                .map_or("pending".to_owned(), |p| p.status.name());
+            break Err(CliError::new(
+                ExitKind::Pending,
+                format!("stopped waiting (interrupted): payment {id} is still {status}"),
+            )
+            .hint(format!(
+                "`asyncpay payments wait {id}` waits again; nothing was cancelled"
+            )));
+        }
     };
     spinner.finish_and_clear();
     result

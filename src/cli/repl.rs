@@ -1,5 +1,8 @@
-//! The REPL: rustyline with a history file in the data dir, tab completion from the clap
-//! command tree, and the same parser as one-shot commands. Works with piped stdin.
+//! The REPL: rustyline with a history file in the data dir, the same parser as one-shot
+//! commands, and a completion list from the clap command tree that offers only what the REPL
+//! accepts (per-line options, commands, possible values, the wallet's channel and payment
+//! ids). Ctrl-C cancels the running command (see [`super::interrupt`]); at the prompt it clears
+//! the line, and Ctrl-D leaves. Works with piped stdin.
 
 use std::path::Path;
 
@@ -9,7 +12,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Context, Editor, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::args::Cli;
 use super::error::{CliError, CliResult};
@@ -122,9 +125,32 @@ pub fn history_entry(line: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
-/// Tab completion of subcommands and long options from the clap command tree.
+/// The ids the completion offers: those of the wallet the REPL has unlocked (none before).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    /// Channel ids.
+    pub channels: Vec<String>,
+    /// Payment ids.
+    pub payments: Vec<String>,
+}
+
+/// What a REPL line may hold besides a command's own arguments: the global options that
+/// apply per line (the others are the session's, see [`SESSION_OPTIONS`]).
+const PER_LINE_OPTIONS: [&str; 2] = ["json", "quiet"];
+
+/// Commands the REPL refuses (not offered, not listed by `help`).
+const NOT_IN_REPL: [&str; 1] = ["repl"];
+
+/// Words of the REPL itself.
+const REPL_WORDS: [&str; 3] = ["exit", "help", "quit"];
+
+/// Tab completion from the clap command tree, limited to what the REPL accepts: commands
+/// (not `repl`), the command's options and the per-line global options (not the session's),
+/// possible values of an option or argument (`--network`'s, `completions`' shells), and
+/// channel or payment ids where a command takes one.
 pub struct CommandCompleter {
     root: clap::Command,
+    ids: Ids,
 }
 
 impl CommandCompleter {
@@ -132,47 +158,165 @@ impl CommandCompleter {
     pub fn new() -> Self {
         CommandCompleter {
             root: Cli::command(),
+            ids: Ids::default(),
         }
     }
 
-    /// Candidates for the last (partial) word of `line`.
+    /// Sets the ids to offer (after each command: it may have added some).
+    pub fn set_ids(&mut self, ids: Ids) {
+        self.ids = ids;
+    }
+
+    /// Candidates for the last (partial) word of `line`: where it starts, and the
+    /// candidates, sorted.
     pub fn candidates(&self, line: &str) -> (usize, Vec<String>) {
         let start = line.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
         let partial = &line[start..];
-        let mut current = &self.root;
-        for word in line[..start].split_whitespace() {
-            if let Some(sub) = current.find_subcommand(word) {
-                current = sub;
-            }
-        }
-        let mut out: Vec<String> = if partial.starts_with('-') {
-            current
-                .get_arguments()
-                .chain(self.root.get_arguments().filter(|a| a.is_global_set()))
-                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-                .chain(["--help".to_owned()])
-                .filter(|l| l.starts_with(partial))
+        let words = split_words(&line[..start]).unwrap_or_else(|_| {
+            line[..start]
+                .split_whitespace()
+                .map(str::to_owned)
                 .collect()
-        } else {
+        });
+        // `help COMMAND…`: command names only.
+        if words.first().map(String::as_str) == Some("help") {
+            let mut current = &self.root;
+            for word in &words[1..] {
+                match current.find_subcommand(word) {
+                    Some(sub) => current = sub,
+                    None => return (start, Vec::new()),
+                }
+            }
             let mut names: Vec<String> = current
                 .get_subcommands()
-                .filter(|s| !s.is_hide_set())
+                .filter(|s| !s.is_hide_set() && !NOT_IN_REPL.contains(&s.get_name()))
                 .map(|s| s.get_name().to_owned())
                 .filter(|n| n.starts_with(partial))
                 .collect();
-            if std::ptr::eq(current, &self.root) {
-                names.extend(
-                    ["exit", "help"]
-                        .iter()
-                        .filter(|n| n.starts_with(partial))
-                        .map(|n| n.to_string()),
-                );
+            names.sort();
+            return (start, names);
+        }
+        let mut path: Vec<&clap::Command> = vec![&self.root];
+        let mut positionals = 0usize;
+        let mut pending_value: Option<&clap::Arg> = None;
+        let mut used: Vec<String> = Vec::new();
+        for word in &words {
+            let current = *path.last().expect("the root");
+            if pending_value.take().is_some() {
+                continue;
+            }
+            if word == "--" {
+                continue;
+            }
+            if let Some(long) = word.strip_prefix("--") {
+                let (name, inline) = match long.split_once('=') {
+                    Some((name, _)) => (name, true),
+                    None => (long, false),
+                };
+                used.push(name.to_owned());
+                if let Some(arg) = self.find_option(current, |a| a.get_long() == Some(name)) {
+                    if !inline && arg.get_action().takes_values() {
+                        pending_value = Some(arg);
+                    }
+                }
+                continue;
+            }
+            if let Some(short) = word.strip_prefix('-').and_then(|w| w.chars().next()) {
+                if let Some(arg) = self.find_option(current, |a| a.get_short() == Some(short)) {
+                    if let Some(long) = arg.get_long() {
+                        used.push(long.to_owned());
+                    }
+                    if word.len() == 2 && arg.get_action().takes_values() {
+                        pending_value = Some(arg);
+                    }
+                }
+                continue;
+            }
+            if positionals == 0 {
+                if let Some(sub) = current.find_subcommand(word) {
+                    path.push(sub);
+                    continue;
+                }
+            }
+            positionals += 1;
+        }
+        let current = *path.last().expect("the root");
+        let names: Vec<&str> = path[1..].iter().map(|c| c.get_name()).collect();
+        let mut out: Vec<String> = if let Some(arg) = pending_value {
+            self.values(&names, arg)
+        } else if partial.starts_with('-') {
+            current
+                .get_arguments()
+                .filter(|a| !a.is_positional() && !a.is_hide_set())
+                .chain(
+                    self.root
+                        .get_arguments()
+                        .filter(|a| PER_LINE_OPTIONS.contains(&a.get_id().as_str())),
+                )
+                .filter_map(|a| a.get_long())
+                .filter(|l| !used.iter().any(|u| u == l))
+                .map(|l| format!("--{l}"))
+                .chain(["--help".to_owned()])
+                .collect()
+        } else if current.has_subcommands() && positionals == 0 {
+            let mut names: Vec<String> = current
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && !NOT_IN_REPL.contains(&s.get_name()))
+                .map(|s| s.get_name().to_owned())
+                .collect();
+            if path.len() == 1 {
+                names.extend(REPL_WORDS.iter().map(|w| w.to_string()));
             }
             names
+        } else {
+            match current
+                .get_arguments()
+                .filter(|a| a.is_positional())
+                .nth(positionals)
+            {
+                Some(arg) => self.values(&names, arg),
+                None => Vec::new(),
+            }
         };
+        out.retain(|c| c.starts_with(partial));
         out.sort();
         out.dedup();
         (start, out)
+    }
+
+    /// An option of `current` or a global one of the root.
+    fn find_option<'c>(
+        &'c self,
+        current: &'c clap::Command,
+        matches: impl Fn(&clap::Arg) -> bool,
+    ) -> Option<&'c clap::Arg> {
+        current
+            .get_arguments()
+            .find(|a| !a.is_positional() && matches(a))
+            .or_else(|| {
+                self.root
+                    .get_arguments()
+                    .find(|a| a.is_global_set() && matches(a))
+            })
+    }
+
+    /// The values `arg` of the command at `path` may take, as far as they are known: its
+    /// possible values, or the wallet's channel or payment ids.
+    fn values(&self, path: &[&str], arg: &clap::Arg) -> Vec<String> {
+        let possible: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        if !possible.is_empty() {
+            return possible;
+        }
+        match (path, arg.get_id().as_str()) {
+            (["channel", ..], "id") | (["pay"], "channel") => self.ids.channels.clone(),
+            (["payments", ..], "id") | (["claim"], "id") => self.ids.payments.clone(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -192,13 +336,15 @@ impl Completer for CommandCompleter {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let (start, words) = self.candidates(&line[..pos]);
+        // A single candidate is complete: a space after it, ready for the next word.
+        let space = if words.len() == 1 { " " } else { "" };
         Ok((
             start,
             words
                 .into_iter()
                 .map(|w| Pair {
-                    display: w.clone(),
-                    replacement: w,
+                    replacement: format!("{w}{space}"),
+                    display: w,
                 })
                 .collect(),
         ))
@@ -232,8 +378,12 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
         None => return Ok(Line::Empty),
         Some(w) if w.starts_with('#') => return Ok(Line::Empty),
         Some("exit" | "quit") => return Ok(Line::Exit),
-        Some("help") if words.len() == 1 => {
-            return Ok(Line::Text(Cli::command().render_help().to_string()))
+        Some("help") if words.len() == 1 => return Ok(Line::Text(repl_help())),
+        Some(w) if NOT_IN_REPL.contains(&w) => {
+            return Err(
+                CliError::usage(format!("`{w}` does not work inside the REPL"))
+                    .hint("`help` lists what does"),
+            )
         }
         _ => {}
     }
@@ -270,6 +420,74 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
     })
 }
 
+/// What `help` shows in the REPL: the commands that work there, the REPL's own words and
+/// keys, and the options a line may carry.
+pub fn repl_help() -> String {
+    let root = Cli::command();
+    let commands: Vec<(String, String)> = root
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && !NOT_IN_REPL.contains(&s.get_name()))
+        .map(|s| {
+            let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+            (s.get_name().to_owned(), about)
+        })
+        .collect();
+    let width = commands.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::from(
+        "Commands (as on the command line, without `asyncpay`; `help COMMAND` or \
+         `COMMAND --help` tells more):\n",
+    );
+    for (name, about) in &commands {
+        text.push_str(&format!("  {name:width$}  {about}\n"));
+    }
+    text.push_str(
+        "\nIn the REPL:\n\
+         \x20 help [COMMAND]  this list, or the help of COMMAND\n\
+         \x20 exit, quit      leave the REPL (or Ctrl-D)\n\
+         \x20 Tab             complete commands, options, values and channel or payment ids\n\
+         \x20                 (Tab twice lists the candidates)\n\
+         \x20 Ctrl-C          stop the running command (a wait returns \"still pending\");\n\
+         \x20                 at the prompt, clear the line\n\
+         \nA line may end with --json or -q (--quiet) for that line only. The wallet, network,\n\
+         chain, config, unlocking and --wait-lock are set when the REPL starts: leave and start it again\n\
+         to change them.\n",
+    );
+    text
+}
+
+/// The prompt: the wallet's network and the name of its data dir, e.g.
+/// `asyncpay regtest:alice> `.
+pub fn prompt(network: bitcoin::Network, datadir: &Path) -> String {
+    let name = datadir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| datadir.display().to_string());
+    // Control characters in a directory name would garble the prompt.
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    format!("asyncpay {network}:{name}> ")
+}
+
+/// The channel and payment ids of the wallet `ctx` has unlocked already, for completion;
+/// none if it is still locked (completion never asks for the passphrase).
+pub fn known_ids(ctx: &super::context::Context) -> Ids {
+    let Some(store) = ctx.unlocked_store() else {
+        return Ids::default();
+    };
+    let Ok(engine) = crate::client::Engine::new(store, ctx.network) else {
+        return Ids::default();
+    };
+    Ids {
+        channels: engine
+            .channels()
+            .map(|all| all.iter().map(|c| c.channel.id().to_string()).collect())
+            .unwrap_or_default(),
+        payments: engine
+            .payments()
+            .map(|(all, _)| all.iter().map(|p| p.payment_id.to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
 /// Global options fixed for a whole REPL session.
 const SESSION_OPTIONS: [&str; 9] = [
     "server_ca",
@@ -283,16 +501,26 @@ const SESSION_OPTIONS: [&str; 9] = [
     "config",
 ];
 
-/// Runs the REPL until `exit` or end of input; `run` executes one parsed command and reports
-/// its error (the loop continues). History goes to `history` when given.
+/// Runs the REPL until `exit` or end of input, showing `prompt`; `run` executes one parsed
+/// command, reports its error (the loop continues) and returns the ids to complete from
+/// then on. History goes to `history` when given.
 pub fn run_loop(
     history: Option<&Path>,
-    mut run: impl FnMut(Cli) -> CliResult<()>,
+    prompt: &str,
+    mut run: impl FnMut(Cli) -> CliResult<Ids>,
     mut report: impl FnMut(&CliError),
 ) -> CliResult<()> {
-    let mut editor: Editor<CommandCompleter, DefaultHistory> =
-        Editor::new().map_err(|e| CliError::failed(format!("cannot start the REPL: {e}")))?;
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(false)
+        .build();
+    let mut editor: Editor<CommandCompleter, DefaultHistory> = Editor::with_config(config)
+        .map_err(|e| CliError::failed(format!("cannot start the REPL: {e}")))?;
     editor.set_helper(Some(CommandCompleter::new()));
+    super::interrupt::install()?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        super::interrupt::ignore_when_idle();
+    }
     if let Some(path) = history {
         if editor.load_history(path).is_ok() {
             // A history written by an older version may hold refused lines and credentials:
@@ -309,7 +537,7 @@ pub fn run_loop(
         }
     }
     loop {
-        match editor.readline("asyncpay> ") {
+        match editor.readline(prompt) {
             Ok(line) => {
                 if let Some(entry) = history_entry(&line) {
                     let _ = editor.add_history_entry(entry.as_str());
@@ -319,8 +547,16 @@ pub fn run_loop(
                     Ok(Line::Exit) => break,
                     Ok(Line::Text(text)) => println!("{}", text.trim_end()),
                     Ok(Line::Command(cli)) => {
-                        if let Err(e) = run(*cli) {
-                            report(&e);
+                        let running = super::interrupt::Running::start();
+                        let result = run(*cli);
+                        drop(running);
+                        match result {
+                            Ok(ids) => {
+                                if let Some(helper) = editor.helper_mut() {
+                                    helper.set_ids(ids);
+                                }
+                            }
+                            Err(e) => report(&e),
                         }
                     }
                     Err(e) => report(&e),
@@ -396,6 +632,85 @@ mod tests {
             .1
             .contains(&"--json".to_owned()));
         assert_eq!(c.candidates("ex").1, ["exit"]);
+        // A list of every candidate, not one at a time.
+        assert_eq!(c.candidates("pay").1, ["pay", "payments"]);
+        // Nothing the REPL refuses: no session option, no `repl`; options used are not
+        // offered again.
+        let options = c.candidates("wallet send --").1;
+        assert_eq!(
+            options,
+            ["--all", "--fee-rate", "--help", "--json", "--quiet"]
+        );
+        assert_eq!(c.candidates("wallet send x --all --").1.len(), 4);
+        assert_eq!(c.candidates("re").1, ["receive", "regtest"]);
+        assert_eq!(c.candidates("help wal").1, ["wallet"]);
+        assert_eq!(c.candidates("help wallet ba").1, ["backup", "balance"]);
+        assert!(c.candidates("help re").1.iter().all(|n| n != "repl"));
+        assert!(c.candidates("help wallet nothing ").1.is_empty());
+        assert!(c.candidates("--json ").1.contains(&"wallet".to_owned()));
+        // Values: possible values of options and arguments; an option's value is no
+        // subcommand.
+        assert_eq!(c.candidates("completions ").1.len(), 5);
+        assert_eq!(c.candidates("completions f").1, ["fish"]);
+        assert_eq!(
+            c.candidates("status --network ").1,
+            ["bitcoin", "regtest", "signet"]
+        );
+        assert_eq!(
+            c.candidates("wallet send --fee-rate ").1,
+            Vec::<String>::new()
+        );
+        assert_eq!(c.candidates("channel show x ").1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn completes_ids_of_the_unlocked_wallet_where_a_command_takes_one() {
+        let mut c = CommandCompleter::new();
+        assert!(c.candidates("payments wait ").1.is_empty());
+        let (ch1, ch2) = ("ab".repeat(32), "ac".repeat(32));
+        let (p1, p2) = ("12".repeat(32), "13".repeat(32));
+        c.set_ids(Ids {
+            channels: vec![ch1.clone(), ch2.clone()],
+            payments: vec![p1.clone(), p2.clone()],
+        });
+        // A prefix two ids share: both listed, neither chosen.
+        assert_eq!(
+            c.candidates("channel close a").1,
+            [ch1.clone(), ch2.clone()]
+        );
+        assert_eq!(c.candidates("channel close ab").1, [ch1.as_str()]);
+        assert_eq!(c.candidates("channel push --json ac").1, [ch2.as_str()]);
+        assert_eq!(c.candidates("payments cancel 13").1, [p2.as_str()]);
+        assert_eq!(c.candidates("claim ").1, [p1.clone(), p2.clone()]);
+        assert_eq!(
+            c.candidates("pay ADDR 1000 --channel ").1,
+            [ch1.clone(), ch2]
+        );
+        // Not where no id goes: the amount of `channel push`, `decode`'s string.
+        assert!(c.candidates(&format!("channel push {ch1} ")).1.is_empty());
+        assert!(c.candidates("decode ").1.is_empty());
+    }
+
+    #[test]
+    fn the_prompt_names_network_and_wallet_and_help_lists_what_works() {
+        assert_eq!(
+            prompt(
+                bitcoin::Network::Regtest,
+                Path::new("/home/u/wallets/alice")
+            ),
+            "asyncpay regtest:alice> "
+        );
+        assert_eq!(
+            prompt(bitcoin::Network::Signet, Path::new("/w/evil\x1b[2Jname")),
+            "asyncpay signet:evil[2Jname> "
+        );
+        let help = repl_help();
+        assert!(help.contains("  payments "), "{help}");
+        assert!(help.contains("exit, quit"), "{help}");
+        assert!(!help.contains("\n  repl "), "{help}");
+        assert!(parse_line("repl").is_err());
+        assert!(matches!(parse_line("help").unwrap(), Line::Text(t) if t == help));
+        assert!(matches!(parse_line("help wallet").unwrap(), Line::Text(t) if t.contains("send")));
     }
 
     #[test]

@@ -720,7 +720,16 @@ impl Engine<'_> {
                     return Err(ClientError::new(ClientErrorKind::Pending, "the force close is still in progress")
                     .hint("run the same command again later; the settlement is published once shared_delay blocks have passed"));
                 }
-                _ => std::thread::sleep(std::time::Duration::from_millis(500)),
+                _ => {
+                    if self.pause(std::time::Duration::from_millis(500)) {
+                        self.busy(None);
+                        return Err(ClientError::new(
+                            ClientErrorKind::Pending,
+                            "stopped waiting (interrupted): the force close is still in progress",
+                        )
+                        .hint("run the same command again to go on; what was published stays published"));
+                    }
+                }
             }
         }
         self.busy(None);

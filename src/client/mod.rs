@@ -40,6 +40,13 @@ pub trait Observer {
     /// Work that may take a while started or goes on (`Some`: what it is doing now), or
     /// ended (`None`).
     fn busy(&self, _what: Option<&str>) {}
+    /// True once the user asked to stop the operation that runs now (Ctrl-C in the REPL).
+    /// Only waits check it (`wait` for a payment, the wait of a force close): they return
+    /// "still pending" at their next check, with every step taken so far saved. Work that
+    /// must not stop halfway (a claim after the scalar left) does not look.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that shows nothing.
@@ -127,6 +134,27 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn busy(&self, what: Option<&str>) {
         self.observer.busy(what);
+    }
+
+    /// Whether the caller asked to stop waiting ([`Observer::cancelled`]).
+    pub(crate) fn cancelled(&self) -> bool {
+        self.observer.cancelled()
+    }
+
+    /// Sleeps `duration` between two looks of a wait, in short slices so that a cancel is
+    /// seen within a tenth of a second; true if the wait was cancelled.
+    pub(crate) fn pause(&self, duration: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + duration;
+        loop {
+            if self.cancelled() {
+                return true;
+            }
+            let now = std::time::Instant::now();
+            if now >= until {
+                return false;
+            }
+            std::thread::sleep((until - now).min(std::time::Duration::from_millis(50)));
+        }
     }
 
     /// Channels need BIP118 (ANYPREVOUT): refused on mainnet.

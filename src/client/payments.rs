@@ -2101,7 +2101,20 @@ impl Engine<'_> {
                 p.payment_id,
                 p.status.name()
             )));
-            std::thread::sleep(WAIT_POLL);
+            if self.pause(WAIT_POLL) {
+                break Err(ClientError::new(
+                    ClientErrorKind::Pending,
+                    format!(
+                        "stopped waiting (interrupted): payment {} is still {}",
+                        p.payment_id,
+                        p.status.name()
+                    ),
+                )
+                .hint(format!(
+                    "`asyncpay payments wait {}` waits again; nothing was cancelled",
+                    p.payment_id
+                )));
+            }
         };
         self.busy(None);
         result

@@ -107,6 +107,19 @@ pub enum WalletError {
         /// What to do.
         hint: String,
     },
+    /// `send --all`: the confirmed coins cannot pay for a transaction with an output above
+    /// the dust limit.
+    #[error(
+        "nothing to send: the confirmed coins ({}) do not cover the fee and an output above \
+         the dust limit; {hint}",
+        crate::units::sat(confirmed.to_sat())
+    )]
+    NothingToSweep {
+        /// The confirmed, mature coins.
+        confirmed: Amount,
+        /// What to do.
+        hint: String,
+    },
     /// The transaction cannot be built for another reason.
     #[error("cannot build the transaction: {0}")]
     Build(String),
@@ -598,7 +611,7 @@ impl OnchainWallet {
             .add_recipient(script, amount)
             .drain_to(change.clone())
             .fee_rate(fee_rate);
-        let mut psbt = builder.finish().map_err(|e| match e {
+        let psbt = builder.finish().map_err(|e| match e {
             CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
                 self.insufficient(available, amount)
             }
@@ -608,6 +621,66 @@ impl OnchainWallet {
             },
             other => WalletError::Build(other.to_string()),
         })?;
+        let tx = self.sign(psbt)?;
+        if tx.output.iter().any(|o| o.script_pubkey == change) {
+            // Staged with the transaction, so the index is never handed out again.
+            let _ = self
+                .wallet
+                .reveal_addresses_to(KeychainKind::Internal, change_index)
+                .count();
+        }
+        Ok(tx)
+    }
+
+    /// Sends every confirmed, mature coin of the wallet to `address`, less the fee at
+    /// `fee_rate`: one output, no change. Unconfirmed coins stay (they could still vanish).
+    /// [`WalletError::NothingToSweep`] when there is no confirmed coin, or when what is left
+    /// after the fee would be dust.
+    pub fn send_all(
+        &mut self,
+        address: &Address<NetworkUnchecked>,
+        fee_rate: FeeRate,
+    ) -> Result<Transaction, WalletError> {
+        let address = self.check_address(address)?;
+        let script = address.script_pubkey();
+        let confirmed = self.balance().confirmed;
+        let hint = match self.network() {
+            Network::Regtest => "fund the wallet with `asyncpay regtest fund ADDRESS AMOUNT`, \
+                                     or wait for unconfirmed coins to confirm"
+                .to_owned(),
+            _ => "wait for unconfirmed coins to confirm, or receive more".to_owned(),
+        };
+        let nothing = |confirmed: Amount| WalletError::NothingToSweep {
+            confirmed,
+            hint: hint.clone(),
+        };
+        if confirmed == Amount::ZERO {
+            return Err(nothing(confirmed));
+        }
+        let mut builder = self.wallet.build_tx();
+        builder
+            .drain_wallet()
+            .exclude_unconfirmed()
+            .drain_to(script.clone())
+            .fee_rate(fee_rate);
+        let psbt = builder.finish().map_err(|e| match e {
+            CreateTxError::CoinSelection(_)
+            | CreateTxError::OutputBelowDustLimit(_)
+            | CreateTxError::NoUtxosSelected => nothing(confirmed),
+            other => WalletError::Build(other.to_string()),
+        })?;
+        let tx = self.sign(psbt)?;
+        // Belt and braces: one output, to the destination, above its dust limit.
+        if tx.output.len() != 1
+            || tx.output[0].script_pubkey != script
+            || tx.output[0].value < script.minimal_non_dust()
+        {
+            return Err(nothing(confirmed));
+        }
+        Ok(tx)
+    }
+
+    fn sign(&self, mut psbt: bitcoin::Psbt) -> Result<Transaction, WalletError> {
         psbt.sign(&self.signer, self.wallet.secp_ctx())
             .map_err(|(_, errors)| WalletError::Sign(format!("{errors:?}")))?;
         let finalized = self
@@ -619,17 +692,8 @@ impl OnchainWallet {
                 "some inputs could not be finalized".into(),
             ));
         }
-        let tx = psbt
-            .extract_tx()
-            .map_err(|e| WalletError::Build(e.to_string()))?;
-        if tx.output.iter().any(|o| o.script_pubkey == change) {
-            // Staged with the transaction, so the index is never handed out again.
-            let _ = self
-                .wallet
-                .reveal_addresses_to(KeychainKind::Internal, change_index)
-                .count();
-        }
-        Ok(tx)
+        psbt.extract_tx()
+            .map_err(|e| WalletError::Build(e.to_string()))
     }
 
     fn insufficient(&self, available: Amount, needed: Amount) -> WalletError {
