@@ -600,3 +600,119 @@ fn quiet_prints_only_the_result() {
         .iter()
         .all(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit())));
 }
+
+// ----- The attacker's review of the settings feature: each attack, refused -----
+
+/// Runs `c`, failing the test if it has not ended within `secs` (a hang is the bug).
+fn run_within(mut c: Command, secs: u64) -> (i32, String, String) {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} still ran after {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// F3, F8: a link, a hard link, a FIFO or a directory in place of the lock file is
+/// refused (exit 7, saying what to do); nothing is written through it and nothing hangs.
+#[test]
+fn a_lock_file_that_is_not_ours_is_refused_and_never_written() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let b = env.wallet("b");
+    let lock = a.dir.join("lock");
+    // A symbolic link to another wallet's database, for a reading command.
+    let victim = b.dir.join("records.sqlite");
+    let before = std::fs::read(&victim).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["payments", "list"]), 60);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains("symbolic link") && err.contains("Remove it"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), before);
+    b.ok(&["wallet", "balance"]);
+
+    // A hard link to a file of the user.
+    let precious = env.root.path().join("precious.txt");
+    std::fs::write(&precious, "keep me").unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::hard_link(&precious, &lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["wallet", "address"]), 60);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("hard links"), "{err}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+
+    // A FIFO (nobody writes to it): refused at once, for a reading and a writing command.
+    std::fs::remove_file(&lock).unwrap();
+    let made = Command::new("mkfifo").arg(&lock).status().unwrap();
+    assert!(made.success());
+    for args in [&["payments", "list"][..], &["wallet", "address"]] {
+        let (code, _, err) = run_within(plain(&a, args), 30);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    // A directory.
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["wallet", "balance"]), 30);
+    assert_eq!(code, 7, "{err}");
+    std::fs::remove_dir(&lock).unwrap();
+    // Removed, as the message says: the wallet works again.
+    json_ok(plain(&a, &["--json", "wallet", "balance"]));
+}
+
+/// F7: a record naming a process that does not hold the lock (pid 1, a live unrelated
+/// process) names nobody: the message never invites killing it.
+#[test]
+fn a_forged_holder_record_does_not_name_another_process() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let lock = a.dir.join("lock");
+    let held = asyncpay::store::DataDir::open(&a.dir, asyncpay::store::LockWait::Fail).unwrap();
+    let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
+    let start = std::fs::read_to_string(format!("/proc/{}/stat", sleeper.id()))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().nth(19).map(str::to_owned)
+        })
+        .unwrap_or_default();
+    for record in [
+        "asyncpay-lock 1\npid 1\ncommand server run\n".to_owned(),
+        format!(
+            "asyncpay-lock 1\npid {}\nstart {start}\ncommand server run\n",
+            sleeper.id()
+        ),
+    ] {
+        std::fs::write(&lock, &record).unwrap();
+        let (code, _, err) = a.human(&["wallet", "address"]);
+        assert_eq!(code, 6, "{err}");
+        assert!(
+            err.contains("in use by another asyncpay process;")
+                && !err.contains("pid")
+                && !err.contains("server run"),
+            "{record:?}: {err}"
+        );
+    }
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    drop(held);
+}
