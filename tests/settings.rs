@@ -627,6 +627,78 @@ fn run_within(mut c: Command, secs: u64) -> (i32, String, String) {
     )
 }
 
+/// F1, F9: `server run` uses the chain source sealed in S's wallet, whatever a swapped
+/// `settings.toml`, a config file or `--chain` say; and a wallet's network is the sealed
+/// one even when `settings.toml` is gone.
+#[test]
+fn server_run_uses_the_sealed_chain_and_the_sealed_network() {
+    let env = Env::new();
+    let root = env.root.path();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let evil = root.join("ledger-b");
+    let evil_spec = format!("regtest:{}", evil.display());
+    let settings = s.dir.join("settings.toml");
+    let original = std::fs::read_to_string(&settings).unwrap();
+    let start = |c: &mut Command| -> Value {
+        c.args(["--json", "server", "run", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"))
+    };
+
+    // A swapped settings.toml: the server runs on the sealed ledger, the file is rewritten.
+    std::fs::write(
+        &settings,
+        format!("version = 1\nnetwork = \"regtest\"\nchain = \"{evil_spec}\"\n"),
+    )
+    .unwrap();
+    start(&mut plain(&s, &[]));
+    assert!(
+        !evil.exists(),
+        "the swapped settings.toml's ledger was opened"
+    );
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), original);
+
+    // A config file naming another ledger: the sealed one still wins.
+    let config = root.join("config.toml");
+    std::fs::write(&config, format!("chain = \"{evil_spec}\"\n")).unwrap();
+    let mut c = plain(&s, &[]);
+    c.arg("--config").arg(&config);
+    start(&mut c);
+    assert!(!evil.exists(), "the config file's ledger was opened");
+
+    // --chain of another ledger: refused as for every other command.
+    let (code, _, err) = run_within(plain(&s, &["--chain", &evil_spec, "server", "run"]), 60);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("uses the chain source"), "{err}");
+    assert!(!evil.exists());
+
+    // F9: a signet wallet whose settings.toml was removed (as an error's hint says): the
+    // first command already knows it is signet, without --network.
+    let pass = root.join("sig.pass");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let sig = Wallet {
+        dir: root.join("sig"),
+        chain: env.chain(),
+        pass,
+    };
+    let mut c = plain(&sig, &["--json", "--network", "signet", "init"]);
+    c.args(["--chain", &format!("regtest:{}", env.chain().display())]);
+    json_ok(c);
+    std::fs::remove_file(sig.dir.join("settings.toml")).unwrap();
+    let (code, out, err) = run(plain(&sig, &["payments", "list"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(sig.dir.join("settings.toml").exists());
+}
+
 /// F3, F8: a link, a hard link, a FIFO or a directory in place of the lock file is
 /// refused (exit 7, saying what to do); nothing is written through it and nothing hangs.
 #[test]
@@ -714,5 +786,17 @@ fn a_forged_holder_record_does_not_name_another_process() {
     }
     let _ = sleeper.kill();
     let _ = sleeper.wait();
+    drop(held);
+}
+
+/// F10: `--wait-lock` does not make a reading command wait: it reads beside the holder.
+#[test]
+fn wait_lock_does_not_make_reading_wait() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let held = asyncpay::store::DataDir::open(&a.dir, asyncpay::store::LockWait::Fail).unwrap();
+    let (code, out, err) = run_within(plain(&a, &["--wait-lock", "payments", "list"]), 30);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("nothing is saved"), "{err}");
     drop(held);
 }
