@@ -800,3 +800,112 @@ fn wait_lock_does_not_make_reading_wait() {
     assert!(err.contains("nothing is saved"), "{err}");
     drop(held);
 }
+
+/// F6: escape sequences in settings.toml, a config file or a path reach the terminal
+/// escaped; a server that is not a URL is refused when the file is read.
+#[test]
+fn escape_sequences_from_files_never_reach_the_terminal() {
+    let env = Env::new();
+    let root = env.root.path();
+    let a = env.wallet("a");
+    let settings = a.dir.join("settings.toml");
+    let raw = |s: &str| s.contains('\u{1b}') || s.contains('\u{7}');
+    std::fs::write(
+        &settings,
+        "version = 1\nnetwork = \"\\u001b]0;PWNED\\u0007\\u001b[2J\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(plain(&a, &["wallet", "info"]));
+    assert_eq!(code, 7, "{err}");
+    assert!(!raw(&out) && !raw(&err), "{err:?}");
+    assert!(err.contains("\\u{1b}"), "{err}");
+    std::fs::write(
+        &settings,
+        "version = 1\nnetwork = \"regtest\"\nserver = \"http://x.example\\u001b[2J\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(plain(&a, &["wallet", "info"]));
+    assert_eq!(code, 7, "{err}");
+    assert!(!raw(&err) && err.contains("server"), "{err:?}");
+    std::fs::remove_file(&settings).unwrap();
+
+    let config = root.join("config.toml");
+    for text in [
+        "server = \"http://x.example\\u001b]0;PWNED\\u0007\"\n",
+        "server = \"not a url\"\n",
+        "network = \"\\u001b[2J\"\n",
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let mut c = plain(&a, &["wallet", "info"]);
+        c.arg("--config").arg(&config);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(!raw(&err), "{err:?}");
+    }
+
+    // A path with an escape sequence in an error message.
+    let mut c = command();
+    c.arg("--datadir")
+        .arg(root.join("x\u{1b}[2Jy"))
+        .args(["--passphrase-file"])
+        .arg(&a.pass)
+        .args(["wallet", "info"]);
+    let (code, _, err) = run(c);
+    assert_ne!(code, 0);
+    assert!(!raw(&err) && err.contains("\\u{1b}[2Jy"), "{err:?}");
+}
+
+/// Relative paths in a config file are relative to the file's directory; a chain source
+/// that differs only in its password says so (both would show as `***`).
+#[test]
+fn config_paths_are_relative_to_the_file_and_credential_changes_are_named() {
+    let env = Env::new();
+    let root = env.root.path();
+    let conf = root.join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    std::fs::write(
+        conf.join("config.toml"),
+        "datadir = \"w\"\nchain = \"regtest:../ledger\"\n",
+    )
+    .unwrap();
+    let pass = root.join("pw");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let mut c = command();
+    c.current_dir(&elsewhere)
+        .args(["--config", "../conf/config.toml", "--json", "init"])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    let made = json_ok(c);
+    assert_eq!(made["datadir"], conf.join("w").display().to_string());
+    assert_eq!(
+        made["chain"],
+        format!("regtest:{}", conf.join("../ledger").display())
+    );
+
+    let mut c = command();
+    c.args(["--datadir", root.join("btc").to_str().unwrap()])
+        .args([
+            "--chain",
+            "bitcoind:http://u:one@127.0.0.1:9",
+            "--json",
+            "init",
+        ])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    json_ok(c);
+    let mut c = command();
+    c.args(["--datadir", root.join("btc").to_str().unwrap()])
+        .args([
+            "--chain",
+            "bitcoind:http://u:two@127.0.0.1:9",
+            "wallet",
+            "balance",
+        ])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the credentials differ"), "{err}");
+}

@@ -46,6 +46,22 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     (value, results.unwrap_or_default())
 }
 
+/// `text` safe for a terminal: every control character but a newline (an escape
+/// sequence from a tampered file, a carriage return) is shown escaped (`\u{1b}`), never
+/// sent as is.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_owned(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -61,9 +77,9 @@ impl Output {
         let text = if self.json {
             serde_json::to_string_pretty(value).expect("results serialize")
         } else if self.quiet {
-            value.terse().unwrap_or_else(|| value.human())
+            printable(&value.terse().unwrap_or_else(|| value.human()))
         } else {
-            value.human()
+            printable(&value.human())
         };
         let captured = CAPTURED.with(|c| {
             c.borrow_mut()
@@ -89,9 +105,9 @@ impl Output {
             let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
         } else {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {}", error.message);
+            let _ = writeln!(err, "error: {}", printable(&error.message));
             if let Some(hint) = &error.hint {
-                let _ = writeln!(err, "hint: {hint}");
+                let _ = writeln!(err, "hint: {}", printable(hint));
             }
         }
     }
@@ -99,7 +115,7 @@ impl Output {
     /// A note for a person (stderr), unless `--quiet` or `--json`.
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json {
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
         }
     }
 
@@ -159,5 +175,19 @@ impl Drop for Feedback {
         if let Some(bar) = self.spinner.get_mut().take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("a\nb"), "a\nb");
+        assert_eq!(
+            printable("x\u{1b}]0;PWNED\u{7}\r"),
+            "x\\u{1b}]0;PWNED\\u{7}\\r"
+        );
     }
 }
