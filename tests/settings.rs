@@ -574,6 +574,47 @@ fn pay_wait_waits_until_paid_and_times_out_with_exit_5() {
     let id = out.trim_end();
     assert_eq!(out.lines().count(), 1, "{out}");
     assert_eq!(a.ok(&["payments", "show", id])["payment_id"], id);
+
+    b.ok(&["receive"]);
+    a.ok(&["sync"]);
+
+    // F5: a payment cancelled while `pay --wait` waits is no success: exit 1, and with -q
+    // nothing on stdout (`id=$(asyncpay -q pay --wait ...) && mark_paid` does not mark it).
+    let before: Vec<Value> = a.ok(&["payments", "list"])["payments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let payer = std::thread::spawn({
+        let mut c = a.command_with(
+            command(),
+            false,
+            &["-q", "pay", &st.address, "3000", "--wait=60s"],
+        );
+        move || c.output().unwrap()
+    });
+    let mut pending = None;
+    common::procs::eventually("the payment to be recorded", || {
+        if payer.is_finished() {
+            return true;
+        }
+        let list = a.ok(&["payments", "list"]);
+        pending = list["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| !before.contains(p) && p["amount_sat"] == 3000)
+            .map(|p| p["payment_id"].as_str().unwrap().to_owned());
+        pending.is_some()
+    });
+    let Some(id) = pending else {
+        panic!("pay --wait returned early: {:?}", payer.join().unwrap());
+    };
+    a.ok(&["--wait-lock", "payments", "cancel", &id]);
+    let out = payer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&id) && err.contains("cancelled"), "{err}");
 }
 
 /// `-q` prints only the result: `init` its node id, `regtest mine` the block hashes.

@@ -220,7 +220,7 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
         /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
-        /// expires]; exit 5 if it is still pending then
+        /// expires]; exit 5 if it is still pending then, exit 1 if it was cancelled or failed
         #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]
         wait: Option<Option<DurationArg>>,
     },
