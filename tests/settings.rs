@@ -617,6 +617,45 @@ fn pay_wait_waits_until_paid_and_times_out_with_exit_5() {
     assert!(err.contains(&id) && err.contains("cancelled"), "{err}");
 }
 
+/// F4: `address` names the server of the wallet's channel, not a default server it has
+/// no channel with (one a config file gave at `init`); with no channel it says so.
+#[test]
+fn address_names_the_server_of_the_channel() {
+    let st = Story::new(&[]);
+    let root = st.env.root.path();
+    let config = root.join("evil.toml");
+    std::fs::write(&config, "server = \"http://evil.example:9737\"\n").unwrap();
+    let pass = root.join("c.pass");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let c = Wallet {
+        dir: root.join("c"),
+        chain: st.env.chain(),
+        pass,
+    };
+    let mut init = c.cmd(&["init"]);
+    init.arg("--config").arg(&config);
+    json_ok(init);
+    std::fs::remove_file(&config).unwrap();
+    // No channel: the default server, with a note saying payments need a channel.
+    let (code, _, err) = c.human(&["address"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no channel yet") && err.contains("evil.example"),
+        "{err}"
+    );
+    // A channel with the real server: the address names it, and the note says why.
+    c.ok(&["channel", "request-inbound", &st.server.url, "100000"]);
+    let out = c.cmd(&["address"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["server_url"], st.server.url.as_str(), "{doc}");
+    let (_, _, err) = c.human(&["address"]);
+    assert!(
+        err.contains("the server of your channel") && err.contains("evil.example"),
+        "{err}"
+    );
+}
+
 /// `-q` prints only the result: `init` its node id, `regtest mine` the block hashes.
 #[test]
 fn quiet_prints_only_the_result() {
