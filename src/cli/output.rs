@@ -47,16 +47,20 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
 }
 
 /// `text` safe for a terminal: every control character but a newline (an escape
-/// sequence from a tampered file, a carriage return) is shown escaped (`\u{1b}`), never
-/// sent as is.
+/// sequence from a tampered file, a carriage return) and every bidirectional override is
+/// shown escaped (`\u{1b}`), never sent as is.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    // Control characters, and the bidirectional overrides that reorder what is shown.
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| match c {
-            '\n' => "\n".to_owned(),
-            c if c.is_control() => c.escape_default().to_string(),
+            c if hidden(c) => c.escape_default().to_string(),
             c => c.to_string(),
         })
         .collect()
