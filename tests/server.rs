@@ -311,6 +311,20 @@ fn https_server_with_a_self_signed_certificate() {
         "100000",
     ]);
     assert_eq!(opened["status"], "awaiting_funding");
+
+    // The operator's `server status` trusts the config file's server_ca too.
+    let status = |config: Option<&std::path::Path>| {
+        let mut c = s.cmd(&["server", "status", "--server", &server.url]);
+        if let Some(config) = config {
+            c.arg("--config").arg(config);
+        }
+        c.output().unwrap()
+    };
+    assert!(!status(None).status.success());
+    let config = env.root.path().join("config.toml");
+    std::fs::write(&config, format!("server_ca = \"{}\"\n", cert_pem.display())).unwrap();
+    let out = status(Some(&config));
+    assert!(out.status.success(), "{out:?}");
 }
 
 /// S is killed at random points while clients open channels, and restarted, many times.

@@ -574,6 +574,86 @@ fn pay_wait_waits_until_paid_and_times_out_with_exit_5() {
     let id = out.trim_end();
     assert_eq!(out.lines().count(), 1, "{out}");
     assert_eq!(a.ok(&["payments", "show", id])["payment_id"], id);
+
+    b.ok(&["receive"]);
+    a.ok(&["sync"]);
+
+    // F5: a payment cancelled while `pay --wait` waits is no success: exit 1, and with -q
+    // nothing on stdout (`id=$(asyncpay -q pay --wait ...) && mark_paid` does not mark it).
+    let before: Vec<Value> = a.ok(&["payments", "list"])["payments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let payer = std::thread::spawn({
+        let mut c = a.command_with(
+            command(),
+            false,
+            &["-q", "pay", &st.address, "3000", "--wait=60s"],
+        );
+        move || c.output().unwrap()
+    });
+    let mut pending = None;
+    common::procs::eventually("the payment to be recorded", || {
+        if payer.is_finished() {
+            return true;
+        }
+        let list = a.ok(&["payments", "list"]);
+        pending = list["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| !before.contains(p) && p["amount_sat"] == 3000)
+            .map(|p| p["payment_id"].as_str().unwrap().to_owned());
+        pending.is_some()
+    });
+    let Some(id) = pending else {
+        panic!("pay --wait returned early: {:?}", payer.join().unwrap());
+    };
+    a.ok(&["--wait-lock", "payments", "cancel", &id]);
+    let out = payer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&id) && err.contains("cancelled"), "{err}");
+}
+
+/// F4: `address` names the server of the wallet's channel, not a default server it has
+/// no channel with (one a config file gave at `init`); with no channel it says so.
+#[test]
+fn address_names_the_server_of_the_channel() {
+    let st = Story::new(&[]);
+    let root = st.env.root.path();
+    let config = root.join("evil.toml");
+    std::fs::write(&config, "server = \"http://evil.example:9737\"\n").unwrap();
+    let pass = root.join("c.pass");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let c = Wallet {
+        dir: root.join("c"),
+        chain: st.env.chain(),
+        pass,
+    };
+    let mut init = c.cmd(&["init"]);
+    init.arg("--config").arg(&config);
+    json_ok(init);
+    std::fs::remove_file(&config).unwrap();
+    // No channel: the default server, with a note saying payments need a channel.
+    let (code, _, err) = c.human(&["address"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no channel yet") && err.contains("evil.example"),
+        "{err}"
+    );
+    // A channel with the real server: the address names it, and the note says why.
+    c.ok(&["channel", "request-inbound", &st.server.url, "100000"]);
+    let out = c.cmd(&["address"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["server_url"], st.server.url.as_str(), "{doc}");
+    let (_, _, err) = c.human(&["address"]);
+    assert!(
+        err.contains("the server of your channel") && err.contains("evil.example"),
+        "{err}"
+    );
 }
 
 /// `-q` prints only the result: `init` its node id, `regtest mine` the block hashes.
@@ -599,4 +679,313 @@ fn quiet_prints_only_the_result() {
     assert!(hashes
         .iter()
         .all(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit())));
+}
+
+// ----- The attacker's review of the settings feature: each attack, refused -----
+
+/// Runs `c`, failing the test if it has not ended within `secs` (a hang is the bug).
+fn run_within(mut c: Command, secs: u64) -> (i32, String, String) {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} still ran after {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// F1, F9: `server run` uses the chain source sealed in S's wallet, whatever a swapped
+/// `settings.toml`, a config file or `--chain` say; and a wallet's network is the sealed
+/// one even when `settings.toml` is gone.
+#[test]
+fn server_run_uses_the_sealed_chain_and_the_sealed_network() {
+    let env = Env::new();
+    let root = env.root.path();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let evil = root.join("ledger-b");
+    let evil_spec = format!("regtest:{}", evil.display());
+    let settings = s.dir.join("settings.toml");
+    let original = std::fs::read_to_string(&settings).unwrap();
+    let start = |c: &mut Command| -> Value {
+        c.args(["--json", "server", "run", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"))
+    };
+
+    // A swapped settings.toml: the server runs on the sealed ledger, the file is rewritten.
+    std::fs::write(
+        &settings,
+        format!("version = 1\nnetwork = \"regtest\"\nchain = \"{evil_spec}\"\n"),
+    )
+    .unwrap();
+    start(&mut plain(&s, &[]));
+    assert!(
+        !evil.exists(),
+        "the swapped settings.toml's ledger was opened"
+    );
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), original);
+
+    // A config file naming another ledger: the sealed one still wins.
+    let config = root.join("config.toml");
+    std::fs::write(&config, format!("chain = \"{evil_spec}\"\n")).unwrap();
+    let mut c = plain(&s, &[]);
+    c.arg("--config").arg(&config);
+    start(&mut c);
+    assert!(!evil.exists(), "the config file's ledger was opened");
+
+    // --chain of another ledger: refused as for every other command.
+    let (code, _, err) = run_within(plain(&s, &["--chain", &evil_spec, "server", "run"]), 60);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("uses the chain source"), "{err}");
+    assert!(!evil.exists());
+
+    // F9: a signet wallet whose settings.toml was removed (as an error's hint says): the
+    // first command already knows it is signet, without --network.
+    let pass = root.join("sig.pass");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let sig = Wallet {
+        dir: root.join("sig"),
+        chain: env.chain(),
+        pass,
+    };
+    let mut c = plain(&sig, &["--json", "--network", "signet", "init"]);
+    c.args(["--chain", &format!("regtest:{}", env.chain().display())]);
+    json_ok(c);
+    std::fs::remove_file(sig.dir.join("settings.toml")).unwrap();
+    let (code, out, err) = run(plain(&sig, &["payments", "list"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(sig.dir.join("settings.toml").exists());
+}
+
+/// F3, F8: a link, a hard link, a FIFO or a directory in place of the lock file is
+/// refused (exit 7, saying what to do); nothing is written through it and nothing hangs.
+#[test]
+fn a_lock_file_that_is_not_ours_is_refused_and_never_written() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let b = env.wallet("b");
+    let lock = a.dir.join("lock");
+    // A symbolic link to another wallet's database, for a reading command.
+    let victim = b.dir.join("records.sqlite");
+    let before = std::fs::read(&victim).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["payments", "list"]), 60);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains("symbolic link") && err.contains("Remove it"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), before);
+    b.ok(&["wallet", "balance"]);
+
+    // A hard link to a file of the user.
+    let precious = env.root.path().join("precious.txt");
+    std::fs::write(&precious, "keep me").unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::hard_link(&precious, &lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["wallet", "address"]), 60);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("hard links"), "{err}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+
+    // A FIFO (nobody writes to it): refused at once, for a reading and a writing command.
+    std::fs::remove_file(&lock).unwrap();
+    let made = Command::new("mkfifo").arg(&lock).status().unwrap();
+    assert!(made.success());
+    for args in [&["payments", "list"][..], &["wallet", "address"]] {
+        let (code, _, err) = run_within(plain(&a, args), 30);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    // A directory.
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let (code, _, err) = run_within(plain(&a, &["wallet", "balance"]), 30);
+    assert_eq!(code, 7, "{err}");
+    std::fs::remove_dir(&lock).unwrap();
+    // Removed, as the message says: the wallet works again.
+    json_ok(plain(&a, &["--json", "wallet", "balance"]));
+}
+
+/// F7: a record naming a process that does not hold the lock (pid 1, a live unrelated
+/// process) names nobody: the message never invites killing it.
+#[test]
+fn a_forged_holder_record_does_not_name_another_process() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let lock = a.dir.join("lock");
+    let held = asyncpay::store::DataDir::open(&a.dir, asyncpay::store::LockWait::Fail).unwrap();
+    let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
+    let start = std::fs::read_to_string(format!("/proc/{}/stat", sleeper.id()))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().nth(19).map(str::to_owned)
+        })
+        .unwrap_or_default();
+    for record in [
+        "asyncpay-lock 1\npid 1\ncommand server run\n".to_owned(),
+        format!(
+            "asyncpay-lock 1\npid {}\nstart {start}\ncommand server run\n",
+            sleeper.id()
+        ),
+    ] {
+        std::fs::write(&lock, &record).unwrap();
+        let (code, _, err) = a.human(&["wallet", "address"]);
+        assert_eq!(code, 6, "{err}");
+        assert!(
+            err.contains("in use by another asyncpay process;")
+                && !err.contains("pid")
+                && !err.contains("server run"),
+            "{record:?}: {err}"
+        );
+    }
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    drop(held);
+}
+
+/// F10: `--wait-lock` does not make a reading command wait: it reads beside the holder.
+#[test]
+fn wait_lock_does_not_make_reading_wait() {
+    let env = Env::new();
+    let a = env.wallet("a");
+    let held = asyncpay::store::DataDir::open(&a.dir, asyncpay::store::LockWait::Fail).unwrap();
+    let (code, out, err) = run_within(plain(&a, &["--wait-lock", "payments", "list"]), 30);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("nothing is saved"), "{err}");
+    drop(held);
+}
+
+/// F6: escape sequences in settings.toml, a config file or a path reach the terminal
+/// escaped; a server that is not a URL is refused when the file is read.
+#[test]
+fn escape_sequences_from_files_never_reach_the_terminal() {
+    let env = Env::new();
+    let root = env.root.path();
+    let a = env.wallet("a");
+    let settings = a.dir.join("settings.toml");
+    let raw = |s: &str| s.contains('\u{1b}') || s.contains('\u{7}');
+    std::fs::write(
+        &settings,
+        "version = 1\nnetwork = \"\\u001b]0;PWNED\\u0007\\u001b[2J\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(plain(&a, &["wallet", "info"]));
+    assert_eq!(code, 7, "{err}");
+    assert!(!raw(&out) && !raw(&err), "{err:?}");
+    assert!(err.contains("\\u{1b}"), "{err}");
+    std::fs::write(
+        &settings,
+        "version = 1\nnetwork = \"regtest\"\nserver = \"http://x.example\\u001b[2J\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(plain(&a, &["wallet", "info"]));
+    assert_eq!(code, 7, "{err}");
+    assert!(!raw(&err) && err.contains("server"), "{err:?}");
+    std::fs::remove_file(&settings).unwrap();
+
+    let config = root.join("config.toml");
+    for text in [
+        "server = \"http://x.example\\u001b]0;PWNED\\u0007\"\n",
+        "server = \"not a url\"\n",
+        "network = \"\\u001b[2J\"\n",
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let mut c = plain(&a, &["wallet", "info"]);
+        c.arg("--config").arg(&config);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(!raw(&err), "{err:?}");
+    }
+
+    // A path with an escape sequence in an error message.
+    let mut c = command();
+    c.arg("--datadir")
+        .arg(root.join("x\u{1b}[2Jy"))
+        .args(["--passphrase-file"])
+        .arg(&a.pass)
+        .args(["wallet", "info"]);
+    let (code, _, err) = run(c);
+    assert_ne!(code, 0);
+    assert!(!raw(&err) && err.contains("\\u{1b}[2Jy"), "{err:?}");
+}
+
+/// Relative paths in a config file are relative to the file's directory; a chain source
+/// that differs only in its password says so (both would show as `***`).
+#[test]
+fn config_paths_are_relative_to_the_file_and_credential_changes_are_named() {
+    let env = Env::new();
+    let root = env.root.path();
+    let conf = root.join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    std::fs::write(
+        conf.join("config.toml"),
+        "datadir = \"w\"\nchain = \"regtest:../ledger\"\n",
+    )
+    .unwrap();
+    let pass = root.join("pw");
+    std::fs::write(&pass, "pw\n").unwrap();
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let mut c = command();
+    c.current_dir(&elsewhere)
+        .args(["--config", "../conf/config.toml", "--json", "init"])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    let made = json_ok(c);
+    assert_eq!(made["datadir"], conf.join("w").display().to_string());
+    assert_eq!(
+        made["chain"],
+        format!("regtest:{}", conf.join("../ledger").display())
+    );
+
+    let mut c = command();
+    c.args(["--datadir", root.join("btc").to_str().unwrap()])
+        .args([
+            "--chain",
+            "bitcoind:http://u:one@127.0.0.1:9",
+            "--json",
+            "init",
+        ])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    json_ok(c);
+    let mut c = command();
+    c.args(["--datadir", root.join("btc").to_str().unwrap()])
+        .args([
+            "--chain",
+            "bitcoind:http://u:two@127.0.0.1:9",
+            "wallet",
+            "balance",
+        ])
+        .arg("--passphrase-file")
+        .arg(&pass);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the credentials differ"), "{err}");
 }

@@ -34,13 +34,15 @@ Files:
   config.toml            Defaults for every wallet (TOML): in the platform config dir
                          (~/.config/asyncpay/config.toml on Linux), or --config FILE
                          (ASYNCPAY_CONFIG). Keys, all optional: network, datadir, chain,
-                         server, server_ca. An unknown key is an error.
+                         server, server_ca. An unknown key is an error. Relative
+                         paths in it are relative to its directory.
   DATADIR                One wallet: --datadir, else the config file's datadir, else the
                          platform data dir per network (~/.local/share/asyncpay/regtest).
   DATADIR/settings.toml  What the wallet was made with (network, chain source, default
                          server): a plain copy of the settings sealed in records.sqlite,
                          which decide. Change the chain with `asyncpay wallet set-chain`.
   DATADIR/lock           Held by the process using the wallet; records its pid and command.
+                         Must be a regular file of yours (never a link): else remove it.
 Precedence: a flag, then its ASYNCPAY_* variable, then what the wallet remembers, then the
 config file, then the built-in default. A --network or --chain that contradicts the wallet
 is refused."
@@ -221,7 +223,7 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
         /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
-        /// expires]; exit 5 if it is still pending then
+        /// expires]; exit 5 if it is still pending then, exit 1 if it was cancelled or failed
         #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]
         wait: Option<Option<DurationArg>>,
     },

@@ -319,10 +319,18 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
         }
     };
     drop(e);
-    if let Some(url) = server {
-        ctx.remember_server(&url)?;
-    }
     out.result(&report);
+    // After the report: the channel is open whatever happens here, and a failure to
+    // remember its server must not hide that (and invite a second channel).
+    if let Some(url) = server {
+        if let Err(e) = ctx.remember_server(&url) {
+            out.note(&format!(
+                "note: the channel is open, but its server could not be remembered as the \
+                 wallet's default server: {}",
+                e.message
+            ));
+        }
+    }
     Ok(())
 }
 

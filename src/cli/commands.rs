@@ -73,6 +73,7 @@ pub fn only_reads(command: &Command) -> bool {
 pub fn run(ctx: &mut Context, command: Command) -> CliResult<()> {
     let out = ctx.out;
     ctx.reading = only_reads(&command);
+    ctx.ledger_only = matches!(command, Command::Regtest(_));
     ctx.command = match ctx.in_repl {
         true => format!("repl {}", name(&command)),
         false => name(&command),

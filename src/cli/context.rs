@@ -42,6 +42,10 @@ pub struct Context {
     /// The command only reads: if another process holds the wallet, it reads without the
     /// lock (a detached store) instead of failing.
     pub reading: bool,
+    /// The command works on the regtest ledger only (`regtest ...`): it may resolve the
+    /// chain source before (or without) unlocking, from `--chain` and `settings.toml`.
+    /// Every other command resolves it from the unlocked wallet's sealed settings.
+    pub ledger_only: bool,
     /// What `settings.toml` of the data dir says.
     remembered: Option<DirSettings>,
     /// `--network` contradicts the wallet, or `settings.toml` is unreadable: reported by
@@ -120,6 +124,7 @@ impl Context {
             command: String::new(),
             in_repl: false,
             reading: false,
+            ledger_only: false,
             remembered,
             problem,
             sealed: None,
@@ -224,6 +229,15 @@ impl Context {
     /// stands in for what it remembers.
     pub fn chain_spec(&self) -> CliResult<ChainSpec> {
         self.check_settings()?;
+        if self.sealed.is_none() && !self.ledger_only {
+            // Before the unlock only the unauthenticated `settings.toml`, the config file
+            // and the flags are known: resolving the chain from them would let a swapped
+            // file choose it. A bug if it happens: `connect` unlocks first.
+            return Err(CliError::failed(
+                "internal error: the chain source was asked for before the wallet was unlocked",
+            )
+            .hint("please report this bug; nothing was connected"));
+        }
         let explicit = self.explicit_chain()?;
         let remembered = match &self.sealed {
             Some(sealed) => sealed.chain_spec()?,
@@ -235,6 +249,21 @@ impl Context {
                 .filter(|c| matches!(c, ChainSpec::Regtest(_))),
         };
         match (explicit, remembered) {
+            (Some(given), Some(wallet))
+                if self.sealed.is_some()
+                    && given != wallet
+                    && given.to_string() == wallet.to_string() =>
+            {
+                // Only the hidden password differs: both would show as `***`.
+                Err(CliError::usage(format!(
+                    "this wallet uses the chain source {wallet} (remembered since it was made), \
+                     and --chain (or ASYNCPAY_CHAIN) gives the same source with other credentials"
+                ))
+                .hint(
+                    "the credentials differ: drop --chain to use the remembered ones; to change \
+                     them for good, run `asyncpay wallet set-chain SPEC` with the new ones",
+                ))
+            }
             (Some(given), Some(wallet)) if self.sealed.is_some() && given != wallet => {
                 Err(CliError::usage(format!(
                     "this wallet uses the chain source {wallet} (remembered since it was made), \
@@ -376,7 +405,8 @@ impl Context {
 
     fn open_dir(&mut self) -> Result<(), StoreError> {
         if self.dir.is_none() {
-            let wait = if self.global.wait_lock {
+            // Reading never waits (a held wallet is read without its lock).
+            let wait = if self.global.wait_lock && !self.reading {
                 LockWait::Wait
             } else {
                 LockWait::Fail
@@ -509,12 +539,17 @@ impl Context {
     /// that must work while another process (a running `server run`) holds the lock. It
     /// never writes anything (see [`ReadOnlyDir`]). Reuses the store this context already
     /// unlocked, if any, and the session's key.
+    /// Its sealed settings are loaded (the network is the wallet's, not a guess).
     pub fn store_read_only(&mut self) -> CliResult<&ReadOnlyStore> {
         self.check_settings()?;
         if self.read_only.is_none() {
             let store = match &self.unlocked {
                 Some(store) => store.read_only(),
-                None => self.open_read_only()?,
+                None => {
+                    let detached = crate::store::Store::detached(self.open_read_only()?);
+                    self.load_settings(&detached)?;
+                    detached.read_only()
+                }
             };
             self.read_only = Some(store);
         }
@@ -547,8 +582,13 @@ impl Context {
         self.key = None;
     }
 
-    /// Connects to the chain source and checks it serves the wallet's network.
-    pub fn connect(&self) -> CliResult<Box<dyn ChainSource>> {
+    /// Connects to the chain source and checks it serves the wallet's network. Unlocks
+    /// first (but for the `regtest` ledger commands): the chain source and the network are
+    /// the ones sealed in the wallet, never those of a swapped `settings.toml`.
+    pub fn connect(&mut self) -> CliResult<Box<dyn ChainSource>> {
+        if self.sealed.is_none() && !self.ledger_only {
+            self.store()?;
+        }
         let chain_error = |e: ChainSourceError| CliError::from(ClientError::from(e));
         let source = self.chain_spec()?.connect().map_err(chain_error)?;
         let network = source.network().map_err(chain_error)?;
@@ -568,6 +608,8 @@ impl Context {
 
     /// The client engine of this wallet, without a chain source (local work only).
     pub fn engine(&mut self) -> CliResult<Engine<'_>> {
+        // Unlock first: the network is the one sealed in the wallet.
+        self.store()?;
         let network = self.network;
         Ok(Engine::new(self.store()?, network)?)
     }

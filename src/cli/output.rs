@@ -46,6 +46,47 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     (value, results.unwrap_or_default())
 }
 
+/// `text` safe for a terminal: every control character but a newline (an escape
+/// sequence from a tampered file, a carriage return) and every bidirectional override is
+/// shown escaped (`\u{1b}`), never sent as is.
+pub fn printable(text: &str) -> String {
+    escape(text, false)
+}
+
+/// [`printable`], keeping the colour codes of `text::ansi` if `colours` (a result's own).
+fn escape(text: &str, colours: bool) -> String {
+    // Control characters, and the bidirectional overrides that reorder what is shown.
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return text.to_owned();
+    }
+    // The colour codes of `text::ansi` pass (a colour is all text from elsewhere could set
+    // with them: no cursor moves, no hidden text); every other control is escaped.
+    const COLOURS: [&str; 5] = ["\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[2m", "\x1b[0m"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(code) = COLOURS
+            .iter()
+            .find(|code| colours && rest.starts_with(**code))
+        {
+            out.push_str(code);
+            rest = &rest[code.len()..];
+            continue;
+        }
+        if hidden(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -62,10 +103,10 @@ impl Output {
         let text = if self.json {
             serde_json::to_string_pretty(value).expect("results serialize")
         } else if self.quiet {
-            value.terse().unwrap_or_else(|| value.human())
+            printable(&value.terse().unwrap_or_else(|| value.human()))
         } else {
             let colour = !captured && super::text::stdout_colour(self.json);
-            super::text::with_colour(colour, || value.human())
+            escape(&super::text::with_colour(colour, || value.human()), true)
         };
         let captured = CAPTURED.with(|c| {
             c.borrow_mut()
@@ -96,8 +137,9 @@ impl Output {
             } else {
                 "error:".to_owned()
             };
-            // An error may quote what a server said: no control characters reach the terminal.
-            let clean = super::text::clean;
+            // An error may quote what a server said: no control characters (not even a
+            // colour) and no reordering reach the terminal.
+            let clean = printable;
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "{label} {}", clean(&error.message));
             if let Some(hint) = &error.hint {
@@ -109,7 +151,7 @@ impl Output {
     /// A note for a person (stderr), unless `--quiet` or `--json`.
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json {
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
         }
     }
 
@@ -173,5 +215,34 @@ impl Drop for Feedback {
         if let Some(bar) = self.spinner.get_mut().take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, printable};
+
+    /// A result keeps its own colours; any other escape, and any colour in an error or a
+    /// note, is shown escaped.
+    #[test]
+    fn only_a_results_own_colours_pass() {
+        let text = "\x1b[32mopen\x1b[0m \x1b[2J\x1b[8mhidden";
+        assert_eq!(
+            escape(text, true),
+            "\x1b[32mopen\x1b[0m \\u{1b}[2J\\u{1b}[8mhidden"
+        );
+        assert_eq!(
+            printable(text),
+            "\\u{1b}[32mopen\\u{1b}[0m \\u{1b}[2J\\u{1b}[8mhidden"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("a\nb"), "a\nb");
+        assert_eq!(
+            printable("x\u{1b}]0;PWNED\u{7}\r"),
+            "x\\u{1b}]0;PWNED\\u{7}\\r"
+        );
     }
 }

@@ -32,8 +32,30 @@ impl Render for AddressReport {
 pub fn address(ctx: &mut Context, server: Option<String>) -> CliResult<()> {
     let out = ctx.out;
     ctx.store()?;
-    let server = server.or_else(|| ctx.default_server());
+    let default = ctx.default_server();
     let w = ctx.engine()?;
+    // Without --server: the server of a channel payments can arrive over, never a
+    // default that names a server the wallet has no channel with (a config file's).
+    let server = match (server, w.receiving_server()?, default) {
+        (Some(url), _, _) => Some(url),
+        (None, Some(channel), Some(default)) if channel != default => {
+            out.note(&format!(
+                "note: the address names {channel}, the server of your channel, not the \
+                 default server {default} (no channel with it; pass --server to choose)"
+            ));
+            Some(channel)
+        }
+        (None, Some(channel), _) => Some(channel),
+        (None, None, Some(default)) => {
+            out.note(&format!(
+                "note: you have no channel yet: the address names the default server \
+                 {default}; payments reach you once you have a channel with it \
+                 (`asyncpay channel request-inbound {default} AMOUNT`)"
+            ));
+            Some(default)
+        }
+        (None, None, None) => None,
+    };
     let addr = w.payment_address(server.as_deref())?;
     out.result(&AddressReport {
         address: addr.to_string(),

@@ -293,6 +293,7 @@ pub fn pay(
         return Ok(());
     };
     if p.status.is_final() {
+        not_paid(&p)?;
         out.result(&report(&p));
         return Ok(());
     }
@@ -302,19 +303,47 @@ pub fn pay(
     ));
     // Until it expires, and a little more for S to tell us it was cancelled.
     let timeout = timeout.unwrap_or(expiry + Duration::from_secs(60));
-    let p = wait_final(ctx, &p.payment_id.to_string(), timeout)?;
+    let id = p.payment_id.to_string();
+    let p = wait_final(ctx, &id, timeout, Some(p))?;
+    // A script goes on after `pay --wait` only if the payee was paid.
+    not_paid(&p)?;
     out.result(&report(&p));
     Ok(())
 }
 
+/// The refusal (exit 1) of a final payment that was not paid: cancelled or failed.
+fn not_paid(p: &ClientPayment) -> CliResult<()> {
+    if p.status == LocalStatus::Paid {
+        return Ok(());
+    }
+    Err(CliError::failed(format!(
+        "payment {} was not paid: it is {}{}",
+        p.payment_id,
+        p.status.name(),
+        p.reason
+            .as_deref()
+            .map_or(String::new(), |r| format!(" ({r})"))
+    ))
+    .hint(format!(
+        "`asyncpay payments show {}` says why; pay again with a new `asyncpay pay` if the \
+         payee still expects it",
+        p.payment_id
+    )))
+}
+
 /// Polls payment `id` until it is final or `timeout` passes (exit 5), holding the wallet
 /// only while a poll runs: between polls other commands use it. A poll that finds the
-/// wallet held by another process is skipped.
-pub fn wait_final(ctx: &mut Context, id: &str, timeout: Duration) -> CliResult<ClientPayment> {
+/// wallet held by another process is skipped. `last` is the payment as known before the first poll (what `pay` returned).
+pub fn wait_final(
+    ctx: &mut Context,
+    id: &str,
+    timeout: Duration,
+    last: Option<ClientPayment>,
+) -> CliResult<ClientPayment> {
     let deadline = Instant::now() + timeout;
     let spinner = ctx.out.spinner(&format!("waiting for payment {id}"));
     let mut last_problem = None;
-    let mut last = None;
+    let mut last = last;
     let result = loop {
         let polled = ctx
             .engine_with_chain()
@@ -438,7 +467,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             out.result(&PaymentReport::from(&p));
         }
         PaymentsCommand::Wait { id, timeout } => {
-            let p = wait_final(ctx, &id, timeout.0)?;
+            let p = wait_final(ctx, &id, timeout.0, None)?;
             out.result(&PaymentReport::from(&p));
         }
     }

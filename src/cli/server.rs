@@ -172,6 +172,8 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
 
 /// Opens S's core from this wallet: its settings, channels and payments, and the chain.
 fn open_core(ctx: &mut Context) -> CliResult<ServerCore> {
+    // Unlock first: the chain source and the network are the wallet's sealed ones.
+    ctx.store()?;
     let source = ctx.connect()?;
     let network = ctx.network;
     let store = ctx.store()?;
@@ -284,8 +286,14 @@ impl Operator {
         target: &RunningServer,
         start: &'static str,
     ) -> CliResult<Operator> {
+        let server_ca = ctx
+            .global
+            .server_ca
+            .clone()
+            .or_else(|| ctx.config.server_ca.clone());
+        // Unlock first: the network is the one sealed in the wallet.
+        ctx.store_read_only()?;
         let network = ctx.network;
-        let server_ca = ctx.global.server_ca.clone();
         let store = ctx.store_read_only()?;
         let keys: WalletKeys = crate::client::stored_seed(store, network)?.keys(network);
         let settings: ServerSettings = store.load().map_err(store_error)?.ok_or_else(|| {

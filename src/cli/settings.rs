@@ -91,7 +91,7 @@ impl Config {
                 "the keys are network, datadir, chain, server and server_ca (see `man asyncpay`, FILES)",
             )
         })?;
-        Ok((config, Some(path)))
+        Ok((config.resolve_relative_to(&path), Some(path)))
     }
 
     /// Parses and checks the text of a config file.
@@ -105,7 +105,34 @@ impl Config {
                 .parse::<ChainSpec>()
                 .map_err(|e| format!("chain: {e}"))?;
         }
+        if let Some(server) = &config.server {
+            check_server(server).map_err(|e| format!("server: {e}"))?;
+        }
         Ok(config)
+    }
+
+    /// Makes the relative paths of a config file at `path` (its datadir, server_ca and a
+    /// regtest chain's dir) relative to the file's directory, not to the working directory
+    /// of whichever command reads it.
+    fn resolve_relative_to(mut self, path: &Path) -> Config {
+        let Some(dir) = path.parent() else {
+            return self;
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let base = std::fs::canonicalize(dir)
+            .or_else(|_| std::path::absolute(dir))
+            .unwrap_or_else(|_| dir.to_path_buf());
+        let resolve = |p: PathBuf| if p.is_relative() { base.join(p) } else { p };
+        self.datadir = self.datadir.map(resolve);
+        self.server_ca = self.server_ca.map(resolve);
+        if let Some(ChainSpec::Regtest(dir)) = self.chain.as_deref().and_then(|c| c.parse().ok()) {
+            self.chain = Some(ChainSpec::Regtest(resolve(dir)).to_spec_string());
+        }
+        self
     }
 
     /// The network, parsed.
@@ -123,6 +150,14 @@ fn read_text(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// Checks a server URL read from a file (`http://` or `https://`, a host, nothing that
+/// is not a URL: no control characters to reach a terminal).
+fn check_server(url: &str) -> Result<(), String> {
+    crate::net::check_server_url(url)
+        .map(|_| ())
+        .map_err(|e| format!("{:?} is not a server URL: {e}", url))
+}
+
 /// A network name as the command line spells it.
 pub fn parse_network(name: &str) -> Result<Network, String> {
     match name {
@@ -130,7 +165,7 @@ pub fn parse_network(name: &str) -> Result<Network, String> {
         "signet" => Ok(Network::Signet),
         "bitcoin" => Ok(Network::Bitcoin),
         other => Err(format!(
-            "unknown network '{other}'; expected regtest, signet or bitcoin"
+            "unknown network {other:?}; expected regtest, signet or bitcoin"
         )),
     }
 }
@@ -237,6 +272,9 @@ impl DirSettings {
             )));
         }
         parse_network(&settings.network).map_err(bad)?;
+        if let Some(server) = &settings.server {
+            check_server(server).map_err(|e| bad(format!("server: {e}")))?;
+        }
         Ok(Some(settings))
     }
 
@@ -268,6 +306,12 @@ mod tests {
         assert!(e.contains("chian"), "{e}");
         let e = Config::parse("network = \"mainnet\"\n").unwrap_err();
         assert!(e.contains("mainnet"), "{e}");
+        let e = Config::parse("chain = \"ftp://x\"\n").unwrap_err();
+        assert!(e.contains("chain"), "{e}");
+        let e = Config::parse("server = \"http://x\\u001b[2J\"\n").unwrap_err();
+        assert!(e.contains("server") && !e.contains('\u{1b}'), "{e}");
+        let e = Config::parse("network = \"\\u001b]0;x\\u0007\"\n").unwrap_err();
+        assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e}");
         let e = Config::parse("chain = \"ftp://x\"\n").unwrap_err();
         assert!(e.contains("chain"), "{e}");
         let c = Config::parse("network = \"signet\"\nchain = \"regtest:/x\"\n").unwrap();

@@ -2151,10 +2151,7 @@ impl Engine<'_> {
         let server = match server {
             Some(url) => url.to_owned(),
             None => self
-                .all()?
-                .into_iter()
-                .next()
-                .map(|c| c.server_url)
+                .receiving_server()?
                 .ok_or_else(|| {
                     ClientError::invalid("this wallet has no channel, so no server to name")
                         .hint("pass --server URL, or get inbound capacity first: `asyncpay channel request-inbound URL AMOUNT`")
@@ -2163,6 +2160,24 @@ impl Engine<'_> {
         let mailbox = self.keys.mailbox_identity().to_public();
         PaymentAddress::new(self.network, self.keys.node_id(), mailbox, &server)
             .map_err(|e| ClientError::invalid(e.to_string()))
+    }
+
+    /// The server of the channel payments to this wallet arrive over: an open channel's,
+    /// else one being opened, else any channel's (`None`: no channel).
+    pub fn receiving_server(&self) -> ClientResult<Option<String>> {
+        use crate::protocol::ChannelStatus;
+        let channels = self.all()?;
+        let rank = |c: &crate::client::ClientChannel| match c.channel.status() {
+            ChannelStatus::Open => 0,
+            ChannelStatus::AwaitingFunding | ChannelStatus::Opening => 1,
+            ChannelStatus::Closing => 2,
+            ChannelStatus::Closed => 3,
+        };
+        Ok(channels
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, c)| (rank(c), *i))
+            .map(|(_, c)| c.server_url.clone()))
     }
 
     /// Every readable payment of the wallet, oldest first, and a problem line per payment

@@ -103,6 +103,18 @@ pub enum StoreError {
         /// What is wrong ("has mode 0755 and cannot be changed: ...").
         problem: String,
     },
+    /// The data dir's `lock` file is not one asyncpay made: a symbolic or hard link, a
+    /// FIFO, a directory, another user's file.
+    #[error(
+        "the lock file {} {problem}, not asyncpay's lock file; nothing was written to it. Remove it (`rm {}`) and run the command again; if it was put there by someone else, check the data dir for other changes",
+        path.display(), path.display()
+    )]
+    BadLockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// What it is instead.
+        problem: String,
+    },
     /// An empty passphrase was offered for a new `identity.age`.
     #[error("the new passphrase is empty; choose a non-empty passphrase or use an identity file")]
     EmptyPassphrase,
@@ -244,6 +256,7 @@ impl StoreError {
         matches!(
             self,
             StoreError::Corrupt { .. }
+                | StoreError::BadLockFile { .. }
                 | StoreError::Forged { .. }
                 | StoreError::RolledBack { .. }
                 | StoreError::NotMigrated { .. }

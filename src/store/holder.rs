@@ -19,7 +19,6 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
 
 /// Longest record read back.
 const MAX_RECORD: u64 = 1024;
@@ -125,16 +124,64 @@ pub(super) fn clear(file: &File) {
     let _ = file.set_len(0);
 }
 
-/// The live holder recorded in the lock file at `path`; `None` if there is no record, it
-/// is not one of ours, or its process is gone (or the pid now names another process).
-pub(super) fn read(path: &Path) -> Option<LockHolder> {
+/// The live holder recorded in the lock file `file` (opened with
+/// [`super::open_lock_file`]: a regular file, never a link or a FIFO); `None` if there is
+/// no record, it is not one of ours, or its process is gone (or the pid now names another
+/// process).
+///
+/// Anyone who can take the lock can write any record, so a pid is named only if that
+/// process holds the lock on this very file (Linux: `/proc/locks`); elsewhere, or if it
+/// does not, nobody is named (a forged record must not invite `kill 1`).
+pub(super) fn read_from(file: &File) -> Option<LockHolder> {
     let mut text = String::new();
-    File::open(path)
-        .ok()?
-        .take(MAX_RECORD)
-        .read_to_string(&mut text)
-        .ok()?;
-    parse_live(&text, is_alive)
+    let inode = inode_of(file)?;
+    let mut file = file;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(MAX_RECORD).read_to_string(&mut text).ok()?;
+    parse_live(&text, |pid, start| {
+        is_alive(pid, start) && holds_lock(pid, inode)
+    })
+}
+
+#[cfg(unix)]
+fn inode_of(file: &File) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().ok().map(|m| m.ino())
+}
+
+#[cfg(not(unix))]
+fn inode_of(_file: &File) -> Option<u64> {
+    None
+}
+
+/// True if `/proc/locks` shows process `pid` holding a `flock` on the file with inode
+/// `inode`. A line is `1: FLOCK  ADVISORY  WRITE 4242 08:01:123456 0 EOF`; a process
+/// waiting for a lock has a `->` line, which does not count.
+#[cfg(target_os = "linux")]
+fn holds_lock(pid: u32, inode: u64) -> bool {
+    let Ok(locks) = std::fs::read_to_string("/proc/locks") else {
+        return false;
+    };
+    holds_lock_in(&locks, pid, inode)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn holds_lock(_pid: u32, _inode: u64) -> bool {
+    false
+}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn holds_lock_in(locks: &str, pid: u32, inode: u64) -> bool {
+    locks.lines().any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(1) == Some(&"FLOCK")
+            && fields.get(4).and_then(|p| p.parse::<u32>().ok()) == Some(pid)
+            && fields
+                .get(5)
+                .and_then(|d| d.rsplit(':').next())
+                .and_then(|i| i.parse::<u64>().ok())
+                == Some(inode)
+    })
 }
 
 fn parse_live(text: &str, alive: impl Fn(u32, Option<u64>) -> bool) -> Option<LockHolder> {
@@ -186,6 +233,17 @@ mod tests {
         let holder = parse_live(text, |_, _| true).unwrap();
         assert_eq!(holder.command, "2rm -rf");
         assert!(!holder.to_string().contains('\u{1b}'));
+    }
+
+    #[test]
+    fn only_the_process_holding_the_flock_is_named() {
+        let locks = "1: FLOCK  ADVISORY  WRITE 4242 08:01:777 0 EOF\n\
+                     1: -> FLOCK  ADVISORY  WRITE 99 08:01:777 0 EOF\n\
+                     2: POSIX  ADVISORY  WRITE 1 08:01:777 0 EOF\n";
+        assert!(holds_lock_in(locks, 4242, 777));
+        assert!(!holds_lock_in(locks, 4242, 778));
+        assert!(!holds_lock_in(locks, 99, 777), "a waiter does not hold it");
+        assert!(!holds_lock_in(locks, 1, 777), "a POSIX lock is not ours");
     }
 
     #[test]

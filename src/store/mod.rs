@@ -212,32 +212,14 @@ impl DataDir {
         create_private_dir(path).map_err(|e| StoreError::io("create", path, e))?;
         let fixed_mode = make_private(path)?;
         let lock_path = path.join(LOCK_FILE);
-        // The holder writes its record into the lock file: never through a link someone
-        // put in its place (it would write to the file it points to).
-        if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(StoreError::io(
-                "open",
-                &lock_path,
-                io::Error::other("it is a symbolic link, not asyncpay's lock file; remove it"),
-            ));
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
-            .open(&lock_path)
-            .map_err(|e| StoreError::io("open", &lock_path, e))?;
+        let mut file = open_lock_file(&lock_path, true)?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => match wait {
                 LockWait::Fail => {
                     return Err(StoreError::InUse {
                         path: path.to_path_buf(),
-                        holder: holder::read(&lock_path),
+                        holder: holder::read_from(&file),
                     })
                 }
                 LockWait::Wait => {
@@ -572,7 +554,9 @@ impl Store {
             let lock_path = self.reader.dir.join(LOCK_FILE);
             return Err(StoreError::InUse {
                 path: self.reader.dir.clone(),
-                holder: holder::read(&lock_path),
+                holder: open_lock_file(&lock_path, false)
+                    .ok()
+                    .and_then(|f| holder::read_from(&f)),
             }
             .into());
         }
@@ -1063,6 +1047,64 @@ fn make_private(path: &Path) -> Result<Option<u32>, StoreError> {
         }
     }
     Ok(None)
+}
+
+/// Opens the lock file at `path` (creating it, mode 0600, if `create`), refusing anything
+/// asyncpay did not make there: the holder record is written into this file, so a link in
+/// its place would have that write (a truncation) land in the file it points to, and a FIFO
+/// or device would block or misbehave. On unix the open never follows a symbolic link
+/// (`O_NOFOLLOW`) nor blocks (`O_NONBLOCK`), and what it opened must be a regular file of
+/// this user with one link (a hard link to another file has two).
+pub(crate) fn open_lock_file(path: &Path, create: bool) -> Result<File, StoreError> {
+    let refuse = |problem: &str| StoreError::BadLockFile {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    };
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        match e.raw_os_error() {
+            Some(libc::ELOOP) => return refuse("is a symbolic link"),
+            Some(libc::EISDIR) => return refuse("is a directory"),
+            _ => {}
+        }
+        StoreError::io("open", path, e)
+    })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io("inspect", path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() != 1 {
+            return Err(refuse(&format!(
+                "has {} hard links (another name for the same file elsewhere)",
+                meta.nlink()
+            )));
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(refuse(&format!(
+                "belongs to another user (uid {})",
+                meta.uid()
+            )));
+        }
+    }
+    Ok(file)
 }
 
 fn create_private_dir(path: &Path) -> io::Result<()> {
