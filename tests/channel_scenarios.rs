@@ -921,6 +921,20 @@ fn decode_explains_channel_transactions_and_addresses() {
     let message = doc["error"]["message"].as_str().unwrap();
     assert!(message.contains("not a valid bitcoin address"), "{doc}");
 
+    // Outputs that add up beyond any u64 (a hostile transaction): explained, not a crash.
+    let mut greedy = settlement.clone();
+    greedy.output = vec![
+        TxOut {
+            value: Amount::from_sat(u64::MAX),
+            script_pubkey: ScriptBuf::new(),
+        };
+        2
+    ];
+    let (code, doc) = decode(&hex(&greedy));
+    assert_eq!(code, Some(0), "{doc}");
+    assert!(doc["role"].as_str().unwrap().contains("invalid"), "{doc}");
+    assert!(doc["total_out_sat"].is_null(), "{doc}");
+
     // Hex that is not a whole transaction: one byte short, one byte extra.
     let full = hex(&update);
     for bad in [&full[..full.len() - 2], &format!("{full}00")] {

@@ -22,6 +22,11 @@ use crate::store::{
 /// (tests and slow machines).
 pub const DEFAULT_WORK_FACTOR: u8 = 18;
 
+/// How long a command that writes waits for the wallet another command holds before it
+/// fails with exit 6 (without `--wait-lock`): a read that refreshes and saves holds it for
+/// moments.
+pub const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Everything a handler needs besides its own arguments.
 pub struct Context {
     /// The global options.
@@ -405,11 +410,14 @@ impl Context {
 
     fn open_dir(&mut self) -> Result<(), StoreError> {
         if self.dir.is_none() {
-            // Reading never waits (a held wallet is read without its lock).
-            let wait = if self.global.wait_lock && !self.reading {
+            // Reading never waits (a held wallet is read without its lock); a command that
+            // writes gives another short command (a read, say) a moment to finish.
+            let wait = if self.reading {
+                LockWait::Fail
+            } else if self.global.wait_lock {
                 LockWait::Wait
             } else {
-                LockWait::Fail
+                LockWait::Grace(LOCK_GRACE)
             };
             let spinner = self.out.spinner("waiting for the wallet lock");
             let dir = DataDir::open_as(&self.datadir, wait, &self.command);

@@ -223,7 +223,14 @@ fn raw_transaction(text: &str) -> Option<Decoded> {
             })
         })
         .collect();
-    let total_out: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
+    // Any u64 decodes: add without overflow, and say when it is more than can exist.
+    let total_out: u128 = tx.output.iter().map(|o| u128::from(o.value.to_sat())).sum();
+    let impossible = total_out > u128::from(bitcoin::Amount::MAX_MONEY.to_sat());
+    let role = if impossible {
+        format!("{role}; invalid: its outputs pay more than 21,000,000 btc")
+    } else {
+        role
+    };
     let mut lines = vec![
         format!("raw transaction: {role}"),
         format!("  txid       {}", tx.compute_txid()),
@@ -267,7 +274,8 @@ fn raw_transaction(text: &str) -> Option<Decoded> {
             "weight": tx.weight().to_wu(),
             "inputs": inputs,
             "outputs": outputs,
-            "total_out_sat": total_out,
+            // `null` for a sum beyond u64 (only a transaction that cannot be valid).
+            "total_out_sat": u64::try_from(total_out).ok(),
         }),
         text: Some(lines.join("\n")),
     })

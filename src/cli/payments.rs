@@ -333,7 +333,8 @@ fn not_paid(p: &ClientPayment) -> CliResult<()> {
 
 /// Polls payment `id` until it is final or `timeout` passes (exit 5), holding the wallet
 /// only while a poll runs: between polls other commands use it. A poll that finds the
-/// wallet held by another process is skipped. `last` is the payment as known before the first poll (what `pay` returned).
+/// wallet held by another process is skipped. `id` is a full payment id; `last` is the
+/// payment as known before the first poll (what `pay` returned).
 pub fn wait_final(
     ctx: &mut Context,
     id: &str,
@@ -467,6 +468,10 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
             out.result(&PaymentReport::from(&p));
         }
         PaymentsCommand::Wait { id, timeout } => {
+            // A prefix is resolved once: a payment stored while waiting (a payer chooses its
+            // id) cannot make the next poll ambiguous.
+            let id = ctx.engine()?.resolve_payment_id(&id)?.to_string();
+            ctx.release();
             let p = wait_final(ctx, &id, timeout.0, None)?;
             out.result(&PaymentReport::from(&p));
         }

@@ -103,7 +103,14 @@ impl Render for StatusReport {
             lines.push("servers       (none with a channel that is not closed)".into());
         }
         for s in &self.servers {
-            let clean = super::text::clean;
+            // What a server said, on one line of bounded length: it cannot forge lines.
+            let clean = |text: &str| {
+                let line = super::text::clean(text).replace('\n', " ");
+                match line.char_indices().nth(100) {
+                    Some((end, _)) => format!("{}…", &line[..end]),
+                    None => line,
+                }
+            };
             let state = if s.reachable {
                 format!(
                     "answers (asyncpay {})",

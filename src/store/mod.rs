@@ -145,6 +145,9 @@ pub fn work_factor_from_env(default: u8) -> Result<u8, String> {
 pub enum LockWait {
     /// Return [`StoreError::InUse`] at once.
     Fail,
+    /// Try again for up to this long (another command's lock is usually released within
+    /// moments), then return [`StoreError::InUse`].
+    Grace(std::time::Duration),
     /// Block until the other process releases the lock.
     Wait,
 }
@@ -213,10 +216,20 @@ impl DataDir {
         let fixed_mode = make_private(path)?;
         let lock_path = path.join(LOCK_FILE);
         let mut file = open_lock_file(&lock_path, true)?;
-        match fs4::FileExt::try_lock(&file) {
+        let mut locked = fs4::FileExt::try_lock(&file);
+        if let LockWait::Grace(grace) = wait {
+            let until = std::time::Instant::now() + grace;
+            while matches!(locked, Err(fs4::TryLockError::WouldBlock))
+                && std::time::Instant::now() < until
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                locked = fs4::FileExt::try_lock(&file);
+            }
+        }
+        match locked {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => match wait {
-                LockWait::Fail => {
+                LockWait::Fail | LockWait::Grace(_) => {
                     return Err(StoreError::InUse {
                         path: path.to_path_buf(),
                         holder: holder::read_from(&file),
