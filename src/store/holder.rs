@@ -159,10 +159,12 @@ fn inode_of(_file: &File) -> Option<u64> {
 /// waiting for a lock has a `->` line, which does not count.
 #[cfg(target_os = "linux")]
 fn holds_lock(pid: u32, inode: u64) -> bool {
-    let Ok(locks) = std::fs::read_to_string("/proc/locks") else {
-        return false;
-    };
-    holds_lock_in(&locks, pid, inode)
+    // `/proc/locks` is read a page at a time from a list other processes change meanwhile:
+    // a read may miss a line (seen with many processes locking at once). Look again before
+    // saying no.
+    (0..5).any(|_| {
+        std::fs::read_to_string("/proc/locks").is_ok_and(|locks| holds_lock_in(&locks, pid, inode))
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
