@@ -614,12 +614,13 @@ impl Context {
         Ok(source)
     }
 
-    /// The client engine of this wallet, without a chain source (local work only).
+    /// The client engine of this wallet, without a chain source (local work only), telling
+    /// its notes on stderr.
     pub fn engine(&mut self) -> CliResult<Engine<'_>> {
         // Unlock first: the network is the one sealed in the wallet.
         self.store()?;
-        let network = self.network;
-        Ok(Engine::new(self.store()?, network)?)
+        let (network, out) = (self.network, self.out);
+        Ok(Engine::new(self.store()?, network)?.with_observer(Feedback::new(out)))
     }
 
     /// The client engine with the chain source and the server CA, telling its progress on

@@ -125,6 +125,10 @@ impl Engine<'_> {
         let id = super::ids::resolve(typed, &keys).map_err(|e| {
             super::ids::id_error(e, "channel", typed, "asyncpay channel list --all")
         })?;
+        // A prefix names the whole id it stood for: what is acted on is never a surprise.
+        if !typed.eq_ignore_ascii_case(&id) {
+            self.note(&format!("{typed} is channel {id}"));
+        }
         ChannelId::from_str(&id)
             .map_err(|_| ClientError::corrupt(format!("the channel record {id} has a bad key")))
     }

@@ -2193,6 +2193,10 @@ impl Engine<'_> {
         let id = super::ids::resolve(typed, &keys).map_err(|e| {
             super::ids::id_error(e, "payment", typed, "asyncpay payments list --all")
         })?;
+        // A prefix names the whole id it stood for: what is acted on is never a surprise.
+        if !typed.eq_ignore_ascii_case(&id) {
+            self.note(&format!("{typed} is payment {id}"));
+        }
         PaymentId::from_str(&id)
             .map_err(|_| ClientError::corrupt(format!("the payment record {id} has a bad key")))
     }
