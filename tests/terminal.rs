@@ -30,6 +30,11 @@ struct Tmux {
 impl Tmux {
     /// Runs `args` (the binary under test with them) in `cwd`; `None` if tmux is missing.
     fn start(cwd: &Path, args: &[&str]) -> Option<Tmux> {
+        Tmux::start_with(cwd, "", args)
+    }
+
+    /// [`Tmux::start`] with `assignments` (`NAME=VALUE `…) before the command line.
+    fn start_with(cwd: &Path, assignments: &str, args: &[&str]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("tmux is not installed: terminal test skipped (apt-get install tmux)");
             return None;
@@ -46,7 +51,7 @@ impl Tmux {
             .collect::<Vec<_>>()
             .join(" ");
         // The exit status stays on the screen, and the pane stays open to be read.
-        let script = format!("{line}; echo EXIT=$?; sleep 600");
+        let script = format!("{assignments}{line}; echo EXIT=$?; sleep 600");
         let mut c = tmux.command();
         for (k, _) in std::env::vars() {
             if k.starts_with("ASYNCPAY_") {
@@ -569,4 +574,26 @@ fn server_run_in_the_repl_stops_on_ctrl_c() {
     t.run("exit");
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+/// A dumb terminal has no alternate screen to hide the words on again: `init` does not show
+/// them there (they would stay in its scrollback) and points to `wallet backup` instead.
+#[test]
+fn init_on_a_dumb_terminal_does_not_show_the_mnemonic() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(t) = Tmux::start_with(
+        root.path(),
+        "TERM=dumb ",
+        &["--datadir", "w", "--chain", "regtest:chain", "init"],
+    ) else {
+        return;
+    };
+    t.wait_for("New wallet passphrase:");
+    t.line("correct horse battery staple");
+    t.wait_for("Repeat the passphrase:");
+    t.line("correct horse battery staple");
+    let screen = t.wait_for("EXIT=0");
+    assert!(screen.contains("asyncpay wallet backup"), "{screen}");
+    assert!(!screen.contains("Press Enter"), "{screen}");
+    assert!(words_on(&t.history()).is_empty(), "{}", t.history());
 }

@@ -161,7 +161,8 @@ fn restore_terminal(terminal: &Terminal) {
 fn leave_alternate_screen() {
     if ALTERNATE_SCREEN.swap(false, Ordering::SeqCst) {
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(b"\x1b[?1049l");
+        // Cleared first: a terminal that ignores the alternate screen keeps nothing shown.
+        let _ = err.write_all(b"\x1b[H\x1b[2J\x1b[?1049l");
         let _ = err.flush();
     }
 }

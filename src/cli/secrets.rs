@@ -174,9 +174,12 @@ fn ask_yes_no(prompt: &str) -> CliResult<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
-/// True when a person is there to see and type: stdin and stderr are terminals.
+/// True when a person is there to see and type: stdin and stderr are terminals (not a dumb
+/// one, which could not hide the mnemonic again).
 pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    // A dumb terminal has no alternate screen: the words would stay in its scrollback.
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !dumb
 }
 
 /// The mnemonic check of a new wallet, on the terminal: shows the words once, numbered from
@@ -194,7 +197,10 @@ pub fn confirm_mnemonic(phrase: &str, random: [u8; 32]) -> CliResult<()> {
     };
     {
         let screen = super::interrupt::AlternateScreen::enter();
-        let mut text = String::from(
+        // The words are a secret: the text is wiped when dropped, and sized up front so
+        // that no copy is left behind by growing it.
+        let mut text = Zeroizing::new(String::with_capacity(4096));
+        text.push_str(
             "Your new wallet's mnemonic: 24 words that restore it (`asyncpay init --restore`).\n\
              Write them down on paper, in order, and keep them offline. Anyone who sees them can\n\
              take your funds; without them, a lost data dir or passphrase loses your funds.\n\n",
@@ -202,7 +208,8 @@ pub fn confirm_mnemonic(phrase: &str, random: [u8; 32]) -> CliResult<()> {
         for row in 0..rows {
             for col in 0..4 {
                 if let Some(word) = words.get(col * rows + row) {
-                    text.push_str(&format!("{:>4}. {word:<10}", col * rows + row + 1));
+                    let line = Zeroizing::new(format!("{:>4}. {word:<10}", col * rows + row + 1));
+                    text.push_str(&line);
                 }
             }
             text.push('\n');
