@@ -597,6 +597,15 @@ fn an_ambiguous_id_prefix_is_refused_with_the_candidates_and_a_longer_one_works(
         out.lines().all(|l| l.chars().count() <= 100),
         "wider than 100 columns:\n{out}"
     );
+    // Also when the rows that share the digits are hidden (`--limit 1`): a shown id typed
+    // back names one payment.
+    let (code, out, _) = a.human(&["payments", "list", "--limit", "1"]);
+    assert_eq!(code, 0);
+    let row = out.lines().nth(1).unwrap();
+    let shown = row.split_whitespace().next().unwrap();
+    assert_eq!(shown.len(), 11, "{out}");
+    let back = ok(&schema, a, &["payments", "show", shown], "payment");
+    assert!(back["payment_id"].as_str().unwrap().starts_with(shown));
 }
 
 /// `asyncpay` as `w`, human output, on a pseudo-terminal (`script`), with `env` and without

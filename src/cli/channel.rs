@@ -196,6 +196,10 @@ pub struct ChannelList {
     /// How many channels the filters left out (closed and abandoned ones without `--all`,
     /// other statuses with `--status`, older ones with `--limit`).
     hidden: usize,
+    /// Digits of the short ids: unique among all channels, hidden ones too (a shown id
+    /// typed back must name one channel).
+    #[serde(skip)]
+    id_len: usize,
 }
 
 impl Render for ChannelList {
@@ -209,7 +213,7 @@ impl Render for ChannelList {
                 .iter()
                 .map(|c| c.summary.channel_id.to_string())
                 .collect();
-            let len = crate::client::ids::short_len(ids.iter().map(String::as_str));
+            let len = self.id_len;
             let amount = |v: Option<u64>| v.map_or("-".into(), units::sat);
             let mut table = Table::new(&[
                 ("ID", Align::Left),
@@ -290,6 +294,11 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
                 .into_iter()
                 .map(|mut ch| watched_report(&e, &mut ch))
                 .collect::<CliResult<Vec<_>>>()?;
+            let ids: Vec<String> = reports
+                .iter()
+                .map(|r| r.summary.channel_id.to_string())
+                .collect();
+            let id_len = crate::client::ids::short_len(ids.iter().map(String::as_str));
             let (channels, hidden) = text::filter_list(
                 reports,
                 &filters,
@@ -297,7 +306,11 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
                 |r| r.summary.status.clone(),
                 |r| matches!(r.summary.status.as_str(), "closed" | "abandoned"),
             )?;
-            out.result(&ChannelList { channels, hidden });
+            out.result(&ChannelList {
+                channels,
+                hidden,
+                id_len,
+            });
             return Ok(());
         }
         ChannelCommand::Show { id } => watched_report(&e, &mut e.channel(&id)?)?,

@@ -191,6 +191,10 @@ pub struct PaymentsReport {
     /// What could not be done or read (quarantined files in `payments list`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     problems: Vec<String>,
+    /// Digits of the short ids: unique among all payments, hidden ones too (a shown id
+    /// typed back must name one payment); `None`: among those shown.
+    #[serde(skip)]
+    id_len: Option<usize>,
 }
 
 impl Render for PaymentsReport {
@@ -204,7 +208,9 @@ impl Render for PaymentsReport {
                 .iter()
                 .map(|p| p.payment_id.to_string())
                 .collect();
-            let len = crate::client::ids::short_len(ids.iter().map(String::as_str));
+            let len = self
+                .id_len
+                .unwrap_or_else(|| crate::client::ids::short_len(ids.iter().map(String::as_str)));
             let mut table = Table::new(&[
                 ("ID", Align::Left),
                 ("DIRECTION", Align::Left),
@@ -432,6 +438,7 @@ fn finish(out: Output, progress: Progress) -> CliResult<()> {
         hidden: None,
         warnings: progress.warnings,
         problems: Vec::new(),
+        id_len: None,
     });
     Ok(())
 }
@@ -443,6 +450,8 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
         // Local only: no server, no chain.
         PaymentsCommand::List(filters) => {
             let (all, problems) = ctx.engine()?.payments()?;
+            let ids: Vec<String> = all.iter().map(|p| p.payment_id.to_string()).collect();
+            let id_len = crate::client::ids::short_len(ids.iter().map(String::as_str));
             let (shown, hidden) = text::filter_list(
                 all,
                 &filters,
@@ -455,6 +464,7 @@ pub fn payments(ctx: &mut Context, cmd: PaymentsCommand) -> CliResult<()> {
                 hidden: Some(hidden),
                 warnings: Vec::new(),
                 problems,
+                id_len: Some(id_len),
             });
         }
         PaymentsCommand::Show { id } => {
