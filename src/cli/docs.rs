@@ -378,6 +378,15 @@ fn name_section(page: &clap::Command, name: &str) -> String {
     )
 }
 
+/// A tagged paragraph: `term` in `font` (`B` bold, `I` italic), then what it means.
+fn tagged(font: &str, term: &str, what: &str) -> String {
+    format!(
+        ".TP\n\\f{font}{}\\fR\n{}\n",
+        roff_escape(term),
+        roff_escape(what)
+    )
+}
+
 /// EXAMPLES, EXIT STATUS, ENVIRONMENT, FILES and SEE ALSO.
 fn extra_sections(name: &str, parent: Option<&str>) -> String {
     let mut s = String::new();
@@ -396,29 +405,17 @@ fn extra_sections(name: &str, parent: Option<&str>) -> String {
     for line in EXIT_CODES.lines().skip(1) {
         let line = line.trim();
         if let Some((code, meaning)) = line.split_once(' ') {
-            s.push_str(&format!(
-                ".TP\n\\fB{}\\fR\n{}\n",
-                roff_escape(code),
-                roff_escape(meaning.trim())
-            ));
+            s.push_str(&tagged("B", code, meaning.trim()));
         }
     }
     if parent.is_none() {
         s.push_str(".SH ENVIRONMENT\n");
         for (var, what) in ENVIRONMENT {
-            s.push_str(&format!(
-                ".TP\n\\fB{}\\fR\n{}\n",
-                roff_escape(var),
-                roff_escape(what)
-            ));
+            s.push_str(&tagged("B", var, what));
         }
         s.push_str(".SH FILES\n");
         for (path, what) in FILES {
-            s.push_str(&format!(
-                ".TP\n\\fI{}\\fR\n{}\n",
-                roff_escape(path),
-                roff_escape(what)
-            ));
+            s.push_str(&tagged("I", path, what));
         }
     } else {
         s.push_str(

@@ -177,15 +177,10 @@ fn raw_transaction(text: &str) -> Option<Decoded> {
     use crate::eltoo::{scripts::state_from_locktime, UPDATE_SEQUENCE};
     const ORDINARY: &str = "not an eltoo update or settlement";
     // A node id (66) or channel id (64) is hex too, but far shorter than any transaction.
-    if text.len() <= 66 || text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len() <= 66 {
         return None;
     }
-    let bytes: Vec<u8> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
-    let tx: bitcoin::Transaction = bitcoin::consensus::deserialize(&bytes).ok()?;
+    let tx: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(text).ok()?;
     let anchored = tx.output.iter().any(|o| is_anchor(&o.script_pubkey));
     let state = state_from_locktime(tx.lock_time).filter(|_| tx.version.0 == 3 && anchored);
     let role = match (state, tx.input.as_slice()) {

@@ -281,7 +281,7 @@ fn operator_status(core: &ServerCore, mailbox_items: usize) -> OperatorStatus {
     let queued_sales = inner
         .payments
         .values()
-        .filter(|p| p.status == PaymentStatus::Pending && p.sale_queued && !p.approved)
+        .filter(|p| p.waits_for_approval())
         .count();
     OperatorStatus {
         node_id: core.node_id(),

@@ -255,6 +255,12 @@ fn unknown_payment(id: &PaymentId) -> ApiError {
 }
 
 impl ServerPayment {
+    /// The payee asked to sell this pending payment and the operator has not approved it
+    /// yet (`server run --manual`).
+    pub fn waits_for_approval(&self) -> bool {
+        self.status == PaymentStatus::Pending && self.sale_queued && !self.approved
+    }
+
     fn view(&self, viewer: &NodeId, now: u64) -> PaymentView {
         let delivered = *viewer == self.payer && self.status == PaymentStatus::Paid;
         PaymentView {
@@ -1470,7 +1476,7 @@ impl ServerCore {
         self.lock()
             .payments
             .values()
-            .filter(|p| p.status == PaymentStatus::Pending && p.sale_queued && !p.approved)
+            .filter(|p| p.waits_for_approval())
             .cloned()
             .collect()
     }
