@@ -308,12 +308,7 @@ fn the_stored_wallet_does_not_grow_with_the_chain() {
     let source = RegtestSource::open(dir.path()).unwrap();
     let ledger = source.ledger().clone();
     let alice_keys = keys(9);
-    let mut alice = OnchainWallet::create(
-        &alice_keys,
-        Network::Regtest,
-        source.genesis_hash().unwrap(),
-    )
-    .unwrap();
+    let mut alice = wallet(&source, 9);
     let mut state = WalletState::default();
     let a0 = alice.next_address();
     ledger.fund_address(&a0.address, sat(400_000)).unwrap();

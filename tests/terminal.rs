@@ -33,6 +33,17 @@ impl Tmux {
         Tmux::start_with(cwd, "", args)
     }
 
+    /// The REPL of wallet `w` (its passphrase from its file with `pass_file`, else asked).
+    fn repl(cwd: &Path, w: &common::procs::Wallet, pass_file: bool) -> Option<Tmux> {
+        let chain = format!("regtest:{}", w.chain.display());
+        let mut args = vec!["--datadir", w.dir.to_str().unwrap(), "--chain", &chain];
+        if pass_file {
+            args.extend(["--passphrase-file", w.pass.to_str().unwrap()]);
+        }
+        args.push("repl");
+        Tmux::start(cwd, &args)
+    }
+
     /// [`Tmux::start`] with `assignments` (`NAME=VALUE `…) before the command line.
     fn start_with(cwd: &Path, assignments: &str, args: &[&str]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
@@ -380,17 +391,7 @@ fn repl_completes_in_lists_and_ctrl_c_cancels_a_wait() {
     // A pays B, who stays offline: the payment stays pending.
     let pid = st.pay(5_000);
     let a = &st.a;
-    let chain = format!("regtest:{}", a.chain.display());
-    let args = [
-        "--datadir",
-        a.dir.to_str().unwrap(),
-        "--chain",
-        &chain,
-        "--passphrase-file",
-        a.pass.to_str().unwrap(),
-        "repl",
-    ];
-    let Some(t) = Tmux::start(st.env.root.path(), &args) else {
+    let Some(t) = Tmux::repl(st.env.root.path(), a, true) else {
         return;
     };
     let prompt = "asyncpay regtest:a> ";
@@ -504,15 +505,7 @@ fn repl_completes_in_lists_and_ctrl_c_cancels_a_wait() {
 fn ctrl_c_in_a_passphrase_prompt_stops_the_command_not_the_repl() {
     let env = common::procs::Env::new();
     let a = env.wallet("a");
-    let chain = format!("regtest:{}", a.chain.display());
-    let args = [
-        "--datadir",
-        a.dir.to_str().unwrap(),
-        "--chain",
-        &chain,
-        "repl",
-    ];
-    let Some(t) = Tmux::start(env.root.path(), &args) else {
+    let Some(t) = Tmux::repl(env.root.path(), &a, false) else {
         return;
     };
     let prompt = "asyncpay regtest:a> ";
@@ -542,17 +535,7 @@ fn server_run_in_the_repl_stops_on_ctrl_c() {
     let env = common::procs::Env::new();
     let s = env.wallet("s");
     s.ok(&["server", "init", "--listen", "127.0.0.1:0"]);
-    let chain = format!("regtest:{}", s.chain.display());
-    let args = [
-        "--datadir",
-        s.dir.to_str().unwrap(),
-        "--chain",
-        &chain,
-        "--passphrase-file",
-        s.pass.to_str().unwrap(),
-        "repl",
-    ];
-    let Some(t) = Tmux::start(env.root.path(), &args) else {
+    let Some(t) = Tmux::repl(env.root.path(), &s, true) else {
         return;
     };
     t.wait_for("asyncpay regtest:s> ");

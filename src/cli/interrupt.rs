@@ -34,17 +34,7 @@ pub fn interrupted() -> bool {
 /// (for a wait in the command line itself; the engine's waits use
 /// [`crate::client::Observer::cancelled`]).
 pub fn pause(duration: std::time::Duration) -> bool {
-    let until = std::time::Instant::now() + duration;
-    loop {
-        if interrupted() {
-            return true;
-        }
-        let now = std::time::Instant::now();
-        if now >= until {
-            return false;
-        }
-        std::thread::sleep((until - now).min(std::time::Duration::from_millis(50)));
-    }
+    crate::client::sleep_unless(duration, interrupted)
 }
 
 /// Counts the REPL's commands: tells whether the one Ctrl-C stopped is still running.

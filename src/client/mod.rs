@@ -144,17 +144,7 @@ impl<'a> Engine<'a> {
     /// Sleeps `duration` between two looks of a wait, in short slices so that a cancel is
     /// seen within a tenth of a second; true if the wait was cancelled.
     pub(crate) fn pause(&self, duration: std::time::Duration) -> bool {
-        let until = std::time::Instant::now() + duration;
-        loop {
-            if self.cancelled() {
-                return true;
-            }
-            let now = std::time::Instant::now();
-            if now >= until {
-                return false;
-            }
-            std::thread::sleep((until - now).min(std::time::Duration::from_millis(50)));
-        }
+        sleep_unless(duration, || self.cancelled())
     }
 
     /// Channels need BIP118 (ANYPREVOUT): refused on mainnet.
@@ -235,4 +225,20 @@ pub(crate) fn random32() -> ClientResult<[u8; 32]> {
         ClientError::failed(format!("the operating system gave no randomness: {e}"))
     })?;
     Ok(bytes)
+}
+
+/// Sleeps `duration` in short slices; true as soon as `cancelled` says so (seen within a
+/// twentieth of a second), false once the time is up.
+pub fn sleep_unless(duration: std::time::Duration, cancelled: impl Fn() -> bool) -> bool {
+    let until = std::time::Instant::now() + duration;
+    loop {
+        if cancelled() {
+            return true;
+        }
+        let now = std::time::Instant::now();
+        if now >= until {
+            return false;
+        }
+        std::thread::sleep((until - now).min(std::time::Duration::from_millis(50)));
+    }
 }
