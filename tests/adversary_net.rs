@@ -714,6 +714,23 @@ fn a_request_captured_for_one_server_is_refused_by_another() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("signed for server"));
 
+    // The operator's `server status`, captured on the way: replayed to S1 it is a replay,
+    // to S2 a request signed for another server. What it shows goes to the operator only.
+    let status = s1.ok(&["server", "status", "--server", &proxy1]);
+    assert_eq!(status["server"], proxy1.as_str());
+    let captured = recorded1
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|r| r.starts_with(b"GET /v1/admin/status "))
+        .cloned()
+        .unwrap();
+    let answer = replay(&server1.url, &captured);
+    assert!(answer.contains("auth_replayed"), "{answer}");
+    assert!(!answer.contains("in_flight_sat"), "{answer}");
+    let answer = replay(&server2.url, &captured);
+    assert!(answer.contains("auth_wrong_server"), "{answer}");
+
     // A header of the first scheme (no server in it) is refused as such.
     let old = text.replacen("asyncpay-v2 ", "asyncpay-v1 ", 1);
     let answer = replay(&server2.url, old.as_bytes());
