@@ -15,6 +15,7 @@
 
 pub mod ledger;
 pub mod source;
+pub mod spends;
 pub mod store;
 pub mod tapscript;
 pub mod validate;

@@ -24,9 +24,11 @@ use bdk_bitcoind_rpc::bitcoincore_rpc::{self, RpcApi};
 use bdk_bitcoind_rpc::Emitter;
 use bdk_wallet::chain::{BlockId, ChainPosition};
 use bdk_wallet::Wallet;
-use bitcoin::{BlockHash, Network, Transaction, Txid};
+use bitcoin::{BlockHash, Network, OutPoint, Transaction, Txid};
 
+use super::spends::{BitcoindView, SpendIndex};
 use super::{Ledger, LedgerError};
+use crate::watch::ChainView;
 
 /// What one sync did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -138,11 +140,25 @@ pub enum ChainSourceError {
 /// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
 /// broadcast transactions.
 pub trait ChainSource: fmt::Debug + Send + Sync {
-    /// The local regtest ledger behind this source, if it is one (the channel watcher
-    /// follows spends through it; bitcoind has no spending index).
+    /// The local regtest ledger behind this source, if it is one (the demo and `regtest`
+    /// commands mine on it).
     fn ledger(&self) -> Option<&Ledger> {
         None
     }
+
+    /// Runs `f` once over one consistent look at the chain that follows the spends of
+    /// `roots` (channels' funding outpoints: the update, settlement and PTLC claims after
+    /// each), confirmed and in the mempool. A read that fails inside `f` fails the whole
+    /// look: its answers are never taken for "not on chain".
+    fn with_view(
+        &self,
+        roots: &[OutPoint],
+        f: &mut dyn FnMut(&dyn ChainView),
+    ) -> Result<(), ChainSourceError>;
+
+    /// The transaction that made `outpoint` (a funding a peer names), in the mempool or in
+    /// a block; `None` if the chain source knows of none.
+    fn find_tx(&self, outpoint: &OutPoint) -> Result<Option<Transaction>, ChainSourceError>;
 
     /// A short name for messages, e.g. `regtest ledger at /tmp/l` or
     /// `bitcoind at http://127.0.0.1:18443`.
@@ -169,6 +185,22 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
 
     /// Broadcasts `tx` (the regtest ledger validates it and adds it to its mempool).
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError>;
+}
+
+/// [`ChainSource::with_view`] for a closure that returns something.
+pub fn read_chain<R>(
+    chain: &dyn ChainSource,
+    roots: &[OutPoint],
+    f: impl FnOnce(&dyn ChainView) -> R,
+) -> Result<R, ChainSourceError> {
+    let mut f = Some(f);
+    let mut out = None;
+    chain.with_view(roots, &mut |view| {
+        if let Some(f) = f.take() {
+            out = Some(f(view));
+        }
+    })?;
+    Ok(out.expect("with_view runs its closure once when it succeeds"))
 }
 
 fn unix_now() -> u64 {
@@ -245,6 +277,22 @@ impl ChainSource for RegtestSource {
 
     fn describe(&self) -> String {
         format!("regtest ledger at {}", self.ledger.dir().display())
+    }
+
+    fn with_view(
+        &self,
+        _roots: &[OutPoint],
+        f: &mut dyn FnMut(&dyn ChainView),
+    ) -> Result<(), ChainSourceError> {
+        // The ledger indexes every spend: one read snapshot answers for any outpoint.
+        self.ledger.view(|v| f(v)).map_err(ChainSourceError::Ledger)
+    }
+
+    fn find_tx(&self, outpoint: &OutPoint) -> Result<Option<Transaction>, ChainSourceError> {
+        let found = self.ledger.tx(&outpoint.txid);
+        found
+            .map(|t| t.map(|i| i.tx))
+            .map_err(ChainSourceError::Ledger)
     }
 
     fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {
@@ -405,6 +453,8 @@ impl fmt::Debug for BitcoindAuth {
 pub struct BitcoindSource {
     url: String,
     client: bitcoincore_rpc::Client,
+    /// Confirmed spends of the channels watched so far (`super::spends`).
+    index: std::sync::Mutex<SpendIndex>,
 }
 
 impl fmt::Debug for BitcoindSource {
@@ -455,6 +505,7 @@ impl BitcoindSource {
         Ok(BitcoindSource {
             url: url.to_owned(),
             client,
+            index: std::sync::Mutex::default(),
         })
     }
 
@@ -466,9 +517,17 @@ impl BitcoindSource {
     fn error(&self, e: bitcoincore_rpc::Error) -> ChainSourceError {
         rpc_error(&self.url, e)
     }
+
+    /// Blocks the watcher's spend index has fetched so far (for figures).
+    pub fn blocks_scanned(&self) -> u64 {
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .blocks_scanned
+    }
 }
 
-fn rpc_error(url: &str, e: bitcoincore_rpc::Error) -> ChainSourceError {
+pub(super) fn rpc_error(url: &str, e: bitcoincore_rpc::Error) -> ChainSourceError {
     use bitcoincore_rpc::jsonrpc;
     let url = url.to_owned();
     match e {
@@ -501,6 +560,34 @@ fn rpc_error(url: &str, e: bitcoincore_rpc::Error) -> ChainSourceError {
 impl ChainSource for BitcoindSource {
     fn describe(&self) -> String {
         format!("bitcoind at {}", self.url)
+    }
+
+    fn with_view(
+        &self,
+        roots: &[OutPoint],
+        f: &mut dyn FnMut(&dyn ChainView),
+    ) -> Result<(), ChainSourceError> {
+        let mut index = self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tip = index.refresh(&self.client, &self.url, roots)?;
+        let view = BitcoindView {
+            rpc: &self.client,
+            url: &self.url,
+            index: &index,
+            tip,
+            error: Default::default(),
+        };
+        f(&view);
+        match view.error.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn find_tx(&self, outpoint: &OutPoint) -> Result<Option<Transaction>, ChainSourceError> {
+        super::spends::find_tx(&self.client, &self.url, outpoint)
     }
 
     fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {

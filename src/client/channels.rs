@@ -589,7 +589,7 @@ impl Engine<'_> {
 /// S's word for the funding of a channel it funds is checked against the chain: the
 /// output must exist (S published it before answering) and pay this channel's funding
 /// script with its capacity. (The watcher also counts confirmations only for such an
-/// output, so a lie S tells later, or on a chain we cannot look into, never opens it.)
+/// output, so a lie S tells later never opens it.)
 fn check_server_funding(
     channel: &Channel,
     funded: &crate::protocol::FundingPublished,
@@ -598,12 +598,8 @@ fn check_server_funding(
     let outpoint = funded
         .outpoint()
         .map_err(|e| ClientError::failed(format!("the server named an invalid funding: {e}")))?;
-    let Some(ledger) = source.ledger() else {
-        return Ok(());
-    };
-    let tx = ledger
-        .tx(&outpoint.txid)
-        .map(|t| t.map(|i| i.tx))
+    let tx = source
+        .find_tx(&outpoint)
         .map_err(|e| ClientError::failed(e.to_string()))?;
     let lie = |what: String| {
         ClientError::failed(format!(

@@ -1689,22 +1689,30 @@ impl Payments<'_, '_> {
             .find(|x| x.point == point)
             .cloned()
             .ok_or_else(|| ClientError::failed("the settlement has no output for this PTLC"))?;
-        let ledger = self.source.ledger().ok_or_else(|| {
-            ClientError::failed("claiming a PTLC on chain needs the local regtest ledger (no spending index on bitcoind yet)")
+        // The settlement and what spent each of its PTLC outputs, in one look at the chain.
+        let roots: Vec<_> = ch.channel.funding_outpoint().into_iter().collect();
+        let (settlement_tx, spends) = crate::chain::source::read_chain(self.source, &roots, |v| {
+            let tx = v.tx(&settlement).map(|(tx, _)| tx);
+            let spends = tx.as_ref().map(|tx| {
+                ptlc_outputs(&params, &ptlc, tx).map(|outs| {
+                    outs.into_iter()
+                        .map(|o| (o, v.spending_tx(&o)))
+                        .collect::<Vec<_>>()
+                })
+            });
+            (tx, spends)
+        })
+        .map_err(ClientError::from)?;
+        let settlement_tx = settlement_tx.ok_or_else(|| {
+            ClientError::failed(format!("settlement {settlement} is not on the chain"))
         })?;
-        let ledger_error = |e: crate::chain::LedgerError| ClientError::failed(e.to_string());
-        let settlement_tx = ledger
-            .tx(&settlement)
-            .map(|t| t.map(|i| i.tx))
-            .map_err(ledger_error)?
-            .ok_or_else(|| {
-                ClientError::failed(format!("settlement {settlement} is not on the ledger"))
-            })?;
+        let spends = spends
+            .expect("looked up with the settlement")
+            .map_err(refused)?;
         let ours = params.to_node_script(Party::Client);
         // Whichever state settled (the latest or an older one that still holds the PTLC),
         // its outputs show where the PTLC is.
-        let outputs = ptlc_outputs(&params, &ptlc, &settlement_tx).map_err(refused)?;
-        if outputs.is_empty() {
+        if spends.is_empty() {
             // S completed the claimed state we signed (newer than our latest) and settled
             // it: the amount is in our `to_node` output.
             let to_us: u64 = settlement_tx
@@ -1733,13 +1741,11 @@ impl Payments<'_, '_> {
         }
         let mut unspent = None;
         let mut taken_back = false;
-        for outpoint in outputs {
-            let spend = ledger.spending_tx(&outpoint).map_err(ledger_error)?;
-            let Some(info) = spend else {
+        for (outpoint, spend) in spends {
+            let Some((tx, confirmation_height)) = spend else {
                 unspent.get_or_insert(outpoint);
                 continue;
             };
-            let tx = info.tx;
             let txid = tx.compute_txid();
             // Which path spent it, read at the input spending the PTLC (any position), not
             // from the outputs: S's timeout claim is S's own transaction and may pay our
@@ -1757,7 +1763,7 @@ impl Payments<'_, '_> {
                     )))
                 }
             }
-            return match info.confirmation_height {
+            return match confirmation_height {
                 Some(_) => self.mark(
                     p,
                     LocalStatus::Paid,

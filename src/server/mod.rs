@@ -1099,25 +1099,20 @@ impl ServerCore {
             .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
         // The client's word is not a funding: the output must be on chain (or in the
         // mempool) and pay this channel's funding script with its capacity.
-        if let Some(ledger) = self.chain.ledger() {
-            let tx = ledger
-                .tx(&outpoint.txid)
-                .map(|t| t.map(|i| i.tx))
-                .map_err(internal)?;
-            let Some(tx) = tx else {
-                return Err(ApiError::conflict(
-                    "funding_not_found",
-                    format!(
-                        "S does not see funding transaction {} on chain or in the mempool; \
-                         publish it first, then tell S again",
-                        outpoint.txid
-                    ),
-                ));
-            };
-            ch.channel
-                .check_funding_output(&tx, outpoint)
-                .map_err(|e| ApiError::conflict("funding_mismatch", e.to_string()))?;
-        }
+        let tx = self.chain.find_tx(&outpoint).map_err(internal)?;
+        let Some(tx) = tx else {
+            return Err(ApiError::conflict(
+                "funding_not_found",
+                format!(
+                    "S does not see funding transaction {} on chain or in the mempool; \
+                     publish it first, then tell S again",
+                    outpoint.txid
+                ),
+            ));
+        };
+        ch.channel
+            .check_funding_output(&tx, outpoint)
+            .map_err(|e| ApiError::conflict("funding_mismatch", e.to_string()))?;
         let channel = ch.channel.on_funding_published(&f).map_err(channel_error)?;
         ch.channel = channel;
         self.save(ch)?;
@@ -1246,14 +1241,15 @@ pub fn watch_pass(
     chain: &dyn ChainSource,
     force: bool,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
-    let ledger = chain.ledger().ok_or(
-        "watching channels needs the local regtest ledger (no spending index on bitcoind yet)",
-    )?;
-    let outcome = if force {
-        crate::watch::force_close_step_ledger(channel, ledger)
-    } else {
-        crate::watch::watch_ledger(channel, ledger)
-    }
+    let roots: Vec<_> = channel.funding_outpoint().into_iter().collect();
+    let outcome = crate::chain::source::read_chain(chain, &roots, |view| {
+        if force {
+            crate::watch::force_close_step(channel, &view)
+        } else {
+            crate::watch::watch(channel, &view)
+        }
+    })
+    .map_err(|e| e.to_string())?
     .map_err(|e| e.to_string())?;
     let next = crate::watch::next_channel(channel, &outcome).map_err(|e| e.to_string())?;
     Ok((outcome, next))

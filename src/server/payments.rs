@@ -1110,9 +1110,6 @@ impl ServerCore {
     /// with the timeout path (cancelled). An open channel whose PTLC comes within
     /// `shared_delay + 6` blocks of its expiry is force-closed so that S can enforce it.
     pub(super) fn watch_sold(&self, inner: &mut Inner, log: &mut Vec<String>) {
-        let Some(ledger) = self.chain.ledger() else {
-            return;
-        };
         let Ok(tip) = self.chain.tip_height() else {
             return;
         };
@@ -1181,17 +1178,27 @@ impl ServerCore {
                     )) => (txid, state, confirmations),
                     _ => continue,
                 };
-            let outpoints = match ledger.tx(&settlement).map(|t| t.map(|i| i.tx)) {
-                Ok(Some(tx)) => match ptlc_outputs(ch.params(), &ptlc, &tx) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        log.push(format!("{what}: {e}"));
-                        continue;
-                    }
-                },
+            // The settlement and what spent its PTLC outputs, in one look at the chain.
+            let roots: Vec<_> = ch.funding_outpoint().into_iter().collect();
+            let look = crate::chain::source::read_chain(self.chain.as_ref(), &roots, |v| {
+                let tx = v.tx(&settlement)?.0;
+                let outpoints = ptlc_outputs(ch.params(), &ptlc, &tx);
+                let spends: Vec<_> = outpoints
+                    .iter()
+                    .flatten()
+                    .map(|o| (*o, v.spending_tx(o).map(|(tx, _)| tx)))
+                    .collect();
+                Some((outpoints, spends))
+            });
+            let (outpoints, spends) = match look {
+                Ok(Some((Ok(outpoints), spends))) => (outpoints, spends),
+                Ok(Some((Err(e), _))) => {
+                    log.push(format!("{what}: {e}"));
+                    continue;
+                }
                 Ok(None) => continue,
                 Err(e) => {
-                    log.push(format!("{what}: reading the ledger failed: {e}"));
+                    log.push(format!("{what}: reading the chain failed: {e}"));
                     continue;
                 }
             };
@@ -1222,17 +1229,10 @@ impl ServerCore {
                 .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
                 .and_then(|b| PreSignature::from_bytes(&b).ok());
             let (mut scalar, mut timeouts, mut unspent, mut alerts) = (None, 0, vec![], vec![]);
-            for outpoint in &outpoints {
-                let tx = match ledger.spending_tx(outpoint).map(|t| t.map(|i| i.tx)) {
-                    Ok(Some(tx)) => tx,
-                    Ok(None) => {
-                        unspent.push(*outpoint);
-                        continue;
-                    }
-                    Err(e) => {
-                        alerts.push(format!("reading the ledger failed: {e}"));
-                        continue;
-                    }
+            for (outpoint, spender) in &spends {
+                let Some(tx) = spender else {
+                    unspent.push(*outpoint);
+                    continue;
                 };
                 let txid = tx.compute_txid();
                 match ptlc_spend(ch.params(), &ptlc, *outpoint, &tx) {

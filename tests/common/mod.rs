@@ -1,6 +1,7 @@
 //! Shared test fixtures: channel keys and parameters from small seeds.
 #![allow(dead_code)]
 
+pub mod bitcoind;
 pub mod duo;
 pub mod hostile;
 pub mod procs;

@@ -54,6 +54,17 @@ impl Wallet {
         w
     }
 
+    /// Its `--chain`: the regtest ledger at [`Wallet::chain`], or, for a wallet on a node
+    /// (`tests/common/bitcoind.rs`), the `bitcoind:URL` spec kept there.
+    pub fn chain_spec(&self) -> String {
+        let chain = self.chain.display().to_string();
+        if chain.starts_with("bitcoind:") {
+            chain
+        } else {
+            format!("regtest:{chain}")
+        }
+    }
+
     /// `asyncpay --json` as this wallet, with `args`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         self.command_with(command(), true, args)
@@ -68,7 +79,7 @@ impl Wallet {
         base.arg("--datadir")
             .arg(&self.dir)
             .arg("--chain")
-            .arg(format!("regtest:{}", self.chain.display()))
+            .arg(self.chain_spec())
             .arg("--passphrase-file")
             .arg(&self.pass)
             .args(args);

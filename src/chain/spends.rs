@@ -1,0 +1,415 @@
+//! Watching channels on bitcoind: a spend index built by scanning blocks, plus the mempool.
+//!
+//! bitcoind has no index of who spent an output. The channel watcher follows each channel
+//! from its funding outpoint (funding → update → … → settlement → PTLC claims), so
+//! [`SpendIndex`] scans blocks for exactly that: from the funding transaction's block to the
+//! tip it records every transaction that spends a *watched* outpoint, and it watches the
+//! outputs of every such transaction that spent its input through a script path (updates,
+//! settlements and PTLC claims do; a cooperative close or a wallet's spend uses the key path,
+//! which ends the chain). The funding transaction itself is recorded by its txid.
+//!
+//! - **Where a scan starts.** A new funding output that is confirmed and unspent needs no
+//!   scan: `gettxout` places it in its block, and the transaction is read from there. A
+//!   funding in the mempool is found by the scans of the blocks to come. A spent one is
+//!   scanned from the block its transaction is in, which `getrawtransaction` tells on a node
+//!   with `-txindex`; without it the scan starts at the genesis block (a command run on a
+//!   channel whose funding is already spent: a close in progress, a restore).
+//! - **Reorganizations.** The index keeps the hashes of the last [`RECENT`] blocks it
+//!   scanned; when the node's block at the index's height differs, it forgets everything
+//!   above the highest block both still share and scans again from there (deeper than
+//!   [`RECENT`]: everything, from each funding's block).
+//! - **The mempool** is not indexed: a view asks `gettxspendingprevout` for an outpoint
+//!   without a confirmed spend, and `getrawtransaction` for a transaction it does not know.
+//! - **Errors never read as "unspent".** A view keeps the first RPC error and the pass that
+//!   used it fails (see [`crate::watch::ChainView`]).
+//!
+//! The index lives in memory, in the [`super::BitcoindSource`] (a `server run` keeps it for
+//! its whole life; a command rebuilds what it needs: a few RPC calls for a channel whose
+//! funding output is unspent, a scan from the funding's block for one that is closing).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use bdk_bitcoind_rpc::bitcoincore_rpc::{self, jsonrpc, RpcApi};
+use bitcoin::{BlockHash, OutPoint, Transaction, Txid};
+
+use super::source::{rpc_error, ChainSourceError};
+use crate::watch::ChainView;
+
+/// Block hashes kept to find where a reorganization forked off.
+pub const RECENT: usize = 144;
+
+/// bitcoind's "no such transaction / not in the mempool" (`RPC_INVALID_ADDRESS_OR_KEY`).
+const RPC_NOT_FOUND: i32 = -5;
+
+/// Confirmed spends of the watched outpoints, from scanning blocks (see the module docs).
+#[derive(Debug, Default)]
+pub struct SpendIndex {
+    /// The last block scanned.
+    scanned: Option<(u32, BlockHash)>,
+    /// Hashes of the last [`RECENT`] blocks scanned, oldest first.
+    recent: VecDeque<(u32, BlockHash)>,
+    /// Funding outpoints being followed, and the height each was scanned from.
+    roots: BTreeMap<OutPoint, u32>,
+    /// Outpoints whose spender is recorded: the roots and the outputs of script-path spends.
+    watched: BTreeSet<OutPoint>,
+    /// Transactions found in blocks (fundings and spends of watched outpoints), by txid.
+    found: BTreeMap<Txid, (Transaction, u32)>,
+    /// Which found transaction spends a watched outpoint.
+    spends: BTreeMap<OutPoint, Txid>,
+    /// Blocks fetched by all scans (for figures).
+    pub blocks_scanned: u64,
+}
+
+/// True when `tx` spends `outpoint` through a script path (a witness with a control block):
+/// the channel goes on in its outputs.
+fn script_path_spend(tx: &Transaction, outpoint: &OutPoint) -> bool {
+    tx.input
+        .iter()
+        .find(|i| i.previous_output == *outpoint)
+        .is_some_and(|i| i.witness.len() >= 2)
+}
+
+fn rpc_code(e: &bitcoincore_rpc::Error) -> Option<i32> {
+    match e {
+        bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Rpc(r)) => Some(r.code),
+        _ => None,
+    }
+}
+
+impl SpendIndex {
+    fn root_txids(&self) -> BTreeSet<Txid> {
+        self.roots.keys().map(|o| o.txid).collect()
+    }
+
+    /// Records what block `block` at `height` holds for the watched outpoints.
+    fn scan_block(&mut self, height: u32, block: &bitcoin::Block, roots: &BTreeSet<Txid>) {
+        for tx in &block.txdata {
+            let txid = tx.compute_txid();
+            let mut relevant = roots.contains(&txid);
+            for input in &tx.input {
+                let spent = input.previous_output;
+                if self.watched.contains(&spent) {
+                    relevant = true;
+                    self.spends.insert(spent, txid);
+                    if script_path_spend(tx, &spent) {
+                        let outs = (0..tx.output.len() as u32).map(|vout| OutPoint { txid, vout });
+                        self.watched.extend(outs);
+                    }
+                }
+            }
+            if relevant {
+                self.found.insert(txid, (tx.clone(), height));
+            }
+        }
+    }
+
+    /// Scans blocks `from..=to` of the node's chain.
+    fn scan(
+        &mut self,
+        rpc: &bitcoincore_rpc::Client,
+        url: &str,
+        from: u32,
+        to: u32,
+    ) -> Result<(), ChainSourceError> {
+        let roots = self.root_txids();
+        for height in from..=to {
+            let hash = rpc
+                .get_block_hash(u64::from(height))
+                .map_err(|e| rpc_error(url, e))?;
+            let block = rpc.get_block(&hash).map_err(|e| rpc_error(url, e))?;
+            self.blocks_scanned += 1;
+            self.scan_block(height, &block, &roots);
+            if self.scanned.is_none_or(|(h, _)| height > h) {
+                self.scanned = Some((height, hash));
+                self.recent.push_back((height, hash));
+                while self.recent.len() > RECENT {
+                    self.recent.pop_front();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets every transaction found above `height` and rebuilds the watched set.
+    fn forget_above(&mut self, height: u32) {
+        self.found.retain(|_, (_, h)| *h <= height);
+        self.recent.retain(|(h, _)| *h <= height);
+        self.scanned = self.recent.back().copied();
+        self.rebuild();
+    }
+
+    /// The watched set and spends from the roots and what was found, in block order.
+    fn rebuild(&mut self) {
+        self.watched = self.roots.keys().copied().collect();
+        self.spends.clear();
+        let mut found: Vec<(&Txid, &(Transaction, u32))> = self.found.iter().collect();
+        // Within one height the order of `found` is by txid, not the block's: repeat until
+        // nothing changes (chains inside one block are short).
+        found.sort_by_key(|(_, (_, h))| *h);
+        loop {
+            let before = (self.watched.len(), self.spends.len());
+            for (txid, (tx, _)) in &found {
+                for input in &tx.input {
+                    let spent = input.previous_output;
+                    if self.watched.contains(&spent) {
+                        self.spends.insert(spent, **txid);
+                        if script_path_spend(tx, &spent) {
+                            self.watched.extend(
+                                (0..tx.output.len() as u32)
+                                    .map(|vout| OutPoint { txid: **txid, vout }),
+                            );
+                        }
+                    }
+                }
+            }
+            if (self.watched.len(), self.spends.len()) == before {
+                break;
+            }
+        }
+    }
+
+    /// Brings the index to the node's tip for `roots` (new ones are scanned from their
+    /// funding's block); returns the tip height.
+    pub fn refresh(
+        &mut self,
+        rpc: &bitcoincore_rpc::Client,
+        url: &str,
+        roots: &[OutPoint],
+    ) -> Result<u32, ChainSourceError> {
+        let err = |e| rpc_error(url, e);
+        let tip = u32::try_from(rpc.get_block_count().map_err(err)?).unwrap_or(u32::MAX);
+        // A reorganization: back to the highest block the node still has.
+        if let Some((height, hash)) = self.scanned {
+            if height > tip || rpc.get_block_hash(u64::from(height)).map_err(err)? != hash {
+                let mut common = None;
+                for (h, hash) in self.recent.iter().rev() {
+                    if *h <= tip && rpc.get_block_hash(u64::from(*h)).map_err(err)? == *hash {
+                        common = Some(*h);
+                        break;
+                    }
+                }
+                match common {
+                    Some(h) => self.forget_above(h),
+                    None => {
+                        // Deeper than we remember: start again from each funding's block.
+                        let roots: Vec<OutPoint> =
+                            self.roots.keys().chain(roots).copied().collect();
+                        *self = SpendIndex {
+                            blocks_scanned: self.blocks_scanned,
+                            ..SpendIndex::default()
+                        };
+                        return self.refresh(rpc, url, &roots);
+                    }
+                }
+            }
+        }
+        // New fundings: one confirmed and unspent needs no scan (its transaction is read
+        // from its block); any other is scanned from where it starts.
+        let new: Vec<OutPoint> = roots
+            .iter()
+            .filter(|o| !self.roots.contains_key(o))
+            .copied()
+            .collect();
+        let mut from = u32::MAX;
+        for outpoint in &new {
+            let start = match unspent_funding(rpc, url, outpoint)? {
+                Some((tx, height)) => {
+                    self.found.insert(outpoint.txid, (tx, height));
+                    height
+                }
+                None => {
+                    let start = funding_height(rpc, url, outpoint, tip)?;
+                    from = from.min(start);
+                    start
+                }
+            };
+            self.roots.insert(*outpoint, start);
+            self.watched.insert(*outpoint);
+        }
+        match self.scanned {
+            Some((height, _)) if from <= height => self.scan(rpc, url, from, height)?,
+            // Nothing scanned yet: start at the earliest funding to scan.
+            None if from <= tip => self.scan(rpc, url, from, from)?,
+            _ => {}
+        }
+        if self.scanned.is_none() {
+            // Nothing to follow that is confirmed: the index starts at the tip.
+            let hash = rpc.get_block_hash(u64::from(tip)).map_err(err)?;
+            self.scanned = Some((tip, hash));
+            self.recent.push_back((tip, hash));
+        }
+        let (height, _) = self.scanned.expect("set above");
+        if height < tip {
+            self.scan(rpc, url, height + 1, tip)?;
+        }
+        Ok(tip)
+    }
+}
+
+/// The transaction of a funding output that is confirmed and unspent in the node's chain,
+/// and its height (`gettxout`, then the transaction from its block).
+fn unspent_funding(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    outpoint: &OutPoint,
+) -> Result<Option<(Transaction, u32)>, ChainSourceError> {
+    let err = |e| rpc_error(url, e);
+    let Some(out) = rpc
+        .get_tx_out(&outpoint.txid, outpoint.vout, Some(false))
+        .map_err(err)?
+    else {
+        return Ok(None);
+    };
+    let best = rpc
+        .get_block_header_info(&out.bestblock)
+        .map_err(err)?
+        .height as u32;
+    let height = (best + 1).saturating_sub(out.confirmations.max(1));
+    let hash = rpc.get_block_hash(u64::from(height)).map_err(err)?;
+    let tx = rpc
+        .get_raw_transaction(&outpoint.txid, Some(&hash))
+        .map_err(err)?;
+    Ok(Some((tx, height)))
+}
+
+/// The height a scan for the funding `outpoint` starts at (see the module docs).
+fn funding_height(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    outpoint: &OutPoint,
+    tip: u32,
+) -> Result<u32, ChainSourceError> {
+    let err = |e| rpc_error(url, e);
+    match rpc.get_raw_transaction_info(&outpoint.txid, None) {
+        Ok(info) => match info.blockhash {
+            Some(hash) => Ok(rpc.get_block_header_info(&hash).map_err(err)?.height as u32),
+            None => Ok(tip + 1), // in the mempool: the next block is the first to look at
+        },
+        Err(e) if rpc_code(&e) == Some(RPC_NOT_FOUND) => Ok(0),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// A transaction in the mempool (or, on a node with `-txindex`, anywhere) and its height.
+pub fn lookup_tx(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    txid: &Txid,
+) -> Result<Option<(Transaction, Option<u32>)>, ChainSourceError> {
+    let err = |e| rpc_error(url, e);
+    match rpc.get_raw_transaction_info(txid, None) {
+        Ok(info) => {
+            let tx: Transaction =
+                bitcoin::consensus::deserialize(&info.hex).map_err(|e| ChainSourceError::Rpc {
+                    url: url.to_owned(),
+                    reason: format!("transaction {txid} does not decode: {e}"),
+                })?;
+            let height = match info.blockhash {
+                Some(hash) => Some(rpc.get_block_header_info(&hash).map_err(err)?.height as u32),
+                None => None,
+            };
+            Ok(Some((tx, height)))
+        }
+        Err(e) if rpc_code(&e) == Some(RPC_NOT_FOUND) => Ok(None),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// A transaction by one of its outputs, without `-txindex`: from the mempool, else from the
+/// block `gettxout` places the (unspent) output in.
+pub fn find_tx(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    outpoint: &OutPoint,
+) -> Result<Option<Transaction>, ChainSourceError> {
+    if let Some((tx, _)) = lookup_tx(rpc, url, &outpoint.txid)? {
+        return Ok(Some(tx));
+    }
+    Ok(unspent_funding(rpc, url, outpoint)?.map(|(tx, _)| tx))
+}
+
+/// One pass's look at bitcoind: the index's confirmed spends, the mempool for the rest.
+pub struct BitcoindView<'a> {
+    pub(super) rpc: &'a bitcoincore_rpc::Client,
+    pub(super) url: &'a str,
+    pub(super) index: &'a SpendIndex,
+    pub(super) tip: u32,
+    /// The first RPC error: the pass fails.
+    pub(super) error: RefCell<Option<ChainSourceError>>,
+}
+
+impl BitcoindView<'_> {
+    fn keep<T>(&self, r: Result<Option<T>, ChainSourceError>) -> Option<T> {
+        r.unwrap_or_else(|e| {
+            self.error.borrow_mut().get_or_insert(e);
+            None
+        })
+    }
+
+    fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, ChainSourceError> {
+        #[derive(serde::Deserialize)]
+        struct Spending {
+            spendingtxid: Option<Txid>,
+        }
+        let arg = serde_json::json!([[{"txid": outpoint.txid, "vout": outpoint.vout}]]);
+        let args = arg.as_array().expect("an array");
+        let answer: Vec<Spending> = self
+            .rpc
+            .call("gettxspendingprevout", args)
+            .map_err(|e| rpc_error(self.url, e))?;
+        Ok(answer.into_iter().next().and_then(|s| s.spendingtxid))
+    }
+
+    fn spender(
+        &self,
+        outpoint: &OutPoint,
+    ) -> Result<Option<(Transaction, Option<u32>)>, ChainSourceError> {
+        if let Some(txid) = self.index.spends.get(outpoint) {
+            return Ok(self
+                .index
+                .found
+                .get(txid)
+                .map(|(tx, h)| (tx.clone(), Some(*h))));
+        }
+        if let Some(txid) = self.mempool_spender(outpoint)? {
+            return Ok(lookup_tx(self.rpc, self.url, &txid)?.map(|(tx, _)| (tx, None)));
+        }
+        if !self.index.watched.contains(outpoint)
+            && self
+                .rpc
+                .get_tx_out(&outpoint.txid, outpoint.vout, Some(true))
+                .map_err(|e| rpc_error(self.url, e))?
+                .is_none()
+        {
+            // Spent in a block, or never made, and not followed by the index: no answer
+            // is better than a wrong "unspent".
+            return Err(ChainSourceError::Rpc {
+                url: self.url.to_owned(),
+                reason: format!(
+                    "cannot tell what spent {outpoint} (not a channel output the watcher follows)"
+                ),
+            });
+        }
+        Ok(None)
+    }
+}
+
+impl ChainView for BitcoindView<'_> {
+    fn tip_height(&self) -> u32 {
+        self.tip
+    }
+
+    fn tx(&self, txid: &Txid) -> Option<(Transaction, Option<u32>)> {
+        if let Some((tx, h)) = self.index.found.get(txid) {
+            return Some((tx.clone(), Some(*h)));
+        }
+        // Not in a block the index scanned: the mempool (or a newer block, via -txindex).
+        let found = self.keep(lookup_tx(self.rpc, self.url, txid))?;
+        Some((found.0, found.1.filter(|h| *h <= self.tip)))
+    }
+
+    fn spending_tx(&self, outpoint: &OutPoint) -> Option<(Transaction, Option<u32>)> {
+        self.keep(self.spender(outpoint))
+    }
+}
