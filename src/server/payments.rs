@@ -1235,7 +1235,7 @@ impl ServerCore {
                     continue;
                 };
                 let txid = tx.compute_txid();
-                match ptlc_spend(ch.params(), &ptlc, *outpoint, &tx) {
+                match ptlc_spend(ch.params(), &ptlc, *outpoint, tx) {
                     PtlcSpend::Success(sig) => {
                         match pre.as_ref().and_then(|pre| pre.extract(&sig, point).ok()) {
                             Some(t) => {
