@@ -145,3 +145,137 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
     drop(w.server);
     let _ = &w.s;
 }
+
+/// How the node relays the channel's zero-fee transactions in [`an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home`]:
+/// an update or settlement pays no fee and carries a zero-value pay-to-anchor output, which
+/// a node with default policy takes only in a package with a child paying for it through
+/// the anchor. asyncpay does not build that child yet, so this test runs the node with a
+/// zero minimum relay fee and dust limit, under which the transactions relay alone; what it
+/// checks is the watcher on a real node (an old update seen, the latest rebound over it,
+/// the settlement after the delay, the coins in both wallets).
+const ZERO_FEE_RELAY: [&str; 3] = ["-minrelaytxfee=0", "-dustrelayfee=0", "-blockmintxfee=0"];
+
+#[test]
+fn an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home() {
+    let Some(node) = Bitcoind::start(
+        "the force close from an old backup on bitcoind",
+        &ZERO_FEE_RELAY,
+    ) else {
+        return;
+    };
+    let w = world(&node);
+    let (a, b) = (&w.a, &w.b);
+    // A's backup while its channel holds state 0 (all 200 000 sat A's).
+    let old_dir = a.dir.with_file_name("a-old");
+    common::procs::copy_dir(&a.dir, &old_dir);
+    let old = Wallet {
+        dir: old_dir,
+        ..a.clone()
+    };
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    a.ok(&["pay", &pay_to, "10000"]);
+    b.ok(&["receive"]);
+    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
+    assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
+    let (a_before, s_before) = (confirmed_sat(a), confirmed_sat(&w.s));
+
+    // The old backup force-closes with state 0.
+    let out = old
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(node.mempool().len(), 1, "the old update is on the node");
+    node.mine(1);
+    // S's watcher sees it and rebinds its latest state over it.
+    eventually("S rebinds the latest state over the old one", || {
+        node.mempool().len() == 1
+    });
+    node.mine(1);
+    // 15 blocks after the latest update confirmed, the settlement may go out: S's watcher
+    // and A's `channel close --force` both publish it.
+    node.mine(14);
+    let mut settled = false;
+    for _ in 0..10 {
+        let _ = a
+            .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+        if !node.mempool().is_empty() {
+            settled = true;
+            break;
+        }
+        node.mine(1);
+    }
+    assert!(settled, "no settlement was published");
+    node.mine(1);
+    eventually("A's channel closed", || {
+        channel_status(a, &w.a_channel) == "closed"
+    });
+    // The latest state paid out: 189 990 sat to A's wallet, 10 010 to S's.
+    assert_eq!(confirmed_sat(a), a_before + 189_990);
+    eventually("S's wallet has its 10 010 sat", || {
+        confirmed_sat(&w.s) == s_before + 10_010
+    });
+    drop(w.server);
+}
+
+/// B sold the payment, S went away: near the PTLC's expiry B force-closes, and once the
+/// settlement confirms B claims the PTLC on the node with S's adaptor pre-signature; S,
+/// back, finds `t` in B's claim on the node and completes A's update. (Zero-fee relay:
+/// see [`ZERO_FEE_RELAY`]; a claim pays no fee yet either.)
+#[test]
+fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim() {
+    let Some(node) = Bitcoind::start("the on-chain PTLC claim on bitcoind", &ZERO_FEE_RELAY) else {
+        return;
+    };
+    let mut w = world(&node);
+    let port = w.server.url.rsplit(':').next().unwrap().to_owned();
+    let (a, b) = (w.a.clone(), w.b.clone());
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    // As on the ledger (tests/payments.rs): B force-closes 4 blocks later, publishes the
+    // settlement after the 6-block delay, then the claim.
+    node.mine(4);
+    let out = b.cmd(&["claim", &pid]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(node.mempool().len(), 1, "B's update is on the node");
+    node.mine(7);
+    let waiting = b.cmd(&["claim", &pid]).output().unwrap();
+    assert_eq!(
+        waiting.status.code(),
+        Some(1),
+        "the settlement is published, not confirmed"
+    );
+    node.mine(1);
+    let published = b.ok(&["claim", &pid]);
+    assert_eq!(published["payments"][0]["status"], "sold", "{published}");
+    node.mine(1);
+    let claimed = b.ok(&["claim", &pid]);
+    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    // S comes back on the same port and completes A's update from B's claim on the node.
+    w.server = Server::start_with(&w.s, &port, &[], None);
+    eventually("S to complete A's update from the chain", || {
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
+}
