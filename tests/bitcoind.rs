@@ -279,3 +279,25 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
     });
     assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
 }
+
+/// On a node with default relay policy a force close is refused by the node (the update
+/// pays no fee and asyncpay does not build the child that would pay for it yet): the error
+/// says so and what to run the node with; nothing changes on chain.
+#[test]
+fn a_force_close_on_a_default_policy_node_says_why_it_was_refused() {
+    let Some(node) = Bitcoind::start("the force close on a default-policy bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let out =
+        w.a.cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("min relay fee not met") && text.contains("-minrelaytxfee=0"),
+        "{text}"
+    );
+    assert!(node.mempool().is_empty());
+}

@@ -7,9 +7,9 @@
 //!   ([`LedgerView::full_blocks_after`](super::LedgerView::full_blocks_after)), then the
 //!   mempool.
 //! - [`BitcoindSource`]: a `bitcoind` (Bitcoin Inquisition on regtest or signet, for
-//!   ANYPREVOUT) over JSON-RPC, through `bdk_bitcoind_rpc`'s [`Emitter`]. No bitcoind runs in
-//!   this project's tests: only its address parsing and the "cannot reach bitcoind" error
-//!   are tested.
+//!   ANYPREVOUT) over JSON-RPC, through `bdk_bitcoind_rpc`'s [`Emitter`]; channels are watched
+//!   through a spend index of the node's blocks and mempool (`super::spends`). The tests in
+//!   `tests/bitcoind.rs` run against a real node when `BITCOIND_EXE` names one.
 //!
 //! Which source to use is a [`ChainSpec`], parsed from a string (see its docs for the
 //! syntax): `regtest:DIR` or `bitcoind:URL`.
@@ -671,11 +671,32 @@ impl ChainSource for BitcoindSource {
                 ChainSourceError::Rejected {
                     source_name: self.describe(),
                     txid: tx.compute_txid(),
-                    reason: r.message,
+                    reason: explain_rejection(tx, r.message),
                 }
             }),
             other => Err(self.error(other)),
         })
+    }
+}
+
+/// bitcoind's reason, with what to do when it refused one of the channel's zero-fee
+/// transactions (an update or settlement: version 3 with a pay-to-anchor output) alone.
+fn explain_rejection(tx: &Transaction, reason: String) -> String {
+    let anchored = tx
+        .output
+        .iter()
+        .any(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a());
+    let fee_or_dust = ["min relay fee not met", "dust", "ephemeral"]
+        .iter()
+        .any(|w| reason.contains(w));
+    if anchored && fee_or_dust {
+        format!(
+            "{reason}; this channel transaction pays no fee, and asyncpay does not yet add the \
+             child that pays for it through its anchor output: until it does, force closes \
+             need a node run with -minrelaytxfee=0 -dustrelayfee=0 -blockmintxfee=0"
+        )
+    } else {
+        reason
     }
 }
 
