@@ -301,3 +301,82 @@ fn a_force_close_on_a_default_policy_node_says_why_it_was_refused() {
     );
     assert!(node.mempool().is_empty());
 }
+
+/// A reorganization under the watcher: the old update and S's rebinding over it are
+/// confirmed, then both blocks are replaced by empty ones (the two transactions go back to
+/// the node's mempool) before they confirm again. The watcher forgets what the replaced
+/// blocks held and counts the delay from the new confirmation: the latest state still
+/// settles, to the satoshi.
+#[test]
+fn a_reorganization_under_the_watcher_changes_nothing_owed() {
+    let Some(node) = Bitcoind::start("the reorganization on bitcoind", &ZERO_FEE_RELAY) else {
+        return;
+    };
+    let w = world(&node);
+    let (a, b) = (&w.a, &w.b);
+    let old_dir = a.dir.with_file_name("a-old");
+    common::procs::copy_dir(&a.dir, &old_dir);
+    let old = Wallet {
+        dir: old_dir,
+        ..a.clone()
+    };
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    a.ok(&["pay", &pay_to, "10000"]);
+    b.ok(&["receive"]);
+    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
+    let (a_before, s_before) = (confirmed_sat(a), confirmed_sat(&w.s));
+    let _ = old
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(node.mempool().len(), 1, "the old update is on the node");
+    let fork = node.height();
+    node.mine(1);
+    eventually("S rebinds", || node.mempool().len() == 1);
+    node.mine(1);
+    // Both blocks replaced by three empty ones: the two transactions are unconfirmed again.
+    let replaced = node.call("getblockhash", &[serde_json::json!(fork + 1)]);
+    node.call("invalidateblock", &[replaced]);
+    let burn = bitcoin::Address::p2wsh(
+        &bitcoin::ScriptBuf::from(vec![0x51]),
+        bitcoin::Network::Regtest,
+    )
+    .to_string();
+    for _ in 0..3 {
+        node.call(
+            "generateblock",
+            &[serde_json::json!(burn), serde_json::json!([])],
+        );
+    }
+    assert_eq!(
+        node.mempool().len(),
+        2,
+        "the old update and the rebinding are back in the mempool"
+    );
+    // S's watcher keeps passing over the new chain; then both confirm again.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    node.mine(1);
+    node.mine(14);
+    let mut settled = false;
+    for _ in 0..10 {
+        let _ = a
+            .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+        if !node.mempool().is_empty() {
+            settled = true;
+            break;
+        }
+        node.mine(1);
+    }
+    assert!(settled, "no settlement was published");
+    node.mine(1);
+    eventually("A's channel closed", || {
+        channel_status(a, &w.a_channel) == "closed"
+    });
+    assert_eq!(confirmed_sat(a), a_before + 189_990);
+    eventually("S's wallet has its 10 010 sat", || {
+        confirmed_sat(&w.s) == s_before + 10_010
+    });
+    drop(w.server);
+}

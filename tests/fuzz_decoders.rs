@@ -340,6 +340,7 @@ fn state_files() -> Vec<Vec<u8>> {
         server: node_id(101),
         key_index: 3,
         channel: pending,
+        opened_height: None,
     };
     let server_channel = ServerChannel {
         opened_height: None,

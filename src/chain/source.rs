@@ -148,11 +148,12 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
 
     /// Runs `f` once over one consistent look at the chain that follows the spends of
     /// `roots` (channels' funding outpoints: the update, settlement and PTLC claims after
-    /// each), confirmed and in the mempool. A read that fails inside `f` fails the whole
+    /// each, confirmed and in the mempool), each with the lowest height its funding can be
+    /// at (the tip when the channel was made; 0 if unknown). A read that fails inside `f` fails the whole
     /// look: its answers are never taken for "not on chain".
     fn with_view(
         &self,
-        roots: &[OutPoint],
+        roots: &[(OutPoint, u32)],
         f: &mut dyn FnMut(&dyn ChainView),
     ) -> Result<(), ChainSourceError>;
 
@@ -190,7 +191,7 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
 /// [`ChainSource::with_view`] for a closure that returns something.
 pub fn read_chain<R>(
     chain: &dyn ChainSource,
-    roots: &[OutPoint],
+    roots: &[(OutPoint, u32)],
     f: impl FnOnce(&dyn ChainView) -> R,
 ) -> Result<R, ChainSourceError> {
     let mut f = Some(f);
@@ -281,7 +282,7 @@ impl ChainSource for RegtestSource {
 
     fn with_view(
         &self,
-        _roots: &[OutPoint],
+        _roots: &[(OutPoint, u32)],
         f: &mut dyn FnMut(&dyn ChainView),
     ) -> Result<(), ChainSourceError> {
         // The ledger indexes every spend: one read snapshot answers for any outpoint.
@@ -564,13 +565,15 @@ impl ChainSource for BitcoindSource {
 
     fn with_view(
         &self,
-        roots: &[OutPoint],
+        roots: &[(OutPoint, u32)],
         f: &mut dyn FnMut(&dyn ChainView),
     ) -> Result<(), ChainSourceError> {
-        let mut index = self
-            .index
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut index = self.index.lock().unwrap_or_else(|poisoned| {
+            // A panic while it was held: start the index again rather than trust it.
+            let mut index = poisoned.into_inner();
+            *index = SpendIndex::default();
+            index
+        });
         let tip = index.refresh(&self.client, &self.url, roots)?;
         let view = BitcoindView {
             rpc: &self.client,

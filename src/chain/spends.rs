@@ -39,17 +39,22 @@ use crate::watch::ChainView;
 /// Block hashes kept to find where a reorganization forked off.
 pub const RECENT: usize = 144;
 
+/// Blocks below a channel's recorded opening height that a scan still reads (a
+/// reorganization just after the channel was made can put its funding a little lower).
+const FLOOR_MARGIN: u32 = 6;
+
 /// bitcoind's "no such transaction / not in the mempool" (`RPC_INVALID_ADDRESS_OR_KEY`).
 const RPC_NOT_FOUND: i32 = -5;
 
 /// Confirmed spends of the watched outpoints, from scanning blocks (see the module docs).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SpendIndex {
     /// The last block scanned.
     scanned: Option<(u32, BlockHash)>,
     /// Hashes of the last [`RECENT`] blocks scanned, oldest first.
     recent: VecDeque<(u32, BlockHash)>,
-    /// Funding outpoints being followed, and the height each was scanned from.
+    /// Funding outpoints being followed, and the lowest height each can be at (the tip
+    /// when its channel was made).
     roots: BTreeMap<OutPoint, u32>,
     /// Outpoints whose spender is recorded: the roots and the outputs of script-path spends.
     watched: BTreeSet<OutPoint>,
@@ -61,13 +66,13 @@ pub struct SpendIndex {
     pub blocks_scanned: u64,
 }
 
-/// True when `tx` spends `outpoint` through a script path (a witness with a control block):
-/// the channel goes on in its outputs.
+/// True when `tx` spends `outpoint` through a taproot script path (its witness ends in a
+/// control block): the channel goes on in its outputs.
 fn script_path_spend(tx: &Transaction, outpoint: &OutPoint) -> bool {
     tx.input
         .iter()
         .find(|i| i.previous_output == *outpoint)
-        .is_some_and(|i| i.witness.len() >= 2)
+        .is_some_and(|i| i.witness.taproot_control_block().is_some())
 }
 
 fn rpc_code(e: &bitcoincore_rpc::Error) -> Option<i32> {
@@ -104,7 +109,9 @@ impl SpendIndex {
         }
     }
 
-    /// Scans blocks `from..=to` of the node's chain.
+    /// Scans blocks `from..=to` of the node's chain. Each block must connect to the one
+    /// the index holds below it (a block the node replaced during the scan fails it: the
+    /// next refresh finds the reorganization).
     fn scan(
         &mut self,
         rpc: &bitcoincore_rpc::Client,
@@ -118,6 +125,19 @@ impl SpendIndex {
                 .get_block_hash(u64::from(height))
                 .map_err(|e| rpc_error(url, e))?;
             let block = rpc.get_block(&hash).map_err(|e| rpc_error(url, e))?;
+            let below = height.checked_sub(1).and_then(|h| self.hash_at(h));
+            let known = self.hash_at(height);
+            if below.is_some_and(|b| b != block.header.prev_blockhash)
+                || known.is_some_and(|k| k != hash)
+            {
+                return Err(ChainSourceError::Rpc {
+                    url: url.to_owned(),
+                    reason: format!(
+                        "the node's chain changed at block {height} while it was read; \
+                         reading again"
+                    ),
+                });
+            }
             self.blocks_scanned += 1;
             self.scan_block(height, &block, &roots);
             if self.scanned.is_none_or(|(h, _)| height > h) {
@@ -129,6 +149,15 @@ impl SpendIndex {
             }
         }
         Ok(())
+    }
+
+    /// The hash of the block at `height` the index scanned, if it remembers it.
+    fn hash_at(&self, height: u32) -> Option<BlockHash> {
+        self.recent
+            .iter()
+            .rev()
+            .find(|(h, _)| *h == height)
+            .map(|(_, hash)| *hash)
     }
 
     /// Forgets every transaction found above `height` and rebuilds the watched set.
@@ -169,13 +198,27 @@ impl SpendIndex {
         }
     }
 
-    /// Brings the index to the node's tip for `roots` (new ones are scanned from their
-    /// funding's block); returns the tip height.
+    /// Brings the index to the node's tip for `roots` (funding outpoints, each with the
+    /// lowest height it can be at); returns the tip height. All or nothing: on an error the
+    /// index is as it was, so a root is never taken as followed before its blocks were
+    /// scanned.
     pub fn refresh(
         &mut self,
         rpc: &bitcoincore_rpc::Client,
         url: &str,
-        roots: &[OutPoint],
+        roots: &[(OutPoint, u32)],
+    ) -> Result<u32, ChainSourceError> {
+        let mut next = self.clone();
+        let tip = next.refresh_in_place(rpc, url, roots)?;
+        *self = next;
+        Ok(tip)
+    }
+
+    fn refresh_in_place(
+        &mut self,
+        rpc: &bitcoincore_rpc::Client,
+        url: &str,
+        roots: &[(OutPoint, u32)],
     ) -> Result<u32, ChainSourceError> {
         let err = |e| rpc_error(url, e);
         let tip = u32::try_from(rpc.get_block_count().map_err(err)?).unwrap_or(u32::MAX);
@@ -192,39 +235,33 @@ impl SpendIndex {
                 match common {
                     Some(h) => self.forget_above(h),
                     None => {
-                        // Deeper than we remember: start again from each funding's block.
-                        let roots: Vec<OutPoint> =
-                            self.roots.keys().chain(roots).copied().collect();
+                        // Deeper than we remember: start again from each funding's floor.
+                        let mut all: Vec<(OutPoint, u32)> =
+                            self.roots.iter().map(|(o, f)| (*o, *f)).collect();
+                        all.extend_from_slice(roots);
                         *self = SpendIndex {
                             blocks_scanned: self.blocks_scanned,
                             ..SpendIndex::default()
                         };
-                        return self.refresh(rpc, url, &roots);
+                        return self.refresh_in_place(rpc, url, &all);
                     }
                 }
             }
         }
         // New fundings: one confirmed and unspent needs no scan (its transaction is read
         // from its block); any other is scanned from where it starts.
-        let new: Vec<OutPoint> = roots
-            .iter()
-            .filter(|o| !self.roots.contains_key(o))
-            .copied()
-            .collect();
         let mut from = u32::MAX;
-        for outpoint in &new {
-            let start = match unspent_funding(rpc, url, outpoint)? {
-                Some((tx, height)) => {
+        for (outpoint, floor) in roots {
+            if self.roots.contains_key(outpoint) {
+                continue;
+            }
+            match unspent_funding(rpc, url, outpoint)? {
+                Some((tx, height)) if height <= tip => {
                     self.found.insert(outpoint.txid, (tx, height));
-                    height
                 }
-                None => {
-                    let start = funding_height(rpc, url, outpoint, tip)?;
-                    from = from.min(start);
-                    start
-                }
-            };
-            self.roots.insert(*outpoint, start);
+                _ => from = from.min(funding_height(rpc, url, outpoint, tip, *floor)?),
+            }
+            self.roots.insert(*outpoint, *floor);
             self.watched.insert(*outpoint);
         }
         match self.scanned {
@@ -273,12 +310,15 @@ fn unspent_funding(
     Ok(Some((tx, height)))
 }
 
-/// The height a scan for the funding `outpoint` starts at (see the module docs).
+/// The height a scan for the spent or unconfirmed funding `outpoint` starts at: its block
+/// on a node with `-txindex`, the next block for one in the mempool, else `floor` (the tip
+/// when its channel was made: the funding cannot be much below it) less [`FLOOR_MARGIN`].
 fn funding_height(
     rpc: &bitcoincore_rpc::Client,
     url: &str,
     outpoint: &OutPoint,
     tip: u32,
+    floor: u32,
 ) -> Result<u32, ChainSourceError> {
     let err = |e| rpc_error(url, e);
     match rpc.get_raw_transaction_info(&outpoint.txid, None) {
@@ -286,7 +326,9 @@ fn funding_height(
             Some(hash) => Ok(rpc.get_block_header_info(&hash).map_err(err)?.height as u32),
             None => Ok(tip + 1), // in the mempool: the next block is the first to look at
         },
-        Err(e) if rpc_code(&e) == Some(RPC_NOT_FOUND) => Ok(0),
+        Err(e) if rpc_code(&e) == Some(RPC_NOT_FOUND) => {
+            Ok(floor.saturating_sub(FLOOR_MARGIN).min(tip + 1))
+        }
         Err(e) => Err(err(e)),
     }
 }
@@ -372,24 +414,33 @@ impl BitcoindView<'_> {
                 .get(txid)
                 .map(|(tx, h)| (tx.clone(), Some(*h))));
         }
+        let gone = |what: String| ChainSourceError::Rpc {
+            url: self.url.to_owned(),
+            reason: format!("{what}; reading again"),
+        };
         if let Some(txid) = self.mempool_spender(outpoint)? {
-            return Ok(lookup_tx(self.rpc, self.url, &txid)?.map(|(tx, _)| (tx, None)));
+            return match lookup_tx(self.rpc, self.url, &txid)? {
+                Some((tx, _)) => Ok(Some((tx, None))),
+                None => Err(gone(format!(
+                    "{txid}, which spends {outpoint}, left the mempool"
+                ))),
+            };
         }
-        if !self.index.watched.contains(outpoint)
-            && self
-                .rpc
-                .get_tx_out(&outpoint.txid, outpoint.vout, Some(true))
-                .map_err(|e| rpc_error(self.url, e))?
-                .is_none()
+        // Nothing spends it in the blocks scanned or in the mempool. Unspent, unless the
+        // output exists and is gone (spent in a block newer than this look): no answer
+        // then, rather than a wrong "unspent".
+        let unspent = self
+            .rpc
+            .get_tx_out(&outpoint.txid, outpoint.vout, Some(true))
+            .map_err(|e| rpc_error(self.url, e))?
+            .is_some();
+        if !unspent
+            && (self.index.found.contains_key(&outpoint.txid)
+                || lookup_tx(self.rpc, self.url, &outpoint.txid)?.is_some())
         {
-            // Spent in a block, or never made, and not followed by the index: no answer
-            // is better than a wrong "unspent".
-            return Err(ChainSourceError::Rpc {
-                url: self.url.to_owned(),
-                reason: format!(
-                    "cannot tell what spent {outpoint} (not a channel output the watcher follows)"
-                ),
-            });
+            return Err(gone(format!(
+                "{outpoint} was spent in a block newer than this look"
+            )));
         }
         Ok(None)
     }

@@ -47,6 +47,10 @@ pub struct ClientChannel {
     pub key_index: u32,
     /// The channel.
     pub channel: Channel,
+    /// The chain's height when the channel was made (its funding cannot be below it: a
+    /// watcher on bitcoind scans from there). Absent in records from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_height: Option<u32>,
 }
 
 impl ClientChannel {
@@ -322,6 +326,7 @@ impl Engine<'_> {
             )));
         }
         let key_index = self.next_key_index()?;
+        let opened_height;
         let mut keys = self.keys.channel(key_index).party_keys();
         // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
         // claims) goes to a change address of our own wallet, revealed and written now,
@@ -337,6 +342,7 @@ impl Engine<'_> {
                 .collect();
             let (mut wallet, state) = self.onchain()?;
             let payout = wallet.reveal_channel_payout(|k| held.contains(k))?;
+            opened_height = wallet.synced_tip().0;
             self.save_onchain(&mut wallet, state)?;
             keys.settlement = payout.internal_key;
         }
@@ -358,6 +364,7 @@ impl Engine<'_> {
             server: info.node_id,
             key_index,
             channel,
+            opened_height: Some(opened_height),
         };
         self.save(&ch)?;
         let mut named_funding = false;
@@ -574,7 +581,8 @@ impl Engine<'_> {
         force: bool,
     ) -> ClientResult<WatchOutcome> {
         let (outcome, next) =
-            crate::server::watch_pass(&ch.channel, source, force).map_err(ClientError::failed)?;
+            crate::server::watch_pass(&ch.channel, ch.opened_height, source, force)
+                .map_err(ClientError::failed)?;
         if let Some(next) = next {
             ch.channel = next;
             self.save(ch)?;

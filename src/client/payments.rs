@@ -1690,19 +1690,20 @@ impl Payments<'_, '_> {
             .cloned()
             .ok_or_else(|| ClientError::failed("the settlement has no output for this PTLC"))?;
         // The settlement and what spent each of its PTLC outputs, in one look at the chain.
-        let roots: Vec<_> = ch.channel.funding_outpoint().into_iter().collect();
-        let (settlement_tx, spends) = crate::chain::source::read_chain(self.source, &roots, |v| {
-            let tx = v.tx(&settlement).map(|(tx, _)| tx);
-            let spends = tx.as_ref().map(|tx| {
-                ptlc_outputs(&params, &ptlc, tx).map(|outs| {
-                    outs.into_iter()
-                        .map(|o| (o, v.spending_tx(&o)))
-                        .collect::<Vec<_>>()
-                })
-            });
-            (tx, spends)
-        })
-        .map_err(ClientError::from)?;
+        let roots = crate::server::roots_of(&ch.channel, ch.opened_height);
+        let (settlement_tx, spends, tip) =
+            crate::chain::source::read_chain(self.source, &roots, |v| {
+                let tx = v.tx(&settlement).map(|(tx, _)| tx);
+                let spends = tx.as_ref().map(|tx| {
+                    ptlc_outputs(&params, &ptlc, tx).map(|outs| {
+                        outs.into_iter()
+                            .map(|o| (o, v.spending_tx(&o)))
+                            .collect::<Vec<_>>()
+                    })
+                });
+                (tx, spends, v.tip_height())
+            })
+            .map_err(ClientError::from)?;
         let settlement_tx = settlement_tx.ok_or_else(|| {
             ClientError::failed(format!("settlement {settlement} is not on the chain"))
         })?;
@@ -1752,9 +1753,25 @@ impl Payments<'_, '_> {
             // script too (with a fee input of its own) without paying us the PTLC.
             match ptlc_spend(&params, &ptlc, outpoint, &tx) {
                 PtlcSpend::Success(_) => {}
-                PtlcSpend::Timeout => {
+                // S's timeout claim is final only once deep enough: until then our success
+                // claim may still take its place.
+                PtlcSpend::Timeout
+                    if confirmation_height.is_some_and(|h| {
+                        tip.saturating_sub(h) + 1 >= ch.channel.minimum_depth().max(1)
+                    }) =>
+                {
                     taken_back = true;
                     continue;
+                }
+                PtlcSpend::Timeout => {
+                    return Err(ClientError::new(
+                        ClientErrorKind::Pending,
+                        format!(
+                            "S's timeout claim {txid} of the PTLC is not final yet; the payment \
+                             is lost if it confirms"
+                        ),
+                    )
+                    .hint("run `asyncpay claim` again after more blocks"))
                 }
                 PtlcSpend::Unknown => {
                     return Err(ClientError::failed(format!(

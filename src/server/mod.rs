@@ -890,7 +890,9 @@ impl ServerCore {
     /// not have passed since the funding confirmed.
     fn refresh_funding(&self, ch: &mut ServerChannel) -> Result<(), ApiError> {
         if ch.channel.status() == ChannelStatus::AwaitingFunding {
-            if let Ok((_, Some(next))) = watch_pass(&ch.channel, self.chain.as_ref(), false) {
+            if let Ok((_, Some(next))) =
+                watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false)
+            {
                 ch.channel = next;
                 self.save(ch)?;
             }
@@ -907,7 +909,7 @@ impl ServerCore {
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.funding_outpoint().is_some() && ch.channel.status() != ChannelStatus::Closed {
-            match watch_pass(&ch.channel, self.chain.as_ref(), false) {
+            match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -934,10 +936,11 @@ impl ServerCore {
         if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed {
             return None;
         }
-        let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), false) {
-            Ok(r) => r,
-            Err(e) => return Some(format!("channel {id}: {e}")),
-        };
+        let (outcome, next) =
+            match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
+                Ok(r) => r,
+                Err(e) => return Some(format!("channel {id}: {e}")),
+            };
         if let Some(next) = next {
             ch.channel = next;
             if let Err(e) = self.save(ch) {
@@ -1233,15 +1236,26 @@ pub fn record_nonce_use(channel: &Channel) {
     }
 }
 
+/// The funding outpoint of `channel` for [`ChainSource::with_view`], with the height the
+/// channel was made at (`None`, a record from before it was kept: from the genesis block).
+pub fn roots_of(channel: &Channel, opened_height: Option<u32>) -> Vec<(bitcoin::OutPoint, u32)> {
+    channel
+        .funding_outpoint()
+        .map(|o| (o, opened_height.unwrap_or(0)))
+        .into_iter()
+        .collect()
+}
+
 /// One watcher pass over `channel` on `chain`: the decision, the channel transition it calls
 /// for (persist it), and the transaction to publish, if any. `force` publishes our latest
 /// update even when nothing else is on chain (a unilateral close).
 pub fn watch_pass(
     channel: &Channel,
+    opened_height: Option<u32>,
     chain: &dyn ChainSource,
     force: bool,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
-    let roots: Vec<_> = channel.funding_outpoint().into_iter().collect();
+    let roots = roots_of(channel, opened_height);
     let outcome = crate::chain::source::read_chain(chain, &roots, |view| {
         if force {
             crate::watch::force_close_step(channel, &view)
@@ -1329,13 +1343,14 @@ impl ServerCore {
                 ));
             }
             let force = idle_inbound || uncovered_inbound;
-            let (outcome, next) = match watch_pass(&ch.channel, self.chain.as_ref(), force) {
-                Ok(r) => r,
-                Err(e) => {
-                    errors.push(format!("channel {id}: {e}"));
-                    continue;
-                }
-            };
+            let (outcome, next) =
+                match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        errors.push(format!("channel {id}: {e}"));
+                        continue;
+                    }
+                };
             if let Some(next) = next {
                 ch.channel = next;
                 if let Err(e) = self.save(ch) {

@@ -1125,6 +1125,7 @@ impl ServerCore {
             };
             let point = invoice.payment_point();
             let ch = &inner.channels[&b_id].channel;
+            let opened_height = inner.channels[&b_id].opened_height;
             let Some(latest) = ch.latest().map(|l| l.state.clone()) else {
                 continue;
             };
@@ -1136,13 +1137,21 @@ impl ServerCore {
                 .channel
                 .latest()
                 .is_some_and(|l| l.state.number >= p.state_number);
-            if ch.status() == ChannelStatus::Open {
+            // A closing channel whose funding is unspent again (the peer's update left the
+            // mempool: a real mempool lets it double-spend its fee input) is enforced like an
+            // open one, or S could miss the PTLC's expiry waiting for a close that never comes.
+            let unspent_again = ch.status() == ChannelStatus::Closing
+                && matches!(
+                    super::watch_pass(ch, opened_height, self.chain.as_ref(), false),
+                    Ok((crate::watch::WatchOutcome::Idle { .. }, _))
+                );
+            if ch.status() == ChannelStatus::Open || unspent_again {
                 let margin = server_close_margin(
                     ch.params().shared_delay,
                     inner.settings.policy.confirmation_budget,
                 );
                 if tip + margin >= ptlc.expiry {
-                    match super::watch_pass(ch, self.chain.as_ref(), true) {
+                    match super::watch_pass(ch, opened_height, self.chain.as_ref(), true) {
                         Ok((outcome, next)) => {
                             if let Some(next) = next {
                                 if let Err(e) = self.commit_channel(inner, &b_id, next) {
@@ -1167,7 +1176,7 @@ impl ServerCore {
             // The channel is closing or closed: whichever B–S state settled (the latest or an
             // older one, published with any inputs), find this PTLC among its outputs.
             let (settlement, settled_state, confs) =
-                match super::watch_pass(ch, self.chain.as_ref(), false) {
+                match super::watch_pass(ch, opened_height, self.chain.as_ref(), false) {
                     Ok((
                         crate::watch::WatchOutcome::Settled {
                             txid,
@@ -1179,14 +1188,21 @@ impl ServerCore {
                     _ => continue,
                 };
             // The settlement and what spent its PTLC outputs, in one look at the chain.
-            let roots: Vec<_> = ch.funding_outpoint().into_iter().collect();
+            let roots = super::roots_of(ch, opened_height);
             let look = crate::chain::source::read_chain(self.chain.as_ref(), &roots, |v| {
                 let tx = v.tx(&settlement)?.0;
                 let outpoints = ptlc_outputs(ch.params(), &ptlc, &tx);
+                // Each spender with its depth (0: in the mempool).
                 let spends: Vec<_> = outpoints
                     .iter()
                     .flatten()
-                    .map(|o| (*o, v.spending_tx(o).map(|(tx, _)| tx)))
+                    .map(|o| {
+                        let spend = v.spending_tx(o).map(|(tx, height)| {
+                            let depth = height.map_or(0, |h| v.tip_height().saturating_sub(h) + 1);
+                            (tx, depth)
+                        });
+                        (*o, spend)
+                    })
                     .collect();
                 Some((outpoints, spends))
             });
@@ -1229,8 +1245,9 @@ impl ServerCore {
                 .and_then(|h| crate::protocol::hex::decode::<65>(h).ok())
                 .and_then(|b| PreSignature::from_bytes(&b).ok());
             let (mut scalar, mut timeouts, mut unspent, mut alerts) = (None, 0, vec![], vec![]);
+            let mut shallow_timeouts = 0;
             for (outpoint, spender) in &spends {
-                let Some(tx) = spender else {
+                let Some((tx, depth)) = spender else {
                     unspent.push(*outpoint);
                     continue;
                 };
@@ -1248,7 +1265,11 @@ impl ServerCore {
                             )),
                         }
                     }
-                    PtlcSpend::Timeout => timeouts += 1,
+                    // S's own timeout claim counts once it is final: until then B's success
+                    // claim can still replace it (a real mempool takes the higher fee) and
+                    // pay B, so the payment is not cancelled on a claim in the mempool.
+                    PtlcSpend::Timeout if *depth >= ch.minimum_depth().max(1) => timeouts += 1,
+                    PtlcSpend::Timeout => shallow_timeouts += 1,
                     PtlcSpend::Unknown => alerts.push(format!(
                         "ALERT: the PTLC output {outpoint} was spent in {txid} by neither of \
                          its paths"
@@ -1296,7 +1317,7 @@ impl ServerCore {
                 }
                 continue;
             }
-            if timeouts == 0 || !alerts.is_empty() {
+            if timeouts == 0 || shallow_timeouts > 0 || !alerts.is_empty() {
                 continue;
             }
             if payer_completed {
