@@ -155,15 +155,14 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
 /// the settlement after the delay, the coins in both wallets).
 const ZERO_FEE_RELAY: [&str; 3] = ["-minrelaytxfee=0", "-dustrelayfee=0", "-blockmintxfee=0"];
 
-#[test]
-fn an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home() {
-    let Some(node) = Bitcoind::start(
-        "the force close from an old backup on bitcoind",
-        &ZERO_FEE_RELAY,
-    ) else {
-        return;
-    };
-    let w = world(&node);
+/// A's old backup force-closes with state 0; S rebinds its latest state over it; after the
+/// delay the latest state settles and both wallets get their coins. With `fees` (a node
+/// with default relay policy) every zero-fee update and settlement goes out with a child
+/// paying for it through its anchor, from the publisher's wallet.
+fn old_state_loses(node: &Bitcoind, fees: bool) {
+    let w = world(node);
+    // One transaction, or a parent and the child paying for it.
+    let published = if fees { 2 } else { 1 };
     let (a, b) = (&w.a, &w.b);
     // A's backup while its channel holds state 0 (all 200 000 sat A's).
     let old_dir = a.dir.with_file_name("a-old");
@@ -191,11 +190,15 @@ fn an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(node.mempool().len(), 1, "the old update is on the node");
+    assert_eq!(
+        node.mempool().len(),
+        published,
+        "the old update is on the node"
+    );
     node.mine(1);
     // S's watcher sees it and rebinds its latest state over it.
     eventually("S rebinds the latest state over the old one", || {
-        node.mempool().len() == 1
+        node.mempool().len() == published
     });
     node.mine(1);
     // 15 blocks after the latest update confirmed, the settlement may go out: S's watcher
@@ -218,12 +221,40 @@ fn an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home() {
     eventually("A's channel closed", || {
         channel_status(a, &w.a_channel) == "closed"
     });
-    // The latest state paid out: 189 990 sat to A's wallet, 10 010 to S's.
-    assert_eq!(confirmed_sat(a), a_before + 189_990);
+    // The latest state paid out: 189 990 sat to A's wallet, 10 010 to S's, less the fees
+    // each paid for its children (a few hundred sat at 2 sat/vB).
+    let fee_bound = if fees { 2_000 } else { 0 };
+    let a_got = confirmed_sat(a) - a_before;
+    assert!(
+        a_got <= 189_990 && a_got + fee_bound >= 189_990,
+        "A got {a_got} sat"
+    );
     eventually("S's wallet has its 10 010 sat", || {
-        confirmed_sat(&w.s) == s_before + 10_010
+        let s_got = confirmed_sat(&w.s) - s_before;
+        s_got <= 10_010 && s_got + fee_bound >= 10_010
     });
     drop(w.server);
+}
+
+#[test]
+fn an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home() {
+    let Some(node) = Bitcoind::start(
+        "the force close from an old backup on a zero-fee bitcoind",
+        &ZERO_FEE_RELAY,
+    ) else {
+        return;
+    };
+    old_state_loses(&node, false);
+}
+
+/// The same on a node with default relay policy: the update and the settlement relay only
+/// in a package with a child that pays for them through the anchor.
+#[test]
+fn an_old_state_loses_on_a_default_policy_node_with_fees_paid_through_the_anchors() {
+    let Some(node) = Bitcoind::start("the force close from an old backup on bitcoind", &[]) else {
+        return;
+    };
+    old_state_loses(&node, true);
 }
 
 /// B sold the payment, S went away: near the PTLC's expiry B force-closes, and once the
@@ -280,33 +311,6 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
     assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
 }
 
-/// On a node with default relay policy a force close is refused by the node (the update
-/// pays no fee and asyncpay does not build the child that would pay for it yet): the error
-/// says so and what to run the node with; nothing changes on chain.
-#[test]
-fn a_force_close_on_a_default_policy_node_says_why_it_was_refused() {
-    let Some(node) = Bitcoind::start("the force close on a default-policy bitcoind", &[]) else {
-        return;
-    };
-    let w = world(&node);
-    let out =
-        w.a.cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
-            .output()
-            .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{text}");
-    assert!(
-        text.contains("min relay fee not met") && text.contains("-minrelaytxfee=0"),
-        "{text}"
-    );
-    assert!(node.mempool().is_empty());
-}
-
-/// A reorganization under the watcher: the old update and S's rebinding over it are
-/// confirmed, then both blocks are replaced by empty ones (the two transactions go back to
-/// the node's mempool) before they confirm again. The watcher forgets what the replaced
-/// blocks held and counts the delay from the new confirmation: the latest state still
-/// settles, to the satoshi.
 #[test]
 fn a_reorganization_under_the_watcher_changes_nothing_owed() {
     let Some(node) = Bitcoind::start("the reorganization on bitcoind", &ZERO_FEE_RELAY) else {
@@ -379,4 +383,27 @@ fn a_reorganization_under_the_watcher_changes_nothing_owed() {
         confirmed_sat(&w.s) == s_before + 10_010
     });
     drop(w.server);
+}
+
+/// On a node with default relay policy a force close needs coins for the child's fee: B
+/// (inbound capacity only, no coins of its own) is told so, and nothing goes out.
+#[test]
+fn a_force_close_without_coins_for_its_fee_says_what_to_do() {
+    let Some(node) = Bitcoind::start("the force close without fee coins on bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let out =
+        w.b.cmd(&["channel", "close", &w.b_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("min relay fee not met")
+            && text.contains("anchor")
+            && text.contains("wallet address"),
+        "{text}"
+    );
+    assert!(node.mempool().is_empty());
 }

@@ -24,6 +24,7 @@ use bdk_bitcoind_rpc::bitcoincore_rpc::{self, RpcApi};
 use bdk_bitcoind_rpc::Emitter;
 use bdk_wallet::chain::{BlockId, ChainPosition};
 use bdk_wallet::Wallet;
+use bitcoin::hashes::Hash as _;
 use bitcoin::{BlockHash, Network, OutPoint, Transaction, Txid};
 
 use super::spends::{BitcoindView, SpendIndex};
@@ -137,6 +138,20 @@ pub enum ChainSourceError {
     },
 }
 
+impl ChainSourceError {
+    /// The chain source refused a transaction for paying too little (bitcoind's "min relay
+    /// fee not met", or its zero-value anchor as dust): a channel's zero-fee update or
+    /// settlement needs a child that pays for it through its anchor.
+    pub fn needs_fee_child(&self) -> bool {
+        matches!(self, ChainSourceError::Rejected { reason, .. }
+            if ["min relay fee not met", "dust", "ephemeral"].iter().any(|w| reason.contains(w)))
+    }
+}
+
+/// The fee rate for a child paying for a channel transaction when the chain source has no
+/// estimate (bitcoind on regtest has none): 2 sat/vB.
+pub const FALLBACK_FEE_RATE: bitcoin::FeeRate = bitcoin::FeeRate::from_sat_per_vb_u32(2);
+
 /// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
 /// broadcast transactions.
 pub trait ChainSource: fmt::Debug + Send + Sync {
@@ -186,6 +201,16 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
 
     /// Broadcasts `tx` (the regtest ledger validates it and adds it to its mempool).
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError>;
+
+    /// Broadcasts a parent and the child that pays for it, as one package (bitcoind's
+    /// `submitpackage`; the regtest ledger takes them one after the other).
+    fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError>;
+
+    /// The fee rate to confirm within a few blocks ([`FALLBACK_FEE_RATE`] without an
+    /// estimate).
+    fn fee_rate(&self) -> bitcoin::FeeRate {
+        FALLBACK_FEE_RATE
+    }
 }
 
 /// [`ChainSource::with_view`] for a closure that returns something.
@@ -410,6 +435,10 @@ impl ChainSource for RegtestSource {
             },
             other => ChainSourceError::Ledger(other),
         })
+    }
+
+    fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {
+        txs.iter().try_for_each(|tx| self.broadcast(tx).map(drop))
     }
 }
 
@@ -674,32 +703,81 @@ impl ChainSource for BitcoindSource {
                 ChainSourceError::Rejected {
                     source_name: self.describe(),
                     txid: tx.compute_txid(),
-                    reason: explain_rejection(tx, r.message),
+                    reason: r.message,
                 }
             }),
             other => Err(self.error(other)),
         })
     }
-}
 
-/// bitcoind's reason, with what to do when it refused one of the channel's zero-fee
-/// transactions (an update or settlement: version 3 with a pay-to-anchor output) alone.
-fn explain_rejection(tx: &Transaction, reason: String) -> String {
-    let anchored = tx
-        .output
-        .iter()
-        .any(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a());
-    let fee_or_dust = ["min relay fee not met", "dust", "ephemeral"]
-        .iter()
-        .any(|w| reason.contains(w));
-    if anchored && fee_or_dust {
-        format!(
-            "{reason}; this channel transaction pays no fee, and asyncpay does not yet add the \
-             child that pays for it through its anchor output: until it does, force closes \
-             need a node run with -minrelaytxfee=0 -dustrelayfee=0 -blockmintxfee=0"
-        )
-    } else {
-        reason
+    fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            package_msg: String,
+            #[serde(rename = "tx-results", default)]
+            tx_results: std::collections::BTreeMap<String, TxResult>,
+        }
+        #[derive(serde::Deserialize)]
+        struct TxResult {
+            #[serde(default)]
+            error: Option<String>,
+        }
+        let hexes: Vec<String> = txs
+            .iter()
+            .map(bitcoin::consensus::encode::serialize_hex)
+            .collect();
+        let answer: Answer = self
+            .client
+            .call("submitpackage", &[serde_json::json!(hexes)])
+            .map_err(|e| match e {
+                bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r)) => {
+                    ChainSourceError::Rejected {
+                        source_name: self.describe(),
+                        txid: txs
+                            .first()
+                            .map(Transaction::compute_txid)
+                            .unwrap_or(Txid::all_zeros()),
+                        reason: r.message,
+                    }
+                }
+                other => self.error(other),
+            })?;
+        if answer.package_msg == "success" {
+            return Ok(());
+        }
+        let errors: Vec<String> = answer
+            .tx_results
+            .into_values()
+            .filter_map(|r| r.error)
+            .collect();
+        Err(ChainSourceError::Rejected {
+            source_name: self.describe(),
+            txid: txs
+                .first()
+                .map(Transaction::compute_txid)
+                .unwrap_or(Txid::all_zeros()),
+            reason: format!("package: {} ({})", answer.package_msg, errors.join("; ")),
+        })
+    }
+
+    fn fee_rate(&self) -> bitcoin::FeeRate {
+        #[derive(serde::Deserialize)]
+        struct Estimate {
+            /// BTC per 1000 vB.
+            feerate: Option<f64>,
+        }
+        match self
+            .client
+            .call::<Estimate>("estimatesmartfee", &[serde_json::json!(6)])
+        {
+            Ok(Estimate {
+                feerate: Some(btc_per_kvb),
+            }) if btc_per_kvb.is_finite() && btc_per_kvb > 0.0 => {
+                let sat_per_vb = (btc_per_kvb * 100_000.0).ceil().min(10_000.0) as u64;
+                bitcoin::FeeRate::from_sat_per_vb(sat_per_vb.max(1)).unwrap_or(FALLBACK_FEE_RATE)
+            }
+            _ => FALLBACK_FEE_RATE,
+        }
     }
 }
 

@@ -588,9 +588,33 @@ impl Engine<'_> {
             self.save(ch)?;
         }
         if let Some(b) = outcome.broadcast() {
-            source.broadcast(&b.tx)?;
+            self.publish_channel_tx(source, &b.tx)?;
         }
         Ok(outcome)
+    }
+
+    /// Publishes one of the channel's zero-fee transactions (an update or a settlement):
+    /// alone where the chain takes it so, else with a child from the on-chain wallet that
+    /// pays for it through its anchor (a node with default relay policy).
+    pub(crate) fn publish_channel_tx(
+        &self,
+        source: &dyn ChainSource,
+        tx: &bitcoin::Transaction,
+    ) -> ClientResult<()> {
+        match source.broadcast(tx) {
+            Err(alone) if alone.needs_fee_child() => {
+                let (mut wallet, state) = self.onchain()?;
+                let published = wallet.publish_with_child(source, tx);
+                self.save_onchain(&mut wallet, state)?;
+                published.map(drop).map_err(|e| {
+                    ClientError::failed(format!(
+                        "{alone}; paying its fee through its anchor failed: {e}"
+                    ))
+                    .hint("the fee comes from this wallet's confirmed coins: receive some (`asyncpay wallet address`), then run the command again")
+                })
+            }
+            published => published.map(drop).map_err(ClientError::from),
+        }
     }
 }
 

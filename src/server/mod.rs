@@ -948,8 +948,9 @@ impl ServerCore {
             }
         }
         let b = outcome.broadcast()?;
-        Some(match self.chain.broadcast(&b.tx) {
+        Some(match self.publish_channel_tx(&mut inner.onchain, &b.tx) {
             Ok(txid) => {
+                let ch = inner.channels.get_mut(id)?;
                 ch.published.push(txid);
                 let _ = self.save(ch);
                 format!("channel {id}: published {txid}: {}", b.reason)
@@ -1025,7 +1026,15 @@ impl ServerCore {
         &self,
         inner: &'a mut Inner,
     ) -> Result<&'a mut (OnchainWallet, WalletState), ApiError> {
-        if inner.onchain.is_none() {
+        self.onchain_of(&mut inner.onchain)
+    }
+
+    /// [`ServerCore::onchain`] on the wallet's slot alone (beside a borrowed channel).
+    fn onchain_of<'a>(
+        &self,
+        slot: &'a mut Option<(OnchainWallet, WalletState)>,
+    ) -> Result<&'a mut (OnchainWallet, WalletState), ApiError> {
+        if slot.is_none() {
             let state: Option<WalletState> = self.store.load().map_err(store_error)?;
             let pair = match state {
                 Some(state) => (
@@ -1042,9 +1051,9 @@ impl ServerCore {
                     WalletState::default(),
                 ),
             };
-            inner.onchain = Some(pair);
+            *slot = Some(pair);
         }
-        let pair = inner.onchain.as_mut().expect("set above");
+        let pair = slot.as_mut().expect("set above");
         pair.0.sync(self.chain.as_ref()).map_err(internal)?;
         Ok(pair)
     }
@@ -1068,6 +1077,34 @@ impl ServerCore {
             self.store.save(&*state).map_err(store_error)?;
         }
         Ok(payout.internal_key)
+    }
+
+    /// Publishes one of a channel's zero-fee transactions (an update or a settlement): alone
+    /// where the chain takes it so, else with a child from S's wallet that pays for it
+    /// through its anchor (a node with default relay policy).
+    fn publish_channel_tx(
+        &self,
+        onchain: &mut Option<(OnchainWallet, WalletState)>,
+        tx: &Transaction,
+    ) -> Result<bitcoin::Txid, String> {
+        match self.chain.broadcast(tx) {
+            Err(alone) if alone.needs_fee_child() => {
+                let (wallet, state) = self
+                    .onchain_of(onchain)
+                    .map_err(|e| e.message().to_owned())?;
+                let published = wallet.publish_with_child(self.chain.as_ref(), tx);
+                if wallet.persist_into(state) {
+                    self.store.save(&*state).map_err(|e| e.to_string())?;
+                }
+                published.map(|_| tx.compute_txid()).map_err(|e| {
+                    format!(
+                        "{alone}; paying its fee through its anchor failed: {e} (S's wallet \
+                         needs confirmed coins for fees)"
+                    )
+                })
+            }
+            published => published.map_err(|e| e.to_string()),
+        }
     }
 
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
@@ -1313,7 +1350,10 @@ impl ServerCore {
             })
             .map(|c| c.channel.id())
             .collect();
-        for ch in inner.channels.values_mut() {
+        let Inner {
+            channels, onchain, ..
+        } = &mut *inner;
+        for ch in channels.values_mut() {
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
             {
@@ -1359,7 +1399,7 @@ impl ServerCore {
                 }
             }
             if let Some(b) = outcome.broadcast() {
-                match self.chain.broadcast(&b.tx) {
+                match self.publish_channel_tx(onchain, &b.tx) {
                     Ok(txid) => {
                         ch.published.push(txid);
                         let _ = self.save(ch);

@@ -1160,7 +1160,7 @@ impl ServerCore {
                                 }
                             }
                             if let Some(b) = outcome.broadcast() {
-                                let r = self.chain.broadcast(&b.tx);
+                                let r = self.publish_channel_tx(&mut inner.onchain, &b.tx);
                                 log.push(format!(
                                     "{what}: the payee has not claimed and the PTLC expires at \
                                      {}: force-closing channel {b_id}: {r:?}",

@@ -680,9 +680,95 @@ impl OnchainWallet {
         Ok(tx)
     }
 
-    fn sign(&self, mut psbt: bitcoin::Psbt) -> Result<Transaction, WalletError> {
-        psbt.sign(&self.signer, self.wallet.secp_ctx())
-            .map_err(|(_, errors)| WalletError::Sign(format!("{errors:?}")))?;
+    /// Builds and signs the child that makes a channel's zero-fee `parent` (an update or a
+    /// settlement: version 3, with a pay-to-anchor output) relay on a node with default
+    /// policy: version 3 too (TRUC), spending the anchor and confirmed coins of the wallet,
+    /// change back to the wallet, paying `fee_rate` for parent and child together. Submit
+    /// both as one package; persist the staged change index afterwards.
+    pub fn anchor_child(
+        &mut self,
+        parent: &Transaction,
+        fee_rate: FeeRate,
+    ) -> Result<Transaction, WalletError> {
+        let p2a = bitcoin::ScriptBuf::new_p2a();
+        let (vout, anchor) = parent
+            .output
+            .iter()
+            .enumerate()
+            .find(|(_, o)| o.script_pubkey == p2a)
+            .ok_or_else(|| WalletError::Build("the transaction has no anchor output".into()))?;
+        let anchor_outpoint = OutPoint::new(parent.compute_txid(), vout as u32);
+        let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
+        let change = self
+            .wallet
+            .peek_address(KeychainKind::Internal, change_index)
+            .script_pubkey();
+        // The anchor's witness is empty: the input is final as it is.
+        let input = bitcoin::psbt::Input {
+            witness_utxo: Some(anchor.clone()),
+            final_script_witness: Some(bitcoin::Witness::new()),
+            ..Default::default()
+        };
+        let parent_vsize = parent.vsize() as u64;
+        // Twice: once to learn the child's size, then with the fee for both.
+        let mut child_vsize = 160u64;
+        let mut tx = None;
+        for _ in 0..2 {
+            let fee = fee_rate
+                .fee_vb(parent_vsize + child_vsize)
+                .ok_or_else(|| WalletError::Build("fee out of range".into()))?;
+            let mut builder = self.wallet.build_tx();
+            builder
+                .version(3)
+                .only_witness_utxo()
+                .exclude_unconfirmed()
+                .drain_to(change.clone())
+                .fee_absolute(fee);
+            builder
+                .add_foreign_utxo(anchor_outpoint, input.clone(), bitcoin::Weight::ZERO)
+                .map_err(|e| WalletError::Build(e.to_string()))?;
+            let psbt = builder.finish().map_err(|e| match e {
+                CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
+                    self.insufficient(available, fee)
+                }
+                other => WalletError::Build(other.to_string()),
+            })?;
+            let signed = self.sign_except(psbt, Some(anchor_outpoint))?;
+            child_vsize = signed.vsize() as u64;
+            tx = Some(signed);
+        }
+        let tx = tx.expect("built above");
+        if tx.output.iter().any(|o| o.script_pubkey == change) {
+            let _ = self
+                .wallet
+                .reveal_addresses_to(KeychainKind::Internal, change_index)
+                .count();
+        }
+        Ok(tx)
+    }
+
+    fn sign(&self, psbt: bitcoin::Psbt) -> Result<Transaction, WalletError> {
+        self.sign_except(psbt, None)
+    }
+
+    /// Signs the wallet's inputs; `foreign` is an input that is not the wallet's (already
+    /// final), whose signing error is expected.
+    fn sign_except(
+        &self,
+        mut psbt: bitcoin::Psbt,
+        foreign: Option<OutPoint>,
+    ) -> Result<Transaction, WalletError> {
+        let foreign_index = foreign.and_then(|o| {
+            psbt.unsigned_tx
+                .input
+                .iter()
+                .position(|i| i.previous_output == o)
+        });
+        if let Err((_, errors)) = psbt.sign(&self.signer, self.wallet.secp_ctx()) {
+            if errors.keys().any(|i| Some(*i) != foreign_index) {
+                return Err(WalletError::Sign(format!("{errors:?}")));
+            }
+        }
         let finalized = self
             .wallet
             .finalize_psbt(&mut psbt, SignOptions::default())
@@ -731,6 +817,21 @@ impl OnchainWallet {
         Ok(source.sync(&mut self.wallet, progress)?)
     }
 
+    /// Publishes a channel's zero-fee `parent` with the child that pays for it through its
+    /// anchor ([`anchor_child`](Self::anchor_child), at `source`'s fee rate), as one
+    /// package, and records the child as unconfirmed. Returns the child's txid. Persist the
+    /// wallet afterwards.
+    pub fn publish_with_child(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+    ) -> Result<Txid, WalletError> {
+        let child = self.anchor_child(parent, source.fee_rate())?;
+        source.broadcast_package(&[parent.clone(), child.clone()])?;
+        self.record_unconfirmed(&child);
+        Ok(child.compute_txid())
+    }
+
     /// Broadcasts `tx` through `source` and records it as unconfirmed in the wallet at
     /// once (its change shows as pending, its coins as spent) without waiting for a sync.
     pub fn broadcast(
@@ -739,6 +840,12 @@ impl OnchainWallet {
         tx: &Transaction,
     ) -> Result<Txid, WalletError> {
         let txid = source.broadcast(tx)?;
+        self.record_unconfirmed(tx);
+        Ok(txid)
+    }
+
+    fn record_unconfirmed(&mut self, tx: &Transaction) {
+        let txid = tx.compute_txid();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -747,7 +854,6 @@ impl OnchainWallet {
         let last_evicted = self.wallet.tx_graph().get_last_evicted(txid).unwrap_or(0);
         self.wallet
             .apply_unconfirmed_txs([(tx.clone(), now.max(last_evicted + 1))]);
-        Ok(txid)
     }
 
     /// The wallet's transactions: unconfirmed first (newest first), then confirmed from
