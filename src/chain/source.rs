@@ -139,12 +139,15 @@ pub enum ChainSourceError {
 }
 
 impl ChainSourceError {
-    /// The chain source refused a transaction for paying too little (bitcoind's "min relay
-    /// fee not met", or its zero-value anchor as dust): a channel's zero-fee update or
-    /// settlement needs a child that pays for it through its anchor.
+    /// The chain source refused a transaction alone for paying too little (bitcoind's
+    /// "min relay fee not met", "mempool min fee not met" when its mempool is full, or its
+    /// zero-value anchor as "dust"): a channel's zero-fee update or settlement needs a child
+    /// that pays for it through its anchor.
     pub fn needs_fee_child(&self) -> bool {
         matches!(self, ChainSourceError::Rejected { reason, .. }
-            if ["min relay fee not met", "dust", "ephemeral"].iter().any(|w| reason.contains(w)))
+            if ["min relay fee not met", "mempool min fee not met", "dust"]
+                .iter()
+                .any(|w| reason.starts_with(w)))
     }
 }
 
@@ -760,24 +763,43 @@ impl ChainSource for BitcoindSource {
         })
     }
 
+    /// `estimatesmartfee` for 6 blocks ([`FALLBACK_FEE_RATE`] without an estimate), and
+    /// never below what the node's mempool takes now (`mempoolminfee` plus
+    /// `incrementalrelayfee`, for a full mempool).
     fn fee_rate(&self) -> bitcoin::FeeRate {
         #[derive(serde::Deserialize)]
         struct Estimate {
             /// BTC per 1000 vB.
             feerate: Option<f64>,
         }
-        match self
+        #[derive(serde::Deserialize)]
+        struct MempoolInfo {
+            mempoolminfee: f64,
+            incrementalrelayfee: f64,
+        }
+        /// BTC per 1000 vB to whole sat per vB, rounded up, at most 10 000.
+        fn sat_per_vb(btc_per_kvb: f64) -> u64 {
+            if btc_per_kvb.is_finite() && btc_per_kvb > 0.0 {
+                (btc_per_kvb * 100_000.0).ceil().min(10_000.0) as u64
+            } else {
+                0
+            }
+        }
+        let estimate = match self
             .client
             .call::<Estimate>("estimatesmartfee", &[serde_json::json!(6)])
         {
             Ok(Estimate {
-                feerate: Some(btc_per_kvb),
-            }) if btc_per_kvb.is_finite() && btc_per_kvb > 0.0 => {
-                let sat_per_vb = (btc_per_kvb * 100_000.0).ceil().min(10_000.0) as u64;
-                bitcoin::FeeRate::from_sat_per_vb(sat_per_vb.max(1)).unwrap_or(FALLBACK_FEE_RATE)
-            }
-            _ => FALLBACK_FEE_RATE,
-        }
+                feerate: Some(rate),
+            }) if sat_per_vb(rate) > 0 => sat_per_vb(rate),
+            _ => FALLBACK_FEE_RATE.to_sat_per_vb_ceil(),
+        };
+        let floor = self
+            .client
+            .call::<MempoolInfo>("getmempoolinfo", &[])
+            .map(|m| sat_per_vb(m.mempoolminfee) + sat_per_vb(m.incrementalrelayfee))
+            .unwrap_or(0);
+        bitcoin::FeeRate::from_sat_per_vb(estimate.max(floor)).unwrap_or(FALLBACK_FEE_RATE)
     }
 }
 

@@ -208,6 +208,16 @@ impl SpendIndex {
         url: &str,
         roots: &[(OutPoint, u32)],
     ) -> Result<u32, ChainSourceError> {
+        // Nothing new (the usual case, once per channel per pass): no copy, two calls.
+        if let Some((height, hash)) = self.scanned {
+            if roots.iter().all(|(o, _)| self.roots.contains_key(o)) {
+                let err = |e| rpc_error(url, e);
+                let tip = rpc.get_block_count().map_err(err)?;
+                if tip == u64::from(height) && rpc.get_block_hash(tip).map_err(err)? == hash {
+                    return Ok(height);
+                }
+            }
+        }
         let mut next = self.clone();
         let tip = next.refresh_in_place(rpc, url, roots)?;
         *self = next;

@@ -602,7 +602,10 @@ impl Engine<'_> {
         tx: &bitcoin::Transaction,
     ) -> ClientResult<()> {
         match source.broadcast(tx) {
-            Err(alone) if alone.needs_fee_child() => {
+            Err(alone)
+                if alone.needs_fee_child()
+                    && crate::wallet::OnchainWallet::pays_through_anchor(tx) =>
+            {
                 let (mut wallet, state) = self.onchain()?;
                 let published = wallet.publish_with_child(source, tx);
                 self.save_onchain(&mut wallet, state)?;

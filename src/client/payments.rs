@@ -1753,8 +1753,8 @@ impl Payments<'_, '_> {
             // script too (with a fee input of its own) without paying us the PTLC.
             match ptlc_spend(&params, &ptlc, outpoint, &tx) {
                 PtlcSpend::Success(_) => {}
-                // S's timeout claim is final only once deep enough: until then our success
-                // claim may still take its place.
+                // S's timeout claim is final only once deep enough: until then a
+                // reorganization or its eviction may still leave the PTLC to our claim.
                 PtlcSpend::Timeout
                     if confirmation_height.is_some_and(|h| {
                         tip.saturating_sub(h) + 1 >= ch.channel.minimum_depth().max(1)

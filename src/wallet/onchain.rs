@@ -154,6 +154,9 @@ impl crate::store::StateFile for WalletState {
 /// near it. A deeper one stops the sync with an error that says to restore from the seed.
 pub const RECENT_CHECKPOINTS: usize = 1000;
 
+/// A version 3 (TRUC) child may be at most this large (bitcoind's policy).
+pub const MAX_CHILD_VSIZE: u64 = 1_000;
+
 impl WalletState {
     /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state, and
     /// keeps of the block checkpoints only genesis, the blocks the wallet's transactions are
@@ -606,11 +609,15 @@ impl OnchainWallet {
             .wallet
             .peek_address(KeychainKind::Internal, change_index)
             .script_pubkey();
+        // A version 3 transaction's unconfirmed outputs (a fee child's change) cannot be
+        // spent by this version 2 one.
+        let unspendable = self.unconfirmed_v3_outputs();
         let mut builder = self.wallet.build_tx();
         builder
             .add_recipient(script, amount)
             .drain_to(change.clone())
-            .fee_rate(fee_rate);
+            .fee_rate(fee_rate)
+            .unspendable(unspendable);
         let psbt = builder.finish().map_err(|e| match e {
             CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
                 self.insufficient(available, amount)
@@ -682,14 +689,15 @@ impl OnchainWallet {
 
     /// Builds and signs the child that makes a channel's zero-fee `parent` (an update or a
     /// settlement: version 3, with a pay-to-anchor output) relay on a node with default
-    /// policy: version 3 too (TRUC), spending the anchor and confirmed coins of the wallet,
-    /// change back to the wallet, paying `fee_rate` for parent and child together. Submit
-    /// both as one package; persist the staged change index afterwards.
-    pub fn anchor_child(
+    /// policy: version 3 too (TRUC), spending the anchor and the wallet's largest confirmed
+    /// coins, change back to the wallet, paying `fee_rate` for parent and child together,
+    /// at most [`MAX_CHILD_VSIZE`]. Returns it with the change index it pays to (reveal it
+    /// once the package is accepted).
+    fn anchor_child(
         &mut self,
         parent: &Transaction,
         fee_rate: FeeRate,
-    ) -> Result<Transaction, WalletError> {
+    ) -> Result<(Transaction, u32), WalletError> {
         let p2a = bitcoin::ScriptBuf::new_p2a();
         let (vout, anchor) = parent
             .output
@@ -710,14 +718,17 @@ impl OnchainWallet {
             ..Default::default()
         };
         let parent_vsize = parent.vsize() as u64;
-        // Twice: once to learn the child's size, then with the fee for both.
+        // Build for a guessed size, then again for the size built, until the fee covers
+        // parent and child at `fee_rate`.
         let mut child_vsize = 160u64;
-        let mut tx = None;
-        for _ in 0..2 {
+        for _ in 0..4 {
             let fee = fee_rate
                 .fee_vb(parent_vsize + child_vsize)
                 .ok_or_else(|| WalletError::Build("fee out of range".into()))?;
-            let mut builder = self.wallet.build_tx();
+            let mut builder = self
+                .wallet
+                .build_tx()
+                .coin_selection(bdk_wallet::coin_selection::LargestFirstCoinSelection);
             builder
                 .version(3)
                 .only_witness_utxo()
@@ -734,17 +745,65 @@ impl OnchainWallet {
                 other => WalletError::Build(other.to_string()),
             })?;
             let signed = self.sign_except(psbt, Some(anchor_outpoint))?;
-            child_vsize = signed.vsize() as u64;
-            tx = Some(signed);
+            let built = signed.vsize() as u64;
+            if built > MAX_CHILD_VSIZE {
+                return Err(WalletError::Build(format!(
+                    "the fee child would be {built} vB, above the {MAX_CHILD_VSIZE} vB a \
+                     version 3 child may have: the wallet's coins are too small; gather \
+                     them in one (`asyncpay wallet send --all` to an address of its own)"
+                )));
+            }
+            if built <= child_vsize {
+                return Ok((signed, change_index));
+            }
+            child_vsize = built;
         }
-        let tx = tx.expect("built above");
-        if tx.output.iter().any(|o| o.script_pubkey == change) {
-            let _ = self
-                .wallet
-                .reveal_addresses_to(KeychainKind::Internal, change_index)
-                .count();
-        }
-        Ok(tx)
+        Err(WalletError::Build(
+            "the fee child's size did not settle".into(),
+        ))
+    }
+
+    /// Publishes a channel's zero-fee `parent` with the child that pays for it through its
+    /// anchor, as one package, at `source`'s fee rate, and records the child as
+    /// unconfirmed. Returns the child's txid. Persist the wallet afterwards.
+    pub fn publish_with_child(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+    ) -> Result<Txid, WalletError> {
+        let (child, change_index) = self.anchor_child(parent, source.fee_rate())?;
+        source.broadcast_package(&[parent.clone(), child.clone()])?;
+        // Only now is the change index handed out for good (a refused package reveals none).
+        let _ = self
+            .wallet
+            .reveal_addresses_to(KeychainKind::Internal, change_index)
+            .count();
+        self.record_unconfirmed(&child);
+        Ok(child.compute_txid())
+    }
+
+    /// The wallet's coins made by unconfirmed version 3 transactions.
+    fn unconfirmed_v3_outputs(&self) -> Vec<OutPoint> {
+        self.wallet
+            .list_unspent()
+            .filter(|u| !u.chain_position.is_confirmed())
+            .filter(|u| {
+                self.wallet
+                    .get_tx(u.outpoint.txid)
+                    .is_some_and(|t| t.tx_node.tx.version == bitcoin::transaction::Version(3))
+            })
+            .map(|u| u.outpoint)
+            .collect()
+    }
+
+    /// True for a channel's zero-fee transaction that a child can pay for: version 3 with
+    /// a pay-to-anchor output.
+    pub fn pays_through_anchor(tx: &Transaction) -> bool {
+        tx.version == bitcoin::transaction::Version(3)
+            && tx
+                .output
+                .iter()
+                .any(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a())
     }
 
     fn sign(&self, psbt: bitcoin::Psbt) -> Result<Transaction, WalletError> {
@@ -815,21 +874,6 @@ impl OnchainWallet {
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<SyncReport, WalletError> {
         Ok(source.sync(&mut self.wallet, progress)?)
-    }
-
-    /// Publishes a channel's zero-fee `parent` with the child that pays for it through its
-    /// anchor ([`anchor_child`](Self::anchor_child), at `source`'s fee rate), as one
-    /// package, and records the child as unconfirmed. Returns the child's txid. Persist the
-    /// wallet afterwards.
-    pub fn publish_with_child(
-        &mut self,
-        source: &dyn ChainSource,
-        parent: &Transaction,
-    ) -> Result<Txid, WalletError> {
-        let child = self.anchor_child(parent, source.fee_rate())?;
-        source.broadcast_package(&[parent.clone(), child.clone()])?;
-        self.record_unconfirmed(&child);
-        Ok(child.compute_txid())
     }
 
     /// Broadcasts `tx` through `source` and records it as unconfirmed in the wallet at
