@@ -225,6 +225,17 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
         node.mine(1);
     }
     assert!(settled, "no settlement was published");
+    // With the settlement (and its anchor output) in the node's mempool, A's look at the
+    // chain works.
+    let look = a
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(look.status.code(), Some(0 | 5)),
+        "{}",
+        String::from_utf8_lossy(&look.stdout)
+    );
     node.mine(1);
     eventually("A's channel closed", || {
         channel_status(a, &w.a_channel) == "closed"
@@ -382,6 +393,17 @@ fn a_reorganization_under_the_watcher_changes_nothing_owed() {
         node.mine(1);
     }
     assert!(settled, "no settlement was published");
+    // With the settlement (and its anchor output) in the node's mempool, A's look at the
+    // chain works.
+    let look = a
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(look.status.code(), Some(0 | 5)),
+        "{}",
+        String::from_utf8_lossy(&look.stdout)
+    );
     node.mine(1);
     eventually("A's channel closed", || {
         channel_status(a, &w.a_channel) == "closed"

@@ -75,6 +75,46 @@ fn script_path_spend(tx: &Transaction, outpoint: &OutPoint) -> bool {
         .is_some_and(|i| i.witness.taproot_control_block().is_some())
 }
 
+/// What asyncpay reads of `getrawtransaction TXID true`. (`bitcoincore_rpc`'s own result
+/// type fails on output types it does not know, such as `anchor`: a channel's update.)
+#[derive(serde::Deserialize)]
+struct RawTxInfo {
+    hex: String,
+    blockhash: Option<BlockHash>,
+}
+
+/// What asyncpay reads of `gettxout` (see [`RawTxInfo`] for why not `bitcoincore_rpc`'s).
+#[derive(serde::Deserialize)]
+struct TxOutInfo {
+    bestblock: BlockHash,
+    confirmations: u32,
+}
+
+fn raw_tx_info(
+    rpc: &bitcoincore_rpc::Client,
+    txid: &Txid,
+) -> Result<RawTxInfo, bitcoincore_rpc::Error> {
+    rpc.call(
+        "getrawtransaction",
+        &[serde_json::json!(txid), serde_json::json!(true)],
+    )
+}
+
+/// `gettxout`: `None` for an output that is spent (or never was).
+fn tx_out(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    outpoint: &OutPoint,
+    include_mempool: bool,
+) -> Result<Option<TxOutInfo>, ChainSourceError> {
+    let args = [
+        serde_json::json!(outpoint.txid),
+        serde_json::json!(outpoint.vout),
+        serde_json::json!(include_mempool),
+    ];
+    rpc.call("gettxout", &args).map_err(|e| rpc_error(url, e))
+}
+
 fn rpc_code(e: &bitcoincore_rpc::Error) -> Option<i32> {
     match e {
         bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Rpc(r)) => Some(r.code),
@@ -302,10 +342,7 @@ fn unspent_funding(
     outpoint: &OutPoint,
 ) -> Result<Option<(Transaction, u32)>, ChainSourceError> {
     let err = |e| rpc_error(url, e);
-    let Some(out) = rpc
-        .get_tx_out(&outpoint.txid, outpoint.vout, Some(false))
-        .map_err(err)?
-    else {
+    let Some(out) = tx_out(rpc, url, outpoint, false)? else {
         return Ok(None);
     };
     let best = rpc
@@ -331,7 +368,7 @@ fn funding_height(
     floor: u32,
 ) -> Result<u32, ChainSourceError> {
     let err = |e| rpc_error(url, e);
-    match rpc.get_raw_transaction_info(&outpoint.txid, None) {
+    match raw_tx_info(rpc, &outpoint.txid) {
         Ok(info) => match info.blockhash {
             Some(hash) => Ok(rpc.get_block_header_info(&hash).map_err(err)?.height as u32),
             None => Ok(tip + 1), // in the mempool: the next block is the first to look at
@@ -350,12 +387,14 @@ pub fn lookup_tx(
     txid: &Txid,
 ) -> Result<Option<(Transaction, Option<u32>)>, ChainSourceError> {
     let err = |e| rpc_error(url, e);
-    match rpc.get_raw_transaction_info(txid, None) {
+    match raw_tx_info(rpc, txid) {
         Ok(info) => {
             let tx: Transaction =
-                bitcoin::consensus::deserialize(&info.hex).map_err(|e| ChainSourceError::Rpc {
-                    url: url.to_owned(),
-                    reason: format!("transaction {txid} does not decode: {e}"),
+                bitcoin::consensus::encode::deserialize_hex(&info.hex).map_err(|e| {
+                    ChainSourceError::Rpc {
+                        url: url.to_owned(),
+                        reason: format!("transaction {txid} does not decode: {e}"),
+                    }
                 })?;
             let height = match info.blockhash {
                 Some(hash) => Some(rpc.get_block_header_info(&hash).map_err(err)?.height as u32),
@@ -439,11 +478,7 @@ impl BitcoindView<'_> {
         // Nothing spends it in the blocks scanned or in the mempool. Unspent, unless the
         // output exists and is gone (spent in a block newer than this look): no answer
         // then, rather than a wrong "unspent".
-        let unspent = self
-            .rpc
-            .get_tx_out(&outpoint.txid, outpoint.vout, Some(true))
-            .map_err(|e| rpc_error(self.url, e))?
-            .is_some();
+        let unspent = tx_out(self.rpc, self.url, outpoint, true)?.is_some();
         if !unspent
             && (self.index.found.contains_key(&outpoint.txid)
                 || lookup_tx(self.rpc, self.url, &outpoint.txid)?.is_some())
