@@ -437,3 +437,54 @@ fn a_force_close_without_coins_for_its_fee_says_what_to_do() {
     );
     assert!(node.mempool().is_empty());
 }
+
+/// S closes inbound capacity nothing was paid into (`--idle-inbound-blocks`). On a
+/// default-policy node the close needs a fee child from S's wallet; while S has no
+/// confirmed coins the close cannot go out, so the channel stays open and S tries again at
+/// each pass (recorded as closing, it would never have been tried again). Once S has coins,
+/// the close goes out with its child.
+#[test]
+fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
+    let Some(node) = Bitcoind::start("the idle close without fee coins on bitcoind", &[]) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let spec = node.spec();
+    let chain = Path::new(&spec);
+    let s = Wallet::create(root.path(), "s", chain);
+    let mut init = common::story::server_init_args(None);
+    init.extend(["--idle-inbound-blocks".to_owned(), "3".to_owned()]);
+    s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
+    let b = Wallet::create(root.path(), "b", chain);
+    let s_address = address(&s);
+    node.mine_to(1, &s_address);
+    node.mine(100);
+    let server = Server::start(&s);
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    node.mine(1);
+    eventually("B's channel open", || {
+        channel_status(&b, &b_channel) == "open"
+    });
+    // S gives away every confirmed coin it has (its funding's change).
+    drop(server);
+    let burn = bitcoin::Address::p2wsh(
+        &bitcoin::ScriptBuf::from(vec![0x51]),
+        bitcoin::Network::Regtest,
+    )
+    .to_string();
+    s.ok(&["wallet", "send", &burn, "--all"]);
+    node.mine(1);
+    let server = Server::start(&s);
+    // Idle: S wants to close, cannot pay for the update, keeps the channel open.
+    node.mine(3);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(node.mempool().is_empty(), "{:?}", node.mempool());
+    assert_eq!(channel_status(&b, &b_channel), "open");
+    // S gets a coin; a later pass closes the channel with a child paying for its update.
+    node.mine_to(1, &s_address);
+    node.mine(100);
+    eventually("S's idle close with its fee child", || {
+        node.mempool().len() == 2
+    });
+    drop(server);
+}

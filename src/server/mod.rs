@@ -1391,18 +1391,30 @@ impl ServerCore {
                         continue;
                     }
                 };
-            if let Some(next) = next {
-                ch.channel = next;
-                if let Err(e) = self.save(ch) {
-                    errors.push(format!("channel {id}: {}", e.message()));
-                    continue;
+            // A close S starts itself (idle or uncovered inbound) is recorded only once its
+            // update went out: one that could not be published (no coins for its fee, say)
+            // leaves the channel open, and the next pass tries again.
+            let close_by_s = force && outcome.broadcast().is_some();
+            let mut next = next;
+            if !close_by_s {
+                if let Some(next) = next.take() {
+                    ch.channel = next;
+                    if let Err(e) = self.save(ch) {
+                        errors.push(format!("channel {id}: {}", e.message()));
+                        continue;
+                    }
                 }
             }
             if let Some(b) = outcome.broadcast() {
                 match self.publish_channel_tx(onchain, &b.tx) {
                     Ok(txid) => {
+                        if let Some(next) = next {
+                            ch.channel = next;
+                        }
                         ch.published.push(txid);
-                        let _ = self.save(ch);
+                        if let Err(e) = self.save(ch) {
+                            errors.push(format!("channel {id}: {}", e.message()));
+                        }
                         log.push(format!("channel {id}: published {txid}: {}", b.reason));
                     }
                     Err(e) => errors.push(format!("channel {id}: publishing failed: {e}")),
