@@ -43,6 +43,21 @@ fn confirmed_sat(w: &Wallet) -> u64 {
         .unwrap()
 }
 
+/// Whether `w`'s data dir holds a spend index record.
+fn stored_spend_index(w: &Wallet) -> bool {
+    let pass = std::fs::read_to_string(&w.pass).unwrap();
+    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+        ))
+        .unwrap();
+    store
+        .load::<asyncpay::chain::spends::SpendIndexRecord>()
+        .unwrap()
+        .is_some()
+}
+
 /// S, A and B on `node`: S and A funded by mining (one coinbase each, matured), S running,
 /// A with a 200 000 sat channel it funded, B with 300 000 sat of inbound capacity S
 /// funded, both confirmed and open.
@@ -81,6 +96,8 @@ fn world(node: &Bitcoind) -> World {
     eventually("both channels open on the node's confirmation", || {
         channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
     });
+    // What the watcher learnt from the node is kept, sealed, for the next command.
+    assert!(stored_spend_index(&a), "A's data dir keeps its spend index");
     World {
         s,
         a,

@@ -27,7 +27,7 @@ use bdk_wallet::Wallet;
 use bitcoin::hashes::Hash as _;
 use bitcoin::{BlockHash, Network, OutPoint, Transaction, Txid};
 
-use super::spends::{BitcoindView, SpendIndex};
+use super::spends::{BitcoindView, SpendIndex, SpendIndexRecord};
 use super::{Ledger, LedgerError};
 use crate::watch::ChainView;
 
@@ -208,6 +208,15 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     /// Broadcasts a parent and the child that pays for it, as one package (bitcoind's
     /// `submitpackage`; the regtest ledger takes them one after the other).
     fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError>;
+
+    /// Goes on from a stored spend index (bitcoind; see [`SpendIndexRecord`]).
+    fn restore_spend_index(&self, _record: SpendIndexRecord) {}
+
+    /// The spend index to store, if it changed since it was last restored or taken
+    /// (bitcoind; the regtest ledger keeps none).
+    fn take_changed_spend_index(&self) -> Option<SpendIndexRecord> {
+        None
+    }
 
     /// The fee rate to confirm within a few blocks ([`FALLBACK_FEE_RATE`] without an
     /// estimate).
@@ -488,6 +497,8 @@ pub struct BitcoindSource {
     client: bitcoincore_rpc::Client,
     /// Confirmed spends of the channels watched so far (`super::spends`).
     index: std::sync::Mutex<SpendIndex>,
+    /// The index's generation last restored or taken to be stored.
+    stored_generation: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for BitcoindSource {
@@ -539,6 +550,7 @@ impl BitcoindSource {
             url: url.to_owned(),
             client,
             index: std::sync::Mutex::default(),
+            stored_generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -553,10 +565,16 @@ impl BitcoindSource {
 
     /// Blocks the watcher's spend index has fetched so far (for figures).
     pub fn blocks_scanned(&self) -> u64 {
-        self.index
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .blocks_scanned
+        self.lock_index().blocks_scanned
+    }
+
+    fn lock_index(&self) -> std::sync::MutexGuard<'_, SpendIndex> {
+        self.index.lock().unwrap_or_else(|poisoned| {
+            // A panic while it was held: start the index again rather than trust it.
+            let mut index = poisoned.into_inner();
+            *index = SpendIndex::default();
+            index
+        })
     }
 }
 
@@ -600,12 +618,7 @@ impl ChainSource for BitcoindSource {
         roots: &[(OutPoint, u32)],
         f: &mut dyn FnMut(&dyn ChainView),
     ) -> Result<(), ChainSourceError> {
-        let mut index = self.index.lock().unwrap_or_else(|poisoned| {
-            // A panic while it was held: start the index again rather than trust it.
-            let mut index = poisoned.into_inner();
-            *index = SpendIndex::default();
-            index
-        });
+        let mut index = self.lock_index();
         let tip = index.refresh(&self.client, &self.url, roots)?;
         let view = BitcoindView {
             rpc: &self.client,
@@ -623,6 +636,28 @@ impl ChainSource for BitcoindSource {
 
     fn find_tx(&self, outpoint: &OutPoint) -> Result<Option<Transaction>, ChainSourceError> {
         super::spends::find_tx(&self.client, &self.url, outpoint)
+    }
+
+    fn restore_spend_index(&self, record: SpendIndexRecord) {
+        let Ok(genesis) = self.genesis_hash() else {
+            return;
+        };
+        if let Some(restored) = SpendIndex::from_record(record, genesis) {
+            let mut index = self.lock_index();
+            *index = restored;
+            self.stored_generation
+                .store(index.generation(), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn take_changed_spend_index(&self) -> Option<SpendIndexRecord> {
+        let genesis = self.genesis_hash().ok()?;
+        let index = self.lock_index();
+        let generation = index.generation();
+        let stored = self
+            .stored_generation
+            .swap(generation, std::sync::atomic::Ordering::SeqCst);
+        (stored != generation).then(|| index.to_record(genesis))
     }
 
     fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {

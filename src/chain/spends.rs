@@ -64,6 +64,30 @@ pub struct SpendIndex {
     spends: BTreeMap<OutPoint, Txid>,
     /// Blocks fetched by all scans (for figures).
     pub blocks_scanned: u64,
+    /// Counts the refreshes that changed the index (to save it only when it changed).
+    generation: u64,
+}
+
+/// A data dir's [`SpendIndex`], kept sealed in its records so that a command (or a restarted
+/// `server run`) goes on from where the last one stopped instead of scanning again from each
+/// funding. Read back only for the same chain (genesis), and checked again block by block
+/// like any index: a record put back from an older copy only makes the index scan more.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SpendIndexRecord {
+    /// The chain's genesis block.
+    genesis: BlockHash,
+    /// The last block scanned and the hashes of the [`RECENT`] before it, oldest first.
+    recent: Vec<(u32, BlockHash)>,
+    /// Funding outpoints followed, with their floors.
+    roots: Vec<(OutPoint, u32)>,
+    /// Transactions found in blocks: hex, height.
+    found: Vec<(String, u32)>,
+}
+
+impl crate::store::StateFile for SpendIndexRecord {
+    const FILE: &'static str = "spend-index";
+    const KIND: &'static str = "asyncpay/spend-index";
+    const VERSION: u32 = 1;
 }
 
 /// True when `tx` spends `outpoint` through a taproot script path (its witness ends in a
@@ -123,6 +147,48 @@ fn rpc_code(e: &bitcoincore_rpc::Error) -> Option<i32> {
 }
 
 impl SpendIndex {
+    /// The index as a record for the chain whose genesis block is `genesis`.
+    pub fn to_record(&self, genesis: BlockHash) -> SpendIndexRecord {
+        SpendIndexRecord {
+            genesis,
+            recent: self.recent.iter().copied().collect(),
+            roots: self.roots.iter().map(|(o, f)| (*o, *f)).collect(),
+            found: self
+                .found
+                .values()
+                .map(|(tx, h)| (bitcoin::consensus::encode::serialize_hex(tx), *h))
+                .collect(),
+        }
+    }
+
+    /// The index a record holds, if it is one of the chain whose genesis block is `genesis`
+    /// and it decodes.
+    pub fn from_record(record: SpendIndexRecord, genesis: BlockHash) -> Option<SpendIndex> {
+        if record.genesis != genesis {
+            return None;
+        }
+        let mut found = BTreeMap::new();
+        for (hex, height) in record.found {
+            let tx: Transaction = bitcoin::consensus::encode::deserialize_hex(&hex).ok()?;
+            found.insert(tx.compute_txid(), (tx, height));
+        }
+        let recent: VecDeque<(u32, BlockHash)> = record.recent.into_iter().collect();
+        let mut index = SpendIndex {
+            scanned: recent.back().copied(),
+            recent,
+            roots: record.roots.into_iter().collect(),
+            found,
+            ..SpendIndex::default()
+        };
+        index.rebuild();
+        Some(index)
+    }
+
+    /// See [`SpendIndex::generation`].
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     fn root_txids(&self) -> BTreeSet<Txid> {
         self.roots.keys().map(|o| o.txid).collect()
     }
@@ -260,6 +326,7 @@ impl SpendIndex {
         }
         let mut next = self.clone();
         let tip = next.refresh_in_place(rpc, url, roots)?;
+        next.generation += 1;
         *self = next;
         Ok(tip)
     }
@@ -291,6 +358,7 @@ impl SpendIndex {
                         all.extend_from_slice(roots);
                         *self = SpendIndex {
                             blocks_scanned: self.blocks_scanned,
+                            generation: self.generation,
                             ..SpendIndex::default()
                         };
                         return self.refresh_in_place(rpc, url, &all);

@@ -29,6 +29,7 @@ pub use payments::{
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
 use crate::chain::source::ChainSource;
+use crate::chain::spends::SpendIndexRecord;
 use crate::keys::{Seed, WalletKeys};
 use crate::store::{ReadOnlyStore, SeedFile, Store};
 use crate::wallet::{OnchainWallet, WalletState};
@@ -83,10 +84,29 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Uses `source` for the chain (it must serve the wallet's network).
+    /// Uses `source` for the chain (it must serve the wallet's network), going on from
+    /// the spend index the wallet stored (bitcoind).
     pub fn with_chain(mut self, source: Box<dyn ChainSource>) -> Self {
+        // A record that cannot be read only means scanning again.
+        if let Ok(Some(record)) = self.store.load::<SpendIndexRecord>() {
+            source.restore_spend_index(record);
+        }
         self.chain = Some(source);
         self
+    }
+
+    /// Stores the chain source's spend index if it changed (not from a detached store).
+    pub(crate) fn save_spend_index(&self) -> ClientResult<()> {
+        let Some(source) = self.chain.as_deref() else {
+            return Ok(());
+        };
+        if self.store.is_detached() {
+            return Ok(());
+        }
+        if let Some(record) = source.take_changed_spend_index() {
+            self.store.save(&record)?;
+        }
+        Ok(())
     }
 
     /// Trusts `ca` (a PEM certificate) for `https://` servers besides the system roots.

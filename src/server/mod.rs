@@ -592,6 +592,11 @@ impl ServerCore {
                 close_nonces: BTreeMap::new(),
             }),
         };
+        // Go on from the spend index stored by the last run (bitcoind); one that cannot be
+        // read only means scanning again.
+        if let Ok(Some(record)) = core.store.load::<crate::chain::spends::SpendIndexRecord>() {
+            core.chain.restore_spend_index(record);
+        }
         core.reconcile_payments();
         Ok(core)
     }
@@ -1425,6 +1430,11 @@ impl ServerCore {
             }
         }
         self.watch_sold(&mut inner, &mut log);
+        if let Some(record) = self.chain.take_changed_spend_index() {
+            if let Err(e) = self.store.save(&record) {
+                errors.push(format!("storing the spend index failed: {e}"));
+            }
+        }
         (log, errors)
     }
 }
