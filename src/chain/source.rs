@@ -212,11 +212,15 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     /// Goes on from a stored spend index (bitcoind; see [`SpendIndexRecord`]).
     fn restore_spend_index(&self, _record: SpendIndexRecord) {}
 
-    /// The spend index to store, if it changed since it was last restored or taken
-    /// (bitcoind; the regtest ledger keeps none).
-    fn take_changed_spend_index(&self) -> Option<SpendIndexRecord> {
+    /// The spend index to store and its generation, if it changed since it was last
+    /// restored or stored (bitcoind; the regtest ledger keeps none). Once it is written,
+    /// say so with [`ChainSource::spend_index_stored`].
+    fn changed_spend_index(&self) -> Option<(SpendIndexRecord, u64)> {
         None
     }
+
+    /// The spend index of `generation` is written.
+    fn spend_index_stored(&self, _generation: u64) {}
 
     /// The fee rate to confirm within a few blocks ([`FALLBACK_FEE_RATE`] without an
     /// estimate).
@@ -650,14 +654,19 @@ impl ChainSource for BitcoindSource {
         }
     }
 
-    fn take_changed_spend_index(&self) -> Option<SpendIndexRecord> {
+    fn changed_spend_index(&self) -> Option<(SpendIndexRecord, u64)> {
         let genesis = self.genesis_hash().ok()?;
         let index = self.lock_index();
         let generation = index.generation();
         let stored = self
             .stored_generation
-            .swap(generation, std::sync::atomic::Ordering::SeqCst);
-        (stored != generation).then(|| index.to_record(genesis))
+            .load(std::sync::atomic::Ordering::SeqCst);
+        (stored != generation).then(|| (index.to_record(genesis), generation))
+    }
+
+    fn spend_index_stored(&self, generation: u64) {
+        self.stored_generation
+            .store(generation, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {

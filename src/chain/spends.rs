@@ -164,7 +164,15 @@ impl SpendIndex {
     /// The index a record holds, if it is one of the chain whose genesis block is `genesis`
     /// and it decodes.
     pub fn from_record(record: SpendIndexRecord, genesis: BlockHash) -> Option<SpendIndex> {
-        if record.genesis != genesis {
+        // Only a record of this chain, with the blocks it scanned one after the other and
+        // nothing found above them (anything else is scanned again from the start).
+        let contiguous = record.recent.windows(2).all(|w| w[1].0 == w[0].0 + 1);
+        let top = record.recent.last().map(|(h, _)| *h);
+        if record.genesis != genesis
+            || !contiguous
+            || top.is_none()
+            || record.found.iter().any(|(_, h)| Some(*h) > top)
+        {
             return None;
         }
         let mut found = BTreeMap::new();

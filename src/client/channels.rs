@@ -580,9 +580,9 @@ impl Engine<'_> {
         source: &dyn ChainSource,
         force: bool,
     ) -> ClientResult<WatchOutcome> {
-        let pass = crate::server::watch_pass(&ch.channel, ch.opened_height, source, force);
-        self.save_spend_index()?;
-        let (outcome, next) = pass.map_err(ClientError::failed)?;
+        let (outcome, next) =
+            crate::server::watch_pass(&ch.channel, ch.opened_height, source, force)
+                .map_err(ClientError::failed)?;
         if let Some(next) = next {
             ch.channel = next;
             self.save(ch)?;
@@ -590,6 +590,7 @@ impl Engine<'_> {
         if let Some(b) = outcome.broadcast() {
             self.publish_channel_tx(source, &b.tx)?;
         }
+        self.save_spend_index();
         Ok(outcome)
     }
 

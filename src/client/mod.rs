@@ -96,17 +96,21 @@ impl<'a> Engine<'a> {
     }
 
     /// Stores the chain source's spend index if it changed (not from a detached store).
-    pub(crate) fn save_spend_index(&self) -> ClientResult<()> {
+    /// Best effort: the index is a cache of the chain, and a command that cannot write it
+    /// must still publish what enforces a channel (the next command scans again).
+    pub(crate) fn save_spend_index(&self) {
         let Some(source) = self.chain.as_deref() else {
-            return Ok(());
+            return;
         };
         if self.store.is_detached() {
-            return Ok(());
+            return;
         }
-        if let Some(record) = source.take_changed_spend_index() {
-            self.store.save(&record)?;
+        if let Some((record, generation)) = source.changed_spend_index() {
+            match self.store.save(&record) {
+                Ok(()) => source.spend_index_stored(generation),
+                Err(e) => self.note(&format!("the spend index could not be stored ({e})")),
+            }
         }
-        Ok(())
     }
 
     /// Trusts `ca` (a PEM certificate) for `https://` servers besides the system roots.

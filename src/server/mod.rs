@@ -1399,7 +1399,10 @@ impl ServerCore {
             // A close S starts itself (idle or uncovered inbound) is recorded only once its
             // update went out: one that could not be published (no coins for its fee, say)
             // leaves the channel open, and the next pass tries again.
-            let close_by_s = force && outcome.broadcast().is_some();
+            let close_by_s = force
+                && outcome.broadcast().is_some_and(|b| {
+                    matches!(b.kind, crate::watch::BroadcastKind::ForceClose { .. })
+                });
             let mut next = next;
             if !close_by_s {
                 if let Some(next) = next.take() {
@@ -1430,9 +1433,10 @@ impl ServerCore {
             }
         }
         self.watch_sold(&mut inner, &mut log);
-        if let Some(record) = self.chain.take_changed_spend_index() {
-            if let Err(e) = self.store.save(&record) {
-                errors.push(format!("storing the spend index failed: {e}"));
+        if let Some((record, generation)) = self.chain.changed_spend_index() {
+            match self.store.save(&record) {
+                Ok(()) => self.chain.spend_index_stored(generation),
+                Err(e) => errors.push(format!("storing the spend index failed: {e}")),
             }
         }
         (log, errors)
