@@ -30,13 +30,7 @@ fn tip(story: &Story) -> u32 {
 /// channel file without the data dir's lock.
 fn ptlc_expiry(w: &Wallet) -> u32 {
     use asyncpay::client::ClientChannel;
-    let pass = std::fs::read_to_string(&w.pass).unwrap();
-    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
-        .unwrap()
-        .unlock(&asyncpay::store::Unlock::Passphrase(
-            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
-        ))
-        .unwrap();
+    let store = common::procs::read_store(w);
     let key = store.keys_of::<ClientChannel>().unwrap().remove(0);
     let ch: ClientChannel = store.load_keyed(&key).unwrap().unwrap();
     let pending = ch.channel.pending().map(|p| p.next().clone());

@@ -51,20 +51,9 @@ fn backup(w: &Wallet, name: &str) -> Wallet {
     Wallet { dir, ..w.clone() }
 }
 
-/// `w`'s store, read without the data dir's lock (works while `server run` holds it).
-fn store(w: &Wallet) -> asyncpay::store::ReadOnlyStore {
-    let pass = std::fs::read_to_string(&w.pass).unwrap();
-    asyncpay::store::ReadOnlyDir::open(&w.dir)
-        .unwrap()
-        .unlock(&asyncpay::store::Unlock::Passphrase(
-            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
-        ))
-        .unwrap()
-}
-
 /// S's status of payment `pid`, read from S's own files while it runs.
 fn s_status(s: &Wallet, pid: &str) -> Option<String> {
-    let p: ServerPayment = store(s).load_keyed(pid).ok()??;
+    let p: ServerPayment = common::procs::read_store(s).load_keyed(pid).ok()??;
     Some(
         serde_json::to_value(p.status)
             .unwrap()
@@ -76,7 +65,7 @@ fn s_status(s: &Wallet, pid: &str) -> Option<String> {
 
 /// S's channel with key index `index`, read from S's files.
 fn s_channel(s: &Wallet, index: u32) -> ServerChannel {
-    let st = store(s);
+    let st = common::procs::read_store(s);
     for key in st.keys_of::<ServerChannel>().unwrap() {
         let ch: ServerChannel = st.load_keyed(&key).unwrap().unwrap();
         if ch.key_index == index {
@@ -613,7 +602,10 @@ fn another_server_at_the_channels_url_is_refused() {
         assert!(msg.contains(&s_id), "names the pinned key: {msg}");
     }
     assert_eq!(
-        store(&s2).keys_of::<ServerPayment>().unwrap().len(),
+        common::procs::read_store(&s2)
+            .keys_of::<ServerPayment>()
+            .unwrap()
+            .len(),
         0,
         "the impostor got no payment"
     );

@@ -45,14 +45,7 @@ fn confirmed_sat(w: &Wallet) -> u64 {
 
 /// Whether `w`'s data dir holds a spend index record.
 fn stored_spend_index(w: &Wallet) -> bool {
-    let pass = std::fs::read_to_string(&w.pass).unwrap();
-    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
-        .unwrap()
-        .unlock(&asyncpay::store::Unlock::Passphrase(
-            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
-        ))
-        .unwrap();
-    store
+    common::procs::read_store(w)
         .load::<asyncpay::chain::spends::SpendIndexRecord>()
         .unwrap()
         .is_some()
@@ -173,6 +166,48 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
 /// the settlement after the delay, the coins in both wallets).
 const ZERO_FEE_RELAY: [&str; 3] = ["-minrelaytxfee=0", "-dustrelayfee=0", "-blockmintxfee=0"];
 
+/// After A–S's latest update confirmed: mines until its settlement is published (A's
+/// `channel close --force` and S's watcher both try once the 15-block delay is over),
+/// checks that A can look at the chain with the settlement (and its anchor output) in the
+/// node's mempool, confirms it, waits for A's channel to close, and checks that A's and S's
+/// wallets got 189 990 and 10 010 sat since `before`, less at most `fee_bound` each (the
+/// fees of the children they paid).
+fn settle_and_check(node: &Bitcoind, w: &World, before: (u64, u64), fee_bound: u64) {
+    let a = &w.a;
+    let close = || {
+        a.cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap()
+    };
+    node.mine(14);
+    let mut settled = false;
+    for _ in 0..10 {
+        close();
+        if !node.mempool().is_empty() {
+            settled = true;
+            break;
+        }
+        node.mine(1);
+    }
+    assert!(settled, "no settlement was published");
+    let look = close();
+    assert!(
+        matches!(look.status.code(), Some(0 | 5)),
+        "{}",
+        String::from_utf8_lossy(&look.stdout)
+    );
+    node.mine(1);
+    eventually("A's channel closed", || {
+        channel_status(a, &w.a_channel) == "closed"
+    });
+    let paid = |got: u64, owed: u64| got <= owed && got + fee_bound >= owed;
+    let a_got = confirmed_sat(a) - before.0;
+    assert!(paid(a_got, 189_990), "A got {a_got} sat");
+    eventually("S's wallet has its 10 010 sat", || {
+        paid(confirmed_sat(&w.s) - before.1, 10_010)
+    });
+}
+
 /// A's old backup force-closes with state 0; S rebinds its latest state over it; after the
 /// delay the latest state settles and both wallets get their coins. With `fees` (a node
 /// with default relay policy) every zero-fee update and settlement goes out with a child
@@ -226,49 +261,8 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
         node.mempool().len() == published
     });
     node.mine(1);
-    // 15 blocks after the latest update confirmed, the settlement may go out: S's watcher
-    // and A's `channel close --force` both publish it.
-    node.mine(14);
-    let mut settled = false;
-    for _ in 0..10 {
-        let _ = a
-            .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
-            .output()
-            .unwrap();
-        if !node.mempool().is_empty() {
-            settled = true;
-            break;
-        }
-        node.mine(1);
-    }
-    assert!(settled, "no settlement was published");
-    // With the settlement (and its anchor output) in the node's mempool, A's look at the
-    // chain works.
-    let look = a
-        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(look.status.code(), Some(0 | 5)),
-        "{}",
-        String::from_utf8_lossy(&look.stdout)
-    );
-    node.mine(1);
-    eventually("A's channel closed", || {
-        channel_status(a, &w.a_channel) == "closed"
-    });
-    // The latest state paid out: 189 990 sat to A's wallet, 10 010 to S's, less the fees
-    // each paid for its children (a few hundred sat at 2 sat/vB).
     let fee_bound = if fees { 3_000 } else { 0 };
-    let a_got = confirmed_sat(a) - a_before;
-    assert!(
-        a_got <= 189_990 && a_got + fee_bound >= 189_990,
-        "A got {a_got} sat"
-    );
-    eventually("S's wallet has its 10 010 sat", || {
-        let s_got = confirmed_sat(&w.s) - s_before;
-        s_got <= 10_010 && s_got + fee_bound >= 10_010
-    });
+    settle_and_check(node, &w, (a_before, s_before), fee_bound);
     drop(w.server);
 }
 
@@ -396,39 +390,7 @@ fn a_reorganization_under_the_watcher_changes_nothing_owed() {
     // S's watcher keeps passing over the new chain; then both confirm again.
     std::thread::sleep(std::time::Duration::from_millis(600));
     node.mine(1);
-    node.mine(14);
-    let mut settled = false;
-    for _ in 0..10 {
-        let _ = a
-            .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
-            .output()
-            .unwrap();
-        if !node.mempool().is_empty() {
-            settled = true;
-            break;
-        }
-        node.mine(1);
-    }
-    assert!(settled, "no settlement was published");
-    // With the settlement (and its anchor output) in the node's mempool, A's look at the
-    // chain works.
-    let look = a
-        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(look.status.code(), Some(0 | 5)),
-        "{}",
-        String::from_utf8_lossy(&look.stdout)
-    );
-    node.mine(1);
-    eventually("A's channel closed", || {
-        channel_status(a, &w.a_channel) == "closed"
-    });
-    assert_eq!(confirmed_sat(a), a_before + 189_990);
-    eventually("S's wallet has its 10 010 sat", || {
-        confirmed_sat(&w.s) == s_before + 10_010
-    });
+    settle_and_check(&node, &w, (a_before, s_before), 0);
     drop(w.server);
 }
 

@@ -5,7 +5,6 @@
 //! is typed (an ambiguous one is refused with the candidates), the list filters, exit codes
 //! of input errors, and colour only on a terminal without `NO_COLOR`.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
@@ -13,7 +12,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{command, Wallet};
+use common::procs::{command, free_port, Wallet};
 use common::story::Story;
 
 // ----- a small JSON Schema validator (the subset docs/json/schema.json uses) -----
@@ -198,14 +197,6 @@ fn err(schema: &Schema, w: &Wallet, args: &[&str], code: i32) -> Value {
     let (got, v) = doc(schema, w, args, "error");
     assert_eq!(got, code, "asyncpay {args:?}: {v}");
     v
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn s(v: &Value, k: &str) -> String {

@@ -5,24 +5,14 @@
 //! the satoshi; wrong ids, a server that is not running and a node that is not the operator
 //! get clear errors.
 
-use std::net::TcpListener;
 use std::process::Output;
 
 use serde_json::Value;
 
 mod common;
 
-use common::procs::{command, Env, Server, Wallet};
+use common::procs::{command, free_port, Env, Server, Wallet};
 use common::story::{fails, keys_of, server_init, Story};
-
-/// A port that was free a moment ago (for a server whose listen address is in its settings).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `asyncpay` as `w` without `--json` (human output).
 fn human(w: &Wallet, args: &[&str]) -> Output {

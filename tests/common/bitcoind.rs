@@ -4,13 +4,14 @@
 //! Without `BITCOIND_EXE` the tests print a notice and pass without running.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bdk_bitcoind_rpc::bitcoincore_rpc::{self, RpcApi};
 use serde_json::{json, Value};
+
+use super::procs::free_port;
 
 /// A running bitcoind in regtest.
 pub struct Bitcoind {
@@ -22,14 +23,6 @@ pub struct Bitcoind {
 
 const USER: &str = "asyncpay";
 const PASSWORD: &str = "test";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 impl Bitcoind {
     /// The node, or `None` (with a notice on stderr) when `BITCOIND_EXE` is not set.

@@ -223,6 +223,26 @@ pub fn fund(w: &Wallet, env: &Env, sat: u64) {
         .unwrap();
 }
 
+/// `w`'s store, read without the data dir's lock (works while `server run` holds it).
+pub fn read_store(w: &Wallet) -> asyncpay::store::ReadOnlyStore {
+    let pass = std::fs::read_to_string(&w.pass).unwrap();
+    asyncpay::store::ReadOnlyDir::open(&w.dir)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+        ))
+        .unwrap()
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The `to_node` script of this wallet's channel with key index `index` (a client's or a
 /// server's channel): where the channel pays this wallet when it ends, an address of the
 /// wallet's own change chain revealed when the channel was opened. Read from the channel's
@@ -231,13 +251,7 @@ pub fn to_node(w: &Wallet, index: u32) -> ScriptBuf {
     use asyncpay::client::ClientChannel;
     use asyncpay::eltoo::Party;
     use asyncpay::server::ServerChannel;
-    let pass = std::fs::read_to_string(&w.pass).unwrap();
-    let store = asyncpay::store::ReadOnlyDir::open(&w.dir)
-        .unwrap()
-        .unlock(&asyncpay::store::Unlock::Passphrase(
-            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
-        ))
-        .unwrap();
+    let store = read_store(w);
     for key in store.keys_of::<ClientChannel>().unwrap() {
         let ch: ClientChannel = store.load_keyed(&key).unwrap().unwrap();
         if ch.key_index == index {
