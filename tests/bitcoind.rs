@@ -166,6 +166,25 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
 /// the settlement after the delay, the coins in both wallets).
 const ZERO_FEE_RELAY: [&str; 3] = ["-minrelaytxfee=0", "-dustrelayfee=0", "-blockmintxfee=0"];
 
+/// A backup of A's data dir while its channel holds state 0 (all 200 000 sat A's), then
+/// A pays B 10 000 sat (state 1: 189 990 / 10 010). Returns the backup as a wallet and A's
+/// and S's confirmed on-chain balances after the payment.
+fn backup_then_pay(w: &World) -> (Wallet, (u64, u64)) {
+    let (a, b) = (&w.a, &w.b);
+    let old_dir = a.dir.with_file_name("a-old");
+    common::procs::copy_dir(&a.dir, &old_dir);
+    let old = Wallet {
+        dir: old_dir,
+        ..a.clone()
+    };
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    a.ok(&["pay", &pay_to, "10000"]);
+    b.ok(&["receive"]);
+    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
+    assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
+    (old, (confirmed_sat(a), confirmed_sat(&w.s)))
+}
+
 /// After A–S's latest update confirmed: mines until its settlement is published (A's
 /// `channel close --force` and S's watcher both try once the 15-block delay is over),
 /// checks that A can look at the chain with the settlement (and its anchor output) in the
@@ -216,20 +235,8 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
     let w = world(node);
     // One transaction, or a parent and the child paying for it.
     let published = if fees { 2 } else { 1 };
-    let (a, b) = (&w.a, &w.b);
-    // A's backup while its channel holds state 0 (all 200 000 sat A's).
-    let old_dir = a.dir.with_file_name("a-old");
-    common::procs::copy_dir(&a.dir, &old_dir);
-    let old = Wallet {
-        dir: old_dir,
-        ..a.clone()
-    };
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    a.ok(&["pay", &pay_to, "10000"]);
-    b.ok(&["receive"]);
-    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
-    assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
-    let (a_before, s_before) = (confirmed_sat(a), confirmed_sat(&w.s));
+    let a = &w.a;
+    let (old, (a_before, s_before)) = backup_then_pay(&w);
 
     // The old backup force-closes with state 0.
     let out = old
@@ -347,18 +354,7 @@ fn a_reorganization_under_the_watcher_changes_nothing_owed() {
         return;
     };
     let w = world(&node);
-    let (a, b) = (&w.a, &w.b);
-    let old_dir = a.dir.with_file_name("a-old");
-    common::procs::copy_dir(&a.dir, &old_dir);
-    let old = Wallet {
-        dir: old_dir,
-        ..a.clone()
-    };
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    a.ok(&["pay", &pay_to, "10000"]);
-    b.ok(&["receive"]);
-    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
-    let (a_before, s_before) = (confirmed_sat(a), confirmed_sat(&w.s));
+    let (old, (a_before, s_before)) = backup_then_pay(&w);
     let _ = old
         .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
         .output()
