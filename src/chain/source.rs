@@ -567,11 +567,6 @@ impl BitcoindSource {
         rpc_error(&self.url, e)
     }
 
-    /// Blocks the watcher's spend index has fetched so far (for figures).
-    pub fn blocks_scanned(&self) -> u64 {
-        self.lock_index().blocks_scanned
-    }
-
     fn lock_index(&self) -> std::sync::MutexGuard<'_, SpendIndex> {
         self.index.lock().unwrap_or_else(|poisoned| {
             // A panic while it was held: start the index again rather than trust it.

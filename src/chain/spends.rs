@@ -12,20 +12,22 @@
 //!   scan: `gettxout` places it in its block, and the transaction is read from there. A
 //!   funding in the mempool is found by the scans of the blocks to come. A spent one is
 //!   scanned from the block its transaction is in, which `getrawtransaction` tells on a node
-//!   with `-txindex`; without it the scan starts at the genesis block (a command run on a
-//!   channel whose funding is already spent: a close in progress, a restore).
+//!   with `-txindex`; without it, from the height its channel was made at less
+//!   [`FLOOR_MARGIN`] (the genesis block for a channel recorded before heights were kept).
+//! - **All or nothing.** A refresh works on a copy and keeps it only if every call
+//!   succeeded; every scanned block must connect to the one below it.
 //! - **Reorganizations.** The index keeps the hashes of the last [`RECENT`] blocks it
 //!   scanned; when the node's block at the index's height differs, it forgets everything
 //!   above the highest block both still share and scans again from there (deeper than
-//!   [`RECENT`]: everything, from each funding's block).
+//!   [`RECENT`]: everything, from each funding's floor).
 //! - **The mempool** is not indexed: a view asks `gettxspendingprevout` for an outpoint
 //!   without a confirmed spend, and `getrawtransaction` for a transaction it does not know.
 //! - **Errors never read as "unspent".** A view keeps the first RPC error and the pass that
-//!   used it fails (see [`crate::watch::ChainView`]).
+//!   used it fails (see [`crate::watch::ChainView`]); an output that is gone without a
+//!   spender found is such an error.
 //!
-//! The index lives in memory, in the [`super::BitcoindSource`] (a `server run` keeps it for
-//! its whole life; a command rebuilds what it needs: a few RPC calls for a channel whose
-//! funding output is unspent, a scan from the funding's block for one that is closing).
+//! The index lives in the [`super::BitcoindSource`] and is kept, sealed, in the data dir
+//! between commands and runs ([`SpendIndexRecord`]): each new block is scanned once.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -62,8 +64,6 @@ pub struct SpendIndex {
     found: BTreeMap<Txid, (Transaction, u32)>,
     /// Which found transaction spends a watched outpoint.
     spends: BTreeMap<OutPoint, Txid>,
-    /// Blocks fetched by all scans (for figures).
-    pub blocks_scanned: u64,
     /// Counts the refreshes that changed the index (to save it only when it changed).
     generation: u64,
 }
@@ -252,7 +252,6 @@ impl SpendIndex {
                     ),
                 });
             }
-            self.blocks_scanned += 1;
             self.scan_block(height, &block, &roots);
             if self.scanned.is_none_or(|(h, _)| height > h) {
                 self.scanned = Some((height, hash));
@@ -365,7 +364,6 @@ impl SpendIndex {
                             self.roots.iter().map(|(o, f)| (*o, *f)).collect();
                         all.extend_from_slice(roots);
                         *self = SpendIndex {
-                            blocks_scanned: self.blocks_scanned,
                             generation: self.generation,
                             ..SpendIndex::default()
                         };

@@ -1265,9 +1265,9 @@ impl ServerCore {
                             )),
                         }
                     }
-                    // S's own timeout claim counts once it is final: until then B's success
-                    // claim can still replace it (a real mempool takes the higher fee) and
-                    // pay B, so the payment is not cancelled on a claim in the mempool.
+                    // S's own timeout claim counts once it is final: until then (in the
+                    // mempool, or shallow) an eviction or a reorganization may still let B's
+                    // success claim confirm and pay B, so the payment is not cancelled yet.
                     PtlcSpend::Timeout if *depth >= ch.minimum_depth().max(1) => timeouts += 1,
                     PtlcSpend::Timeout => shallow_timeouts += 1,
                     PtlcSpend::Unknown => alerts.push(format!(
