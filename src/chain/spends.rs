@@ -13,7 +13,7 @@
 //!   funding in the mempool is found by the scans of the blocks to come. A spent one is
 //!   scanned from the block its transaction is in, which `getrawtransaction` tells on a node
 //!   with `-txindex`; without it, from the height its channel was made at less
-//!   [`FLOOR_MARGIN`] (the genesis block for a channel recorded before heights were kept).
+//!   `FLOOR_MARGIN` (the genesis block for a channel recorded before heights were kept).
 //! - **All or nothing.** A refresh works on a copy and keeps it only if every call
 //!   succeeded; every scanned block must connect to the one below it.
 //! - **Reorganizations.** The index keeps the hashes of the last [`RECENT`] blocks it
@@ -26,7 +26,7 @@
 //!   used it fails (see [`crate::watch::ChainView`]); an output that is gone without a
 //!   spender found is such an error.
 //!
-//! The index lives in the [`super::BitcoindSource`] and is kept, sealed, in the data dir
+//! The index lives in the [`super::source::BitcoindSource`] and is kept, sealed, in the data dir
 //! between commands and runs ([`SpendIndexRecord`]): each new block is scanned once.
 
 use std::cell::RefCell;
