@@ -139,15 +139,22 @@ pub enum ChainSourceError {
 }
 
 impl ChainSourceError {
-    /// The chain source refused a transaction alone for paying too little (bitcoind's
-    /// "min relay fee not met", "mempool min fee not met" when its mempool is full, or its
-    /// zero-value anchor as "dust"): a channel's zero-fee update or settlement needs a child
-    /// that pays for it through its anchor.
-    pub fn needs_fee_child(&self) -> bool {
-        matches!(self, ChainSourceError::Rejected { reason, .. }
-            if ["min relay fee not met", "mempool min fee not met", "dust"]
+    /// The chain source refused `tx`, one of a channel's zero-fee transactions (version 3
+    /// with a pay-to-anchor output: an update or settlement), alone for paying too little
+    /// (bitcoind's "min relay fee not met", "mempool min fee not met" when its mempool is
+    /// full, or its zero-value anchor as "dust"): it needs a child that pays for it through
+    /// its anchor.
+    pub fn needs_fee_child(&self, tx: &Transaction) -> bool {
+        let anchored = tx.version == bitcoin::transaction::Version(3)
+            && tx
+                .output
                 .iter()
-                .any(|w| reason.starts_with(w)))
+                .any(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a());
+        anchored
+            && matches!(self, ChainSourceError::Rejected { reason, .. }
+                if ["min relay fee not met", "mempool min fee not met", "dust"]
+                    .iter()
+                    .any(|w| reason.starts_with(w)))
     }
 }
 

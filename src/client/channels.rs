@@ -603,10 +603,7 @@ impl Engine<'_> {
         tx: &bitcoin::Transaction,
     ) -> ClientResult<()> {
         match source.broadcast(tx) {
-            Err(alone)
-                if alone.needs_fee_child()
-                    && crate::wallet::OnchainWallet::pays_through_anchor(tx) =>
-            {
+            Err(alone) if alone.needs_fee_child(tx) => {
                 let (mut wallet, state) = self.onchain()?;
                 let published = wallet.publish_with_child(source, tx);
                 self.save_onchain(&mut wallet, state)?;

@@ -1093,7 +1093,7 @@ impl ServerCore {
         tx: &Transaction,
     ) -> Result<bitcoin::Txid, String> {
         match self.chain.broadcast(tx) {
-            Err(alone) if alone.needs_fee_child() && OnchainWallet::pays_through_anchor(tx) => {
+            Err(alone) if alone.needs_fee_child(tx) => {
                 let (wallet, state) = self
                     .onchain_of(onchain)
                     .map_err(|e| e.message().to_owned())?;

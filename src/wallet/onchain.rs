@@ -796,16 +796,6 @@ impl OnchainWallet {
             .collect()
     }
 
-    /// True for a channel's zero-fee transaction that a child can pay for: version 3 with
-    /// a pay-to-anchor output.
-    pub fn pays_through_anchor(tx: &Transaction) -> bool {
-        tx.version == bitcoin::transaction::Version(3)
-            && tx
-                .output
-                .iter()
-                .any(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a())
-    }
-
     fn sign(&self, psbt: bitcoin::Psbt) -> Result<Transaction, WalletError> {
         self.sign_except(psbt, None)
     }
