@@ -616,14 +616,15 @@ fn http_limits_expiry_restart_and_authentication() {
         "the oldest went"
     );
 
-    // Expiry: an item for C that expires in 1 s is gone after it.
+    // Expiry: an item for C that expires in 2 s is gone after it (2, not 1: a second can
+    // tick between reading the clock here and S reading it).
     let c = 3u8;
     let short = post_raw(
         &base,
         a,
         c,
         b"short",
-        &format!("?expires_at={}", unix_now() + 1),
+        &format!("?expires_at={}", unix_now() + 2),
     );
     assert_eq!(short.status, 200);
     let short: Posted = serde_json::from_slice(&short.body).unwrap();
@@ -699,7 +700,8 @@ fn the_run_loop_prunes_expired_items() {
     let root = tempfile::tempdir().unwrap();
     let s = s_wallet(root.path());
     let server = Server::start(&s);
-    let expires = unix_now() + 1;
+    // 2 s, not 1: a second can tick between reading the clock here and S reading it.
+    let expires = unix_now() + 2;
     let posted = post_raw(
         &server.url,
         1,
