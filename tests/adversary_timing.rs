@@ -309,15 +309,7 @@ fn a_completed_claim_signature_for_one_ptlc_fails_on_its_twin() {
 
     let dest = params.to_node_script(Party::Client);
     let claim = |ptlc: &Ptlc, outpoint| {
-        PtlcClaim::new(
-            &params,
-            ptlc,
-            outpoint,
-            PtlcPath::Success,
-            dest.clone(),
-            Amount::ZERO,
-        )
-        .unwrap()
+        PtlcClaim::new(&params, ptlc, outpoint, PtlcPath::Success, dest.clone()).unwrap()
     };
     // S pre-signs B's claim of the first PTLC; B completes it with t1.
     let c1 = claim(&first, out1);

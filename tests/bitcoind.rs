@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 mod common;
 
@@ -157,13 +157,11 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
     let _ = &w.s;
 }
 
-/// How the node relays the channel's zero-fee transactions in [`an_old_state_loses_on_bitcoind_and_both_sides_coins_come_home`]:
-/// an update or settlement pays no fee and carries a zero-value pay-to-anchor output, which
-/// a node with default policy takes only in a package with a child paying for it through
-/// the anchor. asyncpay does not build that child yet, so this test runs the node with a
-/// zero minimum relay fee and dust limit, under which the transactions relay alone; what it
-/// checks is the watcher on a real node (an old update seen, the latest rebound over it,
-/// the settlement after the delay, the coins in both wallets).
+/// A node that relays zero-fee transactions alone: an update, settlement or claim pays no
+/// fee and carries a zero-value pay-to-anchor output, which a node with default policy
+/// takes only in a package with a child paying for it. Under this policy asyncpay publishes
+/// them without a child (no wallet coin spent): the tests that run with it check the
+/// watcher on a real node, and that the publisher falls back to a child only when needed.
 const ZERO_FEE_RELAY: [&str; 3] = ["-minrelaytxfee=0", "-dustrelayfee=0", "-blockmintxfee=0"];
 
 /// A backup of A's data dir while its channel holds state 0 (all 200 000 sat A's), then
@@ -295,17 +293,22 @@ fn an_old_state_loses_on_a_default_policy_node_with_fees_paid_through_the_anchor
 }
 
 /// B sold the payment, S went away: near the PTLC's expiry B force-closes, and once the
-/// settlement confirms B claims the PTLC on the node with S's adaptor pre-signature; S,
-/// back, finds `t` in B's claim on the node and completes A's update. (Zero-fee relay:
-/// see [`ZERO_FEE_RELAY`]; a claim pays no fee yet either.)
+/// settlement confirms B claims the PTLC with S's adaptor pre-signature, on a node with
+/// default relay policy: the update, the settlement and the claim each go out in a package
+/// with a child that B's wallet pays. S, back, finds `t` in B's claim on the node and
+/// completes A's update.
 #[test]
 fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim() {
-    let Some(node) = Bitcoind::start("the on-chain PTLC claim on bitcoind", &ZERO_FEE_RELAY) else {
+    let Some(node) = Bitcoind::start("the on-chain PTLC claim on bitcoind", &[]) else {
         return;
     };
     let mut w = world(&node);
     let port = w.server.url.rsplit(':').next().unwrap().to_owned();
     let (a, b) = (w.a.clone(), w.b.clone());
+    // B's inbound channel was funded by S: B needs a coin of its own for the fee children.
+    node.mine_to(1, &address(&b));
+    node.mine(100);
+    let coins = confirmed_sat(&b);
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
         .as_str()
@@ -325,7 +328,7 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert_eq!(node.mempool().len(), 1, "B's update is on the node");
+    assert_eq!(node.mempool().len(), 2, "B's update and its fee child");
     node.mine(7);
     let waiting = b.cmd(&["claim", &pid]).output().unwrap();
     assert_eq!(
@@ -336,9 +339,28 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
     node.mine(1);
     let published = b.ok(&["claim", &pid]);
     assert_eq!(published["payments"][0]["status"], "sold", "{published}");
+    let mempool = node.mempool();
+    assert_eq!(mempool.len(), 2, "B's claim and its fee child");
+    let claim = mempool
+        .iter()
+        .map(|txid| node.call("getrawtransaction", &[json!(txid), json!(true)]))
+        .find(|tx| tx["vout"].as_array().unwrap().len() == 2)
+        .expect("the claim: its payout and its anchor");
+    assert_eq!(claim["version"], 3, "{claim}");
+    assert_eq!(claim["vout"][0]["value"], json!(0.0001), "{claim}");
+    assert_eq!(
+        claim["vout"][1]["scriptPubKey"]["type"], "anchor",
+        "{claim}"
+    );
     node.mine(1);
     let claimed = b.ok(&["claim", &pid]);
     assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    // The 10 000 sat are in B's wallet; its coin paid three children.
+    let after = confirmed_sat(&b);
+    assert!(
+        after > coins + 10_000 - 5_000 && after < coins + 10_000,
+        "B's wallet went from {coins} to {after} sat"
+    );
     // S comes back on the same port and completes A's update from B's claim on the node.
     w.server = Server::start_with(&w.s, &port, &[], None);
     eventually("S to complete A's update from the chain", || {
@@ -346,6 +368,53 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
             && a.ok(&["payments", "show", &pid])["status"] == "paid"
     });
     assert_eq!(balances(&a, &w.a_channel), (189_990, 10_010));
+}
+
+/// B sold the payment and never comes back: S force-closes B–S before the PTLC's expiry,
+/// settles, and from the expiry takes the PTLC back with its timeout claim, on a node with
+/// default relay policy (each in a package with a child from S's wallet); once the claim is
+/// final S cancels the payment and A's balance comes back.
+#[test]
+fn s_takes_an_expired_ptlc_back_on_a_default_policy_node() {
+    let Some(node) = Bitcoind::start("the PTLC timeout claim on bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let (a, b) = (&w.a, &w.b);
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let mut timeout_claim = None;
+    for _ in 0..60 {
+        node.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        timeout_claim = timeout_claim.or_else(|| {
+            node.mempool()
+                .iter()
+                .map(|txid| node.call("getrawtransaction", &[json!(txid), json!(true)]))
+                .find(|tx| {
+                    tx["vout"].as_array().unwrap().len() == 2
+                        && tx["vout"][0]["value"] == json!(0.0001)
+                })
+        });
+        a.ok(&["sync"]);
+        if a.ok(&["payments", "show", &pid])["status"] == "cancelled" {
+            break;
+        }
+    }
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "cancelled");
+    assert_eq!(balances(a, &w.a_channel), (200_000, 0));
+    let claim = timeout_claim.expect("S's timeout claim went through the mempool");
+    assert_eq!(claim["version"], 3, "{claim}");
+    assert_eq!(claim["vout"][0]["value"], json!(0.0001), "{claim}");
+    assert_eq!(
+        claim["vout"][1]["scriptPubKey"]["type"], "anchor",
+        "{claim}"
+    );
 }
 
 #[test]
@@ -365,7 +434,7 @@ fn a_reorganization_under_the_watcher_changes_nothing_owed() {
     eventually("S rebinds", || node.mempool().len() == 1);
     node.mine(1);
     // Both blocks replaced by three empty ones: the two transactions are unconfirmed again.
-    let replaced = node.call("getblockhash", &[serde_json::json!(fork + 1)]);
+    let replaced = node.call("getblockhash", &[json!(fork + 1)]);
     node.call("invalidateblock", &[replaced]);
     let burn = bitcoin::Address::p2wsh(
         &bitcoin::ScriptBuf::from(vec![0x51]),

@@ -322,6 +322,98 @@ fn updates_rebind_only_forward_and_settlements_match_their_update() {
     ch.submit(&ch.update(4, &input3)).unwrap();
 }
 
+/// Claims are anchored (version 3, the whole amount out, a zero-value pay-to-anchor) so a
+/// node with default policy relays them with a fee child; a pre-signature S made for the
+/// legacy shape (version 2, one output) of an earlier version still completes to a valid
+/// claim, and a pre-signature over anything else completes to none.
+#[test]
+fn claims_are_anchored_and_legacy_presignatures_still_claim() {
+    use asyncpay::eltoo::ClaimShape;
+    use asyncpay::payment::sale::{claim_digest, presigned_shape, signed_success_claim};
+    let mut ch = Channel::open(4);
+    let (t, t2) = (
+        Scalar::try_from(random32()).unwrap(),
+        Scalar::try_from(random32()).unwrap(),
+    );
+    let expiry = ch.ledger.tip().unwrap().height + 2 * u32::from(DELAY) + 20;
+    let ptlc = |point| Ptlc {
+        offerer: Party::Server,
+        amount: Amount::from_sat(40_000),
+        point,
+        expiry,
+    };
+    let (anchored, legacy) = (ptlc(t * G), ptlc(t2 * G));
+    let state = ch.state(1, 900_000, 20_000, vec![anchored.clone(), legacy.clone()]);
+    ch.sign_state(state);
+    let update = ch.update(1, &UpdateInput::Funding(ch.funding));
+    ch.submit(&update).unwrap();
+    ch.mine(u32::from(DELAY));
+    let txs = &ch.states[&1].0;
+    let settlement = txs.signed_settlement(OutPoint::new(update.compute_txid(), 0));
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    let vout = |i: usize| OutPoint::new(settlement.compute_txid(), txs.ptlc_vouts[i].unwrap());
+    let presign = |p: &Ptlc, shape| {
+        let claim = PtlcClaim::with_shape(
+            &ch.params,
+            p,
+            OutPoint::null(),
+            PtlcPath::Success,
+            ch.params.to_node_script(Party::Client),
+            shape,
+        )
+        .unwrap();
+        PreSignature::sign(
+            ch.server.ptlc,
+            &claim.offerer_apo_sighash().unwrap(),
+            p.point,
+            random32(),
+        )
+    };
+    let claim = |p: &Ptlc, i, pre: &PreSignature, t| {
+        signed_success_claim(&ch.params, p, vout(i), pre, t, ch.client.ptlc, random32())
+    };
+    let payout = TxOut {
+        value: Amount::from_sat(40_000),
+        script_pubkey: ch.params.to_node_script(Party::Client),
+    };
+
+    let pre = presign(&anchored, ClaimShape::Anchored);
+    assert_eq!(
+        presigned_shape(&ch.params, &anchored, &pre),
+        Some(ClaimShape::Anchored)
+    );
+    let tx = claim(&anchored, 0, &pre, t).unwrap();
+    assert_eq!(tx.version, Version(3));
+    let anchor = TxOut {
+        value: Amount::ZERO,
+        script_pubkey: ScriptBuf::new_p2a(),
+    };
+    assert_eq!(tx.output, vec![payout.clone(), anchor]);
+    ch.submit(&tx).unwrap();
+
+    let old = presign(&legacy, ClaimShape::Legacy);
+    assert_eq!(
+        presigned_shape(&ch.params, &legacy, &old),
+        Some(ClaimShape::Legacy)
+    );
+    let tx = claim(&legacy, 1, &old, t2).unwrap();
+    assert_eq!((tx.version, tx.output.clone()), (Version(2), vec![payout]));
+    ch.submit(&tx).unwrap();
+    ch.mine(1);
+    assert_eq!(
+        ch.value_at(&ch.params.to_node_script(Party::Client)),
+        980_000
+    );
+
+    // A pre-signature for another PTLC's claim, or by another key, fits no shape.
+    assert_eq!(presigned_shape(&ch.params, &legacy, &pre), None);
+    let digest = claim_digest(&ch.params, &anchored).unwrap();
+    let foreign = PreSignature::sign(ch.client.ptlc, &digest, anchored.point, random32());
+    assert_eq!(presigned_shape(&ch.params, &anchored, &foreign), None);
+    assert!(claim(&anchored, 0, &foreign, t).is_err());
+}
+
 #[test]
 fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     let mut ch = Channel::open(4);
@@ -355,15 +447,7 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     // Success: the server pre-signed (APO, adaptor T) before knowing which settlement txid
     // would exist; the client completes with t and claims; the server extracts t.
     let dest = ch.params.to_node_script(Party::Client);
-    let claim = PtlcClaim::new(
-        &ch.params,
-        &ptlc,
-        vout(0),
-        PtlcPath::Success,
-        dest,
-        Amount::ZERO,
-    )
-    .unwrap();
+    let claim = PtlcClaim::new(&ch.params, &ptlc, vout(0), PtlcPath::Success, dest).unwrap();
     let digest = claim.offerer_apo_sighash().unwrap();
     let pre = PreSignature::sign(ch.server.ptlc, &digest, ptlc.point, random32());
     pre.verify(ch.server.ptlc * G, &digest, ptlc.point).unwrap();
@@ -394,7 +478,6 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
         vout(1),
         PtlcPath::Timeout,
         back.clone(),
-        Amount::ZERO,
     )
     .unwrap();
     let sig: musig2::LiftedSignature =
@@ -555,7 +638,6 @@ fn flipping_any_witness_byte_is_rejected() {
         vout,
         PtlcPath::Success,
         ch.params.to_node_script(Party::Client),
-        Amount::ZERO,
     )
     .unwrap();
     let pre = PreSignature::sign(

@@ -66,7 +66,7 @@ proptest! {
         let ptlc = Ptlc { offerer: Party::Server, amount: Amount::from_sat(amount), point: t * G, expiry: 500 };
         let state = ChannelState { number: 3, client: Amount::from_sat(1_000_000), server: Amount::from_sat(1_000_000 - amount), ptlcs: vec![ptlc.clone()] };
         asyncpay::eltoo::StateTransactions::build(&params, &state).unwrap();
-        let claim = PtlcClaim::new(&params, &ptlc, OutPoint::null(), PtlcPath::Success, ScriptBuf::new_p2a(), Amount::ZERO).unwrap();
+        let claim = PtlcClaim::new(&params, &ptlc, OutPoint::null(), PtlcPath::Success, ScriptBuf::new_p2a()).unwrap();
         let digest = claim.offerer_apo_sighash().unwrap();
         let pre = PreSignature::sign(server.ptlc, &digest, ptlc.point, [7; 32]);
         pre.verify(server.ptlc * G, &digest, ptlc.point).unwrap();

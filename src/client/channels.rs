@@ -594,7 +594,8 @@ impl Engine<'_> {
         Ok(outcome)
     }
 
-    /// Publishes one of the channel's zero-fee transactions (an update or a settlement):
+    /// Publishes one of the channel's zero-fee transactions (an update, a settlement or a
+    /// PTLC claim):
     /// alone where the chain takes it so, else with a child from the on-chain wallet that
     /// pays for it through its anchor (a node with default relay policy).
     pub(crate) fn publish_channel_tx(

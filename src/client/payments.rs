@@ -1810,7 +1810,8 @@ impl Payments<'_, '_> {
         let receiver = self.s.keys.channel(ch.key_index).ptlc_scalar();
         let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
             .map_err(ClientError::failed)?;
-        let txid = self.source.broadcast(&tx).map_err(ClientError::from)?;
+        self.s.publish_channel_tx(self.source, &tx)?;
+        let txid = tx.compute_txid();
         self.mark(
             p,
             LocalStatus::Sold,

@@ -16,8 +16,9 @@ pub use channel::{
     ChannelParams, ChannelState, Party, PartyKeys, Ptlc, DUST_LIMIT, MIN_SHARED_DELAY,
 };
 pub use tx::{
-    ptlc_internal_key, ptlc_tree, published_update_input, xonly, CooperativeClose, PtlcClaim,
-    PtlcPath, StateTransactions, UpdateInput, CLAIM_SEQUENCE, PTLC_POINT_TAG, UPDATE_SEQUENCE,
+    ptlc_internal_key, ptlc_tree, published_update_input, xonly, ClaimShape, CooperativeClose,
+    PtlcClaim, PtlcPath, StateTransactions, UpdateInput, CLAIM_SEQUENCE, PTLC_POINT_TAG,
+    UPDATE_SEQUENCE,
 };
 
 use bitcoin::Amount;

@@ -376,10 +376,23 @@ pub enum PtlcPath {
     Timeout,
 }
 
+/// The shape of a PTLC claim transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimShape {
+    /// Version 3, no fee, the payout and a zero-value pay-to-anchor output: relayed by
+    /// nodes with default policy in a package with a child that pays its fee (CPFP), like
+    /// the updates and settlements. Every claim built now.
+    Anchored,
+    /// Version 2, no fee, the payout alone: what S pre-signed before claims had an anchor.
+    /// Only a chain that relays zero-fee transactions (the regtest ledger) takes it; kept
+    /// so that a sale made by an earlier version can still be claimed there.
+    Legacy,
+}
+
 /// A transaction claiming one PTLC output, unsigned, with what its signers sign.
 #[derive(Debug, Clone)]
 pub struct PtlcClaim {
-    /// The claim transaction (one input, one output).
+    /// The claim transaction (one input; the payout, then the anchor if anchored).
     pub tx: Transaction,
     /// The spent PTLC output.
     pub spent: TxOut,
@@ -389,19 +402,34 @@ pub struct PtlcClaim {
 }
 
 impl PtlcClaim {
-    /// A claim of `ptlc` (at `outpoint` in some settlement) paying `destination`, minus `fee`.
+    /// An anchored claim of `ptlc` (at `outpoint` in some settlement) paying its whole
+    /// amount to `destination`.
     pub fn new(
         params: &ChannelParams,
         ptlc: &Ptlc,
         outpoint: OutPoint,
         path: PtlcPath,
         destination: ScriptBuf,
-        fee: Amount,
     ) -> Result<Self, EltooError> {
-        let value = ptlc
-            .amount
-            .checked_sub(fee)
-            .ok_or(EltooError::AmountOverflow)?;
+        Self::with_shape(
+            params,
+            ptlc,
+            outpoint,
+            path,
+            destination,
+            ClaimShape::Anchored,
+        )
+    }
+
+    /// A claim of `ptlc` of the given shape.
+    pub fn with_shape(
+        params: &ChannelParams,
+        ptlc: &Ptlc,
+        outpoint: OutPoint,
+        path: PtlcPath,
+        destination: ScriptBuf,
+        shape: ClaimShape,
+    ) -> Result<Self, EltooError> {
         let tree = ptlc_tree(params, ptlc)?;
         let [success, timeout] = ptlc_leaves(params, ptlc);
         let (leaf, lock_time) = match path {
@@ -414,14 +442,19 @@ impl PtlcClaim {
         };
         let mut input = placeholder_input(CLAIM_SEQUENCE);
         input.previous_output = outpoint;
+        let payout = TxOut {
+            value: ptlc.amount,
+            script_pubkey: destination,
+        };
+        let (version, output) = match shape {
+            ClaimShape::Anchored => (Version(3), vec![payout, anchor(Amount::ZERO)]),
+            ClaimShape::Legacy => (Version(2), vec![payout]),
+        };
         let tx = Transaction {
-            version: Version(2),
+            version,
             lock_time,
             input: vec![input],
-            output: vec![TxOut {
-                value,
-                script_pubkey: destination,
-            }],
+            output,
         };
         Ok(Self {
             tx,

@@ -8,7 +8,7 @@ use secp::{Point, Scalar};
 
 use crate::crypto::adaptor::PreSignature;
 use crate::eltoo::{
-    scripts, ChannelParams, ChannelState, EltooError, Party, Ptlc, PtlcClaim, PtlcPath,
+    scripts, ChannelParams, ChannelState, ClaimShape, EltooError, Party, Ptlc, PtlcClaim, PtlcPath,
 };
 
 /// Blocks of margin a PTLC expiry leaves the payee beyond what it needs to take the PTLC on
@@ -235,27 +235,54 @@ pub fn claimed_state(latest: &ChannelState, number: u32, point: Point) -> Option
     Some(next)
 }
 
-/// B's on-chain success claim of `ptlc` at `outpoint` (to B's settlement key, no fee: the
-/// regtest ledger needs none), whose offerer APO digest S pre-signs with adaptor point
-/// `ptlc.point`. The APO digest does not commit to the outpoint: S pre-signs with any.
+/// B's on-chain success claim of `ptlc` at `outpoint`: the whole amount to B's settlement
+/// key and, when anchored, the pay-to-anchor output B's fee child spends (the claim pays no
+/// fee itself). S pre-signs its offerer APO digest with adaptor point `ptlc.point`; that
+/// digest does not commit to the outpoint: S pre-signs with any.
 pub fn success_claim(
     params: &ChannelParams,
     ptlc: &Ptlc,
     outpoint: OutPoint,
+    shape: ClaimShape,
 ) -> Result<PtlcClaim, EltooError> {
-    PtlcClaim::new(
+    PtlcClaim::with_shape(
         params,
         ptlc,
         outpoint,
         PtlcPath::Success,
         params.to_node_script(Party::Client),
-        Amount::ZERO,
+        shape,
     )
 }
 
-/// The digest S's adaptor pre-signature signs for B's success claim of `ptlc`.
+/// The digest S's adaptor pre-signature signs for B's (anchored) success claim of `ptlc`.
 pub fn claim_digest(params: &ChannelParams, ptlc: &Ptlc) -> Result<[u8; 32], EltooError> {
-    success_claim(params, ptlc, OutPoint::null())?.offerer_apo_sighash()
+    shape_digest(params, ptlc, ClaimShape::Anchored)
+}
+
+fn shape_digest(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    shape: ClaimShape,
+) -> Result<[u8; 32], EltooError> {
+    success_claim(params, ptlc, OutPoint::null(), shape)?.offerer_apo_sighash()
+}
+
+/// The shape of the success claim S's pre-signature `pre` signs: anchored, or the legacy
+/// shape of a sale made by an earlier version. `None` when it signs neither (or S's PTLC
+/// key is not a point).
+pub fn presigned_shape(
+    params: &ChannelParams,
+    ptlc: &Ptlc,
+    pre: &PreSignature,
+) -> Option<ClaimShape> {
+    let key = Point::lift_x(params.keys(ptlc.offerer).ptlc.serialize()).ok()?;
+    [ClaimShape::Anchored, ClaimShape::Legacy]
+        .into_iter()
+        .find(|&shape| {
+            shape_digest(params, ptlc, shape)
+                .is_ok_and(|digest| pre.verify(key, &digest, ptlc.point).is_ok())
+        })
 }
 
 /// The outputs of `settlement`, the settlement of whichever state, that pay exactly `ptlc`
@@ -318,8 +345,8 @@ pub fn ptlc_spend(
     PtlcSpend::Unknown
 }
 
-/// B's signed success claim: S's pre-signature completed with `t`, and B's signature with
-/// its PTLC key `receiver` (`aux`: fresh randomness).
+/// B's signed success claim, of the shape S pre-signed: S's pre-signature completed with
+/// `t`, and B's signature with its PTLC key `receiver` (`aux`: fresh randomness).
 pub fn signed_success_claim(
     params: &ChannelParams,
     ptlc: &Ptlc,
@@ -329,7 +356,9 @@ pub fn signed_success_claim(
     receiver: Scalar,
     aux: [u8; 32],
 ) -> Result<Transaction, String> {
-    let claim = success_claim(params, ptlc, outpoint).map_err(|e| e.to_string())?;
+    let shape = presigned_shape(params, ptlc, pre)
+        .ok_or("S's pre-signature signs no success claim of this PTLC")?;
+    let claim = success_claim(params, ptlc, outpoint, shape).map_err(|e| e.to_string())?;
     let offerer = pre.complete(t, ptlc.point).map_err(|e| e.to_string())?;
     let digest = claim.sighash().map_err(|e| e.to_string())?;
     let ours: musig2::LiftedSignature = musig2::sign_solo(receiver, digest, aux);
@@ -339,7 +368,7 @@ pub fn signed_success_claim(
 }
 
 /// S's signed timeout claim of `ptlc` at `outpoint` back to S's settlement key, valid from
-/// the PTLC's expiry height.
+/// the PTLC's expiry height: anchored, its fee paid by a child.
 pub fn signed_timeout_claim(
     params: &ChannelParams,
     ptlc: &Ptlc,
@@ -353,7 +382,6 @@ pub fn signed_timeout_claim(
         outpoint,
         PtlcPath::Timeout,
         params.to_node_script(Party::Server),
-        Amount::ZERO,
     )?;
     let sig: musig2::LiftedSignature = musig2::sign_solo(offerer, claim.sighash()?, aux);
     claim.signed_timeout(&sig.serialize())

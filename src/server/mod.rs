@@ -1084,9 +1084,9 @@ impl ServerCore {
         Ok(payout.internal_key)
     }
 
-    /// Publishes one of a channel's zero-fee transactions (an update or a settlement): alone
-    /// where the chain takes it so, else with a child from S's wallet that pays for it
-    /// through its anchor (a node with default relay policy).
+    /// Publishes one of a channel's zero-fee transactions (an update, a settlement or a
+    /// PTLC timeout claim): alone where the chain takes it so, else with a child from S's
+    /// wallet that pays for it through its anchor (a node with default relay policy).
     fn publish_channel_tx(
         &self,
         onchain: &mut Option<(OnchainWallet, WalletState)>,

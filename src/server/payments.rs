@@ -1310,7 +1310,7 @@ impl ServerCore {
                         random32().unwrap_or_default(),
                     )
                     .map_err(|e| e.to_string())
-                    .and_then(|tx| self.chain.broadcast(&tx).map_err(|e| e.to_string()));
+                    .and_then(|tx| self.publish_channel_tx(&mut inner.onchain, &tx));
                     log.push(format!(
                         "{what}: PTLC {outpoint} expired unclaimed; timeout claim: {r:?}"
                     ));
