@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::bitcoind::Bitcoind;
+use common::bitcoind::{burn_address, burn_witness, Bitcoind};
 use common::procs::{channel_id, eventually, Server, Wallet};
 use common::story::{server_init, status};
 
@@ -482,6 +482,132 @@ fn a_force_close_without_coins_for_its_fee_says_what_to_do() {
     assert!(node.mempool().is_empty());
 }
 
+/// A's force close goes out with a fee child; a block comes without it (a full block): the
+/// next command replaces the child by one paying more from the same coin, and once mined
+/// the wallet counts only the child that confirmed.
+#[test]
+fn a_channel_transaction_that_misses_a_block_gets_a_child_paying_more() {
+    let Some(node) = Bitcoind::start("fee bumping on bitcoind", &[]) else {
+        return;
+    };
+    let mut w = world(&node);
+    // S would pay for A's update too (it wants it confirmed as well); without S, what this
+    // shows is A's own child.
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    let a = &w.a;
+    let coins = confirmed_sat(a);
+    let closing = a
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(closing.status.code(), Some(5), "pending");
+    let package = |node: &Bitcoind| {
+        let mut txs: Vec<Value> = node.mempool().iter().map(|t| node.mempool_tx(t)).collect();
+        assert_eq!(txs.len(), 2, "{txs:?}");
+        // The update (no fee) first, then its child.
+        txs.sort_by_key(|t| t["fee_sat"].as_u64());
+        let package_rate = txs[1]["fee_sat"].as_u64().unwrap() as f64
+            / (txs[0]["vsize"].as_u64().unwrap() + txs[1]["vsize"].as_u64().unwrap()) as f64;
+        (txs[0]["txid"].clone(), txs[1].clone(), package_rate)
+    };
+    let (update, first, first_rate) = package(&node);
+    // Nothing happens while no block went by.
+    a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(package(&node).1["txid"], first["txid"]);
+    node.mine_empty();
+    let shown = a.cmd(&["channel", "show", &w.a_channel]).output().unwrap();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let (same_update, second, second_rate) = package(&node);
+    assert_eq!(same_update, update);
+    assert_ne!(second["txid"], first["txid"], "the child was replaced");
+    assert!(
+        second_rate >= first_rate * 1.5,
+        "{first_rate} then {second_rate} sat/vB"
+    );
+    assert_eq!(
+        second["vin"].as_array().unwrap().len(),
+        first["vin"].as_array().unwrap().len()
+    );
+    node.mine(1);
+    assert!(node.mempool().is_empty());
+    let after = confirmed_sat(a);
+    assert_eq!(after, coins - second["fee_sat"].as_u64().unwrap());
+}
+
+/// The anchor is anyone's to spend: a stranger replaces A's fee child with a child of its
+/// own, then drops that one (it spends its coin elsewhere, paying more), leaving A's update
+/// in the mempool without fee. After the next block A's next command gives it a child
+/// again, and it confirms.
+#[test]
+fn a_stripped_fee_child_is_put_back() {
+    let Some(node) = Bitcoind::start("a stripped fee child on bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let a = &w.a;
+    let closing = a
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(closing.status.code(), Some(5), "pending");
+    let mut txs: Vec<Value> = node.mempool().iter().map(|t| node.mempool_tx(t)).collect();
+    txs.sort_by_key(|t| t["fee_sat"].as_u64());
+    let (update, ours) = (txs[0]["txid"].as_str().unwrap().to_owned(), txs[1].clone());
+    let anchor = bitcoin::OutPoint::new(update.parse().unwrap(), 1);
+    assert_eq!(
+        node.mempool_tx(&update)["vout"][1]["scriptPubKey"]["type"],
+        "anchor"
+    );
+    let (coin, value) = node.burn_coin(4);
+    let theirs = node.send_burn(
+        3,
+        &[(anchor, vec![]), (coin, burn_witness())],
+        value,
+        bitcoin::Amount::from_sat(ours["fee_sat"].as_u64().unwrap() + 5_000),
+    );
+    let pool = node.mempool();
+    assert!(pool.contains(&theirs) && !pool.contains(&ours["txid"].as_str().unwrap().to_owned()));
+    let elsewhere = node.send_burn(
+        2,
+        &[(coin, burn_witness())],
+        value,
+        bitcoin::Amount::from_sat(50_000),
+    );
+    let pool = node.mempool();
+    assert!(
+        pool.contains(&elsewhere) && !pool.contains(&theirs),
+        "{pool:?}"
+    );
+    // A's update is left in the mempool without fee: no miner takes it.
+    assert_eq!(pool.len(), 2, "{pool:?}");
+    assert_eq!(node.mempool_tx(&update)["fee_sat"], 0);
+    // Before the next block A leaves it (nothing says it will not be mined); after it, A's
+    // next command gives it a child again.
+    a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(node.mempool().len(), 2);
+    node.mine_empty();
+    let shown = a.cmd(&["channel", "show", &w.a_channel]).output().unwrap();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let pool = node.mempool();
+    assert!(pool.contains(&update) && pool.len() == 3, "{pool:?}");
+    node.mine(1);
+    assert!(
+        node.call("gettxout", &[json!(update), json!(0)])["confirmations"]
+            .as_u64()
+            .is_some_and(|c| c >= 1),
+        "A's update confirmed"
+    );
+}
+
 /// S closes inbound capacity nothing was paid into (`--idle-inbound-blocks`). On a
 /// default-policy node the close needs a fee child from S's wallet; while S has no
 /// confirmed coins the close cannot go out, so the channel stays open and S tries again at
@@ -511,12 +637,7 @@ fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
     });
     // S gives away every confirmed coin it has (its funding's change).
     drop(server);
-    let burn = bitcoin::Address::p2wsh(
-        &bitcoin::ScriptBuf::from(vec![0x51]),
-        bitcoin::Network::Regtest,
-    )
-    .to_string();
-    s.ok(&["wallet", "send", &burn, "--all"]);
+    s.ok(&["wallet", "send", &burn_address(), "--all"]);
     node.mine(1);
     let server = Server::start(&s);
     // Idle: S wants to close, cannot pay for the update, keeps the channel open.
@@ -530,5 +651,14 @@ fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
     eventually("S's idle close with its fee child", || {
         node.mempool().len() == 2
     });
+    // A block comes without them: S's next pass replaces its child by one paying more.
+    let first: std::collections::BTreeSet<String> = node.mempool().into_iter().collect();
+    node.mine_empty();
+    eventually("S's child replaced", || {
+        let now: std::collections::BTreeSet<String> = node.mempool().into_iter().collect();
+        now.len() == 2 && now.intersection(&first).count() == 1
+    });
+    node.mine(1);
+    assert!(node.mempool().is_empty());
     drop(server);
 }

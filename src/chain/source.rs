@@ -234,6 +234,37 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     fn fee_rate(&self) -> bitcoin::FeeRate {
         FALLBACK_FEE_RATE
     }
+
+    /// `txid` as it waits in the node's mempool; `None` when it is not there (confirmed,
+    /// gone, or a chain source without fee market: the regtest ledger).
+    fn mempool_entry(&self, _txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
+        Ok(None)
+    }
+}
+
+/// A transaction waiting in the node's mempool, as fee bumping sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MempoolEntry {
+    /// The tip's height when it entered the mempool: a block above it was mined without it.
+    pub height: u32,
+    /// Fees of it and its descendants in the mempool.
+    pub descendant_fees: bitcoin::Amount,
+    /// Virtual size of it and its descendants.
+    pub descendant_vsize: u64,
+    /// The mempool transactions that spend its outputs (a zero-fee parent: its fee child,
+    /// whoever made it).
+    pub spent_by: Vec<Txid>,
+}
+
+impl MempoolEntry {
+    /// The fee rate of it with its descendants (a zero-fee parent with its child: the
+    /// package's rate), rounded down.
+    pub fn package_rate(&self) -> bitcoin::FeeRate {
+        // 1 sat/vB is 250 sat per 1000 weight units.
+        bitcoin::FeeRate::from_sat_per_kwu(
+            self.descendant_fees.to_sat().saturating_mul(250) / self.descendant_vsize.max(1),
+        )
+    }
 }
 
 /// [`ChainSource::with_view`] for a closure that returns something.
@@ -807,6 +838,41 @@ impl ChainSource for BitcoindSource {
                 .unwrap_or(Txid::all_zeros()),
             reason: format!("package: {} ({})", answer.package_msg, errors.join("; ")),
         })
+    }
+
+    fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            height: u32,
+            descendantsize: u64,
+            fees: Fees,
+            spentby: Vec<Txid>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Fees {
+            /// BTC.
+            descendant: f64,
+        }
+        match self
+            .client
+            .call::<Entry>("getmempoolentry", &[serde_json::json!(txid)])
+        {
+            Ok(e) => Ok(Some(MempoolEntry {
+                height: e.height,
+                descendant_fees: bitcoin::Amount::from_btc(e.fees.descendant).map_err(|err| {
+                    self.error(bitcoincore_rpc::Error::ReturnedError(err.to_string()))
+                })?,
+                descendant_vsize: e.descendantsize,
+                spent_by: e.spentby,
+            })),
+            // RPC_INVALID_ADDRESS_OR_KEY: "Transaction not in mempool".
+            Err(bitcoincore_rpc::Error::JsonRpc(bitcoincore_rpc::jsonrpc::Error::Rpc(r)))
+                if r.code == -5 =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// `estimatesmartfee` for 6 blocks ([`FALLBACK_FEE_RATE`] without an estimate), and

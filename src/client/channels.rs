@@ -590,14 +590,44 @@ impl Engine<'_> {
         if let Some(b) = outcome.broadcast() {
             self.publish_channel_tx(source, &b.tx)?;
         }
+        match outcome {
+            WatchOutcome::WaitingForDelay {
+                update_txid: txid,
+                confirmations: 0,
+                ..
+            }
+            | WatchOutcome::Settled {
+                txid,
+                confirmations: 0,
+                ..
+            } => self.bump_fee_children(source, &[txid])?,
+            _ => {}
+        }
         self.save_spend_index();
         Ok(outcome)
     }
 
+    /// Pays (more) for `parents`, channel transactions of ours waiting in the mempool, and
+    /// for those our fee children pay for, where a block went by without them
+    /// ([`OnchainWallet::bump_fee_children`]; a node with a mempool only).
+    pub(crate) fn bump_fee_children(
+        &self,
+        source: &dyn ChainSource,
+        parents: &[bitcoin::Txid],
+    ) -> ClientResult<()> {
+        if source.ledger().is_some() {
+            return Ok(());
+        }
+        let (mut wallet, state) = self.onchain()?;
+        for line in wallet.bump_fee_children(source, parents) {
+            self.note(&line);
+        }
+        self.save_onchain(&mut wallet, state)
+    }
+
     /// Publishes one of the channel's zero-fee transactions (an update, a settlement or a
-    /// PTLC claim):
-    /// alone where the chain takes it so, else with a child from the on-chain wallet that
-    /// pays for it through its anchor (a node with default relay policy).
+    /// PTLC claim): alone where the chain takes it so, else with a child from the on-chain
+    /// wallet that pays for it through its anchor (a node with default relay policy).
     pub(crate) fn publish_channel_tx(
         &self,
         source: &dyn ChainSource,

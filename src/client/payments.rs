@@ -1786,11 +1786,14 @@ impl Payments<'_, '_> {
                     LocalStatus::Paid,
                     Some(format!("claimed on chain in {txid}")),
                 ),
-                None => self.mark(
-                    p,
-                    LocalStatus::Sold,
-                    Some(format!("claim {txid} published; paid once it confirms")),
-                ),
+                None => {
+                    self.s.bump_fee_children(self.source, &[txid])?;
+                    self.mark(
+                        p,
+                        LocalStatus::Sold,
+                        Some(format!("claim {txid} published; paid once it confirms")),
+                    )
+                }
             };
         }
         let Some(outpoint) = unspent else {

@@ -456,6 +456,8 @@ struct Inner {
     /// channel's file (still authentic) and sign a second close, which would reveal S's
     /// funding key. After a restart the client requests a new close.
     close_nonces: BTreeMap<ChannelId, (SecretNonce, u64)>,
+    /// The tip at which S last looked for fee children to pay more for (one look a block).
+    fees_checked_at: Option<u32>,
 }
 
 /// A channel, payment or file S could not load or finish and set aside: S starts and keeps
@@ -590,6 +592,7 @@ impl ServerCore {
                 onchain: None,
                 quarantined,
                 close_nonces: BTreeMap::new(),
+                fees_checked_at: None,
             }),
         };
         // Go on from the spend index stored by the last run (bitcoind); one that cannot be
@@ -1112,6 +1115,33 @@ impl ServerCore {
         }
     }
 
+    /// Once a block, on a node with a mempool: pays (more) for the channel transactions
+    /// waiting in it (`unconfirmed`) and those S's fee children pay for, where a block went
+    /// by without them ([`OnchainWallet::bump_fee_children`]).
+    fn bump_fee_children(
+        &self,
+        inner: &mut Inner,
+        tip: u32,
+        unconfirmed: &[bitcoin::Txid],
+        log: &mut Vec<String>,
+        errors: &mut Vec<String>,
+    ) {
+        if self.chain.ledger().is_some() || inner.fees_checked_at == Some(tip) {
+            return;
+        }
+        let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
+            Ok(pair) => pair,
+            Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
+        };
+        log.extend(wallet.bump_fee_children(self.chain.as_ref(), unconfirmed));
+        if wallet.persist_into(state) {
+            if let Err(e) = self.store.save(&*state) {
+                return errors.push(format!("fee bumping: storing the wallet failed: {e}"));
+            }
+        }
+        inner.fees_checked_at = Some(tip);
+    }
+
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
         let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
         wallet
@@ -1355,6 +1385,8 @@ impl ServerCore {
             })
             .map(|c| c.channel.id())
             .collect();
+        // Channel transactions waiting in the mempool: fee bumping looks at them.
+        let mut unconfirmed = Vec::new();
         let Inner {
             channels, onchain, ..
         } = &mut *inner;
@@ -1428,11 +1460,25 @@ impl ServerCore {
                     Err(e) => errors.push(format!("channel {id}: publishing failed: {e}")),
                 }
             }
-            if let crate::watch::WatchOutcome::Alert(a) = &outcome {
-                log.push(format!("channel {id}: ALERT: {a}"));
+            match outcome {
+                crate::watch::WatchOutcome::Alert(a) => {
+                    log.push(format!("channel {id}: ALERT: {a}"))
+                }
+                crate::watch::WatchOutcome::WaitingForDelay {
+                    update_txid: txid,
+                    confirmations: 0,
+                    ..
+                }
+                | crate::watch::WatchOutcome::Settled {
+                    txid,
+                    confirmations: 0,
+                    ..
+                } => unconfirmed.push(txid),
+                _ => {}
             }
         }
-        self.watch_sold(&mut inner, &mut log);
+        self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
+        self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);
         if let Some((record, generation)) = self.chain.changed_spend_index() {
             match self.store.save(&record) {
                 Ok(()) => self.chain.spend_index_stored(generation),

@@ -1109,7 +1109,12 @@ impl ServerCore {
     /// `t` (S completes A's update: paid); from the PTLC's expiry S takes the amount back
     /// with the timeout path (cancelled). An open channel whose PTLC comes within
     /// `shared_delay + 6` blocks of its expiry is force-closed so that S can enforce it.
-    pub(super) fn watch_sold(&self, inner: &mut Inner, log: &mut Vec<String>) {
+    pub(super) fn watch_sold(
+        &self,
+        inner: &mut Inner,
+        log: &mut Vec<String>,
+        unconfirmed: &mut Vec<bitcoin::Txid>,
+    ) {
         let Ok(tip) = self.chain.tip_height() else {
             return;
         };
@@ -1269,7 +1274,12 @@ impl ServerCore {
                     // mempool, or shallow) an eviction or a reorganization may still let B's
                     // success claim confirm and pay B, so the payment is not cancelled yet.
                     PtlcSpend::Timeout if *depth >= ch.minimum_depth().max(1) => timeouts += 1,
-                    PtlcSpend::Timeout => shallow_timeouts += 1,
+                    PtlcSpend::Timeout => {
+                        shallow_timeouts += 1;
+                        if *depth == 0 {
+                            unconfirmed.push(txid);
+                        }
+                    }
                     PtlcSpend::Unknown => alerts.push(format!(
                         "ALERT: the PTLC output {outpoint} was spent in {txid} by neither of \
                          its paths"

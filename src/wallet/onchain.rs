@@ -157,6 +157,10 @@ pub const RECENT_CHECKPOINTS: usize = 1000;
 /// A version 3 (TRUC) child may be at most this large (bitcoind's policy).
 pub const MAX_CHILD_VSIZE: u64 = 1_000;
 
+/// The highest package fee rate a fee child is raised to (1,000 sat/vB): a bound on what a
+/// stuck channel transaction can cost the wallet.
+pub const MAX_BUMP_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(250_000);
+
 impl WalletState {
     /// Merges staged changes ([`OnchainWallet::take_changeset`]) into the stored state, and
     /// keeps of the block checkpoints only genesis, the blocks the wallet's transactions are
@@ -780,6 +784,114 @@ impl OnchainWallet {
             .count();
         self.record_unconfirmed(&child);
         Ok(child.compute_txid())
+    }
+
+    /// Pays (more) for each of `parents` (channel transactions of ours, zero-fee, with an
+    /// anchor) and for the parent of each of our fee children that a block went by without:
+    /// while one waits in the node's mempool and a block was mined since its fee child
+    /// entered it (or, childless, since it did), it gets a new child paying the package
+    /// `max(estimate, 1.5 × its rate)`, at most [`MAX_BUMP_FEE_RATE`]. The new child
+    /// conflicts on the anchor with the one there — ours (whose coins it may spend again)
+    /// or anyone's: the anchor is anyone's to spend, so a stranger may replace our child
+    /// and then drop theirs, leaving the parent without fee; this puts one back. Returns a
+    /// line per new child and per failure. Persist the wallet afterwards. A chain source
+    /// without mempool (the regtest ledger) never needs it.
+    pub fn bump_fee_children(&mut self, source: &dyn ChainSource, parents: &[Txid]) -> Vec<String> {
+        let mut all: Vec<Txid> = self
+            .wallet
+            .transactions()
+            .filter(|t| !t.chain_position.is_confirmed())
+            .filter(|t| t.tx_node.tx.version == bitcoin::transaction::Version(3))
+            // Our children's anchor input is the one input without a witness.
+            .filter_map(|t| {
+                let anchor = t.tx_node.tx.input.iter().find(|i| i.witness.is_empty())?;
+                Some(anchor.previous_output.txid)
+            })
+            .collect();
+        all.extend_from_slice(parents);
+        all.sort();
+        all.dedup();
+        all.into_iter()
+            .filter_map(|parent| {
+                self.bump_fee_child(source, parent)
+                    .unwrap_or_else(|e| Some(format!("paying more for {parent} failed: {e}")))
+            })
+            .collect()
+    }
+
+    fn bump_fee_child(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: Txid,
+    ) -> Result<Option<String>, WalletError> {
+        let Some(package) = source.mempool_entry(&parent)? else {
+            return Ok(None);
+        };
+        let child = match package.spent_by.first() {
+            Some(child) => Some((*child, source.mempool_entry(child)?)),
+            None => None,
+        };
+        let waiting_since = match &child {
+            Some((_, Some(entry))) => entry.height,
+            Some((_, None)) => return Ok(None),
+            None => package.height,
+        };
+        if source.tip_height()? <= waiting_since {
+            return Ok(None);
+        }
+        let old_rate = package.package_rate();
+        if old_rate >= MAX_BUMP_FEE_RATE {
+            return Ok(None);
+        }
+        let raised = old_rate
+            .to_sat_per_kwu()
+            .saturating_mul(3)
+            .div_ceil(2)
+            .saturating_add(250);
+        let rate = FeeRate::from_sat_per_kwu(raised)
+            .max(source.fee_rate())
+            .min(MAX_BUMP_FEE_RATE);
+        let Some(parent_tx) = source.find_tx(&OutPoint::new(parent, 0))? else {
+            return Ok(None);
+        };
+        // Our own child out of the wallet's view for the build: its coins are free again.
+        let ours = child
+            .and_then(|(txid, _)| self.wallet.get_tx(txid))
+            .map(|t| t.tx_node.tx.as_ref().clone());
+        if let Some(old) = &ours {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            self.wallet.apply_evicted_txs([(old.compute_txid(), now)]);
+        }
+        let bumped = self
+            .anchor_child(&parent_tx, rate)
+            .and_then(|(new, change_index)| {
+                source.broadcast_package(&[parent_tx.clone(), new.clone()])?;
+                Ok((new, change_index))
+            });
+        match bumped {
+            Ok((new, change_index)) => {
+                let _ = self
+                    .wallet
+                    .reveal_addresses_to(KeychainKind::Internal, change_index)
+                    .count();
+                self.record_unconfirmed(&new);
+                Ok(Some(format!(
+                    "{parent} waited a block at {} sat/vB: new fee child {} at {} sat/vB",
+                    old_rate.to_sat_per_vb_floor(),
+                    new.compute_txid(),
+                    rate.to_sat_per_vb_ceil()
+                )))
+            }
+            Err(e) => {
+                if let Some(old) = &ours {
+                    self.record_unconfirmed(old);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The wallet's coins made by unconfirmed version 3 transactions.

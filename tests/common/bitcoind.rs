@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use bdk_bitcoind_rpc::bitcoincore_rpc::{self, RpcApi};
@@ -107,9 +108,25 @@ impl Bitcoind {
 
     /// Mines `n` blocks paying nobody of the test (an anyone-can-spend P2WSH).
     pub fn mine(&self, n: u32) {
-        let script = bitcoin::ScriptBuf::from(vec![0x51]);
-        let burn = bitcoin::Address::p2wsh(&script, bitcoin::Network::Regtest);
-        self.mine_to(n, &burn.to_string());
+        self.mine_to(n, &burn_address());
+    }
+
+    /// Mines a block without any of the mempool's transactions (as a full block would).
+    pub fn mine_empty(&self) {
+        self.call("generateblock", &[json!(burn_address()), json!([])]);
+    }
+
+    /// A transaction in the mempool, decoded (`getrawtransaction` verbose) with its fee.
+    pub fn mempool_tx(&self, txid: &str) -> Value {
+        let mut tx = self.call("getrawtransaction", &[json!(txid), json!(true)]);
+        tx["fee_sat"] = json!(
+            (self.call("getmempoolentry", &[json!(txid)])["fees"]["base"]
+                .as_f64()
+                .unwrap()
+                * 1e8)
+                .round() as u64
+        );
+        tx
     }
 
     pub fn height(&self) -> u64 {
@@ -134,4 +151,66 @@ impl Drop for Bitcoind {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An anyone-can-spend P2WSH address: coinbases paid there belong to nobody of the test.
+pub fn burn_address() -> String {
+    let script = bitcoin::ScriptBuf::from(vec![0x51]);
+    bitcoin::Address::p2wsh(&script, bitcoin::Network::Regtest).to_string()
+}
+
+impl Bitcoind {
+    /// A mature coin nobody of the test owns: the coinbase of block `height`, paid to
+    /// [`burn_address`], which anyone spends with the witness `[OP_TRUE]`.
+    pub fn burn_coin(&self, height: u64) -> (bitcoin::OutPoint, bitcoin::Amount) {
+        let hash = self.call("getblockhash", &[json!(height)]);
+        let block = self.call("getblock", &[hash, json!(2)]);
+        let coinbase = &block["tx"][0];
+        let value = coinbase["vout"][0]["value"].as_f64().unwrap();
+        (
+            bitcoin::OutPoint::new(coinbase["txid"].as_str().unwrap().parse().unwrap(), 0),
+            bitcoin::Amount::from_btc(value).unwrap(),
+        )
+    }
+
+    /// Sends a transaction spending `inputs` (each with its witness) to [`burn_address`],
+    /// paying `fee`; panics if the node refuses it.
+    pub fn send_burn(
+        &self,
+        version: i32,
+        inputs: &[(bitcoin::OutPoint, Vec<Vec<u8>>)],
+        value_in: bitcoin::Amount,
+        fee: bitcoin::Amount,
+    ) -> String {
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version(version),
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: inputs
+                .iter()
+                .map(|(outpoint, witness)| bitcoin::TxIn {
+                    previous_output: *outpoint,
+                    script_sig: bitcoin::ScriptBuf::new(),
+                    sequence: bitcoin::Sequence::ENABLE_RBF_NO_LOCKTIME,
+                    witness: bitcoin::Witness::from_slice(witness),
+                })
+                .collect(),
+            output: vec![bitcoin::TxOut {
+                value: value_in - fee,
+                script_pubkey: bitcoin::Address::from_str(&burn_address())
+                    .unwrap()
+                    .assume_checked()
+                    .script_pubkey(),
+            }],
+        };
+        let hex = bitcoin::consensus::encode::serialize_hex(&tx);
+        self.call("sendrawtransaction", &[json!(hex)])
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// The witness that spends a [`burn_address`] coin: the script `OP_TRUE` itself.
+pub fn burn_witness() -> Vec<Vec<u8>> {
+    vec![vec![0x51]]
 }
