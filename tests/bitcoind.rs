@@ -118,6 +118,14 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
     let received = b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["status"], "paid", "{received}");
     assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
+    // B's inbound channel was funded by S: B has no coin to pay for a force close or an
+    // on-chain claim on this node, and is told so.
+    assert!(
+        received["warnings"]
+            .to_string()
+            .contains("0 sat of confirmed coins"),
+        "{received}"
+    );
     let synced = a.ok(&["sync"]);
     assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
     assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
@@ -310,6 +318,11 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
     node.mine(100);
     let coins = confirmed_sat(&b);
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let quiet = b.ok(&["receive"]);
+    assert!(
+        !quiet.to_string().contains("confirmed coins"),
+        "B's coin covers its fee reserve: {quiet}"
+    );
     let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
         .as_str()
         .unwrap()

@@ -625,6 +625,39 @@ impl Engine<'_> {
         self.save_onchain(&mut wallet, state)
     }
 
+    /// On a node with a fee market, a warning when the wallet's confirmed coins fall short
+    /// of the fee reserve its live channels need ([`fee_reserve`]): every force close and
+    /// on-chain claim is paid by a child from them, and without them a channel cannot be
+    /// enforced (a payee whose inbound channel S funded starts with none).
+    pub(crate) fn fee_reserve_warning(&self) -> ClientResult<Option<String>> {
+        let source = self.chain()?;
+        if source.ledger().is_some() {
+            return Ok(None);
+        }
+        let live = self
+            .all()?
+            .iter()
+            .filter(|c| {
+                c.channel.funding_outpoint().is_some()
+                    && c.channel.status() != crate::protocol::ChannelStatus::Closed
+            })
+            .count();
+        if live == 0 {
+            return Ok(None);
+        }
+        let (mut wallet, state) = self.onchain()?;
+        let confirmed = wallet.balance().confirmed;
+        self.save_onchain(&mut wallet, state)?;
+        let needed = fee_reserve(live, source.fee_rate());
+        Ok((confirmed < needed).then(|| {
+            format!(
+                "this wallet has {} of confirmed coins; its {live} channel(s) need at least {}                  at today's fee rate to pay for a force close and an on-chain claim on this                  node: receive some (`asyncpay wallet address`)",
+                crate::units::sat(confirmed.to_sat()),
+                crate::units::sat(needed.to_sat())
+            )
+        }))
+    }
+
     /// Publishes one of the channel's zero-fee transactions (an update, a settlement or a
     /// PTLC claim): alone where the chain takes it so, else with a child from the on-chain
     /// wallet that pays for it through its anchor (a node with default relay policy).
@@ -799,4 +832,14 @@ impl Engine<'_> {
         self.busy(None);
         Ok(())
     }
+}
+
+/// The confirmed coins `channels` live channels should keep for fee children at `rate`:
+/// per channel three packages (update, settlement, claim) of about 350 vB, at three times
+/// the rate (room for the bumps of a fee spike).
+pub fn fee_reserve(channels: usize, rate: bitcoin::FeeRate) -> Amount {
+    let per_channel = rate.fee_vb(3 * 350 * 3).unwrap_or(Amount::MAX_MONEY);
+    per_channel
+        .checked_mul(channels as u64)
+        .unwrap_or(Amount::MAX_MONEY)
 }

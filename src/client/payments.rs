@@ -1978,21 +1978,25 @@ impl Engine<'_> {
         package_out: Option<PathBuf>,
         channel: Option<String>,
     ) -> ClientResult<ClientPayment> {
-        self.payment_steps()?
-            .pay(address, amount, expiry, package_out, channel)
+        let steps = self.payment_steps()?;
+        if let Some(warning) = self.fee_reserve_warning()? {
+            self.note(&warning);
+        }
+        steps.pay(address, amount, expiry, package_out, channel)
     }
 
     /// B takes `package` (sealed bytes), or without one fetches its mailboxes, and moves
     /// every unfinished incoming payment on: sells it and (unless `no_claim`) claims it.
     pub fn receive(&self, package: Option<&[u8]>, no_claim: bool) -> ClientResult<Progress> {
         let ps = self.payment_steps()?;
-        let warnings = match package {
+        let mut warnings = match package {
             Some(bytes) => {
                 ps.accept_package(bytes, None)?;
                 Vec::new()
             }
             None => ps.fetch_mailboxes()?,
         };
+        warnings.extend(self.fee_reserve_warning()?);
         // What this run works on: every incoming payment not finished yet.
         let open: Vec<PaymentId> = ps
             .all()?
