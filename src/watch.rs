@@ -137,6 +137,12 @@ pub struct Broadcast {
     pub kind: BroadcastKind,
     /// A sentence for logs, e.g. "rebind latest update 7 over published update 3".
     pub reason: String,
+    /// A rebinding over an update that waits unconfirmed on the funding output: our latest
+    /// update bound to the funding output instead, to publish with a child paying more if
+    /// the rebinding is refused (on a node with TRUC policy the old update's fee child is
+    /// the one descendant it may have): it replaces the old update and its child (package
+    /// RBF) rather than waiting for them to confirm.
+    pub replacement: Option<Transaction>,
 }
 
 /// Something the watcher cannot fix: the operator must look.
@@ -572,6 +578,7 @@ fn decide(
                     reason: format!(
                         "force close: publish latest update {latest} on the funding output"
                     ),
+                    replacement: None,
                 }));
             }
             if confs < channel.minimum_depth() {
@@ -620,6 +627,13 @@ fn decide(
                     reason: format!(
                         "rebind latest update {latest} over published update {number} ({txid})"
                     ),
+                    replacement: if height.is_none()
+                        && tx.input.iter().any(|i| i.previous_output == funding)
+                    {
+                        Some(channel.funding_update_tx()?)
+                    } else {
+                        None
+                    },
                 })),
                 Ok(None) => {
                     let confs = confirmations(view, height);
@@ -631,6 +645,7 @@ fn decide(
                                 "settle latest state {latest}: its update {txid} has {confs} \
                                  confirmations (delay {delay})"
                             ),
+                            replacement: None,
                         }))
                     } else {
                         Ok(WatchOutcome::WaitingForDelay {

@@ -238,11 +238,17 @@ fn settle_and_check(node: &Bitcoind, w: &World, before: (u64, u64), fee_bound: u
 /// with default relay policy) every zero-fee update and settlement goes out with a child
 /// paying for it through its anchor, from the publisher's wallet.
 fn old_state_loses(node: &Bitcoind, fees: bool) {
-    let w = world(node);
+    let mut w = world(node);
     // One transaction, or a parent and the child paying for it.
     let published = if fees { 2 } else { 1 };
-    let a = &w.a;
     let (old, (a_before, s_before)) = backup_then_pay(&w);
+    // S is away while the old update goes out and confirms: S comes back to a confirmed
+    // old state and rebinds over it (S replaces one still waiting in the mempool:
+    // `an_old_update_waiting_in_the_mempool_is_replaced_by_the_latest`).
+    let port = w.server.port();
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    let a = &w.a;
 
     // The old backup force-closes with state 0.
     let out = old
@@ -269,6 +275,7 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
         assert_eq!(node.mempool().len(), 3, "the payment is on the node");
     }
     node.mine(1);
+    w.server = Server::start_with(&w.s, &port, &[], None);
     // S's watcher sees it and rebinds its latest state over it.
     eventually("S rebinds the latest state over the old one", || {
         node.mempool().len() == published
@@ -276,6 +283,47 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
     node.mine(1);
     let fee_bound = if fees { 3_000 } else { 0 };
     settle_and_check(node, &w, (a_before, s_before), fee_bound);
+    drop(w.server);
+}
+
+/// A's old backup force-closes with state 0 on a default-policy node; before any block,
+/// S cannot rebind over it (its fee child is the one descendant a version 3 transaction may
+/// have), so S replaces it: its latest update on the funding output with a child paying
+/// more (package RBF). The old update never confirms; the latest settles.
+#[test]
+fn an_old_update_waiting_in_the_mempool_is_replaced_by_the_latest() {
+    let Some(node) = Bitcoind::start("replacing an old update on bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let (old, before) = backup_then_pay(&w);
+    let out = old
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let parent = |node: &Bitcoind| {
+        node.mempool()
+            .iter()
+            .map(|t| node.mempool_tx(t))
+            .find(|t| t["fee_sat"] == 0)
+            .map(|t| t["txid"].as_str().unwrap().to_owned())
+    };
+    let old_update = parent(&node).expect("the old update is on the node");
+    eventually("S replaces the old update", || {
+        node.mempool().len() == 2 && parent(&node).is_some_and(|p| p != old_update)
+    });
+    // The latest update spends the funding output, as the old one did.
+    let latest = node.mempool_tx(&parent(&node).unwrap());
+    let funding = w.a.ok(&["channel", "show", &w.a_channel])["funding_outpoint"].clone();
+    let spent = format!(
+        "{}:{}",
+        latest["vin"][0]["txid"].as_str().unwrap(),
+        latest["vin"][0]["vout"]
+    );
+    assert_eq!(json!(spent), funding);
+    node.mine(1);
+    settle_and_check(&node, &w, before, 3_000);
     drop(w.server);
 }
 

@@ -588,7 +588,7 @@ impl Engine<'_> {
             self.save(ch)?;
         }
         if let Some(b) = outcome.broadcast() {
-            self.publish_channel_tx(source, &b.tx)?;
+            self.publish_broadcast(source, b)?;
         }
         match outcome {
             WatchOutcome::WaitingForDelay {
@@ -656,6 +656,30 @@ impl Engine<'_> {
                 crate::units::sat(needed.to_sat())
             )
         }))
+    }
+
+    /// Publishes what a watch pass calls for; a rebinding the node refuses over an update
+    /// waiting unconfirmed on the funding output is replaced by our latest update on the
+    /// funding output, with a child outbidding the old one ([`Broadcast::replacement`]).
+    fn publish_broadcast(
+        &self,
+        source: &dyn ChainSource,
+        b: &crate::watch::Broadcast,
+    ) -> ClientResult<()> {
+        let rebound = self.publish_channel_tx(source, &b.tx);
+        let (Err(refused), Some(replacement)) = (&rebound, &b.replacement) else {
+            return rebound;
+        };
+        let replaced = b.tx.input[0].previous_output.txid;
+        let (mut wallet, state) = self.onchain()?;
+        let published = wallet.publish_replacing(source, replacement, &replaced);
+        self.save_onchain(&mut wallet, state)?;
+        published.map(drop).map_err(|e| {
+            ClientError::failed(format!(
+                "{}; replacing the old update {replaced} failed too: {e}",
+                refused.message
+            ))
+        })
     }
 
     /// Publishes one of the channel's zero-fee transactions (an update, a settlement or a

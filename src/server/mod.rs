@@ -956,7 +956,7 @@ impl ServerCore {
             }
         }
         let b = outcome.broadcast()?;
-        Some(match self.publish_channel_tx(&mut inner.onchain, &b.tx) {
+        Some(match self.publish_broadcast(&mut inner.onchain, b) {
             Ok(txid) => {
                 let ch = inner.channels.get_mut(id)?;
                 ch.published.push(txid);
@@ -1085,6 +1085,32 @@ impl ServerCore {
             self.store.save(&*state).map_err(store_error)?;
         }
         Ok(payout.internal_key)
+    }
+
+    /// Publishes what a watch pass calls for (see [`Self::publish_channel_tx`]); a
+    /// rebinding the node refuses over an update waiting unconfirmed on the funding output
+    /// is replaced by S's latest update on the funding output, with a child outbidding the
+    /// old one ([`crate::watch::Broadcast::replacement`]). The txid published.
+    fn publish_broadcast(
+        &self,
+        onchain: &mut Option<(OnchainWallet, WalletState)>,
+        b: &crate::watch::Broadcast,
+    ) -> Result<bitcoin::Txid, String> {
+        let rebound = self.publish_channel_tx(onchain, &b.tx);
+        let (Err(refused), Some(replacement)) = (&rebound, &b.replacement) else {
+            return rebound;
+        };
+        let replaced = b.tx.input[0].previous_output.txid;
+        let (wallet, state) = self
+            .onchain_of(onchain)
+            .map_err(|e| e.message().to_owned())?;
+        let published = wallet.publish_replacing(self.chain.as_ref(), replacement, &replaced);
+        if wallet.persist_into(state) {
+            self.store.save(&*state).map_err(|e| e.to_string())?;
+        }
+        published
+            .map(|_| replacement.compute_txid())
+            .map_err(|e| format!("{refused}; replacing the old update {replaced} failed too: {e}"))
     }
 
     /// Publishes one of a channel's zero-fee transactions (an update, a settlement or a
@@ -1446,7 +1472,7 @@ impl ServerCore {
                 }
             }
             if let Some(b) = outcome.broadcast() {
-                match self.publish_channel_tx(onchain, &b.tx) {
+                match self.publish_broadcast(onchain, b) {
                     Ok(txid) => {
                         if let Some(next) = next {
                             ch.channel = next;

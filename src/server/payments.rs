@@ -1165,7 +1165,7 @@ impl ServerCore {
                                 }
                             }
                             if let Some(b) = outcome.broadcast() {
-                                let r = self.publish_channel_tx(&mut inner.onchain, &b.tx);
+                                let r = self.publish_broadcast(&mut inner.onchain, b);
                                 log.push(format!(
                                     "{what}: the payee has not claimed and the PTLC expires at \
                                      {}: force-closing channel {b_id}: {r:?}",

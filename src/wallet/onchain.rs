@@ -157,6 +157,19 @@ pub const RECENT_CHECKPOINTS: usize = 1000;
 /// A version 3 (TRUC) child may be at most this large (bitcoind's policy).
 pub const MAX_CHILD_VSIZE: u64 = 1_000;
 
+/// The package rate that replaces one paying `old`: `max(estimate, 1.5 × old + 1 sat/vB)`,
+/// at most [`MAX_BUMP_FEE_RATE`] (BIP125 wants a higher rate and the incremental fee).
+fn raised_rate(source: &dyn ChainSource, old: FeeRate) -> FeeRate {
+    let raised = old
+        .to_sat_per_kwu()
+        .saturating_mul(3)
+        .div_ceil(2)
+        .saturating_add(250);
+    FeeRate::from_sat_per_kwu(raised)
+        .max(source.fee_rate())
+        .min(MAX_BUMP_FEE_RATE)
+}
+
 /// The highest package fee rate a fee child is raised to (1,000 sat/vB): a bound on what a
 /// stuck channel transaction can cost the wallet.
 pub const MAX_BUMP_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(250_000);
@@ -775,7 +788,43 @@ impl OnchainWallet {
         source: &dyn ChainSource,
         parent: &Transaction,
     ) -> Result<Txid, WalletError> {
-        let (child, change_index) = self.anchor_child(parent, source.fee_rate())?;
+        self.publish_with_child_at(source, parent, source.fee_rate())
+    }
+
+    /// Publishes `parent`, our latest update bound to the funding output, with a child, in
+    /// place of `replaced`, an older update waiting unconfirmed on the same funding output
+    /// with its child: the package pays [`raised_rate`] over theirs, so the node replaces
+    /// them (package RBF); not when theirs pays more than twice the estimate (it confirms
+    /// soon anyway). Returns the child's txid. Persist the wallet afterwards.
+    pub fn publish_replacing(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+        replaced: &Txid,
+    ) -> Result<Txid, WalletError> {
+        let theirs = source
+            .mempool_entry(replaced)?
+            .map_or(FeeRate::ZERO, |e| e.package_rate());
+        // Outbidding a package that pays well costs much and gains little: it confirms
+        // soon, and the latest update then rebinds over it for the estimate.
+        let estimate = source.fee_rate();
+        if theirs.to_sat_per_kwu() > estimate.to_sat_per_kwu().saturating_mul(2) {
+            return Err(WalletError::Build(format!(
+                "the old update's package pays {} sat/vB, more than twice the estimate: it \
+                 confirms soon, and the latest update is rebound over it then",
+                theirs.to_sat_per_vb_floor()
+            )));
+        }
+        self.publish_with_child_at(source, parent, raised_rate(source, theirs))
+    }
+
+    fn publish_with_child_at(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+        rate: FeeRate,
+    ) -> Result<Txid, WalletError> {
+        let (child, change_index) = self.anchor_child(parent, rate)?;
         source.broadcast_package(&[parent.clone(), child.clone()])?;
         // Only now is the change index handed out for good (a refused package reveals none).
         let _ = self
@@ -843,14 +892,7 @@ impl OnchainWallet {
         if old_rate >= MAX_BUMP_FEE_RATE {
             return Ok(None);
         }
-        let raised = old_rate
-            .to_sat_per_kwu()
-            .saturating_mul(3)
-            .div_ceil(2)
-            .saturating_add(250);
-        let rate = FeeRate::from_sat_per_kwu(raised)
-            .max(source.fee_rate())
-            .min(MAX_BUMP_FEE_RATE);
+        let rate = raised_rate(source, old_rate);
         let Some(parent_tx) = source.find_tx(&OutPoint::new(parent, 0))? else {
             return Ok(None);
         };
