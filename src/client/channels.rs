@@ -590,17 +590,21 @@ impl Engine<'_> {
         if let Some(b) = outcome.broadcast() {
             self.publish_broadcast(source, b)?;
         }
+        // Only what we want confirmed: our latest update, the settlement of our latest
+        // state (never an older state's, which a peer may have published against us).
         match outcome {
             WatchOutcome::WaitingForDelay {
                 update_txid: txid,
                 confirmations: 0,
                 ..
-            }
-            | WatchOutcome::Settled {
-                txid,
-                confirmations: 0,
-                ..
             } => self.bump_fee_children(source, &[txid])?,
+            WatchOutcome::Settled {
+                txid,
+                state,
+                confirmations: 0,
+            } if state == crate::server::latest_number(&ch.channel) => {
+                self.bump_fee_children(source, &[txid])?
+            }
             _ => {}
         }
         self.save_spend_index();
@@ -620,7 +624,7 @@ impl Engine<'_> {
         }
         let (mut wallet, state) = self.onchain()?;
         for line in wallet.bump_fee_children(source, parents) {
-            self.note(&line);
+            self.note(line.as_ref().unwrap_or_else(|e| e));
         }
         self.save_onchain(&mut wallet, state)
     }

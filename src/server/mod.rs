@@ -1159,13 +1159,22 @@ impl ServerCore {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
         };
-        log.extend(wallet.bump_fee_children(self.chain.as_ref(), unconfirmed));
+        for r in wallet.bump_fee_children(self.chain.as_ref(), unconfirmed) {
+            match r {
+                Ok(line) => log.push(line),
+                Err(e) => errors.push(e),
+            }
+        }
         if wallet.persist_into(state) {
             if let Err(e) = self.store.save(&*state) {
                 return errors.push(format!("fee bumping: storing the wallet failed: {e}"));
             }
         }
-        inner.fees_checked_at = Some(tip);
+        // A pass that looked at everything without a failure: not again before the next
+        // block (a failure, here or at a channel, means trying again at the next pass).
+        if errors.is_empty() {
+            inner.fees_checked_at = Some(tip);
+        }
     }
 
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
@@ -1494,12 +1503,12 @@ impl ServerCore {
                     update_txid: txid,
                     confirmations: 0,
                     ..
-                }
-                | crate::watch::WatchOutcome::Settled {
-                    txid,
-                    confirmations: 0,
-                    ..
                 } => unconfirmed.push(txid),
+                crate::watch::WatchOutcome::Settled {
+                    txid,
+                    state,
+                    confirmations: 0,
+                } if state == latest_number(&ch.channel) => unconfirmed.push(txid),
                 _ => {}
             }
         }
@@ -1884,4 +1893,9 @@ pub fn summary(channel: &Channel) -> ChannelSummary {
         confirmations: channel.confirmations(),
         close_notice: None,
     }
+}
+
+/// The number of `channel`'s latest signed state (0 before any).
+pub(crate) fn latest_number(channel: &crate::protocol::Channel) -> u32 {
+    channel.latest().map_or(0, |l| l.state.number)
 }

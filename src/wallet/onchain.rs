@@ -723,6 +723,8 @@ impl OnchainWallet {
             .find(|(_, o)| o.script_pubkey == p2a)
             .ok_or_else(|| WalletError::Build("the transaction has no anchor output".into()))?;
         let anchor_outpoint = OutPoint::new(parent.compute_txid(), vout as u32);
+        // Known to the wallet, the anchor makes the child's fee computable (`paid_for`).
+        self.wallet.insert_txout(anchor_outpoint, anchor.clone());
         let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
         let change = self
             .wallet
@@ -835,35 +837,35 @@ impl OnchainWallet {
         Ok(child.compute_txid())
     }
 
-    /// Pays (more) for each of `parents` (channel transactions of ours, zero-fee, with an
-    /// anchor) and for the parent of each of our fee children that a block went by without:
-    /// while one waits in the node's mempool and a block was mined since its fee child
-    /// entered it (or, childless, since it did), it gets a new child paying the package
-    /// `max(estimate, 1.5 × its rate)`, at most [`MAX_BUMP_FEE_RATE`]. The new child
-    /// conflicts on the anchor with the one there — ours (whose coins it may spend again)
-    /// or anyone's: the anchor is anyone's to spend, so a stranger may replace our child
-    /// and then drop theirs, leaving the parent without fee; this puts one back. Returns a
-    /// line per new child and per failure. Persist the wallet afterwards. A chain source
-    /// without mempool (the regtest ledger) never needs it.
-    pub fn bump_fee_children(&mut self, source: &dyn ChainSource, parents: &[Txid]) -> Vec<String> {
-        let mut all: Vec<Txid> = self
-            .wallet
-            .transactions()
-            .filter(|t| !t.chain_position.is_confirmed())
-            .filter(|t| t.tx_node.tx.version == bitcoin::transaction::Version(3))
-            // Our children's anchor input is the one input without a witness.
-            .filter_map(|t| {
-                let anchor = t.tx_node.tx.input.iter().find(|i| i.witness.is_empty())?;
-                Some(anchor.previous_output.txid)
-            })
-            .collect();
-        all.extend_from_slice(parents);
-        all.sort();
-        all.dedup();
-        all.into_iter()
+    /// Pays (more) for each of `parents`, channel transactions the caller's bookkeeping
+    /// names as its own and wants confirmed (its latest update or settlement, its claim),
+    /// zero-fee with an anchor, that wait in the node's mempool:
+    /// - with a child that entered below the tip (a block went by without the package), or
+    ///   with none (someone replaced our child and then dropped theirs: the anchor is
+    ///   anyone's to spend), it gets a new child paying the package [`raised_rate`] over
+    ///   the most that it or any earlier child of ours paid;
+    /// - padded with inputs of someone else's (update and settlement signatures commit to
+    ///   no other input), to make us pay for their size, it is replaced at once by the
+    ///   transaction itself, with its one channel input, and a child (package RBF).
+    ///
+    /// The new child conflicts on the anchor with the one there: ours (whose coins it may
+    /// spend again) or anyone's. One result per parent acted on: what was published, or why
+    /// it failed. Persist the wallet afterwards. A chain source without mempool (the regtest
+    /// ledger) never needs it.
+    pub fn bump_fee_children(
+        &mut self,
+        source: &dyn ChainSource,
+        parents: &[Txid],
+    ) -> Vec<Result<String, String>> {
+        let mut parents = parents.to_vec();
+        parents.sort();
+        parents.dedup();
+        parents
+            .into_iter()
             .filter_map(|parent| {
                 self.bump_fee_child(source, parent)
-                    .unwrap_or_else(|e| Some(format!("paying more for {parent} failed: {e}")))
+                    .map_err(|e| format!("paying more for {parent} failed: {e}"))
+                    .transpose()
             })
             .collect()
     }
@@ -876,6 +878,22 @@ impl OnchainWallet {
         let Some(package) = source.mempool_entry(&parent)? else {
             return Ok(None);
         };
+        let Some(published) = source.find_tx(&OutPoint::new(parent, 0))? else {
+            return Ok(None);
+        };
+        // Our transactions have one input: the channel's (a script-path spend).
+        let padded = published.input.len() > 1;
+        let parent_tx = if padded {
+            let mut own = published.clone();
+            own.input
+                .retain(|i| i.witness.taproot_control_block().is_some());
+            if own.input.len() != 1 {
+                return Ok(None);
+            }
+            own
+        } else {
+            published
+        };
         let child = match package.spent_by.first() {
             Some(child) => Some((*child, source.mempool_entry(child)?)),
             None => None,
@@ -885,21 +903,20 @@ impl OnchainWallet {
             Some((_, None)) => return Ok(None),
             None => package.height,
         };
-        if source.tip_height()? <= waiting_since {
+        if !padded && source.tip_height()? <= waiting_since {
             return Ok(None);
         }
-        let old_rate = package.package_rate();
-        if old_rate >= MAX_BUMP_FEE_RATE {
+        let paid = self.paid_for(&parent_tx).max(package.package_rate());
+        if !padded && paid >= MAX_BUMP_FEE_RATE {
             return Ok(None);
         }
-        let rate = raised_rate(source, old_rate);
-        let Some(parent_tx) = source.find_tx(&OutPoint::new(parent, 0))? else {
-            return Ok(None);
-        };
-        // Our own child out of the wallet's view for the build: its coins are free again.
+        let rate = raised_rate(source, paid);
+        // Our own child (it spends our coins) out of the wallet's view for the build: its
+        // coins are free again. A child of someone else's is only outbid.
         let ours = child
             .and_then(|(txid, _)| self.wallet.get_tx(txid))
-            .map(|t| t.tx_node.tx.as_ref().clone());
+            .map(|t| t.tx_node.tx.as_ref().clone())
+            .filter(|t| self.wallet.sent_and_received(t).0 > Amount::ZERO);
         if let Some(old) = &ours {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -920,9 +937,19 @@ impl OnchainWallet {
                     .reveal_addresses_to(KeychainKind::Internal, change_index)
                     .count();
                 self.record_unconfirmed(&new);
+                let what = if padded {
+                    format!(
+                        "{parent}, padded with inputs not ours, replaced by {}",
+                        parent_tx.compute_txid()
+                    )
+                } else {
+                    format!(
+                        "{parent} waited a block at {} sat/vB",
+                        paid.to_sat_per_vb_floor()
+                    )
+                };
                 Ok(Some(format!(
-                    "{parent} waited a block at {} sat/vB: new fee child {} at {} sat/vB",
-                    old_rate.to_sat_per_vb_floor(),
+                    "{what}: new fee child {} at {} sat/vB",
                     new.compute_txid(),
                     rate.to_sat_per_vb_ceil()
                 )))
@@ -934,6 +961,27 @@ impl OnchainWallet {
                 Err(e)
             }
         }
+    }
+
+    /// The highest package rate a child of ours paid for `parent` (children replaced or
+    /// dropped since included): a stranger who strips our child and drops theirs resets
+    /// the package's rate, not what we go on from.
+    fn paid_for(&self, parent: &Transaction) -> FeeRate {
+        let txid = parent.compute_txid();
+        let parent_vsize = parent.vsize() as u64;
+        self.wallet
+            .tx_graph()
+            .full_txs()
+            .filter(|t| t.tx.input.iter().any(|i| i.previous_output.txid == txid))
+            .filter_map(|t| {
+                let fee = self.wallet.calculate_fee(&t.tx).ok()?;
+                let vsize = parent_vsize + t.tx.vsize() as u64;
+                Some(FeeRate::from_sat_per_kwu(
+                    fee.to_sat().saturating_mul(250) / vsize,
+                ))
+            })
+            .max()
+            .unwrap_or(FeeRate::ZERO)
     }
 
     /// The wallet's coins made by unconfirmed version 3 transactions.
