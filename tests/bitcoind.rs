@@ -43,6 +43,15 @@ fn confirmed_sat(w: &Wallet) -> u64 {
         .unwrap()
 }
 
+/// A pays B 10 000 sat (B offline): the payment's id.
+fn a_pays_b(w: &World) -> String {
+    let pay_to = w.b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    w.a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Whether `w`'s data dir holds a spend index record.
 fn stored_spend_index(w: &Wallet) -> bool {
     common::procs::read_store(w)
@@ -183,8 +192,7 @@ fn backup_then_pay(w: &World) -> (Wallet, (u64, u64)) {
         dir: old_dir,
         ..a.clone()
     };
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    a.ok(&["pay", &pay_to, "10000"]);
+    a_pays_b(w);
     b.ok(&["receive"]);
     assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
     assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));
@@ -365,16 +373,12 @@ fn b_claims_the_ptlc_on_bitcoind_when_s_is_gone_and_s_completes_a_from_the_claim
     node.mine_to(1, &address(&b));
     node.mine(100);
     let coins = confirmed_sat(&b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let quiet = b.ok(&["receive"]);
     assert!(
         !quiet.to_string().contains("confirmed coins"),
         "B's coin covers its fee reserve: {quiet}"
     );
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pid = a_pays_b(&w);
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
     w.server.child.kill().unwrap();
@@ -442,11 +446,7 @@ fn s_takes_an_expired_ptlc_back_on_a_default_policy_node() {
     };
     let w = world(&node);
     let (a, b) = (&w.a, &w.b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pid = a_pays_b(&w);
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
     let mut timeout_claim = None;

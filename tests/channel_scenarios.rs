@@ -322,6 +322,27 @@ fn updates_rebind_only_forward_and_settlements_match_their_update() {
     ch.submit(&ch.update(4, &input3)).unwrap();
 }
 
+/// State 1 (900 000 to the client, 20 000 to the server, and `ptlcs`) signed, its update
+/// on the funding output mined, and its settlement mined `DELAY` blocks later: the outpoints
+/// of the PTLC outputs, in order.
+fn settle_with_ptlcs(ch: &mut Channel, ptlcs: Vec<Ptlc>) -> Vec<OutPoint> {
+    let state = ch.state(1, 900_000, 20_000, ptlcs);
+    ch.sign_state(state);
+    let update = ch.update(1, &UpdateInput::Funding(ch.funding));
+    ch.submit(&update).unwrap();
+    ch.mine(u32::from(DELAY));
+    let txs = &ch.states[&1].0;
+    let settlement = txs.signed_settlement(OutPoint::new(update.compute_txid(), 0));
+    let outs = txs
+        .ptlc_vouts
+        .iter()
+        .map(|v| OutPoint::new(settlement.compute_txid(), v.unwrap()))
+        .collect();
+    ch.submit(&settlement).unwrap();
+    ch.mine(1);
+    outs
+}
+
 /// Claims are anchored (version 3, the whole amount out, a zero-value pay-to-anchor) so a
 /// node with default policy relays them with a fee child; a pre-signature S made for the
 /// legacy shape (version 2, one output) of an earlier version still completes to a valid
@@ -343,16 +364,8 @@ fn claims_are_anchored_and_legacy_presignatures_still_claim() {
         expiry,
     };
     let (anchored, legacy) = (ptlc(t * G), ptlc(t2 * G));
-    let state = ch.state(1, 900_000, 20_000, vec![anchored.clone(), legacy.clone()]);
-    ch.sign_state(state);
-    let update = ch.update(1, &UpdateInput::Funding(ch.funding));
-    ch.submit(&update).unwrap();
-    ch.mine(u32::from(DELAY));
-    let txs = &ch.states[&1].0;
-    let settlement = txs.signed_settlement(OutPoint::new(update.compute_txid(), 0));
-    ch.submit(&settlement).unwrap();
-    ch.mine(1);
-    let vout = |i: usize| OutPoint::new(settlement.compute_txid(), txs.ptlc_vouts[i].unwrap());
+    let outs = settle_with_ptlcs(&mut ch, vec![anchored.clone(), legacy.clone()]);
+    let vout = |i: usize| outs[i];
     let presign = |p: &Ptlc, shape| {
         let claim = PtlcClaim::with_shape(
             &ch.params,
@@ -433,16 +446,8 @@ fn ptlc_success_reveals_the_scalar_and_timeout_waits_for_expiry() {
     };
     // The client funded 1,000,000 and paid the server 100,000; the server offers two PTLCs
     // of 40,000 back (like S paying B).
-    let state = ch.state(1, 900_000, 20_000, vec![ptlc.clone(), second.clone()]);
-    ch.sign_state(state);
-    let update = ch.update(1, &UpdateInput::Funding(ch.funding));
-    ch.submit(&update).unwrap();
-    ch.mine(u32::from(DELAY));
-    let txs = &ch.states[&1].0;
-    let settlement = txs.signed_settlement(OutPoint::new(update.compute_txid(), 0));
-    ch.submit(&settlement).unwrap();
-    ch.mine(1);
-    let vout = |i: usize| OutPoint::new(settlement.compute_txid(), txs.ptlc_vouts[i].unwrap());
+    let outs = settle_with_ptlcs(&mut ch, vec![ptlc.clone(), second.clone()]);
+    let vout = |i: usize| outs[i];
 
     // Success: the server pre-signed (APO, adaptor T) before knowing which settlement txid
     // would exist; the client completes with t and claims; the server extracts t.
