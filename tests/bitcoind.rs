@@ -294,6 +294,46 @@ fn old_state_loses(node: &Bitcoind, fees: bool) {
     drop(w.server);
 }
 
+/// Nobody pays for what robs them: S is away while A's old backup force-closes with state 0
+/// and, once the delay has passed, publishes that state's settlement with a weak child that
+/// a block goes by without. A's own wallet (state 1) looks at the channel: the settlement
+/// of an older state is not A's to pay for, and A adds no child to it.
+#[test]
+fn an_old_states_settlement_is_not_paid_for_by_the_party_it_robs() {
+    let Some(node) = Bitcoind::start("an old settlement on bitcoind", &[]) else {
+        return;
+    };
+    let mut w = world(&node);
+    let (old, _) = backup_then_pay(&w);
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    let close = |wallet: &Wallet| {
+        wallet
+            .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap()
+    };
+    close(&old);
+    node.mine(1);
+    // The delay (15 blocks) after the old update, then its settlement from the backup.
+    node.mine(15);
+    close(&old);
+    let before: std::collections::BTreeSet<String> = node.mempool().into_iter().collect();
+    assert_eq!(before.len(), 2, "the old settlement and its child");
+    node.mine_empty();
+    let shown =
+        w.a.cmd(&["channel", "show", &w.a_channel])
+            .output()
+            .unwrap();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let after: std::collections::BTreeSet<String> = node.mempool().into_iter().collect();
+    assert_eq!(after, before, "A paid for nothing");
+}
+
 /// A's old backup force-closes with state 0 on a default-policy node; before any block,
 /// S cannot rebind over it (its fee child is the one descendant a version 3 transaction may
 /// have), so S replaces it: its latest update on the funding output with a child paying
