@@ -489,19 +489,34 @@ fn s_takes_an_expired_ptlc_back_on_a_default_policy_node() {
     let pid = a_pays_b(&w);
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    let mut timeout_claim = None;
+    let mut timeout_claim: Option<Value> = None;
     for _ in 0..60 {
         node.mine(1);
         std::thread::sleep(std::time::Duration::from_millis(400));
-        timeout_claim = timeout_claim.or_else(|| {
-            node.mempool()
+        if timeout_claim.is_none() {
+            timeout_claim = node
+                .mempool()
                 .iter()
-                .map(|txid| node.call("getrawtransaction", &[json!(txid), json!(true)]))
+                .map(|txid| node.mempool_tx(txid))
                 .find(|tx| {
                     tx["vout"].as_array().unwrap().len() == 2
                         && tx["vout"][0]["value"] == json!(0.0001)
-                })
-        });
+                });
+            if let Some(claim) = &timeout_claim {
+                // A block without it: S's next pass gives it a child paying more.
+                let first: std::collections::BTreeSet<String> =
+                    node.mempool().into_iter().collect();
+                assert_eq!(first.len(), 2, "the timeout claim and S's child");
+                node.mine_empty();
+                eventually("S's child of its timeout claim replaced", || {
+                    let now: std::collections::BTreeSet<String> =
+                        node.mempool().into_iter().collect();
+                    now.len() == 2
+                        && now.contains(claim["txid"].as_str().unwrap())
+                        && now.intersection(&first).count() == 1
+                });
+            }
+        }
         a.ok(&["sync"]);
         if a.ok(&["payments", "show", &pid])["status"] == "cancelled" {
             break;
