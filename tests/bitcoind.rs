@@ -755,11 +755,18 @@ fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
     drop(server);
     s.ok(&["wallet", "send", &burn_address(), "--all"]);
     node.mine(1);
-    let server = Server::start(&s);
+    let log = root.path().join("s.log");
+    let server = Server::start_logged(&s, "0", &[], None, Some(&log));
     // Idle: S wants to close, cannot pay for the update, keeps the channel open.
     node.mine(3);
     std::thread::sleep(std::time::Duration::from_millis(800));
     assert!(node.mempool().is_empty(), "{:?}", node.mempool());
+    // And S's log says why before it comes to that.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("WARNING: S's wallet has 0 sat of confirmed coins"),
+        "{logged}"
+    );
     assert_eq!(channel_status(&b, &b_channel), "open");
     // S gets a coin; a later pass closes the channel with a child paying for its update.
     node.mine_to(1, &s_address);

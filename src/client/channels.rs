@@ -630,7 +630,7 @@ impl Engine<'_> {
     }
 
     /// On a node with a fee market, a warning when the wallet's confirmed coins fall short
-    /// of the fee reserve its live channels need ([`fee_reserve`]): every force close and
+    /// of the fee reserve its live channels need ([`crate::wallet::fee_reserve`]): every force close and
     /// on-chain claim is paid by a child from them, and without them a channel cannot be
     /// enforced (a payee whose inbound channel S funded starts with none).
     pub(crate) fn fee_reserve_warning(&self) -> ClientResult<Option<String>> {
@@ -652,7 +652,7 @@ impl Engine<'_> {
         let (mut wallet, state) = self.onchain()?;
         let confirmed = wallet.balance().confirmed;
         self.save_onchain(&mut wallet, state)?;
-        let needed = fee_reserve(live, source.fee_rate());
+        let needed = crate::wallet::fee_reserve(live, source.fee_rate());
         Ok((confirmed < needed).then(|| {
             format!(
                 "this wallet has {} of confirmed coins; its {live} channel(s) need at least {}                  at today's fee rate to pay for a force close and an on-chain claim on this                  node: receive some (`asyncpay wallet address`)",
@@ -860,14 +860,4 @@ impl Engine<'_> {
         self.busy(None);
         Ok(())
     }
-}
-
-/// The confirmed coins `channels` live channels should keep for fee children at `rate`:
-/// per channel three packages (update, settlement, claim) of about 350 vB, at three times
-/// the rate (room for the bumps of a fee spike).
-pub fn fee_reserve(channels: usize, rate: bitcoin::FeeRate) -> Amount {
-    let per_channel = rate.fee_vb(3 * 350 * 3).unwrap_or(Amount::MAX_MONEY);
-    per_channel
-        .checked_mul(channels as u64)
-        .unwrap_or(Amount::MAX_MONEY)
 }

@@ -1142,8 +1142,9 @@ impl ServerCore {
     }
 
     /// Once a block, on a node with a mempool: pays (more) for the channel transactions
-    /// waiting in it (`unconfirmed`) and those S's fee children pay for, where a block went
-    /// by without them ([`OnchainWallet::bump_fee_children`]).
+    /// waiting in it (`unconfirmed`) where a block went by without them
+    /// ([`OnchainWallet::bump_fee_children`]), and warns when S's confirmed coins fall
+    /// short of its channels' fee reserve ([`crate::wallet::fee_reserve`]).
     fn bump_fee_children(
         &self,
         inner: &mut Inner,
@@ -1155,6 +1156,14 @@ impl ServerCore {
         if self.chain.ledger().is_some() || inner.fees_checked_at == Some(tip) {
             return;
         }
+        let live = inner
+            .channels
+            .values()
+            .filter(|c| {
+                c.channel.funding_outpoint().is_some()
+                    && c.channel.status() != ChannelStatus::Closed
+            })
+            .count();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
@@ -1164,6 +1173,19 @@ impl ServerCore {
                 Ok(line) => log.push(line),
                 Err(e) => errors.push(e),
             }
+        }
+        let (confirmed, needed) = (
+            wallet.balance().confirmed,
+            crate::wallet::fee_reserve(live, self.chain.fee_rate()),
+        );
+        if confirmed < needed {
+            log.push(format!(
+                "WARNING: S's wallet has {} of confirmed coins; its {live} channel(s) need at \
+                 least {} at today's fee rate to pay for force closes and timeout claims on \
+                 this node: send coins to `asyncpay wallet address` of S's data dir",
+                crate::units::sat(confirmed.to_sat()),
+                crate::units::sat(needed.to_sat())
+            ));
         }
         if wallet.persist_into(state) {
             if let Err(e) = self.store.save(&*state) {

@@ -11,6 +11,6 @@
 pub mod onchain;
 
 pub use onchain::{
-    ChannelPayout, Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress, WalletError,
-    WalletState, WalletUtxo, RECENT_CHECKPOINTS, RESTORE_LOOKAHEAD,
+    fee_reserve, ChannelPayout, Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress,
+    WalletError, WalletState, WalletUtxo, RECENT_CHECKPOINTS, RESTORE_LOOKAHEAD,
 };

@@ -170,6 +170,16 @@ fn raised_rate(source: &dyn ChainSource, old: FeeRate) -> FeeRate {
         .min(MAX_BUMP_FEE_RATE)
 }
 
+/// The confirmed coins `channels` live channels should keep for fee children at `rate`:
+/// per channel three packages (update, settlement, claim) of about 350 vB, at three times
+/// the rate (room for the bumps of a fee spike).
+pub fn fee_reserve(channels: usize, rate: bitcoin::FeeRate) -> Amount {
+    let per_channel = rate.fee_vb(3 * 350 * 3).unwrap_or(Amount::MAX_MONEY);
+    per_channel
+        .checked_mul(channels as u64)
+        .unwrap_or(Amount::MAX_MONEY)
+}
+
 /// The highest package fee rate a fee child is raised to (1,000 sat/vB): a bound on what a
 /// stuck channel transaction can cost the wallet.
 pub const MAX_BUMP_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(250_000);
