@@ -291,6 +291,25 @@ impl WatchOutcome {
         )
     }
 
+    /// Our own transaction of `channel` that waits in the mempool and that we want
+    /// confirmed: our latest update during its delay, or the settlement of our latest
+    /// state — never an older state's, which a peer may have published against us.
+    pub fn unconfirmed_own(&self, channel: &Channel) -> Option<Txid> {
+        match *self {
+            WatchOutcome::WaitingForDelay {
+                update_txid,
+                confirmations: 0,
+                ..
+            } => Some(update_txid),
+            WatchOutcome::Settled {
+                txid,
+                state,
+                confirmations: 0,
+            } if Some(state) == channel.latest().map(|l| l.state.number) => Some(txid),
+            _ => None,
+        }
+    }
+
     /// The transaction to submit, if any.
     pub fn broadcast(&self) -> Option<&Broadcast> {
         match self {

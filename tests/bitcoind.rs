@@ -135,6 +135,10 @@ fn a_pays_b_offline_on_bitcoind_then_closes_and_the_coins_come_home() {
             .contains("0 sat of confirmed coins"),
         "{received}"
     );
+    assert!(
+        !received["warnings"].to_string().contains("  "),
+        "one sentence, no runs of spaces: {received}"
+    );
     let synced = a.ok(&["sync"]);
     assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
     assert_eq!(balances(a, &w.a_channel), (189_990, 10_010));

@@ -590,22 +590,8 @@ impl Engine<'_> {
         if let Some(b) = outcome.broadcast() {
             self.publish_broadcast(source, b)?;
         }
-        // Only what we want confirmed: our latest update, the settlement of our latest
-        // state (never an older state's, which a peer may have published against us).
-        match outcome {
-            WatchOutcome::WaitingForDelay {
-                update_txid: txid,
-                confirmations: 0,
-                ..
-            } => self.bump_fee_children(source, &[txid])?,
-            WatchOutcome::Settled {
-                txid,
-                state,
-                confirmations: 0,
-            } if state == crate::server::latest_number(&ch.channel) => {
-                self.bump_fee_children(source, &[txid])?
-            }
-            _ => {}
+        if let Some(txid) = outcome.unconfirmed_own(&ch.channel) {
+            self.bump_fee_children(source, &[txid])?;
         }
         self.save_spend_index();
         Ok(outcome)
@@ -630,22 +616,15 @@ impl Engine<'_> {
     }
 
     /// On a node with a fee market, a warning when the wallet's confirmed coins fall short
-    /// of the fee reserve its live channels need ([`crate::wallet::fee_reserve`]): every force close and
-    /// on-chain claim is paid by a child from them, and without them a channel cannot be
-    /// enforced (a payee whose inbound channel S funded starts with none).
+    /// of the fee reserve its live channels need ([`crate::wallet::fee_reserve`]): every
+    /// force close and on-chain claim is paid by a child from them, and without them a
+    /// channel cannot be enforced (a payee whose inbound channel S funded starts with none).
     pub(crate) fn fee_reserve_warning(&self) -> ClientResult<Option<String>> {
         let source = self.chain()?;
         if source.ledger().is_some() {
             return Ok(None);
         }
-        let live = self
-            .all()?
-            .iter()
-            .filter(|c| {
-                c.channel.funding_outpoint().is_some()
-                    && c.channel.status() != crate::protocol::ChannelStatus::Closed
-            })
-            .count();
+        let live = self.all()?.iter().filter(|c| c.channel.is_live()).count();
         if live == 0 {
             return Ok(None);
         }
@@ -655,7 +634,9 @@ impl Engine<'_> {
         let needed = crate::wallet::fee_reserve(live, source.fee_rate());
         Ok((confirmed < needed).then(|| {
             format!(
-                "this wallet has {} of confirmed coins; its {live} channel(s) need at least {}                  at today's fee rate to pay for a force close and an on-chain claim on this                  node: receive some (`asyncpay wallet address`)",
+                "this wallet has {} of confirmed coins; its {live} channel(s) need at least {} \
+                 at today's fee rate to pay for a force close and an on-chain claim on this \
+                 node: receive some (`asyncpay wallet address`)",
                 crate::units::sat(confirmed.to_sat()),
                 crate::units::sat(needed.to_sat())
             )

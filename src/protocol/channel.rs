@@ -679,6 +679,11 @@ impl Channel {
         self.funding
     }
 
+    /// Funded and not closed: a channel that may still have to be enforced on chain.
+    pub fn is_live(&self) -> bool {
+        self.funding.is_some() && self.status() != ChannelStatus::Closed
+    }
+
     /// Confirmations of the funding transaction last reported.
     pub fn confirmations(&self) -> u32 {
         self.confirmations

@@ -916,7 +916,7 @@ impl ServerCore {
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
-        if ch.channel.funding_outpoint().is_some() && ch.channel.status() != ChannelStatus::Closed {
+        if ch.channel.is_live() {
             match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
@@ -1159,10 +1159,7 @@ impl ServerCore {
         let live = inner
             .channels
             .values()
-            .filter(|c| {
-                c.channel.funding_outpoint().is_some()
-                    && c.channel.status() != ChannelStatus::Closed
-            })
+            .filter(|c| c.channel.is_live())
             .count();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
@@ -1517,22 +1514,10 @@ impl ServerCore {
                     Err(e) => errors.push(format!("channel {id}: publishing failed: {e}")),
                 }
             }
-            match outcome {
-                crate::watch::WatchOutcome::Alert(a) => {
-                    log.push(format!("channel {id}: ALERT: {a}"))
-                }
-                crate::watch::WatchOutcome::WaitingForDelay {
-                    update_txid: txid,
-                    confirmations: 0,
-                    ..
-                } => unconfirmed.push(txid),
-                crate::watch::WatchOutcome::Settled {
-                    txid,
-                    state,
-                    confirmations: 0,
-                } if state == latest_number(&ch.channel) => unconfirmed.push(txid),
-                _ => {}
+            if let crate::watch::WatchOutcome::Alert(a) = &outcome {
+                log.push(format!("channel {id}: ALERT: {a}"));
             }
+            unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
         }
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
         self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);
@@ -1915,9 +1900,4 @@ pub fn summary(channel: &Channel) -> ChannelSummary {
         confirmations: channel.confirmations(),
         close_notice: None,
     }
-}
-
-/// The number of `channel`'s latest signed state (0 before any).
-pub(crate) fn latest_number(channel: &crate::protocol::Channel) -> u32 {
-    channel.latest().map_or(0, |l| l.state.number)
 }
