@@ -260,11 +260,14 @@ impl MempoolEntry {
     /// The fee rate of it with its descendants (a zero-fee parent with its child: the
     /// package's rate), rounded down.
     pub fn package_rate(&self) -> bitcoin::FeeRate {
-        // 1 sat/vB is 250 sat per 1000 weight units.
-        bitcoin::FeeRate::from_sat_per_kwu(
-            self.descendant_fees.to_sat().saturating_mul(250) / self.descendant_vsize.max(1),
-        )
+        rate_of(self.descendant_fees, self.descendant_vsize)
     }
+}
+
+/// The fee rate of `fee` paid for `vsize` virtual bytes, rounded down.
+pub fn rate_of(fee: bitcoin::Amount, vsize: u64) -> bitcoin::FeeRate {
+    // 1 sat/vB is 250 sat per 1000 weight units.
+    bitcoin::FeeRate::from_sat_per_kwu(fee.to_sat().saturating_mul(250) / vsize.max(1))
 }
 
 /// [`ChainSource::with_view`] for a closure that returns something.

@@ -25,7 +25,7 @@ use bitcoin::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::chain::source::{ChainSource, ChainSourceError, SyncReport};
+use crate::chain::source::{rate_of, ChainSource, ChainSourceError, SyncReport};
 use crate::keys::WalletKeys;
 
 /// The address prefix of `network`, for messages.
@@ -928,25 +928,11 @@ impl OnchainWallet {
             .map(|t| t.tx_node.tx.as_ref().clone())
             .filter(|t| self.wallet.sent_and_received(t).0 > Amount::ZERO);
         if let Some(old) = &ours {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            self.wallet.apply_evicted_txs([(old.compute_txid(), now)]);
+            self.wallet
+                .apply_evicted_txs([(old.compute_txid(), crate::units::now())]);
         }
-        let bumped = self
-            .anchor_child(&parent_tx, rate)
-            .and_then(|(new, change_index)| {
-                source.broadcast_package(&[parent_tx.clone(), new.clone()])?;
-                Ok((new, change_index))
-            });
-        match bumped {
-            Ok((new, change_index)) => {
-                let _ = self
-                    .wallet
-                    .reveal_addresses_to(KeychainKind::Internal, change_index)
-                    .count();
-                self.record_unconfirmed(&new);
+        match self.publish_with_child_at(source, &parent_tx, rate) {
+            Ok(new) => {
                 let what = if padded {
                     format!(
                         "{parent}, padded with inputs not ours, replaced by {}",
@@ -959,8 +945,7 @@ impl OnchainWallet {
                     )
                 };
                 Ok(Some(format!(
-                    "{what}: new fee child {} at {} sat/vB",
-                    new.compute_txid(),
+                    "{what}: new fee child {new} at {} sat/vB",
                     rate.to_sat_per_vb_ceil()
                 )))
             }
@@ -985,10 +970,7 @@ impl OnchainWallet {
             .filter(|t| t.tx.input.iter().any(|i| i.previous_output.txid == txid))
             .filter_map(|t| {
                 let fee = self.wallet.calculate_fee(&t.tx).ok()?;
-                let vsize = parent_vsize + t.tx.vsize() as u64;
-                Some(FeeRate::from_sat_per_kwu(
-                    fee.to_sat().saturating_mul(250) / vsize,
-                ))
+                Some(rate_of(fee, parent_vsize + t.tx.vsize() as u64))
             })
             .max()
             .unwrap_or(FeeRate::ZERO)
@@ -1092,14 +1074,10 @@ impl OnchainWallet {
 
     fn record_unconfirmed(&mut self, tx: &Transaction) {
         let txid = tx.compute_txid();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
         // Seen after any earlier eviction of the same transaction.
         let last_evicted = self.wallet.tx_graph().get_last_evicted(txid).unwrap_or(0);
         self.wallet
-            .apply_unconfirmed_txs([(tx.clone(), now.max(last_evicted + 1))]);
+            .apply_unconfirmed_txs([(tx.clone(), crate::units::now().max(last_evicted + 1))]);
     }
 
     /// The wallet's transactions: unconfirmed first (newest first), then confirmed from
