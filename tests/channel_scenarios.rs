@@ -410,6 +410,13 @@ fn claims_are_anchored_and_legacy_presignatures_still_claim() {
         presigned_shape(&ch.params, &legacy, &old),
         Some(ClaimShape::Legacy)
     );
+    // An S that pre-signs the legacy shape at a sale now (an old version, or one that would
+    // leave B a claim no default-policy node relays) is refused: B checks the pre-signature
+    // against `claim_digest`, the anchored claim's, before it signs the sale state.
+    let digest = claim_digest(&ch.params, &legacy).unwrap();
+    assert!(old
+        .verify(ch.server.ptlc * G, &digest, legacy.point)
+        .is_err());
     let tx = claim(&legacy, 1, &old, t2).unwrap();
     assert_eq!((tx.version, tx.output.clone()), (Version(2), vec![payout]));
     ch.submit(&tx).unwrap();
