@@ -26,7 +26,7 @@ use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::{fails, Story};
+use common::story::{fails, Story, B_FEE_RESERVE};
 use common::PartySecrets;
 use secp::{Scalar, G};
 use serde_json::Value;
@@ -129,7 +129,8 @@ fn payer_and_payee_together_cannot_make_s_pay_for_nothing() {
                 .ledger()
                 .block(block_e)
                 .unwrap()
-                .is_some_and(|b| b.txids.len() > 2)
+                // More than the coinbase, B's claim and its fee child.
+                .is_some_and(|b| b.txids.len() > 3)
     });
     env.mine(1); // block E+1 = h+15, before h+16
                  // The attacker A tries its old settlement at every block; it never confirms.
@@ -229,6 +230,7 @@ fn the_timing_inequality_holds_to_the_block() {
     fund(&a, &env, 500_000);
     let a15 = channel_id(&a.ok(&["channel", "open", &url, "100000"]));
     let b = env.wallet("b");
+    fund(&b, &env, B_FEE_RESERVE);
     let b6 = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
     env.mine(1);
     let _ = a15;
@@ -325,11 +327,11 @@ fn a_completed_claim_signature_for_one_ptlc_fails_on_its_twin() {
     // signature): the ledger refuses it.
     let c2 = claim(&twin, out2);
     let stolen = c2.signed_success(&offerer_sig, &receiver(&c2)).unwrap();
-    let err = ledger.submit(&stolen).unwrap_err();
+    let err = ledger.submit_to_miner(&stolen).unwrap_err();
     assert!(err.rejection().is_some(), "a consensus rejection: {err}");
     // The first claim is fine.
     ledger
-        .submit(&c1.signed_success(&offerer_sig, &receiver(&c1)).unwrap())
+        .submit_to_miner(&c1.signed_success(&offerer_sig, &receiver(&c1)).unwrap())
         .unwrap();
     ledger.mine(1, None).unwrap();
     assert_eq!(
@@ -416,7 +418,7 @@ fn a_completed_claim_signature_for_one_ptlc_fails_on_its_twin() {
             success.to_bytes(),
             old_tree.control_block(0).serialize(),
         ]);
-        if ledger.submit(&tx).is_ok() {
+        if ledger.submit_to_miner(&tx).is_ok() {
             twin_claimed += 1;
         }
     }

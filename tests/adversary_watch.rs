@@ -261,7 +261,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
-use common::story::{fails, server_init};
+use common::story::{fails, server_init, B_FEE_RESERVE};
 use serde_json::Value;
 
 /// A TCP proxy in front of S for B: it forwards every request (one per connection: it asks S
@@ -385,6 +385,7 @@ fn world_with(
     fund(&s, &env, 1_000_000);
     let server = Server::start(&s);
     let b = env.wallet("b");
+    fund(&b, &env, B_FEE_RESERVE);
     let via = b_server(&server);
     let b_url = via.clone().unwrap_or_else(|| server.url.clone());
     // A pays through the same URL as B's address names (payments stay on one server).
@@ -465,7 +466,17 @@ fn b_goes_on_chain_at_once_when_s_takes_t_and_stalls() {
         "closing"
     );
     let mempool = w.env.ledger().mempool().unwrap();
-    assert_eq!(mempool.len(), 1, "B's update is published: {mempool:?}");
+    assert_eq!(mempool.len(), 2, "B's update is published: {mempool:?}");
+    let anchor = mempool[0]
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a())
+        .unwrap();
+    let anchor = OutPoint::new(mempool[0].compute_txid(), anchor as u32);
+    assert!(
+        mempool[1].input.iter().any(|i| i.previous_output == anchor),
+        "the update first, then the fee child spending its anchor: {mempool:?}"
+    );
     // S did take t: A's payment is paid at S.
     eventually("A to see its payment paid", || {
         a.cmd(&["sync"]).output().unwrap().status.success()

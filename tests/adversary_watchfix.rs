@@ -33,7 +33,7 @@ use common::duo::{on_both, Harness, DELAY};
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::{fails, keys_of, server_init, status, Story};
+use common::story::{fails, keys_of, server_init, status, Story, B_FEE_RESERVE};
 use serde_json::Value;
 
 fn tip(env: &Env) -> u32 {
@@ -234,7 +234,7 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
         "the offerer's signature is read at the PTLC's input"
     );
     env.ledger()
-        .submit(&attack)
+        .submit_to_miner(&attack)
         .expect("S's ALL|APO signature commits to no other input");
     env.mine(1);
     assert_eq!(b.ok(&["claim", &p1])["payments"][0]["status"], "paid");
@@ -281,7 +281,7 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
         s_secret.serialize(),
     );
     hostile.input[1].witness = Witness::from_slice(&[sig, w[1].clone(), w[2].clone()]);
-    env.ledger().submit(&hostile).unwrap();
+    env.ledger().submit_to_miner(&hostile).unwrap();
     env.mine(1);
     let e = fails(&b, &["claim", &p2], 1);
     assert!(
@@ -337,6 +337,7 @@ fn s_rebinds_the_payers_state_in_the_pass_that_learns_t() {
     fund(&a, &env, 500_000);
     let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     let b = env.wallet("b");
+    fund(&b, &env, B_FEE_RESERVE);
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
     env.mine(1);
     let s_to_node: Vec<ScriptBuf> = (0..2).map(|i| to_node(&s, i)).collect();

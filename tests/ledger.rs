@@ -300,7 +300,7 @@ fn flipped_key_path_signature_byte_is_rejected() {
     let err = rejection(ledger.submit(&bad));
     assert_eq!(
         err.to_string(),
-        "input 0: Bitcoin Core script interpreter rejected the spend: ERR_SCRIPT"
+        "mandatory-script-verify-flag-failed, input 0: Bitcoin Core script interpreter rejected the spend: ERR_SCRIPT"
     );
     // A rejection does not touch the mempool; the honest spend still goes through.
     assert!(ledger.mempool().unwrap().is_empty());
@@ -322,33 +322,25 @@ fn double_spends_are_rejected() {
     sign_key_path(&mut first, 0, &spent, &alice);
     let mut second = tx(
         vec![input(funded, 0xffff_fffd)],
-        vec![(p2tr(&keypair(3)), 48_000)],
+        vec![(p2tr(&keypair(3)), 49_500)],
     );
     sign_key_path(&mut second, 0, &spent, &alice);
 
     let first_id = ledger.submit(&first).unwrap();
-    // Against the mempool.
+    // Against the mempool: a conflicting spend that does not outbid the first is refused
+    // (replacement by fee is the policy tests' subject).
     let err = rejection(ledger.submit(&second));
-    assert_eq!(
-        err,
-        RejectError::AlreadySpent {
-            index: 0,
-            outpoint: funded,
-            by: first_id,
-            in_mempool: true
-        }
+    assert!(
+        err.to_string().starts_with(&format!(
+            "insufficient fee, rejecting replacement {}; new feerate",
+            second.compute_txid()
+        )),
+        "{err}"
     );
-    assert!(err
-        .to_string()
-        .contains("already spent by mempool transaction"));
-    // The same transaction again.
-    assert!(matches!(
-        rejection(ledger.submit(&first)),
-        RejectError::AlreadyKnown {
-            confirmed: false,
-            ..
-        }
-    ));
+    assert_eq!(ledger.mempool().unwrap(), vec![first.clone()]);
+    // The same transaction again: taken (it is there), as `sendrawtransaction` does.
+    assert_eq!(ledger.submit(&first).unwrap(), first_id);
+    assert_eq!(ledger.mempool().unwrap(), vec![first.clone()]);
     ledger.mine(1, None).unwrap();
     // Against the confirmed chain.
     let err = rejection(ledger.submit(&second));
@@ -388,11 +380,11 @@ fn double_spends_are_rejected() {
     ));
     // A made-up outpoint.
     let ghost = OutPoint::new(bitcoin::Txid::from_byte_array([0x1a; 32]), 1);
-    let err = rejection(ledger.submit(&tx(vec![input(ghost, 0)], vec![(anchor(), 0)])));
+    let err = rejection(ledger.submit(&tx(vec![input(ghost, 0)], vec![(p2tr(&keypair(99)), 0)])));
     assert_eq!(
         err.to_string(),
         format!(
-            "input 0 spends {}:1 which does not exist or is already spent",
+            "bad-txns-inputs-missingorspent, input 0 spends {}:1 which does not exist or is already spent",
             ghost.txid
         )
     );
@@ -423,6 +415,16 @@ fn value_creation_is_rejected() {
     let mut spend = tx(
         vec![input(funded, 0xffff_fffd)],
         vec![(p2tr(&alice), 50_000)],
+    );
+    sign_key_path(&mut spend, 0, &spent, &alice);
+    // Valid by consensus, but the node relays nothing below 1 sat/vB.
+    assert_eq!(
+        rejection(ledger.submit(&spend)).to_string(),
+        format!("min relay fee not met, 0 < {}", spend.vsize())
+    );
+    let mut spend = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&alice), 50_000 - spend.vsize() as u64)],
     );
     sign_key_path(&mut spend, 0, &spent, &alice);
     ledger.submit(&spend).unwrap();
@@ -514,7 +516,7 @@ fn absolute_height_and_time_locktimes() {
     assert_eq!(
         err.to_string(),
         format!(
-            "absolute locktime of height {} not reached (next block height {})",
+            "non-final, absolute locktime of height {} not reached (next block height {})",
             tip.height + 2,
             tip.height + 1
         )
@@ -591,7 +593,7 @@ fn bip68_relative_locktime_in_a_tapscript_leaf() {
     assert_eq!(
         err.to_string(),
         format!(
-            "input 0: relative locktime of 144 blocks not reached (confirmed at {confirmed_at}, tip {confirmed_at})"
+            "non-BIP68-final, input 0: relative locktime of 144 blocks not reached (confirmed at {confirmed_at}, tip {confirmed_at})"
         )
     );
     ledger.mine(142, None).unwrap();
@@ -679,14 +681,20 @@ fn pay_to_anchor_spend_with_cpfp() {
         .fund(&p2tr(&alice), Amount::from_sat(30_000))
         .unwrap();
     let fee_coin = ledger.fund(&p2tr(&alice), Amount::from_sat(5_000)).unwrap();
-    // Parent pays zero fee and carries a zero-value anchor.
+    // Parent (version 3) pays zero fee and carries a zero-value anchor.
     let mut parent = tx(
         vec![input(a, 0xffff_fffd)],
         vec![(p2tr(&keypair(2)), 30_000), (anchor(), 0)],
     );
+    parent.version = Version(3);
     let spent = prevouts(&ledger, &parent);
     sign_key_path(&mut parent, 0, &spent, &alice);
-    let parent_id = ledger.submit(&parent).unwrap();
+    let parent_id = parent.compute_txid();
+    // Alone it pays too little for the node to relay it.
+    assert_eq!(
+        rejection(ledger.submit(&parent)).to_string(),
+        format!("min relay fee not met, 0 < {}", parent.vsize())
+    );
     // Child spends the unconfirmed anchor (empty witness) plus a fee coin.
     let mut child = tx(
         vec![
@@ -695,10 +703,21 @@ fn pay_to_anchor_spend_with_cpfp() {
         ],
         vec![(p2tr(&alice), 4_000)],
     );
-    let spent = prevouts(&ledger, &child);
+    child.version = Version(3);
+    let spent = vec![
+        parent.output[1].clone(),
+        ledger.output(&fee_coin).unwrap().unwrap(),
+    ];
     sign_key_path(&mut child, 1, &spent, &alice);
     assert!(child.input[0].witness.is_empty());
-    let child_id = ledger.submit(&child).unwrap();
+    let child_id = child.compute_txid();
+    // Together, as a package, the child pays for both.
+    assert_eq!(
+        ledger
+            .submit_package(&[parent.clone(), child.clone()])
+            .unwrap(),
+        vec![parent_id, child_id]
+    );
     ledger.mine(1, None).unwrap();
     let height = ledger.tip().unwrap().height;
     assert_eq!(
@@ -792,7 +811,7 @@ fn bip118_spend_scenario(leaf: &Leaf, signer: &Keypair) {
     );
     assert!(
         err.to_string()
-            .starts_with("input 0: invalid bip118 signature (hash type 0xc1)"),
+            .starts_with("mandatory-script-verify-flag-failed, input 0: invalid bip118 signature (hash type 0xc1)"),
         "{err}"
     );
 
@@ -887,13 +906,19 @@ fn bip118_default_hash_type_64_byte_signature_and_apo_rebinding() {
     let leaf = Leaf::new(&keypair(15), script);
     let (a, b) = two_coins(&ledger, &leaf);
     // SIGHASH_DEFAULT (64 bytes) commits to the outpoint: no rebinding.
-    let mut spend_a = tx(vec![input(a, 0xffff_fffd)], vec![(anchor(), 39_000)]);
+    let mut spend_a = tx(
+        vec![input(a, 0xffff_fffd)],
+        vec![(p2tr(&keypair(99)), 39_000)],
+    );
     let spent = prevouts(&ledger, &spend_a);
     let sig = leaf.sign_bip118(&spend_a, 0, &spent, &key, 0x00);
     assert_eq!(sig.len(), 64);
     spend_a.input[0].witness = leaf.witness(std::slice::from_ref(&sig));
     ledger.check(&spend_a).unwrap();
-    let mut spend_b = tx(vec![input(b, 0xffff_fffd)], vec![(anchor(), 39_000)]);
+    let mut spend_b = tx(
+        vec![input(b, 0xffff_fffd)],
+        vec![(p2tr(&keypair(99)), 39_000)],
+    );
     spend_b.input[0].witness = leaf.witness(&[sig]);
     assert!(matches!(
         rejection(ledger.submit(&spend_b)),
@@ -927,7 +952,10 @@ fn bip118_two_of_two_with_checksigadd() {
     let coin = ledger
         .fund(&leaf.script_pubkey(), Amount::from_sat(10_000))
         .unwrap();
-    let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 10_000)]);
+    let mut spend = tx(
+        vec![input(coin, 0xffff_fffd)],
+        vec![(p2tr(&keypair(99)), 9_000)],
+    );
     let spent = prevouts(&ledger, &spend);
     let s1 = leaf.sign_bip118(&spend, 0, &spent, &k1, 0xc1);
     let s2 = leaf.sign_bip118(&spend, 0, &spent, &k2, 0xc1);
@@ -962,7 +990,10 @@ fn unsupported_opcode_with_bip118_key_is_rejected_clearly() {
     let coin = ledger
         .fund(&leaf.script_pubkey(), Amount::from_sat(10_000))
         .unwrap();
-    let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 10_000)]);
+    let mut spend = tx(
+        vec![input(coin, 0xffff_fffd)],
+        vec![(p2tr(&keypair(99)), 10_000)],
+    );
     let spent = prevouts(&ledger, &spend);
     let sig = leaf.sign_bip118(&spend, 0, &spent, &internal, 0xc1);
     spend.input[0].witness = leaf.witness(&[sig]);
@@ -970,7 +1001,7 @@ fn unsupported_opcode_with_bip118_key_is_rejected_clearly() {
     let err = rejection(ledger.submit(&spend));
     assert_eq!(
         err.to_string(),
-        "input 0: tapscript opcode OP_HASH256 not supported by the ledger's BIP118 checker"
+        "mandatory-script-verify-flag-failed, input 0: tapscript opcode OP_HASH256 not supported by the ledger's BIP118 checker"
     );
 }
 
@@ -1017,8 +1048,9 @@ fn database_round_trips_and_reads_do_not_write() {
     other.block(3).unwrap();
     other.full_block(3).unwrap();
     other.check(&spend).unwrap_err();
-    // A rejected submission does not write either.
-    rejection(other.submit(&spend));
+    // A rejected submission does not write either, nor one already in the mempool.
+    rejection(other.submit(&tx(vec![], vec![(anchor(), 0)])));
+    other.submit(&spend).unwrap();
     assert_eq!(std::fs::read(&db).unwrap(), before);
     assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), mtime);
     // Nothing but the database is left behind between operations.
@@ -1133,13 +1165,7 @@ fn an_old_state_json_ledger_is_imported_once() {
         ledger.spending_tx(&utxos[1].0).unwrap().unwrap().tx,
         mempool[0]
     );
-    assert!(matches!(
-        rejection(ledger.submit(&mempool[0])),
-        RejectError::AlreadyKnown {
-            confirmed: false,
-            ..
-        }
-    ));
+    assert_eq!(ledger.submit(&mempool[0]).unwrap(), pending);
 
     // The chain goes on: mining confirms the migrated mempool transaction.
     ledger.mine(1, None).unwrap();
@@ -1159,6 +1185,80 @@ fn an_old_state_json_ledger_is_imported_once() {
     assert!(!path.join("state.json").exists());
     assert!(path.join("state.json.migrated").exists());
     assert_eq!(again.tip().unwrap().height, 105);
+}
+
+/// The old state file is validated again on import, not trusted: its block hashes are no
+/// seal (anyone recomputes them), so a file edited to pay a coin from nowhere, or a coinbase
+/// claiming more than the subsidy and fees, is refused with what is wrong, and no chain is
+/// made from it.
+#[test]
+fn an_edited_state_json_is_refused_on_import() {
+    use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ledger-v1");
+    let bytes = std::fs::read(golden.join("state.json")).unwrap();
+    // Block 104 is the last one: a coinbase and the payment of a funded output.
+    let edit = |which: usize, more: u64| -> Vec<u8> {
+        let mut state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let prev: bitcoin::BlockHash = state["blocks"][103]["hash"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let block = &mut state["blocks"][104];
+        let mut tx: Transaction = deserialize_hex(block["txs"][which].as_str().unwrap()).unwrap();
+        tx.output[0].value += Amount::from_sat(more);
+        block["txs"][which] = serialize_hex(&tx).into();
+        let txids: Vec<bitcoin::Txid> = block["txs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                deserialize_hex::<Transaction>(t.as_str().unwrap())
+                    .unwrap()
+                    .compute_txid()
+            })
+            .collect();
+        let header = bitcoin::block::Header {
+            version: bitcoin::block::Version::TWO,
+            prev_blockhash: prev,
+            merkle_root: bitcoin::merkle_tree::calculate_root(
+                txids
+                    .iter()
+                    .map(|t| bitcoin::TxMerkleNode::from_raw_hash(t.to_raw_hash())),
+            )
+            .unwrap(),
+            time: block["time"].as_u64().unwrap() as u32,
+            bits: bitcoin::CompactTarget::from_consensus(0x207f_ffff),
+            nonce: 0,
+        };
+        block["hash"] = header.block_hash().to_string().into();
+        serde_json::to_vec(&state).unwrap()
+    };
+    for (edited, expected) in [
+        (edit(1, 1_000), "block 104: transaction"),
+        (edit(0, 1), "block 104: the coinbase claims"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain");
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join("state.json"), &edited).unwrap();
+        match Ledger::open(&path).and_then(|l| l.tip()) {
+            Err(LedgerError::Corrupt { reason, .. }) => {
+                assert!(reason.contains(expected), "{reason}")
+            }
+            other => panic!("an edited state file was imported: {other:?}"),
+        }
+        assert!(
+            path.join("state.json").exists(),
+            "the file is left as it was"
+        );
+        assert!(
+            matches!(Ledger::open(&path), Err(LedgerError::Corrupt { .. })),
+            "no chain was made from it: the next open refuses it again"
+        );
+    }
+    // The genuine file still imports.
+    assert!(decode_state(&bytes, &golden.join("state.json")).is_ok());
 }
 
 #[test]
@@ -1204,14 +1304,17 @@ fn mining_moves_transactions_from_the_mempool_into_the_block() {
     let funded = ledger
         .fund(&p2tr(&alice), Amount::from_sat(30_000))
         .unwrap();
-    let mut parent = tx(vec![input(funded, 0xffff_fffd)], vec![(anchor(), 29_000)]);
+    let mut parent = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(anchor(), 29_000), (p2tr(&keypair(99)), 500)],
+    );
     let spent = prevouts(&ledger, &parent);
     sign_key_path(&mut parent, 0, &spent, &alice);
     let parent_id = ledger.submit(&parent).unwrap();
     // A child of the unconfirmed parent.
     let child = tx(
         vec![input(OutPoint::new(parent_id, 0), 0xffff_fffd)],
-        vec![(anchor(), 28_000)],
+        vec![(anchor(), 14_000), (anchor(), 14_000)],
     );
     let child_id = ledger.submit(&child).unwrap();
     assert_eq!(
@@ -1255,7 +1358,7 @@ fn mining_moves_transactions_from_the_mempool_into_the_block() {
     let coinbase = ledger.tx(&block.txids[0]).unwrap().unwrap().tx;
     assert_eq!(
         coinbase.output[0].value,
-        asyncpay::chain::block_subsidy(height) + Amount::from_sat(2_000)
+        asyncpay::chain::block_subsidy(height) + Amount::from_sat(1_500)
     );
     let full = ledger.full_block(height).unwrap().unwrap();
     assert_eq!(full.block_hash(), hash);
@@ -1298,7 +1401,10 @@ fn concurrent_handles_in_threads_lose_nothing() {
             std::thread::spawn(move || {
                 let ledger = Ledger::open(&path).unwrap();
                 let spent = vec![ledger.output(&coin).unwrap().unwrap()];
-                let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 9_000)]);
+                let mut spend = tx(
+                    vec![input(coin, 0xffff_fffd)],
+                    vec![(p2tr(&keypair(99)), 9_000)],
+                );
                 sign_key_path(&mut spend, 0, &spent, &kp);
                 let id = ledger.submit(&spend).unwrap();
                 let funded = ledger.fund(&p2tr(&kp), Amount::from_sat(1_234)).unwrap();
@@ -1333,33 +1439,30 @@ fn concurrent_conflicting_spends_admit_exactly_one() {
     // Eight spends of the same coin, each paying a different fee, from eight handles at once.
     let handles: Vec<_> = (0..8u64)
         .map(|i| {
-            let mut spend = tx(vec![input(coin, 0xffff_fffd)], vec![(anchor(), 19_000 - i)]);
+            let mut spend = tx(
+                vec![input(coin, 0xffff_fffd)],
+                vec![(p2tr(&keypair(99)), 19_000 - i)],
+            );
             sign_key_path(&mut spend, 0, &spent, &alice);
             let path = path.clone();
             std::thread::spawn(move || (Ledger::open(&path).unwrap().submit(&spend), spend))
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let winners: Vec<_> = results
-        .iter()
-        .filter_map(|(r, spend)| r.as_ref().ok().map(|id| (*id, spend.clone())))
-        .collect();
-    assert_eq!(winners.len(), 1, "{results:?}");
-    let (winner, winning_tx) = &winners[0];
-    for (result, _) in &results {
-        if let Err(e) = result {
-            assert_eq!(
-                e.rejection(),
-                Some(&RejectError::AlreadySpent {
-                    index: 0,
-                    outpoint: coin,
-                    by: *winner,
-                    in_mempool: true
-                })
-            );
+    // Each spend was either refused for not outbidding the spend in the mempool, or taken,
+    // replacing it: one survives, the highest fee of those taken, and it spends the coin.
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 1, "{results:?}");
+    for (result, spend) in &results {
+        match result {
+            Err(e) => assert!(
+                matches!(e.rejection(), Some(RejectError::Policy { reason, .. }) if reason == "insufficient fee"),
+                "{e}"
+            ),
+            Ok(_) => assert!(mempool[0].output[0].value <= spend.output[0].value),
         }
     }
-    assert_eq!(ledger.mempool().unwrap(), vec![winning_tx.clone()]);
+    assert!(results.iter().any(|(r, s)| r.is_ok() && s == &mempool[0]));
 }
 
 const CHILD_ENV: &str = "ASYNCPAY_LEDGER_TEST_CHILD_DIR";

@@ -238,7 +238,7 @@ impl Harness {
     fn check_latest_on_chain(&mut self) {
         let tx = self.client.channel.funding_update_tx().unwrap();
         assert_eq!(tx, self.server.channel.funding_update_tx().unwrap());
-        self.chain.check(&tx).unwrap();
+        self.chain.check_consensus(&tx).unwrap();
         let number = self.client.channel.latest().unwrap().state.number;
         self.updates.insert(number, tx);
     }
@@ -741,7 +741,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     }
     // The client cheats with state 2 (it had more money then).
     let old = h.updates[&2].clone();
-    h.chain.submit(old.clone()).unwrap();
+    h.chain.submit_to_miner(old.clone()).unwrap();
     h.chain.mine(1, None);
     let rebound = h
         .server
@@ -750,8 +750,8 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
         .unwrap()
         .expect("an old state is answered");
     assert_eq!(rebound.input[0].previous_output.txid, old.compute_txid());
-    h.chain.check(&rebound).unwrap();
-    h.chain.submit(rebound.clone()).unwrap();
+    h.chain.check_consensus(&rebound).unwrap();
+    h.chain.submit_to_miner(rebound.clone()).unwrap();
     h.chain.mine(1, None);
     // The latest state needs no answer; other transactions are not updates of this channel.
     assert_eq!(
@@ -782,9 +782,9 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
         .channel
         .settlement_tx(OutPoint::new(rebound.compute_txid(), 0))
         .unwrap();
-    assert!(h.chain.check(&settlement).is_err(), "too early");
+    assert!(h.chain.check_consensus(&settlement).is_err(), "too early");
     h.chain.mine(u32::from(DELAY) - 1, None);
-    h.chain.submit(settlement).unwrap();
+    h.chain.submit_to_miner(settlement).unwrap();
     h.chain.mine(1, None);
     let params = h.client.channel.params();
     let paid = |p: Party| -> u64 {
@@ -826,7 +826,7 @@ fn cooperative_close_from_the_latest_state_is_valid_on_chain() {
     let sig = session
         .aggregate(session.sign(c, nc).unwrap(), session.sign(s, ns).unwrap())
         .unwrap();
-    h.chain.submit(close.signed(&sig)).unwrap();
+    h.chain.submit_to_miner(close.signed(&sig)).unwrap();
     let c = h.client.channel.closing().unwrap();
     h.set(Party::Client, c);
     assert_eq!(h.client.channel.status(), ChannelStatus::Closing);

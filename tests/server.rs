@@ -16,7 +16,7 @@ mod common;
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::{server_init, Story};
+use common::story::{server_init, Story, B_FEE_RESERVE};
 
 #[test]
 fn channels_with_a_real_server_to_the_satoshi() {
@@ -67,6 +67,7 @@ fn channels_with_a_real_server_to_the_satoshi() {
 
     // B asks S for inbound capacity: S funds it from its wallet.
     let b = env.wallet("b");
+    fund(&b, &env, B_FEE_RESERVE);
     let inbound = b.ok(&["channel", "request-inbound", url, "300000"]);
     assert_eq!(inbound["server_sat"], 300_000);
     env.mine(1);

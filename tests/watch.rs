@@ -39,10 +39,10 @@ impl TestChain for Chain {
         Chain::fund(self, script, amount).unwrap()
     }
     fn submit(&mut self, tx: &Transaction) -> Result<Txid, String> {
-        Chain::submit(self, tx.clone()).map_err(|e| e.to_string())
+        Chain::submit_to_miner(self, tx.clone()).map_err(|e| e.to_string())
     }
     fn check(&self, tx: &Transaction) -> Result<(), String> {
-        Chain::check(self, tx)
+        Chain::check_consensus(self, tx)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -81,10 +81,13 @@ impl TestChain for DiskChain {
         self.ledger.fund(script, amount).unwrap()
     }
     fn submit(&mut self, tx: &Transaction) -> Result<Txid, String> {
-        self.ledger.submit(tx).map_err(|e| e.to_string())
+        self.ledger.submit_to_miner(tx).map_err(|e| e.to_string())
     }
     fn check(&self, tx: &Transaction) -> Result<(), String> {
-        self.ledger.check(tx).map(|_| ()).map_err(|e| e.to_string())
+        self.ledger
+            .check_consensus(tx)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
     fn mine(&mut self, n: u32) {
         self.ledger.mine(n, None).unwrap();

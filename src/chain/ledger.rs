@@ -22,6 +22,7 @@ use bitcoin::{
     Transaction, TxIn, TxMerkleNode, TxOut, Txid, Witness, XOnlyPublicKey,
 };
 
+use super::policy;
 use super::validate::{
     self, BlockTimes, Coin, CoinLookup, RejectError, UtxoView, Validated, COINBASE_MATURITY,
 };
@@ -125,6 +126,7 @@ pub struct Chain {
     mempool: Vec<Transaction>,
     mempool_index: HashMap<Txid, usize>,
     mempool_spends: HashMap<OutPoint, Txid>,
+    mempool_entries: HashMap<Txid, (u32, bool)>,
 }
 
 impl Default for Chain {
@@ -200,8 +202,14 @@ pub(crate) trait ChainStore {
     fn confirmed_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError>;
     /// The mempool transaction that spends `outpoint`.
     fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError>;
+    /// A mempool transaction.
+    fn mempool_tx(&self, txid: &Txid) -> Result<Option<Transaction>, LedgerError>;
     /// An output of a mempool transaction.
-    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError>;
+    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+        Ok(self
+            .mempool_tx(&outpoint.txid)?
+            .and_then(|tx| tx.output.get(outpoint.vout as usize).cloned()))
+    }
     /// Calls `f` on the confirmed unspent outputs paying `script`, oldest first (by height,
     /// then outpoint), until it returns `false`.
     fn scan_unspent_for_script(
@@ -211,6 +219,21 @@ pub(crate) trait ChainStore {
     ) -> Result<(), LedgerError>;
     /// Appends a validated transaction to the mempool.
     fn mempool_add(&mut self, txid: Txid, tx: &Transaction) -> Result<(), LedgerError>;
+    /// Removes a transaction from the mempool (replaced, or evicted with what it replaced).
+    fn mempool_remove(&mut self, txid: &Txid) -> Result<(), LedgerError>;
+    /// The mempool, in acceptance order.
+    fn mempool_txs(&self) -> Result<Vec<Transaction>, LedgerError>;
+    /// When a mempool transaction entered (the tip's height then) and whether it was handed
+    /// to a miner (mined whatever it pays); `None` for one recorded before entries were
+    /// (taken as handed to a miner at the tip).
+    fn mempool_entry_info(&self, txid: &Txid) -> Result<Option<(u32, bool)>, LedgerError>;
+    /// Records [`ChainStore::mempool_entry_info`] of a transaction just added.
+    fn mempool_set_entry_info(
+        &mut self,
+        txid: &Txid,
+        height: u32,
+        to_miner: bool,
+    ) -> Result<(), LedgerError>;
     /// Empties the mempool, returning it in acceptance order.
     fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError>;
     /// Applies a transaction to the UTXO set without validation: it is transaction number
@@ -328,44 +351,21 @@ pub(crate) fn store_tip<S: ChainStore + ?Sized>(store: &S) -> Result<Tip, Ledger
     })
 }
 
-/// Validates `tx` for the mempool (against confirmed UTXOs plus the mempool, for the next
-/// block) without adding it. Returns the fee.
-pub(crate) fn store_check<S: ChainStore + ?Sized>(
+/// Validates `tx` by consensus for the next block, against the confirmed UTXOs plus the
+/// mempool of `store`. Returns the fee. (Policy, and what is already known, is
+/// [`super::policy`]'s.)
+pub(crate) fn store_validate<S: ChainStore + ?Sized>(
     store: &S,
     tx: &Transaction,
 ) -> Result<Result<Amount, RejectError>, LedgerError> {
-    let txid = tx.compute_txid();
-    if store.is_confirmed(&txid)? {
-        return Ok(Err(RejectError::AlreadyKnown {
-            txid,
-            confirmed: true,
-        }));
-    }
-    if store.in_mempool(&txid)? {
-        return Ok(Err(RejectError::AlreadyKnown {
-            txid,
-            confirmed: false,
-        }));
-    }
     Ok(StoreView::new(store, true)?.validate(tx)?.map(|v| v.fee))
 }
 
-/// Validates `tx` and adds it to the mempool. Unconfirmed parents are allowed.
-pub(crate) fn store_submit<S: ChainStore + ?Sized>(
-    store: &mut S,
-    tx: &Transaction,
-) -> Result<Result<Txid, RejectError>, LedgerError> {
-    if let Err(e) = store_check(store, tx)? {
-        return Ok(Err(e));
-    }
-    let txid = tx.compute_txid();
-    store.mempool_add(txid, tx)?;
-    Ok(Ok(txid))
-}
-
-/// Mines one block: the valid mempool transactions (re-validated at the new height;
-/// invalid ones are dropped, and with them their descendants), then the coinbase paying
-/// subsidy plus fees to `to`. Returns the block hash and the dropped txids.
+/// Mines one block: the mempool transactions a miner takes ([`policy::left_out_of_block`]:
+/// packages paying at least 1 sat/vB, and what was handed to a miner), re-validated at the
+/// new height (invalid ones are dropped, and with them their descendants), then the
+/// coinbase paying subsidy plus fees to `to`. The others stay in the mempool. Returns the
+/// block hash and the dropped txids.
 pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
     store: &mut S,
     to: &Script,
@@ -376,8 +376,15 @@ pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
     let mut txids = Vec::new();
     let mut dropped = Vec::new();
     let mut fees = Amount::ZERO;
+    // What a miner takes (the rest waits in the mempool, as it entered).
+    let waiting = policy::left_out_of_block(&*store)?;
+    let mut left = Vec::new();
     for tx in store.mempool_take()? {
         let txid = tx.compute_txid();
+        if let Some(info) = waiting.get(&txid).copied() {
+            left.push((txid, tx, info));
+            continue;
+        }
         // Transactions connected earlier in this block are in the UTXO set already, at
         // height `height`, which is right for children in the same block.
         let verdict = StoreView::new(&*store, false)?.validate(&tx)?;
@@ -393,6 +400,16 @@ pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
                 txids.push(txid);
             }
             None => dropped.push(txid),
+        }
+    }
+    // The ones left out wait, as they entered (valid still, unless they spent a dropped one).
+    for (txid, tx, (entered, to_miner)) in left {
+        match StoreView::new(&*store, true)?.validate(&tx)? {
+            Ok(_) => {
+                store.mempool_add(txid, &tx)?;
+                store.mempool_set_entry_info(&txid, entered, to_miner)?;
+            }
+            Err(_) => dropped.push(txid),
         }
     }
     let coinbase = coinbase_tx(height, block_subsidy(height) + fees, to.to_owned());
@@ -468,7 +485,9 @@ pub(crate) fn store_fund<S: ChainStore + ?Sized>(
         })?;
         if !selected.is_empty() && total >= amount {
             let tx = faucet_payment(&selected, script_pubkey, amount, total, &faucet);
-            let txid = store_submit(store, &tx)??;
+            // Mined at once (as bitcoind's `generateblock` with a transaction would): only
+            // consensus applies, so the faucet pays no fee.
+            let txid = policy::store_submit_to_miner(store, &tx)??;
             store_mine_block(store, &faucet)?;
             return Ok(OutPoint::new(txid, 0));
         }
@@ -575,12 +594,11 @@ impl ChainStore for Chain {
     fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, LedgerError> {
         Ok(self.mempool_spends.get(outpoint).copied())
     }
-    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+    fn mempool_tx(&self, txid: &Txid) -> Result<Option<Transaction>, LedgerError> {
         Ok(self
             .mempool_index
-            .get(&outpoint.txid)
-            .and_then(|&i| self.mempool[i].output.get(outpoint.vout as usize))
-            .cloned())
+            .get(txid)
+            .map(|&i| self.mempool[i].clone()))
     }
     fn scan_unspent_for_script(
         &self,
@@ -600,6 +618,35 @@ impl ChainStore for Chain {
     }
     fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError> {
         Ok(self.clear_mempool())
+    }
+    fn mempool_remove(&mut self, txid: &Txid) -> Result<(), LedgerError> {
+        let entries = std::mem::take(&mut self.mempool_entries);
+        let kept: Vec<Transaction> = self
+            .clear_mempool()
+            .into_iter()
+            .filter(|tx| tx.compute_txid() != *txid)
+            .collect();
+        for tx in kept {
+            self.add_to_mempool(tx.compute_txid(), tx);
+        }
+        self.mempool_entries = entries;
+        self.mempool_entries.remove(txid);
+        Ok(())
+    }
+    fn mempool_txs(&self) -> Result<Vec<Transaction>, LedgerError> {
+        Ok(self.mempool.clone())
+    }
+    fn mempool_entry_info(&self, txid: &Txid) -> Result<Option<(u32, bool)>, LedgerError> {
+        Ok(self.mempool_entries.get(txid).copied())
+    }
+    fn mempool_set_entry_info(
+        &mut self,
+        txid: &Txid,
+        height: u32,
+        to_miner: bool,
+    ) -> Result<(), LedgerError> {
+        self.mempool_entries.insert(*txid, (height, to_miner));
+        Ok(())
     }
     fn connect_tx(
         &mut self,
@@ -629,6 +676,7 @@ impl Chain {
             mempool: Vec::new(),
             mempool_index: HashMap::new(),
             mempool_spends: HashMap::new(),
+            mempool_entries: HashMap::new(),
         };
         let hash = block_hash(BlockHash::all_zeros(), GENESIS_TIME, &[]);
         chain.push_block(BlockInfo {
@@ -725,15 +773,34 @@ impl Chain {
         tx.output.get(outpoint.vout as usize).cloned()
     }
 
-    /// Validates `tx` for the mempool (against confirmed UTXOs plus the mempool, for the next
-    /// block) without adding it. Returns the fee.
+    /// Validates `tx` for the mempool, consensus and relay policy ([`super::policy`]), for
+    /// the next block, without adding it. Returns the fee.
     pub fn check(&self, tx: &Transaction) -> Result<Amount, RejectError> {
-        infallible(store_check(self, tx))
+        infallible(policy::store_check(self, tx))
     }
 
-    /// Validates `tx` and adds it to the mempool. Unconfirmed parents are allowed.
+    /// Validates `tx` (consensus and relay policy) and adds it to the mempool, replacing
+    /// the mempool transactions it outbids.
     pub fn submit(&mut self, tx: Transaction) -> Result<Txid, RejectError> {
-        infallible(store_submit(self, &tx))
+        infallible(policy::store_submit(self, &tx))
+    }
+
+    /// Validates `tx` by consensus alone for the next block (what a miner may include),
+    /// without adding it. Returns the fee.
+    pub fn check_consensus(&self, tx: &Transaction) -> Result<Amount, RejectError> {
+        infallible(store_validate(self, tx))
+    }
+
+    /// Hands `tx` to a miner: consensus rules only, mined with the next block (see
+    /// [`Ledger::submit_to_miner`](super::Ledger::submit_to_miner)).
+    pub fn submit_to_miner(&mut self, tx: Transaction) -> Result<Txid, RejectError> {
+        infallible(policy::store_submit_to_miner(self, &tx))
+    }
+
+    /// Submits a package: a child with its unconfirmed parents, parents first (see
+    /// [`super::policy`]). Returns the transactions it added.
+    pub fn submit_package(&mut self, txs: &[Transaction]) -> Result<Vec<Txid>, RejectError> {
+        infallible(policy::store_submit_package(self, txs))
     }
 
     fn add_to_mempool(&mut self, txid: Txid, tx: Transaction) {
@@ -747,6 +814,7 @@ impl Chain {
     fn clear_mempool(&mut self) -> Vec<Transaction> {
         self.mempool_index.clear();
         self.mempool_spends.clear();
+        self.mempool_entries.clear();
         std::mem::take(&mut self.mempool)
     }
 
@@ -803,8 +871,10 @@ impl Chain {
     }
 
     /// Rebuilds a chain from stored blocks (each with its transactions, coinbase first)
-    /// and a stored mempool, checking heights, times and hashes. Transactions are trusted
-    /// (they were validated before being stored).
+    /// and a stored mempool, checking heights, times and hashes, and validating every
+    /// transaction again as mining did: each by consensus at its height (so a file edited to
+    /// hold a double spend, a forged signature or a coin from nowhere is refused), each
+    /// coinbase for at most the subsidy plus its block's fees, and the mempool on top.
     pub(crate) fn from_parts(
         blocks: Vec<(u32, u32, BlockHash, Vec<Transaction>)>,
         mempool: Vec<Transaction>,
@@ -818,16 +888,14 @@ impl Chain {
             mempool: Vec::new(),
             mempool_index: HashMap::new(),
             mempool_spends: HashMap::new(),
+            mempool_entries: HashMap::new(),
         };
         let mut prev = BlockHash::all_zeros();
         for (i, (height, time, hash, txs)) in blocks.into_iter().enumerate() {
             if height as usize != i {
                 return Err(format!("block {i} claims height {height}"));
             }
-            let txids: Vec<Txid> = txs
-                .into_iter()
-                .map(|tx| chain.connect_tx(tx, height))
-                .collect();
+            let txids = chain.connect_block(height, txs)?;
             let computed = block_hash(prev, time, &txids);
             if computed != hash {
                 return Err(format!(
@@ -847,9 +915,42 @@ impl Chain {
         }
         for tx in mempool {
             let txid = tx.compute_txid();
-            chain.add_to_mempool(txid, tx);
+            infallible(policy::store_submit_to_miner(&mut chain, &tx))
+                .map_err(|e| format!("mempool transaction {txid} is invalid: {e}"))?;
         }
         Ok(chain)
+    }
+
+    /// Validates and connects the transactions of block `height` (the next one; genesis has
+    /// none, every other block a coinbase first). Returns their txids in block order.
+    fn connect_block(&mut self, height: u32, txs: Vec<Transaction>) -> Result<Vec<Txid>, String> {
+        let mut txs = txs.into_iter();
+        let coinbase = match txs.next() {
+            None if height == 0 => return Ok(Vec::new()),
+            Some(_) if height == 0 => return Err("the genesis block holds transactions".into()),
+            Some(tx) if tx.is_coinbase() => tx,
+            _ => return Err(format!("block {height} does not start with a coinbase")),
+        };
+        let mut txids = vec![coinbase.compute_txid()];
+        let mut fees = Amount::ZERO;
+        for tx in txs {
+            let txid = tx.compute_txid();
+            let fee = infallible(StoreView::new(&*self, false).and_then(|v| v.validate(&tx)))
+                .map_err(|e| format!("block {height}: transaction {txid} is invalid: {e}"))?
+                .fee;
+            fees += fee;
+            txids.push(self.connect_tx(tx, height));
+        }
+        let claimed: Amount = coinbase.output.iter().map(|o| o.value).sum();
+        if claimed > block_subsidy(height) + fees {
+            return Err(format!(
+                "block {height}: the coinbase claims {} sat, more than the subsidy and fees ({} sat)",
+                claimed.to_sat(),
+                (block_subsidy(height) + fees).to_sat()
+            ));
+        }
+        self.connect_tx(coinbase, height);
+        Ok(txids)
     }
 
     /// The transactions of block `height`, in block order.
@@ -993,7 +1094,7 @@ mod tests {
                 witness,
             }],
             output: vec![TxOut {
-                value: Amount::from_sat(1),
+                value: Amount::from_sat(500),
                 script_pubkey: anchor.clone(),
             }],
         };
@@ -1004,7 +1105,7 @@ mod tests {
         let child_id = bad_child.compute_txid();
         chain.add_to_mempool(bad_id, bad_parent);
         chain.add_to_mempool(child_id, bad_child);
-        let good_id = chain.submit(spend(good, Witness::new())).unwrap();
+        let good_id = chain.submit_to_miner(spend(good, Witness::new())).unwrap();
         assert_eq!(chain.mempool().len(), 3);
         let (_, dropped) = chain.mine_block(&faucet_script());
         assert_eq!(dropped, vec![bad_id, child_id]);

@@ -14,6 +14,7 @@
 //!   several processes; every operation is a few indexed queries in one transaction.
 
 pub mod ledger;
+pub mod policy;
 pub mod source;
 pub mod spends;
 pub mod store;

@@ -213,7 +213,7 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError>;
 
     /// Broadcasts a parent and the child that pays for it, as one package (bitcoind's
-    /// `submitpackage`; the regtest ledger takes them one after the other).
+    /// `submitpackage`; the regtest ledger applies the same package policy).
     fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError>;
 
     /// Goes on from a stored spend index (bitcoind; see [`SpendIndexRecord`]).
@@ -236,7 +236,7 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     }
 
     /// `txid` as it waits in the node's mempool; `None` when it is not there (confirmed,
-    /// gone, or a chain source without fee market: the regtest ledger).
+    /// gone, or a chain source without a mempool).
     fn mempool_entry(&self, _txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
         Ok(None)
     }
@@ -494,8 +494,27 @@ impl ChainSource for RegtestSource {
         })
     }
 
+    fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
+        self.ledger
+            .mempool_entry(txid)
+            .map_err(ChainSourceError::Ledger)
+    }
+
     fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {
-        txs.iter().try_for_each(|tx| self.broadcast(tx).map(drop))
+        self.ledger
+            .submit_package(txs)
+            .map(drop)
+            .map_err(|e| match e {
+                LedgerError::Rejected(reason) => ChainSourceError::Rejected {
+                    source_name: self.describe(),
+                    txid: txs
+                        .last()
+                        .map(|t| t.compute_txid())
+                        .unwrap_or_else(Txid::all_zeros),
+                    reason: reason.to_string(),
+                },
+                other => ChainSourceError::Ledger(other),
+            })
     }
 }
 

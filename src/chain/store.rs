@@ -15,6 +15,10 @@
 //!     of confirmed transactions (OP_RETURN ones excepted), `spent_by` the confirmed
 //!     transaction that spent it (NULL: unspent); the unspent ones are indexed by script;
 //!   - `mempool_spends(txid, vout, spender)`: the outpoints mempool transactions spend;
+//!   - `mempool_entries(txid, height, to_miner)`: when each mempool transaction entered (the
+//!     tip's height) and whether it was handed to a miner (mined whatever it pays); added
+//!     to databases made before it at their next open, a transaction without a row being
+//!     taken as handed to a miner;
 //!   - `meta(key, value)`: `imported_from` = `state.json` if the ledger was migrated.
 //! - `state.json.migrated`: the JSON state file of earlier builds (version 1, see
 //!   [`decode_state`]). A `state.json` found when the database does not exist yet is
@@ -43,8 +47,11 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{
-    store_check, store_fund, store_mine, store_submit, store_tip, BlockInfo, Chain, ChainStore,
-    Tip, TxInfo, Utxo,
+    store_fund, store_mine, store_tip, store_validate, BlockInfo, Chain, ChainStore, Tip, TxInfo,
+    Utxo,
+};
+use super::policy::{
+    store_check, store_mempool_entry, store_submit, store_submit_package, store_submit_to_miner,
 };
 use super::validate::RejectError;
 use super::LedgerError;
@@ -106,6 +113,14 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 );
 ";
+
+/// The table of mempool entries, which databases made before it lack until their next open.
+const MEMPOOL_ENTRIES: &str = "
+CREATE TABLE IF NOT EXISTS mempool_entries (
+    txid BLOB PRIMARY KEY,
+    height INTEGER NOT NULL,
+    to_miner INTEGER NOT NULL
+) WITHOUT ROWID;";
 
 #[derive(Deserialize)]
 struct VersionProbe {
@@ -540,19 +555,12 @@ impl ChainStore for Sql<'_> {
         by.map(|b| self.txid(b)).transpose()
     }
 
-    fn mempool_output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {
+    fn mempool_tx(&self, txid: &Txid) -> Result<Option<Transaction>, LedgerError> {
         let raw: Option<Vec<u8>> = self.row(
             "SELECT raw FROM transactions WHERE txid = ?1 AND height IS NULL",
-            [txid_param(&outpoint.txid)],
+            [txid_param(txid)],
         )?;
-        match raw {
-            Some(raw) => Ok(self
-                .decode_tx(&raw)?
-                .output
-                .get(outpoint.vout as usize)
-                .cloned()),
-            None => Ok(None),
-        }
+        raw.map(|raw| self.decode_tx(&raw)).transpose()
     }
 
     fn scan_unspent_for_script(
@@ -627,12 +635,62 @@ impl ChainStore for Sql<'_> {
         .map_err(|e| self.db(e))
     }
 
+    fn mempool_remove(&mut self, txid: &Txid) -> Result<(), LedgerError> {
+        let id = txid_param(txid);
+        self.conn
+            .prepare_cached("DELETE FROM transactions WHERE txid = ?1 AND height IS NULL")
+            .and_then(|mut s| s.execute([id]))
+            .and_then(|_| {
+                self.conn
+                    .prepare_cached("DELETE FROM mempool_spends WHERE spender = ?1")?
+                    .execute([id])?;
+                self.conn
+                    .prepare_cached("DELETE FROM mempool_entries WHERE txid = ?1")?
+                    .execute([id])
+            })
+            .map(drop)
+            .map_err(|e| self.db(e))
+    }
+
+    fn mempool_txs(&self) -> Result<Vec<Transaction>, LedgerError> {
+        self.mempool()
+    }
+
+    fn mempool_entry_info(&self, txid: &Txid) -> Result<Option<(u32, bool)>, LedgerError> {
+        let row: Option<(i64, bool)> = self
+            .conn
+            .prepare_cached("SELECT height, to_miner FROM mempool_entries WHERE txid = ?1")
+            .and_then(|mut s| {
+                s.query_row([txid_param(txid)], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.db(e))?;
+        row.map(|(h, m)| Ok((self.u32_col(h, "height")?, m)))
+            .transpose()
+    }
+
+    fn mempool_set_entry_info(
+        &mut self,
+        txid: &Txid,
+        height: u32,
+        to_miner: bool,
+    ) -> Result<(), LedgerError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO mempool_entries (txid, height, to_miner) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![txid_param(txid), height, to_miner]))
+            .map(drop)
+            .map_err(|e| self.db(e))
+    }
+
     fn mempool_take(&mut self) -> Result<Vec<Transaction>, LedgerError> {
         let txs = self.mempool()?;
         if !txs.is_empty() {
             self.conn
                 .execute_batch(
-                    "DELETE FROM transactions WHERE height IS NULL; DELETE FROM mempool_spends;",
+                    "DELETE FROM transactions WHERE height IS NULL; DELETE FROM mempool_spends; \
+                     DELETE FROM mempool_entries;",
                 )
                 .map_err(|e| self.db(e))?;
         }
@@ -853,6 +911,8 @@ impl Ledger {
             self.check_version(version)?;
             self.initialize(&mut conn)?;
         }
+        conn.execute_batch(MEMPOOL_ENTRIES)
+            .map_err(|e| self.db_err(e))?;
         Ok(conn)
     }
 
@@ -1085,6 +1145,40 @@ impl Ledger {
     /// nothing.
     pub fn submit(&self, tx: &Transaction) -> Result<Txid, LedgerError> {
         self.write(|s| store_submit(s, tx)?.map_err(LedgerError::from))
+    }
+
+    /// A mempool transaction's package as fee bumping sees it (`getmempoolentry`): the
+    /// tip's height when it entered, the fees and virtual size of it with its descendants,
+    /// and the transactions spending its outputs; `None` if it is not in the mempool.
+    pub fn mempool_entry(
+        &self,
+        txid: &Txid,
+    ) -> Result<Option<super::source::MempoolEntry>, LedgerError> {
+        self.read(|s| store_mempool_entry(s, txid))
+    }
+
+    /// Validates `tx` by consensus alone for the next block (what a miner may include),
+    /// without adding it. Returns the fee; never writes.
+    pub fn check_consensus(&self, tx: &Transaction) -> Result<Amount, LedgerError> {
+        self.read(|s| store_validate(s, tx))?
+            .map_err(LedgerError::from)
+    }
+
+    /// Hands `tx` to a miner directly, as an attacker paying a miner out of band would
+    /// (Core's `prioritisetransaction`, then `generateblock`): only consensus rules apply, no
+    /// relay policy, and a conflict with the mempool is refused rather than replaced. It is
+    /// mined with the next block. For transactions whose relay is not the point: tests that
+    /// play a party publishing by hand, and the faucet.
+    pub fn submit_to_miner(&self, tx: &Transaction) -> Result<Txid, LedgerError> {
+        self.write(|s| store_submit_to_miner(s, tx)?.map_err(LedgerError::from))
+    }
+
+    /// Submits a package, a child with its unconfirmed parents, parents first (Bitcoin
+    /// Core's `submitpackage`, see [`super::policy`]). Parents accepted alone stay when the
+    /// package is then refused. Returns the transactions it added.
+    pub fn submit_package(&self, txs: &[Transaction]) -> Result<Vec<Txid>, LedgerError> {
+        self.write(|s| store_submit_package(s, txs))?
+            .map_err(LedgerError::from)
     }
 
     /// Mines `n` blocks with coinbases paying `to` (default: the faucet); the first one

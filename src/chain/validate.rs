@@ -110,27 +110,28 @@ fn fmt_spender(in_mempool: &bool) -> &'static str {
     }
 }
 
-/// Why a transaction is invalid. Messages are lower case and name the input index,
-/// outpoint and the values involved.
+/// Why a transaction is invalid. Each message starts with Bitcoin Core's reject reason for
+/// it (`bad-txns-inputs-missingorspent`, `non-BIP68-final`, ...), then a comma and what
+/// exactly, lower case, naming the input index, outpoint and the values involved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectError {
     /// The transaction has no inputs.
-    #[error("transaction has no inputs")]
+    #[error("bad-txns-vin-empty, transaction has no inputs")]
     NoInputs,
     /// The transaction has no outputs.
-    #[error("transaction has no outputs")]
+    #[error("bad-txns-vout-empty, transaction has no outputs")]
     NoOutputs,
     /// Coinbase transactions are created by mining, never submitted.
-    #[error("coinbase transactions cannot be submitted")]
+    #[error("coinbase, coinbase transactions cannot be submitted")]
     Coinbase,
     /// The transaction weighs more than [`MAX_TX_WEIGHT`].
-    #[error("transaction weight {weight} exceeds the maximum of {max}", max = MAX_TX_WEIGHT)]
+    #[error("bad-txns-oversize, transaction weight {weight} exceeds the maximum of {max}", max = MAX_TX_WEIGHT)]
     TooHeavy {
         /// Its weight in weight units.
         weight: u64,
     },
     /// Two inputs spend the same outpoint.
-    #[error("input {index} spends {} which input {first_index} already spends", fmt_outpoint(.outpoint))]
+    #[error("bad-txns-inputs-duplicate, input {index} spends {} which input {first_index} already spends", fmt_outpoint(.outpoint))]
     DuplicateInput {
         /// The later input.
         index: usize,
@@ -140,7 +141,9 @@ pub enum RejectError {
         outpoint: OutPoint,
     },
     /// An output's value exceeds 21 million BTC.
-    #[error("output {index} value of {value_sat} sat exceeds 21 million btc")]
+    #[error(
+        "bad-txns-vout-toolarge, output {index} value of {value_sat} sat exceeds 21 million btc"
+    )]
     OutputTooLarge {
         /// The output index.
         index: usize,
@@ -148,10 +151,10 @@ pub enum RejectError {
         value_sat: u64,
     },
     /// The outputs together exceed 21 million BTC.
-    #[error("outputs total more than 21 million btc")]
+    #[error("bad-txns-txouttotal-toolarge, outputs total more than 21 million btc")]
     OutputTotalTooLarge,
     /// The transaction is already in the mempool or confirmed.
-    #[error("transaction {txid} is already {}", if *.confirmed { "confirmed" } else { "in the mempool" })]
+    #[error("{}, transaction {txid} is already {}", if *.confirmed { "txn-already-known" } else { "txn-already-in-mempool" }, if *.confirmed { "confirmed" } else { "in the mempool" })]
     AlreadyKnown {
         /// Its txid.
         txid: Txid,
@@ -159,7 +162,7 @@ pub enum RejectError {
         confirmed: bool,
     },
     /// The input's outpoint is unknown (never existed or spent long ago).
-    #[error("input {index} spends {} which does not exist or is already spent", fmt_outpoint(.outpoint))]
+    #[error("bad-txns-inputs-missingorspent, input {index} spends {} which does not exist or is already spent", fmt_outpoint(.outpoint))]
     MissingInput {
         /// The input index.
         index: usize,
@@ -167,7 +170,7 @@ pub enum RejectError {
         outpoint: OutPoint,
     },
     /// The input's outpoint is already spent by another transaction.
-    #[error("input {index} spends {} which is already spent by {} transaction {by}", fmt_outpoint(.outpoint), fmt_spender(.in_mempool))]
+    #[error("{}, input {index} spends {} which is already spent by {} transaction {by}", if *.in_mempool { "txn-mempool-conflict" } else { "bad-txns-inputs-missingorspent" }, fmt_outpoint(.outpoint), fmt_spender(.in_mempool))]
     AlreadySpent {
         /// The input index.
         index: usize,
@@ -180,7 +183,7 @@ pub enum RejectError {
     },
     /// The input spends a coinbase output that has not reached maturity.
     #[error(
-        "input {index} spends immature coinbase output {} (mined at height {coinbase_height}, spendable from height {}, next block height {spend_height})",
+        "bad-txns-premature-spend-of-coinbase, input {index} spends immature coinbase output {} (mined at height {coinbase_height}, spendable from height {}, next block height {spend_height})",
         fmt_outpoint(.outpoint), .coinbase_height + COINBASE_MATURITY
     )]
     ImmatureCoinbase {
@@ -194,10 +197,10 @@ pub enum RejectError {
         spend_height: u32,
     },
     /// Summing input values overflowed or exceeded 21 million BTC.
-    #[error("inputs total more than 21 million btc")]
+    #[error("bad-txns-inputvalues-outofrange, inputs total more than 21 million btc")]
     InputTotalTooLarge,
     /// The outputs pay more than the inputs provide.
-    #[error("outputs total {outputs_sat} sat exceeds inputs total {inputs_sat} sat")]
+    #[error("bad-txns-in-belowout, outputs total {outputs_sat} sat exceeds inputs total {inputs_sat} sat")]
     ValueCreation {
         /// Sum of inputs in satoshis.
         inputs_sat: u64,
@@ -206,7 +209,7 @@ pub enum RejectError {
     },
     /// A height-based absolute locktime is not reached.
     #[error(
-        "absolute locktime of height {locktime} not reached (next block height {next_height})"
+        "non-final, absolute locktime of height {locktime} not reached (next block height {next_height})"
     )]
     LocktimeHeight {
         /// The transaction's nLockTime.
@@ -216,7 +219,7 @@ pub enum RejectError {
     },
     /// A time-based absolute locktime is not reached (BIP113: against median time past).
     #[error(
-        "absolute locktime of time {locktime} not reached (median time past {median_time_past})"
+        "non-final, absolute locktime of time {locktime} not reached (median time past {median_time_past})"
     )]
     LocktimeTime {
         /// The transaction's nLockTime.
@@ -225,7 +228,7 @@ pub enum RejectError {
         median_time_past: u32,
     },
     /// A BIP68 height-based relative locktime is not reached.
-    #[error("input {index}: relative locktime of {blocks} blocks not reached ({}, tip {tip})", fmt_confirmed(.confirmed_at))]
+    #[error("non-BIP68-final, input {index}: relative locktime of {blocks} blocks not reached ({}, tip {tip})", fmt_confirmed(.confirmed_at))]
     RelativeHeight {
         /// The input index.
         index: usize,
@@ -238,7 +241,7 @@ pub enum RejectError {
     },
     /// A BIP68 time-based relative locktime is not reached.
     #[error(
-        "input {index}: relative locktime of {seconds} seconds not reached ({}, reference median time past {reference_time}, tip median time past {median_time_past})",
+        "non-BIP68-final, input {index}: relative locktime of {seconds} seconds not reached ({}, reference median time past {reference_time}, tip median time past {median_time_past})",
         fmt_confirmed(.confirmed_at)
     )]
     RelativeTime {
@@ -254,7 +257,7 @@ pub enum RejectError {
         median_time_past: u32,
     },
     /// Bitcoin Core's script interpreter rejected the input.
-    #[error("input {index}: Bitcoin Core script interpreter rejected the spend: {error}")]
+    #[error("mandatory-script-verify-flag-failed, input {index}: Bitcoin Core script interpreter rejected the spend: {error}")]
     Script {
         /// The input index.
         index: usize,
@@ -262,12 +265,23 @@ pub enum RejectError {
         error: String,
     },
     /// The ledger's BIP118 tapscript check rejected the input.
-    #[error("input {index}: {error}")]
+    #[error("mandatory-script-verify-flag-failed, input {index}: {error}")]
     Tapscript {
         /// The input index.
         index: usize,
         /// What failed.
         error: TapscriptError,
+    },
+    /// Valid by consensus, refused by the relay policy a node with default settings
+    /// applies to its mempool ([`super::policy`]): `reason` is the node's reject reason
+    /// (`min relay fee not met`, `TRUC-violation`, `insufficient fee`, ...), `detail` its
+    /// debug message, shown as Bitcoin Core shows them: `reason, detail`.
+    #[error("{reason}{}{detail}", if .detail.is_empty() { "" } else { ", " })]
+    Policy {
+        /// The node's reject reason.
+        reason: String,
+        /// What exactly, with the values involved.
+        detail: String,
     },
 }
 
@@ -628,7 +642,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "outputs total 1001 sat exceeds inputs total 1000 sat"
+            "bad-txns-in-belowout, outputs total 1001 sat exceeds inputs total 1000 sat"
         );
     }
 
@@ -669,7 +683,7 @@ mod tests {
         let err = validate_transaction(&spend(0xffff_fffe, 10, 1), &v, &t).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "absolute locktime of height 10 not reached (next block height 10)"
+            "non-final, absolute locktime of height 10 not reached (next block height 10)"
         );
         validate_transaction(&spend(0xffff_fffe, 9, 1), &v, &t).unwrap();
         // All-final sequences disable the locktime.
@@ -687,7 +701,7 @@ mod tests {
         let err = validate_transaction(&spend(10, 0, 1), &v, &times(14)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "input 0: relative locktime of 10 blocks not reached (confirmed at 5, tip 13)"
+            "non-BIP68-final, input 0: relative locktime of 10 blocks not reached (confirmed at 5, tip 13)"
         );
         validate_transaction(&spend(10, 0, 1), &v, &times(15)).unwrap();
         // Disable flag.

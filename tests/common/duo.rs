@@ -34,7 +34,7 @@ impl TestChain for Chain {
         Chain::fund(self, script, amount).unwrap()
     }
     fn submit(&mut self, tx: &Transaction) -> Result<Txid, String> {
-        Chain::submit(self, tx.clone()).map_err(|e| e.to_string())
+        Chain::submit_to_miner(self, tx.clone()).map_err(|e| e.to_string())
     }
     fn mine(&mut self, n: u32) {
         Chain::mine(self, n, None);
@@ -71,7 +71,7 @@ impl TestChain for DiskChain {
         self.ledger.fund(script, amount).unwrap()
     }
     fn submit(&mut self, tx: &Transaction) -> Result<Txid, String> {
-        self.ledger.submit(tx).map_err(|e| e.to_string())
+        self.ledger.submit_to_miner(tx).map_err(|e| e.to_string())
     }
     fn mine(&mut self, n: u32) {
         self.ledger.mine(n, None).unwrap();

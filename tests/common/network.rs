@@ -280,6 +280,10 @@ pub struct World {
     pub log: Vec<String>,
 }
 
+/// What B holds on chain besides its channel: fees for its force close and claims, which
+/// pay their relay through their anchors.
+const B_FEE_RESERVE: u64 = 100_000;
+
 impl World {
     pub fn new() -> World {
         let nonce_log = process_setup();
@@ -315,6 +319,8 @@ impl World {
         fund(&mut world.a, &world.chain, 500_000);
         world.a.ok(&format!("channel open {url} {A_CAPACITY}"));
         world.b.ok("init");
+        // B's fee reserve: its force close and claims pay their relay through their anchors.
+        fund(&mut world.b, &world.chain, B_FEE_RESERVE);
         world
             .b
             .ok(&format!("channel request-inbound {url} {B_CAPACITY}"));

@@ -191,7 +191,7 @@ impl World {
     fn record_latest(&mut self) {
         let tx = self.client.channel.funding_update_tx().unwrap();
         assert_eq!(tx, self.server.channel.funding_update_tx().unwrap());
-        self.chain.check(&tx).unwrap();
+        self.chain.check_consensus(&tx).unwrap();
         let n = self.client.channel.latest().unwrap().state.number;
         self.updates.insert(n, tx);
     }
@@ -430,7 +430,7 @@ impl World {
         assert!(latest >= self.honest_latest, "the honest side went back");
         self.honest_latest = latest;
         let tx = self.side(honest).channel.funding_update_tx().unwrap();
-        self.chain.check(&tx).unwrap();
+        self.chain.check_consensus(&tx).unwrap();
         if self.in_step() {
             assert_eq!(self.latest(Party::Client), self.latest(Party::Server));
         }
@@ -463,7 +463,7 @@ impl World {
         }
         let honest = self.honest();
         let mut published = tx;
-        self.chain.submit(published.clone()).unwrap();
+        self.chain.submit_to_miner(published.clone()).unwrap();
         self.chain.mine(1, None);
         // The honest side answers every older update with its latest, rebound over it.
         while let Some(answer) = self
@@ -472,14 +472,14 @@ impl World {
             .react_to_published_update(&published)
             .unwrap()
         {
-            self.chain.submit(answer.clone()).unwrap();
+            self.chain.submit_to_miner(answer.clone()).unwrap();
             self.chain.mine(1, None);
             published = answer;
         }
         let update_out = update_outpoint(&published);
         let settlement = self.side(honest).channel.settlement_tx(update_out).unwrap();
         self.chain.mine(u32::from(DELAY), None);
-        self.chain.submit(settlement.clone()).unwrap();
+        self.chain.submit_to_miner(settlement.clone()).unwrap();
         self.chain.mine(1, None);
         // Settled to the satoshi: the honest side's latest state, whatever was published.
         let expected = self

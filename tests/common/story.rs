@@ -8,6 +8,10 @@ use serde_json::Value;
 
 use super::procs::{channel_id, fund, to_node, value_at, Env, Server, Wallet};
 
+/// What B holds on chain besides its channel: fees for its force close and claims, which
+/// pay their relay through their anchors.
+pub const B_FEE_RESERVE: u64 = 100_000;
+
 /// S (fee 1000 ppm), A with a 200 000 sat channel it funded, B with 300 000 sat of
 /// inbound capacity S funded; both channels confirmed.
 pub struct Story {
@@ -65,6 +69,8 @@ impl Story {
         fund(&a, &env, 500_000);
         let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
         let b = env.wallet("b");
+        // B's fee reserve: its force close and claims pay their relay through their anchors.
+        fund(&b, &env, B_FEE_RESERVE);
         let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
         env.mine(1);
         // S's payout scripts of its channels with A (0) and B (1), from its channel files.
