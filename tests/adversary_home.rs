@@ -15,7 +15,7 @@ use serde_json::Value;
 mod common;
 
 use common::procs::{copy_dir, eventually, to_node, value_at, Env, Wallet};
-use common::story::{fails, Story};
+use common::story::{fails, Story, B_FEE_RESERVE};
 
 fn id(v: &Value) -> String {
     v["payment_id"].as_str().unwrap().to_owned()
@@ -204,19 +204,159 @@ fn force_closes_with_an_old_state_pay_every_wallet() {
         value_at(&st.env, &st.s_to_node[1]) == 300_000
     });
 
-    let a_expected = 500_000 - 200_000 - fees(&a) + 170_000;
+    // The old copy paid for its update's relay; both copies (one seed) see that child.
+    let a_expected = 500_000 - 200_000 - fees(&backup) + 170_000;
     assert_eq!(
         total(&backup),
         a_expected,
         "the old copy sees the same coins"
     );
     payout_is_home(&st.env, &a, "a", a_expected, &[170_000]);
-    assert_eq!(total(&b), 0, "B had nothing in its channel");
+    assert_eq!(
+        total(&b),
+        B_FEE_RESERVE - fees(&b),
+        "B had nothing in its channel, and paid its update's and settlement's relay"
+    );
 
     stop_server(&mut st);
     let s = st.s.clone();
     let s_expected = 1_000_000 - 300_000 - fees(&s) + 30_000 + 300_000;
     payout_is_home(&st.env, &s, "s", s_expected, &[30_000, 300_000]);
+}
+
+/// A's old backup force-closes and its update waits in the mempool with the backup's fee
+/// child: before any block, S replaces both with its latest update bound to the funding
+/// output and a child that outbids them (package replacement, as on a node: the latest
+/// cannot spend an unconfirmed update that has a child). The backup's child is gone with
+/// the old update, so the cheater pays nothing for it; the latest state settles.
+#[test]
+fn an_old_update_in_the_mempool_is_replaced_by_the_latest_before_a_block() {
+    let st = Story::new(&[]);
+    let (a, env) = (st.a.clone(), &st.env);
+    a.ok(&["channel", "push", &st.a_channel, "10000"]);
+    let backup = Wallet {
+        dir: env.root.path().join("a-backup"),
+        ..a.clone()
+    };
+    copy_dir(&a.dir, &backup.dir);
+    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    let funding = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"].clone();
+    let out = backup
+        .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let ledger = env.ledger();
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "the old update and the backup's child");
+    let (old_update, old_child) = (mempool[0].compute_txid(), mempool[1].compute_txid());
+    eventually("S replaces the old update", || {
+        let m = ledger.mempool().unwrap();
+        m.len() == 2 && m[0].compute_txid() != old_update
+    });
+    let m = ledger.mempool().unwrap();
+    assert_eq!(
+        serde_json::json!(m[0].input[0].previous_output.to_string()),
+        funding,
+        "the latest update spends the funding output, as the old one did"
+    );
+    for gone in [old_update, old_child] {
+        assert!(ledger.tx(&gone).unwrap().is_none(), "{gone} was replaced");
+    }
+    eventually("S to settle the latest state", || {
+        env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        value_at(env, &st.s_to_node[0]) > 0
+    });
+    env.mine(1);
+    assert_eq!(value_at(env, &to_node(&a, 0)), 170_000);
+    assert_eq!(value_at(env, &st.s_to_node[0]), 30_000);
+    // Neither copy of A paid a fee for the force close: its child never confirmed.
+    assert_eq!(fees(&backup), fees(&a));
+    assert_eq!(total(&backup), 500_000 - 200_000 - fees(&a) + 170_000);
+}
+
+/// The anchor is anyone's to spend: a stranger replaces A's fee child with its own, then
+/// double-spends its own coin, leaving A's update in the mempool without fee. No block takes
+/// it (a miner takes packages of at least 1 sat/vB); A's next command gives it a child
+/// again, and it confirms. (S is away, so only A pays.)
+#[test]
+fn a_stripped_fee_child_is_put_back_on_the_ledger() {
+    use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+    let mut st = Story::new(&[]);
+    stop_server(&mut st);
+    let (a, env) = (st.a.clone(), &st.env);
+    let ledger = env.ledger();
+    let burn = ScriptBuf::new_p2wsh(&ScriptBuf::from(vec![0x51]).wscript_hash());
+    let coin = ledger.fund(&burn, Amount::from_sat(60_000)).unwrap();
+    let spend = |version: i32, inputs: &[(OutPoint, Vec<Vec<u8>>)], out: u64| Transaction {
+        version: bitcoin::transaction::Version(version),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: inputs
+            .iter()
+            .map(|(o, w)| TxIn {
+                previous_output: *o,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::from_slice(w),
+            })
+            .collect(),
+        output: vec![TxOut {
+            value: Amount::from_sat(out),
+            script_pubkey: burn.clone(),
+        }],
+    };
+    let out = a
+        .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let mempool = ledger.mempool().unwrap();
+    let (update, ours) = (mempool[0].clone(), mempool[1].clone());
+    let anchor = OutPoint::new(update.compute_txid(), 1);
+    assert_eq!(update.output[1].script_pubkey, ScriptBuf::new_p2a());
+    let ours_fee = ledger
+        .mempool_entry(&ours.compute_txid())
+        .unwrap()
+        .unwrap()
+        .descendant_fees;
+    // The stranger's child outbids A's on the anchor...
+    let theirs = spend(
+        3,
+        &[(anchor, vec![]), (coin, vec![vec![0x51]])],
+        60_000 - ours_fee.to_sat() - 5_000,
+    );
+    ledger.submit(&theirs).unwrap();
+    // ...and is then replaced by a spend of its coin elsewhere.
+    ledger
+        .submit(&spend(2, &[(coin, vec![vec![0x51]])], 10_000))
+        .unwrap();
+    let ids: Vec<_> = ledger
+        .mempool()
+        .unwrap()
+        .iter()
+        .map(|t| t.compute_txid())
+        .collect();
+    assert!(
+        ids.contains(&update.compute_txid()) && ids.len() == 2,
+        "{ids:?}"
+    );
+    // The next block leaves the update out.
+    env.mine(1);
+    let waiting = ledger.mempool().unwrap();
+    assert_eq!(
+        waiting,
+        vec![update.clone()],
+        "the update waits without fee"
+    );
+    // A's next command sees it waiting without a child and gives it one.
+    a.ok(&["channel", "show", &st.a_channel]);
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "the update and a new child of A's");
+    assert!(mempool[1].input.iter().any(|i| i.previous_output == anchor));
+    env.mine(1);
+    let info = ledger.tx(&update.compute_txid()).unwrap().unwrap();
+    assert!(info.confirmation_height.is_some(), "A's update confirmed");
 }
 
 /// S disappears after selling; B claims the PTLC on chain: the claim pays B's wallet, and
@@ -251,7 +391,10 @@ fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
     );
     assert_eq!(value_at(&st.env, &b_payout), 10_000);
     assert_eq!(value_at(&st.env, &st.s_to_node[1]), 290_000);
-    payout_is_home(&st.env, &b, "b", 10_000, &[10_000]);
+    // B's wallet: its fee reserve, less the fee children of its update, settlement and
+    // claim, plus the claim.
+    let b_expected = B_FEE_RESERVE - fees(&b) + 10_000;
+    payout_is_home(&st.env, &b, "b", b_expected, &[10_000]);
 
     let s = st.s.clone();
     let expected = 1_000_000 - 300_000 - fees(&s) + 290_000;
@@ -280,7 +423,7 @@ fn an_on_chain_ptlc_timeout_claim_pays_s_wallet() {
     let s = st.s.clone();
     let expected = 1_000_000 - 300_000 - fees(&s) + 290_000 + 10_000;
     payout_is_home(&st.env, &s, "s", expected, &[290_000, 10_000]);
-    assert_eq!(total(&b), 0, "B let the PTLC expire");
+    assert_eq!(total(&b), B_FEE_RESERVE, "B let the PTLC expire");
 }
 
 /// Change of the wallet's own payments never goes to an address a channel reserved for its

@@ -599,15 +599,12 @@ impl Engine<'_> {
 
     /// Pays (more) for `parents`, channel transactions of ours waiting in the mempool, and
     /// for those our fee children pay for, where a block went by without them
-    /// ([`OnchainWallet::bump_fee_children`]; a node with a mempool only).
+    /// ([`OnchainWallet::bump_fee_children`]).
     pub(crate) fn bump_fee_children(
         &self,
         source: &dyn ChainSource,
         parents: &[bitcoin::Txid],
     ) -> ClientResult<()> {
-        if source.ledger().is_some() {
-            return Ok(());
-        }
         let (mut wallet, state) = self.onchain()?;
         for line in wallet.bump_fee_children(source, parents) {
             self.note(line.as_ref().unwrap_or_else(|e| e));
@@ -615,15 +612,12 @@ impl Engine<'_> {
         self.save_onchain(&mut wallet, state)
     }
 
-    /// On a node with a fee market, a warning when the wallet's confirmed coins fall short
+    /// A warning when the wallet's confirmed coins fall short
     /// of the fee reserve its live channels need ([`crate::wallet::fee_reserve`]): every
     /// force close and on-chain claim is paid by a child from them, and without them a
     /// channel cannot be enforced (a payee whose inbound channel S funded starts with none).
     pub(crate) fn fee_reserve_warning(&self) -> ClientResult<Option<String>> {
         let source = self.chain()?;
-        if source.ledger().is_some() {
-            return Ok(None);
-        }
         let live = self.all()?.iter().filter(|c| c.channel.is_live()).count();
         if live == 0 {
             return Ok(None);

@@ -1141,7 +1141,7 @@ impl ServerCore {
         }
     }
 
-    /// Once a block, on a node with a mempool: pays (more) for the channel transactions
+    /// Once a block: pays (more) for the channel transactions
     /// waiting in it (`unconfirmed`) where a block went by without them
     /// ([`OnchainWallet::bump_fee_children`]), and warns when S's confirmed coins fall
     /// short of its channels' fee reserve ([`crate::wallet::fee_reserve`]).
@@ -1153,7 +1153,7 @@ impl ServerCore {
         log: &mut Vec<String>,
         errors: &mut Vec<String>,
     ) {
-        if self.chain.ledger().is_some() || inner.fees_checked_at == Some(tip) {
+        if inner.fees_checked_at == Some(tip) {
             return;
         }
         let live = inner

@@ -860,8 +860,7 @@ impl OnchainWallet {
     ///
     /// The new child conflicts on the anchor with the one there: ours (whose coins it may
     /// spend again) or anyone's. One result per parent acted on: what was published, or why
-    /// it failed. Persist the wallet afterwards. A chain source without mempool (the regtest
-    /// ledger) never needs it.
+    /// it failed. Persist the wallet afterwards.
     pub fn bump_fee_children(
         &mut self,
         source: &dyn ChainSource,
