@@ -338,6 +338,16 @@ fn double_spends_are_rejected() {
         "{err}"
     );
     assert_eq!(ledger.mempool().unwrap(), vec![first.clone()]);
+    // A miner does not take a conflict with its mempool either.
+    assert_eq!(
+        rejection(ledger.submit_to_miner(&second)),
+        RejectError::AlreadySpent {
+            index: 0,
+            outpoint: funded,
+            by: first_id,
+            in_mempool: true
+        }
+    );
     // The same transaction again: taken (it is there), as `sendrawtransaction` does.
     assert_eq!(ledger.submit(&first).unwrap(), first_id);
     assert_eq!(ledger.mempool().unwrap(), vec![first.clone()]);
@@ -1187,6 +1197,42 @@ fn an_old_state_json_ledger_is_imported_once() {
     assert_eq!(again.tip().unwrap().height, 105);
 }
 
+/// What a miner was paid to include is not replaced through relay, however much the
+/// replacement pays (its fee counts as unbounded, as `prioritisetransaction` makes it), and
+/// it is mined although it pays nothing.
+#[test]
+fn what_a_miner_was_paid_to_include_is_not_outbid() {
+    let (_dir, ledger) = new_ledger();
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(50_000))
+        .unwrap();
+    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
+    let mut bribed = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&keypair(2)), 50_000)],
+    );
+    sign_key_path(&mut bribed, 0, &spent, &alice);
+    let bribed_id = ledger.submit_to_miner(&bribed).unwrap();
+    let mut outbid = tx(
+        vec![input(funded, 0xffff_fffd)],
+        vec![(p2tr(&keypair(3)), 40_000)],
+    );
+    sign_key_path(&mut outbid, 0, &spent, &alice);
+    let err = rejection(ledger.submit(&outbid)).to_string();
+    assert!(
+        err.starts_with("insufficient fee") && err.contains("a miner was paid to include"),
+        "{err}"
+    );
+    ledger.mine(1, None).unwrap();
+    assert!(ledger
+        .tx(&bribed_id)
+        .unwrap()
+        .unwrap()
+        .confirmation_height
+        .is_some());
+}
+
 /// The old state file is validated again on import, not trusted: its block hashes are no
 /// seal (anyone recomputes them), so a file edited to pay a coin from nowhere, or a coinbase
 /// claiming more than the subsidy and fees, is refused with what is wrong, and no chain is
@@ -1449,20 +1495,22 @@ fn concurrent_conflicting_spends_admit_exactly_one() {
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    // Each spend was either refused for not outbidding the spend in the mempool, or taken,
-    // replacing it: one survives, the highest fee of those taken, and it spends the coin.
-    let mempool = ledger.mempool().unwrap();
-    assert_eq!(mempool.len(), 1, "{results:?}");
-    for (result, spend) in &results {
-        match result {
-            Err(e) => assert!(
+    // The fees differ by 1 sat, too little to pay for a replacement's relay: exactly one is
+    // taken, every other is refused for not outbidding it, and it alone is in the mempool.
+    let winners: Vec<&Transaction> = results
+        .iter()
+        .filter_map(|(r, spend)| r.as_ref().ok().map(|_| spend))
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for (result, _) in &results {
+        if let Err(e) = result {
+            assert!(
                 matches!(e.rejection(), Some(RejectError::Policy { reason, .. }) if reason == "insufficient fee"),
                 "{e}"
-            ),
-            Ok(_) => assert!(mempool[0].output[0].value <= spend.output[0].value),
+            );
         }
     }
-    assert!(results.iter().any(|(r, s)| r.is_ok() && s == &mempool[0]));
+    assert_eq!(ledger.mempool().unwrap(), vec![winners[0].clone()]);
 }
 
 const CHILD_ENV: &str = "ASYNCPAY_LEDGER_TEST_CHILD_DIR";

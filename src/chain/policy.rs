@@ -606,6 +606,20 @@ fn evaluate<S: ChainStore + ?Sized>(
         }
     }
     let mut evicted = overlay.with_descendants(&direct)?;
+    // What a miner was paid to take is not outbid by relay (its fee counts as unbounded,
+    // as `prioritisetransaction` makes it).
+    for txid in &evicted {
+        if matches!(store.mempool_entry_info(txid)?, Some((_, true)) | None) {
+            return Ok(Err(refuse(
+                "insufficient fee",
+                format!(
+                    "rejecting replacement {}; it conflicts with {txid}, which a miner was paid to include",
+                    ids[0]
+                ),
+            )
+            .into()));
+        }
+    }
     for txid in &evicted {
         overlay.remove(*txid);
     }
@@ -1146,7 +1160,7 @@ fn ancestors<S: ChainStore + ?Sized>(
 }
 
 /// The chunks (fee, vsize) of a cluster of at most two, in order: a child paying a higher
-/// rate than its parent forms one chunk with it.
+/// rate than its parent (exactly, as Core compares fractions) forms one chunk with it.
 fn chunks(members: &[Entry]) -> Vec<(Amount, u64)> {
     match members {
         [parent, child]
@@ -1155,7 +1169,8 @@ fn chunks(members: &[Entry]) -> Vec<(Amount, u64)> {
                 .input
                 .iter()
                 .any(|i| i.previous_output.txid == parent.txid)
-                && pays_more(child.fee, child.vsize, parent.fee, parent.vsize) =>
+                && u128::from(child.fee.to_sat()) * u128::from(parent.vsize)
+                    > u128::from(parent.fee.to_sat()) * u128::from(child.vsize) =>
         {
             vec![(parent.fee + child.fee, parent.vsize + child.vsize)]
         }
