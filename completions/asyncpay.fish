@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_asyncpay_global_optspecs
-    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait-lock config= server-ca= h/help V/version
+    string join \n datadir= network= chain= json q/quiet passphrase-file= passphrase-fd= identity= wait-lock config= anchor-fee-rate= server-ca= h/help V/version
 end
 
 function __fish_asyncpay_needs_command
@@ -33,6 +33,7 @@ complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-file -d 'R
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_needs_command" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_needs_command" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -67,6 +68,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand demo" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -81,6 +83,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l restore -d 'Restore from an existing mnemonic (read from the terminal, or stdin when piped)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand init" -l json -d 'Print one JSON document on stdout instead of text'
@@ -96,6 +99,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and not __fish_seen_subcommand_from address balance send transactions utxos backup info set-chain upgrade help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -120,6 +124,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -134,6 +139,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -149,6 +155,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l all -d 'Send every confirmed coin, less the fee: one output, no change (unconfirmed coins stay)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from send" -l json -d 'Print one JSON document on stdout instead of text'
@@ -165,6 +172,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from transactions" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -180,6 +188,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from utxos" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -194,6 +203,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l force -d 'Print the mnemonic even when stdout is not a terminal'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from backup" -l json -d 'Print one JSON document on stdout instead of text'
@@ -209,6 +219,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -223,6 +234,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from set-chain" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -237,6 +249,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand wallet; and __fish_seen_subcommand_from upgrade" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -261,6 +274,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and not __fish_seen_subcommand_from change help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -278,6 +292,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand passphrase; and __fish_seen_subcommand_from change" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -294,6 +309,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and not __fish_seen_subcommand_from mine fund info help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -313,6 +329,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from mine" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -327,6 +344,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from fund" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -341,6 +359,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand regtest; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -359,6 +378,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l passphrase-
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand status" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -374,6 +394,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand address" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -388,6 +409,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -406,6 +428,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-fil
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -421,6 +444,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l no-claim -d 'Sell, but do not claim yet (run `asyncpay claim` later)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand receive" -l json -d 'Print one JSON document on stdout instead of text'
@@ -436,6 +460,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-f
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand claim" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -450,6 +475,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand sync" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -464,6 +490,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and not __fish_seen_subcommand_from list show wait cancel help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -485,6 +512,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l all -d 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
@@ -500,6 +528,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -515,6 +544,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -529,6 +559,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_s
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand payments; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -548,6 +579,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fis
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and not __fish_seen_subcommand_from open request-inbound list show push close help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -570,6 +602,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -584,6 +617,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from request-inbound" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -600,6 +634,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l all -d 'Also list what is over: closed and abandoned channels, cancelled and failed payments'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
@@ -615,6 +650,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -629,6 +665,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -644,6 +681,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_se
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l force -d 'Publish the latest state on chain without the server, wait shared_delay blocks, then publish the settlement'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand channel; and __fish_seen_subcommand_from close" -l no-wait -d 'With --force: publish what can be published now and return (exit 5 while the settlement is not yet final) instead of waiting'
@@ -667,6 +705,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and not __fish_seen_subcommand_from init run info status sales help" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -704,6 +743,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l no-inbound -d 'Do not fund channels for clients'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout instead of text'
@@ -723,6 +763,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l manual -d 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Log more on stderr: request body sizes and the watcher\'s passes (`--quiet`: only warnings and errors)'
@@ -739,6 +780,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l all -d 'Also list closed and abandoned channels'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from info" -l json -d 'Print one JSON document on stdout instead of text'
@@ -755,6 +797,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -769,6 +812,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from sales" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -792,6 +836,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-fi
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand repl" -s q -l quiet -d 'Print only the result: no progress, no hints'
@@ -806,6 +851,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passph
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l passphrase-fd -d 'Read the wallet passphrase from file descriptor N' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l identity -d 'Unlock with a plain age identity file instead of a passphrase' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l config -d 'Config file of defaults (TOML) [default: config.toml in the platform config dir]' -r -F
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l anchor-fee-rate -d 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node\'s estimate, 2 sat/vB without one]' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand completions" -s q -l quiet -d 'Print only the result: no progress, no hints'

@@ -217,6 +217,9 @@ fn force_closes_with_an_old_state_pay_every_wallet() {
         B_FEE_RESERVE - fees(&b),
         "B had nothing in its channel, and paid its update's and settlement's relay"
     );
+    // Two children at the ledger's 2 sat/vB (an update's and a settlement's), a few
+    // hundred sat each: no overpaying, no run of bumps.
+    assert!((1..2_000).contains(&fees(&b)), "B paid {} sat", fees(&b));
 
     stop_server(&mut st);
     let s = st.s.clone();
@@ -359,6 +362,74 @@ fn a_stripped_fee_child_is_put_back_on_the_ledger() {
     assert!(info.confirmation_height.is_some(), "A's update confirmed");
 }
 
+/// A payee whose inbound channel S funded holds no coins: the ledger, like a node, relays
+/// no zero-fee update alone, so `receive` warns that the fee reserve is short, and a force
+/// close says what it needs and publishes nothing; with a coin it goes out with a child.
+#[test]
+fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
+    let st = Story::new(&[]);
+    let c = st.env.wallet("c");
+    let c_channel =
+        common::procs::channel_id(&c.ok(&["channel", "request-inbound", &st.server.url, "100000"]));
+    st.env.mine(1);
+    let warnings = c.ok(&["receive"])["warnings"].to_string();
+    assert!(
+        warnings.contains("0 sat of confirmed coins") && warnings.contains("fee"),
+        "{warnings}"
+    );
+    let out = c
+        .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("min relay fee not met")
+            && text.contains("anchor")
+            && text.contains("wallet address"),
+        "{text}"
+    );
+    assert!(st.env.ledger().mempool().unwrap().is_empty());
+    common::procs::fund(&c, &st.env, 20_000);
+    let out = c
+        .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    assert_eq!(
+        st.env.ledger().mempool().unwrap().len(),
+        2,
+        "the update and its child"
+    );
+}
+
+/// `--anchor-fee-rate` sets what the child paying for a force close pays, instead of the
+/// estimate (2 sat/vB on the ledger).
+#[test]
+fn the_anchor_fee_rate_sets_what_the_fee_child_pays() {
+    let mut st = Story::new(&[]);
+    stop_server(&mut st);
+    let a = st.a.clone();
+    let out = a
+        .cmd(&[
+            "--anchor-fee-rate",
+            "25",
+            "channel",
+            "close",
+            &st.a_channel,
+            "--force",
+            "--no-wait",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let ledger = st.env.ledger();
+    let update = ledger.mempool().unwrap()[0].compute_txid();
+    let package = ledger.mempool_entry(&update).unwrap().unwrap();
+    let rate = package.package_rate().to_sat_per_vb_floor();
+    assert!((25..27).contains(&rate), "the package pays {rate} sat/vB");
+}
+
 /// S disappears after selling; B claims the PTLC on chain: the claim pays B's wallet, and
 /// the settlement pays S's.
 #[test]
@@ -394,6 +465,8 @@ fn an_on_chain_ptlc_success_claim_pays_b_s_wallet() {
     // B's wallet: its fee reserve, less the fee children of its update, settlement and
     // claim, plus the claim.
     let b_expected = B_FEE_RESERVE - fees(&b) + 10_000;
+    // Three children (update, settlement, claim) of a few hundred sat each.
+    assert!((1..3_000).contains(&fees(&b)), "B paid {} sat", fees(&b));
     payout_is_home(&st.env, &b, "b", b_expected, &[10_000]);
 
     let s = st.s.clone();

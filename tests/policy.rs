@@ -8,11 +8,10 @@
 use std::collections::BTreeSet;
 
 use asyncpay::chain::{Ledger, LedgerError};
-use bdk_bitcoind_rpc::bitcoincore_rpc::RpcApi;
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod common;
 
@@ -85,28 +84,6 @@ impl NodePool {
             next_coinbase: std::cell::Cell::new(1),
         }
     }
-
-    fn rpc_error(&self, method: &str, args: &[Value]) -> Result<Value, String> {
-        let url = self.node.spec();
-        let url = url.trim_start_matches("bitcoind:");
-        let client = bitcoincore_rpc_client(url);
-        client.call::<Value>(method, args).map_err(|e| match e {
-            bdk_bitcoind_rpc::bitcoincore_rpc::Error::JsonRpc(
-                bdk_bitcoind_rpc::bitcoincore_rpc::jsonrpc::Error::Rpc(r),
-            ) => r.message,
-            other => panic!("{method}: {other}"),
-        })
-    }
-}
-
-fn bitcoincore_rpc_client(url: &str) -> bdk_bitcoind_rpc::bitcoincore_rpc::Client {
-    let (creds, host) = url.trim_start_matches("http://").split_once('@').unwrap();
-    let (user, password) = creds.split_once(':').unwrap();
-    bdk_bitcoind_rpc::bitcoincore_rpc::Client::new(
-        &format!("http://{host}"),
-        bdk_bitcoind_rpc::bitcoincore_rpc::Auth::UserPass(user.into(), password.into()),
-    )
-    .unwrap()
 }
 
 impl Pool for NodePool {
@@ -128,7 +105,8 @@ impl Pool for NodePool {
     }
     fn submit(&self, tx: &Transaction) -> Result<(), String> {
         let hex = bitcoin::consensus::encode::serialize_hex(tx);
-        self.rpc_error("sendrawtransaction", &[json!(hex)])
+        self.node
+            .try_call("sendrawtransaction", &[json!(hex)])
             .map(drop)
     }
     fn package(&self, txs: &[Transaction]) -> Result<(), String> {
@@ -136,7 +114,7 @@ impl Pool for NodePool {
             .iter()
             .map(bitcoin::consensus::encode::serialize_hex)
             .collect();
-        let answer = self.rpc_error("submitpackage", &[json!(hexes)])?;
+        let answer = self.node.try_call("submitpackage", &[json!(hexes)])?;
         let msg = answer["package_msg"].as_str().unwrap();
         if msg == "success" {
             return Ok(());

@@ -196,6 +196,9 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     /// The height of the chain tip.
     fn tip_height(&self) -> Result<u32, ChainSourceError>;
 
+    /// The chain tip's height and hash.
+    fn tip(&self) -> Result<bdk_wallet::chain::BlockId, ChainSourceError>;
+
     /// The network the chain belongs to (the regtest ledger is [`Network::Regtest`]).
     fn network(&self) -> Result<Network, ChainSourceError>;
 
@@ -239,6 +242,80 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     /// gone, or a chain source without a mempool).
     fn mempool_entry(&self, _txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
         Ok(None)
+    }
+}
+
+/// A chain source whose fee rate for the children paying for channel transactions is set
+/// by the user (`--anchor-fee-rate`) instead of estimated; everything else is `inner`'s.
+#[derive(Debug)]
+pub struct FixedFeeRate {
+    inner: Box<dyn ChainSource>,
+    rate: bitcoin::FeeRate,
+}
+
+impl FixedFeeRate {
+    /// `inner` paying `rate` for its fee children.
+    pub fn new(inner: Box<dyn ChainSource>, rate: bitcoin::FeeRate) -> FixedFeeRate {
+        FixedFeeRate { inner, rate }
+    }
+}
+
+impl ChainSource for FixedFeeRate {
+    fn ledger(&self) -> Option<&Ledger> {
+        self.inner.ledger()
+    }
+    fn with_view(
+        &self,
+        roots: &[(OutPoint, u32)],
+        f: &mut dyn FnMut(&dyn ChainView),
+    ) -> Result<(), ChainSourceError> {
+        self.inner.with_view(roots, f)
+    }
+    fn find_tx(&self, outpoint: &OutPoint) -> Result<Option<Transaction>, ChainSourceError> {
+        self.inner.find_tx(outpoint)
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn genesis_hash(&self) -> Result<BlockHash, ChainSourceError> {
+        self.inner.genesis_hash()
+    }
+    fn tip_height(&self) -> Result<u32, ChainSourceError> {
+        self.inner.tip_height()
+    }
+    fn tip(&self) -> Result<bdk_wallet::chain::BlockId, ChainSourceError> {
+        self.inner.tip()
+    }
+    fn network(&self) -> Result<Network, ChainSourceError> {
+        self.inner.network()
+    }
+    fn sync(
+        &self,
+        wallet: &mut Wallet,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<SyncReport, ChainSourceError> {
+        self.inner.sync(wallet, progress)
+    }
+    fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
+        self.inner.broadcast(tx)
+    }
+    fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {
+        self.inner.broadcast_package(txs)
+    }
+    fn restore_spend_index(&self, record: SpendIndexRecord) {
+        self.inner.restore_spend_index(record)
+    }
+    fn changed_spend_index(&self) -> Option<(SpendIndexRecord, u64)> {
+        self.inner.changed_spend_index()
+    }
+    fn spend_index_stored(&self, generation: u64) {
+        self.inner.spend_index_stored(generation)
+    }
+    fn fee_rate(&self) -> bitcoin::FeeRate {
+        self.rate
+    }
+    fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
+        self.inner.mempool_entry(txid)
     }
 }
 
@@ -384,6 +461,14 @@ impl ChainSource for RegtestSource {
 
     fn tip_height(&self) -> Result<u32, ChainSourceError> {
         Ok(self.ledger.tip().map_err(ChainSourceError::Ledger)?.height)
+    }
+
+    fn tip(&self) -> Result<bdk_wallet::chain::BlockId, ChainSourceError> {
+        let tip = self.ledger.tip().map_err(ChainSourceError::Ledger)?;
+        Ok(bdk_wallet::chain::BlockId {
+            height: tip.height,
+            hash: tip.hash,
+        })
     }
 
     fn network(&self) -> Result<Network, ChainSourceError> {
@@ -734,6 +819,15 @@ impl ChainSource for BitcoindSource {
             url: self.url.clone(),
             reason: format!("block count {count} out of range"),
         })
+    }
+
+    fn tip(&self) -> Result<bdk_wallet::chain::BlockId, ChainSourceError> {
+        let height = self.tip_height()?;
+        let hash = self
+            .client
+            .get_block_hash(u64::from(height))
+            .map_err(|e| self.error(e))?;
+        Ok(bdk_wallet::chain::BlockId { height, hash })
     }
 
     fn network(&self) -> Result<Network, ChainSourceError> {

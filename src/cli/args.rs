@@ -141,6 +141,17 @@ pub struct GlobalArgs {
     )]
     pub config: Option<PathBuf>,
 
+    /// Fee rate in sat/vB of the children that pay for channel transactions through their
+    /// anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the
+    /// node's estimate, 2 sat/vB without one]
+    #[arg(
+        long,
+        global = true,
+        env = "ASYNCPAY_ANCHOR_FEE_RATE",
+        value_name = "SAT/VB"
+    )]
+    pub anchor_fee_rate: Option<super::types::FeeRateArg>,
+
     /// Trust this CA certificate (PEM) for an https server, e.g. a self-signed S
     #[arg(
         long,

@@ -250,6 +250,19 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     let plain = settings.plain()?;
     plain.write(&ctx.datadir)?;
     ctx.set_store(store, settings);
+    // A new seed was paid nothing before now: its wallet's first sync starts at the tip
+    // (without a reachable chain source, it scans from genesis later, as a restore does).
+    if !args.restore {
+        let birthday = ctx
+            .engine_with_chain()
+            .and_then(|e| e.create_onchain_at_tip().map_err(Into::into));
+        if let Err(e) = birthday {
+            out.note(&format!(
+                "the wallet's first sync will scan the chain from its start: {}",
+                e.message
+            ));
+        }
+    }
     Ok(InitReport {
         datadir: ctx.datadir.display().to_string(),
         network: ctx.network.to_string(),

@@ -611,7 +611,10 @@ impl Context {
                  (or --chain SPEC for a wallet that remembers none)",
             ));
         }
-        Ok(source)
+        Ok(match &self.global.anchor_fee_rate {
+            Some(rate) => Box::new(crate::chain::source::FixedFeeRate::new(source, rate.0)),
+            None => source,
+        })
     }
 
     /// The client engine of this wallet, without a chain source (local work only), telling

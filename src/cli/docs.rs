@@ -16,7 +16,7 @@ use super::args::{Cli, EXIT_CODES};
 /// Every `ASYNCPAY_*` environment variable a user may set, with what it does (the
 /// ENVIRONMENT section; `tests/generated.rs` checks that every variable the sources read is
 /// here or in [`TEST_ONLY_ENVIRONMENT`]).
-pub const ENVIRONMENT: [(&str, &str); 8] = [
+pub const ENVIRONMENT: [(&str, &str); 9] = [
     (
         "ASYNCPAY_DATADIR",
         "The wallet data directory, as --datadir (which wins over it).",
@@ -43,6 +43,11 @@ pub const ENVIRONMENT: [(&str, &str); 8] = [
     (
         "ASYNCPAY_SERVER_CA",
         "A CA certificate (PEM) to trust for an https server, as --server-ca.",
+    ),
+    (
+        "ASYNCPAY_ANCHOR_FEE_RATE",
+        "The fee rate in sat/vB of the children that pay for channel transactions through \
+         their anchors, as --anchor-fee-rate [default: the node's estimate].",
     ),
     (
         "ASYNCPAY_SCRYPT_WORK_FACTOR",

@@ -182,6 +182,20 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Creates the on-chain wallet of a new seed with its birthday at the chain's tip
+    /// ([`OnchainWallet::start_at`]): its first sync starts there instead of at genesis.
+    /// Nothing happens if the wallet exists already. (A wallet first made by
+    /// [`Engine::onchain`], a restored seed's, scans from genesis.)
+    pub fn create_onchain_at_tip(&self) -> ClientResult<()> {
+        if self.store.load::<WalletState>()?.is_some() {
+            return Ok(());
+        }
+        let source = self.chain()?;
+        let mut wallet = OnchainWallet::create(&self.keys, self.network, source.genesis_hash()?)?;
+        wallet.start_at(source.tip()?)?;
+        self.save_onchain(&mut wallet, WalletState::default())
+    }
+
     /// Loads (or creates, on first use) the on-chain wallet and syncs it with the chain.
     pub fn onchain(&self) -> ClientResult<(OnchainWallet, WalletState)> {
         let source = self.chain()?;

@@ -412,6 +412,24 @@ impl OnchainWallet {
         })
     }
 
+    /// Starts a new wallet's view of the chain at `tip`, its birthday: a wallet made from a
+    /// new seed cannot have been paid before it existed, so its first sync needs no earlier
+    /// block (a restored seed keeps scanning from genesis). Only on a wallet that has not
+    /// synced yet.
+    pub fn start_at(&mut self, tip: bdk_wallet::chain::BlockId) -> Result<(), WalletError> {
+        let local = self.wallet.latest_checkpoint();
+        if local.height() != 0 || tip.height == 0 {
+            return Ok(());
+        }
+        let chain = local.insert(tip);
+        self.wallet
+            .apply_update(bdk_wallet::Update {
+                chain: Some(chain),
+                ..Default::default()
+            })
+            .map_err(|e| WalletError::Build(format!("the birthday checkpoint: {e}")))
+    }
+
     /// The wallet stored as `changeset` (a [`WalletState::changeset`]), with the private
     /// keys from `keys`. Fails with [`WalletError::WrongKeys`] if the stored descriptors
     /// are not those of `keys` (or are for another network).

@@ -94,6 +94,15 @@ impl Bitcoind {
         format!("bitcoind:http://{USER}:{PASSWORD}@127.0.0.1:{}", self.port)
     }
 
+    /// A JSON-RPC call the node may refuse: its error message.
+    pub fn try_call(&self, method: &str, args: &[Value]) -> Result<Value, String> {
+        use bitcoincore_rpc::jsonrpc::Error::Rpc;
+        self.rpc.call(method, args).map_err(|e| match e {
+            bitcoincore_rpc::Error::JsonRpc(Rpc(r)) => r.message,
+            other => panic!("{method}: {other}"),
+        })
+    }
+
     /// A JSON-RPC call.
     pub fn call(&self, method: &str, args: &[Value]) -> Value {
         self.rpc
