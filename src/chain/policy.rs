@@ -17,10 +17,17 @@
 //!   one it conflicts with directly;
 //! - **packages** (`submitpackage`): a child with its parents; each parent alone first,
 //!   those refused for their fee rate only then with the child at the package's rate;
-//!   package replacement for one parent and one child.
+//!   package replacement for one parent and one child, clusters of at most two, judged by
+//!   the feerate diagram;
+//! - **chain limits**: 25 unconfirmed ancestors, 25 descendants;
+//! - **block assembly** (`left_out_of_block`): a block takes packages paying at least
+//!   1 sat/vB, best rate first, and what was handed to a miner (`store_submit_to_miner`,
+//!   which relay cannot outbid); the rest waits.
 //!
-//! Everything is checked over an [`Overlay`] of the store (the mempool minus what would be
-//! replaced, plus what is submitted); nothing is written until every check passed.
+//! Everything is checked over an overlay of the store (the mempool minus what would be
+//! replaced, plus what is submitted); nothing is written until every check passed. What
+//! still differs from the node is listed in `docs/adr/0010-ledger-relay-policy.md`;
+//! `tests/policy.rs` runs each rule on both.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
