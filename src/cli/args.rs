@@ -148,6 +148,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "ASYNCPAY_ANCHOR_FEE_RATE",
+        hide_env_values = true,
         value_name = "SAT/VB"
     )]
     pub anchor_fee_rate: Option<super::types::FeeRateArg>,
