@@ -97,6 +97,13 @@ fn payer_and_payee_together_cannot_make_s_pay_for_nothing() {
     );
     // Its update confirms in block h+1: its settlement may confirm from block h+16.
     block(env);
+    let funding: OutPoint = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let old_update = env.ledger().spending_tx(&funding).unwrap().unwrap().tx;
+    let old_output = OutPoint::new(old_update.compute_txid(), 0);
     // B stays silent. S force-closes B–S in time (its margin), settles it with the PTLC.
     while tip(env) < expiry - 1 {
         block(env);
@@ -122,15 +129,9 @@ fn payer_and_payee_together_cannot_make_s_pay_for_nothing() {
     // S extracts t from the claim, completes n+1 and rebinds it over A's old update at once:
     // from block E, or already from the mempool, when its rebinding went into block E with
     // the claim (a watcher pass between the claim's submission and the block).
-    let block_e = tip(env);
+    // (Only a rebinding can spend the old update's output before block h+16.)
     eventually("S's rebinding of state n+1", || {
-        !env.ledger().mempool().unwrap().is_empty()
-            || env
-                .ledger()
-                .block(block_e)
-                .unwrap()
-                // More than the coinbase, B's claim and its fee child.
-                .is_some_and(|b| b.txids.len() > 3)
+        env.ledger().spending_tx(&old_output).unwrap().is_some()
     });
     env.mine(1); // block E+1 = h+15, before h+16
                  // The attacker A tries its old settlement at every block; it never confirms.
