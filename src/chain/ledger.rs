@@ -620,16 +620,16 @@ impl ChainStore for Chain {
         Ok(self.clear_mempool())
     }
     fn mempool_remove(&mut self, txid: &Txid) -> Result<(), LedgerError> {
-        let entries = std::mem::take(&mut self.mempool_entries);
-        let kept: Vec<Transaction> = self
-            .clear_mempool()
-            .into_iter()
-            .filter(|tx| tx.compute_txid() != *txid)
-            .collect();
-        for tx in kept {
-            self.add_to_mempool(tx.compute_txid(), tx);
+        let Some(index) = self.mempool_index.remove(txid) else {
+            return Ok(());
+        };
+        let tx = self.mempool.remove(index);
+        for input in &tx.input {
+            self.mempool_spends.remove(&input.previous_output);
         }
-        self.mempool_entries = entries;
+        for i in self.mempool_index.values_mut().filter(|i| **i > index) {
+            *i -= 1;
+        }
         self.mempool_entries.remove(txid);
         Ok(())
     }
@@ -1076,6 +1076,43 @@ mod tests {
         let copy = Chain::from_parts(blocks, Vec::new()).unwrap();
         assert_eq!(copy.tip(), chain.tip());
         assert_eq!(copy.utxos, chain.utxos);
+    }
+
+    #[test]
+    fn a_replacement_takes_the_place_of_what_it_outbids_in_memory() {
+        let mut chain = Chain::new();
+        let anchor = ScriptBuf::new_p2a();
+        let coin = chain.fund(&anchor, Amount::from_sat(10_000)).unwrap();
+        let spend = |each: u64| Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: coin,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::new(),
+            }],
+            output: vec![
+                TxOut {
+                    value: Amount::from_sat(each),
+                    script_pubkey: anchor.clone(),
+                };
+                2
+            ],
+        };
+        let (first, better) = (spend(4_000), spend(3_000));
+        chain.submit(first.clone()).unwrap();
+        let err = chain.submit(spend(3_990)).unwrap_err();
+        assert!(err.to_string().starts_with("insufficient fee"), "{err}");
+        let id = chain.submit(better.clone()).unwrap();
+        assert_eq!(chain.mempool(), &[better]);
+        assert_eq!(chain.spending_tx(&coin).unwrap().tx.compute_txid(), id);
+        chain.mine(1, None);
+        assert_eq!(
+            chain.tx(&id).unwrap().confirmation_height,
+            Some(chain.height())
+        );
+        assert!(chain.tx(&first.compute_txid()).is_none());
     }
 
     #[test]
