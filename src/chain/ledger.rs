@@ -620,16 +620,16 @@ impl ChainStore for Chain {
         Ok(self.clear_mempool())
     }
     fn mempool_remove(&mut self, txid: &Txid) -> Result<(), LedgerError> {
-        let Some(index) = self.mempool_index.remove(txid) else {
-            return Ok(());
-        };
-        let tx = self.mempool.remove(index);
-        for input in &tx.input {
-            self.mempool_spends.remove(&input.previous_output);
+        let entries = std::mem::take(&mut self.mempool_entries);
+        let kept: Vec<Transaction> = self
+            .clear_mempool()
+            .into_iter()
+            .filter(|tx| tx.compute_txid() != *txid)
+            .collect();
+        for tx in kept {
+            self.add_to_mempool(tx.compute_txid(), tx);
         }
-        for i in self.mempool_index.values_mut().filter(|i| **i > index) {
-            *i -= 1;
-        }
+        self.mempool_entries = entries;
         self.mempool_entries.remove(txid);
         Ok(())
     }
