@@ -403,6 +403,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('mine', 'mine', [CompletionResultType]::ParameterValue, 'Mine N blocks')
             [CompletionResult]::new('fund', 'fund', [CompletionResultType]::ParameterValue, 'Pay AMOUNT to ADDRESS from the faucet and mine it')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the ledger''s tip and mempool')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-validate the stored chain by consensus')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -461,10 +462,30 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'asyncpay;regtest;verify' {
+            [CompletionResult]::new('--blocks', '--blocks', [CompletionResultType]::ParameterName, 'Only the last N blocks up to the tip [default: every block, and every row of the UTXO table accounted for]')
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file of defaults (TOML) [default: config.toml in the platform config dir]')
+            [CompletionResult]::new('--anchor-fee-rate', '--anchor-fee-rate', [CompletionResultType]::ParameterName, 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node''s estimate, 2 sat/vB without one]')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait-lock', '--wait-lock', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'asyncpay;regtest;help' {
             [CompletionResult]::new('mine', 'mine', [CompletionResultType]::ParameterValue, 'Mine N blocks')
             [CompletionResult]::new('fund', 'fund', [CompletionResultType]::ParameterValue, 'Pay AMOUNT to ADDRESS from the faucet and mine it')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the ledger''s tip and mempool')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-validate the stored chain by consensus')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -475,6 +496,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;regtest;help;info' {
+            break
+        }
+        'asyncpay;regtest;help;verify' {
             break
         }
         'asyncpay;regtest;help;help' {
@@ -1252,6 +1276,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('mine', 'mine', [CompletionResultType]::ParameterValue, 'Mine N blocks')
             [CompletionResult]::new('fund', 'fund', [CompletionResultType]::ParameterValue, 'Pay AMOUNT to ADDRESS from the faucet and mine it')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the ledger''s tip and mempool')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-validate the stored chain by consensus')
             break
         }
         'asyncpay;help;regtest;mine' {
@@ -1261,6 +1286,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;regtest;info' {
+            break
+        }
+        'asyncpay;help;regtest;verify' {
             break
         }
         'asyncpay;help;status' {

@@ -208,6 +208,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__regtest,mine)
                 cmd="asyncpay__subcmd__help__subcmd__regtest__subcmd__mine"
                 ;;
+            asyncpay__subcmd__help__subcmd__regtest,verify)
+                cmd="asyncpay__subcmd__help__subcmd__regtest__subcmd__verify"
+                ;;
             asyncpay__subcmd__help__subcmd__server,info)
                 cmd="asyncpay__subcmd__help__subcmd__server__subcmd__info"
                 ;;
@@ -310,6 +313,9 @@ _asyncpay() {
             asyncpay__subcmd__regtest,mine)
                 cmd="asyncpay__subcmd__regtest__subcmd__mine"
                 ;;
+            asyncpay__subcmd__regtest,verify)
+                cmd="asyncpay__subcmd__regtest__subcmd__verify"
+                ;;
             asyncpay__subcmd__regtest__subcmd__help,fund)
                 cmd="asyncpay__subcmd__regtest__subcmd__help__subcmd__fund"
                 ;;
@@ -321,6 +327,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__regtest__subcmd__help,mine)
                 cmd="asyncpay__subcmd__regtest__subcmd__help__subcmd__mine"
+                ;;
+            asyncpay__subcmd__regtest__subcmd__help,verify)
+                cmd="asyncpay__subcmd__regtest__subcmd__help__subcmd__verify"
                 ;;
             asyncpay__subcmd__server,help)
                 cmd="asyncpay__subcmd__server__subcmd__help"
@@ -1571,7 +1580,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__regtest)
-            opts="mine fund info"
+            opts="mine fund info verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1613,6 +1622,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__regtest__subcmd__mine)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__regtest__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2583,7 +2606,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help mine fund info help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help mine fund info verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2683,7 +2706,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__help)
-            opts="mine fund info help"
+            opts="mine fund info verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2739,6 +2762,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__regtest__subcmd__help__subcmd__mine)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__regtest__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2810,6 +2847,60 @@ _asyncpay() {
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor-fee-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__regtest__subcmd__verify)
+            opts="-q -h --blocks --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --blocks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

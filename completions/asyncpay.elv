@@ -371,6 +371,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand mine 'Mine N blocks'
             cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
             cand info 'Show the ledger''s tip and mempool'
+            cand verify 'Re-validate the stored chain by consensus'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;regtest;mine'= {
@@ -425,10 +426,29 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'asyncpay;regtest;verify'= {
+            cand --blocks 'Only the last N blocks up to the tip [default: every block, and every row of the UTXO table accounted for]'
+            cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --config 'Config file of defaults (TOML) [default: config.toml in the platform config dir]'
+            cand --anchor-fee-rate 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the node''s estimate, 2 sat/vB without one]'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait-lock 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'asyncpay;regtest;help'= {
             cand mine 'Mine N blocks'
             cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
             cand info 'Show the ledger''s tip and mempool'
+            cand verify 'Re-validate the stored chain by consensus'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncpay;regtest;help;mine'= {
@@ -436,6 +456,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;regtest;help;fund'= {
         }
         &'asyncpay;regtest;help;info'= {
+        }
+        &'asyncpay;regtest;help;verify'= {
         }
         &'asyncpay;regtest;help;help'= {
         }
@@ -1140,12 +1162,15 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand mine 'Mine N blocks'
             cand fund 'Pay AMOUNT to ADDRESS from the faucet and mine it'
             cand info 'Show the ledger''s tip and mempool'
+            cand verify 'Re-validate the stored chain by consensus'
         }
         &'asyncpay;help;regtest;mine'= {
         }
         &'asyncpay;help;regtest;fund'= {
         }
         &'asyncpay;help;regtest;info'= {
+        }
+        &'asyncpay;help;regtest;verify'= {
         }
         &'asyncpay;help;status'= {
         }

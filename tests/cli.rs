@@ -160,6 +160,19 @@ fn json_walkthrough_init_fund_mine_send_balances() {
     assert_eq!(txs["transactions"].as_array().unwrap().len(), 2);
     let utxos = b.json(&["wallet", "utxos"]);
     assert_eq!(sat(&utxos["utxos"][0]["amount_sat"]), 10_000_000);
+
+    let verified: Value = serde_json::from_slice(
+        &env.bare()
+            .args(["--json", "regtest", "verify"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(verified["verified"]["whole_chain"], true, "{verified}");
+    assert_eq!(verified["verified"]["to_height"], 102);
+    // 102 coinbases, the faucet's payment and the send.
+    assert_eq!(verified["verified"]["transactions"], 104);
 }
 
 #[test]

@@ -253,6 +253,7 @@ fn every_command_prints_a_documented_json_document() {
     );
     ok(&schema, a, &["regtest", "info"], "regtest");
     ok(&schema, a, &["regtest", "mine", "1"], "regtest");
+    ok(&schema, a, &["regtest", "verify"], "regtest");
     ok(
         &schema,
         a,

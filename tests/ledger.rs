@@ -1568,3 +1568,126 @@ fn concurrent_processes_lose_nothing() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The database is re-validated, not trusted
+// ---------------------------------------------------------------------------------------
+
+/// A ledger with a funded coin, some blocks on top and a transaction in the mempool.
+fn busy_ledger() -> (tempfile::TempDir, Ledger, rusqlite::Connection) {
+    let (dir, ledger) = new_ledger();
+    let kp = keypair(7);
+    let coin = ledger.fund(&p2tr(&kp), Amount::from_sat(50_000)).unwrap();
+    ledger.mine(10, None).unwrap();
+    let mut spend = tx(
+        vec![input(coin, 0xffff_fffd)],
+        vec![(p2tr(&keypair(8)), 49_000)],
+    );
+    let spent = prevouts(&ledger, &spend);
+    sign_key_path(&mut spend, 0, &spent, &kp);
+    ledger.submit(&spend).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("chain/ledger.sqlite")).unwrap();
+    (dir, ledger, db)
+}
+
+fn corruption(result: Result<impl std::fmt::Debug, LedgerError>) -> String {
+    match result {
+        Err(LedgerError::Corrupt { reason, .. }) => reason,
+        other => panic!("expected the ledger to be found corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_honest_ledger_verifies_whole_and_by_its_last_blocks() {
+    let (dir, ledger, _db) = busy_ledger();
+    ledger.mine(1, None).unwrap();
+    let tip = ledger.tip().unwrap().height;
+    let whole = ledger.verify(None).unwrap();
+    assert!(whole.whole);
+    assert_eq!((whole.from_height, whole.to_height), (1, tip));
+    // A coinbase a block, the funding and the spend.
+    assert_eq!(whole.transactions, u64::from(tip) + 2);
+    let recent = ledger.verify(Some(3)).unwrap();
+    assert!(!recent.whole);
+    assert_eq!((recent.from_height, recent.to_height), (tip - 2, tip));
+    assert_eq!(recent.transactions, 4, "three coinbases and the spend");
+    Ledger::open(dir.path().join("chain")).unwrap();
+}
+
+#[test]
+fn a_forged_coin_is_found_by_verify_and_its_spend_at_the_next_open() {
+    let (dir, ledger, db) = busy_ledger();
+    let faucet = faucet_script();
+    // Someone who can write the database makes the oldest faucet coin worth 1,000 times as
+    // much. It is older than the blocks each open re-validates.
+    let forged = db
+        .execute(
+            "UPDATE outputs SET value = value * 1000 WHERE script_pubkey = ?1 \
+             AND spent_by IS NULL AND height = (SELECT MIN(height) FROM outputs \
+             WHERE script_pubkey = ?1 AND spent_by IS NULL)",
+            [faucet.as_bytes()],
+        )
+        .unwrap();
+    assert_eq!(forged, 1);
+    let path = dir.path().join("chain");
+    Ledger::open(&path).expect("the edit is older than the blocks an open re-validates");
+    let reason = corruption(ledger.verify(None));
+    assert!(reason.contains("differs from its transaction"), "{reason}");
+    // The forger spends the forged value (the faucet signs for what the table says, and the
+    // mempool reads the table too): the block holding that spend is refused at the next open.
+    let thief = keypair(9);
+    ledger
+        .fund(&p2tr(&thief), Amount::from_int_btc(1_000))
+        .expect("the forged coin pays");
+    let reason = corruption(Ledger::open(&path));
+    assert!(reason.contains("is invalid"), "{reason}");
+}
+
+#[test]
+fn rows_and_bytes_no_block_accounts_for_are_found() {
+    // An output row no transaction creates: only the whole verification counts rows.
+    let (dir, ledger, db) = busy_ledger();
+    db.execute(
+        "INSERT INTO outputs (txid, vout, value, script_pubkey, height, coinbase, spent_by) \
+         VALUES (randomblob(32), 0, 100000000, ?1, 5, 0, NULL)",
+        [p2tr(&keypair(9)).as_bytes()],
+    )
+    .unwrap();
+    Ledger::open(dir.path().join("chain")).unwrap();
+    let reason = corruption(ledger.verify(None));
+    assert!(
+        reason.contains("outputs, the blocks account for"),
+        "{reason}"
+    );
+
+    // A recent coin marked spent by a transaction that does not spend it.
+    let (dir, _ledger, db) = busy_ledger();
+    db.execute(
+        "UPDATE outputs SET spent_by = randomblob(32) WHERE coinbase = 1 \
+         AND height = (SELECT MAX(height) FROM blocks)",
+        [],
+    )
+    .unwrap();
+    let reason = corruption(Ledger::open(dir.path().join("chain")).and_then(|l| l.verify(None)));
+    assert!(reason.contains("spent outputs"), "{reason}");
+
+    // A recent confirmed transaction's bytes replaced: refused at open.
+    let (dir, ledger, db) = busy_ledger();
+    let tip = ledger.tip().unwrap().height;
+    let (raw,): (Vec<u8>,) = db
+        .query_row(
+            "SELECT raw FROM transactions WHERE height = ?1 AND position = 0",
+            [tip],
+            |r| Ok((r.get(0)?,)),
+        )
+        .unwrap();
+    let mut coinbase: Transaction = bitcoin::consensus::deserialize(&raw).unwrap();
+    coinbase.output[0].value += Amount::from_sat(1);
+    db.execute(
+        "UPDATE transactions SET raw = ?1 WHERE height = ?2 AND position = 0",
+        rusqlite::params![bitcoin::consensus::serialize(&coinbase), tip],
+    )
+    .unwrap();
+    let reason = corruption(Ledger::open(dir.path().join("chain")));
+    assert!(reason.contains("is stored with the bytes of"), "{reason}");
+}

@@ -27,7 +27,7 @@ pub use ledger::{
     block_subsidy, faucet_keypair, faucet_script, BlockInfo, Chain, Tip, TxInfo, Utxo,
     BLOCK_INTERVAL, FAUCET_SECRET_KEY, GENESIS_TIME, HALVING_INTERVAL,
 };
-pub use store::{Ledger, LedgerView, SCHEMA_VERSION, STATE_VERSION};
+pub use store::{Ledger, LedgerView, Verification, CHECK_BLOCKS, SCHEMA_VERSION, STATE_VERSION};
 pub use tapscript::TapscriptError;
 pub use validate::{Coin, RejectError, COINBASE_MATURITY};
 
@@ -76,6 +76,10 @@ pub enum LedgerError {
     #[error("faucet: {0}")]
     Faucet(String),
 }
+
+/// What to do about a ledger found [`LedgerError::Corrupt`].
+pub const CORRUPT_LEDGER_HINT: &str = "the ledger's files were changed outside asyncpay and \
+cannot be trusted: put back a copy of the directory, or move it away to start a new regtest chain";
 
 impl LedgerError {
     /// The rejection reason, if this error is a rejected transaction.

@@ -56,6 +56,9 @@ use super::policy::{
 use super::validate::RejectError;
 use super::LedgerError;
 
+mod verify;
+pub use verify::{Verification, CHECK_BLOCKS};
+
 /// The version of the old JSON state file ([`decode_state`]), imported on first open.
 pub const STATE_VERSION: u64 = 1;
 /// Name of the old JSON state file inside the ledger directory.
@@ -871,7 +874,17 @@ impl Ledger {
         let ledger = Ledger { dir };
         let conn = ledger.connect()?;
         ledger.finish_migration(&conn)?;
+        drop(conn);
+        ledger.verify(Some(CHECK_BLOCKS))?;
         Ok(ledger)
+    }
+
+    /// Re-validates the last `depth` blocks up to the tip, or with `None` the whole chain
+    /// and every row of its UTXO table (see [`Verification`]): consensus, the header chain,
+    /// merkle roots, txids, coinbase amounts. [`Ledger::open`] does it for the last
+    /// [`CHECK_BLOCKS`] blocks. An inconsistency is [`LedgerError::Corrupt`].
+    pub fn verify(&self, depth: Option<u32>) -> Result<Verification, LedgerError> {
+        self.read(|sql| sql.verify_chain(depth))
     }
 
     /// The ledger directory.

@@ -369,6 +369,18 @@ pub enum RegtestCommand {
     },
     /// Show the ledger's tip and mempool
     Info,
+    /// Re-validate the stored chain by consensus
+    ///
+    /// Every block's transactions are validated again against the outputs they spend, as
+    /// their creating transactions (not the UTXO table) say, and the UTXO table is checked
+    /// against the transactions. Every command already does this for the last 6 blocks when
+    /// it opens the ledger; a ledger found edited is refused.
+    Verify {
+        /// Only the last N blocks up to the tip [default: every block, and every row of the
+        /// UTXO table accounted for]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        blocks: Option<u32>,
+    },
 }
 
 /// `channel` subcommands.

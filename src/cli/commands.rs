@@ -15,7 +15,7 @@ use super::output::{Output, Render};
 use super::secrets;
 use super::text::{self, Align, Table};
 use crate::chain::source::ChainSpec;
-use crate::chain::Ledger;
+use crate::chain::{Ledger, LedgerError, CORRUPT_LEDGER_HINT};
 use crate::client::ClientError;
 use crate::keys::Seed;
 use crate::store::{DataDir, SeedFile, Store, Unlock};
@@ -881,10 +881,13 @@ fn passphrase_change(
 fn ledger(ctx: &Context) -> CliResult<Ledger> {
     match ctx.chain_spec()? {
         ChainSpec::Regtest(dir) => Ledger::open(&dir).map_err(|e| {
-            CliError::failed(format!(
-                "cannot open the regtest ledger in {}: {e}",
-                dir.display()
-            ))
+            let message = format!("cannot open the regtest ledger in {}: {e}", dir.display());
+            match e {
+                LedgerError::Corrupt { .. } => {
+                    CliError::new(ExitKind::Data, message).hint(CORRUPT_LEDGER_HINT)
+                }
+                _ => CliError::failed(message),
+            }
         }),
         other => Err(CliError::usage(format!(
             "`regtest` commands work on the local regtest ledger, but the chain is {other}"
@@ -906,6 +909,18 @@ pub struct LedgerReport {
     funded: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mined: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<VerifiedReport>,
+}
+
+/// What `regtest verify` re-validated.
+#[derive(Debug, Serialize)]
+pub struct VerifiedReport {
+    from_height: u32,
+    to_height: u32,
+    transactions: u64,
+    /// Whether every row of the UTXO table was accounted for (the whole chain verified).
+    whole_chain: bool,
 }
 
 impl Render for LedgerReport {
@@ -916,6 +931,19 @@ impl Render for LedgerReport {
         }
         if !self.mined.is_empty() {
             s.push_str(&format!("mined {} block(s)\n", self.mined.len()));
+        }
+        if let Some(v) = &self.verified {
+            s.push_str(&format!(
+                "verified: blocks {} to {} ({} transaction(s)){}\n",
+                v.from_height,
+                v.to_height,
+                v.transactions,
+                if v.whole_chain {
+                    ", every output accounted for"
+                } else {
+                    ""
+                }
+            ));
         }
         s.push_str(&format!(
             "ledger:  {}\nheight:  {}\ntip:     {}\nmempool: {} transaction(s)",
@@ -944,6 +972,7 @@ fn ledger_report(ledger: &Ledger) -> CliResult<LedgerReport> {
         mempool: ledger.mempool().map_err(fail)?.len(),
         funded: None,
         mined: Vec::new(),
+        verified: None,
     })
 }
 
@@ -958,6 +987,17 @@ fn regtest(ctx: &mut Context, cmd: RegtestCommand) -> CliResult<()> {
     };
     let report = match cmd {
         RegtestCommand::Info => ledger_report(&ledger)?,
+        RegtestCommand::Verify { blocks } => {
+            let v = ledger.verify(blocks).map_err(fail)?;
+            let mut r = ledger_report(&ledger)?;
+            r.verified = Some(VerifiedReport {
+                from_height: v.from_height,
+                to_height: v.to_height,
+                transactions: v.transactions,
+                whole_chain: v.whole,
+            });
+            r
+        }
         RegtestCommand::Mine { blocks, to } => {
             let to = to
                 .map(|a| parse_address(&a, Network::Regtest).map(|a| a.script_pubkey()))

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::chain::source::ChainSourceError;
+use crate::chain::{LedgerError, CORRUPT_LEDGER_HINT};
 use crate::net::NetError;
 use crate::store::StoreError;
 use crate::wallet::WalletError;
@@ -129,6 +130,9 @@ impl From<&ChainSourceError> for ClientError {
             ChainSourceError::Unreachable { .. }
             | ChainSourceError::Unauthorized { .. }
             | ChainSourceError::Cookie { .. } => ClientErrorKind::Unreachable,
+            ChainSourceError::Ledger(LedgerError::Corrupt { .. }) => {
+                return ClientError::corrupt(e.to_string()).hint(CORRUPT_LEDGER_HINT)
+            }
             _ => ClientErrorKind::Failed,
         };
         ClientError::new(kind, e.to_string())
