@@ -1691,3 +1691,240 @@ fn rows_and_bytes_no_block_accounts_for_are_found() {
     let reason = corruption(Ledger::open(dir.path().join("chain")));
     assert!(reason.contains("is stored with the bytes of"), "{reason}");
 }
+
+fn db_of(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.path().join("chain/ledger.sqlite")).unwrap()
+}
+
+/// A transaction out of nothing (it spends an outpoint that never existed) paying `sat`.
+fn out_of_nothing(to: &Keypair, sat: u64) -> Transaction {
+    tx(
+        vec![input(
+            OutPoint::new(bitcoin::Txid::from_byte_array([7; 32]), 0),
+            0xffff_ffff,
+        )],
+        vec![(p2tr(to), sat)],
+    )
+}
+
+#[test]
+fn a_made_up_transaction_placed_in_an_old_block_is_refused_when_read_or_spent() {
+    let (dir, ledger) = new_ledger();
+    ledger.mine(20, None).unwrap();
+    let thief = keypair(9);
+    let forged = out_of_nothing(&thief, 100_000_000_000);
+    let ftxid = forged.compute_txid();
+    let db = db_of(&dir);
+    db.execute(
+        "INSERT INTO transactions (txid, raw, height, position) VALUES (?1, ?2, 1, 99)",
+        rusqlite::params![
+            ftxid.as_byte_array().as_slice(),
+            bitcoin::consensus::serialize(&forged)
+        ],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO outputs (txid, vout, value, script_pubkey, height, coinbase, spent_by) \
+         VALUES (?1, 0, 100000000000, ?2, 1, 0, NULL)",
+        rusqlite::params![ftxid.as_byte_array().as_slice(), p2tr(&thief).as_bytes()],
+    )
+    .unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).expect("the row is older than the blocks an open checks");
+    // A watcher asking whether it confirmed is told the ledger is corrupt, not "yes".
+    let reason = corruption(ledger.tx(&ftxid));
+    assert!(reason.starts_with("block 1: "), "{reason}");
+    // The thief spends it anyway (the mempool reads the UTXO table): the block holding the
+    // spend is refused at the next open, its input's creator not being in its block.
+    let mut spend = tx(
+        vec![input(OutPoint::new(ftxid, 0), 0xffff_fffd)],
+        vec![(p2tr(&keypair(10)), 99_999_990_000)],
+    );
+    sign_key_path(&mut spend, 0, &forged.output, &thief);
+    ledger.submit(&spend).unwrap();
+    ledger.mine(1, None).unwrap();
+    let reason = corruption(Ledger::open(&path));
+    assert!(reason.starts_with("block 1: "), "{reason}");
+    assert!(corruption(ledger.verify(None)).contains("block 1"));
+}
+
+#[test]
+fn a_spent_coin_marked_unspent_again_is_found_by_verify() {
+    let (dir, ledger) = new_ledger();
+    let kp = keypair(7);
+    let coin = ledger.fund(&p2tr(&kp), Amount::from_sat(50_000)).unwrap();
+    let mut first = tx(
+        vec![input(coin, 0xffff_fffd)],
+        vec![(p2tr(&keypair(8)), 49_000)],
+    );
+    let spent = prevouts(&ledger, &first);
+    sign_key_path(&mut first, 0, &spent, &kp);
+    ledger.submit(&first).unwrap();
+    ledger.mine(10, None).unwrap();
+    db_of(&dir)
+        .execute(
+            "UPDATE outputs SET spent_by = NULL WHERE txid = ?1 AND vout = ?2",
+            rusqlite::params![coin.txid.as_byte_array().as_slice(), coin.vout],
+        )
+        .unwrap();
+    let path = dir.path().join("chain");
+    let ledger = Ledger::open(&path).unwrap();
+    let mut second = tx(
+        vec![input(coin, 0xffff_fffd)],
+        vec![(p2tr(&keypair(9)), 49_000)],
+    );
+    sign_key_path(&mut second, 0, &spent, &kp);
+    ledger.submit(&second).unwrap();
+    ledger.mine(1, None).unwrap();
+    // What the last blocks alone cannot show (the first spend is 11 blocks deep; ADR 0010):
+    // the open passes, the whole verification does not.
+    Ledger::open(&path).expect("the undone spend is older than the blocks an open checks");
+    let reason = corruption(ledger.verify(None));
+    assert!(reason.contains("does not record that"), "{reason}");
+}
+
+/// Rewrites the coinbase of the tip block and its header (as a forger would).
+fn rewrite_tip_coinbase(db: &rusqlite::Connection, height: u32, outputs: Vec<TxOut>) {
+    let (old, raw): (Vec<u8>, Vec<u8>) = db
+        .query_row(
+            "SELECT txid, raw FROM transactions WHERE height = ?1 AND position = 0",
+            [height],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut coinbase: Transaction = bitcoin::consensus::deserialize(&raw).unwrap();
+    coinbase.output = outputs;
+    let new = coinbase.compute_txid();
+    db.execute(
+        "UPDATE transactions SET txid = ?1, raw = ?2 WHERE height = ?3 AND position = 0",
+        rusqlite::params![
+            new.as_byte_array().as_slice(),
+            bitcoin::consensus::serialize(&coinbase),
+            height
+        ],
+    )
+    .unwrap();
+    db.execute("DELETE FROM outputs WHERE txid = ?1", [old])
+        .unwrap();
+    for (vout, o) in coinbase.output.iter().enumerate() {
+        if !o.script_pubkey.is_op_return() {
+            db.execute(
+                "INSERT INTO outputs (txid, vout, value, script_pubkey, height, coinbase, spent_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, NULL)",
+                rusqlite::params![
+                    new.as_byte_array().as_slice(),
+                    vout as u32,
+                    o.value.to_sat() as i64,
+                    o.script_pubkey.as_bytes(),
+                    height
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let prev: Vec<u8> = db
+        .query_row(
+            "SELECT prev_hash FROM blocks WHERE height = ?1",
+            [height],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let time = GENESIS_TIME + BLOCK_INTERVAL * height;
+    let header = bitcoin::block::Header {
+        version: bitcoin::block::Version::TWO,
+        prev_blockhash: bitcoin::BlockHash::from_byte_array(prev.try_into().unwrap()),
+        merkle_root: bitcoin::TxMerkleNode::from_raw_hash(new.to_raw_hash()),
+        time,
+        bits: bitcoin::CompactTarget::from_consensus(0x207f_ffff),
+        nonce: 0,
+    };
+    db.execute(
+        "UPDATE blocks SET hash = ?1, merkle_root = ?2 WHERE height = ?3",
+        rusqlite::params![
+            header.block_hash().as_byte_array().as_slice(),
+            header.merkle_root.as_byte_array().as_slice(),
+            height
+        ],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_coinbase_whose_outputs_overflow_is_refused_not_a_crash() {
+    let (dir, ledger) = new_ledger();
+    ledger.mine(3, None).unwrap();
+    let max = Amount::MAX_MONEY.to_sat();
+    // Summed in u64 the two wrap around to 1 sat: within any subsidy.
+    rewrite_tip_coinbase(
+        &db_of(&dir),
+        3,
+        vec![
+            TxOut {
+                value: Amount::from_sat(max),
+                script_pubkey: p2tr(&keypair(9)),
+            },
+            TxOut {
+                value: Amount::from_sat(u64::MAX - max + 1),
+                script_pubkey: ScriptBuf::new_op_return([0u8; 4]),
+            },
+        ],
+    );
+    let reason = corruption(Ledger::open(dir.path().join("chain")));
+    assert!(reason.contains("more than 21 million btc"), "{reason}");
+    assert!(corruption(ledger.verify(None)).contains("more than 21 million btc"));
+}
+
+#[test]
+fn rows_hidden_from_an_index_or_a_planted_schema_are_found() {
+    let (dir, ledger) = new_ledger();
+    ledger.mine(10, None).unwrap();
+    let fake = out_of_nothing(&keypair(20), 1_000_000);
+    let ftxid = fake.compute_txid();
+    let path = dir.path().join("chain/ledger.sqlite");
+    let set_index = |sql: &str| {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let v: i64 = db
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        db.execute_batch("PRAGMA writable_schema = ON").unwrap();
+        db.execute(
+            "UPDATE sqlite_master SET sql = ?1 WHERE name = 'transactions_by_block'",
+            [sql],
+        )
+        .unwrap();
+        db.execute_batch(&format!(
+            "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF",
+            v + 1
+        ))
+        .unwrap();
+    };
+    let index = "CREATE INDEX transactions_by_block ON transactions (height, position)";
+    // While the index leaves rows out, the schema is not ours: refused at open.
+    set_index(&format!("{index} WHERE height < 0"));
+    let reason = corruption(Ledger::open(dir.path().join("chain")));
+    assert!(reason.contains("schema"), "{reason}");
+    // A confirmed transaction slipped in under it, the index then put back.
+    db_of(&dir)
+        .execute(
+            "INSERT INTO transactions (txid, raw, height, position) VALUES (?1, ?2, 5, 1)",
+            rusqlite::params![
+                ftxid.as_byte_array().as_slice(),
+                bitcoin::consensus::serialize(&fake)
+            ],
+        )
+        .unwrap();
+    set_index(index);
+    let reason = corruption(ledger.tx(&ftxid));
+    assert!(reason.contains("block 5"), "{reason}");
+    let reason = corruption(ledger.verify(None));
+    assert!(reason.contains("integrity check"), "{reason}");
+    // A trigger planted beside the tables.
+    let (dir, ledger) = new_ledger();
+    db_of(&dir)
+        .execute_batch(
+            "CREATE TRIGGER steal AFTER INSERT ON outputs BEGIN \
+             UPDATE outputs SET value = value * 2 WHERE txid = NEW.txid; END;",
+        )
+        .unwrap();
+    assert!(corruption(ledger.verify(Some(1))).contains("(trigger steal)"));
+}

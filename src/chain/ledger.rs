@@ -183,6 +183,35 @@ fn coinbase_tx(height: u32, value: Amount, to: ScriptBuf) -> Transaction {
     }
 }
 
+/// Checks a block's coinbase: every output and their total within 21 million btc, and no
+/// more than the subsidy at `height` plus the block's `fees` (`None`: they overflowed).
+pub(crate) fn check_coinbase(
+    height: u32,
+    coinbase: &Transaction,
+    fees: Option<Amount>,
+) -> Result<(), String> {
+    let claimed = coinbase
+        .output
+        .iter()
+        .try_fold(Amount::ZERO, |total, o| {
+            total
+                .checked_add(o.value)
+                .filter(|t| *t <= Amount::MAX_MONEY)
+        })
+        .ok_or("the coinbase pays more than 21 million btc")?;
+    let allowed = fees
+        .and_then(|f| f.checked_add(block_subsidy(height)))
+        .ok_or("the block's fees overflow")?;
+    if claimed > allowed {
+        return Err(format!(
+            "the coinbase claims {} sat, more than the subsidy and fees ({} sat)",
+            claimed.to_sat(),
+            allowed.to_sat()
+        ));
+    }
+    Ok(())
+}
+
 /// The storage the chain's rules act on: the in-memory [`Chain`], or a transaction on the
 /// ledger's database. Every method may fail with a storage error ([`Chain`]'s never do).
 pub(crate) trait ChainStore {
@@ -932,23 +961,16 @@ impl Chain {
             _ => return Err(format!("block {height} does not start with a coinbase")),
         };
         let mut txids = vec![coinbase.compute_txid()];
-        let mut fees = Amount::ZERO;
+        let mut fees = Some(Amount::ZERO);
         for tx in txs {
             let txid = tx.compute_txid();
             let fee = infallible(StoreView::new(&*self, false).and_then(|v| v.validate(&tx)))
                 .map_err(|e| format!("block {height}: transaction {txid} is invalid: {e}"))?
                 .fee;
-            fees += fee;
+            fees = fees.and_then(|f| f.checked_add(fee));
             txids.push(self.connect_tx(tx, height));
         }
-        let claimed: Amount = coinbase.output.iter().map(|o| o.value).sum();
-        if claimed > block_subsidy(height) + fees {
-            return Err(format!(
-                "block {height}: the coinbase claims {} sat, more than the subsidy and fees ({} sat)",
-                claimed.to_sat(),
-                (block_subsidy(height) + fees).to_sat()
-            ));
-        }
+        check_coinbase(height, &coinbase, fees).map_err(|e| format!("block {height}: {e}"))?;
         self.connect_tx(coinbase, height);
         Ok(txids)
     }

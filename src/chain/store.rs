@@ -283,33 +283,56 @@ impl Sql<'_> {
             .transpose()
     }
 
+    /// A known transaction, checked against its txid, and a confirmed one against its
+    /// block (a watcher acts on what this says).
     fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
-        let row: Option<(Vec<u8>, Option<i64>)> = self
+        let row: Option<(Vec<u8>, Option<i64>, i64)> = self
             .conn
-            .prepare_cached("SELECT raw, height FROM transactions WHERE txid = ?1")
+            .prepare_cached("SELECT raw, height, position FROM transactions WHERE txid = ?1")
             .and_then(|mut s| {
-                s.query_row([txid_param(txid)], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
+                s.query_row([txid_param(txid)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
             })
             .map_err(|e| self.db(e))?;
-        let Some((raw, height)) = row else {
+        let Some((raw, height, position)) = row else {
             return Ok(None);
         };
+        let height = height.map(|h| self.u32_col(h, "height")).transpose()?;
+        if let Some(h) = height {
+            self.check_confirmed(txid, h, self.u32_col(position, "position")?)?;
+        }
+        let tx = self.decode_tx(&raw)?;
+        if tx.compute_txid() != *txid {
+            return Err(self.corrupt(format!(
+                "transaction {txid} is stored with the bytes of {}",
+                tx.compute_txid()
+            )));
+        }
         Ok(Some(TxInfo {
-            tx: self.decode_tx(&raw)?,
-            confirmation_height: height.map(|h| self.u32_col(h, "height")).transpose()?,
+            tx,
+            confirmation_height: height,
         }))
     }
 
+    /// The transaction spending `outpoint` (confirmed, else in the mempool), checked to
+    /// spend it: a watcher acts on what this returns.
     fn spending_tx(&self, outpoint: &OutPoint) -> Result<Option<TxInfo>, LedgerError> {
         let spender = match self.confirmed_spender(outpoint)? {
             Some(t) => Some(t),
             None => self.mempool_spender(outpoint)?,
         };
-        match spender {
-            Some(txid) => self.tx(&txid),
-            None => Ok(None),
+        let Some(info) = spender.map(|txid| self.tx(&txid)).transpose()?.flatten() else {
+            return Ok(None);
+        };
+        if !info.tx.input.iter().any(|i| i.previous_output == *outpoint) {
+            return Err(self.corrupt(format!(
+                "{} is recorded as spending {outpoint} but does not",
+                info.tx.compute_txid()
+            )));
         }
+        Ok(Some(info))
     }
 
     fn output(&self, outpoint: &OutPoint) -> Result<Option<TxOut>, LedgerError> {

@@ -10,14 +10,16 @@
 //! output or a spend that no transaction accounts for is found too.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut, Txid};
 use rusqlite::{params, OptionalExtension};
 
-use super::{txid_param, Sql};
-use crate::chain::ledger::{block_header, block_subsidy, ChainStore};
+use super::{txid_param, Sql, MEMPOOL_ENTRIES, SCHEMA};
+use crate::chain::ledger::{block_header, check_coinbase, ChainStore};
 use crate::chain::validate::{validate_transaction, BlockTimes, Coin, CoinLookup, UtxoView};
-use crate::chain::{Chain, LedgerError};
+use crate::chain::{Chain, LedgerError, BLOCK_INTERVAL, GENESIS_TIME};
 
 /// How many blocks up to the tip every open of a ledger re-validates (Bitcoin Core's
 /// `-checkblocks` default).
@@ -36,6 +38,20 @@ pub struct Verification {
     pub whole: bool,
 }
 
+/// A row of `sqlite_master`: type, name, table, SQL.
+type SchemaRow = (String, String, String, Option<String>);
+
+fn schema_rows(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaRow>> {
+    conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect()
+}
+
+/// The time of every block at `height`: the ledger's clock.
+fn block_time(height: u32) -> u32 {
+    GENESIS_TIME + BLOCK_INTERVAL * height
+}
+
 /// Where a confirmed transaction stands: (block height, position in the block).
 type Place = (u32, u32);
 
@@ -47,10 +63,17 @@ struct Counts {
     spends: u64,
 }
 
+/// The txids of the blocks checked so far (against their merkle roots), by height.
+type Known = RefCell<HashMap<u32, Vec<Txid>>>;
+
 impl Sql<'_> {
     /// Re-validates the last `depth` blocks up to the tip (every block, genesis included,
     /// with `None`). The first inconsistency is returned as [`LedgerError::Corrupt`].
     pub(super) fn verify_chain(&self, depth: Option<u32>) -> Result<Verification, LedgerError> {
+        self.check_schema()?;
+        if depth.is_none() {
+            self.check_integrity()?;
+        }
         let tip = self.tip_height()?;
         let from = match depth {
             None => 1,
@@ -63,9 +86,10 @@ impl Sql<'_> {
             }
         }
         let mut counts = Counts::default();
+        let known = Known::default();
         let mut prev = self.block_hash_at(from - 1)?;
         for height in from..=tip {
-            prev = self.verify_block(height, prev, &mut counts)?;
+            prev = self.verify_block(height, prev, &known, &mut counts)?;
         }
         if depth.is_none() {
             self.check_row_counts(tip, &counts)?;
@@ -78,11 +102,48 @@ impl Sql<'_> {
         })
     }
 
+    /// The tables and indexes are exactly the ones this build makes: no trigger, view or
+    /// index of someone else's, no index redefined to leave rows out of it.
+    fn check_schema(&self) -> Result<(), LedgerError> {
+        static EXPECTED: OnceLock<Vec<SchemaRow>> = OnceLock::new();
+        let expected = EXPECTED.get_or_init(|| {
+            let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+            conn.execute_batch(SCHEMA)
+                .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
+                .expect("the schema is valid");
+            schema_rows(&conn).expect("the schema reads back")
+        });
+        let found = schema_rows(self.conn).map_err(|e| self.db(e))?;
+        if found != *expected {
+            let odd = found
+                .iter()
+                .find(|r| !expected.contains(r))
+                .or_else(|| expected.iter().find(|r| !found.contains(r)))
+                .map_or_else(String::new, |r| format!(" ({} {})", r.0, r.1));
+            return Err(self.corrupt(format!("its schema is not the one asyncpay makes{odd}")));
+        }
+        Ok(())
+    }
+
+    /// SQLite's own check that every index holds exactly its table's rows.
+    fn check_integrity(&self) -> Result<(), LedgerError> {
+        let problems: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>())
+            .map_err(|e| self.db(e))?;
+        if problems != ["ok"] {
+            return Err(self.corrupt(format!("SQLite's integrity check: {}", problems.join("; "))));
+        }
+        Ok(())
+    }
+
     /// Verifies block `height`, whose parent's hash is `prev`; returns its hash.
     fn verify_block(
         &self,
         height: u32,
         prev: BlockHash,
+        known: &Known,
         counts: &mut Counts,
     ) -> Result<BlockHash, LedgerError> {
         let fail = |what: String| self.corrupt(format!("block {height}: {what}"));
@@ -91,6 +152,13 @@ impl Sql<'_> {
             .ok_or_else(|| fail("it is missing".into()))?;
         if header.prev_blockhash != prev {
             return Err(fail(format!("it does not build on block {}", height - 1)));
+        }
+        if header.time != block_time(height) {
+            return Err(fail(format!(
+                "its time {} is not the ledger's clock ({})",
+                header.time,
+                block_time(height)
+            )));
         }
         let rows: Vec<(Vec<u8>, Vec<u8>, i64)> = self
             .conn
@@ -105,12 +173,7 @@ impl Sql<'_> {
         let mut txs = Vec::with_capacity(rows.len());
         let mut txids = Vec::with_capacity(rows.len());
         for (index, (stored, raw, position)) in rows.into_iter().enumerate() {
-            if position != index as i64 {
-                return Err(fail(format!(
-                    "transaction positions skip from {} to {position}",
-                    index as i64 - 1
-                )));
-            }
+            check_position(index, position).map_err(&fail)?;
             let tx = self.decode_tx(&raw)?;
             let txid = tx.compute_txid();
             let stored = self.txid(stored)?;
@@ -125,10 +188,11 @@ impl Sql<'_> {
         if block_header(prev, header.time, &txids).merkle_root != header.merkle_root {
             return Err(fail("its transactions do not match its merkle root".into()));
         }
+        known.borrow_mut().insert(height, txids.clone());
         let Some((coinbase, rest)) = txs.split_first().filter(|(c, _)| c.is_coinbase()) else {
             return Err(fail("it does not start with a coinbase".into()));
         };
-        let mut fees = Amount::ZERO;
+        let mut fees = Some(Amount::ZERO);
         for (position, tx) in (1u32..).zip(rest) {
             let txid = txids[position as usize];
             if tx.is_coinbase() {
@@ -137,15 +201,17 @@ impl Sql<'_> {
             let before = Before {
                 sql: self,
                 place: (height, position),
+                known,
                 error: RefCell::new(None),
             };
             let verdict = validate_transaction(tx, &before, &before);
             if let Some(e) = before.error.into_inner() {
                 return Err(e);
             }
-            fees += verdict
+            let fee = verdict
                 .map_err(|e| fail(format!("transaction {txid} is invalid: {e}")))?
                 .fee;
+            fees = fees.and_then(|f| f.checked_add(fee));
             for input in &tx.input {
                 let o = input.previous_output;
                 if self.confirmed_spender(&o)? != Some(txid) {
@@ -156,14 +222,7 @@ impl Sql<'_> {
             }
             counts.spends += tx.input.len() as u64;
         }
-        let claimed: Amount = coinbase.output.iter().map(|o| o.value).sum();
-        if claimed > block_subsidy(height) + fees {
-            return Err(fail(format!(
-                "the coinbase claims {} sat, more than the subsidy and fees ({} sat)",
-                claimed.to_sat(),
-                (block_subsidy(height) + fees).to_sat()
-            )));
-        }
+        check_coinbase(height, coinbase, fees).map_err(fail)?;
         for (position, (tx, txid)) in txs.iter().zip(&txids).enumerate() {
             counts.outputs += self.check_outputs(tx, *txid, height, position == 0)?;
         }
@@ -291,6 +350,66 @@ impl Sql<'_> {
         Ok(Some((tx, place)))
     }
 
+    /// [`Sql::check_in_block`] for one transaction a reader is told is confirmed.
+    pub(super) fn check_confirmed(
+        &self,
+        txid: &Txid,
+        height: u32,
+        position: u32,
+    ) -> Result<(), LedgerError> {
+        self.check_in_block(txid, (height, position), &Known::default())
+    }
+
+    /// Checks that `txid` is transaction `position` of block `height` as its header says:
+    /// the block's stored txids (read once per block) hash to its merkle root, and its
+    /// header's hash is what the next block builds on. A row placed in an old block thus
+    /// means rewriting that block's header and the next one's.
+    fn check_in_block(
+        &self,
+        txid: &Txid,
+        (height, position): Place,
+        known: &Known,
+    ) -> Result<(), LedgerError> {
+        let fail = |what: String| self.corrupt(format!("block {height}: {what}"));
+        if !known.borrow().contains_key(&height) {
+            let header = self
+                .header(height)?
+                .ok_or_else(|| fail("it is missing".into()))?;
+            let rows: Vec<(Vec<u8>, i64)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT txid, position FROM transactions WHERE height = ?1 ORDER BY position",
+                )
+                .and_then(|mut s| {
+                    s.query_map([height], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<Result<_, _>>()
+                })
+                .map_err(|e| self.db(e))?;
+            let mut txids = Vec::with_capacity(rows.len());
+            for (index, (stored, at)) in rows.into_iter().enumerate() {
+                check_position(index, at).map_err(&fail)?;
+                txids.push(self.txid(stored)?);
+            }
+            if block_header(header.prev_blockhash, header.time, &txids).merkle_root
+                != header.merkle_root
+            {
+                return Err(fail("its transactions do not match its merkle root".into()));
+            }
+            if let Some(next) = self.header(height + 1)? {
+                if next.prev_blockhash != header.block_hash() {
+                    return Err(fail(format!("block {} does not build on it", height + 1)));
+                }
+            }
+            known.borrow_mut().insert(height, txids);
+        }
+        if known.borrow()[&height].get(position as usize) != Some(txid) {
+            return Err(fail(format!(
+                "transaction {txid} is not at position {position}, where its row says it is"
+            )));
+        }
+        Ok(())
+    }
+
     /// Where a confirmed transaction stands.
     fn place(&self, txid: &Txid) -> Result<Option<Place>, LedgerError> {
         let row: Option<(i64, i64)> = self
@@ -313,7 +432,19 @@ impl Sql<'_> {
 struct Before<'a, 'c> {
     sql: &'a Sql<'c>,
     place: Place,
+    known: &'a Known,
     error: RefCell<Option<LedgerError>>,
+}
+
+/// Positions in a block run 0, 1, 2, …: `position` must be the `index`-th.
+fn check_position(index: usize, position: i64) -> Result<(), String> {
+    if position == index as i64 {
+        return Ok(());
+    }
+    Err(format!(
+        "transaction positions skip from {} to {position}",
+        index as i64 - 1
+    ))
 }
 
 impl Before<'_, '_> {
@@ -328,6 +459,7 @@ impl Before<'_, '_> {
         else {
             return Ok(CoinLookup::Missing);
         };
+        self.sql.check_in_block(&o.txid, at, self.known)?;
         if let Some(by) = self.spender(o, output)? {
             if self.sql.place(&by)?.is_some_and(|p| p < self.place) {
                 return Ok(CoinLookup::Spent {
@@ -339,7 +471,7 @@ impl Before<'_, '_> {
         Ok(CoinLookup::Unspent(Coin {
             output: output.clone(),
             height: at.0,
-            is_coinbase: at.1 == 0,
+            is_coinbase: creator.is_coinbase(),
         }))
     }
 
@@ -376,6 +508,8 @@ impl BlockTimes for Before<'_, '_> {
     }
 
     fn time_at(&self, height: u32) -> u32 {
-        self.keep(self.sql.block_time(height), 0)
+        // Times below the checked blocks are not read from the database: the ledger's clock
+        // is fixed, and locktimes must not depend on rows an open does not check.
+        block_time(height)
     }
 }
