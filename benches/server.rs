@@ -119,6 +119,7 @@ fn main() {
             mnemonic: seed.phrase().to_string(),
             network: "regtest".into(),
             created_at: 0,
+            bip39_seed: None,
         })
         .unwrap();
     store

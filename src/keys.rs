@@ -54,6 +54,10 @@ fn mnemonic_problem(e: bip39::Error) -> String {
 /// drops (bip39's `zeroize` feature).
 pub struct Seed {
     mnemonic: bip39::Mnemonic,
+    /// The BIP39 seed of `mnemonic` (empty passphrase), once derived or read from the seed
+    /// record: deriving it is PBKDF2 with 2,048 rounds of HMAC-SHA512, about 19 million
+    /// instructions, which every command paid to unlock.
+    derived: std::sync::OnceLock<Zeroizing<[u8; 64]>>,
 }
 
 impl fmt::Debug for Seed {
@@ -66,7 +70,7 @@ impl Seed {
     /// A new 24-word mnemonic from 32 bytes of OS randomness.
     pub fn generate(entropy: &[u8; 32]) -> Seed {
         let mnemonic = bip39::Mnemonic::from_entropy(entropy).expect("32 bytes is valid entropy");
-        Seed { mnemonic }
+        Seed::of(mnemonic)
     }
 
     /// Parses a mnemonic (whitespace and case are normalised).
@@ -80,8 +84,29 @@ impl Seed {
             normalised.extend(word.chars().flat_map(char::to_lowercase));
         }
         bip39::Mnemonic::parse_in(bip39::Language::English, normalised.as_str())
-            .map(|mnemonic| Seed { mnemonic })
+            .map(Seed::of)
             .map_err(|e| KeyError::Mnemonic(mnemonic_problem(e)))
+    }
+
+    fn of(mnemonic: bip39::Mnemonic) -> Seed {
+        Seed {
+            mnemonic,
+            derived: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The BIP39 seed (empty passphrase), derived once.
+    pub fn bip39_seed(&self) -> &[u8; 64] {
+        self.derived
+            .get_or_init(|| Zeroizing::new(self.mnemonic.to_seed("")))
+    }
+
+    /// This seed, its BIP39 seed already known (from the authenticated seed record that
+    /// [`Seed::bip39_seed`] filled): no PBKDF2 when its keys are derived.
+    pub fn with_bip39_seed(self, seed: Zeroizing<[u8; 64]>) -> Seed {
+        // A fresh value: set cannot fail.
+        let _ = self.derived.set(seed);
+        self
     }
 
     /// The mnemonic words, for an explicit backup only.
@@ -100,9 +125,7 @@ impl Seed {
 
     /// The wallet's keys on `network` (no BIP39 passphrase).
     pub fn keys(&self, network: Network) -> WalletKeys {
-        let mut seed = Zeroizing::new([0u8; 64]);
-        *seed = self.mnemonic.to_seed("");
-        let master = Xpriv::new_master(network, seed.as_slice()).expect("64-byte seed");
+        let master = Xpriv::new_master(network, self.bip39_seed()).expect("64-byte seed");
         WalletKeys::new(master, network)
     }
 }
@@ -402,6 +425,22 @@ mod tests {
         // BIP86: m/86'/0'/0' account xprv of the test mnemonic.
         assert!(external.starts_with("tr([73c5da0a/86'/0'/0']xprv9xgqHN7yz9MwCkxsBPN5qetuNdQSUttZNKw1dcYTV4mkaAFiBVGQziHs3NRSWMkCzvgjEe3n9xV8oYywvM8at9yRqyaZVz6TYYhX98VjsUk/0/*)"));
         assert!(internal.ends_with("/1/*)"));
+    }
+
+    #[test]
+    fn a_stored_bip39_seed_gives_the_same_keys_without_pbkdf2() {
+        let derived = Seed::from_phrase(BIP86_MNEMONIC).unwrap();
+        let stored = Zeroizing::new(*derived.bip39_seed());
+        // BIP39's own vector for this mnemonic and an empty passphrase.
+        assert!(crate::protocol::hex::encode(&stored[..])
+            .starts_with("5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1"));
+        let restored = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .with_bip39_seed(stored);
+        assert_eq!(
+            restored.keys(Network::Regtest).node_id(),
+            derived.keys(Network::Regtest).node_id()
+        );
     }
 
     #[test]

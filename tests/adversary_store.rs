@@ -71,6 +71,7 @@ fn forger_seed() -> SeedFile {
         mnemonic: FORGER_MNEMONIC.to_owned(),
         network: "regtest".to_owned(),
         created_at: 1_764_000_000,
+        bip39_seed: None,
     }
 }
 
@@ -161,6 +162,7 @@ fn a_forged_seed_is_refused() {
             mnemonic: seed.phrase().to_string(),
             network: "regtest".to_owned(),
             created_at: 1,
+            bip39_seed: None,
         })
         .unwrap();
     let genuine = row(&ours, SeedFile::FILE, "");

@@ -32,6 +32,7 @@ fn seed() -> SeedFile {
         mnemonic: TEST_MNEMONIC.to_owned(),
         network: "regtest".to_owned(),
         created_at: 1_700_000_000,
+        bip39_seed: None,
     }
 }
 
@@ -1033,6 +1034,7 @@ fn golden_seed() -> SeedFile {
         mnemonic: TEST_MNEMONIC.to_owned(),
         network: "regtest".to_owned(),
         created_at: 1_764_000_000,
+        bip39_seed: None,
     }
 }
 
@@ -1208,7 +1210,12 @@ proptest::proptest! {
         write_identity_file(&id_file);
         let dir = DataDir::open(&tmp.path().join("w"), LockWait::Fail).unwrap();
         let store = dir.create_with_identity_file(&id_file).unwrap();
-        let value = SeedFile { mnemonic, network, created_at };
+        let value = SeedFile {
+            mnemonic,
+            network,
+            created_at,
+            bip39_seed: None,
+        };
         store.save(&value).unwrap();
         proptest::prop_assert_eq!(store.load::<SeedFile>().unwrap(), Some(value));
     }

@@ -240,6 +240,7 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
         mnemonic: seed.phrase().to_string(),
         network: ctx.network.to_string(),
         created_at: now(),
+        bip39_seed: Some(crate::protocol::hex::encode(seed.bip39_seed())),
     };
     store
         .transaction(|tx| {

@@ -32,7 +32,7 @@ use crate::chain::source::ChainSource;
 use crate::chain::spends::SpendIndexRecord;
 use crate::keys::{Seed, WalletKeys};
 use crate::store::{ReadOnlyStore, SeedFile, Store};
-use crate::wallet::{OnchainWallet, WalletState};
+use crate::wallet::{ConfirmedBalance, OnchainWallet, WalletState};
 
 /// What a caller may show while the engine works. Every method has a silent default.
 pub trait Observer {
@@ -227,7 +227,11 @@ impl<'a> Engine<'a> {
         // A detached store (a command that only reads while another process holds the
         // wallet) keeps the sync in memory.
         if wallet.persist_into(&mut state) && !self.store.is_detached() {
-            self.store.save(&state)?;
+            let balance = ConfirmedBalance::of(wallet);
+            self.store.transaction(|txn| {
+                txn.save(&state)?;
+                txn.save(&balance)
+            })?;
         }
         Ok(())
     }
@@ -252,8 +256,16 @@ pub fn stored_seed(store: &ReadOnlyStore, network: Network) -> ClientResult<Seed
             "drop --network (the wallet remembers its network), or pass --datadir of a {network} wallet"
         )));
     }
-    Seed::from_phrase(&file.mnemonic)
-        .map_err(|e| ClientError::corrupt(format!("the stored mnemonic is invalid: {e}")))
+    let seed = Seed::from_phrase(&file.mnemonic)
+        .map_err(|e| ClientError::corrupt(format!("the stored mnemonic is invalid: {e}")))?;
+    Ok(match &file.bip39_seed {
+        Some(hex) => seed.with_bip39_seed(zeroize::Zeroizing::new(
+            crate::protocol::hex::decode::<64>(hex).map_err(|e| {
+                ClientError::corrupt(format!("the stored BIP39 seed is invalid: {e}"))
+            })?,
+        )),
+        None => seed,
+    })
 }
 
 /// 32 bytes from the operating system.

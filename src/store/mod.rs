@@ -1213,6 +1213,7 @@ mod tests {
             mnemonic: "abandon ".repeat(11) + "about",
             network: "regtest".into(),
             created_at: 7,
+            bip39_seed: None,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod onchain;
 
 pub use onchain::{
-    fee_reserve, ChannelPayout, Keychain, OnchainBalance, OnchainWallet, TxSummary, WalletAddress,
-    WalletError, WalletState, WalletUtxo, RECENT_CHECKPOINTS, RESTORE_LOOKAHEAD,
+    fee_reserve, ChannelPayout, ConfirmedBalance, Keychain, OnchainBalance, OnchainWallet,
+    TxSummary, WalletAddress, WalletError, WalletState, WalletUtxo, RECENT_CHECKPOINTS,
+    RESTORE_LOOKAHEAD,
 };

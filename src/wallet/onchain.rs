@@ -146,6 +146,35 @@ impl crate::store::StateFile for WalletState {
     const VERSION: u32 = 1;
 }
 
+/// The confirmed balance of the on-chain wallet at a tip, stored beside [`WalletState`] so
+/// that a command needing only that figure (the fee-reserve warning of `pay` and `receive`)
+/// neither loads nor syncs the whole wallet. It holds while the chain's tip is `tip`:
+/// confirmed coins change with a block, or with the wallet's own spends, and every save of
+/// the wallet writes this again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmedBalance {
+    /// Hash of the block the wallet was synced to.
+    pub tip: String,
+    /// Its confirmed balance there.
+    pub confirmed_sat: u64,
+}
+
+impl ConfirmedBalance {
+    /// The wallet's, at the block it last synced.
+    pub fn of(wallet: &OnchainWallet) -> ConfirmedBalance {
+        ConfirmedBalance {
+            tip: wallet.synced_tip().1.to_string(),
+            confirmed_sat: wallet.balance().confirmed.to_sat(),
+        }
+    }
+}
+
+impl crate::store::StateFile for ConfirmedBalance {
+    const FILE: &'static str = "confirmed-balance";
+    const KIND: &'static str = "asyncpay/confirmed-balance";
+    const VERSION: u32 = 1;
+}
+
 /// Block checkpoints kept below the tip in the stored wallet, one per block, besides those
 /// its transactions are anchored in: the depth of a chain reorganization a sync on bitcoind
 /// can follow (BDK connects the first block after the fork to the checkpoint of the block
@@ -404,6 +433,7 @@ impl OnchainWallet {
             .network(network)
             .genesis_hash(genesis)
             .lookahead(RESTORE_LOOKAHEAD)
+            .use_spk_cache(true)
             .create_wallet_no_persist()
             .map_err(|e| WalletError::Descriptor(e.to_string()))?;
         Ok(OnchainWallet {
@@ -447,6 +477,7 @@ impl OnchainWallet {
         let loaded = Wallet::load()
             .descriptor(KeychainKind::External, Some(external))
             .descriptor(KeychainKind::Internal, Some(internal))
+            .use_spk_cache(true)
             .load_wallet_no_persist(changeset)
             .map_err(|e| match e {
                 LoadError::Mismatch(m) => WalletError::WrongKeys {
