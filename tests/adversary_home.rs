@@ -377,6 +377,13 @@ fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
         warnings.contains("0 sat of confirmed coins") && warnings.contains("fee"),
         "{warnings}"
     );
+    // The same warning in the text a person reads (it was in --json only).
+    let (code, text, _) = c.human(&["receive"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: this wallet has 0 sat of confirmed coins"),
+        "{text}"
+    );
     let out = c
         .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
         .output()

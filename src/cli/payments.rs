@@ -244,6 +244,7 @@ impl Render for PaymentsReport {
         ) {
             lines.push(note);
         }
+        lines.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
         lines.extend(self.problems.iter().map(|p| format!("problem: {p}")));
         lines.join("\n")
     }
