@@ -283,9 +283,12 @@ impl Sql<'_> {
             .transpose()
     }
 
-    /// A known transaction, checked against its txid, and a confirmed one against its
-    /// block (a watcher acts on what this says).
-    fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
+    /// A stored transaction, its bytes checked against its txid, with its block height
+    /// (`None`: in the mempool) and its position (in the block, or of acceptance).
+    fn stored_tx(
+        &self,
+        txid: &Txid,
+    ) -> Result<Option<(Transaction, Option<u32>, u32)>, LedgerError> {
         let row: Option<(Vec<u8>, Option<i64>, i64)> = self
             .conn
             .prepare_cached("SELECT raw, height, position FROM transactions WHERE txid = ?1")
@@ -299,16 +302,25 @@ impl Sql<'_> {
         let Some((raw, height, position)) = row else {
             return Ok(None);
         };
-        let height = height.map(|h| self.u32_col(h, "height")).transpose()?;
-        if let Some(h) = height {
-            self.check_confirmed(txid, h, self.u32_col(position, "position")?)?;
-        }
         let tx = self.decode_tx(&raw)?;
         if tx.compute_txid() != *txid {
             return Err(self.corrupt(format!(
                 "transaction {txid} is stored with the bytes of {}",
                 tx.compute_txid()
             )));
+        }
+        let height = height.map(|h| self.u32_col(h, "height")).transpose()?;
+        Ok(Some((tx, height, self.u32_col(position, "position")?)))
+    }
+
+    /// A known transaction, checked against its txid, and a confirmed one against its
+    /// block (a watcher acts on what this says).
+    fn tx(&self, txid: &Txid) -> Result<Option<TxInfo>, LedgerError> {
+        let Some((tx, height, position)) = self.stored_tx(txid)? else {
+            return Ok(None);
+        };
+        if let Some(h) = height {
+            self.check_confirmed(txid, h, position)?;
         }
         Ok(Some(TxInfo {
             tx,

@@ -320,34 +320,9 @@ impl Sql<'_> {
 
     /// A confirmed transaction, checked against its txid, and where it stands.
     fn confirmed_tx(&self, txid: &Txid) -> Result<Option<(Transaction, Place)>, LedgerError> {
-        let row: Option<(Vec<u8>, i64, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT raw, height, position FROM transactions \
-                 WHERE txid = ?1 AND height IS NOT NULL",
-            )
-            .and_then(|mut s| {
-                s.query_row([txid_param(txid)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()
-            })
-            .map_err(|e| self.db(e))?;
-        let Some((raw, height, position)) = row else {
-            return Ok(None);
-        };
-        let tx = self.decode_tx(&raw)?;
-        if tx.compute_txid() != *txid {
-            return Err(self.corrupt(format!(
-                "transaction {txid} is stored with the bytes of {}",
-                tx.compute_txid()
-            )));
-        }
-        let place = (
-            self.u32_col(height, "height")?,
-            self.u32_col(position, "position")?,
-        );
-        Ok(Some((tx, place)))
+        Ok(self
+            .stored_tx(txid)?
+            .and_then(|(tx, height, position)| Some((tx, (height?, position)))))
     }
 
     /// [`Sql::check_in_block`] for one transaction a reader is told is confirmed.
@@ -412,18 +387,7 @@ impl Sql<'_> {
 
     /// Where a confirmed transaction stands.
     fn place(&self, txid: &Txid) -> Result<Option<Place>, LedgerError> {
-        let row: Option<(i64, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT height, position FROM transactions WHERE txid = ?1 AND height IS NOT NULL",
-            )
-            .and_then(|mut s| {
-                s.query_row([txid_param(txid)], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(|e| self.db(e))?;
-        row.map(|(h, p)| Ok((self.u32_col(h, "height")?, self.u32_col(p, "position")?)))
-            .transpose()
+        Ok(self.confirmed_tx(txid)?.map(|(_, place)| place))
     }
 }
 
