@@ -120,6 +120,13 @@ fn sat_per_kvb(fee: Amount, vsize: u64) -> u64 {
     fee.to_sat().saturating_mul(1_000) / vsize.max(1)
 }
 
+/// `fee` for `vsize` against `than_fee` for `than_vsize` as exact fractions (as Core's
+/// `FeeFrac` compares chunks), not rounded to sat/kvB.
+fn cmp_rates(fee: Amount, vsize: u64, than_fee: Amount, than_vsize: u64) -> std::cmp::Ordering {
+    (u128::from(fee.to_sat()) * u128::from(than_vsize))
+        .cmp(&(u128::from(than_fee.to_sat()) * u128::from(vsize)))
+}
+
 /// Whether `fee` for `vsize` is a higher fee rate than `than_fee` for `than_vsize`, compared
 /// as Core compares `CFeeRate`s.
 fn pays_more(fee: Amount, vsize: u64, than_fee: Amount, than_vsize: u64) -> bool {
@@ -1176,8 +1183,7 @@ fn chunks(members: &[Entry]) -> Vec<(Amount, u64)> {
                 .input
                 .iter()
                 .any(|i| i.previous_output.txid == parent.txid)
-                && u128::from(child.fee.to_sat()) * u128::from(parent.vsize)
-                    > u128::from(parent.fee.to_sat()) * u128::from(child.vsize) =>
+                && cmp_rates(child.fee, child.vsize, parent.fee, parent.vsize).is_gt() =>
         {
             vec![(parent.fee + child.fee, parent.vsize + child.vsize)]
         }
@@ -1190,11 +1196,8 @@ fn chunks(members: &[Entry]) -> Vec<(Amount, u64)> {
 /// against the cumulative size, chunks by decreasing rate, flat after the last.
 fn improves_diagram(old: Vec<(Amount, u64)>, new: Vec<(Amount, u64)>) -> bool {
     fn points(mut chunks: Vec<(Amount, u64)>) -> Vec<(u128, u128)> {
-        // Decreasing rate: a/b before c/d when a·d > c·b.
-        chunks.sort_by(|(fa, sa), (fb, sb)| {
-            (u128::from(fb.to_sat()) * u128::from(*sa))
-                .cmp(&(u128::from(fa.to_sat()) * u128::from(*sb)))
-        });
+        // Decreasing rate.
+        chunks.sort_by(|(fa, sa), (fb, sb)| cmp_rates(*fb, *sb, *fa, *sa));
         let mut out = vec![(0u128, 0u128)];
         for (fee, size) in chunks {
             let (s, f) = *out.last().expect("starts at the origin");
