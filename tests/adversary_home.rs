@@ -397,7 +397,15 @@ fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
         "{text}"
     );
     assert!(st.env.ledger().mempool().unwrap().is_empty());
+    let reserve_warning = |c: &Wallet| {
+        c.ok(&["receive"])["warnings"]
+            .to_string()
+            .contains("of confirmed coins")
+    };
+    // The balance `receive` remembers for a block is not kept past it: a coin confirmed in
+    // the next block silences the warning.
     common::procs::fund(&c, &st.env, 20_000);
+    assert!(!reserve_warning(&c), "20,000 sat cover the reserve");
     let out = c
         .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
         .output()
@@ -408,6 +416,9 @@ fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
         2,
         "the update and its child"
     );
+    // Nor past the wallet's own spend in the same block: the child spent the only
+    // confirmed coin, and its change is unconfirmed.
+    assert!(reserve_warning(&c), "the reserve is spent");
 }
 
 /// `--anchor-fee-rate` sets what the child paying for a force close pays, instead of the

@@ -622,19 +622,7 @@ impl Engine<'_> {
         if live == 0 {
             return Ok(None);
         }
-        let tip = source.tip()?.hash.to_string();
-        let confirmed = match self.store.load::<crate::wallet::ConfirmedBalance>()? {
-            Some(known) if known.tip == tip => Amount::from_sat(known.confirmed_sat),
-            _ => {
-                let (mut wallet, state) = self.onchain()?;
-                let balance = crate::wallet::ConfirmedBalance::of(&wallet);
-                self.save_onchain(&mut wallet, state)?;
-                if !self.store.is_detached() {
-                    self.store.save(&balance)?;
-                }
-                Amount::from_sat(balance.confirmed_sat)
-            }
-        };
+        let confirmed = self.confirmed_balance()?;
         let needed = crate::wallet::fee_reserve(live, source.fee_rate());
         Ok((confirmed < needed).then(|| {
             format!(

@@ -196,6 +196,22 @@ impl<'a> Engine<'a> {
         self.save_onchain(&mut wallet, WalletState::default())
     }
 
+    /// The on-chain wallet's confirmed balance at the chain's tip: the stored
+    /// [`ConfirmedBalance`] while it is for that block, else the wallet loaded and synced
+    /// (and the figure stored for the next command).
+    pub(crate) fn confirmed_balance(&self) -> ClientResult<bitcoin::Amount> {
+        let tip = self.chain()?.tip()?.hash.to_string();
+        if let Some(known) = self.store.load::<ConfirmedBalance>()? {
+            if known.tip == tip {
+                return Ok(bitcoin::Amount::from_sat(known.confirmed_sat));
+            }
+        }
+        let (mut wallet, state) = self.onchain()?;
+        let confirmed = wallet.balance().confirmed;
+        self.save_onchain_with(&mut wallet, state, true)?;
+        Ok(confirmed)
+    }
+
     /// Loads (or creates, on first use) the on-chain wallet and syncs it with the chain.
     pub fn onchain(&self) -> ClientResult<(OnchainWallet, WalletState)> {
         let source = self.chain()?;
@@ -218,18 +234,28 @@ impl<'a> Engine<'a> {
         Ok((wallet, state))
     }
 
-    /// Writes what changed in the on-chain wallet.
-    pub fn save_onchain(
+    /// Writes what changed in the on-chain wallet, with its [`ConfirmedBalance`].
+    pub fn save_onchain(&self, wallet: &mut OnchainWallet, state: WalletState) -> ClientResult<()> {
+        self.save_onchain_with(wallet, state, false)
+    }
+
+    /// [`Engine::save_onchain`]; with `balance_anyway`, the balance is written even when
+    /// nothing else changed (it was for an older tip).
+    fn save_onchain_with(
         &self,
         wallet: &mut OnchainWallet,
         mut state: WalletState,
+        balance_anyway: bool,
     ) -> ClientResult<()> {
+        let changed = wallet.persist_into(&mut state);
         // A detached store (a command that only reads while another process holds the
         // wallet) keeps the sync in memory.
-        if wallet.persist_into(&mut state) && !self.store.is_detached() {
+        if (changed || balance_anyway) && !self.store.is_detached() {
             let balance = ConfirmedBalance::of(wallet);
             self.store.transaction(|txn| {
-                txn.save(&state)?;
+                if changed {
+                    txn.save(&state)?;
+                }
                 txn.save(&balance)
             })?;
         }
