@@ -199,6 +199,29 @@ fn new_ledger() -> (tempfile::TempDir, Ledger) {
     (dir, ledger)
 }
 
+/// Funds a coin of 50,000 sat to `keypair(1)` and signs one spend of it for each of
+/// `values`, paying `keypair(2)`, `keypair(3)`, …: spends that conflict with each other.
+fn funded_spends(ledger: &Ledger, values: &[u64]) -> (OutPoint, Vec<Transaction>) {
+    let alice = keypair(1);
+    let funded = ledger
+        .fund(&p2tr(&alice), Amount::from_sat(50_000))
+        .unwrap();
+    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
+    let spends = values
+        .iter()
+        .zip(2u8..)
+        .map(|(&value, to)| {
+            let mut spend = tx(
+                vec![input(funded, 0xffff_fffd)],
+                vec![(p2tr(&keypair(to)), value)],
+            );
+            sign_key_path(&mut spend, 0, &spent, &alice);
+            spend
+        })
+        .collect();
+    (funded, spends)
+}
+
 // ---------------------------------------------------------------------------------------
 // Basics
 // ---------------------------------------------------------------------------------------
@@ -311,20 +334,8 @@ fn flipped_key_path_signature_byte_is_rejected() {
 fn double_spends_are_rejected() {
     let (_dir, ledger) = new_ledger();
     let alice = keypair(1);
-    let funded = ledger
-        .fund(&p2tr(&alice), Amount::from_sat(50_000))
-        .unwrap();
-    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
-    let mut first = tx(
-        vec![input(funded, 0xffff_fffd)],
-        vec![(p2tr(&keypair(2)), 49_000)],
-    );
-    sign_key_path(&mut first, 0, &spent, &alice);
-    let mut second = tx(
-        vec![input(funded, 0xffff_fffd)],
-        vec![(p2tr(&keypair(3)), 49_500)],
-    );
-    sign_key_path(&mut second, 0, &spent, &alice);
+    let (funded, spends) = funded_spends(&ledger, &[49_000, 49_500]);
+    let [first, second] = <[Transaction; 2]>::try_from(spends).unwrap();
 
     let first_id = ledger.submit(&first).unwrap();
     // Against the mempool: a conflicting spend that does not outbid the first is refused
@@ -1203,22 +1214,9 @@ fn an_old_state_json_ledger_is_imported_once() {
 #[test]
 fn what_a_miner_was_paid_to_include_is_not_outbid() {
     let (_dir, ledger) = new_ledger();
-    let alice = keypair(1);
-    let funded = ledger
-        .fund(&p2tr(&alice), Amount::from_sat(50_000))
-        .unwrap();
-    let spent = vec![ledger.output(&funded).unwrap().unwrap()];
-    let mut bribed = tx(
-        vec![input(funded, 0xffff_fffd)],
-        vec![(p2tr(&keypair(2)), 50_000)],
-    );
-    sign_key_path(&mut bribed, 0, &spent, &alice);
+    let (_, spends) = funded_spends(&ledger, &[50_000, 40_000]);
+    let [bribed, outbid] = <[Transaction; 2]>::try_from(spends).unwrap();
     let bribed_id = ledger.submit_to_miner(&bribed).unwrap();
-    let mut outbid = tx(
-        vec![input(funded, 0xffff_fffd)],
-        vec![(p2tr(&keypair(3)), 40_000)],
-    );
-    sign_key_path(&mut outbid, 0, &spent, &alice);
     let err = rejection(ledger.submit(&outbid)).to_string();
     assert!(
         err.starts_with("insufficient fee") && err.contains("a miner was paid to include"),
@@ -1576,16 +1574,9 @@ fn concurrent_processes_lose_nothing() {
 /// A ledger with a funded coin, some blocks on top and a transaction in the mempool.
 fn busy_ledger() -> (tempfile::TempDir, Ledger, rusqlite::Connection) {
     let (dir, ledger) = new_ledger();
-    let kp = keypair(7);
-    let coin = ledger.fund(&p2tr(&kp), Amount::from_sat(50_000)).unwrap();
+    let (_, spends) = funded_spends(&ledger, &[49_000]);
     ledger.mine(10, None).unwrap();
-    let mut spend = tx(
-        vec![input(coin, 0xffff_fffd)],
-        vec![(p2tr(&keypair(8)), 49_000)],
-    );
-    let spent = prevouts(&ledger, &spend);
-    sign_key_path(&mut spend, 0, &spent, &kp);
-    ledger.submit(&spend).unwrap();
+    ledger.submit(&spends[0]).unwrap();
     let db = rusqlite::Connection::open(dir.path().join("chain/ledger.sqlite")).unwrap();
     (dir, ledger, db)
 }
@@ -1751,14 +1742,8 @@ fn a_made_up_transaction_placed_in_an_old_block_is_refused_when_read_or_spent() 
 #[test]
 fn a_spent_coin_marked_unspent_again_is_found_by_verify() {
     let (dir, ledger) = new_ledger();
-    let kp = keypair(7);
-    let coin = ledger.fund(&p2tr(&kp), Amount::from_sat(50_000)).unwrap();
-    let mut first = tx(
-        vec![input(coin, 0xffff_fffd)],
-        vec![(p2tr(&keypair(8)), 49_000)],
-    );
-    let spent = prevouts(&ledger, &first);
-    sign_key_path(&mut first, 0, &spent, &kp);
+    let (coin, spends) = funded_spends(&ledger, &[49_000, 49_000]);
+    let [first, second] = <[Transaction; 2]>::try_from(spends).unwrap();
     ledger.submit(&first).unwrap();
     ledger.mine(10, None).unwrap();
     db_of(&dir)
@@ -1769,11 +1754,6 @@ fn a_spent_coin_marked_unspent_again_is_found_by_verify() {
         .unwrap();
     let path = dir.path().join("chain");
     let ledger = Ledger::open(&path).unwrap();
-    let mut second = tx(
-        vec![input(coin, 0xffff_fffd)],
-        vec![(p2tr(&keypair(9)), 49_000)],
-    );
-    sign_key_path(&mut second, 0, &spent, &kp);
     ledger.submit(&second).unwrap();
     ledger.mine(1, None).unwrap();
     // What the last blocks alone cannot show (the first spend is 11 blocks deep; ADR 0010):
@@ -1822,31 +1802,52 @@ fn rewrite_tip_coinbase(db: &rusqlite::Connection, height: u32, outputs: Vec<TxO
             .unwrap();
         }
     }
-    let prev: Vec<u8> = db
+    // A one-transaction block: the merkle root is the coinbase's txid.
+    db.execute(
+        "UPDATE blocks SET merkle_root = ?1 WHERE height = ?2",
+        rusqlite::params![new.as_byte_array().as_slice(), height],
+    )
+    .unwrap();
+    rehash_block(db, height);
+}
+
+/// Sets the stored hash of block `height` to the hash of its stored header fields, after a
+/// forger's edit of them.
+fn rehash_block(db: &rusqlite::Connection, height: u32) {
+    let (prev, merkle, time): (Vec<u8>, Vec<u8>, u32) = db
         .query_row(
-            "SELECT prev_hash FROM blocks WHERE height = ?1",
+            "SELECT prev_hash, merkle_root, time FROM blocks WHERE height = ?1",
             [height],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    let time = GENESIS_TIME + BLOCK_INTERVAL * height;
     let header = bitcoin::block::Header {
         version: bitcoin::block::Version::TWO,
         prev_blockhash: bitcoin::BlockHash::from_byte_array(prev.try_into().unwrap()),
-        merkle_root: bitcoin::TxMerkleNode::from_raw_hash(new.to_raw_hash()),
+        merkle_root: bitcoin::TxMerkleNode::from_byte_array(merkle.try_into().unwrap()),
         time,
         bits: bitcoin::CompactTarget::from_consensus(0x207f_ffff),
         nonce: 0,
     };
     db.execute(
-        "UPDATE blocks SET hash = ?1, merkle_root = ?2 WHERE height = ?3",
-        rusqlite::params![
-            header.block_hash().as_byte_array().as_slice(),
-            header.merkle_root.as_byte_array().as_slice(),
-            height
-        ],
+        "UPDATE blocks SET hash = ?1 WHERE height = ?2",
+        rusqlite::params![header.block_hash().as_byte_array().as_slice(), height],
     )
     .unwrap();
+}
+
+/// Block times follow the ledger's clock: a forger who moves a block's time (to bring a
+/// time lock's expiry forward) and hashes its header again is refused.
+#[test]
+fn a_block_time_moved_off_the_ledgers_clock_is_refused() {
+    let (dir, ledger) = new_ledger();
+    ledger.mine(3, None).unwrap();
+    let db = db_of(&dir);
+    db.execute("UPDATE blocks SET time = time + 7200 WHERE height = 3", [])
+        .unwrap();
+    rehash_block(&db, 3);
+    let reason = corruption(Ledger::open(dir.path().join("chain")));
+    assert!(reason.contains("is not the ledger's clock"), "{reason}");
 }
 
 #[test]
