@@ -183,6 +183,12 @@ fn coinbase_tx(height: u32, value: Amount, to: ScriptBuf) -> Transaction {
     }
 }
 
+/// The time of the block at `height`: the ledger's clock (genesis at [`GENESIS_TIME`],
+/// [`BLOCK_INTERVAL`] between blocks).
+pub(crate) fn block_time(height: u32) -> u32 {
+    GENESIS_TIME + BLOCK_INTERVAL * height
+}
+
 /// Checks a block's coinbase: every output and their total within 21 million btc, and no
 /// more than the subsidy at `height` plus the block's `fees` (`None`: they overflowed).
 pub(crate) fn check_coinbase(
@@ -401,7 +407,7 @@ pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
 ) -> Result<(BlockHash, Vec<Txid>), LedgerError> {
     let tip = store.tip_height()?;
     let height = tip + 1;
-    let time = GENESIS_TIME + BLOCK_INTERVAL * height;
+    let time = block_time(height);
     let mut txids = Vec::new();
     let mut dropped = Vec::new();
     let mut fees = Amount::ZERO;

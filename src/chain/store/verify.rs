@@ -17,9 +17,9 @@ use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut, Txid};
 use rusqlite::{params, OptionalExtension};
 
 use super::{txid_param, Sql, MEMPOOL_ENTRIES, SCHEMA};
-use crate::chain::ledger::{block_header, check_coinbase, ChainStore};
+use crate::chain::ledger::{block_header, block_time, check_coinbase, ChainStore};
 use crate::chain::validate::{validate_transaction, BlockTimes, Coin, CoinLookup, UtxoView};
-use crate::chain::{Chain, LedgerError, BLOCK_INTERVAL, GENESIS_TIME};
+use crate::chain::{Chain, LedgerError};
 
 /// How many blocks up to the tip every open of a ledger re-validates (Bitcoin Core's
 /// `-checkblocks` default).
@@ -45,11 +45,6 @@ fn schema_rows(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaRow>> 
     conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect()
-}
-
-/// The time of every block at `height`: the ledger's clock.
-fn block_time(height: u32) -> u32 {
-    GENESIS_TIME + BLOCK_INTERVAL * height
 }
 
 /// Where a confirmed transaction stands: (block height, position in the block).
