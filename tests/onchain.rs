@@ -577,3 +577,63 @@ fn bip86_vector_first_receive_address() {
         "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
     );
 }
+
+/// Both sides of a channel publish its latest update and settlement. When the other side's
+/// package got the parent in first, paying more, ours is refused; the parent is published
+/// all the same, and that is success, our coins unspent (this race made a force close that
+/// worked report a failure).
+#[test]
+fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
+    use asyncpay::chain::source::FixedFeeRate;
+    use bitcoin::{OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let eager = FixedFeeRate::new(
+        Box::new(RegtestSource::open(dir.path()).unwrap()),
+        FeeRate::from_sat_per_vb_u32(10),
+    );
+    let (mut theirs, mut ours) = (wallet(&source, 1), wallet(&source, 2));
+    for w in [&mut theirs, &mut ours] {
+        let address = w.next_address().address;
+        ledger.fund_address(&address, sat(100_000)).unwrap();
+    }
+    // A channel-like parent: zero fee, version 3, a zero-value pay-to-anchor output.
+    let op_true = ScriptBuf::from(vec![0x51]);
+    let coin = ledger
+        .fund(&ScriptBuf::new_p2wsh(&op_true.wscript_hash()), sat(50_000))
+        .unwrap();
+    let parent = Transaction {
+        version: bitcoin::transaction::Version(3),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: coin,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+            witness: Witness::from_slice(&[op_true.as_bytes()]),
+        }],
+        output: vec![
+            TxOut {
+                value: sat(50_000),
+                script_pubkey: op_true.to_p2wsh(),
+            },
+            TxOut {
+                value: Amount::ZERO,
+                script_pubkey: ScriptBuf::new_p2a(),
+            },
+        ],
+    };
+    theirs.sync(&eager).unwrap();
+    ours.sync(&source).unwrap();
+    let before = ours.balance().confirmed;
+    theirs.publish_with_child(&eager, &parent).unwrap();
+    ours.publish_with_child(&source, &parent)
+        .expect("the parent is published, by their child");
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "the parent and their child only");
+    let anchor = OutPoint::new(parent.compute_txid(), 1);
+    assert_eq!(mempool[0], parent);
+    assert!(mempool[1].input.iter().any(|i| i.previous_output == anchor));
+    ours.sync(&source).unwrap();
+    assert_eq!(ours.balance().confirmed, before, "none of our coins spent");
+}

@@ -1130,7 +1130,7 @@ impl ServerCore {
                 if wallet.persist_into(state) {
                     self.store.save(&*state).map_err(|e| e.to_string())?;
                 }
-                published.map(|_| tx.compute_txid()).map_err(|e| {
+                published.map(|()| tx.compute_txid()).map_err(|e| {
                     format!(
                         "{alone}; paying its fee through its anchor failed: {e} (S's wallet \
                          needs confirmed coins for fees)"

@@ -843,13 +843,21 @@ impl OnchainWallet {
 
     /// Publishes a channel's zero-fee `parent` with the child that pays for it through its
     /// anchor, as one package, at `source`'s fee rate, and records the child as
-    /// unconfirmed. Returns the child's txid. Persist the wallet afterwards.
+    /// unconfirmed. Persist the wallet afterwards.
+    ///
+    /// Both sides of a channel publish its latest update and settlement. If the other
+    /// side's package got `parent` in since the caller found it missing, ours is refused
+    /// (its child does not outbid theirs on the anchor): `parent` is published all the
+    /// same, by their child, and that is success, our coins unspent.
     pub fn publish_with_child(
         &mut self,
         source: &dyn ChainSource,
         parent: &Transaction,
-    ) -> Result<Txid, WalletError> {
-        self.publish_with_child_at(source, parent, source.fee_rate())
+    ) -> Result<(), WalletError> {
+        match self.publish_with_child_at(source, parent, source.fee_rate()) {
+            Err(_) if source.broadcast(parent).is_ok() => Ok(()),
+            published => published.map(drop),
+        }
     }
 
     /// Publishes `parent`, our latest update bound to the funding output, with a child, in
