@@ -770,6 +770,37 @@ fn second_open_in_same_process_is_in_use() {
     DataDir::open(tmp.path(), LockWait::Fail).unwrap();
 }
 
+/// A child process another thread is starting holds a copy of every descriptor until it
+/// executes its program; the lock is released at drop all the same (it used to stay with
+/// that copy: a test's reopen right after a drop then failed "in use" under load).
+#[cfg(unix)]
+#[test]
+fn released_at_drop_while_another_thread_starts_a_child() {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let held = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    let (mut forked, mut signal) = std::io::pipe().unwrap();
+    let starter = std::thread::spawn(move || {
+        let mut cmd = Command::new("true");
+        // SAFETY: write(2) and nanosleep(2) only, both async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                signal.write_all(b"f")?;
+                std::thread::sleep(Duration::from_secs(2));
+                Ok(())
+            });
+        }
+        cmd.status().unwrap()
+    });
+    let mut byte = [0u8; 1];
+    forked.read_exact(&mut byte).unwrap();
+    // The child is between fork and exec, holding the lock file's descriptor.
+    drop(held);
+    DataDir::open(tmp.path(), LockWait::Fail).expect("released while the child starts");
+    assert!(starter.join().unwrap().success());
+}
+
 const LOCK_CHILD_ENV: &str = "ASYNCPAY_STORE_TEST_LOCK_DIR";
 
 /// Child of `other_process_gets_in_use`: tries to open the dir and reports.

@@ -172,8 +172,8 @@ impl fmt::Debug for Unlock {
     }
 }
 
-/// The exclusive lock on a data dir; released when the file closes (the holder record in
-/// it is cleared first).
+/// The exclusive lock on a data dir; released on drop (the holder record in it is cleared
+/// first).
 #[derive(Debug)]
 struct DirLock {
     file: File,
@@ -182,6 +182,10 @@ struct DirLock {
 impl Drop for DirLock {
     fn drop(&mut self) {
         holder::clear(&self.file);
+        // Released explicitly, not by closing the file: a child process that another thread
+        // is starting right now holds a copy of every descriptor until it executes its
+        // program, and the lock would stay with that copy until then.
+        let _ = fs4::FileExt::unlock(&self.file);
     }
 }
 
