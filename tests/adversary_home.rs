@@ -14,7 +14,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::procs::{copy_dir, eventually, to_node, value_at, Env, Wallet};
+use common::procs::{copy_dir, eventually, to_node, value_at, Env, Server, Wallet};
 use common::story::{fails, Story, B_FEE_RESERVE};
 
 fn id(v: &Value) -> String {
@@ -234,16 +234,20 @@ fn force_closes_with_an_old_state_pay_every_wallet() {
 /// the old update, so the cheater pays nothing for it; the latest state settles.
 #[test]
 fn an_old_update_in_the_mempool_is_replaced_by_the_latest_before_a_block() {
-    let st = Story::new(&[]);
-    let (a, env) = (st.a.clone(), &st.env);
+    let mut st = Story::new(&[]);
+    let a = st.a.clone();
     a.ok(&["channel", "push", &st.a_channel, "10000"]);
     let backup = Wallet {
-        dir: env.root.path().join("a-backup"),
+        dir: st.env.root.path().join("a-backup"),
         ..a.clone()
     };
     copy_dir(&a.dir, &backup.dir);
     a.ok(&["channel", "push", &st.a_channel, "20000"]);
     let funding = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"].clone();
+    // S is down while the backup publishes, so that the mempool read below surely holds the
+    // old update (S's watcher, every 100 ms, could otherwise replace it first).
+    stop_server(&mut st);
+    let env = &st.env;
     let out = backup
         .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
         .output()
@@ -253,6 +257,7 @@ fn an_old_update_in_the_mempool_is_replaced_by_the_latest_before_a_block() {
     let mempool = ledger.mempool().unwrap();
     assert_eq!(mempool.len(), 2, "the old update and the backup's child");
     let (old_update, old_child) = (mempool[0].compute_txid(), mempool[1].compute_txid());
+    let _s = Server::start_with(&st.s, "0", &[], None);
     eventually("S replaces the old update", || {
         let m = ledger.mempool().unwrap();
         m.len() == 2 && m[0].compute_txid() != old_update
