@@ -243,6 +243,31 @@ fn genesis_and_deterministic_clock() {
     assert_eq!(other.mine(3, None).unwrap(), hashes);
 }
 
+/// A handle keeps one connection for reads between calls: it sees what other handles (and
+/// processes) write, and a ledger made anew in its directory, not the file it had open.
+#[test]
+fn a_handle_reads_what_others_write_and_a_ledger_made_anew() {
+    let (dir, ledger) = new_ledger();
+    let path = dir.path().join("chain");
+    assert_eq!(ledger.tip().unwrap().height, 0);
+    let other = Ledger::open(&path).unwrap();
+    other.mine(2, None).unwrap();
+    assert_eq!(ledger.tip().unwrap().height, 2);
+    let coin = other
+        .fund(&p2tr(&keypair(1)), Amount::from_sat(10_000))
+        .unwrap();
+    assert!(ledger.output(&coin).unwrap().is_some());
+    drop(other);
+    std::fs::remove_dir_all(&path).unwrap();
+    Ledger::open(&path).unwrap().mine(1, None).unwrap();
+    assert_eq!(
+        ledger.tip().unwrap().height,
+        1,
+        "the new ledger, not the removed one"
+    );
+    assert!(ledger.output(&coin).unwrap().is_none());
+}
+
 #[test]
 fn fund_mine_and_spend_key_path() {
     let (_dir, ledger) = new_ledger();

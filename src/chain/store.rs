@@ -34,6 +34,7 @@ use std::cell::RefCell;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bitcoin::block::{Header, Version as BlockVersion};
@@ -809,11 +810,44 @@ impl ChainStore for Sql<'_> {
 
 /// A handle on a ledger directory shared by any number of handles and processes.
 ///
-/// Every method opens the database, runs one transaction and closes it; methods that only
-/// read never write. The handle holds no open file between calls.
+/// Every method runs one transaction; methods that only read never write. A method that
+/// writes opens the database and closes it again; reads share one connection per handle
+/// (and its clones) between calls, opened again when the database file was replaced or its
+/// schema changed (see [`Ledger::read`]).
 #[derive(Debug, Clone)]
 pub struct Ledger {
     dir: PathBuf,
+    reader: Arc<Mutex<Option<Reader>>>,
+}
+
+/// The connection [`Ledger::read`] keeps between calls, with the file it opened.
+struct Reader {
+    conn: Connection,
+    file: Option<FileId>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").field("file", &self.file).finish()
+    }
+}
+
+/// Which file a path names now (device and inode), to notice a database replaced under a
+/// kept connection. `None` where it cannot be told (then no connection is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId(u64, u64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).ok().map(|m| FileId(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// One consistent read-only snapshot of the ledger (one SQLite read transaction), for a
@@ -906,12 +940,19 @@ impl Ledger {
     pub fn open(dir: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
-        let ledger = Ledger { dir };
+        let ledger = Ledger::at(dir);
         let conn = ledger.connect()?;
         ledger.finish_migration(&conn)?;
         drop(conn);
         ledger.verify(Some(CHECK_BLOCKS))?;
         Ok(ledger)
+    }
+
+    fn at(dir: PathBuf) -> Ledger {
+        Ledger {
+            dir,
+            reader: Arc::default(),
+        }
     }
 
     /// Re-validates the last `depth` blocks up to the tip, or with `None` the whole chain
@@ -1038,14 +1079,39 @@ impl Ledger {
             .map_err(|e| io_err(&self.dir, e))
     }
 
-    /// Runs a read-only operation in one read transaction (one snapshot).
+    /// Runs a read-only operation in one read transaction (one snapshot), on the kept
+    /// connection if it still reads this database file at this schema (else, or while
+    /// another read of this handle has it, on a new one, kept afterwards if none is).
+    /// Opening a connection (and parsing the schema and statements on it again) was most
+    /// of a watcher pass's cost.
     fn read<R>(
         &self,
         f: impl FnOnce(&Sql<'_>) -> Result<R, LedgerError>,
     ) -> Result<R, LedgerError> {
-        let mut conn = self.connect()?;
         let path = self.database_path();
-        let tx = conn
+        let kept = self
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let mut reader = match kept {
+            Some(r)
+                if r.file.is_some()
+                    && r.file == file_id(&path)
+                    && user_version(&r.conn).ok() == Some(SCHEMA_VERSION) =>
+            {
+                r
+            }
+            _ => {
+                let conn = self.connect()?;
+                Reader {
+                    conn,
+                    file: file_id(&path),
+                }
+            }
+        };
+        let tx = reader
+            .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(|e| self.db_err(e))?;
         let result = f(&Sql {
@@ -1053,6 +1119,10 @@ impl Ledger {
             path: &path,
         })?;
         tx.commit().map_err(|e| self.db_err(e))?;
+        self.reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(reader);
         Ok(result)
     }
 
@@ -1110,9 +1180,7 @@ impl Ledger {
         conn.execute("VACUUM INTO ?1", [target_str])
             .map_err(|e| self.db_err(e))?;
         drop(conn);
-        let copy = Ledger {
-            dir: dir.to_path_buf(),
-        };
+        let copy = Ledger::at(dir.to_path_buf());
         copy.connect()?
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .map_err(|e| copy.db_err(e))?;

@@ -1412,12 +1412,12 @@ impl ServerCore {
         let mut inner = self.lock();
         let mut log = Vec::new();
         let mut errors = Vec::new();
-        if let Err(e) = self.chain.tip_height() {
-            errors.push(format!("reading the chain failed: {e}"));
-            return (log, errors);
-        }
-        let Ok(tip) = self.chain.tip_height() else {
-            return (log, errors);
+        let tip = match self.chain.tip_height() {
+            Ok(tip) => tip,
+            Err(e) => {
+                errors.push(format!("reading the chain failed: {e}"));
+                return (log, errors);
+            }
         };
         log.extend(self.expire_unfunded(&mut inner, tip));
         let limits = inner.settings.limits.clone();
