@@ -1041,17 +1041,23 @@ impl Channel {
         if local_funding_secret.base_point_mul() != self.local_key() {
             return Err(ChannelError::WrongKey(party_name(self.local)));
         }
-        let stored = pending
-            .secret_nonce
-            .as_ref()
-            .ok_or(ChannelError::NonceConsumed(number))?;
-        let secret_nonce = stored.restore()?;
+        let secret_nonce = self.stored_nonce()?;
         if secret_nonce.public_nonce() != pending.local_nonce {
             return Err(ChannelError::Corrupt(format!(
                 "the stored secret nonce for state {number} does not match our public nonce"
             )));
         }
         Ok((self.session(pending)?, secret_nonce))
+    }
+
+    /// The pending update's secret nonce, restored, unchecked ([`Channel::signing`] checks it).
+    fn stored_nonce(&self) -> Result<SecretNonce, ChannelError> {
+        let pending = self.pending_ref()?;
+        let stored = pending
+            .secret_nonce
+            .as_ref()
+            .ok_or(ChannelError::NonceConsumed(pending.next.number))?;
+        Ok(stored.restore()?)
     }
 
     fn sign_pending(
@@ -1172,17 +1178,24 @@ impl Channel {
         if !fresh {
             return self.on_signature(msg)?.sign(local_funding_secret);
         }
-        let number = self.pending_ref()?.next.number;
+        let pending = self.pending_ref()?;
+        let number = pending.next.number;
         let remote = msg.partial()?;
-        let (session, secret_nonce) = self.signing(local_funding_secret)?;
+        // `sign_and_aggregate` checks the key and the secret nonce itself (the base-point
+        // multiplications `signing` would do a second time); `signing` only names a failure.
+        let session = self.session(pending)?;
         let signed = session.sign_and_aggregate(
             self.local_key(),
             local_funding_secret,
-            secret_nonce,
+            self.stored_nonce()?,
             remote,
         );
         let (local, signature) = match signed {
             Ok(done) => done,
+            Err(MusigError::NonceKeyMismatch) => {
+                self.signing(local_funding_secret)?;
+                return Err(MusigError::NonceKeyMismatch.into());
+            }
             Err(MusigError::InvalidAggregateSignature) => {
                 // Ours is right (checked above and by `sign_and_aggregate`): the peer's half
                 // is wrong, reported as `on_signature` reports it.
