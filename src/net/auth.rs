@@ -34,7 +34,7 @@ use std::str::FromStr;
 
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::hex::{DisplayHex, FromHex};
-use bitcoin::secp256k1::{schnorr, Keypair, Message, SecretKey};
+use bitcoin::secp256k1::{schnorr, Keypair, Message, PublicKey, SecretKey};
 
 use crate::keys::NodeId;
 
@@ -364,9 +364,13 @@ fn truncate(value: &str) -> String {
     }
 }
 
-fn node_id(name: &str, value: &str) -> Result<NodeId, AuthError> {
+/// The node id `value` names; `known` without decoding its point if it names that one.
+fn node_id(name: &str, value: &str, known: Option<&NodeId>) -> Result<NodeId, AuthError> {
     let bytes: [u8; 33] = lower_hex(name, value)?;
-    NodeId::from_str(&bytes.to_lower_hex_string()).map_err(|_| {
+    if let Some(known) = known.filter(|k| k.0.serialize() == bytes) {
+        return Ok(*known);
+    }
+    PublicKey::from_slice(&bytes).map(NodeId).map_err(|_| {
         malformed(format!(
             "{name} is not a valid compressed secp256k1 public key"
         ))
@@ -379,6 +383,14 @@ impl FromStr for AuthHeader {
     /// Parses `asyncpay-v2 node=.., server=.., ts=.., nonce=.., body=.., sig=..` (parameters
     /// in any order, each exactly once, optional spaces after commas).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuthHeader::parse(s, None)
+    }
+}
+
+impl AuthHeader {
+    /// [`AuthHeader::from_str`] on a server that knows its own node id: a `server` naming
+    /// it is compared, not decoded (decoding a point costs a square root).
+    fn parse(s: &str, this_server: Option<&NodeId>) -> Result<Self, AuthError> {
         if s.strip_prefix(OLD_SCHEME)
             .is_some_and(|r| r.starts_with(' '))
         {
@@ -426,8 +438,8 @@ impl FromStr for AuthHeader {
         let body = body.ok_or_else(|| missing("body"))?;
         let sig = sig.ok_or_else(|| missing("sig"))?;
 
-        let node = node_id("node", node)?;
-        let server = node_id("server", server)?;
+        let node = node_id("node", node, None)?;
+        let server = node_id("server", server, this_server)?;
         let canonical_ts = !ts.is_empty()
             && ts.len() <= 20
             && ts.bytes().all(|b| b.is_ascii_digit())
@@ -487,7 +499,7 @@ pub fn verify_signed(
     path_and_query: &str,
     now: u64,
 ) -> Result<AuthHeader, AuthError> {
-    let header: AuthHeader = header.ok_or(AuthError::Missing)?.parse()?;
+    let header = AuthHeader::parse(header.ok_or(AuthError::Missing)?, Some(server))?;
     check_clock(header.ts, now)?;
     header.check_server(server)?;
     header.verify_signature(method, path_and_query)?;
@@ -797,6 +809,12 @@ mod tests {
         assert_eq!(parsed.to_string(), value);
         assert_eq!(parsed.node, NodeId(secret.public_key(secp())));
         assert_eq!(parsed.server, server());
+        // Parsed on the server it names, or on another one: the same header.
+        for this in [server(), node(98)] {
+            let on = AuthHeader::parse(&value, Some(&this)).unwrap();
+            assert_eq!(on.to_string(), value);
+            assert_eq!(on.server, server());
+        }
         let mut cache = ReplayCache::default();
         let got = verify(&mut cache, &value, b"{\"a\":1}", NOW + 5).unwrap();
         assert_eq!(got, parsed.node);
