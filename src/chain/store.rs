@@ -1103,11 +1103,11 @@ impl Ledger {
                 r
             }
             _ => {
+                // The file is named before the open: a database replaced in between is
+                // noticed by the next read, which then opens the new one.
+                let file = file_id(&path);
                 let conn = self.connect()?;
-                Reader {
-                    conn,
-                    file: file_id(&path),
-                }
+                Reader { conn, file }
             }
         };
         let tx = reader
