@@ -13,6 +13,7 @@ use std::str::FromStr;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
+use bitcoin::hashes::{hmac, sha512, Hash, HashEngine};
 use bitcoin::key::Secp256k1;
 use bitcoin::secp256k1::{PublicKey, SecretKey};
 use bitcoin::{Network, NetworkKind};
@@ -273,17 +274,31 @@ impl WalletKeys {
 
     /// The key at `m/9735'/coin'/rest'` (every level hardened), from the cached
     /// `m/9735'/coin'`.
+    ///
+    /// BIP32's CKDpriv for hardened indices, which needs no public key: `I =
+    /// HMAC-SHA512(c_par, 0x00 || k_par || ser32(2^31 + i))`, `k_i = I_L + k_par mod n`,
+    /// `c_i = I_R`. (`Xpriv::derive_priv` also computes every parent's public key, a point
+    /// multiplication per level, for fingerprints nobody reads here: most of a `pay`'s key
+    /// derivation.) Checked against it in `own_matches_bip32`.
     fn own(&self, rest: &[u32]) -> SecretKey {
-        let path: Vec<ChildNumber> = rest
-            .iter()
-            .map(|&index| ChildNumber::Hardened { index })
-            .collect();
-        let mut xpriv = self
-            .own_root
-            .derive_priv(secp(), &DerivationPath::from(path))
-            .expect("hardened derivation from a valid master key");
-        let key = xpriv.private_key;
-        wipe_xpriv(&mut xpriv);
+        let mut key = self.own_root.private_key;
+        let mut chain = Zeroizing::new(self.own_root.chain_code.to_bytes());
+        for &index in rest {
+            let child = ChildNumber::from_hardened_idx(index)
+                .expect("our derivation indices are below 2^31");
+            let mut engine = hmac::HmacEngine::<sha512::Hash>::new(chain.as_slice());
+            engine.input(&[0]);
+            engine.input(&key.secret_bytes());
+            engine.input(&u32::from(child).to_be_bytes());
+            let i = Zeroizing::new(hmac::Hmac::from_engine(engine).to_byte_array());
+            let il: [u8; 32] = i[..32].try_into().expect("32 bytes");
+            let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(il)
+                .expect("statistically impossible to hit");
+            key = key
+                .add_tweak(&tweak)
+                .expect("statistically impossible to hit");
+            chain.copy_from_slice(&i[32..]);
+        }
         key
     }
 
@@ -481,6 +496,28 @@ mod tests {
         ];
         for ((what, got), want) in golden.iter().zip(want) {
             assert_eq!(got, want, "{what} changed");
+        }
+    }
+
+    #[test]
+    fn own_matches_bip32() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        for rest in [
+            &[][..],
+            &[0, 0],
+            &[1, 7, 2],
+            &[2, 0],
+            &[0x7fff_ffff, 1, 0x1234_5678],
+        ] {
+            let mut path = vec![
+                ChildNumber::Hardened { index: PURPOSE },
+                ChildNumber::Hardened { index: 1 },
+            ];
+            path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
+            let want = keys.derive(&path).private_key;
+            assert_eq!(keys.own(rest), want, "{rest:?}");
         }
     }
 
