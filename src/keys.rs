@@ -291,8 +291,8 @@ impl WalletKeys {
             engine.input(&key.secret_bytes());
             engine.input(&u32::from(child).to_be_bytes());
             let i = Zeroizing::new(hmac::Hmac::from_engine(engine).to_byte_array());
-            let il: [u8; 32] = i[..32].try_into().expect("32 bytes");
-            let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(il)
+            let il = Zeroizing::new(<[u8; 32]>::try_from(&i[..32]).expect("32 bytes"));
+            let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(*il)
                 .expect("statistically impossible to hit");
             key = key
                 .add_tweak(&tweak)

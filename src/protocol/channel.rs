@@ -1197,7 +1197,7 @@ impl Channel {
                 return Err(MusigError::NonceKeyMismatch.into());
             }
             Err(MusigError::InvalidAggregateSignature) => {
-                // Ours is right (checked above and by `sign_and_aggregate`): the peer's half
+                // Ours is right (`sign_and_aggregate` checked our key and nonce): the peer's half
                 // is wrong, reported as `on_signature` reports it.
                 session
                     .verify_partial(self.remote_key(), remote)
