@@ -884,6 +884,20 @@ mod tests {
         );
         assert_eq!(err.code(), "auth_wrong_server");
         assert!(cache.is_empty());
+        // S's own x coordinate with the other parity is another server: the byte compare
+        // that spares S decoding its own id does not let it through.
+        let mut flipped = server().0.serialize();
+        flipped[0] ^= 1;
+        let negated = NodeId(PublicKey::from_slice(&flipped).unwrap());
+        let header = AuthHeader::sign(&secret, &negated, "POST", "/v1/echo?x=1", b"", NOW, [2; 16]);
+        assert_eq!(
+            verify(&mut cache, &header.to_string(), b"", NOW).unwrap_err(),
+            AuthError::WrongServer {
+                signed_for: negated.to_string(),
+                this: server().to_string()
+            }
+        );
+        assert!(cache.is_empty());
     }
 
     #[test]

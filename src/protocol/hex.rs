@@ -1,17 +1,12 @@
 //! Lower-case hex for fixed-size byte arrays in JSON (serde `with` helpers).
 
+use bitcoin::hex::DisplayHex;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
+    bytes.to_lower_hex_string()
 }
 
 /// Decodes exactly `N` bytes of hex (either case).
