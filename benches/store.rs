@@ -3,7 +3,8 @@
 //! loading one record, and opening the database (which checks every record). The step and
 //! the load should cost the same with 100 records as with 100,000 (S with 10,000 channels
 //! and 100,000 mailbox items); the open grows with the records, once per process.
-//! `cargo bench --bench store`.
+//! `cargo bench --bench store`; with `ASYNCPAY_TEST_POSTGRES` set (a PostgreSQL URL), the
+//! same again with the records in PostgreSQL (`store_pg_*`).
 
 mod common;
 
@@ -40,13 +41,17 @@ fn open(dir: &Path, id: &Path) -> (DataDir, Store) {
     (data, store)
 }
 
-fn bench_records(c: &mut Criterion, records: usize) {
+fn bench_records(c: &mut Criterion, records: usize, postgres: Option<&str>) {
     let tmp = tempfile::tempdir().unwrap();
     let id = tmp.path().join("id.txt");
     common::write_identity(&id);
     let dir = tmp.path().join("w");
     {
         let data = DataDir::open(&dir, LockWait::Fail).unwrap();
+        if let Some(url) = postgres {
+            data.use_database(&asyncpay::store::Postgres::new(url).unwrap())
+                .unwrap();
+        }
         let store = data.create_with_identity_file(&id).unwrap();
         let item = blob(1_000);
         let start = Instant::now();
@@ -63,7 +68,8 @@ fn bench_records(c: &mut Criterion, records: usize) {
             start.elapsed().as_secs_f64()
         );
     }
-    let mut group = c.benchmark_group(format!("store_{records}"));
+    let backend = if postgres.is_some() { "pg_" } else { "" };
+    let mut group = c.benchmark_group(format!("store_{backend}{records}"));
     group.bench_function("open", |b| b.iter(|| drop(open(&dir, &id))));
     let (_data, store) = open(&dir, &id);
     let (channel, payment) = (blob(4_000), blob(1_500));
@@ -91,7 +97,10 @@ fn main() {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    bench_records(&mut c, 100);
-    bench_records(&mut c, 100_000);
+    let postgres = std::env::var("ASYNCPAY_TEST_POSTGRES").ok();
+    for backend in std::iter::once(None).chain(postgres.as_deref().map(Some)) {
+        bench_records(&mut c, 100, backend);
+        bench_records(&mut c, 100_000, backend);
+    }
     c.final_summary();
 }

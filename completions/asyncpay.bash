@@ -244,6 +244,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__wallet,info)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__info"
                 ;;
+            asyncpay__subcmd__help__subcmd__wallet,move-records)
+                cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__move__subcmd__records"
+                ;;
             asyncpay__subcmd__help__subcmd__wallet,send)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__send"
                 ;;
@@ -406,6 +409,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet,info)
                 cmd="asyncpay__subcmd__wallet__subcmd__info"
                 ;;
+            asyncpay__subcmd__wallet,move-records)
+                cmd="asyncpay__subcmd__wallet__subcmd__move__subcmd__records"
+                ;;
             asyncpay__subcmd__wallet,send)
                 cmd="asyncpay__subcmd__wallet__subcmd__send"
                 ;;
@@ -435,6 +441,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,info)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__info"
+                ;;
+            asyncpay__subcmd__wallet__subcmd__help,move-records)
+                cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__move__subcmd__records"
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,send)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__send"
@@ -1804,7 +1813,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet)
-            opts="address balance send transactions utxos backup info set-chain upgrade"
+            opts="address balance send transactions utxos backup info set-chain move-records upgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1860,6 +1869,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__wallet__subcmd__move__subcmd__records)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1944,12 +1967,16 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__init)
-            opts="-q -h --restore --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            opts="-q -h --restore --database --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --datadir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3780,7 +3807,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain upgrade help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3980,7 +4007,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help)
-            opts="address balance send transactions utxos backup info set-chain upgrade help"
+            opts="address balance send transactions utxos backup info set-chain move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4050,6 +4077,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__help__subcmd__move__subcmd__records)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4134,6 +4175,56 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__info)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor-fee-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__move__subcmd__records)
             opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

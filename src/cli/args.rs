@@ -281,6 +281,11 @@ pub struct InitArgs {
     /// Restore from an existing mnemonic (read from the terminal, or stdin when piped)
     #[arg(long)]
     pub restore: bool,
+    /// Keep the wallet's records in this PostgreSQL database (in a schema of their own)
+    /// instead of records.sqlite in the data dir, e.g. postgres://asyncpay@db.internal/
+    /// asyncpay. No password in the URL: set PGPASSWORD, or use peer authentication
+    #[arg(long, value_name = "URL", env = "ASYNCPAY_DATABASE")]
+    pub database: Option<String>,
 }
 
 /// `wallet` subcommands.
@@ -330,6 +335,13 @@ pub enum WalletCommand {
     SetChain {
         /// regtest:DIR or bitcoind:URL (it must serve the wallet's network)
         spec: String,
+    },
+    /// Move every record of the wallet into a new PostgreSQL schema (TARGET: a database
+    /// URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET:
+    /// sqlite); the old copy is destroyed once the new one is in use
+    MoveRecords {
+        /// postgres://USER@HOST[:PORT]/DBNAME (or key=value form), or `sqlite`
+        target: String,
     },
     /// Move the state files an older asyncpay wrote in this data dir into records.sqlite,
     /// vouching for files written before record authentication (once, after upgrading;

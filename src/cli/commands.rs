@@ -194,6 +194,16 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     {
         return Err(exists());
     }
+    // Where the records will be, settled (and reachable) before anything is asked.
+    let database = match &args.database {
+        Some(url) => {
+            let db = crate::store::Postgres::new(url)
+                .map_err(|e| CliError::usage(e).hint("see `asyncpay init --help`"))?;
+            db.check().map_err(store_error)?;
+            Some(db)
+        }
+        None => None,
+    };
     let seed = if args.restore {
         let words = secrets::read_mnemonic()?;
         Seed::from_phrase(&words).map_err(|e| CliError::usage(e.to_string()))?
@@ -220,6 +230,9 @@ fn init(ctx: &mut Context, args: InitArgs) -> CliResult<InitReport> {
     let dir = ctx.data_dir()?;
     if dir.is_initialized() {
         return Err(exists());
+    }
+    if let Some(db) = &database {
+        dir.use_database(db).map_err(store_error)?;
     }
     let (store, unlock) = match passphrase {
         Err(path) => (
@@ -593,6 +606,10 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         out.result(&set_chain(ctx, &spec)?);
         return Ok(());
     }
+    if let WalletCommand::MoveRecords { target } = cmd {
+        out.result(&move_records(ctx, &target)?);
+        return Ok(());
+    }
     if let WalletCommand::Info = cmd {
         ctx.store()?;
         let network = ctx.network;
@@ -714,7 +731,8 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         WalletCommand::Backup { .. }
         | WalletCommand::Info
         | WalletCommand::Upgrade
-        | WalletCommand::SetChain { .. } => {
+        | WalletCommand::SetChain { .. }
+        | WalletCommand::MoveRecords { .. } => {
             unreachable!("handled above")
         }
     }
@@ -788,6 +806,74 @@ fn set_chain(ctx: &mut Context, spec: &str) -> CliResult<SetChainReport> {
         previous,
         chain: new.to_string(),
         tip_height,
+    })
+}
+
+/// `wallet move-records`.
+#[derive(Debug, Serialize)]
+pub struct MoveRecordsReport {
+    /// Where the records were.
+    from: String,
+    /// Where they are now.
+    to: String,
+    /// How many records moved.
+    records: usize,
+    /// The old copy, if it could not be destroyed (remove it by hand).
+    left_behind: Option<String>,
+}
+
+impl Render for MoveRecordsReport {
+    fn human(&self) -> String {
+        let mut s = format!(
+            "moved {} records from {} to {}",
+            self.records, self.from, self.to
+        );
+        if let Some(left) = &self.left_behind {
+            s.push_str(&format!("\nthe old copy is still at {left}: remove it"));
+        }
+        s
+    }
+}
+
+/// `wallet move-records TARGET`.
+fn move_records(ctx: &mut Context, target: &str) -> CliResult<MoveRecordsReport> {
+    let to = match target {
+        "sqlite" => None,
+        url => {
+            let pg = crate::store::Postgres::new(url)
+                .map_err(|e| CliError::usage(e).hint("give a PostgreSQL URL, or `sqlite`"))?;
+            pg.check().map_err(store_error)?;
+            Some(pg)
+        }
+    };
+    ctx.store()?;
+    let Some(settings) = ctx.settings().cloned() else {
+        return Err(CliError::failed("the wallet's settings could not be read"));
+    };
+    let store = ctx.take_store().expect("unlocked above");
+    // No other handle of the old database may stay open in this process.
+    ctx.forget_store();
+    let dir = ctx.data_dir()?;
+    let from = dir.records_location().map_err(store_error)?;
+    if to.is_none() && !dir.path().join(crate::store::DATABASE_FILE).exists() {
+        return Err(CliError::usage(format!("the records are in {from} already")));
+    }
+    let crate::store::Moved {
+        store,
+        records,
+        left_behind: left,
+    } = dir.move_records(store, to.as_ref()).map_err(store_error)?;
+    let to = dir.records_location().map_err(store_error)?;
+    if let Some((old, why)) = &left {
+        ctx.out
+            .note(&format!("could not destroy the old copy at {old}: {why}"));
+    }
+    ctx.set_store(store, settings);
+    Ok(MoveRecordsReport {
+        from,
+        to,
+        records,
+        left_behind: left.map(|(old, _)| old),
     })
 }
 

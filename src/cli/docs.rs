@@ -16,7 +16,7 @@ use super::args::{Cli, EXIT_CODES};
 /// Every `ASYNCPAY_*` environment variable a user may set, with what it does (the
 /// ENVIRONMENT section; `tests/generated.rs` checks that every variable the sources read is
 /// here or in [`TEST_ONLY_ENVIRONMENT`]).
-pub const ENVIRONMENT: [(&str, &str); 9] = [
+pub const ENVIRONMENT: [(&str, &str); 11] = [
     (
         "ASYNCPAY_DATADIR",
         "The wallet data directory, as --datadir (which wins over it).",
@@ -39,6 +39,15 @@ pub const ENVIRONMENT: [(&str, &str); 9] = [
         "The wallet passphrase, for scripts (after --passphrase-file and --passphrase-fd). \
          Other processes of the same user may read a process's environment: prefer \
          --passphrase-file or --passphrase-fd.",
+    ),
+    (
+        "ASYNCPAY_DATABASE",
+        "A PostgreSQL database for a new wallet's records, as `init --database URL`.",
+    ),
+    (
+        "PGPASSWORD",
+        "The password of the PostgreSQL database a wallet's records are in (never written to \
+         the data dir).",
     ),
     (
         "ASYNCPAY_SERVER_CA",
@@ -70,7 +79,7 @@ pub const TEST_ONLY_ENVIRONMENT: [&str; 3] = [
 ];
 
 /// The FILES section: what lives where.
-pub const FILES: [(&str, &str); 12] = [
+pub const FILES: [(&str, &str); 13] = [
     (
         "~/.local/share/asyncpay/NETWORK/",
         "The data directory of the wallet of NETWORK (regtest, signet, bitcoin) on Linux \
@@ -104,6 +113,11 @@ pub const FILES: [(&str, &str); 12] = [
         "DATADIR/records.sqlite",
         "Every record of the wallet in one SQLite database: seed, on-chain wallet, channels, \
          payments, server state; each record sealed under the storage identity.",
+    ),
+    (
+        "DATADIR/database",
+        "Only for a wallet made with `init --database URL`: the PostgreSQL URL and schema \
+         that hold its records instead of records.sqlite (no password in it).",
     ),
     (
         "DATADIR/lock",

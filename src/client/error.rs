@@ -99,7 +99,9 @@ impl From<StoreError> for ClientError {
             ClientErrorKind::Corrupt
         } else {
             match e {
-                StoreError::Io { .. } | StoreError::Serialize { .. } => ClientErrorKind::Failed,
+                StoreError::Io { .. }
+                | StoreError::Serialize { .. }
+                | StoreError::DatabaseServer { .. } => ClientErrorKind::Failed,
                 _ => ClientErrorKind::Invalid,
             }
         };

@@ -38,10 +38,11 @@ use age::x25519;
 use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use zeroize::Zeroizing;
 
 use super::auth::RecordKey;
+use super::backend::{Conn, Location, SqlError, Tx};
 use super::envelope::{self, StateFile};
 use super::{identity, StoreError};
 
@@ -302,12 +303,13 @@ struct Index {
 }
 
 struct Inner {
-    conn: Connection,
+    conn: Conn,
     index: Index,
 }
 
 /// One records database, shared by a [`super::Store`] and the read-only views made from it.
 pub(crate) struct Db {
+    /// How errors name the database: `records.sqlite`'s path, or the PostgreSQL schema.
     path: PathBuf,
     keys: Keys,
     /// The writer (it holds the data dir's lock: no digest but its own may appear).
@@ -339,39 +341,78 @@ impl Db {
         record_key: &RecordKey,
         imported: impl FnOnce() -> Result<Vec<Imported>, StoreError>,
     ) -> Result<Db, StoreError> {
-        let path = dir.join(DB_FILE);
-        // What to import is read (and checked) before the file is created: a refusal
+        let location = Location::of(dir)?;
+        let path = location.label();
+        // What to import is read (and checked) before a file is created: a refusal
         // leaves the data dir as it was.
         let mut imported = Some(imported);
         let mut read_imported = || imported.take().map_or(Ok(Vec::new()), |f| f());
-        let records = if path.exists() {
-            None
-        } else {
-            Some(read_imported()?)
+        let records = match &location {
+            Location::Sqlite(file) if !file.exists() => Some(read_imported()?),
+            _ => None,
         };
-        let mut conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
-        protect(&path)?;
-        harden(&conn, &path)?;
-        // A rollback journal, not WAL: committed data lives in the database file only, so
-        // removing a side file after a crash cannot take commits back (deleting a WAL
-        // file would roll back everything since its last checkpoint).
-        conn.pragma_update(None, "journal_mode", "TRUNCATE")
-            .and_then(|()| conn.pragma_update(None, "synchronous", "FULL"))
-            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(10)))
-            .map_err(|e| db_error(&path, e))?;
-        let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
+        let mut conn = connect(&location, &path, true)?;
+        let version = read_version(&mut conn, &path)?;
         if version == 0 {
             // New, or its creation was interrupted (nothing of it was committed: no table).
-            if !schema_is_empty(&conn, &path)? {
+            if !version_tx(&mut conn, &path, |tx| tx.is_empty())? {
                 return Err(rolled_back(&path));
             }
             let records = match records {
                 Some(records) => records,
                 None => read_imported()?,
             };
-            create(&mut conn, &path, identity, record_key, records)?;
+            create(&mut conn, &location, &path, identity, record_key, records)?;
         }
         Db::finish_open(path, conn, identity, record_key, true)
+    }
+
+    /// Creates a new database at `location` holding `records` (re-sealed under its own
+    /// data key, in the transaction that creates it), for moving a data dir's records
+    /// there. Refuses a place that holds anything already.
+    pub(crate) fn create_at(
+        location: &Location,
+        identity: &x25519::Identity,
+        record_key: &RecordKey,
+        records: Vec<Imported>,
+    ) -> Result<Db, StoreError> {
+        let path = location.label();
+        let mut conn = connect(location, &path, true)?;
+        if read_version(&mut conn, &path)? != 0
+            || !version_tx(&mut conn, &path, |tx| tx.is_empty())?
+        {
+            return Err(StoreError::Database {
+                path,
+                reason: "it is not empty: asyncpay moves records only to a new place".into(),
+            });
+        }
+        create(&mut conn, location, &path, identity, record_key, records)?;
+        Db::finish_open(path, conn, identity, record_key, true)
+    }
+
+    /// Every record, as the envelope it was saved with (for [`Db::create_at`]).
+    pub(crate) fn export(&self) -> Result<Vec<Imported>, StoreError> {
+        self.read(|conn, index| {
+            index
+                .seqs
+                .iter()
+                .map(|((coll, key), version)| {
+                    let id = RecordId { coll, key };
+                    let body = load_body(conn, &self.path, &id, *version)?;
+                    let envelope = self
+                        .keys
+                        .open(&self.keys.record_aad(&id, version.seq), &body)
+                        .ok_or_else(|| StoreError::Forged {
+                            path: label(&self.path, &id),
+                        })?;
+                    Ok(Imported {
+                        coll: coll.clone(),
+                        key: key.clone(),
+                        envelope,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// Opens `dir`'s database for reading only; `None` if it has none.
@@ -380,21 +421,17 @@ impl Db {
         identity: &x25519::Identity,
         record_key: &RecordKey,
     ) -> Result<Option<Db>, StoreError> {
-        let path = dir.join(DB_FILE);
-        if !path.exists() {
-            return Ok(None);
+        let location = Location::of(dir)?;
+        let path = location.label();
+        if let Location::Sqlite(file) = &location {
+            if !file.exists() {
+                return Ok(None);
+            }
+            recover_crashed_commit(file)?;
         }
-        recover_crashed_commit(&path)?;
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| db_error(&path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|e| db_error(&path, e))?;
-        harden(&conn, &path)?;
-        if user_version(&conn).map_err(|e| db_error(&path, e))? == 0 {
-            if schema_is_empty(&conn, &path)? {
+        let mut conn = connect(&location, &path, false)?;
+        if read_version(&mut conn, &path)? == 0 {
+            if version_tx(&mut conn, &path, |tx| tx.is_empty())? {
                 return Ok(None); // being created by its writer right now: nothing in it yet
             }
             return Err(rolled_back(&path));
@@ -404,12 +441,12 @@ impl Db {
 
     fn finish_open(
         path: PathBuf,
-        mut conn: Connection,
+        mut conn: Conn,
         identity: &x25519::Identity,
         record_key: &RecordKey,
         writable: bool,
     ) -> Result<Db, StoreError> {
-        let version = user_version(&conn).map_err(|e| db_error(&path, e))?;
+        let version = read_version(&mut conn, &path)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::UnsupportedVersion {
                 path,
@@ -418,7 +455,7 @@ impl Db {
             });
         }
         // One read transaction: the keys, the digest and the scan see the same snapshot.
-        let tx = conn.transaction().map_err(|e| db_error(&path, e))?;
+        let tx = conn.read().map_err(|e| db_error(&path, e))?;
         check_schema(&tx, &path)?;
         let keys = load_keys(&tx, &path, identity, record_key)?;
         let index = build_index(&tx, &path, &keys)?;
@@ -431,7 +468,7 @@ impl Db {
         })
     }
 
-    /// The database file.
+    /// The database file (or the PostgreSQL schema), as errors name it.
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
@@ -446,11 +483,11 @@ impl Db {
     /// digest written since by the writer, seen from a read-only view, is checked in full).
     fn read<R>(
         &self,
-        f: impl FnOnce(&Connection, &Index) -> Result<R, StoreError>,
+        f: impl FnOnce(&Tx<'_>, &Index) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let mut guard = self.lock();
         let Inner { conn, index } = &mut *guard;
-        let tx = conn.transaction().map_err(|e| db_error(&self.path, e))?;
+        let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
         self.refresh(&tx, index)?;
         let out = f(&tx, index)?;
         tx.finish().map_err(|e| db_error(&self.path, e))?;
@@ -478,17 +515,12 @@ impl Db {
     ) -> Result<R, E> {
         let mut guard = self.lock();
         let Inner { conn, index } = &mut *guard;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&self.path, e))?;
+        let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
         // and still the rollback journal (a write-ahead log switched on by someone else
         // would hold our commits where deleting one file takes them back).
         check_schema(&tx, &self.path)?;
-        let journal: String = tx
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .map_err(|e| db_error(&self.path, e))?;
-        if !journal.eq_ignore_ascii_case("truncate") {
+        if !tx.journal_is_ours().map_err(|e| db_error(&self.path, e))? {
             return Err(rolled_back(&self.path).into());
         }
         self.refresh(&tx, index)?;
@@ -511,7 +543,7 @@ impl Db {
     /// the writer's to accept (no one else writes: it is a copy put back under it), unless
     /// its own last commit failed after it may have landed; a read-only view accepts it
     /// after the full check, if it is newer than the one it had.
-    fn refresh(&self, conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
+    fn refresh(&self, conn: &Tx<'_>, index: &mut Index) -> Result<(), StoreError> {
         if schema_version(conn, &self.path)? != index.schema_version {
             return Err(rolled_back(&self.path));
         }
@@ -567,7 +599,7 @@ impl RecordId<'_> {
 
 /// An open write transaction on the records (see [`super::Store::transaction`]).
 pub struct Txn<'a> {
-    tx: rusqlite::Transaction<'a>,
+    tx: Tx<'a>,
     path: &'a Path,
     keys: &'a Keys,
     index: &'a mut Index,
@@ -631,10 +663,7 @@ impl Txn<'_> {
         let version = Version::of(seq, &body).expect("a sealed body starts with its nonce");
         let n = self
             .tx
-            .prepare_cached(
-                "INSERT OR REPLACE INTO records (coll, key, seq, body) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut s| s.execute(params![id.coll, id.key, seq as i64, body]))
+            .put(id.coll, id.key, seq, &body)
             .map_err(|e| db_error(self.path, e))?;
         expect_one(self.path, n)?;
         // The digest follows only a write that happened.
@@ -654,8 +683,7 @@ impl Txn<'_> {
         };
         let n = self
             .tx
-            .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
-            .and_then(|mut s| s.execute(params![id.coll, id.key, old.seq as i64]))
+            .delete(id.coll, id.key, old.seq)
             .map_err(|e| db_error(self.path, e))?;
         expect_one(self.path, n)?;
         self.digest.sub(&self.keys.entry(id.coll, id.key, &old));
@@ -694,7 +722,7 @@ impl Txn<'_> {
 
 /// A write that SQLite reports as changing no row was turned into a no-op (a trigger, a
 /// damaged database): never believe it was saved.
-fn expect_one(path: &Path, changed: usize) -> Result<(), StoreError> {
+fn expect_one(path: &Path, changed: u64) -> Result<(), StoreError> {
     if changed == 1 {
         Ok(())
     } else {
@@ -702,37 +730,9 @@ fn expect_one(path: &Path, changed: usize) -> Result<(), StoreError> {
     }
 }
 
-/// The tables of schema 1, exactly as SQLite keeps their definitions: anything else in
-/// `sqlite_schema` (an index that answers with other rows, a trigger that swallows writes,
-/// a view) was put there by someone else.
-const META_TABLE: &str =
-    "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID";
-const RECORDS_TABLE: &str = "CREATE TABLE records (coll TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (coll, key)) WITHOUT ROWID";
-
-fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name")
-        .map_err(|e| db_error(path, e))?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| db_error(path, e))?;
-    let expected = [("meta", META_TABLE), ("records", RECORDS_TABLE)];
-    let matches = rows.len() == expected.len()
-        && rows
-            .iter()
-            .zip(expected)
-            .all(|((ty, name, tbl, sql), (n, def))| {
-                ty == "table" && name == n && tbl == n && sql.as_deref() == Some(def)
-            });
-    if matches {
+/// Our tables and nothing else (see [`Tx::schema_is_ours`]).
+fn check_schema(tx: &Tx<'_>, path: &Path) -> Result<(), StoreError> {
+    if tx.schema_is_ours().map_err(|e| db_error(path, e))? {
         Ok(())
     } else {
         Err(rolled_back(path))
@@ -762,17 +762,65 @@ fn recover_crashed_commit(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
-    conn.pragma_query_value(None, "schema_version", |r| r.get(0))
-        .map_err(|e| db_error(path, e))
+fn schema_version(tx: &Tx<'_>, path: &Path) -> Result<i64, StoreError> {
+    tx.schema_token().map_err(|e| db_error(path, e))
 }
 
-fn schema_is_empty(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map(|n| n == 0)
-    .map_err(|e| db_error(path, e))
+/// Connects to the records of `location`: SQLite, hardened and (`writable`) with a
+/// durable rollback journal; PostgreSQL, holding the schema's writer lock (`writable`).
+fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, StoreError> {
+    match location {
+        Location::Sqlite(file) if writable => {
+            let conn = Connection::open(file).map_err(|e| db_error(path, e))?;
+            protect(file)?;
+            harden(&conn, path)?;
+            // A rollback journal, not WAL: committed data lives in the database file only,
+            // so removing a side file after a crash cannot take commits back (deleting a
+            // WAL file would roll back everything since its last checkpoint).
+            conn.pragma_update(None, "journal_mode", "TRUNCATE")
+                .and_then(|()| conn.pragma_update(None, "synchronous", "FULL"))
+                .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(10)))
+                .map_err(|e| db_error(path, e))?;
+            Ok(Conn::Sqlite(conn))
+        }
+        Location::Sqlite(file) => {
+            let conn = Connection::open_with_flags(
+                file,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| db_error(path, e))?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(|e| db_error(path, e))?;
+            harden(&conn, path)?;
+            Ok(Conn::Sqlite(conn))
+        }
+        Location::Postgres(pg) => {
+            let mut conn = Conn::postgres(pg).map_err(|e| db_error(path, e))?;
+            if writable && !conn.lock_schema(pg).map_err(|e| db_error(path, e))? {
+                return Err(StoreError::DatabaseInUse {
+                    path: path.to_path_buf(),
+                });
+            }
+            Ok(conn)
+        }
+    }
+}
+
+/// Runs `f` in a read snapshot of `conn`.
+fn version_tx<R>(
+    conn: &mut Conn,
+    path: &Path,
+    f: impl FnOnce(&Tx<'_>) -> Result<R, SqlError>,
+) -> Result<R, StoreError> {
+    let tx = conn.read().map_err(|e| db_error(path, e))?;
+    let out = f(&tx).map_err(|e| db_error(path, e))?;
+    tx.finish().map_err(|e| db_error(path, e))?;
+    Ok(out)
+}
+
+/// The version of our format the database has (0: none yet).
+fn read_version(conn: &mut Conn, path: &Path) -> Result<u32, StoreError> {
+    version_tx(conn, path, |tx| tx.format_version())
 }
 
 /// Turns off what this database never uses and an attacker could plant: triggers and
@@ -793,7 +841,7 @@ fn harden(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 
 /// Checks every record against the sealed digest (each row must open under the data key at
 /// its place and `seq`, and together they must sum to the digest) and indexes them.
-fn build_index(conn: &Connection, path: &Path, keys: &Keys) -> Result<Index, StoreError> {
+fn build_index(conn: &Tx<'_>, path: &Path, keys: &Keys) -> Result<Index, StoreError> {
     let digest_body = read_digest_body(conn, path)?;
     let stored = open_digest(path, keys, &digest_body)?;
     let mut scanned = Digest {
@@ -801,33 +849,29 @@ fn build_index(conn: &Connection, path: &Path, keys: &Keys) -> Result<Index, Sto
         ..Digest::EMPTY
     };
     let mut seqs = BTreeMap::new();
-    let mut stmt = conn
-        .prepare("SELECT coll, key, seq, body FROM records")
-        .map_err(|e| db_error(path, e))?;
-    let mut rows = stmt.query([]).map_err(|e| db_error(path, e))?;
-    while let Some(row) = rows.next().map_err(|e| db_error(path, e))? {
-        let coll: String = row.get(0).map_err(|e| db_error(path, e))?;
-        let key: String = row.get(1).map_err(|e| db_error(path, e))?;
-        let seq: i64 = row.get(2).map_err(|e| db_error(path, e))?;
-        let body: Vec<u8> = row.get(3).map_err(|e| db_error(path, e))?;
-        let seq = u64::try_from(seq).map_err(|_| rolled_back(path))?;
-        if seq > stored.counter {
-            return Err(rolled_back(path));
-        }
-        let id = RecordId {
-            coll: &coll,
-            key: &key,
-        };
-        // A damaged or replaced body is found now, not when the record is first needed
-        // (a channel S could not read would silently go unwatched).
-        let version = Version::of(seq, &body)
-            .filter(|_| keys.open(&keys.record_aad(&id, seq), &body).is_some())
-            .ok_or_else(|| StoreError::Forged {
-                path: label(path, &id),
-            })?;
-        scanned.add(&keys.entry(&coll, &key, &version));
-        seqs.insert((coll, key), version);
-    }
+    conn.scan(
+        |e| db_error(path, e),
+        |coll, key, seq, body| {
+            let seq = u64::try_from(seq).map_err(|_| rolled_back(path))?;
+            if seq > stored.counter {
+                return Err(rolled_back(path));
+            }
+            let id = RecordId {
+                coll: &coll,
+                key: &key,
+            };
+            // A damaged or replaced body is found now, not when the record is first needed
+            // (a channel S could not read would silently go unwatched).
+            let version = Version::of(seq, &body)
+                .filter(|_| keys.open(&keys.record_aad(&id, seq), &body).is_some())
+                .ok_or_else(|| StoreError::Forged {
+                    path: label(path, &id),
+                })?;
+            scanned.add(&keys.entry(&coll, &key, &version));
+            seqs.insert((coll, key), version);
+            Ok(())
+        },
+    )?;
     if scanned != stored {
         return Err(rolled_back(path));
     }
@@ -852,26 +896,17 @@ fn label(path: &Path, id: &RecordId<'_>) -> PathBuf {
 }
 
 fn load<T: StateFile>(
-    conn: &Connection,
+    conn: &Tx<'_>,
     path: &Path,
     keys: &Keys,
     id: &RecordId<'_>,
     version: Option<Version>,
 ) -> Result<Option<T>, StoreError> {
-    let Some(Version { seq, nonce }) = version else {
+    let Some(version) = version else {
         return Ok(None);
     };
-    let body: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT body FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")
-        .and_then(|mut s| {
-            s.query_row(params![id.coll, id.key, seq as i64], |r| r.get(0))
-                .optional()
-        })
-        .map_err(|e| db_error(path, e))?;
-    // The indexed version is gone: put back from another copy, or deleted, under us.
-    let body = body
-        .filter(|b| b.get(..NONCE_LEN) == Some(&nonce[..]))
-        .ok_or_else(|| rolled_back(path))?;
+    let seq = version.seq;
+    let body = load_body(conn, path, id, version)?;
     let label = label(path, id);
     let envelope =
         keys.open(&keys.record_aad(id, seq), &body)
@@ -881,17 +916,30 @@ fn load<T: StateFile>(
     envelope::decode::<T>(&label, &envelope).map(Some)
 }
 
+/// The body of record `id` at `version`, exactly: the indexed version gone (put back from
+/// another copy, or deleted, under us) is [`StoreError::RolledBack`].
+fn load_body(
+    conn: &Tx<'_>,
+    path: &Path,
+    id: &RecordId<'_>,
+    version: Version,
+) -> Result<Vec<u8>, StoreError> {
+    conn.body(id.coll, id.key, version.seq)
+        .map_err(|e| db_error(path, e))?
+        .filter(|b| b.get(..NONCE_LEN) == Some(&version.nonce[..]))
+        .ok_or_else(|| rolled_back(path))
+}
+
 fn create(
-    conn: &mut Connection,
+    conn: &mut Conn,
+    location: &Location,
     path: &Path,
     identity: &x25519::Identity,
     record_key: &RecordKey,
     imported: Vec<Imported>,
 ) -> Result<(), StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db_error(path, e))?;
-    tx.execute_batch(&format!("{META_TABLE}; {RECORDS_TABLE};"))
+    let tx = conn.write().map_err(|e| db_error(path, e))?;
+    tx.create_tables(SCHEMA_VERSION, location)
         .map_err(|e| db_error(path, e))?;
     let mut db_id = [0u8; 16];
     let mut data_key = Zeroizing::new([0u8; 32]);
@@ -914,11 +962,7 @@ fn create(
         ("data_key", &wrapped[..]),
         ("data_key_tag", &tag[..]),
     ] {
-        tx.execute(
-            "INSERT INTO meta (name, value) VALUES (?1, ?2)",
-            params![name, value],
-        )
-        .map_err(|e| db_error(path, e))?;
+        tx.put_meta(name, value).map_err(|e| db_error(path, e))?;
     }
     let keys = Keys::new(db_id, &data_key);
     // The imported records go in through the same writer as every later one.
@@ -944,27 +988,21 @@ fn create(
         };
         txn.put(&id, &record.envelope)?;
     }
-    txn.tx
-        .pragma_update(None, "user_version", SCHEMA_VERSION)
-        .map_err(|e| db_error(path, e))?;
     // The digest is written even with nothing imported.
     write_digest(&txn.tx, path, &keys, &txn.digest)?;
     txn.commit()
 }
 
 fn load_keys(
-    conn: &Connection,
+    conn: &Tx<'_>,
     path: &Path,
     identity: &x25519::Identity,
     record_key: &RecordKey,
 ) -> Result<Keys, StoreError> {
     let meta = |name: &str| -> Result<Vec<u8>, StoreError> {
-        conn.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| db_error(path, e))?
-        .ok_or_else(|| StoreError::corrupt(path, format!("has no `{name}` (damaged)")))
+        conn.meta(name)
+            .map_err(|e| db_error(path, e))?
+            .ok_or_else(|| StoreError::corrupt(path, format!("has no `{name}` (damaged)")))
     };
     let db_id: [u8; 16] = meta("db_id")?
         .try_into()
@@ -993,9 +1031,8 @@ fn load_keys(
     Ok(Keys::new(db_id, &data_key))
 }
 
-fn read_digest_body(conn: &Connection, path: &Path) -> Result<Vec<u8>, StoreError> {
-    conn.prepare_cached("SELECT value FROM meta WHERE name = 'digest'")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+fn read_digest_body(conn: &Tx<'_>, path: &Path) -> Result<Vec<u8>, StoreError> {
+    conn.meta("digest")
         .map_err(|e| db_error(path, e))?
         .ok_or_else(|| rolled_back(path))
 }
@@ -1010,22 +1047,17 @@ fn open_digest(path: &Path, keys: &Keys, body: &[u8]) -> Result<Digest, StoreErr
 
 /// Seals and writes `digest`; returns the row's new value.
 fn write_digest(
-    conn: &Connection,
+    conn: &Tx<'_>,
     path: &Path,
     keys: &Keys,
     digest: &Digest,
 ) -> Result<Vec<u8>, StoreError> {
     let body = keys.seal(&keys.digest_aad(), &digest.encode())?;
     let n = conn
-        .prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES ('digest', ?1)")
-        .and_then(|mut s| s.execute([&body]))
+        .put_meta("digest", &body)
         .map_err(|e| db_error(path, e))?;
     expect_one(path, n)?;
     Ok(body)
-}
-
-fn user_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
-    conn.pragma_query_value(None, "user_version", |r| r.get(0))
 }
 
 fn rolled_back(path: &Path) -> StoreError {
@@ -1034,11 +1066,8 @@ fn rolled_back(path: &Path) -> StoreError {
     }
 }
 
-fn db_error(path: &Path, e: rusqlite::Error) -> StoreError {
-    StoreError::Database {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
+fn db_error(path: &Path, e: impl Into<SqlError>) -> StoreError {
+    e.into().at(path)
 }
 
 /// Makes the database file 0600 (SQLite creates it with the umask's mode).

@@ -25,6 +25,16 @@ pub enum StoreError {
         /// record is stale: its process is gone).
         holder: Option<super::LockHolder>,
     },
+    /// Another process writes the data dir's PostgreSQL schema (it holds the schema's
+    /// writer lock): a copy of this data dir is running elsewhere.
+    #[error(
+        "the records database {} is in use by another asyncpay process (a copy of this data dir running elsewhere?); only one process may write it: stop the other one, then try again",
+        path.display()
+    )]
+    DatabaseInUse {
+        /// The database, as [`StoreError::Database`] names it.
+        path: PathBuf,
+    },
     /// An operating-system error while reading or writing a file of the data dir.
     #[error("cannot {action} {}: {source}; check that the path exists and is accessible", path.display())]
     Io {
@@ -160,6 +170,17 @@ pub enum StoreError {
         /// SQLite's message.
         reason: String,
     },
+    /// The PostgreSQL server that holds the records failed, or could not be reached.
+    #[error(
+        "cannot use the records database {}: {reason}; check that the PostgreSQL server is running and reachable, and that its user may use the database (the data dir's `database` file names it)",
+        path.display()
+    )]
+    DatabaseServer {
+        /// The database and schema.
+        path: PathBuf,
+        /// The server's or the connection's message.
+        reason: String,
+    },
     /// The records database does not match its own sealed summary: a record was put back
     /// from an older copy, deleted, or added from elsewhere.
     #[error(
@@ -247,7 +268,10 @@ impl StoreError {
 
     /// True if another process holds the data dir.
     pub fn is_in_use(&self) -> bool {
-        matches!(self, StoreError::InUse { .. })
+        matches!(
+            self,
+            StoreError::InUse { .. } | StoreError::DatabaseInUse { .. }
+        )
     }
 
     /// True if a file is damaged or of an unreadable format (corrupt, newer version, or a

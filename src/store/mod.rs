@@ -12,6 +12,9 @@
 //!   under a random data key that is age-encrypted to the storage recipient (so saving
 //!   never needs the passphrase) and bound to the storage identity; see `db.rs` for the
 //!   format, the authentication of every record and the rollback check.
+//! - `database`: only for a data dir whose records live in PostgreSQL (`asyncpay init
+//!   --database URL`): the URL and the schema that hold them instead of `records.sqlite`
+//!   (see `backend.rs` and ADR 0011).
 //! - `lock`: an empty file on which [`DataDir`] holds an exclusive `flock` (advisory) for as
 //!   long as it, or a [`Store`] made from it, lives: one writing process at a time.
 //! - `.<name>.<16 hex>.tmp`: a temp file of [`write_atomic`] (`identity.age`, `recipient`),
@@ -50,6 +53,7 @@
 
 mod atomic;
 mod auth;
+mod backend;
 mod db;
 mod envelope;
 mod error;
@@ -67,6 +71,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 
 pub use atomic::write_atomic;
+pub use backend::{Postgres, DATABASE_FILE, PASSWORD_ENV};
 pub use db::{Txn, DB_FILE};
 pub use envelope::StateFile;
 pub use error::StoreError;
@@ -279,6 +284,83 @@ impl DataDir {
         self.file(IDENTITY_FILE).exists()
     }
 
+    /// Makes this new data dir keep its records in `database` (a PostgreSQL schema of their
+    /// own) instead of `records.sqlite`: writes the `database` file that names it. Call it
+    /// before the wallet is created; refuses if the dir is initialized.
+    pub fn use_database(&self, database: &Postgres) -> Result<(), StoreError> {
+        self.refuse_if_initialized()?;
+        backend::Location::write_postgres(&self.path, database)
+    }
+
+    /// Moves every record of `store` (this data dir's, unlocked) to `to`: a new PostgreSQL
+    /// schema, or with `None` back to `records.sqlite`. The records are re-sealed under the
+    /// new database's own data key in the transaction that creates it; then the data dir
+    /// switches to it (the `database` file is written, or removed), and the old copy is
+    /// destroyed (an old copy is what a rollback would be made from).
+    ///
+    /// A crash before the switch leaves the data dir on its old records (the new copy is
+    /// never used: run the move again); after it, on the new ones.
+    pub fn move_records(&self, store: Store, to: Option<&Postgres>) -> Result<Moved, StoreError> {
+        let from = backend::Location::of(&self.path)?;
+        let target = match (to, &from) {
+            (None, backend::Location::Sqlite(_)) => {
+                return Err(StoreError::Database {
+                    path: from.label(),
+                    reason: "the records are there already".into(),
+                })
+            }
+            (Some(pg), _) => backend::Location::Postgres(Box::new(pg.clone())),
+            (None, backend::Location::Postgres(_)) => {
+                let file = self.path.join(DB_FILE);
+                // Not in use (the `database` file wins): a copy an interrupted move left.
+                backend::Location::Sqlite(file.clone()).destroy()?;
+                backend::Location::Sqlite(file)
+            }
+        };
+        let Some(db) = store.reader.db.clone() else {
+            return Err(StoreError::NotInitialized {
+                path: self.path.clone(),
+            });
+        };
+        let records = db.export()?;
+        let count = records.len();
+        let identity = store.reader.identity.clone();
+        let record_key = auth::RecordKey::derive(&identity);
+        let db = db::Db::create_at(&target, &identity, &record_key, records)?;
+        match to {
+            Some(pg) => backend::Location::write_postgres(&self.path, pg)?,
+            None => backend::Location::forget_postgres(&self.path)?,
+        }
+        // The old database's connection (and its writer lock) goes with the old store.
+        drop(store);
+        let left_behind = from
+            .destroy()
+            .err()
+            .map(|e| (from.label().display().to_string(), e));
+        let store = Store {
+            reader: ReadOnlyStore {
+                dir: self.path.clone(),
+                recipient: identity.to_public(),
+                identity,
+                db: Some(Arc::new(db)),
+            },
+            lock: Some(Arc::clone(&self.lock)),
+        };
+        Ok(Moved {
+            store,
+            records: count,
+            left_behind,
+        })
+    }
+
+    /// Where the records are: `records.sqlite`'s path, or the PostgreSQL schema.
+    pub fn records_location(&self) -> Result<String, StoreError> {
+        Ok(backend::Location::of(&self.path)?
+            .label()
+            .display()
+            .to_string())
+    }
+
     /// Creates a new random X25519 storage identity and saves it as `identity.age`,
     /// encrypted to `passphrase` with scrypt work factor `work_factor` (log2 N; see
     /// [`DEFAULT_WORK_FACTOR`]); also writes `recipient`. Refuses if the dir is initialized.
@@ -457,6 +539,17 @@ impl DataDir {
         write_atomic(&path, identity::recipient_text(recipient).as_bytes())
             .map_err(|e| StoreError::io("write", &path, e))
     }
+}
+
+/// What [`DataDir::move_records`] did.
+#[derive(Debug)]
+pub struct Moved {
+    /// The store at the records' new place.
+    pub store: Store,
+    /// How many records moved.
+    pub records: usize,
+    /// The old copy, if it could not be destroyed, and why (the operator should remove it).
+    pub left_behind: Option<(String, StoreError)>,
 }
 
 /// An unlocked data dir: the storage identity in memory (zeroized on drop; `Debug` shows only
