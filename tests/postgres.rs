@@ -308,6 +308,15 @@ fn tampering_with_the_schema_is_refused() {
             "CREATE INDEX other ON records (seq, coll, key)",
             "DROP INDEX other",
         ),
+        // Emptied by a crash of the server, never replicated: not durable.
+        (
+            "ALTER TABLE records SET UNLOGGED",
+            "ALTER TABLE records SET LOGGED",
+        ),
+        (
+            "ALTER TABLE records ADD CONSTRAINT planted CHECK (seq > 0)",
+            "ALTER TABLE records DROP CONSTRAINT planted",
+        ),
         // Chosen over pg_catalog's for arguments it matches better (CVE-2018-1058's trick).
         (
             "CREATE FUNCTION to_regnamespace(x varchar) RETURNS regnamespace LANGUAGE sql \
@@ -565,4 +574,128 @@ fn the_binary_moves_a_funded_wallet_and_back() {
     assert_eq!(back["records"], moved["records"], "{back}");
     assert!(!datadir.join(DATABASE_FILE).exists());
     assert_eq!(run(&["wallet", "balance"]), balance);
+}
+
+/// The second review's attack on a running writer: the attacker locks the table, the
+/// writer's next transaction waits for it, the attacker plants a trigger that keeps the
+/// old rows and lets go. The writer checks the schema only once its own lock is held, so
+/// it finds the trigger and writes nothing; the saved value is never silently lost.
+#[test]
+fn a_trigger_planted_while_the_writer_waits_is_found() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let (dir, store) = new_store(&root, &url);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    let mut attacker = raw(&root, &url);
+    let mut tx = attacker.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")
+        .unwrap();
+    let writer = std::thread::spawn(move || {
+        let saved = store.save_keyed("a", &Thing { amount_sat: 7 });
+        (store, saved)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    // In `public` (a function in the wallet's own schema would be refused as well).
+    let function = format!("public.keep_old_{}", std::process::id());
+    tx.batch_execute(&format!(
+        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RETURN OLD; END $$; \
+         CREATE TRIGGER keep_old BEFORE UPDATE ON records \
+         FOR EACH ROW EXECUTE FUNCTION {function}();"
+    ))
+    .unwrap();
+    tx.commit().unwrap();
+    let (store, saved) = writer.join().unwrap();
+    assert_rolled_back(saved.unwrap_err(), "trigger planted while waiting");
+    drop((store, dir));
+    attacker
+        .batch_execute(&format!(
+            "DROP TRIGGER keep_old ON records; DROP FUNCTION {function}();"
+        ))
+        .unwrap();
+    assert_eq!(
+        unlock(&root).unwrap().load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 5 })
+    );
+}
+
+/// The `database` file carries a tag under the storage identity: someone who can write
+/// the data dir but not unlock it cannot point the wallet (and the `PGPASSWORD` it sends)
+/// at a server of theirs, nor drop the tag.
+#[test]
+fn a_redirected_database_file_is_refused() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root, &url);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    drop((store, dir));
+    let file = root.join(DATABASE_FILE);
+    let genuine = std::fs::read_to_string(&file).unwrap();
+    let redirected = genuine.replacen("127.0.0.1", "localhost", 1);
+    assert_ne!(redirected, genuine);
+    std::fs::write(&file, &redirected).unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::Forged { .. }), "{err}");
+    let untagged: String = genuine
+        .lines()
+        .filter(|l| !l.starts_with("tag "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&file, untagged).unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(err.is_corrupt_or_unsupported(), "{err}");
+    std::fs::write(&file, genuine).unwrap();
+    assert_eq!(
+        unlock(root).unwrap().load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 5 })
+    );
+}
+
+/// The database keeps a table locked: the wallet gives up after its lock timeout with an
+/// error that says what to check, instead of hanging (S would hang with it). And a
+/// connection the server drops is made again at the next use (the use that finds it gone
+/// fails), the writer's lock with it.
+#[test]
+fn a_held_lock_times_out_and_a_dropped_connection_is_made_again() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (_dir, store) = new_store(root, &url);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    let mut attacker = raw(root, &url);
+    let mut tx = attacker.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE records IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = store.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::DatabaseServer { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    tx.rollback().unwrap();
+
+    let schema: String = attacker
+        .query_one("SELECT current_schema()", &[])
+        .unwrap()
+        .get(0);
+    let killed = attacker
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
+             AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 7)",
+            &[&schema],
+        )
+        .unwrap();
+    assert_eq!(
+        killed.len(),
+        1,
+        "the writer's connection holds the schema's lock"
+    );
+    // The write that finds the connection gone fails; the next one connects again.
+    let err = store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap_err();
+    assert!(matches!(err, StoreError::DatabaseServer { .. }), "{err}");
+    store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
 }

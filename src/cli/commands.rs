@@ -856,7 +856,9 @@ fn move_records(ctx: &mut Context, target: &str) -> CliResult<MoveRecordsReport>
     let dir = ctx.data_dir()?;
     let from = dir.records_location().map_err(store_error)?;
     if to.is_none() && !dir.path().join(crate::store::DATABASE_FILE).exists() {
-        return Err(CliError::usage(format!("the records are in {from} already")));
+        return Err(CliError::usage(format!(
+            "the records are in {from} already"
+        )));
     }
     let crate::store::Moved {
         store,

@@ -66,6 +66,20 @@ impl RecordKey {
         hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
     }
 
+    /// The tag of a data dir's `database` file (the PostgreSQL URL and schema it names):
+    /// only the storage identity can point the wallet at a database.
+    pub(crate) fn database_file_tag(&self, named: &[u8]) -> [u8; TAG_LEN] {
+        let mut engine = hmac::HmacEngine::<sha256::Hash>::new(&self.0[..]);
+        engine.input(b"asyncpay/database-file\0");
+        engine.input(named);
+        hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
+    }
+
+    /// Whether `tag` is [`RecordKey::database_file_tag`] of `named` (constant time).
+    pub(crate) fn database_file_tag_matches(&self, named: &[u8], tag: &[u8]) -> bool {
+        tag.len() == TAG_LEN && constant_time_eq(tag, &self.database_file_tag(named))
+    }
+
     /// Whether `tag` is [`RecordKey::data_key_tag`] of `db_id` and `data_key` (constant
     /// time).
     pub(crate) fn data_key_tag_matches(&self, db_id: &[u8], data_key: &[u8], tag: &[u8]) -> bool {

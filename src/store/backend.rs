@@ -10,7 +10,11 @@
 //!   copy of `records.sqlite`, is not detectable from inside it: ADR 0007). One process
 //!   writes a schema at a time: the writer holds a PostgreSQL advisory lock on it for as
 //!   long as it is open ([`StoreError::DatabaseInUse`] for a second one, e.g. a copy of
-//!   the data dir started elsewhere). See ADR 0011.
+//!   the data dir started elsewhere). The `database` file carries a tag under the storage
+//!   identity: someone who can write the data dir cannot point the wallet (and its
+//!   `PGPASSWORD`) at a server of theirs. Every statement names our tables with the schema
+//!   and runs with `search_path=pg_catalog`, so nothing planted in our schema (or a table
+//!   of the same name in `pg_catalog`) takes part in it. See ADR 0011.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -22,6 +26,7 @@ use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement};
 use rusqlite::{params, OptionalExtension};
 
+use super::auth::RecordKey;
 use super::StoreError;
 
 /// Name of the file that moves a data dir's records to PostgreSQL.
@@ -61,8 +66,9 @@ impl Postgres {
     }
 
     fn parse_parts(url: &str, schema: &str) -> Result<Postgres, String> {
+        // The URL is not repeated in the error: it may hold a password.
         let mut config = postgres::Config::from_str(url)
-            .map_err(|e| format!("`{url}` is not a PostgreSQL connection string: {e}"))?;
+            .map_err(|e| format!("the database URL is not a PostgreSQL connection string: {e}"))?;
         if config.get_password().is_some() {
             return Err(
                 "the database URL carries a password, which would be written to the \
@@ -82,13 +88,21 @@ impl Postgres {
         if let Ok(password) = std::env::var(PASSWORD_ENV) {
             config.password(password);
         }
-        // Our schema only (pg_catalog is searched first anyway), every commit durable.
+        // Nothing but pg_catalog in the path (our tables are always named with the schema),
+        // every commit durable, and no wait without end: a lock or statement held by
+        // someone else fails after a while, as SQLite's busy timeout does; a dead peer is
+        // found by keepalives (the server's and ours), and its session's locks freed.
         config
-            .options(&format!(
-                "-c search_path={schema} -c synchronous_commit=on -c client_min_messages=warning"
-            ))
+            .options(
+                "-c search_path=pg_catalog -c synchronous_commit=on \
+                 -c client_min_messages=warning -c lock_timeout=10s -c statement_timeout=60s \
+                 -c idle_in_transaction_session_timeout=60s -c tcp_keepalives_idle=30 \
+                 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+            )
             .application_name("asyncpay")
-            .connect_timeout(std::time::Duration::from_secs(10));
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .keepalives(true)
+            .keepalives_idle(std::time::Duration::from_secs(30));
         Ok(Postgres {
             url: url.to_owned(),
             schema: schema.to_owned(),
@@ -127,14 +141,28 @@ impl Postgres {
         format!("PostgreSQL {} (schema {})", self.url, self.schema)
     }
 
-    fn file_text(&self) -> String {
+    /// What the `database` file's tag covers.
+    fn tagged(&self) -> String {
+        format!("{}\0{}", self.url, self.schema)
+    }
+
+    fn file_text(&self, key: &RecordKey) -> String {
+        let tag = key.database_file_tag(self.tagged().as_bytes());
         format!(
-            "{DATABASE_FILE_MAGIC}\npostgres {}\nschema {}\n",
-            self.url, self.schema
+            "{DATABASE_FILE_MAGIC}\npostgres {}\nschema {}\ntag {}\n",
+            self.url,
+            self.schema,
+            crate::protocol::hex::encode(&tag)
         )
     }
 
-    fn parse_file(path: &Path, text: &str) -> Result<Postgres, StoreError> {
+    /// The `database` file's contents; with `key`, its tag must be this storage
+    /// identity's ([`StoreError::Forged`] otherwise: someone else wrote the file).
+    fn parse_file(
+        path: &Path,
+        text: &str,
+        key: Option<&RecordKey>,
+    ) -> Result<Postgres, StoreError> {
         let bad = |reason: String| StoreError::corrupt(path, reason);
         let mut lines = text.lines();
         if lines.next() != Some(DATABASE_FILE_MAGIC) {
@@ -153,7 +181,19 @@ impl Postgres {
         };
         let url = field("postgres")?;
         let schema = field("schema")?;
-        Postgres::parse_parts(&url, &schema).map_err(bad)
+        let tag = field("tag")?;
+        let pg = Postgres::parse_parts(&url, &schema).map_err(bad)?;
+        if let Some(key) = key {
+            let tag = crate::protocol::hex::decode::<32>(&tag).map_err(|_| StoreError::Forged {
+                path: path.to_path_buf(),
+            })?;
+            if !key.database_file_tag_matches(pg.tagged().as_bytes(), &tag) {
+                return Err(StoreError::Forged {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        Ok(pg)
     }
 }
 
@@ -166,12 +206,13 @@ pub(crate) enum Location {
 
 impl Location {
     /// The records of data dir `dir`: the PostgreSQL schema its `database` file names, or
-    /// `records.sqlite`.
-    pub(crate) fn of(dir: &Path) -> Result<Location, StoreError> {
+    /// `records.sqlite`. With the storage identity's `key`, the file must carry its tag:
+    /// pass it for everything but showing where the records are.
+    pub(crate) fn of(dir: &Path, key: Option<&RecordKey>) -> Result<Location, StoreError> {
         let file = dir.join(DATABASE_FILE);
         match std::fs::read_to_string(&file) {
             Ok(text) => Ok(Location::Postgres(Box::new(Postgres::parse_file(
-                &file, &text,
+                &file, &text, key,
             )?))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Location::Sqlite(dir.join(super::db::DB_FILE)))
@@ -182,9 +223,13 @@ impl Location {
 
     /// Makes data dir `dir` keep its records in `pg` (before its first record, or once
     /// they are all there).
-    pub(crate) fn write_postgres(dir: &Path, pg: &Postgres) -> Result<(), StoreError> {
+    pub(crate) fn write_postgres(
+        dir: &Path,
+        pg: &Postgres,
+        key: &RecordKey,
+    ) -> Result<(), StoreError> {
         let file = dir.join(DATABASE_FILE);
-        super::write_atomic(&file, pg.file_text().as_bytes())
+        super::write_atomic(&file, pg.file_text(key).as_bytes())
             .map_err(|e| StoreError::io("write", &file, e))
     }
 
@@ -248,7 +293,7 @@ impl From<postgres::Error> for SqlError {
     fn from(e: postgres::Error) -> SqlError {
         // The server's own message where it sent one; else the error and its causes.
         let message = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            Some(db) => format!("{}: {}", db.severity(), crate::net::sanitize(db.message())),
             None => {
                 let mut message = e.to_string();
                 let mut cause = std::error::Error::source(&e);
@@ -259,7 +304,7 @@ impl From<postgres::Error> for SqlError {
                     }
                     cause = c.source();
                 }
-                message
+                crate::net::sanitize(&message)
             }
         };
         SqlError {
@@ -299,21 +344,25 @@ pub(crate) enum Conn {
 /// prepared once per connection, as SQLite's `prepare_cached` does).
 pub(crate) struct PgConn {
     client: postgres::Client,
+    /// Our schema, which every statement names (`{s}` in their text).
+    schema: String,
     statements: HashMap<&'static str, Statement>,
 }
 
 /// A PostgreSQL transaction, with its connection's prepared statements.
 pub(crate) struct PgTx<'a> {
     tx: postgres::Transaction<'a>,
+    schema: &'a str,
     statements: &'a mut HashMap<&'static str, Statement>,
 }
 
 impl PgTx<'_> {
+    /// `sql` with `{s}` as our schema, prepared once per connection.
     fn statement(&mut self, sql: &'static str) -> Sql<Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.tx.prepare(sql)?;
+        let s = self.tx.prepare(&sql.replace("{s}", self.schema))?;
         self.statements.insert(sql, s.clone());
         Ok(s)
     }
@@ -339,8 +388,18 @@ impl Conn {
     pub(crate) fn postgres(pg: &Postgres) -> Sql<Conn> {
         Ok(Conn::Postgres(Box::new(PgConn {
             client: pg.config.connect(NoTls)?,
+            schema: pg.schema.clone(),
             statements: HashMap::new(),
         })))
+    }
+
+    /// True if the connection is gone (the server restarted, the network failed): it
+    /// must be made again.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.client.is_closed(),
+        }
     }
 
     /// A read snapshot.
@@ -354,6 +413,7 @@ impl Conn {
                     .isolation_level(IsolationLevel::RepeatableRead)
                     .read_only(true)
                     .start()?,
+                schema: &c.schema,
                 statements: &mut c.statements,
             })),
         })
@@ -371,6 +431,7 @@ impl Conn {
                     .build_transaction()
                     .isolation_level(IsolationLevel::RepeatableRead)
                     .start()?,
+                schema: &c.schema,
                 statements: &mut c.statements,
             })),
         })
@@ -379,7 +440,7 @@ impl Conn {
     /// PostgreSQL: takes the writer lock of `pg`'s schema for as long as this connection
     /// lives; false if another connection still holds it after [`LOCK_GRACE`] (the
     /// session of a process that just ended is released by the server a moment later).
-    pub(crate) fn lock_schema(&mut self, pg: &Postgres) -> Sql<bool> {
+    pub(crate) fn lock_schema(&mut self) -> Sql<bool> {
         let Conn::Postgres(c) = self else {
             return Ok(true);
         };
@@ -388,8 +449,9 @@ impl Conn {
             let locked: bool = c
                 .client
                 .query_one(
-                    "SELECT pg_try_advisory_lock(hashtextextended($1, 7))",
-                    &[&pg.schema],
+                    "SELECT pg_catalog.pg_try_advisory_lock(\
+                     pg_catalog.hashtextextended($1::text, 7::int8))",
+                    &[&c.schema],
                 )?
                 .try_get(0)?;
             if locked || std::time::Instant::now() >= until {
@@ -430,11 +492,11 @@ pub(crate) const SQLITE_TABLES: [(&str, &str); 2] = [
 /// argument types of `pg_catalog`'s own (which wins over a function of identical argument
 /// types anywhere in the search path).
 const PG_SCHEMA_QUERY: &str = "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespace \
-         WHERE nspname = pg_catalog.current_schema()) \
+         WHERE nspname = '{s}'::name) \
      SELECT coalesce(pg_catalog.string_agg(x, ';'::text ORDER BY x COLLATE \"C\"), ''::text) \
      FROM ( \
        SELECT 'rel '::text || c.relname::text || ' '::text || c.relkind::text || ' '::text \
-           || c.relrowsecurity::text AS x \
+           || c.relrowsecurity::text || ' '::text || c.relpersistence::text AS x \
          FROM pg_catalog.pg_class c, ns WHERE c.relnamespace = ns.oid \
        UNION ALL SELECT 'col '::text || c.relname::text || '.'::text || a.attname::text \
            || ' '::text || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' '::text \
@@ -451,6 +513,8 @@ const PG_SCHEMA_QUERY: &str = "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespa
        UNION ALL SELECT 'policy '::text || p.polname::text \
          FROM pg_catalog.pg_policy p, pg_catalog.pg_class c, ns \
          WHERE c.oid = p.polrelid AND c.relnamespace = ns.oid \
+       UNION ALL SELECT 'constraint '::text || k.conname::text || ' '::text || k.contype::text \
+         FROM pg_catalog.pg_constraint k, ns WHERE k.connamespace = ns.oid \
        UNION ALL SELECT 'function '::text || p.proname::text \
          FROM pg_catalog.pg_proc p, ns WHERE p.pronamespace = ns.oid \
        UNION ALL SELECT 'operator '::text || o.oprname::text \
@@ -462,8 +526,8 @@ const PG_SCHEMA_QUERY: &str = "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespa
 /// What [`PG_SCHEMA_QUERY`] finds in a schema of version 1.
 const PG_SCHEMA: &str = "col meta.name text true;col meta.value bytea true;\
      col records.body bytea true;col records.coll text true;col records.key text true;\
-     col records.seq bigint true;rel meta r false;rel meta_pkey i false;\
-     rel records r false;rel records_pkey i false;\
+     col records.seq bigint true;constraint meta_pkey p;constraint records_pkey p;\
+     rel meta r false p;rel meta_pkey i false p;rel records r false p;rel records_pkey i false p;\
      type _meta;type _records;type meta;type records";
 
 impl<'a> Tx<'a> {
@@ -483,7 +547,7 @@ impl<'a> Tx<'a> {
                 .optional()?,
             Tx::Postgres(_) => self
                 .pg()
-                .query_opt("SELECT value FROM meta WHERE name = $1", &[&name])?
+                .query_opt("SELECT value FROM {s}.meta WHERE name = $1", &[&name])?
                 .map(|r| r.try_get(0))
                 .transpose()?,
         })
@@ -496,7 +560,7 @@ impl<'a> Tx<'a> {
                 .prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")?
                 .execute(params![name, value])? as u64,
             Tx::Postgres(_) => self.pg().execute(
-                "INSERT INTO meta (name, value) VALUES ($1, $2) \
+                "INSERT INTO {s}.meta (name, value) VALUES ($1, $2) \
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 &[&name, &value],
             )?,
@@ -516,7 +580,7 @@ impl<'a> Tx<'a> {
             Tx::Postgres(_) => self
                 .pg()
                 .query_opt(
-                    "SELECT body FROM records WHERE coll = $1 AND key = $2 AND seq = $3",
+                    "SELECT body FROM {s}.records WHERE coll = $1 AND key = $2 AND seq = $3",
                     &[&coll, &key, &seq],
                 )?
                 .map(|r| r.try_get(0))
@@ -535,7 +599,7 @@ impl<'a> Tx<'a> {
                 )?
                 .execute(params![coll, key, seq, body])? as u64,
             Tx::Postgres(_) => self.pg().execute(
-                "INSERT INTO records (coll, key, seq, body) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO {s}.records (coll, key, seq, body) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (coll, key) DO UPDATE SET seq = excluded.seq, body = excluded.body",
                 &[&coll, &key, &seq, &body],
             )?,
@@ -550,7 +614,7 @@ impl<'a> Tx<'a> {
                 .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")?
                 .execute(params![coll, key, seq])? as u64,
             Tx::Postgres(_) => self.pg().execute(
-                "DELETE FROM records WHERE coll = $1 AND key = $2 AND seq = $3",
+                "DELETE FROM {s}.records WHERE coll = $1 AND key = $2 AND seq = $3",
                 &[&coll, &key, &seq],
             )?,
         })
@@ -564,6 +628,7 @@ impl<'a> Tx<'a> {
         mut f: impl FnMut(String, String, i64, Vec<u8>) -> Result<(), E>,
     ) -> Result<(), E> {
         const SCAN: &str = "SELECT coll, key, seq, body FROM records";
+        const PG_SCAN: &str = "SELECT coll, key, seq, body FROM {s}.records";
         match self {
             Tx::Sqlite(tx) => {
                 let mut stmt = tx.prepare(SCAN).map_err(|e| error(e.into()))?;
@@ -578,9 +643,10 @@ impl<'a> Tx<'a> {
             Tx::Postgres(_) => {
                 use postgres::fallible_iterator::FallibleIterator;
                 let mut pg = self.pg();
+                let scan = PG_SCAN.replace("{s}", pg.schema);
                 let mut rows = pg
                     .tx
-                    .query_raw(SCAN, std::iter::empty::<&str>())
+                    .query_raw(&scan, std::iter::empty::<&str>())
                     .map_err(|e| error(e.into()))?;
                 while let Some(row) = rows.next().map_err(|e| error(e.into()))? {
                     let get = || -> Sql<_> {
@@ -651,7 +717,7 @@ impl<'a> Tx<'a> {
                 let mut pg = self.pg();
                 let has_meta: bool = pg
                     .query_one(
-                        "SELECT pg_catalog.to_regclass('meta'::text) IS NOT NULL",
+                        "SELECT pg_catalog.to_regclass('{s}.meta'::text) IS NOT NULL",
                         &[],
                     )?
                     .try_get(0)?;
@@ -677,7 +743,7 @@ impl<'a> Tx<'a> {
                 .pg()
                 .query_one(
                     "SELECT count(*) FROM pg_catalog.pg_class c, pg_catalog.pg_namespace n \
-                     WHERE n.nspname = pg_catalog.current_schema() AND c.relnamespace = n.oid",
+                     WHERE n.nspname = '{s}'::name AND c.relnamespace = n.oid",
                     &[],
                 )?
                 .try_get::<_, i64>(0)?
@@ -700,13 +766,28 @@ impl<'a> Tx<'a> {
                 let schema = &pg.schema;
                 // `schema` is one of our names (checked: a-z, 0-9 and `_`).
                 self.pg().tx.batch_execute(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS {schema}; \
+                    "CREATE SCHEMA {schema}; \
                      CREATE TABLE {schema}.meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL); \
                      CREATE TABLE {schema}.records (coll TEXT NOT NULL, key TEXT NOT NULL, \
                      seq BIGINT NOT NULL, body BYTEA NOT NULL, PRIMARY KEY (coll, key));"
                 ))?;
                 self.put_meta("schema_version", &version.to_be_bytes())?;
             }
+        }
+        Ok(())
+    }
+
+    /// Locks our tables against any change of their definition (a trigger, rule or policy
+    /// added, the table altered) until this transaction ends, before the schema is
+    /// checked: what the check saw is what the writes meet. SQLite: `BEGIN IMMEDIATE` did.
+    pub(crate) fn lock_tables(&self) -> Sql<()> {
+        if let Tx::Postgres(_) = self {
+            let mut pg = self.pg();
+            let sql = format!(
+                "LOCK TABLE {s}.meta, {s}.records IN ROW EXCLUSIVE MODE",
+                s = pg.schema
+            );
+            pg.tx.batch_execute(&sql)?;
         }
         Ok(())
     }

@@ -311,6 +311,7 @@ struct Inner {
 pub(crate) struct Db {
     /// How errors name the database: `records.sqlite`'s path, or the PostgreSQL schema.
     path: PathBuf,
+    location: Location,
     keys: Keys,
     /// The writer (it holds the data dir's lock: no digest but its own may appear).
     writable: bool,
@@ -341,7 +342,7 @@ impl Db {
         record_key: &RecordKey,
         imported: impl FnOnce() -> Result<Vec<Imported>, StoreError>,
     ) -> Result<Db, StoreError> {
-        let location = Location::of(dir)?;
+        let location = Location::of(dir, Some(record_key))?;
         let path = location.label();
         // What to import is read (and checked) before a file is created: a refusal
         // leaves the data dir as it was.
@@ -364,7 +365,7 @@ impl Db {
             };
             create(&mut conn, &location, &path, identity, record_key, records)?;
         }
-        Db::finish_open(path, conn, identity, record_key, true)
+        Db::finish_open(location, conn, identity, record_key, true)
     }
 
     /// Creates a new database at `location` holding `records` (re-sealed under its own
@@ -387,7 +388,7 @@ impl Db {
             });
         }
         create(&mut conn, location, &path, identity, record_key, records)?;
-        Db::finish_open(path, conn, identity, record_key, true)
+        Db::finish_open(location.clone(), conn, identity, record_key, true)
     }
 
     /// Every record, as the envelope it was saved with (for [`Db::create_at`]).
@@ -421,7 +422,7 @@ impl Db {
         identity: &x25519::Identity,
         record_key: &RecordKey,
     ) -> Result<Option<Db>, StoreError> {
-        let location = Location::of(dir)?;
+        let location = Location::of(dir, Some(record_key))?;
         let path = location.label();
         if let Location::Sqlite(file) = &location {
             if !file.exists() {
@@ -436,16 +437,17 @@ impl Db {
             }
             return Err(rolled_back(&path));
         }
-        Db::finish_open(path, conn, identity, record_key, false).map(Some)
+        Db::finish_open(location, conn, identity, record_key, false).map(Some)
     }
 
     fn finish_open(
-        path: PathBuf,
+        location: Location,
         mut conn: Conn,
         identity: &x25519::Identity,
         record_key: &RecordKey,
         writable: bool,
     ) -> Result<Db, StoreError> {
+        let path = location.label();
         let version = read_version(&mut conn, &path)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::UnsupportedVersion {
@@ -462,6 +464,7 @@ impl Db {
         tx.finish().map_err(|e| db_error(&path, e))?;
         Ok(Db {
             path,
+            location,
             keys,
             writable,
             inner: Mutex::new(Inner { conn, index }),
@@ -479,6 +482,15 @@ impl Db {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The connection, made again if the server dropped it. A writer takes the schema's
+    /// lock again; whatever another writer did in between is then found by the digest.
+    fn reconnect_if_closed(&self, inner: &mut Inner) -> Result<(), StoreError> {
+        if inner.conn.is_closed() {
+            inner.conn = connect(&self.location, &self.path, self.writable)?;
+        }
+        Ok(())
+    }
+
     /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
     /// digest written since by the writer, seen from a read-only view, is checked in full).
     fn read<R>(
@@ -486,6 +498,7 @@ impl Db {
         f: impl FnOnce(&Tx<'_>, &Index) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let mut guard = self.lock();
+        self.reconnect_if_closed(&mut guard)?;
         let Inner { conn, index } = &mut *guard;
         let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
         self.refresh(&tx, index)?;
@@ -514,11 +527,14 @@ impl Db {
         f: impl FnOnce(&mut Txn<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
         let mut guard = self.lock();
+        self.reconnect_if_closed(&mut guard)?;
         let Inner { conn, index } = &mut *guard;
         let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
-        // and still the rollback journal (a write-ahead log switched on by someone else
-        // would hold our commits where deleting one file takes them back).
+        // checked once they can no longer change before we commit, and still the rollback
+        // journal (a write-ahead log switched on by someone else would hold our commits
+        // where deleting one file takes them back).
+        tx.lock_tables().map_err(|e| db_error(&self.path, e))?;
         check_schema(&tx, &self.path)?;
         if !tx.journal_is_ours().map_err(|e| db_error(&self.path, e))? {
             return Err(rolled_back(&self.path).into());
@@ -796,7 +812,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
         }
         Location::Postgres(pg) => {
             let mut conn = Conn::postgres(pg).map_err(|e| db_error(path, e))?;
-            if writable && !conn.lock_schema(pg).map_err(|e| db_error(path, e))? {
+            if writable && !conn.lock_schema().map_err(|e| db_error(path, e))? {
                 return Err(StoreError::DatabaseInUse {
                     path: path.to_path_buf(),
                 });

@@ -201,6 +201,8 @@ pub struct DataDir {
     path: PathBuf,
     lock: Arc<DirLock>,
     fixed_mode: Option<u32>,
+    /// Where the records of the wallet being created go ([`DataDir::use_database`]).
+    new_database: std::sync::Mutex<Option<Postgres>>,
 }
 
 impl DataDir {
@@ -259,6 +261,7 @@ impl DataDir {
             path: path.to_path_buf(),
             lock: Arc::new(DirLock { file }),
             fixed_mode,
+            new_database: std::sync::Mutex::new(None),
         })
     }
 
@@ -289,7 +292,12 @@ impl DataDir {
     /// before the wallet is created; refuses if the dir is initialized.
     pub fn use_database(&self, database: &Postgres) -> Result<(), StoreError> {
         self.refuse_if_initialized()?;
-        backend::Location::write_postgres(&self.path, database)
+        // Written with the wallet's first record, under its storage identity's tag.
+        *self
+            .new_database
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(database.clone());
+        Ok(())
     }
 
     /// Moves every record of `store` (this data dir's, unlocked) to `to`: a new PostgreSQL
@@ -301,7 +309,9 @@ impl DataDir {
     /// A crash before the switch leaves the data dir on its old records (the new copy is
     /// never used: run the move again); after it, on the new ones.
     pub fn move_records(&self, store: Store, to: Option<&Postgres>) -> Result<Moved, StoreError> {
-        let from = backend::Location::of(&self.path)?;
+        let identity = store.reader.identity.clone();
+        let record_key = auth::RecordKey::derive(&identity);
+        let from = backend::Location::of(&self.path, Some(&record_key))?;
         let target = match (to, &from) {
             (None, backend::Location::Sqlite(_)) => {
                 return Err(StoreError::Database {
@@ -324,11 +334,9 @@ impl DataDir {
         };
         let records = db.export()?;
         let count = records.len();
-        let identity = store.reader.identity.clone();
-        let record_key = auth::RecordKey::derive(&identity);
         let db = db::Db::create_at(&target, &identity, &record_key, records)?;
         match to {
-            Some(pg) => backend::Location::write_postgres(&self.path, pg)?,
+            Some(pg) => backend::Location::write_postgres(&self.path, pg, &record_key)?,
             None => backend::Location::forget_postgres(&self.path)?,
         }
         // The old database's connection (and its writer lock) goes with the old store.
@@ -355,7 +363,7 @@ impl DataDir {
 
     /// Where the records are: `records.sqlite`'s path, or the PostgreSQL schema.
     pub fn records_location(&self) -> Result<String, StoreError> {
-        Ok(backend::Location::of(&self.path)?
+        Ok(backend::Location::of(&self.path, None)?
             .label()
             .display()
             .to_string())
@@ -473,6 +481,14 @@ impl DataDir {
         upgrading: bool,
     ) -> Result<(Store, Vec<PathBuf>), StoreError> {
         let record_key = auth::RecordKey::derive(&identity);
+        let new_database = self
+            .new_database
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(pg) = new_database {
+            backend::Location::write_postgres(&self.path, &pg, &record_key)?;
+        }
         let mut moved = Vec::new();
         let db = db::Db::open_or_create(&self.path, &identity, &record_key, || {
             if !upgrading {
