@@ -176,6 +176,10 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     assert!(servers > 0);
     std::env::set_var("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    // `.ci/run`'s second pass: every wallet's records in PostgreSQL (see `procs::command`).
+    if let Ok(url) = std::env::var("ASYNCPAY_TEST_DATABASE") {
+        std::env::set_var("ASYNCPAY_DATABASE", url);
+    }
     let root = tempfile::tempdir().unwrap();
     let chain = root.path().join("chain");
     let pass = root.path().join("pass");

@@ -15,7 +15,9 @@ use serde_json::Value;
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_asyncpay");
 
-/// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor.
+/// `asyncpay` with no inherited `ASYNCPAY_*` settings and a cheap scrypt work factor. With
+/// `ASYNCPAY_TEST_DATABASE` set (a PostgreSQL URL: `.ci/run`'s second pass), every wallet
+/// `init` makes keeps its records there (`ASYNCPAY_DATABASE`).
 pub fn command() -> Command {
     command_of(Path::new(BIN))
 }
@@ -29,6 +31,9 @@ pub fn command_of(bin: &Path) -> Command {
         }
     }
     c.env("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
+    if let Ok(url) = std::env::var("ASYNCPAY_TEST_DATABASE") {
+        c.env("ASYNCPAY_DATABASE", url);
+    }
     c
 }
 
