@@ -568,6 +568,7 @@ fn the_binary_moves_a_funded_wallet_and_back() {
     );
     assert!(moved["left_behind"].is_null(), "{moved}");
     assert!(!datadir.join(DB_FILE).exists());
+    assert_eq!(run(&["wallet", "info"])["records"], moved["to"]);
     assert_eq!(run(&["wallet", "balance"]), balance);
 
     let back = run(&["wallet", "move-records", "sqlite"]);

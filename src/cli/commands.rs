@@ -541,19 +541,22 @@ pub struct InfoReport {
     node_id: String,
     mailbox_recipient: String,
     storage_recipient: String,
+    /// Where the records are: `records.sqlite`'s path, or the PostgreSQL URL and schema.
+    records: String,
 }
 
 impl Render for InfoReport {
     fn human(&self) -> String {
         format!(
-            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}",
+            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}\nrecords:           {}",
             self.datadir,
             self.network,
             self.chain.as_deref().unwrap_or("(none yet)"),
             self.server.as_deref().unwrap_or("(none yet)"),
             self.node_id,
             self.mailbox_recipient,
-            self.storage_recipient
+            self.storage_recipient,
+            self.records
         )
     }
 }
@@ -615,6 +618,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         let network = ctx.network;
         let datadir = ctx.datadir.display().to_string();
         let plain = ctx.settings().map(|s| s.plain()).transpose()?;
+        let records = crate::store::records_location(&ctx.datadir).map_err(store_error)?;
         let w = ctx.engine()?;
         out.result(&InfoReport {
             datadir,
@@ -624,6 +628,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             node_id: w.keys().node_id().to_string(),
             mailbox_recipient: w.keys().mailbox_identity().to_public().to_string(),
             storage_recipient: w.store().recipient().to_string(),
+            records,
         });
         return Ok(());
     }

@@ -363,10 +363,7 @@ impl DataDir {
 
     /// Where the records are: `records.sqlite`'s path, or the PostgreSQL schema.
     pub fn records_location(&self) -> Result<String, StoreError> {
-        Ok(backend::Location::of(&self.path, None)?
-            .label()
-            .display()
-            .to_string())
+        records_location(&self.path)
     }
 
     /// Creates a new random X25519 storage identity and saves it as `identity.age`,
@@ -555,6 +552,16 @@ impl DataDir {
         write_atomic(&path, identity::recipient_text(recipient).as_bytes())
             .map_err(|e| StoreError::io("write", &path, e))
     }
+}
+
+/// Where the records of data dir `dir` are, to show: `records.sqlite`'s path, or the
+/// PostgreSQL URL and schema its `database` file names (read without checking its tag:
+/// only an unlocked store checks it, before it connects).
+pub fn records_location(dir: &Path) -> Result<String, StoreError> {
+    Ok(backend::Location::of(dir, None)?
+        .label()
+        .display()
+        .to_string())
 }
 
 /// What [`DataDir::move_records`] did.
