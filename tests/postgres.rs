@@ -335,6 +335,16 @@ fn tampering_with_the_schema_is_refused() {
         db.batch_execute(undo).unwrap();
     }
 
+    // A child table elsewhere that inherits ours (its rows would take part in every read).
+    let evil = format!("evil_{}", std::process::id());
+    db.batch_execute(&format!(
+        "CREATE SCHEMA {evil}; CREATE TABLE {evil}.child () INHERITS (records)"
+    ))
+    .unwrap();
+    assert_rolled_back(unlock(root).unwrap_err(), "inheriting child");
+    db.batch_execute(&format!("DROP SCHEMA {evil} CASCADE"))
+        .unwrap();
+
     // A damaged body is found when the database opens, not when the record is needed.
     let (seq, mut body) = row(&mut db, "b");
     *body.last_mut().unwrap() ^= 1;
@@ -483,6 +493,7 @@ fn records_move_to_postgres_and_back() {
         }
     };
 
+    let stale = std::fs::read(root.join(DB_FILE)).unwrap();
     let pg = Postgres::new(&url).unwrap();
     let asyncpay::store::Moved {
         store,
@@ -496,8 +507,12 @@ fn records_move_to_postgres_and_back() {
     store.save_keyed("t0", &Thing { amount_sat: 100 }).unwrap();
     store.save_keyed("t0", &Thing { amount_sat: 0 }).unwrap();
     drop((store, dir));
+    // An old records.sqlite put back beside the `database` file (a move that crashed
+    // leaves one): removed at the next open, never read.
+    std::fs::write(root.join(DB_FILE), &stale).unwrap();
     let dir = DataDir::open(root, LockWait::Fail).unwrap();
     let store = dir.unlock(&pass()).unwrap();
+    assert!(!root.join(DB_FILE).exists());
     same(&store);
     let mut db = raw(root, &url);
     let schema: String = db.query_one("SELECT current_schema()", &[]).unwrap().get(0);
@@ -698,5 +713,97 @@ fn a_held_lock_times_out_and_a_dropped_connection_is_made_again() {
     assert_eq!(
         store.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 6 })
+    );
+}
+
+/// Someone with database access drops the schema: the wallet does not start over with an
+/// empty one of the same name (S would forget every channel); it refuses to open.
+#[test]
+fn a_dropped_schema_is_not_made_again_empty() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root, &url);
+    store.save_keyed("ch", &Thing { amount_sat: 1 }).unwrap();
+    drop((store, dir));
+    let mut db = raw(root, &url);
+    let schema: String = db.query_one("SELECT current_schema()", &[]).unwrap().get(0);
+    db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+    assert_rolled_back(unlock(root).unwrap_err(), "dropped schema");
+    assert_rolled_back(unlock(root).unwrap_err(), "still dropped");
+}
+
+/// A TCP proxy to `upstream` that, once `cut` is set, swallows the next message holding
+/// `COMMIT` and closes both sides: a commit whose outcome the writer never learns.
+fn cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::AtomicBool>) -> u16 {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering::SeqCst;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (client, cut) = (client.unwrap(), cut.clone());
+            let server = std::net::TcpStream::connect(&upstream).unwrap();
+            let (mut back_from, mut back_to) =
+                (server.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut back_from, &mut back_to);
+                let _ = back_to.shutdown(std::net::Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let (mut client, mut server) = (client, server);
+                let mut buf = vec![0u8; 1 << 16];
+                while let Ok(n @ 1..) = client.read(&mut buf) {
+                    if cut.load(SeqCst) && buf[..n].windows(6).any(|w| w == b"COMMIT") {
+                        cut.store(false, SeqCst);
+                        break;
+                    }
+                    if server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = client.shutdown(std::net::Shutdown::Both);
+                let _ = server.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+/// The second review's attack: the writer's connection is cut at COMMIT (it cannot know
+/// whether the commit landed), a copy of the data dir takes the freed schema lock and
+/// writes, and the first writer reconnects. It accepts only the digest its own cut
+/// commit would have written, never the other writer's.
+#[test]
+fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let Some(url) = pg_url() else { return };
+    let config: postgres::Config = url.parse().unwrap();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let cut = std::sync::Arc::new(AtomicBool::new(false));
+    let proxied = cutting_proxy(format!("127.0.0.1:{port}"), cut.clone());
+    let user = config.get_user().unwrap_or("postgres");
+    let dbname = config.get_dbname().unwrap_or("postgres");
+    let via_proxy = format!("postgres://{user}@127.0.0.1:{proxied}/{dbname}");
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (_a_lock, a) = new_store(&a_dir, &via_proxy);
+    a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
+    std::fs::create_dir(&b_dir).unwrap();
+    for entry in std::fs::read_dir(&a_dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), b_dir.join(entry.file_name())).unwrap();
+        }
+    }
+    cut.store(true, SeqCst);
+    a.save_keyed("x", &Thing { amount_sat: 2 }).unwrap_err();
+    let b = unlock(&b_dir).expect("the cut session's lock is free");
+    b.save_keyed("x", &Thing { amount_sat: 7 }).unwrap();
+    drop(b);
+    assert_rolled_back(
+        a.save_keyed("z", &Thing { amount_sat: 3 }).unwrap_err(),
+        "another writer's digest after a cut commit",
     );
 }

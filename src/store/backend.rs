@@ -94,7 +94,7 @@ impl Postgres {
         // found by keepalives (the server's and ours), and its session's locks freed.
         config
             .options(
-                "-c search_path=pg_catalog -c synchronous_commit=on \
+                "-c search_path=pg_catalog -c synchronous_commit=on -c row_security=off \
                  -c client_min_messages=warning -c lock_timeout=10s -c statement_timeout=60s \
                  -c idle_in_transaction_session_timeout=60s -c tcp_keepalives_idle=30 \
                  -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
@@ -496,14 +496,21 @@ const PG_SCHEMA_QUERY: &str = "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespa
      SELECT coalesce(pg_catalog.string_agg(x, ';'::text ORDER BY x COLLATE \"C\"), ''::text) \
      FROM ( \
        SELECT 'rel '::text || c.relname::text || ' '::text || c.relkind::text || ' '::text \
-           || c.relrowsecurity::text || ' '::text || c.relpersistence::text AS x \
-         FROM pg_catalog.pg_class c, ns WHERE c.relnamespace = ns.oid \
+           || c.relrowsecurity::text || ' '::text || c.relpersistence::text || ' '::text \
+           || c.relispartition::text || ' '::text || coalesce(am.amname::text, '-'::text) AS x \
+         FROM pg_catalog.pg_class c JOIN ns ON c.relnamespace = ns.oid \
+           LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
        UNION ALL SELECT 'col '::text || c.relname::text || '.'::text || a.attname::text \
            || ' '::text || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' '::text \
-           || a.attnotnull::text \
-         FROM pg_catalog.pg_attribute a, pg_catalog.pg_class c, ns \
-         WHERE c.oid = a.attrelid AND c.relnamespace = ns.oid AND c.relkind = 'r'::\"char\" \
-           AND a.attnum > 0::int2 AND NOT a.attisdropped \
+           || a.attnotnull::text || ' '::text || a.atthasdef::text || ' '::text \
+           || coalesce(co.collname::text, '-'::text) \
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+           JOIN ns ON c.relnamespace = ns.oid \
+           LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
+         WHERE c.relkind = 'r'::\"char\" AND a.attnum > 0::int2 AND NOT a.attisdropped \
+       UNION ALL SELECT 'inherits '::text || i.inhrelid::text || ' '::text || i.inhparent::text \
+         FROM pg_catalog.pg_inherits i, pg_catalog.pg_class c, ns \
+         WHERE (c.oid = i.inhparent OR c.oid = i.inhrelid) AND c.relnamespace = ns.oid \
        UNION ALL SELECT 'trigger '::text || t.tgname::text \
          FROM pg_catalog.pg_trigger t, pg_catalog.pg_class c, ns \
          WHERE c.oid = t.tgrelid AND c.relnamespace = ns.oid \
@@ -524,10 +531,12 @@ const PG_SCHEMA_QUERY: &str = "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespa
      ) s";
 
 /// What [`PG_SCHEMA_QUERY`] finds in a schema of version 1.
-const PG_SCHEMA: &str = "col meta.name text true;col meta.value bytea true;\
-     col records.body bytea true;col records.coll text true;col records.key text true;\
-     col records.seq bigint true;constraint meta_pkey p;constraint records_pkey p;\
-     rel meta r false p;rel meta_pkey i false p;rel records r false p;rel records_pkey i false p;\
+const PG_SCHEMA: &str = "col meta.name text true false default;\
+     col meta.value bytea true false -;col records.body bytea true false -;\
+     col records.coll text true false default;col records.key text true false default;\
+     col records.seq bigint true false -;constraint meta_pkey p;constraint records_pkey p;\
+     rel meta r false p false heap;rel meta_pkey i false p false btree;\
+     rel records r false p false heap;rel records_pkey i false p false btree;\
      type _meta;type _records;type meta;type records";
 
 impl<'a> Tx<'a> {
@@ -547,7 +556,7 @@ impl<'a> Tx<'a> {
                 .optional()?,
             Tx::Postgres(_) => self
                 .pg()
-                .query_opt("SELECT value FROM {s}.meta WHERE name = $1", &[&name])?
+                .query_opt("SELECT value FROM ONLY {s}.meta WHERE name = $1", &[&name])?
                 .map(|r| r.try_get(0))
                 .transpose()?,
         })
@@ -580,7 +589,8 @@ impl<'a> Tx<'a> {
             Tx::Postgres(_) => self
                 .pg()
                 .query_opt(
-                    "SELECT body FROM {s}.records WHERE coll = $1 AND key = $2 AND seq = $3",
+                    "SELECT body FROM ONLY {s}.records \
+                     WHERE coll = $1 AND key = $2 AND seq = $3",
                     &[&coll, &key, &seq],
                 )?
                 .map(|r| r.try_get(0))
@@ -614,7 +624,7 @@ impl<'a> Tx<'a> {
                 .prepare_cached("DELETE FROM records WHERE coll = ?1 AND key = ?2 AND seq = ?3")?
                 .execute(params![coll, key, seq])? as u64,
             Tx::Postgres(_) => self.pg().execute(
-                "DELETE FROM {s}.records WHERE coll = $1 AND key = $2 AND seq = $3",
+                "DELETE FROM ONLY {s}.records WHERE coll = $1 AND key = $2 AND seq = $3",
                 &[&coll, &key, &seq],
             )?,
         })
@@ -628,7 +638,7 @@ impl<'a> Tx<'a> {
         mut f: impl FnMut(String, String, i64, Vec<u8>) -> Result<(), E>,
     ) -> Result<(), E> {
         const SCAN: &str = "SELECT coll, key, seq, body FROM records";
-        const PG_SCAN: &str = "SELECT coll, key, seq, body FROM {s}.records";
+        const PG_SCAN: &str = "SELECT coll, key, seq, body FROM ONLY {s}.records";
         match self {
             Tx::Sqlite(tx) => {
                 let mut stmt = tx.prepare(SCAN).map_err(|e| error(e.into()))?;
@@ -778,13 +788,14 @@ impl<'a> Tx<'a> {
     }
 
     /// Locks our tables against any change of their definition (a trigger, rule or policy
-    /// added, the table altered) until this transaction ends, before the schema is
-    /// checked: what the check saw is what the writes meet. SQLite: `BEGIN IMMEDIATE` did.
+    /// added, the table altered, a child table inheriting from it) and against anyone
+    /// else's row changes until this transaction ends, before the schema is checked: what
+    /// the check saw is what the writes meet. SQLite: `BEGIN IMMEDIATE` did.
     pub(crate) fn lock_tables(&self) -> Sql<()> {
         if let Tx::Postgres(_) = self {
             let mut pg = self.pg();
             let sql = format!(
-                "LOCK TABLE {s}.meta, {s}.records IN ROW EXCLUSIVE MODE",
+                "LOCK TABLE {s}.meta, {s}.records IN SHARE ROW EXCLUSIVE MODE",
                 s = pg.schema
             );
             pg.tx.batch_execute(&sql)?;

@@ -299,7 +299,9 @@ struct Index {
     schema_version: i64,
     /// A commit of ours failed after it may have reached the disk: the next digest found
     /// may be ours.
-    uncertain: bool,
+    /// The digest row of a commit that failed after it may have reached the disk (or the
+    /// server): the next digest found may be that one, and only that one.
+    uncertain: Option<Vec<u8>>,
 }
 
 struct Inner {
@@ -335,11 +337,14 @@ pub(crate) struct Imported {
 
 impl Db {
     /// Opens `dir`'s database for writing, creating it (with `imported` as its first
-    /// records, in the same transaction) if it does not exist yet.
+    /// records, in the same transaction) if it does not exist yet. A PostgreSQL schema is
+    /// created only for a new wallet (`new_postgres`): one the `database` file names that
+    /// has gone (dropped by someone) is never made again, empty, in its place.
     pub(crate) fn open_or_create(
         dir: &Path,
         identity: &x25519::Identity,
         record_key: &RecordKey,
+        new_postgres: bool,
         imported: impl FnOnce() -> Result<Vec<Imported>, StoreError>,
     ) -> Result<Db, StoreError> {
         let location = Location::of(dir, Some(record_key))?;
@@ -356,7 +361,8 @@ impl Db {
         let version = read_version(&mut conn, &path)?;
         if version == 0 {
             // New, or its creation was interrupted (nothing of it was committed: no table).
-            if !version_tx(&mut conn, &path, |tx| tx.is_empty())? {
+            let gone = matches!(location, Location::Postgres(_)) && !new_postgres;
+            if gone || !version_tx(&mut conn, &path, |tx| tx.is_empty())? {
                 return Err(rolled_back(&path));
             }
             let records = match records {
@@ -471,6 +477,11 @@ impl Db {
         })
     }
 
+    /// Where the records are.
+    pub(crate) fn location(&self) -> &Location {
+        &self.location
+    }
+
     /// The database file (or the PostgreSQL schema), as errors name it.
     pub(crate) fn path(&self) -> &Path {
         &self.path
@@ -556,27 +567,26 @@ impl Db {
 
     /// Brings `index` up to date with the database as `conn` sees it. The schema must not
     /// have changed since it was checked. A digest the index was not built from is never
-    /// the writer's to accept (no one else writes: it is a copy put back under it), unless
-    /// its own last commit failed after it may have landed; a read-only view accepts it
-    /// after the full check, if it is newer than the one it had.
+    /// the writer's to accept (no one else writes: it is a copy put back under it, or, with
+    /// PostgreSQL, another process's while this one had lost its connection and lock),
+    /// unless it is exactly the one its own last commit wrote before failing; a read-only
+    /// view accepts it after the full check, if it is newer than the one it had.
     fn refresh(&self, conn: &Tx<'_>, index: &mut Index) -> Result<(), StoreError> {
         if schema_version(conn, &self.path)? != index.schema_version {
             return Err(rolled_back(&self.path));
         }
-        if read_digest_body(conn, &self.path)? == index.digest_body {
+        let body = read_digest_body(conn, &self.path)?;
+        if body == index.digest_body {
+            index.uncertain = None; // that commit did not happen
             return Ok(());
         }
-        if self.writable && !index.uncertain {
+        let ours = index.uncertain.as_ref() == Some(&body);
+        if self.writable && !ours {
             return Err(rolled_back(&self.path));
         }
         check_schema(conn, &self.path)?;
         let fresh = build_index(conn, &self.path, &self.keys)?;
-        let newer = if index.uncertain {
-            fresh.digest.counter >= index.digest.counter
-        } else {
-            fresh.digest.counter > index.digest.counter
-        };
-        if !newer {
+        if !ours && fresh.digest.counter <= index.digest.counter {
             return Err(rolled_back(&self.path));
         }
         *index = fresh;
@@ -716,8 +726,9 @@ impl Txn<'_> {
         };
         if let Err(e) = self.tx.commit() {
             // SQLite may have made it durable before failing (an error while deleting the
-            // journal): the next digest found may be this one.
-            self.index.uncertain = true;
+            // journal), PostgreSQL before the connection broke: the next digest found may
+            // be this one.
+            self.index.uncertain = digest_body;
             return Err(db_error(path, e));
         }
         // Only what is committed enters the index.
@@ -730,7 +741,7 @@ impl Txn<'_> {
             }
             self.index.digest = self.digest;
             self.index.digest_body = body;
-            self.index.uncertain = false;
+            self.index.uncertain = None;
         }
         Ok(())
     }
@@ -896,7 +907,7 @@ fn build_index(conn: &Tx<'_>, path: &Path, keys: &Keys) -> Result<Index, StoreEr
         digest: stored,
         seqs,
         schema_version: schema_version(conn, path)?,
-        uncertain: false,
+        uncertain: None,
     })
 }
 
@@ -987,7 +998,7 @@ fn create(
         digest: Digest::EMPTY,
         seqs: BTreeMap::new(),
         schema_version: 0,
-        uncertain: false,
+        uncertain: None,
     };
     let mut txn = Txn {
         tx,

@@ -309,9 +309,15 @@ impl DataDir {
     /// A crash before the switch leaves the data dir on its old records (the new copy is
     /// never used: run the move again); after it, on the new ones.
     pub fn move_records(&self, store: Store, to: Option<&Postgres>) -> Result<Moved, StoreError> {
+        let Some(old) = store.reader.db.clone() else {
+            return Err(StoreError::NotInitialized {
+                path: self.path.clone(),
+            });
+        };
         let identity = store.reader.identity.clone();
         let record_key = auth::RecordKey::derive(&identity);
-        let from = backend::Location::of(&self.path, Some(&record_key))?;
+        // Where the open store's records are (not the `database` file read again).
+        let from = old.location().clone();
         let target = match (to, &from) {
             (None, backend::Location::Sqlite(_)) => {
                 return Err(StoreError::Database {
@@ -327,20 +333,21 @@ impl DataDir {
                 backend::Location::Sqlite(file)
             }
         };
-        let Some(db) = store.reader.db.clone() else {
-            return Err(StoreError::NotInitialized {
-                path: self.path.clone(),
-            });
-        };
-        let records = db.export()?;
+        let records = old.export()?;
         let count = records.len();
         let db = db::Db::create_at(&target, &identity, &record_key, records)?;
-        match to {
-            Some(pg) => backend::Location::write_postgres(&self.path, pg, &record_key)?,
-            None => backend::Location::forget_postgres(&self.path)?,
+        let switched = match to {
+            Some(pg) => backend::Location::write_postgres(&self.path, pg, &record_key),
+            None => backend::Location::forget_postgres(&self.path),
+        };
+        if let Err(e) = switched {
+            // Still on the old records: the full new copy must not stay behind.
+            drop(db);
+            let _ = target.destroy();
+            return Err(e);
         }
         // The old database's connection (and its writer lock) goes with the old store.
-        drop(store);
+        drop((old, store));
         let left_behind = from
             .destroy()
             .err()
@@ -483,11 +490,12 @@ impl DataDir {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
+        let new_postgres = new_database.is_some();
         if let Some(pg) = new_database {
             backend::Location::write_postgres(&self.path, &pg, &record_key)?;
         }
         let mut moved = Vec::new();
-        let db = db::Db::open_or_create(&self.path, &identity, &record_key, || {
+        let db = db::Db::open_or_create(&self.path, &identity, &record_key, new_postgres, || {
             if !upgrading {
                 let mut files = Vec::new();
                 collect_state_files(&self.path, &mut files)?;
@@ -511,6 +519,12 @@ impl DataDir {
             remove_migrated(&self.path, &leftovers)?;
         } else {
             remove_migrated(&self.path, &moved)?;
+        }
+        // A `records.sqlite` beside a `database` file is a copy a move to PostgreSQL left
+        // (it crashed, or could not remove it): nothing reads it, and it must not be there
+        // to come back if the `database` file were ever taken away.
+        if let backend::Location::Postgres(_) = db.location() {
+            backend::Location::Sqlite(self.path.join(DB_FILE)).destroy()?;
         }
         let store = Store {
             reader: ReadOnlyStore {
