@@ -225,8 +225,10 @@ fn a_rolled_back_deleted_added_swapped_or_foreign_row_is_refused() {
 }
 
 /// Attacks on the schema and on a running writer: a row or the whole schema put back under
-/// it, a trigger that swallows writes, a rule, a row security policy, an extra index, a
-/// function or operator that could be picked over PostgreSQL's own, a damaged body. Each is refused, and the wallet works again once it is undone.
+/// it, a trigger that swallows writes, a rule, a row security policy, an extra index, an
+/// unlogged table, a constraint, a function or operator that could be picked over
+/// PostgreSQL's own, an inheriting child table, a damaged body. Each is refused, and the
+/// wallet works again once it is undone.
 #[test]
 fn tampering_with_the_schema_is_refused() {
     let Some(url) = pg_url() else { return };

@@ -17,10 +17,9 @@
 //!   of the same name in `pg_catalog`) takes part in it. See ADR 0011.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-
-use std::collections::HashMap;
 
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement};
@@ -112,27 +111,21 @@ impl Postgres {
 
     /// Connects once, to find out early that the database is there and lets us in.
     pub fn check(&self) -> Result<(), StoreError> {
-        let label = PathBuf::from(self.label());
-        let mut client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| SqlError::from(e).at(&label))?;
-        client
-            .simple_query("SELECT 1")
-            .map_err(|e| SqlError::from(e).at(&label))?;
-        Ok(())
+        self.run_once("SELECT 1")
     }
 
     /// Drops the schema and everything in it.
     pub(crate) fn drop_schema(&self) -> Result<(), StoreError> {
-        let label = PathBuf::from(self.label());
-        let mut client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| SqlError::from(e).at(&label))?;
         // `schema` is one of our names (checked: a-z, 0-9 and `_`).
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+        self.run_once(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+    }
+
+    /// Runs `sql` on a connection of its own.
+    fn run_once(&self, sql: &str) -> Result<(), StoreError> {
+        let label = PathBuf::from(self.label());
+        self.config
+            .connect(NoTls)
+            .and_then(|mut client| client.batch_execute(sql))
             .map_err(|e| SqlError::from(e).at(&label))
     }
 
@@ -832,5 +825,47 @@ impl<'a> Tx<'a> {
             Tx::Postgres(tx) => tx.into_inner().tx.rollback()?,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `database` file of `tests/data/database-v1`: format 1, for the golden test
+    /// identity. A release must keep reading it (and its tag must keep checking).
+    #[test]
+    fn the_golden_database_file_still_reads() {
+        let identity: age::x25519::Identity = include_str!("../../tests/data/identity-file.txt")
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let key = RecordKey::derive(&identity);
+        let golden = include_str!("../../tests/data/database-v1");
+        let path = Path::new("database-v1");
+        let pg = Postgres::parse_file(path, golden, Some(&key)).unwrap();
+        assert_eq!(pg.file_text(&key), golden);
+        assert_eq!(
+            pg.label(),
+            "PostgreSQL postgres://asyncpay@127.0.0.1:5432/asyncpay \
+             (schema asyncpay_0123456789abcdef0123456789abcdef)"
+        );
+        // Another identity's tag, a changed URL, no tag: refused.
+        let other = RecordKey::derive(&age::x25519::Identity::generate());
+        assert!(matches!(
+            Postgres::parse_file(path, golden, Some(&other)),
+            Err(StoreError::Forged { .. })
+        ));
+        let moved = golden.replace("127.0.0.1", "10.0.0.1");
+        assert!(matches!(
+            Postgres::parse_file(path, &moved, Some(&key)),
+            Err(StoreError::Forged { .. })
+        ));
+        let untagged: String = golden.lines().take(3).map(|l| format!("{l}\n")).collect();
+        assert!(Postgres::parse_file(path, &untagged, Some(&key)).is_err());
+        // Without a key (only to show where the records are), the tag is not checked.
+        assert!(Postgres::parse_file(path, &moved, None).is_ok());
     }
 }

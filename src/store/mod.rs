@@ -352,15 +352,7 @@ impl DataDir {
             .destroy()
             .err()
             .map(|e| (from.label().display().to_string(), e));
-        let store = Store {
-            reader: ReadOnlyStore {
-                dir: self.path.clone(),
-                recipient: identity.to_public(),
-                identity,
-                db: Some(Arc::new(db)),
-            },
-            lock: Some(Arc::clone(&self.lock)),
-        };
+        let store = self.unlocked(identity, db);
         Ok(Moved {
             store,
             records: count,
@@ -526,7 +518,13 @@ impl DataDir {
         if let backend::Location::Postgres(_) = db.location() {
             backend::Location::Sqlite(self.path.join(DB_FILE)).destroy()?;
         }
-        let store = Store {
+        let store = self.unlocked(identity, db);
+        Ok((store, moved))
+    }
+
+    /// The store over `db`, this data dir's open database, holding the lock.
+    fn unlocked(&self, identity: x25519::Identity, db: db::Db) -> Store {
+        Store {
             reader: ReadOnlyStore {
                 dir: self.path.clone(),
                 recipient: identity.to_public(),
@@ -534,8 +532,7 @@ impl DataDir {
                 db: Some(Arc::new(db)),
             },
             lock: Some(Arc::clone(&self.lock)),
-        };
-        Ok((store, moved))
+        }
     }
 
     fn refuse_if_initialized(&self) -> Result<(), StoreError> {
