@@ -674,7 +674,7 @@ fn a_redirected_database_file_is_refused() {
 /// The database keeps a table locked: the wallet gives up after its lock timeout with an
 /// error that says what to check, instead of hanging (S would hang with it). And a
 /// connection the server drops is made again at the next use (the use that finds it gone
-/// fails), the writer's lock with it.
+/// may fail), the writer's lock with it.
 #[test]
 fn a_held_lock_times_out_and_a_dropped_connection_is_made_again() {
     let Some(url) = pg_url() else { return };
@@ -691,6 +691,10 @@ fn a_held_lock_times_out_and_a_dropped_connection_is_made_again() {
     assert!(matches!(err, StoreError::DatabaseServer { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(30));
     tx.rollback().unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 5 })
+    );
 
     let schema: String = attacker
         .query_one("SELECT current_schema()", &[])
@@ -708,10 +712,12 @@ fn a_held_lock_times_out_and_a_dropped_connection_is_made_again() {
         1,
         "the writer's connection holds the schema's lock"
     );
-    // The write that finds the connection gone fails; the next one connects again.
-    let err = store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap_err();
-    assert!(matches!(err, StoreError::DatabaseServer { .. }), "{err}");
-    store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    // The write that finds the connection gone may fail (the client learns it only then);
+    // the next one connects again.
+    if let Err(err) = store.save_keyed("a", &Thing { amount_sat: 6 }) {
+        assert!(matches!(err, StoreError::DatabaseServer { .. }), "{err}");
+        store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    }
     assert_eq!(
         store.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 6 })

@@ -386,6 +386,14 @@ impl Conn {
         })))
     }
 
+    /// True if the connection answers a trivial query (SQLite: always).
+    pub(crate) fn answers(&mut self) -> bool {
+        match self {
+            Conn::Sqlite(_) => true,
+            Conn::Postgres(c) => c.client.is_valid(std::time::Duration::from_secs(5)).is_ok(),
+        }
+    }
+
     /// True if the connection is gone (the server restarted, the network failed): it
     /// must be made again.
     pub(crate) fn is_closed(&self) -> bool {

@@ -307,6 +307,8 @@ struct Index {
 struct Inner {
     conn: Conn,
     index: Index,
+    /// The last use of the connection ended well: no need to ask whether it still works.
+    sound: bool,
 }
 
 /// One records database, shared by a [`super::Store`] and the read-only views made from it.
@@ -473,7 +475,11 @@ impl Db {
             location,
             keys,
             writable,
-            inner: Mutex::new(Inner { conn, index }),
+            inner: Mutex::new(Inner {
+                conn,
+                index,
+                sound: true,
+            }),
         })
     }
 
@@ -493,12 +499,20 @@ impl Db {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The connection, made again if the server dropped it. A writer takes the schema's
-    /// lock again; whatever another writer did in between is then found by the digest.
+    /// The connection, made again if the server dropped it (known closed, or, after a use
+    /// that failed, not answering). A writer takes the schema's lock again; whatever
+    /// another writer did in between is then found by the digest.
     fn reconnect_if_closed(&self, inner: &mut Inner) -> Result<(), StoreError> {
-        if inner.conn.is_closed() {
-            inner.conn = connect(&self.location, &self.path, self.writable)?;
+        let alive = !inner.conn.is_closed() && (inner.sound || inner.conn.answers());
+        if !alive {
+            // A session that may still hold the schema's lock on the server's side keeps
+            // it until the server finds it dead: the new one then waits, or is refused.
+            drop(std::mem::replace(
+                &mut inner.conn,
+                connect(&self.location, &self.path, self.writable)?,
+            ));
         }
+        inner.sound = false; // until this use ends well
         Ok(())
     }
 
@@ -510,11 +524,12 @@ impl Db {
     ) -> Result<R, StoreError> {
         let mut guard = self.lock();
         self.reconnect_if_closed(&mut guard)?;
-        let Inner { conn, index } = &mut *guard;
+        let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
         self.refresh(&tx, index)?;
         let out = f(&tx, index)?;
         tx.finish().map_err(|e| db_error(&self.path, e))?;
+        guard.sound = true;
         Ok(out)
     }
 
@@ -539,7 +554,7 @@ impl Db {
     ) -> Result<R, E> {
         let mut guard = self.lock();
         self.reconnect_if_closed(&mut guard)?;
-        let Inner { conn, index } = &mut *guard;
+        let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
         // checked once they can no longer change before we commit, and still the rollback
@@ -562,6 +577,7 @@ impl Db {
         };
         let out = f(&mut txn)?;
         txn.commit()?;
+        guard.sound = true;
         Ok(out)
     }
 
