@@ -815,3 +815,83 @@ fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
         "another writer's digest after a cut commit",
     );
 }
+
+/// The second review's R3: with owner rights on our tables, an attacker forces a row
+/// security policy whose function would run in the wallet's own session (here it would
+/// release the writer's schema lock, letting a copy of the data dir write beside it). The
+/// wallet's sessions run with `row_security=off`: the read fails instead, the function
+/// never runs, and the copy is still kept out. (Run as a role that is not a superuser:
+/// superusers bypass row security.)
+#[test]
+fn a_forced_policy_never_runs_in_the_wallets_session() {
+    let Some(url) = pg_url() else { return };
+    let config: postgres::Config = url.parse().unwrap();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("postgres").to_owned();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let role = format!("asyncpay_test_role_{}", std::process::id());
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT CREATE ON DATABASE {db} TO {role}; \
+             CREATE OR REPLACE FUNCTION public.{role}_unlock() RETURNS boolean \
+             LANGUAGE plpgsql VOLATILE AS \
+             $$ BEGIN PERFORM pg_catalog.pg_advisory_unlock_all(); RETURN true; END $$;"
+        ))
+        .unwrap();
+    let as_role = format!("postgres://{role}@127.0.0.1:{port}/{db}");
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (a_lock, a) = new_store(&a_dir, &as_role);
+    a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
+    std::fs::create_dir(&b_dir).unwrap();
+    for entry in std::fs::read_dir(&a_dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), b_dir.join(entry.file_name())).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(a_dir.join(DATABASE_FILE)).unwrap();
+    let schema = text
+        .lines()
+        .find_map(|l| l.strip_prefix("schema "))
+        .unwrap()
+        .to_owned();
+    admin
+        .batch_execute(&format!(
+            "ALTER TABLE {schema}.meta ENABLE ROW LEVEL SECURITY; \
+             ALTER TABLE {schema}.meta FORCE ROW LEVEL SECURITY; \
+             CREATE POLICY p ON {schema}.meta USING (public.{role}_unlock());"
+        ))
+        .unwrap();
+    let err = a.load_keyed::<Thing>("x").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::DatabaseServer { .. } | StoreError::RolledBack { .. }
+        ),
+        "{err}"
+    );
+    let refused = unlock(&b_dir).unwrap_err();
+    assert!(
+        refused.is_in_use(),
+        "the writer still holds its lock: {refused}"
+    );
+    admin
+        .batch_execute(&format!(
+            "DROP POLICY p ON {schema}.meta; \
+             ALTER TABLE {schema}.meta NO FORCE ROW LEVEL SECURITY; \
+             ALTER TABLE {schema}.meta DISABLE ROW LEVEL SECURITY;"
+        ))
+        .unwrap();
+    assert_eq!(
+        a.load_keyed::<Thing>("x").unwrap(),
+        Some(Thing { amount_sat: 1 })
+    );
+    drop((a, a_lock));
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA {schema} CASCADE; DROP FUNCTION public.{role}_unlock(); \
+             REVOKE CREATE ON DATABASE {db} FROM {role}; DROP ROLE {role};"
+        ))
+        .unwrap();
+}
