@@ -101,6 +101,18 @@ fn put_row(db: &mut postgres::Client, key: &str, (seq, body): &(i64, Vec<u8>)) {
     .unwrap();
 }
 
+/// A copy of data dir `from` at `to` (but its lock file): with PostgreSQL, a second
+/// process's view of the same schema.
+fn copy_data_dir(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 fn assert_rolled_back(err: StoreError, what: &str) {
     assert!(
         matches!(err, StoreError::RolledBack { .. }),
@@ -369,13 +381,7 @@ fn one_writer_per_schema_and_readers_beside_it() {
     let (root, copy) = (tmp.path().join("w"), tmp.path().join("copy"));
     let (dir, store) = new_store(&root, &url);
     store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
-    std::fs::create_dir(&copy).unwrap();
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
-        }
-    }
+    copy_data_dir(&root, &copy);
     let err = unlock(&copy).unwrap_err();
     assert!(matches!(err, StoreError::DatabaseInUse { .. }), "{err}");
     assert!(err.is_in_use());
@@ -798,13 +804,7 @@ fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
     let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
     let (_a_lock, a) = new_store(&a_dir, &via_proxy);
     a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
-    std::fs::create_dir(&b_dir).unwrap();
-    for entry in std::fs::read_dir(&a_dir).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), b_dir.join(entry.file_name())).unwrap();
-        }
-    }
+    copy_data_dir(&a_dir, &b_dir);
     cut.store(true, SeqCst);
     a.save_keyed("x", &Thing { amount_sat: 2 }).unwrap_err();
     let b = unlock(&b_dir).expect("the cut session's lock is free");
@@ -843,13 +843,7 @@ fn a_forced_policy_never_runs_in_the_wallets_session() {
     let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
     let (a_lock, a) = new_store(&a_dir, &as_role);
     a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
-    std::fs::create_dir(&b_dir).unwrap();
-    for entry in std::fs::read_dir(&a_dir).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), b_dir.join(entry.file_name())).unwrap();
-        }
-    }
+    copy_data_dir(&a_dir, &b_dir);
     let text = std::fs::read_to_string(a_dir.join(DATABASE_FILE)).unwrap();
     let schema = text
         .lines()

@@ -297,8 +297,6 @@ struct Index {
     /// `PRAGMA schema_version` when the schema was checked: any later change (a trigger
     /// planted and its schema row hidden again) is refused.
     schema_version: i64,
-    /// A commit of ours failed after it may have reached the disk: the next digest found
-    /// may be ours.
     /// The digest row of a commit that failed after it may have reached the disk (or the
     /// server): the next digest found may be that one, and only that one.
     uncertain: Option<Vec<u8>>,
