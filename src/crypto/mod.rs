@@ -4,6 +4,7 @@
 
 pub mod adaptor;
 pub mod bip118;
+pub mod memo;
 pub mod musig;
 
 use std::sync::OnceLock;

@@ -12,10 +12,11 @@
 //! - [`PartialSignature`] never prints its value: `s_A` is the secret A sells.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 
 use musig2::{AggNonce, KeyAggContext, PubNonce, SecNonce};
 use secp::{MaybePoint, MaybeScalar, Point, Scalar, G};
+
+use super::memo::Memo;
 
 /// What went wrong in a MuSig2 session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,14 +72,9 @@ impl AggregateKey {
         let mut keys = [p1, p2];
         keys.sort_by_key(|p| p.serialize());
         let id = [keys[0].serialize(), keys[1].serialize()];
-        if let Some(ctx) = KEY_AGG_CACHE.get(&id) {
-            return Ok(Self {
-                ctx,
-                tweaked: false,
-            });
-        }
-        let ctx = KeyAggContext::new(keys).map_err(|e| MusigError::KeyAgg(e.to_string()))?;
-        KEY_AGG_CACHE.put(id, &ctx);
+        let ctx = KEY_AGG.try_get(id, || {
+            KeyAggContext::new(keys).map_err(|e| MusigError::KeyAgg(e.to_string()))
+        })?;
         Ok(Self {
             ctx,
             tweaked: false,
@@ -121,35 +117,11 @@ impl AggregateKey {
     }
 }
 
-/// Key aggregation of the channels in use, most recent last (issue 10: every state built,
-/// nonce drawn and session opened aggregated the same two keys again, two point
-/// multiplications each time). Aggregation is a deterministic function of the two public
-/// keys, so a cached context is the one `KeyAggContext::new` would return; nothing secret
-/// is cached. Bounded: a flood of channels only evicts.
-static KEY_AGG_CACHE: KeyAggCache = KeyAggCache(Mutex::new(Vec::new()));
-
-const KEY_AGG_CACHE_SIZE: usize = 64;
-
-struct KeyAggCache(Mutex<Vec<([[u8; 33]; 2], KeyAggContext)>>);
-
-impl KeyAggCache {
-    fn get(&self, id: &[[u8; 33]; 2]) -> Option<KeyAggContext> {
-        let cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .iter()
-            .rev()
-            .find(|(k, _)| k == id)
-            .map(|(_, c)| c.clone())
-    }
-
-    fn put(&self, id: [[u8; 33]; 2], ctx: &KeyAggContext) {
-        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= KEY_AGG_CACHE_SIZE {
-            cache.remove(0);
-        }
-        cache.push((id, ctx.clone()));
-    }
-}
+/// Key aggregation of the channels in use (issue 10: every state built, nonce drawn and
+/// session opened aggregated the same two keys again, two point multiplications each time).
+/// Aggregation is a deterministic function of the two public keys, so a cached context is
+/// the one `KeyAggContext::new` would return.
+static KEY_AGG: Memo<[[u8; 33]; 2], KeyAggContext> = Memo::new();
 
 /// A signer's public nonce `R_i1 || R_i2` (66 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! Scripts and taproot trees of the LN-Symmetry layout (PROTOCOL.md §3, §4).
 
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
 
 use bitcoin::hashes::Hash;
 use bitcoin::key::{Parity, Secp256k1, TapTweak, UntweakedPublicKey, XOnlyPublicKey};
@@ -10,6 +10,8 @@ use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::secp256k1::VerifyOnly;
 use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TapNodeHash, TaprootMerkleBranch};
 use bitcoin::{absolute, ScriptBuf};
+
+use crate::crypto::memo::Memo;
 
 pub(crate) static SECP: LazyLock<Secp256k1<VerifyOnly>> =
     LazyLock::new(Secp256k1::verification_only);
@@ -106,33 +108,16 @@ pub fn leaf_hash(script: &ScriptBuf) -> TapLeafHash {
     TapLeafHash::from_script(script, LeafVersion::TapScript)
 }
 
-/// The BIP341 output key of `internal_key` committing to `root`, from a small cache of
-/// recent ones (issue 10: every watcher look at a channel rebuilt its funding output, and
-/// every PTLC claim digest its PTLC tree, a tweak of the same key by the same root each
-/// time). The output key is a deterministic function of the two public inputs, both
-/// compared in full; nothing secret is cached. Bounded: a flood of trees only evicts.
+/// The BIP341 output key of `internal_key` committing to `root`, from a memo (issue 10:
+/// every watcher look at a channel rebuilt its funding output, and every PTLC claim digest
+/// its PTLC tree, a tweak of the same key by the same root each time). The output key is a
+/// deterministic function of the two public inputs.
 fn tweaked(internal_key: UntweakedPublicKey, root: TapNodeHash) -> (XOnlyPublicKey, Parity) {
-    type Entry = (UntweakedPublicKey, TapNodeHash, XOnlyPublicKey, Parity);
-    static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
-    const SIZE: usize = 64;
-    {
-        let cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, _, key, parity)) = cache
-            .iter()
-            .rev()
-            .find(|(k, r, _, _)| *k == internal_key && *r == root)
-        {
-            return (*key, *parity);
-        }
-    }
-    let (output_key, parity) = internal_key.tap_tweak(&SECP, Some(root));
-    let output_key = output_key.to_x_only_public_key();
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    if cache.len() >= SIZE {
-        cache.remove(0);
-    }
-    cache.push((internal_key, root, output_key, parity));
-    (output_key, parity)
+    static TWEAKS: Memo<(UntweakedPublicKey, TapNodeHash), (XOnlyPublicKey, Parity)> = Memo::new();
+    TWEAKS.get((internal_key, root), || {
+        let (output_key, parity) = internal_key.tap_tweak(&SECP, Some(root));
+        (output_key.to_x_only_public_key(), parity)
+    })
 }
 
 /// A taproot output with one leaf, or two leaves at depth one: its scriptPubKey and the
