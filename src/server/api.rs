@@ -390,10 +390,7 @@ pub fn router(core: Core, auth: &AuthState) -> Router {
 /// nothing, so it earns nothing: node ids are free.
 fn has_channel(core: &ServerCore, node: &NodeId) -> bool {
     use crate::protocol::ChannelStatus::{Closing, Open};
-    core.lock()
-        .channels
-        .values()
-        .any(|c| c.client == *node && matches!(c.channel.status(), Open | Closing))
+    core.lock().has_channel_in(node, &[Open, Closing])
 }
 
 /// The router of S and its mailbox (for the run loop to prune expired items). `auth` must

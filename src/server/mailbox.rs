@@ -39,7 +39,7 @@
 //! HTTP (see `docs/api.md`, "Mailbox"): [`routes`] serves `POST /v1/mailbox/{recipient}`,
 //! `GET /v1/mailbox`, `GET /v1/mailbox/{id}` and `DELETE /v1/mailbox/{id}`, all signed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -360,6 +360,106 @@ struct Entry {
     work: u8,
 }
 
+/// The items in memory (everything but the payloads), with what the limits ask about kept
+/// at hand: each recipient's items, the strangers' items from the weakest up, and every item
+/// by expiry. A post, fetch or listing then looks at one recipient's items (at most
+/// [`MAX_ITEMS_PER_RECIPIENT`]) however many S holds.
+#[derive(Default)]
+struct Index {
+    items: BTreeMap<ItemId, Entry>,
+    by_recipient: HashMap<NodeId, BTreeSet<ItemId>>,
+    /// Strangers' items in the order they make room: least work, then oldest.
+    strangers: BTreeSet<(u8, u64, ItemId)>,
+    by_expiry: BTreeSet<(u64, ItemId)>,
+}
+
+impl Index {
+    fn insert(&mut self, entry: Entry) {
+        let id = entry.meta.id;
+        self.remove(&id);
+        self.by_recipient
+            .entry(entry.recipient)
+            .or_default()
+            .insert(id);
+        if entry.stranger {
+            self.strangers
+                .insert((entry.work, entry.meta.posted_at, id));
+        }
+        self.by_expiry.insert((entry.meta.expires_at, id));
+        self.items.insert(id, entry);
+    }
+
+    fn remove(&mut self, id: &ItemId) {
+        let Some(e) = self.items.remove(id) else {
+            return;
+        };
+        if let Some(ids) = self.by_recipient.get_mut(&e.recipient) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.by_recipient.remove(&e.recipient);
+            }
+        }
+        self.strangers.remove(&(e.work, e.meta.posted_at, *id));
+        self.by_expiry.remove(&(e.meta.expires_at, *id));
+    }
+
+    fn get(&self, id: &ItemId) -> Option<&Entry> {
+        self.items.get(id)
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn strangers_total(&self) -> usize {
+        self.strangers.len()
+    }
+
+    /// `recipient`'s items.
+    fn of<'a>(&'a self, recipient: &NodeId) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.by_recipient
+            .get(recipient)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.items[id])
+    }
+
+    /// The items expired at `now`, of `recipient` or anyone's.
+    fn expired(&self, recipient: Option<&NodeId>, now: u64) -> Vec<ItemId> {
+        match recipient {
+            Some(r) => self
+                .of(r)
+                .filter(|e| e.meta.expires_at <= now)
+                .map(|e| e.meta.id)
+                .collect(),
+            None => self
+                .by_expiry
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .map(|(_, id)| *id)
+                .collect(),
+        }
+    }
+
+    /// The stranger item (of `scope`, or anyone's) not posted by `poster` that goes first
+    /// when room is needed: the least work, then the oldest. With its work.
+    fn weakest_stranger(&self, scope: Option<&NodeId>, poster: &NodeId) -> Option<(ItemId, u8)> {
+        let not_poster = |e: &&Entry| e.stranger && e.meta.sender != *poster;
+        match scope {
+            Some(r) => self
+                .of(r)
+                .filter(not_poster)
+                .min_by_key(|e| (e.work, e.meta.posted_at, e.meta.id)),
+            None => self
+                .strangers
+                .iter()
+                .map(|(_, _, id)| &self.items[id])
+                .find(not_poster),
+        }
+        .map(|e| (e.meta.id, e.work))
+    }
+}
+
 /// Which senders are members (see the module documentation).
 pub type Members = Arc<dyn Fn(&NodeId) -> bool + Send + Sync>;
 
@@ -370,7 +470,7 @@ pub struct Mailbox {
     /// `None`: S's rule (itself or an open channel) with S's backing, everyone otherwise.
     members: Option<Members>,
     /// `None` until loaded from the files.
-    index: Mutex<Option<BTreeMap<ItemId, Entry>>>,
+    index: Mutex<Option<Index>>,
 }
 
 impl fmt::Debug for Mailbox {
@@ -422,10 +522,9 @@ impl Mailbox {
             (None, Backing::Own(_)) => true,
             (None, Backing::Server(core)) => {
                 *sender == core.node_id()
-                    || core.lock().channels.values().any(|c| {
-                        c.client == *sender
-                            && c.channel.status() == crate::protocol::ChannelStatus::Open
-                    })
+                    || core
+                        .lock()
+                        .has_channel_in(sender, &[crate::protocol::ChannelStatus::Open])
             }
         }
     }
@@ -453,7 +552,7 @@ impl Mailbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if guard.is_none() {
             let store = self.store();
-            let mut index = BTreeMap::new();
+            let mut index = Index::default();
             for key in store.keys_of::<StoredItem>()? {
                 let Some(item) = store.load_keyed::<StoredItem>(&key)? else {
                     continue; // removed meanwhile
@@ -465,21 +564,18 @@ impl Mailbox {
                     )));
                 }
                 let size = item.payload.len() / 2;
-                index.insert(
-                    item.id,
-                    Entry {
-                        recipient: item.recipient,
-                        stranger: item.stranger,
-                        work: item.work,
-                        meta: ItemMeta {
-                            id: item.id,
-                            sender: item.sender,
-                            size,
-                            posted_at: item.posted_at,
-                            expires_at: item.expires_at,
-                        },
+                index.insert(Entry {
+                    recipient: item.recipient,
+                    stranger: item.stranger,
+                    work: item.work,
+                    meta: ItemMeta {
+                        id: item.id,
+                        sender: item.sender,
+                        size,
+                        posted_at: item.posted_at,
+                        expires_at: item.expires_at,
                     },
-                );
+                });
             }
             *guard = Some(index);
         }
@@ -487,7 +583,7 @@ impl Mailbox {
     }
 
     /// Removes an item's record (durably) and then its index entry.
-    fn remove(&self, index: &mut BTreeMap<ItemId, Entry>, id: &ItemId) -> Result<(), MailboxError> {
+    fn remove(&self, index: &mut Index, id: &ItemId) -> Result<(), MailboxError> {
         self.store().remove_keyed::<StoredItem>(&id.to_string())?;
         index.remove(id);
         Ok(())
@@ -496,15 +592,11 @@ impl Mailbox {
     /// Drops `recipient`'s expired items (all recipients' when `None`); returns how many.
     fn drop_expired(
         &self,
-        index: &mut BTreeMap<ItemId, Entry>,
+        index: &mut Index,
         recipient: Option<&NodeId>,
         now: u64,
     ) -> Result<usize, MailboxError> {
-        let expired: Vec<ItemId> = index
-            .values()
-            .filter(|e| recipient.is_none_or(|r| e.recipient == *r) && e.meta.expires_at <= now)
-            .map(|e| e.meta.id)
-            .collect();
+        let expired = index.expired(recipient, now);
         for id in &expired {
             self.remove(index, id)?;
         }
@@ -545,32 +637,23 @@ impl Mailbox {
 
     /// The bits a stranger's post must prove: one more than every stranger item it would
     /// displace (the weakest of each full scope), 0 when nothing is full.
-    fn required_of_stranger(
-        &self,
-        index: &BTreeMap<ItemId, Entry>,
-        recipient: &NodeId,
-        sender: &NodeId,
-    ) -> u8 {
+    fn required_of_stranger(&self, index: &Index, recipient: &NodeId, sender: &NodeId) -> u8 {
         let limits = self.limits;
         let mut required = 0u8;
-        let strangers_total = index.values().filter(|e| e.stranger).count();
         if index.len() >= limits.max_total_items
-            || strangers_total >= limits.max_stranger_items_total
+            || index.strangers_total() >= limits.max_stranger_items_total
         {
-            if let Some((_, w)) = weakest_stranger(index, None, sender) {
+            if let Some((_, w)) = index.weakest_stranger(None, sender) {
                 required = required.max(w.saturating_add(1));
             }
         }
-        let (all, strangers) = index
-            .values()
-            .filter(|e| e.recipient == *recipient)
-            .fold((0, 0), |(all, st), e| {
-                (all + 1, st + usize::from(e.stranger))
-            });
+        let (all, strangers) = index.of(recipient).fold((0, 0), |(all, st), e| {
+            (all + 1, st + usize::from(e.stranger))
+        });
         if strangers >= limits.max_stranger_items_per_recipient
             || all >= limits.max_items_per_recipient
         {
-            if let Some((_, w)) = weakest_stranger(index, Some(recipient), sender) {
+            if let Some((_, w)) = index.weakest_stranger(Some(recipient), sender) {
                 required = required.max(w.saturating_add(1));
             }
         }
@@ -636,11 +719,9 @@ impl Mailbox {
                 });
             }
         }
-        let strangers_total =
-            |index: &BTreeMap<ItemId, Entry>| index.values().filter(|e| e.stranger).count();
-        let server_full = |index: &BTreeMap<ItemId, Entry>| {
+        let server_full = |index: &Index| {
             index.len() >= limits.max_total_items
-                || (!member && strangers_total(index) >= limits.max_stranger_items_total)
+                || (!member && index.strangers_total() >= limits.max_stranger_items_total)
         };
         if server_full(index) {
             self.drop_expired(index, None, now)?;
@@ -653,17 +734,16 @@ impl Mailbox {
                 });
             }
         }
-        let count = |index: &BTreeMap<ItemId, Entry>| {
-            index.values().filter(|e| e.recipient == recipient).fold(
-                (0, 0, 0),
-                |(all, mine, strangers), e| {
+        let count = |index: &Index| {
+            index
+                .of(&recipient)
+                .fold((0, 0, 0), |(all, mine, strangers), e| {
                     (
                         all + 1,
                         mine + usize::from(e.meta.sender == sender),
                         strangers + usize::from(e.stranger),
                     )
-                },
-            )
+                })
         };
         let (_, from_sender, _) = count(index);
         let sender_max = if member {
@@ -700,7 +780,7 @@ impl Mailbox {
         }
         let id = loop {
             let id = ItemId::random()?;
-            if !index.contains_key(&id) {
+            if index.get(&id).is_none() {
                 break id;
             }
         };
@@ -723,31 +803,28 @@ impl Mailbox {
             posted_at: now,
             expires_at,
         };
-        index.insert(
-            id,
-            Entry {
-                recipient,
-                meta: meta.clone(),
-                stranger: !member,
-                work,
-            },
-        );
+        index.insert(Entry {
+            recipient,
+            meta: meta.clone(),
+            stranger: !member,
+            work,
+        });
         Ok(meta)
     }
 
-    /// Deletes the weakest stranger item (of `scope`, or anyone's; see [`weakest_stranger`])
-    /// not posted by `poster` (a sender never displaces its own items, so its quota stays
-    /// exact); false if there is none. A stranger poster (`proven` bits) displaces only an
-    /// item with less work.
+    /// Deletes the weakest stranger item (of `scope`, or anyone's; see
+    /// [`Index::weakest_stranger`]) not posted by `poster` (a sender never displaces its own
+    /// items, so its quota stays exact); false if there is none. A stranger poster (`proven`
+    /// bits) displaces only an item with less work.
     fn make_room(
         &self,
-        index: &mut BTreeMap<ItemId, Entry>,
+        index: &mut Index,
         scope: Option<&NodeId>,
         poster: &NodeId,
         proven: Option<u8>,
         recipient: NodeId,
     ) -> Result<bool, MailboxError> {
-        match weakest_stranger(index, scope, poster) {
+        match index.weakest_stranger(scope, poster) {
             Some((id, work)) => {
                 if let Some(proven) = proven.filter(|p| *p <= work) {
                     return Err(MailboxError::WorkRequired {
@@ -768,11 +845,7 @@ impl Mailbox {
         let mut guard = self.index()?;
         let index = guard.get();
         self.drop_expired(index, Some(recipient), now)?;
-        let mut items: Vec<ItemMeta> = index
-            .values()
-            .filter(|e| e.recipient == *recipient)
-            .map(|e| e.meta.clone())
-            .collect();
+        let mut items: Vec<ItemMeta> = index.of(recipient).map(|e| e.meta.clone()).collect();
         items.sort_by_key(|m| (m.posted_at, m.id));
         Ok(items)
     }
@@ -840,22 +913,6 @@ impl Mailbox {
     }
 }
 
-/// The stranger item (of `scope`, or anyone's) not posted by `poster` that goes first when
-/// room is needed: the least work, then the oldest. With its work.
-fn weakest_stranger(
-    index: &BTreeMap<ItemId, Entry>,
-    scope: Option<&NodeId>,
-    poster: &NodeId,
-) -> Option<(ItemId, u8)> {
-    index
-        .values()
-        .filter(|e| {
-            e.stranger && e.meta.sender != *poster && scope.is_none_or(|r| e.recipient == *r)
-        })
-        .min_by_key(|e| (e.work, e.meta.posted_at, e.meta.id))
-        .map(|e| (e.meta.id, e.work))
-}
-
 /// The hash state of a post's proof of work before its work nonce: `SHA256(WORK_TAG ‖
 /// server (33) ‖ sender (33) ‖ recipient (33) ‖ SHA256(payload) (32) ‖ ts (8, BE) ‖
 /// request nonce (16) ‖ work nonce (8, BE))`, where `ts` and the request nonce are the ones
@@ -914,10 +971,10 @@ pub fn solve_work(prefix: &sha256::HashEngine, bits: u8) -> u64 {
 }
 
 /// The locked, loaded index.
-struct IndexGuard<'a>(MutexGuard<'a, Option<BTreeMap<ItemId, Entry>>>);
+struct IndexGuard<'a>(MutexGuard<'a, Option<Index>>);
 
 impl IndexGuard<'_> {
-    fn get(&mut self) -> &mut BTreeMap<ItemId, Entry> {
+    fn get(&mut self) -> &mut Index {
         self.0.as_mut().expect("loaded by Mailbox::index")
     }
 }
@@ -1216,4 +1273,104 @@ pub fn routes(mailbox: Arc<Mailbox>, auth: &AuthState) -> Router {
         mailbox,
         server: auth.server(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn node(i: u8) -> NodeId {
+        static NODES: std::sync::OnceLock<Vec<NodeId>> = std::sync::OnceLock::new();
+        NODES.get_or_init(|| {
+            let secp = bitcoin::secp256k1::Secp256k1::signing_only();
+            (1..=4u8)
+                .map(|i| {
+                    let key = bitcoin::secp256k1::SecretKey::from_slice(&[i; 32]).unwrap();
+                    NodeId(bitcoin::secp256k1::PublicKey::from_secret_key(&secp, &key))
+                })
+                .collect()
+        })[usize::from(i)]
+    }
+
+    /// One step on the index: insert an item (id, recipient, sender, stranger, work, posted,
+    /// expires), or remove the item of an id.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Insert(u8, u8, u8, bool, u8, u64, u64),
+        Remove(u8),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0..40u8, 0..4u8, 0..4u8, any::<bool>(), 0..3u8, 0..5u64, 0..8u64)
+                .prop_map(|(i, r, s, st, w, p, e)| Step::Insert(i, r, s, st, w, p, e)),
+            1 => (0..40u8).prop_map(Step::Remove),
+        ]
+    }
+
+    proptest! {
+        /// What the index answers from its by-recipient, strangers' and expiry sets is what a
+        /// scan of every item answers (the scans the mailbox made before it kept them).
+        #[test]
+        fn the_index_answers_like_a_scan_of_every_item(steps in proptest::collection::vec(step(), 0..80)) {
+            let mut index = Index::default();
+            for step in steps {
+                match step {
+                    Step::Insert(i, r, s, stranger, work, posted_at, expires_at) => {
+                        index.insert(Entry {
+                            recipient: node(r),
+                            stranger,
+                            work,
+                            meta: ItemMeta {
+                                id: ItemId([i; 16]),
+                                sender: node(s),
+                                size: 1,
+                                posted_at,
+                                expires_at,
+                            },
+                        })
+                    }
+                    Step::Remove(i) => index.remove(&ItemId([i; 16])),
+                }
+                let all: Vec<&Entry> = index.items.values().collect();
+                prop_assert_eq!(index.strangers_total(), all.iter().filter(|e| e.stranger).count());
+                for now in 0..9 {
+                    let mut scanned: Vec<ItemId> = all
+                        .iter()
+                        .filter(|e| e.meta.expires_at <= now)
+                        .map(|e| e.meta.id)
+                        .collect();
+                    let mut got = index.expired(None, now);
+                    scanned.sort();
+                    got.sort();
+                    prop_assert_eq!(got, scanned);
+                }
+                for r in 0..4 {
+                    let r = node(r);
+                    let mut scanned: Vec<ItemId> =
+                        all.iter().filter(|e| e.recipient == r).map(|e| e.meta.id).collect();
+                    let mut got: Vec<ItemId> = index.of(&r).map(|e| e.meta.id).collect();
+                    scanned.sort();
+                    got.sort();
+                    prop_assert_eq!(got, scanned);
+                    for poster in 0..4 {
+                        let poster = node(poster);
+                        for scope in [None, Some(&r)] {
+                            let scanned = all
+                                .iter()
+                                .filter(|e| {
+                                    e.stranger
+                                        && e.meta.sender != poster
+                                        && scope.is_none_or(|r| e.recipient == *r)
+                                })
+                                .min_by_key(|e| (e.work, e.meta.posted_at, e.meta.id))
+                                .map(|e| (e.meta.id, e.work));
+                            prop_assert_eq!(index.weakest_stranger(scope, &poster), scanned);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

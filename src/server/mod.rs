@@ -10,7 +10,7 @@ pub mod mailbox;
 pub mod payments;
 pub mod watcher;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use bitcoin::{Address, Amount, FeeRate, Network, OutPoint, Transaction};
@@ -447,7 +447,10 @@ pub struct Replies {
 struct Inner {
     settings: ServerSettings,
     channels: BTreeMap<ChannelId, ServerChannel>,
-    payments: BTreeMap<crate::payment::PaymentId, payments::ServerPayment>,
+    payments: payments::PaymentBook,
+    /// Each client's channels: what S asks about a node (its channels, whether it is a
+    /// member of the mailbox or a known node of the request budgets) looks at those alone.
+    by_client: HashMap<NodeId, BTreeSet<ChannelId>>,
     onchain: Option<(OnchainWallet, WalletState)>,
     /// What S set aside at startup (or since) instead of refusing to start.
     quarantined: Vec<Quarantined>,
@@ -459,6 +462,26 @@ struct Inner {
     /// The tip at which S last looked for fee children to pay more for (one look a block).
     fees_checked_at: Option<u32>,
 }
+
+impl Inner {
+    /// `client`'s channels, by id.
+    fn channels_of<'a>(&'a self, client: &NodeId) -> impl Iterator<Item = &'a ServerChannel> + 'a {
+        self.by_client
+            .get(client)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.channels[id])
+    }
+
+    /// Whether `client` has a channel with S in one of `statuses`.
+    fn has_channel_in(&self, client: &NodeId, statuses: &[ChannelStatus]) -> bool {
+        self.channels_of(client)
+            .any(|c| statuses.contains(&c.channel.status()))
+    }
+}
+
+/// Longest the watcher lets waiting requests go first before its next channel.
+const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A channel, payment or file S could not load or finish and set aside: S starts and keeps
 /// watching everything else; the operator sees these in the startup line, the log and
@@ -482,6 +505,9 @@ pub struct ServerCore {
     /// Unix time this core was opened (`server run` started).
     started_at: u64,
     inner: Mutex<Inner>,
+    /// Requests waiting for `inner`: the watcher lets them go first between two channels
+    /// (a mutex does not hand itself to a waiter, so a pass would otherwise keep it).
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -544,7 +570,7 @@ impl ServerCore {
                 }),
             }
         }
-        let mut payments = BTreeMap::new();
+        let mut payments = payments::PaymentBook::default();
         for key in store
             .keys_of::<payments::ServerPayment>()
             .map_err(|e| e.to_string())?
@@ -575,7 +601,11 @@ impl ServerCore {
                 });
                 continue;
             }
-            payments.insert(p.payment_id, p);
+            payments.insert(p);
+        }
+        let mut by_client: HashMap<NodeId, BTreeSet<ChannelId>> = HashMap::new();
+        for (id, ch) in &channels {
+            by_client.entry(ch.client).or_default().insert(*id);
         }
         let core = ServerCore {
             store,
@@ -585,10 +615,12 @@ impl ServerCore {
             manual: std::sync::atomic::AtomicBool::new(false),
             watch_health: Mutex::default(),
             started_at: crate::net::server::system_clock(),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 settings,
                 channels,
                 payments,
+                by_client,
                 onchain: None,
                 quarantined,
                 close_nonces: BTreeMap::new(),
@@ -620,9 +652,29 @@ impl ServerCore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.waiting.fetch_add(1, SeqCst);
+        let guard = self.lock_unannounced();
+        self.waiting.fetch_sub(1, SeqCst);
+        guard
+    }
+
+    fn lock_unannounced(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The lock for the watcher's next channel, once the requests waiting for it had it (for
+    /// at most [`WATCHER_YIELD`]: a flood of requests delays a pass, it does not stop it).
+    fn lock_after_requests(&self) -> std::sync::MutexGuard<'_, Inner> {
+        let start = std::time::Instant::now();
+        while self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && start.elapsed() < WATCHER_YIELD
+        {
+            std::thread::yield_now();
+        }
+        self.lock_unannounced()
     }
 
     /// What S set aside instead of refusing to start (see [`Quarantined`]).
@@ -693,9 +745,7 @@ impl ServerCore {
     pub fn channels_of(&self, client: &NodeId) -> Vec<ChannelSummary> {
         let inner = self.lock();
         inner
-            .channels
-            .values()
-            .filter(|c| c.client == *client)
+            .channels_of(client)
             .map(|c| ChannelSummary {
                 close_notice: close_notice(c, &inner.settings.limits),
                 ..summary(&c.channel)
@@ -770,6 +820,11 @@ impl ServerCore {
             uncovered_since: None,
         };
         self.save(&ch)?;
+        inner
+            .by_client
+            .entry(*client)
+            .or_default()
+            .insert(open.channel_id);
         inner.channels.insert(open.channel_id, ch);
         Ok(vec![Message::AcceptChannel(accept)])
     }
@@ -1408,8 +1463,10 @@ impl ServerCore {
     /// [`ServerCore::watch_once`] with its failures apart: `(log lines, errors)`. A pass
     /// with errors (a channel that could not be read from the chain, a state that could not
     /// be written, a transaction that could not be published) did not watch everything.
+    ///
+    /// S's lock is taken for one channel at a time (and once for the pass's start and end),
+    /// so requests go on between two channels however many S watches.
     pub fn watch_pass_checked(&self) -> (Vec<String>, Vec<String>) {
-        let mut inner = self.lock();
         let mut log = Vec::new();
         let mut errors = Vec::new();
         let tip = match self.chain.tip_height() {
@@ -1419,40 +1476,47 @@ impl ServerCore {
                 return (log, errors);
             }
         };
-        log.extend(self.expire_unfunded(&mut inner, tip));
-        let limits = inner.settings.limits.clone();
-        // Inbound S funded that its client's live stake no longer covers (policy stake).
-        let uncovered = uncovered_inbound(&inner);
-        // Channels a payment is under way on: S closes none of them for idleness or stake
-        // (the payment ends by its expiry at the latest).
-        let busy: BTreeSet<ChannelId> = inner
-            .channels
-            .values()
-            .filter(|c| {
-                payments::payment_of_pending(&inner, &c.channel).is_some()
-                    || c.channel
-                        .pending()
-                        .is_some_and(|p| p.proposer() == Party::Server)
-                    || c.channel
-                        .latest()
-                        .is_some_and(|l| !l.state.ptlcs.is_empty())
-            })
-            .map(|c| c.channel.id())
-            .collect();
+        let (limits, uncovered, watched) = {
+            let mut inner = self.lock();
+            log.extend(self.expire_unfunded(&mut inner, tip));
+            let watched: Vec<ChannelId> = inner.channels.keys().copied().collect();
+            // Inbound S funded that its client's live stake no longer covers (policy stake).
+            (
+                inner.settings.limits.clone(),
+                uncovered_inbound(&inner),
+                watched,
+            )
+        };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
         let mut unconfirmed = Vec::new();
-        let Inner {
-            channels, onchain, ..
-        } = &mut *inner;
-        for ch in channels.values_mut() {
+        for id in watched {
+            let mut inner = self.lock_after_requests();
+            let Some(ch) = inner.channels.get(&id) else {
+                continue;
+            };
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
             {
                 continue;
             }
+            // A payment is under way on the channel: S closes it neither for idleness nor
+            // for stake (the payment ends by its expiry at the latest).
+            let busy = payments::payment_of_pending(&inner, &ch.channel).is_some()
+                || ch
+                    .channel
+                    .pending()
+                    .is_some_and(|p| p.proposer() == Party::Server)
+                || ch
+                    .channel
+                    .latest()
+                    .is_some_and(|l| !l.state.ptlcs.is_empty());
+            let Inner {
+                channels, onchain, ..
+            } = &mut *inner;
+            let ch = channels.get_mut(&id).expect("looked up above");
             let id = ch.channel.id();
             log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
-            let open = ch.channel.status() == ChannelStatus::Open && !busy.contains(&id);
+            let open = ch.channel.status() == ChannelStatus::Open && !busy;
             // Inbound capacity nothing was paid into goes back to S's wallet.
             let idle_inbound = open && idle_close_height(ch, &limits).is_some_and(|h| tip >= h);
             // So does inbound no live stake covers, once the notice has run out.
@@ -1519,6 +1583,7 @@ impl ServerCore {
             }
             unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
         }
+        let mut inner = self.lock();
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
         self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);
         if let Some((record, generation)) = self.chain.changed_spend_index() {
@@ -1737,7 +1802,11 @@ fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Resu
             .values()
             .filter(|c| c.channel.status() != ChannelStatus::Closed)
     };
-    let mine = || live().filter(|c| c.client == *client);
+    let mine = || {
+        inner
+            .channels_of(client)
+            .filter(|c| c.channel.status() != ChannelStatus::Closed)
+    };
     let expiry = limits.open_expiry_blocks;
     let too_many = |code: &'static str, message: String| {
         ApiError::new(
@@ -1836,9 +1905,8 @@ fn check_stake(inner: &Inner, client: &NodeId, capacity: u64) -> Result<(), ApiE
     }
     let mine = || {
         inner
-            .channels
-            .values()
-            .filter(|c| c.client == *client && c.channel.status() != ChannelStatus::Closed)
+            .channels_of(client)
+            .filter(|c| c.channel.status() != ChannelStatus::Closed)
     };
     let held: u64 = mine()
         .filter(|c| c.channel.funder() == Party::Server)

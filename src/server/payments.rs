@@ -6,6 +6,8 @@
 //! before any reply (PROTOCOL.md §7.2); each channel transition is written before the
 //! message that depends on it.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
 use super::{channel_error, internal, random32, store_error, unhex, Inner, ServerCore};
@@ -286,17 +288,50 @@ impl ServerPayment {
     }
 }
 
+/// S's payments in memory, with the ones in flight (pending or sold) kept apart: the steps
+/// of a payment look only at those, so a payment costs S the same after a million others.
+#[derive(Default)]
+pub(super) struct PaymentBook {
+    all: BTreeMap<PaymentId, ServerPayment>,
+    in_flight: BTreeSet<PaymentId>,
+}
+
+impl PaymentBook {
+    /// Keeps `p` (written already), replacing what was kept of it.
+    pub(super) fn insert(&mut self, p: ServerPayment) {
+        if p.holds_pending() {
+            self.in_flight.insert(p.payment_id);
+        } else {
+            self.in_flight.remove(&p.payment_id);
+        }
+        self.all.insert(p.payment_id, p);
+    }
+
+    pub(super) fn get(&self, id: &PaymentId) -> Option<&ServerPayment> {
+        self.all.get(id)
+    }
+
+    /// Every payment, by id.
+    pub(super) fn values(&self) -> impl Iterator<Item = &ServerPayment> {
+        self.all.values()
+    }
+
+    /// The payments pending or sold, by id.
+    pub(super) fn in_flight(&self) -> impl Iterator<Item = &ServerPayment> {
+        self.in_flight.iter().map(|id| &self.all[id])
+    }
+}
+
 /// The payment (pending or sold) whose A–S state is `channel`'s pending update, if any.
 pub(super) fn payment_of_pending<'a>(
     inner: &'a Inner,
     channel: &Channel,
 ) -> Option<&'a ServerPayment> {
     let pending = channel.pending()?;
-    inner.payments.values().find(|p| {
-        p.payer_channel == channel.id()
-            && p.state_number == pending.next().number
-            && p.holds_pending()
-    })
+    inner
+        .payments
+        .in_flight()
+        .find(|p| p.payer_channel == channel.id() && p.state_number == pending.next().number)
 }
 
 impl ServerCore {
@@ -309,7 +344,7 @@ impl ServerCore {
     /// Writes `p` and keeps it in memory (only once written).
     fn commit_payment(&self, inner: &mut Inner, p: ServerPayment) -> Result<(), ApiError> {
         self.save_payment(&p)?;
-        inner.payments.insert(p.payment_id, p);
+        inner.payments.insert(p);
         Ok(())
     }
 
@@ -363,7 +398,7 @@ impl ServerCore {
             }
         }
         for p in payments {
-            inner.payments.insert(p.payment_id, p);
+            inner.payments.insert(p);
         }
         Ok(())
     }
@@ -937,7 +972,7 @@ impl ServerCore {
         let mut problem = None;
         let mut sold = Vec::new();
         for ptlc in &added {
-            let payment = inner.payments.values().find(|p| {
+            let payment = inner.payments.in_flight().find(|p| {
                 p.status == PaymentStatus::Sold
                     && p.payee_channel == Some(*b_id)
                     && p.invoice.as_ref().map(Invoice::payment_point) == Some(ptlc.point)
@@ -1008,7 +1043,7 @@ impl ServerCore {
     pub(super) fn reconcile_failed_sales(&self, inner: &mut Inner) {
         let failed: Vec<ServerPayment> = inner
             .payments
-            .values()
+            .in_flight()
             .filter(|p| {
                 let (Some(b), Some(k), Some(invoice)) = (p.payee_channel, p.ptlc_state, &p.invoice)
                 else {
@@ -1120,7 +1155,7 @@ impl ServerCore {
         };
         let sold: Vec<ServerPayment> = inner
             .payments
-            .values()
+            .in_flight()
             .filter(|p| p.status == PaymentStatus::Sold)
             .cloned()
             .collect();
