@@ -35,7 +35,7 @@ use crate::server::payments::{
     PaymentView, SaleAccepted, SaleRequest,
 };
 use crate::server::ServerInfo;
-use crate::store::StateFile;
+use crate::store::{StateFile, StoreError};
 use crate::watch::WatchOutcome;
 
 /// Which way a payment goes.
@@ -176,6 +176,39 @@ impl StateFile for ClientPayment {
     const VERSION: u32 = 1;
 }
 
+/// The ids of the wallet's payments that are not final (record `open-payments`), kept in
+/// the transaction of every payment save: `pay`, `receive` and `sync` load those records
+/// alone, so they cost the same however many payments the wallet finished. A wallet from
+/// before has none; the first look builds it from every payment record. A record that
+/// cannot be read is kept in it (it may be an unfinished payment), so it is reported on
+/// every look, as when every record was read.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct OpenPayments {
+    ids: std::collections::BTreeSet<PaymentId>,
+}
+
+impl StateFile for OpenPayments {
+    const FILE: &'static str = "open-payments";
+    const KIND: &'static str = "asyncpay/client-open-payments";
+    const VERSION: u32 = 1;
+}
+
+/// Keeps `p` in the open payments (in `tx`, with `p`'s record) while it is not final.
+fn track_open(tx: &mut crate::store::Txn<'_>, p: &ClientPayment) -> Result<(), StoreError> {
+    let Some(mut open) = tx.load::<OpenPayments>()? else {
+        return Ok(()); // built from every record at the first look
+    };
+    let changed = if p.status.is_final() {
+        open.ids.remove(&p.payment_id)
+    } else {
+        open.ids.insert(p.payment_id)
+    };
+    if changed {
+        tx.save(&open)?;
+    }
+    Ok(())
+}
+
 /// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
 /// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
 /// adversary tests use it to stop a role between two steps of the protocol. A role run in
@@ -275,7 +308,10 @@ impl Payments<'_, '_> {
         stamp_finished(p);
         self.s
             .store
-            .save_keyed(&p.payment_id.to_string(), p)
+            .transaction(|tx| {
+                tx.save_keyed(&p.payment_id.to_string(), p)?;
+                track_open(tx, p)
+            })
             .map_err(ClientError::from)
     }
 
@@ -286,7 +322,8 @@ impl Payments<'_, '_> {
             .store
             .transaction(|tx| {
                 tx.save_keyed(&ch.channel.id().to_string(), ch)?;
-                tx.save_keyed(&p.payment_id.to_string(), p)
+                tx.save_keyed(&p.payment_id.to_string(), p)?;
+                track_open(tx, p)
             })
             .map_err(ClientError::from)
     }
@@ -305,6 +342,16 @@ impl Payments<'_, '_> {
             self.s.note(&problem);
         }
         Ok(all)
+    }
+
+    /// The payments not final yet (see [`OpenPayments`]), oldest first; a problem noted per
+    /// record that cannot be read.
+    fn open(&self) -> ClientResult<Vec<ClientPayment>> {
+        let (open, problems) = load_open_reporting(self.s.store)?;
+        for problem in problems {
+            self.s.note(&problem);
+        }
+        Ok(open)
     }
 
     /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
@@ -1832,7 +1879,7 @@ impl Payments<'_, '_> {
         only: Option<PaymentId>,
     ) -> ClientResult<Vec<String>> {
         let mut problems = Vec::new();
-        for mut p in self.all()? {
+        for mut p in self.open()? {
             if p.direction != Direction::Incoming || only.is_some_and(|id| id != p.payment_id) {
                 continue;
             }
@@ -1864,7 +1911,8 @@ pub(crate) fn payment_in_setup(
     store: &crate::store::Store,
     channel: ChannelId,
 ) -> ClientResult<Option<PaymentId>> {
-    Ok(load_all(store)?
+    Ok(load_open_reporting(store)?
+        .0
         .into_iter()
         .find(|p| p.status == LocalStatus::Proposed && p.channel_id == Some(channel))
         .map(|p| p.payment_id))
@@ -1876,7 +1924,7 @@ pub(crate) fn pending_on(
     store: &crate::store::Store,
     channel: ChannelId,
 ) -> ClientResult<Option<ClientPayment>> {
-    Ok(load_all(store)?.into_iter().rev().find(|p| {
+    Ok(load_open_reporting(store)?.0.into_iter().rev().find(|p| {
         p.direction == Direction::Outgoing
             && p.channel_id == Some(channel)
             && matches!(
@@ -1894,11 +1942,6 @@ pub(crate) fn pending_hint(id: PaymentId) -> String {
     )
 }
 
-/// Every payment of the wallet, oldest first.
-fn load_all(store: &crate::store::Store) -> ClientResult<Vec<ClientPayment>> {
-    Ok(load_all_reporting(store)?.0)
-}
-
 /// Every readable payment of the wallet, oldest first, and a problem line per payment record
 /// that cannot be read: one bad file never stops the wallet (it is quarantined: left as it
 /// is, reported, and every other payment goes on).
@@ -1911,14 +1954,53 @@ fn load_all_reporting(
         match store.load_keyed::<ClientPayment>(&key) {
             Ok(Some(p)) => all.push(p),
             Ok(None) => {}
-            Err(e) => problems.push(format!(
-                "payment record {key} is quarantined: {e}; restore it from a backup (the other \
-                 payments go on)"
-            )),
+            Err(e) => problems.push(quarantined(&key, &e)),
         }
     }
     all.sort_by_key(|p| (p.created_at, p.payment_id));
     Ok((all, problems))
+}
+
+/// The payments not final yet, oldest first, and a problem line per record of the open
+/// payments that cannot be read ([`OpenPayments`]; built from every record the first time,
+/// and written unless the store is a read-only view).
+fn load_open_reporting(
+    store: &crate::store::Store,
+) -> ClientResult<(Vec<ClientPayment>, Vec<String>)> {
+    let Some(index) = store.load::<OpenPayments>()? else {
+        let (mut all, problems) = load_all_reporting(store)?;
+        all.retain(|p| !p.status.is_final());
+        let mut index = OpenPayments::default();
+        index.ids.extend(all.iter().map(|p| p.payment_id));
+        // The unreadable ones too: each may be an unfinished payment.
+        for key in store.keys_of::<ClientPayment>()? {
+            if matches!(store.load_keyed::<ClientPayment>(&key), Err(_)) {
+                index.ids.extend(PaymentId::from_str(&key).ok());
+            }
+        }
+        if !store.is_detached() {
+            store.save(&index)?;
+        }
+        return Ok((all, problems));
+    };
+    let mut open = Vec::new();
+    let mut problems = Vec::new();
+    for id in &index.ids {
+        match store.load_keyed::<ClientPayment>(&id.to_string()) {
+            Ok(Some(p)) if !p.status.is_final() => open.push(p),
+            Ok(_) => {}
+            Err(e) => problems.push(quarantined(&id.to_string(), &e)),
+        }
+    }
+    open.sort_by_key(|p| (p.created_at, p.payment_id));
+    Ok((open, problems))
+}
+
+fn quarantined(key: &str, e: &StoreError) -> String {
+    format!(
+        "payment record {key} is quarantined: {e}; restore it from a backup (the other \
+         payments go on)"
+    )
 }
 
 /// What a `receive`, `claim` or `sync` did.
@@ -1999,14 +2081,16 @@ impl Engine<'_> {
         warnings.extend(self.fee_reserve_warning()?);
         // What this run works on: every incoming payment not finished yet.
         let open: Vec<PaymentId> = ps
-            .all()?
+            .open()?
             .iter()
-            .filter(|p| p.direction == Direction::Incoming && !p.status.is_final())
+            .filter(|p| p.direction == Direction::Incoming)
             .map(|p| p.payment_id)
             .collect();
         let problems = ps.progress_incoming(no_claim, None)?;
-        let mut payments = ps.all()?;
-        payments.retain(|p| open.contains(&p.payment_id));
+        let mut payments = Vec::new();
+        for id in open {
+            payments.extend(self.store.load_keyed::<ClientPayment>(&id.to_string())?);
+        }
         Ok(Progress {
             payments,
             warnings,
@@ -2053,8 +2137,8 @@ impl Engine<'_> {
         let ps = self.payment_steps()?;
         let mut problems = Vec::new();
         let mut payments = Vec::new();
-        for mut p in ps.all()? {
-            if p.direction != Direction::Outgoing || p.status.is_final() {
+        for mut p in ps.open()? {
+            if p.direction != Direction::Outgoing {
                 continue;
             }
             if let Err(e) = ps.sync_outgoing(&mut p) {
@@ -2251,5 +2335,95 @@ impl Engine<'_> {
             .and_then(|b| UpdatePackage::open(&b, &self.keys.mailbox_identity()).ok())
             .and_then(|pkg| serde_json::to_value(pkg.public_view()).ok());
         Ok(PaymentDetails { payment, package })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{DataDir, LockWait, Store};
+
+    fn payment(n: u8, status: LocalStatus) -> ClientPayment {
+        let secp = bitcoin::secp256k1::Secp256k1::signing_only();
+        let key = bitcoin::secp256k1::SecretKey::from_slice(&[9; 32]).unwrap();
+        ClientPayment {
+            payment_id: PaymentId([n; 32]),
+            direction: Direction::Outgoing,
+            status,
+            amount_sat: 1_000,
+            fee_sat: 1,
+            expiry: 2_000_000_000,
+            created_at: 1_700_000_000 + u64::from(n),
+            counterparty: NodeId(bitcoin::secp256k1::PublicKey::from_secret_key(&secp, &key)),
+            channel_id: None,
+            address: None,
+            request: None,
+            package_out: None,
+            delivered: None,
+            server_url: None,
+            sealed: None,
+            adaptor_signature: None,
+            invoice: None,
+            reason: None,
+            scalar_revealed_at: None,
+            confirmation_budget: None,
+            payment_point: None,
+            finished_at: None,
+        }
+    }
+
+    fn ids(store: &Store) -> Vec<u8> {
+        let (open, problems) = load_open_reporting(store).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        open.iter().map(|p| p.payment_id.0[0]).collect()
+    }
+
+    fn save(store: &Store, p: &ClientPayment) {
+        store
+            .transaction(|tx| {
+                tx.save_keyed(&p.payment_id.to_string(), p)?;
+                track_open(tx, p)
+            })
+            .unwrap();
+    }
+
+    /// A wallet from before the open-payments record builds it from every payment record
+    /// at its first look; from then on every save keeps it, and a look reads only it.
+    #[test]
+    fn the_open_payments_are_built_once_then_kept_by_every_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir
+            .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 10)
+            .unwrap();
+        // As an older asyncpay left them: records, no open-payments record.
+        for (n, status) in [
+            (1, LocalStatus::Paid),
+            (2, LocalStatus::Pending),
+            (3, LocalStatus::Received),
+            (4, LocalStatus::Cancelled),
+        ] {
+            store
+                .save_keyed(&PaymentId([n; 32]).to_string(), &payment(n, status))
+                .unwrap();
+        }
+        assert!(store.load::<OpenPayments>().unwrap().is_none());
+        assert_eq!(ids(&store), [2, 3]);
+        let built = store
+            .load::<OpenPayments>()
+            .unwrap()
+            .expect("built and written");
+        assert_eq!(built.ids.len(), 2);
+
+        save(&store, &payment(2, LocalStatus::Paid));
+        save(&store, &payment(5, LocalStatus::Proposed));
+        save(&store, &payment(3, LocalStatus::Sold));
+        assert_eq!(ids(&store), [3, 5]);
+        save(&store, &payment(5, LocalStatus::Failed));
+        save(&store, &payment(3, LocalStatus::Paid));
+        assert_eq!(ids(&store), Vec::<u8>::new());
+        // What every record says, read in full, agrees.
+        let (all, _) = load_all_reporting(&store).unwrap();
+        assert!(all.iter().all(|p| p.status.is_final()));
     }
 }
