@@ -177,14 +177,17 @@ impl StateFile for ClientPayment {
 }
 
 /// The ids of the wallet's payments that are not final (record `open-payments`), kept in
-/// the transaction of every payment save: `pay`, `receive` and `sync` load those records
-/// alone, so they cost the same however many payments the wallet finished. A wallet from
-/// before has none; the first look builds it from every payment record. A record that
-/// cannot be read is kept in it (it may be an unfinished payment), so it is reported on
-/// every look, as when every record was read.
+/// the transaction of every payment save ([`save_payment`]): `pay`, `receive` and `sync`
+/// decode those records alone instead of every payment the wallet ever made. It also counts
+/// the payment records it accounts for: a payment written without it (by an older
+/// asyncpay, say) makes the count differ, and the next look builds it again from every
+/// record, as it does for a wallet that has none or one that cannot be read. A record that
+/// cannot be read when it is built is kept in it (it may be an unfinished payment).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct OpenPayments {
     ids: std::collections::BTreeSet<PaymentId>,
+    /// Payment records when this was written.
+    records: usize,
 }
 
 impl StateFile for OpenPayments {
@@ -193,20 +196,25 @@ impl StateFile for OpenPayments {
     const VERSION: u32 = 1;
 }
 
-/// Keeps `p` in the open payments (in `tx`, with `p`'s record) while it is not final.
-fn track_open(tx: &mut crate::store::Txn<'_>, p: &ClientPayment) -> Result<(), StoreError> {
-    let Some(mut open) = tx.load::<OpenPayments>()? else {
-        return Ok(()); // built from every record at the first look
+/// Writes `p` in `tx`, and keeps the open payments with it (while they account for every
+/// payment record; otherwise the next look builds them again). Every payment is written
+/// here.
+fn save_payment(tx: &mut crate::store::Txn<'_>, p: &ClientPayment) -> Result<(), StoreError> {
+    let before = tx.keys_of::<ClientPayment>()?.len();
+    tx.save_keyed(&p.payment_id.to_string(), p)?;
+    let Ok(Some(mut open)) = tx.load::<OpenPayments>() else {
+        return Ok(());
     };
-    let changed = if p.status.is_final() {
-        open.ids.remove(&p.payment_id)
-    } else {
-        open.ids.insert(p.payment_id)
-    };
-    if changed {
-        tx.save(&open)?;
+    if open.records != before {
+        return Ok(());
     }
-    Ok(())
+    open.records = tx.keys_of::<ClientPayment>()?.len();
+    if p.status.is_final() {
+        open.ids.remove(&p.payment_id);
+    } else {
+        open.ids.insert(p.payment_id);
+    }
+    tx.save(&open)
 }
 
 /// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
@@ -308,10 +316,7 @@ impl Payments<'_, '_> {
         stamp_finished(p);
         self.s
             .store
-            .transaction(|tx| {
-                tx.save_keyed(&p.payment_id.to_string(), p)?;
-                track_open(tx, p)
-            })
+            .transaction(|tx| save_payment(tx, p))
             .map_err(ClientError::from)
     }
 
@@ -322,8 +327,7 @@ impl Payments<'_, '_> {
             .store
             .transaction(|tx| {
                 tx.save_keyed(&ch.channel.id().to_string(), ch)?;
-                tx.save_keyed(&p.payment_id.to_string(), p)?;
-                track_open(tx, p)
+                save_payment(tx, p)
             })
             .map_err(ClientError::from)
     }
@@ -1962,26 +1966,33 @@ fn load_all_reporting(
 }
 
 /// The payments not final yet, oldest first, and a problem line per record of the open
-/// payments that cannot be read ([`OpenPayments`]; built from every record the first time,
-/// and written unless the store is a read-only view).
+/// payments that cannot be read ([`OpenPayments`]; built from every record when there is
+/// none that accounts for them all, and then written unless the store is a read-only view:
+/// best effort, the next look builds it again if that fails).
 fn load_open_reporting(
     store: &crate::store::Store,
 ) -> ClientResult<(Vec<ClientPayment>, Vec<String>)> {
-    let Some(index) = store.load::<OpenPayments>()? else {
-        let (mut all, problems) = load_all_reporting(store)?;
-        all.retain(|p| !p.status.is_final());
-        let mut index = OpenPayments::default();
-        index.ids.extend(all.iter().map(|p| p.payment_id));
-        // The unreadable ones too: each may be an unfinished payment.
-        for key in store.keys_of::<ClientPayment>()? {
-            if matches!(store.load_keyed::<ClientPayment>(&key), Err(_)) {
-                index.ids.extend(PaymentId::from_str(&key).ok());
+    let records = store.keys_of::<ClientPayment>()?;
+    let index = match store.load::<OpenPayments>() {
+        Ok(Some(index)) if index.records == records.len() => index,
+        _ => {
+            let (mut all, problems) = load_all_reporting(store)?;
+            all.retain(|p| !p.status.is_final());
+            let mut index = OpenPayments {
+                ids: all.iter().map(|p| p.payment_id).collect(),
+                records: records.len(),
+            };
+            // The unreadable ones too: each may be an unfinished payment.
+            for key in &records {
+                if store.load_keyed::<ClientPayment>(key).is_err() {
+                    index.ids.extend(PaymentId::from_str(key).ok());
+                }
             }
+            if !store.is_detached() {
+                let _ = store.save(&index);
+            }
+            return Ok((all, problems));
         }
-        if !store.is_detached() {
-            store.save(&index)?;
-        }
-        return Ok((all, problems));
     };
     let mut open = Vec::new();
     let mut problems = Vec::new();
@@ -2089,7 +2100,10 @@ impl Engine<'_> {
         let problems = ps.progress_incoming(no_claim, None)?;
         let mut payments = Vec::new();
         for id in open {
-            payments.extend(self.store.load_keyed::<ClientPayment>(&id.to_string())?);
+            match self.store.load_keyed::<ClientPayment>(&id.to_string()) {
+                Ok(p) => payments.extend(p),
+                Err(e) => self.note(&quarantined(&id.to_string(), &e)),
+            }
         }
         Ok(Progress {
             payments,
@@ -2379,16 +2393,12 @@ mod tests {
     }
 
     fn save(store: &Store, p: &ClientPayment) {
-        store
-            .transaction(|tx| {
-                tx.save_keyed(&p.payment_id.to_string(), p)?;
-                track_open(tx, p)
-            })
-            .unwrap();
+        store.transaction(|tx| save_payment(tx, p)).unwrap();
     }
 
     /// A wallet from before the open-payments record builds it from every payment record
-    /// at its first look; from then on every save keeps it, and a look reads only it.
+    /// at its first look; from then on every save keeps it, and a look reads only it; a
+    /// payment written without it (an older asyncpay) makes the next look build it again.
     #[test]
     fn the_open_payments_are_built_once_then_kept_by_every_save() {
         let tmp = tempfile::tempdir().unwrap();
@@ -2425,5 +2435,23 @@ mod tests {
         // What every record says, read in full, agrees.
         let (all, _) = load_all_reporting(&store).unwrap();
         assert!(all.iter().all(|p| p.status.is_final()));
+        let kept = store.load::<OpenPayments>().unwrap().unwrap();
+        assert_eq!(
+            (kept.ids.len(), kept.records),
+            (0, 5),
+            "kept, not built again"
+        );
+
+        // An older asyncpay writes a payment without the record: the next look sees that
+        // the record no longer accounts for every payment and builds it again.
+        store
+            .save_keyed(
+                &PaymentId([6; 32]).to_string(),
+                &payment(6, LocalStatus::Pending),
+            )
+            .unwrap();
+        save(&store, &payment(7, LocalStatus::Proposed));
+        assert_eq!(ids(&store), [6, 7]);
+        assert_eq!(store.load::<OpenPayments>().unwrap().unwrap().records, 7);
     }
 }
