@@ -941,6 +941,11 @@ impl InProcessServer {
         &self.core
     }
 
+    /// S's mailbox.
+    pub fn mailbox(&self) -> &Mailbox {
+        &self.mailbox
+    }
+
     /// One pass of the chain watcher and the mailbox expiry, as `server run`'s timer runs it;
     /// the lines it would log.
     pub fn watch_pass(&self) -> Vec<String> {

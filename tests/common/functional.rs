@@ -72,7 +72,7 @@ pub struct Node {
 }
 
 impl Node {
-    fn create(root: &Path, name: &str, chain: &Path) -> Node {
+    pub fn create(root: &Path, name: &str, chain: &Path) -> Node {
         let dir = root.join(name);
         let pass = root.join("pass");
         run(&mut context(&dir, chain, &pass), "init");
@@ -125,6 +125,11 @@ pub struct Server {
 impl Server {
     pub fn url(&self) -> &str {
         self.s.as_ref().expect("running").url()
+    }
+
+    /// The running S.
+    pub fn running(&self) -> &InProcessServer {
+        self.s.as_ref().expect("running")
     }
 
     /// S's process ends and starts again on the same address: everything it did not write
