@@ -15,37 +15,9 @@ mod functional;
 
 use std::time::Instant;
 
+use common::{cpu, verify_seconds};
+
 const PAYMENTS_PER_PAIR: usize = 20;
-
-/// CPU seconds (user + system) of the threads of this process whose name starts with
-/// `prefix` (`None`: the whole process).
-fn cpu(prefix: Option<&str>) -> f64 {
-    let Some(prefix) = prefix else {
-        return common::cpu_seconds("/proc/self/stat");
-    };
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|comm| comm.starts_with(prefix))
-        })
-        .map(|task| common::cpu_seconds(task.path().join("stat")))
-        .sum()
-}
-
-/// CPU seconds of one BIP340 verification (CPU time, not wall time: the ratio holds on a
-/// busy machine too).
-fn verify_seconds() -> f64 {
-    let sk = secp::Scalar::try_from([9u8; 32]).unwrap();
-    let sig: musig2::LiftedSignature = musig2::sign_solo(sk, [1u8; 32], [2u8; 32]);
-    let n = 10_000;
-    let c = cpu(None);
-    for _ in 0..n {
-        musig2::verify_single(sk.base_point_mul(), sig, [1u8; 32]).unwrap();
-    }
-    (cpu(None) - c) / f64::from(n)
-}
 
 fn main() {
     let verify = verify_seconds();

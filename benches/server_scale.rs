@@ -27,6 +27,8 @@ mod functional;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{cpu, verify_seconds};
+
 use asyncpay::eltoo::Party;
 use asyncpay::keys::NodeId;
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
@@ -36,34 +38,6 @@ const PAYMENTS: usize = 60;
 const CHANNELS_PER_NODE: usize = 32;
 const CAPACITY: u64 = 100_000;
 const ITEMS_PER_RECIPIENT: usize = 20;
-
-/// CPU seconds of this process's threads whose name starts with `prefix` (`None`: all).
-fn cpu(prefix: Option<&str>) -> f64 {
-    let Some(prefix) = prefix else {
-        return common::cpu_seconds("/proc/self/stat");
-    };
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|comm| comm.starts_with(prefix))
-        })
-        .map(|task| common::cpu_seconds(task.path().join("stat")))
-        .sum()
-}
-
-/// CPU seconds of one BIP340 verification.
-fn verify_seconds() -> f64 {
-    let sk = secp::Scalar::try_from([9u8; 32]).unwrap();
-    let sig: musig2::LiftedSignature = musig2::sign_solo(sk, [1u8; 32], [2u8; 32]);
-    let n = 10_000;
-    let c = cpu(None);
-    for _ in 0..n {
-        musig2::verify_single(sk.base_point_mul(), sig, [1u8; 32]).unwrap();
-    }
-    (cpu(None) - c) / f64::from(n)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
