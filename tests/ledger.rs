@@ -268,6 +268,45 @@ fn a_handle_reads_what_others_write_and_a_ledger_made_anew() {
     assert!(ledger.output(&coin).unwrap().is_none());
 }
 
+/// The change token a watcher skips quiet channels by moves with every write, from any
+/// handle (a submit, a mine, a faucet payment, a replacement), not with reads or a refused
+/// transaction, and differs for a ledger made anew in the same directory.
+#[test]
+fn the_change_token_moves_with_every_write_and_nothing_else() {
+    let (dir, ledger) = new_ledger();
+    let path = dir.path().join("chain");
+    let token = |l: &Ledger| l.change_token().unwrap().expect("a file on unix");
+    let mut seen = vec![token(&ledger)];
+    let mut moved = |l: &Ledger, what: &str| {
+        let now = token(l);
+        assert!(!seen.contains(&now), "{what}: the token did not move");
+        seen.push(now);
+    };
+    ledger.mine(1, None).unwrap();
+    moved(&ledger, "mine");
+    let (funded, spends) = funded_spends(&ledger, &[40_000, 30_000]);
+    moved(&ledger, "fund");
+    let other = Ledger::open(&path).unwrap();
+    other.submit(&spends[0]).unwrap();
+    moved(&ledger, "a submit through another handle");
+    ledger.submit(&spends[1]).unwrap();
+    moved(&ledger, "a replacement");
+    let unchanged = token(&ledger);
+    ledger.tip().unwrap();
+    ledger.mempool().unwrap();
+    ledger.spending_tx(&funded).unwrap();
+    let mut refused = spends[0].clone();
+    refused.output[0].value = Amount::from_sat(45_000);
+    assert!(ledger.submit(&refused).is_err());
+    assert_eq!(token(&ledger), unchanged, "reads and a refused submit");
+    drop(other);
+    std::fs::remove_dir_all(&path).unwrap();
+    let anew = Ledger::open(&path).unwrap();
+    anew.mine(1, None).unwrap();
+    anew.mine(1, None).unwrap();
+    moved(&ledger, "a ledger made anew");
+}
+
 #[test]
 fn fund_mine_and_spend_key_path() {
     let (_dir, ledger) = new_ledger();

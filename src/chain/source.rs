@@ -243,6 +243,14 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     fn mempool_entry(&self, _txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
         Ok(None)
     }
+
+    /// A token that changes whenever anything [`ChainSource::with_view`] could show
+    /// changes (a block, a mempool transaction, the source replaced), read before the look
+    /// it vouches for; `None` when the source cannot tell (then every look is made again).
+    /// The regtest ledger has one ([`Ledger::change_token`]); bitcoind has none yet.
+    fn change_token(&self) -> Result<Option<[u64; 3]>, ChainSourceError> {
+        Ok(None)
+    }
 }
 
 /// A chain source whose fee rate for the children paying for channel transactions is set
@@ -316,6 +324,9 @@ impl ChainSource for FixedFeeRate {
     }
     fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
         self.inner.mempool_entry(txid)
+    }
+    fn change_token(&self) -> Result<Option<[u64; 3]>, ChainSourceError> {
+        self.inner.change_token()
     }
 }
 
@@ -583,6 +594,10 @@ impl ChainSource for RegtestSource {
         self.ledger
             .mempool_entry(txid)
             .map_err(ChainSourceError::Ledger)
+    }
+
+    fn change_token(&self) -> Result<Option<[u64; 3]>, ChainSourceError> {
+        self.ledger.change_token().map_err(ChainSourceError::Ledger)
     }
 
     fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {

@@ -19,7 +19,9 @@
 //!     tip's height) and whether it was handed to a miner (mined whatever it pays); added
 //!     to databases made before it at their next open, a transaction without a row being
 //!     taken as handed to a miner;
-//!   - `meta(key, value)`: `imported_from` = `state.json` if the ledger was migrated.
+//!   - `meta(key, value)`: `imported_from` = `state.json` if the ledger was migrated;
+//!     `generation`, random at creation and counted up by every write (see
+//!     [`Ledger::change_token`]).
 //! - `state.json.migrated`: the JSON state file of earlier builds (version 1, see
 //!   [`decode_state`]). A `state.json` found when the database does not exist yet is
 //!   imported into it, then renamed so. A `lock` file of those versions is no longer used.
@@ -484,6 +486,18 @@ impl Sql<'_> {
             .execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
                 [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.db(e))
+    }
+
+    /// Counts the ledger's `generation` up by one (every write does, in its transaction).
+    fn next_generation(&self) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key) \
+                 DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                [],
             )
             .map(|_| ())
             .map_err(|e| self.db(e))
@@ -1049,6 +1063,13 @@ impl Ledger {
             }
             Err(e) => return Err(io_err(&legacy, e)),
         }
+        // A random start: a ledger made anew where another was (the same inode, perhaps)
+        // never repeats its change token.
+        let mut start = [0u8; 8];
+        getrandom::fill(&mut start)
+            .map_err(|e| io_err(&path, std::io::Error::other(e.to_string())))?;
+        let start = u64::from_le_bytes(start) >> 2; // room for 2^62 writes in SQLite's i64
+        sql.set_meta("generation", &start.to_string())?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(|e| self.db_err(e))?;
         tx.commit().map_err(|e| self.db_err(e))?;
@@ -1137,12 +1158,31 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.db_err(e))?;
-        let result = f(&mut Sql {
+        let mut sql = Sql {
             conn: &tx,
             path: &path,
-        })?;
+        };
+        let result = f(&mut sql)?;
+        sql.next_generation()?;
         tx.commit().map_err(|e| self.db_err(e))?;
         Ok(result)
+    }
+
+    /// A value that changes whenever anything a read could see changes: the database file
+    /// (device and inode) and its `generation`, which every write of this build counts up
+    /// in its own transaction. Read it before a look at the ledger: the same token later
+    /// means that look would see the same (a watcher need not look again). `None` where the
+    /// file cannot be told apart.
+    ///
+    /// A write made by a build from before the counter (or by hand with `sqlite3`) leaves
+    /// it unchanged; the watcher's periodic full pass bounds what that can hide.
+    pub fn change_token(&self) -> Result<Option<[u64; 3]>, LedgerError> {
+        let Some(FileId(dev, ino)) = file_id(&self.database_path()) else {
+            return Ok(None);
+        };
+        let generation = self.read(|s| s.meta("generation"))?;
+        let generation = generation.and_then(|g| g.parse().ok()).unwrap_or(0);
+        Ok(Some([dev, ino, generation]))
     }
 
     /// Runs `f` on one consistent read-only snapshot of the ledger. If a read that could not
