@@ -191,3 +191,92 @@ fn an_old_settings_record_never_makes_s_reuse_a_channel_key() {
     assert_eq!(keys.len(), 3, "S reused a channel key");
     assert_ne!(second, third);
 }
+
+/// S's watcher looks at a quiet channel on chain once, then only when the chain or the
+/// channel changed (`ServerChannel`s S changed, or any write to the ledger). An old state that
+/// a restored backup of A publishes after many quiet passes is seen by the very next pass,
+/// which rebinds S's latest update over it; the latest state settles.
+#[test]
+fn the_watcher_looks_again_at_a_quiet_channel_when_the_chain_changes() {
+    use asyncpay::client::{ChannelClose, ClientErrorKind};
+
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    core.watch_once();
+    let all = core.watch_looked();
+    assert_eq!(all, 2, "the first pass looks at A's and B's channel");
+    // It recorded the fundings' confirmations: a change of both channels.
+    core.watch_once();
+    assert_eq!(core.watch_looked(), all);
+    core.watch_once();
+    assert_eq!(core.watch_looked(), 0, "nothing changed: no look");
+
+    // A payment changes both channels with S, nothing on chain.
+    net.pay_and_settle(0, 0, 5_000);
+    core.watch_once();
+    assert_eq!(core.watch_looked(), 2, "both channels changed");
+    core.watch_once();
+    assert_eq!(core.watch_looked(), 0);
+
+    // A backup of A, then A's channel moves on.
+    let backup = net.root().join("a-backup");
+    copy_files(&net.payers[0].dir, &backup);
+    net.pay_and_settle(0, 0, 7_000);
+    let latest = {
+        let channels = net.payers[0].engine().channels().unwrap();
+        channels[0].channel.latest().unwrap().state.number
+    };
+    for _ in 0..5 {
+        core.watch_once();
+    }
+    assert_eq!(core.watch_looked(), 0);
+
+    // The restored backup force-closes with its old state.
+    let old = functional::Node::open("a-old", backup, &net.chain);
+    let id = old.engine().channels().unwrap()[0].channel.id().to_string();
+    let Err(closing) = old
+        .engine()
+        .close(&id, ChannelClose::Force { no_wait: true })
+    else {
+        panic!("a force close without waiting is pending");
+    };
+    assert_eq!(closing.kind, ClientErrorKind::Pending, "{closing:?}");
+    let log = core.watch_once();
+    assert_eq!(
+        core.watch_looked(),
+        all,
+        "the ledger changed: every channel looked at"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&format!("rebind latest update {latest} over published"))),
+        "{log:?}"
+    );
+    // The rebound update confirms; S settles the latest state after the delay.
+    let mut settled = false;
+    for _ in 0..40 {
+        net.ledger().mine(1, None).unwrap();
+        let log = core.watch_once();
+        if log
+            .iter()
+            .any(|l| l.contains(&format!("settle latest state {latest}")))
+        {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "S settled the latest state");
+}
+
+/// Copies a data dir's files (a backup taken while the wallet is idle).
+fn copy_files(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_files(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! the HTTP layer calls it from blocking tasks.
 
 pub mod api;
+mod book;
 pub mod mailbox;
 pub mod payments;
 pub mod watcher;
@@ -446,7 +447,7 @@ pub struct Replies {
 
 struct Inner {
     settings: ServerSettings,
-    channels: BTreeMap<ChannelId, ServerChannel>,
+    channels: book::ChannelBook,
     payments: payments::PaymentBook,
     /// Each client's channels: what S asks about a node (its channels, whether it is a
     /// member of the mailbox or a known node of the request budgets) looks at those alone.
@@ -483,6 +484,10 @@ impl Inner {
 /// Longest the watcher lets waiting requests go first before its next channel.
 const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// Every this many passes the watcher looks at every channel on chain again, even those it
+/// found quiet under the same chain token (a write the token missed is seen then).
+const FULL_PASS_EVERY: u64 = 60;
+
 /// A channel, payment or file S could not load or finish and set aside: S starts and keeps
 /// watching everything else; the operator sees these in the startup line, the log and
 /// `asyncpay server sales list`.
@@ -508,6 +513,9 @@ pub struct ServerCore {
     /// Requests waiting for `inner`: the watcher lets them go first between two channels
     /// (a mutex does not hand itself to a waiter, so a pass would otherwise keep it).
     waiting: std::sync::atomic::AtomicUsize,
+    /// Watcher passes made, and channels the last one looked at on chain.
+    passes: std::sync::atomic::AtomicU64,
+    looked: std::sync::atomic::AtomicUsize,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -616,9 +624,11 @@ impl ServerCore {
             watch_health: Mutex::default(),
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
+            passes: std::sync::atomic::AtomicU64::new(0),
+            looked: std::sync::atomic::AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 settings,
-                channels,
+                channels: book::ChannelBook::new(channels),
                 payments,
                 by_client,
                 onchain: None,
@@ -835,10 +845,14 @@ impl ServerCore {
     fn expire_unfunded(&self, inner: &mut Inner, tip: u32) -> Vec<String> {
         let expiry = inner.settings.limits.open_expiry_blocks;
         let mut log = Vec::new();
-        for ch in inner.channels.values_mut() {
-            if !unfunded(&ch.channel) {
-                continue;
-            }
+        let unfunded_ids: Vec<ChannelId> = inner
+            .channels
+            .values()
+            .filter(|c| unfunded(&c.channel))
+            .map(|c| c.channel.id())
+            .collect();
+        for id in unfunded_ids {
+            let ch = inner.channels.get_mut(&id).expect("listed above");
             let Some(opened) = ch.opened_height else {
                 // Opened before S recorded heights: the expiry runs from now.
                 ch.opened_height = Some(tip);
@@ -1460,6 +1474,12 @@ impl ServerCore {
         log
     }
 
+    /// How many channels the last watcher pass looked at on chain (the others it found
+    /// quiet under the same chain token in the pass before).
+    pub fn watch_looked(&self) -> usize {
+        self.looked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// [`ServerCore::watch_once`] with its failures apart: `(log lines, errors)`. A pass
     /// with errors (a channel that could not be read from the chain, a state that could not
     /// be written, a transaction that could not be published) did not watch everything.
@@ -1467,8 +1487,14 @@ impl ServerCore {
     /// S's lock is taken for one channel at a time (and once for the pass's start and end),
     /// so requests go on between two channels however many S watches.
     pub fn watch_pass_checked(&self) -> (Vec<String>, Vec<String>) {
+        use std::sync::atomic::Ordering;
         let mut log = Vec::new();
         let mut errors = Vec::new();
+        // Read before any look: a look made after it sees at least what it vouches for.
+        // A full pass takes nothing remembered (it still remembers what it finds).
+        let token = self.chain.change_token().ok().flatten();
+        let full = self.passes.fetch_add(1, Ordering::Relaxed) % FULL_PASS_EVERY == 0;
+        let mut looked = 0;
         let tip = match self.chain.tip_height() {
             Ok(tip) => tip,
             Err(e) => {
@@ -1513,8 +1539,7 @@ impl ServerCore {
             let Inner {
                 channels, onchain, ..
             } = &mut *inner;
-            let ch = channels.get_mut(&id).expect("looked up above");
-            let id = ch.channel.id();
+            let (ch, quiet) = channels.watch_mut(&id).expect("looked up above");
             log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
             let open = ch.channel.status() == ChannelStatus::Open && !busy;
             // Inbound capacity nothing was paid into goes back to S's wallet.
@@ -1538,14 +1563,26 @@ impl ServerCore {
                 ));
             }
             let force = idle_inbound || uncovered_inbound;
-            let (outcome, next) =
-                match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        errors.push(format!("channel {id}: {e}"));
-                        continue;
+            let remembered = quiet
+                .zip(token)
+                .filter(|_| !full)
+                .and_then(|(q, token)| q.outcome_under(token, force));
+            let (outcome, next) = match remembered {
+                Some(outcome) => (outcome, None),
+                None => {
+                    looked += 1;
+                    match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            errors.push(format!("channel {id}: {e}"));
+                            continue;
+                        }
                     }
-                };
+                }
+            };
+            // Nothing to publish and nothing to change: the next pass may take this
+            // outcome instead of looking again, while the chain's token stays the same.
+            let quiet = next.is_none() && outcome.broadcast().is_none();
             // A close S starts itself (idle or uncovered inbound) is recorded only once its
             // update went out: one that could not be published (no coins for its fee, say)
             // leaves the channel open, and the next pass tries again.
@@ -1582,7 +1619,11 @@ impl ServerCore {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
             unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
+            if let Some(token) = token.filter(|_| quiet) {
+                channels.remember_quiet(id, token, force, outcome);
+            }
         }
+        self.looked.store(looked, Ordering::Relaxed);
         let mut inner = self.lock();
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
         self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);

@@ -76,6 +76,11 @@ impl Node {
         let dir = root.join(name);
         let pass = root.join("pass");
         run(&mut context(&dir, chain, &pass), "init");
+        Node::open(name, dir, chain)
+    }
+
+    /// The wallet in `dir`, made before (a copy of another's data dir: a restored backup).
+    pub fn open(name: &str, dir: PathBuf, chain: &Path) -> Node {
         let data_dir = DataDir::open(&dir, LockWait::Fail).unwrap();
         let store = data_dir
             .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))

@@ -1,0 +1,109 @@
+//! S's channels in memory, with what the chain watcher last found quiet about each.
+//!
+//! A watcher pass looks at every channel on chain. Most of them are quiet: nothing S must
+//! do, and nothing that changes the channel. [`ChannelBook`] remembers such an outcome with
+//! the chain's change token it was seen under; the next pass takes it instead of looking
+//! again while the token is the same. Every mutable access to a channel forgets what was
+//! remembered of it (the book hands out `&mut` only through methods that do), so a
+//! remembered outcome is always of the channel as it is now.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::ServerChannel;
+use crate::protocol::messages::ChannelId;
+use crate::watch::WatchOutcome;
+
+/// A quiet watcher outcome, and what it was seen under.
+#[derive(Debug)]
+pub(super) struct Quiet {
+    token: [u64; 3],
+    force: bool,
+    outcome: WatchOutcome,
+}
+
+impl Quiet {
+    /// The outcome, if it was seen under `token` with the same `force`.
+    pub(super) fn outcome_under(self, token: [u64; 3], force: bool) -> Option<WatchOutcome> {
+        (self.token == token && self.force == force).then_some(self.outcome)
+    }
+}
+
+/// S's channels by id ([`std::ops::Index`] and the read methods of a map), and the quiet
+/// watcher outcomes of some of them.
+pub(super) struct ChannelBook {
+    channels: BTreeMap<ChannelId, ServerChannel>,
+    quiet: HashMap<ChannelId, Quiet>,
+}
+
+impl ChannelBook {
+    pub(super) fn new(channels: BTreeMap<ChannelId, ServerChannel>) -> ChannelBook {
+        ChannelBook {
+            channels,
+            quiet: HashMap::new(),
+        }
+    }
+
+    pub(super) fn get(&self, id: &ChannelId) -> Option<&ServerChannel> {
+        self.channels.get(id)
+    }
+
+    pub(super) fn contains_key(&self, id: &ChannelId) -> bool {
+        self.channels.contains_key(id)
+    }
+
+    pub(super) fn keys(&self) -> impl Iterator<Item = &ChannelId> {
+        self.channels.keys()
+    }
+
+    pub(super) fn values(&self) -> impl Iterator<Item = &ServerChannel> {
+        self.channels.values()
+    }
+
+    /// The channel, to change: what the watcher remembered of it is forgotten.
+    pub(super) fn get_mut(&mut self, id: &ChannelId) -> Option<&mut ServerChannel> {
+        self.quiet.remove(id);
+        self.channels.get_mut(id)
+    }
+
+    pub(super) fn insert(&mut self, id: ChannelId, channel: ServerChannel) {
+        self.quiet.remove(&id);
+        self.channels.insert(id, channel);
+    }
+
+    /// The channel for the watcher, with the quiet outcome remembered of it (taken: put it
+    /// back with [`ChannelBook::remember_quiet`] once the pass is done with the channel).
+    pub(super) fn watch_mut(
+        &mut self,
+        id: &ChannelId,
+    ) -> Option<(&mut ServerChannel, Option<Quiet>)> {
+        let quiet = self.quiet.remove(id);
+        self.channels.get_mut(id).map(|ch| (ch, quiet))
+    }
+
+    /// Remembers that a look at `id` under `token` found `outcome`, which asks nothing of S
+    /// (no transaction to publish, no change of the channel): the caller checked.
+    pub(super) fn remember_quiet(
+        &mut self,
+        id: ChannelId,
+        token: [u64; 3],
+        force: bool,
+        outcome: WatchOutcome,
+    ) {
+        self.quiet.insert(
+            id,
+            Quiet {
+                token,
+                force,
+                outcome,
+            },
+        );
+    }
+}
+
+impl std::ops::Index<&ChannelId> for ChannelBook {
+    type Output = ServerChannel;
+
+    fn index(&self, id: &ChannelId) -> &ServerChannel {
+        &self.channels[id]
+    }
+}
