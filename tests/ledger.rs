@@ -299,12 +299,65 @@ fn the_change_token_moves_with_every_write_and_nothing_else() {
     refused.output[0].value = Amount::from_sat(45_000);
     assert!(ledger.submit(&refused).is_err());
     assert_eq!(token(&ledger), unchanged, "reads and a refused submit");
+    // A write that does not go through this build (an older asyncpay, `sqlite3` by hand)
+    // moves it too: the database's own triggers count.
+    let db = rusqlite::Connection::open(ledger.database_path()).unwrap();
+    db.execute("DELETE FROM mempool_entries", []).unwrap();
+    moved(&ledger, "a row deleted by hand");
+    db.execute("UPDATE blocks SET time = time + 1 WHERE height = 1", [])
+        .unwrap();
+    moved(&ledger, "a block edited by hand");
+    drop(db);
+    // A copy counts on from its own random start.
+    let copy_dir = tempfile::tempdir().unwrap();
+    let copy = ledger.copy_to(copy_dir.path().join("copy")).unwrap();
+    moved(&copy, "a copy");
     drop(other);
     std::fs::remove_dir_all(&path).unwrap();
     let anew = Ledger::open(&path).unwrap();
     anew.mine(1, None).unwrap();
     anew.mine(1, None).unwrap();
     moved(&ledger, "a ledger made anew");
+}
+
+/// A ledger made by a build from before the change token (no triggers, no `generation`)
+/// gets both when this build opens it, and counts from then on.
+#[test]
+fn an_older_ledger_is_given_the_change_token_at_its_next_open() {
+    let (dir, ledger) = new_ledger();
+    ledger.mine(2, None).unwrap();
+    let path = ledger.database_path();
+    drop(ledger);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let triggers: Vec<String> = {
+        let mut q = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            .unwrap();
+        q.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(triggers.len(), 15, "{triggers:?}");
+    for name in &triggers {
+        db.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
+    }
+    db.execute("DELETE FROM meta WHERE key = 'generation'", [])
+        .unwrap();
+    drop(db);
+    let ledger = Ledger::open(dir.path().join("chain")).unwrap();
+    let before = ledger.change_token().unwrap().unwrap();
+    ledger.mine(1, None).unwrap();
+    assert_ne!(ledger.change_token().unwrap().unwrap(), before);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let count: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(count, 15);
 }
 
 #[test]

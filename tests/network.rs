@@ -192,14 +192,71 @@ fn an_old_settings_record_never_makes_s_reuse_a_channel_key() {
     assert_ne!(second, third);
 }
 
+/// Passes of S's watcher until one looks at nothing on chain (at most `limit`).
+fn watch_until_quiet(core: &asyncpay::server::ServerCore, limit: usize) {
+    for _ in 0..limit {
+        core.watch_once();
+        if core.watch_looked() == 0 {
+            return;
+        }
+    }
+    panic!("S's watcher still looks at channels after {limit} passes");
+}
+
+/// A backup of payer 0 is taken, then its channel moves on by a payment. Returns the
+/// backup (opened as a wallet of its own) and A's latest state number.
+fn a_backup_behind_the_latest(net: &functional::Net) -> (functional::Node, u32) {
+    let backup = net.root().join("a-backup");
+    copy_files(&net.payers[0].dir, &backup);
+    net.pay_and_settle(0, 0, 7_000);
+    let latest = net.payers[0].engine().channels().unwrap()[0]
+        .channel
+        .latest()
+        .unwrap()
+        .state
+        .number;
+    (functional::Node::open("a-old", backup, &net.chain), latest)
+}
+
+/// The old copy of A force-closes with its old state (its update goes out alone).
+fn publish_old_state(old: &functional::Node) {
+    use asyncpay::client::{ChannelClose, ClientErrorKind};
+    let id = old.engine().channels().unwrap()[0].channel.id().to_string();
+    let Err(closing) = old
+        .engine()
+        .close(&id, ChannelClose::Force { no_wait: true })
+    else {
+        panic!("a force close without waiting is pending");
+    };
+    assert_eq!(closing.kind, ClientErrorKind::Pending, "{closing:?}");
+}
+
+/// Mines a block per pass until S's watcher settles `latest` (at most 40 blocks).
+fn settles_latest(net: &functional::Net, core: &asyncpay::server::ServerCore, latest: u32) {
+    for _ in 0..40 {
+        net.ledger().mine(1, None).unwrap();
+        let log = core.watch_once();
+        if log
+            .iter()
+            .any(|l| l.contains(&format!("settle latest state {latest}")))
+        {
+            return;
+        }
+    }
+    panic!("S did not settle state {latest}");
+}
+
+fn rebinds(log: &[String], latest: u32) -> bool {
+    log.iter()
+        .any(|l| l.contains(&format!("rebind latest update {latest} over published")))
+}
+
 /// S's watcher looks at a quiet channel on chain once, then only when the chain or the
 /// channel changed (`ServerChannel`s S changed, or any write to the ledger). An old state that
 /// a restored backup of A publishes after many quiet passes is seen by the very next pass,
 /// which rebinds S's latest update over it; the latest state settles.
 #[test]
 fn the_watcher_looks_again_at_a_quiet_channel_when_the_chain_changes() {
-    use asyncpay::client::{ChannelClose, ClientErrorKind};
-
     let net = create_network(1, 1, 1);
     let core = net.servers[0].running().core();
     core.watch_once();
@@ -218,54 +275,71 @@ fn the_watcher_looks_again_at_a_quiet_channel_when_the_chain_changes() {
     core.watch_once();
     assert_eq!(core.watch_looked(), 0);
 
-    // A backup of A, then A's channel moves on.
-    let backup = net.root().join("a-backup");
-    copy_files(&net.payers[0].dir, &backup);
-    net.pay_and_settle(0, 0, 7_000);
-    let latest = {
-        let channels = net.payers[0].engine().channels().unwrap();
-        channels[0].channel.latest().unwrap().state.number
-    };
+    let (old, latest) = a_backup_behind_the_latest(&net);
     for _ in 0..5 {
         core.watch_once();
     }
     assert_eq!(core.watch_looked(), 0);
-
-    // The restored backup force-closes with its old state.
-    let old = functional::Node::open("a-old", backup, &net.chain);
-    let id = old.engine().channels().unwrap()[0].channel.id().to_string();
-    let Err(closing) = old
-        .engine()
-        .close(&id, ChannelClose::Force { no_wait: true })
-    else {
-        panic!("a force close without waiting is pending");
-    };
-    assert_eq!(closing.kind, ClientErrorKind::Pending, "{closing:?}");
+    publish_old_state(&old);
     let log = core.watch_once();
     assert_eq!(
         core.watch_looked(),
         all,
         "the ledger changed: every channel looked at"
     );
-    assert!(
-        log.iter()
-            .any(|l| l.contains(&format!("rebind latest update {latest} over published"))),
-        "{log:?}"
-    );
-    // The rebound update confirms; S settles the latest state after the delay.
-    let mut settled = false;
-    for _ in 0..40 {
+    assert!(rebinds(&log, latest), "{log:?}");
+    settles_latest(&net, core, latest);
+}
+
+/// A ledger write hidden from the ledger's count (its `generation` put back by hand after
+/// the old state went out, as an attacker with the ledger's file could) is seen at the
+/// next block: what S remembers was seen under the tip too. Blocks past the funding's
+/// sixth confirmation are not written into S's channel records.
+#[test]
+fn a_write_hidden_from_the_ledgers_count_is_seen_at_the_next_block() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let a_id = net.payers[0].engine().keys().node_id();
+    for _ in 0..8 {
         net.ledger().mine(1, None).unwrap();
-        let log = core.watch_once();
-        if log
-            .iter()
-            .any(|l| l.contains(&format!("settle latest state {latest}")))
-        {
-            settled = true;
-            break;
-        }
+        core.watch_once();
+        assert_eq!(core.watch_looked(), 2, "a block: every channel looked at");
     }
-    assert!(settled, "S settled the latest state");
+    assert_eq!(
+        core.channels_of(&a_id)[0].confirmations,
+        6,
+        "counted up to 6"
+    );
+    let (old, latest) = a_backup_behind_the_latest(&net);
+    watch_until_quiet(core, 3);
+
+    let db = rusqlite::Connection::open(net.ledger().database_path()).unwrap();
+    let generation = |db: &rusqlite::Connection| -> String {
+        db.query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let before = generation(&db);
+    publish_old_state(&old);
+    assert_ne!(generation(&db), before, "the submit counted");
+    db.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'generation'",
+        [&before],
+    )
+    .unwrap();
+    let log = core.watch_once();
+    assert_eq!(core.watch_looked(), 0, "the count was put back: {log:?}");
+    net.ledger().mine(1, None).unwrap();
+    db.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'generation'",
+        [&before],
+    )
+    .unwrap();
+    let log = core.watch_once();
+    assert_eq!(core.watch_looked(), 2, "a new tip: every channel looked at");
+    assert!(rebinds(&log, latest), "{log:?}");
+    settles_latest(&net, core, latest);
 }
 
 /// Copies a data dir's files (a backup taken while the wallet is idle).

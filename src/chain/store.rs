@@ -20,8 +20,8 @@
 //!     to databases made before it at their next open, a transaction without a row being
 //!     taken as handed to a miner;
 //!   - `meta(key, value)`: `imported_from` = `state.json` if the ledger was migrated;
-//!     `generation`, random at creation and counted up by every write (see
-//!     [`Ledger::change_token`]).
+//!     `generation`, random at creation and counted up by triggers with every row written
+//!     to the tables above (see [`Ledger::change_token`]).
 //! - `state.json.migrated`: the JSON state file of earlier builds (version 1, see
 //!   [`decode_state`]). A `state.json` found when the database does not exist yet is
 //!   imported into it, then renamed so. A `lock` file of those versions is no longer used.
@@ -491,18 +491,6 @@ impl Sql<'_> {
             .map_err(|e| self.db(e))
     }
 
-    /// Counts the ledger's `generation` up by one (every write does, in its transaction).
-    fn next_generation(&self) -> Result<(), LedgerError> {
-        self.conn
-            .execute(
-                "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key) \
-                 DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-                [],
-            )
-            .map(|_| ())
-            .map_err(|e| self.db(e))
-    }
-
     fn meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -846,6 +834,40 @@ impl std::fmt::Debug for Reader {
     }
 }
 
+/// The tables whose rows a read of the ledger sees: a row written to any of them counts the
+/// database's `generation` up ([`Ledger::change_token`]).
+const GENERATION_TABLES: [&str; 5] = [
+    "blocks",
+    "transactions",
+    "outputs",
+    "mempool_spends",
+    "mempool_entries",
+];
+
+/// The triggers that count `generation` up: one per table of [`GENERATION_TABLES`] and
+/// kind of write.
+fn generation_triggers() -> String {
+    GENERATION_TABLES
+        .iter()
+        .flat_map(|table| {
+            ["INSERT", "UPDATE", "DELETE"].map(|op| {
+                format!(
+                    "CREATE TRIGGER IF NOT EXISTS generation_{table}_{op} AFTER {op} ON {table} \
+                     BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 \
+                     WHERE key = 'generation'; END;\n"
+                )
+            })
+        })
+        .collect()
+}
+
+/// A random starting `generation` (below 2^62: room to count in SQLite's 64-bit integers).
+fn random_generation(path: &Path) -> Result<String, LedgerError> {
+    let mut start = [0u8; 8];
+    getrandom::fill(&mut start).map_err(|e| io_err(path, std::io::Error::other(e.to_string())))?;
+    Ok((u64::from_le_bytes(start) >> 2).to_string())
+}
+
 /// Which file a path names now (device and inode), to notice a database replaced under a
 /// kept connection. `None` where it cannot be told (then no connection is kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1016,7 +1038,44 @@ impl Ledger {
         }
         conn.execute_batch(MEMPOOL_ENTRIES)
             .map_err(|e| self.db_err(e))?;
+        self.count_generations(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Makes sure the database counts its `generation` ([`Ledger::change_token`]): the
+    /// triggers and the row, added to a database made before them (by a build without
+    /// them) once, in one transaction.
+    fn count_generations(&self, conn: &mut Connection) -> Result<(), LedgerError> {
+        let counted = |c: &Connection| -> rusqlite::Result<bool> {
+            let present: i64 = c.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE \
+                 'generation!_%' ESCAPE '!'",
+                [],
+                |r| r.get(0),
+            )?;
+            let row = c
+                .query_row(
+                    "SELECT 1 FROM meta WHERE key = 'generation'",
+                    [],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            Ok(present == 3 * GENERATION_TABLES.len() as i64 && row.is_some())
+        };
+        if counted(conn).map_err(|e| self.db_err(e))? {
+            return Ok(());
+        }
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.db_err(e))?;
+        tx.execute_batch(&generation_triggers())
+            .map_err(|e| self.db_err(e))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?1)",
+            [random_generation(&self.database_path())?],
+        )
+        .map_err(|e| self.db_err(e))?;
+        tx.commit().map_err(|e| self.db_err(e))
     }
 
     fn check_version(&self, found: u32) -> Result<(), LedgerError> {
@@ -1065,11 +1124,7 @@ impl Ledger {
         }
         // A random start: a ledger made anew where another was (the same inode, perhaps)
         // never repeats its change token.
-        let mut start = [0u8; 8];
-        getrandom::fill(&mut start)
-            .map_err(|e| io_err(&path, std::io::Error::other(e.to_string())))?;
-        let start = u64::from_le_bytes(start) >> 2; // room for 2^62 writes in SQLite's i64
-        sql.set_meta("generation", &start.to_string())?;
+        sql.set_meta("generation", &random_generation(&path)?)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(|e| self.db_err(e))?;
         tx.commit().map_err(|e| self.db_err(e))?;
@@ -1158,24 +1213,23 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.db_err(e))?;
-        let mut sql = Sql {
+        let result = f(&mut Sql {
             conn: &tx,
             path: &path,
-        };
-        let result = f(&mut sql)?;
-        sql.next_generation()?;
+        })?;
         tx.commit().map_err(|e| self.db_err(e))?;
         Ok(result)
     }
 
     /// A value that changes whenever anything a read could see changes: the database file
-    /// (device and inode) and its `generation`, which every write of this build counts up
-    /// in its own transaction. Read it before a look at the ledger: the same token later
+    /// (device and inode) and its `generation`, which triggers in the database count up
+    /// with every row written to a table a read looks at, whoever writes it (an older
+    /// build, `sqlite3` by hand). Read it before a look at the ledger: the same token later
     /// means that look would see the same (a watcher need not look again). `None` where the
     /// file cannot be told apart.
     ///
-    /// A write made by a build from before the counter (or by hand with `sqlite3`) leaves
-    /// it unchanged; the watcher's periodic full pass bounds what that can hide.
+    /// A ledger file put back under a running reader (a copy restored over it) can repeat
+    /// a token it had before; restart what watches it after doing so.
     pub fn change_token(&self) -> Result<Option<[u64; 3]>, LedgerError> {
         let Some(FileId(dev, ino)) = file_id(&self.database_path()) else {
             return Ok(None);
@@ -1221,9 +1275,15 @@ impl Ledger {
             .map_err(|e| self.db_err(e))?;
         drop(conn);
         let copy = Ledger::at(dir.to_path_buf());
-        copy.connect()?
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+        let conn = copy.connect()?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .map_err(|e| copy.db_err(e))?;
+        // The copy's own count: it never repeats a token of the ledger it was copied from.
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'generation'",
+            [random_generation(&target)?],
+        )
+        .map_err(|e| copy.db_err(e))?;
         Ok(copy)
     }
 

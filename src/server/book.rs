@@ -2,9 +2,9 @@
 //!
 //! A watcher pass looks at every channel on chain. Most of them are quiet: nothing S must
 //! do, and nothing that changes the channel. [`ChannelBook`] remembers such an outcome with
-//! the chain's change token it was seen under; the next pass takes it instead of looking
-//! again while the token is the same. Every mutable access to a channel forgets what was
-//! remembered of it (the book hands out `&mut` only through methods that do), so a
+//! the chain's change token and tip it was seen under; the next pass takes it instead of
+//! looking again while both are the same. Every mutable access to a channel forgets what
+//! was remembered of it (the book hands out `&mut` only through methods that do), so a
 //! remembered outcome is always of the channel as it is now.
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,18 +13,21 @@ use super::ServerChannel;
 use crate::protocol::messages::ChannelId;
 use crate::watch::WatchOutcome;
 
+/// What a watcher outcome is seen under: the chain source's change token and the tip's hash.
+pub(super) type ChainKey = ([u64; 3], bitcoin::BlockHash);
+
 /// A quiet watcher outcome, and what it was seen under.
 #[derive(Debug)]
 pub(super) struct Quiet {
-    token: [u64; 3],
+    key: ChainKey,
     force: bool,
     outcome: WatchOutcome,
 }
 
 impl Quiet {
-    /// The outcome, if it was seen under `token` with the same `force`.
-    pub(super) fn outcome_under(self, token: [u64; 3], force: bool) -> Option<WatchOutcome> {
-        (self.token == token && self.force == force).then_some(self.outcome)
+    /// The outcome, if it was seen under `key` with the same `force`.
+    pub(super) fn outcome_under(self, key: ChainKey, force: bool) -> Option<WatchOutcome> {
+        (self.key == key && self.force == force).then_some(self.outcome)
     }
 }
 
@@ -80,19 +83,19 @@ impl ChannelBook {
         self.channels.get_mut(id).map(|ch| (ch, quiet))
     }
 
-    /// Remembers that a look at `id` under `token` found `outcome`, which asks nothing of S
+    /// Remembers that a look at `id` under `key` found `outcome`, which asks nothing of S
     /// (no transaction to publish, no change of the channel): the caller checked.
     pub(super) fn remember_quiet(
         &mut self,
         id: ChannelId,
-        token: [u64; 3],
+        key: ChainKey,
         force: bool,
         outcome: WatchOutcome,
     ) {
         self.quiet.insert(
             id,
             Quiet {
-                token,
+                key,
                 force,
                 outcome,
             },

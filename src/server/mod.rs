@@ -484,9 +484,14 @@ impl Inner {
 /// Longest the watcher lets waiting requests go first before its next channel.
 const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// Every this many passes the watcher looks at every channel on chain again, even those it
-/// found quiet under the same chain token (a write the token missed is seen then).
-const FULL_PASS_EVERY: u64 = 60;
+/// At least this often the watcher looks at every channel on chain again, even those it
+/// found quiet under the same chain token and tip (what a token could miss is seen then).
+const FULL_PASS_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// S writes an open channel's funding confirmations down up to this many (or its minimum
+/// depth, if more): counting every block into every channel's record would be a write per
+/// channel per block.
+const COUNTED_CONFIRMATIONS: u32 = 6;
 
 /// A channel, payment or file S could not load or finish and set aside: S starts and keeps
 /// watching everything else; the operator sees these in the startup line, the log and
@@ -513,8 +518,9 @@ pub struct ServerCore {
     /// Requests waiting for `inner`: the watcher lets them go first between two channels
     /// (a mutex does not hand itself to a waiter, so a pass would otherwise keep it).
     waiting: std::sync::atomic::AtomicUsize,
-    /// Watcher passes made, and channels the last one looked at on chain.
-    passes: std::sync::atomic::AtomicU64,
+    /// When the last pass that looked at every channel without a failure started, and how
+    /// many channels the last pass looked at on chain.
+    last_full: Mutex<Option<std::time::Instant>>,
     looked: std::sync::atomic::AtomicUsize,
 }
 
@@ -624,7 +630,7 @@ impl ServerCore {
             watch_health: Mutex::default(),
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
-            passes: std::sync::atomic::AtomicU64::new(0),
+            last_full: Mutex::new(None),
             looked: std::sync::atomic::AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 settings,
@@ -1490,18 +1496,26 @@ impl ServerCore {
         use std::sync::atomic::Ordering;
         let mut log = Vec::new();
         let mut errors = Vec::new();
+        let started = std::time::Instant::now();
         // Read before any look: a look made after it sees at least what it vouches for.
-        // A full pass takes nothing remembered (it still remembers what it finds).
         let token = self.chain.change_token().ok().flatten();
-        let full = self.passes.fetch_add(1, Ordering::Relaxed) % FULL_PASS_EVERY == 0;
-        let mut looked = 0;
-        let tip = match self.chain.tip_height() {
+        let tip = match self.chain.tip() {
             Ok(tip) => tip,
             Err(e) => {
                 errors.push(format!("reading the chain failed: {e}"));
                 return (log, errors);
             }
         };
+        // What a remembered outcome must have been seen under: the token and the tip (a
+        // block is seen even by a token that missed it).
+        let key = token.map(|t| (t, tip.hash));
+        let (tip, mut looked) = (tip.height, 0);
+        // A full pass takes nothing remembered (it still remembers what it finds).
+        let full = self
+            .last_full
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_none_or(|t| t.elapsed() >= FULL_PASS_AFTER);
         let (limits, uncovered, watched) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
@@ -1564,9 +1578,9 @@ impl ServerCore {
             }
             let force = idle_inbound || uncovered_inbound;
             let remembered = quiet
-                .zip(token)
+                .zip(key)
                 .filter(|_| !full)
-                .and_then(|(q, token)| q.outcome_under(token, force));
+                .and_then(|(q, key)| q.outcome_under(key, force));
             let (outcome, next) = match remembered {
                 Some(outcome) => (outcome, None),
                 None => {
@@ -1580,8 +1594,17 @@ impl ServerCore {
                     }
                 }
             };
+            // One more confirmation of a funding already deep enough is not written down.
+            let next = next.filter(|n| {
+                !(matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
+                    && ch.channel.status() == ChannelStatus::Open
+                    && n.status() == ChannelStatus::Open
+                    && n.confirmations() > ch.channel.confirmations()
+                    && ch.channel.confirmations()
+                        >= COUNTED_CONFIRMATIONS.max(ch.channel.minimum_depth()))
+            });
             // Nothing to publish and nothing to change: the next pass may take this
-            // outcome instead of looking again, while the chain's token stays the same.
+            // outcome instead of looking again, while the chain's token and tip stay the same.
             let quiet = next.is_none() && outcome.broadcast().is_none();
             // A close S starts itself (idle or uncovered inbound) is recorded only once its
             // update went out: one that could not be published (no coins for its fee, say)
@@ -1619,11 +1642,17 @@ impl ServerCore {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
             unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
-            if let Some(token) = token.filter(|_| quiet) {
-                channels.remember_quiet(id, token, force, outcome);
+            if let Some(key) = key.filter(|_| quiet) {
+                channels.remember_quiet(id, key, force, outcome);
             }
         }
         self.looked.store(looked, Ordering::Relaxed);
+        if full && errors.is_empty() {
+            *self
+                .last_full
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(started);
+        }
         let mut inner = self.lock();
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
         self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);

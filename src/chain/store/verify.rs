@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut, Txid};
 use rusqlite::{params, OptionalExtension};
 
-use super::{txid_param, Sql, MEMPOOL_ENTRIES, SCHEMA};
+use super::{generation_triggers, txid_param, Sql, MEMPOOL_ENTRIES, SCHEMA};
 use crate::chain::ledger::{block_header, block_time, check_coinbase, ChainStore};
 use crate::chain::validate::{validate_transaction, BlockTimes, Coin, CoinLookup, UtxoView};
 use crate::chain::{Chain, LedgerError};
@@ -97,14 +97,16 @@ impl Sql<'_> {
         })
     }
 
-    /// The tables and indexes are exactly the ones this build makes: no trigger, view or
-    /// index of someone else's, no index redefined to leave rows out of it.
+    /// The tables, indexes and triggers are exactly the ones this build makes (the only
+    /// triggers count `generation`): no trigger, view or index of someone else's, no index
+    /// redefined to leave rows out of it.
     fn check_schema(&self) -> Result<(), LedgerError> {
         static EXPECTED: OnceLock<Vec<SchemaRow>> = OnceLock::new();
         let expected = EXPECTED.get_or_init(|| {
             let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
             conn.execute_batch(SCHEMA)
                 .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
+                .and_then(|()| conn.execute_batch(&generation_triggers()))
                 .expect("the schema is valid");
             schema_rows(&conn).expect("the schema reads back")
         });
