@@ -304,6 +304,14 @@ fn the_change_token_moves_with_every_write_and_nothing_else() {
     let db = rusqlite::Connection::open(ledger.database_path()).unwrap();
     db.execute("DELETE FROM mempool_entries", []).unwrap();
     moved(&ledger, "a row deleted by hand");
+    // A count deleted by hand vouches for nothing: no token (or a new count).
+    let kept = token(&ledger);
+    db.execute("DELETE FROM meta WHERE key = 'generation'", [])
+        .unwrap();
+    let after = ledger.change_token().unwrap();
+    assert!(after.is_none_or(|t| t != kept), "{after:?}");
+    Ledger::open(&path).unwrap();
+    moved(&ledger, "the count made again at the next open");
     db.execute("UPDATE blocks SET time = time + 1 WHERE height = 1", [])
         .unwrap();
     moved(&ledger, "a block edited by hand");
@@ -358,6 +366,21 @@ fn an_older_ledger_is_given_the_change_token_at_its_next_open() {
         )
         .unwrap();
     assert_eq!(count, 15);
+    // A trigger of that name that counts nothing is refused, never trusted or replaced.
+    db.execute_batch(
+        "DROP TRIGGER generation_blocks_INSERT;
+         CREATE TRIGGER generation_blocks_INSERT AFTER INSERT ON blocks BEGIN SELECT 1; END;",
+    )
+    .unwrap();
+    drop(db);
+    drop(ledger);
+    let refused = Ledger::open(dir.path().join("chain")).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("trigger generation_blocks_INSERT is not the one asyncpay makes"),
+        "{refused}"
+    );
 }
 
 #[test]

@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use bitcoin::block::{Header, Version as BlockVersion};
@@ -861,6 +861,16 @@ fn generation_triggers() -> String {
         .collect()
 }
 
+/// The triggers named as those counting `generation`, with their SQL, by name.
+fn generation_trigger_rows(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE \
+         'generation!_%' ESCAPE '!' ORDER BY name",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
+}
+
 /// A random starting `generation` (below 2^62: room to count in SQLite's 64-bit integers).
 fn random_generation(path: &Path) -> Result<String, LedgerError> {
     let mut start = [0u8; 8];
@@ -1046,23 +1056,32 @@ impl Ledger {
     /// triggers and the row, added to a database made before them (by a build without
     /// them) once, in one transaction.
     fn count_generations(&self, conn: &mut Connection) -> Result<(), LedgerError> {
-        let counted = |c: &Connection| -> rusqlite::Result<bool> {
-            let present: i64 = c.query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE \
-                 'generation!_%' ESCAPE '!'",
+        static EXPECTED: OnceLock<Vec<(String, String)>> = OnceLock::new();
+        let expected = EXPECTED.get_or_init(|| {
+            let conn = Connection::open_in_memory().expect("an in-memory database");
+            conn.execute_batch(SCHEMA)
+                .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
+                .and_then(|()| conn.execute_batch(&generation_triggers()))
+                .expect("the schema is valid");
+            generation_trigger_rows(&conn).expect("the triggers read back")
+        });
+        let found = generation_trigger_rows(conn).map_err(|e| self.db_err(e))?;
+        if let Some((name, _)) = found.iter().find(|t| !expected.contains(t)) {
+            // Not ours (a body that counts nothing, say): never trusted, never replaced.
+            return Err(LedgerError::Corrupt {
+                path: self.database_path(),
+                reason: format!("its trigger {name} is not the one asyncpay makes"),
+            });
+        }
+        let row = conn
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'generation'",
                 [],
-                |r| r.get(0),
-            )?;
-            let row = c
-                .query_row(
-                    "SELECT 1 FROM meta WHERE key = 'generation'",
-                    [],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            Ok(present == 3 * GENERATION_TABLES.len() as i64 && row.is_some())
-        };
-        if counted(conn).map_err(|e| self.db_err(e))? {
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|e| self.db_err(e))?;
+        if found.len() == expected.len() && row.is_some() {
             return Ok(());
         }
         let tx = conn
@@ -1226,7 +1245,7 @@ impl Ledger {
     /// with every row written to a table a read looks at, whoever writes it (an older
     /// build, `sqlite3` by hand). Read it before a look at the ledger: the same token later
     /// means that look would see the same (a watcher need not look again). `None` where the
-    /// file cannot be told apart.
+    /// file cannot be told apart or the count is missing.
     ///
     /// A ledger file put back under a running reader (a copy restored over it) can repeat
     /// a token it had before; restart what watches it after doing so.
@@ -1234,9 +1253,11 @@ impl Ledger {
         let Some(FileId(dev, ino)) = file_id(&self.database_path()) else {
             return Ok(None);
         };
+        // No count, or one that is not a count (edited by hand): nothing to vouch with.
         let generation = self.read(|s| s.meta("generation"))?;
-        let generation = generation.and_then(|g| g.parse().ok()).unwrap_or(0);
-        Ok(Some([dev, ino, generation]))
+        Ok(generation
+            .and_then(|g| g.parse().ok())
+            .map(|generation| [dev, ino, generation]))
     }
 
     /// Runs `f` on one consistent read-only snapshot of the ledger. If a read that could not

@@ -3,11 +3,13 @@
 //! A watcher pass looks at every channel on chain. Most of them are quiet: nothing S must
 //! do, and nothing that changes the channel. [`ChannelBook`] remembers such an outcome with
 //! the chain's change token and tip it was seen under; the next pass takes it instead of
-//! looking again while both are the same. Every mutable access to a channel forgets what
-//! was remembered of it (the book hands out `&mut` only through methods that do), so a
-//! remembered outcome is always of the channel as it is now.
+//! looking again while both are the same, for at most [`REMEMBERED_FOR`] (then it looks
+//! again whatever happened). Every mutable access to a channel forgets what was remembered
+//! of it (the book hands out `&mut` only through methods that do), so a remembered outcome
+//! is always of the channel as it is now.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use super::ServerChannel;
 use crate::protocol::messages::ChannelId;
@@ -16,18 +18,29 @@ use crate::watch::WatchOutcome;
 /// What a watcher outcome is seen under: the chain source's change token and the tip's hash.
 pub(super) type ChainKey = ([u64; 3], bitcoin::BlockHash);
 
-/// A quiet watcher outcome, and what it was seen under.
+/// How long a quiet outcome is taken at most: each channel is looked at on chain again at
+/// least this often, whatever its key says (what a change token could miss is seen then).
+pub(super) const REMEMBERED_FOR: Duration = Duration::from_secs(60);
+
+/// A quiet watcher outcome, what it was seen under, and when.
 #[derive(Debug)]
 pub(super) struct Quiet {
     key: ChainKey,
     force: bool,
     outcome: WatchOutcome,
+    seen_at: Instant,
 }
 
 impl Quiet {
-    /// The outcome, if it was seen under `key` with the same `force`.
-    pub(super) fn outcome_under(self, key: ChainKey, force: bool) -> Option<WatchOutcome> {
-        (self.key == key && self.force == force).then_some(self.outcome)
+    /// Whether the outcome was seen under `key` with the same `force`, less than
+    /// [`REMEMBERED_FOR`] ago.
+    pub(super) fn holds_for(&self, key: ChainKey, force: bool) -> bool {
+        self.key == key && self.force == force && self.seen_at.elapsed() < REMEMBERED_FOR
+    }
+
+    /// The outcome.
+    pub(super) fn outcome(&self) -> &WatchOutcome {
+        &self.outcome
     }
 }
 
@@ -98,8 +111,15 @@ impl ChannelBook {
                 key,
                 force,
                 outcome,
+                seen_at: Instant::now(),
             },
         );
+    }
+
+    /// Puts back a quiet outcome taken with [`ChannelBook::watch_mut`] and used as it was
+    /// (it keeps the time it was seen).
+    pub(super) fn put_back_quiet(&mut self, id: ChannelId, quiet: Quiet) {
+        self.quiet.insert(id, quiet);
     }
 }
 

@@ -484,10 +484,6 @@ impl Inner {
 /// Longest the watcher lets waiting requests go first before its next channel.
 const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// At least this often the watcher looks at every channel on chain again, even those it
-/// found quiet under the same chain token and tip (what a token could miss is seen then).
-const FULL_PASS_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// S writes an open channel's funding confirmations down up to this many (or its minimum
 /// depth, if more): counting every block into every channel's record would be a write per
 /// channel per block.
@@ -518,9 +514,7 @@ pub struct ServerCore {
     /// Requests waiting for `inner`: the watcher lets them go first between two channels
     /// (a mutex does not hand itself to a waiter, so a pass would otherwise keep it).
     waiting: std::sync::atomic::AtomicUsize,
-    /// When the last pass that looked at every channel without a failure started, and how
-    /// many channels the last pass looked at on chain.
-    last_full: Mutex<Option<std::time::Instant>>,
+    /// How many channels the last watcher pass looked at on chain.
     looked: std::sync::atomic::AtomicUsize,
 }
 
@@ -630,7 +624,6 @@ impl ServerCore {
             watch_health: Mutex::default(),
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
-            last_full: Mutex::new(None),
             looked: std::sync::atomic::AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 settings,
@@ -974,7 +967,7 @@ impl ServerCore {
     fn refresh_funding(&self, ch: &mut ServerChannel) -> Result<(), ApiError> {
         if ch.channel.status() == ChannelStatus::AwaitingFunding {
             if let Ok((_, Some(next))) =
-                watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false)
+                watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false)
             {
                 ch.channel = next;
                 self.save(ch)?;
@@ -992,7 +985,7 @@ impl ServerCore {
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
-            match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
+            match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -1020,7 +1013,7 @@ impl ServerCore {
             return None;
         }
         let (outcome, next) =
-            match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
+            match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
                 Ok(r) => r,
                 Err(e) => return Some(format!("channel {id}: {e}")),
             };
@@ -1470,6 +1463,27 @@ pub fn watch_pass(
     Ok((outcome, next))
 }
 
+/// [`watch_pass`] as S takes it: one more confirmation of an open channel's funding already
+/// counted to [`COUNTED_CONFIRMATIONS`] (or its minimum depth, if more) is no change to
+/// write.
+pub(crate) fn watch_at_s(
+    channel: &Channel,
+    opened_height: Option<u32>,
+    chain: &dyn ChainSource,
+    force: bool,
+) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
+    let (outcome, next) = watch_pass(channel, opened_height, chain, force)?;
+    let deeper_only = |n: &Channel| {
+        matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
+            && channel.status() == ChannelStatus::Open
+            && n.status() == ChannelStatus::Open
+            && n.confirmations() > channel.confirmations()
+            && channel.confirmations() >= COUNTED_CONFIRMATIONS.max(channel.minimum_depth())
+    };
+    let next = next.filter(|n| !deeper_only(n));
+    Ok((outcome, next))
+}
+
 impl ServerCore {
     /// One pass of the chain watcher over every channel with a funding outpoint: count
     /// funding confirmations, rebind the latest update over old ones, publish settlements.
@@ -1496,7 +1510,6 @@ impl ServerCore {
         use std::sync::atomic::Ordering;
         let mut log = Vec::new();
         let mut errors = Vec::new();
-        let started = std::time::Instant::now();
         // Read before any look: a look made after it sees at least what it vouches for.
         let token = self.chain.change_token().ok().flatten();
         let tip = match self.chain.tip() {
@@ -1510,12 +1523,6 @@ impl ServerCore {
         // block is seen even by a token that missed it).
         let key = token.map(|t| (t, tip.hash));
         let (tip, mut looked) = (tip.height, 0);
-        // A full pass takes nothing remembered (it still remembers what it finds).
-        let full = self
-            .last_full
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_none_or(|t| t.elapsed() >= FULL_PASS_AFTER);
         let (limits, uncovered, watched) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
@@ -1577,15 +1584,12 @@ impl ServerCore {
                 ));
             }
             let force = idle_inbound || uncovered_inbound;
-            let remembered = quiet
-                .zip(key)
-                .filter(|_| !full)
-                .and_then(|(q, key)| q.outcome_under(key, force));
-            let (outcome, next) = match remembered {
-                Some(outcome) => (outcome, None),
+            let remembered = quiet.filter(|q| key.is_some_and(|key| q.holds_for(key, force)));
+            let (outcome, next) = match &remembered {
+                Some(q) => (q.outcome().clone(), None),
                 None => {
                     looked += 1;
-                    match watch_pass(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
+                    match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
                         Ok(r) => r,
                         Err(e) => {
                             errors.push(format!("channel {id}: {e}"));
@@ -1594,18 +1598,9 @@ impl ServerCore {
                     }
                 }
             };
-            // One more confirmation of a funding already deep enough is not written down.
-            let next = next.filter(|n| {
-                !(matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
-                    && ch.channel.status() == ChannelStatus::Open
-                    && n.status() == ChannelStatus::Open
-                    && n.confirmations() > ch.channel.confirmations()
-                    && ch.channel.confirmations()
-                        >= COUNTED_CONFIRMATIONS.max(ch.channel.minimum_depth()))
-            });
             // Nothing to publish and nothing to change: the next pass may take this
             // outcome instead of looking again, while the chain's token and tip stay the same.
-            let quiet = next.is_none() && outcome.broadcast().is_none();
+            let nothing_to_do = next.is_none() && outcome.broadcast().is_none();
             // A close S starts itself (idle or uncovered inbound) is recorded only once its
             // update went out: one that could not be published (no coins for its fee, say)
             // leaves the channel open, and the next pass tries again.
@@ -1642,17 +1637,15 @@ impl ServerCore {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
             unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
-            if let Some(key) = key.filter(|_| quiet) {
-                channels.remember_quiet(id, key, force, outcome);
+            match (remembered, key) {
+                (Some(q), _) => channels.put_back_quiet(id, q),
+                (None, Some(key)) if nothing_to_do => {
+                    channels.remember_quiet(id, key, force, outcome)
+                }
+                _ => {}
             }
         }
         self.looked.store(looked, Ordering::Relaxed);
-        if full && errors.is_empty() {
-            *self
-                .last_full
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(started);
-        }
         let mut inner = self.lock();
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
         self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);
