@@ -280,7 +280,7 @@ fn operator_status(core: &ServerCore, mailbox_items: usize) -> OperatorStatus {
     }
     let queued_sales = inner
         .payments
-        .values()
+        .in_flight()
         .filter(|p| p.waits_for_approval())
         .count();
     OperatorStatus {

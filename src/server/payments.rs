@@ -6,7 +6,7 @@
 //! before any reply (PROTOCOL.md §7.2); each channel transition is written before the
 //! message that depends on it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -289,11 +289,13 @@ impl ServerPayment {
 }
 
 /// S's payments in memory, with the ones in flight (pending or sold) kept apart: the steps
-/// of a payment look only at those, so a payment costs S the same after a million others.
+/// of a payment look only at those, so a payment costs S the same after a million others;
+/// and each node's (as payer or payee), for the node's listing.
 #[derive(Default)]
 pub(super) struct PaymentBook {
     all: BTreeMap<PaymentId, ServerPayment>,
     in_flight: BTreeSet<PaymentId>,
+    by_node: HashMap<NodeId, BTreeSet<PaymentId>>,
 }
 
 impl PaymentBook {
@@ -304,7 +306,32 @@ impl PaymentBook {
         } else {
             self.in_flight.remove(&p.payment_id);
         }
-        self.all.insert(p.payment_id, p);
+        let id = p.payment_id;
+        let nodes = [p.payer, p.payee];
+        if let Some(old) = self.all.insert(id, p) {
+            for node in [old.payer, old.payee] {
+                if !nodes.contains(&node) {
+                    if let Some(ids) = self.by_node.get_mut(&node) {
+                        ids.remove(&id);
+                        if ids.is_empty() {
+                            self.by_node.remove(&node);
+                        }
+                    }
+                }
+            }
+        }
+        for node in nodes {
+            self.by_node.entry(node).or_default().insert(id);
+        }
+    }
+
+    /// `node`'s payments (as payer or payee), by id.
+    pub(super) fn of<'a>(&'a self, node: &NodeId) -> impl Iterator<Item = &'a ServerPayment> + 'a {
+        self.by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.all[id])
     }
 
     pub(super) fn get(&self, id: &PaymentId) -> Option<&ServerPayment> {
@@ -1531,8 +1558,7 @@ impl ServerCore {
         let now = now();
         self.lock()
             .payments
-            .values()
-            .filter(|p| p.payer == *node || p.payee == *node)
+            .of(node)
             .map(|p| p.view(node, now))
             .collect()
     }
@@ -1541,7 +1567,7 @@ impl ServerCore {
     pub fn queued_sales(&self) -> Vec<ServerPayment> {
         self.lock()
             .payments
-            .values()
+            .in_flight()
             .filter(|p| p.waits_for_approval())
             .cloned()
             .collect()
@@ -1581,6 +1607,73 @@ fn exactly(
             Err(format!(
                 "the proposed state is not the one S computes: expected {expected:?}, got {next:?}"
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn node(i: u8) -> NodeId {
+        let secp = bitcoin::secp256k1::Secp256k1::signing_only();
+        let key = bitcoin::secp256k1::SecretKey::from_slice(&[i + 1; 32]).unwrap();
+        NodeId(bitcoin::secp256k1::PublicKey::from_secret_key(&secp, &key))
+    }
+
+    /// A payment with id `id` from `payer` to `payee` in `status`.
+    fn payment(id: u8, payer: u8, payee: u8, status: u8, queued: bool) -> ServerPayment {
+        ServerPayment {
+            payment_id: PaymentId([id; 32]),
+            payer: node(payer),
+            payer_channel: ChannelId([payer; 32]),
+            payee: node(payee),
+            amount_sat: 1_000,
+            fee_sat: 1,
+            expiry: 0,
+            state_number: 1,
+            created_at: 0,
+            status: [
+                PaymentStatus::Pending,
+                PaymentStatus::Sold,
+                PaymentStatus::Paid,
+                PaymentStatus::Cancelled,
+            ][usize::from(status)],
+            sale_queued: queued,
+            approved: false,
+            invoice: None,
+            payee_channel: None,
+            ptlc_state: None,
+            adaptor_signature: None,
+            scalar: None,
+            server_partial: None,
+        }
+    }
+
+    proptest! {
+        /// Each node's payments and the payments in flight, as the book keeps them, are what
+        /// a scan of every payment finds, whatever was written over what.
+        #[test]
+        fn the_payment_book_answers_like_a_scan(
+            writes in proptest::collection::vec(
+                (0..12u8, 0..4u8, 0..4u8, 0..4u8, any::<bool>()), 0..60)
+        ) {
+            let mut book = PaymentBook::default();
+            for (id, payer, payee, status, queued) in writes {
+                book.insert(payment(id, payer, payee, status, queued));
+            }
+            let ids = |it: &mut dyn Iterator<Item = &ServerPayment>| -> Vec<PaymentId> {
+                it.map(|p| p.payment_id).collect()
+            };
+            for n in 0..4 {
+                let scan = ids(&mut book
+                    .values()
+                    .filter(|p| p.payer == node(n) || p.payee == node(n)));
+                prop_assert_eq!(ids(&mut book.of(&node(n))), scan);
+            }
+            let scan = ids(&mut book.values().filter(|p| p.holds_pending()));
+            prop_assert_eq!(ids(&mut book.in_flight()), scan);
         }
     }
 }
