@@ -321,21 +321,20 @@ fn a_write_hidden_from_the_ledgers_count_is_seen_at_the_next_block() {
         .unwrap()
     };
     let before = generation(&db);
+    let put_back = || {
+        db.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'generation'",
+            [&before],
+        )
+        .unwrap()
+    };
     publish_old_state(&old);
     assert_ne!(generation(&db), before, "the submit counted");
-    db.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'generation'",
-        [&before],
-    )
-    .unwrap();
+    put_back();
     let log = core.watch_once();
     assert_eq!(core.watch_looked(), 0, "the count was put back: {log:?}");
     net.ledger().mine(1, None).unwrap();
-    db.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'generation'",
-        [&before],
-    )
-    .unwrap();
+    put_back();
     let log = core.watch_once();
     assert_eq!(core.watch_looked(), 2, "a new tip: every channel looked at");
     assert!(rebinds(&log, latest), "{log:?}");
