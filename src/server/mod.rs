@@ -1466,7 +1466,7 @@ pub fn watch_pass(
 /// [`watch_pass`] as S takes it: one more confirmation of an open channel's funding already
 /// counted to [`COUNTED_CONFIRMATIONS`] (or its minimum depth, if more) is no change to
 /// write.
-pub(crate) fn watch_at_s(
+fn watch_at_s(
     channel: &Channel,
     opened_height: Option<u32>,
     chain: &dyn ChainSource,
@@ -1494,8 +1494,8 @@ impl ServerCore {
         log
     }
 
-    /// How many channels the last watcher pass looked at on chain (the others it found
-    /// quiet under the same chain token in the pass before).
+    /// How many channels the last watcher pass looked at on chain (it took the others'
+    /// quiet outcomes, seen under the same chain token and tip less than a minute before).
     pub fn watch_looked(&self) -> usize {
         self.looked.load(std::sync::atomic::Ordering::Relaxed)
     }
