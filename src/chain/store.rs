@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bitcoin::block::{Header, Version as BlockVersion};
@@ -861,16 +861,6 @@ fn generation_triggers() -> String {
         .collect()
 }
 
-/// The triggers named as those counting `generation`, with their SQL, by name.
-fn generation_trigger_rows(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
-    conn.prepare(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE \
-         'generation!_%' ESCAPE '!' ORDER BY name",
-    )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-    .collect()
-}
-
 /// A random starting `generation` (below 2^62: room to count in SQLite's 64-bit integers).
 fn random_generation(path: &Path) -> Result<String, LedgerError> {
     let mut start = [0u8; 8];
@@ -1056,17 +1046,11 @@ impl Ledger {
     /// triggers and the row, added to a database made before them (by a build without
     /// them) once, in one transaction.
     fn count_generations(&self, conn: &mut Connection) -> Result<(), LedgerError> {
-        static EXPECTED: OnceLock<Vec<(String, String)>> = OnceLock::new();
-        let expected = EXPECTED.get_or_init(|| {
-            let conn = Connection::open_in_memory().expect("an in-memory database");
-            conn.execute_batch(SCHEMA)
-                .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
-                .and_then(|()| conn.execute_batch(&generation_triggers()))
-                .expect("the schema is valid");
-            generation_trigger_rows(&conn).expect("the triggers read back")
-        });
-        let found = generation_trigger_rows(conn).map_err(|e| self.db_err(e))?;
-        if let Some((name, _)) = found.iter().find(|t| !expected.contains(t)) {
+        let ours = |r: &&verify::SchemaRow| r.0 == "trigger" && r.1.starts_with("generation_");
+        let expected: Vec<_> = verify::expected_schema().iter().filter(ours).collect();
+        let found = verify::schema_rows(conn).map_err(|e| self.db_err(e))?;
+        let found: Vec<_> = found.iter().filter(ours).collect();
+        if let Some((_, name, ..)) = found.iter().find(|t| !expected.contains(t)) {
             // Not ours (a body that counts nothing, say): never trusted, never replaced.
             return Err(LedgerError::Corrupt {
                 path: self.database_path(),

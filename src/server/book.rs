@@ -20,7 +20,7 @@ pub(super) type ChainKey = ([u64; 3], bitcoin::BlockHash);
 
 /// How long a quiet outcome is taken at most: each channel is looked at on chain again at
 /// least this often, whatever its key says (what a change token could miss is seen then).
-pub(super) const REMEMBERED_FOR: Duration = Duration::from_secs(60);
+const REMEMBERED_FOR: Duration = Duration::from_secs(60);
 
 /// A quiet watcher outcome, what it was seen under, and when.
 #[derive(Debug)]
@@ -86,8 +86,9 @@ impl ChannelBook {
         self.channels.insert(id, channel);
     }
 
-    /// The channel for the watcher, with the quiet outcome remembered of it (taken: put it
-    /// back with [`ChannelBook::remember_quiet`] once the pass is done with the channel).
+    /// The channel for the watcher, with the quiet outcome remembered of it (taken: once the
+    /// pass is done with the channel, [`ChannelBook::put_back_quiet`] it if it was used as it
+    /// was, or [`ChannelBook::remember_quiet`] what a new look found).
     pub(super) fn watch_mut(
         &mut self,
         id: &ChannelId,

@@ -39,9 +39,23 @@ pub struct Verification {
 }
 
 /// A row of `sqlite_master`: type, name, table, SQL.
-type SchemaRow = (String, String, String, Option<String>);
+/// A row of `sqlite_master`: type, name, table, SQL.
+pub(super) type SchemaRow = (String, String, String, Option<String>);
 
-fn schema_rows(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaRow>> {
+/// What this build makes: the schema of a new ledger, read back as `sqlite_master` rows.
+pub(super) fn expected_schema() -> &'static [SchemaRow] {
+    static EXPECTED: OnceLock<Vec<SchemaRow>> = OnceLock::new();
+    EXPECTED.get_or_init(|| {
+        let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        conn.execute_batch(SCHEMA)
+            .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
+            .and_then(|()| conn.execute_batch(&generation_triggers()))
+            .expect("the schema is valid");
+        schema_rows(&conn).expect("the schema reads back")
+    })
+}
+
+pub(super) fn schema_rows(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaRow>> {
     conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect()
@@ -101,17 +115,9 @@ impl Sql<'_> {
     /// triggers count `generation`): no trigger, view or index of someone else's, no index
     /// redefined to leave rows out of it.
     fn check_schema(&self) -> Result<(), LedgerError> {
-        static EXPECTED: OnceLock<Vec<SchemaRow>> = OnceLock::new();
-        let expected = EXPECTED.get_or_init(|| {
-            let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
-            conn.execute_batch(SCHEMA)
-                .and_then(|()| conn.execute_batch(MEMPOOL_ENTRIES))
-                .and_then(|()| conn.execute_batch(&generation_triggers()))
-                .expect("the schema is valid");
-            schema_rows(&conn).expect("the schema reads back")
-        });
+        let expected = expected_schema();
         let found = schema_rows(self.conn).map_err(|e| self.db(e))?;
-        if found != *expected {
+        if found != expected {
             let odd = found
                 .iter()
                 .find(|r| !expected.contains(r))
