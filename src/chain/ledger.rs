@@ -14,7 +14,7 @@ use bitcoin::blockdata::block::{Header, Version as BlockVersion};
 use bitcoin::hashes::Hash;
 use bitcoin::key::{Keypair, TapTweak};
 use bitcoin::script::Builder;
-use bitcoin::secp256k1::{Message, Secp256k1};
+use bitcoin::secp256k1::Message;
 use bitcoin::sighash::{Prevouts, SighashCache};
 use bitcoin::transaction::Version;
 use bitcoin::{
@@ -52,15 +52,14 @@ pub fn block_subsidy(height: u32) -> Amount {
 
 /// The faucet's key pair (untweaked internal key).
 pub fn faucet_keypair() -> Keypair {
-    Keypair::from_seckey_slice(&Secp256k1::signing_only(), &FAUCET_SECRET_KEY)
+    Keypair::from_seckey_slice(crate::crypto::secp(), &FAUCET_SECRET_KEY)
         .expect("constant key is valid")
 }
 
 /// The faucet's scriptPubKey: key-path-only P2TR of [`FAUCET_SECRET_KEY`].
 pub fn faucet_script() -> ScriptBuf {
-    let secp = Secp256k1::verification_only();
     let (xonly, _) = faucet_keypair().x_only_public_key();
-    ScriptBuf::new_p2tr(&secp, xonly, None)
+    ScriptBuf::new_p2tr(crate::crypto::secp(), xonly, None)
 }
 
 /// Summary of one block.
@@ -572,8 +571,8 @@ fn faucet_payment(
         output,
     };
     let prevouts: Vec<TxOut> = coins.iter().map(|(_, u)| u.output.clone()).collect();
-    let secp = Secp256k1::new();
-    let tweaked = faucet_keypair().tap_tweak(&secp, None).to_keypair();
+    let secp = crate::crypto::secp();
+    let tweaked = faucet_keypair().tap_tweak(secp, None).to_keypair();
     let mut witnesses = Vec::with_capacity(coins.len());
     {
         let mut cache = SighashCache::new(&tx);

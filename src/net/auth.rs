@@ -248,6 +248,19 @@ impl AuthHeader {
         nonce: [u8; 16],
     ) -> AuthHeader {
         let keypair = Keypair::from_secret_key(secp(), secret);
+        AuthHeader::sign_with(&keypair, server, method, path_and_query, body, ts, nonce)
+    }
+
+    /// [`AuthHeader::sign`] with the node key as a keypair (its public key computed once).
+    pub fn sign_with(
+        keypair: &Keypair,
+        server: &NodeId,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        ts: u64,
+        nonce: [u8; 16],
+    ) -> AuthHeader {
         let node = NodeId(keypair.public_key());
         let body_hash = body_hash(body);
         let digest = signing_digest(
@@ -263,7 +276,7 @@ impl AuthHeader {
         // Auxiliary randomness only hardens against side channels; BIP340 signing stays
         // secure (deterministic) without it.
         let _ = getrandom::fill(&mut aux);
-        let sig = secp().sign_schnorr_with_aux_rand(&Message::from_digest(digest), &keypair, &aux);
+        let sig = secp().sign_schnorr_with_aux_rand(&Message::from_digest(digest), keypair, &aux);
         AuthHeader {
             node,
             server: *server,

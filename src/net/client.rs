@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bitcoin::secp256k1::{Secp256k1, SecretKey};
+use bitcoin::secp256k1::{Keypair, SecretKey};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use ureq::http::{Response, Uri};
@@ -72,7 +72,8 @@ impl Default for ClientOptions {
 pub struct Client {
     agent: Agent,
     base: String,
-    secret: SecretKey,
+    /// The node key, with its public key computed once (not at every request).
+    keypair: Keypair,
     node: NodeId,
     /// The server's node id requests are signed for (pinned, or read from `/v1/info`).
     server: OnceLock<NodeId>,
@@ -137,11 +138,12 @@ impl Client {
             .user_agent(concat!("asyncpay/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        let node = NodeId(node_secret.public_key(&Secp256k1::signing_only()));
+        let keypair = Keypair::from_secret_key(crate::crypto::secp(), &node_secret);
+        let node = NodeId(keypair.public_key());
         Ok(Client {
             agent,
             base,
-            secret: node_secret,
+            keypair,
             node,
             server: OnceLock::new(),
             verify_pinned: false,
@@ -303,8 +305,8 @@ impl Client {
         let server = self.server_id()?;
         let body = body(&server, ts, &nonce)?;
         let signed_body = body.as_deref().unwrap_or(&[]);
-        let auth = AuthHeader::sign(
-            &self.secret,
+        let auth = AuthHeader::sign_with(
+            &self.keypair,
             &server,
             method,
             &target,

@@ -18,7 +18,6 @@ use bdk_wallet::error::CreateTxError;
 use bdk_wallet::miniscript::descriptor::{Descriptor, DescriptorPublicKey, KeyMap, KeyMapWrapper};
 use bdk_wallet::{ChangeSet, KeychainKind, LoadError, SignOptions, Wallet};
 use bitcoin::address::NetworkUnchecked;
-use bitcoin::secp256k1::Secp256k1;
 use bitcoin::{
     Address, Amount, BlockHash, FeeRate, Network, NetworkKind, OutPoint, SignedAmount, Transaction,
     Txid,
@@ -403,10 +402,10 @@ type KeyedDescriptor = (Descriptor<DescriptorPublicKey>, KeyMap);
 /// The wallet's two descriptors with their private keys, parsed without copying the
 /// descriptor strings.
 fn descriptors(keys: &WalletKeys) -> Result<(KeyedDescriptor, KeyedDescriptor), WalletError> {
-    let secp = Secp256k1::new();
+    let secp = crate::crypto::secp();
     let (external, internal) = keys.onchain_descriptors();
     let parse = |s: &str| {
-        Descriptor::<DescriptorPublicKey>::parse_descriptor(&secp, s)
+        Descriptor::<DescriptorPublicKey>::parse_descriptor(secp, s)
             .map_err(|e| WalletError::Descriptor(e.to_string()))
     };
     Ok((parse(&external)?, parse(&internal)?))
@@ -590,7 +589,7 @@ impl OnchainWallet {
 
     /// The channel payout at change index `index` (revealed or not).
     pub fn channel_payout(&self, index: u32) -> Result<ChannelPayout, WalletError> {
-        let secp = Secp256k1::verification_only();
+        let secp = crate::crypto::secp();
         let descriptor = self
             .wallet
             .public_descriptor(KeychainKind::Internal)
@@ -603,7 +602,7 @@ impl OnchainWallet {
         };
         let internal_key = tr
             .internal_key()
-            .derive_public_key(&secp)
+            .derive_public_key(secp)
             .map_err(|e| WalletError::Descriptor(e.to_string()))?
             .inner
             .x_only_public_key()
@@ -613,7 +612,7 @@ impl OnchainWallet {
             .peek_address(KeychainKind::Internal, index)
             .script_pubkey();
         // BIP86: the address is the internal key with the key-path-only tweak.
-        if bitcoin::ScriptBuf::new_p2tr(&secp, internal_key, None) != script_pubkey {
+        if bitcoin::ScriptBuf::new_p2tr(secp, internal_key, None) != script_pubkey {
             return Err(WalletError::Descriptor(
                 "the change address is not the BIP86 address of its key".into(),
             ));
