@@ -245,6 +245,13 @@ impl Sql<'_> {
         }
     }
 
+    /// SQLite's `PRAGMA data_version`: it moves when another connection commits.
+    fn data_version(&self) -> Result<i64, LedgerError> {
+        self.conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))
+            .map_err(|e| self.db(e))
+    }
+
     fn hash32(&self, bytes: Vec<u8>, what: &str) -> Result<[u8; 32], LedgerError> {
         bytes
             .try_into()
@@ -826,6 +833,10 @@ pub struct Ledger {
 struct Reader {
     conn: Connection,
     file: Option<FileId>,
+    /// The connection's `PRAGMA data_version` when the last [`CHECK_BLOCKS`] blocks were
+    /// checked on it ([`Ledger::check_recent`]): the same value later means no connection
+    /// has committed anything to the database since.
+    checked: Option<i64>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -980,8 +991,25 @@ impl Ledger {
         let conn = ledger.connect()?;
         ledger.finish_migration(&conn)?;
         drop(conn);
-        ledger.verify(Some(CHECK_BLOCKS))?;
+        ledger.check_recent()?;
         Ok(ledger)
+    }
+
+    /// Re-validates the last [`CHECK_BLOCKS`] blocks, as [`Ledger::open`] does, unless this
+    /// handle (or a clone) checked them already and nothing was committed to the database
+    /// since, by any connection of any process: SQLite's `data_version` of the kept
+    /// connection did not move, and the file is the same (device and inode). A command
+    /// of a long session (the REPL, an engine kept in a process) so costs what a fresh
+    /// open costs only when the ledger changed.
+    pub fn check_recent(&self) -> Result<(), LedgerError> {
+        self.read_kept(|sql, checked| {
+            let version = sql.data_version()?;
+            if *checked != Some(version) {
+                sql.verify_chain(Some(CHECK_BLOCKS))?;
+                *checked = Some(version);
+            }
+            Ok(())
+        })
     }
 
     fn at(dir: PathBuf) -> Ledger {
@@ -1167,6 +1195,14 @@ impl Ledger {
         &self,
         f: impl FnOnce(&Sql<'_>) -> Result<R, LedgerError>,
     ) -> Result<R, LedgerError> {
+        self.read_kept(|sql, _| f(sql))
+    }
+
+    /// [`Ledger::read`], with what the kept connection remembers of its last check.
+    fn read_kept<R>(
+        &self,
+        f: impl FnOnce(&Sql<'_>, &mut Option<i64>) -> Result<R, LedgerError>,
+    ) -> Result<R, LedgerError> {
         let path = self.database_path();
         let kept = self
             .reader
@@ -1186,17 +1222,24 @@ impl Ledger {
                 // noticed by the next read, which then opens the new one.
                 let file = file_id(&path);
                 let conn = self.connect()?;
-                Reader { conn, file }
+                Reader {
+                    conn,
+                    file,
+                    checked: None,
+                }
             }
         };
         let tx = reader
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(|e| self.db_err(e))?;
-        let result = f(&Sql {
-            conn: &tx,
-            path: &path,
-        })?;
+        let result = f(
+            &Sql {
+                conn: &tx,
+                path: &path,
+            },
+            &mut reader.checked,
+        )?;
         tx.commit().map_err(|e| self.db_err(e))?;
         self.reader
             .lock()

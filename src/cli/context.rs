@@ -12,7 +12,8 @@ use super::error::{CliError, CliResult};
 use super::output::{Feedback, Output};
 use super::secrets;
 use super::settings::{absolute_chain, parse_network, Config, DirSettings, WalletSettings};
-use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec};
+use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec, RegtestSource};
+use crate::chain::Ledger;
 use crate::client::{ClientError, Engine};
 use crate::store::{
     DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, SeedFile, StorageKey, StoreError, Unlock,
@@ -63,6 +64,9 @@ pub struct Context {
     dir: Option<DataDir>,
     unlocked: Option<crate::store::Store>,
     read_only: Option<ReadOnlyStore>,
+    /// The regtest ledger this session opened: the next command checks it again only if
+    /// it changed ([`Ledger::check_recent`]), instead of opening it anew.
+    ledger: Option<Ledger>,
 }
 
 fn project_dirs() -> CliResult<directories::ProjectDirs> {
@@ -137,6 +141,7 @@ impl Context {
             dir: None,
             unlocked: None,
             read_only: None,
+            ledger: None,
         })
     }
 
@@ -598,7 +603,8 @@ impl Context {
             self.store()?;
         }
         let chain_error = |e: ChainSourceError| CliError::from(ClientError::from(e));
-        let source = self.chain_spec()?.connect().map_err(chain_error)?;
+        let spec = self.chain_spec()?;
+        let source = self.open_chain(spec).map_err(chain_error)?;
         let network = source.network().map_err(chain_error)?;
         if network != self.network {
             return Err(CliError::usage(format!(
@@ -615,6 +621,20 @@ impl Context {
             Some(rate) => Box::new(crate::chain::source::FixedFeeRate::new(source, rate.0)),
             None => source,
         })
+    }
+
+    /// The chain source; the regtest ledger kept for the session (see `Context::ledger`).
+    fn open_chain(&mut self, spec: ChainSpec) -> Result<Box<dyn ChainSource>, ChainSourceError> {
+        let ChainSpec::Regtest(dir) = spec else {
+            return spec.connect();
+        };
+        let ledger = match self.ledger.take() {
+            Some(kept) if kept.dir() == dir => kept.check_recent().map(|()| kept),
+            _ => Ledger::open(&dir),
+        }
+        .map_err(ChainSourceError::Ledger)?;
+        self.ledger = Some(ledger.clone());
+        Ok(Box::new(RegtestSource::new(ledger)))
     }
 
     /// The client engine of this wallet, without a chain source (local work only), telling
