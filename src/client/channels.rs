@@ -1,6 +1,7 @@
 //! Channels with a server S, the client's side: open (funded by us or inbound), push,
 //! recovery of an interrupted update, watching, cooperative and force close.
 
+use std::rc::Rc;
 use std::str::FromStr;
 
 use bitcoin::{Address, Amount, OutPoint};
@@ -99,8 +100,20 @@ impl Engine<'_> {
     /// channel was opened with (`ch.server`, never what the URL answers today), and a
     /// server at that URL showing another id at `GET /v1/info` is refused before anything
     /// is signed for it (`NetError::WrongServer`).
-    pub(crate) fn channel_client(&self, ch: &ClientChannel) -> ClientResult<Client> {
-        Ok(self.client(&ch.server_url)?.pinned_to(ch.server))
+    ///
+    /// One client per server for the engine's life: its pin is checked once, and its
+    /// connections are kept for the next request.
+    pub(crate) fn channel_client(&self, ch: &ClientChannel) -> ClientResult<Rc<Client>> {
+        let mut kept = self.servers.borrow_mut();
+        if let Some((_, _, client)) = kept
+            .iter()
+            .find(|(url, server, _)| *url == ch.server_url && *server == ch.server)
+        {
+            return Ok(Rc::clone(client));
+        }
+        let client = Rc::new(self.client(&ch.server_url)?.pinned_to(ch.server));
+        kept.push((ch.server_url.clone(), ch.server, Rc::clone(&client)));
+        Ok(client)
     }
 
     pub(crate) fn save(&self, ch: &ClientChannel) -> ClientResult<()> {

@@ -16,7 +16,9 @@ pub mod ids;
 mod payments;
 mod status;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use bitcoin::Network;
 
@@ -30,7 +32,8 @@ pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
 use crate::chain::source::ChainSource;
 use crate::chain::spends::SpendIndexRecord;
-use crate::keys::{Seed, WalletKeys};
+use crate::keys::{NodeId, Seed, WalletKeys};
+use crate::net::client::Client;
 use crate::store::{ReadOnlyStore, SeedFile, Store};
 use crate::wallet::{ConfirmedBalance, OnchainWallet, WalletState};
 
@@ -65,6 +68,8 @@ pub struct Engine<'a> {
     chain: Option<Box<dyn ChainSource>>,
     server_ca: Option<PathBuf>,
     observer: Box<dyn Observer + 'a>,
+    /// The clients of channels' servers made so far: (URL, pinned node id, client).
+    servers: RefCell<Vec<(String, NodeId, Rc<Client>)>>,
 }
 
 impl<'a> Engine<'a> {
@@ -81,6 +86,7 @@ impl<'a> Engine<'a> {
             chain: None,
             server_ca: None,
             observer: Box::new(Silent),
+            servers: RefCell::default(),
         })
     }
 
