@@ -702,6 +702,15 @@ fn check_bip340_row(cols: &[&str]) -> Result<(), String> {
         if lib != expected {
             return Err(format!("libsecp256k1 gives {lib}, expected {expected}"));
         }
+        // asyncpay's own check of aggregate signatures, for keys that are points.
+        if let (Ok(point), Ok(sig)) = (Point::lift_x(pk), <[u8; 64]>::try_from(sig.as_slice())) {
+            let ours = asyncpay::crypto::verify_bip340(point, &sig, digest);
+            if ours != expected {
+                return Err(format!(
+                    "crypto::verify_bip340 gives {ours}, expected {expected}"
+                ));
+            }
+        }
     }
     Ok(())
 }

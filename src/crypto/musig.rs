@@ -14,7 +14,7 @@
 use std::fmt;
 
 use musig2::{AggNonce, KeyAggContext, PubNonce, SecNonce};
-use secp::{MaybePoint, MaybeScalar, Point, Scalar, G};
+use secp::{MaybePoint, MaybeScalar, Point, Scalar};
 
 use super::memo::Memo;
 
@@ -229,7 +229,7 @@ impl PartialSignature {
 
     /// `s·G`; equals the signer's payment point when the signature is valid.
     pub fn point(&self) -> MaybePoint {
-        self.0 * G
+        self.0.base_point_mul()
     }
 }
 
@@ -240,6 +240,11 @@ pub struct SigningSession {
     nonces: [(Point, PublicNonce); 2],
     agg_nonce: AggNonce,
     message: [u8; 32],
+    /// BIP327's nonce coefficient `b`, final nonce `R = R1 + b·R2` and challenge `e`,
+    /// computed once (each use would otherwise multiply `R2` again).
+    b: MaybeScalar,
+    r: Point,
+    e: MaybeScalar,
 }
 
 impl SigningSession {
@@ -260,11 +265,19 @@ impl SigningSession {
         };
         let ordered = [find(k1)?, find(k2)?];
         let agg_nonce = AggNonce::sum([&ordered[0].1 .0, &ordered[1].1 .0]);
+        let q = key.point();
+        let b: MaybeScalar = agg_nonce.nonce_coefficient(q, message);
+        let r: Point = agg_nonce.final_nonce(b);
+        let e: MaybeScalar =
+            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, message);
         Ok(Self {
             key: key.clone(),
             nonces: ordered,
             agg_nonce,
             message,
+            b,
+            r,
+            e,
         })
     }
 
@@ -296,10 +309,7 @@ impl SigningSession {
 
     /// The final nonce `R = R1 + b·R2` (G if that is infinity, per BIP327).
     pub fn final_nonce(&self) -> Point {
-        let b: MaybeScalar = self
-            .agg_nonce
-            .nonce_coefficient(self.key.point(), self.message);
-        self.agg_nonce.final_nonce(b)
+        self.r
     }
 
     /// The payment point of `signer`'s partial signature, from public data only:
@@ -310,31 +320,38 @@ impl SigningSession {
         if self.key.tweaked {
             return Err(MusigError::TweakedSession);
         }
-        let q = self.key.point();
         let a = self.key.coefficient(signer)?;
         let nonce = self.nonce_of(signer)?;
-        let b: MaybeScalar = self.agg_nonce.nonce_coefficient(q, self.message);
-        let r = self.agg_nonce.final_nonce::<Point>(b);
-        let e: MaybeScalar =
-            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, self.message);
-        let mut re = nonce.R1 + b * nonce.R2;
-        if r.has_odd_y() {
+        let mut re = nonce.R1 + self.b * nonce.R2;
+        if self.r.has_odd_y() {
             re = -re;
         }
         let mut p = signer;
-        if q.has_odd_y() {
+        if self.key.point().has_odd_y() {
             p = -p;
         }
-        Ok(re + e * a * p)
+        Ok(re + self.e * a * p)
     }
 
-    /// Signs with `seckey`, consuming `secnonce`. The result is verified before it is returned.
+    /// Signs with `seckey`, consuming `secnonce`. The result is verified before it is returned:
+    /// `s·G` must be the signer's [`SigningSession::payment_point`] (BIP327's optional check
+    /// against faults). The secret nonce must be the one the session holds for the signer
+    /// ([`MusigError::NonceKeyMismatch`]).
     pub fn sign(
         &self,
         seckey: Scalar,
         secnonce: SecretNonce,
     ) -> Result<PartialSignature, MusigError> {
         let signer = seckey.base_point_mul();
+        if !self.key.tweaked {
+            let own = self.own_partial(signer, seckey, secnonce)?;
+            if own.base_point_mul() != self.payment_point(signer)? {
+                return Err(MusigError::InvalidPartialSignature {
+                    signer: hex(&signer.serialize()),
+                });
+            }
+            return Ok(PartialSignature(own));
+        }
         self.key.coefficient(signer)?;
         musig2::sign_partial(
             &self.key.ctx,
@@ -383,6 +400,27 @@ impl SigningSession {
         if self.key.tweaked {
             return Err(MusigError::TweakedSession);
         }
+        let own = self.own_partial(signer, seckey, secnonce)?;
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(&self.r.serialize_xonly());
+        signature[32..].copy_from_slice(&(own + other.0).serialize());
+        if !super::verify_bip340(self.key.point(), &signature, self.message) {
+            return Err(MusigError::InvalidAggregateSignature);
+        }
+        Ok((PartialSignature(own), signature))
+    }
+
+    /// BIP327's `Sign` for an untweaked key, consuming `secnonce`: `s = k + e·a·d`, `k` the
+    /// secret nonce `k1 + b·k2` negated iff `R` has odd y, `d` the secret key negated iff
+    /// `Q` has odd y. Refused ([`MusigError::NonceKeyMismatch`]) unless `seckey` is
+    /// `signer`'s and the secret nonce is `signer`'s and the one whose public nonce this
+    /// session holds for it. Not verified here.
+    fn own_partial(
+        &self,
+        signer: Point,
+        seckey: Scalar,
+        secnonce: SecretNonce,
+    ) -> Result<MaybeScalar, MusigError> {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
         let bytes = zeroize::Zeroizing::new(secnonce.0.serialize());
@@ -401,20 +439,9 @@ impl SigningSession {
         };
         let k1 = Scalar::try_from(&bytes[..32]).map_err(|_| encoding())?;
         let k2 = Scalar::try_from(&bytes[32..64]).map_err(|_| encoding())?;
-        let q = self.key.point();
-        let b: MaybeScalar = self.agg_nonce.nonce_coefficient(q, self.message);
-        let r: Point = self.agg_nonce.final_nonce(b);
-        let e: MaybeScalar =
-            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, self.message);
-        let k = (k1 + b * k2).negate_if(r.parity());
-        let d = seckey.negate_if(q.parity());
-        let own = k + e * a * d;
-        let mut signature = [0u8; 64];
-        signature[..32].copy_from_slice(&r.serialize_xonly());
-        signature[32..].copy_from_slice(&(own + other.0).serialize());
-        musig2::verify_single(q, signature, self.message)
-            .map_err(|_| MusigError::InvalidAggregateSignature)?;
-        Ok((PartialSignature(own), signature))
+        let k = (k1 + self.b * k2).negate_if(self.r.parity());
+        let d = seckey.negate_if(self.key.point().parity());
+        Ok(k + self.e * a * d)
     }
 
     /// Verifies the other signer's partial signature.
@@ -443,6 +470,17 @@ impl SigningSession {
         s1: PartialSignature,
         s2: PartialSignature,
     ) -> Result<[u8; 64], MusigError> {
+        if !self.key.tweaked {
+            // BIP327's `PartialSigAgg` without tweaks: `(R.x, s1 + s2)`.
+            let mut signature = [0u8; 64];
+            signature[..32].copy_from_slice(&self.r.serialize_xonly());
+            signature[32..].copy_from_slice(&(s1.0 + s2.0).serialize());
+            return if super::verify_bip340(self.key.point(), &signature, self.message) {
+                Ok(signature)
+            } else {
+                Err(MusigError::InvalidAggregateSignature)
+            };
+        }
         let sig: musig2::CompactSignature = musig2::aggregate_partial_signatures(
             &self.key.ctx,
             &self.agg_nonce,
@@ -488,6 +526,85 @@ mod tests {
         let sig = session.aggregate(sa, ss).unwrap();
         musig2::verify_single(key.point(), sig, msg).unwrap();
         assert_eq!(format!("{sa:?}"), "PartialSignature(<secret>)");
+    }
+
+    /// `sign` and `aggregate` compute BIP327's `Sign` and `PartialSigAgg` themselves for
+    /// untweaked sessions: they must give the `musig2` crate's values, for keys, nonces and
+    /// final nonces of either parity.
+    #[test]
+    fn sign_and_aggregate_equal_the_crates() {
+        let mut odd = (0, 0);
+        for i in 1..=48u8 {
+            let (a, s) = (scalar(i), scalar(i.wrapping_mul(7) ^ 0xa5));
+            let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+            let key = AggregateKey::new(pa, ps).unwrap();
+            let msg = [i ^ 0x3c; 32];
+            let na = SecretNonce::generate([i; 32], a, &key, Some(&msg));
+            let ns = SecretNonce::generate([i ^ 0x55; 32], s, &key, None);
+            let session = SigningSession::new(
+                &key,
+                [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+                msg,
+            )
+            .unwrap();
+            let copy = |n: &SecretNonce| SecretNonce::from_storage_bytes(&n.to_storage_bytes());
+            let crate_sign = |k: Scalar, n: &SecretNonce| -> MaybeScalar {
+                musig2::sign_partial(&key.ctx, k, copy(n).unwrap().0, &session.agg_nonce, msg)
+                    .unwrap()
+            };
+            let (ca, cs) = (crate_sign(a, &na), crate_sign(s, &ns));
+            let sa = session.sign(a, na).unwrap();
+            let ss = session.sign(s, ns).unwrap();
+            assert_eq!((sa.scalar(), ss.scalar()), (ca, cs), "session {i}");
+            let theirs: musig2::CompactSignature =
+                musig2::aggregate_partial_signatures(&key.ctx, &session.agg_nonce, [ca, cs], msg)
+                    .unwrap();
+            assert_eq!(session.aggregate(sa, ss).unwrap(), theirs.serialize());
+            assert_eq!(sa.point(), session.payment_point(pa).unwrap());
+            odd.0 += usize::from(key.point().has_odd_y());
+            odd.1 += usize::from(session.final_nonce().has_odd_y());
+        }
+        // Both parities of `Q` and of `R` were covered.
+        assert!(
+            (1..48).contains(&odd.0) && (1..48).contains(&odd.1),
+            "{odd:?}"
+        );
+    }
+
+    #[test]
+    fn sign_refuses_a_nonce_the_session_does_not_hold_and_a_wrong_sum() {
+        let (a, s) = (scalar(7), scalar(9));
+        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+        let key = AggregateKey::new(pa, ps).unwrap();
+        let msg = [8; 32];
+        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
+        let ns = SecretNonce::generate([2; 32], s, &key, None);
+        let session = SigningSession::new(
+            &key,
+            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        let stranger = SecretNonce::generate([3; 32], a, &key, Some(&msg));
+        assert_eq!(
+            session.sign(a, stranger).unwrap_err(),
+            MusigError::NonceKeyMismatch
+        );
+        assert_eq!(
+            session.sign(s, na).unwrap_err(),
+            MusigError::NonceKeyMismatch
+        );
+        let (sa, ss) = (
+            session
+                .sign(a, SecretNonce::generate([1; 32], a, &key, Some(&msg)))
+                .unwrap(),
+            session.sign(s, ns).unwrap(),
+        );
+        let wrong = PartialSignature(ss.scalar() + MaybeScalar::one());
+        assert_eq!(
+            session.aggregate(sa, wrong).unwrap_err(),
+            MusigError::InvalidAggregateSignature
+        );
     }
 
     #[test]

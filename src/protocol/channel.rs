@@ -1224,9 +1224,8 @@ impl Channel {
         let (Some(local), Some(remote)) = (p.local_partial, p.remote_partial) else {
             unreachable!("both partial signatures are present when completing");
         };
+        // Verified by `aggregate`.
         let signature = session.aggregate(local, remote)?;
-        musig2::verify_single(session.key().point(), signature, session.message())
-            .map_err(|_| MusigError::InvalidAggregateSignature)?;
         self.completed(signature)
     }
 
@@ -1697,8 +1696,9 @@ impl TryFrom<ChannelRecord> for Channel {
         if let Some(l) = r.latest {
             let state = persisted_state(&l.state)?;
             let txs = StateTransactions::build(&c.params, &state)?;
-            musig2::verify_single(key.point(), l.signature, txs.update_sighash)
-                .map_err(|_| corrupt(format_args!("signature of state {}", state.number)))?;
+            if !crate::crypto::verify_bip340(key.point(), &l.signature, txs.update_sighash) {
+                return Err(corrupt(format_args!("signature of state {}", state.number)));
+            }
             if c.history.get(&state.number) != Some(&txs.settle_leaf_hash()) {
                 return Err(corrupt(format_args!(
                     "settle-leaf hash of state {} is missing or wrong",
