@@ -1777,6 +1777,107 @@ fn a_forged_coin_is_found_by_verify_and_its_spend_at_the_next_open() {
     assert!(reason.contains("is invalid"), "{reason}");
 }
 
+/// A handle kept for a session (the REPL's, an in-process engine's) checks the recent
+/// blocks again only when something was written since it last did, whoever wrote it and
+/// however: a write through another handle, an edit by hand, bytes changed outside SQLite.
+#[test]
+fn a_kept_ledger_checks_its_recent_blocks_again_after_any_write() {
+    let (dir, ledger, db) = busy_ledger();
+    let chain = dir.path().join("chain");
+    // `busy_ledger` wrote after its open: checked once, then nothing to do.
+    assert!(ledger.check_recent().unwrap());
+    assert!(!ledger.check_recent().unwrap());
+    assert!(
+        !ledger.clone().check_recent().unwrap(),
+        "a clone shares the mark"
+    );
+    // Another handle (another process) mines.
+    Ledger::open(&chain).unwrap().mine(1, None).unwrap();
+    assert!(ledger.check_recent().unwrap());
+    assert!(!ledger.check_recent().unwrap());
+    // Bytes written outside SQLite move no `data_version`; the file's time does.
+    for file in ["ledger.sqlite", "ledger.sqlite-wal"] {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(chain.join(file))
+            .unwrap();
+        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+            .unwrap();
+        assert!(ledger.check_recent().unwrap(), "{file}");
+        assert!(!ledger.check_recent().unwrap(), "{file}");
+    }
+    // An edit by hand of a recent block's spend is found by the kept handle itself.
+    db.execute(
+        "UPDATE transactions SET raw = CAST(raw || x'00' AS BLOB) WHERE position = 0 \
+         AND height = (SELECT MAX(height) FROM blocks) - 1",
+        [],
+    )
+    .unwrap();
+    corruption(ledger.check_recent());
+    // And again at the next command: a failed check leaves no mark.
+    corruption(ledger.check_recent());
+}
+
+/// Writes that go around the kept connection's WAL index move no `data_version`: a forged
+/// copy put back over the file in place (same inode), and an edit made under another name
+/// then moved back (review finding F1). The file marks catch both, and the check reads
+/// through a new connection, not the kept one's cached pages.
+#[test]
+fn a_kept_ledger_finds_a_file_replaced_in_place_or_edited_under_another_name() {
+    use std::os::unix::fs::MetadataExt;
+    let forge = |db: &rusqlite::Connection, tip: u32| {
+        let n = db
+            .execute(
+                "UPDATE outputs SET value = value + 100000000 WHERE height = ?1 AND coinbase = 1",
+                [tip],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    };
+    for in_place in [true, false] {
+        let (dir, ledger) = new_ledger();
+        ledger.mine(20, None).unwrap();
+        let tip = ledger.tip().unwrap().height;
+        let db = ledger.database_path();
+        // Everything in the main file (another process checkpointing), then checked.
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        assert!(ledger.check_recent().unwrap());
+        assert!(!ledger.check_recent().unwrap());
+        let inode = std::fs::metadata(&db).unwrap().ino();
+        if in_place {
+            let forged = dir.path().join("forged.sqlite");
+            let source = rusqlite::Connection::open(&db).unwrap();
+            source
+                .execute("VACUUM INTO ?1", [forged.to_str().unwrap()])
+                .unwrap();
+            let copy = rusqlite::Connection::open(&forged).unwrap();
+            forge(&copy, tip);
+            copy.pragma_update(None, "journal_mode", "DELETE").unwrap();
+            drop(copy);
+            std::fs::copy(&forged, &db).unwrap();
+        } else {
+            let aside = dir.path().join("chain/aside.sqlite");
+            std::fs::rename(&db, &aside).unwrap();
+            let edit = rusqlite::Connection::open(&aside).unwrap();
+            forge(&edit, tip);
+            edit.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .unwrap();
+            drop(edit);
+            std::fs::rename(&aside, &db).unwrap();
+        }
+        assert_eq!(
+            std::fs::metadata(&db).unwrap().ino(),
+            inode,
+            "the same file"
+        );
+        let reason = corruption(ledger.check_recent());
+        assert!(reason.contains("differs from its transaction"), "{reason}");
+    }
+}
+
 #[test]
 fn rows_and_bytes_no_block_accounts_for_are_found() {
     // An output row no transaction creates: only the whole verification counts rows.

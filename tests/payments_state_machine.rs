@@ -23,6 +23,30 @@ proptest! {
     }
 }
 
+/// A's session (one context for all its commands, as the REPL's) keeps the ledger it
+/// opened and checks the recent blocks again only when the ledger changed: a recent block
+/// edited by hand between two of its commands is refused by the next one (exit 7), as a
+/// fresh process refuses it.
+#[test]
+fn a_session_refuses_a_ledger_edited_between_two_of_its_commands() {
+    let mut world = network::World::new();
+    world.a.ok("wallet balance");
+    world.a.ok("wallet balance");
+    let db = rusqlite::Connection::open(world.chain_dir().join("ledger.sqlite")).unwrap();
+    let edited = db
+        .execute(
+            "UPDATE transactions SET raw = CAST(raw || x'00' AS BLOB) WHERE position = 0 \
+             AND height = (SELECT MAX(height) FROM blocks)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(edited, 1);
+    let refused = world.a.run("wallet balance").unwrap_err();
+    let shown = format!("{refused:?}");
+    assert_eq!(refused.kind.code(), 7, "{shown}");
+    assert!(shown.contains("ledger"), "{shown}");
+}
+
 /// The honest story: A pays twice, B receives one and claims later, S watches.
 #[test]
 fn honest_payments_settle_to_the_satoshi() {

@@ -247,9 +247,7 @@ impl Sql<'_> {
 
     /// SQLite's `PRAGMA data_version`: it moves when another connection commits.
     fn data_version(&self) -> Result<i64, LedgerError> {
-        self.conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))
-            .map_err(|e| self.db(e))
+        data_version(self.conn).map_err(|e| self.db(e))
     }
 
     fn hash32(&self, bytes: Vec<u8>, what: &str) -> Result<[u8; 32], LedgerError> {
@@ -833,10 +831,50 @@ pub struct Ledger {
 struct Reader {
     conn: Connection,
     file: Option<FileId>,
-    /// The connection's `PRAGMA data_version` when the last [`CHECK_BLOCKS`] blocks were
-    /// checked on it ([`Ledger::check_recent`]): the same value later means no connection
-    /// has committed anything to the database since.
-    checked: Option<i64>,
+    /// What the files looked like when the last [`CHECK_BLOCKS`] blocks were checked on
+    /// this connection ([`Ledger::check_recent`]).
+    checked: Option<Checked>,
+}
+
+/// [`Ledger::check_recent`]'s mark: the kept connection's `PRAGMA data_version` (it moves
+/// when any other connection commits through this file's WAL), and what `stat` says of the
+/// database file and of its WAL ([`FileMark`]): bytes written outside SQLite, a file
+/// copied over in place or edited under another name move no `data_version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checked {
+    data_version: i64,
+    files: [FileMark; 2],
+}
+
+/// A file's inode, size, and modification and change times (`None`: missing).
+type FileMark = Option<[i64; 6]>;
+
+/// The [`FileMark`]s of the database file and its WAL; `None` where they cannot be told.
+fn file_marks(database: &Path) -> Option<[FileMark; 2]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mark = |path: &Path| {
+            fs::metadata(path).ok().map(|m| {
+                [
+                    m.ino() as i64,
+                    m.size() as i64,
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    m.ctime(),
+                    m.ctime_nsec(),
+                ]
+            })
+        };
+        let mut wal = database.as_os_str().to_owned();
+        wal.push("-wal");
+        Some([mark(database), mark(Path::new(&wal))])
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = database;
+        None
+    }
 }
 
 impl std::fmt::Debug for Reader {
@@ -996,19 +1034,50 @@ impl Ledger {
     }
 
     /// Re-validates the last [`CHECK_BLOCKS`] blocks, as [`Ledger::open`] does, unless this
-    /// handle (or a clone) checked them already and nothing was committed to the database
-    /// since, by any connection of any process: SQLite's `data_version` of the kept
-    /// connection did not move, and the file is the same (device and inode). A command
-    /// of a long session (the REPL, an engine kept in a process) so costs what a fresh
-    /// open costs only when the ledger changed.
-    pub fn check_recent(&self) -> Result<(), LedgerError> {
-        self.read_kept(|sql, checked| {
-            let version = sql.data_version()?;
-            if *checked != Some(version) {
-                sql.verify_chain(Some(CHECK_BLOCKS))?;
-                *checked = Some(version);
+    /// handle (or a clone) checked them already and nothing was written to the database
+    /// since: SQLite's `data_version` of the kept connection did not move (no connection
+    /// committed through the file's WAL), and neither the file nor its WAL changed inode,
+    /// size, modification or change time (a copy over it in place, an edit under another
+    /// name, bytes written outside SQLite). A check reads through a new connection, as an
+    /// open does. A command of a long session (the REPL, an engine kept in a process) so
+    /// costs what a fresh open costs only when the ledger changed.
+    ///
+    /// `true` when it checked them (they were found valid), `false` when nothing changed.
+    pub fn check_recent(&self) -> Result<bool, LedgerError> {
+        let path = self.database_path();
+        {
+            let mut kept = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(Reader {
+                conn,
+                checked: Some(checked),
+                ..
+            }) = kept.as_ref()
+            {
+                let version = data_version(conn).map_err(|e| self.db_err(e))?;
+                if file_marks(&path).is_some_and(|files| {
+                    *checked
+                        == Checked {
+                            data_version: version,
+                            files,
+                        }
+                }) {
+                    return Ok(false);
+                }
             }
-            Ok(())
+            // The check reads through a new connection: the kept one's cached pages may be
+            // of files changed behind SQLite's back.
+            *kept = None;
+        }
+        self.read_kept(|sql, checked| {
+            // Marked before the check: a write after it shows at the next call.
+            let files = file_marks(&path);
+            let version = sql.data_version()?;
+            sql.verify_chain(Some(CHECK_BLOCKS))?;
+            *checked = files.map(|files| Checked {
+                data_version: version,
+                files,
+            });
+            Ok(true)
         })
     }
 
@@ -1201,7 +1270,7 @@ impl Ledger {
     /// [`Ledger::read`], with what the kept connection remembers of its last check.
     fn read_kept<R>(
         &self,
-        f: impl FnOnce(&Sql<'_>, &mut Option<i64>) -> Result<R, LedgerError>,
+        f: impl FnOnce(&Sql<'_>, &mut Option<Checked>) -> Result<R, LedgerError>,
     ) -> Result<R, LedgerError> {
         let path = self.database_path();
         let kept = self
@@ -1464,6 +1533,10 @@ impl Ledger {
     pub fn fund_address(&self, address: &Address, amount: Amount) -> Result<OutPoint, LedgerError> {
         self.fund(&address.script_pubkey(), amount)
     }
+}
+
+fn data_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.pragma_query_value(None, "data_version", |r| r.get(0))
 }
 
 fn user_version(conn: &Connection) -> Result<u32, rusqlite::Error> {

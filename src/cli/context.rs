@@ -629,7 +629,7 @@ impl Context {
             return spec.connect();
         };
         let ledger = match self.ledger.take() {
-            Some(kept) if kept.dir() == dir => kept.check_recent().map(|()| kept),
+            Some(kept) if kept.dir() == dir => kept.check_recent().map(|_| kept),
             _ => Ledger::open(&dir),
         }
         .map_err(ChainSourceError::Ledger)?;

@@ -337,6 +337,11 @@ impl World {
         &self.address
     }
 
+    /// The regtest ledger's directory.
+    pub fn chain_dir(&self) -> &Path {
+        &self.chain
+    }
+
     fn ledger(&self) -> Ledger {
         Ledger::open(&self.chain).unwrap()
     }
