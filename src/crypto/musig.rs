@@ -265,11 +265,7 @@ impl SigningSession {
         };
         let ordered = [find(k1)?, find(k2)?];
         let agg_nonce = AggNonce::sum([&ordered[0].1 .0, &ordered[1].1 .0]);
-        let q = key.point();
-        let b: MaybeScalar = agg_nonce.nonce_coefficient(q, message);
-        let r: Point = agg_nonce.final_nonce(b);
-        let e: MaybeScalar =
-            musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, message);
+        let (b, r, e) = challenge(key, &agg_nonce, &message);
         Ok(Self {
             key: key.clone(),
             nonces: ordered,
@@ -344,7 +340,10 @@ impl SigningSession {
     ) -> Result<PartialSignature, MusigError> {
         let signer = seckey.base_point_mul();
         if !self.key.tweaked {
-            let own = self.own_partial(signer, seckey, secnonce)?;
+            // Computed afresh for the partial, while the check below uses the session's: a
+            // fault in either shows (the crate's check computed them again too).
+            let fresh = challenge(&self.key, &self.agg_nonce, &self.message);
+            let own = self.own_partial(signer, seckey, secnonce, fresh)?;
             if own.base_point_mul() != self.payment_point(signer)? {
                 return Err(MusigError::InvalidPartialSignature {
                     signer: hex(&signer.serialize()),
@@ -400,7 +399,8 @@ impl SigningSession {
         if self.key.tweaked {
             return Err(MusigError::TweakedSession);
         }
-        let own = self.own_partial(signer, seckey, secnonce)?;
+        // The final signature is verified below: the session's b, R, e suffice.
+        let own = self.own_partial(signer, seckey, secnonce, (self.b, self.r, self.e))?;
         let mut signature = [0u8; 64];
         signature[..32].copy_from_slice(&self.r.serialize_xonly());
         signature[32..].copy_from_slice(&(own + other.0).serialize());
@@ -414,12 +414,13 @@ impl SigningSession {
     /// secret nonce `k1 + b·k2` negated iff `R` has odd y, `d` the secret key negated iff
     /// `Q` has odd y. Refused ([`MusigError::NonceKeyMismatch`]) unless `seckey` is
     /// `signer`'s and the secret nonce is `signer`'s and the one whose public nonce this
-    /// session holds for it. Not verified here.
+    /// session holds for it. With `(b, R, e)` as given; not verified here.
     fn own_partial(
         &self,
         signer: Point,
         seckey: Scalar,
         secnonce: SecretNonce,
+        (b, r, e): (MaybeScalar, Point, MaybeScalar),
     ) -> Result<MaybeScalar, MusigError> {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
@@ -439,9 +440,9 @@ impl SigningSession {
         };
         let k1 = Scalar::try_from(&bytes[..32]).map_err(|_| encoding())?;
         let k2 = Scalar::try_from(&bytes[32..64]).map_err(|_| encoding())?;
-        let k = (k1 + self.b * k2).negate_if(self.r.parity());
+        let k = (k1 + b * k2).negate_if(r.parity());
         let d = seckey.negate_if(self.key.point().parity());
-        Ok(k + self.e * a * d)
+        Ok(k + e * a * d)
     }
 
     /// Verifies the other signer's partial signature.
@@ -490,6 +491,20 @@ impl SigningSession {
         .map_err(|_| MusigError::InvalidAggregateSignature)?;
         Ok(sig.serialize())
     }
+}
+
+/// BIP327's nonce coefficient `b`, final nonce `R = R1 + b·R2` (G if infinity) and
+/// challenge `e` of a session.
+fn challenge(
+    key: &AggregateKey,
+    agg_nonce: &AggNonce,
+    message: &[u8; 32],
+) -> (MaybeScalar, Point, MaybeScalar) {
+    let q = key.point();
+    let b: MaybeScalar = agg_nonce.nonce_coefficient(q, message);
+    let r: Point = agg_nonce.final_nonce(b);
+    let e = musig2::compute_challenge_hash_tweak(&r.serialize_xonly(), &q, message);
+    (b, r, e)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -569,6 +584,30 @@ mod tests {
             (1..48).contains(&odd.0) && (1..48).contains(&odd.1),
             "{odd:?}"
         );
+    }
+
+    /// The check of our own partial uses the session's b, R, e while the partial is made
+    /// with values computed afresh: a fault in the kept ones is caught, not signed with
+    /// (two partials of one nonce under different challenges give the key away).
+    #[test]
+    fn sign_catches_a_fault_in_the_sessions_challenge() {
+        let (a, s) = (scalar(7), scalar(9));
+        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
+        let key = AggregateKey::new(pa, ps).unwrap();
+        let msg = [6; 32];
+        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
+        let ns = SecretNonce::generate([2; 32], s, &key, None);
+        let mut session = SigningSession::new(
+            &key,
+            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        session.e += MaybeScalar::one();
+        assert!(matches!(
+            session.sign(a, na).unwrap_err(),
+            MusigError::InvalidPartialSignature { .. }
+        ));
     }
 
     #[test]
