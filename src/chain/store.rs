@@ -850,25 +850,32 @@ struct Checked {
 type FileMark = Option<[i64; 6]>;
 
 /// The [`FileMark`]s of the database file and its WAL; `None` where they cannot be told.
+/// The WAL's change time is left out: SQLite running as root `fchown`s the WAL at every
+/// new connection, which moves it.
 fn file_marks(database: &Path) -> Option<[FileMark; 2]> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let mark = |path: &Path| {
+        let mark = |path: &Path, changed: bool| {
             fs::metadata(path).ok().map(|m| {
+                let ctime = if changed {
+                    [m.ctime(), m.ctime_nsec()]
+                } else {
+                    [0; 2]
+                };
                 [
                     m.ino() as i64,
                     m.size() as i64,
                     m.mtime(),
                     m.mtime_nsec(),
-                    m.ctime(),
-                    m.ctime_nsec(),
+                    ctime[0],
+                    ctime[1],
                 ]
             })
         };
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
-        Some([mark(database), mark(Path::new(&wal))])
+        Some([mark(database, true), mark(Path::new(&wal), false)])
     }
     #[cfg(not(unix))]
     {
