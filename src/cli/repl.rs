@@ -5,6 +5,7 @@
 //! the line, and Ctrl-D leaves. Works with piped stdin.
 
 use std::path::Path;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use clap::{CommandFactory, FromArgMatches};
 use rustyline::completion::{Completer, Pair};
@@ -388,7 +389,14 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
         _ => {}
     }
     let argv = std::iter::once("asyncpay".to_owned()).chain(words);
-    let matches = match Cli::command().try_get_matches_from(argv) {
+    // The parser is built once per process: building it costs more than a parse.
+    static PARSER: OnceLock<Mutex<clap::Command>> = OnceLock::new();
+    let parsed = PARSER
+        .get_or_init(|| Mutex::new(Cli::command()))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .try_get_matches_from_mut(argv);
+    let matches = match parsed {
         Ok(m) => m,
         Err(e) => {
             return match e.kind() {
@@ -576,6 +584,40 @@ pub fn run_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parser is built once and kept: each line is answered as a freshly built parser
+    /// answers it, whatever lines came before (errors, help, other commands).
+    #[test]
+    fn the_kept_parser_answers_each_line_as_a_fresh_one() {
+        // What a parser built for the line says: the command, help text, or the error.
+        let fresh = |line: &str| {
+            let argv = std::iter::once("asyncpay".to_owned()).chain(split_words(line).unwrap());
+            match Cli::command().try_get_matches_from(argv) {
+                Ok(m) => format!("{:?}", Cli::from_arg_matches(&m).unwrap().command),
+                Err(e) => e.render().to_string().trim_end().replace("error: ", ""),
+            }
+        };
+        let kept = |line: &str| match parse_line(line) {
+            Ok(Line::Command(cli)) => format!("{:?}", cli.command),
+            Ok(Line::Text(text)) => text.trim_end().replace("error: ", ""),
+            Ok(_) => unreachable!("{line}"),
+            Err(e) => e.message,
+        };
+        let lines = [
+            "pay",
+            "wallet balance",
+            "pay --bogus 1",
+            "pay --help",
+            "channel list --all",
+            "wallet nothing",
+            "wallet balance",
+        ];
+        for _ in 0..2 {
+            for line in lines {
+                assert_eq!(kept(line), fresh(line), "{line}");
+            }
+        }
+    }
 
     #[test]
     fn words_split_like_a_shell() {
