@@ -123,6 +123,18 @@ impl AggregateKey {
 /// the one `KeyAggContext::new` would return.
 static KEY_AGG: Memo<[[u8; 33]; 2], KeyAggContext> = Memo::new();
 
+/// A session's `(b, R, e)` ([`challenge`]) by its aggregate key `Q`, aggregate nonce and
+/// message, which determine them: the sessions of one state are made again at every step
+/// that looks at it, and `R` costs a multiplication.
+type Challenge = (MaybeScalar, Point, MaybeScalar);
+type ChallengeKey = ([u8; 33], [u8; 66], [u8; 32]);
+static CHALLENGES: Memo<ChallengeKey, Challenge> = Memo::new();
+
+/// Payment points by everything they are computed from: both keys, the aggregate nonce,
+/// the message, the signer and its public nonce (public data; two multiplications each).
+type PaymentPointKey = ([[u8; 33]; 2], [u8; 66], [u8; 32], [u8; 33], [u8; 66]);
+static PAYMENT_POINTS: Memo<PaymentPointKey, MaybePoint> = Memo::new();
+
 /// A signer's public nonce `R_i1 || R_i2` (66 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PublicNonce(PubNonce);
@@ -265,7 +277,14 @@ impl SigningSession {
         };
         let ordered = [find(k1)?, find(k2)?];
         let agg_nonce = AggNonce::sum([&ordered[0].1 .0, &ordered[1].1 .0]);
-        let (b, r, e) = challenge(key, &agg_nonce, &message);
+        let (b, r, e) = CHALLENGES.get(
+            (
+                key.point().serialize(),
+                agg_nonce_bytes(&agg_nonce),
+                message,
+            ),
+            || challenge(key, &agg_nonce, &message),
+        );
         Ok(Self {
             key: key.clone(),
             nonces: ordered,
@@ -289,10 +308,7 @@ impl SigningSession {
 
     /// The aggregate public nonce, 66 bytes (`R1 || R2`, infinity encoded as 33 zero bytes).
     pub fn aggregate_nonce_bytes(&self) -> [u8; 66] {
-        let mut out = [0u8; 66];
-        out[..33].copy_from_slice(&self.agg_nonce.R1.serialize());
-        out[33..].copy_from_slice(&self.agg_nonce.R2.serialize());
-        out
+        agg_nonce_bytes(&self.agg_nonce)
     }
 
     fn nonce_of(&self, signer: Point) -> Result<&PubNonce, MusigError> {
@@ -318,15 +334,24 @@ impl SigningSession {
         }
         let a = self.key.coefficient(signer)?;
         let nonce = self.nonce_of(signer)?;
-        let mut re = nonce.R1 + self.b * nonce.R2;
-        if self.r.has_odd_y() {
-            re = -re;
-        }
-        let mut p = signer;
-        if self.key.point().has_odd_y() {
-            p = -p;
-        }
-        Ok(re + self.e * a * p)
+        let key = (
+            self.key.keys().map(|k| k.serialize()),
+            self.aggregate_nonce_bytes(),
+            self.message,
+            signer.serialize(),
+            nonce.serialize(),
+        );
+        Ok(PAYMENT_POINTS.get(key, || {
+            let mut re = nonce.R1 + self.b * nonce.R2;
+            if self.r.has_odd_y() {
+                re = -re;
+            }
+            let mut p = signer;
+            if self.key.point().has_odd_y() {
+                p = -p;
+            }
+            re + self.e * a * p
+        }))
     }
 
     /// Signs with `seckey`, consuming `secnonce`. The result is verified before it is returned:
@@ -420,7 +445,7 @@ impl SigningSession {
         signer: Point,
         seckey: Scalar,
         secnonce: SecretNonce,
-        (b, r, e): (MaybeScalar, Point, MaybeScalar),
+        (b, r, e): Challenge,
     ) -> Result<MaybeScalar, MusigError> {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
@@ -451,6 +476,17 @@ impl SigningSession {
         signer: Point,
         signature: PartialSignature,
     ) -> Result<(), MusigError> {
+        let invalid = || MusigError::InvalidPartialSignature {
+            signer: hex(&signer.serialize()),
+        };
+        if !self.key.tweaked {
+            // BIP327's `PartialSigVerify`: `s·G` is the signer's payment point.
+            return if signature.point() == self.payment_point(signer)? {
+                Ok(())
+            } else {
+                Err(invalid())
+            };
+        }
         let nonce = self.nonce_of(signer)?;
         musig2::verify_partial(
             &self.key.ctx,
@@ -460,9 +496,7 @@ impl SigningSession {
             nonce,
             self.message,
         )
-        .map_err(|_| MusigError::InvalidPartialSignature {
-            signer: hex(&signer.serialize()),
-        })
+        .map_err(|_| invalid())
     }
 
     /// Aggregates both partial signatures into a 64-byte BIP340 signature and verifies it.
@@ -507,6 +541,14 @@ fn challenge(
     (b, r, e)
 }
 
+/// An aggregate nonce's 66 bytes (`R1 || R2`, infinity as 33 zero bytes).
+fn agg_nonce_bytes(agg_nonce: &AggNonce) -> [u8; 66] {
+    let mut out = [0u8; 66];
+    out[..33].copy_from_slice(&agg_nonce.R1.serialize());
+    out[33..].copy_from_slice(&agg_nonce.R2.serialize());
+    out
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -543,11 +585,11 @@ mod tests {
         assert_eq!(format!("{sa:?}"), "PartialSignature(<secret>)");
     }
 
-    /// `sign` and `aggregate` compute BIP327's `Sign` and `PartialSigAgg` themselves for
-    /// untweaked sessions: they must give the `musig2` crate's values, for keys, nonces and
-    /// final nonces of either parity.
+    /// `sign`, `verify_partial` and `aggregate` compute BIP327's `Sign`, `PartialSigVerify`
+    /// and `PartialSigAgg` themselves for untweaked sessions: they must give the `musig2`
+    /// crate's answers, for keys, nonces and final nonces of either parity.
     #[test]
-    fn sign_and_aggregate_equal_the_crates() {
+    fn sign_verify_and_aggregate_equal_the_crates() {
         let mut odd = (0, 0);
         for i in 1..=48u8 {
             let (a, s) = (scalar(i), scalar(i.wrapping_mul(7) ^ 0xa5));
@@ -576,6 +618,21 @@ mod tests {
                     .unwrap();
             assert_eq!(session.aggregate(sa, ss).unwrap(), theirs.serialize());
             assert_eq!(sa.point(), session.payment_point(pa).unwrap());
+            // `verify_partial` (by the payment point) takes and refuses what the crate does.
+            let wrong = PartialSignature(ss.scalar() + MaybeScalar::one());
+            for (signer, partial, valid) in [(pa, sa, true), (ps, ss, true), (ps, wrong, false)] {
+                let nonce = session.nonce_of(signer).unwrap();
+                let theirs = musig2::verify_partial(
+                    &key.ctx,
+                    partial.0,
+                    &session.agg_nonce,
+                    signer,
+                    nonce,
+                    msg,
+                );
+                assert_eq!(theirs.is_ok(), valid);
+                assert_eq!(session.verify_partial(signer, partial).is_ok(), valid);
+            }
             odd.0 += usize::from(key.point().has_odd_y());
             odd.1 += usize::from(session.final_nonce().has_odd_y());
         }
