@@ -22,14 +22,22 @@ pub fn secp() -> &'static Secp256k1<All> {
 /// `schnorrsig_verify` (variable-time: everything here is public), about half the
 /// instructions of `musig2::verify_single`, whose two multiplications are constant-time.
 /// Every aggregate MuSig2 signature asyncpay checks goes through it.
+///
+/// Answers are remembered (a pure function of public data): a wallet loads the same signed
+/// state, and checks its signature, several times per command.
 pub fn verify_bip340(key: secp::Point, signature: &[u8; 64], message: [u8; 32]) -> bool {
-    let Ok(key) = XOnlyPublicKey::from_slice(&key.serialize_xonly()) else {
-        return false;
-    };
-    let Ok(signature) = schnorr::Signature::from_slice(signature) else {
-        return false;
-    };
-    secp()
-        .verify_schnorr(&signature, &Message::from_digest(message), &key)
-        .is_ok()
+    type Checked = ([u8; 32], [u8; 64], [u8; 32]);
+    static VERIFIED: memo::Memo<Checked, bool> = memo::Memo::new();
+    let key = key.serialize_xonly();
+    VERIFIED.get((key, *signature, message), || {
+        let Ok(key) = XOnlyPublicKey::from_slice(&key) else {
+            return false;
+        };
+        let Ok(signature) = schnorr::Signature::from_slice(signature) else {
+            return false;
+        };
+        secp()
+            .verify_schnorr(&signature, &Message::from_digest(message), &key)
+            .is_ok()
+    })
 }
