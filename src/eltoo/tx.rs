@@ -161,10 +161,8 @@ impl StateTransactions {
             SIGHASH_APOAS_ALL,
             apo_path(&ScriptBuf::new(), KeyVersion::AnyPrevout),
         )?;
-        let sig: musig2::LiftedSignature =
-            musig2::sign_solo(secp::Scalar::one(), cov_digest, [0u8; 32]);
         let mut cov_sig = [0u8; 65];
-        cov_sig[..64].copy_from_slice(&sig.serialize());
+        cov_sig[..64].copy_from_slice(&covenant_signature(cov_digest));
         cov_sig[64] = SIGHASH_APOAS_ALL;
         let settle_leaf = scripts::settle_leaf(&cov_sig);
 
@@ -632,9 +630,35 @@ pub fn xonly(point: &secp::Point) -> XOnlyPublicKey {
     XOnlyPublicKey::from_slice(&point.serialize_xonly()).expect("valid point")
 }
 
+/// The covenant signature of a settle leaf: BIP340 by the secret key 1 (public key G) over
+/// `digest`, with zero auxiliary randomness (PROTOCOL.md's fixed signature). Through
+/// libsecp256k1 with the key pair made once; the same bytes as `musig2::sign_solo` (BIP340
+/// signing is deterministic), which the test below checks.
+fn covenant_signature(digest: [u8; 32]) -> [u8; 64] {
+    use bitcoin::secp256k1::{Keypair, Message};
+    static ONE: std::sync::OnceLock<Keypair> = std::sync::OnceLock::new();
+    let mut one = [0u8; 32];
+    one[31] = 1;
+    let keypair =
+        ONE.get_or_init(|| Keypair::from_seckey_slice(crate::crypto::secp(), &one).expect("1"));
+    crate::crypto::secp()
+        .sign_schnorr_with_aux_rand(&Message::from_digest(digest), keypair, &[0; 32])
+        .serialize()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_covenant_signature_is_the_one_musig2_makes() {
+        for i in 0..32u8 {
+            let digest = [i.wrapping_mul(37) ^ 0x5a; 32];
+            let theirs: musig2::LiftedSignature =
+                musig2::sign_solo(secp::Scalar::one(), digest, [0u8; 32]);
+            assert_eq!(covenant_signature(digest), theirs.serialize(), "{i}");
+        }
+    }
     use crate::eltoo::{PartyKeys, DUST_LIMIT};
     use secp::Scalar;
 
