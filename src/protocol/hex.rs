@@ -9,6 +9,21 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     bytes.to_lower_hex_string()
 }
 
+/// The value of one hex digit (either case).
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The byte of two hex digits.
+fn byte(pair: &[u8]) -> Option<u8> {
+    Some(nibble(pair[0])? << 4 | nibble(pair[1])?)
+}
+
 /// Decodes exactly `N` bytes of hex (either case).
 pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
     if s.len() != 2 * N {
@@ -19,19 +34,16 @@ pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
         ));
     }
     let mut out = [0u8; N];
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        let digit = |c: u8| -> Result<u8, String> {
-            (c as char)
-                .to_digit(16)
-                .map(|d| d as u8)
-                .ok_or_else(|| format!("invalid hex digit {:?}", c as char))
-        };
-        out[i] = digit(chunk[0])? << 4 | digit(chunk[1])?;
+    for (i, pair) in s.as_bytes().chunks(2).enumerate() {
+        out[i] = byte(pair).ok_or_else(|| {
+            let bad = pair.iter().find(|c| nibble(**c).is_none()).copied();
+            format!("invalid hex digit {:?}", bad.unwrap_or(pair[0]) as char)
+        })?;
     }
     Ok(out)
 }
 
-/// Decodes hex of any even length (either case).
+/// Decodes hex of any even length (either case). Digits only: no sign, no spaces.
 pub(crate) fn decode_vec(s: &str) -> Result<Vec<u8>, String> {
     if s.len() % 2 != 0 {
         return Err(format!("odd number of hex digits ({})", s.len()));
@@ -39,9 +51,7 @@ pub(crate) fn decode_vec(s: &str) -> Result<Vec<u8>, String> {
     s.as_bytes()
         .chunks(2)
         .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
+            byte(pair)
                 .ok_or_else(|| format!("invalid hex digits {:?}", String::from_utf8_lossy(pair)))
         })
         .collect()
@@ -104,5 +114,24 @@ mod tests {
         assert!(decode::<1>("zz").unwrap_err().contains("invalid hex digit"));
         // Multi-byte UTF-8 of the right byte length is rejected, not a panic.
         assert!(decode::<1>("é").is_err());
+        assert_eq!(decode_vec("00ABff").unwrap(), b);
+        assert_eq!(decode_vec("").unwrap(), Vec::<u8>::new());
+        assert!(decode_vec("abc").unwrap_err().contains("odd number"));
+        // What `u8::from_str_radix` took, a sign, is not hex.
+        for bad in ["+f", "0x", " 1", "é", "g0"] {
+            assert!(decode_vec(bad).is_err(), "{bad}");
+            assert!(decode::<1>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_byte_decodes_as_it_encodes_in_either_case() {
+        let all: Vec<u8> = (0..=255).collect();
+        let hex = encode(&all);
+        assert_eq!(decode_vec(&hex).unwrap(), all);
+        assert_eq!(decode_vec(&hex.to_uppercase()).unwrap(), all);
+        for b in all {
+            assert_eq!(decode::<1>(&format!("{b:02X}")).unwrap(), [b]);
+        }
     }
 }
