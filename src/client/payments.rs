@@ -1270,8 +1270,7 @@ impl Payments<'_, '_> {
 
     /// Sells `s_A` to S: signs the invoice, proposes the B–S state with S's PTLC for
     /// `T_A`, checks S's adaptor pre-signature, and signs that state.
-    fn sell(&self, p: &mut ClientPayment) -> ClientResult<()> {
-        let package = self.open_package(p)?;
+    fn sell(&self, p: &mut ClientPayment, package: &UpdatePackage) -> ClientResult<()> {
         let point = package
             .check()
             .map_err(|e| ClientError::failed(e.to_string()))?;
@@ -1436,8 +1435,7 @@ impl Payments<'_, '_> {
 
     /// Claims a sold payment: reveals `t = s_A` to S with the state folding the PTLC into
     /// our balance, and signs it.
-    fn claim(&self, p: &mut ClientPayment) -> ClientResult<()> {
-        let package = self.open_package(p)?;
+    fn claim(&self, p: &mut ClientPayment, package: &UpdatePackage) -> ClientResult<()> {
         let point = p
             .invoice
             .as_ref()
@@ -1453,7 +1451,7 @@ impl Payments<'_, '_> {
             ch.channel.status(),
             ChannelStatus::Closing | ChannelStatus::Closed
         ) {
-            return self.claim_on_chain(p, &mut ch, point, &package);
+            return self.claim_on_chain(p, &mut ch, point, package);
         }
         let expiry = ch
             .channel
@@ -1496,14 +1494,14 @@ impl Payments<'_, '_> {
                     .hint("run `asyncpay claim` again after shared_delay blocks"));
             }
         }
-        let mut claimed = self.claim_off_chain(p, &mut ch, point, &package);
+        let mut claimed = self.claim_off_chain(p, &mut ch, point, package);
         // Once `t` has left, S may hold it (and be paid by A): we leave this command either
         // paid or with the channel closing, never waiting for a later run that may come too
         // late. S gets a few seconds to come back (a restart, a lost reply) first.
         let retry_until = Instant::now() + CLAIM_RETRY;
         while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
-            claimed = self.claim_off_chain(p, &mut ch, point, &package);
+            claimed = self.claim_off_chain(p, &mut ch, point, package);
         }
         match claimed {
             Ok(()) => Ok(()),
@@ -1887,15 +1885,21 @@ impl Payments<'_, '_> {
             if p.direction != Direction::Incoming || only.is_some_and(|id| id != p.payment_id) {
                 continue;
             }
+            // The package is opened (decrypted, decoded) once for the sale and the claim.
             let result = match p.status {
-                LocalStatus::Received | LocalStatus::Queued => self.sell(&mut p).and_then(|()| {
-                    if p.status == LocalStatus::Sold && !no_claim {
-                        self.claim(&mut p)
-                    } else {
-                        Ok(())
-                    }
-                }),
-                LocalStatus::Sold if !no_claim => self.claim(&mut p),
+                LocalStatus::Received | LocalStatus::Queued => {
+                    self.open_package(&p).and_then(|package| {
+                        self.sell(&mut p, &package)?;
+                        if p.status == LocalStatus::Sold && !no_claim {
+                            self.claim(&mut p, &package)
+                        } else {
+                            Ok(())
+                        }
+                    })
+                }
+                LocalStatus::Sold if !no_claim => self
+                    .open_package(&p)
+                    .and_then(|package| self.claim(&mut p, &package)),
                 _ => Ok(()),
             };
             if let Err(e) = result {
