@@ -850,8 +850,9 @@ struct Checked {
 type FileMark = Option<[i64; 6]>;
 
 /// The [`FileMark`]s of the database file and its WAL; `None` where they cannot be told.
-/// The WAL's change time is left out: SQLite running as root `fchown`s the WAL at every
-/// new connection, which moves it.
+/// The WAL's change time is left out when running as root: SQLite then `fchown`s the WAL
+/// at every new connection, which moves it (so as root, bytes of the WAL rewritten in
+/// place with its mtime put back go unseen until the next commit; ADR 0010).
 fn file_marks(database: &Path) -> Option<[FileMark; 2]> {
     #[cfg(unix)]
     {
@@ -875,7 +876,8 @@ fn file_marks(database: &Path) -> Option<[FileMark; 2]> {
         };
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
-        Some([mark(database, true), mark(Path::new(&wal), false)])
+        let root = rustix::process::geteuid().is_root();
+        Some([mark(database, true), mark(Path::new(&wal), !root)])
     }
     #[cfg(not(unix))]
     {
@@ -1053,7 +1055,7 @@ impl Ledger {
     pub fn check_recent(&self) -> Result<bool, LedgerError> {
         let path = self.database_path();
         {
-            let mut kept = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+            let kept = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(Reader {
                 conn,
                 checked: Some(checked),
@@ -1071,21 +1073,38 @@ impl Ledger {
                     return Ok(false);
                 }
             }
-            // The check reads through a new connection: the kept one's cached pages may be
-            // of files changed behind SQLite's back.
-            *kept = None;
         }
-        self.read_kept(|sql, checked| {
-            // Marked before the check: a write after it shows at the next call.
-            let files = file_marks(&path);
-            let version = sql.data_version()?;
-            sql.verify_chain(Some(CHECK_BLOCKS))?;
-            *checked = files.map(|files| Checked {
-                data_version: version,
-                files,
-            });
-            Ok(true)
-        })
+        // The check reads through a new connection, as an open does (the kept one's cached
+        // pages may be of files changed behind SQLite's back), which is then kept in place
+        // of the old one, with its mark.
+        let file = file_id(&path);
+        let mut conn = self.connect()?;
+        // Marked before the check: a write after it shows at the next call.
+        let files = file_marks(&path);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| self.db_err(e))?;
+        let sql = Sql {
+            conn: &tx,
+            path: &path,
+        };
+        let version = sql.data_version()?;
+        if let Err(e) = sql.verify_chain(Some(CHECK_BLOCKS)) {
+            // No mark survives a failed check: the next one reads afresh too.
+            *self.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            return Err(e);
+        }
+        tx.commit().map_err(|e| self.db_err(e))?;
+        let checked = files.map(|files| Checked {
+            data_version: version,
+            files,
+        });
+        *self.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(Reader {
+            conn,
+            file,
+            checked,
+        });
+        Ok(true)
     }
 
     fn at(dir: PathBuf) -> Ledger {
@@ -1271,14 +1290,6 @@ impl Ledger {
         &self,
         f: impl FnOnce(&Sql<'_>) -> Result<R, LedgerError>,
     ) -> Result<R, LedgerError> {
-        self.read_kept(|sql, _| f(sql))
-    }
-
-    /// [`Ledger::read`], with what the kept connection remembers of its last check.
-    fn read_kept<R>(
-        &self,
-        f: impl FnOnce(&Sql<'_>, &mut Option<Checked>) -> Result<R, LedgerError>,
-    ) -> Result<R, LedgerError> {
         let path = self.database_path();
         let kept = self
             .reader
@@ -1309,13 +1320,10 @@ impl Ledger {
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(|e| self.db_err(e))?;
-        let result = f(
-            &Sql {
-                conn: &tx,
-                path: &path,
-            },
-            &mut reader.checked,
-        )?;
+        let result = f(&Sql {
+            conn: &tx,
+            path: &path,
+        })?;
         tx.commit().map_err(|e| self.db_err(e))?;
         self.reader
             .lock()
