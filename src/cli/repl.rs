@@ -4,8 +4,9 @@
 //! ids). Ctrl-C cancels the running command (see [`super::interrupt`]); at the prompt it clears
 //! the line, and Ctrl-D leaves. Works with piped stdin.
 
+use std::ffi::OsString;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use clap::{CommandFactory, FromArgMatches};
 use rustyline::completion::{Completer, Pair};
@@ -389,13 +390,24 @@ pub fn parse_line(line: &str) -> CliResult<Line> {
         _ => {}
     }
     let argv = std::iter::once("asyncpay".to_owned()).chain(words);
-    // The parser is built once per process: building it costs more than a parse.
-    static PARSER: OnceLock<Mutex<clap::Command>> = OnceLock::new();
-    let parsed = PARSER
-        .get_or_init(|| Mutex::new(Cli::command()))
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .try_get_matches_from_mut(argv);
+    // The parser is kept: building it costs more than a parse. clap reads the options'
+    // environment variables when it builds the parser, so it is built again when one of
+    // ours changed (tests set them between lines).
+    type Environment = Vec<(OsString, OsString)>;
+    static PARSER: Mutex<Option<(Environment, clap::Command)>> = Mutex::new(None);
+    let mut env: Environment = std::env::vars_os()
+        .filter(|(name, _)| name.as_encoded_bytes().starts_with(b"ASYNCPAY_"))
+        .collect();
+    env.sort();
+    let mut kept = PARSER.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.as_ref().is_none_or(|(seen, _)| *seen != env) {
+        *kept = Some((env, Cli::command()));
+    }
+    let parsed = kept
+        .as_mut()
+        .map(|(_, parser)| parser.try_get_matches_from_mut(argv))
+        .expect("built above");
+    drop(kept);
     let matches = match parsed {
         Ok(m) => m,
         Err(e) => {
@@ -617,6 +629,26 @@ mod tests {
                 assert_eq!(kept(line), fresh(line), "{line}");
             }
         }
+    }
+
+    /// clap reads an option's environment variable when it builds the parser: a change of
+    /// one of ours between two lines builds it again (review finding F3).
+    #[test]
+    fn the_kept_parser_sees_a_changed_environment() {
+        let database = |line: &str| match parse_line(line) {
+            Ok(Line::Command(cli)) => match cli.command {
+                Some(super::super::args::Command::Init(init)) => init.database,
+                other => panic!("{other:?}"),
+            },
+            _ => panic!("{line}"),
+        };
+        // No other test of the library reads or writes this variable.
+        std::env::remove_var("ASYNCPAY_DATABASE");
+        assert_eq!(database("init"), None);
+        std::env::set_var("ASYNCPAY_DATABASE", "postgres://u@h/db");
+        assert_eq!(database("init").as_deref(), Some("postgres://u@h/db"));
+        std::env::remove_var("ASYNCPAY_DATABASE");
+        assert_eq!(database("init"), None);
     }
 
     #[test]
