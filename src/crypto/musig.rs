@@ -645,7 +645,9 @@ mod tests {
 
     /// The check of our own partial uses the session's b, R, e while the partial is made
     /// with values computed afresh: a fault in the kept ones is caught, not signed with
-    /// (two partials of one nonce under different challenges give the key away).
+    /// (two partials of one nonce under different challenges give the key away). The
+    /// faulted payment point this leaves in the process's memo is of data no other test
+    /// uses (this message); the partial is made from fresh values either way.
     #[test]
     fn sign_catches_a_fault_in_the_sessions_challenge() {
         let (a, s) = (scalar(7), scalar(9));

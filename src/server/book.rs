@@ -131,3 +131,35 @@ impl std::ops::Index<&ChannelId> for ChannelBook {
         &self.channels[id]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bitcoin::hashes::Hash;
+
+    use super::*;
+
+    /// A remembered outcome holds under the same chain key and `force` for less than
+    /// [`REMEMBERED_FOR`], and never after it, whatever else is the same.
+    #[test]
+    fn a_quiet_outcome_holds_for_its_key_and_force_and_less_than_a_minute() {
+        let key: ChainKey = ([1, 2, 3], bitcoin::BlockHash::all_zeros());
+        let seen = |ago: Duration| Quiet {
+            key,
+            force: false,
+            outcome: WatchOutcome::Idle {
+                funding_confirmations: 6,
+            },
+            seen_at: Instant::now()
+                .checked_sub(ago)
+                .expect("the clock has run that long"),
+        };
+        assert!(seen(Duration::ZERO).holds_for(key, false));
+        assert!(!seen(Duration::ZERO).holds_for(key, true));
+        assert!(!seen(Duration::ZERO).holds_for(([1, 2, 4], key.1), false));
+        let other_tip = bitcoin::BlockHash::from_byte_array([1; 32]);
+        assert!(!seen(Duration::ZERO).holds_for((key.0, other_tip), false));
+        assert!(seen(REMEMBERED_FOR - Duration::from_secs(1)).holds_for(key, false));
+        assert!(!seen(REMEMBERED_FOR).holds_for(key, false));
+        assert!(!seen(REMEMBERED_FOR + Duration::from_secs(1)).holds_for(key, false));
+    }
+}
