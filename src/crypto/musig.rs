@@ -561,21 +561,70 @@ mod tests {
         Scalar::try_from([byte; 32]).unwrap()
     }
 
-    #[test]
-    fn two_party_session_signs_and_payment_point_matches() {
+    /// Two signers (secret keys 7 and 9), their aggregate key, their secret nonces (the
+    /// first bound to `msg`) and the session over `msg`.
+    struct Pair {
+        a: Scalar,
+        s: Scalar,
+        pa: Point,
+        ps: Point,
+        key: AggregateKey,
+        na: SecretNonce,
+        ns: SecretNonce,
+        session: SigningSession,
+    }
+
+    fn pair(msg: [u8; 32]) -> Pair {
         let (a, s) = (scalar(7), scalar(9));
         let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
         let key = AggregateKey::new(pa, ps).unwrap();
-        let msg = [0x42; 32];
         let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
         let ns = SecretNonce::generate([2; 32], s, &key, None);
         let session = SigningSession::new(
+            &key,
+            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
+            msg,
+        )
+        .unwrap();
+        Pair {
+            a,
+            s,
+            pa,
+            ps,
+            key,
+            na,
+            ns,
+            session,
+        }
+    }
+
+    #[test]
+    fn two_party_session_signs_and_payment_point_matches() {
+        let msg = [0x42; 32];
+        let Pair {
+            a,
+            s,
+            pa,
+            key,
+            na,
+            ns,
+            session,
+            ..
+        } = pair(msg);
+        // The nonces are given in any order.
+        let ps = s.base_point_mul();
+        let reversed = SigningSession::new(
             &key,
             [(ps, ns.public_nonce()), (pa, na.public_nonce())],
             msg,
         )
         .unwrap();
+        assert_eq!(
+            reversed.aggregate_nonce_bytes(),
+            session.aggregate_nonce_bytes()
+        );
         let t_a = session.payment_point(pa).unwrap();
+        assert_eq!(reversed.payment_point(pa).unwrap(), t_a);
         let sa = session.sign(a, na).unwrap();
         assert_eq!(sa.point(), t_a);
         let ss = session.sign(s, ns).unwrap();
@@ -650,18 +699,10 @@ mod tests {
     /// uses (this message); the partial is made from fresh values either way.
     #[test]
     fn sign_catches_a_fault_in_the_sessions_challenge() {
-        let (a, s) = (scalar(7), scalar(9));
-        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
-        let key = AggregateKey::new(pa, ps).unwrap();
         let msg = [6; 32];
-        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
-        let ns = SecretNonce::generate([2; 32], s, &key, None);
-        let mut session = SigningSession::new(
-            &key,
-            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
-            msg,
-        )
-        .unwrap();
+        let Pair {
+            a, na, mut session, ..
+        } = pair(msg);
         session.e += MaybeScalar::one();
         assert!(matches!(
             session.sign(a, na).unwrap_err(),
@@ -671,18 +712,16 @@ mod tests {
 
     #[test]
     fn sign_refuses_a_nonce_the_session_does_not_hold_and_a_wrong_sum() {
-        let (a, s) = (scalar(7), scalar(9));
-        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
-        let key = AggregateKey::new(pa, ps).unwrap();
         let msg = [8; 32];
-        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
-        let ns = SecretNonce::generate([2; 32], s, &key, None);
-        let session = SigningSession::new(
-            &key,
-            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
-            msg,
-        )
-        .unwrap();
+        let Pair {
+            a,
+            s,
+            key,
+            na,
+            ns,
+            session,
+            ..
+        } = pair(msg);
         let stranger = SecretNonce::generate([3; 32], a, &key, Some(&msg));
         assert_eq!(
             session.sign(a, stranger).unwrap_err(),
@@ -732,18 +771,17 @@ mod tests {
 
     #[test]
     fn sign_and_aggregate_refuses_a_wrong_other_half_and_a_foreign_nonce() {
-        let (a, s) = (scalar(7), scalar(9));
-        let (pa, ps) = (a.base_point_mul(), s.base_point_mul());
-        let key = AggregateKey::new(pa, ps).unwrap();
         let msg = [3; 32];
-        let na = SecretNonce::generate([1; 32], a, &key, Some(&msg));
-        let ns = SecretNonce::generate([2; 32], s, &key, None);
-        let session = SigningSession::new(
-            &key,
-            [(pa, na.public_nonce()), (ps, ns.public_nonce())],
-            msg,
-        )
-        .unwrap();
+        let Pair {
+            a,
+            s,
+            ps,
+            key,
+            na,
+            ns,
+            session,
+            ..
+        } = pair(msg);
         let copy = || SecretNonce::from_storage_bytes(&ns.to_storage_bytes()).unwrap();
         let sa = session.sign(a, na).unwrap();
         let wrong = PartialSignature(sa.scalar() + MaybeScalar::one());
