@@ -1076,34 +1076,24 @@ impl Ledger {
         }
         // The check reads through a new connection, as an open does (the kept one's cached
         // pages may be of files changed behind SQLite's back), which is then kept in place
-        // of the old one, with its mark.
-        let file = file_id(&path);
-        let mut conn = self.connect()?;
+        // of the old one, with its mark; a failed check leaves none, so the next one reads
+        // afresh too.
+        let mut reader = self.new_reader()?;
         // Marked before the check: a write after it shows at the next call.
         let files = file_marks(&path);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| self.db_err(e))?;
-        let sql = Sql {
-            conn: &tx,
-            path: &path,
-        };
-        let version = sql.data_version()?;
-        if let Err(e) = sql.verify_chain(Some(CHECK_BLOCKS)) {
-            // No mark survives a failed check: the next one reads afresh too.
-            *self.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
-            return Err(e);
-        }
-        tx.commit().map_err(|e| self.db_err(e))?;
-        let checked = files.map(|files| Checked {
+        let checked = self.read_on(&mut reader, |sql| {
+            let version = sql.data_version()?;
+            sql.verify_chain(Some(CHECK_BLOCKS))?;
+            Ok(version)
+        });
+        let kept = &mut *self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+        *kept = None;
+        let version = checked?;
+        reader.checked = files.map(|files| Checked {
             data_version: version,
             files,
         });
-        *self.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(Reader {
-            conn,
-            file,
-            checked,
-        });
+        *kept = Some(reader);
         Ok(true)
     }
 
@@ -1304,18 +1294,35 @@ impl Ledger {
             {
                 r
             }
-            _ => {
-                // The file is named before the open: a database replaced in between is
-                // noticed by the next read, which then opens the new one.
-                let file = file_id(&path);
-                let conn = self.connect()?;
-                Reader {
-                    conn,
-                    file,
-                    checked: None,
-                }
-            }
+            _ => self.new_reader()?,
         };
+        let result = self.read_on(&mut reader, f)?;
+        self.reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(reader);
+        Ok(result)
+    }
+
+    /// A new connection to keep, with the file it opened. The file is named before the
+    /// open: a database replaced in between is noticed by the next read, which then opens
+    /// the new one.
+    fn new_reader(&self) -> Result<Reader, LedgerError> {
+        let file = file_id(&self.database_path());
+        Ok(Reader {
+            conn: self.connect()?,
+            file,
+            checked: None,
+        })
+    }
+
+    /// Runs `f` in one read transaction on `reader`'s connection.
+    fn read_on<R>(
+        &self,
+        reader: &mut Reader,
+        f: impl FnOnce(&Sql<'_>) -> Result<R, LedgerError>,
+    ) -> Result<R, LedgerError> {
+        let path = self.database_path();
         let tx = reader
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
@@ -1325,10 +1332,6 @@ impl Ledger {
             path: &path,
         })?;
         tx.commit().map_err(|e| self.db_err(e))?;
-        self.reader
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(reader);
         Ok(result)
     }
 
