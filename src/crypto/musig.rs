@@ -368,13 +368,9 @@ impl SigningSession {
             // Computed afresh for the partial, while the check below uses the session's: a
             // fault in either shows (the crate's check computed them again too).
             let fresh = challenge(&self.key, &self.agg_nonce, &self.message);
-            let own = self.own_partial(signer, seckey, secnonce, fresh)?;
-            if own.base_point_mul() != self.payment_point(signer)? {
-                return Err(MusigError::InvalidPartialSignature {
-                    signer: hex(&signer.serialize()),
-                });
-            }
-            return Ok(PartialSignature(own));
+            let own = PartialSignature(self.own_partial(signer, seckey, secnonce, fresh)?);
+            self.verify_partial(signer, own)?;
+            return Ok(own);
         }
         self.key.coefficient(signer)?;
         musig2::sign_partial(
@@ -424,15 +420,14 @@ impl SigningSession {
         if self.key.tweaked {
             return Err(MusigError::TweakedSession);
         }
-        // The final signature is verified below: the session's b, R, e suffice.
-        let own = self.own_partial(signer, seckey, secnonce, (self.b, self.r, self.e))?;
-        let mut signature = [0u8; 64];
-        signature[..32].copy_from_slice(&self.r.serialize_xonly());
-        signature[32..].copy_from_slice(&(own + other.0).serialize());
-        if !super::verify_bip340(self.key.point(), &signature, self.message) {
-            return Err(MusigError::InvalidAggregateSignature);
-        }
-        Ok((PartialSignature(own), signature))
+        // The final signature is verified by `aggregate`: the session's b, R, e suffice.
+        let own = PartialSignature(self.own_partial(
+            signer,
+            seckey,
+            secnonce,
+            (self.b, self.r, self.e),
+        )?);
+        Ok((own, self.aggregate(own, other)?))
     }
 
     /// BIP327's `Sign` for an untweaked key, consuming `secnonce`: `s = k + e·a·d`, `k` the
