@@ -1617,9 +1617,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn node(i: u8) -> NodeId {
-        let secp = bitcoin::secp256k1::Secp256k1::signing_only();
         let key = bitcoin::secp256k1::SecretKey::from_slice(&[i + 1; 32]).unwrap();
-        NodeId(bitcoin::secp256k1::PublicKey::from_secret_key(&secp, &key))
+        NodeId(key.public_key(crate::crypto::secp()))
     }
 
     /// A payment with id `id` from `payer` to `payee` in `status`.
