@@ -41,7 +41,7 @@ use bitcoin::{OutPoint, Transaction, Txid};
 
 use crate::chain::{Chain, Ledger, LedgerError, LedgerView};
 use crate::eltoo::scripts;
-use crate::protocol::{Channel, ChannelError, ChannelStatus};
+use crate::protocol::{Channel, ChannelError, ChannelStatus, HistoryChunk};
 
 /// At most this many transactions are followed from the funding output: state numbers grow
 /// strictly along the chain, so a longer chain means an inconsistent view.
@@ -483,7 +483,7 @@ fn confirmations(view: &impl ChainView, height: Option<u32>) -> u32 {
 /// Decides what `channel` needs given the chain as `view` sees it. No I/O besides reading
 /// `view`; see the module documentation for the decision table.
 pub fn watch(channel: &Channel, view: &impl ChainView) -> Result<WatchOutcome, WatchError> {
-    decide(channel, view, false)
+    watch_with(channel, view, false, None)
 }
 
 /// [`watch`] for a party that wants to close unilaterally: while the funding output is
@@ -493,7 +493,7 @@ pub fn force_close_step(
     channel: &Channel,
     view: &impl ChainView,
 ) -> Result<WatchOutcome, WatchError> {
-    decide(channel, view, true)
+    watch_with(channel, view, true, None)
 }
 
 /// A short description, as `channel show` prints it.
@@ -561,10 +561,14 @@ pub fn force_close_step_ledger(
     ledger.view(|v| force_close_step(channel, v))?
 }
 
-fn decide(
+/// [`watch`] (or, with `force_close`, [`force_close_step`]) given `older`, the chunk of the
+/// channel's history stored apart that holds a published old update's state: the error
+/// [`ChannelError::HistoryChunkNeeded`] names the chunk to read when one is needed.
+pub fn watch_with(
     channel: &Channel,
     view: &impl ChainView,
     force_close: bool,
+    older: Option<&HistoryChunk>,
 ) -> Result<WatchOutcome, WatchError> {
     let funding = channel
         .funding_outpoint()
@@ -628,7 +632,7 @@ fn decide(
         }),
         Last::Update(tx, height, number) => {
             let txid = tx.compute_txid();
-            match channel.react_to_published_update(&tx) {
+            match channel.react_to_published_update(&tx, older) {
                 Err(ChannelError::PublishedNewer { published, latest }) => {
                     Ok(WatchOutcome::Alert(Alert::PublishedNewer {
                         txid,

@@ -12,6 +12,9 @@
 //!   refunds A.
 //! - B, after sending `t` to S, goes on chain at once when S does not sign the claimed state.
 //! - The running S raises a visible alarm when its watcher keeps failing.
+//! - An old update from deep in a long channel's history (a chunk stored apart from the
+//!   channel's record) is rebound over with the chunk read from the store; without the chunk
+//!   the watcher fails loudly instead of calling the update foreign.
 
 mod common;
 
@@ -150,7 +153,7 @@ fn an_old_update_rebound_over_an_older_one_with_a_fee_input_first_is_rebound_aga
         chain.mine(1);
         let over = h
             .backup(2)
-            .react_to_published_update(&u0)
+            .react_to_published_update(&u0, None)
             .unwrap()
             .expect("state 2 rebinds over state 0");
         let attack = with_inputs(&over, vec![fee], vec![]);
@@ -869,4 +872,103 @@ fn s_recognises_the_settlement_of_an_older_b_s_state_and_is_paid() {
             && c.ok(&["payments", "show", &p2])["status"] == "cancelled"
     });
     assert_eq!(balances(&c, &c_channel), (200_000, 0));
+}
+
+/// A channel past its first chunk of history, saved in a real data dir the way a record of
+/// the format before chunks is carried over (its first save stores the chunk apart): the
+/// client publishes state 5, from inside the chunk, and S's watcher pass reads the chunk back
+/// and rebinds over it; the rebinding is valid on the ledger. With the chunk gone the pass
+/// fails and says so. A save whose transaction fails stores no chunk.
+#[test]
+fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back() {
+    use asyncpay::chain::source::RegtestSource;
+    use asyncpay::protocol::{HistoryChunk, HISTORY_CHUNK};
+    use asyncpay::server::{watch_pass, ServerChannel};
+    use asyncpay::store::{DataDir, LockWait};
+
+    let mut chain = common::duo::DiskChain::new();
+    let mut h = Harness::open(41, &mut chain);
+    while h.latest().number < HISTORY_CHUNK + 2 {
+        let next = h.latest().pay(Party::Client, Amount::ONE_SAT).unwrap();
+        h.update(Party::Client, next);
+    }
+    let chunk = h.server.chunks[&0].clone();
+    // S's record as written before chunks: every hash in it.
+    let mut v = serde_json::to_value(&h.server.channel).unwrap();
+    v["format"] = 1.into();
+    v.as_object_mut().unwrap().remove("history_chunks");
+    for (k, hash) in chunk.hashes() {
+        v["settle_leaf_hashes"][k.to_string()] =
+            bitcoin::hex::DisplayHex::to_lower_hex_string(&hash.to_byte_array()[..]).into();
+    }
+    let server_channel = |channel| ServerChannel {
+        client: asyncpay::keys::NodeId(
+            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+                .parse()
+                .unwrap(),
+        ),
+        key_index: 0,
+        channel,
+        published: Vec::new(),
+        opened_height: None,
+        received: None,
+        uncovered_since: None,
+    };
+    let root = tempfile::tempdir().unwrap();
+    let store = DataDir::open(root.path(), LockWait::Fail)
+        .unwrap()
+        .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
+        .unwrap();
+    let id = h.server.channel.id().to_string();
+    let key = HistoryChunk::key(h.server.channel.id(), 0);
+    // A save whose transaction fails leaves neither the record nor the chunk.
+    let failed: Result<(), Box<dyn std::error::Error>> = store.transaction(|tx| {
+        tx.save_keyed(
+            &id,
+            &server_channel(serde_json::from_value(v.clone()).unwrap()),
+        )?;
+        Err("the step failed after the save".into())
+    });
+    assert!(failed.is_err());
+    assert!(store.keys_of::<HistoryChunk>().unwrap().is_empty());
+    store
+        .save_keyed(&id, &server_channel(serde_json::from_value(v).unwrap()))
+        .unwrap();
+    assert_eq!(
+        store.keys_of::<HistoryChunk>().unwrap(),
+        std::slice::from_ref(&key)
+    );
+    assert_eq!(store.load_keyed::<HistoryChunk>(&key).unwrap(), Some(chunk));
+    let loaded = store.load_keyed::<ServerChannel>(&id).unwrap().unwrap();
+    assert_eq!(
+        serde_json::to_value(&loaded.channel).unwrap(),
+        serde_json::to_value(&h.server.channel).unwrap(),
+        "the record keeps only the hashes above the chunk"
+    );
+
+    let old = h.updates[&5].clone();
+    chain.submit(&old).unwrap();
+    chain.mine(1);
+    let source = RegtestSource::new(chain.ledger.clone());
+    let (outcome, _) = watch_pass(&loaded.channel, None, &source, false, &store).unwrap();
+    let b = expect_broadcast(outcome);
+    assert_eq!(
+        b.kind,
+        BroadcastKind::Rebind {
+            published: 5,
+            latest: HISTORY_CHUNK + 2
+        }
+    );
+    // The chunk gone (a data dir restored without it): the pass fails and says what to do.
+    store
+        .transaction(|tx| tx.remove_keyed::<HistoryChunk>(&key))
+        .unwrap();
+    let err = watch_pass(&loaded.channel, None, &source, false, &store).unwrap_err();
+    assert!(
+        err.contains("chunk 0 of the channel's history is missing"),
+        "{err}"
+    );
+    // The rebinding S made is valid: the latest state wins.
+    chain.submit(&b.tx).unwrap();
+    chain.mine(1);
 }

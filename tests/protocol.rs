@@ -12,8 +12,9 @@ use asyncpay::chain::Chain;
 use asyncpay::crypto::musig::{PartialSignature, SecretNonce, SigningSession};
 use asyncpay::eltoo::{ChannelState, Party, Ptlc};
 use asyncpay::protocol::{
-    Channel, ChannelError, ChannelId, ChannelStatus, Message, MessageError, OpenChannel,
-    OpenPolicy, UpdateProposal, UpdateSignature, WireKeys, WireState, MAX_MESSAGE_SIZE,
+    Channel, ChannelError, ChannelId, ChannelStatus, HistoryChunk, Message, MessageError,
+    OpenChannel, OpenPolicy, UpdateProposal, UpdateSignature, WireKeys, WireState, HISTORY_CHUNK,
+    MAX_MESSAGE_SIZE,
 };
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::{Amount, OutPoint, Transaction};
@@ -53,6 +54,8 @@ fn server_policy(latest: Option<&ChannelState>, next: &ChannelState) -> Result<(
 struct Node {
     channel: Channel,
     secrets: PartySecrets,
+    /// The chunks of the history stored apart from the channel (what a save stores).
+    chunks: BTreeMap<u32, HistoryChunk>,
 }
 
 impl Node {
@@ -83,7 +86,11 @@ impl Harness {
 
     /// Applies a transition result to `party`: persists it, continues from the loaded copy.
     fn set(&mut self, party: Party, channel: Channel) {
-        self.node(party).channel = persist(channel);
+        let node = self.node(party);
+        for chunk in channel.fresh_history_chunks() {
+            node.chunks.insert(chunk.index(), chunk.clone());
+        }
+        node.channel = persist(channel);
     }
 
     /// Opens a channel funded by the client: open/accept, state 0 signed by both, then the
@@ -117,10 +124,12 @@ impl Harness {
             client: Node {
                 channel: persist(client_channel),
                 secrets: client,
+                chunks: BTreeMap::new(),
             },
             server: Node {
                 channel: persist(server_channel),
                 secrets: server,
+                chunks: BTreeMap::new(),
             },
             chain: Chain::new(),
             funding: OutPoint::null(),
@@ -746,7 +755,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     let rebound = h
         .server
         .channel
-        .react_to_published_update(&old)
+        .react_to_published_update(&old, None)
         .unwrap()
         .expect("an old state is answered");
     assert_eq!(rebound.input[0].previous_output.txid, old.compute_txid());
@@ -757,7 +766,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert_eq!(
         h.client
             .channel
-            .react_to_published_update(&rebound)
+            .react_to_published_update(&rebound, None)
             .unwrap(),
         None
     );
@@ -765,7 +774,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert!(matches!(
         h.server
             .channel
-            .react_to_published_update(&other.updates[&0])
+            .react_to_published_update(&other.updates[&0], None)
             .unwrap_err(),
         ChannelError::NotOurUpdate(_)
     ));
@@ -774,7 +783,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert!(h
         .server
         .channel
-        .react_to_published_update(&not_update)
+        .react_to_published_update(&not_update, None)
         .is_err());
 
     let settlement = h
@@ -796,6 +805,153 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     };
     assert_eq!(paid(Party::Client), 900_000);
     assert_eq!(paid(Party::Server), 100_000);
+}
+
+/// A channel past its first chunk of history: the record keeps only the hashes above the
+/// chunk, which is stored apart once; an old update inside the chunk is rebound over with the
+/// chunk read back, and refused without it (or with a chunk of another channel or place).
+#[test]
+fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
+    let mut h = Harness::open(21);
+    let top = HISTORY_CHUNK + 6;
+    let small = json(&h.server.channel).len();
+    while h.latest().number < top {
+        let next = h.latest().pay(Party::Client, Amount::from_sat(1)).unwrap();
+        h.update(Party::Client, next, Party::Server);
+        let n = h.latest().number;
+        if n == 5 || n == top - 1 {
+            h.check_latest_on_chain();
+        }
+    }
+    // Chunk 0 (states 0..HISTORY_CHUNK) froze once the latest state passed it, the same on both sides.
+    let server = &h.server;
+    assert_eq!(server.chunks.keys().copied().collect::<Vec<_>>(), [0]);
+    assert_eq!(server.chunks[&0], h.client.chunks[&0]);
+    let chunk = server.chunks[&0].clone();
+    assert_eq!(chunk.hashes().len() as u32, HISTORY_CHUNK);
+    assert_eq!(chunk.channel_id(), server.channel.id());
+    // The record: format 2, one chunk apart, the hashes above it; as small as a new channel's.
+    let record: serde_json::Value = serde_json::to_value(&server.channel).unwrap();
+    assert_eq!(record["format"], 2);
+    assert_eq!(record["history_chunks"], 1);
+    let kept: Vec<u32> = record["settle_leaf_hashes"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.parse().unwrap())
+        .collect();
+    assert_eq!(kept, (HISTORY_CHUNK..=top).collect::<Vec<_>>());
+    assert!(json(&server.channel).len() < small + 1_000);
+    // The loaded copy holds no chunk in memory and has none to store.
+    assert_eq!(server.channel.fresh_history_chunks().count(), 0);
+    assert_eq!(
+        server.channel.history().keys().copied().collect::<Vec<_>>(),
+        kept
+    );
+    // The client publishes state 5, inside the chunk: the server needs the chunk to rebind.
+    let old = h.updates[&5].clone();
+    assert_eq!(
+        server
+            .channel
+            .react_to_published_update(&old, None)
+            .unwrap_err(),
+        ChannelError::HistoryChunkNeeded(0)
+    );
+    let rebound = server
+        .channel
+        .react_to_published_update(&old, Some(&chunk))
+        .unwrap()
+        .expect("an old state is answered");
+    h.chain.submit_to_miner(old.clone()).unwrap();
+    h.chain.mine(1, None);
+    h.chain.check_consensus(&rebound).unwrap();
+    // A chunk of another channel does not serve.
+    let mut v = serde_json::to_value(&chunk).unwrap();
+    v["channel_id"] = hex(&[22; 32]).into();
+    let foreign: HistoryChunk = serde_json::from_value(v).unwrap();
+    assert_eq!(
+        server
+            .channel
+            .react_to_published_update(&old, Some(&foreign))
+            .unwrap_err(),
+        ChannelError::HistoryChunkNeeded(0)
+    );
+    // A state above the chunk needs none.
+    let recent = h.updates[&(top - 1)].clone();
+    assert!(server
+        .channel
+        .react_to_published_update(&recent, None)
+        .unwrap()
+        .is_some());
+    // The golden files: this build writes both formats byte for byte as released
+    // (`GOLDEN_REGENERATE=channel2` writes them, only for a new format).
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for (file, text) in [
+        ("channel-v2.json", json(&server.channel)),
+        (
+            "settle-leaf-hashes-v1.json",
+            serde_json::to_string(&chunk).unwrap(),
+        ),
+    ] {
+        if std::env::var_os("GOLDEN_REGENERATE").as_deref() == Some("channel2".as_ref()) {
+            std::fs::write(golden.join(file), &text).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(golden.join(file)).unwrap(),
+            text,
+            "{file}"
+        );
+    }
+    // The chunk's persisted form round-trips and is checked.
+    let text = serde_json::to_string(&chunk).unwrap();
+    assert_eq!(serde_json::from_str::<HistoryChunk>(&text).unwrap(), chunk);
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["index"] = 1.into();
+    let err = serde_json::from_value::<HistoryChunk>(v).unwrap_err();
+    assert!(err.to_string().contains("outside its range"), "{err}");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["format"] = 2.into();
+    assert!(serde_json::from_value::<HistoryChunk>(v).is_err());
+
+    // A record of format 1, which carries every hash (as written before chunks), loads; its
+    // first save stores the chunk apart and writes the same record as above.
+    let mut v = record.clone();
+    v["format"] = 1.into();
+    v.as_object_mut().unwrap().remove("history_chunks");
+    for (k, hash) in chunk.hashes() {
+        v["settle_leaf_hashes"][k.to_string()] = hex(&hash.to_byte_array()).into();
+    }
+    let migrated: Channel = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(
+        migrated.fresh_history_chunks().collect::<Vec<_>>(),
+        [&chunk]
+    );
+    assert_eq!(serde_json::to_value(&migrated).unwrap(), record);
+    // Records that contradict themselves are refused.
+    let refused = |v: serde_json::Value, what: &str| {
+        let err = serde_json::from_value::<Channel>(v).unwrap_err();
+        assert!(err.to_string().contains(what), "{err} does not say {what}");
+    };
+    let mut both = record.clone();
+    both["settle_leaf_hashes"]["5"] = v["settle_leaf_hashes"]["5"].clone();
+    refused(both, "in chunk 0 stored apart");
+    let mut too_many = record.clone();
+    too_many["history_chunks"] = 2.into();
+    refused(
+        too_many,
+        "is kept in the record and in chunk 1 stored apart",
+    );
+    let mut unsigned = record.clone();
+    unsigned["latest"] = serde_json::Value::Null;
+    unsigned["status"] = "closed".into();
+    unsigned["settle_leaf_hashes"] = serde_json::json!({});
+    refused(
+        unsigned,
+        "1 chunks of history stored apart, but the latest signed state is None",
+    );
+    let mut format1 = record.clone();
+    format1["format"] = 1.into();
+    refused(format1, "format 1 with 1 chunks");
 }
 
 #[test]
@@ -980,12 +1136,17 @@ fn persisted_channels_are_validated_on_load() {
     let err = serde_json::from_value::<Channel>(v).unwrap_err();
     assert!(err.to_string().contains("capacity"), "{err}");
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["format"] = 2.into();
+    v["format"] = 3.into();
     let err = serde_json::from_value::<Channel>(v).unwrap_err();
     assert!(
-        err.to_string().contains("format 2 is not supported"),
+        err.to_string().contains("format 3 is not supported"),
         "{err}"
     );
+    // Format 2 says how many chunks of history are stored apart; format 1 has none.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["format"] = 2.into();
+    let err = serde_json::from_value::<Channel>(v).unwrap_err();
+    assert!(err.to_string().contains("format 2 with 0 chunks"), "{err}");
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let sig = v["latest"]["signature"].as_str().unwrap().to_string();
     let flipped = if sig.starts_with('0') { "1" } else { "0" };

@@ -68,6 +68,10 @@ impl StateFile for ClientChannel {
     const FILE: &'static str = "channels";
     const KIND: &'static str = "asyncpay/client-channel";
     const VERSION: u32 = 1;
+
+    fn save_beside(&self, tx: &mut crate::store::Txn<'_>) -> Result<(), crate::store::StoreError> {
+        crate::server::save_history_chunks(tx, &self.channel)
+    }
 }
 
 /// Sends one channel message and decodes the replies.
@@ -594,7 +598,7 @@ impl Engine<'_> {
         force: bool,
     ) -> ClientResult<WatchOutcome> {
         let (outcome, next) =
-            crate::server::watch_pass(&ch.channel, ch.opened_height, source, force)
+            crate::server::watch_pass(&ch.channel, ch.opened_height, source, force, self.store)
                 .map_err(ClientError::failed)?;
         if let Some(next) = next {
             ch.channel = next;

@@ -29,7 +29,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use bitcoin::hashes::Hash;
 use bitcoin::taproot::TapLeafHash;
 use bitcoin::{Amount, OutPoint, Transaction};
 use secp::{Point, Scalar};
@@ -37,6 +36,9 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::hex;
+use super::history::{
+    chunk_of, hashes_from_record, hashes_to_record, Hex32, History, HistoryChunk,
+};
 use super::messages::{
     self, AcceptChannel, ChannelId, FundingPublished, MessageError, OpenChannel, UpdateAccept,
     UpdateProposal, UpdateSignature, WireKeys, WireParams, WireState, MAX_PTLCS,
@@ -50,8 +52,10 @@ use crate::eltoo::{
     PartyKeys, StateTransactions, UpdateInput, DUST_LIMIT,
 };
 
-/// The version of the persisted channel format ([`Channel`]'s serde form).
-pub const CHANNEL_FORMAT_VERSION: u32 = 1;
+/// The version of the persisted channel format ([`Channel`]'s serde form). A channel whose
+/// history has no chunk stored apart is written in format 1, the format before chunks
+/// (which this build reads too).
+pub const CHANNEL_FORMAT_VERSION: u32 = 2;
 
 /// Block heights are below this; PTLC expiries must be heights.
 const LOCKTIME_THRESHOLD: u32 = 500_000_000;
@@ -227,6 +231,10 @@ pub enum ChannelError {
     /// The cooperative close needs a state without PTLCs.
     #[error("the latest state has {0} PTLCs; resolve them before closing cooperatively")]
     PtlcsOutstanding(usize),
+    /// The settle-leaf hash of a published old update is in a chunk of the history stored
+    /// apart from the channel's record: read that chunk and ask again with it.
+    #[error("the settle-leaf hash of this update is in chunk {0} of the channel's history, which was not given")]
+    HistoryChunkNeeded(u32),
     /// A persisted channel is inconsistent.
     #[error("persisted channel is corrupt: {0}")]
     Corrupt(String),
@@ -461,7 +469,7 @@ pub struct Channel {
     latest_local_partial: Option<PartialSignature>,
     /// The latest state was completed from a withheld partial of ours (never resent).
     latest_withheld: bool,
-    history: BTreeMap<u32, TapLeafHash>,
+    history: History,
     /// The update superseded by [`Channel::supersede_pending`] above `latest`, until the next
     /// update completes.
     superseded: Option<u32>,
@@ -510,7 +518,7 @@ impl Channel {
             latest: None,
             latest_local_partial: None,
             latest_withheld: false,
-            history: BTreeMap::new(),
+            history: History::default(),
             superseded: None,
             pending: None,
         })
@@ -700,9 +708,18 @@ impl Channel {
     }
 
     /// The settle-leaf hash of every state signed so far, and of every update superseded
-    /// by [`Channel::supersede_pending`] (to rebind over any of them).
-    pub fn history(&self) -> &BTreeMap<u32, TapLeafHash> {
-        &self.history
+    /// by [`Channel::supersede_pending`] (to rebind over any of them), that this copy holds
+    /// in memory: all but the chunks that were already stored apart when it was loaded
+    /// ([`crate::protocol::history`]).
+    pub fn history(&self) -> BTreeMap<u32, TapLeafHash> {
+        self.history.in_memory()
+    }
+
+    /// The chunks of the history frozen since this copy was loaded. Saving the channel
+    /// must store each that is not stored yet, in the same transaction as the record,
+    /// which leaves their hashes out.
+    pub fn fresh_history_chunks(&self) -> impl Iterator<Item = &HistoryChunk> {
+        self.history.fresh_chunks()
     }
 
     /// The update dropped by [`Channel::supersede_pending`] above the latest signed state,
@@ -1238,6 +1255,7 @@ impl Channel {
         };
         let txs = StateTransactions::build(&self.params, &p.next)?;
         self.history.insert(p.next.number, txs.settle_leaf_hash());
+        self.history.freeze_below(self.id, p.next.number);
         if p.next.number == 0 && self.status == ChannelStatus::Opening {
             self.status = ChannelStatus::AwaitingFunding;
         }
@@ -1470,9 +1488,13 @@ impl Channel {
     /// the latest update rebound over it (publish it). The latest state: `None` (wait
     /// `shared_delay` blocks and publish [`Channel::settlement_tx`]). Anything else is an
     /// error: not an update of this channel, or newer than our latest.
+    ///
+    /// `older` is the chunk of the history holding the published state, when it is stored
+    /// apart ([`ChannelError::HistoryChunkNeeded`] names it); `None` otherwise.
     pub fn react_to_published_update(
         &self,
         tx: &Transaction,
+        older: Option<&HistoryChunk>,
     ) -> Result<Option<Transaction>, ChannelError> {
         let latest = self.latest_ref()?;
         let txid = tx.compute_txid();
@@ -1485,7 +1507,11 @@ impl Channel {
                 latest: latest.state.number,
             });
         }
-        let input = published_update_input(tx, &self.history).map_err(|e| match e {
+        let history = self
+            .history
+            .map_for(number, older.filter(|c| c.channel_id() == self.id))
+            .map_err(ChannelError::HistoryChunkNeeded)?;
+        let input = published_update_input(tx, history).map_err(|e| match e {
             EltooError::NotAnUpdate => ChannelError::NotOurUpdate(txid),
             other => ChannelError::Eltoo(other),
         })?;
@@ -1542,10 +1568,6 @@ impl Channel {
 // ----- persisted form -----
 
 #[derive(Serialize, Deserialize)]
-#[serde(transparent)]
-struct Hex32(#[serde(with = "hex::array")] [u8; 32]);
-
-#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SignedStateRecord {
     state: WireState,
@@ -1560,6 +1582,10 @@ struct SignedStateRecord {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -1595,7 +1621,12 @@ struct ChannelRecord {
     confirmations: u32,
     status: ChannelStatus,
     latest: Option<SignedStateRecord>,
+    /// The settle-leaf hashes above the chunks stored apart.
     settle_leaf_hashes: BTreeMap<u32, Hex32>,
+    /// Chunks of the history stored apart, under [`HistoryChunk::key`] (absent: none,
+    /// format 1).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    history_chunks: u32,
     /// The update superseded above the latest state (absent: none, the format before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     superseded: Option<u32>,
@@ -1605,7 +1636,11 @@ struct ChannelRecord {
 impl From<&Channel> for ChannelRecord {
     fn from(c: &Channel) -> Self {
         ChannelRecord {
-            format: CHANNEL_FORMAT_VERSION,
+            format: if c.history.apart() == 0 {
+                1
+            } else {
+                CHANNEL_FORMAT_VERSION
+            },
             channel_id: c.id,
             local: c.local,
             params: WireParams::from(&c.params),
@@ -1621,11 +1656,8 @@ impl From<&Channel> for ChannelRecord {
                 local_partial: c.latest_local_partial.map(|s| s.to_bytes()),
                 withheld: c.latest_withheld,
             }),
-            settle_leaf_hashes: c
-                .history
-                .iter()
-                .map(|(k, h)| (*k, Hex32(h.to_byte_array())))
-                .collect(),
+            settle_leaf_hashes: hashes_to_record(c.history.tail().iter()),
+            history_chunks: c.history.apart(),
             superseded: c.superseded,
             pending: c.pending.as_ref().map(|p| PendingRecord {
                 next: WireState::from(&p.next),
@@ -1665,10 +1697,18 @@ impl TryFrom<ChannelRecord> for Channel {
     type Error = ChannelError;
 
     fn try_from(r: ChannelRecord) -> Result<Channel, ChannelError> {
-        if r.format != CHANNEL_FORMAT_VERSION {
+        if !(1..=CHANNEL_FORMAT_VERSION).contains(&r.format) {
             return Err(corrupt(format_args!(
-                "format {} is not supported (this build reads format {CHANNEL_FORMAT_VERSION})",
+                "format {} is not supported (this build reads formats 1 to \
+                 {CHANNEL_FORMAT_VERSION})",
                 r.format
+            )));
+        }
+        if (r.format == 1) != (r.history_chunks == 0) {
+            return Err(corrupt(format_args!(
+                "format {} with {} chunks of history stored apart (format 1 has none, format \
+                 2 at least one)",
+                r.format, r.history_chunks
             )));
         }
         let params = ChannelParams::try_from(&r.params)?;
@@ -1687,11 +1727,16 @@ impl TryFrom<ChannelRecord> for Channel {
             .transpose()?;
         c.confirmations = r.confirmations;
         c.status = r.status;
-        c.history = r
-            .settle_leaf_hashes
-            .into_iter()
-            .map(|(k, h)| (k, TapLeafHash::from_byte_array(h.0)))
-            .collect();
+        let tail = hashes_from_record(r.settle_leaf_hashes);
+        let apart = r.history_chunks;
+        if let Some(k) = tail.keys().next().filter(|k| chunk_of(**k) < apart) {
+            return Err(corrupt(format_args!(
+                "settle-leaf hash of state {k} is kept in the record and in chunk {} stored \
+                 apart",
+                chunk_of(*k)
+            )));
+        }
+        c.history = History::loaded(apart, tail);
         let key = c.params.aggregate_key()?;
         if let Some(l) = r.latest {
             let state = persisted_state(&l.state)?;
@@ -1699,7 +1744,7 @@ impl TryFrom<ChannelRecord> for Channel {
             if !crate::crypto::verify_bip340(key.point(), &l.signature, txs.update_sighash) {
                 return Err(corrupt(format_args!("signature of state {}", state.number)));
             }
-            if c.history.get(&state.number) != Some(&txs.settle_leaf_hash()) {
+            if c.history.get(state.number) != Some(&txs.settle_leaf_hash()) {
                 return Err(corrupt(format_args!(
                     "settle-leaf hash of state {} is missing or wrong",
                     state.number
@@ -1737,7 +1782,7 @@ impl TryFrom<ChannelRecord> for Channel {
                      {MAX_STATE}"
                 )));
             }
-            if !c.history.contains_key(&s) {
+            if c.history.get(s).is_none() {
                 return Err(corrupt(format_args!(
                     "settle-leaf hash of the superseded update {s} is missing"
                 )));
@@ -1745,12 +1790,23 @@ impl TryFrom<ChannelRecord> for Channel {
             c.superseded = Some(s);
         }
         // Nothing above the latest state is kept but superseded updates (below the last one).
-        if let Some((&k, _)) = c.history.last_key_value() {
+        if let Some((&k, _)) = c.history.tail().last_key_value() {
             if r.superseded.or(latest).is_none_or(|top| k > top) {
                 return Err(corrupt(format_args!(
                     "settle-leaf hash of state {k}, which is neither signed nor superseded"
                 )));
             }
+        }
+        // Only chunks entirely below the latest state are stored apart.
+        if c.history.apart() > latest.map_or(0, chunk_of) {
+            return Err(corrupt(format_args!(
+                "{} chunks of history stored apart, but the latest signed state is {latest:?}",
+                c.history.apart()
+            )));
+        }
+        // A record of format 1 carries every hash: the next save stores its full chunks apart.
+        if let Some(n) = latest {
+            c.history.freeze_below(c.id, n);
         }
         if let Some(p) = r.pending {
             if p.next.number != c.next_number() {

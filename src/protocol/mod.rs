@@ -17,12 +17,14 @@
 
 pub mod channel;
 pub(crate) mod hex;
+pub mod history;
 pub mod messages;
 
 pub use channel::{
     Channel, ChannelError, ChannelStatus, OpenPolicy, PendingUpdate, SignedState,
     CHANNEL_FORMAT_VERSION,
 };
+pub use history::{HistoryChunk, HISTORY_CHUNK};
 
 pub use messages::{
     AcceptChannel, ChannelId, FundingPublished, Message, MessageError, OpenChannel, UpdateAccept,

@@ -23,10 +23,10 @@ use crate::eltoo::{ChannelState, CooperativeClose, Party};
 use crate::keys::{NodeId, WalletKeys};
 use crate::net::ApiError;
 use crate::protocol::{
-    Channel, ChannelId, ChannelStatus, FundingPublished, Message, OpenChannel, OpenPolicy,
-    UpdateAccept, UpdateProposal, UpdateSignature,
+    Channel, ChannelError, ChannelId, ChannelStatus, FundingPublished, HistoryChunk, Message,
+    OpenChannel, OpenPolicy, UpdateAccept, UpdateProposal, UpdateSignature,
 };
-use crate::store::{StateFile, Store};
+use crate::store::{StateFile, Store, StoreError, Txn};
 use crate::wallet::{OnchainWallet, WalletState};
 
 /// The channel policy S enforces and shows to clients (`GET /v1/info`).
@@ -352,6 +352,24 @@ impl StateFile for ServerChannel {
     const FILE: &'static str = "server-channels";
     const KIND: &'static str = "asyncpay/server-channel";
     const VERSION: u32 = 1;
+
+    fn save_beside(&self, tx: &mut Txn<'_>) -> Result<(), StoreError> {
+        save_history_chunks(tx, &self.channel)
+    }
+}
+
+/// Saves, in `tx`, each chunk of `channel`'s history frozen since it was loaded that is not
+/// stored yet: the channel's record, saved after them in the same transaction, leaves
+/// their hashes out (see [`crate::protocol::history`]). A chunk is written once; S, whose
+/// channels stay in memory, only looks up the ones it froze since it started.
+pub fn save_history_chunks(tx: &mut Txn<'_>, channel: &Channel) -> Result<(), StoreError> {
+    for chunk in channel.fresh_history_chunks() {
+        let key = HistoryChunk::key(channel.id(), chunk.index());
+        if !tx.contains_keyed::<HistoryChunk>(&key)? {
+            tx.save_keyed(&key, chunk)?;
+        }
+    }
+    Ok(())
 }
 
 /// The public part of S: what `GET /v1/info` shows.
@@ -966,9 +984,13 @@ impl ServerCore {
     /// not have passed since the funding confirmed.
     fn refresh_funding(&self, ch: &mut ServerChannel) -> Result<(), ApiError> {
         if ch.channel.status() == ChannelStatus::AwaitingFunding {
-            if let Ok((_, Some(next))) =
-                watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false)
-            {
+            if let Ok((_, Some(next))) = watch_at_s(
+                &ch.channel,
+                ch.opened_height,
+                self.chain.as_ref(),
+                false,
+                &self.store,
+            ) {
                 ch.channel = next;
                 self.save(ch)?;
             }
@@ -985,7 +1007,13 @@ impl ServerCore {
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
-            match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
+            match watch_at_s(
+                &ch.channel,
+                ch.opened_height,
+                self.chain.as_ref(),
+                false,
+                &self.store,
+            ) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -1012,11 +1040,16 @@ impl ServerCore {
         if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed {
             return None;
         }
-        let (outcome, next) =
-            match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), false) {
-                Ok(r) => r,
-                Err(e) => return Some(format!("channel {id}: {e}")),
-            };
+        let (outcome, next) = match watch_at_s(
+            &ch.channel,
+            ch.opened_height,
+            self.chain.as_ref(),
+            false,
+            &self.store,
+        ) {
+            Ok(r) => r,
+            Err(e) => return Some(format!("channel {id}: {e}")),
+        };
         if let Some(next) = next {
             ch.channel = next;
             if let Err(e) = self.save(ch) {
@@ -1443,21 +1476,40 @@ pub fn roots_of(channel: &Channel, opened_height: Option<u32>) -> Vec<(bitcoin::
 /// One watcher pass over `channel` on `chain`: the decision, the channel transition it calls
 /// for (persist it), and the transaction to publish, if any. `force` publishes our latest
 /// update even when nothing else is on chain (a unilateral close).
+///
+/// A published old update whose settle-leaf hash is in a chunk of the history stored apart
+/// is rebound over with that chunk, read from `store`.
 pub fn watch_pass(
     channel: &Channel,
     opened_height: Option<u32>,
     chain: &dyn ChainSource,
     force: bool,
+    store: &Store,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
     let roots = roots_of(channel, opened_height);
-    let outcome = crate::chain::source::read_chain(chain, &roots, |view| {
-        if force {
-            crate::watch::force_close_step(channel, &view)
-        } else {
-            crate::watch::watch(channel, &view)
+    let look = |older: Option<&HistoryChunk>| {
+        crate::chain::source::read_chain(chain, &roots, |view| {
+            crate::watch::watch_with(channel, &view, force, older)
+        })
+        .map_err(|e| e.to_string())
+    };
+    let outcome = match look(None)? {
+        Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index))) => {
+            let key = HistoryChunk::key(channel.id(), index);
+            let chunk = store
+                .load_keyed::<HistoryChunk>(&key)
+                .map_err(|e| format!("cannot read chunk {index} of the channel's history: {e}"))?
+                .ok_or_else(|| {
+                    format!(
+                        "chunk {index} of the channel's history is missing from the data \
+                         dir: the published old update cannot be rebound over; restore the \
+                         data dir from a backup at once"
+                    )
+                })?;
+            look(Some(&chunk))?
         }
-    })
-    .map_err(|e| e.to_string())?
+        other => other,
+    }
     .map_err(|e| e.to_string())?;
     let next = crate::watch::next_channel(channel, &outcome).map_err(|e| e.to_string())?;
     Ok((outcome, next))
@@ -1471,8 +1523,9 @@ fn watch_at_s(
     opened_height: Option<u32>,
     chain: &dyn ChainSource,
     force: bool,
+    store: &Store,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
-    let (outcome, next) = watch_pass(channel, opened_height, chain, force)?;
+    let (outcome, next) = watch_pass(channel, opened_height, chain, force, store)?;
     let deeper_only = |n: &Channel| {
         matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
             && channel.status() == ChannelStatus::Open
@@ -1589,7 +1642,13 @@ impl ServerCore {
                 Some(q) => (q.outcome().clone(), None),
                 None => {
                     looked += 1;
-                    match watch_at_s(&ch.channel, ch.opened_height, self.chain.as_ref(), force) {
+                    match watch_at_s(
+                        &ch.channel,
+                        ch.opened_height,
+                        self.chain.as_ref(),
+                        force,
+                        &self.store,
+                    ) {
                         Ok(r) => r,
                         Err(e) => {
                             errors.push(format!("channel {id}: {e}"));

@@ -666,14 +666,24 @@ impl Txn<'_> {
 
     /// Saves `value` when the transaction commits.
     pub fn save<T: StateFile>(&mut self, value: &T) -> Result<(), StoreError> {
+        value.save_beside(self)?;
         let id = RecordId::single::<T>();
         self.put(&id, &encode(self.path, &id, value)?)
     }
 
     /// Saves the `key` instance of a keyed `T` when the transaction commits.
     pub fn save_keyed<T: StateFile>(&mut self, key: &str, value: &T) -> Result<(), StoreError> {
+        value.save_beside(self)?;
         let id = RecordId::keyed::<T>(self.path, key)?;
         self.put(&id, &encode(self.path, &id, value)?)
+    }
+
+    /// True if the `key` instance of a keyed `T` exists, as this transaction sees it (without
+    /// reading it).
+    pub fn contains_keyed<T: StateFile>(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .current(&RecordId::keyed::<T>(self.path, key)?)
+            .is_some())
     }
 
     /// Removes the `key` instance of a keyed `T` when the transaction commits; false if

@@ -26,6 +26,14 @@ pub trait StateFile: Serialize + serde::de::DeserializeOwned {
     /// The version this build writes (and the newest it reads).
     const VERSION: u32;
 
+    /// Saves, in `tx`, the records this one depends on, before it is written in the same
+    /// transaction (a channel's history chunks, which its record leaves out). The default
+    /// saves none.
+    fn save_beside(&self, tx: &mut super::Txn<'_>) -> Result<(), StoreError> {
+        let _ = tx;
+        Ok(())
+    }
+
     /// Upgrades the `data` of an older `version` (< [`Self::VERSION`]) to the current type,
     /// or refuses with a reason. The default refuses.
     ///

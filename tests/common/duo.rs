@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use asyncpay::chain::{Chain, Ledger};
 use asyncpay::eltoo::{ChannelState, Party};
 use asyncpay::protocol::{
-    Channel, ChannelId, ChannelStatus, Message, OpenChannel, OpenPolicy, UpdateSignature, WireKeys,
+    Channel, ChannelId, ChannelStatus, HistoryChunk, Message, OpenChannel, OpenPolicy,
+    UpdateSignature, WireKeys,
 };
 use asyncpay::watch::{self, WatchError, WatchOutcome};
 use bitcoin::{Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, Txid, Witness};
@@ -128,6 +129,8 @@ pub fn with_inputs(tx: &Transaction, before: Vec<TxIn>, after: Vec<TxIn>) -> Tra
 pub struct Node {
     pub channel: Channel,
     pub secrets: PartySecrets,
+    /// The chunks of the history stored apart from the channel (what a save stores).
+    pub chunks: BTreeMap<u32, HistoryChunk>,
 }
 
 pub struct Harness {
@@ -150,7 +153,11 @@ impl Harness {
     }
 
     fn set(&mut self, party: Party, channel: Channel) {
-        self.node(party).channel = persist(channel);
+        let node = self.node(party);
+        for chunk in channel.fresh_history_chunks() {
+            node.chunks.insert(chunk.index(), chunk.clone());
+        }
+        node.channel = persist(channel);
     }
 
     /// An open channel on `chain` (minimum depth 1), funded by the client.
@@ -176,10 +183,12 @@ impl Harness {
             client: Node {
                 channel: client_channel,
                 secrets: client,
+                chunks: BTreeMap::new(),
             },
             server: Node {
                 channel: server_channel,
                 secrets: server,
+                chunks: BTreeMap::new(),
             },
             funding: OutPoint::null(),
             rand: Rand(u64::from(seed) << 32, "adversary-watch"),
