@@ -893,20 +893,25 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         h.update(Party::Client, next);
     }
     let chunk = h.server.chunks[&0].clone();
-    // S's record as written before chunks: every hash in it.
-    let mut v = serde_json::to_value(&h.server.channel).unwrap();
-    v["format"] = 1.into();
-    v.as_object_mut().unwrap().remove("history_chunks");
-    for (k, hash) in chunk.hashes() {
-        v["settle_leaf_hashes"][k.to_string()] =
-            bitcoin::hex::DisplayHex::to_lower_hex_string(&hash.to_byte_array()[..]).into();
-    }
+    // Each side's record as written before chunks: every hash in it.
+    let format1 = |channel: &asyncpay::protocol::Channel, chunk: &HistoryChunk| {
+        let mut v = serde_json::to_value(channel).unwrap();
+        v["format"] = 1.into();
+        v.as_object_mut().unwrap().remove("history_chunks");
+        for (k, hash) in chunk.hashes() {
+            v["settle_leaf_hashes"][k.to_string()] =
+                bitcoin::hex::DisplayHex::to_lower_hex_string(&hash.to_byte_array()[..]).into();
+        }
+        v
+    };
+    let v = format1(&h.server.channel, &chunk);
+    let node: asyncpay::keys::NodeId = asyncpay::keys::NodeId(
+        "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            .parse()
+            .unwrap(),
+    );
     let server_channel = |channel| ServerChannel {
-        client: asyncpay::keys::NodeId(
-            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
-                .parse()
-                .unwrap(),
-        ),
+        client: node,
         key_index: 0,
         channel,
         published: Vec::new(),
@@ -920,7 +925,25 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
         .unwrap();
     let id = h.server.channel.id().to_string();
-    let key = HistoryChunk::key(h.server.channel.id(), 0);
+    let key = chunk.key();
+    // A chunk already stored under S's key with other hashes (nothing but a bug or another
+    // branch of the channel writes one): the save fails, and writes no record that would
+    // drop S's own hashes.
+    let mut planted = serde_json::to_value(&chunk).unwrap();
+    planted["settle_leaf_hashes"]["7"] = "11".repeat(32).into();
+    let planted: HistoryChunk = serde_json::from_value(planted).unwrap();
+    store.save_keyed(&key, &planted).unwrap();
+    let err = store
+        .save_keyed(
+            &id,
+            &server_channel(serde_json::from_value(v.clone()).unwrap()),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("written once"), "{err}");
+    assert!(store.keys_of::<ServerChannel>().unwrap().is_empty());
+    store
+        .transaction(|tx| tx.remove_keyed::<HistoryChunk>(&key))
+        .unwrap();
     // A save whose transaction fails leaves neither the record nor the chunk.
     let failed: Result<(), Box<dyn std::error::Error>> = store.transaction(|tx| {
         tx.save_keyed(
@@ -940,6 +963,28 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
     );
     assert_eq!(store.load_keyed::<HistoryChunk>(&key).unwrap(), Some(chunk));
     let loaded = store.load_keyed::<ServerChannel>(&id).unwrap().unwrap();
+    // The same data dir holds the client's side of a channel with the same id (a client of
+    // this S chose the id of one of its client channels): each side's chunk has its own key.
+    let client_chunk = h.client.chunks[&0].clone();
+    store
+        .save_keyed(
+            &id,
+            &asyncpay::client::ClientChannel {
+                server_url: "http://127.0.0.1:1".to_owned(),
+                server: node,
+                key_index: 0,
+                channel: serde_json::from_value(format1(&h.client.channel, &client_chunk)).unwrap(),
+                opened_height: None,
+            },
+        )
+        .unwrap();
+    let mut keys = vec![key.clone(), client_chunk.key()];
+    keys.sort();
+    assert_eq!(store.keys_of::<HistoryChunk>().unwrap(), keys);
+    let client = store
+        .load_keyed::<asyncpay::client::ClientChannel>(&id)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         serde_json::to_value(&loaded.channel).unwrap(),
         serde_json::to_value(&h.server.channel).unwrap(),
@@ -959,6 +1004,9 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
             latest: HISTORY_CHUNK + 2
         }
     );
+    // The client's watcher rebinds with its own chunk.
+    let (outcome, _) = watch_pass(&client.channel, None, &source, false, &store).unwrap();
+    assert_eq!(expect_broadcast(outcome).tx, b.tx);
     // The chunk gone (a data dir restored without it): the pass fails and says what to do.
     store
         .transaction(|tx| tx.remove_keyed::<HistoryChunk>(&key))

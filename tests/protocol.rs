@@ -87,7 +87,8 @@ impl Harness {
     /// Applies a transition result to `party`: persists it, continues from the loaded copy.
     fn set(&mut self, party: Party, channel: Channel) {
         let node = self.node(party);
-        for chunk in channel.fresh_history_chunks() {
+        for frozen in channel.fresh_history_chunks() {
+            let chunk = frozen.chunk();
             node.chunks.insert(chunk.index(), chunk.clone());
         }
         node.channel = persist(channel);
@@ -826,10 +827,20 @@ fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
     // Chunk 0 (states 0..HISTORY_CHUNK) froze once the latest state passed it, the same on both sides.
     let server = &h.server;
     assert_eq!(server.chunks.keys().copied().collect::<Vec<_>>(), [0]);
-    assert_eq!(server.chunks[&0], h.client.chunks[&0]);
+    assert_eq!(server.chunks[&0].hashes(), h.client.chunks[&0].hashes());
     let chunk = server.chunks[&0].clone();
     assert_eq!(chunk.hashes().len() as u32, HISTORY_CHUNK);
     assert_eq!(chunk.channel_id(), server.channel.id());
+    assert_eq!(chunk.local(), Party::Server);
+    assert_eq!(
+        chunk.key(),
+        format!("{}-server-0", server.channel.id()),
+        "each side's chunks have their own keys"
+    );
+    assert_eq!(
+        h.client.chunks[&0].key(),
+        format!("{}-client-0", server.channel.id())
+    );
     // The record: format 2, one chunk apart, the hashes above it; as small as a new channel's.
     let record: serde_json::Value = serde_json::to_value(&server.channel).unwrap();
     assert_eq!(record["format"], 2);
@@ -865,17 +876,19 @@ fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
     h.chain.submit_to_miner(old.clone()).unwrap();
     h.chain.mine(1, None);
     h.chain.check_consensus(&rebound).unwrap();
-    // A chunk of another channel does not serve.
+    // A chunk of another channel, or of the other side, does not serve.
     let mut v = serde_json::to_value(&chunk).unwrap();
     v["channel_id"] = hex(&[22; 32]).into();
     let foreign: HistoryChunk = serde_json::from_value(v).unwrap();
-    assert_eq!(
-        server
-            .channel
-            .react_to_published_update(&old, Some(&foreign))
-            .unwrap_err(),
-        ChannelError::HistoryChunkNeeded(0)
-    );
+    for wrong in [&foreign, &h.client.chunks[&0]] {
+        assert_eq!(
+            server
+                .channel
+                .react_to_published_update(&old, Some(wrong))
+                .unwrap_err(),
+            ChannelError::HistoryChunkNeeded(0)
+        );
+    }
     // A state above the chunk needs none.
     let recent = h.updates[&(top - 1)].clone();
     assert!(server
@@ -923,7 +936,10 @@ fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
     }
     let migrated: Channel = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(
-        migrated.fresh_history_chunks().collect::<Vec<_>>(),
+        migrated
+            .fresh_history_chunks()
+            .map(|f| f.chunk())
+            .collect::<Vec<_>>(),
         [&chunk]
     );
     assert_eq!(serde_json::to_value(&migrated).unwrap(), record);

@@ -37,7 +37,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::hex;
 use super::history::{
-    chunk_of, hashes_from_record, hashes_to_record, Hex32, History, HistoryChunk,
+    chunk_of, hashes_from_record, hashes_to_record, FrozenChunk, Hex32, History, HistoryChunk,
 };
 use super::messages::{
     self, AcceptChannel, ChannelId, FundingPublished, MessageError, OpenChannel, UpdateAccept,
@@ -718,7 +718,7 @@ impl Channel {
     /// The chunks of the history frozen since this copy was loaded. Saving the channel
     /// must store each that is not stored yet, in the same transaction as the record,
     /// which leaves their hashes out.
-    pub fn fresh_history_chunks(&self) -> impl Iterator<Item = &HistoryChunk> {
+    pub fn fresh_history_chunks(&self) -> impl Iterator<Item = &FrozenChunk> {
         self.history.fresh_chunks()
     }
 
@@ -1255,7 +1255,8 @@ impl Channel {
         };
         let txs = StateTransactions::build(&self.params, &p.next)?;
         self.history.insert(p.next.number, txs.settle_leaf_hash());
-        self.history.freeze_below(self.id, p.next.number);
+        self.history
+            .freeze_below(self.id, self.local, p.next.number);
         if p.next.number == 0 && self.status == ChannelStatus::Opening {
             self.status = ChannelStatus::AwaitingFunding;
         }
@@ -1509,7 +1510,10 @@ impl Channel {
         }
         let history = self
             .history
-            .map_for(number, older.filter(|c| c.channel_id() == self.id))
+            .map_for(
+                number,
+                older.filter(|c| c.channel_id() == self.id && c.local() == self.local),
+            )
             .map_err(ChannelError::HistoryChunkNeeded)?;
         let input = published_update_input(tx, history).map_err(|e| match e {
             EltooError::NotAnUpdate => ChannelError::NotOurUpdate(txid),
@@ -1806,7 +1810,7 @@ impl TryFrom<ChannelRecord> for Channel {
         }
         // A record of format 1 carries every hash: the next save stores its full chunks apart.
         if let Some(n) = latest {
-            c.history.freeze_below(c.id, n);
+            c.history.freeze_below(c.id, c.local, n);
         }
         if let Some(p) = r.pending {
             if p.next.number != c.next_number() {

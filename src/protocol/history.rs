@@ -11,6 +11,7 @@
 //! one holding its state ([`ChannelError::HistoryChunkNeeded`](super::ChannelError)).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bitcoin::hashes::Hash;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hex;
 use super::messages::ChannelId;
+use crate::eltoo::Party;
 
 /// States per [`HistoryChunk`].
 pub const HISTORY_CHUNK: u32 = 256;
@@ -32,11 +34,12 @@ pub fn chunk_of(number: u32) -> u32 {
 }
 
 /// The settle-leaf hashes of one channel's states `index·HISTORY_CHUNK ..
-/// (index+1)·HISTORY_CHUNK`, all below its latest signed state: stored apart from the
-/// channel's record, never changed once written.
+/// (index+1)·HISTORY_CHUNK` as one side (`local`) holds them, all below its latest signed
+/// state: stored apart from the channel's record, never changed once written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryChunk {
     channel_id: ChannelId,
+    local: Party,
     index: u32,
     hashes: BTreeMap<u32, TapLeafHash>,
 }
@@ -45,6 +48,12 @@ impl HistoryChunk {
     /// The channel.
     pub fn channel_id(&self) -> ChannelId {
         self.channel_id
+    }
+
+    /// Whose side of the channel (one data dir may hold both sides of a channel id: its
+    /// client channel, and the server channel a client of its S opened under that id).
+    pub fn local(&self) -> Party {
+        self.local
     }
 
     /// Which chunk: it holds the states `index·HISTORY_CHUNK .. (index+1)·HISTORY_CHUNK`.
@@ -57,9 +66,18 @@ impl HistoryChunk {
         &self.hashes
     }
 
-    /// The store key of chunk `index` of `channel_id`'s history.
-    pub fn key(channel_id: ChannelId, index: u32) -> String {
-        format!("{channel_id}-{index}")
+    /// Its store key: `<channel id>-<client|server>-<index>`.
+    pub fn key(&self) -> String {
+        HistoryChunk::key_of(self.channel_id, self.local, self.index)
+    }
+
+    /// The store key of chunk `index` of `local`'s side of channel `channel_id`.
+    pub fn key_of(channel_id: ChannelId, local: Party, index: u32) -> String {
+        let side = match local {
+            Party::Client => "client",
+            Party::Server => "server",
+        };
+        format!("{channel_id}-{side}-{index}")
     }
 
     fn range(index: u32) -> std::ops::Range<u32> {
@@ -94,6 +112,7 @@ pub(super) fn hashes_from_record(record: BTreeMap<u32, Hex32>) -> BTreeMap<u32, 
 struct ChunkRecord {
     format: u32,
     channel_id: ChannelId,
+    local: Party,
     index: u32,
     settle_leaf_hashes: BTreeMap<u32, Hex32>,
 }
@@ -103,6 +122,7 @@ impl Serialize for HistoryChunk {
         ChunkRecord {
             format: CHUNK_FORMAT_VERSION,
             channel_id: self.channel_id,
+            local: self.local,
             index: self.index,
             settle_leaf_hashes: hashes_to_record(self.hashes.iter()),
         }
@@ -129,6 +149,7 @@ impl<'de> Deserialize<'de> for HistoryChunk {
         }
         Ok(HistoryChunk {
             channel_id: r.channel_id,
+            local: r.local,
             index: r.index,
             hashes: hashes_from_record(r.settle_leaf_hashes),
         })
@@ -141,13 +162,38 @@ impl crate::store::StateFile for HistoryChunk {
     const VERSION: u32 = 1;
 }
 
+/// A chunk frozen since its channel was loaded, with whether a committed copy of it was
+/// seen in the store (then no later save needs to look for it again).
+#[derive(Debug)]
+pub struct FrozenChunk {
+    chunk: HistoryChunk,
+    seen_stored: AtomicBool,
+}
+
+impl FrozenChunk {
+    /// The chunk.
+    pub fn chunk(&self) -> &HistoryChunk {
+        &self.chunk
+    }
+
+    /// True once [`FrozenChunk::seen_stored`] was called.
+    pub fn is_seen_stored(&self) -> bool {
+        self.seen_stored.load(Ordering::Relaxed)
+    }
+
+    /// A committed copy equal to this chunk was found in the store.
+    pub fn seen_stored(&self) {
+        self.seen_stored.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A channel's settle-leaf hashes as one side holds them: chunks `0..stored` only in the
 /// store, `chunks` (the ones frozen since the channel was loaded) in memory too, and the
 /// hashes above them in `tail`. Cloning it copies the tail and the chunks' pointers.
 #[derive(Debug, Clone, Default)]
 pub(super) struct History {
     stored: u32,
-    chunks: Vec<Arc<HistoryChunk>>,
+    chunks: Vec<Arc<FrozenChunk>>,
     tail: BTreeMap<u32, TapLeafHash>,
 }
 
@@ -174,7 +220,7 @@ impl History {
 
     /// Chunks frozen since the channel was loaded: each must be in the store before a
     /// record that leaves its hashes out (see [`History::apart`]).
-    pub(super) fn fresh_chunks(&self) -> impl Iterator<Item = &HistoryChunk> {
+    pub(super) fn fresh_chunks(&self) -> impl Iterator<Item = &FrozenChunk> {
         self.chunks.iter().map(|c| &**c)
     }
 
@@ -184,7 +230,7 @@ impl History {
             return Some(h);
         }
         let i = chunk_of(number).checked_sub(self.stored)?;
-        self.chunks.get(i as usize)?.hashes.get(&number)
+        self.chunks.get(i as usize)?.chunk.hashes.get(&number)
     }
 
     /// The map holding state `number`'s hash, in memory or `older` (the chunk read from the
@@ -199,7 +245,7 @@ impl History {
             return Ok(&self.tail);
         }
         if let Some(i) = chunk.checked_sub(self.stored) {
-            return Ok(&self.chunks[i as usize].hashes);
+            return Ok(&self.chunks[i as usize].chunk.hashes);
         }
         match older {
             Some(c) if c.index == chunk => Ok(&c.hashes),
@@ -212,7 +258,7 @@ impl History {
         let mut all: BTreeMap<u32, TapLeafHash> = self
             .chunks
             .iter()
-            .flat_map(|c| c.hashes.iter().map(|(k, h)| (*k, *h)))
+            .flat_map(|c| c.chunk.hashes.iter().map(|(k, h)| (*k, *h)))
             .collect();
         all.extend(self.tail.iter().map(|(k, h)| (*k, *h)));
         all
@@ -225,15 +271,19 @@ impl History {
 
     /// Freezes every chunk entirely below `latest`, the latest signed state: nothing is
     /// ever added below it.
-    pub(super) fn freeze_below(&mut self, channel_id: ChannelId, latest: u32) {
+    pub(super) fn freeze_below(&mut self, channel_id: ChannelId, local: Party, latest: u32) {
         while self.apart() < chunk_of(latest) {
             let index = self.apart();
             let above = self.tail.split_off(&HistoryChunk::range(index).end);
             let hashes = std::mem::replace(&mut self.tail, above);
-            self.chunks.push(Arc::new(HistoryChunk {
-                channel_id,
-                index,
-                hashes,
+            self.chunks.push(Arc::new(FrozenChunk {
+                chunk: HistoryChunk {
+                    channel_id,
+                    local,
+                    index,
+                    hashes,
+                },
+                seen_stored: AtomicBool::new(false),
             }));
         }
     }

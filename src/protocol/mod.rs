@@ -24,7 +24,7 @@ pub use channel::{
     Channel, ChannelError, ChannelStatus, OpenPolicy, PendingUpdate, SignedState,
     CHANNEL_FORMAT_VERSION,
 };
-pub use history::{HistoryChunk, HISTORY_CHUNK};
+pub use history::{FrozenChunk, HistoryChunk, HISTORY_CHUNK};
 
 pub use messages::{
     AcceptChannel, ChannelId, FundingPublished, Message, MessageError, OpenChannel, UpdateAccept,

@@ -360,13 +360,13 @@ impl StateFile for ServerChannel {
 
 /// Saves, in `tx`, each chunk of `channel`'s history frozen since it was loaded that is not
 /// stored yet: the channel's record, saved after them in the same transaction, leaves
-/// their hashes out (see [`crate::protocol::history`]). A chunk is written once; S, whose
-/// channels stay in memory, only looks up the ones it froze since it started.
+/// their hashes out (see [`crate::protocol::history`]). A chunk is written once; one found
+/// stored with other hashes fails the save (the record would lose ours). Once a committed
+/// copy was found, the chunk is not looked for again.
 pub fn save_history_chunks(tx: &mut Txn<'_>, channel: &Channel) -> Result<(), StoreError> {
-    for chunk in channel.fresh_history_chunks() {
-        let key = HistoryChunk::key(channel.id(), chunk.index());
-        if !tx.contains_keyed::<HistoryChunk>(&key)? {
-            tx.save_keyed(&key, chunk)?;
+    for frozen in channel.fresh_history_chunks() {
+        if !frozen.is_seen_stored() && tx.save_once_keyed(&frozen.chunk().key(), frozen.chunk())? {
+            frozen.seen_stored();
         }
     }
     Ok(())
@@ -1493,24 +1493,34 @@ pub fn watch_pass(
         })
         .map_err(|e| e.to_string())
     };
-    let outcome = match look(None)? {
-        Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index))) => {
-            let key = HistoryChunk::key(channel.id(), index);
-            let chunk = store
-                .load_keyed::<HistoryChunk>(&key)
-                .map_err(|e| format!("cannot read chunk {index} of the channel's history: {e}"))?
-                .ok_or_else(|| {
-                    format!(
-                        "chunk {index} of the channel's history is missing from the data \
-                         dir: the published old update cannot be rebound over; restore the \
-                         data dir from a backup at once"
-                    )
-                })?;
-            look(Some(&chunk))?
+    // The chain may change between two looks (another old update replacing the first in
+    // the mempool): a few chunks in turn, then the next pass.
+    let mut older: Option<HistoryChunk> = None;
+    let mut reads = 0;
+    let outcome = loop {
+        match look(older.as_ref())? {
+            Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index)))
+                if reads < 3 && older.as_ref().is_none_or(|c| c.index() != index) =>
+            {
+                reads += 1;
+                let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
+                let chunk = store
+                    .load_keyed::<HistoryChunk>(&key)
+                    .map_err(|e| {
+                        format!("cannot read chunk {index} of the channel's history: {e}")
+                    })?
+                    .ok_or_else(|| {
+                        format!(
+                            "chunk {index} of the channel's history is missing from the data \
+                             dir: the published old update cannot be rebound over; restore \
+                             the data dir from a backup at once"
+                        )
+                    })?;
+                older = Some(chunk);
+            }
+            other => break other.map_err(|e| e.to_string())?,
         }
-        other => other,
-    }
-    .map_err(|e| e.to_string())?;
+    };
     let next = crate::watch::next_channel(channel, &outcome).map_err(|e| e.to_string())?;
     Ok((outcome, next))
 }

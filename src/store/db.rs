@@ -678,12 +678,32 @@ impl Txn<'_> {
         self.put(&id, &encode(self.path, &id, value)?)
     }
 
-    /// True if the `key` instance of a keyed `T` exists, as this transaction sees it (without
-    /// reading it).
-    pub fn contains_keyed<T: StateFile>(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .current(&RecordId::keyed::<T>(self.path, key)?)
-            .is_some())
+    /// Saves `value` as the `key` instance of a keyed `T` that is written once and never
+    /// changed: written if there is none; if there is one, it must equal `value`, or the
+    /// transaction fails ([`StoreError::Corrupt`]) rather than keep another value in its
+    /// place. True when a committed copy equal to `value` was found: no later save needs
+    /// to look for it again (a copy this transaction wrote counts only once committed).
+    pub fn save_once_keyed<T: StateFile + PartialEq>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, StoreError> {
+        let id = RecordId::keyed::<T>(self.path, key)?;
+        if self.changes.contains_key(&id.owned()) {
+            return Ok(false);
+        }
+        match self.load_id::<T>(&id)? {
+            None => self.save_keyed(key, value).map(|()| false),
+            Some(stored) if stored == *value => Ok(true),
+            Some(_) => Err(StoreError::Corrupt {
+                path: self.path.to_path_buf(),
+                reason: format!(
+                    "holds a different {} record {key}, which is written once and never \
+                     changed",
+                    T::KIND
+                ),
+            }),
+        }
     }
 
     /// Removes the `key` instance of a keyed `T` when the transaction commits; false if

@@ -154,7 +154,8 @@ impl Harness {
 
     fn set(&mut self, party: Party, channel: Channel) {
         let node = self.node(party);
-        for chunk in channel.fresh_history_chunks() {
+        for frozen in channel.fresh_history_chunks() {
+            let chunk = frozen.chunk();
             node.chunks.insert(chunk.index(), chunk.clone());
         }
         node.channel = persist(channel);
