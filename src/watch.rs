@@ -482,6 +482,11 @@ fn confirmations(view: &impl ChainView, height: Option<u32>) -> u32 {
 
 /// Decides what `channel` needs given the chain as `view` sees it. No I/O besides reading
 /// `view`; see the module documentation for the decision table.
+///
+/// A published old update whose state is in a chunk of the history stored apart (a long
+/// channel, loaded from the store) is the error [`ChannelError::HistoryChunkNeeded`]: ask
+/// again with that chunk through [`watch_with`] (`crate::server::watch_pass` does). The
+/// same holds for [`force_close_step`], [`watch_ledger`] and [`force_close_step_ledger`].
 pub fn watch(channel: &Channel, view: &impl ChainView) -> Result<WatchOutcome, WatchError> {
     watch_with(channel, view, false, None)
 }

@@ -715,6 +715,12 @@ impl Channel {
         self.history.in_memory()
     }
 
+    /// How many chunks of the history were stored apart when this copy was loaded (chunks
+    /// `0..n`, each under [`HistoryChunk::key_of`]; not in memory).
+    pub fn stored_history_chunks(&self) -> u32 {
+        self.history.stored()
+    }
+
     /// The chunks of the history frozen since this copy was loaded. Saving the channel
     /// must store each that is not stored yet, in the same transaction as the record,
     /// which leaves their hashes out.

@@ -208,6 +208,11 @@ impl History {
         }
     }
 
+    /// Chunks stored apart when the channel was loaded (not in memory).
+    pub(super) fn stored(&self) -> u32 {
+        self.stored
+    }
+
     /// Chunks below the tail (stored apart, or to be with the next save).
     pub(super) fn apart(&self) -> u32 {
         self.stored + self.chunks.len() as u32

@@ -372,6 +372,29 @@ pub fn save_history_chunks(tx: &mut Txn<'_>, channel: &Channel) -> Result<(), St
     Ok(())
 }
 
+/// What S reports when chunks of `channel`'s history stored apart are not among `stored`
+/// (the keys of the data dir's chunks): S still watches the channel, but cannot rebind over
+/// an old update from those states.
+fn missing_history(channel: &Channel, stored: &BTreeSet<String>) -> Option<Quarantined> {
+    let (id, local) = (channel.id(), channel.local());
+    let missing: Vec<u32> = (0..channel.stored_history_chunks())
+        .filter(|i| !stored.contains(&HistoryChunk::key_of(id, local, *i)))
+        .collect();
+    let (first, last) = (missing.first()?, missing.last()?);
+    Some(Quarantined {
+        what: format!("channel {id}"),
+        reason: format!(
+            "{} chunk(s) of its settle-leaf hashes are missing (chunks {first} to {last}, \
+             states {} to {}): S watches the channel but cannot rebind over an old update \
+             from those states; restore the data dir from a backup, or close the channel \
+             cooperatively",
+            missing.len(),
+            first * crate::protocol::HISTORY_CHUNK,
+            (last + 1) * crate::protocol::HISTORY_CHUNK - 1
+        ),
+    })
+}
+
 /// The public part of S: what `GET /v1/info` shows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerInfo {
@@ -629,6 +652,19 @@ impl ServerCore {
             }
             payments.insert(p);
         }
+        // A chunk of a channel's history missing from the data dir is found when the channel
+        // is loaded, not when a cheater publishes an update from it. S still watches the
+        // channel (it can rebind over every other old update).
+        let chunks: BTreeSet<String> = store
+            .keys_of::<HistoryChunk>()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect();
+        quarantined.extend(
+            channels
+                .values()
+                .filter_map(|ch| missing_history(&ch.channel, &chunks)),
+        );
         let mut by_client: HashMap<NodeId, BTreeSet<ChannelId>> = HashMap::new();
         for (id, ch) in &channels {
             by_client.entry(ch.client).or_default().insert(*id);
@@ -1493,30 +1529,34 @@ pub fn watch_pass(
         })
         .map_err(|e| e.to_string())
     };
-    // The chain may change between two looks (another old update replacing the first in
-    // the mempool): a few chunks in turn, then the next pass.
-    let mut older: Option<HistoryChunk> = None;
-    let mut reads = 0;
+    // The chain may change between two looks (old updates replacing each other in the
+    // mempool): every chunk read is kept, up to a few, and a few looks; then the next pass.
+    let mut chunks: BTreeMap<u32, HistoryChunk> = BTreeMap::new();
+    let mut wanted = None;
+    let mut looks = 0;
     let outcome = loop {
-        match look(older.as_ref())? {
+        looks += 1;
+        match look(wanted.and_then(|i| chunks.get(&i)))? {
             Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index)))
-                if reads < 3 && older.as_ref().is_none_or(|c| c.index() != index) =>
+                if looks < 6 && wanted != Some(index) =>
             {
-                reads += 1;
-                let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
-                let chunk = store
-                    .load_keyed::<HistoryChunk>(&key)
-                    .map_err(|e| {
-                        format!("cannot read chunk {index} of the channel's history: {e}")
-                    })?
-                    .ok_or_else(|| {
-                        format!(
-                            "chunk {index} of the channel's history is missing from the data \
-                             dir: the published old update cannot be rebound over; restore \
-                             the data dir from a backup at once"
-                        )
-                    })?;
-                older = Some(chunk);
+                if !chunks.contains_key(&index) && chunks.len() < 3 {
+                    let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
+                    let chunk = store
+                        .load_keyed::<HistoryChunk>(&key)
+                        .map_err(|e| {
+                            format!("cannot read chunk {index} of the channel's history: {e}")
+                        })?
+                        .ok_or_else(|| {
+                            format!(
+                                "chunk {index} of the channel's history is missing from the \
+                                 data dir: the published old update cannot be rebound over; \
+                                 restore the data dir from a backup at once"
+                            )
+                        })?;
+                    chunks.insert(index, chunk);
+                }
+                wanted = Some(index);
             }
             other => break other.map_err(|e| e.to_string())?,
         }
@@ -2099,5 +2139,33 @@ pub fn summary(channel: &Channel) -> ChannelSummary {
         funding_outpoint: channel.funding_outpoint().map(|o| o.to_string()),
         confirmations: channel.confirmations(),
         close_notice: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk of a channel's history missing from the data dir is reported when S loads the
+    /// channel (the golden channel of format 2: one chunk stored apart), not when a cheater
+    /// publishes an update from it.
+    #[test]
+    fn a_missing_chunk_of_history_is_reported_when_s_loads_the_channel() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/channel-v2.json"
+        ))
+        .unwrap();
+        let channel: Channel = serde_json::from_str(&text).unwrap();
+        assert_eq!(channel.stored_history_chunks(), 1);
+        let key = HistoryChunk::key_of(channel.id(), channel.local(), 0);
+        assert_eq!(missing_history(&channel, &BTreeSet::from([key])), None);
+        let reported = missing_history(&channel, &BTreeSet::new()).unwrap();
+        assert_eq!(reported.what, format!("channel {}", channel.id()));
+        assert!(
+            reported.reason.contains("chunks 0 to 0, states 0 to 255"),
+            "{}",
+            reported.reason
+        );
     }
 }
