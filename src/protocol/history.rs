@@ -176,13 +176,13 @@ impl FrozenChunk {
         &self.chunk
     }
 
-    /// True once [`FrozenChunk::seen_stored`] was called.
+    /// True once [`FrozenChunk::mark_seen_stored`] was called.
     pub fn is_seen_stored(&self) -> bool {
         self.seen_stored.load(Ordering::Relaxed)
     }
 
     /// A committed copy equal to this chunk was found in the store.
-    pub fn seen_stored(&self) {
+    pub fn mark_seen_stored(&self) {
         self.seen_stored.store(true, Ordering::Relaxed);
     }
 }
@@ -231,11 +231,7 @@ impl History {
 
     /// The hash of state `number`, if held in memory.
     pub(super) fn get(&self, number: u32) -> Option<&TapLeafHash> {
-        if let Some(h) = self.tail.get(&number) {
-            return Some(h);
-        }
-        let i = chunk_of(number).checked_sub(self.stored)?;
-        self.chunks.get(i as usize)?.chunk.hashes.get(&number)
+        self.map_for(number, None).ok()?.get(&number)
     }
 
     /// The map holding state `number`'s hash, in memory or `older` (the chunk read from the

@@ -366,7 +366,7 @@ impl StateFile for ServerChannel {
 pub fn save_history_chunks(tx: &mut Txn<'_>, channel: &Channel) -> Result<(), StoreError> {
     for frozen in channel.fresh_history_chunks() {
         if !frozen.is_seen_stored() && tx.save_once_keyed(&frozen.chunk().key(), frozen.chunk())? {
-            frozen.seen_stored();
+            frozen.mark_seen_stored();
         }
     }
     Ok(())
