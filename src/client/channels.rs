@@ -18,7 +18,7 @@ use crate::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
 use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
 };
-use crate::store::StateFile;
+use crate::store::{StateFile, StoreError, Txn};
 use crate::watch::WatchOutcome;
 
 /// How [`Engine::close`] closes a channel.
@@ -69,9 +69,14 @@ impl StateFile for ClientChannel {
     const KIND: &'static str = "asyncpay/client-channel";
     const VERSION: u32 = 1;
 
-    fn save_beside(&self, tx: &mut crate::store::Txn<'_>) -> Result<(), crate::store::StoreError> {
+    fn save_beside(&self, tx: &mut Txn<'_>) -> Result<(), StoreError> {
         crate::server::save_history_chunks(tx, &self.channel)
     }
+}
+
+/// Writes nothing beside a channel ([`Engine::save_with`]).
+pub(crate) fn nothing_more(_: &mut Txn<'_>) -> Result<(), StoreError> {
+    Ok(())
 }
 
 /// Sends one channel message and decodes the replies.
@@ -121,8 +126,20 @@ impl Engine<'_> {
     }
 
     pub(crate) fn save(&self, ch: &ClientChannel) -> ClientResult<()> {
+        self.save_with(ch, nothing_more)
+    }
+
+    /// Saves `ch` and what `with` writes in one transaction: both or neither.
+    pub(crate) fn save_with(
+        &self,
+        ch: &ClientChannel,
+        with: impl FnOnce(&mut Txn<'_>) -> Result<(), StoreError>,
+    ) -> ClientResult<()> {
         self.store
-            .save_keyed(&ch.channel.id().to_string(), ch)
+            .transaction(|tx| {
+                with(tx)?;
+                tx.save_keyed(&ch.channel.id().to_string(), ch)
+            })
             .map_err(ClientError::from)
     }
 
@@ -196,9 +213,21 @@ impl Engine<'_> {
         next: crate::eltoo::ChannelState,
         ask: impl FnOnce(crate::protocol::UpdateProposal) -> ClientResult<crate::protocol::UpdateAccept>,
     ) -> ClientResult<()> {
+        self.agree_with(ch, next, nothing_more, ask)
+    }
+
+    /// [`Engine::agree`], the proposal written together with what `with` writes (one
+    /// transaction: both or neither, before the proposal leaves).
+    pub(crate) fn agree_with(
+        &self,
+        ch: &mut ClientChannel,
+        next: crate::eltoo::ChannelState,
+        with: impl FnOnce(&mut Txn<'_>) -> Result<(), StoreError>,
+        ask: impl FnOnce(crate::protocol::UpdateProposal) -> ClientResult<crate::protocol::UpdateAccept>,
+    ) -> ClientResult<()> {
         let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
         ch.channel = c;
-        self.save(ch)?;
+        self.save_with(ch, with)?;
         let accept = ask(proposal)?;
         ch.channel = ch.channel.on_accept(&accept).map_err(refused)?;
         Ok(())
@@ -212,12 +241,23 @@ impl Engine<'_> {
         client: &Client,
         ch: &mut ClientChannel,
     ) -> ClientResult<Vec<Message>> {
+        self.countersign_with(client, ch, nothing_more)
+    }
+
+    /// [`Engine::countersign`], the signed update written together with what `with` writes
+    /// (one transaction: both or neither, before our partial signature leaves).
+    pub(crate) fn countersign_with(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+        with: impl FnOnce(&mut Txn<'_>) -> Result<(), StoreError>,
+    ) -> ClientResult<Vec<Message>> {
         let secret = self.keys.channel(ch.key_index).funding_scalar();
         crate::server::record_nonce_use(&ch.channel);
         let (c, _) = ch.channel.sign(secret).map_err(refused)?;
         ch.channel = c;
         // Our nonce is consumed in what we write before our partial signature leaves.
-        self.save(ch)?;
+        self.save_with(ch, with)?;
         let ours = ch.channel.update_signature().map_err(refused)?;
         let mut replies = send(client, Message::UpdateSignature(ours))?;
         let theirs = match replies.first() {

@@ -297,6 +297,16 @@ fn same_server(a: &str, b: &str) -> bool {
 
 /// Records when a payment became final (once); forgets it if it is not final (a payment
 /// taken back to where it truly is).
+/// Writes `p` in a channel's transaction ([`Engine::save_with`], [`Engine::agree_with`],
+/// [`Engine::countersign_with`]): a step that changes both commits once.
+fn beside(
+    p: &mut ClientPayment,
+) -> impl FnOnce(&mut crate::store::Txn<'_>) -> Result<(), StoreError> + '_ {
+    stamp_finished(p);
+    let p = &*p;
+    move |tx| save_payment(tx, p)
+}
+
 fn stamp_finished(p: &mut ClientPayment) {
     if !p.status.is_final() {
         p.finished_at = None;
@@ -322,14 +332,7 @@ impl Payments<'_, '_> {
 
     /// Saves a channel and a payment as one step: both or neither.
     fn commit(&self, ch: &ClientChannel, p: &mut ClientPayment) -> ClientResult<()> {
-        stamp_finished(p);
-        self.s
-            .store
-            .transaction(|tx| {
-                tx.save_keyed(&ch.channel.id().to_string(), ch)?;
-                save_payment(tx, p)
-            })
-            .map_err(ClientError::from)
+        self.s.save_with(ch, beside(p))
     }
 
     fn load(&self, id: &str) -> ClientResult<ClientPayment> {
@@ -418,7 +421,6 @@ impl Payments<'_, '_> {
         let created_at = now();
         let (c, proposal) = ch.channel.propose(next, random32()?).map_err(refused)?;
         ch.channel = c;
-        self.s.save(&ch)?;
         let request = PaymentRequest {
             payment_id,
             payee: addr.node_id(),
@@ -451,7 +453,8 @@ impl Payments<'_, '_> {
             payment_point: None,
             finished_at: None,
         };
-        self.save(&mut p)?;
+        // The proposal and its payment in one step, before the proposal leaves.
+        self.s.save_with(&ch, beside(&mut p))?;
         crash_point("payment-proposed");
         self.resume_outgoing(&mut p, true)?;
         Ok(p)
@@ -1350,11 +1353,11 @@ impl Payments<'_, '_> {
         };
         p.channel_id = Some(ch.channel.id());
         p.invoice = Some(invoice.clone());
-        self.save(p)?;
         let params = ch.channel.params().clone();
         let mut api_error = None;
         let mut adaptor = None;
-        let agreed = self.s.agree(&mut ch, next, |proposal| {
+        // The invoice is written with the proposal, before either leaves.
+        let agreed = self.s.agree_with(&mut ch, next, beside(p), |proposal| {
             let sold: SaleAccepted = client
                 .post("/v1/payments/sell", &SaleRequest { invoice, proposal })
                 .map_err(|e| {
@@ -1405,9 +1408,9 @@ impl Payments<'_, '_> {
                 _ => Err(e),
             };
         }
-        // S's pre-signature is our way to claim on chain: written before we sign.
+        // S's pre-signature is our way to claim on chain: written with our signed update,
+        // before our partial signature leaves.
         p.adaptor_signature = adaptor;
-        self.save(p)?;
         if crashing_at("sale-signed") {
             // Signed and written, our partial not sent yet (what a crash or a lost reply
             // leaves): S must not drop the sale state under us.
@@ -1415,10 +1418,10 @@ impl Payments<'_, '_> {
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
-            self.s.save(&ch)?;
+            self.s.save_with(&ch, beside(p))?;
             crash_point("sale-signed");
         }
-        self.s.countersign(&client, &mut ch)?;
+        self.s.countersign_with(&client, &mut ch, beside(p))?;
         self.mark(p, LocalStatus::Sold, None)
     }
 
@@ -1604,9 +1607,9 @@ impl Payments<'_, '_> {
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info")?;
             p.scalar_revealed_at = Some(now());
-            self.save(p)?;
         }
-        self.s.agree(ch, next, |proposal| {
+        // Written with the proposal, before `t` leaves with it.
+        self.s.agree_with(ch, next, beside(p), |proposal| {
             client
                 .post(
                     "/v1/payments/claim",
