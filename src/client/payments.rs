@@ -295,8 +295,20 @@ fn same_server(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
-/// Records when a payment became final (once); forgets it if it is not final (a payment
-/// taken back to where it truly is).
+/// Drops `ch`'s pending update if we have not signed it, in memory (the caller writes the
+/// channel); true if there was one.
+fn cancel_unsigned(ch: &mut ClientChannel) -> ClientResult<bool> {
+    if ch
+        .channel
+        .pending()
+        .is_none_or(|u| u.local_partial().is_some())
+    {
+        return Ok(false);
+    }
+    ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+    Ok(true)
+}
+
 /// Writes `p` in a channel's transaction ([`Engine::save_with`], [`Engine::agree_with`],
 /// [`Engine::countersign_with`]): a step that changes both commits once.
 fn beside(
@@ -307,6 +319,8 @@ fn beside(
     move |tx| save_payment(tx, p)
 }
 
+/// Records when a payment became final (once); forgets it if it is not final (a payment
+/// taken back to where it truly is).
 fn stamp_finished(p: &mut ClientPayment) {
     if !p.status.is_final() {
         p.finished_at = None;
@@ -363,12 +377,7 @@ impl Payments<'_, '_> {
 
     /// Drops the channel's pending update if we did not sign it (S refused or never saw it).
     fn drop_unsigned(&self, ch: &mut ClientChannel) -> ClientResult<()> {
-        if ch
-            .channel
-            .pending()
-            .is_some_and(|u| u.local_partial().is_none())
-        {
-            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+        if cancel_unsigned(ch)? {
             self.s.save(ch)?;
         }
         Ok(())
@@ -588,11 +597,13 @@ impl Payments<'_, '_> {
                 Err(e @ NetError::Api { status, .. })
                     if (400..500).contains(&status) && status != 429 =>
                 {
-                    // S refused: nothing was signed; drop our side.
-                    self.drop_unsigned(&mut ch)?;
+                    // S refused: nothing was signed; our side dropped and the payment
+                    // failed in one step (a crash between the two left a proposed payment
+                    // whose update was gone).
+                    cancel_unsigned(&mut ch)?;
                     p.status = LocalStatus::Failed;
                     p.reason = Some(e.to_string());
-                    self.save(p)?;
+                    self.commit(&ch, p)?;
                     return Err(ClientError::from(e));
                 }
                 Err(e) => return Err(ClientError::from(e)),
@@ -1380,9 +1391,11 @@ impl Payments<'_, '_> {
             Ok(sold.accept)
         });
         if let Err(e) = agreed {
-            self.drop_unsigned(&mut ch)?;
-            return match api_error.as_deref() {
-                Some("sale_queued") => self.mark(p, LocalStatus::Queued, Some(e.message)),
+            // Nothing was signed: our proposal is dropped, with the payment's end if S
+            // gave one, in one step.
+            let dropped = cancel_unsigned(&mut ch)?;
+            let (status, reason, failed) = match api_error.as_deref() {
+                Some("sale_queued") => (LocalStatus::Queued, e.message.clone(), false),
                 // Not our failure: the payer cancelled, or the payment expired, before we
                 // came to sell it. Nothing was signed; the payment is over, cancelled, and
                 // the payer gets its balance back from S.
@@ -1395,18 +1408,26 @@ impl Payments<'_, '_> {
                     self.s
                         .note(&format!("payment {}: {why}; cancelled", p.payment_id));
                     p.channel_id = None;
-                    self.mark(p, LocalStatus::Cancelled, Some(why.to_owned()))
+                    (LocalStatus::Cancelled, why.to_owned(), false)
                 }
                 Some(
                     "payment_superseded" | "wrong_point" | "invoice_mismatch" | "already_paid"
                     | "unknown_payment" | "already_sold",
                 ) => {
                     p.channel_id = None;
-                    self.mark(p, LocalStatus::Failed, Some(e.message.clone()))?;
-                    Err(e)
+                    (LocalStatus::Failed, e.message.clone(), true)
                 }
-                _ => Err(e),
+                _ => {
+                    if dropped {
+                        self.s.save(&ch)?;
+                    }
+                    return Err(e);
+                }
             };
+            p.status = status;
+            p.reason = Some(reason);
+            self.commit(&ch, p)?;
+            return if failed { Err(e) } else { Ok(()) };
         }
         // S's pre-signature is our way to claim on chain: written with our signed update,
         // before our partial signature leaves.
@@ -1602,14 +1623,17 @@ impl Payments<'_, '_> {
         };
         let scalar = hex::encode(&package.partial_signature.to_bytes());
         let payment_id = p.payment_id;
-        if p.scalar_revealed_at.is_none() {
+        let revealed_before = p.scalar_revealed_at;
+        if revealed_before.is_none() {
             // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info")?;
             p.scalar_revealed_at = Some(now());
         }
         // Written with the proposal, before `t` leaves with it.
-        self.s.agree_with(ch, next, beside(p), |proposal| {
+        let mut sent = false;
+        let agreed = self.s.agree_with(ch, next, beside(p), |proposal| {
+            sent = true;
             client
                 .post(
                     "/v1/payments/claim",
@@ -1620,7 +1644,13 @@ impl Payments<'_, '_> {
                     },
                 )
                 .map_err(ClientError::from)
-        })?;
+        });
+        if agreed.is_err() && !sent {
+            // `t` never left: not revealed (a failed write would otherwise have the claim
+            // treated as revealed, and the channel closed for nothing).
+            p.scalar_revealed_at = revealed_before;
+        }
+        agreed?;
         self.s.countersign(&client, ch)?;
         self.mark(p, LocalStatus::Paid, None)
     }
