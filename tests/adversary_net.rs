@@ -48,7 +48,16 @@ fn signed_get(
 ) -> (u16, Value) {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
-    let auth = AuthHeader::sign(key, server, "GET", target, b"", ts, nonce).to_string();
+    let auth = AuthHeader::sign(
+        &asyncpay::net::auth::keypair(key),
+        server,
+        "GET",
+        target,
+        b"",
+        ts,
+        nonce,
+    )
+    .to_string();
     let mut response = agent
         .get(&format!("{base}{target}"))
         .header("authorization", &auth)
@@ -388,7 +397,7 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
     // A signed request whose body never fully arrives: 408 after the body timeout, closed.
     let body = br#"{"x":1}"#;
     let auth = AuthHeader::sign(
-        &secret(0x5a, 1),
+        &asyncpay::net::auth::keypair(&secret(0x5a, 1)),
         &server_node,
         "POST",
         "/v1/echo",
@@ -435,7 +444,7 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
 
     // A request signed for another server is refused before its body too.
     let other = AuthHeader::sign(
-        &secret(0x5a, 1),
+        &asyncpay::net::auth::keypair(&secret(0x5a, 1)),
         &node_of(&secret(0x5a, 901)),
         "POST",
         "/v1/echo",
@@ -611,7 +620,7 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
         .header(
             "authorization",
             &AuthHeader::sign(
-                &secret(0x5a, 2000),
+                &asyncpay::net::auth::keypair(&secret(0x5a, 2000)),
                 &server_node,
                 "GET",
                 "/v1/whoami",

@@ -49,7 +49,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
     let auth = AuthHeader::sign(
-        &operator,
+        &asyncpay::net::auth::keypair(&operator),
         &s_node,
         "POST",
         &target,
@@ -89,7 +89,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
     let late = AuthHeader::sign(
-        &operator,
+        &asyncpay::net::auth::keypair(&operator),
         &s_node,
         "POST",
         &target,
@@ -127,7 +127,15 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
     let ask = |key: &SecretKey, ts: u64| {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).unwrap();
-        let auth = AuthHeader::sign(key, &s_node, "GET", "/v1/mailbox", b"", ts, nonce);
+        let auth = AuthHeader::sign(
+            &asyncpay::net::auth::keypair(key),
+            &s_node,
+            "GET",
+            "/v1/mailbox",
+            b"",
+            ts,
+            nonce,
+        );
         send(&server.url, "GET", "/v1/mailbox", &auth.to_string(), None)
     };
     let refused = |(status, answer): (u16, Value)| {
@@ -167,7 +175,7 @@ fn a_stranger_stamping_in_the_past_gets_no_more_than_its_budget_and_reads_are_no
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
     let auth = AuthHeader::sign(
-        &operator,
+        &asyncpay::net::auth::keypair(&operator),
         &s_node,
         "POST",
         &target,

@@ -223,7 +223,7 @@ fn addresses() -> Vec<Vec<u8>> {
 fn auth_headers() -> Vec<Vec<u8>> {
     vec![
         AuthHeader::sign(
-            &node_secret(1),
+            &asyncpay::net::auth::keypair(&node_secret(1)),
             &node_id(9),
             "POST",
             "/v1/channels",
@@ -234,7 +234,7 @@ fn auth_headers() -> Vec<Vec<u8>> {
         .to_string()
         .into_bytes(),
         AuthHeader::sign(
-            &node_secret(3),
+            &asyncpay::net::auth::keypair(&node_secret(3)),
             &node_id(9),
             "GET",
             "/v1/mailbox?x=1",

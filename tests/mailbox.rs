@@ -343,7 +343,7 @@ fn raw(
     let server = server_id(&agent, base);
     let auth = signer.map(|n| {
         AuthHeader::sign(
-            &secret(n),
+            &asyncpay::net::auth::keypair(&secret(n)),
             &server,
             method,
             target,

@@ -200,7 +200,7 @@ fn sign(key: u8, method: &str, target: &str, body: &[u8], ts: u64) -> AuthHeader
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).unwrap();
     AuthHeader::sign(
-        &secret(key),
+        &asyncpay::net::auth::keypair(&secret(key)),
         &server_node(),
         method,
         target,

@@ -236,23 +236,16 @@ pub struct AuthHeader {
     pub sig: schnorr::Signature,
 }
 
-impl AuthHeader {
-    /// Signs a request for `server` with `secret` (the node key) at time `ts` with `nonce`.
-    pub fn sign(
-        secret: &SecretKey,
-        server: &NodeId,
-        method: &str,
-        path_and_query: &str,
-        body: &[u8],
-        ts: u64,
-        nonce: [u8; 16],
-    ) -> AuthHeader {
-        let keypair = Keypair::from_secret_key(secp(), secret);
-        AuthHeader::sign_with(&keypair, server, method, path_and_query, body, ts, nonce)
-    }
+/// The node key `secret` as the keypair [`AuthHeader::sign`] signs with (make it once per
+/// client: its public key is computed here).
+pub fn keypair(secret: &SecretKey) -> Keypair {
+    Keypair::from_secret_key(secp(), secret)
+}
 
-    /// [`AuthHeader::sign`] with the node key as a keypair (its public key computed once).
-    pub fn sign_with(
+impl AuthHeader {
+    /// Signs a request for `server` with the node key `keypair` (see [`keypair`]) at time
+    /// `ts` with `nonce`.
+    pub fn sign(
         keypair: &Keypair,
         server: &NodeId,
         method: &str,
@@ -769,7 +762,16 @@ mod tests {
     }
 
     fn signed(secret: &SecretKey, body: &[u8], ts: u64, nonce: [u8; 16]) -> String {
-        AuthHeader::sign(secret, &server(), "POST", "/v1/echo?x=1", body, ts, nonce).to_string()
+        AuthHeader::sign(
+            &keypair(secret),
+            &server(),
+            "POST",
+            "/v1/echo?x=1",
+            body,
+            ts,
+            nonce,
+        )
+        .to_string()
     }
 
     fn verify(
@@ -877,7 +879,7 @@ mod tests {
     fn a_request_for_another_server_is_refused() {
         let secret = key(7);
         let for_other = AuthHeader::sign(
-            &secret,
+            &keypair(&secret),
             &node(98),
             "POST",
             "/v1/echo?x=1",
@@ -902,7 +904,15 @@ mod tests {
         let mut flipped = server().0.serialize();
         flipped[0] ^= 1;
         let negated = NodeId(PublicKey::from_slice(&flipped).unwrap());
-        let header = AuthHeader::sign(&secret, &negated, "POST", "/v1/echo?x=1", b"", NOW, [2; 16]);
+        let header = AuthHeader::sign(
+            &keypair(&secret),
+            &negated,
+            "POST",
+            "/v1/echo?x=1",
+            b"",
+            NOW,
+            [2; 16],
+        );
         assert_eq!(
             verify(&mut cache, &header.to_string(), b"", NOW).unwrap_err(),
             AuthError::WrongServer {
@@ -1192,7 +1202,7 @@ mod doc_vector {
             digest.to_lower_hex_string(),
             "de598031c3b9c1525b21946753b05d2c61800a16a1850bde78aacfff05d34cf1"
         );
-        let header = AuthHeader::sign(&secret, &server, method, target, body, ts, nonce);
+        let header = AuthHeader::sign(&keypair(&secret), &server, method, target, body, ts, nonce);
         header.verify_signature(method, target).unwrap();
         header.check_body(body).unwrap();
     }

@@ -138,7 +138,7 @@ impl Client {
             .user_agent(concat!("asyncpay/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        let keypair = Keypair::from_secret_key(crate::crypto::secp(), &node_secret);
+        let keypair = super::auth::keypair(&node_secret);
         let node = NodeId(keypair.public_key());
         Ok(Client {
             agent,
@@ -305,7 +305,7 @@ impl Client {
         let server = self.server_id()?;
         let body = body(&server, ts, &nonce)?;
         let signed_body = body.as_deref().unwrap_or(&[]);
-        let auth = AuthHeader::sign_with(
+        let auth = AuthHeader::sign(
             &self.keypair,
             &server,
             method,

@@ -167,7 +167,16 @@ impl Hostile {
     ) -> String {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).unwrap();
-        AuthHeader::sign(&self.key, server, method, target, body, ts, nonce).to_string()
+        AuthHeader::sign(
+            &asyncpay::net::auth::keypair(&self.key),
+            server,
+            method,
+            target,
+            body,
+            ts,
+            nonce,
+        )
+        .to_string()
     }
 
     /// `open_channel` number `n` of this node (a channel id of its own), with any funder,
