@@ -156,12 +156,6 @@ impl<'de> Deserialize<'de> for HistoryChunk {
     }
 }
 
-impl crate::store::StateFile for HistoryChunk {
-    const FILE: &'static str = "settle-leaf-hashes";
-    const KIND: &'static str = "asyncpay/settle-leaf-hashes";
-    const VERSION: u32 = 1;
-}
-
 /// A chunk frozen since its channel was loaded, with whether a committed copy of it was
 /// seen in the store (then no later save needs to look for it again).
 #[derive(Debug)]

@@ -358,6 +358,13 @@ impl StateFile for ServerChannel {
     }
 }
 
+/// A chunk of a channel's history stored apart (either role's: the key names the side).
+impl StateFile for HistoryChunk {
+    const FILE: &'static str = "settle-leaf-hashes";
+    const KIND: &'static str = "asyncpay/settle-leaf-hashes";
+    const VERSION: u32 = 1;
+}
+
 /// Saves, in `tx`, each chunk of `channel`'s history frozen since it was loaded that is not
 /// stored yet: the channel's record, saved after them in the same transaction, leaves
 /// their hashes out (see [`crate::protocol::history`]). A chunk is written once; one found
