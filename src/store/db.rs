@@ -689,7 +689,8 @@ impl Txn<'_> {
         value: &T,
     ) -> Result<bool, StoreError> {
         let id = RecordId::keyed::<T>(self.path, key)?;
-        if self.changes.contains_key(&id.owned()) {
+        // Written by this transaction already (one it removed is written again below).
+        if matches!(self.changes.get(&id.owned()), Some(Some(_))) {
             return Ok(false);
         }
         match self.load_id::<T>(&id)? {
