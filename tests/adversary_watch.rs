@@ -955,12 +955,29 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
     assert!(failed.is_err());
     assert!(store.keys_of::<HistoryChunk>().unwrap().is_empty());
     store
-        .save_keyed(&id, &server_channel(serde_json::from_value(v).unwrap()))
+        .save_keyed(
+            &id,
+            &server_channel(serde_json::from_value(v.clone()).unwrap()),
+        )
         .unwrap();
     assert_eq!(
         store.keys_of::<HistoryChunk>().unwrap(),
         std::slice::from_ref(&key)
     );
+    assert_eq!(
+        store.load_keyed::<HistoryChunk>(&key).unwrap(),
+        Some(chunk.clone())
+    );
+    // A transaction that removes the chunk and then saves the channel writes it again.
+    store
+        .transaction(|tx| {
+            tx.remove_keyed::<HistoryChunk>(&key)?;
+            tx.save_keyed(
+                &id,
+                &server_channel(serde_json::from_value(v.clone()).unwrap()),
+            )
+        })
+        .unwrap();
     assert_eq!(store.load_keyed::<HistoryChunk>(&key).unwrap(), Some(chunk));
     let loaded = store.load_keyed::<ServerChannel>(&id).unwrap().unwrap();
     // The same data dir holds the client's side of a channel with the same id (a client of
