@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 mod common;
 
 use common::procs::Env;
+use common::records::raw_db;
 
 const FORGER_MNEMONIC: &str = "legal winner thank year wave sausage worth useful legal winner \
     thank yellow";
@@ -89,8 +90,13 @@ fn unlock(root: &Path) -> Result<asyncpay::store::Store, StoreError> {
         .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
 }
 
-fn raw_db(dir: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(dir.join(DB_FILE)).unwrap()
+/// The database file of `dir` with every commit in it (its write-ahead log moved in), as
+/// bytes to put back later.
+fn database_bytes(dir: &Path) -> Vec<u8> {
+    raw_db(dir)
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    std::fs::read(dir.join(DB_FILE)).unwrap()
 }
 
 /// Record `coll`/`key` as it is in the database: (seq, body).
@@ -205,8 +211,8 @@ fn a_forged_seed_is_refused() {
             .unwrap()
     };
     let data_key = age::decrypt(&forger_identity, &meta(&theirs, "data_key")).unwrap();
-    std::fs::copy(theirs.join(DB_FILE), ours.join(DB_FILE)).unwrap();
-    let _ = std::fs::remove_file(ours.join(format!("{DB_FILE}-wal")));
+    std::fs::write(ours.join(DB_FILE), database_bytes(&theirs)).unwrap();
+    std::fs::write(ours.join(format!("{DB_FILE}-wal")), b"").unwrap();
     let _ = std::fs::remove_file(ours.join(format!("{DB_FILE}-shm")));
     set_meta(
         &ours,
@@ -327,8 +333,7 @@ fn a_rolled_back_deleted_or_added_record_is_refused() {
 /// The database itself as the attack surface (issue 10 review): a trigger that turns every
 /// write into a no-op (the wallet would believe a consumed nonce or a completed state was
 /// saved), an index that answers with other rows, a damaged body (a channel S could not
-/// read would go unwatched), a row changed under a running process, and a write-ahead log
-/// to delete (which would take back every commit since its checkpoint). Each is refused.
+/// read would go unwatched) and a row changed under a running process. Each is refused.
 #[test]
 fn tampering_with_the_database_itself_is_refused() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
@@ -337,8 +342,6 @@ fn tampering_with_the_database_itself_is_refused() {
     let (dir, store) = new_store(root);
     store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
     store.save_keyed("b", &Thing { amount_sat: 6 }).unwrap();
-    // Committed data lives in the database file: no write-ahead log to delete.
-    assert!(!root.join(format!("{DB_FILE}-wal")).exists());
 
     // A row changed under the running process: the next read refuses it.
     let a = row(root, Thing::FILE, "a");
@@ -386,6 +389,80 @@ fn tampering_with_the_database_itself_is_refused() {
     unlock(root).unwrap();
 }
 
+/// The write-ahead log holds every commit since its last checkpoint (ADR 0013): a data dir
+/// found without it after a crash, or copied without it, is refused rather than opened at
+/// the checkpoint (an older state, with secret nonces since used). The refusal changes
+/// nothing (it is refused again), and the log put back brings every commit back. A writer
+/// that stops cleanly leaves its log empty. A SQLite tool closing the database last moves
+/// the log into the file and removes it: refused too (asyncpay cannot tell it from a
+/// removal), and an empty log put back is then right.
+#[test]
+fn a_missing_log_is_refused() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    let _ = database_bytes(root); // checkpointed: 5 is in the file
+                                  // A reader in the middle of a read keeps the writer from emptying its log when it
+                                  // stops, as a crash would: the commit of 6 stays in the log only.
+    let reader = raw_db(root);
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    drop((store, dir));
+    drop(reader);
+    let log = root.join(format!("{DB_FILE}-wal"));
+    let kept = std::fs::read(&log).unwrap();
+    assert!(!kept.is_empty(), "the last commit is in the log");
+
+    std::fs::remove_file(&log).unwrap();
+    for _ in 0..2 {
+        let err = unlock(root).unwrap_err();
+        assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
+        assert!(err.is_corrupt_or_unsupported());
+        let text = err.to_string();
+        assert!(text.contains("records.sqlite-wal"), "{text}");
+        assert!(text.contains("restore the whole data dir"), "{text}");
+        let err = asyncpay::store::ReadOnlyDir::open(root)
+            .unwrap()
+            .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
+        assert!(!log.exists(), "a refusal makes no new, empty log");
+    }
+
+    std::fs::write(&log, &kept).unwrap();
+    let store = unlock(root).unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+    drop(store);
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().len(),
+        0,
+        "a clean stop empties it"
+    );
+
+    // A SQLite tool with SQLite's defaults, closing the database last.
+    let tool = rusqlite::Connection::open(root.join(DB_FILE)).unwrap();
+    let _: i64 = tool
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    drop(tool);
+    assert!(!log.exists());
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
+    std::fs::write(&log, b"").unwrap();
+    assert_eq!(
+        unlock(root).unwrap().load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+}
+
 /// The second review's attacks on a running process: the whole database put back from an
 /// older copy under it (every row and the digest: consistent, but not what the writer
 /// last wrote), the schema changed under it, the journal switched to a write-ahead log by
@@ -400,9 +477,9 @@ fn a_database_changed_under_a_running_process_is_refused() {
     let (dir, store) = new_store(root);
     store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
     let db = root.join(DB_FILE);
-    let old = std::fs::read(&db).unwrap();
+    let old = database_bytes(root);
     store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
-    let new = std::fs::read(&db).unwrap();
+    let new = database_bytes(root);
 
     // The whole older copy written back under the writer.
     std::fs::write(&db, &old).unwrap();
@@ -411,6 +488,12 @@ fn a_database_changed_under_a_running_process_is_refused() {
     let err = store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap_err();
     assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
     std::fs::write(&db, &new).unwrap();
+    // SQLite's cache of a database with a write-ahead log does not see a file changed
+    // around SQLite: the running writer stays refused; started again, it reads the file.
+    let err = store.load_keyed::<Thing>("a").unwrap_err();
+    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
+    drop((store, dir));
+    let store = unlock(root).unwrap();
     assert_eq!(
         store.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 6 })
@@ -426,7 +509,7 @@ fn a_database_changed_under_a_running_process_is_refused() {
         reader.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 8 })
     );
-    let newest = std::fs::read(&db).unwrap();
+    let newest = database_bytes(root);
     std::fs::write(&db, &new).unwrap();
     let err = reader.load_keyed::<Thing>("a").unwrap_err();
     assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
@@ -438,22 +521,24 @@ fn a_database_changed_under_a_running_process_is_refused() {
         .unwrap();
     let err = store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap_err();
     assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
-    drop((store, dir));
+    drop(store);
     let store = unlock(root).unwrap();
 
-    // A write-ahead log switched on by someone else: the writer refuses to commit into it.
+    // The journal switched by someone else: leaving the write-ahead log needs the
+    // database to oneself, which SQLite refuses while the writer has it open (and the
+    // writer checks the mode at every write as well).
     let other = raw_db(root);
-    let mode: String = other
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+    other
+        .busy_timeout(std::time::Duration::from_millis(100))
         .unwrap();
-    assert_eq!(mode, "wal");
-    let err = store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap_err();
-    assert!(matches!(err, StoreError::RolledBack { .. }), "{err}");
-    drop(store);
-    let _: String = other
-        .query_row("PRAGMA journal_mode=TRUNCATE", [], |r| r.get(0))
-        .unwrap();
-    drop(other);
+    let err = other
+        .query_row("PRAGMA journal_mode=TRUNCATE", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap();
+    drop((store, other));
 
     // A full database that says it is new.
     raw_db(root)

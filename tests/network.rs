@@ -4,6 +4,8 @@
 
 #[path = "common/functional.rs"]
 mod functional;
+#[path = "common/records.rs"]
+mod records;
 
 use asyncpay::client::{Direction, LocalStatus};
 use asyncpay::server::payments::ServerPayment;
@@ -139,8 +141,7 @@ fn an_old_settings_record_never_makes_s_reuse_a_channel_key() {
     payer.fund(1_000_000);
     net.ledger().mine(1, None).unwrap();
     let settings = |dir: &std::path::Path| -> (i64, Vec<u8>) {
-        rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
-            .unwrap()
+        records::raw_db(dir)
             .query_row(
                 "SELECT seq, body FROM records WHERE coll = 'server.age'",
                 [],
@@ -149,8 +150,7 @@ fn an_old_settings_record_never_makes_s_reuse_a_channel_key() {
             .unwrap()
     };
     let put_back = |dir: &std::path::Path, (seq, body): &(i64, Vec<u8>)| {
-        rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
-            .unwrap()
+        records::raw_db(dir)
             .execute(
                 "UPDATE records SET seq = ?1, body = ?2 WHERE coll = 'server.age'",
                 rusqlite::params![seq, body],

@@ -668,8 +668,7 @@ fn sigkills_during_payments_lose_nothing() {
 
 /// Record `coll`/`key` of data dir `dir` as it is in its database: (seq, body).
 fn record(dir: &std::path::Path, coll: &str, key: &str) -> (i64, Vec<u8>) {
-    rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
-        .unwrap()
+    common::records::raw_db(dir)
         .query_row(
             "SELECT seq, body FROM records WHERE coll = ?1 AND key = ?2",
             [coll, key],
@@ -680,8 +679,7 @@ fn record(dir: &std::path::Path, coll: &str, key: &str) -> (i64, Vec<u8>) {
 
 /// Puts `row` back as record `coll`/`key` of data dir `dir`.
 fn put_back(dir: &std::path::Path, coll: &str, key: &str, (seq, body): &(i64, Vec<u8>)) {
-    rusqlite::Connection::open(dir.join(asyncpay::store::DB_FILE))
-        .unwrap()
+    common::records::raw_db(dir)
         .execute(
             "UPDATE records SET seq = ?3, body = ?4 WHERE coll = ?1 AND key = ?2",
             rusqlite::params![coll, key, seq, body],

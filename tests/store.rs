@@ -36,7 +36,8 @@ fn seed() -> SeedFile {
     }
 }
 
-/// Every file of a directory (recursively) with its bytes.
+/// Every file of a directory (recursively) with its bytes; for the write-ahead log's index
+/// (`-shm`, shared memory every reader writes its read marks into), its size.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     for entry in fs::read_dir(dir).unwrap() {
@@ -44,6 +45,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         let path = entry.path();
         if entry.file_type().unwrap().is_dir() {
             out.extend(snapshot(&path));
+        } else if path.to_string_lossy().ends_with("-shm") {
+            let len = entry.metadata().unwrap().len();
+            out.insert(path.clone(), len.to_le_bytes().to_vec());
         } else {
             out.insert(path.clone(), fs::read(&path).unwrap());
         }
@@ -51,11 +55,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// The records database of data dir `dir`, opened beside the wallet as an attacker who can
-/// write the data dir would.
-fn raw_db(dir: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(dir.join(DB_FILE)).unwrap()
-}
+#[path = "common/records.rs"]
+mod records;
+use records::raw_db;
 
 /// The sealed body of record `coll`/`key` (`key` empty for a singleton like `seed.age`).
 fn body(dir: &Path, coll: &str, key: &str) -> Vec<u8> {
@@ -963,7 +965,7 @@ fn killed_writer_leaves_old_or_new_transaction() {
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).unwrap();
     let mut rng = XorShift(u64::from_le_bytes(seed) | 1);
-    let (mut seen, mut hot) = ([0u32; BIG_VALUES as usize], 0);
+    let (mut seen, mut logged) = ([0u32; BIG_VALUES as usize], 0);
     let mut save_times = Vec::new();
     const RUNS: usize = 40;
     for run in 0..RUNS {
@@ -991,9 +993,10 @@ fn killed_writer_leaves_old_or_new_transaction() {
         child.wait().unwrap();
 
         assert!(temp_files(&path).is_empty(), "run {run}");
-        let journal = path.join(format!("{DB_FILE}-journal"));
-        hot += usize::from(fs::metadata(&journal).is_ok_and(|m| m.len() > 0));
-        // A read-only view first: a kill inside a commit left a journal it must roll back.
+        let log = path.join(format!("{DB_FILE}-wal"));
+        logged += usize::from(fs::metadata(&log).is_ok_and(|m| m.len() > 0));
+        // A read-only view first: it reads the commits the killed writer left in the log
+        // (and ignores a commit it was killed inside).
         let reader = asyncpay::store::ReadOnlyDir::open(&path)
             .unwrap()
             .unlock(&Unlock::IdentityFile(id_file.clone()))
@@ -1021,7 +1024,7 @@ fn killed_writer_leaves_old_or_new_transaction() {
     }
     save_times.sort_unstable();
     eprintln!(
-        "crash test: {RUNS} kills, {hot} inside a commit (a journal to roll back), values seen {seen:?}, median transaction {} us",
+        "crash test: {RUNS} kills, {logged} leaving commits in the log, values seen {seen:?}, median transaction {} us",
         save_times[save_times.len() / 2]
     );
 }
@@ -1155,11 +1158,25 @@ fn golden_files_still_load() {
     fs::create_dir(&d).unwrap();
     fs::copy(data.join("recipient-v1.txt"), d.join(RECIPIENT_FILE)).unwrap();
     fs::copy(data.join("records-v1.sqlite"), d.join(DB_FILE)).unwrap();
-    let store = DataDir::open(&d, LockWait::Fail)
-        .unwrap()
-        .unlock(&Unlock::IdentityFile(id_file.clone()))
-        .unwrap();
+    let header = |d: &Path| fs::read(d.join(DB_FILE)).unwrap()[18..20].to_vec();
+    assert_eq!(
+        header(&d),
+        [1, 1],
+        "the golden database has a rollback journal"
+    );
+    let open = || {
+        DataDir::open(&d, LockWait::Fail)
+            .unwrap()
+            .unlock(&Unlock::IdentityFile(id_file.clone()))
+            .unwrap()
+    };
+    let store = open();
     assert_eq!(store.load::<SeedFile>().unwrap().unwrap(), golden_seed());
+    // Switched to the write-ahead log at its first writable open (ADR 0013), everything
+    // still in it, and again the next time.
+    drop(store);
+    assert_eq!(header(&d), [2, 2]);
+    assert_eq!(open().load::<SeedFile>().unwrap().unwrap(), golden_seed());
 
     // identity.age alone (no recipient file) unlocks too.
     fs::remove_file(b.join(RECIPIENT_FILE)).unwrap();
@@ -1224,7 +1241,13 @@ fn golden_regenerate_database() {
         .unwrap();
     store.save(&golden_seed()).unwrap();
     drop(store);
-    drop(dir); // closes the database: its WAL is checkpointed into the file
+    drop(dir); // closes the database: its write-ahead log is checkpointed into the file
+               // The golden file is one file: back to a rollback journal, which needs no log beside
+               // it (a release opening it switches it to the log, as it does a data dir of ADR 0007).
+    let _: String = rusqlite::Connection::open(tmp.path().join(DB_FILE))
+        .unwrap()
+        .query_row("PRAGMA journal_mode=TRUNCATE", [], |r| r.get(0))
+        .unwrap();
     fs::copy(tmp.path().join(DB_FILE), data.join("records-v1.sqlite")).unwrap();
 }
 

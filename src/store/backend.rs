@@ -403,6 +403,20 @@ impl Conn {
         }
     }
 
+    /// SQLite: copies every commit of the write-ahead log into the database file (a new
+    /// database then carries its header, which says it has a log, from its first commit);
+    /// PostgreSQL: nothing to do.
+    /// Does not wait for a reader (SQLite then copies what it can).
+    pub(crate) fn checkpoint(&mut self) -> Sql<()> {
+        if let Conn::Sqlite(c) = self {
+            c.busy_timeout(std::time::Duration::ZERO)?;
+            let done = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            done?;
+        }
+        Ok(())
+    }
+
     /// A read snapshot.
     pub(crate) fn read(&mut self) -> Sql<Tx<'_>> {
         Ok(match self {
@@ -804,14 +818,14 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// True if the connection still writes through SQLite's rollback journal (a write-ahead
-    /// log switched on by someone else would hold our commits where deleting one file takes
-    /// them back); PostgreSQL: always.
+    /// True if the connection still writes through the write-ahead log it opened with (a
+    /// journal mode switched by another connection means someone else is changing the
+    /// database under us); PostgreSQL: always.
     pub(crate) fn journal_is_ours(&self) -> Sql<bool> {
         match self {
             Tx::Sqlite(tx) => {
                 let journal: String = tx.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
-                Ok(journal.eq_ignore_ascii_case("truncate"))
+                Ok(journal.eq_ignore_ascii_case("wal"))
             }
             Tx::Postgres(_) => Ok(true),
         }

@@ -25,10 +25,13 @@
 //!   copy of the *whole* database is not detectable from inside it (an old backup looks the
 //!   same); see ADR 0007.
 //! - **Transactions.** [`Txn`] groups any number of reads and writes into one SQLite
-//!   transaction (`BEGIN IMMEDIATE`, a rollback journal, `synchronous=FULL`): a protocol step
-//!   commits its secret nonce, channel state and payment record together, or not at all.
-//!   Not WAL: with a write-ahead log, deleting the `-wal` file after a crash would take back
-//!   every commit since its last checkpoint.
+//!   transaction (`BEGIN IMMEDIATE`, SQLite's write-ahead log, `synchronous=FULL`): a
+//!   protocol step commits its secret nonce, channel state and payment record together,
+//!   durably (one fsync of the log), or not at all. The log (`records.sqlite-wal`) holds the
+//!   commits since its last checkpoint and belongs to the database: a database whose header
+//!   says it has a log, found without one, is refused ([`StoreError::LogMissing`]), never
+//!   opened at its older checkpoint; no connection of ours removes the log when it closes
+//!   (ADR 0013).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -320,6 +323,22 @@ pub(crate) struct Db {
     inner: Mutex<Inner>,
 }
 
+impl Drop for Db {
+    /// The writer, closing, moves its log into the database file and empties it: the next
+    /// process then opens the database without reading back a log of up to SQLite's
+    /// checkpoint size (a short command would otherwise pay for it at every start). Not
+    /// waiting for a reader that still uses the log: it is then emptied by a later writer.
+    fn drop(&mut self) {
+        if self.writable {
+            let inner = self
+                .inner
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _ = inner.conn.checkpoint();
+        }
+    }
+}
+
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
@@ -555,9 +574,9 @@ impl Db {
         let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
-        // checked once they can no longer change before we commit, and still the rollback
-        // journal (a write-ahead log switched on by someone else would hold our commits
-        // where deleting one file takes them back).
+        // checked once they can no longer change before we commit, and still the
+        // write-ahead log we opened with (another connection switching the journal is
+        // someone else changing the database under us).
         tx.lock_tables().map_err(|e| db_error(&self.path, e))?;
         check_schema(&tx, &self.path)?;
         if !tx.journal_is_ours().map_err(|e| db_error(&self.path, e))? {
@@ -834,6 +853,34 @@ fn recover_crashed_commit(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The write-ahead log beside the database `file`.
+pub(crate) fn log_path(file: &Path) -> PathBuf {
+    let mut log = file.as_os_str().to_owned();
+    log.push("-wal");
+    PathBuf::from(log)
+}
+
+/// Refuses a database in write-ahead-log mode (its header's read and write versions are 2)
+/// whose log is gone: the commits since its last checkpoint were in it, and opening the
+/// database would silently go back to that checkpoint (a secret nonce could then sign
+/// twice). Read from the file itself, before SQLite opens it: SQLite would make a new,
+/// empty log at once.
+fn refuse_missing_log(file: &Path, path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    let logged = std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok()
+        && header[18] == 2
+        && header[19] == 2;
+    if logged && !log_path(file).exists() {
+        return Err(StoreError::LogMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 fn schema_version(tx: &Tx<'_>, path: &Path) -> Result<i64, StoreError> {
     tx.schema_token().map_err(|e| db_error(path, e))
 }
@@ -843,19 +890,33 @@ fn schema_version(tx: &Tx<'_>, path: &Path) -> Result<i64, StoreError> {
 fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, StoreError> {
     match location {
         Location::Sqlite(file) if writable => {
+            refuse_missing_log(file, path)?;
             let conn = Connection::open(file).map_err(|e| db_error(path, e))?;
             protect(file)?;
             harden(&conn, path)?;
-            // A rollback journal, not WAL: committed data lives in the database file only,
-            // so removing a side file after a crash cannot take commits back (deleting a
-            // WAL file would roll back everything since its last checkpoint).
-            conn.pragma_update(None, "journal_mode", "TRUNCATE")
-                .and_then(|()| conn.pragma_update(None, "synchronous", "FULL"))
-                .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(10)))
+            // A write-ahead log: a commit is one fsync of the log (a rollback journal took
+            // five). The commits since its last checkpoint live in the log only, so the
+            // log is kept (`refuse_missing_log`, no checkpoint-and-remove on close).
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+                .and_then(|mode| {
+                    conn.pragma_update(None, "synchronous", "FULL")?;
+                    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                    Ok(mode)
+                })
                 .map_err(|e| db_error(path, e))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Database {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "SQLite kept the {mode} journal instead of its write-ahead log"
+                    ),
+                });
+            }
             Ok(Conn::Sqlite(conn))
         }
         Location::Sqlite(file) => {
+            refuse_missing_log(file, path)?;
             let conn = Connection::open_with_flags(
                 file,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -904,6 +965,9 @@ fn harden(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
         (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
         (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        // Closing the last connection would checkpoint the log and remove it: a log found
+        // missing later could then not be told from one removed after a crash.
+        (DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true),
     ] {
         conn.set_db_config(config, on)
             .map_err(|e| db_error(path, e))?;
@@ -1062,7 +1126,10 @@ fn create(
     }
     // The digest is written even with nothing imported.
     write_digest(&txn.tx, path, &keys, &txn.digest)?;
-    txn.commit()
+    txn.commit()?;
+    // Until a checkpoint the new database lives in its log only, and the file's header
+    // would not say that it has one (`refuse_missing_log`).
+    conn.checkpoint().map_err(|e| db_error(path, e))
 }
 
 fn load_keys(

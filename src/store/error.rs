@@ -191,6 +191,17 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
     },
+    /// The records database says it has a write-ahead log, and the log is gone: the
+    /// commits since its last checkpoint were in it.
+    #[error(
+        "{}-wal, the write-ahead log of {}, is missing: the latest commits of this wallet were in it, and without it the database would go back to an older state (an old secret nonce could sign twice and give away a key); put the file back if you still have it, else restore the whole data dir (both files together) from your latest backup",
+        path.display(),
+        path.display()
+    )]
+    LogMissing {
+        /// The database file.
+        path: PathBuf,
+    },
     /// A data dir of an older release, whose state files have not been moved into
     /// `records.sqlite` yet.
     #[error(
@@ -283,6 +294,7 @@ impl StoreError {
                 | StoreError::BadLockFile { .. }
                 | StoreError::Forged { .. }
                 | StoreError::RolledBack { .. }
+                | StoreError::LogMissing { .. }
                 | StoreError::NotMigrated { .. }
                 | StoreError::UnsupportedVersion { .. }
                 | StoreError::MigrationFailed { .. }

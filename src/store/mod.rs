@@ -6,12 +6,14 @@
 //!   age's scrypt recipient (ASCII armored). Absent in identity-file mode.
 //! - `recipient`: the storage identity's public recipient (`age1...`), plain text. Written
 //!   in both modes; in identity-file mode it is the only trace of the identity.
-//! - `records.sqlite` (with SQLite's `-journal` next to it): every record of the
-//!   wallet (the seed, the on-chain wallet, channels, payments, S's mailbox...), each the
-//!   JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`] sealed
-//!   under a random data key that is age-encrypted to the storage recipient (so saving
-//!   never needs the passphrase) and bound to the storage identity; see `db.rs` for the
-//!   format, the authentication of every record and the rollback check.
+//! - `records.sqlite` (with SQLite's write-ahead log `records.sqlite-wal` and its index
+//!   `records.sqlite-shm` next to it; the log belongs to the database, ADR 0013): every
+//!   record of the wallet (the seed, the on-chain wallet, channels, payments, S's
+//!   mailbox...), each the JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a
+//!   [`StateFile`] sealed under a random data key that is age-encrypted to the storage
+//!   recipient (so saving never needs the passphrase) and bound to the storage identity;
+//!   see `db.rs` for the format, the authentication of every record and the rollback
+//!   check.
 //! - `database`: only for a data dir whose records live in PostgreSQL (`asyncpay init
 //!   --database URL`): the URL and the schema that hold them instead of `records.sqlite`
 //!   (see `backend.rs` and ADR 0011).
@@ -30,11 +32,11 @@
 //!
 //! [`ReadOnlyDir`] opens a data dir *without* its lock, for a process that only reads while
 //! another one holds the lock (the operator's `server sales` next to a running `server run`).
-//! SQLite gives the reader a consistent snapshot of each read (a read waits while the writer
-//! commits). A [`ReadOnlyStore`] has no way to write: it creates, removes and changes
+//! SQLite gives the reader a consistent snapshot of each read (the writer's commits go on
+//! meanwhile). A [`ReadOnlyStore`] has no way to write: it creates, removes and changes
 //! nothing (not even the lock file or stale temp files), but for one thing any opener of
-//! the database must do: rolling back the commit a writer killed midway left in its
-//! journal, to the last commit.
+//! the database must do: rolling back the commit a writer of an older release (a rollback
+//! journal) killed midway left in its journal, to the last commit.
 //!
 //! ```no_run
 //! use asyncpay::store::{DataDir, LockWait, SeedFile, Unlock};
@@ -1419,7 +1421,18 @@ mod tests {
         fs::remove_file(tmp.path().join(LOCK_FILE)).unwrap();
         let stale = tmp.path().join(".seed.age.0123456789abcdef.tmp");
         fs::write(&stale, b"half").unwrap();
-        let before = listing(tmp.path());
+        // The log's index (`-shm`) is shared memory that every reader writes its read
+        // marks into: only its size is compared.
+        let files = || {
+            listing(tmp.path())
+                .into_iter()
+                .map(|(path, len, time)| {
+                    let shm = path.to_string_lossy().ends_with("-shm");
+                    (path, len, (!shm).then_some(time))
+                })
+                .collect::<Vec<_>>()
+        };
+        let before = files();
 
         let ro = ReadOnlyDir::open(tmp.path()).unwrap();
         let wrong = ro.unlock(&Unlock::Passphrase(pass("nope"))).unwrap_err();
@@ -1429,7 +1442,7 @@ mod tests {
         assert!(reader.keys_of::<Note>().unwrap().is_empty());
         assert!(reader.load_keyed::<Note>("missing").unwrap().is_none());
 
-        assert_eq!(listing(tmp.path()), before);
+        assert_eq!(files(), before);
         assert!(stale.exists());
         assert!(!tmp.path().join(LOCK_FILE).exists());
     }

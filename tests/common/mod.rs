@@ -6,6 +6,7 @@ pub mod duo;
 pub mod hostile;
 pub mod procs;
 pub mod protocol;
+pub mod records;
 pub mod story;
 
 use asyncpay::eltoo::{ChannelParams, DUST_LIMIT};
