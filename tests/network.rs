@@ -341,6 +341,54 @@ fn a_write_hidden_from_the_ledgers_count_is_seen_at_the_next_block() {
     settles_latest(&net, core, latest);
 }
 
+/// A channel whose history passes a chunk while S runs: S lets go of the chunk once a
+/// committed save stored it (S's memory does not grow with a channel's life), and an old
+/// state from inside it, published by a restored backup of A, is still rebound: the
+/// watcher reads the chunk back from S's store.
+#[test]
+fn s_lets_go_of_a_stored_chunk_and_still_rebinds_over_an_old_state_from_it() {
+    use asyncpay::protocol::HISTORY_CHUNK;
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    net.pay_and_settle(0, 0, 1_000);
+    let backup = net.root().join("a-backup");
+    copy_files(&net.payers[0].dir, &backup);
+    let a_channel = || {
+        let ch = &net.payers[0].engine().channels().unwrap()[0].channel;
+        (ch.id(), ch.latest().unwrap().state.number)
+    };
+    let latest = || a_channel().1;
+    let old_number = latest();
+    while latest() < HISTORY_CHUNK + 6 {
+        net.pay_and_settle(0, 0, 1_000);
+    }
+    let (stored, fresh, history) = core
+        .with_channel(&a_channel().0, |ch| {
+            let fresh = ch.fresh_history_chunks().count();
+            (ch.stored_history_chunks(), fresh, ch.history())
+        })
+        .unwrap();
+    assert_eq!((stored, fresh), (1, 0), "chunk 0 let go");
+    assert!(!history.contains_key(&old_number));
+    assert!(history.contains_key(&latest()));
+
+    let old = functional::Node::open("a-old", backup, &net.chain);
+    assert_eq!(
+        old.engine().channels().unwrap()[0]
+            .channel
+            .latest()
+            .unwrap()
+            .state
+            .number,
+        old_number
+    );
+    publish_old_state(&old);
+    let latest = latest();
+    let log = core.watch_once();
+    assert!(rebinds(&log, latest), "{log:?}");
+    settles_latest(&net, core, latest);
+}
+
 /// Copies a data dir's files (a backup taken while the wallet is idle).
 fn copy_files(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();

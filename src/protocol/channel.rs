@@ -728,6 +728,14 @@ impl Channel {
         self.history.fresh_chunks()
     }
 
+    /// Lets go of the chunks of history a committed save stored apart: they are read back
+    /// from the store when needed ([`ChannelError::HistoryChunkNeeded`]), as for a copy
+    /// just loaded, so that a long-lived holder's memory does not grow with the channel's
+    /// life. Nothing saved changes.
+    pub fn release_stored_history(&mut self) {
+        self.history.release_stored();
+    }
+
     /// The update dropped by [`Channel::supersede_pending`] above the latest signed state,
     /// until the next update (which supersedes it) completes.
     pub fn superseded(&self) -> Option<u32> {

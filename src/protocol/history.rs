@@ -264,6 +264,21 @@ impl History {
         self.tail.insert(number, hash);
     }
 
+    /// Lets go of the leading chunks that a committed save is known to have stored
+    /// ([`FrozenChunk::is_seen_stored`]): from then on they are read back from the store
+    /// when needed, as for a channel just loaded. A long-lived holder (S) then keeps no more
+    /// of a channel's history in memory than the hashes above its stored chunks. Changes
+    /// nothing that is saved ([`History::apart`] and the tail stay as they are).
+    pub(super) fn release_stored(&mut self) {
+        let n = self
+            .chunks
+            .iter()
+            .take_while(|c| c.is_seen_stored())
+            .count();
+        self.chunks.drain(..n);
+        self.stored += n as u32;
+    }
+
     /// Freezes every chunk entirely below `latest`, the latest signed state: nothing is
     /// ever added below it.
     pub(super) fn freeze_below(&mut self, channel_id: ChannelId, local: Party, latest: u32) {
@@ -281,5 +296,48 @@ impl History {
                 seen_stored: AtomicBool::new(false),
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+
+    #[test]
+    fn only_chunks_seen_stored_are_let_go_and_the_rest_stays_the_same() {
+        let id = ChannelId([9; 32]);
+        let mut h = History::default();
+        let top = 2 * HISTORY_CHUNK + 5;
+        for n in 0..=top {
+            h.insert(n, TapLeafHash::from_byte_array([n as u8; 32]));
+        }
+        h.freeze_below(id, Party::Server, top);
+        assert_eq!((h.stored(), h.apart(), h.fresh_chunks().count()), (0, 2, 2));
+        let tail = h.tail().clone();
+        h.release_stored();
+        assert_eq!(
+            (h.stored(), h.fresh_chunks().count()),
+            (0, 2),
+            "none seen stored"
+        );
+        // Only a leading run goes: chunk 1 seen stored alone stays.
+        h.chunks[1].mark_seen_stored();
+        h.release_stored();
+        assert_eq!((h.stored(), h.fresh_chunks().count()), (0, 2));
+        h.chunks[0].mark_seen_stored();
+        let chunk0 = h.chunks[0].chunk().clone();
+        h.release_stored();
+        assert_eq!((h.stored(), h.apart(), h.fresh_chunks().count()), (2, 2, 0));
+        assert_eq!(h.tail(), &tail);
+        // The released states are read back; the others answer from memory.
+        assert_eq!(h.map_for(5, None), Err(0));
+        assert_eq!(h.map_for(HISTORY_CHUNK + 1, None), Err(1));
+        assert_eq!(
+            h.map_for(5, Some(&chunk0)).unwrap()[&5],
+            chunk0.hashes()[&5]
+        );
+        assert!(h.get(top).is_some());
+        assert!(h.get(5).is_none());
     }
 }

@@ -811,6 +811,12 @@ impl ServerCore {
         }
     }
 
+    /// `f` of channel `id` as S holds it in memory (its history as [`Channel::history`]
+    /// shows it), if S has it.
+    pub fn with_channel<R>(&self, id: &ChannelId, f: impl FnOnce(&Channel) -> R) -> Option<R> {
+        self.lock().channels.get(id).map(|c| f(&c.channel))
+    }
+
     /// The client's channels.
     pub fn channels_of(&self, client: &NodeId) -> Vec<ChannelSummary> {
         let inner = self.lock();

@@ -424,6 +424,10 @@ impl ServerCore {
                 Ok(Ok(())) => unreachable!("matched above"),
             }
         }
+        for (id, _) in &old {
+            let ch = inner.channels.get_mut(id).expect("swapped above");
+            ch.channel.release_stored_history();
+        }
         for p in payments {
             inner.payments.insert(p);
         }
