@@ -463,6 +463,161 @@ fn a_missing_log_is_refused() {
     );
 }
 
+/// The log removed while the writer runs (a cleanup tool, an `rm`): the commits only the
+/// removed file held are moved into the database file before the next write, which then
+/// goes to a new, empty log; a copy of the data dir taken at any point after (what a
+/// crash leaves) has every commit. While a reader keeps the move from completing, nothing
+/// is written. A log replaced by another file is never applied.
+#[test]
+fn a_log_removed_or_replaced_under_a_running_writer_loses_nothing() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("w");
+    let (dir, store) = new_store(&root);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    store.save_keyed("b", &Thing { amount_sat: 6 }).unwrap();
+    let log = root.join(format!("{DB_FILE}-wal"));
+    assert!(std::fs::metadata(&log).unwrap().len() > 0);
+    // A copy of the data dir as a crash would leave it.
+    let crash_copy = |name: &str| {
+        let copy = tmp.path().join(name);
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() != "lock" {
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+            }
+        }
+        unlock(&copy).unwrap()
+    };
+
+    std::fs::remove_file(&log).unwrap();
+    store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap();
+    assert!(log.exists(), "a new log");
+    let copy = crash_copy("after-rm");
+    assert_eq!(
+        copy.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 7 })
+    );
+    assert_eq!(
+        copy.load_keyed::<Thing>("b").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+
+    // A reader in the middle of a read keeps the move from completing: nothing written.
+    let reader = raw_db(&root);
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let err = store.save_keyed("a", &Thing { amount_sat: 8 }).unwrap_err();
+    assert!(matches!(err, StoreError::LogRemoved { .. }), "{err}");
+    assert!(err.is_in_use());
+    drop(reader);
+    store.save_keyed("a", &Thing { amount_sat: 8 }).unwrap();
+    let copy = crash_copy("after-reader");
+    assert_eq!(
+        copy.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 8 })
+    );
+
+    // A log replaced by an older copy of itself is not applied.
+    let older = std::fs::read(&log).unwrap();
+    store.save_keyed("a", &Thing { amount_sat: 9 }).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, &older).unwrap();
+    store.save_keyed("b", &Thing { amount_sat: 10 }).unwrap();
+    drop((store, dir));
+    let store = unlock(&root).unwrap();
+    assert_eq!(
+        store.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 9 })
+    );
+    assert_eq!(
+        store.load_keyed::<Thing>("b").unwrap(),
+        Some(Thing { amount_sat: 10 })
+    );
+}
+
+const SWITCH_ENV: &str = "ASYNCPAY_TEST_SWITCH_JOURNAL";
+
+/// Run by `the_log_is_checked_without_dropping_sqlites_locks` in a process of its own:
+/// tries to switch the database named by `SWITCH_ENV` to a rollback journal, and says how
+/// that went.
+#[test]
+fn child_switch_journal() {
+    let Some(db) = std::env::var_os(SWITCH_ENV) else {
+        return;
+    };
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    match conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get::<_, String>(0)) {
+        Ok(mode) => println!("SWITCHED {mode}"),
+        Err(e) => println!("REFUSED {e}"),
+    }
+}
+
+/// The log is looked at by hand only while this process has no connection to the
+/// database (closing any descriptor of a file drops every POSIX lock the process holds on
+/// it, SQLite's included): with a writer and two read-only views open in one process,
+/// another program still cannot switch the journal (which would remove the log the writer
+/// commits to). The log and its index are 0600, and a header that says "log" by its write
+/// version alone is refused without one too.
+#[test]
+fn the_log_is_checked_without_dropping_sqlites_locks() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (dir, store) = new_store(root);
+    store.save_keyed("a", &Thing { amount_sat: 5 }).unwrap();
+    let view = asyncpay::store::ReadOnlyDir::open(root)
+        .unwrap()
+        .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+        .unwrap();
+    assert_eq!(
+        view.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 5 })
+    );
+    // A second view: the process has the database open, so its files are not opened by
+    // hand (which would drop the locks SQLite holds on them).
+    let second = asyncpay::store::ReadOnlyDir::open(root)
+        .unwrap()
+        .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
+        .unwrap();
+    // Another program (another process: SQLite's locks are per process).
+    let other = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_switch_journal", "--nocapture"])
+        .env(SWITCH_ENV, root.join(DB_FILE))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&other.stdout);
+    assert!(
+        said.contains("REFUSED") && said.contains("locked"),
+        "{said}"
+    );
+    store.save_keyed("a", &Thing { amount_sat: 6 }).unwrap();
+    #[cfg(unix)]
+    for side in ["-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(root.join(format!("{DB_FILE}{side}")))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{side}");
+    }
+    drop((second, view, store, dir));
+
+    let db = root.join(DB_FILE);
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[18] = 1;
+    std::fs::write(&db, &bytes).unwrap();
+    std::fs::remove_file(root.join(format!("{DB_FILE}-wal"))).unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
+}
+
 /// The second review's attacks on a running process: the whole database put back from an
 /// older copy under it (every row and the digest: consistent, but not what the writer
 /// last wrote), the schema changed under it, the journal switched to a write-ahead log by

@@ -329,8 +329,19 @@ type Sql<T> = Result<T, SqlError>;
 
 /// An open connection.
 pub(crate) enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(SqliteConn),
     Postgres(Box<PgConn>),
+}
+
+/// A SQLite connection, with what [`super::wal`] keeps of it.
+pub(crate) struct SqliteConn {
+    pub(crate) conn: rusqlite::Connection,
+    /// The database file (canonical).
+    pub(crate) file: PathBuf,
+    /// A writer's log as it was when it connected; `None` for a reader.
+    pub(crate) log: Option<super::wal::LogId>,
+    /// Dropped after the connection (declared after it).
+    pub(crate) _registered: super::wal::Registered,
 }
 
 /// A PostgreSQL connection and the statements it has prepared (every statement of ours is
@@ -403,24 +414,27 @@ impl Conn {
         }
     }
 
-    /// SQLite: copies every commit of the write-ahead log into the database file (a new
-    /// database then carries its header, which says it has a log, from its first commit);
-    /// PostgreSQL: nothing to do.
-    /// Does not wait for a reader (SQLite then copies what it can).
-    pub(crate) fn checkpoint(&mut self) -> Sql<()> {
-        if let Conn::Sqlite(c) = self {
-            c.busy_timeout(std::time::Duration::ZERO)?;
-            let done = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            c.busy_timeout(std::time::Duration::from_secs(10))?;
-            done?;
-        }
-        Ok(())
+    /// SQLite: copies every commit of the write-ahead log into the database file and
+    /// empties the log; false if a reader kept it from completing (it does not wait).
+    /// PostgreSQL: nothing to do (true).
+    pub(crate) fn checkpoint(&mut self) -> Sql<bool> {
+        let Conn::Sqlite(c) = self else {
+            return Ok(true);
+        };
+        c.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let busy = c
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        c.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(busy? == 0)
     }
 
     /// A read snapshot.
     pub(crate) fn read(&mut self) -> Sql<Tx<'_>> {
         Ok(match self {
-            Conn::Sqlite(c) => Tx::Sqlite(c.transaction()?),
+            Conn::Sqlite(c) => Tx::Sqlite(c.conn.transaction()?),
             Conn::Postgres(c) => Tx::Postgres(RefCell::new(PgTx {
                 tx: c
                     .client
@@ -437,9 +451,10 @@ impl Conn {
     /// A write transaction (SQLite: `BEGIN IMMEDIATE`, the writer's lock from the start).
     pub(crate) fn write(&mut self) -> Sql<Tx<'_>> {
         Ok(match self {
-            Conn::Sqlite(c) => {
-                Tx::Sqlite(c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
-            }
+            Conn::Sqlite(c) => Tx::Sqlite(
+                c.conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            ),
             Conn::Postgres(c) => Tx::Postgres(RefCell::new(PgTx {
                 tx: c
                     .client

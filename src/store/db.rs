@@ -28,10 +28,8 @@
 //!   transaction (`BEGIN IMMEDIATE`, SQLite's write-ahead log, `synchronous=FULL`): a
 //!   protocol step commits its secret nonce, channel state and payment record together,
 //!   durably (one fsync of the log), or not at all. The log (`records.sqlite-wal`) holds the
-//!   commits since its last checkpoint and belongs to the database: a database whose header
-//!   says it has a log, found without one, is refused ([`StoreError::LogMissing`]), never
-//!   opened at its older checkpoint; no connection of ours removes the log when it closes
-//!   (ADR 0013).
+//!   commits since its last checkpoint and belongs to the database (see `wal.rs`, ADR 0013):
+//!   no connection of ours removes it when it closes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,9 +43,9 @@ use rusqlite::{Connection, OpenFlags};
 use zeroize::Zeroizing;
 
 use super::auth::RecordKey;
-use super::backend::{Conn, Location, SqlError, Tx};
+use super::backend::{Conn, Location, SqlError, SqliteConn, Tx};
 use super::envelope::{self, StateFile};
-use super::{identity, StoreError};
+use super::{identity, wal, StoreError};
 
 /// Name of the records database in the data dir.
 pub const DB_FILE: &str = "records.sqlite";
@@ -328,13 +326,22 @@ impl Drop for Db {
     /// process then opens the database without reading back a log of up to SQLite's
     /// checkpoint size (a short command would otherwise pay for it at every start). Not
     /// waiting for a reader that still uses the log: it is then emptied by a later writer.
+    /// A log removed under it gets an empty one in its place once its commits are in the
+    /// file, as at a write ([`Db::keep_log`]).
     fn drop(&mut self) {
-        if self.writable {
-            let inner = self
-                .inner
-                .get_mut()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let _ = inner.conn.checkpoint();
+        if !self.writable {
+            return;
+        }
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Ok(true) = inner.conn.checkpoint() {
+            if let Conn::Sqlite(c) = &inner.conn {
+                if !c.log.is_some_and(|log| log.intact(&c.file)) {
+                    let _ = wal::replace_lost_log(&c.file);
+                }
+            }
         }
     }
 }
@@ -453,7 +460,6 @@ impl Db {
             if !file.exists() {
                 return Ok(None);
             }
-            recover_crashed_commit(file)?;
         }
         let mut conn = connect(&location, &path, false)?;
         if read_version(&mut conn, &path)? == 0 {
@@ -533,6 +539,34 @@ impl Db {
         Ok(())
     }
 
+    /// The writer's log, removed or replaced while it runs (`rm`, a cleanup tool), holds
+    /// commits nothing but the file SQLite still has open keeps: they are moved into the
+    /// database file (a complete checkpoint), an empty log is put in place and the
+    /// connection made again, before anything more is written. If a reader keeps the
+    /// checkpoint from completing, nothing is written ([`StoreError::LogRemoved`]).
+    fn keep_log(&self, inner: &mut Inner) -> Result<(), StoreError> {
+        let Conn::Sqlite(c) = &inner.conn else {
+            return Ok(());
+        };
+        if c.log.is_none_or(|log| log.intact(&c.file)) {
+            return Ok(());
+        }
+        let file = c.file.clone();
+        if !inner
+            .conn
+            .checkpoint()
+            .map_err(|e| db_error(&self.path, e))?
+        {
+            return Err(StoreError::LogRemoved {
+                path: self.path.clone(),
+            });
+        }
+        wal::replace_lost_log(&file)?;
+        let fresh = connect(&self.location, &self.path, true)?;
+        drop(std::mem::replace(&mut inner.conn, fresh));
+        Ok(())
+    }
+
     /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
     /// digest written since by the writer, seen from a read-only view, is checked in full).
     fn read<R>(
@@ -571,6 +605,7 @@ impl Db {
     ) -> Result<R, E> {
         let mut guard = self.lock();
         self.reconnect_if_closed(&mut guard)?;
+        self.keep_log(&mut guard)?;
         let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
@@ -853,79 +888,67 @@ fn recover_crashed_commit(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The write-ahead log beside the database `file`.
-pub(crate) fn log_path(file: &Path) -> PathBuf {
-    let mut log = file.as_os_str().to_owned();
-    log.push("-wal");
-    PathBuf::from(log)
-}
-
-/// Refuses a database in write-ahead-log mode (its header's read and write versions are 2)
-/// whose log is gone: the commits since its last checkpoint were in it, and opening the
-/// database would silently go back to that checkpoint (a secret nonce could then sign
-/// twice). Read from the file itself, before SQLite opens it: SQLite would make a new,
-/// empty log at once.
-fn refuse_missing_log(file: &Path, path: &Path) -> Result<(), StoreError> {
-    use std::io::Read;
-    let mut header = [0u8; 20];
-    let logged = std::fs::File::open(file)
-        .and_then(|mut f| f.read_exact(&mut header))
-        .is_ok()
-        && header[18] == 2
-        && header[19] == 2;
-    if logged && !log_path(file).exists() {
-        return Err(StoreError::LogMissing {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
 fn schema_version(tx: &Tx<'_>, path: &Path) -> Result<i64, StoreError> {
     tx.schema_token().map_err(|e| db_error(path, e))
 }
 
-/// Connects to the records of `location`: SQLite, hardened and (`writable`) with a
-/// durable rollback journal; PostgreSQL, holding the schema's writer lock (`writable`).
+/// Connects to the records of `location`: SQLite, hardened, its write-ahead log checked
+/// (and, `writable`, made and switched to: durable commits, one fsync each); PostgreSQL,
+/// holding the schema's writer lock (`writable`).
 fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, StoreError> {
     match location {
         Location::Sqlite(file) if writable => {
-            refuse_missing_log(file, path)?;
-            let conn = Connection::open(file).map_err(|e| db_error(path, e))?;
-            protect(file)?;
-            harden(&conn, path)?;
-            // A write-ahead log: a commit is one fsync of the log (a rollback journal took
-            // five). The commits since its last checkpoint live in the log only, so the
-            // log is kept (`refuse_missing_log`, no checkpoint-and-remove on close).
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-                .and_then(|mode| {
-                    conn.pragma_update(None, "synchronous", "FULL")?;
-                    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-                    Ok(mode)
-                })
-                .map_err(|e| db_error(path, e))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Database {
-                    path: path.to_path_buf(),
-                    reason: format!(
-                        "SQLite kept the {mode} journal instead of its write-ahead log"
-                    ),
-                });
-            }
-            Ok(Conn::Sqlite(conn))
+            let file = wal::canonical(file);
+            let (conn, registered) = wal::guarded_open(&file, path, true, || {
+                let conn = Connection::open(&file).map_err(|e| db_error(path, e))?;
+                protect(&file)?;
+                harden(&conn, path)?;
+                let mode: String = conn
+                    .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+                    .and_then(|mode| {
+                        conn.pragma_update(None, "synchronous", "FULL")?;
+                        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                        Ok(mode)
+                    })
+                    .map_err(|e| db_error(path, e))?;
+                if !mode.eq_ignore_ascii_case("wal") {
+                    return Err(StoreError::Database {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "SQLite kept the {mode} journal instead of its write-ahead log"
+                        ),
+                    });
+                }
+                Ok(conn)
+            })?;
+            let log = wal::LogId::of(&file);
+            Ok(Conn::Sqlite(SqliteConn {
+                conn,
+                file,
+                log,
+                _registered: registered,
+            }))
         }
         Location::Sqlite(file) => {
-            refuse_missing_log(file, path)?;
-            let conn = Connection::open_with_flags(
-                file,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| db_error(path, e))?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))
+            let file = wal::canonical(file);
+            let (conn, registered) = wal::guarded_open(&file, path, false, || {
+                recover_crashed_commit(&file)?;
+                let conn = Connection::open_with_flags(
+                    &file,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
                 .map_err(|e| db_error(path, e))?;
-            harden(&conn, path)?;
-            Ok(Conn::Sqlite(conn))
+                conn.busy_timeout(std::time::Duration::from_secs(10))
+                    .map_err(|e| db_error(path, e))?;
+                harden(&conn, path)?;
+                Ok(conn)
+            })?;
+            Ok(Conn::Sqlite(SqliteConn {
+                conn,
+                file,
+                log: None,
+                _registered: registered,
+            }))
         }
         Location::Postgres(pg) => {
             let mut conn = Conn::postgres(pg).map_err(|e| db_error(path, e))?;
@@ -1126,10 +1149,7 @@ fn create(
     }
     // The digest is written even with nothing imported.
     write_digest(&txn.tx, path, &keys, &txn.digest)?;
-    txn.commit()?;
-    // Until a checkpoint the new database lives in its log only, and the file's header
-    // would not say that it has one (`refuse_missing_log`).
-    conn.checkpoint().map_err(|e| db_error(path, e))
+    txn.commit()
 }
 
 fn load_keys(

@@ -194,11 +194,22 @@ pub enum StoreError {
     /// The records database says it has a write-ahead log, and the log is gone: the
     /// commits since its last checkpoint were in it.
     #[error(
-        "{}-wal, the write-ahead log of {}, is missing: the latest commits of this wallet were in it, and without it the database would go back to an older state (an old secret nonce could sign twice and give away a key); put the file back if you still have it, else restore the whole data dir (both files together) from your latest backup",
+        "{}-wal, the write-ahead log of {}, is missing: it holds this wallet's latest commits, and without it the database would go back to an older state (an old secret nonce could sign twice and give away a key); put the file back if you still have it (it belongs with the database: back them up and restore them together). If the last program to write to this wallet stopped normally (asyncpay empties the log then) or a SQLite tool closed the database after that, nothing was in it: put an empty one (mode 0600) in its place. Otherwise restore the whole data dir from your latest backup",
         path.display(),
         path.display()
     )]
     LogMissing {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The write-ahead log was removed or replaced while this process wrote to the
+    /// database, and its commits could not be moved into the database file yet.
+    #[error(
+        "{}-wal, the write-ahead log of {}, was removed or replaced while asyncpay was using it: its latest commits are only in this running process, which could not move them into the database file yet because another program is reading it; nothing more was written. Close that program (a `server sales`, a SQLite tool) and try again",
+        path.display(),
+        path.display()
+    )]
+    LogRemoved {
         /// The database file.
         path: PathBuf,
     },
@@ -277,11 +288,14 @@ impl StoreError {
         matches!(self, StoreError::WrongPassphrase { .. })
     }
 
-    /// True if another process holds the data dir.
+    /// True if another process holds the data dir (or, reading it, keeps this one from
+    /// writing for now).
     pub fn is_in_use(&self) -> bool {
         matches!(
             self,
-            StoreError::InUse { .. } | StoreError::DatabaseInUse { .. }
+            StoreError::InUse { .. }
+                | StoreError::DatabaseInUse { .. }
+                | StoreError::LogRemoved { .. }
         )
     }
 

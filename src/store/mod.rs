@@ -62,6 +62,7 @@ mod error;
 mod holder;
 mod identity;
 mod seed;
+mod wal;
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};

@@ -1,0 +1,173 @@
+//! The write-ahead log of a records database (ADR 0013): `records.sqlite-wal` holds every
+//! commit since the last checkpoint, so it belongs to the database.
+//!
+//! - Before SQLite opens a database, a header that says it has a log (its write version,
+//!   offset 19, is 2) with no log beside it is refused ([`StoreError::LogMissing`]): SQLite
+//!   would make a new, empty log and show the older checkpoint.
+//! - A writer makes the log (empty, 0600, its directory entry durable) before it switches
+//!   the database to it, so that no crash leaves a header that says "log" without one.
+//! - A writer remembers its log's inode: a log removed or replaced while it runs is seen at
+//!   its next write ([`LogId::intact`]), and the commits only the removed file holds are
+//!   moved into the database file before anything more is written.
+//! - The files are opened by hand only while no connection of this process has the database
+//!   open ([`guarded_open`]): closing any descriptor of a file drops every POSIX lock the
+//!   process holds on it, SQLite's included.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use super::StoreError;
+
+/// How many connections of this process have each database (canonical path) open.
+static OPEN: Mutex<BTreeMap<PathBuf, usize>> = Mutex::new(BTreeMap::new());
+
+fn open_counts() -> MutexGuard<'static, BTreeMap<PathBuf, usize>> {
+    OPEN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The write-ahead log beside the database `file`.
+pub(crate) fn log_path(file: &Path) -> PathBuf {
+    let mut log = file.as_os_str().to_owned();
+    log.push("-wal");
+    PathBuf::from(log)
+}
+
+/// One connection's place among [`OPEN`]'s counts; kept beside the connection and dropped
+/// after it.
+#[derive(Debug)]
+pub(crate) struct Registered(PathBuf);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut open = open_counts();
+        if let Some(n) = open.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
+
+/// The database file as SQLite opens it (a symbolic link followed: the log is beside the
+/// file it points to), the same whether or not it exists yet.
+pub(crate) fn canonical(file: &Path) -> PathBuf {
+    std::fs::canonicalize(file)
+        .or_else(|_| match (file.parent(), file.file_name()) {
+            (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
+            _ => Ok(file.to_path_buf()),
+        })
+        .unwrap_or_else(|_| file.to_path_buf())
+}
+
+/// Checks the log of `file` (and, for a `writer`, makes it if there is none), then runs
+/// `open` (SQLite connecting to `file`), with no other thread of the process connecting
+/// to it meanwhile. When the process already has the database open, the log was checked
+/// then and the files are not touched.
+pub(crate) fn guarded_open<T>(
+    file: &Path,
+    label: &Path,
+    writer: bool,
+    open: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<(T, Registered), StoreError> {
+    let mut counts = open_counts();
+    if counts.get(file).copied().unwrap_or(0) == 0 {
+        if says_logged(file) && !log_path(file).exists() {
+            return Err(StoreError::LogMissing {
+                path: label.to_path_buf(),
+            });
+        }
+        if writer {
+            make_log(file)?;
+        }
+    }
+    let conn = open()?;
+    *counts.entry(file.to_path_buf()).or_insert(0) += 1;
+    Ok((conn, Registered(file.to_path_buf())))
+}
+
+/// Whether the header of `file` says that it has a write-ahead log (write version 2, as
+/// SQLite reads it).
+fn says_logged(file: &Path) -> bool {
+    let mut header = [0u8; 20];
+    File::open(file)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok()
+        && header[19] == 2
+}
+
+/// Makes an empty log beside `file` if there is none, 0600, with its directory entry
+/// durable; SQLite uses it from the switch on (and ignores an empty log beside a database
+/// of a rollback journal). The log and its index made earlier get the same mode.
+fn make_log(file: &Path) -> Result<(), StoreError> {
+    let log = log_path(file);
+    if !log.exists() {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let made = options.open(&log).and_then(|f| f.sync_all());
+        match made {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::io("create", &log, e)),
+        }
+        if let Some(dir) = file.parent() {
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io("sync", dir, e))?;
+        }
+    }
+    #[cfg(unix)]
+    for side in [log, PathBuf::from(format!("{}-shm", file.display()))] {
+        use std::os::unix::fs::PermissionsExt;
+        if side.exists() {
+            std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| StoreError::io("protect", &side, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The writer's log as it was when the writer connected: (device, inode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogId(u64, u64);
+
+impl LogId {
+    /// The log beside `file` now; `None` if there is none.
+    pub(crate) fn of(file: &Path) -> Option<LogId> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(log_path(file))
+                .ok()
+                .map(|m| LogId(m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            log_path(file).exists().then_some(LogId(0, 0))
+        }
+    }
+
+    /// Whether the log beside `file` is still this one (not removed, not replaced).
+    pub(crate) fn intact(self, file: &Path) -> bool {
+        LogId::of(file) == Some(self)
+    }
+}
+
+/// After the commits of a log removed or replaced under a running writer were moved into
+/// the database file (a complete checkpoint), puts an empty log in its place: whatever is
+/// at the log's path now was not written by this writer, and SQLite would apply it.
+pub(crate) fn replace_lost_log(file: &Path) -> Result<(), StoreError> {
+    let log = log_path(file);
+    match std::fs::remove_file(&log) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StoreError::io("remove", &log, e)),
+    }
+    make_log(file)
+}
