@@ -504,19 +504,43 @@ fn a_log_removed_or_replaced_under_a_running_writer_loses_nothing() {
         Some(Thing { amount_sat: 6 })
     );
 
-    // A reader in the middle of a read keeps the move from completing: nothing written.
-    let reader = raw_db(&root);
-    reader.execute_batch("BEGIN").unwrap();
-    let _: i64 = reader
-        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
-        .unwrap();
+    // A reader in the middle of a read: the move waits for it, then goes on.
+    let hold = |millis: u64| {
+        let (started, wait) = std::sync::mpsc::channel();
+        let root = root.clone();
+        let reader = std::thread::spawn(move || {
+            let reader = raw_db(&root);
+            reader.execute_batch("BEGIN").unwrap();
+            let _: i64 = reader
+                .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+                .unwrap();
+            started.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(millis));
+        });
+        wait.recv().unwrap();
+        reader
+    };
+    let reader = hold(300);
     std::fs::remove_file(&log).unwrap();
-    let err = store.save_keyed("a", &Thing { amount_sat: 8 }).unwrap_err();
-    assert!(matches!(err, StoreError::LogRemoved { .. }), "{err}");
-    assert!(err.is_in_use());
-    drop(reader);
     store.save_keyed("a", &Thing { amount_sat: 8 }).unwrap();
+    reader.join().unwrap();
     let copy = crash_copy("after-reader");
+    assert_eq!(
+        copy.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 8 })
+    );
+    // One that outlasts SQLite's wait (10 s): nothing is written, and the next write,
+    // once it has gone, moves the commits.
+    let reader = hold(11_000);
+    std::fs::remove_file(&log).unwrap();
+    let err = store
+        .save_keyed("a", &Thing { amount_sat: 99 })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LogRemoved { .. }), "{err}");
+    assert!(!err.is_in_use());
+    reader.join().unwrap();
+    store.save_keyed("b", &Thing { amount_sat: 11 }).unwrap();
+    let copy = crash_copy("after-long-reader");
     assert_eq!(
         copy.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 8 })
@@ -528,7 +552,13 @@ fn a_log_removed_or_replaced_under_a_running_writer_loses_nothing() {
     std::fs::remove_file(&log).unwrap();
     std::fs::write(&log, &older).unwrap();
     store.save_keyed("b", &Thing { amount_sat: 10 }).unwrap();
+    // Removed, then the writer closes (its next event): the close moves the commits,
+    // waiting for a reader.
+    let reader = hold(300);
+    std::fs::remove_file(&log).unwrap();
     drop((store, dir));
+    reader.join().unwrap();
+    assert!(log.exists());
     let store = unlock(&root).unwrap();
     assert_eq!(
         store.load_keyed::<Thing>("a").unwrap(),
@@ -586,6 +616,23 @@ fn the_log_is_checked_without_dropping_sqlites_locks() {
         .unwrap()
         .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
         .unwrap();
+    // SQLite's lock on the database file is still the kernel's (a descriptor opened and
+    // closed by hand beside the connection would have dropped it).
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(root.join(DB_FILE)).unwrap().ino();
+        let pid = std::process::id().to_string();
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        assert!(
+            locks.lines().any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.get(4) == Some(&pid.as_str())
+                    && f.get(5).is_some_and(|d| d.ends_with(&format!(":{ino}")))
+            }),
+            "{locks}"
+        );
+    }
     // Another program (another process: SQLite's locks are per process).
     let other = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child_switch_journal", "--nocapture"])

@@ -101,7 +101,8 @@ impl From<StoreError> for ClientError {
             match e {
                 StoreError::Io { .. }
                 | StoreError::Serialize { .. }
-                | StoreError::DatabaseServer { .. } => ClientErrorKind::Failed,
+                | StoreError::DatabaseServer { .. }
+                | StoreError::LogRemoved { .. } => ClientErrorKind::Failed,
                 _ => ClientErrorKind::Invalid,
             }
         };

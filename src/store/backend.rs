@@ -333,6 +333,9 @@ pub(crate) enum Conn {
     Postgres(Box<PgConn>),
 }
 
+/// How long a SQLite connection waits for another one's lock.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A SQLite connection, with what [`super::wal`] keeps of it.
 pub(crate) struct SqliteConn {
     pub(crate) conn: rusqlite::Connection,
@@ -415,19 +418,21 @@ impl Conn {
     }
 
     /// SQLite: copies every commit of the write-ahead log into the database file and
-    /// empties the log; false if a reader kept it from completing (it does not wait).
-    /// PostgreSQL: nothing to do (true).
-    pub(crate) fn checkpoint(&mut self) -> Sql<bool> {
+    /// empties the log; false if a reader kept it from completing (`wait`: for as long as
+    /// the connection's busy timeout, else not at all). PostgreSQL: nothing to do (true).
+    pub(crate) fn checkpoint(&mut self, wait: bool) -> Sql<bool> {
         let Conn::Sqlite(c) = self else {
             return Ok(true);
         };
-        c.conn.busy_timeout(std::time::Duration::ZERO)?;
+        if !wait {
+            c.conn.busy_timeout(std::time::Duration::ZERO)?;
+        }
         let busy = c
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
                 r.get::<_, i64>(0)
             });
-        c.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        c.conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(busy? == 0)
     }
 

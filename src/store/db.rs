@@ -43,7 +43,7 @@ use rusqlite::{Connection, OpenFlags};
 use zeroize::Zeroizing;
 
 use super::auth::RecordKey;
-use super::backend::{Conn, Location, SqlError, SqliteConn, Tx};
+use super::backend::{Conn, Location, SqlError, SqliteConn, Tx, BUSY_TIMEOUT};
 use super::envelope::{self, StateFile};
 use super::{identity, wal, StoreError};
 
@@ -327,7 +327,9 @@ impl Drop for Db {
     /// checkpoint size (a short command would otherwise pay for it at every start). Not
     /// waiting for a reader that still uses the log: it is then emptied by a later writer.
     /// A log removed under it gets an empty one in its place once its commits are in the
-    /// file, as at a write ([`Db::keep_log`]).
+    /// file, as at a write ([`Db::keep_log`]); if a reader keeps that from completing,
+    /// the commits only the removed log held are lost with the connection, and this says
+    /// so loudly.
     fn drop(&mut self) {
         if !self.writable {
             return;
@@ -336,11 +338,22 @@ impl Drop for Db {
             .inner
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Ok(true) = inner.conn.checkpoint() {
-            if let Conn::Sqlite(c) = &inner.conn {
-                if !c.log.is_some_and(|log| log.intact(&c.file)) {
-                    let _ = wal::replace_lost_log(&c.file);
+        let lost = match &inner.conn {
+            Conn::Sqlite(c) => !c.log.is_some_and(|log| log.intact(&c.file)),
+            Conn::Postgres(_) => false,
+        };
+        let done = inner.conn.checkpoint(lost);
+        if let (true, Conn::Sqlite(c)) = (lost, &inner.conn) {
+            if let Ok(true) = done {
+                if let Err(e) = wal::replace_lost_log(&c.file) {
+                    tracing::error!("{e}");
                 }
+            } else {
+                tracing::error!(
+                    "{}-wal was removed while asyncpay used it, and its latest commits could \
+                     not be moved into the database file before closing: they are lost",
+                    c.file.display()
+                );
             }
         }
     }
@@ -541,20 +554,21 @@ impl Db {
 
     /// The writer's log, removed or replaced while it runs (`rm`, a cleanup tool), holds
     /// commits nothing but the file SQLite still has open keeps: they are moved into the
-    /// database file (a complete checkpoint), an empty log is put in place and the
-    /// connection made again, before anything more is written. If a reader keeps the
-    /// checkpoint from completing, nothing is written ([`StoreError::LogRemoved`]).
+    /// database file (a complete checkpoint, waiting for readers as long as any lock), an
+    /// empty log is put in place and the connection made again, before anything more is
+    /// written. If a reader keeps the checkpoint from completing, nothing is written
+    /// ([`StoreError::LogRemoved`]).
     fn keep_log(&self, inner: &mut Inner) -> Result<(), StoreError> {
         let Conn::Sqlite(c) = &inner.conn else {
             return Ok(());
         };
-        if c.log.is_none_or(|log| log.intact(&c.file)) {
+        if c.log.is_some_and(|log| log.intact(&c.file)) {
             return Ok(());
         }
         let file = c.file.clone();
         if !inner
             .conn
-            .checkpoint()
+            .checkpoint(true)
             .map_err(|e| db_error(&self.path, e))?
         {
             return Err(StoreError::LogRemoved {
@@ -907,7 +921,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                     .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                     .and_then(|mode| {
                         conn.pragma_update(None, "synchronous", "FULL")?;
-                        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                        conn.busy_timeout(BUSY_TIMEOUT)?;
                         Ok(mode)
                     })
                     .map_err(|e| db_error(path, e))?;
@@ -919,9 +933,12 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                         ),
                     });
                 }
-                Ok(conn)
+                // The log SQLite opened (at this first read), as it is now.
+                conn.query_row("PRAGMA user_version", [], |_| Ok(()))
+                    .map_err(|e| db_error(path, e))?;
+                Ok((conn, wal::LogId::of(&file)))
             })?;
-            let log = wal::LogId::of(&file);
+            let (conn, log) = conn;
             Ok(Conn::Sqlite(SqliteConn {
                 conn,
                 file,

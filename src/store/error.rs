@@ -205,7 +205,7 @@ pub enum StoreError {
     /// The write-ahead log was removed or replaced while this process wrote to the
     /// database, and its commits could not be moved into the database file yet.
     #[error(
-        "{}-wal, the write-ahead log of {}, was removed or replaced while asyncpay was using it: its latest commits are only in this running process, which could not move them into the database file yet because another program is reading it; nothing more was written. Close that program (a `server sales`, a SQLite tool) and try again",
+        "{}-wal, the write-ahead log of {}, was removed or replaced while asyncpay was using it: its latest commits are only in this running process, which could not move them into the database file because another program kept reading it for 10 s; nothing more was written. Close that program (a `server sales`, a SQLite tool) and try again while this one still runs",
         path.display(),
         path.display()
     )]
@@ -288,14 +288,11 @@ impl StoreError {
         matches!(self, StoreError::WrongPassphrase { .. })
     }
 
-    /// True if another process holds the data dir (or, reading it, keeps this one from
-    /// writing for now).
+    /// True if another process holds the data dir.
     pub fn is_in_use(&self) -> bool {
         matches!(
             self,
-            StoreError::InUse { .. }
-                | StoreError::DatabaseInUse { .. }
-                | StoreError::LogRemoved { .. }
+            StoreError::InUse { .. } | StoreError::DatabaseInUse { .. }
         )
     }
 

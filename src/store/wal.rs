@@ -102,33 +102,58 @@ fn says_logged(file: &Path) -> bool {
 
 /// Makes an empty log beside `file` if there is none, 0600, with its directory entry
 /// durable; SQLite uses it from the switch on (and ignores an empty log beside a database
-/// of a rollback journal). The log and its index made earlier get the same mode.
+/// of a rollback journal). The log and its index made earlier get the same mode; either
+/// must be a regular file (SQLite would follow nothing else, and would hang on a pipe).
 fn make_log(file: &Path) -> Result<(), StoreError> {
     let log = log_path(file);
-    if !log.exists() {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let made = options.open(&log).and_then(|f| f.sync_all());
-        match made {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(StoreError::io("create", &log, e)),
-        }
-        if let Some(dir) = file.parent() {
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| StoreError::io("sync", dir, e))?;
+    let index = PathBuf::from(format!("{}-shm", file.display()));
+    for side in [&log, &index] {
+        match std::fs::symlink_metadata(side) {
+            Ok(m) if !m.file_type().is_file() => {
+                return Err(StoreError::corrupt(
+                    side,
+                    "is not a regular file (a link, a directory or a pipe put there): \
+                     remove it and restore the data dir from your latest backup",
+                ))
+            }
+            Ok(_) => protect(side)?,
+            Err(_) if side == &log => write_empty(&log, &log, file)?,
+            Err(_) => {}
         }
     }
+    Ok(())
+}
+
+/// Writes an empty file at `tmp` (0600, durable) and moves it to `log`, durably: `log` is
+/// at every moment either what it was or the empty file.
+fn write_empty(tmp: &Path, log: &Path, file: &Path) -> Result<(), StoreError> {
+    let mut options = OpenOptions::new();
+    // In place: never truncate a log that appeared meanwhile.
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    for side in [log, PathBuf::from(format!("{}-shm", file.display()))] {
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(tmp).and_then(|f| f.sync_all()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tmp == log => return Ok(()),
+        Err(e) => return Err(StoreError::io("create", tmp, e)),
+    }
+    if tmp != log {
+        std::fs::rename(tmp, log).map_err(|e| StoreError::io("replace", log, e))?;
+    }
+    if let Some(dir) = file.parent() {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io("sync", dir, e))?;
+    }
+    Ok(())
+}
+
+fn protect(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
         use std::os::unix::fs::PermissionsExt;
-        if side.exists() {
-            std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| StoreError::io("protect", &side, e))?;
-        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| StoreError::io("protect", path, e))?;
     }
     Ok(())
 }
@@ -161,13 +186,11 @@ impl LogId {
 
 /// After the commits of a log removed or replaced under a running writer were moved into
 /// the database file (a complete checkpoint), puts an empty log in its place: whatever is
-/// at the log's path now was not written by this writer, and SQLite would apply it.
+/// at the log's path now was not written by this writer, and SQLite would apply it. The
+/// empty log is made apart and renamed over the path, so no moment finds no log there.
 pub(crate) fn replace_lost_log(file: &Path) -> Result<(), StoreError> {
     let log = log_path(file);
-    match std::fs::remove_file(&log) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(StoreError::io("remove", &log, e)),
-    }
-    make_log(file)
+    let tmp = PathBuf::from(format!("{}.new", log.display()));
+    let _ = std::fs::remove_file(&tmp);
+    write_empty(&tmp, &log, file)
 }
