@@ -393,9 +393,9 @@ fn tampering_with_the_database_itself_is_refused() {
 /// found without it after a crash, or copied without it, is refused rather than opened at
 /// the checkpoint (an older state, with secret nonces since used). The refusal changes
 /// nothing (it is refused again), and the log put back brings every commit back. A writer
-/// that stops cleanly leaves its log empty. A SQLite tool closing the database last moves
-/// the log into the file and removes it: refused too (asyncpay cannot tell it from a
-/// removal), and an empty log put back is then right.
+/// that stops cleanly leaves its log empty and says so (`records.sqlite-clean`): a log
+/// removed then, or by a SQLite tool closing the database last, is made again; the next
+/// writer's first write takes that mark away.
 #[test]
 fn a_missing_log_is_refused() {
     std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
@@ -447,20 +447,39 @@ fn a_missing_log_is_refused() {
         "a clean stop empties it"
     );
 
-    // A SQLite tool with SQLite's defaults, closing the database last.
+    // After a clean stop (the mark of it beside the database), a log removed, or taken
+    // away by a SQLite tool with SQLite's defaults closing the database last, held
+    // nothing: it is made again.
+    let clean = root.join(format!("{DB_FILE}-clean"));
+    assert!(clean.exists());
     let tool = rusqlite::Connection::open(root.join(DB_FILE)).unwrap();
     let _: i64 = tool
         .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
         .unwrap();
     drop(tool);
     assert!(!log.exists());
-    let err = unlock(root).unwrap_err();
-    assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
-    std::fs::write(&log, b"").unwrap();
+    let store = unlock(root).unwrap();
+    assert!(log.exists());
     assert_eq!(
-        unlock(root).unwrap().load_keyed::<Thing>("a").unwrap(),
+        store.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 6 })
     );
+    // The first write takes the mark away before anything goes to the log: a crash (here
+    // a close whose checkpoint a reader holds up) then leaves no mark, and a removed log
+    // is refused again.
+    store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap();
+    assert!(!clean.exists());
+    let reader = raw_db(root);
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    drop(store);
+    drop(reader);
+    assert!(!clean.exists());
+    std::fs::remove_file(&log).unwrap();
+    let err = unlock(root).unwrap_err();
+    assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
 }
 
 /// The log removed while the writer runs (a cleanup tool, an `rm`): the commits only the
@@ -661,6 +680,8 @@ fn the_log_is_checked_without_dropping_sqlites_locks() {
     bytes[18] = 1;
     std::fs::write(&db, &bytes).unwrap();
     std::fs::remove_file(root.join(format!("{DB_FILE}-wal"))).unwrap();
+    // As after a crash: no mark of a clean stop.
+    std::fs::remove_file(root.join(format!("{DB_FILE}-clean"))).unwrap();
     let err = unlock(root).unwrap_err();
     assert!(matches!(err, StoreError::LogMissing { .. }), "{err}");
 }

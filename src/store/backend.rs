@@ -240,7 +240,7 @@ impl Location {
     pub(crate) fn destroy(&self) -> Result<(), StoreError> {
         match self {
             Location::Sqlite(file) => {
-                for suffix in ["", "-journal", "-wal", "-shm"] {
+                for suffix in ["", "-journal", "-wal", "-shm", "-clean"] {
                     let mut name = file.as_os_str().to_owned();
                     name.push(suffix);
                     match std::fs::remove_file(&name) {
@@ -343,6 +343,8 @@ pub(crate) struct SqliteConn {
     pub(crate) file: PathBuf,
     /// A writer's log as it was when it connected; `None` for a reader.
     pub(crate) log: Option<super::wal::LogId>,
+    /// A writer that has not written yet (the mark of a clean stop may still be there).
+    pub(crate) unwritten: bool,
     /// Dropped after the connection (declared after it).
     pub(crate) _registered: super::wal::Registered,
 }

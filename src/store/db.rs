@@ -342,19 +342,32 @@ impl Drop for Db {
             Conn::Sqlite(c) => !c.log.is_some_and(|log| log.intact(&c.file)),
             Conn::Postgres(_) => false,
         };
-        let done = inner.conn.checkpoint(lost);
-        if let (true, Conn::Sqlite(c)) = (lost, &inner.conn) {
-            if let Ok(true) = done {
-                if let Err(e) = wal::replace_lost_log(&c.file) {
-                    tracing::error!("{e}");
-                }
-            } else {
-                tracing::error!(
-                    "{}-wal was removed while asyncpay used it, and its latest commits could \
-                     not be moved into the database file before closing: they are lost",
-                    c.file.display()
-                );
+        let Conn::Sqlite(c) = &inner.conn else {
+            return;
+        };
+        let file = c.file.clone();
+        if lost {
+            if let Err(e) = wal::set_aside(&file) {
+                tracing::error!("{e}");
             }
+        }
+        let done = matches!(inner.conn.checkpoint(lost), Ok(true));
+        let kept = if !done {
+            Ok(())
+        } else if lost {
+            wal::replace_lost_log(&file).and_then(|()| wal::mark_clean(&file))
+        } else {
+            wal::mark_clean(&file)
+        };
+        if let Err(e) = kept {
+            tracing::error!("{e}");
+        }
+        if lost && !done {
+            tracing::error!(
+                "{}-wal was removed while asyncpay used it, and its latest commits could \
+                 not be moved into the database file before closing: they are lost",
+                file.display()
+            );
         }
     }
 }
@@ -559,13 +572,18 @@ impl Db {
     /// written. If a reader keeps the checkpoint from completing, nothing is written
     /// ([`StoreError::LogRemoved`]).
     fn keep_log(&self, inner: &mut Inner) -> Result<(), StoreError> {
-        let Conn::Sqlite(c) = &inner.conn else {
+        let Conn::Sqlite(c) = &mut inner.conn else {
             return Ok(());
         };
+        if c.unwritten {
+            wal::unmark_clean(&c.file)?;
+            c.unwritten = false;
+        }
         if c.log.is_some_and(|log| log.intact(&c.file)) {
             return Ok(());
         }
         let file = c.file.clone();
+        wal::set_aside(&file)?;
         if !inner
             .conn
             .checkpoint(true)
@@ -576,7 +594,10 @@ impl Db {
             });
         }
         wal::replace_lost_log(&file)?;
-        let fresh = connect(&self.location, &self.path, true)?;
+        let mut fresh = connect(&self.location, &self.path, true)?;
+        if let Conn::Sqlite(c) = &mut fresh {
+            c.unwritten = false;
+        }
         drop(std::mem::replace(&mut inner.conn, fresh));
         Ok(())
     }
@@ -917,6 +938,14 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 let conn = Connection::open(&file).map_err(|e| db_error(path, e))?;
                 protect(&file)?;
                 harden(&conn, path)?;
+                // Not yet on a log (new, or of ADR 0007's format): make it before the
+                // switch, which writes the header at once.
+                let now: String = conn
+                    .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                    .map_err(|e| db_error(path, e))?;
+                if !now.eq_ignore_ascii_case("wal") {
+                    wal::make_log(&file)?;
+                }
                 let mode: String = conn
                     .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                     .and_then(|mode| {
@@ -943,6 +972,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 conn,
                 file,
                 log,
+                unwritten: true,
                 _registered: registered,
             }))
         }
@@ -964,6 +994,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 conn,
                 file,
                 log: None,
+                unwritten: false,
                 _registered: registered,
             }))
         }
@@ -1114,6 +1145,12 @@ fn create(
     record_key: &RecordKey,
     imported: Vec<Imported>,
 ) -> Result<(), StoreError> {
+    if let Conn::Sqlite(c) = conn {
+        // A mark of a clean stop left by a database removed since does not speak for
+        // this one.
+        wal::unmark_clean(&c.file)?;
+        c.unwritten = false;
+    }
     let tx = conn.write().map_err(|e| db_error(path, e))?;
     tx.create_tables(SCHEMA_VERSION, location)
         .map_err(|e| db_error(path, e))?;

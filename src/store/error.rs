@@ -194,7 +194,7 @@ pub enum StoreError {
     /// The records database says it has a write-ahead log, and the log is gone: the
     /// commits since its last checkpoint were in it.
     #[error(
-        "{}-wal, the write-ahead log of {}, is missing: it holds this wallet's latest commits, and without it the database would go back to an older state (an old secret nonce could sign twice and give away a key); put the file back if you still have it (it belongs with the database: back them up and restore them together). If the last program to write to this wallet stopped normally (asyncpay empties the log then) or a SQLite tool closed the database after that, nothing was in it: put an empty one (mode 0600) in its place. Otherwise restore the whole data dir from your latest backup",
+        "{}-wal, the write-ahead log of {}, is missing: it holds this wallet's latest commits, and without it the database would go back to an older state (an old secret nonce could sign twice and give away a key); put the file back if you still have it (it belongs with the database: back them up and restore them together), else restore the whole data dir from your latest backup. Do not put an empty file in its place: asyncpay makes the log again by itself when it knows it was empty (it stopped normally, and nothing wrote since)",
         path.display(),
         path.display()
     )]

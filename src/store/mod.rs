@@ -7,10 +7,10 @@
 //! - `recipient`: the storage identity's public recipient (`age1...`), plain text. Written
 //!   in both modes; in identity-file mode it is the only trace of the identity.
 //! - `records.sqlite` (with SQLite's write-ahead log `records.sqlite-wal` and its index
-//!   `records.sqlite-shm` next to it; the log belongs to the database, ADR 0013): every
-//!   record of the wallet (the seed, the on-chain wallet, channels, payments, S's
-//!   mailbox...), each the JSON envelope `{"kind": KIND, "version": N, "data": ...}` of a
-//!   [`StateFile`] sealed under a random data key that is age-encrypted to the storage
+//!   `records.sqlite-shm` next to it, the log belonging to the database, and
+//!   `records.sqlite-clean` after a clean stop; ADR 0013): every record of the wallet (the
+//!   seed, the on-chain wallet, channels, payments, S's mailbox...), each the JSON
+//!   envelope `{"kind": KIND, "version": N, "data": ...}` of a [`StateFile`] sealed under a random data key that is age-encrypted to the storage
 //!   recipient (so saving never needs the passphrase) and bound to the storage identity;
 //!   see `db.rs` for the format, the authentication of every record and the rollback
 //!   check.

@@ -1,9 +1,13 @@
 //! The write-ahead log of a records database (ADR 0013): `records.sqlite-wal` holds every
 //! commit since the last checkpoint, so it belongs to the database.
 //!
-//! - Before SQLite opens a database, a header that says it has a log (its write version,
-//!   offset 19, is 2) with no log beside it is refused ([`StoreError::LogMissing`]): SQLite
-//!   would make a new, empty log and show the older checkpoint.
+//! - Before SQLite opens a database, a header that says it has a log (its read version,
+//!   offset 19, is 2, which is what SQLite goes by) with no log beside it is refused
+//!   ([`StoreError::LogMissing`]): SQLite would make a new, empty log and show the older
+//!   checkpoint. Unless the data dir says the log was empty: `records.sqlite-clean`
+//!   ([`mark_clean`]) exists only from a writer's close after a complete checkpoint until
+//!   the next writer's first write, which removes it durably before anything goes to the
+//!   log ([`unmark_clean`]). The log is then made again, empty.
 //! - A writer makes the log (empty, 0600, its directory entry durable) before it switches
 //!   the database to it, so that no crash leaves a header that says "log" without one.
 //! - A writer remembers its log's inode: a log removed or replaced while it runs is seen at
@@ -75,23 +79,22 @@ pub(crate) fn guarded_open<T>(
     open: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<(T, Registered), StoreError> {
     let mut counts = open_counts();
-    if counts.get(file).copied().unwrap_or(0) == 0 {
-        if says_logged(file) && !log_path(file).exists() {
+    if counts.get(file).copied().unwrap_or(0) == 0 && says_logged(file) && !log_path(file).exists()
+    {
+        if !(writer && clean_path(file).exists()) {
             return Err(StoreError::LogMissing {
                 path: label.to_path_buf(),
             });
         }
-        if writer {
-            make_log(file)?;
-        }
+        make_log(file)?;
     }
     let conn = open()?;
     *counts.entry(file.to_path_buf()).or_insert(0) += 1;
     Ok((conn, Registered(file.to_path_buf())))
 }
 
-/// Whether the header of `file` says that it has a write-ahead log (write version 2, as
-/// SQLite reads it).
+/// Whether the header of `file` says that it has a write-ahead log (read version 2, the
+/// byte SQLite goes by).
 fn says_logged(file: &Path) -> bool {
     let mut header = [0u8; 20];
     File::open(file)
@@ -104,7 +107,7 @@ fn says_logged(file: &Path) -> bool {
 /// durable; SQLite uses it from the switch on (and ignores an empty log beside a database
 /// of a rollback journal). The log and its index made earlier get the same mode; either
 /// must be a regular file (SQLite would follow nothing else, and would hang on a pipe).
-fn make_log(file: &Path) -> Result<(), StoreError> {
+pub(crate) fn make_log(file: &Path) -> Result<(), StoreError> {
     let log = log_path(file);
     let index = PathBuf::from(format!("{}-shm", file.display()));
     for side in [&log, &index] {
@@ -140,12 +143,7 @@ fn write_empty(tmp: &Path, log: &Path, file: &Path) -> Result<(), StoreError> {
     if tmp != log {
         std::fs::rename(tmp, log).map_err(|e| StoreError::io("replace", log, e))?;
     }
-    if let Some(dir) = file.parent() {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| StoreError::io("sync", dir, e))?;
-    }
-    Ok(())
+    sync_dir(file)
 }
 
 fn protect(path: &Path) -> Result<(), StoreError> {
@@ -181,6 +179,54 @@ impl LogId {
     /// Whether the log beside `file` is still this one (not removed, not replaced).
     pub(crate) fn intact(self, file: &Path) -> bool {
         LogId::of(file) == Some(self)
+    }
+}
+
+/// The mark of a clean stop beside the database `file`.
+fn clean_path(file: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-clean", file.display()))
+}
+
+/// After a complete checkpoint at a writer's close: the log is empty and the database file
+/// holds every commit, durably said so.
+pub(crate) fn mark_clean(file: &Path) -> Result<(), StoreError> {
+    let mark = clean_path(file);
+    if mark.exists() {
+        return Ok(());
+    }
+    write_empty(&mark, &mark, file)
+}
+
+/// Before a writer's first write: the log is about to hold commits the database file does
+/// not, so the mark of a clean stop goes, durably, first.
+pub(crate) fn unmark_clean(file: &Path) -> Result<(), StoreError> {
+    let mark = clean_path(file);
+    match std::fs::remove_file(&mark) {
+        Ok(()) => sync_dir(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::io("remove", &mark, e)),
+    }
+}
+
+/// A file at the log's path that is not the writer's log (another file put there) is moved
+/// aside, durably, before anything else: a crash then finds no log (refused), never that
+/// file (which SQLite would apply).
+pub(crate) fn set_aside(file: &Path) -> Result<(), StoreError> {
+    let log = log_path(file);
+    let aside = PathBuf::from(format!("{}.foreign", log.display()));
+    match std::fs::rename(&log, &aside) {
+        Ok(()) => sync_dir(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::io("move aside", &log, e)),
+    }
+}
+
+fn sync_dir(file: &Path) -> Result<(), StoreError> {
+    match file.parent() {
+        Some(dir) => File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io("sync", dir, e)),
+        None => Ok(()),
     }
 }
 
