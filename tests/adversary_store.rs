@@ -688,9 +688,9 @@ fn the_log_is_checked_without_dropping_sqlites_locks() {
 
 /// The second review's attacks on a running process: the whole database put back from an
 /// older copy under it (every row and the digest: consistent, but not what the writer
-/// last wrote), the schema changed under it, the journal switched to a write-ahead log by
-/// another connection (whose file could then be deleted after a crash), and a full
-/// database claiming to be a new one. Each is refused; a read-only view accepts only a
+/// last wrote), the schema changed under it, its journal switched by another program
+/// (which SQLite refuses while the writer has the database open), and a full database
+/// claiming to be a new one. Each is refused; a read-only view accepts only a
 /// newer digest than the one it checked.
 #[test]
 fn a_database_changed_under_a_running_process_is_refused() {
