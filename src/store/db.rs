@@ -324,8 +324,9 @@ pub(crate) struct Db {
 impl Drop for Db {
     /// The writer, closing, moves its log into the database file and empties it: the next
     /// process then opens the database without reading back a log of up to SQLite's
-    /// checkpoint size (a short command would otherwise pay for it at every start). Not
-    /// waiting for a reader that still uses the log: it is then emptied by a later writer.
+    /// checkpoint size (a short command would otherwise pay for it at every start), and a
+    /// complete checkpoint leaves the mark of a clean stop ([`wal::mark_clean`]). Not
+    /// waiting for a reader that still uses the log: a later writer empties it then.
     /// A log removed under it gets an empty one in its place once its commits are in the
     /// file, as at a write ([`Db::keep_log`]); if a reader keeps that from completing,
     /// the commits only the removed log held are lost with the connection, and this says
@@ -338,13 +339,10 @@ impl Drop for Db {
             .inner
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let lost = match &inner.conn {
-            Conn::Sqlite(c) => !c.log.is_some_and(|log| log.intact(&c.file)),
-            Conn::Postgres(_) => false,
-        };
         let Conn::Sqlite(c) = &inner.conn else {
             return;
         };
+        let lost = !c.log.is_some_and(|log| log.intact(&c.file));
         let file = c.file.clone();
         if lost {
             if let Err(e) = wal::set_aside(&file) {
@@ -913,7 +911,7 @@ fn recover_crashed_commit(path: &Path) -> Result<(), StoreError> {
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .map_err(|e| db_error(path, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| db_error(path, e))?;
     harden(&conn, path)?;
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
@@ -985,7 +983,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
                 .map_err(|e| db_error(path, e))?;
-                conn.busy_timeout(std::time::Duration::from_secs(10))
+                conn.busy_timeout(BUSY_TIMEOUT)
                     .map_err(|e| db_error(path, e))?;
                 harden(&conn, path)?;
                 Ok(conn)
