@@ -934,7 +934,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
             let file = wal::canonical(file);
             let (conn, registered) = wal::guarded_open(&file, path, true, || {
                 let conn = Connection::open(&file).map_err(|e| db_error(path, e))?;
-                protect(&file)?;
+                wal::protect(&file)?;
                 harden(&conn, path)?;
                 // Not yet on a log (new, or of ADR 0007's format): make it before the
                 // switch, which writes the header at once.
@@ -1279,17 +1279,6 @@ fn rolled_back(path: &Path) -> StoreError {
 
 fn db_error(path: &Path, e: impl Into<SqlError>) -> StoreError {
     e.into().at(path)
-}
-
-/// Makes the database file 0600 (SQLite creates it with the umask's mode).
-fn protect(path: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| StoreError::io("protect", path, e))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -146,7 +146,8 @@ fn write_empty(tmp: &Path, log: &Path, file: &Path) -> Result<(), StoreError> {
     sync_dir(file)
 }
 
-fn protect(path: &Path) -> Result<(), StoreError> {
+/// Makes `path` 0600 (SQLite creates the database with the umask's mode).
+pub(crate) fn protect(path: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -221,11 +222,10 @@ pub(crate) fn set_aside(file: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Makes a change of the directory holding `file` durable.
 fn sync_dir(file: &Path) -> Result<(), StoreError> {
     match file.parent() {
-        Some(dir) => File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| StoreError::io("sync", dir, e)),
+        Some(dir) => super::atomic::sync_dir(dir).map_err(|e| StoreError::io("sync", dir, e)),
         None => Ok(()),
     }
 }
