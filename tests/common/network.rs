@@ -284,6 +284,23 @@ pub struct World {
 /// pay their relay through their anchors.
 const B_FEE_RESERVE: u64 = 100_000;
 
+/// Worlds alive in this process: the last one to go removes the nonce log they share (a
+/// later world makes it again), so that no test process leaves it behind.
+static WORLDS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+impl Drop for World {
+    fn drop(&mut self) {
+        drop(self.server.take()); // S writes to the log no more
+        let mut worlds = WORLDS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *worlds -= 1;
+        if *worlds == 0 {
+            let _ = std::fs::remove_file(self.nonce_log);
+        }
+    }
+}
+
 impl World {
     pub fn new() -> World {
         let nonce_log = process_setup();
@@ -296,6 +313,9 @@ impl World {
              --confirmation-budget 1 --min-confirmations 1 --inbound anyone",
         );
         fund(&mut s, &chain, 1_000_000);
+        *WORLDS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
         let mut world = World {
             a: Role::new(root.path(), "a", &chain),
             b: Role::new(root.path(), "b", &chain),
