@@ -1,12 +1,14 @@
 //! Durable asynchronous payments per second through one S over HTTP on 127.0.0.1, with the
 //! payers and payees in this process driving the client engine
-//! (`tests/common/functional.rs`, `create_network`): 1, 2 and 4 payer/payee pairs at once,
+//! (`tests/common/functional.rs`, `create_network`): 1, 2, 4 and 8 payer/payee pairs at once,
 //! each pair one thread doing whole payments (A pays, offline B comes online and receives
 //! — sells and claims —, A syncs). Every state of every role is written durably.
 //!
 //! Reported: payments per second; S's CPU per payment (the CPU of S's runtime threads,
 //! `/proc/self/task`) and the whole process's (all roles), each also as a multiple of one
-//! BIP340 verification measured in this run. `cargo bench --bench network`.
+//! BIP340 verification measured in this run; S's commits per payment and the syncs of its
+//! log that made them durable (group commit, ADR 0014: requests waiting at once share one).
+//! `cargo bench --bench network`.
 
 mod common;
 
@@ -26,15 +28,24 @@ fn main() {
          (client engine); one BIP340 verification = {:.1} µs of CPU (this run)",
         verify * 1e6
     );
-    println!("| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | × BIP340 |");
-    println!("|---|---|---|---|---|---|");
-    for pairs in [1usize, 2, 4] {
+    println!(
+        "| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | \
+         × BIP340 | S commits, log syncs per payment |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for pairs in [1usize, 2, 4, 8] {
         let net = functional::create_network(pairs, pairs, 1);
         // Warm-up: one payment per pair (fundings confirmed, first syncs done).
         for i in 0..pairs {
             net.pay_and_settle(i, i, 1_000);
         }
-        let (s0, all0, t0) = (cpu(Some("tokio-")), cpu(None), Instant::now());
+        let core = net.servers[0].running().core();
+        let (s0, all0, g0, t0) = (
+            cpu(Some("tokio-")),
+            cpu(None),
+            core.group_stats(),
+            Instant::now(),
+        );
         std::thread::scope(|scope| {
             for i in 0..pairs {
                 let net = &net;
@@ -52,13 +63,16 @@ fn main() {
         let wall = t0.elapsed().as_secs_f64();
         let s_cpu = (cpu(Some("tokio-")) - s0) / n;
         let all_cpu = (cpu(None) - all0) / n;
+        let g = core.group_stats();
         println!(
-            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} |",
+            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} |",
             n / wall,
             s_cpu * 1e3,
             s_cpu / verify,
             all_cpu * 1e3,
-            all_cpu / verify
+            all_cpu / verify,
+            (g.commits - g0.commits) as f64 / n,
+            (g.syncs - g0.syncs) as f64 / n
         );
     }
 }

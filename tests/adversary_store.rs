@@ -12,8 +12,8 @@ use std::path::Path;
 use age::secrecy::SecretString;
 use asyncpay::keys::Seed;
 use asyncpay::store::{
-    encode_state_plaintext, DataDir, LockWait, SeedFile, StateFile, StoreError, Unlock, DB_FILE,
-    RECIPIENT_FILE,
+    encode_state_plaintext, DataDir, GroupStats, LockWait, SeedFile, StateFile, StoreError, Unlock,
+    DB_FILE, RECIPIENT_FILE,
 };
 use asyncpay::wallet::WalletState;
 use serde::{Deserialize, Serialize};
@@ -594,6 +594,60 @@ const SWITCH_ENV: &str = "ASYNCPAY_TEST_SWITCH_JOURNAL";
 /// Run by `the_log_is_checked_without_dropping_sqlites_locks` in a process of its own:
 /// tries to switch the database named by `SWITCH_ENV` to a rollback journal, and says how
 /// that went.
+/// Group commit (ADR 0014): a writer whose durability is deferred commits without a sync of
+/// its own, and one sync makes every commit waiting durable. A log removed after such
+/// commits and before their sync (their only copy is in the removed file) has them moved
+/// into the database file by the sync, as at a write: a copy of the data dir taken then,
+/// as a crash would leave it, holds every one.
+#[test]
+fn a_group_sync_covers_every_commit_and_a_log_removed_before_it_loses_nothing() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("w");
+    let (_dir, store) = new_store(&root);
+    store.save_keyed("a", &Thing { amount_sat: 1 }).unwrap();
+    assert!(!store.sync_pending(), "a commit syncs itself by default");
+    assert!(store.defer_durability());
+    for amount_sat in 2..7 {
+        store.save_keyed("a", &Thing { amount_sat }).unwrap();
+    }
+    assert!(store.sync_pending());
+    store.sync().unwrap();
+    assert!(!store.sync_pending());
+    assert_eq!(
+        store.group_stats(),
+        GroupStats {
+            commits: 5,
+            syncs: 1
+        }
+    );
+    store.sync().unwrap();
+    assert_eq!(store.group_stats().syncs, 1, "nothing was waiting");
+
+    store.save_keyed("b", &Thing { amount_sat: 7 }).unwrap();
+    let log = root.join(format!("{DB_FILE}-wal"));
+    std::fs::remove_file(&log).unwrap();
+    store.sync().unwrap();
+    assert!(log.exists(), "an empty log in place of the removed one");
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+    }
+    let copy = unlock(&copy).unwrap();
+    assert_eq!(
+        copy.load_keyed::<Thing>("a").unwrap(),
+        Some(Thing { amount_sat: 6 })
+    );
+    assert_eq!(
+        copy.load_keyed::<Thing>("b").unwrap(),
+        Some(Thing { amount_sat: 7 })
+    );
+}
+
 #[test]
 fn child_switch_journal() {
     let Some(db) = std::env::var_os(SWITCH_ENV) else {

@@ -48,6 +48,45 @@ fn two_payers_two_payees_one_server() {
     }
 }
 
+/// Group commit at S (ADR 0014): S's commits no longer sync one by one, yet nothing S
+/// answers leaves before what S committed is on disk. Two payers pay at once, so that
+/// requests wait for the same sync; after each answer (one at a time) nothing S wrote waits
+/// for a sync.
+#[test]
+fn s_answers_only_what_is_on_disk_and_syncs_once_for_the_commits_waiting() {
+    let net = create_network(2, 2, 1);
+    let core = net.servers[0].running().core();
+    let start = core.group_stats();
+    net.pay(0, 0, 5_000);
+    assert!(!core.durable_pending());
+    net.receive(0);
+    assert!(!core.durable_pending());
+    net.sync(0);
+    assert!(!core.durable_pending());
+    let one = core.group_stats();
+    assert!(one.commits > start.commits, "{one:?}");
+    // At once (another payer's request may wait for a sync at any moment of these).
+    std::thread::scope(|scope| {
+        for i in 0..2 {
+            let net = &net;
+            scope.spawn(move || {
+                for _ in 0..3 {
+                    net.pay_and_settle(i, i, 1_000);
+                }
+            });
+        }
+    });
+    assert!(!core.durable_pending());
+    let all = core.group_stats();
+    assert!(all.syncs <= all.commits, "{all:?}");
+    for payer in &net.payers {
+        assert!(payer
+            .payments()
+            .iter()
+            .all(|p| p.status == asyncpay::client::LocalStatus::Paid));
+    }
+}
+
 /// Two servers: each payee is reached through its own S, and a payer with a channel to
 /// each pays both; neither S sees the other's payments.
 #[test]

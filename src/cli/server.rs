@@ -847,6 +847,10 @@ fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) 
         Ok(n) => lines.push(format!("mailbox: dropped {n} expired item(s)")),
         Err(e) => alarms.push(format!("mailbox: {e}")),
     }
+    // What the pass wrote goes to disk now, not at the next answer (group commit).
+    if let Err(e) = core.durable() {
+        alarms.push(format!("records: {}", e.message()));
+    }
     WatchLog {
         events: lines,
         alarms,

@@ -426,10 +426,32 @@ pub fn app(core: Core, auth: &AuthState) -> (Router, Arc<super::mailbox::Mailbox
                 ),
             ),
     );
+    core.group_commits();
     let router = Router::new()
         .route("/v1/info", get(info))
         .merge(protected)
-        .with_state(core)
-        .merge(super::mailbox::routes(mailbox.clone(), auth));
+        .with_state(core.clone())
+        .merge(super::mailbox::routes(mailbox.clone(), auth))
+        .layer(axum::middleware::from_fn_with_state(core, durable_answers));
     (router, mailbox)
+}
+
+/// No answer leaves S before what S committed is on disk (group commit, ADR 0014): the
+/// answer's own commits, and any other request's it may have seen. The requests waiting
+/// meanwhile share one sync of the log. If the sync fails, the answer is replaced by
+/// `500 internal` (and S answers nothing more until restarted).
+async fn durable_answers(
+    State(core): State<Core>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    if !core.durable_pending() {
+        return response;
+    }
+    match blocking(move || core.durable()).await {
+        Ok(()) => response,
+        Err(e) => e.into_response(),
+    }
 }

@@ -762,6 +762,29 @@ impl ServerCore {
         self.store.dir()
     }
 
+    /// Group commit (ADR 0014): S's commits no longer sync one by one; every answer and
+    /// every published transaction waits for [`ServerCore::durable`] instead, which syncs
+    /// once for all the commits waiting. The HTTP API turns it on ([`api::app`]).
+    pub fn group_commits(&self) {
+        self.store.defer_durability();
+    }
+
+    /// Returns once everything S committed so far is on disk (at once with nothing
+    /// waiting). A failed sync fails every later call: S answers nothing until restarted.
+    pub fn durable(&self) -> Result<(), ApiError> {
+        self.store.sync().map_err(store_error)
+    }
+
+    /// Whether something S committed may not be on disk yet.
+    pub fn durable_pending(&self) -> bool {
+        self.store.sync_pending()
+    }
+
+    /// S's commits whose sync was deferred, and the syncs that made them durable.
+    pub fn group_stats(&self) -> crate::store::GroupStats {
+        self.store.group_stats()
+    }
+
     /// What `GET /v1/info` shows.
     pub fn info(&self) -> ServerInfo {
         ServerInfo {
@@ -1250,6 +1273,7 @@ impl ServerCore {
         let (Err(refused), Some(replacement)) = (&rebound, &b.replacement) else {
             return rebound;
         };
+        self.durable().map_err(|e| e.message().to_owned())?;
         let replaced = b.tx.input[0].previous_output.txid;
         let (wallet, state) = self
             .onchain_of(onchain)
@@ -1271,6 +1295,9 @@ impl ServerCore {
         onchain: &mut Option<(OnchainWallet, WalletState)>,
         tx: &Transaction,
     ) -> Result<bitcoin::Txid, String> {
+        // What S wrote about the channel is on disk before the chain can see the
+        // transaction (group commit, ADR 0014).
+        self.durable().map_err(|e| e.message().to_owned())?;
         match self.chain.broadcast(tx) {
             Err(alone) if alone.needs_fee_child(tx) => {
                 let (wallet, state) = self
@@ -1347,6 +1374,7 @@ impl ServerCore {
     }
 
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
+        self.durable()?;
         let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
         wallet
             .broadcast(self.chain.as_ref(), tx)
@@ -1467,6 +1495,7 @@ impl ServerCore {
         ch.channel = ch.channel.closing().map_err(channel_error)?;
         ch.published.push(txid);
         self.save(ch)?;
+        self.durable()?;
         self.chain
             .broadcast(&tx)
             .map_err(|e| internal(format!("publishing the close failed: {e}")))?;

@@ -343,6 +343,10 @@ pub(crate) struct SqliteConn {
     pub(crate) file: PathBuf,
     /// A writer's log as it was when it connected; `None` for a reader.
     pub(crate) log: Option<super::wal::LogId>,
+    /// A writer's descriptor of that log, to sync deferred commits ([`super::group`]).
+    pub(crate) log_fd: Option<super::group::Log>,
+    /// Switched to `synchronous=NORMAL`: its commits wait for a group sync.
+    pub(crate) deferred: bool,
     /// A writer that has not written yet (the mark of a clean stop may still be there).
     pub(crate) unwritten: bool,
     /// Dropped after the connection (declared after it).

@@ -45,6 +45,7 @@ use zeroize::Zeroizing;
 use super::auth::RecordKey;
 use super::backend::{Conn, Location, SqlError, SqliteConn, Tx, BUSY_TIMEOUT};
 use super::envelope::{self, StateFile};
+use super::group::{GroupStats, GroupSync};
 use super::{identity, wal, StoreError};
 
 /// Name of the records database in the data dir.
@@ -319,6 +320,10 @@ pub(crate) struct Db {
     /// The writer (it holds the data dir's lock: no digest but its own may appear).
     writable: bool,
     inner: Mutex<Inner>,
+    /// Commits whose sync is deferred to [`Db::sync`] (ADR 0014), once
+    /// [`Db::defer_durability`] asked for it.
+    deferred: std::sync::atomic::AtomicBool,
+    group: GroupSync,
 }
 
 impl Drop for Db {
@@ -334,6 +339,11 @@ impl Drop for Db {
     fn drop(&mut self) {
         if !self.writable {
             return;
+        }
+        // Commits not synced yet: a checkpoint a reader keeps from completing would leave
+        // them unsynced in the log.
+        if let Err(e) = self.group.wait(|log| log.sync_data()) {
+            tracing::error!("{}: {e}", self.path.display());
         }
         let inner = self
             .inner
@@ -527,6 +537,8 @@ impl Db {
                 index,
                 sound: true,
             }),
+            deferred: std::sync::atomic::AtomicBool::new(false),
+            group: GroupSync::default(),
         })
     }
 
@@ -597,7 +609,52 @@ impl Db {
             c.unwritten = false;
         }
         drop(std::mem::replace(&mut inner.conn, fresh));
+        // The complete checkpoint synced the database file with every commit counted.
+        self.group.all_durable();
         Ok(())
+    }
+
+    /// From now on, this writer's commits go to SQLite's log without a sync of their own
+    /// (`synchronous=NORMAL`), and [`Db::sync`] makes every commit so far durable with one
+    /// sync of the log for all of them (group commit, ADR 0014). The caller must call
+    /// [`Db::sync`] before anything that depends on a commit leaves the process. False
+    /// (nothing changes) but for a SQLite writer.
+    pub(crate) fn defer_durability(&self) -> bool {
+        let sqlite = self.writable && matches!(self.lock().conn, Conn::Sqlite(_));
+        if sqlite {
+            self.deferred
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        sqlite
+    }
+
+    /// Whether a commit may not be durable yet (see [`Db::defer_durability`]).
+    pub(crate) fn sync_pending(&self) -> bool {
+        self.group.pending()
+    }
+
+    /// The deferred commits and the syncs that made them durable so far.
+    pub(crate) fn group_stats(&self) -> GroupStats {
+        self.group.stats()
+    }
+
+    /// Returns once every commit made before the call is durable: one sync of the log
+    /// for every commit waiting (ADR 0014). A log removed or replaced under the writer
+    /// meanwhile (its commits are on disk only in the database file) has them moved there
+    /// first, as at a write ([`Db::keep_log`]). A failed sync is final
+    /// ([`StoreError::Database`]): restart.
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        if !self.group.pending() && self.group.failed().is_none() {
+            return Ok(());
+        }
+        self.group
+            .wait(|log| log.sync_data())
+            .map_err(|reason| StoreError::Database {
+                path: self.path.clone(),
+                reason,
+            })?;
+        let mut guard = self.lock();
+        self.keep_log(&mut guard)
     }
 
     /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
@@ -638,7 +695,15 @@ impl Db {
     ) -> Result<R, E> {
         let mut guard = self.lock();
         self.reconnect_if_closed(&mut guard)?;
+        if let Some(reason) = self.group.failed() {
+            return Err(StoreError::Database {
+                path: self.path.clone(),
+                reason,
+            }
+            .into());
+        }
         self.keep_log(&mut guard)?;
+        let deferred_to = self.defer(&mut guard.conn)?;
         let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
         // Nothing but our two tables (a planted trigger could turn writes into no-ops),
@@ -662,8 +727,33 @@ impl Db {
         };
         let out = f(&mut txn)?;
         txn.commit()?;
+        if let Some(log) = &deferred_to {
+            self.group.committed(log);
+        }
         guard.sound = true;
         Ok(out)
+    }
+
+    /// With durability deferred, the log this connection's next commit goes to unsynced
+    /// (switching it to `synchronous=NORMAL` the first time); `None` when it syncs its own
+    /// commits.
+    fn defer(&self, conn: &mut Conn) -> Result<Option<super::group::Log>, StoreError> {
+        let Conn::Sqlite(c) = conn else {
+            return Ok(None);
+        };
+        let Some(log) = c.log_fd.clone() else {
+            return Ok(None);
+        };
+        if !self.deferred.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(None);
+        }
+        if !c.deferred {
+            c.conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(|e| db_error(&self.path, e))?;
+            c.deferred = true;
+        }
+        Ok(Some(log))
     }
 
     /// Brings `index` up to date with the database as `conn` sees it. The schema must not
@@ -966,10 +1056,13 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 Ok((conn, wal::LogId::of(&file)))
             })?;
             let (conn, log) = conn;
+            let log_fd = log.and_then(|id| id.open(&file)).map(std::sync::Arc::new);
             Ok(Conn::Sqlite(SqliteConn {
                 conn,
                 file,
                 log,
+                log_fd,
+                deferred: false,
                 unwritten: true,
                 _registered: registered,
             }))
@@ -992,6 +1085,8 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 conn,
                 file,
                 log: None,
+                log_fd: None,
+                deferred: false,
                 unwritten: false,
                 _registered: registered,
             }))

@@ -59,6 +59,7 @@ mod backend;
 mod db;
 mod envelope;
 mod error;
+mod group;
 mod holder;
 mod identity;
 mod seed;
@@ -78,6 +79,7 @@ pub use backend::{Postgres, DATABASE_FILE, PASSWORD_ENV};
 pub use db::{Txn, DB_FILE};
 pub use envelope::StateFile;
 pub use error::StoreError;
+pub use group::GroupStats;
 pub use holder::LockHolder;
 pub use seed::SeedFile;
 
@@ -690,7 +692,8 @@ impl Store {
     }
 
     /// Runs `f` as one transaction: every save and removal it makes is committed together
-    /// (durably, before this returns) if it returns `Ok`, and none of them if it returns
+    /// (durably, before this returns, unless [`Store::defer_durability`] was called: then
+    /// at the next [`Store::sync`]) if it returns `Ok`, and none of them if it returns
     /// `Err` or panics. A protocol step saves its consumed nonce, its channel state and its
     /// payment record in one of these before the message that depends on them leaves.
     pub fn transaction<R, E: From<StoreError>>(
@@ -708,6 +711,33 @@ impl Store {
             .into());
         }
         self.db().write(f)
+    }
+
+    /// Group commit (ADR 0014): from now on a transaction returns once committed to the
+    /// write-ahead log, not synced, and [`Store::sync`] makes every commit so far durable
+    /// with one sync for all the commits waiting. For a process that answers many requests
+    /// at once (S): it must call [`Store::sync`] before anything that depends on a commit
+    /// leaves it (an answer, a published transaction). False, and nothing changes, for a
+    /// PostgreSQL store (the server groups its commits itself).
+    pub fn defer_durability(&self) -> bool {
+        self.db().defer_durability()
+    }
+
+    /// Returns once every commit made before the call is durable (see
+    /// [`Store::defer_durability`]; at once if durability is not deferred). A failed sync
+    /// fails this and every later sync and write: restart the process.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db().sync()
+    }
+
+    /// Whether a commit may not be durable yet: [`Store::sync`] has work to do.
+    pub fn sync_pending(&self) -> bool {
+        self.db().sync_pending()
+    }
+
+    /// How many commits were deferred and how many syncs made them durable.
+    pub fn group_stats(&self) -> GroupStats {
+        self.db().group_stats()
     }
 
     fn db(&self) -> &db::Db {

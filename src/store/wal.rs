@@ -181,6 +181,21 @@ impl LogId {
     pub(crate) fn intact(self, file: &Path) -> bool {
         LogId::of(file) == Some(self)
     }
+
+    /// A descriptor of this log (read-only: enough to sync what SQLite wrote to it),
+    /// `None` if the log beside `file` is no longer this one. SQLite locks the database
+    /// and its `-shm` file, never the log, so closing this descriptor drops no lock.
+    pub(crate) fn open(self, file: &Path) -> Option<File> {
+        let fd = File::open(log_path(file)).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = fd.metadata().ok()?;
+            (LogId(m.dev(), m.ino()) == self).then_some(fd)
+        }
+        #[cfg(not(unix))]
+        Some(fd)
+    }
 }
 
 /// The mark of a clean stop beside the database `file`.
