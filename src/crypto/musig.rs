@@ -420,6 +420,9 @@ impl SigningSession {
         if self.key.tweaked {
             return Err(MusigError::TweakedSession);
         }
+        if seckey.base_point_mul() != signer {
+            return Err(MusigError::NonceKeyMismatch);
+        }
         // The final signature is verified by `aggregate`: the session's b, R, e suffice.
         let own = PartialSignature(self.own_partial(
             signer,
@@ -432,9 +435,10 @@ impl SigningSession {
 
     /// BIP327's `Sign` for an untweaked key, consuming `secnonce`: `s = k + e·a·d`, `k` the
     /// secret nonce `k1 + b·k2` negated iff `R` has odd y, `d` the secret key negated iff
-    /// `Q` has odd y. Refused ([`MusigError::NonceKeyMismatch`]) unless `seckey` is
-    /// `signer`'s and the secret nonce is `signer`'s and the one whose public nonce this
-    /// session holds for it. With `(b, R, e)` as given; not verified here.
+    /// `Q` has odd y. `seckey` must be `signer`'s (the callers make sure: `signer` is
+    /// `seckey·G`). Refused ([`MusigError::NonceKeyMismatch`]) unless the secret nonce is
+    /// `signer`'s and the one whose public nonce this session holds for it. With
+    /// `(b, R, e)` as given; not verified here.
     fn own_partial(
         &self,
         signer: Point,
@@ -445,7 +449,7 @@ impl SigningSession {
         let a = self.key.coefficient(signer)?;
         // BIP327's 97-byte secret nonce: k1 || k2 || the signer's public key.
         let bytes = zeroize::Zeroizing::new(secnonce.0.serialize());
-        if bytes[64..] != signer.serialize()[..] || seckey.base_point_mul() != signer {
+        if bytes[64..] != signer.serialize()[..] {
             return Err(MusigError::NonceKeyMismatch);
         }
         // Our own partial is not verified on its own, so the final signature proves the
