@@ -755,8 +755,8 @@ fn serve(
             let _ = stdout.flush();
         }
         // The chain watcher: S enforces the latest state without operator action (and drops
-        // expired mailbox items).
-        let watcher = {
+        // expired mailbox items). It ends S when a sync of S's records failed (ADR 0014).
+        let mut watcher = {
             let core = core.clone();
             let mut stop = stop_rx.clone();
             // Descriptors kept for the watcher, given back when a pass fails (idle HTTP
@@ -769,10 +769,9 @@ fn serve(
                         _ = tick.tick() => {}
                         _ = stop.wait_for(|s| *s) => break,
                     }
-                    let core = core.clone();
-                    let mailbox = mailbox.clone();
+                    let (pass_core, mailbox) = (core.clone(), mailbox.clone());
                     let reserve = reserve.clone();
-                    let pass = move || watch_pass(&core, &mailbox, &reserve);
+                    let pass = move || watch_pass(&pass_core, &mailbox, &reserve);
                     let started = std::time::Instant::now();
                     if let Ok(log) = tokio::task::spawn_blocking(pass).await {
                         for line in log.events {
@@ -783,17 +782,35 @@ fn serve(
                         }
                     }
                     tracing::debug!("watcher pass: {} ms", started.elapsed().as_millis());
+                    if let Some(reason) = core.sync_failed() {
+                        return Some(reason);
+                    }
                 }
+                None
             })
         };
-        wait_for_signal().await;
-        tracing::info!("shutting down");
+        let failed = tokio::select! {
+            _ = wait_for_signal() => None,
+            ended = &mut watcher => ended.ok().flatten(),
+        };
+        match &failed {
+            Some(reason) => tracing::error!("stopping: {reason}"),
+            None => tracing::info!("shutting down"),
+        }
         let _ = stop_tx.send(true);
-        let _ = watcher.await;
+        if failed.is_none() {
+            let _ = watcher.await;
+        }
         handle
             .wait()
             .await
-            .map_err(|e| CliError::failed(e.to_string()))
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        match failed {
+            Some(reason) => Err(CliError::failed(format!(
+                "S stopped: its records may not be on disk: {reason}"
+            ))),
+            None => Ok(()),
+        }
     })
 }
 

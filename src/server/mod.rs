@@ -764,7 +764,8 @@ impl ServerCore {
 
     /// Group commit (ADR 0014): S's commits no longer sync one by one; every answer and
     /// every published transaction waits for [`ServerCore::durable`] instead, which syncs
-    /// once for all the commits waiting. The HTTP API turns it on ([`api::app`]).
+    /// once for all the commits waiting. The HTTP API turns it on ([`api::app`]); `server
+    /// run` stops when a sync failed ([`ServerCore::sync_failed`]).
     pub fn group_commits(&self) {
         self.store.defer_durability();
     }
@@ -778,6 +779,11 @@ impl ServerCore {
     /// Whether something S committed may not be on disk yet.
     pub fn durable_pending(&self) -> bool {
         self.store.sync_pending()
+    }
+
+    /// Why a sync of S's records failed, if one did: S must stop (ADR 0014).
+    pub fn sync_failed(&self) -> Option<String> {
+        self.store.sync_failed()
     }
 
     /// S's commits whose sync was deferred, and the syncs that made them durable.
@@ -1342,6 +1348,9 @@ impl ServerCore {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
         };
+        if let Err(e) = self.durable() {
+            return errors.push(format!("fee bumping: {}", e.message()));
+        }
         for r in wallet.bump_fee_children(self.chain.as_ref(), unconfirmed) {
             match r {
                 Ok(line) => log.push(line),

@@ -45,7 +45,7 @@ use zeroize::Zeroizing;
 use super::auth::RecordKey;
 use super::backend::{Conn, Location, SqlError, SqliteConn, Tx, BUSY_TIMEOUT};
 use super::envelope::{self, StateFile};
-use super::group::{GroupStats, GroupSync};
+use super::group::{GroupStats, GroupSync, NotDurable, Synced};
 use super::{identity, wal, StoreError};
 
 /// Name of the records database in the data dir.
@@ -341,9 +341,13 @@ impl Drop for Db {
             return;
         }
         // Commits not synced yet: a checkpoint a reader keeps from completing would leave
-        // them unsynced in the log.
-        if let Err(e) = self.group.wait(|log| log.sync_data()) {
-            tracing::error!("{}: {e}", self.path.display());
+        // them unsynced in the log. After a failed sync nothing is vouched for: no
+        // checkpoint, no mark of a clean stop.
+        if let Err(e) = self.sync() {
+            tracing::error!("{e}");
+            if self.group.failed().is_some() {
+                return;
+            }
         }
         let inner = self
             .inner
@@ -633,6 +637,17 @@ impl Db {
         self.group.pending()
     }
 
+    /// The log the latest deferred commit went to, as the group sync holds it.
+    #[cfg(test)]
+    pub(crate) fn deferred_log(&self) -> Option<super::group::Log> {
+        self.group.log()
+    }
+
+    /// Why a sync failed, if one did (final).
+    pub(crate) fn sync_failed(&self) -> Option<String> {
+        self.group.failed()
+    }
+
     /// The deferred commits and the syncs that made them durable so far.
     pub(crate) fn group_stats(&self) -> GroupStats {
         self.group.stats()
@@ -641,20 +656,38 @@ impl Db {
     /// Returns once every commit made before the call is durable: one sync of the log
     /// for every commit waiting (ADR 0014). A log removed or replaced under the writer
     /// meanwhile (its commits are on disk only in the database file) has them moved there
-    /// first, as at a write ([`Db::keep_log`]). A failed sync is final
-    /// ([`StoreError::Database`]): restart.
+    /// first, as at a write ([`Db::keep_log`]); if a reader keeps that from completing,
+    /// [`StoreError::LogRemoved`] and the commits stay pending. A failed sync is final
+    /// ([`StoreError::Database`]).
     pub(crate) fn sync(&self) -> Result<(), StoreError> {
         if !self.group.pending() && self.group.failed().is_none() {
             return Ok(());
         }
-        self.group
-            .wait(|log| log.sync_data())
-            .map_err(|reason| StoreError::Database {
-                path: self.path.clone(),
-                reason,
-            })?;
-        let mut guard = self.lock();
-        self.keep_log(&mut guard)
+        let Location::Sqlite(file) = &self.location else {
+            return Ok(());
+        };
+        let file = wal::canonical(file);
+        loop {
+            let synced = self.group.wait(|log| {
+                log.sync_data()?;
+                Ok(if wal::is_log_of(log, &file) {
+                    Synced::Durable
+                } else {
+                    Synced::LogMoved
+                })
+            });
+            match synced {
+                Ok(()) => return Ok(()),
+                // Moved into the database file (then all durable), or refused.
+                Err(NotDurable::LogMoved) => self.keep_log(&mut self.lock())?,
+                Err(NotDurable::Failed(reason)) => {
+                    return Err(StoreError::Database {
+                        path: self.path.clone(),
+                        reason,
+                    })
+                }
+            }
+        }
     }
 
     /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
@@ -726,10 +759,13 @@ impl Db {
             changes: BTreeMap::new(),
         };
         let out = f(&mut txn)?;
-        txn.commit()?;
+        let committed = txn.commit();
+        // A commit that failed may still have reached the log (the digest it wrote is
+        // then accepted, see `refresh`): counted either way, so that it is synced.
         if let Some(log) = &deferred_to {
             self.group.committed(log);
         }
+        committed?;
         guard.sound = true;
         Ok(out)
     }
@@ -1057,6 +1093,12 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
             })?;
             let (conn, log) = conn;
             let log_fd = log.and_then(|id| id.open(&file)).map(std::sync::Arc::new);
+            // Commits a writer killed before its group sync (ADR 0014) left in the page
+            // cache are synced before this one shows or builds on them.
+            if let Some(fd) = &log_fd {
+                fd.sync_data()
+                    .map_err(|e| StoreError::io("sync", &wal::log_path(&file), e))?;
+            }
             Ok(Conn::Sqlite(SqliteConn {
                 conn,
                 file,

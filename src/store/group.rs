@@ -8,15 +8,38 @@
 //! the first waiter syncs the log once for every commit counted so far while the others
 //! wait for that sync, then return if it covered their commits, or sync the next group.
 //!
+//! A sync of a log that is no longer at its path (removed or replaced under the writer)
+//! vouches for nothing: its commits are on disk only once moved into the database file
+//! ([`Synced::LogMoved`]; the writer does that, then [`GroupSync::all_durable`]).
+//!
 //! A failed sync is final: the kernel may have dropped the pages it could not write, so
 //! nothing written since the last good sync can be vouched for again. Every later wait (and
-//! deferred write) fails until the process starts again and reads the database back.
+//! deferred write) fails; S stops (ADR 0014).
 
 use std::fs::File;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// The log a group's commits went to: a descriptor of it, to sync.
 pub(crate) type Log = Arc<File>;
+
+/// What a sync of the log found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Synced {
+    /// The log's writes are durable.
+    Durable,
+    /// The log was synced, but it is no longer the file at the log's path: what it holds
+    /// is not durable until moved into the database file.
+    LogMoved,
+}
+
+/// Why [`GroupSync::wait`] could not vouch for the commits.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NotDurable {
+    /// See [`Synced::LogMoved`]; the commits stay pending.
+    LogMoved,
+    /// A sync failed (final).
+    Failed(String),
+}
 
 /// The commits counted and the syncs done, of one writer.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +98,12 @@ impl GroupSync {
         self.synced.notify_all();
     }
 
+    /// The log the latest commit went to.
+    #[cfg(test)]
+    pub(crate) fn log(&self) -> Option<Log> {
+        self.lock().log.clone()
+    }
+
     /// Whether a commit counted so far may not be durable yet.
     pub(crate) fn pending(&self) -> bool {
         let s = self.lock();
@@ -96,13 +125,17 @@ impl GroupSync {
 
     /// Returns once every commit counted before the call is durable: `sync` (which makes
     /// the log's writes durable) runs at most once per group of waiters, never two at a
-    /// time. The reason of a failed sync, now or earlier.
-    pub(crate) fn wait(&self, sync: impl Fn(&File) -> std::io::Result<()>) -> Result<(), String> {
+    /// time. [`NotDurable::LogMoved`] if the log synced was no longer at its path (nothing
+    /// vouched for); the reason of a failed sync, now or earlier.
+    pub(crate) fn wait(
+        &self,
+        sync: impl Fn(&File) -> std::io::Result<Synced>,
+    ) -> Result<(), NotDurable> {
         let mut s = self.lock();
         let ticket = s.written;
         loop {
             if let Some(reason) = &s.failed {
-                return Err(reason.clone());
+                return Err(NotDurable::Failed(reason.clone()));
             }
             if s.durable >= ticket {
                 return Ok(());
@@ -122,16 +155,26 @@ impl GroupSync {
             s = self.lock();
             s.syncing = false;
             s.syncs += 1;
-            match done {
-                Ok(()) => s.durable = s.durable.max(upto),
+            let moved = match done {
+                Ok(Synced::Durable) => {
+                    s.durable = s.durable.max(upto);
+                    false
+                }
+                Ok(Synced::LogMoved) => true,
                 Err(e) => {
                     s.failed = Some(format!(
-                        "syncing the write-ahead log failed ({e}); what was committed since \
-                         the last sync may not be on disk: restart to read the database back"
-                    ))
+                        "syncing the write-ahead log failed ({e}): what was committed since \
+                         the last sync may not be on disk, even if it reads back (the kernel \
+                         may keep pages it could not write); check the disk, and reboot the \
+                         machine before starting again"
+                    ));
+                    false
                 }
-            }
+            };
             self.synced.notify_all();
+            if moved {
+                return Err(NotDurable::LogMoved);
+            }
         }
     }
 }
@@ -144,6 +187,10 @@ mod tests {
         Arc::new(tempfile::tempfile().unwrap())
     }
 
+    fn durable(f: &File) -> std::io::Result<Synced> {
+        f.sync_data().map(|()| Synced::Durable)
+    }
+
     #[test]
     fn one_sync_covers_every_commit_before_it() {
         let g = GroupSync::default();
@@ -153,7 +200,7 @@ mod tests {
             g.committed(&log);
         }
         assert!(g.pending());
-        g.wait(|f| f.sync_data()).unwrap();
+        g.wait(durable).unwrap();
         g.wait(|_| panic!("already durable")).unwrap();
         assert!(!g.pending());
         assert_eq!(
@@ -180,7 +227,7 @@ mod tests {
                 g.wait(|f| {
                     entered_tx.send(()).unwrap();
                     release_rx.lock().unwrap().recv().unwrap();
-                    f.sync_data()
+                    durable(f)
                 })
                 .unwrap()
             });
@@ -189,7 +236,7 @@ mod tests {
                 .map(|_| {
                     g.committed(&log);
                     let g = g.clone();
-                    scope.spawn(move || g.wait(|f| f.sync_data()).unwrap())
+                    scope.spawn(move || g.wait(durable).unwrap())
                 })
                 .collect();
             release.send(()).unwrap();
@@ -213,15 +260,30 @@ mod tests {
         let log = log();
         g.committed(&log);
         let failing = |_: &File| Err(std::io::Error::other("EIO"));
-        let reason = g.wait(failing).unwrap_err();
+        let Err(NotDurable::Failed(reason)) = g.wait(failing) else {
+            panic!("a failed sync vouched for the commits");
+        };
         assert!(
-            reason.contains("EIO") && reason.contains("restart"),
+            reason.contains("EIO") && reason.contains("reboot"),
             "{reason}"
         );
         // A later good sync does not vouch for what the failed one lost.
-        assert!(g.wait(|f| f.sync_data()).is_err());
+        assert!(g.wait(durable).is_err());
         g.all_durable();
-        assert!(g.wait(|f| f.sync_data()).is_err());
+        assert!(g.wait(durable).is_err());
         assert_eq!(g.failed(), Some(reason));
+    }
+
+    #[test]
+    fn a_log_moved_vouches_for_nothing_until_its_commits_are_moved() {
+        let g = GroupSync::default();
+        let log = log();
+        g.committed(&log);
+        assert_eq!(g.wait(|_| Ok(Synced::LogMoved)), Err(NotDurable::LogMoved));
+        assert!(g.pending(), "still pending");
+        assert_eq!(g.failed(), None, "not a failure");
+        g.all_durable(); // the writer moved them into the database file
+        assert!(!g.pending());
+        g.wait(|_| panic!("nothing waits")).unwrap();
     }
 }

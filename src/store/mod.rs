@@ -730,6 +730,12 @@ impl Store {
         self.db().sync()
     }
 
+    /// Why a sync failed, if one did: nothing committed since the last good one can be
+    /// vouched for, and every later sync and write fails.
+    pub fn sync_failed(&self) -> Option<String> {
+        self.db().sync_failed()
+    }
+
     /// Whether a commit may not be durable yet: [`Store::sync`] has work to do.
     pub fn sync_pending(&self) -> bool {
         self.db().sync_pending()
@@ -1370,6 +1376,29 @@ mod tests {
             .is_in_use());
         drop(store);
         DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    }
+
+    /// Group commit (ADR 0014) syncs the very file SQLite writes the deferred commits to:
+    /// the log at its path, by device and inode (a sync of any other file would vouch
+    /// for commits that are not on disk).
+    #[test]
+    fn a_group_sync_syncs_the_log_sqlite_writes_to() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+        assert!(store.defer_durability());
+        store.save(&seed()).unwrap();
+        let fd = store
+            .db()
+            .deferred_log()
+            .expect("a deferred commit names its log");
+        let ours = fd.metadata().unwrap();
+        let log = std::fs::metadata(tmp.path().join(format!("{DB_FILE}-wal"))).unwrap();
+        assert_eq!((ours.dev(), ours.ino()), (log.dev(), log.ino()));
+        assert!(ours.len() > 0, "the commit is in that file");
+        store.sync().unwrap();
+        assert!(!store.sync_pending());
     }
 
     fn seed() -> SeedFile {
