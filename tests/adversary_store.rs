@@ -589,11 +589,6 @@ fn a_log_removed_or_replaced_under_a_running_writer_loses_nothing() {
     );
 }
 
-const SWITCH_ENV: &str = "ASYNCPAY_TEST_SWITCH_JOURNAL";
-
-/// Run by `the_log_is_checked_without_dropping_sqlites_locks` in a process of its own:
-/// tries to switch the database named by `SWITCH_ENV` to a rollback journal, and says how
-/// that went.
 /// Group commit (ADR 0014): a writer whose durability is deferred commits without a sync of
 /// its own, and one sync makes every commit waiting durable. A log removed after such
 /// commits and before their sync (their only copy is in the removed file) has them moved
@@ -648,6 +643,43 @@ fn a_group_sync_covers_every_commit_and_a_log_removed_before_it_loses_nothing() 
     );
 }
 
+/// A data dir reached through a symbolic link that is pointed elsewhere while the writer
+/// runs (an operator's migration): the group sync checks the log at the path the connection
+/// resolved, as the writer's own check does, and returns (the second review reproduced a
+/// sync that looped for ever when the two checks looked at different paths).
+#[test]
+fn a_group_sync_returns_when_the_data_dirs_link_is_pointed_elsewhere() {
+    std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let (real, other, link) = (
+        tmp.path().join("real"),
+        tmp.path().join("other"),
+        tmp.path().join("link"),
+    );
+    std::fs::create_dir(&real).unwrap();
+    std::fs::create_dir(&other).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_dir, store) = new_store(&link);
+    assert!(store.defer_durability());
+    store.save_keyed("a", &Thing { amount_sat: 1 }).unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&other, &link).unwrap();
+    let store = std::sync::Arc::new(store);
+    let (done, result) = std::sync::mpsc::channel();
+    let syncing = store.clone();
+    std::thread::spawn(move || done.send(syncing.sync().map_err(|e| e.to_string())));
+    let synced = result
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the sync returns");
+    assert_eq!(synced, Ok(()));
+    assert!(!store.sync_pending());
+}
+
+const SWITCH_ENV: &str = "ASYNCPAY_TEST_SWITCH_JOURNAL";
+
+/// Run by `the_log_is_checked_without_dropping_sqlites_locks` in a process of its own:
+/// tries to switch the database named by `SWITCH_ENV` to a rollback journal, and says how
+/// that went.
 #[test]
 fn child_switch_journal() {
     let Some(db) = std::env::var_os(SWITCH_ENV) else {

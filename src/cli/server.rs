@@ -789,23 +789,24 @@ fn serve(
                 None
             })
         };
-        let failed = tokio::select! {
-            _ = wait_for_signal() => None,
-            ended = &mut watcher => ended.ok().flatten(),
+        let (failed, watcher_ended) = tokio::select! {
+            _ = wait_for_signal() => (None, false),
+            ended = &mut watcher => (ended.ok().flatten(), true),
         };
         match &failed {
             Some(reason) => tracing::error!("stopping: {reason}"),
             None => tracing::info!("shutting down"),
         }
         let _ = stop_tx.send(true);
-        if failed.is_none() {
+        if !watcher_ended {
             let _ = watcher.await;
         }
         handle
             .wait()
             .await
             .map_err(|e| CliError::failed(e.to_string()))?;
-        match failed {
+        // A sync that failed before the watcher looked (stopped by a signal meanwhile).
+        match failed.or_else(|| core.sync_failed()) {
             Some(reason) => Err(CliError::failed(format!(
                 "S stopped: its records may not be on disk: {reason}"
             ))),

@@ -663,11 +663,13 @@ impl Db {
         if !self.group.pending() && self.group.failed().is_none() {
             return Ok(());
         }
-        let Location::Sqlite(file) = &self.location else {
-            return Ok(());
+        // The database file as the connection knows it, which `keep_log` checks the log
+        // against too.
+        let file = match &self.lock().conn {
+            Conn::Sqlite(c) => c.file.clone(),
+            Conn::Postgres(_) => return Ok(()),
         };
-        let file = wal::canonical(file);
-        loop {
+        for moved_before in [false, true] {
             let synced = self.group.wait(|log| {
                 log.sync_data()?;
                 Ok(if wal::is_log_of(log, &file) {
@@ -678,8 +680,10 @@ impl Db {
             });
             match synced {
                 Ok(()) => return Ok(()),
-                // Moved into the database file (then all durable), or refused.
-                Err(NotDurable::LogMoved) => self.keep_log(&mut self.lock())?,
+                // Moved into the database file (then all durable), or refused; at most
+                // once: the commits stay pending rather than be looked at forever.
+                Err(NotDurable::LogMoved) if !moved_before => self.keep_log(&mut self.lock())?,
+                Err(NotDurable::LogMoved) => break,
                 Err(NotDurable::Failed(reason)) => {
                     return Err(StoreError::Database {
                         path: self.path.clone(),
@@ -688,6 +692,9 @@ impl Db {
                 }
             }
         }
+        Err(StoreError::LogRemoved {
+            path: self.path.clone(),
+        })
     }
 
     /// Runs `f` on a read snapshot, with the index brought up to date with it first (a
@@ -1051,6 +1058,15 @@ fn schema_version(tx: &Tx<'_>, path: &Path) -> Result<i64, StoreError> {
     tx.schema_token().map_err(|e| db_error(path, e))
 }
 
+/// Syncs a writer's log as it connects (ADR 0014); a failure is reported as a group sync's
+/// would be.
+fn fd_sync_at_connect(log: &std::fs::File, path: &Path) -> Result<(), StoreError> {
+    log.sync_data().map_err(|e| StoreError::Database {
+        path: path.to_path_buf(),
+        reason: super::group::sync_failure(&e),
+    })
+}
+
 /// Connects to the records of `location`: SQLite, hardened, its write-ahead log checked
 /// (and, `writable`, made and switched to: durable commits, one fsync each); PostgreSQL,
 /// holding the schema's writer lock (`writable`).
@@ -1092,13 +1108,18 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
                 Ok((conn, wal::LogId::of(&file)))
             })?;
             let (conn, log) = conn;
-            let log_fd = log.and_then(|id| id.open(&file)).map(std::sync::Arc::new);
             // Commits a writer killed before its group sync (ADR 0014) left in the page
             // cache are synced before this one shows or builds on them.
-            if let Some(fd) = &log_fd {
-                fd.sync_data()
-                    .map_err(|e| StoreError::io("sync", &wal::log_path(&file), e))?;
-            }
+            let log_fd = log
+                .and_then(|id| id.open(&file))
+                .ok_or_else(|| StoreError::Database {
+                    path: path.to_path_buf(),
+                    reason: "cannot open its write-ahead log again to sync it (it was moved while \
+                         connecting, or no descriptor is left): try again"
+                        .to_owned(),
+                })?;
+            fd_sync_at_connect(&log_fd, path)?;
+            let log_fd = Some(std::sync::Arc::new(log_fd));
             Ok(Conn::Sqlite(SqliteConn {
                 conn,
                 file,

@@ -162,12 +162,7 @@ impl GroupSync {
                 }
                 Ok(Synced::LogMoved) => true,
                 Err(e) => {
-                    s.failed = Some(format!(
-                        "syncing the write-ahead log failed ({e}): what was committed since \
-                         the last sync may not be on disk, even if it reads back (the kernel \
-                         may keep pages it could not write); check the disk, and reboot the \
-                         machine before starting again"
-                    ));
+                    s.failed = Some(sync_failure(&e));
                     false
                 }
             };
@@ -177,6 +172,15 @@ impl GroupSync {
             }
         }
     }
+}
+
+/// What a failed sync of the log means, and what to do.
+pub(crate) fn sync_failure(e: &std::io::Error) -> String {
+    format!(
+        "syncing the write-ahead log failed ({e}): what was committed since the last sync \
+         may not be on disk, even if it reads back (the kernel may keep pages it could not \
+         write); check the disk, and reboot the machine before starting again"
+    )
 }
 
 #[cfg(test)]
