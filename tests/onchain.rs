@@ -584,12 +584,12 @@ fn bip86_vector_first_receive_address() {
 /// worked report a failure).
 #[test]
 fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
-    use asyncpay::chain::source::FixedFeeRate;
+    use asyncpay::chain::source::Adjusted;
     use bitcoin::{OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
     let dir = tempfile::tempdir().unwrap();
     let source = RegtestSource::open(dir.path()).unwrap();
     let ledger = source.ledger().clone();
-    let eager = FixedFeeRate::new(
+    let eager = Adjusted::fee_rate(
         Box::new(RegtestSource::open(dir.path()).unwrap()),
         FeeRate::from_sat_per_vb_u32(10),
     );

@@ -50,6 +50,10 @@ pub enum ChainSourceError {
     /// The regtest ledger failed (i/o, corrupt state file).
     #[error("regtest ledger: {0}")]
     Ledger(#[source] LedgerError),
+    /// Nothing was published: what the wallet wrote could not be made durable first
+    /// ([`Adjusted::sync_first`]).
+    #[error("nothing was published: {0}")]
+    NotDurable(String),
     /// The chain source rejected a transaction.
     #[error("{source_name} rejected transaction {txid}: {reason}")]
     Rejected {
@@ -253,22 +257,57 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     }
 }
 
-/// A chain source whose fee rate for the children paying for channel transactions is set
-/// by the user (`--anchor-fee-rate`) instead of estimated; everything else is `inner`'s.
-#[derive(Debug)]
-pub struct FixedFeeRate {
+/// What [`Adjusted::sync_first`] runs before each broadcast.
+pub type BeforeBroadcast = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// `inner` with one thing changed; everything else is `inner`'s.
+pub struct Adjusted {
     inner: Box<dyn ChainSource>,
-    rate: bitcoin::FeeRate,
+    rate: Option<bitcoin::FeeRate>,
+    before_broadcast: Option<BeforeBroadcast>,
 }
 
-impl FixedFeeRate {
-    /// `inner` paying `rate` for its fee children.
-    pub fn new(inner: Box<dyn ChainSource>, rate: bitcoin::FeeRate) -> FixedFeeRate {
-        FixedFeeRate { inner, rate }
+impl std::fmt::Debug for Adjusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adjusted")
+            .field("inner", &self.inner)
+            .field("rate", &self.rate)
+            .field("before_broadcast", &self.before_broadcast.is_some())
+            .finish()
     }
 }
 
-impl ChainSource for FixedFeeRate {
+impl Adjusted {
+    /// `inner` paying `rate` for the children that pay for channel transactions, set by
+    /// the user (`--anchor-fee-rate`) instead of estimated.
+    pub fn fee_rate(inner: Box<dyn ChainSource>, rate: bitcoin::FeeRate) -> Adjusted {
+        Adjusted {
+            inner,
+            rate: Some(rate),
+            before_broadcast: None,
+        }
+    }
+
+    /// `inner`, running `sync` before every broadcast and publishing nothing if it fails
+    /// ([`ChainSourceError::NotDurable`]): S makes what it committed durable before the
+    /// chain can see a transaction that follows from it (group commit, ADR 0014).
+    pub fn sync_first(inner: Box<dyn ChainSource>, sync: BeforeBroadcast) -> Adjusted {
+        Adjusted {
+            inner,
+            rate: None,
+            before_broadcast: Some(sync),
+        }
+    }
+
+    fn before_broadcast(&self) -> Result<(), ChainSourceError> {
+        match &self.before_broadcast {
+            Some(sync) => sync().map_err(ChainSourceError::NotDurable),
+            None => Ok(()),
+        }
+    }
+}
+
+impl ChainSource for Adjusted {
     fn ledger(&self) -> Option<&Ledger> {
         self.inner.ledger()
     }
@@ -305,9 +344,11 @@ impl ChainSource for FixedFeeRate {
         self.inner.sync(wallet, progress)
     }
     fn broadcast(&self, tx: &Transaction) -> Result<Txid, ChainSourceError> {
+        self.before_broadcast()?;
         self.inner.broadcast(tx)
     }
     fn broadcast_package(&self, txs: &[Transaction]) -> Result<(), ChainSourceError> {
+        self.before_broadcast()?;
         self.inner.broadcast_package(txs)
     }
     fn restore_spend_index(&self, record: SpendIndexRecord) {
@@ -320,7 +361,7 @@ impl ChainSource for FixedFeeRate {
         self.inner.spend_index_stored(generation)
     }
     fn fee_rate(&self) -> bitcoin::FeeRate {
-        self.rate
+        self.rate.unwrap_or_else(|| self.inner.fee_rate())
     }
     fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {
         self.inner.mempool_entry(txid)
@@ -1235,6 +1276,56 @@ impl ChainSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// S's chain source syncs S's records before every broadcast, and publishes nothing
+    /// when that fails (group commit, ADR 0014).
+    #[test]
+    fn a_sync_first_source_syncs_before_it_publishes_and_refuses_when_it_cannot() {
+        use crate::store::{DataDir, LockWait};
+        std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+        let tmp = tempfile::tempdir().unwrap();
+        let store = DataDir::open(&tmp.path().join("s"), LockWait::Fail)
+            .unwrap()
+            .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
+            .unwrap();
+        assert!(store.defer_durability());
+        store
+            .save(&crate::store::SeedFile {
+                mnemonic: "abandon ".repeat(11) + "about",
+                network: "regtest".into(),
+                created_at: 0,
+                bip39_seed: None,
+            })
+            .unwrap();
+        assert!(store.sync_pending());
+        let ledger = || Box::new(RegtestSource::open(tmp.path().join("chain")).unwrap());
+        let sync = store.syncer();
+        let source = Adjusted::sync_first(
+            ledger(),
+            Box::new(move || sync().map_err(|e| e.to_string())),
+        );
+        let tx = Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: Vec::new(),
+            output: Vec::new(),
+        };
+        // The ledger refuses this transaction, after the sync.
+        assert!(matches!(
+            source.broadcast(&tx),
+            Err(ChainSourceError::Rejected { .. })
+        ));
+        assert!(!store.sync_pending(), "synced before the broadcast");
+        let refusing = Adjusted::sync_first(ledger(), Box::new(|| Err("EIO".to_owned())));
+        for published in [
+            refusing.broadcast(&tx).map(drop),
+            refusing.broadcast_package(std::slice::from_ref(&tx)),
+        ] {
+            let err = published.unwrap_err();
+            assert!(matches!(err, ChainSourceError::NotDurable(_)), "{err}");
+            assert_eq!(err.to_string(), "nothing was published: EIO");
+        }
+    }
 
     #[test]
     fn parses_regtest_and_bitcoind_specs() {

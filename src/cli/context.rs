@@ -618,7 +618,7 @@ impl Context {
             ));
         }
         Ok(match &self.global.anchor_fee_rate {
-            Some(rate) => Box::new(crate::chain::source::FixedFeeRate::new(source, rate.0)),
+            Some(rate) => Box::new(crate::chain::source::Adjusted::fee_rate(source, rate.0)),
             None => source,
         })
     }

@@ -676,6 +676,12 @@ impl ServerCore {
         for (id, ch) in &channels {
             by_client.entry(ch.client).or_default().insert(*id);
         }
+        // Whatever S publishes follows from what it committed: on disk first (ADR 0014).
+        let sync = store.syncer();
+        let chain = Box::new(crate::chain::source::Adjusted::sync_first(
+            chain,
+            Box::new(move || sync().map_err(|e| e.to_string())),
+        ));
         let core = ServerCore {
             store,
             keys,
@@ -1279,7 +1285,6 @@ impl ServerCore {
         let (Err(refused), Some(replacement)) = (&rebound, &b.replacement) else {
             return rebound;
         };
-        self.durable().map_err(|e| e.message().to_owned())?;
         let replaced = b.tx.input[0].previous_output.txid;
         let (wallet, state) = self
             .onchain_of(onchain)
@@ -1301,9 +1306,6 @@ impl ServerCore {
         onchain: &mut Option<(OnchainWallet, WalletState)>,
         tx: &Transaction,
     ) -> Result<bitcoin::Txid, String> {
-        // What S wrote about the channel is on disk before the chain can see the
-        // transaction (group commit, ADR 0014).
-        self.durable().map_err(|e| e.message().to_owned())?;
         match self.chain.broadcast(tx) {
             Err(alone) if alone.needs_fee_child(tx) => {
                 let (wallet, state) = self
@@ -1348,9 +1350,6 @@ impl ServerCore {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
         };
-        if let Err(e) = self.durable() {
-            return errors.push(format!("fee bumping: {}", e.message()));
-        }
         for r in wallet.bump_fee_children(self.chain.as_ref(), unconfirmed) {
             match r {
                 Ok(line) => log.push(line),
@@ -1383,7 +1382,6 @@ impl ServerCore {
     }
 
     fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
-        self.durable()?;
         let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
         wallet
             .broadcast(self.chain.as_ref(), tx)
@@ -1504,7 +1502,6 @@ impl ServerCore {
         ch.channel = ch.channel.closing().map_err(channel_error)?;
         ch.published.push(txid);
         self.save(ch)?;
-        self.durable()?;
         self.chain
             .broadcast(&tx)
             .map_err(|e| internal(format!("publishing the close failed: {e}")))?;

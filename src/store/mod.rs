@@ -736,6 +736,13 @@ impl Store {
         self.db().sync_failed()
     }
 
+    /// [`Store::sync`] as a function of its own, for what must sync this store before it
+    /// acts (S's chain source, before each broadcast).
+    pub fn syncer(&self) -> impl Fn() -> Result<(), StoreError> + Send + Sync + 'static {
+        let db = self.reader.db.clone();
+        move || db.as_deref().map_or(Ok(()), db::Db::sync)
+    }
+
     /// Whether a commit may not be durable yet: [`Store::sync`] has work to do.
     pub fn sync_pending(&self) -> bool {
         self.db().sync_pending()
