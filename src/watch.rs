@@ -488,7 +488,7 @@ fn confirmations(view: &impl ChainView, height: Option<u32>) -> u32 {
 /// again with that chunk through [`watch_with`] (`crate::server::watch_pass` does). The
 /// same holds for [`force_close_step`], [`watch_ledger`] and [`force_close_step_ledger`].
 pub fn watch(channel: &Channel, view: &impl ChainView) -> Result<WatchOutcome, WatchError> {
-    watch_with(channel, view, false, None)
+    watch_with(channel, view, false, &[])
 }
 
 /// [`watch`] for a party that wants to close unilaterally: while the funding output is
@@ -498,7 +498,7 @@ pub fn force_close_step(
     channel: &Channel,
     view: &impl ChainView,
 ) -> Result<WatchOutcome, WatchError> {
-    watch_with(channel, view, true, None)
+    watch_with(channel, view, true, &[])
 }
 
 /// A short description, as `channel show` prints it.
@@ -566,14 +566,15 @@ pub fn force_close_step_ledger(
     ledger.view(|v| force_close_step(channel, v))?
 }
 
-/// [`watch`] (or, with `force_close`, [`force_close_step`]) given `older`, the chunk of the
-/// channel's history stored apart that holds a published old update's state: the error
-/// [`ChannelError::HistoryChunkNeeded`] names the chunk to read when one is needed.
+/// [`watch`] (or, with `force_close`, [`force_close_step`]) given `older`, chunks of the
+/// channel's history stored apart that were read (one may hold a published old update's
+/// state): the error [`ChannelError::HistoryChunkNeeded`] names the chunk to read when one
+/// is needed.
 pub fn watch_with(
     channel: &Channel,
     view: &impl ChainView,
     force_close: bool,
-    older: Option<&HistoryChunk>,
+    older: &[HistoryChunk],
 ) -> Result<WatchOutcome, WatchError> {
     let funding = channel
         .funding_outpoint()

@@ -153,7 +153,7 @@ fn an_old_update_rebound_over_an_older_one_with_a_fee_input_first_is_rebound_aga
         chain.mine(1);
         let over = h
             .backup(2)
-            .react_to_published_update(&u0, None)
+            .react_to_published_update(&u0, &[])
             .unwrap()
             .expect("state 2 rebinds over state 0");
         let attack = with_inputs(&over, vec![fee], vec![]);

@@ -461,7 +461,7 @@ fn an_old_update_mined_ahead_of_a_rebinding_restarts_the_delay() {
         // The attacker's update 2 over 0 is mined instead of S's rebinding.
         let over = h
             .backup(2)
-            .react_to_published_update(&u0, None)
+            .react_to_published_update(&u0, &[])
             .unwrap()
             .expect("state 2 rebinds over state 0");
         let over_txid = chain.submit(&over).unwrap();

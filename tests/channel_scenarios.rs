@@ -894,7 +894,7 @@ fn a_superseded_payment_update_published_later_is_rebound_by_n_plus_2() {
     let before_n2: protocol::Channel = serde_json::from_str(&between).unwrap();
     assert_eq!(before_n2.superseded(), Some(2));
     assert_eq!(
-        before_n2.react_to_published_update(&old, None).unwrap_err(),
+        before_n2.react_to_published_update(&old, &[]).unwrap_err(),
         ChannelError::PublishedNewer {
             published: 2,
             latest: 1
@@ -921,7 +921,7 @@ fn a_superseded_payment_update_published_later_is_rebound_by_n_plus_2() {
     );
     assert_eq!(watch_ledger(&pair.server, &ledger).unwrap(), outcome);
     assert_eq!(
-        pair.client.react_to_published_update(&old, None).unwrap(),
+        pair.client.react_to_published_update(&old, &[]).unwrap(),
         Some(rebind.tx.clone())
     );
     assert_eq!(

@@ -756,7 +756,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     let rebound = h
         .server
         .channel
-        .react_to_published_update(&old, None)
+        .react_to_published_update(&old, &[])
         .unwrap()
         .expect("an old state is answered");
     assert_eq!(rebound.input[0].previous_output.txid, old.compute_txid());
@@ -767,7 +767,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert_eq!(
         h.client
             .channel
-            .react_to_published_update(&rebound, None)
+            .react_to_published_update(&rebound, &[])
             .unwrap(),
         None
     );
@@ -775,7 +775,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert!(matches!(
         h.server
             .channel
-            .react_to_published_update(&other.updates[&0], None)
+            .react_to_published_update(&other.updates[&0], &[])
             .unwrap_err(),
         ChannelError::NotOurUpdate(_)
     ));
@@ -784,7 +784,7 @@ fn an_old_published_update_is_rebound_over_and_the_latest_settles() {
     assert!(h
         .server
         .channel
-        .react_to_published_update(&not_update, None)
+        .react_to_published_update(&not_update, &[])
         .is_err());
 
     let settlement = h
@@ -864,13 +864,13 @@ fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
     assert_eq!(
         server
             .channel
-            .react_to_published_update(&old, None)
+            .react_to_published_update(&old, &[])
             .unwrap_err(),
         ChannelError::HistoryChunkNeeded(0)
     );
     let rebound = server
         .channel
-        .react_to_published_update(&old, Some(&chunk))
+        .react_to_published_update(&old, std::slice::from_ref(&chunk))
         .unwrap()
         .expect("an old state is answered");
     h.chain.submit_to_miner(old.clone()).unwrap();
@@ -884,16 +884,26 @@ fn a_long_channel_stores_its_old_history_apart_and_rebinds_with_it() {
         assert_eq!(
             server
                 .channel
-                .react_to_published_update(&old, Some(wrong))
+                .react_to_published_update(&old, std::slice::from_ref(wrong))
                 .unwrap_err(),
             ChannelError::HistoryChunkNeeded(0)
         );
     }
+    // Among chunks read (the watcher shows every one it read to each later look), the one
+    // of this channel, side and state serves.
+    let read = [foreign.clone(), h.client.chunks[&0].clone(), chunk.clone()];
+    assert_eq!(
+        server
+            .channel
+            .react_to_published_update(&old, &read)
+            .unwrap(),
+        Some(rebound.clone())
+    );
     // A state above the chunk needs none.
     let recent = h.updates[&(top - 1)].clone();
     assert!(server
         .channel
-        .react_to_published_update(&recent, None)
+        .react_to_published_update(&recent, &[])
         .unwrap()
         .is_some());
     // The golden files: this build writes both formats byte for byte as released

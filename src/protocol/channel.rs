@@ -1504,12 +1504,13 @@ impl Channel {
     /// `shared_delay` blocks and publish [`Channel::settlement_tx`]). Anything else is an
     /// error: not an update of this channel, or newer than our latest.
     ///
-    /// `older` is the chunk of the history holding the published state, when it is stored
-    /// apart ([`ChannelError::HistoryChunkNeeded`] names it); `None` otherwise.
+    /// `older` holds the chunks of the history stored apart that were read (any number; the
+    /// one holding the published state is used, [`ChannelError::HistoryChunkNeeded`] names
+    /// it when it is missing): empty when none was.
     pub fn react_to_published_update(
         &self,
         tx: &Transaction,
-        older: Option<&HistoryChunk>,
+        older: &[HistoryChunk],
     ) -> Result<Option<Transaction>, ChannelError> {
         let latest = self.latest_ref()?;
         let txid = tx.compute_txid();
@@ -1526,7 +1527,11 @@ impl Channel {
             .history
             .map_for(
                 number,
-                older.filter(|c| c.channel_id() == self.id && c.local() == self.local),
+                older.iter().find(|c| {
+                    c.channel_id() == self.id
+                        && c.local() == self.local
+                        && c.index() == super::history::chunk_of(number)
+                }),
             )
             .map_err(ChannelError::HistoryChunkNeeded)?;
         let input = published_update_input(tx, history).map_err(|e| match e {

@@ -1571,40 +1571,38 @@ pub fn watch_pass(
     store: &Store,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
     let roots = roots_of(channel, opened_height);
-    let look = |older: Option<&HistoryChunk>| {
+    let look = |older: &[HistoryChunk]| {
         crate::chain::source::read_chain(chain, &roots, |view| {
             crate::watch::watch_with(channel, &view, force, older)
         })
         .map_err(|e| e.to_string())
     };
     // The chain may change between two looks (old updates replacing each other in the
-    // mempool): every chunk read is kept, up to a few, and a few looks; then the next pass.
-    let mut chunks: BTreeMap<u32, HistoryChunk> = BTreeMap::new();
-    let mut wanted = None;
+    // mempool): every chunk read is kept and shown to every later look, so that updates
+    // from chunks already read are answered at once; up to a few chunks and a few looks,
+    // then the next pass.
+    let mut chunks: Vec<HistoryChunk> = Vec::new();
     let mut looks = 0;
     let outcome = loop {
         looks += 1;
-        match look(wanted.and_then(|i| chunks.get(&i)))? {
+        match look(&chunks)? {
             Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index)))
-                if looks < 6 && wanted != Some(index) =>
+                if looks < 6 && chunks.len() < 3 && chunks.iter().all(|c| c.index() != index) =>
             {
-                if !chunks.contains_key(&index) && chunks.len() < 3 {
-                    let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
-                    let chunk = store
-                        .load_keyed::<HistoryChunk>(&key)
-                        .map_err(|e| {
-                            format!("cannot read chunk {index} of the channel's history: {e}")
-                        })?
-                        .ok_or_else(|| {
-                            format!(
-                                "chunk {index} of the channel's history is missing from the \
-                                 data dir: the published old update cannot be rebound over; \
-                                 restore the data dir from a backup at once"
-                            )
-                        })?;
-                    chunks.insert(index, chunk);
-                }
-                wanted = Some(index);
+                let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
+                let chunk = store
+                    .load_keyed::<HistoryChunk>(&key)
+                    .map_err(|e| {
+                        format!("cannot read chunk {index} of the channel's history: {e}")
+                    })?
+                    .ok_or_else(|| {
+                        format!(
+                            "chunk {index} of the channel's history is missing from the \
+                             data dir: the published old update cannot be rebound over; \
+                             restore the data dir from a backup at once"
+                        )
+                    })?;
+                chunks.push(chunk);
             }
             other => break other.map_err(|e| e.to_string())?,
         }

@@ -469,7 +469,7 @@ impl World {
         while let Some(answer) = self
             .side(honest)
             .channel
-            .react_to_published_update(&published, None)
+            .react_to_published_update(&published, &[])
             .unwrap()
         {
             self.chain.submit_to_miner(answer.clone()).unwrap();
