@@ -50,8 +50,8 @@ pub enum ChainSourceError {
     /// The regtest ledger failed (i/o, corrupt state file).
     #[error("regtest ledger: {0}")]
     Ledger(#[source] LedgerError),
-    /// Nothing was published: what the wallet wrote could not be made durable first
-    /// ([`Adjusted::sync_first`]).
+    /// Nothing was published: what the caller (S) committed could not be made durable
+    /// first ([`Adjusted::sync_first`]).
     #[error("nothing was published: {0}")]
     NotDurable(String),
     /// The chain source rejected a transaction.
@@ -1316,6 +1316,14 @@ mod tests {
             Err(ChainSourceError::Rejected { .. })
         ));
         assert!(!store.sync_pending(), "synced before the broadcast");
+        // The source does not keep S's database open: closed with the store (its clean
+        // stop marked), with the source still alive.
+        drop(store);
+        assert!(tmp.path().join("s/records.sqlite-clean").exists());
+        assert!(matches!(
+            source.broadcast(&tx),
+            Err(ChainSourceError::Rejected { .. })
+        ));
         let refusing = Adjusted::sync_first(ledger(), Box::new(|| Err("EIO".to_owned())));
         for published in [
             refusing.broadcast(&tx).map(drop),

@@ -737,10 +737,14 @@ impl Store {
     }
 
     /// [`Store::sync`] as a function of its own, for what must sync this store before it
-    /// acts (S's chain source, before each broadcast).
+    /// acts (S's chain source, before each broadcast). It does not keep the database open:
+    /// once the store is closed it has nothing to sync.
     pub fn syncer(&self) -> impl Fn() -> Result<(), StoreError> + Send + Sync + 'static {
-        let db = self.reader.db.clone();
-        move || db.as_deref().map_or(Ok(()), db::Db::sync)
+        let db = self.reader.db.as_ref().map(Arc::downgrade);
+        move || match db.as_ref().and_then(std::sync::Weak::upgrade) {
+            Some(db) => db.sync(),
+            None => Ok(()),
+        }
     }
 
     /// Whether a commit may not be durable yet: [`Store::sync`] has work to do.
