@@ -90,6 +90,19 @@ fn unlock(root: &Path) -> Result<asyncpay::store::Store, StoreError> {
         .unlock(&Unlock::Passphrase(SecretString::from("pw".to_owned())))
 }
 
+/// A copy of data dir `root` at `to` as a crash would leave it (every file but the lock),
+/// unlocked.
+fn crash_copy(root: &Path, to: &Path) -> asyncpay::store::Store {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "lock" {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    unlock(to).unwrap()
+}
+
 /// The database file of `dir` with every commit in it (its write-ahead log moved in), as
 /// bytes to put back later.
 fn database_bytes(dir: &Path) -> Vec<u8> {
@@ -497,18 +510,7 @@ fn a_log_removed_or_replaced_under_a_running_writer_loses_nothing() {
     store.save_keyed("b", &Thing { amount_sat: 6 }).unwrap();
     let log = root.join(format!("{DB_FILE}-wal"));
     assert!(std::fs::metadata(&log).unwrap().len() > 0);
-    // A copy of the data dir as a crash would leave it.
-    let crash_copy = |name: &str| {
-        let copy = tmp.path().join(name);
-        std::fs::create_dir(&copy).unwrap();
-        for entry in std::fs::read_dir(&root).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_name() != "lock" {
-                std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
-            }
-        }
-        unlock(&copy).unwrap()
-    };
+    let crash_copy = |name: &str| crash_copy(&root, &tmp.path().join(name));
 
     std::fs::remove_file(&log).unwrap();
     store.save_keyed("a", &Thing { amount_sat: 7 }).unwrap();
@@ -624,15 +626,7 @@ fn a_group_sync_covers_every_commit_and_a_log_removed_before_it_loses_nothing() 
     std::fs::remove_file(&log).unwrap();
     store.sync().unwrap();
     assert!(log.exists(), "an empty log in place of the removed one");
-    let copy = tmp.path().join("copy");
-    std::fs::create_dir(&copy).unwrap();
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "lock" {
-            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
-        }
-    }
-    let copy = unlock(&copy).unwrap();
+    let copy = crash_copy(&root, &tmp.path().join("copy"));
     assert_eq!(
         copy.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 6 })
