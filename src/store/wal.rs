@@ -120,30 +120,25 @@ pub(crate) fn make_log(file: &Path) -> Result<(), StoreError> {
                 ))
             }
             Ok(_) => protect(side)?,
-            Err(_) if side == &log => write_empty(&log, &log, file)?,
+            Err(_) if side == &log => write_empty(&log, file)?,
             Err(_) => {}
         }
     }
     Ok(())
 }
 
-/// Writes an empty file at `tmp` (0600, durable) and moves it to `log`, durably: `log` is
-/// at every moment either what it was or the empty file.
-fn write_empty(tmp: &Path, log: &Path, file: &Path) -> Result<(), StoreError> {
+/// Makes an empty file at `path` beside the database `file` (0600, durable, its directory
+/// entry too) unless one is there: never truncates one that appeared meanwhile.
+fn write_empty(path: &Path, file: &Path) -> Result<(), StoreError> {
     let mut options = OpenOptions::new();
-    // In place: never truncate a log that appeared meanwhile.
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(tmp).and_then(|f| f.sync_all()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tmp == log => return Ok(()),
-        Err(e) => return Err(StoreError::io("create", tmp, e)),
+    match options.open(path).and_then(|f| f.sync_all()) {
+        Ok(()) => sync_dir(file),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::io("create", path, e)),
     }
-    if tmp != log {
-        std::fs::rename(tmp, log).map_err(|e| StoreError::io("replace", log, e))?;
-    }
-    sync_dir(file)
 }
 
 /// Makes `path` 0600 (SQLite creates the database with the umask's mode).
@@ -226,7 +221,7 @@ pub(crate) fn mark_clean(file: &Path) -> Result<(), StoreError> {
     if mark.exists() {
         return Ok(());
     }
-    write_empty(&mark, &mark, file)
+    write_empty(&mark, file)
 }
 
 /// Before a writer's first write: the log is about to hold commits the database file does
@@ -267,7 +262,5 @@ fn sync_dir(file: &Path) -> Result<(), StoreError> {
 /// empty log is made apart and renamed over the path, so no moment finds no log there.
 pub(crate) fn replace_lost_log(file: &Path) -> Result<(), StoreError> {
     let log = log_path(file);
-    let tmp = PathBuf::from(format!("{}.new", log.display()));
-    let _ = std::fs::remove_file(&tmp);
-    write_empty(&tmp, &log, file)
+    super::atomic::write_atomic(&log, &[]).map_err(|e| StoreError::io("replace", &log, e))
 }
