@@ -1579,15 +1579,13 @@ pub fn watch_pass(
     };
     // The chain may change between two looks (old updates replacing each other in the
     // mempool): every chunk read is kept and shown to every later look, so that updates
-    // from chunks already read are answered at once; up to a few chunks and a few looks,
-    // then the next pass.
+    // from chunks already read are answered at once; up to 3 chunks (so 4 looks), then the
+    // next pass.
     let mut chunks: Vec<HistoryChunk> = Vec::new();
-    let mut looks = 0;
     let outcome = loop {
-        looks += 1;
         match look(&chunks)? {
             Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index)))
-                if looks < 6 && chunks.len() < 3 && chunks.iter().all(|c| c.index() != index) =>
+                if chunks.len() < 3 && chunks.iter().all(|c| c.index() != index) =>
             {
                 let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
                 let chunk = store
