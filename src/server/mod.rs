@@ -2190,6 +2190,46 @@ pub fn summary(channel: &Channel) -> ChannelSummary {
 mod tests {
     use super::*;
 
+    /// Whatever S publishes, through any path, follows its commits onto the disk:
+    /// [`ServerCore::open`] puts a sync of S's records in front of its chain source.
+    #[test]
+    fn what_s_publishes_waits_for_its_commits_to_be_on_disk() {
+        use crate::store::{DataDir, LockWait, SeedFile};
+        std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
+        let tmp = tempfile::tempdir().unwrap();
+        let store = DataDir::open(&tmp.path().join("s"), LockWait::Fail)
+            .unwrap()
+            .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
+            .unwrap();
+        store
+            .save(&SeedFile {
+                mnemonic: "abandon ".repeat(11) + "about",
+                network: "regtest".into(),
+                created_at: 0,
+                bip39_seed: None,
+            })
+            .unwrap();
+        store.save(&ServerSettings::default()).unwrap();
+        let keys = crate::client::stored_seed(&store.read_only(), Network::Regtest)
+            .unwrap()
+            .keys(Network::Regtest);
+        let ledger = crate::chain::source::RegtestSource::open(tmp.path().join("chain")).unwrap();
+        let core = ServerCore::open(store, keys, Network::Regtest, Box::new(ledger)).unwrap();
+        assert!(core.store.defer_durability());
+        core.store.save(&ServerSettings::default()).unwrap();
+        assert!(core.store.sync_pending());
+        let tx = Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: Vec::new(),
+            output: Vec::new(),
+        };
+        // The ledger refuses this transaction, after the sync.
+        assert!(core.chain.broadcast(&tx).is_err());
+        assert!(!core.store.sync_pending(), "synced before the broadcast");
+        assert_eq!(core.store.group_stats().syncs, 1);
+    }
+
     /// A chunk of a channel's history missing from the data dir is reported when S loads the
     /// channel (the golden channel of format 2: one chunk stored apart), not when a cheater
     /// publishes an update from it.
