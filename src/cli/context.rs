@@ -576,6 +576,7 @@ impl Context {
 
     /// Takes the unlocked store out of the context (a long-running server owns it).
     pub fn take_store(&mut self) -> Option<crate::store::Store> {
+        self.read_only = None;
         self.unlocked.take()
     }
 

@@ -33,7 +33,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use age::x25519;
 use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
@@ -324,6 +324,10 @@ pub(crate) struct Db {
     /// [`Db::defer_durability`] asked for it.
     deferred: std::sync::atomic::AtomicBool,
     group: GroupSync,
+    /// The writer's hold on the data dir's lock ([`Db::hold_lock`]): the last field, so it
+    /// is let go only after [`Drop`] has closed the database (checkpoint, mark of a clean
+    /// stop), whoever holds the last handle on it.
+    dir_lock: Option<Arc<super::DirLock>>,
 }
 
 impl Drop for Db {
@@ -543,12 +547,20 @@ impl Db {
             }),
             deferred: std::sync::atomic::AtomicBool::new(false),
             group: GroupSync::default(),
+            dir_lock: None,
         })
     }
 
     /// Where the records are.
     pub(crate) fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// Keeps the data dir's lock until this writer is closed: a read-only handle made from
+    /// the writer's store ([`super::Store::read_only`]) may outlive the store, and the next
+    /// writer must not find the lock free before this one's close has run.
+    pub(crate) fn hold_lock(&mut self, lock: Arc<super::DirLock>) {
+        self.dir_lock = Some(lock);
     }
 
     /// The database file (or the PostgreSQL schema), as errors name it.

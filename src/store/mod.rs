@@ -185,7 +185,7 @@ impl fmt::Debug for Unlock {
 /// The exclusive lock on a data dir; released on drop (the holder record in it is cleared
 /// first).
 #[derive(Debug)]
-struct DirLock {
+pub(crate) struct DirLock {
     file: File,
 }
 
@@ -528,7 +528,8 @@ impl DataDir {
     }
 
     /// The store over `db`, this data dir's open database, holding the lock.
-    fn unlocked(&self, identity: x25519::Identity, db: db::Db) -> Store {
+    fn unlocked(&self, identity: x25519::Identity, mut db: db::Db) -> Store {
+        db.hold_lock(Arc::clone(&self.lock));
         Store {
             reader: ReadOnlyStore {
                 dir: self.path.clone(),
@@ -1386,6 +1387,27 @@ mod tests {
             .unwrap_err()
             .is_in_use());
         drop(store);
+        DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+    }
+
+    /// A read-only handle made from the writer's store shares its database: it keeps the
+    /// lock until the writer's close has run (a checkpoint, the mark of a clean stop), or
+    /// the next writer would find the lock free and its data dir in the middle of a close.
+    #[test]
+    fn a_writers_read_only_handle_keeps_the_lock_until_the_writer_is_closed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
+        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
+        store.save(&seed()).unwrap();
+        let view = store.read_only();
+        drop((dir, store));
+        assert!(DataDir::open(tmp.path(), LockWait::Fail)
+            .unwrap_err()
+            .is_in_use());
+        assert!(!tmp.path().join("records.sqlite-clean").exists());
+        assert!(view.load::<SeedFile>().unwrap().is_some());
+        drop(view);
+        assert!(tmp.path().join("records.sqlite-clean").exists());
         DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     }
 
