@@ -1012,8 +1012,14 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
     chain.submit(&old).unwrap();
     chain.mine(1);
     let source = RegtestSource::new(chain.ledger.clone());
-    let (outcome, _) = watch_pass(&loaded.channel, None, &source, false, &store).unwrap();
+    let mut kept = Vec::new();
+    let (outcome, _) =
+        watch_pass(&loaded.channel, None, &source, false, &store, &mut kept).unwrap();
     let b = expect_broadcast(outcome);
+    assert_eq!(
+        kept.iter().map(HistoryChunk::index).collect::<Vec<_>>(),
+        [0]
+    );
     assert_eq!(
         b.kind,
         BroadcastKind::Rebind {
@@ -1022,17 +1028,38 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         }
     );
     // The client's watcher rebinds with its own chunk.
-    let (outcome, _) = watch_pass(&client.channel, None, &source, false, &store).unwrap();
+    let (outcome, _) = watch_pass(
+        &client.channel,
+        None,
+        &source,
+        false,
+        &store,
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(expect_broadcast(outcome).tx, b.tx);
     // The chunk gone (a data dir restored without it): the pass fails and says what to do.
     store
         .transaction(|tx| tx.remove_keyed::<HistoryChunk>(&key))
         .unwrap();
-    let err = watch_pass(&loaded.channel, None, &source, false, &store).unwrap_err();
+    let err = watch_pass(
+        &loaded.channel,
+        None,
+        &source,
+        false,
+        &store,
+        &mut Vec::new(),
+    )
+    .unwrap_err();
     assert!(
         err.contains("chunk 0 of the channel's history is missing"),
         "{err}"
     );
+    // A chunk kept from an earlier pass serves the next one without being read again.
+    let (outcome, _) =
+        watch_pass(&loaded.channel, None, &source, false, &store, &mut kept).unwrap();
+    assert_eq!(expect_broadcast(outcome).tx, b.tx);
+    assert_eq!(kept.len(), 1);
     // The rebinding S made is valid: the latest state wins.
     chain.submit(&b.tx).unwrap();
     chain.mine(1);

@@ -422,10 +422,22 @@ fn s_lets_go_of_a_stored_chunk_and_still_rebinds_over_an_old_state_from_it() {
         old_number
     );
     publish_old_state(&old);
-    let latest = latest();
+    let (id, latest) = a_channel();
     let log = core.watch_once();
     assert!(rebinds(&log, latest), "{log:?}");
+    // The chunk read stays at hand while the channel is disputed (a cheater replacing old
+    // updates from other chunks in the mempool runs out of chunks not read yet), and goes
+    // once it is closed.
+    assert_eq!(core.watch_chunks_kept(&id), [0]);
     settles_latest(&net, core, latest);
+    assert_eq!(core.watch_chunks_kept(&id), [0]);
+    net.ledger().mine(1, None).unwrap();
+    core.watch_once();
+    assert_eq!(
+        core.with_channel(&id, |ch| ch.status()),
+        Some(asyncpay::protocol::ChannelStatus::Closed)
+    );
+    assert!(core.watch_chunks_kept(&id).is_empty());
 }
 
 /// Copies a data dir's files (a backup taken while the wallet is idle).

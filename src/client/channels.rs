@@ -637,9 +637,15 @@ impl Engine<'_> {
         source: &dyn ChainSource,
         force: bool,
     ) -> ClientResult<WatchOutcome> {
-        let (outcome, next) =
-            crate::server::watch_pass(&ch.channel, ch.opened_height, source, force, self.store)
-                .map_err(ClientError::failed)?;
+        let (outcome, next) = crate::server::watch_pass(
+            &ch.channel,
+            ch.opened_height,
+            source,
+            force,
+            self.store,
+            &mut Vec::new(),
+        )
+        .map_err(ClientError::failed)?;
         if let Some(next) = next {
             ch.channel = next;
             self.save(ch)?;

@@ -556,6 +556,9 @@ pub struct ServerCore {
     chain: Box<dyn ChainSource>,
     manual: std::sync::atomic::AtomicBool,
     watch_health: Mutex<watcher::WatchHealth>,
+    /// The chunks of history the watcher read for a channel under dispute, kept for its
+    /// next passes ([`watch_at_s`]).
+    watch_chunks: Mutex<HashMap<ChannelId, Vec<HistoryChunk>>>,
     /// Unix time this core was opened (`server run` started).
     started_at: u64,
     inner: Mutex<Inner>,
@@ -689,6 +692,7 @@ impl ServerCore {
             chain,
             manual: std::sync::atomic::AtomicBool::new(false),
             watch_health: Mutex::default(),
+            watch_chunks: Mutex::default(),
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             looked: std::sync::atomic::AtomicUsize::new(0),
@@ -850,6 +854,17 @@ impl ServerCore {
     /// shows it), if S has it.
     pub fn with_channel<R>(&self, id: &ChannelId, f: impl FnOnce(&Channel) -> R) -> Option<R> {
         self.lock().channels.get(id).map(|c| f(&c.channel))
+    }
+
+    /// The chunks of a channel's history the watcher keeps for its next passes (by index):
+    /// those it read while the channel's funding output is spent and it is not closed.
+    pub fn watch_chunks_kept(&self, id: &ChannelId) -> Vec<u32> {
+        self.watch_chunks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .map(|chunks| chunks.iter().map(HistoryChunk::index).collect())
+            .unwrap_or_default()
     }
 
     /// The client's channels.
@@ -1068,13 +1083,7 @@ impl ServerCore {
     /// not have passed since the funding confirmed.
     fn refresh_funding(&self, ch: &mut ServerChannel) -> Result<(), ApiError> {
         if ch.channel.status() == ChannelStatus::AwaitingFunding {
-            if let Ok((_, Some(next))) = watch_at_s(
-                &ch.channel,
-                ch.opened_height,
-                self.chain.as_ref(),
-                false,
-                &self.store,
-            ) {
+            if let Ok((_, Some(next))) = watch_at_s(self, &ch.channel, ch.opened_height, false) {
                 ch.channel = next;
                 self.save(ch)?;
             }
@@ -1091,13 +1100,7 @@ impl ServerCore {
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
-            match watch_at_s(
-                &ch.channel,
-                ch.opened_height,
-                self.chain.as_ref(),
-                false,
-                &self.store,
-            ) {
+            match watch_at_s(self, &ch.channel, ch.opened_height, false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -1124,13 +1127,7 @@ impl ServerCore {
         if ch.channel.funding_outpoint().is_none() || ch.channel.status() == ChannelStatus::Closed {
             return None;
         }
-        let (outcome, next) = match watch_at_s(
-            &ch.channel,
-            ch.opened_height,
-            self.chain.as_ref(),
-            false,
-            &self.store,
-        ) {
+        let (outcome, next) = match watch_at_s(self, &ch.channel, ch.opened_height, false) {
             Ok(r) => r,
             Err(e) => return Some(format!("channel {id}: {e}")),
         };
@@ -1562,13 +1559,15 @@ pub fn roots_of(channel: &Channel, opened_height: Option<u32>) -> Vec<(bitcoin::
 /// update even when nothing else is on chain (a unilateral close).
 ///
 /// A published old update whose settle-leaf hash is in a chunk of the history stored apart
-/// is rebound over with that chunk, read from `store`.
+/// is rebound over with that chunk, read from `store`. `chunks` holds the chunks of this
+/// channel a caller kept from earlier passes; the chunks this pass reads are added to it.
 pub fn watch_pass(
     channel: &Channel,
     opened_height: Option<u32>,
     chain: &dyn ChainSource,
     force: bool,
     store: &Store,
+    chunks: &mut Vec<HistoryChunk>,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
     let roots = roots_of(channel, opened_height);
     let look = |older: &[HistoryChunk]| {
@@ -1579,14 +1578,15 @@ pub fn watch_pass(
     };
     // The chain may change between two looks (old updates replacing each other in the
     // mempool): every chunk read is kept and shown to every later look, so that updates
-    // from chunks already read are answered at once; up to 3 chunks (so 4 looks), then the
-    // next pass.
-    let mut chunks: Vec<HistoryChunk> = Vec::new();
+    // from chunks already read are answered at once; up to 3 chunks read (so 4 looks), then
+    // the next pass.
+    let mut read = 0;
     let outcome = loop {
-        match look(&chunks)? {
+        match look(chunks)? {
             Err(crate::watch::WatchError::Channel(ChannelError::HistoryChunkNeeded(index)))
-                if chunks.len() < 3 && chunks.iter().all(|c| c.index() != index) =>
+                if read < 3 && chunks.iter().all(|c| c.index() != index) =>
             {
+                read += 1;
                 let key = HistoryChunk::key_of(channel.id(), channel.local(), index);
                 let chunk = store
                     .load_keyed::<HistoryChunk>(&key)
@@ -1611,15 +1611,43 @@ pub fn watch_pass(
 
 /// [`watch_pass`] as S takes it: one more confirmation of an open channel's funding already
 /// counted to [`COUNTED_CONFIRMATIONS`] (or its minimum depth, if more) is no change to
-/// write.
+/// write. The chunks of history a pass read are kept for the channel's next passes while
+/// its funding output is spent and it is not closed: a cheater replacing old updates from
+/// ever other chunks in the mempool runs out of chunks S has not read.
 fn watch_at_s(
+    core: &ServerCore,
     channel: &Channel,
     opened_height: Option<u32>,
-    chain: &dyn ChainSource,
     force: bool,
-    store: &Store,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
-    let (outcome, next) = watch_pass(channel, opened_height, chain, force, store)?;
+    let kept = || {
+        core.watch_chunks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let mut chunks = kept().remove(&channel.id()).unwrap_or_default();
+    let pass = watch_pass(
+        channel,
+        opened_height,
+        core.chain.as_ref(),
+        force,
+        &core.store,
+        &mut chunks,
+    );
+    let disputed = match &pass {
+        Ok((outcome, next)) => {
+            !matches!(
+                outcome,
+                crate::watch::WatchOutcome::Idle { .. }
+                    | crate::watch::WatchOutcome::AwaitingFunding { .. }
+            ) && next.as_ref().unwrap_or(channel).status() != ChannelStatus::Closed
+        }
+        Err(_) => true,
+    };
+    if disputed && !chunks.is_empty() {
+        kept().insert(channel.id(), chunks);
+    }
+    let (outcome, next) = pass?;
     let deeper_only = |n: &Channel| {
         matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
             && channel.status() == ChannelStatus::Open
@@ -1736,13 +1764,7 @@ impl ServerCore {
                 Some(q) => (q.outcome().clone(), None),
                 None => {
                     looked += 1;
-                    match watch_at_s(
-                        &ch.channel,
-                        ch.opened_height,
-                        self.chain.as_ref(),
-                        force,
-                        &self.store,
-                    ) {
+                    match watch_at_s(self, &ch.channel, ch.opened_height, force) {
                         Ok(r) => r,
                         Err(e) => {
                             errors.push(format!("channel {id}: {e}"));

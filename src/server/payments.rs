@@ -1213,7 +1213,7 @@ impl ServerCore {
             // open one, or S could miss the PTLC's expiry waiting for a close that never comes.
             let unspent_again = ch.status() == ChannelStatus::Closing
                 && matches!(
-                    super::watch_at_s(ch, opened_height, self.chain.as_ref(), false, &self.store),
+                    super::watch_at_s(self, ch, opened_height, false),
                     Ok((crate::watch::WatchOutcome::Idle { .. }, _))
                 );
             if ch.status() == ChannelStatus::Open || unspent_again {
@@ -1222,13 +1222,7 @@ impl ServerCore {
                     inner.settings.policy.confirmation_budget,
                 );
                 if tip + margin >= ptlc.expiry {
-                    match super::watch_at_s(
-                        ch,
-                        opened_height,
-                        self.chain.as_ref(),
-                        true,
-                        &self.store,
-                    ) {
+                    match super::watch_at_s(self, ch, opened_height, true) {
                         Ok((outcome, next)) => {
                             if let Some(next) = next {
                                 if let Err(e) = self.commit_channel(inner, &b_id, next) {
@@ -1253,8 +1247,7 @@ impl ServerCore {
             // The channel is closing or closed: whichever B–S state settled (the latest or an
             // older one, published with any inputs), find this PTLC among its outputs.
             let (settlement, settled_state, confs) =
-                match super::watch_at_s(ch, opened_height, self.chain.as_ref(), false, &self.store)
-                {
+                match super::watch_at_s(self, ch, opened_height, false) {
                     Ok((
                         crate::watch::WatchOutcome::Settled {
                             txid,
