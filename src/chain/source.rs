@@ -1281,22 +1281,11 @@ mod tests {
     /// when that fails (group commit, ADR 0014).
     #[test]
     fn a_sync_first_source_syncs_before_it_publishes_and_refuses_when_it_cannot() {
-        use crate::store::{DataDir, LockWait};
-        std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
         let tmp = tempfile::tempdir().unwrap();
-        let store = DataDir::open(&tmp.path().join("s"), LockWait::Fail)
-            .unwrap()
-            .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
-            .unwrap();
+        let store = crate::store::test_store(&tmp.path().join("s"));
         assert!(store.defer_durability());
-        store
-            .save(&crate::store::SeedFile {
-                mnemonic: "abandon ".repeat(11) + "about",
-                network: "regtest".into(),
-                created_at: 0,
-                bip39_seed: None,
-            })
-            .unwrap();
+        let seed: crate::store::SeedFile = store.load().unwrap().unwrap();
+        store.save(&seed).unwrap();
         assert!(store.sync_pending());
         let ledger = || Box::new(RegtestSource::open(tmp.path().join("chain")).unwrap());
         let sync = store.syncer();

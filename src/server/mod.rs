@@ -2216,21 +2216,8 @@ mod tests {
     /// [`ServerCore::open`] puts a sync of S's records in front of its chain source.
     #[test]
     fn what_s_publishes_waits_for_its_commits_to_be_on_disk() {
-        use crate::store::{DataDir, LockWait, SeedFile};
-        std::env::set_var("ASYNCPAY_INSECURE_TEST_WORK_FACTOR", "1");
         let tmp = tempfile::tempdir().unwrap();
-        let store = DataDir::open(&tmp.path().join("s"), LockWait::Fail)
-            .unwrap()
-            .create_with_passphrase(&age::secrecy::SecretString::from("pw".to_owned()), 4)
-            .unwrap();
-        store
-            .save(&SeedFile {
-                mnemonic: "abandon ".repeat(11) + "about",
-                network: "regtest".into(),
-                created_at: 0,
-                bip39_seed: None,
-            })
-            .unwrap();
+        let store = crate::store::test_store(&tmp.path().join("s"));
         store.save(&ServerSettings::default()).unwrap();
         let keys = crate::client::stored_seed(&store.read_only(), Network::Regtest)
             .unwrap()

@@ -1313,6 +1313,19 @@ fn create_private_dir(path: &Path) -> io::Result<()> {
     builder.create(path)
 }
 
+/// A new wallet's store in `dir` (a weak work factor), its seed (a fixed regtest mnemonic)
+/// saved: for the tests of other modules that need a real store.
+#[cfg(test)]
+pub(crate) fn test_store(dir: &Path) -> Store {
+    std::env::set_var(INSECURE_WORK_FACTOR_ENV, "1");
+    let store = DataDir::open(dir, LockWait::Fail)
+        .unwrap()
+        .create_with_passphrase(&SecretString::from("pw".to_owned()), 4)
+        .unwrap();
+    store.save(&tests::seed()).unwrap();
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1434,7 +1447,7 @@ mod tests {
         assert!(!store.sync_pending());
     }
 
-    fn seed() -> SeedFile {
+    pub(super) fn seed() -> SeedFile {
         SeedFile {
             mnemonic: "abandon ".repeat(11) + "about",
             network: "regtest".into(),
