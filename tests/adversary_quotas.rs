@@ -100,6 +100,67 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     .to_string();
     let (status, answer) = send(&server.url, "POST", &target, &late, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
+
+    // The journal cannot be written (its directory replaced by a file): S does not act on
+    // a state-changing request it could not record, and says so plainly.
+    let journal = s.dir.join("replay");
+    let aside = s.dir.join("replay.aside");
+    std::fs::rename(&journal, &aside).unwrap();
+    std::fs::write(&journal, b"").unwrap();
+    getrandom::fill(&mut nonce).unwrap();
+    let unrecorded = AuthHeader::sign(
+        &asyncpay::net::auth::keypair(&operator),
+        &s_node,
+        "POST",
+        &target,
+        body.as_bytes(),
+        now(),
+        nonce,
+    )
+    .to_string();
+    let (status, answer) = send(
+        &server.url,
+        "POST",
+        &target,
+        &unrecorded,
+        Some(body.as_bytes()),
+    );
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (503, Some("server_storage")),
+        "{answer}"
+    );
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("did not act on it") && !message.contains("  "),
+        "{message}"
+    );
+    let listed: Vec<ItemMeta> = Client::new(&server.url, r, None)
+        .unwrap()
+        .get("/v1/mailbox")
+        .unwrap();
+    assert_eq!(
+        listed.len(),
+        2,
+        "no effect of the request S could not record"
+    );
+    // The journal back, S acts again: on a request signed anew (the refused one's nonce
+    // stays used, on the safe side).
+    std::fs::remove_file(&journal).unwrap();
+    std::fs::rename(&aside, &journal).unwrap();
+    getrandom::fill(&mut nonce).unwrap();
+    let again = AuthHeader::sign(
+        &asyncpay::net::auth::keypair(&operator),
+        &s_node,
+        "POST",
+        &target,
+        body.as_bytes(),
+        now(),
+        nonce,
+    )
+    .to_string();
+    let (status, answer) = send(&server.url, "POST", &target, &again, Some(body.as_bytes()));
+    assert_eq!(status, 200, "{answer}");
     drop(server);
 }
 

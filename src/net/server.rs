@@ -444,7 +444,8 @@ impl AuthState {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "server_storage",
-                    "the server cannot record the request durably right now, so it did not act                      on it; try again later (the operator should check the server's disk)",
+                    "the server cannot record the request durably right now, so it did not act \
+                     on it; try again later (the operator should check the server's disk)",
                 )
             })
     }

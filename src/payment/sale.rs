@@ -34,7 +34,9 @@ pub struct PtlcTiming {
 pub enum TimingError {
     /// No expiry is safe for S and enforceable by the payee.
     #[error(
-        "the payer's channel settles {payer_delay} blocks after a force close, too soon for a          PTLC on a channel with a {payee_delay}-block delay: S needs          delay(A–S) >= delay(B–S) + 5·{budget} + {margin} - 2 = {needed} blocks"
+        "the payer's channel settles {payer_delay} blocks after a force close, too soon for a \
+         PTLC on a channel with a {payee_delay}-block delay: S needs \
+         delay(A–S) >= delay(B–S) + 5·{budget} + {margin} - 2 = {needed} blocks"
     )]
     Infeasible {
         /// A–S delay.
@@ -50,7 +52,8 @@ pub enum TimingError {
     },
     /// The expiry is outside S's window.
     #[error(
-        "the PTLC must expire between heights {earliest} and {latest} at height {tip}          (asked {asked}): S chooses the expiry (offered: {offered})"
+        "the PTLC must expire between heights {earliest} and {latest} at height {tip} \
+         (asked {asked}): S chooses the expiry (offered: {offered})"
     )]
     OutOfWindow {
         /// The asked expiry.
@@ -390,6 +393,36 @@ pub fn signed_timeout_claim(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The timing errors read as one sentence each (no runs of spaces from a wrapped line).
+    #[test]
+    fn timing_errors_read_as_sentences() {
+        let infeasible = TimingError::Infeasible {
+            payer_delay: 10,
+            payee_delay: 20,
+            budget: 6,
+            margin: 3,
+            needed: 51,
+        };
+        let out_of_window = TimingError::OutOfWindow {
+            asked: 900,
+            tip: 100,
+            earliest: 150,
+            latest: 200,
+            offered: 180,
+        };
+        assert_eq!(
+            infeasible.to_string(),
+            "the payer's channel settles 10 blocks after a force close, too soon for a PTLC on \
+             a channel with a 20-block delay: S needs delay(A–S) >= delay(B–S) + 5·6 + 3 - 2 = \
+             51 blocks"
+        );
+        assert_eq!(
+            out_of_window.to_string(),
+            "the PTLC must expire between heights 150 and 200 at height 100 (asked 900): S \
+             chooses the expiry (offered: 180)"
+        );
+    }
 
     #[test]
     fn fee_rounds_up() {
