@@ -46,18 +46,22 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let r = secret(0x6b, 7);
     let target = format!("/v1/mailbox/{}", node_of(&r));
     let body = json!({"payload": "c0ffee"}).to_string();
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).unwrap();
-    let auth = AuthHeader::sign(
-        &asyncpay::net::auth::keypair(&operator),
-        &s_node,
-        "POST",
-        &target,
-        body.as_bytes(),
-        now(),
-        nonce,
-    )
-    .to_string();
+    // The operator's request posting `body` for R, stamped `ts`, under a fresh nonce.
+    let signed = |ts: u64| {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).unwrap();
+        AuthHeader::sign(
+            &asyncpay::net::auth::keypair(&operator),
+            &s_node,
+            "POST",
+            &target,
+            body.as_bytes(),
+            ts,
+            nonce,
+        )
+        .to_string()
+    };
+    let auth = signed(now());
     let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
     let (status, answer) = send(&server.url, "POST", &target, &auth, Some(body.as_bytes()));
@@ -86,18 +90,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     assert_eq!(listed.len(), 1);
     // Honest requests (fresh nonces) go on being answered right after the restart, also one
     // stamped before it (a client whose clock is behind S's).
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).unwrap();
-    let late = AuthHeader::sign(
-        &asyncpay::net::auth::keypair(&operator),
-        &s_node,
-        "POST",
-        &target,
-        body.as_bytes(),
-        now() - 60,
-        nonce,
-    )
-    .to_string();
+    let late = signed(now() - 60);
     let (status, answer) = send(&server.url, "POST", &target, &late, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
 
@@ -107,17 +100,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     let aside = s.dir.join("replay.aside");
     std::fs::rename(&journal, &aside).unwrap();
     std::fs::write(&journal, b"").unwrap();
-    getrandom::fill(&mut nonce).unwrap();
-    let unrecorded = AuthHeader::sign(
-        &asyncpay::net::auth::keypair(&operator),
-        &s_node,
-        "POST",
-        &target,
-        body.as_bytes(),
-        now(),
-        nonce,
-    )
-    .to_string();
+    let unrecorded = signed(now());
     let (status, answer) = send(
         &server.url,
         "POST",
@@ -148,17 +131,7 @@ fn a_request_captured_before_a_restart_is_refused_after_it() {
     // stays used, on the safe side).
     std::fs::remove_file(&journal).unwrap();
     std::fs::rename(&aside, &journal).unwrap();
-    getrandom::fill(&mut nonce).unwrap();
-    let again = AuthHeader::sign(
-        &asyncpay::net::auth::keypair(&operator),
-        &s_node,
-        "POST",
-        &target,
-        body.as_bytes(),
-        now(),
-        nonce,
-    )
-    .to_string();
+    let again = signed(now());
     let (status, answer) = send(&server.url, "POST", &target, &again, Some(body.as_bytes()));
     assert_eq!(status, 200, "{answer}");
     drop(server);
