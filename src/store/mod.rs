@@ -1409,18 +1409,17 @@ mod tests {
     #[test]
     fn a_writers_read_only_handle_keeps_the_lock_until_the_writer_is_closed() {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::open(tmp.path(), LockWait::Fail).unwrap();
-        let store = dir.create_with_passphrase(&pass("pw"), 2).unwrap();
-        store.save(&seed()).unwrap();
+        let store = test_store(tmp.path());
+        let clean_mark = wal::clean_path(&tmp.path().join(DB_FILE));
         let view = store.read_only();
-        drop((dir, store));
+        drop(store);
         assert!(DataDir::open(tmp.path(), LockWait::Fail)
             .unwrap_err()
             .is_in_use());
-        assert!(!tmp.path().join("records.sqlite-clean").exists());
+        assert!(!clean_mark.exists());
         assert!(view.load::<SeedFile>().unwrap().is_some());
         drop(view);
-        assert!(tmp.path().join("records.sqlite-clean").exists());
+        assert!(clean_mark.exists());
         DataDir::open(tmp.path(), LockWait::Fail).unwrap();
     }
 

@@ -210,7 +210,7 @@ pub(crate) fn is_log_of(fd: &File, file: &Path) -> bool {
 }
 
 /// The mark of a clean stop beside the database `file`.
-fn clean_path(file: &Path) -> PathBuf {
+pub(crate) fn clean_path(file: &Path) -> PathBuf {
     PathBuf::from(format!("{}-clean", file.display()))
 }
 
