@@ -7,7 +7,9 @@
 //! Reported: payments per second; S's CPU per payment (the CPU of S's runtime threads,
 //! `/proc/self/task`) and the whole process's (all roles), each also as a multiple of one
 //! BIP340 verification measured in this run; S's commits per payment and the syncs of its
-//! log that made them durable (group commit, ADR 0014: requests waiting at once share one).
+//! log that made them durable (group commit, ADR 0014: requests waiting at once share one);
+//! the replay journal's appends per payment and the syncs that made them durable (grouped
+//! the same way).
 //! `cargo bench --bench network`.
 
 mod common;
@@ -30,20 +32,22 @@ fn main() {
     );
     println!(
         "| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | \
-         × BIP340 | S commits, log syncs per payment |"
+         × BIP340 | S commits, log syncs per payment | journal appends, syncs per payment |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for pairs in [1usize, 2, 4, 8] {
         let net = functional::create_network(pairs, pairs, 1);
         // Warm-up: one payment per pair (fundings confirmed, first syncs done).
         for i in 0..pairs {
             net.pay_and_settle(i, i, 1_000);
         }
-        let core = net.servers[0].running().core();
-        let (s0, all0, g0, t0) = (
+        let s = net.servers[0].running();
+        let core = s.core();
+        let (s0, all0, g0, j0, t0) = (
             cpu(Some("tokio-")),
             cpu(None),
             core.group_stats(),
+            s.journal_stats(),
             Instant::now(),
         );
         std::thread::scope(|scope| {
@@ -63,16 +67,18 @@ fn main() {
         let wall = t0.elapsed().as_secs_f64();
         let s_cpu = (cpu(Some("tokio-")) - s0) / n;
         let all_cpu = (cpu(None) - all0) / n;
-        let g = core.group_stats();
+        let (g, j) = (core.group_stats(), s.journal_stats());
         println!(
-            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} |",
+            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} | {:.1}, {:.1} |",
             n / wall,
             s_cpu * 1e3,
             s_cpu / verify,
             all_cpu * 1e3,
             all_cpu / verify,
             (g.commits - g0.commits) as f64 / n,
-            (g.syncs - g0.syncs) as f64 / n
+            (g.syncs - g0.syncs) as f64 / n,
+            (j.commits - j0.commits) as f64 / n,
+            (j.syncs - j0.syncs) as f64 / n
         );
     }
 }

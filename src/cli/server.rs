@@ -724,7 +724,7 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        let (handle, mailbox) = listen_http(&core, config, shutdown).await?;
+        let (handle, mailbox, auth) = listen_http(&core, config, shutdown).await?;
         let url = handle.url();
         let info: ServerInfo = core.info();
         let quarantined = core.quarantined();
@@ -755,7 +755,8 @@ fn serve(
             let _ = stdout.flush();
         }
         // The chain watcher: S enforces the latest state without operator action (and drops
-        // expired mailbox items). It ends S when a sync of S's records failed (ADR 0014).
+        // expired mailbox items). It ends S when a sync of S's records or of its replay
+        // journal failed (ADR 0014).
         let mut watcher = {
             let core = core.clone();
             let mut stop = stop_rx.clone();
@@ -782,7 +783,7 @@ fn serve(
                         }
                     }
                     tracing::debug!("watcher pass: {} ms", started.elapsed().as_millis());
-                    if let Some(reason) = core.sync_failed() {
+                    if let Some(reason) = core.sync_failed().or_else(|| auth.journal_failed()) {
                         return Some(reason);
                     }
                 }
@@ -816,12 +817,13 @@ fn serve(
 }
 
 /// S's HTTP service on `config.listen`: the API of `core`, with the replay journal in its
-/// data dir (a request captured before a restart is refused after it: issue 9 item 15).
+/// data dir (a request captured before a restart is refused after it: issue 9 item 15);
+/// its mailbox and its authentication layer (which holds the journal).
 async fn listen_http(
     core: &Arc<ServerCore>,
     config: &ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> CliResult<(ServerHandle, Arc<Mailbox>)> {
+) -> CliResult<(ServerHandle, Arc<Mailbox>, AuthState)> {
     let journal = core.data_dir().join("replay");
     let auth = AuthState::new(core.node_id())
         .with_journal(&journal)
@@ -836,7 +838,7 @@ async fn listen_http(
     let handle = crate::net::server::serve(router, config, shutdown)
         .await
         .map_err(|e| CliError::new(ExitKind::Failed, e.to_string()))?;
-    Ok((handle, mailbox))
+    Ok((handle, mailbox, auth))
 }
 
 /// One pass of S's chain watcher (S enforces the latest state without operator action) and
@@ -912,6 +914,7 @@ fn init_log(verbose: bool, quiet: bool) {
 pub struct InProcessServer {
     core: Arc<ServerCore>,
     mailbox: Arc<Mailbox>,
+    auth: AuthState,
     reserve: Mutex<FdReserve>,
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -939,13 +942,14 @@ impl InProcessServer {
             listen,
             ..ServerConfig::default()
         };
-        let (handle, mailbox) = runtime.block_on(listen_http(&core, &config, async {
+        let (handle, mailbox, auth) = runtime.block_on(listen_http(&core, &config, async {
             let _ = stopped.await;
         }))?;
         Ok(InProcessServer {
             url: handle.url(),
             core,
             mailbox,
+            auth,
             reserve: Mutex::new(FdReserve::take(0)),
             stop: Some(stop),
             handle: Some(handle),
@@ -966,6 +970,11 @@ impl InProcessServer {
     /// S's mailbox.
     pub fn mailbox(&self) -> &Mailbox {
         &self.mailbox
+    }
+
+    /// The replay journal's appends and the syncs that made them durable so far.
+    pub fn journal_stats(&self) -> crate::store::GroupStats {
+        self.auth.journal_stats()
     }
 
     /// One pass of the chain watcher and the mailbox expiry, as `server run`'s timer runs it;

@@ -413,7 +413,7 @@ impl AuthState {
     /// before a restart is still refused as a replay after it: the live entries of earlier
     /// runs are read back now, and every request admitted from now on that can change state
     /// (not GET or HEAD) is written (and synced) there before its handler runs
-    /// ([`super::journal`]). Call it after
+    /// ([`super::journal`]; the requests appended meanwhile share one sync). Call it after
     /// [`AuthState::with_limits`] (which starts a fresh cache).
     pub fn with_journal(mut self, dir: &std::path::Path) -> std::io::Result<AuthState> {
         let now = (self.clock)();
@@ -453,6 +453,20 @@ impl AuthState {
     /// The node id requests must be signed for.
     pub fn server(&self) -> NodeId {
         self.server
+    }
+
+    /// Why a sync of the replay journal failed, if one did: final, every state-changing
+    /// request is refused from then on and the server must stop.
+    pub fn journal_failed(&self) -> Option<String> {
+        self.journal.as_ref().and_then(|j| j.failed())
+    }
+
+    /// The replay journal's appends and the syncs that made them durable (no journal:
+    /// zero).
+    pub fn journal_stats(&self) -> crate::store::GroupStats {
+        self.journal
+            .as_ref()
+            .map_or_else(Default::default, |j| j.stats())
     }
 
     /// Uses `clock` (unix seconds) instead of the system clock, e.g. in tests.

@@ -122,6 +122,23 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
+/// Whether `fd` is the file at `path` now: not removed, not replaced since it was opened.
+pub(crate) fn is_file_at(fd: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (Ok(open), Ok(there)) = (fd.metadata(), fs::metadata(path)) else {
+            return false;
+        };
+        open.nlink() > 0 && (open.dev(), open.ino()) == (there.dev(), there.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        path.exists()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,13 +66,30 @@ struct State {
 }
 
 /// The group commit of one writer.
-#[derive(Default)]
 pub(crate) struct GroupSync {
     state: Mutex<State>,
     synced: Condvar,
+    /// What a failed sync means, and what to do.
+    failure: fn(&std::io::Error) -> String,
+}
+
+impl Default for GroupSync {
+    /// The group commit of a records database's write-ahead log.
+    fn default() -> GroupSync {
+        GroupSync::new(sync_failure)
+    }
 }
 
 impl GroupSync {
+    /// The group commit of a file whose failed sync `failure` describes.
+    pub(crate) fn new(failure: fn(&std::io::Error) -> String) -> GroupSync {
+        GroupSync {
+            state: Mutex::default(),
+            synced: Condvar::new(),
+            failure,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
@@ -162,7 +179,7 @@ impl GroupSync {
                 }
                 Ok(Synced::LogMoved) => true,
                 Err(e) => {
-                    s.failed = Some(sync_failure(&e));
+                    s.failed = Some((self.failure)(&e));
                     false
                 }
             };

@@ -53,13 +53,13 @@
 //! # Ok(()) }
 //! ```
 
-mod atomic;
+pub(crate) mod atomic;
 mod auth;
 mod backend;
 mod db;
 mod envelope;
 mod error;
-mod group;
+pub(crate) mod group;
 mod holder;
 mod identity;
 mod seed;

@@ -196,17 +196,7 @@ impl LogId {
 /// Whether `fd` is the file at the log's path beside the database `file` (not removed,
 /// not replaced since it was opened).
 pub(crate) fn is_log_of(fd: &File, file: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        fd.metadata()
-            .is_ok_and(|m| m.nlink() > 0 && LogId::of(file) == Some(LogId(m.dev(), m.ino())))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = fd;
-        log_path(file).exists()
-    }
+    super::atomic::is_file_at(fd, &log_path(file))
 }
 
 /// The mark of a clean stop beside the database `file`.
