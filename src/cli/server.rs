@@ -757,8 +757,14 @@ fn serve(
         // The chain watcher: S enforces the latest state without operator action (and drops
         // expired mailbox items). It ends S when a sync of S's records or of its replay
         // journal failed (ADR 0014).
+        // Why S must stop, if it must: a failed sync of its records or of its journal.
+        let sync_failed = {
+            let core = core.clone();
+            move || core.sync_failed().or_else(|| auth.journal_failed())
+        };
         let mut watcher = {
             let core = core.clone();
+            let sync_failed = sync_failed.clone();
             let mut stop = stop_rx.clone();
             // Descriptors kept for the watcher, given back when a pass fails (idle HTTP
             // connections must not starve it: ISSUE 9 item 14).
@@ -783,7 +789,7 @@ fn serve(
                         }
                     }
                     tracing::debug!("watcher pass: {} ms", started.elapsed().as_millis());
-                    if let Some(reason) = core.sync_failed().or_else(|| auth.journal_failed()) {
+                    if let Some(reason) = sync_failed() {
                         return Some(reason);
                     }
                 }
@@ -807,10 +813,8 @@ fn serve(
             .await
             .map_err(|e| CliError::failed(e.to_string()))?;
         // A sync that failed before the watcher looked (stopped by a signal meanwhile).
-        match failed.or_else(|| core.sync_failed()) {
-            Some(reason) => Err(CliError::failed(format!(
-                "S stopped: its records may not be on disk: {reason}"
-            ))),
+        match failed.or_else(sync_failed) {
+            Some(reason) => Err(CliError::failed(format!("S stopped: {reason}"))),
             None => Ok(()),
         }
     })

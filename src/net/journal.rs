@@ -7,7 +7,8 @@
 //! [`auth::replay_digest`](super::auth::replay_digest) of its (node, nonce) — neither the
 //! node nor the nonce is written, so the files tell nothing about who talks to the server.
 //! Lines go to one file per minute of the server's clock (`<dir>/<now / 60>.log`, 0600 in a
-//! 0700 directory), kept open while it is the current one; a file is deleted once every
+//! 0700 directory; never an earlier minute than the last, nor earlier than the stamp allows
+//! for), kept open while it is the current one; a file is deleted once every
 //! timestamp it can hold has left the clock window, so the directory holds at most the last
 //! few minutes. On start, the server reads the live lines back into its
 //! [`ReplayCache`](super::auth::ReplayCache). A torn last line (a crash while appending) is
@@ -137,7 +138,7 @@ impl ReplayJournal {
     pub fn append(&self, ts: u64, digest: &[u8; 32], now: u64) -> io::Result<()> {
         {
             let mut current = self.lock();
-            let file = self.file_for(&mut current, now)?;
+            let file = self.file_for(&mut current, ts, now)?;
             if let Err(e) = (&*file).write_all(format!("{ts} {}\n", digest.as_hex()).as_bytes()) {
                 // Opened again (its torn line ended) at the next append.
                 *current = None;
@@ -174,12 +175,22 @@ impl ReplayJournal {
             })
     }
 
-    /// The file of minute `now / 60`, still at its path: the one kept, or the one opened
-    /// (created) now, once every entry appended to the one before is durable (a sync
-    /// covers the latest file only).
-    fn file_for(&self, current: &mut Option<MinuteFile>, now: u64) -> io::Result<Arc<File>> {
-        let minute = now / 60;
+    /// The file for an entry stamped `ts` at `now`, still at its path: the one kept, or the
+    /// one opened (created) now, once every entry appended to the one before is durable (a
+    /// sync covers the latest file only).
+    fn file_for(
+        &self,
+        current: &mut Option<MinuteFile>,
+        ts: u64,
+        now: u64,
+    ) -> io::Result<Arc<File>> {
+        // The minute of the server's clock, but never before the file kept (no going back
+        // and forth at a minute's edge) nor before what the stamp allows: a file of minute
+        // `m` holds no stamp after `m·60 + 59 +` MAX_FUTURE_SKEW_SECS, which its deletion
+        // counts on, even when the clock stepped back since the request was admitted.
+        let mut minute = now.max(ts.saturating_sub(MAX_FUTURE_SKEW_SECS)) / 60;
         if let Some(kept) = current {
+            minute = minute.max(kept.minute);
             if kept.minute == minute && is_file_at(&kept.file, &kept.path) {
                 return Ok(kept.file.clone());
             }
@@ -191,14 +202,14 @@ impl ReplayJournal {
         options.create(true).read(true).append(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let created = !path.exists();
         let mut file = options.open(&path)?;
-        if created {
-            sync_dir(&self.dir)?;
-            self.drop_stale(now)?;
-        } else if ends_torn(&mut file)? {
+        if ends_torn(&mut file)? {
             file.write_all(b"\n")?;
         }
+        // Its name on disk before an entry in it is vouched for (at every open: a first
+        // try may have failed after the file was made).
+        sync_dir(&self.dir)?;
+        self.drop_stale(now)?;
         let file = Arc::new(file);
         *current = Some(MinuteFile {
             minute,
@@ -368,5 +379,27 @@ mod tests {
         journal.append(NOW + 1, &[2; 32], NOW + 1).unwrap();
         drop(journal);
         assert_eq!(live(&path, NOW + 2), vec![(NOW + 1, [2; 32])]);
+    }
+
+    /// The clock stepped back between a request's admission and its entry: the entry goes
+    /// to a file kept as long as its stamp is live, not to the earlier minute's.
+    #[test]
+    fn an_entry_written_after_the_clock_stepped_back_is_kept_while_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("replay");
+        let minute = NOW / 60;
+        let ts = minute * 60 + 30; // admitted at minute * 60
+        let (journal, _) = ReplayJournal::open(&path, minute * 60).unwrap();
+        journal.append(ts, &[4; 32], minute * 60 - 1).unwrap();
+        // A later entry at an earlier minute goes to the file kept, not back to another.
+        let earlier = minute * 60 - 40;
+        journal.append(earlier, &[5; 32], minute * 60 - 61).unwrap();
+        drop(journal);
+        assert_eq!(std::fs::read_dir(&path).unwrap().count(), 1, "one file");
+        assert_eq!(
+            live(&path, earlier + MAX_CLOCK_SKEW_SECS),
+            vec![(earlier, [5; 32]), (ts, [4; 32])]
+        );
+        assert_eq!(live(&path, ts + MAX_CLOCK_SKEW_SECS), vec![(ts, [4; 32])]);
     }
 }
