@@ -142,6 +142,17 @@ impl Server {
         nonce_log: Option<&Path>,
         log: Option<&Path>,
     ) -> Server {
+        let mut c = Server::command(s, port, log);
+        c.args(extra);
+        if let Some(log) = nonce_log {
+            c.env("ASYNCPAY_TEST_NONCE_LOG", log);
+        }
+        Server::spawn(c)
+    }
+
+    /// `server run` of wallet `s` on 127.0.0.1:`port`, its stderr to `log` (or discarded),
+    /// to be given more and spawned ([`Server::spawn`]).
+    pub fn command(s: &Wallet, port: &str, log: Option<&Path>) -> Command {
         let listen = format!("127.0.0.1:{port}");
         let mut c = s.cmd(&[
             "server",
@@ -155,10 +166,12 @@ impl Server {
             Some(log) => Stdio::from(std::fs::File::create(log).unwrap()),
             None => Stdio::null(),
         };
-        c.args(extra).stdout(Stdio::piped()).stderr(stderr);
-        if let Some(log) = nonce_log {
-            c.env("ASYNCPAY_TEST_NONCE_LOG", log);
-        }
+        c.stdout(Stdio::piped()).stderr(stderr);
+        c
+    }
+
+    /// Spawns `server run` ([`Server::command`]); returns once it printed its URL.
+    pub fn spawn(mut c: Command) -> Server {
         let mut child = c.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())

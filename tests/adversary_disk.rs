@@ -1,0 +1,211 @@
+//! The disk fails under S: `fsync` and `fdatasync` return `EIO`, as a failing disk makes
+//! them (ADR 0014). A real `server run` on 127.0.0.1 runs with `tests/fault/fail_sync.c`
+//! preloaded, which fails the syncs of one kind of file (S's write-ahead log, or its replay
+//! journal) once a trigger file exists; everything else is the real system.
+//!
+//! - a failed sync of S's records: the answer that waited for it is an error, never a
+//!   success; `server run` stops with an error that says to check the disk, and without the
+//!   mark of a clean stop (nothing since the last good sync is vouched for);
+//! - a failed sync of the replay journal: the request is refused (`503 server_storage`) and
+//!   not acted upon; `server run` stops the same way (its records closed cleanly);
+//! - a writer syncs its log as it connects: with the log's sync failing, S does not start.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
+
+use asyncpay::net::auth::AuthHeader;
+use asyncpay::net::client::Client;
+use asyncpay::server::mailbox::ItemMeta;
+use serde_json::json;
+
+mod common;
+
+use common::hostile::{node_of, now, secret, send, server_id};
+use common::procs::{Env, Server, Wallet};
+use common::story::{keys_of, server_init};
+
+/// The fault shim, compiled into `dir` with the system's C compiler (the build needs one
+/// for libsecp256k1 already).
+fn fail_sync_shim(dir: &Path) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault/fail_sync.c");
+    let out = dir.join("libfail_sync.so");
+    let compiled = ["cc", "gcc"].iter().any(|cc| {
+        Command::new(cc)
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&out)
+            .arg(&source)
+            .arg("-ldl")
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    assert!(compiled, "cannot compile {}", source.display());
+    out
+}
+
+/// `server run` of `s` with the syncs of files whose path contains `of` failing once
+/// `trigger` exists; its stderr in `log`.
+fn failing_server(env: &Env, s: &Wallet, of: &str, trigger: &Path, log: &Path) -> Command {
+    let mut c = Server::command(s, "0", Some(log));
+    c.env("LD_PRELOAD", fail_sync_shim(env.root.path()))
+        .env("ASYNCPAY_TEST_FAIL_SYNC_OF", of)
+        .env("ASYNCPAY_TEST_FAIL_SYNC_WHEN", trigger);
+    c
+}
+
+/// How `child` ended, if it did within 20 s.
+fn ends(child: &mut Child) -> Option<ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// The operator's signed post of one item for a recipient, stamped now under a fresh
+/// nonce: a request that commits to S's records.
+struct Poster {
+    operator: bitcoin::secp256k1::SecretKey,
+    s_node: asyncpay::keys::NodeId,
+    target: String,
+    body: String,
+    recipient: bitcoin::secp256k1::SecretKey,
+}
+
+impl Poster {
+    fn new(s: &Wallet, url: &str) -> Poster {
+        let recipient = secret(0x6c, 9);
+        Poster {
+            operator: keys_of(s).node_secret(),
+            s_node: server_id(url),
+            target: format!("/v1/mailbox/{}", node_of(&recipient)),
+            body: json!({"payload": "c0ffee"}).to_string(),
+            recipient,
+        }
+    }
+
+    fn post(&self, url: &str) -> (u16, serde_json::Value) {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).unwrap();
+        let auth = AuthHeader::sign(
+            &asyncpay::net::auth::keypair(&self.operator),
+            &self.s_node,
+            "POST",
+            &self.target,
+            self.body.as_bytes(),
+            now(),
+            nonce,
+        )
+        .to_string();
+        send(url, "POST", &self.target, &auth, Some(self.body.as_bytes()))
+    }
+
+    /// The items S holds for the recipient.
+    fn items(&self, url: &str) -> usize {
+        Client::new(url, self.recipient, None)
+            .unwrap()
+            .get::<Vec<ItemMeta>>("/v1/mailbox")
+            .unwrap()
+            .len()
+    }
+}
+
+/// The syncs of `of` fail while S runs: the request that needed one gets `expect`
+/// (status, code), `server run` ends with an error naming `reason`, and the records are
+/// marked cleanly closed only if their syncs did not fail; S started again on a healthy disk answers. Returns the items S holds
+/// then for the poster's recipient.
+fn the_disk_fails_under_s(of: &str, expect: (u16, &str), reason: &str) -> usize {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let (trigger, log) = (
+        env.root.path().join("disk-fails"),
+        env.root.path().join("s.log"),
+    );
+    let mut server = Server::spawn(failing_server(&env, &s, of, &trigger, &log));
+    let poster = Poster::new(&s, &server.url);
+    let (status, answer) = poster.post(&server.url);
+    assert_eq!(status, 200, "the disk is fine yet: {answer}");
+
+    std::fs::write(&trigger, b"").unwrap();
+    let (status, answer) = poster.post(&server.url);
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (expect.0, Some(expect.1)),
+        "{answer}"
+    );
+    let ended = ends(&mut server.child).expect("server run stops after a failed sync");
+    assert!(!ended.success(), "{ended}");
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        stderr.contains(&format!("stopping: {reason}")) && stderr.contains("check the disk"),
+        "{stderr}"
+    );
+    assert_eq!(
+        s.dir.join("records.sqlite-clean").exists(),
+        of.contains("/replay/"),
+        "a mark of a clean stop only where no sync of the records failed"
+    );
+
+    std::fs::remove_file(&trigger).unwrap();
+    let server = Server::start(&s);
+    let (status, answer) = poster.post(&server.url);
+    assert_eq!(status, 200, "S on a healthy disk: {answer}");
+    poster.items(&server.url)
+}
+
+#[test]
+fn s_stops_when_a_sync_of_its_records_fails() {
+    let items = the_disk_fails_under_s(
+        "records.sqlite-wal",
+        (500, "internal"),
+        "syncing the write-ahead log failed",
+    );
+    // The failed request's item may or may not have reached the disk (its answer said
+    // nothing of it): the first and the last are there.
+    assert!((2..=3).contains(&items), "{items}");
+}
+
+#[test]
+fn s_stops_when_a_sync_of_its_replay_journal_fails() {
+    let items = the_disk_fails_under_s(
+        "/replay/",
+        (503, "server_storage"),
+        "syncing the replay journal failed",
+    );
+    assert_eq!(
+        items, 2,
+        "the request S could not record was not acted upon"
+    );
+}
+
+#[test]
+fn s_does_not_start_when_its_log_cannot_be_synced_as_it_connects() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    let (trigger, log) = (
+        env.root.path().join("disk-fails"),
+        env.root.path().join("s.log"),
+    );
+    std::fs::write(&trigger, b"").unwrap();
+    let mut child = failing_server(&env, &s, "records.sqlite-wal", &trigger, &log)
+        .spawn()
+        .unwrap();
+    let Some(ended) = ends(&mut child) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("S started on a log it cannot sync");
+    };
+    assert!(!ended.success(), "{ended}");
+    let out = child.wait_with_output().unwrap();
+    let error = String::from_utf8_lossy(&out.stdout);
+    // Our sync at connect, not SQLite's own at a later commit ("disk I/O error").
+    assert!(
+        error.contains("syncing the write-ahead log failed") && error.contains("check the disk"),
+        "{error}"
+    );
+}
