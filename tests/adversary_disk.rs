@@ -144,6 +144,11 @@ fn the_disk_fails_under_s(of: &str, expect: (u16, &str), reason: &str) -> usize 
         stderr.contains(&format!("stopping: {reason}")) && stderr.contains("check the disk"),
         "{stderr}"
     );
+    // The operator reads what failed, not what a client is told.
+    assert!(
+        !stderr.contains("report it to the server operator"),
+        "{stderr}"
+    );
     assert_eq!(
         s.dir.join("records.sqlite-clean").exists(),
         of.contains("/replay/"),

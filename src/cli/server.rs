@@ -873,7 +873,7 @@ fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) 
     }
     // What the pass wrote goes to disk now, not at the next answer (group commit).
     if let Err(e) = core.durable() {
-        alarms.push(format!("records: {}", e.message()));
+        alarms.push(format!("records: {e}"));
     }
     WatchLog {
         events: lines,

@@ -450,7 +450,7 @@ async fn durable_answers(
     if !core.durable_pending() {
         return response;
     }
-    match blocking(move || core.durable()).await {
+    match blocking(move || core.durable().map_err(super::store_error)).await {
         Ok(()) => response,
         Err(e) => e.into_response(),
     }

@@ -782,8 +782,8 @@ impl ServerCore {
 
     /// Returns once everything S committed so far is on disk (at once with nothing
     /// waiting). A failed sync fails every later call: S answers nothing until restarted.
-    pub fn durable(&self) -> Result<(), ApiError> {
-        self.store.sync().map_err(store_error)
+    pub fn durable(&self) -> Result<(), crate::store::StoreError> {
+        self.store.sync()
     }
 
     /// Whether something S committed may not be on disk yet.
