@@ -1,16 +1,21 @@
 //! The disk fails under S: `fsync` and `fdatasync` return `EIO`, as a failing disk makes
 //! them (ADR 0014). A real `server run` on 127.0.0.1 runs with `tests/fault/fail_sync.c`
-//! preloaded, which fails the syncs of one kind of file (S's write-ahead log, or its replay
-//! journal) once a trigger file exists; everything else is the real system.
+//! preloaded (`common::fault`), which fails the syncs of one kind of file (S's write-ahead
+//! log, or its replay journal) once a trigger file exists; everything else is the real
+//! system. (Clients whose disk fails during payments: `tests/payment_kills.rs`.)
 //!
 //! - a failed sync of S's records: the answer that waited for it is an error, never a
 //!   success; `server run` stops with an error that says to check the disk, and without the
 //!   mark of a clean stop (nothing since the last good sync is vouched for);
 //! - a failed sync of the replay journal: the request is refused (`503 server_storage`) and
 //!   not acted upon; `server run` stops the same way (its records closed cleanly);
-//! - a writer syncs its log as it connects: with the log's sync failing, S does not start.
+//! - a writer syncs its log as it connects: with the log's sync failing, S does not start;
+//! - a payee whose disk fails at each sync of its `claim` in turn: the command fails
+//!   plainly (exit 1, never a usage error), the channel stays open (a failed write of our
+//!   own says nothing about S: no close), and the payment is paid once the disk is well.
+//!   (Payments with failing client disks at random: `tests/payment_kills.rs`.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -21,35 +26,22 @@ use serde_json::json;
 
 mod common;
 
+use common::fault::{failing_syncs, Failing};
 use common::hostile::{node_of, now, secret, send, server_id};
 use common::procs::{Env, Server, Wallet};
 use common::story::{keys_of, server_init};
+use common::story::{status, Story};
 
-/// The fault shim, compiled into `dir` with the system's C compiler (the build needs one
-/// for libsecp256k1 already).
-fn fail_sync_shim(dir: &Path) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault/fail_sync.c");
-    let out = dir.join("libfail_sync.so");
-    let compiled = ["cc", "gcc"].iter().any(|cc| {
-        Command::new(cc)
-            .args(["-shared", "-fPIC", "-o"])
-            .arg(&out)
-            .arg(&source)
-            .arg("-ldl")
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    assert!(compiled, "cannot compile {}", source.display());
-    out
-}
-
-/// `server run` of `s` with the syncs of files whose path contains `of` failing once
+/// `server run` of `s` with the syncs of files whose path contains `of` failing while
 /// `trigger` exists; its stderr in `log`.
 fn failing_server(env: &Env, s: &Wallet, of: &str, trigger: &Path, log: &Path) -> Command {
     let mut c = Server::command(s, "0", Some(log));
-    c.env("LD_PRELOAD", fail_sync_shim(env.root.path()))
-        .env("ASYNCPAY_TEST_FAIL_SYNC_OF", of)
-        .env("ASYNCPAY_TEST_FAIL_SYNC_WHEN", trigger);
+    failing_syncs(
+        &mut c,
+        env.root.path(),
+        Path::new(of),
+        Failing::While(trigger),
+    );
     c
 }
 
@@ -213,4 +205,59 @@ fn s_does_not_start_when_its_log_cannot_be_synced_as_it_connects() {
         error.contains("syncing the write-ahead log failed") && error.contains("check the disk"),
         "{error}"
     );
+}
+
+/// The payee's disk fails at the `after`-th sync of its `claim`'s log: the command fails
+/// plainly, the channel stays open, and the next `claim` (the disk well again) is paid.
+fn the_payees_disk_fails_in_its_claim(after: u64) {
+    let story = Story::new(&[]);
+    let id = story.pay(5_000);
+    story.b.ok(&["receive", "--no-claim"]);
+    let mut claim = story.b.cmd(&["claim"]);
+    let log = story.b.dir.join("records.sqlite-wal");
+    failing_syncs(
+        &mut claim,
+        story.env.root.path(),
+        &log,
+        Failing::After(after),
+    );
+    let out = claim.output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "after {after} syncs: {said}");
+    assert!(
+        said.contains("disk I/O error") || said.contains("write-ahead log"),
+        "{said}"
+    );
+    let channel = story.b.ok(&["channel", "show", &story.b_channel]);
+    assert_eq!(channel["status"], "open", "after {after} syncs: {channel}");
+    story.b.ok(&["claim"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    assert_eq!(story.b_balances(), (5_000, 295_000));
+}
+
+#[test]
+fn a_payees_disk_failing_in_its_claim_fails_plainly_and_closes_nothing() {
+    // From its first write to the one after its claim state (written, not yet marked
+    // paid): before, a failure there had it wait for S, then close the channel.
+    for after in 1..=4 {
+        the_payees_disk_fails_in_its_claim(after);
+    }
+}
+
+#[test]
+fn a_payers_disk_failing_in_pay_fails_plainly() {
+    let story = Story::new(&[]);
+    let mut pay = story.a.cmd(&["pay", &story.address, "1000"]);
+    let log = story.a.dir.join("records.sqlite-wal");
+    failing_syncs(&mut pay, story.env.root.path(), &log, Failing::After(1));
+    let out = pay.output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    // It was exit 2, a usage error.
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("disk I/O error"), "{said}");
+    let id = story.pay(1_000);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
 }

@@ -11,6 +11,9 @@
 //! - A restored backup never makes A sign a second session with one nonce.
 //! - A cancel that S could not hear (S down) and the payee's sale that came first: A's next
 //!   `sync` (or its retried cancel) takes the payment to paid, never calls it a failure.
+//! - A close written but never published (a crash between the two) is published by the
+//!   next look; a claim written before a crash is paid when the channel closes before the
+//!   payee runs `claim` again.
 
 mod common;
 
@@ -515,4 +518,99 @@ fn a_cancel_s_never_heard_before_the_payee_was_paid_ends_paid() {
         assert_eq!(story.a_balances(), (200_000 - paid, paid));
         assert_eq!(story.b_balances(), (n * AMOUNT, 300_000 - n * AMOUNT));
     }
+}
+
+/// A force close whose `closing` was written but whose update never reached the chain (the
+/// process died between the two, or its disk failed after the write): before, nothing
+/// ever published it (a later look saw a closing channel with its funding unspent and
+/// waited), so a PTLC in it could expire while S held its scalar. The next look publishes
+/// it.
+#[test]
+fn a_close_written_but_never_published_is_published_by_the_next_look() {
+    let story = Story::new(&[]);
+    let funding = funding_outpoint(&story.a, &story.a_channel);
+    let out = story
+        .a
+        .cmd(&["channel", "close", &story.a_channel, "--force", "--no-wait"])
+        .env("ASYNCPAY_TEST_CRASH_AT", "watch-written")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !spent(&story, &funding),
+        "the crash came before the broadcast"
+    );
+    let shown = story.a.ok(&["channel", "show", &story.a_channel]);
+    assert_eq!(shown["status"], "closing", "{shown}");
+    assert!(
+        spent(&story, &funding),
+        "the look published the close: {shown}"
+    );
+    // It goes on to settle, to the satoshi.
+    story.env.mine(16);
+    let settled = story
+        .a
+        .cmd(&["channel", "close", &story.a_channel, "--force"])
+        .output();
+    assert!(settled.unwrap().status.success());
+    story.env.mine(1);
+    assert_eq!(value_at(&story.env, &to_node(&story.a, 0)), 200_000);
+}
+
+/// The payee's claim state was signed and written, and the process died before the payment
+/// was marked paid; the channel is then closed (by the payee here; by S, or after a failed
+/// write, alike) before the payee runs `claim` again. Before, `claim` looked for the PTLC's
+/// output in the settlement (the state folds it into the payee's balance: there is none)
+/// and never ended; it is paid, as `claim` finds it on an open channel.
+#[test]
+fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    story.b.ok(&["receive", "--no-claim"]);
+    let out = story
+        .b
+        .cmd(&["claim"])
+        .env("ASYNCPAY_TEST_CRASH_AT", "claim-countersigned")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(status(&story.b, &id), "sold");
+    let closing = story
+        .b
+        .cmd(&["channel", "close", &story.b_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        closing.status.code(),
+        Some(5),
+        "pending: the close is under way"
+    );
+    story.b.ok(&["claim"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    // B's channel settles its latest state, which pays B the amount.
+    story.env.mine(7);
+    let settled = story
+        .b
+        .cmd(&["channel", "close", &story.b_channel, "--force"])
+        .output()
+        .unwrap();
+    assert!(
+        settled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&settled.stdout)
+    );
+    story.env.mine(1);
+    assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), AMOUNT);
 }

@@ -25,6 +25,7 @@ use serde_json::Value;
 
 mod common;
 
+use common::fault::{failing_syncs, Failing};
 use common::procs::{Env, Server, Wallet};
 use common::story::{keys_of, Story};
 
@@ -60,9 +61,24 @@ enum Role {
     B,
 }
 
+/// What strikes the steps of a [`World`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Faults {
+    /// SIGKILL of the client running the step, or of S (restarted at once).
+    Kills,
+    /// The client's disk: the syncs of its records' log fail with `EIO` from a seed-chosen
+    /// one on (`common::fault`).
+    FailingDisks,
+}
+
+/// The syncs of a client's log in one command, at most (a seed-chosen number of them
+/// succeed before the disk fails): its open, its commits, its close.
+const MAX_SYNCS: u64 = 12;
+
 /// S, A with a 200 000 sat channel it funded, B with 300 000 sat of inbound capacity; every
 /// process logs its nonce use.
 struct World {
+    faults: Faults,
     server: Server,
     /// The temporary directory of the ledger and the wallets (removed last).
     env: Env,
@@ -87,7 +103,7 @@ struct World {
 }
 
 impl World {
-    fn new(seed: u64) -> World {
+    fn new(seed: u64, faults: Faults) -> World {
         let story = Story::with(None, &[], true);
         let log = story.nonce_log();
         let port = story.server.port();
@@ -103,6 +119,7 @@ impl World {
             ..
         } = story;
         World {
+            faults,
             env,
             s,
             server,
@@ -154,12 +171,66 @@ impl World {
         self.server = Server::start_with(&self.s, &self.port, &[], Some(&self.log));
     }
 
+    /// Runs `args` as `who`; with probability `fault_percent` the world's faults strike it
+    /// ([`World::step_killed`], [`World::step_on_failing_disk`]). Returns the command's
+    /// output unless the fault ended it.
+    fn step(&mut self, who: Role, args: &[&str], fault_percent: u64) -> Option<Output> {
+        match self.faults {
+            Faults::Kills => self.step_killed(who, args, fault_percent),
+            Faults::FailingDisks => self.step_on_failing_disk(who, args, fault_percent),
+        }
+    }
+
+    /// Runs `args` as `who`; with probability `percent` the syncs of `who`'s log fail from
+    /// a seed-chosen one on (none may be left to fail). `None` if the command failed for
+    /// the disk (it says so).
+    fn step_on_failing_disk(&mut self, who: Role, args: &[&str], percent: u64) -> Option<Output> {
+        let fail = self.rng.chance(percent);
+        let after = self.rng.below(MAX_SYNCS);
+        let mut c = self.cmd(who, args);
+        let wallet = self.wallet(who);
+        let log = wallet.dir.join("records.sqlite-wal");
+        if fail {
+            failing_syncs(&mut c, self.env.root.path(), &log, Failing::After(after));
+        }
+        let out = c.output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let for_the_disk = !out.status.success()
+            && ["write-ahead log", "disk I/O error"]
+                .iter()
+                .any(|w| said.contains(w));
+        let what = if fail {
+            format!(" (its disk failing after {after} syncs)")
+        } else {
+            String::new()
+        };
+        self.trace
+            .push(format!("{who:?} {args:?}{what}: {} {said}", out.status));
+        assert!(
+            fail || !for_the_disk,
+            "a healthy disk failed?\n{}",
+            self.context()
+        );
+        if for_the_disk {
+            *self
+                .kills
+                .entry(if who == Role::A {
+                    "A's disk"
+                } else {
+                    "B's disk"
+                })
+                .or_default() += 1;
+            return None;
+        }
+        Some(out)
+    }
+
     /// Runs `args` as `who`; with probability `kill_percent` kills `who` or S (even odds)
     /// at a seed-chosen point of the command: a fraction of how long the same kind of
     /// command took when it last ran whole (so the kills land inside commands on a fast or
     /// a loaded machine alike). S is restarted on the same port at once, as by a supervisor.
     /// Returns the command's output unless the command itself was killed.
-    fn step(&mut self, who: Role, args: &[&str], kill_percent: u64) -> Option<Output> {
+    fn step_killed(&mut self, who: Role, args: &[&str], kill_percent: u64) -> Option<Output> {
         let kill = self.rng.chance(kill_percent);
         let kill_s = self.rng.chance(50);
         let permille = self.rng.below(1_100);
@@ -329,16 +400,10 @@ fn str_of(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_owned()
 }
 
-#[test]
-fn sigkills_during_payments_lose_nothing() {
-    let seed = std::env::var("ASYNCPAY_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_2024);
-    eprintln!("kill seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
-    let started = Instant::now();
-    let mut w = World::new(seed);
-    let rounds = 20u64;
+/// `rounds` payments from A to B, each cancelled or paid, received whole or sold then
+/// claimed apart (chosen by the seed), every step run again until it is done while
+/// `w`'s faults strike; returns each round's payment and whether the round cancelled it.
+fn pay_rounds(w: &mut World, rounds: u64) -> Vec<(String, bool)> {
     let mut ids: Vec<String> = Vec::new();
     // Each round's own payment, and whether the round cancels it.
     let mut round_payments: Vec<(String, bool)> = Vec::new();
@@ -377,7 +442,7 @@ fn sigkills_during_payments_lose_nothing() {
                 }
             },
         );
-        let pid = str_of(&new_payment(&w).unwrap(), "payment_id");
+        let pid = str_of(&new_payment(w).unwrap(), "payment_id");
         round_payments.push((pid.clone(), cancel));
         ids.extend(
             w.payments(Role::A)
@@ -495,9 +560,17 @@ fn sigkills_during_payments_lose_nothing() {
             w.context()
         );
     }
-    let killing = started.elapsed();
+    round_payments
+}
 
-    // Everything final; A, B and S agree on every payment.
+/// Everything final; A, B and S agree on every payment, the balances moved by exactly the
+/// paid ones, the channels still work, and no public nonce signed two messages. Returns
+/// (paid, cancelled, nonces logged).
+fn everything_agrees(
+    w: &World,
+    round_payments: &[(String, bool)],
+    rounds: u64,
+) -> (usize, usize, usize) {
     let a_keys = keys_of(&w.a);
     let b_keys = keys_of(&w.b);
     let url = w.server.url.clone();
@@ -615,19 +688,19 @@ fn sigkills_during_payments_lose_nothing() {
             w.context()
         );
     };
-    check(&w, Role::A, &w.a_channel, &a_keys, a_before);
-    check(&w, Role::B, &w.b_channel, &b_keys, b_before);
+    check(w, Role::A, &w.a_channel, &a_keys, a_before);
+    check(w, Role::B, &w.b_channel, &b_keys, b_before);
     w.a.ok(&["channel", "push", &w.a_channel, "1000"]);
     w.b.ok(&["channel", "push", &w.b_channel, "500"]);
     check(
-        &w,
+        w,
         Role::A,
         &w.a_channel,
         &a_keys,
         (a_before.0 - 1000, a_before.1 + 1000),
     );
     check(
-        &w,
+        w,
         Role::B,
         &w.b_channel,
         &b_keys,
@@ -651,15 +724,66 @@ fn sigkills_during_payments_lose_nothing() {
     if std::env::var_os("ASYNCPAY_KILL_TRACE").is_some() {
         eprintln!("{}", w.context());
     }
+    (paid, cancelled, seen.len())
+}
+
+#[test]
+fn sigkills_during_payments_lose_nothing() {
+    let seed = std::env::var("ASYNCPAY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2024);
+    eprintln!("kill seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
+    let started = Instant::now();
+    let mut w = World::new(seed, Faults::Kills);
+    let rounds = 20u64;
+    let round_payments = pay_rounds(&mut w, rounds);
+    let killing = started.elapsed();
+    let (paid, cancelled, nonces) = everything_agrees(&w, &round_payments, rounds);
     let total: u32 = w.kills.values().sum();
     eprintln!(
         "{rounds} payments ({paid} paid, {cancelled} cancelled), {total} kills {:?} (+{} of S between commands), {} nonces logged, {:.1} s",
         w.kills,
         w.idle_s_kills,
-        seen.len(),
+        nonces,
         killing.as_secs_f64()
     );
     assert!(total >= 20, "only {total} kills: {:?}", w.kills);
+    assert!(
+        paid >= 4 && cancelled >= 1,
+        "{paid} paid, {cancelled} cancelled"
+    );
+}
+
+/// The same payments with the clients' disks failing instead: at a seed-chosen sync of a
+/// step, every sync of A's (or B's) records' log fails with `EIO` until the command ends;
+/// the step is run again on a healthy disk. A commit whose sync failed may still be found
+/// by the next command (the kernel kept the log's pages): the step ran up to a commit that
+/// may or may not have happened, as with a kill, and nothing it depends on has left.
+#[test]
+fn failing_disks_during_payments_lose_nothing() {
+    let seed = std::env::var("ASYNCPAY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0xd15c_2026);
+    eprintln!("disk seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
+    let started = Instant::now();
+    let mut w = World::new(seed, Faults::FailingDisks);
+    let rounds = 12u64;
+    let round_payments = pay_rounds(&mut w, rounds);
+    let (paid, cancelled, nonces) = everything_agrees(&w, &round_payments, rounds);
+    let total: u32 = w.kills.values().sum();
+    eprintln!(
+        "{rounds} payments ({paid} paid, {cancelled} cancelled), {total} commands failed \
+         for the disk {:?}, {nonces} nonces logged, {:.1} s",
+        w.kills,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        w.kills.len() == 2 && total >= 12,
+        "only {total} disk failures: {:?}",
+        w.kills
+    );
     assert!(
         paid >= 4 && cancelled >= 1,
         "{paid} paid, {cancelled} cancelled"
@@ -693,7 +817,7 @@ fn put_back(dir: &std::path::Path, coll: &str, key: &str, (seq, body): &(i64, Ve
 /// leave but a rollback, refused by every command; the genuine record back, A goes on.
 #[test]
 fn a_payment_record_put_back_from_before_sync_is_refused() {
-    let w = World::new(1);
+    let w = World::new(1, Faults::Kills);
     let paid = w.a.ok(&["pay", &w.address, "10000"]);
     let pid = str_of(&paid, "payment_id");
     assert_eq!(w.b.ok(&["receive"])["payments"][0]["status"], "paid");
@@ -724,7 +848,7 @@ fn a_payment_record_put_back_from_before_sync_is_refused() {
 /// back, S starts and both channels go on.
 #[test]
 fn s_records_put_back_from_before_a_claim_are_refused() {
-    let mut w = World::new(2);
+    let mut w = World::new(2, Faults::Kills);
     let pid = str_of(&w.a.ok(&["pay", &w.address, "10000"]), "payment_id");
     let sold = w.b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");

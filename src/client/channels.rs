@@ -14,7 +14,7 @@ use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSe
 use crate::eltoo::{CooperativeClose, Party};
 use crate::keys::NodeId;
 use crate::net::client::Client;
-use crate::protocol::{Channel, ChannelId, Message, OpenChannel, WireKeys};
+use crate::protocol::{Channel, ChannelId, ChannelStatus, Message, OpenChannel, WireKeys};
 use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
 };
@@ -59,8 +59,7 @@ impl ClientChannel {
     /// never funded and closed by hand. It never held money; `channel list` hides it
     /// unless `--all`.
     pub fn abandoned(&self) -> bool {
-        self.channel.status() == crate::protocol::ChannelStatus::Closed
-            && self.channel.funding_outpoint().is_none()
+        self.channel.status() == ChannelStatus::Closed && self.channel.funding_outpoint().is_none()
     }
 }
 
@@ -630,7 +629,11 @@ impl Engine<'_> {
     }
 
     /// Watches one channel's chain activity (confirmations, rebinding, settlement) and
-    /// publishes what it calls for.
+    /// publishes what it calls for. A channel we are closing whose funding output is
+    /// unspent is force-closed (again): its close was written but never reached the chain
+    /// (the command died, or its disk failed, between the two; or the close left the
+    /// mempool), and nothing else would ever publish it, while a PTLC in it may be running
+    /// out of time with S holding its scalar.
     pub(crate) fn watch(
         &self,
         ch: &mut ClientChannel,
@@ -641,7 +644,7 @@ impl Engine<'_> {
             &ch.channel,
             ch.opened_height,
             source,
-            force,
+            force || ch.channel.status() == ChannelStatus::Closing,
             self.store,
             &mut Vec::new(),
         )
@@ -651,6 +654,7 @@ impl Engine<'_> {
             self.save(ch)?;
         }
         if let Some(b) = outcome.broadcast() {
+            super::payments::crash_point("watch-written");
             self.publish_broadcast(source, b)?;
         }
         if let Some(txid) = outcome.unconfirmed_own(&ch.channel) {

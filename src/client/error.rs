@@ -26,6 +26,9 @@ pub enum ClientErrorKind {
     InUse,
     /// Stored data is corrupt or of an unsupported format.
     Corrupt,
+    /// The wallet's own records could not be written or read (the disk, the database):
+    /// nothing about the peer is known from it.
+    Storage,
 }
 
 /// An error of the client engine.
@@ -100,9 +103,10 @@ impl From<StoreError> for ClientError {
         } else {
             match e {
                 StoreError::Io { .. }
-                | StoreError::Serialize { .. }
+                | StoreError::Database { .. }
                 | StoreError::DatabaseServer { .. }
-                | StoreError::LogRemoved { .. } => ClientErrorKind::Failed,
+                | StoreError::LogRemoved { .. } => ClientErrorKind::Storage,
+                StoreError::Serialize { .. } => ClientErrorKind::Failed,
                 _ => ClientErrorKind::Invalid,
             }
         };

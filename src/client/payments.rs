@@ -223,7 +223,7 @@ fn save_payment(tx: &mut crate::store::Txn<'_>, p: &ClientPayment) -> Result<(),
 /// the test's own thread (the state-machine fuzzer of A, B and S) arms it with
 /// [`crash_in_process_at`] instead: the command then unwinds from there with a [`TestCrash`]
 /// panic (nothing more is written, as if the process had died), once.
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     let armed = IN_PROCESS_CRASH.with(|c| {
         let mut c = c.borrow_mut();
         if c.as_deref() == Some(name) {
@@ -1475,6 +1475,17 @@ impl Payments<'_, '_> {
             ch.channel.status(),
             ChannelStatus::Closing | ChannelStatus::Closed
         ) {
+            let latest = &ch
+                .channel
+                .latest()
+                .expect("a sold payment's channel is signed")
+                .state;
+            if claimed_state(latest, ch.channel.next_number(), point).is_none() {
+                // Claimed before a crash (or a failed write) that left the channel closing:
+                // our latest state folds the PTLC into our balance, and its settlement pays
+                // it, as `claim_off_chain` finds for an open channel.
+                return self.mark(p, LocalStatus::Paid, None);
+            }
             return self.claim_on_chain(p, &mut ch, point, package);
         }
         let expiry = ch
@@ -1523,12 +1534,20 @@ impl Payments<'_, '_> {
         // paid or with the channel closing, never waiting for a later run that may come too
         // late. S gets a few seconds to come back (a restart, a lost reply) first.
         let retry_until = Instant::now() + CLAIM_RETRY;
-        while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
+        let from_s = |c: &ClientResult<()>| {
+            c.as_ref()
+                .is_err_and(|e| e.kind != ClientErrorKind::Storage)
+        };
+        while from_s(&claimed) && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
             claimed = self.claim_off_chain(p, &mut ch, point, package);
         }
         match claimed {
             Ok(()) => Ok(()),
+            // Our own records failed, not S: S may well have signed (and we could not write
+            // it down). Closing would need them too; the next run asks S again
+            // (`recover`), and closes then if S does not answer.
+            Err(e) if e.kind == ClientErrorKind::Storage => Err(e),
             Err(e) => match expiry {
                 // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
                 // paid by A) while our PTLC waits for its expiry. Close the channel now and
@@ -1652,6 +1671,7 @@ impl Payments<'_, '_> {
         }
         agreed?;
         self.s.countersign(&client, ch)?;
+        crash_point("claim-countersigned");
         self.mark(p, LocalStatus::Paid, None)
     }
 
@@ -1750,19 +1770,24 @@ impl Payments<'_, '_> {
             .clone();
         let params = ch.channel.params().clone();
         let (settlement, state) = match outcome {
-            WatchOutcome::Settled { txid, state, confirmations } if confirmations > 0 => {
-                (txid, state)
-            }
+            WatchOutcome::Settled {
+                txid,
+                state,
+                confirmations,
+            } if confirmations > 0 => (txid, state),
             other => {
-                return Err(ClientError::new(
-                    ClientErrorKind::Pending,
-                    format!(
-                        "channel {} is closing on chain ({}); the PTLC is claimed once the settlement confirms",
-                        ch.channel.id(),
-                        other
-                    ),
-                )
-                .hint("run `asyncpay claim` again after more blocks"))
+                // What `payments list` shows too: the payment waits for blocks, not for S.
+                let why = format!(
+                    "channel {} is closing on chain ({other}); the PTLC is claimed once the \
+                     settlement confirms",
+                    ch.channel.id(),
+                );
+                if p.reason.as_ref() != Some(&why) {
+                    p.reason = Some(why.clone());
+                    self.save(p)?;
+                }
+                return Err(ClientError::new(ClientErrorKind::Pending, why)
+                    .hint("run `asyncpay claim` again after more blocks"));
             }
         };
         let ptlc = latest

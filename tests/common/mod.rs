@@ -3,6 +3,7 @@
 
 pub mod bitcoind;
 pub mod duo;
+pub mod fault;
 pub mod hostile;
 pub mod procs;
 pub mod protocol;

@@ -1,8 +1,9 @@
 /*
- * A disk that fails to sync, for tests/adversary_disk.rs: preloaded into `asyncpay` with
- * LD_PRELOAD, it makes fsync(2) and fdatasync(2) of every file whose path contains
- * $ASYNCPAY_TEST_FAIL_SYNC_OF fail with EIO, as a failing disk does, for as long as the
- * file $ASYNCPAY_TEST_FAIL_SYNC_WHEN exists. Every other call goes to the C library.
+ * A disk that fails to sync, for the tests (tests/common/fault.rs): preloaded into
+ * `asyncpay` with LD_PRELOAD, it makes fsync(2) and fdatasync(2) of every file whose path
+ * contains $ASYNCPAY_TEST_FAIL_SYNC_OF fail with EIO, as a failing disk does: for as long
+ * as the file $ASYNCPAY_TEST_FAIL_SYNC_WHEN exists, or from the sync after the first
+ * $ASYNCPAY_TEST_FAIL_SYNC_AFTER of those files on. Every other call goes to the C library.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -12,10 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The syncs of matching files so far. */
+static long synced;
+
 static int failing(int fd) {
-    const char *when = getenv("ASYNCPAY_TEST_FAIL_SYNC_WHEN");
     const char *of = getenv("ASYNCPAY_TEST_FAIL_SYNC_OF");
-    if (when == NULL || of == NULL || access(when, F_OK) != 0) {
+    const char *when = getenv("ASYNCPAY_TEST_FAIL_SYNC_WHEN");
+    const char *after = getenv("ASYNCPAY_TEST_FAIL_SYNC_AFTER");
+    if (of == NULL || (when != NULL && access(when, F_OK) != 0)) {
         return 0;
     }
     char link[64];
@@ -26,7 +31,10 @@ static int failing(int fd) {
         return 0;
     }
     path[n] = '\0';
-    return strstr(path, of) != NULL;
+    if (strstr(path, of) == NULL) {
+        return 0;
+    }
+    return after == NULL || __atomic_add_fetch(&synced, 1, __ATOMIC_SEQ_CST) > atol(after);
 }
 
 int fsync(int fd) {
