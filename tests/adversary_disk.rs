@@ -11,8 +11,9 @@
 //!   not acted upon; `server run` stops the same way (its records closed cleanly);
 //! - a writer syncs its log as it connects: with the log's sync failing, S does not start;
 //! - a payee whose disk fails at each sync of its `claim` in turn: the command fails
-//!   plainly (exit 1, never a usage error), the channel stays open (a failed write of our
-//!   own says nothing about S: no close), and the payment is paid once the disk is well.
+//!   plainly (exit 1, never a usage error); the channel is closed exactly when S may hold
+//!   the payment scalar (published whether the close could be written or not); the
+//!   payment ends paid either way.
 //!   (Payments with failing client disks at random: `tests/payment_kills.rs`.)
 
 use std::path::Path;
@@ -28,7 +29,7 @@ mod common;
 
 use common::fault::{failing_syncs, Failing};
 use common::hostile::{node_of, now, secret, send, server_id};
-use common::procs::{Env, Server, Wallet};
+use common::procs::{to_node, value_at, Env, Server, Wallet};
 use common::story::{keys_of, server_init};
 use common::story::{status, Story};
 
@@ -208,11 +209,19 @@ fn s_does_not_start_when_its_log_cannot_be_synced_as_it_connects() {
 }
 
 /// The payee's disk fails at the `after`-th sync of its `claim`'s log: the command fails
-/// plainly, the channel stays open, and the next `claim` (the disk well again) is paid.
+/// plainly (exit 1); if S did not get the payment scalar, the channel stays open; if it
+/// did (S may hold it without our record of its signature), the channel is closed in that
+/// same run, the disk failing or not. Either way the payment ends paid, to the satoshi.
 fn the_payees_disk_fails_in_its_claim(after: u64) {
     let story = Story::new(&[]);
     let id = story.pay(5_000);
     story.b.ok(&["receive", "--no-claim"]);
+    let b_funding: bitcoin::OutPoint = story.b.ok(&["channel", "show", &story.b_channel])
+        ["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut claim = story.b.cmd(&["claim"]);
     let log = story.b.dir.join("records.sqlite-wal");
     failing_syncs(
@@ -228,19 +237,47 @@ fn the_payees_disk_fails_in_its_claim(after: u64) {
         said.contains("disk I/O error") || said.contains("write-ahead log"),
         "{said}"
     );
-    let channel = story.b.ok(&["channel", "show", &story.b_channel]);
-    assert_eq!(channel["status"], "open", "after {after} syncs: {channel}");
-    story.b.ok(&["claim"]);
-    assert_eq!(status(&story.b, &id), "paid");
+    let at_s: Vec<serde_json::Value> =
+        Client::new(&story.server.url, keys_of(&story.a).node_secret(), None)
+            .unwrap()
+            .get("/v1/payments")
+            .unwrap();
+    let s_has_t = at_s
+        .iter()
+        .any(|p| p["payment_id"] == id.as_str() && p["status"] == "paid");
+    let closed = story
+        .env
+        .ledger()
+        .spending_tx(&b_funding)
+        .unwrap()
+        .is_some();
+    // Looked at before any other command of B's (whose look would publish a close that
+    // was written).
+    assert_eq!(
+        closed, s_has_t,
+        "after {after} syncs: a close exactly when S may hold t"
+    );
+    for _ in 0..20 {
+        if status(&story.b, &id) == "paid" {
+            break;
+        }
+        story.env.mine(1);
+        let _ = story.b.cmd(&["claim"]).output().unwrap();
+    }
+    assert_eq!(status(&story.b, &id), "paid", "after {after} syncs");
     story.a.ok(&["sync"]);
     assert_eq!(status(&story.a, &id), "paid");
-    assert_eq!(story.b_balances(), (5_000, 295_000));
+    if closed {
+        assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), 5_000);
+    } else {
+        assert_eq!(story.b_balances(), (5_000, 295_000));
+    }
 }
 
 #[test]
-fn a_payees_disk_failing_in_its_claim_fails_plainly_and_closes_nothing() {
+fn a_payees_disk_failing_in_its_claim_fails_plainly_and_closes_only_once_t_left() {
     // From its first write to the one after its claim state (written, not yet marked
-    // paid): before, a failure there had it wait for S, then close the channel.
+    // paid).
     for after in 1..=4 {
         the_payees_disk_fails_in_its_claim(after);
     }

@@ -12,15 +12,15 @@
 //! - A cancel that S could not hear (S down) and the payee's sale that came first: A's next
 //!   `sync` (or its retried cancel) takes the payment to paid, never calls it a failure.
 //! - A close written but never published (a crash between the two) is published by the
-//!   next look; a claim written before a crash is paid when the channel closes before the
-//!   payee runs `claim` again.
+//!   next look (one that cannot be published yet blocks nothing); a claim written before a
+//!   crash is paid when the channel closes before the payee runs `claim` again.
 
 mod common;
 
 use std::path::Path;
 use std::process::Stdio;
 
-use common::procs::{copy_dir, eventually, to_node, value_at, Server, Wallet};
+use common::procs::{channel_id, copy_dir, eventually, fund, to_node, value_at, Server, Wallet};
 use common::story::{fails, status, Story};
 use serde_json::Value;
 
@@ -566,7 +566,7 @@ fn a_close_written_but_never_published_is_published_by_the_next_look() {
 /// was marked paid; the channel is then closed (by the payee here; by S, or after a failed
 /// write, alike) before the payee runs `claim` again. Before, `claim` looked for the PTLC's
 /// output in the settlement (the state folds it into the payee's balance: there is none)
-/// and never ended; it is paid, as `claim` finds it on an open channel.
+/// and never ended; it is paid once the settlement of that state confirms.
 #[test]
 fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
     let story = Story::new(&[]);
@@ -595,22 +595,69 @@ fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
         Some(5),
         "pending: the close is under way"
     );
-    story.b.ok(&["claim"]);
+    // Paid once the settlement of that state confirms (S could still publish an older
+    // update meanwhile, which each `claim` rebinds over): pending until then.
+    let waiting = fails(&story.b, &["claim"], 1);
+    assert!(
+        waiting["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("paid once the settlement of state")),
+        "{waiting}"
+    );
+    let b = story.b.ok(&["payments", "show", &id]);
+    assert_eq!(b["status"], "sold");
+    assert!(
+        b["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("paid once the settlement of state")),
+        "{b}"
+    );
+    for _ in 0..20 {
+        if status(&story.b, &id) == "paid" {
+            break;
+        }
+        story.env.mine(1);
+        let _ = story.b.cmd(&["claim"]).output().unwrap();
+    }
     assert_eq!(status(&story.b, &id), "paid");
     story.a.ok(&["sync"]);
     assert_eq!(status(&story.a, &id), "paid");
-    // B's channel settles its latest state, which pays B the amount.
-    story.env.mine(7);
-    let settled = story
-        .b
-        .cmd(&["channel", "close", &story.b_channel, "--force"])
-        .output()
-        .unwrap();
-    assert!(
-        settled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&settled.stdout)
-    );
-    story.env.mine(1);
+    // The settlement of B's latest state paid B the amount.
     assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), AMOUNT);
+}
+
+/// A close that cannot be published (no confirmed coins to pay its fee through the anchor)
+/// leaves the channel closing; every look now tries to publish it again. Such a failure
+/// must not stop the wallet: its other channel still receives a payment, listing works (it
+/// is a note); once coins arrive, the next look publishes the close.
+#[test]
+fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
+    let story = Story::new(&[]);
+    let c = story.env.wallet("c");
+    let inbound =
+        |sat: &str| channel_id(&c.ok(&["channel", "request-inbound", &story.server.url, sat]));
+    let (x, _y) = (inbound("100000"), inbound("100000"));
+    story.env.mine(1);
+    let funding = funding_outpoint(&c, &x);
+    let refused = fails(&c, &["channel", "close", &x, "--force", "--no-wait"], 1);
+    assert!(
+        refused["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("receive some")),
+        "{refused}"
+    );
+    assert_eq!(c.ok(&["channel", "show", &x])["status"], "closing");
+    c.ok(&["channel", "list"]);
+    // C is paid into its other channel.
+    let address = c.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let id = story.a.ok(&["pay", &address, "2000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.ok(&["receive"]);
+    assert_eq!(status(&c, &id), "paid");
+    assert!(!spent(&story, &funding));
+    fund(&c, &story.env, 50_000);
+    c.ok(&["channel", "show", &x]);
+    assert!(spent(&story, &funding), "the look published the close");
 }

@@ -19,7 +19,7 @@ use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
 };
 use crate::store::{StateFile, StoreError, Txn};
-use crate::watch::WatchOutcome;
+use crate::watch::{BroadcastKind, WatchOutcome};
 
 /// How [`Engine::close`] closes a channel.
 #[derive(Debug, Clone, Copy)]
@@ -633,30 +633,48 @@ impl Engine<'_> {
     /// unspent is force-closed (again): its close was written but never reached the chain
     /// (the command died, or its disk failed, between the two; or the close left the
     /// mempool), and nothing else would ever publish it, while a PTLC in it may be running
-    /// out of time with S holding its scalar.
+    /// out of time with S holding its scalar. If that publication fails (no coins for its
+    /// fee, say), the look notes it and goes on.
     pub(crate) fn watch(
         &self,
         ch: &mut ClientChannel,
         source: &dyn ChainSource,
         force: bool,
     ) -> ClientResult<WatchOutcome> {
+        let closing = ch.channel.status() == ChannelStatus::Closing;
         let (outcome, next) = crate::server::watch_pass(
             &ch.channel,
             ch.opened_height,
             source,
-            force || ch.channel.status() == ChannelStatus::Closing,
+            force || closing,
             self.store,
             &mut Vec::new(),
         )
         .map_err(ClientError::failed)?;
-        if let Some(next) = next {
-            ch.channel = next;
-            self.save(ch)?;
-        }
+        let saved = match next {
+            Some(next) => {
+                ch.channel = next;
+                self.save(ch)
+            }
+            None => Ok(()),
+        };
+        // What we publish is our latest update, its settlement or a claim: safe whatever we
+        // could write, and a close must not wait for a disk that fails.
         if let Some(b) = outcome.broadcast() {
             super::payments::crash_point("watch-written");
-            self.publish_broadcast(source, b)?;
+            match self.publish_broadcast(source, b) {
+                // A close this command did not ask for (the channel was closing already):
+                // the look goes on (other channels, other commands); the next one tries again.
+                Err(e) if !force && matches!(b.kind, BroadcastKind::ForceClose { .. }) => self
+                    .note(&format!(
+                        "channel {}: publishing its close failed: {}",
+                        ch.channel.id(),
+                        e.message
+                    )),
+                published => published?,
+            }
         }
+        saved?;
         if let Some(txid) = outcome.unconfirmed_own(&ch.channel) {
             self.bump_fee_children(source, &[txid])?;
         }
@@ -869,7 +887,7 @@ impl Engine<'_> {
             let update_published = matches!(
                 &outcome,
                 WatchOutcome::Broadcast(crate::watch::Broadcast {
-                    kind: crate::watch::BroadcastKind::ForceClose { .. },
+                    kind: BroadcastKind::ForceClose { .. },
                     ..
                 })
             );

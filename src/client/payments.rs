@@ -1475,17 +1475,6 @@ impl Payments<'_, '_> {
             ch.channel.status(),
             ChannelStatus::Closing | ChannelStatus::Closed
         ) {
-            let latest = &ch
-                .channel
-                .latest()
-                .expect("a sold payment's channel is signed")
-                .state;
-            if claimed_state(latest, ch.channel.next_number(), point).is_none() {
-                // Claimed before a crash (or a failed write) that left the channel closing:
-                // our latest state folds the PTLC into our balance, and its settlement pays
-                // it, as `claim_off_chain` finds for an open channel.
-                return self.mark(p, LocalStatus::Paid, None);
-            }
             return self.claim_on_chain(p, &mut ch, point, package);
         }
         let expiry = ch
@@ -1534,20 +1523,12 @@ impl Payments<'_, '_> {
         // paid or with the channel closing, never waiting for a later run that may come too
         // late. S gets a few seconds to come back (a restart, a lost reply) first.
         let retry_until = Instant::now() + CLAIM_RETRY;
-        let from_s = |c: &ClientResult<()>| {
-            c.as_ref()
-                .is_err_and(|e| e.kind != ClientErrorKind::Storage)
-        };
-        while from_s(&claimed) && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
+        while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
             claimed = self.claim_off_chain(p, &mut ch, point, package);
         }
         match claimed {
             Ok(()) => Ok(()),
-            // Our own records failed, not S: S may well have signed (and we could not write
-            // it down). Closing would need them too; the next run asks S again
-            // (`recover`), and closes then if S does not answer.
-            Err(e) if e.kind == ClientErrorKind::Storage => Err(e),
             Err(e) => match expiry {
                 // We sent `t` and S did not sign the claimed state: S may hold `t` (and be
                 // paid by A) while our PTLC waits for its expiry. Close the channel now and
@@ -1769,6 +1750,9 @@ impl Payments<'_, '_> {
             .state
             .clone();
         let params = ch.channel.params().clone();
+        // Claimed before a crash (or a failed write) that left the channel closing: our
+        // latest state folds the PTLC into our balance, and its settlement pays it.
+        let folded = claimed_state(&latest, ch.channel.next_number(), point).is_none();
         let (settlement, state) = match outcome {
             WatchOutcome::Settled {
                 txid,
@@ -1777,10 +1761,17 @@ impl Payments<'_, '_> {
             } if confirmations > 0 => (txid, state),
             other => {
                 // What `payments list` shows too: the payment waits for blocks, not for S.
+                let then = if folded {
+                    format!(
+                        "paid once the settlement of state {} confirms",
+                        latest.number
+                    )
+                } else {
+                    "the PTLC is claimed once the settlement confirms".to_owned()
+                };
                 let why = format!(
-                    "channel {} is closing on chain ({other}); the PTLC is claimed once the \
-                     settlement confirms",
-                    ch.channel.id(),
+                    "channel {} is closing on chain ({other}); {then}",
+                    ch.channel.id()
                 );
                 if p.reason.as_ref() != Some(&why) {
                     p.reason = Some(why.clone());
@@ -1790,12 +1781,21 @@ impl Payments<'_, '_> {
                     .hint("run `asyncpay claim` again after more blocks"));
             }
         };
+        if folded && state == latest.number {
+            return self.mark(p, LocalStatus::Paid, None);
+        }
         let ptlc = latest
             .ptlcs
             .iter()
             .find(|x| x.point == point)
             .cloned()
-            .ok_or_else(|| ClientError::failed("the settlement has no output for this PTLC"))?;
+            .ok_or_else(|| {
+                ClientError::failed(format!(
+                    "state {state} settled, not our latest state {} that pays the PTLC into \
+                     our balance (the channel was not watched within its shared_delay)",
+                    latest.number
+                ))
+            })?;
         // The settlement and what spent each of its PTLC outputs, in one look at the chain.
         let roots = crate::server::roots_of(&ch.channel, ch.opened_height);
         let (settlement_tx, spends, tip) =
