@@ -16,6 +16,8 @@
 //!   payment ends paid either way.
 //!   (Payments with failing client disks at random: `tests/payment_kills.rs`.)
 
+#![cfg(target_os = "linux")]
+
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};

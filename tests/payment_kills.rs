@@ -765,6 +765,7 @@ fn sigkills_during_payments_lose_nothing() {
 /// by the next command (the kernel kept the log's pages): the step ran up to a commit that
 /// may or may not have happened, as with a kill, and nothing it depends on has left.
 #[test]
+#[cfg(target_os = "linux")] // LD_PRELOAD
 fn failing_disks_during_payments_lose_nothing() {
     let seed = std::env::var("ASYNCPAY_KILL_SEED")
         .ok()

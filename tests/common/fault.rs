@@ -1,6 +1,7 @@
 //! A disk whose syncs fail: `tests/fault/fail_sync.c`, preloaded into an `asyncpay`
-//! process, makes `fsync` and `fdatasync` of the files whose path contains a given string
-//! return `EIO`, as a failing disk does; everything else is the real system.
+//! process (`LD_PRELOAD`: Linux, where the tests that use it run), makes `fsync` and
+//! `fdatasync` of the files whose path contains a given string return `EIO`, as a failing
+//! disk does; everything else is the real system.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,16 +14,20 @@ pub fn shim(dir: &Path) -> PathBuf {
     if out.exists() {
         return out;
     }
+    // Compiled aside and renamed: a half-written library would be skipped by the loader
+    // with a mere warning, and the disk would not fail.
+    let aside = dir.join(format!("libfail_sync.{}.tmp", std::process::id()));
     let compiled = ["cc", "gcc"].iter().any(|cc| {
         Command::new(cc)
             .args(["-shared", "-fPIC", "-o"])
-            .arg(&out)
+            .arg(&aside)
             .arg(&source)
             .arg("-ldl")
             .status()
             .is_ok_and(|s| s.success())
     });
     assert!(compiled, "cannot compile {}", source.display());
+    std::fs::rename(&aside, &out).unwrap();
     out
 }
 

@@ -2,8 +2,9 @@
  * A disk that fails to sync, for the tests (tests/common/fault.rs): preloaded into
  * `asyncpay` with LD_PRELOAD, it makes fsync(2) and fdatasync(2) of every file whose path
  * contains $ASYNCPAY_TEST_FAIL_SYNC_OF fail with EIO, as a failing disk does: for as long
- * as the file $ASYNCPAY_TEST_FAIL_SYNC_WHEN exists, or from the sync after the first
- * $ASYNCPAY_TEST_FAIL_SYNC_AFTER of those files on. Every other call goes to the C library.
+ * as the file $ASYNCPAY_TEST_FAIL_SYNC_WHEN exists (if set), and from the sync after the
+ * first $ASYNCPAY_TEST_FAIL_SYNC_AFTER of those files on (if set; with neither, always).
+ * Every other call goes to the C library.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
