@@ -18,7 +18,7 @@
 
 #![cfg(target_os = "linux")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -108,18 +108,22 @@ impl Poster {
     }
 }
 
-/// The syncs of `of` fail while S runs: the request that needed one gets `expect`
-/// (status, code), `server run` ends with an error naming `reason`, and the records are
-/// marked cleanly closed only if their syncs did not fail; S started again on a healthy disk answers. Returns the items S holds
-/// then for the poster's recipient.
-fn the_disk_fails_under_s(of: &str, expect: (u16, &str), reason: &str) -> usize {
+/// A server wallet `s`, the trigger file that makes its disk fail and the file of its log.
+fn server_and_trigger() -> (Env, Wallet, PathBuf, PathBuf) {
     let env = Env::new();
     let s = env.wallet("s");
     server_init(&s, None);
-    let (trigger, log) = (
-        env.root.path().join("disk-fails"),
-        env.root.path().join("s.log"),
-    );
+    let trigger = env.root.path().join("disk-fails");
+    let log = env.root.path().join("s.log");
+    (env, s, trigger, log)
+}
+
+/// The syncs of `of` fail while S runs: the request that needed one gets `expect`
+/// (status, code), `server run` ends with an error naming `reason`, and the records are
+/// marked cleanly closed only if their syncs did not fail; S started again on a healthy
+/// disk answers. Returns the items S holds then for the poster's recipient.
+fn the_disk_fails_under_s(of: &str, expect: (u16, &str), reason: &str) -> usize {
+    let (env, s, trigger, log) = server_and_trigger();
     let mut server = Server::spawn(failing_server(&env, &s, of, &trigger, &log));
     let poster = Poster::new(&s, &server.url);
     let (status, answer) = poster.post(&server.url);
@@ -184,13 +188,7 @@ fn s_stops_when_a_sync_of_its_replay_journal_fails() {
 
 #[test]
 fn s_does_not_start_when_its_log_cannot_be_synced_as_it_connects() {
-    let env = Env::new();
-    let s = env.wallet("s");
-    server_init(&s, None);
-    let (trigger, log) = (
-        env.root.path().join("disk-fails"),
-        env.root.path().join("s.log"),
-    );
+    let (env, s, trigger, log) = server_and_trigger();
     std::fs::write(&trigger, b"").unwrap();
     let mut child = failing_server(&env, &s, "records.sqlite-wal", &trigger, &log)
         .spawn()

@@ -404,6 +404,14 @@ fn str_of(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_owned()
 }
 
+/// `ASYNCPAY_KILL_SEED`, or `default`.
+fn seed_or(default: u64) -> u64 {
+    std::env::var("ASYNCPAY_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// `rounds` payments from A to B, each cancelled or paid, received whole or sold then
 /// claimed apart (chosen by the seed), every step run again until it is done while
 /// `w`'s faults strike; returns each round's payment and whether the round cancelled it.
@@ -733,10 +741,7 @@ fn everything_agrees(
 
 #[test]
 fn sigkills_during_payments_lose_nothing() {
-    let seed = std::env::var("ASYNCPAY_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_2024);
+    let seed = seed_or(0x5eed_2024);
     eprintln!("kill seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
     let started = Instant::now();
     let mut w = World::new(seed, Faults::Kills);
@@ -767,10 +772,7 @@ fn sigkills_during_payments_lose_nothing() {
 #[test]
 #[cfg(target_os = "linux")] // LD_PRELOAD
 fn failing_disks_during_payments_lose_nothing() {
-    let seed = std::env::var("ASYNCPAY_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0xd15c_2026);
+    let seed = seed_or(0xd15c_2026);
     eprintln!("disk seed {seed} (set ASYNCPAY_KILL_SEED to replay)");
     let started = Instant::now();
     let mut w = World::new(seed, Faults::FailingDisks);
