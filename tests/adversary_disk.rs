@@ -283,6 +283,37 @@ fn a_payees_disk_failing_in_its_claim_fails_plainly_and_closes_only_once_t_left(
     }
 }
 
+/// A disk that fails once, at one sync of the payee's `claim`: the command may go on past
+/// it (it tries S again), but the payee is never "paid" unless its written channel holds
+/// the claimed state. Before, the retry used the channel as held in memory, ahead of what
+/// was written (S's signature of the claimed state that could not be stored), and a write
+/// of "paid" after it could succeed while the channel on disk still held the PTLC.
+#[test]
+fn a_payees_disk_failing_once_in_its_claim_never_says_paid_ahead_of_its_records() {
+    for after in 1..=6 {
+        let story = Story::new(&[]);
+        let id = story.pay(5_000);
+        story.b.ok(&["receive", "--no-claim"]);
+        let mut claim = story.b.cmd(&["claim"]);
+        let log = story.b.dir.join("records.sqlite-wal");
+        failing_syncs(
+            &mut claim,
+            story.env.root.path(),
+            &log,
+            Failing::Once(after),
+        );
+        let out = claim.output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        if status(&story.b, &id) == "paid" {
+            assert_eq!(
+                story.b_balances(),
+                (5_000, 295_000),
+                "paid after a failed sync {after}, but the channel as written: {said}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_payers_disk_failing_in_pay_fails_plainly() {
     let story = Story::new(&[]);

@@ -628,8 +628,9 @@ fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
 
 /// A close that cannot be published (no confirmed coins to pay its fee through the anchor)
 /// leaves the channel closing; every look now tries to publish it again. Such a failure
-/// must not stop the wallet: its other channel still receives a payment, listing works (it
-/// is a note); once coins arrive, the next look publishes the close.
+/// must not stop the wallet: its other channel still receives a payment, and listing shows
+/// it as an alert; `channel show` of it says what keeps it back (never "published"); once
+/// coins arrive, the next look publishes the close.
 #[test]
 fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
     let story = Story::new(&[]);
@@ -646,8 +647,25 @@ fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
             .is_some_and(|h| h.contains("receive some")),
         "{refused}"
     );
-    assert_eq!(c.ok(&["channel", "show", &x])["status"], "closing");
-    c.ok(&["channel", "list"]);
+    // Shown alone, the channel says what keeps its close back; listed, it is an alert
+    // among channels that work.
+    let shown = fails(&c, &["channel", "show", &x], 1);
+    assert!(
+        shown["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("receive some")),
+        "{shown}"
+    );
+    let listed = c.ok(&["channel", "list"]);
+    let x_listed = listed["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ch| ch["channel_id"] == x.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(x_listed["status"], "closing");
+    assert_eq!(x_listed["chain"]["status"], "alert", "{x_listed}");
     // C is paid into its other channel.
     let address = c.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let id = story.a.ok(&["pay", &address, "2000"])["payment_id"]

@@ -292,7 +292,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             let reports = e
                 .channels()?
                 .into_iter()
-                .map(|mut ch| watched_report(&e, &mut ch))
+                .map(|mut ch| watched_report(&e, &mut ch, true))
                 .collect::<CliResult<Vec<_>>>()?;
             let ids: Vec<String> = reports
                 .iter()
@@ -313,7 +313,7 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
             });
             return Ok(());
         }
-        ChannelCommand::Show { id } => watched_report(&e, &mut e.channel(&id)?)?,
+        ChannelCommand::Show { id } => watched_report(&e, &mut e.channel(&id)?, false)?,
         ChannelCommand::Push { id, amount } => {
             ChannelReport::plain(&e.push(&id, amount.0)?, network)
         }
@@ -348,15 +348,26 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
 }
 
 /// The report of a channel after a watch pass (when it has a funding outpoint).
-fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel) -> CliResult<ChannelReport> {
+/// `ch` as the chain shows it after a watch pass; `among` others (`channel list`): a closing
+/// channel whose close cannot be published yet shows it as an alert instead of stopping
+/// the list.
+fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel, among: bool) -> CliResult<ChannelReport> {
     // Read without the lock (another process holds the wallet): as last recorded, no watch
     // pass (it may publish and save).
-    let chain = match e.store().is_detached() {
-        true => None,
-        false => e.look_at(ch)?.map(|outcome| ChainView {
-            status: outcome.name(),
-            description: outcome.to_string(),
-        }),
+    let view = |outcome: crate::watch::WatchOutcome| ChainView {
+        status: outcome.name(),
+        description: outcome.to_string(),
+    };
+    let chain = match (e.store().is_detached(), among) {
+        (true, _) => None,
+        (false, false) => e.look_at(ch)?.map(view),
+        (false, true) => match e.look_among(ch)? {
+            Ok(outcome) => outcome.map(view),
+            Err(why) => Some(ChainView {
+                status: "alert",
+                description: why,
+            }),
+        },
     };
     let mut report = ChannelReport::of(e, ch)?;
     report.chain = chain;

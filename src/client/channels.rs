@@ -580,6 +580,26 @@ impl Engine<'_> {
         }
     }
 
+    /// [`Engine::look_at`] of one of the channels a command goes through (to list them, to
+    /// pick one): a channel already closing whose look fails (its close cannot be published
+    /// yet: no coins for its fee, say) does not stop the command. That failure is noted
+    /// and is the inner `Err`, to show for the channel; any other failure stops the command
+    /// as in [`Engine::look_at`].
+    pub fn look_among(
+        &self,
+        ch: &mut ClientChannel,
+    ) -> ClientResult<Result<Option<WatchOutcome>, String>> {
+        let closing = ch.channel.status() == ChannelStatus::Closing;
+        match self.look_at(ch) {
+            Err(e) if closing => {
+                let why = format!("its close could not be published: {}", e.message);
+                self.note(&format!("channel {}: {why}", ch.channel.id()));
+                Ok(Err(why))
+            }
+            looked => looked.map(Ok),
+        }
+    }
+
     /// Pays `amount` to the server in the channel `id` (a synchronous update).
     pub fn push(&self, id: &str, amount: Amount) -> ClientResult<ClientChannel> {
         self.check_channels_allowed()?;
@@ -633,8 +653,7 @@ impl Engine<'_> {
     /// unspent is force-closed (again): its close was written but never reached the chain
     /// (the command died, or its disk failed, between the two; or the close left the
     /// mempool), and nothing else would ever publish it, while a PTLC in it may be running
-    /// out of time with S holding its scalar. If that publication fails (no coins for its
-    /// fee, say), the look notes it and goes on.
+    /// out of time with S holding its scalar.
     pub(crate) fn watch(
         &self,
         ch: &mut ClientChannel,
@@ -662,17 +681,7 @@ impl Engine<'_> {
         // could write, and a close must not wait for a disk that fails.
         if let Some(b) = outcome.broadcast() {
             super::payments::crash_point("watch-written");
-            match self.publish_broadcast(source, b) {
-                // A close this command did not ask for (the channel was closing already):
-                // the look goes on (other channels, other commands); the next one tries again.
-                Err(e) if !force && matches!(b.kind, BroadcastKind::ForceClose { .. }) => self
-                    .note(&format!(
-                        "channel {}: publishing its close failed: {}",
-                        ch.channel.id(),
-                        e.message
-                    )),
-                published => published?,
-            }
+            self.publish_broadcast(source, b)?;
         }
         saved?;
         if let Some(txid) = outcome.unconfirmed_own(&ch.channel) {

@@ -492,9 +492,8 @@ impl Payments<'_, '_> {
                 ));
                 continue;
             }
-            if ch.channel.funding_outpoint().is_some() {
-                self.s.watch(&mut ch, self.source, false)?;
-            }
+            // A closing channel whose close cannot go out yet is passed over (noted).
+            let _ = self.s.look_among(&mut ch)?;
             if ch.channel.status() != ChannelStatus::Open {
                 reasons.push(format!("{id}: {}", ch.channel.status()));
                 continue;
@@ -1254,9 +1253,11 @@ impl Payments<'_, '_> {
         };
         let mut closing = Vec::new();
         for mut ch in self.s.all()?.into_iter().filter(at_server) {
-            if ch.channel.funding_outpoint().is_some() {
-                self.look(&mut ch, "selling")?;
-            }
+            // A closing channel whose close cannot go out yet is passed over (noted).
+            let _ = self
+                .s
+                .look_among(&mut ch)
+                .map_err(|e| self.look_failed(&ch, "selling", e))?;
             if matches!(ch.channel.status(), ChannelStatus::Closing) {
                 closing.push(ch.channel.id().to_string());
             }
@@ -1525,6 +1526,10 @@ impl Payments<'_, '_> {
         let retry_until = Instant::now() + CLAIM_RETRY;
         while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
+            // As written: a failed write may have left the channel in memory ahead of it
+            // (S's signature of the claimed state that we could not store), and only what
+            // is written protects us.
+            ch = self.channel(p.channel_id)?;
             claimed = self.claim_off_chain(p, &mut ch, point, package);
         }
         match claimed {
@@ -1580,15 +1585,21 @@ impl Payments<'_, '_> {
     /// A fresh look at `ch` on chain before `doing` anything that relies on its status.
     /// Fails closed: a look that fails stops `doing` with the reason.
     fn look(&self, ch: &mut ClientChannel, doing: &str) -> ClientResult<()> {
-        self.s.watch(ch, self.source, false).map(drop).map_err(|e| {
-            ClientError::failed(format!(
-                "cannot look at channel {} on chain ({}): no {doing} on a view of the channel \
-                 that may be stale",
-                ch.channel.id(),
-                e.message
-            ))
-            .hint("check the chain source (--chain) and run the command again")
-        })
+        self.s
+            .watch(ch, self.source, false)
+            .map(drop)
+            .map_err(|e| self.look_failed(ch, doing, e))
+    }
+
+    /// What a failed look at `ch` before `doing` something means.
+    fn look_failed(&self, ch: &ClientChannel, doing: &str, e: ClientError) -> ClientError {
+        ClientError::failed(format!(
+            "cannot look at channel {} on chain ({}): no {doing} on a view of the channel that \
+             may be stale",
+            ch.channel.id(),
+            e.message
+        ))
+        .hint("check the chain source (--chain) and run the command again")
     }
 
     /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the

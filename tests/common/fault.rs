@@ -37,6 +37,8 @@ pub enum Failing<'a> {
     While(&'a Path),
     /// From the sync after the first `n` on.
     After(u64),
+    /// The sync after the first `n` only (a disk that fails once).
+    Once(u64),
 }
 
 /// `c` (an `asyncpay` command) with the syncs of every file whose path contains `of`
@@ -47,5 +49,8 @@ pub fn failing_syncs(c: &mut Command, dir: &Path, of: &Path, when: Failing<'_>) 
     match when {
         Failing::While(trigger) => c.env("ASYNCPAY_TEST_FAIL_SYNC_WHEN", trigger),
         Failing::After(n) => c.env("ASYNCPAY_TEST_FAIL_SYNC_AFTER", n.to_string()),
+        Failing::Once(n) => c
+            .env("ASYNCPAY_TEST_FAIL_SYNC_AFTER", n.to_string())
+            .env("ASYNCPAY_TEST_FAIL_SYNC_COUNT", "1"),
     };
 }

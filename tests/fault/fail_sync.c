@@ -3,7 +3,8 @@
  * `asyncpay` with LD_PRELOAD, it makes fsync(2) and fdatasync(2) of every file whose path
  * contains $ASYNCPAY_TEST_FAIL_SYNC_OF fail with EIO, as a failing disk does: for as long
  * as the file $ASYNCPAY_TEST_FAIL_SYNC_WHEN exists (if set), and from the sync after the
- * first $ASYNCPAY_TEST_FAIL_SYNC_AFTER of those files on (if set; with neither, always).
+ * first $ASYNCPAY_TEST_FAIL_SYNC_AFTER of those files on (if set; with neither, always),
+ * $ASYNCPAY_TEST_FAIL_SYNC_COUNT of them (if set; else all).
  * Every other call goes to the C library.
  */
 #define _GNU_SOURCE
@@ -35,7 +36,12 @@ static int failing(int fd) {
     if (strstr(path, of) == NULL) {
         return 0;
     }
-    return after == NULL || __atomic_add_fetch(&synced, 1, __ATOMIC_SEQ_CST) > atol(after);
+    if (after == NULL) {
+        return 1;
+    }
+    long nth = __atomic_add_fetch(&synced, 1, __ATOMIC_SEQ_CST);
+    const char *count = getenv("ASYNCPAY_TEST_FAIL_SYNC_COUNT");
+    return nth > atol(after) && (count == NULL || nth <= atol(after) + atol(count));
 }
 
 int fsync(int fd) {
