@@ -208,6 +208,17 @@ fn s_does_not_start_when_its_log_cannot_be_synced_as_it_connects() {
     );
 }
 
+/// B's `claim` with the syncs of its records' log failing as `when` says: how it ended,
+/// and what it said.
+fn claim_on_a_failing_disk(story: &Story, when: Failing<'_>) -> (std::process::Output, String) {
+    let mut claim = story.b.cmd(&["claim"]);
+    let log = story.b.dir.join("records.sqlite-wal");
+    failing_syncs(&mut claim, story.env.root.path(), &log, when);
+    let out = claim.output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, said)
+}
+
 /// The payee's disk fails at the `after`-th sync of its `claim`'s log: the command fails
 /// plainly (exit 1); if S did not get the payment scalar, the channel stays open; if it
 /// did (S may hold it without our record of its signature), the channel is closed in that
@@ -222,16 +233,7 @@ fn the_payees_disk_fails_in_its_claim(after: u64) {
         .unwrap()
         .parse()
         .unwrap();
-    let mut claim = story.b.cmd(&["claim"]);
-    let log = story.b.dir.join("records.sqlite-wal");
-    failing_syncs(
-        &mut claim,
-        story.env.root.path(),
-        &log,
-        Failing::After(after),
-    );
-    let out = claim.output().unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
+    let (out, said) = claim_on_a_failing_disk(&story, Failing::After(after));
     assert_eq!(out.status.code(), Some(1), "after {after} syncs: {said}");
     assert!(
         said.contains("disk I/O error") || said.contains("write-ahead log"),
@@ -294,16 +296,7 @@ fn a_payees_disk_failing_once_in_its_claim_never_says_paid_ahead_of_its_records(
         let story = Story::new(&[]);
         let id = story.pay(5_000);
         story.b.ok(&["receive", "--no-claim"]);
-        let mut claim = story.b.cmd(&["claim"]);
-        let log = story.b.dir.join("records.sqlite-wal");
-        failing_syncs(
-            &mut claim,
-            story.env.root.path(),
-            &log,
-            Failing::Once(after),
-        );
-        let out = claim.output().unwrap();
-        let said = String::from_utf8_lossy(&out.stdout);
+        let (_, said) = claim_on_a_failing_disk(&story, Failing::Once(after));
         if status(&story.b, &id) == "paid" {
             assert_eq!(
                 story.b_balances(),

@@ -18,7 +18,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use common::procs::{channel_id, copy_dir, eventually, fund, to_node, value_at, Server, Wallet};
 use common::story::{fails, status, Story};
@@ -27,6 +27,17 @@ use serde_json::Value;
 const AMOUNT: u64 = 20_000;
 /// S's fee for `AMOUNT` at 1000 ppm.
 const FEE: u64 = 20;
+
+/// `c` dies at crash point `point` (as after SIGKILL, everything before it written).
+fn crashed(mut c: Command, point: &str) {
+    let out = c.env("ASYNCPAY_TEST_CRASH_AT", point).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
 
 fn pay(story: &Story) -> String {
     story.pay(AMOUNT)
@@ -250,18 +261,7 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
 fn cancel_racing_a_signed_sale_is_refused_and_strands_nothing() {
     let story = Story::new(&[]);
     let id = pay(&story);
-    let out = story
-        .b
-        .cmd(&["receive", "--no-claim"])
-        .env("ASYNCPAY_TEST_CRASH_AT", "sale-signed")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(137),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    crashed(story.b.cmd(&["receive", "--no-claim"]), "sale-signed");
 
     // A cancels now: S refuses, changes nothing.
     let err = story.a.cmd(&["payments", "cancel", &id]).output().unwrap();
@@ -363,15 +363,9 @@ fn restored_backup_never_signs_a_second_session_with_one_nonce() {
     restart_s(&mut story, Some(&log));
 
     // A pays and stops right after S's nonce is written next to its own: the backup.
-    let out = a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()])
-        .env("ASYNCPAY_TEST_CRASH_AT", "payment-nonces-recorded")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(137),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    crashed(
+        a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()]),
+        "payment-nonces-recorded",
     );
     copy_dir(&story.a.dir, &root.join("a-backup"));
     // A resumes: same nonces (S still has the payment), signs once, delivers.
@@ -411,15 +405,9 @@ fn restored_backup_never_signs_a_second_session_with_one_nonce() {
 
     // A backup taken before S's nonce was recorded (A stops right after writing its
     // proposal): never signed, the payment is cancelled.
-    let out = a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()])
-        .env("ASYNCPAY_TEST_CRASH_AT", "payment-proposed")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(137),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    crashed(
+        a_cmd(&story, &["pay", &story.address, &AMOUNT.to_string()]),
+        "payment-proposed",
     );
     let out = a_cmd(&story, &["sync"]).output().unwrap();
     assert!(
@@ -529,17 +517,11 @@ fn a_cancel_s_never_heard_before_the_payee_was_paid_ends_paid() {
 fn a_close_written_but_never_published_is_published_by_the_next_look() {
     let story = Story::new(&[]);
     let funding = funding_outpoint(&story.a, &story.a_channel);
-    let out = story
-        .a
-        .cmd(&["channel", "close", &story.a_channel, "--force", "--no-wait"])
-        .env("ASYNCPAY_TEST_CRASH_AT", "watch-written")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(137),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    crashed(
+        story
+            .a
+            .cmd(&["channel", "close", &story.a_channel, "--force", "--no-wait"]),
+        "watch-written",
     );
     assert!(
         !spent(&story, &funding),
@@ -572,28 +554,13 @@ fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
     let story = Story::new(&[]);
     let id = pay(&story);
     story.b.ok(&["receive", "--no-claim"]);
-    let out = story
-        .b
-        .cmd(&["claim"])
-        .env("ASYNCPAY_TEST_CRASH_AT", "claim-countersigned")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(137),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    crashed(story.b.cmd(&["claim"]), "claim-countersigned");
     assert_eq!(status(&story.b, &id), "sold");
-    let closing = story
-        .b
-        .cmd(&["channel", "close", &story.b_channel, "--force", "--no-wait"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        closing.status.code(),
-        Some(5),
-        "pending: the close is under way"
+    // Pending (exit 5): the close is under way.
+    fails(
+        &story.b,
+        &["channel", "close", &story.b_channel, "--force", "--no-wait"],
+        5,
     );
     // Paid once the settlement of that state confirms (S could still publish an older
     // update meanwhile, which each `claim` rebinds over): pending until then.
