@@ -347,10 +347,9 @@ pub fn run(ctx: &mut Context, cmd: ChannelCommand) -> CliResult<()> {
     Ok(())
 }
 
-/// The report of a channel after a watch pass (when it has a funding outpoint).
-/// `ch` as the chain shows it after a watch pass; `among` others (`channel list`): a closing
-/// channel whose close cannot be published yet shows it as an alert instead of stopping
-/// the list.
+/// The report of a channel after a watch pass (when it has a funding outpoint). Listed
+/// `among` others (`channel list`), a closing channel whose close cannot be published yet
+/// shows that as an alert instead of stopping the list.
 fn watched_report(e: &Engine<'_>, ch: &mut ClientChannel, among: bool) -> CliResult<ChannelReport> {
     // Read without the lock (another process holds the wallet): as last recorded, no watch
     // pass (it may publish and save).

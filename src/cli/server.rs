@@ -754,14 +754,14 @@ fn serve(
             let _ = writeln!(stdout, "{line}");
             let _ = stdout.flush();
         }
-        // The chain watcher: S enforces the latest state without operator action (and drops
-        // expired mailbox items). It ends S when a sync of S's records or of its replay
-        // journal failed (ADR 0014).
-        // Why S must stop, if it must: a failed sync of its records or of its journal.
+        // Why S must stop, if it must: a failed sync of its records or of its replay journal
+        // (ADR 0014).
         let sync_failed = {
             let core = core.clone();
             move || core.sync_failed().or_else(|| auth.journal_failed())
         };
+        // The chain watcher: S enforces the latest state without operator action (and drops
+        // expired mailbox items). It ends S when a sync failed.
         let mut watcher = {
             let core = core.clone();
             let sync_failed = sync_failed.clone();

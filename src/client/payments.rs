@@ -1528,8 +1528,10 @@ impl Payments<'_, '_> {
             std::thread::sleep(Duration::from_secs(1));
             // As written: a failed write may have left the channel in memory ahead of it
             // (S's signature of the claimed state that we could not store), and only what
-            // is written protects us.
-            ch = self.channel(p.channel_id)?;
+            // is written protects us. (Unreadable, the one in memory goes on to the close.)
+            if let Ok(written) = self.channel(p.channel_id) {
+                ch = written;
+            }
             claimed = self.claim_off_chain(p, &mut ch, point, package);
         }
         match claimed {
