@@ -259,13 +259,7 @@ fn the_payees_disk_fails_in_its_claim(after: u64) {
         closed, s_has_t,
         "after {after} syncs: a close exactly when S may hold t"
     );
-    for _ in 0..20 {
-        if status(&story.b, &id) == "paid" {
-            break;
-        }
-        story.env.mine(1);
-        let _ = story.b.cmd(&["claim"]).output().unwrap();
-    }
+    story.b_claims_until_paid(&id);
     assert_eq!(status(&story.b, &id), "paid", "after {after} syncs");
     story.a.ok(&["sync"]);
     assert_eq!(status(&story.a, &id), "paid");

@@ -579,13 +579,7 @@ fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
             .is_some_and(|r| r.contains("paid once the settlement of state")),
         "{b}"
     );
-    for _ in 0..20 {
-        if status(&story.b, &id) == "paid" {
-            break;
-        }
-        story.env.mine(1);
-        let _ = story.b.cmd(&["claim"]).output().unwrap();
-    }
+    story.b_claims_until_paid(&id);
     assert_eq!(status(&story.b, &id), "paid");
     story.a.ok(&["sync"]);
     assert_eq!(status(&story.a, &id), "paid");

@@ -146,7 +146,7 @@ impl From<crate::client::ClientError> for CliError {
     fn from(e: crate::client::ClientError) -> Self {
         use crate::client::ClientErrorKind as K;
         let kind = match e.kind {
-            K::Failed | K::Storage => ExitKind::Failed,
+            K::Failed => ExitKind::Failed,
             K::Invalid => ExitKind::Usage,
             K::Locked => ExitKind::Locked,
             K::Unreachable => ExitKind::Unreachable,

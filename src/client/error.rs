@@ -26,9 +26,6 @@ pub enum ClientErrorKind {
     InUse,
     /// Stored data is corrupt or of an unsupported format.
     Corrupt,
-    /// The wallet's own records could not be written or read (the disk, the database):
-    /// nothing about the peer is known from it.
-    Storage,
 }
 
 /// An error of the client engine.
@@ -102,11 +99,12 @@ impl From<StoreError> for ClientError {
             ClientErrorKind::Corrupt
         } else {
             match e {
+                // The disk or the database failed: an operation that failed, not bad input.
                 StoreError::Io { .. }
                 | StoreError::Database { .. }
+                | StoreError::Serialize { .. }
                 | StoreError::DatabaseServer { .. }
-                | StoreError::LogRemoved { .. } => ClientErrorKind::Storage,
-                StoreError::Serialize { .. } => ClientErrorKind::Failed,
+                | StoreError::LogRemoved { .. } => ClientErrorKind::Failed,
                 _ => ClientErrorKind::Invalid,
             }
         };

@@ -217,6 +217,17 @@ fn save_payment(tx: &mut crate::store::Txn<'_>, p: &ClientPayment) -> Result<(),
     tx.save(&open)
 }
 
+/// What a failed look at `ch` before `doing` something means.
+fn look_failed(ch: &ClientChannel, doing: &str, e: ClientError) -> ClientError {
+    ClientError::failed(format!(
+        "cannot look at channel {} on chain ({}): no {doing} on a view of the channel that may \
+         be stale",
+        ch.channel.id(),
+        e.message
+    ))
+    .hint("check the chain source (--chain) and run the command again")
+}
+
 /// Test-only crash point: with `ASYNCPAY_TEST_CRASH_AT=name` the process exits at once
 /// (status 137, as after SIGKILL) when it reaches `name`, everything before it written. The
 /// adversary tests use it to stop a role between two steps of the protocol. A role run in
@@ -1257,7 +1268,7 @@ impl Payments<'_, '_> {
             let _ = self
                 .s
                 .look_among(&mut ch)
-                .map_err(|e| self.look_failed(&ch, "selling", e))?;
+                .map_err(|e| look_failed(&ch, "selling", e))?;
             if matches!(ch.channel.status(), ChannelStatus::Closing) {
                 closing.push(ch.channel.id().to_string());
             }
@@ -1590,18 +1601,7 @@ impl Payments<'_, '_> {
         self.s
             .watch(ch, self.source, false)
             .map(drop)
-            .map_err(|e| self.look_failed(ch, doing, e))
-    }
-
-    /// What a failed look at `ch` before `doing` something means.
-    fn look_failed(&self, ch: &ClientChannel, doing: &str, e: ClientError) -> ClientError {
-        ClientError::failed(format!(
-            "cannot look at channel {} on chain ({}): no {doing} on a view of the channel that \
-             may be stale",
-            ch.channel.id(),
-            e.message
-        ))
-        .hint("check the chain source (--chain) and run the command again")
+            .map_err(|e| look_failed(ch, doing, e))
     }
 
     /// The confirmation budget to plan a payee's on-chain claim with: S's, recorded at the

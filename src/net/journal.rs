@@ -250,8 +250,7 @@ mod tests {
 
     #[test]
     fn entries_survive_reopening_until_they_leave_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let (journal, live) = ReplayJournal::open(&path, NOW).unwrap();
         assert!(live.is_empty());
         journal.append(NOW - 100, &[1; 32], NOW).unwrap();
@@ -275,6 +274,13 @@ mod tests {
         assert_eq!(std::fs::read_dir(&path).unwrap().count(), 0);
     }
 
+    /// A temporary directory and the journal's place in it.
+    fn journal_dir() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("replay");
+        (dir, path)
+    }
+
     fn live(path: &Path, now: u64) -> Vec<JournalEntry> {
         let (_, mut live) = ReplayJournal::open(path, now).unwrap();
         live.sort();
@@ -286,8 +292,7 @@ mod tests {
     /// after the following restart).
     #[test]
     fn a_torn_line_does_not_swallow_the_next_runs_entry() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let (journal, _) = ReplayJournal::open(&path, NOW).unwrap();
         journal.append(NOW, &[1; 32], NOW).unwrap();
         drop(journal);
@@ -310,8 +315,7 @@ mod tests {
     /// of them can still pass the clock check.
     #[test]
     fn a_file_is_kept_while_an_entry_stamped_ahead_of_its_minute_is_live() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let minute = NOW / 60;
         let late = minute * 60 + 59; // the minute's last second
         let ahead = late + MAX_FUTURE_SKEW_SECS; // the latest stamp admitted then
@@ -332,8 +336,7 @@ mod tests {
     fn concurrent_appends_across_a_minute_all_come_back() {
         const THREADS: u8 = 4;
         const EACH: u8 = 25;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let (journal, _) = ReplayJournal::open(&path, NOW).unwrap();
         let next_minute = (NOW / 60 + 1) * 60;
         std::thread::scope(|scope| {
@@ -371,8 +374,7 @@ mod tests {
     /// file at the path, not to the one nobody will read again.
     #[test]
     fn an_entry_after_the_file_was_removed_goes_to_a_new_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let (journal, _) = ReplayJournal::open(&path, NOW).unwrap();
         journal.append(NOW, &[1; 32], NOW).unwrap();
         std::fs::remove_file(path.join(format!("{}.log", NOW / 60))).unwrap();
@@ -385,8 +387,7 @@ mod tests {
     /// to a file kept as long as its stamp is live, not to the earlier minute's.
     #[test]
     fn an_entry_written_after_the_clock_stepped_back_is_kept_while_live() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replay");
+        let (_dir, path) = journal_dir();
         let minute = NOW / 60;
         let ts = minute * 60 + 30; // admitted at minute * 60
         let (journal, _) = ReplayJournal::open(&path, minute * 60).unwrap();

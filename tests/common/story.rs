@@ -145,6 +145,19 @@ impl Story {
         v["payment_id"].as_str().unwrap().to_owned()
     }
 
+    /// B runs `claim` again, a block mined before each run, until payment `id` is paid (at
+    /// most 20 blocks: a claim waiting on chain for its settlement).
+    pub fn b_claims_until_paid(&self, id: &str) {
+        for _ in 0..20 {
+            if status(&self.b, id) == "paid" {
+                return;
+            }
+            self.env.mine(1);
+            let _ = self.b.cmd(&["claim"]).output().unwrap();
+        }
+        assert_eq!(status(&self.b, id), "paid");
+    }
+
     pub fn nonce_log(&self) -> std::path::PathBuf {
         self.env.root.path().join("nonce-use.log")
     }

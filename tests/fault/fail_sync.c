@@ -44,26 +44,24 @@ static int failing(int fd) {
     return nth > atol(after) && (count == NULL || nth <= atol(after) + atol(count));
 }
 
-int fsync(int fd) {
-    static int (*real)(int);
-    if (real == NULL) {
-        real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+/* `*real` (looked up as `name` the first time) on `fd`, or EIO. */
+static int sync_or_fail(int fd, int (**real)(int), const char *name) {
+    if (*real == NULL) {
+        *real = (int (*)(int))dlsym(RTLD_NEXT, name);
     }
     if (failing(fd)) {
         errno = EIO;
         return -1;
     }
-    return real(fd);
+    return (*real)(fd);
+}
+
+int fsync(int fd) {
+    static int (*real)(int);
+    return sync_or_fail(fd, &real, "fsync");
 }
 
 int fdatasync(int fd) {
     static int (*real)(int);
-    if (real == NULL) {
-        real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    }
-    if (failing(fd)) {
-        errno = EIO;
-        return -1;
-    }
-    return real(fd);
+    return sync_or_fail(fd, &real, "fdatasync");
 }
