@@ -693,6 +693,140 @@ fn b_too_late_to_enforce_reveals_nothing() {
     assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
 }
 
+/// B's claim writes `t` as revealed with its proposal, before the send; B is killed between
+/// the two (`claim-proposed`), so `t` never left. Giving the PTLC back is refused from then
+/// on (S may hold `t`). B comes back at the first tip within `payee_close_margin` of the
+/// expiry, where a first reveal is refused. Sending `t` now could hand it to S for the
+/// first time, and S could complete A's payment and take the PTLC back by its timeout:
+/// B sends S nothing, force-closes B–S and claims on chain. (Before, the earlier write made
+/// B skip the timing checks and send `t` off-chain, even past `payee_enforce_blocks`.)
+#[test]
+fn b_killed_before_its_claim_left_never_sends_t_off_chain_near_the_expiry() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, expiry) = sell_one(&w);
+    let out = b
+        .cmd(&["claim", &pid])
+        .env("ASYNCPAY_TEST_CRASH_AT", "claim-proposed")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(137), "{out:?}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never left");
+    let e = fails(b, &["payments", "cancel", &pid], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be given back"),
+        "{e}"
+    );
+    assert_eq!(balances(b, &w.b_channel), (0, 290_000));
+    p.stall.store(true, Ordering::SeqCst);
+    mine_to(
+        &w,
+        expiry - asyncpay::payment::sale::payee_close_margin(6, BUDGET),
+    );
+    assert_eq!(b.ok(&["channel", "show", &w.b_channel])["status"], "open");
+
+    let e = fails(b, &["claim", &pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("too near to send the payment scalar"),
+        "{e}"
+    );
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
+    assert_eq!(
+        a.ok(&["payments", "show", &pid])["status"],
+        "pending",
+        "S cannot complete A's payment without t"
+    );
+    // B claims on chain (the test's chain is not congested: in time).
+    let mut paid = false;
+    for _ in 0..40 {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let out = b.cmd(&["claim", &pid]).output().unwrap();
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v["payments"][0]["status"] == "paid" {
+                paid = true;
+                break;
+            }
+        }
+    }
+    assert!(paid, "B is paid on chain");
+    assert!(height(&w.env) <= expiry, "B's claim confirmed by E");
+    assert_eq!(
+        p.claims.load(Ordering::SeqCst),
+        0,
+        "t never went to S off-chain"
+    );
+    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+}
+
+/// B sends `t` one block before the close margin; S takes it and does not sign (S stalls
+/// every claim). A block comes while B retries: from then on B sends `t` no more, and
+/// force-closes at once instead of retrying for the rest of its 15 seconds.
+#[test]
+fn b_stops_resending_t_when_a_block_brings_the_expiry_near() {
+    let (w, p) = budget_world();
+    let b = &w.b;
+    let (pid, expiry) = sell_one(&w);
+    p.stall.store(true, Ordering::SeqCst);
+    mine_to(
+        &w,
+        expiry - asyncpay::payment::sale::payee_close_margin(6, BUDGET) - 1,
+    );
+    let e = std::thread::scope(|scope| {
+        let claim = scope.spawn(|| fails(b, &["claim", &pid], 1));
+        while p.claims.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        w.env.mine(1);
+        claim.join().unwrap()
+    });
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 1, "t was sent once: {e}");
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
+}
+
+/// As above, but B was killed after S accepted the claim (so S holds `t`) and B signed the
+/// claimed state, before its signature left (`update-signed`). Too late to send `t` again,
+/// B still completes the claim it had signed: only its signature goes to S, and B is paid
+/// off-chain, the channel open.
+#[test]
+fn b_killed_after_signing_its_claim_completes_it_too_late() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, expiry) = sell_one(&w);
+    let out = b
+        .cmd(&["claim", &pid])
+        .env("ASYNCPAY_TEST_CRASH_AT", "update-signed")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(137), "{out:?}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 1);
+    let enforce = asyncpay::payment::sale::payee_enforce_blocks(6, BUDGET);
+    mine_to(&w, expiry - enforce + 1);
+
+    let v = b.ok(&["claim", &pid]);
+    assert_eq!(v["payments"][0]["status"], "paid", "{v}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 1, "t was not sent again");
+    assert_eq!(b.ok(&["channel", "show", &w.b_channel])["status"], "open");
+    assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
+    a.ok(&["sync"]);
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "paid");
+}
+
 /// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an
 /// ALARM and `GET /v1/info` shows it; once the chain is readable again the status is `ok`.
 #[test]

@@ -257,6 +257,7 @@ impl Engine<'_> {
         ch.channel = c;
         // Our nonce is consumed in what we write before our partial signature leaves.
         self.save_with(ch, with)?;
+        super::payments::crash_point("update-signed");
         let ours = ch.channel.update_signature().map_err(refused)?;
         let mut replies = send(client, Message::UpdateSignature(ours))?;
         let theirs = match replies.first() {

@@ -1495,9 +1495,14 @@ impl Payments<'_, '_> {
             .and_then(|l| l.state.ptlcs.iter().find(|x| x.point == point))
             .map(|x| x.expiry);
         // `t` leaves off-chain only while we could still enforce the PTLC on chain should S
-        // take `t` and not sign (PROTOCOL.md §4.1, 4.): otherwise S could complete A's
-        // payment and take the PTLC back by its timeout.
-        if let (Some(expiry), None) = (expiry, p.scalar_revealed_at) {
+        // take `t` and not sign (PROTOCOL.md §4.1, 4.), with a slack: from
+        // `payee_close_margin` blocks before the expiry it never leaves off-chain, not even
+        // again. Otherwise S could complete A's payment and take the PTLC back by its
+        // timeout.
+        if let Some(expiry) = expiry.filter(|&e| self.near_expiry(p, &ch, e, tip)) {
+            if p.scalar_revealed_at.is_some() {
+                return self.claim_near_expiry_after_reveal(p, &mut ch, point, expiry, tip);
+            }
             let delay = ch.channel.params().shared_delay;
             let budget = self.budget(p);
             if tip + payee_enforce_blocks(delay, budget) > expiry {
@@ -1515,20 +1520,18 @@ impl Payments<'_, '_> {
                      is refunded at once",
                 ));
             }
-            if tip + payee_close_margin(delay, budget) >= expiry {
-                let outcome = self.s.watch(&mut ch, self.source, true)?;
-                let why = format!(
-                    "the PTLC expires at height {expiry} (tip {tip}): too near to reveal the \
-                     payment scalar to S off-chain, so channel {} is being force-closed to \
-                     claim it on chain ({})",
-                    ch.channel.id(),
-                    outcome
-                );
-                p.reason = Some(why.clone());
-                self.save(p)?;
-                return Err(ClientError::new(ClientErrorKind::Pending, why)
-                    .hint("run `asyncpay claim` again after shared_delay blocks"));
-            }
+            let outcome = self.s.watch(&mut ch, self.source, true)?;
+            let why = format!(
+                "the PTLC expires at height {expiry} (tip {tip}): too near to reveal the \
+                 payment scalar to S off-chain, so channel {} is being force-closed to \
+                 claim it on chain ({})",
+                ch.channel.id(),
+                outcome
+            );
+            p.reason = Some(why.clone());
+            self.save(p)?;
+            return Err(ClientError::new(ClientErrorKind::Pending, why)
+                .hint("run `asyncpay claim` again after shared_delay blocks"));
         }
         let mut claimed = self.claim_off_chain(p, &mut ch, point, package);
         // Once `t` has left, S may hold it (and be paid by A): we leave this command either
@@ -1537,6 +1540,11 @@ impl Payments<'_, '_> {
         let retry_until = Instant::now() + CLAIM_RETRY;
         while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
+            // A block may have come meanwhile: from the close margin on, `t` is not sent
+            // again (the close below).
+            if expiry.is_some_and(|e| self.tip().is_ok_and(|t| self.near_expiry(p, &ch, e, t))) {
+                break;
+            }
             // As written: a failed write may have left the channel in memory ahead of it
             // (S's signature of the claimed state that we could not store), and only what
             // is written protects us. (Unreadable, the one in memory goes on to the close.)
@@ -1585,6 +1593,51 @@ impl Payments<'_, '_> {
                 _ => Err(e),
             },
         }
+    }
+
+    /// A claim within `payee_close_margin` of the PTLC's expiry, when an earlier run wrote
+    /// `t` as revealed. That write comes before the send, so `t` may have left or not (a
+    /// crash, or a kill, between the two): sent now, it could reach S for the first time,
+    /// too late for us to enforce the PTLC on chain should S not sign, and S could complete
+    /// A's payment and take the PTLC back by its timeout. So `t` does not leave off-chain
+    /// again. A claimed state we had signed is completed (S accepted its proposal, so S
+    /// holds `t` already: only our signature is sent again); otherwise the channel is closed
+    /// to claim the PTLC on chain, our best chance if S holds `t`.
+    fn claim_near_expiry_after_reveal(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        point: secp::Point,
+        expiry: u32,
+        tip: u32,
+    ) -> ClientResult<()> {
+        let recovered = self
+            .s
+            .channel_client(ch)
+            .and_then(|client| self.s.recover(&client, ch));
+        let latest = &ch
+            .channel
+            .latest()
+            .expect("a sold payment's channel is signed")
+            .state;
+        if recovered.is_ok() && claimed_state(latest, ch.channel.next_number(), point).is_none() {
+            return self.mark(p, LocalStatus::Paid, None);
+        }
+        let unsigned = match recovered {
+            Ok(()) => "S did not sign the claimed state".to_owned(),
+            Err(e) => format!("the claim could not be completed with S ({})", e.message),
+        };
+        let outcome = self.s.watch(ch, self.source, true)?;
+        let why = format!(
+            "the PTLC expires at height {expiry} (tip {tip}): too near to send the payment \
+             scalar to S off-chain again, which an earlier claim may have sent, and {unsigned}; \
+             channel {} is being force-closed to claim the PTLC on chain ({outcome})",
+            ch.channel.id(),
+        );
+        p.reason = Some(why.clone());
+        self.save(p)?;
+        Err(ClientError::new(ClientErrorKind::Pending, why)
+            .hint("run `asyncpay claim` again after shared_delay blocks"))
     }
 
     /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
@@ -1647,6 +1700,7 @@ impl Payments<'_, '_> {
         let mut sent = false;
         let agreed = self.s.agree_with(ch, next, beside(p), |proposal| {
             sent = true;
+            crash_point("claim-proposed");
             client
                 .post(
                     "/v1/payments/claim",
@@ -1680,6 +1734,16 @@ impl Payments<'_, '_> {
                 p.payment_id,
                 p.status.name()
             )));
+        }
+        if p.scalar_revealed_at.is_some() {
+            // S may hold `t`: given back, the PTLC would return to S while S could still be
+            // paid by the payer with it.
+            return Err(ClientError::failed(format!(
+                "payment {} cannot be given back: a claim already sent, or was about to send, \
+                 the payment scalar to S",
+                p.payment_id
+            ))
+            .hint("run `asyncpay claim ID`: it completes the claim, or claims on chain"));
         }
         let point = p
             .invoice
