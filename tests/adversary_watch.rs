@@ -276,6 +276,10 @@ struct StallingProxy {
     stalled: Arc<AtomicUsize>,
     /// Every `POST /v1/payments/claim` B sent (stalled or not): each carries `t`.
     claims: Arc<AtomicUsize>,
+    /// Keeps every `POST /v1/channels/close/sign` (a client's partial signature of a
+    /// cooperative close) from S, and answers nothing: what a server that holds on to it
+    /// sees.
+    keep_close_signatures: Arc<AtomicBool>,
 }
 
 fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
@@ -323,17 +327,32 @@ fn proxy(upstream: String) -> StallingProxy {
     let stall = Arc::new(AtomicBool::new(false));
     let stalled = Arc::new(AtomicUsize::new(0));
     let claims = Arc::new(AtomicUsize::new(0));
-    let (st, sd, cl) = (stall.clone(), stalled.clone(), claims.clone());
+    let keep_close_signatures = Arc::new(AtomicBool::new(false));
+    let (st, sd, cl, kc) = (
+        stall.clone(),
+        stalled.clone(),
+        claims.clone(),
+        keep_close_signatures.clone(),
+    );
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let (upstream, st, sd, cl) = (upstream.clone(), st.clone(), sd.clone(), cl.clone());
+            let (upstream, st, sd, cl, kc) = (
+                upstream.clone(),
+                st.clone(),
+                sd.clone(),
+                cl.clone(),
+                kc.clone(),
+            );
             std::thread::spawn(move || {
                 let Some((head, request)) = read_request(&mut conn) else {
                     return;
                 };
                 if head.starts_with("POST /v1/payments/claim ") {
                     cl.fetch_add(1, Ordering::SeqCst);
+                }
+                if kc.load(Ordering::SeqCst) && head.starts_with("POST /v1/channels/close/sign ") {
+                    return;
                 }
                 let Ok(mut up) = TcpStream::connect(&upstream) else {
                     return;
@@ -354,6 +373,7 @@ fn proxy(upstream: String) -> StallingProxy {
         stall,
         stalled,
         claims,
+        keep_close_signatures,
     }
 }
 
@@ -825,6 +845,37 @@ fn b_killed_after_signing_its_claim_completes_it_too_late() {
     assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
     a.ok(&["sync"]);
     assert_eq!(a.ok(&["payments", "show", &pid])["status"], "paid");
+}
+
+/// A's partial signature of a cooperative close reaches S (S may complete that close at
+/// any time: it pays the balances of today), and S answers nothing. A must carry no new
+/// state on that channel: it is written closing before the partial leaves, and A
+/// force-closes with its latest update (the same balances) at once. Before, the channel
+/// stayed open, and S could later publish the held close over payments made since.
+#[test]
+fn a_close_signature_s_holds_on_to_ends_the_channel() {
+    let (w, p) = budget_world();
+    let a = &w.a;
+    p.keep_close_signatures.store(true, Ordering::SeqCst);
+    let e = fails(a, &["channel", "close", &w.a_channel], 5);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("may hold our signature"), "{e}");
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(
+        a.ok(&["channel", "show", &w.a_channel])["status"],
+        "closing"
+    );
+    assert_eq!(
+        w.env.ledger().mempool().unwrap().len(),
+        2,
+        "A's update and its fee child"
+    );
+    // Nothing new goes over it.
+    let e = fails(a, &["pay", &w.address, "10000"], 1);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("channel"),
+        "{e}"
+    );
 }
 
 /// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an

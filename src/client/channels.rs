@@ -855,7 +855,13 @@ impl Engine<'_> {
         let partial: PartialSignature = session
             .sign(secrets.funding_scalar(), nonce)
             .map_err(refused)?;
-        let done: CloseDone = client.post(
+        // Once our partial leaves, S can complete this close whenever it likes: it pays
+        // today's balances, so the channel must carry no new state from here on. Written as
+        // closing before it leaves; should S not complete it, our latest update goes out
+        // instead (the same balances).
+        ch.channel = ch.channel.closing().map_err(refused)?;
+        self.save(ch)?;
+        let done: CloseDone = match client.post(
             "/v1/channels/close/sign",
             &CloseSign {
                 channel_id: ch.channel.id(),
@@ -864,9 +870,22 @@ impl Engine<'_> {
                 server_nonce: accept.nonce.clone(),
                 partial_signature: hex(&partial.to_bytes()),
             },
-        )?;
-        ch.channel = ch.channel.closing().map_err(refused)?;
-        self.save(ch)?;
+        ) {
+            Ok(done) => done,
+            Err(e) => {
+                let outcome = self.watch(ch, source, true)?;
+                return Err(ClientError::new(
+                    ClientErrorKind::Pending,
+                    format!(
+                        "{}; the server may hold our signature of the cooperative close, so channel \
+                         {} carries no new payment and is being force-closed ({outcome})",
+                        ClientError::from(e).message,
+                        ch.channel.id()
+                    ),
+                )
+                .hint("`asyncpay channel show ID` follows the close"));
+            }
+        };
         // S published it; make sure the chain has it (idempotent).
         let tx: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(&done.tx_hex)
             .map_err(|e| {
