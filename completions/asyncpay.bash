@@ -2167,7 +2167,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__pay)
-            opts="-q -h --expiry --package-out --channel --wait --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            opts="-q -h --expiry --package-out --channel --max-fee --wait --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2182,6 +2182,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -539,6 +539,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --expiry 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)'
             cand --package-out 'Write the armored, encrypted update package to FILE instead of posting it to the payee''s mailbox (give it to the payee yourself)'
             cand --channel 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]'
+            cand --max-fee 'The most S''s fee may be: 50, 50sat or 0.0000005btc [default: 1% of AMOUNT]; a server asking more is refused before anything is signed'
             cand --wait 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then, exit 1 if it was cancelled or failed'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'

@@ -454,6 +454,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand decode" -s h -l help -
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l expiry -d 'How long the payee has to collect it: 30s, 10m, 24h, 7d (at most 30d)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l package-out -d 'Write the armored, encrypted update package to FILE instead of posting it to the payee\'s mailbox (give it to the payee yourself)' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l channel -d 'Pay through this channel (its id or a unique prefix) [default: one with enough balance]' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l max-fee -d 'The most S\'s fee may be: 50, 50sat or 0.0000005btc [default: 1% of AMOUNT]; a server asking more is refused before anything is signed' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l wait -d 'Wait until the payment is paid or cancelled, at most DURATION [default: until it expires]; exit 5 if it is still pending then, exit 1 if it was cancelled or failed' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l datadir -d 'Wallet data directory [default: the config file\'s datadir, else the platform data dir, per network]' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand pay" -l network -d 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet\'s, else the config file\'s, else regtest]' -r -f -a "regtest\t'Local regtest (the embedded ledger or a bitcoind/Inquisition regtest node)'

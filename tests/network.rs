@@ -9,7 +9,38 @@ mod records;
 
 use asyncpay::client::{Direction, LocalStatus};
 use asyncpay::server::payments::ServerPayment;
-use functional::create_network;
+use functional::{create_network, SERVER_INIT};
+
+/// S asks 2 % (its `fee_ppm` raised to 20,000): more than a payer pays by default (1 %).
+/// The payment is refused before anything is signed or recorded, and the payer's balance
+/// is untouched; with `--max-fee` covering it, the same payment goes through and costs the
+/// payer exactly the amount and that fee.
+#[test]
+fn a_fee_above_the_payers_cap_is_refused_before_anything_is_signed() {
+    let mut net = create_network(1, 1, 1);
+    net.servers[0].rerun_with(&format!("{SERVER_INIT} --fee-ppm 20000"));
+    let balance = |net: &functional::Net| {
+        let ch = &net.payers[0].engine().channels().unwrap()[0];
+        let latest = ch.channel.latest().unwrap();
+        (latest.state.client.to_sat(), ch.channel.pending().is_some())
+    };
+    let before = balance(&net);
+    let e = net.try_pay(0, 0, 10_000, None).unwrap_err();
+    assert!(
+        e.message.contains("asks a fee of 200 sat (20000 ppm)"),
+        "{e:?}"
+    );
+    assert!(e.message.contains("100 sat"), "{e:?}");
+    assert!(net.payers[0].payments().is_empty());
+    assert_eq!(balance(&net), before);
+    // One satoshi short is refused too; the fee itself goes through.
+    assert!(net.try_pay(0, 0, 10_000, Some(199)).is_err());
+    let p = net.try_pay(0, 0, 10_000, Some(200)).unwrap();
+    assert_eq!(net.receive(0)[0].status, LocalStatus::Paid);
+    assert!(net.sync(0).iter().all(|p| p.status == LocalStatus::Paid));
+    assert_eq!(net.payers[0].payments()[0].payment_id, p.payment_id);
+    assert_eq!(balance(&net), (before.0 - 10_200, false));
+}
 
 /// Two payers pay two offline payees through one S, interleaved; every payment ends paid on
 /// both sides and each payee's balance grows by exactly what it was paid.

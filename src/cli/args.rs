@@ -234,6 +234,10 @@ pub enum Command {
         /// balance]
         #[arg(long, value_name = "ID")]
         channel: Option<String>,
+        /// The most S's fee may be: 50, 50sat or 0.0000005btc [default: 1% of AMOUNT]; a
+        /// server asking more is refused before anything is signed
+        #[arg(long, value_name = "AMOUNT")]
+        max_fee: Option<AmountArg>,
         /// Wait until the payment is paid or cancelled, at most DURATION [default: until it
         /// expires]; exit 5 if it is still pending then, exit 1 if it was cancelled or failed
         #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]

@@ -282,15 +282,12 @@ pub fn pay(
     ctx: &mut Context,
     address: &str,
     amount: Amount,
-    expiry: Duration,
-    package_out: Option<PathBuf>,
-    channel: Option<String>,
+    options: crate::client::PayOptions,
     wait: Option<Option<Duration>>,
 ) -> CliResult<()> {
     let out = ctx.out;
-    let p = ctx
-        .engine_with_chain()?
-        .pay(address, amount, expiry, package_out, channel)?;
+    let expiry = options.expiry;
+    let p = ctx.engine_with_chain()?.pay(address, amount, options)?;
     let report = |p: &ClientPayment| PaymentReport {
         id_is_result: true,
         ..PaymentReport::from(p)

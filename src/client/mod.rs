@@ -25,8 +25,8 @@ use bitcoin::Network;
 pub use channels::{ChannelClose, ClientChannel};
 pub use error::{ClientError, ClientErrorKind, ClientResult};
 pub use payments::{
-    crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PaymentDetails,
-    Progress, TestCrash, WAIT_POLL,
+    crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PayOptions,
+    PaymentDetails, Progress, TestCrash, DEFAULT_MAX_FEE_PPM, WAIT_POLL,
 };
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 

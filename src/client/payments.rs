@@ -274,6 +274,34 @@ pub fn crash_in_process_at(name: Option<&str>) {
     IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));
 }
 
+/// The fee S may charge a payment without `--max-fee`: 1 % of its amount (S's default is
+/// 0.1 %).
+pub const DEFAULT_MAX_FEE_PPM: u32 = 10_000;
+
+/// How A pays ([`Engine::pay`]).
+#[derive(Debug, Clone)]
+pub struct PayOptions {
+    /// How long the payee has to collect the payment.
+    pub expiry: Duration,
+    /// Write the package to this file instead of posting it to the payee's mailbox.
+    pub package_out: Option<PathBuf>,
+    /// The channel to pay through (an id or a unique prefix); by default one that can.
+    pub channel: Option<String>,
+    /// The most S's fee may be; by default [`DEFAULT_MAX_FEE_PPM`] of the amount.
+    pub max_fee: Option<Amount>,
+}
+
+impl Default for PayOptions {
+    fn default() -> Self {
+        PayOptions {
+            expiry: Duration::from_secs(24 * 3600),
+            package_out: None,
+            channel: None,
+            max_fee: None,
+        }
+    }
+}
+
 fn now() -> u64 {
     crate::net::server::system_clock()
 }
@@ -405,10 +433,14 @@ impl Payments<'_, '_> {
         &self,
         address: &str,
         amount: Amount,
-        expiry: Duration,
-        package_out: Option<PathBuf>,
-        channel: Option<String>,
+        options: PayOptions,
     ) -> ClientResult<ClientPayment> {
+        let PayOptions {
+            expiry,
+            package_out,
+            channel,
+            max_fee,
+        } = options;
         let addr = PaymentAddress::parse_for(address.trim(), self.s.network)
             .map_err(|e| ClientError::invalid(e.to_string()))?;
         let me = self.s.keys.node_id();
@@ -430,7 +462,22 @@ impl Payments<'_, '_> {
                 info.policy.dust_limit_sat
             )));
         }
+        // S names its fee; we pay no more than we agreed to.
         let fee = Amount::from_sat(server_fee(amount.to_sat(), info.policy.fee_ppm));
+        let max_fee = max_fee.unwrap_or(Amount::from_sat(server_fee(
+            amount.to_sat(),
+            DEFAULT_MAX_FEE_PPM,
+        )));
+        if fee > max_fee {
+            return Err(ClientError::failed(format!(
+                "the server asks a fee of {} ({} ppm) for this payment, more than the {} this \
+                 payment may cost",
+                crate::units::sat(fee.to_sat()),
+                info.policy.fee_ppm,
+                crate::units::sat(max_fee.to_sat())
+            ))
+            .hint("pay with a higher --max-fee if you accept that fee"));
+        }
         let latest = ch
             .channel
             .latest()
@@ -2206,15 +2253,13 @@ impl Engine<'_> {
         &self,
         address: &str,
         amount: Amount,
-        expiry: Duration,
-        package_out: Option<PathBuf>,
-        channel: Option<String>,
+        options: PayOptions,
     ) -> ClientResult<ClientPayment> {
         let steps = self.payment_steps()?;
         if let Some(warning) = self.fee_reserve_warning()? {
             self.note(&warning);
         }
-        steps.pay(address, amount, expiry, package_out, channel)
+        steps.pay(address, amount, options)
     }
 
     /// B takes `package` (sealed bytes), or without one fetches its mailboxes, and moves

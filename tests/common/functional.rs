@@ -159,6 +159,14 @@ impl Server {
         Ok(())
     }
 
+    /// S stops, runs the command `line` (say, `server init` with another policy) and
+    /// starts again on the same address.
+    pub fn rerun_with(&mut self, line: &str) {
+        drop(self.s.take());
+        run(&mut self.ctx, line);
+        self.s = Some(InProcessServer::start(&mut self.ctx, self.listen).unwrap());
+    }
+
     /// The keys of S's records of one kind (read without the lock, as `server sales` does).
     pub fn records<T: asyncpay::store::StateFile>(&self) -> Vec<String> {
         asyncpay::store::ReadOnlyDir::open(&self.dir)
@@ -182,6 +190,10 @@ pub struct Net {
 }
 
 /// See the module documentation.
+/// Every S's `server init` in [`create_network`].
+pub const SERVER_INIT: &str = "server init --shared-delay 15 --min-shared-delay 2 \
+     --inbound-shared-delay 6 --confirmation-budget 1 --min-confirmations 1 --inbound anyone";
+
 pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     assert!(servers > 0);
     std::env::set_var("ASYNCPAY_SCRYPT_WORK_FACTOR", "10");
@@ -201,11 +213,7 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
             let dir = root.path().join(format!("s{i}"));
             let mut ctx = context(&dir, &chain, &pass);
             run(&mut ctx, "init");
-            run(
-                &mut ctx,
-                "server init --shared-delay 15 --min-shared-delay 2 --inbound-shared-delay 6 \
-                 --confirmation-budget 1 --min-confirmations 1 --inbound anyone",
-            );
+            run(&mut ctx, SERVER_INIT);
             let address = {
                 let store = ctx.store().unwrap();
                 let engine = Engine::new(store, Network::Regtest)
@@ -287,6 +295,17 @@ impl Net {
 
     /// Payer `i` pays `sat` to payee `j` (who is offline); returns the payment.
     pub fn pay(&self, i: usize, j: usize, sat: u64) -> ClientPayment {
+        self.try_pay(i, j, sat, None).unwrap()
+    }
+
+    /// [`Net::pay`], with at most `max_fee` for S (`None`: the default cap), as it ends.
+    pub fn try_pay(
+        &self,
+        i: usize,
+        j: usize,
+        sat: u64,
+        max_fee: Option<u64>,
+    ) -> asyncpay::client::ClientResult<ClientPayment> {
         let payee_server = self.servers[j % self.servers.len()].url().to_owned();
         let engine = self.payers[i].engine();
         let channel = engine
@@ -295,15 +314,16 @@ impl Net {
             .into_iter()
             .find(|c| c.server_url == payee_server)
             .expect("every payer has a channel with every server");
-        engine
-            .pay(
-                &self.addresses[j],
-                Amount::from_sat(sat),
-                EXPIRY,
-                None,
-                Some(channel.channel.id().to_string()),
-            )
-            .unwrap()
+        engine.pay(
+            &self.addresses[j],
+            Amount::from_sat(sat),
+            asyncpay::client::PayOptions {
+                expiry: EXPIRY,
+                channel: Some(channel.channel.id().to_string()),
+                max_fee: max_fee.map(Amount::from_sat),
+                ..Default::default()
+            },
+        )
     }
 
     /// Payee `j` comes online: receives, sells and claims whatever waits for it.
