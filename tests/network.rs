@@ -139,6 +139,57 @@ fn one_payer_two_payees_two_servers() {
     }
 }
 
+/// A payer creates a payment and cancels it by hand, never signing the state that restores
+/// its balance, then asks for another over the next number: S refuses it
+/// (`restore_pending`). Otherwise a payer could create and cancel payments forever without
+/// signing anything, each round adding to S's records. The payer's own `sync` signs the
+/// restoring state, and the next payment goes through.
+#[test]
+fn a_payer_cannot_create_and_cancel_payments_without_restoring_its_balance() {
+    use asyncpay::net::client::Client;
+    use asyncpay::net::NetError;
+    use asyncpay::server::payments::{CancelRequest, PaymentRequest, PaymentView};
+
+    let net = create_network(1, 1, 1);
+    let payer = &net.payers[0];
+    let first = net.pay(0, 0, 5_000);
+    let client = Client::new(
+        net.servers[0].url(),
+        payer.engine().keys().node_secret(),
+        None,
+    )
+    .unwrap();
+    let _: PaymentView = client
+        .post(
+            "/v1/payments/cancel",
+            &CancelRequest {
+                payment_id: first.payment_id,
+            },
+        )
+        .unwrap();
+    // The same payment again, as a new one over the number after the superseded one.
+    let mut again: PaymentRequest = first.request.clone().unwrap();
+    again.payment_id = asyncpay::payment::PaymentId::random().unwrap();
+    again.proposal.number += 1;
+    again.proposal.state.number += 1;
+    let refused = client
+        .post::<_, serde_json::Value>("/v1/payments", &again)
+        .unwrap_err();
+    assert!(
+        matches!(&refused, NetError::Api { code, .. } if code == "restore_pending"),
+        "{refused}"
+    );
+    // The payer's sync finishes its cancel (the restoring state is signed); it pays again.
+    net.sync(0);
+    let p = payer
+        .payments()
+        .into_iter()
+        .find(|p| p.payment_id == first.payment_id)
+        .unwrap();
+    assert_eq!(p.status, LocalStatus::Cancelled);
+    assert_eq!(net.pay_and_settle(0, 0, 5_000).status, LocalStatus::Paid);
+}
+
 /// S's secret nonce of a cooperative close signs once, and lives in memory only: a second
 /// `close/sign` (another fee, or the same after a restart, when an old copy of the channel's
 /// file could have brought a stored nonce back) finds no close in progress. Two signatures

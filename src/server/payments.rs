@@ -521,6 +521,19 @@ impl ServerCore {
                 format!("the channel is {}, not open", ch.channel.status()),
             ));
         }
+        // A cancelled payment's update was superseded: the payer signs the state restoring
+        // its balance before it pays again. (Else a payer could create and cancel payments
+        // forever without signing anything, each round adding to the channel's record.)
+        if let Some(number) = ch.channel.superseded() {
+            return Err(refused(
+                "restore_pending",
+                format!(
+                    "the update to state {number} of a cancelled payment was superseded, and \
+                     the state restoring your balance is not signed yet: sign it first \
+                     (`asyncpay sync`)"
+                ),
+            ));
+        }
         let latest = ch
             .channel
             .latest()
