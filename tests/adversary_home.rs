@@ -367,6 +367,42 @@ fn a_stripped_fee_child_is_put_back_on_the_ledger() {
     assert!(info.confirmation_height.is_some(), "A's update confirmed");
 }
 
+/// A payee without the coins to enforce its claim on chain (the fees of a force close and
+/// of the claim come from its confirmed coins) never reveals the payment scalar: were S to
+/// take it and not sign, the payee could publish nothing, and S would be paid by A and
+/// take the PTLC back by its timeout. The sale goes through; the claim is refused and says
+/// why; S cannot complete A's payment. Once coins arrive, the same claim pays.
+#[test]
+fn a_payee_without_coins_reveals_nothing_until_it_could_enforce_its_claim() {
+    let st = Story::new(&[]);
+    let c = st.env.wallet("c");
+    c.ok(&["channel", "request-inbound", &st.server.url, "100000"]);
+    st.env.mine(1);
+    let address = c.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = st.a.ok(&["pay", &address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = c.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let e = fails(&c, &["claim", &pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not claiming yet"), "{e}");
+    assert!(message.contains("0 sat of confirmed coins"), "{e}");
+    assert_eq!(c.ok(&["payments", "show", &pid])["status"], "sold");
+    st.a.ok(&["sync"]);
+    assert_eq!(
+        st.a.ok(&["payments", "show", &pid])["status"],
+        "pending",
+        "S has no scalar to complete A's payment with"
+    );
+    common::procs::fund(&c, &st.env, B_FEE_RESERVE);
+    let v = c.ok(&["claim", &pid]);
+    assert_eq!(v["payments"][0]["status"], "paid", "{v}");
+    st.a.ok(&["sync"]);
+    assert_eq!(st.a.ok(&["payments", "show", &pid])["status"], "paid");
+}
+
 /// A payee whose inbound channel S funded holds no coins: the ledger, like a node, relays
 /// no zero-fee update alone, so `receive` warns that the fee reserve is short, and a force
 /// close says what it needs and publishes nothing; with a coin it goes out with a child.

@@ -173,8 +173,21 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
             .iter()
             .any(|c| c["status"] != "open")
     });
-    story.a.ok(&["payments", "cancel", &id]);
-    assert_eq!(status(&story.a, &id), "cancelled");
+    // S agrees; A, whose state 1 is signed (its `s_A` went to B), calls it cancelled only
+    // once an earlier state settles: S could complete state 1 until then.
+    let waiting = fails(&story.a, &["payments", "cancel", &id], 1);
+    assert!(
+        waiting["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cancelled once an earlier state settles")),
+        "{waiting}"
+    );
+    assert_eq!(status(&story.a, &id), "pending");
+    eventually("A's payment cancelled once state 0 settles", || {
+        story.env.mine(1);
+        story.a.cmd(&["sync"]).output().unwrap().status.success()
+            && status(&story.a, &id) == "cancelled"
+    });
 
     // Next to S's real state: a payment record and a channel record it cannot read.
     stop_s(&mut story);
@@ -627,16 +640,19 @@ fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
         .clone();
     assert_eq!(x_listed["status"], "closing");
     assert_eq!(x_listed["chain"]["status"], "alert", "{x_listed}");
-    // C is paid into its other channel.
+    // C sells a payment in its other channel (its claim waits for the coins that could
+    // enforce it on chain).
     let address = c.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let id = story.a.ok(&["pay", &address, "2000"])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    c.ok(&["receive"]);
-    assert_eq!(status(&c, &id), "paid");
+    c.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&c, &id), "sold");
     assert!(!spent(&story, &funding));
     fund(&c, &story.env, 50_000);
+    c.ok(&["claim", &id]);
+    assert_eq!(status(&c, &id), "paid");
     c.ok(&["channel", "show", &x]);
     assert!(spent(&story, &funding), "the look published the close");
 }

@@ -280,6 +280,10 @@ struct StallingProxy {
     /// cooperative close) from S, and answers nothing: what a server that holds on to it
     /// sees.
     keep_close_signatures: Arc<AtomicBool>,
+    /// Answers, forwarding nothing, every `POST /v1/payments/cancel` with `200` and this
+    /// payment view saying "cancelled", and every `GET /v1/payments/ID` with it saying
+    /// "pending": a server that hides what it holds.
+    fake_cancel: Arc<std::sync::Mutex<Option<serde_json::Value>>>,
 }
 
 fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
@@ -328,21 +332,24 @@ fn proxy(upstream: String) -> StallingProxy {
     let stalled = Arc::new(AtomicUsize::new(0));
     let claims = Arc::new(AtomicUsize::new(0));
     let keep_close_signatures = Arc::new(AtomicBool::new(false));
-    let (st, sd, cl, kc) = (
+    let fake_cancel = Arc::new(std::sync::Mutex::new(None::<serde_json::Value>));
+    let (st, sd, cl, kc, fc) = (
         stall.clone(),
         stalled.clone(),
         claims.clone(),
         keep_close_signatures.clone(),
+        fake_cancel.clone(),
     );
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let (upstream, st, sd, cl, kc) = (
+            let (upstream, st, sd, cl, kc, fc) = (
                 upstream.clone(),
                 st.clone(),
                 sd.clone(),
                 cl.clone(),
                 kc.clone(),
+                fc.clone(),
             );
             std::thread::spawn(move || {
                 let Some((head, request)) = read_request(&mut conn) else {
@@ -353,6 +360,26 @@ fn proxy(upstream: String) -> StallingProxy {
                 }
                 if kc.load(Ordering::SeqCst) && head.starts_with("POST /v1/channels/close/sign ") {
                     return;
+                }
+                let status = if head.starts_with("POST /v1/payments/cancel ") {
+                    Some("cancelled")
+                } else if head.starts_with("GET /v1/payments/") {
+                    Some("pending")
+                } else {
+                    None
+                };
+                if let (Some(status), Some(mut view)) = (status, fc.lock().unwrap().clone()) {
+                    view["status"] = status.into();
+                    let body = view.to_string();
+                    {
+                        let _ = write!(
+                            conn,
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        return;
+                    }
                 }
                 let Ok(mut up) = TcpStream::connect(&upstream) else {
                     return;
@@ -374,6 +401,7 @@ fn proxy(upstream: String) -> StallingProxy {
         stalled,
         claims,
         keep_close_signatures,
+        fake_cancel,
     }
 }
 
@@ -876,6 +904,53 @@ fn a_close_signature_s_holds_on_to_ends_the_channel() {
         e["error"]["message"].as_str().unwrap().contains("channel"),
         "{e}"
     );
+}
+
+/// A's channel is closing after B sold and claimed A's payment (so S holds `s_A` and the
+/// completed `n+1`). A asks to cancel, and S answers "cancelled" (it lies). Before, A wrote
+/// the payment cancelled, final, while S settled `n+1` on chain: A paid and showed no proof.
+/// Now A waits for the chain: the payment stays pending until a state settles, and it
+/// ends paid, with B's invoice, when that state is `n+1`.
+#[test]
+fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, _) = sell_one(&w);
+    assert_eq!(b.ok(&["claim", &pid])["payments"][0]["status"], "paid");
+    fails(
+        a,
+        &["channel", "close", &w.a_channel, "--force", "--no-wait"],
+        5,
+    );
+    let node = |w: &common::procs::Wallet| w.ok(&["wallet", "info"])["node_id"].clone();
+    *p.fake_cancel.lock().unwrap() = Some(serde_json::json!({
+        "payment_id": pid,
+        "expired": false,
+        "payer": node(a),
+        "payee": node(b),
+        "amount_sat": 10_000,
+        "fee_sat": 10,
+        "expiry": 0,
+        "state_number": 1,
+        "sale_queued": false,
+    }));
+    let e = fails(a, &["payments", "cancel", &pid], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cancelled once an earlier state settles"),
+        "{e}"
+    );
+    assert_eq!(a.ok(&["payments", "show", &pid])["status"], "pending");
+    *p.fake_cancel.lock().unwrap() = None;
+    eventually("A to see its payment paid", || {
+        w.env.mine(1);
+        a.cmd(&["sync"]).output().unwrap().status.success()
+            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    let shown = a.ok(&["payments", "show", &pid]);
+    assert!(shown["invoice"].is_object(), "{shown}");
 }
 
 /// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an

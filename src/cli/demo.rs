@@ -681,14 +681,14 @@ fn tell(st: &mut Story) -> CliResult<String> {
     st.end();
 
     // 2. Coins.
-    st.begin("The ledger's faucet pays A and S on chain; B needs no coins to be paid");
-    for (name, amount) in [("a", "1000000"), ("s", "5000000")] {
+    st.begin("The ledger's faucet pays A, B and S on chain; B keeps a fee reserve: it reveals the payment scalar only while it could enforce its claim on chain, paying the fees");
+    for (name, amount) in [("a", "1000000"), ("b", "50000"), ("s", "5000000")] {
         let address = text(&st.run(name, &["wallet", "address"])?["address"]);
         st.run_as("ledger", "", &["regtest", "fund", &address, amount], 0)?;
     }
     for (who, name, want) in [
         ("A on chain", "a", 1_000_000),
-        ("B on chain", "b", 0),
+        ("B on chain", "b", 50_000),
         ("S on chain", "s", 5_000_000),
     ] {
         let got = st.w.onchain(name)?;

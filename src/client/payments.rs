@@ -797,7 +797,9 @@ impl Payments<'_, '_> {
                 ));
                 self.cancel(p)
             }
-            PaymentStatus::Cancelled => self.cancel(p),
+            // Not cancelled yet on a closing channel is what `try_cancel` wrote down, not a
+            // failure of this sync.
+            PaymentStatus::Cancelled => self.try_cancel(p).map(drop),
             PaymentStatus::Pending | PaymentStatus::Sold => {
                 p.reason = (view.status == PaymentStatus::Sold)
                     .then(|| "the payee sold it; waiting for the claim".to_owned());
@@ -990,8 +992,8 @@ impl Payments<'_, '_> {
             }
         }
         if ch.channel.status() != ChannelStatus::Open {
-            // The channel is closing: nothing new is signed on it. S refuses any sale and
-            // never signs `n+1`, so it can never complete; an unused nonce is dropped.
+            // The channel is closing: nothing new is signed on it, and S refuses any sale.
+            // An `n+1` we never signed can never complete: its unused nonce is dropped.
             if ch
                 .channel
                 .pending()
@@ -1000,10 +1002,9 @@ impl Payments<'_, '_> {
                 ch.channel = ch.channel.cancel_pending().map_err(refused)?;
                 p.status = LocalStatus::Cancelled;
                 self.commit(&ch, p)?;
-            } else {
-                self.mark(p, LocalStatus::Cancelled, p.reason.clone())?;
+                return Ok(Cancel::Done);
             }
-            return Ok(Cancel::Done);
+            return self.cancel_on_closing_channel(p, &mut ch, number);
         }
         if ch
             .channel
@@ -1687,6 +1688,48 @@ impl Payments<'_, '_> {
             .hint("run `asyncpay claim` again after shared_delay blocks"))
     }
 
+    /// A cancel S agreed to on a channel that is closing, our `n+1` signed (its `s_A` went
+    /// to the payee in the package). S's word is not enough: should S hold `s_A` (a sale
+    /// before the close, and the payee's claim), S completes `n+1` and settles it, whatever
+    /// it answers here. So the payment is cancelled only once a state before `n+1`
+    /// settles; a settled `n+1` leaves it pending, for `sync` to collect.
+    fn cancel_on_closing_channel(
+        &self,
+        p: &mut ClientPayment,
+        ch: &mut ClientChannel,
+        number: u32,
+    ) -> ClientResult<Cancel> {
+        let why = match self.s.watch(ch, self.source, false)? {
+            WatchOutcome::Settled {
+                state,
+                confirmations,
+                ..
+            } if confirmations > 0 && state < number => None,
+            WatchOutcome::ClosedCooperatively { .. } => None,
+            WatchOutcome::Settled { state, .. } if state >= number => Some(format!(
+                "not cancelled: channel {} settled state {state}, which holds this payment: S \
+                 completed it",
+                ch.channel.id()
+            )),
+            other => Some(format!(
+                "S agreed to cancel it, but channel {} is closing ({other}) and S could still \
+                 complete our signed state {number}: cancelled once an earlier state settles",
+                ch.channel.id()
+            )),
+        };
+        let Some(why) = why else {
+            self.mark(p, LocalStatus::Cancelled, p.reason.clone())?;
+            return Ok(Cancel::Done);
+        };
+        p.status = LocalStatus::Pending;
+        p.reason = Some(why.clone());
+        self.save(p)?;
+        Ok(Cancel::TooLate(
+            ClientError::new(ClientErrorKind::Pending, why)
+                .hint("`asyncpay sync` after more blocks finishes it"),
+        ))
+    }
+
     /// Whether a PTLC expiring at `expiry` must be enforced on chain now: update,
     /// settlement and claim need `shared_delay + 3·C − 1` blocks (PROTOCOL.md §4.1, 4.),
     /// plus a slack (`sale::payee_close_margin`).
@@ -1738,6 +1781,18 @@ impl Payments<'_, '_> {
         let payment_id = p.payment_id;
         let revealed_before = p.scalar_revealed_at;
         if revealed_before.is_none() {
+            // `t` leaves only if we could enforce the PTLC on chain should S take it and not
+            // sign: the close and the claim pay their fees from our confirmed coins.
+            if let Some(short) = self.s.fee_reserve_warning()? {
+                return Err(ClientError::failed(format!(
+                    "not claiming yet: {short}; without them the PTLC could not be enforced \
+                     on chain should S take the payment scalar and not sign"
+                ))
+                .hint(
+                    "receive coins, then run `asyncpay claim` again; or give the payment back \
+                     with `asyncpay payments cancel ID` so the payer is refunded",
+                ));
+            }
             // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info")?;

@@ -190,6 +190,9 @@ pub struct Net {
 }
 
 /// See the module documentation.
+/// The confirmed coins each payee gets for the fees of a force close and a claim.
+const PAYEE_FEE_RESERVE: u64 = 50_000;
+
 /// Every S's `server init` in [`create_network`].
 pub const SERVER_INIT: &str = "server init --shared-delay 15 --min-shared-delay 2 \
      --inbound-shared-delay 6 --confirmation-budget 1 --min-confirmations 1 --inbound anyone";
@@ -261,6 +264,8 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     let payees: Vec<Node> = (0..payees)
         .map(|j| {
             let node = Node::create(root.path(), &format!("payee{j}"), &chain);
+            // Its fee reserve: a payee claims only while it could enforce the claim on chain.
+            node.fund(PAYEE_FEE_RESERVE);
             node.engine()
                 .open_channel(
                     servers[j % servers.len()].url(),
