@@ -367,11 +367,12 @@ fn a_stripped_fee_child_is_put_back_on_the_ledger() {
     assert!(info.confirmation_height.is_some(), "A's update confirmed");
 }
 
-/// A payee without the coins to enforce its claim on chain (the fees of a force close and
-/// of the claim come from its confirmed coins) never reveals the payment scalar: were S to
-/// take it and not sign, the payee could publish nothing, and S would be paid by A and
-/// take the PTLC back by its timeout. The sale goes through; the claim is refused and says
-/// why; S cannot complete A's payment. Once coins arrive, the same claim pays.
+/// A payee without the coins to enforce a claim on chain (the fees of a force close and of
+/// the claim come from its confirmed coins) neither sells nor reveals the payment scalar:
+/// were S to take it and not sign, the payee could publish nothing, and S would be paid by
+/// A and take the PTLC back by its timeout. Unsold, the payment stays A's to cancel; once
+/// coins arrive it sells. Coins spent between the sale and the claim stop the claim too;
+/// with coins again, the same claim pays.
 #[test]
 fn a_payee_without_coins_reveals_nothing_until_it_could_enforce_its_claim() {
     let st = Story::new(&[]);
@@ -383,13 +384,31 @@ fn a_payee_without_coins_reveals_nothing_until_it_could_enforce_its_claim() {
         .as_str()
         .unwrap()
         .to_owned();
+    let e = fails(&c, &["receive"], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not selling yet"), "{e}");
+    assert!(message.contains("0 sat of confirmed coins"), "{e}");
+    assert_ne!(c.ok(&["payments", "show", &pid])["status"], "sold");
+    st.a.ok(&["sync"]);
+    assert_eq!(st.a.ok(&["payments", "show", &pid])["status"], "pending");
+
+    common::procs::fund(&c, &st.env, B_FEE_RESERVE);
     let sold = c.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    // C spends every confirmed coin: the claim waits.
+    let elsewhere = st.a.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.ok(&["wallet", "send", &elsewhere, "--all"]);
     let e = fails(&c, &["claim", &pid], 1);
-    let message = e["error"]["message"].as_str().unwrap();
-    assert!(message.contains("not claiming yet"), "{e}");
-    assert!(message.contains("0 sat of confirmed coins"), "{e}");
-    assert_eq!(c.ok(&["payments", "show", &pid])["status"], "sold");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not claiming yet"),
+        "{e}"
+    );
     st.a.ok(&["sync"]);
     assert_eq!(
         st.a.ok(&["payments", "show", &pid])["status"],

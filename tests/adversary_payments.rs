@@ -175,7 +175,7 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
     });
     // S agrees; A, whose state 1 is signed (its `s_A` went to B), calls it cancelled only
     // once an earlier state settles: S could complete state 1 until then.
-    let waiting = fails(&story.a, &["payments", "cancel", &id], 1);
+    let waiting = fails(&story.a, &["payments", "cancel", &id], 5);
     assert!(
         waiting["error"]["message"]
             .as_str()

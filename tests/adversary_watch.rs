@@ -907,10 +907,11 @@ fn a_close_signature_s_holds_on_to_ends_the_channel() {
 }
 
 /// A's channel is closing after B sold and claimed A's payment (so S holds `s_A` and the
-/// completed `n+1`). A asks to cancel, and S answers "cancelled" (it lies). Before, A wrote
-/// the payment cancelled, final, while S settled `n+1` on chain: A paid and showed no proof.
-/// Now A waits for the chain: the payment stays pending until a state settles, and it
-/// ends paid, with B's invoice, when that state is `n+1`.
+/// completed `n+1`), and S hides it: it shows the payment pending, and would answer a
+/// cancel with "cancelled". Before, A asked and wrote the payment cancelled, final, while S
+/// settled `n+1` on chain: A paid and showed no proof. Now the chain decides on a closing
+/// channel, not S: the payment stays pending (exit 5) until a state settles, and it ends
+/// paid, with B's invoice, once S delivers it.
 #[test]
 fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
     let (w, p) = budget_world();
@@ -934,7 +935,7 @@ fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
         "state_number": 1,
         "sale_queued": false,
     }));
-    let e = fails(a, &["payments", "cancel", &pid], 1);
+    let e = fails(a, &["payments", "cancel", &pid], 5);
     assert!(
         e["error"]["message"]
             .as_str()

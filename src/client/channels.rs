@@ -861,43 +861,64 @@ impl Engine<'_> {
         // instead (the same balances).
         ch.channel = ch.channel.closing().map_err(refused)?;
         self.save(ch)?;
-        let done: CloseDone = match client.post(
-            "/v1/channels/close/sign",
-            &CloseSign {
-                channel_id: ch.channel.id(),
-                fee_sat: fee.to_sat(),
-                nonce: hex(&public.to_bytes()),
-                server_nonce: accept.nonce.clone(),
-                partial_signature: hex(&partial.to_bytes()),
-            },
-        ) {
-            Ok(done) => done,
-            Err(e) => {
-                let outcome = self.watch(ch, source, true)?;
-                return Err(ClientError::new(
-                    ClientErrorKind::Pending,
-                    format!(
-                        "{}; the server may hold our signature of the cooperative close, so channel \
-                         {} carries no new payment and is being force-closed ({outcome})",
-                        ClientError::from(e).message,
-                        ch.channel.id()
-                    ),
-                )
-                .hint("`asyncpay channel show ID` follows the close"));
+        let closed = client
+            .post::<_, CloseDone>(
+                "/v1/channels/close/sign",
+                &CloseSign {
+                    channel_id: ch.channel.id(),
+                    fee_sat: fee.to_sat(),
+                    nonce: hex(&public.to_bytes()),
+                    server_nonce: accept.nonce.clone(),
+                    partial_signature: hex(&partial.to_bytes()),
+                },
+            )
+            .map_err(ClientError::from)
+            .and_then(|done| {
+                let tx: bitcoin::Transaction =
+                    bitcoin::consensus::encode::deserialize_hex(&done.tx_hex).map_err(|e| {
+                        ClientError::failed(format!(
+                            "the server sent an invalid close transaction: {e}"
+                        ))
+                    })?;
+                if tx.compute_txid() != done.txid {
+                    return Err(ClientError::failed(
+                        "the server's close transaction does not match its txid",
+                    ));
+                }
+                Ok(tx)
+            });
+        match closed {
+            Ok(tx) => {
+                // S published it; make sure the chain has it (idempotent).
+                let _ = source.broadcast(&tx);
+                Ok(())
             }
-        };
-        // S published it; make sure the chain has it (idempotent).
-        let tx: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(&done.tx_hex)
-            .map_err(|e| {
-                ClientError::failed(format!("the server sent an invalid close transaction: {e}"))
-            })?;
-        if tx.compute_txid() != done.txid {
-            return Err(ClientError::failed(
-                "the server's close transaction does not match its txid",
-            ));
+            // S did not complete the close with us, and may hold our signature of it.
+            Err(e) => {
+                let why = format!(
+                    "{}; the server may hold our signature of the cooperative close, so channel \
+                     {} carries no new payment",
+                    e.message,
+                    ch.channel.id()
+                );
+                Err(match self.watch(ch, source, true) {
+                    Ok(outcome) => ClientError::new(
+                        ClientErrorKind::Pending,
+                        format!("{why} and is being force-closed ({outcome})"),
+                    )
+                    .hint("`asyncpay channel show ID` follows the close"),
+                    Err(f) => ClientError::new(
+                        f.kind,
+                        format!("{why}; force-closing it failed: {}", f.message),
+                    )
+                    .hint(f.hint.unwrap_or_else(|| {
+                        "the channel is closing: its next look (`asyncpay channel show ID`) \
+                         publishes our latest update"
+                            .to_owned()
+                    })),
+                })
+            }
         }
-        let _ = source.broadcast(&tx);
-        Ok(())
     }
 
     fn force_close(

@@ -313,6 +313,14 @@ fn api_message(e: &NetError) -> String {
     }
 }
 
+/// Whether `ch`'s pending update is state `number` and we never signed it (so it can never
+/// complete).
+fn unsigned(ch: &ClientChannel, number: u32) -> bool {
+    ch.channel
+        .pending()
+        .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
+}
+
 /// What became of a cancel S was asked for.
 enum Cancel {
     /// Cancelled: our balance is back.
@@ -786,6 +794,18 @@ impl Payments<'_, '_> {
             return Ok(());
         }
         let mut ch = self.channel(p.channel_id)?;
+        // On a closing channel the chain decides first: once a state before ours settled,
+        // nobody can complete ours, whatever S says.
+        let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        if ch.channel.status() != ChannelStatus::Open
+            && !unsigned(&ch, number)
+            && matches!(
+                self.cancel_on_closing_channel(p, &mut ch, number)?,
+                Cancel::Done
+            )
+        {
+            return Ok(());
+        }
         let client = self.s.channel_client(&ch)?;
         let view: PaymentView = client.get(&format!("/v1/payments/{}", p.payment_id))?;
         match view.status {
@@ -795,10 +815,10 @@ impl Payments<'_, '_> {
                     "payment {} expired unsold: cancelling",
                     p.payment_id
                 ));
-                self.cancel(p)
+                self.try_cancel(p).map(drop)
             }
-            // Not cancelled yet on a closing channel is what `try_cancel` wrote down, not a
-            // failure of this sync.
+            // Not cancelled yet (on a closing channel, until the chain decides) is what
+            // `try_cancel` wrote down, not a failure of this sync.
             PaymentStatus::Cancelled => self.try_cancel(p).map(drop),
             PaymentStatus::Pending | PaymentStatus::Sold => {
                 p.reason = (view.status == PaymentStatus::Sold)
@@ -953,6 +973,9 @@ impl Payments<'_, '_> {
                 })
             })
             .map(|u| u.withheld());
+        if ch.channel.status() != ChannelStatus::Open && !unsigned(&ch, number) {
+            return self.cancel_on_closing_channel(p, &mut ch, number);
+        }
         match client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
             Ok(_) => {}
             Err(e) if api_code(&e) == Some("unknown_payment") && ours != Some(true) => {
@@ -992,19 +1015,15 @@ impl Payments<'_, '_> {
             }
         }
         if ch.channel.status() != ChannelStatus::Open {
-            // The channel is closing: nothing new is signed on it, and S refuses any sale.
-            // An `n+1` we never signed can never complete: its unused nonce is dropped.
-            if ch
-                .channel
-                .pending()
-                .is_some_and(|u| u.next().number == number && u.local_partial().is_none())
-            {
-                ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-                p.status = LocalStatus::Cancelled;
-                self.commit(&ch, p)?;
-                return Ok(Cancel::Done);
+            // Closing since we asked: nothing new is signed on it, and S refuses any sale.
+            if !unsigned(&ch, number) {
+                return self.cancel_on_closing_channel(p, &mut ch, number);
             }
-            return self.cancel_on_closing_channel(p, &mut ch, number);
+            // An `n+1` we never signed can never complete: its unused nonce is dropped.
+            ch.channel = ch.channel.cancel_pending().map_err(refused)?;
+            p.status = LocalStatus::Cancelled;
+            self.commit(&ch, p)?;
+            return Ok(Cancel::Done);
         }
         if ch
             .channel
@@ -1363,6 +1382,9 @@ impl Payments<'_, '_> {
         if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
+        // Sold, the payment could only be claimed: not before we could claim it (the payer
+        // can still cancel an unsold one).
+        self.enforceable("selling", "`asyncpay receive`")?;
         if ch.channel.status() != ChannelStatus::Open {
             // Nothing of the sale is pending on it: the next run picks an open channel.
             if ch.channel.pending().is_none() {
@@ -1588,9 +1610,9 @@ impl Payments<'_, '_> {
         let retry_until = Instant::now() + CLAIM_RETRY;
         while claimed.is_err() && p.scalar_revealed_at.is_some() && Instant::now() < retry_until {
             std::thread::sleep(Duration::from_secs(1));
-            // A block may have come meanwhile: from the close margin on, `t` is not sent
-            // again (the close below).
-            if expiry.is_some_and(|e| self.tip().is_ok_and(|t| self.near_expiry(p, &ch, e, t))) {
+            // A block may have come meanwhile: from the close margin on (or with the tip
+            // unknown), `t` is not sent again (the close below).
+            if expiry.is_some_and(|e| self.tip().map_or(true, |t| self.near_expiry(p, &ch, e, t))) {
                 break;
             }
             // As written: a failed write may have left the channel in memory ahead of it
@@ -1688,32 +1710,39 @@ impl Payments<'_, '_> {
             .hint("run `asyncpay claim` again after shared_delay blocks"))
     }
 
-    /// A cancel S agreed to on a channel that is closing, our `n+1` signed (its `s_A` went
-    /// to the payee in the package). S's word is not enough: should S hold `s_A` (a sale
-    /// before the close, and the payee's claim), S completes `n+1` and settles it, whatever
-    /// it answers here. So the payment is cancelled only once a state before `n+1`
-    /// settles; a settled `n+1` leaves it pending, for `sync` to collect.
+    /// A cancel on a channel that is closing (or closed), our `n+1` signed (its `s_A` went
+    /// to the payee in the package). The chain decides, not S: should S hold `s_A` (a sale
+    /// before the close, and the payee's claim), S completes `n+1` and settles it whatever
+    /// it says. So the payment is cancelled only once a state before `n+1` is settled for
+    /// good (or the channel closed cooperatively), `minimum_depth` deep; a settled `n+1`
+    /// means it was paid, and it waits for S's invoice (`sync`).
     fn cancel_on_closing_channel(
         &self,
         p: &mut ClientPayment,
         ch: &mut ClientChannel,
         number: u32,
     ) -> ClientResult<Cancel> {
+        let final_depth = ch.channel.minimum_depth().max(1);
         let why = match self.s.watch(ch, self.source, false)? {
             WatchOutcome::Settled {
                 state,
                 confirmations,
                 ..
-            } if confirmations > 0 && state < number => None,
-            WatchOutcome::ClosedCooperatively { .. } => None,
+            } if state < number && confirmations >= final_depth => None,
+            WatchOutcome::ClosedCooperatively { confirmations, .. }
+                if confirmations >= final_depth =>
+            {
+                None
+            }
             WatchOutcome::Settled { state, .. } if state >= number => Some(format!(
-                "not cancelled: channel {} settled state {state}, which holds this payment: S \
-                 completed it",
+                "not cancelled: channel {} settled state {state}, which holds this payment: it \
+                 is paid on chain, and S has not delivered the payee's invoice yet",
                 ch.channel.id()
             )),
             other => Some(format!(
-                "S agreed to cancel it, but channel {} is closing ({other}) and S could still \
-                 complete our signed state {number}: cancelled once an earlier state settles",
+                "channel {} is closing ({other}), and S could still complete our signed state \
+                 {number} should it hold our partial signature: the payment is cancelled once \
+                 an earlier state settles",
                 ch.channel.id()
             )),
         };
@@ -1726,7 +1755,7 @@ impl Payments<'_, '_> {
         self.save(p)?;
         Ok(Cancel::TooLate(
             ClientError::new(ClientErrorKind::Pending, why)
-                .hint("`asyncpay sync` after more blocks finishes it"),
+                .hint("`asyncpay sync` follows it to its end"),
         ))
     }
 
@@ -1759,6 +1788,23 @@ impl Payments<'_, '_> {
         self.source.tip_height().map_err(ClientError::from)
     }
 
+    /// Whether we could enforce a PTLC on chain should S take `t` and not sign: the close
+    /// and the claim pay their fees from our confirmed coins (the fee reserve of our live
+    /// channels). Short of it, `doing` stops with what is missing.
+    fn enforceable(&self, doing: &str, again: &str) -> ClientResult<()> {
+        match self.s.fee_reserve_warning()? {
+            None => Ok(()),
+            Some(short) => Err(ClientError::failed(format!(
+                "not {doing} yet: {short}; without them a PTLC could not be enforced on chain \
+                 should S take the payment scalar and not sign"
+            ))
+            .hint(format!(
+                "receive coins, then run {again} again; or give the payment back with \
+                 `asyncpay payments cancel ID` so the payer is refunded"
+            ))),
+        }
+    }
+
     /// The claim with S: reveal `t` with the state folding the PTLC, and sign it.
     fn claim_off_chain(
         &self,
@@ -1781,18 +1827,7 @@ impl Payments<'_, '_> {
         let payment_id = p.payment_id;
         let revealed_before = p.scalar_revealed_at;
         if revealed_before.is_none() {
-            // `t` leaves only if we could enforce the PTLC on chain should S take it and not
-            // sign: the close and the claim pay their fees from our confirmed coins.
-            if let Some(short) = self.s.fee_reserve_warning()? {
-                return Err(ClientError::failed(format!(
-                    "not claiming yet: {short}; without them the PTLC could not be enforced \
-                     on chain should S take the payment scalar and not sign"
-                ))
-                .hint(
-                    "receive coins, then run `asyncpay claim` again; or give the payment back \
-                     with `asyncpay payments cancel ID` so the payer is refunded",
-                ));
-            }
+            self.enforceable("claiming", "`asyncpay claim`")?;
             // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info")?;
@@ -2438,10 +2473,11 @@ impl Engine<'_> {
                 ))
                 .hint(format!("`asyncpay payments show {id}` shows it"))
             } else {
-                ClientError::failed(format!(
-                    "payment {id} could not be cancelled: {}",
-                    refusal.message
-                ))
+                // Its kind kept: waiting for the chain is pending, not a failure.
+                ClientError::new(
+                    refusal.kind,
+                    format!("payment {id} could not be cancelled: {}", refusal.message),
+                )
                 .hint(refusal.hint.unwrap_or_default())
             });
         }
