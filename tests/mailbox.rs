@@ -196,6 +196,35 @@ fn server_wide_limit() {
     mb.post(node(1), node(5), vec![1], None, NOW + 10).unwrap();
 }
 
+/// One member cannot fill S's mailboxes alone: its items in all of them together are capped
+/// (`max_items_per_member`), whatever recipients it makes up, also after a restart; other
+/// members still post; its items that expired make room again.
+#[test]
+fn a_member_cannot_fill_the_server_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let limits = MailboxLimits {
+        max_items_per_member: 3,
+        ..MailboxLimits::default()
+    };
+    let mb = Mailbox::open(new_store(tmp.path()))
+        .unwrap()
+        .with_limits(limits);
+    for r in 2..5 {
+        mb.post(node(1), node(r), vec![1], Some(NOW + 10), NOW)
+            .unwrap();
+    }
+    drop(mb);
+    let mb = Mailbox::open(reopen_store(tmp.path()))
+        .unwrap()
+        .with_limits(limits);
+    assert_eq!(
+        mb.post(node(1), node(9), vec![1], None, NOW).unwrap_err(),
+        MailboxError::MemberLimit { max: 3 }
+    );
+    mb.post(node(7), node(9), vec![1], None, NOW).unwrap();
+    mb.post(node(1), node(9), vec![1], None, NOW + 10).unwrap();
+}
+
 #[test]
 fn expired_items_are_gone() {
     let tmp = tempfile::tempdir().unwrap();

@@ -68,6 +68,10 @@ pub const MAX_ITEMS_PER_RECIPIENT: usize = 100;
 pub const MAX_ITEMS_PER_SENDER: usize = 20;
 /// Most items S holds in all mailboxes together.
 pub const MAX_TOTAL_ITEMS: usize = 100_000;
+/// Most items one member (S itself aside) may have waiting in all mailboxes together: S's
+/// whole mailbox then takes a hundred members (each with its channel) to fill, not one
+/// posting to thousands of made-up recipients.
+pub const MAX_ITEMS_PER_MEMBER: usize = 1_000;
 /// Longest lifetime a sender may choose: 30 days.
 pub const MAX_TTL_SECS: u64 = 30 * 24 * 3600;
 /// Most items one stranger may have waiting for one recipient.
@@ -99,6 +103,8 @@ pub struct MailboxLimits {
     pub max_items_per_sender: usize,
     /// See [`MAX_TOTAL_ITEMS`].
     pub max_total_items: usize,
+    /// See [`MAX_ITEMS_PER_MEMBER`].
+    pub max_items_per_member: usize,
     /// See [`MAX_TTL_SECS`].
     pub max_ttl_secs: u64,
     /// See [`DEFAULT_TTL_SECS`].
@@ -120,6 +126,7 @@ impl Default for MailboxLimits {
             max_items_per_recipient: MAX_ITEMS_PER_RECIPIENT,
             max_items_per_sender: MAX_ITEMS_PER_SENDER,
             max_total_items: MAX_TOTAL_ITEMS,
+            max_items_per_member: MAX_ITEMS_PER_MEMBER,
             max_ttl_secs: MAX_TTL_SECS,
             default_ttl_secs: DEFAULT_TTL_SECS,
             max_items_per_stranger: MAX_ITEMS_PER_STRANGER,
@@ -219,6 +226,13 @@ pub enum MailboxError {
         /// The limit.
         max: usize,
     },
+    /// The sender, a member, has [`MailboxLimits::max_items_per_member`] items waiting in
+    /// all mailboxes together.
+    #[error("this node already has {max} items waiting in this server's mailboxes; wait until their recipients fetched some")]
+    MemberLimit {
+        /// The limit.
+        max: usize,
+    },
     /// S holds [`MailboxLimits::max_total_items`] items in all mailboxes.
     #[error("the server holds its maximum of {max} mailbox items; try again later")]
     ServerFull {
@@ -293,7 +307,9 @@ impl From<MailboxError> for ApiError {
             }
             MailboxError::Empty => ApiError::bad_request("empty_item", message),
             MailboxError::MailboxFull { .. } => ApiError::conflict("mailbox_full", message),
-            MailboxError::SenderLimit { .. } => ApiError::conflict("sender_limit", message),
+            MailboxError::SenderLimit { .. } | MailboxError::MemberLimit { .. } => {
+                ApiError::conflict("sender_limit", message)
+            }
             MailboxError::ServerFull { .. } => ApiError::conflict("server_mailbox_full", message),
             MailboxError::WorkRequired { .. } => ApiError::conflict("work_required", message),
             MailboxError::ExpiryPassed { .. } | MailboxError::ExpiryTooFar { .. } => {
@@ -368,6 +384,8 @@ struct Entry {
 struct Index {
     items: BTreeMap<ItemId, Entry>,
     by_recipient: HashMap<NodeId, BTreeSet<ItemId>>,
+    /// How many items each sender has waiting.
+    by_sender: HashMap<NodeId, usize>,
     /// Strangers' items in the order they make room: least work, then oldest.
     strangers: BTreeSet<(u8, u64, ItemId)>,
     by_expiry: BTreeSet<(u64, ItemId)>,
@@ -386,6 +404,7 @@ impl Index {
                 .insert((entry.work, entry.meta.posted_at, id));
         }
         self.by_expiry.insert((entry.meta.expires_at, id));
+        *self.by_sender.entry(entry.meta.sender).or_default() += 1;
         self.items.insert(id, entry);
     }
 
@@ -401,6 +420,17 @@ impl Index {
         }
         self.strangers.remove(&(e.work, e.meta.posted_at, *id));
         self.by_expiry.remove(&(e.meta.expires_at, *id));
+        if let Some(n) = self.by_sender.get_mut(&e.meta.sender) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_sender.remove(&e.meta.sender);
+            }
+        }
+    }
+
+    /// How many items `sender` has waiting.
+    fn sent_by(&self, sender: &NodeId) -> usize {
+        self.by_sender.get(sender).copied().unwrap_or(0)
     }
 
     fn get(&self, id: &ItemId) -> Option<&Entry> {
@@ -513,6 +543,11 @@ impl Mailbox {
     ) -> Self {
         self.members = Some(Arc::new(members));
         self
+    }
+
+    /// Whether `sender` is the server this mailbox belongs to.
+    fn is_server(&self, sender: &NodeId) -> bool {
+        matches!(&self.backing, Backing::Server(core) if *sender == core.node_id())
     }
 
     /// Whether `sender` posts as a member now.
@@ -716,6 +751,17 @@ impl Mailbox {
                     recipient,
                     required,
                     proven,
+                });
+            }
+        }
+        if member
+            && !self.is_server(&sender)
+            && index.sent_by(&sender) >= limits.max_items_per_member
+        {
+            self.drop_expired(index, None, now)?;
+            if index.sent_by(&sender) >= limits.max_items_per_member {
+                return Err(MailboxError::MemberLimit {
+                    max: limits.max_items_per_member,
                 });
             }
         }
