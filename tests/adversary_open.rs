@@ -255,6 +255,11 @@ struct LyingServer {
 
 impl LyingServer {
     fn start() -> LyingServer {
+        LyingServer::with_delay(OpenPolicy::default().default_shared_delay)
+    }
+
+    /// A lying S that sets `delay` as every channel's `shared_delay`.
+    fn with_delay(delay: u16) -> LyingServer {
         let lie = Arc::new(Mutex::new(OutPoint::null()));
         let told = lie.clone();
         let secrets = PartySecrets::from_seed(200);
@@ -281,6 +286,9 @@ impl LyingServer {
                     Message::OpenChannel(o) => {
                         let policy = OpenPolicy {
                             minimum_depth: 1,
+                            default_shared_delay: delay,
+                            min_shared_delay: delay,
+                            max_shared_delay: delay,
                             ..OpenPolicy::default()
                         };
                         let (ch, a) = Channel::accept_open(&o, &secrets.keys(), &policy).unwrap();
@@ -365,6 +373,26 @@ fn a_client_refuses_a_servers_fake_funding() {
     }
     // B's wallet holds nothing and lost nothing.
     assert_eq!(b.ok(&["wallet", "balance"])["total_sat"], 0);
+}
+
+/// S sets each channel's `shared_delay`. One so short that an old state S publishes could
+/// win while the client is offline for a few blocks, or so long that a force close locks
+/// the client's money for months, is refused before anything is signed, and leaves no
+/// channel behind.
+#[test]
+fn a_client_refuses_a_shared_delay_out_of_bounds() {
+    let env = Env::new();
+    let b = env.wallet("b");
+    for delay in [2, 5, 2017, u16::MAX] {
+        let liar = LyingServer::with_delay(delay);
+        let e = common::story::fails(&b, &["channel", "request-inbound", &liar.url, "100000"], 1);
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("shared_delay of {delay} blocks")),
+            "{e}"
+        );
+    }
+    no_channels(&b);
 }
 
 /// A proxy in front of the real S that hands each channel message to `meddle` first:

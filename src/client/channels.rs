@@ -416,6 +416,19 @@ impl Engine<'_> {
             _ => return Err(ClientError::failed("the server did not accept the channel")),
         };
         let channel = Channel::on_accept_channel(&open, &accept).map_err(refused)?;
+        // S chose the delay: within it, an old state S publishes must be answered, and a
+        // force close of ours waits that long for our money.
+        if !(MIN_ACCEPTED_SHARED_DELAY..=MAX_ACCEPTED_SHARED_DELAY).contains(&accept.shared_delay) {
+            return Err(ClientError::failed(format!(
+                "the server set a shared_delay of {} blocks for this channel, outside the \
+                 {MIN_ACCEPTED_SHARED_DELAY} to {MAX_ACCEPTED_SHARED_DELAY} blocks this wallet \
+                 accepts: shorter, an old state the server publishes could win while we are \
+                 offline for a few blocks; longer, a force close would lock our money for \
+                 weeks",
+                accept.shared_delay
+            ))
+            .hint("use another server; nothing was signed or funded"));
+        }
         let mut ch = ClientChannel {
             server_url: url.to_owned(),
             server: info.node_id,
@@ -811,6 +824,13 @@ fn check_server_funding(
         .check_funding_output(&tx, outpoint)
         .map_err(|e| lie(e.to_string()))
 }
+
+/// The shortest `shared_delay` a client accepts from S for a channel: six blocks (about an
+/// hour) to notice and answer an old state.
+pub const MIN_ACCEPTED_SHARED_DELAY: u16 = 6;
+/// The longest `shared_delay` a client accepts from S: two weeks of blocks, the longest
+/// S's own policy offers by default.
+pub const MAX_ACCEPTED_SHARED_DELAY: u16 = 2016;
 
 impl Engine<'_> {
     fn cooperative_close(
