@@ -600,6 +600,55 @@ fn a_claim_written_before_a_crash_is_paid_on_a_closing_channel() {
     assert_eq!(value_at(&story.env, &to_node(&story.b, 0)), AMOUNT);
 }
 
+/// B claims off-chain once the PTLC expired (its view of the chain lags, or it lies about
+/// the time): S's own tip decides, and S refuses (`ptlc_expired`) before it completes A's
+/// update: the timing window that keeps S able to rebind A's `n+1` assumes a claim by the
+/// expiry. (S's watcher is slowed down here, so that S has not closed B–S at its margin.)
+#[test]
+fn s_refuses_an_off_chain_claim_from_the_ptlcs_expiry_on() {
+    let story = Story::new(&["--watch-interval-ms", "600000"]);
+    let height = || story.env.ledger().tip().unwrap().height;
+    let id = pay(&story);
+    let sold_at = height();
+    story.b.ok(&["receive", "--no-claim"]);
+    let stale = story.env.root.path().join("stale-chain");
+    if story.b.chain.is_dir() {
+        copy_dir(&story.b.chain, &stale);
+    } else {
+        std::fs::copy(&story.b.chain, &stale).unwrap();
+    }
+    let lagging = Wallet {
+        chain: stale,
+        ..story.b.clone()
+    };
+    let moved = common::procs::command()
+        .arg("--datadir")
+        .arg(&lagging.dir)
+        .arg("--passphrase-file")
+        .arg(&lagging.pass)
+        .args(["wallet", "set-chain", &lagging.chain_spec()])
+        .output()
+        .unwrap();
+    assert!(moved.status.success(), "{moved:?}");
+    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(sold_at, 6, 1);
+    while height() < expiry {
+        story.env.mine(1);
+    }
+    let e = fails(&lagging, &["claim", &id], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ptlc_expired")),
+        "{e}"
+    );
+    story.a.ok(&["sync"]);
+    assert_eq!(
+        status(&story.a, &id),
+        "pending",
+        "S did not complete A's payment"
+    );
+}
+
 /// A close that cannot be published (no confirmed coins to pay its fee through the anchor)
 /// leaves the channel closing; every look now tries to publish it again. Such a failure
 /// must not stop the wallet: its other channel still receives a payment, and listing shows

@@ -142,7 +142,16 @@ impl Server {
         nonce_log: Option<&Path>,
         log: Option<&Path>,
     ) -> Server {
-        let mut c = Server::command(s, port, log);
+        // `--watch-interval-ms MS` in `extra` replaces the default of 100.
+        let at = extra.iter().position(|a| *a == "--watch-interval-ms");
+        let interval = at.map_or("100", |i| extra[i + 1]);
+        let extra: Vec<&str> = extra
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| at.is_none_or(|at| *i != at && *i != at + 1))
+            .map(|(_, a)| *a)
+            .collect();
+        let mut c = Server::command_watching(s, port, log, interval);
         c.args(extra);
         if let Some(log) = nonce_log {
             c.env("ASYNCPAY_TEST_NONCE_LOG", log);
@@ -153,6 +162,11 @@ impl Server {
     /// `server run` of wallet `s` on 127.0.0.1:`port`, its stderr to `log` (or discarded),
     /// to be given more and spawned ([`Server::spawn`]).
     pub fn command(s: &Wallet, port: &str, log: Option<&Path>) -> Command {
+        Server::command_watching(s, port, log, "100")
+    }
+
+    /// [`Server::command`], its watcher passing every `interval_ms`.
+    fn command_watching(s: &Wallet, port: &str, log: Option<&Path>, interval_ms: &str) -> Command {
         let listen = format!("127.0.0.1:{port}");
         let mut c = s.cmd(&[
             "server",
@@ -160,7 +174,7 @@ impl Server {
             "--listen",
             &listen,
             "--watch-interval-ms",
-            "100",
+            interval_ms,
         ]);
         let stderr = match log {
             Some(log) => Stdio::from(std::fs::File::create(log).unwrap()),
