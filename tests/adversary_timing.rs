@@ -222,6 +222,29 @@ fn the_timing_inequality_holds_to_the_block() {
         2,
     );
     assert!(e.to_string().contains("at least 15"), "{e}");
+    // A delay our clients refuse (they accept 6 to 2,016 blocks) is warned of at init.
+    for (flag, delay) in [("--inbound-shared-delay", "5"), ("--shared-delay", "2017")] {
+        let mut init = vec![
+            "server",
+            "init",
+            "--shared-delay",
+            "40",
+            "--min-shared-delay",
+            "2",
+            "--inbound-shared-delay",
+            "6",
+            "--confirmation-budget",
+            "1",
+        ];
+        let at = init.iter().position(|a| *a == flag).unwrap();
+        init[at + 1] = delay;
+        let (code, _, stderr) = s.human(&init);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(&format!("warning: {flag} {delay}: asyncpay clients accept")),
+            "{stderr}"
+        );
+    }
     let port = free_port();
     server_init(&s, 15, 6, &port);
     fund(&s, &env, 1_000_000);

@@ -83,6 +83,21 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             limits.inbound_notice_blocks = inbound_notice_blocks;
             settings.policy.inbound_shared_delay = inbound_shared_delay;
             settings.policy.confirmation_budget = confirmation_budget;
+            use crate::client::{MAX_ACCEPTED_SHARED_DELAY, MIN_ACCEPTED_SHARED_DELAY};
+            let accepted = MIN_ACCEPTED_SHARED_DELAY..=MAX_ACCEPTED_SHARED_DELAY;
+            for (flag, delay) in [
+                ("--shared-delay", shared_delay),
+                ("--inbound-shared-delay", inbound_shared_delay),
+            ] {
+                if !accepted.contains(&delay) {
+                    // Another client may accept it; ours will not.
+                    out.note(&format!(
+                        "warning: {flag} {delay}: asyncpay clients accept a shared_delay of \
+                         {MIN_ACCEPTED_SHARED_DELAY} to {MAX_ACCEPTED_SHARED_DELAY} blocks and \
+                         refuse such channels"
+                    ));
+                }
+            }
             settings.policy.check_timing().map_err(|e| {
                 CliError::usage(e)
                     .hint("raise --shared-delay, or lower --inbound-shared-delay or --confirmation-budget")

@@ -22,7 +22,9 @@ use std::rc::Rc;
 
 use bitcoin::Network;
 
-pub use channels::{ChannelClose, ClientChannel};
+pub use channels::{
+    ChannelClose, ClientChannel, MAX_ACCEPTED_SHARED_DELAY, MIN_ACCEPTED_SHARED_DELAY,
+};
 pub use error::{ClientError, ClientErrorKind, ClientResult};
 pub use payments::{
     crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PayOptions,

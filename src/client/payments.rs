@@ -797,11 +797,12 @@ impl Payments<'_, '_> {
         // On a closing channel the chain decides first: once a state before ours settled,
         // nobody can complete ours, whatever S says.
         let number = p.request.as_ref().map_or(0, |r| r.proposal.number);
+        // (A look that fails decides nothing: S is asked as usual.)
         if ch.channel.status() != ChannelStatus::Open
             && !unsigned(&ch, number)
             && matches!(
-                self.cancel_on_closing_channel(p, &mut ch, number)?,
-                Cancel::Done
+                self.cancel_on_closing_channel(p, &mut ch, number),
+                Ok(Cancel::Done)
             )
         {
             return Ok(());
@@ -1382,9 +1383,6 @@ impl Payments<'_, '_> {
         if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
-        // Sold, the payment could only be claimed: not before we could claim it (the payer
-        // can still cancel an unsold one).
-        self.enforceable("selling", "`asyncpay receive`")?;
         if ch.channel.status() != ChannelStatus::Open {
             // Nothing of the sale is pending on it: the next run picks an open channel.
             if ch.channel.pending().is_none() {
@@ -1409,6 +1407,14 @@ impl Payments<'_, '_> {
         if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
         }
+        // Sold, the payment could only be claimed or given back: not before we could claim
+        // it (an unsold one stays the payer's to cancel). An interrupted sale was finished
+        // above, coins or not.
+        self.enforceable(
+            "selling",
+            "the payment stays received, and the payer can still cancel it",
+            "`asyncpay receive`",
+        )?;
         // S chooses the expiry from its tip, the channel's delay and its published
         // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
         let info: ServerInfo = client.get("/v1/info")?;
@@ -1791,7 +1797,7 @@ impl Payments<'_, '_> {
     /// Whether we could enforce a PTLC on chain should S take `t` and not sign: the close
     /// and the claim pay their fees from our confirmed coins (the fee reserve of our live
     /// channels). Short of it, `doing` stops with what is missing.
-    fn enforceable(&self, doing: &str, again: &str) -> ClientResult<()> {
+    fn enforceable(&self, doing: &str, meanwhile: &str, again: &str) -> ClientResult<()> {
         match self.s.fee_reserve_warning()? {
             None => Ok(()),
             Some(short) => Err(ClientError::failed(format!(
@@ -1799,8 +1805,7 @@ impl Payments<'_, '_> {
                  should S take the payment scalar and not sign"
             ))
             .hint(format!(
-                "receive coins, then run {again} again; or give the payment back with \
-                 `asyncpay payments cancel ID` so the payer is refunded"
+                "receive coins, then run {again} again; {meanwhile}"
             ))),
         }
     }
@@ -1827,7 +1832,12 @@ impl Payments<'_, '_> {
         let payment_id = p.payment_id;
         let revealed_before = p.scalar_revealed_at;
         if revealed_before.is_none() {
-            self.enforceable("claiming", "`asyncpay claim`")?;
+            self.enforceable(
+                "claiming",
+                "you can also give the payment back with `asyncpay payments cancel ID`, so \
+                 that the payer is refunded",
+                "`asyncpay claim`",
+            )?;
             // S must answer before `t` leaves: an unreachable S learns nothing, and the PTLC
             // is then enforced near its expiry as before.
             let _: ServerInfo = client.get("/v1/info")?;

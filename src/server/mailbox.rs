@@ -1356,8 +1356,8 @@ mod tests {
     }
 
     proptest! {
-        /// What the index answers from its by-recipient, strangers' and expiry sets is what a
-        /// scan of every item answers (the scans the mailbox made before it kept them).
+        /// What the index answers from its by-recipient, by-sender, strangers' and expiry sets
+        /// is what a scan of every item answers (the scans the mailbox made before it kept them).
         #[test]
         fn the_index_answers_like_a_scan_of_every_item(steps in proptest::collection::vec(step(), 0..80)) {
             let mut index = Index::default();
@@ -1381,6 +1381,11 @@ mod tests {
                 }
                 let all: Vec<&Entry> = index.items.values().collect();
                 prop_assert_eq!(index.strangers_total(), all.iter().filter(|e| e.stranger).count());
+                for s in 0..4 {
+                    let s = node(s);
+                    prop_assert_eq!(index.sent_by(&s), all.iter().filter(|e| e.meta.sender == s).count());
+                }
+                prop_assert!(index.by_sender.values().all(|n| *n > 0));
                 for now in 0..9 {
                     let mut scanned: Vec<ItemId> = all
                         .iter()
