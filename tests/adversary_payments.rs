@@ -689,18 +689,25 @@ fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
         .clone();
     assert_eq!(x_listed["status"], "closing");
     assert_eq!(x_listed["chain"]["status"], "alert", "{x_listed}");
-    // C sells a payment in its other channel (its claim waits for the coins that could
-    // enforce it on chain).
+    // C sells nothing without the coins that could enforce a claim on chain (it says so,
+    // not that channel x is stuck); with them, its other channel is paid. Two coins: the
+    // close's fee child takes one.
     let address = c.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let id = story.a.ok(&["pay", &address, "2000"])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    c.ok(&["receive", "--no-claim"]);
-    assert_eq!(status(&c, &id), "sold");
+    let e = fails(&c, &["receive"], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not selling yet")),
+        "{e}"
+    );
     assert!(!spent(&story, &funding));
     fund(&c, &story.env, 50_000);
-    c.ok(&["claim", &id]);
+    fund(&c, &story.env, 50_000);
+    c.ok(&["receive"]);
     assert_eq!(status(&c, &id), "paid");
     c.ok(&["channel", "show", &x]);
     assert!(spent(&story, &funding), "the look published the close");

@@ -454,6 +454,8 @@ fn a_payment_received_moves_the_idle_close() {
     fund(&a, &env, 500_000);
     a.ok(&["channel", "open", &url, "200000"]);
     let b = env.wallet("b");
+    // B's fee reserve: it sells and claims only with the coins to enforce a claim on chain.
+    fund(&b, &env, 100_000);
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
     env.mine(1);
     let funded_at = env.ledger().tip().unwrap().height;

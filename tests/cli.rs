@@ -714,7 +714,11 @@ fn demo_runs_and_keeps_explorable_wallets() {
         assert_eq!(code, 0, "{stderr}");
         serde_json::from_str(&stdout).unwrap()
     };
-    assert_eq!(sat(&kept("b", &["wallet", "balance"])["confirmed_sat"]), 0);
+    // B's fee reserve, untouched: B was paid off-chain.
+    assert_eq!(
+        sat(&kept("b", &["wallet", "balance"])["confirmed_sat"]),
+        50_000
+    );
     assert_eq!(
         kept("a", &["channel", "list"])["channels"],
         serde_json::json!([])

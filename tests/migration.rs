@@ -104,7 +104,10 @@ fn a_network_of_the_file_format_is_migrated_and_goes_on() {
         "{shown}"
     );
 
-    // A new payment on the migrated channels, received by the migrated payee.
+    // A new payment on the migrated channels, received by the migrated payee (given its fee
+    // reserve first: a payee sells and claims only with the coins to enforce a claim).
+    let mut ledger = asyncpay::chain::Ledger::open(&b.chain).unwrap();
+    common::procs::fund_on(&b, &mut ledger, 100_000);
     let address = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let id = a.ok(&["pay", &address, "1000"])["payment_id"]
         .as_str()

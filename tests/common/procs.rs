@@ -242,6 +242,11 @@ impl Env {
 
 /// Funds `w`'s on-chain wallet from the ledger's faucet.
 pub fn fund(w: &Wallet, env: &Env, sat: u64) {
+    fund_on(w, &mut env.ledger(), sat);
+}
+
+/// Funds `w`'s on-chain wallet from the faucet of `ledger` (a block is mined).
+pub fn fund_on(w: &Wallet, ledger: &mut Ledger, sat: u64) {
     let addr = w.ok(&["wallet", "address"])["address"]
         .as_str()
         .unwrap()
@@ -250,7 +255,7 @@ pub fn fund(w: &Wallet, env: &Env, sat: u64) {
         .unwrap()
         .assume_checked()
         .script_pubkey();
-    env.ledger()
+    ledger
         .fund(&script, bitcoin::Amount::from_sat(sat))
         .unwrap();
 }
