@@ -622,6 +622,54 @@ fn mine_to(w: &World, tip: u32) {
     }
 }
 
+/// B's `claim` of `pid` sends S nothing (its error says `says`) and force-closes B–S; S
+/// cannot complete A's payment; then B claims the PTLC on chain as soon as the settlement
+/// confirms, by the expiry, still never sending `t` off-chain.
+fn b_goes_on_chain_without_revealing(
+    w: &World,
+    p: &StallingProxy,
+    pid: &str,
+    expiry: u32,
+    says: &str,
+) {
+    let (a, b) = (&w.a, &w.b);
+    let e = fails(b, &["claim", pid], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains(says), "{e}");
+    assert!(message.contains("force-closed"), "{e}");
+    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
+    assert_eq!(
+        b.ok(&["channel", "show", &w.b_channel])["status"],
+        "closing"
+    );
+    assert_eq!(
+        a.ok(&["payments", "show", pid])["status"],
+        "pending",
+        "S cannot complete A's payment without t"
+    );
+    let mut paid = false;
+    for _ in 0..40 {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let out = b.cmd(&["claim", pid]).output().unwrap();
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v["payments"][0]["status"] == "paid" {
+                paid = true;
+                break;
+            }
+        }
+    }
+    assert!(paid, "B is paid on chain");
+    assert!(height(&w.env) <= expiry, "B's claim confirmed by E");
+    assert_eq!(
+        p.claims.load(Ordering::SeqCst),
+        0,
+        "t never went to S off-chain"
+    );
+    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+}
+
 /// Attacker review item 3 (with item 4): B comes online when off-chain there is no longer
 /// time to enforce the PTLC on chain should S take `t` and not sign (S stalls every claim).
 /// B sends S nothing: it force-closes B–S at once and claims on chain, revealing `t` only
@@ -648,43 +696,7 @@ fn b_near_the_expiry_goes_on_chain_without_revealing_t() {
         "S did not close B–S yet"
     );
 
-    let e = fails(b, &["claim", &pid], 1);
-    let message = e["error"]["message"].as_str().unwrap();
-    assert!(message.contains("too near to reveal"), "{e}");
-    assert!(message.contains("force-closed"), "{e}");
-    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
-    assert_eq!(
-        b.ok(&["channel", "show", &w.b_channel])["status"],
-        "closing"
-    );
-    assert_eq!(
-        a.ok(&["payments", "show", &pid])["status"],
-        "pending",
-        "S cannot complete A's payment without t"
-    );
-
-    // B claims the PTLC on chain as soon as the settlement confirms, in time.
-    let mut paid = false;
-    for _ in 0..40 {
-        w.env.mine(1);
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let out = b.cmd(&["claim", &pid]).output().unwrap();
-        if out.status.success() {
-            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-            if v["payments"][0]["status"] == "paid" {
-                paid = true;
-                break;
-            }
-        }
-    }
-    assert!(paid, "B is paid on chain");
-    assert!(height(&w.env) <= expiry, "B's claim confirmed by E");
-    assert_eq!(
-        p.claims.load(Ordering::SeqCst),
-        0,
-        "t never went to S off-chain"
-    );
-    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+    b_goes_on_chain_without_revealing(&w, &p, &pid, expiry, "too near to reveal");
     // S extracts t from B's claim and completes A's payment.
     eventually("A to see its payment paid", || {
         a.cmd(&["sync"]).output().unwrap().status.success()
@@ -751,7 +763,7 @@ fn b_too_late_to_enforce_reveals_nothing() {
 #[test]
 fn b_killed_before_its_claim_left_never_sends_t_off_chain_near_the_expiry() {
     let (w, p) = budget_world();
-    let (a, b) = (&w.a, &w.b);
+    let b = &w.b;
     let (pid, expiry) = sell_one(&w);
     let out = b
         .cmd(&["claim", &pid])
@@ -776,45 +788,7 @@ fn b_killed_before_its_claim_left_never_sends_t_off_chain_near_the_expiry() {
     );
     assert_eq!(b.ok(&["channel", "show", &w.b_channel])["status"], "open");
 
-    let e = fails(b, &["claim", &pid], 1);
-    let message = e["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("too near to send the payment scalar"),
-        "{e}"
-    );
-    assert!(message.contains("force-closed"), "{e}");
-    assert_eq!(p.claims.load(Ordering::SeqCst), 0, "t never went to S");
-    assert_eq!(
-        b.ok(&["channel", "show", &w.b_channel])["status"],
-        "closing"
-    );
-    assert_eq!(
-        a.ok(&["payments", "show", &pid])["status"],
-        "pending",
-        "S cannot complete A's payment without t"
-    );
-    // B claims on chain (the test's chain is not congested: in time).
-    let mut paid = false;
-    for _ in 0..40 {
-        w.env.mine(1);
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let out = b.cmd(&["claim", &pid]).output().unwrap();
-        if out.status.success() {
-            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-            if v["payments"][0]["status"] == "paid" {
-                paid = true;
-                break;
-            }
-        }
-    }
-    assert!(paid, "B is paid on chain");
-    assert!(height(&w.env) <= expiry, "B's claim confirmed by E");
-    assert_eq!(
-        p.claims.load(Ordering::SeqCst),
-        0,
-        "t never went to S off-chain"
-    );
-    assert_eq!(value_at(&w.env, &to_node(b, 0)), 10_000);
+    b_goes_on_chain_without_revealing(&w, &p, &pid, expiry, "too near to send the payment scalar");
 }
 
 /// B sends `t` one block before the close margin; S takes it and does not sign (S stalls
