@@ -28,7 +28,7 @@ pub use channels::{
 pub use error::{ClientError, ClientErrorKind, ClientResult};
 pub use payments::{
     crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PayOptions,
-    PaymentDetails, Progress, TestCrash, DEFAULT_MAX_FEE_PPM, WAIT_POLL,
+    PaymentDetails, Progress, TestCrash, WAIT_POLL,
 };
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 

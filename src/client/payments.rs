@@ -1729,32 +1729,38 @@ impl Payments<'_, '_> {
         number: u32,
     ) -> ClientResult<Cancel> {
         let final_depth = ch.channel.minimum_depth().max(1);
+        let id = ch.channel.id();
         let why = match self.s.watch(ch, self.source, false)? {
             WatchOutcome::Settled {
                 state,
                 confirmations,
                 ..
-            } if state < number && confirmations >= final_depth => None,
+            } if state < number && confirmations >= final_depth => Ok(format!(
+                "channel {id} settled state {state}, before this payment's state {number}"
+            )),
             WatchOutcome::ClosedCooperatively { confirmations, .. }
                 if confirmations >= final_depth =>
             {
-                None
+                Ok(format!(
+                    "channel {id} closed cooperatively, without this payment"
+                ))
             }
-            WatchOutcome::Settled { state, .. } if state >= number => Some(format!(
-                "not cancelled: channel {} settled state {state}, which holds this payment: it \
-                 is paid on chain, and S has not delivered the payee's invoice yet",
-                ch.channel.id()
+            WatchOutcome::Settled { state, .. } if state >= number => Err(format!(
+                "not cancelled: channel {id} settled state {state}, which holds this \
+                 payment: it is paid on chain, and S has not delivered the payee's invoice yet"
             )),
-            other => Some(format!(
-                "channel {} is closing ({other}), and S could still complete our signed state \
+            other => Err(format!(
+                "channel {id} is closing ({other}), and S could still complete our signed state \
                  {number} should it hold our partial signature: the payment is cancelled once \
-                 an earlier state settles",
-                ch.channel.id()
+                 an earlier state settles"
             )),
         };
-        let Some(why) = why else {
-            self.mark(p, LocalStatus::Cancelled, p.reason.clone())?;
-            return Ok(Cancel::Done);
+        let why = match why {
+            Ok(cancelled) => {
+                self.mark(p, LocalStatus::Cancelled, Some(cancelled))?;
+                return Ok(Cancel::Done);
+            }
+            Err(why) => why,
         };
         p.status = LocalStatus::Pending;
         p.reason = Some(why.clone());
