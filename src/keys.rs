@@ -226,6 +226,28 @@ impl ChannelSecrets {
     pub fn ptlc_scalar(&self) -> secp::Scalar {
         secp::Scalar::try_from(self.ptlc.secret_bytes().as_slice()).expect("a valid key")
     }
+
+    /// These keys bound to the channel `id` (random, chosen by the client): the funding and
+    /// PTLC keys `k` become `k + H(K ‖ id)` (`H` tagged `asyncpay/channel-key`, `K = k·G`).
+    /// A wallet restored from its seed (or from an old backup) reuses key indices; bound to
+    /// a fresh id, the keys are fresh all the same, so no state a server holds from an old
+    /// channel spends a new one (update signatures commit to no outpoint: APOAS).
+    pub fn bound_to(&self, id: &[u8; 32]) -> ChannelSecrets {
+        let secp = secp();
+        let bind = |k: &SecretKey| {
+            let mut msg = k.public_key(secp).serialize().to_vec();
+            msg.extend_from_slice(id);
+            let tweak = crate::crypto::bip118::tagged_hash("asyncpay/channel-key", &msg);
+            let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(tweak)
+                .expect("a hash below the group order (all but 2^-128 of them)");
+            k.add_tweak(&tweak).expect("a tweaked key is not zero")
+        };
+        ChannelSecrets {
+            funding: bind(&self.funding),
+            settlement: self.settlement,
+            ptlc: bind(&self.ptlc),
+        }
+    }
 }
 
 impl WalletKeys {

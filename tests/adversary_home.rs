@@ -86,6 +86,57 @@ fn restore(env: &Env, w: &Wallet, name: &str) -> Wallet {
     restored
 }
 
+/// A wallet restored from its seed has no channel records, so its next channel takes a key
+/// index it used before. Its keys must still be new: were they the old channel's, S could
+/// answer with its own key of that channel, and every state signed there (update
+/// signatures commit to no outpoint and no amount) would spend the new channel's funding,
+/// with no record on the client's side to answer them. The keys are bound to each
+/// channel's random id: the same index, other keys; and the new channel works.
+#[test]
+fn a_restored_wallet_never_reuses_a_channels_keys() {
+    use asyncpay::client::ClientChannel;
+    let st = Story::new(&[]);
+    let restored = restore(&st.env, &st.a, "a-restored");
+    common::procs::fund(&restored, &st.env, 500_000);
+    let again =
+        common::procs::channel_id(&restored.ok(&["channel", "open", &st.server.url, "100000"]));
+    st.env.mine(1);
+    let keys = |w: &Wallet| -> Vec<(u32, String, [u8; 33])> {
+        let store = common::procs::read_store(w);
+        store
+            .keys_of::<ClientChannel>()
+            .unwrap()
+            .into_iter()
+            .map(|k| {
+                let ch: ClientChannel = store.load_keyed(&k).unwrap().unwrap();
+                let p = ch.channel.params();
+                (
+                    ch.key_index,
+                    ch.channel.id().to_string(),
+                    p.client.funding.serialize(),
+                )
+            })
+            .collect()
+    };
+    let (old, new) = (keys(&st.a), keys(&restored));
+    assert_eq!((old.len(), new.len()), (1, 1));
+    assert_eq!(old[0].0, new[0].0, "the same key index");
+    assert_eq!(new[0].1, again);
+    assert_ne!(old[0].2, new[0].2, "other funding keys");
+    // The new channel signs and pays with its bound keys.
+    let address = st.b.ok(&["address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = restored.ok(&["pay", &address, "1000", "--channel", &again])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    st.b.ok(&["receive"]);
+    assert_eq!(restored.ok(&["sync"])["payments"][0]["status"], "paid");
+    assert_eq!(restored.ok(&["payments", "show", &id])["status"], "paid");
+}
+
 /// The payout of `sat` from a channel is in `w`'s wallet: `w`'s total is `expected`, the
 /// payout is an unspent output of its change chain, a restore from the seed on a fresh data
 /// dir shows the same, and `wallet send` spends it (the amount sent needs it).

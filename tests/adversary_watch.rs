@@ -1227,6 +1227,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
                 key_index: 0,
                 channel: serde_json::from_value(format1(&h.client.channel, &client_chunk)).unwrap(),
                 opened_height: None,
+                keys_bound: false,
             },
         )
         .unwrap();

@@ -225,7 +225,13 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
     let mut attack = honest.clone();
     attack.input = vec![fee_in, ptlc_in.clone()];
     let w: Vec<Vec<u8>> = ptlc_in.witness.iter().map(<[u8]>::to_vec).collect();
-    let receiver = keys_of(&b).channel(0).ptlc_scalar().serialize();
+    // B's PTLC key of its channel: the index's, bound to the channel's id.
+    let b_id: asyncpay::protocol::ChannelId = st.b_channel.parse().unwrap();
+    let receiver = keys_of(&b)
+        .channel(0)
+        .bound_to(&b_id.0)
+        .ptlc_scalar()
+        .serialize();
     let sig = sign_leaf(&attack, 1, &[fee_out, ptlc_out], &w[2], receiver);
     attack.input[1].witness = Witness::from_slice(&[sig, w[1].clone(), w[2].clone(), w[3].clone()]);
     assert_eq!(

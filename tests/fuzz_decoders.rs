@@ -341,6 +341,7 @@ fn state_files() -> Vec<Vec<u8>> {
         key_index: 3,
         channel: pending,
         opened_height: None,
+        keys_bound: true,
     };
     let server_channel = ServerChannel {
         opened_height: None,

@@ -52,6 +52,11 @@ pub struct ClientChannel {
     /// watcher on bitcoind scans from there). Absent in records from before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_height: Option<u32>,
+    /// Its keys are bound to its id ([`crate::keys::ChannelSecrets::bound_to`]): every
+    /// channel opened since that was built. False in older records (their keys are the
+    /// index's alone).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keys_bound: bool,
 }
 
 impl ClientChannel {
@@ -251,7 +256,7 @@ impl Engine<'_> {
         ch: &mut ClientChannel,
         with: impl FnOnce(&mut Txn<'_>) -> Result<(), StoreError>,
     ) -> ClientResult<Vec<Message>> {
-        let secret = self.keys.channel(ch.key_index).funding_scalar();
+        let secret = self.secrets(ch).funding_scalar();
         crate::server::record_nonce_use(&ch.channel);
         let (c, _) = ch.channel.sign(secret).map_err(refused)?;
         ch.channel = c;
@@ -354,6 +359,16 @@ impl Engine<'_> {
         }
     }
 
+    /// The secret keys of `ch`.
+    pub(crate) fn secrets(&self, ch: &ClientChannel) -> crate::keys::ChannelSecrets {
+        let by_index = self.keys.channel(ch.key_index);
+        if ch.keys_bound {
+            by_index.bound_to(&ch.channel.id().0)
+        } else {
+            by_index
+        }
+    }
+
     fn next_key_index(&self) -> ClientResult<u32> {
         Ok(self
             .all()?
@@ -384,7 +399,13 @@ impl Engine<'_> {
         }
         let key_index = self.next_key_index()?;
         let opened_height;
-        let mut keys = self.keys.channel(key_index).party_keys();
+        // Keys bound to a fresh id: a restored wallet reuses key indices, never keys.
+        let channel_id = ChannelId(random32()?);
+        let mut keys = self
+            .keys
+            .channel(key_index)
+            .bound_to(&channel_id.0)
+            .party_keys();
         // Whatever the channel pays us when it ends (settlement, cooperative close, PTLC
         // claims) goes to a change address of our own wallet, revealed and written now,
         // before the key leaves: `wallet balance` shows it, a restore from the seed finds it.
@@ -404,7 +425,7 @@ impl Engine<'_> {
             keys.settlement = payout.internal_key;
         }
         let open = OpenChannel {
-            channel_id: ChannelId(random32()?),
+            channel_id,
             client_keys: WireKeys::from(&keys),
             capacity_sat: amount.to_sat(),
             funder,
@@ -435,6 +456,7 @@ impl Engine<'_> {
             key_index,
             channel,
             opened_height: Some(opened_height),
+            keys_bound: true,
         };
         self.save(&ch)?;
         let mut named_funding = false;
@@ -846,7 +868,7 @@ impl Engine<'_> {
             .map_err(refused)?;
         let key = CooperativeClose::signing_key(ch.channel.params()).map_err(refused)?;
         let msg = close.sighash().map_err(refused)?;
-        let secrets = self.keys.channel(ch.key_index);
+        let secrets = self.secrets(ch);
         let nonce = SecretNonce::generate(random32()?, secrets.funding_scalar(), &key, Some(&msg));
         let public = nonce.public_nonce();
         let hex = crate::protocol::hex::encode;

@@ -689,7 +689,7 @@ impl Payments<'_, '_> {
             // S's nonce is written next to our secret nonce before we sign with it.
             self.s.save(&ch)?;
             crash_point("payment-nonces-recorded");
-            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            let secret = self.s.secrets(&ch).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign_withheld(secret).map_err(refused)?;
             ch.channel = c;
@@ -1523,7 +1523,7 @@ impl Payments<'_, '_> {
         if crashing_at("sale-signed") {
             // Signed and written, our partial not sent yet (what a crash or a lost reply
             // leaves): S must not drop the sale state under us.
-            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            let secret = self.s.secrets(&ch).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
@@ -1951,7 +1951,7 @@ impl Payments<'_, '_> {
         }
         if crashing_at("fail-signed") {
             // Signed and written, our partial not sent yet (a crash or a lost reply).
-            let secret = self.s.keys.channel(ch.key_index).funding_scalar();
+            let secret = self.s.secrets(&ch).funding_scalar();
             crate::server::record_nonce_use(&ch.channel);
             let (c, _) = ch.channel.sign(secret).map_err(refused)?;
             ch.channel = c;
@@ -2147,7 +2147,7 @@ impl Payments<'_, '_> {
             .ok_or_else(|| ClientError::corrupt("S's adaptor pre-signature is missing"))?;
         let t = secp::Scalar::try_from(package.partial_signature.to_bytes().as_slice())
             .map_err(|_| ClientError::corrupt("the payer's partial signature is zero"))?;
-        let receiver = self.s.keys.channel(ch.key_index).ptlc_scalar();
+        let receiver = self.s.secrets(ch).ptlc_scalar();
         let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
             .map_err(ClientError::failed)?;
         self.s.publish_channel_tx(self.source, &tx)?;
