@@ -137,6 +137,44 @@ fn a_restored_wallet_never_reuses_a_channels_keys() {
     assert_eq!(restored.ok(&["payments", "show", &id])["status"], "paid");
 }
 
+/// The same for S: restored from its seed (its channel records gone), S hands out its key
+/// indices again, so a client that had a channel at an index could send its old key again
+/// and replay that channel's states on the new one, funded by S. S's keys are bound to a
+/// random value of its own per channel: the same index, other keys.
+#[test]
+fn a_restored_server_never_reuses_a_channels_keys() {
+    use asyncpay::server::ServerChannel;
+    let st = Story::new(&[]);
+    let s2 = restore(&st.env, &st.s, "s-restored");
+    common::story::server_init(&s2, None);
+    common::procs::fund(&s2, &st.env, 1_000_000);
+    let server = Server::start(&s2);
+    let c = st.env.wallet("c");
+    c.ok(&["channel", "request-inbound", &server.url, "100000"]);
+    st.env.mine(1);
+    let keys = |w: &Wallet| -> Vec<(u32, [u8; 33])> {
+        let store = common::procs::read_store(w);
+        store
+            .keys_of::<ServerChannel>()
+            .unwrap()
+            .into_iter()
+            .map(|k| {
+                let ch: ServerChannel = store.load_keyed(&k).unwrap().unwrap();
+                (ch.key_index, ch.channel.params().server.funding.serialize())
+            })
+            .collect()
+    };
+    let new = keys(&s2);
+    assert_eq!(new.len(), 1);
+    let old = keys(&st.s);
+    let reused = old
+        .iter()
+        .find(|(i, _)| *i == new[0].0)
+        .expect("the same index");
+    assert_ne!(reused.1, new[0].1, "other funding keys");
+    drop(server);
+}
+
 /// The payout of `sat` from a channel is in `w`'s wallet: `w`'s total is `expected`, the
 /// payout is an unspent output of its change chain, a restore from the seed on a fresh data
 /// dir shows the same, and `wallet send` spends it (the amount sent needs it).

@@ -1153,6 +1153,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         opened_height: None,
         received: None,
         uncovered_since: None,
+        key_salt: None,
     };
     let root = tempfile::tempdir().unwrap();
     let store = DataDir::open(root.path(), LockWait::Fail)

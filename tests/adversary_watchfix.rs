@@ -265,7 +265,7 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
     while tip(env) < ptlc.expiry {
         env.mine(1);
     }
-    let s_secret = keys_of(&st.s).channel(1).ptlc_scalar();
+    let s_secret = s_channel(&st.s, 1).secrets(&keys_of(&st.s)).ptlc_scalar();
     let timeout = signed_timeout_claim(&params, &ptlc, outpoint, s_secret, [9; 32]).unwrap();
     let b_script = to_node(&b, 0);
     let mut hostile = timeout.clone();

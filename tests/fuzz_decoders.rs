@@ -351,6 +351,7 @@ fn state_files() -> Vec<Vec<u8>> {
         key_index: 4,
         channel: opened,
         published: vec![bitcoin::Txid::from_byte_array_ext([3; 32])],
+        key_salt: Some([5; 32]),
     };
     let server_payment = ServerPayment {
         ptlc_state: None,

@@ -71,7 +71,22 @@ impl ClientChannel {
 impl StateFile for ClientChannel {
     const FILE: &'static str = "channels";
     const KIND: &'static str = "asyncpay/client-channel";
-    const VERSION: u32 = 1;
+    /// 2: `keys_bound` (a build that does not know it must not read the record: it would
+    /// sign with the index's keys alone).
+    const VERSION: u32 = 2;
+
+    fn migrate(version: u32, data: serde_json::Value) -> Result<Self, String> {
+        match version {
+            // The keys of the index alone.
+            1 => serde_json::from_value(data)
+                .map(|c| ClientChannel {
+                    keys_bound: false,
+                    ..c
+                })
+                .map_err(|e| e.to_string()),
+            _ => Err(format!("no upgrade path from version {version}")),
+        }
+    }
 
     fn save_beside(&self, tx: &mut Txn<'_>) -> Result<(), StoreError> {
         crate::server::save_history_chunks(tx, &self.channel)

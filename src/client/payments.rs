@@ -2147,7 +2147,16 @@ impl Payments<'_, '_> {
             .ok_or_else(|| ClientError::corrupt("S's adaptor pre-signature is missing"))?;
         let t = secp::Scalar::try_from(package.partial_signature.to_bytes().as_slice())
             .map_err(|_| ClientError::corrupt("the payer's partial signature is zero"))?;
-        let receiver = self.s.secrets(ch).ptlc_scalar();
+        let secrets = self.s.secrets(ch);
+        // The key the PTLC script names: a claim signed with another is refused by every
+        // node (the PTLC then times out to S).
+        if secrets.party_keys().ptlc != params.client.ptlc {
+            return Err(ClientError::corrupt(format!(
+                "our PTLC key of channel {} is not the one its PTLCs name",
+                ch.channel.id()
+            )));
+        }
+        let receiver = secrets.ptlc_scalar();
         let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
             .map_err(ClientError::failed)?;
         self.s.publish_channel_tx(self.source, &tx)?;

@@ -328,6 +328,27 @@ pub struct ServerChannel {
     /// this channel (policy stake); S force-closes it `inbound_notice_blocks` later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncovered_since: Option<u32>,
+    /// The random value S's keys of this channel are bound to
+    /// ([`crate::keys::ChannelSecrets::bound_to`]): an S restored from its seed or an old
+    /// copy reuses key indices, never keys, so no client can replay an old channel's states
+    /// on a new one. Absent in older records (their keys are the index's alone).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::protocol::hex::option"
+    )]
+    pub key_salt: Option<[u8; 32]>,
+}
+
+impl ServerChannel {
+    /// S's secret keys of this channel.
+    pub fn secrets(&self, keys: &WalletKeys) -> crate::keys::ChannelSecrets {
+        let by_index = keys.channel(self.key_index);
+        match &self.key_salt {
+            Some(salt) => by_index.bound_to(salt),
+            None => by_index,
+        }
+    }
 }
 
 /// What S last saw paid into a channel it funds.
@@ -351,7 +372,22 @@ pub struct CloseNotice {
 impl StateFile for ServerChannel {
     const FILE: &'static str = "server-channels";
     const KIND: &'static str = "asyncpay/server-channel";
-    const VERSION: u32 = 1;
+    /// 2: `key_salt` (a build that does not know it must not read the record: it would
+    /// sign with the index's keys alone).
+    const VERSION: u32 = 2;
+
+    fn migrate(version: u32, data: serde_json::Value) -> Result<Self, String> {
+        match version {
+            // The keys of the index alone.
+            1 => serde_json::from_value(data)
+                .map(|c| ServerChannel {
+                    key_salt: None,
+                    ..c
+                })
+                .map_err(|e| e.to_string()),
+            _ => Err(format!("no upgrade path from version {version}")),
+        }
+    }
 
     fn save_beside(&self, tx: &mut Txn<'_>) -> Result<(), StoreError> {
         save_history_chunks(tx, &self.channel)
@@ -921,7 +957,8 @@ impl ServerCore {
         let next_index = index
             .checked_add(1)
             .ok_or_else(|| internal("channel key indexes exhausted"))?;
-        let mut keys = self.keys.channel(index).party_keys();
+        let key_salt = random32()?;
+        let mut keys = self.keys.channel(index).bound_to(&key_salt).party_keys();
         let policy = inner.settings.policy.open_policy_for(open.funder);
         // Checked before a payout address is revealed: a refused open costs S no address
         // (gaps of unused addresses are what a restore from the seed must scan across).
@@ -944,6 +981,7 @@ impl ServerCore {
             opened_height: tip,
             received: None,
             uncovered_since: None,
+            key_salt: Some(key_salt),
         };
         self.save(&ch)?;
         inner
@@ -1052,7 +1090,7 @@ impl ServerCore {
             check_stake(inner, client, 0)?;
         }
         let ch = Self::owned(inner, client, &s.channel_id)?;
-        let secret = self.keys.channel(ch.key_index).funding_scalar();
+        let secret = ch.secrets(&self.keys).funding_scalar();
         record_nonce_use(&ch.channel);
         // The client's partial is checked (through the final signature, see
         // `Channel::countersign`) and our nonce is consumed here: the channel without it is
@@ -1441,7 +1479,7 @@ impl ServerCore {
         let ch = Self::owned(&mut inner, client, &req.channel_id)?;
         let (close, key) = close_tx(&ch.channel, req.fee_sat)?;
         let msg = close.sighash().map_err(internal)?;
-        let secret = self.keys.channel(ch.key_index).funding_scalar();
+        let secret = ch.secrets(&self.keys).funding_scalar();
         let nonce = SecretNonce::generate(rand, secret, &key, Some(&msg));
         let public = nonce.public_nonce();
         inner
@@ -1476,7 +1514,7 @@ impl ServerCore {
         let client_nonce = PublicNonce::from_bytes(&unhex::<66>("nonce", &req.nonce)?)
             .map_err(bad_field("nonce"))?;
         let params = ch.channel.params().clone();
-        let secret = self.keys.channel(ch.key_index).funding_scalar();
+        let secret = ch.secrets(&self.keys).funding_scalar();
         let session = SigningSession::new(
             &key,
             [

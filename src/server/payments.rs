@@ -811,7 +811,7 @@ impl ServerCore {
             .channel
             .accept(&req.proposal, rand, exactly(&expected))
             .map_err(channel_error)?;
-        let key_index = b.key_index;
+        let secrets = b.secrets(&self.keys);
         // Everything checks: with `--manual` the sale now waits for the operator (S's new
         // nonce is dropped unused).
         if manual && !payment.approved && payment.status == PaymentStatus::Pending {
@@ -828,7 +828,7 @@ impl ServerCore {
             ));
         }
         let digest = claim_digest(channel.params(), &ptlc).map_err(internal)?;
-        let secret = self.keys.channel(key_index).ptlc_scalar();
+        let secret = secrets.ptlc_scalar();
         let pre = PreSignature::sign(secret, &digest, point, aux);
         // The sale is decided and written before S's nonce or pre-signature leaves; S keeps
         // its pre-signature to extract `t` from B's claim if B claims on chain.
@@ -1179,7 +1179,7 @@ impl ServerCore {
                 number: payment.state_number,
                 partial_signature: scalar,
             };
-            let secret = self.keys.channel(a.key_index).funding_scalar();
+            let secret = a.secrets(&self.keys).funding_scalar();
             super::record_nonce_use(&a.channel);
             // `t` is checked as A's partial signature through the final signature of n+1
             // (`Channel::countersign`): it verifies only if `t·G = T_A`.
@@ -1407,10 +1407,7 @@ impl ServerCore {
                 if tip < ptlc.expiry || payer_completed {
                     continue;
                 }
-                let secret = self
-                    .keys
-                    .channel(inner.channels[&b_id].key_index)
-                    .ptlc_scalar();
+                let secret = inner.channels[&b_id].secrets(&self.keys).ptlc_scalar();
                 for outpoint in unspent {
                     let r = signed_timeout_claim(
                         ch.params(),
