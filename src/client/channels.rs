@@ -77,13 +77,10 @@ impl StateFile for ClientChannel {
 
     fn migrate(version: u32, data: serde_json::Value) -> Result<Self, String> {
         match version {
-            // The keys of the index alone.
+            // Without `keys_bound`, the keys of the index alone (the field defaults to
+            // false). The error names no stored value.
             1 => serde_json::from_value(data)
-                .map(|c| ClientChannel {
-                    keys_bound: false,
-                    ..c
-                })
-                .map_err(|e| e.to_string()),
+                .map_err(|_| "its version-1 data does not decode as a channel".to_owned()),
             _ => Err(format!("no upgrade path from version {version}")),
         }
     }
