@@ -75,14 +75,9 @@ impl StateFile for ClientChannel {
     /// sign with the index's keys alone).
     const VERSION: u32 = 2;
 
+    /// Version 1: without `keys_bound` (false: the keys of the index alone).
     fn migrate(version: u32, data: serde_json::Value) -> Result<Self, String> {
-        match version {
-            // Without `keys_bound`, the keys of the index alone (the field defaults to
-            // false). The error names no stored value.
-            1 => serde_json::from_value(data)
-                .map_err(|_| "its version-1 data does not decode as a channel".to_owned()),
-            _ => Err(format!("no upgrade path from version {version}")),
-        }
+        crate::store::migrate_by_defaults(version, 1, data)
     }
 
     fn save_beside(&self, tx: &mut Txn<'_>) -> Result<(), StoreError> {

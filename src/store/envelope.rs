@@ -48,6 +48,21 @@ pub trait StateFile: Serialize + serde::de::DeserializeOwned {
     }
 }
 
+/// [`StateFile::migrate`] for a type whose versions from `oldest` on differ only by fields
+/// added with serde defaults: their `data` decodes as it is. The error names no stored
+/// value.
+pub fn migrate_by_defaults<T: StateFile>(
+    version: u32,
+    oldest: u32,
+    data: serde_json::Value,
+) -> Result<T, String> {
+    if version < oldest {
+        return Err(format!("no upgrade path from version {version}"));
+    }
+    serde_json::from_value(data)
+        .map_err(|_| format!("its version-{version} data does not decode as {}", T::KIND))
+}
+
 /// A write target for secret bytes: a `Zeroizing<Vec<u8>>` that, when it must grow, copies
 /// into a new buffer and zeroizes the old one (a plain `Vec` would leave a copy in freed
 /// memory).

@@ -77,7 +77,7 @@ use age::x25519;
 pub use atomic::write_atomic;
 pub use backend::{Postgres, DATABASE_FILE, PASSWORD_ENV};
 pub use db::{Txn, DB_FILE};
-pub use envelope::StateFile;
+pub use envelope::{migrate_by_defaults, StateFile};
 pub use error::StoreError;
 pub use group::GroupStats;
 pub use holder::LockHolder;
