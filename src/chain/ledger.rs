@@ -22,7 +22,7 @@ use bitcoin::{
     Transaction, TxIn, TxMerkleNode, TxOut, Txid, Witness, XOnlyPublicKey,
 };
 
-use super::policy;
+use super::policy::{self, MIN_RELAY_FEE_SAT_PER_KVB};
 use super::validate::{
     self, BlockTimes, Coin, CoinLookup, RejectError, UtxoView, Validated, COINBASE_MATURITY,
 };
@@ -396,13 +396,15 @@ pub(crate) fn store_validate<S: ChainStore + ?Sized>(
 }
 
 /// Mines one block: the mempool transactions a miner takes ([`policy::left_out_of_block`]:
-/// packages paying at least 1 sat/vB, and what was handed to a miner), re-validated at the
+/// packages paying at least `min_rate` sat per 1,000 vB, and what was handed to a miner),
+/// re-validated at the
 /// new height (invalid ones are dropped, and with them their descendants), then the
 /// coinbase paying subsidy plus fees to `to`. The others stay in the mempool. Returns the
 /// block hash and the dropped txids.
 pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
     store: &mut S,
     to: &Script,
+    min_rate: u64,
 ) -> Result<(BlockHash, Vec<Txid>), LedgerError> {
     let tip = store.tip_height()?;
     let height = tip + 1;
@@ -411,7 +413,7 @@ pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
     let mut dropped = Vec::new();
     let mut fees = Amount::ZERO;
     // What a miner takes (the rest waits in the mempool, as it entered).
-    let waiting = policy::left_out_of_block(&*store)?;
+    let waiting = policy::left_out_of_block(&*store, min_rate)?;
     let mut left = Vec::new();
     for tx in store.mempool_take()? {
         let txid = tx.compute_txid();
@@ -473,11 +475,12 @@ pub(crate) fn store_mine<S: ChainStore + ?Sized>(
     store: &mut S,
     n: u32,
     to: Option<&Script>,
+    min_rate: u64,
 ) -> Result<Vec<BlockHash>, LedgerError> {
     let faucet = faucet_script();
     let to = to.unwrap_or(&faucet);
     (0..n)
-        .map(|_| store_mine_block(store, to).map(|(hash, _)| hash))
+        .map(|_| store_mine_block(store, to, min_rate).map(|(hash, _)| hash))
         .collect()
 }
 
@@ -522,7 +525,7 @@ pub(crate) fn store_fund<S: ChainStore + ?Sized>(
             // Mined at once (as bitcoind's `generateblock` with a transaction would): only
             // consensus applies, so the faucet pays no fee.
             let txid = policy::store_submit_to_miner(store, &tx)??;
-            store_mine_block(store, &faucet)?;
+            store_mine_block(store, &faucet, MIN_RELAY_FEE_SAT_PER_KVB)?;
             return Ok(OutPoint::new(txid, 0));
         }
         if blocks_mined >= 10_000 || block_subsidy(next) == Amount::ZERO {
@@ -532,7 +535,7 @@ pub(crate) fn store_fund<S: ChainStore + ?Sized>(
                 total.to_sat()
             )));
         }
-        store_mine_block(store, &faucet)?;
+        store_mine_block(store, &faucet, MIN_RELAY_FEE_SAT_PER_KVB)?;
         blocks_mined += 1;
     }
 }
@@ -882,14 +885,14 @@ impl Chain {
     /// Mines one block (see [`store_mine_block`]). Returns its hash and the dropped txids.
     #[cfg(test)]
     fn mine_block(&mut self, to: &Script) -> (BlockHash, Vec<Txid>) {
-        infallible(store_mine_block(self, to))
+        infallible(store_mine_block(self, to, MIN_RELAY_FEE_SAT_PER_KVB))
     }
 
     /// Mines `n` blocks, the coinbases paying `to` (default: the faucet). The first block
     /// takes the mempool's valid transactions; the rest of the mempool is dropped.
     /// Returns the new block hashes.
     pub fn mine(&mut self, n: u32, to: Option<&Script>) -> Vec<BlockHash> {
-        infallible(store_mine(self, n, to))
+        infallible(store_mine(self, n, to, MIN_RELAY_FEE_SAT_PER_KVB))
     }
 
     /// Pays `amount` to `script_pubkey` from the faucet in a normal, fully validated

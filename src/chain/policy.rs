@@ -21,8 +21,9 @@
 //!   the feerate diagram;
 //! - **chain limits**: 25 unconfirmed ancestors, 25 descendants;
 //! - **block assembly** (`left_out_of_block`): a block takes packages paying at least
-//!   1 sat/vB, best rate first, and what was handed to a miner (`store_submit_to_miner`,
-//!   which relay cannot outbid); the rest waits.
+//!   1 sat/vB (a busy mempool's block, `Ledger::mine_busy`, more), best rate first, and
+//!   what was handed to a miner (`store_submit_to_miner`, which relay cannot outbid); the
+//!   rest waits.
 //!
 //! Everything is checked over an overlay of the store (the mempool minus what would be
 //! replaced, plus what is submitted); nothing is written until every check passed. What
@@ -363,10 +364,13 @@ fn apply<S: ChainStore + ?Sized>(store: &mut S, plan: Plan) -> Result<Vec<Txid>,
 
 /// The mempool transactions a miner leaves out of the next block, with their entry info:
 /// those whose package (with their unconfirmed ancestors not yet in the block) pays less
-/// than 1 sat/vB (Core's `-blockmintxfee`, packages taken by their rate), unless one of the
-/// package was handed to a miner. A zero-fee parent whose child was replaced away waits.
+/// than `min_rate` sat per 1,000 vB (Core's `-blockmintxfee`, 1 sat/vB by default, packages
+/// taken by their rate; a higher one stands for a busy mempool whose blocks are full of
+/// better-paying transactions), unless one of the package was handed to a miner. A
+/// zero-fee parent whose child was replaced away waits.
 pub(crate) fn left_out_of_block<S: ChainStore + ?Sized>(
     store: &S,
+    min_rate: u64,
 ) -> Result<HashMap<Txid, (u32, bool)>, LedgerError> {
     let tip = store.tip_height()?;
     let overlay = Overlay::new(store, HashSet::new());
@@ -399,7 +403,7 @@ pub(crate) fn left_out_of_block<S: ChainStore + ?Sized>(
             let fee: Amount = package.iter().map(|t| sizes[t].0).sum();
             let vsize: u64 = package.iter().map(|t| sizes[t].1).sum();
             let forced = package.iter().any(|t| info[t].1);
-            if !forced && fee < min_relay_fee(vsize) {
+            if !forced && (fee < min_relay_fee(vsize) || sat_per_kvb(fee, vsize) < min_rate) {
                 continue;
             }
             let better = match &best {

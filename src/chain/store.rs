@@ -1538,7 +1538,26 @@ impl Ledger {
         if n == 0 {
             return Ok(Vec::new());
         }
-        self.write(|s| store_mine(s, n, to.as_deref()))
+        self.write(|s| {
+            store_mine(
+                s,
+                n,
+                to.as_deref(),
+                super::policy::MIN_RELAY_FEE_SAT_PER_KVB,
+            )
+        })
+    }
+
+    /// Mines `n` blocks as a busy mempool's miners do: each takes only the packages paying
+    /// at least `min_rate` (and what was handed to a miner); the rest waits. How a test
+    /// sees a fee bump at work.
+    pub fn mine_busy(
+        &self,
+        n: u32,
+        min_rate: bitcoin::FeeRate,
+    ) -> Result<Vec<BlockHash>, LedgerError> {
+        let min_rate = min_rate.to_sat_per_kwu().saturating_mul(4);
+        self.write(|s| store_mine(s, n, None, min_rate))
     }
 
     /// Pays `amount` from the faucet to `script_pubkey` and confirms it (see
