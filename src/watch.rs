@@ -234,6 +234,9 @@ pub enum WatchOutcome {
     WaitingForDelay {
         /// The update transaction.
         update_txid: Txid,
+        /// The channel output it spends (its one input of ours: an update's signatures
+        /// commit to no other input, so anyone may add some).
+        spends: OutPoint,
         /// Its state (our latest).
         state: u32,
         /// Its confirmations (0: mempool).
@@ -253,6 +256,8 @@ pub enum WatchOutcome {
     Settled {
         /// The settlement transaction.
         txid: Txid,
+        /// The update output it spends (its one input of ours, as for an update).
+        spends: OutPoint,
         /// The settled state.
         state: u32,
         /// Its confirmations (0: mempool).
@@ -292,20 +297,23 @@ impl WatchOutcome {
     }
 
     /// Our own transaction of `channel` that waits in the mempool and that we want
-    /// confirmed: our latest update during its delay, or the settlement of our latest
-    /// state — never an older state's, which a peer may have published against us.
-    pub fn unconfirmed_own(&self, channel: &Channel) -> Option<Txid> {
+    /// confirmed, with the channel output it spends: our latest update during its delay,
+    /// or the settlement of our latest state — never an older state's, which a peer may
+    /// have published against us.
+    pub fn unconfirmed_own(&self, channel: &Channel) -> Option<(Txid, OutPoint)> {
         match *self {
             WatchOutcome::WaitingForDelay {
                 update_txid,
+                spends,
                 confirmations: 0,
                 ..
-            } => Some(update_txid),
+            } => Some((update_txid, spends)),
             WatchOutcome::Settled {
                 txid,
+                spends,
                 state,
                 confirmations: 0,
-            } if Some(state) == channel.latest().map(|l| l.state.number) => Some(txid),
+            } if Some(state) == channel.latest().map(|l| l.state.number) => Some((txid, spends)),
             _ => None,
         }
     }
@@ -351,10 +359,12 @@ enum Last {
     Unspent,
     /// A key-path (cooperative) spend of the funding output.
     Cooperative(Transaction, Option<u32>),
-    /// An update whose update output is unspent.
-    Update(Transaction, Option<u32>, u32),
-    /// A settlement of update output `state`.
-    Settlement(Transaction, Option<u32>, u32),
+    /// An update whose update output is unspent, with its height, its state and the
+    /// channel output it spends.
+    Update(Transaction, Option<u32>, u32, OutPoint),
+    /// A settlement of update output `state`, with its height, that state and the update
+    /// output it spends.
+    Settlement(Transaction, Option<u32>, u32, OutPoint),
     /// A spend of the funding output or of an update output that is none of the above.
     Unknown {
         /// The spending transaction.
@@ -434,7 +444,7 @@ fn last_spend(funding: OutPoint, view: &impl ChainView) -> Result<Last, WatchErr
             })
         }
     }
-    let (mut tx, mut height) = (first, height);
+    let (mut tx, mut height, mut spent) = (first, height, funding);
     for _ in 0..MAX_SPEND_CHAIN {
         let txid = tx.compute_txid();
         let number = scripts::state_from_locktime(tx.lock_time)
@@ -448,11 +458,13 @@ fn last_spend(funding: OutPoint, view: &impl ChainView) -> Result<Last, WatchErr
             })?;
         let output = OutPoint::new(txid, 0);
         let Some((next, next_height)) = view.spending_tx(&output) else {
-            return Ok(Last::Update(tx, height, number));
+            return Ok(Last::Update(tx, height, number, spent));
         };
         match classify(&next, &output, &scripts::update_leaf(number + 1)) {
-            InputKind::UpdateLeaf => (tx, height) = (next, next_height),
-            InputKind::SettleLeaf => return Ok(Last::Settlement(next, next_height, number)),
+            InputKind::UpdateLeaf => (tx, height, spent) = (next, next_height, output),
+            InputKind::SettleLeaf => {
+                return Ok(Last::Settlement(next, next_height, number, output))
+            }
             InputKind::KeyPath => {
                 return Ok(Last::Unknown {
                     tx: next,
@@ -542,6 +554,7 @@ impl fmt::Display for WatchOutcome {
                 txid,
                 state,
                 confirmations,
+                ..
             } => {
                 write!(
                     f,
@@ -631,12 +644,13 @@ pub fn watch_with(
             spent,
             reason,
         })),
-        Last::Settlement(tx, height, state) => Ok(WatchOutcome::Settled {
+        Last::Settlement(tx, height, state, spends) => Ok(WatchOutcome::Settled {
             txid: tx.compute_txid(),
+            spends,
             state,
             confirmations: confirmations(view, height),
         }),
-        Last::Update(tx, height, number) => {
+        Last::Update(tx, height, number, spends) => {
             let txid = tx.compute_txid();
             match channel.react_to_published_update(&tx, older) {
                 Err(ChannelError::PublishedNewer { published, latest }) => {
@@ -679,6 +693,7 @@ pub fn watch_with(
                     } else {
                         Ok(WatchOutcome::WaitingForDelay {
                             update_txid: txid,
+                            spends,
                             state: latest,
                             confirmations: confs,
                             blocks_left: delay - confs,

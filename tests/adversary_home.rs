@@ -456,6 +456,274 @@ fn a_stripped_fee_child_is_put_back_on_the_ledger() {
     assert!(info.confirmation_height.is_some(), "A's update confirmed");
 }
 
+/// A P2WSH script of the stranger's: it drops `items` witness items (even) and succeeds.
+fn dropping(items: usize) -> bitcoin::ScriptBuf {
+    bitcoin::ScriptBuf::from([vec![0x6d; items / 2], vec![0x51]].concat()) // 2DROPs, TRUE
+}
+
+/// The input spending `coin`, paid to [`dropping`]`(items)`, with `items` witness items of
+/// 80 bytes (what a node relays: about 20 vB each). Like a P2WPKH input's two, they make
+/// its witness look like a taproot script-path spend.
+fn stranger_input(coin: bitcoin::OutPoint, items: usize) -> bitcoin::TxIn {
+    let mut witness = vec![vec![0xaa; 80]; items];
+    witness.push(dropping(items).into_bytes());
+    bitcoin::TxIn {
+        previous_output: coin,
+        script_sig: bitcoin::ScriptBuf::new(),
+        sequence: bitcoin::Sequence::ENABLE_RBF_NO_LOCKTIME,
+        witness: bitcoin::Witness::from_slice(&witness),
+    }
+}
+
+fn stranger_output(sat: u64, items: usize) -> bitcoin::TxOut {
+    bitcoin::TxOut {
+        value: bitcoin::Amount::from_sat(sat),
+        script_pubkey: bitcoin::ScriptBuf::new_p2wsh(&dropping(items).wscript_hash()),
+    }
+}
+
+/// A child of `parent` spending its anchor and the stranger's `coin` of `value` (paid to
+/// [`dropping`]`(items)`), paying `fee`.
+fn stranger_child(
+    parent: &bitcoin::Transaction,
+    (coin, value, items): (bitcoin::OutPoint, u64, usize),
+    fee: u64,
+) -> bitcoin::Transaction {
+    let anchor = parent
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == bitcoin::ScriptBuf::new_p2a())
+        .unwrap();
+    let mut anchor = stranger_input(
+        bitcoin::OutPoint::new(parent.compute_txid(), anchor as u32),
+        0,
+    );
+    anchor.witness = bitcoin::Witness::new();
+    bitcoin::Transaction {
+        version: bitcoin::transaction::Version(3),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![anchor, stranger_input(coin, items)],
+        output: vec![stranger_output(value - fee, 0)],
+    }
+}
+
+/// The stranger's coins to pad a channel transaction: a zero-value one whose spend carries
+/// 100 items (about 2,050 vB), and one of 30,000 sat for fees. A zero-value coin is only
+/// made by a transaction a miner takes outside relay policy (a node relays no dust): a
+/// padded update must pay no fee (it has a zero-value anchor), so its padding brings none.
+fn padding_coins(env: &Env) -> (bitcoin::OutPoint, (bitcoin::OutPoint, u64, usize)) {
+    let ledger = env.ledger();
+    let funded = ledger
+        .fund(
+            &stranger_output(0, 0).script_pubkey,
+            bitcoin::Amount::from_sat(31_000),
+        )
+        .unwrap();
+    let split = bitcoin::Transaction {
+        version: bitcoin::transaction::Version(2),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![stranger_input(funded, 0)],
+        output: vec![stranger_output(0, 100), stranger_output(30_000, 0)],
+    };
+    let txid = ledger.submit_to_miner(&split).unwrap();
+    env.mine(1);
+    (
+        bitcoin::OutPoint::new(txid, 0),
+        (bitcoin::OutPoint::new(txid, 1), 30_000, 0),
+    )
+}
+
+/// `tx` with the zero-value `coin` as one more input.
+fn padded(tx: &bitcoin::Transaction, coin: bitcoin::OutPoint) -> bitcoin::Transaction {
+    let mut padded = tx.clone();
+    padded.input.push(stranger_input(coin, 100));
+    padded
+}
+
+/// What the package of `parent` (it and its child) pays in fees, and its size.
+fn package_fee(env: &Env, parent: &bitcoin::Transaction) -> (u64, u64) {
+    let entry = env
+        .ledger()
+        .mempool_entry(&parent.compute_txid())
+        .unwrap()
+        .unwrap();
+    (entry.descendant_fees.to_sat(), entry.descendant_vsize)
+}
+
+/// A's force close waits for blocks with its update and fee child; S is away.
+fn force_closed(st: &mut Story) -> bitcoin::Transaction {
+    stop_server(st);
+    let out =
+        st.a.cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    st.env.ledger().mempool().unwrap()[0].clone()
+}
+
+/// Blocks of a busy mempool: only packages paying 10 sat/vB go in.
+fn mine_busy(env: &Env) {
+    env.ledger()
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb_u32(10))
+        .unwrap();
+}
+
+/// After a busy block went by, A's next command replaced what held its update: the
+/// mempool holds the update as A signed it, its one input, with a child of A's paying
+/// `outbid`, the fees of what it replaced, and the package's relay besides (BIP125 rule 3:
+/// the ledger, as a node, takes nothing less); the next busy block takes it.
+fn a_outbids(st: &Story, update: &bitcoin::Transaction, outbid: u64) {
+    let (a, env) = (&st.a, &st.env);
+    let fees_before = fees(a);
+    a.ok(&["channel", "show", &st.a_channel]);
+    let mempool = env.ledger().mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "A's update and a child: {mempool:?}");
+    assert_eq!(&mempool[0], update, "the update as A signed it");
+    let (fee, vsize) = package_fee(env, update);
+    assert!(
+        fee >= outbid + vsize && fee < outbid + 3 * vsize,
+        "the package pays the {outbid} sat it replaces and its relay: {fee} sat, {vsize} vB"
+    );
+    mine_busy(env);
+    let info = env.ledger().tx(&update.compute_txid()).unwrap().unwrap();
+    assert!(info.confirmation_height.is_some(), "A's update confirmed");
+    assert_eq!(fees(a) - fees_before, fee, "A paid its new child's fee");
+}
+
+/// The anchor is anyone's to spend: a stranger replaces A's fee child with a large one
+/// (about 950 vB, near the 1,000 a version 3 child may have) paying a higher rate than
+/// A's child and more in all, as a replacement must — but a low package rate, that busy
+/// blocks leave out. Raising the rate over A's own small child is not enough to replace
+/// it: A's new child pays what the stranger's paid, and its own relay.
+#[test]
+fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() {
+    let mut st = Story::new(&[]);
+    let coin = env_fund(&st.env, 40);
+    let update = force_closed(&mut st);
+    let ledger = st.env.ledger();
+    let ours = ledger.mempool().unwrap()[1].clone();
+    let (ours_fee, _) = package_fee(&st.env, &update);
+    let size = stranger_child(&update, coin, 0).vsize() as u64;
+    assert!((900..1_000).contains(&size), "{size} vB");
+    // A higher rate than A's child alone, and its fee and relay besides.
+    let fee = (ours_fee * size).div_ceil(ours.vsize() as u64) + size + 10;
+    let theirs = stranger_child(&update, coin, fee);
+    ledger.submit(&theirs).unwrap();
+    assert_eq!(ledger.mempool().unwrap(), vec![update.clone(), theirs]);
+    mine_busy(&st.env);
+    assert_eq!(
+        ledger.mempool().unwrap().len(),
+        2,
+        "the busy block left them out"
+    );
+    a_outbids(&st, &update, fee);
+}
+
+/// A coin of the stranger's of 20,000 sat paid to [`dropping`]`(items)`.
+fn env_fund(env: &Env, items: usize) -> (bitcoin::OutPoint, u64, usize) {
+    let coin = env
+        .ledger()
+        .fund(
+            &stranger_output(0, items).script_pubkey,
+            bitcoin::Amount::from_sat(20_000),
+        )
+        .unwrap();
+    (coin, 20_000, items)
+}
+
+/// An update's signatures commit to no other input: anyone may publish it padded with
+/// inputs of their own. A stranger replaces A's force-close package with A's update padded
+/// to about 2,250 vB and a child: a package paying just above A's rate, which busy blocks
+/// leave out, and which a replacement must outbid in all. A picks its own input by its
+/// outpoint (the padding's witness looks like a script-path spend as much as the
+/// channel's), and replaces the padded update with its own and a child paying what the
+/// stranger's package paid, and its own relay.
+#[test]
+fn an_update_a_stranger_pads_is_replaced_by_the_update_paying_what_it_evicts() {
+    let mut st = Story::new(&[]);
+    let (zero, fee_coin) = padding_coins(&st.env);
+    let update = force_closed(&mut st);
+    let ledger = st.env.ledger();
+    let (ours_fee, ours_vsize) = package_fee(&st.env, &update);
+    let pinned = padded(&update, zero);
+    let size = pinned.vsize() as u64 + stranger_child(&pinned, fee_coin, 0).vsize() as u64;
+    assert!(size > 2_000, "{size} vB");
+    // Just above A's package rate, and its fee and relay besides.
+    let fee = ((ours_fee * size).div_ceil(ours_vsize) + 10).max(ours_fee + size + 10);
+    let child = stranger_child(&pinned, fee_coin, fee);
+    ledger
+        .submit_package(&[pinned.clone(), child.clone()])
+        .unwrap();
+    assert_eq!(
+        ledger.mempool().unwrap(),
+        vec![pinned, child],
+        "A's package is gone"
+    );
+    mine_busy(&st.env);
+    assert_eq!(
+        ledger.mempool().unwrap().len(),
+        2,
+        "the busy block left them out"
+    );
+    a_outbids(&st, &update, fee);
+}
+
+/// A's old backup publishes an old update padded and with a child (as above), to hold it
+/// in the mempool: S's latest update cannot spend it (a second generation of unconfirmed
+/// version 3 transactions), so S replaces it with its latest update bound to the funding
+/// output and a child paying what the padded package paid and its own relay besides; the
+/// latest state settles.
+#[test]
+fn an_old_update_padded_in_the_mempool_is_replaced_by_the_latest() {
+    let mut st = Story::new(&[]);
+    let a = st.a.clone();
+    a.ok(&["channel", "push", &st.a_channel, "10000"]);
+    let backup = Wallet {
+        dir: st.env.root.path().join("a-backup"),
+        ..a.clone()
+    };
+    copy_dir(&a.dir, &backup.dir);
+    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    let (zero, fee_coin) = padding_coins(&st.env);
+    stop_server(&mut st);
+    let env = &st.env;
+    let ledger = env.ledger();
+    let out = backup
+        .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let old = ledger.mempool().unwrap()[0].clone();
+    let (old_fee, old_vsize) = package_fee(env, &old);
+    let old = padded(&old, zero);
+    let size = old.vsize() as u64 + stranger_child(&old, fee_coin, 0).vsize() as u64;
+    let fee = ((old_fee * size).div_ceil(old_vsize) + 10).max(old_fee + size + 10);
+    let child = stranger_child(&old, fee_coin, fee);
+    ledger.submit_package(&[old.clone(), child]).unwrap();
+
+    let _s = Server::start_with(&st.s, "0", &[], None);
+    eventually("S replaces the padded old update", || {
+        ledger.tx(&old.compute_txid()).unwrap().is_none()
+    });
+    let m = ledger.mempool().unwrap();
+    assert_eq!(m.len(), 2, "S's latest update and its child: {m:?}");
+    assert_eq!(m[0].input.len(), 1);
+    assert_eq!(m[0].input[0].previous_output, old.input[0].previous_output);
+    let (paid, vsize) = package_fee(env, &m[0]);
+    assert!(
+        paid >= fee + vsize,
+        "the package pays the {fee} sat it replaces and its relay: {paid} sat, {vsize} vB"
+    );
+    eventually("S to settle the latest state", || {
+        env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        value_at(env, &st.s_to_node[0]) > 0
+    });
+    env.mine(1);
+    assert_eq!(value_at(env, &to_node(&a, 0)), 170_000);
+    assert_eq!(value_at(env, &st.s_to_node[0]), 30_000);
+}
+
 /// A payee without the coins to enforce a claim on chain (the fees of a force close and of
 /// the claim come from its confirmed coins) neither sells nor reveals the payment scalar:
 /// were S to take it and not sign, the payee could publish nothing, and S would be paid by

@@ -34,16 +34,22 @@ fn expect_broadcast(outcome: WatchOutcome) -> Broadcast {
     }
 }
 
-/// After S published `rebound` (its latest update): mines until S's watcher publishes the
-/// settlement of the latest state, confirms it, and checks both `to_node` outputs pay the
-/// latest balances exactly.
-fn settle_latest(h: &mut Harness, chain: &mut dyn TestChain, rebound: bitcoin::Txid) {
+/// After S published `rebound` (its latest update) over the attacker's `attack_txid`: mines
+/// until S's watcher publishes the settlement of the latest state, confirms it, and checks
+/// both `to_node` outputs pay the latest balances exactly.
+fn settle_latest(
+    h: &mut Harness,
+    chain: &mut dyn TestChain,
+    rebound: bitcoin::Txid,
+    attack_txid: bitcoin::Txid,
+) {
     let latest = h.latest();
     for confs in 0..u32::from(DELAY) {
         assert_eq!(
             h.apply(Party::Server, chain),
             WatchOutcome::WaitingForDelay {
                 update_txid: rebound,
+                spends: OutPoint::new(attack_txid, 0),
                 state: latest.number,
                 confirmations: confs,
                 blocks_left: u32::from(DELAY) - confs,
@@ -64,6 +70,7 @@ fn settle_latest(h: &mut Harness, chain: &mut dyn TestChain, rebound: bitcoin::T
         h.apply(Party::Server, chain),
         WatchOutcome::Settled {
             txid,
+            spends: OutPoint::new(rebound, 0),
             state: latest.number,
             confirmations: 1
         }
@@ -122,7 +129,7 @@ fn old_update_with_fee_inputs(chain: &mut dyn TestChain, seed: u8, before: usize
         })
     ));
     let old_settlement = backup.settlement_tx(OutPoint::new(attack_txid, 0)).unwrap();
-    settle_latest(&mut h, chain, rebound);
+    settle_latest(&mut h, chain, rebound, attack_txid);
     assert!(
         chain.submit(&old_settlement).is_err(),
         "the old state can no longer settle"
@@ -169,7 +176,7 @@ fn an_old_update_rebound_over_an_older_one_with_a_fee_input_first_is_rebound_aga
         );
         assert_eq!(b.tx.input[0].previous_output, OutPoint::new(attack_txid, 0));
         let rebound = chain.submit(&b.tx).unwrap();
-        settle_latest(&mut h, chain, rebound);
+        settle_latest(&mut h, chain, rebound, attack_txid);
     });
 }
 

@@ -308,10 +308,17 @@ fn expect_broadcast(outcome: WatchOutcome) -> Broadcast {
     }
 }
 
-/// From our latest update `update_txid` (0 confirmations) to a confirmed settlement: waits
-/// exactly `DELAY` blocks, checking at every step that the settlement is not broadcast (and
-/// would be rejected) before it is mature, then settles and closes `party`'s channel.
-fn wait_and_settle(h: &mut Harness, party: Party, chain: &mut dyn TestChain, update_txid: Txid) {
+/// From our latest update `update_txid` (0 confirmations), spending the channel output
+/// `spends`, to a confirmed settlement: waits exactly `DELAY` blocks, checking at every step
+/// that the settlement is not broadcast (and would be rejected) before it is mature, then
+/// settles and closes `party`'s channel.
+fn wait_and_settle(
+    h: &mut Harness,
+    party: Party,
+    chain: &mut dyn TestChain,
+    update_txid: Txid,
+    spends: OutPoint,
+) {
     let latest = h.latest().number;
     let early = h
         .node(party)
@@ -323,6 +330,7 @@ fn wait_and_settle(h: &mut Harness, party: Party, chain: &mut dyn TestChain, upd
             h.apply(party, chain),
             WatchOutcome::WaitingForDelay {
                 update_txid,
+                spends,
                 state: latest,
                 confirmations: confs,
                 blocks_left: u32::from(DELAY) - confs,
@@ -339,6 +347,7 @@ fn wait_and_settle(h: &mut Harness, party: Party, chain: &mut dyn TestChain, upd
     // Idempotent: in the mempool, it is not broadcast again.
     let pending = WatchOutcome::Settled {
         txid,
+        spends: OutPoint::new(update_txid, 0),
         state: latest,
         confirmations: 0,
     };
@@ -349,6 +358,7 @@ fn wait_and_settle(h: &mut Harness, party: Party, chain: &mut dyn TestChain, upd
         h.apply(party, chain),
         WatchOutcome::Settled {
             txid,
+            spends: OutPoint::new(update_txid, 0),
             state: latest,
             confirmations: 1,
         }
@@ -471,6 +481,7 @@ fn old_update_is_rebound(chain: &mut dyn TestChain, mine_old: bool) {
     // Before mining: no duplicate broadcast, on either side.
     let waiting = WatchOutcome::WaitingForDelay {
         update_txid: rebound,
+        spends: OutPoint::new(old.compute_txid(), 0),
         state: 5,
         confirmations: 0,
         blocks_left: u32::from(DELAY),
@@ -478,7 +489,13 @@ fn old_update_is_rebound(chain: &mut dyn TestChain, mine_old: bool) {
     assert_eq!(h.apply(Party::Server, chain), waiting);
     assert_eq!(h.apply(Party::Client, chain), waiting);
     assert_eq!(h.client.channel.status(), ChannelStatus::Closing);
-    wait_and_settle(&mut h, Party::Server, chain, rebound);
+    wait_and_settle(
+        &mut h,
+        Party::Server,
+        chain,
+        rebound,
+        OutPoint::new(old.compute_txid(), 0),
+    );
     assert_eq!(h.server.channel.status(), ChannelStatus::Closed);
     assert_eq!(
         (
@@ -546,6 +563,7 @@ fn force_close(chain: &mut dyn TestChain) {
         chain.force_close_step(&h.server.channel).unwrap(),
         WatchOutcome::Settled {
             txid: settlement,
+            spends: OutPoint::new(update, 0),
             state: 3,
             confirmations: 1
         }
@@ -612,7 +630,13 @@ fn latest_published_by_peer(chain: &mut dyn TestChain) {
     h.pay(4);
     let latest = h.client.channel.funding_update_tx().unwrap();
     let txid = chain.submit(&latest).unwrap();
-    wait_and_settle(&mut h, Party::Server, chain, txid);
+    wait_and_settle(
+        &mut h,
+        Party::Server,
+        chain,
+        txid,
+        latest.input[0].previous_output,
+    );
 }
 
 /// An update newer than our latest (the peer completed an update we signed but never

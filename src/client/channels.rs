@@ -727,8 +727,8 @@ impl Engine<'_> {
             self.publish_broadcast(source, b)?;
         }
         saved?;
-        if let Some(txid) = outcome.unconfirmed_own(&ch.channel) {
-            self.bump_fee_children(source, &[txid])?;
+        if let Some(own) = outcome.unconfirmed_own(&ch.channel) {
+            self.bump_fee_children(source, &[own])?;
         }
         self.save_spend_index();
         Ok(outcome)
@@ -740,7 +740,7 @@ impl Engine<'_> {
     pub(crate) fn bump_fee_children(
         &self,
         source: &dyn ChainSource,
-        parents: &[bitcoin::Txid],
+        parents: &[(bitcoin::Txid, bitcoin::OutPoint)],
     ) -> ClientResult<()> {
         let (mut wallet, state) = self.onchain()?;
         for line in wallet.bump_fee_children(source, parents) {

@@ -1988,6 +1988,7 @@ impl Payments<'_, '_> {
                 txid,
                 state,
                 confirmations,
+                ..
             } if confirmations > 0 => (txid, state),
             other => {
                 // What `payments list` shows too: the payment waits for blocks, not for S.
@@ -2124,7 +2125,7 @@ impl Payments<'_, '_> {
                     Some(format!("claimed on chain in {txid}")),
                 ),
                 None => {
-                    self.s.bump_fee_children(self.source, &[txid])?;
+                    self.s.bump_fee_children(self.source, &[(txid, outpoint)])?;
                     self.mark(
                         p,
                         LocalStatus::Sold,

@@ -1361,7 +1361,7 @@ impl ServerCore {
         &self,
         inner: &mut Inner,
         tip: u32,
-        unconfirmed: &[bitcoin::Txid],
+        unconfirmed: &[(bitcoin::Txid, bitcoin::OutPoint)],
         log: &mut Vec<String>,
         errors: &mut Vec<String>,
     ) {

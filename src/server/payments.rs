@@ -1213,7 +1213,7 @@ impl ServerCore {
         &self,
         inner: &mut Inner,
         log: &mut Vec<String>,
-        unconfirmed: &mut Vec<bitcoin::Txid>,
+        unconfirmed: &mut Vec<(bitcoin::Txid, bitcoin::OutPoint)>,
     ) {
         let Ok(tip) = self.chain.tip_height() else {
             return;
@@ -1287,6 +1287,7 @@ impl ServerCore {
                             txid,
                             state,
                             confirmations,
+                            ..
                         },
                         _,
                     )) => (txid, state, confirmations),
@@ -1377,7 +1378,7 @@ impl ServerCore {
                     PtlcSpend::Timeout => {
                         shallow_timeouts += 1;
                         if *depth == 0 {
-                            unconfirmed.push(txid);
+                            unconfirmed.push((txid, *outpoint));
                         }
                     }
                     PtlcSpend::Unknown => alerts.push(format!(

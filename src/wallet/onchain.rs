@@ -198,6 +198,28 @@ fn raised_rate(source: &dyn ChainSource, old: FeeRate) -> FeeRate {
         .min(MAX_BUMP_FEE_RATE)
 }
 
+/// The least a package of `vsize` vB pays to replace mempool transactions paying `outbid`
+/// (none: nothing): their fees and its own relay at the incremental relay fee (BIP125
+/// rules 3 and 4), at most [`MAX_BUMP_FEE_RATE`] over `vsize`.
+fn outbid_fee(outbid: Amount, vsize: u64) -> Result<Amount, WalletError> {
+    if outbid == Amount::ZERO {
+        return Ok(Amount::ZERO);
+    }
+    let needed = outbid + crate::chain::policy::min_relay_fee(vsize);
+    let ceiling = MAX_BUMP_FEE_RATE.fee_vb(vsize).unwrap_or(Amount::MAX_MONEY);
+    if needed > ceiling {
+        return Err(WalletError::Build(format!(
+            "the transactions to replace pay {} in fees (padded, maybe, with inputs of \
+             someone else's): outbidding them costs {}, more than {} sat/vB over our own \
+             {vsize} vB; left to confirm or to leave the mempool",
+            crate::units::sat(outbid.to_sat()),
+            crate::units::sat(needed.to_sat()),
+            MAX_BUMP_FEE_RATE.to_sat_per_vb_floor()
+        )));
+    }
+    Ok(needed)
+}
+
 /// The confirmed coins `channels` live channels should keep for fee children at `rate`:
 /// per channel three packages (update, settlement, claim) of about 350 vB, at three times
 /// the rate (room for the bumps of a fee spike).
@@ -768,10 +790,17 @@ impl OnchainWallet {
     /// coins, change back to the wallet, paying `fee_rate` for parent and child together,
     /// at most [`MAX_CHILD_VSIZE`]. Returns it with the change index it pays to (reveal it
     /// once the package is accepted).
+    ///
+    /// `outbid` is what the mempool transactions the package replaces pay in fees: the
+    /// package pays that and its own relay besides (BIP125 rule 3, which package RBF keeps),
+    /// or a counterparty who padded them with a large input of its own at a low rate would
+    /// hold them in the mempool against every bump paying a rate over our size. Never more
+    /// than [`MAX_BUMP_FEE_RATE`] over our size, though: that is an error.
     fn anchor_child(
         &mut self,
         parent: &Transaction,
         fee_rate: FeeRate,
+        outbid: Amount,
     ) -> Result<(Transaction, u32), WalletError> {
         let p2a = bitcoin::ScriptBuf::new_p2a();
         let (vout, anchor) = parent
@@ -799,9 +828,11 @@ impl OnchainWallet {
         // parent and child at `fee_rate`.
         let mut child_vsize = 160u64;
         for _ in 0..4 {
+            let vsize = parent_vsize + child_vsize;
             let fee = fee_rate
-                .fee_vb(parent_vsize + child_vsize)
-                .ok_or_else(|| WalletError::Build("fee out of range".into()))?;
+                .fee_vb(vsize)
+                .ok_or_else(|| WalletError::Build("fee out of range".into()))?
+                .max(outbid_fee(outbid, vsize)?);
             let mut builder = self
                 .wallet
                 .build_tx()
@@ -853,7 +884,7 @@ impl OnchainWallet {
         source: &dyn ChainSource,
         parent: &Transaction,
     ) -> Result<(), WalletError> {
-        match self.publish_with_child_at(source, parent, source.fee_rate()) {
+        match self.publish_with_child_at(source, parent, source.fee_rate(), Amount::ZERO) {
             Err(_) if source.broadcast(parent).is_ok() => Ok(()),
             published => published.map(drop),
         }
@@ -861,18 +892,21 @@ impl OnchainWallet {
 
     /// Publishes `parent`, our latest update bound to the funding output, with a child, in
     /// place of `replaced`, an older update waiting unconfirmed on the same funding output
-    /// with its child: the package pays [`raised_rate`] over theirs, so the node replaces
-    /// them (package RBF); not when theirs pays more than twice the estimate (it confirms
-    /// soon anyway). Returns the child's txid. Persist the wallet afterwards.
+    /// with its child: the package pays [`raised_rate`] over theirs, and their fees and its
+    /// own relay besides, so the node replaces them (package RBF); not when theirs pays more
+    /// than twice the estimate (it confirms soon anyway). Returns the child's txid. Persist
+    /// the wallet afterwards.
     pub fn publish_replacing(
         &mut self,
         source: &dyn ChainSource,
         parent: &Transaction,
         replaced: &Txid,
     ) -> Result<Txid, WalletError> {
-        let theirs = source
+        let (theirs, outbid) = source
             .mempool_entry(replaced)?
-            .map_or(FeeRate::ZERO, |e| e.package_rate());
+            .map_or((FeeRate::ZERO, Amount::ZERO), |e| {
+                (e.package_rate(), e.descendant_fees)
+            });
         // Outbidding a package that pays well costs much and gains little: it confirms
         // soon, and the latest update then rebinds over it for the estimate.
         let estimate = source.fee_rate();
@@ -883,16 +917,19 @@ impl OnchainWallet {
                 theirs.to_sat_per_vb_floor()
             )));
         }
-        self.publish_with_child_at(source, parent, raised_rate(source, theirs))
+        self.publish_with_child_at(source, parent, raised_rate(source, theirs), outbid)
     }
 
+    /// Publishes `parent` with a child paying `rate` for both, and `outbid` besides
+    /// ([`Self::anchor_child`]).
     fn publish_with_child_at(
         &mut self,
         source: &dyn ChainSource,
         parent: &Transaction,
         rate: FeeRate,
+        outbid: Amount,
     ) -> Result<Txid, WalletError> {
-        let (child, change_index) = self.anchor_child(parent, rate)?;
+        let (child, change_index) = self.anchor_child(parent, rate, outbid)?;
         source.broadcast_package(&[parent.clone(), child.clone()])?;
         // Only now is the change index handed out for good (a refused package reveals none).
         let _ = self
@@ -905,14 +942,16 @@ impl OnchainWallet {
 
     /// Pays (more) for each of `parents`, channel transactions the caller's bookkeeping
     /// names as its own and wants confirmed (its latest update or settlement, its claim),
-    /// zero-fee with an anchor, that wait in the node's mempool:
-    /// - with a child that entered below the tip (a block went by without the package), or
-    ///   with none (someone replaced our child and then dropped theirs: the anchor is
-    ///   anyone's to spend), it gets a new child paying the package [`raised_rate`] over
-    ///   the most that it or any earlier child of ours paid;
-    /// - padded with inputs of someone else's (update and settlement signatures commit to
-    ///   no other input), to make us pay for their size, it is replaced at once by the
-    ///   transaction itself, with its one channel input, and a child (package RBF).
+    /// zero-fee with an anchor, that wait in the node's mempool; each with the channel
+    /// output it spends, its one input of ours. Where a block went by without the package
+    /// (its child entered below the tip), or where it has no child (someone replaced our
+    /// child and then dropped theirs: the anchor is anyone's to spend), it gets a new child
+    /// paying the package [`raised_rate`] over the most that it or any earlier child of
+    /// ours paid. Padded with inputs of someone else's (update and settlement signatures
+    /// commit to no other input), to make us pay for their size, and paying less than the
+    /// estimate or a block late, it is replaced by the transaction itself, with its one
+    /// channel input, and a child (package RBF). Either package also pays the fees of what
+    /// it replaces ([`Self::anchor_child`]).
     ///
     /// The new child conflicts on the anchor with the one there: ours (whose coins it may
     /// spend again) or anyone's. One result per parent acted on: what was published, or why
@@ -920,15 +959,15 @@ impl OnchainWallet {
     pub fn bump_fee_children(
         &mut self,
         source: &dyn ChainSource,
-        parents: &[Txid],
+        parents: &[(Txid, OutPoint)],
     ) -> Vec<Result<String, String>> {
         let mut parents = parents.to_vec();
         parents.sort();
         parents.dedup();
         parents
             .into_iter()
-            .filter_map(|parent| {
-                self.bump_fee_child(source, parent)
+            .filter_map(|(parent, spends)| {
+                self.bump_fee_child(source, parent, spends)
                     .map_err(|e| format!("paying more for {parent} failed: {e}"))
                     .transpose()
             })
@@ -939,6 +978,7 @@ impl OnchainWallet {
         &mut self,
         source: &dyn ChainSource,
         parent: Txid,
+        spends: OutPoint,
     ) -> Result<Option<String>, WalletError> {
         let Some(package) = source.mempool_entry(&parent)? else {
             return Ok(None);
@@ -946,19 +986,15 @@ impl OnchainWallet {
         let Some(published) = source.find_tx(&OutPoint::new(parent, 0))? else {
             return Ok(None);
         };
-        // Our transactions have one input: the channel's (a script-path spend).
+        // Ours has one input, the channel output it spends, picked by its outpoint: an
+        // input's witness tells nothing (a padding P2WPKH input has two elements too, and
+        // so looks like a script-path spend).
         let padded = published.input.len() > 1;
-        let parent_tx = if padded {
-            let mut own = published.clone();
-            own.input
-                .retain(|i| i.witness.taproot_control_block().is_some());
-            if own.input.len() != 1 {
-                return Ok(None);
-            }
-            own
-        } else {
-            published
-        };
+        let mut parent_tx = published;
+        parent_tx.input.retain(|i| i.previous_output == spends);
+        if parent_tx.input.len() != 1 {
+            return Ok(None);
+        }
         let child = match package.spent_by.first() {
             Some(child) => Some((*child, source.mempool_entry(child)?)),
             None => None,
@@ -968,7 +1004,9 @@ impl OnchainWallet {
             Some((_, None)) => return Ok(None),
             None => package.height,
         };
-        if !padded && source.tip_height()? <= waiting_since {
+        // Padding paying the estimate may well confirm, at the padder's cost: a block tells.
+        let block_passed = source.tip_height()? > waiting_since;
+        if !block_passed && (!padded || package.package_rate() >= source.fee_rate()) {
             return Ok(None);
         }
         let paid = self.paid_for(&parent_tx).max(package.package_rate());
@@ -986,7 +1024,7 @@ impl OnchainWallet {
             self.wallet
                 .apply_evicted_txs([(old.compute_txid(), crate::units::now())]);
         }
-        match self.publish_with_child_at(source, &parent_tx, rate) {
+        match self.publish_with_child_at(source, &parent_tx, rate, package.descendant_fees) {
             Ok(new) => {
                 let what = if padded {
                     format!(
