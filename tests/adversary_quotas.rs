@@ -9,6 +9,8 @@
 //!   strangers' share of a mailbox is full, a stranger's post must prove more work than the
 //!   weakest stranger item it displaces, so free keys alone change nothing, and displacing a
 //!   package that proved `w` bits costs at least a share's worth of `w`-bit work.
+//! - a member (a node with a channel at S) posting to made-up recipients stops at its
+//!   limit of items waiting in all mailboxes together.
 
 use asyncpay::keys::NodeId;
 use asyncpay::net::auth::{AuthHeader, DEFAULT_MAX_PER_STRANGER};
@@ -16,8 +18,9 @@ use asyncpay::net::client::Client;
 use asyncpay::net::NetError;
 use asyncpay::server::mailbox::{
     leading_zero_bits, post_package, solve_work, work_digest, work_prefix, FetchedItem, ItemMeta,
-    Mailbox, MailboxError, MailboxLimits, PostItem, Posted, WorkNeeded, MAX_ITEMS_PER_STRANGER,
-    MAX_STRANGER_ITEMS_PER_RECIPIENT, RECOMMENDED_WORK_BITS,
+    Mailbox, MailboxError, MailboxLimits, PostItem, Posted, WorkNeeded, MAX_ITEMS_PER_MEMBER,
+    MAX_ITEMS_PER_SENDER, MAX_ITEMS_PER_STRANGER, MAX_STRANGER_ITEMS_PER_RECIPIENT,
+    RECOMMENDED_WORK_BITS,
 };
 use asyncpay::store::{DataDir, LockWait};
 use bitcoin::secp256k1::SecretKey;
@@ -27,7 +30,7 @@ mod common;
 
 use common::hostile::{node_of, now, secret, send, server_id};
 use common::procs::{Env, Server};
-use common::story::{keys_of, server_init};
+use common::story::{keys_of, server_init, Story};
 
 // ---------------------------------------------------------------------------------------
 // Item 15: a request captured before a restart of S does not replay after it.
@@ -435,4 +438,39 @@ fn displacing_a_package_takes_the_whole_share_at_its_work() {
     assert!(ids(&mb).contains(&package.id));
     post(w + 1).unwrap();
     assert!(!ids(&mb).contains(&package.id));
+}
+
+/// A member (a node with an open channel at S: no work, long lifetimes) cannot fill S's
+/// mailboxes alone by posting to made-up recipients: through the real `server run`, A posts
+/// its 20 items to each of 50 fresh node ids, and its next post, to anyone, is refused
+/// (409 `sender_limit`) while another member still posts; once a recipient took one of A's
+/// items, A has room for one more.
+#[test]
+fn a_member_posting_to_made_up_recipients_stops_at_its_limit() {
+    let st = Story::new(&[]);
+    let url = st.server.url.clone();
+    let a = keys_of(&st.a).node_secret();
+    let recipients: Vec<SecretKey> = (0..MAX_ITEMS_PER_MEMBER / MAX_ITEMS_PER_SENDER)
+        .map(|i| secret(0x6c, i as u16 + 1))
+        .collect();
+    for r in &recipients {
+        for n in 0..MAX_ITEMS_PER_SENDER as u16 {
+            junk(&url, a, &node_of(r), n, 0).unwrap();
+        }
+    }
+    let fresh = node_of(&secret(0x6c, 999));
+    let (status, code_) = code(junk(&url, a, &fresh, 0, 0));
+    assert_eq!((status, code_.as_str()), (409, "sender_limit"));
+    // Another member is not held back by A's items.
+    let b = keys_of(&st.b).node_secret();
+    junk(&url, b, &fresh, 0, 0).unwrap();
+    // A recipient fetches and deletes one of A's items: A has room for one, and no more.
+    let first = Client::new(&url, recipients[0], None).unwrap();
+    let items: Vec<ItemMeta> = first.get("/v1/mailbox").unwrap();
+    assert_eq!(items.len(), MAX_ITEMS_PER_SENDER);
+    let item = format!("/v1/mailbox/{}", items[0].id);
+    let _: FetchedItem = first.get(&item).unwrap();
+    first.delete(&item).unwrap();
+    junk(&url, a, &fresh, 1, 0).unwrap();
+    assert_eq!(code(junk(&url, a, &fresh, 2, 0)).0, 409);
 }
