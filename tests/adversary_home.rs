@@ -590,10 +590,10 @@ fn a_outbids(st: &Story, update: &bitcoin::Transaction, outbid: u64) {
     assert_eq!(fees(a) - fees_before, fee, "A paid its new child's fee");
 }
 
-/// The anchor is anyone's to spend: a stranger replaces A's fee child with a large one
-/// (about 950 vB, near the 1,000 a version 3 child may have) paying a higher rate than
-/// A's child and more in all, as a replacement must — but a low package rate, that busy
-/// blocks leave out. Raising the rate over A's own small child is not enough to replace
+/// The anchor is anyone's to spend: after a busy block left A's package out, a stranger
+/// replaces A's fee child with a large one (about 950 vB, near the 1,000 a version 3 child
+/// may have) paying a higher rate than A's child and more in all, as a replacement must —
+/// but a package rate that busy blocks still leave out. Raising the rate over A's own small child is not enough to replace
 /// it: A's new child pays what the stranger's paid, and its own relay.
 #[test]
 fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() {
@@ -605,11 +605,18 @@ fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() 
     let (ours_fee, _) = package_fee(&st.env, &update);
     let size = stranger_child(&update, coin, 0).vsize() as u64;
     assert!((900..1_000).contains(&size), "{size} vB");
+    mine_busy(&st.env);
     // A higher rate than A's child alone, and its fee and relay besides.
     let fee = (ours_fee * size).div_ceil(ours.vsize() as u64) + size + 10;
     let theirs = stranger_child(&update, coin, fee);
     ledger.submit(&theirs).unwrap();
-    assert_eq!(ledger.mempool().unwrap(), vec![update.clone(), theirs]);
+    let pinned = vec![update.clone(), theirs];
+    assert_eq!(ledger.mempool().unwrap(), pinned);
+    // A block went by without A's package, but the stranger's child pays what A's bump
+    // would: A gives it a block (as it would the other side's bump: outbidding that at
+    // once would start a bidding war).
+    st.a.ok(&["channel", "show", &st.a_channel]);
+    assert_eq!(ledger.mempool().unwrap(), pinned);
     mine_busy(&st.env);
     assert_eq!(
         ledger.mempool().unwrap().len(),
@@ -617,6 +624,43 @@ fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() 
         "the busy block left them out"
     );
     a_outbids(&st, &update, fee);
+}
+
+/// A stranger's child that pays less than A's bump would, put back with a new txid after
+/// every block (a few hundred sat each time), must not keep A waiting for a block that
+/// never comes: A counts from the update's entry, not the child's, and outbids it.
+#[test]
+fn a_strangers_child_put_back_after_every_block_does_not_hold_off_the_bump() {
+    let mut st = Story::new(&[]);
+    let coin = env_fund(&st.env, 0);
+    let update = force_closed(&mut st);
+    let ledger = st.env.ledger();
+    let ours = ledger.mempool().unwrap()[1].clone();
+    let (ours_fee, _) = package_fee(&st.env, &update);
+    let size = stranger_child(&update, coin, 0).vsize() as u64;
+    // Just above A's child's rate alone, and its fee and relay besides.
+    let fee = ((ours_fee * size).div_ceil(ours.vsize() as u64) + 1).max(ours_fee + size) + 1;
+    ledger.submit(&stranger_child(&update, coin, fee)).unwrap();
+    let mut theirs = fee;
+    for _ in 0..2 {
+        mine_busy(&st.env);
+        theirs += size + 1;
+        let again = stranger_child(&update, coin, theirs);
+        ledger.submit(&again).unwrap();
+        assert_eq!(ledger.mempool().unwrap(), vec![update.clone(), again]);
+    }
+    // Below the 4 sat/vB A's bump pays (1.5 times A's 2, plus 1).
+    let (_, vsize) = package_fee(&st.env, &update);
+    assert!(theirs * 1000 / vsize < 4_000, "{theirs} sat for {vsize} vB");
+    st.a.ok(&["channel", "show", &st.a_channel]);
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool[0], update);
+    assert!(
+        mempool[1].input.iter().all(|i| i.previous_output != coin.0),
+        "A's child took the anchor: {mempool:?}"
+    );
+    let (paid, vsize) = package_fee(&st.env, &update);
+    assert!(paid >= theirs + vsize, "{paid} sat for {vsize} vB");
 }
 
 /// A coin of the stranger's of 20,000 sat paid to [`dropping`]`(items)`.

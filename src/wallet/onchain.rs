@@ -944,14 +944,14 @@ impl OnchainWallet {
     /// names as its own and wants confirmed (its latest update or settlement, its claim),
     /// zero-fee with an anchor, that wait in the node's mempool; each with the channel
     /// output it spends, its one input of ours. Where a block went by without the package
-    /// (its child entered below the tip), or where it has no child (someone replaced our
-    /// child and then dropped theirs: the anchor is anyone's to spend), it gets a new child
-    /// paying the package [`raised_rate`] over the most that it or any earlier child of
-    /// ours paid. Padded with inputs of someone else's (update and settlement signatures
-    /// commit to no other input), to make us pay for their size, and paying less than the
-    /// estimate or a block late, it is replaced by the transaction itself, with its one
-    /// channel input, and a child (package RBF). Either package also pays the fees of what
-    /// it replaces ([`Self::anchor_child`]).
+    /// since it was last paid for, or where it has no child (someone replaced our child and
+    /// then dropped theirs: the anchor is anyone's to spend), it gets a new child paying the
+    /// package [`raised_rate`] over the most that it or any earlier child of ours paid.
+    /// Padded with inputs of someone else's (update and settlement signatures commit to no
+    /// other input), to make us pay for their size, and paying less than the estimate (or
+    /// up to twice it, a block late), it is replaced by the transaction itself, with its
+    /// one channel input, and a child (package RBF). Either package also pays the fees of
+    /// what it replaces ([`Self::anchor_child`]); docs/protocol.md §8, "Pinning".
     ///
     /// The new child conflicts on the anchor with the one there: ours (whose coins it may
     /// spend again) or anyone's. One result per parent acted on: what was published, or why
@@ -996,30 +996,52 @@ impl OnchainWallet {
             return Ok(None);
         }
         let child = match package.spent_by.first() {
-            Some(child) => Some((*child, source.mempool_entry(child)?)),
+            Some(child) => match source.mempool_entry(child)? {
+                Some(entry) => Some((*child, entry)),
+                None => return Ok(None),
+            },
             None => None,
         };
-        let waiting_since = match &child {
-            Some((_, Some(entry))) => entry.height,
-            Some((_, None)) => return Ok(None),
-            None => package.height,
+        // Our own child (it spends our coins), if that is the one there.
+        let ours = child
+            .as_ref()
+            .and_then(|(txid, _)| self.wallet.get_tx(*txid))
+            .map(|t| t.tx_node.tx.as_ref().clone())
+            .filter(|t| self.wallet.sent_and_received(t).0 > Amount::ZERO);
+        let (theirs, estimate) = (package.package_rate(), source.fee_rate());
+        let ours_paid = self.paid_for(&parent_tx);
+        // A block went by without the package since it was last paid for: since our child
+        // entered, or a child of someone else's that pays what ours would (the other side
+        // of the channel bumped first: outbidding it at once would start a bidding war);
+        // else since the parent entered (someone's child paying less, put there again
+        // after every block, must not keep us waiting for ever).
+        let waiting_since = match (&child, &ours) {
+            (Some((_, entry)), Some(_)) => entry.height,
+            (Some((_, entry)), None) if theirs >= raised_rate(source, ours_paid) => entry.height,
+            _ => package.height,
         };
-        // Padding paying the estimate may well confirm, at the padder's cost: a block tells.
         let block_passed = source.tip_height()? > waiting_since;
-        if !block_passed && (!padded || package.package_rate() >= source.fee_rate()) {
+        // Padding: what outbidding it costs grows with its size (up to 10,000 vB), so only
+        // a padded package that may not confirm soon is outbid: below the estimate at once,
+        // up to twice the estimate once a block went by without it; above that it confirms
+        // soon (at the padder's cost: our transaction is in it).
+        let act = if padded {
+            theirs < estimate
+                || (block_passed
+                    && theirs.to_sat_per_kwu() <= estimate.to_sat_per_kwu().saturating_mul(2))
+        } else {
+            block_passed
+        };
+        if !act {
             return Ok(None);
         }
-        let paid = self.paid_for(&parent_tx).max(package.package_rate());
+        let paid = ours_paid.max(theirs);
         if !padded && paid >= MAX_BUMP_FEE_RATE {
             return Ok(None);
         }
         let rate = raised_rate(source, paid);
-        // Our own child (it spends our coins) out of the wallet's view for the build: its
-        // coins are free again. A child of someone else's is only outbid.
-        let ours = child
-            .and_then(|(txid, _)| self.wallet.get_tx(txid))
-            .map(|t| t.tx_node.tx.as_ref().clone())
-            .filter(|t| self.wallet.sent_and_received(t).0 > Amount::ZERO);
+        // Our own child out of the wallet's view for the build: its coins are free again.
+        // A child of someone else's is only outbid.
         if let Some(old) = &ours {
             self.wallet
                 .apply_evicted_txs([(old.compute_txid(), crate::units::now())]);
