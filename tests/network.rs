@@ -534,3 +534,41 @@ fn copy_files(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A crashes in `payments cancel` right after S agreed (`cancel-agreed`): its update to
+/// the cancelled payment's state is superseded at S, the state restoring its balance
+/// unsigned. Its next `pay`, with no `sync` between, finishes the cancel first (it does
+/// not trip over S's `restore_pending`) and pays; both payments end as they should.
+#[test]
+fn a_pay_after_a_crash_in_the_middle_of_a_cancel_finishes_the_cancel_first() {
+    use asyncpay::client::{crash_in_process_at, TestCrash};
+    let net = create_network(1, 1, 1);
+    let payer = &net.payers[0];
+    let first = net.pay(0, 0, 5_000);
+    crash_in_process_at(Some("cancel-agreed"));
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        payer.engine().cancel(&first.payment_id.to_string())
+    }));
+    crash_in_process_at(None);
+    let payload = crashed.unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<TestCrash>().unwrap().0,
+        "cancel-agreed"
+    );
+    let second = net.try_pay(0, 0, 7_000, None).unwrap();
+    let status = |id| {
+        payer
+            .payments()
+            .into_iter()
+            .find(|p| p.payment_id == id)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(first.payment_id), LocalStatus::Cancelled);
+    assert_eq!(status(second.payment_id), LocalStatus::Pending);
+    net.receive(0);
+    net.sync(0);
+    assert_eq!(status(second.payment_id), LocalStatus::Paid);
+    assert_eq!(status(first.payment_id), LocalStatus::Cancelled);
+    assert_eq!(net.payee_balance(0), 7_000);
+}

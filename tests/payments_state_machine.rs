@@ -136,6 +136,22 @@ fn a_sale_given_back_returns_the_money() {
     ]);
 }
 
+/// A crashes in a cancel right after S agreed, and pays again at once: the cancel is
+/// finished first, and the second payment is paid.
+#[test]
+fn a_cancel_interrupted_after_s_agreed_is_finished_by_the_next_pay() {
+    run_case(&[
+        Step::Pay { amount: 1 },
+        Step::Cancel {
+            which: 0,
+            crash: true,
+        },
+        Step::Pay { amount: 2 },
+        Step::Receive { no_claim: false },
+        Step::Sync(Who::A),
+    ]);
+}
+
 /// Crashes at each crash point, then everything resumes.
 #[test]
 fn crashes_at_every_crash_point_resume() {

@@ -268,7 +268,9 @@ pub struct TestCrash(pub String);
 
 /// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
 /// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-signed`,
-/// `fail-signed`. The first command to reach it unwinds with a [`TestCrash`] panic.
+/// `fail-signed`, `cancel-agreed`, `claim-proposed`, `claim-countersigned`,
+/// `update-signed`, `watch-written`. The first command to reach it unwinds with a
+/// [`TestCrash`] panic.
 #[doc(hidden)]
 pub fn crash_in_process_at(name: Option<&str>) {
     IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));
@@ -563,6 +565,20 @@ impl Payments<'_, '_> {
             if ch.channel.status() != ChannelStatus::Open {
                 reasons.push(format!("{id}: {}", ch.channel.status()));
                 continue;
+            }
+            // A cancel asked for and interrupted (a crash, S unreachable) is finished first:
+            // the user wanted this payment gone, and S takes no other until its state
+            // restoring our balance is signed (`restore_pending`).
+            if let Some(mut p) =
+                pending_on(self.s.store, id)?.filter(|p| p.status == LocalStatus::Cancelling)
+            {
+                match self.resume_outgoing(&mut p, false) {
+                    Ok(()) => ch = self.channel(p.channel_id)?,
+                    Err(e) => self.s.note(&format!(
+                        "payment {}: finishing its cancel failed: {}",
+                        p.payment_id, e.message
+                    )),
+                }
             }
             if let Some(u) = ch.channel.pending().filter(|u| u.withheld()) {
                 let number = u.next().number;
@@ -1015,6 +1031,7 @@ impl Payments<'_, '_> {
                 )))
             }
         }
+        crash_point("cancel-agreed");
         if ch.channel.status() != ChannelStatus::Open {
             // Closing since we asked: nothing new is signed on it, and S refuses any sale.
             if !unsigned(&ch, number) {

@@ -80,8 +80,9 @@ pub enum Step {
     Claim,
     /// A client collects what S holds for it (`sync`); for S, a watcher pass.
     Sync(Who),
-    /// A cancels one of its unfinished payments (the `which`-th, cyclically).
-    Cancel { which: usize },
+    /// A cancels one of its unfinished payments (the `which`-th, cyclically), crashing
+    /// right after S agreed when `crash` (`cancel-agreed`: the restoring state unsigned).
+    Cancel { which: usize, crash: bool },
     /// One pass of S's chain watcher.
     Watch,
     /// Blocks pass.
@@ -439,13 +440,16 @@ impl World {
                 let id = role.channels()[0].channel.id();
                 role.run(&format!("channel close {id} --force --no-wait"))
             }
-            Step::Cancel { which } => {
+            Step::Cancel { which, crash } => {
                 let ids = self.unfinished();
                 if ids.is_empty() {
                     Ok(Vec::new())
                 } else {
                     let id = &ids[which % ids.len()];
-                    self.a.run(&format!("payments cancel {id}"))
+                    crash_in_process_at(crash.then_some("cancel-agreed"));
+                    let r = self.a.run(&format!("payments cancel {id}"));
+                    crash_in_process_at(None);
+                    r
                 }
             }
             Step::Watch => {
@@ -866,7 +870,10 @@ pub fn step_from_byte(b: u8) -> Step {
         },
         4 => Step::Claim,
         5 => Step::Sync(who),
-        6 => Step::Cancel { which: arg },
+        6 => Step::Cancel {
+            which: arg / 2,
+            crash: arg % 2 == 1,
+        },
         7 => Step::Watch,
         8 => Step::GiveBack {
             which: arg / 2,
