@@ -218,6 +218,20 @@ fn payout_is_home(env: &Env, w: &Wallet, name: &str, expected: u64, sat: &[u64])
     );
 }
 
+/// A pushes 10,000 sat to S, keeps a copy of its data dir, then pushes 20,000 more: the
+/// copy (returned) holds an old state.
+fn old_backup(st: &Story) -> Wallet {
+    let a = &st.a;
+    a.ok(&["channel", "push", &st.a_channel, "10000"]);
+    let backup = Wallet {
+        dir: st.env.root.path().join("a-backup"),
+        ..a.clone()
+    };
+    copy_dir(&a.dir, &backup.dir);
+    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    backup
+}
+
 fn stop_server(st: &mut Story) {
     let _ = st.server.child.kill();
     let _ = st.server.child.wait();
@@ -257,13 +271,7 @@ fn a_cooperative_close_pays_both_wallets() {
 fn force_closes_with_an_old_state_pay_every_wallet() {
     let mut st = Story::new(&[]);
     let a = st.a.clone();
-    a.ok(&["channel", "push", &st.a_channel, "10000"]);
-    let backup = Wallet {
-        dir: st.env.root.path().join("a-backup"),
-        ..a.clone()
-    };
-    copy_dir(&a.dir, &backup.dir);
-    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    let backup = old_backup(&st);
     let out = backup
         .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
         .output()
@@ -325,13 +333,7 @@ fn force_closes_with_an_old_state_pay_every_wallet() {
 fn an_old_update_in_the_mempool_is_replaced_by_the_latest_before_a_block() {
     let mut st = Story::new(&[]);
     let a = st.a.clone();
-    a.ok(&["channel", "push", &st.a_channel, "10000"]);
-    let backup = Wallet {
-        dir: st.env.root.path().join("a-backup"),
-        ..a.clone()
-    };
-    copy_dir(&a.dir, &backup.dir);
-    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    let backup = old_backup(&st);
     let funding = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"].clone();
     // S is down while the backup publishes, so that the mempool read below surely holds the
     // old update (S's watcher, every 100 ms, could otherwise replace it first).
@@ -540,6 +542,12 @@ fn padded(tx: &bitcoin::Transaction, coin: bitcoin::OutPoint) -> bitcoin::Transa
     padded
 }
 
+/// What a package of `size` vB pays to replace one paying `fee` for `vsize`: just above
+/// its rate, and its fee and relay besides.
+fn outbidding(fee: u64, vsize: u64, size: u64) -> u64 {
+    ((fee * size).div_ceil(vsize) + 10).max(fee + size + 10)
+}
+
 /// What the package of `parent` (it and its child) pays in fees, and its size.
 fn package_fee(env: &Env, parent: &bitcoin::Transaction) -> (u64, u64) {
     let entry = env
@@ -568,12 +576,18 @@ fn mine_busy(env: &Env) {
         .unwrap();
 }
 
-/// After a busy block went by, A's next command replaced what held its update: the
-/// mempool holds the update as A signed it, its one input, with a child of A's paying
-/// `outbid`, the fees of what it replaced, and the package's relay besides (BIP125 rule 3:
-/// the ledger, as a node, takes nothing less); the next busy block takes it.
+/// A busy block leaves out the package that holds A's update; then A's next command
+/// replaces it: the mempool holds the update as A signed it, its one input, with a child
+/// of A's paying `outbid`, the fees of what it replaced, and the package's relay besides
+/// (BIP125 rule 3: the ledger, as a node, takes nothing less); the next busy block takes it.
 fn a_outbids(st: &Story, update: &bitcoin::Transaction, outbid: u64) {
     let (a, env) = (&st.a, &st.env);
+    mine_busy(env);
+    assert_eq!(
+        env.ledger().mempool().unwrap().len(),
+        2,
+        "the busy block left them out"
+    );
     let fees_before = fees(a);
     a.ok(&["channel", "show", &st.a_channel]);
     let mempool = env.ledger().mempool().unwrap();
@@ -593,8 +607,9 @@ fn a_outbids(st: &Story, update: &bitcoin::Transaction, outbid: u64) {
 /// The anchor is anyone's to spend: after a busy block left A's package out, a stranger
 /// replaces A's fee child with a large one (about 950 vB, near the 1,000 a version 3 child
 /// may have) paying a higher rate than A's child and more in all, as a replacement must —
-/// but a package rate that busy blocks still leave out. Raising the rate over A's own small child is not enough to replace
-/// it: A's new child pays what the stranger's paid, and its own relay.
+/// but a package rate that busy blocks still leave out. Raising the rate over A's own
+/// small child is not enough to replace it: A's new child pays what the stranger's paid,
+/// and its own relay.
 #[test]
 fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() {
     let mut st = Story::new(&[]);
@@ -617,12 +632,6 @@ fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() 
     // once would start a bidding war).
     st.a.ok(&["channel", "show", &st.a_channel]);
     assert_eq!(ledger.mempool().unwrap(), pinned);
-    mine_busy(&st.env);
-    assert_eq!(
-        ledger.mempool().unwrap().len(),
-        2,
-        "the busy block left them out"
-    );
     a_outbids(&st, &update, fee);
 }
 
@@ -692,8 +701,7 @@ fn an_update_a_stranger_pads_is_replaced_by_the_update_paying_what_it_evicts() {
     let pinned = padded(&update, zero);
     let size = pinned.vsize() as u64 + stranger_child(&pinned, fee_coin, 0).vsize() as u64;
     assert!(size > 2_000, "{size} vB");
-    // Just above A's package rate, and its fee and relay besides.
-    let fee = ((ours_fee * size).div_ceil(ours_vsize) + 10).max(ours_fee + size + 10);
+    let fee = outbidding(ours_fee, ours_vsize, size);
     let child = stranger_child(&pinned, fee_coin, fee);
     ledger
         .submit_package(&[pinned.clone(), child.clone()])
@@ -702,12 +710,6 @@ fn an_update_a_stranger_pads_is_replaced_by_the_update_paying_what_it_evicts() {
         ledger.mempool().unwrap(),
         vec![pinned, child],
         "A's package is gone"
-    );
-    mine_busy(&st.env);
-    assert_eq!(
-        ledger.mempool().unwrap().len(),
-        2,
-        "the busy block left them out"
     );
     a_outbids(&st, &update, fee);
 }
@@ -721,13 +723,7 @@ fn an_update_a_stranger_pads_is_replaced_by_the_update_paying_what_it_evicts() {
 fn an_old_update_padded_in_the_mempool_is_replaced_by_the_latest() {
     let mut st = Story::new(&[]);
     let a = st.a.clone();
-    a.ok(&["channel", "push", &st.a_channel, "10000"]);
-    let backup = Wallet {
-        dir: st.env.root.path().join("a-backup"),
-        ..a.clone()
-    };
-    copy_dir(&a.dir, &backup.dir);
-    a.ok(&["channel", "push", &st.a_channel, "20000"]);
+    let backup = old_backup(&st);
     let (zero, fee_coin) = padding_coins(&st.env);
     stop_server(&mut st);
     let env = &st.env;
@@ -741,7 +737,7 @@ fn an_old_update_padded_in_the_mempool_is_replaced_by_the_latest() {
     let (old_fee, old_vsize) = package_fee(env, &old);
     let old = padded(&old, zero);
     let size = old.vsize() as u64 + stranger_child(&old, fee_coin, 0).vsize() as u64;
-    let fee = ((old_fee * size).div_ceil(old_vsize) + 10).max(old_fee + size + 10);
+    let fee = outbidding(old_fee, old_vsize, size);
     let child = stranger_child(&old, fee_coin, fee);
     ledger.submit_package(&[old.clone(), child]).unwrap();
 
