@@ -635,41 +635,139 @@ fn a_large_child_of_a_strangers_on_the_anchor_is_outbid_paying_what_it_evicts() 
     a_outbids(&st, &update, fee);
 }
 
+/// A's force close waits (S away) and a stranger with a coin for small children is ready:
+/// the update, the coin, the size of a child of the stranger's, and the least such a child
+/// pays to replace A's (a higher rate than A's child alone, and its fee and relay besides).
+fn a_and_a_stranger(
+    st: &mut Story,
+) -> (
+    bitcoin::Transaction,
+    (bitcoin::OutPoint, u64, usize),
+    u64,
+    u64,
+) {
+    let coin = env_fund(&st.env, 0);
+    let update = force_closed(st);
+    let ours = st.env.ledger().mempool().unwrap()[1].clone();
+    let (ours_fee, _) = package_fee(&st.env, &update);
+    let size = stranger_child(&update, coin, 0).vsize() as u64;
+    let least = ((ours_fee * size).div_ceil(ours.vsize() as u64) + 1).max(ours_fee + size) + 1;
+    (update, coin, size, least)
+}
+
+/// The stranger puts its child back with a new txid, paying `fee`.
+fn put_back(
+    st: &Story,
+    update: &bitcoin::Transaction,
+    coin: (bitcoin::OutPoint, u64, usize),
+    fee: u64,
+) {
+    let again = stranger_child(update, coin, fee);
+    st.env.ledger().submit(&again).unwrap();
+    assert_eq!(
+        st.env.ledger().mempool().unwrap(),
+        vec![update.clone(), again]
+    );
+}
+
+/// A's command outbid the stranger's child, which paid `theirs`: A's child holds the
+/// anchor, the package paying that and its relay.
+fn a_took_the_anchor(
+    st: &Story,
+    update: &bitcoin::Transaction,
+    coin: bitcoin::OutPoint,
+    theirs: u64,
+) {
+    st.a.ok(&["channel", "show", &st.a_channel]);
+    let mempool = st.env.ledger().mempool().unwrap();
+    assert_eq!(&mempool[0], update);
+    assert!(
+        mempool[1].input.iter().all(|i| i.previous_output != coin),
+        "A's child took the anchor: {mempool:?}"
+    );
+    let (paid, vsize) = package_fee(&st.env, update);
+    assert!(paid >= theirs + vsize, "{paid} sat for {vsize} vB");
+}
+
 /// A stranger's child that pays less than A's bump would, put back with a new txid after
 /// every block (a few hundred sat each time), must not keep A waiting for a block that
 /// never comes: A counts from the update's entry, not the child's, and outbids it.
 #[test]
 fn a_strangers_child_put_back_after_every_block_does_not_hold_off_the_bump() {
     let mut st = Story::new(&[]);
-    let coin = env_fund(&st.env, 0);
-    let update = force_closed(&mut st);
-    let ledger = st.env.ledger();
-    let ours = ledger.mempool().unwrap()[1].clone();
-    let (ours_fee, _) = package_fee(&st.env, &update);
-    let size = stranger_child(&update, coin, 0).vsize() as u64;
-    // Just above A's child's rate alone, and its fee and relay besides.
-    let fee = ((ours_fee * size).div_ceil(ours.vsize() as u64) + 1).max(ours_fee + size) + 1;
-    ledger.submit(&stranger_child(&update, coin, fee)).unwrap();
-    let mut theirs = fee;
+    let (update, coin, size, least) = a_and_a_stranger(&mut st);
+    put_back(&st, &update, coin, least);
+    let mut theirs = least;
     for _ in 0..2 {
         mine_busy(&st.env);
         theirs += size + 1;
-        let again = stranger_child(&update, coin, theirs);
-        ledger.submit(&again).unwrap();
-        assert_eq!(ledger.mempool().unwrap(), vec![update.clone(), again]);
+        put_back(&st, &update, coin, theirs);
     }
     // Below the 4 sat/vB A's bump pays (1.5 times A's 2, plus 1).
     let (_, vsize) = package_fee(&st.env, &update);
     assert!(theirs * 1000 / vsize < 4_000, "{theirs} sat for {vsize} vB");
+    a_took_the_anchor(&st, &update, coin.0, theirs);
+}
+
+/// As above, but the stranger's child pays what A's first bump would (4 sat/vB), so A gives
+/// it a block, as it would the other side's bump. Put back after that block at the same
+/// rate, it falls behind what A's own bumps would have reached (7 sat/vB): A outbids it.
+#[test]
+fn a_strangers_child_put_back_at_our_first_bump_falls_behind_and_is_outbid() {
+    let mut st = Story::new(&[]);
+    let (update, coin, size, least) = a_and_a_stranger(&mut st);
+    mine_busy(&st.env);
+    let vsize = update.vsize() as u64 + size;
+    let theirs = least.max(vsize * 42 / 10);
+    put_back(&st, &update, coin, theirs);
     st.a.ok(&["channel", "show", &st.a_channel]);
-    let mempool = ledger.mempool().unwrap();
-    assert_eq!(mempool[0], update);
-    assert!(
-        mempool[1].input.iter().all(|i| i.previous_output != coin.0),
-        "A's child took the anchor: {mempool:?}"
+    let held = stranger_child(&update, coin, theirs);
+    assert_eq!(
+        st.env.ledger().mempool().unwrap(),
+        vec![update.clone(), held]
     );
-    let (paid, vsize) = package_fee(&st.env, &update);
-    assert!(paid >= theirs + vsize, "{paid} sat for {vsize} vB");
+    mine_busy(&st.env);
+    let theirs = theirs + size + 1;
+    put_back(&st, &update, coin, theirs);
+    assert!(
+        theirs * 1000 / vsize < 7_000 * 19 / 20,
+        "{theirs} sat for {vsize} vB"
+    );
+    a_took_the_anchor(&st, &update, coin.0, theirs);
+}
+
+/// A and S both watch A's force close, and busy blocks leave its package out: each block
+/// one of them bumps (S's watcher, every 100 ms, mostly first), and the other gives that
+/// bump a block instead of outbidding it at once; the package's rate follows one bumper's
+/// schedule (2, 4, 7, 11.5 sat/vB: 1.5 times plus 1 a block), not a bidding war, and
+/// confirms once it pays what the busy blocks take.
+#[test]
+fn the_two_watchers_of_a_channel_do_not_outbid_each_other() {
+    let st = Story::new(&[]);
+    let (a, env) = (&st.a, &st.env);
+    let out = a
+        .cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let update = env.ledger().mempool().unwrap()[0].clone();
+    let mut schedule = 2_000u64; // sat per 1,000 vB
+    for _ in 0..3 {
+        mine_busy(env);
+        schedule = schedule * 3 / 2 + 1_000;
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        a.ok(&["channel", "show", &st.a_channel]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let (fee, vsize) = package_fee(env, &update);
+        let rate = fee * 1_000 / vsize;
+        assert!(
+            rate * 10 >= schedule * 9 && rate * 10 <= schedule * 13,
+            "{rate} sat/kvB after a block; one bump a block pays {schedule}"
+        );
+    }
+    mine_busy(env);
+    let info = env.ledger().tx(&update.compute_txid()).unwrap().unwrap();
+    assert!(info.confirmation_height.is_some(), "the update confirmed");
 }
 
 /// A coin of the stranger's of 20,000 sat paid to [`dropping`]`(items)`.

@@ -220,6 +220,20 @@ fn outbid_fee(outbid: Amount, vsize: u64) -> Result<Amount, WalletError> {
     Ok(needed)
 }
 
+/// The package rate our bumps reach `blocks` blocks after a package entered the mempool at
+/// the estimate, one [`raised_rate`] a block: a child of someone else's paying that much
+/// is the other side's bump.
+fn bump_schedule(source: &dyn ChainSource, blocks: u32) -> FeeRate {
+    let mut rate = source.fee_rate();
+    for _ in 0..blocks {
+        if rate >= MAX_BUMP_FEE_RATE {
+            break;
+        }
+        rate = raised_rate(source, rate);
+    }
+    rate
+}
+
 /// The confirmed coins `channels` live channels should keep for fee children at `rate`:
 /// per channel three packages (update, settlement, claim) of about 350 vB, at three times
 /// the rate (room for the bumps of a fee spike).
@@ -1009,18 +1023,23 @@ impl OnchainWallet {
             .map(|t| t.tx_node.tx.as_ref().clone())
             .filter(|t| self.wallet.sent_and_received(t).0 > Amount::ZERO);
         let (theirs, estimate) = (package.package_rate(), source.fee_rate());
-        let ours_paid = self.paid_for(&parent_tx);
+        let tip = source.tip_height()?;
         // A block went by without the package since it was last paid for: since our child
-        // entered, or a child of someone else's that pays what ours would (the other side
-        // of the channel bumped first: outbidding it at once would start a bidding war);
-        // else since the parent entered (someone's child paying less, put there again
-        // after every block, must not keep us waiting for ever).
+        // entered, or a child of someone else's that pays what our own bumps would have
+        // reached by now (the other side of the channel bumped first: outbidding it at
+        // once would start a bidding war); else since the parent entered (a child paying
+        // less, put there again after every block, must not keep us waiting for ever).
+        // (Within 5 %: a fee is rounded to whole satoshis.)
+        let on_schedule = theirs.to_sat_per_kwu().saturating_mul(20)
+            >= bump_schedule(source, tip.saturating_sub(package.height))
+                .to_sat_per_kwu()
+                .saturating_mul(19);
         let waiting_since = match (&child, &ours) {
             (Some((_, entry)), Some(_)) => entry.height,
-            (Some((_, entry)), None) if theirs >= raised_rate(source, ours_paid) => entry.height,
+            (Some((_, entry)), None) if on_schedule => entry.height,
             _ => package.height,
         };
-        let block_passed = source.tip_height()? > waiting_since;
+        let block_passed = tip > waiting_since;
         // Padding: what outbidding it costs grows with its size (up to 10,000 vB), so only
         // a padded package that may not confirm soon is outbid: below the estimate at once,
         // up to twice the estimate once a block went by without it; above that it confirms
@@ -1035,7 +1054,7 @@ impl OnchainWallet {
         if !act {
             return Ok(None);
         }
-        let paid = ours_paid.max(theirs);
+        let paid = self.paid_for(&parent_tx).max(theirs);
         if !padded && paid >= MAX_BUMP_FEE_RATE {
             return Ok(None);
         }
