@@ -1308,3 +1308,63 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
     chain.submit(&b.tx).unwrap();
     chain.mine(1);
 }
+
+/// B's claim of a PTLC on chain counts as paid only once as deep as the channel's funding
+/// had to be (`--min-confirmations 3` here): at one confirmation a reorganization could
+/// still undo it, and S's timeout claim confirm instead. Until then the payment stays sold,
+/// and says how many confirmations it has.
+#[test]
+fn b_s_claim_on_chain_is_paid_only_once_final() {
+    let (mut w, _) = world_with(
+        |s| {
+            s.ok(&[
+                "server",
+                "init",
+                "--shared-delay",
+                "15",
+                "--min-shared-delay",
+                "2",
+                "--inbound-shared-delay",
+                "6",
+                "--confirmation-budget",
+                "1",
+                "--min-confirmations",
+                "3",
+                "--inbound",
+                "anyone",
+            ]);
+        },
+        |_| None,
+    );
+    w.env.mine(2);
+    let b = w.b.clone();
+    let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    // Near the expiry B force-closes, then claims as soon as the settlement confirms.
+    w.env.mine(4);
+    let e = fails(&b, &["claim", &pid], 1);
+    assert!(e.to_string().contains("force-closed"), "{e}");
+    let show = || b.ok(&["payments", "show", &pid]);
+    eventually("B's claim to confirm", || {
+        let _ = b.cmd(&["claim", &pid]).output().unwrap();
+        w.env.mine(1);
+        let _ = b.cmd(&["claim", &pid]).output().unwrap();
+        show()["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("has 1 of 3 confirmations"))
+    });
+    assert_eq!(show()["status"], "sold");
+    w.env.mine(1);
+    b.cmd(&["claim", &pid]).output().unwrap();
+    assert_eq!(show()["status"], "sold", "{}", show());
+    w.env.mine(1);
+    b.cmd(&["claim", &pid]).output().unwrap();
+    assert_eq!(show()["status"], "paid", "{}", show());
+    assert_eq!(value_at(&w.env, &to_node(&b, 0)), 10_000);
+}

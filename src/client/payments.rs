@@ -2000,13 +2000,16 @@ impl Payments<'_, '_> {
         // Claimed before a crash (or a failed write) that left the channel closing: our
         // latest state folds the PTLC into our balance, and its settlement pays it.
         let folded = claimed_state(&latest, ch.channel.next_number(), point).is_none();
-        let (settlement, state) = match outcome {
+        // Final once as deep as the channel's funding had to be: a reorganization may undo
+        // what is shallower (and an older state, or S's timeout claim, confirm instead).
+        let final_depth = ch.channel.minimum_depth().max(1);
+        let (settlement, state, settled_depth) = match outcome {
             WatchOutcome::Settled {
                 txid,
                 state,
                 confirmations,
                 ..
-            } if confirmations > 0 => (txid, state),
+            } if confirmations > 0 => (txid, state, confirmations),
             other => {
                 // What `payments list` shows too: the payment waits for blocks, not for S.
                 let then = if folded {
@@ -2030,6 +2033,16 @@ impl Payments<'_, '_> {
             }
         };
         if folded && state == latest.number {
+            if settled_depth < final_depth {
+                return self.mark(
+                    p,
+                    LocalStatus::Sold,
+                    Some(format!(
+                        "the settlement {settlement} of our claimed state has {settled_depth} \
+                         of {final_depth} confirmations; paid once it has them all"
+                    )),
+                );
+            }
             return self.mark(p, LocalStatus::Paid, None);
         }
         let ptlc = latest
@@ -2111,9 +2124,8 @@ impl Payments<'_, '_> {
                 // S's timeout claim is final only once deep enough: until then a
                 // reorganization or its eviction may still leave the PTLC to our claim.
                 PtlcSpend::Timeout
-                    if confirmation_height.is_some_and(|h| {
-                        tip.saturating_sub(h) + 1 >= ch.channel.minimum_depth().max(1)
-                    }) =>
+                    if confirmation_height
+                        .is_some_and(|h| tip.saturating_sub(h) + 1 >= final_depth) =>
                 {
                     taken_back = true;
                     continue;
@@ -2136,10 +2148,19 @@ impl Payments<'_, '_> {
                 }
             }
             return match confirmation_height {
-                Some(_) => self.mark(
+                Some(h) if tip.saturating_sub(h) + 1 >= final_depth => self.mark(
                     p,
                     LocalStatus::Paid,
                     Some(format!("claimed on chain in {txid}")),
+                ),
+                Some(h) => self.mark(
+                    p,
+                    LocalStatus::Sold,
+                    Some(format!(
+                        "claim {txid} has {} of {final_depth} confirmations; paid once it has \
+                         them all",
+                        tip.saturating_sub(h) + 1
+                    )),
                 ),
                 None => {
                     self.s.bump_fee_children(self.source, &[(txid, outpoint)])?;
