@@ -812,6 +812,49 @@ fn an_update_a_stranger_pads_is_replaced_by_the_update_paying_what_it_evicts() {
     a_outbids(&st, &update, fee);
 }
 
+/// The same for A's settlement: its signature too commits to no other input. Padded in
+/// the mempool by a stranger (with a child), A picks its input by the update output it
+/// spends, and replaces it, paying what the padded package paid and its relay.
+#[test]
+fn a_settlement_a_stranger_pads_is_replaced_by_the_settlement_paying_what_it_evicts() {
+    let mut st = Story::new(&[]);
+    let (zero, fee_coin) = padding_coins(&st.env);
+    let update = force_closed(&mut st);
+    let env = &st.env;
+    let ledger = env.ledger();
+    let spends_update = |t: &bitcoin::Transaction| {
+        t.input
+            .iter()
+            .any(|i| i.previous_output == bitcoin::OutPoint::new(update.compute_txid(), 0))
+    };
+    let settlement = {
+        let mut found = None;
+        for _ in 0..40 {
+            env.mine(1);
+            st.a.ok(&["channel", "show", &st.a_channel]);
+            found = ledger
+                .mempool()
+                .unwrap()
+                .into_iter()
+                .find(|t| spends_update(t));
+            if found.is_some() {
+                break;
+            }
+        }
+        found.expect("A publishes its settlement once the update is deep enough")
+    };
+    let (ours_fee, ours_vsize) = package_fee(env, &settlement);
+    let pinned = padded(&settlement, zero);
+    let size = pinned.vsize() as u64 + stranger_child(&pinned, fee_coin, 0).vsize() as u64;
+    let fee = outbidding(ours_fee, ours_vsize, size);
+    let child = stranger_child(&pinned, fee_coin, fee);
+    ledger
+        .submit_package(&[pinned.clone(), child.clone()])
+        .unwrap();
+    assert_eq!(ledger.mempool().unwrap(), vec![pinned, child]);
+    a_outbids(&st, &settlement, fee);
+}
+
 /// A's old backup publishes an old update padded and with a child (as above), to hold it
 /// in the mempool: S's latest update cannot spend it (a second generation of unconfirmed
 /// version 3 transactions), so S replaces it with its latest update bound to the funding
