@@ -218,6 +218,20 @@ fn payout_is_home(env: &Env, w: &Wallet, name: &str, expected: u64, sat: &[u64])
     );
 }
 
+/// S settles the latest state of the A–S channel after [`old_backup`]: 170,000 sat to A,
+/// 30,000 to S.
+fn the_latest_state_settles(st: &Story) {
+    let env = &st.env;
+    eventually("S to settle the latest state", || {
+        env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        value_at(env, &st.s_to_node[0]) > 0
+    });
+    env.mine(1);
+    assert_eq!(value_at(env, &to_node(&st.a, 0)), 170_000);
+    assert_eq!(value_at(env, &st.s_to_node[0]), 30_000);
+}
+
 /// A pushes 10,000 sat to S, keeps a copy of its data dir, then pushes 20,000 more: the
 /// copy (returned) holds an old state.
 fn old_backup(st: &Story) -> Wallet {
@@ -362,14 +376,7 @@ fn an_old_update_in_the_mempool_is_replaced_by_the_latest_before_a_block() {
     for gone in [old_update, old_child] {
         assert!(ledger.tx(&gone).unwrap().is_none(), "{gone} was replaced");
     }
-    eventually("S to settle the latest state", || {
-        env.mine(1);
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        value_at(env, &st.s_to_node[0]) > 0
-    });
-    env.mine(1);
-    assert_eq!(value_at(env, &to_node(&a, 0)), 170_000);
-    assert_eq!(value_at(env, &st.s_to_node[0]), 30_000);
+    the_latest_state_settles(&st);
     // Neither copy of A paid a fee for the force close: its child never confirmed.
     assert_eq!(fees(&backup), fees(&a));
     assert_eq!(total(&backup), 500_000 - 200_000 - fees(&a) + 170_000);
@@ -863,7 +870,6 @@ fn a_settlement_a_stranger_pads_is_replaced_by_the_settlement_paying_what_it_evi
 #[test]
 fn an_old_update_padded_in_the_mempool_is_replaced_by_the_latest() {
     let mut st = Story::new(&[]);
-    let a = st.a.clone();
     let backup = old_backup(&st);
     let (zero, fee_coin) = padding_coins(&st.env);
     stop_server(&mut st);
@@ -895,14 +901,7 @@ fn an_old_update_padded_in_the_mempool_is_replaced_by_the_latest() {
         paid >= fee + vsize,
         "the package pays the {fee} sat it replaces and its relay: {paid} sat, {vsize} vB"
     );
-    eventually("S to settle the latest state", || {
-        env.mine(1);
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        value_at(env, &st.s_to_node[0]) > 0
-    });
-    env.mine(1);
-    assert_eq!(value_at(env, &to_node(&a, 0)), 170_000);
-    assert_eq!(value_at(env, &st.s_to_node[0]), 30_000);
+    the_latest_state_settles(&st);
 }
 
 /// A payee without the coins to enforce a claim on chain (the fees of a force close and of
