@@ -1359,3 +1359,60 @@ fn b_s_claim_on_chain_is_paid_only_once_final() {
     assert_eq!(show()["status"], "paid", "{}", show());
     assert_eq!(value_at(&w.env, &to_node(&b, 0)), 10_000);
 }
+
+/// Timelock review, item 1: B offline from its force close until the PTLC's expiry has come
+/// (S away too). Its settlement confirms only at the expiry: a success claim published now
+/// could lose the race to S's timeout claim, valid from the next block, and S would hold
+/// `t` (and be paid by A) while taking the PTLC back. B publishes nothing and says so; S,
+/// back, takes the PTLC back and the payer is refunded.
+#[test]
+fn b_too_late_on_chain_reveals_nothing_and_the_payer_is_refunded() {
+    let (mut w, _) = world(|_| None);
+    let (a, b) = (w.a.clone(), w.b.clone());
+    let pid = a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, 1);
+    let port = w.server.url.rsplit(':').next().unwrap().to_owned();
+    let port = port.as_str();
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    // B force-closes near the expiry, and is then away until the expiry has come.
+    w.env.mine(4);
+    let e = fails(&b, &["claim", &pid], 1);
+    assert!(e.to_string().contains("force-closed"), "{e}");
+    mine_to(&w, expiry);
+    let mut refused = None;
+    for _ in 0..4 {
+        let out = b.cmd(&["claim", &pid]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.contains("too late to claim on chain") {
+            refused = Some(text);
+            break;
+        }
+        w.env.mine(1);
+    }
+    let refused = refused.expect("B refuses to publish its claim");
+    assert!(refused.contains("not revealed"), "{refused}");
+    let b_payout = to_node(&b, 0);
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(
+        mempool
+            .iter()
+            .all(|t| t.output.iter().all(|o| o.script_pubkey != b_payout)),
+        "no success claim went out: {mempool:?}"
+    );
+    assert_eq!(b.ok(&["payments", "show", &pid])["status"], "sold");
+    // S comes back, takes the PTLC back after its expiry, and refunds A.
+    let _s = Server::start_with(&w.s, port, &[], None);
+    eventually("A to be refunded", || {
+        w.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let _ = a.cmd(&["sync"]).output();
+        a.ok(&["payments", "show", &pid])["status"] == "cancelled"
+    });
+    assert_eq!(value_at(&w.env, &b_payout), 0, "B was never paid");
+}

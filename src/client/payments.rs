@@ -2195,9 +2195,32 @@ impl Payments<'_, '_> {
                 ch.channel.id()
             )));
         }
+        // `t` leaves on chain only while our claim can confirm by the expiry within the
+        // confirmation budget: from block E + 1 S's timeout claim is valid too, and S could
+        // replace ours with it, keeping the PTLC and, with `t`, the payer's payment. Once
+        // `t` may have left (an earlier claim, on or off chain) it goes out again whatever
+        // the height: our best chance then.
+        let budget = u32::from(self.budget(p));
+        if p.scalar_revealed_at.is_none() && tip + budget > ptlc.expiry {
+            let why = format!(
+                "too late to claim on chain: the PTLC expires at height {}, and a claim \
+                 published at tip {tip} may not confirm by then (confirmation budget \
+                 {budget}); S could then take the PTLC back holding the payment scalar. The \
+                 scalar is not revealed: S takes the PTLC back and the payer is refunded",
+                ptlc.expiry
+            );
+            p.reason = Some(why.clone());
+            self.save(p)?;
+            return Err(ClientError::failed(why));
+        }
         let receiver = secrets.ptlc_scalar();
         let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
             .map_err(ClientError::failed)?;
+        // Written before it leaves: from now on S may learn `t` from the mempool.
+        if p.scalar_revealed_at.is_none() {
+            p.scalar_revealed_at = Some(now());
+            self.save(p)?;
+        }
         self.s.publish_channel_tx(self.source, &tx)?;
         let txid = tx.compute_txid();
         self.mark(

@@ -1208,7 +1208,7 @@ impl ServerCore {
     /// watcher): once the settlement with the PTLC is on chain, B's success claim reveals
     /// `t` (S completes A's update: paid); from the PTLC's expiry S takes the amount back
     /// with the timeout path (cancelled). An open channel whose PTLC comes within
-    /// `shared_delay + 6` blocks of its expiry is force-closed so that S can enforce it.
+    /// [`server_close_margin`] blocks of its expiry is force-closed so that S can enforce it.
     pub(super) fn watch_sold(
         &self,
         inner: &mut Inner,
