@@ -1416,3 +1416,62 @@ fn b_too_late_on_chain_reveals_nothing_and_the_payer_is_refunded() {
     });
     assert_eq!(value_at(&w.env, &b_payout), 0, "B was never paid");
 }
+
+/// Timelock review, second pass: B's on-chain claim cannot go out for want of coins (its
+/// fee child has none to spend) in time; t did not leave, so the expiry check still holds
+/// when B, with coins again, tries after `E − C`: it reveals nothing.
+#[test]
+fn a_claim_that_could_not_go_out_reveals_nothing_later() {
+    let (mut w, _) = world(|_| None);
+    let (a, b) = (w.a.clone(), w.b.clone());
+    let pid = a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, 1);
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    w.env.mine(4);
+    let e = fails(&b, &["claim", &pid], 1);
+    assert!(e.to_string().contains("force-closed"), "{e}");
+    // B's settlement goes out; then B's coins go elsewhere before its claim.
+    let sink = w.env.wallet("sink");
+    let to = sink.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut settled = false;
+    for _ in 0..12 {
+        w.env.mine(1);
+        let _ = b.cmd(&["claim", &pid]).output().unwrap();
+        if w.env.ledger().mempool().unwrap().len() == 2 {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "B's settlement and its child wait in the mempool");
+    w.env.mine(1);
+    b.ok(&["wallet", "send", "--all", &to]);
+    let out = b.cmd(&["claim", &pid]).output().unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(height(&w.env) < expiry, "B was in time");
+    let b_payout = to_node(&b, 0);
+    let no_claim = || {
+        w.env
+            .ledger()
+            .mempool()
+            .unwrap()
+            .iter()
+            .all(|t| t.output.iter().all(|o| o.script_pubkey != b_payout))
+    };
+    assert!(no_claim(), "the claim did not go out");
+    // Coins again, too late: nothing is revealed.
+    mine_to(&w, expiry);
+    fund(&b, &w.env, 50_000);
+    let out = b.cmd(&["claim", &pid]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("too late to claim on chain"), "{text}");
+    assert!(no_claim(), "the claim did not go out");
+}

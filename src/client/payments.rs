@@ -2090,6 +2090,13 @@ impl Payments<'_, '_> {
                 .filter(|o| o.script_pubkey == ours)
                 .map(|o| o.value.to_sat())
                 .sum();
+            if settled_depth < final_depth {
+                let why = format!(
+                    "state {state} settled in {settlement}, {settled_depth} of {final_depth} \
+                     confirmations; the payment is decided once it has them all"
+                );
+                return self.mark(p, LocalStatus::Sold, Some(why));
+            }
             if state > latest.number
                 && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat())
             {
@@ -2217,12 +2224,28 @@ impl Payments<'_, '_> {
         let tx = signed_success_claim(&params, &ptlc, outpoint, &pre, t, receiver, random32()?)
             .map_err(ClientError::failed)?;
         // Written before it leaves: from now on S may learn `t` from the mempool.
-        if p.scalar_revealed_at.is_none() {
+        let revealed_before = p.scalar_revealed_at;
+        if revealed_before.is_none() {
             p.scalar_revealed_at = Some(now());
             self.save(p)?;
         }
-        self.s.publish_channel_tx(self.source, &tx)?;
         let txid = tx.compute_txid();
+        if let Err(e) = self.s.publish_channel_tx(self.source, &tx) {
+            // Refused (no coins for its fee, say): if our node does not hold the claim, `t`
+            // did not leave through it, and the expiry check above still applies next time.
+            // (A node we cannot ask keeps the reveal written: it may have taken it.)
+            if revealed_before.is_none()
+                && matches!(self.source.mempool_entry(&txid), Ok(None))
+                && matches!(
+                    self.source.find_tx(&bitcoin::OutPoint::new(txid, 0)),
+                    Ok(None)
+                )
+            {
+                p.scalar_revealed_at = None;
+                self.save(p)?;
+            }
+            return Err(e);
+        }
         self.mark(
             p,
             LocalStatus::Sold,
