@@ -609,16 +609,21 @@ fn budget_world() -> (World, StallingProxy) {
     (w, stall.unwrap())
 }
 
-/// Pays 10 000 sat from A to B and has B sell it (`receive --no-claim`); returns the
-/// payment id and the PTLC's expiry height (S's `E_min` at the sale's tip).
+/// Pays 10 000 sat from A to B and has B sell it (`receive --no-claim`) in [`budget_world`];
+/// returns the payment id and the PTLC's expiry height (S's `E_min` at the sale's tip).
 fn sell_one(w: &World) -> (String, u32) {
+    sell(w, BUDGET)
+}
+
+/// [`sell_one`] with S's confirmation budget `budget`.
+fn sell(w: &World, budget: u16) -> (String, u32) {
     let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
     let sold = w.b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, BUDGET);
+    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, budget);
     (pid, expiry)
 }
 
@@ -1329,18 +1334,8 @@ fn b_s_claim_on_chain_is_paid_only_once_final() {
     );
     w.env.mine(2);
     let b = w.b.clone();
-    let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let sold = b.ok(&["receive", "--no-claim"]);
-    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    w.server.child.kill().unwrap();
-    w.server.child.wait().unwrap();
-    // Near the expiry B force-closes, then claims as soon as the settlement confirms.
-    w.env.mine(4);
-    let e = fails(&b, &["claim", &pid], 1);
-    assert!(e.to_string().contains("force-closed"), "{e}");
+    // Then B claims as soon as the settlement confirms.
+    let (pid, _) = b_force_closes_with_s_away(&mut w);
     let show = || b.ok(&["payments", "show", &pid]);
     eventually("B's claim to confirm", || {
         let _ = b.cmd(&["claim", &pid]).output().unwrap();
@@ -1360,6 +1355,18 @@ fn b_s_claim_on_chain_is_paid_only_once_final() {
     assert_eq!(value_at(&w.env, &to_node(&b, 0)), 10_000);
 }
 
+/// A pays B 10,000 sat, B sells it, S goes away (killed), and near the expiry B's `claim`
+/// force-closes B–S. Returns the payment id and the PTLC's expiry.
+fn b_force_closes_with_s_away(w: &mut World) -> (String, u32) {
+    let (pid, expiry) = sell(w, 1);
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    w.env.mine(4);
+    let e = fails(&w.b, &["claim", &pid], 1);
+    assert!(e.to_string().contains("force-closed"), "{e}");
+    (pid, expiry)
+}
+
 /// Timelock review, item 1: B offline from its force close until the PTLC's expiry has come
 /// (S away too). Its settlement confirms only at the expiry: a success claim published now
 /// could lose the race to S's timeout claim, valid from the next block, and S would hold
@@ -1369,21 +1376,10 @@ fn b_s_claim_on_chain_is_paid_only_once_final() {
 fn b_too_late_on_chain_reveals_nothing_and_the_payer_is_refunded() {
     let (mut w, _) = world(|_| None);
     let (a, b) = (w.a.clone(), w.b.clone());
-    let pid = a.ok(&["pay", &w.address, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let sold = b.ok(&["receive", "--no-claim"]);
-    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, 1);
     let port = w.server.url.rsplit(':').next().unwrap().to_owned();
     let port = port.as_str();
-    w.server.child.kill().unwrap();
-    w.server.child.wait().unwrap();
-    // B force-closes near the expiry, and is then away until the expiry has come.
-    w.env.mine(4);
-    let e = fails(&b, &["claim", &pid], 1);
-    assert!(e.to_string().contains("force-closed"), "{e}");
+    // B is then away until the expiry has come.
+    let (pid, expiry) = b_force_closes_with_s_away(&mut w);
     mine_to(&w, expiry);
     let mut refused = None;
     for _ in 0..4 {
@@ -1423,19 +1419,8 @@ fn b_too_late_on_chain_reveals_nothing_and_the_payer_is_refunded() {
 #[test]
 fn a_claim_that_could_not_go_out_reveals_nothing_later() {
     let (mut w, _) = world(|_| None);
-    let (a, b) = (w.a.clone(), w.b.clone());
-    let pid = a.ok(&["pay", &w.address, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let sold = b.ok(&["receive", "--no-claim"]);
-    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
-    let expiry = asyncpay::payment::sale::offered_ptlc_expiry(height(&w.env), 6, 1);
-    w.server.child.kill().unwrap();
-    w.server.child.wait().unwrap();
-    w.env.mine(4);
-    let e = fails(&b, &["claim", &pid], 1);
-    assert!(e.to_string().contains("force-closed"), "{e}");
+    let b = w.b.clone();
+    let (pid, expiry) = b_force_closes_with_s_away(&mut w);
     // B's settlement goes out; then B's coins go elsewhere before its claim.
     let sink = w.env.wallet("sink");
     let to = sink.ok(&["wallet", "address"])["address"]
