@@ -2003,6 +2003,17 @@ impl Payments<'_, '_> {
         // Final once as deep as the channel's funding had to be: a reorganization may undo
         // what is shallower (and an older state, or S's timeout claim, confirm instead).
         let final_depth = ch.channel.minimum_depth().max(1);
+        // Until then the payment stays sold, and says how deep `what` is.
+        let not_final = |p: &mut ClientPayment, what: String, depth: u32| {
+            self.mark(
+                p,
+                LocalStatus::Sold,
+                Some(format!(
+                    "{what} has {depth} of {final_depth} confirmations; the payment is \
+                     decided once it has them all"
+                )),
+            )
+        };
         let (settlement, state, settled_depth) = match outcome {
             WatchOutcome::Settled {
                 txid,
@@ -2034,14 +2045,8 @@ impl Payments<'_, '_> {
         };
         if folded && state == latest.number {
             if settled_depth < final_depth {
-                return self.mark(
-                    p,
-                    LocalStatus::Sold,
-                    Some(format!(
-                        "the settlement {settlement} of our claimed state has {settled_depth} \
-                         of {final_depth} confirmations; paid once it has them all"
-                    )),
-                );
+                let what = format!("the settlement {settlement} of our claimed state");
+                return not_final(p, what, settled_depth);
             }
             return self.mark(p, LocalStatus::Paid, None);
         }
@@ -2091,11 +2096,8 @@ impl Payments<'_, '_> {
                 .map(|o| o.value.to_sat())
                 .sum();
             if settled_depth < final_depth {
-                let why = format!(
-                    "state {state} settled in {settlement}, {settled_depth} of {final_depth} \
-                     confirmations; the payment is decided once it has them all"
-                );
-                return self.mark(p, LocalStatus::Sold, Some(why));
+                let what = format!("the settlement {settlement} of state {state}");
+                return not_final(p, what, settled_depth);
             }
             if state > latest.number
                 && to_us >= latest.client.to_sat().saturating_add(ptlc.amount.to_sat())
@@ -2160,15 +2162,7 @@ impl Payments<'_, '_> {
                     LocalStatus::Paid,
                     Some(format!("claimed on chain in {txid}")),
                 ),
-                Some(h) => self.mark(
-                    p,
-                    LocalStatus::Sold,
-                    Some(format!(
-                        "claim {txid} has {} of {final_depth} confirmations; paid once it has \
-                         them all",
-                        tip.saturating_sub(h) + 1
-                    )),
-                ),
+                Some(h) => not_final(p, format!("claim {txid}"), tip.saturating_sub(h) + 1),
                 None => {
                     self.s.bump_fee_children(self.source, &[(txid, outpoint)])?;
                     self.mark(
