@@ -102,19 +102,11 @@ fn a_restored_wallet_never_reuses_a_channels_keys() {
         common::procs::channel_id(&restored.ok(&["channel", "open", &st.server.url, "100000"]));
     st.env.mine(1);
     let keys = |w: &Wallet| -> Vec<(u32, String, [u8; 33])> {
-        let store = common::procs::read_store(w);
-        store
-            .keys_of::<ClientChannel>()
-            .unwrap()
+        common::procs::records::<ClientChannel>(w)
             .into_iter()
-            .map(|k| {
-                let ch: ClientChannel = store.load_keyed(&k).unwrap().unwrap();
-                let p = ch.channel.params();
-                (
-                    ch.key_index,
-                    ch.channel.id().to_string(),
-                    p.client.funding.serialize(),
-                )
+            .map(|ch| {
+                let funding = ch.channel.params().client.funding.serialize();
+                (ch.key_index, ch.channel.id().to_string(), funding)
             })
             .collect()
     };
@@ -153,15 +145,9 @@ fn a_restored_server_never_reuses_a_channels_keys() {
     c.ok(&["channel", "request-inbound", &server.url, "100000"]);
     st.env.mine(1);
     let keys = |w: &Wallet| -> Vec<(u32, [u8; 33])> {
-        let store = common::procs::read_store(w);
-        store
-            .keys_of::<ServerChannel>()
-            .unwrap()
+        common::procs::records::<ServerChannel>(w)
             .into_iter()
-            .map(|k| {
-                let ch: ServerChannel = store.load_keyed(&k).unwrap().unwrap();
-                (ch.key_index, ch.channel.params().server.funding.serialize())
-            })
+            .map(|ch| (ch.key_index, ch.channel.params().server.funding.serialize()))
             .collect()
     };
     let new = keys(&s2);

@@ -26,7 +26,7 @@ use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::{fails, Story, B_FEE_RESERVE};
+use common::story::{fails, server_init_args_with, server_init_with, Story, B_FEE_RESERVE};
 use common::PartySecrets;
 use secp::{Scalar, G};
 use serde_json::Value;
@@ -165,25 +165,14 @@ fn payer_and_payee_together_cannot_make_s_pay_for_nothing() {
 
 /// S at `--shared-delay D_A --inbound-shared-delay D_B --confirmation-budget 1`.
 fn server_init(s: &Wallet, payer_delay: u16, payee_delay: u16, port: &str) {
-    s.ok(&[
-        "server",
-        "init",
-        "--shared-delay",
-        &payer_delay.to_string(),
-        "--min-shared-delay",
-        "2",
-        "--inbound-shared-delay",
-        &payee_delay.to_string(),
-        "--confirmation-budget",
-        "1",
-        "--min-confirmations",
-        "1",
-        // B asks for inbound capacity without a channel of its own (regtest only).
-        "--inbound",
-        "anyone",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
+    server_init_with(
+        s,
+        &[
+            ("--shared-delay", &payer_delay.to_string()),
+            ("--inbound-shared-delay", &payee_delay.to_string()),
+            ("--listen", &format!("127.0.0.1:{port}")),
+        ],
+    );
 }
 
 fn free_port() -> String {
@@ -224,21 +213,8 @@ fn the_timing_inequality_holds_to_the_block() {
     assert!(e.to_string().contains("at least 15"), "{e}");
     // A delay our clients refuse (they accept 6 to 2,016 blocks) is warned of at init.
     for (flag, delay) in [("--inbound-shared-delay", "5"), ("--shared-delay", "2017")] {
-        let mut init = vec![
-            "server",
-            "init",
-            "--shared-delay",
-            "40",
-            "--min-shared-delay",
-            "2",
-            "--inbound-shared-delay",
-            "6",
-            "--confirmation-budget",
-            "1",
-        ];
-        let at = init.iter().position(|a| *a == flag).unwrap();
-        init[at + 1] = delay;
-        let (code, _, stderr) = s.human(&init);
+        let init = server_init_args_with(&[("--shared-delay", "40"), (flag, delay)]);
+        let (code, _, stderr) = s.human(&init.iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(code, 0, "{stderr}");
         assert!(
             stderr.contains(&format!("warning: {flag} {delay}: asyncpay clients accept")),

@@ -271,7 +271,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::procs::{channel_id, eventually, fund, to_node, value_at, Env, Server, Wallet};
-use common::story::{fails, server_init, server_init_args, B_FEE_RESERVE};
+use common::story::{fails, server_init, server_init_with, B_FEE_RESERVE};
 use serde_json::Value;
 
 /// A TCP proxy in front of S for B: it forwards every request (one per connection: it asks S
@@ -1321,15 +1321,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
 #[test]
 fn b_s_claim_on_chain_is_paid_only_once_final() {
     let (mut w, _) = world_with(
-        |s| {
-            let mut args = server_init_args(None);
-            let at = args
-                .iter()
-                .position(|a| a == "--min-confirmations")
-                .unwrap();
-            args[at + 1] = "3".to_owned();
-            s.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        },
+        |s| server_init_with(s, &[("--min-confirmations", "3")]),
         |_| None,
     );
     w.env.mine(2);

@@ -260,6 +260,17 @@ pub fn fund_on(w: &Wallet, ledger: &mut Ledger, sat: u64) {
         .unwrap();
 }
 
+/// Every stored record of the keyed type `T` in `w`'s data dir, by key ([`read_store`]).
+pub fn records<T: asyncpay::store::StateFile>(w: &Wallet) -> Vec<T> {
+    let store = read_store(w);
+    store
+        .keys_of::<T>()
+        .unwrap()
+        .into_iter()
+        .map(|k| store.load_keyed(&k).unwrap().unwrap())
+        .collect()
+}
+
 /// `w`'s store, read without the data dir's lock (works while `server run` holds it).
 pub fn read_store(w: &Wallet) -> asyncpay::store::ReadOnlyStore {
     let pass = std::fs::read_to_string(&w.pass).unwrap();

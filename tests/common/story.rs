@@ -220,6 +220,25 @@ pub fn server_init(s: &Wallet, listen_port: Option<u16>) {
     s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
+/// [`server_init`] with each `(flag, value)` of `changes` set (its value replaced, or the
+/// pair added).
+pub fn server_init_with(s: &Wallet, changes: &[(&str, &str)]) {
+    let init = server_init_args_with(changes);
+    s.ok(&init.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// The arguments of [`server_init_with`].
+pub fn server_init_args_with(changes: &[(&str, &str)]) -> Vec<String> {
+    let mut init = server_init_args(None);
+    for (flag, value) in changes {
+        match init.iter().position(|a| a == flag) {
+            Some(at) => init[at + 1] = (*value).to_owned(),
+            None => init.extend([(*flag).to_owned(), (*value).to_owned()]),
+        }
+    }
+    init
+}
+
 /// The arguments of [`server_init`] (for a binary other than the one under test too).
 pub fn server_init_args(listen_port: Option<u16>) -> Vec<String> {
     let mut init = vec![
