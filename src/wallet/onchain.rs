@@ -187,14 +187,14 @@ pub const MAX_CHILD_VSIZE: u64 = 1_000;
 
 /// The package rate that replaces one paying `old`: `max(estimate, 1.5 × old + 1 sat/vB)`,
 /// at most [`MAX_BUMP_FEE_RATE`] (BIP125 wants a higher rate and the incremental fee).
-fn raised_rate(source: &dyn ChainSource, old: FeeRate) -> FeeRate {
+fn raised_rate(estimate: FeeRate, old: FeeRate) -> FeeRate {
     let raised = old
         .to_sat_per_kwu()
         .saturating_mul(3)
         .div_ceil(2)
         .saturating_add(250);
     FeeRate::from_sat_per_kwu(raised)
-        .max(source.fee_rate())
+        .max(estimate)
         .min(MAX_BUMP_FEE_RATE)
 }
 
@@ -223,13 +223,13 @@ fn outbid_fee(outbid: Amount, vsize: u64) -> Result<Amount, WalletError> {
 /// The package rate our bumps reach `blocks` blocks after a package entered the mempool at
 /// the estimate, one [`raised_rate`] a block: a child of someone else's paying that much
 /// is the other side's bump.
-fn bump_schedule(source: &dyn ChainSource, blocks: u32) -> FeeRate {
-    let mut rate = source.fee_rate();
+fn bump_schedule(estimate: FeeRate, blocks: u32) -> FeeRate {
+    let mut rate = estimate;
     for _ in 0..blocks {
         if rate >= MAX_BUMP_FEE_RATE {
             break;
         }
-        rate = raised_rate(source, rate);
+        rate = raised_rate(estimate, rate);
     }
     rate
 }
@@ -931,7 +931,7 @@ impl OnchainWallet {
                 theirs.to_sat_per_vb_floor()
             )));
         }
-        self.publish_with_child_at(source, parent, raised_rate(source, theirs), outbid)
+        self.publish_with_child_at(source, parent, raised_rate(estimate, theirs), outbid)
     }
 
     /// Publishes `parent` with a child paying `rate` for both, and `outbid` besides
@@ -1031,7 +1031,7 @@ impl OnchainWallet {
         // less, put there again after every block, must not keep us waiting for ever).
         // (Within 5 %: a fee is rounded to whole satoshis.)
         let on_schedule = theirs.to_sat_per_kwu().saturating_mul(20)
-            >= bump_schedule(source, tip.saturating_sub(package.height))
+            >= bump_schedule(estimate, tip.saturating_sub(package.height))
                 .to_sat_per_kwu()
                 .saturating_mul(19);
         let waiting_since = match (&child, &ours) {
@@ -1058,7 +1058,7 @@ impl OnchainWallet {
         if !padded && paid >= MAX_BUMP_FEE_RATE {
             return Ok(None);
         }
-        let rate = raised_rate(source, paid);
+        let rate = raised_rate(estimate, paid);
         // Our own child out of the wallet's view for the build: its coins are free again.
         // A child of someone else's is only outbid.
         if let Some(old) = &ours {
