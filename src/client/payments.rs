@@ -551,6 +551,8 @@ impl Payments<'_, '_> {
         };
         let mut reasons = Vec::new();
         let mut pending = Vec::new();
+        // Read once for every candidate (again only after a cancel was finished).
+        let mut open = load_open_reporting(self.s.store)?.0;
         for mut ch in candidates {
             let id = ch.channel.id();
             if !same_server(&ch.server_url, addr.server_url()) {
@@ -569,9 +571,8 @@ impl Payments<'_, '_> {
             // A cancel asked for and interrupted (a crash, S unreachable) is finished first:
             // the user wanted this payment gone, and S takes no other until its state
             // restoring our balance is signed (`restore_pending`).
-            if let Some(mut p) =
-                pending_on(self.s.store, id)?.filter(|p| p.status == LocalStatus::Cancelling)
-            {
+            if let Some(p) = pending_in(&open, id).filter(|p| p.status == LocalStatus::Cancelling) {
+                let mut p = p.clone();
                 match self.resume_outgoing(&mut p, false) {
                     Ok(()) => ch = self.channel(p.channel_id)?,
                     Err(e) => self.s.note(&format!(
@@ -579,10 +580,11 @@ impl Payments<'_, '_> {
                         p.payment_id, e.message
                     )),
                 }
+                open = load_open_reporting(self.s.store)?.0;
             }
             if let Some(u) = ch.channel.pending().filter(|u| u.withheld()) {
                 let number = u.next().number;
-                match pending_on(self.s.store, id)? {
+                match pending_in(&open, id) {
                     Some(p) => {
                         reasons.push(format!(
                             "{id}: payment {} ({} sat, {}) is pending on it (state {number}); one \
@@ -2308,14 +2310,19 @@ pub(crate) fn pending_on(
     store: &crate::store::Store,
     channel: ChannelId,
 ) -> ClientResult<Option<ClientPayment>> {
-    Ok(load_open_reporting(store)?.0.into_iter().rev().find(|p| {
+    Ok(pending_in(&load_open_reporting(store)?.0, channel).cloned())
+}
+
+/// [`pending_on`] among the wallet's `open` payments.
+fn pending_in(open: &[ClientPayment], channel: ChannelId) -> Option<&ClientPayment> {
+    open.iter().rev().find(|p| {
         p.direction == Direction::Outgoing
             && p.channel_id == Some(channel)
             && matches!(
                 p.status,
                 LocalStatus::Proposed | LocalStatus::Pending | LocalStatus::Cancelling
             )
-    }))
+    })
 }
 
 /// What to do about the pending payment `id` (a hint).
