@@ -1359,8 +1359,47 @@ fn b_force_closes_with_s_away(w: &mut World) -> (String, u32) {
     (pid, expiry)
 }
 
+/// After [`b_force_closes_with_s_away`]: B is away until tip `at - 1`, where its `claim`
+/// publishes the settlement, which the next block confirms; B's `claim` at tip `at`, when
+/// its claim on chain could go out, is returned.
+fn settle_then_claim_at(w: &World, pid: &str, at: u32) -> std::process::Output {
+    mine_to(w, at - 1);
+    let _ = w.b.cmd(&["claim", pid]).output().unwrap();
+    w.env.mine(1);
+    assert_eq!(height(&w.env), at);
+    w.b.cmd(&["claim", pid]).output().unwrap()
+}
+
+/// Whether a transaction paying `payout` (B's claim) waits in the mempool.
+fn claim_in_mempool(w: &World, payout: &bitcoin::ScriptBuf) -> bool {
+    let mempool = w.env.ledger().mempool().unwrap();
+    mempool
+        .iter()
+        .any(|t| t.output.iter().any(|o| &o.script_pubkey == payout))
+}
+
+/// The edge of the rule below: with `C = 1`, at tip `E − 1` B's claim can still confirm by
+/// block `E`, before S's timeout claim is valid (block `E + 1`): it goes out, and B is
+/// paid. (One block later it would not: the next test.)
+#[test]
+fn b_claims_on_chain_at_the_last_tip_it_can() {
+    let (mut w, _) = world(|_| None);
+    let b = w.b.clone();
+    let (pid, expiry) = b_force_closes_with_s_away(&mut w);
+    let claim_at = settle_then_claim_at(&w, &pid, expiry - 1);
+    assert!(claim_at.status.success(), "{claim_at:?}");
+    let b_payout = to_node(&b, 0);
+    assert!(claim_in_mempool(&w, &b_payout), "B's claim went out");
+    w.env.mine(1);
+    assert_eq!(
+        value_at(&w.env, &b_payout),
+        10_000,
+        "B's claim confirmed in block E"
+    );
+}
+
 /// Timelock review, item 1: B offline from its force close until the PTLC's expiry has come
-/// (S away too). Its settlement confirms only at the expiry: a success claim published now
+/// (S away too). Its settlement confirms only at the expiry (tip `E`): a success claim published now
 /// could lose the race to S's timeout claim, valid from the next block, and S would hold
 /// `t` (and be paid by A) while taking the PTLC back. B publishes nothing and says so; S,
 /// back, takes the PTLC back and the payer is refunded.
@@ -1370,28 +1409,16 @@ fn b_too_late_on_chain_reveals_nothing_and_the_payer_is_refunded() {
     let (a, b) = (w.a.clone(), w.b.clone());
     let port = w.server.url.rsplit(':').next().unwrap().to_owned();
     let port = port.as_str();
-    // B is then away until the expiry has come.
+    // B is then away until the expiry has come: at tip E its settlement has confirmed.
     let (pid, expiry) = b_force_closes_with_s_away(&mut w);
-    mine_to(&w, expiry);
-    let mut refused = None;
-    for _ in 0..4 {
-        let out = b.cmd(&["claim", &pid]).output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        if text.contains("too late to claim on chain") {
-            refused = Some(text);
-            break;
-        }
-        w.env.mine(1);
-    }
-    let refused = refused.expect("B refuses to publish its claim");
-    assert!(refused.contains("not revealed"), "{refused}");
+    let claim_at = settle_then_claim_at(&w, &pid, expiry);
+    let text = String::from_utf8_lossy(&claim_at.stdout).into_owned();
+    assert!(text.contains("too late to claim on chain"), "{text}");
+    assert!(text.contains("not revealed"), "{text}");
     let b_payout = to_node(&b, 0);
-    let mempool = w.env.ledger().mempool().unwrap();
     assert!(
-        mempool
-            .iter()
-            .all(|t| t.output.iter().all(|o| o.script_pubkey != b_payout)),
-        "no success claim went out: {mempool:?}"
+        !claim_in_mempool(&w, &b_payout),
+        "no success claim went out"
     );
     assert_eq!(b.ok(&["payments", "show", &pid])["status"], "sold");
     // S comes back, takes the PTLC back after its expiry, and refunds A.
