@@ -253,6 +253,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__wallet,set-chain)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__chain"
                 ;;
+            asyncpay__subcmd__help__subcmd__wallet,set-min-budget)
+                cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget"
+                ;;
             asyncpay__subcmd__help__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -418,6 +421,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet,set-chain)
                 cmd="asyncpay__subcmd__wallet__subcmd__set__subcmd__chain"
                 ;;
+            asyncpay__subcmd__wallet,set-min-budget)
+                cmd="asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget"
+                ;;
             asyncpay__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -450,6 +456,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,set-chain)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__chain"
+                ;;
+            asyncpay__subcmd__wallet__subcmd__help,set-min-budget)
+                cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__budget"
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions"
@@ -1813,7 +1822,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet)
-            opts="address balance send transactions utxos backup info set-chain move-records upgrade"
+            opts="address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1911,6 +1920,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__chain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3811,7 +3834,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain move-records upgrade help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4011,7 +4034,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help)
-            opts="address balance send transactions utxos backup info set-chain move-records upgrade help"
+            opts="address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4123,6 +4146,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__chain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__budget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4333,6 +4370,56 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__set__subcmd__chain)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor-fee-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget)
             opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -26,7 +26,7 @@ use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn
 use common::procs::{
     channel_id, copy_dir, eventually, fund, to_node, value_at, Env, Server, Wallet,
 };
-use common::story::{fails, server_init_args_with, server_init_with, Story, B_FEE_RESERVE};
+use common::story::{fails, server_init_args_with, server_init_with, status, Story, B_FEE_RESERVE};
 use common::PartySecrets;
 use secp::{Scalar, G};
 use serde_json::Value;
@@ -466,4 +466,67 @@ fn a_duplicate_ptlc_for_one_point_is_refused() {
         ..state
     };
     StateTransactions::build(&params, &single).unwrap();
+}
+
+/// An S that publishes a confirmation budget too small for the chain shortens the margins
+/// B enforces a sold PTLC with: B's claim on chain could still wait in the mempool after
+/// the expiry, where S's timeout claim replaces it, and S holds `t` (the payer's payment)
+/// and the PTLC both. B sells only into a server whose budget reaches B's own floor, and
+/// takes no inbound channel from one below it.
+#[test]
+fn b_sells_nothing_into_a_server_whose_budget_is_below_its_floor() {
+    let story = Story::new(&[]); // S publishes a budget of 1 block
+    let info = story.b.ok(&["wallet", "info"]);
+    assert_eq!(
+        info["min_confirmation_budget"], 1,
+        "regtest's default: {info}"
+    );
+    let set = story.b.ok(&["wallet", "set-min-budget", "2"]);
+    assert_eq!(
+        (&set["previous"], &set["min_confirmation_budget"]),
+        (&Value::from(1), &Value::from(2)),
+        "{set}"
+    );
+    let below = |v: &Value| {
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("budget is 1 blocks, below this wallet's floor of 2"))
+    };
+
+    // No inbound channel from it: refused before anything is signed or funded.
+    let refused = fails(
+        &story.b,
+        &["channel", "request-inbound", &story.server.url, "100000"],
+        1,
+    );
+    assert!(below(&refused), "{refused}");
+    let channels = story.b.ok(&["channel", "list"]);
+    assert_eq!(
+        channels["channels"].as_array().map(Vec::len),
+        Some(1),
+        "{channels}"
+    );
+
+    // A payment into the channel B already has is received, not sold: nothing of it is
+    // B's yet, and the payer can take it back.
+    let id = story.pay(10_000);
+    let unsold = fails(&story.b, &["receive"], 1);
+    assert!(below(&unsold), "{unsold}");
+    assert_eq!(status(&story.b, &id), "received");
+    assert_eq!(story.b_balances(), (0, 300_000));
+    story.a.ok(&["payments", "cancel", &id]);
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(story.a_balances(), (200_000, 0));
+
+    // At a floor the server's budget reaches, B is paid as before.
+    story.b.ok(&["wallet", "set-min-budget", "1"]);
+    let second = story.pay(10_000);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &second), "paid");
+    assert_eq!(story.b_balances(), (10_000, 290_000));
+
+    // The floor is checked where it is set, too.
+    let usage = fails(&story.b, &["wallet", "set-min-budget", "0"], 2);
+    assert!(usage.to_string().contains("1..=144"), "{usage}");
 }

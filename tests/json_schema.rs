@@ -237,6 +237,12 @@ fn every_command_prints_a_documented_json_document() {
     ok(
         &schema,
         a,
+        &["wallet", "set-min-budget", "1"],
+        "wallet_set_min_budget",
+    );
+    ok(
+        &schema,
+        a,
         &["wallet", "backup", "--force"],
         "wallet_backup",
     );

@@ -340,6 +340,18 @@ pub enum WalletCommand {
         /// regtest:DIR or bitcoind:URL (it must serve the wallet's network)
         spec: String,
     },
+    /// Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]
+    ///
+    /// A server's confirmation budget is the blocks it allows a claim on chain to take to
+    /// confirm; this wallet plans the claims of payments sold into the server's channels
+    /// with it, and a budget too small for the chain's congestion would let the server take
+    /// a payment back. Below the floor, no payment is sold into that server's channels and
+    /// no inbound channel is opened with it. Payments sold already keep their budget.
+    SetMinBudget {
+        /// Blocks, 1 to 144
+        #[arg(value_parser = clap::value_parser!(u16).range(1..=144))]
+        blocks: u16,
+    },
     /// Move every record of the wallet into a new PostgreSQL schema (TARGET: a database
     /// URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET:
     /// sqlite); the old copy is destroyed once the new one is in use

@@ -547,12 +547,15 @@ pub struct InfoReport {
     storage_recipient: String,
     /// Where the records are: `records.sqlite`'s path, or the PostgreSQL URL and schema.
     records: String,
+    /// The least confirmation budget a server must publish for a sale (`wallet
+    /// set-min-budget`).
+    min_confirmation_budget: u16,
 }
 
 impl Render for InfoReport {
     fn human(&self) -> String {
         format!(
-            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}\nrecords:           {}",
+            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}\nrecords:           {}\nmin budget:        {} blocks (a server's confirmation budget below it is refused)",
             self.datadir,
             self.network,
             self.chain.as_deref().unwrap_or("(none yet)"),
@@ -560,7 +563,8 @@ impl Render for InfoReport {
             self.node_id,
             self.mailbox_recipient,
             self.storage_recipient,
-            self.records
+            self.records,
+            self.min_confirmation_budget
         )
     }
 }
@@ -617,6 +621,18 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         out.result(&move_records(ctx, &target)?);
         return Ok(());
     }
+    if let WalletCommand::SetMinBudget { blocks } = cmd {
+        let w = ctx.engine()?;
+        let previous = w.payee_policy()?.min_confirmation_budget;
+        let now = w
+            .set_min_confirmation_budget(blocks)?
+            .min_confirmation_budget;
+        out.result(&SetMinBudgetReport {
+            previous,
+            min_confirmation_budget: now,
+        });
+        return Ok(());
+    }
     if let WalletCommand::Info = cmd {
         ctx.store()?;
         let network = ctx.network;
@@ -633,6 +649,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             mailbox_recipient: w.keys().mailbox_identity().to_public().to_string(),
             storage_recipient: w.store().recipient().to_string(),
             records,
+            min_confirmation_budget: w.payee_policy()?.min_confirmation_budget,
         });
         return Ok(());
     }
@@ -741,6 +758,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         | WalletCommand::Info
         | WalletCommand::Upgrade
         | WalletCommand::SetChain { .. }
+        | WalletCommand::SetMinBudget { .. }
         | WalletCommand::MoveRecords { .. } => {
             unreachable!("handled above")
         }
@@ -766,6 +784,25 @@ impl Render for SetChainReport {
             self.chain,
             self.previous.as_deref().unwrap_or("none"),
             self.tip_height
+        )
+    }
+}
+
+/// `wallet set-min-budget`.
+#[derive(Debug, Serialize)]
+pub struct SetMinBudgetReport {
+    /// The floor before.
+    previous: u16,
+    /// The floor now.
+    min_confirmation_budget: u16,
+}
+
+impl Render for SetMinBudgetReport {
+    fn human(&self) -> String {
+        format!(
+            "payments are sold only into servers whose confirmation budget is at least {} \
+             blocks (was {})",
+            self.min_confirmation_budget, self.previous
         )
     }
 }

@@ -404,6 +404,14 @@ impl Engine<'_> {
                 info.network, self.network
             )));
         }
+        // Payments are sold into the channels S funds: a server whose budget we would refuse
+        // at every sale is refused now, before anything is signed.
+        if funder == Party::Server {
+            self.check_server_budget(
+                info.policy.confirmation_budget,
+                "opening an inbound channel",
+            )?;
+        }
         let key_index = self.next_key_index()?;
         let opened_height;
         // Keys bound to a fresh id: a restored wallet reuses key indices, never keys.

@@ -14,6 +14,7 @@ mod channels;
 mod error;
 pub mod ids;
 mod payments;
+mod policy;
 mod status;
 
 use std::cell::RefCell;
@@ -30,6 +31,7 @@ pub use payments::{
     crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PayOptions,
     PaymentDetails, Progress, TestCrash, WAIT_POLL,
 };
+pub use policy::{default_min_confirmation_budget, PayeePolicy, MAX_MIN_CONFIRMATION_BUDGET};
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
 use crate::chain::source::ChainSource;

@@ -1437,6 +1437,10 @@ impl Payments<'_, '_> {
         // S chooses the expiry from its tip, the channel's delay and its published
         // confirmation budget (PROTOCOL.md §4.1); S refuses any other.
         let info: ServerInfo = client.get("/v1/info")?;
+        // S's budget sets how early we go on chain and how late our claim may leave: one
+        // too small for the chain would let S take the PTLC back holding `t`.
+        self.s
+            .check_server_budget(info.policy.confirmation_budget, "selling")?;
         // The budget we plan our on-chain claim with: the largest S ever published for this
         // payment (an interrupted attempt sold again keeps the first), at least 1.
         let budget = info

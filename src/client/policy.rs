@@ -1,0 +1,89 @@
+//! What the payee requires of a server's timing before it sells a payment into a channel
+//! with it: the least confirmation budget `C` (PROTOCOL.md §4.1).
+//!
+//! B plans its on-chain claim of a sold PTLC with the `C` that S publishes: it goes on chain
+//! `delay(B–S) + 3·C − 1` blocks (plus a slack) before the expiry, and publishes its claim
+//! only while `tip + C ≤ E`. An S that publishes a `C` too small for the chain's congestion
+//! shortens those margins to what a busy chain may not honour: B's claim, `t` in it, could
+//! still wait in the mempool at block `E + 1`, where S's timeout claim replaces it — S then
+//! holds `t` (the payer's payment) and the PTLC both. So B sells only into a server whose
+//! `C` is at least its own floor.
+
+use bitcoin::Network;
+use serde::{Deserialize, Serialize};
+
+use super::{ClientError, ClientResult, Engine};
+use crate::store::StateFile;
+
+/// The floor of a wallet that never set one: S's own default budget, except on regtest,
+/// where blocks come only when asked for and nothing else competes for them.
+pub fn default_min_confirmation_budget(network: Network) -> u16 {
+    match network {
+        Network::Regtest => 1,
+        _ => 6,
+    }
+}
+
+/// The largest floor a wallet may set: a day of blocks (a server with such a budget already
+/// needs payers' channels to wait more than five days to settle, `5·C`).
+pub const MAX_MIN_CONFIRMATION_BUDGET: u16 = 144;
+
+/// The payee's timing requirements, sealed in the wallet's records (kind
+/// `asyncpay/payee-policy`). Version 1 data: `{"min_confirmation_budget": 6}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayeePolicy {
+    /// The least confirmation budget `C` (blocks) a server must publish for this wallet to
+    /// sell a payment into a channel with it.
+    pub min_confirmation_budget: u16,
+}
+
+impl StateFile for PayeePolicy {
+    const FILE: &'static str = "payee-policy";
+    const KIND: &'static str = "asyncpay/payee-policy";
+    const VERSION: u32 = 1;
+}
+
+impl Engine<'_> {
+    /// The wallet's payee policy: the one it stored, or the network's default.
+    pub fn payee_policy(&self) -> ClientResult<PayeePolicy> {
+        Ok(self.store.load::<PayeePolicy>()?.unwrap_or(PayeePolicy {
+            min_confirmation_budget: default_min_confirmation_budget(self.network),
+        }))
+    }
+
+    /// Sets the least confirmation budget a server must publish for a sale (1 to
+    /// [`MAX_MIN_CONFIRMATION_BUDGET`] blocks). Payments sold already keep the budget
+    /// recorded at their sale.
+    pub fn set_min_confirmation_budget(&self, blocks: u16) -> ClientResult<PayeePolicy> {
+        if !(1..=MAX_MIN_CONFIRMATION_BUDGET).contains(&blocks) {
+            return Err(ClientError::invalid(format!(
+                "a confirmation budget floor of {blocks} blocks is outside 1 to \
+                 {MAX_MIN_CONFIRMATION_BUDGET}"
+            )));
+        }
+        let policy = PayeePolicy {
+            min_confirmation_budget: blocks,
+        };
+        self.store.save(&policy)?;
+        Ok(policy)
+    }
+
+    /// Refuses a server whose published confirmation budget `budget` is below the floor,
+    /// before `doing` anything with it.
+    pub(crate) fn check_server_budget(&self, budget: u16, doing: &str) -> ClientResult<()> {
+        let floor = self.payee_policy()?.min_confirmation_budget;
+        if budget >= floor {
+            return Ok(());
+        }
+        Err(ClientError::failed(format!(
+            "not {doing}: the server's confirmation budget is {budget} blocks, below this \
+             wallet's floor of {floor}; a PTLC it sold us could then expire while our claim \
+             on chain still waits for a block, and the server could take it back holding \
+             the payment scalar"
+        ))
+        .hint(
+            "use a server with a larger budget, or lower the floor with `asyncpay wallet \
+             set-min-budget BLOCKS` if blocks on this chain come that fast",
+        ))
+    }
+}
