@@ -11,6 +11,8 @@
 //!   it extracts `t` from B's claim and gets paid by A; a PTLC missing from the settled state
 //!   refunds A.
 //! - B, after sending `t` to S, goes on chain at once when S does not sign the claimed state.
+//! - B's claim on chain, `t` in it, is not left to S's timeout claim: B outbids it in the
+//!   mempool, up to what the PTLC is worth.
 //! - The running S raises a visible alarm when its watcher keeps failing.
 //! - An old update from deep in a long channel's history (a chunk stored apart from the
 //!   channel's record) is rebound over with the chunk read from the store; without the chunk
@@ -1478,4 +1480,140 @@ fn a_claim_that_could_not_go_out_reveals_nothing_later() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("too late to claim on chain"), "{text}");
     assert!(no_claim(), "the claim did not go out");
+}
+
+/// The timeout claim a hostile S (its keys, used by the test) publishes for the PTLC that
+/// B's claim in the mempool spends, with a child spending `coin` (an anchor output) and
+/// paying `fee` for both: it replaces B's claim. Returns the timeout claim's txid.
+fn s_times_out_over_b_s_claim(
+    w: &World,
+    b_payout: &bitcoin::ScriptBuf,
+    (coin, fee): (OutPoint, u64),
+) -> bitcoin::Txid {
+    use asyncpay::server::ServerChannel;
+    let mempool = w.env.ledger().mempool().unwrap();
+    let claim = mempool
+        .iter()
+        .find(|t| t.output.iter().any(|o| &o.script_pubkey == b_payout))
+        .expect("B's claim waits in the mempool");
+    let outpoint = claim.input[0].previous_output;
+    let ch = common::procs::records::<ServerChannel>(&w.s)
+        .into_iter()
+        .find(|c| c.channel.id().to_string() == w.b_channel)
+        .unwrap();
+    let ptlc = ch.channel.latest().unwrap().state.ptlcs[0].clone();
+    let secret = ch.secrets(&common::story::keys_of(&w.s)).ptlc_scalar();
+    let timeout = asyncpay::payment::sale::signed_timeout_claim(
+        ch.channel.params(),
+        &ptlc,
+        outpoint,
+        secret,
+        [9; 32],
+    )
+    .unwrap();
+    let p2a = bitcoin::ScriptBuf::new_p2a();
+    let anchor = timeout
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == p2a)
+        .unwrap();
+    let spend = |previous_output| TxIn {
+        previous_output,
+        script_sig: bitcoin::ScriptBuf::new(),
+        sequence: Sequence::MAX,
+        witness: Witness::new(),
+    };
+    let child = Transaction {
+        version: bitcoin::transaction::Version(3),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![
+            spend(OutPoint::new(timeout.compute_txid(), anchor as u32)),
+            spend(coin),
+        ],
+        output: vec![TxOut {
+            value: w.env.ledger().output(&coin).unwrap().unwrap().value - Amount::from_sat(fee),
+            script_pubkey: p2a,
+        }],
+    };
+    w.env
+        .ledger()
+        .submit_package(&[timeout.clone(), child])
+        .expect("S's timeout claim replaces B's");
+    timeout.compute_txid()
+}
+
+/// B's claim goes out at tip `E − 1` but a busy block passes it by; from tip `E` S's
+/// timeout claim is valid for the next block, and a hostile S replaces B's claim with it,
+/// paying `fee`. Returns the world, the payment id, B's payout script and S's claim.
+fn b_s_claim_replaced_by_s_s_timeout(
+    fee: u64,
+) -> (World, String, bitcoin::ScriptBuf, bitcoin::Txid) {
+    let (mut w, _) = world(|_| None);
+    let (pid, expiry) = b_force_closes_with_s_away(&mut w);
+    // S's coin for its fee (funding it mines a block: before B's claim is out).
+    let coin = w
+        .env
+        .ledger()
+        .fund(
+            &bitcoin::ScriptBuf::new_p2a(),
+            Amount::from_sat(fee + 1_000),
+        )
+        .unwrap();
+    let claim_at = settle_then_claim_at(&w, &pid, expiry - 1);
+    assert!(claim_at.status.success(), "{claim_at:?}");
+    let b_payout = to_node(&w.b, 0);
+    assert!(claim_in_mempool(&w, &b_payout), "B's claim went out");
+    w.env
+        .ledger()
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(50).unwrap())
+        .unwrap();
+    assert_eq!(height(&w.env), expiry);
+    assert!(
+        claim_in_mempool(&w, &b_payout),
+        "the busy block left it out"
+    );
+    let timeout = s_times_out_over_b_s_claim(&w, &b_payout, (coin, fee));
+    assert!(
+        !claim_in_mempool(&w, &b_payout),
+        "S's timeout claim replaced B's"
+    );
+    (w, pid, b_payout, timeout)
+}
+
+/// Once `t` is out, S can complete the payer's payment with it, so B fights for the PTLC.
+/// S's timeout claim replaced B's claim after the expiry (above); B's next `claim`
+/// replaces S's timeout claim in turn, paying what it evicts, and B's claim confirms: B is
+/// paid the PTLC.
+#[test]
+fn b_outbids_s_s_timeout_claim_once_t_is_out() {
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(3_000);
+    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
+    assert!(outbid.status.success(), "{outbid:?}");
+    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(
+        mempool.iter().all(|t| t.compute_txid() != timeout),
+        "S's timeout claim was replaced"
+    );
+    w.env.mine(1);
+    w.b.ok(&["claim", &pid]);
+    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
+    assert_eq!(value_at(&w.env, &b_payout), 10_000, "B was paid the PTLC");
+}
+
+/// The fight stops at what is at stake: a timeout claim of S's whose package pays more than
+/// the PTLC (10,000 sat) is not outbid, and B says why.
+#[test]
+fn b_does_not_pay_more_than_the_ptlc_to_outbid_s() {
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(10_500);
+    let e = fails(&w.b, &["claim", &pid], 1);
+    assert!(
+        e.to_string()
+            .contains("no less than the 10,000 sat at stake"),
+        "{e}"
+    );
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(mempool.iter().any(|t| t.compute_txid() == timeout));
+    assert!(!claim_in_mempool(&w, &b_payout));
+    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "sold");
 }

@@ -827,6 +827,26 @@ impl Engine<'_> {
             published => published.map(drop).map_err(ClientError::from),
         }
     }
+
+    /// Publishes `tx`, our claim of a PTLC worth `stake`, with a fee child, in place of
+    /// `replaced` (S's timeout claim of it) waiting in the mempool
+    /// ([`crate::wallet::OnchainWallet::publish_outbidding`]).
+    pub(crate) fn publish_outbidding(
+        &self,
+        source: &dyn ChainSource,
+        tx: &bitcoin::Transaction,
+        replaced: &bitcoin::Txid,
+        stake: Amount,
+    ) -> ClientResult<()> {
+        let (mut wallet, state) = self.onchain()?;
+        let published = wallet.publish_outbidding(source, tx, replaced, stake);
+        self.save_onchain(&mut wallet, state)?;
+        published.map(drop).map_err(|e| {
+            ClientError::failed(format!(
+                "our claim could not replace S's timeout claim {replaced}: {e}"
+            ))
+        })
+    }
 }
 
 /// S's word for the funding of a channel it funds is checked against the chain: the

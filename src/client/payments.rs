@@ -2125,6 +2125,8 @@ impl Payments<'_, '_> {
         }
         let mut unspent = None;
         let mut taken_back = false;
+        // S's timeout claim waiting in the mempool once `t` is out, which ours replaces.
+        let mut outbid = None;
         for (outpoint, spend) in spends {
             let Some((tx, confirmation_height)) = spend else {
                 unspent.get_or_insert(outpoint);
@@ -2143,6 +2145,17 @@ impl Payments<'_, '_> {
                         .is_some_and(|h| tip.saturating_sub(h) + 1 >= final_depth) =>
                 {
                     taken_back = true;
+                    continue;
+                }
+                // `t` left already (our claim went out, and S's timeout claim replaced it
+                // after the expiry, say): S can complete the payer's payment with it, so the
+                // PTLC is ours to fight for. Our claim replaces S's while it waits in the
+                // mempool, paying what it evicts (up to what the PTLC is worth).
+                PtlcSpend::Timeout
+                    if confirmation_height.is_none() && p.scalar_revealed_at.is_some() =>
+                {
+                    unspent.get_or_insert(outpoint);
+                    outbid.get_or_insert(txid);
                     continue;
                 }
                 PtlcSpend::Timeout => {
@@ -2230,7 +2243,13 @@ impl Payments<'_, '_> {
             self.save(p)?;
         }
         let txid = tx.compute_txid();
-        if let Err(e) = self.s.publish_channel_tx(self.source, &tx) {
+        let published = match outbid {
+            Some(timeout) => self
+                .s
+                .publish_outbidding(self.source, &tx, &timeout, ptlc.amount),
+            None => self.s.publish_channel_tx(self.source, &tx),
+        };
+        if let Err(e) = published {
             // Refused (no coins for its fee, say): if our node does not hold the claim, `t`
             // did not leave through it, and the expiry check above still applies next time.
             // (A node we cannot ask keeps the reveal written: it may have taken it.)

@@ -220,6 +220,19 @@ fn outbid_fee(outbid: Amount, vsize: u64) -> Result<Amount, WalletError> {
     Ok(needed)
 }
 
+/// The rate and the fees of the package of `replaced` (it and its descendants) in the
+/// mempool; nothing for a transaction no longer there.
+fn replaced_package(
+    source: &dyn ChainSource,
+    replaced: &Txid,
+) -> Result<(FeeRate, Amount), WalletError> {
+    Ok(source
+        .mempool_entry(replaced)?
+        .map_or((FeeRate::ZERO, Amount::ZERO), |e| {
+            (e.package_rate(), e.descendant_fees)
+        }))
+}
+
 /// The package rate our bumps reach `blocks` blocks after a package entered the mempool at
 /// the estimate, one [`raised_rate`] a block: a child of someone else's paying that much
 /// is the other side's bump.
@@ -916,11 +929,7 @@ impl OnchainWallet {
         parent: &Transaction,
         replaced: &Txid,
     ) -> Result<Txid, WalletError> {
-        let (theirs, outbid) = source
-            .mempool_entry(replaced)?
-            .map_or((FeeRate::ZERO, Amount::ZERO), |e| {
-                (e.package_rate(), e.descendant_fees)
-            });
+        let (theirs, outbid) = replaced_package(source, replaced)?;
         // Outbidding a package that pays well costs much and gains little: it confirms
         // soon, and the latest update then rebinds over it for the estimate.
         let estimate = source.fee_rate();
@@ -934,6 +943,39 @@ impl OnchainWallet {
         self.publish_with_child_at(source, parent, raised_rate(estimate, theirs), outbid)
     }
 
+    /// Publishes `parent`, our claim of a PTLC, with a child, in place of `replaced`, the
+    /// other side's spend of the same output waiting unconfirmed (S's timeout claim once
+    /// the payment scalar is out): the package pays [`raised_rate`] over theirs, and their
+    /// fees and its own relay besides. Refused when that costs `stake` (what the claim
+    /// takes) or more: a fee war past it loses more than the output. Returns the child's
+    /// txid. Persist the wallet afterwards.
+    pub fn publish_outbidding(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+        replaced: &Txid,
+        stake: Amount,
+    ) -> Result<Txid, WalletError> {
+        let (theirs, outbid) = replaced_package(source, replaced)?;
+        let rate = raised_rate(source.fee_rate(), theirs);
+        let (child, change_index) = self.anchor_child(parent, rate, outbid)?;
+        let fee = self
+            .wallet
+            .calculate_fee(&child)
+            .map_err(|e| WalletError::Build(e.to_string()))?;
+        if fee >= stake {
+            return Err(WalletError::Build(format!(
+                "outbidding {replaced} (its package pays {} sat/vB, {} in fees) costs {}, \
+                 no less than the {} at stake",
+                theirs.to_sat_per_vb_floor(),
+                crate::units::sat(outbid.to_sat()),
+                crate::units::sat(fee.to_sat()),
+                crate::units::sat(stake.to_sat())
+            )));
+        }
+        self.broadcast_with_child(source, parent, child, change_index)
+    }
+
     /// Publishes `parent` with a child paying `rate` for both, and `outbid` besides
     /// ([`Self::anchor_child`]).
     fn publish_with_child_at(
@@ -944,6 +986,18 @@ impl OnchainWallet {
         outbid: Amount,
     ) -> Result<Txid, WalletError> {
         let (child, change_index) = self.anchor_child(parent, rate, outbid)?;
+        self.broadcast_with_child(source, parent, child, change_index)
+    }
+
+    /// Publishes `parent` with `child` (from [`Self::anchor_child`], which peeked
+    /// `change_index`) as one package.
+    fn broadcast_with_child(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+        child: Transaction,
+        change_index: u32,
+    ) -> Result<Txid, WalletError> {
         source.broadcast_package(&[parent.clone(), child.clone()])?;
         // Only now is the change index handed out for good (a refused package reveals none).
         let _ = self
