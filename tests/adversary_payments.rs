@@ -712,3 +712,41 @@ fn a_close_that_cannot_be_published_yet_blocks_nothing_and_goes_out_later() {
     c.ok(&["channel", "show", &x]);
     assert!(spent(&story, &funding), "the look published the close");
 }
+
+/// Payee review, item 1: two incoming payments under one payment point (a payer that reused
+/// its partial signature for two packages, or an S that is its own payer, can deliver
+/// them). A PTLC S sold for one must never count for the other: B's store gets a second
+/// payment of 250,000 sat under the point of a sold 20,000-sat one (planted, as such a
+/// payer and S would deliver it). It is not taken as sold on the strength of the other's
+/// PTLC, it is never paid, and B ends with the 20,000 sat it was paid once.
+#[test]
+fn a_ptlc_sold_for_one_payment_never_counts_for_another_with_its_point() {
+    use asyncpay::client::{ClientPayment, LocalStatus};
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &id), "sold");
+    let twin = "ee".repeat(32);
+    let mut p: ClientPayment = common::procs::read_store(&story.b)
+        .load_keyed(&id)
+        .unwrap()
+        .unwrap();
+    p.payment_id = twin.parse().unwrap();
+    p.amount_sat = 250_000;
+    p.status = LocalStatus::Received;
+    // The invoice (for the same point) and the channel stay: an earlier attempt to sell it,
+    // which S answered with `sale_queued`, would have written them.
+    p.adaptor_signature = None;
+    (p.reason, p.confirmation_budget, p.payment_point) = (None, None, None);
+    plant(&story.b.dir, &twin, &p);
+
+    let _ = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
+    assert_ne!(status(&story.b, &twin), "sold", "sold on the other's PTLC");
+    // The sold one is claimed first; then no claim of the twin finds a PTLC it could take
+    // for claimed (it never sent its scalar).
+    story.b.ok(&["claim", &id]);
+    assert_eq!(status(&story.b, &id), "paid");
+    let _ = story.b.cmd(&["claim"]).output().unwrap();
+    assert_ne!(status(&story.b, &twin), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+}

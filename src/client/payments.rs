@@ -24,7 +24,7 @@ use crate::net::NetError;
 use crate::payment::sale::{
     claim_digest, claimed_state, offered_ptlc_expiry, payee_close_margin, payee_enforce_blocks,
     payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state, server_fee,
-    signed_success_claim, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
+    signed_success_claim, sold_ptlc, PtlcSpend, MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, InvoiceFields, PaymentAddress, PaymentId, UpdatePackage};
 use crate::protocol::hex;
@@ -168,6 +168,13 @@ pub struct ClientPayment {
     /// `None` while it is not, and for payments finished by an older asyncpay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
+}
+
+impl ClientPayment {
+    /// The amount the payee receives.
+    fn amount(&self) -> Amount {
+        Amount::from_sat(self.amount_sat)
+    }
 }
 
 impl StateFile for ClientPayment {
@@ -1394,10 +1401,11 @@ impl Payments<'_, '_> {
         // A fresh look at the channel on chain (a resumed sale's channel too): no sale into
         // a channel that is closing, and none on a view we could not refresh.
         self.look(&mut ch, "selling")?;
+        let amount = p.amount();
         let sold = |ch: &ClientChannel| {
             ch.channel
                 .latest()
-                .is_some_and(|l| l.state.ptlcs.iter().any(|x| x.point == point))
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| sold_ptlc(x, point, amount)))
         };
         if sold(&ch) {
             return self.mark(p, LocalStatus::Sold, None); // sold before a crash
@@ -1591,7 +1599,12 @@ impl Payments<'_, '_> {
         let expiry = ch
             .channel
             .latest()
-            .and_then(|l| l.state.ptlcs.iter().find(|x| x.point == point))
+            .and_then(|l| {
+                l.state
+                    .ptlcs
+                    .iter()
+                    .find(|x| sold_ptlc(x, point, p.amount()))
+            })
             .map(|x| x.expiry);
         // `t` leaves off-chain only while we could still enforce the PTLC on chain should S
         // take `t` and not sign (PROTOCOL.md §4.1, 4.), with a slack: from
@@ -1719,7 +1732,9 @@ impl Payments<'_, '_> {
             .latest()
             .expect("a sold payment's channel is signed")
             .state;
-        if recovered.is_ok() && claimed_state(latest, ch.channel.next_number(), point).is_none() {
+        if recovered.is_ok()
+            && claimed_state(latest, ch.channel.next_number(), point, p.amount()).is_none()
+        {
             return self.mark(p, LocalStatus::Paid, None);
         }
         let unsigned = match recovered {
@@ -1854,8 +1869,20 @@ impl Payments<'_, '_> {
             .latest()
             .expect("a sold payment's channel is signed")
             .state;
-        let Some(next) = claimed_state(latest, ch.channel.next_number(), point) else {
-            return self.mark(p, LocalStatus::Paid, None); // claimed before a crash
+        let Some(next) = claimed_state(latest, ch.channel.next_number(), point, p.amount()) else {
+            if p.scalar_revealed_at.is_some() {
+                return self.mark(p, LocalStatus::Paid, None); // claimed before a crash
+            }
+            // Gone without a claim of ours: only another payment's claim, with the same
+            // point and amount, could have taken it (a payer that reused its signature).
+            let why = format!(
+                "the PTLC this payment was sold for is no longer in channel {}, and this \
+                 payment never sent its scalar: another payment with the same payment point \
+                 took it",
+                ch.channel.id()
+            );
+            self.mark(p, LocalStatus::Failed, Some(why.clone()))?;
+            return Err(ClientError::failed(why));
         };
         let scalar = hex::encode(&package.partial_signature.to_bytes());
         let payment_id = p.payment_id;
@@ -2005,7 +2032,8 @@ impl Payments<'_, '_> {
         let params = ch.channel.params().clone();
         // Claimed before a crash (or a failed write) that left the channel closing: our
         // latest state folds the PTLC into our balance, and its settlement pays it.
-        let folded = claimed_state(&latest, ch.channel.next_number(), point).is_none();
+        let folded = p.scalar_revealed_at.is_some()
+            && claimed_state(&latest, ch.channel.next_number(), point, p.amount()).is_none();
         // Final once as deep as the channel's funding had to be: a reorganization may undo
         // what is shallower (and an older state, or S's timeout claim, confirm instead).
         let final_depth = ch.channel.minimum_depth().max(1);
@@ -2059,7 +2087,7 @@ impl Payments<'_, '_> {
         let ptlc = latest
             .ptlcs
             .iter()
-            .find(|x| x.point == point)
+            .find(|x| sold_ptlc(x, point, p.amount()))
             .cloned()
             .ok_or_else(|| {
                 ClientError::failed(format!(

@@ -224,13 +224,26 @@ pub fn sale_state(
     Ok(next)
 }
 
-/// The B–S state after B's claim: the PTLC for `point` removed and its amount added to B.
-/// `None` when `latest` has no PTLC for `point` offered by S.
-pub fn claimed_state(latest: &ChannelState, number: u32, point: Point) -> Option<ChannelState> {
+/// Whether `ptlc` is the one S sold for a payment of `amount` with payment point `point`.
+/// The amount counts as much as the point: a payer that reuses its partial signature (or
+/// an S that is its own payer) can give two payments one point, and a PTLC sold for one
+/// must never pay the other.
+pub fn sold_ptlc(ptlc: &Ptlc, point: Point, amount: Amount) -> bool {
+    ptlc.point == point && ptlc.amount == amount && ptlc.offerer == Party::Server
+}
+
+/// The B–S state after B's claim: the PTLC sold for `point` and `amount` removed and its
+/// amount added to B. `None` when `latest` has no such PTLC ([`sold_ptlc`]).
+pub fn claimed_state(
+    latest: &ChannelState,
+    number: u32,
+    point: Point,
+    amount: Amount,
+) -> Option<ChannelState> {
     let index = latest
         .ptlcs
         .iter()
-        .position(|p| p.point == point && p.offerer == Party::Server)?;
+        .position(|p| sold_ptlc(p, point, amount))?;
     let mut next = latest.clone();
     let ptlc = next.ptlcs.remove(index);
     next.number = number;

@@ -17,7 +17,7 @@ use crate::keys::NodeId;
 use crate::net::ApiError;
 use crate::payment::sale::{
     claim_digest, claimed_state, payment_state, ptlc_outputs, ptlc_spend, sale_ptlc, sale_state,
-    server_close_margin, server_fee, signed_timeout_claim, PtlcSpend, PtlcTiming,
+    server_close_margin, server_fee, signed_timeout_claim, sold_ptlc, PtlcSpend, PtlcTiming,
     MAX_PAYMENT_EXPIRY_SECS,
 };
 use crate::payment::{Invoice, PaymentId};
@@ -909,7 +909,8 @@ impl ServerCore {
         self.drop_stale_pending(&mut inner, &b_id)?;
         let b = &inner.channels[&b_id];
         let latest = &b.channel.latest().expect("checked above").state;
-        let expected = claimed_state(latest, b.channel.next_number(), point)
+        let amount = bitcoin::Amount::from_sat(payment.amount_sat);
+        let expected = claimed_state(latest, b.channel.next_number(), point, amount)
             .expect("the PTLC is in the latest state (checked above)");
         let (channel, accept) = b
             .channel
@@ -1519,12 +1520,15 @@ impl ServerCore {
 
     /// Whether the B–S channel of a sold payment has a signed state with its PTLC.
     fn ptlc_signed(inner: &Inner, p: &ServerPayment) -> bool {
-        let point = p.invoice.as_ref().map(Invoice::payment_point);
+        let Some(point) = p.invoice.as_ref().map(Invoice::payment_point) else {
+            return false;
+        };
+        let amount = bitcoin::Amount::from_sat(p.amount_sat);
         p.payee_channel.is_some_and(|b| {
             inner.channels[&b]
                 .channel
                 .latest()
-                .is_some_and(|l| l.state.ptlcs.iter().any(|x| Some(x.point) == point))
+                .is_some_and(|l| l.state.ptlcs.iter().any(|x| sold_ptlc(x, point, amount)))
         })
     }
 
