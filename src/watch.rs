@@ -149,7 +149,10 @@ pub struct Broadcast {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alert {
     /// An update newer than our latest signed state is on chain (the peer completed an update
-    /// we signed but never finished). We cannot spend it; its settlement is the peer's.
+    /// we signed but never finished). When it is our pending state, its signature makes it
+    /// our latest ([`next_channel`]), and its settlement is then ours to publish too (the
+    /// peer may hold it back: our whole balance hostage); otherwise (a restored backup) we
+    /// cannot spend it.
     PublishedNewer {
         /// The update transaction.
         txid: Txid,
@@ -157,6 +160,8 @@ pub enum Alert {
         published: u32,
         /// Our latest signed state.
         latest: u32,
+        /// Its 2-of-2 signature when it is our pending state, signed by us.
+        signature: Option<[u8; 64]>,
     },
     /// The funding outpoint does not pay the channel's funding script and capacity (a
     /// peer named a fake funding): no confirmations count, the channel never opens.
@@ -194,11 +199,24 @@ impl fmt::Display for Alert {
                 txid,
                 published,
                 latest,
-            } => write!(
-                f,
-                "update {txid} publishes state {published}, newer than our latest signed state \
-                 {latest}"
-            ),
+                signature,
+            } => {
+                write!(
+                    f,
+                    "update {txid} publishes state {published}, newer than our latest signed \
+                     state {latest}"
+                )?;
+                match signature {
+                    Some(_) => f.write_str(
+                        ": the state we signed last, completed by the peer; it is now our \
+                         latest, and its settlement is published after the delay",
+                    ),
+                    None => f.write_str(
+                        ": not a state this channel's record holds (restored from an older \
+                         backup?)",
+                    ),
+                }
+            }
             Alert::FundingMismatch { reason, .. } => write!(
                 f,
                 "{reason}; this channel is not funded and never opens (close it; nothing of \
@@ -658,6 +676,7 @@ pub fn watch_with(
                         txid,
                         published,
                         latest,
+                        signature: channel.pending_signature_in(&tx)?,
                     }))
                 }
                 Err(e) => Err(e.into()),
@@ -720,6 +739,11 @@ pub fn next_channel(
     }
     let final_depth = channel.minimum_depth().max(1);
     match outcome {
+        // Our pending state, completed by the peer and on chain: our latest from now on.
+        WatchOutcome::Alert(Alert::PublishedNewer {
+            signature: Some(signature),
+            ..
+        }) => channel.adopt_pending(*signature)?.closing().map(Some),
         WatchOutcome::AwaitingFunding { confirmations, .. }
         | WatchOutcome::Idle {
             funding_confirmations: confirmations,

@@ -1617,3 +1617,51 @@ fn b_does_not_pay_more_than_the_ptlc_to_outbid_s() {
     assert!(!claim_in_mempool(&w, &b_payout));
     assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "sold");
 }
+
+/// Payer review, item 3 (and payee review, item 2): S holds the payer's update `n+1`
+/// complete once the payee sold it `s_A`, and may publish it while never delivering the
+/// invoice — and never publishing its settlement, holding A's whole balance hostage. The
+/// signature on chain is 2-of-2 over the state A signed: A's watcher takes `n+1` as its
+/// latest and publishes the settlement itself after the delay. Everyone is paid `n+1` to the
+/// satoshi.
+#[test]
+fn a_payer_settles_the_update_s_published_and_held_back() {
+    use asyncpay::server::ServerChannel;
+    let (mut w, _) = world(|_| None);
+    let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.b.ok(&["receive"]);
+    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
+    // S, with A's n+1 complete, goes away after publishing it (taken from its records).
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    let s_side = common::procs::records::<ServerChannel>(&w.s)
+        .into_iter()
+        .find(|c| c.channel.id().to_string() == w.a_channel)
+        .unwrap();
+    assert_eq!(s_side.channel.latest().unwrap().state.number, 1);
+    let update = s_side.channel.funding_update_tx().unwrap();
+    w.env.ledger().submit_to_miner(&update).unwrap();
+    w.env.mine(1);
+    // A looks: the state it signed last is its latest now; it settles it after the delay.
+    let shown = w.a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(shown["chain"]["status"], "waiting_for_delay", "{shown}");
+    assert_eq!(shown["client_sat"], 189_990, "{shown}");
+    let mut settled = false;
+    for _ in 0..20 {
+        let _ =
+            w.a.cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+                .output()
+                .unwrap();
+        w.env.mine(1);
+        if value_at(&w.env, &to_node(&w.a, 0)) > 0 {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "A published the settlement of n+1");
+    assert_eq!(value_at(&w.env, &to_node(&w.a, 0)), 189_990);
+    assert_eq!(value_at(&w.env, &w.s_to_node[0]), 10_010);
+}

@@ -639,8 +639,11 @@ fn latest_published_by_peer(chain: &mut dyn TestChain) {
     );
 }
 
-/// An update newer than our latest (the peer completed an update we signed but never
-/// finished) is an alert, not a panic and not a broadcast.
+/// An update newer than our latest: the peer completed the update we signed and never gave
+/// us its half, and published it. (A payee's claimed state that S holds back, or a payer's
+/// payment: the peer could then sit on our whole balance, since it alone would settle it.)
+/// It is an alert, not a panic; the signature on chain makes the state our latest, and we
+/// publish its settlement after the delay ourselves, paying both sides that state.
 fn newer_update_alerts(chain: &mut dyn TestChain) {
     let mut h = Harness::open(6, chain);
     h.pay(2);
@@ -649,27 +652,49 @@ fn newer_update_alerts(chain: &mut dyn TestChain) {
         .latest()
         .pay(Party::Client, Amount::from_sat(20_000))
         .unwrap();
-    h.propose_and_sign_first(Party::Client, next);
+    h.propose_and_sign_first(Party::Client, next.clone());
     h.sign(Party::Client);
     assert_eq!(h.client.channel.latest().unwrap().state.number, 3);
     assert_eq!(h.server.channel.latest().unwrap().state.number, 2);
     let newer = h.client.channel.funding_update_tx().unwrap();
     let txid = chain.submit(&newer).unwrap();
-    let outcome = h.apply(Party::Server, chain);
-    assert_eq!(
-        outcome,
-        WatchOutcome::Alert(Alert::PublishedNewer {
-            txid,
-            published: 3,
-            latest: 2
-        })
+    let WatchOutcome::Alert(alert) = h.apply(Party::Server, chain) else {
+        panic!("an alert")
+    };
+    assert!(
+        matches!(
+            alert,
+            Alert::PublishedNewer {
+                txid: t,
+                published: 3,
+                latest: 2,
+                signature: Some(_),
+            } if t == txid
+        ),
+        "{alert:?}"
     );
     assert_eq!(h.server.channel.status(), ChannelStatus::Closing);
-    // The client, which has state 3, just waits for the delay.
-    assert!(matches!(
-        h.apply(Party::Client, chain),
-        WatchOutcome::WaitingForDelay { state: 3, .. }
-    ));
+    assert_eq!(h.server.channel.latest().unwrap().state, next, "adopted");
+    // The server, like the client, now waits for the delay, and settles state 3.
+    for party in [Party::Client, Party::Server] {
+        assert!(matches!(
+            h.apply(party, chain),
+            WatchOutcome::WaitingForDelay { state: 3, .. }
+        ));
+    }
+    chain.mine(u32::from(DELAY));
+    let b = expect_broadcast(h.apply(Party::Server, chain));
+    assert_eq!(b.kind, BroadcastKind::Settlement { state: 3 });
+    chain.submit(&b.tx).unwrap();
+    chain.mine(1);
+    let params = h.server.channel.params().clone();
+    for party in [Party::Client, Party::Server] {
+        assert_eq!(
+            chain.paid(&params.to_node_script(party)),
+            next.balance(party).to_sat(),
+            "{party:?} is paid state 3"
+        );
+    }
 }
 
 #[test]
@@ -703,7 +728,7 @@ fn the_latest_state_published_by_the_peer_settles_after_the_delay() {
 }
 
 #[test]
-fn a_newer_published_update_is_an_alert() {
+fn a_newer_published_update_we_signed_becomes_our_latest_and_settles() {
     on_both(newer_update_alerts);
 }
 

@@ -19,7 +19,7 @@ use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
 };
 use crate::store::{StateFile, StoreError, Txn};
-use crate::watch::{BroadcastKind, WatchOutcome};
+use crate::watch::{Alert, BroadcastKind, WatchOutcome};
 
 /// How [`Engine::close`] closes a channel.
 #[derive(Debug, Clone, Copy)]
@@ -721,6 +721,16 @@ impl Engine<'_> {
             &mut Vec::new(),
         )
         .map_err(ClientError::failed)?;
+        // The peer completed and published the state we signed last: it is our latest now
+        // (saved below), and a second look answers as for any latest update.
+        let adopted = next.is_some()
+            && matches!(
+                outcome,
+                WatchOutcome::Alert(Alert::PublishedNewer {
+                    signature: Some(_),
+                    ..
+                })
+            );
         let saved = match next {
             Some(next) => {
                 ch.channel = next;
@@ -735,6 +745,10 @@ impl Engine<'_> {
             self.publish_broadcast(source, b)?;
         }
         saved?;
+        if adopted {
+            self.note(&format!("channel {}: {outcome}", ch.channel.id()));
+            return self.watch(ch, source, force);
+        }
         if let Some(own) = outcome.unconfirmed_own(&ch.channel) {
             self.bump_fee_children(source, &[own])?;
         }

@@ -1260,12 +1260,12 @@ impl Channel {
         self.completed(signature)
     }
 
-    /// Makes the pending update, with both partial signatures, the latest signed state with
-    /// `signature`, their aggregate, verified by the caller.
+    /// Makes the pending update, with our partial signature, the latest signed state with
+    /// `signature`, the 2-of-2 aggregate, verified by the caller.
     fn completed(mut self, signature: [u8; 64]) -> Result<Channel, ChannelError> {
         let p = self.pending.take().expect("completing a pending update");
-        let (Some(local), Some(_)) = (p.local_partial, p.remote_partial) else {
-            unreachable!("both partial signatures are present when completing");
+        let Some(local) = p.local_partial else {
+            unreachable!("our partial signature is present when completing");
         };
         let txs = StateTransactions::build(&self.params, &p.next)?;
         self.history.insert(p.next.number, txs.settle_leaf_hash());
@@ -1283,6 +1283,42 @@ impl Channel {
         // The new latest state supersedes on chain whatever update was superseded before it.
         self.superseded = None;
         Ok(self)
+    }
+
+    /// The 2-of-2 signature of our pending update in `tx`, an update transaction on chain:
+    /// the peer completed the state we signed and published it without giving us its half
+    /// (S withholding the state of a payee's claim, or a payer's payment). `None` when `tx`
+    /// is not our pending update with a valid signature.
+    pub fn pending_signature_in(&self, tx: &Transaction) -> Result<Option<[u8; 64]>, ChannelError> {
+        let Some(p) = self.pending.as_ref().filter(|p| p.local_partial.is_some()) else {
+            return Ok(None);
+        };
+        if scripts::state_from_locktime(tx.lock_time) != Some(p.next.number) {
+            return Ok(None);
+        }
+        let key = self.params.aggregate_key()?;
+        let digest = StateTransactions::build(&self.params, &p.next)?.update_sighash;
+        Ok(tx.input.iter().find_map(|i| {
+            let signature: [u8; 64] = i.witness.nth(0)?.get(..64)?.try_into().ok()?;
+            crate::crypto::verify_bip340(key.point(), &signature, digest).then_some(signature)
+        }))
+    }
+
+    /// Makes our pending update the latest signed state with `signature`, its 2-of-2
+    /// signature read from the chain ([`Channel::pending_signature_in`]): the state is
+    /// final on chain, and its settlement (a covenant: anyone can build it) is ours to
+    /// publish should the peer never do it.
+    pub fn adopt_pending(&self, signature: [u8; 64]) -> Result<Channel, ChannelError> {
+        let pending = self.pending_ref()?;
+        if pending.local_partial.is_none() {
+            return Err(ChannelError::NoPendingUpdate);
+        }
+        let key = self.params.aggregate_key()?;
+        let digest = StateTransactions::build(&self.params, &pending.next)?.update_sighash;
+        if !crate::crypto::verify_bip340(key.point(), &signature, digest) {
+            return Err(MusigError::InvalidAggregateSignature.into());
+        }
+        self.duplicate().completed(signature)
     }
 
     /// Drops a pending update we have not signed (the peer refused, or went away). A
