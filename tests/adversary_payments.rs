@@ -20,7 +20,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::procs::{channel_id, copy_dir, eventually, fund, to_node, value_at, Server, Wallet};
+use common::procs::{
+    channel_id, copy_dir, eventually, fund, plant, to_node, value_at, Server, Wallet,
+};
 use common::story::{fails, status, Story};
 use serde_json::Value;
 
@@ -120,18 +122,6 @@ future_record!(
 );
 future_record!(FutureClientPayment, "payments", "asyncpay/client-payment");
 
-/// Saves `value` as record `key` in the (unlocked, not running) data dir `dir`.
-fn plant<T: asyncpay::store::StateFile>(dir: &Path, key: &str, value: &T) {
-    asyncpay::store::DataDir::open(dir, asyncpay::store::LockWait::Fail)
-        .unwrap()
-        .unlock(&asyncpay::store::Unlock::Passphrase(
-            age::secrecy::SecretString::from("pw".to_owned()),
-        ))
-        .unwrap()
-        .save_keyed(key, value)
-        .unwrap();
-}
-
 fn spent(story: &Story, outpoint: &bitcoin::OutPoint) -> bool {
     story.env.ledger().spending_tx(outpoint).unwrap().is_some()
 }
@@ -192,14 +182,14 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
     // Next to S's real state: a payment record and a channel record it cannot read.
     stop_s(&mut story);
     plant(
-        &story.s.dir,
+        &story.s,
         &"ff".repeat(32),
         &FutureServerPayment {
             from_the_future: true,
         },
     );
     plant(
-        &story.s.dir,
+        &story.s,
         &"ee".repeat(32),
         &FutureServerChannel {
             from_the_future: true,
@@ -227,7 +217,7 @@ fn s_starts_and_keeps_watching_whatever_one_payment_or_channel_holds() {
 
     // The same for a wallet: an unreadable payment record is reported, the rest goes on.
     plant(
-        &story.a.dir,
+        &story.a,
         &"dd".repeat(32),
         &FutureClientPayment {
             from_the_future: true,
@@ -738,7 +728,7 @@ fn a_ptlc_sold_for_one_payment_never_counts_for_another_with_its_point() {
     // which S answered with `sale_queued`, would have written them.
     p.adaptor_signature = None;
     (p.reason, p.confirmation_budget, p.payment_point) = (None, None, None);
-    plant(&story.b.dir, &twin, &p);
+    plant(&story.b, &twin, &p);
 
     let _ = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
     assert_ne!(status(&story.b, &twin), "sold", "sold on the other's PTLC");

@@ -530,3 +530,28 @@ fn b_sells_nothing_into_a_server_whose_budget_is_below_its_floor() {
     let usage = fails(&story.b, &["wallet", "set-min-budget", "0"], 2);
     assert!(usage.to_string().contains("1..=144"), "{usage}");
 }
+
+/// Payee review, item 3: an attempt to sell that failed after B wrote S's budget of then
+/// (4 blocks here) does not outlive it. S's budget is 1 block now, and its expiry is
+/// computed with 1: planning the claim with 4 would find it "too late to claim" at once,
+/// and B would give up a payment the expiry leaves ample time for.
+#[test]
+fn a_budget_from_a_failed_attempt_does_not_outlive_it() {
+    use asyncpay::client::ClientPayment;
+    let story = Story::new(&[]); // S publishes a budget of 1 block
+    story.b.ok(&["wallet", "set-min-budget", "2"]);
+    let id = story.pay(10_000);
+    fails(&story.b, &["receive"], 1);
+    assert_eq!(status(&story.b, &id), "received");
+    // What an attempt under a budget of 4 would have left behind.
+    let mut p: ClientPayment = common::procs::read_store(&story.b)
+        .load_keyed(&id)
+        .unwrap()
+        .unwrap();
+    p.confirmation_budget = Some(4);
+    common::procs::plant(&story.b, &id, &p);
+    story.b.ok(&["wallet", "set-min-budget", "1"]);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    assert_eq!(story.b_balances(), (10_000, 290_000));
+}

@@ -525,17 +525,12 @@ fn every_command_prints_a_documented_json_document() {
 /// payment would be recorded), so that two ids share a prefix.
 fn plant_payment(w: &Wallet, from: &str, to: &str) {
     use asyncpay::client::ClientPayment;
-    use asyncpay::store::{DataDir, LockWait, Unlock};
-    let pass = std::fs::read_to_string(&w.pass).unwrap();
-    let store = DataDir::open(&w.dir, LockWait::Fail)
+    let mut p: ClientPayment = common::procs::read_store(w)
+        .load_keyed(from)
         .unwrap()
-        .unlock(&Unlock::Passphrase(age::secrecy::SecretString::from(
-            pass.trim_end().to_owned(),
-        )))
         .unwrap();
-    let mut p: ClientPayment = store.load_keyed(from).unwrap().unwrap();
     p.payment_id = to.parse().unwrap();
-    store.save_keyed(to, &p).unwrap();
+    common::procs::plant(w, to, &p);
 }
 
 #[test]

@@ -1449,22 +1449,17 @@ impl Payments<'_, '_> {
         // too small for the chain would let S take the PTLC back holding `t`.
         self.s
             .check_server_budget(info.policy.confirmation_budget, "selling")?;
-        // The budget we plan our on-chain claim with: the largest S ever published for this
-        // payment (an interrupted attempt sold again keeps the first), at least 1.
-        let budget = info
-            .policy
-            .confirmation_budget
-            .max(p.confirmation_budget.unwrap_or(0))
-            .max(MIN_CONFIRMATION_BUDGET);
+        // The budget we plan our on-chain claim with is the one the expiry is computed
+        // with: S's today. (Nothing of an earlier attempt is signed: `sold` above. An
+        // attempt S completes, by `recover`, keeps the budget written with its proposal; a
+        // budget kept from a failed attempt that S since lowered would make us give up a
+        // claim the expiry leaves time for.)
+        let budget = info.policy.confirmation_budget.max(MIN_CONFIRMATION_BUDGET);
         p.confirmation_budget = Some(budget);
         let ptlc = sale_ptlc(
             Amount::from_sat(p.amount_sat),
             point,
-            offered_ptlc_expiry(
-                tip,
-                ch.channel.params().shared_delay,
-                info.policy.confirmation_budget,
-            ),
+            offered_ptlc_expiry(tip, ch.channel.params().shared_delay, budget),
         );
         let next = sale_state(&latest, ch.channel.next_number(), ptlc.clone())
             .map_err(|e| ClientError::failed(format!("S cannot offer the PTLC: {e}")))?;

@@ -282,6 +282,20 @@ pub fn read_store(w: &Wallet) -> asyncpay::store::ReadOnlyStore {
         .unwrap()
 }
 
+/// Writes `value` as `w`'s record `key`, as a hostile peer, an earlier run or a newer
+/// release would have left it (nothing may hold `w`'s data dir).
+pub fn plant<T: asyncpay::store::StateFile>(w: &Wallet, key: &str, value: &T) {
+    let pass = std::fs::read_to_string(&w.pass).unwrap();
+    asyncpay::store::DataDir::open(&w.dir, asyncpay::store::LockWait::Fail)
+        .unwrap()
+        .unlock(&asyncpay::store::Unlock::Passphrase(
+            age::secrecy::SecretString::from(pass.trim_end().to_owned()),
+        ))
+        .unwrap()
+        .save_keyed(key, value)
+        .unwrap();
+}
+
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
