@@ -58,6 +58,10 @@ fn crashed(w: &Wallet, args: &[&str], at: &str) {
 }
 
 /// Runs `args`, expects failure, returns stdout and stderr.
+/// What S answers a signature of a sale state it withdrew: its watcher dropped the state
+/// at the block from which S would refuse the signature.
+const WITHDRAWN: &str = "no update is pending";
+
 fn refused(w: &Wallet, args: &[&str]) -> String {
     let out = w.cmd(args).output().unwrap();
     let text = format!(
@@ -162,9 +166,10 @@ fn late_fail_signature_on_a_closing_channel_is_refused() {
 }
 
 /// Attack 2 (payer and payee together): B sells but signs the sale state only once S could
-/// no longer force-close in time to use `t` (`tip + server_close_margin >= expiry`). S
-/// re-checks the sale when the signature arrives: it refuses it, drops its pending sale state
-/// and the payment goes back to pending. Nothing moved, on chain either.
+/// no longer force-close in time to use `t` (`tip + server_close_margin >= expiry`). S's
+/// watcher withdraws the sale at that block (it would refuse the signature from then on):
+/// the sale state is dropped and the payment is pending again. B's late signature is
+/// refused. Nothing moved, on chain either.
 #[test]
 fn sale_signed_too_late_is_refused_and_never_completed() {
     use asyncpay::payment::sale::server_close_margin;
@@ -181,7 +186,7 @@ fn sale_signed_too_late_is_refused_and_never_completed() {
 
     // B comes back and sends its signature of the sale state: refused.
     let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains("sale_withdrawn"), "{text}");
+    assert!(text.contains(WITHDRAWN), "{text}");
     // Sending it again completes nothing either.
     let _ = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
     let _ = story.b.cmd(&["claim", &id]).output().unwrap();
@@ -217,8 +222,48 @@ fn sale_signed_after_the_payer_closed_is_refused() {
     std::thread::sleep(Duration::from_millis(500));
 
     let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains("sale_withdrawn"), "{text}");
+    assert!(text.contains(WITHDRAWN), "{text}");
     let _ = story.b.cmd(&["claim", &id]).output().unwrap();
     assert_eq!(story.b_balances(), (0, 300_000));
     story.force_close_and_check((200_000, 0, 0, 300_000));
+}
+
+/// Payer review, item 2: a payee that stops after S accepted its sale (a crash, or on
+/// purpose) and never signs the sale state held the payment, and the payer's channel, for
+/// good: the payer's cancel was refused (`sale_in_progress`) without end, and the payee
+/// could finish the sale days after the payment expired. S's watcher now withdraws the sale
+/// once it would refuse the signature: the payer's cancel then goes through and the payer
+/// is refunded off-chain; the payee's late signature is refused.
+#[test]
+fn a_sale_the_payee_never_signs_is_withdrawn_and_the_payer_can_cancel() {
+    use asyncpay::payment::sale::server_close_margin;
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
+    let expiry = ptlc_expiry(&story.b);
+    let text = refused(&story.a, &["payments", "cancel", &id]);
+    assert!(text.contains("sale_in_progress"), "{text}");
+
+    // One block before S's deadline the sale still stands.
+    let deadline = expiry - server_close_margin(6, 1);
+    story.env.mine(deadline - 1 - tip(&story));
+    std::thread::sleep(Duration::from_millis(500));
+    let text = refused(&story.a, &["payments", "cancel", &id]);
+    assert!(text.contains("sale_in_progress"), "{text}");
+    // At the deadline S withdraws it, and the payer cancels.
+    story.env.mine(1);
+    common::procs::eventually("the payer's cancel to go through", || {
+        story
+            .a
+            .cmd(&["payments", "cancel", &id])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    });
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(story.a_balances(), (200_000, 0));
+    let text = refused(&story.b, &["receive", "--no-claim"]);
+    assert!(text.contains(WITHDRAWN), "{text}");
+    assert_eq!(story.b_balances(), (0, 300_000));
 }

@@ -679,7 +679,8 @@ impl ServerCore {
                 ))
             }
         }
-        if payment.status == PaymentStatus::Pending && now >= payment.expiry {
+        // A sale resent after a crash is a sale too: none after the payment's expiry.
+        if now >= payment.expiry {
             return Err(refused(
                 "payment_expired",
                 format!("payment {id} expired; S no longer buys it"),
@@ -1235,10 +1236,20 @@ impl ServerCore {
             let Some(latest) = ch.latest().map(|l| l.state.clone()) else {
                 continue;
             };
-            let Some(ptlc) = latest.ptlcs.iter().find(|x| x.point == point).cloned() else {
-                continue; // the PTLC state is not signed yet, or already folded
-            };
             let what = format!("payment {}", p.payment_id);
+            let Some(ptlc) = latest.ptlcs.iter().find(|x| x.point == point).cloned() else {
+                // The PTLC state is not signed yet (or already folded). A payee that never
+                // signs it must not hold the payment (and the payer's channel) for good: once
+                // S would refuse its signature (the PTLC too near its expiry, the payer's
+                // channel closing), the sale is withdrawn and the payment pending again, for
+                // the payer to cancel.
+                if Self::sale_state_pending(inner, &p) {
+                    if let Err(e) = self.recheck_sale_state(inner, &b_id) {
+                        log.push(format!("{what}: {}", e.message()));
+                    }
+                }
+                continue;
+            };
             let payer_completed = inner.channels[&p.payer_channel]
                 .channel
                 .latest()
@@ -1467,8 +1478,8 @@ impl ServerCore {
             // Once S's accept and pre-signature of the sale state left, the payee may have
             // signed that state: S never drops it under the payee (its channel would be
             // stranded with a signed update S no longer wants). The cancel waits until the
-            // payee finishes the sale (then: claim, give back, or the PTLC's expiry) or drops
-            // the unsigned sale itself.
+            // payee finishes the sale (then: claim, give back, or the PTLC's expiry), drops
+            // the unsigned sale itself, or S's watcher withdraws it (`watch_sold`).
             PaymentStatus::Sold if Self::sale_state_pending(&inner, &payment) => {
                 return Err(refused(
                     "sale_in_progress",
