@@ -222,7 +222,7 @@ fn sale_signed_after_the_payer_closed_is_refused() {
     std::thread::sleep(Duration::from_millis(500));
 
     let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains(WITHDRAWN), "{text}");
+    assert!(text.contains("sale_withdrawn"), "{text}");
     let _ = story.b.cmd(&["claim", &id]).output().unwrap();
     assert_eq!(story.b_balances(), (0, 300_000));
     story.force_close_and_check((200_000, 0, 0, 300_000));

@@ -740,3 +740,39 @@ fn a_ptlc_sold_for_one_payment_never_counts_for_another_with_its_point() {
     assert_ne!(status(&story.b, &twin), "paid");
     assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
 }
+
+/// Payer review, item 1: every sold payment may need S to rebind the payer's `n+1` on chain
+/// within a few blocks (the payee claims at the last block S takes a claim, the payer's
+/// channel closing on an older state), and each rebinding's fee child spends a confirmed
+/// coin. A payer and a payee together selling more payments than S's coins can pay for
+/// would have S pay for some it can never enforce. S, with one confirmed coin here, sells
+/// two payments at a time: the third waits (`fee_capacity`), received, until one is
+/// claimed, and is then sold and paid as usual.
+#[test]
+fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
+    let story = Story::new(&[]);
+    for _ in 0..2 {
+        story.a.ok(&["channel", "open", &story.server.url, "50000"]);
+    }
+    story.env.mine(1);
+    let ids: Vec<String> = (0..3).map(|_| story.pay(10_000)).collect();
+    let out = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("fee_capacity"), "{text}");
+    let statuses: Vec<String> = ids.iter().map(|id| status(&story.b, id)).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "sold").count(),
+        2,
+        "{statuses:?}"
+    );
+    let waiting = &ids[statuses.iter().position(|s| s == "received").unwrap()];
+    let first = &ids[statuses.iter().position(|s| s == "sold").unwrap()];
+    story.b.ok(&["claim", first]);
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, waiting), "sold");
+    story.b.ok(&["claim"]);
+    for id in &ids {
+        assert_eq!(status(&story.b, id), "paid");
+    }
+    assert_eq!(story.b_balances(), (30_000, 270_000));
+}

@@ -538,6 +538,10 @@ struct Inner {
     close_nonces: BTreeMap<ChannelId, (SecretNonce, u64)>,
     /// The tip at which S last looked for fee children to pay more for (one look a block).
     fees_checked_at: Option<u32>,
+    /// The chain's fee estimate as that look read it (`None` before the first).
+    fee_estimate: Option<FeeRate>,
+    /// The tip at which [`ServerCore::fee_coins`] last synced the wallet (once a block).
+    fee_coins_synced_at: Option<u32>,
 }
 
 impl Inner {
@@ -733,6 +737,8 @@ impl ServerCore {
                 quarantined,
                 close_nonces: BTreeMap::new(),
                 fees_checked_at: None,
+                fee_estimate: None,
+                fee_coins_synced_at: None,
             }),
         };
         // Go on from the spend index stored by the last run (bitcoind); one that cannot be
@@ -1249,6 +1255,29 @@ impl ServerCore {
         self.onchain_of(&mut inner.onchain)
     }
 
+    /// S's confirmed coins at `tip` that can each pay for a channel's packages at the last
+    /// fee estimate ([`crate::wallet::fee_reserve`]): a fee child spends confirmed coins
+    /// only (TRUC), so within a block each pays for one package. Counted at every call in
+    /// the wallet as S holds it (every spend of S's applied at once), synced with the
+    /// chain once a block.
+    fn fee_coins(&self, inner: &mut Inner, tip: u32) -> Result<usize, ApiError> {
+        let estimate = match inner.fee_estimate {
+            Some(rate) => rate,
+            None => *inner.fee_estimate.insert(self.chain.fee_rate()),
+        };
+        let per_coin = crate::wallet::fee_reserve(1, estimate);
+        if inner.onchain.is_none() || inner.fee_coins_synced_at != Some(tip) {
+            self.onchain(inner)?;
+            inner.fee_coins_synced_at = Some(tip);
+        }
+        let (wallet, _) = inner.onchain.as_ref().expect("loaded above");
+        Ok(wallet
+            .utxos()
+            .iter()
+            .filter(|u| u.confirmation_height.is_some() && u.amount >= per_coin)
+            .count())
+    }
+
     /// [`ServerCore::onchain`] on the wallet's slot alone (beside a borrowed channel).
     fn onchain_of<'a>(
         &self,
@@ -1383,9 +1412,11 @@ impl ServerCore {
                 Err(e) => errors.push(e),
             }
         }
+        let estimate = self.chain.fee_rate();
+        inner.fee_estimate = Some(estimate);
         let (confirmed, needed) = (
             wallet.balance().confirmed,
-            crate::wallet::fee_reserve(live, self.chain.fee_rate()),
+            crate::wallet::fee_reserve(live, estimate),
         );
         if confirmed < needed {
             log.push(format!(

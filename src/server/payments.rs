@@ -27,6 +27,11 @@ use crate::protocol::{
 };
 use crate::store::StateFile;
 
+/// The packages one confirmed coin of S's pays for within the window S has to rebind a
+/// payer's `n+1` after a claim in the last block (at least two confirmation budgets:
+/// [`ServerCore::check_fee_capacity`]).
+const FEE_PACKAGES_PER_COIN: usize = 2;
+
 /// Where a payment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -752,6 +757,9 @@ impl ServerCore {
             }
         }
         self.drop_stale_pending(&mut inner, &b_id)?;
+        if payment.status == PaymentStatus::Pending {
+            self.check_fee_capacity(&mut inner, tip)?;
+        }
         let b = &inner.channels[&b_id];
         // S's expiry (PROTOCOL.md §4.1): late enough that the payee can take the PTLC on
         // chain, early enough that S completes state n+1 from a claim before the payer's
@@ -1240,10 +1248,19 @@ impl ServerCore {
             let Some(ptlc) = latest.ptlcs.iter().find(|x| x.point == point).cloned() else {
                 // The PTLC state is not signed yet (or already folded). A payee that never
                 // signs it must not hold the payment (and the payer's channel) for good: once
-                // S would refuse its signature (the PTLC too near its expiry, the payer's
-                // channel closing), the sale is withdrawn and the payment pending again, for
-                // the payer to cancel.
-                if Self::sale_state_pending(inner, &p) {
+                // S would refuse its signature for the PTLC's expiry, the sale is withdrawn
+                // and the payment pending again, for the payer to cancel. (Not for a payer's
+                // close alone: an old update put in the mempool for a moment would then let
+                // a payer withdraw a sale under a payee that may have signed it.)
+                let pending_expiry = ch
+                    .pending()
+                    .and_then(|u| u.next().ptlcs.iter().find(|x| x.point == point))
+                    .map(|x| x.expiry);
+                let margin = server_close_margin(
+                    ch.params().shared_delay,
+                    inner.settings.policy.confirmation_budget,
+                );
+                if pending_expiry.is_some_and(|e| tip + margin >= e) {
                     if let Err(e) = self.recheck_sale_state(inner, &b_id) {
                         log.push(format!("{what}: {}", e.message()));
                     }
@@ -1527,6 +1544,45 @@ impl ServerCore {
                 .pending()
                 .is_some_and(|u| u.next().ptlcs.iter().any(|x| Some(x.point) == point))
         })
+    }
+
+    /// Refuses one more sale when S could not pay for the rebinding of every sold payment at
+    /// once (docs/protocol.md §8, "Fee capacity"). Each sold payment's claim may come at the
+    /// last block S takes it, with the payer's channel closing on an older state: S then has
+    /// at least `2·C + 1` blocks (the timing inequality) to get the payer's `n+1` confirmed,
+    /// a package whose fee child only a confirmed coin pays for — two packages per coin
+    /// in that window. Without the limit a payer and a payee together sell more payments
+    /// than S can rebind, and the payer's older states settle: S pays the payee for
+    /// nothing.
+    fn check_fee_capacity(&self, inner: &mut Inner, tip: u32) -> Result<(), ApiError> {
+        // Sold payments, and payers' channels closing: S may still have to get a paid
+        // payment's `n+1` confirmed there (a claim marks a payment paid as the rebinding
+        // window opens).
+        let sold = inner
+            .payments
+            .in_flight()
+            .filter(|p| p.status == PaymentStatus::Sold)
+            .count();
+        let closing = inner
+            .channels
+            .values()
+            .filter(|c| {
+                c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Closing
+            })
+            .count();
+        let sold = sold + closing;
+        let coins = self.fee_coins(inner, tip)?;
+        if sold < coins * FEE_PACKAGES_PER_COIN {
+            return Ok(());
+        }
+        Err(refused(
+            "fee_capacity",
+            format!(
+                "S holds {sold} sold payment(s) and closing payer channel(s), and {coins} \
+                 confirmed coin(s) to pay for their rebinding on chain; S sells no more until \
+                 some are claimed or closed, or its operator adds coins; try again later"
+            ),
+        ))
     }
 
     /// Whether the B–S channel of a sold payment has a signed state with its PTLC.

@@ -193,6 +193,11 @@ pub struct Net {
 /// The confirmed coins each payee gets for the fees of a force close and a claim.
 const PAYEE_FEE_RESERVE: u64 = 50_000;
 
+/// Confirmed coins each S gets for its fee children besides its funds for channels, and
+/// their value.
+const S_FEE_COINS: usize = 8;
+const S_FEE_COIN: u64 = 100_000;
+
 /// Every S's `server init` in [`create_network`].
 pub const SERVER_INIT: &str = "server init --shared-delay 15 --min-shared-delay 2 \
      --inbound-shared-delay 6 --confirmation-budget 1 --min-confirmations 1 --inbound anyone";
@@ -233,6 +238,13 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
                     Amount::from_sat(PAYEE_CAPACITY * (payees as u64 + 1)),
                 )
                 .unwrap();
+            // Coins of their own for fee children: S sells two payments at a time per
+            // confirmed coin (`fee_capacity`), and the benchmarks run eight pairs at once.
+            for _ in 0..S_FEE_COINS {
+                ledger
+                    .fund_address(&address, Amount::from_sat(S_FEE_COIN))
+                    .unwrap();
+            }
             let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
             let listen = s.url().trim_start_matches("http://").parse().unwrap();
             Server {
