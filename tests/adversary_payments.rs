@@ -742,19 +742,25 @@ fn a_ptlc_sold_for_one_payment_never_counts_for_another_with_its_point() {
 }
 
 /// Payer review, item 1: every sold payment may need S to rebind the payer's `n+1` on chain
-/// within a few blocks (the payee claims at the last block S takes a claim, the payer's
-/// channel closing on an older state), and each rebinding's fee child spends a confirmed
-/// coin. A payer and a payee together selling more payments than S's coins can pay for
-/// would have S pay for some it can never enforce. S, with one confirmed coin here, sells
-/// two payments at a time: the third waits (`fee_capacity`), received, until one is
-/// claimed, and is then sold and paid as usual.
+/// within one confirmation budget (the payee claims as late as the PTLC allows, the
+/// payer's channel closing on an older state), and each rebinding's fee child spends a
+/// confirmed coin. A payer and a payee together selling more payments than S's coins can
+/// pay for would have S pay for some it can never enforce. S, with two confirmed coins
+/// here, sells two payments at a time: the third waits (`fee_capacity`), received, until
+/// one is claimed, and is then sold and paid as usual.
 #[test]
 fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
     let story = Story::new(&[]);
     for _ in 0..2 {
         story.a.ok(&["channel", "open", &story.server.url, "50000"]);
     }
-    story.env.mine(1);
+    // S's second coin (its first is the change of B's inbound channel), paid to an address
+    // of S's wallet (its payout of A's channel) while `server run` holds its data dir.
+    story
+        .env
+        .ledger()
+        .fund(&story.s_to_node[0], bitcoin::Amount::from_sat(100_000))
+        .unwrap();
     let ids: Vec<String> = (0..3).map(|_| story.pay(10_000)).collect();
     let out = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();

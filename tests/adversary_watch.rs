@@ -428,6 +428,8 @@ struct World {
     address: String,
     /// S's `to_node` scripts of its channels with A (0) and B (1).
     s_to_node: Vec<bitcoin::ScriptBuf>,
+    /// An address of S's wallet, taken before `server run` held its data dir.
+    s_spare: String,
 }
 
 fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<String>) {
@@ -443,6 +445,10 @@ fn world_with(
     let s = env.wallet("s");
     init(&s);
     fund(&s, &env, 1_000_000);
+    let s_spare = s.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let server = Server::start(&s);
     let b = env.wallet("b");
     fund(&b, &env, B_FEE_RESERVE);
@@ -468,6 +474,7 @@ fn world_with(
             b_channel,
             address,
             s_to_node,
+            s_spare,
         },
         via,
     )
@@ -1042,7 +1049,8 @@ fn s_recognises_the_settlement_of_an_older_b_s_state_and_is_paid() {
     let c = w.env.wallet("c");
     fund(&c, &w.env, 500_000);
     let c_channel = channel_id(&c.ok(&["channel", "open", &w.server.url, "200000"]));
-    w.env.mine(1);
+    // Two payments sold at once: S needs a second confirmed coin (a block mined).
+    common::procs::fund_address(&w.env, &w.s_spare, 100_000);
 
     let p1 = a.ok(&["pay", &w.address, "10000"])["payment_id"]
         .as_str()

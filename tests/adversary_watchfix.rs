@@ -167,7 +167,8 @@ fn claims_are_read_at_the_ptlc_input_whatever_else_the_transaction_holds() {
     let c = env.wallet("c");
     fund(&c, env, 500_000);
     let c_channel = channel_id(&c.ok(&["channel", "open", &st.server.url, "200000"]));
-    env.mine(1);
+    // Two payments sold at once: S needs a second confirmed coin (a block mined).
+    st.s_fee_coin();
     let p1 = st.pay(10_000);
     assert_eq!(
         b.ok(&["receive", "--no-claim"])["payments"][0]["status"],

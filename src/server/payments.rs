@@ -28,9 +28,9 @@ use crate::protocol::{
 use crate::store::StateFile;
 
 /// The packages one confirmed coin of S's pays for within the window S has to rebind a
-/// payer's `n+1` after a claim in the last block (at least two confirmation budgets:
-/// [`ServerCore::check_fee_capacity`]).
-const FEE_PACKAGES_PER_COIN: usize = 2;
+/// payer's `n+1` after the last claim: one confirmation budget when the PTLC expires at
+/// `E_max` ([`PtlcTiming::latest_expiry`]), so one ([`ServerCore::check_fee_capacity`]).
+const FEE_PACKAGES_PER_COIN: usize = 1;
 
 /// Where a payment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1547,21 +1547,25 @@ impl ServerCore {
     }
 
     /// Refuses one more sale when S could not pay for the rebinding of every sold payment at
-    /// once (docs/protocol.md §8, "Fee capacity"). Each sold payment's claim may come at the
-    /// last block S takes it, with the payer's channel closing on an older state: S then has
-    /// at least `2·C + 1` blocks (the timing inequality) to get the payer's `n+1` confirmed,
-    /// a package whose fee child only a confirmed coin pays for — two packages per coin
-    /// in that window. Without the limit a payer and a payee together sell more payments
-    /// than S can rebind, and the payer's older states settle: S pays the payee for
-    /// nothing.
+    /// once (docs/protocol.md §7, "Fee capacity"). Each sold payment's claim may come as
+    /// late as the PTLC allows, with the payer's channel closing on an older state: at
+    /// `E_max` S then has one confirmation budget to get the payer's `n+1` confirmed, a
+    /// package whose fee child only a confirmed coin pays for — one package per coin.
+    /// Without the limit a payer and a payee together sell more payments than S can
+    /// rebind, and the payer's older states settle: S pays the payee for nothing.
     fn check_fee_capacity(&self, inner: &mut Inner, tip: u32) -> Result<(), ApiError> {
         // Sold payments, and payers' channels closing: S may still have to get a paid
         // payment's `n+1` confirmed there (a claim marks a payment paid as the rebinding
         // window opens).
+        // A sold payment whose sale state is neither pending nor signed (dropped under it)
+        // holds nothing S must enforce.
         let sold = inner
             .payments
             .in_flight()
-            .filter(|p| p.status == PaymentStatus::Sold)
+            .filter(|p| {
+                p.status == PaymentStatus::Sold
+                    && (Self::sale_state_pending(inner, p) || Self::ptlc_signed(inner, p))
+            })
             .count();
         let closing = inner
             .channels

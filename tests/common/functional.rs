@@ -216,6 +216,7 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     std::fs::write(&pass, "pw\n").unwrap();
     let ledger = Ledger::open(&chain).unwrap();
 
+    let mut fee_addresses = Vec::new();
     let servers: Vec<Server> = (0..servers)
         .map(|i| {
             let dir = root.path().join(format!("s{i}"));
@@ -238,13 +239,7 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
                     Amount::from_sat(PAYEE_CAPACITY * (payees as u64 + 1)),
                 )
                 .unwrap();
-            // Coins of their own for fee children: S sells two payments at a time per
-            // confirmed coin (`fee_capacity`), and the benchmarks run eight pairs at once.
-            for _ in 0..S_FEE_COINS {
-                ledger
-                    .fund_address(&address, Amount::from_sat(S_FEE_COIN))
-                    .unwrap();
-            }
+            fee_addresses.push(address);
             let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
             let listen = s.url().trim_start_matches("http://").parse().unwrap();
             Server {
@@ -290,6 +285,16 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
         })
         .collect();
     ledger.mine(1, None).unwrap();
+    // Coins of their own for fee children, paid once S has funded its channels (whose
+    // funding would spend them otherwise): S sells one payment at a time per confirmed coin
+    // (`fee_capacity`), and the benchmarks run eight pairs at once.
+    for address in &fee_addresses {
+        for _ in 0..S_FEE_COINS {
+            ledger
+                .fund_address(address, Amount::from_sat(S_FEE_COIN))
+                .unwrap();
+        }
+    }
     let addresses = payees
         .iter()
         .map(|n| n.engine().payment_address(None).unwrap().to_string())

@@ -251,7 +251,16 @@ pub fn fund_on(w: &Wallet, ledger: &mut Ledger, sat: u64) {
         .as_str()
         .unwrap()
         .to_owned();
-    let script = bitcoin::Address::from_str(&addr)
+    pay_address(ledger, &addr, sat);
+}
+
+/// Pays `sat` to `address` from the faucet of `env`'s ledger (a block is mined).
+pub fn fund_address(env: &Env, address: &str, sat: u64) {
+    pay_address(&env.ledger(), address, sat);
+}
+
+fn pay_address(ledger: &Ledger, address: &str, sat: u64) {
+    let script = bitcoin::Address::from_str(address)
         .unwrap()
         .assume_checked()
         .script_pubkey();

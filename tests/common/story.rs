@@ -25,6 +25,8 @@ pub struct Story {
     pub address: String,
     /// S's `to_node` scripts of its channels with A (0) and B (1).
     pub s_to_node: Vec<ScriptBuf>,
+    /// An address of S's wallet, taken before `server run` held its data dir.
+    s_spare: String,
 }
 
 impl Story {
@@ -54,6 +56,10 @@ impl Story {
         let s = env.wallet("s");
         server_init(&s, listen_port);
         fund(&s, &env, 1_000_000);
+        let s_spare = s.ok(&["wallet", "address"])["address"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let port = listen_port.map_or("0".to_owned(), |p| p.to_string());
         let nonce_log = nonce_log.then(|| env.root.path().join("nonce-use.log"));
         let server_log = log.then(|| env.root.path().join("server.log"));
@@ -86,7 +92,14 @@ impl Story {
             b_channel,
             address,
             s_to_node,
+            s_spare,
         }
+    }
+
+    /// Pays S one more confirmed coin (a block mined): S sells one payment at a time per
+    /// confirmed coin (`fee_capacity`), and has one (its change) after the story's opens.
+    pub fn s_fee_coin(&self) {
+        super::procs::fund_address(&self.env, &self.s_spare, 100_000);
     }
 
     /// A and B force-close their channels alone; after the delay the settlements pay
