@@ -193,8 +193,8 @@ pub struct Net {
 /// The confirmed coins each payee gets for the fees of a force close and a claim.
 const PAYEE_FEE_RESERVE: u64 = 50_000;
 
-/// Confirmed coins each S gets for its fee children besides its funds for channels, and
-/// their value.
+/// Confirmed coins each S gets for its fee children besides one for each channel it funds,
+/// and what each holds beyond a channel's capacity.
 const S_FEE_COINS: usize = 8;
 const S_FEE_COIN: u64 = 100_000;
 
@@ -216,7 +216,6 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     std::fs::write(&pass, "pw\n").unwrap();
     let ledger = Ledger::open(&chain).unwrap();
 
-    let mut fee_addresses = Vec::new();
     let servers: Vec<Server> = (0..servers)
         .map(|i| {
             let dir = root.path().join(format!("s{i}"));
@@ -233,13 +232,16 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
                 engine.save_onchain(&mut wallet, state).unwrap();
                 address
             };
-            ledger
-                .fund_address(
-                    &address,
-                    Amount::from_sat(PAYEE_CAPACITY * (payees as u64 + 1)),
-                )
-                .unwrap();
-            fee_addresses.push(address);
+            // A coin for each inbound channel S funds (one coin covers a channel, so each
+            // funding spends one) and S_FEE_COINS more for fee children: S sells one
+            // payment at a time per confirmed coin (`fee_capacity`), and the benchmarks run
+            // eight pairs at once. Paid before the channels, their blocks count no
+            // confirmations of a channel.
+            for _ in 0..payees + S_FEE_COINS {
+                ledger
+                    .fund_address(&address, Amount::from_sat(PAYEE_CAPACITY + S_FEE_COIN))
+                    .unwrap();
+            }
             let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
             let listen = s.url().trim_start_matches("http://").parse().unwrap();
             Server {
@@ -285,16 +287,6 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
         })
         .collect();
     ledger.mine(1, None).unwrap();
-    // Coins of their own for fee children, paid once S has funded its channels (whose
-    // funding would spend them otherwise): S sells one payment at a time per confirmed coin
-    // (`fee_capacity`), and the benchmarks run eight pairs at once.
-    for address in &fee_addresses {
-        for _ in 0..S_FEE_COINS {
-            ledger
-                .fund_address(address, Amount::from_sat(S_FEE_COIN))
-                .unwrap();
-        }
-    }
     let addresses = payees
         .iter()
         .map(|n| n.engine().payment_address(None).unwrap().to_string())
