@@ -349,7 +349,8 @@ pub enum WalletCommand {
     /// no inbound channel is opened with it. Payments sold already keep their budget.
     SetMinBudget {
         /// Blocks, 1 to 144
-        #[arg(value_parser = clap::value_parser!(u16).range(1..=144))]
+        #[arg(value_parser = clap::value_parser!(u16)
+            .range(1..=i64::from(crate::client::MAX_MIN_CONFIRMATION_BUDGET)))]
         blocks: u16,
     },
     /// Move every record of the wallet into a new PostgreSQL schema (TARGET: a database

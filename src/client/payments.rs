@@ -1457,7 +1457,7 @@ impl Payments<'_, '_> {
         let budget = info.policy.confirmation_budget.max(MIN_CONFIRMATION_BUDGET);
         p.confirmation_budget = Some(budget);
         let ptlc = sale_ptlc(
-            Amount::from_sat(p.amount_sat),
+            amount,
             point,
             offered_ptlc_expiry(tip, ch.channel.params().shared_delay, budget),
         );

@@ -1296,12 +1296,24 @@ impl Channel {
         if scripts::state_from_locktime(tx.lock_time) != Some(p.next.number) {
             return Ok(None);
         }
+        let witnessed = tx
+            .input
+            .iter()
+            .filter_map(|i| i.witness.nth(0)?.get(..64)?.try_into().ok());
+        self.signing_pending(p, witnessed)
+    }
+
+    /// The first of `signatures` that is the 2-of-2 signature of `pending`'s update.
+    fn signing_pending(
+        &self,
+        pending: &PendingUpdate,
+        signatures: impl IntoIterator<Item = [u8; 64]>,
+    ) -> Result<Option<[u8; 64]>, ChannelError> {
         let key = self.params.aggregate_key()?;
-        let digest = StateTransactions::build(&self.params, &p.next)?.update_sighash;
-        Ok(tx.input.iter().find_map(|i| {
-            let signature: [u8; 64] = i.witness.nth(0)?.get(..64)?.try_into().ok()?;
-            crate::crypto::verify_bip340(key.point(), &signature, digest).then_some(signature)
-        }))
+        let digest = StateTransactions::build(&self.params, &pending.next)?.update_sighash;
+        Ok(signatures
+            .into_iter()
+            .find(|s| crate::crypto::verify_bip340(key.point(), s, digest)))
     }
 
     /// Makes our pending update the latest signed state with `signature`, its 2-of-2
@@ -1313,9 +1325,7 @@ impl Channel {
         if pending.local_partial.is_none() {
             return Err(ChannelError::NoPendingUpdate);
         }
-        let key = self.params.aggregate_key()?;
-        let digest = StateTransactions::build(&self.params, &pending.next)?.update_sighash;
-        if !crate::crypto::verify_bip340(key.point(), &signature, digest) {
+        if self.signing_pending(pending, [signature])?.is_none() {
             return Err(MusigError::InvalidAggregateSignature.into());
         }
         self.duplicate().completed(signature)

@@ -1245,6 +1245,12 @@ impl ServerCore {
                 continue;
             };
             let what = format!("payment {}", p.payment_id);
+            // S force-closes this many blocks before the PTLC's expiry, and refuses the
+            // payee's signature of the sale state from then on.
+            let margin = server_close_margin(
+                ch.params().shared_delay,
+                inner.settings.policy.confirmation_budget,
+            );
             let Some(ptlc) = latest.ptlcs.iter().find(|x| x.point == point).cloned() else {
                 // The PTLC state is not signed yet (or already folded). A payee that never
                 // signs it must not hold the payment (and the payer's channel) for good: once
@@ -1256,10 +1262,6 @@ impl ServerCore {
                     .pending()
                     .and_then(|u| u.next().ptlcs.iter().find(|x| x.point == point))
                     .map(|x| x.expiry);
-                let margin = server_close_margin(
-                    ch.params().shared_delay,
-                    inner.settings.policy.confirmation_budget,
-                );
                 if pending_expiry.is_some_and(|e| tip + margin >= e) {
                     if let Err(e) = self.recheck_sale_state(inner, &b_id) {
                         log.push(format!("{what}: {}", e.message()));
@@ -1280,10 +1282,6 @@ impl ServerCore {
                     Ok((crate::watch::WatchOutcome::Idle { .. }, _))
                 );
             if ch.status() == ChannelStatus::Open || unspent_again {
-                let margin = server_close_margin(
-                    ch.params().shared_delay,
-                    inner.settings.policy.confirmation_budget,
-                );
                 if tip + margin >= ptlc.expiry {
                     match super::watch_at_s(self, ch, opened_height, true) {
                         Ok((outcome, next)) => {
@@ -1554,11 +1552,10 @@ impl ServerCore {
     /// Without the limit a payer and a payee together sell more payments than S can
     /// rebind, and the payer's older states settle: S pays the payee for nothing.
     fn check_fee_capacity(&self, inner: &mut Inner, tip: u32) -> Result<(), ApiError> {
-        // Sold payments, and payers' channels closing: S may still have to get a paid
-        // payment's `n+1` confirmed there (a claim marks a payment paid as the rebinding
-        // window opens).
-        // A sold payment whose sale state is neither pending nor signed (dropped under it)
-        // holds nothing S must enforce.
+        // Sold payments whose sale state is pending or signed (one dropped under it holds
+        // nothing S must enforce), and payers' channels closing: S may still have to get a
+        // paid payment's `n+1` confirmed there (a claim marks a payment paid as the
+        // rebinding window opens).
         let sold = inner
             .payments
             .in_flight()
@@ -1574,15 +1571,15 @@ impl ServerCore {
                 c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Closing
             })
             .count();
-        let sold = sold + closing;
+        let held = sold + closing;
         let coins = self.fee_coins(inner, tip)?;
-        if sold < coins * FEE_PACKAGES_PER_COIN {
+        if held < coins * FEE_PACKAGES_PER_COIN {
             return Ok(());
         }
         Err(refused(
             "fee_capacity",
             format!(
-                "S holds {sold} sold payment(s) and closing payer channel(s), and {coins} \
+                "S holds {held} sold payment(s) and closing payer channel(s), and {coins} \
                  confirmed coin(s) to pay for their rebinding on chain; S sells no more until \
                  some are claimed or closed, or its operator adds coins; try again later"
             ),
