@@ -430,7 +430,27 @@ struct World {
     s_to_node: Vec<bitcoin::ScriptBuf>,
     /// An address of S's wallet, taken before `server run` held its data dir.
     s_spare: String,
+    /// What [`sell`] pays.
+    pay_sat: u64,
 }
+
+/// The amounts of a [`World`], in sat.
+#[derive(Clone, Copy)]
+struct Sizes {
+    a_channel: u64,
+    b_inbound: u64,
+    /// B's coins besides its channel, for the fees of its force close and claims.
+    b_fees: u64,
+    /// What each payment [`sell`] makes pays.
+    pay: u64,
+}
+
+const SIZES: Sizes = Sizes {
+    a_channel: 200_000,
+    b_inbound: 300_000,
+    b_fees: B_FEE_RESERVE,
+    pay: 10_000,
+};
 
 fn world(b_server: impl FnOnce(&Server) -> Option<String>) -> (World, Option<String>) {
     world_with(|s| server_init(s, None), b_server)
@@ -441,24 +461,38 @@ fn world_with(
     init: impl FnOnce(&Wallet),
     b_server: impl FnOnce(&Server) -> Option<String>,
 ) -> (World, Option<String>) {
+    world_sized(SIZES, init, b_server)
+}
+
+/// [`world_with`] with the amounts `sizes`.
+fn world_sized(
+    sizes: Sizes,
+    init: impl FnOnce(&Wallet),
+    b_server: impl FnOnce(&Server) -> Option<String>,
+) -> (World, Option<String>) {
     let env = Env::new();
     let s = env.wallet("s");
     init(&s);
-    fund(&s, &env, 1_000_000);
+    fund(&s, &env, sizes.b_inbound + 700_000);
     let s_spare = s.ok(&["wallet", "address"])["address"]
         .as_str()
         .unwrap()
         .to_owned();
     let server = Server::start(&s);
     let b = env.wallet("b");
-    fund(&b, &env, B_FEE_RESERVE);
+    fund(&b, &env, sizes.b_fees);
     let via = b_server(&server);
     let b_url = via.clone().unwrap_or_else(|| server.url.clone());
     // A pays through the same URL as B's address names (payments stay on one server).
     let a = env.wallet("a");
-    fund(&a, &env, 500_000);
-    let a_channel = channel_id(&a.ok(&["channel", "open", &b_url, "200000"]));
-    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &b_url, "300000"]));
+    fund(&a, &env, sizes.a_channel + 300_000);
+    let a_channel = channel_id(&a.ok(&["channel", "open", &b_url, &sizes.a_channel.to_string()]));
+    let b_channel = channel_id(&b.ok(&[
+        "channel",
+        "request-inbound",
+        &b_url,
+        &sizes.b_inbound.to_string(),
+    ]));
     env.mine(1);
     // S's payout scripts, revealed at open (read without the lock `server run` holds).
     let s_to_node = (0..2).map(|i| to_node(&s, i)).collect();
@@ -475,6 +509,7 @@ fn world_with(
             address,
             s_to_node,
             s_spare,
+            pay_sat: sizes.pay,
         },
         via,
     )
@@ -626,7 +661,7 @@ fn sell_one(w: &World) -> (String, u32) {
 
 /// [`sell_one`] with S's confirmation budget `budget`.
 fn sell(w: &World, budget: u16) -> (String, u32) {
-    let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
+    let pid = w.a.ok(&["pay", &w.address, &w.pay_sat.to_string()])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1552,11 +1587,13 @@ fn s_times_out_over_b_s_claim(
 
 /// B's claim goes out at tip `E − 1` but a busy block passes it by; from tip `E` S's
 /// timeout claim is valid for the next block, and a hostile S replaces B's claim with it,
-/// paying `fee`. Returns the world, the payment id, B's payout script and S's claim.
+/// paying `fee`. Returns the world (of `sizes`), the payment id, B's payout script and S's
+/// claim.
 fn b_s_claim_replaced_by_s_s_timeout(
+    sizes: Sizes,
     fee: u64,
 ) -> (World, String, bitcoin::ScriptBuf, bitcoin::Txid) {
-    let (mut w, _) = world(|_| None);
+    let (mut w, _) = world_sized(sizes, |s| server_init(s, None), |_| None);
     let (pid, expiry) = b_force_closes_with_s_away(&mut w);
     // S's coin for its fee (funding it mines a block: before B's claim is out).
     let coin = w
@@ -1594,7 +1631,7 @@ fn b_s_claim_replaced_by_s_s_timeout(
 /// paid the PTLC.
 #[test]
 fn b_outbids_s_s_timeout_claim_once_t_is_out() {
-    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(3_000);
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(SIZES, 3_000);
     let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
     assert!(outbid.status.success(), "{outbid:?}");
     assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
@@ -1613,7 +1650,7 @@ fn b_outbids_s_s_timeout_claim_once_t_is_out() {
 /// the PTLC (10,000 sat) is not outbid, and B says why.
 #[test]
 fn b_does_not_pay_more_than_the_ptlc_to_outbid_s() {
-    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(10_500);
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(SIZES, 10_500);
     let e = fails(&w.b, &["claim", &pid], 1);
     assert!(
         e.to_string()
@@ -1624,6 +1661,43 @@ fn b_does_not_pay_more_than_the_ptlc_to_outbid_s() {
     assert!(mempool.iter().any(|t| t.compute_txid() == timeout));
     assert!(!claim_in_mempool(&w, &b_payout));
     assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "sold");
+}
+
+/// Attacker review of the outbid: S wins the PTLC and the payer's payment with its timeout
+/// claim, so for a large PTLC it may pay more than the 1,000 sat/vB a fee bump is held to.
+/// B's bound in this fight is the PTLC, not that ceiling: S's package paying 300,000 sat
+/// (above 1,000 sat/vB) is outbid for a PTLC of 1,000,000 sat, and B is paid it.
+#[test]
+fn b_outbids_s_past_the_bump_ceiling_when_the_ptlc_is_worth_it() {
+    let sizes = Sizes {
+        a_channel: 1_500_000,
+        b_inbound: 1_500_000,
+        b_fees: 1_000_000,
+        pay: 1_000_000,
+    };
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(sizes, 300_000);
+    let theirs = w.env.ledger().mempool().unwrap();
+    let vsize: u64 = theirs.iter().map(|t| t.vsize() as u64).sum();
+    assert!(
+        300_000 > 1_000 * vsize,
+        "S's package ({vsize} vB) pays more than 1,000 sat/vB"
+    );
+    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
+    assert!(outbid.status.success(), "{outbid:?}");
+    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(
+        mempool.iter().all(|t| t.compute_txid() != timeout),
+        "S's timeout claim was replaced"
+    );
+    w.env.mine(1);
+    w.b.ok(&["claim", &pid]);
+    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
+    assert_eq!(
+        value_at(&w.env, &b_payout),
+        1_000_000,
+        "B was paid the PTLC"
+    );
 }
 
 /// Payer review, item 3 (and payee review, item 2): S holds the payer's update `n+1`

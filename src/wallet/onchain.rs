@@ -185,36 +185,42 @@ pub const RECENT_CHECKPOINTS: usize = 1000;
 /// A version 3 (TRUC) child may be at most this large (bitcoind's policy).
 pub const MAX_CHILD_VSIZE: u64 = 1_000;
 
-/// The package rate that replaces one paying `old`: `max(estimate, 1.5 × old + 1 sat/vB)`,
-/// at most [`MAX_BUMP_FEE_RATE`] (BIP125 wants a higher rate and the incremental fee).
-fn raised_rate(estimate: FeeRate, old: FeeRate) -> FeeRate {
+/// `1.5 × old + 1 sat/vB`: a package rate that replaces one paying `old` (BIP125 wants a
+/// higher rate and the incremental fee; half as much again ends a fee fight in few rounds).
+fn raised(old: FeeRate) -> FeeRate {
     let raised = old
         .to_sat_per_kwu()
         .saturating_mul(3)
         .div_ceil(2)
         .saturating_add(250);
     FeeRate::from_sat_per_kwu(raised)
-        .max(estimate)
-        .min(MAX_BUMP_FEE_RATE)
+}
+
+/// The package rate a bump pays to replace one paying `old`: `max(estimate, `[`raised`]`)`,
+/// at most [`MAX_BUMP_FEE_RATE`].
+fn raised_rate(estimate: FeeRate, old: FeeRate) -> FeeRate {
+    raised(old).max(estimate).min(MAX_BUMP_FEE_RATE)
 }
 
 /// The least a package of `vsize` vB pays to replace mempool transactions paying `outbid`
 /// (none: nothing): their fees and its own relay at the incremental relay fee (BIP125
-/// rules 3 and 4), at most [`MAX_BUMP_FEE_RATE`] over `vsize`.
-fn outbid_fee(outbid: Amount, vsize: u64) -> Result<Amount, WalletError> {
+/// rules 3 and 4), at most `ceiling` over `vsize` (none: the caller bounds the fee).
+fn outbid_fee(outbid: Amount, vsize: u64, ceiling: Option<FeeRate>) -> Result<Amount, WalletError> {
     if outbid == Amount::ZERO {
         return Ok(Amount::ZERO);
     }
     let needed = outbid + crate::chain::policy::min_relay_fee(vsize);
-    let ceiling = MAX_BUMP_FEE_RATE.fee_vb(vsize).unwrap_or(Amount::MAX_MONEY);
-    if needed > ceiling {
+    let Some(ceiling) = ceiling else {
+        return Ok(needed);
+    };
+    if needed > ceiling.fee_vb(vsize).unwrap_or(Amount::MAX_MONEY) {
         return Err(WalletError::Build(format!(
             "the transactions to replace pay {} in fees (padded, maybe, with inputs of \
              someone else's): outbidding them costs {}, more than {} sat/vB over our own \
              {vsize} vB; left to confirm or to leave the mempool",
             crate::units::sat(outbid.to_sat()),
             crate::units::sat(needed.to_sat()),
-            MAX_BUMP_FEE_RATE.to_sat_per_vb_floor()
+            ceiling.to_sat_per_vb_floor()
         )));
     }
     Ok(needed)
@@ -822,12 +828,14 @@ impl OnchainWallet {
     /// package pays that and its own relay besides (BIP125 rule 3, which package RBF keeps),
     /// or a counterparty who padded them with a large input of its own at a low rate would
     /// hold them in the mempool against every bump paying a rate over our size. Never more
-    /// than [`MAX_BUMP_FEE_RATE`] over our size, though: that is an error.
+    /// than `ceiling` over our size, though: that is an error (none: the caller bounds the
+    /// fee).
     fn anchor_child(
         &mut self,
         parent: &Transaction,
         fee_rate: FeeRate,
         outbid: Amount,
+        ceiling: Option<FeeRate>,
     ) -> Result<(Transaction, u32), WalletError> {
         let p2a = bitcoin::ScriptBuf::new_p2a();
         let (vout, anchor) = parent
@@ -859,7 +867,7 @@ impl OnchainWallet {
             let fee = fee_rate
                 .fee_vb(vsize)
                 .ok_or_else(|| WalletError::Build("fee out of range".into()))?
-                .max(outbid_fee(outbid, vsize)?);
+                .max(outbid_fee(outbid, vsize, ceiling)?);
             let mut builder = self
                 .wallet
                 .build_tx()
@@ -945,9 +953,11 @@ impl OnchainWallet {
 
     /// Publishes `parent`, our claim of a PTLC, with a child, in place of `replaced`, the
     /// other side's spend of the same output waiting unconfirmed (S's timeout claim once
-    /// the payment scalar is out): the package pays [`raised_rate`] over theirs, and their
-    /// fees and its own relay besides. Refused when that costs `stake` (what the claim
-    /// takes) or more: a fee war past it loses more than the output. Returns the child's
+    /// the payment scalar is out): the package pays [`raised`] over theirs (at least the
+    /// estimate), and their fees and its own relay besides. Bounded by `stake` (what the
+    /// claim takes), not by [`MAX_BUMP_FEE_RATE`]: S gains the PTLC and the payer's payment
+    /// by winning, so it may pay more than the ceiling for it; refused when outbidding costs
+    /// `stake` or more, a fee war past it losing more than the output. Returns the child's
     /// txid. Persist the wallet afterwards.
     pub fn publish_outbidding(
         &mut self,
@@ -957,21 +967,29 @@ impl OnchainWallet {
         stake: Amount,
     ) -> Result<Txid, WalletError> {
         let (theirs, outbid) = replaced_package(source, replaced)?;
-        let rate = raised_rate(source.fee_rate(), theirs);
-        let (child, change_index) = self.anchor_child(parent, rate, outbid)?;
+        let too_dear = |cost: Amount| {
+            WalletError::Build(format!(
+                "outbidding {replaced} (its package pays {} sat/vB, {} in fees) costs {}{}, \
+                 no less than the {} at stake",
+                theirs.to_sat_per_vb_floor(),
+                crate::units::sat(outbid.to_sat()),
+                if cost == outbid { "more than " } else { "" },
+                crate::units::sat(cost.to_sat()),
+                crate::units::sat(stake.to_sat())
+            ))
+        };
+        // Known too dear before a child is built (which could fail for want of coins).
+        if outbid >= stake {
+            return Err(too_dear(outbid));
+        }
+        let rate = raised(theirs).max(source.fee_rate());
+        let (child, change_index) = self.anchor_child(parent, rate, outbid, None)?;
         let fee = self
             .wallet
             .calculate_fee(&child)
             .map_err(|e| WalletError::Build(e.to_string()))?;
         if fee >= stake {
-            return Err(WalletError::Build(format!(
-                "outbidding {replaced} (its package pays {} sat/vB, {} in fees) costs {}, \
-                 no less than the {} at stake",
-                theirs.to_sat_per_vb_floor(),
-                crate::units::sat(outbid.to_sat()),
-                crate::units::sat(fee.to_sat()),
-                crate::units::sat(stake.to_sat())
-            )));
+            return Err(too_dear(fee));
         }
         self.broadcast_with_child(source, parent, child, change_index)
     }
@@ -985,7 +1003,8 @@ impl OnchainWallet {
         rate: FeeRate,
         outbid: Amount,
     ) -> Result<Txid, WalletError> {
-        let (child, change_index) = self.anchor_child(parent, rate, outbid)?;
+        let (child, change_index) =
+            self.anchor_child(parent, rate, outbid, Some(MAX_BUMP_FEE_RATE))?;
         self.broadcast_with_child(source, parent, child, change_index)
     }
 
