@@ -267,3 +267,36 @@ fn a_sale_the_payee_never_signs_is_withdrawn_and_the_payer_can_cancel() {
     assert!(text.contains(WITHDRAWN), "{text}");
     assert_eq!(story.b_balances(), (0, 300_000));
 }
+
+/// A sale resent after the payment's expiry (untested before). The payee's first attempt
+/// reached S, which accepted it, and the payee lost the answer (a crash): S stands by the
+/// sale, and the payer's cancel is refused. After the expiry the payee asks again: a resent
+/// sale is a sale too, so S refuses it, and withdraws the first attempt's state at once (the
+/// payee asking again has not signed it). The payer cancels without waiting for S's
+/// deadline in blocks (none is mined here), and everyone ends where they began.
+#[test]
+fn a_sale_resent_after_the_payment_expired_is_refused_and_withdrawn() {
+    let story = Story::new(&[]);
+    let paid = story
+        .a
+        .ok(&["pay", &story.address, &AMOUNT.to_string(), "--expiry", "5s"]);
+    let id = paid["payment_id"].as_str().unwrap().to_owned();
+    crashed(&story.b, &["receive", "--no-claim"], "sale-answered");
+    let text = refused(&story.a, &["payments", "cancel", &id]);
+    assert!(text.contains("sale_in_progress"), "{text}");
+    let expiry = story.a.ok(&["payments", "show", &id])["expiry"]
+        .as_u64()
+        .expect("the payment's expiry");
+    while common::hostile::now() <= expiry {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let height = tip(&story);
+    let got = story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(got["payments"][0]["status"], "cancelled", "{got}");
+    story.a.ok(&["payments", "cancel", &id]);
+    assert_eq!(status(&story.a, &id), "cancelled");
+    assert_eq!(status(&story.b, &id), "cancelled");
+    assert_eq!(tip(&story), height, "no block was needed");
+    assert_eq!(story.a_balances(), (200_000, 0));
+    assert_eq!(story.b_balances(), (0, 300_000));
+}

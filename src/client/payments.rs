@@ -1489,6 +1489,9 @@ impl Payments<'_, '_> {
                     api_error = api_code(&e).map(str::to_owned);
                     ClientError::from(e)
                 })?;
+            // S stands by the sale; nothing of its answer written yet (a crash or a lost
+            // reply leaves this): the next attempt sells again.
+            crash_point("sale-answered");
             let digest = claim_digest(&params, &ptlc).map_err(refused)?;
             let key = secp::Point::lift_x(params.server.ptlc.serialize())
                 .map_err(|_| ClientError::failed("S's PTLC key is not a point"))?;

@@ -684,8 +684,21 @@ impl ServerCore {
                 ))
             }
         }
-        // A sale resent after a crash is a sale too: none after the payment's expiry.
+        // A sale resent after a crash is a sale too: none after the payment's expiry. The
+        // payee asking again has not signed the first attempt's state (an honest one drops
+        // it first): S withdraws it now, for the payer to cancel, rather than at its deadline
+        // (`watch_sold`).
         if now >= payment.expiry {
+            if let Some(b_id) = payment.payee_channel.filter(|b| {
+                inner.channels[b].channel.pending().is_some_and(|u| {
+                    u.next()
+                        .ptlcs
+                        .iter()
+                        .any(|x| x.point == invoice.payment_point())
+                })
+            }) {
+                self.withdraw_sale(&mut inner, &b_id, vec![payment])?;
+            }
             return Err(refused(
                 "payment_expired",
                 format!("payment {id} expired; S no longer buys it"),
@@ -1090,7 +1103,24 @@ impl ServerCore {
         let Some(problem) = problem else {
             return Ok(());
         };
-        // The payments back to pending and the PTLC state dropped, in one step.
+        self.withdraw_sale(inner, b_id, sold)?;
+        Err(refused(
+            "sale_withdrawn",
+            format!(
+                "S does not complete this PTLC state: {problem}; S dropped it and no longer \
+                 stands by the sale"
+            ),
+        ))
+    }
+
+    /// Drops S's pending sale state of B–S channel `b_id`, unsigned by S, and puts `sold`,
+    /// the payments it sells, back to pending, in one step: S no longer stands by the sale.
+    fn withdraw_sale(
+        &self,
+        inner: &mut Inner,
+        b_id: &ChannelId,
+        mut sold: Vec<ServerPayment>,
+    ) -> Result<(), ApiError> {
         for p in &mut sold {
             p.status = PaymentStatus::Pending;
             p.invoice = None;
@@ -1102,14 +1132,7 @@ impl ServerCore {
             .channel
             .cancel_pending()
             .map_err(channel_error)?;
-        self.commit_step(inner, vec![(*b_id, next)], sold)?;
-        Err(refused(
-            "sale_withdrawn",
-            format!(
-                "S does not complete this PTLC state: {problem}; S dropped it and no longer \
-                 stands by the sale"
-            ),
-        ))
+        self.commit_step(inner, vec![(*b_id, next)], sold)
     }
 
     /// Sold payments whose PTLC left the latest signed B–S state without a claim (the payee
