@@ -782,3 +782,54 @@ fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
     }
     assert_eq!(story.b_balances(), (30_000, 270_000));
 }
+
+/// The same count, its other half (untested before): a payer's channel closing holds one
+/// of S's coins too (S may have to get a paid payment's `n+1` confirmed there). With two
+/// coins and one of A's channels force-closed, S sells one payment at a time: the second
+/// waits (`fee_capacity`) until the first is claimed.
+#[test]
+fn a_payers_closing_channel_holds_one_of_s_s_coins() {
+    use asyncpay::server::ServerChannel;
+    let story = Story::new(&[]);
+    let closing =
+        common::procs::channel_id(&story.a.ok(&["channel", "open", &story.server.url, "50000"]));
+    story.a.ok(&["channel", "open", &story.server.url, "50000"]);
+    story
+        .env
+        .ledger()
+        .fund(&story.s_to_node[0], bitcoin::Amount::from_sat(100_000))
+        .unwrap();
+    let out = story
+        .a
+        .cmd(&["channel", "close", &closing, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    story.env.mine(1);
+    common::procs::eventually("S to see the payer's channel closing", || {
+        common::procs::records::<ServerChannel>(&story.s)
+            .iter()
+            .any(|c| {
+                c.channel.id().to_string() == closing
+                    && c.channel.status() == asyncpay::protocol::ChannelStatus::Closing
+            })
+    });
+    let ids: Vec<String> = (0..2).map(|_| story.pay(10_000)).collect();
+    let out = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("fee_capacity"), "{text}");
+    let statuses: Vec<String> = ids.iter().map(|id| status(&story.b, id)).collect();
+    let sold: Vec<&String> = ids
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| *s == "sold")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(sold.len(), 1, "{statuses:?}");
+    story.b.ok(&["claim", sold[0]]);
+    story.b.ok(&["receive"]);
+    for id in &ids {
+        assert_eq!(status(&story.b, id), "paid");
+    }
+    assert_eq!(story.b_balances(), (20_000, 280_000));
+}
