@@ -1554,8 +1554,18 @@ fn s_times_out_over_b_s_claim(
         [9; 32],
     )
     .unwrap();
+    w.env
+        .ledger()
+        .submit_package(&[timeout.clone(), child_paying(w, &timeout, (coin, fee))])
+        .expect("S's timeout claim replaces B's");
+    timeout.compute_txid()
+}
+
+/// A version 3 child of `parent` spending its anchor and `coin` (an anchor output of its
+/// own, from [`p2a_coin`]), paying `fee` for both.
+fn child_paying(w: &World, parent: &Transaction, (coin, fee): (OutPoint, u64)) -> Transaction {
     let p2a = bitcoin::ScriptBuf::new_p2a();
-    let anchor = timeout
+    let anchor = parent
         .output
         .iter()
         .position(|o| o.script_pubkey == p2a)
@@ -1566,23 +1576,30 @@ fn s_times_out_over_b_s_claim(
         sequence: Sequence::MAX,
         witness: Witness::new(),
     };
-    let child = Transaction {
+    Transaction {
         version: bitcoin::transaction::Version(3),
         lock_time: bitcoin::absolute::LockTime::ZERO,
         input: vec![
-            spend(OutPoint::new(timeout.compute_txid(), anchor as u32)),
+            spend(OutPoint::new(parent.compute_txid(), anchor as u32)),
             spend(coin),
         ],
         output: vec![TxOut {
             value: w.env.ledger().output(&coin).unwrap().unwrap().value - Amount::from_sat(fee),
             script_pubkey: p2a,
         }],
-    };
+    }
+}
+
+/// A confirmed coin paying `fee + 1,000` sat to an anchor script (anyone can spend it),
+/// for a test's fee child; funding it mines a block.
+fn p2a_coin(w: &World, fee: u64) -> OutPoint {
     w.env
         .ledger()
-        .submit_package(&[timeout.clone(), child])
-        .expect("S's timeout claim replaces B's");
-    timeout.compute_txid()
+        .fund(
+            &bitcoin::ScriptBuf::new_p2a(),
+            Amount::from_sat(fee + 1_000),
+        )
+        .unwrap()
 }
 
 /// B's claim goes out at tip `E − 1` but a busy block passes it by; from tip `E` S's
@@ -1596,14 +1613,7 @@ fn b_s_claim_replaced_by_s_s_timeout(
     let (mut w, _) = world_sized(sizes, |s| server_init(s, None), |_| None);
     let (pid, expiry) = b_force_closes_with_s_away(&mut w);
     // S's coin for its fee (funding it mines a block: before B's claim is out).
-    let coin = w
-        .env
-        .ledger()
-        .fund(
-            &bitcoin::ScriptBuf::new_p2a(),
-            Amount::from_sat(fee + 1_000),
-        )
-        .unwrap();
+    let coin = p2a_coin(&w, fee);
     let claim_at = settle_then_claim_at(&w, &pid, expiry - 1);
     assert!(claim_at.status.success(), "{claim_at:?}");
     let b_payout = to_node(&w.b, 0);
@@ -1708,6 +1718,47 @@ fn b_outbids_s_past_the_bump_ceiling_when_the_ptlc_is_worth_it() {
 /// satoshi.
 #[test]
 fn a_payer_settles_the_update_s_published_and_held_back() {
+    let (w, update) = s_holds_back_a_s_update();
+    w.env.ledger().submit_to_miner(&update).unwrap();
+    w.env.mine(1);
+    a_settles_the_update_s_published(&w);
+}
+
+/// The same, untested before: S's update `n+1` seen in the mempool, not yet in a block. A
+/// takes it as its latest there already, and does not replace it with anything of its own
+/// (its previous latest, `n`, is older); once it confirms, A settles it.
+#[test]
+fn a_payer_takes_the_update_s_put_in_the_mempool_as_its_latest() {
+    let (w, update) = s_holds_back_a_s_update();
+    let coin = p2a_coin(&w, 2_000);
+    let child = child_paying(&w, &update, (coin, 2_000));
+    w.env
+        .ledger()
+        .submit_package(&[update.clone(), child.clone()])
+        .unwrap();
+    let shown = w.a.ok(&["channel", "show", &w.a_channel]);
+    assert_eq!(shown["client_sat"], 189_990, "{shown}");
+    assert_eq!(shown["state"], 1, "{shown}");
+    let mempool: Vec<_> = w
+        .env
+        .ledger()
+        .mempool()
+        .unwrap()
+        .iter()
+        .map(|t| t.compute_txid())
+        .collect();
+    assert_eq!(
+        mempool,
+        vec![update.compute_txid(), child.compute_txid()],
+        "S's package stands"
+    );
+    w.env.mine(1);
+    a_settles_the_update_s_published(&w);
+}
+
+/// A pays 10,000 sat, B is paid, and S, holding A's `n+1` complete, goes away; returns the
+/// world and S's update `n+1` (taken from its records), unpublished.
+fn s_holds_back_a_s_update() -> (World, Transaction) {
     use asyncpay::server::ServerChannel;
     let (mut w, _) = world(|_| None);
     let pid = w.a.ok(&["pay", &w.address, "10000"])["payment_id"]
@@ -1725,8 +1776,12 @@ fn a_payer_settles_the_update_s_published_and_held_back() {
         .unwrap();
     assert_eq!(s_side.channel.latest().unwrap().state.number, 1);
     let update = s_side.channel.funding_update_tx().unwrap();
-    w.env.ledger().submit_to_miner(&update).unwrap();
-    w.env.mine(1);
+    (w, update)
+}
+
+/// After S's update `n+1` confirmed: A takes it as its latest and settles it after the
+/// delay; everyone is paid `n+1` to the satoshi.
+fn a_settles_the_update_s_published(w: &World) {
     // A looks: the state it signed last is its latest now; it settles it after the delay.
     let shown = w.a.ok(&["channel", "show", &w.a_channel]);
     assert_eq!(shown["chain"]["status"], "waiting_for_delay", "{shown}");
