@@ -1673,6 +1673,82 @@ fn b_does_not_pay_more_than_the_ptlc_to_outbid_s() {
     assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "sold");
 }
 
+/// What the transactions waiting in the mempool pay in fees together.
+fn mempool_fees(w: &World) -> u64 {
+    let ledger = w.env.ledger();
+    let mempool = ledger.mempool().unwrap();
+    let created: std::collections::HashMap<OutPoint, u64> = mempool
+        .iter()
+        .flat_map(|t| {
+            let txid = t.compute_txid();
+            t.output
+                .iter()
+                .enumerate()
+                .map(move |(i, o)| (OutPoint::new(txid, i as u32), o.value.to_sat()))
+        })
+        .collect();
+    mempool
+        .iter()
+        .map(|t| {
+            let spent: u64 = t
+                .input
+                .iter()
+                .map(|i| {
+                    created.get(&i.previous_output).copied().unwrap_or_else(|| {
+                        ledger
+                            .output(&i.previous_output)
+                            .unwrap()
+                            .unwrap()
+                            .value
+                            .to_sat()
+                    })
+                })
+                .sum();
+            spent - t.output.iter().map(|o| o.value.to_sat()).sum::<u64>()
+        })
+        .sum()
+}
+
+/// Attacker review of the outbid, second pass: B raised S's rate by half again over its
+/// own, larger package, and so gave up against an S paying about half the PTLC, where a
+/// bid just over S's rate still cost less than the PTLC. S's package pays 6,000 sat here:
+/// half as much again would cost B the PTLC (10,000 sat) or more; the least replacement
+/// does not, and B outbids with it. A block that leaves B's claim out does not make B's
+/// next pass pay the stake or more either (bumps of a claim are held below it).
+#[test]
+fn b_outbids_s_with_the_least_replacement_when_more_is_too_dear() {
+    let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(SIZES, 6_000);
+    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
+    assert!(outbid.status.success(), "{outbid:?}");
+    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(mempool.iter().all(|t| t.compute_txid() != timeout));
+    let paid = mempool_fees(&w);
+    assert!(
+        (6_000..10_000).contains(&paid),
+        "B's package pays {paid} sat"
+    );
+    // A block passes it by; B's next pass bumps, below the stake.
+    w.env
+        .ledger()
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(200).unwrap())
+        .unwrap();
+    assert!(
+        claim_in_mempool(&w, &b_payout),
+        "the busy block left it out"
+    );
+    let _ = w.b.cmd(&["claim", &pid]).output().unwrap();
+    let bumped = mempool_fees(&w);
+    assert!(
+        (paid..10_000).contains(&bumped),
+        "B's package pays {bumped} sat after {paid}"
+    );
+    w.env.mine(1);
+    w.b.ok(&["claim", &pid]);
+    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
+    assert_eq!(value_at(&w.env, &b_payout), 10_000, "B was paid the PTLC");
+}
+
 /// Attacker review of the outbid: S wins the PTLC and the payer's payment with its timeout
 /// claim, so for a large PTLC it may pay more than the 1,000 sat/vB a fee bump is held to.
 /// B's bound in this fight is the PTLC, not that ceiling: S's package paying 300,000 sat
@@ -1699,6 +1775,11 @@ fn b_outbids_s_past_the_bump_ceiling_when_the_ptlc_is_worth_it() {
     assert!(
         mempool.iter().all(|t| t.compute_txid() != timeout),
         "S's timeout claim was replaced"
+    );
+    let paid = mempool_fees(&w);
+    assert!(
+        (300_000..1_000_000).contains(&paid),
+        "B's package pays {paid} sat"
     );
     w.env.mine(1);
     w.b.ok(&["claim", &pid]);

@@ -771,6 +771,25 @@ impl Engine<'_> {
         self.save_onchain(&mut wallet, state)
     }
 
+    /// [`Engine::bump_fee_children`] for `parent`, our claim of a PTLC worth `stake` waiting
+    /// in the mempool: its fee child never costs the stake or more
+    /// ([`crate::wallet::OnchainWallet::bump_claim_child`]).
+    pub(crate) fn bump_claim_child(
+        &self,
+        source: &dyn ChainSource,
+        parent: bitcoin::Txid,
+        spends: bitcoin::OutPoint,
+        stake: Amount,
+    ) -> ClientResult<()> {
+        let (mut wallet, state) = self.onchain()?;
+        match wallet.bump_claim_child(source, parent, spends, stake) {
+            Ok(Some(line)) => self.note(&line),
+            Ok(None) => {}
+            Err(e) => self.note(&format!("paying more for our claim {parent} failed: {e}")),
+        }
+        self.save_onchain(&mut wallet, state)
+    }
+
     /// A warning when the wallet's confirmed coins fall short
     /// of the fee reserve its live channels need ([`crate::wallet::fee_reserve`]): every
     /// force close and on-chain claim is paid by a child from them, and without them a

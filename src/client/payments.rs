@@ -274,8 +274,8 @@ thread_local! {
 pub struct TestCrash(pub String);
 
 /// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
-/// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-signed`,
-/// `fail-signed`, `cancel-agreed`, `claim-proposed`, `claim-countersigned`,
+/// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-answered`,
+/// `sale-signed`, `fail-signed`, `cancel-agreed`, `claim-proposed`, `claim-countersigned`,
 /// `update-signed`, `watch-written`. The first command to reach it unwinds with a
 /// [`TestCrash`] panic.
 #[doc(hidden)]
@@ -2209,7 +2209,8 @@ impl Payments<'_, '_> {
                 ),
                 Some(h) => not_final(p, format!("claim {txid}"), tip.saturating_sub(h) + 1),
                 None => {
-                    self.s.bump_fee_children(self.source, &[(txid, outpoint)])?;
+                    self.s
+                        .bump_claim_child(self.source, txid, outpoint, ptlc.amount)?;
                     self.mark(
                         p,
                         LocalStatus::Sold,

@@ -196,6 +196,12 @@ fn raised(old: FeeRate) -> FeeRate {
     FeeRate::from_sat_per_kwu(raised)
 }
 
+/// `old` and the incremental relay fee (1 sat/vB): the least package rate that replaces one
+/// paying `old`.
+fn least_raised(old: FeeRate) -> FeeRate {
+    FeeRate::from_sat_per_kwu(old.to_sat_per_kwu().saturating_add(250))
+}
+
 /// The package rate a bump pays to replace one paying `old`: `max(estimate, `[`raised`]`)`,
 /// at most [`MAX_BUMP_FEE_RATE`].
 fn raised_rate(estimate: FeeRate, old: FeeRate) -> FeeRate {
@@ -954,11 +960,12 @@ impl OnchainWallet {
     /// Publishes `parent`, our claim of a PTLC, with a child, in place of `replaced`, the
     /// other side's spend of the same output waiting unconfirmed (S's timeout claim once
     /// the payment scalar is out): the package pays [`raised`] over theirs (at least the
-    /// estimate), and their fees and its own relay besides. Bounded by `stake` (what the
-    /// claim takes), not by [`MAX_BUMP_FEE_RATE`]: S gains the PTLC and the payer's payment
-    /// by winning, so it may pay more than the ceiling for it; refused when outbidding costs
-    /// `stake` or more, a fee war past it losing more than the output. Returns the child's
-    /// txid. Persist the wallet afterwards.
+    /// estimate), or else the least that replaces it ([`least_raised`]), and their fees and
+    /// its own relay besides. Bounded by `stake` (what the claim takes), not by
+    /// [`MAX_BUMP_FEE_RATE`]: S gains the PTLC and the payer's payment by winning, so it may
+    /// pay more than the ceiling for it; refused when outbidding costs `stake` or more, a
+    /// fee war past it losing more than the output. Returns the child's txid. Persist the
+    /// wallet afterwards.
     pub fn publish_outbidding(
         &mut self,
         source: &dyn ChainSource,
@@ -967,31 +974,51 @@ impl OnchainWallet {
         stake: Amount,
     ) -> Result<Txid, WalletError> {
         let (theirs, outbid) = replaced_package(source, replaced)?;
-        let too_dear = |cost: Amount| {
-            WalletError::Build(format!(
-                "outbidding {replaced} (its package pays {} sat/vB, {} in fees) costs {}{}, \
-                 no less than the {} at stake",
-                theirs.to_sat_per_vb_floor(),
-                crate::units::sat(outbid.to_sat()),
-                if cost == outbid { "more than " } else { "" },
-                crate::units::sat(cost.to_sat()),
-                crate::units::sat(stake.to_sat())
-            ))
-        };
+        let rates = [raised(theirs).max(source.fee_rate()), least_raised(theirs)];
+        self.publish_within(source, parent, rates, outbid, stake)
+            .map(|(txid, _)| txid)
+            .map_err(|e| match e {
+                WalletError::Build(why) => WalletError::Build(format!(
+                    "outbidding {replaced} (its package pays {} sat/vB, {} in fees): {why}",
+                    theirs.to_sat_per_vb_floor(),
+                    crate::units::sat(outbid.to_sat()),
+                )),
+                other => other,
+            })
+    }
+
+    /// Publishes `parent`, a claim worth `stake`, with a child paying the first of `rates`
+    /// whose fee (with `outbid` and its relay besides, [`Self::anchor_child`]) stays below
+    /// `stake`; refused when none does. Returns the child's txid and the rate it pays.
+    fn publish_within(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: &Transaction,
+        rates: [FeeRate; 2],
+        outbid: Amount,
+        stake: Amount,
+    ) -> Result<(Txid, FeeRate), WalletError> {
         // Known too dear before a child is built (which could fail for want of coins).
-        if outbid >= stake {
-            return Err(too_dear(outbid));
+        let mut cost = outbid;
+        if outbid < stake {
+            for rate in rates {
+                let (child, change_index) = self.anchor_child(parent, rate, outbid, None)?;
+                cost = self
+                    .wallet
+                    .calculate_fee(&child)
+                    .map_err(|e| WalletError::Build(e.to_string()))?;
+                if cost < stake {
+                    return self
+                        .broadcast_with_child(source, parent, child, change_index)
+                        .map(|txid| (txid, rate));
+                }
+            }
         }
-        let rate = raised(theirs).max(source.fee_rate());
-        let (child, change_index) = self.anchor_child(parent, rate, outbid, None)?;
-        let fee = self
-            .wallet
-            .calculate_fee(&child)
-            .map_err(|e| WalletError::Build(e.to_string()))?;
-        if fee >= stake {
-            return Err(too_dear(fee));
-        }
-        self.broadcast_with_child(source, parent, child, change_index)
+        Err(WalletError::Build(format!(
+            "its fee child costs at least {}, no less than the {} at stake",
+            crate::units::sat(cost.to_sat()),
+            crate::units::sat(stake.to_sat())
+        )))
     }
 
     /// Publishes `parent` with a child paying `rate` for both, and `outbid` besides
@@ -1054,11 +1081,25 @@ impl OnchainWallet {
         parents
             .into_iter()
             .filter_map(|(parent, spends)| {
-                self.bump_fee_child(source, parent, spends)
+                self.bump_fee_child(source, parent, spends, None)
                     .map_err(|e| format!("paying more for {parent} failed: {e}"))
                     .transpose()
             })
             .collect()
+    }
+
+    /// [`Self::bump_fee_children`] for `parent`, our claim of a PTLC worth `stake` (spending
+    /// `spends`): its fee child never costs the stake or more; where half as much again
+    /// would, it pays the least that replaces the one there ([`least_raised`]), and
+    /// nothing more once that too would. What was published, if anything.
+    pub fn bump_claim_child(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: Txid,
+        spends: OutPoint,
+        stake: Amount,
+    ) -> Result<Option<String>, WalletError> {
+        self.bump_fee_child(source, parent, spends, Some(stake))
     }
 
     fn bump_fee_child(
@@ -1066,6 +1107,7 @@ impl OnchainWallet {
         source: &dyn ChainSource,
         parent: Txid,
         spends: OutPoint,
+        stake: Option<Amount>,
     ) -> Result<Option<String>, WalletError> {
         let Some(package) = source.mempool_entry(&parent)? else {
             return Ok(None);
@@ -1138,8 +1180,20 @@ impl OnchainWallet {
             self.wallet
                 .apply_evicted_txs([(old.compute_txid(), crate::units::now())]);
         }
-        match self.publish_with_child_at(source, &parent_tx, rate, package.descendant_fees) {
-            Ok(new) => {
+        let published = match stake {
+            Some(stake) => self.publish_within(
+                source,
+                &parent_tx,
+                [rate, least_raised(paid)],
+                package.descendant_fees,
+                stake,
+            ),
+            None => self
+                .publish_with_child_at(source, &parent_tx, rate, package.descendant_fees)
+                .map(|txid| (txid, rate)),
+        };
+        match published {
+            Ok((new, rate)) => {
                 let what = if padded {
                     format!(
                         "{parent}, padded with inputs not ours, replaced by {}",
