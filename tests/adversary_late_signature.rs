@@ -299,4 +299,9 @@ fn a_sale_resent_after_the_payment_expired_is_refused_and_withdrawn() {
     assert_eq!(tip(&story), height, "no block was needed");
     assert_eq!(story.a_balances(), (200_000, 0));
     assert_eq!(story.b_balances(), (0, 300_000));
+    // Both channels go on: the next payment is sold and paid as usual.
+    let next = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &next), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
 }
