@@ -631,3 +631,40 @@ fn an_open_whose_funding_was_published_is_never_hidden() {
         (Some(199_000), Some(1_000))
     );
 }
+
+/// Attacker review of S's closes: S wrote a channel closing when it signed a cooperative
+/// close, before publishing it; a close the node refused (one paying 1 sat, below the relay
+/// fee) left the channel closing at S for good, its funding unspent (S's coins in an
+/// inbound channel locked, and a payer's closing channel holding one of S's fee coins). S
+/// now refuses a close below the relay fee before it signs anything, and the channel stays
+/// open on both sides; one that pays its relay goes through as before.
+#[test]
+fn s_signs_no_close_the_node_would_refuse() {
+    use asyncpay::server::ServerChannel;
+    let st = common::story::Story::new(&[]);
+    let out =
+        st.a.cmd(&["channel", "close", &st.a_channel, "--fee", "1"])
+            .output()
+            .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("fee_too_low"), "{text}");
+    let at_s = common::procs::records::<ServerChannel>(&st.s)
+        .into_iter()
+        .find(|c| c.channel.id().to_string() == st.a_channel)
+        .unwrap();
+    assert_eq!(
+        at_s.channel.status(),
+        asyncpay::protocol::ChannelStatus::Open
+    );
+    assert_eq!(
+        st.a.ok(&["channel", "show", &st.a_channel])["status"],
+        "open"
+    );
+    st.a.ok(&["channel", "close", &st.a_channel, "--fee", "500"]);
+    st.env.mine(1);
+    assert_eq!(
+        st.a.ok(&["channel", "show", &st.a_channel])["status"],
+        "closed"
+    );
+}

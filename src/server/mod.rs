@@ -1500,7 +1500,33 @@ impl ServerCore {
         let rand = random32()?;
         let mut inner = self.lock();
         let ch = Self::owned(&mut inner, client, &req.channel_id)?;
+        self.refresh_funding(ch)?;
+        // S writes the channel closing when it signs the close: one that cannot reach the
+        // chain would leave it so with its funding unspent. Not for a channel whose funding
+        // is not confirmed (a client's could be double-spent under the close), nor below the
+        // relay fee (a node refuses it).
+        if ch.channel.status() != ChannelStatus::Open {
+            return Err(ApiError::conflict(
+                "channel_not_open",
+                format!(
+                    "the channel is {}: only an open channel closes cooperatively",
+                    ch.channel.status()
+                ),
+            ));
+        }
         let (close, key) = close_tx(&ch.channel, req.fee_sat)?;
+        let vsize = close.signed(&[0; 64]).vsize() as u64;
+        let floor = crate::chain::policy::min_relay_fee(vsize).to_sat();
+        if req.fee_sat < floor {
+            return Err(ApiError::bad_request(
+                "fee_too_low",
+                format!(
+                    "a close of {vsize} vB must pay at least {floor} sat (the minimum relay \
+                     fee); the request offers {}",
+                    req.fee_sat
+                ),
+            ));
+        }
         let msg = close.sighash().map_err(internal)?;
         let secret = ch.secrets(&self.keys).funding_scalar();
         let nonce = SecretNonce::generate(rand, secret, &key, Some(&msg));
@@ -1819,7 +1845,11 @@ impl ServerCore {
                     limits.inbound_notice_blocks
                 ));
             }
-            let force = idle_inbound || uncovered_inbound;
+            // A channel closing whose funding output is unspent (a cooperative close or an
+            // update that never reached the chain, or left the mempool): S's latest update
+            // goes out, or the channel would stay closing for good.
+            let closing = ch.channel.status() == ChannelStatus::Closing;
+            let force = idle_inbound || uncovered_inbound || closing;
             let remembered = quiet.filter(|q| key.is_some_and(|key| q.holds_for(key, force)));
             let (outcome, next) = match &remembered {
                 Some(q) => (q.outcome().clone(), None),
