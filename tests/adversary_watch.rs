@@ -370,6 +370,20 @@ fn proxy(upstream: String) -> StallingProxy {
                 if kc.load(Ordering::SeqCst) && head.starts_with("POST /v1/channels/close/sign ") {
                     return;
                 }
+                let lie = fc.lock().unwrap().clone();
+                if head.starts_with("POST /v1/payments/cancel ")
+                    && lie.is_some_and(|v| v["unknown"] == true)
+                {
+                    let body =
+                        r#"{"error":{"code":"unknown_payment","message":"no such payment"}}"#;
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    return;
+                }
                 let status = if head.starts_with("POST /v1/payments/cancel ") {
                     Some("cancelled")
                 } else if head.starts_with("GET /v1/payments/") {
@@ -979,6 +993,62 @@ fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
         w.env.mine(1);
         a.cmd(&["sync"]).output().unwrap().status.success()
             && a.ok(&["payments", "show", &pid])["status"] == "paid"
+    });
+    let shown = a.ok(&["payments", "show", &pid]);
+    assert!(shown["invoice"].is_object(), "{shown}");
+}
+
+/// Attacker review of the payer's side: S, holding the completed `n+1` once B sold and
+/// claimed A's payment, agrees to A's cancel (A then supersedes its signed `n+1`), and at
+/// A's next try says it does not know the payment. Before, A took that for "S never
+/// recorded it, nothing was signed" and wrote the payment cancelled, final: A had paid,
+/// showed it cancelled with no proof, and might pay again. Now A keeps it not cancelled and
+/// says why; closed on chain, the payment ends paid, with B's invoice.
+#[test]
+fn a_payer_does_not_take_a_cancel_for_done_when_s_forgets_a_payment_it_accepted() {
+    let (w, p) = budget_world();
+    let (a, b) = (&w.a, &w.b);
+    let (pid, _) = sell_one(&w);
+    assert_eq!(b.ok(&["claim", &pid])["payments"][0]["status"], "paid");
+    let node = |w: &common::procs::Wallet| w.ok(&["wallet", "info"])["node_id"].clone();
+    let mut view = serde_json::json!({
+        "payment_id": pid,
+        "expired": false,
+        "payer": node(a),
+        "payee": node(b),
+        "amount_sat": 10_000,
+        "fee_sat": 10,
+        "expiry": 0,
+        "state_number": 1,
+        "sale_queued": false,
+    });
+    *p.fake_cancel.lock().unwrap() = Some(view.clone());
+    let _ = a.cmd(&["payments", "cancel", &pid]).output().unwrap();
+    view["unknown"] = true.into();
+    *p.fake_cancel.lock().unwrap() = Some(view);
+    for args in [&["payments", "cancel", &pid][..], &["sync"]] {
+        let _ = a.cmd(args).output().unwrap();
+        let shown = a.ok(&["payments", "show", &pid]);
+        assert_ne!(shown["status"], "cancelled", "{shown}");
+    }
+    let e = fails(a, &["payments", "cancel", &pid], 1);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lost its records or lies"),
+        "{e}"
+    );
+    // A closes; the chain decides: S's n+1 settles, and A is shown paid with B's invoice.
+    *p.fake_cancel.lock().unwrap() = None;
+    let _ = a
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    eventually("A to see its payment paid", || {
+        w.env.mine(1);
+        let _ = a.cmd(&["sync"]).output().unwrap();
+        a.ok(&["payments", "show", &pid])["status"] == "paid"
     });
     let shown = a.ok(&["payments", "show", &pid]);
     assert!(shown["invoice"].is_object(), "{shown}");

@@ -888,21 +888,25 @@ impl Payments<'_, '_> {
                 .map(|t| t.base_point_mul())
                 .ok_or_else(|| bad("scalar"))
         };
-        let point = if completed_before {
-            scalar_point()?
-        } else if closed_paid {
-            let recorded = p
-                .payment_point
-                .as_deref()
-                .and_then(|h| hex::decode::<33>(h).ok())
-                .and_then(|b| secp::Point::from_slice(&b).ok())
-                .ok_or_else(|| {
-                    bad("payment (our update is gone and no payment point was recorded)")
-                })?;
-            if scalar_point()? != recorded {
-                return Err(bad("scalar"));
+        // The payment point recorded at delivery: the scalar must be its (our `s_A`), or
+        // the invoice proves another payment.
+        let recorded = p
+            .payment_point
+            .as_deref()
+            .and_then(|h| hex::decode::<33>(h).ok())
+            .and_then(|b| secp::Point::from_slice(&b).ok());
+        let point = if completed_before || closed_paid {
+            let point = scalar_point()?;
+            match recorded {
+                Some(recorded) if recorded != point => return Err(bad("scalar")),
+                // A payment delivered before the point was recorded, completed off-chain.
+                None if closed_paid => {
+                    return Err(bad(
+                        "payment (our update is gone and no payment point was recorded)",
+                    ))
+                }
+                _ => point,
             }
-            recorded
         } else {
             ch.channel.payment_point(Party::Client).map_err(refused)?
         };
@@ -1002,9 +1006,25 @@ impl Payments<'_, '_> {
         if ch.channel.status() != ChannelStatus::Open && !unsigned(&ch, number) {
             return self.cancel_on_closing_channel(p, &mut ch, number);
         }
+        // Our signed `n+1`, withheld or superseded after S agreed to a cancel: S has
+        // recorded this payment (it accepted `n+1` with its nonce), whatever it says now.
+        let signed = ours == Some(true) || ch.channel.superseded() == Some(number);
         match client.post::<_, PaymentView>("/v1/payments/cancel", &request) {
             Ok(_) => {}
-            Err(e) if api_code(&e) == Some("unknown_payment") && ours != Some(true) => {
+            Err(e) if api_code(&e) == Some("unknown_payment") && signed => {
+                return Err(ClientError::failed(format!(
+                    "S says it does not know payment {}, whose update {number} we signed and \
+                     S accepted: S lost its records or lies; the payment is not cancelled, and \
+                     may still complete",
+                    p.payment_id
+                ))
+                .hint(format!(
+                    "if S keeps saying so, close the channel (`asyncpay channel close {} \
+                     --force`): the chain then decides, and `asyncpay sync` follows it",
+                    ch.channel.id()
+                )));
+            }
+            Err(e) if api_code(&e) == Some("unknown_payment") => {
                 // S never recorded it (the request did not arrive, or we were stopped before
                 // our proposal was written): nothing was signed, nothing to supersede.
                 p.status = LocalStatus::Cancelled;
