@@ -542,6 +542,9 @@ struct Inner {
     fee_estimate: Option<FeeRate>,
     /// The tip at which [`ServerCore::fee_coins`] last synced the wallet (once a block).
     fee_coins_synced_at: Option<u32>,
+    /// The tip at which the watcher last published (or tried to) S's latest update for a
+    /// closing channel whose funding was unspent: once a block, not at every pass.
+    closing_forced_at: HashMap<ChannelId, u32>,
 }
 
 impl Inner {
@@ -739,6 +742,7 @@ impl ServerCore {
                 fees_checked_at: None,
                 fee_estimate: None,
                 fee_coins_synced_at: None,
+                closing_forced_at: HashMap::new(),
             }),
         };
         // Go on from the spend index stored by the last run (bitcoind); one that cannot be
@@ -1583,12 +1587,19 @@ impl ServerCore {
         let sig = session.aggregate(client_partial, ours).map_err(internal)?;
         let tx = close.signed(&sig);
         let txid = tx.compute_txid();
+        // Closing only once the close is out: one the node refuses (below its mempool's
+        // minimum, say) leaves the channel open at S, and the client, which got no close,
+        // force-closes at its own cost. (A crash after the broadcast: the watcher finds the
+        // close spending the funding.)
+        self.chain.broadcast(&tx).map_err(|e| {
+            ApiError::conflict(
+                "close_refused",
+                format!("the node refused the close ({e}); the channel stays open at S"),
+            )
+        })?;
         ch.channel = ch.channel.closing().map_err(channel_error)?;
         ch.published.push(txid);
         self.save(ch)?;
-        self.chain
-            .broadcast(&tx)
-            .map_err(|e| internal(format!("publishing the close failed: {e}")))?;
         Ok(CloseDone {
             txid,
             tx_hex: bitcoin::consensus::encode::serialize_hex(&tx),
@@ -1820,7 +1831,10 @@ impl ServerCore {
                     .latest()
                     .is_some_and(|l| !l.state.ptlcs.is_empty());
             let Inner {
-                channels, onchain, ..
+                channels,
+                onchain,
+                closing_forced_at,
+                ..
             } = &mut *inner;
             let (ch, quiet) = channels.watch_mut(&id).expect("looked up above");
             log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
@@ -1845,10 +1859,11 @@ impl ServerCore {
                     limits.inbound_notice_blocks
                 ));
             }
-            // A channel closing whose funding output is unspent (a cooperative close or an
-            // update that never reached the chain, or left the mempool): S's latest update
-            // goes out, or the channel would stay closing for good.
-            let closing = ch.channel.status() == ChannelStatus::Closing;
+            // A channel closing whose funding output is unspent (an update that never
+            // reached the chain, or left the mempool): S's latest update goes out, or the
+            // channel would stay closing for good; tried once a block.
+            let closing = ch.channel.status() == ChannelStatus::Closing
+                && closing_forced_at.get(&id) != Some(&tip);
             let force = idle_inbound || uncovered_inbound || closing;
             let remembered = quiet.filter(|q| key.is_some_and(|key| q.holds_for(key, force)));
             let (outcome, next) = match &remembered {
@@ -1885,6 +1900,9 @@ impl ServerCore {
                 }
             }
             if let Some(b) = outcome.broadcast() {
+                if closing && matches!(b.kind, crate::watch::BroadcastKind::ForceClose { .. }) {
+                    closing_forced_at.insert(id, tip);
+                }
                 match self.publish_broadcast(onchain, b) {
                     Ok(txid) => {
                         if let Some(next) = next {
