@@ -1133,3 +1133,39 @@ fn channel_payouts_are_not_reused_as_change() {
         );
     }
 }
+
+/// Attacker review of S's closes: S paid for every close a client started (it outbid the
+/// client's fee child a block later), so a client closing channels again and again (inbound
+/// ones S funded, say) spent S's coins on fees. A client's close of a channel that holds no
+/// PTLC is its own to pay for now: a block that passes A's update by does not make S
+/// replace A's child (S waits a day's blocks first; its balance is locked until then, not
+/// lost). A's package then confirms as it is.
+#[test]
+fn s_does_not_pay_for_a_clients_close_at_once() {
+    let st = Story::new(&[]);
+    let out =
+        st.a.cmd(&["channel", "close", &st.a_channel, "--force", "--no-wait"])
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let ledger = st.env.ledger();
+    let txids = || -> Vec<String> {
+        ledger
+            .mempool()
+            .unwrap()
+            .iter()
+            .map(|t| t.compute_txid().to_string())
+            .collect()
+    };
+    let published = txids();
+    assert_eq!(published.len(), 2, "A's update and its child");
+    ledger
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(500).unwrap())
+        .unwrap();
+    assert_eq!(txids(), published, "the busy block left A's package out");
+    // S's watcher (every 100 ms) has passes enough to act.
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    assert_eq!(txids(), published, "S did not replace A's child");
+    st.env.mine(1);
+    assert!(txids().is_empty(), "A's package confirmed, at A's cost");
+}

@@ -564,6 +564,10 @@ impl Inner {
     }
 }
 
+/// Blocks S waits before paying for a client's close of a channel that holds no PTLC: its
+/// update or settlement, published with the client's own fee child, stuck in the mempool.
+const CLIENT_CLOSE_PATIENCE: u32 = 144;
+
 /// Longest the watcher lets waiting requests go first before its next channel.
 const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -793,6 +797,26 @@ impl ServerCore {
             std::thread::yield_now();
         }
         self.lock_unannounced()
+    }
+
+    /// Whether S pays (more) for `txid`, a channel transaction of `ch`'s latest state
+    /// waiting in the mempool. Always for what S published, and while a PTLC is at stake
+    /// (its expiry is a deadline). A client's close of a channel with none is its own to pay
+    /// for: S bumping it at once let a client that closes (an inbound channel again and
+    /// again, say) have S pay every close. S waits [`CLIENT_CLOSE_PATIENCE`] blocks first
+    /// (its balance is locked until then, not lost).
+    fn pays_for_client_close(&self, ch: &ServerChannel, txid: &bitcoin::Txid, tip: u32) -> bool {
+        ch.published.contains(txid)
+            || ch
+                .channel
+                .latest()
+                .is_some_and(|l| !l.state.ptlcs.is_empty())
+            || self
+                .chain
+                .mempool_entry(txid)
+                .ok()
+                .flatten()
+                .is_none_or(|e| tip >= e.height.saturating_add(CLIENT_CLOSE_PATIENCE))
     }
 
     /// What S set aside instead of refusing to start (see [`Quarantined`]).
@@ -1920,7 +1944,11 @@ impl ServerCore {
             if let crate::watch::WatchOutcome::Alert(a) = &outcome {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
-            unconfirmed.extend(outcome.unconfirmed_own(&ch.channel));
+            unconfirmed.extend(
+                outcome
+                    .unconfirmed_own(&ch.channel)
+                    .filter(|(txid, _)| self.pays_for_client_close(ch, txid, tip)),
+            );
             match (remembered, key) {
                 (Some(q), _) => channels.put_back_quiet(id, q),
                 (None, Some(key)) if nothing_to_do => {
