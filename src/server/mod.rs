@@ -1611,19 +1611,27 @@ impl ServerCore {
         let sig = session.aggregate(client_partial, ours).map_err(internal)?;
         let tx = close.signed(&sig);
         let txid = tx.compute_txid();
-        // Closing only once the close is out: one the node refuses (below its mempool's
-        // minimum, say) leaves the channel open at S, and the client, which got no close,
-        // force-closes at its own cost. (A crash after the broadcast: the watcher finds the
-        // close spending the funding.)
-        self.chain.broadcast(&tx).map_err(|e| {
-            ApiError::conflict(
+        // Open still only when the close surely did not go out: one the node refused (below
+        // its mempool's minimum, say) leaves the channel open at S, and the client, which
+        // got no close, force-closes at its own cost. Any other failure may have published
+        // it (a node that relayed it, then failed to answer): S stops signing on the
+        // channel, as for a close that went out. (A crash after the broadcast: the watcher
+        // finds the close spending the funding.)
+        let published = self.chain.broadcast(&tx);
+        if let Err(
+            e @ (crate::chain::source::ChainSourceError::Rejected { .. }
+            | crate::chain::source::ChainSourceError::NotDurable(_)),
+        ) = &published
+        {
+            return Err(ApiError::conflict(
                 "close_refused",
                 format!("the node refused the close ({e}); the channel stays open at S"),
-            )
-        })?;
+            ));
+        }
         ch.channel = ch.channel.closing().map_err(channel_error)?;
         ch.published.push(txid);
         self.save(ch)?;
+        published.map_err(|e| internal(format!("publishing the close failed: {e}")))?;
         Ok(CloseDone {
             txid,
             tx_hex: bitcoin::consensus::encode::serialize_hex(&tx),
