@@ -1705,6 +1705,27 @@ fn b_s_claim_replaced_by_s_s_timeout(
     (w, pid, b_payout, timeout)
 }
 
+/// B's next `claim` replaces S's timeout claim `timeout` with its own claim (paying to
+/// `b_payout`) and a child.
+fn b_outbids(w: &World, pid: &str, b_payout: &bitcoin::ScriptBuf, timeout: bitcoin::Txid) {
+    let outbid = w.b.cmd(&["claim", pid]).output().unwrap();
+    assert!(outbid.status.success(), "{outbid:?}");
+    assert!(claim_in_mempool(w, b_payout), "B's claim is back");
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(
+        mempool.iter().all(|t| t.compute_txid() != timeout),
+        "S's timeout claim was replaced"
+    );
+}
+
+/// The next block confirms B's claim: B is paid the PTLC (the world's payment).
+fn b_is_paid_once_mined(w: &World, pid: &str, b_payout: &bitcoin::ScriptBuf) {
+    w.env.mine(1);
+    w.b.ok(&["claim", pid]);
+    assert_eq!(w.b.ok(&["payments", "show", pid])["status"], "paid");
+    assert_eq!(value_at(&w.env, b_payout), w.pay_sat, "B was paid the PTLC");
+}
+
 /// Once `t` is out, S can complete the payer's payment with it, so B fights for the PTLC.
 /// S's timeout claim replaced B's claim after the expiry (above); B's next `claim`
 /// replaces S's timeout claim in turn, paying what it evicts, and B's claim confirms: B is
@@ -1712,18 +1733,8 @@ fn b_s_claim_replaced_by_s_s_timeout(
 #[test]
 fn b_outbids_s_s_timeout_claim_once_t_is_out() {
     let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(SIZES, 3_000);
-    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
-    assert!(outbid.status.success(), "{outbid:?}");
-    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
-    let mempool = w.env.ledger().mempool().unwrap();
-    assert!(
-        mempool.iter().all(|t| t.compute_txid() != timeout),
-        "S's timeout claim was replaced"
-    );
-    w.env.mine(1);
-    w.b.ok(&["claim", &pid]);
-    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
-    assert_eq!(value_at(&w.env, &b_payout), 10_000, "B was paid the PTLC");
+    b_outbids(&w, &pid, &b_payout, timeout);
+    b_is_paid_once_mined(&w, &pid, &b_payout);
 }
 
 /// The fight stops at what is at stake: a timeout claim of S's whose package pays more than
@@ -1788,11 +1799,7 @@ fn mempool_fees(w: &World) -> u64 {
 #[test]
 fn b_outbids_s_with_the_least_replacement_when_more_is_too_dear() {
     let (w, pid, b_payout, timeout) = b_s_claim_replaced_by_s_s_timeout(SIZES, 6_000);
-    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
-    assert!(outbid.status.success(), "{outbid:?}");
-    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
-    let mempool = w.env.ledger().mempool().unwrap();
-    assert!(mempool.iter().all(|t| t.compute_txid() != timeout));
+    b_outbids(&w, &pid, &b_payout, timeout);
     let paid = mempool_fees(&w);
     assert!(
         (6_000..10_000).contains(&paid),
@@ -1813,10 +1820,7 @@ fn b_outbids_s_with_the_least_replacement_when_more_is_too_dear() {
         (paid..10_000).contains(&bumped),
         "B's package pays {bumped} sat after {paid}"
     );
-    w.env.mine(1);
-    w.b.ok(&["claim", &pid]);
-    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
-    assert_eq!(value_at(&w.env, &b_payout), 10_000, "B was paid the PTLC");
+    b_is_paid_once_mined(&w, &pid, &b_payout);
 }
 
 /// Attacker review of the outbid: S wins the PTLC and the payer's payment with its timeout
@@ -1838,27 +1842,13 @@ fn b_outbids_s_past_the_bump_ceiling_when_the_ptlc_is_worth_it() {
         300_000 > 1_000 * vsize,
         "S's package ({vsize} vB) pays more than 1,000 sat/vB"
     );
-    let outbid = w.b.cmd(&["claim", &pid]).output().unwrap();
-    assert!(outbid.status.success(), "{outbid:?}");
-    assert!(claim_in_mempool(&w, &b_payout), "B's claim is back");
-    let mempool = w.env.ledger().mempool().unwrap();
-    assert!(
-        mempool.iter().all(|t| t.compute_txid() != timeout),
-        "S's timeout claim was replaced"
-    );
+    b_outbids(&w, &pid, &b_payout, timeout);
     let paid = mempool_fees(&w);
     assert!(
         (300_000..1_000_000).contains(&paid),
         "B's package pays {paid} sat"
     );
-    w.env.mine(1);
-    w.b.ok(&["claim", &pid]);
-    assert_eq!(w.b.ok(&["payments", "show", &pid])["status"], "paid");
-    assert_eq!(
-        value_at(&w.env, &b_payout),
-        1_000_000,
-        "B was paid the PTLC"
-    );
+    b_is_paid_once_mined(&w, &pid, &b_payout);
 }
 
 /// Payer review, item 3 (and payee review, item 2): S holds the payer's update `n+1`
