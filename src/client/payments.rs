@@ -899,12 +899,13 @@ impl Payments<'_, '_> {
             let point = scalar_point()?;
             match recorded {
                 Some(recorded) if recorded != point => return Err(bad("scalar")),
-                // A payment delivered before the point was recorded, completed off-chain.
                 None if closed_paid => {
                     return Err(bad(
                         "payment (our update is gone and no payment point was recorded)",
                     ))
                 }
+                // Recorded and equal, or a payment delivered before points were recorded
+                // and completed off-chain (the scalar was checked against our update then).
                 _ => point,
             }
         } else {

@@ -1529,10 +1529,8 @@ impl ServerCore {
         let mut inner = self.lock();
         let ch = Self::owned(&mut inner, client, &req.channel_id)?;
         self.refresh_funding(ch)?;
-        // S writes the channel closing when it signs the close: one that cannot reach the
-        // chain would leave it so with its funding unspent. Not for a channel whose funding
-        // is not confirmed (a client's could be double-spent under the close), nor below the
-        // relay fee (a node refuses it).
+        // No close of a channel whose funding is not confirmed (a client's could be
+        // double-spent under it), nor below the relay fee (a node refuses it).
         if ch.channel.status() != ChannelStatus::Open {
             return Err(ApiError::conflict(
                 "channel_not_open",
