@@ -11,7 +11,7 @@ pub mod mailbox;
 pub mod payments;
 pub mod watcher;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use bitcoin::{Address, Amount, FeeRate, Network, OutPoint, Transaction};
@@ -799,24 +799,14 @@ impl ServerCore {
         self.lock_unannounced()
     }
 
-    /// Whether S pays (more) for `txid`, a channel transaction of `ch`'s latest state
-    /// waiting in the mempool. Always for what S published, and while a PTLC is at stake
-    /// (its expiry is a deadline). A client's close of a channel with none is its own to pay
-    /// for: S bumping it at once let a client that closes (an inbound channel again and
-    /// again, say) have S pay every close. S waits [`CLIENT_CLOSE_PATIENCE`] blocks first
-    /// (its balance is locked until then, not lost).
-    fn pays_for_client_close(&self, ch: &ServerChannel, txid: &bitcoin::Txid, tip: u32) -> bool {
-        ch.published.contains(txid)
-            || ch
-                .channel
-                .latest()
-                .is_some_and(|l| !l.state.ptlcs.is_empty())
-            || self
-                .chain
-                .mempool_entry(txid)
-                .ok()
-                .flatten()
-                .is_none_or(|e| tip >= e.height.saturating_add(CLIENT_CLOSE_PATIENCE))
+    /// Whether `txid`, a channel transaction of `ch`'s latest state waiting in the mempool,
+    /// is a client's close S need not pay for yet: one S did not publish, of a channel with
+    /// no PTLC at stake (whose expiry would be a deadline). S bumping it at once let a
+    /// client that closes (an inbound channel again and again, say) have S pay every close;
+    /// S waits [`CLIENT_CLOSE_PATIENCE`] blocks first ([`Self::bump_fee_children`]; its
+    /// balance is locked until then, not lost).
+    fn client_close(ch: &ServerChannel, txid: &bitcoin::Txid) -> bool {
+        !ch.published.contains(txid) && ch.channel.latest().is_none_or(|l| l.state.ptlcs.is_empty())
     }
 
     /// What S set aside instead of refusing to start (see [`Quarantined`]).
@@ -1418,13 +1408,30 @@ impl ServerCore {
         &self,
         inner: &mut Inner,
         tip: u32,
-        unconfirmed: &[(bitcoin::Txid, bitcoin::OutPoint)],
+        (unconfirmed, client_closes): (
+            &[(bitcoin::Txid, bitcoin::OutPoint)],
+            &HashSet<bitcoin::Txid>,
+        ),
         log: &mut Vec<String>,
         errors: &mut Vec<String>,
     ) {
         if inner.fees_checked_at == Some(tip) {
             return;
         }
+        // A client's close waits [`CLIENT_CLOSE_PATIENCE`] blocks from its entry.
+        let unconfirmed: Vec<_> = unconfirmed
+            .iter()
+            .filter(|(txid, _)| {
+                !client_closes.contains(txid)
+                    || self
+                        .chain
+                        .mempool_entry(txid)
+                        .ok()
+                        .flatten()
+                        .is_none_or(|e| tip >= e.height.saturating_add(CLIENT_CLOSE_PATIENCE))
+            })
+            .copied()
+            .collect();
         let live = inner
             .channels
             .values()
@@ -1434,7 +1441,7 @@ impl ServerCore {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
         };
-        for r in wallet.bump_fee_children(self.chain.as_ref(), unconfirmed) {
+        for r in wallet.bump_fee_children(self.chain.as_ref(), &unconfirmed) {
             match r {
                 Ok(line) => log.push(line),
                 Err(e) => errors.push(e),
@@ -1839,6 +1846,8 @@ impl ServerCore {
         };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
         let mut unconfirmed = Vec::new();
+        // Those of them that are clients' closes ([`Self::client_close`]).
+        let mut client_closes = HashSet::new();
         for id in watched {
             let mut inner = self.lock_after_requests();
             let Some(ch) = inner.channels.get(&id) else {
@@ -1950,11 +1959,12 @@ impl ServerCore {
             if let crate::watch::WatchOutcome::Alert(a) = &outcome {
                 log.push(format!("channel {id}: ALERT: {a}"));
             }
-            unconfirmed.extend(
-                outcome
-                    .unconfirmed_own(&ch.channel)
-                    .filter(|(txid, _)| self.pays_for_client_close(ch, txid, tip)),
-            );
+            if let Some(own) = outcome.unconfirmed_own(&ch.channel) {
+                if Self::client_close(ch, &own.0) {
+                    client_closes.insert(own.0);
+                }
+                unconfirmed.push(own);
+            }
             match (remembered, key) {
                 (Some(q), _) => channels.put_back_quiet(id, q),
                 (None, Some(key)) if nothing_to_do => {
@@ -1966,7 +1976,13 @@ impl ServerCore {
         self.looked.store(looked, Ordering::Relaxed);
         let mut inner = self.lock();
         self.watch_sold(&mut inner, &mut log, &mut unconfirmed);
-        self.bump_fee_children(&mut inner, tip, &unconfirmed, &mut log, &mut errors);
+        self.bump_fee_children(
+            &mut inner,
+            tip,
+            (&unconfirmed, &client_closes),
+            &mut log,
+            &mut errors,
+        );
         if let Some((record, generation)) = self.chain.changed_spend_index() {
             match self.store.save(&record) {
                 Ok(()) => self.chain.spend_index_stored(generation),
