@@ -741,6 +741,16 @@ fn a_ptlc_sold_for_one_payment_never_counts_for_another_with_its_point() {
     assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
 }
 
+/// S's second coin (its first is the change of B's inbound channel), paid to an address of
+/// S's wallet (its payout of A's channel) while `server run` holds its data dir.
+fn s_second_coin(story: &Story) {
+    story
+        .env
+        .ledger()
+        .fund(&story.s_to_node[0], bitcoin::Amount::from_sat(100_000))
+        .unwrap();
+}
+
 /// Payer review, item 1: every sold payment may need S to rebind the payer's `n+1` on chain
 /// within one confirmation budget (the payee claims as late as the PTLC allows, the
 /// payer's channel closing on an older state), and each rebinding's fee child spends a
@@ -754,13 +764,7 @@ fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
     for _ in 0..2 {
         story.a.ok(&["channel", "open", &story.server.url, "50000"]);
     }
-    // S's second coin (its first is the change of B's inbound channel), paid to an address
-    // of S's wallet (its payout of A's channel) while `server run` holds its data dir.
-    story
-        .env
-        .ledger()
-        .fund(&story.s_to_node[0], bitcoin::Amount::from_sat(100_000))
-        .unwrap();
+    s_second_coin(&story);
     let ids: Vec<String> = (0..3).map(|_| story.pay(10_000)).collect();
     let out = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -794,11 +798,7 @@ fn a_payers_closing_channel_holds_one_of_s_s_coins() {
     let closing =
         common::procs::channel_id(&story.a.ok(&["channel", "open", &story.server.url, "50000"]));
     story.a.ok(&["channel", "open", &story.server.url, "50000"]);
-    story
-        .env
-        .ledger()
-        .fund(&story.s_to_node[0], bitcoin::Amount::from_sat(100_000))
-        .unwrap();
+    s_second_coin(&story);
     let out = story
         .a
         .cmd(&["channel", "close", &closing, "--force", "--no-wait"])

@@ -967,18 +967,7 @@ fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
         &["channel", "close", &w.a_channel, "--force", "--no-wait"],
         5,
     );
-    let node = |w: &common::procs::Wallet| w.ok(&["wallet", "info"])["node_id"].clone();
-    *p.fake_cancel.lock().unwrap() = Some(serde_json::json!({
-        "payment_id": pid,
-        "expired": false,
-        "payer": node(a),
-        "payee": node(b),
-        "amount_sat": 10_000,
-        "fee_sat": 10,
-        "expiry": 0,
-        "state_number": 1,
-        "sale_queued": false,
-    }));
+    *p.fake_cancel.lock().unwrap() = Some(lying_view(&w, &pid));
     let e = fails(a, &["payments", "cancel", &pid], 5);
     assert!(
         e["error"]["message"]
@@ -989,12 +978,35 @@ fn a_cancel_s_agrees_to_on_a_closing_channel_waits_for_the_chain() {
     );
     assert_eq!(a.ok(&["payments", "show", &pid])["status"], "pending");
     *p.fake_cancel.lock().unwrap() = None;
+    a_ends_paid_with_the_invoice(&w, &pid);
+}
+
+/// The view of payment `pid` (10,000 sat from A to B, state 1) that S's stand-in in
+/// [`StallingProxy::fake_cancel`] answers with, its status set by the proxy.
+fn lying_view(w: &World, pid: &str) -> serde_json::Value {
+    let node = |w: &common::procs::Wallet| w.ok(&["wallet", "info"])["node_id"].clone();
+    serde_json::json!({
+        "payment_id": pid,
+        "expired": false,
+        "payer": node(&w.a),
+        "payee": node(&w.b),
+        "amount_sat": 10_000,
+        "fee_sat": 10,
+        "expiry": 0,
+        "state_number": 1,
+        "sale_queued": false,
+    })
+}
+
+/// A's channel closed on chain after S completed `n+1`: A's `sync`, a block at a time,
+/// ends with the payment paid and B's invoice as its proof.
+fn a_ends_paid_with_the_invoice(w: &World, pid: &str) {
     eventually("A to see its payment paid", || {
         w.env.mine(1);
-        a.cmd(&["sync"]).output().unwrap().status.success()
-            && a.ok(&["payments", "show", &pid])["status"] == "paid"
+        w.a.cmd(&["sync"]).output().unwrap().status.success()
+            && w.a.ok(&["payments", "show", pid])["status"] == "paid"
     });
-    let shown = a.ok(&["payments", "show", &pid]);
+    let shown = w.a.ok(&["payments", "show", pid]);
     assert!(shown["invoice"].is_object(), "{shown}");
 }
 
@@ -1010,18 +1022,7 @@ fn a_payer_does_not_take_a_cancel_for_done_when_s_forgets_a_payment_it_accepted(
     let (a, b) = (&w.a, &w.b);
     let (pid, _) = sell_one(&w);
     assert_eq!(b.ok(&["claim", &pid])["payments"][0]["status"], "paid");
-    let node = |w: &common::procs::Wallet| w.ok(&["wallet", "info"])["node_id"].clone();
-    let mut view = serde_json::json!({
-        "payment_id": pid,
-        "expired": false,
-        "payer": node(a),
-        "payee": node(b),
-        "amount_sat": 10_000,
-        "fee_sat": 10,
-        "expiry": 0,
-        "state_number": 1,
-        "sale_queued": false,
-    });
+    let mut view = lying_view(&w, &pid);
     *p.fake_cancel.lock().unwrap() = Some(view.clone());
     let _ = a.cmd(&["payments", "cancel", &pid]).output().unwrap();
     view["unknown"] = true.into();
@@ -1045,13 +1046,7 @@ fn a_payer_does_not_take_a_cancel_for_done_when_s_forgets_a_payment_it_accepted(
         .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
         .output()
         .unwrap();
-    eventually("A to see its payment paid", || {
-        w.env.mine(1);
-        let _ = a.cmd(&["sync"]).output().unwrap();
-        a.ok(&["payments", "show", &pid])["status"] == "paid"
-    });
-    let shown = a.ok(&["payments", "show", &pid]);
-    assert!(shown["invoice"].is_object(), "{shown}");
+    a_ends_paid_with_the_invoice(&w, &pid);
 }
 
 /// Item 14 (watcher part): when the watcher cannot read the chain pass after pass, S logs an
