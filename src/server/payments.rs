@@ -689,14 +689,10 @@ impl ServerCore {
         // it first): S withdraws it now, for the payer to cancel, rather than at its deadline
         // (`watch_sold`).
         if now >= payment.expiry {
-            if let Some(b_id) = payment.payee_channel.filter(|b| {
-                inner.channels[b].channel.pending().is_some_and(|u| {
-                    u.next()
-                        .ptlcs
-                        .iter()
-                        .any(|x| x.point == invoice.payment_point())
-                })
-            }) {
+            if let Some(b_id) = payment
+                .payee_channel
+                .filter(|_| Self::sale_state_pending(&inner, &payment))
+            {
                 self.withdraw_sale(&mut inner, &b_id, vec![payment])?;
             }
             return Err(refused(
