@@ -668,3 +668,111 @@ fn s_signs_no_close_the_node_would_refuse() {
         "closed"
     );
 }
+
+/// The package rate, in sat/vB (rounded down), of `txid` waiting in the mempool with its
+/// children.
+fn package_rate(env: &Env, txid: &Txid) -> u64 {
+    env.ledger()
+        .mempool_entry(txid)
+        .unwrap()
+        .expect("in the mempool")
+        .package_rate()
+        .to_sat_per_vb_floor()
+}
+
+/// Waits (up to 20 s) for S's watcher to bring the package of `txid` to `rate` sat/vB or
+/// more; returns the rate it reached.
+fn package_reaches(env: &Env, txid: &Txid, rate: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = package_rate(env, txid);
+        if now >= rate || std::time::Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A funding S published, left behind by the fees of the day: S funds an inbound channel
+/// at 2 sat/vB, then fees rise (its node estimates 20 sat/vB) and busy blocks pass the
+/// funding by. It waited for good before, S's coins and its client's channel with it. Now
+/// each block that passes it by, S pays more through a child of the funding's change (the
+/// child replaced each time), by half again, up to twice the estimate and no further
+/// however dear the blocks; the next block that takes that rate confirms it. A funding S
+/// makes at such a time goes out at the estimate, not at S's old setting.
+#[test]
+fn s_pays_more_for_a_funding_the_fees_left_behind() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let keys = PartySecrets::from_seed(61);
+    let mut rand = Rand(0, "funding-left-behind");
+    let funded = |url: &str, n: u32, rand: &mut Rand| -> Txid {
+        let (_, replies) =
+            stranger(url, 61).open_and_sign_state_zero(n, &keys, Party::Server, CAPACITY, rand);
+        match replies.as_slice() {
+            [Message::FundingPublished(f)] => f.outpoint().unwrap().txid,
+            other => panic!("{other:?}"),
+        }
+    };
+    let funding = funded(&server.url, 0, &mut rand);
+    assert_eq!(package_rate(&env, &funding), 2);
+    drop(server);
+
+    // Fees rise.
+    let server = Server::start_with(&s, "0", &["--anchor-fee-rate", "20"], None);
+    let busy = |rate: u64| {
+        env.ledger()
+            .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(rate).unwrap())
+            .unwrap();
+    };
+    let confirmed = || {
+        env.ledger()
+            .tx(&funding)
+            .unwrap()
+            .unwrap()
+            .confirmation_height
+            .is_some()
+    };
+    busy(30);
+    assert!(!confirmed(), "the busy block left it out");
+    // A block passed it by: S pays the estimate.
+    assert_eq!(package_reaches(&env, &funding, 20), 20);
+    busy(30);
+    assert!(!confirmed(), "20 sat/vB is not enough for this block");
+    // Half again: 31 sat/vB.
+    assert_eq!(package_reaches(&env, &funding, 31), 31);
+    let children = env
+        .ledger()
+        .mempool_entry(&funding)
+        .unwrap()
+        .unwrap()
+        .spent_by;
+    assert_eq!(children.len(), 1, "each child replaced the one before");
+    // Dearer blocks: S goes up to twice the estimate, no further.
+    busy(100);
+    assert_eq!(package_reaches(&env, &funding, 40), 40);
+    busy(100);
+    busy(100);
+    // Twenty watcher passes.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(!confirmed());
+    assert_eq!(
+        package_rate(&env, &funding),
+        40,
+        "at most twice the estimate"
+    );
+    busy(40);
+    assert!(confirmed(), "the funding confirmed");
+
+    // A funding made now goes out at the estimate.
+    let second = funded(&server.url, 1, &mut rand);
+    assert!(
+        package_rate(&env, &second) >= 19,
+        "{}",
+        package_rate(&env, &second)
+    );
+    drop(server);
+}

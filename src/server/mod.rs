@@ -278,7 +278,9 @@ pub struct ServerSettings {
     /// The channel policy.
     #[serde(flatten)]
     pub policy: ChannelPolicy,
-    /// Fee rate of funding and close transactions S publishes, sat/vB.
+    /// The least fee rate of the funding transactions S publishes, sat/vB (the node's
+    /// estimate when higher); S pays more for one a block passes by (up to twice the
+    /// estimate).
     pub fee_rate_sat_vb: u64,
     /// Next channel key index (`m/9735'/coin'/1'/i'`).
     pub next_key_index: u32,
@@ -1218,8 +1220,9 @@ impl ServerCore {
         }
     }
 
-    /// S funds a channel whose state 0 is fully signed: builds the funding transaction,
-    /// writes its outpoint, then publishes it.
+    /// S funds a channel whose state 0 is fully signed: builds the funding transaction
+    /// (at `fee_rate` sat/vB, or the node's estimate when higher), writes its outpoint,
+    /// then publishes it.
     fn fund_channel(
         &self,
         inner: &mut Inner,
@@ -1239,7 +1242,9 @@ impl ServerCore {
                 .send(
                     address.as_unchecked(),
                     capacity,
-                    FeeRate::from_sat_per_vb(fee_rate).unwrap_or(FeeRate::BROADCAST_MIN),
+                    FeeRate::from_sat_per_vb(fee_rate)
+                        .unwrap_or(FeeRate::BROADCAST_MIN)
+                        .max(self.chain.fee_rate()),
                 )
                 .map_err(|e| {
                     ApiError::conflict(
@@ -1437,6 +1442,16 @@ impl ServerCore {
             .values()
             .filter(|c| c.channel.is_live())
             .count();
+        // Fundings S published that wait for their first confirmation.
+        let fundings: Vec<bitcoin::Txid> = inner
+            .channels
+            .values()
+            .filter(|c| c.channel.status() == ChannelStatus::AwaitingFunding)
+            .filter_map(|c| {
+                let txid = c.channel.funding_outpoint()?.txid;
+                c.published.contains(&txid).then_some(txid)
+            })
+            .collect();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
@@ -1448,6 +1463,16 @@ impl ServerCore {
             }
         }
         let estimate = self.chain.fee_rate();
+        // A funding is not urgent (its channel waits), but one left behind by the fees of
+        // the day would keep S's coins and its client waiting for good.
+        let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2));
+        for txid in fundings {
+            match wallet.bump_own(self.chain.as_ref(), txid, ceiling) {
+                Ok(Some(line)) => log.push(format!("funding {line}")),
+                Ok(None) => {}
+                Err(e) => errors.push(format!("paying more for funding {txid} failed: {e}")),
+            }
+        }
         inner.fee_estimate = Some(estimate);
         let (confirmed, needed) = (
             wallet.balance().confirmed,

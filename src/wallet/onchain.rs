@@ -232,6 +232,25 @@ fn outbid_fee(outbid: Amount, vsize: u64, ceiling: Option<FeeRate>) -> Result<Am
     Ok(needed)
 }
 
+/// A transaction built by `build` for a guessed vsize (`guess`), then again for the size
+/// built, until it is no larger than the size it was built for.
+fn built_for_size(
+    mut guess: u64,
+    mut build: impl FnMut(u64) -> Result<Transaction, WalletError>,
+) -> Result<Transaction, WalletError> {
+    for _ in 0..4 {
+        let tx = build(guess)?;
+        let built = tx.vsize() as u64;
+        if built <= guess {
+            return Ok(tx);
+        }
+        guess = built;
+    }
+    Err(WalletError::Build(
+        "the fee child's size did not settle".into(),
+    ))
+}
+
 /// The rate and the fees of the package of `replaced` (it and its descendants) in the
 /// mempool; nothing for a transaction no longer there.
 fn replaced_package(
@@ -865,10 +884,7 @@ impl OnchainWallet {
             ..Default::default()
         };
         let parent_vsize = parent.vsize() as u64;
-        // Build for a guessed size, then again for the size built, until the fee covers
-        // parent and child at `fee_rate`.
-        let mut child_vsize = 160u64;
-        for _ in 0..4 {
+        let signed = built_for_size(160, |child_vsize| {
             let vsize = parent_vsize + child_vsize;
             let fee = fee_rate
                 .fee_vb(vsize)
@@ -902,14 +918,151 @@ impl OnchainWallet {
                      them in one (`asyncpay wallet send --all` to an address of its own)"
                 )));
             }
-            if built <= child_vsize {
-                return Ok((signed, change_index));
+            Ok(signed)
+        })?;
+        Ok((signed, change_index))
+    }
+
+    /// Pays more for `parent`, a version 2 transaction of ours with an output to us (S's
+    /// funding of a channel, its change) waiting in the node's mempool: where a block went
+    /// by without it since it, or our last child for it, entered, a child spending that
+    /// output pays the package [`raised_rate`] over the most that it or an earlier child of
+    /// ours paid, at most `ceiling`, and replaces the earlier child. What was published, if
+    /// anything. Persist the wallet afterwards.
+    pub fn bump_own(
+        &mut self,
+        source: &dyn ChainSource,
+        parent: Txid,
+        ceiling: FeeRate,
+    ) -> Result<Option<String>, WalletError> {
+        let Some(package) = source.mempool_entry(&parent)? else {
+            return Ok(None); // confirmed, or gone
+        };
+        let Some(parent_tx) = self.wallet.get_tx(parent).map(|t| t.tx_node.tx.clone()) else {
+            return Ok(None);
+        };
+        let ours = parent_tx
+            .output
+            .iter()
+            .position(|o| self.wallet.is_mine(o.script_pubkey.clone()))
+            .map(|vout| OutPoint::new(parent, vout as u32));
+        // Our child waiting with it, if any: it spends that output.
+        let mut child = None;
+        for txid in &package.spent_by {
+            let Some(tx) = self.wallet.get_tx(*txid).map(|t| t.tx_node.tx.clone()) else {
+                continue;
+            };
+            if let Some(entry) = source.mempool_entry(txid)? {
+                if tx.input.iter().any(|i| Some(i.previous_output) == ours) {
+                    child = Some((tx, entry.height));
+                }
             }
-            child_vsize = built;
         }
-        Err(WalletError::Build(
-            "the fee child's size did not settle".into(),
-        ))
+        let waiting_since = child.as_ref().map_or(package.height, |(_, h)| *h);
+        if source.tip_height()? <= waiting_since {
+            return Ok(None);
+        }
+        let paid = self.paid_for(&parent_tx).max(package.package_rate());
+        let rate = raised_rate(source.fee_rate(), paid).min(ceiling);
+        if rate <= paid {
+            return Ok(None);
+        }
+        let Some(ours) = ours else {
+            return Ok(Some(format!(
+                "{parent} waits at {} sat/vB: it has no output of ours that a child could \
+                 spend to pay more",
+                paid.to_sat_per_vb_floor()
+            )));
+        };
+        let fee_of = |w: &Self, tx: &Transaction| {
+            w.wallet
+                .calculate_fee(tx)
+                .map_err(|e| WalletError::Build(e.to_string()))
+        };
+        let parent_fee = fee_of(self, &parent_tx)?;
+        // A replaced child's fee is paid again, with the new one's relay (BIP125 rules 3, 4).
+        let replaced_fee = match &child {
+            Some((old, _)) => fee_of(self, old)?,
+            None => Amount::ZERO,
+        };
+        // Our child out of the wallet's view for the build: the output is free again.
+        if let Some((old, _)) = &child {
+            self.wallet
+                .apply_evicted_txs([(old.compute_txid(), crate::units::now())]);
+        }
+        let published = self
+            .own_child(&parent_tx, ours, rate, (parent_fee, replaced_fee))
+            .and_then(|(tx, change_index)| {
+                source.broadcast(&tx)?;
+                let _ = self
+                    .wallet
+                    .reveal_addresses_to(KeychainKind::Internal, change_index)
+                    .count();
+                self.record_unconfirmed(&tx);
+                Ok(tx.compute_txid())
+            });
+        match published {
+            Ok(new) => Ok(Some(format!(
+                "{parent} waited a block at {} sat/vB: new fee child {new} at {} sat/vB",
+                paid.to_sat_per_vb_floor(),
+                rate.to_sat_per_vb_ceil()
+            ))),
+            Err(e) => {
+                if let Some((old, _)) = &child {
+                    self.record_unconfirmed(old);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Builds and signs a version 2 child of `parent` spending `ours` (and more of the
+    /// wallet's confirmed coins if needed), change back to the wallet, paying `rate` for
+    /// parent and child together (the parent paying `parent_fee`), and no less than
+    /// `replaced` (the fee of the child it replaces) and its own relay. Returns it with the
+    /// change index it pays to.
+    fn own_child(
+        &mut self,
+        parent: &Transaction,
+        ours: OutPoint,
+        rate: FeeRate,
+        (parent_fee, replaced): (Amount, Amount),
+    ) -> Result<(Transaction, u32), WalletError> {
+        let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
+        let change = self
+            .wallet
+            .peek_address(KeychainKind::Internal, change_index)
+            .script_pubkey();
+        let unconfirmed: Vec<OutPoint> = self
+            .wallet
+            .list_unspent()
+            .filter(|u| !u.chain_position.is_confirmed() && u.outpoint != ours)
+            .map(|u| u.outpoint)
+            .collect();
+        let parent_vsize = parent.vsize() as u64;
+        let signed = built_for_size(111, |child_vsize| {
+            let fee = rate
+                .fee_vb(parent_vsize + child_vsize)
+                .ok_or_else(|| WalletError::Build("fee out of range".into()))?
+                .checked_sub(parent_fee)
+                .unwrap_or(Amount::ZERO)
+                .max(replaced + crate::chain::policy::min_relay_fee(child_vsize));
+            let mut builder = self.wallet.build_tx();
+            builder
+                .add_utxo(ours)
+                .map_err(|e| WalletError::Build(e.to_string()))?
+                .unspendable(unconfirmed.clone())
+                .drain_to(change.clone())
+                .fee_absolute(fee);
+            let psbt = builder.finish().map_err(|e| match e {
+                CreateTxError::CoinSelection(InsufficientFunds { available, .. }) => {
+                    self.insufficient(available, fee)
+                }
+                other => WalletError::Build(other.to_string()),
+            })?;
+            self.sign(psbt)
+        })?;
+        Ok((signed, change_index))
     }
 
     /// Publishes a channel's zero-fee `parent` with the child that pays for it through its
