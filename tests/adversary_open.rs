@@ -696,10 +696,11 @@ fn package_reaches(env: &Env, txid: &Txid, rate: u64) -> u64 {
 /// A funding S published, left behind by the fees of the day: S funds an inbound channel
 /// at 2 sat/vB, then fees rise (its node estimates 20 sat/vB) and busy blocks pass the
 /// funding by. It waited for good before, S's coins and its client's channel with it. Now
-/// each block that passes it by, S pays more through a child of the funding's change (the
-/// child replaced each time), by half again, up to twice the estimate and no further
-/// however dear the blocks; the next block that takes that rate confirms it. A funding S
-/// makes at such a time goes out at the estimate, not at S's old setting.
+/// the first block that passes it by, S pays the estimate through a child of the
+/// funding's change; after six more, half again (the child replaced each time), up to
+/// twice the estimate and no further however dear the blocks; the next block that takes
+/// that rate confirms it. A funding S makes at such a time goes out at the estimate, not
+/// at S's old setting.
 #[test]
 fn s_pays_more_for_a_funding_the_fees_left_behind() {
     let env = Env::new();
@@ -723,9 +724,9 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
 
     // Fees rise.
     let server = Server::start_with(&s, "0", &["--anchor-fee-rate", "20"], None);
-    let busy = |rate: u64| {
+    let busy = |n: u32, rate: u64| {
         env.ledger()
-            .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(rate).unwrap())
+            .mine_busy(n, bitcoin::FeeRate::from_sat_per_vb(rate).unwrap())
             .unwrap();
     };
     let confirmed = || {
@@ -736,13 +737,17 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
             .confirmation_height
             .is_some()
     };
-    busy(30);
+    busy(1, 30);
     assert!(!confirmed(), "the busy block left it out");
     // A block passed it by: S pays the estimate.
     assert_eq!(package_reaches(&env, &funding, 20), 20);
-    busy(30);
-    assert!(!confirmed(), "20 sat/vB is not enough for this block");
-    // Half again: 31 sat/vB.
+    busy(5, 30);
+    assert!(!confirmed(), "20 sat/vB is not enough for these blocks");
+    // Twenty watcher passes: five blocks are not yet six.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(package_rate(&env, &funding), 20);
+    // Six blocks: half again, 31 sat/vB.
+    busy(1, 30);
     assert_eq!(package_reaches(&env, &funding, 31), 31);
     let children = env
         .ledger()
@@ -752,11 +757,9 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
         .spent_by;
     assert_eq!(children.len(), 1, "each child replaced the one before");
     // Dearer blocks: S goes up to twice the estimate, no further.
-    busy(100);
+    busy(6, 100);
     assert_eq!(package_reaches(&env, &funding, 40), 40);
-    busy(100);
-    busy(100);
-    // Twenty watcher passes.
+    busy(12, 100);
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert!(!confirmed());
     assert_eq!(
@@ -764,7 +767,7 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
         40,
         "at most twice the estimate"
     );
-    busy(40);
+    busy(1, 40);
     assert!(confirmed(), "the funding confirmed");
 
     // A funding made now goes out at the estimate.
@@ -774,5 +777,163 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
         "{}",
         package_rate(&env, &second)
     );
+    drop(server);
+}
+
+/// A funding S published that left the node's mempool unconfirmed (it waited two weeks,
+/// or a full mempool evicted it): before, it was gone for good, its channel awaiting
+/// funding at S for ever and its capacity counted against S's total. S now publishes it
+/// again. And where S's wallet spent its coins elsewhere meanwhile (the wallet freed them
+/// when the funding left the mempool), the channel is forgotten once that spend is six
+/// blocks deep: S's limit on the capacity it funds has room again.
+#[test]
+fn s_publishes_a_dropped_funding_again_and_forgets_one_that_cannot_confirm() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    common::story::server_init_with(&s, &[("--max-inbound", &CAPACITY.to_string())]);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let keys = PartySecrets::from_seed(62);
+    let mut rand = Rand(0, "funding-dropped");
+    let open = |url: &str, n: u32, rand: &mut Rand| {
+        stranger(url, 62).open_and_sign_state_zero(n, &keys, Party::Server, CAPACITY, rand)
+    };
+    let (_, replies) = open(&server.url, 0, &mut rand);
+    let [Message::FundingPublished(f)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    let funding = f.outpoint().unwrap().txid;
+    let in_mempool = || {
+        env.ledger()
+            .mempool()
+            .unwrap()
+            .iter()
+            .any(|t| t.compute_txid() == funding)
+    };
+    assert!(in_mempool());
+    // A block goes by, then the node drops it.
+    env.ledger()
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(10).unwrap())
+        .unwrap();
+    assert_eq!(env.ledger().expire(&funding).unwrap(), vec![funding]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !in_mempool() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(in_mempool(), "S published its funding again");
+
+    // Dropped again while S is away, and S's wallet spends the coins elsewhere.
+    drop(server);
+    assert!(!env.ledger().expire(&funding).unwrap().is_empty());
+    let elsewhere = env.wallet("elsewhere");
+    let to = elsewhere.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = s.ok(&["wallet", "send", &to, "50000"]);
+    let spend: Txid = sent["txid"].as_str().unwrap().parse().unwrap();
+    let funding_tx = env.ledger().tx(&funding).unwrap();
+    assert!(funding_tx.is_none(), "the funding is gone");
+    env.mine(5);
+    // Five blocks deep: S still waits (and the funding stays counted).
+    let server = Server::start(&s);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let err = stranger(&server.url, 62)
+        .open(1, &keys, Party::Server, CAPACITY, 0)
+        .unwrap_err();
+    assert!(err.contains("server_cannot_fund"), "{err}");
+    // Six: the channel is forgotten, and S funds another.
+    env.mine(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match stranger(&server.url, 62).open(1, &keys, Party::Server, CAPACITY, 0) {
+            Ok(_) => break,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.contains("server_cannot_fund"), "{e}");
+                // (Well within S's limit on requests per node.)
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Err(e) => panic!("S never forgot the channel: {e}"),
+        }
+    }
+    drop(server);
+    let at_s = common::procs::records::<asyncpay::server::ServerChannel>(&s);
+    let first = at_s
+        .iter()
+        .find(|c| c.channel.funding_outpoint().map(|o| o.txid) == Some(funding))
+        .unwrap();
+    assert_eq!(
+        first.channel.status(),
+        asyncpay::protocol::ChannelStatus::Closed
+    );
+    assert!(
+        env.ledger()
+            .tx(&spend)
+            .unwrap()
+            .unwrap()
+            .confirmation_height
+            .is_some(),
+        "S's spend confirmed"
+    );
+}
+
+/// Attacker review of the funding bumps: S's second funding spent the first's change (S's
+/// only coin then), and S took it for its own fee child of the first funding: the
+/// "replacement" evicted the second funding from the mempool, for good. S now bumps only
+/// a child of its own that pays only to itself; a funding chained on another's change is
+/// left alone (it pays for the first one too), and gets a child of its own.
+#[test]
+fn s_bumps_no_funding_into_evicting_another() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let keys = PartySecrets::from_seed(63);
+    let mut rand = Rand(0, "fundings-chained");
+    let mut fundings = Vec::new();
+    for n in 0..2 {
+        let (_, replies) = stranger(&server.url, 63 + n as u8).open_and_sign_state_zero(
+            n,
+            &keys,
+            Party::Server,
+            CAPACITY,
+            &mut rand,
+        );
+        let [Message::FundingPublished(f)] = replies.as_slice() else {
+            panic!("{replies:?}")
+        };
+        fundings.push(f.outpoint().unwrap().txid);
+    }
+    let second = env.ledger().tx(&fundings[1]).unwrap().unwrap().tx;
+    assert!(
+        second
+            .input
+            .iter()
+            .any(|i| i.previous_output.txid == fundings[0]),
+        "the second funding spends the first's change"
+    );
+    drop(server);
+    let server = Server::start_with(&s, "0", &["--anchor-fee-rate", "20"], None);
+    env.ledger()
+        .mine_busy(1, bitcoin::FeeRate::from_sat_per_vb(30).unwrap())
+        .unwrap();
+    // The second gets a child at the estimate; the first is left as it is.
+    assert_eq!(package_reaches(&env, &fundings[1], 20), 20);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let mempool: Vec<Txid> = env
+        .ledger()
+        .mempool()
+        .unwrap()
+        .iter()
+        .map(|t| t.compute_txid())
+        .collect();
+    assert!(mempool.contains(&fundings[0]) && mempool.contains(&fundings[1]));
+    assert_eq!(mempool.len(), 3, "two fundings and one child: {mempool:?}");
+    env.mine(1);
+    for f in &fundings {
+        let confirmed = env.ledger().tx(f).unwrap().unwrap().confirmation_height;
+        assert!(confirmed.is_some());
+    }
     drop(server);
 }

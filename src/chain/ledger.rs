@@ -469,6 +469,33 @@ pub(crate) fn store_mine_block<S: ChainStore + ?Sized>(
     Ok((hash, dropped))
 }
 
+/// Drops `txid` and the mempool transactions that descend from it, as a node's mempool
+/// drops a transaction that waited there two weeks (`-mempoolexpiry`) or that a full
+/// mempool evicted. Returns the transactions dropped (none if `txid` is not waiting).
+pub(crate) fn store_expire<S: ChainStore + ?Sized>(
+    store: &mut S,
+    txid: &Txid,
+) -> Result<Vec<Txid>, LedgerError> {
+    let mempool = store.mempool_txs()?;
+    let mut dropped = Vec::new();
+    // In acceptance order: a transaction comes after those it spends.
+    for tx in &mempool {
+        let id = tx.compute_txid();
+        if id == *txid
+            || tx
+                .input
+                .iter()
+                .any(|i| dropped.contains(&i.previous_output.txid))
+        {
+            dropped.push(id);
+        }
+    }
+    for id in &dropped {
+        store.mempool_remove(id)?;
+    }
+    Ok(dropped)
+}
+
 /// Mines `n` blocks, the coinbases paying `to` (default: the faucet). The first block
 /// takes the mempool's valid transactions. Returns the new block hashes.
 pub(crate) fn store_mine<S: ChainStore + ?Sized>(

@@ -50,8 +50,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{
-    store_fund, store_mine, store_tip, store_validate, BlockInfo, Chain, ChainStore, Tip, TxInfo,
-    Utxo,
+    store_expire, store_fund, store_mine, store_tip, store_validate, BlockInfo, Chain, ChainStore,
+    Tip, TxInfo, Utxo,
 };
 use super::policy::{
     store_check, store_mempool_entry, store_submit, store_submit_package, store_submit_to_miner,
@@ -1530,6 +1530,13 @@ impl Ledger {
     pub fn submit_package(&self, txs: &[Transaction]) -> Result<Vec<Txid>, LedgerError> {
         self.write(|s| store_submit_package(s, txs))?
             .map_err(LedgerError::from)
+    }
+
+    /// Drops `txid` and what descends from it from the mempool, as a node does with a
+    /// transaction that waited two weeks or that a full mempool evicted (a test's way to
+    /// see what a wallet does then). Returns the transactions dropped.
+    pub fn expire(&self, txid: &Txid) -> Result<Vec<Txid>, LedgerError> {
+        self.write(|s| store_expire(s, txid))
     }
 
     /// Mines `n` blocks with coinbases paying `to` (default: the faucet); the first one

@@ -142,8 +142,9 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Fee rate in sat/vB of the children that pay for channel transactions through their
-    /// anchors (force closes, settlements, PTLC claims, rebinding, fee bumps) [default: the
-    /// node's estimate, 2 sat/vB without one]
+    /// anchors (force closes, settlements, PTLC claims, rebinding, fee bumps), and at a
+    /// server the least rate of the fundings it publishes [default: the node's estimate, 2
+    /// sat/vB without one]
     #[arg(
         long,
         global = true,

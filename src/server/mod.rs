@@ -27,7 +27,7 @@ use crate::protocol::{
     OpenChannel, OpenPolicy, UpdateAccept, UpdateProposal, UpdateSignature,
 };
 use crate::store::{StateFile, Store, StoreError, Txn};
-use crate::wallet::{OnchainWallet, WalletState};
+use crate::wallet::{OnchainWallet, OwnTx, WalletState};
 
 /// The channel policy S enforces and shows to clients (`GET /v1/info`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -569,6 +569,10 @@ impl Inner {
 /// Blocks S waits before paying for a client's close of a channel that holds no PTLC: its
 /// update or settlement, published with the client's own fee child, stuck in the mempool.
 const CLIENT_CLOSE_PATIENCE: u32 = 144;
+
+/// How deep a transaction of S's that spent the coins of one of its fundings (after the
+/// funding left the mempool) must be before S forgets the funding's channel.
+const FUNDING_GIVEN_UP: u32 = 6;
 
 /// Longest the watcher lets waiting requests go first before its next channel.
 const WATCHER_YIELD: std::time::Duration = std::time::Duration::from_millis(5);
@@ -1221,7 +1225,8 @@ impl ServerCore {
     }
 
     /// S funds a channel whose state 0 is fully signed: builds the funding transaction
-    /// (at `fee_rate` sat/vB, or the node's estimate when higher), writes its outpoint,
+    /// (at `fee_rate` sat/vB, or the node's estimate when higher, up to
+    /// [`crate::wallet::onchain::MAX_BUMP_FEE_RATE`]), writes its outpoint,
     /// then publishes it.
     fn fund_channel(
         &self,
@@ -1244,7 +1249,11 @@ impl ServerCore {
                     capacity,
                     FeeRate::from_sat_per_vb(fee_rate)
                         .unwrap_or(FeeRate::BROADCAST_MIN)
-                        .max(self.chain.fee_rate()),
+                        .max(
+                            self.chain
+                                .fee_rate()
+                                .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE),
+                        ),
                 )
                 .map_err(|e| {
                     ApiError::conflict(
@@ -1443,13 +1452,15 @@ impl ServerCore {
             .filter(|c| c.channel.is_live())
             .count();
         // Fundings S published that wait for their first confirmation.
-        let fundings: Vec<bitcoin::Txid> = inner
+        let fundings: Vec<(ChannelId, bitcoin::Txid)> = inner
             .channels
             .values()
             .filter(|c| c.channel.status() == ChannelStatus::AwaitingFunding)
             .filter_map(|c| {
                 let txid = c.channel.funding_outpoint()?.txid;
-                c.published.contains(&txid).then_some(txid)
+                c.published
+                    .contains(&txid)
+                    .then_some((c.channel.id(), txid))
             })
             .collect();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
@@ -1466,11 +1477,28 @@ impl ServerCore {
         // A funding is not urgent (its channel waits), but one left behind by the fees of
         // the day would keep S's coins and its client waiting for good.
         let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2));
-        for txid in fundings {
-            match wallet.bump_own(self.chain.as_ref(), txid, ceiling) {
-                Ok(Some(line)) => log.push(format!("funding {line}")),
-                Ok(None) => {}
-                Err(e) => errors.push(format!("paying more for funding {txid} failed: {e}")),
+        for (id, txid) in fundings {
+            match wallet.keep_own_going(self.chain.as_ref(), txid, ceiling, FUNDING_GIVEN_UP) {
+                Ok(OwnTx::Going(Some(line))) => log.push(format!("channel {id}: funding {line}")),
+                Ok(OwnTx::Going(None)) => {}
+                // S's coins went elsewhere (its wallet spent them again once the funding
+                // left the mempool): the channel can never be funded, and stops counting
+                // against S's limits. The client lost nothing (state 0 gives it nothing).
+                Ok(OwnTx::Dead(by)) => {
+                    let ch = inner.channels.get_mut(&id).expect("listed above");
+                    ch.channel = ch.channel.closed();
+                    match self.save(ch) {
+                        Ok(()) => log.push(format!(
+                            "channel {id}: its funding {txid} can never confirm ({by}, \
+                             {FUNDING_GIVEN_UP} blocks deep, spent S's coins it spent); forgotten"
+                        )),
+                        Err(e) => errors.push(format!("channel {id}: {}", e.message())),
+                    }
+                }
+                // Not a failure of the watcher's (the next block tries again).
+                Err(e) => log.push(format!(
+                    "WARNING: channel {id}: keeping its funding {txid} going failed: {e}"
+                )),
             }
         }
         inner.fee_estimate = Some(estimate);

@@ -11,7 +11,7 @@
 pub mod onchain;
 
 pub use onchain::{
-    fee_reserve, ChannelPayout, ConfirmedBalance, Keychain, OnchainBalance, OnchainWallet,
+    fee_reserve, ChannelPayout, ConfirmedBalance, Keychain, OnchainBalance, OnchainWallet, OwnTx,
     TxSummary, WalletAddress, WalletError, WalletState, WalletUtxo, RECENT_CHECKPOINTS,
     RESTORE_LOOKAHEAD,
 };

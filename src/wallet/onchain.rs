@@ -182,6 +182,10 @@ impl crate::store::StateFile for ConfirmedBalance {
 /// near it. A deeper one stops the sync with an error that says to restore from the seed.
 pub const RECENT_CHECKPOINTS: usize = 1000;
 
+/// Blocks a transaction of ours paying the estimate waits before [`OnchainWallet::bump_own`]
+/// pays half again for it.
+pub const OWN_TX_PATIENCE: u32 = 6;
+
 /// A version 3 (TRUC) child may be at most this large (bitcoind's policy).
 pub const MAX_CHILD_VSIZE: u64 = 1_000;
 
@@ -230,6 +234,17 @@ fn outbid_fee(outbid: Amount, vsize: u64, ceiling: Option<FeeRate>) -> Result<Am
         )));
     }
     Ok(needed)
+}
+
+/// What became of a transaction of ours the wallet keeps going
+/// ([`OnchainWallet::keep_own_going`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnTx {
+    /// Confirmed, waiting, or published again or paid more for (what was done).
+    Going(Option<String>),
+    /// Another transaction of ours, this one, deep in the chain, spent one of its coins:
+    /// it can never confirm.
+    Dead(Txid),
 }
 
 /// A transaction built by `build` for a guessed vsize (`guess`), then again for the size
@@ -924,11 +939,15 @@ impl OnchainWallet {
     }
 
     /// Pays more for `parent`, a version 2 transaction of ours with an output to us (S's
-    /// funding of a channel, its change) waiting in the node's mempool: where a block went
-    /// by without it since it, or our last child for it, entered, a child spending that
-    /// output pays the package [`raised_rate`] over the most that it or an earlier child of
-    /// ours paid, at most `ceiling`, and replaces the earlier child. What was published, if
-    /// anything. Persist the wallet afterwards.
+    /// funding of a channel, its change) waiting in the node's mempool. Its package (it and
+    /// our fee child, if any) is paid up to the estimate once a block went by without it
+    /// since it or our child entered, and half again over what it pays once
+    /// [`OWN_TX_PATIENCE`] blocks did, at most `ceiling`: a child spending that output
+    /// alone (none of the wallet's other coins: those are kept for what is urgent), paying
+    /// only to us, replacing our child before. Where something else of ours spends that
+    /// output (a transaction chained on the change, which pays for `parent` too), or
+    /// something spends our child, nothing is done: a replacement would evict it. What was
+    /// published, or why nothing could be, if anything. Persist the wallet afterwards.
     pub fn bump_own(
         &mut self,
         source: &dyn ChainSource,
@@ -946,24 +965,45 @@ impl OnchainWallet {
             .iter()
             .position(|o| self.wallet.is_mine(o.script_pubkey.clone()))
             .map(|vout| OutPoint::new(parent, vout as u32));
-        // Our child waiting with it, if any: it spends that output.
+        // Our fee child waiting with it, if any: it spends that output alone, pays only to
+        // us, and nothing spends it.
         let mut child = None;
         for txid in &package.spent_by {
             let Some(tx) = self.wallet.get_tx(*txid).map(|t| t.tx_node.tx.clone()) else {
                 continue;
             };
-            if let Some(entry) = source.mempool_entry(txid)? {
-                if tx.input.iter().any(|i| Some(i.previous_output) == ours) {
-                    child = Some((tx, entry.height));
-                }
+            if !tx.input.iter().any(|i| Some(i.previous_output) == ours) {
+                continue;
             }
+            let Some(entry) = source.mempool_entry(txid)? else {
+                continue;
+            };
+            let fee_child = tx.input.len() == 1
+                && tx
+                    .output
+                    .iter()
+                    .all(|o| self.wallet.is_mine(o.script_pubkey.clone()))
+                && entry.spent_by.is_empty();
+            if !fee_child {
+                return Ok(None);
+            }
+            child = Some((tx, entry.height));
         }
-        let waiting_since = child.as_ref().map_or(package.height, |(_, h)| *h);
-        if source.tip_height()? <= waiting_since {
+        let waited = source
+            .tip_height()?
+            .saturating_sub(child.as_ref().map_or(package.height, |(_, h)| *h));
+        let (paid, estimate) = (package.package_rate(), source.fee_rate());
+        // (Within 5 %: a fee is rounded to whole satoshis.)
+        let below_estimate =
+            paid.to_sat_per_kwu().saturating_mul(20) < estimate.to_sat_per_kwu().saturating_mul(19);
+        let rate = if below_estimate && waited >= 1 {
+            estimate
+        } else if waited >= OWN_TX_PATIENCE {
+            raised(paid)
+        } else {
             return Ok(None);
         }
-        let paid = self.paid_for(&parent_tx).max(package.package_rate());
-        let rate = raised_rate(source.fee_rate(), paid).min(ceiling);
+        .min(ceiling);
         if rate <= paid {
             return Ok(None);
         }
@@ -1003,7 +1043,7 @@ impl OnchainWallet {
             });
         match published {
             Ok(new) => Ok(Some(format!(
-                "{parent} waited a block at {} sat/vB: new fee child {new} at {} sat/vB",
+                "{parent} waited {waited} block(s) at {} sat/vB: new fee child {new} at {} sat/vB",
                 paid.to_sat_per_vb_floor(),
                 rate.to_sat_per_vb_ceil()
             ))),
@@ -1016,8 +1056,57 @@ impl OnchainWallet {
         }
     }
 
-    /// Builds and signs a version 2 child of `parent` spending `ours` (and more of the
-    /// wallet's confirmed coins if needed), change back to the wallet, paying `rate` for
+    /// Keeps `txid`, a transaction of ours the wallet wants confirmed (S's funding of a
+    /// channel), going: where it waits in the node's mempool, [`Self::bump_own`]; where it
+    /// left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
+    /// is published again, unless another transaction of ours spends one of its coins now:
+    /// then it waits, and once that one is `deep` blocks deep, it can never confirm
+    /// ([`OwnTx::Dead`]). Persist the wallet afterwards.
+    pub fn keep_own_going(
+        &mut self,
+        source: &dyn ChainSource,
+        txid: Txid,
+        ceiling: FeeRate,
+        deep: u32,
+    ) -> Result<OwnTx, WalletError> {
+        if self.wallet.get_tx(txid).is_some() {
+            return self.bump_own(source, txid, ceiling).map(OwnTx::Going);
+        }
+        let Some(tx) = self.wallet.tx_graph().get_tx(txid) else {
+            return Err(WalletError::Build(format!(
+                "the wallet does not hold transaction {txid}"
+            )));
+        };
+        let tip = self.wallet.latest_checkpoint().height();
+        let graph = self.wallet.tx_graph();
+        let mut spent = false;
+        for input in &tx.input {
+            for other in graph.outspends(input.previous_output) {
+                let Some(other_tx) = self.wallet.get_tx(*other).filter(|_| *other != txid) else {
+                    continue;
+                };
+                spent = true;
+                let depth = other_tx
+                    .chain_position
+                    .confirmation_height_upper_bound()
+                    .map_or(0, |h| (tip + 1).saturating_sub(h));
+                if depth >= deep {
+                    return Ok(OwnTx::Dead(*other));
+                }
+            }
+        }
+        if spent {
+            return Ok(OwnTx::Going(None));
+        }
+        let tx = tx.as_ref().clone();
+        self.broadcast(source, &tx)?;
+        Ok(OwnTx::Going(Some(format!(
+            "{txid} had left the node's mempool unconfirmed: published again"
+        ))))
+    }
+
+    /// Builds and signs a version 2 child of `parent` spending `ours` alone, paying what is
+    /// left to the wallet, and `rate` for
     /// parent and child together (the parent paying `parent_fee`), and no less than
     /// `replaced` (the fee of the child it replaces) and its own relay. Returns it with the
     /// change index it pays to.
@@ -1033,12 +1122,6 @@ impl OnchainWallet {
             .wallet
             .peek_address(KeychainKind::Internal, change_index)
             .script_pubkey();
-        let unconfirmed: Vec<OutPoint> = self
-            .wallet
-            .list_unspent()
-            .filter(|u| !u.chain_position.is_confirmed() && u.outpoint != ours)
-            .map(|u| u.outpoint)
-            .collect();
         let parent_vsize = parent.vsize() as u64;
         let signed = built_for_size(111, |child_vsize| {
             let fee = rate
@@ -1051,7 +1134,7 @@ impl OnchainWallet {
             builder
                 .add_utxo(ours)
                 .map_err(|e| WalletError::Build(e.to_string()))?
-                .unspendable(unconfirmed.clone())
+                .manually_selected_only()
                 .drain_to(change.clone())
                 .fee_absolute(fee);
             let psbt = builder.finish().map_err(|e| match e {
