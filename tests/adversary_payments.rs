@@ -833,3 +833,35 @@ fn a_payers_closing_channel_holds_one_of_s_s_coins() {
     }
     assert_eq!(story.b_balances(), (20_000, 280_000));
 }
+
+/// A payer killed after its package reached the payee's mailbox, before it wrote so (its
+/// `delivered`): the payee buys it and S completes the payer's update meanwhile. The
+/// payer's next command finishes the payment (paid, with the payee's invoice), every
+/// balance right. (The last notes listed this case as failing in `deliver`; through
+/// `sync` it does not.)
+#[test]
+fn a_payer_killed_after_posting_its_package_ends_paid() {
+    let story = Story::new(&[]);
+    crashed(
+        story.a.cmd(&["pay", &story.address, &AMOUNT.to_string()]),
+        "package-posted",
+    );
+    let listed = story.a.ok(&["payments", "list"])["payments"].clone();
+    let id = listed[0]["payment_id"].as_str().unwrap().to_owned();
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    let shown = story.a.ok(&["payments", "show", &id]);
+    assert_eq!(shown["invoice"]["type"], "invoice", "{shown}");
+    // The package may reach the payee's mailbox twice (posted again, its first post not
+    // recorded): the payee's next run takes nothing twice.
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    let listed = story.b.ok(&["payments", "list"])["payments"].clone();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let a = (200_000 - AMOUNT - FEE, AMOUNT + FEE);
+    let b = (AMOUNT, 300_000 - AMOUNT);
+    assert_eq!(story.a_balances(), a);
+    assert_eq!(story.b_balances(), b);
+}

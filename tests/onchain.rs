@@ -637,3 +637,92 @@ fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
     ours.sync(&source).unwrap();
     assert_eq!(ours.balance().confirmed, before, "none of our coins spent");
 }
+
+/// Attacker review of S's fundings kept going: a funding the node dropped had its coins
+/// freed by the next sync, and S's next transaction spent them, so the funding could never
+/// confirm. A transaction kept going (`OnchainWallet::keep`) keeps its coins while the node
+/// has dropped it: the next payment finds no coin, and the funding is published again.
+#[test]
+fn a_dropped_transaction_kept_going_keeps_its_coins_and_is_published_again() {
+    use asyncpay::wallet::OwnTx;
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut s = wallet(&source, 1);
+    let coin = s.next_address();
+    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
+    s.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let funding = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
+    let txid = s.broadcast(&source, &funding).unwrap();
+    s.keep([txid]);
+    assert_eq!(ledger.expire(&txid).unwrap(), vec![txid]);
+    assert_eq!(s.sync(&source).unwrap().evicted, 1);
+    // Its coin is not spent again while it is kept going.
+    let err = s.send(&elsewhere, sat(50_000), fee_rate()).unwrap_err();
+    assert!(
+        matches!(err, WalletError::InsufficientFunds { .. }),
+        "{err}"
+    );
+    let again = s
+        .keep_own_going(&source, txid, FeeRate::from_sat_per_vb_u32(4), 6)
+        .unwrap();
+    assert!(matches!(again, OwnTx::Going(Some(_))), "{again:?}");
+    assert!(ledger
+        .mempool()
+        .unwrap()
+        .iter()
+        .any(|t| t.compute_txid() == txid));
+}
+
+/// The same review: a second funding spent the first's change; the node dropped the second
+/// alone (a full mempool trims the lower rate first), and the next bump of the first built
+/// a fee child on that change, so the second could never confirm. The first is not bumped
+/// through a coin a kept transaction spends; the second, with it, is published again.
+#[test]
+fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
+    use asyncpay::wallet::OwnTx;
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut s = wallet(&source, 1);
+    let coin = s.next_address();
+    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
+    s.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let first = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
+    let first = s.broadcast(&source, &first).unwrap();
+    let second = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
+    assert!(second.input.iter().all(|i| i.previous_output.txid == first));
+    let second = s.broadcast(&source, &second).unwrap();
+    s.keep([first, second]);
+    ledger
+        .mine_busy(1, FeeRate::from_sat_per_vb_u32(10))
+        .unwrap();
+    assert_eq!(ledger.expire(&second).unwrap(), vec![second]);
+    s.sync(&source).unwrap();
+    // Fees rose: the node estimates 20 sat/vB.
+    let dearer = asyncpay::chain::source::Adjusted::fee_rate(
+        Box::new(RegtestSource::open(dir.path()).unwrap()),
+        FeeRate::from_sat_per_vb_u32(20),
+    );
+    let ceiling = FeeRate::from_sat_per_vb_u32(40);
+    let first_kept = s.keep_own_going(&dearer, first, ceiling, 6).unwrap();
+    assert_eq!(
+        first_kept,
+        OwnTx::Going(None),
+        "no child on the second's coin"
+    );
+    let second_kept = s.keep_own_going(&dearer, second, ceiling, 6).unwrap();
+    assert!(
+        matches!(second_kept, OwnTx::Going(Some(_))),
+        "{second_kept:?}"
+    );
+    let mempool: Vec<_> = ledger
+        .mempool()
+        .unwrap()
+        .iter()
+        .map(|t| t.compute_txid())
+        .collect();
+    assert_eq!(mempool, vec![first, second]);
+}

@@ -775,6 +775,7 @@ impl Payments<'_, '_> {
                 format!("mailbox {} item {}", addr.server_url(), posted.id)
             }
         });
+        crash_point("package-posted");
         self.save(p)
     }
 

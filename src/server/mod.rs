@@ -612,6 +612,9 @@ pub struct ServerCore {
     waiting: std::sync::atomic::AtomicUsize,
     /// How many channels the last watcher pass looked at on chain.
     looked: std::sync::atomic::AtomicUsize,
+    /// The fundings S published that wait for their first confirmation: S's wallet keeps
+    /// them going and spends their coins in nothing else ([`OnchainWallet::keep`]).
+    kept_fundings: Mutex<BTreeSet<bitcoin::Txid>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -730,6 +733,9 @@ impl ServerCore {
             chain,
             Box::new(move || sync().map_err(|e| e.to_string())),
         ));
+        let kept_fundings = waiting_fundings(channels.values())
+            .map(|(_, txid)| txid)
+            .collect();
         let core = ServerCore {
             store,
             keys,
@@ -741,6 +747,7 @@ impl ServerCore {
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             looked: std::sync::atomic::AtomicUsize::new(0),
+            kept_fundings: Mutex::new(kept_fundings),
             inner: Mutex::new(Inner {
                 settings,
                 channels: book::ChannelBook::new(channels),
@@ -1276,8 +1283,23 @@ impl ServerCore {
         ch.channel = channel;
         ch.published.push(outpoint.txid);
         self.save(ch)?;
-        self.broadcast_from_wallet(inner, &tx)?;
+        self.kept_fundings().insert(outpoint.txid);
+        if let Err(e) = self.broadcast_from_wallet(inner, &tx) {
+            // Kept all the same: the watcher publishes it again at the next block.
+            let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
+            wallet.hold_refused(&tx);
+            if wallet.persist_into(state) {
+                self.store.save(&*state).map_err(store_error)?;
+            }
+            return Err(e);
+        }
         Ok(msg)
+    }
+
+    fn kept_fundings(&self) -> std::sync::MutexGuard<'_, BTreeSet<bitcoin::Txid>> {
+        self.kept_fundings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn onchain<'a>(
@@ -1336,6 +1358,7 @@ impl ServerCore {
         }
         let pair = slot.as_mut().expect("set above");
         pair.0.sync(self.chain.as_ref()).map_err(internal)?;
+        pair.0.keep(self.kept_fundings().iter().copied());
         Ok(pair)
     }
 
@@ -1451,18 +1474,9 @@ impl ServerCore {
             .values()
             .filter(|c| c.channel.is_live())
             .count();
-        // Fundings S published that wait for their first confirmation.
-        let fundings: Vec<(ChannelId, bitcoin::Txid)> = inner
-            .channels
-            .values()
-            .filter(|c| c.channel.status() == ChannelStatus::AwaitingFunding)
-            .filter_map(|c| {
-                let txid = c.channel.funding_outpoint()?.txid;
-                c.published
-                    .contains(&txid)
-                    .then_some((c.channel.id(), txid))
-            })
-            .collect();
+        let fundings: Vec<(ChannelId, bitcoin::Txid)> =
+            waiting_fundings(inner.channels.values()).collect();
+        *self.kept_fundings() = fundings.iter().map(|(_, txid)| *txid).collect();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
@@ -1476,7 +1490,8 @@ impl ServerCore {
         let estimate = self.chain.fee_rate();
         // A funding is not urgent (its channel waits), but one left behind by the fees of
         // the day would keep S's coins and its client waiting for good.
-        let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2));
+        let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2))
+            .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE);
         for (id, txid) in fundings {
             match wallet.keep_own_going(self.chain.as_ref(), txid, ceiling, FUNDING_GIVEN_UP) {
                 Ok(OwnTx::Going(Some(line))) => log.push(format!("channel {id}: funding {line}")),
@@ -1486,8 +1501,13 @@ impl ServerCore {
                 // against S's limits. The client lost nothing (state 0 gives it nothing).
                 Ok(OwnTx::Dead(by)) => {
                     let ch = inner.channels.get_mut(&id).expect("listed above");
-                    ch.channel = ch.channel.closed();
-                    match self.save(ch) {
+                    let closed = ch.channel.closed();
+                    let old = std::mem::replace(&mut ch.channel, closed);
+                    let saved = self.save(ch);
+                    if saved.is_err() {
+                        ch.channel = old;
+                    }
+                    match saved {
                         Ok(()) => log.push(format!(
                             "channel {id}: its funding {txid} can never confirm ({by}, \
                              {FUNDING_GIVEN_UP} blocks deep, spent S's coins it spent); forgotten"
@@ -2383,6 +2403,20 @@ fn check_stake(inner: &Inner, client: &NodeId, capacity: u64) -> Result<(), ApiE
         ));
     }
     Ok(())
+}
+
+/// The fundings S published that wait for their first confirmation, with their channels.
+fn waiting_fundings<'a>(
+    channels: impl Iterator<Item = &'a ServerChannel> + 'a,
+) -> impl Iterator<Item = (ChannelId, bitcoin::Txid)> + 'a {
+    channels
+        .filter(|c| c.channel.status() == ChannelStatus::AwaitingFunding)
+        .filter_map(|c| {
+            let txid = c.channel.funding_outpoint()?.txid;
+            c.published
+                .contains(&txid)
+                .then_some((c.channel.id(), txid))
+        })
 }
 
 /// S's policy for client proposals after state 0: S's balance never goes down and PTLCs

@@ -10,7 +10,9 @@
 //! save.
 
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use bdk_wallet::chain::{ChainPosition, Merge};
 use bdk_wallet::coin_selection::InsufficientFunds;
@@ -470,6 +472,8 @@ pub struct WalletUtxo {
 pub struct OnchainWallet {
     wallet: Wallet,
     signer: KeyMapWrapper,
+    /// Transactions of ours kept going ([`Self::keep`]).
+    kept: BTreeSet<Txid>,
 }
 
 impl fmt::Debug for OnchainWallet {
@@ -533,6 +537,7 @@ impl OnchainWallet {
         Ok(OnchainWallet {
             wallet,
             signer: signer(&external_keys, &internal_keys),
+            kept: BTreeSet::new(),
         })
     }
 
@@ -592,7 +597,11 @@ impl OnchainWallet {
             })?;
         let wallet =
             loaded.ok_or_else(|| WalletError::CorruptState("the stored state is empty".into()))?;
-        Ok(OnchainWallet { wallet, signer })
+        Ok(OnchainWallet {
+            wallet,
+            signer,
+            kept: BTreeSet::new(),
+        })
     }
 
     /// The changes staged since the last call (or since creation/loading), to merge into
@@ -781,7 +790,8 @@ impl OnchainWallet {
             .script_pubkey();
         // A version 3 transaction's unconfirmed outputs (a fee child's change) cannot be
         // spent by this version 2 one.
-        let unspendable = self.unconfirmed_v3_outputs();
+        let mut unspendable = self.unconfirmed_v3_outputs();
+        unspendable.extend(self.kept_spends());
         let mut builder = self.wallet.build_tx();
         builder
             .add_recipient(script, amount)
@@ -899,6 +909,7 @@ impl OnchainWallet {
             ..Default::default()
         };
         let parent_vsize = parent.vsize() as u64;
+        let kept: Vec<OutPoint> = self.kept_spends().into_iter().collect();
         let signed = built_for_size(160, |child_vsize| {
             let vsize = parent_vsize + child_vsize;
             let fee = fee_rate
@@ -912,6 +923,7 @@ impl OnchainWallet {
             builder
                 .version(3)
                 .only_witness_utxo()
+                .unspendable(kept.clone())
                 .exclude_unconfirmed()
                 .drain_to(change.clone())
                 .fee_absolute(fee);
@@ -1007,6 +1019,11 @@ impl OnchainWallet {
         if rate <= paid {
             return Ok(None);
         }
+        // A transaction kept going spends it (one chained on the change, or on our child's
+        // change, while the node dropped it): our child must not take its coin.
+        if ours.is_some_and(|o| self.kept_spends().contains(&o)) {
+            return Ok(None);
+        }
         let Some(ours) = ours else {
             return Ok(Some(format!(
                 "{parent} waits at {} sat/vB: it has no output of ours that a child could \
@@ -1056,11 +1073,77 @@ impl OnchainWallet {
         }
     }
 
+    /// The transactions of ours kept going (S's fundings waiting for their first
+    /// confirmation): neither the coins they spend nor those their unconfirmed ancestors of
+    /// ours spend go into another transaction of ours, even while the node has dropped
+    /// them (a sync then frees those coins in the wallet's view).
+    pub fn keep(&mut self, txids: impl IntoIterator<Item = Txid>) {
+        self.kept = txids.into_iter().collect();
+    }
+
+    /// The coins the transactions kept going spend, with their unconfirmed ancestors of ours.
+    fn kept_spends(&self) -> HashSet<OutPoint> {
+        if self.kept.is_empty() {
+            return HashSet::new();
+        }
+        let confirmed = self.confirmed_txids();
+        self.kept
+            .iter()
+            .flat_map(|txid| self.needed_by(*txid, &confirmed))
+            .flat_map(|tx| {
+                tx.input
+                    .iter()
+                    .map(|i| i.previous_output)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The wallet's confirmed transactions.
+    fn confirmed_txids(&self) -> HashSet<Txid> {
+        self.wallet
+            .transactions()
+            .filter(|t| t.chain_position.is_confirmed())
+            .map(|t| t.tx_node.txid)
+            .collect()
+    }
+
+    /// `txid` and the transactions of ours it spends that are not `confirmed`, and theirs,
+    /// ancestors first, whether the node still holds them or not; empty when the wallet
+    /// does not hold `txid`.
+    fn needed_by(&self, txid: Txid, confirmed: &HashSet<Txid>) -> Vec<Arc<Transaction>> {
+        let graph = self.wallet.tx_graph();
+        let (mut needed, mut seen) = (Vec::new(), HashSet::new());
+        // Depth first, each transaction after its parents.
+        let mut stack = vec![(txid, false)];
+        while let Some((id, parents_done)) = stack.pop() {
+            let Some(tx) = graph.get_tx(id) else {
+                continue;
+            };
+            if parents_done {
+                needed.push(tx);
+                continue;
+            }
+            if !seen.insert(id) {
+                continue;
+            }
+            stack.push((id, true));
+            for input in &tx.input {
+                let parent = input.previous_output.txid;
+                if !confirmed.contains(&parent) && graph.get_tx(parent).is_some() {
+                    stack.push((parent, false));
+                }
+            }
+        }
+        needed
+    }
+
     /// Keeps `txid`, a transaction of ours the wallet wants confirmed (S's funding of a
     /// channel), going: where it waits in the node's mempool, [`Self::bump_own`]; where it
     /// left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
-    /// is published again, unless another transaction of ours spends one of its coins now:
-    /// then it waits, and once that one is `deep` blocks deep, it can never confirm
+    /// is published again, with the unconfirmed transactions of ours it spends that left
+    /// too, unless another transaction of ours spends one of their coins now: then it
+    /// waits, and once that one is `deep` blocks deep, it can never confirm
     /// ([`OwnTx::Dead`]). Persist the wallet afterwards.
     pub fn keep_own_going(
         &mut self,
@@ -1072,17 +1155,23 @@ impl OnchainWallet {
         if self.wallet.get_tx(txid).is_some() {
             return self.bump_own(source, txid, ceiling).map(OwnTx::Going);
         }
-        let Some(tx) = self.wallet.tx_graph().get_tx(txid) else {
+        let confirmed = self.confirmed_txids();
+        let needed = self.needed_by(txid, &confirmed);
+        if needed.is_empty() {
             return Err(WalletError::Build(format!(
                 "the wallet does not hold transaction {txid}"
             )));
-        };
+        }
+        let ids: HashSet<Txid> = needed.iter().map(|t| t.compute_txid()).collect();
         let tip = self.wallet.latest_checkpoint().height();
         let graph = self.wallet.tx_graph();
         let mut spent = false;
-        for input in &tx.input {
+        for input in needed.iter().flat_map(|t| &t.input) {
             for other in graph.outspends(input.previous_output) {
-                let Some(other_tx) = self.wallet.get_tx(*other).filter(|_| *other != txid) else {
+                if ids.contains(other) {
+                    continue;
+                }
+                let Some(other_tx) = self.wallet.get_tx(*other) else {
                     continue;
                 };
                 spent = true;
@@ -1098,11 +1187,27 @@ impl OnchainWallet {
         if spent {
             return Ok(OwnTx::Going(None));
         }
-        let tx = tx.as_ref().clone();
-        self.broadcast(source, &tx)?;
+        let mut again = 0;
+        for tx in needed {
+            if self.wallet.get_tx(tx.compute_txid()).is_none() {
+                self.broadcast(source, &tx)?;
+                again += 1;
+            }
+        }
         Ok(OwnTx::Going(Some(format!(
-            "{txid} had left the node's mempool unconfirmed: published again"
+            "{txid} had left the node's mempool unconfirmed: published again{}",
+            if again > 1 {
+                " with the transactions of ours it spends"
+            } else {
+                ""
+            }
         ))))
+    }
+
+    /// Records `tx`, ours, that the node refused, as one of ours unconfirmed all the
+    /// same: kept going ([`Self::keep`]), it is published again at the next try.
+    pub fn hold_refused(&mut self, tx: &Transaction) {
+        self.record_unconfirmed(tx);
     }
 
     /// Builds and signs a version 2 child of `parent` spending `ours` alone, paying what is
