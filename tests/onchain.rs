@@ -665,7 +665,7 @@ fn a_dropped_transaction_kept_going_keeps_its_coins_and_is_published_again() {
         "{err}"
     );
     let again = s
-        .keep_own_going(&source, txid, FeeRate::from_sat_per_vb_u32(4), 6)
+        .keep_own_going(&source, txid, (FeeRate::from_sat_per_vb_u32(4), 6), false)
         .unwrap();
     assert!(matches!(again, OwnTx::Going(Some(_))), "{again:?}");
     assert!(ledger
@@ -707,13 +707,17 @@ fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
         FeeRate::from_sat_per_vb_u32(20),
     );
     let ceiling = FeeRate::from_sat_per_vb_u32(40);
-    let first_kept = s.keep_own_going(&dearer, first, ceiling, 6).unwrap();
+    let first_kept = s
+        .keep_own_going(&dearer, first, (ceiling, 6), false)
+        .unwrap();
     assert_eq!(
         first_kept,
         OwnTx::Going(None),
         "no child on the second's coin"
     );
-    let second_kept = s.keep_own_going(&dearer, second, ceiling, 6).unwrap();
+    let second_kept = s
+        .keep_own_going(&dearer, second, (ceiling, 6), false)
+        .unwrap();
     assert!(
         matches!(second_kept, OwnTx::Going(Some(_))),
         "{second_kept:?}"
@@ -725,4 +729,133 @@ fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
         .map(|t| t.compute_txid())
         .collect();
     assert_eq!(mempool, vec![first, second]);
+}
+
+/// The third review: a funding the node refuses for good (here one paying out more than
+/// it spends; in the review, one chained on a stranger's coin the stranger replaced) kept
+/// its coins for ever, and S counted them as coins for its fees. Kept going, it holds its
+/// coin while it is young; given up, the coin comes back to the wallet in a transaction of
+/// its own, and once that is six blocks deep the funding is dead.
+#[test]
+fn a_transaction_kept_going_that_the_node_refuses_gives_its_coins_back_when_given_up() {
+    use asyncpay::wallet::OwnTx;
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut s = wallet(&source, 1);
+    let coin = s.next_address();
+    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
+    s.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let mut refused = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
+    refused.output[0].value += sat(1_000_000);
+    let txid = refused.compute_txid();
+    assert!(ledger.submit(&refused).is_err());
+    s.hold_refused(&refused);
+    s.keep([txid]);
+    s.sync(&source).unwrap();
+    let limits = (FeeRate::from_sat_per_vb_u32(4), 6);
+    assert!(s.keep_own_going(&source, txid, limits, false).is_err());
+    assert!(matches!(
+        s.send(&elsewhere, sat(50_000), fee_rate()),
+        Err(WalletError::InsufficientFunds { .. })
+    ));
+    let given_up = s.keep_own_going(&source, txid, limits, true).unwrap();
+    let OwnTx::Going(Some(line)) = &given_up else {
+        panic!("{given_up:?}")
+    };
+    assert!(line.contains("come back"), "{line}");
+    let back = ledger.mempool().unwrap()[0].compute_txid();
+    ledger.mine(5, None).unwrap();
+    s.sync(&source).unwrap();
+    assert_eq!(
+        s.keep_own_going(&source, txid, limits, true).unwrap(),
+        OwnTx::Going(None),
+        "five blocks deep"
+    );
+    ledger.mine(1, None).unwrap();
+    s.sync(&source).unwrap();
+    assert_eq!(
+        s.keep_own_going(&source, txid, limits, true).unwrap(),
+        OwnTx::Dead(Some(back))
+    );
+    assert!(s.balance().confirmed > sat(999_000));
+}
+
+/// The same review: S's funding could spend a coin of someone else's still unconfirmed
+/// (sent to S's payout address), which they can replace, killing the funding. A payment
+/// spends no such coin until it confirms.
+#[test]
+fn a_coin_someone_else_can_still_replace_is_not_spent() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut alice = wallet(&source, 1);
+    let mut bob = wallet(&source, 2);
+    let coin = alice.next_address();
+    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
+    alice.sync(&source).unwrap();
+    let to_bob = unchecked(&bob.next_address().address);
+    let sent = alice.send(&to_bob, sat(200_000), fee_rate()).unwrap();
+    alice.broadcast(&source, &sent).unwrap();
+    bob.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 3).next_address().address);
+    assert!(matches!(
+        bob.send(&elsewhere, sat(50_000), fee_rate()),
+        Err(WalletError::InsufficientFunds { .. })
+    ));
+    ledger.mine(1, None).unwrap();
+    bob.sync(&source).unwrap();
+    bob.send(&elsewhere, sat(50_000), fee_rate()).unwrap();
+}
+
+/// A funding kept going holds the wallet's only coin while the node has dropped it: an
+/// anchor child (a force close, a claim: urgent) still takes that coin when it finds no
+/// other, and the channel transaction goes out.
+#[test]
+fn an_anchor_child_takes_a_kept_coin_when_there_is_no_other() {
+    use bitcoin::{ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut s = wallet(&source, 1);
+    let address = s.next_address().address;
+    ledger.fund_address(&address, sat(1_000_000)).unwrap();
+    s.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let funding = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
+    let funding = s.broadcast(&source, &funding).unwrap();
+    s.keep([funding]);
+    ledger.expire(&funding).unwrap();
+    s.sync(&source).unwrap();
+    // A channel-like parent: zero fee, version 3, a zero-value pay-to-anchor output.
+    let op_true = ScriptBuf::from(vec![0x51]);
+    let coin = ledger
+        .fund(&ScriptBuf::new_p2wsh(&op_true.wscript_hash()), sat(50_000))
+        .unwrap();
+    s.sync(&source).unwrap();
+    let parent = Transaction {
+        version: bitcoin::transaction::Version(3),
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: coin,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+            witness: Witness::from_slice(&[op_true.as_bytes()]),
+        }],
+        output: vec![
+            TxOut {
+                value: sat(50_000),
+                script_pubkey: op_true.to_p2wsh(),
+            },
+            TxOut {
+                value: Amount::ZERO,
+                script_pubkey: ScriptBuf::new_p2a(),
+            },
+        ],
+    };
+    s.publish_with_child(&source, &parent).unwrap();
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "the parent and our child");
+    assert_eq!(mempool[0], parent);
 }

@@ -1325,10 +1325,13 @@ impl ServerCore {
             inner.fee_coins_synced_at = Some(tip);
         }
         let (wallet, _) = inner.onchain.as_ref().expect("loaded above");
+        // The coins of fundings kept going pay for nothing but what is urgent.
+        let kept = wallet.kept_spends();
         Ok(wallet
             .utxos()
             .iter()
             .filter(|u| u.confirmation_height.is_some() && u.amount >= per_coin)
+            .filter(|u| !kept.contains(&u.outpoint))
             .count())
     }
 
@@ -1477,6 +1480,18 @@ impl ServerCore {
         let fundings: Vec<(ChannelId, bitcoin::Txid)> =
             waiting_fundings(inner.channels.values()).collect();
         *self.kept_fundings() = fundings.iter().map(|(_, txid)| *txid).collect();
+        // A funding waited long enough `open_expiry_blocks` after its open: where it
+        // cannot be published again, S takes its coins back.
+        let expiry = inner.settings.limits.open_expiry_blocks;
+        let waited_long = |id: &ChannelId| {
+            inner.channels[id]
+                .opened_height
+                .is_some_and(|h| tip >= h.saturating_add(expiry))
+        };
+        let fundings: Vec<(ChannelId, bitcoin::Txid, bool)> = fundings
+            .into_iter()
+            .map(|(id, txid)| (id, txid, waited_long(&id)))
+            .collect();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
@@ -1492,8 +1507,9 @@ impl ServerCore {
         // the day would keep S's coins and its client waiting for good.
         let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2))
             .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE);
-        for (id, txid) in fundings {
-            match wallet.keep_own_going(self.chain.as_ref(), txid, ceiling, FUNDING_GIVEN_UP) {
+        for (id, txid, give_up) in fundings {
+            let limits = (ceiling, FUNDING_GIVEN_UP);
+            match wallet.keep_own_going(self.chain.as_ref(), txid, limits, give_up) {
                 Ok(OwnTx::Going(Some(line))) => log.push(format!("channel {id}: funding {line}")),
                 Ok(OwnTx::Going(None)) => {}
                 // S's coins went elsewhere (its wallet spent them again once the funding
@@ -1507,10 +1523,17 @@ impl ServerCore {
                     if saved.is_err() {
                         ch.channel = old;
                     }
+                    let why = by.map_or_else(
+                        || "it was given up, and no coin of S's is in it".to_owned(),
+                        |by| {
+                            format!(
+                                "{by}, {FUNDING_GIVEN_UP} blocks deep, spent S's coins it spent"
+                            )
+                        },
+                    );
                     match saved {
                         Ok(()) => log.push(format!(
-                            "channel {id}: its funding {txid} can never confirm ({by}, \
-                             {FUNDING_GIVEN_UP} blocks deep, spent S's coins it spent); forgotten"
+                            "channel {id}: its funding {txid} can never confirm ({why}); forgotten"
                         )),
                         Err(e) => errors.push(format!("channel {id}: {}", e.message())),
                     }

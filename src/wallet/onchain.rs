@@ -244,9 +244,10 @@ fn outbid_fee(outbid: Amount, vsize: u64, ceiling: Option<FeeRate>) -> Result<Am
 pub enum OwnTx {
     /// Confirmed, waiting, or published again or paid more for (what was done).
     Going(Option<String>),
-    /// Another transaction of ours, this one, deep in the chain, spent one of its coins:
-    /// it can never confirm.
-    Dead(Txid),
+    /// It can never confirm: another transaction of ours, this one, deep in the chain,
+    /// spent one of its coins; or (none) it was given up and no coin of ours is in it
+    /// any more (or the wallet never held it).
+    Dead(Option<Txid>),
 }
 
 /// A transaction built by `build` for a guessed vsize (`guess`), then again for the size
@@ -792,6 +793,7 @@ impl OnchainWallet {
         // spent by this version 2 one.
         let mut unspendable = self.unconfirmed_v3_outputs();
         unspendable.extend(self.kept_spends());
+        unspendable.extend(self.unconfirmed_received());
         let mut builder = self.wallet.build_tx();
         builder
             .add_recipient(script, amount)
@@ -908,9 +910,30 @@ impl OnchainWallet {
             final_script_witness: Some(bitcoin::Witness::new()),
             ..Default::default()
         };
-        let parent_vsize = parent.vsize() as u64;
+        // The coins of transactions kept going stay out, unless without them there is not
+        // enough: what an anchor child pays for is urgent, a funding is not.
         let kept: Vec<OutPoint> = self.kept_spends().into_iter().collect();
-        let signed = built_for_size(160, |child_vsize| {
+        let (anchor, fees) = ((anchor_outpoint, &input), (fee_rate, outbid, ceiling));
+        let built = match self.anchor_child_without(parent, anchor, fees, &change, &kept) {
+            Err(WalletError::InsufficientFunds { .. }) if !kept.is_empty() => {
+                self.anchor_child_without(parent, anchor, fees, &change, &[])
+            }
+            built => built,
+        };
+        built.map(|signed| (signed, change_index))
+    }
+
+    /// [`Self::anchor_child`] built from the wallet's confirmed coins but `kept`.
+    fn anchor_child_without(
+        &mut self,
+        parent: &Transaction,
+        (anchor_outpoint, input): (OutPoint, &bitcoin::psbt::Input),
+        (fee_rate, outbid, ceiling): (FeeRate, Amount, Option<FeeRate>),
+        change: &bitcoin::ScriptBuf,
+        kept: &[OutPoint],
+    ) -> Result<Transaction, WalletError> {
+        let parent_vsize = parent.vsize() as u64;
+        built_for_size(160, |child_vsize| {
             let vsize = parent_vsize + child_vsize;
             let fee = fee_rate
                 .fee_vb(vsize)
@@ -923,7 +946,7 @@ impl OnchainWallet {
             builder
                 .version(3)
                 .only_witness_utxo()
-                .unspendable(kept.clone())
+                .unspendable(kept.to_vec())
                 .exclude_unconfirmed()
                 .drain_to(change.clone())
                 .fee_absolute(fee);
@@ -946,8 +969,7 @@ impl OnchainWallet {
                 )));
             }
             Ok(signed)
-        })?;
-        Ok((signed, change_index))
+        })
     }
 
     /// Pays more for `parent`, a version 2 transaction of ours with an output to us (S's
@@ -1081,8 +1103,9 @@ impl OnchainWallet {
         self.kept = txids.into_iter().collect();
     }
 
-    /// The coins the transactions kept going spend, with their unconfirmed ancestors of ours.
-    fn kept_spends(&self) -> HashSet<OutPoint> {
+    /// The coins the transactions kept going spend, with their unconfirmed ancestors of
+    /// ours: none of the wallet's transactions but an urgent anchor child takes them.
+    pub fn kept_spends(&self) -> HashSet<OutPoint> {
         if self.kept.is_empty() {
             return HashSet::new();
         }
@@ -1144,13 +1167,16 @@ impl OnchainWallet {
     /// is published again, with the unconfirmed transactions of ours it spends that left
     /// too, unless another transaction of ours spends one of their coins now: then it
     /// waits, and once that one is `deep` blocks deep, it can never confirm
-    /// ([`OwnTx::Dead`]). Persist the wallet afterwards.
+    /// ([`OwnTx::Dead`]). Where it cannot be published again and `give_up` (it waited long
+    /// enough), its coins of ours come back to us in a transaction of ours (it then dies
+    /// as above); one the wallet does not hold is then given up. Persist the wallet
+    /// afterwards.
     pub fn keep_own_going(
         &mut self,
         source: &dyn ChainSource,
         txid: Txid,
-        ceiling: FeeRate,
-        deep: u32,
+        (ceiling, deep): (FeeRate, u32),
+        give_up: bool,
     ) -> Result<OwnTx, WalletError> {
         if self.wallet.get_tx(txid).is_some() {
             return self.bump_own(source, txid, ceiling).map(OwnTx::Going);
@@ -1158,6 +1184,9 @@ impl OnchainWallet {
         let confirmed = self.confirmed_txids();
         let needed = self.needed_by(txid, &confirmed);
         if needed.is_empty() {
+            if give_up && source.mempool_entry(&txid)?.is_none() {
+                return Ok(OwnTx::Dead(None));
+            }
             return Err(WalletError::Build(format!(
                 "the wallet does not hold transaction {txid}"
             )));
@@ -1180,7 +1209,7 @@ impl OnchainWallet {
                     .confirmation_height_upper_bound()
                     .map_or(0, |h| (tip + 1).saturating_sub(h));
                 if depth >= deep {
-                    return Ok(OwnTx::Dead(*other));
+                    return Ok(OwnTx::Dead(Some(*other)));
                 }
             }
         }
@@ -1188,10 +1217,14 @@ impl OnchainWallet {
             return Ok(OwnTx::Going(None));
         }
         let mut again = 0;
-        for tx in needed {
-            if self.wallet.get_tx(tx.compute_txid()).is_none() {
-                self.broadcast(source, &tx)?;
-                again += 1;
+        for tx in &needed {
+            if self.wallet.get_tx(tx.compute_txid()).is_some() {
+                continue;
+            }
+            match self.broadcast(source, tx) {
+                Ok(_) => again += 1,
+                Err(e) if give_up => return self.take_back(source, &needed, txid, e),
+                Err(e) => return Err(e),
             }
         }
         Ok(OwnTx::Going(Some(format!(
@@ -1201,6 +1234,52 @@ impl OnchainWallet {
             } else {
                 ""
             }
+        ))))
+    }
+
+    /// Spends back to us the coins of ours that `needed` (a transaction given up, `txid`,
+    /// with its unconfirmed ancestors) spends, at the estimate: `txid` then dies
+    /// ([`Self::keep_own_going`]). With none, it is dead at once.
+    fn take_back(
+        &mut self,
+        source: &dyn ChainSource,
+        needed: &[Arc<Transaction>],
+        txid: Txid,
+        refused: WalletError,
+    ) -> Result<OwnTx, WalletError> {
+        let unspent: HashSet<OutPoint> = self.wallet.list_unspent().map(|u| u.outpoint).collect();
+        let coins: Vec<OutPoint> = needed
+            .iter()
+            .flat_map(|t| t.input.iter().map(|i| i.previous_output))
+            .filter(|o| unspent.contains(o))
+            .collect();
+        if coins.is_empty() {
+            return Ok(OwnTx::Dead(None));
+        }
+        let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
+        let change = self
+            .wallet
+            .peek_address(KeychainKind::Internal, change_index)
+            .script_pubkey();
+        let mut builder = self.wallet.build_tx();
+        builder
+            .add_utxos(&coins)
+            .map_err(|e| WalletError::Build(e.to_string()))?
+            .manually_selected_only()
+            .drain_to(change)
+            .fee_rate(source.fee_rate());
+        let psbt = builder
+            .finish()
+            .map_err(|e| WalletError::Build(e.to_string()))?;
+        let back = self.sign(psbt)?;
+        self.broadcast(source, &back)?;
+        let _ = self
+            .wallet
+            .reveal_addresses_to(KeychainKind::Internal, change_index)
+            .count();
+        Ok(OwnTx::Going(Some(format!(
+            "{txid} cannot be published again ({refused}): its coins come back to us in {}",
+            back.compute_txid()
         ))))
     }
 
@@ -1576,6 +1655,21 @@ impl OnchainWallet {
             })
             .max()
             .unwrap_or(FeeRate::ZERO)
+    }
+
+    /// The wallet's coins made by unconfirmed transactions that spend no coin of ours
+    /// (someone else's, which they can still replace).
+    fn unconfirmed_received(&self) -> Vec<OutPoint> {
+        self.wallet
+            .list_unspent()
+            .filter(|u| !u.chain_position.is_confirmed())
+            .filter(|u| {
+                self.wallet
+                    .get_tx(u.outpoint.txid)
+                    .is_none_or(|t| self.wallet.sent_and_received(&t.tx_node.tx).0 == Amount::ZERO)
+            })
+            .map(|u| u.outpoint)
+            .collect()
     }
 
     /// The wallet's coins made by unconfirmed version 3 transactions.
