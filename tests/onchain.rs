@@ -800,10 +800,15 @@ fn a_coin_someone_else_can_still_replace_is_not_spent() {
     alice.broadcast(&source, &sent).unwrap();
     bob.sync(&source).unwrap();
     let elsewhere = unchecked(&wallet(&source, 3).next_address().address);
-    assert!(matches!(
-        bob.send(&elsewhere, sat(50_000), fee_rate()),
-        Err(WalletError::InsufficientFunds { .. })
-    ));
+    let Err(WalletError::InsufficientFunds { hint, .. }) =
+        bob.send(&elsewhere, sat(50_000), fee_rate())
+    else {
+        panic!("spent a coin someone else can replace")
+    };
+    assert!(
+        hint.contains("200,000 sat received is spendable once it confirms"),
+        "{hint}"
+    );
     ledger.mine(1, None).unwrap();
     bob.sync(&source).unwrap();
     bob.send(&elsewhere, sat(50_000), fee_rate()).unwrap();

@@ -1284,15 +1284,14 @@ impl ServerCore {
         ch.published.push(outpoint.txid);
         self.save(ch)?;
         self.kept_fundings().insert(outpoint.txid);
-        if let Err(e) = self.broadcast_from_wallet(inner, &tx) {
-            // Kept all the same: the watcher publishes it again at the next block.
-            let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
-            wallet.hold_refused(&tx);
-            if wallet.persist_into(state) {
-                self.store.save(&*state).map_err(store_error)?;
-            }
-            return Err(e);
+        // In S's wallet before it leaves (the sync before a broadcast makes it durable):
+        // kept going from then on, published again at the next block if the node refuses it.
+        let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
+        wallet.hold_refused(&tx);
+        if wallet.persist_into(state) {
+            self.store.save(&*state).map_err(store_error)?;
         }
+        self.broadcast_from_wallet(inner, &tx)?;
         Ok(msg)
     }
 

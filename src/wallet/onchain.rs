@@ -346,10 +346,12 @@ impl WalletState {
 pub struct OnchainBalance {
     /// Confirmed and spendable (serialized in satoshis).
     pub confirmed: Amount,
-    /// Unconfirmed change of the wallet's own transactions (spendable).
+    /// Unconfirmed change of the wallet's own transactions (spendable; BDK counts a
+    /// channel's payout to a change address here too, which a payment spends only once it
+    /// confirms).
     pub trusted_pending: Amount,
-    /// Unconfirmed payments from others: they could still be replaced or dropped (coin
-    /// selection may nevertheless use them).
+    /// Unconfirmed payments from others: they could still be replaced or dropped (a
+    /// payment spends none of them until they confirm).
     pub untrusted_pending: Amount,
     /// Mined coins (coinbase outputs) younger than 100 blocks: not spendable yet.
     pub immature: Amount,
@@ -915,7 +917,8 @@ impl OnchainWallet {
         let kept: Vec<OutPoint> = self.kept_spends().into_iter().collect();
         let (anchor, fees) = ((anchor_outpoint, &input), (fee_rate, outbid, ceiling));
         let built = match self.anchor_child_without(parent, anchor, fees, &change, &kept) {
-            Err(WalletError::InsufficientFunds { .. }) if !kept.is_empty() => {
+            // Too few coins, or too many small ones (a child over its size limit).
+            Err(_) if !kept.is_empty() => {
                 self.anchor_child_without(parent, anchor, fees, &change, &[])
             }
             built => built,
@@ -1184,7 +1187,11 @@ impl OnchainWallet {
         let confirmed = self.confirmed_txids();
         let needed = self.needed_by(txid, &confirmed);
         if needed.is_empty() {
-            if give_up && source.mempool_entry(&txid)?.is_none() {
+            let nowhere = || -> Result<bool, ChainSourceError> {
+                Ok(source.mempool_entry(&txid)?.is_none()
+                    && source.find_tx(&OutPoint::new(txid, 0))?.is_none())
+            };
+            if give_up && nowhere()? {
                 return Ok(OwnTx::Dead(None));
             }
             return Err(WalletError::Build(format!(
@@ -1223,7 +1230,13 @@ impl OnchainWallet {
             }
             match self.broadcast(source, tx) {
                 Ok(_) => again += 1,
-                Err(e) if give_up => return self.take_back(source, &needed, txid, e),
+                // It refused by the node (not unreachable), given up: its coins come back.
+                // (An ancestor of ours refused waits for its own end.)
+                Err(e @ WalletError::Chain(ChainSourceError::Rejected { .. }))
+                    if give_up && tx.compute_txid() == txid =>
+                {
+                    return self.take_back(source, tx, txid, e);
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -1237,24 +1250,34 @@ impl OnchainWallet {
         ))))
     }
 
-    /// Spends back to us the coins of ours that `needed` (a transaction given up, `txid`,
-    /// with its unconfirmed ancestors) spends, at the estimate: `txid` then dies
-    /// ([`Self::keep_own_going`]). With none, it is dead at once.
+    /// Spends back to us, at the estimate, the coins of ours that `refused` (`txid`, given
+    /// up, which the node refused) spends: it then dies ([`Self::keep_own_going`]). Coins
+    /// someone else can still replace are not taken.
     fn take_back(
         &mut self,
         source: &dyn ChainSource,
-        needed: &[Arc<Transaction>],
+        refused: &Transaction,
         txid: Txid,
-        refused: WalletError,
+        why: WalletError,
     ) -> Result<OwnTx, WalletError> {
-        let unspent: HashSet<OutPoint> = self.wallet.list_unspent().map(|u| u.outpoint).collect();
-        let coins: Vec<OutPoint> = needed
+        let received = self.unconfirmed_received();
+        let unspent: HashSet<OutPoint> = self
+            .wallet
+            .list_unspent()
+            .map(|u| u.outpoint)
+            .filter(|o| !received.contains(o))
+            .collect();
+        let coins: Vec<OutPoint> = refused
+            .input
             .iter()
-            .flat_map(|t| t.input.iter().map(|i| i.previous_output))
+            .map(|i| i.previous_output)
             .filter(|o| unspent.contains(o))
             .collect();
         if coins.is_empty() {
-            return Ok(OwnTx::Dead(None));
+            return Err(WalletError::Build(format!(
+                "{why}; it spends no coin of ours to take back (it waits for the \
+                 transactions it spends)"
+            )));
         }
         let change_index = self.wallet.next_derivation_index(KeychainKind::Internal);
         let change = self
@@ -1278,7 +1301,7 @@ impl OnchainWallet {
             .reveal_addresses_to(KeychainKind::Internal, change_index)
             .count();
         Ok(OwnTx::Going(Some(format!(
-            "{txid} cannot be published again ({refused}): its coins come back to us in {}",
+            "{txid} cannot be published again ({why}): its coins come back to us in {}",
             back.compute_txid()
         ))))
     }
@@ -1665,8 +1688,9 @@ impl OnchainWallet {
             .filter(|u| !u.chain_position.is_confirmed())
             .filter(|u| {
                 self.wallet
+                    .tx_graph()
                     .get_tx(u.outpoint.txid)
-                    .is_none_or(|t| self.wallet.sent_and_received(&t.tx_node.tx).0 == Amount::ZERO)
+                    .is_none_or(|t| self.wallet.sent_and_received(&t).0 == Amount::ZERO)
             })
             .map(|u| u.outpoint)
             .collect()
@@ -1733,6 +1757,19 @@ impl OnchainWallet {
             hint.push_str(&format!(
                 " ({} of mined coins become spendable 100 blocks after their block)",
                 crate::units::sat(balance.immature.to_sat())
+            ));
+        }
+        let waiting: Amount = self
+            .wallet
+            .list_unspent()
+            .filter(|u| self.unconfirmed_received().contains(&u.outpoint))
+            .map(|u| u.txout.value)
+            .sum();
+        if waiting > Amount::ZERO {
+            hint.push_str(&format!(
+                "; or wait: {} received is spendable once it confirms (whoever sent it can \
+                 still replace it)",
+                crate::units::sat(waiting.to_sat())
             ));
         }
         WalletError::InsufficientFunds {
