@@ -787,6 +787,41 @@ fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
     assert_eq!(story.b_balances(), (30_000, 270_000));
 }
 
+/// The fee-capacity count's coins were counted, not held (the last notes' list): with two
+/// payments sold against S's two coins, a node asking S for inbound capacity had S fund it
+/// from one of them, leaving two sold payments S could rebind only one of. S now funds
+/// from no coin it holds for fees: with none other it refuses (`server_cannot_fund`), and
+/// the payments it sold are paid as usual.
+#[test]
+fn s_funds_no_channel_from_the_coins_it_holds_for_fees() {
+    let story = Story::new(&[]);
+    story.a.ok(&["channel", "open", &story.server.url, "50000"]);
+    s_second_coin(&story);
+    let ids: Vec<String> = (0..2).map(|_| story.pay(10_000)).collect();
+    story.b.ok(&["receive", "--no-claim"]);
+    for id in &ids {
+        assert_eq!(status(&story.b, id), "sold");
+    }
+    let c = story.env.wallet("c");
+    let err = fails(
+        &c,
+        &["channel", "request-inbound", &story.server.url, "100000"],
+        1,
+    );
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("server_cannot_fund"), "{err}");
+    assert!(message.contains("2 coin(s) held for the fees"), "{err}");
+    assert!(
+        story.env.ledger().mempool().unwrap().is_empty(),
+        "S funded nothing"
+    );
+    story.b.ok(&["claim"]);
+    for id in &ids {
+        assert_eq!(status(&story.b, id), "paid");
+    }
+    assert_eq!(story.b_balances(), (20_000, 280_000));
+}
+
 /// The same count, its other half (untested before): a payer's channel closing holds one
 /// of S's coins too (S may have to get a paid payment's `n+1` confirmed there). With two
 /// coins and one of A's channels force-closed, S sells one payment at a time: the second

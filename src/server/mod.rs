@@ -1248,10 +1248,11 @@ impl ServerCore {
             (out.script_pubkey, out.value)
         };
         let address = Address::from_script(&script, network).map_err(internal)?;
+        let reserved = self.reserved_fee_coins(inner)?;
         let tx = {
             let (wallet, _) = self.onchain(inner)?;
             wallet
-                .send(
+                .send_except(
                     address.as_unchecked(),
                     capacity,
                     FeeRate::from_sat_per_vb(fee_rate)
@@ -1261,11 +1262,16 @@ impl ServerCore {
                                 .fee_rate()
                                 .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE),
                         ),
+                    &reserved,
                 )
                 .map_err(|e| {
                     ApiError::conflict(
                         "server_cannot_fund",
-                        format!("S cannot fund the channel now: {e}"),
+                        format!(
+                            "S cannot fund the channel now ({} coin(s) held for the fees of \
+                             sold payments and closing channels): {e}",
+                            reserved.len()
+                        ),
                     )
                 })?
         };
@@ -1313,7 +1319,7 @@ impl ServerCore {
     /// only (TRUC), so within a block each pays for one package. Counted at every call in
     /// the wallet as S holds it (every spend of S's applied at once), synced with the
     /// chain once a block.
-    fn fee_coins(&self, inner: &mut Inner, tip: u32) -> Result<usize, ApiError> {
+    fn fee_coins(&self, inner: &mut Inner, tip: u32) -> Result<Vec<OutPoint>, ApiError> {
         let estimate = match inner.fee_estimate {
             Some(rate) => rate,
             None => *inner.fee_estimate.insert(self.chain.fee_rate()),
@@ -1326,12 +1332,26 @@ impl ServerCore {
         let (wallet, _) = inner.onchain.as_ref().expect("loaded above");
         // The coins of fundings kept going pay for nothing but what is urgent.
         let kept = wallet.kept_spends();
-        Ok(wallet
+        let mut coins: Vec<_> = wallet
             .utxos()
-            .iter()
+            .into_iter()
             .filter(|u| u.confirmation_height.is_some() && u.amount >= per_coin)
             .filter(|u| !kept.contains(&u.outpoint))
-            .count())
+            .collect();
+        // Smallest first: the coins held for fees are the smallest that do.
+        coins.sort_by_key(|u| (u.amount, u.outpoint));
+        Ok(coins.into_iter().map(|u| u.outpoint).collect())
+    }
+
+    /// The fee coins ([`Self::fee_coins`]) S holds for the packages it may have to pay for
+    /// at once ([`Self::fee_packages_held`]): nothing but their fee children spends them (a
+    /// funding S makes for a client, say, would leave sold payments S cannot rebind).
+    fn reserved_fee_coins(&self, inner: &mut Inner) -> Result<Vec<OutPoint>, ApiError> {
+        let tip = self.chain.tip_height().map_err(internal)?;
+        let held = Self::fee_packages_held(inner);
+        let mut coins = self.fee_coins(inner, tip)?;
+        coins.truncate(held.div_ceil(payments::FEE_PACKAGES_PER_COIN));
+        Ok(coins)
     }
 
     /// [`ServerCore::onchain`] on the wallet's slot alone (beside a borrowed channel).

@@ -30,7 +30,7 @@ use crate::store::StateFile;
 /// The packages one confirmed coin of S's pays for within the window S has to rebind a
 /// payer's `n+1` after the last claim: one confirmation budget when the PTLC expires at
 /// `E_max` ([`PtlcTiming::latest_expiry`]), so one ([`ServerCore::check_fee_capacity`]).
-const FEE_PACKAGES_PER_COIN: usize = 1;
+pub(super) const FEE_PACKAGES_PER_COIN: usize = 1;
 
 /// Where a payment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1571,10 +1571,26 @@ impl ServerCore {
     /// Without the limit a payer and a payee together sell more payments than S can
     /// rebind, and the payer's older states settle: S pays the payee for nothing.
     fn check_fee_capacity(&self, inner: &mut Inner, tip: u32) -> Result<(), ApiError> {
-        // Sold payments whose sale state is pending or signed (one dropped under it holds
-        // nothing S must enforce), and payers' channels closing: S may still have to get a
-        // paid payment's `n+1` confirmed there (a claim marks a payment paid as the
-        // rebinding window opens).
+        let held = Self::fee_packages_held(inner);
+        let coins = self.fee_coins(inner, tip)?.len();
+        if held < coins * FEE_PACKAGES_PER_COIN {
+            return Ok(());
+        }
+        Err(refused(
+            "fee_capacity",
+            format!(
+                "S holds {held} sold payment(s) and closing payer channel(s), and {coins} \
+                 confirmed coin(s) to pay for their rebinding on chain; S sells no more until \
+                 some are claimed or closed, or its operator adds coins; try again later"
+            ),
+        ))
+    }
+
+    /// The packages S may have to pay for at once: sold payments whose sale state is
+    /// pending or signed (one dropped under it holds nothing S must enforce), and payers'
+    /// channels closing (S may still have to get a paid payment's `n+1` confirmed there; a
+    /// claim marks a payment paid as the rebinding window opens).
+    pub(super) fn fee_packages_held(inner: &Inner) -> usize {
         let sold = inner
             .payments
             .in_flight()
@@ -1590,19 +1606,7 @@ impl ServerCore {
                 c.channel.funder() == Party::Client && c.channel.status() == ChannelStatus::Closing
             })
             .count();
-        let held = sold + closing;
-        let coins = self.fee_coins(inner, tip)?;
-        if held < coins * FEE_PACKAGES_PER_COIN {
-            return Ok(());
-        }
-        Err(refused(
-            "fee_capacity",
-            format!(
-                "S holds {held} sold payment(s) and closing payer channel(s), and {coins} \
-                 confirmed coin(s) to pay for their rebinding on chain; S sells no more until \
-                 some are claimed or closed, or its operator adds coins; try again later"
-            ),
-        ))
+        sold + closing
     }
 
     /// Whether the B–S channel of a sold payment has a signed state with its PTLC.

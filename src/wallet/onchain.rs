@@ -775,6 +775,17 @@ impl OnchainWallet {
         amount: Amount,
         fee_rate: FeeRate,
     ) -> Result<Transaction, WalletError> {
+        self.send_except(address, amount, fee_rate, &[])
+    }
+
+    /// [`Self::send`] spending none of `except` (coins held for something else).
+    pub fn send_except(
+        &mut self,
+        address: &Address<NetworkUnchecked>,
+        amount: Amount,
+        fee_rate: FeeRate,
+        except: &[OutPoint],
+    ) -> Result<Transaction, WalletError> {
         let address = self.check_address(address)?;
         let script = address.script_pubkey();
         let minimum = script.minimal_non_dust();
@@ -796,6 +807,7 @@ impl OnchainWallet {
         let mut unspendable = self.unconfirmed_v3_outputs();
         unspendable.extend(self.kept_spends());
         unspendable.extend(self.unconfirmed_received());
+        unspendable.extend_from_slice(except);
         let mut builder = self.wallet.build_tx();
         builder
             .add_recipient(script, amount)
