@@ -815,11 +815,80 @@ fn s_funds_no_channel_from_the_coins_it_holds_for_fees() {
         story.env.ledger().mempool().unwrap().is_empty(),
         "S funded nothing"
     );
+    // Forgotten at S at once: it counts against neither C's limits nor S's.
+    let refused: Vec<_> = common::procs::records::<asyncpay::server::ServerChannel>(&story.s)
+        .into_iter()
+        .filter(|ch| ch.channel.funding_outpoint().is_none())
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].channel.status(),
+        asyncpay::protocol::ChannelStatus::Closed
+    );
     story.b.ok(&["claim"]);
     for id in &ids {
         assert_eq!(status(&story.b, id), "paid");
     }
     assert_eq!(story.b_balances(), (20_000, 280_000));
+}
+
+/// The fifth review: S's own close of an idle inbound channel (a time its client picks)
+/// paid its fee child from a coin S held for a sold payment, leaving that payment's
+/// rebinding without a coin. S now closes idle inbound only with a fee coin to spare: with
+/// one coin and one payment sold, the idle channel stays open; with coins to spare, S
+/// closes it. (S's force close of the payee's channel, the PTLC near its expiry, is urgent
+/// and may take the coin: that is what it is held for.)
+#[test]
+fn s_closes_idle_inbound_only_with_a_fee_coin_to_spare() {
+    use asyncpay::protocol::ChannelStatus;
+    use asyncpay::server::ServerChannel;
+    let story = Story::with_init(&[("--idle-inbound-blocks", "2")]);
+    let c = story.env.wallet("c");
+    let idle = common::procs::channel_id(&c.ok(&[
+        "channel",
+        "request-inbound",
+        &story.server.url,
+        "100000",
+    ]));
+    story.env.mine(1);
+    let status_at_s = || {
+        common::procs::records::<ServerChannel>(&story.s)
+            .into_iter()
+            .find(|ch| ch.channel.id().to_string() == idle)
+            .unwrap()
+            .channel
+            .status()
+    };
+    let id = pay(&story);
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &id), "sold");
+    // Idle past its limit: S's one coin is held for the sold payment.
+    for _ in 0..2 {
+        story.env.mine(1);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert_eq!(status_at_s(), ChannelStatus::Open);
+    let funding: bitcoin::OutPoint = c.ok(&["channel", "show", &idle])["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let spends_it = || {
+        story
+            .env
+            .ledger()
+            .mempool()
+            .unwrap()
+            .iter()
+            .any(|t| t.input.iter().any(|i| i.previous_output == funding))
+    };
+    assert!(!spends_it(), "S did not close the idle channel");
+    // Coins to spare (each mines a block): S closes it.
+    story.s_fee_coin();
+    story.s_fee_coin();
+    common::procs::eventually("S to close the idle channel", || {
+        status_at_s() != ChannelStatus::Open
+    });
 }
 
 /// The same count, its other half (untested before): a payer's channel closing holds one

@@ -585,7 +585,7 @@ fn bip86_vector_first_receive_address() {
 #[test]
 fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
     use asyncpay::chain::source::Adjusted;
-    use bitcoin::{OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+    use bitcoin::OutPoint;
     let dir = tempfile::tempdir().unwrap();
     let source = RegtestSource::open(dir.path()).unwrap();
     let ledger = source.ledger().clone();
@@ -598,31 +598,7 @@ fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
         let address = w.next_address().address;
         ledger.fund_address(&address, sat(100_000)).unwrap();
     }
-    // A channel-like parent: zero fee, version 3, a zero-value pay-to-anchor output.
-    let op_true = ScriptBuf::from(vec![0x51]);
-    let coin = ledger
-        .fund(&ScriptBuf::new_p2wsh(&op_true.wscript_hash()), sat(50_000))
-        .unwrap();
-    let parent = Transaction {
-        version: bitcoin::transaction::Version(3),
-        lock_time: bitcoin::absolute::LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: coin,
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::from_slice(&[op_true.as_bytes()]),
-        }],
-        output: vec![
-            TxOut {
-                value: sat(50_000),
-                script_pubkey: op_true.to_p2wsh(),
-            },
-            TxOut {
-                value: Amount::ZERO,
-                script_pubkey: ScriptBuf::new_p2a(),
-            },
-        ],
-    };
+    let parent = anchor_parent(&ledger);
     theirs.sync(&eager).unwrap();
     ours.sync(&source).unwrap();
     let before = ours.balance().confirmed;
@@ -665,7 +641,12 @@ fn a_dropped_transaction_kept_going_keeps_its_coins_and_is_published_again() {
         "{err}"
     );
     let again = s
-        .keep_own_going(&source, txid, (FeeRate::from_sat_per_vb_u32(4), 6), false)
+        .keep_own_going(
+            &source,
+            bitcoin::OutPoint::new(txid, 0),
+            (FeeRate::from_sat_per_vb_u32(4), 6),
+            false,
+        )
         .unwrap();
     assert!(matches!(again, OwnTx::Going(Some(_))), "{again:?}");
     assert!(ledger
@@ -708,7 +689,12 @@ fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
     );
     let ceiling = FeeRate::from_sat_per_vb_u32(40);
     let first_kept = s
-        .keep_own_going(&dearer, first, (ceiling, 6), false)
+        .keep_own_going(
+            &dearer,
+            bitcoin::OutPoint::new(first, 0),
+            (ceiling, 6),
+            false,
+        )
         .unwrap();
     assert_eq!(
         first_kept,
@@ -716,7 +702,12 @@ fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
         "no child on the second's coin"
     );
     let second_kept = s
-        .keep_own_going(&dearer, second, (ceiling, 6), false)
+        .keep_own_going(
+            &dearer,
+            bitcoin::OutPoint::new(second, 0),
+            (ceiling, 6),
+            false,
+        )
         .unwrap();
     assert!(
         matches!(second_kept, OwnTx::Going(Some(_))),
@@ -755,12 +746,16 @@ fn a_transaction_kept_going_that_the_node_refuses_gives_its_coins_back_when_give
     s.keep([txid]);
     s.sync(&source).unwrap();
     let limits = (FeeRate::from_sat_per_vb_u32(4), 6);
-    assert!(s.keep_own_going(&source, txid, limits, false).is_err());
+    assert!(s
+        .keep_own_going(&source, bitcoin::OutPoint::new(txid, 0), limits, false)
+        .is_err());
     assert!(matches!(
         s.send(&elsewhere, sat(50_000), fee_rate()),
         Err(WalletError::InsufficientFunds { .. })
     ));
-    let given_up = s.keep_own_going(&source, txid, limits, true).unwrap();
+    let given_up = s
+        .keep_own_going(&source, bitcoin::OutPoint::new(txid, 0), limits, true)
+        .unwrap();
     let OwnTx::Going(Some(line)) = &given_up else {
         panic!("{given_up:?}")
     };
@@ -769,14 +764,16 @@ fn a_transaction_kept_going_that_the_node_refuses_gives_its_coins_back_when_give
     ledger.mine(5, None).unwrap();
     s.sync(&source).unwrap();
     assert_eq!(
-        s.keep_own_going(&source, txid, limits, true).unwrap(),
+        s.keep_own_going(&source, bitcoin::OutPoint::new(txid, 0), limits, true)
+            .unwrap(),
         OwnTx::Going(None),
         "five blocks deep"
     );
     ledger.mine(1, None).unwrap();
     s.sync(&source).unwrap();
     assert_eq!(
-        s.keep_own_going(&source, txid, limits, true).unwrap(),
+        s.keep_own_going(&source, bitcoin::OutPoint::new(txid, 0), limits, true)
+            .unwrap(),
         OwnTx::Dead(Some(back))
     );
     assert!(s.balance().confirmed > sat(999_000));
@@ -819,7 +816,6 @@ fn a_coin_someone_else_can_still_replace_is_not_spent() {
 /// other, and the channel transaction goes out.
 #[test]
 fn an_anchor_child_takes_a_kept_coin_when_there_is_no_other() {
-    use bitcoin::{ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
     let dir = tempfile::tempdir().unwrap();
     let source = RegtestSource::open(dir.path()).unwrap();
     let ledger = source.ledger().clone();
@@ -833,13 +829,23 @@ fn an_anchor_child_takes_a_kept_coin_when_there_is_no_other() {
     s.keep([funding]);
     ledger.expire(&funding).unwrap();
     s.sync(&source).unwrap();
-    // A channel-like parent: zero fee, version 3, a zero-value pay-to-anchor output.
+    let parent = anchor_parent(&ledger);
+    s.sync(&source).unwrap();
+    s.publish_with_child(&source, &parent).unwrap();
+    let mempool = ledger.mempool().unwrap();
+    assert_eq!(mempool.len(), 2, "the parent and our child");
+    assert_eq!(mempool[0], parent);
+}
+
+/// A channel-like parent: zero fee, version 3, a zero-value pay-to-anchor output, spending
+/// a coin anyone can spend (funded here, which mines a block).
+fn anchor_parent(ledger: &Ledger) -> bitcoin::Transaction {
+    use bitcoin::{ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
     let op_true = ScriptBuf::from(vec![0x51]);
     let coin = ledger
         .fund(&ScriptBuf::new_p2wsh(&op_true.wscript_hash()), sat(50_000))
         .unwrap();
-    s.sync(&source).unwrap();
-    let parent = Transaction {
+    Transaction {
         version: bitcoin::transaction::Version(3),
         lock_time: bitcoin::absolute::LockTime::ZERO,
         input: vec![TxIn {
@@ -858,9 +864,5 @@ fn an_anchor_child_takes_a_kept_coin_when_there_is_no_other() {
                 script_pubkey: ScriptBuf::new_p2a(),
             },
         ],
-    };
-    s.publish_with_child(&source, &parent).unwrap();
-    let mempool = ledger.mempool().unwrap();
-    assert_eq!(mempool.len(), 2, "the parent and our child");
-    assert_eq!(mempool[0], parent);
+    }
 }

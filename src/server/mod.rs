@@ -1140,7 +1140,17 @@ impl ServerCore {
             && ch.channel.funding_outpoint().is_none();
         if opening {
             let id = ch.channel.id();
-            let funded = self.fund_channel(inner, &id, fee_rate)?;
+            let funded = match self.fund_channel(inner, &id, fee_rate) {
+                // S put no coin in it and published nothing: forgotten at once, not held
+                // against the client's limits (and S's) for `open_expiry_blocks`.
+                Err(e) if e.code() == "server_cannot_fund" => {
+                    let ch = inner.channels.get_mut(&id).expect("exists");
+                    ch.channel = ch.channel.closed();
+                    self.save(ch)?;
+                    return Err(e);
+                }
+                funded => funded?,
+            };
             replies.push(Message::FundingPublished(funded));
         }
         Ok(replies)
@@ -1343,11 +1353,22 @@ impl ServerCore {
         Ok(coins.into_iter().map(|u| u.outpoint).collect())
     }
 
+    /// S's fee coins beyond those it holds for sold payments and closing payer channels.
+    fn free_fee_coins(&self, inner: &mut Inner, tip: u32) -> usize {
+        let held = Self::fee_packages_held(inner).div_ceil(payments::FEE_PACKAGES_PER_COIN);
+        self.fee_coins(inner, tip)
+            .map_or(0, |coins| coins.len().saturating_sub(held))
+    }
+
     /// The fee coins ([`Self::fee_coins`]) S holds for the packages it may have to pay for
     /// at once ([`Self::fee_packages_held`]): nothing but their fee children spends them (a
-    /// funding S makes for a client, say, would leave sold payments S cannot rebind).
+    /// funding S makes for a client, say, would leave sold payments S cannot rebind; S's
+    /// own closes of inbound channels and its bumps of clients' closes wait for a coin
+    /// beyond them, [`Self::free_fee_coins`]).
     fn reserved_fee_coins(&self, inner: &mut Inner) -> Result<Vec<OutPoint>, ApiError> {
         let tip = self.chain.tip_height().map_err(internal)?;
+        // The view the funding is built from (a coin an evicted fee child freed included).
+        self.onchain(inner)?;
         let held = Self::fee_packages_held(inner);
         let mut coins = self.fee_coins(inner, tip)?;
         coins.truncate(held.div_ceil(payments::FEE_PACKAGES_PER_COIN));
@@ -1477,17 +1498,24 @@ impl ServerCore {
         if inner.fees_checked_at == Some(tip) {
             return;
         }
-        // A client's close waits [`CLIENT_CLOSE_PATIENCE`] blocks from its entry.
+        // A client's close waits [`CLIENT_CLOSE_PATIENCE`] blocks from its entry, and for a
+        // fee coin S does not hold for sold payments.
+        let mut free_coins = self.free_fee_coins(inner, tip);
         let unconfirmed: Vec<_> = unconfirmed
             .iter()
             .filter(|(txid, _)| {
-                !client_closes.contains(txid)
-                    || self
-                        .chain
-                        .mempool_entry(txid)
-                        .ok()
-                        .flatten()
-                        .is_none_or(|e| tip >= e.height.saturating_add(CLIENT_CLOSE_PATIENCE))
+                if !client_closes.contains(txid) {
+                    return true;
+                }
+                let waited = self
+                    .chain
+                    .mempool_entry(txid)
+                    .ok()
+                    .flatten()
+                    .is_none_or(|e| tip >= e.height.saturating_add(CLIENT_CLOSE_PATIENCE));
+                let paid_for = waited && free_coins > 0;
+                free_coins -= usize::from(paid_for);
+                paid_for
             })
             .copied()
             .collect();
@@ -1528,7 +1556,11 @@ impl ServerCore {
             .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE);
         for (id, txid, give_up) in fundings {
             let limits = (ceiling, FUNDING_GIVEN_UP);
-            match wallet.keep_own_going(self.chain.as_ref(), txid, limits, give_up) {
+            let output = inner.channels[&id]
+                .channel
+                .funding_outpoint()
+                .expect("listed");
+            match wallet.keep_own_going(self.chain.as_ref(), output, limits, give_up) {
                 Ok(OwnTx::Going(Some(line))) => log.push(format!("channel {id}: funding {line}")),
                 Ok(OwnTx::Going(None)) => {}
                 // S's coins went elsewhere (its wallet spent them again once the funding
@@ -1948,15 +1980,19 @@ impl ServerCore {
         // block is seen even by a token that missed it).
         let key = token.map(|t| (t, tip.hash));
         let (tip, mut looked) = (tip.height, 0);
-        let (limits, uncovered, watched) = {
+        let (limits, uncovered, watched, mut free_coins) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
+            // What S's own closes of inbound channels may spend: not the coins held for
+            // sold payments.
+            let free_coins = self.free_fee_coins(&mut inner, tip);
             let watched: Vec<ChannelId> = inner.channels.keys().copied().collect();
             // Inbound S funded that its client's live stake no longer covers (policy stake).
             (
                 inner.settings.limits.clone(),
                 uncovered_inbound(&inner),
                 watched,
+                free_coins,
             )
         };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
@@ -1993,10 +2029,12 @@ impl ServerCore {
             let (ch, quiet) = channels.watch_mut(&id).expect("looked up above");
             log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
             let open = ch.channel.status() == ChannelStatus::Open && !busy;
-            // Inbound capacity nothing was paid into goes back to S's wallet.
-            let idle_inbound = open && idle_close_height(ch, &limits).is_some_and(|h| tip >= h);
+            // Inbound capacity nothing was paid into goes back to S's wallet (once S has a
+            // fee coin it does not hold for sold payments: not urgent).
+            let closable = open && free_coins > 0;
+            let idle_inbound = closable && idle_close_height(ch, &limits).is_some_and(|h| tip >= h);
             // So does inbound no live stake covers, once the notice has run out.
-            let uncovered_inbound = open
+            let uncovered_inbound = closable
                 && ch
                     .uncovered_since
                     .is_some_and(|h| tip >= h.saturating_add(limits.inbound_notice_blocks));
@@ -2059,6 +2097,9 @@ impl ServerCore {
                 }
                 match self.publish_broadcast(onchain, b) {
                     Ok(txid) => {
+                        if close_by_s {
+                            free_coins = free_coins.saturating_sub(1);
+                        }
                         if let Some(next) = next {
                             ch.channel = next;
                         }

@@ -1088,11 +1088,7 @@ impl OnchainWallet {
             .own_child(&parent_tx, ours, rate, (parent_fee, replaced_fee))
             .and_then(|(tx, change_index)| {
                 source.broadcast(&tx)?;
-                let _ = self
-                    .wallet
-                    .reveal_addresses_to(KeychainKind::Internal, change_index)
-                    .count();
-                self.record_unconfirmed(&tx);
+                self.published(&tx, change_index);
                 Ok(tx.compute_txid())
             });
         match published {
@@ -1176,8 +1172,8 @@ impl OnchainWallet {
         needed
     }
 
-    /// Keeps `txid`, a transaction of ours the wallet wants confirmed (S's funding of a
-    /// channel), going: where it waits in the node's mempool, [`Self::bump_own`]; where it
+    /// Keeps `txid` (of `output`, one of its outputs: a channel's funding output), a
+    /// transaction of ours the wallet wants confirmed (S's funding of a channel), going: where it waits in the node's mempool, [`Self::bump_own`]; where it
     /// left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
     /// is published again, with the unconfirmed transactions of ours it spends that left
     /// too, unless another transaction of ours spends one of their coins now: then it
@@ -1189,10 +1185,11 @@ impl OnchainWallet {
     pub fn keep_own_going(
         &mut self,
         source: &dyn ChainSource,
-        txid: Txid,
+        output: OutPoint,
         (ceiling, deep): (FeeRate, u32),
         give_up: bool,
     ) -> Result<OwnTx, WalletError> {
+        let txid = output.txid;
         if self.wallet.get_tx(txid).is_some() {
             return self.bump_own(source, txid, ceiling).map(OwnTx::Going);
         }
@@ -1200,8 +1197,7 @@ impl OnchainWallet {
         let needed = self.needed_by(txid, &confirmed);
         if needed.is_empty() {
             let nowhere = || -> Result<bool, ChainSourceError> {
-                Ok(source.mempool_entry(&txid)?.is_none()
-                    && source.find_tx(&OutPoint::new(txid, 0))?.is_none())
+                Ok(source.mempool_entry(&txid)?.is_none() && source.find_tx(&output)?.is_none())
             };
             if give_up && nowhere()? {
                 return Ok(OwnTx::Dead(None));
@@ -1307,11 +1303,8 @@ impl OnchainWallet {
             .finish()
             .map_err(|e| WalletError::Build(e.to_string()))?;
         let back = self.sign(psbt)?;
-        self.broadcast(source, &back)?;
-        let _ = self
-            .wallet
-            .reveal_addresses_to(KeychainKind::Internal, change_index)
-            .count();
+        source.broadcast(&back)?;
+        self.published(&back, change_index);
         Ok(OwnTx::Going(Some(format!(
             "{txid} cannot be published again ({why}): its coins come back to us in {}",
             back.compute_txid()
@@ -1500,13 +1493,19 @@ impl OnchainWallet {
         change_index: u32,
     ) -> Result<Txid, WalletError> {
         source.broadcast_package(&[parent.clone(), child.clone()])?;
-        // Only now is the change index handed out for good (a refused package reveals none).
+        self.published(&child, change_index);
+        Ok(child.compute_txid())
+    }
+
+    /// `tx`, just published, paying its change to `change_index`: only now is the index
+    /// handed out for good (a refused transaction reveals none), and `tx` recorded as
+    /// unconfirmed.
+    fn published(&mut self, tx: &Transaction, change_index: u32) {
         let _ = self
             .wallet
             .reveal_addresses_to(KeychainKind::Internal, change_index)
             .count();
-        self.record_unconfirmed(&child);
-        Ok(child.compute_txid())
+        self.record_unconfirmed(tx);
     }
 
     /// Pays (more) for each of `parents`, channel transactions the caller's bookkeeping

@@ -41,6 +41,12 @@ impl Story {
         Story::build(listen_port, server_args, nonce_log, false)
     }
 
+    /// The story with each `(flag, value)` of `changes` in S's `server init`
+    /// ([`server_init_with`]).
+    pub fn with_init(changes: &[(&str, &str)]) -> Story {
+        Story::build_with(None, &[], (false, false), changes)
+    }
+
     /// The story with S's stderr (its request log) kept in [`Story::server_log`].
     pub fn logged(server_args: &[&str]) -> Story {
         Story::build(None, server_args, false, true)
@@ -52,9 +58,21 @@ impl Story {
     }
 
     fn build(listen_port: Option<u16>, server_args: &[&str], nonce_log: bool, log: bool) -> Story {
+        Story::build_with(listen_port, server_args, (nonce_log, log), &[])
+    }
+
+    fn build_with(
+        listen_port: Option<u16>,
+        server_args: &[&str],
+        (nonce_log, log): (bool, bool),
+        init: &[(&str, &str)],
+    ) -> Story {
         let env = Env::new();
         let s = env.wallet("s");
-        server_init(&s, listen_port);
+        let listen = listen_port.map(|p| format!("127.0.0.1:{p}"));
+        let mut init = init.to_vec();
+        init.extend(listen.as_deref().map(|l| ("--listen", l)));
+        server_init_with(&s, &init);
         fund(&s, &env, 1_000_000);
         let s_spare = s.ok(&["wallet", "address"])["address"]
             .as_str()
