@@ -1145,8 +1145,12 @@ impl ServerCore {
                 // against the client's limits (and S's) for `open_expiry_blocks`.
                 Err(e) if e.code() == "server_cannot_fund" => {
                     let ch = inner.channels.get_mut(&id).expect("exists");
-                    ch.channel = ch.channel.closed();
-                    self.save(ch)?;
+                    let closed = ch.channel.closed();
+                    let old = std::mem::replace(&mut ch.channel, closed);
+                    if let Err(saving) = self.save(ch) {
+                        ch.channel = old;
+                        return Err(saving);
+                    }
                     return Err(e);
                 }
                 funded => funded?,
@@ -1980,19 +1984,15 @@ impl ServerCore {
         // block is seen even by a token that missed it).
         let key = token.map(|t| (t, tip.hash));
         let (tip, mut looked) = (tip.height, 0);
-        let (limits, uncovered, watched, mut free_coins) = {
+        let (limits, uncovered, watched) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
-            // What S's own closes of inbound channels may spend: not the coins held for
-            // sold payments.
-            let free_coins = self.free_fee_coins(&mut inner, tip);
             let watched: Vec<ChannelId> = inner.channels.keys().copied().collect();
             // Inbound S funded that its client's live stake no longer covers (policy stake).
             (
                 inner.settings.limits.clone(),
                 uncovered_inbound(&inner),
                 watched,
-                free_coins,
             )
         };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
@@ -2020,6 +2020,14 @@ impl ServerCore {
                     .channel
                     .latest()
                     .is_some_and(|l| !l.state.ptlcs.is_empty());
+            // S's own close of inbound capacity (idle, or no longer covered by stake) is
+            // not urgent: it waits for a fee coin beyond those held for sold payments,
+            // counted now (requests go on between two channels of a pass).
+            let due = idle_close_height(ch, &limits).is_some_and(|h| tip >= h)
+                || ch
+                    .uncovered_since
+                    .is_some_and(|h| tip >= h.saturating_add(limits.inbound_notice_blocks));
+            let spare_coin = due && !busy && self.free_fee_coins(&mut inner, tip) > 0;
             let Inner {
                 channels,
                 onchain,
@@ -2029,9 +2037,8 @@ impl ServerCore {
             let (ch, quiet) = channels.watch_mut(&id).expect("looked up above");
             log.extend(self.track_inbound(ch, &uncovered, &limits, tip));
             let open = ch.channel.status() == ChannelStatus::Open && !busy;
-            // Inbound capacity nothing was paid into goes back to S's wallet (once S has a
-            // fee coin it does not hold for sold payments: not urgent).
-            let closable = open && free_coins > 0;
+            // Inbound capacity nothing was paid into goes back to S's wallet.
+            let closable = open && spare_coin;
             let idle_inbound = closable && idle_close_height(ch, &limits).is_some_and(|h| tip >= h);
             // So does inbound no live stake covers, once the notice has run out.
             let uncovered_inbound = closable
@@ -2097,9 +2104,6 @@ impl ServerCore {
                 }
                 match self.publish_broadcast(onchain, b) {
                     Ok(txid) => {
-                        if close_by_s {
-                            free_coins = free_coins.saturating_sub(1);
-                        }
                         if let Some(next) = next {
                             ch.channel = next;
                         }
