@@ -621,14 +621,13 @@ fn a_parent_the_other_side_already_paid_for_is_published_without_our_child() {
 #[test]
 fn a_dropped_transaction_kept_going_keeps_its_coins_and_is_published_again() {
     use asyncpay::wallet::OwnTx;
-    let dir = tempfile::tempdir().unwrap();
-    let source = RegtestSource::open(dir.path()).unwrap();
-    let ledger = source.ledger().clone();
-    let mut s = wallet(&source, 1);
-    let coin = s.next_address();
-    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
-    s.sync(&source).unwrap();
-    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let OneCoin {
+        dir: _dir,
+        source,
+        ledger,
+        mut s,
+        elsewhere,
+    } = one_coin();
     let funding = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
     let txid = s.broadcast(&source, &funding).unwrap();
     s.keep([txid]);
@@ -663,14 +662,13 @@ fn a_dropped_transaction_kept_going_keeps_its_coins_and_is_published_again() {
 #[test]
 fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
     use asyncpay::wallet::OwnTx;
-    let dir = tempfile::tempdir().unwrap();
-    let source = RegtestSource::open(dir.path()).unwrap();
-    let ledger = source.ledger().clone();
-    let mut s = wallet(&source, 1);
-    let coin = s.next_address();
-    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
-    s.sync(&source).unwrap();
-    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let OneCoin {
+        dir,
+        source,
+        ledger,
+        mut s,
+        elsewhere,
+    } = one_coin();
     let first = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
     let first = s.broadcast(&source, &first).unwrap();
     let second = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
@@ -730,19 +728,18 @@ fn no_fee_child_takes_the_coin_of_a_dropped_transaction_kept_going() {
 #[test]
 fn a_transaction_kept_going_that_the_node_refuses_gives_its_coins_back_when_given_up() {
     use asyncpay::wallet::OwnTx;
-    let dir = tempfile::tempdir().unwrap();
-    let source = RegtestSource::open(dir.path()).unwrap();
-    let ledger = source.ledger().clone();
-    let mut s = wallet(&source, 1);
-    let coin = s.next_address();
-    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
-    s.sync(&source).unwrap();
-    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let OneCoin {
+        dir: _dir,
+        source,
+        ledger,
+        mut s,
+        elsewhere,
+    } = one_coin();
     let mut refused = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
     refused.output[0].value += sat(1_000_000);
     let txid = refused.compute_txid();
     assert!(ledger.submit(&refused).is_err());
-    s.hold_refused(&refused);
+    s.record_before_publishing(&refused);
     s.keep([txid]);
     s.sync(&source).unwrap();
     let limits = (FeeRate::from_sat_per_vb_u32(4), 6);
@@ -816,14 +813,13 @@ fn a_coin_someone_else_can_still_replace_is_not_spent() {
 /// other, and the channel transaction goes out.
 #[test]
 fn an_anchor_child_takes_a_kept_coin_when_there_is_no_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = RegtestSource::open(dir.path()).unwrap();
-    let ledger = source.ledger().clone();
-    let mut s = wallet(&source, 1);
-    let address = s.next_address().address;
-    ledger.fund_address(&address, sat(1_000_000)).unwrap();
-    s.sync(&source).unwrap();
-    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    let OneCoin {
+        dir: _dir,
+        source,
+        ledger,
+        mut s,
+        elsewhere,
+    } = one_coin();
     let funding = s.send(&elsewhere, sat(100_000), fee_rate()).unwrap();
     let funding = s.broadcast(&source, &funding).unwrap();
     s.keep([funding]);
@@ -864,5 +860,33 @@ fn anchor_parent(ledger: &Ledger) -> bitcoin::Transaction {
                 script_pubkey: ScriptBuf::new_p2a(),
             },
         ],
+    }
+}
+
+/// A regtest ledger in a temporary directory (`dir`), wallet `s` (seed 1) holding one
+/// confirmed coin of 1,000,000 sat, and an address of another wallet's.
+struct OneCoin {
+    dir: tempfile::TempDir,
+    source: RegtestSource,
+    ledger: Ledger,
+    s: OnchainWallet,
+    elsewhere: Address<NetworkUnchecked>,
+}
+
+fn one_coin() -> OneCoin {
+    let dir = tempfile::tempdir().unwrap();
+    let source = RegtestSource::open(dir.path()).unwrap();
+    let ledger = source.ledger().clone();
+    let mut s = wallet(&source, 1);
+    let coin = s.next_address();
+    ledger.fund_address(&coin.address, sat(1_000_000)).unwrap();
+    s.sync(&source).unwrap();
+    let elsewhere = unchecked(&wallet(&source, 2).next_address().address);
+    OneCoin {
+        dir,
+        source,
+        ledger,
+        s,
+        elsewhere,
     }
 }

@@ -734,7 +734,7 @@ impl ServerCore {
             Box::new(move || sync().map_err(|e| e.to_string())),
         ));
         let kept_fundings = waiting_fundings(channels.values())
-            .map(|(_, txid)| txid)
+            .map(|(_, output)| output.txid)
             .collect();
         let core = ServerCore {
             store,
@@ -1307,11 +1307,13 @@ impl ServerCore {
         // In S's wallet before it leaves (the sync before a broadcast makes it durable):
         // kept going from then on, published again at the next block if the node refuses it.
         let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
-        wallet.hold_refused(&tx);
+        wallet.record_before_publishing(&tx);
         if wallet.persist_into(state) {
             self.store.save(&*state).map_err(store_error)?;
         }
-        self.broadcast_from_wallet(inner, &tx)?;
+        self.chain
+            .broadcast(&tx)
+            .map_err(|e| internal(format!("publishing failed: {e}")))?;
         Ok(msg)
     }
 
@@ -1528,21 +1530,20 @@ impl ServerCore {
             .values()
             .filter(|c| c.channel.is_live())
             .count();
-        let fundings: Vec<(ChannelId, bitcoin::Txid)> =
-            waiting_fundings(inner.channels.values()).collect();
-        *self.kept_fundings() = fundings.iter().map(|(_, txid)| *txid).collect();
-        // A funding waited long enough `open_expiry_blocks` after its open: where it
-        // cannot be published again, S takes its coins back.
+        // Each with whether it waited long enough (`open_expiry_blocks` after its open)
+        // that S takes its coins back where it cannot be published again.
         let expiry = inner.settings.limits.open_expiry_blocks;
-        let waited_long = |id: &ChannelId| {
-            inner.channels[id]
-                .opened_height
-                .is_some_and(|h| tip >= h.saturating_add(expiry))
-        };
-        let fundings: Vec<(ChannelId, bitcoin::Txid, bool)> = fundings
-            .into_iter()
-            .map(|(id, txid)| (id, txid, waited_long(&id)))
+        let fundings: Vec<(ChannelId, OutPoint, bool)> = waiting_fundings(inner.channels.values())
+            .map(|(id, output)| {
+                let opened = inner.channels[&id].opened_height;
+                (
+                    id,
+                    output,
+                    opened.is_some_and(|h| tip >= h.saturating_add(expiry)),
+                )
+            })
             .collect();
+        *self.kept_fundings() = fundings.iter().map(|(_, o, _)| o.txid).collect();
         let (wallet, state) = match self.onchain_of(&mut inner.onchain) {
             Ok(pair) => pair,
             Err(e) => return errors.push(format!("fee bumping: {}", e.message())),
@@ -1558,12 +1559,8 @@ impl ServerCore {
         // the day would keep S's coins and its client waiting for good.
         let ceiling = FeeRate::from_sat_per_kwu(estimate.to_sat_per_kwu().saturating_mul(2))
             .min(crate::wallet::onchain::MAX_BUMP_FEE_RATE);
-        for (id, txid, give_up) in fundings {
-            let limits = (ceiling, FUNDING_GIVEN_UP);
-            let output = inner.channels[&id]
-                .channel
-                .funding_outpoint()
-                .expect("listed");
+        for (id, output, give_up) in fundings {
+            let (limits, txid) = ((ceiling, FUNDING_GIVEN_UP), output.txid);
             match wallet.keep_own_going(self.chain.as_ref(), output, limits, give_up) {
                 Ok(OwnTx::Going(Some(line))) => log.push(format!("channel {id}: funding {line}")),
                 Ok(OwnTx::Going(None)) => {}
@@ -1623,17 +1620,6 @@ impl ServerCore {
         if errors.is_empty() {
             inner.fees_checked_at = Some(tip);
         }
-    }
-
-    fn broadcast_from_wallet(&self, inner: &mut Inner, tx: &Transaction) -> Result<(), ApiError> {
-        let (wallet, state) = inner.onchain.as_mut().expect("wallet loaded");
-        wallet
-            .broadcast(self.chain.as_ref(), tx)
-            .map_err(|e| internal(format!("publishing failed: {e}")))?;
-        if wallet.persist_into(state) {
-            self.store.save(&*state).map_err(store_error)?;
-        }
-        Ok(())
     }
 
     fn on_funding(
@@ -2492,17 +2478,18 @@ fn check_stake(inner: &Inner, client: &NodeId, capacity: u64) -> Result<(), ApiE
     Ok(())
 }
 
-/// The fundings S published that wait for their first confirmation, with their channels.
+/// The funding outputs S published that wait for their first confirmation, with their
+/// channels.
 fn waiting_fundings<'a>(
     channels: impl Iterator<Item = &'a ServerChannel> + 'a,
-) -> impl Iterator<Item = (ChannelId, bitcoin::Txid)> + 'a {
+) -> impl Iterator<Item = (ChannelId, OutPoint)> + 'a {
     channels
         .filter(|c| c.channel.status() == ChannelStatus::AwaitingFunding)
         .filter_map(|c| {
-            let txid = c.channel.funding_outpoint()?.txid;
+            let output = c.channel.funding_outpoint()?;
             c.published
-                .contains(&txid)
-                .then_some((c.channel.id(), txid))
+                .contains(&output.txid)
+                .then_some((c.channel.id(), output))
         })
 }
 

@@ -1311,9 +1311,9 @@ impl OnchainWallet {
         ))))
     }
 
-    /// Records `tx`, ours, that the node refused, as one of ours unconfirmed all the
-    /// same: kept going ([`Self::keep`]), it is published again at the next try.
-    pub fn hold_refused(&mut self, tx: &Transaction) {
+    /// Records `tx`, ours, as unconfirmed before it is published: kept going
+    /// ([`Self::keep`]), it is published again at the next try if the node refuses it.
+    pub fn record_before_publishing(&mut self, tx: &Transaction) {
         self.record_unconfirmed(tx);
     }
 
@@ -1694,29 +1694,26 @@ impl OnchainWallet {
     /// The wallet's coins made by unconfirmed transactions that spend no coin of ours
     /// (someone else's, which they can still replace).
     fn unconfirmed_received(&self) -> Vec<OutPoint> {
-        self.wallet
-            .list_unspent()
-            .filter(|u| !u.chain_position.is_confirmed())
-            .filter(|u| {
-                self.wallet
-                    .tx_graph()
-                    .get_tx(u.outpoint.txid)
-                    .is_none_or(|t| self.wallet.sent_and_received(&t).0 == Amount::ZERO)
-            })
-            .map(|u| u.outpoint)
-            .collect()
+        self.unconfirmed_outputs(|tx| {
+            tx.is_none_or(|t| self.wallet.sent_and_received(t).0 == Amount::ZERO)
+        })
     }
 
     /// The wallet's coins made by unconfirmed version 3 transactions.
     fn unconfirmed_v3_outputs(&self) -> Vec<OutPoint> {
+        self.unconfirmed_outputs(|tx| {
+            tx.is_some_and(|t| t.version == bitcoin::transaction::Version(3))
+        })
+    }
+
+    /// The wallet's unspent coins made by unconfirmed transactions that `made_by` takes
+    /// (given the transaction, if the wallet holds it).
+    fn unconfirmed_outputs(&self, made_by: impl Fn(Option<&Transaction>) -> bool) -> Vec<OutPoint> {
+        let graph = self.wallet.tx_graph();
         self.wallet
             .list_unspent()
             .filter(|u| !u.chain_position.is_confirmed())
-            .filter(|u| {
-                self.wallet
-                    .get_tx(u.outpoint.txid)
-                    .is_some_and(|t| t.tx_node.tx.version == bitcoin::transaction::Version(3))
-            })
+            .filter(|u| made_by(graph.get_tx(u.outpoint.txid).as_deref()))
             .map(|u| u.outpoint)
             .collect()
     }
@@ -1770,10 +1767,11 @@ impl OnchainWallet {
                 crate::units::sat(balance.immature.to_sat())
             ));
         }
+        let received = self.unconfirmed_received();
         let waiting: Amount = self
             .wallet
             .list_unspent()
-            .filter(|u| self.unconfirmed_received().contains(&u.outpoint))
+            .filter(|u| received.contains(&u.outpoint))
             .map(|u| u.txout.value)
             .sum();
         if waiting > Amount::ZERO {
