@@ -66,7 +66,9 @@ fn run(ctx: &mut Context, line: &str) {
 pub struct Node {
     pub name: String,
     pub dir: PathBuf,
-    chain: PathBuf,
+    /// The ledger this wallet keeps for its life, as a long-running process (or the REPL)
+    /// does: checked again only when it changed ([`Ledger::check_recent`]).
+    ledger: Ledger,
     store: Store,
     _dir: DataDir,
 }
@@ -88,7 +90,7 @@ impl Node {
         Node {
             name: name.to_owned(),
             dir,
-            chain: chain.to_path_buf(),
+            ledger: Ledger::open(chain).unwrap(),
             store,
             _dir: data_dir,
         }
@@ -98,7 +100,13 @@ impl Node {
     pub fn engine(&self) -> Engine<'_> {
         Engine::new(&self.store, Network::Regtest)
             .unwrap()
-            .with_chain(Box::new(RegtestSource::open(&self.chain).unwrap()))
+            .with_chain(Box::new(self.chain_source()))
+    }
+
+    /// The chain source on the kept ledger.
+    fn chain_source(&self) -> RegtestSource {
+        self.ledger.check_recent().unwrap();
+        RegtestSource::new(self.ledger.clone())
     }
 
     /// Pays `sat` to this wallet's on-chain wallet from the ledger's faucet (confirmed).
@@ -107,8 +115,7 @@ impl Node {
         let (mut wallet, state) = engine.onchain().unwrap();
         let address = wallet.next_address().address;
         engine.save_onchain(&mut wallet, state).unwrap();
-        Ledger::open(&self.chain)
-            .unwrap()
+        self.ledger
             .fund_address(&address, Amount::from_sat(sat))
             .unwrap();
     }
