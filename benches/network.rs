@@ -9,7 +9,9 @@
 //! BIP340 verification measured in this run; S's commits per payment and the syncs of its
 //! log that made them durable (group commit, ADR 0014: requests waiting at once share one);
 //! the replay journal's appends per payment and the syncs that made them durable (grouped
-//! the same way).
+//! the same way); how long S's one lock of its state was held per payment (wall time, and
+//! the CPU time its holders used meanwhile), and the payments per second that CPU time bounds
+//! S at (every request and the watcher serialize on the lock).
 //! `cargo bench --bench network`.
 
 mod common;
@@ -32,9 +34,10 @@ fn main() {
     );
     println!(
         "| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | \
-         × BIP340 | S commits, log syncs per payment | journal appends, syncs per payment |"
+         × BIP340 | S commits, log syncs per payment | journal appends, syncs per payment | \
+         S's lock held per payment, wall, CPU | payments/s its CPU bounds S at |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for pairs in [1usize, 2, 4, 8] {
         let net = functional::create_network(pairs, pairs, 1);
         // Warm-up: one payment per pair (fundings confirmed, first syncs done).
@@ -43,11 +46,12 @@ fn main() {
         }
         let s = net.servers[0].running();
         let core = s.core();
-        let (s0, all0, g0, j0, t0) = (
+        let (s0, all0, g0, j0, l0, t0) = (
             cpu(Some("tokio-")),
             cpu(None),
             core.group_stats(),
             s.journal_stats(),
+            core.lock_stats(),
             Instant::now(),
         );
         std::thread::scope(|scope| {
@@ -67,9 +71,12 @@ fn main() {
         let wall = t0.elapsed().as_secs_f64();
         let s_cpu = (cpu(Some("tokio-")) - s0) / n;
         let all_cpu = (cpu(None) - all0) / n;
-        let (g, j) = (core.group_stats(), s.journal_stats());
+        let (g, j, l) = (core.group_stats(), s.journal_stats(), core.lock_stats());
+        let held = (l.held - l0.held).as_secs_f64() / n;
+        let held_cpu = (l.cpu - l0.cpu).as_secs_f64() / n;
         println!(
-            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} | {:.1}, {:.1} |",
+            "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} | {:.1}, {:.1} \
+             | {:.2}, {:.2} ms | {:.0} |",
             n / wall,
             s_cpu * 1e3,
             s_cpu / verify,
@@ -78,7 +85,10 @@ fn main() {
             (g.commits - g0.commits) as f64 / n,
             (g.syncs - g0.syncs) as f64 / n,
             (j.commits - j0.commits) as f64 / n,
-            (j.syncs - j0.syncs) as f64 / n
+            (j.syncs - j0.syncs) as f64 / n,
+            held * 1e3,
+            held_cpu * 1e3,
+            1.0 / held_cpu
         );
     }
 }

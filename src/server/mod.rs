@@ -593,6 +593,74 @@ pub struct Quarantined {
     pub reason: String,
 }
 
+/// S's lock of its state, held: the time it is held is counted ([`ServerCore::lock_stats`]).
+struct Held<'a> {
+    guard: std::sync::MutexGuard<'a, Inner>,
+    since: std::time::Instant,
+    cpu_since: std::time::Duration,
+    stats: &'a LockCounters,
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.guard
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let cpu = thread_cpu().saturating_sub(self.cpu_since);
+        self.stats.taken.fetch_add(1, Relaxed);
+        self.stats
+            .held_ns
+            .fetch_add(nanos(self.since.elapsed()), Relaxed);
+        self.stats.cpu_ns.fetch_add(nanos(cpu), Relaxed);
+    }
+}
+
+#[derive(Default)]
+struct LockCounters {
+    taken: std::sync::atomic::AtomicU64,
+    held_ns: std::sync::atomic::AtomicU64,
+    cpu_ns: std::sync::atomic::AtomicU64,
+}
+
+/// The CPU time the calling thread has used.
+fn thread_cpu() -> std::time::Duration {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        std::time::Duration::new(
+            u64::try_from(t.tv_sec).unwrap_or(0),
+            u32::try_from(t.tv_nsec).unwrap_or(0),
+        )
+    }
+    #[cfg(not(unix))]
+    std::time::Duration::ZERO
+}
+
+/// How often S's lock of its state was taken and for how long in all, since S started:
+/// every request and the watcher serialize on it, so it bounds S's payments per second at
+/// one over the time it is held per payment (`cargo bench --bench network`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockStats {
+    /// Times taken.
+    pub taken: u64,
+    /// Wall time held, in all (with the holder's waits for the CPU on a loaded machine).
+    pub held: std::time::Duration,
+    /// CPU time the holders used while they held it, in all.
+    pub cpu: std::time::Duration,
+}
+
 /// The server's state and logic, shared by the HTTP handlers and the chain watcher.
 pub struct ServerCore {
     store: Store,
@@ -607,6 +675,7 @@ pub struct ServerCore {
     /// Unix time this core was opened (`server run` started).
     started_at: u64,
     inner: Mutex<Inner>,
+    lock_counters: LockCounters,
     /// Requests waiting for `inner`: the watcher lets them go first between two channels
     /// (a mutex does not hand itself to a waiter, so a pass would otherwise keep it).
     waiting: std::sync::atomic::AtomicUsize,
@@ -748,6 +817,7 @@ impl ServerCore {
             waiting: std::sync::atomic::AtomicUsize::new(0),
             looked: std::sync::atomic::AtomicUsize::new(0),
             kept_fundings: Mutex::new(kept_fundings),
+            lock_counters: LockCounters::default(),
             inner: Mutex::new(Inner {
                 settings,
                 channels: book::ChannelBook::new(channels),
@@ -786,7 +856,7 @@ impl ServerCore {
         self.manual.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> Held<'_> {
         use std::sync::atomic::Ordering::SeqCst;
         self.waiting.fetch_add(1, SeqCst);
         let guard = self.lock_unannounced();
@@ -794,15 +864,22 @@ impl ServerCore {
         guard
     }
 
-    fn lock_unannounced(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
+    fn lock_unannounced(&self) -> Held<'_> {
+        let guard = self
+            .inner
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Held {
+            guard,
+            since: std::time::Instant::now(),
+            cpu_since: thread_cpu(),
+            stats: &self.lock_counters,
+        }
     }
 
     /// The lock for the watcher's next channel, once the requests waiting for it had it (for
     /// at most [`WATCHER_YIELD`]: a flood of requests delays a pass, it does not stop it).
-    fn lock_after_requests(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock_after_requests(&self) -> Held<'_> {
         let start = std::time::Instant::now();
         while self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
             && start.elapsed() < WATCHER_YIELD
@@ -864,6 +941,16 @@ impl ServerCore {
     /// S's commits whose sync was deferred, and the syncs that made them durable.
     pub fn group_stats(&self) -> crate::store::GroupStats {
         self.store.group_stats()
+    }
+
+    /// How much S's lock of its state was held since S started.
+    pub fn lock_stats(&self) -> LockStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        LockStats {
+            taken: self.lock_counters.taken.load(Relaxed),
+            held: std::time::Duration::from_nanos(self.lock_counters.held_ns.load(Relaxed)),
+            cpu: std::time::Duration::from_nanos(self.lock_counters.cpu_ns.load(Relaxed)),
+        }
     }
 
     /// What `GET /v1/info` shows.
