@@ -15,6 +15,9 @@
 //!   the payment scalar (published whether the close could be written or not); the
 //!   payment ends paid either way.
 //!   (Payments with failing client disks at random: `tests/payment_kills.rs`.)
+//! - S loses its power (`tests/fault/power_cut.c`: what was written but not synced is
+//!   gone): everything S answered before is still there when it starts again, as its
+//!   answers wait for the sync of every commit before them (ADR 0014).
 
 #![cfg(target_os = "linux")]
 
@@ -29,7 +32,7 @@ use serde_json::json;
 
 mod common;
 
-use common::fault::{failing_syncs, Failing};
+use common::fault::{failing_syncs, power_cut, Failing};
 use common::hostile::{node_of, now, secret, send, server_id};
 use common::procs::{to_node, value_at, Env, Server, Wallet};
 use common::story::{keys_of, server_init};
@@ -312,6 +315,153 @@ fn a_payers_disk_failing_in_pay_fails_plainly() {
     // It was exit 2, a usage error.
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("disk I/O error"), "{said}");
+    let id = story.pay(1_000);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+}
+
+/// `server run` of the story's S again on its port, on a disk that loses what was not
+/// synced when the power goes, once `cut` exists. Its watcher passes every 10 minutes: the
+/// sync at the end of a pass would hide an answer that left before its commit was synced.
+fn s_on_a_disk_that_loses_power(story: &mut Story, cut: &Path) {
+    let port = story.server.port();
+    let _ = story.server.child.kill();
+    let _ = story.server.child.wait();
+    let mut c = Server::command_watching(&story.s, &port, None, "600000");
+    power_cut(&mut c, story.env.root.path(), &story.s.dir, cut);
+    story.server = Server::spawn(c);
+}
+
+/// Cuts S's power; S starts again on its port (on a healthy disk).
+fn cut_the_power(story: &mut Story, cut: &Path) {
+    std::fs::write(cut, b"").unwrap();
+    let ended = ends(&mut story.server.child).expect("the power went");
+    assert_eq!(ended.code(), Some(137), "{ended}");
+    std::fs::remove_file(cut).unwrap();
+    let port = story.server.port();
+    story.server = Server::start_with(&story.s, &port, &[], None);
+}
+
+/// S loses its power right after it answered A's payment, and again right after it
+/// answered B's sale and claim: each time, what it answered is still there when it starts
+/// again, and the payment ends paid on both sides, to the satoshi. S commits without a
+/// sync of its own and syncs its log for every commit before any answer leaves (ADR 0014);
+/// an answer ahead of its sync would have lost the payment (A's pending state and package
+/// at the first cut, the sale and B's claimed state at the second).
+#[test]
+fn what_s_answered_survives_a_power_cut() {
+    let mut story = Story::new(&[]);
+    let cut = story.env.root.path().join("power-cut");
+    s_on_a_disk_that_loses_power(&mut story, &cut);
+    let id = story.pay(5_000);
+    cut_the_power(&mut story, &cut);
+
+    s_on_a_disk_that_loses_power(&mut story, &cut);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    cut_the_power(&mut story, &cut);
+
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    assert_eq!(story.b_balances(), (5_000, 295_000));
+    assert_eq!(story.a_balances(), (194_995, 5_005));
+}
+
+/// S loses its power three times at moments picked at random while A pays B again and
+/// again (each payment: A's `pay`, B's `receive`, A's `sync`; the commands cut short fail
+/// and are not retried until S is back). Once S is back on a healthy disk and both sides
+/// synced: every payment is paid on both sides or on neither, the channels' balances are
+/// exactly the payments paid (amount, and S's fee of 1000 ppm at A), and one more payment
+/// goes through. The delays are printed (`--nocapture`) and can be given back in
+/// `ASYNCPAY_TEST_POWER_CUTS_MS` (e.g. `400,900,150`).
+#[test]
+fn payments_survive_power_cuts_of_s_at_random_moments() {
+    let delays: Vec<u64> = match std::env::var("ASYNCPAY_TEST_POWER_CUTS_MS") {
+        Ok(given) => given.split(',').map(|d| d.parse().unwrap()).collect(),
+        Err(_) => {
+            let mut seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos() as u64;
+            (0..3)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    100 + (seed >> 33) % 1900
+                })
+                .collect()
+        }
+    };
+    println!("ASYNCPAY_TEST_POWER_CUTS_MS={}", {
+        let d: Vec<String> = delays.iter().map(u64::to_string).collect();
+        d.join(",")
+    });
+    let mut story = Story::new(&[]);
+    let cut = story.env.root.path().join("power-cut");
+    let (a, b, address) = (story.a.clone(), story.b.clone(), story.address.clone());
+    for delay in delays {
+        s_on_a_disk_that_loses_power(&mut story, &cut);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let steps: [(&Wallet, Vec<&str>); 3] = [
+                    (&a, vec!["pay", &address, "1000"]),
+                    (&b, vec!["receive"]),
+                    (&a, vec!["sync"]),
+                ];
+                'payments: while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    for (w, args) in &steps {
+                        let done = w.cmd(args).output().unwrap();
+                        if !done.status.success() || stop.load(std::sync::atomic::Ordering::SeqCst)
+                        {
+                            break 'payments;
+                        }
+                    }
+                }
+            });
+            std::thread::sleep(Duration::from_millis(delay));
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            cut_the_power(&mut story, &cut);
+        });
+    }
+
+    // S back for good: both sides catch up.
+    for _ in 0..3 {
+        let _ = a.cmd(&["sync"]).output().unwrap();
+        let _ = b.cmd(&["receive"]).output().unwrap();
+    }
+    a.ok(&["sync"]);
+    let listed = a.ok(&["payments", "list", "--all"]);
+    let ids: Vec<String> = listed["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["payment_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut paid = 0u64;
+    for id in &ids {
+        let at_a = status(&a, id);
+        let at_b = b
+            .cmd(&["payments", "show", id])
+            .output()
+            .unwrap()
+            .status
+            .success()
+            .then(|| status(&b, id));
+        assert_eq!(
+            at_a == "paid",
+            at_b.as_deref() == Some("paid"),
+            "payment {id}: {at_a} at A, {at_b:?} at B"
+        );
+        paid += u64::from(at_a == "paid");
+    }
+    println!("{paid} of {} payments paid", ids.len());
+    assert_eq!(story.b_balances(), (1_000 * paid, 300_000 - 1_000 * paid));
+    assert_eq!(
+        story.a_balances(),
+        (200_000 - 1_001 * paid, 1_001 * paid),
+        "{paid} of {} payments paid",
+        ids.len()
+    );
     let id = story.pay(1_000);
     story.b.ok(&["receive"]);
     assert_eq!(status(&story.b, &id), "paid");

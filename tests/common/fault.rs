@@ -1,28 +1,30 @@
-//! A disk whose syncs fail: `tests/fault/fail_sync.c`, preloaded into an `asyncpay`
-//! process (`LD_PRELOAD`: Linux, where the tests that use it run), makes `fsync` and
-//! `fdatasync` of the files whose path contains a given string return `EIO`, as a failing
-//! disk does; everything else is the real system.
+//! Faults of the disk and the machine, preloaded into an `asyncpay` process (`LD_PRELOAD`:
+//! Linux, where the tests that use them run); everything else is the real system:
+//! - `tests/fault/fail_sync.c` makes `fsync` and `fdatasync` of the files whose path
+//!   contains a given string return `EIO`, as a failing disk does;
+//! - `tests/fault/power_cut.c` cuts the power: what was written to those files but not
+//!   synced is gone, and the process ends at once.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The shim, compiled into `dir` with the system's C compiler (the build needs one for
-/// libsecp256k1 already).
-pub fn shim(dir: &Path) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault/fail_sync.c");
-    let out = dir.join("libfail_sync.so");
+/// The shim `tests/fault/NAME.c`, compiled into `dir` with the system's C compiler (the
+/// build needs one for libsecp256k1 already).
+pub fn shim(dir: &Path, name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fault/{name}.c"));
+    let out = dir.join(format!("lib{name}.so"));
     if out.exists() {
         return out;
     }
     // Compiled aside and renamed: a half-written library would be skipped by the loader
-    // with a mere warning, and the disk would not fail.
-    let aside = dir.join(format!("libfail_sync.{}.tmp", std::process::id()));
+    // with a mere warning, and the fault would not happen.
+    let aside = dir.join(format!("lib{name}.{}.tmp", std::process::id()));
     let compiled = ["cc", "gcc"].iter().any(|cc| {
         Command::new(cc)
             .args(["-shared", "-fPIC", "-o"])
             .arg(&aside)
             .arg(&source)
-            .arg("-ldl")
+            .args(["-ldl", "-lpthread"])
             .status()
             .is_ok_and(|s| s.success())
     });
@@ -44,7 +46,7 @@ pub enum Failing<'a> {
 /// `c` (an `asyncpay` command) with the syncs of every file whose path contains `of`
 /// failing as `when` says; the shim is compiled into `dir`.
 pub fn failing_syncs(c: &mut Command, dir: &Path, of: &Path, when: Failing<'_>) {
-    c.env("LD_PRELOAD", shim(dir))
+    c.env("LD_PRELOAD", shim(dir, "fail_sync"))
         .env("ASYNCPAY_TEST_FAIL_SYNC_OF", of);
     match when {
         Failing::While(trigger) => c.env("ASYNCPAY_TEST_FAIL_SYNC_WHEN", trigger),
@@ -53,4 +55,14 @@ pub fn failing_syncs(c: &mut Command, dir: &Path, of: &Path, when: Failing<'_>) 
             .env("ASYNCPAY_TEST_FAIL_SYNC_AFTER", n.to_string())
             .env("ASYNCPAY_TEST_FAIL_SYNC_COUNT", "1"),
     };
+}
+
+/// `c` (an `asyncpay` command) on a disk that loses what was not synced when the power
+/// goes (`tests/fault/power_cut.c`): the files whose path contains `of` are put back as
+/// their last sync left them, and the process ends with status 137, once `cut` exists. The
+/// shim is compiled into `dir`.
+pub fn power_cut(c: &mut Command, dir: &Path, of: &Path, cut: &Path) {
+    c.env("LD_PRELOAD", shim(dir, "power_cut"))
+        .env("ASYNCPAY_TEST_POWER_OF", of)
+        .env("ASYNCPAY_TEST_POWER_CUT", cut);
 }

@@ -166,7 +166,12 @@ impl Server {
     }
 
     /// [`Server::command`], its watcher passing every `interval_ms`.
-    fn command_watching(s: &Wallet, port: &str, log: Option<&Path>, interval_ms: &str) -> Command {
+    pub fn command_watching(
+        s: &Wallet,
+        port: &str,
+        log: Option<&Path>,
+        interval_ms: &str,
+    ) -> Command {
         let listen = format!("127.0.0.1:{port}");
         let mut c = s.cmd(&[
             "server",
