@@ -367,9 +367,10 @@ fn what_s_answered_survives_a_power_cut() {
     assert_eq!(story.a_balances(), (194_995, 5_005));
 }
 
-/// S loses its power three times at moments picked at random while A pays B again and
-/// again (each payment: A's `pay`, B's `receive`, A's `sync`; the commands cut short fail
-/// and are not retried until S is back). Once S is back on a healthy disk and both sides
+/// The machine loses its power five times at moments picked at random while A pays B
+/// again and again (each payment: A's `pay`, B's `receive`, A's `sync`): S and whichever
+/// command of A's or B's runs lose what they wrote and did not sync, and the commands cut
+/// short are not run again until S is back. Once S is back on a healthy disk and both sides
 /// synced: every payment is paid on both sides or on neither, the channels' balances are
 /// exactly the payments paid (amount, and S's fee of 1000 ppm at A), and one more payment
 /// goes through. The delays are printed (`--nocapture`) and can be given back in
@@ -383,10 +384,10 @@ fn payments_survive_power_cuts_of_s_at_random_moments() {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .subsec_nanos() as u64;
-            (0..3)
+            (0..5)
                 .map(|_| {
                     seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    100 + (seed >> 33) % 1900
+                    50 + (seed >> 33) % 1500
                 })
                 .collect()
         }
@@ -398,6 +399,7 @@ fn payments_survive_power_cuts_of_s_at_random_moments() {
     let mut story = Story::new(&[]);
     let cut = story.env.root.path().join("power-cut");
     let (a, b, address) = (story.a.clone(), story.b.clone(), story.address.clone());
+    let root = story.env.root.path().to_path_buf();
     for delay in delays {
         s_on_a_disk_that_loses_power(&mut story, &cut);
         let stop = std::sync::atomic::AtomicBool::new(false);
@@ -410,7 +412,12 @@ fn payments_survive_power_cuts_of_s_at_random_moments() {
                 ];
                 'payments: while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     for (w, args) in &steps {
-                        let done = w.cmd(args).output().unwrap();
+                        let mut c = w.cmd(args);
+                        power_cut(&mut c, &root, &w.dir, &cut);
+                        let done = c.output().unwrap();
+                        if done.status.code() == Some(137) {
+                            println!("`{}` lost its power", args[0]);
+                        }
                         if !done.status.success() || stop.load(std::sync::atomic::Ordering::SeqCst)
                         {
                             break 'payments;
