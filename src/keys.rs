@@ -136,7 +136,7 @@ impl Seed {
 /// Derivations are cached (issue 10: S derived its channel keys from the master key on every
 /// request, 30 hardened BIP32 steps per signature, each with a public key for the parent
 /// fingerprint): the purpose-level key `m/9735'/coin'` is derived once, each channel's
-/// secrets once per index, the node id once. The caches hold nothing the master key held
+/// secrets once per index (and once bound to the channel's id), the node id once. The caches hold nothing the master key held
 /// in the same memory does not already give, and are wiped with it.
 pub struct WalletKeys {
     master: Xpriv,
@@ -144,6 +144,8 @@ pub struct WalletKeys {
     /// `m/9735'/coin'`, the root of asyncpay's own keys.
     own_root: Xpriv,
     channels: Mutex<BTreeMap<u32, ChannelSecrets>>,
+    /// Channels' secrets bound to their ids ([`WalletKeys::channel_bound_to`]).
+    bound: Mutex<BTreeMap<(u32, [u8; 32]), ChannelSecrets>>,
     node_id: OnceLock<NodeId>,
 }
 
@@ -172,6 +174,10 @@ impl Drop for WalletKeys {
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.bound
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -189,6 +195,17 @@ pub struct ChannelSecrets {
     pub settlement: SecretKey,
     /// Key used in PTLC scripts.
     pub ptlc: SecretKey,
+}
+
+impl ChannelSecrets {
+    /// The same keys (for the caches of [`WalletKeys`] only: no `Clone` elsewhere).
+    fn copy(&self) -> ChannelSecrets {
+        ChannelSecrets {
+            funding: self.funding,
+            settlement: self.settlement,
+            ptlc: self.ptlc,
+        }
+    }
 }
 
 impl Drop for ChannelSecrets {
@@ -270,6 +287,7 @@ impl WalletKeys {
             network,
             own_root,
             channels: Mutex::new(BTreeMap::new()),
+            bound: Mutex::new(BTreeMap::new()),
             node_id: OnceLock::new(),
         }
     }
@@ -387,12 +405,22 @@ impl WalletKeys {
         if !cache.contains_key(&index) && cache.len() >= MAX_CACHED_CHANNELS {
             return derive();
         }
-        let c = cache.entry(index).or_insert_with(derive);
-        ChannelSecrets {
-            funding: c.funding,
-            settlement: c.settlement,
-            ptlc: c.ptlc,
+        cache.entry(index).or_insert_with(derive).copy()
+    }
+
+    /// [`WalletKeys::channel`]`(index)` [bound to](ChannelSecrets::bound_to) `id`, kept
+    /// derived as the index's own are (binding costs two base-point multiplications, and S
+    /// needs a channel's keys at every step), within the same bound.
+    pub fn channel_bound_to(&self, index: u32, id: &[u8; 32]) -> ChannelSecrets {
+        let mut cache = self.bound.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = cache.get(&(index, *id)) {
+            return c.copy();
         }
+        let bound = self.channel(index).bound_to(id);
+        if cache.len() < MAX_CACHED_CHANNELS {
+            cache.insert((index, *id), bound.copy());
+        }
+        bound
     }
 
     /// The mailbox identity: payers encrypt update packages to its recipient.
@@ -541,6 +569,25 @@ mod tests {
             let want = keys.derive(&path).private_key;
             assert_eq!(keys.own(rest), want, "{rest:?}");
         }
+    }
+
+    #[test]
+    fn bound_channel_keys_kept_derived_are_the_keys_bound() {
+        let keys = Seed::from_phrase(BIP86_MNEMONIC)
+            .unwrap()
+            .keys(Network::Regtest);
+        let fields = |c: &ChannelSecrets| (c.funding, c.settlement, c.ptlc);
+        for (index, id) in [(0, [1u8; 32]), (0, [2u8; 32]), (5, [1u8; 32])] {
+            let want = fields(&keys.channel(index).bound_to(&id));
+            // Derived, then from the cache: the same keys, and never another pair's.
+            assert_eq!(fields(&keys.channel_bound_to(index, &id)), want);
+            assert_eq!(fields(&keys.channel_bound_to(index, &id)), want);
+            assert_ne!(fields(&keys.channel(index)).0, want.0, "bound: another key");
+        }
+        assert_ne!(
+            fields(&keys.channel_bound_to(0, &[1u8; 32])).0,
+            fields(&keys.channel_bound_to(0, &[2u8; 32])).0
+        );
     }
 
     #[test]

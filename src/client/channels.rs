@@ -368,11 +368,10 @@ impl Engine<'_> {
 
     /// The secret keys of `ch`.
     pub(crate) fn secrets(&self, ch: &ClientChannel) -> crate::keys::ChannelSecrets {
-        let by_index = self.keys.channel(ch.key_index);
         if ch.keys_bound {
-            by_index.bound_to(&ch.channel.id().0)
+            self.keys.channel_bound_to(ch.key_index, &ch.channel.id().0)
         } else {
-            by_index
+            self.keys.channel(ch.key_index)
         }
     }
 

@@ -345,10 +345,9 @@ pub struct ServerChannel {
 impl ServerChannel {
     /// S's secret keys of this channel.
     pub fn secrets(&self, keys: &WalletKeys) -> crate::keys::ChannelSecrets {
-        let by_index = keys.channel(self.key_index);
         match &self.key_salt {
-            Some(salt) => by_index.bound_to(salt),
-            None => by_index,
+            Some(salt) => keys.channel_bound_to(self.key_index, salt),
+            None => keys.channel(self.key_index),
         }
     }
 }
