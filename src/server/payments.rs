@@ -628,11 +628,12 @@ impl ServerCore {
         let aux = random32()?;
         let now = now();
         let manual = self.manual();
-        let mut inner = self.lock();
+        // The payee's signature needs nothing of S's state: checked before S's lock.
         let invoice = req.invoice;
         invoice
             .verify()
             .map_err(|e| ApiError::bad_request("invalid_invoice", e.to_string()))?;
+        let mut inner = self.lock();
         let id = invoice.payment_id();
         let mut payment = match inner.payments.get(&id) {
             Some(p) if p.payee == *payee => p.clone(),
