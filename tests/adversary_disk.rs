@@ -32,7 +32,7 @@ use serde_json::json;
 
 mod common;
 
-use common::fault::{failing_syncs, power_cut, Failing};
+use common::fault::{failing_syncs, power_cut, power_cut_said, Failing};
 use common::hostile::{node_of, now, secret, send, server_id};
 use common::procs::{to_node, value_at, Env, Server, Wallet};
 use common::story::{keys_of, server_init};
@@ -332,11 +332,18 @@ fn s_on_a_disk_that_loses_power(story: &mut Story, cut: &Path) {
     story.server = Server::spawn(c);
 }
 
-/// Cuts S's power; S starts again on its port (on a healthy disk).
+/// Cuts S's power; S starts again on its port (on a healthy disk). The cut S saw its writes
+/// (the shim watched its files; a path it failed to match would make this a mere kill).
 fn cut_the_power(story: &mut Story, cut: &Path) {
     std::fs::write(cut, b"").unwrap();
     let ended = ends(&mut story.server.child).expect("the power went");
     assert_eq!(ended.code(), Some(137), "{ended}");
+    let (seen, undone) = power_cut_said(cut, story.server.child.id()).expect("S said what it saw");
+    assert!(
+        seen > 0,
+        "S's writes were watched ({seen} seen, {undone} undone)"
+    );
+    println!("S lost its power: {seen} writes seen, {undone} taken back");
     std::fs::remove_file(cut).unwrap();
     let port = story.server.port();
     story.server = Server::start_with(&story.s, &port, &[], None);
@@ -367,10 +374,11 @@ fn what_s_answered_survives_a_power_cut() {
     assert_eq!(story.a_balances(), (194_995, 5_005));
 }
 
-/// The machine loses its power five times at moments picked at random while A pays B
-/// again and again (each payment: A's `pay`, B's `receive`, A's `sync`): S and whichever
-/// command of A's or B's runs lose what they wrote and did not sync, and the commands cut
-/// short are not run again until S is back. Once S is back on a healthy disk and both sides
+/// The power goes five times at moments picked at random while A pays B again and again
+/// (each payment: A's `pay`, B's `receive`, A's `sync`): S and whichever command of A's or
+/// B's is running lose what they wrote and did not sync (commands that ended before keep
+/// theirs: a process that ended is not cut), and the commands cut short are not run again
+/// until S is back. Once S is back on a healthy disk and both sides
 /// synced: every payment is paid on both sides or on neither, the channels' balances are
 /// exactly the payments paid (amount, and S's fee of 1000 ppm at A), and one more payment
 /// goes through. The delays are printed (`--nocapture`) and can be given back in
@@ -462,6 +470,7 @@ fn payments_survive_power_cuts_of_s_at_random_moments() {
         paid += u64::from(at_a == "paid");
     }
     println!("{paid} of {} payments paid", ids.len());
+    assert!(!ids.is_empty(), "the cuts came before any payment started");
     assert_eq!(story.b_balances(), (1_000 * paid, 300_000 - 1_000 * paid));
     assert_eq!(
         story.a_balances(),

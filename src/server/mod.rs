@@ -633,14 +633,20 @@ struct LockCounters {
     cpu_ns: std::sync::atomic::AtomicU64,
 }
 
-/// The CPU time the calling thread has used.
+/// The CPU time the calling thread has used (zero if the clock cannot be read: this runs
+/// as S's lock is let go, also while a panic unwinds, and must not panic itself).
 fn thread_cpu() -> std::time::Duration {
     #[cfg(unix)]
     {
-        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-        std::time::Duration::new(
-            u64::try_from(t.tv_sec).unwrap_or(0),
-            u32::try_from(t.tv_nsec).unwrap_or(0),
+        use rustix::time::{clock_gettime_dynamic, ClockId, DynamicClockId};
+        clock_gettime_dynamic(DynamicClockId::Known(ClockId::ThreadCPUTime)).map_or(
+            std::time::Duration::ZERO,
+            |t| {
+                std::time::Duration::new(
+                    u64::try_from(t.tv_sec).unwrap_or(0),
+                    u32::try_from(t.tv_nsec).unwrap_or(0),
+                )
+            },
         )
     }
     #[cfg(not(unix))]

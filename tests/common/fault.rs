@@ -58,11 +58,28 @@ pub fn failing_syncs(c: &mut Command, dir: &Path, of: &Path, when: Failing<'_>) 
 }
 
 /// `c` (an `asyncpay` command) on a disk that loses what was not synced when the power
-/// goes (`tests/fault/power_cut.c`): the files whose path contains `of` are put back as
-/// their last sync left them, and the process ends with status 137, once `cut` exists. The
-/// shim is compiled into `dir`.
+/// goes (`tests/fault/power_cut.c`): the files under `of` are put back as their last sync
+/// left them, and the process ends with status 137, once `cut` exists. The shim is
+/// compiled into `dir`.
 pub fn power_cut(c: &mut Command, dir: &Path, of: &Path, cut: &Path) {
+    // The shim compares the paths the kernel reports: no symbolic link on the way.
+    let of = std::fs::canonicalize(of).unwrap();
     c.env("LD_PRELOAD", shim(dir, "power_cut"))
         .env("ASYNCPAY_TEST_POWER_OF", of)
         .env("ASYNCPAY_TEST_POWER_CUT", cut);
+}
+
+/// What the process `pid` said as its power went at `cut` (see [`power_cut`]): the writes
+/// to its watched files it saw, and those it took back. `None` if it said nothing.
+pub fn power_cut_said(cut: &Path, pid: u32) -> Option<(u64, u64)> {
+    let said = std::fs::read_to_string(cut.with_extension("said")).ok()?;
+    said.lines().find_map(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words[..] {
+            [p, "seen", seen, "undone", undone] if p == pid.to_string() => {
+                Some((seen.parse().ok()?, undone.parse().ok()?))
+            }
+            _ => None,
+        }
+    })
 }

@@ -3,9 +3,10 @@
  * LD_PRELOAD, it keeps, for every regular file whose path contains $ASYNCPAY_TEST_POWER_OF,
  * what each write (write, writev, pwrite, pwrite64, ftruncate) replaced since that file's
  * last successful fsync or fdatasync. Once the file $ASYNCPAY_TEST_POWER_CUT exists, the
- * process puts every such file back as its last sync left it, newest write first, and
- * exits at once with status 137, as if the machine had lost its power: what was written
- * but not synced is gone; what was synced stays.
+ * process puts every such file back as its last sync left it, newest write first, appends
+ * "PID seen N undone M" (the writes to such files it saw, and those it took back) to the
+ * file $ASYNCPAY_TEST_POWER_CUT.said, and exits at once with status 137, as if the machine
+ * had lost its power: what was written but not synced is gone; what was synced stays.
  *
  * Writes to those files, and their syncs, hold one lock, which the cut takes and keeps:
  * no write or sync is half done when the power goes. Not modelled: directory entries (a
@@ -42,6 +43,8 @@ struct undo {
 
 static struct undo *newest;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Writes to watched files seen so far (lock held). */
+static long seen;
 
 #define REAL(ret, name, ...)                                                       \
     static ret (*real_##name)(__VA_ARGS__);                                        \
@@ -116,6 +119,7 @@ static void remember(const char *path, const struct stat *st, off_t offset, size
     u->len = have;
     u->prev = newest;
     newest = u;
+    seen++;
 }
 
 /* Where the next write(2) on `fd` goes. */
@@ -230,17 +234,35 @@ static void *cut_when_told(void *arg) {
         nanosleep(&tick, NULL);
     }
     pthread_mutex_lock(&lock);
+    long undone = 0;
     for (struct undo *u = newest; u != NULL; u = u->prev) {
+        struct stat st;
         int fd = open(u->path, O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
             continue;
         }
+        /* The file the write went to, not another one made at its path since. */
+        if (fstat(fd, &st) != 0 || st.st_dev != u->dev || st.st_ino != u->ino) {
+            close(fd);
+            continue;
+        }
+        undone++;
         if (u->len > 0) {
             get_pwrite()(fd, u->old, u->len, u->offset);
         }
         get_ftruncate()(fd, u->old_size);
         get_fsync()(fd);
         close(fd);
+    }
+    char said_path[4096];
+    char line[128];
+    snprintf(said_path, sizeof said_path, "%s.said", trigger);
+    int said = open(said_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (said >= 0) {
+        int n = snprintf(line, sizeof line, "%d seen %ld undone %ld\n", (int)getpid(), seen,
+                         undone);
+        get_write()(said, line, (size_t)n);
+        close(said);
     }
     _exit(137);
 }
