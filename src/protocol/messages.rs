@@ -16,6 +16,7 @@ use bitcoin::{Amount, OutPoint};
 use serde::{Deserialize, Serialize};
 
 use super::hex;
+use crate::crypto::memo::Memo;
 use crate::crypto::musig::{PartialSignature, PublicNonce};
 use crate::eltoo::{ChannelParams, ChannelState, Party, PartyKeys, Ptlc};
 
@@ -129,7 +130,7 @@ impl<'de> Deserialize<'de> for ChannelId {
 }
 
 /// One party's public keys on the wire ([`PartyKeys`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireKeys {
     /// MuSig2 funding key, compressed point (33 bytes).
@@ -157,11 +158,17 @@ impl From<&PartyKeys> for WireKeys {
 impl TryFrom<&WireKeys> for PartyKeys {
     type Error = MessageError;
 
+    /// Parsed once per process for the same bytes (issue 10: a client loads a channel's
+    /// record several times per payment, and each of its three keys is a square root to
+    /// lift): public keys only, in a bounded memo ([`crate::crypto::memo`]).
     fn try_from(k: &WireKeys) -> Result<Self, MessageError> {
-        Ok(PartyKeys {
-            funding: point("funding key", &k.funding)?,
-            settlement: xonly_key("settlement key", &k.settlement)?,
-            ptlc: xonly_key("ptlc key", &k.ptlc)?,
+        static PARSED: Memo<WireKeys, PartyKeys> = Memo::new();
+        PARSED.try_get(k.clone(), || {
+            Ok(PartyKeys {
+                funding: point("funding key", &k.funding)?,
+                settlement: xonly_key("settlement key", &k.settlement)?,
+                ptlc: xonly_key("ptlc key", &k.ptlc)?,
+            })
         })
     }
 }
@@ -587,6 +594,27 @@ mod tests {
             number: 3,
             nonce: [2; 66],
         })
+    }
+
+    #[test]
+    fn party_keys_parsed_once_are_the_keys_and_a_bad_key_is_refused_every_time() {
+        let g = secp::Point::generator();
+        let good = WireKeys {
+            funding: g.serialize(),
+            settlement: g.serialize_xonly(),
+            ptlc: (g + g).serialize_xonly(),
+        };
+        let first = PartyKeys::try_from(&good).unwrap();
+        assert_eq!(first.funding, g);
+        assert_eq!(first.ptlc.serialize(), (g + g).serialize_xonly());
+        assert_eq!(PartyKeys::try_from(&good).unwrap(), first, "from the memo");
+        // x = 5 is not on the curve: refused, and not remembered as anything.
+        let mut bad = good.clone();
+        bad.ptlc = [0; 32];
+        bad.ptlc[31] = 5;
+        for _ in 0..2 {
+            assert!(PartyKeys::try_from(&bad).is_err());
+        }
     }
 
     #[test]
