@@ -1236,13 +1236,8 @@ impl ServerCore {
                 // S put no coin in it and published nothing: forgotten at once, not held
                 // against the client's limits (and S's) for `open_expiry_blocks`.
                 Err(e) if e.code() == "server_cannot_fund" => {
-                    let ch = inner.channels.get_mut(&id).expect("exists");
-                    let closed = ch.channel.closed();
-                    let old = std::mem::replace(&mut ch.channel, closed);
-                    if let Err(saving) = self.save(ch) {
-                        ch.channel = old;
-                        return Err(saving);
-                    }
+                    let closed = inner.channels[&id].channel.closed();
+                    self.commit_channel(inner, &id, closed)?;
                     return Err(e);
                 }
                 funded => funded?,
@@ -1451,9 +1446,14 @@ impl ServerCore {
         Ok(coins.into_iter().map(|u| u.outpoint).collect())
     }
 
-    /// S's fee coins beyond those it holds for sold payments and closing payer channels.
+    /// How many fee coins S holds for sold payments and closing payer channels.
+    fn held_fee_coins(inner: &Inner) -> usize {
+        Self::fee_packages_held(inner).div_ceil(payments::FEE_PACKAGES_PER_COIN)
+    }
+
+    /// S's fee coins beyond those it holds ([`Self::held_fee_coins`]).
     fn free_fee_coins(&self, inner: &mut Inner, tip: u32) -> usize {
-        let held = Self::fee_packages_held(inner).div_ceil(payments::FEE_PACKAGES_PER_COIN);
+        let held = Self::held_fee_coins(inner);
         self.fee_coins(inner, tip)
             .map_or(0, |coins| coins.len().saturating_sub(held))
     }
@@ -1467,9 +1467,8 @@ impl ServerCore {
         let tip = self.chain.tip_height().map_err(internal)?;
         // The view the funding is built from (a coin an evicted fee child freed included).
         self.onchain(inner)?;
-        let held = Self::fee_packages_held(inner);
         let mut coins = self.fee_coins(inner, tip)?;
-        coins.truncate(held.div_ceil(payments::FEE_PACKAGES_PER_COIN));
+        coins.truncate(Self::held_fee_coins(inner));
         Ok(coins)
     }
 
