@@ -588,6 +588,22 @@ mod tests {
             fields(&keys.channel_bound_to(0, &[1u8; 32])).0,
             fields(&keys.channel_bound_to(0, &[2u8; 32])).0
         );
+        // A stranger's opens, each with an id of its own, fill the cache up to its bound
+        // only; past it the keys are still the bound ones, derived each time.
+        for n in 0..MAX_CACHED_CHANNELS as u32 + 8 {
+            let mut id = [0u8; 32];
+            id[..4].copy_from_slice(&n.to_be_bytes());
+            id[31] = 9;
+            let got = fields(&keys.channel_bound_to(7, &id));
+            if n >= MAX_CACHED_CHANNELS as u32 {
+                assert_eq!(
+                    got,
+                    fields(&keys.channel(7).bound_to(&id)),
+                    "past the bound"
+                );
+            }
+        }
+        assert_eq!(keys.bound.lock().unwrap().len(), MAX_CACHED_CHANNELS);
     }
 
     #[test]

@@ -1172,9 +1172,9 @@ impl OnchainWallet {
         needed
     }
 
-    /// Keeps `txid` (of `output`, one of its outputs: a channel's funding output), a
-    /// transaction of ours the wallet wants confirmed (S's funding of a channel), going: where it waits in the node's mempool, [`Self::bump_own`]; where it
-    /// left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
+    /// Keeps the transaction of `output` (S's funding of a channel: `output` is the funding
+    /// output), ours, that the wallet wants confirmed, going: where it waits in the node's
+    /// mempool, [`Self::bump_own`]; where it left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
     /// is published again, with the unconfirmed transactions of ours it spends that left
     /// too, unless another transaction of ours spends one of their coins now: then it
     /// waits, and once that one is `deep` blocks deep, it can never confirm
@@ -1238,7 +1238,8 @@ impl OnchainWallet {
             }
             match self.broadcast(source, tx) {
                 Ok(_) => again += 1,
-                // It refused by the node (not unreachable), given up: its coins come back.
+                // Refused by the node (not merely unreachable) and given up: its coins come
+                // back.
                 // (An ancestor of ours refused waits for its own end.)
                 Err(e @ WalletError::Chain(ChainSourceError::Rejected { .. }))
                     if give_up && tx.compute_txid() == txid =>
