@@ -789,3 +789,70 @@ fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
     assert!(node.mempool().is_empty());
     drop(server);
 }
+
+/// S's watcher on bitcoind (a chain source without a change token) looks on chain at an
+/// idle channel once, then again only when a block comes or something in the mempool
+/// spends the channel's funding output: it asks the node about all fundings at once
+/// (`gettxspendingprevout`) instead of four calls per channel each pass. An old state that
+/// a backup of A publishes after quiet passes is seen by the very next pass, which rebinds
+/// S's latest update over it.
+#[test]
+fn s_looks_again_on_bitcoind_only_at_a_block_or_a_spend_of_a_funding() {
+    use asyncpay::cli::args::Cli;
+    use asyncpay::cli::context::Context;
+    use asyncpay::cli::server::InProcessServer;
+    use clap::Parser;
+
+    let Some(node) = Bitcoind::start("S's quiet watcher on bitcoind", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let (old, _) = backup_then_pay(&w);
+    drop(w.server);
+    // S again, in this process, to count its looks.
+    let argv = [
+        "asyncpay",
+        "--json",
+        "--quiet",
+        "--datadir",
+        w.s.dir.to_str().unwrap(),
+        "--passphrase-file",
+        w.s.pass.to_str().unwrap(),
+    ];
+    let mut ctx = Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap();
+    let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let core = s.core();
+    let passes = |n: usize| -> Vec<usize> {
+        (0..n)
+            .map(|_| {
+                let log = core.watch_once();
+                assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
+                core.watch_looked()
+            })
+            .collect()
+    };
+    assert_eq!(passes(1), [2], "the first pass looks at both channels");
+    assert_eq!(passes(3), [0, 0, 0], "nothing changed: no look");
+    node.mine(1);
+    // A block: both channels are looked at; S writes the fundings' new confirmations (a
+    // change of both channels, looked at again), then they are quiet.
+    assert_eq!(passes(3), [2, 2, 0]);
+
+    let closing = old
+        .cmd(&["channel", "close", &w.a_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(closing.status.code(), Some(5), "pending");
+    let log = core.watch_once();
+    assert_eq!(
+        core.watch_looked(),
+        1,
+        "the channel whose funding the mempool spends: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("rebind latest update 1 over published update 0")),
+        "{log:?}"
+    );
+    drop(s);
+}

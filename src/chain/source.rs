@@ -251,8 +251,23 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
     /// A token that changes whenever anything [`ChainSource::with_view`] could show
     /// changes (a block, a mempool transaction, the source replaced), read before the look
     /// it vouches for; `None` when the source cannot tell (then every look is made again).
-    /// The regtest ledger has one ([`Ledger::change_token`]); bitcoind has none yet.
+    /// The regtest ledger has one ([`Ledger::change_token`]); bitcoind has none (its
+    /// mempool changes all the time on a real network): see
+    /// [`ChainSource::spent_in_mempool`] instead.
     fn change_token(&self) -> Result<Option<[u64; 3]>, ChainSourceError> {
+        Ok(None)
+    }
+
+    /// For each of `outpoints`, whether a transaction in the mempool spends it, asked for
+    /// all of them at once (bitcoind's `gettxspendingprevout`); `None` where the source
+    /// cannot tell. A source without a [`ChainSource::change_token`] is asked this for the
+    /// fundings of open channels: a look at a channel whose funding output is confirmed
+    /// and unspent shows the same again while the tip is the same and nothing in the
+    /// mempool spends the funding.
+    fn spent_in_mempool(
+        &self,
+        _outpoints: &[OutPoint],
+    ) -> Result<Option<Vec<bool>>, ChainSourceError> {
         Ok(None)
     }
 }
@@ -368,6 +383,12 @@ impl ChainSource for Adjusted {
     }
     fn change_token(&self) -> Result<Option<[u64; 3]>, ChainSourceError> {
         self.inner.change_token()
+    }
+    fn spent_in_mempool(
+        &self,
+        outpoints: &[OutPoint],
+    ) -> Result<Option<Vec<bool>>, ChainSourceError> {
+        self.inner.spent_in_mempool(outpoints)
     }
 }
 
@@ -1010,6 +1031,14 @@ impl ChainSource for BitcoindSource {
                 .unwrap_or(Txid::all_zeros()),
             reason: format!("package: {} ({})", answer.package_msg, errors.join("; ")),
         })
+    }
+
+    fn spent_in_mempool(
+        &self,
+        outpoints: &[OutPoint],
+    ) -> Result<Option<Vec<bool>>, ChainSourceError> {
+        let spenders = super::spends::mempool_spenders(&self.client, &self.url, outpoints)?;
+        Ok(Some(spenders.iter().map(Option::is_some).collect()))
     }
 
     fn mempool_entry(&self, txid: &Txid) -> Result<Option<MempoolEntry>, ChainSourceError> {

@@ -494,6 +494,48 @@ pub fn find_tx(
     Ok(unspent_funding(rpc, url, outpoint)?.map(|(tx, _)| tx))
 }
 
+/// Outpoints asked about in one `gettxspendingprevout` call.
+const SPENDERS_PER_CALL: usize = 1_000;
+
+/// The mempool transaction spending each of `outpoints`, in their order
+/// (`gettxspendingprevout`, [`SPENDERS_PER_CALL`] at a time). An answer that does not name
+/// the outpoints asked about, in their order, is an error.
+pub fn mempool_spenders(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+    outpoints: &[OutPoint],
+) -> Result<Vec<Option<Txid>>, ChainSourceError> {
+    #[derive(serde::Deserialize)]
+    struct Spending {
+        txid: Txid,
+        vout: u32,
+        spendingtxid: Option<Txid>,
+    }
+    let mut spenders = Vec::with_capacity(outpoints.len());
+    for chunk in outpoints.chunks(SPENDERS_PER_CALL) {
+        let asked: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|o| serde_json::json!({"txid": o.txid, "vout": o.vout}))
+            .collect();
+        let answer: Vec<Spending> = rpc
+            .call("gettxspendingprevout", &[serde_json::Value::Array(asked)])
+            .map_err(|e| rpc_error(url, e))?;
+        let named = answer.len() == chunk.len()
+            && answer
+                .iter()
+                .zip(chunk)
+                .all(|(a, o)| a.txid == o.txid && a.vout == o.vout);
+        if !named {
+            return Err(ChainSourceError::Rpc {
+                url: url.to_owned(),
+                reason: "gettxspendingprevout answered about other outpoints than asked".to_owned(),
+            });
+        }
+        spenders.extend(answer.into_iter().map(|a| a.spendingtxid));
+    }
+    Ok(spenders)
+}
+
 /// One pass's look at bitcoind: the index's confirmed spends, the mempool for the rest.
 pub struct BitcoindView<'a> {
     pub(super) rpc: &'a bitcoincore_rpc::Client,
@@ -513,17 +555,12 @@ impl BitcoindView<'_> {
     }
 
     fn mempool_spender(&self, outpoint: &OutPoint) -> Result<Option<Txid>, ChainSourceError> {
-        #[derive(serde::Deserialize)]
-        struct Spending {
-            spendingtxid: Option<Txid>,
-        }
-        let arg = serde_json::json!([[{"txid": outpoint.txid, "vout": outpoint.vout}]]);
-        let args = arg.as_array().expect("an array");
-        let answer: Vec<Spending> = self
-            .rpc
-            .call("gettxspendingprevout", args)
-            .map_err(|e| rpc_error(self.url, e))?;
-        Ok(answer.into_iter().next().and_then(|s| s.spendingtxid))
+        Ok(
+            mempool_spenders(self.rpc, self.url, std::slice::from_ref(outpoint))?
+                .into_iter()
+                .next()
+                .flatten(),
+        )
     }
 
     fn spender(

@@ -4,7 +4,10 @@
 //! do, and nothing that changes the channel. [`ChannelBook`] remembers such an outcome with
 //! the chain's change token and tip it was seen under; the next pass takes it instead of
 //! looking again while both are the same, for at most [`REMEMBERED_FOR`] (then it looks
-//! again whatever happened). Every mutable access to a channel forgets what was remembered
+//! again whatever happened). A chain source without a change token (bitcoind) has the
+//! idle outcomes of open channels remembered under the tip alone, taken while nothing in
+//! the mempool spends the channel's funding output
+//! ([`crate::chain::source::ChainSource::spent_in_mempool`]). Every mutable access to a channel forgets what was remembered
 //! of it (the book hands out `&mut` only through methods that do), so a remembered outcome
 //! is always of the channel as it is now.
 
@@ -15,8 +18,10 @@ use super::ServerChannel;
 use crate::protocol::messages::ChannelId;
 use crate::watch::WatchOutcome;
 
-/// What a watcher outcome is seen under: the chain source's change token and the tip's hash.
-pub(super) type ChainKey = ([u64; 3], bitcoin::BlockHash);
+/// What a watcher outcome is seen under: the chain source's change token (`None`: the
+/// source has none, and nothing in the mempool spent the channel's funding) and the tip's
+/// hash.
+pub(super) type ChainKey = (Option<[u64; 3]>, bitcoin::BlockHash);
 
 /// How long a quiet outcome is taken at most: each channel is looked at on chain again at
 /// least this often, whatever its key says (what a change token could miss is seen then).
@@ -142,7 +147,7 @@ mod tests {
     /// [`REMEMBERED_FOR`], and never after it, whatever else is the same.
     #[test]
     fn a_quiet_outcome_holds_for_its_key_and_force_and_less_than_a_minute() {
-        let key: ChainKey = ([1, 2, 3], bitcoin::BlockHash::all_zeros());
+        let key: ChainKey = (Some([1, 2, 3]), bitcoin::BlockHash::all_zeros());
         let seen = |ago: Duration| Quiet {
             key,
             force: false,
@@ -155,7 +160,8 @@ mod tests {
         };
         assert!(seen(Duration::ZERO).holds_for(key, false));
         assert!(!seen(Duration::ZERO).holds_for(key, true));
-        assert!(!seen(Duration::ZERO).holds_for(([1, 2, 4], key.1), false));
+        assert!(!seen(Duration::ZERO).holds_for((Some([1, 2, 4]), key.1), false));
+        assert!(!seen(Duration::ZERO).holds_for((None, key.1), false));
         let other_tip = bitcoin::BlockHash::from_byte_array([1; 32]);
         assert!(!seen(Duration::ZERO).holds_for((key.0, other_tip), false));
         assert!(seen(REMEMBERED_FOR - Duration::from_secs(1)).holds_for(key, false));

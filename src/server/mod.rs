@@ -2057,20 +2057,50 @@ impl ServerCore {
                 return (log, errors);
             }
         };
-        // What a remembered outcome must have been seen under: the token and the tip (a
-        // block is seen even by a token that missed it).
-        let key = token.map(|t| (t, tip.hash));
-        let (tip, mut looked) = (tip.height, 0);
-        let (limits, uncovered, watched) = {
+        let (tip, tip_hash, mut looked) = (tip.height, tip.hash, 0);
+        let (limits, uncovered, watched, fundings) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
             let watched: Vec<ChannelId> = inner.channels.keys().copied().collect();
+            // Without a change token: the funding outputs of the open channels, for the
+            // mempool to be asked about all at once.
+            let fundings: Vec<(ChannelId, OutPoint)> = match token {
+                Some(_) => Vec::new(),
+                None => inner
+                    .channels
+                    .values()
+                    .filter(|ch| ch.channel.status() == ChannelStatus::Open)
+                    .filter_map(|ch| Some((ch.channel.id(), ch.channel.funding_outpoint()?)))
+                    .collect(),
+            };
             // Inbound S funded that its client's live stake no longer covers (policy stake).
             (
                 inner.settings.limits.clone(),
                 uncovered_inbound(&inner),
                 watched,
+                fundings,
             )
+        };
+        // The open channels whose funding output nothing in the mempool spends, asked
+        // before any look (none if the source cannot tell, or the question failed: then
+        // every channel is looked at).
+        let outpoints: Vec<OutPoint> = fundings.iter().map(|(_, o)| *o).collect();
+        let unspent_in_mempool: HashSet<ChannelId> = match self.chain.spent_in_mempool(&outpoints) {
+            Ok(Some(spent)) if spent.len() == fundings.len() => fundings
+                .iter()
+                .zip(spent)
+                .filter(|(_, spent)| !spent)
+                .map(|((id, _), _)| *id)
+                .collect(),
+            _ => HashSet::new(),
+        };
+        // What a remembered outcome of channel `id` must have been seen under: the tip (a
+        // block is seen even by a token that missed it), and the chain's change token or,
+        // on a source without one, nothing in the mempool spending the funding output (a
+        // look at an idle channel shows nothing else that could change without a block).
+        let key = |id: &ChannelId| match token {
+            Some(token) => Some((Some(token), tip_hash)),
+            None => unspent_in_mempool.contains(id).then_some((None, tip_hash)),
         };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
         let mut unconfirmed = Vec::new();
@@ -2141,6 +2171,7 @@ impl ServerCore {
             let closing = ch.channel.status() == ChannelStatus::Closing
                 && closing_forced_at.get(&id) != Some(&tip);
             let force = idle_inbound || uncovered_inbound || closing;
+            let key = key(&id);
             let remembered = quiet.filter(|q| key.is_some_and(|key| q.holds_for(key, force)));
             let (outcome, next) = match &remembered {
                 Some(q) => (q.outcome().clone(), None),
@@ -2156,8 +2187,11 @@ impl ServerCore {
                 }
             };
             // Nothing to publish and nothing to change: the next pass may take this
-            // outcome instead of looking again, while the chain's token and tip stay the same.
-            let nothing_to_do = next.is_none() && outcome.broadcast().is_none();
+            // outcome instead of looking again, while the chain's token and tip stay the
+            // same (without a token: an idle outcome only, see `key`).
+            let nothing_to_do = next.is_none()
+                && outcome.broadcast().is_none()
+                && (token.is_some() || matches!(outcome, crate::watch::WatchOutcome::Idle { .. }));
             // A close S starts itself (idle or uncovered inbound) is recorded only once its
             // update went out: one that could not be published (no coins for its fee, say)
             // leaves the channel open, and the next pass tries again.
