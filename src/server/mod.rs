@@ -686,6 +686,9 @@ pub struct ServerCore {
     waiting: std::sync::atomic::AtomicUsize,
     /// How many channels the last watcher pass looked at on chain.
     looked: std::sync::atomic::AtomicUsize,
+    /// Whether the last pass's question of which fundings the mempool spends failed
+    /// ([`ServerCore::unspent_in_mempool`]).
+    mempool_question_failed: std::sync::atomic::AtomicBool,
     /// The fundings S published that wait for their first confirmation: S's wallet keeps
     /// them going and spends their coins in nothing else ([`OnchainWallet::keep`]).
     kept_fundings: Mutex<BTreeSet<bitcoin::Txid>>,
@@ -821,6 +824,7 @@ impl ServerCore {
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             looked: std::sync::atomic::AtomicUsize::new(0),
+            mempool_question_failed: std::sync::atomic::AtomicBool::new(false),
             kept_fundings: Mutex::new(kept_fundings),
             lock_counters: LockCounters::default(),
             inner: Mutex::new(Inner {
@@ -2023,6 +2027,52 @@ fn watch_at_s(
 }
 
 impl ServerCore {
+    /// The channels among `fundings` (open ones, on a chain source without a change token)
+    /// whose funding output nothing in the mempool spends, asked before any look and
+    /// believed only if the tip is still `tip_hash` once answered (a block in between could
+    /// have taken a spend out of the mempool). None when the source cannot tell or the
+    /// question failed: then every channel is looked at, and the failure is logged when it
+    /// starts.
+    fn unspent_in_mempool(
+        &self,
+        fundings: &[(ChannelId, OutPoint)],
+        tip_hash: bitcoin::BlockHash,
+        log: &mut Vec<String>,
+    ) -> HashSet<ChannelId> {
+        use std::sync::atomic::Ordering;
+        if fundings.is_empty() {
+            return HashSet::new();
+        }
+        let outpoints: Vec<OutPoint> = fundings.iter().map(|(_, o)| *o).collect();
+        let answer = self.chain.spent_in_mempool(&outpoints).and_then(|spent| {
+            let same_tip = self.chain.tip()?.hash == tip_hash;
+            Ok(spent.filter(|spent| same_tip && spent.len() == fundings.len()))
+        });
+        let failed = answer.as_ref().err().map(ToString::to_string);
+        if self
+            .mempool_question_failed
+            .swap(failed.is_some(), Ordering::Relaxed)
+            != failed.is_some()
+        {
+            log.push(match failed {
+                Some(e) => format!(
+                    "asking the chain which fundings the mempool spends failed ({e}); \
+                     every channel is looked at on chain at each pass until it answers"
+                ),
+                None => "the chain answers which fundings the mempool spends again".to_owned(),
+            });
+        }
+        match answer {
+            Ok(Some(spent)) => fundings
+                .iter()
+                .zip(spent)
+                .filter(|(_, spent)| !spent)
+                .map(|((id, _), _)| *id)
+                .collect(),
+            _ => HashSet::new(),
+        }
+    }
+
     /// One pass of the chain watcher over every channel with a funding outpoint: count
     /// funding confirmations, rebind the latest update over old ones, publish settlements.
     /// Returns a log line per action.
@@ -2081,19 +2131,7 @@ impl ServerCore {
                 fundings,
             )
         };
-        // The open channels whose funding output nothing in the mempool spends, asked
-        // before any look (none if the source cannot tell, or the question failed: then
-        // every channel is looked at).
-        let outpoints: Vec<OutPoint> = fundings.iter().map(|(_, o)| *o).collect();
-        let unspent_in_mempool: HashSet<ChannelId> = match self.chain.spent_in_mempool(&outpoints) {
-            Ok(Some(spent)) if spent.len() == fundings.len() => fundings
-                .iter()
-                .zip(spent)
-                .filter(|(_, spent)| !spent)
-                .map(|((id, _), _)| *id)
-                .collect(),
-            _ => HashSet::new(),
-        };
+        let unspent_in_mempool = self.unspent_in_mempool(&fundings, tip_hash, &mut log);
         // What a remembered outcome of channel `id` must have been seen under: the tip (a
         // block is seen even by a token that missed it), and the chain's change token or,
         // on a source without one, nothing in the mempool spending the funding output (a
