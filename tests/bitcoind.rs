@@ -856,3 +856,71 @@ fn s_looks_again_on_bitcoind_only_at_a_block_or_a_spend_of_a_funding() {
     );
     drop(s);
 }
+
+/// The rate of the package `txid` heads in the node's mempool (its descendants' fees over
+/// their size), in sat/vB rounded down.
+fn package_rate(node: &Bitcoind, txid: &str) -> u64 {
+    let entry = node.call("getmempoolentry", &[json!(txid)]);
+    let fees = bitcoin::Amount::from_btc(entry["fees"]["descendant"].as_f64().unwrap()).unwrap();
+    fees.to_sat() / entry["descendantsize"].as_u64().unwrap()
+}
+
+/// A funding S published, left behind by the fees of the day, on a default-policy node:
+/// S funds B's inbound channel at 2 sat/vB; then its estimate is 20 sat/vB and a block
+/// passes the funding by. S's child of the funding's change takes the package to the
+/// estimate, and six blocks later a replacement child takes it half again higher: the node
+/// takes both (the replacement by its BIP125 rules), one child at a time, and the next
+/// block confirms the funding, which opens B's channel.
+#[test]
+fn s_bumps_its_funding_left_behind_on_a_default_policy_node() {
+    let Some(node) = Bitcoind::start("S bumping a funding on bitcoind", &[]) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let spec = node.spec();
+    let chain = Path::new(&spec);
+    let s = Wallet::create(root.path(), "s", chain);
+    server_init(&s, None);
+    let b = Wallet::create(root.path(), "b", chain);
+    node.mine_to(1, &address(&s));
+    node.mine(100);
+    let server = Server::start(&s);
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    let pool = node.mempool();
+    assert_eq!(pool.len(), 1, "S's funding");
+    let funding = pool[0].clone();
+    assert_eq!(package_rate(&node, &funding), 2);
+    drop(server);
+
+    // Fees rise; a block passes the funding by.
+    let server = Server::start_with(&s, "0", &["--anchor-fee-rate", "20"], None);
+    node.mine_empty();
+    eventually("S's child takes the funding's package to 20 sat/vB", || {
+        package_rate(&node, &funding) >= 20
+    });
+    let child = |node: &Bitcoind| -> Vec<Value> {
+        node.call("getmempoolentry", &[json!(funding)])["spentby"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(package_rate(&node, &funding) <= 21, "the estimate, not more");
+    let first = child(&node);
+    assert_eq!(first.len(), 1, "one child");
+    // Six more blocks without it: half again, by a replacement.
+    for _ in 0..6 {
+        node.mine_empty();
+    }
+    eventually("S's replacement child takes it to 31 sat/vB", || {
+        package_rate(&node, &funding) >= 31
+    });
+    assert!(package_rate(&node, &funding) <= 32, "half again, not more");
+    let second = child(&node);
+    assert!(second.len() == 1 && second != first, "{first:?} {second:?}");
+    assert_eq!(node.mempool().len(), 2, "the funding and its one child");
+    node.mine(1);
+    eventually("B's channel opens", || {
+        channel_status(&b, &b_channel) == "open"
+    });
+    drop(server);
+}
