@@ -780,6 +780,66 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
     drop(server);
 }
 
+/// A client's own funding that left the node's mempool unconfirmed (a node that restarted
+/// without its mempool, or evicted it): before, nothing ever published it again, and the
+/// channel waited for good at A while A's wallet took its coins back. A's next command
+/// that looks at the channel publishes it again, and the block that confirms it opens the
+/// channel. One whose coins A spent elsewhere meanwhile cannot be, and A is told so.
+#[test]
+fn a_clients_funding_the_node_lost_is_published_again() {
+    let env = Env::new();
+    let s = env.wallet("s");
+    server_init(&s, None);
+    fund(&s, &env, 1_000_000);
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    let server = Server::start(&s);
+    let opened = a.ok(&["channel", "open", &server.url, "200000"]);
+    let id = opened["channel_id"].as_str().unwrap().to_owned();
+    let funding: Txid = opened["funding_outpoint"].as_str().unwrap()[..64]
+        .parse()
+        .unwrap();
+    let in_mempool = |txid: &Txid| {
+        env.ledger()
+            .mempool()
+            .unwrap()
+            .iter()
+            .any(|t| t.compute_txid() == *txid)
+    };
+    assert!(in_mempool(&funding));
+    assert_eq!(env.ledger().expire(&funding).unwrap(), vec![funding]);
+    let shown = a.ok(&["channel", "show", &id]);
+    assert!(in_mempool(&funding), "A published it again: {shown}");
+    env.mine(1);
+    let shown = a.ok(&["channel", "show", &id]);
+    assert_eq!(shown["status"], "open", "{shown}");
+
+    // Lost again, on a second channel, and A's wallet spends its coins elsewhere first.
+    let second = a.ok(&["channel", "open", &server.url, "100000"]);
+    let second_id = second["channel_id"].as_str().unwrap().to_owned();
+    let second_funding: Txid = second["funding_outpoint"].as_str().unwrap()[..64]
+        .parse()
+        .unwrap();
+    assert!(!env.ledger().expire(&second_funding).unwrap().is_empty());
+    let elsewhere = env.wallet("elsewhere");
+    let to = elsewhere.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spendable = a.ok(&["wallet", "balance"])["spendable_sat"]
+        .as_u64()
+        .unwrap();
+    a.ok(&["wallet", "send", &to, &(spendable - 1_000).to_string()]);
+    let (code, _, stderr) = a.human(&["channel", "show", &second_id]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("publishing its funding") && stderr.contains("again failed"),
+        "{stderr}"
+    );
+    assert!(!in_mempool(&second_funding));
+    drop(server);
+}
+
 /// A funding S published that left the node's mempool unconfirmed (it waited two weeks,
 /// or a full mempool evicted it): before, it was gone for good, its channel awaiting
 /// funding at S for ever and its capacity counted against S's total. S now publishes it

@@ -904,7 +904,10 @@ fn s_bumps_its_funding_left_behind_on_a_default_policy_node() {
             .unwrap()
             .clone()
     };
-    assert!(package_rate(&node, &funding) <= 21, "the estimate, not more");
+    assert!(
+        package_rate(&node, &funding) <= 21,
+        "the estimate, not more"
+    );
     let first = child(&node);
     assert_eq!(first.len(), 1, "one child");
     // Six more blocks without it: half again, by a replacement.
@@ -921,6 +924,49 @@ fn s_bumps_its_funding_left_behind_on_a_default_policy_node() {
     node.mine(1);
     eventually("B's channel opens", || {
         channel_status(&b, &b_channel) == "open"
+    });
+    drop(server);
+}
+
+/// Fundings the node lost (restarted without its mempool, as a node that crashed, or one
+/// that evicted them): S publishes its own again once the next block has gone by (S syncs
+/// its wallet once a block), A its own at its next command, and the block that confirms
+/// them opens both channels.
+#[test]
+fn fundings_the_node_lost_are_published_again() {
+    let Some(mut node) = Bitcoind::start("fundings the node lost, on bitcoind", &[]) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let spec = node.spec();
+    let chain = Path::new(&spec);
+    let s = Wallet::create(root.path(), "s", chain);
+    server_init(&s, None);
+    let a = Wallet::create(root.path(), "a", chain);
+    let b = Wallet::create(root.path(), "b", chain);
+    node.mine_to(1, &address(&s));
+    node.mine_to(2, &address(&a));
+    node.mine(100);
+    let server = Server::start(&s);
+    let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    let fundings = node.mempool();
+    assert_eq!(fundings.len(), 2, "A's and S's fundings");
+    node.restart(&["-persistmempool=0"]);
+    assert!(node.mempool().is_empty(), "the node lost them");
+    node.mine_empty();
+    eventually("S publishes its funding again", || {
+        node.mempool().len() == 1
+    });
+    a.ok(&["channel", "show", &a_channel]);
+    let mut again = node.mempool();
+    again.sort();
+    let mut fundings = fundings;
+    fundings.sort();
+    assert_eq!(again, fundings, "both fundings are back");
+    node.mine(1);
+    eventually("both channels open", || {
+        channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
     });
     drop(server);
 }

@@ -751,8 +751,37 @@ impl Engine<'_> {
         if let Some(own) = outcome.unconfirmed_own(&ch.channel) {
             self.bump_fee_children(source, &[own])?;
         }
+        // Our own funding that the node has neither in a block nor in its mempool (it
+        // restarted without its mempool, or evicted it; or we stopped before publishing
+        // it): nothing else would ever publish it again.
+        let lost = matches!(outcome, WatchOutcome::AwaitingFunding { seen: false, .. });
+        if lost && ch.channel.funder() == Party::Client {
+            if let Some(output) = ch.channel.funding_outpoint() {
+                self.publish_funding_again(source, &ch.channel.id(), output.txid)?;
+            }
+        }
         self.save_spend_index();
         Ok(outcome)
+    }
+
+    /// Publishes our funding `txid` of channel `id` again
+    /// ([`crate::wallet::OnchainWallet::publish_again`]);
+    /// what happened is a note (a funding whose coins went elsewhere cannot be).
+    fn publish_funding_again(
+        &self,
+        source: &dyn ChainSource,
+        id: &ChannelId,
+        txid: bitcoin::Txid,
+    ) -> ClientResult<()> {
+        let (mut wallet, state) = self.onchain()?;
+        match wallet.publish_again(source, txid) {
+            Ok(Some(line)) => self.note(&format!("channel {id}: funding {line}")),
+            Ok(None) => {}
+            Err(e) => self.note(&format!(
+                "channel {id}: publishing its funding {txid} again failed: {e}"
+            )),
+        }
+        self.save_onchain(&mut wallet, state)
     }
 
     /// Pays (more) for `parents`, channel transactions of ours waiting in the mempool, and

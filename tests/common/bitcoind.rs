@@ -39,28 +39,7 @@ impl Bitcoind {
         let mut dir = tempfile::tempdir().unwrap();
         for _ in 0..5 {
             let port = free_port();
-            let child = Command::new(&exe)
-                .arg("-regtest")
-                .arg(format!("-datadir={}", dir.path().display()))
-                .arg(format!("-rpcport={port}"))
-                .args([
-                    "-server",
-                    "-listen=0",
-                    "-rpcbind=127.0.0.1",
-                    "-rpcallowip=127.0.0.1",
-                    "-dnsseed=0",
-                    "-fixedseeds=0",
-                    "-discover=0",
-                    "-printtoconsole=0",
-                    "-rpcthreads=8",
-                    &format!("-rpcuser={USER}"),
-                    &format!("-rpcpassword={PASSWORD}"),
-                ])
-                .args(extra)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+            let child = spawn(&exe, dir.path(), port, extra);
             let rpc = bitcoincore_rpc::Client::new(
                 &format!("http://127.0.0.1:{port}"),
                 bitcoincore_rpc::Auth::UserPass(USER.into(), PASSWORD.into()),
@@ -87,6 +66,21 @@ impl Bitcoind {
             dir = std::mem::replace(&mut node.dir, tempfile::tempdir().unwrap());
         }
         panic!("bitcoind did not start")
+    }
+
+    /// Stops the node and starts it again on the same data dir and port with `extra`
+    /// arguments (`-persistmempool=0`: it comes back with an empty mempool, as a node
+    /// that lost what it held).
+    pub fn restart(&mut self, extra: &[&str]) {
+        self.call("stop", &[]);
+        self.child.wait().unwrap();
+        let exe = PathBuf::from(std::env::var_os("BITCOIND_EXE").unwrap());
+        self.child = spawn(&exe, self.dir.path(), self.port, extra);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.rpc.get_block_count().is_err() {
+            assert!(Instant::now() < deadline, "bitcoind did not start again");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// The `--chain` of a wallet on this node.
@@ -160,6 +154,32 @@ impl Drop for Bitcoind {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `bitcoind` in regtest on `dir`, its RPC on 127.0.0.1:`port`, with `extra` arguments.
+fn spawn(exe: &std::path::Path, dir: &std::path::Path, port: u16, extra: &[&str]) -> Child {
+    Command::new(exe)
+        .arg("-regtest")
+        .arg(format!("-datadir={}", dir.display()))
+        .arg(format!("-rpcport={port}"))
+        .args([
+            "-server",
+            "-listen=0",
+            "-rpcbind=127.0.0.1",
+            "-rpcallowip=127.0.0.1",
+            "-dnsseed=0",
+            "-fixedseeds=0",
+            "-discover=0",
+            "-printtoconsole=0",
+            "-rpcthreads=8",
+            &format!("-rpcuser={USER}"),
+            &format!("-rpcpassword={PASSWORD}"),
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()))
 }
 
 /// An anyone-can-spend P2WSH address: coinbases paid there belong to nobody of the test.
