@@ -784,7 +784,9 @@ fn s_pays_more_for_a_funding_the_fees_left_behind() {
 /// without its mempool, or evicted it): before, nothing ever published it again, and the
 /// channel waited for good at A while A's wallet took its coins back. A's next command
 /// that looks at the channel publishes it again, and the block that confirms it opens the
-/// channel. One whose coins A spent elsewhere meanwhile cannot be, and A is told so.
+/// channel. Not so where A's wallet spent the coins meanwhile (a payment A made must not
+/// be replaced by the funding, even one paying a higher rate), nor once S would have
+/// forgotten the channel (its coins would wait for a force close).
 #[test]
 fn a_clients_funding_the_node_lost_is_published_again() {
     let env = Env::new();
@@ -794,11 +796,13 @@ fn a_clients_funding_the_node_lost_is_published_again() {
     let a = env.wallet("a");
     fund(&a, &env, 500_000);
     let server = Server::start(&s);
-    let opened = a.ok(&["channel", "open", &server.url, "200000"]);
-    let id = opened["channel_id"].as_str().unwrap().to_owned();
-    let funding: Txid = opened["funding_outpoint"].as_str().unwrap()[..64]
-        .parse()
-        .unwrap();
+    let open = |sat: &str, rate: &str| {
+        let opened = a.ok(&["channel", "open", &server.url, sat, "--fee-rate", rate]);
+        let funding: Txid = opened["funding_outpoint"].as_str().unwrap()[..64]
+            .parse()
+            .unwrap();
+        (opened["channel_id"].as_str().unwrap().to_owned(), funding)
+    };
     let in_mempool = |txid: &Txid| {
         env.ledger()
             .mempool()
@@ -806,37 +810,49 @@ fn a_clients_funding_the_node_lost_is_published_again() {
             .iter()
             .any(|t| t.compute_txid() == *txid)
     };
+    let (id, funding) = open("200000", "2");
     assert!(in_mempool(&funding));
     assert_eq!(env.ledger().expire(&funding).unwrap(), vec![funding]);
-    let shown = a.ok(&["channel", "show", &id]);
-    assert!(in_mempool(&funding), "A published it again: {shown}");
+    let (code, shown, notes) = a.human(&["channel", "show", &id]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(in_mempool(&funding), "A published it again: {notes}");
+    assert!(notes.contains("published again"), "{notes}");
     env.mine(1);
-    let shown = a.ok(&["channel", "show", &id]);
-    assert_eq!(shown["status"], "open", "{shown}");
+    assert_eq!(a.ok(&["channel", "show", &id])["status"], "open");
 
-    // Lost again, on a second channel, and A's wallet spends its coins elsewhere first.
-    let second = a.ok(&["channel", "open", &server.url, "100000"]);
-    let second_id = second["channel_id"].as_str().unwrap().to_owned();
-    let second_funding: Txid = second["funding_outpoint"].as_str().unwrap()[..64]
-        .parse()
-        .unwrap();
+    // Lost again, on a second channel at 10 sat/vB; A's wallet pays someone with its coins
+    // at 2 sat/vB meanwhile: the funding would replace the payment, so it is not published.
+    let (second, second_funding) = open("100000", "10");
     assert!(!env.ledger().expire(&second_funding).unwrap().is_empty());
-    let elsewhere = env.wallet("elsewhere");
-    let to = elsewhere.ok(&["wallet", "address"])["address"]
+    let to = env.wallet("elsewhere").ok(&["wallet", "address"])["address"]
         .as_str()
         .unwrap()
         .to_owned();
     let spendable = a.ok(&["wallet", "balance"])["spendable_sat"]
         .as_u64()
         .unwrap();
-    a.ok(&["wallet", "send", &to, &(spendable - 1_000).to_string()]);
-    let (code, _, stderr) = a.human(&["channel", "show", &second_id]);
-    assert_eq!(code, 0, "{stderr}");
+    let sent = a.ok(&["wallet", "send", &to, &(spendable - 1_000).to_string()]);
+    let payment: Txid = sent["txid"].as_str().unwrap().parse().unwrap();
+    let (code, _, notes) = a.human(&["channel", "show", &second]);
+    assert_eq!(code, 0, "{notes}");
+    assert!(in_mempool(&payment), "the payment stays: {notes}");
+    assert!(!in_mempool(&second_funding), "{notes}");
+    // Once the payment is six blocks deep, the funding is dead, and A is told so.
+    env.mine(6);
+    let (_, _, notes) = a.human(&["channel", "show", &second]);
     assert!(
-        stderr.contains("publishing its funding") && stderr.contains("again failed"),
-        "{stderr}"
+        notes.contains("can never confirm") && notes.contains(&payment.to_string()),
+        "{notes}"
     );
-    assert!(!in_mempool(&second_funding));
+
+    // A third, lost at once, looked at only 138 blocks after its open: not published again.
+    fund(&a, &env, 300_000);
+    let (third, third_funding) = open("100000", "2");
+    assert!(!env.ledger().expire(&third_funding).unwrap().is_empty());
+    env.mine(138);
+    let (_, _, notes) = a.human(&["channel", "show", &third]);
+    assert!(!in_mempool(&third_funding), "{notes}");
+    assert!(notes.contains("not published again"), "{notes}");
     drop(server);
 }
 

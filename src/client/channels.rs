@@ -19,7 +19,17 @@ use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
 };
 use crate::store::{StateFile, StoreError, Txn};
+use crate::wallet::OwnTx;
 use crate::watch::{Alert, BroadcastKind, WatchOutcome};
+
+/// Blocks after a channel's open within which our own funding the node lost is published
+/// again: S forgets a channel whose funding it has not seen confirmed 144 blocks after
+/// its open (its default `open_expiry_blocks`), less a few for the funding to confirm in.
+const REPUBLISH_FUNDING_WITHIN: u32 = 138;
+
+/// Depth at which a transaction of ours spending our lost funding's coins makes that
+/// funding dead.
+const FUNDING_SPENT_DEEP: u32 = 6;
 
 /// How [`Engine::close`] closes a channel.
 #[derive(Debug, Clone, Copy)]
@@ -752,36 +762,62 @@ impl Engine<'_> {
             self.bump_fee_children(source, &[own])?;
         }
         // Our own funding that the node has neither in a block nor in its mempool (it
-        // restarted without its mempool, or evicted it; or we stopped before publishing
-        // it): nothing else would ever publish it again.
+        // restarted without its mempool, or evicted it): nothing else would ever publish
+        // it again.
         let lost = matches!(outcome, WatchOutcome::AwaitingFunding { seen: false, .. });
         if lost && ch.channel.funder() == Party::Client {
-            if let Some(output) = ch.channel.funding_outpoint() {
-                self.publish_funding_again(source, &ch.channel.id(), output.txid)?;
-            }
+            self.publish_funding_again(source, ch);
         }
         self.save_spend_index();
         Ok(outcome)
     }
 
-    /// Publishes our funding `txid` of channel `id` again
-    /// ([`crate::wallet::OnchainWallet::publish_again`]);
-    /// what happened is a note (a funding whose coins went elsewhere cannot be).
-    fn publish_funding_again(
-        &self,
-        source: &dyn ChainSource,
-        id: &ChannelId,
-        txid: bitcoin::Txid,
-    ) -> ClientResult<()> {
-        let (mut wallet, state) = self.onchain()?;
-        match wallet.publish_again(source, txid) {
-            Ok(Some(line)) => self.note(&format!("channel {id}: funding {line}")),
-            Ok(None) => {}
-            Err(e) => self.note(&format!(
+    /// Publishes our funding of `ch` again if our wallet no longer sees it and no other
+    /// transaction of ours spends its coins
+    /// ([`crate::wallet::OnchainWallet::publish_lost`]), while S still holds the channel:
+    /// S forgets a channel whose funding it has not seen confirmed some blocks after its
+    /// open, and coins that confirmed in it then would wait for a force close. What
+    /// happened, or why not, is a note.
+    fn publish_funding_again(&self, source: &dyn ChainSource, ch: &ClientChannel) {
+        let id = ch.channel.id();
+        let Some(output) = ch.channel.funding_outpoint() else {
+            return;
+        };
+        let txid = output.txid;
+        let tip = match source.tip_height() {
+            Ok(tip) => tip,
+            Err(e) => return self.note(&format!("channel {id}: {e}")),
+        };
+        if ch
+            .opened_height
+            .is_some_and(|h| tip >= h.saturating_add(REPUBLISH_FUNDING_WITHIN))
+        {
+            return self.note(&format!(
+                "channel {id}: its funding {txid} is neither in a block nor in the node's \
+                 mempool, {REPUBLISH_FUNDING_WITHIN} blocks or more after the open: not \
+                 published again (S forgets such a channel); its coins are back in the wallet"
+            ));
+        }
+        let published = self.onchain().and_then(|(mut wallet, state)| {
+            let r = wallet.publish_lost(source, output, FUNDING_SPENT_DEEP, false);
+            self.save_onchain(&mut wallet, state)?;
+            Ok(r)
+        });
+        match published {
+            Ok(Ok(OwnTx::Going(Some(line)))) => self.note(&format!("channel {id}: funding {line}")),
+            Ok(Ok(OwnTx::Going(None))) => {}
+            Ok(Ok(OwnTx::Dead(by))) => self.note(&format!(
+                "channel {id}: its funding {txid} can never confirm: {} spent its coins",
+                by.map_or_else(|| "another transaction".to_owned(), |t| t.to_string())
+            )),
+            Ok(Err(e)) => self.note(&format!(
                 "channel {id}: publishing its funding {txid} again failed: {e}"
             )),
+            Err(e) => self.note(&format!(
+                "channel {id}: publishing its funding {txid} again failed: {}",
+                e.message
+            )),
         }
-        self.save_onchain(&mut wallet, state)
     }
 
     /// Pays (more) for `parents`, channel transactions of ours waiting in the mempool, and

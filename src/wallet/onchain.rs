@@ -1172,43 +1172,6 @@ impl OnchainWallet {
         needed
     }
 
-    /// Publishes `txid`, ours, again where the node has it neither in a block nor in its
-    /// mempool (a client's funding that a node restarted without, or evicted), after the
-    /// unconfirmed transactions of ours it spends that the node lost with it. Nothing is
-    /// bumped. `None` when the wallet does not hold `txid`; an error (the node's refusal,
-    /// say, if its coins went elsewhere meanwhile) when it cannot be published.
-    pub fn publish_again(
-        &mut self,
-        source: &dyn ChainSource,
-        txid: Txid,
-    ) -> Result<Option<String>, WalletError> {
-        let needed = self.needed_by(txid, &self.confirmed_txids());
-        if needed.is_empty() {
-            return Ok(None);
-        }
-        let mut again = 0;
-        for tx in &needed {
-            let id = tx.compute_txid();
-            if source.mempool_entry(&id)?.is_some() {
-                continue;
-            }
-            match self.broadcast(source, tx) {
-                Ok(_) => again += 1,
-                // An ancestor the node has in a block the wallet has not seen yet.
-                Err(_) if id != txid => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Some(format!(
-            "{txid} was neither in a block nor in the node's mempool: published again{}",
-            if again > 1 {
-                " with the transactions of ours it spends"
-            } else {
-                ""
-            }
-        )))
-    }
-
     /// Keeps the transaction of `output` (S's funding of a channel: `output` is the funding
     /// output), ours, that the wallet wants confirmed, going: where it waits in the node's
     /// mempool, [`Self::bump_own`]; where it left the mempool unconfirmed (it waited two weeks, or a full mempool evicted it), it
@@ -1229,6 +1192,26 @@ impl OnchainWallet {
         let txid = output.txid;
         if self.wallet.get_tx(txid).is_some() {
             return self.bump_own(source, txid, ceiling).map(OwnTx::Going);
+        }
+        self.publish_lost(source, output, deep, give_up)
+    }
+
+    /// The part of [`Self::keep_own_going`] for a transaction of ours (that of `output`)
+    /// the wallet no longer sees in a block or in the node's mempool: published again, with
+    /// the unconfirmed transactions of ours it spends, unless another transaction of ours
+    /// spends one of its coins (then it waits, and is dead once that one is `deep`
+    /// blocks deep). Nothing is bumped; one the wallet still sees is left alone. A
+    /// client's own channel funding is kept going this way.
+    pub fn publish_lost(
+        &mut self,
+        source: &dyn ChainSource,
+        output: OutPoint,
+        deep: u32,
+        give_up: bool,
+    ) -> Result<OwnTx, WalletError> {
+        let txid = output.txid;
+        if self.wallet.get_tx(txid).is_some() {
+            return Ok(OwnTx::Going(None));
         }
         let confirmed = self.confirmed_txids();
         let needed = self.needed_by(txid, &confirmed);
