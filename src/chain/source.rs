@@ -899,11 +899,7 @@ impl ChainSource for BitcoindSource {
     }
 
     fn tip(&self) -> Result<bdk_wallet::chain::BlockId, ChainSourceError> {
-        let height = self.tip_height()?;
-        let hash = self
-            .client
-            .get_block_hash(u64::from(height))
-            .map_err(|e| self.error(e))?;
+        let (height, hash) = super::spends::best_block(&self.client, &self.url)?;
         Ok(bdk_wallet::chain::BlockId { height, hash })
     }
 

@@ -139,6 +139,23 @@ fn tx_out(
     rpc.call("gettxout", &args).map_err(|e| rpc_error(url, e))
 }
 
+/// The node's tip, height and hash read together (`getblockchaininfo`: one call, and no
+/// block can come between the two).
+pub fn best_block(
+    rpc: &bitcoincore_rpc::Client,
+    url: &str,
+) -> Result<(u32, BlockHash), ChainSourceError> {
+    #[derive(serde::Deserialize)]
+    struct Info {
+        blocks: u32,
+        bestblockhash: BlockHash,
+    }
+    let info: Info = rpc
+        .call("getblockchaininfo", &[])
+        .map_err(|e| rpc_error(url, e))?;
+    Ok((info.blocks, info.bestblockhash))
+}
+
 fn rpc_code(e: &bitcoincore_rpc::Error) -> Option<i32> {
     match e {
         bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Rpc(r)) => Some(r.code),
@@ -321,14 +338,12 @@ impl SpendIndex {
         url: &str,
         roots: &[(OutPoint, u32)],
     ) -> Result<u32, ChainSourceError> {
-        // Nothing new (the usual case, once per channel per pass): no copy, two calls.
-        if let Some((height, hash)) = self.scanned {
-            if roots.iter().all(|(o, _)| self.roots.contains_key(o)) {
-                let err = |e| rpc_error(url, e);
-                let tip = rpc.get_block_count().map_err(err)?;
-                if tip == u64::from(height) && rpc.get_block_hash(tip).map_err(err)? == hash {
-                    return Ok(height);
-                }
+        // Nothing new (the usual case, once per channel per pass): no copy, one call.
+        if let Some(scanned) = self.scanned {
+            if roots.iter().all(|(o, _)| self.roots.contains_key(o))
+                && best_block(rpc, url)? == scanned
+            {
+                return Ok(scanned.0);
             }
         }
         let mut next = self.clone();
@@ -578,6 +593,11 @@ impl BitcoindView<'_> {
             url: self.url.to_owned(),
             reason: format!("{what}; reading again"),
         };
+        // Unspent in the node's chain and in its mempool, in one answer (the usual case:
+        // one call).
+        if tx_out(self.rpc, self.url, outpoint, true)?.is_some() {
+            return Ok(None);
+        }
         if let Some(txid) = self.mempool_spender(outpoint)? {
             return match lookup_tx(self.rpc, self.url, &txid)? {
                 Some((tx, _)) => Ok(Some((tx, None))),
@@ -586,13 +606,11 @@ impl BitcoindView<'_> {
                 ))),
             };
         }
-        // Nothing spends it in the blocks scanned or in the mempool. Unspent, unless the
-        // output exists and is gone (spent in a block newer than this look): no answer
-        // then, rather than a wrong "unspent".
-        let unspent = tx_out(self.rpc, self.url, outpoint, true)?.is_some();
-        if !unspent
-            && (self.index.found.contains_key(&outpoint.txid)
-                || lookup_tx(self.rpc, self.url, &outpoint.txid)?.is_some())
+        // Nothing spends it in the blocks scanned or in the mempool, and the node has no
+        // such unspent output: none at all, unless the output exists and is gone (spent in
+        // a block newer than this look): no answer then, rather than a wrong "unspent".
+        if self.index.found.contains_key(&outpoint.txid)
+            || lookup_tx(self.rpc, self.url, &outpoint.txid)?.is_some()
         {
             return Err(gone(format!(
                 "{outpoint} was spent in a block newer than this look"
