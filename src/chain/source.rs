@@ -258,6 +258,13 @@ pub trait ChainSource: fmt::Debug + Send + Sync {
         Ok(None)
     }
 
+    /// The tip's height once the source has caught up with its network (bitcoind: out of
+    /// its initial block download, every header's block in, its mempool loaded from disk),
+    /// `None` while it catches up: what it says is missing may only be late.
+    fn caught_up_tip(&self) -> Result<Option<u32>, ChainSourceError> {
+        self.tip_height().map(Some)
+    }
+
     /// For each of `outpoints`, whether a transaction in the mempool spends it, asked for
     /// all of them at once (bitcoind's `gettxspendingprevout`); `None` where the source
     /// cannot tell. A source without a [`ChainSource::change_token`] is asked this for the
@@ -389,6 +396,9 @@ impl ChainSource for Adjusted {
         outpoints: &[OutPoint],
     ) -> Result<Option<Vec<bool>>, ChainSourceError> {
         self.inner.spent_in_mempool(outpoints)
+    }
+    fn caught_up_tip(&self) -> Result<Option<u32>, ChainSourceError> {
+        self.inner.caught_up_tip()
     }
 }
 
@@ -1027,6 +1037,30 @@ impl ChainSource for BitcoindSource {
                 .unwrap_or(Txid::all_zeros()),
             reason: format!("package: {} ({})", answer.package_msg, errors.join("; ")),
         })
+    }
+
+    fn caught_up_tip(&self) -> Result<Option<u32>, ChainSourceError> {
+        #[derive(serde::Deserialize)]
+        struct Chain {
+            blocks: u32,
+            headers: u32,
+            initialblockdownload: bool,
+        }
+        #[derive(serde::Deserialize)]
+        struct Mempool {
+            loaded: bool,
+        }
+        let chain: Chain = self
+            .client
+            .call("getblockchaininfo", &[])
+            .map_err(|e| self.error(e))?;
+        let mempool: Mempool = self
+            .client
+            .call("getmempoolinfo", &[])
+            .map_err(|e| self.error(e))?;
+        let caught_up =
+            !chain.initialblockdownload && chain.headers <= chain.blocks && mempool.loaded;
+        Ok(caught_up.then_some(chain.blocks))
     }
 
     fn spent_in_mempool(

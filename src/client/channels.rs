@@ -28,7 +28,7 @@ use crate::watch::{Alert, BroadcastKind, WatchOutcome};
 const REPUBLISH_FUNDING_WITHIN: u32 = 138;
 
 /// Depth at which a transaction of ours spending our lost funding's coins makes that
-/// funding dead.
+/// funding dead (the client publishes nothing once another spends them, whatever depth).
 const FUNDING_SPENT_DEEP: u32 = 6;
 
 /// How [`Engine::close`] closes a channel.
@@ -772,51 +772,57 @@ impl Engine<'_> {
         Ok(outcome)
     }
 
-    /// Publishes our funding of `ch` again if our wallet no longer sees it and no other
-    /// transaction of ours spends its coins
-    /// ([`crate::wallet::OnchainWallet::publish_lost`]), while S still holds the channel:
-    /// S forgets a channel whose funding it has not seen confirmed some blocks after its
-    /// open, and coins that confirmed in it then would wait for a force close. What
-    /// happened, or why not, is a note.
+    /// Publishes our funding of `ch` again ([`crate::wallet::OnchainWallet::publish_lost`])
+    /// if our wallet no longer sees it, no other transaction of this wallet spends its
+    /// coins (not even one lost as well: the funding must not take the coins of a payment
+    /// the user made with them), the node has caught up with its network (all its blocks,
+    /// its mempool loaded), and S still holds the channel: S forgets a channel whose
+    /// funding it has not seen confirmed some blocks after its open, and coins that
+    /// confirmed in it then would wait for a force close. What happened, or why not, is a
+    /// note.
     fn publish_funding_again(&self, source: &dyn ChainSource, ch: &ClientChannel) {
         let id = ch.channel.id();
         let Some(output) = ch.channel.funding_outpoint() else {
             return;
         };
         let txid = output.txid;
-        let tip = match source.tip_height() {
-            Ok(tip) => tip,
-            Err(e) => return self.note(&format!("channel {id}: {e}")),
-        };
-        if ch
-            .opened_height
-            .is_some_and(|h| tip >= h.saturating_add(REPUBLISH_FUNDING_WITHIN))
-        {
-            return self.note(&format!(
+        let not_again = |why: &str| {
+            self.note(&format!(
                 "channel {id}: its funding {txid} is neither in a block nor in the node's \
-                 mempool, {REPUBLISH_FUNDING_WITHIN} blocks or more after the open: not \
-                 published again (S forgets such a channel); its coins are back in the wallet"
+                 mempool, {why}: not published again"
+            ))
+        };
+        let (mut wallet, state) = match self.onchain() {
+            Ok(pair) => pair,
+            Err(e) => return not_again(&e.message),
+        };
+        if wallet.holds(txid) {
+            return;
+        }
+        if let Some(other) = wallet.spent_elsewhere(txid) {
+            return not_again(&format!("and {other} of this wallet spends its coins"));
+        }
+        let Some(opened) = ch.opened_height else {
+            return not_again("and the channel's record does not say when it was opened");
+        };
+        let tip = match source.caught_up_tip() {
+            Ok(Some(tip)) => tip,
+            Ok(None) => return, // the node catches up: the next command sees more
+            Err(e) => return not_again(&e.to_string()),
+        };
+        if tip >= opened.saturating_add(REPUBLISH_FUNDING_WITHIN) {
+            return not_again(&format!(
+                "{REPUBLISH_FUNDING_WITHIN} blocks or more after the open (S forgets such a \
+                 channel); its coins are back in the wallet"
             ));
         }
-        let published = self.onchain().and_then(|(mut wallet, state)| {
-            let r = wallet.publish_lost(source, output, FUNDING_SPENT_DEEP, false);
-            self.save_onchain(&mut wallet, state)?;
-            Ok(r)
-        });
-        match published {
-            Ok(Ok(OwnTx::Going(Some(line)))) => self.note(&format!("channel {id}: funding {line}")),
-            Ok(Ok(OwnTx::Going(None))) => {}
-            Ok(Ok(OwnTx::Dead(by))) => self.note(&format!(
-                "channel {id}: its funding {txid} can never confirm: {} spent its coins",
-                by.map_or_else(|| "another transaction".to_owned(), |t| t.to_string())
-            )),
-            Ok(Err(e)) => self.note(&format!(
-                "channel {id}: publishing its funding {txid} again failed: {e}"
-            )),
-            Err(e) => self.note(&format!(
-                "channel {id}: publishing its funding {txid} again failed: {}",
-                e.message
-            )),
+        match wallet.publish_lost(source, output, FUNDING_SPENT_DEEP, false) {
+            Ok(OwnTx::Going(Some(line))) => self.note(&format!("channel {id}: funding {line}")),
+            Ok(_) => {}
+            Err(e) => not_again(&format!("and publishing it failed: {e}")),
+        }
+        if let Err(e) = self.save_onchain(&mut wallet, state) {
+            self.note(&format!("channel {id}: {}", e.message));
         }
     }
 

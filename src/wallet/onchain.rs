@@ -1196,6 +1196,26 @@ impl OnchainWallet {
         self.publish_lost(source, output, deep, give_up)
     }
 
+    /// Whether the wallet sees `txid` in a block or in the node's mempool.
+    pub fn holds(&self, txid: Txid) -> bool {
+        self.wallet.get_tx(txid).is_some()
+    }
+
+    /// A transaction in the wallet's history, whether the node still has it or not, that
+    /// spends a coin that `txid` (ours) or one of the unconfirmed transactions of ours it
+    /// spends spends.
+    pub fn spent_elsewhere(&self, txid: Txid) -> Option<Txid> {
+        let needed = self.needed_by(txid, &self.confirmed_txids());
+        let ids: HashSet<Txid> = needed.iter().map(|t| t.compute_txid()).collect();
+        let graph = self.wallet.tx_graph();
+        needed
+            .iter()
+            .flat_map(|t| &t.input)
+            .flat_map(|input| graph.outspends(input.previous_output))
+            .find(|other| !ids.contains(*other))
+            .copied()
+    }
+
     /// The part of [`Self::keep_own_going`] for a transaction of ours (that of `output`)
     /// the wallet no longer sees in a block or in the node's mempool: published again, with
     /// the unconfirmed transactions of ours it spends, unless another transaction of ours
