@@ -856,6 +856,18 @@ fn a_clients_funding_the_node_lost_is_published_again() {
     let (_, _, notes) = a.human(&["channel", "show", &third]);
     assert!(!in_mempool(&third_funding), "{notes}");
     assert!(notes.contains("not published again"), "{notes}");
+    // Its coins are back in the wallet; once a payment spending them is six blocks deep,
+    // the funding can never confirm, and the channel is closed.
+    a.ok(&["wallet", "send", "--all", &to]);
+    env.mine(5);
+    assert_eq!(
+        a.ok(&["channel", "show", &third])["status"],
+        "awaiting_funding"
+    );
+    env.mine(1);
+    let (_, shown, notes) = a.human(&["channel", "show", &third]);
+    assert!(notes.contains("can never confirm"), "{notes}");
+    assert!(shown.contains("closed"), "{shown}");
     drop(server);
 }
 

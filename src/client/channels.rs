@@ -766,7 +766,7 @@ impl Engine<'_> {
         // it again.
         let lost = matches!(outcome, WatchOutcome::AwaitingFunding { seen: false, .. });
         if lost && ch.channel.funder() == Party::Client {
-            self.publish_funding_again(source, ch);
+            self.publish_funding_again(source, ch)?;
         }
         self.save_spend_index();
         Ok(outcome)
@@ -779,51 +779,74 @@ impl Engine<'_> {
     /// its mempool loaded), and S still holds the channel: S forgets a channel whose
     /// funding it has not seen confirmed some blocks after its open, and coins that
     /// confirmed in it then would wait for a force close. What happened, or why not, is a
-    /// note.
-    fn publish_funding_again(&self, source: &dyn ChainSource, ch: &ClientChannel) {
+    /// note. Once a transaction spending its coins is [`FUNDING_SPENT_DEEP`] blocks deep,
+    /// the funding can never confirm, and the channel is closed (its coins were never in
+    /// it: nothing to close on chain).
+    fn publish_funding_again(
+        &self,
+        source: &dyn ChainSource,
+        ch: &mut ClientChannel,
+    ) -> ClientResult<()> {
         let id = ch.channel.id();
         let Some(output) = ch.channel.funding_outpoint() else {
-            return;
+            return Ok(());
         };
         let txid = output.txid;
-        let not_again = |why: &str| {
+        let not_again = |why: &str| -> ClientResult<()> {
             self.note(&format!(
                 "channel {id}: its funding {txid} is neither in a block nor in the node's \
                  mempool, {why}: not published again"
-            ))
+            ));
+            Ok(())
         };
         let (mut wallet, state) = match self.onchain() {
             Ok(pair) => pair,
             Err(e) => return not_again(&e.message),
         };
         if wallet.holds(txid) {
-            return;
+            return Ok(());
         }
-        if let Some(other) = wallet.spent_elsewhere(txid) {
-            return not_again(&format!("and {other} of this wallet spends its coins"));
+        match wallet.spent_elsewhere(txid) {
+            Some((other, depth)) if depth >= FUNDING_SPENT_DEEP => {
+                ch.channel = ch.channel.closed();
+                self.save(ch)?;
+                self.note(&format!(
+                    "channel {id}: its funding {txid} can never confirm ({other} of this \
+                     wallet spent its coins, {depth} blocks deep): the channel is closed"
+                ));
+                return Ok(());
+            }
+            Some((other, _)) => {
+                return not_again(&format!(
+                    "and {other} of this wallet spends its coins (the channel is closed once \
+                     that is {FUNDING_SPENT_DEEP} blocks deep)"
+                ));
+            }
+            None => {}
         }
         let Some(opened) = ch.opened_height else {
             return not_again("and the channel's record does not say when it was opened");
         };
         let tip = match source.caught_up_tip() {
             Ok(Some(tip)) => tip,
-            Ok(None) => return, // the node catches up: the next command sees more
+            Ok(None) => return Ok(()), // the node catches up: the next command sees more
             Err(e) => return not_again(&e.to_string()),
         };
         if tip >= opened.saturating_add(REPUBLISH_FUNDING_WITHIN) {
             return not_again(&format!(
                 "{REPUBLISH_FUNDING_WITHIN} blocks or more after the open (S forgets such a \
-                 channel); its coins are back in the wallet"
+                 channel); its coins are back in the wallet: spending them ends the channel"
             ));
         }
         match wallet.publish_lost(source, output, FUNDING_SPENT_DEEP, false) {
             Ok(OwnTx::Going(Some(line))) => self.note(&format!("channel {id}: funding {line}")),
             Ok(_) => {}
-            Err(e) => not_again(&format!("and publishing it failed: {e}")),
+            Err(e) => not_again(&format!("and publishing it failed: {e}"))?,
         }
         if let Err(e) = self.save_onchain(&mut wallet, state) {
             self.note(&format!("channel {id}: {}", e.message));
         }
+        Ok(())
     }
 
     /// Pays (more) for `parents`, channel transactions of ours waiting in the mempool, and

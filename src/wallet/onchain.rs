@@ -1203,17 +1203,27 @@ impl OnchainWallet {
 
     /// A transaction in the wallet's history, whether the node still has it or not, that
     /// spends a coin that `txid` (ours) or one of the unconfirmed transactions of ours it
-    /// spends spends.
-    pub fn spent_elsewhere(&self, txid: Txid) -> Option<Txid> {
+    /// spends spends, with its depth in the chain (0: not in a block); the deepest if
+    /// there are several.
+    pub fn spent_elsewhere(&self, txid: Txid) -> Option<(Txid, u32)> {
         let needed = self.needed_by(txid, &self.confirmed_txids());
         let ids: HashSet<Txid> = needed.iter().map(|t| t.compute_txid()).collect();
+        let tip = self.wallet.latest_checkpoint().height();
         let graph = self.wallet.tx_graph();
         needed
             .iter()
             .flat_map(|t| &t.input)
             .flat_map(|input| graph.outspends(input.previous_output))
-            .find(|other| !ids.contains(*other))
-            .copied()
+            .filter(|other| !ids.contains(*other))
+            .map(|other| {
+                let depth = self
+                    .wallet
+                    .get_tx(*other)
+                    .and_then(|t| t.chain_position.confirmation_height_upper_bound())
+                    .map_or(0, |h| (tip + 1).saturating_sub(h));
+                (*other, depth)
+            })
+            .max_by_key(|(_, depth)| *depth)
     }
 
     /// The part of [`Self::keep_own_going`] for a transaction of ours (that of `output`)
