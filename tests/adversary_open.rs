@@ -868,6 +868,37 @@ fn a_clients_funding_the_node_lost_is_published_again() {
     let (_, shown, notes) = a.human(&["channel", "show", &third]);
     assert!(notes.contains("can never confirm"), "{notes}");
     assert!(shown.contains("closed"), "{shown}");
+
+    // A funding that spends the change of a payment A made just before, both lost: the
+    // user may have paid again meanwhile, so neither goes out again.
+    let b = env.wallet("b2");
+    fund(&b, &env, 300_000);
+    let paid = b.ok(&["wallet", "send", &to, "50000"]);
+    let payment: Txid = paid["txid"].as_str().unwrap().parse().unwrap();
+    let opened = b.ok(&["channel", "open", &server.url, "100000"]);
+    let fourth = opened["channel_id"].as_str().unwrap().to_owned();
+    let funding = env
+        .ledger()
+        .mempool()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.input.iter().any(|i| i.previous_output.txid == payment))
+        .expect("the funding spends the payment's change")
+        .compute_txid();
+    let lost = env.ledger().expire(&payment).unwrap();
+    assert!(
+        lost.contains(&payment) && lost.contains(&funding),
+        "{lost:?}"
+    );
+    let (_, _, notes) = b.human(&["channel", "show", &fourth]);
+    assert!(
+        !in_mempool(&payment) && !in_mempool(&funding),
+        "nothing went out again: {notes}"
+    );
+    assert!(
+        notes.contains(&format!("{payment} of this wallet")),
+        "{notes}"
+    );
     drop(server);
 }
 

@@ -22,10 +22,13 @@ use crate::store::{StateFile, StoreError, Txn};
 use crate::wallet::OwnTx;
 use crate::watch::{Alert, BroadcastKind, WatchOutcome};
 
-/// Blocks after a channel's open within which our own funding the node lost is published
-/// again: S forgets a channel whose funding it has not seen confirmed 144 blocks after
-/// its open (its default `open_expiry_blocks`), less a few for the funding to confirm in.
-const REPUBLISH_FUNDING_WITHIN: u32 = 138;
+/// S forgets a channel whose funding has not reached its minimum depth this many blocks
+/// after its open (S's default `open_expiry_blocks`; a client does not learn S's setting).
+const S_FORGETS_UNFUNDED_AFTER: u32 = 144;
+
+/// Blocks our own funding the node lost, published again, is given to reach the channel's
+/// minimum depth before S would forget the channel.
+const REPUBLISHED_FUNDING_MARGIN: u32 = 6;
 
 /// Depth at which a transaction of ours spending our lost funding's coins makes that
 /// funding dead (the client publishes nothing once another spends them, whatever depth).
@@ -539,11 +542,14 @@ impl Engine<'_> {
                 let outpoint = OutPoint::new(tx.compute_txid(), vout as u32);
                 let (c, published) = ch.channel.funding_published(outpoint).map_err(refused)?;
                 ch.channel = c;
+                // In the wallet before it leaves, as S does with its fundings: one the node
+                // loses or refuses is published again from there (`publish_funding_again`).
+                wallet.record_before_publishing(&tx);
+                self.save_onchain(&mut wallet, state)?;
                 // The funding outpoint is written before the transaction may leave: from
                 // here on a failed open never hides the channel (see `failed_open`).
                 self.save(ch)?;
-                wallet.broadcast(source, &tx)?;
-                self.save_onchain(&mut wallet, state)?;
+                source.broadcast(&tx)?;
                 send(client, Message::FundingPublished(published))?;
             }
         }
@@ -764,7 +770,8 @@ impl Engine<'_> {
         // Our own funding that the node has neither in a block nor in its mempool (it
         // restarted without its mempool, or evicted it): nothing else would ever publish
         // it again.
-        let lost = matches!(outcome, WatchOutcome::AwaitingFunding { seen: false, .. });
+        let lost = matches!(outcome, WatchOutcome::AwaitingFunding { seen: false, .. })
+            && ch.channel.status() == ChannelStatus::AwaitingFunding;
         if lost && ch.channel.funder() == Party::Client {
             self.publish_funding_again(source, ch)?;
         }
@@ -824,6 +831,14 @@ impl Engine<'_> {
             }
             None => {}
         }
+        // A transaction of ours it spends that the node lost as well (a payment, another
+        // funding): publishing it again could pay twice (the user may have paid again).
+        if let Some(parent) = wallet.lost_parent(txid) {
+            return not_again(&format!(
+                "and {parent} of this wallet, whose coins it spends, left the node's mempool \
+                 too (publishing that again could pay twice)"
+            ));
+        }
         let Some(opened) = ch.opened_height else {
             return not_again("and the channel's record does not say when it was opened");
         };
@@ -832,10 +847,15 @@ impl Engine<'_> {
             Ok(None) => return Ok(()), // the node catches up: the next command sees more
             Err(e) => return not_again(&e.to_string()),
         };
-        if tip >= opened.saturating_add(REPUBLISH_FUNDING_WITHIN) {
+        // Time left for it to reach the minimum depth before S would forget the channel.
+        let within = S_FORGETS_UNFUNDED_AFTER
+            .saturating_sub(ch.channel.minimum_depth())
+            .saturating_sub(REPUBLISHED_FUNDING_MARGIN);
+        if tip >= opened.saturating_add(within) {
             return not_again(&format!(
-                "{REPUBLISH_FUNDING_WITHIN} blocks or more after the open (S forgets such a \
-                 channel); its coins are back in the wallet: spending them ends the channel"
+                "{within} blocks or more after the open (S forgets a channel never funded \
+                 {S_FORGETS_UNFUNDED_AFTER} blocks after its open); its coins are back in \
+                 the wallet: spending them ends the channel"
             ));
         }
         match wallet.publish_lost(source, output, FUNDING_SPENT_DEEP, false) {

@@ -1226,6 +1226,15 @@ impl OnchainWallet {
             .max_by_key(|(_, depth)| *depth)
     }
 
+    /// An unconfirmed transaction of ours that `txid` (ours) spends, directly or not, that
+    /// the wallet no longer sees in the node's mempool (lost with it, or since).
+    pub fn lost_parent(&self, txid: Txid) -> Option<Txid> {
+        self.needed_by(txid, &self.confirmed_txids())
+            .iter()
+            .map(|t| t.compute_txid())
+            .find(|id| *id != txid && !self.holds(*id))
+    }
+
     /// The part of [`Self::keep_own_going`] for a transaction of ours (that of `output`)
     /// the wallet no longer sees in a block or in the node's mempool: published again, with
     /// the unconfirmed transactions of ours it spends, unless another transaction of ours
