@@ -1010,7 +1010,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--confirmation-budget', '--confirmation-budget', [CompletionResultType]::ParameterName, 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)')
             [CompletionResult]::new('--max-capacity', '--max-capacity', [CompletionResultType]::ParameterName, 'Largest channel capacity')
             [CompletionResult]::new('--dust-limit', '--dust-limit', [CompletionResultType]::ParameterName, 'Dust limit of settlement outputs')
-            [CompletionResult]::new('--min-confirmations', '--min-confirmations', [CompletionResultType]::ParameterName, 'Confirmations before a channel is usable')
+            [CompletionResult]::new('--min-confirmations', '--min-confirmations', [CompletionResultType]::ParameterName, 'Confirmations before a channel is usable (0: a client''s funding is trusted for updates at once; S still buys a payment only once the payer''s funding has one)')
             [CompletionResult]::new('--fee-ppm', '--fee-ppm', [CompletionResultType]::ParameterName, 'S''s fee for a payment, parts per million')
             [CompletionResult]::new('--inbound', '--inbound', [CompletionResultType]::ParameterName, 'Whom S funds inbound channels for: stake (nodes with their own open channel, up to --inbound-stake-pct of it, and the allow-list), allow-list, or anyone (Sybil-prone: demos and tests)')
             [CompletionResult]::new('--inbound-allow', '--inbound-allow', [CompletionResultType]::ParameterName, 'A node S funds inbound channels for whatever the policy (repeat for more)')

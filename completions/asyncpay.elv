@@ -929,7 +929,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --confirmation-budget 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)'
             cand --max-capacity 'Largest channel capacity'
             cand --dust-limit 'Dust limit of settlement outputs'
-            cand --min-confirmations 'Confirmations before a channel is usable'
+            cand --min-confirmations 'Confirmations before a channel is usable (0: a client''s funding is trusted for updates at once; S still buys a payment only once the payer''s funding has one)'
             cand --fee-ppm 'S''s fee for a payment, parts per million'
             cand --inbound 'Whom S funds inbound channels for: stake (nodes with their own open channel, up to --inbound-stake-pct of it, and the allow-list), allow-list, or anyone (Sybil-prone: demos and tests)'
             cand --inbound-allow 'A node S funds inbound channels for whatever the policy (repeat for more)'

@@ -778,7 +778,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l confirmation-budget -d 'Blocks S allows a time-critical transaction to confirm in (sets PTLC expiries)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l max-capacity -d 'Largest channel capacity' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l dust-limit -d 'Dust limit of settlement outputs' -r
-complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-confirmations -d 'Confirmations before a channel is usable' -r
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l min-confirmations -d 'Confirmations before a channel is usable (0: a client\'s funding is trusted for updates at once; S still buys a payment only once the payer\'s funding has one)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l fee-ppm -d 'S\'s fee for a payment, parts per million' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound -d 'Whom S funds inbound channels for: stake (nodes with their own open channel, up to --inbound-stake-pct of it, and the allow-list), allow-list, or anyone (Sybil-prone: demos and tests)' -r
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from init" -l inbound-allow -d 'A node S funds inbound channels for whatever the policy (repeat for more)' -r

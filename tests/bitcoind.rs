@@ -970,3 +970,37 @@ fn fundings_the_node_lost_are_published_again() {
     });
     drop(server);
 }
+
+/// S never pays a payee against a payer's funding that is not in a block, whatever
+/// minimum depth it accepts: a reorganization takes the block holding A's funding away
+/// (back in the mempool, where A could still double-spend it) after A's channel opened; A
+/// pays B, and B's sale is refused (`payer_funding_unconfirmed`), nothing moving; once a
+/// block holds the funding again, the same `receive` is paid.
+#[test]
+fn s_buys_no_payment_against_a_payers_funding_a_reorganization_unconfirmed() {
+    let Some(node) = Bitcoind::start("a sale against an unconfirmed funding", &[]) else {
+        return;
+    };
+    let w = world(&node);
+    let (a, b) = (&w.a, &w.b);
+    let tip = node.call("getbestblockhash", &[]);
+    node.call("invalidateblock", std::slice::from_ref(&tip));
+    assert_eq!(node.mempool().len(), 2, "both fundings back in the mempool");
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let paid = a.ok(&["pay", &pay_to, "10000"]);
+    let pid = paid["payment_id"].as_str().unwrap().to_owned();
+    let refused = common::story::fails(b, &["receive"], 1);
+    assert!(
+        refused.to_string().contains("no confirmation yet"),
+        "{refused}"
+    );
+    assert_eq!(status(b, &pid), "received", "fetched, not sold");
+    assert_eq!(balances(b, &w.b_channel), (0, 300_000), "nothing moved");
+    // The block comes back (the same one: a new block of the same transactions in the
+    // same second would be the block the node was told is invalid).
+    node.call("reconsiderblock", &[tip]);
+    let received = b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
+    drop(w.server);
+}

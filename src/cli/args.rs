@@ -534,7 +534,8 @@ pub enum ServerCommand {
         /// Dust limit of settlement outputs
         #[arg(long, default_value = "330")]
         dust_limit: AmountArg,
-        /// Confirmations before a channel is usable
+        /// Confirmations before a channel is usable (0: a client's funding is trusted for
+        /// updates at once; S still buys a payment only once the payer's funding has one)
         #[arg(long, default_value_t = 3)]
         min_confirmations: u32,
         /// S's fee for a payment, parts per million

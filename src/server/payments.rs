@@ -732,6 +732,16 @@ impl ServerCore {
                 ),
             ));
         }
+        // S pays the payee out of its own funds: never against a payer's funding that is not
+        // in a block yet, whatever minimum depth S accepts (`--min-confirmations 0`): a payer
+        // could otherwise double-spend its funding once its payee was paid.
+        if payer_channel.confirmations() == 0 {
+            return Err(refused(
+                "payer_funding_unconfirmed",
+                "the payer's channel funding has no confirmation yet; S buys the payment once \
+                 it has one: receive again after the next block",
+            ));
+        }
         let newest = payer_channel.pending().is_some_and(|p| {
             p.next().number == payment.state_number && p.local_partial().is_none()
         });
