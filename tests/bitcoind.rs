@@ -1004,3 +1004,51 @@ fn s_buys_no_payment_against_a_payers_funding_a_reorganization_unconfirmed() {
     assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
     drop(w.server);
 }
+
+/// B never sells a payment into a channel whose funding is not in a block: a
+/// reorganization takes away the block holding the funding of B's inbound channel (S's
+/// coins, which S could then spend elsewhere, keeping A's partial signature it bought
+/// for nothing) after it opened; A pays, and B's `receive` sells nothing, S learning
+/// nothing; once a block holds the funding again, the same `receive` is paid.
+#[test]
+fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
+    let Some(node) = Bitcoind::start("a sale into an unconfirmed channel", &[]) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let spec = node.spec();
+    let chain = Path::new(&spec);
+    let s = Wallet::create(root.path(), "s", chain);
+    server_init(&s, None);
+    let a = Wallet::create(root.path(), "a", chain);
+    let b = Wallet::create(root.path(), "b", chain);
+    node.mine_to(1, &address(&s));
+    node.mine_to(2, &address(&a));
+    node.mine_to(1, &address(&b));
+    node.mine(100);
+    let server = Server::start(&s);
+    let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
+    node.mine(1);
+    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    node.mine(1);
+    eventually("both channels open", || {
+        channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
+    });
+    let tip = node.call("getbestblockhash", &[]);
+    node.call("invalidateblock", std::slice::from_ref(&tip));
+    assert_eq!(node.mempool().len(), 1, "B's funding back in the mempool");
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = common::story::fails(&b, &["receive"], 1);
+    assert!(refused.to_string().contains("not in a block"), "{refused}");
+    assert_eq!(status(&b, &pid), "received", "fetched, not sold");
+    assert_eq!(balances(&b, &b_channel), (0, 300_000), "nothing moved");
+    node.call("reconsiderblock", &[tip]);
+    let received = b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(balances(&b, &b_channel), (10_000, 290_000));
+    drop(server);
+}

@@ -1445,6 +1445,18 @@ impl Payments<'_, '_> {
             ))
             .hint("the payment stays received; with inbound capacity on an open channel (`asyncpay channel request-inbound URL AMOUNT`), run `asyncpay receive` again"));
         }
+        // Our partial's buyer pays us by a PTLC in this channel: never while its funding is
+        // not in a block (a reorganization took it away, say), where S could still spend
+        // the funding's coins elsewhere and keep what it bought for nothing.
+        if ch.channel.confirmations() == 0 {
+            return Err(ClientError::failed(format!(
+                "channel {}'s funding is not in a block: no PTLC is sold into it until it is",
+                ch.channel.id()
+            ))
+            .hint(
+                "the payment stays received; run `asyncpay receive` again after the next block",
+            ));
+        }
         let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
         let latest = ch
