@@ -971,27 +971,94 @@ fn fundings_the_node_lost_are_published_again() {
     drop(server);
 }
 
-/// S never pays a payee against a payer's funding that is not in a block, whatever
-/// minimum depth it accepts: a reorganization takes the block holding A's funding away
-/// (back in the mempool, where A could still double-spend it) after A's channel opened; A
-/// pays B, and B's sale is refused (`payer_funding_unconfirmed`), nothing moving; once a
-/// block holds the funding again, the same `receive` is paid.
+/// S, A and B on `node` with A's channel and B's inbound channel open, each funding
+/// confirmed in a block of its own, the last one (A's if `payer_last`, else B's) then
+/// taken away by a reorganization ([`take_tip`]): that funding is back in the mempool,
+/// where its funder could still spend its coins elsewhere, while both channels stay open.
+/// Returns the world and the hash of the block taken away.
+fn reorganized(node: &Bitcoind, payer_last: bool) -> (World, Value) {
+    let w = opened_one_block_each(node, payer_last);
+    (w, take_tip(node))
+}
+
+/// Takes the tip block away (`invalidateblock`; `reconsiderblock` brings it back): its
+/// one funding goes back to the mempool. Returns its hash.
+fn take_tip(node: &Bitcoind) -> Value {
+    let tip = node.call("getbestblockhash", &[]);
+    node.call("invalidateblock", std::slice::from_ref(&tip));
+    assert_eq!(
+        node.mempool().len(),
+        1,
+        "the last funding back in the mempool"
+    );
+    tip
+}
+
+/// [`reorganized`] before the reorganization.
+fn opened_one_block_each(node: &Bitcoind, payer_last: bool) -> World {
+    let root = tempfile::tempdir().unwrap();
+    let spec = node.spec();
+    let chain = Path::new(&spec);
+    let s = Wallet::create(root.path(), "s", chain);
+    server_init(&s, None);
+    let a = Wallet::create(root.path(), "a", chain);
+    let b = Wallet::create(root.path(), "b", chain);
+    node.mine_to(1, &address(&s));
+    node.mine_to(2, &address(&a));
+    node.mine_to(1, &address(&b));
+    node.mine(100);
+    let server = Server::start(&s);
+    let open_a = || channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
+    let open_b = || channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    let (a_channel, b_channel) = if payer_last {
+        let b_channel = open_b();
+        node.mine(1);
+        let a_channel = open_a();
+        (a_channel, b_channel)
+    } else {
+        let a_channel = open_a();
+        node.mine(1);
+        (a_channel, open_b())
+    };
+    node.mine(1);
+    eventually("both channels open", || {
+        channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
+    });
+    eventually("S sees both channels open", || {
+        s.ok(&["server", "status", "--server", &server.url])["channels"]["open"].as_u64() == Some(2)
+    });
+    World {
+        s,
+        a,
+        b,
+        server,
+        a_channel,
+        b_channel,
+        _root: root,
+    }
+}
+
+/// S never pays a payee against a payer's funding below its minimum depth: a
+/// reorganization takes away the block holding A's funding after A's channel opened; A
+/// pays B, and S refuses B's sale (`payer_funding_unconfirmed`), nothing moving; once the
+/// block is back, the same `receive` is paid.
 #[test]
 fn s_buys_no_payment_against_a_payers_funding_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a sale against an unconfirmed funding", &[]) else {
         return;
     };
-    let w = world(&node);
+    let (w, tip) = reorganized(&node, true);
     let (a, b) = (&w.a, &w.b);
-    let tip = node.call("getbestblockhash", &[]);
-    node.call("invalidateblock", std::slice::from_ref(&tip));
-    assert_eq!(node.mempool().len(), 2, "both fundings back in the mempool");
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let paid = a.ok(&["pay", &pay_to, "10000"]);
-    let pid = paid["payment_id"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let refused = common::story::fails(b, &["receive"], 1);
     assert!(
-        refused.to_string().contains("no confirmation yet"),
+        refused
+            .to_string()
+            .contains("payer's channel funding has 0 of its 1"),
         "{refused}"
     );
     assert_eq!(status(b, &pid), "received", "fetched, not sold");
@@ -1005,50 +1072,72 @@ fn s_buys_no_payment_against_a_payers_funding_a_reorganization_unconfirmed() {
     drop(w.server);
 }
 
-/// B never sells a payment into a channel whose funding is not in a block: a
+/// B never sells a payment into a channel whose funding is below its minimum depth: a
 /// reorganization takes away the block holding the funding of B's inbound channel (S's
-/// coins, which S could then spend elsewhere, keeping A's partial signature it bought
-/// for nothing) after it opened; A pays, and B's `receive` sells nothing, S learning
-/// nothing; once a block holds the funding again, the same `receive` is paid.
+/// coins, which S could then spend elsewhere, keeping what B's sale and claim gave it)
+/// after it opened; A pays, and B's `receive` sells nothing; once the block is back, the
+/// same `receive` is paid.
 #[test]
 fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a sale into an unconfirmed channel", &[]) else {
         return;
     };
-    let root = tempfile::tempdir().unwrap();
-    let spec = node.spec();
-    let chain = Path::new(&spec);
-    let s = Wallet::create(root.path(), "s", chain);
-    server_init(&s, None);
-    let a = Wallet::create(root.path(), "a", chain);
-    let b = Wallet::create(root.path(), "b", chain);
-    node.mine_to(1, &address(&s));
-    node.mine_to(2, &address(&a));
-    node.mine_to(1, &address(&b));
-    node.mine(100);
-    let server = Server::start(&s);
-    let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
-    node.mine(1);
-    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
-    node.mine(1);
-    eventually("both channels open", || {
-        channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
-    });
-    let tip = node.call("getbestblockhash", &[]);
-    node.call("invalidateblock", std::slice::from_ref(&tip));
-    assert_eq!(node.mempool().len(), 1, "B's funding back in the mempool");
+    let (w, tip) = reorganized(&node, false);
+    let (a, b) = (&w.a, &w.b);
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let refused = common::story::fails(&b, &["receive"], 1);
-    assert!(refused.to_string().contains("not in a block"), "{refused}");
-    assert_eq!(status(&b, &pid), "received", "fetched, not sold");
-    assert_eq!(balances(&b, &b_channel), (0, 300_000), "nothing moved");
+    let refused = common::story::fails(b, &["receive"], 1);
+    assert!(
+        refused.to_string().contains("below its minimum depth"),
+        "{refused}"
+    );
+    assert_eq!(status(b, &pid), "received", "fetched, not sold");
+    assert_eq!(balances(b, &w.b_channel), (0, 300_000), "nothing moved");
     node.call("reconsiderblock", &[tip]);
     let received = b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["status"], "paid", "{received}");
-    assert_eq!(balances(&b, &b_channel), (10_000, 290_000));
-    drop(server);
+    assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
+    drop(w.server);
+}
+
+/// B never reveals the payment scalar (what S pays for) while its channel's funding is
+/// below its minimum depth: B sold (`receive --no-claim`), then a reorganization takes
+/// away the block holding the funding of B's inbound channel (S's coins, which S could
+/// then spend elsewhere and keep the scalar); `claim` reveals nothing, and A is not paid;
+/// once the block is back, the same `claim` is paid, and so is A.
+#[test]
+fn b_reveals_nothing_over_a_channel_a_reorganization_unconfirmed() {
+    let Some(node) = Bitcoind::start("a claim over an unconfirmed channel", &[]) else {
+        return;
+    };
+    let w = opened_one_block_each(&node, false);
+    let (a, b) = (&w.a, &w.b);
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sold = b.ok(&["receive", "--no-claim"]);
+    assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
+    let tip = take_tip(&node);
+    let refused = common::story::fails(b, &["claim"], 1);
+    assert!(
+        refused.to_string().contains("not revealed to S"),
+        "{refused}"
+    );
+    assert_eq!(status(b, &pid), "sold");
+    assert_eq!(
+        status(a, &pid),
+        "pending",
+        "S could not complete A's update"
+    );
+    node.call("reconsiderblock", &[tip]);
+    let claimed = b.ok(&["claim"]);
+    assert_eq!(claimed["payments"][0]["status"], "paid", "{claimed}");
+    assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
+    assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
+    drop(w.server);
 }

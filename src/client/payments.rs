@@ -1378,7 +1378,7 @@ impl Payments<'_, '_> {
                 .as_deref()
                 .is_none_or(|url| same_server(url, &ch.server_url))
         };
-        let mut closing = Vec::new();
+        let (mut closing, mut shallow) = (Vec::new(), Vec::new());
         for mut ch in self.s.all()?.into_iter().filter(at_server) {
             // A closing channel whose close cannot go out yet is passed over (noted).
             let _ = self
@@ -1388,7 +1388,12 @@ impl Payments<'_, '_> {
             if matches!(ch.channel.status(), ChannelStatus::Closing) {
                 closing.push(ch.channel.id().to_string());
             }
-            let ok = ch.channel.status() == ChannelStatus::Open
+            let open = ch.channel.status() == ChannelStatus::Open;
+            if open && ch.channel.funding_below_depth() {
+                shallow.push(ch.channel.id().to_string());
+            }
+            let ok = open
+                && !ch.channel.funding_below_depth()
                 && ch.channel.pending().is_none_or(|u| !u.withheld())
                 && ch
                     .channel
@@ -1398,13 +1403,20 @@ impl Payments<'_, '_> {
                 return Ok(ch);
             }
         }
-        let closing = if closing.is_empty() {
-            String::new()
-        } else {
-            format!(" (closing on chain: {})", closing.join(", "))
+        let list = |what: &str, ids: Vec<String>| {
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!(" ({what}: {})", ids.join(", "))
+            }
         };
+        let closing = list("closing on chain", closing);
+        let shallow = list(
+            "funding below its minimum depth since a reorganization, until it has it again",
+            shallow,
+        );
         Err(ClientError::failed(format!(
-            "no open channel has {} sat of inbound capacity to receive payment {}{closing}",
+            "no open channel has {} sat of inbound capacity to receive payment {}{closing}{shallow}",
             p.amount_sat, p.payment_id
         ))
         .hint("get inbound capacity with `asyncpay channel request-inbound URL AMOUNT`"))
@@ -1445,17 +1457,22 @@ impl Payments<'_, '_> {
             ))
             .hint("the payment stays received; with inbound capacity on an open channel (`asyncpay channel request-inbound URL AMOUNT`), run `asyncpay receive` again"));
         }
-        // Our partial's buyer pays us by a PTLC in this channel: never while its funding is
-        // not in a block (a reorganization took it away, say), where S could still spend
-        // the funding's coins elsewhere and keep what it bought for nothing.
-        if ch.channel.confirmations() == 0 {
+        // The PTLC we are paid by lives in this channel: no sale into it while its funding
+        // is below its minimum depth (a reorganization took blocks away since it opened),
+        // where S could still spend the funding's coins elsewhere.
+        if ch.channel.funding_below_depth() {
+            if ch.channel.pending().is_none() {
+                p.channel_id = None;
+                self.save(p)?;
+            }
             return Err(ClientError::failed(format!(
-                "channel {}'s funding is not in a block: no PTLC is sold into it until it is",
-                ch.channel.id()
+                "channel {}'s funding has {} of its {} confirmations: no PTLC is sold into it \
+                 until it has them again",
+                ch.channel.id(),
+                ch.channel.confirmations(),
+                ch.channel.minimum_depth().max(1)
             ))
-            .hint(
-                "the payment stays received; run `asyncpay receive` again after the next block",
-            ));
+            .hint("the payment stays received; run `asyncpay receive` again after the next blocks (if the funding never confirms, the payment expires)"));
         }
         let client = self.s.channel_client(&ch)?;
         self.s.recover(&client, &mut ch)?;
@@ -1676,6 +1693,25 @@ impl Payments<'_, '_> {
             self.save(p)?;
             return Err(ClientError::new(ClientErrorKind::Pending, why)
                 .hint("run `asyncpay claim` again after shared_delay blocks"));
+        }
+        // `t` is what S pays for: it leaves only while the channel's funding is at its
+        // minimum depth (a reorganization can take blocks away after the sale; S could then
+        // spend its funding's coins elsewhere and keep `t`). Once sent, sending it again
+        // tells S nothing new.
+        if p.scalar_revealed_at.is_none() && ch.channel.funding_below_depth() {
+            let why = format!(
+                "channel {}'s funding has {} of its {} confirmations: the payment scalar is \
+                 not revealed to S until it has them again",
+                ch.channel.id(),
+                ch.channel.confirmations(),
+                ch.channel.minimum_depth().max(1)
+            );
+            p.reason = Some(why.clone());
+            self.save(p)?;
+            return Err(ClientError::failed(why).hint(
+                "run `asyncpay claim` again after the next blocks; if the funding never \
+                 confirms, the PTLC expires and the payer gets its money back",
+            ));
         }
         let mut claimed = self.claim_off_chain(p, &mut ch, point, package);
         // Once `t` has left, S may hold it (and be paid by A): we leave this command either

@@ -697,6 +697,14 @@ impl Channel {
         self.confirmations
     }
 
+    /// Whether the funding counts fewer confirmations than the channel's minimum depth (at
+    /// least 1): a reorganization took blocks away since the channel opened (its status
+    /// stays open). Nobody then pays out against the channel or into it: the funder could
+    /// still spend the funding's coins elsewhere.
+    pub fn funding_below_depth(&self) -> bool {
+        self.confirmations < self.minimum_depth.max(1)
+    }
+
     /// The status.
     pub fn status(&self) -> ChannelStatus {
         self.status

@@ -732,14 +732,20 @@ impl ServerCore {
                 ),
             ));
         }
-        // S pays the payee out of its own funds: never against a payer's funding that is not
-        // in a block yet, whatever minimum depth S accepts (`--min-confirmations 0`): a payer
-        // could otherwise double-spend its funding once its payee was paid.
-        if payer_channel.confirmations() == 0 {
+        // S pays the payee out of its own funds: never against a payer's funding below its
+        // minimum depth (at least one block; a reorganization took blocks away since the
+        // channel opened): the payer could still spend its funding's coins elsewhere once
+        // its payee was paid.
+        if payer_channel.funding_below_depth() {
             return Err(refused(
                 "payer_funding_unconfirmed",
-                "the payer's channel funding has no confirmation yet; S buys the payment once \
-                 it has one: receive again after the next block",
+                format!(
+                    "the payer's channel funding has {} of its {} confirmations; S buys the \
+                     payment once it has them again: receive again after the next blocks \
+                     (if it never confirms, the payment expires)",
+                    payer_channel.confirmations(),
+                    payer_channel.minimum_depth().max(1)
+                ),
             ));
         }
         let newest = payer_channel.pending().is_some_and(|p| {
@@ -1094,6 +1100,12 @@ impl ServerCore {
                         "payment {}: the payer's channel is {}",
                         payment.payment_id,
                         a.status()
+                    ));
+                } else if a.funding_below_depth() {
+                    problem = Some(format!(
+                        "payment {}: the payer's channel funding has {} confirmations",
+                        payment.payment_id,
+                        a.confirmations()
                     ));
                 } else if !newest {
                     problem = Some(format!(
