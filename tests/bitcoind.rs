@@ -79,6 +79,19 @@ fn world(node: &Bitcoind) -> World {
 
 /// [`world`] with `b_coins` coinbases for B (none: B holds inbound capacity only).
 fn world_with(node: &Bitcoind, b_coins: u32) -> World {
+    let world = opened(node, wallets(node, b_coins), Fundings::OneBlock);
+    // What the watcher learnt from the node is kept, sealed, for the next command.
+    assert!(
+        stored_spend_index(&world.a),
+        "A's data dir keeps its spend index"
+    );
+    world
+}
+
+/// S (a server, one coinbase), A (two: its channel's funding, and fees) and B (`b_coins`,
+/// for fees: a payee sells and claims only while it could enforce the PTLC on chain) on
+/// `node`, their coins matured, in a temporary directory.
+fn wallets(node: &Bitcoind, b_coins: u32) -> (tempfile::TempDir, Wallet, Wallet, Wallet) {
     let root = tempfile::tempdir().unwrap();
     let spec = node.spec();
     let chain = Path::new(&spec);
@@ -87,26 +100,59 @@ fn world_with(node: &Bitcoind, b_coins: u32) -> World {
     let a = Wallet::create(root.path(), "a", chain);
     let b = Wallet::create(root.path(), "b", chain);
     node.mine_to(1, &address(&s));
-    // Two coins for A: its channel's funding, and fees.
     node.mine_to(2, &address(&a));
-    // B's for fees: a payee sells and claims only while it could enforce the PTLC on chain.
     node.mine_to(b_coins, &address(&b));
     node.mine(100);
+    (root, s, a, b)
+}
+
+/// Where [`opened`] confirms the two fundings: in one block, or each in a block of its
+/// own, the payer's or the payee's last.
+#[derive(Clone, Copy, PartialEq)]
+enum Fundings {
+    OneBlock,
+    PayerLast,
+    PayeeLast,
+}
+
+/// S running, A's 200 000 sat channel and B's 300 000 sat of inbound capacity open, their
+/// fundings confirmed as `fundings` says, S counting both open.
+fn opened(
+    node: &Bitcoind,
+    (root, s, a, b): (tempfile::TempDir, Wallet, Wallet, Wallet),
+    fundings: Fundings,
+) -> World {
     let server = Server::start(&s);
-    let url = server.url.clone();
-    let a_channel = channel_id(&a.ok(&["channel", "open", &url, "200000"]));
-    let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &url, "300000"]));
-    assert_eq!(
-        node.mempool().len(),
-        2,
-        "both fundings are in the node's mempool"
-    );
+    let open_a = || channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
+    let open_b = || channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
+    let (a_channel, b_channel) = match fundings {
+        Fundings::OneBlock => {
+            let opened = (open_a(), open_b());
+            assert_eq!(
+                node.mempool().len(),
+                2,
+                "both fundings are in the node's mempool"
+            );
+            opened
+        }
+        Fundings::PayerLast => {
+            let b_channel = open_b();
+            node.mine(1);
+            (open_a(), b_channel)
+        }
+        Fundings::PayeeLast => {
+            let a_channel = open_a();
+            node.mine(1);
+            (a_channel, open_b())
+        }
+    };
     node.mine(1);
     eventually("both channels open on the node's confirmation", || {
         channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
     });
-    // What the watcher learnt from the node is kept, sealed, for the next command.
-    assert!(stored_spend_index(&a), "A's data dir keeps its spend index");
+    eventually("S sees both channels open", || {
+        s.ok(&["server", "status", "--server", &server.url])["channels"]["open"].as_u64() == Some(2)
+    });
     World {
         s,
         a,
@@ -937,16 +983,7 @@ fn fundings_the_node_lost_are_published_again() {
     let Some(mut node) = Bitcoind::start("fundings the node lost, on bitcoind", &[]) else {
         return;
     };
-    let root = tempfile::tempdir().unwrap();
-    let spec = node.spec();
-    let chain = Path::new(&spec);
-    let s = Wallet::create(root.path(), "s", chain);
-    server_init(&s, None);
-    let a = Wallet::create(root.path(), "a", chain);
-    let b = Wallet::create(root.path(), "b", chain);
-    node.mine_to(1, &address(&s));
-    node.mine_to(2, &address(&a));
-    node.mine(100);
+    let (_root, s, a, b) = wallets(&node, 0);
     let server = Server::start(&s);
     let a_channel = channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
     let b_channel = channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
@@ -977,7 +1014,12 @@ fn fundings_the_node_lost_are_published_again() {
 /// where its funder could still spend its coins elsewhere, while both channels stay open.
 /// Returns the world and the hash of the block taken away.
 fn reorganized(node: &Bitcoind, payer_last: bool) -> (World, Value) {
-    let w = opened_one_block_each(node, payer_last);
+    let last = if payer_last {
+        Fundings::PayerLast
+    } else {
+        Fundings::PayeeLast
+    };
+    let w = opened(node, wallets(node, 1), last);
     (w, take_tip(node))
 }
 
@@ -994,50 +1036,6 @@ fn take_tip(node: &Bitcoind) -> Value {
     tip
 }
 
-/// [`reorganized`] before the reorganization.
-fn opened_one_block_each(node: &Bitcoind, payer_last: bool) -> World {
-    let root = tempfile::tempdir().unwrap();
-    let spec = node.spec();
-    let chain = Path::new(&spec);
-    let s = Wallet::create(root.path(), "s", chain);
-    server_init(&s, None);
-    let a = Wallet::create(root.path(), "a", chain);
-    let b = Wallet::create(root.path(), "b", chain);
-    node.mine_to(1, &address(&s));
-    node.mine_to(2, &address(&a));
-    node.mine_to(1, &address(&b));
-    node.mine(100);
-    let server = Server::start(&s);
-    let open_a = || channel_id(&a.ok(&["channel", "open", &server.url, "200000"]));
-    let open_b = || channel_id(&b.ok(&["channel", "request-inbound", &server.url, "300000"]));
-    let (a_channel, b_channel) = if payer_last {
-        let b_channel = open_b();
-        node.mine(1);
-        let a_channel = open_a();
-        (a_channel, b_channel)
-    } else {
-        let a_channel = open_a();
-        node.mine(1);
-        (a_channel, open_b())
-    };
-    node.mine(1);
-    eventually("both channels open", || {
-        channel_status(&a, &a_channel) == "open" && channel_status(&b, &b_channel) == "open"
-    });
-    eventually("S sees both channels open", || {
-        s.ok(&["server", "status", "--server", &server.url])["channels"]["open"].as_u64() == Some(2)
-    });
-    World {
-        s,
-        a,
-        b,
-        server,
-        a_channel,
-        b_channel,
-        _root: root,
-    }
-}
-
 /// S never pays a payee against a payer's funding below its minimum depth: a
 /// reorganization takes away the block holding A's funding after A's channel opened; A
 /// pays B, and S refuses B's sale (`payer_funding_unconfirmed`), nothing moving; once the
@@ -1047,29 +1045,7 @@ fn s_buys_no_payment_against_a_payers_funding_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a sale against an unconfirmed funding", &[]) else {
         return;
     };
-    let (w, tip) = reorganized(&node, true);
-    let (a, b) = (&w.a, &w.b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let refused = common::story::fails(b, &["receive"], 1);
-    assert!(
-        refused
-            .to_string()
-            .contains("payer's channel funding has 0 of its 1"),
-        "{refused}"
-    );
-    assert_eq!(status(b, &pid), "received", "fetched, not sold");
-    assert_eq!(balances(b, &w.b_channel), (0, 300_000), "nothing moved");
-    // The block comes back (the same one: a new block of the same transactions in the
-    // same second would be the block the node was told is invalid).
-    node.call("reconsiderblock", &[tip]);
-    let received = b.ok(&["receive"]);
-    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
-    assert_eq!(balances(b, &w.b_channel), (10_000, 290_000));
-    drop(w.server);
+    sale_waits_for_the_block(&node, true, "payer's channel funding has 0 of its 1");
 }
 
 /// B never sells a payment into a channel whose funding is below its minimum depth: a
@@ -1082,7 +1058,15 @@ fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a sale into an unconfirmed channel", &[]) else {
         return;
     };
-    let (w, tip) = reorganized(&node, false);
+    sale_waits_for_the_block(&node, false, "below its minimum depth");
+}
+
+/// [`reorganized`] (A's funding's block taken away if `payer_last`, else B's), then A
+/// pays B: B's `receive` fails saying `refusal`, nothing moves; the block comes back (the
+/// same one: a new block of the same transactions in the same second would be the block
+/// the node was told is invalid), and the same `receive` is paid.
+fn sale_waits_for_the_block(node: &Bitcoind, payer_last: bool, refusal: &str) {
+    let (w, tip) = reorganized(node, payer_last);
     let (a, b) = (&w.a, &w.b);
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
@@ -1090,10 +1074,7 @@ fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
         .unwrap()
         .to_owned();
     let refused = common::story::fails(b, &["receive"], 1);
-    assert!(
-        refused.to_string().contains("below its minimum depth"),
-        "{refused}"
-    );
+    assert!(refused.to_string().contains(refusal), "{refused}");
     assert_eq!(status(b, &pid), "received", "fetched, not sold");
     assert_eq!(balances(b, &w.b_channel), (0, 300_000), "nothing moved");
     node.call("reconsiderblock", &[tip]);
@@ -1113,7 +1094,7 @@ fn b_reveals_nothing_over_a_channel_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a claim over an unconfirmed channel", &[]) else {
         return;
     };
-    let w = opened_one_block_each(&node, false);
+    let w = opened(&node, wallets(&node, 1), Fundings::PayeeLast);
     let (a, b) = (&w.a, &w.b);
     let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
     let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
