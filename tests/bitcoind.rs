@@ -1122,3 +1122,50 @@ fn b_reveals_nothing_over_a_channel_a_reorganization_unconfirmed() {
     assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
     drop(w.server);
 }
+
+/// S signs no sale state against a payer's funding below its minimum depth: B signed the
+/// sale state but stopped before it reached S; a reorganization then takes away the block
+/// of A's funding; B's next `receive` sends the signed state, and S's recheck of the sale
+/// refuses it (`sale_withdrawn`), S signing nothing and nothing moving. (B keeps the state
+/// it signed and S withdrew, and sends it again at each `receive`, refused with "no update
+/// is pending": a liveness gap of every withdrawn sale, not fixed yet.)
+#[test]
+fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed() {
+    let Some(node) = Bitcoind::start("a sale state over an unconfirmed funding", &[]) else {
+        return;
+    };
+    let w = opened(&node, wallets(&node, 1), Fundings::PayerLast);
+    let (a, b) = (&w.a, &w.b);
+    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
+    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = b
+        .cmd(&["receive"])
+        .env("ASYNCPAY_TEST_CRASH_AT", "sale-signed")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let tip = take_tip(&node);
+    let refused = common::story::fails(b, &["receive"], 1);
+    assert!(
+        refused.to_string().contains("sale_withdrawn")
+            && refused.to_string().contains("funding has 0 confirmations"),
+        "{refused}"
+    );
+    assert_eq!(status(b, &pid), "received", "S signed nothing");
+    assert_eq!(balances(b, &w.b_channel), (0, 300_000), "nothing moved");
+    node.call("reconsiderblock", &[tip]);
+    assert_eq!(
+        a.ok(&["sync"])["payments"][0]["status"],
+        "pending",
+        "A not paid"
+    );
+    drop(w.server);
+}
