@@ -1067,12 +1067,8 @@ fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
 /// the node was told is invalid), and the same `receive` is paid.
 fn sale_waits_for_the_block(node: &Bitcoind, payer_last: bool, refusal: &str) {
     let (w, tip) = reorganized(node, payer_last);
-    let (a, b) = (&w.a, &w.b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let b = &w.b;
+    let pid = a_pays_b(&w);
     let refused = common::story::fails(b, &["receive"], 1);
     assert!(refused.to_string().contains(refusal), "{refused}");
     assert_eq!(status(b, &pid), "received", "fetched, not sold");
@@ -1096,11 +1092,7 @@ fn b_reveals_nothing_over_a_channel_a_reorganization_unconfirmed() {
     };
     let w = opened(&node, wallets(&node, 1), Fundings::PayeeLast);
     let (a, b) = (&w.a, &w.b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pid = a_pays_b(&w);
     let sold = b.ok(&["receive", "--no-claim"]);
     assert_eq!(sold["payments"][0]["status"], "sold", "{sold}");
     let tip = take_tip(&node);
@@ -1136,11 +1128,7 @@ fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed()
     };
     let w = opened(&node, wallets(&node, 1), Fundings::PayerLast);
     let (a, b) = (&w.a, &w.b);
-    let pay_to = b.ok(&["address"])["address"].as_str().unwrap().to_owned();
-    let pid = a.ok(&["pay", &pay_to, "10000"])["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pid = a_pays_b(&w);
     let out = b
         .cmd(&["receive"])
         .env("ASYNCPAY_TEST_CRASH_AT", "sale-signed")
