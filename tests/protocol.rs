@@ -1452,6 +1452,251 @@ fn supersede_drops_an_update_the_server_never_signed() {
     h.check_latest_on_chain();
 }
 
+/// A sale state: `latest` plus a PTLC of 20 000 sat S offers the client.
+fn sale(latest: &ChannelState, number: u32, seed: u64) -> ChannelState {
+    let ptlc = Ptlc {
+        offerer: Party::Server,
+        amount: Amount::from_sat(20_000),
+        point: point(seed),
+        expiry: 1_000,
+    };
+    asyncpay::payment::sale::sale_state(latest, number, ptlc).unwrap()
+}
+
+/// A harness whose state 1 gives S 100 000 sat to sell with.
+fn harness_with_server_balance(seed: u8) -> Harness {
+    let mut h = Harness::open(seed);
+    let paid = h
+        .latest()
+        .pay(Party::Client, Amount::from_sat(100_000))
+        .unwrap();
+    h.update(Party::Client, paid, Party::Client);
+    h
+}
+
+/// A withdrawn sale (PROTOCOL.md §7.4) the payee had signed: only a state that adds PTLCs
+/// the peer offers may be dropped once signed; both sides supersede it, and the next state
+/// is numbered above it on both.
+#[test]
+fn a_withdrawn_sale_state_the_payee_signed_is_superseded_on_both_sides() {
+    let mut h = harness_with_server_balance(24);
+    h.begin(Party::Server, sale(&h.latest(), 2, 1));
+    h.sign(Party::Client);
+    assert!(h.client.channel.may_drop_signed_pending());
+    assert!(!h.server.channel.may_drop_signed_pending());
+    for party in [Party::Server, Party::Client] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+        assert_eq!(h.node(party).channel.next_number(), 3);
+    }
+    assert!(h.server.channel.take_back_supersede(3).is_none());
+    assert!(
+        h.client.channel.take_back_supersede(2).is_none(),
+        "the payee signed it: its number is never given back"
+    );
+    // A second sale state signed while the first is kept: never dropped (only one dropped
+    // update can be adopted should the peer publish it).
+    h.begin(Party::Server, sale(&h.latest(), 3, 2));
+    let signature = h.sign(Party::Client);
+    assert!(!h.client.channel.may_drop_signed_pending());
+    let c = h.server.channel.on_signature(&signature).unwrap();
+    h.set(Party::Server, c);
+    let signature = h.sign(Party::Server);
+    let c = h.client.channel.on_signature(&signature).unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(h.latest().number, 3);
+    h.check_latest_on_chain();
+
+    // A payment of ours, or a PTLC we offer, is never dropped once signed.
+    let paying = |l: &ChannelState| l.pay(Party::Client, Amount::from_sat(1_000)).unwrap();
+    let offering = |l: &ChannelState| {
+        let mut next = l.clone();
+        next.number += 1;
+        next.client -= Amount::from_sat(20_000);
+        next.ptlcs.push(Ptlc {
+            offerer: Party::Client,
+            amount: Amount::from_sat(20_000),
+            point: point(3),
+            expiry: 1_000,
+        });
+        next
+    };
+    let ours: [&dyn Fn(&ChannelState) -> ChannelState; 2] = [&paying, &offering];
+    for next in ours {
+        let mut h = harness_with_server_balance(25);
+        h.begin(Party::Client, next(&h.latest()));
+        h.sign(Party::Client);
+        assert!(!h.client.channel.may_drop_signed_pending());
+    }
+}
+
+/// A hostile S that said it withdrew a sale, kept the payee's partial signature of the
+/// sale state and completes and publishes that state before any state above it is signed:
+/// the payee, which dropped the state, adopts it from the chain (its record kept the state
+/// and its partial) and settles it; a wrong signature is refused. The kept update survives
+/// a save and goes once the next state completes.
+#[test]
+fn a_dropped_sale_state_the_server_publishes_is_adopted_and_settled() {
+    let mut h = harness_with_server_balance(27);
+    let sale_state = sale(&h.latest(), 2, 1);
+    h.begin(Party::Server, sale_state.clone());
+    let payee_partial = h.sign(Party::Client);
+    let hostile: Channel = serde_json::from_str(&json(&h.server.channel)).unwrap();
+    let (hostile, _) = hostile.sign(h.server.key()).unwrap();
+    let hostile = hostile.on_signature(&payee_partial).unwrap();
+    let published = hostile.funding_update_tx().unwrap();
+    for party in [Party::Server, Party::Client] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+    }
+    assert!(json(&h.client.channel).contains("superseded_signed"));
+    assert!(!json(&h.server.channel).contains("superseded_signed"));
+
+    h.chain.check_consensus(&published).unwrap();
+    h.chain.submit_to_miner(published.clone()).unwrap();
+    h.chain.mine(1, None);
+    assert!(matches!(
+        h.client.channel.react_to_published_update(&published, &[]),
+        Err(ChannelError::PublishedNewer {
+            published: 2,
+            latest: 1
+        })
+    ));
+    let signature = h
+        .client
+        .channel
+        .pending_signature_in(&published)
+        .unwrap()
+        .expect("the 2-of-2 signature of the dropped state");
+    assert!(h.client.channel.adopt_pending([7; 64]).is_err());
+    let adopted = persist(h.client.channel.adopt_pending(signature).unwrap());
+    assert_eq!(adopted.latest().unwrap().state, sale_state);
+    assert_eq!(adopted.superseded(), None);
+    assert_eq!(
+        adopted.react_to_published_update(&published, &[]).unwrap(),
+        None,
+        "the latest state: settle it"
+    );
+    let settlement = adopted
+        .settlement_tx(OutPoint::new(published.compute_txid(), 0))
+        .unwrap();
+    h.chain.mine(u32::from(DELAY), None);
+    h.chain.check_consensus(&settlement).unwrap();
+
+    // Once the next state completes, nothing of the dropped state is kept.
+    h.update(Party::Server, sale(&h.latest(), 3, 2), Party::Client);
+    assert!(!json(&h.client.channel).contains("superseded_signed"));
+    assert!(h
+        .client
+        .channel
+        .pending_signature_in(&published)
+        .unwrap()
+        .is_none());
+}
+
+/// Two sale states the payee signed and dropped in a row (the state restoring its balances
+/// never signed between them): both stay adoptable. A hostile S that completes both
+/// publishes the first, then rebinds the second over it; the payee adopts each in turn and
+/// settles the second.
+#[test]
+fn two_dropped_sale_states_stay_adoptable_one_over_the_other() {
+    let mut h = harness_with_server_balance(28);
+    let mut hostile = Vec::new();
+    for (number, seed) in [(2, 1), (3, 2)] {
+        h.begin(Party::Server, sale(&h.latest(), number, seed));
+        let payee_partial = h.sign(Party::Client);
+        let copy: Channel = serde_json::from_str(&json(&h.server.channel)).unwrap();
+        let (copy, _) = copy.sign(h.server.key()).unwrap();
+        hostile.push(copy.on_signature(&payee_partial).unwrap());
+        for party in [Party::Server, Party::Client] {
+            let c = h.node(party).channel.supersede_pending().unwrap();
+            h.set(party, c);
+        }
+    }
+    let kept = serde_json::to_value(&h.client.channel).unwrap();
+    assert_eq!(kept["superseded_signed"].as_array().unwrap().len(), 2);
+    let mut swapped = kept.clone();
+    swapped["superseded_signed"]
+        .as_array_mut()
+        .unwrap()
+        .reverse();
+    let err = serde_json::from_value::<Channel>(swapped).unwrap_err();
+    assert!(
+        err.to_string().contains("is not a superseded update"),
+        "{err}"
+    );
+
+    let first = hostile[0].funding_update_tx().unwrap();
+    h.chain.submit_to_miner(first.clone()).unwrap();
+    h.chain.mine(1, None);
+    let signature = h
+        .client
+        .channel
+        .pending_signature_in(&first)
+        .unwrap()
+        .unwrap();
+    let adopted = persist(h.client.channel.adopt_pending(signature).unwrap());
+    assert_eq!(adopted.latest().unwrap().state.number, 2);
+    assert_eq!(adopted.superseded(), Some(3));
+    assert!(adopted.holds_superseded_signed());
+
+    let second = hostile[1]
+        .react_to_published_update(&first, &[])
+        .unwrap()
+        .expect("state 3 rebinds over state 2");
+    h.chain.check_consensus(&second).unwrap();
+    h.chain.submit_to_miner(second.clone()).unwrap();
+    h.chain.mine(1, None);
+    assert!(matches!(
+        adopted.react_to_published_update(&second, &[]),
+        Err(ChannelError::PublishedNewer {
+            published: 3,
+            latest: 2
+        })
+    ));
+    let signature = adopted.pending_signature_in(&second).unwrap().unwrap();
+    let adopted = persist(adopted.adopt_pending(signature).unwrap());
+    assert_eq!(
+        adopted.latest().unwrap().state,
+        hostile[1].latest().unwrap().state
+    );
+    assert!(!adopted.holds_superseded_signed() && adopted.superseded().is_none());
+    let settlement = adopted
+        .settlement_tx(OutPoint::new(second.compute_txid(), 0))
+        .unwrap();
+    h.chain.mine(u32::from(DELAY), None);
+    h.chain.check_consensus(&settlement).unwrap();
+}
+
+/// A withdrawn sale the payee never signed: it drops the state without superseding, S
+/// takes its supersede back for a proposal of that number (and for no other), and the
+/// next state carries the number again on both sides.
+#[test]
+fn a_withdrawn_sale_state_the_payee_never_signed_gives_its_number_back() {
+    let mut h = harness_with_server_balance(26);
+    h.begin(Party::Server, sale(&h.latest(), 2, 1));
+    let c = h.server.channel.supersede_pending().unwrap();
+    h.set(Party::Server, c);
+    let c = h.client.channel.cancel_pending().unwrap();
+    h.set(Party::Client, c);
+    assert_eq!(
+        (
+            h.server.channel.next_number(),
+            h.client.channel.next_number()
+        ),
+        (3, 2)
+    );
+    assert!(h.server.channel.take_back_supersede(3).is_none());
+    let c = h.server.channel.take_back_supersede(2).unwrap();
+    h.set(Party::Server, c);
+    assert_eq!(h.server.channel.next_number(), 2);
+    assert_eq!(h.server.channel.superseded(), None);
+    assert_eq!(h.client.channel.history(), h.server.channel.history());
+    h.update(Party::Server, sale(&h.latest(), 2, 2), Party::Client);
+    assert_eq!(h.latest().number, 2);
+    h.check_latest_on_chain();
+}
+
 #[test]
 fn supersede_needs_an_open_channel_with_a_pending_update() {
     let mut h = Harness::open(24);
@@ -1543,12 +1788,26 @@ fn withheld_and_superseded_records_round_trip_and_are_validated() {
         .remove("1")
         .unwrap();
     refused(v, "settle-leaf hash of the superseded update 1 is missing");
+    // The payer signed the update it superseded: the record keeps it, and it must be that
+    // update.
+    assert_eq!(superseded["superseded_signed"][0]["state"]["number"], 1);
     let mut v = superseded.clone();
     v.as_object_mut().unwrap().remove("superseded").unwrap();
+    refused(
+        v.clone(),
+        "the signed superseded update 1 is not a superseded update",
+    );
+    v.as_object_mut()
+        .unwrap()
+        .remove("superseded_signed")
+        .unwrap();
     refused(
         v,
         "settle-leaf hash of state 1, which is neither signed nor superseded",
     );
+    let mut v = superseded.clone();
+    v["superseded_signed"][0]["state"]["client_sat"] = 1.into();
+    refused(v, "persisted channel is corrupt");
 
     // A pending update after the supersede must carry the next number (2, not 1).
     let next = h.latest().pay(Party::Client, Amount::ONE_SAT).unwrap();

@@ -473,7 +473,19 @@ pub struct Channel {
     /// The update superseded by [`Channel::supersede_pending`] above `latest`, until the next
     /// update completes.
     superseded: Option<u32>,
+    /// The updates above `latest` we signed and then superseded, oldest first, until the
+    /// next update completes: the peer may still complete and publish one, and we then
+    /// adopt it ([`Channel::adopt_pending`]) to settle it.
+    superseded_signed: Vec<SignedUpdate>,
     pending: Option<PendingUpdate>,
+}
+
+/// An update we signed and then superseded: the state and our partial signature.
+#[derive(Debug, Clone)]
+struct SignedUpdate {
+    next: ChannelState,
+    local_partial: PartialSignature,
+    withheld: bool,
 }
 
 impl Channel {
@@ -520,6 +532,7 @@ impl Channel {
             latest_withheld: false,
             history: History::default(),
             superseded: None,
+            superseded_signed: Vec::new(),
             pending: None,
         })
     }
@@ -651,6 +664,7 @@ impl Channel {
             latest_withheld: self.latest_withheld,
             history: self.history.clone(),
             superseded: self.superseded,
+            superseded_signed: self.superseded_signed.clone(),
             pending: self.pending.as_ref().map(PendingUpdate::duplicate),
         }
     }
@@ -748,6 +762,12 @@ impl Channel {
     /// until the next update (which supersedes it) completes.
     pub fn superseded(&self) -> Option<u32> {
         self.superseded
+    }
+
+    /// Whether we keep an update we signed and then superseded above the latest state: the
+    /// peer could still complete and publish it until a state above it is signed.
+    pub fn holds_superseded_signed(&self) -> bool {
+        !self.superseded_signed.is_empty()
     }
 
     /// The pending update.
@@ -1272,9 +1292,24 @@ impl Channel {
     /// `signature`, the 2-of-2 aggregate, verified by the caller.
     fn completed(mut self, signature: [u8; 64]) -> Result<Channel, ChannelError> {
         let p = self.pending.take().expect("completing a pending update");
-        let Some(local) = p.local_partial else {
+        let Some(local_partial) = p.local_partial else {
             unreachable!("our partial signature is present when completing");
         };
+        let signed = SignedUpdate {
+            next: p.next,
+            local_partial,
+            withheld: p.withheld,
+        };
+        self.completed_with(signed, signature)
+    }
+
+    /// Makes `p`, an update we signed, the latest signed state with `signature`.
+    fn completed_with(
+        mut self,
+        p: SignedUpdate,
+        signature: [u8; 64],
+    ) -> Result<Channel, ChannelError> {
+        let local = p.local_partial;
         let txs = StateTransactions::build(&self.params, &p.next)?;
         self.history.insert(p.next.number, txs.settle_leaf_hash());
         self.history
@@ -1290,53 +1325,93 @@ impl Channel {
         self.latest_withheld = p.withheld;
         // The new latest state supersedes on chain whatever update was superseded before it.
         self.superseded = None;
+        self.superseded_signed.clear();
         Ok(self)
     }
 
     /// The 2-of-2 signature of our pending update in `tx`, an update transaction on chain:
     /// the peer completed the state we signed and published it without giving us its half
-    /// (S withholding the state of a payee's claim, or a payer's payment). `None` when `tx`
-    /// is not our pending update with a valid signature.
+    /// (S withholding the state of a payee's claim, or a payer's payment). The same for an
+    /// update we signed and then superseded, until the next state completes (a sale S
+    /// withdrew, a cancelled payment). `None` when `tx` is not such an update with a valid
+    /// signature.
     pub fn pending_signature_in(&self, tx: &Transaction) -> Result<Option<[u8; 64]>, ChannelError> {
-        let Some(p) = self.pending.as_ref().filter(|p| p.local_partial.is_some()) else {
+        let number = scripts::state_from_locktime(tx.lock_time);
+        let Some(signed) = self
+            .signed_above_latest()
+            .find(|u| Some(u.next.number) == number)
+        else {
             return Ok(None);
         };
-        if scripts::state_from_locktime(tx.lock_time) != Some(p.next.number) {
-            return Ok(None);
-        }
         let witnessed = tx
             .input
             .iter()
             .filter_map(|i| i.witness.nth(0)?.get(..64)?.try_into().ok());
-        self.signing_pending(p, witnessed)
+        self.signature_of(&signed.next, witnessed)
     }
 
-    /// The first of `signatures` that is the 2-of-2 signature of `pending`'s update.
-    fn signing_pending(
+    /// The updates above the latest state that we signed: the pending one, and the one we
+    /// superseded.
+    fn signed_above_latest(&self) -> impl Iterator<Item = SignedUpdate> + '_ {
+        let pending = self.pending.as_ref().and_then(|p| {
+            p.local_partial.map(|local_partial| SignedUpdate {
+                next: p.next.clone(),
+                local_partial,
+                withheld: p.withheld,
+            })
+        });
+        pending
+            .into_iter()
+            .chain(self.superseded_signed.iter().cloned())
+    }
+
+    /// The first of `signatures` that is the 2-of-2 signature of `next`'s update.
+    fn signature_of(
         &self,
-        pending: &PendingUpdate,
+        next: &ChannelState,
         signatures: impl IntoIterator<Item = [u8; 64]>,
     ) -> Result<Option<[u8; 64]>, ChannelError> {
         let key = self.params.aggregate_key()?;
-        let digest = StateTransactions::build(&self.params, &pending.next)?.update_sighash;
+        let digest = StateTransactions::build(&self.params, next)?.update_sighash;
         Ok(signatures
             .into_iter()
             .find(|s| crate::crypto::verify_bip340(key.point(), s, digest)))
     }
 
-    /// Makes our pending update the latest signed state with `signature`, its 2-of-2
-    /// signature read from the chain ([`Channel::pending_signature_in`]): the state is
-    /// final on chain, and its settlement (a covenant: anyone can build it) is ours to
-    /// publish should the peer never do it.
+    /// Makes our pending update (or the update we signed and superseded) the latest signed
+    /// state with `signature`, its 2-of-2 signature read from the chain
+    /// ([`Channel::pending_signature_in`]): the state is final on chain, and its settlement
+    /// (a covenant: anyone can build it) is ours to publish should the peer never do it.
     pub fn adopt_pending(&self, signature: [u8; 64]) -> Result<Channel, ChannelError> {
-        let pending = self.pending_ref()?;
-        if pending.local_partial.is_none() {
+        let mut signed = self.signed_above_latest().peekable();
+        if signed.peek().is_none() {
             return Err(ChannelError::NoPendingUpdate);
         }
-        if self.signing_pending(pending, [signature])?.is_none() {
-            return Err(MusigError::InvalidAggregateSignature.into());
+        for update in signed {
+            if self.signature_of(&update.next, [signature])?.is_some() {
+                let number = update.next.number;
+                let mut channel = self.duplicate();
+                // What we signed above the adopted update stays: the pending update, and
+                // superseded ones the peer could publish over it.
+                if channel
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| p.next.number <= number)
+                {
+                    channel.pending = None;
+                }
+                let mut adopted = channel.completed_with(update, signature)?;
+                adopted.superseded = self.superseded.filter(|s| *s > number);
+                adopted.superseded_signed = self
+                    .superseded_signed
+                    .iter()
+                    .filter(|u| u.next.number > number)
+                    .cloned()
+                    .collect();
+                return Ok(adopted);
+            }
         }
-        self.duplicate().completed(signature)
+        Err(MusigError::InvalidAggregateSignature.into())
     }
 
     /// Drops a pending update we have not signed (the peer refused, or went away). A
@@ -1349,6 +1424,55 @@ impl Channel {
         let mut channel = self.duplicate();
         channel.pending = None;
         Ok(channel)
+    }
+
+    /// Whether we may drop the pending update though we signed it, once the peer refuses
+    /// to complete it ([`Channel::supersede_pending`]): it only adds PTLCs the peer offers
+    /// us to the latest signed state — our balance and every earlier PTLC as they were, the
+    /// peer's balance lowered by what the new ones lock (a sale state, at the payee) — and
+    /// we keep no other update we signed and superseded (the state restoring our balances
+    /// above that one comes first). Should the peer still complete and publish it, it takes
+    /// nothing of ours, and we adopt and settle it ([`Channel::adopt_pending`]).
+    pub fn may_drop_signed_pending(&self) -> bool {
+        let (Some(latest), Some(pending), true) = (
+            &self.latest,
+            &self.pending,
+            self.superseded_signed.is_empty(),
+        ) else {
+            return false;
+        };
+        let (before, after) = (&latest.state, &pending.next);
+        let ours = |s: &ChannelState| match self.local {
+            Party::Client => s.client,
+            Party::Server => s.server,
+        };
+        let peer = self.local.other();
+        after.ptlcs.len() > before.ptlcs.len()
+            && after.ptlcs.starts_with(&before.ptlcs)
+            && after.ptlcs[before.ptlcs.len()..]
+                .iter()
+                .all(|x| x.offerer == peer)
+            && ours(after) == ours(before)
+    }
+
+    /// Takes back [`Channel::supersede_pending`] of update `number` for a peer that proposes
+    /// that number again: the next update may carry it, and the dropped update's settle-leaf
+    /// hash leaves the history. Only for an update we never signed (so that nobody can ever
+    /// complete it): a peer that had not signed it either dropped it without superseding
+    /// ([`Channel::cancel_pending`]), and would otherwise stay one number behind us. `None`
+    /// while an update is pending, when `number` is not the superseded update's, or when we
+    /// had signed it.
+    pub fn take_back_supersede(&self, number: u32) -> Option<Channel> {
+        if self.pending.is_some()
+            || self.superseded != Some(number)
+            || !self.superseded_signed.is_empty()
+        {
+            return None;
+        }
+        let mut channel = self.duplicate();
+        channel.superseded = None;
+        channel.history.remove_newest(number);
+        Some(channel)
     }
 
     /// Drops the pending update whatever its signing status — proposed by either side, our
@@ -1374,6 +1498,13 @@ impl Channel {
         let number = pending.next.number;
         let txs = StateTransactions::build(&self.params, &pending.next)?;
         let mut channel = self.duplicate();
+        if let Some(ours) = pending.local_partial {
+            channel.superseded_signed.push(SignedUpdate {
+                next: pending.next.clone(),
+                local_partial: ours,
+                withheld: pending.withheld,
+            });
+        }
         channel.pending = None;
         channel.history.insert(number, txs.settle_leaf_hash());
         channel.superseded = Some(number);
@@ -1707,7 +1838,21 @@ struct ChannelRecord {
     /// The update superseded above the latest state (absent: none, the format before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     superseded: Option<u32>,
+    /// The superseded updates above the latest state that we had signed, oldest first
+    /// (absent: none, or the format before it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    superseded_signed: Vec<SupersededRecord>,
     pending: Option<PendingRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupersededRecord {
+    state: WireState,
+    #[serde(with = "hex::array")]
+    local_partial: [u8; 32],
+    #[serde(default, skip_serializing_if = "is_false")]
+    withheld: bool,
 }
 
 impl From<&Channel> for ChannelRecord {
@@ -1736,6 +1881,15 @@ impl From<&Channel> for ChannelRecord {
             settle_leaf_hashes: hashes_to_record(c.history.tail().iter()),
             history_chunks: c.history.apart(),
             superseded: c.superseded,
+            superseded_signed: c
+                .superseded_signed
+                .iter()
+                .map(|u| SupersededRecord {
+                    state: WireState::from(&u.next),
+                    local_partial: u.local_partial.to_bytes(),
+                    withheld: u.withheld,
+                })
+                .collect(),
             pending: c.pending.as_ref().map(|p| PendingRecord {
                 next: WireState::from(&p.next),
                 proposer: p.proposer,
@@ -1865,6 +2019,29 @@ impl TryFrom<ChannelRecord> for Channel {
                 )));
             }
             c.superseded = Some(s);
+        }
+        // Each signed superseded update: above the latest state (and the one before it), up
+        // to the last superseded, its hash the one the history keeps.
+        for u in r.superseded_signed {
+            let next = persisted_state(&u.state)?;
+            let hash = StateTransactions::build(&c.params, &next)
+                .map_err(corrupt)?
+                .settle_leaf_hash();
+            let floor = c.superseded_signed.last().map(|p| p.next.number).or(latest);
+            if floor.is_some_and(|f| next.number <= f)
+                || r.superseded.is_none_or(|s| next.number > s)
+                || c.history.get(next.number) != Some(&hash)
+            {
+                return Err(corrupt(format_args!(
+                    "the signed superseded update {} is not a superseded update",
+                    next.number
+                )));
+            }
+            c.superseded_signed.push(SignedUpdate {
+                next,
+                local_partial: partial(&u.local_partial)?,
+                withheld: u.withheld,
+            });
         }
         // Nothing above the latest state is kept but superseded updates (below the last one).
         if let Some((&k, _)) = c.history.tail().last_key_value() {

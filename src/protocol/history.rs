@@ -264,6 +264,17 @@ impl History {
         self.tail.insert(number, hash);
     }
 
+    /// Removes the newest hash, `number`'s, added by [`History::insert`] and not frozen.
+    pub(super) fn remove_newest(&mut self, number: u32) {
+        if self
+            .tail
+            .last_key_value()
+            .is_some_and(|(k, _)| *k == number)
+        {
+            self.tail.remove(&number);
+        }
+    }
+
     /// Lets go of the leading chunks that a committed save is known to have stored
     /// ([`FrozenChunk::is_seen_stored`]): from then on they are read back from the store
     /// when needed, as for a channel just loaded. A long-lived holder (S) then keeps no more
