@@ -26,13 +26,19 @@ fn tip(story: &Story) -> u32 {
     story.env.ledger().tip().unwrap().height
 }
 
-/// The expiry of the newest PTLC of the payee's channel (pending or signed), read from its
-/// channel file without the data dir's lock.
-fn ptlc_expiry(w: &Wallet) -> u32 {
-    use asyncpay::client::ClientChannel;
+/// The payee's channel, read from its store without the data dir's lock.
+fn payee_channel(w: &Wallet) -> asyncpay::client::ClientChannel {
     let store = common::procs::read_store(w);
-    let key = store.keys_of::<ClientChannel>().unwrap().remove(0);
-    let ch: ClientChannel = store.load_keyed(&key).unwrap().unwrap();
+    let key = store
+        .keys_of::<asyncpay::client::ClientChannel>()
+        .unwrap()
+        .remove(0);
+    store.load_keyed(&key).unwrap().unwrap()
+}
+
+/// The expiry of the newest PTLC of the payee's channel (pending or signed).
+fn ptlc_expiry(w: &Wallet) -> u32 {
+    let ch = payee_channel(w);
     let pending = ch.channel.pending().map(|p| p.next().clone());
     let latest = ch.channel.latest().map(|l| l.state.clone());
     pending
@@ -57,11 +63,20 @@ fn crashed(w: &Wallet, args: &[&str], at: &str) {
     );
 }
 
-/// Runs `args`, expects failure, returns stdout and stderr.
-/// What S answers a signature of a sale state it withdrew: its watcher dropped the state
-/// at the block from which S would refuse the signature.
-const WITHDRAWN: &str = "no update is pending";
+/// The payee's note when it drops a sale state S withdrew, followed by S's reason.
+const DROPPED: &str = "is dropped: S ";
 
+/// B's `receive` after S withdrew the sale of the state B signed: S refuses the signature
+/// and B drops the state (as it says, in human output). Returns the exit code and the text.
+fn receive_dropping_the_sale_state(b: &Wallet) -> (i32, String) {
+    let (code, stdout, stderr) = b.human(&["receive", "--no-claim"]);
+    let text = format!("{stdout}{stderr}");
+    assert!(text.contains(DROPPED), "{text}");
+    assert!(payee_channel(b).channel.pending().is_none(), "{text}");
+    (code, text)
+}
+
+/// Runs `args`, expects failure, returns stdout and stderr.
 fn refused(w: &Wallet, args: &[&str]) -> String {
     let out = w.cmd(args).output().unwrap();
     let text = format!(
@@ -168,39 +183,65 @@ fn late_fail_signature_on_a_closing_channel_is_refused() {
 /// Attack 2 (payer and payee together): B sells but signs the sale state only once S could
 /// no longer force-close in time to use `t` (`tip + server_close_margin >= expiry`). S's
 /// watcher withdraws the sale at that block (it would refuse the signature from then on):
-/// the sale state is dropped and the payment is pending again. B's late signature is
-/// refused. Nothing moved, on chain either.
+/// the sale state is superseded and the payment is pending again. B's late signature is
+/// refused, and B drops the state it signed in turn, superseded too, and signs at once a
+/// state above it with the latest balances (which rebinds over it should S ever complete
+/// it). B then sells again, with a PTLC expiry S can enforce, and the payment completes.
 #[test]
-fn sale_signed_too_late_is_refused_and_never_completed() {
+fn sale_signed_too_late_is_refused_then_sold_again_in_time() {
     use asyncpay::payment::sale::server_close_margin;
     let story = Story::new(&[]);
     let id = pay(&story);
     crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
     let expiry = ptlc_expiry(&story.b);
+    let signed = payee_channel(&story.b);
+    let withdrawn = signed.channel.pending().expect("B's signed sale state");
+    assert!(withdrawn.local_partial().is_some());
+    let number = withdrawn.next().number;
 
     // Blocks pass up to S's deadline for a PTLC it holds: S can no longer enforce it.
-    let deadline = expiry - server_close_margin(6, 1);
+    let margin = server_close_margin(6, 1);
+    let deadline = expiry - margin;
     let now = tip(&story);
     story.env.mine(deadline - now);
     std::thread::sleep(Duration::from_millis(500));
 
-    // B comes back and sends its signature of the sale state: refused.
-    let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains(WITHDRAWN), "{text}");
-    // Sending it again completes nothing either.
-    let _ = story.b.cmd(&["receive", "--no-claim"]).output().unwrap();
-    let _ = story.b.cmd(&["claim", &id]).output().unwrap();
-
-    // S completed neither the sale state nor A's state n+1.
-    assert_eq!(story.b_balances(), (0, 300_000));
+    // B comes back and sends its signature of the sale state: refused; B drops the state
+    // and sells the payment again.
+    let (code, text) = receive_dropping_the_sale_state(&story.b);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(status(&story.b, &id), "sold");
+    let resold = payee_channel(&story.b);
+    let latest = &resold.channel.latest().expect("the new sale state").state;
+    assert_eq!(
+        latest.number,
+        number + 2,
+        "the state restoring the balances above the dropped state, then the sale"
+    );
+    assert!(resold.channel.pending().is_none() && resold.channel.superseded().is_none());
+    let ptlc = latest.ptlcs.last().expect("the PTLC sold again");
+    assert!(
+        tip(&story) + margin < ptlc.expiry,
+        "S can enforce the new PTLC"
+    );
     story.a.ok(&["sync"]);
-    assert_ne!(status(&story.a, &id), "paid");
-    assert_eq!(story.a_balances(), (200_000, 0));
-    story.force_close_and_check((200_000, 0, 0, 300_000));
+    assert_ne!(
+        status(&story.a, &id),
+        "paid",
+        "nothing paid before the claim"
+    );
+
+    story.b.ok(&["claim", &id]);
+    assert_eq!(status(&story.b, &id), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+    story.a.ok(&["sync"]);
+    assert_eq!(status(&story.a, &id), "paid");
+    assert_eq!(story.a_balances(), (200_000 - AMOUNT - 20, AMOUNT + 20));
 }
 
 /// Attack 2, the other condition: the payer force-closes A–S after the sale, before the
-/// payee signs the sale state. S refuses the late signature (A's channel is not open).
+/// payee signs the sale state. S refuses the late signature (A's channel is not open); B
+/// drops the state, and S refuses to buy the payment again.
 #[test]
 fn sale_signed_after_the_payer_closed_is_refused() {
     let story = Story::new(&[]);
@@ -221,8 +262,10 @@ fn sale_signed_after_the_payer_closed_is_refused() {
     story.env.mine(1);
     std::thread::sleep(Duration::from_millis(500));
 
-    let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains("sale_withdrawn"), "{text}");
+    let (code, text) = receive_dropping_the_sale_state(&story.b);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("payment_superseded"), "{text}");
+    assert_eq!(status(&story.b, &id), "failed");
     let _ = story.b.cmd(&["claim", &id]).output().unwrap();
     assert_eq!(story.b_balances(), (0, 300_000));
     story.force_close_and_check((200_000, 0, 0, 300_000));
@@ -263,9 +306,15 @@ fn a_sale_the_payee_never_signs_is_withdrawn_and_the_payer_can_cancel() {
     });
     assert_eq!(status(&story.a, &id), "cancelled");
     assert_eq!(story.a_balances(), (200_000, 0));
-    let text = refused(&story.b, &["receive", "--no-claim"]);
-    assert!(text.contains(WITHDRAWN), "{text}");
+    // B's late signature is refused; B drops its state and learns of the cancel.
+    receive_dropping_the_sale_state(&story.b);
+    assert_eq!(status(&story.b, &id), "cancelled");
     assert_eq!(story.b_balances(), (0, 300_000));
+    // Both channels go on: the next payment is sold and paid as usual.
+    let next = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &next), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
 }
 
 /// A sale resent after the payment's expiry (untested before). The payee's first attempt

@@ -1276,6 +1276,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         received: None,
         uncovered_since: None,
         key_salt: None,
+        withdrawn_sale: None,
     };
     let root = tempfile::tempdir().unwrap();
     let store = DataDir::open(root.path(), LockWait::Fail)

@@ -352,6 +352,7 @@ fn state_files() -> Vec<Vec<u8>> {
         channel: opened,
         published: vec![bitcoin::Txid::from_byte_array_ext([3; 32])],
         key_salt: Some([5; 32]),
+        withdrawn_sale: None,
     };
     let server_payment = ServerPayment {
         ptlc_state: None,

@@ -140,7 +140,7 @@ fn one_payer_two_payees_two_servers() {
 }
 
 /// A payer creates a payment and cancels it by hand, never signing the state that restores
-/// its balance, then asks for another over the next number: S refuses it
+/// its balance, then asks for another over the same number or the next: S refuses it
 /// (`restore_pending`). Otherwise a payer could create and cancel payments forever without
 /// signing anything, each round adding to S's records. The payer's own `sync` signs the
 /// restoring state, and the next payment goes through.
@@ -167,18 +167,21 @@ fn a_payer_cannot_create_and_cancel_payments_without_restoring_its_balance() {
             },
         )
         .unwrap();
-    // The same payment again, as a new one over the number after the superseded one.
-    let mut again: PaymentRequest = first.request.clone().unwrap();
-    again.payment_id = asyncpay::payment::PaymentId::random().unwrap();
-    again.proposal.number += 1;
-    again.proposal.state.number += 1;
-    let refused = client
-        .post::<_, serde_json::Value>("/v1/payments", &again)
-        .unwrap_err();
-    assert!(
-        matches!(&refused, NetError::Api { code, .. } if code == "restore_pending"),
-        "{refused}"
-    );
+    // The same payment again, as a new one over the superseded number itself (S takes a
+    // supersede back only for a sale it withdrew), then over the number after it.
+    for skip in [0, 1] {
+        let mut again: PaymentRequest = first.request.clone().unwrap();
+        again.payment_id = asyncpay::payment::PaymentId::random().unwrap();
+        again.proposal.number += skip;
+        again.proposal.state.number += skip;
+        let refused = client
+            .post::<_, serde_json::Value>("/v1/payments", &again)
+            .unwrap_err();
+        assert!(
+            matches!(&refused, NetError::Api { code, .. } if code == "restore_pending"),
+            "{refused}"
+        );
+    }
     // The payer's sync finishes its cancel (the restoring state is signed); it pays again.
     net.sync(0);
     let p = payer
@@ -571,4 +574,73 @@ fn a_pay_after_a_crash_in_the_middle_of_a_cancel_finishes_the_cancel_first() {
     assert_eq!(status(second.payment_id), LocalStatus::Paid);
     assert_eq!(status(first.payment_id), LocalStatus::Cancelled);
     assert_eq!(net.payee_balance(0), 7_000);
+}
+
+/// A payee signed a sale state that S then withdrew (the payer force-closed before the
+/// signature reached S), and crashed right after dropping that state, before it signed
+/// the state restoring its balances above it (`sale-dropped`). Its next command signs that
+/// state first (S could still complete the dropped one until then), and S takes its
+/// payment from that channel (no `restore_pending`).
+#[test]
+fn a_payee_that_crashed_dropping_a_withdrawn_sale_restores_then_pays() {
+    use asyncpay::client::{crash_in_process_at, ChannelClose, PayOptions, TestCrash};
+    use bitcoin::Amount;
+    let net = create_network(1, 2, 1);
+    net.pay_and_settle(0, 0, 20_000);
+    let payee = net.payees[0].engine();
+    let crash = |at: &str, step: &dyn Fn()| {
+        crash_in_process_at(Some(at));
+        let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+        crash_in_process_at(None);
+        assert_eq!(
+            crashed.unwrap_err().downcast_ref::<TestCrash>().unwrap().0,
+            at
+        );
+    };
+    let sold = net.pay(0, 0, 5_000);
+    crash("sale-signed", &|| drop(payee.receive(None, true)));
+    let payer = net.payers[0].engine();
+    let a_channel = payer.channels().unwrap().remove(0).channel.id().to_string();
+    let _ = payer.close(&a_channel, ChannelClose::Force { no_wait: true });
+    net.ledger().mine(1, None).unwrap();
+    crash("sale-dropped", &|| drop(payee.receive(None, true)));
+    let channel = payee.channels().unwrap().remove(0);
+    assert!(channel.channel.pending().is_none());
+    assert!(channel.channel.holds_superseded_signed());
+    let dropped = channel
+        .channel
+        .superseded()
+        .expect("the dropped sale state");
+
+    // (S would not sell this one on: the payee's inbound channel settles too soon after a
+    // force close for a PTLC on another payee's, `ptlc_timing`. S takes it, and it is
+    // cancelled.)
+    let paying = payee
+        .pay(
+            &net.addresses[1],
+            Amount::from_sat(1_000),
+            PayOptions {
+                channel: Some(channel.channel.id().to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(paying.status, LocalStatus::Pending);
+    let channel = payee.channels().unwrap().remove(0);
+    assert_eq!(
+        channel.channel.latest().unwrap().state.number,
+        dropped + 1,
+        "the restoring state, signed before the payment"
+    );
+    let cancelled = payee.cancel(&paying.payment_id.to_string()).unwrap();
+    assert_eq!(cancelled.status, LocalStatus::Cancelled);
+    let status = |id| {
+        net.payees[0]
+            .payments()
+            .into_iter()
+            .find(|p| p.payment_id == id)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(sold.payment_id), LocalStatus::Received);
 }

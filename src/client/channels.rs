@@ -105,9 +105,16 @@ pub(crate) fn nothing_more(_: &mut Txn<'_>) -> Result<(), StoreError> {
 
 /// Sends one channel message and decodes the replies.
 pub(crate) fn send(client: &Client, message: Message) -> ClientResult<Vec<Message>> {
+    decode_replies(post_message(client, message)?)
+}
+
+fn post_message(client: &Client, message: Message) -> Result<Replies, crate::net::NetError> {
     let body: serde_json::Value =
         serde_json::from_slice(&message.encode()).expect("messages are JSON");
-    let replies: Replies = client.post("/v1/channel-messages", &body)?;
+    client.post("/v1/channel-messages", &body)
+}
+
+fn decode_replies(replies: Replies) -> ClientResult<Vec<Message>> {
     replies
         .messages
         .iter()
@@ -283,8 +290,13 @@ impl Engine<'_> {
         // Our nonce is consumed in what we write before our partial signature leaves.
         self.save_with(ch, with)?;
         super::payments::crash_point("update-signed");
-        let ours = ch.channel.update_signature().map_err(refused)?;
-        let mut replies = send(client, Message::UpdateSignature(ours))?;
+        let Some(mut replies) = self.send_signature(client, ch)? else {
+            return Err(ClientError::failed(format!(
+                "S withdrew the sale of this update; it is dropped from channel {}",
+                ch.channel.id()
+            ))
+            .hint("the payment stays received; `asyncpay receive` sells it again while S still buys it"));
+        };
         let theirs = match replies.first() {
             Some(Message::UpdateSignature(s)) => s.clone(),
             _ => {
@@ -317,7 +329,7 @@ impl Engine<'_> {
             send(client, Message::FundingPublished(msg))?;
         }
         let Some(pending) = ch.channel.pending() else {
-            return Ok(());
+            return self.restore_over_superseded(client, ch);
         };
         if pending.withheld() {
             // An asynchronous payment: our partial is sold by the payee, never sent to S.
@@ -334,8 +346,9 @@ impl Engine<'_> {
             ch.channel = ch.channel.cancel_pending().map_err(refused)?;
             return self.save(ch);
         }
-        let ours = ch.channel.update_signature().map_err(refused)?;
-        let replies = send(client, Message::UpdateSignature(ours))?;
+        let Some(replies) = self.send_signature(client, ch)? else {
+            return Ok(()); // a sale S withdrew: dropped, nothing is pending any more
+        };
         match replies.first() {
             Some(Message::UpdateSignature(theirs)) => {
                 ch.channel = ch.channel.on_signature(theirs).map_err(refused)?;
@@ -344,6 +357,51 @@ impl Engine<'_> {
             _ => Err(ClientError::failed(
                 "the server did not countersign the interrupted update",
             )),
+        }
+    }
+
+    /// Signs the state restoring the latest balances above an update we signed and then
+    /// superseded (a sale S withdrew, a cancelled payment), which S could still complete and
+    /// publish until then. Nothing to do without such an update, or on a channel not open.
+    fn restore_over_superseded(&self, client: &Client, ch: &mut ClientChannel) -> ClientResult<()> {
+        if !ch.channel.holds_superseded_signed() || ch.channel.status() != ChannelStatus::Open {
+            return Ok(());
+        }
+        let mut restored = ch.channel.latest().expect("open").state.clone();
+        restored.number = ch.channel.next_number();
+        self.update(client, ch, restored).map(drop)
+    }
+
+    /// Sends our partial signature of the pending update and returns S's replies; `None`
+    /// when S refuses it because it withdrew the sale the update adds (`sale_withdrawn`,
+    /// PROTOCOL.md §7.4) and the update only adds PTLCs S offers us
+    /// ([`crate::protocol::Channel::may_drop_signed_pending`]): we drop it then,
+    /// superseded, and sign at once a state above it with the latest balances, which
+    /// rebinds over it should S ever complete and publish it (until then we would adopt
+    /// and settle it). Any other update we signed stays, whatever S says.
+    fn send_signature(
+        &self,
+        client: &Client,
+        ch: &mut ClientChannel,
+    ) -> ClientResult<Option<Vec<Message>>> {
+        let ours = ch.channel.update_signature().map_err(refused)?;
+        let number = ours.number;
+        match post_message(client, Message::UpdateSignature(ours)) {
+            Ok(replies) => decode_replies(replies).map(Some),
+            Err(crate::net::NetError::Api { code, message, .. })
+                if code == "sale_withdrawn" && ch.channel.may_drop_signed_pending() =>
+            {
+                ch.channel = ch.channel.supersede_pending().map_err(refused)?;
+                self.save(ch)?;
+                self.note(&format!(
+                    "channel {}: state {number} is dropped: {message}",
+                    ch.channel.id()
+                ));
+                super::payments::crash_point("sale-dropped");
+                self.restore_over_superseded(client, ch)?;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -340,6 +340,13 @@ pub struct ServerChannel {
         with = "crate::protocol::hex::option"
     )]
     pub key_salt: Option<[u8; 32]>,
+    /// The sale state S last withdrew and superseded on this channel (unsigned by S): while
+    /// it is the channel's superseded update, a payee that had not signed it (and dropped it
+    /// without superseding) may propose its number again, and S takes its supersede back;
+    /// a signature of it sent again is answered `sale_withdrawn`. Inert once the channel's
+    /// superseded update is another (numbers only grow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_sale: Option<u32>,
 }
 
 impl ServerChannel {
@@ -1107,6 +1114,7 @@ impl ServerCore {
             received: None,
             uncovered_since: None,
             key_salt: Some(key_salt),
+            withdrawn_sale: None,
         };
         self.save(&ch)?;
         inner
@@ -1165,7 +1173,7 @@ impl ServerCore {
         Self::refuse_payment_pending(inner, &id)?;
         // A client that restarts an update after a crash: S has not signed the old one, so
         // it is dropped (its secret nonce is never used).
-        self.drop_stale_pending(inner, &id)?;
+        self.drop_stale_pending(inner, &id, p.number)?;
         let (channel, accept): (Channel, UpdateAccept) = inner.channels[&id]
             .channel
             .accept(&p, rand, server_policy)
@@ -1205,6 +1213,18 @@ impl ServerCore {
                     "the channel is {status}: S completes no update on it (it settles on chain)"
                 ),
             ));
+        }
+        let ch = &inner.channels[&s.channel_id];
+        if ch.channel.pending().is_none()
+            && ch.channel.superseded() == Some(s.number)
+            && ch.withdrawn_sale == Some(s.number)
+        {
+            // The payee resends its signature of a sale state S withdrew: the same answer as
+            // at the withdrawal, for the payee to drop the state (it may have missed that one).
+            return Err(payments::sale_withdrawn(format!(
+                "S withdrew the sale that state {} adds and signs nothing for it",
+                s.number
+            )));
         }
         // A state adding a sold PTLC: the sale's conditions are checked again now.
         self.recheck_sale_state(inner, &s.channel_id)?;

@@ -247,6 +247,12 @@ fn refused(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::conflict(code, message)
 }
 
+/// S's refusal of the payee's signature of a sale state S withdrew (`sale_withdrawn`): the
+/// payee drops the state and may sell again.
+pub(super) fn sale_withdrawn(message: String) -> ApiError {
+    refused("sale_withdrawn", message)
+}
+
 fn wrong_scalar() -> ApiError {
     ApiError::bad_request(
         "wrong_scalar",
@@ -439,12 +445,14 @@ impl ServerCore {
         Ok(())
     }
 
-    /// Drops the pending update of channel `id` when S has not signed it and no payment
-    /// holds it (a client restarting an update after a crash).
+    /// Before the client's proposal of state `proposed` on channel `id`: drops the pending
+    /// update when S has not signed it and no payment holds it (a client restarting an
+    /// update after a crash), and takes back S's supersede of update `proposed`.
     pub(super) fn drop_stale_pending(
         &self,
         inner: &mut Inner,
         id: &ChannelId,
+        proposed: u32,
     ) -> Result<(), ApiError> {
         let ch = &inner.channels[id];
         let stale = ch
@@ -452,11 +460,54 @@ impl ServerCore {
             .pending()
             .is_some_and(|p| p.local_partial().is_none())
             && payment_of_pending(inner, &ch.channel).is_none();
-        if stale {
-            let next = ch.channel.cancel_pending().map_err(channel_error)?;
-            self.commit_channel(inner, id, next)?;
+        let dropped = if stale {
+            Some(ch.channel.cancel_pending().map_err(channel_error)?)
+        } else {
+            None
+        };
+        // A sale S withdrew, which the payee had not signed: it dropped the state without
+        // superseding and proposes its number again. S signed nothing with that number, so
+        // it is free. (Not a cancelled payment's: the payer signs the state restoring its
+        // balance above it, `restore_pending`.)
+        let taken_back = (ch.withdrawn_sale == Some(proposed))
+            .then(|| {
+                dropped
+                    .as_ref()
+                    .unwrap_or(&ch.channel)
+                    .take_back_supersede(proposed)
+            })
+            .flatten();
+        let withdrawn = ch.withdrawn_sale.filter(|_| taken_back.is_none());
+        match taken_back.or(dropped) {
+            Some(next) => self.commit_withdrawn(inner, id, next, withdrawn, Vec::new()),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// [`ServerCore::commit_step`] of channel `id`'s next state and `payments`, with its
+    /// `withdrawn_sale` set to `withdrawn`.
+    fn commit_withdrawn(
+        &self,
+        inner: &mut Inner,
+        id: &ChannelId,
+        next: Channel,
+        withdrawn: Option<u32>,
+        payments: Vec<ServerPayment>,
+    ) -> Result<(), ApiError> {
+        let ch = inner
+            .channels
+            .get_mut(id)
+            .expect("the caller checked the channel");
+        let before = std::mem::replace(&mut ch.withdrawn_sale, withdrawn);
+        let done = self.commit_step(inner, vec![(*id, next)], payments);
+        if done.is_err() {
+            inner
+                .channels
+                .get_mut(id)
+                .expect("looked up above")
+                .withdrawn_sale = before;
+        }
+        done
     }
 
     /// A asks for a payment over state `n+1` (PROTOCOL.md §5 step 1). S records it as
@@ -518,7 +569,7 @@ impl ServerCore {
                 ),
             ));
         }
-        self.drop_stale_pending(&mut inner, &id)?;
+        self.drop_stale_pending(&mut inner, &id, req.proposal.number)?;
         let ch = &inner.channels[&id];
         if ch.channel.status() != ChannelStatus::Open {
             return Err(refused(
@@ -782,7 +833,7 @@ impl ServerCore {
                 return Err(refused("already_sold", "the sale runs on another channel"));
             }
         }
-        self.drop_stale_pending(&mut inner, &b_id)?;
+        self.drop_stale_pending(&mut inner, &b_id, req.proposal.number)?;
         if payment.status == PaymentStatus::Pending {
             self.check_fee_capacity(&mut inner, tip)?;
         }
@@ -941,7 +992,7 @@ impl ServerCore {
         } else if payment.scalar.as_deref() != Some(hex(&scalar).as_str()) {
             return Err(wrong_scalar());
         }
-        self.drop_stale_pending(&mut inner, &b_id)?;
+        self.drop_stale_pending(&mut inner, &b_id, req.proposal.number)?;
         let b = &inner.channels[&b_id];
         let latest = &b.channel.latest().expect("checked above").state;
         let amount = bitcoin::Amount::from_sat(payment.amount_sat);
@@ -1022,7 +1073,7 @@ impl ServerCore {
             .as_ref()
             .expect("a sold payment has its invoice")
             .payment_point();
-        self.drop_stale_pending(&mut inner, &b_id)?;
+        self.drop_stale_pending(&mut inner, &b_id, req.proposal.number)?;
         let b = &inner.channels[&b_id];
         let latest = &b.channel.latest().expect("checked above").state;
         let expected = failed_state(latest, b.channel.next_number(), point).ok_or_else(|| {
@@ -1123,17 +1174,17 @@ impl ServerCore {
             return Ok(());
         };
         self.withdraw_sale(inner, b_id, sold)?;
-        Err(refused(
-            "sale_withdrawn",
-            format!(
-                "S does not complete this PTLC state: {problem}; S dropped it and no longer \
-                 stands by the sale"
-            ),
-        ))
+        Err(sale_withdrawn(format!(
+            "S does not complete this PTLC state: {problem}; S dropped it and no longer stands \
+             by the sale"
+        )))
     }
 
     /// Drops S's pending sale state of B–S channel `b_id`, unsigned by S, and puts `sold`,
     /// the payments it sells, back to pending, in one step: S no longer stands by the sale.
+    /// On an open channel the state is superseded, not just dropped: the payee may have
+    /// signed it, and drops it in turn when S refuses its signature (`sale_withdrawn`), so
+    /// the next state on both sides is numbered above it and rebinds over it.
     fn withdraw_sale(
         &self,
         inner: &mut Inner,
@@ -1147,11 +1198,18 @@ impl ServerCore {
             p.ptlc_state = None;
             p.adaptor_signature = None;
         }
-        let next = inner.channels[b_id]
-            .channel
-            .cancel_pending()
-            .map_err(channel_error)?;
-        self.commit_step(inner, vec![(*b_id, next)], sold)
+        let ch = &inner.channels[b_id];
+        let c = &ch.channel;
+        let unsigned = c.pending().filter(|u| u.local_partial().is_none());
+        let (next, withdrawn) = match unsigned {
+            Some(u) if c.status() == ChannelStatus::Open && c.latest().is_some() => {
+                let number = u.next().number;
+                (c.supersede_pending(), Some(number))
+            }
+            _ => (c.cancel_pending(), ch.withdrawn_sale),
+        };
+        let next = next.map_err(channel_error)?;
+        self.commit_withdrawn(inner, b_id, next, withdrawn, sold)
     }
 
     /// Sold payments whose PTLC left the latest signed B–S state without a claim (the payee
