@@ -239,6 +239,45 @@ fn sale_signed_too_late_is_refused_then_sold_again_in_time() {
     assert_eq!(story.a_balances(), (200_000 - AMOUNT - 20, AMOUNT + 20));
 }
 
+/// The same late signature, and the payee stops right after S accepted its state restoring
+/// the balances above the dropped sale state, before signing it (`restore-accepted`). Its
+/// next `receive` drops that unsigned proposal, proposes the restoring state again (S sells
+/// nothing over a superseded update, `restore_pending`, before it is signed) and sells.
+#[test]
+fn an_interrupted_restore_is_proposed_again_before_the_sale() {
+    use asyncpay::payment::sale::server_close_margin;
+    let story = Story::new(&[]);
+    let id = pay(&story);
+    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
+    let expiry = ptlc_expiry(&story.b);
+    let number = payee_channel(&story.b)
+        .channel
+        .pending()
+        .unwrap()
+        .next()
+        .number;
+    story
+        .env
+        .mine(expiry - server_close_margin(6, 1) - tip(&story));
+    std::thread::sleep(Duration::from_millis(500));
+    crashed(&story.b, &["receive", "--no-claim"], "restore-accepted");
+    let interrupted = payee_channel(&story.b);
+    assert!(interrupted.channel.holds_superseded_signed());
+    assert_eq!(
+        interrupted.channel.pending().unwrap().next().number,
+        number + 1
+    );
+
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &id), "sold");
+    let resold = payee_channel(&story.b);
+    assert_eq!(resold.channel.latest().unwrap().state.number, number + 2);
+    assert!(!resold.channel.holds_superseded_signed());
+    story.b.ok(&["claim", &id]);
+    assert_eq!(status(&story.b, &id), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+}
+
 /// Attack 2, the other condition: the payer force-closes A–S after the sale, before the
 /// payee signs the sale state. S refuses the late signature (A's channel is not open); B
 /// drops the state, and S refuses to buy the payment again.

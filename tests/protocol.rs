@@ -1695,6 +1695,26 @@ fn a_withdrawn_sale_state_the_payee_never_signed_gives_its_number_back() {
     h.update(Party::Server, sale(&h.latest(), 2, 2), Party::Client);
     assert_eq!(h.latest().number, 2);
     h.check_latest_on_chain();
+
+    // Superseded twice over the same latest state (3 on both sides, then 4 at S alone):
+    // taking 4 back leaves 3 the superseded update, and the next state is 4 on both.
+    h.begin(Party::Server, sale(&h.latest(), 3, 3));
+    for party in [Party::Server, Party::Client] {
+        let c = h.node(party).channel.supersede_pending().unwrap();
+        h.set(party, c);
+    }
+    h.begin(Party::Server, sale(&h.latest(), 4, 4));
+    let c = h.server.channel.supersede_pending().unwrap();
+    h.set(Party::Server, c);
+    let c = h.client.channel.cancel_pending().unwrap();
+    h.set(Party::Client, c);
+    let c = h.server.channel.take_back_supersede(4).unwrap();
+    h.set(Party::Server, c);
+    assert_eq!(h.server.channel.superseded(), Some(3));
+    assert_eq!(h.server.channel.next_number(), 4);
+    assert_eq!(h.client.channel.history(), h.server.channel.history());
+    h.update(Party::Server, sale(&h.latest(), 4, 5), Party::Client);
+    assert_eq!(h.latest().number, 4);
 }
 
 #[test]

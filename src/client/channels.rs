@@ -108,6 +108,17 @@ pub(crate) fn send(client: &Client, message: Message) -> ClientResult<Vec<Messag
     decode_replies(post_message(client, message)?)
 }
 
+/// Sends our proposal of an update and returns S's accept.
+fn ask_accept(
+    client: &Client,
+    proposal: crate::protocol::UpdateProposal,
+) -> ClientResult<crate::protocol::UpdateAccept> {
+    match send(client, Message::UpdateProposal(proposal))?.pop() {
+        Some(Message::UpdateAccept(a)) => Ok(a),
+        _ => Err(ClientError::failed("the server did not accept the update")),
+    }
+}
+
 fn post_message(client: &Client, message: Message) -> Result<Replies, crate::net::NetError> {
     let body: serde_json::Value =
         serde_json::from_slice(&message.encode()).expect("messages are JSON");
@@ -227,12 +238,7 @@ impl Engine<'_> {
         ch: &mut ClientChannel,
         next: crate::eltoo::ChannelState,
     ) -> ClientResult<Vec<Message>> {
-        self.agree(ch, next, |proposal| {
-            match send(client, Message::UpdateProposal(proposal))?.pop() {
-                Some(Message::UpdateAccept(a)) => Ok(a),
-                _ => Err(ClientError::failed("the server did not accept the update")),
-            }
-        })?;
+        self.agree(ch, next, |proposal| ask_accept(client, proposal))?;
         self.countersign(client, ch)
     }
 
@@ -344,7 +350,8 @@ impl Engine<'_> {
                 .hint("run `asyncpay sync` to finish it (or `asyncpay payments cancel ID`)"));
             }
             ch.channel = ch.channel.cancel_pending().map_err(refused)?;
-            return self.save(ch);
+            self.save(ch)?;
+            return self.restore_over_superseded(client, ch);
         }
         let Some(replies) = self.send_signature(client, ch)? else {
             return Ok(()); // a sale S withdrew: dropped, nothing is pending any more
@@ -369,7 +376,9 @@ impl Engine<'_> {
         }
         let mut restored = ch.channel.latest().expect("open").state.clone();
         restored.number = ch.channel.next_number();
-        self.update(client, ch, restored).map(drop)
+        self.agree(ch, restored, |proposal| ask_accept(client, proposal))?;
+        super::payments::crash_point("restore-accepted");
+        self.countersign(client, ch).map(drop)
     }
 
     /// Sends our partial signature of the pending update and returns S's replies; `None`

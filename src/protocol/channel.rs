@@ -1470,8 +1470,15 @@ impl Channel {
             return None;
         }
         let mut channel = self.duplicate();
-        channel.superseded = None;
         channel.history.remove_newest(number);
+        // An update superseded before this one, if any, is the superseded one again.
+        let latest = self.latest.as_ref().map(|l| l.state.number);
+        channel.superseded = channel
+            .history
+            .tail()
+            .last_key_value()
+            .map(|(k, _)| *k)
+            .filter(|k| latest.is_some_and(|n| *k > n));
         Some(channel)
     }
 

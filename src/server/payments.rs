@@ -247,6 +247,20 @@ fn refused(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::conflict(code, message)
 }
 
+/// S's refusal of a payment or a sale over an update superseded above the latest state (a
+/// cancelled payment's, or a sale S withdrew) while the state restoring the balances above
+/// it is not signed (`restore_pending`).
+fn restore_pending(number: u32) -> ApiError {
+    refused(
+        "restore_pending",
+        format!(
+            "the update to state {number} was superseded (a cancelled payment, or a sale S \
+             withdrew), and the state restoring your balances above it is not signed yet: \
+             sign it first (your wallet's next `asyncpay sync` or `asyncpay receive` does)"
+        ),
+    )
+}
+
 /// S's refusal of the payee's signature of a sale state S withdrew (`sale_withdrawn`): the
 /// payee drops the state and may sell again.
 pub(super) fn sale_withdrawn(message: String) -> ApiError {
@@ -581,14 +595,7 @@ impl ServerCore {
         // its balance before it pays again. (Else a payer could create and cancel payments
         // forever without signing anything, each round adding to the channel's record.)
         if let Some(number) = ch.channel.superseded() {
-            return Err(refused(
-                "restore_pending",
-                format!(
-                    "the update to state {number} of a cancelled payment was superseded, and \
-                     the state restoring your balance is not signed yet: sign it first \
-                     (`asyncpay sync`)"
-                ),
-            ));
+            return Err(restore_pending(number));
         }
         let latest = ch
             .channel
@@ -834,6 +841,13 @@ impl ServerCore {
             }
         }
         self.drop_stale_pending(&mut inner, &b_id, req.proposal.number)?;
+        let b = &inner.channels[&b_id];
+        // As for a payment: no sale over an update superseded above the latest state (a
+        // withdrawn sale the payee signed) until the state restoring the balances above it is
+        // signed, so that S never supersedes twice over the same latest state.
+        if let Some(number) = b.channel.superseded() {
+            return Err(restore_pending(number));
+        }
         if payment.status == PaymentStatus::Pending {
             self.check_fee_capacity(&mut inner, tip)?;
         }
