@@ -583,27 +583,18 @@ fn a_pay_after_a_crash_in_the_middle_of_a_cancel_finishes_the_cancel_first() {
 /// payment from that channel (no `restore_pending`).
 #[test]
 fn a_payee_that_crashed_dropping_a_withdrawn_sale_restores_then_pays() {
-    use asyncpay::client::{crash_in_process_at, ChannelClose, PayOptions, TestCrash};
+    use asyncpay::client::{ChannelClose, PayOptions};
     use bitcoin::Amount;
     let net = create_network(1, 2, 1);
     net.pay_and_settle(0, 0, 20_000);
     let payee = net.payees[0].engine();
-    let crash = |at: &str, step: &dyn Fn()| {
-        crash_in_process_at(Some(at));
-        let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
-        crash_in_process_at(None);
-        assert_eq!(
-            crashed.unwrap_err().downcast_ref::<TestCrash>().unwrap().0,
-            at
-        );
-    };
     let sold = net.pay(0, 0, 5_000);
-    crash("sale-signed", &|| drop(payee.receive(None, true)));
+    crash_in("sale-signed", &|| drop(payee.receive(None, true)));
     let payer = net.payers[0].engine();
     let a_channel = payer.channels().unwrap().remove(0).channel.id().to_string();
     let _ = payer.close(&a_channel, ChannelClose::Force { no_wait: true });
     net.ledger().mine(1, None).unwrap();
-    crash("sale-dropped", &|| drop(payee.receive(None, true)));
+    crash_in("sale-dropped", &|| drop(payee.receive(None, true)));
     let channel = payee.channels().unwrap().remove(0);
     assert!(channel.channel.pending().is_none());
     assert!(channel.channel.holds_superseded_signed());
@@ -643,4 +634,90 @@ fn a_payee_that_crashed_dropping_a_withdrawn_sale_restores_then_pays() {
             .status
     };
     assert_eq!(status(sold.payment_id), LocalStatus::Received);
+}
+
+/// Runs `step` with the in-process crash point `at` armed; `step` must reach it.
+fn crash_in(at: &str, step: &dyn Fn()) {
+    use asyncpay::client::{crash_in_process_at, TestCrash};
+    crash_in_process_at(Some(at));
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    crash_in_process_at(None);
+    assert_eq!(
+        crashed.unwrap_err().downcast_ref::<TestCrash>().unwrap().0,
+        at
+    );
+}
+
+/// Payee 0, paid once, starts a payment from its channel (S accepts it; it never signs)
+/// and returns its id.
+fn payee_starts_a_payment_it_never_signs(net: &functional::Net) -> String {
+    use asyncpay::client::PayOptions;
+    net.pay_and_settle(0, 0, 20_000);
+    let payee = net.payees[0].engine();
+    crash_in("payment-nonces-recorded", &|| {
+        drop(payee.pay(
+            &net.addresses[1],
+            bitcoin::Amount::from_sat(1_000),
+            PayOptions::default(),
+        ))
+    });
+    let p = net.payees[0]
+        .payments()
+        .into_iter()
+        .find(|p| p.direction == Direction::Outgoing)
+        .unwrap();
+    assert_eq!(p.status, LocalStatus::Proposed);
+    p.payment_id.to_string()
+}
+
+/// A wallet that is payer and payee on one channel cancels a payment it never signed: S
+/// and the wallet supersede its update, and the wallet stops right after S accepted the
+/// state restoring its balance (`restore-accepted`). Its next `receive` signs that state
+/// before it sells (S sells nothing over a superseded update), then sells and is paid.
+#[test]
+fn a_cancel_of_an_unsigned_payment_is_restored_before_the_next_sale() {
+    let net = create_network(1, 2, 1);
+    let id = payee_starts_a_payment_it_never_signs(&net);
+    let payee = net.payees[0].engine();
+    crash_in("restore-accepted", &|| drop(payee.cancel(&id)));
+    let channel = payee.channels().unwrap().remove(0);
+    assert!(channel.channel.superseded().is_some() && !channel.channel.holds_superseded_signed());
+
+    net.pay(0, 0, 5_000);
+    let got = net.receive(0);
+    assert!(got.iter().any(|p| p.status == LocalStatus::Paid), "{got:?}");
+    assert_eq!(net.payee_balance(0), 25_000);
+}
+
+/// The same wallet stops right after S agreed the cancel, before it superseded the update
+/// itself (`cancel-agreed`). Its next `receive` does not drop that update as an interrupted
+/// one (its numbers would stay one behind S's for good): it says to finish the cancel, which
+/// `sync` does; then it sells and is paid.
+#[test]
+fn an_interrupted_cancel_is_not_dropped_as_an_interrupted_update() {
+    let net = create_network(1, 2, 1);
+    let id = payee_starts_a_payment_it_never_signs(&net);
+    let payee = net.payees[0].engine();
+    crash_in("cancel-agreed", &|| drop(payee.cancel(&id)));
+
+    net.pay(0, 0, 5_000);
+    let progress = payee.receive(None, false).unwrap();
+    assert!(
+        progress
+            .problems
+            .iter()
+            .any(|e| e.contains("interrupted while it was set up or cancelled")),
+        "{:?}",
+        progress.problems
+    );
+    payee.sync().unwrap();
+    let cancelled = net.payees[0]
+        .payments()
+        .into_iter()
+        .find(|p| p.payment_id.to_string() == id)
+        .unwrap();
+    assert_eq!(cancelled.status, LocalStatus::Cancelled);
+    let got = net.receive(0);
+    assert!(got.iter().any(|p| p.status == LocalStatus::Paid), "{got:?}");
+    assert_eq!(net.payee_balance(0), 25_000);
 }

@@ -342,9 +342,16 @@ impl Engine<'_> {
             return Err(self.payment_pending_error(ch, "new state"));
         }
         if pending.local_partial().is_none() {
-            if let Some(id) = super::payments::payment_in_setup(self.store, ch.channel.id())? {
+            // Not ours to drop here: a payment being set up, or being cancelled (S may have
+            // superseded its update already; dropping it unsigned would leave our numbers
+            // one behind S's).
+            let number = pending.next().number;
+            if let Some(id) =
+                super::payments::payment_in_setup(self.store, ch.channel.id(), number)?
+            {
                 return Err(ClientError::failed(format!(
-                    "payment {id} was interrupted while it was set up on channel {}",
+                    "payment {id} was interrupted while it was set up or cancelled on channel \
+                     {}",
                     ch.channel.id()
                 ))
                 .hint("run `asyncpay sync` to finish it (or `asyncpay payments cancel ID`)"));
@@ -367,11 +374,12 @@ impl Engine<'_> {
         }
     }
 
-    /// Signs the state restoring the latest balances above an update we signed and then
-    /// superseded (a sale S withdrew, a cancelled payment), which S could still complete and
-    /// publish until then. Nothing to do without such an update, or on a channel not open.
+    /// Signs the state restoring the latest balances above a superseded update (a sale S
+    /// withdrew, a cancelled payment): S takes no payment or sale on the channel until then
+    /// (`restore_pending`), and S could still complete and publish one we signed. Nothing
+    /// to do without such an update, or on a channel not open.
     fn restore_over_superseded(&self, client: &Client, ch: &mut ClientChannel) -> ClientResult<()> {
-        if !ch.channel.holds_superseded_signed() || ch.channel.status() != ChannelStatus::Open {
+        if ch.channel.superseded().is_none() || ch.channel.status() != ChannelStatus::Open {
             return Ok(());
         }
         let mut restored = ch.channel.latest().expect("open").state.clone();

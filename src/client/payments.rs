@@ -2412,15 +2412,27 @@ impl Payments<'_, '_> {
 }
 
 /// The outgoing payment being set up with S on `channel` (S may hold its update as
-/// pending): its unsigned update must not be dropped as an interrupted one.
+/// pending), or being cancelled with its update `number` still pending (S may have
+/// superseded it already): its unsigned update must not be dropped as an interrupted one.
 pub(crate) fn payment_in_setup(
     store: &crate::store::Store,
     channel: ChannelId,
+    number: u32,
 ) -> ClientResult<Option<PaymentId>> {
     Ok(load_open_reporting(store)?
         .0
         .into_iter()
-        .find(|p| p.status == LocalStatus::Proposed && p.channel_id == Some(channel))
+        .find(|p| {
+            p.channel_id == Some(channel)
+                && match p.status {
+                    LocalStatus::Proposed => true,
+                    LocalStatus::Cancelling => p
+                        .request
+                        .as_ref()
+                        .is_some_and(|r| r.proposal.number == number),
+                    _ => false,
+                }
+        })
         .map(|p| p.payment_id))
 }
 
