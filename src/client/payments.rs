@@ -276,8 +276,8 @@ pub struct TestCrash(pub String);
 /// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
 /// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-answered`,
 /// `sale-signed`, `sale-dropped`, `restore-accepted`, `fail-signed`, `cancel-agreed`,
-/// `claim-proposed`, `claim-countersigned`, `update-signed`, `watch-written`. The first command to reach it unwinds with a
-/// [`TestCrash`] panic.
+/// `claim-proposed`, `claim-countersigned`, `update-signed`, `watch-written`. The first
+/// command to reach it unwinds with a [`TestCrash`] panic.
 #[doc(hidden)]
 pub fn crash_in_process_at(name: Option<&str>) {
     IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));

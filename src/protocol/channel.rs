@@ -395,6 +395,15 @@ pub struct PendingUpdate {
 }
 
 impl PendingUpdate {
+    /// The update with our partial signature, once we signed it.
+    fn signed(&self) -> Option<SignedUpdate> {
+        self.local_partial.map(|local_partial| SignedUpdate {
+            next: self.next.clone(),
+            local_partial,
+            withheld: self.withheld,
+        })
+    }
+
     /// The state being signed.
     pub fn next(&self) -> &ChannelState {
         &self.next
@@ -1350,16 +1359,10 @@ impl Channel {
         self.signature_of(&signed.next, witnessed)
     }
 
-    /// The updates above the latest state that we signed: the pending one, and the one we
+    /// The updates above the latest state that we signed: the pending one, and those we
     /// superseded.
     fn signed_above_latest(&self) -> impl Iterator<Item = SignedUpdate> + '_ {
-        let pending = self.pending.as_ref().and_then(|p| {
-            p.local_partial.map(|local_partial| SignedUpdate {
-                next: p.next.clone(),
-                local_partial,
-                withheld: p.withheld,
-            })
-        });
+        let pending = self.pending.as_ref().and_then(PendingUpdate::signed);
         pending
             .into_iter()
             .chain(self.superseded_signed.iter().cloned())
@@ -1505,13 +1508,7 @@ impl Channel {
         let number = pending.next.number;
         let txs = StateTransactions::build(&self.params, &pending.next)?;
         let mut channel = self.duplicate();
-        if let Some(ours) = pending.local_partial {
-            channel.superseded_signed.push(SignedUpdate {
-                next: pending.next.clone(),
-                local_partial: ours,
-                withheld: pending.withheld,
-            });
-        }
+        channel.superseded_signed.extend(pending.signed());
         channel.pending = None;
         channel.history.insert(number, txs.settle_leaf_hash());
         channel.superseded = Some(number);
