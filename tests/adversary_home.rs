@@ -264,6 +264,55 @@ fn a_cooperative_close_pays_both_wallets() {
     payout_is_home(&st.env, &s, "s", expected, &[10_000]);
 }
 
+/// A cooperative close the node lost from its mempool (a restart without it, an eviction)
+/// is published again — by S's watcher at the next block, and with S down by A's next look
+/// — instead of a force close (an anchor's fee and the shared delay); it pays as before.
+#[test]
+fn a_cooperative_close_the_node_lost_is_published_again() {
+    let mut st = Story::new(&[]);
+    let a = st.a.clone();
+    a.ok(&["channel", "push", &st.a_channel, "10000"]);
+    let funding: bitcoin::OutPoint = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    a.ok(&["channel", "close", &st.a_channel, "--fee", "500"]);
+    let mempool = || st.env.ledger().mempool().unwrap();
+    let close = mempool()
+        .into_iter()
+        .find(|t| t.input.iter().any(|i| i.previous_output == funding))
+        .expect("the close in the mempool");
+    let txid = close.compute_txid();
+    let only_the_close = || {
+        let spending: Vec<_> = mempool()
+            .into_iter()
+            .filter(|t| t.input.iter().any(|i| i.previous_output == funding))
+            .map(|t| t.compute_txid())
+            .collect();
+        spending == [txid]
+    };
+
+    assert_eq!(st.env.ledger().expire(&txid).unwrap(), vec![txid]);
+    st.env.mine(1);
+    eventually("S to publish the close again", only_the_close);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(only_the_close(), "no update of a force close instead");
+
+    let _ = st.server.child.kill();
+    let _ = st.server.child.wait();
+    assert_eq!(st.env.ledger().expire(&txid).unwrap(), vec![txid]);
+    a.ok(&["channel", "show", &st.a_channel]);
+    assert!(only_the_close(), "A published it again");
+    st.env.mine(1);
+    assert_eq!(value_at(&st.env, &to_node(&a, 0)), 189_500);
+    assert_eq!(value_at(&st.env, &st.s_to_node[0]), 10_000);
+    assert_eq!(
+        a.ok(&["channel", "show", &st.a_channel])["status"],
+        "closed"
+    );
+}
+
 /// A restored from an old backup force-closes with an old state; S's watcher rebinds the
 /// latest over it and settles. The settlement pays the honest A's wallet and S's wallet
 /// (the cheater's copy has the same seed and sees the same). B force-closes alone too.

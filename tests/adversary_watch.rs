@@ -1277,6 +1277,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
         uncovered_since: None,
         key_salt: None,
         withdrawn_sale: None,
+        cooperative_close: None,
     };
     let root = tempfile::tempdir().unwrap();
     let store = DataDir::open(root.path(), LockWait::Fail)
@@ -1352,6 +1353,7 @@ fn an_old_update_from_a_chunk_stored_apart_is_rebound_with_the_chunk_read_back()
                 channel: serde_json::from_value(format1(&h.client.channel, &client_chunk)).unwrap(),
                 opened_height: None,
                 keys_bound: false,
+                cooperative_close: None,
             },
         )
         .unwrap();

@@ -342,6 +342,7 @@ fn state_files() -> Vec<Vec<u8>> {
         channel: pending,
         opened_height: None,
         keys_bound: true,
+        cooperative_close: None,
     };
     let server_channel = ServerChannel {
         opened_height: None,
@@ -353,6 +354,7 @@ fn state_files() -> Vec<Vec<u8>> {
         published: vec![bitcoin::Txid::from_byte_array_ext([3; 32])],
         key_salt: Some([5; 32]),
         withdrawn_sale: None,
+        cooperative_close: None,
     };
     let server_payment = ServerPayment {
         ptlc_state: None,

@@ -166,6 +166,28 @@ impl ChainSourceError {
 /// estimate (bitcoind on regtest has none): 2 sat/vB.
 pub const FALLBACK_FEE_RATE: bitcoin::FeeRate = bitcoin::FeeRate::from_sat_per_vb_u32(2);
 
+/// An optional transaction in a record, as consensus hex (`#[serde(with = ...)]`).
+pub mod kept_tx {
+    use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
+    use bitcoin::Transaction;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the transaction's consensus hex.
+    pub fn serialize<S: Serializer>(tx: &Option<Transaction>, s: S) -> Result<S::Ok, S::Error> {
+        match tx {
+            Some(tx) => s.serialize_some(&serialize_hex(tx)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads it back; anything but a whole transaction is refused.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Transaction>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|hex| deserialize_hex(&hex).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 /// A source of blocks and mempool transactions for a [`bdk_wallet::Wallet`], and a way to
 /// broadcast transactions.
 pub trait ChainSource: fmt::Debug + Send + Sync {
@@ -1458,5 +1480,28 @@ mod tests {
             assert!(e.reason.contains(reason), "{input}: {e}");
             assert!(e.to_string().contains("expected `regtest:DIR`"), "{e}");
         }
+    }
+
+    /// A kept transaction round-trips as consensus hex; absent stays absent; anything but a
+    /// whole transaction is refused.
+    #[test]
+    fn a_kept_transaction_is_its_consensus_hex() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Kept(#[serde(with = "kept_tx")] Option<Transaction>);
+        let tx = Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![bitcoin::TxIn::default()],
+            output: vec![bitcoin::TxOut::NULL],
+        };
+        let json = serde_json::to_string(&Kept(Some(tx.clone()))).unwrap();
+        assert_eq!(
+            json,
+            format!("\"{}\"", bitcoin::consensus::encode::serialize_hex(&tx))
+        );
+        assert_eq!(serde_json::from_str::<Kept>(&json).unwrap(), Kept(Some(tx)));
+        assert_eq!(serde_json::from_str::<Kept>("null").unwrap(), Kept(None));
+        let cut = &json[..json.len() - 3];
+        assert!(serde_json::from_str::<Kept>(&format!("{cut}\"")).is_err());
     }
 }

@@ -70,6 +70,15 @@ pub struct ClientChannel {
     /// index's alone).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keys_bound: bool,
+    /// The cooperative close S completed, published again at each look while the channel
+    /// is closing: a node that lost it from its mempool would otherwise have the channel
+    /// force-closed (an anchor's fee and the shared delay). Absent for any other channel.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::chain::source::kept_tx"
+    )]
+    pub cooperative_close: Option<bitcoin::Transaction>,
 }
 
 impl ClientChannel {
@@ -559,6 +568,7 @@ impl Engine<'_> {
             channel,
             opened_height: Some(opened_height),
             keys_bound: true,
+            cooperative_close: None,
         };
         self.save(&ch)?;
         let mut named_funding = false;
@@ -802,6 +812,11 @@ impl Engine<'_> {
         force: bool,
     ) -> ClientResult<WatchOutcome> {
         let closing = ch.channel.status() == ChannelStatus::Closing;
+        if let Some(close) = ch.cooperative_close.as_ref().filter(|_| closing) {
+            // Out already (refused), or lost by the node: published again before the look,
+            // which would force-close a channel whose funding it finds unspent.
+            let _ = source.broadcast(close);
+        }
         let (outcome, next) = crate::server::watch_pass(
             &ch.channel,
             ch.opened_height,
@@ -1187,9 +1202,11 @@ impl Engine<'_> {
             });
         match closed {
             Ok(tx) => {
-                // S published it; make sure the chain has it (idempotent).
+                // S published it; make sure the chain has it (idempotent), and keep it to
+                // publish again should the node lose it.
                 let _ = source.broadcast(&tx);
-                Ok(())
+                ch.cooperative_close = Some(tx);
+                self.save(ch)
             }
             // S did not complete the close with us, and may hold our signature of it.
             Err(e) => {

@@ -347,6 +347,15 @@ pub struct ServerChannel {
     /// superseded update is another (numbers only grow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_sale: Option<u32>,
+    /// The cooperative close S completed and published, published again before S's
+    /// watcher would force-close the closing channel because the node lost it. Absent for
+    /// any other channel.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::chain::source::kept_tx"
+    )]
+    pub cooperative_close: Option<bitcoin::Transaction>,
 }
 
 impl ServerChannel {
@@ -1115,6 +1124,7 @@ impl ServerCore {
             uncovered_since: None,
             key_salt: Some(key_salt),
             withdrawn_sale: None,
+            cooperative_close: None,
         };
         self.save(&ch)?;
         inner
@@ -1887,6 +1897,7 @@ impl ServerCore {
         }
         ch.channel = ch.channel.closing().map_err(channel_error)?;
         ch.published.push(txid);
+        ch.cooperative_close = Some(tx.clone());
         self.save(ch)?;
         published.map_err(|e| internal(format!("publishing the close failed: {e}")))?;
         Ok(CloseDone {
@@ -2228,6 +2239,11 @@ impl ServerCore {
             // channel would stay closing for good; tried once a block.
             let closing = ch.channel.status() == ChannelStatus::Closing
                 && closing_forced_at.get(&id) != Some(&tip);
+            if let Some(close) = ch.cooperative_close.as_ref().filter(|_| closing) {
+                // Its cooperative close, out already (refused) or lost by the node: published
+                // again first, and the look finds it rather than an unspent funding.
+                let _ = self.chain.broadcast(close);
+            }
             let force = idle_inbound || uncovered_inbound || closing;
             let key = key(&id);
             let remembered = quiet.filter(|q| key.is_some_and(|key| q.holds_for(key, force)));
