@@ -264,52 +264,80 @@ fn a_cooperative_close_pays_both_wallets() {
     payout_is_home(&st.env, &s, "s", expected, &[10_000]);
 }
 
-/// A cooperative close the node lost from its mempool (a restart without it, an eviction)
-/// is published again — by S's watcher at the next block, and with S down by A's next look
-/// — instead of a force close (an anchor's fee and the shared delay); it pays as before.
-#[test]
-fn a_cooperative_close_the_node_lost_is_published_again() {
-    let mut st = Story::new(&[]);
+/// A's channel after a push of 10 000 sat, closed cooperatively with `fee` paid by A, then
+/// (S stopped first when `stop_s`) the close taken out of the mempool: the node lost it.
+/// Returns the funding outpoint and the close.
+fn a_close_the_node_lost(
+    st: &mut Story,
+    fee: &str,
+    stop_s: bool,
+) -> (bitcoin::OutPoint, bitcoin::Txid) {
     let a = st.a.clone();
     a.ok(&["channel", "push", &st.a_channel, "10000"]);
-    let funding: bitcoin::OutPoint = a.ok(&["channel", "show", &st.a_channel])["funding_outpoint"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    a.ok(&["channel", "close", &st.a_channel, "--fee", "500"]);
-    let mempool = || st.env.ledger().mempool().unwrap();
-    let close = mempool()
-        .into_iter()
-        .find(|t| t.input.iter().any(|i| i.previous_output == funding))
-        .expect("the close in the mempool");
-    let txid = close.compute_txid();
-    let only_the_close = || {
-        let spending: Vec<_> = mempool()
-            .into_iter()
-            .filter(|t| t.input.iter().any(|i| i.previous_output == funding))
-            .map(|t| t.compute_txid())
-            .collect();
-        spending == [txid]
-    };
+    let shown = a.ok(&["channel", "show", &st.a_channel]);
+    let funding: bitcoin::OutPoint = shown["funding_outpoint"].as_str().unwrap().parse().unwrap();
+    a.ok(&["channel", "close", &st.a_channel, "--fee", fee]);
+    let close = spender(st, funding).expect("the close in the mempool");
+    if stop_s {
+        stop_server(st);
+    }
+    assert_eq!(st.env.ledger().expire(&close).unwrap(), vec![close]);
+    (funding, close)
+}
 
-    assert_eq!(st.env.ledger().expire(&txid).unwrap(), vec![txid]);
-    st.env.mine(1);
-    eventually("S to publish the close again", only_the_close);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(only_the_close(), "no update of a force close instead");
+/// What spends `outpoint`, in a block or in the mempool.
+fn spender(st: &Story, outpoint: bitcoin::OutPoint) -> Option<bitcoin::Txid> {
+    let spending = st.env.ledger().spending_tx(&outpoint).unwrap();
+    spending.map(|t| t.tx.compute_txid())
+}
 
-    let _ = st.server.child.kill();
-    let _ = st.server.child.wait();
-    assert_eq!(st.env.ledger().expire(&txid).unwrap(), vec![txid]);
-    a.ok(&["channel", "show", &st.a_channel]);
-    assert!(only_the_close(), "A published it again");
+/// The close paid both sides as agreed (A 189 500 after its 500 sat fee, S 10 000).
+fn close_paid(st: &Story) {
     st.env.mine(1);
-    assert_eq!(value_at(&st.env, &to_node(&a, 0)), 189_500);
+    assert_eq!(value_at(&st.env, &to_node(&st.a, 0)), 189_500);
     assert_eq!(value_at(&st.env, &st.s_to_node[0]), 10_000);
-    assert_eq!(
-        a.ok(&["channel", "show", &st.a_channel])["status"],
-        "closed"
+}
+
+/// A cooperative close the node lost from its mempool (a restart without it, an eviction)
+/// is published again by S's watcher at the next block, instead of S force-closing the
+/// channel (an anchor's fee and the shared delay); it pays as agreed.
+#[test]
+fn a_cooperative_close_the_node_lost_is_published_again_by_s() {
+    let mut st = Story::new(&[]);
+    let (funding, close) = a_close_the_node_lost(&mut st, "500", false);
+    st.env.mine(1);
+    eventually("S to publish the close again", || {
+        spender(&st, funding) == Some(close)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(spender(&st, funding), Some(close), "no force close instead");
+    close_paid(&st);
+}
+
+/// The same with S down: A's next look publishes it again, and it pays as agreed.
+#[test]
+fn a_cooperative_close_the_node_lost_is_published_again_by_the_client() {
+    let mut st = Story::new(&[]);
+    let (funding, close) = a_close_the_node_lost(&mut st, "500", true);
+    st.a.ok(&["channel", "show", &st.a_channel]);
+    assert_eq!(spender(&st, funding), Some(close));
+    close_paid(&st);
+    let shown = st.a.ok(&["channel", "show", &st.a_channel]);
+    assert_eq!(shown["status"], "closed");
+}
+
+/// A close paying less than the fee rate today is not published again: it could hold the
+/// channel's coins without end. The channel is force-closed instead.
+#[test]
+fn a_lost_cooperative_close_below_the_fee_rate_ends_in_a_force_close() {
+    let mut st = Story::new(&[]);
+    let (funding, close) = a_close_the_node_lost(&mut st, "200", true);
+    let (code, shown, notes) = st.a.human(&["channel", "show", &st.a_channel]);
+    assert_eq!(code, 0, "{shown}{notes}");
+    let spent = spender(&st, funding);
+    assert!(
+        spent.is_some_and(|t| t != close),
+        "our latest update, not the close: {spent:?}"
     );
 }
 

@@ -289,6 +289,9 @@ struct StallingProxy {
     /// cooperative close) from S, and answers nothing: what a server that holds on to it
     /// sees.
     keep_close_signatures: Arc<AtomicBool>,
+    /// Forwards `POST /v1/channels/close/sign` and hands the client S's close with another
+    /// signature in its witness (the same txid): a close the client never signed.
+    tamper_close: Arc<AtomicBool>,
     /// Answers, forwarding nothing, every `POST /v1/payments/cancel` with `200` and this
     /// payment view saying "cancelled", and every `GET /v1/payments/ID` with it saying
     /// "pending": a server that hides what it holds.
@@ -341,23 +344,26 @@ fn proxy(upstream: String) -> StallingProxy {
     let stalled = Arc::new(AtomicUsize::new(0));
     let claims = Arc::new(AtomicUsize::new(0));
     let keep_close_signatures = Arc::new(AtomicBool::new(false));
+    let tamper_close = Arc::new(AtomicBool::new(false));
     let fake_cancel = Arc::new(std::sync::Mutex::new(None::<serde_json::Value>));
-    let (st, sd, cl, kc, fc) = (
+    let (st, sd, cl, kc, tc, fc) = (
         stall.clone(),
         stalled.clone(),
         claims.clone(),
         keep_close_signatures.clone(),
+        tamper_close.clone(),
         fake_cancel.clone(),
     );
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let (upstream, st, sd, cl, kc, fc) = (
+            let (upstream, st, sd, cl, kc, tc, fc) = (
                 upstream.clone(),
                 st.clone(),
                 sd.clone(),
                 cl.clone(),
                 kc.clone(),
+                tc.clone(),
                 fc.clone(),
             );
             std::thread::spawn(move || {
@@ -414,6 +420,9 @@ fn proxy(upstream: String) -> StallingProxy {
                     sd.fetch_add(1, Ordering::SeqCst);
                     return; // S has the scalar; B gets nothing
                 }
+                if tc.load(Ordering::SeqCst) && head.starts_with("POST /v1/channels/close/sign ") {
+                    response = tampered_close(&response);
+                }
                 let _ = conn.write_all(&response);
             });
         }
@@ -424,8 +433,30 @@ fn proxy(upstream: String) -> StallingProxy {
         stalled,
         claims,
         keep_close_signatures,
+        tamper_close,
         fake_cancel,
     }
+}
+
+/// S's answer to `close/sign` with one byte of the close's signature changed: the same
+/// transaction id (the witness is not part of it), another transaction.
+fn tampered_close(response: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(response.to_vec()).unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut done: Value = serde_json::from_str(body).unwrap();
+    let mut tx: Transaction =
+        bitcoin::consensus::encode::deserialize_hex(done["tx_hex"].as_str().unwrap()).unwrap();
+    let mut signature = tx.input[0].witness.nth(0).unwrap().to_vec();
+    signature[10] ^= 1;
+    tx.input[0].witness = Witness::from_slice(&[signature]);
+    done["tx_hex"] = bitcoin::consensus::encode::serialize_hex(&tx).into();
+    let body = done.to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// S (fee 1000 ppm, `shared_delay` 6), A with a 200 000 sat channel, B with 300 000 sat of
@@ -947,6 +978,33 @@ fn a_close_signature_s_holds_on_to_ends_the_channel() {
     assert!(
         e["error"]["message"].as_str().unwrap().contains("channel"),
         "{e}"
+    );
+}
+
+/// S answers A's cooperative close with a transaction that is not the close A signed (its
+/// signature changed, its txid the same): A refuses it and keeps nothing of it. When the
+/// node then loses S's real close (S down), A's next look force-closes with its latest
+/// update; it publishes nothing S handed it.
+#[test]
+fn a_close_that_is_not_the_one_signed_is_refused_and_never_published_again() {
+    let (mut w, p) = budget_world();
+    p.tamper_close.store(true, Ordering::SeqCst);
+    let a = &w.a.clone();
+    let e = fails(a, &["channel", "close", &w.a_channel], 5);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("is not the close we signed"), "{e}");
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert_eq!(mempool.len(), 1, "S's real close");
+    let close = mempool[0].compute_txid();
+    // S down (S would publish its close again itself), and the node loses the close.
+    w.server.child.kill().unwrap();
+    w.server.child.wait().unwrap();
+    assert_eq!(w.env.ledger().expire(&close).unwrap(), vec![close]);
+    let _ = a.cmd(&["channel", "show", &w.a_channel]).output().unwrap();
+    let mempool = w.env.ledger().mempool().unwrap();
+    assert!(
+        !mempool.is_empty() && mempool.iter().all(|t| t.compute_txid() != close),
+        "A's update and its fee child, not the close"
     );
 }
 

@@ -452,6 +452,23 @@ pub fn rate_of(fee: bitcoin::Amount, vsize: u64) -> bitcoin::FeeRate {
     bitcoin::FeeRate::from_sat_per_kwu(fee.to_sat().saturating_mul(250) / vsize.max(1))
 }
 
+/// Publishes again a cooperative close of a channel of `capacity` that a node may have
+/// lost from its mempool, if it pays at least the source's fee rate today: one paying
+/// less is left to end in a force close, or a close at a low fee would hold the channel's
+/// coins without end. Whatever the node answers (already known, confirmed, refused) is
+/// left to the look that follows.
+pub fn publish_close_again(
+    source: &dyn ChainSource,
+    close: &Transaction,
+    capacity: bitcoin::Amount,
+) {
+    let paid: bitcoin::Amount = close.output.iter().map(|o| o.value).sum();
+    let fee = capacity.checked_sub(paid).unwrap_or(bitcoin::Amount::ZERO);
+    if rate_of(fee, close.vsize() as u64) >= source.fee_rate() {
+        let _ = source.broadcast(close);
+    }
+}
+
 /// [`ChainSource::with_view`] for a closure that returns something.
 pub fn read_chain<R>(
     chain: &dyn ChainSource,

@@ -815,7 +815,7 @@ impl Engine<'_> {
         if let Some(close) = ch.cooperative_close.as_ref().filter(|_| closing) {
             // Out already (refused), or lost by the node: published again before the look,
             // which would force-close a channel whose funding it finds unspent.
-            let _ = source.broadcast(close);
+            crate::chain::source::publish_close_again(source, close, ch.channel.params().capacity);
         }
         let (outcome, next) = crate::server::watch_pass(
             &ch.channel,
@@ -1198,6 +1198,20 @@ impl Engine<'_> {
                         "the server's close transaction does not match its txid",
                     ));
                 }
+                // The close we signed, with the 2-of-2 signature of it: nothing else is kept
+                // and published again.
+                let signature = tx
+                    .input
+                    .first()
+                    .and_then(|i| i.witness.nth(0))
+                    .and_then(|w| <[u8; 64]>::try_from(w).ok())
+                    .filter(|s| tx == close.signed(s))
+                    .filter(|s| crate::crypto::verify_bip340(key.point(), s, msg));
+                if signature.is_none() {
+                    return Err(ClientError::failed(
+                        "the server's close transaction is not the close we signed",
+                    ));
+                }
                 Ok(tx)
             });
         match closed {
@@ -1206,7 +1220,15 @@ impl Engine<'_> {
                 // publish again should the node lose it.
                 let _ = source.broadcast(&tx);
                 ch.cooperative_close = Some(tx);
-                self.save(ch)
+                if let Err(e) = self.save(ch) {
+                    self.note(&format!(
+                        "channel {}: the close is out, but keeping it failed ({}): should the \
+                         node lose it, the channel is force-closed instead",
+                        ch.channel.id(),
+                        e.message
+                    ));
+                }
+                Ok(())
             }
             // S did not complete the close with us, and may hold our signature of it.
             Err(e) => {

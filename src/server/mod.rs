@@ -2241,8 +2241,14 @@ impl ServerCore {
                 && closing_forced_at.get(&id) != Some(&tip);
             if let Some(close) = ch.cooperative_close.as_ref().filter(|_| closing) {
                 // Its cooperative close, out already (refused) or lost by the node: published
-                // again first, and the look finds it rather than an unspent funding.
-                let _ = self.chain.broadcast(close);
+                // again first (once a block), and the look finds it rather than an unspent
+                // funding.
+                crate::chain::source::publish_close_again(
+                    &*self.chain,
+                    close,
+                    ch.channel.params().capacity,
+                );
+                closing_forced_at.insert(id, tip);
             }
             let force = idle_inbound || uncovered_inbound || closing;
             let key = key(&id);
