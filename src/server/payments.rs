@@ -483,14 +483,11 @@ impl ServerCore {
         // superseding and proposes its number again. S signed nothing with that number, so
         // it is free. (Not a cancelled payment's: the payer signs the state restoring its
         // balance above it, `restore_pending`.)
-        let taken_back = (ch.withdrawn_sale == Some(proposed))
-            .then(|| {
-                dropped
-                    .as_ref()
-                    .unwrap_or(&ch.channel)
-                    .take_back_supersede(proposed)
-            })
-            .flatten();
+        let current = dropped.as_ref().unwrap_or(&ch.channel);
+        let taken_back = match ch.withdrawn_sale {
+            Some(number) if number == proposed => current.take_back_supersede(number),
+            _ => None,
+        };
         let withdrawn = ch.withdrawn_sale.filter(|_| taken_back.is_none());
         match taken_back.or(dropped) {
             Some(next) => self.commit_withdrawn(inner, id, next, withdrawn, Vec::new()),
