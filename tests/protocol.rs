@@ -1507,6 +1507,29 @@ fn a_withdrawn_sale_state_the_payee_signed_is_superseded_on_both_sides() {
     assert_eq!(h.latest().number, 3);
     h.check_latest_on_chain();
 
+    // Nor a state that settles a sold PTLC: its claim (the one whose proposal reveals `t`,
+    // which a server must not make us drop by answering `sale_withdrawn`) or its give-back.
+    let sold = |h: &Harness| h.latest().ptlcs.last().unwrap().clone();
+    let claiming = |h: &Harness| {
+        let ptlc = sold(h);
+        asyncpay::payment::sale::claimed_state(&h.latest(), 3, ptlc.point, ptlc.amount).unwrap()
+    };
+    let giving_back = |h: &Harness| {
+        let mut next = h.latest();
+        next.number = 3;
+        next.server += next.ptlcs.pop().unwrap().amount;
+        next
+    };
+    let settling: [&dyn Fn(&Harness) -> ChannelState; 2] = [&claiming, &giving_back];
+    for next in settling {
+        let mut h = harness_with_server_balance(29);
+        h.update(Party::Server, sale(&h.latest(), 2, 1), Party::Client);
+        let next = next(&h);
+        h.begin(Party::Client, next);
+        h.sign(Party::Client);
+        assert!(!h.client.channel.may_drop_signed_pending());
+    }
+
     // A payment of ours, or a PTLC we offer, is never dropped once signed.
     let paying = |l: &ChannelState| l.pay(Party::Client, Amount::from_sat(1_000)).unwrap();
     let offering = |l: &ChannelState| {
