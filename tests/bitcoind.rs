@@ -1164,3 +1164,78 @@ fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed()
     assert_eq!(a.ok(&["sync"])["payments"][0]["status"], "paid");
     drop(w.server);
 }
+
+/// A look at the chain that S makes before its lock never takes back what S learnt after
+/// it (ADR 0015): B's sale reads A's channel on the node (its funding one block deep);
+/// before the sale takes S's lock, a reorganization takes that block away and S's watcher
+/// writes the funding's confirmations down to none. The sale looks again under the lock
+/// and is refused (`payer_funding_unconfirmed`); once the block is back, the same
+/// `receive` is paid.
+#[test]
+fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
+    use asyncpay::cli::args::Cli;
+    use asyncpay::cli::context::Context;
+    use asyncpay::cli::server::InProcessServer;
+    use clap::Parser;
+
+    let Some(node) = Bitcoind::start("a reorganization under a sale's early look", &[]) else {
+        return;
+    };
+    let w = opened(&node, wallets(&node, 1), Fundings::PayerLast);
+    let pid = a_pays_b(&w);
+    // S again, in this process, where the clients know it.
+    let listen = w.server.url.trim_start_matches("http://").parse().unwrap();
+    drop(w.server);
+    let argv = [
+        "asyncpay",
+        "--json",
+        "--quiet",
+        "--datadir",
+        w.s.dir.to_str().unwrap(),
+        "--passphrase-file",
+        w.s.pass.to_str().unwrap(),
+    ];
+    let mut ctx = Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap();
+    let s = InProcessServer::start(&mut ctx, listen).unwrap();
+    let core = s.core();
+    let (reached, at_pause) = std::sync::mpsc::channel();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    core.pause_before_lock(
+        "sell",
+        Box::new(move || {
+            reached.send(()).unwrap();
+            let _ = wait.recv();
+        }),
+    );
+    let under = core.lock_stats().looks_under;
+    let (tip, refused) = std::thread::scope(|scope| {
+        let receiving = scope.spawn(|| common::story::fails(&w.b, &["receive"], 1));
+        at_pause
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the sale reached S");
+        let tip = take_tip(&node);
+        let log = core.watch_once();
+        assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
+        assert_eq!(
+            core.with_channel(&w.a_channel.parse().unwrap(), |c| c.confirmations()),
+            Some(0),
+            "S wrote the funding's confirmations down"
+        );
+        go.send(()).unwrap();
+        (tip, receiving.join().unwrap())
+    });
+    assert!(
+        refused
+            .to_string()
+            .contains("payer's channel funding has 0 of its 1"),
+        "{refused}"
+    );
+    assert!(core.lock_stats().looks_under > under, "looked again");
+    assert_eq!(status(&w.b, &pid), "received", "fetched, not sold");
+    assert_eq!(balances(&w.b, &w.b_channel), (0, 300_000), "nothing moved");
+    node.call("reconsiderblock", &[tip]);
+    let received = w.b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(balances(&w.b, &w.b_channel), (10_000, 290_000));
+    drop(s);
+}

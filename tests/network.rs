@@ -721,3 +721,140 @@ fn an_interrupted_cancel_is_not_dropped_as_an_interrupted_update() {
     assert!(got.iter().any(|p| p.status == LocalStatus::Paid), "{got:?}");
     assert_eq!(net.payee_balance(0), 25_000);
 }
+
+/// S looks at the channels of a payment on chain before it takes its lock (ADR 0015): the
+/// sale and the payee's signature of the sale state each read the payer's and the payee's
+/// channel first, and S's checks under the lock take those reads; no look at the chain is
+/// made under the lock while nothing else looks at the channels meanwhile.
+#[test]
+fn s_looks_at_a_payments_channels_before_its_lock() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    net.pay_and_settle(0, 0, 5_000);
+    let before = core.lock_stats();
+    for _ in 0..3 {
+        net.pay_and_settle(0, 0, 1_000);
+    }
+    let after = core.lock_stats();
+    assert_eq!(after.looks_under, before.looks_under, "{after:?}");
+    assert_eq!(
+        after.looks_before - before.looks_before,
+        3 * 5,
+        "the sale and the sale state's signature, each the payer's and the payee's channel; \
+         the claimed state's signature, the payee's"
+    );
+}
+
+/// Runs `step` on another thread with S paused after the early looks of its next request
+/// of kind `what` and before its lock; `meanwhile` runs while S waits there. Returns what
+/// `step` returned.
+fn while_s_waits_for_its_lock<T: Send>(
+    core: &asyncpay::server::ServerCore,
+    what: &'static str,
+    step: impl FnOnce() -> T + Send,
+    meanwhile: impl FnOnce(),
+) -> T {
+    let (reached, at_pause) = std::sync::mpsc::channel();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    core.pause_before_lock(
+        what,
+        Box::new(move || {
+            reached.send(()).unwrap();
+            let _ = wait.recv();
+        }),
+    );
+    std::thread::scope(|scope| {
+        let stepping = scope.spawn(step);
+        at_pause
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("S reached the pause");
+        meanwhile();
+        go.send(()).unwrap();
+        stepping.join().unwrap()
+    })
+}
+
+/// A look at the chain made before S's lock never stands for what S learnt after it: the
+/// payer's old state goes out between the sale's early looks and its lock, and S's watcher
+/// sees it and rebinds before the sale gets the lock. The sale is refused (the payer's
+/// channel is closing), S sells nothing, and the latest state settles.
+#[test]
+fn a_close_seen_between_the_early_look_and_the_lock_stops_the_sale() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let (old, latest) = a_backup_behind_the_latest(&net);
+    let paid = net.pay(0, 0, 2_000);
+    let under = core.lock_stats().looks_under;
+    let received = while_s_waits_for_its_lock(
+        core,
+        "sell",
+        || net.payees[0].engine().receive(None, false).unwrap(),
+        || {
+            publish_old_state(&old);
+            let log = core.watch_once();
+            assert!(rebinds(&log, latest), "{log:?}");
+        },
+    );
+    assert!(
+        received
+            .problems
+            .iter()
+            .any(|p| p.contains("the payer's channel is closing")),
+        "{:?}",
+        received.problems
+    );
+    assert!(
+        core.lock_stats().looks_under > under,
+        "the sale looked again under the lock"
+    );
+    let status = |node: &functional::Node| {
+        node.payments()
+            .into_iter()
+            .find(|p| p.payment_id == paid.payment_id)
+            .unwrap()
+            .status
+    };
+    assert_eq!(
+        status(&net.payees[0]),
+        LocalStatus::Failed,
+        "not sold: the payer's channel settles"
+    );
+    let at_s = core.payment(&paid.counterparty, &paid.payment_id).unwrap();
+    assert_eq!(
+        at_s.status,
+        asyncpay::server::payments::PaymentStatus::Pending,
+        "S sold nothing"
+    );
+    settles_latest(&net, core, latest);
+}
+
+/// Reads of the chain that waited longer than a second for S's lock are not used (a block
+/// could have come meanwhile, and an older tip passes deadline checks a newer one fails):
+/// the sale looks at both channels again under the lock, and the payment goes through.
+#[test]
+fn an_early_look_that_waited_too_long_for_the_lock_is_made_again() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let paid = net.pay(0, 0, 2_000);
+    let before = core.lock_stats();
+    let received = while_s_waits_for_its_lock(
+        core,
+        "sell",
+        || net.receive(0),
+        || std::thread::sleep(std::time::Duration::from_millis(1_100)),
+    );
+    let after = core.lock_stats();
+    assert!(received
+        .iter()
+        .any(|p| p.payment_id == paid.payment_id && p.status == LocalStatus::Paid));
+    assert_eq!(
+        after.looks_under - before.looks_under,
+        2,
+        "the sale: the payer's and the payee's channel, under the lock"
+    );
+    assert_eq!(
+        after.looks_before - before.looks_before,
+        3,
+        "the signatures that followed: from their reads"
+    );
+}

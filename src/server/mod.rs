@@ -7,6 +7,7 @@
 
 pub mod api;
 mod book;
+mod early;
 pub mod mailbox;
 pub mod payments;
 pub mod watcher;
@@ -562,6 +563,9 @@ struct Inner {
     /// The tip at which the watcher last published (or tried to) S's latest update for a
     /// closing channel whose funding was unspent: once a block, not at every pass.
     closing_forced_at: HashMap<ChannelId, u32>,
+    /// The looks at the chain the request holding the lock made before it
+    /// ([`ServerCore::lock_after_looks`]); emptied when the lock is let go.
+    early: early::EarlyLooks,
 }
 
 impl Inner {
@@ -608,6 +612,9 @@ pub struct Quarantined {
     pub reason: String,
 }
 
+/// What a test runs while a request waits between its early looks and S's lock.
+type Pause = Box<dyn FnOnce() + Send>;
+
 /// S's lock of its state, held: the time it is held is counted ([`ServerCore::lock_stats`]).
 struct Held<'a> {
     guard: std::sync::MutexGuard<'a, Inner>,
@@ -632,6 +639,7 @@ impl std::ops::DerefMut for Held<'_> {
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         use std::sync::atomic::Ordering::Relaxed;
+        self.guard.early = early::EarlyLooks::default();
         let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         let cpu = thread_cpu().saturating_sub(self.cpu_since);
         self.stats.taken.fetch_add(1, Relaxed);
@@ -647,6 +655,8 @@ struct LockCounters {
     taken: std::sync::atomic::AtomicU64,
     held_ns: std::sync::atomic::AtomicU64,
     cpu_ns: std::sync::atomic::AtomicU64,
+    looks_before: std::sync::atomic::AtomicU64,
+    looks_under: std::sync::atomic::AtomicU64,
 }
 
 /// The CPU time the calling thread has used (zero if the clock cannot be read: this runs
@@ -680,6 +690,12 @@ pub struct LockStats {
     pub held: std::time::Duration,
     /// CPU time the holders used while they held it, in all.
     pub cpu: std::time::Duration,
+    /// Looks at a channel on chain that a request's checks took from a look made before
+    /// the lock (ADR 0015).
+    pub looks_before: u64,
+    /// Looks at a channel on chain that a request's checks made under the lock: none was
+    /// made before it, or it could not stand for one made then.
+    pub looks_under: u64,
 }
 
 /// The server's state and logic, shared by the HTTP handlers and the chain watcher.
@@ -702,6 +718,15 @@ pub struct ServerCore {
     waiting: std::sync::atomic::AtomicUsize,
     /// How many channels the last watcher pass looked at on chain.
     looked: std::sync::atomic::AtomicUsize,
+    /// Orders looks at the chain ([`early`]): read when a look made before the lock
+    /// begins, and when any look ends.
+    look_clock: std::sync::atomic::AtomicU64,
+    /// The look clock when the newest look at each channel under the lock (or taken from
+    /// before it) ended: a look that began before cannot stand for one made now.
+    look_ends: Mutex<HashMap<ChannelId, u64>>,
+    /// Tests: run once after the next early looks of a request of the kind named, before
+    /// it takes the lock ([`ServerCore::pause_before_lock`]).
+    pause: Mutex<Option<(&'static str, Pause)>>,
     /// Whether the last pass's question of which fundings the mempool spends failed
     /// ([`ServerCore::unspent_in_mempool`]).
     mempool_question_failed: std::sync::atomic::AtomicBool,
@@ -840,6 +865,9 @@ impl ServerCore {
             started_at: crate::net::server::system_clock(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             looked: std::sync::atomic::AtomicUsize::new(0),
+            look_clock: std::sync::atomic::AtomicU64::new(0),
+            look_ends: Mutex::default(),
+            pause: Mutex::default(),
             mempool_question_failed: std::sync::atomic::AtomicBool::new(false),
             kept_fundings: Mutex::new(kept_fundings),
             lock_counters: LockCounters::default(),
@@ -855,6 +883,7 @@ impl ServerCore {
                 fee_estimate: None,
                 fee_coins_synced_at: None,
                 closing_forced_at: HashMap::new(),
+                early: early::EarlyLooks::default(),
             }),
         };
         // Go on from the spend index stored by the last run (bitcoind); one that cannot be
@@ -899,6 +928,62 @@ impl ServerCore {
             since: std::time::Instant::now(),
             cpu_since: thread_cpu(),
             stats: &self.lock_counters,
+        }
+    }
+
+    /// Looks at the channels `pick` names (the live ones) on chain before S's lock, then
+    /// takes the lock with them: the request's checks take them for looks made under it
+    /// when they can ([`early`], ADR 0015). `what` names the request for
+    /// [`ServerCore::pause_before_lock`].
+    fn lock_after_looks(
+        &self,
+        what: &'static str,
+        pick: impl FnOnce(&Inner) -> Vec<ChannelId>,
+    ) -> Held<'_> {
+        let fundings: Vec<(ChannelId, OutPoint, u32)> = {
+            let inner = self.lock();
+            pick(&inner)
+                .into_iter()
+                .filter_map(|id| {
+                    let ch = inner.channels.get(&id)?;
+                    let funding = ch.channel.funding_outpoint()?;
+                    ch.channel
+                        .is_live()
+                        .then_some((id, funding, ch.opened_height.unwrap_or(0)))
+                })
+                .collect()
+        };
+        let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
+        let pause = {
+            let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
+            match pause.take() {
+                Some((kind, f)) if kind == what => Some(f),
+                other => {
+                    *pause = other;
+                    None
+                }
+            }
+        };
+        if let Some(f) = pause {
+            f();
+        }
+        let mut held = self.lock();
+        held.early = looks.if_recent();
+        held
+    }
+
+    /// Tests: `f` runs once, after the early looks of the next request of kind `what`
+    /// (`sell`, `update_signature`) and before it takes S's lock.
+    #[doc(hidden)]
+    pub fn pause_before_lock(&self, what: &'static str, f: Pause) {
+        *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some((what, f));
+    }
+
+    /// The chain tip for a request's checks: the one its early looks saw, or read now.
+    fn tip_for_checks(&self, inner: &Inner) -> Result<u32, ApiError> {
+        match inner.early.tip {
+            Some(tip) => Ok(tip),
+            None => self.chain.tip_height().map_err(internal),
         }
     }
 
@@ -975,6 +1060,8 @@ impl ServerCore {
             taken: self.lock_counters.taken.load(Relaxed),
             held: std::time::Duration::from_nanos(self.lock_counters.held_ns.load(Relaxed)),
             cpu: std::time::Duration::from_nanos(self.lock_counters.cpu_ns.load(Relaxed)),
+            looks_before: self.lock_counters.looks_before.load(Relaxed),
+            looks_under: self.lock_counters.looks_under.load(Relaxed),
         }
     }
 
@@ -1059,7 +1146,25 @@ impl ServerCore {
     /// Handles one channel message from `client` and returns the replies. State is written
     /// before this returns.
     pub fn handle(&self, client: &NodeId, message: Message) -> Result<Vec<Message>, ApiError> {
-        let mut inner = self.lock();
+        let mut inner = match &message {
+            // The channel, and the payers' channels of the payments its PTLCs sell, looked
+            // at on chain before S's lock (ADR 0015).
+            Message::UpdateSignature(s) => self.lock_after_looks("update_signature", |inner| {
+                // Only a pending update of the client's own channel is looked at (a
+                // signature sent again of a completed state is answered without).
+                let theirs = inner.channels.get(&s.channel_id);
+                if theirs.is_none_or(|c| c.client != *client || c.channel.pending().is_none()) {
+                    return Vec::new();
+                }
+                let sold = inner.payments.in_flight().filter(|p| {
+                    p.status == payments::PaymentStatus::Sold
+                        && p.payee_channel == Some(s.channel_id)
+                });
+                let payers = sold.map(|p| p.payer_channel);
+                std::iter::once(s.channel_id).chain(payers).collect()
+            }),
+            _ => self.lock(),
+        };
         match message {
             Message::OpenChannel(open) => self.open_channel(&mut inner, client, open),
             Message::UpdateProposal(p) => self.on_proposal(&mut inner, client, p),
@@ -1297,12 +1402,25 @@ impl ServerCore {
     /// Fails closed: when the chain cannot be read, S decides nothing on the stale view
     /// (`503 chain_unavailable`; the caller signs, sells or completes nothing).
     fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let early = inner.early.looks.remove(id);
         let ch = inner
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
-            match watch_at_s(self, &ch.channel, ch.opened_height, false) {
+            let counters = &self.lock_counters;
+            let look = match early.and_then(|look| replay_at_s(self, &ch.channel, &look)) {
+                Some(look) => {
+                    counters.looks_before.fetch_add(1, Relaxed);
+                    look
+                }
+                None => {
+                    counters.looks_under.fetch_add(1, Relaxed);
+                    watch_at_s(self, &ch.channel, ch.opened_height, false)
+                }
+            };
+            match look {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -2007,17 +2125,17 @@ pub fn watch_pass(
     Ok((outcome, next))
 }
 
-/// [`watch_pass`] as S takes it: one more confirmation of an open channel's funding already
-/// counted to [`COUNTED_CONFIRMATIONS`] (or its minimum depth, if more) is no change to
-/// write. The chunks of history a pass read are kept for the channel's next passes while
-/// its funding output is spent and it is not closed: a cheater replacing old updates from
-/// ever other chunks in the mempool runs out of chunks S has not read.
+/// [`watch_pass`] as S takes it, under S's lock ([`counted`]). The chunks of history a
+/// pass read are kept for the channel's next passes while its funding output is spent and
+/// it is not closed: a cheater replacing old updates from ever other chunks in the mempool
+/// runs out of chunks S has not read.
 fn watch_at_s(
     core: &ServerCore,
     channel: &Channel,
     opened_height: Option<u32>,
     force: bool,
 ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
+    use std::sync::atomic::Ordering::SeqCst;
     let kept = || {
         core.watch_chunks
             .lock()
@@ -2045,7 +2163,19 @@ fn watch_at_s(
     if disputed && !chunks.is_empty() {
         kept().insert(channel.id(), chunks);
     }
+    looked_until(core, channel.id(), core.look_clock.fetch_add(1, SeqCst));
     let (outcome, next) = pass?;
+    Ok(counted(channel, outcome, next))
+}
+
+/// A look's outcome and the channel transition it calls for, as S writes it: one more
+/// confirmation of an open channel's funding already counted to [`COUNTED_CONFIRMATIONS`]
+/// (or its minimum depth, if more) is no change to write.
+fn counted(
+    channel: &Channel,
+    outcome: crate::watch::WatchOutcome,
+    next: Option<Channel>,
+) -> (crate::watch::WatchOutcome, Option<Channel>) {
     let deeper_only = |n: &Channel| {
         matches!(outcome, crate::watch::WatchOutcome::Idle { .. })
             && channel.status() == ChannelStatus::Open
@@ -2054,7 +2184,50 @@ fn watch_at_s(
             && channel.confirmations() >= COUNTED_CONFIRMATIONS.max(channel.minimum_depth())
     };
     let next = next.filter(|n| !deeper_only(n));
-    Ok((outcome, next))
+    (outcome, next)
+}
+
+/// Notes that a look at channel `id` whose view is no newer than look clock `end` was
+/// taken under S's lock.
+fn looked_until(core: &ServerCore, id: ChannelId, end: u64) {
+    let mut ends = core.look_ends.lock().unwrap_or_else(|e| e.into_inner());
+    let last = ends.entry(id).or_default();
+    *last = (*last).max(end);
+}
+
+/// [`watch_at_s`] over `channel` (not forced) answered by `look`, made before S's lock,
+/// when it can stand for a look made now ([`early`]): no look at the channel taken under
+/// the lock ended after it began, and it answers every question of the pass. `None`:
+/// look now.
+fn replay_at_s(
+    core: &ServerCore,
+    channel: &Channel,
+    look: &early::EarlyLook,
+) -> Option<Result<(crate::watch::WatchOutcome, Option<Channel>), String>> {
+    let newer = core
+        .look_ends
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&channel.id())
+        .is_some_and(|&end| end >= look.began);
+    if newer {
+        return None;
+    }
+    let view = early::Replay::new(look);
+    let outcome = crate::watch::watch_with(channel, &view, false, &[]);
+    if view.missed() {
+        return None;
+    }
+    looked_until(core, channel.id(), look.ended);
+    Some(
+        outcome
+            .map_err(|e| e.to_string())
+            .and_then(|o| {
+                let next = crate::watch::next_channel(channel, &o).map_err(|e| e.to_string())?;
+                Ok((o, next))
+            })
+            .map(|(o, next)| counted(channel, o, next)),
+    )
 }
 
 impl ServerCore {

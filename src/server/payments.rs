@@ -688,8 +688,20 @@ impl ServerCore {
         invoice
             .verify()
             .map_err(|e| ApiError::bad_request("invalid_invoice", e.to_string()))?;
-        let mut inner = self.lock();
         let id = invoice.payment_id();
+        // The payer's channel and B's, looked at on chain before S's lock (ADR 0015).
+        let mut inner = self.lock_after_looks("sell", |inner| {
+            let b = req.proposal.channel_id;
+            match inner.payments.get(&id) {
+                Some(p) if p.payee == *payee => {
+                    let mine = inner.channels.get(&b).is_some_and(|c| c.client == *payee);
+                    std::iter::once(p.payer_channel)
+                        .chain(mine.then_some(b))
+                        .collect()
+                }
+                _ => Vec::new(),
+            }
+        });
         let mut payment = match inner.payments.get(&id) {
             Some(p) if p.payee == *payee => p.clone(),
             _ => return Err(unknown_payment(&id)),
@@ -772,7 +784,9 @@ impl ServerCore {
         // the channel at least as new as `h` then shows it open through block `h`, which the
         // window assumes (a tip read after the look could be a block the look did not see,
         // holding the payer's close). Every timing check of this sale uses this one value.
-        let tip = self.chain.tip_height().map_err(internal)?;
+        // It is the tip of the looks made before the lock, if any: a look at A–S taken
+        // from them is of that very view, and one made now is newer.
+        let tip = self.tip_for_checks(&inner)?;
         // The A–S channel is open (no close under way: S must be able to enforce n+1), and
         // state n+1 is still its newest, pending, unsigned by S; T_A is S's own point. A
         // look that fails stops the sale (`chain_unavailable`).
@@ -1131,7 +1145,7 @@ impl ServerCore {
         }
         let payee_delay = ch.params().shared_delay;
         let budget = inner.settings.policy.confirmation_budget;
-        let tip = self.chain.tip_height().map_err(internal)?;
+        let tip = self.tip_for_checks(inner)?;
         let mut problem = None;
         let mut sold = Vec::new();
         for ptlc in &added {
