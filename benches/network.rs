@@ -12,7 +12,9 @@
 //! the same way); how long S's one lock of its state was held per payment (wall time, and
 //! the CPU time its holders used meanwhile), and the payments per second each bounds S at
 //! (every request and the watcher serialize on the lock: its wall time here, where a holder
-//! waits for a core the clients take; its CPU time on a machine with cores to spare).
+//! waits for a core the clients take; its CPU time on a machine with cores to spare); and
+//! the looks at the chain S's checks took from reads made before its lock, and those they
+//! made under it (ADR 0015).
 //! `cargo bench --bench network`.
 
 mod common;
@@ -36,9 +38,10 @@ fn main() {
     println!(
         "| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | \
          × BIP340 | S commits, log syncs per payment | journal appends, syncs per payment | \
-         S's lock held per payment, wall, CPU | payments/s they bound S at |"
+         S's lock held per payment, wall, CPU | payments/s they bound S at | \
+         looks before, under S's lock per payment |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for pairs in [1usize, 2, 4, 8] {
         let net = functional::create_network(pairs, pairs, 1);
         // Warm-up: one payment per pair (fundings confirmed, first syncs done).
@@ -77,7 +80,7 @@ fn main() {
         let held_cpu = (l.cpu - l0.cpu).as_secs_f64() / n;
         println!(
             "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} | {:.1}, {:.1} \
-             | {:.2}, {:.2} ms | {:.0}, {:.0} |",
+             | {:.2}, {:.2} ms | {:.0}, {:.0} | {:.1}, {:.1} |",
             n / wall,
             s_cpu * 1e3,
             s_cpu / verify,
@@ -90,7 +93,9 @@ fn main() {
             held * 1e3,
             held_cpu * 1e3,
             1.0 / held,
-            1.0 / held_cpu
+            1.0 / held_cpu,
+            (l.looks_before - l0.looks_before) as f64 / n,
+            (l.looks_under - l0.looks_under) as f64 / n,
         );
     }
 }
