@@ -1165,6 +1165,28 @@ fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed()
     drop(w.server);
 }
 
+/// `server`, a `server run` of wallet `s`, stopped and started again in this process on the
+/// same address (where the clients know it): its core can then be paused and counted.
+fn in_process_s(server: Server, s: &Wallet) -> asyncpay::cli::server::InProcessServer {
+    use asyncpay::cli::args::Cli;
+    use asyncpay::cli::context::Context;
+    use clap::Parser;
+
+    let listen = server.url.trim_start_matches("http://").parse().unwrap();
+    drop(server);
+    let argv = [
+        "asyncpay",
+        "--json",
+        "--quiet",
+        "--datadir",
+        s.dir.to_str().unwrap(),
+        "--passphrase-file",
+        s.pass.to_str().unwrap(),
+    ];
+    let mut ctx = Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap();
+    asyncpay::cli::server::InProcessServer::start(&mut ctx, listen).unwrap()
+}
+
 /// A look at the chain that S makes before its lock never takes back what S learnt after
 /// it (ADR 0015): B's sale reads A's channel on the node (its funding one block deep);
 /// before the sale takes S's lock, a reorganization takes that block away and S's watcher
@@ -1173,57 +1195,32 @@ fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed()
 /// `receive` is paid.
 #[test]
 fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
-    use asyncpay::cli::args::Cli;
-    use asyncpay::cli::context::Context;
-    use asyncpay::cli::server::InProcessServer;
-    use clap::Parser;
-
     let Some(node) = Bitcoind::start("a reorganization under a sale's early look", &[]) else {
         return;
     };
     let w = opened(&node, wallets(&node, 1), Fundings::PayerLast);
     let pid = a_pays_b(&w);
-    // S again, in this process, where the clients know it.
-    let listen = w.server.url.trim_start_matches("http://").parse().unwrap();
-    drop(w.server);
-    let argv = [
-        "asyncpay",
-        "--json",
-        "--quiet",
-        "--datadir",
-        w.s.dir.to_str().unwrap(),
-        "--passphrase-file",
-        w.s.pass.to_str().unwrap(),
-    ];
-    let mut ctx = Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap();
-    let s = InProcessServer::start(&mut ctx, listen).unwrap();
+    let s = in_process_s(w.server, &w.s);
     let core = s.core();
-    let (reached, at_pause) = std::sync::mpsc::channel();
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    core.pause_before_lock(
-        "sell",
-        Box::new(move || {
-            reached.send(()).unwrap();
-            let _ = wait.recv();
-        }),
-    );
     let under = core.lock_stats().looks_under;
-    let (tip, refused) = std::thread::scope(|scope| {
-        let receiving = scope.spawn(|| common::story::fails(&w.b, &["receive"], 1));
-        at_pause
-            .recv_timeout(std::time::Duration::from_secs(120))
-            .expect("the sale reached S");
-        let tip = take_tip(&node);
-        let log = core.watch_once();
-        assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
-        assert_eq!(
-            core.with_channel(&w.a_channel.parse().unwrap(), |c| c.confirmations()),
-            Some(0),
-            "S wrote the funding's confirmations down"
-        );
-        go.send(()).unwrap();
-        (tip, receiving.join().unwrap())
-    });
+    let mut tip = None;
+    let refused = common::pause::while_s_waits_for_its_lock(
+        core,
+        "sell",
+        None,
+        || common::story::fails(&w.b, &["receive"], 1),
+        || {
+            tip = Some(take_tip(&node));
+            let log = core.watch_once();
+            assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
+            assert_eq!(
+                core.with_channel(&w.a_channel.parse().unwrap(), |c| c.confirmations()),
+                Some(0),
+                "S wrote the funding's confirmations down"
+            );
+        },
+    );
+    let tip = tip.unwrap();
     assert!(
         refused
             .to_string()
@@ -1237,5 +1234,57 @@ fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
     let received = w.b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["status"], "paid", "{received}");
     assert_eq!(balances(&w.b, &w.b_channel), (10_000, 290_000));
+    drop(s);
+}
+
+/// The watcher's read of the chain never takes back what S learnt after it (ADR 0015):
+/// S's watcher reads A's channel (its funding one block deep); before the watcher takes
+/// S's lock, a reorganization takes that block away and B's sale finds it (S writes the
+/// funding's confirmations down to none and refuses the sale). The watcher looks again
+/// under the lock: the confirmations stay at none, and the next sale is refused too, until
+/// the block is back.
+#[test]
+fn a_watcher_read_before_a_reorganization_takes_nothing_back() {
+    let Some(node) = Bitcoind::start("a reorganization under the watcher's read", &[]) else {
+        return;
+    };
+    let w = opened(&node, wallets(&node, 1), Fundings::PayerLast);
+    let pid = a_pays_b(&w);
+    let s = in_process_s(w.server, &w.s);
+    let core = s.core();
+    let a_channel = w.a_channel.parse().unwrap();
+    let confirmations = || core.with_channel(&a_channel, |c| c.confirmations());
+    assert_eq!(confirmations(), Some(1));
+    let mut tip = None;
+    let log = common::pause::while_s_waits_for_its_lock(
+        core,
+        "watch",
+        Some(a_channel),
+        || core.watch_once(),
+        || {
+            tip = Some(take_tip(&node));
+            let refused = common::story::fails(&w.b, &["receive"], 1);
+            assert!(
+                refused
+                    .to_string()
+                    .contains("payer's channel funding has 0 of its 1"),
+                "{refused}"
+            );
+            assert_eq!(confirmations(), Some(0));
+        },
+    );
+    assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
+    assert_eq!(confirmations(), Some(0), "nothing taken back");
+    let refused = common::story::fails(&w.b, &["receive"], 1);
+    assert!(
+        refused
+            .to_string()
+            .contains("payer's channel funding has 0 of its 1"),
+        "{refused}"
+    );
+    node.call("reconsiderblock", &[tip.unwrap()]);
+    let received = w.b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(status(&w.b, &pid), "paid");
     drop(s);
 }

@@ -4,12 +4,15 @@
 
 #[path = "common/functional.rs"]
 mod functional;
+#[path = "common/pause.rs"]
+mod pause;
 #[path = "common/records.rs"]
 mod records;
 
 use asyncpay::client::{Direction, LocalStatus};
 use asyncpay::server::payments::ServerPayment;
 use functional::{create_network, SERVER_INIT};
+use pause::while_s_waits_for_its_lock;
 
 /// S asks 2 % (its `fee_ppm` raised to 20,000): more than a payer pays by default (1 %).
 /// The payment is refused before anything is signed or recorded, and the payer's balance
@@ -745,35 +748,6 @@ fn s_looks_at_a_payments_channels_before_its_lock() {
     );
 }
 
-/// Runs `step` on another thread with S paused after the early looks of its next request
-/// of kind `what` and before its lock; `meanwhile` runs while S waits there. Returns what
-/// `step` returned.
-fn while_s_waits_for_its_lock<T: Send>(
-    core: &asyncpay::server::ServerCore,
-    what: &'static str,
-    step: impl FnOnce() -> T + Send,
-    meanwhile: impl FnOnce(),
-) -> T {
-    let (reached, at_pause) = std::sync::mpsc::channel();
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    core.pause_before_lock(
-        what,
-        Box::new(move || {
-            reached.send(()).unwrap();
-            let _ = wait.recv();
-        }),
-    );
-    std::thread::scope(|scope| {
-        let stepping = scope.spawn(step);
-        at_pause
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("S reached the pause");
-        meanwhile();
-        go.send(()).unwrap();
-        stepping.join().unwrap()
-    })
-}
-
 /// A look at the chain made before S's lock never stands for what S learnt after it: the
 /// payer's old state goes out between the sale's early looks and its lock, and S's watcher
 /// sees it and rebinds before the sale gets the lock. The sale is refused (the payer's
@@ -788,6 +762,7 @@ fn a_close_seen_between_the_early_look_and_the_lock_stops_the_sale() {
     let received = while_s_waits_for_its_lock(
         core,
         "sell",
+        None,
         || net.payees[0].engine().receive(None, false).unwrap(),
         || {
             publish_old_state(&old);
@@ -840,6 +815,7 @@ fn an_early_look_that_waited_too_long_for_the_lock_is_made_again() {
     let received = while_s_waits_for_its_lock(
         core,
         "sell",
+        None,
         || net.receive(0),
         || std::thread::sleep(std::time::Duration::from_millis(1_100)),
     );
@@ -857,4 +833,65 @@ fn an_early_look_that_waited_too_long_for_the_lock_is_made_again() {
         3,
         "the signatures that followed: from their reads"
     );
+}
+
+/// The watcher reads the chain before its lock too, one channel at a time, for the
+/// channels a pass looks at: after a block both channels are looked at from such reads;
+/// a quiet pass reads nothing.
+#[test]
+fn the_watcher_reads_the_chain_before_its_lock() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    watch_until_quiet(core, 5);
+    let before = core.lock_stats();
+    net.ledger().mine(1, None).unwrap();
+    core.watch_once();
+    assert_eq!(core.watch_looked(), 2);
+    let after = core.lock_stats();
+    assert_eq!(
+        (
+            after.looks_before - before.looks_before,
+            after.looks_under - before.looks_under
+        ),
+        (2, 0)
+    );
+    watch_until_quiet(core, 5);
+    assert_eq!(core.lock_stats().looks_under, after.looks_under);
+}
+
+/// The watcher read A's channel (its funding unspent), and before it takes the lock the
+/// payer's old state goes out and a sale finds it (A's channel closing, the sale refused).
+/// The watcher's read never stands for a look at the closing channel: it looks again
+/// under the lock and rebinds S's latest update over the old one in that very pass.
+#[test]
+fn a_watcher_pass_whose_read_is_overtaken_looks_again() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let (old, latest) = a_backup_behind_the_latest(&net);
+    net.pay(0, 0, 2_000);
+    let a_channel = net.payers[0].engine().channels().unwrap()[0].channel.id();
+    watch_until_quiet(core, 5);
+    net.ledger().mine(1, None).unwrap();
+    let under = core.lock_stats().looks_under;
+    let log = while_s_waits_for_its_lock(
+        core,
+        "watch",
+        Some(a_channel),
+        || core.watch_once(),
+        || {
+            publish_old_state(&old);
+            let received = net.payees[0].engine().receive(None, false).unwrap();
+            assert!(
+                received
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("the payer's channel is closing")),
+                "{:?}",
+                received.problems
+            );
+        },
+    );
+    assert!(rebinds(&log, latest), "{log:?}");
+    assert!(core.lock_stats().looks_under > under);
+    settles_latest(&net, core, latest);
 }

@@ -80,6 +80,11 @@ impl ChannelBook {
         self.channels.values()
     }
 
+    /// Whether a quiet outcome of `id` holds for `key` (in a pass that does not force).
+    pub(super) fn quiet_holds(&self, id: &ChannelId, key: ChainKey) -> bool {
+        self.quiet.get(id).is_some_and(|q| q.holds_for(key, false))
+    }
+
     /// The channel, to change: what the watcher remembered of it is forgotten.
     pub(super) fn get_mut(&mut self, id: &ChannelId) -> Option<&mut ServerChannel> {
         self.quiet.remove(id);

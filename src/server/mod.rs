@@ -690,11 +690,11 @@ pub struct LockStats {
     pub held: std::time::Duration,
     /// CPU time the holders used while they held it, in all.
     pub cpu: std::time::Duration,
-    /// Looks at a channel on chain that a request's checks took from a look made before
-    /// the lock (ADR 0015).
+    /// Looks at a channel on chain that S (a request's checks, the watcher) took under the
+    /// lock from a read made before it (ADR 0015).
     pub looks_before: u64,
-    /// Looks at a channel on chain that a request's checks made under the lock: none was
-    /// made before it, or it could not stand for one made then.
+    /// Looks at a channel on chain that S (a request's checks, the watcher) made under the
+    /// lock: none was read before it, or the read could not stand for a look made then.
     pub looks_under: u64,
 }
 
@@ -724,9 +724,9 @@ pub struct ServerCore {
     /// The look clock when the newest look at each channel under the lock (or taken from
     /// before it) ended: a look that began before cannot stand for one made now.
     look_ends: Mutex<HashMap<ChannelId, u64>>,
-    /// Tests: run once after the next early looks of a request of the kind named, before
-    /// it takes the lock ([`ServerCore::pause_before_lock`]).
-    pause: Mutex<Option<(&'static str, Pause)>>,
+    /// Tests: run once after the next early looks of the kind named (of the channel named,
+    /// if one is), before the lock is taken ([`ServerCore::pause_before_lock`]).
+    pause: Mutex<Option<(&'static str, Option<ChannelId>, Pause)>>,
     /// Whether the last pass's question of which fundings the mempool spends failed
     /// ([`ServerCore::unspent_in_mempool`]).
     mempool_question_failed: std::sync::atomic::AtomicBool,
@@ -954,10 +954,32 @@ impl ServerCore {
                 .collect()
         };
         let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
+        self.paused(what, &fundings);
+        let mut held = self.lock();
+        held.early = looks.if_recent();
+        held
+    }
+
+    /// Reads `funding` of channel `id` for the watcher's look before its lock: that
+    /// channel's early look, if the read worked and did not wait too long.
+    fn read_early(&self, id: ChannelId, funding: (OutPoint, u32)) -> Option<early::EarlyLook> {
+        let fundings = [(id, funding.0, funding.1)];
+        let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
+        self.paused("watch", &fundings);
+        looks.if_recent().looks.remove(&id)
+    }
+
+    /// Runs the test pause set for early looks of kind `what` of one of `fundings`.
+    fn paused(&self, what: &str, fundings: &[(ChannelId, OutPoint, u32)]) {
         let pause = {
             let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
             match pause.take() {
-                Some((kind, f)) if kind == what => Some(f),
+                Some((kind, channel, f))
+                    if kind == what
+                        && channel.is_none_or(|c| fundings.iter().any(|(id, ..)| *id == c)) =>
+                {
+                    Some(f)
+                }
                 other => {
                     *pause = other;
                     None
@@ -967,16 +989,36 @@ impl ServerCore {
         if let Some(f) = pause {
             f();
         }
-        let mut held = self.lock();
-        held.early = looks.if_recent();
-        held
     }
 
-    /// Tests: `f` runs once, after the early looks of the next request of kind `what`
-    /// (`sell`, `update_signature`) and before it takes S's lock.
+    /// Tests: `f` runs once, after the next early looks of kind `what` (a request's:
+    /// `sell`, `update_signature`; the watcher's: `watch`), of `channel` among others if
+    /// given, and before S's lock is taken.
     #[doc(hidden)]
-    pub fn pause_before_lock(&self, what: &'static str, f: Pause) {
-        *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some((what, f));
+    pub fn pause_before_lock(&self, what: &'static str, channel: Option<ChannelId>, f: Pause) {
+        *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some((what, channel, f));
+    }
+
+    /// A look at channel `ch` under S's lock: taken from `early`, a look made before the
+    /// lock, when it can stand for one made now (never for a forced pass), else made now.
+    fn look_under_lock(
+        &self,
+        ch: &ServerChannel,
+        early: Option<early::EarlyLook>,
+        force: bool,
+    ) -> Result<(crate::watch::WatchOutcome, Option<Channel>), String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let early = early.filter(|_| !force);
+        match early.and_then(|look| replay_at_s(self, &ch.channel, &look)) {
+            Some(look) => {
+                self.lock_counters.looks_before.fetch_add(1, Relaxed);
+                look
+            }
+            None => {
+                self.lock_counters.looks_under.fetch_add(1, Relaxed);
+                watch_at_s(self, &ch.channel, ch.opened_height, force)
+            }
+        }
     }
 
     /// The chain tip for a request's checks: the one its early looks saw, or read now.
@@ -1402,25 +1444,13 @@ impl ServerCore {
     /// Fails closed: when the chain cannot be read, S decides nothing on the stale view
     /// (`503 chain_unavailable`; the caller signs, sells or completes nothing).
     fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
-        use std::sync::atomic::Ordering::Relaxed;
         let early = inner.early.looks.remove(id);
         let ch = inner
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
-            let counters = &self.lock_counters;
-            let look = match early.and_then(|look| replay_at_s(self, &ch.channel, &look)) {
-                Some(look) => {
-                    counters.looks_before.fetch_add(1, Relaxed);
-                    look
-                }
-                None => {
-                    counters.looks_under.fetch_add(1, Relaxed);
-                    watch_at_s(self, &ch.channel, ch.opened_height, false)
-                }
-            };
-            match look {
+            match self.look_under_lock(ch, early, false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
                     self.save(ch)?;
@@ -2344,11 +2374,32 @@ impl ServerCore {
             Some(token) => Some((Some(token), tip_hash)),
             None => unspent_in_mempool.contains(id).then_some((None, tip_hash)),
         };
+        // The channels this pass will look at on chain (no quiet outcome holds for them),
+        // read before S's lock one at a time (ADR 0015).
+        let to_read: HashMap<ChannelId, (OutPoint, u32)> = {
+            let inner = self.lock();
+            inner
+                .channels
+                .values()
+                .filter(|ch| ch.channel.is_live())
+                .filter(|ch| {
+                    let id = ch.channel.id();
+                    key(&id).is_none_or(|key| !inner.channels.quiet_holds(&id, key))
+                })
+                .filter_map(|ch| {
+                    let funding = ch.channel.funding_outpoint()?;
+                    Some((ch.channel.id(), (funding, ch.opened_height.unwrap_or(0))))
+                })
+                .collect()
+        };
         // Channel transactions waiting in the mempool: fee bumping looks at them.
         let mut unconfirmed = Vec::new();
         // Those of them that are clients' closes ([`Self::client_close`]).
         let mut client_closes = HashSet::new();
         for id in watched {
+            let early = to_read
+                .get(&id)
+                .and_then(|&funding| self.read_early(id, funding));
             let mut inner = self.lock_after_requests();
             let Some(ch) = inner.channels.get(&id) else {
                 continue;
@@ -2430,7 +2481,7 @@ impl ServerCore {
                 Some(q) => (q.outcome().clone(), None),
                 None => {
                     looked += 1;
-                    match watch_at_s(self, &ch.channel, ch.opened_height, force) {
+                    match self.look_under_lock(ch, early, force) {
                         Ok(r) => r,
                         Err(e) => {
                             errors.push(format!("channel {id}: {e}"));

@@ -5,6 +5,7 @@ pub mod bitcoind;
 pub mod duo;
 pub mod fault;
 pub mod hostile;
+pub mod pause;
 pub mod procs;
 pub mod protocol;
 pub mod records;
