@@ -895,3 +895,31 @@ fn a_watcher_pass_whose_read_is_overtaken_looks_again() {
     assert!(core.lock_stats().looks_under > under);
     settles_latest(&net, core, latest);
 }
+
+/// The watcher's read of a channel that waited longer than a second for S's lock is not
+/// taken: the watcher looks at that channel again under the lock.
+#[test]
+fn a_watcher_read_that_waited_too_long_is_made_again() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let a_channel = net.payers[0].engine().channels().unwrap()[0].channel.id();
+    watch_until_quiet(core, 5);
+    net.ledger().mine(1, None).unwrap();
+    let before = core.lock_stats();
+    while_s_waits_for_its_lock(
+        core,
+        "watch",
+        Some(a_channel),
+        || core.watch_once(),
+        || std::thread::sleep(std::time::Duration::from_millis(1_100)),
+    );
+    let after = core.lock_stats();
+    assert_eq!(
+        (
+            after.looks_before - before.looks_before,
+            after.looks_under - before.looks_under
+        ),
+        (1, 1),
+        "the other channel from its read, A's under the lock"
+    );
+}

@@ -960,13 +960,13 @@ impl ServerCore {
         held
     }
 
-    /// Reads `funding` of channel `id` for the watcher's look before its lock: that
-    /// channel's early look, if the read worked and did not wait too long.
-    fn read_early(&self, id: ChannelId, funding: (OutPoint, u32)) -> Option<early::EarlyLook> {
+    /// Reads `funding` of channel `id` for the watcher's look before its lock (to be
+    /// taken once the lock is, [`early::EarlyLooks::if_recent`]).
+    fn read_early(&self, id: ChannelId, funding: (OutPoint, u32)) -> early::EarlyLooks {
         let fundings = [(id, funding.0, funding.1)];
         let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
         self.paused("watch", &fundings);
-        looks.if_recent().looks.remove(&id)
+        looks
     }
 
     /// Runs the test pause set for early looks of kind `what` of one of `fundings`.
@@ -2399,8 +2399,9 @@ impl ServerCore {
         for id in watched {
             let early = to_read
                 .get(&id)
-                .and_then(|&funding| self.read_early(id, funding));
+                .map(|&funding| self.read_early(id, funding));
             let mut inner = self.lock_after_requests();
+            let early = early.and_then(|e| e.if_recent().looks.remove(&id));
             let Some(ch) = inner.channels.get(&id) else {
                 continue;
             };
