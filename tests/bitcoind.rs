@@ -1165,6 +1165,17 @@ fn s_signs_no_sale_state_against_a_payers_funding_a_reorganization_unconfirmed()
     drop(w.server);
 }
 
+/// B's `receive` fails: S buys no payment against the payer's funding below its depth.
+fn refused_below_depth(b: &Wallet) {
+    let refused = common::story::fails(b, &["receive"], 1);
+    assert!(
+        refused
+            .to_string()
+            .contains("payer's channel funding has 0 of its 1"),
+        "{refused}"
+    );
+}
+
 /// `server`, a `server run` of wallet `s`, stopped and started again in this process on the
 /// same address (where the clients know it): its core can then be paused and counted.
 fn in_process_s(server: Server, s: &Wallet) -> asyncpay::cli::server::InProcessServer {
@@ -1204,11 +1215,11 @@ fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
     let core = s.core();
     let under = core.lock_stats().looks_under;
     let mut tip = None;
-    let refused = common::pause::while_s_waits_for_its_lock(
+    common::pause::while_s_waits_for_its_lock(
         core,
         "sell",
         None,
-        || common::story::fails(&w.b, &["receive"], 1),
+        || refused_below_depth(&w.b),
         || {
             tip = Some(take_tip(&node));
             let log = core.watch_once();
@@ -1221,12 +1232,6 @@ fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
         },
     );
     let tip = tip.unwrap();
-    assert!(
-        refused
-            .to_string()
-            .contains("payer's channel funding has 0 of its 1"),
-        "{refused}"
-    );
     assert!(core.lock_stats().looks_under > under, "looked again");
     assert_eq!(status(&w.b, &pid), "received", "fetched, not sold");
     assert_eq!(balances(&w.b, &w.b_channel), (0, 300_000), "nothing moved");
@@ -1263,25 +1268,13 @@ fn a_watcher_read_before_a_reorganization_takes_nothing_back() {
         || core.watch_once(),
         || {
             tip = Some(take_tip(&node));
-            let refused = common::story::fails(&w.b, &["receive"], 1);
-            assert!(
-                refused
-                    .to_string()
-                    .contains("payer's channel funding has 0 of its 1"),
-                "{refused}"
-            );
+            refused_below_depth(&w.b);
             assert_eq!(confirmations(), Some(0));
         },
     );
     assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
     assert_eq!(confirmations(), Some(0), "nothing taken back");
-    let refused = common::story::fails(&w.b, &["receive"], 1);
-    assert!(
-        refused
-            .to_string()
-            .contains("payer's channel funding has 0 of its 1"),
-        "{refused}"
-    );
+    refused_below_depth(&w.b);
     node.call("reconsiderblock", &[tip.unwrap()]);
     let received = w.b.ok(&["receive"]);
     assert_eq!(received["payments"][0]["status"], "paid", "{received}");

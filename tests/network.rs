@@ -770,14 +770,7 @@ fn a_close_seen_between_the_early_look_and_the_lock_stops_the_sale() {
             assert!(rebinds(&log, latest), "{log:?}");
         },
     );
-    assert!(
-        received
-            .problems
-            .iter()
-            .any(|p| p.contains("the payer's channel is closing")),
-        "{:?}",
-        received.problems
-    );
+    refused_as_closing(&received);
     assert!(
         core.lock_stats().looks_under > under,
         "the sale looked again under the lock"
@@ -881,14 +874,7 @@ fn a_watcher_pass_whose_read_is_overtaken_looks_again() {
         || {
             publish_old_state(&old);
             let received = net.payees[0].engine().receive(None, false).unwrap();
-            assert!(
-                received
-                    .problems
-                    .iter()
-                    .any(|p| p.contains("the payer's channel is closing")),
-                "{:?}",
-                received.problems
-            );
+            refused_as_closing(&received);
         },
     );
     assert!(rebinds(&log, latest), "{log:?}");
@@ -921,5 +907,17 @@ fn a_watcher_read_that_waited_too_long_is_made_again() {
         ),
         (1, 1),
         "the other channel from its read, A's under the lock"
+    );
+}
+
+/// A receive's sale refused: the payer's channel is closing.
+fn refused_as_closing(received: &asyncpay::client::Progress) {
+    assert!(
+        received
+            .problems
+            .iter()
+            .any(|p| p.contains("the payer's channel is closing")),
+        "{:?}",
+        received.problems
     );
 }
