@@ -921,3 +921,112 @@ fn refused_as_closing(received: &asyncpay::client::Progress) {
         received.problems
     );
 }
+
+/// S's read of the chain before its lock fails (S's ledger unreadable; the clients still
+/// read it): the sale is refused at once (`chain_unavailable`), with no look made under
+/// S's lock, where a node that does not answer would hold every other request up until it
+/// timed out. Once S reads the chain again, the same `receive` is paid.
+#[test]
+fn a_sale_whose_read_of_the_chain_fails_is_refused_without_a_look_under_the_lock() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let paid = net.pay(0, 0, 2_000);
+    let before = core.lock_stats();
+    net.servers[0].cut_chain(true);
+    let received = net.payees[0].engine().receive(None, false).unwrap();
+    assert!(
+        received
+            .problems
+            .iter()
+            .any(|p| p.contains("S cannot read the chain")),
+        "{:?}",
+        received.problems
+    );
+    let after = core.lock_stats();
+    assert_eq!(
+        (after.looks_before, after.looks_under),
+        (before.looks_before, before.looks_under)
+    );
+    net.servers[0].cut_chain(false);
+    assert!(net
+        .receive(0)
+        .iter()
+        .any(|p| p.payment_id == paid.payment_id && p.status == LocalStatus::Paid));
+}
+
+/// The watcher's read of a channel fails (S's ledger unreadable after the read of the
+/// channel before it): the pass reports the channel and makes no look at it under S's
+/// lock; the next pass, the chain readable again, looks at it.
+#[test]
+fn a_watcher_read_that_fails_skips_the_channel_without_a_look_under_the_lock() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let ids = [
+        net.payers[0].engine().channels().unwrap()[0].channel.id(),
+        net.payees[0].engine().channels().unwrap()[0].channel.id(),
+    ];
+    let (first, second) = (ids.iter().min().unwrap(), ids.iter().max().unwrap());
+    watch_until_quiet(core, 5);
+    net.ledger().mine(1, None).unwrap();
+    let before = core.lock_stats();
+    let (_, errors) = while_s_waits_for_its_lock(
+        core,
+        "watch",
+        Some(*first),
+        || core.watch_pass_checked(),
+        || net.servers[0].cut_chain(true),
+    );
+    let channels: Vec<_> = errors
+        .iter()
+        .filter(|e| e.starts_with("channel "))
+        .collect();
+    assert_eq!(channels.len(), 1, "{errors:?}");
+    assert!(
+        channels[0].starts_with(&format!("channel {second}: reading the chain failed")),
+        "{errors:?}"
+    );
+    let after = core.lock_stats();
+    assert_eq!(
+        (
+            after.looks_before - before.looks_before,
+            after.looks_under - before.looks_under
+        ),
+        (1, 0),
+        "the first channel from its read, none under the lock"
+    );
+    net.servers[0].cut_chain(false);
+    assert!(core.watch_pass_checked().1.is_empty());
+}
+
+/// The same for the payee's signature of the sale state: B signed it and stopped before it
+/// reached S; S's read fails when B sends it, and S refuses it at once, making no look
+/// under its lock. Once S reads the chain again, B's next `receive` is paid.
+#[test]
+fn a_signature_whose_read_of_the_chain_fails_is_refused_without_a_look_under_the_lock() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    let paid = net.pay(0, 0, 2_000);
+    let payee = net.payees[0].engine();
+    crash_in("sale-signed", &|| drop(payee.receive(None, false)));
+    let before = core.lock_stats();
+    net.servers[0].cut_chain(true);
+    let received = payee.receive(None, false).unwrap();
+    assert!(
+        received
+            .problems
+            .iter()
+            .any(|p| p.contains("S cannot read the chain to check channel")),
+        "{:?}",
+        received.problems
+    );
+    let after = core.lock_stats();
+    assert_eq!(
+        (after.looks_before, after.looks_under),
+        (before.looks_before, before.looks_under)
+    );
+    net.servers[0].cut_chain(false);
+    assert!(net
+        .receive(0)
+        .iter()
+        .any(|p| p.payment_id == paid.payment_id && p.status == LocalStatus::Paid));
+}

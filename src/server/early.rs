@@ -50,14 +50,18 @@ pub(super) struct EarlyLook {
 /// The longest a request's reads may wait for S's lock and still be used.
 pub(super) const MAX_AGE: Duration = Duration::from_secs(1);
 
-/// The early looks of one request, with the tip they saw (`None`: nothing was read, or the
-/// read failed; the request then reads the chain under the lock, as before).
+/// The early looks of one request, with the tip they saw (`None`: nothing was read; the
+/// request then reads the chain under the lock, as before).
 #[derive(Default)]
 pub(super) struct EarlyLooks {
     pub tip: Option<u32>,
     pub looks: HashMap<ChannelId, EarlyLook>,
     /// When the read ended.
     read_at: Option<Instant>,
+    /// Why the read failed: S's checks then refuse at once (`chain_unavailable`) instead
+    /// of looking again under the lock, where a node that does not answer would hold every
+    /// other request up for as long as it takes to time out.
+    pub failed: Option<String>,
 }
 
 impl EarlyLooks {
@@ -84,8 +88,15 @@ impl EarlyLooks {
             (tip, answers)
         });
         let ended = clock.fetch_add(1, Ordering::SeqCst);
-        let Ok((tip, answers)) = read else {
-            return EarlyLooks::default();
+        let (tip, answers) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                return EarlyLooks {
+                    read_at: Some(Instant::now()),
+                    failed: Some(e.to_string()),
+                    ..EarlyLooks::default()
+                };
+            }
         };
         let looks = fundings
             .iter()
@@ -106,10 +117,11 @@ impl EarlyLooks {
             tip: Some(tip),
             looks,
             read_at: Some(Instant::now()),
+            failed: None,
         }
     }
 
-    /// These looks if they are at most [`MAX_AGE`] old, else none.
+    /// These looks (or their failure) if they are at most [`MAX_AGE`] old, else none.
     pub fn if_recent(self) -> EarlyLooks {
         match self.read_at {
             Some(at) if at.elapsed() <= MAX_AGE => self,

@@ -961,7 +961,8 @@ impl ServerCore {
     }
 
     /// Reads `funding` of channel `id` for the watcher's look before its lock (to be
-    /// taken once the lock is, [`early::EarlyLooks::if_recent`]).
+    /// taken once the lock is, [`early::EarlyLooks::if_recent`]). A failed read makes the
+    /// pass skip the channel, as a failed look would fail it.
     fn read_early(&self, id: ChannelId, funding: (OutPoint, u32)) -> early::EarlyLooks {
         let fundings = [(id, funding.0, funding.1)];
         let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
@@ -1021,10 +1022,12 @@ impl ServerCore {
         }
     }
 
-    /// The chain tip for a request's checks: the one its early looks saw, or read now.
+    /// The chain tip for a request's checks: the one its early looks saw, or read now
+    /// (none if their read failed: `chain_unavailable`).
     fn tip_for_checks(&self, inner: &Inner) -> Result<u32, ApiError> {
         match inner.early.tip {
             Some(tip) => Ok(tip),
+            None if inner.early.failed.is_some() => Err(chain_unreadable()),
             None => self.chain.tip_height().map_err(internal),
         }
     }
@@ -1445,11 +1448,16 @@ impl ServerCore {
     /// (`503 chain_unavailable`; the caller signs, sells or completes nothing).
     fn refresh_channel(&self, inner: &mut Inner, id: &ChannelId) -> Result<(), ApiError> {
         let early = inner.early.looks.remove(id);
+        let read_failed = inner.early.failed.clone();
         let ch = inner
             .channels
             .get_mut(id)
             .expect("the caller checked the channel");
         if ch.channel.is_live() {
+            if let Some(e) = read_failed {
+                tracing::warn!("channel {id}: looking at the chain failed: {e}");
+                return Err(chain_unavailable(id));
+            }
             match self.look_under_lock(ch, early, false) {
                 Ok((_, Some(next))) => {
                     ch.channel = next;
@@ -2400,6 +2408,10 @@ impl ServerCore {
             let early = to_read
                 .get(&id)
                 .map(|&funding| self.read_early(id, funding));
+            if let Some(e) = early.as_ref().and_then(|e| e.failed.as_ref()) {
+                errors.push(format!("channel {id}: reading the chain failed: {e}"));
+                continue;
+            }
             let mut inner = self.lock_after_requests();
             let early = early.and_then(|e| e.if_recent().looks.remove(&id));
             let Some(ch) = inner.channels.get(&id) else {
@@ -2571,6 +2583,16 @@ impl ServerCore {
 
 /// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
 /// on nothing it would have to enforce there.
+/// [`chain_unavailable`] of a request whose reads of the chain failed before S's lock.
+fn chain_unreadable() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "chain_unavailable",
+        "S cannot read the chain right now (the details are in S's log); it signs, sells and \
+         completes nothing on a view it could not refresh. Nothing changed; try again later",
+    )
+}
+
 pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -129,6 +129,9 @@ impl Node {
 /// One server S.
 pub struct Server {
     pub dir: PathBuf,
+    /// The ledger's directory as S names it: a symbolic link to the shared one, which
+    /// [`Server::cut_chain`] points elsewhere.
+    chain: PathBuf,
     ctx: Context,
     s: Option<InProcessServer>,
     listen: SocketAddr,
@@ -142,6 +145,19 @@ impl Server {
     /// The running S.
     pub fn running(&self) -> &InProcessServer {
         self.s.as_ref().expect("running")
+    }
+
+    /// S can no longer read the chain (`true`: its ledger's directory name leads nowhere;
+    /// the clients still read it), or can again (`false`).
+    pub fn cut_chain(&self, cut: bool) {
+        let shared = self.chain.with_file_name("chain");
+        std::fs::remove_file(&self.chain).unwrap();
+        let target = if cut {
+            self.chain.with_file_name("nowhere")
+        } else {
+            shared
+        };
+        std::os::unix::fs::symlink(target, &self.chain).unwrap();
     }
 
     /// S's process ends and starts again on the same address: everything it did not write
@@ -226,7 +242,9 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
     let servers: Vec<Server> = (0..servers)
         .map(|i| {
             let dir = root.path().join(format!("s{i}"));
-            let mut ctx = context(&dir, &chain, &pass);
+            let s_chain = root.path().join(format!("s{i}-chain"));
+            std::os::unix::fs::symlink(&chain, &s_chain).unwrap();
+            let mut ctx = context(&dir, &s_chain, &pass);
             run(&mut ctx, "init");
             run(&mut ctx, SERVER_INIT);
             let address = {
@@ -253,6 +271,7 @@ pub fn create_network(payers: usize, payees: usize, servers: usize) -> Net {
             let listen = s.url().trim_start_matches("http://").parse().unwrap();
             Server {
                 dir,
+                chain: s_chain,
                 ctx,
                 s: Some(s),
                 listen,
