@@ -1192,8 +1192,8 @@ impl ServerCore {
     /// before this returns.
     pub fn handle(&self, client: &NodeId, message: Message) -> Result<Vec<Message>, ApiError> {
         let mut inner = match &message {
-            // The channel, and the payers' channels of the payments its PTLCs sell, looked
-            // at on chain before S's lock (ADR 0015).
+            // The channel, and the payers' channels of the sold payments whose PTLCs its
+            // pending update adds, looked at on chain before S's lock (ADR 0015).
             Message::UpdateSignature(s) => self.lock_after_looks("update_signature", |inner| {
                 // Only a pending update of the client's own channel is looked at (a
                 // signature sent again of a completed state is answered without).
@@ -1201,11 +1201,7 @@ impl ServerCore {
                 if theirs.is_none_or(|c| c.client != *client || c.channel.pending().is_none()) {
                     return Vec::new();
                 }
-                let sold = inner.payments.in_flight().filter(|p| {
-                    p.status == payments::PaymentStatus::Sold
-                        && p.payee_channel == Some(s.channel_id)
-                });
-                let payers = sold.map(|p| p.payer_channel);
+                let payers = Self::payers_of_added_ptlcs(inner, &s.channel_id);
                 std::iter::once(s.channel_id).chain(payers).collect()
             }),
             _ => self.lock(),
@@ -2581,8 +2577,6 @@ impl ServerCore {
     }
 }
 
-/// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
-/// on nothing it would have to enforce there.
 /// [`chain_unavailable`] of a request whose reads of the chain failed before S's lock.
 fn chain_unreadable() -> ApiError {
     ApiError::new(
@@ -2593,6 +2587,8 @@ fn chain_unreadable() -> ApiError {
     )
 }
 
+/// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
+/// on nothing it would have to enforce there.
 pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,

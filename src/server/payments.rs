@@ -1127,19 +1127,7 @@ impl ServerCore {
         b_id: &ChannelId,
     ) -> Result<(), ApiError> {
         let ch = &inner.channels[b_id].channel;
-        let Some(pending) = ch.pending() else {
-            return Ok(());
-        };
-        let added: Vec<Ptlc> = pending
-            .next()
-            .ptlcs
-            .iter()
-            .filter(|x| {
-                !ch.latest()
-                    .is_some_and(|l| l.state.ptlcs.iter().any(|y| y.point == x.point))
-            })
-            .cloned()
-            .collect();
+        let added = added_ptlcs(ch);
         if added.is_empty() {
             return Ok(());
         }
@@ -1149,12 +1137,7 @@ impl ServerCore {
         let mut problem = None;
         let mut sold = Vec::new();
         for ptlc in &added {
-            let payment = inner.payments.in_flight().find(|p| {
-                p.status == PaymentStatus::Sold
-                    && p.payee_channel == Some(*b_id)
-                    && p.invoice.as_ref().map(Invoice::payment_point) == Some(ptlc.point)
-            });
-            let Some(payment) = payment.cloned() else {
+            let Some(payment) = sold_with_ptlc(inner, b_id, ptlc).cloned() else {
                 problem = Some("the PTLC it adds belongs to no sold payment".to_string());
                 break;
             };
@@ -1203,6 +1186,19 @@ impl ServerCore {
             "S does not complete this PTLC state: {problem}; S dropped it and no longer stands \
              by the sale"
         )))
+    }
+
+    /// The payers' channels of the sold payments whose PTLCs the pending update of B–S
+    /// channel `b_id` adds: those [`Self::recheck_sale_state`] looks at.
+    pub(super) fn payers_of_added_ptlcs(inner: &Inner, b_id: &ChannelId) -> Vec<ChannelId> {
+        let Some(ch) = inner.channels.get(b_id) else {
+            return Vec::new();
+        };
+        added_ptlcs(&ch.channel)
+            .iter()
+            .filter_map(|ptlc| sold_with_ptlc(inner, b_id, ptlc))
+            .map(|p| p.payer_channel)
+            .collect()
     }
 
     /// Drops S's pending sale state of B–S channel `b_id`, unsigned by S, and puts `sold`,
@@ -1846,6 +1842,36 @@ fn exactly(
             ))
         }
     }
+}
+
+/// The PTLCs the pending update of `ch` adds to its latest state (none without one).
+fn added_ptlcs(ch: &Channel) -> Vec<Ptlc> {
+    let Some(pending) = ch.pending() else {
+        return Vec::new();
+    };
+    pending
+        .next()
+        .ptlcs
+        .iter()
+        .filter(|x| {
+            !ch.latest()
+                .is_some_and(|l| l.state.ptlcs.iter().any(|y| y.point == x.point))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The sold payment of B–S channel `b_id` whose PTLC is `ptlc`.
+fn sold_with_ptlc<'a>(
+    inner: &'a Inner,
+    b_id: &ChannelId,
+    ptlc: &Ptlc,
+) -> Option<&'a ServerPayment> {
+    inner.payments.in_flight().find(|p| {
+        p.status == PaymentStatus::Sold
+            && p.payee_channel == Some(*b_id)
+            && p.invoice.as_ref().map(Invoice::payment_point) == Some(ptlc.point)
+    })
 }
 
 #[cfg(test)]
