@@ -929,16 +929,24 @@ fn refused_as_closing(received: &asyncpay::client::Progress) {
 #[test]
 fn a_sale_whose_read_of_the_chain_fails_is_refused_without_a_look_under_the_lock() {
     let net = create_network(1, 1, 1);
-    let core = net.servers[0].running().core();
     let paid = net.pay(0, 0, 2_000);
+    refused_while_s_cannot_read_the_chain(&net, "S cannot read the chain right now", &paid);
+}
+
+/// With S's chain unreadable (for S alone), payee 0's `receive` is refused saying `said`,
+/// with no look at the chain made under S's lock; once S reads the chain again, its next
+/// `receive` is paid `paid`.
+fn refused_while_s_cannot_read_the_chain(
+    net: &functional::Net,
+    said: &str,
+    paid: &asyncpay::client::ClientPayment,
+) {
+    let core = net.servers[0].running().core();
     let before = core.lock_stats();
     net.servers[0].cut_chain(true);
     let received = net.payees[0].engine().receive(None, false).unwrap();
     assert!(
-        received
-            .problems
-            .iter()
-            .any(|p| p.contains("S cannot read the chain")),
+        received.problems.iter().any(|p| p.contains(said)),
         "{:?}",
         received.problems
     );
@@ -998,35 +1006,15 @@ fn a_watcher_read_that_fails_skips_the_channel_without_a_look_under_the_lock() {
     assert!(core.watch_pass_checked().1.is_empty());
 }
 
-/// The same for the payee's signature of the sale state: B signed it and stopped before it
-/// reached S; S's read fails when B sends it, and S refuses it at once, making no look
-/// under its lock. Once S reads the chain again, B's next `receive` is paid.
+/// A failed read of the chain refuses the payee's signature of the sale state too: B
+/// signed it and stopped before it reached S; S's read fails when B sends it, and S
+/// refuses it at once, making no look under its lock. Once S reads the chain again, B's
+/// next `receive` is paid.
 #[test]
 fn a_signature_whose_read_of_the_chain_fails_is_refused_without_a_look_under_the_lock() {
     let net = create_network(1, 1, 1);
-    let core = net.servers[0].running().core();
     let paid = net.pay(0, 0, 2_000);
     let payee = net.payees[0].engine();
     crash_in("sale-signed", &|| drop(payee.receive(None, false)));
-    let before = core.lock_stats();
-    net.servers[0].cut_chain(true);
-    let received = payee.receive(None, false).unwrap();
-    assert!(
-        received
-            .problems
-            .iter()
-            .any(|p| p.contains("S cannot read the chain to check channel")),
-        "{:?}",
-        received.problems
-    );
-    let after = core.lock_stats();
-    assert_eq!(
-        (after.looks_before, after.looks_under),
-        (before.looks_before, before.looks_under)
-    );
-    net.servers[0].cut_chain(false);
-    assert!(net
-        .receive(0)
-        .iter()
-        .any(|p| p.payment_id == paid.payment_id && p.status == LocalStatus::Paid));
+    refused_while_s_cannot_read_the_chain(&net, "S cannot read the chain to check channel", &paid);
 }
