@@ -1,9 +1,10 @@
-//! Looks at the chain that a request makes before it takes S's lock (ADR 0015).
+//! Looks at the chain that S reads before it takes its lock (ADR 0015).
 //!
 //! Before S signs, sells or completes anything on a channel it looks at the channel on
-//! chain (fail-closed: is it closing?). On bitcoind a look is RPC round trips; made under
-//! S's lock, every other request waited for them. A request now reads what its looks need
-//! before the lock: the chain tip, and for each channel it will look at, what spends the
+//! chain (fail-closed: is it closing?), and its watcher looks at every channel after a
+//! block. On bitcoind a look is RPC round trips; made under S's lock, every other request
+//! waited for them. A request (and the watcher, one channel at a time) now reads what its
+//! looks need before the lock: the chain tip, and for each channel it will look at, what spends the
 //! funding output and the transaction that made it ([`EarlyLooks::read`]). Under the lock
 //! the watcher's decision is taken on the channel as it is then, with these answers
 //! ([`Replay`]), if they can stand for a look made then:
