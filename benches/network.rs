@@ -13,8 +13,8 @@
 //! the CPU time its holders used meanwhile), and the payments per second each bounds S at
 //! (every request and the watcher serialize on the lock: its wall time here, where a holder
 //! waits for a core the clients take; its CPU time on a machine with cores to spare); and
-//! the looks at the chain S's checks took from reads made before its lock, and those they
-//! made under it (ADR 0015).
+//! S's reads of the chain before its lock, the looks at the chain its checks took from
+//! them, and those they made under it (ADR 0015).
 //! `cargo bench --bench network`.
 
 mod common;
@@ -39,7 +39,7 @@ fn main() {
         "| pairs | payments/s | S CPU per payment | × BIP340 | all roles CPU per payment | \
          × BIP340 | S commits, log syncs per payment | journal appends, syncs per payment | \
          S's lock held per payment, wall, CPU | payments/s they bound S at | \
-         looks before, under S's lock per payment |"
+         reads before S's lock, looks from them, looks under it, per payment |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for pairs in [1usize, 2, 4, 8] {
@@ -80,7 +80,7 @@ fn main() {
         let held_cpu = (l.cpu - l0.cpu).as_secs_f64() / n;
         println!(
             "| {pairs} | {:.1} | {:.2} ms | {:.0} | {:.2} ms | {:.0} | {:.1}, {:.1} | {:.1}, {:.1} \
-             | {:.2}, {:.2} ms | {:.0}, {:.0} | {:.1}, {:.1} |",
+             | {:.2}, {:.2} ms | {:.0}, {:.0} | {:.1}, {:.1}, {:.1} |",
             n / wall,
             s_cpu * 1e3,
             s_cpu / verify,
@@ -94,6 +94,7 @@ fn main() {
             held_cpu * 1e3,
             1.0 / held,
             1.0 / held_cpu,
+            (l.reads - l0.reads) as f64 / n,
             (l.looks_before - l0.looks_before) as f64 / n,
             (l.looks_under - l0.looks_under) as f64 / n,
         );

@@ -12,7 +12,7 @@ mod records;
 use asyncpay::client::{Direction, LocalStatus};
 use asyncpay::server::payments::ServerPayment;
 use functional::{create_network, SERVER_INIT};
-use pause::while_s_waits_for_its_lock;
+use pause::{looks_since, while_s_waits_for_its_lock};
 
 /// S asks 2 % (its `fee_ppm` raised to 20,000): more than a payer pays by default (1 %).
 /// The payment is refused before anything is signed or recorded, and the payer's balance
@@ -187,12 +187,7 @@ fn a_payer_cannot_create_and_cancel_payments_without_restoring_its_balance() {
     }
     // The payer's sync finishes its cancel (the restoring state is signed); it pays again.
     net.sync(0);
-    let p = payer
-        .payments()
-        .into_iter()
-        .find(|p| p.payment_id == first.payment_id)
-        .unwrap();
-    assert_eq!(p.status, LocalStatus::Cancelled);
+    assert_eq!(payer.status_of(first.payment_id), LocalStatus::Cancelled);
     assert_eq!(net.pay_and_settle(0, 0, 5_000).status, LocalStatus::Paid);
 }
 
@@ -547,29 +542,14 @@ fn copy_files(from: &std::path::Path, to: &std::path::Path) {
 /// not trip over S's `restore_pending`) and pays; both payments end as they should.
 #[test]
 fn a_pay_after_a_crash_in_the_middle_of_a_cancel_finishes_the_cancel_first() {
-    use asyncpay::client::{crash_in_process_at, TestCrash};
     let net = create_network(1, 1, 1);
     let payer = &net.payers[0];
     let first = net.pay(0, 0, 5_000);
-    crash_in_process_at(Some("cancel-agreed"));
-    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        payer.engine().cancel(&first.payment_id.to_string())
-    }));
-    crash_in_process_at(None);
-    let payload = crashed.unwrap_err();
-    assert_eq!(
-        payload.downcast_ref::<TestCrash>().unwrap().0,
-        "cancel-agreed"
-    );
+    crash_in("cancel-agreed", &|| {
+        drop(payer.engine().cancel(&first.payment_id.to_string()))
+    });
     let second = net.try_pay(0, 0, 7_000, None).unwrap();
-    let status = |id| {
-        payer
-            .payments()
-            .into_iter()
-            .find(|p| p.payment_id == id)
-            .unwrap()
-            .status
-    };
+    let status = |id| payer.status_of(id);
     assert_eq!(status(first.payment_id), LocalStatus::Cancelled);
     assert_eq!(status(second.payment_id), LocalStatus::Pending);
     net.receive(0);
@@ -628,15 +608,10 @@ fn a_payee_that_crashed_dropping_a_withdrawn_sale_restores_then_pays() {
     );
     let cancelled = payee.cancel(&paying.payment_id.to_string()).unwrap();
     assert_eq!(cancelled.status, LocalStatus::Cancelled);
-    let status = |id| {
-        net.payees[0]
-            .payments()
-            .into_iter()
-            .find(|p| p.payment_id == id)
-            .unwrap()
-            .status
-    };
-    assert_eq!(status(sold.payment_id), LocalStatus::Received);
+    assert_eq!(
+        net.payees[0].status_of(sold.payment_id),
+        LocalStatus::Received
+    );
 }
 
 /// Runs `step` with the in-process crash point `at` armed; `step` must reach it.
@@ -741,6 +716,11 @@ fn s_looks_at_a_payments_channels_before_its_lock() {
     let after = core.lock_stats();
     assert_eq!(after.looks_under, before.looks_under, "{after:?}");
     assert_eq!(
+        after.reads - before.reads,
+        3 * 3,
+        "one read for each of the three requests that look"
+    );
+    assert_eq!(
         after.looks_before - before.looks_before,
         3 * 5,
         "the sale and the sale state's signature, each the payer's and the payee's channel; \
@@ -758,7 +738,7 @@ fn a_close_seen_between_the_early_look_and_the_lock_stops_the_sale() {
     let core = net.servers[0].running().core();
     let (old, latest) = a_backup_behind_the_latest(&net);
     let paid = net.pay(0, 0, 2_000);
-    let under = core.lock_stats().looks_under;
+    let mut before = None;
     let received = while_s_waits_for_its_lock(
         core,
         "sell",
@@ -768,22 +748,17 @@ fn a_close_seen_between_the_early_look_and_the_lock_stops_the_sale() {
             publish_old_state(&old);
             let log = core.watch_once();
             assert!(rebinds(&log, latest), "{log:?}");
+            before = Some(core.lock_stats());
         },
     );
     refused_as_closing(&received);
-    assert!(
-        core.lock_stats().looks_under > under,
-        "the sale looked again under the lock"
-    );
-    let status = |node: &functional::Node| {
-        node.payments()
-            .into_iter()
-            .find(|p| p.payment_id == paid.payment_id)
-            .unwrap()
-            .status
-    };
     assert_eq!(
-        status(&net.payees[0]),
+        looks_since(core, &before.unwrap()),
+        (0, 1),
+        "the sale looked at the payer's channel again under the lock"
+    );
+    assert_eq!(
+        net.payees[0].status_of(paid.payment_id),
         LocalStatus::Failed,
         "not sold: the payer's channel settles"
     );
@@ -840,16 +815,16 @@ fn the_watcher_reads_the_chain_before_its_lock() {
     net.ledger().mine(1, None).unwrap();
     core.watch_once();
     assert_eq!(core.watch_looked(), 2);
-    let after = core.lock_stats();
-    assert_eq!(
-        (
-            after.looks_before - before.looks_before,
-            after.looks_under - before.looks_under
-        ),
-        (2, 0)
-    );
+    assert_eq!(looks_since(core, &before), (2, 0));
     watch_until_quiet(core, 5);
-    assert_eq!(core.lock_stats().looks_under, after.looks_under);
+    assert_eq!(looks_since(core, &before).1, 0, "none under the lock");
+    let quiet = core.lock_stats();
+    core.watch_once();
+    assert_eq!(
+        core.lock_stats().reads,
+        quiet.reads,
+        "a quiet pass reads nothing"
+    );
 }
 
 /// The watcher read A's channel (its funding unspent), and before it takes the lock the
@@ -865,7 +840,7 @@ fn a_watcher_pass_whose_read_is_overtaken_looks_again() {
     let a_channel = net.payers[0].engine().channels().unwrap()[0].channel.id();
     watch_until_quiet(core, 5);
     net.ledger().mine(1, None).unwrap();
-    let under = core.lock_stats().looks_under;
+    let mut before = None;
     let log = while_s_waits_for_its_lock(
         core,
         "watch",
@@ -875,10 +850,14 @@ fn a_watcher_pass_whose_read_is_overtaken_looks_again() {
             publish_old_state(&old);
             let received = net.payees[0].engine().receive(None, false).unwrap();
             refused_as_closing(&received);
+            before = Some(core.lock_stats());
         },
     );
     assert!(rebinds(&log, latest), "{log:?}");
-    assert!(core.lock_stats().looks_under > under);
+    assert!(
+        looks_since(core, &before.unwrap()).1 >= 1,
+        "the watcher looked at A's channel under the lock"
+    );
     settles_latest(&net, core, latest);
 }
 
@@ -899,12 +878,8 @@ fn a_watcher_read_that_waited_too_long_is_made_again() {
         || core.watch_once(),
         || std::thread::sleep(std::time::Duration::from_millis(1_100)),
     );
-    let after = core.lock_stats();
     assert_eq!(
-        (
-            after.looks_before - before.looks_before,
-            after.looks_under - before.looks_under
-        ),
+        looks_since(core, &before),
         (1, 1),
         "the other channel from its read, A's under the lock"
     );
@@ -993,12 +968,8 @@ fn a_watcher_read_that_fails_skips_the_channel_without_a_look_under_the_lock() {
         channels[0].starts_with(&format!("channel {second}: reading the chain failed")),
         "{errors:?}"
     );
-    let after = core.lock_stats();
     assert_eq!(
-        (
-            after.looks_before - before.looks_before,
-            after.looks_under - before.looks_under
-        ),
+        looks_since(core, &before),
         (1, 0),
         "the first channel from its read, none under the lock"
     );
@@ -1017,4 +988,38 @@ fn a_signature_whose_read_of_the_chain_fails_is_refused_without_a_look_under_the
     let payee = net.payees[0].engine();
     crash_in("sale-signed", &|| drop(payee.receive(None, false)));
     refused_while_s_cannot_read_the_chain(&net, "S cannot read the chain to check channel", &paid);
+}
+
+/// S reads the chain before its lock only for channels a request could look at (ADR
+/// 0015): a signature naming another client's channel, and one sent again of a completed
+/// state, read nothing (a stranger's or a replaying client's requests cost S no read of
+/// the chain), and are answered as before.
+#[test]
+fn a_signature_s_will_not_look_at_reads_nothing() {
+    use asyncpay::protocol::messages::{Message, UpdateSignature};
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    net.pay_and_settle(0, 0, 1_000);
+    let payer = net.payers[0].engine();
+    let channel = payer.channels().unwrap().remove(0).channel;
+    let signature = UpdateSignature {
+        channel_id: channel.id(),
+        number: channel.latest().unwrap().state.number,
+        partial_signature: [1; 32],
+    };
+    let before = core.lock_stats();
+    let payee = net.payees[0].engine().keys().node_id();
+    let theirs = core.handle(&payee, Message::UpdateSignature(signature.clone()));
+    assert_eq!(theirs.unwrap_err().code(), "unknown_channel");
+    let again = core.handle(&payer.keys().node_id(), Message::UpdateSignature(signature));
+    assert!(
+        matches!(again.unwrap()[..], [Message::UpdateSignature(_)]),
+        "S's signature of the completed state, again"
+    );
+    let after = core.lock_stats();
+    assert_eq!(
+        (after.reads, after.looks_before, after.looks_under),
+        (before.reads, before.looks_before, before.looks_under),
+        "no read, no look"
+    );
 }

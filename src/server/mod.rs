@@ -657,6 +657,7 @@ struct LockCounters {
     cpu_ns: std::sync::atomic::AtomicU64,
     looks_before: std::sync::atomic::AtomicU64,
     looks_under: std::sync::atomic::AtomicU64,
+    reads: std::sync::atomic::AtomicU64,
 }
 
 /// The CPU time the calling thread has used (zero if the clock cannot be read: this runs
@@ -696,6 +697,9 @@ pub struct LockStats {
     /// Looks at a channel on chain that S (a request's checks, the watcher) made under the
     /// lock: none was read before it, or the read could not stand for a look made then.
     pub looks_under: u64,
+    /// Reads of the chain made before the lock (one per request that reads, of all the
+    /// channels it will look at; one per channel for the watcher).
+    pub reads: u64,
 }
 
 /// The server's state and logic, shared by the HTTP handlers and the chain watcher.
@@ -953,7 +957,7 @@ impl ServerCore {
                 })
                 .collect()
         };
-        let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
+        let looks = self.read_before_lock(&fundings);
         self.paused(what, &fundings);
         let mut held = self.lock();
         held.early = looks.if_recent();
@@ -965,9 +969,19 @@ impl ServerCore {
     /// pass skip the channel, as a failed look would fail it.
     fn read_early(&self, id: ChannelId, funding: (OutPoint, u32)) -> early::EarlyLooks {
         let fundings = [(id, funding.0, funding.1)];
-        let looks = early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, &fundings);
+        let looks = self.read_before_lock(&fundings);
         self.paused("watch", &fundings);
         looks
+    }
+
+    /// [`early::EarlyLooks::read`] of `fundings` on S's chain, counted
+    /// ([`LockStats::reads`]) when there is anything to read.
+    fn read_before_lock(&self, fundings: &[(ChannelId, OutPoint, u32)]) -> early::EarlyLooks {
+        if !fundings.is_empty() {
+            let reads = &self.lock_counters.reads;
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        early::EarlyLooks::read(self.chain.as_ref(), &self.look_clock, fundings)
     }
 
     /// Runs the test pause set for early looks of kind `what` of one of `fundings`.
@@ -1107,6 +1121,7 @@ impl ServerCore {
             cpu: std::time::Duration::from_nanos(self.lock_counters.cpu_ns.load(Relaxed)),
             looks_before: self.lock_counters.looks_before.load(Relaxed),
             looks_under: self.lock_counters.looks_under.load(Relaxed),
+            reads: self.lock_counters.reads.load(Relaxed),
         }
     }
 
@@ -2577,26 +2592,25 @@ impl ServerCore {
     }
 }
 
-/// [`chain_unavailable`] of a request whose reads of the chain failed before S's lock.
-fn chain_unreadable() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "chain_unavailable",
-        "S cannot read the chain right now (the details are in S's log); it signs, sells and \
-         completes nothing on a view it could not refresh. Nothing changed; try again later",
-    )
-}
-
 /// `503 chain_unavailable`: S could not look at channel `id` on chain just now, so it acts
 /// on nothing it would have to enforce there.
 pub(crate) fn chain_unavailable(id: &ChannelId) -> ApiError {
+    chain_unreadable_for(&format!(" to check channel {id}"))
+}
+
+/// [`chain_unavailable`] of a request whose reads of the chain failed before S's lock.
+fn chain_unreadable() -> ApiError {
+    chain_unreadable_for("")
+}
+
+fn chain_unreadable_for(what: &str) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
         "chain_unavailable",
         format!(
-            "S cannot read the chain to check channel {id} right now (the details are in S's \
-             log); it signs, sells and completes nothing on a view of the channel it could not \
-             refresh. Nothing changed; try again later"
+            "S cannot read the chain{what} right now (the details are in S's log); it signs, \
+             sells and completes nothing on a view it could not refresh. Nothing changed; try \
+             again later"
         ),
     )
 }

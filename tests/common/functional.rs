@@ -124,6 +124,16 @@ impl Node {
     pub fn payments(&self) -> Vec<ClientPayment> {
         self.engine().payments().unwrap().0
     }
+
+    /// Where payment `id` is, as this node records it.
+    pub fn status_of(&self, id: asyncpay::payment::PaymentId) -> LocalStatus {
+        let payments = self.payments();
+        payments
+            .into_iter()
+            .find(|p| p.payment_id == id)
+            .expect("the node records the payment")
+            .status
+    }
 }
 
 /// One server S.

@@ -3,7 +3,17 @@
 #![allow(dead_code)]
 
 use asyncpay::protocol::messages::ChannelId;
-use asyncpay::server::ServerCore;
+use asyncpay::server::{LockStats, ServerCore};
+
+/// The looks at the chain S took from reads before its lock, and those it made under it,
+/// since `before`.
+pub fn looks_since(core: &ServerCore, before: &LockStats) -> (u64, u64) {
+    let now = core.lock_stats();
+    (
+        now.looks_before - before.looks_before,
+        now.looks_under - before.looks_under,
+    )
+}
 
 /// Runs `step` on another thread with S paused after its next early reads of kind `what`
 /// (of `channel` among others, if given) and before its lock; `meanwhile` runs while S
