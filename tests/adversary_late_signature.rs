@@ -28,12 +28,7 @@ fn tip(story: &Story) -> u32 {
 
 /// The payee's channel, read from its store without the data dir's lock.
 fn payee_channel(w: &Wallet) -> asyncpay::client::ClientChannel {
-    let store = common::procs::read_store(w);
-    let key = store
-        .keys_of::<asyncpay::client::ClientChannel>()
-        .unwrap()
-        .remove(0);
-    store.load_keyed(&key).unwrap().unwrap()
+    common::procs::records::<asyncpay::client::ClientChannel>(w).remove(0)
 }
 
 /// The expiry of the newest PTLC of the payee's channel (pending or signed).
@@ -189,22 +184,8 @@ fn late_fail_signature_on_a_closing_channel_is_refused() {
 /// it). B then sells again, with a PTLC expiry S can enforce, and the payment completes.
 #[test]
 fn sale_signed_too_late_is_refused_then_sold_again_in_time() {
-    use asyncpay::payment::sale::server_close_margin;
     let story = Story::new(&[]);
-    let id = pay(&story);
-    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
-    let expiry = ptlc_expiry(&story.b);
-    let signed = payee_channel(&story.b);
-    let withdrawn = signed.channel.pending().expect("B's signed sale state");
-    assert!(withdrawn.local_partial().is_some());
-    let number = withdrawn.next().number;
-
-    // Blocks pass up to S's deadline for a PTLC it holds: S can no longer enforce it.
-    let margin = server_close_margin(6, 1);
-    let deadline = expiry - margin;
-    let now = tip(&story);
-    story.env.mine(deadline - now);
-    std::thread::sleep(Duration::from_millis(500));
+    let (id, number, margin) = sale_signed_then_s_deadline(&story);
 
     // B comes back and sends its signature of the sale state: refused; B drops the state
     // and sells the payment again.
@@ -239,27 +220,33 @@ fn sale_signed_too_late_is_refused_then_sold_again_in_time() {
     assert_eq!(story.a_balances(), (200_000 - AMOUNT - 20, AMOUNT + 20));
 }
 
+/// A pays; B signs the sale state and stops before its signature reaches S (`sale-signed`);
+/// then blocks pass up to S's deadline for the PTLC (S can no longer enforce it) and S's
+/// watcher sees them. Returns the payment's id, the sale state's number and S's close
+/// margin.
+fn sale_signed_then_s_deadline(story: &Story) -> (String, u32, u32) {
+    use asyncpay::payment::sale::server_close_margin;
+    let id = pay(story);
+    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
+    let expiry = ptlc_expiry(&story.b);
+    let signed = payee_channel(&story.b);
+    let withdrawn = signed.channel.pending().expect("B's signed sale state");
+    assert!(withdrawn.local_partial().is_some());
+    let number = withdrawn.next().number;
+    let margin = server_close_margin(6, 1);
+    story.env.mine(expiry - margin - tip(story));
+    std::thread::sleep(Duration::from_millis(500));
+    (id, number, margin)
+}
+
 /// The same late signature, and the payee stops right after S accepted its state restoring
 /// the balances above the dropped sale state, before signing it (`restore-accepted`). Its
 /// next `receive` drops that unsigned proposal, proposes the restoring state again (S sells
 /// nothing over a superseded update, `restore_pending`, before it is signed) and sells.
 #[test]
 fn an_interrupted_restore_is_proposed_again_before_the_sale() {
-    use asyncpay::payment::sale::server_close_margin;
     let story = Story::new(&[]);
-    let id = pay(&story);
-    crashed(&story.b, &["receive", "--no-claim"], "sale-signed");
-    let expiry = ptlc_expiry(&story.b);
-    let number = payee_channel(&story.b)
-        .channel
-        .pending()
-        .unwrap()
-        .next()
-        .number;
-    story
-        .env
-        .mine(expiry - server_close_margin(6, 1) - tip(&story));
-    std::thread::sleep(Duration::from_millis(500));
+    let (id, number, _) = sale_signed_then_s_deadline(&story);
     crashed(&story.b, &["receive", "--no-claim"], "restore-accepted");
     let interrupted = payee_channel(&story.b);
     assert!(interrupted.channel.holds_superseded_signed());

@@ -844,29 +844,13 @@ fn an_idle_close_s_cannot_pay_for_yet_is_tried_again() {
 /// S's latest update over it.
 #[test]
 fn s_looks_again_on_bitcoind_only_at_a_block_or_a_spend_of_a_funding() {
-    use asyncpay::cli::args::Cli;
-    use asyncpay::cli::context::Context;
-    use asyncpay::cli::server::InProcessServer;
-    use clap::Parser;
-
     let Some(node) = Bitcoind::start("S's quiet watcher on bitcoind", &[]) else {
         return;
     };
     let w = world(&node);
     let (old, _) = backup_then_pay(&w);
-    drop(w.server);
     // S again, in this process, to count its looks.
-    let argv = [
-        "asyncpay",
-        "--json",
-        "--quiet",
-        "--datadir",
-        w.s.dir.to_str().unwrap(),
-        "--passphrase-file",
-        w.s.pass.to_str().unwrap(),
-    ];
-    let mut ctx = Context::new(Cli::try_parse_from(argv).unwrap().global).unwrap();
-    let s = InProcessServer::start(&mut ctx, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = in_process_s(w.server, &w.s);
     let core = s.core();
     let passes = |n: usize| -> Vec<usize> {
         (0..n)
@@ -1213,8 +1197,7 @@ fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
     let pid = a_pays_b(&w);
     let s = in_process_s(w.server, &w.s);
     let core = s.core();
-    let under = core.lock_stats().looks_under;
-    let mut tip = None;
+    let (mut tip, mut before) = (None, None);
     common::pause::while_s_waits_for_its_lock(
         core,
         "sell",
@@ -1229,10 +1212,15 @@ fn a_reorganization_between_the_early_look_and_the_lock_stops_the_sale() {
                 Some(0),
                 "S wrote the funding's confirmations down"
             );
+            before = Some(core.lock_stats());
         },
     );
     let tip = tip.unwrap();
-    assert!(core.lock_stats().looks_under > under, "looked again");
+    assert_eq!(
+        common::pause::looks_since(core, &before.unwrap()).1,
+        1,
+        "the sale looked at the payer's channel again under the lock"
+    );
     assert_eq!(status(&w.b, &pid), "received", "fetched, not sold");
     assert_eq!(balances(&w.b, &w.b_channel), (0, 300_000), "nothing moved");
     node.call("reconsiderblock", &[tip]);
@@ -1260,7 +1248,7 @@ fn a_watcher_read_before_a_reorganization_takes_nothing_back() {
     let a_channel = w.a_channel.parse().unwrap();
     let confirmations = || core.with_channel(&a_channel, |c| c.confirmations());
     assert_eq!(confirmations(), Some(1));
-    let mut tip = None;
+    let (mut tip, mut before) = (None, None);
     let log = common::pause::while_s_waits_for_its_lock(
         core,
         "watch",
@@ -1270,9 +1258,14 @@ fn a_watcher_read_before_a_reorganization_takes_nothing_back() {
             tip = Some(take_tip(&node));
             refused_below_depth(&w.b);
             assert_eq!(confirmations(), Some(0));
+            before = Some(core.lock_stats());
         },
     );
     assert!(log.iter().all(|l| !l.contains("failed")), "{log:?}");
+    assert!(
+        common::pause::looks_since(core, &before.unwrap()).1 >= 1,
+        "the watcher looked at A's channel again under the lock"
+    );
     assert_eq!(confirmations(), Some(0), "nothing taken back");
     refused_below_depth(&w.b);
     node.call("reconsiderblock", &[tip.unwrap()]);
