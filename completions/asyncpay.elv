@@ -73,7 +73,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'asyncpay;init'= {
-            cand --database 'Keep the wallet''s records in this PostgreSQL database (in a schema of their own) instead of records.sqlite in the data dir, e.g. postgres://asyncpay@db.internal/ asyncpay. No password in the URL: set PGPASSWORD, or use peer authentication'
+            cand --database 'Keep the wallet''s records in this PostgreSQL database (in a schema of their own) instead of records.sqlite in the data dir, e.g. postgres://asyncpay@db.internal/ asyncpay?sslmode=verify-full&sslrootcert=/etc/asyncpay/db-ca.pem. A host off this machine needs TLS checked against a CA (sslmode=verify-full or verify-ca, with sslrootcert=FILE or system) or sslmode=disable. No password in the URL: set PGPASSWORD, or use peer authentication'
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
             cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
@@ -116,7 +116,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
-            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
+            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -322,7 +322,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
-            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
+            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1178,7 +1178,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
-            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
+            cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
         }
         &'asyncpay;help;wallet;address'= {

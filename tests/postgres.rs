@@ -889,3 +889,282 @@ fn a_forced_policy_never_runs_in_the_wallets_session() {
         ))
         .unwrap();
 }
+
+/// A PostgreSQL cluster of this test's own that takes TCP connections over TLS only
+/// (`hostnossl ... reject`), its certificate signed by a CA of the test's and naming
+/// `localhost` alone; stopped and removed when dropped.
+struct TlsCluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+/// A CA called `name`: its certificate (PEM) and its issuer.
+fn test_ca(name: &str) -> (String, rcgen::Issuer<'static, rcgen::KeyPair>) {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+    (pem, rcgen::Issuer::new(params, key))
+}
+
+/// Runs a PostgreSQL program (as the `postgres` user when we are root: it refuses root).
+fn pg_program(bin: &Path, name: &str) -> std::process::Command {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin.join(name));
+        c
+    } else {
+        std::process::Command::new(bin.join(name))
+    }
+}
+
+impl TlsCluster {
+    /// `None` (after saying so) where PostgreSQL's programs are not installed.
+    fn start() -> Option<(TlsCluster, std::path::PathBuf)> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .filter(|b| b.join("initdb").exists())
+            .max_by_key(|b| {
+                let version = b.parent().unwrap().file_name().unwrap().to_owned();
+                version.to_string_lossy().parse::<u32>().unwrap_or(0)
+            });
+        let Some(bin) = bin else {
+            assert!(
+                std::env::var_os("ASYNCPAY_REQUIRE_POSTGRES").is_none(),
+                "ASYNCPAY_REQUIRE_POSTGRES is set but PostgreSQL's programs are not in \
+                 /usr/lib/postgresql"
+            );
+            eprintln!("skipped: PostgreSQL's programs are not installed");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (ca_pem, ca) = test_ca("the database's CA");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&key, &ca)
+            .unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca_pem).unwrap();
+        std::fs::write(dir.path().join("server.crt"), cert.pem()).unwrap();
+        let key_file = dir.path().join("server.key");
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let _ = std::process::Command::new("chown")
+            .args(["-R", "postgres:"])
+            .arg(dir.path())
+            .status();
+        let data = dir.path().join("data");
+        let out = pg_program(&bin, "initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "postgres", "--no-sync"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "initdb: {out:?}");
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n\
+             hostssl all all ::1/128 trust\nhostnossl all all all reject\n",
+        )
+        .unwrap();
+        for _ in 0..20 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let started = pg_program(&bin, "pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.path().join("log"))
+                .args(["-w", "-t", "60", "-o"])
+                .arg(format!(
+                    "-h 127.0.0.1 -p {port} -k {} -c fsync=off -c ssl=on \
+                     -c ssl_cert_file={} -c ssl_key_file={}",
+                    dir.path().display(),
+                    dir.path().join("server.crt").display(),
+                    key_file.display()
+                ))
+                .arg("start")
+                .output()
+                .unwrap();
+            if started.status.success() {
+                return Some((TlsCluster { dir, bin, port }, ca_file));
+            }
+        }
+        panic!(
+            "PostgreSQL did not start: {}",
+            std::fs::read_to_string(dir.path().join("log")).unwrap_or_default()
+        );
+    }
+
+    /// The URL of the cluster at `host` (`localhost` or `127.0.0.1`), with `params`.
+    fn url(&self, host: &str, params: &str) -> String {
+        format!("postgres://postgres@{host}:{}/postgres?{params}", self.port)
+    }
+}
+
+impl Drop for TlsCluster {
+    fn drop(&mut self) {
+        let _ = pg_program(&self.bin, "pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+/// The wallet reaches a database over TLS checked against the CA the URL names: records
+/// are written and read back through a cluster that refuses every plaintext connection.
+/// `verify-full` refuses a certificate that does not name the host connected to, and
+/// `verify-ca` takes it; a certificate from another CA is refused in either mode (a man
+/// in the middle), as is a CA file that is not there.
+#[test]
+fn records_reach_postgres_over_tls_checked_against_the_url_s_ca() {
+    let Some((cluster, ca)) = TlsCluster::start() else {
+        return;
+    };
+    let with_ca =
+        |mode: &str, file: &Path| format!("sslmode={mode}&sslrootcert={}", file.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("w");
+    let url = cluster.url("localhost", &with_ca("verify-full", &ca));
+    let (dir, store) = new_store(&root, &url);
+    store.save_keyed("k", &Thing { amount_sat: 7 }).unwrap();
+    drop((store, dir));
+    let thing: Option<Thing> = unlock(&root).unwrap().load_keyed("k").unwrap();
+    assert_eq!(thing, Some(Thing { amount_sat: 7 }));
+    let plain = postgres::Client::connect(
+        &cluster.url("127.0.0.1", "sslmode=disable"),
+        postgres::NoTls,
+    );
+    assert!(plain.is_err(), "the cluster took a plaintext connection");
+
+    let refused = |url: &str, says: &str| {
+        let e = Postgres::new(url).unwrap().check().unwrap_err().to_string();
+        assert!(e.contains(says), "{url}: {e}");
+    };
+    Postgres::new(&cluster.url("127.0.0.1", &with_ca("verify-ca", &ca)))
+        .unwrap()
+        .check()
+        .unwrap();
+    refused(
+        &cluster.url("127.0.0.1", &with_ca("verify-full", &ca)),
+        "not valid for name \"127.0.0.1\"",
+    );
+    let (other_pem, _) = test_ca("a man in the middle's CA");
+    let other = tmp.path().join("other-ca.pem");
+    std::fs::write(&other, other_pem).unwrap();
+    for mode in ["verify-full", "verify-ca"] {
+        refused(
+            &cluster.url("localhost", &with_ca(mode, &other)),
+            "UnknownIssuer",
+        );
+    }
+    let missing = tmp.path().join("no-such-ca.pem");
+    refused(
+        &cluster.url("localhost", &with_ca("verify-full", &missing)),
+        "no-such-ca.pem",
+    );
+}
+
+/// A server (or a man in the middle) that answers the request for TLS with "no" is
+/// refused: the wallet sends nothing in plaintext after it, not even its user name.
+#[test]
+fn a_server_that_will_not_speak_tls_is_refused_without_a_plaintext_word() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, test_ca("the database's CA").0).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8];
+        socket.read_exact(&mut request).unwrap();
+        socket.write_all(b"N").unwrap();
+        // What the client sends next, until it hangs up (or 3 s pass).
+        socket
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        let mut after = Vec::new();
+        let _ = socket.read_to_end(&mut after);
+        (request, after)
+    });
+    let url = format!(
+        "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    );
+    let e = Postgres::new(&url).unwrap().check().unwrap_err();
+    let (request, after) = server.join().unwrap();
+    // SSLRequest: length 8, code 80877103.
+    assert_eq!(request, [0, 0, 0, 8, 4, 210, 22, 47], "{e}");
+    assert!(
+        after.is_empty(),
+        "sent after the refusal: {}",
+        String::from_utf8_lossy(&after)
+    );
+}
+
+/// `init --database` refuses, before it writes anything, a database off this machine
+/// that would be reached without TLS checked against a CA, and the TLS modes that do not
+/// check who answers; each refusal says what to write instead.
+#[test]
+fn init_refuses_a_database_off_this_machine_without_checked_tls() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (url, says)) in [
+        (
+            "postgres://asyncpay@db.example/asyncpay",
+            "sslmode=verify-full",
+        ),
+        (
+            "postgres://asyncpay@db.example/asyncpay?sslmode=require",
+            "without checking who answers",
+        ),
+        (
+            "host=10.1.2.3 dbname=asyncpay sslmode=verify-full",
+            "need sslrootcert",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = tmp.path().join(format!("w{i}"));
+        let out = assert_cmd::Command::cargo_bin("asyncpay")
+            .unwrap()
+            .arg("--datadir")
+            .arg(&dir)
+            .args(["--chain"])
+            .arg(format!("regtest:{}", tmp.path().join("chain").display()))
+            .args(["init", "--database", url])
+            .env("ASYNCPAY_PASSPHRASE", "a long test passphrase")
+            .env("ASYNCPAY_SCRYPT_WORK_FACTOR", "4")
+            .env_remove("ASYNCPAY_DATABASE")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {text}");
+        assert!(text.contains(says), "{url}: {text}");
+        assert!(!dir.exists(), "{url}");
+    }
+}

@@ -288,7 +288,10 @@ pub struct InitArgs {
     pub restore: bool,
     /// Keep the wallet's records in this PostgreSQL database (in a schema of their own)
     /// instead of records.sqlite in the data dir, e.g. postgres://asyncpay@db.internal/
-    /// asyncpay. No password in the URL: set PGPASSWORD, or use peer authentication
+    /// asyncpay?sslmode=verify-full&sslrootcert=/etc/asyncpay/db-ca.pem. A host off this
+    /// machine needs TLS checked against a CA (sslmode=verify-full or verify-ca, with
+    /// sslrootcert=FILE or system) or sslmode=disable. No password in the URL: set
+    /// PGPASSWORD, or use peer authentication
     #[arg(long, value_name = "URL", env = "ASYNCPAY_DATABASE")]
     pub database: Option<String>,
 }
@@ -355,8 +358,8 @@ pub enum WalletCommand {
         blocks: u16,
     },
     /// Move every record of the wallet into a new PostgreSQL schema (TARGET: a database
-    /// URL, no password in it: set PGPASSWORD), or back into records.sqlite (TARGET:
-    /// sqlite); the old copy is destroyed once the new one is in use
+    /// URL, as for `init --database`; no password in it: set PGPASSWORD), or back into
+    /// records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use
     MoveRecords {
         /// postgres://USER@HOST[:PORT]/DBNAME (or key=value form), or `sqlite`
         target: String,

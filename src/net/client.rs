@@ -456,14 +456,18 @@ fn load_ca(path: &Path) -> Result<Vec<Certificate<'static>>, NetError> {
     Ok(certs)
 }
 
+/// Where the system's CA bundle may be, in order: `SSL_CERT_FILE`, else the usual places.
+pub(crate) fn system_ca_candidates() -> Vec<PathBuf> {
+    match std::env::var_os("SSL_CERT_FILE") {
+        Some(file) => vec![PathBuf::from(file)],
+        None => SYSTEM_CA_BUNDLES.iter().map(PathBuf::from).collect(),
+    }
+}
+
 /// The system's trusted CAs: `SSL_CERT_FILE`, else the first bundle found at the usual
 /// places. Empty if none (then only `tls_ca` is trusted).
 fn system_roots() -> Vec<Certificate<'static>> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("SSL_CERT_FILE") {
-        Some(file) => vec![PathBuf::from(file)],
-        None => SYSTEM_CA_BUNDLES.iter().map(PathBuf::from).collect(),
-    };
-    for path in candidates {
+    for path in system_ca_candidates() {
         let Ok(pem) = std::fs::read(&path) else {
             continue;
         };

@@ -43,6 +43,7 @@ pub struct Postgres {
     url: String,
     schema: String,
     config: postgres::Config,
+    tls: super::pg_tls::Tls,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -54,20 +55,31 @@ impl std::fmt::Debug for Postgres {
 impl Postgres {
     /// A new schema (random name) in the database at `url`. The URL (`postgres://user@host:
     /// port/dbname` or `host=... dbname=...`) must not carry a password: it is written to
-    /// the data dir in the clear; give it in `PGPASSWORD` or use peer authentication.
+    /// the data dir in the clear; give it in `PGPASSWORD` or use peer authentication. A host
+    /// that is not this machine must be reached over TLS checked against a CA
+    /// (`sslmode=verify-full&sslrootcert=FILE`), or `sslmode=disable` be given (ADR 0016).
     pub fn new(url: &str) -> Result<Postgres, String> {
         let mut id = [0u8; 16];
         getrandom::fill(&mut id).map_err(|e| format!("no randomness for a schema name: {e}"))?;
         Postgres::parse_parts(
             url,
             &format!("asyncpay_{}", crate::protocol::hex::encode(&id)),
+            true,
         )
     }
 
-    fn parse_parts(url: &str, schema: &str) -> Result<Postgres, String> {
+    /// `new`: the URL is for a new schema, and must name a TLS mode that checks the server
+    /// for a host off this machine; a stored URL is taken as it was accepted then.
+    fn parse_parts(url: &str, schema: &str, new: bool) -> Result<Postgres, String> {
         // The URL is not repeated in the error: it may hold a password.
-        let mut config = postgres::Config::from_str(url)
-            .map_err(|e| format!("the database URL is not a PostgreSQL connection string: {e}"))?;
+        let not_a_url =
+            |e: String| format!("the database URL is not a PostgreSQL connection string: {e}");
+        let (rest, tls, mode) = super::pg_tls::Tls::from_url(url).map_err(not_a_url)?;
+        let mut config = postgres::Config::from_str(&rest).map_err(|e| not_a_url(e.to_string()))?;
+        if new {
+            tls.check_new(mode.as_deref(), config.get_hosts())?;
+        }
+        config.ssl_mode(tls.ssl_mode());
         if config.get_password().is_some() {
             return Err(
                 "the database URL carries a password, which would be written to the \
@@ -106,7 +118,29 @@ impl Postgres {
             url: url.to_owned(),
             schema: schema.to_owned(),
             config,
+            tls,
         })
+    }
+
+    /// A new connection: over TLS checked against the URL's CA if it names one.
+    fn connect(&self) -> Sql<postgres::Client> {
+        let connector = self.tls.connector().map_err(|message| SqlError {
+            message,
+            postgres: true,
+        })?;
+        match connector {
+            Some(tls) => self.config.connect(tls).map_err(|e| {
+                let mut e = SqlError::from(e);
+                if e.message.contains("certificate") {
+                    e.message.push_str(
+                        " (the server's certificate must be signed by a CA of the URL's \
+                         sslrootcert and, with sslmode=verify-full, name the host connected to)",
+                    );
+                }
+                e
+            }),
+            None => Ok(self.config.connect(NoTls)?),
+        }
     }
 
     /// Connects once, to find out early that the database is there and lets us in.
@@ -123,10 +157,9 @@ impl Postgres {
     /// Runs `sql` on a connection of its own.
     fn run_once(&self, sql: &str) -> Result<(), StoreError> {
         let label = PathBuf::from(self.label());
-        self.config
-            .connect(NoTls)
-            .and_then(|mut client| client.batch_execute(sql))
-            .map_err(|e| SqlError::from(e).at(&label))
+        self.connect()
+            .and_then(|mut client| Ok(client.batch_execute(sql)?))
+            .map_err(|e| e.at(&label))
     }
 
     /// How errors name it: the URL and the schema.
@@ -175,7 +208,7 @@ impl Postgres {
         let url = field("postgres")?;
         let schema = field("schema")?;
         let tag = field("tag")?;
-        let pg = Postgres::parse_parts(&url, &schema).map_err(bad)?;
+        let pg = Postgres::parse_parts(&url, &schema, false).map_err(bad)?;
         if let Some(key) = key {
             let tag = crate::protocol::hex::decode::<32>(&tag).map_err(|_| StoreError::Forged {
                 path: path.to_path_buf(),
@@ -400,7 +433,7 @@ impl Conn {
     /// Connects to `pg`'s database.
     pub(crate) fn postgres(pg: &Postgres) -> Sql<Conn> {
         Ok(Conn::Postgres(Box::new(PgConn {
-            client: pg.config.connect(NoTls)?,
+            client: pg.connect()?,
             schema: pg.schema.clone(),
             statements: HashMap::new(),
         })))

@@ -62,6 +62,7 @@ mod error;
 pub(crate) mod group;
 mod holder;
 mod identity;
+mod pg_tls;
 mod seed;
 mod wal;
 
