@@ -77,7 +77,7 @@ impl Postgres {
         let (rest, tls, mode) = super::pg_tls::Tls::from_url(url).map_err(not_a_url)?;
         let mut config = postgres::Config::from_str(&rest).map_err(|e| not_a_url(e.to_string()))?;
         if new {
-            tls.check_new(mode.as_deref(), config.get_hosts())?;
+            tls.check_new(mode.as_deref(), config.get_hosts(), config.get_hostaddrs())?;
         }
         config.ssl_mode(tls.ssl_mode());
         if config.get_password().is_some() {

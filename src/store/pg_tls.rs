@@ -62,11 +62,20 @@ impl Tls {
                         .to_owned(),
                 )
             }
+            (Some("verify-ca"), Some(root)) if root == "system" => {
+                // Any public CA signs a certificate for some name: anyone could answer.
+                return Err("sslmode=verify-ca with sslrootcert=system would take any \
+                            publicly signed certificate: use sslmode=verify-full"
+                    .to_owned());
+            }
             (Some(m @ ("verify-full" | "verify-ca")), Some(root)) => Tls::Checked {
                 roots: match root.as_str() {
                     "system" => Roots::System,
-                    "" => return Err("sslrootcert is empty".to_owned()),
-                    file => Roots::File(PathBuf::from(file)),
+                    file if std::path::Path::new(file).is_absolute() => {
+                        Roots::File(PathBuf::from(file))
+                    }
+                    // Relative to wherever the wallet runs: maybe a directory others write.
+                    _ => return Err("sslrootcert must be an absolute path (or system)".to_owned()),
                 },
                 host_name: m == "verify-full",
             },
@@ -87,7 +96,12 @@ impl Tls {
 
     /// For a new database: a host that is not this machine must be reached over checked
     /// TLS, or `sslmode=disable` be given; modes that do not check the server are refused.
-    pub(crate) fn check_new(&self, mode: Option<&str>, hosts: &[Host]) -> Result<(), String> {
+    pub(crate) fn check_new(
+        &self,
+        mode: Option<&str>,
+        hosts: &[Host],
+        addrs: &[IpAddr],
+    ) -> Result<(), String> {
         match mode {
             Some(m @ ("allow" | "prefer" | "require")) => {
                 return Err(format!(
@@ -99,15 +113,26 @@ impl Tls {
             Some(_) => return Ok(()),
             None => {}
         }
-        match hosts.iter().find(|h| !is_local(h)) {
-            Some(Host::Tcp(host)) => Err(format!(
+        // `hostaddr` is where the connection goes when given (`host` then only names it).
+        let remote = addrs
+            .iter()
+            .find(|ip| !ip.is_loopback())
+            .map(IpAddr::to_string)
+            .or_else(|| {
+                hosts.iter().find_map(|h| match h {
+                    Host::Tcp(name) if !is_local(name) => Some(name.clone()),
+                    _ => None,
+                })
+            });
+        match remote {
+            Some(host) => Err(format!(
                 "the database at {host} would be reached without TLS: add \
                  sslmode=verify-full&sslrootcert=FILE (the CA's certificates, PEM; or \
                  sslrootcert=system) to the URL, or sslmode=disable to accept a plaintext \
                  connection (records are sealed either way; the network would see their \
                  names and sizes)"
             )),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -127,10 +152,19 @@ impl Tls {
         let mut store = rustls::RootCertStore::empty();
         let (certs, from) = match roots {
             Roots::File(file) => (read_certs(file)?, file.display().to_string()),
-            Roots::System => crate::net::client::system_ca_candidates()
-                .into_iter()
-                .find_map(|f| read_certs(&f).ok().map(|c| (c, f.display().to_string())))
-                .ok_or("sslrootcert=system: no CA bundle found (set SSL_CERT_FILE)")?,
+            Roots::System => {
+                let mut last = "none of the usual places has one (set SSL_CERT_FILE)".to_owned();
+                crate::net::client::system_ca_candidates()
+                    .into_iter()
+                    .find_map(|f| match read_certs(&f) {
+                        Ok(c) => Some((c, f.display().to_string())),
+                        Err(e) => {
+                            last = e;
+                            None
+                        }
+                    })
+                    .ok_or(format!("sslrootcert=system: no CA bundle: {last}"))?
+            }
         };
         let (added, _) = store.add_parsable_certificates(certs);
         if added == 0 {
@@ -173,43 +207,44 @@ fn read_certs(file: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, St
     Ok(certs)
 }
 
-/// A Unix socket, `localhost`, or a loopback address.
-fn is_local(host: &Host) -> bool {
-    match host {
-        Host::Unix(_) => true,
-        Host::Tcp(name) => {
-            name.eq_ignore_ascii_case("localhost")
-                || name
-                    .trim_matches(['[', ']'])
-                    .parse::<IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-    }
+/// `localhost`, or a loopback address.
+fn is_local(name: &str) -> bool {
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Takes the parameters `keys` out of a connection string, in either of libpq's forms
-/// (`postgres://…?key=value&…`, or `key=value key='value' …`), and gives back the rest with
-/// each key's value (the last, if given twice).
+/// (`postgres://…?key=value&…`, or `key=value key='value' …`, read as `tokio-postgres`
+/// reads them), and gives back the rest with each key's value. A key given twice is
+/// refused. Errors never repeat what the string holds: it may hold a password.
 fn take_params<const N: usize>(
     url: &str,
     keys: &[&str; N],
 ) -> Result<(String, [Option<String>; N]), String> {
     let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
     let mut keep = |key: &str, value: String| match keys.iter().position(|k| *k == key) {
+        Some(i) if found[i].is_some() => Err(format!("{key} is given twice")),
         Some(i) => {
             found[i] = Some(value);
-            false
+            Ok(false)
         }
-        None => true,
+        None => Ok(true),
     };
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let Some((base, query)) = url.split_once('?') else {
             return Ok((url.to_owned(), found));
         };
+        // `tokio-postgres` takes everything up to the first `@` as the user part.
+        if query.contains('@') && !base.contains('@') {
+            return Err("a `@` after the URL's `?`: give the user before the host".to_owned());
+        }
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if keep(&percent_decode(key)?, percent_decode(value)?) {
+            if keep(&percent_decode(key)?, percent_decode(value)?)? {
                 kept.push(pair);
             }
         }
@@ -234,7 +269,7 @@ fn take_params<const N: usize>(
         }
         while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
         if chars.next().map(|(_, c)| c) != Some('=') {
-            return Err(format!("`{key}` in the connection string has no `=`"));
+            return Err("a parameter of the connection string has no `=`".to_owned());
         }
         while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
         let mut value = String::new();
@@ -252,11 +287,14 @@ fn take_params<const N: usize>(
             }
         } else {
             while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace()) {
-                value.push(c);
+                match c {
+                    '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                    c => value.push(c),
+                }
             }
         }
         let end = chars.peek().map_or(url.len(), |&(i, _)| i);
-        if keep(&key, value) {
+        if keep(&key, value)? {
             rest.push_str(url[start..end].trim_end());
             rest.push(' ');
         }
@@ -273,7 +311,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             let hex = s
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in the URL's `{s}`"))?;
+                .ok_or("a bad percent escape in the URL's parameters")?;
             out.push(hex);
             i += 3;
         } else {
@@ -281,7 +319,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| format!("the URL's `{s}` is not UTF-8"))
+    String::from_utf8(out).map_err(|_| "a parameter of the URL is not UTF-8".to_owned())
 }
 
 /// `verify-ca`: the chain is checked, the name in the certificate is not.
@@ -427,19 +465,27 @@ mod tests {
             )
         );
         assert_eq!(
-            split("postgresql://u@db/x?connect_timeout=5&sslrootcert=system&sslmode=verify-ca")
+            split("postgresql://u@db/x?connect_timeout=5&sslrootcert=system&sslmode=verify-full")
                 .unwrap(),
             (
                 "postgresql://u@db/x?connect_timeout=5".to_owned(),
                 Tls::Checked {
                     roots: Roots::System,
-                    host_name: false
+                    host_name: true
                 }
             )
         );
         assert_eq!(
             split("host=db sslmode = verify-full sslrootcert='/ca \\'q\\'.pem' dbname=x").unwrap(),
             ("host=db dbname=x".to_owned(), checked("/ca 'q'.pem", true))
+        );
+        // A backslash escapes in a plain value too: no parameter hides behind it.
+        assert_eq!(
+            split("host=db application_name=x\\ sslmode=disable").unwrap(),
+            (
+                "host=db application_name=x\\ sslmode=disable".to_owned(),
+                Tls::Off
+            )
         );
         assert_eq!(
             split("host=db dbname='a b'").unwrap(),
@@ -456,8 +502,18 @@ mod tests {
             "postgres://u@db/x?sslmode=verify-ca&sslrootcert=",
             "host=db sslrootcert='/ca.pem",
             "host=db sslmode",
+            "postgres://u@db/x?sslmode=verify-ca&sslrootcert=system",
+            "postgres://u@db/x?sslmode=verify-full&sslrootcert=ca.pem",
+            "postgres://u@db/x?sslmode=verify-full&sslrootcert=/ca.pem&%73slmode=disable",
+            "host=db sslmode=verify-full sslrootcert=/a.pem sslrootcert=/b.pem",
+            "postgres://db/x?sslmode=disable&user=u@evil",
         ] {
             assert!(split(bad).is_err(), "{bad}");
+        }
+        // What may be a password is never repeated.
+        for url in ["postgres://u@db/x?password=hunter%ZZ", "host=db hunter2"] {
+            let e = split(url).unwrap_err();
+            assert!(!e.contains("hunter"), "{e}");
         }
     }
 
@@ -466,7 +522,7 @@ mod tests {
         let check = |url: &str| {
             let (rest, tls, mode) = Tls::from_url(url)?;
             let config: postgres::Config = rest.parse().map_err(|e| format!("{e}"))?;
-            tls.check_new(mode.as_deref(), config.get_hosts())
+            tls.check_new(mode.as_deref(), config.get_hosts(), config.get_hostaddrs())
         };
         for ok in [
             "postgres://u@localhost/x",
@@ -475,7 +531,8 @@ mod tests {
             "host=/run/postgresql dbname=x",
             "postgres://u@db.example/x?sslmode=disable",
             "postgres://u@db.example/x?sslmode=verify-full&sslrootcert=/ca.pem",
-            "postgres://u@10.0.0.5/x?sslmode=verify-ca&sslrootcert=system",
+            "postgres://u@10.0.0.5/x?sslmode=verify-ca&sslrootcert=/ca.pem",
+            "host=localhost hostaddr=127.0.0.1 dbname=x",
         ] {
             check(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
@@ -483,6 +540,15 @@ mod tests {
             ("postgres://u@db.example/x", "without TLS"),
             ("postgres://u@localhost,db.example/x", "without TLS"),
             ("host=10.0.0.5 dbname=x", "without TLS"),
+            (
+                "host=localhost hostaddr=203.0.113.5 dbname=x",
+                "203.0.113.5",
+            ),
+            ("hostaddr=203.0.113.5 dbname=x", "203.0.113.5"),
+            (
+                "postgres://u@localhost/x?hostaddr=203.0.113.5",
+                "203.0.113.5",
+            ),
             (
                 "postgres://u@localhost/x?sslmode=require",
                 "without checking",
