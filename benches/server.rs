@@ -153,7 +153,7 @@ fn main() {
             ..ServerConfig::default()
         };
         asyncpay::net::server::serve(
-            asyncpay::server::api::router(core.clone(), &AuthState::new(core.node_id())),
+            asyncpay::server::api::router(core.clone(), &AuthState::new(&core.node_secret())),
             &config,
             async {
                 let _ = stopped.await;

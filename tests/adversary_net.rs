@@ -390,7 +390,7 @@ fn slow_bodies_time_out_and_unauthenticated_bodies_are_never_read() {
             max_connections: 8,
             ..ephemeral()
         },
-        AuthState::new(server_node),
+        AuthState::new(&server_key),
     );
     assert_eq!(net.handle.as_ref().unwrap().max_connections(), 8);
 
@@ -574,7 +574,7 @@ fn many_fresh_keys_exhaust_only_the_strangers_budget() {
     let server_node = node_of(&server_key);
     let peer = secret(0x5a, 50);
     let peer_node = node_of(&peer);
-    let auth = AuthState::new(server_node)
+    let auth = AuthState::new(&server_key)
         .with_limits(ReplayLimits {
             per_node: 1_000,
             per_stranger: 5,
@@ -741,7 +741,7 @@ fn a_request_captured_for_one_server_is_refused_by_another() {
     assert!(answer.contains("auth_wrong_server"), "{answer}");
 
     // A header of the first scheme (no server in it) is refused as such.
-    let old = text.replacen("asyncpay-v2 ", "asyncpay-v1 ", 1);
+    let old = text.replacen("asyncpay-v3 ", "asyncpay-v1 ", 1);
     let answer = replay(&server2.url, old.as_bytes());
     assert!(answer.contains("auth_unsupported_scheme"), "{answer}");
 }

@@ -110,7 +110,7 @@ impl TestServer {
     }
 
     fn plain() -> TestServer {
-        TestServer::start(ephemeral(), AuthState::new(server_node()))
+        TestServer::start(ephemeral(), AuthState::new(&secret(99)))
     }
 
     fn url(&self) -> String {
@@ -266,7 +266,7 @@ fn unsigned_request_is_401_with_a_code() {
     let (status, body, headers) = raw(&server.url(), "POST", "/v1/echo", None, b"{}");
     assert_eq!(status, 401);
     assert_error(&body, "auth_missing");
-    assert_eq!(headers["www-authenticate"], "asyncpay-v2");
+    assert_eq!(headers["www-authenticate"], "asyncpay-v3, asyncpay-v2");
     let (status, body, _) = raw(&server.url(), "GET", "/v1/whoami", None, b"");
     assert_eq!(status, 401);
     assert_error(&body, "auth_missing");
@@ -321,6 +321,71 @@ fn wrong_signatures_are_401() {
     assert_eq!(status, 200, "{value}");
 }
 
+/// A v3 request MAC'd under `key`'s request key with the test server, claiming `node`.
+fn mac(key: u8, node: NodeId, target: &str, body: &[u8]) -> AuthHeader {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).unwrap();
+    let server = server_node();
+    let request_key = asyncpay::net::auth::request_key(&secret(key), &server, &node, &server);
+    AuthHeader::mac(
+        &request_key,
+        &node,
+        &server,
+        "POST",
+        target,
+        body,
+        now(),
+        nonce,
+    )
+}
+
+/// asyncpay-v3: a MAC proves the node only under the request key of that node and this
+/// server. Someone who knows both node ids (they are public) but holds neither key, and
+/// MACs under a key of their own, is refused; so is a flipped byte of a genuine MAC.
+#[test]
+fn a_mac_made_without_the_node_s_key_is_401() {
+    let server = TestServer::plain();
+    let body = br#"{"a":1}"#;
+    let node7 = node_of(&secret(7));
+    let genuine = mac(7, node7, "/v1/echo", body);
+    let forged = mac(8, node7, "/v1/echo", body);
+    let mut flipped = mac(7, node7, "/v1/echo", body);
+    let asyncpay::net::auth::Proof::Mac(m) = &mut flipped.proof else {
+        unreachable!()
+    };
+    m[0] ^= 1;
+    for bad in [forged, flipped] {
+        let (status, value, _) = raw(
+            &server.url(),
+            "POST",
+            "/v1/echo",
+            Some(&bad.to_string()),
+            body,
+        );
+        assert_eq!(status, 401);
+        assert_error(&value, "auth_bad_signature");
+    }
+    let (status, value, _) = raw(
+        &server.url(),
+        "POST",
+        "/v1/echo",
+        Some(&genuine.to_string()),
+        body,
+    );
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["node"], json!(node7));
+    // The same request again is a replay.
+    let (status, value, _) = raw(
+        &server.url(),
+        "POST",
+        "/v1/echo",
+        Some(&genuine.to_string()),
+        body,
+    );
+    assert_eq!(status, 401);
+    assert_error(&value, "auth_replayed");
+}
+
 #[test]
 fn a_replayed_request_is_401_replayed() {
     let server = TestServer::plain();
@@ -371,7 +436,7 @@ fn stale_timestamps_are_401() {
     // A server whose clock is 10 minutes ahead refuses the real client, with a hint.
     let skewed = TestServer::start(
         ephemeral(),
-        AuthState::new(server_node()).with_clock(|| now() + 600),
+        AuthState::new(&secret(99)).with_clock(|| now() + 600),
     );
     let (status, code, message) = api_error(skewed.client(7).get::<Value>("/v1/whoami"));
     assert_eq!((status, code.as_str()), (401, "auth_stale_timestamp"));
@@ -434,7 +499,7 @@ fn oversized_body_is_413() {
             max_body_bytes: 100,
             ..ephemeral()
         },
-        AuthState::new(server_node()),
+        AuthState::new(&secret(99)),
     );
     let (status, code, _) = api_error(
         small
@@ -562,7 +627,7 @@ fn https_with_a_self_signed_certificate() {
             tls: Some(files),
             ..ephemeral()
         },
-        AuthState::new(server_node()),
+        AuthState::new(&secret(99)),
     );
     assert!(server.url().starts_with("https://127.0.0.1:"));
 
@@ -670,7 +735,7 @@ fn shutdown_finishes_in_flight_requests_then_stops_listening() {
             tls: tls.then_some(files),
             ..ephemeral()
         };
-        let server = TestServer::start(config, AuthState::new(server_node()));
+        let server = TestServer::start(config, AuthState::new(&secret(99)));
         let url = server.url();
         let addr = server.addr();
         let ca = tls.then_some(ca);
@@ -715,7 +780,7 @@ fn shutdown_finishes_in_flight_requests_then_stops_listening() {
 #[ignore]
 fn echo_throughput() {
     // A known node (its own, large budget), as a channel peer of S would be.
-    let auth = AuthState::new(server_node())
+    let auth = AuthState::new(&secret(99))
         .with_limits(asyncpay::net::ReplayLimits {
             per_node: 10_000_000,
             ..Default::default()

@@ -844,7 +844,7 @@ async fn listen_http(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> CliResult<(ServerHandle, Arc<Mailbox>, AuthState)> {
     let journal = core.data_dir().join("replay");
-    let auth = AuthState::new(core.node_id())
+    let auth = AuthState::new(&core.node_secret())
         .with_journal(&journal)
         .map_err(|e| {
             CliError::failed(format!(

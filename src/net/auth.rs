@@ -1,6 +1,10 @@
-//! Request authentication: every client request carries a BIP340 signature by the client's
-//! node key over the request (the server it is for, method, path and query, timestamp, nonce,
-//! body hash).
+//! Request authentication: every client request carries proof of the client's node key over
+//! the request (the server it is for, method, path and query, timestamp, nonce, body hash):
+//! an HMAC under a key only the client and that server can derive (`asyncpay-v3`: ECDH of
+//! the two node keys, see [`request_key`]), or a BIP340 signature by the node key
+//! (`asyncpay-v2`, still accepted). The MAC costs a hash where a signature cost a
+//! verification at the server and a signing at the client (issue 10); both ends derive the
+//! key once per peer.
 //!
 //! No I/O and no clock here: callers pass `now` (unix seconds), so the rules are unit-tested
 //! directly. The exact layout is documented in `docs/api.md` ("Authentication").
@@ -8,17 +12,26 @@
 //! Header grammar (one line, single spaces):
 //!
 //! ```text
+//! Authorization: asyncpay-v3 node=<66 hex>, server=<66 hex>, ts=<unix seconds>,
+//!                nonce=<32 hex>, body=<64 hex>, mac=<64 hex>
 //! Authorization: asyncpay-v2 node=<66 hex>, server=<66 hex>, ts=<unix seconds>,
 //!                nonce=<32 hex>, body=<64 hex>, sig=<128 hex>
 //! ```
 //!
-//! Signed message: `SHA256(preimage)` with
+//! `mac = HMAC-SHA256(request_key, preimage("asyncpay/request/v3"))`; the signed message of
+//! v2 is `SHA256(preimage("asyncpay/request/v2"))`, with
 //!
 //! ```text
-//! preimage = "asyncpay/request/v2\n" || node_hex || "\n" || server_hex || "\n" || METHOD
-//!            || "\n" || path_and_query || "\n" || ts || "\n" || nonce_hex || "\n"
-//!            || hex(SHA256(body))
+//! preimage(tag) = tag || "\n" || node_hex || "\n" || server_hex || "\n" || METHOD
+//!                 || "\n" || path_and_query || "\n" || ts || "\n" || nonce_hex || "\n"
+//!                 || hex(SHA256(body))
+//! request_key   = HMAC-SHA256(SHA256(compressed(ECDH point)),
+//!                             "asyncpay/request-key/v3\n" || node_hex || "\n" || server_hex)
 //! ```
+//!
+//! - Only the client's node key and the server's can make the request key, so a v3 request
+//!   proves the node to that server alone (which could make one itself: it is proof to the
+//!   server, not to anyone else, and nothing S keeps rests on more).
 //!
 //! - The node id is part of the preimage: BIP340 verifies against the x-only key, so without
 //!   it a captured request could be replayed under the other parity of the same x coordinate.
@@ -33,13 +46,32 @@ use std::fmt;
 use std::str::FromStr;
 
 use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::{Hmac, HmacEngine};
 use bitcoin::hex::{DisplayHex, FromHex};
-use bitcoin::secp256k1::{schnorr, Keypair, Message, PublicKey, SecretKey};
+use bitcoin::secp256k1::{ecdh::SharedSecret, schnorr, Keypair, Message, PublicKey, SecretKey};
+use subtle::ConstantTimeEq;
 
 use crate::keys::NodeId;
 
-/// The scheme name in the `Authorization` header.
+/// The scheme name of signed requests in the `Authorization` header.
 pub const SCHEME: &str = "asyncpay-v2";
+
+/// The scheme name of MAC'd requests (what [`crate::net::Client`] sends).
+pub const MAC_SCHEME: &str = "asyncpay-v3";
+
+/// What a 401 answer offers (`WWW-Authenticate`): both schemes, the MAC'd one first.
+pub const CHALLENGE: &str = "asyncpay-v3, asyncpay-v2";
+
+/// The tag that starts a v3 request's MAC'd preimage.
+pub const MAC_DOMAIN_TAG: &str = "asyncpay/request/v3";
+
+/// The tag of [`request_key`]'s derivation.
+pub const REQUEST_KEY_TAG: &str = "asyncpay/request-key/v3";
+
+/// Request keys a server keeps derived (one ECDH each); past this many it starts over, so a
+/// flood of new node ids costs memory no more than this, and each costs the ECDH a
+/// signature check cost before.
+const MAX_REQUEST_KEYS: usize = 65_536;
 
 /// The scheme of the first version, which did not name the server; refused.
 pub const OLD_SCHEME: &str = "asyncpay-v1";
@@ -81,15 +113,15 @@ pub enum AuthError {
     )]
     UnsupportedScheme,
     /// The header does not follow the grammar.
-    #[error("malformed Authorization header: {reason}; expected '{SCHEME} node=<66 hex>, server=<66 hex>, ts=<unix seconds>, nonce=<32 hex>, body=<64 hex>, sig=<128 hex>'")]
+    #[error("malformed Authorization header: {reason}; expected '{MAC_SCHEME} node=<66 hex>, server=<66 hex>, ts=<unix seconds>, nonce=<32 hex>, body=<64 hex>, mac=<64 hex>' (or '{SCHEME} …, sig=<128 hex>')")]
     Malformed {
         /// What is wrong with it.
         reason: String,
     },
-    /// The signature does not verify for the claimed node id and this request.
+    /// The signature (or MAC) does not verify for the claimed node id and this request.
     #[error(
-        "the request signature does not verify for node {node}; sign the exact server, method, \
-         path, query and body hash with the key of that node id"
+        "the request's signature or MAC does not verify for node {node}; sign (or MAC) the \
+         exact server, method, path, query and body hash with the key of that node id"
     )]
     BadSignature {
         /// The node id the header claims.
@@ -197,12 +229,84 @@ pub fn signing_preimage(
     nonce: &[u8; 16],
     body_hash: &[u8; 32],
 ) -> Vec<u8> {
-    format!(
-        "{DOMAIN_TAG}\n{node}\n{server}\n{method}\n{path_and_query}\n{ts}\n{}\n{}",
-        nonce.to_lower_hex_string(),
-        body_hash.to_lower_hex_string()
-    )
-    .into_bytes()
+    let fields = Fields {
+        node,
+        server,
+        method,
+        path_and_query,
+        ts,
+        nonce,
+        body_hash,
+    };
+    fields.preimage(DOMAIN_TAG)
+}
+
+/// What a request's proof covers.
+struct Fields<'a> {
+    node: &'a NodeId,
+    server: &'a NodeId,
+    method: &'a str,
+    path_and_query: &'a str,
+    ts: u64,
+    nonce: &'a [u8; 16],
+    body_hash: &'a [u8; 32],
+}
+
+impl Fields<'_> {
+    fn preimage(&self, tag: &str) -> Vec<u8> {
+        let Fields {
+            node,
+            server,
+            method,
+            path_and_query,
+            ts,
+            nonce,
+            body_hash,
+        } = self;
+        format!(
+            "{tag}\n{node}\n{server}\n{method}\n{path_and_query}\n{ts}\n{}\n{}",
+            nonce.to_lower_hex_string(),
+            body_hash.to_lower_hex_string()
+        )
+        .into_bytes()
+    }
+
+    /// `HMAC-SHA256(key, preimage(MAC_DOMAIN_TAG))`.
+    fn mac(&self, key: &RequestKey) -> [u8; 32] {
+        let mut engine = HmacEngine::<sha256::Hash>::new(&key.0);
+        bitcoin::hashes::HashEngine::input(&mut engine, &self.preimage(MAC_DOMAIN_TAG));
+        Hmac::<sha256::Hash>::from_engine(engine).to_byte_array()
+    }
+}
+
+/// The key of asyncpay-v3 requests between `node` and `server`: `own` is one's own node
+/// secret, `peer` the other's node id (the client: `server`; the server: `node`). Both ends
+/// get the same key; nobody else can.
+pub fn request_key(own: &SecretKey, peer: &NodeId, node: &NodeId, server: &NodeId) -> RequestKey {
+    let shared = SharedSecret::new(&peer.0, own);
+    let mut engine = HmacEngine::<sha256::Hash>::new(&shared.secret_bytes());
+    bitcoin::hashes::HashEngine::input(
+        &mut engine,
+        format!("{REQUEST_KEY_TAG}\n{node}\n{server}").as_bytes(),
+    );
+    RequestKey(Hmac::<sha256::Hash>::from_engine(engine).to_byte_array())
+}
+
+/// The key a client and a server MAC requests with ([`request_key`]). Secret: never shown,
+/// wiped when dropped.
+#[derive(Clone)]
+pub struct RequestKey([u8; 32]);
+
+impl fmt::Debug for RequestKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RequestKey(…)")
+    }
+}
+
+impl Drop for RequestKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
 }
 
 /// The 32-byte message the BIP340 signature covers: `SHA256(signing_preimage(..))`.
@@ -232,8 +336,17 @@ pub struct AuthHeader {
     pub nonce: [u8; 16],
     /// `SHA256(body)`.
     pub body_hash: [u8; 32],
-    /// BIP340 signature by `node` over [`signing_digest`].
-    pub sig: schnorr::Signature,
+    /// The proof that `node` made the request.
+    pub proof: Proof,
+}
+
+/// How a request proves its node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// asyncpay-v2: BIP340 signature by `node` over [`signing_digest`].
+    Sig(schnorr::Signature),
+    /// asyncpay-v3: HMAC-SHA256 under [`request_key`] over the v3 preimage.
+    Mac([u8; 32]),
 }
 
 /// The node key `secret` as the keypair [`AuthHeader::sign`] signs with (make it once per
@@ -276,14 +389,79 @@ impl AuthHeader {
             ts,
             nonce,
             body_hash,
-            sig,
+            proof: Proof::Sig(sig),
         }
     }
 
-    /// Checks the signature against this request, with the body hash the header declares.
-    /// Does not look at the body ([`AuthHeader::check_body`]), the clock or the replay cache
-    /// ([`verify_request`]).
+    /// MACs a request of `node` for `server` under their [`request_key`] `key`, at time
+    /// `ts` with `nonce` (asyncpay-v3).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mac(
+        key: &RequestKey,
+        node: &NodeId,
+        server: &NodeId,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        ts: u64,
+        nonce: [u8; 16],
+    ) -> AuthHeader {
+        let body_hash = body_hash(body);
+        let fields = Fields {
+            node,
+            server,
+            method,
+            path_and_query,
+            ts,
+            nonce: &nonce,
+            body_hash: &body_hash,
+        };
+        AuthHeader {
+            node: *node,
+            server: *server,
+            ts,
+            nonce,
+            body_hash,
+            proof: Proof::Mac(fields.mac(key)),
+        }
+    }
+
+    /// Checks the proof against this request, with the body hash the header declares: a
+    /// signature against `node`, a MAC under the key `key_of` gives for `node`. Does not
+    /// look at the body, the server field, the clock or the replay cache.
+    fn verify_proof(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        key_of: impl FnOnce(&NodeId) -> RequestKey,
+    ) -> Result<(), AuthError> {
+        let mac = match &self.proof {
+            Proof::Sig(_) => return self.verify_signature(method, path_and_query),
+            Proof::Mac(mac) => mac,
+        };
+        let fields = Fields {
+            node: &self.node,
+            server: &self.server,
+            method,
+            path_and_query,
+            ts: self.ts,
+            nonce: &self.nonce,
+            body_hash: &self.body_hash,
+        };
+        if bool::from(fields.mac(&key_of(&self.node))[..].ct_eq(&mac[..])) {
+            Ok(())
+        } else {
+            Err(AuthError::BadSignature { node: self.node })
+        }
+    }
+
+    /// Checks the signature against this request, with the body hash the header declares
+    /// (a v3 header, which has none, fails). Does not look at the body
+    /// ([`AuthHeader::check_body`]), the clock or the replay cache ([`verify_request`]).
     pub fn verify_signature(&self, method: &str, path_and_query: &str) -> Result<(), AuthError> {
+        let Proof::Sig(sig) = &self.proof else {
+            return Err(AuthError::BadSignature { node: self.node });
+        };
         let digest = signing_digest(
             &self.node,
             &self.server,
@@ -295,7 +473,7 @@ impl AuthHeader {
         );
         let (xonly, _parity) = self.node.0.x_only_public_key();
         secp()
-            .verify_schnorr(&self.sig, &Message::from_digest(digest), &xonly)
+            .verify_schnorr(sig, &Message::from_digest(digest), &xonly)
             .map_err(|_| AuthError::BadSignature { node: self.node })
     }
 
@@ -323,15 +501,18 @@ impl AuthHeader {
 
 impl fmt::Display for AuthHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (scheme, name, proof) = match &self.proof {
+            Proof::Sig(sig) => (SCHEME, "sig", sig.serialize().to_lower_hex_string()),
+            Proof::Mac(mac) => (MAC_SCHEME, "mac", mac.to_lower_hex_string()),
+        };
         write!(
             f,
-            "{SCHEME} node={}, server={}, ts={}, nonce={}, body={}, sig={}",
+            "{scheme} node={}, server={}, ts={}, nonce={}, body={}, {name}={proof}",
             self.node,
             self.server,
             self.ts,
             self.nonce.to_lower_hex_string(),
             self.body_hash.to_lower_hex_string(),
-            self.sig.serialize().to_lower_hex_string()
         )
     }
 }
@@ -386,8 +567,9 @@ fn node_id(name: &str, value: &str, known: Option<&NodeId>) -> Result<NodeId, Au
 impl FromStr for AuthHeader {
     type Err = AuthError;
 
-    /// Parses `asyncpay-v2 node=.., server=.., ts=.., nonce=.., body=.., sig=..` (parameters
-    /// in any order, each exactly once, optional spaces after commas).
+    /// Parses `asyncpay-v3 node=.., server=.., ts=.., nonce=.., body=.., mac=..` or
+    /// `asyncpay-v2 …, sig=..` (parameters in any order, each exactly once, optional spaces
+    /// after commas).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         AuthHeader::parse(s, None)
     }
@@ -402,16 +584,19 @@ impl AuthHeader {
         {
             return Err(AuthError::UnsupportedScheme);
         }
-        let rest = s
-            .strip_prefix(SCHEME)
-            .and_then(|r| r.strip_prefix(' '))
-            .ok_or_else(|| {
-                malformed(format!(
-                    "the scheme must be '{SCHEME}' followed by a space, got '{}'",
+        let scheme = |name: &str| s.strip_prefix(name).and_then(|r| r.strip_prefix(' '));
+        let (rest, proof_name) = match (scheme(MAC_SCHEME), scheme(SCHEME)) {
+            (Some(rest), _) => (rest, "mac"),
+            (None, Some(rest)) => (rest, "sig"),
+            (None, None) => {
+                return Err(malformed(format!(
+                    "the scheme must be '{MAC_SCHEME}' or '{SCHEME}' followed by a space, got \
+                     '{}'",
                     truncate(s)
-                ))
-            })?;
-        let (mut node, mut server, mut ts, mut nonce, mut body, mut sig) =
+                )))
+            }
+        };
+        let (mut node, mut server, mut ts, mut nonce, mut body, mut proof) =
             (None, None, None, None, None, None);
         for param in rest.split(',') {
             let param = param.trim_start_matches(' ');
@@ -424,7 +609,7 @@ impl AuthHeader {
                 "ts" => &mut ts,
                 "nonce" => &mut nonce,
                 "body" => &mut body,
-                "sig" => &mut sig,
+                name if name == proof_name => &mut proof,
                 other => {
                     return Err(malformed(format!(
                         "unknown parameter '{}'",
@@ -442,7 +627,7 @@ impl AuthHeader {
         let ts = ts.ok_or_else(|| missing("ts"))?;
         let nonce = nonce.ok_or_else(|| missing("nonce"))?;
         let body = body.ok_or_else(|| missing("body"))?;
-        let sig = sig.ok_or_else(|| missing("sig"))?;
+        let proof = proof.ok_or_else(|| missing(proof_name))?;
 
         let node = node_id("node", node, None)?;
         let server = node_id("server", server, this_server)?;
@@ -458,16 +643,22 @@ impl AuthHeader {
         })?;
         let nonce: [u8; 16] = lower_hex("nonce", nonce)?;
         let body_hash: [u8; 32] = lower_hex("body", body)?;
-        let sig_bytes: [u8; 64] = lower_hex("sig", sig)?;
-        let sig = schnorr::Signature::from_slice(&sig_bytes)
-            .map_err(|e| malformed(format!("sig: {e}")))?;
+        let proof = if proof_name == "mac" {
+            Proof::Mac(lower_hex("mac", proof)?)
+        } else {
+            let sig_bytes: [u8; 64] = lower_hex("sig", proof)?;
+            Proof::Sig(
+                schnorr::Signature::from_slice(&sig_bytes)
+                    .map_err(|e| malformed(format!("sig: {e}")))?,
+            )
+        };
         Ok(AuthHeader {
             node,
             server,
             ts,
             nonce,
             body_hash,
-            sig,
+            proof,
         })
     }
 }
@@ -480,7 +671,7 @@ impl AuthHeader {
 #[allow(clippy::too_many_arguments)]
 pub fn verify_request(
     header: Option<&str>,
-    server: &NodeId,
+    server: &Verifier,
     method: &str,
     path_and_query: &str,
     body: &[u8],
@@ -495,21 +686,69 @@ pub fn verify_request(
 }
 
 /// The stateless part of [`verify_request`], done before the body is read: header present
-/// and well-formed, for `server`, timestamp within the window, signature valid over the
-/// declared body hash. The caller must still check the body ([`AuthHeader::check_body`]) and
-/// record the nonce ([`ReplayCache::check_and_insert`]) before accepting the request.
+/// and well-formed, for `server`, timestamp within the window, signature or MAC valid over
+/// the declared body hash. The caller must still check the body ([`AuthHeader::check_body`])
+/// and record the nonce ([`ReplayCache::check_and_insert`]) before accepting the request.
 pub fn verify_signed(
     header: Option<&str>,
-    server: &NodeId,
+    server: &Verifier,
     method: &str,
     path_and_query: &str,
     now: u64,
 ) -> Result<AuthHeader, AuthError> {
-    let header = AuthHeader::parse(header.ok_or(AuthError::Missing)?, Some(server))?;
+    let header = AuthHeader::parse(header.ok_or(AuthError::Missing)?, Some(&server.node))?;
     check_clock(header.ts, now)?;
-    header.check_server(server)?;
-    header.verify_signature(method, path_and_query)?;
+    header.check_server(&server.node)?;
+    header.verify_proof(method, path_and_query, |node| server.key_for(node))?;
     Ok(header)
+}
+
+/// What a server checks requests with: its node id, and its node secret for the request keys
+/// of asyncpay-v3, which it keeps derived by client (at most `MAX_REQUEST_KEYS`).
+pub struct Verifier {
+    node: NodeId,
+    secret: SecretKey,
+    keys: std::sync::Mutex<HashMap<NodeKey, RequestKey>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// The verifier of the server whose node secret is `secret`.
+    pub fn new(secret: &SecretKey) -> Verifier {
+        Verifier {
+            node: NodeId(secret.public_key(secp())),
+            secret: *secret,
+            keys: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The server's node id: requests must be made for it.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The request key of client `node` with this server.
+    fn key_for(&self, node: &NodeId) -> RequestKey {
+        let lock = || self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        let id = node.0.serialize();
+        if let Some(key) = lock().get(&id) {
+            return key.clone();
+        }
+        let key = request_key(&self.secret, node, node, &self.node);
+        let mut keys = lock();
+        if keys.len() >= MAX_REQUEST_KEYS {
+            keys.clear();
+        }
+        keys.insert(id, key.clone());
+        key
+    }
 }
 
 /// `Ok` when `ts` is at most [`MAX_CLOCK_SKEW_SECS`] before and [`MAX_FUTURE_SKEW_SECS`]
@@ -782,7 +1021,7 @@ mod tests {
     ) -> Result<NodeId, AuthError> {
         verify_request(
             Some(value),
-            &server(),
+            &Verifier::new(&key(99)),
             "POST",
             "/v1/echo?x=1",
             body,
@@ -834,6 +1073,125 @@ mod tests {
         let got = verify(&mut cache, &value, b"{\"a\":1}", NOW + 5).unwrap();
         assert_eq!(got, parsed.node);
         assert_eq!(cache.len(), 1);
+    }
+
+    /// A v3 header MAC'd by node 7 for the server (key 99).
+    fn macd(client: u8, server_key: u8, body: &[u8], ts: u64, nonce: [u8; 16]) -> AuthHeader {
+        let server = node(server_key);
+        let key = request_key(&key(client), &server, &node(client), &server);
+        AuthHeader::mac(
+            &key,
+            &node(client),
+            &server,
+            "POST",
+            "/v1/echo?x=1",
+            body,
+            ts,
+            nonce,
+        )
+    }
+
+    #[test]
+    fn request_keys_agree_at_both_ends_and_nowhere_else() {
+        let (c, s) = (node(7), server());
+        let at_client = request_key(&key(7), &s, &c, &s);
+        let at_server = request_key(&key(99), &c, &c, &s);
+        assert_eq!(at_client.0, at_server.0);
+        // Another client, another server, or the roles swapped: another key.
+        for other in [
+            request_key(&key(8), &s, &node(8), &s),
+            request_key(&key(7), &node(98), &c, &node(98)),
+            request_key(&key(7), &s, &s, &c),
+        ] {
+            assert_ne!(other.0, at_client.0);
+        }
+        assert_eq!(format!("{at_client:?}"), "RequestKey(…)");
+    }
+
+    #[test]
+    fn a_macd_header_round_trips_and_verifies() {
+        let h = macd(7, 99, b"{\"a\":1}", NOW, [3; 16]);
+        let value = h.to_string();
+        assert!(value.starts_with("asyncpay-v3 node=0"), "{value}");
+        assert!(
+            value.contains(", mac=") && !value.contains("sig="),
+            "{value}"
+        );
+        let parsed: AuthHeader = value.parse().unwrap();
+        assert_eq!(parsed, h);
+        assert_eq!(parsed.to_string(), value);
+        let mut cache = ReplayCache::default();
+        let got = verify(&mut cache, &value, b"{\"a\":1}", NOW + 5).unwrap();
+        assert_eq!(got, node(7));
+        // The same request again is a replay, as with a signature.
+        assert_eq!(
+            verify(&mut cache, &value, b"{\"a\":1}", NOW + 6),
+            Err(AuthError::Replayed { node: node(7) })
+        );
+        // A v3 header with a signature's parameter, or v2 with a MAC's, is malformed.
+        for wrong in [
+            value.replacen(", mac=", ", sig=", 1),
+            value.replacen("asyncpay-v3 ", "asyncpay-v2 ", 1),
+        ] {
+            assert!(
+                matches!(
+                    wrong.parse::<AuthHeader>(),
+                    Err(AuthError::Malformed { .. })
+                ),
+                "{wrong}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_macd_field_matters_and_only_the_two_keys_make_it() {
+        let body = b"body";
+        let h = macd(7, 99, body, NOW, [3; 16]);
+        let verifier = Verifier::new(&key(99));
+        let check = |h: &AuthHeader, method: &str, target: &str| {
+            h.verify_proof(method, target, |n| verifier.key_for(n))
+        };
+        check(&h, "POST", "/v1/echo?x=1").unwrap();
+        let bad = |r: Result<(), AuthError>| {
+            assert!(matches!(r, Err(AuthError::BadSignature { .. })), "{r:?}")
+        };
+        bad(check(&h, "GET", "/v1/echo?x=1"));
+        bad(check(&h, "POST", "/v1/echo?x=2"));
+        let mut tweaks: Vec<AuthHeader> = Vec::new();
+        for i in 0..6 {
+            let mut o = h.clone();
+            match i {
+                0 => o.body_hash = body_hash(b"bodY"),
+                1 => o.ts += 1,
+                2 => o.nonce[0] ^= 1,
+                3 => o.server = node(98),
+                // Node 8 claims node 7's request: the key is 8's.
+                4 => o.node = node(8),
+                _ => {
+                    let Proof::Mac(mac) = &mut o.proof else {
+                        unreachable!()
+                    };
+                    mac[31] ^= 1;
+                }
+            }
+            tweaks.push(o);
+        }
+        for o in &tweaks {
+            bad(check(o, "POST", "/v1/echo?x=1"));
+        }
+        // A MAC made under another client's key, or for another server, claiming node 7.
+        let mut forged = macd(8, 99, body, NOW, [3; 16]);
+        forged.node = node(7);
+        bad(check(&forged, "POST", "/v1/echo?x=1"));
+        let mut elsewhere = macd(7, 98, body, NOW, [3; 16]);
+        elsewhere.server = server();
+        bad(check(&elsewhere, "POST", "/v1/echo?x=1"));
+        // A header for another server is refused as such before any key is derived.
+        let for_98 = macd(7, 98, body, NOW, [4; 16]).to_string();
+        assert!(matches!(
+            verify(&mut ReplayCache::default(), &for_98, body, NOW),
+            Err(AuthError::WrongServer { .. })
+        ));
     }
 
     #[test]
@@ -929,7 +1287,15 @@ mod tests {
         let cases: Vec<(String, &str)> = vec![
             ("".into(), "scheme"),
             ("Bearer abc".into(), "scheme"),
-            (good.replacen("asyncpay-v2 ", "asyncpay-v3 ", 1), "scheme"),
+            (good.replacen("asyncpay-v2 ", "asyncpay-v4 ", 1), "scheme"),
+            (
+                good.replacen("asyncpay-v2 ", "asyncpay-v3 ", 1),
+                "unknown parameter 'sig'",
+            ),
+            (
+                macd(7, 99, b"", NOW, [3; 16]).to_string() + "0",
+                "mac must be 64 lower-case hex",
+            ),
             (good.replacen("ts=", "tz=", 1), "unknown parameter 'tz'"),
             (good.replacen(", sig=", ", x", 1), "has no '='"),
             (format!("{good}, ts=1"), "appears twice"),
@@ -958,8 +1324,17 @@ mod tests {
             assert!(err.to_string().contains(expect), "{value}: {err}");
         }
         let mut cache = ReplayCache::default();
-        let err =
-            verify_request(None, &server(), "GET", "/", b"", NOW, false, &mut cache).unwrap_err();
+        let err = verify_request(
+            None,
+            &Verifier::new(&key(99)),
+            "GET",
+            "/",
+            b"",
+            NOW,
+            false,
+            &mut cache,
+        )
+        .unwrap_err();
         assert_eq!(err, AuthError::Missing);
         assert_eq!(err.code(), "auth_missing");
         // Spaces after commas are optional.
@@ -1205,5 +1580,42 @@ mod doc_vector {
         let header = AuthHeader::sign(&keypair(&secret), &server, method, target, body, ts, nonce);
         header.verify_signature(method, target).unwrap();
         header.check_body(body).unwrap();
+
+        // asyncpay-v3: the request key, then the MAC of the same request.
+        let server_secret = SecretKey::from_slice(&[2; 32]).unwrap();
+        let key = request_key(&secret, &server, &node, &server);
+        assert_eq!(
+            key.0.to_lower_hex_string(),
+            request_key(&server_secret, &node, &node, &server)
+                .0
+                .to_lower_hex_string()
+        );
+        assert_eq!(
+            key.0.to_lower_hex_string(),
+            "2e9ab2899e4cb1d07155870d772b2522914de09bd46af159b4931b7a27e1a9f3"
+        );
+        let header = AuthHeader::mac(&key, &node, &server, method, target, body, ts, nonce);
+        assert_eq!(
+            header.to_string(),
+            "asyncpay-v3 node=031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f, \
+             server=024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766, \
+             ts=1700000000, nonce=000102030405060708090a0b0c0d0e0f, \
+             body=2430f1a2ad2982d0067885488a4c89e21ad1d7c83b115ba8f1b20acc88dfaea8, \
+             mac=fc5802c331ff059c14a0644d5f5ba14426e69545813f7df2df8b8d4c6afd02b4"
+        );
+        let mut cache = ReplayCache::default();
+        let verifier = Verifier::new(&server_secret);
+        let value = header.to_string();
+        verify_request(
+            Some(&value),
+            &verifier,
+            method,
+            target,
+            body,
+            ts,
+            false,
+            &mut cache,
+        )
+        .unwrap();
     }
 }

@@ -24,7 +24,7 @@ use ureq::http::{Response, Uri};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
-use super::auth::AuthHeader;
+use super::auth::{request_key, AuthHeader, RequestKey};
 use super::{sanitize, ErrorBody, NetError};
 use crate::keys::NodeId;
 
@@ -75,8 +75,10 @@ pub struct Client {
     /// The node key, with its public key computed once (not at every request).
     keypair: Keypair,
     node: NodeId,
-    /// The server's node id requests are signed for (pinned, or read from `/v1/info`).
+    /// The server's node id requests are made for (pinned, or read from `/v1/info`).
     server: OnceLock<NodeId>,
+    /// The key requests to that server are MAC'd with (asyncpay-v3), derived once.
+    request_key: OnceLock<(NodeId, RequestKey)>,
     /// Pinned with [`Client::pinned_to`]: before the first signed request, the node id the
     /// server shows at `GET /v1/info` must be the pinned one (set once it was).
     verify_pinned: bool,
@@ -146,6 +148,7 @@ impl Client {
             keypair,
             node,
             server: OnceLock::new(),
+            request_key: OnceLock::new(),
             verify_pinned: false,
             verified: OnceLock::new(),
             max_response_bytes: options.max_response_bytes,
@@ -167,6 +170,18 @@ impl Client {
     pub fn pinned_to(mut self, server: NodeId) -> Client {
         self.verify_pinned = true;
         self.with_server_id(server)
+    }
+
+    /// The key of asyncpay-v3 requests to `server` (derived at the first one).
+    fn request_key(&self, server: &NodeId) -> RequestKey {
+        let derive = || {
+            let own = self.keypair.secret_key();
+            (*server, request_key(&own, server, &self.node, server))
+        };
+        match self.request_key.get_or_init(derive) {
+            (for_server, key) if for_server == server => key.clone(),
+            _ => derive().1,
+        }
     }
 
     /// The node id requests are signed for: the pinned one, else the one the server shows at
@@ -305,8 +320,9 @@ impl Client {
         let server = self.server_id()?;
         let body = body(&server, ts, &nonce)?;
         let signed_body = body.as_deref().unwrap_or(&[]);
-        let auth = AuthHeader::sign(
-            &self.keypair,
+        let auth = AuthHeader::mac(
+            &self.request_key(&server),
+            &self.node,
             &server,
             method,
             &target,

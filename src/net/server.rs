@@ -20,10 +20,9 @@
 //! }
 //!
 //! # async fn run() -> Result<(), asyncpay::net::NetError> {
-//! # let server_id: asyncpay::keys::NodeId =
-//! #     "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f".parse().unwrap();
-//! // Requests must be signed for this server's node id.
-//! let auth = AuthState::new(server_id);
+//! # let node_secret = bitcoin::secp256k1::SecretKey::from_slice(&[1; 32]).unwrap();
+//! // Requests must be made for this server's node id (its node secret checks their MACs).
+//! let auth = AuthState::new(&node_secret);
 //! // Routes behind `protect` need a valid signature; the others are open.
 //! let signed = auth.protect(Router::new().route("/v1/echo", post(echo)));
 //! let router = Router::new().route("/v1/info", get(info)).merge(signed);
@@ -282,7 +281,7 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(auth::SCHEME),
+                HeaderValue::from_static(auth::CHALLENGE),
             );
         }
         if self.status == StatusCode::TOO_MANY_REQUESTS {
@@ -373,7 +372,7 @@ pub type KnownNodes = Arc<dyn Fn(&NodeId) -> bool + Send + Sync>;
 /// Clones share the cache, so use one `AuthState` for all routes of a server.
 #[derive(Clone)]
 pub struct AuthState {
-    server: NodeId,
+    server: Arc<auth::Verifier>,
     replay: Arc<Mutex<ReplayCache>>,
     clock: Clock,
     known: Option<KnownNodes>,
@@ -384,7 +383,7 @@ pub struct AuthState {
 impl std::fmt::Debug for AuthState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthState")
-            .field("server", &self.server)
+            .field("server", &self.server.node())
             .finish_non_exhaustive()
     }
 }
@@ -397,11 +396,12 @@ pub fn system_clock() -> u64 {
 }
 
 impl AuthState {
-    /// Authentication for the server whose node id is `server`: the system clock and a
-    /// replay cache with the default budgets. Only `server` itself (the operator) is known.
-    pub fn new(server: NodeId) -> AuthState {
+    /// Authentication for the server whose node secret is `node_secret` (requests are made
+    /// for its node id): the system clock and a replay cache with the default budgets. Only
+    /// the server itself (the operator) is known.
+    pub fn new(node_secret: &bitcoin::secp256k1::SecretKey) -> AuthState {
         AuthState {
-            server,
+            server: Arc::new(auth::Verifier::new(node_secret)),
             replay: Arc::new(Mutex::new(ReplayCache::new(ReplayLimits::default()))),
             clock: Arc::new(system_clock),
             known: None,
@@ -452,7 +452,7 @@ impl AuthState {
 
     /// The node id requests must be signed for.
     pub fn server(&self) -> NodeId {
-        self.server
+        self.server.node()
     }
 
     /// Why a sync of the replay journal failed, if one did: final, every state-changing
@@ -510,7 +510,7 @@ impl AuthState {
     }
 
     fn is_known_now(&self, node: &NodeId) -> bool {
-        *node == self.server || self.known.as_ref().is_some_and(|k| k(node))
+        *node == self.server.node() || self.known.as_ref().is_some_and(|k| k(node))
     }
 
     /// Verifies one whole request (parsed header, server, clock, signature, body, replay and
@@ -543,7 +543,7 @@ impl AuthState {
     ) -> Result<(AuthHeader, bool), AuthError> {
         let now = (self.clock)();
         let header = auth::verify_signed(header, &self.server, method, path_and_query, now)?;
-        let mut known = header.node == self.server;
+        let mut known = header.node == self.server.node();
         let first = self.cache().check(&header.node, &header.nonce, now, known);
         match first {
             Ok(()) => {}

@@ -1078,6 +1078,12 @@ impl ServerCore {
         self.keys.node_id()
     }
 
+    /// S's node secret: its authentication layer derives the request keys of clients with
+    /// it.
+    pub fn node_secret(&self) -> bitcoin::secp256k1::SecretKey {
+        self.keys.node_secret()
+    }
+
     /// S's data dir (where the replay journal lives, next to the store's files).
     pub fn data_dir(&self) -> &std::path::Path {
         self.store.dir()
