@@ -91,6 +91,10 @@ struct TestServer {
 
 impl TestServer {
     fn start(config: ServerConfig, auth: AuthState) -> TestServer {
+        TestServer::serving(config, router(&auth))
+    }
+
+    fn serving(config: ServerConfig, router: Router) -> TestServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -98,7 +102,7 @@ impl TestServer {
             .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = rt
-            .block_on(serve(router(&auth), &config, async {
+            .block_on(serve(router, &config, async {
                 let _ = rx.await;
             }))
             .unwrap();
@@ -384,6 +388,50 @@ fn a_mac_made_without_the_node_s_key_is_401() {
     );
     assert_eq!(status, 401);
     assert_error(&value, "auth_replayed");
+}
+
+/// A server older than asyncpay-v3 (it takes signed requests only) answers a MAC'd one 401,
+/// offering `asyncpay-v2`, before it reads the body. The client sends the same request
+/// again, signed, and signs from then on; it is served.
+#[test]
+fn a_client_signs_for_a_server_that_takes_signatures_only() {
+    let refused = Arc::new(AtomicUsize::new(0));
+    let counted = refused.clone();
+    let only_v2 = axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let counted = counted.clone();
+            async move {
+                let auth = request.headers().get("authorization").cloned();
+                if auth.is_some_and(|a| a.as_bytes().starts_with(b"asyncpay-v3 ")) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let body = json!({"error": {"code": "auth_malformed", "message": "v2 only"}});
+                    return axum::response::IntoResponse::into_response((
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        [("www-authenticate", "asyncpay-v2")],
+                        Json(body),
+                    ));
+                }
+                next.run(request).await
+            }
+        },
+    );
+    let auth = AuthState::new(&secret(99));
+    let server = TestServer::serving(ephemeral(), router(&auth).layer(only_v2));
+    let client = server.client(7);
+    for n in 0..3 {
+        let got: Value = client.post("/v1/echo", &json!({ "n": n })).unwrap();
+        assert_eq!(got["body"]["n"], json!(n));
+        assert_eq!(got["node"], json!(node_of(&secret(7))));
+    }
+    assert_eq!(
+        refused.load(Ordering::SeqCst),
+        1,
+        "signed from the first refusal on"
+    );
+    // A current server is MAC'd to: nothing refused.
+    let current = TestServer::plain();
+    let got: Value = current.client(7).post("/v1/echo", &json!({})).unwrap();
+    assert_eq!(got["node"], json!(node_of(&secret(7))));
 }
 
 #[test]

@@ -68,9 +68,9 @@ pub const MAC_DOMAIN_TAG: &str = "asyncpay/request/v3";
 /// The tag of [`request_key`]'s derivation.
 pub const REQUEST_KEY_TAG: &str = "asyncpay/request-key/v3";
 
-/// Request keys a server keeps derived (one ECDH each); past this many it starts over, so a
-/// flood of new node ids costs memory no more than this, and each costs the ECDH a
-/// signature check cost before.
+/// Request keys a server keeps derived (one ECDH each), of nodes whose request proved the
+/// key; past this many it starts over, so new node ids cost memory no more than this, and
+/// each costs the ECDH a signature check cost before.
 const MAX_REQUEST_KEYS: usize = 65_536;
 
 /// The scheme of the first version, which did not name the server; refused.
@@ -699,7 +699,18 @@ pub fn verify_signed(
     let header = AuthHeader::parse(header.ok_or(AuthError::Missing)?, Some(&server.node))?;
     check_clock(header.ts, now)?;
     header.check_server(&server.node)?;
-    header.verify_proof(method, path_and_query, |node| server.key_for(node))?;
+    let mut derived = None;
+    header.verify_proof(method, path_and_query, |node| {
+        server.key_for(node).unwrap_or_else(|| {
+            let key = server.derive(node);
+            derived = Some(key.clone());
+            key
+        })
+    })?;
+    // Kept only once a request proved it: a flood of bad MACs evicts nobody's.
+    if let Some(key) = derived {
+        server.keep(&header.node, key);
+    }
     Ok(header)
 }
 
@@ -734,20 +745,27 @@ impl Verifier {
         self.node
     }
 
-    /// The request key of client `node` with this server.
-    fn key_for(&self, node: &NodeId) -> RequestKey {
-        let lock = || self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let id = node.0.serialize();
-        if let Some(key) = lock().get(&id) {
-            return key.clone();
-        }
-        let key = request_key(&self.secret, node, node, &self.node);
-        let mut keys = lock();
+    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<NodeKey, RequestKey>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The request key of client `node` with this server, if kept.
+    fn key_for(&self, node: &NodeId) -> Option<RequestKey> {
+        self.keys().get(&node.0.serialize()).cloned()
+    }
+
+    /// The request key of client `node` with this server, derived now (one ECDH).
+    fn derive(&self, node: &NodeId) -> RequestKey {
+        request_key(&self.secret, node, node, &self.node)
+    }
+
+    /// Keeps `node`'s request key (once a request of `node` proved it).
+    fn keep(&self, node: &NodeId, key: RequestKey) {
+        let mut keys = self.keys();
         if keys.len() >= MAX_REQUEST_KEYS {
             keys.clear();
         }
-        keys.insert(id, key.clone());
-        key
+        keys.insert(node.0.serialize(), key);
     }
 }
 
@@ -1143,13 +1161,38 @@ mod tests {
         }
     }
 
+    /// The server keeps a client's request key only once a request proved it: MACs made
+    /// under other keys, whatever node ids they claim, leave nothing behind.
+    #[test]
+    fn a_request_key_is_kept_only_once_a_request_proved_it() {
+        let verifier = Verifier::new(&key(99));
+        let kept = || verifier.keys().len();
+        for claimed in 1..=5 {
+            let mut forged = macd(8, 99, b"", NOW, [claimed; 16]);
+            forged.node = node(claimed);
+            let r = verify_signed(
+                Some(&forged.to_string()),
+                &verifier,
+                "POST",
+                "/v1/echo?x=1",
+                NOW,
+            );
+            assert!(matches!(r, Err(AuthError::BadSignature { .. })), "{r:?}");
+        }
+        assert_eq!(kept(), 0);
+        let good = macd(7, 99, b"", NOW, [9; 16]).to_string();
+        verify_signed(Some(&good), &verifier, "POST", "/v1/echo?x=1", NOW).unwrap();
+        assert_eq!(kept(), 1);
+        assert!(verifier.key_for(&node(7)).is_some());
+    }
+
     #[test]
     fn every_macd_field_matters_and_only_the_two_keys_make_it() {
         let body = b"body";
         let h = macd(7, 99, body, NOW, [3; 16]);
         let verifier = Verifier::new(&key(99));
         let check = |h: &AuthHeader, method: &str, target: &str| {
-            h.verify_proof(method, target, |n| verifier.key_for(n))
+            h.verify_proof(method, target, |n| verifier.derive(n))
         };
         check(&h, "POST", "/v1/echo?x=1").unwrap();
         let bad = |r: Result<(), AuthError>| {

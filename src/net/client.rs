@@ -79,6 +79,8 @@ pub struct Client {
     server: OnceLock<NodeId>,
     /// The key requests to that server are MAC'd with (asyncpay-v3), derived once.
     request_key: OnceLock<(NodeId, RequestKey)>,
+    /// The server takes signed requests only (asyncpay-v2: older than v3).
+    signs: std::sync::atomic::AtomicBool,
     /// Pinned with [`Client::pinned_to`]: before the first signed request, the node id the
     /// server shows at `GET /v1/info` must be the pinned one (set once it was).
     verify_pinned: bool,
@@ -149,6 +151,7 @@ impl Client {
             node,
             server: OnceLock::new(),
             request_key: OnceLock::new(),
+            signs: std::sync::atomic::AtomicBool::new(false),
             verify_pinned: false,
             verified: OnceLock::new(),
             max_response_bytes: options.max_response_bytes,
@@ -320,35 +323,82 @@ impl Client {
         let server = self.server_id()?;
         let body = body(&server, ts, &nonce)?;
         let signed_body = body.as_deref().unwrap_or(&[]);
-        let auth = AuthHeader::mac(
-            &self.request_key(&server),
-            &self.node,
-            &server,
-            method,
-            &target,
-            signed_body,
-            ts,
-            nonce,
-        );
-        let auth = auth.to_string();
-        let result = match body {
+        let auth = |signed: bool| {
+            if signed {
+                AuthHeader::sign(
+                    &self.keypair,
+                    &server,
+                    method,
+                    &target,
+                    signed_body,
+                    ts,
+                    nonce,
+                )
+            } else {
+                AuthHeader::mac(
+                    &self.request_key(&server),
+                    &self.node,
+                    &server,
+                    method,
+                    &target,
+                    signed_body,
+                    ts,
+                    nonce,
+                )
+            }
+            .to_string()
+        };
+        let signed = self.signs.load(std::sync::atomic::Ordering::Relaxed);
+        let mut response = self
+            .send(method, &uri, &auth(signed), body.as_deref())
+            .map_err(|e| map_error(e, &url))?;
+        let offers = |r: &Response<Body>| {
+            r.headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if !signed
+            && response.status() == 401
+            && offers(&response).as_deref() == Some(super::auth::SCHEME)
+        {
+            // A server older than asyncpay-v3 refused the header before it read the body
+            // or recorded the nonce: the same request again, signed, and so from now on.
+            self.signs.store(true, std::sync::atomic::Ordering::Relaxed);
+            response = self
+                .send(method, &uri, &auth(true), body.as_deref())
+                .map_err(|e| map_error(e, &url))?;
+        }
+        self.decode(response, &url)
+    }
+
+    /// Sends one request with the `Authorization` header `auth`: DELETE or GET without a
+    /// body, POST with one.
+    fn send(
+        &self,
+        method: &str,
+        uri: &Uri,
+        auth: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Response<Body>, ureq::Error> {
+        match body {
             None if method == "DELETE" => self
                 .agent
                 .delete(uri)
-                .header("authorization", &auth)
+                .header("authorization", auth)
                 .header("accept", "application/json")
                 .call(),
             None => self
                 .agent
                 .get(uri)
-                .header("authorization", &auth)
+                .header("authorization", auth)
                 .header("accept", "application/json")
                 .call(),
             Some(bytes) => {
                 let mut request = self
                     .agent
                     .post(uri)
-                    .header("authorization", &auth)
+                    .header("authorization", auth)
                     .header("accept", "application/json")
                     .content_type("application/json");
                 if bytes.len() > EXPECT_CONTINUE_ABOVE {
@@ -356,11 +406,9 @@ impl Client {
                     // of the upload dying with a broken pipe.
                     request = request.header("expect", "100-continue");
                 }
-                request.send(&bytes[..])
+                request.send(bytes)
             }
-        };
-        let response = result.map_err(|e| map_error(e, &url))?;
-        self.decode(response, &url)
+        }
     }
 
     fn decode<T: DeserializeOwned>(

@@ -1,7 +1,8 @@
 //! The authenticated HTTP layer shared by the client wallet and the server S.
 //!
-//! - [`auth`]: the `Authorization: asyncpay-v2 …` scheme: every request is signed with the
-//!   client's node key (BIP340) for one server (its node id), checked against a clock window
+//! - [`auth`]: the `Authorization: asyncpay-v3 …` scheme: every request is MAC'd under a key
+//!   the client's node key and the server's derive (or, `asyncpay-v2`, signed with the
+//!   client's node key) for one server (its node id), checked against a clock window
 //!   (120 s back, 30 s ahead) and a replay cache with per-node budgets. Pure: no I/O, no
 //!   clock.
 //! - [`server`]: serving an axum [`Router`](axum::Router) over HTTP or HTTPS (rustls, ring),

@@ -450,7 +450,7 @@ impl AuthState {
             })
     }
 
-    /// The node id requests must be signed for.
+    /// The node id requests must be made for.
     pub fn server(&self) -> NodeId {
         self.server.node()
     }
@@ -572,7 +572,7 @@ impl AuthState {
     }
 }
 
-/// The node that signed the request. Only routes behind [`AuthState::protect`] have one; on
+/// The node that made the request (its MAC or signature checked). Only routes behind [`AuthState::protect`] have one; on
 /// any other route the extractor fails with 500 (a programming error), never letting an
 /// unauthenticated request through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
