@@ -310,19 +310,19 @@ fn wrong_signatures_are_401() {
     // Signed with key 8 but claiming to be node 7.
     let mut forged = sign(8, "POST", "/v1/echo", body, now());
     forged.node = node_of(&secret(7));
-    let (status, value, _) = raw(
-        &server.url(),
-        "POST",
-        "/v1/echo",
-        Some(&forged.to_string()),
-        body,
-    );
-    assert_eq!(status, 401);
-    assert_error(&value, "auth_bad_signature");
+    assert_echo_refused(&server, &forged, body, "auth_bad_signature");
 
     // The untampered header works (so the above failed for the right reason).
     let (status, value, _) = raw(&server.url(), "POST", "/v1/echo", Some(&header), body);
     assert_eq!(status, 200, "{value}");
+}
+
+/// `POST /v1/echo` with `header` and `body` is refused with 401 `code`.
+fn assert_echo_refused(server: &TestServer, header: &AuthHeader, body: &[u8], code: &str) {
+    let header = header.to_string();
+    let (status, value, _) = raw(&server.url(), "POST", "/v1/echo", Some(&header), body);
+    assert_eq!(status, 401);
+    assert_error(&value, code);
 }
 
 /// A v3 request MAC'd under `key`'s request key with the test server, claiming `node`.
@@ -359,15 +359,7 @@ fn a_mac_made_without_the_node_s_key_is_401() {
     };
     m[0] ^= 1;
     for bad in [forged, flipped] {
-        let (status, value, _) = raw(
-            &server.url(),
-            "POST",
-            "/v1/echo",
-            Some(&bad.to_string()),
-            body,
-        );
-        assert_eq!(status, 401);
-        assert_error(&value, "auth_bad_signature");
+        assert_echo_refused(&server, &bad, body, "auth_bad_signature");
     }
     let (status, value, _) = raw(
         &server.url(),
@@ -379,15 +371,7 @@ fn a_mac_made_without_the_node_s_key_is_401() {
     assert_eq!(status, 200, "{value}");
     assert_eq!(value["node"], json!(node7));
     // The same request again is a replay.
-    let (status, value, _) = raw(
-        &server.url(),
-        "POST",
-        "/v1/echo",
-        Some(&genuine.to_string()),
-        body,
-    );
-    assert_eq!(status, 401);
-    assert_error(&value, "auth_replayed");
+    assert_echo_refused(&server, &genuine, body, "auth_replayed");
 }
 
 /// A server older than asyncpay-v3 (it takes signed requests only) answers a MAC'd one 401,

@@ -406,23 +406,28 @@ impl AuthHeader {
         ts: u64,
         nonce: [u8; 16],
     ) -> AuthHeader {
-        let body_hash = body_hash(body);
-        let fields = Fields {
-            node,
-            server,
-            method,
-            path_and_query,
-            ts,
-            nonce: &nonce,
-            body_hash: &body_hash,
-        };
-        AuthHeader {
+        let mut header = AuthHeader {
             node: *node,
             server: *server,
             ts,
             nonce,
-            body_hash,
-            proof: Proof::Mac(fields.mac(key)),
+            body_hash: body_hash(body),
+            proof: Proof::Mac([0; 32]),
+        };
+        header.proof = Proof::Mac(header.fields(method, path_and_query).mac(key));
+        header
+    }
+
+    /// What this header's proof covers, for a request with `method` and `path_and_query`.
+    fn fields<'a>(&'a self, method: &'a str, path_and_query: &'a str) -> Fields<'a> {
+        Fields {
+            node: &self.node,
+            server: &self.server,
+            method,
+            path_and_query,
+            ts: self.ts,
+            nonce: &self.nonce,
+            body_hash: &self.body_hash,
         }
     }
 
@@ -439,16 +444,8 @@ impl AuthHeader {
             Proof::Sig(_) => return self.verify_signature(method, path_and_query),
             Proof::Mac(mac) => mac,
         };
-        let fields = Fields {
-            node: &self.node,
-            server: &self.server,
-            method,
-            path_and_query,
-            ts: self.ts,
-            nonce: &self.nonce,
-            body_hash: &self.body_hash,
-        };
-        if bool::from(fields.mac(&key_of(&self.node))[..].ct_eq(&mac[..])) {
+        let expected = self.fields(method, path_and_query).mac(&key_of(&self.node));
+        if bool::from(expected[..].ct_eq(&mac[..])) {
             Ok(())
         } else {
             Err(AuthError::BadSignature { node: self.node })
