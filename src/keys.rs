@@ -442,7 +442,7 @@ pub struct NodeId(pub PublicKey);
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        f.write_str(&crate::protocol::hex::encode(&self.0.serialize()))
     }
 }
 

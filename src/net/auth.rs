@@ -47,9 +47,11 @@ use std::str::FromStr;
 
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::hashes::{Hmac, HmacEngine};
-use bitcoin::hex::{DisplayHex, FromHex};
+use bitcoin::hex::FromHex;
 use bitcoin::secp256k1::{ecdh::SharedSecret, schnorr, Keypair, Message, PublicKey, SecretKey};
 use subtle::ConstantTimeEq;
+
+use crate::protocol::hex::encode as hex;
 
 use crate::keys::NodeId;
 
@@ -265,8 +267,8 @@ impl Fields<'_> {
         } = self;
         format!(
             "{tag}\n{node}\n{server}\n{method}\n{path_and_query}\n{ts}\n{}\n{}",
-            nonce.to_lower_hex_string(),
-            body_hash.to_lower_hex_string()
+            hex(&nonce[..]),
+            hex(&body_hash[..])
         )
         .into_bytes()
     }
@@ -499,8 +501,8 @@ impl AuthHeader {
 impl fmt::Display for AuthHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (scheme, name, proof) = match &self.proof {
-            Proof::Sig(sig) => (SCHEME, "sig", sig.serialize().to_lower_hex_string()),
-            Proof::Mac(mac) => (MAC_SCHEME, "mac", mac.to_lower_hex_string()),
+            Proof::Sig(sig) => (SCHEME, "sig", hex(&sig.serialize())),
+            Proof::Mac(mac) => (MAC_SCHEME, "mac", hex(mac)),
         };
         write!(
             f,
@@ -508,8 +510,8 @@ impl fmt::Display for AuthHeader {
             self.node,
             self.server,
             self.ts,
-            self.nonce.to_lower_hex_string(),
-            self.body_hash.to_lower_hex_string(),
+            hex(&self.nonce),
+            hex(&self.body_hash),
         )
     }
 }
@@ -548,11 +550,16 @@ fn truncate(value: &str) -> String {
     }
 }
 
-/// The node id `value` names; `known` without decoding its point if it names that one.
-fn node_id(name: &str, value: &str, known: Option<&NodeId>) -> Result<NodeId, AuthError> {
+/// The node id `value` names; what `known` gives for its bytes without decoding its point
+/// (decoding takes a square root).
+fn node_id(
+    name: &str,
+    value: &str,
+    known: impl Fn(&NodeKey) -> Option<NodeId>,
+) -> Result<NodeId, AuthError> {
     let bytes: [u8; 33] = lower_hex(name, value)?;
-    if let Some(known) = known.filter(|k| k.0.serialize() == bytes) {
-        return Ok(*known);
+    if let Some(known) = known(&bytes) {
+        return Ok(known);
     }
     PublicKey::from_slice(&bytes).map(NodeId).map_err(|_| {
         malformed(format!(
@@ -568,14 +575,19 @@ impl FromStr for AuthHeader {
     /// `asyncpay-v2 …, sig=..` (parameters in any order, each exactly once, optional spaces
     /// after commas).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AuthHeader::parse(s, None)
+        AuthHeader::parse(s, None, |_| None)
     }
 }
 
 impl AuthHeader {
-    /// [`AuthHeader::from_str`] on a server that knows its own node id: a `server` naming
-    /// it is compared, not decoded (decoding a point costs a square root).
-    fn parse(s: &str, this_server: Option<&NodeId>) -> Result<Self, AuthError> {
+    /// [`AuthHeader::from_str`] on a server that knows its own node id and, by `known`,
+    /// its clients': a `server` naming it, or a `node` `known` gives, is compared, not
+    /// decoded (decoding a point costs a square root).
+    fn parse(
+        s: &str,
+        this_server: Option<&NodeId>,
+        known: impl Fn(&NodeKey) -> Option<NodeId>,
+    ) -> Result<Self, AuthError> {
         if s.strip_prefix(OLD_SCHEME)
             .is_some_and(|r| r.starts_with(' '))
         {
@@ -626,8 +638,10 @@ impl AuthHeader {
         let body = body.ok_or_else(|| missing("body"))?;
         let proof = proof.ok_or_else(|| missing(proof_name))?;
 
-        let node = node_id("node", node, None)?;
-        let server = node_id("server", server, this_server)?;
+        let node = node_id("node", node, known)?;
+        let server = node_id("server", server, |bytes| {
+            this_server.filter(|k| k.0.serialize() == *bytes).copied()
+        })?;
         let canonical_ts = !ts.is_empty()
             && ts.len() <= 20
             && ts.bytes().all(|b| b.is_ascii_digit())
@@ -693,7 +707,11 @@ pub fn verify_signed(
     path_and_query: &str,
     now: u64,
 ) -> Result<AuthHeader, AuthError> {
-    let header = AuthHeader::parse(header.ok_or(AuthError::Missing)?, Some(&server.node))?;
+    let header = AuthHeader::parse(
+        header.ok_or(AuthError::Missing)?,
+        Some(&server.node),
+        |bytes| server.known_node(bytes),
+    )?;
     check_clock(header.ts, now)?;
     header.check_server(&server.node)?;
     let mut derived = None;
@@ -716,7 +734,7 @@ pub fn verify_signed(
 pub struct Verifier {
     node: NodeId,
     secret: SecretKey,
-    keys: std::sync::Mutex<HashMap<NodeKey, RequestKey>>,
+    keys: std::sync::Mutex<HashMap<NodeKey, (NodeId, RequestKey)>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -742,13 +760,20 @@ impl Verifier {
         self.node
     }
 
-    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<NodeKey, RequestKey>> {
+    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<NodeKey, (NodeId, RequestKey)>> {
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The request key of client `node` with this server, if kept.
     fn key_for(&self, node: &NodeId) -> Option<RequestKey> {
-        self.keys().get(&node.0.serialize()).cloned()
+        self.keys()
+            .get(&node.0.serialize())
+            .map(|(_, key)| key.clone())
+    }
+
+    /// The node id of a client whose key is kept, by its bytes (decoded once, when kept).
+    fn known_node(&self, bytes: &NodeKey) -> Option<NodeId> {
+        self.keys().get(bytes).map(|(node, _)| *node)
     }
 
     /// The request key of client `node` with this server, derived now (one ECDH).
@@ -762,7 +787,7 @@ impl Verifier {
         if keys.len() >= MAX_REQUEST_KEYS {
             keys.clear();
         }
-        keys.insert(node.0.serialize(), key);
+        keys.insert(node.0.serialize(), (*node, key));
     }
 }
 
@@ -1080,7 +1105,7 @@ mod tests {
         assert_eq!(parsed.server, server());
         // Parsed on the server it names, or on another one: the same header.
         for this in [server(), node(98)] {
-            let on = AuthHeader::parse(&value, Some(&this)).unwrap();
+            let on = AuthHeader::parse(&value, Some(&this), |_| None).unwrap();
             assert_eq!(on.to_string(), value);
             assert_eq!(on.server, server());
         }
@@ -1181,6 +1206,12 @@ mod tests {
         verify_signed(Some(&good), &verifier, "POST", "/v1/echo?x=1", NOW).unwrap();
         assert_eq!(kept(), 1);
         assert!(verifier.key_for(&node(7)).is_some());
+        // Its node id is then known by its bytes, and read without decoding the point.
+        assert_eq!(verifier.known_node(&node(7).0.serialize()), Some(node(7)));
+        assert_eq!(verifier.known_node(&node(8).0.serialize()), None);
+        let again = macd(7, 99, b"", NOW, [10; 16]).to_string();
+        let parsed = verify_signed(Some(&again), &verifier, "POST", "/v1/echo?x=1", NOW).unwrap();
+        assert_eq!(parsed.node, node(7));
     }
 
     #[test]
@@ -1614,7 +1645,7 @@ mod doc_vector {
         );
         let digest = signing_digest(&node, &server, method, target, ts, &nonce, &body_hash(body));
         assert_eq!(
-            digest.to_lower_hex_string(),
+            hex(&digest),
             "de598031c3b9c1525b21946753b05d2c61800a16a1850bde78aacfff05d34cf1"
         );
         let header = AuthHeader::sign(&keypair(&secret), &server, method, target, body, ts, nonce);
@@ -1624,14 +1655,9 @@ mod doc_vector {
         // asyncpay-v3: the request key, then the MAC of the same request.
         let server_secret = SecretKey::from_slice(&[2; 32]).unwrap();
         let key = request_key(&secret, &server, &node, &server);
+        assert_eq!(key.0, request_key(&server_secret, &node, &node, &server).0);
         assert_eq!(
-            key.0.to_lower_hex_string(),
-            request_key(&server_secret, &node, &node, &server)
-                .0
-                .to_lower_hex_string()
-        );
-        assert_eq!(
-            key.0.to_lower_hex_string(),
+            hex(&key.0),
             "2e9ab2899e4cb1d07155870d772b2522914de09bd46af159b4931b7a27e1a9f3"
         );
         let header = AuthHeader::mac(&key, &node, &server, method, target, body, ts, nonce);
