@@ -16,7 +16,7 @@ use super::args::{Cli, EXIT_CODES};
 /// Every `ASYNCPAY_*` environment variable a user may set, with what it does (the
 /// ENVIRONMENT section; `tests/generated.rs` checks that every variable the sources read is
 /// here or in [`TEST_ONLY_ENVIRONMENT`]).
-pub const ENVIRONMENT: [(&str, &str); 11] = [
+pub const ENVIRONMENT: [(&str, &str); 12] = [
     (
         "ASYNCPAY_DATADIR",
         "The wallet data directory, as --datadir (which wins over it).",
@@ -52,6 +52,12 @@ pub const ENVIRONMENT: [(&str, &str); 11] = [
     (
         "ASYNCPAY_SERVER_CA",
         "A CA certificate (PEM) to trust for an https server, as --server-ca.",
+    ),
+    (
+        "SSL_CERT_FILE",
+        "The system's CA bundle (PEM) to trust for https servers and for a database URL's \
+         sslrootcert=system, instead of the usual places (/etc/ssl/certs/ca-certificates.crt, \
+         ...).",
     ),
     (
         "ASYNCPAY_ANCHOR_FEE_RATE",
