@@ -74,7 +74,8 @@ impl Postgres {
         // The URL is not repeated in the error: it may hold a password.
         let not_a_url =
             |e: String| format!("the database URL is not a PostgreSQL connection string: {e}");
-        let (rest, tls, mode) = super::pg_tls::Tls::from_url(url).map_err(not_a_url)?;
+        let (rest, tls, mode) =
+            super::pg_tls::Tls::from_url(url).map_err(|e| format!("the database URL: {e}"))?;
         let mut config = postgres::Config::from_str(&rest).map_err(|e| not_a_url(e.to_string()))?;
         if new {
             tls.check_new(mode.as_deref(), config.get_hosts(), config.get_hostaddrs())?;

@@ -84,7 +84,11 @@ impl Tls {
                             sslmode=verify-ca"
                     .to_owned())
             }
-            (None | Some("disable" | "allow" | "prefer" | "require"), None) => Tls::Off,
+            // `require` never connected before (it needs TLS, which was not built), so no
+            // stored URL has it: refused everywhere, never read as plaintext.
+            (Some("require"), None) => return Err(unchecked("require")),
+            // Stored URLs with these connected in plaintext, and still do.
+            (None | Some("disable" | "allow" | "prefer"), None) => Tls::Off,
             (Some(other), None) => {
                 return Err(format!(
                     "sslmode={other} is not one of disable, verify-ca, verify-full"
@@ -103,13 +107,7 @@ impl Tls {
         addrs: &[IpAddr],
     ) -> Result<(), String> {
         match mode {
-            Some(m @ ("allow" | "prefer" | "require")) => {
-                return Err(format!(
-                    "sslmode={m} encrypts without checking who answers: use \
-                     sslmode=verify-full with sslrootcert=FILE (the CA's certificates, \
-                     PEM) or sslrootcert=system, or sslmode=disable"
-                ))
-            }
+            Some(m @ ("allow" | "prefer")) => return Err(unchecked(m)),
             Some(_) => return Ok(()),
             None => {}
         }
@@ -192,6 +190,15 @@ impl Tls {
         config.alpn_protocols = vec![b"postgresql".to_vec()];
         Ok(Some(Connector(Arc::new(config))))
     }
+}
+
+/// Why `sslmode=mode` is refused.
+fn unchecked(mode: &str) -> String {
+    format!(
+        "sslmode={mode} encrypts without checking who answers: use sslmode=verify-full with \
+         sslrootcert=FILE (the CA's certificates, PEM) or sslrootcert=system, or \
+         sslmode=disable"
+    )
 }
 
 fn read_certs(file: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -495,6 +502,11 @@ mod tests {
             split("postgres://u@db/x?sslmode=prefer").unwrap(),
             ("postgres://u@db/x".to_owned(), Tls::Off)
         );
+        // `require` is refused even in a stored URL: it never connected, and must not
+        // now connect in plaintext.
+        assert!(split("postgres://u@db/x?sslmode=require")
+            .unwrap_err()
+            .contains("without checking"));
         for bad in [
             "postgres://u@db/x?sslmode=verify-full",
             "postgres://u@db/x?sslrootcert=/ca.pem",
