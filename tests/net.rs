@@ -412,10 +412,28 @@ fn a_client_signs_for_a_server_that_takes_signatures_only() {
         1,
         "signed from the first refusal on"
     );
-    // A current server is MAC'd to: nothing refused.
-    let current = TestServer::plain();
-    let got: Value = current.client(7).post("/v1/echo", &json!({})).unwrap();
-    assert_eq!(got["node"], json!(node_of(&secret(7))));
+    // A current server is MAC'd to: the client's first and later requests are v3.
+    let schemes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = schemes.clone();
+    let record = axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let scheme = request
+                .headers()
+                .get("authorization")
+                .and_then(|a| a.to_str().ok())
+                .and_then(|a| a.split(' ').next())
+                .map(str::to_owned);
+            seen.lock().unwrap().extend(scheme);
+            next.run(request)
+        },
+    );
+    let current = TestServer::serving(ephemeral(), router(&auth).layer(record));
+    let client = current.client(7);
+    for _ in 0..2 {
+        let got: Value = client.post("/v1/echo", &json!({})).unwrap();
+        assert_eq!(got["node"], json!(node_of(&secret(7))));
+    }
+    assert_eq!(*schemes.lock().unwrap(), ["asyncpay-v3", "asyncpay-v3"]);
 }
 
 #[test]

@@ -72,11 +72,10 @@ impl Postgres {
     /// for a host off this machine; a stored URL is taken as it was accepted then.
     fn parse_parts(url: &str, schema: &str, new: bool) -> Result<Postgres, String> {
         // The URL is not repeated in the error: it may hold a password.
-        let not_a_url =
-            |e: String| format!("the database URL is not a PostgreSQL connection string: {e}");
         let (rest, tls, mode) =
             super::pg_tls::Tls::from_url(url).map_err(|e| format!("the database URL: {e}"))?;
-        let mut config = postgres::Config::from_str(&rest).map_err(|e| not_a_url(e.to_string()))?;
+        let mut config = postgres::Config::from_str(&rest)
+            .map_err(|e| format!("the database URL is not a PostgreSQL connection string: {e}"))?;
         if new {
             tls.check_new(mode.as_deref(), config.get_hosts(), config.get_hostaddrs())?;
         }
