@@ -57,7 +57,7 @@ pub(super) const MAX_AGE: Duration = Duration::from_secs(1);
 pub(super) struct EarlyLooks {
     pub tip: Option<u32>,
     pub looks: HashMap<ChannelId, EarlyLook>,
-    /// When the read ended.
+    /// When the read began (its tip is read first).
     read_at: Option<Instant>,
     /// Why the read failed: S's checks then refuse at once (`chain_unavailable`) instead
     /// of looking again under the lock, where a node that does not answer would hold every
@@ -79,6 +79,8 @@ impl EarlyLooks {
             return EarlyLooks::default();
         }
         let roots: Vec<(OutPoint, u32)> = fundings.iter().map(|&(_, o, h)| (o, h)).collect();
+        // Aged from when the read began: its tip is read first, a slow read holds an old one.
+        let read_at = Some(Instant::now());
         let began = clock.fetch_add(1, Ordering::SeqCst);
         let read = crate::chain::source::read_chain(chain, &roots, |view| {
             let tip = view.tip_height();
@@ -93,7 +95,7 @@ impl EarlyLooks {
             Ok(read) => read,
             Err(e) => {
                 return EarlyLooks {
-                    read_at: Some(Instant::now()),
+                    read_at,
                     failed: Some(e.to_string()),
                     ..EarlyLooks::default()
                 };
@@ -117,7 +119,7 @@ impl EarlyLooks {
         EarlyLooks {
             tip: Some(tip),
             looks,
-            read_at: Some(Instant::now()),
+            read_at,
             failed: None,
         }
     }
