@@ -803,6 +803,55 @@ fn an_early_look_that_waited_too_long_for_the_lock_is_made_again() {
     );
 }
 
+/// A sale's read of the chain that a look S took since has overtaken is not used: a block
+/// came while the sale waited for S's lock, and the watcher looked at the channels in it.
+/// The read's tip is older than what S has seen, and passes the deadline check the newer
+/// one fails: the sale is refused at the new height (before, S checked it against the
+/// read's tip and sold). B's next `receive` asks again and is paid.
+#[test]
+fn an_early_look_overtaken_by_a_newer_one_is_made_again() {
+    let net = create_network(1, 1, 1);
+    let core = net.servers[0].running().core();
+    watch_until_quiet(core, 5);
+    let paid = net.pay(0, 0, 2_000);
+    let mut before = None;
+    let received = while_s_waits_for_its_lock(
+        core,
+        "sell",
+        None,
+        || net.payees[0].engine().receive(None, false).unwrap(),
+        || {
+            net.ledger().mine(1, None).unwrap();
+            core.watch_once();
+            before = Some(core.lock_stats());
+        },
+    );
+    let tip = net.ledger().tip().unwrap().height;
+    assert!(
+        received
+            .problems
+            .iter()
+            .any(|p| p.contains("invalid_ptlc") && p.contains(&format!("at height {tip}"))),
+        "{:?}",
+        received.problems
+    );
+    let before = before.unwrap();
+    let after = core.lock_stats();
+    assert_eq!(
+        after.looks_under - before.looks_under,
+        2,
+        "the sale: the payer's and the payee's channel, under the lock"
+    );
+    assert_eq!(
+        after.looks_before, before.looks_before,
+        "nothing from the read"
+    );
+    assert!(net
+        .receive(0)
+        .iter()
+        .any(|p| p.payment_id == paid.payment_id && p.status == LocalStatus::Paid));
+}
+
 /// The watcher reads the chain before its lock too, one channel at a time, for the
 /// channels a pass looks at: after a block both channels are looked at from such reads;
 /// a quiet pass reads nothing.

@@ -728,9 +728,10 @@ pub struct ServerCore {
     /// The look clock when the newest look at each channel under the lock (or taken from
     /// before it) ended: a look that began before cannot stand for one made now.
     look_ends: Mutex<HashMap<ChannelId, u64>>,
-    /// The look clock when the newest look at any channel made under the lock ended: a
-    /// tip read before it may be older than what S has seen since.
-    last_look_under_lock: std::sync::atomic::AtomicU64,
+    /// The look clock when the newest look at any channel S took (made under the lock, or
+    /// taken from a read before it) ended: a read that began before it may be older than
+    /// what S has seen since.
+    last_look_end: std::sync::atomic::AtomicU64,
     /// Tests: run once after the next early looks of the kind named (of the channel named,
     /// if one is), before the lock is taken ([`ServerCore::pause_before_lock`]).
     pause: Mutex<Option<(&'static str, Option<ChannelId>, Pause)>>,
@@ -874,7 +875,7 @@ impl ServerCore {
             looked: std::sync::atomic::AtomicUsize::new(0),
             look_clock: std::sync::atomic::AtomicU64::new(0),
             look_ends: Mutex::default(),
-            last_look_under_lock: Default::default(),
+            last_look_end: Default::default(),
             pause: Mutex::default(),
             mempool_question_failed: std::sync::atomic::AtomicBool::new(false),
             kept_fundings: Mutex::new(kept_fundings),
@@ -964,7 +965,15 @@ impl ServerCore {
         let looks = self.read_before_lock(&fundings);
         self.paused(what, &fundings);
         let mut held = self.lock();
-        held.early = looks.if_recent();
+        // A look S took since the read began (at any channel) may have seen a newer block: the read's tip would pass deadline checks the newer one fails, and
+        // a tip read now would be newer than the read's views of the channels. The whole
+        // read is then made again under the lock, as one that waited too long.
+        let overtaken = looks.looks.values().next().is_some_and(|look| {
+            self.last_look_end.load(std::sync::atomic::Ordering::SeqCst) >= look.began
+        });
+        if !overtaken {
+            held.early = looks.if_recent();
+        }
         held
     }
 
@@ -1043,15 +1052,7 @@ impl ServerCore {
     /// The chain tip for a request's checks: the one its early looks saw, or read now
     /// (none if their read failed: `chain_unavailable`).
     fn tip_for_checks(&self, inner: &Inner) -> Result<u32, ApiError> {
-        // A look made under the lock since the read began may have seen a newer block: an
-        // older tip would pass deadline checks the newer one fails.
-        let overtaken = inner.early.looks.values().next().is_some_and(|look| {
-            self.last_look_under_lock
-                .load(std::sync::atomic::Ordering::SeqCst)
-                >= look.began
-        });
         match inner.early.tip {
-            Some(_) if overtaken => self.chain.tip_height().map_err(internal),
             Some(tip) => Ok(tip),
             None if inner.early.failed.is_some() => Err(chain_unreadable()),
             None => self.chain.tip_height().map_err(internal),
@@ -2230,9 +2231,7 @@ fn watch_at_s(
     if disputed && !chunks.is_empty() {
         kept().insert(channel.id(), chunks);
     }
-    let end = core.look_clock.fetch_add(1, SeqCst);
-    looked_until(core, channel.id(), end);
-    core.last_look_under_lock.fetch_max(end, SeqCst);
+    looked_until(core, channel.id(), core.look_clock.fetch_add(1, SeqCst));
     let (outcome, next) = pass?;
     Ok(counted(channel, outcome, next))
 }
@@ -2262,6 +2261,8 @@ fn looked_until(core: &ServerCore, id: ChannelId, end: u64) {
     let mut ends = core.look_ends.lock().unwrap_or_else(|e| e.into_inner());
     let last = ends.entry(id).or_default();
     *last = (*last).max(end);
+    core.last_look_end
+        .fetch_max(end, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// [`watch_at_s`] over `channel` (not forced) answered by `look`, made before S's lock,
