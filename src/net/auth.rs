@@ -169,6 +169,20 @@ pub enum AuthError {
         /// The node id of the request.
         node: NodeId,
     },
+    /// The request is stamped no later than the moment this server took its records over
+    /// from another copy of itself (`server run --standby`): it may be a replay of a
+    /// request that copy accepted, whose replay journal this server does not have.
+    #[error(
+        "the request is stamped {ts}, not after {floor}: this server took over its records \
+         from another copy of itself then, and a request stamped that early may be a replay \
+         of one the other copy accepted; send a new request (and check the system clock)"
+    )]
+    BeforeTakeover {
+        /// The request's timestamp.
+        ts: u64,
+        /// The latest timestamp refused.
+        floor: u64,
+    },
     /// This node sent more requests within the clock window than its budget.
     #[error(
         "node {node} sent more than {limit} requests in the last {MAX_CLOCK_SKEW_SECS} s; \
@@ -203,6 +217,7 @@ impl AuthError {
             AuthError::WrongServer { .. } => "auth_wrong_server",
             AuthError::Stale { .. } => "auth_stale_timestamp",
             AuthError::Replayed { .. } => "auth_replayed",
+            AuthError::BeforeTakeover { .. } => "auth_before_takeover",
             AuthError::RateLimited { .. } => "rate_limited",
             AuthError::Busy { .. } => "server_busy",
         }
@@ -859,6 +874,8 @@ pub struct ReplayCache {
     restored: HashMap<[u8; 32], u64>,
     /// The restored entries by timestamp, for expiry.
     restored_by_time: BTreeSet<(u64, [u8; 32])>,
+    /// Requests stamped up to this are refused ([`ReplayCache::refuse_up_to`]).
+    floor: u64,
 }
 
 /// The digest a (node, nonce) pair is kept under on disk:
@@ -925,6 +942,13 @@ impl ReplayCache {
             self.restored_by_time.remove(&(old, digest));
         }
         self.restored_by_time.insert((ts, digest));
+    }
+
+    /// Refuses every request stamped up to `floor` ([`AuthError::BeforeTakeover`]): the
+    /// server took its records over from another copy of itself, whose replay journal it
+    /// does not have, and any request that copy accepted is stamped no later than `floor`.
+    pub fn refuse_up_to(&mut self, floor: u64) {
+        self.floor = self.floor.max(floor);
     }
 
     /// Number of entries of an earlier run still remembered.
@@ -1004,6 +1028,12 @@ impl ReplayCache {
         now: u64,
         privileged: bool,
     ) -> Result<(), AuthError> {
+        if ts <= self.floor {
+            return Err(AuthError::BeforeTakeover {
+                ts,
+                floor: self.floor,
+            });
+        }
         self.check(node, nonce, now, privileged)?;
         let key = node.0.serialize();
         self.buckets

@@ -428,6 +428,14 @@ impl AuthState {
         Ok(self)
     }
 
+    /// Refuses every request stamped up to `floor` (see [`ReplayCache::refuse_up_to`]): S
+    /// took its records over from another copy of itself, whose journal it has not. Call it
+    /// after [`AuthState::with_journal`].
+    pub fn refusing_up_to(self, floor: u64) -> AuthState {
+        self.cache().refuse_up_to(floor);
+        self
+    }
+
     /// Writes an admitted request's entry to the journal (if any) before it is acted upon.
     fn persist(&self, header: &AuthHeader) -> Result<(), ApiError> {
         let Some(journal) = &self.journal else {
