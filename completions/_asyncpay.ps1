@@ -1055,6 +1055,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Queue each sale until the operator approves it (`asyncpay server sales approve`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)')
+            [CompletionResult]::new('--standby', '--standby', [CompletionResultType]::ParameterName, 'Stand by while another copy of this data dir (on another machine) writes the records, and take over when it stops; needs the records in PostgreSQL')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')

@@ -3396,7 +3396,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__run)
-            opts="-v -q -h --listen --tls-cert --tls-key --watch-interval-ms --manual --verbose --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            opts="-v -q -h --listen --tls-cert --tls-key --watch-interval-ms --manual --verbose --standby --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

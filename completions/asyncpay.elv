@@ -973,6 +973,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --manual 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
             cand -v 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)'
             cand --verbose 'Log more on stderr: request body sizes and the watcher''s passes (`--quiet`: only warnings and errors)'
+            cand --standby 'Stand by while another copy of this data dir (on another machine) writes the records, and take over when it stops; needs the records in PostgreSQL'
             cand --json 'Print one JSON document on stdout instead of text'
             cand -q 'Print only the result: no progress, no hints'
             cand --quiet 'Print only the result: no progress, no hints'

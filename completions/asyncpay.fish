@@ -821,6 +821,7 @@ complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_see
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l server-ca -d 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S' -r -F
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l manual -d 'Queue each sale until the operator approves it (`asyncpay server sales approve`)'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Log more on stderr: request body sizes and the watcher\'s passes (`--quiet`: only warnings and errors)'
+complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l standby -d 'Stand by while another copy of this data dir (on another machine) writes the records, and take over when it stops; needs the records in PostgreSQL'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the result: no progress, no hints'
 complete -c asyncpay -n "__fish_asyncpay_using_subcommand server; and __fish_seen_subcommand_from run" -l wait-lock -d 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'

@@ -788,7 +788,8 @@ fn cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::Atomic
 /// The second review's attack: the writer's connection is cut at COMMIT (it cannot know
 /// whether the commit landed), a copy of the data dir takes the freed schema lock and
 /// writes, and the first writer reconnects. It accepts only the digest its own cut
-/// commit would have written, never the other writer's.
+/// commit would have written, never the other writer's: it was taken over, for good
+/// (ADR 0018), and writes nothing more.
 #[test]
 fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -810,10 +811,112 @@ fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
     let b = unlock(&b_dir).expect("the cut session's lock is free");
     b.save_keyed("x", &Thing { amount_sat: 7 }).unwrap();
     drop(b);
-    assert_rolled_back(
-        a.save_keyed("z", &Thing { amount_sat: 3 }).unwrap_err(),
-        "another writer's digest after a cut commit",
+    for _ in 0..2 {
+        let err = a.save_keyed("z", &Thing { amount_sat: 3 }).unwrap_err();
+        assert!(matches!(err, StoreError::TakenOver { .. }), "{err:?}");
+    }
+    assert!(a.must_stop().is_some());
+    let b = unlock(&b_dir).unwrap();
+    assert_eq!(b.load_keyed("x").unwrap(), Some(Thing { amount_sat: 7 }));
+    assert_eq!(b.load_keyed::<Thing>("z").unwrap(), None);
+}
+
+/// A TCP proxy to `upstream` that, once `cut` is set, takes the next message from the client
+/// as the moment the network between them failed: the client's side is closed, the
+/// server's is kept open (and forgotten), as if the server had not found out yet. Returns
+/// its port.
+fn half_cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::AtomicBool>) -> u16 {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering::SeqCst;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (client, cut) = (client.unwrap(), cut.clone());
+            let server = std::net::TcpStream::connect(&upstream).unwrap();
+            let (mut back_from, mut back_to) =
+                (server.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut back_from, &mut back_to);
+            });
+            std::thread::spawn(move || {
+                let (mut client, mut server) = (client, server);
+                let mut buf = vec![0u8; 1 << 16];
+                while let Ok(n @ 1..) = client.read(&mut buf) {
+                    if cut.swap(false, SeqCst) {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        std::mem::forget(server);
+                        return;
+                    }
+                    if server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+/// The network between a writer and the server fails, and the server has not found out: the
+/// writer's old session lives on there, holding the schema's lock. Its new session finds
+/// it holding the lock, ends it, and goes on writing; it is not taken for another process
+/// having taken the schema over (ADR 0018), which would stop S for good.
+#[test]
+fn a_writer_ends_its_own_old_session_that_still_holds_the_lock() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let Some(url) = pg_url() else { return };
+    let config: postgres::Config = url.parse().unwrap();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let cut = std::sync::Arc::new(AtomicBool::new(false));
+    let proxied = half_cutting_proxy(format!("127.0.0.1:{port}"), cut.clone());
+    let user = config.get_user().unwrap_or("postgres");
+    let dbname = config.get_dbname().unwrap_or("postgres");
+    let via_proxy = format!("postgres://{user}@127.0.0.1:{proxied}/{dbname}");
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (_lock, a) = new_store(&a_dir, &via_proxy);
+    a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
+    cut.store(true, SeqCst);
+    a.save_keyed("x", &Thing { amount_sat: 2 }).unwrap_err();
+    a.save_keyed("x", &Thing { amount_sat: 3 }).unwrap();
+    assert!(a.must_stop().is_none());
+    assert_eq!(a.load_keyed("x").unwrap(), Some(Thing { amount_sat: 3 }));
+    drop(a);
+    copy_data_dir(&a_dir, &b_dir);
+    let b = unlock(&b_dir).expect("the lock was let go with the store");
+    assert_eq!(b.load_keyed("x").unwrap(), Some(Thing { amount_sat: 3 }));
+}
+
+/// Each copy of a data dir that writes the schema marks its turn (ADR 0018): a restart of
+/// the same copy finds its own mark; a copy of the directory (here on this machine, as
+/// after a restore) finds another copy wrote since, and so does the first one after it.
+#[test]
+fn the_copy_that_last_wrote_the_schema_is_known() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (lock, a) = new_store(&a_dir, &url);
+    assert!(!a.another_copy_wrote().unwrap(), "a schema never marked");
+    assert!(!a.another_copy_wrote().unwrap(), "the same copy");
+    drop((a, lock));
+    let a = unlock(&a_dir).unwrap();
+    assert!(
+        !a.another_copy_wrote().unwrap(),
+        "the same copy, opened again"
     );
+    drop(a);
+    copy_data_dir(&a_dir, &b_dir);
+    let b = unlock(&b_dir).unwrap();
+    assert!(
+        b.another_copy_wrote().unwrap(),
+        "a copy, its mark file copied too"
+    );
+    assert!(!b.another_copy_wrote().unwrap());
+    drop(b);
+    let a = unlock(&a_dir).unwrap();
+    assert!(a.another_copy_wrote().unwrap(), "the copy wrote since");
 }
 
 /// The second review's R3: with owner rights on our tables, an attacker forces a row

@@ -504,3 +504,239 @@ fn collect_secrets(v: &Value, out: &mut Vec<String>) {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A running `server run --standby` of `w` on 127.0.0.1:`port`, its stderr to `log`, and
+/// the line it prints once it serves (sent when it comes).
+fn standby(
+    w: &Wallet,
+    port: u16,
+    log: &std::path::Path,
+) -> (Server, std::sync::mpsc::Receiver<Value>) {
+    use std::io::BufRead;
+    let mut c = Server::command(w, &port.to_string(), Some(log));
+    c.arg("--standby");
+    let mut child = c.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        if std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap_or(0)
+            > 0
+        {
+            let _ = tx.send(serde_json::from_str(&line).unwrap());
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    (Server { child, url }, rx)
+}
+
+/// Raw request bytes sent again on a fresh connection; the whole answer.
+fn send_again(url: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(request).replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1);
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+/// Several copies of S on machines of their own, one PostgreSQL schema (ADR 0018): S1
+/// serves, copies S2 and S3 of its data dir stand by. A payment starts through S1; S1 dies;
+/// S2 takes over, serves only once every request S1 could have accepted is stamped too
+/// early to pass (S1's replay journal is on S1's machine: a request captured on its way to
+/// S1 is refused by S2), and the payment completes through it to the satoshi. S1 started
+/// again without `--standby` is refused. Then S2 loses its session and someone else holds
+/// the schema's lock before S2 can take it again: S2 stops writing and ends instead of
+/// acting on what it holds in memory; S3 stands by while the lock is held, takes over
+/// when it is let go, and the next payment goes through it.
+/// Runs in `.ci/run`'s second pass, where every wallet's records are in PostgreSQL.
+#[test]
+fn standby_copies_of_s_take_over_one_after_another_and_nothing_is_lost() {
+    let Ok(db_url) = std::env::var("ASYNCPAY_TEST_DATABASE") else {
+        eprintln!("skipped: needs S's records in PostgreSQL (ASYNCPAY_TEST_DATABASE)");
+        return;
+    };
+    let port = common::procs::free_port();
+    let mut st = Story::with(Some(port), &[], false);
+    let root = st.env.root.path().to_path_buf();
+    let copy = |name: &str| {
+        let dir = root.join(name);
+        copy_dir(&st.s.dir, &dir);
+        Wallet {
+            dir,
+            ..st.s.clone()
+        }
+    };
+    let (s2, s3) = (copy("s2"), copy("s3"));
+
+    // A copy started plainly while S1 writes is refused, and told about --standby.
+    let out = s2
+        .cmd(&["server", "run", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("--standby"), "{text}");
+
+    let log2 = root.join("s2.log");
+    let (mut server2, serving2) = standby(&s2, port, &log2);
+    eventually("S2 standing by", || {
+        std::fs::read_to_string(&log2).is_ok_and(|l| l.contains("standing by"))
+    });
+
+    // A pays while B is offline, through S1. A stranger's request on its way to S1 is
+    // captured.
+    let pid = st.pay(10_000);
+    let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let proxy = {
+        let (recorded, upstream) = (recorded.clone(), st.server.url.clone());
+        common::hostile::serve(move |request| {
+            recorded.lock().unwrap().push(request.raw());
+            common::hostile::forward(&upstream, request)
+        })
+    };
+    let stranger =
+        asyncpay::net::client::Client::new(&proxy, common::hostile::secret(0x5b, 1), None).unwrap();
+    let refused = stranger.post::<_, Value>("/v1/payments/cancel", &serde_json::json!({}));
+    assert!(refused.is_err(), "{refused:?}");
+    let captured = recorded
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|r| r.starts_with(b"POST /v1/payments/cancel "))
+        .cloned()
+        .expect("the stranger's request went through the recorder");
+    assert!(serving2.try_recv().is_err(), "S2 serves while S1 writes");
+
+    // S1 dies. S2 takes over, and serves once S1's requests are stamped too early.
+    let _ = st.server.child.kill();
+    let _ = st.server.child.wait();
+    let listening = serving2
+        .recv_timeout(Duration::from_secs(120))
+        .expect("S2 serves");
+    assert_eq!(listening["url"], st.server.url.as_str());
+    let log = std::fs::read_to_string(&log2).unwrap();
+    assert!(log.contains("took over the records"), "{log}");
+    let answer = send_again(&server2.url, &captured);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("auth_before_takeover"), "{answer}");
+
+    // The payment completes through S2.
+    let received = st.b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    let synced = st.a.ok(&["sync"]);
+    assert_eq!(synced["payments"][0]["status"], "paid", "{synced}");
+    assert_eq!(st.a_balances(), (189_990, 10_010));
+    assert_eq!(st.b_balances(), (10_000, 290_000));
+
+    // S1 started again beside S2 is refused.
+    let out =
+        st.s.cmd(&["server", "run", "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+
+    // S2's session ends (a network cut, say) and another session holds the schema's lock
+    // before S2 can take it again: S2 stops.
+    let schema = std::fs::read_to_string(s2.dir.join(asyncpay::store::DATABASE_FILE))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("schema "))
+        .unwrap()
+        .to_owned();
+    let mut admin = postgres::Client::connect(&db_url, postgres::NoTls).unwrap();
+    let key = "pg_catalog.hashtextextended($1::text, 7::int8)";
+    // S2 may make its session again before ours takes the lock: its new one is ended too.
+    let locked = (0..100).any(|_| {
+        admin
+            .query(
+                &format!(
+                    "SELECT pg_catalog.pg_terminate_backend(pid, 5000) FROM pg_catalog.pg_locks \
+                     WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+                     AND classid = (({key} >> 32) & 4294967295)::oid \
+                     AND objid = ({key} & 4294967295)::oid"
+                ),
+                &[&schema],
+            )
+            .unwrap();
+        admin
+            .query_one(
+                &format!("SELECT pg_catalog.pg_try_advisory_lock({key})"),
+                &[&schema],
+            )
+            .unwrap()
+            .get(0)
+    });
+    assert!(locked, "the test never held the schema's lock");
+    let ended = (0..300).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        server2.child.try_wait().unwrap()
+    });
+    let ended = ended.expect("S2 stops once another holds its records");
+    assert!(!ended.success());
+    let log = std::fs::read_to_string(&log2).unwrap();
+    assert!(log.contains("took over the records database"), "{log}");
+
+    // S3 stands by while the lock is held; let go, S3 takes over, and the next payment goes
+    // through it.
+    let log3 = root.join("s3.log");
+    let (server3, serving3) = standby(&s3, port, &log3);
+    eventually("S3 standing by", || {
+        std::fs::read_to_string(&log3).is_ok_and(|l| l.contains("standing by"))
+    });
+    assert!(
+        serving3.try_recv().is_err(),
+        "S3 serves while the lock is held"
+    );
+    drop(admin);
+    serving3
+        .recv_timeout(Duration::from_secs(120))
+        .expect("S3 serves");
+    let pid = st.pay(5_000);
+    let received = st.b.ok(&["receive"]);
+    assert_eq!(received["payments"][0]["payment_id"], pid.as_str());
+    assert_eq!(received["payments"][0]["status"], "paid", "{received}");
+    assert_eq!(st.a.ok(&["sync"])["payments"][0]["status"], "paid");
+    assert_eq!(st.a_balances(), (184_985, 15_015));
+    assert_eq!(st.b_balances(), (15_000, 285_000));
+
+    // S3 dies; S1, started plainly, finds that another copy wrote since it did, and waits
+    // out S3's requests as a standby does: one captured on its way to S3 is refused.
+    stranger
+        .post::<_, Value>("/v1/payments/cancel", &serde_json::json!({}))
+        .unwrap_err();
+    let captured = recorded
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|r| r.starts_with(b"POST /v1/payments/cancel "))
+        .cloned()
+        .unwrap();
+    drop(server3);
+    let log1 = root.join("s1.log");
+    let port = port.to_string();
+    st.server = Server::start_logged(&st.s, &port, &[], None, Some(&log1));
+    let log = std::fs::read_to_string(&log1).unwrap();
+    assert!(log.contains("another copy of this data dir wrote"), "{log}");
+    let answer = send_again(&st.server.url, &captured);
+    assert!(answer.contains("auth_before_takeover"), "{answer}");
+    // Started again, S1 was the last to write: it serves at once.
+    let _ = st.server.child.kill();
+    let _ = st.server.child.wait();
+    st.server = Server::start_logged(&st.s, &port, &[], None, Some(&log1));
+    let log = std::fs::read_to_string(&log1).unwrap();
+    assert!(
+        !log.contains("another copy") && !log.contains("serving in"),
+        "{log}"
+    );
+    st.a.ok(&["sync"]);
+    assert_eq!(st.a_balances(), (184_985, 15_015));
+}

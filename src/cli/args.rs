@@ -597,6 +597,10 @@ pub enum ServerCommand {
         /// warnings and errors)
         #[arg(short, long)]
         verbose: bool,
+        /// Stand by while another copy of this data dir (on another machine) writes the
+        /// records, and take over when it stops; needs the records in PostgreSQL
+        #[arg(long)]
+        standby: bool,
     },
     /// Show the server's settings and channels (closed and abandoned ones with --all)
     Info {

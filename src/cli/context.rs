@@ -457,6 +457,43 @@ impl Context {
         Ok(self.unlocked.as_ref().expect("set above"))
     }
 
+    /// `server run --standby`: unlocks the wallet once (read-only: the passphrase is asked
+    /// once), then opens its store as the writer as soon as no other process holds its
+    /// PostgreSQL records, calling `keep_waiting` between two tries with the error of a
+    /// database server that failed or could not be reached, if that is why the try failed
+    /// (tried again too). False if `keep_waiting` gave up (a signal). Any other error ends
+    /// the wait.
+    pub fn store_when_free(
+        &mut self,
+        mut keep_waiting: impl FnMut(Option<&StoreError>) -> bool,
+    ) -> CliResult<bool> {
+        self.store_read_only()?;
+        let key = self.key.clone().expect("unlocked above");
+        loop {
+            self.open_dir().map_err(store_error)?;
+            let dir = self.dir.as_ref().expect("opened above");
+            match dir.unlock_with_key(&key) {
+                Ok(store) => {
+                    self.load_settings(&store)?;
+                    self.read_only = None;
+                    self.unlocked = Some(store);
+                    return Ok(true);
+                }
+                Err(StoreError::DatabaseInUse { .. }) => {
+                    if !keep_waiting(None) {
+                        return Ok(false);
+                    }
+                }
+                Err(e @ StoreError::DatabaseServer { .. }) => {
+                    if !keep_waiting(Some(&e)) {
+                        return Ok(false);
+                    }
+                }
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+    }
+
     /// Unlocks the store for `wallet upgrade` (see [`DataDir::unlock_upgrading`]): returns
     /// the state files of an older release moved into the database.
     pub fn upgrade_store(&mut self) -> CliResult<Vec<std::path::PathBuf>> {

@@ -143,6 +143,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             watch_interval_ms,
             manual,
             verbose,
+            standby,
         } => {
             if verbose && out.quiet {
                 return Err(CliError::usage(
@@ -152,6 +153,18 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             init_log(verbose, out.quiet);
             // A bad --listen fails before anything is opened.
             let listen = listen.as_deref().map(parse_listen).transpose()?;
+            let mut service = Service::new()?;
+            if standby && !service.take_over(ctx)? {
+                return Ok(());
+            }
+            // Another copy of the data dir wrote since this one did: its replay journal is
+            // not here (ADR 0018).
+            let copied = ctx.store()?.another_copy_wrote().map_err(store_error)?;
+            if copied && !standby {
+                tracing::info!(
+                    "another copy of this data dir wrote the records since this one did"
+                );
+            }
             let core = open_core(ctx)?;
             core.set_manual(manual);
             let listen = match listen {
@@ -165,11 +178,21 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                     .map(|(cert_pem, key_pem)| TlsFiles { cert_pem, key_pem }),
                 ..ServerConfig::default()
             };
+            let floor = if standby || copied {
+                let Some(floor) = service.wait_out_the_other_s_requests() else {
+                    return Ok(());
+                };
+                Some(floor)
+            } else {
+                None
+            };
             serve(
+                service,
                 Arc::new(core),
                 &config,
                 Duration::from_millis(watch_interval_ms),
                 out.json,
+                floor,
             )?;
         }
         ServerCommand::Status { server } => {
@@ -720,17 +743,119 @@ struct Listening<'a> {
     quarantined: Vec<crate::server::Quarantined>,
 }
 
+/// How long `server run --standby` waits between two tries to take the records over (each
+/// try itself waits a few seconds for the schema's lock).
+const STANDBY_RETRY: Duration = Duration::from_secs(1);
+
+/// How far the clocks of two machines running copies of S may differ for a standby's
+/// takeover to refuse every replay of a request the other copy accepted.
+pub const TAKEOVER_CLOCK_MARGIN_SECS: u64 = 10;
+
+/// `server run`'s runtime, and the signals that stop it: one for the whole run, so that a
+/// signal is not lost between `--standby`'s waits and the service.
+///
+/// `server run --standby` (ADR 0018) waits while another copy of this data dir writes the
+/// PostgreSQL records, and takes them over when it stops (its session ended, so its lock
+/// is free). A standby, and a plain `server run` that finds another copy wrote since this
+/// one did, then waits until every request the other copy could have accepted is stamped
+/// too early to pass (its replay journal is on its own machine), and only then serves.
+/// Signals end either wait.
+struct Service {
+    runtime: tokio::runtime::Runtime,
+    signal: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+}
+
+impl Service {
+    fn new() -> CliResult<Service> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::failed(format!("cannot start the server runtime: {e}")))?;
+        Ok(Service {
+            runtime,
+            signal: Box::pin(wait_for_signal()),
+        })
+    }
+
+    /// Sleeps `pause`; false if a signal came first.
+    fn sleep(&mut self, pause: Duration) -> bool {
+        let signal = &mut self.signal;
+        self.runtime.block_on(async {
+            tokio::select! {
+                _ = signal => false,
+                _ = tokio::time::sleep(pause) => true,
+            }
+        })
+    }
+
+    /// Opens the wallet's store as the writer of its records once no other process holds
+    /// them; false if a signal came first.
+    fn take_over(&mut self, ctx: &mut Context) -> CliResult<bool> {
+        if !crate::store::records_in_postgres(&ctx.datadir).map_err(store_error)? {
+            return Err(CliError::usage(
+                "--standby needs the records in PostgreSQL (`asyncpay init --database URL`, or \
+                 `asyncpay wallet move-records URL`): a copy of a data dir whose records are in \
+                 records.sqlite has records of its own",
+            ));
+        }
+        let mut said = None;
+        let took = ctx.store_when_free(|failed| {
+            let now = failed.map(ToString::to_string);
+            if said.as_ref() != Some(&now) {
+                match &now {
+                    Some(e) => tracing::warn!("standing by, trying again: {e}"),
+                    None => tracing::info!(
+                        "standing by: another process writes the records; taking over when it stops"
+                    ),
+                }
+                said = Some(now);
+            }
+            self.sleep(STANDBY_RETRY)
+        })?;
+        if took {
+            tracing::info!("took over the records");
+        }
+        Ok(took)
+    }
+
+    /// Waits until every request the other copy could have accepted (stamped at most
+    /// [`crate::net::auth::MAX_FUTURE_SKEW_SECS`] ahead of its clock, which may be
+    /// [`TAKEOVER_CLOCK_MARGIN_SECS`] ahead of ours) is stamped no later than now; returns
+    /// that latest stamp, to be refused from now on. `None` if a signal came first.
+    fn wait_out_the_other_s_requests(&mut self) -> Option<u64> {
+        let floor = crate::net::server::system_clock()
+            + crate::net::auth::MAX_FUTURE_SKEW_SECS
+            + TAKEOVER_CLOCK_MARGIN_SECS;
+        tracing::info!(
+            "serving in {} s: until then a request could be a replay of one the other copy \
+             accepted (requests stamped up to {floor} are refused)",
+            floor + 1 - crate::net::server::system_clock()
+        );
+        loop {
+            let now = crate::net::server::system_clock();
+            if now > floor {
+                return Some(floor);
+            }
+            if !self.sleep(Duration::from_secs(floor + 1 - now)) {
+                return None;
+            }
+        }
+    }
+}
+
 fn serve(
+    service: Service,
     core: Arc<ServerCore>,
     config: &ServerConfig,
     interval: Duration,
     json: bool,
+    floor: Option<u64>,
 ) -> CliResult<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::failed(format!("cannot start the server runtime: {e}")))?;
+    let Service {
+        runtime,
+        mut signal,
+    } = service;
     runtime.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let shutdown = {
@@ -739,7 +864,7 @@ fn serve(
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
-        let (handle, mailbox, auth) = listen_http(&core, config, shutdown).await?;
+        let (handle, mailbox, auth) = listen_http(&core, config, floor, shutdown).await?;
         let url = handle.url();
         let info: ServerInfo = core.info();
         let quarantined = core.quarantined();
@@ -770,16 +895,16 @@ fn serve(
             let _ = stdout.flush();
         }
         // Why S must stop, if it must: a failed sync of its records or of its replay journal
-        // (ADR 0014).
-        let sync_failed = {
+        // (ADR 0014), or its PostgreSQL records taken over by another copy (ADR 0018).
+        let must_stop = {
             let core = core.clone();
-            move || core.sync_failed().or_else(|| auth.journal_failed())
+            move || core.must_stop().or_else(|| auth.journal_failed())
         };
         // The chain watcher: S enforces the latest state without operator action (and drops
         // expired mailbox items). It ends S when a sync failed.
         let mut watcher = {
             let core = core.clone();
-            let sync_failed = sync_failed.clone();
+            let must_stop = must_stop.clone();
             let mut stop = stop_rx.clone();
             // Descriptors kept for the watcher, given back when a pass fails (idle HTTP
             // connections must not starve it: ISSUE 9 item 14).
@@ -804,7 +929,7 @@ fn serve(
                         }
                     }
                     tracing::debug!("watcher pass: {} ms", started.elapsed().as_millis());
-                    if let Some(reason) = sync_failed() {
+                    if let Some(reason) = must_stop() {
                         return Some(reason);
                     }
                 }
@@ -812,7 +937,7 @@ fn serve(
             })
         };
         let (failed, watcher_ended) = tokio::select! {
-            _ = wait_for_signal() => (None, false),
+            _ = &mut signal => (None, false),
             ended = &mut watcher => (ended.ok().flatten(), true),
         };
         match &failed {
@@ -828,7 +953,7 @@ fn serve(
             .await
             .map_err(|e| CliError::failed(e.to_string()))?;
         // A sync that failed before the watcher looked (stopped by a signal meanwhile).
-        match failed.or_else(sync_failed) {
+        match failed.or_else(must_stop) {
             Some(reason) => Err(CliError::failed(format!("S stopped: {reason}"))),
             None => Ok(()),
         }
@@ -841,6 +966,7 @@ fn serve(
 async fn listen_http(
     core: &Arc<ServerCore>,
     config: &ServerConfig,
+    floor: Option<u64>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> CliResult<(ServerHandle, Arc<Mailbox>, AuthState)> {
     let journal = core.data_dir().join("replay");
@@ -853,6 +979,10 @@ async fn listen_http(
             ))
             .hint("check the permissions and free space of the server's data dir")
         })?;
+    let auth = match floor {
+        Some(floor) => auth.refusing_up_to(floor),
+        None => auth,
+    };
     let (router, mailbox) = crate::server::api::app(core.clone(), &auth);
     let handle = crate::net::server::serve(router, config, shutdown)
         .await
@@ -865,6 +995,19 @@ async fn listen_http(
 /// descriptors kept for it (idle HTTP connections must not starve it: issue 9 item 14).
 fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) -> WatchLog {
     let mut reserve = reserve.lock().unwrap_or_else(PoisonError::into_inner);
+    // A copy of S whose PostgreSQL records another copy took over acts on nothing more: its
+    // state in memory may be older than theirs (ADR 0018). `server run` then stops.
+    let confirmed = core.confirm_writer();
+    if core.must_stop().is_some() {
+        return WatchLog {
+            events: Vec::new(),
+            alarms: confirmed
+                .err()
+                .map(|e| format!("records: {e}"))
+                .into_iter()
+                .collect(),
+        };
+    }
     let (mut lines, mut errors) = core.watch_pass_checked();
     for pause in RETRY_BACKOFF {
         if errors.is_empty() {
@@ -880,6 +1023,7 @@ fn watch_pass(core: &ServerCore, mailbox: &Mailbox, reserve: &Mutex<FdReserve>) 
         alarms.push(alarm);
     }
     alarms.extend(errors);
+    alarms.extend(confirmed.err().map(|e| format!("records: {e}")));
     let now = crate::net::server::system_clock();
     match mailbox.prune(now) {
         Ok(0) => {}
@@ -961,9 +1105,10 @@ impl InProcessServer {
             listen,
             ..ServerConfig::default()
         };
-        let (handle, mailbox, auth) = runtime.block_on(listen_http(&core, &config, async {
-            let _ = stopped.await;
-        }))?;
+        let (handle, mailbox, auth) =
+            runtime.block_on(listen_http(&core, &config, None, async {
+                let _ = stopped.await;
+            }))?;
         Ok(InProcessServer {
             url: handle.url(),
             core,

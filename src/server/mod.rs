@@ -1105,7 +1105,7 @@ impl ServerCore {
     /// Group commit (ADR 0014): S's commits no longer sync one by one; every answer and
     /// every published transaction waits for [`ServerCore::durable`] instead, which syncs
     /// once for all the commits waiting. The HTTP API turns it on ([`api::app`]); `server
-    /// run` stops when a sync failed ([`ServerCore::sync_failed`]).
+    /// run` stops when a sync failed ([`ServerCore::must_stop`]).
     pub fn group_commits(&self) {
         self.store.defer_durability();
     }
@@ -1121,9 +1121,16 @@ impl ServerCore {
         self.store.sync_pending()
     }
 
-    /// Why a sync of S's records failed, if one did: S must stop (ADR 0014).
-    pub fn sync_failed(&self) -> Option<String> {
-        self.store.sync_failed()
+    /// Why S must stop, if it must: a sync of its records failed (ADR 0014), or another
+    /// copy of S took its PostgreSQL records over (ADR 0018).
+    pub fn must_stop(&self) -> Option<String> {
+        self.store.must_stop()
+    }
+
+    /// With the records in PostgreSQL: whether S still is their writer (see
+    /// [`crate::store::Store::confirm_writer`]); once not, [`ServerCore::must_stop`] says so.
+    pub fn confirm_writer(&self) -> Result<(), crate::store::StoreError> {
+        self.store.confirm_writer()
     }
 
     /// S's commits whose sync was deferred, and the syncs that made them durable.

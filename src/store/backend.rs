@@ -113,7 +113,12 @@ impl Postgres {
             .application_name("asyncpay")
             .connect_timeout(std::time::Duration::from_secs(10))
             .keepalives(true)
-            .keepalives_idle(std::time::Duration::from_secs(30));
+            .keepalives_idle(std::time::Duration::from_secs(30))
+            .keepalives_interval(std::time::Duration::from_secs(10))
+            .keepalives_retries(3)
+            // A request sent and never acknowledged (the server gone silent) fails after
+            // this, instead of after the kernel's quarter of an hour of retransmissions.
+            .tcp_user_timeout(std::time::Duration::from_secs(30));
         Ok(Postgres {
             url: url.to_owned(),
             schema: schema.to_owned(),
@@ -393,7 +398,24 @@ pub(crate) struct PgConn {
     /// Our schema, which every statement names (`{s}` in their text).
     schema: String,
     statements: HashMap<&'static str, Statement>,
+    /// Which server session this is.
+    session: Session,
 }
+
+/// A PostgreSQL server session: its process id and when it started (a process id alone may
+/// be reused by a later session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    pid: i32,
+    started: String,
+}
+
+/// The session that holds schema `$1`'s writer lock, if any.
+const LOCK_HOLDER: &str = "SELECT a.pid, a.backend_start::text FROM pg_catalog.pg_locks l \
+     JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+     AND l.classid = ((pg_catalog.hashtextextended($1::text, 7::int8) >> 32) & 4294967295)::oid \
+     AND l.objid = (pg_catalog.hashtextextended($1::text, 7::int8) & 4294967295)::oid";
 
 /// A PostgreSQL transaction, with its connection's prepared statements.
 pub(crate) struct PgTx<'a> {
@@ -432,11 +454,30 @@ impl PgTx<'_> {
 impl Conn {
     /// Connects to `pg`'s database.
     pub(crate) fn postgres(pg: &Postgres) -> Sql<Conn> {
+        let mut client = pg.connect()?;
+        let row = client.query_one(
+            "SELECT a.pid, a.backend_start::text FROM pg_catalog.pg_stat_activity a \
+             WHERE a.pid = pg_catalog.pg_backend_pid()",
+            &[],
+        )?;
+        let session = Session {
+            pid: row.try_get(0)?,
+            started: row.try_get(1)?,
+        };
         Ok(Conn::Postgres(Box::new(PgConn {
-            client: pg.connect()?,
+            client,
             schema: pg.schema.clone(),
             statements: HashMap::new(),
+            session,
         })))
+    }
+
+    /// The server session of a PostgreSQL connection.
+    pub(crate) fn session(&self) -> Option<Session> {
+        match self {
+            Conn::Sqlite(_) => None,
+            Conn::Postgres(c) => Some(c.session.clone()),
+        }
     }
 
     /// True if the connection answers a trivial query (SQLite: always).
@@ -511,10 +552,25 @@ impl Conn {
         })
     }
 
+    /// Lets go of the schema's writer lock (best effort: a session that fails is ended by
+    /// the server, and its lock with it).
+    pub(crate) fn unlock_schema(&mut self) {
+        if let Conn::Postgres(c) = self {
+            let _ = c.client.execute(
+                "SELECT pg_catalog.pg_advisory_unlock(\
+                 pg_catalog.hashtextextended($1::text, 7::int8))",
+                &[&c.schema],
+            );
+        }
+    }
+
     /// PostgreSQL: takes the writer lock of `pg`'s schema for as long as this connection
     /// lives; false if another connection still holds it after [`LOCK_GRACE`] (the
     /// session of a process that just ended is released by the server a moment later).
-    pub(crate) fn lock_schema(&mut self) -> Sql<bool> {
+    /// `previous`: this process's own earlier session, which the server may not have found
+    /// dead yet (the network cut it off from us); if it is the one holding the lock, it is
+    /// ended first, once.
+    pub(crate) fn lock_schema(&mut self, mut previous: Option<Session>) -> Sql<bool> {
         let Conn::Postgres(c) = self else {
             return Ok(true);
         };
@@ -528,8 +584,28 @@ impl Conn {
                     &[&c.schema],
                 )?
                 .try_get(0)?;
-            if locked || std::time::Instant::now() >= until {
-                return Ok(locked);
+            if locked {
+                return Ok(true);
+            }
+            if let Some(ours) = previous.take() {
+                let holder = c.client.query_opt(LOCK_HOLDER, &[&c.schema])?;
+                let holder = match holder {
+                    Some(row) => Some(Session {
+                        pid: row.try_get(0)?,
+                        started: row.try_get(1)?,
+                    }),
+                    None => None,
+                };
+                if holder.as_ref() == Some(&ours) {
+                    c.client.execute(
+                        "SELECT pg_catalog.pg_terminate_backend($1, 5000)",
+                        &[&ours.pid],
+                    )?;
+                    continue;
+                }
+            }
+            if std::time::Instant::now() >= until {
+                return Ok(false);
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }

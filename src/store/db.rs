@@ -324,6 +324,9 @@ pub(crate) struct Db {
     /// [`Db::defer_durability`] asked for it.
     deferred: std::sync::atomic::AtomicBool,
     group: GroupSync,
+    /// Why this writer no longer writes: another process took its PostgreSQL schema over
+    /// (final, see [`Db::confirm_writer`]).
+    taken_over: std::sync::OnceLock<String>,
     /// The writer's hold on the data dir's lock ([`Db::hold_lock`]): the last field, so it
     /// is let go only after [`Drop`] has closed the database (checkpoint, mark of a clean
     /// stop), whoever holds the last handle on it.
@@ -425,7 +428,7 @@ impl Db {
             Location::Sqlite(file) if !file.exists() => Some(read_imported()?),
             _ => None,
         };
-        let mut conn = connect(&location, &path, true)?;
+        let mut conn = connect(&location, &path, true, None)?;
         let version = read_version(&mut conn, &path)?;
         if version == 0 {
             // New, or its creation was interrupted (nothing of it was committed: no table).
@@ -452,7 +455,7 @@ impl Db {
         records: Vec<Imported>,
     ) -> Result<Db, StoreError> {
         let path = location.label();
-        let mut conn = connect(location, &path, true)?;
+        let mut conn = connect(location, &path, true, None)?;
         if read_version(&mut conn, &path)? != 0
             || !version_tx(&mut conn, &path, |tx| tx.is_empty())?
         {
@@ -503,7 +506,7 @@ impl Db {
                 return Ok(None);
             }
         }
-        let mut conn = connect(&location, &path, false)?;
+        let mut conn = connect(&location, &path, false, None)?;
         if read_version(&mut conn, &path)? == 0 {
             if version_tx(&mut conn, &path, |tx| tx.is_empty())? {
                 return Ok(None); // being created by its writer right now: nothing in it yet
@@ -547,6 +550,7 @@ impl Db {
             }),
             deferred: std::sync::atomic::AtomicBool::new(false),
             group: GroupSync::default(),
+            taken_over: std::sync::OnceLock::new(),
             dir_lock: None,
         })
     }
@@ -576,16 +580,26 @@ impl Db {
 
     /// The connection, made again if the server dropped it (known closed, or, after a use
     /// that failed, not answering). A writer takes the schema's lock again; whatever
-    /// another writer did in between is then found by the digest.
+    /// another writer did in between is then found by the digest. A writer taken over
+    /// connects no more; one that finds the lock held by another process is taken over.
     fn reconnect_if_closed(&self, inner: &mut Inner) -> Result<(), StoreError> {
+        self.refuse_if_taken_over()?;
         let alive = !inner.conn.is_closed() && (inner.sound || inner.conn.answers());
         if !alive {
-            // A session that may still hold the schema's lock on the server's side keeps
-            // it until the server finds it dead: the new one then waits, or is refused.
-            drop(std::mem::replace(
-                &mut inner.conn,
-                connect(&self.location, &self.path, self.writable)?,
-            ));
+            // Our old session may still hold the schema's lock on the server's side, until
+            // the server finds it dead: the new one ends it first.
+            let fresh = match connect(
+                &self.location,
+                &self.path,
+                self.writable,
+                inner.conn.session(),
+            ) {
+                Err(StoreError::DatabaseInUse { .. }) => {
+                    return Err(self.taken_over("another process holds its writer lock"))
+                }
+                fresh => fresh?,
+            };
+            drop(std::mem::replace(&mut inner.conn, fresh));
         }
         inner.sound = false; // until this use ends well
         Ok(())
@@ -620,7 +634,7 @@ impl Db {
             });
         }
         wal::replace_lost_log(&file)?;
-        let mut fresh = connect(&self.location, &self.path, true)?;
+        let mut fresh = connect(&self.location, &self.path, true, None)?;
         if let Conn::Sqlite(c) = &mut fresh {
             c.unwritten = false;
         }
@@ -655,9 +669,101 @@ impl Db {
         self.group.log()
     }
 
-    /// Why a sync failed, if one did (final).
-    pub(crate) fn sync_failed(&self) -> Option<String> {
-        self.group.failed()
+    /// Why this writer must stop, if it must (final): a sync failed, or another process
+    /// took over its PostgreSQL schema.
+    pub(crate) fn must_stop(&self) -> Option<String> {
+        self.group
+            .failed()
+            .or_else(|| self.taken_over.get().cloned())
+    }
+
+    /// Fails once another process took over this writer's schema ([`Db::confirm_writer`]).
+    fn refuse_if_taken_over(&self) -> Result<(), StoreError> {
+        match self.taken_over.get() {
+            Some(_) => Err(StoreError::TakenOver {
+                path: self.path.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// This writer was taken over (final, see [`Db::confirm_writer`]): `how` says how.
+    fn taken_over(&self, how: &str) -> StoreError {
+        let reason = format!(
+            "another process took over the records database {}: {how}",
+            self.path.display()
+        );
+        let _ = self.taken_over.set(reason);
+        StoreError::TakenOver {
+            path: self.path.clone(),
+        }
+    }
+
+    /// What a writer that finds digest row `body`, not the one it wrote last, makes of it.
+    /// Sealed under this wallet's key with a counter past ours, it was written by another
+    /// copy of this data dir that held the PostgreSQL schema while this one had no session:
+    /// this one is no longer the writer, for good (its state in memory is older than the
+    /// records, and writing from it would undo what the other wrote). Anything else is a
+    /// rollback (ADR 0007), refused as ever: the writer keeps its lock.
+    fn foreign_digest(&self, body: &[u8], index: &Index) -> StoreError {
+        let newer = matches!(self.location, Location::Postgres(_))
+            && open_digest(&self.path, &self.keys, body)
+                .is_ok_and(|d| d.counter > index.digest.counter);
+        if newer {
+            self.taken_over("it wrote while this process had lost its connection")
+        } else {
+            rolled_back(&self.path)
+        }
+    }
+
+    /// A PostgreSQL writer checks that it still is the one writing its schema: its session
+    /// is alive (or made again, taking the schema's lock again) and the digest is the one it
+    /// wrote last. S asks at every watcher pass, so that a copy that lost its session to a
+    /// standby stops even with no request coming ([`StoreError::TakenOver`], final). A
+    /// database that does not answer is an error of its own, not a takeover. Nothing to
+    /// check for SQLite or a reader.
+    pub(crate) fn confirm_writer(&self) -> Result<(), StoreError> {
+        if !self.writable || !matches!(self.location, Location::Postgres(_)) {
+            return Ok(());
+        }
+        let mut guard = self.lock();
+        self.reconnect_if_closed(&mut guard)?;
+        let Inner { conn, index, .. } = &mut *guard;
+        let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
+        let body = read_digest_body(&tx, &self.path)?;
+        tx.finish().map_err(|e| db_error(&self.path, e))?;
+        if body != index.digest_body && index.uncertain.as_ref() != Some(&body) {
+            return Err(let_go_if_taken_over(
+                conn,
+                self.foreign_digest(&body, index),
+            ));
+        }
+        guard.sound = true;
+        Ok(())
+    }
+
+    /// A PostgreSQL writer puts `mark` in the schema as the mark of the copy of the data dir
+    /// that writes it now, and returns the mark there before (`None`: none yet, or SQLite).
+    pub(crate) fn mark_writer(&self, mark: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if !self.writable || !matches!(self.location, Location::Postgres(_)) {
+            return Ok(None);
+        }
+        let mut guard = self.lock();
+        self.reconnect_if_closed(&mut guard)?;
+        let Inner { conn, index, .. } = &mut *guard;
+        let tx = conn.write().map_err(|e| db_error(&self.path, e))?;
+        tx.lock_tables().map_err(|e| db_error(&self.path, e))?;
+        check_schema(&tx, &self.path)?;
+        if let Err(e) = self.refresh(&tx, index) {
+            drop(tx);
+            return Err(let_go_if_taken_over(conn, e));
+        }
+        let before = tx.meta("writer").map_err(|e| db_error(&self.path, e))?;
+        tx.put_meta("writer", mark)
+            .map_err(|e| db_error(&self.path, e))?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        guard.sound = true;
+        Ok(before)
     }
 
     /// The deferred commits and the syncs that made them durable so far.
@@ -719,7 +825,10 @@ impl Db {
         self.reconnect_if_closed(&mut guard)?;
         let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
-        self.refresh(&tx, index)?;
+        if let Err(e) = self.refresh(&tx, index) {
+            drop(tx);
+            return Err(let_go_if_taken_over(conn, e));
+        }
         let out = f(&tx, index)?;
         tx.finish().map_err(|e| db_error(&self.path, e))?;
         guard.sound = true;
@@ -767,7 +876,10 @@ impl Db {
         if !tx.journal_is_ours().map_err(|e| db_error(&self.path, e))? {
             return Err(rolled_back(&self.path).into());
         }
-        self.refresh(&tx, index)?;
+        if let Err(e) = self.refresh(&tx, index) {
+            drop(tx);
+            return Err(let_go_if_taken_over(conn, e).into());
+        }
         let digest = index.digest;
         let mut txn = Txn {
             tx,
@@ -828,7 +940,7 @@ impl Db {
         }
         let ours = index.uncertain.as_ref() == Some(&body);
         if self.writable && !ours {
-            return Err(rolled_back(&self.path));
+            return Err(self.foreign_digest(&body, index));
         }
         check_schema(conn, &self.path)?;
         let fresh = build_index(conn, &self.path, &self.keys)?;
@@ -1082,7 +1194,13 @@ fn fd_sync_at_connect(log: &std::fs::File, path: &Path) -> Result<(), StoreError
 /// Connects to the records of `location`: SQLite, hardened, its write-ahead log checked
 /// (and, `writable`, made and switched to: durable commits, one fsync each); PostgreSQL,
 /// holding the schema's writer lock (`writable`).
-fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, StoreError> {
+/// `previous`: the PostgreSQL session this one replaces (see [`Conn::lock_schema`]).
+fn connect(
+    location: &Location,
+    path: &Path,
+    writable: bool,
+    previous: Option<super::backend::Session>,
+) -> Result<Conn, StoreError> {
     match location {
         Location::Sqlite(file) if writable => {
             let file = wal::canonical(file);
@@ -1168,7 +1286,7 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
         }
         Location::Postgres(pg) => {
             let mut conn = Conn::postgres(pg).map_err(|e| db_error(path, e))?;
-            if writable && !conn.lock_schema().map_err(|e| db_error(path, e))? {
+            if writable && !conn.lock_schema(previous).map_err(|e| db_error(path, e))? {
                 return Err(StoreError::DatabaseInUse {
                     path: path.to_path_buf(),
                 });
@@ -1176,6 +1294,15 @@ fn connect(location: &Location, path: &Path, writable: bool) -> Result<Conn, Sto
             Ok(conn)
         }
     }
+}
+
+/// A writer taken over ([`StoreError::TakenOver`]) lets go of its PostgreSQL schema's lock
+/// at once, for the copy that wrote (or a standby) to go on.
+fn let_go_if_taken_over(conn: &mut Conn, e: StoreError) -> StoreError {
+    if matches!(e, StoreError::TakenOver { .. }) {
+        conn.unlock_schema();
+    }
+    e
 }
 
 /// Runs `f` in a read snapshot of `conn`.

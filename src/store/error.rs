@@ -28,10 +28,20 @@ pub enum StoreError {
     /// Another process writes the data dir's PostgreSQL schema (it holds the schema's
     /// writer lock): a copy of this data dir is running elsewhere.
     #[error(
-        "the records database {} is in use by another asyncpay process (a copy of this data dir running elsewhere?); only one process may write it: stop the other one, then try again",
+        "the records database {} is in use by another asyncpay process (a copy of this data dir running elsewhere?); only one process may write it: stop the other one, then try again (a copy on another machine waits its turn with `server run --standby`)",
         path.display()
     )]
     DatabaseInUse {
+        /// The database, as [`StoreError::Database`] names it.
+        path: PathBuf,
+    },
+    /// This process wrote the records database, and another one took it over (a standby
+    /// copy of the data dir, after this one lost its session): it writes nothing more.
+    #[error(
+        "another asyncpay process took over the records database {} (a standby copy of this data dir?) while this one had lost its connection; this one writes nothing more: stop it",
+        path.display()
+    )]
+    TakenOver {
         /// The database, as [`StoreError::Database`] names it.
         path: PathBuf,
     },
@@ -292,7 +302,9 @@ impl StoreError {
     pub fn is_in_use(&self) -> bool {
         matches!(
             self,
-            StoreError::InUse { .. } | StoreError::DatabaseInUse { .. }
+            StoreError::InUse { .. }
+                | StoreError::DatabaseInUse { .. }
+                | StoreError::TakenOver { .. }
         )
     }
 

@@ -582,6 +582,28 @@ pub fn records_location(dir: &Path) -> Result<String, StoreError> {
         .to_string())
 }
 
+/// Whether the records of data dir `dir` live in PostgreSQL (its `database` file, read
+/// without checking its tag, as [`records_location`]).
+pub fn records_in_postgres(dir: &Path) -> Result<bool, StoreError> {
+    Ok(matches!(
+        backend::Location::of(dir, None)?,
+        backend::Location::Postgres(_)
+    ))
+}
+
+/// The data dir file marking the copy of the data dir that last took its turn writing its
+/// PostgreSQL records ([`Store::another_copy_wrote`]).
+const WRITER_FILE: &str = "writer";
+/// The first words of [`WRITER_FILE`] (its format version).
+const WRITER_MAGIC: &str = "asyncpay-writer v1 ";
+
+/// The data dir `dir` itself, as [`WRITER_FILE`] names it: its device and inode.
+fn writer_place(dir: &Path) -> Result<String, StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir).map_err(|e| StoreError::io("read", dir, e))?;
+    Ok(format!("{}:{}", meta.dev(), meta.ino()))
+}
+
 /// What [`DataDir::move_records`] did.
 #[derive(Debug)]
 pub struct Moved {
@@ -732,10 +754,49 @@ impl Store {
         self.db().sync()
     }
 
-    /// Why a sync failed, if one did: nothing committed since the last good one can be
-    /// vouched for, and every later sync and write fails.
-    pub fn sync_failed(&self) -> Option<String> {
-        self.db().sync_failed()
+    /// Why this writer must stop, if it must (final): a sync failed (nothing committed since
+    /// the last good one can be vouched for, and every later sync and write fails), or
+    /// another process took over its PostgreSQL schema ([`Store::confirm_writer`]).
+    pub fn must_stop(&self) -> Option<String> {
+        self.db().must_stop()
+    }
+
+    /// With the records in PostgreSQL: whether a copy of this data dir other than this one
+    /// (on another machine, or this one restored from a copy) wrote them since this one
+    /// last took its turn as their writer, and takes the turn (ADR 0018). The copy that
+    /// writes is marked in the schema and in the data dir's `writer` file, which names the
+    /// data dir's own device and inode: a copy of the directory is another directory. A
+    /// schema never marked (before this release) counts as written by this copy. The file
+    /// is written before the schema: a crash in between makes the next start think another
+    /// copy wrote, the safe side. False with SQLite.
+    pub fn another_copy_wrote(&self) -> Result<bool, StoreError> {
+        if !records_in_postgres(&self.reader.dir)? {
+            return Ok(false);
+        }
+        let file = self.reader.dir.join(WRITER_FILE);
+        let here = writer_place(&self.reader.dir)?;
+        let ours = std::fs::read_to_string(&file).ok().and_then(|text| {
+            let mut words = text.strip_prefix(WRITER_MAGIC)?.split_whitespace();
+            let (mark, place) = (words.next()?, words.next()?);
+            (place == here).then(|| mark.to_owned())
+        });
+        let mut mark = [0u8; 16];
+        getrandom::fill(&mut mark).map_err(|e| StoreError::Database {
+            path: self.database_path(),
+            reason: format!("no randomness for a writer mark: {e}"),
+        })?;
+        let mark = crate::protocol::hex::encode(&mark);
+        write_atomic(&file, format!("{WRITER_MAGIC}{mark} {here}\n").as_bytes())
+            .map_err(|e| StoreError::io("write", &file, e))?;
+        let before = self.db().mark_writer(mark.as_bytes())?;
+        Ok(before.is_some_and(|before| ours.is_none_or(|ours| before != ours.as_bytes())))
+    }
+
+    /// With the records in PostgreSQL: fails with [`StoreError::TakenOver`] (final) if
+    /// another process took over the schema, e.g. a standby copy of the data dir while this
+    /// one had lost its session. Nothing to check with SQLite.
+    pub fn confirm_writer(&self) -> Result<(), StoreError> {
+        self.db().confirm_writer()
     }
 
     /// [`Store::sync`] as a function of its own, for what must sync this store before it
