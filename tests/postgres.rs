@@ -748,9 +748,25 @@ fn a_dropped_schema_is_not_made_again_empty() {
     assert_rolled_back(unlock(root).unwrap_err(), "still dropped");
 }
 
-/// A TCP proxy to `upstream` that, once `cut` is set, swallows the next message holding
-/// `COMMIT` and closes both sides: a commit whose outcome the writer never learns.
-fn cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::AtomicBool>) -> u16 {
+/// How [`cutting_proxy`] cuts a connection once told to.
+#[derive(Clone, Copy, PartialEq)]
+enum Cut {
+    /// Swallows the next message holding `COMMIT` and closes both sides: a commit whose
+    /// outcome the writer never learns.
+    AtCommit,
+    /// Takes the next message from the client as the moment the network between them
+    /// failed: the client's side is closed, the server's kept open (and forgotten), as if
+    /// the server had not found out yet.
+    ClientSide,
+}
+
+/// A TCP proxy to `upstream` that cuts a connection as `how` says once `cut` is set; its
+/// port.
+fn cutting_proxy(
+    upstream: String,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    how: Cut,
+) -> u16 {
     use std::io::{Read, Write};
     use std::sync::atomic::Ordering::SeqCst;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -763,14 +779,24 @@ fn cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::Atomic
                 (server.try_clone().unwrap(), client.try_clone().unwrap());
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut back_from, &mut back_to);
-                let _ = back_to.shutdown(std::net::Shutdown::Both);
+                if how == Cut::AtCommit {
+                    let _ = back_to.shutdown(std::net::Shutdown::Both);
+                }
             });
             std::thread::spawn(move || {
                 let (mut client, mut server) = (client, server);
                 let mut buf = vec![0u8; 1 << 16];
                 while let Ok(n @ 1..) = client.read(&mut buf) {
-                    if cut.load(SeqCst) && buf[..n].windows(6).any(|w| w == b"COMMIT") {
-                        cut.store(false, SeqCst);
+                    let now = match how {
+                        Cut::AtCommit => buf[..n].windows(6).any(|w| w == b"COMMIT"),
+                        Cut::ClientSide => true,
+                    };
+                    if now && cut.swap(false, SeqCst) {
+                        if how == Cut::ClientSide {
+                            let _ = client.shutdown(std::net::Shutdown::Both);
+                            std::mem::forget(server);
+                            return;
+                        }
                         break;
                     }
                     if server.write_all(&buf[..n]).is_err() {
@@ -797,7 +823,7 @@ fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
     let config: postgres::Config = url.parse().unwrap();
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let cut = std::sync::Arc::new(AtomicBool::new(false));
-    let proxied = cutting_proxy(format!("127.0.0.1:{port}"), cut.clone());
+    let proxied = cutting_proxy(format!("127.0.0.1:{port}"), cut.clone(), Cut::AtCommit);
     let user = config.get_user().unwrap_or("postgres");
     let dbname = config.get_dbname().unwrap_or("postgres");
     let via_proxy = format!("postgres://{user}@127.0.0.1:{proxied}/{dbname}");
@@ -821,44 +847,6 @@ fn a_writer_whose_commit_was_cut_accepts_only_its_own_digest() {
     assert_eq!(b.load_keyed::<Thing>("z").unwrap(), None);
 }
 
-/// A TCP proxy to `upstream` that, once `cut` is set, takes the next message from the client
-/// as the moment the network between them failed: the client's side is closed, the
-/// server's is kept open (and forgotten), as if the server had not found out yet. Returns
-/// its port.
-fn half_cutting_proxy(upstream: String, cut: std::sync::Arc<std::sync::atomic::AtomicBool>) -> u16 {
-    use std::io::{Read, Write};
-    use std::sync::atomic::Ordering::SeqCst;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let (client, cut) = (client.unwrap(), cut.clone());
-            let server = std::net::TcpStream::connect(&upstream).unwrap();
-            let (mut back_from, mut back_to) =
-                (server.try_clone().unwrap(), client.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut back_from, &mut back_to);
-            });
-            std::thread::spawn(move || {
-                let (mut client, mut server) = (client, server);
-                let mut buf = vec![0u8; 1 << 16];
-                while let Ok(n @ 1..) = client.read(&mut buf) {
-                    if cut.swap(false, SeqCst) {
-                        let _ = client.shutdown(std::net::Shutdown::Both);
-                        std::mem::forget(server);
-                        return;
-                    }
-                    if server.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-                let _ = server.shutdown(std::net::Shutdown::Both);
-            });
-        }
-    });
-    port
-}
-
 /// The network between a writer and the server fails, and the server has not found out: the
 /// writer's old session lives on there, holding the schema's lock. Its new session finds
 /// it holding the lock, ends it, and goes on writing; it is not taken for another process
@@ -870,7 +858,7 @@ fn a_writer_ends_its_own_old_session_that_still_holds_the_lock() {
     let config: postgres::Config = url.parse().unwrap();
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let cut = std::sync::Arc::new(AtomicBool::new(false));
-    let proxied = half_cutting_proxy(format!("127.0.0.1:{port}"), cut.clone());
+    let proxied = cutting_proxy(format!("127.0.0.1:{port}"), cut.clone(), Cut::ClientSide);
     let user = config.get_user().unwrap_or("postgres");
     let dbname = config.get_dbname().unwrap_or("postgres");
     let via_proxy = format!("postgres://{user}@127.0.0.1:{proxied}/{dbname}");
@@ -897,26 +885,78 @@ fn the_copy_that_last_wrote_the_schema_is_known() {
     let Some(url) = pg_url() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    // A turn: what it finds, then it is taken (with a floor of `floor`).
+    let turn = |store: &asyncpay::store::Store, floor: u64| {
+        let found = store.writer_turn().unwrap();
+        store.take_writer_turn(floor).unwrap();
+        (found.copied, found.floor)
+    };
     let (lock, a) = new_store(&a_dir, &url);
-    assert!(!a.another_copy_wrote().unwrap(), "a schema never marked");
-    assert!(!a.another_copy_wrote().unwrap(), "the same copy");
+    assert_eq!(turn(&a, 0), (false, 0), "a schema never marked");
+    assert_eq!(turn(&a, 0), (false, 0), "the same copy");
     drop((a, lock));
     let a = unlock(&a_dir).unwrap();
-    assert!(
-        !a.another_copy_wrote().unwrap(),
-        "the same copy, opened again"
-    );
+    assert_eq!(turn(&a, 0), (false, 0), "the same copy, opened again");
     drop(a);
     copy_data_dir(&a_dir, &b_dir);
     let b = unlock(&b_dir).unwrap();
-    assert!(
-        b.another_copy_wrote().unwrap(),
-        "a copy, its mark file copied too"
-    );
-    assert!(!b.another_copy_wrote().unwrap());
+    assert_eq!(turn(&b, 77), (true, 0), "a copy, its mark file copied too");
+    drop(b);
+    // A floor is kept until the next turn, even one that finds no other copy wrote.
+    let b = unlock(&b_dir).unwrap();
+    assert_eq!(turn(&b, 0), (false, 77));
     drop(b);
     let a = unlock(&a_dir).unwrap();
-    assert!(a.another_copy_wrote().unwrap(), "the copy wrote since");
+    assert_eq!(turn(&a, 0), (true, 0), "the copy wrote since");
+
+    // Another mark in the schema under a running writer (another copy took its turn while
+    // this one had no session, and wrote nothing the digest shows): taken over, for good,
+    // and the lock let go.
+    let mut db = raw(&a_dir, &url);
+    db.execute(
+        "UPDATE meta SET value = $1 WHERE name = 'writer'",
+        &[&b"another copy".to_vec()],
+    )
+    .unwrap();
+    let err = a.confirm_writer().unwrap_err();
+    assert!(matches!(err, StoreError::TakenOver { .. }), "{err:?}");
+    let err = a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap_err();
+    assert!(matches!(err, StoreError::TakenOver { .. }), "{err:?}");
+    assert!(a.must_stop().is_some());
+    let b = unlock(&b_dir).expect("the lock was let go");
+    assert_eq!(b.load_keyed::<Thing>("x").unwrap(), None);
+}
+
+/// `move-records` marks the old schema as moved before it lets go of its lock: a copy of
+/// the data dir made before the move (a standby), which still names the old schema, refuses
+/// it when the old copy could not be dropped (here someone holds a lock on it past the
+/// drop's lock timeout), instead of serving from it beside the moved records.
+#[test]
+fn a_copy_made_before_a_move_refuses_the_old_schema() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (dir, a) = new_store(&a_dir, &url);
+    a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
+    copy_data_dir(&a_dir, &b_dir);
+    let mut db = raw(&a_dir, &url);
+    let mut holder = db.transaction().unwrap();
+    holder
+        .batch_execute("LOCK TABLE records IN ACCESS SHARE MODE")
+        .unwrap();
+    let moved = dir
+        .move_records(a, Some(&Postgres::new(&url).unwrap()))
+        .unwrap();
+    assert!(moved.left_behind.is_some(), "the old schema was dropped");
+    holder.rollback().unwrap();
+    let Err(err) = unlock(&b_dir) else {
+        panic!("the old schema opened");
+    };
+    assert!(err.to_string().contains("moved elsewhere"), "{err}");
+    assert_eq!(
+        moved.store.load_keyed("x").unwrap(),
+        Some(Thing { amount_sat: 1 })
+    );
 }
 
 /// The second review's R3: with owner rights on our tables, an attacker forces a row

@@ -157,14 +157,24 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             if standby && !service.take_over(ctx)? {
                 return Ok(());
             }
-            // Another copy of the data dir wrote since this one did: its replay journal is
-            // not here (ADR 0018).
-            let copied = ctx.store()?.another_copy_wrote().map_err(store_error)?;
-            if copied && !standby {
+            // After another copy of the data dir wrote (whose replay journal is not here),
+            // S refuses requests stamped up to a floor and serves once it has passed; the
+            // floor is kept until then across restarts (ADR 0018).
+            let store = ctx.store()?;
+            let turn = store.writer_turn().map_err(store_error)?;
+            if turn.copied && !standby {
                 tracing::info!(
                     "another copy of this data dir wrote the records since this one did"
                 );
             }
+            let fresh = if standby || turn.copied {
+                takeover_floor()
+            } else {
+                0
+            };
+            let floor = fresh.max(turn.floor);
+            store.take_writer_turn(floor).map_err(store_error)?;
+            let floor = (floor != 0).then_some(floor);
             let core = open_core(ctx)?;
             core.set_manual(manual);
             let listen = match listen {
@@ -178,14 +188,9 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
                     .map(|(cert_pem, key_pem)| TlsFiles { cert_pem, key_pem }),
                 ..ServerConfig::default()
             };
-            let floor = if standby || copied {
-                let Some(floor) = service.wait_out_the_other_s_requests() else {
-                    return Ok(());
-                };
-                Some(floor)
-            } else {
-                None
-            };
+            if floor.is_some_and(|floor| !service.serve_after(floor)) {
+                return Ok(());
+            }
             serve(
                 service,
                 Arc::new(core),
@@ -751,6 +756,15 @@ const STANDBY_RETRY: Duration = Duration::from_secs(1);
 /// takeover to refuse every replay of a request the other copy accepted.
 pub const TAKEOVER_CLOCK_MARGIN_SECS: u64 = 10;
 
+/// The latest request stamp another copy of S, whose journal this one has not, could have
+/// accepted if it stopped now: [`crate::net::auth::MAX_FUTURE_SKEW_SECS`] ahead of its
+/// clock, which may be [`TAKEOVER_CLOCK_MARGIN_SECS`] ahead of ours.
+fn takeover_floor() -> u64 {
+    crate::net::server::system_clock()
+        + crate::net::auth::MAX_FUTURE_SKEW_SECS
+        + TAKEOVER_CLOCK_MARGIN_SECS
+}
+
 /// `server run`'s runtime, and the signals that stop it: one for the whole run, so that a
 /// signal is not lost between `--standby`'s waits and the service.
 ///
@@ -819,26 +833,24 @@ impl Service {
         Ok(took)
     }
 
-    /// Waits until every request the other copy could have accepted (stamped at most
-    /// [`crate::net::auth::MAX_FUTURE_SKEW_SECS`] ahead of its clock, which may be
-    /// [`TAKEOVER_CLOCK_MARGIN_SECS`] ahead of ours) is stamped no later than now; returns
-    /// that latest stamp, to be refused from now on. `None` if a signal came first.
-    fn wait_out_the_other_s_requests(&mut self) -> Option<u64> {
-        let floor = crate::net::server::system_clock()
-            + crate::net::auth::MAX_FUTURE_SKEW_SECS
-            + TAKEOVER_CLOCK_MARGIN_SECS;
-        tracing::info!(
-            "serving in {} s: until then a request could be a replay of one the other copy \
-             accepted (requests stamped up to {floor} are refused)",
-            floor + 1 - crate::net::server::system_clock()
-        );
+    /// Waits until the clock has passed `floor` (at once if it has); false if a signal
+    /// came first.
+    fn serve_after(&mut self, floor: u64) -> bool {
+        let now = crate::net::server::system_clock();
+        if now <= floor {
+            tracing::info!(
+                "serving in {} s: until then a request could be a replay of one another copy \
+                 accepted (requests stamped up to {floor} are refused)",
+                floor + 1 - now
+            );
+        }
         loop {
             let now = crate::net::server::system_clock();
             if now > floor {
-                return Some(floor);
+                return true;
             }
             if !self.sleep(Duration::from_secs(floor + 1 - now)) {
-                return None;
+                return false;
             }
         }
     }

@@ -108,7 +108,8 @@ impl Postgres {
                 "-c search_path=pg_catalog -c synchronous_commit=on -c row_security=off \
                  -c client_min_messages=warning -c lock_timeout=10s -c statement_timeout=60s \
                  -c idle_in_transaction_session_timeout=60s -c tcp_keepalives_idle=30 \
-                 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+                 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 \
+                 -c tcp_user_timeout=30000",
             )
             .application_name("asyncpay")
             .connect_timeout(std::time::Duration::from_secs(10))
@@ -129,12 +130,17 @@ impl Postgres {
 
     /// A new connection: over TLS checked against the URL's CA if it names one.
     fn connect(&self) -> Sql<postgres::Client> {
+        self.connect_as(&self.config)
+    }
+
+    /// Connects with `config` (ours, perhaps with another application name).
+    fn connect_as(&self, config: &postgres::Config) -> Sql<postgres::Client> {
         let connector = self.tls.connector().map_err(|message| SqlError {
             message,
             postgres: true,
         })?;
         match connector {
-            Some(tls) => self.config.connect(tls).map_err(|e| {
+            Some(tls) => config.connect(tls).map_err(|e| {
                 let mut e = SqlError::from(e);
                 if e.message.contains("certificate") {
                     e.message.push_str(
@@ -144,7 +150,7 @@ impl Postgres {
                 }
                 e
             }),
-            None => Ok(self.config.connect(NoTls)?),
+            None => Ok(config.connect(NoTls)?),
         }
     }
 
@@ -398,24 +404,39 @@ pub(crate) struct PgConn {
     /// Our schema, which every statement names (`{s}` in their text).
     schema: String,
     statements: HashMap<&'static str, Statement>,
-    /// Which server session this is.
-    session: Session,
+    /// The application name of every session of the store this connection is for.
+    tag: SessionTag,
 }
 
-/// A PostgreSQL server session: its process id and when it started (a process id alone may
-/// be reused by a later session).
+/// The application name every PostgreSQL session of one store (one [`super::db::Db`])
+/// gives itself, `asyncpay <random>`: its sessions are told from any other process's,
+/// whatever role they run as (the name is visible to every role).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Session {
-    pid: i32,
-    started: String,
+pub(crate) struct SessionTag(String);
+
+impl SessionTag {
+    fn new() -> Sql<SessionTag> {
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| SqlError {
+            message: format!("no randomness for a session name: {e}"),
+            postgres: true,
+        })?;
+        Ok(SessionTag(format!(
+            "asyncpay {}",
+            crate::protocol::hex::encode(&id)
+        )))
+    }
 }
 
-/// The session that holds schema `$1`'s writer lock, if any.
-const LOCK_HOLDER: &str = "SELECT a.pid, a.backend_start::text FROM pg_catalog.pg_locks l \
+/// The sessions that hold schema `$1`'s writer lock, with their application names.
+const LOCK_HOLDERS: &str = "SELECT a.pid, a.application_name FROM pg_catalog.pg_locks l \
      JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
      AND l.classid = ((pg_catalog.hashtextextended($1::text, 7::int8) >> 32) & 4294967295)::oid \
      AND l.objid = (pg_catalog.hashtextextended($1::text, 7::int8) & 4294967295)::oid";
+
+/// How many times a writer ends sessions of its own that hold its lock before it gives up.
+const OWN_SESSIONS_ENDED: u32 = 3;
 
 /// A PostgreSQL transaction, with its connection's prepared statements.
 pub(crate) struct PgTx<'a> {
@@ -452,31 +473,28 @@ impl PgTx<'_> {
 }
 
 impl Conn {
-    /// Connects to `pg`'s database.
-    pub(crate) fn postgres(pg: &Postgres) -> Sql<Conn> {
-        let mut client = pg.connect()?;
-        let row = client.query_one(
-            "SELECT a.pid, a.backend_start::text FROM pg_catalog.pg_stat_activity a \
-             WHERE a.pid = pg_catalog.pg_backend_pid()",
-            &[],
-        )?;
-        let session = Session {
-            pid: row.try_get(0)?,
-            started: row.try_get(1)?,
+    /// Connects to `pg`'s database as a session of the store whose sessions are named
+    /// `tag` (`None`: a new store, named anew).
+    pub(crate) fn postgres(pg: &Postgres, tag: Option<SessionTag>) -> Sql<Conn> {
+        let tag = match tag {
+            Some(tag) => tag,
+            None => SessionTag::new()?,
         };
+        let mut config = pg.config.clone();
+        config.application_name(&tag.0);
         Ok(Conn::Postgres(Box::new(PgConn {
-            client,
+            client: pg.connect_as(&config)?,
             schema: pg.schema.clone(),
             statements: HashMap::new(),
-            session,
+            tag,
         })))
     }
 
-    /// The server session of a PostgreSQL connection.
-    pub(crate) fn session(&self) -> Option<Session> {
+    /// The name of the sessions of a PostgreSQL connection's store.
+    pub(crate) fn tag(&self) -> Option<SessionTag> {
         match self {
             Conn::Sqlite(_) => None,
-            Conn::Postgres(c) => Some(c.session.clone()),
+            Conn::Postgres(c) => Some(c.tag.clone()),
         }
     }
 
@@ -567,14 +585,16 @@ impl Conn {
     /// PostgreSQL: takes the writer lock of `pg`'s schema for as long as this connection
     /// lives; false if another connection still holds it after [`LOCK_GRACE`] (the
     /// session of a process that just ended is released by the server a moment later).
-    /// `previous`: this process's own earlier session, which the server may not have found
-    /// dead yet (the network cut it off from us); if it is the one holding the lock, it is
-    /// ended first, once.
-    pub(crate) fn lock_schema(&mut self, mut previous: Option<Session>) -> Sql<bool> {
+    /// `again`: the store connects again, and an earlier session of its own (named as this
+    /// one), which the server may not have found dead yet (the network cut it off from us),
+    /// or whose answer to taking the lock was lost, may hold the lock: such sessions are
+    /// ended (up to [`OWN_SESSIONS_ENDED`] times), and the grace starts again after each.
+    pub(crate) fn lock_schema(&mut self, again: bool) -> Sql<bool> {
         let Conn::Postgres(c) = self else {
             return Ok(true);
         };
-        let until = std::time::Instant::now() + LOCK_GRACE;
+        let mut until = std::time::Instant::now() + LOCK_GRACE;
+        let mut ends = if again { OWN_SESSIONS_ENDED } else { 0 };
         loop {
             let locked: bool = c
                 .client
@@ -587,20 +607,20 @@ impl Conn {
             if locked {
                 return Ok(true);
             }
-            if let Some(ours) = previous.take() {
-                let holder = c.client.query_opt(LOCK_HOLDER, &[&c.schema])?;
-                let holder = match holder {
-                    Some(row) => Some(Session {
-                        pid: row.try_get(0)?,
-                        started: row.try_get(1)?,
-                    }),
-                    None => None,
-                };
-                if holder.as_ref() == Some(&ours) {
-                    c.client.execute(
-                        "SELECT pg_catalog.pg_terminate_backend($1, 5000)",
-                        &[&ours.pid],
-                    )?;
+            if ends > 0 {
+                let mut ended = false;
+                for row in c.client.query(LOCK_HOLDERS, &[&c.schema])? {
+                    let name: Option<String> = row.try_get(1)?;
+                    if name.as_deref() == Some(c.tag.0.as_str()) {
+                        let pid: i32 = row.try_get(0)?;
+                        c.client
+                            .execute("SELECT pg_catalog.pg_terminate_backend($1)", &[&pid])?;
+                        ended = true;
+                    }
+                }
+                if ended {
+                    ends -= 1;
+                    until = std::time::Instant::now() + LOCK_GRACE;
                     continue;
                 }
             }

@@ -327,6 +327,9 @@ pub(crate) struct Db {
     /// Why this writer no longer writes: another process took its PostgreSQL schema over
     /// (final, see [`Db::confirm_writer`]).
     taken_over: std::sync::OnceLock<String>,
+    /// The mark this writer put in its PostgreSQL schema ([`Db::mark_writer`]): another
+    /// mark there means another copy of the data dir took a turn since.
+    mark: std::sync::OnceLock<Vec<u8>>,
     /// The writer's hold on the data dir's lock ([`Db::hold_lock`]): the last field, so it
     /// is let go only after [`Drop`] has closed the database (checkpoint, mark of a clean
     /// stop), whoever holds the last handle on it.
@@ -536,6 +539,15 @@ impl Db {
         let tx = conn.read().map_err(|e| db_error(&path, e))?;
         check_schema(&tx, &path)?;
         let keys = load_keys(&tx, &path, identity, record_key)?;
+        if tx.meta(MOVED).map_err(|e| db_error(&path, e))?.is_some() {
+            return Err(StoreError::Database {
+                path,
+                reason: "its records were moved elsewhere (`asyncpay wallet move-records`), and \
+                         this data dir still names the old place: it is a copy made before the \
+                         move; make it again from the data dir that moved"
+                    .to_owned(),
+            });
+        }
         let index = build_index(&tx, &path, &keys)?;
         tx.finish().map_err(|e| db_error(&path, e))?;
         Ok(Db {
@@ -551,6 +563,7 @@ impl Db {
             deferred: std::sync::atomic::AtomicBool::new(false),
             group: GroupSync::default(),
             taken_over: std::sync::OnceLock::new(),
+            mark: std::sync::OnceLock::new(),
             dir_lock: None,
         })
     }
@@ -588,12 +601,7 @@ impl Db {
         if !alive {
             // Our old session may still hold the schema's lock on the server's side, until
             // the server finds it dead: the new one ends it first.
-            let fresh = match connect(
-                &self.location,
-                &self.path,
-                self.writable,
-                inner.conn.session(),
-            ) {
+            let fresh = match connect(&self.location, &self.path, self.writable, inner.conn.tag()) {
                 Err(StoreError::DatabaseInUse { .. }) => {
                     return Err(self.taken_over("another process holds its writer lock"))
                 }
@@ -699,16 +707,27 @@ impl Db {
         }
     }
 
-    /// What a writer that finds digest row `body`, not the one it wrote last, makes of it.
-    /// Sealed under this wallet's key with a counter past ours, it was written by another
-    /// copy of this data dir that held the PostgreSQL schema while this one had no session:
-    /// this one is no longer the writer, for good (its state in memory is older than the
-    /// records, and writing from it would undo what the other wrote). Anything else is a
-    /// rollback (ADR 0007), refused as ever: the writer keeps its lock.
-    fn foreign_digest(&self, body: &[u8], index: &Index) -> StoreError {
+    /// Whether another copy of the data dir took its turn writing the PostgreSQL schema
+    /// since this writer did ([`Db::mark_writer`]): the schema's mark, `in_schema`, is not
+    /// ours.
+    fn marked_by_another(&self, in_schema: Option<&[u8]>) -> bool {
+        self.mark
+            .get()
+            .is_some_and(|ours| in_schema != Some(ours.as_slice()))
+    }
+
+    /// What a writer that finds digest row `body`, not the one it wrote last, makes of it,
+    /// `in_schema` being the schema's writer mark. Another copy of this data dir that held
+    /// the PostgreSQL schema while this one had no session took its turn (its mark), or
+    /// sealed a digest under this wallet's key with a counter past ours: this one is no
+    /// longer the writer, for good (its state in memory is older than the records, and
+    /// writing from it would undo what the other wrote). Anything else is a rollback
+    /// (ADR 0007), refused as ever: the writer keeps its lock.
+    fn foreign_digest(&self, body: &[u8], index: &Index, in_schema: Option<&[u8]>) -> StoreError {
         let newer = matches!(self.location, Location::Postgres(_))
-            && open_digest(&self.path, &self.keys, body)
-                .is_ok_and(|d| d.counter > index.digest.counter);
+            && (self.marked_by_another(in_schema)
+                || open_digest(&self.path, &self.keys, body)
+                    .is_ok_and(|d| d.counter > index.digest.counter));
         if newer {
             self.taken_over("it wrote while this process had lost its connection")
         } else {
@@ -731,23 +750,49 @@ impl Db {
         let Inner { conn, index, .. } = &mut *guard;
         let tx = conn.read().map_err(|e| db_error(&self.path, e))?;
         let body = read_digest_body(&tx, &self.path)?;
+        let in_schema = tx.meta(WRITER).map_err(|e| db_error(&self.path, e))?;
         tx.finish().map_err(|e| db_error(&self.path, e))?;
         if body != index.digest_body && index.uncertain.as_ref() != Some(&body) {
-            return Err(let_go_if_taken_over(
-                conn,
-                self.foreign_digest(&body, index),
-            ));
+            let e = self.foreign_digest(&body, index, in_schema.as_deref());
+            return Err(let_go_if_taken_over(conn, e));
+        }
+        if self.marked_by_another(in_schema.as_deref()) {
+            let e = self.taken_over("another copy of the data dir took its turn writing it");
+            return Err(let_go_if_taken_over(conn, e));
         }
         guard.sound = true;
         Ok(())
     }
 
-    /// A PostgreSQL writer puts `mark` in the schema as the mark of the copy of the data dir
-    /// that writes it now, and returns the mark there before (`None`: none yet, or SQLite).
-    pub(crate) fn mark_writer(&self, mark: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        if !self.writable || !matches!(self.location, Location::Postgres(_)) {
+    /// The writer mark in a PostgreSQL schema (`None`: none yet, or SQLite).
+    pub(crate) fn writer_mark(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        if !matches!(self.location, Location::Postgres(_)) {
             return Ok(None);
         }
+        self.read(|tx, _| tx.meta(WRITER).map_err(|e| db_error(&self.path, e)))
+    }
+
+    /// Marks the PostgreSQL schema as moved elsewhere (`wallet move-records`), through the
+    /// writer that still holds its lock: a copy of the data dir made before the move (a
+    /// standby) refuses it instead of serving from it beside the moved records.
+    pub(crate) fn mark_moved(&self) -> Result<(), StoreError> {
+        self.put_meta(MOVED, b"1")
+    }
+
+    /// A PostgreSQL writer puts `mark` in the schema as the mark of the copy of the data dir
+    /// that writes it now; any other mark found there later means another copy took its
+    /// turn since (taken over).
+    pub(crate) fn mark_writer(&self, mark: &[u8]) -> Result<(), StoreError> {
+        if !self.writable || !matches!(self.location, Location::Postgres(_)) {
+            return Ok(());
+        }
+        self.put_meta(WRITER, mark)?;
+        let _ = self.mark.set(mark.to_vec());
+        Ok(())
+    }
+
+    /// Sets meta row `name` of a PostgreSQL writer's schema, in a transaction of its own.
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
         let mut guard = self.lock();
         self.reconnect_if_closed(&mut guard)?;
         let Inner { conn, index, .. } = &mut *guard;
@@ -758,12 +803,11 @@ impl Db {
             drop(tx);
             return Err(let_go_if_taken_over(conn, e));
         }
-        let before = tx.meta("writer").map_err(|e| db_error(&self.path, e))?;
-        tx.put_meta("writer", mark)
+        tx.put_meta(name, value)
             .map_err(|e| db_error(&self.path, e))?;
         tx.commit().map_err(|e| db_error(&self.path, e))?;
         guard.sound = true;
-        Ok(before)
+        Ok(())
     }
 
     /// The deferred commits and the syncs that made them durable so far.
@@ -940,7 +984,11 @@ impl Db {
         }
         let ours = index.uncertain.as_ref() == Some(&body);
         if self.writable && !ours {
-            return Err(self.foreign_digest(&body, index));
+            let in_schema = match self.location {
+                Location::Postgres(_) => conn.meta(WRITER).map_err(|e| db_error(&self.path, e))?,
+                Location::Sqlite(_) => None,
+            };
+            return Err(self.foreign_digest(&body, index, in_schema.as_deref()));
         }
         check_schema(conn, &self.path)?;
         let fresh = build_index(conn, &self.path, &self.keys)?;
@@ -1194,12 +1242,13 @@ fn fd_sync_at_connect(log: &std::fs::File, path: &Path) -> Result<(), StoreError
 /// Connects to the records of `location`: SQLite, hardened, its write-ahead log checked
 /// (and, `writable`, made and switched to: durable commits, one fsync each); PostgreSQL,
 /// holding the schema's writer lock (`writable`).
-/// `previous`: the PostgreSQL session this one replaces (see [`Conn::lock_schema`]).
+/// `again`: the name of the PostgreSQL sessions of the store that connects again (see
+/// [`Conn::lock_schema`]); `None` for a new store.
 fn connect(
     location: &Location,
     path: &Path,
     writable: bool,
-    previous: Option<super::backend::Session>,
+    again: Option<super::backend::SessionTag>,
 ) -> Result<Conn, StoreError> {
     match location {
         Location::Sqlite(file) if writable => {
@@ -1285,8 +1334,13 @@ fn connect(
             }))
         }
         Location::Postgres(pg) => {
-            let mut conn = Conn::postgres(pg).map_err(|e| db_error(path, e))?;
-            if writable && !conn.lock_schema(previous).map_err(|e| db_error(path, e))? {
+            let reconnecting = again.is_some();
+            let mut conn = Conn::postgres(pg, again).map_err(|e| db_error(path, e))?;
+            if writable
+                && !conn
+                    .lock_schema(reconnecting)
+                    .map_err(|e| db_error(path, e))?
+            {
                 return Err(StoreError::DatabaseInUse {
                     path: path.to_path_buf(),
                 });
@@ -1295,6 +1349,12 @@ fn connect(
         }
     }
 }
+
+/// The meta row of a PostgreSQL schema marking the copy of the data dir that writes it
+/// (ADR 0018).
+const WRITER: &str = "writer";
+/// The meta row of a PostgreSQL schema whose records were moved elsewhere.
+const MOVED: &str = "moved";
 
 /// A writer taken over ([`StoreError::TakenOver`]) lets go of its PostgreSQL schema's lock
 /// at once, for the copy that wrote (or a standby) to go on.

@@ -352,6 +352,13 @@ impl DataDir {
             let _ = target.destroy();
             return Err(e);
         }
+        // A copy of the data dir made before the move (a standby) must not serve from the old
+        // schema once this writer lets go of its lock: marked as moved while it is held.
+        if matches!(from, backend::Location::Postgres(_)) {
+            if let Err(e) = old.mark_moved() {
+                tracing::warn!("could not mark the old records as moved: {e}");
+            }
+        }
         // The old database's connection (and its writer lock) goes with the old store.
         drop((old, store));
         let left_behind = from
@@ -591,17 +598,28 @@ pub fn records_in_postgres(dir: &Path) -> Result<bool, StoreError> {
     ))
 }
 
+/// What [`Store::writer_turn`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterTurn {
+    /// Another copy of the data dir wrote the PostgreSQL records since this one did.
+    pub copied: bool,
+    /// The latest request stamp this copy refused at its last turn (0: none).
+    pub floor: u64,
+}
+
 /// The data dir file marking the copy of the data dir that last took its turn writing its
-/// PostgreSQL records ([`Store::another_copy_wrote`]).
+/// PostgreSQL records ([`Store::take_writer_turn`]).
 const WRITER_FILE: &str = "writer";
 /// The first words of [`WRITER_FILE`] (its format version).
 const WRITER_MAGIC: &str = "asyncpay-writer v1 ";
 
-/// The data dir `dir` itself, as [`WRITER_FILE`] names it: its device and inode.
+/// The data dir `dir` itself, as [`WRITER_FILE`] names it: its device and inode, and the
+/// machine's boot (a clone of the whole disk, booted elsewhere, is another place).
 fn writer_place(dir: &Path) -> Result<String, StoreError> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(dir).map_err(|e| StoreError::io("read", dir, e))?;
-    Ok(format!("{}:{}", meta.dev(), meta.ino()))
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    Ok(format!("{}:{}:{}", meta.dev(), meta.ino(), boot.trim()))
 }
 
 /// What [`DataDir::move_records`] did.
@@ -762,34 +780,58 @@ impl Store {
     }
 
     /// With the records in PostgreSQL: whether a copy of this data dir other than this one
-    /// (on another machine, or this one restored from a copy) wrote them since this one
-    /// last took its turn as their writer, and takes the turn (ADR 0018). The copy that
-    /// writes is marked in the schema and in the data dir's `writer` file, which names the
-    /// data dir's own device and inode: a copy of the directory is another directory. A
-    /// schema never marked (before this release) counts as written by this copy. The file
-    /// is written before the schema: a crash in between makes the next start think another
-    /// copy wrote, the safe side. False with SQLite.
-    pub fn another_copy_wrote(&self) -> Result<bool, StoreError> {
+    /// (on another machine, or this one restored or cloned) wrote them since this one last
+    /// took its turn as their writer, and the floor this copy kept from its last turn
+    /// ([`Store::take_writer_turn`], ADR 0018). The copy that writes is marked in the
+    /// schema and in the data dir's `writer` file, which names the data dir itself (its
+    /// device and inode, and the machine's boot): a copy of the directory is another
+    /// directory. A schema never marked (before this release) counts as written by this
+    /// copy. Nothing to say with SQLite.
+    pub fn writer_turn(&self) -> Result<WriterTurn, StoreError> {
         if !records_in_postgres(&self.reader.dir)? {
-            return Ok(false);
+            return Ok(WriterTurn::default());
+        }
+        let here = writer_place(&self.reader.dir)?;
+        let kept = std::fs::read_to_string(self.reader.dir.join(WRITER_FILE))
+            .ok()
+            .and_then(|text| {
+                let mut words = text.strip_prefix(WRITER_MAGIC)?.split_whitespace();
+                let (mark, place, floor) = (words.next()?, words.next()?, words.next()?);
+                (place == here).then(|| (mark.to_owned(), floor.parse().unwrap_or(0)))
+            });
+        let in_schema = self.db().writer_mark()?;
+        let copied =
+            in_schema.is_some_and(|m| kept.as_ref().is_none_or(|(ours, _)| m != ours.as_bytes()));
+        Ok(WriterTurn {
+            copied,
+            floor: kept.map_or(0, |(_, floor)| floor),
+        })
+    }
+
+    /// Takes this copy's turn as the writer of the PostgreSQL records: a new mark, with
+    /// `floor` (the latest request stamp S refuses, kept across restarts until it has
+    /// passed), goes into the data dir's `writer` file, then the mark into the schema. The
+    /// file is written first: a crash in between makes the next start think another copy
+    /// wrote, the safe side. From then on another mark in the schema means this writer was
+    /// taken over. Nothing to do with SQLite.
+    pub fn take_writer_turn(&self, floor: u64) -> Result<(), StoreError> {
+        if !records_in_postgres(&self.reader.dir)? {
+            return Ok(());
         }
         let file = self.reader.dir.join(WRITER_FILE);
         let here = writer_place(&self.reader.dir)?;
-        let ours = std::fs::read_to_string(&file).ok().and_then(|text| {
-            let mut words = text.strip_prefix(WRITER_MAGIC)?.split_whitespace();
-            let (mark, place) = (words.next()?, words.next()?);
-            (place == here).then(|| mark.to_owned())
-        });
         let mut mark = [0u8; 16];
         getrandom::fill(&mut mark).map_err(|e| StoreError::Database {
             path: self.database_path(),
             reason: format!("no randomness for a writer mark: {e}"),
         })?;
         let mark = crate::protocol::hex::encode(&mark);
-        write_atomic(&file, format!("{WRITER_MAGIC}{mark} {here}\n").as_bytes())
-            .map_err(|e| StoreError::io("write", &file, e))?;
-        let before = self.db().mark_writer(mark.as_bytes())?;
-        Ok(before.is_some_and(|before| ours.is_none_or(|ours| before != ours.as_bytes())))
+        write_atomic(
+            &file,
+            format!("{WRITER_MAGIC}{mark} {here} {floor}\n").as_bytes(),
+        )
+        .map_err(|e| StoreError::io("write", &file, e))?;
+        self.db().mark_writer(mark.as_bytes())
     }
 
     /// With the records in PostgreSQL: fails with [`StoreError::TakenOver`] (final) if
