@@ -927,6 +927,46 @@ fn the_copy_that_last_wrote_the_schema_is_known() {
     assert_eq!(b.load_keyed::<Thing>("x").unwrap(), None);
 }
 
+/// The third review's attack on the writer mark: an old copy of the schema, put back under
+/// a running writer, carries an older mark. It is a rollback, refused as ever, not a
+/// takeover: the writer keeps its lock, so that no standby adopts the old copy.
+#[test]
+fn an_old_copy_of_the_schema_put_back_is_a_rollback_whatever_its_mark() {
+    let Some(url) = pg_url() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (lock, a) = new_store(&a_dir, &url);
+    a.take_writer_turn(0).unwrap();
+    a.save_keyed("x", &Thing { amount_sat: 1 }).unwrap();
+    let mut db = raw(&a_dir, &url);
+    db.batch_execute(
+        "CREATE TEMP TABLE old_records AS SELECT * FROM records; \
+         CREATE TEMP TABLE old_meta AS SELECT * FROM meta;",
+    )
+    .unwrap();
+    drop((a, lock));
+    let a = unlock(&a_dir).unwrap();
+    a.take_writer_turn(0).unwrap();
+    a.save_keyed("x", &Thing { amount_sat: 2 }).unwrap();
+    db.batch_execute(
+        "BEGIN; DELETE FROM records; INSERT INTO records SELECT * FROM old_records; \
+         DELETE FROM meta; INSERT INTO meta SELECT * FROM old_meta; COMMIT;",
+    )
+    .unwrap();
+    assert_rolled_back(a.confirm_writer().unwrap_err(), "confirm");
+    assert_rolled_back(
+        a.save_keyed("x", &Thing { amount_sat: 3 }).unwrap_err(),
+        "write",
+    );
+    assert!(a.must_stop().is_none());
+    copy_data_dir(&a_dir, &b_dir);
+    let err = unlock(&b_dir)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("in use by another"), "{err}");
+}
+
 /// `move-records` marks the old schema as moved before it lets go of its lock: a copy of
 /// the data dir made before the move (a standby), which still names the old schema, refuses
 /// it when the old copy could not be dropped (here someone holds a lock on it past the

@@ -172,7 +172,8 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             } else {
                 0
             };
-            let floor = fresh.max(turn.floor);
+            // A floor kept from a clock far ahead once is not waited for beyond a fresh one.
+            let floor = fresh.max(turn.floor.min(takeover_floor()));
             store.take_writer_turn(floor).map_err(store_error)?;
             let floor = (floor != 0).then_some(floor);
             let core = open_core(ctx)?;
@@ -1106,6 +1107,11 @@ impl InProcessServer {
                 "an in-process S listens on 127.0.0.1 only, not {listen}"
             )));
         }
+        // Its turn as the writer of PostgreSQL records is marked, so that a `server run` of
+        // another copy after it waits out its requests; it does not wait itself (loopback).
+        let store = ctx.store()?;
+        let turn = store.writer_turn().map_err(store_error)?;
+        store.take_writer_turn(turn.floor).map_err(store_error)?;
         let core = Arc::new(open_core(ctx)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -588,13 +588,15 @@ impl Conn {
     /// `again`: the store connects again, and an earlier session of its own (named as this
     /// one), which the server may not have found dead yet (the network cut it off from us),
     /// or whose answer to taking the lock was lost, may hold the lock: such sessions are
-    /// ended (up to [`OWN_SESSIONS_ENDED`] times), and the grace starts again after each.
+    /// ended (up to [`OWN_SESSIONS_ENDED`] times, each waited for until it is gone), and the
+    /// grace starts again after each. A lock still held by one of them at the end is an
+    /// error to try again, not another process's.
     pub(crate) fn lock_schema(&mut self, again: bool) -> Sql<bool> {
         let Conn::Postgres(c) = self else {
             return Ok(true);
         };
         let mut until = std::time::Instant::now() + LOCK_GRACE;
-        let mut ends = if again { OWN_SESSIONS_ENDED } else { 0 };
+        let mut ends = OWN_SESSIONS_ENDED;
         loop {
             let locked: bool = c
                 .client
@@ -607,24 +609,48 @@ impl Conn {
             if locked {
                 return Ok(true);
             }
-            if ends > 0 {
-                let mut ended = false;
+            let mut ours = Vec::new();
+            if again {
                 for row in c.client.query(LOCK_HOLDERS, &[&c.schema])? {
                     let name: Option<String> = row.try_get(1)?;
                     if name.as_deref() == Some(c.tag.0.as_str()) {
-                        let pid: i32 = row.try_get(0)?;
-                        c.client
-                            .execute("SELECT pg_catalog.pg_terminate_backend($1)", &[&pid])?;
-                        ended = true;
+                        ours.push(row.try_get::<_, i32>(0)?);
                     }
                 }
-                if ended {
-                    ends -= 1;
-                    until = std::time::Instant::now() + LOCK_GRACE;
-                    continue;
+            }
+            if !ours.is_empty() && ends > 0 {
+                ends -= 1;
+                for pid in &ours {
+                    c.client
+                        .execute("SELECT pg_catalog.pg_terminate_backend($1)", &[pid])?;
                 }
+                let gone_by = std::time::Instant::now() + LOCK_GRACE;
+                while std::time::Instant::now() < gone_by {
+                    let left: i64 = c
+                        .client
+                        .query_one(
+                            "SELECT count(*) FROM pg_catalog.pg_stat_activity \
+                             WHERE pid = ANY($1)",
+                            &[&ours],
+                        )?
+                        .try_get(0)?;
+                    if left == 0 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                until = std::time::Instant::now() + LOCK_GRACE;
+                continue;
             }
             if std::time::Instant::now() >= until {
+                if !ours.is_empty() {
+                    return Err(SqlError {
+                        message: "an earlier session of this process still holds the \
+                                  schema's writer lock; try again"
+                            .to_owned(),
+                        postgres: true,
+                    });
+                }
                 return Ok(false);
             }
             std::thread::sleep(std::time::Duration::from_millis(50));

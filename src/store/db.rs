@@ -329,7 +329,7 @@ pub(crate) struct Db {
     taken_over: std::sync::OnceLock<String>,
     /// The mark this writer put in its PostgreSQL schema ([`Db::mark_writer`]): another
     /// mark there means another copy of the data dir took a turn since.
-    mark: std::sync::OnceLock<Vec<u8>>,
+    mark: Mutex<Option<Vec<u8>>>,
     /// The writer's hold on the data dir's lock ([`Db::hold_lock`]): the last field, so it
     /// is let go only after [`Drop`] has closed the database (checkpoint, mark of a clean
     /// stop), whoever holds the last handle on it.
@@ -563,7 +563,7 @@ impl Db {
             deferred: std::sync::atomic::AtomicBool::new(false),
             group: GroupSync::default(),
             taken_over: std::sync::OnceLock::new(),
-            mark: std::sync::OnceLock::new(),
+            mark: Mutex::new(None),
             dir_lock: None,
         })
     }
@@ -712,22 +712,27 @@ impl Db {
     /// ours.
     fn marked_by_another(&self, in_schema: Option<&[u8]>) -> bool {
         self.mark
-            .get()
-            .is_some_and(|ours| in_schema != Some(ours.as_slice()))
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_deref()
+            .is_some_and(|ours| in_schema != Some(ours))
     }
 
     /// What a writer that finds digest row `body`, not the one it wrote last, makes of it,
-    /// `in_schema` being the schema's writer mark. Another copy of this data dir that held
-    /// the PostgreSQL schema while this one had no session took its turn (its mark), or
-    /// sealed a digest under this wallet's key with a counter past ours: this one is no
-    /// longer the writer, for good (its state in memory is older than the records, and
-    /// writing from it would undo what the other wrote). Anything else is a rollback
-    /// (ADR 0007), refused as ever: the writer keeps its lock.
+    /// `in_schema` being the schema's writer mark. A digest sealed under this wallet's key
+    /// with a counter past ours, or at ours under another copy's mark (a copy whose commits
+    /// only removed records leaves the counter where it was), was written by another copy
+    /// of this data dir that held the PostgreSQL schema while this one had no session:
+    /// this one is no longer the writer, for good (its state in memory is older than the
+    /// records, and writing from it would undo what the other wrote). Anything else (an
+    /// older copy of the schema put back, whatever mark it carries) is a rollback
+    /// (ADR 0007), refused as ever: the writer keeps its lock, so that no standby adopts it.
     fn foreign_digest(&self, body: &[u8], index: &Index, in_schema: Option<&[u8]>) -> StoreError {
+        let ours = index.digest.counter;
         let newer = matches!(self.location, Location::Postgres(_))
-            && (self.marked_by_another(in_schema)
-                || open_digest(&self.path, &self.keys, body)
-                    .is_ok_and(|d| d.counter > index.digest.counter));
+            && open_digest(&self.path, &self.keys, body).is_ok_and(|d| {
+                d.counter > ours || (d.counter == ours && self.marked_by_another(in_schema))
+            });
         if newer {
             self.taken_over("it wrote while this process had lost its connection")
         } else {
@@ -787,7 +792,10 @@ impl Db {
             return Ok(());
         }
         self.put_meta(WRITER, mark)?;
-        let _ = self.mark.set(mark.to_vec());
+        *self
+            .mark
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(mark.to_vec());
         Ok(())
     }
 

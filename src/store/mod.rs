@@ -342,10 +342,12 @@ impl DataDir {
         let records = old.export()?;
         let count = records.len();
         let db = db::Db::create_at(&target, &identity, &record_key, records)?;
-        let switched = match to {
+        // Still the writer of what was exported: a copy of the data dir (a standby) that
+        // took the records over meanwhile may have written since.
+        let switched = old.confirm_writer().and_then(|()| match to {
             Some(pg) => backend::Location::write_postgres(&self.path, pg, &record_key),
             None => backend::Location::forget_postgres(&self.path),
-        };
+        });
         if let Err(e) = switched {
             // Still on the old records: the full new copy must not stay behind.
             drop(db);
@@ -353,16 +355,17 @@ impl DataDir {
             return Err(e);
         }
         // A copy of the data dir made before the move (a standby) must not serve from the old
-        // schema once this writer lets go of its lock: marked as moved while it is held.
-        if matches!(from, backend::Location::Postgres(_)) {
-            if let Err(e) = old.mark_moved() {
-                tracing::warn!("could not mark the old records as moved: {e}");
-            }
-        }
+        // schema once this writer lets go of its lock: marked as moved while it is held. If
+        // that fails, the old copy is left for the operator, not destroyed: someone else may
+        // write it now.
+        let marked = match &from {
+            backend::Location::Postgres(_) => old.mark_moved(),
+            backend::Location::Sqlite(_) => Ok(()),
+        };
         // The old database's connection (and its writer lock) goes with the old store.
         drop((old, store));
-        let left_behind = from
-            .destroy()
+        let left_behind = marked
+            .and_then(|()| from.destroy())
             .err()
             .map(|e| (from.label().display().to_string(), e));
         let store = self.unlocked(identity, db);
