@@ -812,6 +812,12 @@ fn a_database_changed_under_a_running_process_is_refused() {
         reader.load_keyed::<Thing>("a").unwrap(),
         Some(Thing { amount_sat: 8 })
     );
+    // Past a commit that only removed a record, too (its counter moves: ADR 0018).
+    store.save_keyed("gone", &Thing { amount_sat: 1 }).unwrap();
+    let seen = reader.records_counter().unwrap();
+    assert!(store.remove_keyed::<Thing>("gone").unwrap());
+    assert_eq!(reader.load_keyed::<Thing>("gone").unwrap(), None);
+    assert!(reader.records_counter().unwrap() > seen);
     let newest = database_bytes(root);
     std::fs::write(&db, &new).unwrap();
     let err = reader.load_keyed::<Thing>("a").unwrap_err();

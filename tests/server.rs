@@ -506,12 +506,12 @@ fn hex_of(bytes: &[u8]) -> String {
 }
 
 /// A running `server run --standby` of `w` on 127.0.0.1:`port`, its stderr to `log`, and
-/// the line it prints once it serves (sent when it comes).
+/// the lines it prints (sent as they come: the first once it serves, or its error).
 fn standby(
     w: &Wallet,
     port: u16,
     log: &std::path::Path,
-) -> (Server, std::sync::mpsc::Receiver<Value>) {
+) -> (Server, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
     let mut c = Server::command(w, &port.to_string(), Some(log));
     c.arg("--standby");
@@ -519,13 +519,10 @@ fn standby(
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        if std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap_or(0)
-            > 0
-        {
-            let _ = tx.send(serde_json::from_str(&line).unwrap());
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
         }
     });
     let url = format!("http://127.0.0.1:{port}");
@@ -618,9 +615,12 @@ fn standby_copies_of_s_take_over_one_after_another_and_nothing_is_lost() {
     // S1 dies. S2 takes over, and serves once S1's requests are stamped too early.
     let _ = st.server.child.kill();
     let _ = st.server.child.wait();
-    let listening = serving2
-        .recv_timeout(Duration::from_secs(120))
-        .expect("S2 serves");
+    let listening: Value = serde_json::from_str(
+        &serving2
+            .recv_timeout(Duration::from_secs(120))
+            .expect("S2 serves"),
+    )
+    .unwrap();
     assert_eq!(listening["url"], st.server.url.as_str());
     let log = std::fs::read_to_string(&log2).unwrap();
     assert!(log.contains("took over the records"), "{log}");
@@ -739,4 +739,66 @@ fn standby_copies_of_s_take_over_one_after_another_and_nothing_is_lost() {
     );
     st.a.ok(&["sync"]);
     assert_eq!(st.a_balances(), (184_985, 15_015));
+}
+
+/// A standby follows the records forward while it waits (ADR 0018): someone who can write
+/// the database puts back an older copy of the schema once the writer is gone, so that S
+/// would sign from older states. The standby refuses it and ends, instead of taking it over.
+/// Runs in `.ci/run`'s second pass, where every wallet's records are in PostgreSQL.
+#[test]
+fn a_standby_refuses_records_older_than_it_saw() {
+    let Ok(db_url) = std::env::var("ASYNCPAY_TEST_DATABASE") else {
+        eprintln!("skipped: needs S's records in PostgreSQL (ASYNCPAY_TEST_DATABASE)");
+        return;
+    };
+    let port = common::procs::free_port();
+    let mut st = Story::with(Some(port), &[], false);
+    let root = st.env.root.path().to_path_buf();
+    let s2 = Wallet {
+        dir: root.join("s2"),
+        ..st.s.clone()
+    };
+    copy_dir(&st.s.dir, &s2.dir);
+    let schema = std::fs::read_to_string(s2.dir.join(asyncpay::store::DATABASE_FILE))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("schema "))
+        .unwrap()
+        .to_owned();
+    let mut admin = postgres::Client::connect(&db_url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE TEMP TABLE old_records AS SELECT * FROM {schema}.records; \
+             CREATE TEMP TABLE old_meta AS SELECT * FROM {schema}.meta;"
+        ))
+        .unwrap();
+    let log2 = root.join("s2.log");
+    let (mut server2, serving2) = standby(&s2, port, &log2);
+    eventually("S2 standing by", || {
+        std::fs::read_to_string(&log2).is_ok_and(|l| l.contains("standing by"))
+    });
+    st.pay(10_000);
+    // S2 reads the records again between two tries (about every 4 s). Then the old copy is
+    // put back under S1 (which refuses it and keeps its lock), and S1 is killed.
+    std::thread::sleep(Duration::from_secs(10));
+    admin
+        .batch_execute(&format!(
+            "BEGIN; DELETE FROM {schema}.records; \
+             INSERT INTO {schema}.records SELECT * FROM old_records; \
+             DELETE FROM {schema}.meta; INSERT INTO {schema}.meta SELECT * FROM old_meta; COMMIT;"
+        ))
+        .unwrap();
+    let _ = st.server.child.kill();
+    let _ = st.server.child.wait();
+    let ended = (0..300).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        server2.child.try_wait().unwrap()
+    });
+    let ended = ended.expect("S2 took the old records over");
+    assert!(!ended.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let out: String = serving2.try_iter().collect();
+    assert!(!out.contains("\"url\""), "S2 served: {out}");
+    assert!(out.contains("tampered"), "{out}");
+    eprintln!("OUT {out}\nLOG {}", std::fs::read_to_string(&log2).unwrap());
 }

@@ -462,33 +462,41 @@ impl Context {
     /// PostgreSQL records, calling `keep_waiting` between two tries with the error of a
     /// database server that failed or could not be reached, if that is why the try failed
     /// (tried again too). False if `keep_waiting` gave up (a signal). Any other error ends
-    /// the wait.
+    /// the wait. While it waits it follows the records forward as a reader (each record
+    /// checked against the sealed digest): records older than it saw, put back meanwhile
+    /// or at the takeover, are refused ([`StoreError::RolledBack`], ADR 0018).
     pub fn store_when_free(
         &mut self,
         mut keep_waiting: impl FnMut(Option<&StoreError>) -> bool,
     ) -> CliResult<bool> {
-        self.store_read_only()?;
+        let reader = self.store_read_only()?.clone();
         let key = self.key.clone().expect("unlocked above");
+        let mut seen = reader.records_counter().map_err(store_error)?;
         loop {
             self.open_dir().map_err(store_error)?;
             let dir = self.dir.as_ref().expect("opened above");
-            match dir.unlock_with_key(&key) {
+            let failed = match dir.unlock_with_key(&key) {
                 Ok(store) => {
+                    if store.read_only().records_counter().map_err(store_error)? < seen {
+                        return Err(store_error(StoreError::RolledBack {
+                            path: store.database_path(),
+                        }));
+                    }
                     self.load_settings(&store)?;
                     self.read_only = None;
                     self.unlocked = Some(store);
                     return Ok(true);
                 }
-                Err(StoreError::DatabaseInUse { .. }) => {
-                    if !keep_waiting(None) {
-                        return Ok(false);
-                    }
-                }
-                Err(e @ StoreError::DatabaseServer { .. }) => {
-                    if !keep_waiting(Some(&e)) {
-                        return Ok(false);
-                    }
-                }
+                Err(StoreError::DatabaseInUse { .. }) => None,
+                Err(e @ StoreError::DatabaseServer { .. }) => Some(e),
+                Err(e) => return Err(store_error(e)),
+            };
+            if !keep_waiting(failed.as_ref()) {
+                return Ok(false);
+            }
+            match reader.records_counter() {
+                Ok(now) => seen = seen.max(now),
+                Err(StoreError::DatabaseServer { .. }) => {}
                 Err(e) => return Err(store_error(e)),
             }
         }

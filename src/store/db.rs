@@ -13,7 +13,8 @@
 //!   storage *identity* by `data_key_tag = HMAC(record_key, "asyncpay/data-key\0" || db_id
 //!   || data_key)`: a database made by anyone who only knows the public recipient is refused.
 //! - **Rollback and deletion.** Every write gets the next value of a global counter as its
-//!   `seq`. `digest` (sealed under the data key) holds the counter, the number of records and
+//!   `seq` (a commit that only removes records moves it too). `digest` (sealed under the
+//!   data key) holds the counter, the number of records and
 //!   `Σ HMAC(digest_key, coll || 0 || key || 0 || seq) mod 2^256` over every record: an
 //!   additive multiset MAC, updated in O(1) per write. Opening the database checks every
 //!   row (it must open under the data key at its place and `seq`) and the sum, and keeps
@@ -769,6 +770,11 @@ impl Db {
         Ok(())
     }
 
+    /// The sealed digest's counter, the index brought up to date first.
+    pub(crate) fn records_counter(&self) -> Result<u64, StoreError> {
+        self.read(|_, index| Ok(index.digest.counter))
+    }
+
     /// The writer mark in a PostgreSQL schema (`None`: none yet, or SQLite).
     pub(crate) fn writer_mark(&self) -> Result<Option<Vec<u8>>, StoreError> {
         if !matches!(self.location, Location::Postgres(_)) {
@@ -1162,8 +1168,13 @@ impl Txn<'_> {
         Ok(true)
     }
 
-    fn commit(self) -> Result<(), StoreError> {
+    fn commit(mut self) -> Result<(), StoreError> {
         let path = self.path;
+        // A commit that only removed records moves the counter too: a reader following the
+        // writer (a standby, ADR 0018) tells it from an older digest put back by its counter.
+        if !self.changes.is_empty() && self.digest.counter == self.index.digest.counter {
+            self.digest.counter += 1;
+        }
         let digest_body = if self.changes.is_empty() {
             None
         } else {

@@ -1077,6 +1077,16 @@ impl fmt::Debug for ReadOnlyStore {
 }
 
 impl ReadOnlyStore {
+    /// The sealed digest's counter, read again now (each record checked against the digest
+    /// if it changed; a counter below one seen before is [`StoreError::RolledBack`]): every
+    /// commit that saves a record moves it forward. 0 without a database.
+    pub fn records_counter(&self) -> Result<u64, StoreError> {
+        match &self.db {
+            Some(db) => db.records_counter(),
+            None => Ok(0),
+        }
+    }
+
     /// The storage key (see [`Store::key`]).
     pub fn key(&self) -> StorageKey {
         StorageKey(self.identity.clone())
