@@ -476,17 +476,22 @@ impl Context {
             self.open_dir().map_err(store_error)?;
             let dir = self.dir.as_ref().expect("opened above");
             let failed = match dir.unlock_with_key(&key) {
-                Ok(store) => {
-                    if store.read_only().records_counter().map_err(store_error)? < seen {
+                Ok(store) => match store.read_only().records_counter() {
+                    Ok(now) if now < seen => {
                         return Err(store_error(StoreError::RolledBack {
                             path: store.database_path(),
-                        }));
+                        }))
                     }
-                    self.load_settings(&store)?;
-                    self.read_only = None;
-                    self.unlocked = Some(store);
-                    return Ok(true);
-                }
+                    Ok(_) => {
+                        self.load_settings(&store)?;
+                        self.read_only = None;
+                        self.unlocked = Some(store);
+                        return Ok(true);
+                    }
+                    // The store (and the lock) let go: tried again.
+                    Err(e @ StoreError::DatabaseServer { .. }) => Some(e),
+                    Err(e) => return Err(store_error(e)),
+                },
                 Err(StoreError::DatabaseInUse { .. }) => None,
                 Err(e @ StoreError::DatabaseServer { .. }) => Some(e),
                 Err(e) => return Err(store_error(e)),

@@ -721,8 +721,9 @@ impl Db {
 
     /// What a writer that finds digest row `body`, not the one it wrote last, makes of it,
     /// `in_schema` being the schema's writer mark. A digest sealed under this wallet's key
-    /// with a counter past ours, or at ours under another copy's mark (a copy whose commits
-    /// only removed records leaves the counter where it was), was written by another copy
+    /// with a counter past ours, or at ours under another copy's mark (a copy of an earlier
+    /// release whose commits only removed records left the counter where it was), was
+    /// written by another copy
     /// of this data dir that held the PostgreSQL schema while this one had no session:
     /// this one is no longer the writer, for good (its state in memory is older than the
     /// records, and writing from it would undo what the other wrote). Anything else (an
