@@ -450,10 +450,16 @@ impl FromStr for NodeId {
     type Err = KeyError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 66 {
-            return Err(KeyError::NodeId(s.to_owned()));
-        }
-        PublicKey::from_str(s)
+        // Node ids come back in every record and reply that names a peer; parsing one
+        // takes a square root, so each string is parsed once per process.
+        static PARSED: crate::crypto::memo::Memo<[u8; 66], PublicKey> =
+            crate::crypto::memo::Memo::new();
+        let key: [u8; 66] = s
+            .as_bytes()
+            .try_into()
+            .map_err(|_| KeyError::NodeId(s.to_owned()))?;
+        PARSED
+            .try_get(key, || PublicKey::from_str(s))
             .map(NodeId)
             .map_err(|_| KeyError::NodeId(s.to_owned()))
     }

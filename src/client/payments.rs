@@ -389,6 +389,9 @@ fn stamp_finished(p: &mut ClientPayment) {
 struct Payments<'s, 'a> {
     s: &'s Engine<'a>,
     source: &'s dyn ChainSource,
+    /// Packages this run checked and stored, by payment: the sale and the claim that
+    /// follow in the same run take them instead of decrypting the stored copy again.
+    opened: std::cell::RefCell<std::collections::HashMap<PaymentId, UpdatePackage>>,
 }
 
 impl Payments<'_, '_> {
@@ -764,7 +767,13 @@ impl Payments<'_, '_> {
                 format!("file {}", path.display())
             }
             None => {
-                let mailbox = self.s.client(addr.server_url())?;
+                // The payee's mailbox at the channel's server: its client, pinned and
+                // connected already; at another server, a client of its own.
+                let mailbox = if addr.server_url() == ch.server_url {
+                    self.s.channel_client(ch)?
+                } else {
+                    std::rc::Rc::new(self.s.client(addr.server_url())?)
+                };
                 // A stranger at the payee's server proves the work it asks (issue 9 item 7).
                 let posted: Posted = crate::server::mailbox::post_package(
                     &mailbox,
@@ -1155,6 +1164,7 @@ impl Payments<'_, '_> {
         let known: Option<ClientPayment> =
             self.s.store.load_keyed(&package.payment_id.to_string())?;
         if known.is_some() {
+            // What is stored may be another package under the same id: not taken for it.
             return Ok(None);
         }
         let mut p = ClientPayment {
@@ -1182,10 +1192,19 @@ impl Payments<'_, '_> {
             finished_at: None,
         };
         self.save(&mut p)?;
+        // Opened from the very bytes just stored.
+        self.opened
+            .borrow_mut()
+            .insert(package.payment_id, package.clone());
         Ok(Some(p))
     }
 
+    /// The package of incoming payment `p`: opened from its stored copy, or the one this
+    /// run stored for it.
     fn open_package(&self, p: &ClientPayment) -> ClientResult<UpdatePackage> {
+        if let Some(package) = self.opened.borrow().get(&p.payment_id) {
+            return Ok(package.clone());
+        }
         let sealed = p
             .sealed
             .as_deref()
@@ -2576,6 +2595,7 @@ impl Engine<'_> {
         Ok(Payments {
             s: self,
             source: self.chain()?,
+            opened: Default::default(),
         })
     }
 

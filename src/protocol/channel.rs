@@ -1098,12 +1098,10 @@ impl Channel {
         self.sign_pending(local_funding_secret, true)
     }
 
-    /// What signing the pending update needs, checked: our key is `local_funding_secret`'s,
-    /// the secret nonce is still stored and is the one whose public nonce the session holds.
-    fn signing(
-        &self,
-        local_funding_secret: Scalar,
-    ) -> Result<(SigningSession, SecretNonce), ChannelError> {
+    /// Names why signing the pending update failed, if it is one of these: our key is not
+    /// `local_funding_secret`'s, or the secret nonce is not stored or not the one whose public
+    /// nonce the session holds. Signing checks them itself, without naming them.
+    fn signing_refused(&self, local_funding_secret: Scalar) -> Result<(), ChannelError> {
         let pending = self.pending_ref()?;
         let number = pending.next.number;
         if local_funding_secret.base_point_mul() != self.local_key() {
@@ -1115,10 +1113,10 @@ impl Channel {
                 "the stored secret nonce for state {number} does not match our public nonce"
             )));
         }
-        Ok((self.session(pending)?, secret_nonce))
+        Ok(())
     }
 
-    /// The pending update's secret nonce, restored, unchecked ([`Channel::signing`] checks it).
+    /// The pending update's secret nonce, restored, unchecked (signing checks it).
     fn stored_nonce(&self) -> Result<SecretNonce, ChannelError> {
         let pending = self.pending_ref()?;
         let stored = pending
@@ -1133,8 +1131,20 @@ impl Channel {
         local_funding_secret: Scalar,
         withheld: bool,
     ) -> Result<(Channel, PartialSignature), ChannelError> {
-        let (session, secret_nonce) = self.signing(local_funding_secret)?;
-        let partial = session.sign(local_funding_secret, secret_nonce)?;
+        // `SigningSession::sign` checks the key and the secret nonce itself (the base-point
+        // multiplications a check before would do a second time); `signing_refused` only
+        // names a failure.
+        let signed = self.session(self.pending_ref()?).and_then(|session| {
+            let partial = session.sign(local_funding_secret, self.stored_nonce()?)?;
+            Ok((session, partial))
+        });
+        let (session, partial) = match signed {
+            Ok(signed) => signed,
+            Err(e) => {
+                self.signing_refused(local_funding_secret)?;
+                return Err(e);
+            }
+        };
         let mut channel = self.duplicate();
         let p = channel.pending.as_mut().expect("checked above");
         p.secret_nonce = None;
@@ -1196,19 +1206,31 @@ impl Channel {
         }
         let partial = msg.partial()?;
         let session = self.session(pending)?;
-        session
-            .verify_partial(self.remote_key(), partial)
-            .map_err(|_| ChannelError::InvalidPartialSignature {
-                signer: party_name(self.local.other()),
-                number,
-            })?;
+        let invalid = || ChannelError::InvalidPartialSignature {
+            signer: party_name(self.local.other()),
+            number,
+        };
         let mut channel = self.duplicate();
         let p = channel.pending.as_mut().expect("checked above");
         p.remote_partial = Some(partial);
-        if p.local_partial.is_some() {
-            channel = channel.complete(&session)?;
+        if p.local_partial.is_none() {
+            session
+                .verify_partial(self.remote_key(), partial)
+                .map_err(|_| invalid())?;
+            return Ok(channel);
         }
-        Ok(channel)
+        // Our partial was checked when we signed (`SigningSession::sign`), so the final
+        // signature `complete` verifies is valid exactly when the peer's half is (as in
+        // `countersign`): one BIP340 verification instead of that and the peer's partial's.
+        match channel.complete(&session) {
+            Err(ChannelError::Musig(MusigError::InvalidAggregateSignature)) => {
+                session
+                    .verify_partial(self.remote_key(), partial)
+                    .map_err(|_| invalid())?;
+                Err(MusigError::InvalidAggregateSignature.into())
+            }
+            completed => completed,
+        }
     }
 
     /// [`Channel::on_signature`] with the peer's partial signature, then [`Channel::sign`]:
@@ -1250,7 +1272,8 @@ impl Channel {
         let number = pending.next.number;
         let remote = msg.partial()?;
         // `sign_and_aggregate` checks the key and the secret nonce itself (the base-point
-        // multiplications `signing` would do a second time); `signing` only names a failure.
+        // multiplications a check before would do a second time); `signing_refused` only
+        // names a failure.
         let session = self.session(pending)?;
         let signed = session.sign_and_aggregate(
             self.local_key(),
@@ -1261,7 +1284,7 @@ impl Channel {
         let (local, signature) = match signed {
             Ok(done) => done,
             Err(MusigError::NonceKeyMismatch) => {
-                self.signing(local_funding_secret)?;
+                self.signing_refused(local_funding_secret)?;
                 return Err(MusigError::NonceKeyMismatch.into());
             }
             Err(MusigError::InvalidAggregateSignature) => {
