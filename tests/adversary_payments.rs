@@ -787,6 +787,65 @@ fn s_sells_no_more_payments_at_once_than_its_coins_can_rebind() {
     assert_eq!(story.b_balances(), (30_000, 270_000));
 }
 
+/// A review of this wave: a sale resent after a crash skipped the fee-capacity check,
+/// safe only while its own sale state was still counted. A payee's copy of its wallet
+/// sells a second payment over the number of the first's unsigned sale state: S drops
+/// that state (nothing of it signed), so the first counts no more, and the second passes
+/// the check. The first resent then was sold and signed without a check: two PTLCs sold
+/// against S's one coin. S now checks every sale its count does not hold.
+#[test]
+fn a_sale_resent_over_a_dropped_state_is_checked_for_fee_capacity() {
+    let story = Story::new(&[]);
+    story.a.ok(&["channel", "open", &story.server.url, "50000"]);
+    story.env.mine(1);
+    let root = story.env.root.path();
+    let files = [root.join("p1.age"), root.join("p2.age")];
+    let ids: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let paid = story.a.ok(&[
+                "pay",
+                &story.address,
+                "10000",
+                "--package-out",
+                f.to_str().unwrap(),
+            ]);
+            paid["payment_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let package = |i: usize| {
+        [
+            "receive",
+            "--package",
+            files[i].to_str().unwrap(),
+            "--no-claim",
+        ]
+    };
+    // A copy of B before it sells anything: the same node and the same channel with S.
+    let copy = Wallet {
+        dir: root.join("b-copy"),
+        ..story.b.clone()
+    };
+    copy_dir(&story.b.dir, &copy.dir);
+    // B sells the first payment and stops before it signs the sale state.
+    crashed(story.b.cmd(&package(0)), "sale-answered");
+    // The copy sells the second over the same state number, and signs it.
+    copy.ok(&package(1));
+    assert_eq!(status(&copy, &ids[1]), "sold");
+    // The first, resent by the copy (the invoice B signed before, field for field): S's
+    // one coin is held for the second.
+    let out = copy.cmd(&package(0)).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("fee_capacity"), "{text}");
+    assert_ne!(status(&copy, &ids[0]), "sold");
+    let sold_ptlcs: usize = common::procs::records::<asyncpay::server::ServerChannel>(&story.s)
+        .iter()
+        .filter_map(|ch| ch.channel.latest())
+        .map(|l| l.state.ptlcs.len())
+        .sum();
+    assert_eq!(sold_ptlcs, 1, "S holds one sold PTLC for its one coin");
+}
+
 /// The fee-capacity count's coins were counted, not held (the last notes' list): with two
 /// payments sold against S's two coins, a node asking S for inbound capacity had S fund it
 /// from one of them, leaving two sold payments S could rebind only one of. S now funds

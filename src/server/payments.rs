@@ -859,7 +859,12 @@ impl ServerCore {
         if let Some(number) = b.channel.superseded() {
             return Err(restore_pending(number));
         }
-        if payment.status == PaymentStatus::Pending {
+        // A sale resent after a crash is counted as held only while its state is pending or
+        // signed: one whose state another sale's dropped above (the payee, or a copy of its
+        // wallet, sold another payment over the same number) holds nothing now, and is
+        // checked as a new sale is. Else a payer and a payee together would sell payment
+        // after payment against one coin, the earlier ones resent and signed later.
+        if !Self::sale_counted(&inner, &payment) {
             self.check_fee_capacity(&mut inner, tip)?;
         }
         let b = &inner.channels[&b_id];
@@ -1696,10 +1701,7 @@ impl ServerCore {
         let sold = inner
             .payments
             .in_flight()
-            .filter(|p| {
-                p.status == PaymentStatus::Sold
-                    && (Self::sale_state_pending(inner, p) || Self::ptlc_signed(inner, p))
-            })
+            .filter(|p| Self::sale_counted(inner, p))
             .count();
         let closing = inner
             .channels
@@ -1709,6 +1711,13 @@ impl ServerCore {
             })
             .count();
         sold + closing
+    }
+
+    /// Whether `p` is a sold payment that [`ServerCore::fee_packages_held`] counts: its sale
+    /// state pending or signed.
+    fn sale_counted(inner: &Inner, p: &ServerPayment) -> bool {
+        p.status == PaymentStatus::Sold
+            && (Self::sale_state_pending(inner, p) || Self::ptlc_signed(inner, p))
     }
 
     /// Whether the B–S channel of a sold payment has a signed state with its PTLC.
