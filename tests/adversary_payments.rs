@@ -846,6 +846,35 @@ fn a_sale_resent_over_a_dropped_state_is_checked_for_fee_capacity() {
     assert_eq!(sold_ptlcs, 1, "S holds one sold PTLC for its one coin");
 }
 
+/// A review of this wave: a payment pending on a channel kept S's idle (and stake) close of
+/// it off, "until its expiry at the latest" — but nothing ends a pending payment its payer
+/// never cancels. B, paid into its inbound channel, pays from it with a short expiry and
+/// never cancels: S keeps the idle channel open while the payment may still be sold, and
+/// closes it once the payment expired.
+#[test]
+fn a_payment_never_cancelled_keeps_no_inbound_channel_open() {
+    let story = Story::with_init(&[("--idle-inbound-blocks", "2")]);
+    let id = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    let a_address = story.a.ok(&["address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expires = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    story.b.ok(&["pay", &a_address, "1000", "--expiry", "8s"]);
+    let funding = funding_outpoint(&story.b, &story.b_channel);
+    let spent = || story.env.ledger().spending_tx(&funding).unwrap().is_some();
+    // Idle past its limit, but the payment may still be sold: open.
+    story.env.mine(2);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(!spent(), "S closed a channel a payment still holds");
+    // The payment expired, unsold and never cancelled: S closes the idle channel.
+    std::thread::sleep(expires.saturating_duration_since(std::time::Instant::now()));
+    story.env.mine(1);
+    eventually("S closes the idle channel", spent);
+}
+
 /// The fee-capacity count's coins were counted, not held (the last notes' list): with two
 /// payments sold against S's two coins, a node asking S for inbound capacity had S fund it
 /// from one of them, leaving two sold payments S could rebind only one of. S now funds

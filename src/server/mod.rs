@@ -2389,6 +2389,7 @@ impl ServerCore {
             }
         };
         let (tip, tip_hash, mut looked) = (tip.height, tip.hash, 0);
+        let now = crate::net::server::system_clock();
         let (limits, uncovered, watched, fundings) = {
             let mut inner = self.lock();
             log.extend(self.expire_unfunded(&mut inner, tip));
@@ -2463,7 +2464,8 @@ impl ServerCore {
             }
             // A payment is under way on the channel: S closes it neither for idleness nor
             // for stake (the payment ends by its expiry at the latest).
-            let busy = payments::payment_of_pending(&inner, &ch.channel).is_some()
+            let busy = payments::payment_of_pending(&inner, &ch.channel)
+                .is_some_and(|p| payments::under_way(p, now))
                 || ch
                     .channel
                     .pending()
