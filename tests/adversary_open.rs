@@ -392,6 +392,19 @@ fn a_client_refuses_a_shared_delay_out_of_bounds() {
             "{e}"
         );
     }
+    // Within the range, but not above the server's confirmation budget (6 blocks): an old
+    // state it publishes could settle before the client's answer confirms (a review of
+    // this wave). Refused for a channel either side funds.
+    let liar = LyingServer::with_delay(6);
+    fund(&b, &env, 500_000);
+    for open in [["channel", "request-inbound"], ["channel", "open"]] {
+        let e = common::story::fails(&b, &[open[0], open[1], &liar.url, "100000"], 1);
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("not above its own confirmation budget of 6 blocks"),
+            "{e}"
+        );
+    }
     no_channels(&b);
 }
 

@@ -561,6 +561,19 @@ impl Engine<'_> {
             ))
             .hint("use another server; nothing was signed or funded"));
         }
+        // Every delay is above the confirmation budget (docs/protocol.md §4.1): an old
+        // state the server publishes is answered by a later one, confirmed within the
+        // budget, before the old one's settlement can be.
+        let budget = info.policy.confirmation_budget;
+        if accept.shared_delay <= budget {
+            return Err(ClientError::failed(format!(
+                "the server set a shared_delay of {} blocks for this channel, not above its \
+                 own confirmation budget of {budget} blocks: an old state it publishes could \
+                 settle before our answer to it confirms",
+                accept.shared_delay
+            ))
+            .hint("use another server; nothing was signed or funded"));
+        }
         let mut ch = ClientChannel {
             server_url: url.to_owned(),
             server: info.node_id,
