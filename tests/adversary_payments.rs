@@ -846,6 +846,42 @@ fn a_sale_resent_over_a_dropped_state_is_checked_for_fee_capacity() {
     assert_eq!(sold_ptlcs, 1, "S holds one sold PTLC for its one coin");
 }
 
+/// A review of this wave: the payment commands never looked at a channel with nothing in
+/// flight, so a payee that only ran `receive` never saw an old state its server published.
+/// S goes back to a backup from before B was paid and closes B's inbound channel, idle by
+/// that backup, with the state it remembers (B's balance 0). B runs only `receive`, a block
+/// mined before each run: its latest state goes out over the old one and settles, and B's
+/// payout holds the payment.
+#[test]
+fn a_payee_that_only_receives_answers_an_old_state_its_server_publishes() {
+    let mut story = Story::with_init(&[("--idle-inbound-blocks", "3")]);
+    let root = story.env.root.path().to_path_buf();
+    stop_s(&mut story);
+    copy_dir(&story.s.dir, &root.join("s-backup"));
+    restart_s(&mut story, None);
+    let id = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    assert_eq!(story.b_balances(), (AMOUNT, 300_000 - AMOUNT));
+    stop_s(&mut story);
+    copy_dir(&root.join("s-backup"), &story.s.dir);
+    restart_s(&mut story, None);
+    let funding = funding_outpoint(&story.b, &story.b_channel);
+    story.env.mine(3);
+    eventually("S closes B's channel with its old state", || {
+        story.env.ledger().spending_tx(&funding).unwrap().is_some()
+    });
+    let payout = to_node(&story.b, 0);
+    for _ in 0..30 {
+        if value_at(&story.env, &payout) > 0 {
+            break;
+        }
+        story.env.mine(1);
+        story.b.ok(&["receive"]);
+    }
+    assert_eq!(value_at(&story.env, &payout), AMOUNT);
+}
+
 /// A review of this wave: a payment pending on a channel kept S's idle (and stake) close of
 /// it off, "until its expiry at the latest" — but nothing ends a pending payment its payer
 /// never cancels. B, paid into its inbound channel, pays from it with a short expiry and

@@ -764,6 +764,33 @@ impl Engine<'_> {
         }
     }
 
+    /// A watch pass over every channel with a funding that is not closed, each publishing
+    /// what it calls for: the payment commands a wallet runs routinely (`receive`, `sync`)
+    /// keep watch this way, not only `channel list`. An old state the server publishes is
+    /// answered by the next of them within the channel's delay. A look that fails is a
+    /// warning (also noted), not the command's failure; its next run looks again.
+    pub(crate) fn watch_live_channels(&self) -> ClientResult<Vec<String>> {
+        let mut warnings = Vec::new();
+        for mut ch in self.all()? {
+            if ch.channel.funding_outpoint().is_none()
+                || ch.channel.status() == ChannelStatus::Closed
+            {
+                continue;
+            }
+            if let Err(e) = self.look_among(&mut ch) {
+                let warning = format!(
+                    "channel {}: watching it on chain failed ({}); the next command that \
+                     watches tries again",
+                    ch.channel.id(),
+                    e.message
+                );
+                self.note(&warning);
+                warnings.push(warning);
+            }
+        }
+        Ok(warnings)
+    }
+
     /// Pays `amount` to the server in the channel `id` (a synchronous update).
     pub fn push(&self, id: &str, amount: Amount) -> ClientResult<ClientChannel> {
         self.check_channels_allowed()?;

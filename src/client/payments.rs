@@ -2635,6 +2635,7 @@ impl Engine<'_> {
             .map(|p| p.payment_id)
             .collect();
         let problems = ps.progress_incoming(no_claim, None)?;
+        warnings.extend(self.watch_live_channels()?);
         let mut payments = Vec::new();
         for id in open {
             match self.store.load_keyed::<ClientPayment>(&id.to_string()) {
@@ -2702,7 +2703,7 @@ impl Engine<'_> {
         }
         Ok(Progress {
             payments,
-            warnings: Vec::new(),
+            warnings: self.watch_live_channels()?,
             problems,
         })
     }
