@@ -45,6 +45,35 @@ fn a_fee_above_the_payers_cap_is_refused_before_anything_is_signed() {
     assert_eq!(balance(&net), (before.0 - 10_200, false));
 }
 
+/// A review of this wave: the payee decided a sale's PTLC expiry (and a claim's timing) on
+/// its chain source's tip without asking whether the source had caught up with its
+/// network. A node just restarted, when the payee comes online, shows an old tip: the
+/// PTLC would look further from its expiry than it is. On a source still catching up the
+/// payee sells nothing and says why; caught up, it sells and is paid.
+#[test]
+fn a_payee_sells_nothing_on_the_tip_of_a_source_still_catching_up() {
+    use asyncpay::chain::source::Adjusted;
+    let net = create_network(1, 1, 1);
+    let paid = net.pay(0, 0, 10_000);
+    let lagging = net.payees[0]
+        .engine_on(|source| Box::new(Adjusted::catching_up(Box::new(source))))
+        .receive(None, false)
+        .unwrap();
+    assert!(
+        lagging
+            .problems
+            .iter()
+            .any(|p| p.contains("still catching up")),
+        "{:?}",
+        lagging.problems
+    );
+    assert_eq!(
+        net.payees[0].status_of(paid.payment_id),
+        LocalStatus::Received
+    );
+    assert_eq!(net.receive(0)[0].status, LocalStatus::Paid);
+}
+
 /// Two payers pay two offline payees through one S, interleaved; every payment ends paid on
 /// both sides and each payee's balance grows by exactly what it was paid.
 #[test]

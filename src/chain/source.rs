@@ -309,6 +309,7 @@ pub struct Adjusted {
     inner: Box<dyn ChainSource>,
     rate: Option<bitcoin::FeeRate>,
     before_broadcast: Option<BeforeBroadcast>,
+    catching_up: bool,
 }
 
 impl std::fmt::Debug for Adjusted {
@@ -317,6 +318,7 @@ impl std::fmt::Debug for Adjusted {
             .field("inner", &self.inner)
             .field("rate", &self.rate)
             .field("before_broadcast", &self.before_broadcast.is_some())
+            .field("catching_up", &self.catching_up)
             .finish()
     }
 }
@@ -329,6 +331,19 @@ impl Adjusted {
             inner,
             rate: Some(rate),
             before_broadcast: None,
+            catching_up: false,
+        }
+    }
+
+    /// Tests: `inner` as a node still catching up with its network shows it (its
+    /// [`ChainSource::caught_up_tip`] is `None`; a restarted node, its tip old).
+    #[doc(hidden)]
+    pub fn catching_up(inner: Box<dyn ChainSource>) -> Adjusted {
+        Adjusted {
+            inner,
+            rate: None,
+            before_broadcast: None,
+            catching_up: true,
         }
     }
 
@@ -340,6 +355,7 @@ impl Adjusted {
             inner,
             rate: None,
             before_broadcast: Some(sync),
+            catching_up: false,
         }
     }
 
@@ -420,6 +436,9 @@ impl ChainSource for Adjusted {
         self.inner.spent_in_mempool(outpoints)
     }
     fn caught_up_tip(&self) -> Result<Option<u32>, ChainSourceError> {
+        if self.catching_up {
+            return Ok(None);
+        }
         self.inner.caught_up_tip()
     }
 }

@@ -1921,8 +1921,18 @@ impl Payments<'_, '_> {
             .max(MIN_CONFIRMATION_BUDGET)
     }
 
+    /// The chain tip a payment's timing is decided on (the PTLC's expiry at a sale; reveal
+    /// `t` or go on chain at a claim): only from a source caught up with its network. A
+    /// node still catching up (just restarted, say: when a payee comes online) shows an old
+    /// tip, by which a PTLC would look further from its expiry than it is.
     fn tip(&self) -> ClientResult<u32> {
-        self.source.tip_height().map_err(ClientError::from)
+        self.source.caught_up_tip()?.ok_or_else(|| {
+            ClientError::failed(
+                "the chain source is still catching up with its network (its tip may be \
+                 old): no payment is sold or claimed on its timing until it has",
+            )
+            .hint("try again once the node has caught up (`bitcoin-cli getblockchaininfo`)")
+        })
     }
 
     /// Whether we could enforce a PTLC on chain should S take `t` and not sign: the close

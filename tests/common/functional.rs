@@ -98,9 +98,17 @@ impl Node {
 
     /// This wallet's client engine, on the shared ledger.
     pub fn engine(&self) -> Engine<'_> {
+        self.engine_on(|source| Box::new(source))
+    }
+
+    /// [`Node::engine`] on what `source` makes of the chain source on the shared ledger.
+    pub fn engine_on(
+        &self,
+        source: impl FnOnce(RegtestSource) -> Box<dyn asyncpay::chain::source::ChainSource>,
+    ) -> Engine<'_> {
         Engine::new(&self.store, Network::Regtest)
             .unwrap()
-            .with_chain(Box::new(self.chain_source()))
+            .with_chain(source(self.chain_source()))
     }
 
     /// The chain source on the kept ledger.
