@@ -124,7 +124,7 @@ impl ChannelParams {
     /// party's wallet payout address). Settlements, cooperative closes and PTLC claims that
     /// pay `party` pay this script.
     pub fn to_node_script(&self, party: Party) -> ScriptBuf {
-        ScriptBuf::new_p2tr(&scripts::SECP, self.keys(party).settlement, None)
+        scripts::key_path_script(self.keys(party).settlement)
     }
 }
 

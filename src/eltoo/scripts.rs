@@ -120,6 +120,16 @@ fn tweaked(internal_key: UntweakedPublicKey, root: TapNodeHash) -> (XOnlyPublicK
     })
 }
 
+/// The P2TR scriptPubKey of `internal_key` with no script tree (a `to_node` output), from a
+/// memo: every state's settlement pays both parties' `to_node` keys, tweaked anew at each
+/// build (issue 10). A deterministic function of the public key.
+pub fn key_path_script(internal_key: UntweakedPublicKey) -> ScriptBuf {
+    static SCRIPTS: Memo<UntweakedPublicKey, ScriptBuf> = Memo::new();
+    SCRIPTS.get(internal_key, || {
+        ScriptBuf::new_p2tr(&SECP, internal_key, None)
+    })
+}
+
 /// A taproot output with one leaf, or two leaves at depth one: its scriptPubKey and the
 /// control blocks of its leaves. The leaves are given as tapleaf hashes so a tree can be
 /// rebuilt from the stored hashes alone.
