@@ -849,9 +849,10 @@ fn a_sale_resent_over_a_dropped_state_is_checked_for_fee_capacity() {
 /// A review of this wave: the payment commands never looked at a channel with nothing in
 /// flight, so a payee that only ran `receive` never saw an old state its server published.
 /// S goes back to a backup from before B was paid and closes B's inbound channel, idle by
-/// that backup, with the state it remembers (B's balance 0). B runs only `receive`, a block
-/// mined before each run: its latest state goes out over the old one and settles, and B's
-/// payout holds the payment.
+/// that backup, with the state it remembers (B's balance 0), then stops answering. B runs
+/// only `receive` (which fails: S is gone), a block mined before each run: its latest
+/// state goes out over the old one and settles, and B's payout holds the payment. The
+/// watch comes first in `receive`, so a server that does not answer cannot keep B from it.
 #[test]
 fn a_payee_that_only_receives_answers_an_old_state_its_server_publishes() {
     let mut story = Story::with_init(&[("--idle-inbound-blocks", "3")]);
@@ -871,13 +872,15 @@ fn a_payee_that_only_receives_answers_an_old_state_its_server_publishes() {
     eventually("S closes B's channel with its old state", || {
         story.env.ledger().spending_tx(&funding).unwrap().is_some()
     });
+    stop_s(&mut story);
     let payout = to_node(&story.b, 0);
     for _ in 0..30 {
         if value_at(&story.env, &payout) > 0 {
             break;
         }
         story.env.mine(1);
-        story.b.ok(&["receive"]);
+        let receive = story.b.cmd(&["receive"]).output().unwrap();
+        assert!(!receive.status.success(), "S is gone");
     }
     assert_eq!(value_at(&story.env, &payout), AMOUNT);
 }

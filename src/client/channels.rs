@@ -766,29 +766,39 @@ impl Engine<'_> {
 
     /// A watch pass over every channel with a funding that is not closed, each publishing
     /// what it calls for: the payment commands a wallet runs routinely (`receive`, `sync`)
-    /// keep watch this way, not only `channel list`. An old state the server publishes is
-    /// answered by the next of them within the channel's delay. A look that fails is a
-    /// warning (also noted), not the command's failure; its next run looks again.
-    pub(crate) fn watch_live_channels(&self) -> ClientResult<Vec<String>> {
+    /// keep watch this way, first (before anything that may fail: a server that does not
+    /// answer must not keep them from it), not only `channel list`. An old state the
+    /// server publishes is answered by the next of them within the channel's delay. What
+    /// fails is a warning (also noted), not the command's failure; its next run tries again.
+    pub(crate) fn watch_live_channels(&self) -> Vec<String> {
+        let failed = |what: String, why: &str| {
+            let warning = format!(
+                "{what}: watching on chain failed ({why}); the next command that watches \
+                 tries again"
+            );
+            self.note(&warning);
+            warning
+        };
+        let channels = match self.all() {
+            Ok(channels) => channels,
+            Err(e) => return vec![failed("the channels".to_owned(), &e.message)],
+        };
         let mut warnings = Vec::new();
-        for mut ch in self.all()? {
+        for mut ch in channels {
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
             {
                 continue;
             }
-            if let Err(e) = self.look_among(&mut ch) {
-                let warning = format!(
-                    "channel {}: watching it on chain failed ({}); the next command that \
-                     watches tries again",
-                    ch.channel.id(),
-                    e.message
-                );
-                self.note(&warning);
-                warnings.push(warning);
+            let id = ch.channel.id();
+            match self.look_among(&mut ch) {
+                Ok(Ok(_)) => {}
+                // Noted by `look_among` already.
+                Ok(Err(why)) => warnings.push(format!("channel {id}: {why}")),
+                Err(e) => warnings.push(failed(format!("channel {id}"), &e.message)),
             }
         }
-        Ok(warnings)
+        warnings
     }
 
     /// Pays `amount` to the server in the channel `id` (a synchronous update).

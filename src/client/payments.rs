@@ -2629,13 +2629,14 @@ impl Engine<'_> {
     /// every unfinished incoming payment on: sells it and (unless `no_claim`) claims it.
     pub fn receive(&self, package: Option<&[u8]>, no_claim: bool) -> ClientResult<Progress> {
         let ps = self.payment_steps()?;
-        let mut warnings = match package {
+        // First, whatever fails after it (an unreachable server, say).
+        let mut warnings = self.watch_live_channels();
+        match package {
             Some(bytes) => {
                 ps.accept_package(bytes, None)?;
-                Vec::new()
             }
-            None => ps.fetch_mailboxes()?,
-        };
+            None => warnings.extend(ps.fetch_mailboxes()?),
+        }
         warnings.extend(self.fee_reserve_warning()?);
         // What this run works on: every incoming payment not finished yet.
         let open: Vec<PaymentId> = ps
@@ -2645,7 +2646,6 @@ impl Engine<'_> {
             .map(|p| p.payment_id)
             .collect();
         let problems = ps.progress_incoming(no_claim, None)?;
-        warnings.extend(self.watch_live_channels()?);
         let mut payments = Vec::new();
         for id in open {
             match self.store.load_keyed::<ClientPayment>(&id.to_string()) {
@@ -2697,6 +2697,8 @@ impl Engine<'_> {
     /// A moves every unfinished outgoing payment on (collects what B's sale left at S).
     pub fn sync(&self) -> ClientResult<Progress> {
         let ps = self.payment_steps()?;
+        // First, whatever fails after it (an unreachable server, say).
+        let warnings = self.watch_live_channels();
         let mut problems = Vec::new();
         let mut payments = Vec::new();
         for mut p in ps.open()? {
@@ -2713,7 +2715,7 @@ impl Engine<'_> {
         }
         Ok(Progress {
             payments,
-            warnings: self.watch_live_channels()?,
+            warnings,
             problems,
         })
     }
