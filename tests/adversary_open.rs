@@ -260,6 +260,11 @@ impl LyingServer {
 
     /// A lying S that sets `delay` as every channel's `shared_delay`.
     fn with_delay(delay: u16) -> LyingServer {
+        LyingServer::with_delay_and_budget(delay, ChannelPolicy::default().confirmation_budget)
+    }
+
+    /// [`LyingServer::with_delay`], publishing a confirmation budget of `budget` blocks.
+    fn with_delay_and_budget(delay: u16, budget: u16) -> LyingServer {
         let lie = Arc::new(Mutex::new(OutPoint::null()));
         let told = lie.clone();
         let secrets = PartySecrets::from_seed(200);
@@ -275,6 +280,7 @@ impl LyingServer {
                     version: "0".into(),
                     policy: ChannelPolicy {
                         minimum_depth: 1,
+                        confirmation_budget: budget,
                         ..ChannelPolicy::default()
                     },
                     watcher: None,
@@ -401,10 +407,20 @@ fn a_client_refuses_a_shared_delay_out_of_bounds() {
         let e = common::story::fails(&b, &[open[0], open[1], &liar.url, "100000"], 1);
         let message = e["error"]["message"].as_str().unwrap();
         assert!(
-            message.contains("not above its own confirmation budget of 6 blocks"),
+            message.contains("not above the confirmation budget of 6 blocks"),
             "{e}"
         );
     }
+    // A server publishing a budget of 1 block, below this wallet's floor of 6: the floor
+    // counts.
+    b.ok(&["wallet", "set-min-budget", "6"]);
+    let liar = LyingServer::with_delay_and_budget(6, 1);
+    let e = common::story::fails(&b, &["channel", "open", &liar.url, "100000"], 1);
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("not above the confirmation budget of 6 blocks"),
+        "{e}"
+    );
     no_channels(&b);
 }
 

@@ -563,13 +563,18 @@ impl Engine<'_> {
         }
         // Every delay is above the confirmation budget (docs/protocol.md §4.1): an old
         // state the server publishes is answered by a later one, confirmed within the
-        // budget, before the old one's settlement can be.
-        let budget = info.policy.confirmation_budget;
+        // budget, before the old one's settlement can be. The server's own figure, or this
+        // wallet's floor if larger (the server says what it likes of its budget).
+        let budget = info
+            .policy
+            .confirmation_budget
+            .max(self.payee_policy()?.min_confirmation_budget);
         if accept.shared_delay <= budget {
             return Err(ClientError::failed(format!(
-                "the server set a shared_delay of {} blocks for this channel, not above its \
-                 own confirmation budget of {budget} blocks: an old state it publishes could \
-                 settle before our answer to it confirms",
+                "the server set a shared_delay of {} blocks for this channel, not above the \
+                 confirmation budget of {budget} blocks (the server's, or this wallet's \
+                 floor if larger): an old state it publishes could settle before our answer \
+                 to it confirms",
                 accept.shared_delay
             ))
             .hint("use another server; nothing was signed or funded"));
