@@ -1655,8 +1655,13 @@ impl Payments<'_, '_> {
         let mut ch = self.channel(p.channel_id)?;
         // The tip, read once and before we look at the channel: every timing check below
         // (reveal `t` or not, close near the expiry) uses this one value, and the look, at
-        // least as new, shows whether the channel is still open through it.
-        let tip = self.tip()?;
+        // least as new, shows whether the channel is still open through it. Before `t` has
+        // left, only a caught-up source's; once it may have, whatever the source shows:
+        // going on chain must not wait for a node to catch up.
+        let tip = match p.scalar_revealed_at {
+            None => self.tip()?,
+            Some(_) => self.source.tip_height()?,
+        };
         self.look(&mut ch, "claiming")?;
         if matches!(
             ch.channel.status(),
@@ -1741,7 +1746,8 @@ impl Payments<'_, '_> {
             std::thread::sleep(Duration::from_secs(1));
             // A block may have come meanwhile: from the close margin on (or with the tip
             // unknown), `t` is not sent again (the close below).
-            if expiry.is_some_and(|e| self.tip().map_or(true, |t| self.near_expiry(p, &ch, e, t))) {
+            let tip = self.source.tip_height();
+            if expiry.is_some_and(|e| tip.map_or(true, |t| self.near_expiry(p, &ch, e, t))) {
                 break;
             }
             // As written: a failed write may have left the channel in memory ahead of it
