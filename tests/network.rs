@@ -74,6 +74,39 @@ fn a_payee_sells_nothing_on_the_tip_of_a_source_still_catching_up() {
     assert_eq!(net.receive(0)[0].status, LocalStatus::Paid);
 }
 
+/// A review of the fix above: `scalar_revealed_at` is written before `t` is sent, and a
+/// claim with it set took whatever tip its source showed (an on-chain claim must not wait
+/// for a node to catch up). A payee killed between that write and the send, back on a
+/// source still catching up (an old tip, the expiry looking far), sent `t` to S off-chain.
+/// It now sends nothing off-chain on such a tip: it force-closes to claim on chain, and S,
+/// which never got `t`, cannot complete the payer's payment.
+#[test]
+fn a_payee_whose_scalar_may_have_left_sends_nothing_on_a_source_catching_up() {
+    use asyncpay::chain::source::Adjusted;
+    use asyncpay::protocol::ChannelStatus;
+    let net = create_network(1, 1, 1);
+    let paid = net.pay(0, 0, 10_000);
+    let payee = net.payees[0].engine();
+    payee.receive(None, true).unwrap();
+    assert_eq!(net.payees[0].status_of(paid.payment_id), LocalStatus::Sold);
+    crash_in("claim-proposed", &|| drop(payee.claim(None)));
+    let claimed = net.payees[0]
+        .engine_on(|source| Box::new(Adjusted::catching_up(Box::new(source))))
+        .claim(None)
+        .unwrap();
+    assert!(
+        claimed
+            .problems
+            .iter()
+            .any(|p| p.contains("still catching up") && p.contains("force-closed")),
+        "{:?}",
+        claimed.problems
+    );
+    let channel = &net.payees[0].engine().channels().unwrap()[0];
+    assert_eq!(channel.channel.status(), ChannelStatus::Closing);
+    assert!(net.sync(0).iter().all(|p| p.status != LocalStatus::Paid));
+}
+
 /// Two payers pay two offline payees through one S, interleaved; every payment ends paid on
 /// both sides and each payee's balance grows by exactly what it was paid.
 #[test]

@@ -311,6 +311,15 @@ impl Default for PayOptions {
     }
 }
 
+/// Why a payee sells or claims nothing now: its chain source's tip may be old.
+fn catching_up() -> ClientError {
+    ClientError::failed(
+        "the chain source is still catching up with its network (its tip may be old): no \
+         payment is sold or claimed on its timing until it has",
+    )
+    .hint("try again once the node has caught up (`bitcoin-cli getblockchaininfo`)")
+}
+
 fn now() -> u64 {
     crate::net::server::system_clock()
 }
@@ -1655,12 +1664,16 @@ impl Payments<'_, '_> {
         let mut ch = self.channel(p.channel_id)?;
         // The tip, read once and before we look at the channel: every timing check below
         // (reveal `t` or not, close near the expiry) uses this one value, and the look, at
-        // least as new, shows whether the channel is still open through it. Before `t` has
-        // left, only a caught-up source's; once it may have, whatever the source shows:
-        // going on chain must not wait for a node to catch up.
-        let tip = match p.scalar_revealed_at {
-            None => self.tip()?,
-            Some(_) => self.source.tip_height()?,
+        // least as new, shows whether the channel is still open through it. Only a
+        // caught-up source's times `t`: before it may have left, a source still catching
+        // up stops the claim; once it may have (`scalar_revealed_at` is written before it
+        // is sent), going on chain must not wait for the node, and nothing is sent to S
+        // off-chain on a tip that may be old: the claim is taken as near its expiry.
+        let caught_up = self.source.caught_up_tip()?;
+        let tip = match (caught_up, p.scalar_revealed_at) {
+            (Some(tip), _) => tip,
+            (None, None) => return Err(catching_up()),
+            (None, Some(_)) => self.source.tip_height()?,
         };
         self.look(&mut ch, "claiming")?;
         if matches!(
@@ -1684,9 +1697,22 @@ impl Payments<'_, '_> {
         // `payee_close_margin` blocks before the expiry it never leaves off-chain, not even
         // again. Otherwise S could complete A's payment and take the PTLC back by its
         // timeout.
-        if let Some(expiry) = expiry.filter(|&e| self.near_expiry(p, &ch, e, tip)) {
+        let stale = caught_up.is_none();
+        if let Some(expiry) = expiry.filter(|&e| stale || self.near_expiry(p, &ch, e, tip)) {
             if p.scalar_revealed_at.is_some() {
-                return self.claim_near_expiry_after_reveal(p, &mut ch, point, expiry, tip);
+                let not_again = if stale {
+                    format!(
+                        "the chain source is still catching up with its network (its tip \
+                         {tip} may be old; the PTLC expires at height {expiry}): the payment \
+                         scalar is not sent to S off-chain again"
+                    )
+                } else {
+                    format!(
+                        "the PTLC expires at height {expiry} (tip {tip}): too near to send the \
+                         payment scalar to S off-chain again"
+                    )
+                };
+                return self.claim_near_expiry_after_reveal(p, &mut ch, point, &not_again);
             }
             let delay = ch.channel.params().shared_delay;
             let budget = self.budget(p);
@@ -1813,8 +1839,7 @@ impl Payments<'_, '_> {
         p: &mut ClientPayment,
         ch: &mut ClientChannel,
         point: secp::Point,
-        expiry: u32,
-        tip: u32,
+        not_again: &str,
     ) -> ClientResult<()> {
         let recovered = self
             .s
@@ -1836,9 +1861,8 @@ impl Payments<'_, '_> {
         };
         let outcome = self.s.watch(ch, self.source, true)?;
         let why = format!(
-            "the PTLC expires at height {expiry} (tip {tip}): too near to send the payment \
-             scalar to S off-chain again, which an earlier claim may have sent, and {unsigned}; \
-             channel {} is being force-closed to claim the PTLC on chain ({outcome})",
+            "{not_again}, which an earlier claim may have sent, and {unsigned}; channel {} is \
+             being force-closed to claim the PTLC on chain ({outcome})",
             ch.channel.id(),
         );
         p.reason = Some(why.clone());
@@ -1932,13 +1956,7 @@ impl Payments<'_, '_> {
     /// node still catching up (just restarted, say: when a payee comes online) shows an old
     /// tip, by which a PTLC would look further from its expiry than it is.
     fn tip(&self) -> ClientResult<u32> {
-        self.source.caught_up_tip()?.ok_or_else(|| {
-            ClientError::failed(
-                "the chain source is still catching up with its network (its tip may be \
-                 old): no payment is sold or claimed on its timing until it has",
-            )
-            .hint("try again once the node has caught up (`bitcoin-cli getblockchaininfo`)")
-        })
+        self.source.caught_up_tip()?.ok_or_else(catching_up)
     }
 
     /// Whether we could enforce a PTLC on chain should S take `t` and not sign: the close
