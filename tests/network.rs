@@ -107,6 +107,31 @@ fn a_payee_whose_scalar_may_have_left_sends_nothing_on_a_source_catching_up() {
     assert!(net.sync(0).iter().all(|p| p.status != LocalStatus::Paid));
 }
 
+/// A review of the delay check: it ran only at open. A channel keeps its delay; the
+/// server's published budget (or the wallet's floor) may rise past it later. S here
+/// raises its budget from 1 to 6 blocks after the payee's inbound channel was opened with
+/// a delay of 6: the payee sells nothing into that channel and says why.
+#[test]
+fn a_payee_sells_nothing_into_a_channel_whose_delay_the_budget_reached() {
+    let mut net = create_network(1, 1, 1);
+    net.servers[0].rerun_with(
+        "server init --shared-delay 60 --min-shared-delay 7 --inbound-shared-delay 12 \
+         --confirmation-budget 6 --min-confirmations 1 --inbound anyone",
+    );
+    let paid = net.pay(0, 0, 10_000);
+    let got = net.payees[0].engine().receive(None, false).unwrap();
+    assert!(
+        got.problems.iter().any(|p| p
+            .contains("shared_delay of 6 blocks is not above the confirmation budget of 6 blocks")),
+        "{:?}",
+        got.problems
+    );
+    assert_eq!(
+        net.payees[0].status_of(paid.payment_id),
+        LocalStatus::Received
+    );
+}
+
 /// Two payers pay two offline payees through one S, interleaved; every payment ends paid on
 /// both sides and each payee's balance grows by exactly what it was paid.
 #[test]

@@ -561,24 +561,8 @@ impl Engine<'_> {
             ))
             .hint("use another server; nothing was signed or funded"));
         }
-        // Every delay is above the confirmation budget (docs/protocol.md §4.1): an old
-        // state the server publishes is answered by a later one, confirmed within the
-        // budget, before the old one's settlement can be. The server's own figure, or this
-        // wallet's floor if larger (the server says what it likes of its budget).
-        let budget = info
-            .policy
-            .confirmation_budget
-            .max(self.payee_policy()?.min_confirmation_budget);
-        if accept.shared_delay <= budget {
-            return Err(ClientError::failed(format!(
-                "the server set a shared_delay of {} blocks for this channel, not above the \
-                 confirmation budget of {budget} blocks (the server's, or this wallet's \
-                 floor if larger): an old state it publishes could settle before our answer \
-                 to it confirms",
-                accept.shared_delay
-            ))
-            .hint("use another server; nothing was signed or funded"));
-        }
+        self.check_delay_above_budget(accept.shared_delay, info.policy.confirmation_budget)
+            .map_err(|e| e.hint("use another server; nothing was signed or funded"))?;
         let mut ch = ClientChannel {
             server_url: url.to_owned(),
             server: info.node_id,
@@ -784,12 +768,21 @@ impl Engine<'_> {
             self.note(&warning);
             warning
         };
-        let channels = match self.all() {
-            Ok(channels) => channels,
-            Err(e) => return vec![failed("the channels".to_owned(), &e.message)],
+        // Each record on its own: one that cannot be read keeps no other from the watch.
+        let keys = match self.store.keys_of::<ClientChannel>() {
+            Ok(keys) => keys,
+            Err(e) => return vec![failed("the channels".to_owned(), &e.to_string())],
         };
         let mut warnings = Vec::new();
-        for mut ch in channels {
+        for key in keys {
+            let mut ch = match self.store.load_keyed::<ClientChannel>(&key) {
+                Ok(Some(ch)) => ch,
+                Ok(None) => continue,
+                Err(e) => {
+                    warnings.push(failed(format!("channel record {key}"), &e.to_string()));
+                    continue;
+                }
+            };
             if ch.channel.funding_outpoint().is_none()
                 || ch.channel.status() == ChannelStatus::Closed
             {

@@ -1528,6 +1528,19 @@ impl Payments<'_, '_> {
         // too small for the chain would let S take the PTLC back holding `t`.
         self.s
             .check_server_budget(info.policy.confirmation_budget, "selling")?;
+        // The channel's delay above that budget, as at its open (the budget, or our floor,
+        // may have risen since).
+        self.s
+            .check_delay_above_budget(
+                ch.channel.params().shared_delay,
+                info.policy.confirmation_budget,
+            )
+            .map_err(|e| {
+                e.hint(
+                    "the payment stays received: close this channel (`asyncpay channel \
+                     close ID`) and take inbound capacity with a longer delay",
+                )
+            })?;
         // The budget we plan our on-chain claim with is the one the expiry is computed
         // with: S's today. (Nothing of an earlier attempt is signed: `sold` above. An
         // attempt S completes, by `recover`, keeps the budget written with its proposal; a

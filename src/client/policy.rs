@@ -68,6 +68,27 @@ impl Engine<'_> {
         Ok(policy)
     }
 
+    /// A channel's `shared_delay` must be above the confirmation budget (docs/protocol.md
+    /// §4.1: an old state the server publishes is answered by a later one, confirmed within
+    /// the budget, before the old one's settlement can be): the server's published budget,
+    /// or this wallet's floor if larger (the server says what it likes of its budget).
+    /// Checked at open, and again at each sale (either may have risen since).
+    pub(crate) fn check_delay_above_budget(
+        &self,
+        delay: u16,
+        server_budget: u16,
+    ) -> ClientResult<()> {
+        let budget = server_budget.max(self.payee_policy()?.min_confirmation_budget);
+        if delay > budget {
+            return Ok(());
+        }
+        Err(ClientError::failed(format!(
+            "the channel's shared_delay of {delay} blocks is not above the confirmation \
+             budget of {budget} blocks (the server's, or this wallet's floor if larger): an \
+             old state the server publishes could settle before our answer to it confirms"
+        )))
+    }
+
     /// Refuses a server whose published confirmation budget `budget` is below the floor,
     /// before `doing` anything with it.
     pub(crate) fn check_server_budget(&self, budget: u16, doing: &str) -> ClientResult<()> {
