@@ -869,9 +869,7 @@ fn a_payee_that_only_receives_answers_an_old_state_its_server_publishes() {
     restart_s(&mut story, None);
     let funding = funding_outpoint(&story.b, &story.b_channel);
     story.env.mine(3);
-    eventually("S closes B's channel with its old state", || {
-        story.env.ledger().spending_tx(&funding).unwrap().is_some()
-    });
+    until_spent(&story, &funding, "S closes B's channel with its old state");
     stop_s(&mut story);
     let payout = to_node(&story.b, 0);
     for _ in 0..30 {
@@ -903,15 +901,30 @@ fn a_payment_never_cancelled_keeps_no_inbound_channel_open() {
     let expires = std::time::Instant::now() + std::time::Duration::from_secs(8);
     story.b.ok(&["pay", &a_address, "1000", "--expiry", "8s"]);
     let funding = funding_outpoint(&story.b, &story.b_channel);
-    let spent = || story.env.ledger().spending_tx(&funding).unwrap().is_some();
     // Idle past its limit, but the payment may still be sold: open.
     story.env.mine(2);
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(!spent(), "S closed a channel a payment still holds");
+    assert!(
+        story.env.ledger().spending_tx(&funding).unwrap().is_none(),
+        "S closed a channel a payment still holds"
+    );
     // The payment expired, unsold and never cancelled: S closes the idle channel.
     std::thread::sleep(expires.saturating_duration_since(std::time::Instant::now()));
     story.env.mine(1);
-    eventually("S closes the idle channel", spent);
+    until_spent(&story, &funding, "S closes the idle channel");
+}
+
+/// Waits until something spends `outpoint` (in a block or the mempool): S's watcher,
+/// which may be slow to pass on a loaded machine (longer than [`eventually`]).
+fn until_spent(story: &Story, outpoint: &bitcoin::OutPoint, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while story.env.ledger().spending_tx(outpoint).unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// The fee-capacity count's coins were counted, not held (the last notes' list): with two
