@@ -1024,7 +1024,8 @@ fn a_payee_without_coins_reveals_nothing_until_it_could_enforce_its_claim() {
 
 /// A payee whose inbound channel S funded holds no coins: the ledger, like a node, relays
 /// no zero-fee update alone, so `receive` warns that the fee reserve is short, and a force
-/// close says what it needs and publishes nothing; with a coin it goes out with a child.
+/// close says what it needs and publishes nothing; with a coin, the next `receive` (which
+/// watches the channels first) sends it out with a child.
 #[test]
 fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
     let st = Story::new(&[]);
@@ -1062,23 +1063,26 @@ fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
             .to_string()
             .contains("of confirmed coins")
     };
-    // The balance `receive` remembers for a block is not kept past it: a coin confirmed in
-    // the next block silences the warning.
+    // A coin confirmed in the next block: `receive`, which watches the channels first,
+    // publishes the force close the wallet could not pay for, the update and its child.
     common::procs::fund(&c, &st.env, 20_000);
-    assert!(!reserve_warning(&c), "20,000 sat cover the reserve");
-    let out = c
-        .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    // The balance `receive` remembers for a block is not kept past the wallet's own spend
+    // in it: the child spent the only confirmed coin, and its change is unconfirmed.
+    assert!(reserve_warning(&c), "the reserve is spent");
     assert_eq!(
         st.env.ledger().mempool().unwrap().len(),
         2,
         "the update and its child"
     );
-    // Nor past the wallet's own spend in the same block: the child spent the only
-    // confirmed coin, and its change is unconfirmed.
-    assert!(reserve_warning(&c), "the reserve is spent");
+    let out = c
+        .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    assert_eq!(st.env.ledger().mempool().unwrap().len(), 2, "nothing more");
+    // Nor past a block: the change confirmed covers the reserve again.
+    st.env.mine(1);
+    assert!(!reserve_warning(&c), "the change covers the reserve");
 }
 
 /// `--anchor-fee-rate` sets what the child paying for a force close pays, instead of the
