@@ -2666,7 +2666,8 @@ impl Engine<'_> {
     /// every unfinished incoming payment on: sells it and (unless `no_claim`) claims it.
     pub fn receive(&self, package: Option<&[u8]>, no_claim: bool) -> ClientResult<Progress> {
         let ps = self.payment_steps()?;
-        // First, whatever fails after it (an unreachable server, say).
+        // The watch first: nothing that fails after it (an unreachable server, say)
+        // keeps it from running.
         let mut warnings = self.watch_live_channels();
         match package {
             Some(bytes) => {
@@ -2734,7 +2735,8 @@ impl Engine<'_> {
     /// A moves every unfinished outgoing payment on (collects what B's sale left at S).
     pub fn sync(&self) -> ClientResult<Progress> {
         let ps = self.payment_steps()?;
-        // First, whatever fails after it (an unreachable server, say).
+        // The watch first: nothing that fails after it (an unreachable server, say)
+        // keeps it from running.
         let warnings = self.watch_live_channels();
         let mut problems = Vec::new();
         let mut payments = Vec::new();

@@ -2463,7 +2463,8 @@ impl ServerCore {
                 continue;
             }
             // A payment is under way on the channel: S closes it neither for idleness nor
-            // for stake (the payment ends by its expiry at the latest).
+            // for stake (a sold one ends by its expiry at the latest; a pending one past its
+            // expiry holds nothing, `payments::under_way`).
             let busy = payments::payment_of_pending(&inner, &ch.channel)
                 .is_some_and(|p| payments::under_way(p, now))
                 || ch

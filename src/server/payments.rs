@@ -374,7 +374,6 @@ impl PaymentBook {
     }
 }
 
-/// The payment (pending or sold) whose A–S state is `channel`'s pending update, if any.
 /// Whether payment `p` (one of [`payment_of_pending`]) is under way at `now`: sold, or
 /// pending and still for sale. A pending payment past its expiry is sold to no one (`sell`
 /// refuses it) and holds nothing of S's: its payer's channel may be closed under it (the
@@ -384,6 +383,7 @@ pub(super) fn under_way(p: &ServerPayment, now: u64) -> bool {
     p.status != PaymentStatus::Pending || now < p.expiry
 }
 
+/// The payment (pending or sold) whose A–S state is `channel`'s pending update, if any.
 pub(super) fn payment_of_pending<'a>(
     inner: &'a Inner,
     channel: &Channel,
