@@ -1017,6 +1017,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--inbound-stake-pct', '--inbound-stake-pct', [CompletionResultType]::ParameterName, 'Inbound capacity per node, in percent of what it funds itself (policy stake)')
             [CompletionResult]::new('--max-inbound', '--max-inbound', [CompletionResultType]::ParameterName, 'Total capacity of all channels S funds')
             [CompletionResult]::new('--max-unfunded-per-node', '--max-unfunded-per-node', [CompletionResultType]::ParameterName, 'Channels a node may have open but not funded yet')
+            [CompletionResult]::new('--max-unfunded', '--max-unfunded', [CompletionResultType]::ParameterName, 'Channels not funded yet that nodes without a funded channel with S may have, all together (a node with one is held back only by its own limit)')
             [CompletionResult]::new('--open-expiry-blocks', '--open-expiry-blocks', [CompletionResultType]::ParameterName, 'Blocks after which an open whose funding S has not seen confirmed is forgotten')
             [CompletionResult]::new('--idle-inbound-blocks', '--idle-inbound-blocks', [CompletionResultType]::ParameterName, 'Blocks after which S closes a channel it funded that nothing was paid into since its funding or the last payment (0: never)')
             [CompletionResult]::new('--inbound-notice-blocks', '--inbound-notice-blocks', [CompletionResultType]::ParameterName, 'Blocks of notice before S closes inbound channels a node''s live stake no longer covers (policy stake)')

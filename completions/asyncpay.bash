@@ -3278,7 +3278,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__server__subcmd__init)
-            opts="-q -h --listen --shared-delay --min-shared-delay --inbound-shared-delay --confirmation-budget --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --inbound --inbound-allow --inbound-stake-pct --max-inbound --max-unfunded-per-node --open-expiry-blocks --idle-inbound-blocks --inbound-notice-blocks --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            opts="-q -h --listen --shared-delay --min-shared-delay --inbound-shared-delay --confirmation-budget --max-capacity --dust-limit --min-confirmations --fee-ppm --no-inbound --inbound --inbound-allow --inbound-stake-pct --max-inbound --max-unfunded-per-node --max-unfunded --open-expiry-blocks --idle-inbound-blocks --inbound-notice-blocks --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3337,6 +3337,10 @@ _asyncpay() {
                     return 0
                     ;;
                 --max-unfunded-per-node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-unfunded)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -936,6 +936,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand --inbound-stake-pct 'Inbound capacity per node, in percent of what it funds itself (policy stake)'
             cand --max-inbound 'Total capacity of all channels S funds'
             cand --max-unfunded-per-node 'Channels a node may have open but not funded yet'
+            cand --max-unfunded 'Channels not funded yet that nodes without a funded channel with S may have, all together (a node with one is held back only by its own limit)'
             cand --open-expiry-blocks 'Blocks after which an open whose funding S has not seen confirmed is forgotten'
             cand --idle-inbound-blocks 'Blocks after which S closes a channel it funded that nothing was paid into since its funding or the last payment (0: never)'
             cand --inbound-notice-blocks 'Blocks of notice before S closes inbound channels a node''s live stake no longer covers (policy stake)'

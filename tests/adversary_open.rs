@@ -67,6 +67,52 @@ fn a_stranger_cannot_take_s_coins_with_a_push() {
     assert_eq!(balance(&s), 1_000_000);
 }
 
+/// A review of this wave: S's limit on unfunded opens for all nodes together (1,000 by
+/// default) let a few dozen free node ids, 16 opens each, keep every client from opening
+/// a channel (`server_busy`), again after each expiry: an open costs nothing until it is
+/// funded. The limit now holds back only nodes with no funded channel with S.
+#[test]
+fn strangers_filling_the_unfunded_limit_keep_no_client_from_opening() {
+    use asyncpay::server::ServerChannel;
+    let env = Env::new();
+    let s = env.wallet("s");
+    s.ok(&[
+        "server",
+        "init",
+        "--min-confirmations",
+        "1",
+        "--max-unfunded",
+        "4",
+    ]);
+    fund(&s, &env, 1_000_000);
+    let server = Server::start(&s);
+    let a = env.wallet("a");
+    fund(&a, &env, 500_000);
+    a.ok(&["channel", "open", &server.url, "100000"]);
+    env.mine(1);
+    common::procs::eventually("S sees A's channel funded", || {
+        common::procs::records::<ServerChannel>(&s)
+            .iter()
+            .any(|c| c.channel.status() == asyncpay::protocol::ChannelStatus::Open)
+    });
+    // Two strangers, two opens each, never funded: the limit is reached.
+    let keys = PartySecrets::from_seed(90);
+    for seed in 100..102u8 {
+        let stranger = stranger(&server.url, seed);
+        for n in 0..2 {
+            stranger.open(n, &keys, Party::Client, CAPACITY, 0).unwrap();
+        }
+    }
+    let err = stranger(&server.url, 102)
+        .open(0, &keys, Party::Client, CAPACITY, 0)
+        .unwrap_err();
+    assert!(err.contains("server_busy"), "{err}");
+    // A, with a funded channel, opens another all the same.
+    let second = a.ok(&["channel", "open", &server.url, "100000"]);
+    assert_eq!(second["status"], "awaiting_funding", "{second}");
+    drop(server);
+}
+
 #[test]
 fn sixty_opens_hit_the_limits_and_lock_nothing_and_unfunded_opens_expire() {
     let env = Env::new();

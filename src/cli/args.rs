@@ -564,6 +564,10 @@ pub enum ServerCommand {
         /// Channels a node may have open but not funded yet
         #[arg(long, default_value_t = 16)]
         max_unfunded_per_node: u32,
+        /// Channels not funded yet that nodes without a funded channel with S may have, all
+        /// together (a node with one is held back only by its own limit)
+        #[arg(long, default_value_t = 1000)]
+        max_unfunded: u32,
         /// Blocks after which an open whose funding S has not seen confirmed is forgotten
         #[arg(long, default_value_t = 144, value_parser = clap::value_parser!(u32).range(1..))]
         open_expiry_blocks: u32,

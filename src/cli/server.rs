@@ -48,6 +48,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             inbound_stake_pct,
             max_inbound,
             max_unfunded_per_node,
+            max_unfunded,
             open_expiry_blocks,
             idle_inbound_blocks,
             inbound_notice_blocks,
@@ -78,6 +79,7 @@ pub fn run(ctx: &mut Context, cmd: ServerCommand) -> CliResult<()> {
             limits.inbound_stake_pct = inbound_stake_pct;
             limits.max_inbound_sat = max_inbound.0.to_sat();
             limits.max_unfunded_per_node = max_unfunded_per_node;
+            limits.max_unfunded = max_unfunded;
             limits.open_expiry_blocks = open_expiry_blocks;
             limits.idle_inbound_blocks = idle_inbound_blocks;
             limits.inbound_notice_blocks = inbound_notice_blocks;

@@ -238,7 +238,8 @@ pub struct OpenLimits {
     pub max_channels_per_node: u32,
     /// Channels one node may have that are not funded yet (opening or awaiting funding).
     pub max_unfunded_per_node: u32,
-    /// Channels of all nodes together that are not funded yet.
+    /// Channels not funded yet of all the nodes that have no funded channel with S,
+    /// together (a node with one is held back only by `max_unfunded_per_node`).
     pub max_unfunded: u32,
     /// A channel whose funding S has not seen confirmed this many blocks after its open is
     /// forgotten (marked closed). S-funded channels S published the funding of never expire.
@@ -2875,12 +2876,18 @@ fn check_open_limits(inner: &Inner, client: &NodeId, open: &OpenChannel) -> Resu
             ),
         ));
     }
+    // An open costs nothing until it is funded, so nodes with no funded channel with S
+    // (strangers: anyone can make new node ids) share one limit; a node with a funded
+    // channel is not held back by them (its own limit above bounds it), or a few dozen
+    // strangers' opens would keep every client from opening a channel.
+    let funded_here = mine().any(|c| !unfunded(&c.channel));
     let unfunded_all = live().filter(|c| unfunded(&c.channel)).count();
-    if unfunded_all >= limits.max_unfunded as usize {
+    if !funded_here && unfunded_all >= limits.max_unfunded as usize {
         return Err(too_many(
             "server_busy",
             format!(
-                "S has {unfunded_all} channels awaiting funding, its limit for all nodes together"
+                "S has {unfunded_all} channels awaiting funding, its limit for nodes without \
+                 a funded channel, all together"
             ),
         ));
     }
