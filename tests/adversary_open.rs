@@ -76,14 +76,7 @@ fn strangers_filling_the_unfunded_limit_keep_no_client_from_opening() {
     use asyncpay::server::ServerChannel;
     let env = Env::new();
     let s = env.wallet("s");
-    s.ok(&[
-        "server",
-        "init",
-        "--min-confirmations",
-        "1",
-        "--max-unfunded",
-        "4",
-    ]);
+    common::story::server_init_with(&s, &[("--max-unfunded", "4")]);
     fund(&s, &env, 1_000_000);
     let server = Server::start(&s);
     let a = env.wallet("a");
