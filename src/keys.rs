@@ -10,12 +10,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
 use bitcoin::hashes::{hmac, sha512, Hash, HashEngine};
 use bitcoin::key::Secp256k1;
-use bitcoin::secp256k1::{PublicKey, SecretKey};
+use bitcoin::secp256k1::{ecdh::SharedSecret, Keypair, PublicKey, SecretKey};
 use bitcoin::{Network, NetworkKind};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -126,8 +126,31 @@ impl Seed {
 
     /// The wallet's keys on `network` (no BIP39 passphrase).
     pub fn keys(&self, network: Network) -> WalletKeys {
-        let master = Xpriv::new_master(network, self.bip39_seed()).expect("64-byte seed");
-        WalletKeys::new(master, network)
+        WalletKeys::new(self.master(network), network)
+    }
+
+    /// [`Seed::keys`], or `kept` if they are already this seed's keys on `network` (a session
+    /// keeps its wallet's keys from one command to the next, with what they derived: the
+    /// node key's public key and ECDH, channels' secrets).
+    pub fn keys_keeping(&self, network: Network, kept: Option<Arc<WalletKeys>>) -> Arc<WalletKeys> {
+        let master = self.master(network);
+        match kept {
+            Some(keys)
+                if keys.network == network
+                    && keys.master.private_key == master.private_key
+                    && keys.master.chain_code == master.chain_code =>
+            {
+                let mut master = master;
+                wipe_xpriv(&mut master);
+                keys
+            }
+            _ => Arc::new(WalletKeys::new(master, network)),
+        }
+    }
+
+    /// BIP32's master key of this seed (one HMAC-SHA512).
+    fn master(&self, network: Network) -> Xpriv {
+        Xpriv::new_master(network, self.bip39_seed()).expect("64-byte seed")
     }
 }
 
@@ -141,13 +164,19 @@ impl Seed {
 pub struct WalletKeys {
     master: Xpriv,
     network: Network,
-    /// `m/9735'/coin'`, the root of asyncpay's own keys.
-    own_root: Xpriv,
+    /// `m/9735'/coin'`, the root of asyncpay's own keys: its key and chain code.
+    own_root: (SecretKey, Zeroizing<[u8; 32]>),
     channels: Mutex<BTreeMap<u32, ChannelSecrets>>,
     /// Channels' secrets bound to their ids ([`WalletKeys::channel_bound_to`]).
     bound: Mutex<BTreeMap<(u32, [u8; 32]), ChannelSecrets>>,
-    node_id: OnceLock<NodeId>,
+    /// The node key with its public key, derived once.
+    node: OnceLock<Keypair>,
+    /// The node key's ECDH secret with peers' node ids ([`WalletKeys::node_ecdh`]).
+    node_ecdh: Mutex<BTreeMap<NodeId, Zeroizing<[u8; 32]>>>,
 }
+
+/// How many peers' ECDH secrets a [`WalletKeys`] keeps.
+const MAX_CACHED_PEERS: usize = 64;
 
 /// How many channels' secrets a [`WalletKeys`] keeps derived.
 const MAX_CACHED_CHANNELS: usize = 1024;
@@ -159,6 +188,32 @@ fn secp() -> &'static Secp256k1<bitcoin::secp256k1::SignOnly> {
     SECP.get_or_init(Secp256k1::signing_only)
 }
 
+/// BIP32's CKDpriv along hardened `indices` from `key` and its `chain` code (left holding
+/// the last child's), which needs no public key: `I = HMAC-SHA512(c_par, 0x00 || k_par ||
+/// ser32(2^31 + i))`, `k_i = I_L + k_par mod n`, `c_i = I_R`. (`Xpriv::derive_priv` also
+/// computes every parent's public key, a point multiplication per level, for fingerprints
+/// nobody reads here: the most of a command's key derivation, once `m/9735'/coin'` at
+/// every unlock.)
+fn ckd_hardened(mut key: SecretKey, chain: &mut [u8; 32], indices: &[u32]) -> SecretKey {
+    for &index in indices {
+        let child =
+            ChildNumber::from_hardened_idx(index).expect("our derivation indices are below 2^31");
+        let mut engine = hmac::HmacEngine::<sha512::Hash>::new(chain.as_slice());
+        engine.input(&[0]);
+        engine.input(&key.secret_bytes());
+        engine.input(&u32::from(child).to_be_bytes());
+        let i = Zeroizing::new(hmac::Hmac::from_engine(engine).to_byte_array());
+        let il = Zeroizing::new(<[u8; 32]>::try_from(&i[..32]).expect("32 bytes"));
+        let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(*il)
+            .expect("statistically impossible to hit");
+        key = key
+            .add_tweak(&tweak)
+            .expect("statistically impossible to hit");
+        chain.copy_from_slice(&i[32..]);
+    }
+    key
+}
+
 /// Overwrites the secret parts of an extended private key (its key and chain code).
 fn wipe_xpriv(x: &mut Xpriv) {
     x.private_key.non_secure_erase();
@@ -168,13 +223,21 @@ fn wipe_xpriv(x: &mut Xpriv) {
 impl Drop for WalletKeys {
     fn drop(&mut self) {
         wipe_xpriv(&mut self.master);
-        wipe_xpriv(&mut self.own_root);
+        self.own_root.0.non_secure_erase();
         // Each cached `ChannelSecrets` wipes itself when dropped.
         self.channels
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         self.bound
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        if let Some(node) = self.node.get_mut() {
+            node.non_secure_erase();
+        }
+        // Each secret wipes itself when dropped.
+        self.node_ecdh
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
@@ -273,22 +336,19 @@ impl WalletKeys {
             NetworkKind::Main => 0,
             NetworkKind::Test => 1,
         };
-        let own_root = master
-            .derive_priv(
-                secp(),
-                &DerivationPath::from(vec![
-                    ChildNumber::Hardened { index: PURPOSE },
-                    ChildNumber::Hardened { index: coin },
-                ]),
-            )
-            .expect("hardened derivation from a valid master key");
+        let mut chain = Zeroizing::new(master.chain_code.to_bytes());
+        let own_root = (
+            ckd_hardened(master.private_key, &mut chain, &[PURPOSE, coin]),
+            chain,
+        );
         WalletKeys {
             master,
             network,
             own_root,
             channels: Mutex::new(BTreeMap::new()),
             bound: Mutex::new(BTreeMap::new()),
-            node_id: OnceLock::new(),
+            node: OnceLock::new(),
+            node_ecdh: Mutex::default(),
         }
     }
 
@@ -313,33 +373,11 @@ impl WalletKeys {
     }
 
     /// The key at `m/9735'/coin'/rest'` (every level hardened), from the cached
-    /// `m/9735'/coin'`.
-    ///
-    /// BIP32's CKDpriv for hardened indices, which needs no public key: `I =
-    /// HMAC-SHA512(c_par, 0x00 || k_par || ser32(2^31 + i))`, `k_i = I_L + k_par mod n`,
-    /// `c_i = I_R`. (`Xpriv::derive_priv` also computes every parent's public key, a point
-    /// multiplication per level, for fingerprints nobody reads here: most of a `pay`'s key
-    /// derivation.) Checked against it in `own_matches_bip32`.
+    /// `m/9735'/coin'` ([`ckd_hardened`]; checked against `Xpriv::derive_priv` in
+    /// `own_matches_bip32`).
     fn own(&self, rest: &[u32]) -> SecretKey {
-        let mut key = self.own_root.private_key;
-        let mut chain = Zeroizing::new(self.own_root.chain_code.to_bytes());
-        for &index in rest {
-            let child = ChildNumber::from_hardened_idx(index)
-                .expect("our derivation indices are below 2^31");
-            let mut engine = hmac::HmacEngine::<sha512::Hash>::new(chain.as_slice());
-            engine.input(&[0]);
-            engine.input(&key.secret_bytes());
-            engine.input(&u32::from(child).to_be_bytes());
-            let i = Zeroizing::new(hmac::Hmac::from_engine(engine).to_byte_array());
-            let il = Zeroizing::new(<[u8; 32]>::try_from(&i[..32]).expect("32 bytes"));
-            let tweak = bitcoin::secp256k1::Scalar::from_be_bytes(*il)
-                .expect("statistically impossible to hit");
-            key = key
-                .add_tweak(&tweak)
-                .expect("statistically impossible to hit");
-            chain.copy_from_slice(&i[32..]);
-        }
-        key
+        let (key, chain) = &self.own_root;
+        ckd_hardened(*key, &mut Zeroizing::new(**chain), rest)
     }
 
     /// BIP86 descriptors (external, internal) with the private key, for the on-chain wallet.
@@ -384,11 +422,36 @@ impl WalletKeys {
         self.own(&[0, 0])
     }
 
+    /// The node key with its public key (derived once: a point multiplication a client
+    /// of a server would otherwise make again).
+    pub fn node_keypair(&self) -> Keypair {
+        *self.node()
+    }
+
+    fn node(&self) -> &Keypair {
+        self.node
+            .get_or_init(|| Keypair::from_secret_key(secp(), &self.node_secret()))
+    }
+
     /// The node id (compressed public key of the node key), derived once.
     pub fn node_id(&self) -> NodeId {
-        *self
-            .node_id
-            .get_or_init(|| NodeId(self.node_secret().public_key(secp())))
+        NodeId(self.node().public_key())
+    }
+
+    /// The node key's ECDH secret with `peer` (secp256k1's: `SHA256` of the shared point,
+    /// compressed), derived once per peer (a constant-time point multiplication, which a
+    /// client made again at every command for its request key).
+    pub fn node_ecdh(&self, peer: &NodeId) -> Zeroizing<[u8; 32]> {
+        let derive =
+            || Zeroizing::new(SharedSecret::new(&peer.0, &self.node_secret()).secret_bytes());
+        let mut cache = self
+            .node_ecdh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !cache.contains_key(peer) && cache.len() >= MAX_CACHED_PEERS {
+            return derive();
+        }
+        cache.entry(*peer).or_insert_with(derive).clone()
     }
 
     /// The secret keys of channel number `index` (derived once per index, then copied from
@@ -557,23 +620,23 @@ mod tests {
 
     #[test]
     fn own_matches_bip32() {
-        let keys = Seed::from_phrase(BIP86_MNEMONIC)
-            .unwrap()
-            .keys(Network::Regtest);
-        for rest in [
-            &[][..],
-            &[0, 0],
-            &[1, 7, 2],
-            &[2, 0],
-            &[0x7fff_ffff, 1, 0x1234_5678],
-        ] {
-            let mut path = vec![
-                ChildNumber::Hardened { index: PURPOSE },
-                ChildNumber::Hardened { index: 1 },
-            ];
-            path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
-            let want = keys.derive(&path).private_key;
-            assert_eq!(keys.own(rest), want, "{rest:?}");
+        for (network, coin) in [(Network::Regtest, 1), (Network::Bitcoin, 0)] {
+            let keys = Seed::from_phrase(BIP86_MNEMONIC).unwrap().keys(network);
+            for rest in [
+                &[][..],
+                &[0, 0],
+                &[1, 7, 2],
+                &[2, 0],
+                &[0x7fff_ffff, 1, 0x1234_5678],
+            ] {
+                let mut path = vec![
+                    ChildNumber::Hardened { index: PURPOSE },
+                    ChildNumber::Hardened { index: coin },
+                ];
+                path.extend(rest.iter().map(|&index| ChildNumber::Hardened { index }));
+                let want = keys.derive(&path).private_key;
+                assert_eq!(keys.own(rest), want, "{network} {rest:?}");
+            }
         }
     }
 
@@ -610,6 +673,52 @@ mod tests {
             }
         }
         assert_eq!(keys.bound.lock().unwrap().len(), MAX_CACHED_CHANNELS);
+    }
+
+    #[test]
+    fn a_session_keeps_keys_only_for_their_own_seed_and_network() {
+        let seed = Seed::from_phrase(BIP86_MNEMONIC).unwrap();
+        let kept = seed.keys_keeping(Network::Regtest, None);
+        let again = seed.keys_keeping(Network::Regtest, Some(Arc::clone(&kept)));
+        assert!(Arc::ptr_eq(&kept, &again), "the same wallet: the keys kept");
+        // Another wallet in the data dir (restored, replaced), or another network: new
+        // keys, never the kept ones.
+        let other = Seed::from_phrase(
+            "legal winner thank year wave sausage worth useful legal winner thank yellow",
+        )
+        .unwrap();
+        for (seed, network) in [(&other, Network::Regtest), (&seed, Network::Bitcoin)] {
+            let got = seed.keys_keeping(network, Some(Arc::clone(&kept)));
+            assert!(!Arc::ptr_eq(&kept, &got));
+            assert_eq!(got.node_id(), seed.keys(network).node_id());
+        }
+        assert_ne!(
+            other.keys(Network::Regtest).node_id(),
+            kept.node_id(),
+            "the vectors are two wallets"
+        );
+    }
+
+    #[test]
+    fn the_kept_ecdh_gives_the_request_key_of_both_ends() {
+        let (a, s) = (
+            Seed::from_phrase(BIP86_MNEMONIC)
+                .unwrap()
+                .keys(Network::Regtest),
+            Seed::from_phrase(
+                "legal winner thank year wave sausage worth useful legal winner thank yellow",
+            )
+            .unwrap()
+            .keys(Network::Regtest),
+        );
+        let (node, server) = (a.node_id(), s.node_id());
+        let want = crate::net::auth::request_key(&s.node_secret(), &node, &node, &server);
+        for _ in 0..2 {
+            let got =
+                crate::net::auth::request_key_from_ecdh(&a.node_ecdh(&server), &node, &server);
+            assert_eq!(got, want);
+        }
+        assert_eq!(a.node_ecdh.lock().unwrap().len(), 1);
     }
 
     #[test]

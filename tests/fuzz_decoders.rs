@@ -197,7 +197,10 @@ fn invoice() -> Invoice {
             expiry: 1_764_000_000,
             payee: node_id(2),
         },
-        &node_secret(2),
+        &bitcoin::secp256k1::Keypair::from_secret_key(
+            &bitcoin::secp256k1::Secp256k1::new(),
+            &node_secret(2),
+        ),
         [0; 32],
     )
     .unwrap()

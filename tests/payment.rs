@@ -251,7 +251,7 @@ fn fields_from_canonical(c: &[u8; 114]) -> Option<InvoiceFields> {
 #[test]
 fn invoice_signs_verifies_and_round_trips() {
     let b = wallet(2);
-    let invoice = Invoice::sign(fields(b.node_id()), &b.node_secret(), [7; 32]).unwrap();
+    let invoice = Invoice::sign(fields(b.node_id()), &b.node_keypair(), [7; 32]).unwrap();
     invoice.verify().unwrap();
     assert_eq!(invoice.payee(), b.node_id());
     assert!(!invoice.is_expired(1_699_999_999));
@@ -272,7 +272,7 @@ fn invoice_signs_verifies_and_round_trips() {
 #[test]
 fn any_flipped_byte_breaks_the_invoice() {
     let b = wallet(2);
-    let invoice = Invoice::sign(fields(b.node_id()), &b.node_secret(), [0; 32]).unwrap();
+    let invoice = Invoice::sign(fields(b.node_id()), &b.node_keypair(), [0; 32]).unwrap();
     let sig = invoice.signature();
     for i in 0..64 {
         let mut bad = sig;
@@ -304,10 +304,10 @@ fn any_flipped_byte_breaks_the_invoice() {
 #[test]
 fn wrong_signer_is_refused() {
     let (a, b) = (wallet(1), wallet(2));
-    let err = Invoice::sign(fields(b.node_id()), &a.node_secret(), [0; 32]).unwrap_err();
+    let err = Invoice::sign(fields(b.node_id()), &a.node_keypair(), [0; 32]).unwrap_err();
     assert!(matches!(err, InvoiceError::WrongSigner { .. }));
     // Signed by A for A, then relabelled as B's.
-    let by_a = Invoice::sign(fields(a.node_id()), &a.node_secret(), [0; 32]).unwrap();
+    let by_a = Invoice::sign(fields(a.node_id()), &a.node_keypair(), [0; 32]).unwrap();
     let relabelled = Invoice::from_parts(fields(b.node_id()), by_a.signature()).unwrap();
     let err = relabelled.verify().unwrap_err();
     assert!(matches!(err, InvoiceError::BadSignature { .. }));
@@ -318,7 +318,7 @@ fn wrong_signer_is_refused() {
 #[test]
 fn malformed_invoices_are_refused() {
     let b = wallet(2);
-    let invoice = Invoice::sign(fields(b.node_id()), &b.node_secret(), [0; 32]).unwrap();
+    let invoice = Invoice::sign(fields(b.node_id()), &b.node_keypair(), [0; 32]).unwrap();
     let text = String::from_utf8(invoice.encode()).unwrap();
 
     let altered = text.replace("\"amount_sat\":50000", "\"amount_sat\":50001");

@@ -153,7 +153,7 @@ fn invoice_json(
     keys: &asyncpay::keys::WalletKeys,
     fields: asyncpay::payment::InvoiceFields,
 ) -> Value {
-    let invoice = asyncpay::payment::Invoice::sign(fields, &keys.node_secret(), [7; 32]).unwrap();
+    let invoice = asyncpay::payment::Invoice::sign(fields, &keys.node_keypair(), [7; 32]).unwrap();
     serde_json::from_slice::<Value>(&invoice.encode()).unwrap()["body"].clone()
 }
 

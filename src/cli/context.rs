@@ -4,6 +4,7 @@
 //! a read-only store opened without the lock.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bitcoin::Network;
 
@@ -15,6 +16,7 @@ use super::settings::{absolute_chain, parse_network, Config, DirSettings, Wallet
 use crate::chain::source::{ChainSource, ChainSourceError, ChainSpec, RegtestSource};
 use crate::chain::Ledger;
 use crate::client::{ClientError, Engine};
+use crate::keys::WalletKeys;
 use crate::store::{
     DataDir, LockWait, ReadOnlyDir, ReadOnlyStore, SeedFile, StorageKey, StoreError, Unlock,
 };
@@ -67,6 +69,9 @@ pub struct Context {
     /// The regtest ledger this session opened: the next command checks it again only if
     /// it changed ([`Ledger::check_recent`]), instead of opening it anew.
     ledger: Option<Ledger>,
+    /// The wallet's keys, kept for the next command while they are the stored seed's
+    /// ([`Engine::keeping`]).
+    keys: Option<Arc<WalletKeys>>,
 }
 
 fn project_dirs() -> CliResult<directories::ProjectDirs> {
@@ -142,6 +147,7 @@ impl Context {
             unlocked: None,
             read_only: None,
             ledger: None,
+            keys: None,
         })
     }
 
@@ -637,6 +643,12 @@ impl Context {
         self.problem = None;
         self.sealed = Some(settings);
         self.unlocked = Some(store);
+        self.keys = None;
+    }
+
+    /// The wallet's keys this session keeps, if any ([`Engine::keeping`] checks them).
+    pub fn kept_keys(&self) -> Option<Arc<WalletKeys>> {
+        self.keys.clone()
     }
 
     /// Forgets the unlocked store and the key (after a passphrase change).
@@ -644,6 +656,7 @@ impl Context {
         self.unlocked = None;
         self.read_only = None;
         self.key = None;
+        self.keys = None;
     }
 
     /// Connects to the chain source and checks it serves the wallet's network. Unlocks
@@ -694,7 +707,8 @@ impl Context {
         // Unlock first: the network is the one sealed in the wallet.
         self.store()?;
         let (network, out) = (self.network, self.out);
-        Ok(Engine::new(self.store()?, network)?.with_observer(Feedback::new(out)))
+        let store = self.unlocked.as_ref().expect("unlocked above");
+        Ok(Engine::keeping(store, network, &mut self.keys)?.with_observer(Feedback::new(out)))
     }
 
     /// The client engine with the chain source and the server CA, telling its progress on

@@ -493,7 +493,8 @@ pub fn known_ids(ctx: &super::context::Context) -> Ids {
     let Some(store) = ctx.unlocked_store() else {
         return Ids::default();
     };
-    let Ok(engine) = crate::client::Engine::new(store, ctx.network) else {
+    let Ok(engine) = crate::client::Engine::keeping(store, ctx.network, &mut ctx.kept_keys())
+    else {
         return Ids::default();
     };
     Ids {

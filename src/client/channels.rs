@@ -13,7 +13,7 @@ use crate::chain::source::ChainSource;
 use crate::crypto::musig::{PartialSignature, PublicNonce, SecretNonce, SigningSession};
 use crate::eltoo::{CooperativeClose, Party};
 use crate::keys::NodeId;
-use crate::net::client::Client;
+use crate::net::client::{Client, ClientOptions};
 use crate::protocol::{Channel, ChannelId, ChannelStatus, Message, OpenChannel, WireKeys};
 use crate::server::{
     ChannelSummary, CloseAccept, CloseDone, CloseRequest, CloseSign, Replies, ServerInfo,
@@ -149,10 +149,11 @@ fn decode_replies(replies: Replies) -> ClientResult<Vec<Message>> {
 
 impl Engine<'_> {
     pub(crate) fn client(&self, url: &str) -> ClientResult<Client> {
-        Ok(Client::new(
+        Ok(Client::with_keypair(
             url,
-            self.keys.node_secret(),
+            self.keys.node_keypair(),
             self.server_ca.clone(),
+            ClientOptions::default(),
         )?)
     }
 
@@ -171,7 +172,16 @@ impl Engine<'_> {
         {
             return Ok(Rc::clone(client));
         }
-        let client = Rc::new(self.client(&ch.server_url)?.pinned_to(ch.server));
+        let key = crate::net::auth::request_key_from_ecdh(
+            &self.keys.node_ecdh(&ch.server),
+            &self.keys.node_id(),
+            &ch.server,
+        );
+        let client = Rc::new(
+            self.client(&ch.server_url)?
+                .pinned_to(ch.server)
+                .with_request_key(ch.server, key),
+        );
         kept.push((ch.server_url.clone(), ch.server, Rc::clone(&client)));
         Ok(client)
     }

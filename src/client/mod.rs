@@ -20,6 +20,7 @@ mod status;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bitcoin::Network;
 
@@ -66,7 +67,7 @@ impl Observer for Silent {}
 /// One unlocked client wallet. See the module documentation.
 pub struct Engine<'a> {
     store: &'a Store,
-    keys: WalletKeys,
+    keys: Arc<WalletKeys>,
     seed: Seed,
     network: Network,
     chain: Option<Box<dyn ChainSource>>,
@@ -81,10 +82,23 @@ impl<'a> Engine<'a> {
     /// Without [`Engine::with_chain`] it does what needs neither chain nor server (reading
     /// payments, addresses, keys).
     pub fn new(store: &'a Store, network: Network) -> ClientResult<Engine<'a>> {
+        Engine::keeping(store, network, &mut None)
+    }
+
+    /// [`Engine::new`] in a session that keeps the wallet's keys from one command to the
+    /// next in `kept`: reused while they are the stored seed's ([`Seed::keys_keeping`]),
+    /// replaced otherwise.
+    pub fn keeping(
+        store: &'a Store,
+        network: Network,
+        kept: &mut Option<Arc<WalletKeys>>,
+    ) -> ClientResult<Engine<'a>> {
         let seed = stored_seed(&store.read_only(), network)?;
+        let keys = seed.keys_keeping(network, kept.take());
+        *kept = Some(Arc::clone(&keys));
         Ok(Engine {
             store,
-            keys: seed.keys(network),
+            keys,
             seed,
             network,
             chain: None,

@@ -1565,7 +1565,7 @@ impl Payments<'_, '_> {
         // The invoice of an interrupted attempt is sold again as it is.
         let invoice = match p.invoice.clone().filter(|i| *i.fields() == fields) {
             Some(known) => known,
-            None => Invoice::sign(fields, &self.s.keys.node_secret(), random32()?)
+            None => Invoice::sign(fields, &self.s.keys.node_keypair(), random32()?)
                 .map_err(|e| ClientError::failed(e.to_string()))?,
         };
         p.channel_id = Some(ch.channel.id());

@@ -187,9 +187,9 @@ impl Engine<'_> {
             read_timeout: SERVER_TIMEOUT,
             ..ClientOptions::default()
         };
-        let client = Client::with_options(
+        let client = Client::with_keypair(
             url,
-            self.keys.node_secret(),
+            self.keys.node_keypair(),
             self.server_ca.clone(),
             options,
         )

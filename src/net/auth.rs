@@ -300,8 +300,17 @@ impl Fields<'_> {
 /// secret, `peer` the other's node id (the client: `server`; the server: `node`). Both ends
 /// get the same key; nobody else can.
 pub fn request_key(own: &SecretKey, peer: &NodeId, node: &NodeId, server: &NodeId) -> RequestKey {
-    let shared = SharedSecret::new(&peer.0, own);
-    let mut engine = HmacEngine::<sha256::Hash>::new(&shared.secret_bytes());
+    request_key_from_ecdh(
+        &SharedSecret::new(&peer.0, own).secret_bytes(),
+        node,
+        server,
+    )
+}
+
+/// [`request_key`] from the ECDH secret of the two node keys (secp256k1's, as
+/// [`crate::keys::WalletKeys::node_ecdh`] keeps it).
+pub fn request_key_from_ecdh(shared: &[u8; 32], node: &NodeId, server: &NodeId) -> RequestKey {
+    let mut engine = HmacEngine::<sha256::Hash>::new(shared);
     bitcoin::hashes::HashEngine::input(
         &mut engine,
         format!("{REQUEST_KEY_TAG}\n{node}\n{server}").as_bytes(),
@@ -317,6 +326,13 @@ pub struct RequestKey([u8; 32]);
 impl fmt::Debug for RequestKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RequestKey(…)")
+    }
+}
+
+#[cfg(test)]
+impl PartialEq for RequestKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
     }
 }
 

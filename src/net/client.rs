@@ -38,6 +38,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 /// Bodies larger than this are sent with `Expect: 100-continue`.
 const EXPECT_CONTINUE_ABOVE: usize = 16 * 1024;
 
+/// The size of a connection's output buffer (`Client::with_keypair`).
+const OUTPUT_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Where system CA bundles usually are (when `SSL_CERT_FILE` is not set).
 const SYSTEM_CA_BUNDLES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt",
@@ -116,6 +119,18 @@ impl Client {
         tls_ca: Option<PathBuf>,
         options: ClientOptions,
     ) -> Result<Client, NetError> {
+        let keypair = super::auth::keypair(&node_secret);
+        Client::with_keypair(base_url, keypair, tls_ca, options)
+    }
+
+    /// [`Client::with_options`] for the node key with its public key already computed
+    /// ([`crate::keys::WalletKeys::node_keypair`]).
+    pub fn with_keypair(
+        base_url: &str,
+        keypair: Keypair,
+        tls_ca: Option<PathBuf>,
+        options: ClientOptions,
+    ) -> Result<Client, NetError> {
         let (base, https) = parse_base_url(base_url)?;
         let mut roots: Vec<Certificate<'static>> = Vec::new();
         if https {
@@ -140,9 +155,12 @@ impl Client {
             .timeout_recv_response(Some(options.read_timeout))
             .timeout_recv_body(Some(options.read_timeout))
             .user_agent(concat!("asyncpay/", env!("CARGO_PKG_VERSION")))
+            // A request's head and the first part of its body: ureq's default of 128 KiB is
+            // zeroed at every connection, a sixth of a client's own cost per command
+            // (larger bodies go out in parts).
+            .output_buffer_size(OUTPUT_BUFFER_BYTES)
             .build()
             .into();
-        let keypair = super::auth::keypair(&node_secret);
         let node = NodeId(keypair.public_key());
         Ok(Client {
             agent,
@@ -173,6 +191,14 @@ impl Client {
     pub fn pinned_to(mut self, server: NodeId) -> Client {
         self.verify_pinned = true;
         self.with_server_id(server)
+    }
+
+    /// MACs requests for `server` with `key`, its request key (computed by the caller from
+    /// a kept ECDH secret, [`super::auth::request_key_from_ecdh`]), instead of deriving it
+    /// at the first request.
+    pub(crate) fn with_request_key(self, server: NodeId, key: RequestKey) -> Client {
+        let _ = self.request_key.set((server, key));
+        self
     }
 
     /// The key of asyncpay-v3 requests to `server` (derived at the first one).

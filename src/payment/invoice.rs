@@ -31,7 +31,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use bitcoin::secp256k1::{schnorr, Keypair, Message, SecretKey};
+use bitcoin::secp256k1::{schnorr, Keypair, Message};
 use bitcoin::Amount;
 use secp::Point;
 use serde::{Deserialize, Serialize};
@@ -207,16 +207,15 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// Signs `fields` with `node_secret` (must be the payee's node key), with 32 bytes of
+    /// Signs `fields` with `node_key` (must be the payee's node key), with 32 bytes of
     /// auxiliary randomness `aux` (BIP340; signing stays secure without fresh randomness).
     pub fn sign(
         fields: InvoiceFields,
-        node_secret: &SecretKey,
+        node_key: &Keypair,
         aux: [u8; 32],
     ) -> Result<Invoice, InvoiceError> {
         check_amount("amount", fields.amount_sat)?;
-        let keypair = Keypair::from_secret_key(secp(), node_secret);
-        let signer = NodeId(keypair.public_key());
+        let signer = NodeId(node_key.public_key());
         if signer != fields.payee {
             return Err(InvoiceError::WrongSigner {
                 signer: signer.to_string(),
@@ -224,7 +223,7 @@ impl Invoice {
             });
         }
         let msg = Message::from_digest(fields.digest());
-        let signature = secp().sign_schnorr_with_aux_rand(&msg, &keypair, &aux);
+        let signature = secp().sign_schnorr_with_aux_rand(&msg, node_key, &aux);
         Ok(Invoice { fields, signature })
     }
 
@@ -367,7 +366,7 @@ mod tests {
 
     #[test]
     fn canonical_layout_is_pinned() {
-        let sk = SecretKey::from_slice(&[1; 32]).unwrap();
+        let sk = bitcoin::secp256k1::SecretKey::from_slice(&[1; 32]).unwrap();
         let payee = NodeId(sk.public_key(secp()));
         let t = secp::Scalar::try_from([2u8; 32]).unwrap().base_point_mul();
         let fields = InvoiceFields {
@@ -383,7 +382,8 @@ mod tests {
         assert_eq!(&c[40..73], &t.serialize());
         assert_eq!(&c[73..81], &[0, 0, 0, 0, 0, 0, 0x0a, 0x0b]);
         assert_eq!(&c[81..], &payee.0.serialize());
-        let invoice = Invoice::sign(fields, &sk, [0; 32]).unwrap();
+        let invoice =
+            Invoice::sign(fields, &Keypair::from_secret_key(secp(), &sk), [0; 32]).unwrap();
         invoice.verify().unwrap();
         assert_eq!(Invoice::decode(&invoice.encode()).unwrap(), invoice);
     }
