@@ -122,6 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
             [CompletionResult]::new('set-chain', 'set-chain', [CompletionResultType]::ParameterValue, 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere')
             [CompletionResult]::new('set-min-budget', 'set-min-budget', [CompletionResultType]::ParameterValue, 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]')
+            [CompletionResult]::new('set-min-depth', 'set-min-depth', [CompletionResultType]::ParameterValue, 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]')
             [CompletionResult]::new('move-records', 'move-records', [CompletionResultType]::ParameterValue, 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -294,6 +295,24 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'asyncpay;wallet;set-min-depth' {
+            [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
+            [CompletionResult]::new('--chain', '--chain', [CompletionResultType]::ParameterName, 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the wallet passphrase from file descriptor N')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Unlock with a plain age identity file instead of a passphrase')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file of defaults (TOML) [default: config.toml in the platform config dir]')
+            [CompletionResult]::new('--anchor-fee-rate', '--anchor-fee-rate', [CompletionResultType]::ParameterName, 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps), and at a server the least rate of the fundings it publishes [default: the node''s estimate, 2 sat/vB without one]')
+            [CompletionResult]::new('--server-ca', '--server-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result: no progress, no hints')
+            [CompletionResult]::new('--wait-lock', '--wait-lock', [CompletionResultType]::ParameterName, 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'asyncpay;wallet;move-records' {
             [CompletionResult]::new('--datadir', '--datadir', [CompletionResultType]::ParameterName, 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]')
@@ -340,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
             [CompletionResult]::new('set-chain', 'set-chain', [CompletionResultType]::ParameterValue, 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere')
             [CompletionResult]::new('set-min-budget', 'set-min-budget', [CompletionResultType]::ParameterValue, 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]')
+            [CompletionResult]::new('set-min-depth', 'set-min-depth', [CompletionResultType]::ParameterValue, 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]')
             [CompletionResult]::new('move-records', 'move-records', [CompletionResultType]::ParameterValue, 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -370,6 +390,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;wallet;help;set-min-budget' {
+            break
+        }
+        'asyncpay;wallet;help;set-min-depth' {
             break
         }
         'asyncpay;wallet;help;move-records' {
@@ -1286,6 +1309,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the node id and the storage identity''s public recipient')
             [CompletionResult]::new('set-chain', 'set-chain', [CompletionResultType]::ParameterValue, 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere')
             [CompletionResult]::new('set-min-budget', 'set-min-budget', [CompletionResultType]::ParameterValue, 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]')
+            [CompletionResult]::new('set-min-depth', 'set-min-depth', [CompletionResultType]::ParameterValue, 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]')
             [CompletionResult]::new('move-records', 'move-records', [CompletionResultType]::ParameterValue, 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)')
             break
@@ -1315,6 +1339,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncpay' -ScriptBlock {
             break
         }
         'asyncpay;help;wallet;set-min-budget' {
+            break
+        }
+        'asyncpay;help;wallet;set-min-depth' {
             break
         }
         'asyncpay;help;wallet;move-records' {

@@ -256,6 +256,9 @@ _asyncpay() {
             asyncpay__subcmd__help__subcmd__wallet,set-min-budget)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget"
                 ;;
+            asyncpay__subcmd__help__subcmd__wallet,set-min-depth)
+                cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__depth"
+                ;;
             asyncpay__subcmd__help__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__help__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -424,6 +427,9 @@ _asyncpay() {
             asyncpay__subcmd__wallet,set-min-budget)
                 cmd="asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget"
                 ;;
+            asyncpay__subcmd__wallet,set-min-depth)
+                cmd="asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__depth"
+                ;;
             asyncpay__subcmd__wallet,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__transactions"
                 ;;
@@ -459,6 +465,9 @@ _asyncpay() {
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,set-min-budget)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__budget"
+                ;;
+            asyncpay__subcmd__wallet__subcmd__help,set-min-depth)
+                cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__depth"
                 ;;
             asyncpay__subcmd__wallet__subcmd__help,transactions)
                 cmd="asyncpay__subcmd__wallet__subcmd__help__subcmd__transactions"
@@ -1822,7 +1831,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet)
-            opts="address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade"
+            opts="address balance send transactions utxos backup info set-chain set-min-budget set-min-depth move-records upgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1934,6 +1943,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__help__subcmd__wallet__subcmd__set__subcmd__min__subcmd__depth)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3838,7 +3861,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet)
-            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade help"
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help address balance send transactions utxos backup info set-chain set-min-budget set-min-depth move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4038,7 +4061,7 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help)
-            opts="address balance send transactions utxos backup info set-chain set-min-budget move-records upgrade help"
+            opts="address balance send transactions utxos backup info set-chain set-min-budget set-min-depth move-records upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4164,6 +4187,20 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__budget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__help__subcmd__set__subcmd__min__subcmd__depth)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4424,6 +4461,56 @@ _asyncpay() {
             return 0
             ;;
         asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__budget)
+            opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --datadir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "regtest signet bitcoin" -- "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor-fee-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncpay__subcmd__wallet__subcmd__set__subcmd__min__subcmd__depth)
             opts="-q -h --datadir --network --chain --json --quiet --passphrase-file --passphrase-fd --identity --wait-lock --config --anchor-fee-rate --server-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

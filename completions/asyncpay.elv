@@ -116,6 +116,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
+            cand set-min-depth 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]'
             cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -278,6 +279,23 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'asyncpay;wallet;set-min-depth'= {
+            cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
+            cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
+            cand --chain 'Chain source: regtest:DIR (the local regtest ledger) or bitcoind:URL; `init` remembers it in the wallet [default: the wallet''s, else the config file''s, else regtest:<platform data dir>/regtest-chain, shared by all your wallets]'
+            cand --passphrase-file 'Read the wallet passphrase from the first line of FILE'
+            cand --passphrase-fd 'Read the wallet passphrase from file descriptor N'
+            cand --identity 'Unlock with a plain age identity file instead of a passphrase'
+            cand --config 'Config file of defaults (TOML) [default: config.toml in the platform config dir]'
+            cand --anchor-fee-rate 'Fee rate in sat/vB of the children that pay for channel transactions through their anchors (force closes, settlements, PTLC claims, rebinding, fee bumps), and at a server the least rate of the fundings it publishes [default: the node''s estimate, 2 sat/vB without one]'
+            cand --server-ca 'Trust this CA certificate (PEM) for an https server, e.g. a self-signed S'
+            cand --json 'Print one JSON document on stdout instead of text'
+            cand -q 'Print only the result: no progress, no hints'
+            cand --quiet 'Print only the result: no progress, no hints'
+            cand --wait-lock 'Wait for another asyncpay process holding the wallet instead of failing (commands that only read never wait)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'asyncpay;wallet;move-records'= {
             cand --datadir 'Wallet data directory [default: the config file''s datadir, else the platform data dir, per network]'
             cand --network 'Bitcoin network (channels need BIP118: regtest or signet) [default: the wallet''s, else the config file''s, else regtest]'
@@ -322,6 +340,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
+            cand set-min-depth 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]'
             cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -343,6 +362,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;wallet;help;set-chain'= {
         }
         &'asyncpay;wallet;help;set-min-budget'= {
+        }
+        &'asyncpay;wallet;help;set-min-depth'= {
         }
         &'asyncpay;wallet;help;move-records'= {
         }
@@ -1180,6 +1201,7 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
             cand info 'Show the node id and the storage identity''s public recipient'
             cand set-chain 'Switch the wallet to another chain source for good (the one `init` remembered is used otherwise): e.g. a bitcoind that moved, or a regtest ledger copied elsewhere'
             cand set-min-budget 'Refuse servers whose confirmation budget is below BLOCKS [default: 6; 1 on regtest]'
+            cand set-min-depth 'Refuse inbound channels whose server counts its funding as final after fewer than BLOCKS confirmations [default: 3; 1 on regtest]'
             cand move-records 'Move every record of the wallet into a new PostgreSQL schema (TARGET: a database URL, as for `init --database`; no password in it: set PGPASSWORD), or back into records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use'
             cand upgrade 'Move the state files an older asyncpay wrote in this data dir into records.sqlite, vouching for files written before record authentication (once, after upgrading; only for a data dir you trust)'
         }
@@ -1200,6 +1222,8 @@ set edit:completion:arg-completer[asyncpay] = {|@words|
         &'asyncpay;help;wallet;set-chain'= {
         }
         &'asyncpay;help;wallet;set-min-budget'= {
+        }
+        &'asyncpay;help;wallet;set-min-depth'= {
         }
         &'asyncpay;help;wallet;move-records'= {
         }

@@ -304,6 +304,12 @@ impl LyingServer {
 
     /// [`LyingServer::with_delay`], publishing a confirmation budget of `budget` blocks.
     fn with_delay_and_budget(delay: u16, budget: u16) -> LyingServer {
+        LyingServer::with(delay, budget, (1, 1))
+    }
+
+    /// [`LyingServer::with_delay_and_budget`], with the minimum depth it publishes at
+    /// `/v1/info` and the one it sets in its `accept_channel`.
+    fn with(delay: u16, budget: u16, (published, set): (u32, u32)) -> LyingServer {
         let lie = Arc::new(Mutex::new(OutPoint::null()));
         let told = lie.clone();
         let secrets = PartySecrets::from_seed(200);
@@ -318,7 +324,7 @@ impl LyingServer {
                     network: "regtest".into(),
                     version: "0".into(),
                     policy: ChannelPolicy {
-                        minimum_depth: 1,
+                        minimum_depth: published,
                         confirmation_budget: budget,
                         ..ChannelPolicy::default()
                     },
@@ -330,7 +336,7 @@ impl LyingServer {
                 let out = match Message::decode(&request.body).unwrap() {
                     Message::OpenChannel(o) => {
                         let policy = OpenPolicy {
-                            minimum_depth: 1,
+                            minimum_depth: set,
                             default_shared_delay: delay,
                             min_shared_delay: delay,
                             max_shared_delay: delay,
@@ -461,6 +467,65 @@ fn a_client_refuses_a_shared_delay_out_of_bounds() {
         "{e}"
     );
     no_channels(&b);
+}
+
+/// S sets each channel's minimum depth. What S pays B in a channel S funds stands on that
+/// funding: counted final after fewer confirmations than B's floor (`wallet
+/// set-min-depth`), a reorganization that deep would let S spend the funding's coins
+/// elsewhere once A paid it for what it sold B. Such an inbound channel is refused before
+/// anything is signed, whether S publishes the depth at `/v1/info` or only sets it in its
+/// answer.
+#[test]
+fn a_payee_refuses_an_inbound_channel_whose_depth_is_below_its_floor() {
+    let env = Env::new();
+    let b = env.wallet("b");
+    assert_eq!(b.ok(&["wallet", "info"])["min_funding_depth"], 1, "regtest");
+    let set = b.ok(&["wallet", "set-min-depth", "3"]);
+    assert_eq!(
+        (&set["previous"], &set["min_funding_depth"]),
+        (&1.into(), &3.into())
+    );
+    assert_eq!(b.ok(&["wallet", "info"])["min_funding_depth"], 3);
+    let liar = |depths| {
+        LyingServer::with(
+            OpenPolicy::default().default_shared_delay,
+            ChannelPolicy::default().confirmation_budget,
+            depths,
+        )
+    };
+    for depths in [(1, 1), (3, 2)] {
+        let liar = liar(depths);
+        let e = common::story::fails(&b, &["channel", "request-inbound", &liar.url, "100000"], 1);
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(
+                "final after {} confirmation(s), below this wallet's floor of 3",
+                depths.0.min(depths.1)
+            )),
+            "{e}"
+        );
+        assert!(
+            e["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("set-min-depth"),
+            "{e}"
+        );
+    }
+    no_channels(&b);
+    // At the floor, the open goes on past the check (to the liar's fake funding).
+    let e = common::story::fails(
+        &b,
+        &["channel", "request-inbound", &liar((3, 3)).url, "100000"],
+        1,
+    );
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("is not real"), "{e}");
+    // Out of range: a usage error; the other floor's setting keeps this one.
+    b.ok(&["wallet", "set-min-budget", "2"]);
+    common::story::fails(&b, &["wallet", "set-min-depth", "0"], 2);
+    common::story::fails(&b, &["wallet", "set-min-depth", "145"], 2);
+    assert_eq!(b.ok(&["wallet", "info"])["min_funding_depth"], 3);
 }
 
 /// A proxy in front of the real S that hands each channel message to `meddle` first:

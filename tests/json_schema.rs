@@ -243,6 +243,12 @@ fn every_command_prints_a_documented_json_document() {
     ok(
         &schema,
         a,
+        &["wallet", "set-min-depth", "1"],
+        "wallet_set_min_depth",
+    );
+    ok(
+        &schema,
+        a,
         &["wallet", "backup", "--force"],
         "wallet_backup",
     );

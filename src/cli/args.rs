@@ -357,6 +357,19 @@ pub enum WalletCommand {
             .range(1..=i64::from(crate::client::MAX_MIN_CONFIRMATION_BUDGET)))]
         blocks: u16,
     },
+    /// Refuse inbound channels whose server counts its funding as final after fewer than
+    /// BLOCKS confirmations [default: 3; 1 on regtest]
+    ///
+    /// What a server pays this wallet in a channel it funds stands on that funding: a
+    /// reorganization deeper than the server's minimum depth could let the server spend
+    /// the funding's coins elsewhere after it was paid for what it sold. Below the floor,
+    /// no inbound channel is opened with the server. Channels opened already keep theirs.
+    SetMinDepth {
+        /// Blocks, 1 to 144
+        #[arg(value_parser = clap::value_parser!(u16)
+            .range(1..=i64::from(crate::client::MAX_MIN_FUNDING_DEPTH)))]
+        blocks: u16,
+    },
     /// Move every record of the wallet into a new PostgreSQL schema (TARGET: a database
     /// URL, as for `init --database`; no password in it: set PGPASSWORD), or back into
     /// records.sqlite (TARGET: sqlite); the old copy is destroyed once the new one is in use

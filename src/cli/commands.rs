@@ -550,12 +550,15 @@ pub struct InfoReport {
     /// The least confirmation budget a server must publish for a sale (`wallet
     /// set-min-budget`).
     min_confirmation_budget: u16,
+    /// The least minimum depth a server may set for a channel it funds (`wallet
+    /// set-min-depth`).
+    min_funding_depth: u16,
 }
 
 impl Render for InfoReport {
     fn human(&self) -> String {
         format!(
-            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}\nrecords:           {}\nmin budget:        {} blocks (a server's confirmation budget below it is refused)",
+            "data dir:          {}\nnetwork:           {}\nchain:             {}\nserver:            {}\nnode id:           {}\nmailbox recipient: {}\nstorage recipient: {}\nrecords:           {}\nmin budget:        {} blocks (a server's confirmation budget below it is refused)\nmin depth:         {} blocks (a server funding a channel with fewer is refused)",
             self.datadir,
             self.network,
             self.chain.as_deref().unwrap_or("(none yet)"),
@@ -564,7 +567,8 @@ impl Render for InfoReport {
             self.mailbox_recipient,
             self.storage_recipient,
             self.records,
-            self.min_confirmation_budget
+            self.min_confirmation_budget,
+            self.min_funding_depth
         )
     }
 }
@@ -633,6 +637,16 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         });
         return Ok(());
     }
+    if let WalletCommand::SetMinDepth { blocks } = cmd {
+        let w = ctx.engine()?;
+        let previous = w.min_funding_depth()?;
+        let min_funding_depth = w.set_min_funding_depth(blocks)?;
+        out.result(&SetMinDepthReport {
+            previous,
+            min_funding_depth,
+        });
+        return Ok(());
+    }
     if let WalletCommand::Info = cmd {
         ctx.store()?;
         let network = ctx.network;
@@ -650,6 +664,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
             storage_recipient: w.store().recipient().to_string(),
             records,
             min_confirmation_budget: w.payee_policy()?.min_confirmation_budget,
+            min_funding_depth: w.min_funding_depth()?,
         });
         return Ok(());
     }
@@ -759,6 +774,7 @@ fn wallet(ctx: &mut Context, cmd: WalletCommand) -> CliResult<()> {
         | WalletCommand::Upgrade
         | WalletCommand::SetChain { .. }
         | WalletCommand::SetMinBudget { .. }
+        | WalletCommand::SetMinDepth { .. }
         | WalletCommand::MoveRecords { .. } => {
             unreachable!("handled above")
         }
@@ -803,6 +819,25 @@ impl Render for SetMinBudgetReport {
             "payments are sold only into servers whose confirmation budget is at least {} \
              blocks (was {})",
             self.min_confirmation_budget, self.previous
+        )
+    }
+}
+
+/// `wallet set-min-depth`.
+#[derive(Debug, Serialize)]
+pub struct SetMinDepthReport {
+    /// The floor before.
+    previous: u16,
+    /// The floor now.
+    min_funding_depth: u16,
+}
+
+impl Render for SetMinDepthReport {
+    fn human(&self) -> String {
+        format!(
+            "inbound channels are opened only with servers that wait for at least {} \
+             confirmation(s) of their funding (was {})",
+            self.min_funding_depth, self.previous
         )
     }
 }

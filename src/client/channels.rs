@@ -517,6 +517,7 @@ impl Engine<'_> {
                 info.policy.confirmation_budget,
                 "opening an inbound channel",
             )?;
+            self.check_server_depth(info.policy.minimum_depth, "opening an inbound channel")?;
         }
         let key_index = self.next_key_index()?;
         let opened_height;
@@ -558,6 +559,10 @@ impl Engine<'_> {
             _ => return Err(ClientError::failed("the server did not accept the channel")),
         };
         let channel = Channel::on_accept_channel(&open, &accept).map_err(refused)?;
+        // What S published at `/v1/info` binds it to nothing: its answer counts.
+        if funder == Party::Server {
+            self.check_server_depth(accept.minimum_depth, "opening an inbound channel")?;
+        }
         // S chose the delay: within it, an old state S publishes must be answered, and a
         // force close of ours waits that long for our money.
         if !(MIN_ACCEPTED_SHARED_DELAY..=MAX_ACCEPTED_SHARED_DELAY).contains(&accept.shared_delay) {

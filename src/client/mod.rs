@@ -32,7 +32,10 @@ pub use payments::{
     crash_in_process_at, still_pending, ClientPayment, Direction, LocalStatus, PayOptions,
     PaymentDetails, Progress, TestCrash, WAIT_POLL,
 };
-pub use policy::{default_min_confirmation_budget, PayeePolicy, MAX_MIN_CONFIRMATION_BUDGET};
+pub use policy::{
+    default_min_confirmation_budget, default_min_funding_depth, PayeePolicy,
+    MAX_MIN_CONFIRMATION_BUDGET, MAX_MIN_FUNDING_DEPTH,
+};
 pub use status::{PendingTotal, ServerCheck, WalletStatus};
 
 use crate::chain::source::ChainSource;

@@ -28,13 +28,31 @@ pub fn default_min_confirmation_budget(network: Network) -> u16 {
 /// needs payers' channels to wait more than five days to settle, `5·C`).
 pub const MAX_MIN_CONFIRMATION_BUDGET: u16 = 144;
 
+/// The least minimum depth a wallet that never set one takes from a server for a channel
+/// the server funds: 3 confirmations (as Lightning nodes ask of a funder by default),
+/// except on regtest, where nobody else mines.
+pub fn default_min_funding_depth(network: Network) -> u16 {
+    match network {
+        Network::Regtest => 1,
+        _ => 3,
+    }
+}
+
+/// The largest minimum depth floor a wallet may set: a day of blocks.
+pub const MAX_MIN_FUNDING_DEPTH: u16 = 144;
+
 /// The payee's timing requirements, sealed in the wallet's records (kind
-/// `asyncpay/payee-policy`). Version 1 data: `{"min_confirmation_budget": 6}`.
+/// `asyncpay/payee-policy`). Version 1 data: `{"min_confirmation_budget": 6}`, and
+/// `"min_funding_depth": 3` once set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayeePolicy {
     /// The least confirmation budget `C` (blocks) a server must publish for this wallet to
     /// sell a payment into a channel with it.
     pub min_confirmation_budget: u16,
+    /// The least minimum depth a server may set for a channel it funds (absent: the
+    /// network's default, [`default_min_funding_depth`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_funding_depth: Option<u16>,
 }
 
 impl StateFile for PayeePolicy {
@@ -48,7 +66,17 @@ impl Engine<'_> {
     pub fn payee_policy(&self) -> ClientResult<PayeePolicy> {
         Ok(self.store.load::<PayeePolicy>()?.unwrap_or(PayeePolicy {
             min_confirmation_budget: default_min_confirmation_budget(self.network),
+            min_funding_depth: None,
         }))
+    }
+
+    /// The least minimum depth this wallet takes from a server for a channel the server
+    /// funds (`wallet set-min-depth`).
+    pub fn min_funding_depth(&self) -> ClientResult<u16> {
+        Ok(self
+            .payee_policy()?
+            .min_funding_depth
+            .unwrap_or_else(|| default_min_funding_depth(self.network)))
     }
 
     /// Sets the least confirmation budget a server must publish for a sale (1 to
@@ -63,9 +91,48 @@ impl Engine<'_> {
         }
         let policy = PayeePolicy {
             min_confirmation_budget: blocks,
+            ..self.payee_policy()?
         };
         self.store.save(&policy)?;
         Ok(policy)
+    }
+
+    /// Sets the least minimum depth a server may set for a channel it funds (1 to
+    /// [`MAX_MIN_FUNDING_DEPTH`] blocks). Channels opened already keep theirs.
+    pub fn set_min_funding_depth(&self, blocks: u16) -> ClientResult<u16> {
+        if !(1..=MAX_MIN_FUNDING_DEPTH).contains(&blocks) {
+            return Err(ClientError::invalid(format!(
+                "a minimum depth floor of {blocks} blocks is outside 1 to {MAX_MIN_FUNDING_DEPTH}"
+            )));
+        }
+        let policy = PayeePolicy {
+            min_funding_depth: Some(blocks),
+            ..self.payee_policy()?
+        };
+        self.store.save(&policy)?;
+        Ok(blocks)
+    }
+
+    /// Refuses a server that would count the funding of a channel it funds as final after
+    /// `depth` confirmations, below this wallet's floor, before `doing` anything with it:
+    /// what S pays us in such a channel stands on that funding, and a reorganization of
+    /// `depth` blocks would let S spend the funding's coins elsewhere once it had been paid
+    /// for what it sold us (docs/protocol.md, "What B risks at opening").
+    pub(crate) fn check_server_depth(&self, depth: u32, doing: &str) -> ClientResult<()> {
+        let floor = self.min_funding_depth()?;
+        if depth >= u32::from(floor) {
+            return Ok(());
+        }
+        Err(ClientError::failed(format!(
+            "not {doing}: the server counts the channel's funding as final after {depth} \
+             confirmation(s), below this wallet's floor of {floor}; a reorganization of that \
+             many blocks would let it spend the funding's coins elsewhere after we were paid \
+             in the channel"
+        ))
+        .hint(
+            "use a server that waits for more confirmations of its fundings, or lower the \
+             floor with `asyncpay wallet set-min-depth BLOCKS`; nothing was signed or funded",
+        ))
     }
 
     /// A channel's `shared_delay` must be above the confirmation budget (docs/protocol.md
