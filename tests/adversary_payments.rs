@@ -914,6 +914,48 @@ fn a_payment_never_cancelled_keeps_no_inbound_channel_open() {
     until_spent(&story, &funding, "S closes the idle channel");
 }
 
+/// A payee that revealed `t` in its claim (S accepted it, completed the payer's state and
+/// counts the payment paid) and then never signs the state folding the PTLC kept S's
+/// inbound channel open for good: the PTLC of the latest state counted as a payment under
+/// way, whatever its expiry. Up to the PTLC's expiry it still does; from then on S closes
+/// the idle channel, and takes the PTLC back by no timeout: the payee, back, claims it on
+/// chain with `t` and is paid.
+#[test]
+fn a_payee_that_never_signs_its_claim_keeps_no_inbound_channel_open() {
+    let story = Story::with_init(&[("--idle-inbound-blocks", "2")]);
+    let id = pay(&story);
+    crashed(story.b.cmd(&["receive"]), "claim-agreed");
+    story.a.ok(&["sync"]);
+    assert_eq!(
+        status(&story.a, &id),
+        "paid",
+        "S completed the payer's state"
+    );
+    let expiry = common::procs::records::<asyncpay::client::ClientChannel>(&story.b)
+        .into_iter()
+        .find_map(|ch| ch.channel.latest()?.state.ptlcs.first().map(|p| p.expiry))
+        .expect("the sold PTLC in the payee's latest state");
+    let funding = funding_outpoint(&story.b, &story.b_channel);
+    // Idle past its limit, up to the block before the PTLC's expiry: open.
+    let tip = story.env.ledger().tip().unwrap().height;
+    story.env.mine(expiry - 1 - tip);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !spent(&story, &funding),
+        "S closed a channel whose PTLC had not expired"
+    );
+    // From the expiry on, S closes it.
+    story.env.mine(1);
+    until_spent(
+        &story,
+        &funding,
+        "S closes the channel its payee left unsigned",
+    );
+    story.b_claims_until_paid(&id);
+    // The sale state settled: S has its balance, and B the PTLC (claimed with `t`).
+    assert_eq!(value_at(&story.env, &story.s_to_node[1]), 300_000 - AMOUNT);
+}
+
 /// Waits until something spends `outpoint` (in a block or the mempool): S's watcher. A
 /// block is mined after each 3 s without (at most 10): an S just restarted from an old
 /// record starts counting a channel idle at its first pass, which may come after the

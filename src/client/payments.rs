@@ -276,7 +276,8 @@ pub struct TestCrash(pub String);
 /// Test-only: arms (or with `None` disarms) the crash point `name` on this thread (see
 /// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-answered`,
 /// `sale-signed`, `sale-dropped`, `restore-accepted`, `fail-signed`, `cancel-agreed`,
-/// `claim-proposed`, `claim-countersigned`, `update-signed`, `watch-written`. The first
+/// `claim-proposed`, `claim-agreed`, `claim-countersigned`, `update-signed`,
+/// `watch-written`. The first
 /// command to reach it unwinds with a [`TestCrash`] panic.
 #[doc(hidden)]
 pub fn crash_in_process_at(name: Option<&str>) {
@@ -2055,6 +2056,7 @@ impl Payments<'_, '_> {
             p.scalar_revealed_at = revealed_before;
         }
         agreed?;
+        crash_point("claim-agreed");
         self.s.countersign(&client, ch)?;
         crash_point("claim-countersigned");
         self.mark(p, LocalStatus::Paid, None)

@@ -2464,8 +2464,13 @@ impl ServerCore {
                 continue;
             }
             // A payment is under way on the channel: S closes it neither for idleness nor
-            // for stake (a sold one ends by its expiry at the latest; a pending one past its
-            // expiry holds nothing, `payments::under_way`).
+            // for stake (a pending one past its expiry holds nothing, `payments::under_way`).
+            // A PTLC of the latest state holds it until the PTLC's expiry: a sold one is
+            // enforced by then (`watch_sold`), but one whose payment S was paid for (the
+            // payee revealed `t`, then never signed the state folding it) would otherwise
+            // hold S's inbound capacity for good. Past its expiry S closes such a channel
+            // like any idle one; the payee can still claim the PTLC on chain with `t` (S
+            // takes back no PTLC whose payer's state it completed).
             let busy = payments::payment_of_pending(&inner, &ch.channel)
                 .is_some_and(|p| payments::under_way(p, now))
                 || ch
@@ -2475,7 +2480,7 @@ impl ServerCore {
                 || ch
                     .channel
                     .latest()
-                    .is_some_and(|l| !l.state.ptlcs.is_empty());
+                    .is_some_and(|l| l.state.ptlcs.iter().any(|x| tip < x.expiry));
             // S's own close of inbound capacity (idle, or no longer covered by stake) is
             // not urgent: it waits for a fee coin beyond those held for sold payments,
             // counted now (requests go on between two channels of a pass).
