@@ -956,6 +956,63 @@ fn a_payee_that_never_signs_its_claim_keeps_no_inbound_channel_open() {
     assert_eq!(value_at(&story.env, &story.s_to_node[1]), 300_000 - AMOUNT);
 }
 
+/// The depth floor (`wallet set-min-depth`) raised after an inbound channel opened (with
+/// the depth S set then, below it; or a channel of an older release): B sells nothing into
+/// the channel, and reveals no `t` over it, until its funding is that deep (the review of
+/// the floor: it was checked at the open only).
+#[test]
+fn a_depth_floor_raised_after_the_open_holds_the_sale_until_the_funding_is_that_deep() {
+    let story = Story::new(&[]);
+    let depth = |w| {
+        common::procs::records::<asyncpay::client::ClientChannel>(w)
+            .into_iter()
+            .map(|ch| ch.channel.confirmations())
+            .max()
+            .unwrap()
+    };
+    story.b.ok(&["channel", "list"]);
+    let have = depth(&story.b);
+    story
+        .b
+        .ok(&["wallet", "set-min-depth", &(have + 2).to_string()]);
+    let id = pay(&story);
+    let need = have + 2;
+    let short = |have: u32| {
+        let e = fails(&story.b, &["receive"], 1);
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("short of the confirmations it needs")
+                && message.contains(&format!("{} has {have} of {need}", story.b_channel)),
+            "{e}"
+        );
+        assert_eq!(status(&story.b, &id), "received");
+    };
+    short(have);
+    story.env.mine(1);
+    short(have + 1);
+    story.env.mine(1);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    // Sold, then the floor rises again: `t` is not revealed until the funding is as deep.
+    story.a.ok(&["sync"]);
+    let next = pay(&story);
+    story.b.ok(&["receive", "--no-claim"]);
+    assert_eq!(status(&story.b, &next), "sold");
+    story
+        .b
+        .ok(&["wallet", "set-min-depth", &(need + 2).to_string()]);
+    let e = fails(&story.b, &["claim"], 1);
+    assert!(
+        e.to_string()
+            .contains("the payment scalar is not revealed to S until it has them"),
+        "{e}"
+    );
+    assert_eq!(status(&story.b, &next), "sold");
+    story.env.mine(2);
+    story.b.ok(&["claim"]);
+    assert_eq!(status(&story.b, &next), "paid");
+}
+
 /// Waits until something spends `outpoint` (in a block or the mempool): S's watcher. A
 /// block is mined after each 3 s without (at most 10): an S just restarted from an old
 /// record starts counting a channel idle at its first pass, which may come after the

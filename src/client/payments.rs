@@ -1418,11 +1418,17 @@ impl Payments<'_, '_> {
                 closing.push(ch.channel.id().to_string());
             }
             let open = ch.channel.status() == ChannelStatus::Open;
-            if open && ch.channel.funding_below_depth() {
-                shallow.push(ch.channel.id().to_string());
+            let below = self.s.funding_below_depth(&ch)?;
+            if open && below {
+                shallow.push(format!(
+                    "{} has {} of {}",
+                    ch.channel.id(),
+                    ch.channel.confirmations(),
+                    self.s.funding_depth_needed(&ch)?
+                ));
             }
             let ok = open
-                && !ch.channel.funding_below_depth()
+                && !below
                 && ch.channel.pending().is_none_or(|u| !u.withheld())
                 && ch
                     .channel
@@ -1441,7 +1447,8 @@ impl Payments<'_, '_> {
         };
         let closing = list("closing on chain", closing);
         let shallow = list(
-            "funding below its minimum depth since a reorganization, until it has it again",
+            "funding short of the confirmations it needs (a reorganization took some, or this \
+             wallet's depth floor rose), until it has them",
             shallow,
         );
         Err(ClientError::failed(format!(
@@ -1488,18 +1495,19 @@ impl Payments<'_, '_> {
         }
         // The PTLC we are paid by lives in this channel: no sale into it while its funding
         // is below its minimum depth (a reorganization took blocks away since it opened),
-        // where S could still spend the funding's coins elsewhere.
-        if ch.channel.funding_below_depth() {
+        // or, for a channel S funds, below this wallet's floor (it may have risen since the
+        // open), where S could still spend the funding's coins elsewhere.
+        if self.s.funding_below_depth(&ch)? {
             if ch.channel.pending().is_none() {
                 p.channel_id = None;
                 self.save(p)?;
             }
             return Err(ClientError::failed(format!(
-                "channel {}'s funding has {} of its {} confirmations: no PTLC is sold into it \
-                 until it has them again",
+                "channel {}'s funding has {} of the {} confirmations it needs: no PTLC is \
+                 sold into it until it has them",
                 ch.channel.id(),
                 ch.channel.confirmations(),
-                ch.channel.minimum_depth().max(1)
+                self.s.funding_depth_needed(&ch)?
             ))
             .hint("the payment stays received; run `asyncpay receive` again after the next blocks (if the funding never confirms, the payment expires)"));
         }
@@ -1762,13 +1770,13 @@ impl Payments<'_, '_> {
         // minimum depth (a reorganization can take blocks away after the sale; S could then
         // spend its funding's coins elsewhere and keep `t`). Once sent, sending it again
         // tells S nothing new.
-        if p.scalar_revealed_at.is_none() && ch.channel.funding_below_depth() {
+        if p.scalar_revealed_at.is_none() && self.s.funding_below_depth(&ch)? {
             let why = format!(
-                "channel {}'s funding has {} of its {} confirmations: the payment scalar is \
-                 not revealed to S until it has them again",
+                "channel {}'s funding has {} of the {} confirmations it needs: the payment \
+                 scalar is not revealed to S until it has them",
                 ch.channel.id(),
                 ch.channel.confirmations(),
-                ch.channel.minimum_depth().max(1)
+                self.s.funding_depth_needed(&ch)?
             );
             p.reason = Some(why.clone());
             self.save(p)?;

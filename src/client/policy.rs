@@ -113,11 +113,28 @@ impl Engine<'_> {
         Ok(blocks)
     }
 
+    /// The confirmations of `ch`'s funding before anything is paid into it or out of it:
+    /// its minimum depth (at least 1), and for a channel S funds at least this wallet's
+    /// floor, which may have risen since the open ([`Engine::set_min_funding_depth`]).
+    pub(crate) fn funding_depth_needed(&self, ch: &super::ClientChannel) -> ClientResult<u32> {
+        let depth = ch.channel.minimum_depth().max(1);
+        if ch.channel.funder() != crate::eltoo::Party::Server {
+            return Ok(depth);
+        }
+        Ok(depth.max(u32::from(self.min_funding_depth()?)))
+    }
+
+    /// Whether `ch`'s funding has fewer confirmations than
+    /// [`Engine::funding_depth_needed`].
+    pub(crate) fn funding_below_depth(&self, ch: &super::ClientChannel) -> ClientResult<bool> {
+        Ok(ch.channel.confirmations() < self.funding_depth_needed(ch)?)
+    }
+
     /// Refuses a server that would count the funding of a channel it funds as final after
     /// `depth` confirmations, below this wallet's floor, before `doing` anything with it:
     /// what S pays us in such a channel stands on that funding, and a reorganization of
     /// `depth` blocks would let S spend the funding's coins elsewhere once it had been paid
-    /// for what it sold us (docs/protocol.md, "What B risks at opening").
+    /// for what it sold us (docs/protocol.md, "Opening").
     pub(crate) fn check_server_depth(&self, depth: u32, doing: &str) -> ClientResult<()> {
         let floor = self.min_funding_depth()?;
         if depth >= u32::from(floor) {
