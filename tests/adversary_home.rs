@@ -1085,6 +1085,38 @@ fn a_payee_without_coins_is_warned_and_cannot_force_close_until_it_has_some() {
     assert!(!reserve_warning(&c), "the change covers the reserve");
 }
 
+/// The watch `receive` and `sync` keep first reports what it could not do (here: a force
+/// close the wallet has no coin to pay for) as warnings; when the command then failed (its
+/// server gone), they were lost with its result, and with `--json` (no notes on stderr) a
+/// script never saw them. They now come with the error.
+#[test]
+fn the_watchs_warnings_come_with_a_command_that_fails_after_it() {
+    let mut st = Story::new(&[]);
+    let c = st.env.wallet("c");
+    let c_channel =
+        common::procs::channel_id(&c.ok(&["channel", "request-inbound", &st.server.url, "100000"]));
+    st.env.mine(1);
+    let out = c
+        .cmd(&["channel", "close", &c_channel, "--force", "--no-wait"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    stop_server(&mut st);
+    // (`sync` does the same, for a wallet with a payment of its own to sync.)
+    let command = "receive";
+    let e = common::story::fails(&c, &[command], 4);
+    let warnings = e["error"]["warnings"].to_string();
+    assert!(
+        warnings.contains(&c_channel) && warnings.contains("min relay fee not met"),
+        "{command}: {e}"
+    );
+    // On a terminal they were notes already, before the error.
+    let (code, _, err) = c.human(&[command]);
+    assert_eq!(code, 4, "{err}");
+    let (warned, failed) = (err.find("min relay fee not met"), err.find("error:"));
+    assert!(warned.is_some() && warned < failed, "{command}: {err}");
+}
+
 /// `--anchor-fee-rate` sets what the child paying for a force close pays, instead of the
 /// estimate (2 sat/vB on the ledger).
 #[test]

@@ -58,6 +58,9 @@ pub struct CliError {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// Warnings the command had for the user before it failed (shown as notes already on
+    /// a terminal; in the error's JSON with `--json`).
+    pub warnings: Vec<String>,
 }
 
 impl CliError {
@@ -67,6 +70,7 @@ impl CliError {
             kind,
             message: message.into(),
             hint: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -158,6 +162,7 @@ impl From<crate::client::ClientError> for CliError {
             kind,
             message: e.message,
             hint: e.hint,
+            warnings: e.warnings,
         }
     }
 }

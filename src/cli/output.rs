@@ -124,12 +124,15 @@ impl Output {
     pub fn error(&self, error: &CliError) {
         let error = &error.clone().split_hint();
         if self.json {
-            let doc = serde_json::json!({ "error": {
+            let mut doc = serde_json::json!({ "error": {
                 "code": error.kind.code(),
                 "kind": error.kind.name(),
                 "message": error.message,
                 "hint": error.hint,
             }});
+            if !error.warnings.is_empty() {
+                doc["error"]["warnings"] = serde_json::json!(error.warnings);
+            }
             let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
         } else {
             let label = if super::text::stderr_colour(false) {

@@ -37,6 +37,10 @@ pub struct ClientError {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// What the command had found before it failed and must not be lost with its result
+    /// (the warnings of the watch `receive` and `sync` keep first: a channel that needs
+    /// attention).
+    pub warnings: Vec<String>,
 }
 
 /// The client engine's result type.
@@ -49,7 +53,15 @@ impl ClientError {
             kind,
             message: message.into(),
             hint: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Carries `warnings`, found before this error, to whoever reports it.
+    pub fn with_warnings(mut self, mut warnings: Vec<String>) -> Self {
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
+        self
     }
 
     /// Adds what to do next.

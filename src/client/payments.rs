@@ -2679,33 +2679,40 @@ impl Engine<'_> {
         // The watch first: nothing that fails after it (an unreachable server, say)
         // keeps it from running.
         let mut warnings = self.watch_live_channels();
-        match package {
-            Some(bytes) => {
-                ps.accept_package(bytes, None)?;
+        // The watch's warnings go with an error too: not lost when the rest fails.
+        let progressed = (|| {
+            match package {
+                Some(bytes) => {
+                    ps.accept_package(bytes, None)?;
+                }
+                None => warnings.extend(ps.fetch_mailboxes()?),
             }
-            None => warnings.extend(ps.fetch_mailboxes()?),
-        }
-        warnings.extend(self.fee_reserve_warning()?);
-        // What this run works on: every incoming payment not finished yet.
-        let open: Vec<PaymentId> = ps
-            .open()?
-            .iter()
-            .filter(|p| p.direction == Direction::Incoming)
-            .map(|p| p.payment_id)
-            .collect();
-        let problems = ps.progress_incoming(no_claim, None)?;
-        let mut payments = Vec::new();
-        for id in open {
-            match self.store.load_keyed::<ClientPayment>(&id.to_string()) {
-                Ok(p) => payments.extend(p),
-                Err(e) => self.note(&quarantined(&id.to_string(), &e)),
+            warnings.extend(self.fee_reserve_warning()?);
+            // What this run works on: every incoming payment not finished yet.
+            let open: Vec<PaymentId> = ps
+                .open()?
+                .iter()
+                .filter(|p| p.direction == Direction::Incoming)
+                .map(|p| p.payment_id)
+                .collect();
+            let problems = ps.progress_incoming(no_claim, None)?;
+            let mut payments = Vec::new();
+            for id in open {
+                match self.store.load_keyed::<ClientPayment>(&id.to_string()) {
+                    Ok(p) => payments.extend(p),
+                    Err(e) => self.note(&quarantined(&id.to_string(), &e)),
+                }
             }
+            Ok((payments, problems))
+        })();
+        match progressed {
+            Ok((payments, problems)) => Ok(Progress {
+                payments,
+                warnings,
+                problems,
+            }),
+            Err(e) => Err(ClientError::with_warnings(e, warnings)),
         }
-        Ok(Progress {
-            payments,
-            warnings,
-            problems,
-        })
     }
 
     /// B claims its sold payment `id`, or every sold incoming payment.
@@ -2750,13 +2757,15 @@ impl Engine<'_> {
         let warnings = self.watch_live_channels();
         let mut problems = Vec::new();
         let mut payments = Vec::new();
-        for mut p in ps.open()? {
+        // The watch's warnings go with an error too: not lost when the rest fails.
+        let open = ps.open().map_err(|e| e.with_warnings(warnings.clone()))?;
+        for mut p in open {
             if p.direction != Direction::Outgoing {
                 continue;
             }
             if let Err(e) = ps.sync_outgoing(&mut p) {
                 if e.kind == ClientErrorKind::Unreachable {
-                    return Err(e);
+                    return Err(e.with_warnings(warnings));
                 }
                 problems.push(format!("payment {}: {}", p.payment_id, e.message));
             }
