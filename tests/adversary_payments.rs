@@ -1008,7 +1008,9 @@ fn a_depth_floor_raised_after_the_open_holds_the_sale_until_the_funding_is_that_
         "{e}"
     );
     assert_eq!(status(&story.b, &next), "sold");
-    story.env.mine(2);
+    // The floor back where the funding is (no block mined: a block or two more would bring
+    // the PTLC within S's force-close margin): `t` goes, and B is paid.
+    story.b.ok(&["wallet", "set-min-depth", &need.to_string()]);
     story.b.ok(&["claim"]);
     assert_eq!(status(&story.b, &next), "paid");
 }
