@@ -1059,7 +1059,7 @@ fn b_sells_nothing_into_a_channel_a_reorganization_unconfirmed() {
     let Some(node) = Bitcoind::start("a sale into an unconfirmed channel", &[]) else {
         return;
     };
-    sale_waits_for_the_block(&node, false, "below its minimum depth");
+    sale_waits_for_the_block(&node, false, "short of the confirmations it needs");
 }
 
 /// [`reorganized`] (A's funding's block taken away if `payer_last`, else B's), then A
