@@ -363,7 +363,8 @@ pub enum WalletCommand {
     /// What a server pays this wallet in a channel it funds stands on that funding: a
     /// reorganization deeper than the server's minimum depth could let the server spend
     /// the funding's coins elsewhere after it was paid for what it sold. Below the floor,
-    /// no inbound channel is opened with the server. Channels opened already keep theirs.
+    /// no inbound channel is opened with the server; into a channel opened before, nothing
+    /// is sold (nor the payment scalar revealed) until its funding is that deep.
     SetMinDepth {
         /// Blocks, 1 to 144
         #[arg(value_parser = clap::value_parser!(u16)

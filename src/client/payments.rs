@@ -277,8 +277,7 @@ pub struct TestCrash(pub String);
 /// `crash_point`): `payment-proposed`, `payment-nonces-recorded`, `sale-answered`,
 /// `sale-signed`, `sale-dropped`, `restore-accepted`, `fail-signed`, `cancel-agreed`,
 /// `claim-proposed`, `claim-agreed`, `claim-countersigned`, `update-signed`,
-/// `watch-written`. The first
-/// command to reach it unwinds with a [`TestCrash`] panic.
+/// `watch-written`. The first command to reach it unwinds with a [`TestCrash`] panic.
 #[doc(hidden)]
 pub fn crash_in_process_at(name: Option<&str>) {
     IN_PROCESS_CRASH.with(|c| *c.borrow_mut() = name.map(str::to_owned));
@@ -2680,7 +2679,7 @@ impl Engine<'_> {
         // keeps it from running.
         let mut warnings = self.watch_live_channels();
         // The watch's warnings go with an error too: not lost when the rest fails.
-        let progressed = (|| {
+        let progressed = (|| -> ClientResult<_> {
             match package {
                 Some(bytes) => {
                     ps.accept_package(bytes, None)?;
@@ -2711,7 +2710,7 @@ impl Engine<'_> {
                 warnings,
                 problems,
             }),
-            Err(e) => Err(ClientError::with_warnings(e, warnings)),
+            Err(e) => Err(e.with_warnings(warnings)),
         }
     }
 

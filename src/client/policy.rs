@@ -98,7 +98,9 @@ impl Engine<'_> {
     }
 
     /// Sets the least minimum depth a server may set for a channel it funds (1 to
-    /// [`MAX_MIN_FUNDING_DEPTH`] blocks). Channels opened already keep theirs.
+    /// [`MAX_MIN_FUNDING_DEPTH`] blocks). Channels opened already keep the depth S set,
+    /// and nothing is sold into one until its funding has this floor's confirmations too
+    /// ([`Engine::funding_depth_needed`]).
     pub fn set_min_funding_depth(&self, blocks: u16) -> ClientResult<u16> {
         if !(1..=MAX_MIN_FUNDING_DEPTH).contains(&blocks) {
             return Err(ClientError::invalid(format!(
