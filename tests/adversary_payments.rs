@@ -956,6 +956,38 @@ fn a_payee_that_never_signs_its_claim_keeps_no_inbound_channel_open() {
     assert_eq!(value_at(&story.env, &story.s_to_node[1]), 300_000 - AMOUNT);
 }
 
+/// S's idle close looked at the payee's signed state only (the review of cancel and
+/// close): a sale state S accepted and the payee had not signed yet counted for nothing,
+/// so S could force-close the channel under a sale in progress (B's signature then met a
+/// closing channel, and the payment waited for its withdrawal near the expiry). B, paid
+/// once, is idle past the limit (1 block) while its next sale waits for its signature: S
+/// keeps the channel open, and B's next `receive` is paid off-chain.
+#[test]
+fn s_closes_no_idle_channel_under_a_sale_in_progress() {
+    let story = Story::with_init(&[("--idle-inbound-blocks", "1")]);
+    // A fee coin to spare beside the one the sale holds: S's idle close waits for one.
+    s_second_coin(&story);
+    let first = pay(&story);
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &first), "paid");
+    story.a.ok(&["sync"]);
+    let id = pay(&story);
+    crashed(story.b.cmd(&["receive"]), "sale-answered");
+    let funding = funding_outpoint(&story.b, &story.b_channel);
+    // One block: idle past the limit, the sale still well before S's margin (two blocks
+    // would reach it here, where S withdraws the sale and then closes the channel).
+    story.env.mine(1);
+    // Many watcher passes (one each 100 ms).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !spent(&story, &funding),
+        "S closed a channel under a sale in progress"
+    );
+    story.b.ok(&["receive"]);
+    assert_eq!(status(&story.b, &id), "paid");
+    assert!(!spent(&story, &funding), "paid off-chain");
+}
+
 /// The depth floor (`wallet set-min-depth`) raised after an inbound channel opened (with
 /// the depth S set then, below it; or a channel of an older release): B sells nothing into
 /// the channel, and reveals no `t` over it, until its funding is that deep (the review of

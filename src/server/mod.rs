@@ -2470,17 +2470,16 @@ impl ServerCore {
             // payee revealed `t`, then never signed the state folding it) would otherwise
             // hold S's inbound capacity for good. Past its expiry S closes such a channel
             // like any idle one; the payee can still claim the PTLC on chain with `t` (S
-            // takes back no PTLC whose payer's state it completed).
+            // takes back no PTLC whose payer's state it completed). So does a sale state
+            // waiting for the payee's signature (withdrawn at S's margin before the expiry).
+            let live_ptlc = |s: &crate::eltoo::ChannelState| s.ptlcs.iter().any(|x| tip < x.expiry);
             let busy = payments::payment_of_pending(&inner, &ch.channel)
                 .is_some_and(|p| payments::under_way(p, now))
                 || ch
                     .channel
                     .pending()
-                    .is_some_and(|p| p.proposer() == Party::Server)
-                || ch
-                    .channel
-                    .latest()
-                    .is_some_and(|l| l.state.ptlcs.iter().any(|x| tip < x.expiry));
+                    .is_some_and(|p| p.proposer() == Party::Server || live_ptlc(p.next()))
+                || ch.channel.latest().is_some_and(|l| live_ptlc(&l.state));
             // S's own close of inbound capacity (idle, or no longer covered by stake) is
             // not urgent: it waits for a fee coin beyond those held for sold payments,
             // counted now (requests go on between two channels of a pass).
