@@ -1417,13 +1417,13 @@ impl Payments<'_, '_> {
                 closing.push(ch.channel.id().to_string());
             }
             let open = ch.channel.status() == ChannelStatus::Open;
-            let below = self.s.funding_below_depth(&ch)?;
+            let needed = self.s.funding_depth_needed(&ch)?;
+            let below = ch.channel.confirmations() < needed;
             if open && below {
                 shallow.push(format!(
-                    "{} has {} of {}",
+                    "{} has {} of {needed}",
                     ch.channel.id(),
-                    ch.channel.confirmations(),
-                    self.s.funding_depth_needed(&ch)?
+                    ch.channel.confirmations()
                 ));
             }
             let ok = open
@@ -1496,17 +1496,17 @@ impl Payments<'_, '_> {
         // is below its minimum depth (a reorganization took blocks away since it opened),
         // or, for a channel S funds, below this wallet's floor (it may have risen since the
         // open), where S could still spend the funding's coins elsewhere.
-        if self.s.funding_below_depth(&ch)? {
+        let needed = self.s.funding_depth_needed(&ch)?;
+        if ch.channel.confirmations() < needed {
             if ch.channel.pending().is_none() {
                 p.channel_id = None;
                 self.save(p)?;
             }
             return Err(ClientError::failed(format!(
-                "channel {}'s funding has {} of the {} confirmations it needs: no PTLC is \
-                 sold into it until it has them",
+                "channel {}'s funding has {} of the {needed} confirmations it needs: no PTLC \
+                 is sold into it until it has them",
                 ch.channel.id(),
-                ch.channel.confirmations(),
-                self.s.funding_depth_needed(&ch)?
+                ch.channel.confirmations()
             ))
             .hint("the payment stays received; run `asyncpay receive` again after the next blocks (if the funding never confirms, the payment expires)"));
         }
@@ -1769,13 +1769,13 @@ impl Payments<'_, '_> {
         // minimum depth (a reorganization can take blocks away after the sale; S could then
         // spend its funding's coins elsewhere and keep `t`). Once sent, sending it again
         // tells S nothing new.
-        if p.scalar_revealed_at.is_none() && self.s.funding_below_depth(&ch)? {
+        let needed = self.s.funding_depth_needed(&ch)?;
+        if p.scalar_revealed_at.is_none() && ch.channel.confirmations() < needed {
             let why = format!(
-                "channel {}'s funding has {} of the {} confirmations it needs: the payment \
-                 scalar is not revealed to S until it has them",
+                "channel {}'s funding has {} of the {needed} confirmations it needs: the \
+                 payment scalar is not revealed to S until it has them",
                 ch.channel.id(),
-                ch.channel.confirmations(),
-                self.s.funding_depth_needed(&ch)?
+                ch.channel.confirmations()
             );
             p.reason = Some(why.clone());
             self.save(p)?;

@@ -89,10 +89,16 @@ impl Engine<'_> {
                  {MAX_MIN_CONFIRMATION_BUDGET}"
             )));
         }
-        let policy = PayeePolicy {
-            min_confirmation_budget: blocks,
-            ..self.payee_policy()?
-        };
+        self.change_payee_policy(|p| p.min_confirmation_budget = blocks)
+    }
+
+    /// Changes one field of the stored payee policy (the others as they were).
+    fn change_payee_policy(
+        &self,
+        change: impl FnOnce(&mut PayeePolicy),
+    ) -> ClientResult<PayeePolicy> {
+        let mut policy = self.payee_policy()?;
+        change(&mut policy);
         self.store.save(&policy)?;
         Ok(policy)
     }
@@ -107,11 +113,7 @@ impl Engine<'_> {
                 "a minimum depth floor of {blocks} blocks is outside 1 to {MAX_MIN_FUNDING_DEPTH}"
             )));
         }
-        let policy = PayeePolicy {
-            min_funding_depth: Some(blocks),
-            ..self.payee_policy()?
-        };
-        self.store.save(&policy)?;
+        self.change_payee_policy(|p| p.min_funding_depth = Some(blocks))?;
         Ok(blocks)
     }
 
@@ -124,12 +126,6 @@ impl Engine<'_> {
             return Ok(depth);
         }
         Ok(depth.max(u32::from(self.min_funding_depth()?)))
-    }
-
-    /// Whether `ch`'s funding has fewer confirmations than
-    /// [`Engine::funding_depth_needed`].
-    pub(crate) fn funding_below_depth(&self, ch: &super::ClientChannel) -> ClientResult<bool> {
-        Ok(ch.channel.confirmations() < self.funding_depth_needed(ch)?)
     }
 
     /// Refuses a server that would count the funding of a channel it funds as final after
