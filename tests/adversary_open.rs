@@ -290,6 +290,8 @@ fn s_refuses_fake_fundings_and_never_counts_them() {
 struct LyingServer {
     url: String,
     lie: Arc<Mutex<OutPoint>>,
+    /// The `open_channel` messages it was sent.
+    opens: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl LyingServer {
@@ -312,6 +314,8 @@ impl LyingServer {
     fn with(delay: u16, budget: u16, (published, set): (u32, u32)) -> LyingServer {
         let lie = Arc::new(Mutex::new(OutPoint::null()));
         let told = lie.clone();
+        let opens = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let opened = opens.clone();
         let secrets = PartySecrets::from_seed(200);
         let state = Mutex::new((
             Rand(0, "lying-server"),
@@ -335,6 +339,7 @@ impl LyingServer {
                 let (rand, channels) = &mut *state.lock().unwrap();
                 let out = match Message::decode(&request.body).unwrap() {
                     Message::OpenChannel(o) => {
+                        opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let policy = OpenPolicy {
                             minimum_depth: set,
                             default_shared_delay: delay,
@@ -379,7 +384,7 @@ impl LyingServer {
             };
             Response::json(200, &reply)
         });
-        LyingServer { url, lie }
+        LyingServer { url, lie, opens }
     }
 }
 
@@ -493,7 +498,9 @@ fn a_payee_refuses_an_inbound_channel_whose_depth_is_below_its_floor() {
             depths,
         )
     };
-    for depths in [(1, 1), (3, 2)] {
+    // Published too low: refused before anything is sent; published at the floor and set
+    // lower in the answer: refused on the answer.
+    for (depths, opens) in [((1, 1), 0), ((3, 2), 1)] {
         let liar = liar(depths);
         let e = common::story::fails(&b, &["channel", "request-inbound", &liar.url, "100000"], 1);
         let message = e["error"]["message"].as_str().unwrap();
@@ -510,6 +517,11 @@ fn a_payee_refuses_an_inbound_channel_whose_depth_is_below_its_floor() {
                 .unwrap()
                 .contains("set-min-depth"),
             "{e}"
+        );
+        assert_eq!(
+            liar.opens.load(std::sync::atomic::Ordering::SeqCst),
+            opens,
+            "{depths:?}"
         );
     }
     no_channels(&b);
