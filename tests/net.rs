@@ -252,6 +252,15 @@ fn signed_requests_reach_handlers_with_the_right_node_id() {
     let echoed: Value = client.post("/v1/echo?x=1&y=%20", &body).unwrap();
     assert_eq!(echoed["body"], body);
 
+    // A body larger than the client's 8 KiB output buffer (sent in parts), and past the
+    // size from which it asks `Expect: 100-continue` (16 KiB), up to near the server's 64 KiB
+    // limit: whole, and the MAC holds.
+    for size in [8 * 1024, 20 * 1024, 60 * 1024] {
+        let big = json!({ "memo": "x".repeat(size) });
+        let echoed: Value = client.post("/v1/echo", &big).unwrap();
+        assert_eq!(echoed["body"], big, "{size} bytes");
+    }
+
     // Another key is another node.
     let other: Value = server.client(8).get("/v1/whoami").unwrap();
     assert_eq!(other["node"], node_of(&secret(8)).to_string());
